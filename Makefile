@@ -1,0 +1,32 @@
+# kpiflow: the two commands a newcomer needs are `make run` and `make test`.
+
+GO ?= go
+
+.PHONY: run test generate vet build ci clean
+
+## run: serve the API on the embedded SQLite database, with demo data
+run:
+	$(GO) run . serve --demo
+
+## test: the whole suite, on SQLite and a throwaway PostgreSQL
+test:
+	scripts/test.sh
+
+## generate: regenerate ent and gqlgen code from the schemas
+generate:
+	$(GO) generate ./...
+
+## vet: go vet
+vet:
+	$(GO) vet ./...
+
+## build: the kpiflow binary in bin/
+build:
+	$(GO) build -o bin/kpiflow .
+
+## ci: what CI runs
+ci:
+	bash .ci/run
+
+clean:
+	rm -rf bin

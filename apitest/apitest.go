@@ -1,0 +1,252 @@
+// Package apitest runs kpiflow's API for tests: the real HTTP handler on a
+// real database, SQLite and PostgreSQL alike. Each test gets a database of
+// its own.
+//
+// PostgreSQL is used when KPIFLOW_TEST_DATABASE_URL names a server whose
+// user may create databases (scripts/test.sh starts one). In CI (CI=true)
+// its absence fails the tests instead of skipping PostgreSQL.
+package apitest
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"kpiflow/ent"
+	"kpiflow/graph"
+	"kpiflow/store"
+)
+
+// Backend is a kind of database the suite runs on.
+type Backend struct {
+	Name string // "sqlite" or "postgres"
+	// adminURL is the PostgreSQL server's URL, where databases are created.
+	adminURL string
+}
+
+// Backends returns the databases to run on: SQLite always, and PostgreSQL
+// when KPIFLOW_TEST_DATABASE_URL is set.
+func Backends(t testing.TB) []Backend {
+	t.Helper()
+	b := []Backend{{Name: "sqlite"}}
+	if u := os.Getenv("KPIFLOW_TEST_DATABASE_URL"); u != "" {
+		b = append(b, Backend{Name: "postgres", adminURL: u})
+	} else if os.Getenv("CI") == "true" {
+		t.Fatal("KPIFLOW_TEST_DATABASE_URL is not set: CI runs every test on PostgreSQL too (use `make test`)")
+	}
+	return b
+}
+
+// Each runs f once per backend, as subtests named after the backends.
+func Each(t *testing.T, f func(t *testing.T, s *Server)) {
+	t.Helper()
+	for _, b := range Backends(t) {
+		t.Run(b.Name, func(t *testing.T) {
+			f(t, NewServer(t, b))
+		})
+	}
+}
+
+// OpenStore opens a new, migrated, empty database on the backend; it is
+// closed (and on PostgreSQL dropped) when the test ends.
+func OpenStore(t testing.TB, b Backend) *store.Store {
+	t.Helper()
+	ctx := context.Background()
+	var dbURL string
+	switch b.Name {
+	case "sqlite":
+		dbURL = "sqlite:" + filepath.Join(t.TempDir(), "kpiflow.db")
+	case "postgres":
+		dbURL = createDatabase(t, b.adminURL)
+	default:
+		t.Fatalf("unknown backend %q", b.Name)
+	}
+	st, err := store.Open(ctx, dbURL)
+	if err != nil {
+		t.Fatalf("opening %s: %v", b.Name, err)
+	}
+	t.Cleanup(func() { st.Close() })
+	if err := st.Migrate(ctx); err != nil {
+		t.Fatalf("migrating %s: %v", b.Name, err)
+	}
+	return st
+}
+
+// createDatabase creates a uniquely named database on the server and
+// returns its URL; the database is dropped when the test ends.
+func createDatabase(t testing.TB, adminURL string) string {
+	t.Helper()
+	admin, err := sql.Open("postgres", adminURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	name := "kpiflow_test_" + hex.EncodeToString(b[:])
+	if _, err := admin.Exec("CREATE DATABASE " + name); err != nil {
+		admin.Close()
+		t.Fatalf("creating a PostgreSQL test database: %v", err)
+	}
+	t.Cleanup(func() {
+		defer admin.Close()
+		if _, err := admin.Exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)"); err != nil {
+			t.Errorf("dropping %s: %v", name, err)
+		}
+	})
+	u, err := url.Parse(adminURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.Path = "/" + name
+	return u.String()
+}
+
+// Server is kpiflow's HTTP handler serving a test database.
+type Server struct {
+	Backend Backend
+	Store   *store.Store
+	Client  *ent.Client
+	URL     string // base URL of the HTTP server
+	logs    *syncBuffer
+}
+
+// NewServer starts the real handler on a new database of the backend.
+func NewServer(t testing.TB, b Backend) *Server {
+	t.Helper()
+	st := OpenStore(t, b)
+	logs := &syncBuffer{}
+	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	h := graph.NewHandler(graph.Options{
+		Client:        st.Client,
+		Logger:        logger,
+		Ready:         st.Ping,
+		Playground:    true,
+		Introspection: true,
+	})
+	hs := httptest.NewServer(h)
+	t.Cleanup(hs.Close)
+	return &Server{Backend: b, Store: st, Client: st.Client, URL: hs.URL, logs: logs}
+}
+
+// Logs returns what the server has logged so far.
+func (s *Server) Logs() string { return s.logs.String() }
+
+// Response is a GraphQL response.
+type Response struct {
+	Status  int
+	Header  http.Header
+	Data    json.RawMessage `json:"data"`
+	Errors  []Error         `json:"errors"`
+	RawBody []byte
+}
+
+// Error is one GraphQL error.
+type Error struct {
+	Message    string         `json:"message"`
+	Path       []any          `json:"path"`
+	Extensions map[string]any `json:"extensions"`
+}
+
+// Code returns the error's extensions.code.
+func (e Error) Code() string {
+	c, _ := e.Extensions["code"].(string)
+	return c
+}
+
+// Query posts a GraphQL operation and decodes the response.
+func (s *Server) Query(t testing.TB, query string, vars map[string]any) *Response {
+	t.Helper()
+	body, err := json.Marshal(map[string]any{"query": query, "variables": vars})
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, err := http.NewRequest(http.MethodPost, s.URL+"/graphql", bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	return s.Do(t, req)
+}
+
+// Do sends a request to the server and decodes a GraphQL response.
+func (s *Server) Do(t testing.TB, req *http.Request) *Response {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(req.Context(), 60*time.Second)
+	defer cancel()
+	resp, err := http.DefaultClient.Do(req.WithContext(ctx))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &Response{Status: resp.StatusCode, Header: resp.Header, RawBody: raw}
+	if strings.Contains(resp.Header.Get("Content-Type"), "json") {
+		if err := json.Unmarshal(raw, r); err != nil {
+			t.Fatalf("decoding %q: %v", raw, err)
+		}
+	}
+	return r
+}
+
+// MustQuery is Query that fails the test on any GraphQL error, and decodes
+// the data into out (when out is not nil).
+func (s *Server) MustQuery(t testing.TB, query string, vars map[string]any, out any) {
+	t.Helper()
+	r := s.Query(t, query, vars)
+	if len(r.Errors) > 0 || r.Status != http.StatusOK {
+		t.Fatalf("query failed (HTTP %d): %s", r.Status, r.RawBody)
+	}
+	if out != nil {
+		if err := json.Unmarshal(r.Data, out); err != nil {
+			t.Fatalf("decoding %s: %v", r.Data, err)
+		}
+	}
+}
+
+// MustFail runs an operation that must fail with exactly one error of the
+// given code, and returns that error.
+func (s *Server) MustFail(t testing.TB, code, query string, vars map[string]any) Error {
+	t.Helper()
+	r := s.Query(t, query, vars)
+	if len(r.Errors) != 1 {
+		t.Fatalf("want one %s error, got (HTTP %d): %s", code, r.Status, r.RawBody)
+	}
+	if got := r.Errors[0].Code(); got != code {
+		t.Fatalf("want code %s, got %s: %s", code, got, r.RawBody)
+	}
+	return r.Errors[0]
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.String()
+}

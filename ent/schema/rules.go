@@ -1,0 +1,279 @@
+package schema
+
+// The invariants of the sales record, enforced as schema hooks so that they
+// hold for every writer: the API, the demo generator and imports alike.
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"entgo.io/ent"
+
+	gen "kpiflow/ent"
+	"kpiflow/ent/deal"
+	"kpiflow/ent/hook"
+	"kpiflow/ent/meeting"
+	"kpiflow/ent/schema/pulid"
+	"kpiflow/ent/team"
+	"kpiflow/ent/user"
+	"kpiflow/errcode"
+)
+
+// clockSkew is how far in the future a client's clock may be before a time
+// that must lie in the past ("closed at", "held at") is refused.
+const clockSkew = 5 * time.Minute
+
+// Hooks implements ent.Schema.
+func (User) Hooks() []ent.Hook {
+	return []ent.Hook{
+		hook.On(normalizeEmail, ent.OpCreate|ent.OpUpdate|ent.OpUpdateOne),
+	}
+}
+
+// normalizeEmail lower-cases and trims the email, so that the unique index
+// on (organization_id, email) is case-insensitive on every database.
+func normalizeEmail(next ent.Mutator) ent.Mutator {
+	return hook.UserFunc(func(ctx context.Context, m *gen.UserMutation) (ent.Value, error) {
+		if e, ok := m.Email(); ok {
+			m.SetEmail(strings.ToLower(strings.TrimSpace(e)))
+		}
+		return next.Mutate(ctx, m)
+	})
+}
+
+// Hooks implements ent.Schema.
+func (Deal) Hooks() []ent.Hook {
+	return []ent.Hook{
+		hook.On(dealRules, ent.OpCreate|ent.OpUpdateOne),
+		hook.Reject(ent.OpUpdate), // bulk updates would bypass the rules
+	}
+}
+
+// dealRules keeps a deal consistent: it belongs to its owner's organization,
+// it counts toward a team of that organization, closedAt is set exactly when
+// it is WON or LOST and never before openedAt, and closing records the cycle
+// length.
+func dealRules(next ent.Mutator) ent.Mutator {
+	return hook.DealFunc(func(ctx context.Context, m *gen.DealMutation) (ent.Value, error) {
+		if err := dealTenancy(ctx, m); err != nil {
+			return nil, err
+		}
+		if err := dealClosing(ctx, m); err != nil {
+			return nil, err
+		}
+		return next.Mutate(ctx, m)
+	})
+}
+
+func dealTenancy(ctx context.Context, m *gen.DealMutation) error {
+	client := m.Client()
+	org, err := mutationOrg(ctx, m.Op(), m.OrganizationID, m.OldOrganizationID)
+	if err != nil {
+		return err
+	}
+	if ownerID, ok := m.OwnerID(); ok {
+		owner, err := client.User.Query().Where(user.ID(ownerID)).
+			Select(user.FieldOrganizationID, user.FieldTeamID).Only(ctx)
+		if gen.IsNotFound(err) || (err == nil && org != "" && owner.OrganizationID != org) {
+			return errcode.BadInput("ownerID", "no such user")
+		}
+		if err != nil {
+			return err
+		}
+		if org == "" {
+			org = owner.OrganizationID
+			m.SetOrganizationID(org)
+		}
+		if _, ok := m.TeamID(); !ok && m.Op().Is(ent.OpCreate) {
+			if owner.TeamID == nil {
+				return errcode.BadInput("teamID", "the owner belongs to no team: give the deal's team")
+			}
+			m.SetTeamID(*owner.TeamID)
+		}
+	}
+	if teamID, ok := m.TeamID(); ok {
+		n, err := client.Team.Query().Where(team.ID(teamID), team.OrganizationID(org)).Count(ctx)
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			return errcode.BadInput("teamID", "no such team")
+		}
+	}
+	return nil
+}
+
+// mutationOrg returns the organization a created or updated row belongs to,
+// or "" for a create that has not set it yet.
+func mutationOrg(ctx context.Context, op ent.Op, set func() (pulid.ID, bool), old func(context.Context) (pulid.ID, error)) (pulid.ID, error) {
+	if op.Is(ent.OpCreate) {
+		org, _ := set()
+		return org, nil
+	}
+	return old(ctx)
+}
+
+func dealClosing(ctx context.Context, m *gen.DealMutation) error {
+	creating := m.Op().Is(ent.OpCreate)
+	var (
+		oldStage    deal.Stage
+		oldClosedAt *time.Time
+	)
+	stage, stageSet := m.Stage()
+	openedAt, openedSet := m.OpenedAt()
+	if !creating {
+		old, err := m.OldStage(ctx)
+		if err != nil {
+			return err
+		}
+		oldStage = old
+		if !stageSet {
+			stage = old
+		}
+		if oldClosedAt, err = m.OldClosedAt(ctx); err != nil {
+			return err
+		}
+		if !openedSet {
+			if openedAt, err = m.OldOpenedAt(ctx); err != nil {
+				return err
+			}
+		}
+	}
+	t := now()
+	if openedSet && openedAt.After(t.Add(clockSkew)) {
+		return errcode.BadInput("openedAt", "must not be in the future")
+	}
+	closedAt, closedSet := m.ClosedAt()
+	if !isClosed(stage) {
+		if closedSet {
+			return errcode.BadInput("closedAt", "can only be set on a WON or LOST deal")
+		}
+		if oldClosedAt != nil { // reopened
+			m.ClearClosedAt()
+			m.ClearCycleDays()
+		}
+		return nil
+	}
+	switch {
+	case closedSet:
+	case m.ClosedAtCleared():
+		return errcode.BadInput("closedAt", "a %s deal needs a closedAt", stage)
+	case oldClosedAt != nil && isClosed(oldStage):
+		closedAt = *oldClosedAt // WON corrected to LOST, or the reverse
+	default:
+		closedAt = t
+		m.SetClosedAt(closedAt)
+	}
+	if closedAt.After(t.Add(clockSkew)) {
+		return errcode.BadInput("closedAt", "must not be in the future")
+	}
+	if closedAt.Before(openedAt) {
+		return errcode.BadInput("closedAt", "must not be before openedAt")
+	}
+	m.SetCycleDays(closedAt.Sub(openedAt).Hours() / 24)
+	return nil
+}
+
+func isClosed(s deal.Stage) bool { return s == deal.StageWon || s == deal.StageLost }
+
+// Hooks implements ent.Schema.
+func (Meeting) Hooks() []ent.Hook {
+	return []ent.Hook{
+		hook.On(meetingRules, ent.OpCreate|ent.OpUpdateOne),
+		hook.Reject(ent.OpUpdate),
+	}
+}
+
+// meetingRules keeps a meeting consistent: it belongs to its owner's
+// organization, its deal is of the same organization, and heldAt is set
+// exactly when it was HELD (by default at its scheduled time).
+func meetingRules(next ent.Mutator) ent.Mutator {
+	return hook.MeetingFunc(func(ctx context.Context, m *gen.MeetingMutation) (ent.Value, error) {
+		if err := meetingTenancy(ctx, m); err != nil {
+			return nil, err
+		}
+		if err := meetingHeld(ctx, m); err != nil {
+			return nil, err
+		}
+		return next.Mutate(ctx, m)
+	})
+}
+
+func meetingTenancy(ctx context.Context, m *gen.MeetingMutation) error {
+	client := m.Client()
+	org, err := mutationOrg(ctx, m.Op(), m.OrganizationID, m.OldOrganizationID)
+	if err != nil {
+		return err
+	}
+	if ownerID, ok := m.OwnerID(); ok {
+		owner, err := client.User.Query().Where(user.ID(ownerID)).
+			Select(user.FieldOrganizationID).Only(ctx)
+		if gen.IsNotFound(err) || (err == nil && org != "" && owner.OrganizationID != org) {
+			return errcode.BadInput("ownerID", "no such user")
+		}
+		if err != nil {
+			return err
+		}
+		if org == "" {
+			org = owner.OrganizationID
+			m.SetOrganizationID(org)
+		}
+	}
+	if dealID, ok := m.DealID(); ok {
+		n, err := client.Deal.Query().Where(deal.ID(dealID), deal.OrganizationID(org)).Count(ctx)
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			return errcode.BadInput("dealID", "no such deal")
+		}
+	}
+	return nil
+}
+
+func meetingHeld(ctx context.Context, m *gen.MeetingMutation) error {
+	status, statusSet := m.Status()
+	scheduledAt, scheduledSet := m.ScheduledAt()
+	var oldHeldAt *time.Time
+	if !m.Op().Is(ent.OpCreate) {
+		var err error
+		if !statusSet {
+			if status, err = m.OldStatus(ctx); err != nil {
+				return err
+			}
+		}
+		if !scheduledSet {
+			if scheduledAt, err = m.OldScheduledAt(ctx); err != nil {
+				return err
+			}
+		}
+		if oldHeldAt, err = m.OldHeldAt(ctx); err != nil {
+			return err
+		}
+	}
+	heldAt, heldSet := m.HeldAt()
+	if status != meeting.StatusHeld {
+		if heldSet {
+			return errcode.BadInput("heldAt", "can only be set on a HELD meeting")
+		}
+		if oldHeldAt != nil {
+			m.ClearHeldAt()
+		}
+		return nil
+	}
+	switch {
+	case heldSet:
+	case m.HeldAtCleared():
+		return errcode.BadInput("heldAt", "a HELD meeting needs a heldAt")
+	case oldHeldAt != nil:
+		return nil
+	default:
+		heldAt = scheduledAt
+		m.SetHeldAt(heldAt)
+	}
+	if heldAt.After(now().Add(clockSkew)) {
+		return errcode.BadInput("heldAt", "must not be in the future: a meeting is HELD once it took place")
+	}
+	return nil
+}

@@ -1,0 +1,69 @@
+package graph
+
+import (
+	"context"
+	"sync"
+
+	"kpiflow/ent"
+	"kpiflow/ent/organization"
+	"kpiflow/ent/schema/pulid"
+	"kpiflow/errcode"
+	"kpiflow/money"
+)
+
+// currencies remembers the currency of each organization an operation has
+// shown money of, so that a list of deals costs one lookup, not one per row.
+type currencies struct {
+	mu sync.Mutex
+	m  map[pulid.ID]string
+}
+
+type currenciesKey struct{}
+
+func withCurrencies(ctx context.Context) context.Context {
+	return context.WithValue(ctx, currenciesKey{}, &currencies{m: map[pulid.ID]string{}})
+}
+
+// currencyOf returns the currency of an organization.
+func currencyOf(ctx context.Context, org pulid.ID) (string, error) {
+	c, _ := ctx.Value(currenciesKey{}).(*currencies)
+	if c == nil {
+		c = &currencies{m: map[pulid.ID]string{}}
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if cur, ok := c.m[org]; ok {
+		return cur, nil
+	}
+	cur, err := ent.FromContext(ctx).Organization.Query().
+		Where(organization.ID(org)).
+		Select(organization.FieldCurrency).
+		String(ctx)
+	if err != nil {
+		return "", err
+	}
+	c.m[org] = cur
+	return cur, nil
+}
+
+// moneyOf returns minor units of an organization's currency as Money.
+func moneyOf(ctx context.Context, org pulid.ID, minor int64) (*money.Money, error) {
+	cur, err := currencyOf(ctx, org)
+	if err != nil {
+		return nil, err
+	}
+	m, err := money.New(minor, cur)
+	return &m, err
+}
+
+// minorUnits converts an amount given in the API to minor units of currency.
+func minorUnits(d money.Decimal, currency string) (int64, error) {
+	amount, err := money.ToMinor(d, currency)
+	if err != nil {
+		return 0, errcode.BadInput("amount", "%v", err)
+	}
+	if amount < 0 {
+		return 0, errcode.BadInput("amount", "must not be negative")
+	}
+	return amount, nil
+}

@@ -1,0 +1,133 @@
+package graph
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"strings"
+
+	"entgo.io/ent/dialect/sql/sqlgraph"
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"kpiflow/ent"
+	"kpiflow/errcode"
+)
+
+// presentError is the one place where errors become what a client sees
+// (DESIGN.md §9). What gqlgen says about the request itself (parsing,
+// validation, a malformed argument) passes through. Of the errors resolvers
+// return, coded domain errors and ent's validation, not-found and constraint
+// errors are translated; anything else is logged with the request id and
+// masked, so that no SQL or driver text reaches a client.
+func presentError(logger *slog.Logger) graphql.ErrorPresenterFunc {
+	return func(ctx context.Context, err error) *gqlerror.Error {
+		out := graphql.DefaultErrorPresenter(ctx, err)
+		var re resolverError
+		if !errors.As(err, &re) {
+			if _, ok := err.(*gqlerror.Error); ok {
+				return requestError(out)
+			}
+		} else if g, ok := re.err.(*gqlerror.Error); ok && g.Err == nil {
+			// A resolver's own word about the request (entgql's pagination
+			// checks): safe to show.
+			return requestError(out)
+		}
+		if c, ok := errcode.As(err); ok {
+			return coded(out, c.Code, c.Error(), c.Field)
+		}
+		var ve *ent.ValidationError
+		if errors.As(err, &ve) {
+			field := graphqlName(ve.Name)
+			return coded(out, errcode.BadUserInput, field+": "+validationReason(ve), field)
+		}
+		if ent.IsNotFound(err) {
+			return coded(out, errcode.NotFound, "not found", "")
+		}
+		if ent.IsConstraintError(err) {
+			if sqlgraph.IsUniqueConstraintError(err) {
+				return coded(out, errcode.Conflict, "conflicts with an existing record (a unique value is already taken)", "")
+			}
+			return coded(out, errcode.BadUserInput, "refers to a record that does not exist", "")
+		}
+		id := RequestID(ctx)
+		logger.ErrorContext(ctx, "internal error", "request_id", id, "path", out.Path.String(), "error", err)
+		out.Message = "internal error"
+		out.Extensions = map[string]any{"code": errcode.Internal, "requestId": id}
+		return out
+	}
+}
+
+// resolverError marks an error that a resolver returned, or a panic in one.
+// Only such errors can carry database or driver text: everything else
+// gqlgen presents is about the request and safe to show. gqlgen wraps both
+// kinds in *gqlerror.Error, so the mark is what tells them apart.
+type resolverError struct{ err error }
+
+func (e resolverError) Error() string { return e.err.Error() }
+func (e resolverError) Unwrap() error { return e.err }
+
+// markResolverErrors is the field middleware that marks resolver errors.
+// Field middleware wraps resolvers only; arguments are parsed before it.
+func markResolverErrors(ctx context.Context, next graphql.Resolver) (any, error) {
+	res, err := next(ctx)
+	if err != nil {
+		err = resolverError{err}
+	}
+	return res, err
+}
+
+// requestError keeps gqlgen's parse and validation codes and makes any
+// other code of a request error (entgql's INVALID_PAGINATION, none at all)
+// BAD_USER_INPUT, so that clients see only the codes of DESIGN.md §9.
+func requestError(out *gqlerror.Error) *gqlerror.Error {
+	if out.Extensions == nil {
+		out.Extensions = map[string]any{}
+	}
+	switch out.Extensions["code"] {
+	case "GRAPHQL_PARSE_FAILED", "GRAPHQL_VALIDATION_FAILED", errcode.BadUserInput, errcode.NotFound,
+		string(errcode.BadUserInput), string(errcode.NotFound):
+	default:
+		out.Extensions["code"] = errcode.BadUserInput
+	}
+	return out
+}
+
+func coded(e *gqlerror.Error, code errcode.Code, msg, field string) *gqlerror.Error {
+	e.Message = msg
+	e.Extensions = map[string]any{"code": code}
+	if field != "" {
+		e.Extensions["field"] = field
+	}
+	return e
+}
+
+// validationReason gives the reason of an ent validation error without ent's
+// wording, which names Go types.
+func validationReason(ve *ent.ValidationError) string {
+	inner := errors.Unwrap(ve)
+	if inner == nil {
+		return "is invalid"
+	}
+	if reason := errors.Unwrap(inner); reason != nil {
+		return reason.Error()
+	}
+	if strings.Contains(inner.Error(), "missing required") {
+		return "is required"
+	}
+	return "is invalid"
+}
+
+// graphqlName turns an ent field name into its GraphQL spelling:
+// customer_name → customerName, owner_id → ownerID.
+func graphqlName(s string) string {
+	parts := strings.Split(s, "_")
+	for i := 1; i < len(parts); i++ {
+		if parts[i] == "id" {
+			parts[i] = "ID"
+		} else if parts[i] != "" {
+			parts[i] = strings.ToUpper(parts[i][:1]) + parts[i][1:]
+		}
+	}
+	return strings.Join(parts, "")
+}

@@ -1,0 +1,213 @@
+package graph
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+	"sync"
+	"time"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/handler"
+	"github.com/99designs/gqlgen/graphql/handler/extension"
+	"github.com/99designs/gqlgen/graphql/handler/lru"
+	"github.com/99designs/gqlgen/graphql/handler/transport"
+	"github.com/99designs/gqlgen/graphql/playground"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"kpiflow/ent"
+)
+
+// Options configure the HTTP handler.
+type Options struct {
+	Client *ent.Client
+	Logger *slog.Logger
+	// Ready reports whether the database can be reached, for /readyz.
+	Ready func(context.Context) error
+	// Playground serves GraphiQL at "/".
+	Playground bool
+	// Introspection allows schema introspection queries.
+	Introspection bool
+}
+
+// NewHandler returns kpiflow's HTTP handler: GraphQL at /graphql, GraphiQL
+// at / when enabled, and the health endpoints /healthz and /readyz.
+func NewHandler(o Options) http.Handler {
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	srv := NewGraphQLServer(o)
+	mux := http.NewServeMux()
+	mux.Handle("/graphql", srv)
+	if o.Playground {
+		mux.Handle("GET /{$}", playground.Handler("kpiflow", "/graphql"))
+	}
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		_, _ = w.Write([]byte("ok\n"))
+	})
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		if o.Ready != nil {
+			if err := o.Ready(ctx); err != nil {
+				o.Logger.WarnContext(ctx, "not ready", "request_id", RequestID(ctx), "error", err)
+				w.WriteHeader(http.StatusServiceUnavailable)
+				_, _ = w.Write([]byte("database unreachable\n"))
+				return
+			}
+		}
+		_, _ = w.Write([]byte("ok\n"))
+	})
+	return withRequestLog(o.Logger, mux)
+}
+
+// NewGraphQLServer returns the GraphQL endpoint itself.
+func NewGraphQLServer(o Options) *handler.Server {
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	srv := handler.New(NewExecutableSchema(Config{Resolvers: &Resolver{client: o.Client}}))
+	srv.AddTransport(transport.Options{})
+	srv.AddTransport(transport.GET{})
+	srv.AddTransport(transport.POST{})
+	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
+	if o.Introspection {
+		srv.Use(extension.Introspection{})
+	}
+	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](100)})
+	srv.Use(pageLimits{})
+	srv.Use(transactional{client: o.Client, logger: o.Logger})
+	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
+		ctx = ent.NewContext(ctx, o.Client)
+		ctx = withCurrencies(ctx)
+		return next(ctx)
+	})
+	srv.AroundFields(markResolverErrors)
+	srv.SetErrorPresenter(presentError(o.Logger))
+	srv.SetRecoverFunc(func(ctx context.Context, v any) error {
+		return resolverError{fmt.Errorf("panic: %v\n%s", v, debug.Stack())}
+	})
+	return srv
+}
+
+// transactional runs every mutation operation in one database transaction
+// that commits only when the operation produced no error: a failed mutation
+// changes nothing. Unlike entgql.Transactioner it never shows the client the
+// driver's words when a transaction cannot begin or commit.
+type transactional struct {
+	client *ent.Client
+	logger *slog.Logger
+}
+
+var _ interface {
+	graphql.HandlerExtension
+	graphql.OperationContextMutator
+	graphql.ResponseInterceptor
+} = transactional{}
+
+// MutateOperationContext makes the resolvers of a mutation run one at a
+// time: they share one database connection, which is not safe for
+// concurrent use.
+func (transactional) MutateOperationContext(_ context.Context, oc *graphql.OperationContext) *gqlerror.Error {
+	if oc.Operation == nil || oc.Operation.Operation != ast.Mutation {
+		return nil
+	}
+	previous := oc.ResolverMiddleware
+	var mu sync.Mutex
+	oc.ResolverMiddleware = func(ctx context.Context, next graphql.Resolver) (any, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		return previous(ctx, next)
+	}
+	return nil
+}
+
+func (transactional) ExtensionName() string                     { return "Transactional" }
+func (transactional) Validate(graphql.ExecutableSchema) error { return nil }
+
+func (t transactional) InterceptResponse(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
+	oc := graphql.GetOperationContext(ctx)
+	if oc.Operation == nil || oc.Operation.Operation != ast.Mutation {
+		return next(ctx)
+	}
+	tx, err := t.client.Tx(ctx)
+	if err != nil {
+		return t.fail(ctx, "begin transaction", err)
+	}
+	ctx = ent.NewTxContext(ctx, tx)
+	ctx = ent.NewContext(ctx, tx.Client())
+	defer func() {
+		if r := recover(); r != nil {
+			_ = tx.Rollback()
+			panic(r)
+		}
+	}()
+	resp := next(ctx)
+	if len(resp.Errors) > 0 {
+		if err := tx.Rollback(); err != nil {
+			t.logger.ErrorContext(ctx, "rollback", "request_id", RequestID(ctx), "error", err)
+		}
+		return &graphql.Response{Errors: resp.Errors, Extensions: resp.Extensions}
+	}
+	if err := tx.Commit(); err != nil {
+		return t.fail(ctx, "commit transaction", err)
+	}
+	return resp
+}
+
+func (t transactional) fail(ctx context.Context, what string, err error) *graphql.Response {
+	return &graphql.Response{Errors: gqlerror.List{presentError(t.logger)(ctx, fmt.Errorf("%s: %w", what, err))}}
+}
+
+type requestIDKey struct{}
+
+// RequestID returns the id of the HTTP request being served, or "".
+func RequestID(ctx context.Context) string {
+	id, _ := ctx.Value(requestIDKey{}).(string)
+	return id
+}
+
+func newRequestID() string {
+	var b [12]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// withRequestLog gives every request an id (X-Request-Id, also in every log
+// line and in masked errors) and writes one access-log line per request.
+func withRequestLog(logger *slog.Logger, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id := newRequestID()
+		w.Header().Set("X-Request-Id", id)
+		ctx := context.WithValue(r.Context(), requestIDKey{}, id)
+		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+		start := time.Now()
+		next.ServeHTTP(rec, r.WithContext(ctx))
+		logger.LogAttrs(ctx, slog.LevelInfo, "request",
+			slog.String("request_id", id),
+			slog.String("method", r.Method),
+			slog.String("path", r.URL.Path),
+			slog.Int("status", rec.status),
+			slog.Duration("duration", time.Since(start)),
+		)
+	})
+}
+
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (r *statusRecorder) WriteHeader(code int) {
+	r.status = code
+	r.ResponseWriter.WriteHeader(code)
+}
+
+func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }

@@ -1,0 +1,15 @@
+// Package graph is kpiflow's GraphQL API: the schema (graph/*.graphql, of
+// which ent.graphql is generated from the ent schemas), thin resolvers that
+// translate GraphQL to calls of the domain packages, and the HTTP handler
+// that serves it all.
+package graph
+
+import (
+	"kpiflow/ent"
+)
+
+// Resolver is the root resolver. Resolvers reach the database through
+// ent.FromContext(ctx), which holds the request's transaction in mutations.
+type Resolver struct {
+	client *ent.Client
+}

@@ -1,0 +1,178 @@
+// Package money converts between the integer minor units kpiflow stores
+// (cents, yen, fils) and the decimal strings its API speaks ("12500.00").
+// GraphQL's Int is 32 bits wide and floats lose cents, so money never
+// travels as a number.
+package money
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+)
+
+// minorDigits lists ISO 4217 currencies whose minor unit is not 1/100.
+var minorDigits = map[string]int{
+	"BIF": 0, "CLP": 0, "DJF": 0, "GNF": 0, "ISK": 0, "JPY": 0, "KMF": 0,
+	"KRW": 0, "PYG": 0, "RWF": 0, "UGX": 0, "UYI": 0, "VND": 0, "VUV": 0,
+	"XAF": 0, "XOF": 0, "XPF": 0,
+	"BHD": 3, "IQD": 3, "JOD": 3, "KWD": 3, "LYD": 3, "OMR": 3, "TND": 3,
+	"CLF": 4, "UYW": 4,
+}
+
+// twoDigits lists the ISO 4217 currencies with cents-like minor units that
+// kpiflow accepts. Together with minorDigits it is the set of valid codes.
+var twoDigits = strings.Fields(`AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BMD BND
+BOB BRL BSD BTN BWP BYN BZD CAD CDF CHF CNY COP CRC CUP CVE CZK DKK DOP DZD EGP ERN ETB EUR
+FJD FKP GBP GEL GHS GIP GMD GTQ GYD HKD HNL HTG HUF IDR ILS INR IRR JMD KES KGS KHR KPW KYD
+KZT LAK LBP LKR LRD LSL MAD MDL MGA MKD MMK MNT MOP MRU MUR MVR MWK MXN MYR MZN NAD NGN NIO
+NOK NPR NZD PAB PEN PGK PHP PKR PLN QAR RON RSD RUB SAR SBD SCR SDG SEK SGD SHP SLE SOS SRD
+SSP STN SVC SYP SZL THB TJS TMT TOP TRY TTD TWD TZS UAH USD UYU UZS VES WST XCD YER ZAR ZMW ZWL`)
+
+func init() {
+	for _, c := range twoDigits {
+		minorDigits[c] = 2
+	}
+}
+
+// ValidCurrency reports whether code is an ISO 4217 currency kpiflow knows.
+func ValidCurrency(code string) bool {
+	_, ok := minorDigits[code]
+	return ok
+}
+
+// Digits returns the number of decimal digits of a currency's minor unit.
+func Digits(currency string) (int, error) {
+	d, ok := minorDigits[currency]
+	if !ok {
+		return 0, fmt.Errorf("unknown currency %q", currency)
+	}
+	return d, nil
+}
+
+// Decimal is an exact decimal number in its canonical string form, such as
+// "12500.00" or "-3.5". It is the API's representation of money.
+type Decimal string
+
+// ErrNotDecimal is returned for strings that are not plain decimal numbers.
+var ErrNotDecimal = errors.New(`must be a decimal number such as "12500.00"`)
+
+// ParseDecimal checks that s is a plain decimal number: an optional minus,
+// digits, and an optional fraction. Exponents, spaces and "+" are refused.
+func ParseDecimal(s string) (Decimal, error) {
+	if len(s) == 0 || len(s) > 40 {
+		return "", ErrNotDecimal
+	}
+	body := strings.TrimPrefix(s, "-")
+	intPart, frac, hasDot := strings.Cut(body, ".")
+	if intPart == "" || !allDigits(intPart) || (hasDot && (frac == "" || !allDigits(frac))) {
+		return "", ErrNotDecimal
+	}
+	return Decimal(s), nil
+}
+
+func allDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler. Numbers are refused on
+// purpose: a JSON number may already have lost precision in the client.
+func (d *Decimal) UnmarshalGQL(v any) error {
+	s, ok := v.(string)
+	if !ok {
+		return fmt.Errorf(`Decimal must be a string such as "12500.00"`)
+	}
+	p, err := ParseDecimal(s)
+	if err != nil {
+		return err
+	}
+	*d = p
+	return nil
+}
+
+// MarshalGQL implements graphql.Marshaler.
+func (d Decimal) MarshalGQL(w io.Writer) {
+	_, _ = io.WriteString(w, strconv.Quote(string(d)))
+}
+
+// ToMinor converts a decimal amount of a currency to minor units. It refuses
+// more fraction digits than the currency has (no silent rounding) and values
+// that do not fit in int64.
+func ToMinor(d Decimal, currency string) (int64, error) {
+	digits, err := Digits(currency)
+	if err != nil {
+		return 0, err
+	}
+	s, err := ParseDecimal(string(d))
+	if err != nil {
+		return 0, err
+	}
+	str := string(s)
+	neg := strings.HasPrefix(str, "-")
+	intPart, frac, _ := strings.Cut(strings.TrimPrefix(str, "-"), ".")
+	frac = strings.TrimRight(frac, "0")
+	if len(frac) > digits {
+		return 0, fmt.Errorf("%s amounts have at most %d decimal places", currency, digits)
+	}
+	frac += strings.Repeat("0", digits-len(frac))
+	all := strings.TrimLeft(intPart+frac, "0")
+	if all == "" {
+		return 0, nil
+	}
+	n, err := strconv.ParseInt(all, 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("amount is too large")
+	}
+	if neg {
+		n = -n
+	}
+	return n, nil
+}
+
+// FromMinor formats minor units of a currency as a decimal with exactly the
+// currency's number of fraction digits.
+func FromMinor(minor int64, currency string) (Decimal, error) {
+	digits, err := Digits(currency)
+	if err != nil {
+		return "", err
+	}
+	neg := minor < 0
+	var abs uint64
+	if neg {
+		abs = uint64(-(minor + 1)) + 1 // safe for math.MinInt64
+	} else {
+		abs = uint64(minor)
+	}
+	s := strconv.FormatUint(abs, 10)
+	if digits > 0 {
+		if len(s) <= digits {
+			s = strings.Repeat("0", digits-len(s)+1) + s
+		}
+		s = s[:len(s)-digits] + "." + s[len(s)-digits:]
+	}
+	if neg {
+		s = "-" + s
+	}
+	return Decimal(s), nil
+}
+
+// Money is an amount in a currency, as the API shows it.
+type Money struct {
+	Amount   Decimal `json:"amount"`
+	Currency string  `json:"currency"`
+}
+
+// New returns the Money for minor units of a currency.
+func New(minor int64, currency string) (Money, error) {
+	d, err := FromMinor(minor, currency)
+	if err != nil {
+		return Money{}, err
+	}
+	return Money{Amount: d, Currency: currency}, nil
+}

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# The whole test suite, on SQLite and PostgreSQL alike. Without
+# KPIFLOW_TEST_DATABASE_URL it starts a throwaway PostgreSQL for the run.
+# In CI (CI=true) a PostgreSQL that cannot start fails the run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [ -z "${KPIFLOW_TEST_DATABASE_URL:-}" ]; then
+  if pgdir=$(scripts/pg.sh start); then
+    trap 'scripts/pg.sh stop "$pgdir"' EXIT
+    KPIFLOW_TEST_DATABASE_URL=$(cat "$pgdir/url")
+    export KPIFLOW_TEST_DATABASE_URL
+    echo "test.sh: PostgreSQL at $KPIFLOW_TEST_DATABASE_URL"
+  elif [ "${CI:-}" = true ]; then
+    echo "test.sh: PostgreSQL could not start, and CI requires it" >&2
+    exit 1
+  else
+    echo "test.sh: WARNING: PostgreSQL could not start; the PostgreSQL half of the suite will not run" >&2
+  fi
+fi
+
+go test -race -count=1 -timeout 20m "$@" ./...

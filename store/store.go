@@ -1,0 +1,121 @@
+// Package store opens kpiflow's database: the embedded SQLite file by
+// default, or PostgreSQL for a postgres:// URL (DESIGN.md §11), and migrates
+// its schema.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	entsql "entgo.io/ent/dialect/sql"
+	"entgo.io/ent/dialect"
+	_ "github.com/lib/pq" // PostgreSQL driver
+	_ "modernc.org/sqlite" // pure-Go SQLite driver
+
+	"kpiflow/ent"
+	_ "kpiflow/ent/runtime" // schema hooks and defaults
+)
+
+// DefaultURL is the embedded database used when no URL is configured.
+const DefaultURL = "sqlite:./data/kpiflow.db"
+
+// Store is an open database.
+type Store struct {
+	Client  *ent.Client
+	DB      *sql.DB
+	Dialect string
+}
+
+// Open opens the database at rawURL: "postgres://…" or "postgresql://…"
+// for PostgreSQL; "sqlite:PATH" (or "sqlite::memory:") for SQLite. An
+// empty URL means DefaultURL. The SQLite file's directory is created.
+func Open(ctx context.Context, rawURL string) (*Store, error) {
+	if rawURL == "" {
+		rawURL = DefaultURL
+	}
+	var (
+		db  *sql.DB
+		drv string
+		err error
+	)
+	switch {
+	case strings.HasPrefix(rawURL, "postgres://"), strings.HasPrefix(rawURL, "postgresql://"):
+		drv = dialect.Postgres
+		db, err = sql.Open("postgres", rawURL)
+		if err == nil {
+			db.SetMaxOpenConns(20)
+			db.SetMaxIdleConns(10)
+			db.SetConnMaxIdleTime(5 * time.Minute)
+		}
+	case strings.HasPrefix(rawURL, "sqlite:"):
+		drv = dialect.SQLite
+		var dsn string
+		dsn, err = sqliteDSN(strings.TrimPrefix(rawURL, "sqlite:"))
+		if err == nil {
+			db, err = sql.Open("sqlite", dsn)
+		}
+		if err == nil && strings.Contains(dsn, ":memory:") {
+			db.SetMaxOpenConns(1) // each connection would see its own empty database
+		}
+	default:
+		return nil, fmt.Errorf("database URL must start with postgres://, postgresql:// or sqlite:")
+	}
+	if err != nil {
+		return nil, err
+	}
+	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := db.PingContext(pingCtx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("connecting to the database: %w", err)
+	}
+	client := ent.NewClient(ent.Driver(entsql.OpenDB(drv, db)))
+	return &Store{Client: client, DB: db, Dialect: drv}, nil
+}
+
+// sqliteDSN builds the driver's DSN for a file (or ":memory:") with the
+// settings kpiflow relies on: foreign keys enforced, WAL for concurrent
+// readers, a busy timeout instead of immediate SQLITE_BUSY errors, and
+// write transactions that take the write lock when they begin, so that two
+// transactions never deadlock upgrading a read lock.
+func sqliteDSN(path string) (string, error) {
+	q := url.Values{}
+	q.Add("_pragma", "foreign_keys(1)")
+	q.Add("_pragma", "busy_timeout(10000)")
+	q.Add("_pragma", "synchronous(NORMAL)")
+	q.Set("_txlock", "immediate")
+	q.Set("_time_format", "sqlite")
+	if path == ":memory:" || path == "" {
+		return "file::memory:?" + q.Encode(), nil
+	}
+	q.Add("_pragma", "journal_mode(WAL)")
+	if dir := filepath.Dir(path); dir != "" {
+		if err := os.MkdirAll(dir, 0o750); err != nil {
+			return "", fmt.Errorf("creating the database directory: %w", err)
+		}
+	}
+	return "file:" + path + "?" + q.Encode(), nil
+}
+
+// Migrate brings the database schema up to date with the ent schema.
+func (s *Store) Migrate(ctx context.Context) error {
+	return s.Client.Schema.Create(ctx)
+}
+
+// PrintMigration writes the SQL that Migrate would run, without running it.
+func (s *Store) PrintMigration(ctx context.Context, w io.Writer) error {
+	return s.Client.Schema.WriteTo(ctx, w)
+}
+
+// Ping reports whether the database can be reached.
+func (s *Store) Ping(ctx context.Context) error { return s.DB.PingContext(ctx) }
+
+// Close closes the database.
+func (s *Store) Close() error { return s.Client.Close() }
