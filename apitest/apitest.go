@@ -66,15 +66,7 @@ func Each(t *testing.T, f func(t *testing.T, s *Server)) {
 func OpenStore(t testing.TB, b Backend) *store.Store {
 	t.Helper()
 	ctx := context.Background()
-	var dbURL string
-	switch b.Name {
-	case "sqlite":
-		dbURL = "sqlite:" + filepath.Join(t.TempDir(), "kpiflow.db")
-	case "postgres":
-		dbURL = createDatabase(t, b.adminURL)
-	default:
-		t.Fatalf("unknown backend %q", b.Name)
-	}
+	dbURL := DatabaseURL(t, b)
 	st, err := store.Open(ctx, dbURL)
 	if err != nil {
 		t.Fatalf("opening %s: %v", b.Name, err)
@@ -84,6 +76,20 @@ func OpenStore(t testing.TB, b Backend) *store.Store {
 		t.Fatalf("migrating %s: %v", b.Name, err)
 	}
 	return st
+}
+
+// DatabaseURL returns the URL of a new, empty database on the backend,
+// which is removed when the test ends.
+func DatabaseURL(t testing.TB, b Backend) string {
+	t.Helper()
+	switch b.Name {
+	case "sqlite":
+		return "sqlite:" + filepath.Join(t.TempDir(), "kpiflow.db")
+	case "postgres":
+		return createDatabase(t, b.adminURL)
+	}
+	t.Fatalf("unknown backend %q", b.Name)
+	return ""
 }
 
 // createDatabase creates a uniquely named database on the server and

@@ -129,7 +129,7 @@ func (transactional) MutateOperationContext(_ context.Context, oc *graphql.Opera
 	return nil
 }
 
-func (transactional) ExtensionName() string                     { return "Transactional" }
+func (transactional) ExtensionName() string                   { return "Transactional" }
 func (transactional) Validate(graphql.ExecutableSchema) error { return nil }
 
 func (t transactional) InterceptResponse(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {

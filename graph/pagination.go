@@ -35,7 +35,7 @@ var _ interface {
 	graphql.OperationContextMutator
 } = pageLimits{}
 
-func (pageLimits) ExtensionName() string                     { return "PageLimits" }
+func (pageLimits) ExtensionName() string                   { return "PageLimits" }
 func (pageLimits) Validate(graphql.ExecutableSchema) error { return nil }
 
 func (pageLimits) MutateOperationContext(_ context.Context, oc *graphql.OperationContext) *gqlerror.Error {

@@ -303,5 +303,3 @@ func TestMeetings(t *testing.T) {
 		}
 	})
 }
-
-

@@ -125,12 +125,12 @@ func ToMinor(d Decimal, currency string) (int64, error) {
 	if all == "" {
 		return 0, nil
 	}
+	if neg {
+		all = "-" + all // parsed with its sign: -2⁶³ has no positive twin
+	}
 	n, err := strconv.ParseInt(all, 10, 64)
 	if err != nil {
 		return 0, fmt.Errorf("amount is too large")
-	}
-	if neg {
-		n = -n
 	}
 	return n, nil
 }

@@ -1,0 +1,273 @@
+// Package demo generates kpiflow's demo organization: "Acme Demo", a North
+// America region of three teams, their managers and twelve reps with a year
+// of deals and meetings behind them and a pipeline and calendar ahead, so
+// that every KPI, scorecard and trend has something to show.
+//
+// The data is realistic rather than uniform: reps differ in tenure and in a
+// hidden skill that drives their win rate, deal size and cycle length; new
+// hires ramp up; closings peak at fiscal quarter ends and in the fiscal Q4
+// and dip in summer. It is deterministic: the same Seed and Now give the
+// same data, except for generated IDs and created_at/updated_at.
+package demo
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"kpiflow/ent"
+	"kpiflow/ent/meeting"
+	"kpiflow/ent/organization"
+	"kpiflow/ent/schema/pulid"
+	"kpiflow/ent/user"
+)
+
+const (
+	// OrgName is the demo organization's name; Seed refuses to create a
+	// second one.
+	OrgName = "Acme Demo"
+	// Currency, Timezone and FiscalYearStartMonth are the demo
+	// organization's settings.
+	Currency             = "USD"
+	Timezone             = "America/New_York"
+	FiscalYearStartMonth = 2
+
+	// DemoPassword is the password of every demo login. Seed leaves password
+	// hashes unset: whoever sets up authentication for the demo hashes it.
+	DemoPassword = "demo-password"
+)
+
+// ErrExists is returned by Seed when the demo organization already exists.
+var ErrExists = errors.New("demo: the demo organization already exists")
+
+// batchSize bounds the rows of one INSERT: well within the bind-parameter
+// limits of SQLite and PostgreSQL.
+const batchSize = 200
+
+// Options configures Seed.
+type Options struct {
+	// Seed seeds the random generator; the same Seed and Now give the same
+	// data (except generated IDs and created_at/updated_at).
+	Seed uint64
+	// Now is the instant the data is generated relative to: a year of
+	// history before it, scheduled meetings after it. Zero means
+	// time.Now(). It must not be later than the database's clock, whose
+	// hooks refuse closing and holding times in the future.
+	Now time.Time
+}
+
+// Summary describes what Seed created.
+type Summary struct {
+	Organization *ent.Organization
+	Teams        int
+	Users        int
+	Deals        int
+	Meetings     int
+}
+
+// Login is a demo user to sign in as, with DemoPassword.
+type Login struct {
+	Email string
+	Role  user.Role
+	// Description says what the login shows, e.g. "manager of the East team".
+	Description string
+}
+
+// Logins lists the demo logins worth signing in as: the admin, every
+// manager and one rep. (Every other rep can sign in too, with the same
+// password; their emails are firstname.lastname@demo.kpiflow.test.)
+func Logins() []Login {
+	var ls []Login
+	for _, s := range staff {
+		ls = append(ls, Login{Email: s.email, Role: s.role, Description: s.login})
+	}
+	for _, r := range reps {
+		if r.email == repEmail {
+			ls = append(ls, Login{
+				Email:       r.email,
+				Role:        user.RoleRep,
+				Description: "a rep of the " + teams[r.team].name + " team",
+			})
+		}
+	}
+	return ls
+}
+
+// Empty reports whether the database holds no organization at all, the
+// condition under which `serve --demo` seeds it.
+func Empty(ctx context.Context, client *ent.Client) (bool, error) {
+	exists, err := client.Organization.Query().Exist(ctx)
+	if err != nil {
+		return false, fmt.Errorf("demo: %w", err)
+	}
+	return !exists, nil
+}
+
+// Seed creates the demo organization in one transaction of client, which
+// must not be transactional itself. It returns ErrExists if an organization
+// named OrgName exists already.
+func Seed(ctx context.Context, client *ent.Client, o Options) (*Summary, error) {
+	now := o.Now
+	if now.IsZero() {
+		now = time.Now()
+	}
+	loc, err := time.LoadLocation(Timezone)
+	if err != nil {
+		return nil, fmt.Errorf("demo: %w", err)
+	}
+	p := newPlan(o.Seed, now, loc)
+
+	tx, err := client.Tx(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("demo: %w", err)
+	}
+	sum, err := write(ctx, tx.Client(), p)
+	if err != nil {
+		if rerr := tx.Rollback(); rerr != nil {
+			err = errors.Join(err, rerr)
+		}
+		if errors.Is(err, ErrExists) {
+			return nil, err
+		}
+		return nil, fmt.Errorf("demo: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, fmt.Errorf("demo: %w", err)
+	}
+	// Detach the organization from the finished transaction, so that the
+	// caller can query its edges.
+	sum.Organization = sum.Organization.Unwrap()
+	return sum, nil
+}
+
+func write(ctx context.Context, c *ent.Client, p *plan) (*Summary, error) {
+	exists, err := c.Organization.Query().Where(organization.Name(OrgName)).Exist(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if exists {
+		return nil, ErrExists
+	}
+	org, err := c.Organization.Create().
+		SetName(OrgName).
+		SetCurrency(Currency).
+		SetTimezone(Timezone).
+		SetFiscalYearStartMonth(FiscalYearStartMonth).
+		Save(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("creating the organization: %w", err)
+	}
+	sum := &Summary{Organization: org}
+
+	// Managers come first: teams are created with their managers.
+	managers := make([][]pulid.ID, len(teams))
+	for i, s := range staff {
+		u, err := c.User.Create().
+			SetOrganizationID(org.ID).
+			SetEmail(s.email).
+			SetName(s.name).
+			SetRole(s.role).
+			SetHiredAt(p.staff[i].hiredAt).
+			Save(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("creating user %s: %w", s.email, err)
+		}
+		if s.manages >= 0 {
+			managers[s.manages] = append(managers[s.manages], u.ID)
+		}
+		sum.Users++
+	}
+
+	teamIDs := make([]pulid.ID, len(teams))
+	for i, s := range teams { // parents precede their children
+		b := c.Team.Create().
+			SetOrganizationID(org.ID).
+			SetName(s.name).
+			SetReviewCadence(s.cadence).
+			AddManagerIDs(managers[i]...)
+		if s.parent >= 0 {
+			b.SetParentID(teamIDs[s.parent])
+		}
+		t, err := b.Save(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("creating team %s: %w", s.name, err)
+		}
+		teamIDs[i] = t.ID
+		sum.Teams++
+	}
+
+	repBuilders := make([]*ent.UserCreate, len(p.reps))
+	for i, r := range p.reps {
+		repBuilders[i] = c.User.Create().
+			SetOrganizationID(org.ID).
+			SetEmail(r.email).
+			SetName(r.name).
+			SetRole(user.RoleRep).
+			SetTeamID(teamIDs[r.team]).
+			SetHiredAt(r.hiredAt)
+	}
+	repUsers, err := c.User.CreateBulk(repBuilders...).Save(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("creating reps: %w", err)
+	}
+	sum.Users += len(repUsers)
+
+	dealIDs := make([]pulid.ID, 0, len(p.deals))
+	for lo := 0; lo < len(p.deals); lo += batchSize {
+		batch := p.deals[lo:min(lo+batchSize, len(p.deals))]
+		bs := make([]*ent.DealCreate, len(batch))
+		for i, d := range batch {
+			b := c.Deal.Create().
+				SetOrganizationID(org.ID).
+				SetOwnerID(repUsers[d.rep].ID).
+				SetTeamID(teamIDs[p.reps[d.rep].team]).
+				SetName(d.name).
+				SetCustomerName(d.customer).
+				SetAmount(d.amount).
+				SetStage(d.stage).
+				SetOpenedAt(d.opened)
+			if !d.closed.IsZero() {
+				b.SetClosedAt(d.closed)
+			}
+			bs[i] = b
+		}
+		created, err := c.Deal.CreateBulk(bs...).Save(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("creating deals: %w", err)
+		}
+		for _, d := range created {
+			dealIDs = append(dealIDs, d.ID)
+		}
+	}
+	sum.Deals = len(dealIDs)
+
+	for lo := 0; lo < len(p.meetings); lo += batchSize {
+		batch := p.meetings[lo:min(lo+batchSize, len(p.meetings))]
+		bs := make([]*ent.MeetingCreate, len(batch))
+		for i, m := range batch {
+			b := c.Meeting.Create().
+				SetOrganizationID(org.ID).
+				SetOwnerID(repUsers[m.rep].ID).
+				SetKind(m.kind).
+				SetScheduledAt(m.scheduled).
+				SetDurationMinutes(m.minutes).
+				SetStatus(m.status)
+			if m.deal >= 0 {
+				b.SetDealID(dealIDs[m.deal])
+			}
+			if m.status == meeting.StatusHeld {
+				b.SetHeldAt(m.scheduled)
+			}
+			if m.notes != "" {
+				b.SetNotes(m.notes)
+			}
+			bs[i] = b
+		}
+		if err := c.Meeting.CreateBulk(bs...).Exec(ctx); err != nil {
+			return nil, fmt.Errorf("creating meetings: %w", err)
+		}
+		sum.Meetings += len(batch)
+	}
+	return sum, nil
+}

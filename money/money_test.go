@@ -1,0 +1,110 @@
+package money
+
+import (
+	"math"
+
+	"testing"
+)
+
+func TestToMinor(t *testing.T) {
+	for _, tc := range []struct {
+		in       string
+		currency string
+		want     int64
+		wantErr  bool
+	}{
+		{"12500.00", "USD", 1250000, false},
+		{"12500.5", "USD", 1250050, false},
+		{"12500", "USD", 1250000, false},
+		{"0.01", "USD", 1, false},
+		{"0", "USD", 0, false},
+		{"000.10", "USD", 10, false},
+		{"-3.5", "EUR", -350, false},
+		{"1.230", "USD", 123, false}, // trailing zeros are not extra precision
+		{"1.001", "USD", 0, true},
+		{"1500000", "JPY", 1500000, false},
+		{"1.5", "JPY", 0, true},
+		{"1.5", "KWD", 1500, false},
+		{"0.001", "KWD", 1, false},
+		{"92233720368547758.07", "USD", math.MaxInt64, false},
+		{"92233720368547758.08", "USD", 0, true},
+		{"-92233720368547758.08", "USD", math.MinInt64, false},
+		{"1e5", "USD", 0, true},
+		{"+1", "USD", 0, true},
+		{" 1", "USD", 0, true},
+		{"1.", "USD", 0, true},
+		{".5", "USD", 0, true},
+		{"", "USD", 0, true},
+		{"1", "XXX", 0, true},
+	} {
+		got, err := ToMinor(Decimal(tc.in), tc.currency)
+		if (err != nil) != tc.wantErr || got != tc.want {
+			t.Errorf("ToMinor(%q, %s) = %d, %v; want %d, error %v", tc.in, tc.currency, got, err, tc.want, tc.wantErr)
+		}
+	}
+}
+
+func TestFromMinor(t *testing.T) {
+	for _, tc := range []struct {
+		minor    int64
+		currency string
+		want     Decimal
+	}{
+		{1250000, "USD", "12500.00"},
+		{1, "USD", "0.01"},
+		{0, "USD", "0.00"},
+		{-350, "EUR", "-3.50"},
+		{-5, "EUR", "-0.05"},
+		{1500000, "JPY", "1500000"},
+		{1, "KWD", "0.001"},
+		{math.MaxInt64, "USD", "92233720368547758.07"},
+		{math.MinInt64, "USD", "-92233720368547758.08"},
+	} {
+		got, err := FromMinor(tc.minor, tc.currency)
+		if err != nil || got != tc.want {
+			t.Errorf("FromMinor(%d, %s) = %q, %v; want %q", tc.minor, tc.currency, got, err, tc.want)
+		}
+	}
+	if _, err := FromMinor(1, "ABC"); err == nil {
+		t.Error("FromMinor accepted an unknown currency")
+	}
+}
+
+// Every amount survives the round trip through its decimal form.
+func FuzzRoundTrip(f *testing.F) {
+	for _, v := range []int64{0, 1, -1, 99, 100, 1250050, math.MaxInt64, math.MinInt64} {
+		f.Add(v, "USD")
+		f.Add(v, "JPY")
+		f.Add(v, "KWD")
+	}
+	f.Fuzz(func(t *testing.T, minor int64, currency string) {
+		d, err := FromMinor(minor, currency)
+		if err != nil {
+			if ValidCurrency(currency) {
+				t.Fatalf("FromMinor(%d, %s): %v", minor, currency, err)
+			}
+			return
+		}
+		back, err := ToMinor(d, currency)
+		if err != nil || back != minor {
+			t.Fatalf("%d %s → %q → %d, %v", minor, currency, d, back, err)
+		}
+	})
+}
+
+func TestDecimalScalar(t *testing.T) {
+	var d Decimal
+	if err := d.UnmarshalGQL(12.5); err == nil {
+		t.Error("a JSON number was accepted as a Decimal")
+	}
+	if err := d.UnmarshalGQL("12.50"); err != nil || d != "12.50" {
+		t.Errorf("UnmarshalGQL(\"12.50\") = %q, %v", d, err)
+	}
+	if err := d.UnmarshalGQL("12,50"); err == nil {
+		t.Error("12,50 was accepted")
+	}
+	if !ValidCurrency("USD") || ValidCurrency("usd") || ValidCurrency("US") {
+		t.Error("currency validation")
+	}
+
+}

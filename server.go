@@ -1,0 +1,272 @@
+// Command kpiflow serves kpiflow's GraphQL API and runs its maintenance
+// commands:
+//
+//	kpiflow [serve]            serve the API (the default command)
+//	kpiflow migrate [--dry-run] migrate the database schema, or print the SQL
+//	kpiflow seed --demo        create the demo organization
+//
+// Every setting is an environment variable with a flag of the same meaning;
+// the flag wins. README.md lists them all.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+	_ "time/tzdata" // period boundaries need IANA zones even where the OS has none
+
+	"kpiflow/demo"
+	"kpiflow/graph"
+	"kpiflow/store"
+)
+
+func main() {
+	if err := run(context.Background(), os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "kpiflow:", err)
+		os.Exit(1)
+	}
+}
+
+// config is kpiflow's configuration, from the environment and flags.
+type config struct {
+	Addr            string
+	DatabaseURL     string
+	Playground      bool
+	Introspection   bool
+	Demo            bool
+	LogFormat       string
+	LogLevel        string
+	ShutdownTimeout time.Duration
+
+	envErrs []error // environment variables that could not be read
+}
+
+// register defines the flags every command has.
+func (c *config) register(fs *flag.FlagSet) {
+	fs.StringVar(&c.DatabaseURL, "database-url", env("KPIFLOW_DATABASE_URL", store.DefaultURL),
+		"postgres://… or sqlite:PATH (KPIFLOW_DATABASE_URL)")
+	fs.StringVar(&c.LogFormat, "log-format", env("KPIFLOW_LOG_FORMAT", "text"), "text or json (KPIFLOW_LOG_FORMAT)")
+	fs.StringVar(&c.LogLevel, "log-level", env("KPIFLOW_LOG_LEVEL", "info"), "debug, info, warn or error (KPIFLOW_LOG_LEVEL)")
+}
+
+// registerServe defines the flags of the serve command.
+func (c *config) registerServe(fs *flag.FlagSet) {
+	fs.StringVar(&c.Addr, "addr", env("KPIFLOW_ADDR", "127.0.0.1:8080"), "listen address (KPIFLOW_ADDR)")
+	fs.BoolVar(&c.Playground, "playground", c.envBool("KPIFLOW_PLAYGROUND", true), "serve GraphiQL at / (KPIFLOW_PLAYGROUND)")
+	fs.BoolVar(&c.Introspection, "introspection", c.envBool("KPIFLOW_INTROSPECTION", true), "allow schema introspection (KPIFLOW_INTROSPECTION)")
+	fs.BoolVar(&c.Demo, "demo", c.envBool("KPIFLOW_DEMO", false), "create the demo organization when the database is empty (KPIFLOW_DEMO)")
+	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", c.envDuration("KPIFLOW_SHUTDOWN_TIMEOUT", 15*time.Second),
+		"how long a shutdown waits for requests in flight (KPIFLOW_SHUTDOWN_TIMEOUT)")
+}
+
+func (c *config) logger(w io.Writer) (*slog.Logger, error) {
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(c.LogLevel)); err != nil {
+		return nil, fmt.Errorf("log level %q: use debug, info, warn or error", c.LogLevel)
+	}
+	opts := &slog.HandlerOptions{Level: level}
+	switch c.LogFormat {
+	case "text":
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	}
+	return nil, fmt.Errorf("log format %q: use text or json", c.LogFormat)
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	cmd := "serve"
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		cmd, args = args[0], args[1:]
+	}
+	var cfg config
+	fs := flag.NewFlagSet("kpiflow "+cmd, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	cfg.register(fs)
+	switch cmd {
+	case "serve", "help", "-h", "--help":
+		cfg.registerServe(fs)
+	}
+	if err := errors.Join(cfg.envErrs...); err != nil {
+		return err
+	}
+	switch cmd {
+	case "serve":
+		if err := fs.Parse(args); err != nil {
+			return err
+		}
+		return serve(ctx, cfg, stderr)
+	case "migrate":
+		dryRun := fs.Bool("dry-run", false, "print the SQL instead of running it")
+		if err := fs.Parse(args); err != nil {
+			return err
+		}
+		return migrate(ctx, cfg, *dryRun, stdout)
+	case "seed":
+		isDemo := fs.Bool("demo", false, "create the demo organization")
+		seed := fs.Uint64("seed", 1, "random seed of the demo data")
+		if err := fs.Parse(args); err != nil {
+			return err
+		}
+		if !*isDemo {
+			return errors.New("seed: say what to create: --demo")
+		}
+		return seedDemo(ctx, cfg, *seed, stdout)
+	case "help", "-h", "--help":
+		fmt.Fprintln(stdout, "usage: kpiflow [serve|migrate [--dry-run]|seed --demo [--seed N]] [flags]")
+		fs.SetOutput(stdout)
+		fs.PrintDefaults()
+		return nil
+	}
+	return fmt.Errorf("unknown command %q (serve, migrate, seed, help)", cmd)
+}
+
+func openMigrated(ctx context.Context, cfg config) (*store.Store, error) {
+	st, err := store.Open(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return nil, err
+	}
+	if err := st.Migrate(ctx); err != nil {
+		st.Close()
+		return nil, fmt.Errorf("migrating the database: %w", err)
+	}
+	return st, nil
+}
+
+func migrate(ctx context.Context, cfg config, dryRun bool, stdout io.Writer) error {
+	st, err := store.Open(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if dryRun {
+		return st.PrintMigration(ctx, stdout)
+	}
+	if err := st.Migrate(ctx); err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, "database schema is up to date")
+	return nil
+}
+
+func seedDemo(ctx context.Context, cfg config, seed uint64, stdout io.Writer) error {
+	st, err := openMigrated(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	sum, err := demo.Seed(ctx, st.Client, demo.Options{Seed: seed})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "created %q: %d teams, %d users, %d deals, %d meetings\n",
+		sum.Organization.Name, sum.Teams, sum.Users, sum.Deals, sum.Meetings)
+	return nil
+}
+
+func serve(ctx context.Context, cfg config, logOut io.Writer) error {
+	logger, err := cfg.logger(logOut)
+	if err != nil {
+		return err
+	}
+	slog.SetDefault(logger)
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	st, err := openMigrated(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if cfg.Demo {
+		empty, err := demo.Empty(ctx, st.Client)
+		if err != nil {
+			return err
+		}
+		if empty {
+			sum, err := demo.Seed(ctx, st.Client, demo.Options{Seed: 1})
+			if err != nil {
+				return fmt.Errorf("creating the demo organization: %w", err)
+			}
+			logger.Info("created the demo organization", "deals", sum.Deals, "meetings", sum.Meetings)
+		}
+	}
+
+	h := graph.NewHandler(graph.Options{
+		Client:        st.Client,
+		Logger:        logger,
+		Ready:         st.Ping,
+		Playground:    cfg.Playground,
+		Introspection: cfg.Introspection,
+	})
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	logger.Info("kpiflow is serving", "graphql", "http://"+ln.Addr().String()+"/graphql",
+		"database", st.Dialect, "playground", cfg.Playground)
+
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	logger.Info("shutting down: draining requests in flight", "timeout", cfg.ShutdownTimeout)
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	logger.Info("stopped")
+	return nil
+}
+
+func env(key, def string) string {
+	if v, ok := os.LookupEnv(key); ok {
+		return v
+	}
+	return def
+}
+
+func (c *config) envBool(key string, def bool) bool {
+	if v, ok := os.LookupEnv(key); ok {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			c.envErrs = append(c.envErrs, fmt.Errorf("%s=%q is not a boolean (true or false)", key, v))
+		}
+		return b
+	}
+	return def
+}
+
+func (c *config) envDuration(key string, def time.Duration) time.Duration {
+	if v, ok := os.LookupEnv(key); ok {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			c.envErrs = append(c.envErrs, fmt.Errorf("%s=%q is not a duration such as 15s", key, v))
+		}
+		return d
+	}
+	return def
+}

@@ -1,0 +1,178 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+
+	"net"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"kpiflow/apitest"
+)
+
+func TestMigrateDryRunPrintsSQLAndChangesNothing(t *testing.T) {
+	for _, b := range apitest.Backends(t) {
+		t.Run(b.Name, func(t *testing.T) {
+			url := apitest.DatabaseURL(t, b)
+			var out bytes.Buffer
+			if err := run(context.Background(), []string{"migrate", "--dry-run", "--database-url", url}, &out, &out); err != nil {
+				t.Fatal(err)
+			}
+			sql := strings.ToLower(out.String())
+			for _, table := range []string{"organizations", "teams", "users", "deals", "meetings"} {
+				if !strings.Contains(sql, "create table") || !strings.Contains(sql, table) {
+					t.Errorf("dry run does not create %s:\n%s", table, out.String())
+				}
+			}
+			// A dry run changed nothing: the real migration still has work.
+			out.Reset()
+			if err := run(context.Background(), []string{"migrate", "--dry-run", "--database-url", url}, &out, &out); err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(strings.ToLower(out.String()), "create table") {
+				t.Error("the first dry run created tables")
+			}
+			out.Reset()
+			if err := run(context.Background(), []string{"migrate", "--database-url", url}, &out, &out); err != nil {
+				t.Fatal(err)
+			}
+			out.Reset()
+			if err := run(context.Background(), []string{"migrate", "--dry-run", "--database-url", url}, &out, &out); err != nil {
+				t.Fatal(err)
+			}
+			if strings.Contains(strings.ToLower(out.String()), "create table") {
+				t.Errorf("after migrating, a dry run still creates tables:\n%s", out.String())
+			}
+		})
+	}
+}
+
+func TestSeedDemoOnce(t *testing.T) {
+	for _, b := range apitest.Backends(t) {
+		t.Run(b.Name, func(t *testing.T) {
+			url := apitest.DatabaseURL(t, b)
+			var out bytes.Buffer
+			if err := run(context.Background(), []string{"seed", "--demo", "--database-url", url}, &out, &out); err != nil {
+				t.Fatalf("seed: %v\n%s", err, out.String())
+			}
+			if !strings.Contains(out.String(), "Acme Demo") {
+				t.Errorf("seed output: %s", out.String())
+			}
+			if err := run(context.Background(), []string{"seed", "--demo", "--database-url", url}, &out, &out); err == nil {
+				t.Error("a second demo seed into the same database succeeded")
+			}
+			if err := run(context.Background(), []string{"seed", "--database-url", url}, &out, &out); err == nil {
+				t.Error("seed without --demo succeeded")
+			}
+		})
+	}
+}
+
+func TestServeWithDemoDataThenShutDown(t *testing.T) {
+	for _, b := range apitest.Backends(t) {
+		t.Run(b.Name, func(t *testing.T) {
+			ln, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			addr := ln.Addr().String()
+			ln.Close()
+
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			logs := &bytes.Buffer{}
+			done := make(chan error, 1)
+			go func() {
+				done <- run(ctx, []string{"serve", "--demo", "--addr", addr, "--database-url", apitest.DatabaseURL(t, b),
+					"--log-format", "json"}, logs, logs)
+			}()
+			base := "http://" + addr
+			deadline := time.Now().Add(60 * time.Second)
+			for {
+				resp, err := http.Get(base + "/readyz")
+				if err == nil && resp.StatusCode == 200 {
+					resp.Body.Close()
+					break
+				}
+				if err == nil {
+					resp.Body.Close()
+				}
+				select {
+				case err := <-done:
+					t.Fatalf("serve ended early: %v", err)
+				default:
+				}
+				if time.Now().After(deadline) {
+					t.Fatal("the server did not become ready")
+				}
+				time.Sleep(50 * time.Millisecond)
+			}
+
+			body := `{"query":"{ organizations { edges { node { name currency } } } deals(where: {stage: WON}) { totalCount } }"}`
+			resp, err := http.Post(base+"/graphql", "application/json", strings.NewReader(body))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var r struct {
+				Data struct {
+					Organizations struct {
+						Edges []struct {
+							Node struct{ Name, Currency string }
+						}
+					}
+					Deals struct{ TotalCount int }
+				}
+				Errors []any
+			}
+			if err := json.NewDecoder(resp.Body).Decode(&r); err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if len(r.Errors) > 0 || len(r.Data.Organizations.Edges) != 1 ||
+				r.Data.Organizations.Edges[0].Node.Name != "Acme Demo" || r.Data.Deals.TotalCount == 0 {
+				t.Fatalf("demo data over GraphQL: %+v", r)
+			}
+			if resp.Header.Get("X-Request-Id") == "" {
+				t.Error("no X-Request-Id header")
+			}
+
+			cancel() // as SIGTERM would
+			select {
+			case err := <-done:
+				if err != nil {
+					t.Fatalf("shutdown: %v", err)
+				}
+			case <-time.After(30 * time.Second):
+				t.Fatal("the server did not shut down")
+			}
+			if !strings.Contains(logs.String(), `"msg":"stopped"`) {
+				t.Errorf("no clean stop in the log:\n%s", logs.String())
+			}
+		})
+	}
+}
+
+func TestBadConfigurationIsRefused(t *testing.T) {
+	for _, args := range [][]string{
+		{"serve", "--log-level", "loud"},
+		{"serve", "--log-format", "xml"},
+		{"serve", "--database-url", "mysql://x"},
+		{"frobnicate"},
+	} {
+		var out bytes.Buffer
+		if err := run(context.Background(), args, &out, &out); err == nil {
+			t.Errorf("%v was accepted", args)
+		}
+	}
+	t.Setenv("KPIFLOW_PLAYGROUND", "maybe")
+	var out bytes.Buffer
+	err := run(context.Background(), []string{"serve"}, &out, &out)
+	if err == nil || !strings.Contains(err.Error(), "KPIFLOW_PLAYGROUND") {
+		t.Errorf("KPIFLOW_PLAYGROUND=maybe: %v", err)
+	}
+
+}
