@@ -165,6 +165,11 @@ func TestDealsFilterAndOrder(t *testing.T) {
 			{"won by name", map[string]any{"stage": "WON"}, []map[string]any{{"field": "NAME"}}, "d03,d06,d09,d12"},
 			{"closed, newest close first", map[string]any{"stageIn": []string{"WON", "LOST"}, "closedAtGTE": "2026-01-06T00:00:00Z"},
 				[]map[string]any{{"field": "NAME", "direction": "DESC"}}, "d12,d10,d09,d06,d05"},
+			// The same instant in another offset selects the same deals.
+			{"closed since, in +05:00", map[string]any{"stageIn": []string{"WON", "LOST"}, "closedAtGTE": "2026-01-06T05:00:00+05:00"},
+				[]map[string]any{{"field": "NAME", "direction": "DESC"}}, "d12,d10,d09,d06,d05"},
+			{"closed before, in -08:00", map[string]any{"closedAtLT": "2026-01-05T16:00:00-08:00"},
+				[]map[string]any{{"field": "NAME"}}, "d03"},
 			{"by amount descending", map[string]any{"nameHasPrefix": "d0"},
 				[]map[string]any{{"field": "AMOUNT", "direction": "DESC"}}, "d09,d08,d07,d06,d05,d04,d03,d02,d01"},
 			// Stages order by their names (LOST, PROSPECTING, WON), as enums do.

@@ -76,7 +76,11 @@ func Open(ctx context.Context, rawURL string) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("connecting to the database: %w", err)
 	}
-	client := ent.NewClient(ent.Driver(entsql.OpenDB(drv, db)))
+	var driver dialect.Driver = entsql.OpenDB(drv, db)
+	if drv == dialect.SQLite {
+		driver = utcDriver{entsql.OpenDB(drv, db)}
+	}
+	client := ent.NewClient(ent.Driver(driver))
 	return &Store{Client: client, DB: db, Dialect: drv}, nil
 }
 
