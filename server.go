@@ -26,7 +26,9 @@ import (
 	"time"
 	_ "time/tzdata" // period boundaries need IANA zones even where the OS has none
 
+	"kpiflow/auth"
 	"kpiflow/demo"
+	"kpiflow/ent"
 	"kpiflow/graph"
 	"kpiflow/store"
 )
@@ -48,6 +50,11 @@ type config struct {
 	LogFormat       string
 	LogLevel        string
 	ShutdownTimeout time.Duration
+	JWTSecret       string
+	JWTIssuer       string
+	JWTAudience     string
+	AccessTokenTTL  time.Duration
+	RefreshTokenTTL time.Duration
 
 	envErrs []error // environment variables that could not be read
 }
@@ -68,6 +75,38 @@ func (c *config) registerServe(fs *flag.FlagSet) {
 	fs.BoolVar(&c.Demo, "demo", c.envBool("KPIFLOW_DEMO", false), "create the demo organization when the database is empty (KPIFLOW_DEMO)")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", c.envDuration("KPIFLOW_SHUTDOWN_TIMEOUT", 15*time.Second),
 		"how long a shutdown waits for requests in flight (KPIFLOW_SHUTDOWN_TIMEOUT)")
+	// The secret has no flag: command lines are visible to other users.
+	c.JWTSecret = env("KPIFLOW_JWT_SECRET", "")
+	fs.StringVar(&c.JWTIssuer, "jwt-issuer", env("KPIFLOW_JWT_ISSUER", auth.DefaultIssuer), "iss of access tokens (KPIFLOW_JWT_ISSUER)")
+	fs.StringVar(&c.JWTAudience, "jwt-audience", env("KPIFLOW_JWT_AUDIENCE", auth.DefaultAudience), "aud of access tokens (KPIFLOW_JWT_AUDIENCE)")
+	fs.DurationVar(&c.AccessTokenTTL, "access-token-ttl", c.envDuration("KPIFLOW_ACCESS_TOKEN_TTL", auth.DefaultTTL),
+		"lifetime of access tokens (KPIFLOW_ACCESS_TOKEN_TTL)")
+	fs.DurationVar(&c.RefreshTokenTTL, "refresh-token-ttl", c.envDuration("KPIFLOW_REFRESH_TOKEN_TTL", auth.DefaultRefreshTTL),
+		"lifetime of refresh tokens (KPIFLOW_REFRESH_TOKEN_TTL)")
+}
+
+// authService builds the authentication service. Without a secret it
+// refuses to start, except in demo mode, where a random secret is made up
+// (tokens then die with the process).
+func (c *config) authService(client *ent.Client, logger *slog.Logger) (*auth.Service, error) {
+	secret := []byte(c.JWTSecret)
+	if len(secret) == 0 && c.Demo {
+		logger.Warn("KPIFLOW_JWT_SECRET is not set: demo mode signs tokens with a random secret, valid until the server stops")
+		secret = auth.RandomSecret()
+	}
+	if len(secret) < auth.MinSecretLength {
+		return nil, fmt.Errorf("KPIFLOW_JWT_SECRET must be set to at least %d bytes (e.g. openssl rand -base64 48), or use --demo", auth.MinSecretLength)
+	}
+	return auth.NewService(client, auth.Config{
+		Tokens: auth.TokenConfig{
+			Secret:   secret,
+			Issuer:   c.JWTIssuer,
+			Audience: c.JWTAudience,
+			TTL:      c.AccessTokenTTL,
+			Leeway:   auth.DefaultLeeway,
+		},
+		RefreshTTL: c.RefreshTokenTTL,
+	})
 }
 
 func (c *config) logger(w io.Writer) (*slog.Logger, error) {
@@ -184,6 +223,9 @@ func serve(ctx context.Context, cfg config, logOut io.Writer) error {
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
+	if !cfg.Demo && len(cfg.JWTSecret) < auth.MinSecretLength {
+		return fmt.Errorf("KPIFLOW_JWT_SECRET must be set to at least %d bytes (e.g. openssl rand -base64 48), or use --demo", auth.MinSecretLength)
+	}
 	st, err := openMigrated(ctx, cfg)
 	if err != nil {
 		return err
@@ -203,8 +245,13 @@ func serve(ctx context.Context, cfg config, logOut io.Writer) error {
 		}
 	}
 
+	authSvc, err := cfg.authService(st.Client, logger)
+	if err != nil {
+		return err
+	}
 	h := graph.NewHandler(graph.Options{
 		Client:        st.Client,
+		Auth:          authSvc,
 		Logger:        logger,
 		Ready:         st.Ping,
 		Playground:    cfg.Playground,

@@ -112,8 +112,32 @@ func TestServeWithDemoDataThenShutDown(t *testing.T) {
 				time.Sleep(50 * time.Millisecond)
 			}
 
+			// Sign in as the demo manager, then read the team's record.
+			login := `{"query":"mutation { login(input: {email: \"manager@demo.kpiflow.test\", password: \"demo-password\"}) { accessToken viewer { email role } } }"}`
+			resp, err := http.Post(base+"/graphql", "application/json", strings.NewReader(login))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var signedIn struct {
+				Data struct {
+					Login struct {
+						AccessToken string
+						Viewer      struct{ Email, Role string }
+					}
+				}
+			}
+			if err := json.NewDecoder(resp.Body).Decode(&signedIn); err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if signedIn.Data.Login.AccessToken == "" || signedIn.Data.Login.Viewer.Role != "MANAGER" {
+				t.Fatalf("demo manager login: %+v", signedIn)
+			}
 			body := `{"query":"{ organizations { edges { node { name currency } } } deals(where: {stage: WON}) { totalCount } }"}`
-			resp, err := http.Post(base+"/graphql", "application/json", strings.NewReader(body))
+			req, _ := http.NewRequest(http.MethodPost, base+"/graphql", strings.NewReader(body))
+			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set("Authorization", "Bearer "+signedIn.Data.Login.AccessToken)
+			resp, err = http.DefaultClient.Do(req)
 			if err != nil {
 				t.Fatal(err)
 			}

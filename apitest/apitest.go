@@ -26,9 +26,11 @@ import (
 	"testing"
 	"time"
 
+	"kpiflow/auth"
 	"kpiflow/ent"
 	"kpiflow/graph"
 	"kpiflow/store"
+	"kpiflow/viewer"
 )
 
 // Backend is a kind of database the suite runs on.
@@ -126,9 +128,23 @@ type Server struct {
 	Backend Backend
 	Store   *store.Store
 	Client  *ent.Client
+	Auth    *auth.Service
 	URL     string // base URL of the HTTP server
 	logs    *syncBuffer
+	// token is sent as the bearer token of every request, when not "".
+	token string
 }
+
+// Secret is the JWT secret of test servers.
+var Secret = []byte("kpiflow-test-secret-of-at-least-32-bytes")
+
+// PasswordParams are cheap argon2id parameters, to keep tests fast; the
+// stored hash carries them, so they only ever apply to test users.
+var PasswordParams = auth.PasswordParams{Memory: 1024, Time: 1, Threads: 1}
+
+// Sys is a context with the system's rights, for setting up and checking
+// test data directly through the ent client.
+func Sys() context.Context { return viewer.System(context.Background()) }
 
 // NewServer starts the real handler on a new database of the backend.
 func NewServer(t testing.TB, b Backend) *Server {
@@ -136,8 +152,16 @@ func NewServer(t testing.TB, b Backend) *Server {
 	st := OpenStore(t, b)
 	logs := &syncBuffer{}
 	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	svc, err := auth.NewService(st.Client, auth.Config{
+		Tokens:   auth.TokenConfig{Secret: Secret},
+		Password: PasswordParams,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
 	h := graph.NewHandler(graph.Options{
 		Client:        st.Client,
+		Auth:          svc,
 		Logger:        logger,
 		Ready:         st.Ping,
 		Playground:    true,
@@ -145,7 +169,32 @@ func NewServer(t testing.TB, b Backend) *Server {
 	})
 	hs := httptest.NewServer(h)
 	t.Cleanup(hs.Close)
-	return &Server{Backend: b, Store: st, Client: st.Client, URL: hs.URL, logs: logs}
+	return &Server{Backend: b, Store: st, Client: st.Client, Auth: svc, URL: hs.URL, logs: logs}
+}
+
+// As returns the server acting as the user: its requests carry an access
+// token of the user.
+func (s *Server) As(t testing.TB, u *ent.User) *Server {
+	t.Helper()
+	token, _, err := s.Auth.Tokens().Issue(u.ID, u.OrganizationID, string(u.Role))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s.WithToken(token)
+}
+
+// ActAs makes the server act as the user from now on.
+func (s *Server) ActAs(t testing.TB, u *ent.User) {
+	t.Helper()
+	*s = *s.As(t, u)
+}
+
+// WithToken returns the server sending token as the bearer token ("" for
+// an anonymous caller).
+func (s *Server) WithToken(token string) *Server {
+	c := *s
+	c.token = token
+	return &c
 }
 
 // Logs returns what the server has logged so far.
@@ -191,6 +240,9 @@ func (s *Server) Query(t testing.TB, query string, vars map[string]any) *Respons
 // Do sends a request to the server and decodes a GraphQL response.
 func (s *Server) Do(t testing.TB, req *http.Request) *Response {
 	t.Helper()
+	if s.token != "" && req.Header.Get("Authorization") == "" {
+		req.Header.Set("Authorization", "Bearer "+s.token)
+	}
 	ctx, cancel := context.WithTimeout(req.Context(), 60*time.Second)
 	defer cancel()
 	resp, err := http.DefaultClient.Do(req.WithContext(ctx))

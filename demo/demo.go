@@ -16,11 +16,13 @@ import (
 	"fmt"
 	"time"
 
+	"kpiflow/auth"
 	"kpiflow/ent"
 	"kpiflow/ent/meeting"
 	"kpiflow/ent/organization"
 	"kpiflow/ent/schema/pulid"
 	"kpiflow/ent/user"
+	"kpiflow/viewer"
 )
 
 const (
@@ -33,8 +35,7 @@ const (
 	Timezone             = "America/New_York"
 	FiscalYearStartMonth = 2
 
-	// DemoPassword is the password of every demo login. Seed leaves password
-	// hashes unset: whoever sets up authentication for the demo hashes it.
+	// DemoPassword is the password of every demo login.
 	DemoPassword = "demo-password"
 )
 
@@ -97,6 +98,7 @@ func Logins() []Login {
 // Empty reports whether the database holds no organization at all, the
 // condition under which `serve --demo` seeds it.
 func Empty(ctx context.Context, client *ent.Client) (bool, error) {
+	ctx = viewer.System(ctx)
 	exists, err := client.Organization.Query().Exist(ctx)
 	if err != nil {
 		return false, fmt.Errorf("demo: %w", err)
@@ -117,6 +119,13 @@ func Seed(ctx context.Context, client *ent.Client, o Options) (*Summary, error) 
 		return nil, fmt.Errorf("demo: %w", err)
 	}
 	p := newPlan(o.Seed, now, loc)
+	// Every demo login has the same password: one hash serves them all.
+	hash, err := auth.HashPassword(DemoPassword, auth.DefaultPasswordParams)
+	if err != nil {
+		return nil, fmt.Errorf("demo: %w", err)
+	}
+	p.passwordHash = hash
+	ctx = viewer.System(ctx) // the generator is kpiflow's own work, not a viewer's
 
 	tx, err := client.Tx(ctx)
 	if err != nil {
@@ -168,6 +177,7 @@ func write(ctx context.Context, c *ent.Client, p *plan) (*Summary, error) {
 			SetEmail(s.email).
 			SetName(s.name).
 			SetRole(s.role).
+			SetPasswordHash(p.passwordHash).
 			SetHiredAt(p.staff[i].hiredAt).
 			Save(ctx)
 		if err != nil {
@@ -205,6 +215,7 @@ func write(ctx context.Context, c *ent.Client, p *plan) (*Summary, error) {
 			SetName(r.name).
 			SetRole(user.RoleRep).
 			SetTeamID(teamIDs[r.team]).
+			SetPasswordHash(p.passwordHash).
 			SetHiredAt(r.hiredAt)
 	}
 	repUsers, err := c.User.CreateBulk(repBuilders...).Save(ctx)

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"kpiflow/auth"
 	"kpiflow/demo"
 	"kpiflow/ent"
 	"kpiflow/ent/deal"
@@ -19,6 +20,7 @@ import (
 	"kpiflow/ent/team"
 	"kpiflow/ent/user"
 	"kpiflow/store"
+	"kpiflow/viewer"
 )
 
 // now is in the past of the real clock, which the schema hooks check
@@ -27,7 +29,7 @@ var now = time.Date(2026, 11, 15, 12, 0, 0, 0, time.UTC)
 
 func openStore(t *testing.T) *ent.Client {
 	t.Helper()
-	ctx := context.Background()
+	ctx := viewer.System(context.Background())
 	st, err := store.Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "demo.db"))
 	if err != nil {
 		t.Fatal(err)
@@ -42,7 +44,7 @@ func openStore(t *testing.T) *ent.Client {
 func seed(t *testing.T, client *ent.Client, s uint64) *demo.Summary {
 	t.Helper()
 	start := time.Now()
-	sum, err := demo.Seed(context.Background(), client, demo.Options{Seed: s, Now: now})
+	sum, err := demo.Seed(viewer.System(context.Background()), client, demo.Options{Seed: s, Now: now})
 	if err != nil {
 		t.Fatalf("Seed: %v", err)
 	}
@@ -52,7 +54,7 @@ func seed(t *testing.T, client *ent.Client, s uint64) *demo.Summary {
 }
 
 func TestSeed(t *testing.T) {
-	ctx := context.Background()
+	ctx := viewer.System(context.Background())
 	client := openStore(t)
 
 	empty, err := demo.Empty(ctx, client)
@@ -104,15 +106,21 @@ func TestSeed(t *testing.T) {
 }
 
 func checkUsers(t *testing.T, client *ent.Client) {
-	ctx := context.Background()
+	ctx := viewer.System(context.Background())
 	users := client.User.Query().WithTeam().WithManagedTeams().AllX(ctx)
 	byEmail := map[string]*ent.User{}
+	checked := map[string]bool{}
 	for _, u := range users {
 		if u.Email != strings.ToLower(u.Email) {
 			t.Errorf("email %q is not lower case", u.Email)
 		}
-		if u.PasswordHash != nil {
-			t.Errorf("%s has a password hash", u.Email)
+		if u.PasswordHash == nil {
+			t.Errorf("%s has no password", u.Email)
+		} else if !checked[*u.PasswordHash] { // argon2id is slow on purpose: check each hash once
+			if ok, err := auth.CheckPassword(*u.PasswordHash, demo.DemoPassword); err != nil || !ok {
+				t.Errorf("%s does not sign in with the demo password: %v", u.Email, err)
+			}
+			checked[*u.PasswordHash] = true
 		}
 		byEmail[u.Email] = u
 	}
@@ -177,7 +185,7 @@ func checkUsers(t *testing.T, client *ent.Client) {
 }
 
 func checkDeals(t *testing.T, client *ent.Client) {
-	ctx := context.Background()
+	ctx := viewer.System(context.Background())
 	deals := client.Deal.Query().WithOwner().AllX(ctx)
 	stages := map[deal.Stage]int{}
 	var wonAmount int64
@@ -246,7 +254,7 @@ func checkDeals(t *testing.T, client *ent.Client) {
 }
 
 func checkMeetings(t *testing.T, client *ent.Client) {
-	ctx := context.Background()
+	ctx := viewer.System(context.Background())
 	meetings := client.Meeting.Query().WithDeal().WithOwner().AllX(ctx)
 	statuses := map[meeting.Status]int{}
 	future, prospecting := 0, 0
@@ -315,7 +323,7 @@ type figures struct {
 
 func aggregate(t *testing.T, client *ent.Client) figures {
 	t.Helper()
-	ctx := context.Background()
+	ctx := viewer.System(context.Background())
 	var f figures
 	var rows []string
 	for _, d := range client.Deal.Query().WithOwner().AllX(ctx) {
@@ -381,11 +389,11 @@ func TestSeedNow(t *testing.T) {
 		t.Skip("seeds a whole organization")
 	}
 	client := openStore(t)
-	sum, err := demo.Seed(context.Background(), client, demo.Options{Seed: 7})
+	sum, err := demo.Seed(viewer.System(context.Background()), client, demo.Options{Seed: 7})
 	if err != nil {
 		t.Fatal(err)
 	}
-	n := client.Meeting.Query().Where(meeting.StatusEQ(meeting.StatusScheduled), meeting.ScheduledAtLTE(time.Now())).CountX(context.Background())
+	n := client.Meeting.Query().Where(meeting.StatusEQ(meeting.StatusScheduled), meeting.ScheduledAtLTE(time.Now())).CountX(viewer.System(context.Background()))
 	if n != 0 {
 		t.Errorf("%d SCHEDULED meetings are in the past", n)
 	}

@@ -35,6 +35,9 @@ type plan struct {
 	staff    []personPlan
 	deals    []dealPlan
 	meetings []meetingPlan
+	// passwordHash is the hash of DemoPassword, set by Seed: it is salted,
+	// so it is not part of the deterministic plan.
+	passwordHash string
 }
 
 type personPlan struct {

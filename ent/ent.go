@@ -9,6 +9,7 @@ import (
 	"kpiflow/ent/deal"
 	"kpiflow/ent/meeting"
 	"kpiflow/ent/organization"
+	"kpiflow/ent/refreshtoken"
 	"kpiflow/ent/team"
 	"kpiflow/ent/user"
 	"reflect"
@@ -80,6 +81,7 @@ func checkColumn(t, c string) error {
 			deal.Table:         deal.ValidColumn,
 			meeting.Table:      meeting.ValidColumn,
 			organization.Table: organization.ValidColumn,
+			refreshtoken.Table: refreshtoken.ValidColumn,
 			team.Table:         team.ValidColumn,
 			user.Table:         user.ValidColumn,
 		})

@@ -7,6 +7,7 @@ import (
 	"kpiflow/ent/deal"
 	"kpiflow/ent/meeting"
 	"kpiflow/ent/organization"
+	"kpiflow/ent/refreshtoken"
 	"kpiflow/ent/schema/pulid"
 	"kpiflow/ent/team"
 	"kpiflow/ent/user"
@@ -17,6 +18,7 @@ var prefixTables = map[string]string{
 	"deal": deal.Table,
 	"meet": meeting.Table,
 	"org":  organization.Table,
+	"rtok": refreshtoken.Table,
 	"team": team.Table,
 	"user": user.Table,
 }

@@ -20,6 +20,8 @@ type Tx struct {
 	Meeting *MeetingClient
 	// Organization is the client for interacting with the Organization builders.
 	Organization *OrganizationClient
+	// RefreshToken is the client for interacting with the RefreshToken builders.
+	RefreshToken *RefreshTokenClient
 	// Team is the client for interacting with the Team builders.
 	Team *TeamClient
 	// User is the client for interacting with the User builders.
@@ -158,6 +160,7 @@ func (tx *Tx) init() {
 	tx.Deal = NewDealClient(tx.config)
 	tx.Meeting = NewMeetingClient(tx.config)
 	tx.Organization = NewOrganizationClient(tx.config)
+	tx.RefreshToken = NewRefreshTokenClient(tx.config)
 	tx.Team = NewTeamClient(tx.config)
 	tx.User = NewUserClient(tx.config)
 }

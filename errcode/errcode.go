@@ -29,6 +29,8 @@ type Error struct {
 	Message string
 	// Field names the input field at fault (GraphQL spelling), if any.
 	Field string
+	// Extra holds more extensions for the client, e.g. retryAfter.
+	Extra map[string]any
 }
 
 func (e *Error) Error() string {

@@ -11,6 +11,7 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"kpiflow/ent"
+	"kpiflow/ent/privacy"
 	"kpiflow/errcode"
 )
 
@@ -34,14 +35,20 @@ func presentError(logger *slog.Logger) graphql.ErrorPresenterFunc {
 			return requestError(out)
 		}
 		if c, ok := errcode.As(err); ok {
-			return coded(out, c.Code, c.Error(), c.Field)
+			out = coded(out, c.Code, c.Error(), c.Field)
+			for k, v := range c.Extra {
+				out.Extensions[k] = v
+			}
+			return out
 		}
 		var ve *ent.ValidationError
 		if errors.As(err, &ve) {
 			field := graphqlName(ve.Name)
 			return coded(out, errcode.BadUserInput, field+": "+validationReason(ve), field)
 		}
-		if ent.IsNotFound(err) {
+		if ent.IsNotFound(err) || errors.Is(err, privacy.Deny) {
+			// A privacy denial is reported like a missing row: the API
+			// never reveals that something out of reach exists.
 			return coded(out, errcode.NotFound, "not found", "")
 		}
 		if ent.IsConstraintError(err) {

@@ -20,12 +20,15 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
+	"kpiflow/auth"
 	"kpiflow/ent"
 )
 
 // Options configure the HTTP handler.
 type Options struct {
 	Client *ent.Client
+	// Auth authenticates requests and signs users in.
+	Auth   *auth.Service
 	Logger *slog.Logger
 	// Ready reports whether the database can be reached, for /readyz.
 	Ready func(context.Context) error
@@ -43,7 +46,7 @@ func NewHandler(o Options) http.Handler {
 	}
 	srv := NewGraphQLServer(o)
 	mux := http.NewServeMux()
-	mux.Handle("/graphql", srv)
+	mux.Handle("/graphql", authenticate(o.Auth, srv))
 	if o.Playground {
 		mux.Handle("GET /{$}", playground.Handler("kpiflow", "/graphql"))
 	}
@@ -73,7 +76,7 @@ func NewGraphQLServer(o Options) *handler.Server {
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
-	srv := handler.New(NewExecutableSchema(Config{Resolvers: &Resolver{client: o.Client}}))
+	srv := handler.New(NewExecutableSchema(Config{Resolvers: &Resolver{client: o.Client, auth: o.Auth}}))
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(transport.GET{})
 	srv.AddTransport(transport.POST{})
@@ -83,12 +86,14 @@ func NewGraphQLServer(o Options) *handler.Server {
 	}
 	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](100)})
 	srv.Use(pageLimits{})
+	srv.Use(sessionsAlone{})
 	srv.Use(transactional{client: o.Client, logger: o.Logger})
 	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
 		ctx = ent.NewContext(ctx, o.Client)
 		ctx = withCurrencies(ctx)
 		return next(ctx)
 	})
+	srv.AroundRootFields(requireViewer)
 	srv.AroundFields(markResolverErrors)
 	srv.SetErrorPresenter(presentError(o.Logger))
 	srv.SetRecoverFunc(func(ctx context.Context, v any) error {
@@ -134,7 +139,7 @@ func (transactional) Validate(graphql.ExecutableSchema) error { return nil }
 
 func (t transactional) InterceptResponse(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
 	oc := graphql.GetOperationContext(ctx)
-	if oc.Operation == nil || oc.Operation.Operation != ast.Mutation {
+	if oc.Operation == nil || oc.Operation.Operation != ast.Mutation || isSessionOperation(oc.Operation) {
 		return next(ctx)
 	}
 	tx, err := t.client.Tx(ctx)

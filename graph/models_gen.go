@@ -4,6 +4,7 @@ package graph
 
 import (
 	"kpiflow/ent"
+	"kpiflow/ent/schema/pulid"
 )
 
 type CreateDealPayload struct {
@@ -12,6 +13,27 @@ type CreateDealPayload struct {
 
 type CreateMeetingPayload struct {
 	Meeting *ent.Meeting `json:"meeting"`
+}
+
+type LoginInput struct {
+	Email    string `json:"email"`
+	Password string `json:"password"`
+	// Needed only when the email signs in to several organizations with the
+	// same password.
+	OrganizationID *pulid.ID `json:"organizationID,omitempty"`
+}
+
+type LogoutInput struct {
+	RefreshToken string `json:"refreshToken"`
+}
+
+type LogoutPayload struct {
+	// Whether a session was signed out (false for an unknown token).
+	Ok bool `json:"ok"`
+}
+
+type RefreshTokenInput struct {
+	RefreshToken string `json:"refreshToken"`
 }
 
 type UpdateDealPayload struct {

@@ -5,6 +5,7 @@
 package graph
 
 import (
+	"kpiflow/auth"
 	"kpiflow/ent"
 )
 
@@ -12,4 +13,5 @@ import (
 // ent.FromContext(ctx), which holds the request's transaction in mutations.
 type Resolver struct {
 	client *ent.Client
+	auth   *auth.Service
 }

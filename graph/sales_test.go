@@ -1,7 +1,6 @@
 package graph_test
 
 import (
-	"context"
 	"testing"
 	"time"
 
@@ -14,20 +13,24 @@ import (
 // salesFixture is one organization in USD with a team, a rep in it and a
 // second organization whose objects the first's must not reach.
 type salesFixture struct {
-	org, otherOrg     *ent.Organization
-	team, otherTeam   *ent.Team
-	rep, otherOrgUser *ent.User
+	org, otherOrg   *ent.Organization
+	team, otherTeam *ent.Team
+	admin, rep      *ent.User
+	otherOrgUser    *ent.User
 }
 
+// newSalesFixture creates the fixture and makes s act as Acme's admin.
 func newSalesFixture(t *testing.T, s *apitest.Server) salesFixture {
 	t.Helper()
 	var f salesFixture
 	f.org = s.Org(t, "Acme", "USD")
 	f.team = s.Team(t, f.org, "East", "")
+	f.admin = s.User(t, f.org, "admin@acme.test", user.RoleAdmin, nil)
 	f.rep = s.User(t, f.org, "Rep@Acme.test", user.RoleRep, f.team)
 	f.otherOrg = s.Org(t, "Globex", "EUR")
 	f.otherTeam = s.Team(t, f.otherOrg, "Globex Sales", "")
 	f.otherOrgUser = s.User(t, f.otherOrg, "rep@globex.test", user.RoleRep, f.otherTeam)
+	s.ActAs(t, f.admin)
 	return f
 }
 
@@ -83,7 +86,7 @@ func TestCreateAndUpdateDeal(t *testing.T) {
 		if d.Owner.Email != "rep@acme.test" {
 			t.Errorf("owner email %q, want it lower-cased", d.Owner.Email)
 		}
-		stored, err := s.Client.Deal.Get(context.Background(), pulid.ID(d.ID))
+		stored, err := s.Client.Deal.Get(apitest.Sys(), pulid.ID(d.ID))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -130,6 +133,7 @@ func TestMoneyFollowsTheOrganizationsCurrency(t *testing.T) {
 		org := s.Org(t, "Nippon", "JPY")
 		team := s.Team(t, org, "Tokyo", "")
 		rep := s.User(t, org, "rep@nippon.test", user.RoleRep, team)
+		s.ActAs(t, rep)
 		var created struct{ CreateDeal struct{ Deal dealJSON } }
 		s.MustQuery(t, createDeal, map[string]any{"input": map[string]any{
 			"ownerID": rep.ID, "name": "Yen deal", "customerName": "K.K.", "amount": "1500000",
@@ -182,7 +186,7 @@ func TestDealValidation(t *testing.T) {
 				if e.Extensions["field"] != tc.field {
 					t.Errorf("field = %v, want %s (%s)", e.Extensions["field"], tc.field, e.Message)
 				}
-				if n := s.Client.Deal.Query().CountX(context.Background()); n != 0 {
+				if n := s.Client.Deal.Query().CountX(apitest.Sys()); n != 0 {
 					t.Errorf("%d deals stored after a refused create", n)
 				}
 			})
@@ -190,10 +194,10 @@ func TestDealValidation(t *testing.T) {
 
 		// An update that breaks a rule changes nothing.
 		d := s.Client.Deal.Create().SetOwnerID(f.rep.ID).SetName("D").SetCustomerName("C").SetAmount(500).
-			SetOpenedAt(time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)).SaveX(context.Background())
+			SetOpenedAt(time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)).SaveX(apitest.Sys())
 		s.MustFail(t, "BAD_USER_INPUT", updateDeal, map[string]any{"input": map[string]any{
 			"id": d.ID, "stage": "WON", "closedAt": "2026-01-01T00:00:00Z", "amount": "7.00"}})
-		after := s.Client.Deal.GetX(context.Background(), d.ID)
+		after := s.Client.Deal.GetX(apitest.Sys(), d.ID)
 		if after.Stage != d.Stage || after.ClosedAt != nil || after.Amount != 500 {
 			t.Errorf("refused update changed the deal: %+v", after)
 		}
@@ -215,7 +219,7 @@ func TestAFailedMutationRollsBackTheWholeOperation(t *testing.T) {
 		if len(r.Errors) != 1 || r.Errors[0].Code() != "BAD_USER_INPUT" {
 			t.Fatalf("want one BAD_USER_INPUT, got %s", r.RawBody)
 		}
-		if n := s.Client.Deal.Query().CountX(context.Background()); n != 0 {
+		if n := s.Client.Deal.Query().CountX(apitest.Sys()); n != 0 {
 			t.Errorf("%d deals stored: the first mutation of a failed operation was kept", n)
 		}
 	})
@@ -242,7 +246,7 @@ type meetingJSON struct {
 func TestMeetings(t *testing.T) {
 	apitest.Each(t, func(t *testing.T, s *apitest.Server) {
 		f := newSalesFixture(t, s)
-		ctx := context.Background()
+		ctx := apitest.Sys()
 		d := s.Client.Deal.Create().SetOwnerID(f.rep.ID).SetName("D").SetCustomerName("C").SetAmount(1).SaveX(ctx)
 		otherDeal := s.Client.Deal.Create().SetOwnerID(f.otherOrgUser.ID).SetName("D").SetCustomerName("C").SetAmount(1).SaveX(ctx)
 

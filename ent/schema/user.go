@@ -70,6 +70,8 @@ func (User) Edges() []ent.Edge {
 			Annotations(entgql.RelayConnection()),
 		edge.To("meetings", Meeting.Type).
 			Annotations(entgql.RelayConnection()),
+		edge.To("refresh_tokens", RefreshToken.Type).
+			Annotations(entgql.Skip(entgql.SkipAll)),
 	}
 }
 

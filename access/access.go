@@ -1,0 +1,387 @@
+// Package access is kpiflow's authorization: the ent privacy policies that
+// decide, for every query and mutation, what the viewer may read and
+// change (DESIGN.md §10). It denies by default: without a viewer nothing is
+// read or written, except in viewer.System contexts.
+//
+// Reading: every row is filtered to the viewer's organization. An ADMIN
+// sees the whole organization; a MANAGER the teams they manage with all
+// their sub-teams, those teams' members, deals and meetings, and their own;
+// a REP their own deals and meetings, their team and its members. Rows out
+// of reach are filtered away, so they are NOT_FOUND, never FORBIDDEN.
+//
+// Writing: an ADMIN administers users and teams; deals and meetings are
+// written by their owner, or by a manager of the owner's team, or by an
+// ADMIN. Nobody writes another organization's rows.
+package access
+
+import (
+	"context"
+
+	"entgo.io/ent/entql"
+
+	"kpiflow/ent"
+	"kpiflow/ent/deal"
+	"kpiflow/ent/meeting"
+	"kpiflow/ent/organization"
+	"kpiflow/ent/predicate"
+	"kpiflow/ent/privacy"
+	"kpiflow/ent/schema/pulid"
+	"kpiflow/ent/team"
+	"kpiflow/ent/user"
+	"kpiflow/errcode"
+	"kpiflow/viewer"
+)
+
+// current returns the viewer, or a denial for an anonymous caller.
+func current(ctx context.Context) (*viewer.Viewer, error) {
+	if v := viewer.FromContext(ctx); v != nil {
+		return v, nil
+	}
+	return nil, privacy.Denyf("access: no viewer")
+}
+
+// tenant filters any query or mutation to the viewer's organization.
+var tenant = privacy.FilterFunc(func(ctx context.Context, f privacy.Filter) error {
+	v, err := current(ctx)
+	if err != nil {
+		return err
+	}
+	tf, ok := f.(interface{ WhereOrganizationID(entql.StringP) })
+	if !ok {
+		return privacy.Denyf("access: %T has no organization", f)
+	}
+	tf.WhereOrganizationID(entql.StringEQ(string(v.OrgID)))
+	return privacy.Skip
+})
+
+// tenantWrite keeps every write inside the viewer's organization: updates
+// and deletes are filtered to it, and creates are placed in it.
+var tenantWrite = privacy.MutationRuleFunc(func(ctx context.Context, m ent.Mutation) error {
+	if !m.Op().Is(ent.OpCreate) {
+		return tenant.EvalMutation(ctx, m)
+	}
+	v, err := current(ctx)
+	if err != nil {
+		return err
+	}
+	tm, ok := m.(interface {
+		OrganizationID() (pulid.ID, bool)
+		SetOrganizationID(pulid.ID)
+	})
+	if !ok {
+		return privacy.Denyf("access: %T has no organization", m)
+	}
+	if org, set := tm.OrganizationID(); set && org != v.OrgID {
+		return forbidden
+	}
+	tm.SetOrganizationID(v.OrgID)
+	return privacy.Skip
+})
+
+var forbidden = errcode.New(errcode.Forbidden, "you may not do this")
+
+// visibleTeams are the teams a non-admin viewer reaches: the ones they
+// manage (with sub-teams) and their own.
+func visibleTeams(s viewer.Scope) []pulid.ID {
+	if s.Team == "" {
+		return s.Managed
+	}
+	return append(append([]pulid.ID(nil), s.Managed...), s.Team)
+}
+
+// OrganizationPolicy: the viewer's own organization; only ADMINs change it,
+// and organizations are created by kpiflow's administration commands.
+func OrganizationPolicy() ent.Policy {
+	return privacy.Policy{
+		Query: privacy.QueryPolicy{
+			privacy.OrganizationQueryRuleFunc(func(ctx context.Context, q *ent.OrganizationQuery) error {
+				v, err := current(ctx)
+				if err != nil {
+					return err
+				}
+				q.Where(organization.ID(v.OrgID))
+				return privacy.Skip
+			}),
+		},
+		Mutation: privacy.MutationPolicy{
+			privacy.OrganizationMutationRuleFunc(func(ctx context.Context, m *ent.OrganizationMutation) error {
+				v, err := current(ctx)
+				if err != nil {
+					return err
+				}
+				if !v.IsAdmin() || !m.Op().Is(ent.OpUpdateOne) {
+					return forbidden
+				}
+				m.Where(organization.ID(v.OrgID))
+				return privacy.Allow
+			}),
+		},
+	}
+}
+
+// TeamPolicy: ADMINs see every team; managers their managed subtrees and
+// their own team; reps their own team. Only ADMINs change teams.
+func TeamPolicy() ent.Policy {
+	return privacy.Policy{
+		Query: privacy.QueryPolicy{
+			tenant,
+			privacy.TeamQueryRuleFunc(func(ctx context.Context, q *ent.TeamQuery) error {
+				p, err := teamsInReach(ctx)
+				if p != nil {
+					q.Where(p)
+				}
+				return err
+			}),
+		},
+		Mutation: privacy.MutationPolicy{tenantWrite, adminOnly()},
+	}
+}
+
+// teamsInReach returns the predicate on teams of the viewer's reach, or nil
+// for all teams of the organization.
+func teamsInReach(ctx context.Context) (predicate.Team, error) {
+	v, err := current(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if v.IsAdmin() {
+		return nil, privacy.Skip
+	}
+	s, err := v.Scope(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return team.IDIn(visibleTeams(s)...), privacy.Skip
+}
+
+// UserPolicy: ADMINs see every user; managers themselves, the members and
+// managers of the teams they reach; reps themselves and their team. Only
+// ADMINs create and change users (sign-in and password changes go through
+// package auth, in system context).
+func UserPolicy() ent.Policy {
+	return privacy.Policy{
+		Query: privacy.QueryPolicy{
+			tenant,
+			privacy.UserQueryRuleFunc(func(ctx context.Context, q *ent.UserQuery) error {
+				v, err := current(ctx)
+				if err != nil {
+					return err
+				}
+				if v.IsAdmin() {
+					return privacy.Skip
+				}
+				s, err := v.Scope(ctx)
+				if err != nil {
+					return err
+				}
+				teams := visibleTeams(s)
+				q.Where(user.Or(
+					user.ID(v.UserID),
+					user.TeamIDIn(teams...),
+					user.HasManagedTeamsWith(team.IDIn(s.Managed...)),
+				))
+				return privacy.Skip
+			}),
+		},
+		Mutation: privacy.MutationPolicy{tenantWrite, adminOnly()},
+	}
+}
+
+// DealPolicy: ADMINs see every deal; managers the deals of the teams they
+// reach and their own; reps their own.
+func DealPolicy() ent.Policy {
+	return privacy.Policy{
+		Query: privacy.QueryPolicy{
+			tenant,
+			privacy.DealQueryRuleFunc(func(ctx context.Context, q *ent.DealQuery) error {
+				p, err := dealsInReach(ctx)
+				if p != nil {
+					q.Where(p)
+				}
+				return err
+			}),
+		},
+		Mutation: privacy.MutationPolicy{
+			tenantWrite,
+			privacy.DealMutationRuleFunc(func(ctx context.Context, m *ent.DealMutation) error {
+				if !m.Op().Is(ent.OpCreate | ent.OpUpdateOne) {
+					return forbidden // deals are never deleted or changed in bulk through the API
+				}
+				if m.Op().Is(ent.OpUpdateOne) {
+					p, err := dealsInReach(ctx)
+					if p != nil {
+						m.Where(p)
+					}
+					if err != privacy.Skip {
+						return err
+					}
+				}
+				if owner, ok := m.OwnerID(); ok {
+					if err := mayOwn(ctx, m.Client(), owner); err != nil {
+						return err
+					}
+				}
+				if t, ok := m.TeamID(); ok {
+					if err := mayCountToward(ctx, t); err != nil {
+						return err
+					}
+				}
+				return privacy.Allow
+			}),
+		},
+	}
+}
+
+func dealsInReach(ctx context.Context) (predicate.Deal, error) {
+	v, err := current(ctx)
+	if err != nil {
+		return nil, err
+	}
+	switch v.Role {
+	case user.RoleAdmin:
+		return nil, privacy.Skip
+	case user.RoleManager:
+		s, err := v.Scope(ctx)
+		if err != nil {
+			return nil, err
+		}
+		return deal.Or(deal.OwnerID(v.UserID), deal.TeamIDIn(s.Managed...)), privacy.Skip
+	}
+	return deal.OwnerID(v.UserID), privacy.Skip
+}
+
+// MeetingPolicy: ADMINs see every meeting; managers those of the members of
+// the teams they reach and their own; reps their own.
+func MeetingPolicy() ent.Policy {
+	return privacy.Policy{
+		Query: privacy.QueryPolicy{
+			tenant,
+			privacy.MeetingQueryRuleFunc(func(ctx context.Context, q *ent.MeetingQuery) error {
+				p, err := meetingsInReach(ctx)
+				if p != nil {
+					q.Where(p)
+				}
+				return err
+			}),
+		},
+		Mutation: privacy.MutationPolicy{
+			tenantWrite,
+			privacy.MeetingMutationRuleFunc(func(ctx context.Context, m *ent.MeetingMutation) error {
+				if !m.Op().Is(ent.OpCreate | ent.OpUpdateOne) {
+					return forbidden
+				}
+				if m.Op().Is(ent.OpUpdateOne) {
+					p, err := meetingsInReach(ctx)
+					if p != nil {
+						m.Where(p)
+					}
+					if err != privacy.Skip {
+						return err
+					}
+				}
+				if owner, ok := m.OwnerID(); ok {
+					if err := mayOwn(ctx, m.Client(), owner); err != nil {
+						return err
+					}
+				}
+				return privacy.Allow
+			}),
+		},
+	}
+}
+
+func meetingsInReach(ctx context.Context) (predicate.Meeting, error) {
+	v, err := current(ctx)
+	if err != nil {
+		return nil, err
+	}
+	switch v.Role {
+	case user.RoleAdmin:
+		return nil, privacy.Skip
+	case user.RoleManager:
+		s, err := v.Scope(ctx)
+		if err != nil {
+			return nil, err
+		}
+		return meeting.Or(meeting.OwnerID(v.UserID), meeting.HasOwnerWith(user.TeamIDIn(s.Managed...))), privacy.Skip
+	}
+	return meeting.OwnerID(v.UserID), privacy.Skip
+}
+
+// mayOwn reports whether the viewer may record deals and meetings owned
+// by the user: themselves always; a member of the teams they manage, for a
+// manager; anyone of the organization, for an ADMIN. An owner the viewer
+// cannot see is left to the schema's rules, which report it as unknown.
+func mayOwn(ctx context.Context, client *ent.Client, owner pulid.ID) error {
+	v, err := current(ctx)
+	if err != nil {
+		return err
+	}
+	if owner == v.UserID || v.IsAdmin() {
+		return nil
+	}
+	if v.Role == user.RoleManager {
+		s, err := v.Scope(ctx)
+		if err != nil {
+			return err
+		}
+		ownerTeam, err := teamOf(ctx, client, owner)
+		if err != nil || ownerTeam == "" || s.Manages(ownerTeam) {
+			return err
+		}
+	}
+	return forbidden
+}
+
+// mayCountToward reports whether the viewer may count a deal toward team:
+// their own team or, for a manager, a team they manage.
+func mayCountToward(ctx context.Context, t pulid.ID) error {
+	v, err := current(ctx)
+	if err != nil || v.IsAdmin() {
+		return err
+	}
+	s, err := v.Scope(ctx)
+	if err != nil {
+		return err
+	}
+	if t == s.Team || s.Manages(t) {
+		return nil
+	}
+	return forbidden
+}
+
+// teamOf returns the team of a user the viewer can see ("" when the user
+// is out of sight or in no team).
+func teamOf(ctx context.Context, client *ent.Client, id pulid.ID) (pulid.ID, error) {
+	u, err := client.User.Query().Where(user.ID(id)).Select(user.FieldTeamID).Only(ctx)
+	if ent.IsNotFound(err) || (err == nil && u.TeamID == nil) {
+		return "", nil
+	}
+	if err != nil {
+		return "", err
+	}
+	return *u.TeamID, nil
+}
+
+// adminOnly allows ADMINs and denies everyone else.
+func adminOnly() privacy.MutationRule {
+	return privacy.MutationRuleFunc(func(ctx context.Context, _ ent.Mutation) error {
+		v, err := current(ctx)
+		if err != nil {
+			return err
+		}
+		if v.IsAdmin() {
+			return privacy.Allow
+		}
+		return forbidden
+	})
+}
+
+// RefreshTokenPolicy: refresh tokens are kpiflow's own business (package
+// auth, in system context); no viewer reads or writes them.
+func RefreshTokenPolicy() ent.Policy {
+	return privacy.Policy{
+		Query:    privacy.QueryPolicy{privacy.AlwaysDenyRule()},
+		Mutation: privacy.MutationPolicy{privacy.AlwaysDenyRule()},
+	}
+}

@@ -1,0 +1,28 @@
+package schema
+
+import (
+	"entgo.io/ent"
+
+	"kpiflow/access"
+)
+
+// The privacy policies live in package access, the one place of
+// authorization; these methods attach them to the schemas.
+
+// Policy implements ent.Schema.
+func (Organization) Policy() ent.Policy { return access.OrganizationPolicy() }
+
+// Policy implements ent.Schema.
+func (Team) Policy() ent.Policy { return access.TeamPolicy() }
+
+// Policy implements ent.Schema.
+func (User) Policy() ent.Policy { return access.UserPolicy() }
+
+// Policy implements ent.Schema.
+func (Deal) Policy() ent.Policy { return access.DealPolicy() }
+
+// Policy implements ent.Schema.
+func (Meeting) Policy() ent.Policy { return access.MeetingPolicy() }
+
+// Policy implements ent.Schema.
+func (RefreshToken) Policy() ent.Policy { return access.RefreshTokenPolicy() }

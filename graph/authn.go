@@ -1,0 +1,131 @@
+package graph
+
+import (
+	"context"
+	"net"
+	"net/http"
+	"strings"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"kpiflow/auth"
+	"kpiflow/errcode"
+	"kpiflow/viewer"
+)
+
+// publicFields are the root fields an anonymous caller may use.
+var publicFields = map[string]bool{
+	"login": true, "refreshToken": true, "logout": true,
+	"__typename": true, "__schema": true, "__type": true,
+}
+
+// sessionFields run their own transactions (package auth): they must not
+// share an operation with fields that run in the request's.
+var sessionFields = map[string]bool{"login": true, "refreshToken": true, "logout": true}
+
+type authKey struct{}
+
+// authState is what the HTTP layer learned about the caller.
+type authState struct {
+	tokenRefused bool
+	clientAddr   string
+}
+
+// authenticate reads the access token of a request, if there is one, and
+// puts its viewer in the context. A request is never refused here:
+// authentication is per field (requireViewer), so that anonymous callers
+// can still sign in.
+func authenticate(svc *auth.Service, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		st := &authState{clientAddr: remoteHost(r)}
+		var v *viewer.Viewer
+		if h := r.Header.Get("Authorization"); h != "" {
+			token, ok := strings.CutPrefix(h, "Bearer ")
+			if !ok {
+				st.tokenRefused = true
+			} else if v, _ = svc.Authenticate(strings.TrimSpace(token)); v == nil {
+				st.tokenRefused = true
+			}
+		}
+		ctx := viewer.NewContext(r.Context(), v)
+		ctx = context.WithValue(ctx, authKey{}, st)
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
+
+// remoteHost is the address of the client, for throttling sign-ins. It is
+// the peer of the connection: headers such as X-Forwarded-For are
+// client-controlled unless a trusted proxy sets them.
+func remoteHost(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+func clientAddr(ctx context.Context) string {
+	if st, ok := ctx.Value(authKey{}).(*authState); ok {
+		return st.clientAddr
+	}
+	return ""
+}
+
+// requireViewer refuses every root field but the public ones to an
+// anonymous caller, before its resolver runs and without any query.
+func requireViewer(ctx context.Context, next graphql.RootResolver) graphql.Marshaler {
+	fc := graphql.GetRootFieldContext(ctx)
+	if fc == nil || publicFields[fc.Field.Name] || viewer.FromContext(ctx) != nil {
+		return next(ctx)
+	}
+	msg := "sign in first: this field needs an access token"
+	if st, ok := ctx.Value(authKey{}).(*authState); ok && st.tokenRefused {
+		msg = auth.ErrUnauthenticated.Message
+	}
+	graphql.AddError(ctx, errcode.New(errcode.Unauthenticated, "%s", msg))
+	return graphql.Null
+}
+
+// sessionsAlone refuses operations that mix sign-in fields with others.
+type sessionsAlone struct{}
+
+var _ interface {
+	graphql.HandlerExtension
+	graphql.OperationContextMutator
+} = sessionsAlone{}
+
+func (sessionsAlone) ExtensionName() string                   { return "SessionsAlone" }
+func (sessionsAlone) Validate(graphql.ExecutableSchema) error { return nil }
+
+func (sessionsAlone) MutateOperationContext(_ context.Context, oc *graphql.OperationContext) *gqlerror.Error {
+	if oc.Operation == nil || oc.Operation.Operation != ast.Mutation {
+		return nil
+	}
+	session, other := 0, 0
+	for _, sel := range oc.Operation.SelectionSet {
+		if f, ok := sel.(*ast.Field); ok && sessionFields[f.Name] {
+			session++
+		} else if !ok || f.Name != "__typename" {
+			other++
+		}
+	}
+	if session > 0 && (other > 0 || session > 1) {
+		e := gqlerror.Errorf("login, refreshToken and logout must each be the only field of their operation")
+		e.Extensions = map[string]any{"code": errcode.BadUserInput}
+		return e
+	}
+	return nil
+}
+
+// isSessionOperation reports whether an operation signs in or out, and so
+// runs its own transaction.
+func isSessionOperation(op *ast.OperationDefinition) bool {
+	for _, sel := range op.SelectionSet {
+		if f, ok := sel.(*ast.Field); ok && sessionFields[f.Name] {
+			return true
+		}
+	}
+	return false
+}
