@@ -51,6 +51,8 @@ type config struct {
 	LogLevel        string
 	ShutdownTimeout time.Duration
 	JWTSecret       string
+	JWTKeyFile      string
+	JWTPreviousKeys string
 	JWTIssuer       string
 	JWTAudience     string
 	AccessTokenTTL  time.Duration
@@ -77,6 +79,10 @@ func (c *config) registerServe(fs *flag.FlagSet) {
 		"how long a shutdown waits for requests in flight (KPIFLOW_SHUTDOWN_TIMEOUT)")
 	// The secret has no flag: command lines are visible to other users.
 	c.JWTSecret = env("KPIFLOW_JWT_SECRET", "")
+	fs.StringVar(&c.JWTKeyFile, "jwt-key-file", env("KPIFLOW_JWT_KEY_FILE", ""),
+		"Ed25519 private key (PEM) to sign EdDSA tokens instead of HS256 (KPIFLOW_JWT_KEY_FILE)")
+	fs.StringVar(&c.JWTPreviousKeys, "jwt-previous-key-files", env("KPIFLOW_JWT_PREVIOUS_KEY_FILES", ""),
+		"comma-separated Ed25519 public keys (PEM) still accepted during a key rotation (KPIFLOW_JWT_PREVIOUS_KEY_FILES)")
 	fs.StringVar(&c.JWTIssuer, "jwt-issuer", env("KPIFLOW_JWT_ISSUER", auth.DefaultIssuer), "iss of access tokens (KPIFLOW_JWT_ISSUER)")
 	fs.StringVar(&c.JWTAudience, "jwt-audience", env("KPIFLOW_JWT_AUDIENCE", auth.DefaultAudience), "aud of access tokens (KPIFLOW_JWT_AUDIENCE)")
 	fs.DurationVar(&c.AccessTokenTTL, "access-token-ttl", c.envDuration("KPIFLOW_ACCESS_TOKEN_TTL", auth.DefaultTTL),
@@ -89,6 +95,29 @@ func (c *config) registerServe(fs *flag.FlagSet) {
 // refuses to start, except in demo mode, where a random secret is made up
 // (tokens then die with the process).
 func (c *config) authService(client *ent.Client, logger *slog.Logger) (*auth.Service, error) {
+	tokens := auth.TokenConfig{
+		Issuer:   c.JWTIssuer,
+		Audience: c.JWTAudience,
+		TTL:      c.AccessTokenTTL,
+		Leeway:   auth.DefaultLeeway,
+	}
+	if c.JWTKeyFile != "" {
+		key, err := auth.LoadSigningKey(c.JWTKeyFile)
+		if err != nil {
+			return nil, err
+		}
+		tokens.SigningKey = key
+		for _, path := range strings.Split(c.JWTPreviousKeys, ",") {
+			if path = strings.TrimSpace(path); path != "" {
+				pub, err := auth.LoadVerifyingKey(path)
+				if err != nil {
+					return nil, err
+				}
+				tokens.PreviousKeys = append(tokens.PreviousKeys, pub)
+			}
+		}
+		return auth.NewService(client, auth.Config{Tokens: tokens, RefreshTTL: c.RefreshTokenTTL})
+	}
 	secret := []byte(c.JWTSecret)
 	if len(secret) == 0 && c.Demo {
 		logger.Warn("KPIFLOW_JWT_SECRET is not set: demo mode signs tokens with a random secret, valid until the server stops")
@@ -97,16 +126,8 @@ func (c *config) authService(client *ent.Client, logger *slog.Logger) (*auth.Ser
 	if len(secret) < auth.MinSecretLength {
 		return nil, fmt.Errorf("KPIFLOW_JWT_SECRET must be set to at least %d bytes (e.g. openssl rand -base64 48), or use --demo", auth.MinSecretLength)
 	}
-	return auth.NewService(client, auth.Config{
-		Tokens: auth.TokenConfig{
-			Secret:   secret,
-			Issuer:   c.JWTIssuer,
-			Audience: c.JWTAudience,
-			TTL:      c.AccessTokenTTL,
-			Leeway:   auth.DefaultLeeway,
-		},
-		RefreshTTL: c.RefreshTokenTTL,
-	})
+	tokens.Secret = secret
+	return auth.NewService(client, auth.Config{Tokens: tokens, RefreshTTL: c.RefreshTokenTTL})
 }
 
 func (c *config) logger(w io.Writer) (*slog.Logger, error) {
@@ -223,7 +244,7 @@ func serve(ctx context.Context, cfg config, logOut io.Writer) error {
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
-	if !cfg.Demo && len(cfg.JWTSecret) < auth.MinSecretLength {
+	if !cfg.Demo && cfg.JWTKeyFile == "" && len(cfg.JWTSecret) < auth.MinSecretLength {
 		return fmt.Errorf("KPIFLOW_JWT_SECRET must be set to at least %d bytes (e.g. openssl rand -base64 48), or use --demo", auth.MinSecretLength)
 	}
 	st, err := openMigrated(ctx, cfg)

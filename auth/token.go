@@ -1,22 +1,34 @@
 package auth
 
 import (
+	"crypto/ed25519"
 	"crypto/rand"
 	"crypto/sha256"
+	"crypto/x509"
 	"encoding/base64"
+	"encoding/pem"
 	"errors"
 	"fmt"
+	"os"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
 
 	"kpiflow/ent/schema/pulid"
+	"kpiflow/ent/user"
 )
 
-// TokenConfig configures access tokens.
+// TokenConfig configures access tokens: HS256 with a shared secret by
+// default, or EdDSA (Ed25519) when a signing key is given, with a key id
+// in every token so that keys can be rotated.
 type TokenConfig struct {
 	// Secret signs HS256 tokens; at least MinSecretLength bytes.
-	Secret   []byte
+	Secret []byte
+	// SigningKey, when set, signs EdDSA tokens instead; Secret is unused.
+	SigningKey ed25519.PrivateKey
+	// PreviousKeys are still accepted for verification during a rotation.
+	PreviousKeys []ed25519.PublicKey
+
 	Issuer   string
 	Audience string
 	// TTL is an access token's lifetime.
@@ -48,11 +60,34 @@ type Tokens struct {
 	cfg    TokenConfig
 	parser *jwt.Parser
 	now    func() time.Time
+	method jwt.SigningMethod
+	kid    string                       // EdDSA: the id of SigningKey
+	keys   map[string]ed25519.PublicKey // EdDSA: verification keys by id
+}
+
+// KeyID names an Ed25519 public key: the start of its SHA-256, base64url.
+func KeyID(pub ed25519.PublicKey) string {
+	sum := sha256.Sum256(pub)
+	return base64.RawURLEncoding.EncodeToString(sum[:12])
 }
 
 // NewTokens checks the configuration and returns the token issuer.
 func NewTokens(cfg TokenConfig) (*Tokens, error) {
-	if len(cfg.Secret) < MinSecretLength {
+	t := &Tokens{now: time.Now, method: jwt.SigningMethodHS256}
+	if cfg.SigningKey != nil {
+		if len(cfg.SigningKey) != ed25519.PrivateKeySize {
+			return nil, fmt.Errorf("the JWT signing key is not an Ed25519 private key")
+		}
+		pub := cfg.SigningKey.Public().(ed25519.PublicKey)
+		t.method, t.kid = jwt.SigningMethodEdDSA, KeyID(pub)
+		t.keys = map[string]ed25519.PublicKey{t.kid: pub}
+		for _, k := range cfg.PreviousKeys {
+			if len(k) != ed25519.PublicKeySize {
+				return nil, fmt.Errorf("a previous JWT key is not an Ed25519 public key")
+			}
+			t.keys[KeyID(k)] = k
+		}
+	} else if len(cfg.Secret) < MinSecretLength {
 		return nil, fmt.Errorf("the JWT secret must be at least %d bytes long", MinSecretLength)
 	}
 	if cfg.Issuer == "" {
@@ -67,11 +102,11 @@ func NewTokens(cfg TokenConfig) (*Tokens, error) {
 	if cfg.Leeway < 0 {
 		cfg.Leeway = 0
 	}
-	t := &Tokens{cfg: cfg, now: time.Now}
+	t.cfg = cfg
 	// Every check is explicit: golang-jwt accepts any algorithm and needs
 	// neither exp, iss nor aud unless told.
 	t.parser = jwt.NewParser(
-		jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}),
+		jwt.WithValidMethods([]string{t.method.Alg()}),
 		jwt.WithExpirationRequired(),
 		jwt.WithIssuedAt(),
 		jwt.WithIssuer(cfg.Issuer),
@@ -105,7 +140,13 @@ func (t *Tokens) Issue(user, org pulid.ID, role string) (string, time.Time, erro
 		Org:  org,
 		Role: role,
 	}
-	s, err := jwt.NewWithClaims(jwt.SigningMethodHS256, claims).SignedString(t.cfg.Secret)
+	tok := jwt.NewWithClaims(t.method, claims)
+	if t.kid != "" {
+		tok.Header["kid"] = t.kid
+		s, err := tok.SignedString(t.cfg.SigningKey)
+		return s, exp, err
+	}
+	s, err := tok.SignedString(t.cfg.Secret)
 	return s, exp, err
 }
 
@@ -124,11 +165,72 @@ func (t *Tokens) Verify(token string) (*Claims, error) {
 		return nil, ErrInvalidToken
 	}
 	var c Claims
-	_, err := t.parser.ParseWithClaims(token, &c, func(*jwt.Token) (any, error) { return t.cfg.Secret, nil })
-	if err != nil || c.Subject == "" || c.Org == "" || !pulid.ID(c.Subject).Valid() || !c.Org.Valid() {
+	_, err := t.parser.ParseWithClaims(token, &c, t.key)
+	if err != nil || !pulid.ID(c.Subject).Valid() || !c.Org.Valid() || user.RoleValidator(user.Role(c.Role)) != nil {
 		return nil, ErrInvalidToken
 	}
 	return &c, nil
+}
+
+// key returns the key that verifies a token: the secret, or the Ed25519
+// key its kid names. An unknown or missing kid is refused.
+func (t *Tokens) key(tok *jwt.Token) (any, error) {
+	if t.keys == nil {
+		return t.cfg.Secret, nil
+	}
+	kid, _ := tok.Header["kid"].(string)
+	if k, ok := t.keys[kid]; ok {
+		return k, nil
+	}
+	return nil, ErrInvalidToken
+}
+
+// LoadSigningKey reads an Ed25519 private key from a PEM file (PKCS #8, as
+// `openssl genpkey -algorithm ed25519` writes it).
+func LoadSigningKey(path string) (ed25519.PrivateKey, error) {
+	block, err := readPEM(path)
+	if err != nil {
+		return nil, err
+	}
+	k, err := x509.ParsePKCS8PrivateKey(block.Bytes)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	priv, ok := k.(ed25519.PrivateKey)
+	if !ok {
+		return nil, fmt.Errorf("%s: not an Ed25519 private key", path)
+	}
+	return priv, nil
+}
+
+// LoadVerifyingKey reads an Ed25519 public key from a PEM file (PKIX, as
+// `openssl pkey -pubout` writes it).
+func LoadVerifyingKey(path string) (ed25519.PublicKey, error) {
+	block, err := readPEM(path)
+	if err != nil {
+		return nil, err
+	}
+	k, err := x509.ParsePKIXPublicKey(block.Bytes)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	pub, ok := k.(ed25519.PublicKey)
+	if !ok {
+		return nil, fmt.Errorf("%s: not an Ed25519 public key", path)
+	}
+	return pub, nil
+}
+
+func readPEM(path string) (*pem.Block, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	block, _ := pem.Decode(b)
+	if block == nil {
+		return nil, fmt.Errorf("%s: no PEM block", path)
+	}
+	return block, nil
 }
 
 // NewRefreshToken returns a new opaque refresh token and the hash under

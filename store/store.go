@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"entgo.io/ent/dialect"
@@ -31,7 +32,12 @@ type Store struct {
 	Client  *ent.Client
 	DB      *sql.DB
 	Dialect string
+	// statements counts the statements the client has sent.
+	statements *atomic.Int64
 }
+
+// Statements returns how many statements the client has sent so far.
+func (s *Store) Statements() int64 { return s.statements.Load() }
 
 // Open opens the database at rawURL: "postgres://…" or "postgresql://…"
 // for PostgreSQL; "sqlite:PATH" (or "sqlite::memory:") for SQLite. An
@@ -80,8 +86,9 @@ func Open(ctx context.Context, rawURL string) (*Store, error) {
 	if drv == dialect.SQLite {
 		driver = utcDriver{entsql.OpenDB(drv, db)}
 	}
-	client := ent.NewClient(ent.Driver(driver))
-	return &Store{Client: client, DB: db, Dialect: drv}, nil
+	n := new(atomic.Int64)
+	client := ent.NewClient(ent.Driver(countingDriver{driver, n}))
+	return &Store{Client: client, DB: db, Dialect: drv, statements: n}, nil
 }
 
 // sqliteDSN builds the driver's DSN for a file (or ":memory:") with the

@@ -7,12 +7,13 @@ import (
 	"time"
 
 	"kpiflow/ent/organization"
+	"kpiflow/viewer"
 )
 
 // An instant given in any zone finds the rows stored at that instant, on
 // SQLite too, where times are compared as text.
 func TestTimesCompareAsInstantsOnSQLite(t *testing.T) {
-	ctx := context.Background()
+	ctx := viewer.System(context.Background())
 	st, err := Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "t.db"))
 	if err != nil {
 		t.Fatal(err)

@@ -1,0 +1,141 @@
+package auth
+
+import (
+	"crypto/ed25519"
+	"crypto/rand"
+	"strings"
+	"testing"
+	"time"
+
+	"kpiflow/ent/schema/pulid"
+)
+
+var cheap = PasswordParams{Memory: 1024, Time: 1, Threads: 1}
+
+func TestPasswords(t *testing.T) {
+	h, err := HashPassword("correct horse battery staple", cheap)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(h, "$argon2id$v=19$m=1024,t=1,p=1$") {
+		t.Errorf("hash %q is not an argon2id encoding", h)
+	}
+	if ok, err := CheckPassword(h, "correct horse battery staple"); !ok || err != nil {
+		t.Errorf("the right password fails: %v %v", ok, err)
+	}
+	if ok, _ := CheckPassword(h, "correct horse battery stapl"); ok {
+		t.Error("a wrong password passes")
+	}
+	h2, _ := HashPassword("correct horse battery staple", cheap)
+	if h == h2 {
+		t.Error("two hashes of one password are equal: no salt")
+	}
+	for _, bad := range []string{"", "$argon2i$v=19$m=1024,t=1,p=1$AAAA$AAAA", "$argon2id$v=19$m=0,t=1,p=1$AAAA$AAAA",
+		"$argon2id$v=19$m=99999999,t=1,p=1$AAAA$AAAA", "$argon2id$v=18$m=1024,t=1,p=1$AAAA$AAAA", "plaintext"} {
+		if ok, err := CheckPassword(bad, "x"); ok || err == nil {
+			t.Errorf("malformed hash %q: %v %v", bad, ok, err)
+		}
+	}
+}
+
+const (
+	user1 = pulid.ID("user_01J00000000000000000000001")
+	org1  = pulid.ID("org_01J00000000000000000000001")
+)
+
+var testSecret = []byte(strings.Repeat("s", 32))
+
+func hs256(t *testing.T) *Tokens {
+	t.Helper()
+	tk, err := NewTokens(TokenConfig{Secret: testSecret})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tk
+}
+
+func TestSecretTooShortIsRefused(t *testing.T) {
+	if _, err := NewTokens(TokenConfig{Secret: []byte(strings.Repeat("s", 31))}); err == nil {
+		t.Error("a 31-byte secret was accepted")
+	}
+}
+
+func TestTokenRoundTrip(t *testing.T) {
+	tk := hs256(t)
+	s, exp, err := tk.Issue(user1, org1, "REP")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := time.Until(exp); d < 14*time.Minute || d > 15*time.Minute {
+		t.Errorf("expires in %v, want 15 minutes", d)
+	}
+	c, err := tk.Verify(s)
+	if err != nil || c.Subject != string(user1) || c.Org != org1 || c.Role != "REP" {
+		t.Fatalf("Verify = %+v, %v", c, err)
+	}
+}
+
+func TestEdDSAKeyRotation(t *testing.T) {
+	_, oldKey, _ := ed25519.GenerateKey(rand.Reader)
+	_, newKey, _ := ed25519.GenerateKey(rand.Reader)
+	before, _ := NewTokens(TokenConfig{SigningKey: oldKey})
+	during, _ := NewTokens(TokenConfig{SigningKey: newKey, PreviousKeys: []ed25519.PublicKey{oldKey.Public().(ed25519.PublicKey)}})
+	after, _ := NewTokens(TokenConfig{SigningKey: newKey})
+	old, _, _ := before.Issue(user1, org1, "REP")
+	fresh, _, _ := during.Issue(user1, org1, "REP")
+	if _, err := during.Verify(old); err != nil {
+		t.Errorf("a token of the previous key is refused during the rotation: %v", err)
+	}
+	if _, err := during.Verify(fresh); err != nil {
+		t.Errorf("a token of the new key is refused: %v", err)
+	}
+	if _, err := after.Verify(old); err == nil {
+		t.Error("a token of a retired key is accepted")
+	}
+	if _, err := before.Verify(fresh); err == nil {
+		t.Error("a token of an unknown key is accepted")
+	}
+	if _, err := NewTokens(TokenConfig{SigningKey: newKey, PreviousKeys: []ed25519.PublicKey{{1, 2}}}); err == nil {
+		t.Error("a malformed previous key was accepted")
+	}
+}
+
+func TestThrottle(t *testing.T) {
+	now := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
+	th := NewThrottle(3, time.Minute)
+	th.now = func() time.Time { return now }
+	for i := 0; i < 3; i++ {
+		if w := th.Check("k"); w != 0 {
+			t.Fatalf("attempt %d refused", i+1)
+		}
+		th.Fail("k")
+		now = now.Add(10 * time.Second)
+	}
+	// Failures at 0s, 10s, 20s; now is 30s: the oldest leaves the window at 60s.
+	if w := th.Check("k"); w != 30*time.Second {
+		t.Errorf("wait = %v, want 30s", w)
+	}
+	if w := th.Check("other"); w != 0 {
+		t.Error("another key is throttled")
+	}
+	now = now.Add(30 * time.Second)
+	if w := th.Check("k"); w != 0 {
+		t.Errorf("still throttled after the window: %v", w)
+	}
+	th.Fail("k")
+	th.Reset("k")
+	if len(th.failures) != 0 {
+		t.Errorf("Reset left %v", th.failures)
+	}
+}
+
+func TestRefreshTokens(t *testing.T) {
+	a, ha := NewRefreshToken()
+	b, hb := NewRefreshToken()
+	if a == b || ha == hb || len(a) < 40 {
+		t.Errorf("refresh tokens %q %q", a, b)
+	}
+	if HashRefreshToken(a) != ha || ha == a {
+		t.Error("the stored hash is not the token's hash")
+	}
+}

@@ -1,0 +1,88 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"sync/atomic"
+
+	"entgo.io/ent/dialect"
+)
+
+// countingDriver counts the statements sent to the database, so that tests
+// can assert exactly how many a request makes (N+1 freedom, and "no query
+// at all" for refused requests).
+type countingDriver struct {
+	dialect.Driver
+	n *atomic.Int64
+}
+
+func (d countingDriver) Exec(ctx context.Context, query string, args, v any) error {
+	d.n.Add(1)
+	return d.Driver.Exec(ctx, query, args, v)
+}
+
+func (d countingDriver) Query(ctx context.Context, query string, args, v any) error {
+	d.n.Add(1)
+	return d.Driver.Query(ctx, query, args, v)
+}
+
+func (d countingDriver) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	d.n.Add(1)
+	return d.Driver.(interface {
+		ExecContext(context.Context, string, ...any) (sql.Result, error)
+	}).ExecContext(ctx, query, args...)
+}
+
+func (d countingDriver) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	d.n.Add(1)
+	return d.Driver.(interface {
+		QueryContext(context.Context, string, ...any) (*sql.Rows, error)
+	}).QueryContext(ctx, query, args...)
+}
+
+func (d countingDriver) Tx(ctx context.Context) (dialect.Tx, error) {
+	tx, err := d.Driver.Tx(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return countingTx{tx, d.n}, nil
+}
+
+func (d countingDriver) BeginTx(ctx context.Context, opts *sql.TxOptions) (dialect.Tx, error) {
+	tx, err := d.Driver.(interface {
+		BeginTx(context.Context, *sql.TxOptions) (dialect.Tx, error)
+	}).BeginTx(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
+	return countingTx{tx, d.n}, nil
+}
+
+type countingTx struct {
+	dialect.Tx
+	n *atomic.Int64
+}
+
+func (t countingTx) Exec(ctx context.Context, query string, args, v any) error {
+	t.n.Add(1)
+	return t.Tx.Exec(ctx, query, args, v)
+}
+
+func (t countingTx) Query(ctx context.Context, query string, args, v any) error {
+	t.n.Add(1)
+	return t.Tx.Query(ctx, query, args, v)
+}
+
+func (t countingTx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	t.n.Add(1)
+	return t.Tx.(interface {
+		ExecContext(context.Context, string, ...any) (sql.Result, error)
+	}).ExecContext(ctx, query, args...)
+}
+
+func (t countingTx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	t.n.Add(1)
+	return t.Tx.(interface {
+		QueryContext(context.Context, string, ...any) (*sql.Rows, error)
+	}).QueryContext(ctx, query, args...)
+}
