@@ -24,6 +24,13 @@ import (
 func presentError(logger *slog.Logger) graphql.ErrorPresenterFunc {
 	return func(ctx context.Context, err error) *gqlerror.Error {
 		out := graphql.DefaultErrorPresenter(ctx, err)
+		if c, ok := errcode.As(err); ok { // kpiflow's own coded errors are meant for the client
+			out = coded(out, c.Code, c.Error(), c.Field)
+			for k, v := range c.Extra {
+				out.Extensions[k] = v
+			}
+			return out
+		}
 		var re resolverError
 		if !errors.As(err, &re) {
 			if _, ok := err.(*gqlerror.Error); ok {
@@ -33,13 +40,6 @@ func presentError(logger *slog.Logger) graphql.ErrorPresenterFunc {
 			// A resolver's own word about the request (entgql's pagination
 			// checks): safe to show.
 			return requestError(out)
-		}
-		if c, ok := errcode.As(err); ok {
-			out = coded(out, c.Code, c.Error(), c.Field)
-			for k, v := range c.Extra {
-				out.Extensions[k] = v
-			}
-			return out
 		}
 		var ve *ent.ValidationError
 		if errors.As(err, &ve) {

@@ -1,0 +1,284 @@
+package graph_test
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"kpiflow/apitest"
+	"kpiflow/auth/authtest"
+	"kpiflow/ent/refreshtoken"
+	"kpiflow/ent/user"
+)
+
+const login = `mutation($in: LoginInput!) {
+  login(input: $in) {
+    accessToken accessTokenExpiresAt refreshToken refreshTokenExpiresAt
+    viewer { id email role team { name } organization { name } }
+  }
+}`
+
+const refresh = `mutation($t: String!) {
+  refreshToken(input: {refreshToken: $t}) { accessToken refreshToken viewer { email } }
+}`
+
+type session struct {
+	AccessToken           string
+	AccessTokenExpiresAt  time.Time
+	RefreshToken          string
+	RefreshTokenExpiresAt time.Time
+	Viewer                struct {
+		ID, Email, Role string
+		Team            *struct{ Name string }
+		Organization    struct{ Name string }
+	}
+}
+
+func signIn(t *testing.T, s *apitest.Server, email, password string) session {
+	t.Helper()
+	var r struct{ Login session }
+	s.MustQuery(t, login, map[string]any{"in": map[string]any{"email": email, "password": password}}, &r)
+	return r.Login
+}
+
+func TestLoginAndViewer(t *testing.T) {
+	apitest.Each(t, func(t *testing.T, s *apitest.Server) {
+		org := s.Org(t, "Acme", "USD")
+		team := s.Team(t, org, "East", "")
+		rep := s.User(t, org, "rep@acme.test", user.RoleRep, team)
+
+		// The email is case-insensitive; the rest of the operation acts as
+		// the signed-in user (the viewer's team and organization resolve).
+		sess := signIn(t, s, "  REP@Acme.Test ", apitest.Password)
+		if sess.AccessToken == "" || sess.RefreshToken == "" || sess.Viewer.ID != string(rep.ID) ||
+			sess.Viewer.Role != "REP" || sess.Viewer.Team == nil || sess.Viewer.Team.Name != "East" ||
+			sess.Viewer.Organization.Name != "Acme" {
+			t.Fatalf("login = %+v", sess)
+		}
+		if d := time.Until(sess.AccessTokenExpiresAt); d < 14*time.Minute || d > 15*time.Minute {
+			t.Errorf("access token lives %v, want 15 minutes", d)
+		}
+		if d := time.Until(sess.RefreshTokenExpiresAt); d < 29*24*time.Hour {
+			t.Errorf("refresh token lives %v, want 30 days", d)
+		}
+
+		var v struct {
+			Viewer struct{ Email, Role string }
+		}
+		s.WithToken(sess.AccessToken).MustQuery(t, `{ viewer { email role } }`, nil, &v)
+		if v.Viewer.Email != "rep@acme.test" || v.Viewer.Role != "REP" {
+			t.Errorf("viewer = %+v", v.Viewer)
+		}
+		// The refresh token is stored only as a hash.
+		if n := s.Client.RefreshToken.Query().Where(refreshtoken.TokenHash(sess.RefreshToken)).CountX(apitest.Sys()); n != 0 {
+			t.Error("a refresh token is stored in clear")
+		}
+	})
+}
+
+func TestWrongCredentialsLookAlike(t *testing.T) {
+	apitest.Each(t, func(t *testing.T, s *apitest.Server) {
+		org := s.Org(t, "Acme", "USD")
+		s.User(t, org, "rep@acme.test", user.RoleRep, nil)
+		inactive := s.User(t, org, "gone@acme.test", user.RoleRep, nil)
+		s.Client.User.UpdateOne(inactive).SetActive(false).ExecX(apitest.Sys())
+		noPassword := s.User(t, org, "invited@acme.test", user.RoleRep, nil)
+		s.Client.User.UpdateOne(noPassword).ClearPasswordHash().ExecX(apitest.Sys())
+
+		var messages []string
+		for _, c := range []struct{ email, password string }{
+			{"rep@acme.test", "wrong password!"},
+			{"nobody@acme.test", apitest.Password},
+			{"gone@acme.test", apitest.Password},
+			{"invited@acme.test", apitest.Password},
+			{"", ""},
+		} {
+			e := s.MustFail(t, "UNAUTHENTICATED", login, map[string]any{"in": map[string]any{"email": c.email, "password": c.password}})
+			messages = append(messages, e.Message)
+		}
+		for _, m := range messages[1:] {
+			if m != messages[0] {
+				t.Errorf("messages differ, revealing which part was wrong: %q", messages)
+			}
+		}
+	})
+}
+
+func TestLoginIsThrottled(t *testing.T) {
+	apitest.Each(t, func(t *testing.T, s *apitest.Server) {
+		org := s.Org(t, "Acme", "USD")
+		s.User(t, org, "rep@acme.test", user.RoleRep, nil)
+		s.User(t, org, "other@acme.test", user.RoleRep, nil)
+		wrong := map[string]any{"in": map[string]any{"email": "rep@acme.test", "password": "wrong password!"}}
+		for i := 0; i < 5; i++ {
+			s.MustFail(t, "UNAUTHENTICATED", login, wrong)
+		}
+		e := s.MustFail(t, "RATE_LIMITED", login, wrong)
+		if ra, ok := e.Extensions["retryAfter"].(float64); !ok || ra < 1 || ra > 15*60 {
+			t.Errorf("retryAfter = %v, want seconds up to 15 minutes", e.Extensions["retryAfter"])
+		}
+		// Even the right password waits: the account is under attack.
+		s.MustFail(t, "RATE_LIMITED", login, map[string]any{"in": map[string]any{"email": "rep@acme.test", "password": apitest.Password}})
+		// Another account from the same address is not locked (the address
+		// allows more failures than an account)...
+		signIn(t, s, "other@acme.test", apitest.Password)
+		// ...until the address has failed too often.
+		for i := 0; i < 50; i++ {
+			s.Query(t, login, map[string]any{"in": map[string]any{"email": fmt.Sprintf("x%d@acme.test", i), "password": "nope"}})
+		}
+		s.MustFail(t, "RATE_LIMITED", login, map[string]any{"in": map[string]any{"email": "other@acme.test", "password": apitest.Password}})
+	})
+}
+
+func TestRefreshRotatesAndDetectsReuse(t *testing.T) {
+	apitest.Each(t, func(t *testing.T, s *apitest.Server) {
+		org := s.Org(t, "Acme", "USD")
+		s.User(t, org, "rep@acme.test", user.RoleRep, nil)
+		first := signIn(t, s, "rep@acme.test", apitest.Password)
+
+		var r struct{ RefreshToken session }
+		s.MustQuery(t, refresh, map[string]any{"t": first.RefreshToken}, &r)
+		second := r.RefreshToken
+		if second.RefreshToken == first.RefreshToken || second.AccessToken == "" || second.Viewer.Email != "rep@acme.test" {
+			t.Fatalf("refresh = %+v", second)
+		}
+		// The used token is replayed: refused, and the whole session with it.
+		s.MustFail(t, "UNAUTHENTICATED", refresh, map[string]any{"t": first.RefreshToken})
+		s.MustFail(t, "UNAUTHENTICATED", refresh, map[string]any{"t": second.RefreshToken})
+
+		// Logout ends a session; its refresh token stops working.
+		third := signIn(t, s, "rep@acme.test", apitest.Password)
+		var out struct{ Logout struct{ Ok bool } }
+		s.MustQuery(t, `mutation($t: String!) { logout(input: {refreshToken: $t}) { ok } }`, map[string]any{"t": third.RefreshToken}, &out)
+		if !out.Logout.Ok {
+			t.Error("logout of a live session says ok: false")
+		}
+		s.MustFail(t, "UNAUTHENTICATED", refresh, map[string]any{"t": third.RefreshToken})
+		s.MustQuery(t, `mutation { logout(input: {refreshToken: "unknown"}) { ok } }`, nil, &out)
+		if out.Logout.Ok {
+			t.Error("logout of an unknown token says ok: true")
+		}
+		s.MustFail(t, "UNAUTHENTICATED", refresh, map[string]any{"t": "not a token"})
+
+		// A deactivated user cannot refresh.
+		fourth := signIn(t, s, "rep@acme.test", apitest.Password)
+		s.Client.User.Update().Where(user.Email("rep@acme.test")).SetActive(false).ExecX(apitest.Sys())
+		s.MustFail(t, "UNAUTHENTICATED", refresh, map[string]any{"t": fourth.RefreshToken})
+	})
+}
+
+func TestConcurrentRefreshesHaveOneWinner(t *testing.T) {
+	apitest.Each(t, func(t *testing.T, s *apitest.Server) {
+		org := s.Org(t, "Acme", "USD")
+		s.User(t, org, "rep@acme.test", user.RoleRep, nil)
+		sess := signIn(t, s, "rep@acme.test", apitest.Password)
+		const n = 8
+		var wg sync.WaitGroup
+		codes := make([]string, n)
+		for i := range n {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				r := s.Query(t, refresh, map[string]any{"t": sess.RefreshToken})
+				if len(r.Errors) == 0 {
+					codes[i] = "OK"
+				} else {
+					codes[i] = r.Errors[0].Code()
+				}
+			}()
+		}
+		wg.Wait()
+		ok := 0
+		for _, c := range codes {
+			switch c {
+			case "OK":
+				ok++
+			case "UNAUTHENTICATED":
+			default:
+				t.Errorf("unexpected outcome %s", c)
+			}
+		}
+		if ok != 1 {
+			t.Errorf("%d of %d concurrent refreshes with one token succeeded, want exactly 1: %v", ok, n, codes)
+		}
+	})
+}
+
+// Every field but sign-in needs a token; a refused token costs no query.
+func TestAnonymousAndForgedCallers(t *testing.T) {
+	apitest.Each(t, func(t *testing.T, s *apitest.Server) {
+		org := s.Org(t, "Acme", "USD")
+		rep := s.User(t, org, "rep@acme.test", user.RoleRep, nil)
+		anon := s.WithToken("")
+
+		var tn struct {
+			Typename string `json:"__typename"`
+		}
+		anon.MustQuery(t, `{ __typename }`, nil, &tn)
+		if tn.Typename != "Query" {
+			t.Errorf("__typename = %q", tn.Typename)
+		}
+		anon.MustQuery(t, `{ __schema { queryType { name } } }`, nil, nil)
+
+		for _, q := range []string{
+			`{ viewer { id } }`, `{ deals { totalCount } }`, `{ meetings { totalCount } }`,
+			`{ users { totalCount } }`, `{ teams { totalCount } }`, `{ organizations { totalCount } }`,
+			`{ node(id: "` + string(rep.ID) + `") { id } }`, `{ nodes(ids: ["` + string(rep.ID) + `"]) { id } }`,
+			`mutation { createMeeting(input: {ownerID: "` + string(rep.ID) + `", kind: DEMO, scheduledAt: "2026-01-01T00:00:00Z"}) { meeting { id } } }`,
+		} {
+			before := s.Store.Statements()
+			r := anon.Query(t, q, nil)
+			if len(r.Errors) != 1 || r.Errors[0].Code() != "UNAUTHENTICATED" {
+				t.Errorf("anonymous %s: %s", q, r.RawBody)
+			}
+			if d := s.Store.Statements() - before; d != 0 {
+				t.Errorf("anonymous %s made %d statements, want none", q, d)
+			}
+		}
+		if n := s.Client.Meeting.Query().CountX(apitest.Sys()); n != 0 {
+			t.Errorf("an anonymous mutation stored %d meetings", n)
+		}
+
+		for name, token := range authtest.AttackTokens(t, apitest.Secret, nil, rep.ID, org.ID) {
+			before := s.Store.Statements()
+			r := s.WithToken(token).Query(t, `{ viewer { id } deals { totalCount } }`, nil)
+			if len(r.Errors) == 0 || r.Errors[0].Code() != "UNAUTHENTICATED" || strings.Contains(string(r.Data), "totalCount") {
+				t.Errorf("%s: %s", name, r.RawBody)
+			}
+			if d := s.Store.Statements() - before; d != 0 {
+				t.Errorf("%s made %d statements, want none", name, d)
+			}
+		}
+		// The control: the same claims, properly signed, are accepted.
+		s.WithToken(authtest.ValidTestToken(t, apitest.Secret, nil, rep.ID, org.ID)).MustQuery(t, `{ viewer { id } }`, nil, nil)
+
+		// Not a Bearer token at all.
+		req, _ := http.NewRequest(http.MethodPost, s.URL+"/graphql", strings.NewReader(`{"query":"{ viewer { id } }"}`))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Basic cmVwOnBhc3N3b3Jk")
+		if r := anon.Do(t, req); len(r.Errors) != 1 || r.Errors[0].Code() != "UNAUTHENTICATED" {
+			t.Errorf("Basic auth: %s", r.RawBody)
+		}
+	})
+}
+
+func TestSignInMustBeAlone(t *testing.T) {
+	apitest.Each(t, func(t *testing.T, s *apitest.Server) {
+		org := s.Org(t, "Acme", "USD")
+		rep := s.User(t, org, "rep@acme.test", user.RoleRep, nil)
+		s.ActAs(t, rep)
+		s.MustFail(t, "BAD_USER_INPUT", `mutation($in: LoginInput!, $m: CreateMeetingInput!) {
+			login(input: $in) { accessToken }
+			createMeeting(input: $m) { meeting { id } }
+		}`, map[string]any{
+			"in": map[string]any{"email": "rep@acme.test", "password": apitest.Password},
+			"m":  map[string]any{"ownerID": rep.ID, "kind": "DEMO", "scheduledAt": "2026-01-01T00:00:00Z"},
+		})
+		if n := s.Client.Meeting.Query().CountX(apitest.Sys()); n != 0 {
+			t.Errorf("%d meetings stored", n)
+		}
+	})
+}
