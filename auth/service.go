@@ -298,3 +298,66 @@ func (s *Service) Authenticate(token string) (*viewer.Viewer, error) {
 func (s *Service) viewerOf(id, org pulid.ID, role user.Role) *viewer.Viewer {
 	return viewer.New(id, org, role, access.LoadScope(s.root, id))
 }
+
+// MaxPasswordLength bounds the work of hashing a password.
+const MaxPasswordLength = 1024
+
+// PasswordHash checks a new password and returns its hash.
+func (s *Service) PasswordHash(password string) (string, error) {
+	if n := len([]rune(password)); n < MinPasswordLength || len(password) > MaxPasswordLength {
+		return "", errcode.BadInput("password", "must be %d to %d characters long", MinPasswordLength, MaxPasswordLength)
+	}
+	return HashPassword(password, s.params)
+}
+
+// CreateUser creates a user with an optional initial password. Without one
+// the user cannot sign in until an admin sets a password.
+func (s *Service) CreateUser(ctx context.Context, client *ent.Client, in ent.CreateUserInput, password *string) (*ent.User, error) {
+	c := client.User.Create().SetInput(in)
+	if password != nil {
+		h, err := s.PasswordHash(*password)
+		if err != nil {
+			return nil, err
+		}
+		c.SetPasswordHash(h)
+	}
+	return c.Save(ctx)
+}
+
+// UpdateUser changes a user. Changing a user's role, activity or password
+// signs all their sessions out: refresh tokens stop working at once, and
+// access tokens within their short lifetime. An admin cannot deactivate
+// themself or give up their own ADMIN role, so that an organization never
+// locks itself out by mistake.
+func (s *Service) UpdateUser(ctx context.Context, client *ent.Client, id pulid.ID, in ent.UpdateUserInput, password *string) (*ent.User, error) {
+	if v := viewer.FromContext(ctx); v != nil && v.UserID == id && v.IsAdmin() {
+		if in.Active != nil && !*in.Active {
+			return nil, errcode.BadInput("active", "you cannot deactivate yourself: ask another admin")
+		}
+		if in.Role != nil && *in.Role != v.Role {
+			return nil, errcode.BadInput("role", "you cannot change your own role: ask another admin")
+		}
+	}
+	u := client.User.UpdateOneID(id).SetInput(in)
+	if password != nil {
+		h, err := s.PasswordHash(*password)
+		if err != nil {
+			return nil, err
+		}
+		u.SetPasswordHash(h)
+	}
+	saved, err := u.Save(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if in.Role != nil || in.Active != nil || password != nil {
+		_, err := client.RefreshToken.Update().
+			Where(refreshtoken.UserID(id), refreshtoken.RevokedAtIsNil()).
+			SetRevokedAt(s.now().UTC()).
+			Save(viewer.System(ctx))
+		if err != nil {
+			return nil, fmt.Errorf("signing the user out: %w", err)
+		}
+	}
+	return saved, nil
+}

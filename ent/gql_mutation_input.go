@@ -6,6 +6,8 @@ import (
 	"kpiflow/ent/deal"
 	"kpiflow/ent/meeting"
 	"kpiflow/ent/schema/pulid"
+	"kpiflow/ent/team"
+	"kpiflow/ent/user"
 	"time"
 )
 
@@ -233,6 +235,196 @@ func (c *MeetingUpdate) SetInput(i UpdateMeetingInput) *MeetingUpdate {
 
 // SetInput applies the change-set in the UpdateMeetingInput on the MeetingUpdateOne builder.
 func (c *MeetingUpdateOne) SetInput(i UpdateMeetingInput) *MeetingUpdateOne {
+	i.Mutate(c.Mutation())
+	return c
+}
+
+// CreateTeamInput represents a mutation input for creating teams.
+type CreateTeamInput struct {
+	Name          string
+	ReviewCadence *team.ReviewCadence
+	ParentID      *pulid.ID
+	ManagerIDs    []pulid.ID
+	MemberIDs     []pulid.ID
+}
+
+// Mutate applies the CreateTeamInput on the TeamMutation builder.
+func (i *CreateTeamInput) Mutate(m *TeamMutation) {
+	m.SetName(i.Name)
+	if v := i.ReviewCadence; v != nil {
+		m.SetReviewCadence(*v)
+	}
+	if v := i.ParentID; v != nil {
+		m.SetParentID(*v)
+	}
+	if v := i.ManagerIDs; len(v) > 0 {
+		m.AddManagerIDs(v...)
+	}
+	if v := i.MemberIDs; len(v) > 0 {
+		m.AddMemberIDs(v...)
+	}
+}
+
+// SetInput applies the change-set in the CreateTeamInput on the TeamCreate builder.
+func (c *TeamCreate) SetInput(i CreateTeamInput) *TeamCreate {
+	i.Mutate(c.Mutation())
+	return c
+}
+
+// UpdateTeamInput represents a mutation input for updating teams.
+type UpdateTeamInput struct {
+	Name             *string
+	ReviewCadence    *team.ReviewCadence
+	ClearParent      bool
+	ParentID         *pulid.ID
+	ClearManagers    bool
+	AddManagerIDs    []pulid.ID
+	RemoveManagerIDs []pulid.ID
+	ClearMembers     bool
+	AddMemberIDs     []pulid.ID
+	RemoveMemberIDs  []pulid.ID
+}
+
+// Mutate applies the UpdateTeamInput on the TeamMutation builder.
+func (i *UpdateTeamInput) Mutate(m *TeamMutation) {
+	if v := i.Name; v != nil {
+		m.SetName(*v)
+	}
+	if v := i.ReviewCadence; v != nil {
+		m.SetReviewCadence(*v)
+	}
+	if i.ClearParent {
+		m.ClearParent()
+	}
+	if v := i.ParentID; v != nil {
+		m.SetParentID(*v)
+	}
+	if i.ClearManagers {
+		m.ClearManagers()
+	}
+	if v := i.AddManagerIDs; len(v) > 0 {
+		m.AddManagerIDs(v...)
+	}
+	if v := i.RemoveManagerIDs; len(v) > 0 {
+		m.RemoveManagerIDs(v...)
+	}
+	if i.ClearMembers {
+		m.ClearMembers()
+	}
+	if v := i.AddMemberIDs; len(v) > 0 {
+		m.AddMemberIDs(v...)
+	}
+	if v := i.RemoveMemberIDs; len(v) > 0 {
+		m.RemoveMemberIDs(v...)
+	}
+}
+
+// SetInput applies the change-set in the UpdateTeamInput on the TeamUpdate builder.
+func (c *TeamUpdate) SetInput(i UpdateTeamInput) *TeamUpdate {
+	i.Mutate(c.Mutation())
+	return c
+}
+
+// SetInput applies the change-set in the UpdateTeamInput on the TeamUpdateOne builder.
+func (c *TeamUpdateOne) SetInput(i UpdateTeamInput) *TeamUpdateOne {
+	i.Mutate(c.Mutation())
+	return c
+}
+
+// CreateUserInput represents a mutation input for creating users.
+type CreateUserInput struct {
+	Email          string
+	Name           string
+	Role           *user.Role
+	Active         *bool
+	HiredAt        *time.Time
+	TeamID         *pulid.ID
+	ManagedTeamIDs []pulid.ID
+}
+
+// Mutate applies the CreateUserInput on the UserMutation builder.
+func (i *CreateUserInput) Mutate(m *UserMutation) {
+	m.SetEmail(i.Email)
+	m.SetName(i.Name)
+	if v := i.Role; v != nil {
+		m.SetRole(*v)
+	}
+	if v := i.Active; v != nil {
+		m.SetActive(*v)
+	}
+	if v := i.HiredAt; v != nil {
+		m.SetHiredAt(*v)
+	}
+	if v := i.TeamID; v != nil {
+		m.SetTeamID(*v)
+	}
+	if v := i.ManagedTeamIDs; len(v) > 0 {
+		m.AddManagedTeamIDs(v...)
+	}
+}
+
+// SetInput applies the change-set in the CreateUserInput on the UserCreate builder.
+func (c *UserCreate) SetInput(i CreateUserInput) *UserCreate {
+	i.Mutate(c.Mutation())
+	return c
+}
+
+// UpdateUserInput represents a mutation input for updating users.
+type UpdateUserInput struct {
+	Email                *string
+	Name                 *string
+	Role                 *user.Role
+	Active               *bool
+	HiredAt              *time.Time
+	ClearTeam            bool
+	TeamID               *pulid.ID
+	ClearManagedTeams    bool
+	AddManagedTeamIDs    []pulid.ID
+	RemoveManagedTeamIDs []pulid.ID
+}
+
+// Mutate applies the UpdateUserInput on the UserMutation builder.
+func (i *UpdateUserInput) Mutate(m *UserMutation) {
+	if v := i.Email; v != nil {
+		m.SetEmail(*v)
+	}
+	if v := i.Name; v != nil {
+		m.SetName(*v)
+	}
+	if v := i.Role; v != nil {
+		m.SetRole(*v)
+	}
+	if v := i.Active; v != nil {
+		m.SetActive(*v)
+	}
+	if v := i.HiredAt; v != nil {
+		m.SetHiredAt(*v)
+	}
+	if i.ClearTeam {
+		m.ClearTeam()
+	}
+	if v := i.TeamID; v != nil {
+		m.SetTeamID(*v)
+	}
+	if i.ClearManagedTeams {
+		m.ClearManagedTeams()
+	}
+	if v := i.AddManagedTeamIDs; len(v) > 0 {
+		m.AddManagedTeamIDs(v...)
+	}
+	if v := i.RemoveManagedTeamIDs; len(v) > 0 {
+		m.RemoveManagedTeamIDs(v...)
+	}
+}
+
+// SetInput applies the change-set in the UpdateUserInput on the UserUpdate builder.
+func (c *UserUpdate) SetInput(i UpdateUserInput) *UserUpdate {
+	i.Mutate(c.Mutation())
+	return c
+}
+
+// SetInput applies the change-set in the UpdateUserInput on the UserUpdateOne builder.
+func (c *UserUpdateOne) SetInput(i UpdateUserInput) *UserUpdateOne {
 	i.Mutate(c.Mutation())
 	return c
 }

@@ -26,7 +26,7 @@ type User struct {
 	UpdatedAt time.Time `json:"updated_at,omitempty"`
 	// OrganizationID holds the value of the "organization_id" field.
 	OrganizationID pulid.ID `json:"organization_id,omitempty"`
-	// stored lower-cased: unique per organization, case-insensitively
+	// unique in the organization, whatever its case; stored lower-cased
 	Email string `json:"email,omitempty"`
 	// Name holds the value of the "name" field.
 	Name string `json:"name,omitempty"`

@@ -15,6 +15,14 @@ type CreateMeetingPayload struct {
 	Meeting *ent.Meeting `json:"meeting"`
 }
 
+type CreateTeamPayload struct {
+	Team *ent.Team `json:"team"`
+}
+
+type CreateUserPayload struct {
+	User *ent.User `json:"user"`
+}
+
 type LoginInput struct {
 	Email    string `json:"email"`
 	Password string `json:"password"`
@@ -42,4 +50,12 @@ type UpdateDealPayload struct {
 
 type UpdateMeetingPayload struct {
 	Meeting *ent.Meeting `json:"meeting"`
+}
+
+type UpdateTeamPayload struct {
+	Team *ent.Team `json:"team"`
+}
+
+type UpdateUserPayload struct {
+	User *ent.User `json:"user"`
 }

@@ -333,8 +333,11 @@ func init() {
 		})
 	}
 	teamMixinHooks1 := teamMixin[1].Hooks()
+	teamHooks := schema.Team{}.Hooks()
 
 	team.Hooks[1] = teamMixinHooks1[0]
+
+	team.Hooks[2] = teamHooks[0]
 	teamMixinFields0 := teamMixin[0].Fields()
 	_ = teamMixinFields0
 	teamMixinFields1 := teamMixin[1].Fields()
@@ -405,6 +408,8 @@ func init() {
 	user.Hooks[1] = userMixinHooks1[0]
 
 	user.Hooks[2] = userHooks[0]
+
+	user.Hooks[3] = userHooks[1]
 	userMixinFields0 := userMixin[0].Fields()
 	_ = userMixinFields0
 	userMixinFields1 := userMixin[1].Fields()

@@ -28,7 +28,129 @@ const clockSkew = 5 * time.Minute
 func (User) Hooks() []ent.Hook {
 	return []ent.Hook{
 		hook.On(normalizeEmail, ent.OpCreate|ent.OpUpdate|ent.OpUpdateOne),
+		hook.On(userTenancy, ent.OpCreate|ent.OpUpdateOne),
 	}
+}
+
+// userTenancy keeps a user's team and managed teams in their organization.
+func userTenancy(next ent.Mutator) ent.Mutator {
+	return hook.UserFunc(func(ctx context.Context, m *gen.UserMutation) (ent.Value, error) {
+		org, err := mutationOrg(ctx, m.Op(), m.OrganizationID, m.OldOrganizationID)
+		if err != nil {
+			return nil, err
+		}
+		if t, ok := m.TeamID(); ok {
+			if err := teamsOf(ctx, m.Client(), org, "teamID", t); err != nil {
+				return nil, err
+			}
+		}
+		if err := teamsOf(ctx, m.Client(), org, "managedTeamIDs", m.ManagedTeamsIDs()...); err != nil {
+			return nil, err
+		}
+		return next.Mutate(ctx, m)
+	})
+}
+
+// teamsOf checks that the teams are of the organization (and visible).
+func teamsOf(ctx context.Context, client *gen.Client, org pulid.ID, field string, ids ...pulid.ID) error {
+	ids = unique(ids)
+	if len(ids) == 0 {
+		return nil
+	}
+	n, err := client.Team.Query().Where(team.IDIn(ids...), team.OrganizationID(org)).Count(ctx)
+	if err != nil {
+		return err
+	}
+	if n != len(ids) {
+		return errcode.BadInput(field, "no such team")
+	}
+	return nil
+}
+
+// usersOf checks that the users are of the organization (and visible).
+func usersOf(ctx context.Context, client *gen.Client, org pulid.ID, field string, ids ...pulid.ID) error {
+	ids = unique(ids)
+	if len(ids) == 0 {
+		return nil
+	}
+	n, err := client.User.Query().Where(user.IDIn(ids...), user.OrganizationID(org)).Count(ctx)
+	if err != nil {
+		return err
+	}
+	if n != len(ids) {
+		return errcode.BadInput(field, "no such user")
+	}
+	return nil
+}
+
+func unique(ids []pulid.ID) []pulid.ID {
+	seen := map[pulid.ID]bool{}
+	out := ids[:0:0]
+	for _, id := range ids {
+		if !seen[id] {
+			seen[id] = true
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+// maxTeamDepth bounds the team tree: regions, teams, squads and a little
+// more. Deeper trees are a modelling mistake, and a bound keeps the walks
+// over the tree short.
+const maxTeamDepth = 8
+
+// Hooks implements ent.Schema.
+func (Team) Hooks() []ent.Hook {
+	return []ent.Hook{
+		hook.On(teamRules, ent.OpCreate|ent.OpUpdateOne),
+	}
+}
+
+// teamRules keeps a team's parent, managers and members in its
+// organization, and the team tree a tree: no team is its own ancestor.
+func teamRules(next ent.Mutator) ent.Mutator {
+	return hook.TeamFunc(func(ctx context.Context, m *gen.TeamMutation) (ent.Value, error) {
+		org, err := mutationOrg(ctx, m.Op(), m.OrganizationID, m.OldOrganizationID)
+		if err != nil {
+			return nil, err
+		}
+		client := m.Client()
+		if err := usersOf(ctx, client, org, "managerIDs", m.ManagersIDs()...); err != nil {
+			return nil, err
+		}
+		if added := m.MembersIDs(); len(added) > 0 {
+			if err := usersOf(ctx, client, org, "memberIDs", added...); err != nil {
+				return nil, err
+			}
+			// A user is a member of one team: joining this one is leaving
+			// their previous one.
+			if err := client.User.Update().Where(user.IDIn(added...), user.TeamIDNotNil()).ClearTeam().Exec(ctx); err != nil {
+				return nil, err
+			}
+		}
+		if parent, ok := m.ParentID(); ok {
+			if err := teamsOf(ctx, client, org, "parentID", parent); err != nil {
+				return nil, err
+			}
+			self, _ := m.ID()
+			depth := 1
+			for at := &parent; at != nil; depth++ {
+				if *at == self {
+					return nil, errcode.BadInput("parentID", "a team cannot be placed under itself or its own sub-team")
+				}
+				if depth > maxTeamDepth {
+					return nil, errcode.BadInput("parentID", "teams nest at most %d levels deep", maxTeamDepth)
+				}
+				t, err := client.Team.Query().Where(team.ID(*at)).Select(team.FieldParentID).Only(ctx)
+				if err != nil {
+					return nil, err
+				}
+				at = t.ParentID
+			}
+		}
+		return next.Mutate(ctx, m)
+	})
 }
 
 // normalizeEmail lower-cases and trims the email, so that the unique index

@@ -46,7 +46,8 @@ func (Team) Fields() []ent.Field {
 func (Team) Edges() []ent.Edge {
 	return []ent.Edge{
 		edge.To("children", Team.Type).
-			Annotations(entgql.RelayConnection()).
+			Annotations(entgql.RelayConnection(),
+				entgql.Skip(entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput)).
 			From("parent").
 			Field("parent_id").
 			Unique(),
@@ -55,7 +56,8 @@ func (Team) Edges() []ent.Edge {
 		edge.To("members", User.Type).
 			Annotations(entgql.RelayConnection()),
 		edge.To("deals", Deal.Type).
-			Annotations(entgql.RelayConnection()),
+			Annotations(entgql.RelayConnection(),
+				entgql.Skip(entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput)),
 	}
 }
 
@@ -73,5 +75,6 @@ func (Team) Annotations() []schema.Annotation {
 		entgql.RelayConnection(),
 		entgql.QueryField(),
 		entgql.MultiOrder(),
+		entgql.Mutations(entgql.MutationCreate(), entgql.MutationUpdate()),
 	}
 }

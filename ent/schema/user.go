@@ -25,7 +25,7 @@ func (User) Fields() []ent.Field {
 		field.String("email").
 			NotEmpty().
 			MaxLen(320).
-			Comment("stored lower-cased: unique per organization, case-insensitively").
+			Comment("unique in the organization, whatever its case; stored lower-cased").
 			Annotations(entgql.OrderField("EMAIL")),
 		field.String("name").
 			NotEmpty().
@@ -66,10 +66,14 @@ func (User) Edges() []ent.Edge {
 			Unique(),
 		edge.From("managed_teams", Team.Type).
 			Ref("managers"),
+		// A user's deals and meetings change hands only through the deal
+		// and meeting mutations, whose rules they must pass.
 		edge.To("deals", Deal.Type).
-			Annotations(entgql.RelayConnection()),
+			Annotations(entgql.RelayConnection(),
+				entgql.Skip(entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput)),
 		edge.To("meetings", Meeting.Type).
-			Annotations(entgql.RelayConnection()),
+			Annotations(entgql.RelayConnection(),
+				entgql.Skip(entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput)),
 		edge.To("refresh_tokens", RefreshToken.Type).
 			Annotations(entgql.Skip(entgql.SkipAll)),
 	}
@@ -89,5 +93,6 @@ func (User) Annotations() []schema.Annotation {
 		entgql.RelayConnection(),
 		entgql.QueryField(),
 		entgql.MultiOrder(),
+		entgql.Mutations(entgql.MutationCreate(), entgql.MutationUpdate()),
 	}
 }

@@ -30,3 +30,23 @@ type UpdateMeetingInput struct {
 	ent.UpdateMeetingInput
 	ID pulid.ID
 }
+
+// CreateUserInput is ent's CreateUserInput with an initial password.
+type CreateUserInput struct {
+	ent.CreateUserInput
+	Password *string
+}
+
+// UpdateUserInput is ent's UpdateUserInput with the user's ID and a new
+// password.
+type UpdateUserInput struct {
+	ent.UpdateUserInput
+	ID       pulid.ID
+	Password *string
+}
+
+// UpdateTeamInput is ent's UpdateTeamInput with the team's ID.
+type UpdateTeamInput struct {
+	ent.UpdateTeamInput
+	ID pulid.ID
+}
