@@ -4,6 +4,8 @@
 //	kpiflow [serve]            serve the API (the default command)
 //	kpiflow migrate [--dry-run] migrate the database schema, or print the SQL
 //	kpiflow seed --demo        create the demo organization
+//	kpiflow org create         create an organization
+//	kpiflow user create        create a user, such as an organization's first admin
 //
 // Every setting is an environment variable with a flag of the same meaning;
 // the flag wins. README.md lists them all.
@@ -183,13 +185,25 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return errors.New("seed: say what to create: --demo")
 		}
 		return seedDemo(ctx, cfg, *seed, stdout)
+	case "org", "user":
+		sub := ""
+		if len(args) > 0 {
+			sub, args = args[0], args[1:]
+		}
+		switch {
+		case cmd == "org" && sub == "create":
+			return orgCreate(ctx, &cfg, fs, args, stdout)
+		case cmd == "user" && sub == "create":
+			return userCreate(ctx, &cfg, fs, args, stdout)
+		}
+		return fmt.Errorf("unknown command %q (%s create)", strings.TrimSpace(cmd+" "+sub), cmd)
 	case "help", "-h", "--help":
-		fmt.Fprintln(stdout, "usage: kpiflow [serve|migrate [--dry-run]|seed --demo [--seed N]] [flags]")
+		fmt.Fprintln(stdout, "usage: kpiflow [serve | migrate [--dry-run] | seed --demo [--seed N] | org create | user create] [flags]")
 		fs.SetOutput(stdout)
 		fs.PrintDefaults()
 		return nil
 	}
-	return fmt.Errorf("unknown command %q (serve, migrate, seed, help)", cmd)
+	return fmt.Errorf("unknown command %q (serve, migrate, seed, org, user, help)", cmd)
 }
 
 func openMigrated(ctx context.Context, cfg config) (*store.Store, error) {

@@ -7,11 +7,13 @@ import (
 
 	"net"
 	"net/http"
+	"os"
 	"strings"
 	"testing"
 	"time"
 
 	"kpiflow/apitest"
+	"kpiflow/auth"
 )
 
 func TestMigrateDryRunPrintsSQLAndChangesNothing(t *testing.T) {
@@ -199,4 +201,66 @@ func TestBadConfigurationIsRefused(t *testing.T) {
 		t.Errorf("KPIFLOW_PLAYGROUND=maybe: %v", err)
 	}
 
+}
+
+// The commands that start a real deployment: an organization, its first
+// admin, who then signs in.
+func TestOrgAndFirstAdminCommands(t *testing.T) {
+	for _, b := range apitest.Backends(t) {
+		t.Run(b.Name, func(t *testing.T) {
+			url := apitest.DatabaseURL(t, b)
+			ctx := context.Background()
+			var out bytes.Buffer
+			if err := run(ctx, []string{"org", "create", "--database-url", url, "--name", "Initech",
+				"--currency", "EUR", "--timezone", "Europe/Berlin", "--fiscal-year-start", "4"}, &out, &out); err != nil {
+				t.Fatalf("org create: %v\n%s", err, out.String())
+			}
+			orgID := strings.TrimSpace(out.String()[strings.LastIndex(out.String(), ":")+1:])
+			if !strings.HasPrefix(orgID, "org_") {
+				t.Fatalf("org create printed %q", out.String())
+			}
+			for _, bad := range [][]string{
+				{"org", "create", "--database-url", url, "--name", "X", "--currency", "EURO", "--timezone", "UTC"},
+				{"org", "create", "--database-url", url, "--name", "X", "--currency", "EUR", "--timezone", "Mars/Olympus"},
+				{"org", "create", "--database-url", url, "--name", "X", "--currency", "EUR", "--timezone", "UTC", "--fiscal-year-start", "13"},
+				{"org", "delete"},
+			} {
+				if err := run(ctx, bad, &out, &out); err == nil {
+					t.Errorf("%v was accepted", bad)
+				}
+			}
+
+			stdin = strings.NewReader("a long enough password\n")
+			defer func() { stdin = os.Stdin }()
+			out.Reset()
+			if err := run(ctx, []string{"user", "create", "--database-url", url, "--org", orgID,
+				"--email", "Boss@Initech.test", "--name", "Bill Lumbergh", "--role", "admin"}, &out, &out); err != nil {
+				t.Fatalf("user create: %v\n%s", err, out.String())
+			}
+			if !strings.Contains(out.String(), "ADMIN boss@initech.test") {
+				t.Errorf("user create printed %q", out.String())
+			}
+			t.Setenv("KPIFLOW_USER_PASSWORD", "short")
+			if err := run(ctx, []string{"user", "create", "--database-url", url, "--org", orgID,
+				"--email", "x@initech.test", "--name", "X"}, &out, &out); err == nil {
+				t.Error("a short password was accepted")
+			}
+			t.Setenv("KPIFLOW_USER_PASSWORD", "another long password")
+			if err := run(ctx, []string{"user", "create", "--database-url", url, "--org", "org_01J00000000000000000000000",
+				"--email", "x@initech.test", "--name", "X"}, &out, &out); err == nil {
+				t.Error("a user of an unknown organization was created")
+			}
+
+			// The admin signs in through the API.
+			st := apitest.OpenURL(t, url)
+			svc, err := auth.NewService(st.Client, auth.Config{Tokens: auth.TokenConfig{Secret: apitest.Secret}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			sess, err := svc.Login(ctx, "boss@initech.test", "a long enough password", nil, "127.0.0.1")
+			if err != nil || sess.User.Role != "ADMIN" {
+				t.Fatalf("the first admin cannot sign in: %v", err)
+			}
+		})
+	}
 }

@@ -67,15 +67,21 @@ func Each(t *testing.T, f func(t *testing.T, s *Server)) {
 // closed (and on PostgreSQL dropped) when the test ends.
 func OpenStore(t testing.TB, b Backend) *store.Store {
 	t.Helper()
+	return OpenURL(t, DatabaseURL(t, b))
+}
+
+// OpenURL opens and migrates the database at dbURL; it is closed when the
+// test ends.
+func OpenURL(t testing.TB, dbURL string) *store.Store {
+	t.Helper()
 	ctx := context.Background()
-	dbURL := DatabaseURL(t, b)
 	st, err := store.Open(ctx, dbURL)
 	if err != nil {
-		t.Fatalf("opening %s: %v", b.Name, err)
+		t.Fatalf("opening %s: %v", dbURL, err)
 	}
 	t.Cleanup(func() { st.Close() })
 	if err := st.Migrate(ctx); err != nil {
-		t.Fatalf("migrating %s: %v", b.Name, err)
+		t.Fatalf("migrating %s: %v", dbURL, err)
 	}
 	return st
 }

@@ -302,10 +302,18 @@ func (s *Service) viewerOf(id, org pulid.ID, role user.Role) *viewer.Viewer {
 // MaxPasswordLength bounds the work of hashing a password.
 const MaxPasswordLength = 1024
 
+// CheckNewPassword reports whether a password may be set.
+func CheckNewPassword(password string) error {
+	if n := len([]rune(password)); n < MinPasswordLength || len(password) > MaxPasswordLength {
+		return errcode.BadInput("password", "must be %d to %d characters long", MinPasswordLength, MaxPasswordLength)
+	}
+	return nil
+}
+
 // PasswordHash checks a new password and returns its hash.
 func (s *Service) PasswordHash(password string) (string, error) {
-	if n := len([]rune(password)); n < MinPasswordLength || len(password) > MaxPasswordLength {
-		return "", errcode.BadInput("password", "must be %d to %d characters long", MinPasswordLength, MaxPasswordLength)
+	if err := CheckNewPassword(password); err != nil {
+		return "", err
 	}
 	return HashPassword(password, s.params)
 }
