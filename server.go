@@ -52,6 +52,7 @@ type config struct {
 	LogFormat       string
 	LogLevel        string
 	ShutdownTimeout time.Duration
+	AllowedOrigins  string
 	JWTSecret       string
 	JWTKeyFile      string
 	JWTPreviousKeys string
@@ -79,6 +80,8 @@ func (c *config) registerServe(fs *flag.FlagSet) {
 	fs.BoolVar(&c.Demo, "demo", c.envBool("KPIFLOW_DEMO", false), "create the demo organization when the database is empty (KPIFLOW_DEMO)")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", c.envDuration("KPIFLOW_SHUTDOWN_TIMEOUT", 15*time.Second),
 		"how long a shutdown waits for requests in flight (KPIFLOW_SHUTDOWN_TIMEOUT)")
+	fs.StringVar(&c.AllowedOrigins, "allowed-origins", env("KPIFLOW_ALLOWED_ORIGINS", ""),
+		"comma-separated origins (host patterns such as app.example.com or localhost:*) whose pages may open WebSockets (KPIFLOW_ALLOWED_ORIGINS)")
 	// The secret has no flag: command lines are visible to other users.
 	c.JWTSecret = env("KPIFLOW_JWT_SECRET", "")
 	fs.StringVar(&c.JWTKeyFile, "jwt-key-file", env("KPIFLOW_JWT_KEY_FILE", ""),
@@ -109,14 +112,12 @@ func (c *config) authService(client *ent.Client, logger *slog.Logger) (*auth.Ser
 			return nil, err
 		}
 		tokens.SigningKey = key
-		for _, path := range strings.Split(c.JWTPreviousKeys, ",") {
-			if path = strings.TrimSpace(path); path != "" {
-				pub, err := auth.LoadVerifyingKey(path)
-				if err != nil {
-					return nil, err
-				}
-				tokens.PreviousKeys = append(tokens.PreviousKeys, pub)
+		for _, path := range splitList(c.JWTPreviousKeys) {
+			pub, err := auth.LoadVerifyingKey(path)
+			if err != nil {
+				return nil, err
 			}
+			tokens.PreviousKeys = append(tokens.PreviousKeys, pub)
 		}
 		return auth.NewService(client, auth.Config{Tokens: tokens, RefreshTTL: c.RefreshTokenTTL})
 	}
@@ -285,12 +286,13 @@ func serve(ctx context.Context, cfg config, logOut io.Writer) error {
 		return err
 	}
 	h := graph.NewHandler(graph.Options{
-		Client:        st.Client,
-		Auth:          authSvc,
-		Logger:        logger,
-		Ready:         st.Ping,
-		Playground:    cfg.Playground,
-		Introspection: cfg.Introspection,
+		Client:         st.Client,
+		Auth:           authSvc,
+		Logger:         logger,
+		Ready:          st.Ping,
+		Playground:     cfg.Playground,
+		Introspection:  cfg.Introspection,
+		AllowedOrigins: splitList(cfg.AllowedOrigins),
 	})
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
@@ -322,6 +324,16 @@ func serve(ctx context.Context, cfg config, logOut io.Writer) error {
 	}
 	logger.Info("stopped")
 	return nil
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 func env(key, def string) string {

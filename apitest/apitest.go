@@ -155,11 +155,17 @@ func Sys() context.Context { return viewer.System(context.Background()) }
 // NewServer starts the real handler on a new database of the backend.
 func NewServer(t testing.TB, b Backend) *Server {
 	t.Helper()
+	return NewServerWithTokens(t, b, auth.TokenConfig{Secret: Secret})
+}
+
+// NewServerWithTokens is NewServer with its own access-token configuration.
+func NewServerWithTokens(t testing.TB, b Backend, tokens auth.TokenConfig) *Server {
+	t.Helper()
 	st := OpenStore(t, b)
 	logs := &syncBuffer{}
 	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	svc, err := auth.NewService(st.Client, auth.Config{
-		Tokens:   auth.TokenConfig{Secret: Secret},
+		Tokens:   tokens,
 		Password: PasswordParams,
 	})
 	if err != nil {

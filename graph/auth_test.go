@@ -1,6 +1,8 @@
 package graph_test
 
 import (
+	"crypto/ed25519"
+	"crypto/rand"
 	"fmt"
 	"net/http"
 	"strings"
@@ -9,6 +11,7 @@ import (
 	"time"
 
 	"kpiflow/apitest"
+	"kpiflow/auth"
 	"kpiflow/auth/authtest"
 	"kpiflow/ent/refreshtoken"
 	"kpiflow/ent/user"
@@ -281,4 +284,34 @@ func TestSignInMustBeAlone(t *testing.T) {
 			t.Errorf("%d meetings stored", n)
 		}
 	})
+}
+
+// The same matrix against a server that signs with Ed25519: no forged
+// token passes, "HS256 signed with the public key" included.
+func TestForgedTokensAgainstEdDSA(t *testing.T) {
+	_, key, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, b := range apitest.Backends(t) {
+		t.Run(b.Name, func(t *testing.T) {
+			s := apitest.NewServerWithTokens(t, b, auth.TokenConfig{SigningKey: key})
+			org := s.Org(t, "Acme", "USD")
+			rep := s.User(t, org, "rep@acme.test", user.RoleRep, nil)
+			for name, token := range authtest.AttackTokens(t, nil, key, rep.ID, org.ID) {
+				before := s.Store.Statements()
+				r := s.WithToken(token).Query(t, `{ viewer { id } }`, nil)
+				if len(r.Errors) != 1 || r.Errors[0].Code() != "UNAUTHENTICATED" {
+					t.Errorf("%s: %s", name, r.RawBody)
+				}
+				if d := s.Store.Statements() - before; d != 0 {
+					t.Errorf("%s made %d statements, want none", name, d)
+				}
+			}
+			s.WithToken(authtest.ValidTestToken(t, nil, key, rep.ID, org.ID)).MustQuery(t, `{ viewer { id } }`, nil, nil)
+			// Sign-in issues EdDSA tokens that the server accepts.
+			sess := signIn(t, s, "rep@acme.test", apitest.Password)
+			s.WithToken(sess.AccessToken).MustQuery(t, `{ viewer { id } }`, nil, nil)
+		})
+	}
 }

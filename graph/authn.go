@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
@@ -53,6 +54,38 @@ func authenticate(svc *auth.Service, next http.Handler) http.Handler {
 		ctx = context.WithValue(ctx, authKey{}, st)
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
+}
+
+// websocketInit authenticates a WebSocket connection (graphql-transport-ws)
+// from the access token in its connection_init payload, as
+// {"Authorization": "Bearer …"} or {"accessToken": "…"}: browsers cannot
+// set headers on WebSocket requests. A connection without a token is
+// anonymous; one with a refused token is closed. An authenticated
+// connection ends when its token expires.
+func websocketInit(svc *auth.Service) transport.WebsocketInitFunc {
+	return func(ctx context.Context, p transport.InitPayload) (context.Context, *transport.InitPayload, error) {
+		token := p.GetString("accessToken")
+		if h := p.Authorization(); h != "" {
+			var ok bool
+			if token, ok = strings.CutPrefix(h, "Bearer "); !ok {
+				return ctx, nil, auth.ErrUnauthenticated
+			}
+		}
+		if token == "" {
+			return viewer.NewContext(ctx, nil), nil, nil
+		}
+		claims, err := svc.Tokens().Verify(strings.TrimSpace(token))
+		if err != nil {
+			return ctx, nil, auth.ErrUnauthenticated
+		}
+		v, err := svc.Authenticate(strings.TrimSpace(token))
+		if err != nil {
+			return ctx, nil, auth.ErrUnauthenticated
+		}
+		ctx, cancel := context.WithDeadline(viewer.NewContext(ctx, v), claims.ExpiresAt.Time)
+		context.AfterFunc(ctx, cancel) // release the timer when the connection ends first
+		return ctx, nil, nil
+	}
 }
 
 // remoteHost is the address of the client, for throttling sign-ins. It is

@@ -11,6 +11,8 @@ import (
 	"sync"
 	"time"
 
+	coderws "github.com/coder/websocket"
+
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
@@ -36,6 +38,10 @@ type Options struct {
 	Playground bool
 	// Introspection allows schema introspection queries.
 	Introspection bool
+	// AllowedOrigins are the origins (host patterns such as
+	// "app.example.com" or "localhost:*") of pages that may open WebSocket
+	// connections; the server's own origin always may.
+	AllowedOrigins []string
 }
 
 // NewHandler returns kpiflow's HTTP handler: GraphQL at /graphql, GraphiQL
@@ -77,6 +83,14 @@ func NewGraphQLServer(o Options) *handler.Server {
 		o.Logger = slog.Default()
 	}
 	srv := handler.New(NewExecutableSchema(Config{Resolvers: &Resolver{client: o.Client, auth: o.Auth}}))
+	srv.AddTransport(transport.Websocket{
+		Implementation: transport.CoderWebsocketImplementation{
+			AcceptOptions: coderws.AcceptOptions{OriginPatterns: o.AllowedOrigins},
+		},
+		InitFunc:              websocketInit(o.Auth),
+		InitTimeout:           10 * time.Second,
+		KeepAlivePingInterval: 15 * time.Second,
+	})
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(transport.GET{})
 	srv.AddTransport(transport.POST{})
