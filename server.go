@@ -32,6 +32,7 @@ import (
 	"kpiflow/demo"
 	"kpiflow/ent"
 	"kpiflow/graph"
+	"kpiflow/kpi"
 	"kpiflow/store"
 )
 
@@ -267,6 +268,10 @@ func serve(ctx context.Context, cfg config, logOut io.Writer) error {
 		return err
 	}
 	defer st.Close()
+	// Organizations created before a built-in KPI existed get it now.
+	if err := kpi.EnsureAllBuiltins(ctx, st.Client); err != nil {
+		return err
+	}
 	if cfg.Demo {
 		empty, err := demo.Empty(ctx, st.Client)
 		if err != nil {
@@ -287,6 +292,7 @@ func serve(ctx context.Context, cfg config, logOut io.Writer) error {
 	}
 	h := graph.NewHandler(graph.Options{
 		Client:         st.Client,
+		Dialect:        st.Dialect,
 		Auth:           authSvc,
 		Logger:         logger,
 		Ready:          st.Ping,

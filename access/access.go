@@ -385,3 +385,74 @@ func RefreshTokenPolicy() ent.Policy {
 		Mutation: privacy.MutationPolicy{privacy.AlwaysDenyRule()},
 	}
 }
+
+// KPIPolicy: everyone of the organization reads its KPI definitions; only
+// ADMINs define and change them.
+func KPIPolicy() ent.Policy {
+	return privacy.Policy{
+		Query:    privacy.QueryPolicy{tenant},
+		Mutation: privacy.MutationPolicy{tenantWrite, adminOnly()},
+	}
+}
+
+// Who may read computed values (scorecards, trends, rollups). Values are
+// aggregates, so they reach further than rows: a rep reads their team's
+// scorecard without seeing their teammates' deals.
+
+// ValuesOfUser allows the values of a user the viewer can see: their own,
+// and, for managers and admins, those of the users within their reach.
+func ValuesOfUser(ctx context.Context, client *ent.Client, id pulid.ID) error {
+	v, err := current(ctx)
+	if err != nil {
+		return err
+	}
+	if _, err := client.User.Get(ctx, id); err != nil {
+		return err // NOT_FOUND when out of sight
+	}
+	if v.Role == user.RoleRep && id != v.UserID {
+		return forbidden
+	}
+	return nil
+}
+
+// ValuesOfTeam allows the values of a team the viewer can see (with its
+// sub-teams): a rep's own team, a manager's teams, any team for an admin.
+func ValuesOfTeam(ctx context.Context, client *ent.Client, id pulid.ID) error {
+	_, err := client.Team.Get(ctx, id)
+	return err
+}
+
+// ValuesOfOrganization allows the organization's values to ADMINs.
+func ValuesOfOrganization(ctx context.Context) error {
+	v, err := current(ctx)
+	if err != nil {
+		return err
+	}
+	if !v.IsAdmin() {
+		return forbidden
+	}
+	return nil
+}
+
+// RollupOfTeam allows a team's rollup, which shows each member's values, to
+// the managers of the team (or of a team above it) and to ADMINs.
+func RollupOfTeam(ctx context.Context, client *ent.Client, id pulid.ID) error {
+	v, err := current(ctx)
+	if err != nil {
+		return err
+	}
+	if _, err := client.Team.Get(ctx, id); err != nil {
+		return err
+	}
+	if v.IsAdmin() {
+		return nil
+	}
+	s, err := v.Scope(ctx)
+	if err != nil {
+		return err
+	}
+	if v.Role == user.RoleManager && s.Manages(id) {
+		return nil
+	}
+	return forbidden
+}

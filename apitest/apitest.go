@@ -173,6 +173,7 @@ func NewServerWithTokens(t testing.TB, b Backend, tokens auth.TokenConfig) *Serv
 	}
 	h := graph.NewHandler(graph.Options{
 		Client:        st.Client,
+		Dialect:       st.Dialect,
 		Auth:          svc,
 		Logger:        logger,
 		Ready:         st.Ping,
@@ -207,6 +208,20 @@ func (s *Server) WithToken(token string) *Server {
 	c := *s
 	c.token = token
 	return &c
+}
+
+// errorLogs returns the server's error log lines, to explain a failure.
+func (s *Server) errorLogs() string {
+	var out []string
+	for _, l := range strings.Split(s.Logs(), "\n") {
+		if strings.Contains(l, "level=ERROR") {
+			out = append(out, l)
+		}
+	}
+	if len(out) == 0 {
+		return ""
+	}
+	return "\nserver errors:\n" + strings.Join(out, "\n")
 }
 
 // Logs returns what the server has logged so far.
@@ -281,7 +296,7 @@ func (s *Server) MustQuery(t testing.TB, query string, vars map[string]any, out 
 	t.Helper()
 	r := s.Query(t, query, vars)
 	if len(r.Errors) > 0 || r.Status != http.StatusOK {
-		t.Fatalf("query failed (HTTP %d): %s", r.Status, r.RawBody)
+		t.Fatalf("query failed (HTTP %d): %s%s", r.Status, r.RawBody, s.errorLogs())
 	}
 	if out != nil {
 		if err := json.Unmarshal(r.Data, out); err != nil {

@@ -211,8 +211,8 @@ func checkDeals(t *testing.T, client *ent.Client) {
 				t.Errorf("%s deal %s has no closedAt", d.Stage, d.Name)
 			case d.ClosedAt.Before(d.OpenedAt) || d.ClosedAt.After(now):
 				t.Errorf("deal %s: closed at %v, opened at %v, now %v", d.Name, d.ClosedAt, d.OpenedAt, now)
-			case d.CycleDays == nil || *d.CycleDays < 14 || *d.CycleDays > 122:
-				t.Errorf("deal %s: cycle days %v", d.Name, d.CycleDays)
+			case d.CycleSeconds == nil || *d.CycleSeconds < 14*86400 || *d.CycleSeconds > 122*86400:
+				t.Errorf("deal %s: cycle %v seconds", d.Name, d.CycleSeconds)
 			}
 			closedByRep[d.Edges.Owner.Email]++
 			if d.Stage == deal.StageWon {
@@ -220,7 +220,7 @@ func checkDeals(t *testing.T, client *ent.Client) {
 				winsByRep[d.Edges.Owner.Email]++
 			}
 		default:
-			if d.ClosedAt != nil || d.CycleDays != nil {
+			if d.ClosedAt != nil || d.CycleSeconds != nil {
 				t.Errorf("open deal %s has closedAt %v", d.Name, d.ClosedAt)
 			}
 		}
@@ -336,8 +336,8 @@ func aggregate(t *testing.T, client *ent.Client) figures {
 		default:
 			f.Open++
 		}
-		if d.CycleDays != nil {
-			f.CycleDays += int64(math.Round(*d.CycleDays * 1000))
+		if d.CycleSeconds != nil {
+			f.CycleDays += *d.CycleSeconds
 		}
 		rows = append(rows, fmt.Sprintf("D|%s|%s|%s|%d|%s|%s|%v",
 			d.Edges.Owner.Email, d.Name, d.CustomerName, d.Amount, d.Stage, d.OpenedAt.UTC(), d.ClosedAt))

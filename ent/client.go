@@ -13,6 +13,7 @@ import (
 	"kpiflow/ent/schema/pulid"
 
 	"kpiflow/ent/deal"
+	"kpiflow/ent/kpi"
 	"kpiflow/ent/meeting"
 	"kpiflow/ent/organization"
 	"kpiflow/ent/refreshtoken"
@@ -34,6 +35,8 @@ type Client struct {
 	Schema *migrate.Schema
 	// Deal is the client for interacting with the Deal builders.
 	Deal *DealClient
+	// KPI is the client for interacting with the KPI builders.
+	KPI *KPIClient
 	// Meeting is the client for interacting with the Meeting builders.
 	Meeting *MeetingClient
 	// Organization is the client for interacting with the Organization builders.
@@ -56,6 +59,7 @@ func NewClient(opts ...Option) *Client {
 func (c *Client) init() {
 	c.Schema = migrate.NewSchema(c.driver)
 	c.Deal = NewDealClient(c.config)
+	c.KPI = NewKPIClient(c.config)
 	c.Meeting = NewMeetingClient(c.config)
 	c.Organization = NewOrganizationClient(c.config)
 	c.RefreshToken = NewRefreshTokenClient(c.config)
@@ -154,6 +158,7 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		ctx:          ctx,
 		config:       cfg,
 		Deal:         NewDealClient(cfg),
+		KPI:          NewKPIClient(cfg),
 		Meeting:      NewMeetingClient(cfg),
 		Organization: NewOrganizationClient(cfg),
 		RefreshToken: NewRefreshTokenClient(cfg),
@@ -179,6 +184,7 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		ctx:          ctx,
 		config:       cfg,
 		Deal:         NewDealClient(cfg),
+		KPI:          NewKPIClient(cfg),
 		Meeting:      NewMeetingClient(cfg),
 		Organization: NewOrganizationClient(cfg),
 		RefreshToken: NewRefreshTokenClient(cfg),
@@ -213,7 +219,7 @@ func (c *Client) Close() error {
 // In order to add hooks to a specific client, call: `client.Node.Use(...)`.
 func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
-		c.Deal, c.Meeting, c.Organization, c.RefreshToken, c.Team, c.User,
+		c.Deal, c.KPI, c.Meeting, c.Organization, c.RefreshToken, c.Team, c.User,
 	} {
 		n.Use(hooks...)
 	}
@@ -223,7 +229,7 @@ func (c *Client) Use(hooks ...Hook) {
 // In order to add interceptors to a specific client, call: `client.Node.Intercept(...)`.
 func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
-		c.Deal, c.Meeting, c.Organization, c.RefreshToken, c.Team, c.User,
+		c.Deal, c.KPI, c.Meeting, c.Organization, c.RefreshToken, c.Team, c.User,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -234,6 +240,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 	switch m := m.(type) {
 	case *DealMutation:
 		return c.Deal.mutate(ctx, m)
+	case *KPIMutation:
+		return c.KPI.mutate(ctx, m)
 	case *MeetingMutation:
 		return c.Meeting.mutate(ctx, m)
 	case *OrganizationMutation:
@@ -444,6 +452,156 @@ func (c *DealClient) mutate(ctx context.Context, m *DealMutation) (Value, error)
 		return (&DealDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown Deal mutation op: %q", m.Op())
+	}
+}
+
+// KPIClient is a client for the KPI schema.
+type KPIClient struct {
+	config
+}
+
+// NewKPIClient returns a client for the KPI from the given config.
+func NewKPIClient(c config) *KPIClient {
+	return &KPIClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `kpi.Hooks(f(g(h())))`.
+func (c *KPIClient) Use(hooks ...Hook) {
+	c.hooks.KPI = append(c.hooks.KPI, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `kpi.Intercept(f(g(h())))`.
+func (c *KPIClient) Intercept(interceptors ...Interceptor) {
+	c.inters.KPI = append(c.inters.KPI, interceptors...)
+}
+
+// Create returns a builder for creating a KPI entity.
+func (c *KPIClient) Create() *KPICreate {
+	mutation := newKPIMutation(c.config, OpCreate)
+	return &KPICreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of KPI entities.
+func (c *KPIClient) CreateBulk(builders ...*KPICreate) *KPICreateBulk {
+	return &KPICreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *KPIClient) MapCreateBulk(slice any, setFunc func(*KPICreate, int)) *KPICreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &KPICreateBulk{err: fmt.Errorf("calling to KPIClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*KPICreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &KPICreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for KPI.
+func (c *KPIClient) Update() *KPIUpdate {
+	mutation := newKPIMutation(c.config, OpUpdate)
+	return &KPIUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *KPIClient) UpdateOne(_m *KPI) *KPIUpdateOne {
+	mutation := newKPIMutation(c.config, OpUpdateOne, withKPI(_m))
+	return &KPIUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *KPIClient) UpdateOneID(id pulid.ID) *KPIUpdateOne {
+	mutation := newKPIMutation(c.config, OpUpdateOne, withKPIID(id))
+	return &KPIUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for KPI.
+func (c *KPIClient) Delete() *KPIDelete {
+	mutation := newKPIMutation(c.config, OpDelete)
+	return &KPIDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *KPIClient) DeleteOne(_m *KPI) *KPIDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *KPIClient) DeleteOneID(id pulid.ID) *KPIDeleteOne {
+	builder := c.Delete().Where(kpi.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &KPIDeleteOne{builder}
+}
+
+// Query returns a query builder for KPI.
+func (c *KPIClient) Query() *KPIQuery {
+	return &KPIQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeKPI},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a KPI entity by its id.
+func (c *KPIClient) Get(ctx context.Context, id pulid.ID) (*KPI, error) {
+	return c.Query().Where(kpi.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *KPIClient) GetX(ctx context.Context, id pulid.ID) *KPI {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryOrganization queries the organization edge of a KPI.
+func (c *KPIClient) QueryOrganization(_m *KPI) *OrganizationQuery {
+	query := (&OrganizationClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(kpi.Table, kpi.FieldID, id),
+			sqlgraph.To(organization.Table, organization.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, kpi.OrganizationTable, kpi.OrganizationColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *KPIClient) Hooks() []Hook {
+	hooks := c.hooks.KPI
+	return append(hooks[:len(hooks):len(hooks)], kpi.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *KPIClient) Interceptors() []Interceptor {
+	return c.inters.KPI
+}
+
+func (c *KPIClient) mutate(ctx context.Context, m *KPIMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&KPICreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&KPIUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&KPIUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&KPIDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown KPI mutation op: %q", m.Op())
 	}
 }
 
@@ -1392,10 +1550,10 @@ func (c *UserClient) mutate(ctx context.Context, m *UserMutation) (Value, error)
 // hooks and interceptors per client, for fast access.
 type (
 	hooks struct {
-		Deal, Meeting, Organization, RefreshToken, Team, User []ent.Hook
+		Deal, KPI, Meeting, Organization, RefreshToken, Team, User []ent.Hook
 	}
 	inters struct {
-		Deal, Meeting, Organization, RefreshToken, Team, User []ent.Interceptor
+		Deal, KPI, Meeting, Organization, RefreshToken, Team, User []ent.Interceptor
 	}
 )
 

@@ -134,16 +134,16 @@ func (_c *DealCreate) SetNillableClosedAt(v *time.Time) *DealCreate {
 	return _c
 }
 
-// SetCycleDays sets the "cycle_days" field.
-func (_c *DealCreate) SetCycleDays(v float64) *DealCreate {
-	_c.mutation.SetCycleDays(v)
+// SetCycleSeconds sets the "cycle_seconds" field.
+func (_c *DealCreate) SetCycleSeconds(v int64) *DealCreate {
+	_c.mutation.SetCycleSeconds(v)
 	return _c
 }
 
-// SetNillableCycleDays sets the "cycle_days" field if the given value is not nil.
-func (_c *DealCreate) SetNillableCycleDays(v *float64) *DealCreate {
+// SetNillableCycleSeconds sets the "cycle_seconds" field if the given value is not nil.
+func (_c *DealCreate) SetNillableCycleSeconds(v *int64) *DealCreate {
 	if v != nil {
-		_c.SetCycleDays(*v)
+		_c.SetCycleSeconds(*v)
 	}
 	return _c
 }
@@ -417,9 +417,9 @@ func (_c *DealCreate) createSpec() (*Deal, *sqlgraph.CreateSpec) {
 		_spec.SetField(deal.FieldClosedAt, field.TypeTime, value)
 		_node.ClosedAt = &value
 	}
-	if value, ok := _c.mutation.CycleDays(); ok {
-		_spec.SetField(deal.FieldCycleDays, field.TypeFloat64, value)
-		_node.CycleDays = &value
+	if value, ok := _c.mutation.CycleSeconds(); ok {
+		_spec.SetField(deal.FieldCycleSeconds, field.TypeInt64, value)
+		_node.CycleSeconds = &value
 	}
 	if value, ok := _c.mutation.ExternalID(); ok {
 		_spec.SetField(deal.FieldExternalID, field.TypeString, value)
@@ -664,27 +664,27 @@ func (u *DealUpsert) ClearClosedAt() *DealUpsert {
 	return u
 }
 
-// SetCycleDays sets the "cycle_days" field.
-func (u *DealUpsert) SetCycleDays(v float64) *DealUpsert {
-	u.Set(deal.FieldCycleDays, v)
+// SetCycleSeconds sets the "cycle_seconds" field.
+func (u *DealUpsert) SetCycleSeconds(v int64) *DealUpsert {
+	u.Set(deal.FieldCycleSeconds, v)
 	return u
 }
 
-// UpdateCycleDays sets the "cycle_days" field to the value that was provided on create.
-func (u *DealUpsert) UpdateCycleDays() *DealUpsert {
-	u.SetExcluded(deal.FieldCycleDays)
+// UpdateCycleSeconds sets the "cycle_seconds" field to the value that was provided on create.
+func (u *DealUpsert) UpdateCycleSeconds() *DealUpsert {
+	u.SetExcluded(deal.FieldCycleSeconds)
 	return u
 }
 
-// AddCycleDays adds v to the "cycle_days" field.
-func (u *DealUpsert) AddCycleDays(v float64) *DealUpsert {
-	u.Add(deal.FieldCycleDays, v)
+// AddCycleSeconds adds v to the "cycle_seconds" field.
+func (u *DealUpsert) AddCycleSeconds(v int64) *DealUpsert {
+	u.Add(deal.FieldCycleSeconds, v)
 	return u
 }
 
-// ClearCycleDays clears the value of the "cycle_days" field.
-func (u *DealUpsert) ClearCycleDays() *DealUpsert {
-	u.SetNull(deal.FieldCycleDays)
+// ClearCycleSeconds clears the value of the "cycle_seconds" field.
+func (u *DealUpsert) ClearCycleSeconds() *DealUpsert {
+	u.SetNull(deal.FieldCycleSeconds)
 	return u
 }
 
@@ -900,31 +900,31 @@ func (u *DealUpsertOne) ClearClosedAt() *DealUpsertOne {
 	})
 }
 
-// SetCycleDays sets the "cycle_days" field.
-func (u *DealUpsertOne) SetCycleDays(v float64) *DealUpsertOne {
+// SetCycleSeconds sets the "cycle_seconds" field.
+func (u *DealUpsertOne) SetCycleSeconds(v int64) *DealUpsertOne {
 	return u.Update(func(s *DealUpsert) {
-		s.SetCycleDays(v)
+		s.SetCycleSeconds(v)
 	})
 }
 
-// AddCycleDays adds v to the "cycle_days" field.
-func (u *DealUpsertOne) AddCycleDays(v float64) *DealUpsertOne {
+// AddCycleSeconds adds v to the "cycle_seconds" field.
+func (u *DealUpsertOne) AddCycleSeconds(v int64) *DealUpsertOne {
 	return u.Update(func(s *DealUpsert) {
-		s.AddCycleDays(v)
+		s.AddCycleSeconds(v)
 	})
 }
 
-// UpdateCycleDays sets the "cycle_days" field to the value that was provided on create.
-func (u *DealUpsertOne) UpdateCycleDays() *DealUpsertOne {
+// UpdateCycleSeconds sets the "cycle_seconds" field to the value that was provided on create.
+func (u *DealUpsertOne) UpdateCycleSeconds() *DealUpsertOne {
 	return u.Update(func(s *DealUpsert) {
-		s.UpdateCycleDays()
+		s.UpdateCycleSeconds()
 	})
 }
 
-// ClearCycleDays clears the value of the "cycle_days" field.
-func (u *DealUpsertOne) ClearCycleDays() *DealUpsertOne {
+// ClearCycleSeconds clears the value of the "cycle_seconds" field.
+func (u *DealUpsertOne) ClearCycleSeconds() *DealUpsertOne {
 	return u.Update(func(s *DealUpsert) {
-		s.ClearCycleDays()
+		s.ClearCycleSeconds()
 	})
 }
 
@@ -1310,31 +1310,31 @@ func (u *DealUpsertBulk) ClearClosedAt() *DealUpsertBulk {
 	})
 }
 
-// SetCycleDays sets the "cycle_days" field.
-func (u *DealUpsertBulk) SetCycleDays(v float64) *DealUpsertBulk {
+// SetCycleSeconds sets the "cycle_seconds" field.
+func (u *DealUpsertBulk) SetCycleSeconds(v int64) *DealUpsertBulk {
 	return u.Update(func(s *DealUpsert) {
-		s.SetCycleDays(v)
+		s.SetCycleSeconds(v)
 	})
 }
 
-// AddCycleDays adds v to the "cycle_days" field.
-func (u *DealUpsertBulk) AddCycleDays(v float64) *DealUpsertBulk {
+// AddCycleSeconds adds v to the "cycle_seconds" field.
+func (u *DealUpsertBulk) AddCycleSeconds(v int64) *DealUpsertBulk {
 	return u.Update(func(s *DealUpsert) {
-		s.AddCycleDays(v)
+		s.AddCycleSeconds(v)
 	})
 }
 
-// UpdateCycleDays sets the "cycle_days" field to the value that was provided on create.
-func (u *DealUpsertBulk) UpdateCycleDays() *DealUpsertBulk {
+// UpdateCycleSeconds sets the "cycle_seconds" field to the value that was provided on create.
+func (u *DealUpsertBulk) UpdateCycleSeconds() *DealUpsertBulk {
 	return u.Update(func(s *DealUpsert) {
-		s.UpdateCycleDays()
+		s.UpdateCycleSeconds()
 	})
 }
 
-// ClearCycleDays clears the value of the "cycle_days" field.
-func (u *DealUpsertBulk) ClearCycleDays() *DealUpsertBulk {
+// ClearCycleSeconds clears the value of the "cycle_seconds" field.
+func (u *DealUpsertBulk) ClearCycleSeconds() *DealUpsertBulk {
 	return u.Update(func(s *DealUpsert) {
-		s.ClearCycleDays()
+		s.ClearCycleSeconds()
 	})
 }
 

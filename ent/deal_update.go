@@ -164,30 +164,30 @@ func (_u *DealUpdate) ClearClosedAt() *DealUpdate {
 	return _u
 }
 
-// SetCycleDays sets the "cycle_days" field.
-func (_u *DealUpdate) SetCycleDays(v float64) *DealUpdate {
-	_u.mutation.ResetCycleDays()
-	_u.mutation.SetCycleDays(v)
+// SetCycleSeconds sets the "cycle_seconds" field.
+func (_u *DealUpdate) SetCycleSeconds(v int64) *DealUpdate {
+	_u.mutation.ResetCycleSeconds()
+	_u.mutation.SetCycleSeconds(v)
 	return _u
 }
 
-// SetNillableCycleDays sets the "cycle_days" field if the given value is not nil.
-func (_u *DealUpdate) SetNillableCycleDays(v *float64) *DealUpdate {
+// SetNillableCycleSeconds sets the "cycle_seconds" field if the given value is not nil.
+func (_u *DealUpdate) SetNillableCycleSeconds(v *int64) *DealUpdate {
 	if v != nil {
-		_u.SetCycleDays(*v)
+		_u.SetCycleSeconds(*v)
 	}
 	return _u
 }
 
-// AddCycleDays adds value to the "cycle_days" field.
-func (_u *DealUpdate) AddCycleDays(v float64) *DealUpdate {
-	_u.mutation.AddCycleDays(v)
+// AddCycleSeconds adds value to the "cycle_seconds" field.
+func (_u *DealUpdate) AddCycleSeconds(v int64) *DealUpdate {
+	_u.mutation.AddCycleSeconds(v)
 	return _u
 }
 
-// ClearCycleDays clears the value of the "cycle_days" field.
-func (_u *DealUpdate) ClearCycleDays() *DealUpdate {
-	_u.mutation.ClearCycleDays()
+// ClearCycleSeconds clears the value of the "cycle_seconds" field.
+func (_u *DealUpdate) ClearCycleSeconds() *DealUpdate {
+	_u.mutation.ClearCycleSeconds()
 	return _u
 }
 
@@ -400,14 +400,14 @@ func (_u *DealUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	if _u.mutation.ClosedAtCleared() {
 		_spec.ClearField(deal.FieldClosedAt, field.TypeTime)
 	}
-	if value, ok := _u.mutation.CycleDays(); ok {
-		_spec.SetField(deal.FieldCycleDays, field.TypeFloat64, value)
+	if value, ok := _u.mutation.CycleSeconds(); ok {
+		_spec.SetField(deal.FieldCycleSeconds, field.TypeInt64, value)
 	}
-	if value, ok := _u.mutation.AddedCycleDays(); ok {
-		_spec.AddField(deal.FieldCycleDays, field.TypeFloat64, value)
+	if value, ok := _u.mutation.AddedCycleSeconds(); ok {
+		_spec.AddField(deal.FieldCycleSeconds, field.TypeInt64, value)
 	}
-	if _u.mutation.CycleDaysCleared() {
-		_spec.ClearField(deal.FieldCycleDays, field.TypeFloat64)
+	if _u.mutation.CycleSecondsCleared() {
+		_spec.ClearField(deal.FieldCycleSeconds, field.TypeInt64)
 	}
 	if value, ok := _u.mutation.ExternalID(); ok {
 		_spec.SetField(deal.FieldExternalID, field.TypeString, value)
@@ -671,30 +671,30 @@ func (_u *DealUpdateOne) ClearClosedAt() *DealUpdateOne {
 	return _u
 }
 
-// SetCycleDays sets the "cycle_days" field.
-func (_u *DealUpdateOne) SetCycleDays(v float64) *DealUpdateOne {
-	_u.mutation.ResetCycleDays()
-	_u.mutation.SetCycleDays(v)
+// SetCycleSeconds sets the "cycle_seconds" field.
+func (_u *DealUpdateOne) SetCycleSeconds(v int64) *DealUpdateOne {
+	_u.mutation.ResetCycleSeconds()
+	_u.mutation.SetCycleSeconds(v)
 	return _u
 }
 
-// SetNillableCycleDays sets the "cycle_days" field if the given value is not nil.
-func (_u *DealUpdateOne) SetNillableCycleDays(v *float64) *DealUpdateOne {
+// SetNillableCycleSeconds sets the "cycle_seconds" field if the given value is not nil.
+func (_u *DealUpdateOne) SetNillableCycleSeconds(v *int64) *DealUpdateOne {
 	if v != nil {
-		_u.SetCycleDays(*v)
+		_u.SetCycleSeconds(*v)
 	}
 	return _u
 }
 
-// AddCycleDays adds value to the "cycle_days" field.
-func (_u *DealUpdateOne) AddCycleDays(v float64) *DealUpdateOne {
-	_u.mutation.AddCycleDays(v)
+// AddCycleSeconds adds value to the "cycle_seconds" field.
+func (_u *DealUpdateOne) AddCycleSeconds(v int64) *DealUpdateOne {
+	_u.mutation.AddCycleSeconds(v)
 	return _u
 }
 
-// ClearCycleDays clears the value of the "cycle_days" field.
-func (_u *DealUpdateOne) ClearCycleDays() *DealUpdateOne {
-	_u.mutation.ClearCycleDays()
+// ClearCycleSeconds clears the value of the "cycle_seconds" field.
+func (_u *DealUpdateOne) ClearCycleSeconds() *DealUpdateOne {
+	_u.mutation.ClearCycleSeconds()
 	return _u
 }
 
@@ -937,14 +937,14 @@ func (_u *DealUpdateOne) sqlSave(ctx context.Context) (_node *Deal, err error) {
 	if _u.mutation.ClosedAtCleared() {
 		_spec.ClearField(deal.FieldClosedAt, field.TypeTime)
 	}
-	if value, ok := _u.mutation.CycleDays(); ok {
-		_spec.SetField(deal.FieldCycleDays, field.TypeFloat64, value)
+	if value, ok := _u.mutation.CycleSeconds(); ok {
+		_spec.SetField(deal.FieldCycleSeconds, field.TypeInt64, value)
 	}
-	if value, ok := _u.mutation.AddedCycleDays(); ok {
-		_spec.AddField(deal.FieldCycleDays, field.TypeFloat64, value)
+	if value, ok := _u.mutation.AddedCycleSeconds(); ok {
+		_spec.AddField(deal.FieldCycleSeconds, field.TypeInt64, value)
 	}
-	if _u.mutation.CycleDaysCleared() {
-		_spec.ClearField(deal.FieldCycleDays, field.TypeFloat64)
+	if _u.mutation.CycleSecondsCleared() {
+		_spec.ClearField(deal.FieldCycleSeconds, field.TypeInt64)
 	}
 	if value, ok := _u.mutation.ExternalID(); ok {
 		_spec.SetField(deal.FieldExternalID, field.TypeString, value)

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"kpiflow/ent/deal"
+	"kpiflow/ent/kpi"
 	"kpiflow/ent/meeting"
 	"kpiflow/ent/organization"
 	"kpiflow/ent/refreshtoken"
@@ -79,6 +80,7 @@ func checkColumn(t, c string) error {
 	initCheck.Do(func() {
 		columnCheck = sql.NewColumnCheck(map[string]func(string) bool{
 			deal.Table:         deal.ValidColumn,
+			kpi.Table:          kpi.ValidColumn,
 			meeting.Table:      meeting.ValidColumn,
 			organization.Table: organization.ValidColumn,
 			refreshtoken.Table: refreshtoken.ValidColumn,

@@ -4,6 +4,7 @@ package ent
 
 import (
 	"kpiflow/ent/deal"
+	"kpiflow/ent/kpi"
 	"kpiflow/ent/meeting"
 	"kpiflow/ent/organization"
 	"kpiflow/ent/predicate"
@@ -19,7 +20,7 @@ import (
 
 // schemaGraph holds a representation of ent/schema at runtime.
 var schemaGraph = func() *sqlgraph.Schema {
-	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 6)}
+	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 7)}
 	graph.Nodes[0] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   deal.Table,
@@ -42,11 +43,37 @@ var schemaGraph = func() *sqlgraph.Schema {
 			deal.FieldStage:          {Type: field.TypeEnum, Column: deal.FieldStage},
 			deal.FieldOpenedAt:       {Type: field.TypeTime, Column: deal.FieldOpenedAt},
 			deal.FieldClosedAt:       {Type: field.TypeTime, Column: deal.FieldClosedAt},
-			deal.FieldCycleDays:      {Type: field.TypeFloat64, Column: deal.FieldCycleDays},
+			deal.FieldCycleSeconds:   {Type: field.TypeInt64, Column: deal.FieldCycleSeconds},
 			deal.FieldExternalID:     {Type: field.TypeString, Column: deal.FieldExternalID},
 		},
 	}
 	graph.Nodes[1] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   kpi.Table,
+			Columns: kpi.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeString,
+				Column: kpi.FieldID,
+			},
+		},
+		Type: "KPI",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			kpi.FieldCreatedAt:      {Type: field.TypeTime, Column: kpi.FieldCreatedAt},
+			kpi.FieldUpdatedAt:      {Type: field.TypeTime, Column: kpi.FieldUpdatedAt},
+			kpi.FieldOrganizationID: {Type: field.TypeString, Column: kpi.FieldOrganizationID},
+			kpi.FieldKey:            {Type: field.TypeString, Column: kpi.FieldKey},
+			kpi.FieldName:           {Type: field.TypeString, Column: kpi.FieldName},
+			kpi.FieldDescription:    {Type: field.TypeString, Column: kpi.FieldDescription},
+			kpi.FieldUnit:           {Type: field.TypeEnum, Column: kpi.FieldUnit},
+			kpi.FieldDirection:      {Type: field.TypeEnum, Column: kpi.FieldDirection},
+			kpi.FieldDefinition:     {Type: field.TypeJSON, Column: kpi.FieldDefinition},
+			kpi.FieldEnabled:        {Type: field.TypeBool, Column: kpi.FieldEnabled},
+			kpi.FieldMinSample:      {Type: field.TypeInt, Column: kpi.FieldMinSample},
+			kpi.FieldBuiltin:        {Type: field.TypeBool, Column: kpi.FieldBuiltin},
+			kpi.FieldPosition:       {Type: field.TypeInt, Column: kpi.FieldPosition},
+		},
+	}
+	graph.Nodes[2] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   meeting.Table,
 			Columns: meeting.Columns,
@@ -71,7 +98,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			meeting.FieldExternalID:      {Type: field.TypeString, Column: meeting.FieldExternalID},
 		},
 	}
-	graph.Nodes[2] = &sqlgraph.Node{
+	graph.Nodes[3] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   organization.Table,
 			Columns: organization.Columns,
@@ -90,7 +117,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			organization.FieldFiscalYearStartMonth: {Type: field.TypeInt, Column: organization.FieldFiscalYearStartMonth},
 		},
 	}
-	graph.Nodes[3] = &sqlgraph.Node{
+	graph.Nodes[4] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   refreshtoken.Table,
 			Columns: refreshtoken.Columns,
@@ -112,7 +139,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			refreshtoken.FieldRevokedAt:      {Type: field.TypeTime, Column: refreshtoken.FieldRevokedAt},
 		},
 	}
-	graph.Nodes[4] = &sqlgraph.Node{
+	graph.Nodes[5] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   team.Table,
 			Columns: team.Columns,
@@ -131,7 +158,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			team.FieldReviewCadence:  {Type: field.TypeEnum, Column: team.FieldReviewCadence},
 		},
 	}
-	graph.Nodes[5] = &sqlgraph.Node{
+	graph.Nodes[6] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   user.Table,
 			Columns: user.Columns,
@@ -201,6 +228,18 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		"Deal",
 		"Meeting",
+	)
+	graph.MustAddE(
+		"organization",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   kpi.OrganizationTable,
+			Columns: []string{kpi.OrganizationColumn},
+			Bidi:    false,
+		},
+		"KPI",
+		"Organization",
 	)
 	graph.MustAddE(
 		"organization",
@@ -510,9 +549,9 @@ func (f *DealFilter) WhereClosedAt(p entql.TimeP) {
 	f.Where(p.Field(deal.FieldClosedAt))
 }
 
-// WhereCycleDays applies the entql float64 predicate on the cycle_days field.
-func (f *DealFilter) WhereCycleDays(p entql.Float64P) {
-	f.Where(p.Field(deal.FieldCycleDays))
+// WhereCycleSeconds applies the entql int64 predicate on the cycle_seconds field.
+func (f *DealFilter) WhereCycleSeconds(p entql.Int64P) {
+	f.Where(p.Field(deal.FieldCycleSeconds))
 }
 
 // WhereExternalID applies the entql string predicate on the external_id field.
@@ -577,6 +616,125 @@ func (f *DealFilter) WhereHasMeetingsWith(preds ...predicate.Meeting) {
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *KPIQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the KPIQuery builder.
+func (_q *KPIQuery) Filter() *KPIFilter {
+	return &KPIFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *KPIMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the KPIMutation builder.
+func (m *KPIMutation) Filter() *KPIFilter {
+	return &KPIFilter{config: m.config, predicateAdder: m}
+}
+
+// KPIFilter provides a generic filtering capability at runtime for KPIQuery.
+type KPIFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *KPIFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[1].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql string predicate on the id field.
+func (f *KPIFilter) WhereID(p entql.StringP) {
+	f.Where(p.Field(kpi.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *KPIFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(kpi.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *KPIFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(kpi.FieldUpdatedAt))
+}
+
+// WhereOrganizationID applies the entql string predicate on the organization_id field.
+func (f *KPIFilter) WhereOrganizationID(p entql.StringP) {
+	f.Where(p.Field(kpi.FieldOrganizationID))
+}
+
+// WhereKey applies the entql string predicate on the key field.
+func (f *KPIFilter) WhereKey(p entql.StringP) {
+	f.Where(p.Field(kpi.FieldKey))
+}
+
+// WhereName applies the entql string predicate on the name field.
+func (f *KPIFilter) WhereName(p entql.StringP) {
+	f.Where(p.Field(kpi.FieldName))
+}
+
+// WhereDescription applies the entql string predicate on the description field.
+func (f *KPIFilter) WhereDescription(p entql.StringP) {
+	f.Where(p.Field(kpi.FieldDescription))
+}
+
+// WhereUnit applies the entql string predicate on the unit field.
+func (f *KPIFilter) WhereUnit(p entql.StringP) {
+	f.Where(p.Field(kpi.FieldUnit))
+}
+
+// WhereDirection applies the entql string predicate on the direction field.
+func (f *KPIFilter) WhereDirection(p entql.StringP) {
+	f.Where(p.Field(kpi.FieldDirection))
+}
+
+// WhereDefinition applies the entql json.RawMessage predicate on the definition field.
+func (f *KPIFilter) WhereDefinition(p entql.BytesP) {
+	f.Where(p.Field(kpi.FieldDefinition))
+}
+
+// WhereEnabled applies the entql bool predicate on the enabled field.
+func (f *KPIFilter) WhereEnabled(p entql.BoolP) {
+	f.Where(p.Field(kpi.FieldEnabled))
+}
+
+// WhereMinSample applies the entql int predicate on the min_sample field.
+func (f *KPIFilter) WhereMinSample(p entql.IntP) {
+	f.Where(p.Field(kpi.FieldMinSample))
+}
+
+// WhereBuiltin applies the entql bool predicate on the builtin field.
+func (f *KPIFilter) WhereBuiltin(p entql.BoolP) {
+	f.Where(p.Field(kpi.FieldBuiltin))
+}
+
+// WherePosition applies the entql int predicate on the position field.
+func (f *KPIFilter) WherePosition(p entql.IntP) {
+	f.Where(p.Field(kpi.FieldPosition))
+}
+
+// WhereHasOrganization applies a predicate to check if query has an edge organization.
+func (f *KPIFilter) WhereHasOrganization() {
+	f.Where(entql.HasEdge("organization"))
+}
+
+// WhereHasOrganizationWith applies a predicate to check if query has an edge organization with a given conditions (other predicates).
+func (f *KPIFilter) WhereHasOrganizationWith(preds ...predicate.Organization) {
+	f.Where(entql.HasEdgeWith("organization", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *MeetingQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -605,7 +763,7 @@ type MeetingFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *MeetingFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[1].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[2].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -747,7 +905,7 @@ type OrganizationFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *OrganizationFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[2].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[3].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -817,7 +975,7 @@ type RefreshTokenFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *RefreshTokenFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[3].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[4].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -930,7 +1088,7 @@ type TeamFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *TeamFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[4].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[5].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1084,7 +1242,7 @@ type UserFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *UserFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[5].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[6].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})

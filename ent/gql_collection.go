@@ -7,6 +7,7 @@ import (
 	"database/sql/driver"
 	"fmt"
 	"kpiflow/ent/deal"
+	"kpiflow/ent/kpi"
 	"kpiflow/ent/meeting"
 	"kpiflow/ent/organization"
 	"kpiflow/ent/schema/pulid"
@@ -218,11 +219,6 @@ func (_q *DealQuery) collectField(ctx context.Context, oneNode bool, opCtx *grap
 				selectedFields = append(selectedFields, deal.FieldClosedAt)
 				fieldSeen[deal.FieldClosedAt] = struct{}{}
 			}
-		case "cycleDays":
-			if _, ok := fieldSeen[deal.FieldCycleDays]; !ok {
-				selectedFields = append(selectedFields, deal.FieldCycleDays)
-				fieldSeen[deal.FieldCycleDays] = struct{}{}
-			}
 		case "externalID":
 			if _, ok := fieldSeen[deal.FieldExternalID]; !ok {
 				selectedFields = append(selectedFields, deal.FieldExternalID)
@@ -293,6 +289,171 @@ func newDealPaginateArgs(rv map[string]any) *dealPaginateArgs {
 	}
 	if v, ok := rv[whereField].(*DealWhereInput); ok {
 		args.opts = append(args.opts, WithDealFilter(v.Filter))
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *KPIQuery) CollectFields(ctx context.Context, satisfies ...string) (*KPIQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *KPIQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(kpi.Columns))
+		selectedFields = []string{kpi.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+
+		case "organization":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&OrganizationClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, organizationImplementors)...); err != nil {
+				return err
+			}
+			_q.withOrganization = query
+			if _, ok := fieldSeen[kpi.FieldOrganizationID]; !ok {
+				selectedFields = append(selectedFields, kpi.FieldOrganizationID)
+				fieldSeen[kpi.FieldOrganizationID] = struct{}{}
+			}
+		case "createdAt":
+			if _, ok := fieldSeen[kpi.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, kpi.FieldCreatedAt)
+				fieldSeen[kpi.FieldCreatedAt] = struct{}{}
+			}
+		case "updatedAt":
+			if _, ok := fieldSeen[kpi.FieldUpdatedAt]; !ok {
+				selectedFields = append(selectedFields, kpi.FieldUpdatedAt)
+				fieldSeen[kpi.FieldUpdatedAt] = struct{}{}
+			}
+		case "key":
+			if _, ok := fieldSeen[kpi.FieldKey]; !ok {
+				selectedFields = append(selectedFields, kpi.FieldKey)
+				fieldSeen[kpi.FieldKey] = struct{}{}
+			}
+		case "name":
+			if _, ok := fieldSeen[kpi.FieldName]; !ok {
+				selectedFields = append(selectedFields, kpi.FieldName)
+				fieldSeen[kpi.FieldName] = struct{}{}
+			}
+		case "description":
+			if _, ok := fieldSeen[kpi.FieldDescription]; !ok {
+				selectedFields = append(selectedFields, kpi.FieldDescription)
+				fieldSeen[kpi.FieldDescription] = struct{}{}
+			}
+		case "unit":
+			if _, ok := fieldSeen[kpi.FieldUnit]; !ok {
+				selectedFields = append(selectedFields, kpi.FieldUnit)
+				fieldSeen[kpi.FieldUnit] = struct{}{}
+			}
+		case "direction":
+			if _, ok := fieldSeen[kpi.FieldDirection]; !ok {
+				selectedFields = append(selectedFields, kpi.FieldDirection)
+				fieldSeen[kpi.FieldDirection] = struct{}{}
+			}
+		case "definition":
+			if _, ok := fieldSeen[kpi.FieldDefinition]; !ok {
+				selectedFields = append(selectedFields, kpi.FieldDefinition)
+				fieldSeen[kpi.FieldDefinition] = struct{}{}
+			}
+		case "enabled":
+			if _, ok := fieldSeen[kpi.FieldEnabled]; !ok {
+				selectedFields = append(selectedFields, kpi.FieldEnabled)
+				fieldSeen[kpi.FieldEnabled] = struct{}{}
+			}
+		case "minSample":
+			if _, ok := fieldSeen[kpi.FieldMinSample]; !ok {
+				selectedFields = append(selectedFields, kpi.FieldMinSample)
+				fieldSeen[kpi.FieldMinSample] = struct{}{}
+			}
+		case "builtin":
+			if _, ok := fieldSeen[kpi.FieldBuiltin]; !ok {
+				selectedFields = append(selectedFields, kpi.FieldBuiltin)
+				fieldSeen[kpi.FieldBuiltin] = struct{}{}
+			}
+		case "position":
+			if _, ok := fieldSeen[kpi.FieldPosition]; !ok {
+				selectedFields = append(selectedFields, kpi.FieldPosition)
+				fieldSeen[kpi.FieldPosition] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type kpiPaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []KPIPaginateOption
+}
+
+func newKPIPaginateArgs(rv map[string]any) *kpiPaginateArgs {
+	args := &kpiPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case []*KPIOrder:
+			args.opts = append(args.opts, WithKPIOrder(v))
+		case []any:
+			var orders []*KPIOrder
+			for i := range v {
+				mv, ok := v[i].(map[string]any)
+				if !ok {
+					continue
+				}
+				var (
+					err1, err2 error
+					order      = &KPIOrder{Field: &KPIOrderField{}, Direction: entgql.OrderDirectionAsc}
+				)
+				if d, ok := mv[directionField]; ok {
+					err1 = order.Direction.UnmarshalGQL(d)
+				}
+				if f, ok := mv[fieldField]; ok {
+					err2 = order.Field.UnmarshalGQL(f)
+				}
+				if err1 == nil && err2 == nil {
+					orders = append(orders, order)
+				}
+			}
+			args.opts = append(args.opts, WithKPIOrder(orders))
+		}
+	}
+	if v, ok := rv[whereField].(*KPIWhereInput); ok {
+		args.opts = append(args.opts, WithKPIFilter(v.Filter))
 	}
 	return args
 }

@@ -53,6 +53,14 @@ func (_m *Deal) Meetings(
 	return _m.QueryMeetings().Paginate(ctx, after, first, before, last, opts...)
 }
 
+func (_m *KPI) Organization(ctx context.Context) (*Organization, error) {
+	result, err := _m.Edges.OrganizationOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryOrganization().Only(ctx)
+	}
+	return result, err
+}
+
 func (_m *Meeting) Organization(ctx context.Context) (*Organization, error) {
 	result, err := _m.Edges.OrganizationOrErr()
 	if IsNotLoaded(err) {

@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"kpiflow/ent/deal"
+	"kpiflow/ent/kpi"
 	"kpiflow/ent/meeting"
 	"kpiflow/ent/organization"
 	"kpiflow/ent/schema/pulid"
@@ -26,6 +27,11 @@ var dealImplementors = []string{"Deal", "Node"}
 
 // IsNode implements the Node interface check for GQLGen.
 func (*Deal) IsNode() {}
+
+var kpiImplementors = []string{"KPI", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*KPI) IsNode() {}
 
 var meetingImplementors = []string{"Meeting", "Node"}
 
@@ -114,6 +120,19 @@ func (c *Client) noder(ctx context.Context, table string, id pulid.ID) (Noder, e
 			Where(deal.ID(uid))
 		if fc := graphql.GetFieldContext(ctx); fc != nil {
 			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, dealImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
+	case kpi.Table:
+		var uid pulid.ID
+		if err := uid.UnmarshalGQL(id); err != nil {
+			return nil, err
+		}
+		query := c.KPI.Query().
+			Where(kpi.ID(uid))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, kpiImplementors...); err != nil {
 				return nil, err
 			}
 		}
@@ -247,6 +266,22 @@ func (c *Client) noders(ctx context.Context, table string, ids []pulid.ID) ([]No
 		query := c.Deal.Query().
 			Where(deal.IDIn(ids...))
 		query, err := query.CollectFields(ctx, dealImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
+	case kpi.Table:
+		query := c.KPI.Query().
+			Where(kpi.IDIn(ids...))
+		query, err := query.CollectFields(ctx, kpiImplementors...)
 		if err != nil {
 			return nil, err
 		}

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"kpiflow/ent/deal"
+	"kpiflow/ent/kpi"
 	"kpiflow/ent/meeting"
 	"kpiflow/ent/organization"
 	"kpiflow/ent/schema/pulid"
@@ -538,6 +539,410 @@ func (_m *Deal) ToEdge(order *DealOrder) *DealEdge {
 		order = DefaultDealOrder
 	}
 	return &DealEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
+// KPIEdge is the edge representation of KPI.
+type KPIEdge struct {
+	Node   *KPI   `json:"node"`
+	Cursor Cursor `json:"cursor"`
+}
+
+// KPIConnection is the connection containing edges to KPI.
+type KPIConnection struct {
+	Edges      []*KPIEdge `json:"edges"`
+	PageInfo   PageInfo   `json:"pageInfo"`
+	TotalCount int        `json:"totalCount"`
+}
+
+func (c *KPIConnection) build(nodes []*KPI, pager *kpiPager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *KPI
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *KPI {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *KPI {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*KPIEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &KPIEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// KPIPaginateOption enables pagination customization.
+type KPIPaginateOption func(*kpiPager) error
+
+// WithKPIOrder configures pagination ordering.
+func WithKPIOrder(order []*KPIOrder) KPIPaginateOption {
+	return func(pager *kpiPager) error {
+		for _, o := range order {
+			if err := o.Direction.Validate(); err != nil {
+				return err
+			}
+		}
+		pager.order = append(pager.order, order...)
+		return nil
+	}
+}
+
+// WithKPIFilter configures pagination filter.
+func WithKPIFilter(filter func(*KPIQuery) (*KPIQuery, error)) KPIPaginateOption {
+	return func(pager *kpiPager) error {
+		if filter == nil {
+			return errors.New("KPIQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type kpiPager struct {
+	reverse bool
+	order   []*KPIOrder
+	filter  func(*KPIQuery) (*KPIQuery, error)
+}
+
+func newKPIPager(opts []KPIPaginateOption, reverse bool) (*kpiPager, error) {
+	pager := &kpiPager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	for i, o := range pager.order {
+		if i > 0 && o.Field == pager.order[i-1].Field {
+			return nil, fmt.Errorf("duplicate order direction %q", o.Direction)
+		}
+	}
+	return pager, nil
+}
+
+func (p *kpiPager) applyFilter(query *KPIQuery) (*KPIQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *kpiPager) toCursor(_m *KPI) Cursor {
+	cs_ := make([]any, 0, len(p.order))
+	for _, o_ := range p.order {
+		cs_ = append(cs_, o_.Field.toCursor(_m).Value)
+	}
+	return Cursor{ID: _m.ID, Value: cs_}
+}
+
+func (p *kpiPager) applyCursors(query *KPIQuery, after, before *Cursor) (*KPIQuery, error) {
+	idDirection := entgql.OrderDirectionAsc
+	if p.reverse {
+		idDirection = entgql.OrderDirectionDesc
+	}
+	fields, directions := make([]string, 0, len(p.order)), make([]OrderDirection, 0, len(p.order))
+	for _, o := range p.order {
+		fields = append(fields, o.Field.column)
+		direction := o.Direction
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		directions = append(directions, direction)
+	}
+	predicates, err := entgql.MultiCursorsPredicate(after, before, &entgql.MultiCursorsOptions{
+		FieldID:     DefaultKPIOrder.Field.column,
+		DirectionID: idDirection,
+		Fields:      fields,
+		Directions:  directions,
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, predicate := range predicates {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *kpiPager) applyOrder(query *KPIQuery) *KPIQuery {
+	var defaultOrdered bool
+	for _, o := range p.order {
+		direction := o.Direction
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		query = query.Order(o.Field.toTerm(direction.OrderTermOption()))
+		if o.Field.column == DefaultKPIOrder.Field.column {
+			defaultOrdered = true
+		}
+		if len(query.ctx.Fields) > 0 {
+			query.ctx.AppendFieldOnce(o.Field.column)
+		}
+	}
+	if !defaultOrdered {
+		direction := entgql.OrderDirectionAsc
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		query = query.Order(DefaultKPIOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	return query
+}
+
+func (p *kpiPager) orderExpr(query *KPIQuery) sql.Querier {
+	if len(query.ctx.Fields) > 0 {
+		for _, o := range p.order {
+			query.ctx.AppendFieldOnce(o.Field.column)
+		}
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		for _, o := range p.order {
+			direction := o.Direction
+			if p.reverse {
+				direction = direction.Reverse()
+			}
+			b.Ident(o.Field.column).Pad().WriteString(string(direction))
+			b.Comma()
+		}
+		direction := entgql.OrderDirectionAsc
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		b.Ident(DefaultKPIOrder.Field.column).Pad().WriteString(string(direction))
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to KPI.
+func (_m *KPIQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...KPIPaginateOption,
+) (*KPIConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newKPIPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &KPIConnection{Edges: []*KPIEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+var (
+	// KPIOrderFieldCreatedAt orders KPI by created_at.
+	KPIOrderFieldCreatedAt = &KPIOrderField{
+		Value: func(_m *KPI) (ent.Value, error) {
+			return _m.CreatedAt, nil
+		},
+		column: kpi.FieldCreatedAt,
+		toTerm: kpi.ByCreatedAt,
+		toCursor: func(_m *KPI) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.CreatedAt,
+			}
+		},
+	}
+	// KPIOrderFieldUpdatedAt orders KPI by updated_at.
+	KPIOrderFieldUpdatedAt = &KPIOrderField{
+		Value: func(_m *KPI) (ent.Value, error) {
+			return _m.UpdatedAt, nil
+		},
+		column: kpi.FieldUpdatedAt,
+		toTerm: kpi.ByUpdatedAt,
+		toCursor: func(_m *KPI) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.UpdatedAt,
+			}
+		},
+	}
+	// KPIOrderFieldKey orders KPI by key.
+	KPIOrderFieldKey = &KPIOrderField{
+		Value: func(_m *KPI) (ent.Value, error) {
+			return _m.Key, nil
+		},
+		column: kpi.FieldKey,
+		toTerm: kpi.ByKey,
+		toCursor: func(_m *KPI) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.Key,
+			}
+		},
+	}
+	// KPIOrderFieldName orders KPI by name.
+	KPIOrderFieldName = &KPIOrderField{
+		Value: func(_m *KPI) (ent.Value, error) {
+			return _m.Name, nil
+		},
+		column: kpi.FieldName,
+		toTerm: kpi.ByName,
+		toCursor: func(_m *KPI) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.Name,
+			}
+		},
+	}
+	// KPIOrderFieldPosition orders KPI by position.
+	KPIOrderFieldPosition = &KPIOrderField{
+		Value: func(_m *KPI) (ent.Value, error) {
+			return _m.Position, nil
+		},
+		column: kpi.FieldPosition,
+		toTerm: kpi.ByPosition,
+		toCursor: func(_m *KPI) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.Position,
+			}
+		},
+	}
+)
+
+// String implement fmt.Stringer interface.
+func (f KPIOrderField) String() string {
+	var str string
+	switch f.column {
+	case KPIOrderFieldCreatedAt.column:
+		str = "CREATED_AT"
+	case KPIOrderFieldUpdatedAt.column:
+		str = "UPDATED_AT"
+	case KPIOrderFieldKey.column:
+		str = "KEY"
+	case KPIOrderFieldName.column:
+		str = "NAME"
+	case KPIOrderFieldPosition.column:
+		str = "POSITION"
+	}
+	return str
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (f KPIOrderField) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(f.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (f *KPIOrderField) UnmarshalGQL(v interface{}) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("KPIOrderField %T must be a string", v)
+	}
+	switch str {
+	case "CREATED_AT":
+		*f = *KPIOrderFieldCreatedAt
+	case "UPDATED_AT":
+		*f = *KPIOrderFieldUpdatedAt
+	case "KEY":
+		*f = *KPIOrderFieldKey
+	case "NAME":
+		*f = *KPIOrderFieldName
+	case "POSITION":
+		*f = *KPIOrderFieldPosition
+	default:
+		return fmt.Errorf("%s is not a valid KPIOrderField", str)
+	}
+	return nil
+}
+
+// KPIOrderField defines the ordering field of KPI.
+type KPIOrderField struct {
+	// Value extracts the ordering value from the given KPI.
+	Value    func(*KPI) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) kpi.OrderOption
+	toCursor func(*KPI) Cursor
+}
+
+// KPIOrder defines the ordering of KPI.
+type KPIOrder struct {
+	Direction OrderDirection `json:"direction"`
+	Field     *KPIOrderField `json:"field"`
+}
+
+// DefaultKPIOrder is the default ordering of KPI.
+var DefaultKPIOrder = &KPIOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &KPIOrderField{
+		Value: func(_m *KPI) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: kpi.FieldID,
+		toTerm: kpi.ByID,
+		toCursor: func(_m *KPI) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts KPI into KPIEdge.
+func (_m *KPI) ToEdge(order *KPIOrder) *KPIEdge {
+	if order == nil {
+		order = DefaultKPIOrder
+	}
+	return &KPIEdge{
 		Node:   _m,
 		Cursor: order.Field.toCursor(_m),
 	}

@@ -6,12 +6,14 @@ import (
 	"errors"
 	"fmt"
 	"kpiflow/ent/deal"
+	"kpiflow/ent/kpi"
 	"kpiflow/ent/meeting"
 	"kpiflow/ent/organization"
 	"kpiflow/ent/predicate"
 	"kpiflow/ent/schema/pulid"
 	"kpiflow/ent/team"
 	"kpiflow/ent/user"
+	"kpiflow/kpi/definition"
 	"time"
 )
 
@@ -139,18 +141,6 @@ type DealWhereInput struct {
 	ClosedAtLTE    *time.Time  `json:"closedAtLTE,omitempty"`
 	ClosedAtIsNil  bool        `json:"closedAtIsNil,omitempty"`
 	ClosedAtNotNil bool        `json:"closedAtNotNil,omitempty"`
-
-	// "cycle_days" field predicates.
-	CycleDays       *float64  `json:"cycleDays,omitempty"`
-	CycleDaysNEQ    *float64  `json:"cycleDaysNEQ,omitempty"`
-	CycleDaysIn     []float64 `json:"cycleDaysIn,omitempty"`
-	CycleDaysNotIn  []float64 `json:"cycleDaysNotIn,omitempty"`
-	CycleDaysGT     *float64  `json:"cycleDaysGT,omitempty"`
-	CycleDaysGTE    *float64  `json:"cycleDaysGTE,omitempty"`
-	CycleDaysLT     *float64  `json:"cycleDaysLT,omitempty"`
-	CycleDaysLTE    *float64  `json:"cycleDaysLTE,omitempty"`
-	CycleDaysIsNil  bool      `json:"cycleDaysIsNil,omitempty"`
-	CycleDaysNotNil bool      `json:"cycleDaysNotNil,omitempty"`
 
 	// "external_id" field predicates.
 	ExternalID             *string  `json:"externalID,omitempty"`
@@ -547,36 +537,6 @@ func (i *DealWhereInput) P() (predicate.Deal, error) {
 	if i.ClosedAtNotNil {
 		predicates = append(predicates, deal.ClosedAtNotNil())
 	}
-	if i.CycleDays != nil {
-		predicates = append(predicates, deal.CycleDaysEQ(*i.CycleDays))
-	}
-	if i.CycleDaysNEQ != nil {
-		predicates = append(predicates, deal.CycleDaysNEQ(*i.CycleDaysNEQ))
-	}
-	if len(i.CycleDaysIn) > 0 {
-		predicates = append(predicates, deal.CycleDaysIn(i.CycleDaysIn...))
-	}
-	if len(i.CycleDaysNotIn) > 0 {
-		predicates = append(predicates, deal.CycleDaysNotIn(i.CycleDaysNotIn...))
-	}
-	if i.CycleDaysGT != nil {
-		predicates = append(predicates, deal.CycleDaysGT(*i.CycleDaysGT))
-	}
-	if i.CycleDaysGTE != nil {
-		predicates = append(predicates, deal.CycleDaysGTE(*i.CycleDaysGTE))
-	}
-	if i.CycleDaysLT != nil {
-		predicates = append(predicates, deal.CycleDaysLT(*i.CycleDaysLT))
-	}
-	if i.CycleDaysLTE != nil {
-		predicates = append(predicates, deal.CycleDaysLTE(*i.CycleDaysLTE))
-	}
-	if i.CycleDaysIsNil {
-		predicates = append(predicates, deal.CycleDaysIsNil())
-	}
-	if i.CycleDaysNotNil {
-		predicates = append(predicates, deal.CycleDaysNotNil())
-	}
 	if i.ExternalID != nil {
 		predicates = append(predicates, deal.ExternalIDEQ(*i.ExternalID))
 	}
@@ -684,6 +644,492 @@ func (i *DealWhereInput) P() (predicate.Deal, error) {
 		return predicates[0], nil
 	default:
 		return deal.And(predicates...), nil
+	}
+}
+
+// KPIWhereInput represents a where input for filtering KPI queries.
+type KPIWhereInput struct {
+	Predicates []predicate.KPI  `json:"-"`
+	Not        *KPIWhereInput   `json:"not,omitempty"`
+	Or         []*KPIWhereInput `json:"or,omitempty"`
+	And        []*KPIWhereInput `json:"and,omitempty"`
+
+	// "id" field predicates.
+	ID      *pulid.ID  `json:"id,omitempty"`
+	IDNEQ   *pulid.ID  `json:"idNEQ,omitempty"`
+	IDIn    []pulid.ID `json:"idIn,omitempty"`
+	IDNotIn []pulid.ID `json:"idNotIn,omitempty"`
+	IDGT    *pulid.ID  `json:"idGT,omitempty"`
+	IDGTE   *pulid.ID  `json:"idGTE,omitempty"`
+	IDLT    *pulid.ID  `json:"idLT,omitempty"`
+	IDLTE   *pulid.ID  `json:"idLTE,omitempty"`
+
+	// "created_at" field predicates.
+	CreatedAt      *time.Time  `json:"createdAt,omitempty"`
+	CreatedAtNEQ   *time.Time  `json:"createdAtNEQ,omitempty"`
+	CreatedAtIn    []time.Time `json:"createdAtIn,omitempty"`
+	CreatedAtNotIn []time.Time `json:"createdAtNotIn,omitempty"`
+	CreatedAtGT    *time.Time  `json:"createdAtGT,omitempty"`
+	CreatedAtGTE   *time.Time  `json:"createdAtGTE,omitempty"`
+	CreatedAtLT    *time.Time  `json:"createdAtLT,omitempty"`
+	CreatedAtLTE   *time.Time  `json:"createdAtLTE,omitempty"`
+
+	// "updated_at" field predicates.
+	UpdatedAt      *time.Time  `json:"updatedAt,omitempty"`
+	UpdatedAtNEQ   *time.Time  `json:"updatedAtNEQ,omitempty"`
+	UpdatedAtIn    []time.Time `json:"updatedAtIn,omitempty"`
+	UpdatedAtNotIn []time.Time `json:"updatedAtNotIn,omitempty"`
+	UpdatedAtGT    *time.Time  `json:"updatedAtGT,omitempty"`
+	UpdatedAtGTE   *time.Time  `json:"updatedAtGTE,omitempty"`
+	UpdatedAtLT    *time.Time  `json:"updatedAtLT,omitempty"`
+	UpdatedAtLTE   *time.Time  `json:"updatedAtLTE,omitempty"`
+
+	// "key" field predicates.
+	Key             *string  `json:"key,omitempty"`
+	KeyNEQ          *string  `json:"keyNEQ,omitempty"`
+	KeyIn           []string `json:"keyIn,omitempty"`
+	KeyNotIn        []string `json:"keyNotIn,omitempty"`
+	KeyGT           *string  `json:"keyGT,omitempty"`
+	KeyGTE          *string  `json:"keyGTE,omitempty"`
+	KeyLT           *string  `json:"keyLT,omitempty"`
+	KeyLTE          *string  `json:"keyLTE,omitempty"`
+	KeyContains     *string  `json:"keyContains,omitempty"`
+	KeyHasPrefix    *string  `json:"keyHasPrefix,omitempty"`
+	KeyHasSuffix    *string  `json:"keyHasSuffix,omitempty"`
+	KeyEqualFold    *string  `json:"keyEqualFold,omitempty"`
+	KeyContainsFold *string  `json:"keyContainsFold,omitempty"`
+
+	// "name" field predicates.
+	Name             *string  `json:"name,omitempty"`
+	NameNEQ          *string  `json:"nameNEQ,omitempty"`
+	NameIn           []string `json:"nameIn,omitempty"`
+	NameNotIn        []string `json:"nameNotIn,omitempty"`
+	NameGT           *string  `json:"nameGT,omitempty"`
+	NameGTE          *string  `json:"nameGTE,omitempty"`
+	NameLT           *string  `json:"nameLT,omitempty"`
+	NameLTE          *string  `json:"nameLTE,omitempty"`
+	NameContains     *string  `json:"nameContains,omitempty"`
+	NameHasPrefix    *string  `json:"nameHasPrefix,omitempty"`
+	NameHasSuffix    *string  `json:"nameHasSuffix,omitempty"`
+	NameEqualFold    *string  `json:"nameEqualFold,omitempty"`
+	NameContainsFold *string  `json:"nameContainsFold,omitempty"`
+
+	// "description" field predicates.
+	Description             *string  `json:"description,omitempty"`
+	DescriptionNEQ          *string  `json:"descriptionNEQ,omitempty"`
+	DescriptionIn           []string `json:"descriptionIn,omitempty"`
+	DescriptionNotIn        []string `json:"descriptionNotIn,omitempty"`
+	DescriptionGT           *string  `json:"descriptionGT,omitempty"`
+	DescriptionGTE          *string  `json:"descriptionGTE,omitempty"`
+	DescriptionLT           *string  `json:"descriptionLT,omitempty"`
+	DescriptionLTE          *string  `json:"descriptionLTE,omitempty"`
+	DescriptionContains     *string  `json:"descriptionContains,omitempty"`
+	DescriptionHasPrefix    *string  `json:"descriptionHasPrefix,omitempty"`
+	DescriptionHasSuffix    *string  `json:"descriptionHasSuffix,omitempty"`
+	DescriptionIsNil        bool     `json:"descriptionIsNil,omitempty"`
+	DescriptionNotNil       bool     `json:"descriptionNotNil,omitempty"`
+	DescriptionEqualFold    *string  `json:"descriptionEqualFold,omitempty"`
+	DescriptionContainsFold *string  `json:"descriptionContainsFold,omitempty"`
+
+	// "unit" field predicates.
+	Unit      *definition.Unit  `json:"unit,omitempty"`
+	UnitNEQ   *definition.Unit  `json:"unitNEQ,omitempty"`
+	UnitIn    []definition.Unit `json:"unitIn,omitempty"`
+	UnitNotIn []definition.Unit `json:"unitNotIn,omitempty"`
+
+	// "direction" field predicates.
+	Direction      *definition.Direction  `json:"direction,omitempty"`
+	DirectionNEQ   *definition.Direction  `json:"directionNEQ,omitempty"`
+	DirectionIn    []definition.Direction `json:"directionIn,omitempty"`
+	DirectionNotIn []definition.Direction `json:"directionNotIn,omitempty"`
+
+	// "enabled" field predicates.
+	Enabled    *bool `json:"enabled,omitempty"`
+	EnabledNEQ *bool `json:"enabledNEQ,omitempty"`
+
+	// "min_sample" field predicates.
+	MinSample      *int  `json:"minSample,omitempty"`
+	MinSampleNEQ   *int  `json:"minSampleNEQ,omitempty"`
+	MinSampleIn    []int `json:"minSampleIn,omitempty"`
+	MinSampleNotIn []int `json:"minSampleNotIn,omitempty"`
+	MinSampleGT    *int  `json:"minSampleGT,omitempty"`
+	MinSampleGTE   *int  `json:"minSampleGTE,omitempty"`
+	MinSampleLT    *int  `json:"minSampleLT,omitempty"`
+	MinSampleLTE   *int  `json:"minSampleLTE,omitempty"`
+
+	// "builtin" field predicates.
+	Builtin    *bool `json:"builtin,omitempty"`
+	BuiltinNEQ *bool `json:"builtinNEQ,omitempty"`
+
+	// "position" field predicates.
+	Position      *int  `json:"position,omitempty"`
+	PositionNEQ   *int  `json:"positionNEQ,omitempty"`
+	PositionIn    []int `json:"positionIn,omitempty"`
+	PositionNotIn []int `json:"positionNotIn,omitempty"`
+	PositionGT    *int  `json:"positionGT,omitempty"`
+	PositionGTE   *int  `json:"positionGTE,omitempty"`
+	PositionLT    *int  `json:"positionLT,omitempty"`
+	PositionLTE   *int  `json:"positionLTE,omitempty"`
+}
+
+// AddPredicates adds custom predicates to the where input to be used during the filtering phase.
+func (i *KPIWhereInput) AddPredicates(predicates ...predicate.KPI) {
+	i.Predicates = append(i.Predicates, predicates...)
+}
+
+// Filter applies the KPIWhereInput filter on the KPIQuery builder.
+func (i *KPIWhereInput) Filter(q *KPIQuery) (*KPIQuery, error) {
+	if i == nil {
+		return q, nil
+	}
+	p, err := i.P()
+	if err != nil {
+		if err == ErrEmptyKPIWhereInput {
+			return q, nil
+		}
+		return nil, err
+	}
+	return q.Where(p), nil
+}
+
+// ErrEmptyKPIWhereInput is returned in case the KPIWhereInput is empty.
+var ErrEmptyKPIWhereInput = errors.New("ent: empty predicate KPIWhereInput")
+
+// P returns a predicate for filtering kpis.
+// An error is returned if the input is empty or invalid.
+func (i *KPIWhereInput) P() (predicate.KPI, error) {
+	var predicates []predicate.KPI
+	if i.Not != nil {
+		p, err := i.Not.P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'not'", err)
+		}
+		predicates = append(predicates, kpi.Not(p))
+	}
+	switch n := len(i.Or); {
+	case n == 1:
+		p, err := i.Or[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'or'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		or := make([]predicate.KPI, 0, n)
+		for _, w := range i.Or {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'or'", err)
+			}
+			or = append(or, p)
+		}
+		predicates = append(predicates, kpi.Or(or...))
+	}
+	switch n := len(i.And); {
+	case n == 1:
+		p, err := i.And[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'and'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		and := make([]predicate.KPI, 0, n)
+		for _, w := range i.And {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'and'", err)
+			}
+			and = append(and, p)
+		}
+		predicates = append(predicates, kpi.And(and...))
+	}
+	predicates = append(predicates, i.Predicates...)
+	if i.ID != nil {
+		predicates = append(predicates, kpi.IDEQ(*i.ID))
+	}
+	if i.IDNEQ != nil {
+		predicates = append(predicates, kpi.IDNEQ(*i.IDNEQ))
+	}
+	if len(i.IDIn) > 0 {
+		predicates = append(predicates, kpi.IDIn(i.IDIn...))
+	}
+	if len(i.IDNotIn) > 0 {
+		predicates = append(predicates, kpi.IDNotIn(i.IDNotIn...))
+	}
+	if i.IDGT != nil {
+		predicates = append(predicates, kpi.IDGT(*i.IDGT))
+	}
+	if i.IDGTE != nil {
+		predicates = append(predicates, kpi.IDGTE(*i.IDGTE))
+	}
+	if i.IDLT != nil {
+		predicates = append(predicates, kpi.IDLT(*i.IDLT))
+	}
+	if i.IDLTE != nil {
+		predicates = append(predicates, kpi.IDLTE(*i.IDLTE))
+	}
+	if i.CreatedAt != nil {
+		predicates = append(predicates, kpi.CreatedAtEQ(*i.CreatedAt))
+	}
+	if i.CreatedAtNEQ != nil {
+		predicates = append(predicates, kpi.CreatedAtNEQ(*i.CreatedAtNEQ))
+	}
+	if len(i.CreatedAtIn) > 0 {
+		predicates = append(predicates, kpi.CreatedAtIn(i.CreatedAtIn...))
+	}
+	if len(i.CreatedAtNotIn) > 0 {
+		predicates = append(predicates, kpi.CreatedAtNotIn(i.CreatedAtNotIn...))
+	}
+	if i.CreatedAtGT != nil {
+		predicates = append(predicates, kpi.CreatedAtGT(*i.CreatedAtGT))
+	}
+	if i.CreatedAtGTE != nil {
+		predicates = append(predicates, kpi.CreatedAtGTE(*i.CreatedAtGTE))
+	}
+	if i.CreatedAtLT != nil {
+		predicates = append(predicates, kpi.CreatedAtLT(*i.CreatedAtLT))
+	}
+	if i.CreatedAtLTE != nil {
+		predicates = append(predicates, kpi.CreatedAtLTE(*i.CreatedAtLTE))
+	}
+	if i.UpdatedAt != nil {
+		predicates = append(predicates, kpi.UpdatedAtEQ(*i.UpdatedAt))
+	}
+	if i.UpdatedAtNEQ != nil {
+		predicates = append(predicates, kpi.UpdatedAtNEQ(*i.UpdatedAtNEQ))
+	}
+	if len(i.UpdatedAtIn) > 0 {
+		predicates = append(predicates, kpi.UpdatedAtIn(i.UpdatedAtIn...))
+	}
+	if len(i.UpdatedAtNotIn) > 0 {
+		predicates = append(predicates, kpi.UpdatedAtNotIn(i.UpdatedAtNotIn...))
+	}
+	if i.UpdatedAtGT != nil {
+		predicates = append(predicates, kpi.UpdatedAtGT(*i.UpdatedAtGT))
+	}
+	if i.UpdatedAtGTE != nil {
+		predicates = append(predicates, kpi.UpdatedAtGTE(*i.UpdatedAtGTE))
+	}
+	if i.UpdatedAtLT != nil {
+		predicates = append(predicates, kpi.UpdatedAtLT(*i.UpdatedAtLT))
+	}
+	if i.UpdatedAtLTE != nil {
+		predicates = append(predicates, kpi.UpdatedAtLTE(*i.UpdatedAtLTE))
+	}
+	if i.Key != nil {
+		predicates = append(predicates, kpi.KeyEQ(*i.Key))
+	}
+	if i.KeyNEQ != nil {
+		predicates = append(predicates, kpi.KeyNEQ(*i.KeyNEQ))
+	}
+	if len(i.KeyIn) > 0 {
+		predicates = append(predicates, kpi.KeyIn(i.KeyIn...))
+	}
+	if len(i.KeyNotIn) > 0 {
+		predicates = append(predicates, kpi.KeyNotIn(i.KeyNotIn...))
+	}
+	if i.KeyGT != nil {
+		predicates = append(predicates, kpi.KeyGT(*i.KeyGT))
+	}
+	if i.KeyGTE != nil {
+		predicates = append(predicates, kpi.KeyGTE(*i.KeyGTE))
+	}
+	if i.KeyLT != nil {
+		predicates = append(predicates, kpi.KeyLT(*i.KeyLT))
+	}
+	if i.KeyLTE != nil {
+		predicates = append(predicates, kpi.KeyLTE(*i.KeyLTE))
+	}
+	if i.KeyContains != nil {
+		predicates = append(predicates, kpi.KeyContains(*i.KeyContains))
+	}
+	if i.KeyHasPrefix != nil {
+		predicates = append(predicates, kpi.KeyHasPrefix(*i.KeyHasPrefix))
+	}
+	if i.KeyHasSuffix != nil {
+		predicates = append(predicates, kpi.KeyHasSuffix(*i.KeyHasSuffix))
+	}
+	if i.KeyEqualFold != nil {
+		predicates = append(predicates, kpi.KeyEqualFold(*i.KeyEqualFold))
+	}
+	if i.KeyContainsFold != nil {
+		predicates = append(predicates, kpi.KeyContainsFold(*i.KeyContainsFold))
+	}
+	if i.Name != nil {
+		predicates = append(predicates, kpi.NameEQ(*i.Name))
+	}
+	if i.NameNEQ != nil {
+		predicates = append(predicates, kpi.NameNEQ(*i.NameNEQ))
+	}
+	if len(i.NameIn) > 0 {
+		predicates = append(predicates, kpi.NameIn(i.NameIn...))
+	}
+	if len(i.NameNotIn) > 0 {
+		predicates = append(predicates, kpi.NameNotIn(i.NameNotIn...))
+	}
+	if i.NameGT != nil {
+		predicates = append(predicates, kpi.NameGT(*i.NameGT))
+	}
+	if i.NameGTE != nil {
+		predicates = append(predicates, kpi.NameGTE(*i.NameGTE))
+	}
+	if i.NameLT != nil {
+		predicates = append(predicates, kpi.NameLT(*i.NameLT))
+	}
+	if i.NameLTE != nil {
+		predicates = append(predicates, kpi.NameLTE(*i.NameLTE))
+	}
+	if i.NameContains != nil {
+		predicates = append(predicates, kpi.NameContains(*i.NameContains))
+	}
+	if i.NameHasPrefix != nil {
+		predicates = append(predicates, kpi.NameHasPrefix(*i.NameHasPrefix))
+	}
+	if i.NameHasSuffix != nil {
+		predicates = append(predicates, kpi.NameHasSuffix(*i.NameHasSuffix))
+	}
+	if i.NameEqualFold != nil {
+		predicates = append(predicates, kpi.NameEqualFold(*i.NameEqualFold))
+	}
+	if i.NameContainsFold != nil {
+		predicates = append(predicates, kpi.NameContainsFold(*i.NameContainsFold))
+	}
+	if i.Description != nil {
+		predicates = append(predicates, kpi.DescriptionEQ(*i.Description))
+	}
+	if i.DescriptionNEQ != nil {
+		predicates = append(predicates, kpi.DescriptionNEQ(*i.DescriptionNEQ))
+	}
+	if len(i.DescriptionIn) > 0 {
+		predicates = append(predicates, kpi.DescriptionIn(i.DescriptionIn...))
+	}
+	if len(i.DescriptionNotIn) > 0 {
+		predicates = append(predicates, kpi.DescriptionNotIn(i.DescriptionNotIn...))
+	}
+	if i.DescriptionGT != nil {
+		predicates = append(predicates, kpi.DescriptionGT(*i.DescriptionGT))
+	}
+	if i.DescriptionGTE != nil {
+		predicates = append(predicates, kpi.DescriptionGTE(*i.DescriptionGTE))
+	}
+	if i.DescriptionLT != nil {
+		predicates = append(predicates, kpi.DescriptionLT(*i.DescriptionLT))
+	}
+	if i.DescriptionLTE != nil {
+		predicates = append(predicates, kpi.DescriptionLTE(*i.DescriptionLTE))
+	}
+	if i.DescriptionContains != nil {
+		predicates = append(predicates, kpi.DescriptionContains(*i.DescriptionContains))
+	}
+	if i.DescriptionHasPrefix != nil {
+		predicates = append(predicates, kpi.DescriptionHasPrefix(*i.DescriptionHasPrefix))
+	}
+	if i.DescriptionHasSuffix != nil {
+		predicates = append(predicates, kpi.DescriptionHasSuffix(*i.DescriptionHasSuffix))
+	}
+	if i.DescriptionIsNil {
+		predicates = append(predicates, kpi.DescriptionIsNil())
+	}
+	if i.DescriptionNotNil {
+		predicates = append(predicates, kpi.DescriptionNotNil())
+	}
+	if i.DescriptionEqualFold != nil {
+		predicates = append(predicates, kpi.DescriptionEqualFold(*i.DescriptionEqualFold))
+	}
+	if i.DescriptionContainsFold != nil {
+		predicates = append(predicates, kpi.DescriptionContainsFold(*i.DescriptionContainsFold))
+	}
+	if i.Unit != nil {
+		predicates = append(predicates, kpi.UnitEQ(*i.Unit))
+	}
+	if i.UnitNEQ != nil {
+		predicates = append(predicates, kpi.UnitNEQ(*i.UnitNEQ))
+	}
+	if len(i.UnitIn) > 0 {
+		predicates = append(predicates, kpi.UnitIn(i.UnitIn...))
+	}
+	if len(i.UnitNotIn) > 0 {
+		predicates = append(predicates, kpi.UnitNotIn(i.UnitNotIn...))
+	}
+	if i.Direction != nil {
+		predicates = append(predicates, kpi.DirectionEQ(*i.Direction))
+	}
+	if i.DirectionNEQ != nil {
+		predicates = append(predicates, kpi.DirectionNEQ(*i.DirectionNEQ))
+	}
+	if len(i.DirectionIn) > 0 {
+		predicates = append(predicates, kpi.DirectionIn(i.DirectionIn...))
+	}
+	if len(i.DirectionNotIn) > 0 {
+		predicates = append(predicates, kpi.DirectionNotIn(i.DirectionNotIn...))
+	}
+	if i.Enabled != nil {
+		predicates = append(predicates, kpi.EnabledEQ(*i.Enabled))
+	}
+	if i.EnabledNEQ != nil {
+		predicates = append(predicates, kpi.EnabledNEQ(*i.EnabledNEQ))
+	}
+	if i.MinSample != nil {
+		predicates = append(predicates, kpi.MinSampleEQ(*i.MinSample))
+	}
+	if i.MinSampleNEQ != nil {
+		predicates = append(predicates, kpi.MinSampleNEQ(*i.MinSampleNEQ))
+	}
+	if len(i.MinSampleIn) > 0 {
+		predicates = append(predicates, kpi.MinSampleIn(i.MinSampleIn...))
+	}
+	if len(i.MinSampleNotIn) > 0 {
+		predicates = append(predicates, kpi.MinSampleNotIn(i.MinSampleNotIn...))
+	}
+	if i.MinSampleGT != nil {
+		predicates = append(predicates, kpi.MinSampleGT(*i.MinSampleGT))
+	}
+	if i.MinSampleGTE != nil {
+		predicates = append(predicates, kpi.MinSampleGTE(*i.MinSampleGTE))
+	}
+	if i.MinSampleLT != nil {
+		predicates = append(predicates, kpi.MinSampleLT(*i.MinSampleLT))
+	}
+	if i.MinSampleLTE != nil {
+		predicates = append(predicates, kpi.MinSampleLTE(*i.MinSampleLTE))
+	}
+	if i.Builtin != nil {
+		predicates = append(predicates, kpi.BuiltinEQ(*i.Builtin))
+	}
+	if i.BuiltinNEQ != nil {
+		predicates = append(predicates, kpi.BuiltinNEQ(*i.BuiltinNEQ))
+	}
+	if i.Position != nil {
+		predicates = append(predicates, kpi.PositionEQ(*i.Position))
+	}
+	if i.PositionNEQ != nil {
+		predicates = append(predicates, kpi.PositionNEQ(*i.PositionNEQ))
+	}
+	if len(i.PositionIn) > 0 {
+		predicates = append(predicates, kpi.PositionIn(i.PositionIn...))
+	}
+	if len(i.PositionNotIn) > 0 {
+		predicates = append(predicates, kpi.PositionNotIn(i.PositionNotIn...))
+	}
+	if i.PositionGT != nil {
+		predicates = append(predicates, kpi.PositionGT(*i.PositionGT))
+	}
+	if i.PositionGTE != nil {
+		predicates = append(predicates, kpi.PositionGTE(*i.PositionGTE))
+	}
+	if i.PositionLT != nil {
+		predicates = append(predicates, kpi.PositionLT(*i.PositionLT))
+	}
+	if i.PositionLTE != nil {
+		predicates = append(predicates, kpi.PositionLTE(*i.PositionLTE))
+	}
+
+	switch len(predicates) {
+	case 0:
+		return nil, ErrEmptyKPIWhereInput
+	case 1:
+		return predicates[0], nil
+	default:
+		return kpi.And(predicates...), nil
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"kpiflow/ent/deal"
+	"kpiflow/ent/kpi"
 	"kpiflow/ent/meeting"
 	"kpiflow/ent/organization"
 	"kpiflow/ent/predicate"
@@ -14,6 +15,7 @@ import (
 	"kpiflow/ent/schema/pulid"
 	"kpiflow/ent/team"
 	"kpiflow/ent/user"
+	"kpiflow/kpi/definition"
 	"sync"
 	"time"
 
@@ -31,6 +33,7 @@ const (
 
 	// Node types.
 	TypeDeal         = "Deal"
+	TypeKPI          = "KPI"
 	TypeMeeting      = "Meeting"
 	TypeOrganization = "Organization"
 	TypeRefreshToken = "RefreshToken"
@@ -53,8 +56,8 @@ type DealMutation struct {
 	stage               *deal.Stage
 	opened_at           *time.Time
 	closed_at           *time.Time
-	cycle_days          *float64
-	addcycle_days       *float64
+	cycle_seconds       *int64
+	addcycle_seconds    *int64
 	external_id         *string
 	clearedFields       map[string]struct{}
 	organization        *pulid.ID
@@ -604,74 +607,74 @@ func (m *DealMutation) ResetClosedAt() {
 	delete(m.clearedFields, deal.FieldClosedAt)
 }
 
-// SetCycleDays sets the "cycle_days" field.
-func (m *DealMutation) SetCycleDays(f float64) {
-	m.cycle_days = &f
-	m.addcycle_days = nil
+// SetCycleSeconds sets the "cycle_seconds" field.
+func (m *DealMutation) SetCycleSeconds(i int64) {
+	m.cycle_seconds = &i
+	m.addcycle_seconds = nil
 }
 
-// CycleDays returns the value of the "cycle_days" field in the mutation.
-func (m *DealMutation) CycleDays() (r float64, exists bool) {
-	v := m.cycle_days
+// CycleSeconds returns the value of the "cycle_seconds" field in the mutation.
+func (m *DealMutation) CycleSeconds() (r int64, exists bool) {
+	v := m.cycle_seconds
 	if v == nil {
 		return
 	}
 	return *v, true
 }
 
-// OldCycleDays returns the old "cycle_days" field's value of the Deal entity.
+// OldCycleSeconds returns the old "cycle_seconds" field's value of the Deal entity.
 // If the Deal object wasn't provided to the builder, the object is fetched from the database.
 // An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *DealMutation) OldCycleDays(ctx context.Context) (v *float64, err error) {
+func (m *DealMutation) OldCycleSeconds(ctx context.Context) (v *int64, err error) {
 	if !m.op.Is(OpUpdateOne) {
-		return v, errors.New("OldCycleDays is only allowed on UpdateOne operations")
+		return v, errors.New("OldCycleSeconds is only allowed on UpdateOne operations")
 	}
 	if m.id == nil || m.oldValue == nil {
-		return v, errors.New("OldCycleDays requires an ID field in the mutation")
+		return v, errors.New("OldCycleSeconds requires an ID field in the mutation")
 	}
 	oldValue, err := m.oldValue(ctx)
 	if err != nil {
-		return v, fmt.Errorf("querying old value for OldCycleDays: %w", err)
+		return v, fmt.Errorf("querying old value for OldCycleSeconds: %w", err)
 	}
-	return oldValue.CycleDays, nil
+	return oldValue.CycleSeconds, nil
 }
 
-// AddCycleDays adds f to the "cycle_days" field.
-func (m *DealMutation) AddCycleDays(f float64) {
-	if m.addcycle_days != nil {
-		*m.addcycle_days += f
+// AddCycleSeconds adds i to the "cycle_seconds" field.
+func (m *DealMutation) AddCycleSeconds(i int64) {
+	if m.addcycle_seconds != nil {
+		*m.addcycle_seconds += i
 	} else {
-		m.addcycle_days = &f
+		m.addcycle_seconds = &i
 	}
 }
 
-// AddedCycleDays returns the value that was added to the "cycle_days" field in this mutation.
-func (m *DealMutation) AddedCycleDays() (r float64, exists bool) {
-	v := m.addcycle_days
+// AddedCycleSeconds returns the value that was added to the "cycle_seconds" field in this mutation.
+func (m *DealMutation) AddedCycleSeconds() (r int64, exists bool) {
+	v := m.addcycle_seconds
 	if v == nil {
 		return
 	}
 	return *v, true
 }
 
-// ClearCycleDays clears the value of the "cycle_days" field.
-func (m *DealMutation) ClearCycleDays() {
-	m.cycle_days = nil
-	m.addcycle_days = nil
-	m.clearedFields[deal.FieldCycleDays] = struct{}{}
+// ClearCycleSeconds clears the value of the "cycle_seconds" field.
+func (m *DealMutation) ClearCycleSeconds() {
+	m.cycle_seconds = nil
+	m.addcycle_seconds = nil
+	m.clearedFields[deal.FieldCycleSeconds] = struct{}{}
 }
 
-// CycleDaysCleared returns if the "cycle_days" field was cleared in this mutation.
-func (m *DealMutation) CycleDaysCleared() bool {
-	_, ok := m.clearedFields[deal.FieldCycleDays]
+// CycleSecondsCleared returns if the "cycle_seconds" field was cleared in this mutation.
+func (m *DealMutation) CycleSecondsCleared() bool {
+	_, ok := m.clearedFields[deal.FieldCycleSeconds]
 	return ok
 }
 
-// ResetCycleDays resets all changes to the "cycle_days" field.
-func (m *DealMutation) ResetCycleDays() {
-	m.cycle_days = nil
-	m.addcycle_days = nil
-	delete(m.clearedFields, deal.FieldCycleDays)
+// ResetCycleSeconds resets all changes to the "cycle_seconds" field.
+func (m *DealMutation) ResetCycleSeconds() {
+	m.cycle_seconds = nil
+	m.addcycle_seconds = nil
+	delete(m.clearedFields, deal.FieldCycleSeconds)
 }
 
 // SetExternalID sets the "external_id" field.
@@ -926,8 +929,8 @@ func (m *DealMutation) Fields() []string {
 	if m.closed_at != nil {
 		fields = append(fields, deal.FieldClosedAt)
 	}
-	if m.cycle_days != nil {
-		fields = append(fields, deal.FieldCycleDays)
+	if m.cycle_seconds != nil {
+		fields = append(fields, deal.FieldCycleSeconds)
 	}
 	if m.external_id != nil {
 		fields = append(fields, deal.FieldExternalID)
@@ -962,8 +965,8 @@ func (m *DealMutation) Field(name string) (ent.Value, bool) {
 		return m.OpenedAt()
 	case deal.FieldClosedAt:
 		return m.ClosedAt()
-	case deal.FieldCycleDays:
-		return m.CycleDays()
+	case deal.FieldCycleSeconds:
+		return m.CycleSeconds()
 	case deal.FieldExternalID:
 		return m.ExternalID()
 	}
@@ -997,8 +1000,8 @@ func (m *DealMutation) OldField(ctx context.Context, name string) (ent.Value, er
 		return m.OldOpenedAt(ctx)
 	case deal.FieldClosedAt:
 		return m.OldClosedAt(ctx)
-	case deal.FieldCycleDays:
-		return m.OldCycleDays(ctx)
+	case deal.FieldCycleSeconds:
+		return m.OldCycleSeconds(ctx)
 	case deal.FieldExternalID:
 		return m.OldExternalID(ctx)
 	}
@@ -1087,12 +1090,12 @@ func (m *DealMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetClosedAt(v)
 		return nil
-	case deal.FieldCycleDays:
-		v, ok := value.(float64)
+	case deal.FieldCycleSeconds:
+		v, ok := value.(int64)
 		if !ok {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
-		m.SetCycleDays(v)
+		m.SetCycleSeconds(v)
 		return nil
 	case deal.FieldExternalID:
 		v, ok := value.(string)
@@ -1112,8 +1115,8 @@ func (m *DealMutation) AddedFields() []string {
 	if m.addamount != nil {
 		fields = append(fields, deal.FieldAmount)
 	}
-	if m.addcycle_days != nil {
-		fields = append(fields, deal.FieldCycleDays)
+	if m.addcycle_seconds != nil {
+		fields = append(fields, deal.FieldCycleSeconds)
 	}
 	return fields
 }
@@ -1125,8 +1128,8 @@ func (m *DealMutation) AddedField(name string) (ent.Value, bool) {
 	switch name {
 	case deal.FieldAmount:
 		return m.AddedAmount()
-	case deal.FieldCycleDays:
-		return m.AddedCycleDays()
+	case deal.FieldCycleSeconds:
+		return m.AddedCycleSeconds()
 	}
 	return nil, false
 }
@@ -1143,12 +1146,12 @@ func (m *DealMutation) AddField(name string, value ent.Value) error {
 		}
 		m.AddAmount(v)
 		return nil
-	case deal.FieldCycleDays:
-		v, ok := value.(float64)
+	case deal.FieldCycleSeconds:
+		v, ok := value.(int64)
 		if !ok {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
-		m.AddCycleDays(v)
+		m.AddCycleSeconds(v)
 		return nil
 	}
 	return fmt.Errorf("unknown Deal numeric field %s", name)
@@ -1161,8 +1164,8 @@ func (m *DealMutation) ClearedFields() []string {
 	if m.FieldCleared(deal.FieldClosedAt) {
 		fields = append(fields, deal.FieldClosedAt)
 	}
-	if m.FieldCleared(deal.FieldCycleDays) {
-		fields = append(fields, deal.FieldCycleDays)
+	if m.FieldCleared(deal.FieldCycleSeconds) {
+		fields = append(fields, deal.FieldCycleSeconds)
 	}
 	if m.FieldCleared(deal.FieldExternalID) {
 		fields = append(fields, deal.FieldExternalID)
@@ -1184,8 +1187,8 @@ func (m *DealMutation) ClearField(name string) error {
 	case deal.FieldClosedAt:
 		m.ClearClosedAt()
 		return nil
-	case deal.FieldCycleDays:
-		m.ClearCycleDays()
+	case deal.FieldCycleSeconds:
+		m.ClearCycleSeconds()
 		return nil
 	case deal.FieldExternalID:
 		m.ClearExternalID()
@@ -1231,8 +1234,8 @@ func (m *DealMutation) ResetField(name string) error {
 	case deal.FieldClosedAt:
 		m.ResetClosedAt()
 		return nil
-	case deal.FieldCycleDays:
-		m.ResetCycleDays()
+	case deal.FieldCycleSeconds:
+		m.ResetCycleSeconds()
 		return nil
 	case deal.FieldExternalID:
 		m.ResetExternalID()
@@ -1377,6 +1380,1131 @@ func (m *DealMutation) ResetEdge(name string) error {
 		return nil
 	}
 	return fmt.Errorf("unknown Deal edge %s", name)
+}
+
+// KPIMutation represents an operation that mutates the KPI nodes in the graph.
+type KPIMutation struct {
+	config
+	op                  Op
+	typ                 string
+	id                  *pulid.ID
+	created_at          *time.Time
+	updated_at          *time.Time
+	key                 *string
+	name                *string
+	description         *string
+	unit                *definition.Unit
+	direction           *definition.Direction
+	definition          *definition.Definition
+	enabled             *bool
+	min_sample          *int
+	addmin_sample       *int
+	builtin             *bool
+	position            *int
+	addposition         *int
+	clearedFields       map[string]struct{}
+	organization        *pulid.ID
+	clearedorganization bool
+	done                bool
+	oldValue            func(context.Context) (*KPI, error)
+	predicates          []predicate.KPI
+}
+
+var _ ent.Mutation = (*KPIMutation)(nil)
+
+// kpiOption allows management of the mutation configuration using functional options.
+type kpiOption func(*KPIMutation)
+
+// newKPIMutation creates new mutation for the KPI entity.
+func newKPIMutation(c config, op Op, opts ...kpiOption) *KPIMutation {
+	m := &KPIMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeKPI,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withKPIID sets the ID field of the mutation.
+func withKPIID(id pulid.ID) kpiOption {
+	return func(m *KPIMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *KPI
+		)
+		m.oldValue = func(ctx context.Context) (*KPI, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().KPI.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withKPI sets the old KPI of the mutation.
+func withKPI(node *KPI) kpiOption {
+	return func(m *KPIMutation) {
+		m.oldValue = func(context.Context) (*KPI, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m KPIMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m KPIMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of KPI entities.
+func (m *KPIMutation) SetID(id pulid.ID) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *KPIMutation) ID() (id pulid.ID, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *KPIMutation) IDs(ctx context.Context) ([]pulid.ID, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []pulid.ID{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().KPI.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *KPIMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *KPIMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the KPI entity.
+// If the KPI object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *KPIMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *KPIMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *KPIMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *KPIMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the KPI entity.
+// If the KPI object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *KPIMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *KPIMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetOrganizationID sets the "organization_id" field.
+func (m *KPIMutation) SetOrganizationID(pu pulid.ID) {
+	m.organization = &pu
+}
+
+// OrganizationID returns the value of the "organization_id" field in the mutation.
+func (m *KPIMutation) OrganizationID() (r pulid.ID, exists bool) {
+	v := m.organization
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOrganizationID returns the old "organization_id" field's value of the KPI entity.
+// If the KPI object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *KPIMutation) OldOrganizationID(ctx context.Context) (v pulid.ID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOrganizationID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOrganizationID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOrganizationID: %w", err)
+	}
+	return oldValue.OrganizationID, nil
+}
+
+// ResetOrganizationID resets all changes to the "organization_id" field.
+func (m *KPIMutation) ResetOrganizationID() {
+	m.organization = nil
+}
+
+// SetKey sets the "key" field.
+func (m *KPIMutation) SetKey(s string) {
+	m.key = &s
+}
+
+// Key returns the value of the "key" field in the mutation.
+func (m *KPIMutation) Key() (r string, exists bool) {
+	v := m.key
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldKey returns the old "key" field's value of the KPI entity.
+// If the KPI object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *KPIMutation) OldKey(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldKey is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldKey requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldKey: %w", err)
+	}
+	return oldValue.Key, nil
+}
+
+// ResetKey resets all changes to the "key" field.
+func (m *KPIMutation) ResetKey() {
+	m.key = nil
+}
+
+// SetName sets the "name" field.
+func (m *KPIMutation) SetName(s string) {
+	m.name = &s
+}
+
+// Name returns the value of the "name" field in the mutation.
+func (m *KPIMutation) Name() (r string, exists bool) {
+	v := m.name
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldName returns the old "name" field's value of the KPI entity.
+// If the KPI object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *KPIMutation) OldName(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldName is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldName requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldName: %w", err)
+	}
+	return oldValue.Name, nil
+}
+
+// ResetName resets all changes to the "name" field.
+func (m *KPIMutation) ResetName() {
+	m.name = nil
+}
+
+// SetDescription sets the "description" field.
+func (m *KPIMutation) SetDescription(s string) {
+	m.description = &s
+}
+
+// Description returns the value of the "description" field in the mutation.
+func (m *KPIMutation) Description() (r string, exists bool) {
+	v := m.description
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDescription returns the old "description" field's value of the KPI entity.
+// If the KPI object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *KPIMutation) OldDescription(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDescription is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDescription requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDescription: %w", err)
+	}
+	return oldValue.Description, nil
+}
+
+// ClearDescription clears the value of the "description" field.
+func (m *KPIMutation) ClearDescription() {
+	m.description = nil
+	m.clearedFields[kpi.FieldDescription] = struct{}{}
+}
+
+// DescriptionCleared returns if the "description" field was cleared in this mutation.
+func (m *KPIMutation) DescriptionCleared() bool {
+	_, ok := m.clearedFields[kpi.FieldDescription]
+	return ok
+}
+
+// ResetDescription resets all changes to the "description" field.
+func (m *KPIMutation) ResetDescription() {
+	m.description = nil
+	delete(m.clearedFields, kpi.FieldDescription)
+}
+
+// SetUnit sets the "unit" field.
+func (m *KPIMutation) SetUnit(d definition.Unit) {
+	m.unit = &d
+}
+
+// Unit returns the value of the "unit" field in the mutation.
+func (m *KPIMutation) Unit() (r definition.Unit, exists bool) {
+	v := m.unit
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUnit returns the old "unit" field's value of the KPI entity.
+// If the KPI object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *KPIMutation) OldUnit(ctx context.Context) (v definition.Unit, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUnit is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUnit requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUnit: %w", err)
+	}
+	return oldValue.Unit, nil
+}
+
+// ResetUnit resets all changes to the "unit" field.
+func (m *KPIMutation) ResetUnit() {
+	m.unit = nil
+}
+
+// SetDirection sets the "direction" field.
+func (m *KPIMutation) SetDirection(d definition.Direction) {
+	m.direction = &d
+}
+
+// Direction returns the value of the "direction" field in the mutation.
+func (m *KPIMutation) Direction() (r definition.Direction, exists bool) {
+	v := m.direction
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDirection returns the old "direction" field's value of the KPI entity.
+// If the KPI object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *KPIMutation) OldDirection(ctx context.Context) (v definition.Direction, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDirection is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDirection requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDirection: %w", err)
+	}
+	return oldValue.Direction, nil
+}
+
+// ResetDirection resets all changes to the "direction" field.
+func (m *KPIMutation) ResetDirection() {
+	m.direction = nil
+}
+
+// SetDefinition sets the "definition" field.
+func (m *KPIMutation) SetDefinition(d definition.Definition) {
+	m.definition = &d
+}
+
+// Definition returns the value of the "definition" field in the mutation.
+func (m *KPIMutation) Definition() (r definition.Definition, exists bool) {
+	v := m.definition
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDefinition returns the old "definition" field's value of the KPI entity.
+// If the KPI object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *KPIMutation) OldDefinition(ctx context.Context) (v definition.Definition, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDefinition is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDefinition requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDefinition: %w", err)
+	}
+	return oldValue.Definition, nil
+}
+
+// ResetDefinition resets all changes to the "definition" field.
+func (m *KPIMutation) ResetDefinition() {
+	m.definition = nil
+}
+
+// SetEnabled sets the "enabled" field.
+func (m *KPIMutation) SetEnabled(b bool) {
+	m.enabled = &b
+}
+
+// Enabled returns the value of the "enabled" field in the mutation.
+func (m *KPIMutation) Enabled() (r bool, exists bool) {
+	v := m.enabled
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldEnabled returns the old "enabled" field's value of the KPI entity.
+// If the KPI object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *KPIMutation) OldEnabled(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldEnabled is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldEnabled requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldEnabled: %w", err)
+	}
+	return oldValue.Enabled, nil
+}
+
+// ResetEnabled resets all changes to the "enabled" field.
+func (m *KPIMutation) ResetEnabled() {
+	m.enabled = nil
+}
+
+// SetMinSample sets the "min_sample" field.
+func (m *KPIMutation) SetMinSample(i int) {
+	m.min_sample = &i
+	m.addmin_sample = nil
+}
+
+// MinSample returns the value of the "min_sample" field in the mutation.
+func (m *KPIMutation) MinSample() (r int, exists bool) {
+	v := m.min_sample
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMinSample returns the old "min_sample" field's value of the KPI entity.
+// If the KPI object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *KPIMutation) OldMinSample(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMinSample is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMinSample requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMinSample: %w", err)
+	}
+	return oldValue.MinSample, nil
+}
+
+// AddMinSample adds i to the "min_sample" field.
+func (m *KPIMutation) AddMinSample(i int) {
+	if m.addmin_sample != nil {
+		*m.addmin_sample += i
+	} else {
+		m.addmin_sample = &i
+	}
+}
+
+// AddedMinSample returns the value that was added to the "min_sample" field in this mutation.
+func (m *KPIMutation) AddedMinSample() (r int, exists bool) {
+	v := m.addmin_sample
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetMinSample resets all changes to the "min_sample" field.
+func (m *KPIMutation) ResetMinSample() {
+	m.min_sample = nil
+	m.addmin_sample = nil
+}
+
+// SetBuiltin sets the "builtin" field.
+func (m *KPIMutation) SetBuiltin(b bool) {
+	m.builtin = &b
+}
+
+// Builtin returns the value of the "builtin" field in the mutation.
+func (m *KPIMutation) Builtin() (r bool, exists bool) {
+	v := m.builtin
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldBuiltin returns the old "builtin" field's value of the KPI entity.
+// If the KPI object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *KPIMutation) OldBuiltin(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldBuiltin is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldBuiltin requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldBuiltin: %w", err)
+	}
+	return oldValue.Builtin, nil
+}
+
+// ResetBuiltin resets all changes to the "builtin" field.
+func (m *KPIMutation) ResetBuiltin() {
+	m.builtin = nil
+}
+
+// SetPosition sets the "position" field.
+func (m *KPIMutation) SetPosition(i int) {
+	m.position = &i
+	m.addposition = nil
+}
+
+// Position returns the value of the "position" field in the mutation.
+func (m *KPIMutation) Position() (r int, exists bool) {
+	v := m.position
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPosition returns the old "position" field's value of the KPI entity.
+// If the KPI object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *KPIMutation) OldPosition(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPosition is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPosition requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPosition: %w", err)
+	}
+	return oldValue.Position, nil
+}
+
+// AddPosition adds i to the "position" field.
+func (m *KPIMutation) AddPosition(i int) {
+	if m.addposition != nil {
+		*m.addposition += i
+	} else {
+		m.addposition = &i
+	}
+}
+
+// AddedPosition returns the value that was added to the "position" field in this mutation.
+func (m *KPIMutation) AddedPosition() (r int, exists bool) {
+	v := m.addposition
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetPosition resets all changes to the "position" field.
+func (m *KPIMutation) ResetPosition() {
+	m.position = nil
+	m.addposition = nil
+}
+
+// ClearOrganization clears the "organization" edge to the Organization entity.
+func (m *KPIMutation) ClearOrganization() {
+	m.clearedorganization = true
+	m.clearedFields[kpi.FieldOrganizationID] = struct{}{}
+}
+
+// OrganizationCleared reports if the "organization" edge to the Organization entity was cleared.
+func (m *KPIMutation) OrganizationCleared() bool {
+	return m.clearedorganization
+}
+
+// OrganizationIDs returns the "organization" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// OrganizationID instead. It exists only for internal usage by the builders.
+func (m *KPIMutation) OrganizationIDs() (ids []pulid.ID) {
+	if id := m.organization; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetOrganization resets all changes to the "organization" edge.
+func (m *KPIMutation) ResetOrganization() {
+	m.organization = nil
+	m.clearedorganization = false
+}
+
+// Where appends a list predicates to the KPIMutation builder.
+func (m *KPIMutation) Where(ps ...predicate.KPI) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the KPIMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *KPIMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.KPI, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *KPIMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *KPIMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (KPI).
+func (m *KPIMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *KPIMutation) Fields() []string {
+	fields := make([]string, 0, 13)
+	if m.created_at != nil {
+		fields = append(fields, kpi.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, kpi.FieldUpdatedAt)
+	}
+	if m.organization != nil {
+		fields = append(fields, kpi.FieldOrganizationID)
+	}
+	if m.key != nil {
+		fields = append(fields, kpi.FieldKey)
+	}
+	if m.name != nil {
+		fields = append(fields, kpi.FieldName)
+	}
+	if m.description != nil {
+		fields = append(fields, kpi.FieldDescription)
+	}
+	if m.unit != nil {
+		fields = append(fields, kpi.FieldUnit)
+	}
+	if m.direction != nil {
+		fields = append(fields, kpi.FieldDirection)
+	}
+	if m.definition != nil {
+		fields = append(fields, kpi.FieldDefinition)
+	}
+	if m.enabled != nil {
+		fields = append(fields, kpi.FieldEnabled)
+	}
+	if m.min_sample != nil {
+		fields = append(fields, kpi.FieldMinSample)
+	}
+	if m.builtin != nil {
+		fields = append(fields, kpi.FieldBuiltin)
+	}
+	if m.position != nil {
+		fields = append(fields, kpi.FieldPosition)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *KPIMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case kpi.FieldCreatedAt:
+		return m.CreatedAt()
+	case kpi.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case kpi.FieldOrganizationID:
+		return m.OrganizationID()
+	case kpi.FieldKey:
+		return m.Key()
+	case kpi.FieldName:
+		return m.Name()
+	case kpi.FieldDescription:
+		return m.Description()
+	case kpi.FieldUnit:
+		return m.Unit()
+	case kpi.FieldDirection:
+		return m.Direction()
+	case kpi.FieldDefinition:
+		return m.Definition()
+	case kpi.FieldEnabled:
+		return m.Enabled()
+	case kpi.FieldMinSample:
+		return m.MinSample()
+	case kpi.FieldBuiltin:
+		return m.Builtin()
+	case kpi.FieldPosition:
+		return m.Position()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *KPIMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case kpi.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case kpi.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case kpi.FieldOrganizationID:
+		return m.OldOrganizationID(ctx)
+	case kpi.FieldKey:
+		return m.OldKey(ctx)
+	case kpi.FieldName:
+		return m.OldName(ctx)
+	case kpi.FieldDescription:
+		return m.OldDescription(ctx)
+	case kpi.FieldUnit:
+		return m.OldUnit(ctx)
+	case kpi.FieldDirection:
+		return m.OldDirection(ctx)
+	case kpi.FieldDefinition:
+		return m.OldDefinition(ctx)
+	case kpi.FieldEnabled:
+		return m.OldEnabled(ctx)
+	case kpi.FieldMinSample:
+		return m.OldMinSample(ctx)
+	case kpi.FieldBuiltin:
+		return m.OldBuiltin(ctx)
+	case kpi.FieldPosition:
+		return m.OldPosition(ctx)
+	}
+	return nil, fmt.Errorf("unknown KPI field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *KPIMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case kpi.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case kpi.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case kpi.FieldOrganizationID:
+		v, ok := value.(pulid.ID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOrganizationID(v)
+		return nil
+	case kpi.FieldKey:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetKey(v)
+		return nil
+	case kpi.FieldName:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetName(v)
+		return nil
+	case kpi.FieldDescription:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDescription(v)
+		return nil
+	case kpi.FieldUnit:
+		v, ok := value.(definition.Unit)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUnit(v)
+		return nil
+	case kpi.FieldDirection:
+		v, ok := value.(definition.Direction)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDirection(v)
+		return nil
+	case kpi.FieldDefinition:
+		v, ok := value.(definition.Definition)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDefinition(v)
+		return nil
+	case kpi.FieldEnabled:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetEnabled(v)
+		return nil
+	case kpi.FieldMinSample:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMinSample(v)
+		return nil
+	case kpi.FieldBuiltin:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetBuiltin(v)
+		return nil
+	case kpi.FieldPosition:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPosition(v)
+		return nil
+	}
+	return fmt.Errorf("unknown KPI field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *KPIMutation) AddedFields() []string {
+	var fields []string
+	if m.addmin_sample != nil {
+		fields = append(fields, kpi.FieldMinSample)
+	}
+	if m.addposition != nil {
+		fields = append(fields, kpi.FieldPosition)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *KPIMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case kpi.FieldMinSample:
+		return m.AddedMinSample()
+	case kpi.FieldPosition:
+		return m.AddedPosition()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *KPIMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case kpi.FieldMinSample:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddMinSample(v)
+		return nil
+	case kpi.FieldPosition:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddPosition(v)
+		return nil
+	}
+	return fmt.Errorf("unknown KPI numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *KPIMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(kpi.FieldDescription) {
+		fields = append(fields, kpi.FieldDescription)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *KPIMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *KPIMutation) ClearField(name string) error {
+	switch name {
+	case kpi.FieldDescription:
+		m.ClearDescription()
+		return nil
+	}
+	return fmt.Errorf("unknown KPI nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *KPIMutation) ResetField(name string) error {
+	switch name {
+	case kpi.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case kpi.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case kpi.FieldOrganizationID:
+		m.ResetOrganizationID()
+		return nil
+	case kpi.FieldKey:
+		m.ResetKey()
+		return nil
+	case kpi.FieldName:
+		m.ResetName()
+		return nil
+	case kpi.FieldDescription:
+		m.ResetDescription()
+		return nil
+	case kpi.FieldUnit:
+		m.ResetUnit()
+		return nil
+	case kpi.FieldDirection:
+		m.ResetDirection()
+		return nil
+	case kpi.FieldDefinition:
+		m.ResetDefinition()
+		return nil
+	case kpi.FieldEnabled:
+		m.ResetEnabled()
+		return nil
+	case kpi.FieldMinSample:
+		m.ResetMinSample()
+		return nil
+	case kpi.FieldBuiltin:
+		m.ResetBuiltin()
+		return nil
+	case kpi.FieldPosition:
+		m.ResetPosition()
+		return nil
+	}
+	return fmt.Errorf("unknown KPI field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *KPIMutation) AddedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.organization != nil {
+		edges = append(edges, kpi.EdgeOrganization)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *KPIMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case kpi.EdgeOrganization:
+		if id := m.organization; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *KPIMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 1)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *KPIMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *KPIMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.clearedorganization {
+		edges = append(edges, kpi.EdgeOrganization)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *KPIMutation) EdgeCleared(name string) bool {
+	switch name {
+	case kpi.EdgeOrganization:
+		return m.clearedorganization
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *KPIMutation) ClearEdge(name string) error {
+	switch name {
+	case kpi.EdgeOrganization:
+		m.ClearOrganization()
+		return nil
+	}
+	return fmt.Errorf("unknown KPI unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *KPIMutation) ResetEdge(name string) error {
+	switch name {
+	case kpi.EdgeOrganization:
+		m.ResetOrganization()
+		return nil
+	}
+	return fmt.Errorf("unknown KPI edge %s", name)
 }
 
 // MeetingMutation represents an operation that mutates the Meeting nodes in the graph.

@@ -5,6 +5,7 @@ package ent
 import (
 	"context"
 	"kpiflow/ent/deal"
+	"kpiflow/ent/kpi"
 	"kpiflow/ent/meeting"
 	"kpiflow/ent/organization"
 	"kpiflow/ent/refreshtoken"
@@ -16,6 +17,7 @@ import (
 // prefixTables maps ID prefixes to table names.
 var prefixTables = map[string]string{
 	"deal": deal.Table,
+	"kpi":  kpi.Table,
 	"meet": meeting.Table,
 	"org":  organization.Table,
 	"rtok": refreshtoken.Table,

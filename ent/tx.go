@@ -16,6 +16,8 @@ type Tx struct {
 	config
 	// Deal is the client for interacting with the Deal builders.
 	Deal *DealClient
+	// KPI is the client for interacting with the KPI builders.
+	KPI *KPIClient
 	// Meeting is the client for interacting with the Meeting builders.
 	Meeting *MeetingClient
 	// Organization is the client for interacting with the Organization builders.
@@ -158,6 +160,7 @@ func (tx *Tx) Client() *Client {
 
 func (tx *Tx) init() {
 	tx.Deal = NewDealClient(tx.config)
+	tx.KPI = NewKPIClient(tx.config)
 	tx.Meeting = NewMeetingClient(tx.config)
 	tx.Organization = NewOrganizationClient(tx.config)
 	tx.RefreshToken = NewRefreshTokenClient(tx.config)

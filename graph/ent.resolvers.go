@@ -32,6 +32,15 @@ func (r *queryResolver) Deals(ctx context.Context, after *entgql.Cursor[pulid.ID
 		)
 }
 
+// Kpis is the resolver for the kpis field.
+func (r *queryResolver) Kpis(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.KPIOrder, where *ent.KPIWhereInput) (*ent.KPIConnection, error) {
+	return ent.FromContext(ctx).KPI.Query().
+		Paginate(ctx, after, first, before, last,
+			ent.WithKPIOrder(orderBy),
+			ent.WithKPIFilter(where.Filter),
+		)
+}
+
 // Meetings is the resolver for the meetings field.
 func (r *queryResolver) Meetings(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.MeetingOrder, where *ent.MeetingWhereInput) (*ent.MeetingConnection, error) {
 	return ent.FromContext(ctx).Meeting.Query().

@@ -16,6 +16,8 @@ import (
 	"kpiflow/ent/team"
 	"kpiflow/ent/user"
 	"kpiflow/graph/model"
+	"kpiflow/kpi"
+	"kpiflow/kpi/definition"
 	"kpiflow/money"
 	"math"
 	"strconv"
@@ -41,6 +43,7 @@ type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 type ResolverRoot interface {
 	AuthPayload() AuthPayloadResolver
 	Deal() DealResolver
+	KPIFilter() KPIFilterResolver
 	Mutation() MutationResolver
 	Query() QueryResolver
 }
@@ -57,8 +60,16 @@ type ComplexityRoot struct {
 		Viewer                func(childComplexity int) int
 	}
 
+	CountValue struct {
+		Value func(childComplexity int) int
+	}
+
 	CreateDealPayload struct {
 		Deal func(childComplexity int) int
+	}
+
+	CreateKPIPayload struct {
+		Kpi func(childComplexity int) int
 	}
 
 	CreateMeetingPayload struct {
@@ -71,6 +82,10 @@ type ComplexityRoot struct {
 
 	CreateUserPayload struct {
 		User func(childComplexity int) int
+	}
+
+	DaysValue struct {
+		Value func(childComplexity int) int
 	}
 
 	Deal struct {
@@ -102,6 +117,72 @@ type ComplexityRoot struct {
 	DealEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	KPI struct {
+		Builtin      func(childComplexity int) int
+		CreatedAt    func(childComplexity int) int
+		Definition   func(childComplexity int) int
+		Description  func(childComplexity int) int
+		Direction    func(childComplexity int) int
+		Enabled      func(childComplexity int) int
+		ID           func(childComplexity int) int
+		Key          func(childComplexity int) int
+		MinSample    func(childComplexity int) int
+		Name         func(childComplexity int) int
+		Organization func(childComplexity int) int
+		Position     func(childComplexity int) int
+		Unit         func(childComplexity int) int
+		UpdatedAt    func(childComplexity int) int
+	}
+
+	KPIAggregate struct {
+		Date     func(childComplexity int) int
+		Field    func(childComplexity int) int
+		Filter   func(childComplexity int) int
+		Function func(childComplexity int) int
+		Source   func(childComplexity int) int
+	}
+
+	KPIConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	KPIDefinition struct {
+		Aggregate   func(childComplexity int) int
+		Denominator func(childComplexity int) int
+		Numerator   func(childComplexity int) int
+	}
+
+	KPIEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	KPIFilter struct {
+		AmountMax       func(childComplexity int) int
+		AmountMin       func(childComplexity int) int
+		DealStages      func(childComplexity int) int
+		MeetingKinds    func(childComplexity int) int
+		MeetingStatuses func(childComplexity int) int
+	}
+
+	KPIResult struct {
+		Actual        func(childComplexity int) int
+		Attainment    func(childComplexity int) int
+		Kpi           func(childComplexity int) int
+		LowConfidence func(childComplexity int) int
+		Pace          func(childComplexity int) int
+		SampleSize    func(childComplexity int) int
+		Status        func(childComplexity int) int
+		Target        func(childComplexity int) int
+	}
+
+	KPITrend struct {
+		Kpi    func(childComplexity int) int
+		Points func(childComplexity int) int
 	}
 
 	LogoutPayload struct {
@@ -142,8 +223,13 @@ type ComplexityRoot struct {
 		Currency func(childComplexity int) int
 	}
 
+	MoneyValue struct {
+		Value func(childComplexity int) int
+	}
+
 	Mutation struct {
 		CreateDeal    func(childComplexity int, input model.CreateDealInput) int
+		CreateKpi     func(childComplexity int, input CreateKPIInput) int
 		CreateMeeting func(childComplexity int, input ent.CreateMeetingInput) int
 		CreateTeam    func(childComplexity int, input ent.CreateTeamInput) int
 		CreateUser    func(childComplexity int, input model.CreateUserInput) int
@@ -151,6 +237,7 @@ type ComplexityRoot struct {
 		Logout        func(childComplexity int, input LogoutInput) int
 		RefreshToken  func(childComplexity int, input RefreshTokenInput) int
 		UpdateDeal    func(childComplexity int, input model.UpdateDealInput) int
+		UpdateKpi     func(childComplexity int, input UpdateKPIInput) int
 		UpdateMeeting func(childComplexity int, input model.UpdateMeetingInput) int
 		UpdateTeam    func(childComplexity int, input model.UpdateTeamInput) int
 		UpdateUser    func(childComplexity int, input model.UpdateUserInput) int
@@ -184,15 +271,46 @@ type ComplexityRoot struct {
 		StartCursor     func(childComplexity int) int
 	}
 
+	PercentValue struct {
+		Value func(childComplexity int) int
+	}
+
+	Period struct {
+		EndsAt   func(childComplexity int) int
+		Index    func(childComplexity int) int
+		Kind     func(childComplexity int) int
+		Label    func(childComplexity int) int
+		StartsAt func(childComplexity int) int
+		Year     func(childComplexity int) int
+	}
+
 	Query struct {
 		Deals         func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.DealOrder, where *ent.DealWhereInput) int
+		KpiTrend      func(childComplexity int, scope ScopeInput, kpi pulid.ID, from PeriodInput, to PeriodInput, periodKind kpi.PeriodKind) int
+		Kpis          func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.KPIOrder, where *ent.KPIWhereInput) int
 		Meetings      func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.MeetingOrder, where *ent.MeetingWhereInput) int
 		Node          func(childComplexity int, id pulid.ID) int
 		Nodes         func(childComplexity int, ids []pulid.ID) int
 		Organizations func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy *ent.OrganizationOrder, where *ent.OrganizationWhereInput) int
+		Period        func(childComplexity int, kind kpi.PeriodKind, at *time.Time) int
+		Scorecard     func(childComplexity int, scope ScopeInput, period PeriodInput) int
+		TeamRollup    func(childComplexity int, team pulid.ID, kpi pulid.ID, period PeriodInput) int
 		Teams         func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.TeamOrder, where *ent.TeamWhereInput) int
 		Users         func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.UserOrder, where *ent.UserWhereInput) int
 		Viewer        func(childComplexity int) int
+	}
+
+	RollupMember struct {
+		Actual        func(childComplexity int) int
+		LowConfidence func(childComplexity int) int
+		SampleSize    func(childComplexity int) int
+		Target        func(childComplexity int) int
+		User          func(childComplexity int) int
+	}
+
+	Scorecard struct {
+		Period  func(childComplexity int) int
+		Results func(childComplexity int) int
 	}
 
 	Team struct {
@@ -221,8 +339,32 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	TeamRollup struct {
+		Actual           func(childComplexity int) int
+		Additive         func(childComplexity int) int
+		Kpi              func(childComplexity int) int
+		LowConfidence    func(childComplexity int) int
+		Members          func(childComplexity int) int
+		MembersTargetSum func(childComplexity int) int
+		Period           func(childComplexity int) int
+		SampleSize       func(childComplexity int) int
+		Target           func(childComplexity int) int
+		Team             func(childComplexity int) int
+	}
+
+	TrendPoint struct {
+		Actual        func(childComplexity int) int
+		LowConfidence func(childComplexity int) int
+		Period        func(childComplexity int) int
+		SampleSize    func(childComplexity int) int
+	}
+
 	UpdateDealPayload struct {
 		Deal func(childComplexity int) int
+	}
+
+	UpdateKPIPayload struct {
+		Kpi func(childComplexity int) int
 	}
 
 	UpdateMeetingPayload struct {
@@ -275,6 +417,14 @@ type AuthPayloadResolver interface {
 }
 type DealResolver interface {
 	Amount(ctx context.Context, obj *ent.Deal) (*money.Money, error)
+	CycleDays(ctx context.Context, obj *ent.Deal) (*float64, error)
+}
+type KPIFilterResolver interface {
+	DealStages(ctx context.Context, obj *definition.Filter) ([]deal.Stage, error)
+	MeetingKinds(ctx context.Context, obj *definition.Filter) ([]meeting.Kind, error)
+	MeetingStatuses(ctx context.Context, obj *definition.Filter) ([]meeting.Status, error)
+	AmountMin(ctx context.Context, obj *definition.Filter) (*money.Money, error)
+	AmountMax(ctx context.Context, obj *definition.Filter) (*money.Money, error)
 }
 type MutationResolver interface {
 	CreateDeal(ctx context.Context, input model.CreateDealInput) (*CreateDealPayload, error)
@@ -288,16 +438,23 @@ type MutationResolver interface {
 	Login(ctx context.Context, input LoginInput) (*auth.Session, error)
 	RefreshToken(ctx context.Context, input RefreshTokenInput) (*auth.Session, error)
 	Logout(ctx context.Context, input LogoutInput) (*LogoutPayload, error)
+	CreateKpi(ctx context.Context, input CreateKPIInput) (*CreateKPIPayload, error)
+	UpdateKpi(ctx context.Context, input UpdateKPIInput) (*UpdateKPIPayload, error)
 }
 type QueryResolver interface {
 	Node(ctx context.Context, id pulid.ID) (ent.Noder, error)
 	Nodes(ctx context.Context, ids []pulid.ID) ([]ent.Noder, error)
 	Deals(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.DealOrder, where *ent.DealWhereInput) (*ent.DealConnection, error)
+	Kpis(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.KPIOrder, where *ent.KPIWhereInput) (*ent.KPIConnection, error)
 	Meetings(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.MeetingOrder, where *ent.MeetingWhereInput) (*ent.MeetingConnection, error)
 	Organizations(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy *ent.OrganizationOrder, where *ent.OrganizationWhereInput) (*ent.OrganizationConnection, error)
 	Teams(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.TeamOrder, where *ent.TeamWhereInput) (*ent.TeamConnection, error)
 	Users(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.UserOrder, where *ent.UserWhereInput) (*ent.UserConnection, error)
 	Viewer(ctx context.Context) (*ent.User, error)
+	Period(ctx context.Context, kind kpi.PeriodKind, at *time.Time) (*kpi.Period, error)
+	Scorecard(ctx context.Context, scope ScopeInput, period PeriodInput) (*Scorecard, error)
+	KpiTrend(ctx context.Context, scope ScopeInput, kpi pulid.ID, from PeriodInput, to PeriodInput, periodKind kpi.PeriodKind) (*KPITrend, error)
+	TeamRollup(ctx context.Context, team pulid.ID, kpi pulid.ID, period PeriodInput) (*TeamRollup, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -349,12 +506,26 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.AuthPayload.Viewer(childComplexity), true
 
+	case "CountValue.value":
+		if e.ComplexityRoot.CountValue.Value == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CountValue.Value(childComplexity), true
+
 	case "CreateDealPayload.deal":
 		if e.ComplexityRoot.CreateDealPayload.Deal == nil {
 			break
 		}
 
 		return e.ComplexityRoot.CreateDealPayload.Deal(childComplexity), true
+
+	case "CreateKPIPayload.kpi":
+		if e.ComplexityRoot.CreateKPIPayload.Kpi == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreateKPIPayload.Kpi(childComplexity), true
 
 	case "CreateMeetingPayload.meeting":
 		if e.ComplexityRoot.CreateMeetingPayload.Meeting == nil {
@@ -376,6 +547,13 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CreateUserPayload.User(childComplexity), true
+
+	case "DaysValue.value":
+		if e.ComplexityRoot.DaysValue.Value == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DaysValue.Value(childComplexity), true
 
 	case "Deal.amount":
 		if e.ComplexityRoot.Deal.Amount == nil {
@@ -516,6 +694,266 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.DealEdge.Node(childComplexity), true
+
+	case "KPI.builtin":
+		if e.ComplexityRoot.KPI.Builtin == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KPI.Builtin(childComplexity), true
+	case "KPI.createdAt":
+		if e.ComplexityRoot.KPI.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KPI.CreatedAt(childComplexity), true
+	case "KPI.definition":
+		if e.ComplexityRoot.KPI.Definition == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KPI.Definition(childComplexity), true
+	case "KPI.description":
+		if e.ComplexityRoot.KPI.Description == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KPI.Description(childComplexity), true
+	case "KPI.direction":
+		if e.ComplexityRoot.KPI.Direction == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KPI.Direction(childComplexity), true
+	case "KPI.enabled":
+		if e.ComplexityRoot.KPI.Enabled == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KPI.Enabled(childComplexity), true
+	case "KPI.id":
+		if e.ComplexityRoot.KPI.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KPI.ID(childComplexity), true
+	case "KPI.key":
+		if e.ComplexityRoot.KPI.Key == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KPI.Key(childComplexity), true
+	case "KPI.minSample":
+		if e.ComplexityRoot.KPI.MinSample == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KPI.MinSample(childComplexity), true
+	case "KPI.name":
+		if e.ComplexityRoot.KPI.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KPI.Name(childComplexity), true
+	case "KPI.organization":
+		if e.ComplexityRoot.KPI.Organization == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KPI.Organization(childComplexity), true
+	case "KPI.position":
+		if e.ComplexityRoot.KPI.Position == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KPI.Position(childComplexity), true
+	case "KPI.unit":
+		if e.ComplexityRoot.KPI.Unit == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KPI.Unit(childComplexity), true
+	case "KPI.updatedAt":
+		if e.ComplexityRoot.KPI.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KPI.UpdatedAt(childComplexity), true
+
+	case "KPIAggregate.date":
+		if e.ComplexityRoot.KPIAggregate.Date == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KPIAggregate.Date(childComplexity), true
+	case "KPIAggregate.field":
+		if e.ComplexityRoot.KPIAggregate.Field == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KPIAggregate.Field(childComplexity), true
+	case "KPIAggregate.filter":
+		if e.ComplexityRoot.KPIAggregate.Filter == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KPIAggregate.Filter(childComplexity), true
+	case "KPIAggregate.function":
+		if e.ComplexityRoot.KPIAggregate.Function == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KPIAggregate.Function(childComplexity), true
+	case "KPIAggregate.source":
+		if e.ComplexityRoot.KPIAggregate.Source == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KPIAggregate.Source(childComplexity), true
+
+	case "KPIConnection.edges":
+		if e.ComplexityRoot.KPIConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KPIConnection.Edges(childComplexity), true
+	case "KPIConnection.pageInfo":
+		if e.ComplexityRoot.KPIConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KPIConnection.PageInfo(childComplexity), true
+	case "KPIConnection.totalCount":
+		if e.ComplexityRoot.KPIConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KPIConnection.TotalCount(childComplexity), true
+
+	case "KPIDefinition.aggregate":
+		if e.ComplexityRoot.KPIDefinition.Aggregate == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KPIDefinition.Aggregate(childComplexity), true
+	case "KPIDefinition.denominator":
+		if e.ComplexityRoot.KPIDefinition.Denominator == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KPIDefinition.Denominator(childComplexity), true
+	case "KPIDefinition.numerator":
+		if e.ComplexityRoot.KPIDefinition.Numerator == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KPIDefinition.Numerator(childComplexity), true
+
+	case "KPIEdge.cursor":
+		if e.ComplexityRoot.KPIEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KPIEdge.Cursor(childComplexity), true
+	case "KPIEdge.node":
+		if e.ComplexityRoot.KPIEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KPIEdge.Node(childComplexity), true
+
+	case "KPIFilter.amountMax":
+		if e.ComplexityRoot.KPIFilter.AmountMax == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KPIFilter.AmountMax(childComplexity), true
+	case "KPIFilter.amountMin":
+		if e.ComplexityRoot.KPIFilter.AmountMin == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KPIFilter.AmountMin(childComplexity), true
+	case "KPIFilter.dealStages":
+		if e.ComplexityRoot.KPIFilter.DealStages == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KPIFilter.DealStages(childComplexity), true
+	case "KPIFilter.meetingKinds":
+		if e.ComplexityRoot.KPIFilter.MeetingKinds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KPIFilter.MeetingKinds(childComplexity), true
+	case "KPIFilter.meetingStatuses":
+		if e.ComplexityRoot.KPIFilter.MeetingStatuses == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KPIFilter.MeetingStatuses(childComplexity), true
+
+	case "KPIResult.actual":
+		if e.ComplexityRoot.KPIResult.Actual == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KPIResult.Actual(childComplexity), true
+	case "KPIResult.attainment":
+		if e.ComplexityRoot.KPIResult.Attainment == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KPIResult.Attainment(childComplexity), true
+	case "KPIResult.kpi":
+		if e.ComplexityRoot.KPIResult.Kpi == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KPIResult.Kpi(childComplexity), true
+	case "KPIResult.lowConfidence":
+		if e.ComplexityRoot.KPIResult.LowConfidence == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KPIResult.LowConfidence(childComplexity), true
+	case "KPIResult.pace":
+		if e.ComplexityRoot.KPIResult.Pace == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KPIResult.Pace(childComplexity), true
+	case "KPIResult.sampleSize":
+		if e.ComplexityRoot.KPIResult.SampleSize == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KPIResult.SampleSize(childComplexity), true
+	case "KPIResult.status":
+		if e.ComplexityRoot.KPIResult.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KPIResult.Status(childComplexity), true
+	case "KPIResult.target":
+		if e.ComplexityRoot.KPIResult.Target == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KPIResult.Target(childComplexity), true
+
+	case "KPITrend.kpi":
+		if e.ComplexityRoot.KPITrend.Kpi == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KPITrend.Kpi(childComplexity), true
+	case "KPITrend.points":
+		if e.ComplexityRoot.KPITrend.Points == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KPITrend.Points(childComplexity), true
 
 	case "LogoutPayload.ok":
 		if e.ComplexityRoot.LogoutPayload.Ok == nil {
@@ -660,6 +1098,13 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Money.Currency(childComplexity), true
 
+	case "MoneyValue.value":
+		if e.ComplexityRoot.MoneyValue.Value == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MoneyValue.Value(childComplexity), true
+
 	case "Mutation.createDeal":
 		if e.ComplexityRoot.Mutation.CreateDeal == nil {
 			break
@@ -671,6 +1116,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateDeal(childComplexity, args["input"].(model.CreateDealInput)), true
+	case "Mutation.createKPI":
+		if e.ComplexityRoot.Mutation.CreateKpi == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createKPI_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateKpi(childComplexity, args["input"].(CreateKPIInput)), true
 	case "Mutation.createMeeting":
 		if e.ComplexityRoot.Mutation.CreateMeeting == nil {
 			break
@@ -748,6 +1204,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UpdateDeal(childComplexity, args["input"].(model.UpdateDealInput)), true
+	case "Mutation.updateKPI":
+		if e.ComplexityRoot.Mutation.UpdateKpi == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateKPI_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateKpi(childComplexity, args["input"].(UpdateKPIInput)), true
 	case "Mutation.updateMeeting":
 		if e.ComplexityRoot.Mutation.UpdateMeeting == nil {
 			break
@@ -882,6 +1349,50 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.PageInfo.StartCursor(childComplexity), true
 
+	case "PercentValue.value":
+		if e.ComplexityRoot.PercentValue.Value == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PercentValue.Value(childComplexity), true
+
+	case "Period.endsAt":
+		if e.ComplexityRoot.Period.EndsAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Period.EndsAt(childComplexity), true
+	case "Period.index":
+		if e.ComplexityRoot.Period.Index == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Period.Index(childComplexity), true
+	case "Period.kind":
+		if e.ComplexityRoot.Period.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Period.Kind(childComplexity), true
+	case "Period.label":
+		if e.ComplexityRoot.Period.Label == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Period.Label(childComplexity), true
+	case "Period.startsAt":
+		if e.ComplexityRoot.Period.StartsAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Period.StartsAt(childComplexity), true
+	case "Period.year":
+		if e.ComplexityRoot.Period.Year == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Period.Year(childComplexity), true
+
 	case "Query.deals":
 		if e.ComplexityRoot.Query.Deals == nil {
 			break
@@ -894,6 +1405,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Query.Deals(childComplexity, args["after"].(*entgql.Cursor[pulid.ID]), args["first"].(*int), args["before"].(*entgql.Cursor[pulid.ID]), args["last"].(*int), args["orderBy"].([]*ent.DealOrder), args["where"].(*ent.DealWhereInput)), true
 
+	case "Query.kpiTrend":
+		if e.ComplexityRoot.Query.KpiTrend == nil {
+			break
+		}
+
+		args, err := ec.field_Query_kpiTrend_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.KpiTrend(childComplexity, args["scope"].(ScopeInput), args["kpi"].(pulid.ID), args["from"].(PeriodInput), args["to"].(PeriodInput), args["periodKind"].(kpi.PeriodKind)), true
+	case "Query.kpis":
+		if e.ComplexityRoot.Query.Kpis == nil {
+			break
+		}
+
+		args, err := ec.field_Query_kpis_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Kpis(childComplexity, args["after"].(*entgql.Cursor[pulid.ID]), args["first"].(*int), args["before"].(*entgql.Cursor[pulid.ID]), args["last"].(*int), args["orderBy"].([]*ent.KPIOrder), args["where"].(*ent.KPIWhereInput)), true
 	case "Query.meetings":
 		if e.ComplexityRoot.Query.Meetings == nil {
 			break
@@ -938,6 +1471,39 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Organizations(childComplexity, args["after"].(*entgql.Cursor[pulid.ID]), args["first"].(*int), args["before"].(*entgql.Cursor[pulid.ID]), args["last"].(*int), args["orderBy"].(*ent.OrganizationOrder), args["where"].(*ent.OrganizationWhereInput)), true
+	case "Query.period":
+		if e.ComplexityRoot.Query.Period == nil {
+			break
+		}
+
+		args, err := ec.field_Query_period_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Period(childComplexity, args["kind"].(kpi.PeriodKind), args["at"].(*time.Time)), true
+	case "Query.scorecard":
+		if e.ComplexityRoot.Query.Scorecard == nil {
+			break
+		}
+
+		args, err := ec.field_Query_scorecard_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Scorecard(childComplexity, args["scope"].(ScopeInput), args["period"].(PeriodInput)), true
+	case "Query.teamRollup":
+		if e.ComplexityRoot.Query.TeamRollup == nil {
+			break
+		}
+
+		args, err := ec.field_Query_teamRollup_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.TeamRollup(childComplexity, args["team"].(pulid.ID), args["kpi"].(pulid.ID), args["period"].(PeriodInput)), true
 	case "Query.teams":
 		if e.ComplexityRoot.Query.Teams == nil {
 			break
@@ -966,6 +1532,50 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Viewer(childComplexity), true
+
+	case "RollupMember.actual":
+		if e.ComplexityRoot.RollupMember.Actual == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RollupMember.Actual(childComplexity), true
+	case "RollupMember.lowConfidence":
+		if e.ComplexityRoot.RollupMember.LowConfidence == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RollupMember.LowConfidence(childComplexity), true
+	case "RollupMember.sampleSize":
+		if e.ComplexityRoot.RollupMember.SampleSize == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RollupMember.SampleSize(childComplexity), true
+	case "RollupMember.target":
+		if e.ComplexityRoot.RollupMember.Target == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RollupMember.Target(childComplexity), true
+	case "RollupMember.user":
+		if e.ComplexityRoot.RollupMember.User == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RollupMember.User(childComplexity), true
+
+	case "Scorecard.period":
+		if e.ComplexityRoot.Scorecard.Period == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Scorecard.Period(childComplexity), true
+	case "Scorecard.results":
+		if e.ComplexityRoot.Scorecard.Results == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Scorecard.Results(childComplexity), true
 
 	case "Team.children":
 		if e.ComplexityRoot.Team.Children == nil {
@@ -1092,12 +1702,105 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.TeamEdge.Node(childComplexity), true
 
+	case "TeamRollup.actual":
+		if e.ComplexityRoot.TeamRollup.Actual == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TeamRollup.Actual(childComplexity), true
+	case "TeamRollup.additive":
+		if e.ComplexityRoot.TeamRollup.Additive == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TeamRollup.Additive(childComplexity), true
+	case "TeamRollup.kpi":
+		if e.ComplexityRoot.TeamRollup.Kpi == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TeamRollup.Kpi(childComplexity), true
+	case "TeamRollup.lowConfidence":
+		if e.ComplexityRoot.TeamRollup.LowConfidence == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TeamRollup.LowConfidence(childComplexity), true
+	case "TeamRollup.members":
+		if e.ComplexityRoot.TeamRollup.Members == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TeamRollup.Members(childComplexity), true
+	case "TeamRollup.membersTargetSum":
+		if e.ComplexityRoot.TeamRollup.MembersTargetSum == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TeamRollup.MembersTargetSum(childComplexity), true
+	case "TeamRollup.period":
+		if e.ComplexityRoot.TeamRollup.Period == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TeamRollup.Period(childComplexity), true
+	case "TeamRollup.sampleSize":
+		if e.ComplexityRoot.TeamRollup.SampleSize == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TeamRollup.SampleSize(childComplexity), true
+	case "TeamRollup.target":
+		if e.ComplexityRoot.TeamRollup.Target == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TeamRollup.Target(childComplexity), true
+	case "TeamRollup.team":
+		if e.ComplexityRoot.TeamRollup.Team == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TeamRollup.Team(childComplexity), true
+
+	case "TrendPoint.actual":
+		if e.ComplexityRoot.TrendPoint.Actual == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TrendPoint.Actual(childComplexity), true
+	case "TrendPoint.lowConfidence":
+		if e.ComplexityRoot.TrendPoint.LowConfidence == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TrendPoint.LowConfidence(childComplexity), true
+	case "TrendPoint.period":
+		if e.ComplexityRoot.TrendPoint.Period == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TrendPoint.Period(childComplexity), true
+	case "TrendPoint.sampleSize":
+		if e.ComplexityRoot.TrendPoint.SampleSize == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TrendPoint.SampleSize(childComplexity), true
+
 	case "UpdateDealPayload.deal":
 		if e.ComplexityRoot.UpdateDealPayload.Deal == nil {
 			break
 		}
 
 		return e.ComplexityRoot.UpdateDealPayload.Deal(childComplexity), true
+
+	case "UpdateKPIPayload.kpi":
+		if e.ComplexityRoot.UpdateKPIPayload.Kpi == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UpdateKPIPayload.Kpi(childComplexity), true
 
 	case "UpdateMeetingPayload.meeting":
 		if e.ComplexityRoot.UpdateMeetingPayload.Meeting == nil {
@@ -1257,21 +1960,30 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 	inputUnmarshalers := func() *graphql.InputUnmarshalerIndex {
 		return graphql.NewInputUnmarshalerIndex(
 			graphql.NewInputUnmarshaler("CreateDealInput", ec.unmarshalInputCreateDealInput),
+			graphql.NewInputUnmarshaler("CreateKPIInput", ec.unmarshalInputCreateKPIInput),
 			graphql.NewInputUnmarshaler("CreateMeetingInput", ec.unmarshalInputCreateMeetingInput),
 			graphql.NewInputUnmarshaler("CreateTeamInput", ec.unmarshalInputCreateTeamInput),
 			graphql.NewInputUnmarshaler("CreateUserInput", ec.unmarshalInputCreateUserInput),
 			graphql.NewInputUnmarshaler("DealOrder", ec.unmarshalInputDealOrder),
 			graphql.NewInputUnmarshaler("DealWhereInput", ec.unmarshalInputDealWhereInput),
+			graphql.NewInputUnmarshaler("KPIAggregateInput", ec.unmarshalInputKPIAggregateInput),
+			graphql.NewInputUnmarshaler("KPIDefinitionInput", ec.unmarshalInputKPIDefinitionInput),
+			graphql.NewInputUnmarshaler("KPIFilterInput", ec.unmarshalInputKPIFilterInput),
+			graphql.NewInputUnmarshaler("KPIOrder", ec.unmarshalInputKPIOrder),
+			graphql.NewInputUnmarshaler("KPIWhereInput", ec.unmarshalInputKPIWhereInput),
 			graphql.NewInputUnmarshaler("LoginInput", ec.unmarshalInputLoginInput),
 			graphql.NewInputUnmarshaler("LogoutInput", ec.unmarshalInputLogoutInput),
 			graphql.NewInputUnmarshaler("MeetingOrder", ec.unmarshalInputMeetingOrder),
 			graphql.NewInputUnmarshaler("MeetingWhereInput", ec.unmarshalInputMeetingWhereInput),
 			graphql.NewInputUnmarshaler("OrganizationOrder", ec.unmarshalInputOrganizationOrder),
 			graphql.NewInputUnmarshaler("OrganizationWhereInput", ec.unmarshalInputOrganizationWhereInput),
+			graphql.NewInputUnmarshaler("PeriodInput", ec.unmarshalInputPeriodInput),
 			graphql.NewInputUnmarshaler("RefreshTokenInput", ec.unmarshalInputRefreshTokenInput),
+			graphql.NewInputUnmarshaler("ScopeInput", ec.unmarshalInputScopeInput),
 			graphql.NewInputUnmarshaler("TeamOrder", ec.unmarshalInputTeamOrder),
 			graphql.NewInputUnmarshaler("TeamWhereInput", ec.unmarshalInputTeamWhereInput),
 			graphql.NewInputUnmarshaler("UpdateDealInput", ec.unmarshalInputUpdateDealInput),
+			graphql.NewInputUnmarshaler("UpdateKPIInput", ec.unmarshalInputUpdateKPIInput),
 			graphql.NewInputUnmarshaler("UpdateMeetingInput", ec.unmarshalInputUpdateMeetingInput),
 			graphql.NewInputUnmarshaler("UpdateTeamInput", ec.unmarshalInputUpdateTeamInput),
 			graphql.NewInputUnmarshaler("UpdateUserInput", ec.unmarshalInputUpdateUserInput),
@@ -1352,7 +2064,7 @@ func newExecutionContext(
 	}
 }
 
-//go:embed "admin.graphql" "auth.graphql" "ent.graphql" "kpiflow.graphql" "sales.graphql"
+//go:embed "admin.graphql" "auth.graphql" "ent.graphql" "kpi.graphql" "kpiflow.graphql" "sales.graphql"
 var sourcesFS embed.FS
 
 func sourceData(filename string) string {
@@ -1367,6 +2079,7 @@ var sources = []*ast.Source{
 	{Name: "admin.graphql", Input: sourceData("admin.graphql"), BuiltIn: false},
 	{Name: "auth.graphql", Input: sourceData("auth.graphql"), BuiltIn: false},
 	{Name: "ent.graphql", Input: sourceData("ent.graphql"), BuiltIn: false},
+	{Name: "kpi.graphql", Input: sourceData("kpi.graphql"), BuiltIn: false},
 	{Name: "kpiflow.graphql", Input: sourceData("kpiflow.graphql"), BuiltIn: false},
 	{Name: "sales.graphql", Input: sourceData("sales.graphql"), BuiltIn: false},
 }
@@ -1398,6 +2111,14 @@ func (ec *executionContext) childFields_CreateDealPayload(ctx context.Context, f
 		return ec.fieldContext_CreateDealPayload_deal(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type CreateDealPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_CreateKPIPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "kpi":
+		return ec.fieldContext_CreateKPIPayload_kpi(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CreateKPIPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_CreateMeetingPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -1446,8 +2167,6 @@ func (ec *executionContext) childFields_Deal(ctx context.Context, field graphql.
 		return ec.fieldContext_Deal_openedAt(ctx, field)
 	case "closedAt":
 		return ec.fieldContext_Deal_closedAt(ctx, field)
-	case "cycleDays":
-		return ec.fieldContext_Deal_cycleDays(ctx, field)
 	case "externalID":
 		return ec.fieldContext_Deal_externalID(ctx, field)
 	case "organization":
@@ -1460,6 +2179,8 @@ func (ec *executionContext) childFields_Deal(ctx context.Context, field graphql.
 		return ec.fieldContext_Deal_meetings(ctx, field)
 	case "amount":
 		return ec.fieldContext_Deal_amount(ctx, field)
+	case "cycleDays":
+		return ec.fieldContext_Deal_cycleDays(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Deal", field.Name)
 }
@@ -1484,6 +2205,138 @@ func (ec *executionContext) childFields_DealEdge(ctx context.Context, field grap
 		return ec.fieldContext_DealEdge_cursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type DealEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_KPI(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_KPI_id(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_KPI_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_KPI_updatedAt(ctx, field)
+	case "key":
+		return ec.fieldContext_KPI_key(ctx, field)
+	case "name":
+		return ec.fieldContext_KPI_name(ctx, field)
+	case "description":
+		return ec.fieldContext_KPI_description(ctx, field)
+	case "unit":
+		return ec.fieldContext_KPI_unit(ctx, field)
+	case "direction":
+		return ec.fieldContext_KPI_direction(ctx, field)
+	case "definition":
+		return ec.fieldContext_KPI_definition(ctx, field)
+	case "enabled":
+		return ec.fieldContext_KPI_enabled(ctx, field)
+	case "minSample":
+		return ec.fieldContext_KPI_minSample(ctx, field)
+	case "builtin":
+		return ec.fieldContext_KPI_builtin(ctx, field)
+	case "position":
+		return ec.fieldContext_KPI_position(ctx, field)
+	case "organization":
+		return ec.fieldContext_KPI_organization(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type KPI", field.Name)
+}
+
+func (ec *executionContext) childFields_KPIAggregate(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "source":
+		return ec.fieldContext_KPIAggregate_source(ctx, field)
+	case "function":
+		return ec.fieldContext_KPIAggregate_function(ctx, field)
+	case "field":
+		return ec.fieldContext_KPIAggregate_field(ctx, field)
+	case "date":
+		return ec.fieldContext_KPIAggregate_date(ctx, field)
+	case "filter":
+		return ec.fieldContext_KPIAggregate_filter(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type KPIAggregate", field.Name)
+}
+
+func (ec *executionContext) childFields_KPIConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_KPIConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_KPIConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_KPIConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type KPIConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_KPIDefinition(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "aggregate":
+		return ec.fieldContext_KPIDefinition_aggregate(ctx, field)
+	case "numerator":
+		return ec.fieldContext_KPIDefinition_numerator(ctx, field)
+	case "denominator":
+		return ec.fieldContext_KPIDefinition_denominator(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type KPIDefinition", field.Name)
+}
+
+func (ec *executionContext) childFields_KPIEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "node":
+		return ec.fieldContext_KPIEdge_node(ctx, field)
+	case "cursor":
+		return ec.fieldContext_KPIEdge_cursor(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type KPIEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_KPIFilter(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "dealStages":
+		return ec.fieldContext_KPIFilter_dealStages(ctx, field)
+	case "meetingKinds":
+		return ec.fieldContext_KPIFilter_meetingKinds(ctx, field)
+	case "meetingStatuses":
+		return ec.fieldContext_KPIFilter_meetingStatuses(ctx, field)
+	case "amountMin":
+		return ec.fieldContext_KPIFilter_amountMin(ctx, field)
+	case "amountMax":
+		return ec.fieldContext_KPIFilter_amountMax(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type KPIFilter", field.Name)
+}
+
+func (ec *executionContext) childFields_KPIResult(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "kpi":
+		return ec.fieldContext_KPIResult_kpi(ctx, field)
+	case "actual":
+		return ec.fieldContext_KPIResult_actual(ctx, field)
+	case "target":
+		return ec.fieldContext_KPIResult_target(ctx, field)
+	case "attainment":
+		return ec.fieldContext_KPIResult_attainment(ctx, field)
+	case "pace":
+		return ec.fieldContext_KPIResult_pace(ctx, field)
+	case "status":
+		return ec.fieldContext_KPIResult_status(ctx, field)
+	case "sampleSize":
+		return ec.fieldContext_KPIResult_sampleSize(ctx, field)
+	case "lowConfidence":
+		return ec.fieldContext_KPIResult_lowConfidence(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type KPIResult", field.Name)
+}
+
+func (ec *executionContext) childFields_KPITrend(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "kpi":
+		return ec.fieldContext_KPITrend_kpi(ctx, field)
+	case "points":
+		return ec.fieldContext_KPITrend_points(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type KPITrend", field.Name)
 }
 
 func (ec *executionContext) childFields_LogoutPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -1618,6 +2471,50 @@ func (ec *executionContext) childFields_PageInfo(ctx context.Context, field grap
 	return nil, fmt.Errorf("no field named %q was found under type PageInfo", field.Name)
 }
 
+func (ec *executionContext) childFields_Period(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "kind":
+		return ec.fieldContext_Period_kind(ctx, field)
+	case "year":
+		return ec.fieldContext_Period_year(ctx, field)
+	case "index":
+		return ec.fieldContext_Period_index(ctx, field)
+	case "label":
+		return ec.fieldContext_Period_label(ctx, field)
+	case "startsAt":
+		return ec.fieldContext_Period_startsAt(ctx, field)
+	case "endsAt":
+		return ec.fieldContext_Period_endsAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Period", field.Name)
+}
+
+func (ec *executionContext) childFields_RollupMember(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "user":
+		return ec.fieldContext_RollupMember_user(ctx, field)
+	case "actual":
+		return ec.fieldContext_RollupMember_actual(ctx, field)
+	case "sampleSize":
+		return ec.fieldContext_RollupMember_sampleSize(ctx, field)
+	case "lowConfidence":
+		return ec.fieldContext_RollupMember_lowConfidence(ctx, field)
+	case "target":
+		return ec.fieldContext_RollupMember_target(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RollupMember", field.Name)
+}
+
+func (ec *executionContext) childFields_Scorecard(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "period":
+		return ec.fieldContext_Scorecard_period(ctx, field)
+	case "results":
+		return ec.fieldContext_Scorecard_results(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Scorecard", field.Name)
+}
+
 func (ec *executionContext) childFields_Team(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -1670,12 +2567,60 @@ func (ec *executionContext) childFields_TeamEdge(ctx context.Context, field grap
 	return nil, fmt.Errorf("no field named %q was found under type TeamEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_TeamRollup(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "team":
+		return ec.fieldContext_TeamRollup_team(ctx, field)
+	case "kpi":
+		return ec.fieldContext_TeamRollup_kpi(ctx, field)
+	case "period":
+		return ec.fieldContext_TeamRollup_period(ctx, field)
+	case "actual":
+		return ec.fieldContext_TeamRollup_actual(ctx, field)
+	case "sampleSize":
+		return ec.fieldContext_TeamRollup_sampleSize(ctx, field)
+	case "lowConfidence":
+		return ec.fieldContext_TeamRollup_lowConfidence(ctx, field)
+	case "members":
+		return ec.fieldContext_TeamRollup_members(ctx, field)
+	case "additive":
+		return ec.fieldContext_TeamRollup_additive(ctx, field)
+	case "target":
+		return ec.fieldContext_TeamRollup_target(ctx, field)
+	case "membersTargetSum":
+		return ec.fieldContext_TeamRollup_membersTargetSum(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TeamRollup", field.Name)
+}
+
+func (ec *executionContext) childFields_TrendPoint(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "period":
+		return ec.fieldContext_TrendPoint_period(ctx, field)
+	case "actual":
+		return ec.fieldContext_TrendPoint_actual(ctx, field)
+	case "sampleSize":
+		return ec.fieldContext_TrendPoint_sampleSize(ctx, field)
+	case "lowConfidence":
+		return ec.fieldContext_TrendPoint_lowConfidence(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TrendPoint", field.Name)
+}
+
 func (ec *executionContext) childFields_UpdateDealPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "deal":
 		return ec.fieldContext_UpdateDealPayload_deal(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type UpdateDealPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_UpdateKPIPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "kpi":
+		return ec.fieldContext_UpdateKPIPayload_kpi(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type UpdateKPIPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_UpdateMeetingPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -1942,6 +2887,20 @@ func (ec *executionContext) field_Mutation_createDeal_args(ctx context.Context, 
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_createKPI_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (CreateKPIInput, error) {
+			return ec.unmarshalNCreateKPIInput2kpiflowᚋgraphᚐCreateKPIInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_createMeeting_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -2032,6 +2991,20 @@ func (ec *executionContext) field_Mutation_updateDeal_args(ctx context.Context, 
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.UpdateDealInput, error) {
 			return ec.unmarshalNUpdateDealInput2kpiflowᚋgraphᚋmodelᚐUpdateDealInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_updateKPI_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (UpdateKPIInput, error) {
+			return ec.unmarshalNUpdateKPIInput2kpiflowᚋgraphᚐUpdateKPIInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -2142,6 +3115,106 @@ func (ec *executionContext) field_Query_deals_args(ctx context.Context, rawArgs 
 	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "where",
 		func(ctx context.Context, v any) (*ent.DealWhereInput, error) {
 			return ec.unmarshalODealWhereInput2ᚖkpiflowᚋentᚐDealWhereInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_kpiTrend_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "scope",
+		func(ctx context.Context, v any) (ScopeInput, error) {
+			return ec.unmarshalNScopeInput2kpiflowᚋgraphᚐScopeInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["scope"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "kpi",
+		func(ctx context.Context, v any) (pulid.ID, error) {
+			return ec.unmarshalNID2kpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["kpi"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "from",
+		func(ctx context.Context, v any) (PeriodInput, error) {
+			return ec.unmarshalNPeriodInput2kpiflowᚋgraphᚐPeriodInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["from"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "to",
+		func(ctx context.Context, v any) (PeriodInput, error) {
+			return ec.unmarshalNPeriodInput2kpiflowᚋgraphᚐPeriodInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["to"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "periodKind",
+		func(ctx context.Context, v any) (kpi.PeriodKind, error) {
+			return ec.unmarshalNPeriodKind2kpiflowᚋkpiᚐPeriodKind(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["periodKind"] = arg4
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_kpis_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*entgql.Cursor[pulid.ID], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*entgql.Cursor[pulid.ID], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) ([]*ent.KPIOrder, error) {
+			return ec.unmarshalOKPIOrder2ᚕᚖkpiflowᚋentᚐKPIOrderᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (*ent.KPIWhereInput, error) {
+			return ec.unmarshalOKPIWhereInput2ᚖkpiflowᚋentᚐKPIWhereInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -2283,6 +3356,80 @@ func (ec *executionContext) field_Query_organizations_args(ctx context.Context, 
 		return nil, err
 	}
 	args["where"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_period_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "kind",
+		func(ctx context.Context, v any) (kpi.PeriodKind, error) {
+			return ec.unmarshalNPeriodKind2kpiflowᚋkpiᚐPeriodKind(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["kind"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "at",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["at"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_scorecard_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "scope",
+		func(ctx context.Context, v any) (ScopeInput, error) {
+			return ec.unmarshalNScopeInput2kpiflowᚋgraphᚐScopeInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["scope"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "period",
+		func(ctx context.Context, v any) (PeriodInput, error) {
+			return ec.unmarshalNPeriodInput2kpiflowᚋgraphᚐPeriodInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["period"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_teamRollup_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "team",
+		func(ctx context.Context, v any) (pulid.ID, error) {
+			return ec.unmarshalNID2kpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["team"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "kpi",
+		func(ctx context.Context, v any) (pulid.ID, error) {
+			return ec.unmarshalNID2kpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["kpi"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "period",
+		func(ctx context.Context, v any) (PeriodInput, error) {
+			return ec.unmarshalNPeriodInput2kpiflowᚋgraphᚐPeriodInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["period"] = arg2
 	return args, nil
 }
 
@@ -2902,6 +4049,29 @@ func (ec *executionContext) fieldContext_AuthPayload_viewer(_ context.Context, f
 	return fc, nil
 }
 
+func (ec *executionContext) _CountValue_value(ctx context.Context, field graphql.CollectedField, obj *CountValue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CountValue_value(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Value, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CountValue_value(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CountValue", field, false, false, "Int")
+}
+
 func (ec *executionContext) _CreateDealPayload_deal(ctx context.Context, field graphql.CollectedField, obj *CreateDealPayload) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -2929,6 +4099,38 @@ func (ec *executionContext) fieldContext_CreateDealPayload_deal(_ context.Contex
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Deal(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CreateKPIPayload_kpi(ctx context.Context, field graphql.CollectedField, obj *CreateKPIPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CreateKPIPayload_kpi(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kpi, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.KPI) graphql.Marshaler {
+			return ec.marshalNKPI2ᚖkpiflowᚋentᚐKPI(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CreateKPIPayload_kpi(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CreateKPIPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_KPI(ctx, field)
 		},
 	}
 	return fc, nil
@@ -3028,6 +4230,29 @@ func (ec *executionContext) fieldContext_CreateUserPayload_user(_ context.Contex
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _DaysValue_value(ctx context.Context, field graphql.CollectedField, obj *DaysValue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DaysValue_value(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Value, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DaysValue_value(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DaysValue", field, false, false, "Float")
 }
 
 func (ec *executionContext) _Deal_id(ctx context.Context, field graphql.CollectedField, obj *ent.Deal) (ret graphql.Marshaler) {
@@ -3260,29 +4485,6 @@ func (ec *executionContext) fieldContext_Deal_closedAt(_ context.Context, field 
 	return graphql.NewScalarFieldContext("Deal", field, false, false, "Time")
 }
 
-func (ec *executionContext) _Deal_cycleDays(ctx context.Context, field graphql.CollectedField, obj *ent.Deal) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Deal_cycleDays(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.CycleDays, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
-			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
-		},
-		true,
-		false,
-	)
-}
-func (ec *executionContext) fieldContext_Deal_cycleDays(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Deal", field, false, false, "Float")
-}
-
 func (ec *executionContext) _Deal_externalID(ctx context.Context, field graphql.CollectedField, obj *ent.Deal) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -3478,6 +4680,29 @@ func (ec *executionContext) fieldContext_Deal_amount(_ context.Context, field gr
 	return fc, nil
 }
 
+func (ec *executionContext) _Deal_cycleDays(ctx context.Context, field graphql.CollectedField, obj *ent.Deal) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Deal_cycleDays(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Deal().CycleDays(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Deal_cycleDays(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Deal", field, true, true, "Float")
+}
+
 func (ec *executionContext) _DealConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.DealConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -3618,6 +4843,1098 @@ func (ec *executionContext) _DealEdge_cursor(ctx context.Context, field graphql.
 }
 func (ec *executionContext) fieldContext_DealEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("DealEdge", field, false, false, "Cursor")
+}
+
+func (ec *executionContext) _KPI_id(ctx context.Context, field graphql.CollectedField, obj *ent.KPI) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KPI_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v pulid.ID) graphql.Marshaler {
+			return ec.marshalNID2kpiflowᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KPI_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("KPI", field, false, false, "ID")
+}
+
+func (ec *executionContext) _KPI_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.KPI) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KPI_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KPI_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("KPI", field, false, false, "Time")
+}
+
+func (ec *executionContext) _KPI_updatedAt(ctx context.Context, field graphql.CollectedField, obj *ent.KPI) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KPI_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KPI_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("KPI", field, false, false, "Time")
+}
+
+func (ec *executionContext) _KPI_key(ctx context.Context, field graphql.CollectedField, obj *ent.KPI) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KPI_key(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Key, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KPI_key(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("KPI", field, false, false, "String")
+}
+
+func (ec *executionContext) _KPI_name(ctx context.Context, field graphql.CollectedField, obj *ent.KPI) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KPI_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KPI_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("KPI", field, false, false, "String")
+}
+
+func (ec *executionContext) _KPI_description(ctx context.Context, field graphql.CollectedField, obj *ent.KPI) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KPI_description(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Description, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_KPI_description(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("KPI", field, false, false, "String")
+}
+
+func (ec *executionContext) _KPI_unit(ctx context.Context, field graphql.CollectedField, obj *ent.KPI) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KPI_unit(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Unit, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v definition.Unit) graphql.Marshaler {
+			return ec.marshalNKPIUnit2kpiflowᚋkpiᚋdefinitionᚐUnit(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KPI_unit(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("KPI", field, false, false, "KPIUnit")
+}
+
+func (ec *executionContext) _KPI_direction(ctx context.Context, field graphql.CollectedField, obj *ent.KPI) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KPI_direction(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Direction, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v definition.Direction) graphql.Marshaler {
+			return ec.marshalNKPIDirection2kpiflowᚋkpiᚋdefinitionᚐDirection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KPI_direction(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("KPI", field, false, false, "KPIDirection")
+}
+
+func (ec *executionContext) _KPI_definition(ctx context.Context, field graphql.CollectedField, obj *ent.KPI) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KPI_definition(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Definition, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v definition.Definition) graphql.Marshaler {
+			return ec.marshalNKPIDefinition2kpiflowᚋkpiᚋdefinitionᚐDefinition(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KPI_definition(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "KPI",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_KPIDefinition(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _KPI_enabled(ctx context.Context, field graphql.CollectedField, obj *ent.KPI) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KPI_enabled(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Enabled, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KPI_enabled(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("KPI", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _KPI_minSample(ctx context.Context, field graphql.CollectedField, obj *ent.KPI) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KPI_minSample(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MinSample, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KPI_minSample(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("KPI", field, false, false, "Int")
+}
+
+func (ec *executionContext) _KPI_builtin(ctx context.Context, field graphql.CollectedField, obj *ent.KPI) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KPI_builtin(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Builtin, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KPI_builtin(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("KPI", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _KPI_position(ctx context.Context, field graphql.CollectedField, obj *ent.KPI) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KPI_position(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Position, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KPI_position(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("KPI", field, false, false, "Int")
+}
+
+func (ec *executionContext) _KPI_organization(ctx context.Context, field graphql.CollectedField, obj *ent.KPI) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KPI_organization(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Organization(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Organization) graphql.Marshaler {
+			return ec.marshalNOrganization2ᚖkpiflowᚋentᚐOrganization(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KPI_organization(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "KPI",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Organization(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _KPIAggregate_source(ctx context.Context, field graphql.CollectedField, obj *definition.Aggregate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KPIAggregate_source(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Source, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v definition.Source) graphql.Marshaler {
+			return ec.marshalNKPISource2kpiflowᚋkpiᚋdefinitionᚐSource(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KPIAggregate_source(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("KPIAggregate", field, false, false, "KPISource")
+}
+
+func (ec *executionContext) _KPIAggregate_function(ctx context.Context, field graphql.CollectedField, obj *definition.Aggregate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KPIAggregate_function(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Function, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v definition.Function) graphql.Marshaler {
+			return ec.marshalNKPIFunction2kpiflowᚋkpiᚋdefinitionᚐFunction(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KPIAggregate_function(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("KPIAggregate", field, false, false, "KPIFunction")
+}
+
+func (ec *executionContext) _KPIAggregate_field(ctx context.Context, field graphql.CollectedField, obj *definition.Aggregate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KPIAggregate_field(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Field, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v definition.Field) graphql.Marshaler {
+			return ec.marshalOKPIField2kpiflowᚋkpiᚋdefinitionᚐField(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_KPIAggregate_field(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("KPIAggregate", field, false, false, "KPIField")
+}
+
+func (ec *executionContext) _KPIAggregate_date(ctx context.Context, field graphql.CollectedField, obj *definition.Aggregate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KPIAggregate_date(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Date, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v definition.DateField) graphql.Marshaler {
+			return ec.marshalNKPIDate2kpiflowᚋkpiᚋdefinitionᚐDateField(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KPIAggregate_date(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("KPIAggregate", field, false, false, "KPIDate")
+}
+
+func (ec *executionContext) _KPIAggregate_filter(ctx context.Context, field graphql.CollectedField, obj *definition.Aggregate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KPIAggregate_filter(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Filter, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v definition.Filter) graphql.Marshaler {
+			return ec.marshalNKPIFilter2kpiflowᚋkpiᚋdefinitionᚐFilter(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KPIAggregate_filter(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "KPIAggregate",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_KPIFilter(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _KPIConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.KPIConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KPIConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.KPIEdge) graphql.Marshaler {
+			return ec.marshalOKPIEdge2ᚕᚖkpiflowᚋentᚐKPIEdge(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_KPIConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "KPIConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_KPIEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _KPIConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *ent.KPIConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KPIConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v entgql.PageInfo[pulid.ID]) graphql.Marshaler {
+			return ec.marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KPIConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "KPIConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _KPIConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.KPIConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KPIConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KPIConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("KPIConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _KPIDefinition_aggregate(ctx context.Context, field graphql.CollectedField, obj *definition.Definition) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KPIDefinition_aggregate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Aggregate, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *definition.Aggregate) graphql.Marshaler {
+			return ec.marshalOKPIAggregate2ᚖkpiflowᚋkpiᚋdefinitionᚐAggregate(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_KPIDefinition_aggregate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "KPIDefinition",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_KPIAggregate(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _KPIDefinition_numerator(ctx context.Context, field graphql.CollectedField, obj *definition.Definition) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KPIDefinition_numerator(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Numerator, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *definition.Aggregate) graphql.Marshaler {
+			return ec.marshalOKPIAggregate2ᚖkpiflowᚋkpiᚋdefinitionᚐAggregate(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_KPIDefinition_numerator(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "KPIDefinition",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_KPIAggregate(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _KPIDefinition_denominator(ctx context.Context, field graphql.CollectedField, obj *definition.Definition) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KPIDefinition_denominator(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Denominator, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *definition.Aggregate) graphql.Marshaler {
+			return ec.marshalOKPIAggregate2ᚖkpiflowᚋkpiᚋdefinitionᚐAggregate(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_KPIDefinition_denominator(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "KPIDefinition",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_KPIAggregate(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _KPIEdge_node(ctx context.Context, field graphql.CollectedField, obj *ent.KPIEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KPIEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.KPI) graphql.Marshaler {
+			return ec.marshalOKPI2ᚖkpiflowᚋentᚐKPI(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_KPIEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "KPIEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_KPI(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _KPIEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *ent.KPIEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KPIEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v entgql.Cursor[pulid.ID]) graphql.Marshaler {
+			return ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KPIEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("KPIEdge", field, false, false, "Cursor")
+}
+
+func (ec *executionContext) _KPIFilter_dealStages(ctx context.Context, field graphql.CollectedField, obj *definition.Filter) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KPIFilter_dealStages(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.KPIFilter().DealStages(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []deal.Stage) graphql.Marshaler {
+			return ec.marshalNDealStage2ᚕkpiflowᚋentᚋdealᚐStageᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KPIFilter_dealStages(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("KPIFilter", field, true, true, "DealStage")
+}
+
+func (ec *executionContext) _KPIFilter_meetingKinds(ctx context.Context, field graphql.CollectedField, obj *definition.Filter) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KPIFilter_meetingKinds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.KPIFilter().MeetingKinds(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []meeting.Kind) graphql.Marshaler {
+			return ec.marshalNMeetingKind2ᚕkpiflowᚋentᚋmeetingᚐKindᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KPIFilter_meetingKinds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("KPIFilter", field, true, true, "MeetingKind")
+}
+
+func (ec *executionContext) _KPIFilter_meetingStatuses(ctx context.Context, field graphql.CollectedField, obj *definition.Filter) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KPIFilter_meetingStatuses(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.KPIFilter().MeetingStatuses(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []meeting.Status) graphql.Marshaler {
+			return ec.marshalNMeetingStatus2ᚕkpiflowᚋentᚋmeetingᚐStatusᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KPIFilter_meetingStatuses(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("KPIFilter", field, true, true, "MeetingStatus")
+}
+
+func (ec *executionContext) _KPIFilter_amountMin(ctx context.Context, field graphql.CollectedField, obj *definition.Filter) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KPIFilter_amountMin(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.KPIFilter().AmountMin(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *money.Money) graphql.Marshaler {
+			return ec.marshalOMoney2ᚖkpiflowᚋmoneyᚐMoney(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_KPIFilter_amountMin(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "KPIFilter",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _KPIFilter_amountMax(ctx context.Context, field graphql.CollectedField, obj *definition.Filter) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KPIFilter_amountMax(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.KPIFilter().AmountMax(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *money.Money) graphql.Marshaler {
+			return ec.marshalOMoney2ᚖkpiflowᚋmoneyᚐMoney(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_KPIFilter_amountMax(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "KPIFilter",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _KPIResult_kpi(ctx context.Context, field graphql.CollectedField, obj *KPIResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KPIResult_kpi(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kpi, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.KPI) graphql.Marshaler {
+			return ec.marshalNKPI2ᚖkpiflowᚋentᚐKPI(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KPIResult_kpi(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "KPIResult",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_KPI(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _KPIResult_actual(ctx context.Context, field graphql.CollectedField, obj *KPIResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KPIResult_actual(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Actual, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v KPIValue) graphql.Marshaler {
+			return ec.marshalOKPIValue2kpiflowᚋgraphᚐKPIValue(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_KPIResult_actual(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("KPIResult", field, false, false, "KPIValue")
+}
+
+func (ec *executionContext) _KPIResult_target(ctx context.Context, field graphql.CollectedField, obj *KPIResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KPIResult_target(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Target, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v KPIValue) graphql.Marshaler {
+			return ec.marshalOKPIValue2kpiflowᚋgraphᚐKPIValue(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_KPIResult_target(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("KPIResult", field, false, false, "KPIValue")
+}
+
+func (ec *executionContext) _KPIResult_attainment(ctx context.Context, field graphql.CollectedField, obj *KPIResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KPIResult_attainment(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Attainment, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_KPIResult_attainment(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("KPIResult", field, false, false, "Float")
+}
+
+func (ec *executionContext) _KPIResult_pace(ctx context.Context, field graphql.CollectedField, obj *KPIResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KPIResult_pace(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Pace, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_KPIResult_pace(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("KPIResult", field, false, false, "Float")
+}
+
+func (ec *executionContext) _KPIResult_status(ctx context.Context, field graphql.CollectedField, obj *KPIResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KPIResult_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *KPIStatus) graphql.Marshaler {
+			return ec.marshalOKPIStatus2ᚖkpiflowᚋgraphᚐKPIStatus(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_KPIResult_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("KPIResult", field, false, false, "KPIStatus")
+}
+
+func (ec *executionContext) _KPIResult_sampleSize(ctx context.Context, field graphql.CollectedField, obj *KPIResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KPIResult_sampleSize(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SampleSize, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KPIResult_sampleSize(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("KPIResult", field, false, false, "Int")
+}
+
+func (ec *executionContext) _KPIResult_lowConfidence(ctx context.Context, field graphql.CollectedField, obj *KPIResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KPIResult_lowConfidence(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LowConfidence, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KPIResult_lowConfidence(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("KPIResult", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _KPITrend_kpi(ctx context.Context, field graphql.CollectedField, obj *KPITrend) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KPITrend_kpi(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kpi, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.KPI) graphql.Marshaler {
+			return ec.marshalNKPI2ᚖkpiflowᚋentᚐKPI(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KPITrend_kpi(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "KPITrend",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_KPI(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _KPITrend_points(ctx context.Context, field graphql.CollectedField, obj *KPITrend) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KPITrend_points(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Points, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*TrendPoint) graphql.Marshaler {
+			return ec.marshalNTrendPoint2ᚕᚖkpiflowᚋgraphᚐTrendPointᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KPITrend_points(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "KPITrend",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TrendPoint(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _LogoutPayload_ok(ctx context.Context, field graphql.CollectedField, obj *LogoutPayload) (ret graphql.Marshaler) {
@@ -4203,6 +6520,38 @@ func (ec *executionContext) fieldContext_Money_currency(_ context.Context, field
 	return graphql.NewScalarFieldContext("Money", field, false, false, "String")
 }
 
+func (ec *executionContext) _MoneyValue_value(ctx context.Context, field graphql.CollectedField, obj *MoneyValue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MoneyValue_value(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Value, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *money.Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚖkpiflowᚋmoneyᚐMoney(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MoneyValue_value(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "MoneyValue",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_createDeal(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -4687,6 +7036,94 @@ func (ec *executionContext) fieldContext_Mutation_logout(ctx context.Context, fi
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_createKPI(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createKPI(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreateKpi(ctx, fc.Args["input"].(CreateKPIInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *CreateKPIPayload) graphql.Marshaler {
+			return ec.marshalNCreateKPIPayload2ᚖkpiflowᚋgraphᚐCreateKPIPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createKPI(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CreateKPIPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createKPI_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateKPI(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateKPI(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateKpi(ctx, fc.Args["input"].(UpdateKPIInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *UpdateKPIPayload) graphql.Marshaler {
+			return ec.marshalNUpdateKPIPayload2ᚖkpiflowᚋgraphᚐUpdateKPIPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateKPI(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UpdateKPIPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateKPI_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Organization_id(ctx context.Context, field graphql.CollectedField, obj *ent.Organization) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -5082,6 +7519,167 @@ func (ec *executionContext) fieldContext_PageInfo_endCursor(_ context.Context, f
 	return graphql.NewScalarFieldContext("PageInfo", field, false, false, "Cursor")
 }
 
+func (ec *executionContext) _PercentValue_value(ctx context.Context, field graphql.CollectedField, obj *PercentValue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PercentValue_value(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Value, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PercentValue_value(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PercentValue", field, false, false, "Float")
+}
+
+func (ec *executionContext) _Period_kind(ctx context.Context, field graphql.CollectedField, obj *kpi.Period) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Period_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v kpi.PeriodKind) graphql.Marshaler {
+			return ec.marshalNPeriodKind2kpiflowᚋkpiᚐPeriodKind(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Period_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Period", field, false, false, "PeriodKind")
+}
+
+func (ec *executionContext) _Period_year(ctx context.Context, field graphql.CollectedField, obj *kpi.Period) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Period_year(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Year, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Period_year(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Period", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Period_index(ctx context.Context, field graphql.CollectedField, obj *kpi.Period) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Period_index(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Index, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Period_index(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Period", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Period_label(ctx context.Context, field graphql.CollectedField, obj *kpi.Period) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Period_label(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Label(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Period_label(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Period", field, true, false, "String")
+}
+
+func (ec *executionContext) _Period_startsAt(ctx context.Context, field graphql.CollectedField, obj *kpi.Period) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Period_startsAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.StartsAt(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Period_startsAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Period", field, true, false, "Time")
+}
+
+func (ec *executionContext) _Period_endsAt(ctx context.Context, field graphql.CollectedField, obj *kpi.Period) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Period_endsAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.EndsAt(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Period_endsAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Period", field, true, false, "Time")
+}
+
 func (ec *executionContext) _Query_node(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -5208,6 +7806,50 @@ func (ec *executionContext) fieldContext_Query_deals(ctx context.Context, field 
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_deals_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_kpis(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_kpis(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Kpis(ctx, fc.Args["after"].(*entgql.Cursor[pulid.ID]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[pulid.ID]), fc.Args["last"].(*int), fc.Args["orderBy"].([]*ent.KPIOrder), fc.Args["where"].(*ent.KPIWhereInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.KPIConnection) graphql.Marshaler {
+			return ec.marshalNKPIConnection2ᚖkpiflowᚋentᚐKPIConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_kpis(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_KPIConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_kpis_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -5422,6 +8064,182 @@ func (ec *executionContext) fieldContext_Query_viewer(_ context.Context, field g
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_period(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_period(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Period(ctx, fc.Args["kind"].(kpi.PeriodKind), fc.Args["at"].(*time.Time))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *kpi.Period) graphql.Marshaler {
+			return ec.marshalNPeriod2ᚖkpiflowᚋkpiᚐPeriod(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_period(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Period(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_period_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_scorecard(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_scorecard(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Scorecard(ctx, fc.Args["scope"].(ScopeInput), fc.Args["period"].(PeriodInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *Scorecard) graphql.Marshaler {
+			return ec.marshalNScorecard2ᚖkpiflowᚋgraphᚐScorecard(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_scorecard(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Scorecard(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_scorecard_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_kpiTrend(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_kpiTrend(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().KpiTrend(ctx, fc.Args["scope"].(ScopeInput), fc.Args["kpi"].(pulid.ID), fc.Args["from"].(PeriodInput), fc.Args["to"].(PeriodInput), fc.Args["periodKind"].(kpi.PeriodKind))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *KPITrend) graphql.Marshaler {
+			return ec.marshalNKPITrend2ᚖkpiflowᚋgraphᚐKPITrend(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_kpiTrend(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_KPITrend(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_kpiTrend_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_teamRollup(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_teamRollup(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().TeamRollup(ctx, fc.Args["team"].(pulid.ID), fc.Args["kpi"].(pulid.ID), fc.Args["period"].(PeriodInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *TeamRollup) graphql.Marshaler {
+			return ec.marshalNTeamRollup2ᚖkpiflowᚋgraphᚐTeamRollup(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_teamRollup(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TeamRollup(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_teamRollup_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query___type(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -5493,6 +8311,194 @@ func (ec *executionContext) fieldContext_Query___schema(_ context.Context, field
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields___Schema(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RollupMember_user(ctx context.Context, field graphql.CollectedField, obj *RollupMember) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RollupMember_user(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.User, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.User) graphql.Marshaler {
+			return ec.marshalNUser2ᚖkpiflowᚋentᚐUser(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RollupMember_user(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RollupMember",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RollupMember_actual(ctx context.Context, field graphql.CollectedField, obj *RollupMember) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RollupMember_actual(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Actual, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v KPIValue) graphql.Marshaler {
+			return ec.marshalOKPIValue2kpiflowᚋgraphᚐKPIValue(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RollupMember_actual(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RollupMember", field, false, false, "KPIValue")
+}
+
+func (ec *executionContext) _RollupMember_sampleSize(ctx context.Context, field graphql.CollectedField, obj *RollupMember) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RollupMember_sampleSize(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SampleSize, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RollupMember_sampleSize(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RollupMember", field, false, false, "Int")
+}
+
+func (ec *executionContext) _RollupMember_lowConfidence(ctx context.Context, field graphql.CollectedField, obj *RollupMember) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RollupMember_lowConfidence(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LowConfidence, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RollupMember_lowConfidence(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RollupMember", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _RollupMember_target(ctx context.Context, field graphql.CollectedField, obj *RollupMember) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RollupMember_target(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Target, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v KPIValue) graphql.Marshaler {
+			return ec.marshalOKPIValue2kpiflowᚋgraphᚐKPIValue(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RollupMember_target(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RollupMember", field, false, false, "KPIValue")
+}
+
+func (ec *executionContext) _Scorecard_period(ctx context.Context, field graphql.CollectedField, obj *Scorecard) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Scorecard_period(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Period, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *kpi.Period) graphql.Marshaler {
+			return ec.marshalNPeriod2ᚖkpiflowᚋkpiᚐPeriod(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Scorecard_period(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Scorecard",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Period(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Scorecard_results(ctx context.Context, field graphql.CollectedField, obj *Scorecard) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Scorecard_results(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Results, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*KPIResult) graphql.Marshaler {
+			return ec.marshalNKPIResult2ᚕᚖkpiflowᚋgraphᚐKPIResultᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Scorecard_results(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Scorecard",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_KPIResult(ctx, field)
 		},
 	}
 	return fc, nil
@@ -6018,6 +9024,373 @@ func (ec *executionContext) fieldContext_TeamEdge_cursor(_ context.Context, fiel
 	return graphql.NewScalarFieldContext("TeamEdge", field, false, false, "Cursor")
 }
 
+func (ec *executionContext) _TeamRollup_team(ctx context.Context, field graphql.CollectedField, obj *TeamRollup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TeamRollup_team(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Team, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Team) graphql.Marshaler {
+			return ec.marshalNTeam2ᚖkpiflowᚋentᚐTeam(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TeamRollup_team(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TeamRollup",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Team(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TeamRollup_kpi(ctx context.Context, field graphql.CollectedField, obj *TeamRollup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TeamRollup_kpi(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kpi, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.KPI) graphql.Marshaler {
+			return ec.marshalNKPI2ᚖkpiflowᚋentᚐKPI(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TeamRollup_kpi(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TeamRollup",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_KPI(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TeamRollup_period(ctx context.Context, field graphql.CollectedField, obj *TeamRollup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TeamRollup_period(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Period, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *kpi.Period) graphql.Marshaler {
+			return ec.marshalNPeriod2ᚖkpiflowᚋkpiᚐPeriod(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TeamRollup_period(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TeamRollup",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Period(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TeamRollup_actual(ctx context.Context, field graphql.CollectedField, obj *TeamRollup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TeamRollup_actual(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Actual, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v KPIValue) graphql.Marshaler {
+			return ec.marshalOKPIValue2kpiflowᚋgraphᚐKPIValue(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TeamRollup_actual(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TeamRollup", field, false, false, "KPIValue")
+}
+
+func (ec *executionContext) _TeamRollup_sampleSize(ctx context.Context, field graphql.CollectedField, obj *TeamRollup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TeamRollup_sampleSize(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SampleSize, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TeamRollup_sampleSize(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TeamRollup", field, false, false, "Int")
+}
+
+func (ec *executionContext) _TeamRollup_lowConfidence(ctx context.Context, field graphql.CollectedField, obj *TeamRollup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TeamRollup_lowConfidence(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LowConfidence, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TeamRollup_lowConfidence(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TeamRollup", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _TeamRollup_members(ctx context.Context, field graphql.CollectedField, obj *TeamRollup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TeamRollup_members(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Members, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*RollupMember) graphql.Marshaler {
+			return ec.marshalNRollupMember2ᚕᚖkpiflowᚋgraphᚐRollupMemberᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TeamRollup_members(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TeamRollup",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RollupMember(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TeamRollup_additive(ctx context.Context, field graphql.CollectedField, obj *TeamRollup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TeamRollup_additive(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Additive, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TeamRollup_additive(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TeamRollup", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _TeamRollup_target(ctx context.Context, field graphql.CollectedField, obj *TeamRollup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TeamRollup_target(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Target, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v KPIValue) graphql.Marshaler {
+			return ec.marshalOKPIValue2kpiflowᚋgraphᚐKPIValue(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TeamRollup_target(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TeamRollup", field, false, false, "KPIValue")
+}
+
+func (ec *executionContext) _TeamRollup_membersTargetSum(ctx context.Context, field graphql.CollectedField, obj *TeamRollup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TeamRollup_membersTargetSum(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MembersTargetSum, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v KPIValue) graphql.Marshaler {
+			return ec.marshalOKPIValue2kpiflowᚋgraphᚐKPIValue(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TeamRollup_membersTargetSum(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TeamRollup", field, false, false, "KPIValue")
+}
+
+func (ec *executionContext) _TrendPoint_period(ctx context.Context, field graphql.CollectedField, obj *TrendPoint) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TrendPoint_period(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Period, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *kpi.Period) graphql.Marshaler {
+			return ec.marshalNPeriod2ᚖkpiflowᚋkpiᚐPeriod(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TrendPoint_period(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TrendPoint",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Period(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TrendPoint_actual(ctx context.Context, field graphql.CollectedField, obj *TrendPoint) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TrendPoint_actual(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Actual, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v KPIValue) graphql.Marshaler {
+			return ec.marshalOKPIValue2kpiflowᚋgraphᚐKPIValue(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TrendPoint_actual(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TrendPoint", field, false, false, "KPIValue")
+}
+
+func (ec *executionContext) _TrendPoint_sampleSize(ctx context.Context, field graphql.CollectedField, obj *TrendPoint) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TrendPoint_sampleSize(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SampleSize, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TrendPoint_sampleSize(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TrendPoint", field, false, false, "Int")
+}
+
+func (ec *executionContext) _TrendPoint_lowConfidence(ctx context.Context, field graphql.CollectedField, obj *TrendPoint) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TrendPoint_lowConfidence(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LowConfidence, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TrendPoint_lowConfidence(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TrendPoint", field, false, false, "Boolean")
+}
+
 func (ec *executionContext) _UpdateDealPayload_deal(ctx context.Context, field graphql.CollectedField, obj *UpdateDealPayload) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -6045,6 +9418,38 @@ func (ec *executionContext) fieldContext_UpdateDealPayload_deal(_ context.Contex
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Deal(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _UpdateKPIPayload_kpi(ctx context.Context, field graphql.CollectedField, obj *UpdateKPIPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UpdateKPIPayload_kpi(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kpi, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.KPI) graphql.Marshaler {
+			return ec.marshalNKPI2ᚖkpiflowᚋentᚐKPI(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_UpdateKPIPayload_kpi(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "UpdateKPIPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_KPI(ctx, field)
 		},
 	}
 	return fc, nil
@@ -7843,6 +11248,90 @@ func UnmarshalCreateDealInput(ctx context.Context, raw any) (model.CreateDealInp
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputCreateKPIInput(ctx context.Context, obj any) (CreateKPIInput, error) {
+	var it CreateKPIInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"key", "name", "description", "unit", "direction", "minSample", "definition"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "key":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("key"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Key = data
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "description":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("description"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Description = data
+		case "unit":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("unit"))
+			data, err := ec.unmarshalNKPIUnit2kpiflowᚋkpiᚋdefinitionᚐUnit(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Unit = data
+		case "direction":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("direction"))
+			data, err := ec.unmarshalNKPIDirection2kpiflowᚋkpiᚋdefinitionᚐDirection(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Direction = data
+		case "minSample":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("minSample"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MinSample = data
+		case "definition":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("definition"))
+			data, err := ec.unmarshalNKPIDefinitionInput2ᚖkpiflowᚋgraphᚐKPIDefinitionInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Definition = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCreateKPIInput unmarshals raw into the CreateKPIInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCreateKPIInput(ctx context.Context, raw any) (CreateKPIInput, error) {
+	var out CreateKPIInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CreateKPIInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputCreateMeetingInput(ctx context.Context, obj any) (ent.CreateMeetingInput, error) {
 	var it ent.CreateMeetingInput
 	if obj == nil {
@@ -8166,7 +11655,7 @@ func (ec *executionContext) unmarshalInputDealWhereInput(ctx context.Context, ob
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "ownerID", "ownerIDNEQ", "ownerIDIn", "ownerIDNotIn", "ownerIDGT", "ownerIDGTE", "ownerIDLT", "ownerIDLTE", "ownerIDContains", "ownerIDHasPrefix", "ownerIDHasSuffix", "ownerIDEqualFold", "ownerIDContainsFold", "teamID", "teamIDNEQ", "teamIDIn", "teamIDNotIn", "teamIDGT", "teamIDGTE", "teamIDLT", "teamIDLTE", "teamIDContains", "teamIDHasPrefix", "teamIDHasSuffix", "teamIDEqualFold", "teamIDContainsFold", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "customerName", "customerNameNEQ", "customerNameIn", "customerNameNotIn", "customerNameGT", "customerNameGTE", "customerNameLT", "customerNameLTE", "customerNameContains", "customerNameHasPrefix", "customerNameHasSuffix", "customerNameEqualFold", "customerNameContainsFold", "stage", "stageNEQ", "stageIn", "stageNotIn", "openedAt", "openedAtNEQ", "openedAtIn", "openedAtNotIn", "openedAtGT", "openedAtGTE", "openedAtLT", "openedAtLTE", "closedAt", "closedAtNEQ", "closedAtIn", "closedAtNotIn", "closedAtGT", "closedAtGTE", "closedAtLT", "closedAtLTE", "closedAtIsNil", "closedAtNotNil", "cycleDays", "cycleDaysNEQ", "cycleDaysIn", "cycleDaysNotIn", "cycleDaysGT", "cycleDaysGTE", "cycleDaysLT", "cycleDaysLTE", "cycleDaysIsNil", "cycleDaysNotNil", "externalID", "externalIDNEQ", "externalIDIn", "externalIDNotIn", "externalIDGT", "externalIDGTE", "externalIDLT", "externalIDLTE", "externalIDContains", "externalIDHasPrefix", "externalIDHasSuffix", "externalIDIsNil", "externalIDNotNil", "externalIDEqualFold", "externalIDContainsFold", "hasOwner", "hasOwnerWith", "hasTeam", "hasTeamWith", "hasMeetings", "hasMeetingsWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "ownerID", "ownerIDNEQ", "ownerIDIn", "ownerIDNotIn", "ownerIDGT", "ownerIDGTE", "ownerIDLT", "ownerIDLTE", "ownerIDContains", "ownerIDHasPrefix", "ownerIDHasSuffix", "ownerIDEqualFold", "ownerIDContainsFold", "teamID", "teamIDNEQ", "teamIDIn", "teamIDNotIn", "teamIDGT", "teamIDGTE", "teamIDLT", "teamIDLTE", "teamIDContains", "teamIDHasPrefix", "teamIDHasSuffix", "teamIDEqualFold", "teamIDContainsFold", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "customerName", "customerNameNEQ", "customerNameIn", "customerNameNotIn", "customerNameGT", "customerNameGTE", "customerNameLT", "customerNameLTE", "customerNameContains", "customerNameHasPrefix", "customerNameHasSuffix", "customerNameEqualFold", "customerNameContainsFold", "stage", "stageNEQ", "stageIn", "stageNotIn", "openedAt", "openedAtNEQ", "openedAtIn", "openedAtNotIn", "openedAtGT", "openedAtGTE", "openedAtLT", "openedAtLTE", "closedAt", "closedAtNEQ", "closedAtIn", "closedAtNotIn", "closedAtGT", "closedAtGTE", "closedAtLT", "closedAtLTE", "closedAtIsNil", "closedAtNotNil", "externalID", "externalIDNEQ", "externalIDIn", "externalIDNotIn", "externalIDGT", "externalIDGTE", "externalIDLT", "externalIDLTE", "externalIDContains", "externalIDHasPrefix", "externalIDHasSuffix", "externalIDIsNil", "externalIDNotNil", "externalIDEqualFold", "externalIDContainsFold", "hasOwner", "hasOwnerWith", "hasTeam", "hasTeamWith", "hasMeetings", "hasMeetingsWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -8880,76 +12369,6 @@ func (ec *executionContext) unmarshalInputDealWhereInput(ctx context.Context, ob
 				return it, err
 			}
 			it.ClosedAtNotNil = data
-		case "cycleDays":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("cycleDays"))
-			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.CycleDays = data
-		case "cycleDaysNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("cycleDaysNEQ"))
-			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.CycleDaysNEQ = data
-		case "cycleDaysIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("cycleDaysIn"))
-			data, err := ec.unmarshalOFloat2ᚕfloat64ᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.CycleDaysIn = data
-		case "cycleDaysNotIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("cycleDaysNotIn"))
-			data, err := ec.unmarshalOFloat2ᚕfloat64ᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.CycleDaysNotIn = data
-		case "cycleDaysGT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("cycleDaysGT"))
-			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.CycleDaysGT = data
-		case "cycleDaysGTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("cycleDaysGTE"))
-			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.CycleDaysGTE = data
-		case "cycleDaysLT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("cycleDaysLT"))
-			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.CycleDaysLT = data
-		case "cycleDaysLTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("cycleDaysLTE"))
-			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.CycleDaysLTE = data
-		case "cycleDaysIsNil":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("cycleDaysIsNil"))
-			data, err := ec.unmarshalOBoolean2bool(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.CycleDaysIsNil = data
-		case "cycleDaysNotNil":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("cycleDaysNotNil"))
-			data, err := ec.unmarshalOBoolean2bool(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.CycleDaysNotNil = data
 		case "externalID":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("externalID"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
@@ -9111,6 +12530,962 @@ func (ec *executionContext) unmarshalInputDealWhereInput(ctx context.Context, ob
 func UnmarshalDealWhereInput(ctx context.Context, raw any) (ent.DealWhereInput, error) {
 	var out ent.DealWhereInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "DealWhereInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputKPIAggregateInput(ctx context.Context, obj any) (KPIAggregateInput, error) {
+	var it KPIAggregateInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"source", "function", "field", "date", "filter"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "source":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("source"))
+			data, err := ec.unmarshalNKPISource2kpiflowᚋkpiᚋdefinitionᚐSource(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Source = data
+		case "function":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("function"))
+			data, err := ec.unmarshalNKPIFunction2kpiflowᚋkpiᚋdefinitionᚐFunction(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Function = data
+		case "field":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("field"))
+			data, err := ec.unmarshalOKPIField2ᚖkpiflowᚋkpiᚋdefinitionᚐField(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Field = data
+		case "date":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("date"))
+			data, err := ec.unmarshalOKPIDate2ᚖkpiflowᚋkpiᚋdefinitionᚐDateField(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Date = data
+		case "filter":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("filter"))
+			data, err := ec.unmarshalOKPIFilterInput2ᚖkpiflowᚋgraphᚐKPIFilterInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Filter = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalKPIAggregateInput unmarshals raw into the KPIAggregateInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalKPIAggregateInput(ctx context.Context, raw any) (KPIAggregateInput, error) {
+	var out KPIAggregateInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "KPIAggregateInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputKPIDefinitionInput(ctx context.Context, obj any) (KPIDefinitionInput, error) {
+	var it KPIDefinitionInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"aggregate", "numerator", "denominator"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "aggregate":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("aggregate"))
+			data, err := ec.unmarshalOKPIAggregateInput2ᚖkpiflowᚋgraphᚐKPIAggregateInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Aggregate = data
+		case "numerator":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("numerator"))
+			data, err := ec.unmarshalOKPIAggregateInput2ᚖkpiflowᚋgraphᚐKPIAggregateInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Numerator = data
+		case "denominator":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("denominator"))
+			data, err := ec.unmarshalOKPIAggregateInput2ᚖkpiflowᚋgraphᚐKPIAggregateInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Denominator = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalKPIDefinitionInput unmarshals raw into the KPIDefinitionInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalKPIDefinitionInput(ctx context.Context, raw any) (KPIDefinitionInput, error) {
+	var out KPIDefinitionInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "KPIDefinitionInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputKPIFilterInput(ctx context.Context, obj any) (KPIFilterInput, error) {
+	var it KPIFilterInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"dealStages", "meetingKinds", "meetingStatuses", "amountMin", "amountMax"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "dealStages":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dealStages"))
+			data, err := ec.unmarshalODealStage2ᚕkpiflowᚋentᚋdealᚐStageᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DealStages = data
+		case "meetingKinds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("meetingKinds"))
+			data, err := ec.unmarshalOMeetingKind2ᚕkpiflowᚋentᚋmeetingᚐKindᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MeetingKinds = data
+		case "meetingStatuses":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("meetingStatuses"))
+			data, err := ec.unmarshalOMeetingStatus2ᚕkpiflowᚋentᚋmeetingᚐStatusᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MeetingStatuses = data
+		case "amountMin":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("amountMin"))
+			data, err := ec.unmarshalODecimal2ᚖkpiflowᚋmoneyᚐDecimal(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AmountMin = data
+		case "amountMax":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("amountMax"))
+			data, err := ec.unmarshalODecimal2ᚖkpiflowᚋmoneyᚐDecimal(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AmountMax = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalKPIFilterInput unmarshals raw into the KPIFilterInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalKPIFilterInput(ctx context.Context, raw any) (KPIFilterInput, error) {
+	var out KPIFilterInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "KPIFilterInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputKPIOrder(ctx context.Context, obj any) (ent.KPIOrder, error) {
+	var it ent.KPIOrder
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["direction"]; !present {
+		asMap["direction"] = "ASC"
+	}
+
+	fieldsInOrder := [...]string{"direction", "field"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "direction":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("direction"))
+			data, err := ec.unmarshalNOrderDirection2entgoᚗioᚋcontribᚋentgqlᚐOrderDirection(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Direction = data
+		case "field":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("field"))
+			data, err := ec.unmarshalNKPIOrderField2ᚖkpiflowᚋentᚐKPIOrderField(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Field = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalKPIOrder unmarshals raw into the KPIOrder input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalKPIOrder(ctx context.Context, raw any) (ent.KPIOrder, error) {
+	var out ent.KPIOrder
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "KPIOrder", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputKPIWhereInput(ctx context.Context, obj any) (ent.KPIWhereInput, error) {
+	var it ent.KPIWhereInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "key", "keyNEQ", "keyIn", "keyNotIn", "keyGT", "keyGTE", "keyLT", "keyLTE", "keyContains", "keyHasPrefix", "keyHasSuffix", "keyEqualFold", "keyContainsFold", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "description", "descriptionNEQ", "descriptionIn", "descriptionNotIn", "descriptionGT", "descriptionGTE", "descriptionLT", "descriptionLTE", "descriptionContains", "descriptionHasPrefix", "descriptionHasSuffix", "descriptionIsNil", "descriptionNotNil", "descriptionEqualFold", "descriptionContainsFold", "unit", "unitNEQ", "unitIn", "unitNotIn", "direction", "directionNEQ", "directionIn", "directionNotIn", "enabled", "enabledNEQ", "minSample", "minSampleNEQ", "minSampleIn", "minSampleNotIn", "minSampleGT", "minSampleGTE", "minSampleLT", "minSampleLTE", "builtin", "builtinNEQ", "position", "positionNEQ", "positionIn", "positionNotIn", "positionGT", "positionGTE", "positionLT", "positionLTE"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "not":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("not"))
+			data, err := ec.unmarshalOKPIWhereInput2ᚖkpiflowᚋentᚐKPIWhereInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Not = data
+		case "and":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("and"))
+			data, err := ec.unmarshalOKPIWhereInput2ᚕᚖkpiflowᚋentᚐKPIWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.And = data
+		case "or":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("or"))
+			data, err := ec.unmarshalOKPIWhereInput2ᚕᚖkpiflowᚋentᚐKPIWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Or = data
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "idNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idNEQ"))
+			data, err := ec.unmarshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDNEQ = data
+		case "idIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idIn"))
+			data, err := ec.unmarshalOID2ᚕkpiflowᚋentᚋschemaᚋpulidᚐIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDIn = data
+		case "idNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idNotIn"))
+			data, err := ec.unmarshalOID2ᚕkpiflowᚋentᚋschemaᚋpulidᚐIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDNotIn = data
+		case "idGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idGT"))
+			data, err := ec.unmarshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDGT = data
+		case "idGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idGTE"))
+			data, err := ec.unmarshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDGTE = data
+		case "idLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idLT"))
+			data, err := ec.unmarshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDLT = data
+		case "idLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idLTE"))
+			data, err := ec.unmarshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDLTE = data
+		case "createdAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAt = data
+		case "createdAtNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtNEQ"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtNEQ = data
+		case "createdAtIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtIn = data
+		case "createdAtNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtNotIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtNotIn = data
+		case "createdAtGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtGT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtGT = data
+		case "createdAtGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtGTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtGTE = data
+		case "createdAtLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtLT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtLT = data
+		case "createdAtLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtLTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtLTE = data
+		case "updatedAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAt = data
+		case "updatedAtNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtNEQ"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtNEQ = data
+		case "updatedAtIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtIn = data
+		case "updatedAtNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtNotIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtNotIn = data
+		case "updatedAtGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtGT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtGT = data
+		case "updatedAtGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtGTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtGTE = data
+		case "updatedAtLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtLT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtLT = data
+		case "updatedAtLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtLTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtLTE = data
+		case "key":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("key"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Key = data
+		case "keyNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("keyNEQ"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.KeyNEQ = data
+		case "keyIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("keyIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.KeyIn = data
+		case "keyNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("keyNotIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.KeyNotIn = data
+		case "keyGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("keyGT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.KeyGT = data
+		case "keyGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("keyGTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.KeyGTE = data
+		case "keyLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("keyLT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.KeyLT = data
+		case "keyLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("keyLTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.KeyLTE = data
+		case "keyContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("keyContains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.KeyContains = data
+		case "keyHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("keyHasPrefix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.KeyHasPrefix = data
+		case "keyHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("keyHasSuffix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.KeyHasSuffix = data
+		case "keyEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("keyEqualFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.KeyEqualFold = data
+		case "keyContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("keyContainsFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.KeyContainsFold = data
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "nameNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameNEQ"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameNEQ = data
+		case "nameIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameIn = data
+		case "nameNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameNotIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameNotIn = data
+		case "nameGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameGT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameGT = data
+		case "nameGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameGTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameGTE = data
+		case "nameLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameLT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameLT = data
+		case "nameLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameLTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameLTE = data
+		case "nameContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameContains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameContains = data
+		case "nameHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameHasPrefix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameHasPrefix = data
+		case "nameHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameHasSuffix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameHasSuffix = data
+		case "nameEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameEqualFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameEqualFold = data
+		case "nameContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameContainsFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameContainsFold = data
+		case "description":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("description"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Description = data
+		case "descriptionNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("descriptionNEQ"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DescriptionNEQ = data
+		case "descriptionIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("descriptionIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DescriptionIn = data
+		case "descriptionNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("descriptionNotIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DescriptionNotIn = data
+		case "descriptionGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("descriptionGT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DescriptionGT = data
+		case "descriptionGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("descriptionGTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DescriptionGTE = data
+		case "descriptionLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("descriptionLT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DescriptionLT = data
+		case "descriptionLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("descriptionLTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DescriptionLTE = data
+		case "descriptionContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("descriptionContains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DescriptionContains = data
+		case "descriptionHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("descriptionHasPrefix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DescriptionHasPrefix = data
+		case "descriptionHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("descriptionHasSuffix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DescriptionHasSuffix = data
+		case "descriptionIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("descriptionIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DescriptionIsNil = data
+		case "descriptionNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("descriptionNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DescriptionNotNil = data
+		case "descriptionEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("descriptionEqualFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DescriptionEqualFold = data
+		case "descriptionContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("descriptionContainsFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DescriptionContainsFold = data
+		case "unit":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("unit"))
+			data, err := ec.unmarshalOKPIUnit2ᚖkpiflowᚋkpiᚋdefinitionᚐUnit(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Unit = data
+		case "unitNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("unitNEQ"))
+			data, err := ec.unmarshalOKPIUnit2ᚖkpiflowᚋkpiᚋdefinitionᚐUnit(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UnitNEQ = data
+		case "unitIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("unitIn"))
+			data, err := ec.unmarshalOKPIUnit2ᚕkpiflowᚋkpiᚋdefinitionᚐUnitᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UnitIn = data
+		case "unitNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("unitNotIn"))
+			data, err := ec.unmarshalOKPIUnit2ᚕkpiflowᚋkpiᚋdefinitionᚐUnitᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UnitNotIn = data
+		case "direction":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("direction"))
+			data, err := ec.unmarshalOKPIDirection2ᚖkpiflowᚋkpiᚋdefinitionᚐDirection(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Direction = data
+		case "directionNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("directionNEQ"))
+			data, err := ec.unmarshalOKPIDirection2ᚖkpiflowᚋkpiᚋdefinitionᚐDirection(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DirectionNEQ = data
+		case "directionIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("directionIn"))
+			data, err := ec.unmarshalOKPIDirection2ᚕkpiflowᚋkpiᚋdefinitionᚐDirectionᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DirectionIn = data
+		case "directionNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("directionNotIn"))
+			data, err := ec.unmarshalOKPIDirection2ᚕkpiflowᚋkpiᚋdefinitionᚐDirectionᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DirectionNotIn = data
+		case "enabled":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("enabled"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Enabled = data
+		case "enabledNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("enabledNEQ"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EnabledNEQ = data
+		case "minSample":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("minSample"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MinSample = data
+		case "minSampleNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("minSampleNEQ"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MinSampleNEQ = data
+		case "minSampleIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("minSampleIn"))
+			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MinSampleIn = data
+		case "minSampleNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("minSampleNotIn"))
+			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MinSampleNotIn = data
+		case "minSampleGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("minSampleGT"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MinSampleGT = data
+		case "minSampleGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("minSampleGTE"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MinSampleGTE = data
+		case "minSampleLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("minSampleLT"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MinSampleLT = data
+		case "minSampleLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("minSampleLTE"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MinSampleLTE = data
+		case "builtin":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("builtin"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Builtin = data
+		case "builtinNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("builtinNEQ"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.BuiltinNEQ = data
+		case "position":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("position"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Position = data
+		case "positionNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("positionNEQ"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PositionNEQ = data
+		case "positionIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("positionIn"))
+			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PositionIn = data
+		case "positionNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("positionNotIn"))
+			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PositionNotIn = data
+		case "positionGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("positionGT"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PositionGT = data
+		case "positionGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("positionGTE"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PositionGTE = data
+		case "positionLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("positionLT"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PositionLT = data
+		case "positionLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("positionLTE"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PositionLTE = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalKPIWhereInput unmarshals raw into the KPIWhereInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalKPIWhereInput(ctx context.Context, raw any) (ent.KPIWhereInput, error) {
+	var out ent.KPIWhereInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "KPIWhereInput", raw, &out)
 	return out, err
 }
 
@@ -10767,6 +15142,69 @@ func UnmarshalOrganizationWhereInput(ctx context.Context, raw any) (ent.Organiza
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputPeriodInput(ctx context.Context, obj any) (PeriodInput, error) {
+	var it PeriodInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"kind", "year", "index", "label"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "kind":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kind"))
+			data, err := ec.unmarshalOPeriodKind2ᚖkpiflowᚋkpiᚐPeriodKind(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Kind = data
+		case "year":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("year"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Year = data
+		case "index":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("index"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Index = data
+		case "label":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("label"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Label = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalPeriodInput unmarshals raw into the PeriodInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalPeriodInput(ctx context.Context, raw any) (PeriodInput, error) {
+	var out PeriodInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "PeriodInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputRefreshTokenInput(ctx context.Context, obj any) (RefreshTokenInput, error) {
 	var it RefreshTokenInput
 	if obj == nil {
@@ -10806,6 +15244,62 @@ func (ec *executionContext) unmarshalInputRefreshTokenInput(ctx context.Context,
 func UnmarshalRefreshTokenInput(ctx context.Context, raw any) (RefreshTokenInput, error) {
 	var out RefreshTokenInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "RefreshTokenInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputScopeInput(ctx context.Context, obj any) (ScopeInput, error) {
+	var it ScopeInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"userID", "teamID", "organization"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "userID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userID"))
+			data, err := ec.unmarshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UserID = data
+		case "teamID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("teamID"))
+			data, err := ec.unmarshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TeamID = data
+		case "organization":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("organization"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Organization = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalScopeInput unmarshals raw into the ScopeInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalScopeInput(ctx context.Context, raw any) (ScopeInput, error) {
+	var out ScopeInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ScopeInput", raw, &out)
 	return out, err
 }
 
@@ -11517,6 +16011,90 @@ func (ec *executionContext) unmarshalInputUpdateDealInput(ctx context.Context, o
 func UnmarshalUpdateDealInput(ctx context.Context, raw any) (model.UpdateDealInput, error) {
 	var out model.UpdateDealInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "UpdateDealInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputUpdateKPIInput(ctx context.Context, obj any) (UpdateKPIInput, error) {
+	var it UpdateKPIInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "name", "description", "direction", "enabled", "minSample", "definition"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2kpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "description":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("description"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Description = data
+		case "direction":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("direction"))
+			data, err := ec.unmarshalOKPIDirection2ᚖkpiflowᚋkpiᚋdefinitionᚐDirection(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Direction = data
+		case "enabled":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("enabled"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Enabled = data
+		case "minSample":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("minSample"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MinSample = data
+		case "definition":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("definition"))
+			data, err := ec.unmarshalOKPIDefinitionInput2ᚖkpiflowᚋgraphᚐKPIDefinitionInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Definition = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalUpdateKPIInput unmarshals raw into the UpdateKPIInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalUpdateKPIInput(ctx context.Context, raw any) (UpdateKPIInput, error) {
+	var out UpdateKPIInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "UpdateKPIInput", raw, &out)
 	return out, err
 }
 
@@ -12606,6 +17184,47 @@ func UnmarshalUserWhereInput(ctx context.Context, raw any) (ent.UserWhereInput, 
 
 // region    ************************** interface.gotpl ***************************
 
+func (ec *executionContext) _KPIValue(ctx context.Context, sel ast.SelectionSet, obj KPIValue) graphql.Marshaler {
+	switch obj := (obj).(type) {
+	case nil:
+		return graphql.Null
+	case PercentValue:
+		return ec._PercentValue(ctx, sel, &obj)
+	case *PercentValue:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._PercentValue(ctx, sel, obj)
+	case MoneyValue:
+		return ec._MoneyValue(ctx, sel, &obj)
+	case *MoneyValue:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._MoneyValue(ctx, sel, obj)
+	case DaysValue:
+		return ec._DaysValue(ctx, sel, &obj)
+	case *DaysValue:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._DaysValue(ctx, sel, obj)
+	case CountValue:
+		return ec._CountValue(ctx, sel, &obj)
+	case *CountValue:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._CountValue(ctx, sel, obj)
+	default:
+		if typedObj, ok := obj.(graphql.Marshaler); ok {
+			return typedObj
+		} else {
+			panic(fmt.Errorf("unexpected type %T; non-generated variants of KPIValue must implement graphql.Marshaler", obj))
+		}
+	}
+}
+
 func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj ent.Noder) graphql.Marshaler {
 	switch obj := (obj).(type) {
 	case nil:
@@ -12630,6 +17249,11 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 			return graphql.Null
 		}
 		return ec._Meeting(ctx, sel, obj)
+	case *ent.KPI:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._KPI(ctx, sel, obj)
 	case *ent.Deal:
 		if obj == nil {
 			return graphql.Null
@@ -12702,6 +17326,39 @@ func (ec *executionContext) _AuthPayload(ctx context.Context, sel ast.SelectionS
 	return out
 }
 
+var countValueImplementors = []string{"CountValue", "KPIValue"}
+
+func (ec *executionContext) _CountValue(ctx context.Context, sel ast.SelectionSet, obj *CountValue) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, countValueImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CountValue")
+		case "value":
+			out.Values[i] = ec._CountValue_value(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var createDealPayloadImplementors = []string{"CreateDealPayload"}
 
 func (ec *executionContext) _CreateDealPayload(ctx context.Context, sel ast.SelectionSet, obj *CreateDealPayload) graphql.Marshaler {
@@ -12715,6 +17372,39 @@ func (ec *executionContext) _CreateDealPayload(ctx context.Context, sel ast.Sele
 			out.Values[i] = graphql.MarshalString("CreateDealPayload")
 		case "deal":
 			out.Values[i] = ec._CreateDealPayload_deal(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var createKPIPayloadImplementors = []string{"CreateKPIPayload"}
+
+func (ec *executionContext) _CreateKPIPayload(ctx context.Context, sel ast.SelectionSet, obj *CreateKPIPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, createKPIPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CreateKPIPayload")
+		case "kpi":
+			out.Values[i] = ec._CreateKPIPayload_kpi(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -12834,6 +17524,39 @@ func (ec *executionContext) _CreateUserPayload(ctx context.Context, sel ast.Sele
 	return out
 }
 
+var daysValueImplementors = []string{"DaysValue", "KPIValue"}
+
+func (ec *executionContext) _DaysValue(ctx context.Context, sel ast.SelectionSet, obj *DaysValue) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, daysValueImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DaysValue")
+		case "value":
+			out.Values[i] = ec._DaysValue_value(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var dealImplementors = []string{"Deal", "Node"}
 
 func (ec *executionContext) _Deal(ctx context.Context, sel ast.SelectionSet, obj *ent.Deal) graphql.Marshaler {
@@ -12895,11 +17618,6 @@ func (ec *executionContext) _Deal(ctx context.Context, sel ast.SelectionSet, obj
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
-		case "cycleDays":
-			out.Values[i] = ec._Deal_cycleDays(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
 		case "externalID":
 			out.Values[i] = ec._Deal_externalID(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
@@ -12934,6 +17652,12 @@ func (ec *executionContext) _Deal(ctx context.Context, sel ast.SelectionSet, obj
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Deal_amount(ctx, field, obj)
+				})
+		case "cycleDays":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Deal_cycleDays(ctx, field, obj)
 				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -13013,6 +17737,446 @@ func (ec *executionContext) _DealEdge(ctx context.Context, sel ast.SelectionSet,
 			}
 		case "cursor":
 			out.Values[i] = ec._DealEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var kPIImplementors = []string{"KPI", "Node"}
+
+func (ec *executionContext) _KPI(ctx context.Context, sel ast.SelectionSet, obj *ent.KPI) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, kPIImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("KPI")
+		case "id":
+			out.Values[i] = ec._KPI_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "createdAt":
+			out.Values[i] = ec._KPI_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "updatedAt":
+			out.Values[i] = ec._KPI_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "key":
+			out.Values[i] = ec._KPI_key(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "name":
+			out.Values[i] = ec._KPI_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "description":
+			out.Values[i] = ec._KPI_description(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "unit":
+			out.Values[i] = ec._KPI_unit(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "direction":
+			out.Values[i] = ec._KPI_direction(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "definition":
+			out.Values[i] = ec._KPI_definition(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "enabled":
+			out.Values[i] = ec._KPI_enabled(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "minSample":
+			out.Values[i] = ec._KPI_minSample(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "builtin":
+			out.Values[i] = ec._KPI_builtin(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "position":
+			out.Values[i] = ec._KPI_position(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "organization":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._KPI_organization(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var kPIAggregateImplementors = []string{"KPIAggregate"}
+
+func (ec *executionContext) _KPIAggregate(ctx context.Context, sel ast.SelectionSet, obj *definition.Aggregate) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, kPIAggregateImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("KPIAggregate")
+		case "source":
+			out.Values[i] = ec._KPIAggregate_source(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "function":
+			out.Values[i] = ec._KPIAggregate_function(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "field":
+			out.Values[i] = ec._KPIAggregate_field(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "date":
+			out.Values[i] = ec._KPIAggregate_date(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "filter":
+			out.Values[i] = ec._KPIAggregate_filter(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var kPIConnectionImplementors = []string{"KPIConnection"}
+
+func (ec *executionContext) _KPIConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.KPIConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, kPIConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("KPIConnection")
+		case "edges":
+			out.Values[i] = ec._KPIConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._KPIConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._KPIConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var kPIDefinitionImplementors = []string{"KPIDefinition"}
+
+func (ec *executionContext) _KPIDefinition(ctx context.Context, sel ast.SelectionSet, obj *definition.Definition) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, kPIDefinitionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("KPIDefinition")
+		case "aggregate":
+			out.Values[i] = ec._KPIDefinition_aggregate(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "numerator":
+			out.Values[i] = ec._KPIDefinition_numerator(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "denominator":
+			out.Values[i] = ec._KPIDefinition_denominator(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var kPIEdgeImplementors = []string{"KPIEdge"}
+
+func (ec *executionContext) _KPIEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.KPIEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, kPIEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("KPIEdge")
+		case "node":
+			out.Values[i] = ec._KPIEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "cursor":
+			out.Values[i] = ec._KPIEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var kPIFilterImplementors = []string{"KPIFilter"}
+
+func (ec *executionContext) _KPIFilter(ctx context.Context, sel ast.SelectionSet, obj *definition.Filter) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, kPIFilterImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("KPIFilter")
+		case "dealStages":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._KPIFilter_dealStages(ctx, field, obj)
+				})
+		case "meetingKinds":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._KPIFilter_meetingKinds(ctx, field, obj)
+				})
+		case "meetingStatuses":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._KPIFilter_meetingStatuses(ctx, field, obj)
+				})
+		case "amountMin":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._KPIFilter_amountMin(ctx, field, obj)
+				})
+		case "amountMax":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._KPIFilter_amountMax(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var kPIResultImplementors = []string{"KPIResult"}
+
+func (ec *executionContext) _KPIResult(ctx context.Context, sel ast.SelectionSet, obj *KPIResult) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, kPIResultImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("KPIResult")
+		case "kpi":
+			out.Values[i] = ec._KPIResult_kpi(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "actual":
+			out.Values[i] = ec._KPIResult_actual(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "target":
+			out.Values[i] = ec._KPIResult_target(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "attainment":
+			out.Values[i] = ec._KPIResult_attainment(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "pace":
+			out.Values[i] = ec._KPIResult_pace(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "status":
+			out.Values[i] = ec._KPIResult_status(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "sampleSize":
+			out.Values[i] = ec._KPIResult_sampleSize(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "lowConfidence":
+			out.Values[i] = ec._KPIResult_lowConfidence(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var kPITrendImplementors = []string{"KPITrend"}
+
+func (ec *executionContext) _KPITrend(ctx context.Context, sel ast.SelectionSet, obj *KPITrend) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, kPITrendImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("KPITrend")
+		case "kpi":
+			out.Values[i] = ec._KPITrend_kpi(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "points":
+			out.Values[i] = ec._KPITrend_points(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -13291,6 +18455,39 @@ func (ec *executionContext) _Money(ctx context.Context, sel ast.SelectionSet, ob
 	return out
 }
 
+var moneyValueImplementors = []string{"MoneyValue", "KPIValue"}
+
+func (ec *executionContext) _MoneyValue(ctx context.Context, sel ast.SelectionSet, obj *MoneyValue) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, moneyValueImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("MoneyValue")
+		case "value":
+			out.Values[i] = ec._MoneyValue_value(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var mutationImplementors = []string{"Mutation"}
 
 func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet) graphql.Marshaler {
@@ -13383,6 +18580,20 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "logout":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_logout(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createKPI":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createKPI(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updateKPI":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateKPI(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -13596,6 +18807,97 @@ func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet,
 	return out
 }
 
+var percentValueImplementors = []string{"PercentValue", "KPIValue"}
+
+func (ec *executionContext) _PercentValue(ctx context.Context, sel ast.SelectionSet, obj *PercentValue) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, percentValueImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PercentValue")
+		case "value":
+			out.Values[i] = ec._PercentValue_value(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var periodImplementors = []string{"Period"}
+
+func (ec *executionContext) _Period(ctx context.Context, sel ast.SelectionSet, obj *kpi.Period) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, periodImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Period")
+		case "kind":
+			out.Values[i] = ec._Period_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "year":
+			out.Values[i] = ec._Period_year(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "index":
+			out.Values[i] = ec._Period_index(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "label":
+			out.Values[i] = ec._Period_label(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "startsAt":
+			out.Values[i] = ec._Period_startsAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "endsAt":
+			out.Values[i] = ec._Period_endsAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var queryImplementors = []string{"Query"}
 
 func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) graphql.Marshaler {
@@ -13633,6 +18935,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_deals(ctx, field)
 				})
+		case "kpis":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_kpis(ctx, field)
+				})
 		case "meetings":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, true,
@@ -13663,6 +18971,30 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_viewer(ctx, field)
 				})
+		case "period":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_period(ctx, field)
+				})
+		case "scorecard":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_scorecard(ctx, field)
+				})
+		case "kpiTrend":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_kpiTrend(ctx, field)
+				})
+		case "teamRollup":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_teamRollup(ctx, field)
+				})
 		case "__type":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Query___type(ctx, field)
@@ -13676,6 +19008,97 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 			})
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var rollupMemberImplementors = []string{"RollupMember"}
+
+func (ec *executionContext) _RollupMember(ctx context.Context, sel ast.SelectionSet, obj *RollupMember) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, rollupMemberImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RollupMember")
+		case "user":
+			out.Values[i] = ec._RollupMember_user(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "actual":
+			out.Values[i] = ec._RollupMember_actual(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "sampleSize":
+			out.Values[i] = ec._RollupMember_sampleSize(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "lowConfidence":
+			out.Values[i] = ec._RollupMember_lowConfidence(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "target":
+			out.Values[i] = ec._RollupMember_target(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var scorecardImplementors = []string{"Scorecard"}
+
+func (ec *executionContext) _Scorecard(ctx context.Context, sel ast.SelectionSet, obj *Scorecard) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, scorecardImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Scorecard")
+		case "period":
+			out.Values[i] = ec._Scorecard_period(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "results":
+			out.Values[i] = ec._Scorecard_results(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -13869,6 +19292,132 @@ func (ec *executionContext) _TeamEdge(ctx context.Context, sel ast.SelectionSet,
 	return out
 }
 
+var teamRollupImplementors = []string{"TeamRollup"}
+
+func (ec *executionContext) _TeamRollup(ctx context.Context, sel ast.SelectionSet, obj *TeamRollup) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, teamRollupImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TeamRollup")
+		case "team":
+			out.Values[i] = ec._TeamRollup_team(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "kpi":
+			out.Values[i] = ec._TeamRollup_kpi(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "period":
+			out.Values[i] = ec._TeamRollup_period(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "actual":
+			out.Values[i] = ec._TeamRollup_actual(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "sampleSize":
+			out.Values[i] = ec._TeamRollup_sampleSize(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "lowConfidence":
+			out.Values[i] = ec._TeamRollup_lowConfidence(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "members":
+			out.Values[i] = ec._TeamRollup_members(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "additive":
+			out.Values[i] = ec._TeamRollup_additive(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "target":
+			out.Values[i] = ec._TeamRollup_target(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "membersTargetSum":
+			out.Values[i] = ec._TeamRollup_membersTargetSum(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var trendPointImplementors = []string{"TrendPoint"}
+
+func (ec *executionContext) _TrendPoint(ctx context.Context, sel ast.SelectionSet, obj *TrendPoint) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, trendPointImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TrendPoint")
+		case "period":
+			out.Values[i] = ec._TrendPoint_period(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "actual":
+			out.Values[i] = ec._TrendPoint_actual(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "sampleSize":
+			out.Values[i] = ec._TrendPoint_sampleSize(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "lowConfidence":
+			out.Values[i] = ec._TrendPoint_lowConfidence(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var updateDealPayloadImplementors = []string{"UpdateDealPayload"}
 
 func (ec *executionContext) _UpdateDealPayload(ctx context.Context, sel ast.SelectionSet, obj *UpdateDealPayload) graphql.Marshaler {
@@ -13882,6 +19431,39 @@ func (ec *executionContext) _UpdateDealPayload(ctx context.Context, sel ast.Sele
 			out.Values[i] = graphql.MarshalString("UpdateDealPayload")
 		case "deal":
 			out.Values[i] = ec._UpdateDealPayload_deal(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var updateKPIPayloadImplementors = []string{"UpdateKPIPayload"}
+
+func (ec *executionContext) _UpdateKPIPayload(ctx context.Context, sel ast.SelectionSet, obj *UpdateKPIPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, updateKPIPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("UpdateKPIPayload")
+		case "kpi":
+			out.Values[i] = ec._UpdateKPIPayload_kpi(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -14582,6 +20164,19 @@ func (ec *executionContext) marshalNCreateDealPayload2ᚖkpiflowᚋgraphᚐCreat
 	return ec._CreateDealPayload(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNCreateKPIInput2kpiflowᚋgraphᚐCreateKPIInput(ctx context.Context, v any) (CreateKPIInput, error) {
+	res, err := ec.unmarshalInputCreateKPIInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNCreateKPIPayload2ᚖkpiflowᚋgraphᚐCreateKPIPayload(ctx context.Context, sel ast.SelectionSet, v *CreateKPIPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "CreateKPIPayload!")
+		return graphql.Null
+	}
+	return ec._CreateKPIPayload(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNCreateMeetingInput2kpiflowᚋentᚐCreateMeetingInput(ctx context.Context, v any) (ent.CreateMeetingInput, error) {
 	res, err := ec.unmarshalInputCreateMeetingInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -14676,6 +20271,36 @@ func (ec *executionContext) marshalNDealStage2kpiflowᚋentᚋdealᚐStage(ctx c
 	return v
 }
 
+func (ec *executionContext) unmarshalNDealStage2ᚕkpiflowᚋentᚋdealᚐStageᚄ(ctx context.Context, v any) ([]deal.Stage, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]deal.Stage, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNDealStage2kpiflowᚋentᚋdealᚐStage(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNDealStage2ᚕkpiflowᚋentᚋdealᚐStageᚄ(ctx context.Context, sel ast.SelectionSet, v []deal.Stage) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNDealStage2kpiflowᚋentᚋdealᚐStage(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) unmarshalNDealWhereInput2ᚖkpiflowᚋentᚐDealWhereInput(ctx context.Context, v any) (*ent.DealWhereInput, error) {
 	res, err := ec.unmarshalInputDealWhereInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
@@ -14758,6 +20383,141 @@ func (ec *executionContext) marshalNInt2int(ctx context.Context, sel ast.Selecti
 	return res
 }
 
+func (ec *executionContext) marshalNKPI2ᚖkpiflowᚋentᚐKPI(ctx context.Context, sel ast.SelectionSet, v *ent.KPI) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "KPI!")
+		return graphql.Null
+	}
+	return ec._KPI(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNKPIConnection2ᚖkpiflowᚋentᚐKPIConnection(ctx context.Context, sel ast.SelectionSet, v *ent.KPIConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "KPIConnection!")
+		return graphql.Null
+	}
+	return ec._KPIConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNKPIDate2kpiflowᚋkpiᚋdefinitionᚐDateField(ctx context.Context, v any) (definition.DateField, error) {
+	var res definition.DateField
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNKPIDate2kpiflowᚋkpiᚋdefinitionᚐDateField(ctx context.Context, sel ast.SelectionSet, v definition.DateField) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) marshalNKPIDefinition2kpiflowᚋkpiᚋdefinitionᚐDefinition(ctx context.Context, sel ast.SelectionSet, v definition.Definition) graphql.Marshaler {
+	return ec._KPIDefinition(ctx, sel, &v)
+}
+
+func (ec *executionContext) unmarshalNKPIDefinitionInput2ᚖkpiflowᚋgraphᚐKPIDefinitionInput(ctx context.Context, v any) (*KPIDefinitionInput, error) {
+	res, err := ec.unmarshalInputKPIDefinitionInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNKPIDirection2kpiflowᚋkpiᚋdefinitionᚐDirection(ctx context.Context, v any) (definition.Direction, error) {
+	var res definition.Direction
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNKPIDirection2kpiflowᚋkpiᚋdefinitionᚐDirection(ctx context.Context, sel ast.SelectionSet, v definition.Direction) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) marshalNKPIFilter2kpiflowᚋkpiᚋdefinitionᚐFilter(ctx context.Context, sel ast.SelectionSet, v definition.Filter) graphql.Marshaler {
+	return ec._KPIFilter(ctx, sel, &v)
+}
+
+func (ec *executionContext) unmarshalNKPIFunction2kpiflowᚋkpiᚋdefinitionᚐFunction(ctx context.Context, v any) (definition.Function, error) {
+	var res definition.Function
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNKPIFunction2kpiflowᚋkpiᚋdefinitionᚐFunction(ctx context.Context, sel ast.SelectionSet, v definition.Function) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNKPIOrder2ᚖkpiflowᚋentᚐKPIOrder(ctx context.Context, v any) (*ent.KPIOrder, error) {
+	res, err := ec.unmarshalInputKPIOrder(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNKPIOrderField2ᚖkpiflowᚋentᚐKPIOrderField(ctx context.Context, v any) (*ent.KPIOrderField, error) {
+	var res = new(ent.KPIOrderField)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNKPIOrderField2ᚖkpiflowᚋentᚐKPIOrderField(ctx context.Context, sel ast.SelectionSet, v *ent.KPIOrderField) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "KPIOrderField!")
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) marshalNKPIResult2ᚕᚖkpiflowᚋgraphᚐKPIResultᚄ(ctx context.Context, sel ast.SelectionSet, v []*KPIResult) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNKPIResult2ᚖkpiflowᚋgraphᚐKPIResult(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNKPIResult2ᚖkpiflowᚋgraphᚐKPIResult(ctx context.Context, sel ast.SelectionSet, v *KPIResult) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "KPIResult!")
+		return graphql.Null
+	}
+	return ec._KPIResult(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNKPISource2kpiflowᚋkpiᚋdefinitionᚐSource(ctx context.Context, v any) (definition.Source, error) {
+	var res definition.Source
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNKPISource2kpiflowᚋkpiᚋdefinitionᚐSource(ctx context.Context, sel ast.SelectionSet, v definition.Source) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) marshalNKPITrend2ᚖkpiflowᚋgraphᚐKPITrend(ctx context.Context, sel ast.SelectionSet, v *KPITrend) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "KPITrend!")
+		return graphql.Null
+	}
+	return ec._KPITrend(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNKPIUnit2kpiflowᚋkpiᚋdefinitionᚐUnit(ctx context.Context, v any) (definition.Unit, error) {
+	var res definition.Unit
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNKPIUnit2kpiflowᚋkpiᚋdefinitionᚐUnit(ctx context.Context, sel ast.SelectionSet, v definition.Unit) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNKPIWhereInput2ᚖkpiflowᚋentᚐKPIWhereInput(ctx context.Context, v any) (*ent.KPIWhereInput, error) {
+	res, err := ec.unmarshalInputKPIWhereInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNLoginInput2kpiflowᚋgraphᚐLoginInput(ctx context.Context, v any) (LoginInput, error) {
 	res, err := ec.unmarshalInputLoginInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -14802,6 +20562,36 @@ func (ec *executionContext) marshalNMeetingKind2kpiflowᚋentᚋmeetingᚐKind(c
 	return v
 }
 
+func (ec *executionContext) unmarshalNMeetingKind2ᚕkpiflowᚋentᚋmeetingᚐKindᚄ(ctx context.Context, v any) ([]meeting.Kind, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]meeting.Kind, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNMeetingKind2kpiflowᚋentᚋmeetingᚐKind(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNMeetingKind2ᚕkpiflowᚋentᚋmeetingᚐKindᚄ(ctx context.Context, sel ast.SelectionSet, v []meeting.Kind) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNMeetingKind2kpiflowᚋentᚋmeetingᚐKind(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) unmarshalNMeetingOrder2ᚖkpiflowᚋentᚐMeetingOrder(ctx context.Context, v any) (*ent.MeetingOrder, error) {
 	res, err := ec.unmarshalInputMeetingOrder(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
@@ -14829,6 +20619,36 @@ func (ec *executionContext) unmarshalNMeetingStatus2kpiflowᚋentᚋmeetingᚐSt
 
 func (ec *executionContext) marshalNMeetingStatus2kpiflowᚋentᚋmeetingᚐStatus(ctx context.Context, sel ast.SelectionSet, v meeting.Status) graphql.Marshaler {
 	return v
+}
+
+func (ec *executionContext) unmarshalNMeetingStatus2ᚕkpiflowᚋentᚋmeetingᚐStatusᚄ(ctx context.Context, v any) ([]meeting.Status, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]meeting.Status, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNMeetingStatus2kpiflowᚋentᚋmeetingᚐStatus(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNMeetingStatus2ᚕkpiflowᚋentᚋmeetingᚐStatusᚄ(ctx context.Context, sel ast.SelectionSet, v []meeting.Status) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNMeetingStatus2kpiflowᚋentᚋmeetingᚐStatus(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) unmarshalNMeetingWhereInput2ᚖkpiflowᚋentᚐMeetingWhereInput(ctx context.Context, v any) (*ent.MeetingWhereInput, error) {
@@ -14903,9 +20723,69 @@ func (ec *executionContext) marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPag
 	return ec._PageInfo(ctx, sel, &v)
 }
 
+func (ec *executionContext) marshalNPeriod2ᚖkpiflowᚋkpiᚐPeriod(ctx context.Context, sel ast.SelectionSet, v *kpi.Period) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Period!")
+		return graphql.Null
+	}
+	return ec._Period(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNPeriodInput2kpiflowᚋgraphᚐPeriodInput(ctx context.Context, v any) (PeriodInput, error) {
+	res, err := ec.unmarshalInputPeriodInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNPeriodKind2kpiflowᚋkpiᚐPeriodKind(ctx context.Context, v any) (kpi.PeriodKind, error) {
+	var res kpi.PeriodKind
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNPeriodKind2kpiflowᚋkpiᚐPeriodKind(ctx context.Context, sel ast.SelectionSet, v kpi.PeriodKind) graphql.Marshaler {
+	return v
+}
+
 func (ec *executionContext) unmarshalNRefreshTokenInput2kpiflowᚋgraphᚐRefreshTokenInput(ctx context.Context, v any) (RefreshTokenInput, error) {
 	res, err := ec.unmarshalInputRefreshTokenInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNRollupMember2ᚕᚖkpiflowᚋgraphᚐRollupMemberᚄ(ctx context.Context, sel ast.SelectionSet, v []*RollupMember) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNRollupMember2ᚖkpiflowᚋgraphᚐRollupMember(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNRollupMember2ᚖkpiflowᚋgraphᚐRollupMember(ctx context.Context, sel ast.SelectionSet, v *RollupMember) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RollupMember!")
+		return graphql.Null
+	}
+	return ec._RollupMember(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNScopeInput2kpiflowᚋgraphᚐScopeInput(ctx context.Context, v any) (ScopeInput, error) {
+	res, err := ec.unmarshalInputScopeInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNScorecard2ᚖkpiflowᚋgraphᚐScorecard(ctx context.Context, sel ast.SelectionSet, v *Scorecard) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Scorecard!")
+		return graphql.Null
+	}
+	return ec._Scorecard(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNString2string(ctx context.Context, v any) (string, error) {
@@ -14967,6 +20847,14 @@ func (ec *executionContext) marshalNTeamReviewCadence2kpiflowᚋentᚋteamᚐRev
 	return v
 }
 
+func (ec *executionContext) marshalNTeamRollup2ᚖkpiflowᚋgraphᚐTeamRollup(ctx context.Context, sel ast.SelectionSet, v *TeamRollup) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "TeamRollup!")
+		return graphql.Null
+	}
+	return ec._TeamRollup(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNTeamWhereInput2ᚖkpiflowᚋentᚐTeamWhereInput(ctx context.Context, v any) (*ent.TeamWhereInput, error) {
 	res, err := ec.unmarshalInputTeamWhereInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
@@ -14986,6 +20874,30 @@ func (ec *executionContext) marshalNTime2timeᚐTime(ctx context.Context, sel as
 	return res
 }
 
+func (ec *executionContext) marshalNTrendPoint2ᚕᚖkpiflowᚋgraphᚐTrendPointᚄ(ctx context.Context, sel ast.SelectionSet, v []*TrendPoint) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNTrendPoint2ᚖkpiflowᚋgraphᚐTrendPoint(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNTrendPoint2ᚖkpiflowᚋgraphᚐTrendPoint(ctx context.Context, sel ast.SelectionSet, v *TrendPoint) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "TrendPoint!")
+		return graphql.Null
+	}
+	return ec._TrendPoint(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNUpdateDealInput2kpiflowᚋgraphᚋmodelᚐUpdateDealInput(ctx context.Context, v any) (model.UpdateDealInput, error) {
 	res, err := ec.unmarshalInputUpdateDealInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -14997,6 +20909,19 @@ func (ec *executionContext) marshalNUpdateDealPayload2ᚖkpiflowᚋgraphᚐUpdat
 		return graphql.Null
 	}
 	return ec._UpdateDealPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNUpdateKPIInput2kpiflowᚋgraphᚐUpdateKPIInput(ctx context.Context, v any) (UpdateKPIInput, error) {
+	res, err := ec.unmarshalInputUpdateKPIInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNUpdateKPIPayload2ᚖkpiflowᚋgraphᚐUpdateKPIPayload(ctx context.Context, sel ast.SelectionSet, v *UpdateKPIPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "UpdateKPIPayload!")
+		return graphql.Null
+	}
+	return ec._UpdateKPIPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNUpdateMeetingInput2kpiflowᚋgraphᚋmodelᚐUpdateMeetingInput(ctx context.Context, v any) (model.UpdateMeetingInput, error) {
@@ -15413,41 +21338,6 @@ func (ec *executionContext) marshalODecimal2ᚖkpiflowᚋmoneyᚐDecimal(ctx con
 	return v
 }
 
-func (ec *executionContext) unmarshalOFloat2ᚕfloat64ᚄ(ctx context.Context, v any) ([]float64, error) {
-	if v == nil {
-		return nil, nil
-	}
-	vSlice := graphql.CoerceList(v)
-	var err error
-	res := make([]float64, len(vSlice))
-	for i := range vSlice {
-		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
-		res[i], err = ec.unmarshalNFloat2float64(ctx, vSlice[i])
-		if err != nil {
-			return nil, err
-		}
-	}
-	return res, nil
-}
-
-func (ec *executionContext) marshalOFloat2ᚕfloat64ᚄ(ctx context.Context, sel ast.SelectionSet, v []float64) graphql.Marshaler {
-	if v == nil {
-		return graphql.Null
-	}
-	ret := make(graphql.Array, len(v))
-	for i := range v {
-		ret[i] = ec.marshalNFloat2float64(ctx, sel, v[i])
-	}
-
-	for _, e := range ret {
-		if e == graphql.Null {
-			return graphql.Null
-		}
-	}
-
-	return ret
-}
-
 func (ec *executionContext) unmarshalOFloat2ᚖfloat64(ctx context.Context, v any) (*float64, error) {
 	if v == nil {
 		return nil, nil
@@ -15567,6 +21457,275 @@ func (ec *executionContext) marshalOInt2ᚖint(ctx context.Context, sel ast.Sele
 	_ = ctx
 	res := graphql.MarshalInt(*v)
 	return res
+}
+
+func (ec *executionContext) marshalOKPI2ᚖkpiflowᚋentᚐKPI(ctx context.Context, sel ast.SelectionSet, v *ent.KPI) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._KPI(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOKPIAggregate2ᚖkpiflowᚋkpiᚋdefinitionᚐAggregate(ctx context.Context, sel ast.SelectionSet, v *definition.Aggregate) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._KPIAggregate(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOKPIAggregateInput2ᚖkpiflowᚋgraphᚐKPIAggregateInput(ctx context.Context, v any) (*KPIAggregateInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputKPIAggregateInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOKPIDate2ᚖkpiflowᚋkpiᚋdefinitionᚐDateField(ctx context.Context, v any) (*definition.DateField, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(definition.DateField)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOKPIDate2ᚖkpiflowᚋkpiᚋdefinitionᚐDateField(ctx context.Context, sel ast.SelectionSet, v *definition.DateField) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) unmarshalOKPIDefinitionInput2ᚖkpiflowᚋgraphᚐKPIDefinitionInput(ctx context.Context, v any) (*KPIDefinitionInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputKPIDefinitionInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOKPIDirection2ᚕkpiflowᚋkpiᚋdefinitionᚐDirectionᚄ(ctx context.Context, v any) ([]definition.Direction, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]definition.Direction, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNKPIDirection2kpiflowᚋkpiᚋdefinitionᚐDirection(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOKPIDirection2ᚕkpiflowᚋkpiᚋdefinitionᚐDirectionᚄ(ctx context.Context, sel ast.SelectionSet, v []definition.Direction) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNKPIDirection2kpiflowᚋkpiᚋdefinitionᚐDirection(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalOKPIDirection2ᚖkpiflowᚋkpiᚋdefinitionᚐDirection(ctx context.Context, v any) (*definition.Direction, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(definition.Direction)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOKPIDirection2ᚖkpiflowᚋkpiᚋdefinitionᚐDirection(ctx context.Context, sel ast.SelectionSet, v *definition.Direction) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) marshalOKPIEdge2ᚕᚖkpiflowᚋentᚐKPIEdge(ctx context.Context, sel ast.SelectionSet, v []*ent.KPIEdge) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalOKPIEdge2ᚖkpiflowᚋentᚐKPIEdge(ctx, sel, v[i])
+	})
+
+	return ret
+}
+
+func (ec *executionContext) marshalOKPIEdge2ᚖkpiflowᚋentᚐKPIEdge(ctx context.Context, sel ast.SelectionSet, v *ent.KPIEdge) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._KPIEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOKPIField2kpiflowᚋkpiᚋdefinitionᚐField(ctx context.Context, v any) (definition.Field, error) {
+	var res definition.Field
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOKPIField2kpiflowᚋkpiᚋdefinitionᚐField(ctx context.Context, sel ast.SelectionSet, v definition.Field) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalOKPIField2ᚖkpiflowᚋkpiᚋdefinitionᚐField(ctx context.Context, v any) (*definition.Field, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(definition.Field)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOKPIField2ᚖkpiflowᚋkpiᚋdefinitionᚐField(ctx context.Context, sel ast.SelectionSet, v *definition.Field) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) unmarshalOKPIFilterInput2ᚖkpiflowᚋgraphᚐKPIFilterInput(ctx context.Context, v any) (*KPIFilterInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputKPIFilterInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOKPIOrder2ᚕᚖkpiflowᚋentᚐKPIOrderᚄ(ctx context.Context, v any) ([]*ent.KPIOrder, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*ent.KPIOrder, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNKPIOrder2ᚖkpiflowᚋentᚐKPIOrder(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalOKPIStatus2ᚖkpiflowᚋgraphᚐKPIStatus(ctx context.Context, v any) (*KPIStatus, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(KPIStatus)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOKPIStatus2ᚖkpiflowᚋgraphᚐKPIStatus(ctx context.Context, sel ast.SelectionSet, v *KPIStatus) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) unmarshalOKPIUnit2ᚕkpiflowᚋkpiᚋdefinitionᚐUnitᚄ(ctx context.Context, v any) ([]definition.Unit, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]definition.Unit, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNKPIUnit2kpiflowᚋkpiᚋdefinitionᚐUnit(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOKPIUnit2ᚕkpiflowᚋkpiᚋdefinitionᚐUnitᚄ(ctx context.Context, sel ast.SelectionSet, v []definition.Unit) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNKPIUnit2kpiflowᚋkpiᚋdefinitionᚐUnit(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalOKPIUnit2ᚖkpiflowᚋkpiᚋdefinitionᚐUnit(ctx context.Context, v any) (*definition.Unit, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(definition.Unit)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOKPIUnit2ᚖkpiflowᚋkpiᚋdefinitionᚐUnit(ctx context.Context, sel ast.SelectionSet, v *definition.Unit) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) marshalOKPIValue2kpiflowᚋgraphᚐKPIValue(ctx context.Context, sel ast.SelectionSet, v KPIValue) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._KPIValue(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOKPIWhereInput2ᚕᚖkpiflowᚋentᚐKPIWhereInputᚄ(ctx context.Context, v any) ([]*ent.KPIWhereInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*ent.KPIWhereInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNKPIWhereInput2ᚖkpiflowᚋentᚐKPIWhereInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalOKPIWhereInput2ᚖkpiflowᚋentᚐKPIWhereInput(ctx context.Context, v any) (*ent.KPIWhereInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputKPIWhereInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalOMeeting2ᚖkpiflowᚋentᚐMeeting(ctx context.Context, sel ast.SelectionSet, v *ent.Meeting) graphql.Marshaler {
@@ -15742,6 +21901,13 @@ func (ec *executionContext) unmarshalOMeetingWhereInput2ᚖkpiflowᚋentᚐMeeti
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalOMoney2ᚖkpiflowᚋmoneyᚐMoney(ctx context.Context, sel ast.SelectionSet, v *money.Money) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Money(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalONode2kpiflowᚋentᚐNoder(ctx context.Context, sel ast.SelectionSet, v ent.Noder) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -15807,6 +21973,22 @@ func (ec *executionContext) unmarshalOOrganizationWhereInput2ᚖkpiflowᚋentᚐ
 	}
 	res, err := ec.unmarshalInputOrganizationWhereInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOPeriodKind2ᚖkpiflowᚋkpiᚐPeriodKind(ctx context.Context, v any) (*kpi.PeriodKind, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(kpi.PeriodKind)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOPeriodKind2ᚖkpiflowᚋkpiᚐPeriodKind(ctx context.Context, sel ast.SelectionSet, v *kpi.PeriodKind) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
 }
 
 func (ec *executionContext) unmarshalOString2string(ctx context.Context, v any) (string, error) {

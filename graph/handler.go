@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"entgo.io/ent/dialect"
 	coderws "github.com/coder/websocket"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -24,11 +25,15 @@ import (
 
 	"kpiflow/auth"
 	"kpiflow/ent"
+	"kpiflow/kpi"
 )
 
 // Options configure the HTTP handler.
 type Options struct {
 	Client *ent.Client
+	// Dialect is the database's: dialect.SQLite (the default) or
+	// dialect.Postgres, for the SQL of the KPI engine.
+	Dialect string
 	// Auth authenticates requests and signs users in.
 	Auth   *auth.Service
 	Logger *slog.Logger
@@ -82,7 +87,11 @@ func NewGraphQLServer(o Options) *handler.Server {
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
-	srv := handler.New(NewExecutableSchema(Config{Resolvers: &Resolver{client: o.Client, auth: o.Auth}}))
+	if o.Dialect == "" {
+		o.Dialect = dialect.SQLite
+	}
+	kpis := kpi.NewService(kpi.Engine{DB: o.Client, Dialect: o.Dialect})
+	srv := handler.New(NewExecutableSchema(Config{Resolvers: &Resolver{client: o.Client, auth: o.Auth, kpis: kpis}}))
 	srv.AddTransport(transport.Websocket{
 		Implementation: transport.CoderWebsocketImplementation{
 			AcceptOptions: coderws.AcceptOptions{OriginPatterns: o.AllowedOrigins},

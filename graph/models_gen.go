@@ -3,12 +3,48 @@
 package graph
 
 import (
+	"bytes"
+	"fmt"
+	"io"
 	"kpiflow/ent"
+	"kpiflow/ent/deal"
+	"kpiflow/ent/meeting"
 	"kpiflow/ent/schema/pulid"
+	"kpiflow/kpi"
+	"kpiflow/kpi/definition"
+	"kpiflow/money"
+	"strconv"
 )
+
+// A KPI's value, typed by its unit.
+type KPIValue interface {
+	IsKPIValue()
+}
+
+type CountValue struct {
+	Value int `json:"value"`
+}
+
+func (CountValue) IsKPIValue() {}
 
 type CreateDealPayload struct {
 	Deal *ent.Deal `json:"deal"`
+}
+
+type CreateKPIInput struct {
+	// 2 to 64 upper-case letters, digits and underscores, such as ENTERPRISE_WINS.
+	Key         string               `json:"key"`
+	Name        string               `json:"name"`
+	Description *string              `json:"description,omitempty"`
+	Unit        definition.Unit      `json:"unit"`
+	Direction   definition.Direction `json:"direction"`
+	// Below this many rows behind a value, the value is flagged low-confidence. Default 0.
+	MinSample  *int                `json:"minSample,omitempty"`
+	Definition *KPIDefinitionInput `json:"definition"`
+}
+
+type CreateKPIPayload struct {
+	Kpi *ent.KPI `json:"kpi"`
 }
 
 type CreateMeetingPayload struct {
@@ -21,6 +57,61 @@ type CreateTeamPayload struct {
 
 type CreateUserPayload struct {
 	User *ent.User `json:"user"`
+}
+
+type DaysValue struct {
+	Value float64 `json:"value"`
+}
+
+func (DaysValue) IsKPIValue() {}
+
+type KPIAggregateInput struct {
+	Source   definition.Source   `json:"source"`
+	Function definition.Function `json:"function"`
+	Field    *definition.Field   `json:"field,omitempty"`
+	// Defaults to CLOSED_AT for deals and HELD_AT for meetings.
+	Date   *definition.DateField `json:"date,omitempty"`
+	Filter *KPIFilterInput       `json:"filter,omitempty"`
+}
+
+type KPIDefinitionInput struct {
+	Aggregate   *KPIAggregateInput `json:"aggregate,omitempty"`
+	Numerator   *KPIAggregateInput `json:"numerator,omitempty"`
+	Denominator *KPIAggregateInput `json:"denominator,omitempty"`
+}
+
+type KPIFilterInput struct {
+	DealStages      []deal.Stage     `json:"dealStages,omitempty"`
+	MeetingKinds    []meeting.Kind   `json:"meetingKinds,omitempty"`
+	MeetingStatuses []meeting.Status `json:"meetingStatuses,omitempty"`
+	// In the organization's currency.
+	AmountMin *money.Decimal `json:"amountMin,omitempty"`
+	// In the organization's currency.
+	AmountMax *money.Decimal `json:"amountMax,omitempty"`
+}
+
+// A KPI's value for a scope in a period.
+type KPIResult struct {
+	Kpi *ent.KPI `json:"kpi"`
+	// None when the KPI is an average or ratio of nothing (no deal closed, no meeting held).
+	Actual KPIValue `json:"actual,omitempty"`
+	// The approved target, once targets exist.
+	Target KPIValue `json:"target,omitempty"`
+	// Actual against target (target against actual when lower is better); with targets.
+	Attainment *float64 `json:"attainment,omitempty"`
+	// Progress against the share of the target due by now; with targets.
+	Pace   *float64   `json:"pace,omitempty"`
+	Status *KPIStatus `json:"status,omitempty"`
+	// The rows behind the value (for a ratio, behind its denominator).
+	SampleSize int `json:"sampleSize"`
+	// Whether sampleSize is below the KPI's minimum sample.
+	LowConfidence bool `json:"lowConfidence"`
+}
+
+// A KPI over a range of periods, for charts.
+type KPITrend struct {
+	Kpi    *ent.KPI      `json:"kpi"`
+	Points []*TrendPoint `json:"points"`
 }
 
 type LoginInput struct {
@@ -40,12 +131,94 @@ type LogoutPayload struct {
 	Ok bool `json:"ok"`
 }
 
+type MoneyValue struct {
+	Value *money.Money `json:"value"`
+}
+
+func (MoneyValue) IsKPIValue() {}
+
+type PercentValue struct {
+	// 0–100.
+	Value float64 `json:"value"`
+}
+
+func (PercentValue) IsKPIValue() {}
+
+// A period, given as kind, year and index, or as a label such as FY2027 Q1.
+type PeriodInput struct {
+	Kind  *kpi.PeriodKind `json:"kind,omitempty"`
+	Year  *int            `json:"year,omitempty"`
+	Index *int            `json:"index,omitempty"`
+	Label *string         `json:"label,omitempty"`
+}
+
 type RefreshTokenInput struct {
 	RefreshToken string `json:"refreshToken"`
 }
 
+type RollupMember struct {
+	User          *ent.User `json:"user"`
+	Actual        KPIValue  `json:"actual,omitempty"`
+	SampleSize    int       `json:"sampleSize"`
+	LowConfidence bool      `json:"lowConfidence"`
+	// The member's approved target, once targets exist.
+	Target KPIValue `json:"target,omitempty"`
+}
+
+// Whose values: one user's, a team's with its sub-teams, or the whole organization's. Give one.
+type ScopeInput struct {
+	UserID       *pulid.ID `json:"userID,omitempty"`
+	TeamID       *pulid.ID `json:"teamID,omitempty"`
+	Organization *bool     `json:"organization,omitempty"`
+}
+
+// Every enabled KPI of a scope in a period, side by side.
+type Scorecard struct {
+	Period  *kpi.Period  `json:"period"`
+	Results []*KPIResult `json:"results"`
+}
+
+// A team's value of a KPI beside each of its members' (members of its sub-teams included).
+type TeamRollup struct {
+	Team          *ent.Team       `json:"team"`
+	Kpi           *ent.KPI        `json:"kpi"`
+	Period        *kpi.Period     `json:"period"`
+	Actual        KPIValue        `json:"actual,omitempty"`
+	SampleSize    int             `json:"sampleSize"`
+	LowConfidence bool            `json:"lowConfidence"`
+	Members       []*RollupMember `json:"members"`
+	// Whether the KPI adds up across members (counts and sums do; averages and ratios do not).
+	Additive bool `json:"additive"`
+	// The team's approved target, once targets exist.
+	Target KPIValue `json:"target,omitempty"`
+	// The sum of the members' targets, for additive KPIs, once targets exist.
+	MembersTargetSum KPIValue `json:"membersTargetSum,omitempty"`
+}
+
+type TrendPoint struct {
+	Period        *kpi.Period `json:"period"`
+	Actual        KPIValue    `json:"actual,omitempty"`
+	SampleSize    int         `json:"sampleSize"`
+	LowConfidence bool        `json:"lowConfidence"`
+}
+
 type UpdateDealPayload struct {
 	Deal *ent.Deal `json:"deal"`
+}
+
+type UpdateKPIInput struct {
+	ID          pulid.ID              `json:"id"`
+	Name        *string               `json:"name,omitempty"`
+	Description *string               `json:"description,omitempty"`
+	Direction   *definition.Direction `json:"direction,omitempty"`
+	Enabled     *bool                 `json:"enabled,omitempty"`
+	MinSample   *int                  `json:"minSample,omitempty"`
+	// A custom KPI's new definition; built-in definitions cannot change.
+	Definition *KPIDefinitionInput `json:"definition,omitempty"`
+}
+
+type UpdateKPIPayload struct {
+	Kpi *ent.KPI `json:"kpi"`
 }
 
 type UpdateMeetingPayload struct {
@@ -58,4 +231,61 @@ type UpdateTeamPayload struct {
 
 type UpdateUserPayload struct {
 	User *ent.User `json:"user"`
+}
+
+type KPIStatus string
+
+const (
+	KPIStatusOnTrack  KPIStatus = "ON_TRACK"
+	KPIStatusAtRisk   KPIStatus = "AT_RISK"
+	KPIStatusOffTrack KPIStatus = "OFF_TRACK"
+)
+
+var AllKPIStatus = []KPIStatus{
+	KPIStatusOnTrack,
+	KPIStatusAtRisk,
+	KPIStatusOffTrack,
+}
+
+func (e KPIStatus) IsValid() bool {
+	switch e {
+	case KPIStatusOnTrack, KPIStatusAtRisk, KPIStatusOffTrack:
+		return true
+	}
+	return false
+}
+
+func (e KPIStatus) String() string {
+	return string(e)
+}
+
+func (e *KPIStatus) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = KPIStatus(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid KPIStatus", str)
+	}
+	return nil
+}
+
+func (e KPIStatus) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *KPIStatus) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e KPIStatus) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
 }

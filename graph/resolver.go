@@ -7,6 +7,7 @@ package graph
 import (
 	"kpiflow/auth"
 	"kpiflow/ent"
+	"kpiflow/kpi"
 )
 
 // Resolver is the root resolver. Resolvers reach the database through
@@ -14,4 +15,5 @@ import (
 type Resolver struct {
 	client *ent.Client
 	auth   *auth.Service
+	kpis   *kpi.Service
 }

@@ -20,6 +20,15 @@ func (r *dealResolver) Amount(ctx context.Context, obj *ent.Deal) (*money.Money,
 	return moneyOf(ctx, obj.OrganizationID, obj.Amount)
 }
 
+// CycleDays is the resolver for the cycleDays field.
+func (r *dealResolver) CycleDays(ctx context.Context, obj *ent.Deal) (*float64, error) {
+	if obj.CycleSeconds == nil {
+		return nil, nil
+	}
+	days := float64(*obj.CycleSeconds) / 86400
+	return &days, nil
+}
+
 // CreateDeal is the resolver for the createDeal field.
 func (r *mutationResolver) CreateDeal(ctx context.Context, input model.CreateDealInput) (*CreateDealPayload, error) {
 	client := ent.FromContext(ctx)

@@ -106,9 +106,9 @@ func ClosedAt(v time.Time) predicate.Deal {
 	return predicate.Deal(sql.FieldEQ(FieldClosedAt, v))
 }
 
-// CycleDays applies equality check predicate on the "cycle_days" field. It's identical to CycleDaysEQ.
-func CycleDays(v float64) predicate.Deal {
-	return predicate.Deal(sql.FieldEQ(FieldCycleDays, v))
+// CycleSeconds applies equality check predicate on the "cycle_seconds" field. It's identical to CycleSecondsEQ.
+func CycleSeconds(v int64) predicate.Deal {
+	return predicate.Deal(sql.FieldEQ(FieldCycleSeconds, v))
 }
 
 // ExternalID applies equality check predicate on the "external_id" field. It's identical to ExternalIDEQ.
@@ -686,54 +686,54 @@ func ClosedAtNotNil() predicate.Deal {
 	return predicate.Deal(sql.FieldNotNull(FieldClosedAt))
 }
 
-// CycleDaysEQ applies the EQ predicate on the "cycle_days" field.
-func CycleDaysEQ(v float64) predicate.Deal {
-	return predicate.Deal(sql.FieldEQ(FieldCycleDays, v))
+// CycleSecondsEQ applies the EQ predicate on the "cycle_seconds" field.
+func CycleSecondsEQ(v int64) predicate.Deal {
+	return predicate.Deal(sql.FieldEQ(FieldCycleSeconds, v))
 }
 
-// CycleDaysNEQ applies the NEQ predicate on the "cycle_days" field.
-func CycleDaysNEQ(v float64) predicate.Deal {
-	return predicate.Deal(sql.FieldNEQ(FieldCycleDays, v))
+// CycleSecondsNEQ applies the NEQ predicate on the "cycle_seconds" field.
+func CycleSecondsNEQ(v int64) predicate.Deal {
+	return predicate.Deal(sql.FieldNEQ(FieldCycleSeconds, v))
 }
 
-// CycleDaysIn applies the In predicate on the "cycle_days" field.
-func CycleDaysIn(vs ...float64) predicate.Deal {
-	return predicate.Deal(sql.FieldIn(FieldCycleDays, vs...))
+// CycleSecondsIn applies the In predicate on the "cycle_seconds" field.
+func CycleSecondsIn(vs ...int64) predicate.Deal {
+	return predicate.Deal(sql.FieldIn(FieldCycleSeconds, vs...))
 }
 
-// CycleDaysNotIn applies the NotIn predicate on the "cycle_days" field.
-func CycleDaysNotIn(vs ...float64) predicate.Deal {
-	return predicate.Deal(sql.FieldNotIn(FieldCycleDays, vs...))
+// CycleSecondsNotIn applies the NotIn predicate on the "cycle_seconds" field.
+func CycleSecondsNotIn(vs ...int64) predicate.Deal {
+	return predicate.Deal(sql.FieldNotIn(FieldCycleSeconds, vs...))
 }
 
-// CycleDaysGT applies the GT predicate on the "cycle_days" field.
-func CycleDaysGT(v float64) predicate.Deal {
-	return predicate.Deal(sql.FieldGT(FieldCycleDays, v))
+// CycleSecondsGT applies the GT predicate on the "cycle_seconds" field.
+func CycleSecondsGT(v int64) predicate.Deal {
+	return predicate.Deal(sql.FieldGT(FieldCycleSeconds, v))
 }
 
-// CycleDaysGTE applies the GTE predicate on the "cycle_days" field.
-func CycleDaysGTE(v float64) predicate.Deal {
-	return predicate.Deal(sql.FieldGTE(FieldCycleDays, v))
+// CycleSecondsGTE applies the GTE predicate on the "cycle_seconds" field.
+func CycleSecondsGTE(v int64) predicate.Deal {
+	return predicate.Deal(sql.FieldGTE(FieldCycleSeconds, v))
 }
 
-// CycleDaysLT applies the LT predicate on the "cycle_days" field.
-func CycleDaysLT(v float64) predicate.Deal {
-	return predicate.Deal(sql.FieldLT(FieldCycleDays, v))
+// CycleSecondsLT applies the LT predicate on the "cycle_seconds" field.
+func CycleSecondsLT(v int64) predicate.Deal {
+	return predicate.Deal(sql.FieldLT(FieldCycleSeconds, v))
 }
 
-// CycleDaysLTE applies the LTE predicate on the "cycle_days" field.
-func CycleDaysLTE(v float64) predicate.Deal {
-	return predicate.Deal(sql.FieldLTE(FieldCycleDays, v))
+// CycleSecondsLTE applies the LTE predicate on the "cycle_seconds" field.
+func CycleSecondsLTE(v int64) predicate.Deal {
+	return predicate.Deal(sql.FieldLTE(FieldCycleSeconds, v))
 }
 
-// CycleDaysIsNil applies the IsNil predicate on the "cycle_days" field.
-func CycleDaysIsNil() predicate.Deal {
-	return predicate.Deal(sql.FieldIsNull(FieldCycleDays))
+// CycleSecondsIsNil applies the IsNil predicate on the "cycle_seconds" field.
+func CycleSecondsIsNil() predicate.Deal {
+	return predicate.Deal(sql.FieldIsNull(FieldCycleSeconds))
 }
 
-// CycleDaysNotNil applies the NotNil predicate on the "cycle_days" field.
-func CycleDaysNotNil() predicate.Deal {
-	return predicate.Deal(sql.FieldNotNull(FieldCycleDays))
+// CycleSecondsNotNil applies the NotNil predicate on the "cycle_seconds" field.
+func CycleSecondsNotNil() predicate.Deal {
+	return predicate.Deal(sql.FieldNotNull(FieldCycleSeconds))
 }
 
 // ExternalIDEQ applies the EQ predicate on the "external_id" field.

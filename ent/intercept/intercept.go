@@ -8,6 +8,7 @@ import (
 
 	"kpiflow/ent"
 	"kpiflow/ent/deal"
+	"kpiflow/ent/kpi"
 	"kpiflow/ent/meeting"
 	"kpiflow/ent/organization"
 	"kpiflow/ent/predicate"
@@ -99,6 +100,33 @@ func (f TraverseDeal) Traverse(ctx context.Context, q ent.Query) error {
 		return f(ctx, q)
 	}
 	return fmt.Errorf("unexpected query type %T. expect *ent.DealQuery", q)
+}
+
+// The KPIFunc type is an adapter to allow the use of ordinary function as a Querier.
+type KPIFunc func(context.Context, *ent.KPIQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f KPIFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.KPIQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.KPIQuery", q)
+}
+
+// The TraverseKPI type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseKPI func(context.Context, *ent.KPIQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseKPI) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseKPI) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.KPIQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.KPIQuery", q)
 }
 
 // The MeetingFunc type is an adapter to allow the use of ordinary function as a Querier.
@@ -241,6 +269,8 @@ func NewQuery(q ent.Query) (Query, error) {
 	switch q := q.(type) {
 	case *ent.DealQuery:
 		return &query[*ent.DealQuery, predicate.Deal, deal.OrderOption]{typ: ent.TypeDeal, tq: q}, nil
+	case *ent.KPIQuery:
+		return &query[*ent.KPIQuery, predicate.KPI, kpi.OrderOption]{typ: ent.TypeKPI, tq: q}, nil
 	case *ent.MeetingQuery:
 		return &query[*ent.MeetingQuery, predicate.Meeting, meeting.OrderOption]{typ: ent.TypeMeeting, tq: q}, nil
 	case *ent.OrganizationQuery:

@@ -19,7 +19,7 @@ var (
 		{Name: "stage", Type: field.TypeEnum, Enums: []string{"PROSPECTING", "QUALIFIED", "PROPOSAL", "NEGOTIATION", "WON", "LOST"}, Default: "PROSPECTING"},
 		{Name: "opened_at", Type: field.TypeTime},
 		{Name: "closed_at", Type: field.TypeTime, Nullable: true},
-		{Name: "cycle_days", Type: field.TypeFloat64, Nullable: true},
+		{Name: "cycle_seconds", Type: field.TypeInt64, Nullable: true},
 		{Name: "external_id", Type: field.TypeString, Nullable: true, Size: 200},
 		{Name: "organization_id", Type: field.TypeString, Size: 64},
 		{Name: "team_id", Type: field.TypeString, Size: 64},
@@ -70,6 +70,44 @@ var (
 				Name:    "deal_organization_id_external_id",
 				Unique:  true,
 				Columns: []*schema.Column{DealsColumns[11], DealsColumns[10]},
+			},
+		},
+	}
+	// KpIsColumns holds the columns for the "kp_is" table.
+	KpIsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString, Size: 64},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "key", Type: field.TypeString},
+		{Name: "name", Type: field.TypeString, Size: 200},
+		{Name: "description", Type: field.TypeString, Nullable: true, Size: 2000},
+		{Name: "unit", Type: field.TypeEnum, Enums: []string{"COUNT", "MONEY", "DAYS", "PERCENT"}},
+		{Name: "direction", Type: field.TypeEnum, Enums: []string{"HIGHER_IS_BETTER", "LOWER_IS_BETTER"}},
+		{Name: "definition", Type: field.TypeJSON},
+		{Name: "enabled", Type: field.TypeBool, Default: true},
+		{Name: "min_sample", Type: field.TypeInt, Default: 0},
+		{Name: "builtin", Type: field.TypeBool, Default: false},
+		{Name: "position", Type: field.TypeInt, Default: 100},
+		{Name: "organization_id", Type: field.TypeString, Size: 64},
+	}
+	// KpIsTable holds the schema information for the "kp_is" table.
+	KpIsTable = &schema.Table{
+		Name:       "kp_is",
+		Columns:    KpIsColumns,
+		PrimaryKey: []*schema.Column{KpIsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "kp_is_organizations_organization",
+				Columns:    []*schema.Column{KpIsColumns[13]},
+				RefColumns: []*schema.Column{OrganizationsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "kpi_organization_id_key",
+				Unique:  true,
+				Columns: []*schema.Column{KpIsColumns[13], KpIsColumns[3]},
 			},
 		},
 	}
@@ -314,6 +352,7 @@ var (
 	// Tables holds all the tables in the schema.
 	Tables = []*schema.Table{
 		DealsTable,
+		KpIsTable,
 		MeetingsTable,
 		OrganizationsTable,
 		RefreshTokensTable,
@@ -327,6 +366,7 @@ func init() {
 	DealsTable.ForeignKeys[0].RefTable = OrganizationsTable
 	DealsTable.ForeignKeys[1].RefTable = TeamsTable
 	DealsTable.ForeignKeys[2].RefTable = UsersTable
+	KpIsTable.ForeignKeys[0].RefTable = OrganizationsTable
 	MeetingsTable.ForeignKeys[0].RefTable = DealsTable
 	MeetingsTable.ForeignKeys[1].RefTable = OrganizationsTable
 	MeetingsTable.ForeignKeys[2].RefTable = UsersTable

@@ -135,6 +135,30 @@ func (f DealMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) 
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.DealMutation", m)
 }
 
+// The KPIQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type KPIQueryRuleFunc func(context.Context, *ent.KPIQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f KPIQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.KPIQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.KPIQuery", q)
+}
+
+// The KPIMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type KPIMutationRuleFunc func(context.Context, *ent.KPIMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f KPIMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.KPIMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.KPIMutation", m)
+}
+
 // The MeetingQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type MeetingQueryRuleFunc func(context.Context, *ent.MeetingQuery) error
@@ -292,6 +316,8 @@ func queryFilter(q ent.Query) (Filter, error) {
 	switch q := q.(type) {
 	case *ent.DealQuery:
 		return q.Filter(), nil
+	case *ent.KPIQuery:
+		return q.Filter(), nil
 	case *ent.MeetingQuery:
 		return q.Filter(), nil
 	case *ent.OrganizationQuery:
@@ -310,6 +336,8 @@ func queryFilter(q ent.Query) (Filter, error) {
 func mutationFilter(m ent.Mutation) (Filter, error) {
 	switch m := m.(type) {
 	case *ent.DealMutation:
+		return m.Filter(), nil
+	case *ent.KPIMutation:
 		return m.Filter(), nil
 	case *ent.MeetingMutation:
 		return m.Filter(), nil

@@ -5,6 +5,7 @@ package runtime
 import (
 	"context"
 	"kpiflow/ent/deal"
+	"kpiflow/ent/kpi"
 	"kpiflow/ent/meeting"
 	"kpiflow/ent/organization"
 	"kpiflow/ent/refreshtoken"
@@ -124,6 +125,99 @@ func init() {
 			return nil
 		}
 	}()
+	kpiMixin := schema.KPI{}.Mixin()
+	kpi.Policy = privacy.NewPolicies(schema.KPI{})
+	kpi.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := kpi.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	kpiMixinHooks1 := kpiMixin[1].Hooks()
+
+	kpi.Hooks[1] = kpiMixinHooks1[0]
+	kpiMixinFields0 := kpiMixin[0].Fields()
+	_ = kpiMixinFields0
+	kpiMixinFields1 := kpiMixin[1].Fields()
+	_ = kpiMixinFields1
+	kpiFields := schema.KPI{}.Fields()
+	_ = kpiFields
+	// kpiDescCreatedAt is the schema descriptor for created_at field.
+	kpiDescCreatedAt := kpiMixinFields1[0].Descriptor()
+	// kpi.DefaultCreatedAt holds the default value on creation for the created_at field.
+	kpi.DefaultCreatedAt = kpiDescCreatedAt.Default.(func() time.Time)
+	// kpiDescUpdatedAt is the schema descriptor for updated_at field.
+	kpiDescUpdatedAt := kpiMixinFields1[1].Descriptor()
+	// kpi.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	kpi.DefaultUpdatedAt = kpiDescUpdatedAt.Default.(func() time.Time)
+	// kpi.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	kpi.UpdateDefaultUpdatedAt = kpiDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// kpiDescKey is the schema descriptor for key field.
+	kpiDescKey := kpiFields[0].Descriptor()
+	// kpi.KeyValidator is a validator for the "key" field. It is called by the builders before save.
+	kpi.KeyValidator = kpiDescKey.Validators[0].(func(string) error)
+	// kpiDescName is the schema descriptor for name field.
+	kpiDescName := kpiFields[1].Descriptor()
+	// kpi.NameValidator is a validator for the "name" field. It is called by the builders before save.
+	kpi.NameValidator = func() func(string) error {
+		validators := kpiDescName.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(name string) error {
+			for _, fn := range fns {
+				if err := fn(name); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// kpiDescDescription is the schema descriptor for description field.
+	kpiDescDescription := kpiFields[2].Descriptor()
+	// kpi.DescriptionValidator is a validator for the "description" field. It is called by the builders before save.
+	kpi.DescriptionValidator = kpiDescDescription.Validators[0].(func(string) error)
+	// kpiDescEnabled is the schema descriptor for enabled field.
+	kpiDescEnabled := kpiFields[6].Descriptor()
+	// kpi.DefaultEnabled holds the default value on creation for the enabled field.
+	kpi.DefaultEnabled = kpiDescEnabled.Default.(bool)
+	// kpiDescMinSample is the schema descriptor for min_sample field.
+	kpiDescMinSample := kpiFields[7].Descriptor()
+	// kpi.DefaultMinSample holds the default value on creation for the min_sample field.
+	kpi.DefaultMinSample = kpiDescMinSample.Default.(int)
+	// kpi.MinSampleValidator is a validator for the "min_sample" field. It is called by the builders before save.
+	kpi.MinSampleValidator = kpiDescMinSample.Validators[0].(func(int) error)
+	// kpiDescBuiltin is the schema descriptor for builtin field.
+	kpiDescBuiltin := kpiFields[8].Descriptor()
+	// kpi.DefaultBuiltin holds the default value on creation for the builtin field.
+	kpi.DefaultBuiltin = kpiDescBuiltin.Default.(bool)
+	// kpiDescPosition is the schema descriptor for position field.
+	kpiDescPosition := kpiFields[9].Descriptor()
+	// kpi.DefaultPosition holds the default value on creation for the position field.
+	kpi.DefaultPosition = kpiDescPosition.Default.(int)
+	// kpiDescID is the schema descriptor for id field.
+	kpiDescID := kpiMixinFields0[0].Descriptor()
+	// kpi.DefaultID holds the default value on creation for the id field.
+	kpi.DefaultID = kpiDescID.Default.(func() pulid.ID)
+	// kpi.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	kpi.IDValidator = func() func(string) error {
+		validators := kpiDescID.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(id string) error {
+			for _, fn := range fns {
+				if err := fn(id); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
 	meetingMixin := schema.Meeting{}.Mixin()
 	meeting.Policy = privacy.NewPolicies(schema.Meeting{})
 	meeting.Hooks[0] = func(next ent.Mutator) ent.Mutator {
@@ -203,8 +297,11 @@ func init() {
 		})
 	}
 	organizationMixinHooks1 := organizationMixin[1].Hooks()
+	organizationHooks := schema.Organization{}.Hooks()
 
 	organization.Hooks[1] = organizationMixinHooks1[0]
+
+	organization.Hooks[2] = organizationHooks[0]
 	organizationMixinFields0 := organizationMixin[0].Fields()
 	_ = organizationMixinFields0
 	organizationMixinFields1 := organizationMixin[1].Fields()

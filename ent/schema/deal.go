@@ -64,11 +64,11 @@ func (Deal) Fields() []ent.Field {
 			Optional().
 			Nillable().
 			Comment("set when, and only when, the deal is WON or LOST"),
-		field.Float("cycle_days").
+		field.Int64("cycle_seconds").
 			Optional().
 			Nillable().
-			Comment("length of the sales cycle in days, from openedAt to closedAt").
-			Annotations(entgql.Skip(entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput)),
+			Comment("length of the sales cycle, from opened_at to closed_at; an integer, so that sums are exact").
+			Annotations(entgql.Skip(entgql.SkipAll)), // shown as cycleDays (graph/sales.graphql)
 		field.String("external_id").
 			Optional().
 			Nillable().

@@ -26,3 +26,6 @@ func (Meeting) Policy() ent.Policy { return access.MeetingPolicy() }
 
 // Policy implements ent.Schema.
 func (RefreshToken) Policy() ent.Policy { return access.RefreshTokenPolicy() }
+
+// Policy implements ent.Schema.
+func (KPI) Policy() ent.Policy { return access.KPIPolicy() }

@@ -18,6 +18,7 @@ import (
 	"kpiflow/ent/team"
 	"kpiflow/ent/user"
 	"kpiflow/errcode"
+	"kpiflow/kpi"
 )
 
 // clockSkew is how far in the future a client's clock may be before a time
@@ -165,6 +166,26 @@ func normalizeEmail(next ent.Mutator) ent.Mutator {
 }
 
 // Hooks implements ent.Schema.
+func (Organization) Hooks() []ent.Hook {
+	return []ent.Hook{hook.On(withBuiltinKPIs, ent.OpCreate)}
+}
+
+// withBuiltinKPIs gives every new organization the built-in KPIs, in the
+// transaction that creates it.
+func withBuiltinKPIs(next ent.Mutator) ent.Mutator {
+	return hook.OrganizationFunc(func(ctx context.Context, m *gen.OrganizationMutation) (ent.Value, error) {
+		v, err := next.Mutate(ctx, m)
+		if err != nil {
+			return nil, err
+		}
+		if err := kpi.EnsureBuiltins(ctx, m.Client(), v.(*gen.Organization).ID); err != nil {
+			return nil, err
+		}
+		return v, nil
+	})
+}
+
+// Hooks implements ent.Schema.
 func (Deal) Hooks() []ent.Hook {
 	return []ent.Hook{
 		hook.On(dealRules, ent.OpCreate|ent.OpUpdateOne),
@@ -273,7 +294,7 @@ func dealClosing(ctx context.Context, m *gen.DealMutation) error {
 		}
 		if oldClosedAt != nil { // reopened
 			m.ClearClosedAt()
-			m.ClearCycleDays()
+			m.ClearCycleSeconds()
 		}
 		return nil
 	}
@@ -293,7 +314,7 @@ func dealClosing(ctx context.Context, m *gen.DealMutation) error {
 	if closedAt.Before(openedAt) {
 		return errcode.BadInput("closedAt", "must not be before openedAt")
 	}
-	m.SetCycleDays(closedAt.Sub(openedAt).Hours() / 24)
+	m.SetCycleSeconds(int64(closedAt.Sub(openedAt) / time.Second))
 	return nil
 }
 

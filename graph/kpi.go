@@ -1,0 +1,182 @@
+package graph
+
+import (
+	"context"
+
+	"kpiflow/ent"
+	"kpiflow/ent/deal"
+	"kpiflow/ent/meeting"
+	"kpiflow/errcode"
+	"kpiflow/kpi"
+	"kpiflow/kpi/definition"
+	"kpiflow/money"
+	"kpiflow/viewer"
+)
+
+// The translation between the GraphQL types of graph/kpi.graphql and
+// package kpi.
+
+func scopeRequest(in ScopeInput) kpi.ScopeRequest {
+	return kpi.ScopeRequest{User: in.UserID, Team: in.TeamID, Organization: in.Organization != nil && *in.Organization}
+}
+
+func periodRequest(in PeriodInput) kpi.PeriodRequest {
+	return kpi.PeriodRequest{Kind: in.Kind, Year: in.Year, Index: in.Index, Label: in.Label}
+}
+
+// kpiValue is a value typed by its KPI's unit, or nil when it has none.
+func kpiValue(ctx context.Context, k *ent.KPI, v kpi.Value) (KPIValue, error) {
+	if !v.Defined {
+		return nil, nil
+	}
+	switch k.Unit {
+	case definition.Money:
+		m, err := moneyOf(ctx, k.OrganizationID, v.Int)
+		if err != nil {
+			return nil, err
+		}
+		return MoneyValue{Value: m}, nil
+	case definition.Days:
+		return DaysValue{Value: v.Float}, nil
+	case definition.Percent:
+		return PercentValue{Value: v.Float}, nil
+	}
+	return CountValue{Value: int(v.Int)}, nil
+}
+
+// definitionOf converts a definition given in GraphQL, with amounts in the
+// viewer's organization's currency.
+func definitionOf(ctx context.Context, in *KPIDefinitionInput) (definition.Definition, error) {
+	var d definition.Definition
+	if in == nil {
+		return d, errcode.BadInput("definition", "is required")
+	}
+	var err error
+	if d.Aggregate, err = aggregateOf(ctx, in.Aggregate); err != nil {
+		return d, err
+	}
+	if d.Numerator, err = aggregateOf(ctx, in.Numerator); err != nil {
+		return d, err
+	}
+	d.Denominator, err = aggregateOf(ctx, in.Denominator)
+	return d, err
+}
+
+func aggregateOf(ctx context.Context, in *KPIAggregateInput) (*definition.Aggregate, error) {
+	if in == nil {
+		return nil, nil
+	}
+	a := &definition.Aggregate{Source: in.Source, Function: in.Function}
+	if in.Field != nil {
+		a.Field = *in.Field
+	}
+	if in.Date != nil {
+		a.Date = *in.Date
+	}
+	if f := in.Filter; f != nil {
+		for _, s := range f.DealStages {
+			a.Filter.DealStages = append(a.Filter.DealStages, string(s))
+		}
+		for _, k := range f.MeetingKinds {
+			a.Filter.MeetingKinds = append(a.Filter.MeetingKinds, string(k))
+		}
+		for _, s := range f.MeetingStatuses {
+			a.Filter.MeetingStatuses = append(a.Filter.MeetingStatuses, string(s))
+		}
+		for _, b := range []struct {
+			in  *money.Decimal
+			out **int64
+		}{{f.AmountMin, &a.Filter.AmountMin}, {f.AmountMax, &a.Filter.AmountMax}} {
+			if b.in == nil {
+				continue
+			}
+			cur, err := currencyOf(ctx, viewer.FromContext(ctx).OrgID)
+			if err != nil {
+				return nil, err
+			}
+			m, err := minorUnits(*b.in, cur)
+			if err != nil {
+				return nil, err
+			}
+			*b.out = &m
+		}
+	}
+	return a, nil
+}
+
+func stagesOf(f *definition.Filter) []deal.Stage {
+	out := make([]deal.Stage, len(f.DealStages))
+	for i, s := range f.DealStages {
+		out[i] = deal.Stage(s)
+	}
+	return out
+}
+
+func kindsOf(f *definition.Filter) []meeting.Kind {
+	out := make([]meeting.Kind, len(f.MeetingKinds))
+	for i, k := range f.MeetingKinds {
+		out[i] = meeting.Kind(k)
+	}
+	return out
+}
+
+func statusesOf(f *definition.Filter) []meeting.Status {
+	out := make([]meeting.Status, len(f.MeetingStatuses))
+	for i, s := range f.MeetingStatuses {
+		out[i] = meeting.Status(s)
+	}
+	return out
+}
+
+// filterAmount shows a filter's amount in the viewer's currency: KPIs are
+// only ever shown to their own organization.
+func filterAmount(ctx context.Context, minor *int64) (*money.Money, error) {
+	if minor == nil {
+		return nil, nil
+	}
+	v := viewer.FromContext(ctx)
+	if v == nil {
+		return nil, errcode.New(errcode.Unauthenticated, "sign in first")
+	}
+	return moneyOf(ctx, v.OrgID, *minor)
+}
+
+func resultOf(ctx context.Context, k *ent.KPI, v kpi.Value) (*KPIResult, error) {
+	actual, err := kpiValue(ctx, k, v)
+	if err != nil {
+		return nil, err
+	}
+	return &KPIResult{Kpi: k, Actual: actual, SampleSize: int(v.Sample), LowConfidence: v.LowConfidence}, nil
+}
+
+func trendOf(ctx context.Context, k *ent.KPI, points []kpi.TrendPoint) (*KPITrend, error) {
+	t := &KPITrend{Kpi: k}
+	for _, p := range points {
+		actual, err := kpiValue(ctx, k, p.Value)
+		if err != nil {
+			return nil, err
+		}
+		t.Points = append(t.Points, &TrendPoint{Period: &p.Period, Actual: actual,
+			SampleSize: int(p.Value.Sample), LowConfidence: p.Value.LowConfidence})
+	}
+	return t, nil
+}
+
+func rollupOf(ctx context.Context, r *kpi.Rollup) (*TeamRollup, error) {
+	actual, err := kpiValue(ctx, r.KPI, r.Value)
+	if err != nil {
+		return nil, err
+	}
+	out := &TeamRollup{Team: r.Team, Kpi: r.KPI, Period: &r.Period, Actual: actual,
+		SampleSize: int(r.Value.Sample), LowConfidence: r.Value.LowConfidence,
+		Additive: r.KPI.Definition.Additive(), Members: []*RollupMember{}}
+	for _, m := range r.Members {
+		a, err := kpiValue(ctx, r.KPI, m.Value)
+		if err != nil {
+			return nil, err
+		}
+		out.Members = append(out.Members, &RollupMember{User: m.User, Actual: a,
+			SampleSize: int(m.Value.Sample), LowConfidence: m.Value.LowConfidence})
+	}
+	return out, nil
+}

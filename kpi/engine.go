@@ -1,0 +1,438 @@
+package kpi
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"entgo.io/ent/dialect"
+
+	"kpiflow/ent/deal"
+	"kpiflow/ent/meeting"
+	"kpiflow/ent/schema/pulid"
+	"kpiflow/ent/user"
+	"kpiflow/kpi/definition"
+)
+
+// Querier runs SQL: the ent client (feature sql/execquery) or a *sql.DB.
+type Querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+// Scope is whose record a computation reads: an organization's, narrowed
+// to one owner or to a set of teams.
+type Scope struct {
+	Org pulid.ID
+	// Owner narrows the scope to one user's deals and meetings.
+	Owner pulid.ID
+	// Teams narrows the scope to deals counted toward these teams and
+	// meetings of their members; a team scope lists the team and all its
+	// sub-teams.
+	Teams []pulid.ID
+}
+
+// KPI is what the engine needs of a KPI definition.
+type KPI struct {
+	Key        string
+	Unit       definition.Unit
+	MinSample  int
+	Definition definition.Definition
+}
+
+// Value is a KPI's value for a scope in a period.
+type Value struct {
+	// Defined is false for an average or ratio of nothing.
+	Defined bool
+	// Int holds COUNT values and MONEY values in minor units.
+	Int int64
+	// Float holds DAYS and PERCENT values.
+	Float float64
+	// Sample counts the rows behind the value (behind the denominator of a
+	// ratio).
+	Sample int64
+	// LowConfidence is set when Sample is below the KPI's minimum sample.
+	LowConfidence bool
+}
+
+// Engine computes KPI values in SQL (DESIGN.md §4): every aggregate is
+// pushed into the database, one statement per record source (deals,
+// meetings) for any number of KPIs and periods, and only the sums and
+// counts come back. Sums are of integers (minor units, seconds, minutes),
+// so results are exact and the same on every database.
+type Engine struct {
+	DB      Querier
+	Dialect string // dialect.SQLite or dialect.Postgres
+}
+
+// Compute returns the values of the KPIs for the scope in each period:
+// result[kpi.Key][i] is the value in periods[i].
+func (e Engine) Compute(ctx context.Context, scope Scope, kpis []KPI, periods []Period) (map[string][]Value, error) {
+	byGroup, err := e.compute(ctx, scope, kpis, periods, false)
+	if err != nil {
+		return nil, err
+	}
+	out := byGroup[""]
+	if out == nil {
+		out = evaluate(kpis, periods, nil)
+	}
+	return out, nil
+}
+
+// ComputeByOwner returns the values of the KPIs for each owner of the
+// scope's record in each period, in one statement per source. Owners with
+// no rows in the scope are absent.
+func (e Engine) ComputeByOwner(ctx context.Context, scope Scope, kpis []KPI, periods []Period) (map[pulid.ID]map[string][]Value, error) {
+	byGroup, err := e.compute(ctx, scope, kpis, periods, true)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[pulid.ID]map[string][]Value, len(byGroup))
+	for owner, v := range byGroup {
+		out[pulid.ID(owner)] = v
+	}
+	return out, nil
+}
+
+// Empty returns the values of the KPIs over no rows at all.
+func Empty(kpis []KPI, periods []Period) map[string][]Value { return evaluate(kpis, periods, nil) }
+
+// sums are the totals of one aggregate in one period: n rows, summing to sum.
+type sums struct{ n, sum int64 }
+
+type partKey string
+
+func keyOf(a *definition.Aggregate) partKey {
+	b, _ := json.Marshal(a)
+	return partKey(b)
+}
+
+func (e Engine) compute(ctx context.Context, scope Scope, kpis []KPI, periods []Period, byOwner bool) (map[string]map[string][]Value, error) {
+	if scope.Org == "" {
+		return nil, fmt.Errorf("kpi: a scope needs its organization")
+	}
+	if len(periods) == 0 || len(kpis) == 0 {
+		return map[string]map[string][]Value{}, nil
+	}
+	// The distinct aggregates of the KPIs, by source.
+	parts := map[definition.Source][]*definition.Aggregate{}
+	seen := map[partKey]bool{}
+	for _, k := range kpis {
+		for _, a := range k.Definition.Parts() {
+			if key := keyOf(a); !seen[key] {
+				seen[key] = true
+				parts[a.Source] = append(parts[a.Source], a)
+			}
+		}
+	}
+	totals := map[string]map[partKey][]sums{} // group → part → per period
+	for _, source := range []definition.Source{definition.Deals, definition.Meetings} {
+		if len(parts[source]) == 0 {
+			continue
+		}
+		if err := e.query(ctx, scope, source, parts[source], periods, byOwner, totals); err != nil {
+			return nil, err
+		}
+	}
+	out := map[string]map[string][]Value{}
+	for group, t := range totals {
+		out[group] = evaluate(kpis, periods, t)
+	}
+	return out, nil
+}
+
+// builder writes a statement with placeholders of the dialect.
+type builder struct {
+	dialect string
+	sb      strings.Builder
+	args    []any
+}
+
+// arg adds an argument and returns its numbered placeholder, which may be
+// used more than once in the statement ($n for PostgreSQL, ?n for SQLite).
+func (b *builder) arg(v any) string {
+	b.args = append(b.args, v)
+	if b.dialect == dialect.Postgres {
+		return "$" + strconv.Itoa(len(b.args))
+	}
+	return "?" + strconv.Itoa(len(b.args))
+}
+
+func (b *builder) in(column string, values []string) string {
+	ph := make([]string, len(values))
+	for i, v := range values {
+		ph[i] = b.arg(v)
+	}
+	return column + " IN (" + strings.Join(ph, ", ") + ")"
+}
+
+func (b *builder) w(s ...string) {
+	for _, x := range s {
+		b.sb.WriteString(x)
+	}
+}
+
+// Columns of the record, as the ent schema names them.
+var (
+	dateColumn = map[definition.DateField]string{
+		definition.ClosedAt:    "r." + deal.FieldClosedAt,
+		definition.OpenedAt:    "r." + deal.FieldOpenedAt,
+		definition.HeldAt:      "r." + meeting.FieldHeldAt,
+		definition.ScheduledAt: "r." + meeting.FieldScheduledAt,
+	}
+	fieldColumn = map[definition.Field]string{
+		definition.Amount:          "r." + deal.FieldAmount,
+		definition.CycleDays:       "r." + deal.FieldCycleSeconds,
+		definition.DurationMinutes: "r." + meeting.FieldDurationMinutes,
+	}
+	tableOf = map[definition.Source]string{definition.Deals: deal.Table, definition.Meetings: meeting.Table}
+)
+
+// query adds the totals of the parts of one source, per period (and per
+// owner), to totals. It is one statement: a pair of conditional sums per
+// part and period, over the rows of the scope dated within the periods.
+func (e Engine) query(ctx context.Context, scope Scope, source definition.Source, parts []*definition.Aggregate,
+	periods []Period, byOwner bool, totals map[string]map[partKey][]sums) error {
+	b := &builder{dialect: e.Dialect}
+	b.w("SELECT ")
+	if byOwner {
+		b.w("r.owner_id")
+	} else {
+		b.w("''")
+	}
+	for _, a := range parts {
+		for _, p := range periods {
+			cond := e.condition(b, a, p)
+			value := "1"
+			if a.Field != "" {
+				value = fieldColumn[a.Field]
+			}
+			b.w(", SUM(CASE WHEN ", cond, " THEN 1 ELSE 0 END)")
+			b.w(", SUM(CASE WHEN ", cond, " THEN ", value, " ELSE 0 END)")
+		}
+	}
+	b.w(" FROM ", tableOf[source], " r WHERE r.organization_id = ", b.arg(string(scope.Org)))
+	switch {
+	case scope.Owner != "":
+		b.w(" AND r.owner_id = ", b.arg(string(scope.Owner)))
+	case scope.Teams != nil:
+		teams := make([]string, len(scope.Teams))
+		for i, t := range scope.Teams {
+			teams[i] = string(t)
+		}
+		if len(teams) == 0 {
+			b.w(" AND 1 = 0")
+		} else if source == definition.Deals {
+			b.w(" AND ", b.in("r."+deal.FieldTeamID, teams))
+		} else {
+			// Meetings count toward their owner's team.
+			b.w(" AND r.owner_id IN (SELECT u.id FROM ", user.Table, " u WHERE ", b.in("u."+user.FieldTeamID, teams), ")")
+		}
+	}
+	// Only rows dated within the periods, by any date the parts use: the
+	// clause the indexes serve.
+	first, last := periods[0].Start.UTC(), periods[len(periods)-1].End.UTC()
+	dates := map[definition.DateField]bool{}
+	var ranges []string
+	for _, a := range parts {
+		if d := a.DateOf(); !dates[d] {
+			dates[d] = true
+			ranges = append(ranges, dateColumn[d]+" >= "+b.arg(first)+" AND "+dateColumn[d]+" < "+b.arg(last))
+		}
+	}
+	b.w(" AND (", strings.Join(ranges, " OR "), ")")
+	if byOwner {
+		b.w(" GROUP BY r.owner_id")
+	}
+
+	rows, err := e.DB.QueryContext(ctx, b.sb.String(), b.args...)
+	if err != nil {
+		return fmt.Errorf("kpi: %w", err)
+	}
+	defer rows.Close()
+	width := 1 + 2*len(parts)*len(periods)
+	for rows.Next() {
+		cells := make([]any, width)
+		ptrs := make([]any, width)
+		for i := range cells {
+			ptrs[i] = &cells[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			return fmt.Errorf("kpi: %w", err)
+		}
+		group := ""
+		if byOwner {
+			group = asString(cells[0])
+		}
+		t := totals[group]
+		if t == nil {
+			t = map[partKey][]sums{}
+			totals[group] = t
+		}
+		i := 1
+		for _, a := range parts {
+			ps := make([]sums, len(periods))
+			for j := range periods {
+				n, err := asInt(cells[i])
+				if err != nil {
+					return err
+				}
+				s, err := asInt(cells[i+1])
+				if err != nil {
+					return err
+				}
+				ps[j] = sums{n: n, sum: s}
+				i += 2
+			}
+			t[keyOf(a)] = ps
+		}
+	}
+	return rows.Err()
+}
+
+// condition is the SQL condition of a row counting toward an aggregate in
+// a period.
+func (e Engine) condition(b *builder, a *definition.Aggregate, p Period) string {
+	date := dateColumn[a.DateOf()]
+	conds := []string{date + " >= " + b.arg(p.Start.UTC()), date + " < " + b.arg(p.End.UTC())}
+	f := a.Filter
+	if len(f.DealStages) > 0 {
+		conds = append(conds, b.in("r."+deal.FieldStage, f.DealStages))
+	}
+	if f.AmountMin != nil {
+		conds = append(conds, "r."+deal.FieldAmount+" >= "+b.arg(*f.AmountMin))
+	}
+	if f.AmountMax != nil {
+		conds = append(conds, "r."+deal.FieldAmount+" <= "+b.arg(*f.AmountMax))
+	}
+	if len(f.MeetingKinds) > 0 {
+		conds = append(conds, b.in("r."+meeting.FieldKind, f.MeetingKinds))
+	}
+	if len(f.MeetingStatuses) > 0 {
+		conds = append(conds, b.in("r."+meeting.FieldStatus, f.MeetingStatuses))
+	}
+	if a.Field != "" {
+		conds = append(conds, fieldColumn[a.Field]+" IS NOT NULL")
+	}
+	return strings.Join(conds, " AND ")
+}
+
+// asInt reads an integer the database returned: SQLite gives int64, and
+// PostgreSQL's SUM of bigint is numeric, which lib/pq gives as text.
+func asInt(v any) (int64, error) {
+	switch v := v.(type) {
+	case nil:
+		return 0, nil
+	case int64:
+		return v, nil
+	case float64:
+		return int64(v), nil
+	case []byte:
+		return strconv.ParseInt(string(v), 10, 64)
+	case string:
+		return strconv.ParseInt(v, 10, 64)
+	}
+	return 0, fmt.Errorf("kpi: unexpected %T from the database", v)
+}
+
+func asString(v any) string {
+	switch v := v.(type) {
+	case []byte:
+		return string(v)
+	case string:
+		return v
+	}
+	return fmt.Sprint(v)
+}
+
+// evaluate turns the totals of the aggregates into the KPIs' values.
+func evaluate(kpis []KPI, periods []Period, totals map[partKey][]sums) map[string][]Value {
+	out := make(map[string][]Value, len(kpis))
+	for _, k := range kpis {
+		vs := make([]Value, len(periods))
+		for i := range periods {
+			at := func(a *definition.Aggregate) sums {
+				if t := totals[keyOf(a)]; t != nil {
+					return t[i]
+				}
+				return sums{}
+			}
+			vs[i] = value(k, at)
+			vs[i].LowConfidence = vs[i].Sample < int64(k.MinSample)
+		}
+		out[k.Key] = vs
+	}
+	return out
+}
+
+const secondsPerDay = 86400
+
+func value(k KPI, at func(*definition.Aggregate) sums) Value {
+	d := k.Definition
+	if !d.IsRatio() {
+		a := d.Aggregate
+		s := at(a)
+		switch a.Function {
+		case definition.CountOf:
+			return Value{Defined: true, Int: s.n, Sample: s.n}
+		case definition.SumOf:
+			if a.Field == definition.CycleDays {
+				return Value{Defined: true, Float: float64(s.sum) / secondsPerDay, Sample: s.n}
+			}
+			return Value{Defined: true, Int: s.sum, Sample: s.n}
+		default: // AVG
+			if s.n == 0 {
+				return Value{Sample: 0}
+			}
+			if a.Field == definition.CycleDays {
+				return Value{Defined: true, Float: float64(s.sum) / float64(s.n) / secondsPerDay, Sample: s.n}
+			}
+			return Value{Defined: true, Int: divRound(s.sum, s.n), Sample: s.n}
+		}
+	}
+	num, den := amount(d.Numerator, at(d.Numerator)), amount(d.Denominator, at(d.Denominator))
+	v := Value{Sample: at(d.Denominator).n}
+	if den == 0 {
+		return v
+	}
+	v.Defined = true
+	switch k.Unit {
+	case definition.Percent:
+		v.Float = float64(num) * 100 / float64(den)
+	case definition.Money:
+		v.Int = divRound(num, den)
+	case definition.Days:
+		v.Float = float64(num) / float64(den) / secondsPerDay
+	}
+	return v
+}
+
+// amount is what an aggregate contributes to a ratio: its count or its sum.
+func amount(a *definition.Aggregate, s sums) int64 {
+	if a.Function == definition.CountOf {
+		return s.n
+	}
+	return s.sum
+}
+
+// divRound divides, rounding half away from zero: money is rounded to the
+// minor unit the way people round.
+func divRound(num, den int64) int64 {
+	if den < 0 {
+		num, den = -num, -den
+	}
+	q, r := num/den, num%den
+	if r < 0 {
+		r = -r
+	}
+	if r >= den-r {
+		if num < 0 {
+			q--
+		} else {
+			q++
+		}
+	}
+	return q
+}

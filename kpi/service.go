@@ -1,0 +1,409 @@
+package kpi
+
+import (
+	"context"
+	"errors"
+	"sort"
+	"strings"
+	"time"
+
+	"kpiflow/access"
+	"kpiflow/ent"
+	entkpi "kpiflow/ent/kpi"
+	"kpiflow/ent/organization"
+	"kpiflow/ent/schema/pulid"
+	"kpiflow/ent/team"
+	"kpiflow/ent/user"
+	"kpiflow/errcode"
+	"kpiflow/kpi/definition"
+	"kpiflow/viewer"
+)
+
+// Service answers the questions clients ask of KPIs: scorecards, trends and
+// team rollups, for the viewer of the request and within their reach.
+type Service struct {
+	Engine Engine
+	now    func() time.Time
+}
+
+// NewService returns the service computing with the engine.
+func NewService(e Engine) *Service { return &Service{Engine: e, now: time.Now} }
+
+// ScopeRequest names a scope: exactly one of its fields.
+type ScopeRequest struct {
+	User, Team   *pulid.ID
+	Organization bool
+}
+
+// PeriodRequest names a period: kind, year and index, or a label.
+type PeriodRequest struct {
+	Kind        *PeriodKind
+	Year, Index *int
+	Label       *string
+}
+
+// Result is a KPI's value for a scope in a period.
+type Result struct {
+	KPI   *ent.KPI
+	Value Value
+}
+
+// organization returns the viewer's organization and its calendar.
+func (s *Service) organization(ctx context.Context, client *ent.Client) (*ent.Organization, Calendar, error) {
+	v := viewer.FromContext(ctx)
+	if v == nil {
+		return nil, Calendar{}, errcode.New(errcode.Unauthenticated, "sign in first")
+	}
+	org, err := client.Organization.Query().Where(organization.ID(v.OrgID)).Only(ctx)
+	if err != nil {
+		return nil, Calendar{}, err
+	}
+	cal, err := NewCalendar(org.FiscalYearStartMonth, org.Timezone)
+	return org, cal, err
+}
+
+// PeriodAt returns the period of the viewer's calendar containing at.
+func (s *Service) PeriodAt(ctx context.Context, client *ent.Client, kind PeriodKind, at *time.Time) (Period, error) {
+	_, cal, err := s.organization(ctx, client)
+	if err != nil {
+		return Period{}, err
+	}
+	t := s.now()
+	if at != nil {
+		t = *at
+	}
+	return cal.PeriodAt(kind, t), nil
+}
+
+// period resolves a request in the calendar.
+func period(cal Calendar, r PeriodRequest, field string) (Period, error) {
+	var (
+		p   Period
+		err error
+	)
+	switch {
+	case r.Label != nil && (r.Kind != nil || r.Year != nil || r.Index != nil):
+		return p, errcode.BadInput(field, "give a label, or a kind, year and index, not both")
+	case r.Label != nil:
+		p, err = cal.ParseLabel(*r.Label)
+	case r.Kind != nil && r.Year != nil:
+		index := 1
+		if r.Index != nil {
+			index = *r.Index
+		}
+		p, err = cal.Period(*r.Kind, *r.Year, index)
+	default:
+		return p, errcode.BadInput(field, "give a label such as FY2027 Q1, or a kind, year and index")
+	}
+	if err != nil {
+		return p, errcode.BadInput(field, "%v", err)
+	}
+	return p, nil
+}
+
+// scope resolves a request into the rows it covers, once the viewer may
+// read its values.
+func (s *Service) scope(ctx context.Context, client *ent.Client, r ScopeRequest) (Scope, error) {
+	v := viewer.FromContext(ctx)
+	if v == nil {
+		return Scope{}, errcode.New(errcode.Unauthenticated, "sign in first")
+	}
+	given := 0
+	for _, b := range []bool{r.User != nil, r.Team != nil, r.Organization} {
+		if b {
+			given++
+		}
+	}
+	if given != 1 {
+		return Scope{}, errcode.BadInput("scope", "give exactly one of userID, teamID and organization: true")
+	}
+	sc := Scope{Org: v.OrgID}
+	switch {
+	case r.User != nil:
+		if err := access.ValuesOfUser(ctx, client, *r.User); err != nil {
+			return sc, err
+		}
+		sc.Owner = *r.User
+	case r.Team != nil:
+		if err := access.ValuesOfTeam(ctx, client, *r.Team); err != nil {
+			return sc, err
+		}
+		teams, err := Subtree(ctx, client, *r.Team)
+		if err != nil {
+			return sc, err
+		}
+		sc.Teams = teams
+	default:
+		if err := access.ValuesOfOrganization(ctx); err != nil {
+			return sc, err
+		}
+	}
+	return sc, nil
+}
+
+// maxTreeDepth bounds a walk down the team tree (the schema allows 8).
+const maxTreeDepth = 16
+
+// Subtree returns the team and all its sub-teams. The caller has checked
+// that the viewer may read the team's values; the walk reads with the
+// system's rights, since values of a team include those of sub-teams the
+// viewer may not see one by one.
+func Subtree(ctx context.Context, client *ent.Client, root pulid.ID) ([]pulid.ID, error) {
+	ctx = viewer.System(ctx)
+	out := []pulid.ID{root}
+	frontier := []pulid.ID{root}
+	for depth := 0; len(frontier) > 0 && depth < maxTreeDepth; depth++ {
+		next, err := client.Team.Query().Where(team.ParentIDIn(frontier...)).IDs(ctx)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, next...)
+		frontier = next
+	}
+	return out, nil
+}
+
+func engineKPIs(ks []*ent.KPI) []KPI {
+	out := make([]KPI, len(ks))
+	for i, k := range ks {
+		out[i] = KPI{Key: k.Key, Unit: k.Unit, MinSample: k.MinSample, Definition: k.Definition}
+	}
+	return out
+}
+
+// Scorecard returns every enabled KPI of the scope in the period, in the
+// organization's order.
+func (s *Service) Scorecard(ctx context.Context, client *ent.Client, sr ScopeRequest, pr PeriodRequest) (Period, []Result, error) {
+	_, cal, err := s.organization(ctx, client)
+	if err != nil {
+		return Period{}, nil, err
+	}
+	p, err := period(cal, pr, "period")
+	if err != nil {
+		return p, nil, err
+	}
+	sc, err := s.scope(ctx, client, sr)
+	if err != nil {
+		return p, nil, err
+	}
+	ks, err := client.KPI.Query().Where(entkpi.Enabled(true)).
+		Order(ent.Asc(entkpi.FieldPosition), ent.Asc(entkpi.FieldKey)).All(ctx)
+	if err != nil {
+		return p, nil, err
+	}
+	values, err := s.Engine.Compute(ctx, sc, engineKPIs(ks), []Period{p})
+	if err != nil {
+		return p, nil, err
+	}
+	out := make([]Result, len(ks))
+	for i, k := range ks {
+		out[i] = Result{KPI: k, Value: values[k.Key][0]}
+	}
+	return p, out, nil
+}
+
+// MaxTrendPeriods bounds a trend's length.
+const MaxTrendPeriods = 120
+
+// TrendPoint is a KPI's value in one period of a trend.
+type TrendPoint struct {
+	Period Period
+	Value  Value
+}
+
+// Trend returns a KPI of the scope in every period of kind from the one
+// containing from's start to the one containing to's start.
+func (s *Service) Trend(ctx context.Context, client *ent.Client, sr ScopeRequest, kpiID pulid.ID,
+	from, to PeriodRequest, kind PeriodKind) (*ent.KPI, []TrendPoint, error) {
+	_, cal, err := s.organization(ctx, client)
+	if err != nil {
+		return nil, nil, err
+	}
+	pf, err := period(cal, from, "from")
+	if err != nil {
+		return nil, nil, err
+	}
+	pt, err := period(cal, to, "to")
+	if err != nil {
+		return nil, nil, err
+	}
+	periods, err := cal.Range(kind, pf, pt)
+	if err != nil {
+		return nil, nil, errcode.BadInput("to", "%v", err)
+	}
+	if len(periods) > MaxTrendPeriods {
+		return nil, nil, errcode.BadInput("to", "a trend has at most %d periods", MaxTrendPeriods)
+	}
+	sc, err := s.scope(ctx, client, sr)
+	if err != nil {
+		return nil, nil, err
+	}
+	k, err := client.KPI.Get(ctx, kpiID)
+	if err != nil {
+		return nil, nil, err
+	}
+	values, err := s.Engine.Compute(ctx, sc, engineKPIs([]*ent.KPI{k}), periods)
+	if err != nil {
+		return nil, nil, err
+	}
+	points := make([]TrendPoint, len(periods))
+	for i, p := range periods {
+		points[i] = TrendPoint{Period: p, Value: values[k.Key][i]}
+	}
+	return k, points, nil
+}
+
+// MemberValue is a member's value in a rollup.
+type MemberValue struct {
+	User  *ent.User
+	Value Value
+}
+
+// Rollup is a team's value of a KPI beside each member's.
+type Rollup struct {
+	Team    *ent.Team
+	KPI     *ent.KPI
+	Period  Period
+	Value   Value
+	Members []MemberValue
+}
+
+// TeamRollup returns the team's value of the KPI in the period and each
+// member's (members of sub-teams included), ordered by name: two
+// statements per source however many members there are.
+func (s *Service) TeamRollup(ctx context.Context, client *ent.Client, teamID, kpiID pulid.ID, pr PeriodRequest) (*Rollup, error) {
+	_, cal, err := s.organization(ctx, client)
+	if err != nil {
+		return nil, err
+	}
+	p, err := period(cal, pr, "period")
+	if err != nil {
+		return nil, err
+	}
+	if err := access.RollupOfTeam(ctx, client, teamID); err != nil {
+		return nil, err
+	}
+	v := viewer.FromContext(ctx)
+	teams, err := Subtree(ctx, client, teamID)
+	if err != nil {
+		return nil, err
+	}
+	t, err := client.Team.Get(ctx, teamID)
+	if err != nil {
+		return nil, err
+	}
+	k, err := client.KPI.Get(ctx, kpiID)
+	if err != nil {
+		return nil, err
+	}
+	sc := Scope{Org: v.OrgID, Teams: teams}
+	kpis := engineKPIs([]*ent.KPI{k})
+	total, err := s.Engine.Compute(ctx, sc, kpis, []Period{p})
+	if err != nil {
+		return nil, err
+	}
+	byOwner, err := s.Engine.ComputeByOwner(ctx, sc, kpis, []Period{p})
+	if err != nil {
+		return nil, err
+	}
+	members, err := client.User.Query().Where(user.TeamIDIn(teams...)).
+		Order(ent.Asc(user.FieldName), ent.Asc(user.FieldID)).All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	r := &Rollup{Team: t, KPI: k, Period: p, Value: total[k.Key][0]}
+	empty := Empty(kpis, []Period{p})
+	for _, m := range members {
+		vals, ok := byOwner[m.ID]
+		if !ok {
+			vals = empty
+		}
+		r.Members = append(r.Members, MemberValue{User: m, Value: vals[k.Key][0]})
+	}
+	sort.SliceStable(r.Members, func(i, j int) bool {
+		return strings.ToLower(r.Members[i].User.Name) < strings.ToLower(r.Members[j].User.Name)
+	})
+	return r, nil
+}
+
+// NewKPI describes a custom KPI.
+type NewKPI struct {
+	Key, Name, Description string
+	Unit                   definition.Unit
+	Direction              definition.Direction
+	MinSample              int
+	Definition             definition.Definition
+}
+
+func badDefinition(err error) error {
+	var de *definition.Error
+	if errors.As(err, &de) {
+		return errcode.BadInput(de.Field, "%s", de.Message)
+	}
+	return err
+}
+
+// CreateKPI defines a custom KPI of the viewer's organization.
+func (s *Service) CreateKPI(ctx context.Context, client *ent.Client, n NewKPI) (*ent.KPI, error) {
+	if err := n.Definition.Validate(n.Unit); err != nil {
+		return nil, badDefinition(err)
+	}
+	if n.MinSample < 0 {
+		return nil, errcode.BadInput("minSample", "must not be negative")
+	}
+	return client.KPI.Create().
+		SetKey(n.Key).SetName(n.Name).SetDescription(n.Description).
+		SetUnit(n.Unit).SetDirection(n.Direction).SetMinSample(n.MinSample).
+		SetDefinition(n.Definition).
+		Save(ctx)
+}
+
+// KPIChange changes a KPI; nil fields stay as they are.
+type KPIChange struct {
+	Name, Description *string
+	Direction         *definition.Direction
+	Enabled           *bool
+	MinSample         *int
+	Definition        *definition.Definition
+}
+
+// UpdateKPI changes a KPI. A built-in KPI's definition and direction are
+// fixed; everything else about a KPI may change.
+func (s *Service) UpdateKPI(ctx context.Context, client *ent.Client, id pulid.ID, c KPIChange) (*ent.KPI, error) {
+	k, err := client.KPI.Get(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	u := client.KPI.UpdateOne(k)
+	if c.Definition != nil {
+		if k.Builtin {
+			return nil, errcode.BadInput("definition", "a built-in KPI's definition cannot change: define a custom KPI")
+		}
+		if err := c.Definition.Validate(k.Unit); err != nil {
+			return nil, badDefinition(err)
+		}
+		u.SetDefinition(*c.Definition)
+	}
+	if c.Direction != nil {
+		if k.Builtin && *c.Direction != k.Direction {
+			return nil, errcode.BadInput("direction", "a built-in KPI's direction cannot change")
+		}
+		u.SetDirection(*c.Direction)
+	}
+	if c.Name != nil {
+		u.SetName(*c.Name)
+	}
+	if c.Description != nil {
+		u.SetDescription(*c.Description)
+	}
+	if c.Enabled != nil {
+		u.SetEnabled(*c.Enabled)
+	}
+	if c.MinSample != nil {
+		if *c.MinSample < 0 {
+			return nil, errcode.BadInput("minSample", "must not be negative")
+		}
+		u.SetMinSample(*c.MinSample)
+	}
+	return u.Save(ctx)
+}
