@@ -476,3 +476,44 @@ func TestTrendAndRollup(t *testing.T) {
 		s.As(t, w.mE).MustFail(t, "NOT_FOUND", scorecardQuery, map[string]any{"scope": map[string]any{"userID": w.r3.ID}, "period": map[string]any{"label": "FY2027 Q1"}})
 	})
 }
+
+// A trend costs the same statements for 2 periods as for 36, and a
+// scorecard the same for one KPI as for every KPI: values are aggregated in
+// one statement per record source.
+func TestKPIStatementsDoNotGrowWithPeriodsOrKPIs(t *testing.T) {
+	apitest.Each(t, func(t *testing.T, s *apitest.Server) {
+		w := newKPIWorld(t, s)
+		ids := map[string]pulid.ID{}
+		for _, k := range s.Client.KPI.Query().AllX(apitest.Sys()) {
+			ids[k.Key] = k.ID
+		}
+		trend := `query($scope: ScopeInput!, $kpi: ID!, $from: PeriodInput!, $to: PeriodInput!) {
+			kpiTrend(scope: $scope, kpi: $kpi, from: $from, to: $to, periodKind: MONTH) { points { sampleSize } } }`
+		statements := func(q string, vars map[string]any) int64 {
+			as := s.As(t, w.mE)
+			before := s.Store.Statements()
+			as.MustQuery(t, q, vars, nil)
+			return s.Store.Statements() - before
+		}
+		scope := map[string]any{"teamID": w.east.ID}
+		short := statements(trend, map[string]any{"scope": scope, "kpi": ids["WIN_RATE"],
+			"from": map[string]any{"label": "FY2027 M01"}, "to": map[string]any{"label": "FY2027 M02"}})
+		long := statements(trend, map[string]any{"scope": scope, "kpi": ids["WIN_RATE"],
+			"from": map[string]any{"label": "FY2025 M01"}, "to": map[string]any{"label": "FY2027 M12"}})
+		if short != long {
+			t.Errorf("a 2-month trend makes %d statements, a 36-month one %d", short, long)
+		}
+		all := statements(scorecardQuery, map[string]any{"scope": scope, "period": map[string]any{"label": "FY2027 Q1"}})
+		for key := range ids {
+			if key != "AVERAGE_DEAL_SIZE" {
+				s.Client.KPI.UpdateOneID(ids[key]).SetEnabled(false).ExecX(apitest.Sys())
+			}
+		}
+		// AVERAGE_DEAL_SIZE alone reads deals only: one statement fewer
+		// (the currency of money values is looked up once either way).
+		one := statements(scorecardQuery, map[string]any{"scope": scope, "period": map[string]any{"label": "FY2027 Q1"}})
+		if one != all-1 {
+			t.Errorf("a scorecard of 7 KPIs makes %d statements, of 1 deal KPI %d; want one fewer (no meetings statement)", all, one)
+		}
+	})
+}
