@@ -1,0 +1,170 @@
+package workflow
+
+import (
+	"math"
+	"sort"
+
+	"kpiflow/kpi"
+)
+
+// Band says how a proposed target compares with what history predicts
+// (DESIGN.md §7). It informs the approver; it never blocks a proposal.
+type Band string
+
+// The bands.
+const (
+	BelowBaseline       Band = "BELOW_BASELINE"
+	Realistic           Band = "REALISTIC"
+	Stretch             Band = "STRETCH"
+	Unrealistic         Band = "UNREALISTIC"
+	InsufficientHistory Band = "INSUFFICIENT_HISTORY"
+)
+
+// Thresholds bound the bands, as ratios of the proposed value to the
+// expected one (the inverse for lower-is-better KPIs); an org setting.
+type Thresholds struct {
+	Below     float64 // under it: BELOW_BASELINE (default 0.90)
+	Realistic float64 // up to it: REALISTIC (1.20)
+	Stretch   float64 // up to it: STRETCH (1.50); above: UNREALISTIC
+	// BestFactor: beyond the best period ever × BestFactor is UNREALISTIC
+	// whatever the ratio (1.2).
+	BestFactor float64
+	// Periods is how many comparable periods the baseline looks back (4).
+	Periods int
+}
+
+// DefaultThresholds are DESIGN.md §7's.
+var DefaultThresholds = Thresholds{Below: 0.90, Realistic: 1.20, Stretch: 1.50, BestFactor: 1.2, Periods: 4}
+
+// Evidence is one past period the baseline used.
+type Evidence struct {
+	Period kpi.Period
+	// Value is the actual of the period, or nil when it had none (an
+	// average of nothing): such periods weigh nothing.
+	Value  *float64
+	Weight float64
+}
+
+// Ramp is how a baseline was borrowed for a rep with too little history:
+// the median of their team's reps at the same tenure, scaled down.
+type Ramp struct {
+	TenureMonths int
+	PeerMedian   float64
+	Factor       float64
+	Peers        int
+}
+
+// Assessment is the realism check of a proposal, stored with the target so
+// that the approver sees what the proposer saw.
+type Assessment struct {
+	Proposed     float64
+	Baseline     *float64
+	MarketFactor float64
+	// Expected is the baseline times the market factor: the suggested value.
+	Expected *float64
+	Band     Band
+	// Ratio is proposed/expected (expected/proposed when lower is better).
+	Ratio    *float64
+	BestEver *float64
+	Evidence []Evidence
+	Ramp     *Ramp
+}
+
+// Baseline is the weighted mean of the history, recent periods weighing
+// more (weights 1, 2, …, n from oldest to newest), over periods that have a
+// value. history is ordered oldest first. It returns nil when no period has
+// a value.
+func Baseline(history []Evidence) (*float64, []Evidence) {
+	out := make([]Evidence, len(history))
+	var sum, weights float64
+	for i, h := range history {
+		out[i] = h
+		out[i].Weight = 0
+		if h.Value != nil {
+			out[i].Weight = float64(i + 1)
+			sum += *h.Value * out[i].Weight
+			weights += out[i].Weight
+		}
+	}
+	if weights == 0 {
+		return nil, out
+	}
+	b := sum / weights
+	return &b, out
+}
+
+// Assess checks a proposed value against a baseline (from the scope's own
+// history, or borrowed through ramp), the market factor of the period, and
+// the best period ever.
+func Assess(proposed float64, lowerIsBetter bool, baseline *float64, evidence []Evidence, ramp *Ramp,
+	marketFactor float64, th Thresholds) Assessment {
+	a := Assessment{Proposed: proposed, Baseline: baseline, MarketFactor: marketFactor, Evidence: evidence, Ramp: ramp}
+	for _, e := range evidence {
+		if e.Value != nil && (a.BestEver == nil || better(*e.Value, *a.BestEver, lowerIsBetter)) {
+			v := *e.Value
+			a.BestEver = &v
+		}
+	}
+	if baseline == nil {
+		a.Band = InsufficientHistory
+		return a
+	}
+	expected := *baseline * marketFactor
+	a.Expected = &expected
+	var ratio float64
+	switch {
+	case lowerIsBetter && proposed == 0, !lowerIsBetter && expected == 0:
+		ratio = math.Inf(1)
+		if proposed == expected {
+			ratio = 1
+		}
+	case lowerIsBetter:
+		ratio = expected / proposed // a shorter cycle than expected is the stretch
+	default:
+		ratio = proposed / expected
+	}
+	if !math.IsInf(ratio, 0) {
+		a.Ratio = &ratio
+	}
+	switch {
+	case ratio < th.Below:
+		a.Band = BelowBaseline
+	case ratio <= th.Realistic:
+		a.Band = Realistic
+	case ratio <= th.Stretch:
+		a.Band = Stretch
+	default:
+		a.Band = Unrealistic
+	}
+	if a.BestEver != nil && a.Band != BelowBaseline {
+		beyond := proposed > *a.BestEver*th.BestFactor
+		if lowerIsBetter {
+			beyond = proposed < *a.BestEver/th.BestFactor
+		}
+		if beyond {
+			a.Band = Unrealistic
+		}
+	}
+	return a
+}
+
+func better(a, b float64, lowerIsBetter bool) bool {
+	if lowerIsBetter {
+		return a < b
+	}
+	return a > b
+}
+
+// Median returns the median of the values, or nil for none.
+func Median(values []float64) *float64 {
+	if len(values) == 0 {
+		return nil
+	}
+	v := append([]float64(nil), values...)
+	sort.Float64s(v)
+	m := v[len(v)/2]
+	if len(v)%2 == 0 {
+		m = (v[len(v)/2-1] + v[len(v)/2]) / 2
+	}
+	return &m
+}
