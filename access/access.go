@@ -26,6 +26,9 @@ import (
 	"kpiflow/ent/predicate"
 	"kpiflow/ent/privacy"
 	"kpiflow/ent/schema/pulid"
+	"kpiflow/ent/target"
+	"kpiflow/ent/targetevent"
+	"kpiflow/ent/targetrevision"
 	"kpiflow/ent/team"
 	"kpiflow/ent/user"
 	"kpiflow/errcode"
@@ -455,4 +458,94 @@ func RollupOfTeam(ctx context.Context, client *ent.Client, id pulid.ID) error {
 		return nil
 	}
 	return forbidden
+}
+
+// Targets are written only by package workflow, which checks who may take
+// each action and then writes with the system's rights; no viewer writes a
+// target, its events or its revisions directly.
+var systemWritesOnly = privacy.MutationPolicy{privacy.AlwaysDenyRule()}
+
+// TargetPolicy: ADMINs see every target; managers the targets of the users
+// and teams within their reach, and their own and those they proposed;
+// reps their own.
+func TargetPolicy() ent.Policy {
+	return privacy.Policy{
+		Query: privacy.QueryPolicy{
+			tenant,
+			privacy.TargetQueryRuleFunc(func(ctx context.Context, q *ent.TargetQuery) error {
+				p, err := targetsInReach(ctx)
+				if p != nil {
+					q.Where(p)
+				}
+				return err
+			}),
+		},
+		Mutation: systemWritesOnly,
+	}
+}
+
+func targetsInReach(ctx context.Context) (predicate.Target, error) {
+	v, err := current(ctx)
+	if err != nil {
+		return nil, err
+	}
+	switch v.Role {
+	case user.RoleAdmin:
+		return nil, privacy.Skip
+	case user.RoleManager:
+		s, err := v.Scope(ctx)
+		if err != nil {
+			return nil, err
+		}
+		return target.Or(
+			target.UserID(v.UserID),
+			target.ProposerID(v.UserID),
+			target.TeamIDIn(s.Managed...),
+			target.HasUserWith(user.TeamIDIn(s.Managed...)),
+		), privacy.Skip
+	}
+	return target.UserID(v.UserID), privacy.Skip
+}
+
+// TargetEventPolicy: the events of the targets the viewer sees.
+func TargetEventPolicy() ent.Policy {
+	return privacy.Policy{
+		Query: privacy.QueryPolicy{
+			tenant,
+			privacy.TargetEventQueryRuleFunc(func(ctx context.Context, q *ent.TargetEventQuery) error {
+				p, err := targetsInReach(ctx)
+				if p != nil {
+					q.Where(targetevent.HasTargetWith(p))
+				}
+				return err
+			}),
+		},
+		Mutation: systemWritesOnly,
+	}
+}
+
+// TargetRevisionPolicy: the revisions of the targets the viewer sees.
+func TargetRevisionPolicy() ent.Policy {
+	return privacy.Policy{
+		Query: privacy.QueryPolicy{
+			tenant,
+			privacy.TargetRevisionQueryRuleFunc(func(ctx context.Context, q *ent.TargetRevisionQuery) error {
+				p, err := targetsInReach(ctx)
+				if p != nil {
+					q.Where(targetrevision.HasTargetWith(p))
+				}
+				return err
+			}),
+		},
+		Mutation: systemWritesOnly,
+	}
+}
+
+// MarketFactorPolicy: everyone of the organization reads market factors;
+// package workflow sets them for the managers of a team.
+func MarketFactorPolicy() ent.Policy {
+	return privacy.Policy{
+		Query:    privacy.QueryPolicy{tenant},
+		Mutation: systemWritesOnly,
+	}
 }

@@ -14,9 +14,13 @@ import (
 
 	"kpiflow/ent/deal"
 	"kpiflow/ent/kpi"
+	"kpiflow/ent/marketfactor"
 	"kpiflow/ent/meeting"
 	"kpiflow/ent/organization"
 	"kpiflow/ent/refreshtoken"
+	"kpiflow/ent/target"
+	"kpiflow/ent/targetevent"
+	"kpiflow/ent/targetrevision"
 	"kpiflow/ent/team"
 	"kpiflow/ent/user"
 
@@ -37,12 +41,20 @@ type Client struct {
 	Deal *DealClient
 	// KPI is the client for interacting with the KPI builders.
 	KPI *KPIClient
+	// MarketFactor is the client for interacting with the MarketFactor builders.
+	MarketFactor *MarketFactorClient
 	// Meeting is the client for interacting with the Meeting builders.
 	Meeting *MeetingClient
 	// Organization is the client for interacting with the Organization builders.
 	Organization *OrganizationClient
 	// RefreshToken is the client for interacting with the RefreshToken builders.
 	RefreshToken *RefreshTokenClient
+	// Target is the client for interacting with the Target builders.
+	Target *TargetClient
+	// TargetEvent is the client for interacting with the TargetEvent builders.
+	TargetEvent *TargetEventClient
+	// TargetRevision is the client for interacting with the TargetRevision builders.
+	TargetRevision *TargetRevisionClient
 	// Team is the client for interacting with the Team builders.
 	Team *TeamClient
 	// User is the client for interacting with the User builders.
@@ -60,9 +72,13 @@ func (c *Client) init() {
 	c.Schema = migrate.NewSchema(c.driver)
 	c.Deal = NewDealClient(c.config)
 	c.KPI = NewKPIClient(c.config)
+	c.MarketFactor = NewMarketFactorClient(c.config)
 	c.Meeting = NewMeetingClient(c.config)
 	c.Organization = NewOrganizationClient(c.config)
 	c.RefreshToken = NewRefreshTokenClient(c.config)
+	c.Target = NewTargetClient(c.config)
+	c.TargetEvent = NewTargetEventClient(c.config)
+	c.TargetRevision = NewTargetRevisionClient(c.config)
 	c.Team = NewTeamClient(c.config)
 	c.User = NewUserClient(c.config)
 }
@@ -155,15 +171,19 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 	cfg := c.config
 	cfg.driver = tx
 	return &Tx{
-		ctx:          ctx,
-		config:       cfg,
-		Deal:         NewDealClient(cfg),
-		KPI:          NewKPIClient(cfg),
-		Meeting:      NewMeetingClient(cfg),
-		Organization: NewOrganizationClient(cfg),
-		RefreshToken: NewRefreshTokenClient(cfg),
-		Team:         NewTeamClient(cfg),
-		User:         NewUserClient(cfg),
+		ctx:            ctx,
+		config:         cfg,
+		Deal:           NewDealClient(cfg),
+		KPI:            NewKPIClient(cfg),
+		MarketFactor:   NewMarketFactorClient(cfg),
+		Meeting:        NewMeetingClient(cfg),
+		Organization:   NewOrganizationClient(cfg),
+		RefreshToken:   NewRefreshTokenClient(cfg),
+		Target:         NewTargetClient(cfg),
+		TargetEvent:    NewTargetEventClient(cfg),
+		TargetRevision: NewTargetRevisionClient(cfg),
+		Team:           NewTeamClient(cfg),
+		User:           NewUserClient(cfg),
 	}, nil
 }
 
@@ -181,15 +201,19 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 	cfg := c.config
 	cfg.driver = &txDriver{tx: tx, drv: c.driver}
 	return &Tx{
-		ctx:          ctx,
-		config:       cfg,
-		Deal:         NewDealClient(cfg),
-		KPI:          NewKPIClient(cfg),
-		Meeting:      NewMeetingClient(cfg),
-		Organization: NewOrganizationClient(cfg),
-		RefreshToken: NewRefreshTokenClient(cfg),
-		Team:         NewTeamClient(cfg),
-		User:         NewUserClient(cfg),
+		ctx:            ctx,
+		config:         cfg,
+		Deal:           NewDealClient(cfg),
+		KPI:            NewKPIClient(cfg),
+		MarketFactor:   NewMarketFactorClient(cfg),
+		Meeting:        NewMeetingClient(cfg),
+		Organization:   NewOrganizationClient(cfg),
+		RefreshToken:   NewRefreshTokenClient(cfg),
+		Target:         NewTargetClient(cfg),
+		TargetEvent:    NewTargetEventClient(cfg),
+		TargetRevision: NewTargetRevisionClient(cfg),
+		Team:           NewTeamClient(cfg),
+		User:           NewUserClient(cfg),
 	}, nil
 }
 
@@ -219,7 +243,8 @@ func (c *Client) Close() error {
 // In order to add hooks to a specific client, call: `client.Node.Use(...)`.
 func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
-		c.Deal, c.KPI, c.Meeting, c.Organization, c.RefreshToken, c.Team, c.User,
+		c.Deal, c.KPI, c.MarketFactor, c.Meeting, c.Organization, c.RefreshToken,
+		c.Target, c.TargetEvent, c.TargetRevision, c.Team, c.User,
 	} {
 		n.Use(hooks...)
 	}
@@ -229,7 +254,8 @@ func (c *Client) Use(hooks ...Hook) {
 // In order to add interceptors to a specific client, call: `client.Node.Intercept(...)`.
 func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
-		c.Deal, c.KPI, c.Meeting, c.Organization, c.RefreshToken, c.Team, c.User,
+		c.Deal, c.KPI, c.MarketFactor, c.Meeting, c.Organization, c.RefreshToken,
+		c.Target, c.TargetEvent, c.TargetRevision, c.Team, c.User,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -242,12 +268,20 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.Deal.mutate(ctx, m)
 	case *KPIMutation:
 		return c.KPI.mutate(ctx, m)
+	case *MarketFactorMutation:
+		return c.MarketFactor.mutate(ctx, m)
 	case *MeetingMutation:
 		return c.Meeting.mutate(ctx, m)
 	case *OrganizationMutation:
 		return c.Organization.mutate(ctx, m)
 	case *RefreshTokenMutation:
 		return c.RefreshToken.mutate(ctx, m)
+	case *TargetMutation:
+		return c.Target.mutate(ctx, m)
+	case *TargetEventMutation:
+		return c.TargetEvent.mutate(ctx, m)
+	case *TargetRevisionMutation:
+		return c.TargetRevision.mutate(ctx, m)
 	case *TeamMutation:
 		return c.Team.mutate(ctx, m)
 	case *UserMutation:
@@ -602,6 +636,188 @@ func (c *KPIClient) mutate(ctx context.Context, m *KPIMutation) (Value, error) {
 		return (&KPIDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown KPI mutation op: %q", m.Op())
+	}
+}
+
+// MarketFactorClient is a client for the MarketFactor schema.
+type MarketFactorClient struct {
+	config
+}
+
+// NewMarketFactorClient returns a client for the MarketFactor from the given config.
+func NewMarketFactorClient(c config) *MarketFactorClient {
+	return &MarketFactorClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `marketfactor.Hooks(f(g(h())))`.
+func (c *MarketFactorClient) Use(hooks ...Hook) {
+	c.hooks.MarketFactor = append(c.hooks.MarketFactor, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `marketfactor.Intercept(f(g(h())))`.
+func (c *MarketFactorClient) Intercept(interceptors ...Interceptor) {
+	c.inters.MarketFactor = append(c.inters.MarketFactor, interceptors...)
+}
+
+// Create returns a builder for creating a MarketFactor entity.
+func (c *MarketFactorClient) Create() *MarketFactorCreate {
+	mutation := newMarketFactorMutation(c.config, OpCreate)
+	return &MarketFactorCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of MarketFactor entities.
+func (c *MarketFactorClient) CreateBulk(builders ...*MarketFactorCreate) *MarketFactorCreateBulk {
+	return &MarketFactorCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *MarketFactorClient) MapCreateBulk(slice any, setFunc func(*MarketFactorCreate, int)) *MarketFactorCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &MarketFactorCreateBulk{err: fmt.Errorf("calling to MarketFactorClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*MarketFactorCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &MarketFactorCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for MarketFactor.
+func (c *MarketFactorClient) Update() *MarketFactorUpdate {
+	mutation := newMarketFactorMutation(c.config, OpUpdate)
+	return &MarketFactorUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *MarketFactorClient) UpdateOne(_m *MarketFactor) *MarketFactorUpdateOne {
+	mutation := newMarketFactorMutation(c.config, OpUpdateOne, withMarketFactor(_m))
+	return &MarketFactorUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *MarketFactorClient) UpdateOneID(id pulid.ID) *MarketFactorUpdateOne {
+	mutation := newMarketFactorMutation(c.config, OpUpdateOne, withMarketFactorID(id))
+	return &MarketFactorUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for MarketFactor.
+func (c *MarketFactorClient) Delete() *MarketFactorDelete {
+	mutation := newMarketFactorMutation(c.config, OpDelete)
+	return &MarketFactorDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *MarketFactorClient) DeleteOne(_m *MarketFactor) *MarketFactorDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *MarketFactorClient) DeleteOneID(id pulid.ID) *MarketFactorDeleteOne {
+	builder := c.Delete().Where(marketfactor.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &MarketFactorDeleteOne{builder}
+}
+
+// Query returns a query builder for MarketFactor.
+func (c *MarketFactorClient) Query() *MarketFactorQuery {
+	return &MarketFactorQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeMarketFactor},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a MarketFactor entity by its id.
+func (c *MarketFactorClient) Get(ctx context.Context, id pulid.ID) (*MarketFactor, error) {
+	return c.Query().Where(marketfactor.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *MarketFactorClient) GetX(ctx context.Context, id pulid.ID) *MarketFactor {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryOrganization queries the organization edge of a MarketFactor.
+func (c *MarketFactorClient) QueryOrganization(_m *MarketFactor) *OrganizationQuery {
+	query := (&OrganizationClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(marketfactor.Table, marketfactor.FieldID, id),
+			sqlgraph.To(organization.Table, organization.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, marketfactor.OrganizationTable, marketfactor.OrganizationColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryTeam queries the team edge of a MarketFactor.
+func (c *MarketFactorClient) QueryTeam(_m *MarketFactor) *TeamQuery {
+	query := (&TeamClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(marketfactor.Table, marketfactor.FieldID, id),
+			sqlgraph.To(team.Table, team.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, marketfactor.TeamTable, marketfactor.TeamColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QuerySetBy queries the set_by edge of a MarketFactor.
+func (c *MarketFactorClient) QuerySetBy(_m *MarketFactor) *UserQuery {
+	query := (&UserClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(marketfactor.Table, marketfactor.FieldID, id),
+			sqlgraph.To(user.Table, user.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, marketfactor.SetByTable, marketfactor.SetByColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *MarketFactorClient) Hooks() []Hook {
+	hooks := c.hooks.MarketFactor
+	return append(hooks[:len(hooks):len(hooks)], marketfactor.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *MarketFactorClient) Interceptors() []Interceptor {
+	return c.inters.MarketFactor
+}
+
+func (c *MarketFactorClient) mutate(ctx context.Context, m *MarketFactorMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&MarketFactorCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&MarketFactorUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&MarketFactorUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&MarketFactorDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown MarketFactor mutation op: %q", m.Op())
 	}
 }
 
@@ -1087,6 +1303,632 @@ func (c *RefreshTokenClient) mutate(ctx context.Context, m *RefreshTokenMutation
 	}
 }
 
+// TargetClient is a client for the Target schema.
+type TargetClient struct {
+	config
+}
+
+// NewTargetClient returns a client for the Target from the given config.
+func NewTargetClient(c config) *TargetClient {
+	return &TargetClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `target.Hooks(f(g(h())))`.
+func (c *TargetClient) Use(hooks ...Hook) {
+	c.hooks.Target = append(c.hooks.Target, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `target.Intercept(f(g(h())))`.
+func (c *TargetClient) Intercept(interceptors ...Interceptor) {
+	c.inters.Target = append(c.inters.Target, interceptors...)
+}
+
+// Create returns a builder for creating a Target entity.
+func (c *TargetClient) Create() *TargetCreate {
+	mutation := newTargetMutation(c.config, OpCreate)
+	return &TargetCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of Target entities.
+func (c *TargetClient) CreateBulk(builders ...*TargetCreate) *TargetCreateBulk {
+	return &TargetCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *TargetClient) MapCreateBulk(slice any, setFunc func(*TargetCreate, int)) *TargetCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &TargetCreateBulk{err: fmt.Errorf("calling to TargetClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*TargetCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &TargetCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for Target.
+func (c *TargetClient) Update() *TargetUpdate {
+	mutation := newTargetMutation(c.config, OpUpdate)
+	return &TargetUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *TargetClient) UpdateOne(_m *Target) *TargetUpdateOne {
+	mutation := newTargetMutation(c.config, OpUpdateOne, withTarget(_m))
+	return &TargetUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *TargetClient) UpdateOneID(id pulid.ID) *TargetUpdateOne {
+	mutation := newTargetMutation(c.config, OpUpdateOne, withTargetID(id))
+	return &TargetUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for Target.
+func (c *TargetClient) Delete() *TargetDelete {
+	mutation := newTargetMutation(c.config, OpDelete)
+	return &TargetDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *TargetClient) DeleteOne(_m *Target) *TargetDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *TargetClient) DeleteOneID(id pulid.ID) *TargetDeleteOne {
+	builder := c.Delete().Where(target.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &TargetDeleteOne{builder}
+}
+
+// Query returns a query builder for Target.
+func (c *TargetClient) Query() *TargetQuery {
+	return &TargetQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeTarget},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a Target entity by its id.
+func (c *TargetClient) Get(ctx context.Context, id pulid.ID) (*Target, error) {
+	return c.Query().Where(target.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *TargetClient) GetX(ctx context.Context, id pulid.ID) *Target {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryOrganization queries the organization edge of a Target.
+func (c *TargetClient) QueryOrganization(_m *Target) *OrganizationQuery {
+	query := (&OrganizationClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(target.Table, target.FieldID, id),
+			sqlgraph.To(organization.Table, organization.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, target.OrganizationTable, target.OrganizationColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryKpi queries the kpi edge of a Target.
+func (c *TargetClient) QueryKpi(_m *Target) *KPIQuery {
+	query := (&KPIClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(target.Table, target.FieldID, id),
+			sqlgraph.To(kpi.Table, kpi.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, target.KpiTable, target.KpiColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryUser queries the user edge of a Target.
+func (c *TargetClient) QueryUser(_m *Target) *UserQuery {
+	query := (&UserClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(target.Table, target.FieldID, id),
+			sqlgraph.To(user.Table, user.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, target.UserTable, target.UserColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryTeam queries the team edge of a Target.
+func (c *TargetClient) QueryTeam(_m *Target) *TeamQuery {
+	query := (&TeamClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(target.Table, target.FieldID, id),
+			sqlgraph.To(team.Table, team.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, target.TeamTable, target.TeamColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryProposer queries the proposer edge of a Target.
+func (c *TargetClient) QueryProposer(_m *Target) *UserQuery {
+	query := (&UserClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(target.Table, target.FieldID, id),
+			sqlgraph.To(user.Table, user.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, target.ProposerTable, target.ProposerColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryApprover queries the approver edge of a Target.
+func (c *TargetClient) QueryApprover(_m *Target) *UserQuery {
+	query := (&UserClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(target.Table, target.FieldID, id),
+			sqlgraph.To(user.Table, user.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, target.ApproverTable, target.ApproverColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryEvents queries the events edge of a Target.
+func (c *TargetClient) QueryEvents(_m *Target) *TargetEventQuery {
+	query := (&TargetEventClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(target.Table, target.FieldID, id),
+			sqlgraph.To(targetevent.Table, targetevent.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, target.EventsTable, target.EventsColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryRevisions queries the revisions edge of a Target.
+func (c *TargetClient) QueryRevisions(_m *Target) *TargetRevisionQuery {
+	query := (&TargetRevisionClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(target.Table, target.FieldID, id),
+			sqlgraph.To(targetrevision.Table, targetrevision.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, target.RevisionsTable, target.RevisionsColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *TargetClient) Hooks() []Hook {
+	hooks := c.hooks.Target
+	return append(hooks[:len(hooks):len(hooks)], target.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *TargetClient) Interceptors() []Interceptor {
+	return c.inters.Target
+}
+
+func (c *TargetClient) mutate(ctx context.Context, m *TargetMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&TargetCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&TargetUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&TargetUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&TargetDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown Target mutation op: %q", m.Op())
+	}
+}
+
+// TargetEventClient is a client for the TargetEvent schema.
+type TargetEventClient struct {
+	config
+}
+
+// NewTargetEventClient returns a client for the TargetEvent from the given config.
+func NewTargetEventClient(c config) *TargetEventClient {
+	return &TargetEventClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `targetevent.Hooks(f(g(h())))`.
+func (c *TargetEventClient) Use(hooks ...Hook) {
+	c.hooks.TargetEvent = append(c.hooks.TargetEvent, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `targetevent.Intercept(f(g(h())))`.
+func (c *TargetEventClient) Intercept(interceptors ...Interceptor) {
+	c.inters.TargetEvent = append(c.inters.TargetEvent, interceptors...)
+}
+
+// Create returns a builder for creating a TargetEvent entity.
+func (c *TargetEventClient) Create() *TargetEventCreate {
+	mutation := newTargetEventMutation(c.config, OpCreate)
+	return &TargetEventCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of TargetEvent entities.
+func (c *TargetEventClient) CreateBulk(builders ...*TargetEventCreate) *TargetEventCreateBulk {
+	return &TargetEventCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *TargetEventClient) MapCreateBulk(slice any, setFunc func(*TargetEventCreate, int)) *TargetEventCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &TargetEventCreateBulk{err: fmt.Errorf("calling to TargetEventClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*TargetEventCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &TargetEventCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for TargetEvent.
+func (c *TargetEventClient) Update() *TargetEventUpdate {
+	mutation := newTargetEventMutation(c.config, OpUpdate)
+	return &TargetEventUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *TargetEventClient) UpdateOne(_m *TargetEvent) *TargetEventUpdateOne {
+	mutation := newTargetEventMutation(c.config, OpUpdateOne, withTargetEvent(_m))
+	return &TargetEventUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *TargetEventClient) UpdateOneID(id pulid.ID) *TargetEventUpdateOne {
+	mutation := newTargetEventMutation(c.config, OpUpdateOne, withTargetEventID(id))
+	return &TargetEventUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for TargetEvent.
+func (c *TargetEventClient) Delete() *TargetEventDelete {
+	mutation := newTargetEventMutation(c.config, OpDelete)
+	return &TargetEventDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *TargetEventClient) DeleteOne(_m *TargetEvent) *TargetEventDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *TargetEventClient) DeleteOneID(id pulid.ID) *TargetEventDeleteOne {
+	builder := c.Delete().Where(targetevent.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &TargetEventDeleteOne{builder}
+}
+
+// Query returns a query builder for TargetEvent.
+func (c *TargetEventClient) Query() *TargetEventQuery {
+	return &TargetEventQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeTargetEvent},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a TargetEvent entity by its id.
+func (c *TargetEventClient) Get(ctx context.Context, id pulid.ID) (*TargetEvent, error) {
+	return c.Query().Where(targetevent.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *TargetEventClient) GetX(ctx context.Context, id pulid.ID) *TargetEvent {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryOrganization queries the organization edge of a TargetEvent.
+func (c *TargetEventClient) QueryOrganization(_m *TargetEvent) *OrganizationQuery {
+	query := (&OrganizationClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(targetevent.Table, targetevent.FieldID, id),
+			sqlgraph.To(organization.Table, organization.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, targetevent.OrganizationTable, targetevent.OrganizationColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryTarget queries the target edge of a TargetEvent.
+func (c *TargetEventClient) QueryTarget(_m *TargetEvent) *TargetQuery {
+	query := (&TargetClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(targetevent.Table, targetevent.FieldID, id),
+			sqlgraph.To(target.Table, target.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, targetevent.TargetTable, targetevent.TargetColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryActor queries the actor edge of a TargetEvent.
+func (c *TargetEventClient) QueryActor(_m *TargetEvent) *UserQuery {
+	query := (&UserClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(targetevent.Table, targetevent.FieldID, id),
+			sqlgraph.To(user.Table, user.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, targetevent.ActorTable, targetevent.ActorColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *TargetEventClient) Hooks() []Hook {
+	hooks := c.hooks.TargetEvent
+	return append(hooks[:len(hooks):len(hooks)], targetevent.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *TargetEventClient) Interceptors() []Interceptor {
+	return c.inters.TargetEvent
+}
+
+func (c *TargetEventClient) mutate(ctx context.Context, m *TargetEventMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&TargetEventCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&TargetEventUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&TargetEventUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&TargetEventDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown TargetEvent mutation op: %q", m.Op())
+	}
+}
+
+// TargetRevisionClient is a client for the TargetRevision schema.
+type TargetRevisionClient struct {
+	config
+}
+
+// NewTargetRevisionClient returns a client for the TargetRevision from the given config.
+func NewTargetRevisionClient(c config) *TargetRevisionClient {
+	return &TargetRevisionClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `targetrevision.Hooks(f(g(h())))`.
+func (c *TargetRevisionClient) Use(hooks ...Hook) {
+	c.hooks.TargetRevision = append(c.hooks.TargetRevision, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `targetrevision.Intercept(f(g(h())))`.
+func (c *TargetRevisionClient) Intercept(interceptors ...Interceptor) {
+	c.inters.TargetRevision = append(c.inters.TargetRevision, interceptors...)
+}
+
+// Create returns a builder for creating a TargetRevision entity.
+func (c *TargetRevisionClient) Create() *TargetRevisionCreate {
+	mutation := newTargetRevisionMutation(c.config, OpCreate)
+	return &TargetRevisionCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of TargetRevision entities.
+func (c *TargetRevisionClient) CreateBulk(builders ...*TargetRevisionCreate) *TargetRevisionCreateBulk {
+	return &TargetRevisionCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *TargetRevisionClient) MapCreateBulk(slice any, setFunc func(*TargetRevisionCreate, int)) *TargetRevisionCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &TargetRevisionCreateBulk{err: fmt.Errorf("calling to TargetRevisionClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*TargetRevisionCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &TargetRevisionCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for TargetRevision.
+func (c *TargetRevisionClient) Update() *TargetRevisionUpdate {
+	mutation := newTargetRevisionMutation(c.config, OpUpdate)
+	return &TargetRevisionUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *TargetRevisionClient) UpdateOne(_m *TargetRevision) *TargetRevisionUpdateOne {
+	mutation := newTargetRevisionMutation(c.config, OpUpdateOne, withTargetRevision(_m))
+	return &TargetRevisionUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *TargetRevisionClient) UpdateOneID(id pulid.ID) *TargetRevisionUpdateOne {
+	mutation := newTargetRevisionMutation(c.config, OpUpdateOne, withTargetRevisionID(id))
+	return &TargetRevisionUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for TargetRevision.
+func (c *TargetRevisionClient) Delete() *TargetRevisionDelete {
+	mutation := newTargetRevisionMutation(c.config, OpDelete)
+	return &TargetRevisionDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *TargetRevisionClient) DeleteOne(_m *TargetRevision) *TargetRevisionDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *TargetRevisionClient) DeleteOneID(id pulid.ID) *TargetRevisionDeleteOne {
+	builder := c.Delete().Where(targetrevision.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &TargetRevisionDeleteOne{builder}
+}
+
+// Query returns a query builder for TargetRevision.
+func (c *TargetRevisionClient) Query() *TargetRevisionQuery {
+	return &TargetRevisionQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeTargetRevision},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a TargetRevision entity by its id.
+func (c *TargetRevisionClient) Get(ctx context.Context, id pulid.ID) (*TargetRevision, error) {
+	return c.Query().Where(targetrevision.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *TargetRevisionClient) GetX(ctx context.Context, id pulid.ID) *TargetRevision {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryOrganization queries the organization edge of a TargetRevision.
+func (c *TargetRevisionClient) QueryOrganization(_m *TargetRevision) *OrganizationQuery {
+	query := (&OrganizationClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(targetrevision.Table, targetrevision.FieldID, id),
+			sqlgraph.To(organization.Table, organization.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, targetrevision.OrganizationTable, targetrevision.OrganizationColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryTarget queries the target edge of a TargetRevision.
+func (c *TargetRevisionClient) QueryTarget(_m *TargetRevision) *TargetQuery {
+	query := (&TargetClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(targetrevision.Table, targetrevision.FieldID, id),
+			sqlgraph.To(target.Table, target.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, targetrevision.TargetTable, targetrevision.TargetColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryAuthor queries the author edge of a TargetRevision.
+func (c *TargetRevisionClient) QueryAuthor(_m *TargetRevision) *UserQuery {
+	query := (&UserClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(targetrevision.Table, targetrevision.FieldID, id),
+			sqlgraph.To(user.Table, user.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, targetrevision.AuthorTable, targetrevision.AuthorColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *TargetRevisionClient) Hooks() []Hook {
+	hooks := c.hooks.TargetRevision
+	return append(hooks[:len(hooks):len(hooks)], targetrevision.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *TargetRevisionClient) Interceptors() []Interceptor {
+	return c.inters.TargetRevision
+}
+
+func (c *TargetRevisionClient) mutate(ctx context.Context, m *TargetRevisionMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&TargetRevisionCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&TargetRevisionUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&TargetRevisionUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&TargetRevisionDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown TargetRevision mutation op: %q", m.Op())
+	}
+}
+
 // TeamClient is a client for the Team schema.
 type TeamClient struct {
 	config
@@ -1550,10 +2392,12 @@ func (c *UserClient) mutate(ctx context.Context, m *UserMutation) (Value, error)
 // hooks and interceptors per client, for fast access.
 type (
 	hooks struct {
-		Deal, KPI, Meeting, Organization, RefreshToken, Team, User []ent.Hook
+		Deal, KPI, MarketFactor, Meeting, Organization, RefreshToken, Target,
+		TargetEvent, TargetRevision, Team, User []ent.Hook
 	}
 	inters struct {
-		Deal, KPI, Meeting, Organization, RefreshToken, Team, User []ent.Interceptor
+		Deal, KPI, MarketFactor, Meeting, Organization, RefreshToken, Target,
+		TargetEvent, TargetRevision, Team, User []ent.Interceptor
 	}
 )
 

@@ -8,9 +8,13 @@ import (
 	"fmt"
 	"kpiflow/ent/deal"
 	"kpiflow/ent/kpi"
+	"kpiflow/ent/marketfactor"
 	"kpiflow/ent/meeting"
 	"kpiflow/ent/organization"
 	"kpiflow/ent/refreshtoken"
+	"kpiflow/ent/target"
+	"kpiflow/ent/targetevent"
+	"kpiflow/ent/targetrevision"
 	"kpiflow/ent/team"
 	"kpiflow/ent/user"
 	"reflect"
@@ -79,13 +83,17 @@ var (
 func checkColumn(t, c string) error {
 	initCheck.Do(func() {
 		columnCheck = sql.NewColumnCheck(map[string]func(string) bool{
-			deal.Table:         deal.ValidColumn,
-			kpi.Table:          kpi.ValidColumn,
-			meeting.Table:      meeting.ValidColumn,
-			organization.Table: organization.ValidColumn,
-			refreshtoken.Table: refreshtoken.ValidColumn,
-			team.Table:         team.ValidColumn,
-			user.Table:         user.ValidColumn,
+			deal.Table:           deal.ValidColumn,
+			kpi.Table:            kpi.ValidColumn,
+			marketfactor.Table:   marketfactor.ValidColumn,
+			meeting.Table:        meeting.ValidColumn,
+			organization.Table:   organization.ValidColumn,
+			refreshtoken.Table:   refreshtoken.ValidColumn,
+			target.Table:         target.ValidColumn,
+			targetevent.Table:    targetevent.ValidColumn,
+			targetrevision.Table: targetrevision.ValidColumn,
+			team.Table:           team.ValidColumn,
+			user.Table:           user.ValidColumn,
 		})
 	})
 	return columnCheck(t, c)

@@ -5,10 +5,14 @@ package ent
 import (
 	"kpiflow/ent/deal"
 	"kpiflow/ent/kpi"
+	"kpiflow/ent/marketfactor"
 	"kpiflow/ent/meeting"
 	"kpiflow/ent/organization"
 	"kpiflow/ent/predicate"
 	"kpiflow/ent/refreshtoken"
+	"kpiflow/ent/target"
+	"kpiflow/ent/targetevent"
+	"kpiflow/ent/targetrevision"
 	"kpiflow/ent/team"
 	"kpiflow/ent/user"
 
@@ -20,7 +24,7 @@ import (
 
 // schemaGraph holds a representation of ent/schema at runtime.
 var schemaGraph = func() *sqlgraph.Schema {
-	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 7)}
+	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 11)}
 	graph.Nodes[0] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   deal.Table,
@@ -75,6 +79,29 @@ var schemaGraph = func() *sqlgraph.Schema {
 	}
 	graph.Nodes[2] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
+			Table:   marketfactor.Table,
+			Columns: marketfactor.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeString,
+				Column: marketfactor.FieldID,
+			},
+		},
+		Type: "MarketFactor",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			marketfactor.FieldCreatedAt:      {Type: field.TypeTime, Column: marketfactor.FieldCreatedAt},
+			marketfactor.FieldUpdatedAt:      {Type: field.TypeTime, Column: marketfactor.FieldUpdatedAt},
+			marketfactor.FieldOrganizationID: {Type: field.TypeString, Column: marketfactor.FieldOrganizationID},
+			marketfactor.FieldTeamID:         {Type: field.TypeString, Column: marketfactor.FieldTeamID},
+			marketfactor.FieldPeriodKind:     {Type: field.TypeEnum, Column: marketfactor.FieldPeriodKind},
+			marketfactor.FieldPeriodYear:     {Type: field.TypeInt, Column: marketfactor.FieldPeriodYear},
+			marketfactor.FieldPeriodIndex:    {Type: field.TypeInt, Column: marketfactor.FieldPeriodIndex},
+			marketfactor.FieldFactor:         {Type: field.TypeFloat64, Column: marketfactor.FieldFactor},
+			marketfactor.FieldComment:        {Type: field.TypeString, Column: marketfactor.FieldComment},
+			marketfactor.FieldSetByID:        {Type: field.TypeString, Column: marketfactor.FieldSetByID},
+		},
+	}
+	graph.Nodes[3] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
 			Table:   meeting.Table,
 			Columns: meeting.Columns,
 			ID: &sqlgraph.FieldSpec{
@@ -98,7 +125,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			meeting.FieldExternalID:      {Type: field.TypeString, Column: meeting.FieldExternalID},
 		},
 	}
-	graph.Nodes[3] = &sqlgraph.Node{
+	graph.Nodes[4] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   organization.Table,
 			Columns: organization.Columns,
@@ -117,7 +144,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			organization.FieldFiscalYearStartMonth: {Type: field.TypeInt, Column: organization.FieldFiscalYearStartMonth},
 		},
 	}
-	graph.Nodes[4] = &sqlgraph.Node{
+	graph.Nodes[5] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   refreshtoken.Table,
 			Columns: refreshtoken.Columns,
@@ -139,7 +166,92 @@ var schemaGraph = func() *sqlgraph.Schema {
 			refreshtoken.FieldRevokedAt:      {Type: field.TypeTime, Column: refreshtoken.FieldRevokedAt},
 		},
 	}
-	graph.Nodes[5] = &sqlgraph.Node{
+	graph.Nodes[6] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   target.Table,
+			Columns: target.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeString,
+				Column: target.FieldID,
+			},
+		},
+		Type: "Target",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			target.FieldCreatedAt:       {Type: field.TypeTime, Column: target.FieldCreatedAt},
+			target.FieldUpdatedAt:       {Type: field.TypeTime, Column: target.FieldUpdatedAt},
+			target.FieldOrganizationID:  {Type: field.TypeString, Column: target.FieldOrganizationID},
+			target.FieldKpiID:           {Type: field.TypeString, Column: target.FieldKpiID},
+			target.FieldUserID:          {Type: field.TypeString, Column: target.FieldUserID},
+			target.FieldTeamID:          {Type: field.TypeString, Column: target.FieldTeamID},
+			target.FieldScopeKey:        {Type: field.TypeString, Column: target.FieldScopeKey},
+			target.FieldPeriodKind:      {Type: field.TypeEnum, Column: target.FieldPeriodKind},
+			target.FieldPeriodYear:      {Type: field.TypeInt, Column: target.FieldPeriodYear},
+			target.FieldPeriodIndex:     {Type: field.TypeInt, Column: target.FieldPeriodIndex},
+			target.FieldPeriodStart:     {Type: field.TypeTime, Column: target.FieldPeriodStart},
+			target.FieldPeriodEnd:       {Type: field.TypeTime, Column: target.FieldPeriodEnd},
+			target.FieldValue:           {Type: field.TypeFloat64, Column: target.FieldValue},
+			target.FieldStatus:          {Type: field.TypeEnum, Column: target.FieldStatus},
+			target.FieldVersion:         {Type: field.TypeInt, Column: target.FieldVersion},
+			target.FieldProposerID:      {Type: field.TypeString, Column: target.FieldProposerID},
+			target.FieldApproverID:      {Type: field.TypeString, Column: target.FieldApproverID},
+			target.FieldRationale:       {Type: field.TypeString, Column: target.FieldRationale},
+			target.FieldAssessment:      {Type: field.TypeJSON, Column: target.FieldAssessment},
+			target.FieldPendingValue:    {Type: field.TypeFloat64, Column: target.FieldPendingValue},
+			target.FieldPendingReason:   {Type: field.TypeEnum, Column: target.FieldPendingReason},
+			target.FieldPendingComment:  {Type: field.TypeString, Column: target.FieldPendingComment},
+			target.FieldFinalActual:     {Type: field.TypeFloat64, Column: target.FieldFinalActual},
+			target.FieldFinalAttainment: {Type: field.TypeFloat64, Column: target.FieldFinalAttainment},
+		},
+	}
+	graph.Nodes[7] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   targetevent.Table,
+			Columns: targetevent.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeString,
+				Column: targetevent.FieldID,
+			},
+		},
+		Type: "TargetEvent",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			targetevent.FieldCreatedAt:      {Type: field.TypeTime, Column: targetevent.FieldCreatedAt},
+			targetevent.FieldUpdatedAt:      {Type: field.TypeTime, Column: targetevent.FieldUpdatedAt},
+			targetevent.FieldOrganizationID: {Type: field.TypeString, Column: targetevent.FieldOrganizationID},
+			targetevent.FieldTargetID:       {Type: field.TypeString, Column: targetevent.FieldTargetID},
+			targetevent.FieldActorID:        {Type: field.TypeString, Column: targetevent.FieldActorID},
+			targetevent.FieldAction:         {Type: field.TypeString, Column: targetevent.FieldAction},
+			targetevent.FieldFromStatus:     {Type: field.TypeEnum, Column: targetevent.FieldFromStatus},
+			targetevent.FieldToStatus:       {Type: field.TypeEnum, Column: targetevent.FieldToStatus},
+			targetevent.FieldOldValue:       {Type: field.TypeFloat64, Column: targetevent.FieldOldValue},
+			targetevent.FieldNewValue:       {Type: field.TypeFloat64, Column: targetevent.FieldNewValue},
+			targetevent.FieldComment:        {Type: field.TypeString, Column: targetevent.FieldComment},
+			targetevent.FieldReasonCode:     {Type: field.TypeEnum, Column: targetevent.FieldReasonCode},
+			targetevent.FieldVersion:        {Type: field.TypeInt, Column: targetevent.FieldVersion},
+		},
+	}
+	graph.Nodes[8] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   targetrevision.Table,
+			Columns: targetrevision.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeString,
+				Column: targetrevision.FieldID,
+			},
+		},
+		Type: "TargetRevision",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			targetrevision.FieldCreatedAt:      {Type: field.TypeTime, Column: targetrevision.FieldCreatedAt},
+			targetrevision.FieldUpdatedAt:      {Type: field.TypeTime, Column: targetrevision.FieldUpdatedAt},
+			targetrevision.FieldOrganizationID: {Type: field.TypeString, Column: targetrevision.FieldOrganizationID},
+			targetrevision.FieldTargetID:       {Type: field.TypeString, Column: targetrevision.FieldTargetID},
+			targetrevision.FieldAuthorID:       {Type: field.TypeString, Column: targetrevision.FieldAuthorID},
+			targetrevision.FieldValue:          {Type: field.TypeFloat64, Column: targetrevision.FieldValue},
+			targetrevision.FieldAction:         {Type: field.TypeString, Column: targetrevision.FieldAction},
+			targetrevision.FieldReasonCode:     {Type: field.TypeEnum, Column: targetrevision.FieldReasonCode},
+			targetrevision.FieldComment:        {Type: field.TypeString, Column: targetrevision.FieldComment},
+		},
+	}
+	graph.Nodes[9] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   team.Table,
 			Columns: team.Columns,
@@ -158,7 +270,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			team.FieldReviewCadence:  {Type: field.TypeEnum, Column: team.FieldReviewCadence},
 		},
 	}
-	graph.Nodes[6] = &sqlgraph.Node{
+	graph.Nodes[10] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   user.Table,
 			Columns: user.Columns,
@@ -246,6 +358,42 @@ var schemaGraph = func() *sqlgraph.Schema {
 		&sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
 			Inverse: false,
+			Table:   marketfactor.OrganizationTable,
+			Columns: []string{marketfactor.OrganizationColumn},
+			Bidi:    false,
+		},
+		"MarketFactor",
+		"Organization",
+	)
+	graph.MustAddE(
+		"team",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   marketfactor.TeamTable,
+			Columns: []string{marketfactor.TeamColumn},
+			Bidi:    false,
+		},
+		"MarketFactor",
+		"Team",
+	)
+	graph.MustAddE(
+		"set_by",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   marketfactor.SetByTable,
+			Columns: []string{marketfactor.SetByColumn},
+			Bidi:    false,
+		},
+		"MarketFactor",
+		"User",
+	)
+	graph.MustAddE(
+		"organization",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
 			Table:   meeting.OrganizationTable,
 			Columns: []string{meeting.OrganizationColumn},
 			Bidi:    false,
@@ -299,6 +447,174 @@ var schemaGraph = func() *sqlgraph.Schema {
 			Bidi:    false,
 		},
 		"RefreshToken",
+		"User",
+	)
+	graph.MustAddE(
+		"organization",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   target.OrganizationTable,
+			Columns: []string{target.OrganizationColumn},
+			Bidi:    false,
+		},
+		"Target",
+		"Organization",
+	)
+	graph.MustAddE(
+		"kpi",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   target.KpiTable,
+			Columns: []string{target.KpiColumn},
+			Bidi:    false,
+		},
+		"Target",
+		"KPI",
+	)
+	graph.MustAddE(
+		"user",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   target.UserTable,
+			Columns: []string{target.UserColumn},
+			Bidi:    false,
+		},
+		"Target",
+		"User",
+	)
+	graph.MustAddE(
+		"team",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   target.TeamTable,
+			Columns: []string{target.TeamColumn},
+			Bidi:    false,
+		},
+		"Target",
+		"Team",
+	)
+	graph.MustAddE(
+		"proposer",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   target.ProposerTable,
+			Columns: []string{target.ProposerColumn},
+			Bidi:    false,
+		},
+		"Target",
+		"User",
+	)
+	graph.MustAddE(
+		"approver",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   target.ApproverTable,
+			Columns: []string{target.ApproverColumn},
+			Bidi:    false,
+		},
+		"Target",
+		"User",
+	)
+	graph.MustAddE(
+		"events",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   target.EventsTable,
+			Columns: []string{target.EventsColumn},
+			Bidi:    false,
+		},
+		"Target",
+		"TargetEvent",
+	)
+	graph.MustAddE(
+		"revisions",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   target.RevisionsTable,
+			Columns: []string{target.RevisionsColumn},
+			Bidi:    false,
+		},
+		"Target",
+		"TargetRevision",
+	)
+	graph.MustAddE(
+		"organization",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   targetevent.OrganizationTable,
+			Columns: []string{targetevent.OrganizationColumn},
+			Bidi:    false,
+		},
+		"TargetEvent",
+		"Organization",
+	)
+	graph.MustAddE(
+		"target",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   targetevent.TargetTable,
+			Columns: []string{targetevent.TargetColumn},
+			Bidi:    false,
+		},
+		"TargetEvent",
+		"Target",
+	)
+	graph.MustAddE(
+		"actor",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   targetevent.ActorTable,
+			Columns: []string{targetevent.ActorColumn},
+			Bidi:    false,
+		},
+		"TargetEvent",
+		"User",
+	)
+	graph.MustAddE(
+		"organization",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   targetrevision.OrganizationTable,
+			Columns: []string{targetrevision.OrganizationColumn},
+			Bidi:    false,
+		},
+		"TargetRevision",
+		"Organization",
+	)
+	graph.MustAddE(
+		"target",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   targetrevision.TargetTable,
+			Columns: []string{targetrevision.TargetColumn},
+			Bidi:    false,
+		},
+		"TargetRevision",
+		"Target",
+	)
+	graph.MustAddE(
+		"author",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   targetrevision.AuthorTable,
+			Columns: []string{targetrevision.AuthorColumn},
+			Bidi:    false,
+		},
+		"TargetRevision",
 		"User",
 	)
 	graph.MustAddE(
@@ -735,6 +1051,138 @@ func (f *KPIFilter) WhereHasOrganizationWith(preds ...predicate.Organization) {
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *MarketFactorQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the MarketFactorQuery builder.
+func (_q *MarketFactorQuery) Filter() *MarketFactorFilter {
+	return &MarketFactorFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *MarketFactorMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the MarketFactorMutation builder.
+func (m *MarketFactorMutation) Filter() *MarketFactorFilter {
+	return &MarketFactorFilter{config: m.config, predicateAdder: m}
+}
+
+// MarketFactorFilter provides a generic filtering capability at runtime for MarketFactorQuery.
+type MarketFactorFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *MarketFactorFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[2].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql string predicate on the id field.
+func (f *MarketFactorFilter) WhereID(p entql.StringP) {
+	f.Where(p.Field(marketfactor.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *MarketFactorFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(marketfactor.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *MarketFactorFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(marketfactor.FieldUpdatedAt))
+}
+
+// WhereOrganizationID applies the entql string predicate on the organization_id field.
+func (f *MarketFactorFilter) WhereOrganizationID(p entql.StringP) {
+	f.Where(p.Field(marketfactor.FieldOrganizationID))
+}
+
+// WhereTeamID applies the entql string predicate on the team_id field.
+func (f *MarketFactorFilter) WhereTeamID(p entql.StringP) {
+	f.Where(p.Field(marketfactor.FieldTeamID))
+}
+
+// WherePeriodKind applies the entql string predicate on the period_kind field.
+func (f *MarketFactorFilter) WherePeriodKind(p entql.StringP) {
+	f.Where(p.Field(marketfactor.FieldPeriodKind))
+}
+
+// WherePeriodYear applies the entql int predicate on the period_year field.
+func (f *MarketFactorFilter) WherePeriodYear(p entql.IntP) {
+	f.Where(p.Field(marketfactor.FieldPeriodYear))
+}
+
+// WherePeriodIndex applies the entql int predicate on the period_index field.
+func (f *MarketFactorFilter) WherePeriodIndex(p entql.IntP) {
+	f.Where(p.Field(marketfactor.FieldPeriodIndex))
+}
+
+// WhereFactor applies the entql float64 predicate on the factor field.
+func (f *MarketFactorFilter) WhereFactor(p entql.Float64P) {
+	f.Where(p.Field(marketfactor.FieldFactor))
+}
+
+// WhereComment applies the entql string predicate on the comment field.
+func (f *MarketFactorFilter) WhereComment(p entql.StringP) {
+	f.Where(p.Field(marketfactor.FieldComment))
+}
+
+// WhereSetByID applies the entql string predicate on the set_by_id field.
+func (f *MarketFactorFilter) WhereSetByID(p entql.StringP) {
+	f.Where(p.Field(marketfactor.FieldSetByID))
+}
+
+// WhereHasOrganization applies a predicate to check if query has an edge organization.
+func (f *MarketFactorFilter) WhereHasOrganization() {
+	f.Where(entql.HasEdge("organization"))
+}
+
+// WhereHasOrganizationWith applies a predicate to check if query has an edge organization with a given conditions (other predicates).
+func (f *MarketFactorFilter) WhereHasOrganizationWith(preds ...predicate.Organization) {
+	f.Where(entql.HasEdgeWith("organization", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasTeam applies a predicate to check if query has an edge team.
+func (f *MarketFactorFilter) WhereHasTeam() {
+	f.Where(entql.HasEdge("team"))
+}
+
+// WhereHasTeamWith applies a predicate to check if query has an edge team with a given conditions (other predicates).
+func (f *MarketFactorFilter) WhereHasTeamWith(preds ...predicate.Team) {
+	f.Where(entql.HasEdgeWith("team", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasSetBy applies a predicate to check if query has an edge set_by.
+func (f *MarketFactorFilter) WhereHasSetBy() {
+	f.Where(entql.HasEdge("set_by"))
+}
+
+// WhereHasSetByWith applies a predicate to check if query has an edge set_by with a given conditions (other predicates).
+func (f *MarketFactorFilter) WhereHasSetByWith(preds ...predicate.User) {
+	f.Where(entql.HasEdgeWith("set_by", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *MeetingQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -763,7 +1211,7 @@ type MeetingFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *MeetingFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[2].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[3].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -905,7 +1353,7 @@ type OrganizationFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *OrganizationFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[3].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[4].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -975,7 +1423,7 @@ type RefreshTokenFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *RefreshTokenFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[4].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[5].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1060,6 +1508,552 @@ func (f *RefreshTokenFilter) WhereHasUserWith(preds ...predicate.User) {
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *TargetQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the TargetQuery builder.
+func (_q *TargetQuery) Filter() *TargetFilter {
+	return &TargetFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *TargetMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the TargetMutation builder.
+func (m *TargetMutation) Filter() *TargetFilter {
+	return &TargetFilter{config: m.config, predicateAdder: m}
+}
+
+// TargetFilter provides a generic filtering capability at runtime for TargetQuery.
+type TargetFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *TargetFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[6].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql string predicate on the id field.
+func (f *TargetFilter) WhereID(p entql.StringP) {
+	f.Where(p.Field(target.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *TargetFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(target.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *TargetFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(target.FieldUpdatedAt))
+}
+
+// WhereOrganizationID applies the entql string predicate on the organization_id field.
+func (f *TargetFilter) WhereOrganizationID(p entql.StringP) {
+	f.Where(p.Field(target.FieldOrganizationID))
+}
+
+// WhereKpiID applies the entql string predicate on the kpi_id field.
+func (f *TargetFilter) WhereKpiID(p entql.StringP) {
+	f.Where(p.Field(target.FieldKpiID))
+}
+
+// WhereUserID applies the entql string predicate on the user_id field.
+func (f *TargetFilter) WhereUserID(p entql.StringP) {
+	f.Where(p.Field(target.FieldUserID))
+}
+
+// WhereTeamID applies the entql string predicate on the team_id field.
+func (f *TargetFilter) WhereTeamID(p entql.StringP) {
+	f.Where(p.Field(target.FieldTeamID))
+}
+
+// WhereScopeKey applies the entql string predicate on the scope_key field.
+func (f *TargetFilter) WhereScopeKey(p entql.StringP) {
+	f.Where(p.Field(target.FieldScopeKey))
+}
+
+// WherePeriodKind applies the entql string predicate on the period_kind field.
+func (f *TargetFilter) WherePeriodKind(p entql.StringP) {
+	f.Where(p.Field(target.FieldPeriodKind))
+}
+
+// WherePeriodYear applies the entql int predicate on the period_year field.
+func (f *TargetFilter) WherePeriodYear(p entql.IntP) {
+	f.Where(p.Field(target.FieldPeriodYear))
+}
+
+// WherePeriodIndex applies the entql int predicate on the period_index field.
+func (f *TargetFilter) WherePeriodIndex(p entql.IntP) {
+	f.Where(p.Field(target.FieldPeriodIndex))
+}
+
+// WherePeriodStart applies the entql time.Time predicate on the period_start field.
+func (f *TargetFilter) WherePeriodStart(p entql.TimeP) {
+	f.Where(p.Field(target.FieldPeriodStart))
+}
+
+// WherePeriodEnd applies the entql time.Time predicate on the period_end field.
+func (f *TargetFilter) WherePeriodEnd(p entql.TimeP) {
+	f.Where(p.Field(target.FieldPeriodEnd))
+}
+
+// WhereValue applies the entql float64 predicate on the value field.
+func (f *TargetFilter) WhereValue(p entql.Float64P) {
+	f.Where(p.Field(target.FieldValue))
+}
+
+// WhereStatus applies the entql string predicate on the status field.
+func (f *TargetFilter) WhereStatus(p entql.StringP) {
+	f.Where(p.Field(target.FieldStatus))
+}
+
+// WhereVersion applies the entql int predicate on the version field.
+func (f *TargetFilter) WhereVersion(p entql.IntP) {
+	f.Where(p.Field(target.FieldVersion))
+}
+
+// WhereProposerID applies the entql string predicate on the proposer_id field.
+func (f *TargetFilter) WhereProposerID(p entql.StringP) {
+	f.Where(p.Field(target.FieldProposerID))
+}
+
+// WhereApproverID applies the entql string predicate on the approver_id field.
+func (f *TargetFilter) WhereApproverID(p entql.StringP) {
+	f.Where(p.Field(target.FieldApproverID))
+}
+
+// WhereRationale applies the entql string predicate on the rationale field.
+func (f *TargetFilter) WhereRationale(p entql.StringP) {
+	f.Where(p.Field(target.FieldRationale))
+}
+
+// WhereAssessment applies the entql json.RawMessage predicate on the assessment field.
+func (f *TargetFilter) WhereAssessment(p entql.BytesP) {
+	f.Where(p.Field(target.FieldAssessment))
+}
+
+// WherePendingValue applies the entql float64 predicate on the pending_value field.
+func (f *TargetFilter) WherePendingValue(p entql.Float64P) {
+	f.Where(p.Field(target.FieldPendingValue))
+}
+
+// WherePendingReason applies the entql string predicate on the pending_reason field.
+func (f *TargetFilter) WherePendingReason(p entql.StringP) {
+	f.Where(p.Field(target.FieldPendingReason))
+}
+
+// WherePendingComment applies the entql string predicate on the pending_comment field.
+func (f *TargetFilter) WherePendingComment(p entql.StringP) {
+	f.Where(p.Field(target.FieldPendingComment))
+}
+
+// WhereFinalActual applies the entql float64 predicate on the final_actual field.
+func (f *TargetFilter) WhereFinalActual(p entql.Float64P) {
+	f.Where(p.Field(target.FieldFinalActual))
+}
+
+// WhereFinalAttainment applies the entql float64 predicate on the final_attainment field.
+func (f *TargetFilter) WhereFinalAttainment(p entql.Float64P) {
+	f.Where(p.Field(target.FieldFinalAttainment))
+}
+
+// WhereHasOrganization applies a predicate to check if query has an edge organization.
+func (f *TargetFilter) WhereHasOrganization() {
+	f.Where(entql.HasEdge("organization"))
+}
+
+// WhereHasOrganizationWith applies a predicate to check if query has an edge organization with a given conditions (other predicates).
+func (f *TargetFilter) WhereHasOrganizationWith(preds ...predicate.Organization) {
+	f.Where(entql.HasEdgeWith("organization", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasKpi applies a predicate to check if query has an edge kpi.
+func (f *TargetFilter) WhereHasKpi() {
+	f.Where(entql.HasEdge("kpi"))
+}
+
+// WhereHasKpiWith applies a predicate to check if query has an edge kpi with a given conditions (other predicates).
+func (f *TargetFilter) WhereHasKpiWith(preds ...predicate.KPI) {
+	f.Where(entql.HasEdgeWith("kpi", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasUser applies a predicate to check if query has an edge user.
+func (f *TargetFilter) WhereHasUser() {
+	f.Where(entql.HasEdge("user"))
+}
+
+// WhereHasUserWith applies a predicate to check if query has an edge user with a given conditions (other predicates).
+func (f *TargetFilter) WhereHasUserWith(preds ...predicate.User) {
+	f.Where(entql.HasEdgeWith("user", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasTeam applies a predicate to check if query has an edge team.
+func (f *TargetFilter) WhereHasTeam() {
+	f.Where(entql.HasEdge("team"))
+}
+
+// WhereHasTeamWith applies a predicate to check if query has an edge team with a given conditions (other predicates).
+func (f *TargetFilter) WhereHasTeamWith(preds ...predicate.Team) {
+	f.Where(entql.HasEdgeWith("team", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasProposer applies a predicate to check if query has an edge proposer.
+func (f *TargetFilter) WhereHasProposer() {
+	f.Where(entql.HasEdge("proposer"))
+}
+
+// WhereHasProposerWith applies a predicate to check if query has an edge proposer with a given conditions (other predicates).
+func (f *TargetFilter) WhereHasProposerWith(preds ...predicate.User) {
+	f.Where(entql.HasEdgeWith("proposer", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasApprover applies a predicate to check if query has an edge approver.
+func (f *TargetFilter) WhereHasApprover() {
+	f.Where(entql.HasEdge("approver"))
+}
+
+// WhereHasApproverWith applies a predicate to check if query has an edge approver with a given conditions (other predicates).
+func (f *TargetFilter) WhereHasApproverWith(preds ...predicate.User) {
+	f.Where(entql.HasEdgeWith("approver", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasEvents applies a predicate to check if query has an edge events.
+func (f *TargetFilter) WhereHasEvents() {
+	f.Where(entql.HasEdge("events"))
+}
+
+// WhereHasEventsWith applies a predicate to check if query has an edge events with a given conditions (other predicates).
+func (f *TargetFilter) WhereHasEventsWith(preds ...predicate.TargetEvent) {
+	f.Where(entql.HasEdgeWith("events", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasRevisions applies a predicate to check if query has an edge revisions.
+func (f *TargetFilter) WhereHasRevisions() {
+	f.Where(entql.HasEdge("revisions"))
+}
+
+// WhereHasRevisionsWith applies a predicate to check if query has an edge revisions with a given conditions (other predicates).
+func (f *TargetFilter) WhereHasRevisionsWith(preds ...predicate.TargetRevision) {
+	f.Where(entql.HasEdgeWith("revisions", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
+func (_q *TargetEventQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the TargetEventQuery builder.
+func (_q *TargetEventQuery) Filter() *TargetEventFilter {
+	return &TargetEventFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *TargetEventMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the TargetEventMutation builder.
+func (m *TargetEventMutation) Filter() *TargetEventFilter {
+	return &TargetEventFilter{config: m.config, predicateAdder: m}
+}
+
+// TargetEventFilter provides a generic filtering capability at runtime for TargetEventQuery.
+type TargetEventFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *TargetEventFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[7].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql string predicate on the id field.
+func (f *TargetEventFilter) WhereID(p entql.StringP) {
+	f.Where(p.Field(targetevent.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *TargetEventFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(targetevent.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *TargetEventFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(targetevent.FieldUpdatedAt))
+}
+
+// WhereOrganizationID applies the entql string predicate on the organization_id field.
+func (f *TargetEventFilter) WhereOrganizationID(p entql.StringP) {
+	f.Where(p.Field(targetevent.FieldOrganizationID))
+}
+
+// WhereTargetID applies the entql string predicate on the target_id field.
+func (f *TargetEventFilter) WhereTargetID(p entql.StringP) {
+	f.Where(p.Field(targetevent.FieldTargetID))
+}
+
+// WhereActorID applies the entql string predicate on the actor_id field.
+func (f *TargetEventFilter) WhereActorID(p entql.StringP) {
+	f.Where(p.Field(targetevent.FieldActorID))
+}
+
+// WhereAction applies the entql string predicate on the action field.
+func (f *TargetEventFilter) WhereAction(p entql.StringP) {
+	f.Where(p.Field(targetevent.FieldAction))
+}
+
+// WhereFromStatus applies the entql string predicate on the from_status field.
+func (f *TargetEventFilter) WhereFromStatus(p entql.StringP) {
+	f.Where(p.Field(targetevent.FieldFromStatus))
+}
+
+// WhereToStatus applies the entql string predicate on the to_status field.
+func (f *TargetEventFilter) WhereToStatus(p entql.StringP) {
+	f.Where(p.Field(targetevent.FieldToStatus))
+}
+
+// WhereOldValue applies the entql float64 predicate on the old_value field.
+func (f *TargetEventFilter) WhereOldValue(p entql.Float64P) {
+	f.Where(p.Field(targetevent.FieldOldValue))
+}
+
+// WhereNewValue applies the entql float64 predicate on the new_value field.
+func (f *TargetEventFilter) WhereNewValue(p entql.Float64P) {
+	f.Where(p.Field(targetevent.FieldNewValue))
+}
+
+// WhereComment applies the entql string predicate on the comment field.
+func (f *TargetEventFilter) WhereComment(p entql.StringP) {
+	f.Where(p.Field(targetevent.FieldComment))
+}
+
+// WhereReasonCode applies the entql string predicate on the reason_code field.
+func (f *TargetEventFilter) WhereReasonCode(p entql.StringP) {
+	f.Where(p.Field(targetevent.FieldReasonCode))
+}
+
+// WhereVersion applies the entql int predicate on the version field.
+func (f *TargetEventFilter) WhereVersion(p entql.IntP) {
+	f.Where(p.Field(targetevent.FieldVersion))
+}
+
+// WhereHasOrganization applies a predicate to check if query has an edge organization.
+func (f *TargetEventFilter) WhereHasOrganization() {
+	f.Where(entql.HasEdge("organization"))
+}
+
+// WhereHasOrganizationWith applies a predicate to check if query has an edge organization with a given conditions (other predicates).
+func (f *TargetEventFilter) WhereHasOrganizationWith(preds ...predicate.Organization) {
+	f.Where(entql.HasEdgeWith("organization", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasTarget applies a predicate to check if query has an edge target.
+func (f *TargetEventFilter) WhereHasTarget() {
+	f.Where(entql.HasEdge("target"))
+}
+
+// WhereHasTargetWith applies a predicate to check if query has an edge target with a given conditions (other predicates).
+func (f *TargetEventFilter) WhereHasTargetWith(preds ...predicate.Target) {
+	f.Where(entql.HasEdgeWith("target", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasActor applies a predicate to check if query has an edge actor.
+func (f *TargetEventFilter) WhereHasActor() {
+	f.Where(entql.HasEdge("actor"))
+}
+
+// WhereHasActorWith applies a predicate to check if query has an edge actor with a given conditions (other predicates).
+func (f *TargetEventFilter) WhereHasActorWith(preds ...predicate.User) {
+	f.Where(entql.HasEdgeWith("actor", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
+func (_q *TargetRevisionQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the TargetRevisionQuery builder.
+func (_q *TargetRevisionQuery) Filter() *TargetRevisionFilter {
+	return &TargetRevisionFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *TargetRevisionMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the TargetRevisionMutation builder.
+func (m *TargetRevisionMutation) Filter() *TargetRevisionFilter {
+	return &TargetRevisionFilter{config: m.config, predicateAdder: m}
+}
+
+// TargetRevisionFilter provides a generic filtering capability at runtime for TargetRevisionQuery.
+type TargetRevisionFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *TargetRevisionFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[8].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql string predicate on the id field.
+func (f *TargetRevisionFilter) WhereID(p entql.StringP) {
+	f.Where(p.Field(targetrevision.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *TargetRevisionFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(targetrevision.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *TargetRevisionFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(targetrevision.FieldUpdatedAt))
+}
+
+// WhereOrganizationID applies the entql string predicate on the organization_id field.
+func (f *TargetRevisionFilter) WhereOrganizationID(p entql.StringP) {
+	f.Where(p.Field(targetrevision.FieldOrganizationID))
+}
+
+// WhereTargetID applies the entql string predicate on the target_id field.
+func (f *TargetRevisionFilter) WhereTargetID(p entql.StringP) {
+	f.Where(p.Field(targetrevision.FieldTargetID))
+}
+
+// WhereAuthorID applies the entql string predicate on the author_id field.
+func (f *TargetRevisionFilter) WhereAuthorID(p entql.StringP) {
+	f.Where(p.Field(targetrevision.FieldAuthorID))
+}
+
+// WhereValue applies the entql float64 predicate on the value field.
+func (f *TargetRevisionFilter) WhereValue(p entql.Float64P) {
+	f.Where(p.Field(targetrevision.FieldValue))
+}
+
+// WhereAction applies the entql string predicate on the action field.
+func (f *TargetRevisionFilter) WhereAction(p entql.StringP) {
+	f.Where(p.Field(targetrevision.FieldAction))
+}
+
+// WhereReasonCode applies the entql string predicate on the reason_code field.
+func (f *TargetRevisionFilter) WhereReasonCode(p entql.StringP) {
+	f.Where(p.Field(targetrevision.FieldReasonCode))
+}
+
+// WhereComment applies the entql string predicate on the comment field.
+func (f *TargetRevisionFilter) WhereComment(p entql.StringP) {
+	f.Where(p.Field(targetrevision.FieldComment))
+}
+
+// WhereHasOrganization applies a predicate to check if query has an edge organization.
+func (f *TargetRevisionFilter) WhereHasOrganization() {
+	f.Where(entql.HasEdge("organization"))
+}
+
+// WhereHasOrganizationWith applies a predicate to check if query has an edge organization with a given conditions (other predicates).
+func (f *TargetRevisionFilter) WhereHasOrganizationWith(preds ...predicate.Organization) {
+	f.Where(entql.HasEdgeWith("organization", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasTarget applies a predicate to check if query has an edge target.
+func (f *TargetRevisionFilter) WhereHasTarget() {
+	f.Where(entql.HasEdge("target"))
+}
+
+// WhereHasTargetWith applies a predicate to check if query has an edge target with a given conditions (other predicates).
+func (f *TargetRevisionFilter) WhereHasTargetWith(preds ...predicate.Target) {
+	f.Where(entql.HasEdgeWith("target", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasAuthor applies a predicate to check if query has an edge author.
+func (f *TargetRevisionFilter) WhereHasAuthor() {
+	f.Where(entql.HasEdge("author"))
+}
+
+// WhereHasAuthorWith applies a predicate to check if query has an edge author with a given conditions (other predicates).
+func (f *TargetRevisionFilter) WhereHasAuthorWith(preds ...predicate.User) {
+	f.Where(entql.HasEdgeWith("author", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *TeamQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -1088,7 +2082,7 @@ type TeamFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *TeamFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[5].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[9].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1242,7 +2236,7 @@ type UserFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *UserFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[6].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[10].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})

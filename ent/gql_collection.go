@@ -11,6 +11,9 @@ import (
 	"kpiflow/ent/meeting"
 	"kpiflow/ent/organization"
 	"kpiflow/ent/schema/pulid"
+	"kpiflow/ent/target"
+	"kpiflow/ent/targetevent"
+	"kpiflow/ent/targetrevision"
 	"kpiflow/ent/team"
 	"kpiflow/ent/user"
 
@@ -758,6 +761,802 @@ func newOrganizationPaginateArgs(rv map[string]any) *organizationPaginateArgs {
 	}
 	if v, ok := rv[whereField].(*OrganizationWhereInput); ok {
 		args.opts = append(args.opts, WithOrganizationFilter(v.Filter))
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *TargetQuery) CollectFields(ctx context.Context, satisfies ...string) (*TargetQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *TargetQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(target.Columns))
+		selectedFields = []string{target.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+
+		case "organization":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&OrganizationClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, organizationImplementors)...); err != nil {
+				return err
+			}
+			_q.withOrganization = query
+			if _, ok := fieldSeen[target.FieldOrganizationID]; !ok {
+				selectedFields = append(selectedFields, target.FieldOrganizationID)
+				fieldSeen[target.FieldOrganizationID] = struct{}{}
+			}
+
+		case "kpi":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&KPIClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, kpiImplementors)...); err != nil {
+				return err
+			}
+			_q.withKpi = query
+			if _, ok := fieldSeen[target.FieldKpiID]; !ok {
+				selectedFields = append(selectedFields, target.FieldKpiID)
+				fieldSeen[target.FieldKpiID] = struct{}{}
+			}
+
+		case "user":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&UserClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, userImplementors)...); err != nil {
+				return err
+			}
+			_q.withUser = query
+			if _, ok := fieldSeen[target.FieldUserID]; !ok {
+				selectedFields = append(selectedFields, target.FieldUserID)
+				fieldSeen[target.FieldUserID] = struct{}{}
+			}
+
+		case "team":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&TeamClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, teamImplementors)...); err != nil {
+				return err
+			}
+			_q.withTeam = query
+			if _, ok := fieldSeen[target.FieldTeamID]; !ok {
+				selectedFields = append(selectedFields, target.FieldTeamID)
+				fieldSeen[target.FieldTeamID] = struct{}{}
+			}
+
+		case "proposer":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&UserClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, userImplementors)...); err != nil {
+				return err
+			}
+			_q.withProposer = query
+			if _, ok := fieldSeen[target.FieldProposerID]; !ok {
+				selectedFields = append(selectedFields, target.FieldProposerID)
+				fieldSeen[target.FieldProposerID] = struct{}{}
+			}
+
+		case "approver":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&UserClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, userImplementors)...); err != nil {
+				return err
+			}
+			_q.withApprover = query
+			if _, ok := fieldSeen[target.FieldApproverID]; !ok {
+				selectedFields = append(selectedFields, target.FieldApproverID)
+				fieldSeen[target.FieldApproverID] = struct{}{}
+			}
+
+		case "events":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&TargetEventClient{config: _q.config}).Query()
+			)
+			args := newTargetEventPaginateArgs(fieldArgs(ctx, new(TargetEventWhereInput), path...))
+			if err := validateFirstLast(args.first, args.last); err != nil {
+				return fmt.Errorf("validate first and last in path %q: %w", path, err)
+			}
+			pager, err := newTargetEventPager(args.opts, args.last != nil)
+			if err != nil {
+				return fmt.Errorf("create new pager in path %q: %w", path, err)
+			}
+			if query, err = pager.applyFilter(query); err != nil {
+				return err
+			}
+			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...)
+			if hasCollectedField(ctx, append(path, totalCountField)...) || hasCollectedField(ctx, append(path, pageInfoField)...) {
+				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
+				if hasPagination || ignoredEdges {
+					query := query.Clone()
+					_q.loadTotal = append(_q.loadTotal, func(ctx context.Context, nodes []*Target) error {
+						ids := make([]driver.Value, len(nodes))
+						for i := range nodes {
+							ids[i] = nodes[i].ID
+						}
+						var v []struct {
+							NodeID pulid.ID `sql:"target_id"`
+							Count  int      `sql:"count"`
+						}
+						query.Where(func(s *sql.Selector) {
+							s.Where(sql.InValues(s.C(target.EventsColumn), ids...))
+						})
+						if err := query.GroupBy(target.EventsColumn).Aggregate(Count()).Scan(ctx, &v); err != nil {
+							return err
+						}
+						m := make(map[pulid.ID]int, len(v))
+						for i := range v {
+							m[v[i].NodeID] = v[i].Count
+						}
+						for i := range nodes {
+							n := m[nodes[i].ID]
+							if nodes[i].Edges.totalCount[6] == nil {
+								nodes[i].Edges.totalCount[6] = make(map[string]int)
+							}
+							nodes[i].Edges.totalCount[6][alias] = n
+						}
+						return nil
+					})
+				} else {
+					_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Target) error {
+						for i := range nodes {
+							n := len(nodes[i].Edges.Events)
+							if nodes[i].Edges.totalCount[6] == nil {
+								nodes[i].Edges.totalCount[6] = make(map[string]int)
+							}
+							nodes[i].Edges.totalCount[6][alias] = n
+						}
+						return nil
+					})
+				}
+			}
+			if ignoredEdges || (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0) {
+				continue
+			}
+			if query, err = pager.applyCursors(query, args.after, args.before); err != nil {
+				return err
+			}
+			path = append(path, edgesField, nodeField)
+			if field := collectedField(ctx, path...); field != nil {
+				if err := query.collectField(ctx, false, opCtx, *field, path, mayAddCondition(satisfies, targeteventImplementors)...); err != nil {
+					return err
+				}
+			}
+			if limit := paginateLimit(args.first, args.last); limit > 0 {
+				if oneNode {
+					pager.applyOrder(query.Limit(limit))
+				} else {
+					modify := entgql.LimitPerRow(target.EventsColumn, limit, pager.orderExpr(query))
+					query.modifiers = append(query.modifiers, modify)
+				}
+			} else {
+				query = pager.applyOrder(query)
+			}
+			_q.WithNamedEvents(alias, func(wq *TargetEventQuery) {
+				*wq = *query
+			})
+
+		case "revisions":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&TargetRevisionClient{config: _q.config}).Query()
+			)
+			args := newTargetRevisionPaginateArgs(fieldArgs(ctx, new(TargetRevisionWhereInput), path...))
+			if err := validateFirstLast(args.first, args.last); err != nil {
+				return fmt.Errorf("validate first and last in path %q: %w", path, err)
+			}
+			pager, err := newTargetRevisionPager(args.opts, args.last != nil)
+			if err != nil {
+				return fmt.Errorf("create new pager in path %q: %w", path, err)
+			}
+			if query, err = pager.applyFilter(query); err != nil {
+				return err
+			}
+			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...)
+			if hasCollectedField(ctx, append(path, totalCountField)...) || hasCollectedField(ctx, append(path, pageInfoField)...) {
+				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
+				if hasPagination || ignoredEdges {
+					query := query.Clone()
+					_q.loadTotal = append(_q.loadTotal, func(ctx context.Context, nodes []*Target) error {
+						ids := make([]driver.Value, len(nodes))
+						for i := range nodes {
+							ids[i] = nodes[i].ID
+						}
+						var v []struct {
+							NodeID pulid.ID `sql:"target_id"`
+							Count  int      `sql:"count"`
+						}
+						query.Where(func(s *sql.Selector) {
+							s.Where(sql.InValues(s.C(target.RevisionsColumn), ids...))
+						})
+						if err := query.GroupBy(target.RevisionsColumn).Aggregate(Count()).Scan(ctx, &v); err != nil {
+							return err
+						}
+						m := make(map[pulid.ID]int, len(v))
+						for i := range v {
+							m[v[i].NodeID] = v[i].Count
+						}
+						for i := range nodes {
+							n := m[nodes[i].ID]
+							if nodes[i].Edges.totalCount[7] == nil {
+								nodes[i].Edges.totalCount[7] = make(map[string]int)
+							}
+							nodes[i].Edges.totalCount[7][alias] = n
+						}
+						return nil
+					})
+				} else {
+					_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Target) error {
+						for i := range nodes {
+							n := len(nodes[i].Edges.Revisions)
+							if nodes[i].Edges.totalCount[7] == nil {
+								nodes[i].Edges.totalCount[7] = make(map[string]int)
+							}
+							nodes[i].Edges.totalCount[7][alias] = n
+						}
+						return nil
+					})
+				}
+			}
+			if ignoredEdges || (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0) {
+				continue
+			}
+			if query, err = pager.applyCursors(query, args.after, args.before); err != nil {
+				return err
+			}
+			path = append(path, edgesField, nodeField)
+			if field := collectedField(ctx, path...); field != nil {
+				if err := query.collectField(ctx, false, opCtx, *field, path, mayAddCondition(satisfies, targetrevisionImplementors)...); err != nil {
+					return err
+				}
+			}
+			if limit := paginateLimit(args.first, args.last); limit > 0 {
+				if oneNode {
+					pager.applyOrder(query.Limit(limit))
+				} else {
+					modify := entgql.LimitPerRow(target.RevisionsColumn, limit, pager.orderExpr(query))
+					query.modifiers = append(query.modifiers, modify)
+				}
+			} else {
+				query = pager.applyOrder(query)
+			}
+			_q.WithNamedRevisions(alias, func(wq *TargetRevisionQuery) {
+				*wq = *query
+			})
+		case "createdAt":
+			if _, ok := fieldSeen[target.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, target.FieldCreatedAt)
+				fieldSeen[target.FieldCreatedAt] = struct{}{}
+			}
+		case "updatedAt":
+			if _, ok := fieldSeen[target.FieldUpdatedAt]; !ok {
+				selectedFields = append(selectedFields, target.FieldUpdatedAt)
+				fieldSeen[target.FieldUpdatedAt] = struct{}{}
+			}
+		case "kpiID":
+			if _, ok := fieldSeen[target.FieldKpiID]; !ok {
+				selectedFields = append(selectedFields, target.FieldKpiID)
+				fieldSeen[target.FieldKpiID] = struct{}{}
+			}
+		case "userID":
+			if _, ok := fieldSeen[target.FieldUserID]; !ok {
+				selectedFields = append(selectedFields, target.FieldUserID)
+				fieldSeen[target.FieldUserID] = struct{}{}
+			}
+		case "teamID":
+			if _, ok := fieldSeen[target.FieldTeamID]; !ok {
+				selectedFields = append(selectedFields, target.FieldTeamID)
+				fieldSeen[target.FieldTeamID] = struct{}{}
+			}
+		case "periodKind":
+			if _, ok := fieldSeen[target.FieldPeriodKind]; !ok {
+				selectedFields = append(selectedFields, target.FieldPeriodKind)
+				fieldSeen[target.FieldPeriodKind] = struct{}{}
+			}
+		case "periodYear":
+			if _, ok := fieldSeen[target.FieldPeriodYear]; !ok {
+				selectedFields = append(selectedFields, target.FieldPeriodYear)
+				fieldSeen[target.FieldPeriodYear] = struct{}{}
+			}
+		case "periodIndex":
+			if _, ok := fieldSeen[target.FieldPeriodIndex]; !ok {
+				selectedFields = append(selectedFields, target.FieldPeriodIndex)
+				fieldSeen[target.FieldPeriodIndex] = struct{}{}
+			}
+		case "periodStart":
+			if _, ok := fieldSeen[target.FieldPeriodStart]; !ok {
+				selectedFields = append(selectedFields, target.FieldPeriodStart)
+				fieldSeen[target.FieldPeriodStart] = struct{}{}
+			}
+		case "periodEnd":
+			if _, ok := fieldSeen[target.FieldPeriodEnd]; !ok {
+				selectedFields = append(selectedFields, target.FieldPeriodEnd)
+				fieldSeen[target.FieldPeriodEnd] = struct{}{}
+			}
+		case "status":
+			if _, ok := fieldSeen[target.FieldStatus]; !ok {
+				selectedFields = append(selectedFields, target.FieldStatus)
+				fieldSeen[target.FieldStatus] = struct{}{}
+			}
+		case "version":
+			if _, ok := fieldSeen[target.FieldVersion]; !ok {
+				selectedFields = append(selectedFields, target.FieldVersion)
+				fieldSeen[target.FieldVersion] = struct{}{}
+			}
+		case "proposerID":
+			if _, ok := fieldSeen[target.FieldProposerID]; !ok {
+				selectedFields = append(selectedFields, target.FieldProposerID)
+				fieldSeen[target.FieldProposerID] = struct{}{}
+			}
+		case "approverID":
+			if _, ok := fieldSeen[target.FieldApproverID]; !ok {
+				selectedFields = append(selectedFields, target.FieldApproverID)
+				fieldSeen[target.FieldApproverID] = struct{}{}
+			}
+		case "rationale":
+			if _, ok := fieldSeen[target.FieldRationale]; !ok {
+				selectedFields = append(selectedFields, target.FieldRationale)
+				fieldSeen[target.FieldRationale] = struct{}{}
+			}
+		case "assessment":
+			if _, ok := fieldSeen[target.FieldAssessment]; !ok {
+				selectedFields = append(selectedFields, target.FieldAssessment)
+				fieldSeen[target.FieldAssessment] = struct{}{}
+			}
+		case "pendingReason":
+			if _, ok := fieldSeen[target.FieldPendingReason]; !ok {
+				selectedFields = append(selectedFields, target.FieldPendingReason)
+				fieldSeen[target.FieldPendingReason] = struct{}{}
+			}
+		case "pendingComment":
+			if _, ok := fieldSeen[target.FieldPendingComment]; !ok {
+				selectedFields = append(selectedFields, target.FieldPendingComment)
+				fieldSeen[target.FieldPendingComment] = struct{}{}
+			}
+		case "finalAttainment":
+			if _, ok := fieldSeen[target.FieldFinalAttainment]; !ok {
+				selectedFields = append(selectedFields, target.FieldFinalAttainment)
+				fieldSeen[target.FieldFinalAttainment] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type targetPaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []TargetPaginateOption
+}
+
+func newTargetPaginateArgs(rv map[string]any) *targetPaginateArgs {
+	args := &targetPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case []*TargetOrder:
+			args.opts = append(args.opts, WithTargetOrder(v))
+		case []any:
+			var orders []*TargetOrder
+			for i := range v {
+				mv, ok := v[i].(map[string]any)
+				if !ok {
+					continue
+				}
+				var (
+					err1, err2 error
+					order      = &TargetOrder{Field: &TargetOrderField{}, Direction: entgql.OrderDirectionAsc}
+				)
+				if d, ok := mv[directionField]; ok {
+					err1 = order.Direction.UnmarshalGQL(d)
+				}
+				if f, ok := mv[fieldField]; ok {
+					err2 = order.Field.UnmarshalGQL(f)
+				}
+				if err1 == nil && err2 == nil {
+					orders = append(orders, order)
+				}
+			}
+			args.opts = append(args.opts, WithTargetOrder(orders))
+		}
+	}
+	if v, ok := rv[whereField].(*TargetWhereInput); ok {
+		args.opts = append(args.opts, WithTargetFilter(v.Filter))
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *TargetEventQuery) CollectFields(ctx context.Context, satisfies ...string) (*TargetEventQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *TargetEventQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(targetevent.Columns))
+		selectedFields = []string{targetevent.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+
+		case "organization":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&OrganizationClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, organizationImplementors)...); err != nil {
+				return err
+			}
+			_q.withOrganization = query
+			if _, ok := fieldSeen[targetevent.FieldOrganizationID]; !ok {
+				selectedFields = append(selectedFields, targetevent.FieldOrganizationID)
+				fieldSeen[targetevent.FieldOrganizationID] = struct{}{}
+			}
+
+		case "target":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&TargetClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, targetImplementors)...); err != nil {
+				return err
+			}
+			_q.withTarget = query
+			if _, ok := fieldSeen[targetevent.FieldTargetID]; !ok {
+				selectedFields = append(selectedFields, targetevent.FieldTargetID)
+				fieldSeen[targetevent.FieldTargetID] = struct{}{}
+			}
+
+		case "actor":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&UserClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, userImplementors)...); err != nil {
+				return err
+			}
+			_q.withActor = query
+			if _, ok := fieldSeen[targetevent.FieldActorID]; !ok {
+				selectedFields = append(selectedFields, targetevent.FieldActorID)
+				fieldSeen[targetevent.FieldActorID] = struct{}{}
+			}
+		case "createdAt":
+			if _, ok := fieldSeen[targetevent.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, targetevent.FieldCreatedAt)
+				fieldSeen[targetevent.FieldCreatedAt] = struct{}{}
+			}
+		case "updatedAt":
+			if _, ok := fieldSeen[targetevent.FieldUpdatedAt]; !ok {
+				selectedFields = append(selectedFields, targetevent.FieldUpdatedAt)
+				fieldSeen[targetevent.FieldUpdatedAt] = struct{}{}
+			}
+		case "targetID":
+			if _, ok := fieldSeen[targetevent.FieldTargetID]; !ok {
+				selectedFields = append(selectedFields, targetevent.FieldTargetID)
+				fieldSeen[targetevent.FieldTargetID] = struct{}{}
+			}
+		case "actorID":
+			if _, ok := fieldSeen[targetevent.FieldActorID]; !ok {
+				selectedFields = append(selectedFields, targetevent.FieldActorID)
+				fieldSeen[targetevent.FieldActorID] = struct{}{}
+			}
+		case "action":
+			if _, ok := fieldSeen[targetevent.FieldAction]; !ok {
+				selectedFields = append(selectedFields, targetevent.FieldAction)
+				fieldSeen[targetevent.FieldAction] = struct{}{}
+			}
+		case "fromStatus":
+			if _, ok := fieldSeen[targetevent.FieldFromStatus]; !ok {
+				selectedFields = append(selectedFields, targetevent.FieldFromStatus)
+				fieldSeen[targetevent.FieldFromStatus] = struct{}{}
+			}
+		case "toStatus":
+			if _, ok := fieldSeen[targetevent.FieldToStatus]; !ok {
+				selectedFields = append(selectedFields, targetevent.FieldToStatus)
+				fieldSeen[targetevent.FieldToStatus] = struct{}{}
+			}
+		case "comment":
+			if _, ok := fieldSeen[targetevent.FieldComment]; !ok {
+				selectedFields = append(selectedFields, targetevent.FieldComment)
+				fieldSeen[targetevent.FieldComment] = struct{}{}
+			}
+		case "reasonCode":
+			if _, ok := fieldSeen[targetevent.FieldReasonCode]; !ok {
+				selectedFields = append(selectedFields, targetevent.FieldReasonCode)
+				fieldSeen[targetevent.FieldReasonCode] = struct{}{}
+			}
+		case "version":
+			if _, ok := fieldSeen[targetevent.FieldVersion]; !ok {
+				selectedFields = append(selectedFields, targetevent.FieldVersion)
+				fieldSeen[targetevent.FieldVersion] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type targeteventPaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []TargetEventPaginateOption
+}
+
+func newTargetEventPaginateArgs(rv map[string]any) *targeteventPaginateArgs {
+	args := &targeteventPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case map[string]any:
+			var (
+				err1, err2 error
+				order      = &TargetEventOrder{Field: &TargetEventOrderField{}, Direction: entgql.OrderDirectionAsc}
+			)
+			if d, ok := v[directionField]; ok {
+				err1 = order.Direction.UnmarshalGQL(d)
+			}
+			if f, ok := v[fieldField]; ok {
+				err2 = order.Field.UnmarshalGQL(f)
+			}
+			if err1 == nil && err2 == nil {
+				args.opts = append(args.opts, WithTargetEventOrder(order))
+			}
+		case *TargetEventOrder:
+			if v != nil {
+				args.opts = append(args.opts, WithTargetEventOrder(v))
+			}
+		}
+	}
+	if v, ok := rv[whereField].(*TargetEventWhereInput); ok {
+		args.opts = append(args.opts, WithTargetEventFilter(v.Filter))
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *TargetRevisionQuery) CollectFields(ctx context.Context, satisfies ...string) (*TargetRevisionQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *TargetRevisionQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(targetrevision.Columns))
+		selectedFields = []string{targetrevision.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+
+		case "organization":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&OrganizationClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, organizationImplementors)...); err != nil {
+				return err
+			}
+			_q.withOrganization = query
+			if _, ok := fieldSeen[targetrevision.FieldOrganizationID]; !ok {
+				selectedFields = append(selectedFields, targetrevision.FieldOrganizationID)
+				fieldSeen[targetrevision.FieldOrganizationID] = struct{}{}
+			}
+
+		case "target":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&TargetClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, targetImplementors)...); err != nil {
+				return err
+			}
+			_q.withTarget = query
+			if _, ok := fieldSeen[targetrevision.FieldTargetID]; !ok {
+				selectedFields = append(selectedFields, targetrevision.FieldTargetID)
+				fieldSeen[targetrevision.FieldTargetID] = struct{}{}
+			}
+
+		case "author":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&UserClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, userImplementors)...); err != nil {
+				return err
+			}
+			_q.withAuthor = query
+			if _, ok := fieldSeen[targetrevision.FieldAuthorID]; !ok {
+				selectedFields = append(selectedFields, targetrevision.FieldAuthorID)
+				fieldSeen[targetrevision.FieldAuthorID] = struct{}{}
+			}
+		case "createdAt":
+			if _, ok := fieldSeen[targetrevision.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, targetrevision.FieldCreatedAt)
+				fieldSeen[targetrevision.FieldCreatedAt] = struct{}{}
+			}
+		case "updatedAt":
+			if _, ok := fieldSeen[targetrevision.FieldUpdatedAt]; !ok {
+				selectedFields = append(selectedFields, targetrevision.FieldUpdatedAt)
+				fieldSeen[targetrevision.FieldUpdatedAt] = struct{}{}
+			}
+		case "targetID":
+			if _, ok := fieldSeen[targetrevision.FieldTargetID]; !ok {
+				selectedFields = append(selectedFields, targetrevision.FieldTargetID)
+				fieldSeen[targetrevision.FieldTargetID] = struct{}{}
+			}
+		case "authorID":
+			if _, ok := fieldSeen[targetrevision.FieldAuthorID]; !ok {
+				selectedFields = append(selectedFields, targetrevision.FieldAuthorID)
+				fieldSeen[targetrevision.FieldAuthorID] = struct{}{}
+			}
+		case "action":
+			if _, ok := fieldSeen[targetrevision.FieldAction]; !ok {
+				selectedFields = append(selectedFields, targetrevision.FieldAction)
+				fieldSeen[targetrevision.FieldAction] = struct{}{}
+			}
+		case "reasonCode":
+			if _, ok := fieldSeen[targetrevision.FieldReasonCode]; !ok {
+				selectedFields = append(selectedFields, targetrevision.FieldReasonCode)
+				fieldSeen[targetrevision.FieldReasonCode] = struct{}{}
+			}
+		case "comment":
+			if _, ok := fieldSeen[targetrevision.FieldComment]; !ok {
+				selectedFields = append(selectedFields, targetrevision.FieldComment)
+				fieldSeen[targetrevision.FieldComment] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type targetrevisionPaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []TargetRevisionPaginateOption
+}
+
+func newTargetRevisionPaginateArgs(rv map[string]any) *targetrevisionPaginateArgs {
+	args := &targetrevisionPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case map[string]any:
+			var (
+				err1, err2 error
+				order      = &TargetRevisionOrder{Field: &TargetRevisionOrderField{}, Direction: entgql.OrderDirectionAsc}
+			)
+			if d, ok := v[directionField]; ok {
+				err1 = order.Direction.UnmarshalGQL(d)
+			}
+			if f, ok := v[fieldField]; ok {
+				err2 = order.Field.UnmarshalGQL(f)
+			}
+			if err1 == nil && err2 == nil {
+				args.opts = append(args.opts, WithTargetRevisionOrder(order))
+			}
+		case *TargetRevisionOrder:
+			if v != nil {
+				args.opts = append(args.opts, WithTargetRevisionOrder(v))
+			}
+		}
+	}
+	if v, ok := rv[whereField].(*TargetRevisionWhereInput); ok {
+		args.opts = append(args.opts, WithTargetRevisionFilter(v.Filter))
 	}
 	return args
 }

@@ -85,6 +85,144 @@ func (_m *Meeting) Deal(ctx context.Context) (*Deal, error) {
 	return result, MaskNotFound(err)
 }
 
+func (_m *Target) Organization(ctx context.Context) (*Organization, error) {
+	result, err := _m.Edges.OrganizationOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryOrganization().Only(ctx)
+	}
+	return result, err
+}
+
+func (_m *Target) Kpi(ctx context.Context) (*KPI, error) {
+	result, err := _m.Edges.KpiOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryKpi().Only(ctx)
+	}
+	return result, err
+}
+
+func (_m *Target) User(ctx context.Context) (*User, error) {
+	result, err := _m.Edges.UserOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryUser().Only(ctx)
+	}
+	return result, MaskNotFound(err)
+}
+
+func (_m *Target) Team(ctx context.Context) (*Team, error) {
+	result, err := _m.Edges.TeamOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryTeam().Only(ctx)
+	}
+	return result, MaskNotFound(err)
+}
+
+func (_m *Target) Proposer(ctx context.Context) (*User, error) {
+	result, err := _m.Edges.ProposerOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryProposer().Only(ctx)
+	}
+	return result, err
+}
+
+func (_m *Target) Approver(ctx context.Context) (*User, error) {
+	result, err := _m.Edges.ApproverOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryApprover().Only(ctx)
+	}
+	return result, MaskNotFound(err)
+}
+
+func (_m *Target) Events(
+	ctx context.Context, after *Cursor, first *int, before *Cursor, last *int, orderBy *TargetEventOrder, where *TargetEventWhereInput,
+) (*TargetEventConnection, error) {
+	opts := []TargetEventPaginateOption{
+		WithTargetEventOrder(orderBy),
+		WithTargetEventFilter(where.Filter),
+	}
+	alias := graphql.GetFieldContext(ctx).Field.Alias
+	totalCount, hasTotalCount := _m.Edges.totalCount[6][alias]
+	if nodes, err := _m.NamedEvents(alias); err == nil || hasTotalCount {
+		pager, err := newTargetEventPager(opts, last != nil)
+		if err != nil {
+			return nil, err
+		}
+		conn := &TargetEventConnection{Edges: []*TargetEventEdge{}, TotalCount: totalCount}
+		conn.build(nodes, pager, after, first, before, last)
+		return conn, nil
+	}
+	return _m.QueryEvents().Paginate(ctx, after, first, before, last, opts...)
+}
+
+func (_m *Target) Revisions(
+	ctx context.Context, after *Cursor, first *int, before *Cursor, last *int, orderBy *TargetRevisionOrder, where *TargetRevisionWhereInput,
+) (*TargetRevisionConnection, error) {
+	opts := []TargetRevisionPaginateOption{
+		WithTargetRevisionOrder(orderBy),
+		WithTargetRevisionFilter(where.Filter),
+	}
+	alias := graphql.GetFieldContext(ctx).Field.Alias
+	totalCount, hasTotalCount := _m.Edges.totalCount[7][alias]
+	if nodes, err := _m.NamedRevisions(alias); err == nil || hasTotalCount {
+		pager, err := newTargetRevisionPager(opts, last != nil)
+		if err != nil {
+			return nil, err
+		}
+		conn := &TargetRevisionConnection{Edges: []*TargetRevisionEdge{}, TotalCount: totalCount}
+		conn.build(nodes, pager, after, first, before, last)
+		return conn, nil
+	}
+	return _m.QueryRevisions().Paginate(ctx, after, first, before, last, opts...)
+}
+
+func (_m *TargetEvent) Organization(ctx context.Context) (*Organization, error) {
+	result, err := _m.Edges.OrganizationOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryOrganization().Only(ctx)
+	}
+	return result, err
+}
+
+func (_m *TargetEvent) Target(ctx context.Context) (*Target, error) {
+	result, err := _m.Edges.TargetOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryTarget().Only(ctx)
+	}
+	return result, err
+}
+
+func (_m *TargetEvent) Actor(ctx context.Context) (*User, error) {
+	result, err := _m.Edges.ActorOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryActor().Only(ctx)
+	}
+	return result, MaskNotFound(err)
+}
+
+func (_m *TargetRevision) Organization(ctx context.Context) (*Organization, error) {
+	result, err := _m.Edges.OrganizationOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryOrganization().Only(ctx)
+	}
+	return result, err
+}
+
+func (_m *TargetRevision) Target(ctx context.Context) (*Target, error) {
+	result, err := _m.Edges.TargetOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryTarget().Only(ctx)
+	}
+	return result, err
+}
+
+func (_m *TargetRevision) Author(ctx context.Context) (*User, error) {
+	result, err := _m.Edges.AuthorOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryAuthor().Only(ctx)
+	}
+	return result, MaskNotFound(err)
+}
+
 func (_m *Team) Organization(ctx context.Context) (*Organization, error) {
 	result, err := _m.Edges.OrganizationOrErr()
 	if IsNotLoaded(err) {

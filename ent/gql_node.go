@@ -10,6 +10,9 @@ import (
 	"kpiflow/ent/meeting"
 	"kpiflow/ent/organization"
 	"kpiflow/ent/schema/pulid"
+	"kpiflow/ent/target"
+	"kpiflow/ent/targetevent"
+	"kpiflow/ent/targetrevision"
 	"kpiflow/ent/team"
 	"kpiflow/ent/user"
 
@@ -42,6 +45,21 @@ var organizationImplementors = []string{"Organization", "Node"}
 
 // IsNode implements the Node interface check for GQLGen.
 func (*Organization) IsNode() {}
+
+var targetImplementors = []string{"Target", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*Target) IsNode() {}
+
+var targeteventImplementors = []string{"TargetEvent", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*TargetEvent) IsNode() {}
+
+var targetrevisionImplementors = []string{"TargetRevision", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*TargetRevision) IsNode() {}
 
 var teamImplementors = []string{"Team", "Node"}
 
@@ -159,6 +177,45 @@ func (c *Client) noder(ctx context.Context, table string, id pulid.ID) (Noder, e
 			Where(organization.ID(uid))
 		if fc := graphql.GetFieldContext(ctx); fc != nil {
 			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, organizationImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
+	case target.Table:
+		var uid pulid.ID
+		if err := uid.UnmarshalGQL(id); err != nil {
+			return nil, err
+		}
+		query := c.Target.Query().
+			Where(target.ID(uid))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, targetImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
+	case targetevent.Table:
+		var uid pulid.ID
+		if err := uid.UnmarshalGQL(id); err != nil {
+			return nil, err
+		}
+		query := c.TargetEvent.Query().
+			Where(targetevent.ID(uid))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, targeteventImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
+	case targetrevision.Table:
+		var uid pulid.ID
+		if err := uid.UnmarshalGQL(id); err != nil {
+			return nil, err
+		}
+		query := c.TargetRevision.Query().
+			Where(targetrevision.ID(uid))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, targetrevisionImplementors...); err != nil {
 				return nil, err
 			}
 		}
@@ -314,6 +371,54 @@ func (c *Client) noders(ctx context.Context, table string, ids []pulid.ID) ([]No
 		query := c.Organization.Query().
 			Where(organization.IDIn(ids...))
 		query, err := query.CollectFields(ctx, organizationImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
+	case target.Table:
+		query := c.Target.Query().
+			Where(target.IDIn(ids...))
+		query, err := query.CollectFields(ctx, targetImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
+	case targetevent.Table:
+		query := c.TargetEvent.Query().
+			Where(targetevent.IDIn(ids...))
+		query, err := query.CollectFields(ctx, targeteventImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
+	case targetrevision.Table:
+		query := c.TargetRevision.Query().
+			Where(targetrevision.IDIn(ids...))
+		query, err := query.CollectFields(ctx, targetrevisionImplementors...)
 		if err != nil {
 			return nil, err
 		}

@@ -12,6 +12,9 @@ import (
 	"kpiflow/ent/meeting"
 	"kpiflow/ent/organization"
 	"kpiflow/ent/schema/pulid"
+	"kpiflow/ent/target"
+	"kpiflow/ent/targetevent"
+	"kpiflow/ent/targetrevision"
 	"kpiflow/ent/team"
 	"kpiflow/ent/user"
 	"strconv"
@@ -1679,6 +1682,1020 @@ func (_m *Organization) ToEdge(order *OrganizationOrder) *OrganizationEdge {
 		order = DefaultOrganizationOrder
 	}
 	return &OrganizationEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
+// TargetEdge is the edge representation of Target.
+type TargetEdge struct {
+	Node   *Target `json:"node"`
+	Cursor Cursor  `json:"cursor"`
+}
+
+// TargetConnection is the connection containing edges to Target.
+type TargetConnection struct {
+	Edges      []*TargetEdge `json:"edges"`
+	PageInfo   PageInfo      `json:"pageInfo"`
+	TotalCount int           `json:"totalCount"`
+}
+
+func (c *TargetConnection) build(nodes []*Target, pager *targetPager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *Target
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *Target {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *Target {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*TargetEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &TargetEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// TargetPaginateOption enables pagination customization.
+type TargetPaginateOption func(*targetPager) error
+
+// WithTargetOrder configures pagination ordering.
+func WithTargetOrder(order []*TargetOrder) TargetPaginateOption {
+	return func(pager *targetPager) error {
+		for _, o := range order {
+			if err := o.Direction.Validate(); err != nil {
+				return err
+			}
+		}
+		pager.order = append(pager.order, order...)
+		return nil
+	}
+}
+
+// WithTargetFilter configures pagination filter.
+func WithTargetFilter(filter func(*TargetQuery) (*TargetQuery, error)) TargetPaginateOption {
+	return func(pager *targetPager) error {
+		if filter == nil {
+			return errors.New("TargetQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type targetPager struct {
+	reverse bool
+	order   []*TargetOrder
+	filter  func(*TargetQuery) (*TargetQuery, error)
+}
+
+func newTargetPager(opts []TargetPaginateOption, reverse bool) (*targetPager, error) {
+	pager := &targetPager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	for i, o := range pager.order {
+		if i > 0 && o.Field == pager.order[i-1].Field {
+			return nil, fmt.Errorf("duplicate order direction %q", o.Direction)
+		}
+	}
+	return pager, nil
+}
+
+func (p *targetPager) applyFilter(query *TargetQuery) (*TargetQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *targetPager) toCursor(_m *Target) Cursor {
+	cs_ := make([]any, 0, len(p.order))
+	for _, o_ := range p.order {
+		cs_ = append(cs_, o_.Field.toCursor(_m).Value)
+	}
+	return Cursor{ID: _m.ID, Value: cs_}
+}
+
+func (p *targetPager) applyCursors(query *TargetQuery, after, before *Cursor) (*TargetQuery, error) {
+	idDirection := entgql.OrderDirectionAsc
+	if p.reverse {
+		idDirection = entgql.OrderDirectionDesc
+	}
+	fields, directions := make([]string, 0, len(p.order)), make([]OrderDirection, 0, len(p.order))
+	for _, o := range p.order {
+		fields = append(fields, o.Field.column)
+		direction := o.Direction
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		directions = append(directions, direction)
+	}
+	predicates, err := entgql.MultiCursorsPredicate(after, before, &entgql.MultiCursorsOptions{
+		FieldID:     DefaultTargetOrder.Field.column,
+		DirectionID: idDirection,
+		Fields:      fields,
+		Directions:  directions,
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, predicate := range predicates {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *targetPager) applyOrder(query *TargetQuery) *TargetQuery {
+	var defaultOrdered bool
+	for _, o := range p.order {
+		direction := o.Direction
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		query = query.Order(o.Field.toTerm(direction.OrderTermOption()))
+		if o.Field.column == DefaultTargetOrder.Field.column {
+			defaultOrdered = true
+		}
+		if len(query.ctx.Fields) > 0 {
+			query.ctx.AppendFieldOnce(o.Field.column)
+		}
+	}
+	if !defaultOrdered {
+		direction := entgql.OrderDirectionAsc
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		query = query.Order(DefaultTargetOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	return query
+}
+
+func (p *targetPager) orderExpr(query *TargetQuery) sql.Querier {
+	if len(query.ctx.Fields) > 0 {
+		for _, o := range p.order {
+			query.ctx.AppendFieldOnce(o.Field.column)
+		}
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		for _, o := range p.order {
+			direction := o.Direction
+			if p.reverse {
+				direction = direction.Reverse()
+			}
+			b.Ident(o.Field.column).Pad().WriteString(string(direction))
+			b.Comma()
+		}
+		direction := entgql.OrderDirectionAsc
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		b.Ident(DefaultTargetOrder.Field.column).Pad().WriteString(string(direction))
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to Target.
+func (_m *TargetQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...TargetPaginateOption,
+) (*TargetConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newTargetPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &TargetConnection{Edges: []*TargetEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+var (
+	// TargetOrderFieldCreatedAt orders Target by created_at.
+	TargetOrderFieldCreatedAt = &TargetOrderField{
+		Value: func(_m *Target) (ent.Value, error) {
+			return _m.CreatedAt, nil
+		},
+		column: target.FieldCreatedAt,
+		toTerm: target.ByCreatedAt,
+		toCursor: func(_m *Target) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.CreatedAt,
+			}
+		},
+	}
+	// TargetOrderFieldUpdatedAt orders Target by updated_at.
+	TargetOrderFieldUpdatedAt = &TargetOrderField{
+		Value: func(_m *Target) (ent.Value, error) {
+			return _m.UpdatedAt, nil
+		},
+		column: target.FieldUpdatedAt,
+		toTerm: target.ByUpdatedAt,
+		toCursor: func(_m *Target) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.UpdatedAt,
+			}
+		},
+	}
+	// TargetOrderFieldPeriodStart orders Target by period_start.
+	TargetOrderFieldPeriodStart = &TargetOrderField{
+		Value: func(_m *Target) (ent.Value, error) {
+			return _m.PeriodStart, nil
+		},
+		column: target.FieldPeriodStart,
+		toTerm: target.ByPeriodStart,
+		toCursor: func(_m *Target) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.PeriodStart,
+			}
+		},
+	}
+	// TargetOrderFieldStatus orders Target by status.
+	TargetOrderFieldStatus = &TargetOrderField{
+		Value: func(_m *Target) (ent.Value, error) {
+			return _m.Status, nil
+		},
+		column: target.FieldStatus,
+		toTerm: target.ByStatus,
+		toCursor: func(_m *Target) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.Status,
+			}
+		},
+	}
+)
+
+// String implement fmt.Stringer interface.
+func (f TargetOrderField) String() string {
+	var str string
+	switch f.column {
+	case TargetOrderFieldCreatedAt.column:
+		str = "CREATED_AT"
+	case TargetOrderFieldUpdatedAt.column:
+		str = "UPDATED_AT"
+	case TargetOrderFieldPeriodStart.column:
+		str = "PERIOD_START"
+	case TargetOrderFieldStatus.column:
+		str = "STATUS"
+	}
+	return str
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (f TargetOrderField) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(f.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (f *TargetOrderField) UnmarshalGQL(v interface{}) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("TargetOrderField %T must be a string", v)
+	}
+	switch str {
+	case "CREATED_AT":
+		*f = *TargetOrderFieldCreatedAt
+	case "UPDATED_AT":
+		*f = *TargetOrderFieldUpdatedAt
+	case "PERIOD_START":
+		*f = *TargetOrderFieldPeriodStart
+	case "STATUS":
+		*f = *TargetOrderFieldStatus
+	default:
+		return fmt.Errorf("%s is not a valid TargetOrderField", str)
+	}
+	return nil
+}
+
+// TargetOrderField defines the ordering field of Target.
+type TargetOrderField struct {
+	// Value extracts the ordering value from the given Target.
+	Value    func(*Target) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) target.OrderOption
+	toCursor func(*Target) Cursor
+}
+
+// TargetOrder defines the ordering of Target.
+type TargetOrder struct {
+	Direction OrderDirection    `json:"direction"`
+	Field     *TargetOrderField `json:"field"`
+}
+
+// DefaultTargetOrder is the default ordering of Target.
+var DefaultTargetOrder = &TargetOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &TargetOrderField{
+		Value: func(_m *Target) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: target.FieldID,
+		toTerm: target.ByID,
+		toCursor: func(_m *Target) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts Target into TargetEdge.
+func (_m *Target) ToEdge(order *TargetOrder) *TargetEdge {
+	if order == nil {
+		order = DefaultTargetOrder
+	}
+	return &TargetEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
+// TargetEventEdge is the edge representation of TargetEvent.
+type TargetEventEdge struct {
+	Node   *TargetEvent `json:"node"`
+	Cursor Cursor       `json:"cursor"`
+}
+
+// TargetEventConnection is the connection containing edges to TargetEvent.
+type TargetEventConnection struct {
+	Edges      []*TargetEventEdge `json:"edges"`
+	PageInfo   PageInfo           `json:"pageInfo"`
+	TotalCount int                `json:"totalCount"`
+}
+
+func (c *TargetEventConnection) build(nodes []*TargetEvent, pager *targeteventPager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *TargetEvent
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *TargetEvent {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *TargetEvent {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*TargetEventEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &TargetEventEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// TargetEventPaginateOption enables pagination customization.
+type TargetEventPaginateOption func(*targeteventPager) error
+
+// WithTargetEventOrder configures pagination ordering.
+func WithTargetEventOrder(order *TargetEventOrder) TargetEventPaginateOption {
+	if order == nil {
+		order = DefaultTargetEventOrder
+	}
+	o := *order
+	return func(pager *targeteventPager) error {
+		if err := o.Direction.Validate(); err != nil {
+			return err
+		}
+		if o.Field == nil {
+			o.Field = DefaultTargetEventOrder.Field
+		}
+		pager.order = &o
+		return nil
+	}
+}
+
+// WithTargetEventFilter configures pagination filter.
+func WithTargetEventFilter(filter func(*TargetEventQuery) (*TargetEventQuery, error)) TargetEventPaginateOption {
+	return func(pager *targeteventPager) error {
+		if filter == nil {
+			return errors.New("TargetEventQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type targeteventPager struct {
+	reverse bool
+	order   *TargetEventOrder
+	filter  func(*TargetEventQuery) (*TargetEventQuery, error)
+}
+
+func newTargetEventPager(opts []TargetEventPaginateOption, reverse bool) (*targeteventPager, error) {
+	pager := &targeteventPager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	if pager.order == nil {
+		pager.order = DefaultTargetEventOrder
+	}
+	return pager, nil
+}
+
+func (p *targeteventPager) applyFilter(query *TargetEventQuery) (*TargetEventQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *targeteventPager) toCursor(_m *TargetEvent) Cursor {
+	return p.order.Field.toCursor(_m)
+}
+
+func (p *targeteventPager) applyCursors(query *TargetEventQuery, after, before *Cursor) (*TargetEventQuery, error) {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultTargetEventOrder.Field.column, p.order.Field.column, direction) {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *targeteventPager) applyOrder(query *TargetEventQuery) *TargetEventQuery {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
+	if p.order.Field != DefaultTargetEventOrder.Field {
+		query = query.Order(DefaultTargetEventOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return query
+}
+
+func (p *targeteventPager) orderExpr(query *TargetEventQuery) sql.Querier {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
+		if p.order.Field != DefaultTargetEventOrder.Field {
+			b.Comma().Ident(DefaultTargetEventOrder.Field.column).Pad().WriteString(string(direction))
+		}
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to TargetEvent.
+func (_m *TargetEventQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...TargetEventPaginateOption,
+) (*TargetEventConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newTargetEventPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &TargetEventConnection{Edges: []*TargetEventEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+var (
+	// TargetEventOrderFieldCreatedAt orders TargetEvent by created_at.
+	TargetEventOrderFieldCreatedAt = &TargetEventOrderField{
+		Value: func(_m *TargetEvent) (ent.Value, error) {
+			return _m.CreatedAt, nil
+		},
+		column: targetevent.FieldCreatedAt,
+		toTerm: targetevent.ByCreatedAt,
+		toCursor: func(_m *TargetEvent) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.CreatedAt,
+			}
+		},
+	}
+	// TargetEventOrderFieldUpdatedAt orders TargetEvent by updated_at.
+	TargetEventOrderFieldUpdatedAt = &TargetEventOrderField{
+		Value: func(_m *TargetEvent) (ent.Value, error) {
+			return _m.UpdatedAt, nil
+		},
+		column: targetevent.FieldUpdatedAt,
+		toTerm: targetevent.ByUpdatedAt,
+		toCursor: func(_m *TargetEvent) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.UpdatedAt,
+			}
+		},
+	}
+)
+
+// String implement fmt.Stringer interface.
+func (f TargetEventOrderField) String() string {
+	var str string
+	switch f.column {
+	case TargetEventOrderFieldCreatedAt.column:
+		str = "CREATED_AT"
+	case TargetEventOrderFieldUpdatedAt.column:
+		str = "UPDATED_AT"
+	}
+	return str
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (f TargetEventOrderField) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(f.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (f *TargetEventOrderField) UnmarshalGQL(v interface{}) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("TargetEventOrderField %T must be a string", v)
+	}
+	switch str {
+	case "CREATED_AT":
+		*f = *TargetEventOrderFieldCreatedAt
+	case "UPDATED_AT":
+		*f = *TargetEventOrderFieldUpdatedAt
+	default:
+		return fmt.Errorf("%s is not a valid TargetEventOrderField", str)
+	}
+	return nil
+}
+
+// TargetEventOrderField defines the ordering field of TargetEvent.
+type TargetEventOrderField struct {
+	// Value extracts the ordering value from the given TargetEvent.
+	Value    func(*TargetEvent) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) targetevent.OrderOption
+	toCursor func(*TargetEvent) Cursor
+}
+
+// TargetEventOrder defines the ordering of TargetEvent.
+type TargetEventOrder struct {
+	Direction OrderDirection         `json:"direction"`
+	Field     *TargetEventOrderField `json:"field"`
+}
+
+// DefaultTargetEventOrder is the default ordering of TargetEvent.
+var DefaultTargetEventOrder = &TargetEventOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &TargetEventOrderField{
+		Value: func(_m *TargetEvent) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: targetevent.FieldID,
+		toTerm: targetevent.ByID,
+		toCursor: func(_m *TargetEvent) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts TargetEvent into TargetEventEdge.
+func (_m *TargetEvent) ToEdge(order *TargetEventOrder) *TargetEventEdge {
+	if order == nil {
+		order = DefaultTargetEventOrder
+	}
+	return &TargetEventEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
+// TargetRevisionEdge is the edge representation of TargetRevision.
+type TargetRevisionEdge struct {
+	Node   *TargetRevision `json:"node"`
+	Cursor Cursor          `json:"cursor"`
+}
+
+// TargetRevisionConnection is the connection containing edges to TargetRevision.
+type TargetRevisionConnection struct {
+	Edges      []*TargetRevisionEdge `json:"edges"`
+	PageInfo   PageInfo              `json:"pageInfo"`
+	TotalCount int                   `json:"totalCount"`
+}
+
+func (c *TargetRevisionConnection) build(nodes []*TargetRevision, pager *targetrevisionPager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *TargetRevision
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *TargetRevision {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *TargetRevision {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*TargetRevisionEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &TargetRevisionEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// TargetRevisionPaginateOption enables pagination customization.
+type TargetRevisionPaginateOption func(*targetrevisionPager) error
+
+// WithTargetRevisionOrder configures pagination ordering.
+func WithTargetRevisionOrder(order *TargetRevisionOrder) TargetRevisionPaginateOption {
+	if order == nil {
+		order = DefaultTargetRevisionOrder
+	}
+	o := *order
+	return func(pager *targetrevisionPager) error {
+		if err := o.Direction.Validate(); err != nil {
+			return err
+		}
+		if o.Field == nil {
+			o.Field = DefaultTargetRevisionOrder.Field
+		}
+		pager.order = &o
+		return nil
+	}
+}
+
+// WithTargetRevisionFilter configures pagination filter.
+func WithTargetRevisionFilter(filter func(*TargetRevisionQuery) (*TargetRevisionQuery, error)) TargetRevisionPaginateOption {
+	return func(pager *targetrevisionPager) error {
+		if filter == nil {
+			return errors.New("TargetRevisionQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type targetrevisionPager struct {
+	reverse bool
+	order   *TargetRevisionOrder
+	filter  func(*TargetRevisionQuery) (*TargetRevisionQuery, error)
+}
+
+func newTargetRevisionPager(opts []TargetRevisionPaginateOption, reverse bool) (*targetrevisionPager, error) {
+	pager := &targetrevisionPager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	if pager.order == nil {
+		pager.order = DefaultTargetRevisionOrder
+	}
+	return pager, nil
+}
+
+func (p *targetrevisionPager) applyFilter(query *TargetRevisionQuery) (*TargetRevisionQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *targetrevisionPager) toCursor(_m *TargetRevision) Cursor {
+	return p.order.Field.toCursor(_m)
+}
+
+func (p *targetrevisionPager) applyCursors(query *TargetRevisionQuery, after, before *Cursor) (*TargetRevisionQuery, error) {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultTargetRevisionOrder.Field.column, p.order.Field.column, direction) {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *targetrevisionPager) applyOrder(query *TargetRevisionQuery) *TargetRevisionQuery {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
+	if p.order.Field != DefaultTargetRevisionOrder.Field {
+		query = query.Order(DefaultTargetRevisionOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return query
+}
+
+func (p *targetrevisionPager) orderExpr(query *TargetRevisionQuery) sql.Querier {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
+		if p.order.Field != DefaultTargetRevisionOrder.Field {
+			b.Comma().Ident(DefaultTargetRevisionOrder.Field.column).Pad().WriteString(string(direction))
+		}
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to TargetRevision.
+func (_m *TargetRevisionQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...TargetRevisionPaginateOption,
+) (*TargetRevisionConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newTargetRevisionPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &TargetRevisionConnection{Edges: []*TargetRevisionEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+var (
+	// TargetRevisionOrderFieldCreatedAt orders TargetRevision by created_at.
+	TargetRevisionOrderFieldCreatedAt = &TargetRevisionOrderField{
+		Value: func(_m *TargetRevision) (ent.Value, error) {
+			return _m.CreatedAt, nil
+		},
+		column: targetrevision.FieldCreatedAt,
+		toTerm: targetrevision.ByCreatedAt,
+		toCursor: func(_m *TargetRevision) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.CreatedAt,
+			}
+		},
+	}
+	// TargetRevisionOrderFieldUpdatedAt orders TargetRevision by updated_at.
+	TargetRevisionOrderFieldUpdatedAt = &TargetRevisionOrderField{
+		Value: func(_m *TargetRevision) (ent.Value, error) {
+			return _m.UpdatedAt, nil
+		},
+		column: targetrevision.FieldUpdatedAt,
+		toTerm: targetrevision.ByUpdatedAt,
+		toCursor: func(_m *TargetRevision) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.UpdatedAt,
+			}
+		},
+	}
+)
+
+// String implement fmt.Stringer interface.
+func (f TargetRevisionOrderField) String() string {
+	var str string
+	switch f.column {
+	case TargetRevisionOrderFieldCreatedAt.column:
+		str = "CREATED_AT"
+	case TargetRevisionOrderFieldUpdatedAt.column:
+		str = "UPDATED_AT"
+	}
+	return str
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (f TargetRevisionOrderField) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(f.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (f *TargetRevisionOrderField) UnmarshalGQL(v interface{}) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("TargetRevisionOrderField %T must be a string", v)
+	}
+	switch str {
+	case "CREATED_AT":
+		*f = *TargetRevisionOrderFieldCreatedAt
+	case "UPDATED_AT":
+		*f = *TargetRevisionOrderFieldUpdatedAt
+	default:
+		return fmt.Errorf("%s is not a valid TargetRevisionOrderField", str)
+	}
+	return nil
+}
+
+// TargetRevisionOrderField defines the ordering field of TargetRevision.
+type TargetRevisionOrderField struct {
+	// Value extracts the ordering value from the given TargetRevision.
+	Value    func(*TargetRevision) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) targetrevision.OrderOption
+	toCursor func(*TargetRevision) Cursor
+}
+
+// TargetRevisionOrder defines the ordering of TargetRevision.
+type TargetRevisionOrder struct {
+	Direction OrderDirection            `json:"direction"`
+	Field     *TargetRevisionOrderField `json:"field"`
+}
+
+// DefaultTargetRevisionOrder is the default ordering of TargetRevision.
+var DefaultTargetRevisionOrder = &TargetRevisionOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &TargetRevisionOrderField{
+		Value: func(_m *TargetRevision) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: targetrevision.FieldID,
+		toTerm: targetrevision.ByID,
+		toCursor: func(_m *TargetRevision) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts TargetRevision into TargetRevisionEdge.
+func (_m *TargetRevision) ToEdge(order *TargetRevisionOrder) *TargetRevisionEdge {
+	if order == nil {
+		order = DefaultTargetRevisionOrder
+	}
+	return &TargetRevisionEdge{
 		Node:   _m,
 		Cursor: order.Field.toCursor(_m),
 	}

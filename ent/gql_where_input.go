@@ -11,6 +11,9 @@ import (
 	"kpiflow/ent/organization"
 	"kpiflow/ent/predicate"
 	"kpiflow/ent/schema/pulid"
+	"kpiflow/ent/target"
+	"kpiflow/ent/targetevent"
+	"kpiflow/ent/targetrevision"
 	"kpiflow/ent/team"
 	"kpiflow/ent/user"
 	"kpiflow/kpi/definition"
@@ -2140,6 +2143,2034 @@ func (i *OrganizationWhereInput) P() (predicate.Organization, error) {
 		return predicates[0], nil
 	default:
 		return organization.And(predicates...), nil
+	}
+}
+
+// TargetWhereInput represents a where input for filtering Target queries.
+type TargetWhereInput struct {
+	Predicates []predicate.Target  `json:"-"`
+	Not        *TargetWhereInput   `json:"not,omitempty"`
+	Or         []*TargetWhereInput `json:"or,omitempty"`
+	And        []*TargetWhereInput `json:"and,omitempty"`
+
+	// "id" field predicates.
+	ID      *pulid.ID  `json:"id,omitempty"`
+	IDNEQ   *pulid.ID  `json:"idNEQ,omitempty"`
+	IDIn    []pulid.ID `json:"idIn,omitempty"`
+	IDNotIn []pulid.ID `json:"idNotIn,omitempty"`
+	IDGT    *pulid.ID  `json:"idGT,omitempty"`
+	IDGTE   *pulid.ID  `json:"idGTE,omitempty"`
+	IDLT    *pulid.ID  `json:"idLT,omitempty"`
+	IDLTE   *pulid.ID  `json:"idLTE,omitempty"`
+
+	// "created_at" field predicates.
+	CreatedAt      *time.Time  `json:"createdAt,omitempty"`
+	CreatedAtNEQ   *time.Time  `json:"createdAtNEQ,omitempty"`
+	CreatedAtIn    []time.Time `json:"createdAtIn,omitempty"`
+	CreatedAtNotIn []time.Time `json:"createdAtNotIn,omitempty"`
+	CreatedAtGT    *time.Time  `json:"createdAtGT,omitempty"`
+	CreatedAtGTE   *time.Time  `json:"createdAtGTE,omitempty"`
+	CreatedAtLT    *time.Time  `json:"createdAtLT,omitempty"`
+	CreatedAtLTE   *time.Time  `json:"createdAtLTE,omitempty"`
+
+	// "updated_at" field predicates.
+	UpdatedAt      *time.Time  `json:"updatedAt,omitempty"`
+	UpdatedAtNEQ   *time.Time  `json:"updatedAtNEQ,omitempty"`
+	UpdatedAtIn    []time.Time `json:"updatedAtIn,omitempty"`
+	UpdatedAtNotIn []time.Time `json:"updatedAtNotIn,omitempty"`
+	UpdatedAtGT    *time.Time  `json:"updatedAtGT,omitempty"`
+	UpdatedAtGTE   *time.Time  `json:"updatedAtGTE,omitempty"`
+	UpdatedAtLT    *time.Time  `json:"updatedAtLT,omitempty"`
+	UpdatedAtLTE   *time.Time  `json:"updatedAtLTE,omitempty"`
+
+	// "kpi_id" field predicates.
+	KpiID             *pulid.ID  `json:"kpiID,omitempty"`
+	KpiIDNEQ          *pulid.ID  `json:"kpiIDNEQ,omitempty"`
+	KpiIDIn           []pulid.ID `json:"kpiIDIn,omitempty"`
+	KpiIDNotIn        []pulid.ID `json:"kpiIDNotIn,omitempty"`
+	KpiIDGT           *pulid.ID  `json:"kpiIDGT,omitempty"`
+	KpiIDGTE          *pulid.ID  `json:"kpiIDGTE,omitempty"`
+	KpiIDLT           *pulid.ID  `json:"kpiIDLT,omitempty"`
+	KpiIDLTE          *pulid.ID  `json:"kpiIDLTE,omitempty"`
+	KpiIDContains     *pulid.ID  `json:"kpiIDContains,omitempty"`
+	KpiIDHasPrefix    *pulid.ID  `json:"kpiIDHasPrefix,omitempty"`
+	KpiIDHasSuffix    *pulid.ID  `json:"kpiIDHasSuffix,omitempty"`
+	KpiIDEqualFold    *pulid.ID  `json:"kpiIDEqualFold,omitempty"`
+	KpiIDContainsFold *pulid.ID  `json:"kpiIDContainsFold,omitempty"`
+
+	// "user_id" field predicates.
+	UserID             *pulid.ID  `json:"userID,omitempty"`
+	UserIDNEQ          *pulid.ID  `json:"userIDNEQ,omitempty"`
+	UserIDIn           []pulid.ID `json:"userIDIn,omitempty"`
+	UserIDNotIn        []pulid.ID `json:"userIDNotIn,omitempty"`
+	UserIDGT           *pulid.ID  `json:"userIDGT,omitempty"`
+	UserIDGTE          *pulid.ID  `json:"userIDGTE,omitempty"`
+	UserIDLT           *pulid.ID  `json:"userIDLT,omitempty"`
+	UserIDLTE          *pulid.ID  `json:"userIDLTE,omitempty"`
+	UserIDContains     *pulid.ID  `json:"userIDContains,omitempty"`
+	UserIDHasPrefix    *pulid.ID  `json:"userIDHasPrefix,omitempty"`
+	UserIDHasSuffix    *pulid.ID  `json:"userIDHasSuffix,omitempty"`
+	UserIDIsNil        bool       `json:"userIDIsNil,omitempty"`
+	UserIDNotNil       bool       `json:"userIDNotNil,omitempty"`
+	UserIDEqualFold    *pulid.ID  `json:"userIDEqualFold,omitempty"`
+	UserIDContainsFold *pulid.ID  `json:"userIDContainsFold,omitempty"`
+
+	// "team_id" field predicates.
+	TeamID             *pulid.ID  `json:"teamID,omitempty"`
+	TeamIDNEQ          *pulid.ID  `json:"teamIDNEQ,omitempty"`
+	TeamIDIn           []pulid.ID `json:"teamIDIn,omitempty"`
+	TeamIDNotIn        []pulid.ID `json:"teamIDNotIn,omitempty"`
+	TeamIDGT           *pulid.ID  `json:"teamIDGT,omitempty"`
+	TeamIDGTE          *pulid.ID  `json:"teamIDGTE,omitempty"`
+	TeamIDLT           *pulid.ID  `json:"teamIDLT,omitempty"`
+	TeamIDLTE          *pulid.ID  `json:"teamIDLTE,omitempty"`
+	TeamIDContains     *pulid.ID  `json:"teamIDContains,omitempty"`
+	TeamIDHasPrefix    *pulid.ID  `json:"teamIDHasPrefix,omitempty"`
+	TeamIDHasSuffix    *pulid.ID  `json:"teamIDHasSuffix,omitempty"`
+	TeamIDIsNil        bool       `json:"teamIDIsNil,omitempty"`
+	TeamIDNotNil       bool       `json:"teamIDNotNil,omitempty"`
+	TeamIDEqualFold    *pulid.ID  `json:"teamIDEqualFold,omitempty"`
+	TeamIDContainsFold *pulid.ID  `json:"teamIDContainsFold,omitempty"`
+
+	// "period_kind" field predicates.
+	PeriodKind      *target.PeriodKind  `json:"periodKind,omitempty"`
+	PeriodKindNEQ   *target.PeriodKind  `json:"periodKindNEQ,omitempty"`
+	PeriodKindIn    []target.PeriodKind `json:"periodKindIn,omitempty"`
+	PeriodKindNotIn []target.PeriodKind `json:"periodKindNotIn,omitempty"`
+
+	// "period_year" field predicates.
+	PeriodYear      *int  `json:"periodYear,omitempty"`
+	PeriodYearNEQ   *int  `json:"periodYearNEQ,omitempty"`
+	PeriodYearIn    []int `json:"periodYearIn,omitempty"`
+	PeriodYearNotIn []int `json:"periodYearNotIn,omitempty"`
+	PeriodYearGT    *int  `json:"periodYearGT,omitempty"`
+	PeriodYearGTE   *int  `json:"periodYearGTE,omitempty"`
+	PeriodYearLT    *int  `json:"periodYearLT,omitempty"`
+	PeriodYearLTE   *int  `json:"periodYearLTE,omitempty"`
+
+	// "period_index" field predicates.
+	PeriodIndex      *int  `json:"periodIndex,omitempty"`
+	PeriodIndexNEQ   *int  `json:"periodIndexNEQ,omitempty"`
+	PeriodIndexIn    []int `json:"periodIndexIn,omitempty"`
+	PeriodIndexNotIn []int `json:"periodIndexNotIn,omitempty"`
+	PeriodIndexGT    *int  `json:"periodIndexGT,omitempty"`
+	PeriodIndexGTE   *int  `json:"periodIndexGTE,omitempty"`
+	PeriodIndexLT    *int  `json:"periodIndexLT,omitempty"`
+	PeriodIndexLTE   *int  `json:"periodIndexLTE,omitempty"`
+
+	// "period_start" field predicates.
+	PeriodStart      *time.Time  `json:"periodStart,omitempty"`
+	PeriodStartNEQ   *time.Time  `json:"periodStartNEQ,omitempty"`
+	PeriodStartIn    []time.Time `json:"periodStartIn,omitempty"`
+	PeriodStartNotIn []time.Time `json:"periodStartNotIn,omitempty"`
+	PeriodStartGT    *time.Time  `json:"periodStartGT,omitempty"`
+	PeriodStartGTE   *time.Time  `json:"periodStartGTE,omitempty"`
+	PeriodStartLT    *time.Time  `json:"periodStartLT,omitempty"`
+	PeriodStartLTE   *time.Time  `json:"periodStartLTE,omitempty"`
+
+	// "period_end" field predicates.
+	PeriodEnd      *time.Time  `json:"periodEnd,omitempty"`
+	PeriodEndNEQ   *time.Time  `json:"periodEndNEQ,omitempty"`
+	PeriodEndIn    []time.Time `json:"periodEndIn,omitempty"`
+	PeriodEndNotIn []time.Time `json:"periodEndNotIn,omitempty"`
+	PeriodEndGT    *time.Time  `json:"periodEndGT,omitempty"`
+	PeriodEndGTE   *time.Time  `json:"periodEndGTE,omitempty"`
+	PeriodEndLT    *time.Time  `json:"periodEndLT,omitempty"`
+	PeriodEndLTE   *time.Time  `json:"periodEndLTE,omitempty"`
+
+	// "status" field predicates.
+	Status      *target.Status  `json:"status,omitempty"`
+	StatusNEQ   *target.Status  `json:"statusNEQ,omitempty"`
+	StatusIn    []target.Status `json:"statusIn,omitempty"`
+	StatusNotIn []target.Status `json:"statusNotIn,omitempty"`
+
+	// "version" field predicates.
+	Version      *int  `json:"version,omitempty"`
+	VersionNEQ   *int  `json:"versionNEQ,omitempty"`
+	VersionIn    []int `json:"versionIn,omitempty"`
+	VersionNotIn []int `json:"versionNotIn,omitempty"`
+	VersionGT    *int  `json:"versionGT,omitempty"`
+	VersionGTE   *int  `json:"versionGTE,omitempty"`
+	VersionLT    *int  `json:"versionLT,omitempty"`
+	VersionLTE   *int  `json:"versionLTE,omitempty"`
+
+	// "proposer_id" field predicates.
+	ProposerID             *pulid.ID  `json:"proposerID,omitempty"`
+	ProposerIDNEQ          *pulid.ID  `json:"proposerIDNEQ,omitempty"`
+	ProposerIDIn           []pulid.ID `json:"proposerIDIn,omitempty"`
+	ProposerIDNotIn        []pulid.ID `json:"proposerIDNotIn,omitempty"`
+	ProposerIDGT           *pulid.ID  `json:"proposerIDGT,omitempty"`
+	ProposerIDGTE          *pulid.ID  `json:"proposerIDGTE,omitempty"`
+	ProposerIDLT           *pulid.ID  `json:"proposerIDLT,omitempty"`
+	ProposerIDLTE          *pulid.ID  `json:"proposerIDLTE,omitempty"`
+	ProposerIDContains     *pulid.ID  `json:"proposerIDContains,omitempty"`
+	ProposerIDHasPrefix    *pulid.ID  `json:"proposerIDHasPrefix,omitempty"`
+	ProposerIDHasSuffix    *pulid.ID  `json:"proposerIDHasSuffix,omitempty"`
+	ProposerIDEqualFold    *pulid.ID  `json:"proposerIDEqualFold,omitempty"`
+	ProposerIDContainsFold *pulid.ID  `json:"proposerIDContainsFold,omitempty"`
+
+	// "approver_id" field predicates.
+	ApproverID             *pulid.ID  `json:"approverID,omitempty"`
+	ApproverIDNEQ          *pulid.ID  `json:"approverIDNEQ,omitempty"`
+	ApproverIDIn           []pulid.ID `json:"approverIDIn,omitempty"`
+	ApproverIDNotIn        []pulid.ID `json:"approverIDNotIn,omitempty"`
+	ApproverIDGT           *pulid.ID  `json:"approverIDGT,omitempty"`
+	ApproverIDGTE          *pulid.ID  `json:"approverIDGTE,omitempty"`
+	ApproverIDLT           *pulid.ID  `json:"approverIDLT,omitempty"`
+	ApproverIDLTE          *pulid.ID  `json:"approverIDLTE,omitempty"`
+	ApproverIDContains     *pulid.ID  `json:"approverIDContains,omitempty"`
+	ApproverIDHasPrefix    *pulid.ID  `json:"approverIDHasPrefix,omitempty"`
+	ApproverIDHasSuffix    *pulid.ID  `json:"approverIDHasSuffix,omitempty"`
+	ApproverIDIsNil        bool       `json:"approverIDIsNil,omitempty"`
+	ApproverIDNotNil       bool       `json:"approverIDNotNil,omitempty"`
+	ApproverIDEqualFold    *pulid.ID  `json:"approverIDEqualFold,omitempty"`
+	ApproverIDContainsFold *pulid.ID  `json:"approverIDContainsFold,omitempty"`
+
+	// "rationale" field predicates.
+	Rationale             *string  `json:"rationale,omitempty"`
+	RationaleNEQ          *string  `json:"rationaleNEQ,omitempty"`
+	RationaleIn           []string `json:"rationaleIn,omitempty"`
+	RationaleNotIn        []string `json:"rationaleNotIn,omitempty"`
+	RationaleGT           *string  `json:"rationaleGT,omitempty"`
+	RationaleGTE          *string  `json:"rationaleGTE,omitempty"`
+	RationaleLT           *string  `json:"rationaleLT,omitempty"`
+	RationaleLTE          *string  `json:"rationaleLTE,omitempty"`
+	RationaleContains     *string  `json:"rationaleContains,omitempty"`
+	RationaleHasPrefix    *string  `json:"rationaleHasPrefix,omitempty"`
+	RationaleHasSuffix    *string  `json:"rationaleHasSuffix,omitempty"`
+	RationaleIsNil        bool     `json:"rationaleIsNil,omitempty"`
+	RationaleNotNil       bool     `json:"rationaleNotNil,omitempty"`
+	RationaleEqualFold    *string  `json:"rationaleEqualFold,omitempty"`
+	RationaleContainsFold *string  `json:"rationaleContainsFold,omitempty"`
+
+	// "pending_comment" field predicates.
+	PendingComment             *string  `json:"pendingComment,omitempty"`
+	PendingCommentNEQ          *string  `json:"pendingCommentNEQ,omitempty"`
+	PendingCommentIn           []string `json:"pendingCommentIn,omitempty"`
+	PendingCommentNotIn        []string `json:"pendingCommentNotIn,omitempty"`
+	PendingCommentGT           *string  `json:"pendingCommentGT,omitempty"`
+	PendingCommentGTE          *string  `json:"pendingCommentGTE,omitempty"`
+	PendingCommentLT           *string  `json:"pendingCommentLT,omitempty"`
+	PendingCommentLTE          *string  `json:"pendingCommentLTE,omitempty"`
+	PendingCommentContains     *string  `json:"pendingCommentContains,omitempty"`
+	PendingCommentHasPrefix    *string  `json:"pendingCommentHasPrefix,omitempty"`
+	PendingCommentHasSuffix    *string  `json:"pendingCommentHasSuffix,omitempty"`
+	PendingCommentIsNil        bool     `json:"pendingCommentIsNil,omitempty"`
+	PendingCommentNotNil       bool     `json:"pendingCommentNotNil,omitempty"`
+	PendingCommentEqualFold    *string  `json:"pendingCommentEqualFold,omitempty"`
+	PendingCommentContainsFold *string  `json:"pendingCommentContainsFold,omitempty"`
+
+	// "kpi" edge predicates.
+	HasKpi     *bool            `json:"hasKpi,omitempty"`
+	HasKpiWith []*KPIWhereInput `json:"hasKpiWith,omitempty"`
+
+	// "user" edge predicates.
+	HasUser     *bool             `json:"hasUser,omitempty"`
+	HasUserWith []*UserWhereInput `json:"hasUserWith,omitempty"`
+
+	// "team" edge predicates.
+	HasTeam     *bool             `json:"hasTeam,omitempty"`
+	HasTeamWith []*TeamWhereInput `json:"hasTeamWith,omitempty"`
+
+	// "proposer" edge predicates.
+	HasProposer     *bool             `json:"hasProposer,omitempty"`
+	HasProposerWith []*UserWhereInput `json:"hasProposerWith,omitempty"`
+
+	// "approver" edge predicates.
+	HasApprover     *bool             `json:"hasApprover,omitempty"`
+	HasApproverWith []*UserWhereInput `json:"hasApproverWith,omitempty"`
+
+	// "events" edge predicates.
+	HasEvents     *bool                    `json:"hasEvents,omitempty"`
+	HasEventsWith []*TargetEventWhereInput `json:"hasEventsWith,omitempty"`
+
+	// "revisions" edge predicates.
+	HasRevisions     *bool                       `json:"hasRevisions,omitempty"`
+	HasRevisionsWith []*TargetRevisionWhereInput `json:"hasRevisionsWith,omitempty"`
+}
+
+// AddPredicates adds custom predicates to the where input to be used during the filtering phase.
+func (i *TargetWhereInput) AddPredicates(predicates ...predicate.Target) {
+	i.Predicates = append(i.Predicates, predicates...)
+}
+
+// Filter applies the TargetWhereInput filter on the TargetQuery builder.
+func (i *TargetWhereInput) Filter(q *TargetQuery) (*TargetQuery, error) {
+	if i == nil {
+		return q, nil
+	}
+	p, err := i.P()
+	if err != nil {
+		if err == ErrEmptyTargetWhereInput {
+			return q, nil
+		}
+		return nil, err
+	}
+	return q.Where(p), nil
+}
+
+// ErrEmptyTargetWhereInput is returned in case the TargetWhereInput is empty.
+var ErrEmptyTargetWhereInput = errors.New("ent: empty predicate TargetWhereInput")
+
+// P returns a predicate for filtering targets.
+// An error is returned if the input is empty or invalid.
+func (i *TargetWhereInput) P() (predicate.Target, error) {
+	var predicates []predicate.Target
+	if i.Not != nil {
+		p, err := i.Not.P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'not'", err)
+		}
+		predicates = append(predicates, target.Not(p))
+	}
+	switch n := len(i.Or); {
+	case n == 1:
+		p, err := i.Or[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'or'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		or := make([]predicate.Target, 0, n)
+		for _, w := range i.Or {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'or'", err)
+			}
+			or = append(or, p)
+		}
+		predicates = append(predicates, target.Or(or...))
+	}
+	switch n := len(i.And); {
+	case n == 1:
+		p, err := i.And[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'and'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		and := make([]predicate.Target, 0, n)
+		for _, w := range i.And {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'and'", err)
+			}
+			and = append(and, p)
+		}
+		predicates = append(predicates, target.And(and...))
+	}
+	predicates = append(predicates, i.Predicates...)
+	if i.ID != nil {
+		predicates = append(predicates, target.IDEQ(*i.ID))
+	}
+	if i.IDNEQ != nil {
+		predicates = append(predicates, target.IDNEQ(*i.IDNEQ))
+	}
+	if len(i.IDIn) > 0 {
+		predicates = append(predicates, target.IDIn(i.IDIn...))
+	}
+	if len(i.IDNotIn) > 0 {
+		predicates = append(predicates, target.IDNotIn(i.IDNotIn...))
+	}
+	if i.IDGT != nil {
+		predicates = append(predicates, target.IDGT(*i.IDGT))
+	}
+	if i.IDGTE != nil {
+		predicates = append(predicates, target.IDGTE(*i.IDGTE))
+	}
+	if i.IDLT != nil {
+		predicates = append(predicates, target.IDLT(*i.IDLT))
+	}
+	if i.IDLTE != nil {
+		predicates = append(predicates, target.IDLTE(*i.IDLTE))
+	}
+	if i.CreatedAt != nil {
+		predicates = append(predicates, target.CreatedAtEQ(*i.CreatedAt))
+	}
+	if i.CreatedAtNEQ != nil {
+		predicates = append(predicates, target.CreatedAtNEQ(*i.CreatedAtNEQ))
+	}
+	if len(i.CreatedAtIn) > 0 {
+		predicates = append(predicates, target.CreatedAtIn(i.CreatedAtIn...))
+	}
+	if len(i.CreatedAtNotIn) > 0 {
+		predicates = append(predicates, target.CreatedAtNotIn(i.CreatedAtNotIn...))
+	}
+	if i.CreatedAtGT != nil {
+		predicates = append(predicates, target.CreatedAtGT(*i.CreatedAtGT))
+	}
+	if i.CreatedAtGTE != nil {
+		predicates = append(predicates, target.CreatedAtGTE(*i.CreatedAtGTE))
+	}
+	if i.CreatedAtLT != nil {
+		predicates = append(predicates, target.CreatedAtLT(*i.CreatedAtLT))
+	}
+	if i.CreatedAtLTE != nil {
+		predicates = append(predicates, target.CreatedAtLTE(*i.CreatedAtLTE))
+	}
+	if i.UpdatedAt != nil {
+		predicates = append(predicates, target.UpdatedAtEQ(*i.UpdatedAt))
+	}
+	if i.UpdatedAtNEQ != nil {
+		predicates = append(predicates, target.UpdatedAtNEQ(*i.UpdatedAtNEQ))
+	}
+	if len(i.UpdatedAtIn) > 0 {
+		predicates = append(predicates, target.UpdatedAtIn(i.UpdatedAtIn...))
+	}
+	if len(i.UpdatedAtNotIn) > 0 {
+		predicates = append(predicates, target.UpdatedAtNotIn(i.UpdatedAtNotIn...))
+	}
+	if i.UpdatedAtGT != nil {
+		predicates = append(predicates, target.UpdatedAtGT(*i.UpdatedAtGT))
+	}
+	if i.UpdatedAtGTE != nil {
+		predicates = append(predicates, target.UpdatedAtGTE(*i.UpdatedAtGTE))
+	}
+	if i.UpdatedAtLT != nil {
+		predicates = append(predicates, target.UpdatedAtLT(*i.UpdatedAtLT))
+	}
+	if i.UpdatedAtLTE != nil {
+		predicates = append(predicates, target.UpdatedAtLTE(*i.UpdatedAtLTE))
+	}
+	if i.KpiID != nil {
+		predicates = append(predicates, target.KpiIDEQ(*i.KpiID))
+	}
+	if i.KpiIDNEQ != nil {
+		predicates = append(predicates, target.KpiIDNEQ(*i.KpiIDNEQ))
+	}
+	if len(i.KpiIDIn) > 0 {
+		predicates = append(predicates, target.KpiIDIn(i.KpiIDIn...))
+	}
+	if len(i.KpiIDNotIn) > 0 {
+		predicates = append(predicates, target.KpiIDNotIn(i.KpiIDNotIn...))
+	}
+	if i.KpiIDGT != nil {
+		predicates = append(predicates, target.KpiIDGT(*i.KpiIDGT))
+	}
+	if i.KpiIDGTE != nil {
+		predicates = append(predicates, target.KpiIDGTE(*i.KpiIDGTE))
+	}
+	if i.KpiIDLT != nil {
+		predicates = append(predicates, target.KpiIDLT(*i.KpiIDLT))
+	}
+	if i.KpiIDLTE != nil {
+		predicates = append(predicates, target.KpiIDLTE(*i.KpiIDLTE))
+	}
+	if i.KpiIDContains != nil {
+		predicates = append(predicates, target.KpiIDContains(*i.KpiIDContains))
+	}
+	if i.KpiIDHasPrefix != nil {
+		predicates = append(predicates, target.KpiIDHasPrefix(*i.KpiIDHasPrefix))
+	}
+	if i.KpiIDHasSuffix != nil {
+		predicates = append(predicates, target.KpiIDHasSuffix(*i.KpiIDHasSuffix))
+	}
+	if i.KpiIDEqualFold != nil {
+		predicates = append(predicates, target.KpiIDEqualFold(*i.KpiIDEqualFold))
+	}
+	if i.KpiIDContainsFold != nil {
+		predicates = append(predicates, target.KpiIDContainsFold(*i.KpiIDContainsFold))
+	}
+	if i.UserID != nil {
+		predicates = append(predicates, target.UserIDEQ(*i.UserID))
+	}
+	if i.UserIDNEQ != nil {
+		predicates = append(predicates, target.UserIDNEQ(*i.UserIDNEQ))
+	}
+	if len(i.UserIDIn) > 0 {
+		predicates = append(predicates, target.UserIDIn(i.UserIDIn...))
+	}
+	if len(i.UserIDNotIn) > 0 {
+		predicates = append(predicates, target.UserIDNotIn(i.UserIDNotIn...))
+	}
+	if i.UserIDGT != nil {
+		predicates = append(predicates, target.UserIDGT(*i.UserIDGT))
+	}
+	if i.UserIDGTE != nil {
+		predicates = append(predicates, target.UserIDGTE(*i.UserIDGTE))
+	}
+	if i.UserIDLT != nil {
+		predicates = append(predicates, target.UserIDLT(*i.UserIDLT))
+	}
+	if i.UserIDLTE != nil {
+		predicates = append(predicates, target.UserIDLTE(*i.UserIDLTE))
+	}
+	if i.UserIDContains != nil {
+		predicates = append(predicates, target.UserIDContains(*i.UserIDContains))
+	}
+	if i.UserIDHasPrefix != nil {
+		predicates = append(predicates, target.UserIDHasPrefix(*i.UserIDHasPrefix))
+	}
+	if i.UserIDHasSuffix != nil {
+		predicates = append(predicates, target.UserIDHasSuffix(*i.UserIDHasSuffix))
+	}
+	if i.UserIDIsNil {
+		predicates = append(predicates, target.UserIDIsNil())
+	}
+	if i.UserIDNotNil {
+		predicates = append(predicates, target.UserIDNotNil())
+	}
+	if i.UserIDEqualFold != nil {
+		predicates = append(predicates, target.UserIDEqualFold(*i.UserIDEqualFold))
+	}
+	if i.UserIDContainsFold != nil {
+		predicates = append(predicates, target.UserIDContainsFold(*i.UserIDContainsFold))
+	}
+	if i.TeamID != nil {
+		predicates = append(predicates, target.TeamIDEQ(*i.TeamID))
+	}
+	if i.TeamIDNEQ != nil {
+		predicates = append(predicates, target.TeamIDNEQ(*i.TeamIDNEQ))
+	}
+	if len(i.TeamIDIn) > 0 {
+		predicates = append(predicates, target.TeamIDIn(i.TeamIDIn...))
+	}
+	if len(i.TeamIDNotIn) > 0 {
+		predicates = append(predicates, target.TeamIDNotIn(i.TeamIDNotIn...))
+	}
+	if i.TeamIDGT != nil {
+		predicates = append(predicates, target.TeamIDGT(*i.TeamIDGT))
+	}
+	if i.TeamIDGTE != nil {
+		predicates = append(predicates, target.TeamIDGTE(*i.TeamIDGTE))
+	}
+	if i.TeamIDLT != nil {
+		predicates = append(predicates, target.TeamIDLT(*i.TeamIDLT))
+	}
+	if i.TeamIDLTE != nil {
+		predicates = append(predicates, target.TeamIDLTE(*i.TeamIDLTE))
+	}
+	if i.TeamIDContains != nil {
+		predicates = append(predicates, target.TeamIDContains(*i.TeamIDContains))
+	}
+	if i.TeamIDHasPrefix != nil {
+		predicates = append(predicates, target.TeamIDHasPrefix(*i.TeamIDHasPrefix))
+	}
+	if i.TeamIDHasSuffix != nil {
+		predicates = append(predicates, target.TeamIDHasSuffix(*i.TeamIDHasSuffix))
+	}
+	if i.TeamIDIsNil {
+		predicates = append(predicates, target.TeamIDIsNil())
+	}
+	if i.TeamIDNotNil {
+		predicates = append(predicates, target.TeamIDNotNil())
+	}
+	if i.TeamIDEqualFold != nil {
+		predicates = append(predicates, target.TeamIDEqualFold(*i.TeamIDEqualFold))
+	}
+	if i.TeamIDContainsFold != nil {
+		predicates = append(predicates, target.TeamIDContainsFold(*i.TeamIDContainsFold))
+	}
+	if i.PeriodKind != nil {
+		predicates = append(predicates, target.PeriodKindEQ(*i.PeriodKind))
+	}
+	if i.PeriodKindNEQ != nil {
+		predicates = append(predicates, target.PeriodKindNEQ(*i.PeriodKindNEQ))
+	}
+	if len(i.PeriodKindIn) > 0 {
+		predicates = append(predicates, target.PeriodKindIn(i.PeriodKindIn...))
+	}
+	if len(i.PeriodKindNotIn) > 0 {
+		predicates = append(predicates, target.PeriodKindNotIn(i.PeriodKindNotIn...))
+	}
+	if i.PeriodYear != nil {
+		predicates = append(predicates, target.PeriodYearEQ(*i.PeriodYear))
+	}
+	if i.PeriodYearNEQ != nil {
+		predicates = append(predicates, target.PeriodYearNEQ(*i.PeriodYearNEQ))
+	}
+	if len(i.PeriodYearIn) > 0 {
+		predicates = append(predicates, target.PeriodYearIn(i.PeriodYearIn...))
+	}
+	if len(i.PeriodYearNotIn) > 0 {
+		predicates = append(predicates, target.PeriodYearNotIn(i.PeriodYearNotIn...))
+	}
+	if i.PeriodYearGT != nil {
+		predicates = append(predicates, target.PeriodYearGT(*i.PeriodYearGT))
+	}
+	if i.PeriodYearGTE != nil {
+		predicates = append(predicates, target.PeriodYearGTE(*i.PeriodYearGTE))
+	}
+	if i.PeriodYearLT != nil {
+		predicates = append(predicates, target.PeriodYearLT(*i.PeriodYearLT))
+	}
+	if i.PeriodYearLTE != nil {
+		predicates = append(predicates, target.PeriodYearLTE(*i.PeriodYearLTE))
+	}
+	if i.PeriodIndex != nil {
+		predicates = append(predicates, target.PeriodIndexEQ(*i.PeriodIndex))
+	}
+	if i.PeriodIndexNEQ != nil {
+		predicates = append(predicates, target.PeriodIndexNEQ(*i.PeriodIndexNEQ))
+	}
+	if len(i.PeriodIndexIn) > 0 {
+		predicates = append(predicates, target.PeriodIndexIn(i.PeriodIndexIn...))
+	}
+	if len(i.PeriodIndexNotIn) > 0 {
+		predicates = append(predicates, target.PeriodIndexNotIn(i.PeriodIndexNotIn...))
+	}
+	if i.PeriodIndexGT != nil {
+		predicates = append(predicates, target.PeriodIndexGT(*i.PeriodIndexGT))
+	}
+	if i.PeriodIndexGTE != nil {
+		predicates = append(predicates, target.PeriodIndexGTE(*i.PeriodIndexGTE))
+	}
+	if i.PeriodIndexLT != nil {
+		predicates = append(predicates, target.PeriodIndexLT(*i.PeriodIndexLT))
+	}
+	if i.PeriodIndexLTE != nil {
+		predicates = append(predicates, target.PeriodIndexLTE(*i.PeriodIndexLTE))
+	}
+	if i.PeriodStart != nil {
+		predicates = append(predicates, target.PeriodStartEQ(*i.PeriodStart))
+	}
+	if i.PeriodStartNEQ != nil {
+		predicates = append(predicates, target.PeriodStartNEQ(*i.PeriodStartNEQ))
+	}
+	if len(i.PeriodStartIn) > 0 {
+		predicates = append(predicates, target.PeriodStartIn(i.PeriodStartIn...))
+	}
+	if len(i.PeriodStartNotIn) > 0 {
+		predicates = append(predicates, target.PeriodStartNotIn(i.PeriodStartNotIn...))
+	}
+	if i.PeriodStartGT != nil {
+		predicates = append(predicates, target.PeriodStartGT(*i.PeriodStartGT))
+	}
+	if i.PeriodStartGTE != nil {
+		predicates = append(predicates, target.PeriodStartGTE(*i.PeriodStartGTE))
+	}
+	if i.PeriodStartLT != nil {
+		predicates = append(predicates, target.PeriodStartLT(*i.PeriodStartLT))
+	}
+	if i.PeriodStartLTE != nil {
+		predicates = append(predicates, target.PeriodStartLTE(*i.PeriodStartLTE))
+	}
+	if i.PeriodEnd != nil {
+		predicates = append(predicates, target.PeriodEndEQ(*i.PeriodEnd))
+	}
+	if i.PeriodEndNEQ != nil {
+		predicates = append(predicates, target.PeriodEndNEQ(*i.PeriodEndNEQ))
+	}
+	if len(i.PeriodEndIn) > 0 {
+		predicates = append(predicates, target.PeriodEndIn(i.PeriodEndIn...))
+	}
+	if len(i.PeriodEndNotIn) > 0 {
+		predicates = append(predicates, target.PeriodEndNotIn(i.PeriodEndNotIn...))
+	}
+	if i.PeriodEndGT != nil {
+		predicates = append(predicates, target.PeriodEndGT(*i.PeriodEndGT))
+	}
+	if i.PeriodEndGTE != nil {
+		predicates = append(predicates, target.PeriodEndGTE(*i.PeriodEndGTE))
+	}
+	if i.PeriodEndLT != nil {
+		predicates = append(predicates, target.PeriodEndLT(*i.PeriodEndLT))
+	}
+	if i.PeriodEndLTE != nil {
+		predicates = append(predicates, target.PeriodEndLTE(*i.PeriodEndLTE))
+	}
+	if i.Status != nil {
+		predicates = append(predicates, target.StatusEQ(*i.Status))
+	}
+	if i.StatusNEQ != nil {
+		predicates = append(predicates, target.StatusNEQ(*i.StatusNEQ))
+	}
+	if len(i.StatusIn) > 0 {
+		predicates = append(predicates, target.StatusIn(i.StatusIn...))
+	}
+	if len(i.StatusNotIn) > 0 {
+		predicates = append(predicates, target.StatusNotIn(i.StatusNotIn...))
+	}
+	if i.Version != nil {
+		predicates = append(predicates, target.VersionEQ(*i.Version))
+	}
+	if i.VersionNEQ != nil {
+		predicates = append(predicates, target.VersionNEQ(*i.VersionNEQ))
+	}
+	if len(i.VersionIn) > 0 {
+		predicates = append(predicates, target.VersionIn(i.VersionIn...))
+	}
+	if len(i.VersionNotIn) > 0 {
+		predicates = append(predicates, target.VersionNotIn(i.VersionNotIn...))
+	}
+	if i.VersionGT != nil {
+		predicates = append(predicates, target.VersionGT(*i.VersionGT))
+	}
+	if i.VersionGTE != nil {
+		predicates = append(predicates, target.VersionGTE(*i.VersionGTE))
+	}
+	if i.VersionLT != nil {
+		predicates = append(predicates, target.VersionLT(*i.VersionLT))
+	}
+	if i.VersionLTE != nil {
+		predicates = append(predicates, target.VersionLTE(*i.VersionLTE))
+	}
+	if i.ProposerID != nil {
+		predicates = append(predicates, target.ProposerIDEQ(*i.ProposerID))
+	}
+	if i.ProposerIDNEQ != nil {
+		predicates = append(predicates, target.ProposerIDNEQ(*i.ProposerIDNEQ))
+	}
+	if len(i.ProposerIDIn) > 0 {
+		predicates = append(predicates, target.ProposerIDIn(i.ProposerIDIn...))
+	}
+	if len(i.ProposerIDNotIn) > 0 {
+		predicates = append(predicates, target.ProposerIDNotIn(i.ProposerIDNotIn...))
+	}
+	if i.ProposerIDGT != nil {
+		predicates = append(predicates, target.ProposerIDGT(*i.ProposerIDGT))
+	}
+	if i.ProposerIDGTE != nil {
+		predicates = append(predicates, target.ProposerIDGTE(*i.ProposerIDGTE))
+	}
+	if i.ProposerIDLT != nil {
+		predicates = append(predicates, target.ProposerIDLT(*i.ProposerIDLT))
+	}
+	if i.ProposerIDLTE != nil {
+		predicates = append(predicates, target.ProposerIDLTE(*i.ProposerIDLTE))
+	}
+	if i.ProposerIDContains != nil {
+		predicates = append(predicates, target.ProposerIDContains(*i.ProposerIDContains))
+	}
+	if i.ProposerIDHasPrefix != nil {
+		predicates = append(predicates, target.ProposerIDHasPrefix(*i.ProposerIDHasPrefix))
+	}
+	if i.ProposerIDHasSuffix != nil {
+		predicates = append(predicates, target.ProposerIDHasSuffix(*i.ProposerIDHasSuffix))
+	}
+	if i.ProposerIDEqualFold != nil {
+		predicates = append(predicates, target.ProposerIDEqualFold(*i.ProposerIDEqualFold))
+	}
+	if i.ProposerIDContainsFold != nil {
+		predicates = append(predicates, target.ProposerIDContainsFold(*i.ProposerIDContainsFold))
+	}
+	if i.ApproverID != nil {
+		predicates = append(predicates, target.ApproverIDEQ(*i.ApproverID))
+	}
+	if i.ApproverIDNEQ != nil {
+		predicates = append(predicates, target.ApproverIDNEQ(*i.ApproverIDNEQ))
+	}
+	if len(i.ApproverIDIn) > 0 {
+		predicates = append(predicates, target.ApproverIDIn(i.ApproverIDIn...))
+	}
+	if len(i.ApproverIDNotIn) > 0 {
+		predicates = append(predicates, target.ApproverIDNotIn(i.ApproverIDNotIn...))
+	}
+	if i.ApproverIDGT != nil {
+		predicates = append(predicates, target.ApproverIDGT(*i.ApproverIDGT))
+	}
+	if i.ApproverIDGTE != nil {
+		predicates = append(predicates, target.ApproverIDGTE(*i.ApproverIDGTE))
+	}
+	if i.ApproverIDLT != nil {
+		predicates = append(predicates, target.ApproverIDLT(*i.ApproverIDLT))
+	}
+	if i.ApproverIDLTE != nil {
+		predicates = append(predicates, target.ApproverIDLTE(*i.ApproverIDLTE))
+	}
+	if i.ApproverIDContains != nil {
+		predicates = append(predicates, target.ApproverIDContains(*i.ApproverIDContains))
+	}
+	if i.ApproverIDHasPrefix != nil {
+		predicates = append(predicates, target.ApproverIDHasPrefix(*i.ApproverIDHasPrefix))
+	}
+	if i.ApproverIDHasSuffix != nil {
+		predicates = append(predicates, target.ApproverIDHasSuffix(*i.ApproverIDHasSuffix))
+	}
+	if i.ApproverIDIsNil {
+		predicates = append(predicates, target.ApproverIDIsNil())
+	}
+	if i.ApproverIDNotNil {
+		predicates = append(predicates, target.ApproverIDNotNil())
+	}
+	if i.ApproverIDEqualFold != nil {
+		predicates = append(predicates, target.ApproverIDEqualFold(*i.ApproverIDEqualFold))
+	}
+	if i.ApproverIDContainsFold != nil {
+		predicates = append(predicates, target.ApproverIDContainsFold(*i.ApproverIDContainsFold))
+	}
+	if i.Rationale != nil {
+		predicates = append(predicates, target.RationaleEQ(*i.Rationale))
+	}
+	if i.RationaleNEQ != nil {
+		predicates = append(predicates, target.RationaleNEQ(*i.RationaleNEQ))
+	}
+	if len(i.RationaleIn) > 0 {
+		predicates = append(predicates, target.RationaleIn(i.RationaleIn...))
+	}
+	if len(i.RationaleNotIn) > 0 {
+		predicates = append(predicates, target.RationaleNotIn(i.RationaleNotIn...))
+	}
+	if i.RationaleGT != nil {
+		predicates = append(predicates, target.RationaleGT(*i.RationaleGT))
+	}
+	if i.RationaleGTE != nil {
+		predicates = append(predicates, target.RationaleGTE(*i.RationaleGTE))
+	}
+	if i.RationaleLT != nil {
+		predicates = append(predicates, target.RationaleLT(*i.RationaleLT))
+	}
+	if i.RationaleLTE != nil {
+		predicates = append(predicates, target.RationaleLTE(*i.RationaleLTE))
+	}
+	if i.RationaleContains != nil {
+		predicates = append(predicates, target.RationaleContains(*i.RationaleContains))
+	}
+	if i.RationaleHasPrefix != nil {
+		predicates = append(predicates, target.RationaleHasPrefix(*i.RationaleHasPrefix))
+	}
+	if i.RationaleHasSuffix != nil {
+		predicates = append(predicates, target.RationaleHasSuffix(*i.RationaleHasSuffix))
+	}
+	if i.RationaleIsNil {
+		predicates = append(predicates, target.RationaleIsNil())
+	}
+	if i.RationaleNotNil {
+		predicates = append(predicates, target.RationaleNotNil())
+	}
+	if i.RationaleEqualFold != nil {
+		predicates = append(predicates, target.RationaleEqualFold(*i.RationaleEqualFold))
+	}
+	if i.RationaleContainsFold != nil {
+		predicates = append(predicates, target.RationaleContainsFold(*i.RationaleContainsFold))
+	}
+	if i.PendingComment != nil {
+		predicates = append(predicates, target.PendingCommentEQ(*i.PendingComment))
+	}
+	if i.PendingCommentNEQ != nil {
+		predicates = append(predicates, target.PendingCommentNEQ(*i.PendingCommentNEQ))
+	}
+	if len(i.PendingCommentIn) > 0 {
+		predicates = append(predicates, target.PendingCommentIn(i.PendingCommentIn...))
+	}
+	if len(i.PendingCommentNotIn) > 0 {
+		predicates = append(predicates, target.PendingCommentNotIn(i.PendingCommentNotIn...))
+	}
+	if i.PendingCommentGT != nil {
+		predicates = append(predicates, target.PendingCommentGT(*i.PendingCommentGT))
+	}
+	if i.PendingCommentGTE != nil {
+		predicates = append(predicates, target.PendingCommentGTE(*i.PendingCommentGTE))
+	}
+	if i.PendingCommentLT != nil {
+		predicates = append(predicates, target.PendingCommentLT(*i.PendingCommentLT))
+	}
+	if i.PendingCommentLTE != nil {
+		predicates = append(predicates, target.PendingCommentLTE(*i.PendingCommentLTE))
+	}
+	if i.PendingCommentContains != nil {
+		predicates = append(predicates, target.PendingCommentContains(*i.PendingCommentContains))
+	}
+	if i.PendingCommentHasPrefix != nil {
+		predicates = append(predicates, target.PendingCommentHasPrefix(*i.PendingCommentHasPrefix))
+	}
+	if i.PendingCommentHasSuffix != nil {
+		predicates = append(predicates, target.PendingCommentHasSuffix(*i.PendingCommentHasSuffix))
+	}
+	if i.PendingCommentIsNil {
+		predicates = append(predicates, target.PendingCommentIsNil())
+	}
+	if i.PendingCommentNotNil {
+		predicates = append(predicates, target.PendingCommentNotNil())
+	}
+	if i.PendingCommentEqualFold != nil {
+		predicates = append(predicates, target.PendingCommentEqualFold(*i.PendingCommentEqualFold))
+	}
+	if i.PendingCommentContainsFold != nil {
+		predicates = append(predicates, target.PendingCommentContainsFold(*i.PendingCommentContainsFold))
+	}
+
+	if i.HasKpi != nil {
+		p := target.HasKpi()
+		if !*i.HasKpi {
+			p = target.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasKpiWith) > 0 {
+		with := make([]predicate.KPI, 0, len(i.HasKpiWith))
+		for _, w := range i.HasKpiWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasKpiWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, target.HasKpiWith(with...))
+	}
+	if i.HasUser != nil {
+		p := target.HasUser()
+		if !*i.HasUser {
+			p = target.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasUserWith) > 0 {
+		with := make([]predicate.User, 0, len(i.HasUserWith))
+		for _, w := range i.HasUserWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasUserWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, target.HasUserWith(with...))
+	}
+	if i.HasTeam != nil {
+		p := target.HasTeam()
+		if !*i.HasTeam {
+			p = target.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasTeamWith) > 0 {
+		with := make([]predicate.Team, 0, len(i.HasTeamWith))
+		for _, w := range i.HasTeamWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasTeamWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, target.HasTeamWith(with...))
+	}
+	if i.HasProposer != nil {
+		p := target.HasProposer()
+		if !*i.HasProposer {
+			p = target.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasProposerWith) > 0 {
+		with := make([]predicate.User, 0, len(i.HasProposerWith))
+		for _, w := range i.HasProposerWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasProposerWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, target.HasProposerWith(with...))
+	}
+	if i.HasApprover != nil {
+		p := target.HasApprover()
+		if !*i.HasApprover {
+			p = target.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasApproverWith) > 0 {
+		with := make([]predicate.User, 0, len(i.HasApproverWith))
+		for _, w := range i.HasApproverWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasApproverWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, target.HasApproverWith(with...))
+	}
+	if i.HasEvents != nil {
+		p := target.HasEvents()
+		if !*i.HasEvents {
+			p = target.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasEventsWith) > 0 {
+		with := make([]predicate.TargetEvent, 0, len(i.HasEventsWith))
+		for _, w := range i.HasEventsWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasEventsWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, target.HasEventsWith(with...))
+	}
+	if i.HasRevisions != nil {
+		p := target.HasRevisions()
+		if !*i.HasRevisions {
+			p = target.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasRevisionsWith) > 0 {
+		with := make([]predicate.TargetRevision, 0, len(i.HasRevisionsWith))
+		for _, w := range i.HasRevisionsWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasRevisionsWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, target.HasRevisionsWith(with...))
+	}
+	switch len(predicates) {
+	case 0:
+		return nil, ErrEmptyTargetWhereInput
+	case 1:
+		return predicates[0], nil
+	default:
+		return target.And(predicates...), nil
+	}
+}
+
+// TargetEventWhereInput represents a where input for filtering TargetEvent queries.
+type TargetEventWhereInput struct {
+	Predicates []predicate.TargetEvent  `json:"-"`
+	Not        *TargetEventWhereInput   `json:"not,omitempty"`
+	Or         []*TargetEventWhereInput `json:"or,omitempty"`
+	And        []*TargetEventWhereInput `json:"and,omitempty"`
+
+	// "id" field predicates.
+	ID      *pulid.ID  `json:"id,omitempty"`
+	IDNEQ   *pulid.ID  `json:"idNEQ,omitempty"`
+	IDIn    []pulid.ID `json:"idIn,omitempty"`
+	IDNotIn []pulid.ID `json:"idNotIn,omitempty"`
+	IDGT    *pulid.ID  `json:"idGT,omitempty"`
+	IDGTE   *pulid.ID  `json:"idGTE,omitempty"`
+	IDLT    *pulid.ID  `json:"idLT,omitempty"`
+	IDLTE   *pulid.ID  `json:"idLTE,omitempty"`
+
+	// "created_at" field predicates.
+	CreatedAt      *time.Time  `json:"createdAt,omitempty"`
+	CreatedAtNEQ   *time.Time  `json:"createdAtNEQ,omitempty"`
+	CreatedAtIn    []time.Time `json:"createdAtIn,omitempty"`
+	CreatedAtNotIn []time.Time `json:"createdAtNotIn,omitempty"`
+	CreatedAtGT    *time.Time  `json:"createdAtGT,omitempty"`
+	CreatedAtGTE   *time.Time  `json:"createdAtGTE,omitempty"`
+	CreatedAtLT    *time.Time  `json:"createdAtLT,omitempty"`
+	CreatedAtLTE   *time.Time  `json:"createdAtLTE,omitempty"`
+
+	// "updated_at" field predicates.
+	UpdatedAt      *time.Time  `json:"updatedAt,omitempty"`
+	UpdatedAtNEQ   *time.Time  `json:"updatedAtNEQ,omitempty"`
+	UpdatedAtIn    []time.Time `json:"updatedAtIn,omitempty"`
+	UpdatedAtNotIn []time.Time `json:"updatedAtNotIn,omitempty"`
+	UpdatedAtGT    *time.Time  `json:"updatedAtGT,omitempty"`
+	UpdatedAtGTE   *time.Time  `json:"updatedAtGTE,omitempty"`
+	UpdatedAtLT    *time.Time  `json:"updatedAtLT,omitempty"`
+	UpdatedAtLTE   *time.Time  `json:"updatedAtLTE,omitempty"`
+
+	// "target_id" field predicates.
+	TargetID             *pulid.ID  `json:"targetID,omitempty"`
+	TargetIDNEQ          *pulid.ID  `json:"targetIDNEQ,omitempty"`
+	TargetIDIn           []pulid.ID `json:"targetIDIn,omitempty"`
+	TargetIDNotIn        []pulid.ID `json:"targetIDNotIn,omitempty"`
+	TargetIDGT           *pulid.ID  `json:"targetIDGT,omitempty"`
+	TargetIDGTE          *pulid.ID  `json:"targetIDGTE,omitempty"`
+	TargetIDLT           *pulid.ID  `json:"targetIDLT,omitempty"`
+	TargetIDLTE          *pulid.ID  `json:"targetIDLTE,omitempty"`
+	TargetIDContains     *pulid.ID  `json:"targetIDContains,omitempty"`
+	TargetIDHasPrefix    *pulid.ID  `json:"targetIDHasPrefix,omitempty"`
+	TargetIDHasSuffix    *pulid.ID  `json:"targetIDHasSuffix,omitempty"`
+	TargetIDEqualFold    *pulid.ID  `json:"targetIDEqualFold,omitempty"`
+	TargetIDContainsFold *pulid.ID  `json:"targetIDContainsFold,omitempty"`
+
+	// "actor_id" field predicates.
+	ActorID             *pulid.ID  `json:"actorID,omitempty"`
+	ActorIDNEQ          *pulid.ID  `json:"actorIDNEQ,omitempty"`
+	ActorIDIn           []pulid.ID `json:"actorIDIn,omitempty"`
+	ActorIDNotIn        []pulid.ID `json:"actorIDNotIn,omitempty"`
+	ActorIDGT           *pulid.ID  `json:"actorIDGT,omitempty"`
+	ActorIDGTE          *pulid.ID  `json:"actorIDGTE,omitempty"`
+	ActorIDLT           *pulid.ID  `json:"actorIDLT,omitempty"`
+	ActorIDLTE          *pulid.ID  `json:"actorIDLTE,omitempty"`
+	ActorIDContains     *pulid.ID  `json:"actorIDContains,omitempty"`
+	ActorIDHasPrefix    *pulid.ID  `json:"actorIDHasPrefix,omitempty"`
+	ActorIDHasSuffix    *pulid.ID  `json:"actorIDHasSuffix,omitempty"`
+	ActorIDIsNil        bool       `json:"actorIDIsNil,omitempty"`
+	ActorIDNotNil       bool       `json:"actorIDNotNil,omitempty"`
+	ActorIDEqualFold    *pulid.ID  `json:"actorIDEqualFold,omitempty"`
+	ActorIDContainsFold *pulid.ID  `json:"actorIDContainsFold,omitempty"`
+
+	// "action" field predicates.
+	Action             *string  `json:"action,omitempty"`
+	ActionNEQ          *string  `json:"actionNEQ,omitempty"`
+	ActionIn           []string `json:"actionIn,omitempty"`
+	ActionNotIn        []string `json:"actionNotIn,omitempty"`
+	ActionGT           *string  `json:"actionGT,omitempty"`
+	ActionGTE          *string  `json:"actionGTE,omitempty"`
+	ActionLT           *string  `json:"actionLT,omitempty"`
+	ActionLTE          *string  `json:"actionLTE,omitempty"`
+	ActionContains     *string  `json:"actionContains,omitempty"`
+	ActionHasPrefix    *string  `json:"actionHasPrefix,omitempty"`
+	ActionHasSuffix    *string  `json:"actionHasSuffix,omitempty"`
+	ActionEqualFold    *string  `json:"actionEqualFold,omitempty"`
+	ActionContainsFold *string  `json:"actionContainsFold,omitempty"`
+
+	// "from_status" field predicates.
+	FromStatus      *targetevent.FromStatus  `json:"fromStatus,omitempty"`
+	FromStatusNEQ   *targetevent.FromStatus  `json:"fromStatusNEQ,omitempty"`
+	FromStatusIn    []targetevent.FromStatus `json:"fromStatusIn,omitempty"`
+	FromStatusNotIn []targetevent.FromStatus `json:"fromStatusNotIn,omitempty"`
+
+	// "to_status" field predicates.
+	ToStatus      *targetevent.ToStatus  `json:"toStatus,omitempty"`
+	ToStatusNEQ   *targetevent.ToStatus  `json:"toStatusNEQ,omitempty"`
+	ToStatusIn    []targetevent.ToStatus `json:"toStatusIn,omitempty"`
+	ToStatusNotIn []targetevent.ToStatus `json:"toStatusNotIn,omitempty"`
+
+	// "comment" field predicates.
+	Comment             *string  `json:"comment,omitempty"`
+	CommentNEQ          *string  `json:"commentNEQ,omitempty"`
+	CommentIn           []string `json:"commentIn,omitempty"`
+	CommentNotIn        []string `json:"commentNotIn,omitempty"`
+	CommentGT           *string  `json:"commentGT,omitempty"`
+	CommentGTE          *string  `json:"commentGTE,omitempty"`
+	CommentLT           *string  `json:"commentLT,omitempty"`
+	CommentLTE          *string  `json:"commentLTE,omitempty"`
+	CommentContains     *string  `json:"commentContains,omitempty"`
+	CommentHasPrefix    *string  `json:"commentHasPrefix,omitempty"`
+	CommentHasSuffix    *string  `json:"commentHasSuffix,omitempty"`
+	CommentIsNil        bool     `json:"commentIsNil,omitempty"`
+	CommentNotNil       bool     `json:"commentNotNil,omitempty"`
+	CommentEqualFold    *string  `json:"commentEqualFold,omitempty"`
+	CommentContainsFold *string  `json:"commentContainsFold,omitempty"`
+
+	// "reason_code" field predicates.
+	ReasonCode       *targetevent.ReasonCode  `json:"reasonCode,omitempty"`
+	ReasonCodeNEQ    *targetevent.ReasonCode  `json:"reasonCodeNEQ,omitempty"`
+	ReasonCodeIn     []targetevent.ReasonCode `json:"reasonCodeIn,omitempty"`
+	ReasonCodeNotIn  []targetevent.ReasonCode `json:"reasonCodeNotIn,omitempty"`
+	ReasonCodeIsNil  bool                     `json:"reasonCodeIsNil,omitempty"`
+	ReasonCodeNotNil bool                     `json:"reasonCodeNotNil,omitempty"`
+
+	// "version" field predicates.
+	Version      *int  `json:"version,omitempty"`
+	VersionNEQ   *int  `json:"versionNEQ,omitempty"`
+	VersionIn    []int `json:"versionIn,omitempty"`
+	VersionNotIn []int `json:"versionNotIn,omitempty"`
+	VersionGT    *int  `json:"versionGT,omitempty"`
+	VersionGTE   *int  `json:"versionGTE,omitempty"`
+	VersionLT    *int  `json:"versionLT,omitempty"`
+	VersionLTE   *int  `json:"versionLTE,omitempty"`
+
+	// "target" edge predicates.
+	HasTarget     *bool               `json:"hasTarget,omitempty"`
+	HasTargetWith []*TargetWhereInput `json:"hasTargetWith,omitempty"`
+
+	// "actor" edge predicates.
+	HasActor     *bool             `json:"hasActor,omitempty"`
+	HasActorWith []*UserWhereInput `json:"hasActorWith,omitempty"`
+}
+
+// AddPredicates adds custom predicates to the where input to be used during the filtering phase.
+func (i *TargetEventWhereInput) AddPredicates(predicates ...predicate.TargetEvent) {
+	i.Predicates = append(i.Predicates, predicates...)
+}
+
+// Filter applies the TargetEventWhereInput filter on the TargetEventQuery builder.
+func (i *TargetEventWhereInput) Filter(q *TargetEventQuery) (*TargetEventQuery, error) {
+	if i == nil {
+		return q, nil
+	}
+	p, err := i.P()
+	if err != nil {
+		if err == ErrEmptyTargetEventWhereInput {
+			return q, nil
+		}
+		return nil, err
+	}
+	return q.Where(p), nil
+}
+
+// ErrEmptyTargetEventWhereInput is returned in case the TargetEventWhereInput is empty.
+var ErrEmptyTargetEventWhereInput = errors.New("ent: empty predicate TargetEventWhereInput")
+
+// P returns a predicate for filtering targetevents.
+// An error is returned if the input is empty or invalid.
+func (i *TargetEventWhereInput) P() (predicate.TargetEvent, error) {
+	var predicates []predicate.TargetEvent
+	if i.Not != nil {
+		p, err := i.Not.P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'not'", err)
+		}
+		predicates = append(predicates, targetevent.Not(p))
+	}
+	switch n := len(i.Or); {
+	case n == 1:
+		p, err := i.Or[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'or'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		or := make([]predicate.TargetEvent, 0, n)
+		for _, w := range i.Or {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'or'", err)
+			}
+			or = append(or, p)
+		}
+		predicates = append(predicates, targetevent.Or(or...))
+	}
+	switch n := len(i.And); {
+	case n == 1:
+		p, err := i.And[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'and'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		and := make([]predicate.TargetEvent, 0, n)
+		for _, w := range i.And {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'and'", err)
+			}
+			and = append(and, p)
+		}
+		predicates = append(predicates, targetevent.And(and...))
+	}
+	predicates = append(predicates, i.Predicates...)
+	if i.ID != nil {
+		predicates = append(predicates, targetevent.IDEQ(*i.ID))
+	}
+	if i.IDNEQ != nil {
+		predicates = append(predicates, targetevent.IDNEQ(*i.IDNEQ))
+	}
+	if len(i.IDIn) > 0 {
+		predicates = append(predicates, targetevent.IDIn(i.IDIn...))
+	}
+	if len(i.IDNotIn) > 0 {
+		predicates = append(predicates, targetevent.IDNotIn(i.IDNotIn...))
+	}
+	if i.IDGT != nil {
+		predicates = append(predicates, targetevent.IDGT(*i.IDGT))
+	}
+	if i.IDGTE != nil {
+		predicates = append(predicates, targetevent.IDGTE(*i.IDGTE))
+	}
+	if i.IDLT != nil {
+		predicates = append(predicates, targetevent.IDLT(*i.IDLT))
+	}
+	if i.IDLTE != nil {
+		predicates = append(predicates, targetevent.IDLTE(*i.IDLTE))
+	}
+	if i.CreatedAt != nil {
+		predicates = append(predicates, targetevent.CreatedAtEQ(*i.CreatedAt))
+	}
+	if i.CreatedAtNEQ != nil {
+		predicates = append(predicates, targetevent.CreatedAtNEQ(*i.CreatedAtNEQ))
+	}
+	if len(i.CreatedAtIn) > 0 {
+		predicates = append(predicates, targetevent.CreatedAtIn(i.CreatedAtIn...))
+	}
+	if len(i.CreatedAtNotIn) > 0 {
+		predicates = append(predicates, targetevent.CreatedAtNotIn(i.CreatedAtNotIn...))
+	}
+	if i.CreatedAtGT != nil {
+		predicates = append(predicates, targetevent.CreatedAtGT(*i.CreatedAtGT))
+	}
+	if i.CreatedAtGTE != nil {
+		predicates = append(predicates, targetevent.CreatedAtGTE(*i.CreatedAtGTE))
+	}
+	if i.CreatedAtLT != nil {
+		predicates = append(predicates, targetevent.CreatedAtLT(*i.CreatedAtLT))
+	}
+	if i.CreatedAtLTE != nil {
+		predicates = append(predicates, targetevent.CreatedAtLTE(*i.CreatedAtLTE))
+	}
+	if i.UpdatedAt != nil {
+		predicates = append(predicates, targetevent.UpdatedAtEQ(*i.UpdatedAt))
+	}
+	if i.UpdatedAtNEQ != nil {
+		predicates = append(predicates, targetevent.UpdatedAtNEQ(*i.UpdatedAtNEQ))
+	}
+	if len(i.UpdatedAtIn) > 0 {
+		predicates = append(predicates, targetevent.UpdatedAtIn(i.UpdatedAtIn...))
+	}
+	if len(i.UpdatedAtNotIn) > 0 {
+		predicates = append(predicates, targetevent.UpdatedAtNotIn(i.UpdatedAtNotIn...))
+	}
+	if i.UpdatedAtGT != nil {
+		predicates = append(predicates, targetevent.UpdatedAtGT(*i.UpdatedAtGT))
+	}
+	if i.UpdatedAtGTE != nil {
+		predicates = append(predicates, targetevent.UpdatedAtGTE(*i.UpdatedAtGTE))
+	}
+	if i.UpdatedAtLT != nil {
+		predicates = append(predicates, targetevent.UpdatedAtLT(*i.UpdatedAtLT))
+	}
+	if i.UpdatedAtLTE != nil {
+		predicates = append(predicates, targetevent.UpdatedAtLTE(*i.UpdatedAtLTE))
+	}
+	if i.TargetID != nil {
+		predicates = append(predicates, targetevent.TargetIDEQ(*i.TargetID))
+	}
+	if i.TargetIDNEQ != nil {
+		predicates = append(predicates, targetevent.TargetIDNEQ(*i.TargetIDNEQ))
+	}
+	if len(i.TargetIDIn) > 0 {
+		predicates = append(predicates, targetevent.TargetIDIn(i.TargetIDIn...))
+	}
+	if len(i.TargetIDNotIn) > 0 {
+		predicates = append(predicates, targetevent.TargetIDNotIn(i.TargetIDNotIn...))
+	}
+	if i.TargetIDGT != nil {
+		predicates = append(predicates, targetevent.TargetIDGT(*i.TargetIDGT))
+	}
+	if i.TargetIDGTE != nil {
+		predicates = append(predicates, targetevent.TargetIDGTE(*i.TargetIDGTE))
+	}
+	if i.TargetIDLT != nil {
+		predicates = append(predicates, targetevent.TargetIDLT(*i.TargetIDLT))
+	}
+	if i.TargetIDLTE != nil {
+		predicates = append(predicates, targetevent.TargetIDLTE(*i.TargetIDLTE))
+	}
+	if i.TargetIDContains != nil {
+		predicates = append(predicates, targetevent.TargetIDContains(*i.TargetIDContains))
+	}
+	if i.TargetIDHasPrefix != nil {
+		predicates = append(predicates, targetevent.TargetIDHasPrefix(*i.TargetIDHasPrefix))
+	}
+	if i.TargetIDHasSuffix != nil {
+		predicates = append(predicates, targetevent.TargetIDHasSuffix(*i.TargetIDHasSuffix))
+	}
+	if i.TargetIDEqualFold != nil {
+		predicates = append(predicates, targetevent.TargetIDEqualFold(*i.TargetIDEqualFold))
+	}
+	if i.TargetIDContainsFold != nil {
+		predicates = append(predicates, targetevent.TargetIDContainsFold(*i.TargetIDContainsFold))
+	}
+	if i.ActorID != nil {
+		predicates = append(predicates, targetevent.ActorIDEQ(*i.ActorID))
+	}
+	if i.ActorIDNEQ != nil {
+		predicates = append(predicates, targetevent.ActorIDNEQ(*i.ActorIDNEQ))
+	}
+	if len(i.ActorIDIn) > 0 {
+		predicates = append(predicates, targetevent.ActorIDIn(i.ActorIDIn...))
+	}
+	if len(i.ActorIDNotIn) > 0 {
+		predicates = append(predicates, targetevent.ActorIDNotIn(i.ActorIDNotIn...))
+	}
+	if i.ActorIDGT != nil {
+		predicates = append(predicates, targetevent.ActorIDGT(*i.ActorIDGT))
+	}
+	if i.ActorIDGTE != nil {
+		predicates = append(predicates, targetevent.ActorIDGTE(*i.ActorIDGTE))
+	}
+	if i.ActorIDLT != nil {
+		predicates = append(predicates, targetevent.ActorIDLT(*i.ActorIDLT))
+	}
+	if i.ActorIDLTE != nil {
+		predicates = append(predicates, targetevent.ActorIDLTE(*i.ActorIDLTE))
+	}
+	if i.ActorIDContains != nil {
+		predicates = append(predicates, targetevent.ActorIDContains(*i.ActorIDContains))
+	}
+	if i.ActorIDHasPrefix != nil {
+		predicates = append(predicates, targetevent.ActorIDHasPrefix(*i.ActorIDHasPrefix))
+	}
+	if i.ActorIDHasSuffix != nil {
+		predicates = append(predicates, targetevent.ActorIDHasSuffix(*i.ActorIDHasSuffix))
+	}
+	if i.ActorIDIsNil {
+		predicates = append(predicates, targetevent.ActorIDIsNil())
+	}
+	if i.ActorIDNotNil {
+		predicates = append(predicates, targetevent.ActorIDNotNil())
+	}
+	if i.ActorIDEqualFold != nil {
+		predicates = append(predicates, targetevent.ActorIDEqualFold(*i.ActorIDEqualFold))
+	}
+	if i.ActorIDContainsFold != nil {
+		predicates = append(predicates, targetevent.ActorIDContainsFold(*i.ActorIDContainsFold))
+	}
+	if i.Action != nil {
+		predicates = append(predicates, targetevent.ActionEQ(*i.Action))
+	}
+	if i.ActionNEQ != nil {
+		predicates = append(predicates, targetevent.ActionNEQ(*i.ActionNEQ))
+	}
+	if len(i.ActionIn) > 0 {
+		predicates = append(predicates, targetevent.ActionIn(i.ActionIn...))
+	}
+	if len(i.ActionNotIn) > 0 {
+		predicates = append(predicates, targetevent.ActionNotIn(i.ActionNotIn...))
+	}
+	if i.ActionGT != nil {
+		predicates = append(predicates, targetevent.ActionGT(*i.ActionGT))
+	}
+	if i.ActionGTE != nil {
+		predicates = append(predicates, targetevent.ActionGTE(*i.ActionGTE))
+	}
+	if i.ActionLT != nil {
+		predicates = append(predicates, targetevent.ActionLT(*i.ActionLT))
+	}
+	if i.ActionLTE != nil {
+		predicates = append(predicates, targetevent.ActionLTE(*i.ActionLTE))
+	}
+	if i.ActionContains != nil {
+		predicates = append(predicates, targetevent.ActionContains(*i.ActionContains))
+	}
+	if i.ActionHasPrefix != nil {
+		predicates = append(predicates, targetevent.ActionHasPrefix(*i.ActionHasPrefix))
+	}
+	if i.ActionHasSuffix != nil {
+		predicates = append(predicates, targetevent.ActionHasSuffix(*i.ActionHasSuffix))
+	}
+	if i.ActionEqualFold != nil {
+		predicates = append(predicates, targetevent.ActionEqualFold(*i.ActionEqualFold))
+	}
+	if i.ActionContainsFold != nil {
+		predicates = append(predicates, targetevent.ActionContainsFold(*i.ActionContainsFold))
+	}
+	if i.FromStatus != nil {
+		predicates = append(predicates, targetevent.FromStatusEQ(*i.FromStatus))
+	}
+	if i.FromStatusNEQ != nil {
+		predicates = append(predicates, targetevent.FromStatusNEQ(*i.FromStatusNEQ))
+	}
+	if len(i.FromStatusIn) > 0 {
+		predicates = append(predicates, targetevent.FromStatusIn(i.FromStatusIn...))
+	}
+	if len(i.FromStatusNotIn) > 0 {
+		predicates = append(predicates, targetevent.FromStatusNotIn(i.FromStatusNotIn...))
+	}
+	if i.ToStatus != nil {
+		predicates = append(predicates, targetevent.ToStatusEQ(*i.ToStatus))
+	}
+	if i.ToStatusNEQ != nil {
+		predicates = append(predicates, targetevent.ToStatusNEQ(*i.ToStatusNEQ))
+	}
+	if len(i.ToStatusIn) > 0 {
+		predicates = append(predicates, targetevent.ToStatusIn(i.ToStatusIn...))
+	}
+	if len(i.ToStatusNotIn) > 0 {
+		predicates = append(predicates, targetevent.ToStatusNotIn(i.ToStatusNotIn...))
+	}
+	if i.Comment != nil {
+		predicates = append(predicates, targetevent.CommentEQ(*i.Comment))
+	}
+	if i.CommentNEQ != nil {
+		predicates = append(predicates, targetevent.CommentNEQ(*i.CommentNEQ))
+	}
+	if len(i.CommentIn) > 0 {
+		predicates = append(predicates, targetevent.CommentIn(i.CommentIn...))
+	}
+	if len(i.CommentNotIn) > 0 {
+		predicates = append(predicates, targetevent.CommentNotIn(i.CommentNotIn...))
+	}
+	if i.CommentGT != nil {
+		predicates = append(predicates, targetevent.CommentGT(*i.CommentGT))
+	}
+	if i.CommentGTE != nil {
+		predicates = append(predicates, targetevent.CommentGTE(*i.CommentGTE))
+	}
+	if i.CommentLT != nil {
+		predicates = append(predicates, targetevent.CommentLT(*i.CommentLT))
+	}
+	if i.CommentLTE != nil {
+		predicates = append(predicates, targetevent.CommentLTE(*i.CommentLTE))
+	}
+	if i.CommentContains != nil {
+		predicates = append(predicates, targetevent.CommentContains(*i.CommentContains))
+	}
+	if i.CommentHasPrefix != nil {
+		predicates = append(predicates, targetevent.CommentHasPrefix(*i.CommentHasPrefix))
+	}
+	if i.CommentHasSuffix != nil {
+		predicates = append(predicates, targetevent.CommentHasSuffix(*i.CommentHasSuffix))
+	}
+	if i.CommentIsNil {
+		predicates = append(predicates, targetevent.CommentIsNil())
+	}
+	if i.CommentNotNil {
+		predicates = append(predicates, targetevent.CommentNotNil())
+	}
+	if i.CommentEqualFold != nil {
+		predicates = append(predicates, targetevent.CommentEqualFold(*i.CommentEqualFold))
+	}
+	if i.CommentContainsFold != nil {
+		predicates = append(predicates, targetevent.CommentContainsFold(*i.CommentContainsFold))
+	}
+	if i.ReasonCode != nil {
+		predicates = append(predicates, targetevent.ReasonCodeEQ(*i.ReasonCode))
+	}
+	if i.ReasonCodeNEQ != nil {
+		predicates = append(predicates, targetevent.ReasonCodeNEQ(*i.ReasonCodeNEQ))
+	}
+	if len(i.ReasonCodeIn) > 0 {
+		predicates = append(predicates, targetevent.ReasonCodeIn(i.ReasonCodeIn...))
+	}
+	if len(i.ReasonCodeNotIn) > 0 {
+		predicates = append(predicates, targetevent.ReasonCodeNotIn(i.ReasonCodeNotIn...))
+	}
+	if i.ReasonCodeIsNil {
+		predicates = append(predicates, targetevent.ReasonCodeIsNil())
+	}
+	if i.ReasonCodeNotNil {
+		predicates = append(predicates, targetevent.ReasonCodeNotNil())
+	}
+	if i.Version != nil {
+		predicates = append(predicates, targetevent.VersionEQ(*i.Version))
+	}
+	if i.VersionNEQ != nil {
+		predicates = append(predicates, targetevent.VersionNEQ(*i.VersionNEQ))
+	}
+	if len(i.VersionIn) > 0 {
+		predicates = append(predicates, targetevent.VersionIn(i.VersionIn...))
+	}
+	if len(i.VersionNotIn) > 0 {
+		predicates = append(predicates, targetevent.VersionNotIn(i.VersionNotIn...))
+	}
+	if i.VersionGT != nil {
+		predicates = append(predicates, targetevent.VersionGT(*i.VersionGT))
+	}
+	if i.VersionGTE != nil {
+		predicates = append(predicates, targetevent.VersionGTE(*i.VersionGTE))
+	}
+	if i.VersionLT != nil {
+		predicates = append(predicates, targetevent.VersionLT(*i.VersionLT))
+	}
+	if i.VersionLTE != nil {
+		predicates = append(predicates, targetevent.VersionLTE(*i.VersionLTE))
+	}
+
+	if i.HasTarget != nil {
+		p := targetevent.HasTarget()
+		if !*i.HasTarget {
+			p = targetevent.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasTargetWith) > 0 {
+		with := make([]predicate.Target, 0, len(i.HasTargetWith))
+		for _, w := range i.HasTargetWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasTargetWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, targetevent.HasTargetWith(with...))
+	}
+	if i.HasActor != nil {
+		p := targetevent.HasActor()
+		if !*i.HasActor {
+			p = targetevent.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasActorWith) > 0 {
+		with := make([]predicate.User, 0, len(i.HasActorWith))
+		for _, w := range i.HasActorWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasActorWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, targetevent.HasActorWith(with...))
+	}
+	switch len(predicates) {
+	case 0:
+		return nil, ErrEmptyTargetEventWhereInput
+	case 1:
+		return predicates[0], nil
+	default:
+		return targetevent.And(predicates...), nil
+	}
+}
+
+// TargetRevisionWhereInput represents a where input for filtering TargetRevision queries.
+type TargetRevisionWhereInput struct {
+	Predicates []predicate.TargetRevision  `json:"-"`
+	Not        *TargetRevisionWhereInput   `json:"not,omitempty"`
+	Or         []*TargetRevisionWhereInput `json:"or,omitempty"`
+	And        []*TargetRevisionWhereInput `json:"and,omitempty"`
+
+	// "id" field predicates.
+	ID      *pulid.ID  `json:"id,omitempty"`
+	IDNEQ   *pulid.ID  `json:"idNEQ,omitempty"`
+	IDIn    []pulid.ID `json:"idIn,omitempty"`
+	IDNotIn []pulid.ID `json:"idNotIn,omitempty"`
+	IDGT    *pulid.ID  `json:"idGT,omitempty"`
+	IDGTE   *pulid.ID  `json:"idGTE,omitempty"`
+	IDLT    *pulid.ID  `json:"idLT,omitempty"`
+	IDLTE   *pulid.ID  `json:"idLTE,omitempty"`
+
+	// "created_at" field predicates.
+	CreatedAt      *time.Time  `json:"createdAt,omitempty"`
+	CreatedAtNEQ   *time.Time  `json:"createdAtNEQ,omitempty"`
+	CreatedAtIn    []time.Time `json:"createdAtIn,omitempty"`
+	CreatedAtNotIn []time.Time `json:"createdAtNotIn,omitempty"`
+	CreatedAtGT    *time.Time  `json:"createdAtGT,omitempty"`
+	CreatedAtGTE   *time.Time  `json:"createdAtGTE,omitempty"`
+	CreatedAtLT    *time.Time  `json:"createdAtLT,omitempty"`
+	CreatedAtLTE   *time.Time  `json:"createdAtLTE,omitempty"`
+
+	// "updated_at" field predicates.
+	UpdatedAt      *time.Time  `json:"updatedAt,omitempty"`
+	UpdatedAtNEQ   *time.Time  `json:"updatedAtNEQ,omitempty"`
+	UpdatedAtIn    []time.Time `json:"updatedAtIn,omitempty"`
+	UpdatedAtNotIn []time.Time `json:"updatedAtNotIn,omitempty"`
+	UpdatedAtGT    *time.Time  `json:"updatedAtGT,omitempty"`
+	UpdatedAtGTE   *time.Time  `json:"updatedAtGTE,omitempty"`
+	UpdatedAtLT    *time.Time  `json:"updatedAtLT,omitempty"`
+	UpdatedAtLTE   *time.Time  `json:"updatedAtLTE,omitempty"`
+
+	// "target_id" field predicates.
+	TargetID             *pulid.ID  `json:"targetID,omitempty"`
+	TargetIDNEQ          *pulid.ID  `json:"targetIDNEQ,omitempty"`
+	TargetIDIn           []pulid.ID `json:"targetIDIn,omitempty"`
+	TargetIDNotIn        []pulid.ID `json:"targetIDNotIn,omitempty"`
+	TargetIDGT           *pulid.ID  `json:"targetIDGT,omitempty"`
+	TargetIDGTE          *pulid.ID  `json:"targetIDGTE,omitempty"`
+	TargetIDLT           *pulid.ID  `json:"targetIDLT,omitempty"`
+	TargetIDLTE          *pulid.ID  `json:"targetIDLTE,omitempty"`
+	TargetIDContains     *pulid.ID  `json:"targetIDContains,omitempty"`
+	TargetIDHasPrefix    *pulid.ID  `json:"targetIDHasPrefix,omitempty"`
+	TargetIDHasSuffix    *pulid.ID  `json:"targetIDHasSuffix,omitempty"`
+	TargetIDEqualFold    *pulid.ID  `json:"targetIDEqualFold,omitempty"`
+	TargetIDContainsFold *pulid.ID  `json:"targetIDContainsFold,omitempty"`
+
+	// "author_id" field predicates.
+	AuthorID             *pulid.ID  `json:"authorID,omitempty"`
+	AuthorIDNEQ          *pulid.ID  `json:"authorIDNEQ,omitempty"`
+	AuthorIDIn           []pulid.ID `json:"authorIDIn,omitempty"`
+	AuthorIDNotIn        []pulid.ID `json:"authorIDNotIn,omitempty"`
+	AuthorIDGT           *pulid.ID  `json:"authorIDGT,omitempty"`
+	AuthorIDGTE          *pulid.ID  `json:"authorIDGTE,omitempty"`
+	AuthorIDLT           *pulid.ID  `json:"authorIDLT,omitempty"`
+	AuthorIDLTE          *pulid.ID  `json:"authorIDLTE,omitempty"`
+	AuthorIDContains     *pulid.ID  `json:"authorIDContains,omitempty"`
+	AuthorIDHasPrefix    *pulid.ID  `json:"authorIDHasPrefix,omitempty"`
+	AuthorIDHasSuffix    *pulid.ID  `json:"authorIDHasSuffix,omitempty"`
+	AuthorIDIsNil        bool       `json:"authorIDIsNil,omitempty"`
+	AuthorIDNotNil       bool       `json:"authorIDNotNil,omitempty"`
+	AuthorIDEqualFold    *pulid.ID  `json:"authorIDEqualFold,omitempty"`
+	AuthorIDContainsFold *pulid.ID  `json:"authorIDContainsFold,omitempty"`
+
+	// "action" field predicates.
+	Action             *string  `json:"action,omitempty"`
+	ActionNEQ          *string  `json:"actionNEQ,omitempty"`
+	ActionIn           []string `json:"actionIn,omitempty"`
+	ActionNotIn        []string `json:"actionNotIn,omitempty"`
+	ActionGT           *string  `json:"actionGT,omitempty"`
+	ActionGTE          *string  `json:"actionGTE,omitempty"`
+	ActionLT           *string  `json:"actionLT,omitempty"`
+	ActionLTE          *string  `json:"actionLTE,omitempty"`
+	ActionContains     *string  `json:"actionContains,omitempty"`
+	ActionHasPrefix    *string  `json:"actionHasPrefix,omitempty"`
+	ActionHasSuffix    *string  `json:"actionHasSuffix,omitempty"`
+	ActionEqualFold    *string  `json:"actionEqualFold,omitempty"`
+	ActionContainsFold *string  `json:"actionContainsFold,omitempty"`
+
+	// "reason_code" field predicates.
+	ReasonCode       *targetrevision.ReasonCode  `json:"reasonCode,omitempty"`
+	ReasonCodeNEQ    *targetrevision.ReasonCode  `json:"reasonCodeNEQ,omitempty"`
+	ReasonCodeIn     []targetrevision.ReasonCode `json:"reasonCodeIn,omitempty"`
+	ReasonCodeNotIn  []targetrevision.ReasonCode `json:"reasonCodeNotIn,omitempty"`
+	ReasonCodeIsNil  bool                        `json:"reasonCodeIsNil,omitempty"`
+	ReasonCodeNotNil bool                        `json:"reasonCodeNotNil,omitempty"`
+
+	// "comment" field predicates.
+	Comment             *string  `json:"comment,omitempty"`
+	CommentNEQ          *string  `json:"commentNEQ,omitempty"`
+	CommentIn           []string `json:"commentIn,omitempty"`
+	CommentNotIn        []string `json:"commentNotIn,omitempty"`
+	CommentGT           *string  `json:"commentGT,omitempty"`
+	CommentGTE          *string  `json:"commentGTE,omitempty"`
+	CommentLT           *string  `json:"commentLT,omitempty"`
+	CommentLTE          *string  `json:"commentLTE,omitempty"`
+	CommentContains     *string  `json:"commentContains,omitempty"`
+	CommentHasPrefix    *string  `json:"commentHasPrefix,omitempty"`
+	CommentHasSuffix    *string  `json:"commentHasSuffix,omitempty"`
+	CommentIsNil        bool     `json:"commentIsNil,omitempty"`
+	CommentNotNil       bool     `json:"commentNotNil,omitempty"`
+	CommentEqualFold    *string  `json:"commentEqualFold,omitempty"`
+	CommentContainsFold *string  `json:"commentContainsFold,omitempty"`
+
+	// "target" edge predicates.
+	HasTarget     *bool               `json:"hasTarget,omitempty"`
+	HasTargetWith []*TargetWhereInput `json:"hasTargetWith,omitempty"`
+
+	// "author" edge predicates.
+	HasAuthor     *bool             `json:"hasAuthor,omitempty"`
+	HasAuthorWith []*UserWhereInput `json:"hasAuthorWith,omitempty"`
+}
+
+// AddPredicates adds custom predicates to the where input to be used during the filtering phase.
+func (i *TargetRevisionWhereInput) AddPredicates(predicates ...predicate.TargetRevision) {
+	i.Predicates = append(i.Predicates, predicates...)
+}
+
+// Filter applies the TargetRevisionWhereInput filter on the TargetRevisionQuery builder.
+func (i *TargetRevisionWhereInput) Filter(q *TargetRevisionQuery) (*TargetRevisionQuery, error) {
+	if i == nil {
+		return q, nil
+	}
+	p, err := i.P()
+	if err != nil {
+		if err == ErrEmptyTargetRevisionWhereInput {
+			return q, nil
+		}
+		return nil, err
+	}
+	return q.Where(p), nil
+}
+
+// ErrEmptyTargetRevisionWhereInput is returned in case the TargetRevisionWhereInput is empty.
+var ErrEmptyTargetRevisionWhereInput = errors.New("ent: empty predicate TargetRevisionWhereInput")
+
+// P returns a predicate for filtering targetrevisions.
+// An error is returned if the input is empty or invalid.
+func (i *TargetRevisionWhereInput) P() (predicate.TargetRevision, error) {
+	var predicates []predicate.TargetRevision
+	if i.Not != nil {
+		p, err := i.Not.P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'not'", err)
+		}
+		predicates = append(predicates, targetrevision.Not(p))
+	}
+	switch n := len(i.Or); {
+	case n == 1:
+		p, err := i.Or[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'or'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		or := make([]predicate.TargetRevision, 0, n)
+		for _, w := range i.Or {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'or'", err)
+			}
+			or = append(or, p)
+		}
+		predicates = append(predicates, targetrevision.Or(or...))
+	}
+	switch n := len(i.And); {
+	case n == 1:
+		p, err := i.And[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'and'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		and := make([]predicate.TargetRevision, 0, n)
+		for _, w := range i.And {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'and'", err)
+			}
+			and = append(and, p)
+		}
+		predicates = append(predicates, targetrevision.And(and...))
+	}
+	predicates = append(predicates, i.Predicates...)
+	if i.ID != nil {
+		predicates = append(predicates, targetrevision.IDEQ(*i.ID))
+	}
+	if i.IDNEQ != nil {
+		predicates = append(predicates, targetrevision.IDNEQ(*i.IDNEQ))
+	}
+	if len(i.IDIn) > 0 {
+		predicates = append(predicates, targetrevision.IDIn(i.IDIn...))
+	}
+	if len(i.IDNotIn) > 0 {
+		predicates = append(predicates, targetrevision.IDNotIn(i.IDNotIn...))
+	}
+	if i.IDGT != nil {
+		predicates = append(predicates, targetrevision.IDGT(*i.IDGT))
+	}
+	if i.IDGTE != nil {
+		predicates = append(predicates, targetrevision.IDGTE(*i.IDGTE))
+	}
+	if i.IDLT != nil {
+		predicates = append(predicates, targetrevision.IDLT(*i.IDLT))
+	}
+	if i.IDLTE != nil {
+		predicates = append(predicates, targetrevision.IDLTE(*i.IDLTE))
+	}
+	if i.CreatedAt != nil {
+		predicates = append(predicates, targetrevision.CreatedAtEQ(*i.CreatedAt))
+	}
+	if i.CreatedAtNEQ != nil {
+		predicates = append(predicates, targetrevision.CreatedAtNEQ(*i.CreatedAtNEQ))
+	}
+	if len(i.CreatedAtIn) > 0 {
+		predicates = append(predicates, targetrevision.CreatedAtIn(i.CreatedAtIn...))
+	}
+	if len(i.CreatedAtNotIn) > 0 {
+		predicates = append(predicates, targetrevision.CreatedAtNotIn(i.CreatedAtNotIn...))
+	}
+	if i.CreatedAtGT != nil {
+		predicates = append(predicates, targetrevision.CreatedAtGT(*i.CreatedAtGT))
+	}
+	if i.CreatedAtGTE != nil {
+		predicates = append(predicates, targetrevision.CreatedAtGTE(*i.CreatedAtGTE))
+	}
+	if i.CreatedAtLT != nil {
+		predicates = append(predicates, targetrevision.CreatedAtLT(*i.CreatedAtLT))
+	}
+	if i.CreatedAtLTE != nil {
+		predicates = append(predicates, targetrevision.CreatedAtLTE(*i.CreatedAtLTE))
+	}
+	if i.UpdatedAt != nil {
+		predicates = append(predicates, targetrevision.UpdatedAtEQ(*i.UpdatedAt))
+	}
+	if i.UpdatedAtNEQ != nil {
+		predicates = append(predicates, targetrevision.UpdatedAtNEQ(*i.UpdatedAtNEQ))
+	}
+	if len(i.UpdatedAtIn) > 0 {
+		predicates = append(predicates, targetrevision.UpdatedAtIn(i.UpdatedAtIn...))
+	}
+	if len(i.UpdatedAtNotIn) > 0 {
+		predicates = append(predicates, targetrevision.UpdatedAtNotIn(i.UpdatedAtNotIn...))
+	}
+	if i.UpdatedAtGT != nil {
+		predicates = append(predicates, targetrevision.UpdatedAtGT(*i.UpdatedAtGT))
+	}
+	if i.UpdatedAtGTE != nil {
+		predicates = append(predicates, targetrevision.UpdatedAtGTE(*i.UpdatedAtGTE))
+	}
+	if i.UpdatedAtLT != nil {
+		predicates = append(predicates, targetrevision.UpdatedAtLT(*i.UpdatedAtLT))
+	}
+	if i.UpdatedAtLTE != nil {
+		predicates = append(predicates, targetrevision.UpdatedAtLTE(*i.UpdatedAtLTE))
+	}
+	if i.TargetID != nil {
+		predicates = append(predicates, targetrevision.TargetIDEQ(*i.TargetID))
+	}
+	if i.TargetIDNEQ != nil {
+		predicates = append(predicates, targetrevision.TargetIDNEQ(*i.TargetIDNEQ))
+	}
+	if len(i.TargetIDIn) > 0 {
+		predicates = append(predicates, targetrevision.TargetIDIn(i.TargetIDIn...))
+	}
+	if len(i.TargetIDNotIn) > 0 {
+		predicates = append(predicates, targetrevision.TargetIDNotIn(i.TargetIDNotIn...))
+	}
+	if i.TargetIDGT != nil {
+		predicates = append(predicates, targetrevision.TargetIDGT(*i.TargetIDGT))
+	}
+	if i.TargetIDGTE != nil {
+		predicates = append(predicates, targetrevision.TargetIDGTE(*i.TargetIDGTE))
+	}
+	if i.TargetIDLT != nil {
+		predicates = append(predicates, targetrevision.TargetIDLT(*i.TargetIDLT))
+	}
+	if i.TargetIDLTE != nil {
+		predicates = append(predicates, targetrevision.TargetIDLTE(*i.TargetIDLTE))
+	}
+	if i.TargetIDContains != nil {
+		predicates = append(predicates, targetrevision.TargetIDContains(*i.TargetIDContains))
+	}
+	if i.TargetIDHasPrefix != nil {
+		predicates = append(predicates, targetrevision.TargetIDHasPrefix(*i.TargetIDHasPrefix))
+	}
+	if i.TargetIDHasSuffix != nil {
+		predicates = append(predicates, targetrevision.TargetIDHasSuffix(*i.TargetIDHasSuffix))
+	}
+	if i.TargetIDEqualFold != nil {
+		predicates = append(predicates, targetrevision.TargetIDEqualFold(*i.TargetIDEqualFold))
+	}
+	if i.TargetIDContainsFold != nil {
+		predicates = append(predicates, targetrevision.TargetIDContainsFold(*i.TargetIDContainsFold))
+	}
+	if i.AuthorID != nil {
+		predicates = append(predicates, targetrevision.AuthorIDEQ(*i.AuthorID))
+	}
+	if i.AuthorIDNEQ != nil {
+		predicates = append(predicates, targetrevision.AuthorIDNEQ(*i.AuthorIDNEQ))
+	}
+	if len(i.AuthorIDIn) > 0 {
+		predicates = append(predicates, targetrevision.AuthorIDIn(i.AuthorIDIn...))
+	}
+	if len(i.AuthorIDNotIn) > 0 {
+		predicates = append(predicates, targetrevision.AuthorIDNotIn(i.AuthorIDNotIn...))
+	}
+	if i.AuthorIDGT != nil {
+		predicates = append(predicates, targetrevision.AuthorIDGT(*i.AuthorIDGT))
+	}
+	if i.AuthorIDGTE != nil {
+		predicates = append(predicates, targetrevision.AuthorIDGTE(*i.AuthorIDGTE))
+	}
+	if i.AuthorIDLT != nil {
+		predicates = append(predicates, targetrevision.AuthorIDLT(*i.AuthorIDLT))
+	}
+	if i.AuthorIDLTE != nil {
+		predicates = append(predicates, targetrevision.AuthorIDLTE(*i.AuthorIDLTE))
+	}
+	if i.AuthorIDContains != nil {
+		predicates = append(predicates, targetrevision.AuthorIDContains(*i.AuthorIDContains))
+	}
+	if i.AuthorIDHasPrefix != nil {
+		predicates = append(predicates, targetrevision.AuthorIDHasPrefix(*i.AuthorIDHasPrefix))
+	}
+	if i.AuthorIDHasSuffix != nil {
+		predicates = append(predicates, targetrevision.AuthorIDHasSuffix(*i.AuthorIDHasSuffix))
+	}
+	if i.AuthorIDIsNil {
+		predicates = append(predicates, targetrevision.AuthorIDIsNil())
+	}
+	if i.AuthorIDNotNil {
+		predicates = append(predicates, targetrevision.AuthorIDNotNil())
+	}
+	if i.AuthorIDEqualFold != nil {
+		predicates = append(predicates, targetrevision.AuthorIDEqualFold(*i.AuthorIDEqualFold))
+	}
+	if i.AuthorIDContainsFold != nil {
+		predicates = append(predicates, targetrevision.AuthorIDContainsFold(*i.AuthorIDContainsFold))
+	}
+	if i.Action != nil {
+		predicates = append(predicates, targetrevision.ActionEQ(*i.Action))
+	}
+	if i.ActionNEQ != nil {
+		predicates = append(predicates, targetrevision.ActionNEQ(*i.ActionNEQ))
+	}
+	if len(i.ActionIn) > 0 {
+		predicates = append(predicates, targetrevision.ActionIn(i.ActionIn...))
+	}
+	if len(i.ActionNotIn) > 0 {
+		predicates = append(predicates, targetrevision.ActionNotIn(i.ActionNotIn...))
+	}
+	if i.ActionGT != nil {
+		predicates = append(predicates, targetrevision.ActionGT(*i.ActionGT))
+	}
+	if i.ActionGTE != nil {
+		predicates = append(predicates, targetrevision.ActionGTE(*i.ActionGTE))
+	}
+	if i.ActionLT != nil {
+		predicates = append(predicates, targetrevision.ActionLT(*i.ActionLT))
+	}
+	if i.ActionLTE != nil {
+		predicates = append(predicates, targetrevision.ActionLTE(*i.ActionLTE))
+	}
+	if i.ActionContains != nil {
+		predicates = append(predicates, targetrevision.ActionContains(*i.ActionContains))
+	}
+	if i.ActionHasPrefix != nil {
+		predicates = append(predicates, targetrevision.ActionHasPrefix(*i.ActionHasPrefix))
+	}
+	if i.ActionHasSuffix != nil {
+		predicates = append(predicates, targetrevision.ActionHasSuffix(*i.ActionHasSuffix))
+	}
+	if i.ActionEqualFold != nil {
+		predicates = append(predicates, targetrevision.ActionEqualFold(*i.ActionEqualFold))
+	}
+	if i.ActionContainsFold != nil {
+		predicates = append(predicates, targetrevision.ActionContainsFold(*i.ActionContainsFold))
+	}
+	if i.ReasonCode != nil {
+		predicates = append(predicates, targetrevision.ReasonCodeEQ(*i.ReasonCode))
+	}
+	if i.ReasonCodeNEQ != nil {
+		predicates = append(predicates, targetrevision.ReasonCodeNEQ(*i.ReasonCodeNEQ))
+	}
+	if len(i.ReasonCodeIn) > 0 {
+		predicates = append(predicates, targetrevision.ReasonCodeIn(i.ReasonCodeIn...))
+	}
+	if len(i.ReasonCodeNotIn) > 0 {
+		predicates = append(predicates, targetrevision.ReasonCodeNotIn(i.ReasonCodeNotIn...))
+	}
+	if i.ReasonCodeIsNil {
+		predicates = append(predicates, targetrevision.ReasonCodeIsNil())
+	}
+	if i.ReasonCodeNotNil {
+		predicates = append(predicates, targetrevision.ReasonCodeNotNil())
+	}
+	if i.Comment != nil {
+		predicates = append(predicates, targetrevision.CommentEQ(*i.Comment))
+	}
+	if i.CommentNEQ != nil {
+		predicates = append(predicates, targetrevision.CommentNEQ(*i.CommentNEQ))
+	}
+	if len(i.CommentIn) > 0 {
+		predicates = append(predicates, targetrevision.CommentIn(i.CommentIn...))
+	}
+	if len(i.CommentNotIn) > 0 {
+		predicates = append(predicates, targetrevision.CommentNotIn(i.CommentNotIn...))
+	}
+	if i.CommentGT != nil {
+		predicates = append(predicates, targetrevision.CommentGT(*i.CommentGT))
+	}
+	if i.CommentGTE != nil {
+		predicates = append(predicates, targetrevision.CommentGTE(*i.CommentGTE))
+	}
+	if i.CommentLT != nil {
+		predicates = append(predicates, targetrevision.CommentLT(*i.CommentLT))
+	}
+	if i.CommentLTE != nil {
+		predicates = append(predicates, targetrevision.CommentLTE(*i.CommentLTE))
+	}
+	if i.CommentContains != nil {
+		predicates = append(predicates, targetrevision.CommentContains(*i.CommentContains))
+	}
+	if i.CommentHasPrefix != nil {
+		predicates = append(predicates, targetrevision.CommentHasPrefix(*i.CommentHasPrefix))
+	}
+	if i.CommentHasSuffix != nil {
+		predicates = append(predicates, targetrevision.CommentHasSuffix(*i.CommentHasSuffix))
+	}
+	if i.CommentIsNil {
+		predicates = append(predicates, targetrevision.CommentIsNil())
+	}
+	if i.CommentNotNil {
+		predicates = append(predicates, targetrevision.CommentNotNil())
+	}
+	if i.CommentEqualFold != nil {
+		predicates = append(predicates, targetrevision.CommentEqualFold(*i.CommentEqualFold))
+	}
+	if i.CommentContainsFold != nil {
+		predicates = append(predicates, targetrevision.CommentContainsFold(*i.CommentContainsFold))
+	}
+
+	if i.HasTarget != nil {
+		p := targetrevision.HasTarget()
+		if !*i.HasTarget {
+			p = targetrevision.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasTargetWith) > 0 {
+		with := make([]predicate.Target, 0, len(i.HasTargetWith))
+		for _, w := range i.HasTargetWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasTargetWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, targetrevision.HasTargetWith(with...))
+	}
+	if i.HasAuthor != nil {
+		p := targetrevision.HasAuthor()
+		if !*i.HasAuthor {
+			p = targetrevision.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasAuthorWith) > 0 {
+		with := make([]predicate.User, 0, len(i.HasAuthorWith))
+		for _, w := range i.HasAuthorWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasAuthorWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, targetrevision.HasAuthorWith(with...))
+	}
+	switch len(predicates) {
+	case 0:
+		return nil, ErrEmptyTargetRevisionWhereInput
+	case 1:
+		return predicates[0], nil
+	default:
+		return targetrevision.And(predicates...), nil
 	}
 }
 

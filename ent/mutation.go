@@ -8,14 +8,19 @@ import (
 	"fmt"
 	"kpiflow/ent/deal"
 	"kpiflow/ent/kpi"
+	"kpiflow/ent/marketfactor"
 	"kpiflow/ent/meeting"
 	"kpiflow/ent/organization"
 	"kpiflow/ent/predicate"
 	"kpiflow/ent/refreshtoken"
 	"kpiflow/ent/schema/pulid"
+	"kpiflow/ent/target"
+	"kpiflow/ent/targetevent"
+	"kpiflow/ent/targetrevision"
 	"kpiflow/ent/team"
 	"kpiflow/ent/user"
 	"kpiflow/kpi/definition"
+	"kpiflow/workflow/realism"
 	"sync"
 	"time"
 
@@ -32,13 +37,17 @@ const (
 	OpUpdateOne = ent.OpUpdateOne
 
 	// Node types.
-	TypeDeal         = "Deal"
-	TypeKPI          = "KPI"
-	TypeMeeting      = "Meeting"
-	TypeOrganization = "Organization"
-	TypeRefreshToken = "RefreshToken"
-	TypeTeam         = "Team"
-	TypeUser         = "User"
+	TypeDeal           = "Deal"
+	TypeKPI            = "KPI"
+	TypeMarketFactor   = "MarketFactor"
+	TypeMeeting        = "Meeting"
+	TypeOrganization   = "Organization"
+	TypeRefreshToken   = "RefreshToken"
+	TypeTarget         = "Target"
+	TypeTargetEvent    = "TargetEvent"
+	TypeTargetRevision = "TargetRevision"
+	TypeTeam           = "Team"
+	TypeUser           = "User"
 )
 
 // DealMutation represents an operation that mutates the Deal nodes in the graph.
@@ -2505,6 +2514,1094 @@ func (m *KPIMutation) ResetEdge(name string) error {
 		return nil
 	}
 	return fmt.Errorf("unknown KPI edge %s", name)
+}
+
+// MarketFactorMutation represents an operation that mutates the MarketFactor nodes in the graph.
+type MarketFactorMutation struct {
+	config
+	op                  Op
+	typ                 string
+	id                  *pulid.ID
+	created_at          *time.Time
+	updated_at          *time.Time
+	period_kind         *marketfactor.PeriodKind
+	period_year         *int
+	addperiod_year      *int
+	period_index        *int
+	addperiod_index     *int
+	factor              *float64
+	addfactor           *float64
+	comment             *string
+	clearedFields       map[string]struct{}
+	organization        *pulid.ID
+	clearedorganization bool
+	team                *pulid.ID
+	clearedteam         bool
+	set_by              *pulid.ID
+	clearedset_by       bool
+	done                bool
+	oldValue            func(context.Context) (*MarketFactor, error)
+	predicates          []predicate.MarketFactor
+}
+
+var _ ent.Mutation = (*MarketFactorMutation)(nil)
+
+// marketfactorOption allows management of the mutation configuration using functional options.
+type marketfactorOption func(*MarketFactorMutation)
+
+// newMarketFactorMutation creates new mutation for the MarketFactor entity.
+func newMarketFactorMutation(c config, op Op, opts ...marketfactorOption) *MarketFactorMutation {
+	m := &MarketFactorMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeMarketFactor,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withMarketFactorID sets the ID field of the mutation.
+func withMarketFactorID(id pulid.ID) marketfactorOption {
+	return func(m *MarketFactorMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *MarketFactor
+		)
+		m.oldValue = func(ctx context.Context) (*MarketFactor, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().MarketFactor.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withMarketFactor sets the old MarketFactor of the mutation.
+func withMarketFactor(node *MarketFactor) marketfactorOption {
+	return func(m *MarketFactorMutation) {
+		m.oldValue = func(context.Context) (*MarketFactor, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m MarketFactorMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m MarketFactorMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of MarketFactor entities.
+func (m *MarketFactorMutation) SetID(id pulid.ID) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *MarketFactorMutation) ID() (id pulid.ID, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *MarketFactorMutation) IDs(ctx context.Context) ([]pulid.ID, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []pulid.ID{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().MarketFactor.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *MarketFactorMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *MarketFactorMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the MarketFactor entity.
+// If the MarketFactor object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MarketFactorMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *MarketFactorMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *MarketFactorMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *MarketFactorMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the MarketFactor entity.
+// If the MarketFactor object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MarketFactorMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *MarketFactorMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetOrganizationID sets the "organization_id" field.
+func (m *MarketFactorMutation) SetOrganizationID(pu pulid.ID) {
+	m.organization = &pu
+}
+
+// OrganizationID returns the value of the "organization_id" field in the mutation.
+func (m *MarketFactorMutation) OrganizationID() (r pulid.ID, exists bool) {
+	v := m.organization
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOrganizationID returns the old "organization_id" field's value of the MarketFactor entity.
+// If the MarketFactor object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MarketFactorMutation) OldOrganizationID(ctx context.Context) (v pulid.ID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOrganizationID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOrganizationID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOrganizationID: %w", err)
+	}
+	return oldValue.OrganizationID, nil
+}
+
+// ResetOrganizationID resets all changes to the "organization_id" field.
+func (m *MarketFactorMutation) ResetOrganizationID() {
+	m.organization = nil
+}
+
+// SetTeamID sets the "team_id" field.
+func (m *MarketFactorMutation) SetTeamID(pu pulid.ID) {
+	m.team = &pu
+}
+
+// TeamID returns the value of the "team_id" field in the mutation.
+func (m *MarketFactorMutation) TeamID() (r pulid.ID, exists bool) {
+	v := m.team
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTeamID returns the old "team_id" field's value of the MarketFactor entity.
+// If the MarketFactor object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MarketFactorMutation) OldTeamID(ctx context.Context) (v pulid.ID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTeamID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTeamID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTeamID: %w", err)
+	}
+	return oldValue.TeamID, nil
+}
+
+// ResetTeamID resets all changes to the "team_id" field.
+func (m *MarketFactorMutation) ResetTeamID() {
+	m.team = nil
+}
+
+// SetPeriodKind sets the "period_kind" field.
+func (m *MarketFactorMutation) SetPeriodKind(mk marketfactor.PeriodKind) {
+	m.period_kind = &mk
+}
+
+// PeriodKind returns the value of the "period_kind" field in the mutation.
+func (m *MarketFactorMutation) PeriodKind() (r marketfactor.PeriodKind, exists bool) {
+	v := m.period_kind
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPeriodKind returns the old "period_kind" field's value of the MarketFactor entity.
+// If the MarketFactor object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MarketFactorMutation) OldPeriodKind(ctx context.Context) (v marketfactor.PeriodKind, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPeriodKind is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPeriodKind requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPeriodKind: %w", err)
+	}
+	return oldValue.PeriodKind, nil
+}
+
+// ResetPeriodKind resets all changes to the "period_kind" field.
+func (m *MarketFactorMutation) ResetPeriodKind() {
+	m.period_kind = nil
+}
+
+// SetPeriodYear sets the "period_year" field.
+func (m *MarketFactorMutation) SetPeriodYear(i int) {
+	m.period_year = &i
+	m.addperiod_year = nil
+}
+
+// PeriodYear returns the value of the "period_year" field in the mutation.
+func (m *MarketFactorMutation) PeriodYear() (r int, exists bool) {
+	v := m.period_year
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPeriodYear returns the old "period_year" field's value of the MarketFactor entity.
+// If the MarketFactor object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MarketFactorMutation) OldPeriodYear(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPeriodYear is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPeriodYear requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPeriodYear: %w", err)
+	}
+	return oldValue.PeriodYear, nil
+}
+
+// AddPeriodYear adds i to the "period_year" field.
+func (m *MarketFactorMutation) AddPeriodYear(i int) {
+	if m.addperiod_year != nil {
+		*m.addperiod_year += i
+	} else {
+		m.addperiod_year = &i
+	}
+}
+
+// AddedPeriodYear returns the value that was added to the "period_year" field in this mutation.
+func (m *MarketFactorMutation) AddedPeriodYear() (r int, exists bool) {
+	v := m.addperiod_year
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetPeriodYear resets all changes to the "period_year" field.
+func (m *MarketFactorMutation) ResetPeriodYear() {
+	m.period_year = nil
+	m.addperiod_year = nil
+}
+
+// SetPeriodIndex sets the "period_index" field.
+func (m *MarketFactorMutation) SetPeriodIndex(i int) {
+	m.period_index = &i
+	m.addperiod_index = nil
+}
+
+// PeriodIndex returns the value of the "period_index" field in the mutation.
+func (m *MarketFactorMutation) PeriodIndex() (r int, exists bool) {
+	v := m.period_index
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPeriodIndex returns the old "period_index" field's value of the MarketFactor entity.
+// If the MarketFactor object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MarketFactorMutation) OldPeriodIndex(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPeriodIndex is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPeriodIndex requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPeriodIndex: %w", err)
+	}
+	return oldValue.PeriodIndex, nil
+}
+
+// AddPeriodIndex adds i to the "period_index" field.
+func (m *MarketFactorMutation) AddPeriodIndex(i int) {
+	if m.addperiod_index != nil {
+		*m.addperiod_index += i
+	} else {
+		m.addperiod_index = &i
+	}
+}
+
+// AddedPeriodIndex returns the value that was added to the "period_index" field in this mutation.
+func (m *MarketFactorMutation) AddedPeriodIndex() (r int, exists bool) {
+	v := m.addperiod_index
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetPeriodIndex resets all changes to the "period_index" field.
+func (m *MarketFactorMutation) ResetPeriodIndex() {
+	m.period_index = nil
+	m.addperiod_index = nil
+}
+
+// SetFactor sets the "factor" field.
+func (m *MarketFactorMutation) SetFactor(f float64) {
+	m.factor = &f
+	m.addfactor = nil
+}
+
+// Factor returns the value of the "factor" field in the mutation.
+func (m *MarketFactorMutation) Factor() (r float64, exists bool) {
+	v := m.factor
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldFactor returns the old "factor" field's value of the MarketFactor entity.
+// If the MarketFactor object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MarketFactorMutation) OldFactor(ctx context.Context) (v float64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldFactor is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldFactor requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldFactor: %w", err)
+	}
+	return oldValue.Factor, nil
+}
+
+// AddFactor adds f to the "factor" field.
+func (m *MarketFactorMutation) AddFactor(f float64) {
+	if m.addfactor != nil {
+		*m.addfactor += f
+	} else {
+		m.addfactor = &f
+	}
+}
+
+// AddedFactor returns the value that was added to the "factor" field in this mutation.
+func (m *MarketFactorMutation) AddedFactor() (r float64, exists bool) {
+	v := m.addfactor
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetFactor resets all changes to the "factor" field.
+func (m *MarketFactorMutation) ResetFactor() {
+	m.factor = nil
+	m.addfactor = nil
+}
+
+// SetComment sets the "comment" field.
+func (m *MarketFactorMutation) SetComment(s string) {
+	m.comment = &s
+}
+
+// Comment returns the value of the "comment" field in the mutation.
+func (m *MarketFactorMutation) Comment() (r string, exists bool) {
+	v := m.comment
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldComment returns the old "comment" field's value of the MarketFactor entity.
+// If the MarketFactor object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MarketFactorMutation) OldComment(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldComment is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldComment requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldComment: %w", err)
+	}
+	return oldValue.Comment, nil
+}
+
+// ClearComment clears the value of the "comment" field.
+func (m *MarketFactorMutation) ClearComment() {
+	m.comment = nil
+	m.clearedFields[marketfactor.FieldComment] = struct{}{}
+}
+
+// CommentCleared returns if the "comment" field was cleared in this mutation.
+func (m *MarketFactorMutation) CommentCleared() bool {
+	_, ok := m.clearedFields[marketfactor.FieldComment]
+	return ok
+}
+
+// ResetComment resets all changes to the "comment" field.
+func (m *MarketFactorMutation) ResetComment() {
+	m.comment = nil
+	delete(m.clearedFields, marketfactor.FieldComment)
+}
+
+// SetSetByID sets the "set_by_id" field.
+func (m *MarketFactorMutation) SetSetByID(pu pulid.ID) {
+	m.set_by = &pu
+}
+
+// SetByID returns the value of the "set_by_id" field in the mutation.
+func (m *MarketFactorMutation) SetByID() (r pulid.ID, exists bool) {
+	v := m.set_by
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSetByID returns the old "set_by_id" field's value of the MarketFactor entity.
+// If the MarketFactor object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MarketFactorMutation) OldSetByID(ctx context.Context) (v pulid.ID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSetByID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSetByID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSetByID: %w", err)
+	}
+	return oldValue.SetByID, nil
+}
+
+// ResetSetByID resets all changes to the "set_by_id" field.
+func (m *MarketFactorMutation) ResetSetByID() {
+	m.set_by = nil
+}
+
+// ClearOrganization clears the "organization" edge to the Organization entity.
+func (m *MarketFactorMutation) ClearOrganization() {
+	m.clearedorganization = true
+	m.clearedFields[marketfactor.FieldOrganizationID] = struct{}{}
+}
+
+// OrganizationCleared reports if the "organization" edge to the Organization entity was cleared.
+func (m *MarketFactorMutation) OrganizationCleared() bool {
+	return m.clearedorganization
+}
+
+// OrganizationIDs returns the "organization" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// OrganizationID instead. It exists only for internal usage by the builders.
+func (m *MarketFactorMutation) OrganizationIDs() (ids []pulid.ID) {
+	if id := m.organization; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetOrganization resets all changes to the "organization" edge.
+func (m *MarketFactorMutation) ResetOrganization() {
+	m.organization = nil
+	m.clearedorganization = false
+}
+
+// ClearTeam clears the "team" edge to the Team entity.
+func (m *MarketFactorMutation) ClearTeam() {
+	m.clearedteam = true
+	m.clearedFields[marketfactor.FieldTeamID] = struct{}{}
+}
+
+// TeamCleared reports if the "team" edge to the Team entity was cleared.
+func (m *MarketFactorMutation) TeamCleared() bool {
+	return m.clearedteam
+}
+
+// TeamIDs returns the "team" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// TeamID instead. It exists only for internal usage by the builders.
+func (m *MarketFactorMutation) TeamIDs() (ids []pulid.ID) {
+	if id := m.team; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetTeam resets all changes to the "team" edge.
+func (m *MarketFactorMutation) ResetTeam() {
+	m.team = nil
+	m.clearedteam = false
+}
+
+// ClearSetBy clears the "set_by" edge to the User entity.
+func (m *MarketFactorMutation) ClearSetBy() {
+	m.clearedset_by = true
+	m.clearedFields[marketfactor.FieldSetByID] = struct{}{}
+}
+
+// SetByCleared reports if the "set_by" edge to the User entity was cleared.
+func (m *MarketFactorMutation) SetByCleared() bool {
+	return m.clearedset_by
+}
+
+// SetByIDs returns the "set_by" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// SetByID instead. It exists only for internal usage by the builders.
+func (m *MarketFactorMutation) SetByIDs() (ids []pulid.ID) {
+	if id := m.set_by; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetSetBy resets all changes to the "set_by" edge.
+func (m *MarketFactorMutation) ResetSetBy() {
+	m.set_by = nil
+	m.clearedset_by = false
+}
+
+// Where appends a list predicates to the MarketFactorMutation builder.
+func (m *MarketFactorMutation) Where(ps ...predicate.MarketFactor) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the MarketFactorMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *MarketFactorMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.MarketFactor, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *MarketFactorMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *MarketFactorMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (MarketFactor).
+func (m *MarketFactorMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *MarketFactorMutation) Fields() []string {
+	fields := make([]string, 0, 10)
+	if m.created_at != nil {
+		fields = append(fields, marketfactor.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, marketfactor.FieldUpdatedAt)
+	}
+	if m.organization != nil {
+		fields = append(fields, marketfactor.FieldOrganizationID)
+	}
+	if m.team != nil {
+		fields = append(fields, marketfactor.FieldTeamID)
+	}
+	if m.period_kind != nil {
+		fields = append(fields, marketfactor.FieldPeriodKind)
+	}
+	if m.period_year != nil {
+		fields = append(fields, marketfactor.FieldPeriodYear)
+	}
+	if m.period_index != nil {
+		fields = append(fields, marketfactor.FieldPeriodIndex)
+	}
+	if m.factor != nil {
+		fields = append(fields, marketfactor.FieldFactor)
+	}
+	if m.comment != nil {
+		fields = append(fields, marketfactor.FieldComment)
+	}
+	if m.set_by != nil {
+		fields = append(fields, marketfactor.FieldSetByID)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *MarketFactorMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case marketfactor.FieldCreatedAt:
+		return m.CreatedAt()
+	case marketfactor.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case marketfactor.FieldOrganizationID:
+		return m.OrganizationID()
+	case marketfactor.FieldTeamID:
+		return m.TeamID()
+	case marketfactor.FieldPeriodKind:
+		return m.PeriodKind()
+	case marketfactor.FieldPeriodYear:
+		return m.PeriodYear()
+	case marketfactor.FieldPeriodIndex:
+		return m.PeriodIndex()
+	case marketfactor.FieldFactor:
+		return m.Factor()
+	case marketfactor.FieldComment:
+		return m.Comment()
+	case marketfactor.FieldSetByID:
+		return m.SetByID()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *MarketFactorMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case marketfactor.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case marketfactor.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case marketfactor.FieldOrganizationID:
+		return m.OldOrganizationID(ctx)
+	case marketfactor.FieldTeamID:
+		return m.OldTeamID(ctx)
+	case marketfactor.FieldPeriodKind:
+		return m.OldPeriodKind(ctx)
+	case marketfactor.FieldPeriodYear:
+		return m.OldPeriodYear(ctx)
+	case marketfactor.FieldPeriodIndex:
+		return m.OldPeriodIndex(ctx)
+	case marketfactor.FieldFactor:
+		return m.OldFactor(ctx)
+	case marketfactor.FieldComment:
+		return m.OldComment(ctx)
+	case marketfactor.FieldSetByID:
+		return m.OldSetByID(ctx)
+	}
+	return nil, fmt.Errorf("unknown MarketFactor field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *MarketFactorMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case marketfactor.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case marketfactor.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case marketfactor.FieldOrganizationID:
+		v, ok := value.(pulid.ID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOrganizationID(v)
+		return nil
+	case marketfactor.FieldTeamID:
+		v, ok := value.(pulid.ID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTeamID(v)
+		return nil
+	case marketfactor.FieldPeriodKind:
+		v, ok := value.(marketfactor.PeriodKind)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPeriodKind(v)
+		return nil
+	case marketfactor.FieldPeriodYear:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPeriodYear(v)
+		return nil
+	case marketfactor.FieldPeriodIndex:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPeriodIndex(v)
+		return nil
+	case marketfactor.FieldFactor:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetFactor(v)
+		return nil
+	case marketfactor.FieldComment:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetComment(v)
+		return nil
+	case marketfactor.FieldSetByID:
+		v, ok := value.(pulid.ID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSetByID(v)
+		return nil
+	}
+	return fmt.Errorf("unknown MarketFactor field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *MarketFactorMutation) AddedFields() []string {
+	var fields []string
+	if m.addperiod_year != nil {
+		fields = append(fields, marketfactor.FieldPeriodYear)
+	}
+	if m.addperiod_index != nil {
+		fields = append(fields, marketfactor.FieldPeriodIndex)
+	}
+	if m.addfactor != nil {
+		fields = append(fields, marketfactor.FieldFactor)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *MarketFactorMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case marketfactor.FieldPeriodYear:
+		return m.AddedPeriodYear()
+	case marketfactor.FieldPeriodIndex:
+		return m.AddedPeriodIndex()
+	case marketfactor.FieldFactor:
+		return m.AddedFactor()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *MarketFactorMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case marketfactor.FieldPeriodYear:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddPeriodYear(v)
+		return nil
+	case marketfactor.FieldPeriodIndex:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddPeriodIndex(v)
+		return nil
+	case marketfactor.FieldFactor:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddFactor(v)
+		return nil
+	}
+	return fmt.Errorf("unknown MarketFactor numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *MarketFactorMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(marketfactor.FieldComment) {
+		fields = append(fields, marketfactor.FieldComment)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *MarketFactorMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *MarketFactorMutation) ClearField(name string) error {
+	switch name {
+	case marketfactor.FieldComment:
+		m.ClearComment()
+		return nil
+	}
+	return fmt.Errorf("unknown MarketFactor nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *MarketFactorMutation) ResetField(name string) error {
+	switch name {
+	case marketfactor.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case marketfactor.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case marketfactor.FieldOrganizationID:
+		m.ResetOrganizationID()
+		return nil
+	case marketfactor.FieldTeamID:
+		m.ResetTeamID()
+		return nil
+	case marketfactor.FieldPeriodKind:
+		m.ResetPeriodKind()
+		return nil
+	case marketfactor.FieldPeriodYear:
+		m.ResetPeriodYear()
+		return nil
+	case marketfactor.FieldPeriodIndex:
+		m.ResetPeriodIndex()
+		return nil
+	case marketfactor.FieldFactor:
+		m.ResetFactor()
+		return nil
+	case marketfactor.FieldComment:
+		m.ResetComment()
+		return nil
+	case marketfactor.FieldSetByID:
+		m.ResetSetByID()
+		return nil
+	}
+	return fmt.Errorf("unknown MarketFactor field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *MarketFactorMutation) AddedEdges() []string {
+	edges := make([]string, 0, 3)
+	if m.organization != nil {
+		edges = append(edges, marketfactor.EdgeOrganization)
+	}
+	if m.team != nil {
+		edges = append(edges, marketfactor.EdgeTeam)
+	}
+	if m.set_by != nil {
+		edges = append(edges, marketfactor.EdgeSetBy)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *MarketFactorMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case marketfactor.EdgeOrganization:
+		if id := m.organization; id != nil {
+			return []ent.Value{*id}
+		}
+	case marketfactor.EdgeTeam:
+		if id := m.team; id != nil {
+			return []ent.Value{*id}
+		}
+	case marketfactor.EdgeSetBy:
+		if id := m.set_by; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *MarketFactorMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 3)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *MarketFactorMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *MarketFactorMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 3)
+	if m.clearedorganization {
+		edges = append(edges, marketfactor.EdgeOrganization)
+	}
+	if m.clearedteam {
+		edges = append(edges, marketfactor.EdgeTeam)
+	}
+	if m.clearedset_by {
+		edges = append(edges, marketfactor.EdgeSetBy)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *MarketFactorMutation) EdgeCleared(name string) bool {
+	switch name {
+	case marketfactor.EdgeOrganization:
+		return m.clearedorganization
+	case marketfactor.EdgeTeam:
+		return m.clearedteam
+	case marketfactor.EdgeSetBy:
+		return m.clearedset_by
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *MarketFactorMutation) ClearEdge(name string) error {
+	switch name {
+	case marketfactor.EdgeOrganization:
+		m.ClearOrganization()
+		return nil
+	case marketfactor.EdgeTeam:
+		m.ClearTeam()
+		return nil
+	case marketfactor.EdgeSetBy:
+		m.ClearSetBy()
+		return nil
+	}
+	return fmt.Errorf("unknown MarketFactor unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *MarketFactorMutation) ResetEdge(name string) error {
+	switch name {
+	case marketfactor.EdgeOrganization:
+		m.ResetOrganization()
+		return nil
+	case marketfactor.EdgeTeam:
+		m.ResetTeam()
+		return nil
+	case marketfactor.EdgeSetBy:
+		m.ResetSetBy()
+		return nil
+	}
+	return fmt.Errorf("unknown MarketFactor edge %s", name)
 }
 
 // MeetingMutation represents an operation that mutates the Meeting nodes in the graph.
@@ -5235,6 +6332,4796 @@ func (m *RefreshTokenMutation) ResetEdge(name string) error {
 		return nil
 	}
 	return fmt.Errorf("unknown RefreshToken edge %s", name)
+}
+
+// TargetMutation represents an operation that mutates the Target nodes in the graph.
+type TargetMutation struct {
+	config
+	op                  Op
+	typ                 string
+	id                  *pulid.ID
+	created_at          *time.Time
+	updated_at          *time.Time
+	scope_key           *string
+	period_kind         *target.PeriodKind
+	period_year         *int
+	addperiod_year      *int
+	period_index        *int
+	addperiod_index     *int
+	period_start        *time.Time
+	period_end          *time.Time
+	value               *float64
+	addvalue            *float64
+	status              *target.Status
+	version             *int
+	addversion          *int
+	rationale           *string
+	assessment          **realism.Assessment
+	pending_value       *float64
+	addpending_value    *float64
+	pending_reason      *target.PendingReason
+	pending_comment     *string
+	final_actual        *float64
+	addfinal_actual     *float64
+	final_attainment    *float64
+	addfinal_attainment *float64
+	clearedFields       map[string]struct{}
+	organization        *pulid.ID
+	clearedorganization bool
+	kpi                 *pulid.ID
+	clearedkpi          bool
+	user                *pulid.ID
+	cleareduser         bool
+	team                *pulid.ID
+	clearedteam         bool
+	proposer            *pulid.ID
+	clearedproposer     bool
+	approver            *pulid.ID
+	clearedapprover     bool
+	events              map[pulid.ID]struct{}
+	removedevents       map[pulid.ID]struct{}
+	clearedevents       bool
+	revisions           map[pulid.ID]struct{}
+	removedrevisions    map[pulid.ID]struct{}
+	clearedrevisions    bool
+	done                bool
+	oldValue            func(context.Context) (*Target, error)
+	predicates          []predicate.Target
+}
+
+var _ ent.Mutation = (*TargetMutation)(nil)
+
+// targetOption allows management of the mutation configuration using functional options.
+type targetOption func(*TargetMutation)
+
+// newTargetMutation creates new mutation for the Target entity.
+func newTargetMutation(c config, op Op, opts ...targetOption) *TargetMutation {
+	m := &TargetMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeTarget,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withTargetID sets the ID field of the mutation.
+func withTargetID(id pulid.ID) targetOption {
+	return func(m *TargetMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *Target
+		)
+		m.oldValue = func(ctx context.Context) (*Target, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().Target.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withTarget sets the old Target of the mutation.
+func withTarget(node *Target) targetOption {
+	return func(m *TargetMutation) {
+		m.oldValue = func(context.Context) (*Target, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m TargetMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m TargetMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of Target entities.
+func (m *TargetMutation) SetID(id pulid.ID) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *TargetMutation) ID() (id pulid.ID, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *TargetMutation) IDs(ctx context.Context) ([]pulid.ID, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []pulid.ID{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().Target.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *TargetMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *TargetMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the Target entity.
+// If the Target object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TargetMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *TargetMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *TargetMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *TargetMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the Target entity.
+// If the Target object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TargetMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *TargetMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetOrganizationID sets the "organization_id" field.
+func (m *TargetMutation) SetOrganizationID(pu pulid.ID) {
+	m.organization = &pu
+}
+
+// OrganizationID returns the value of the "organization_id" field in the mutation.
+func (m *TargetMutation) OrganizationID() (r pulid.ID, exists bool) {
+	v := m.organization
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOrganizationID returns the old "organization_id" field's value of the Target entity.
+// If the Target object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TargetMutation) OldOrganizationID(ctx context.Context) (v pulid.ID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOrganizationID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOrganizationID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOrganizationID: %w", err)
+	}
+	return oldValue.OrganizationID, nil
+}
+
+// ResetOrganizationID resets all changes to the "organization_id" field.
+func (m *TargetMutation) ResetOrganizationID() {
+	m.organization = nil
+}
+
+// SetKpiID sets the "kpi_id" field.
+func (m *TargetMutation) SetKpiID(pu pulid.ID) {
+	m.kpi = &pu
+}
+
+// KpiID returns the value of the "kpi_id" field in the mutation.
+func (m *TargetMutation) KpiID() (r pulid.ID, exists bool) {
+	v := m.kpi
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldKpiID returns the old "kpi_id" field's value of the Target entity.
+// If the Target object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TargetMutation) OldKpiID(ctx context.Context) (v pulid.ID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldKpiID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldKpiID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldKpiID: %w", err)
+	}
+	return oldValue.KpiID, nil
+}
+
+// ResetKpiID resets all changes to the "kpi_id" field.
+func (m *TargetMutation) ResetKpiID() {
+	m.kpi = nil
+}
+
+// SetUserID sets the "user_id" field.
+func (m *TargetMutation) SetUserID(pu pulid.ID) {
+	m.user = &pu
+}
+
+// UserID returns the value of the "user_id" field in the mutation.
+func (m *TargetMutation) UserID() (r pulid.ID, exists bool) {
+	v := m.user
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUserID returns the old "user_id" field's value of the Target entity.
+// If the Target object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TargetMutation) OldUserID(ctx context.Context) (v *pulid.ID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUserID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUserID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUserID: %w", err)
+	}
+	return oldValue.UserID, nil
+}
+
+// ClearUserID clears the value of the "user_id" field.
+func (m *TargetMutation) ClearUserID() {
+	m.user = nil
+	m.clearedFields[target.FieldUserID] = struct{}{}
+}
+
+// UserIDCleared returns if the "user_id" field was cleared in this mutation.
+func (m *TargetMutation) UserIDCleared() bool {
+	_, ok := m.clearedFields[target.FieldUserID]
+	return ok
+}
+
+// ResetUserID resets all changes to the "user_id" field.
+func (m *TargetMutation) ResetUserID() {
+	m.user = nil
+	delete(m.clearedFields, target.FieldUserID)
+}
+
+// SetTeamID sets the "team_id" field.
+func (m *TargetMutation) SetTeamID(pu pulid.ID) {
+	m.team = &pu
+}
+
+// TeamID returns the value of the "team_id" field in the mutation.
+func (m *TargetMutation) TeamID() (r pulid.ID, exists bool) {
+	v := m.team
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTeamID returns the old "team_id" field's value of the Target entity.
+// If the Target object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TargetMutation) OldTeamID(ctx context.Context) (v *pulid.ID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTeamID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTeamID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTeamID: %w", err)
+	}
+	return oldValue.TeamID, nil
+}
+
+// ClearTeamID clears the value of the "team_id" field.
+func (m *TargetMutation) ClearTeamID() {
+	m.team = nil
+	m.clearedFields[target.FieldTeamID] = struct{}{}
+}
+
+// TeamIDCleared returns if the "team_id" field was cleared in this mutation.
+func (m *TargetMutation) TeamIDCleared() bool {
+	_, ok := m.clearedFields[target.FieldTeamID]
+	return ok
+}
+
+// ResetTeamID resets all changes to the "team_id" field.
+func (m *TargetMutation) ResetTeamID() {
+	m.team = nil
+	delete(m.clearedFields, target.FieldTeamID)
+}
+
+// SetScopeKey sets the "scope_key" field.
+func (m *TargetMutation) SetScopeKey(s string) {
+	m.scope_key = &s
+}
+
+// ScopeKey returns the value of the "scope_key" field in the mutation.
+func (m *TargetMutation) ScopeKey() (r string, exists bool) {
+	v := m.scope_key
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldScopeKey returns the old "scope_key" field's value of the Target entity.
+// If the Target object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TargetMutation) OldScopeKey(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldScopeKey is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldScopeKey requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldScopeKey: %w", err)
+	}
+	return oldValue.ScopeKey, nil
+}
+
+// ResetScopeKey resets all changes to the "scope_key" field.
+func (m *TargetMutation) ResetScopeKey() {
+	m.scope_key = nil
+}
+
+// SetPeriodKind sets the "period_kind" field.
+func (m *TargetMutation) SetPeriodKind(tk target.PeriodKind) {
+	m.period_kind = &tk
+}
+
+// PeriodKind returns the value of the "period_kind" field in the mutation.
+func (m *TargetMutation) PeriodKind() (r target.PeriodKind, exists bool) {
+	v := m.period_kind
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPeriodKind returns the old "period_kind" field's value of the Target entity.
+// If the Target object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TargetMutation) OldPeriodKind(ctx context.Context) (v target.PeriodKind, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPeriodKind is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPeriodKind requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPeriodKind: %w", err)
+	}
+	return oldValue.PeriodKind, nil
+}
+
+// ResetPeriodKind resets all changes to the "period_kind" field.
+func (m *TargetMutation) ResetPeriodKind() {
+	m.period_kind = nil
+}
+
+// SetPeriodYear sets the "period_year" field.
+func (m *TargetMutation) SetPeriodYear(i int) {
+	m.period_year = &i
+	m.addperiod_year = nil
+}
+
+// PeriodYear returns the value of the "period_year" field in the mutation.
+func (m *TargetMutation) PeriodYear() (r int, exists bool) {
+	v := m.period_year
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPeriodYear returns the old "period_year" field's value of the Target entity.
+// If the Target object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TargetMutation) OldPeriodYear(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPeriodYear is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPeriodYear requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPeriodYear: %w", err)
+	}
+	return oldValue.PeriodYear, nil
+}
+
+// AddPeriodYear adds i to the "period_year" field.
+func (m *TargetMutation) AddPeriodYear(i int) {
+	if m.addperiod_year != nil {
+		*m.addperiod_year += i
+	} else {
+		m.addperiod_year = &i
+	}
+}
+
+// AddedPeriodYear returns the value that was added to the "period_year" field in this mutation.
+func (m *TargetMutation) AddedPeriodYear() (r int, exists bool) {
+	v := m.addperiod_year
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetPeriodYear resets all changes to the "period_year" field.
+func (m *TargetMutation) ResetPeriodYear() {
+	m.period_year = nil
+	m.addperiod_year = nil
+}
+
+// SetPeriodIndex sets the "period_index" field.
+func (m *TargetMutation) SetPeriodIndex(i int) {
+	m.period_index = &i
+	m.addperiod_index = nil
+}
+
+// PeriodIndex returns the value of the "period_index" field in the mutation.
+func (m *TargetMutation) PeriodIndex() (r int, exists bool) {
+	v := m.period_index
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPeriodIndex returns the old "period_index" field's value of the Target entity.
+// If the Target object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TargetMutation) OldPeriodIndex(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPeriodIndex is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPeriodIndex requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPeriodIndex: %w", err)
+	}
+	return oldValue.PeriodIndex, nil
+}
+
+// AddPeriodIndex adds i to the "period_index" field.
+func (m *TargetMutation) AddPeriodIndex(i int) {
+	if m.addperiod_index != nil {
+		*m.addperiod_index += i
+	} else {
+		m.addperiod_index = &i
+	}
+}
+
+// AddedPeriodIndex returns the value that was added to the "period_index" field in this mutation.
+func (m *TargetMutation) AddedPeriodIndex() (r int, exists bool) {
+	v := m.addperiod_index
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetPeriodIndex resets all changes to the "period_index" field.
+func (m *TargetMutation) ResetPeriodIndex() {
+	m.period_index = nil
+	m.addperiod_index = nil
+}
+
+// SetPeriodStart sets the "period_start" field.
+func (m *TargetMutation) SetPeriodStart(t time.Time) {
+	m.period_start = &t
+}
+
+// PeriodStart returns the value of the "period_start" field in the mutation.
+func (m *TargetMutation) PeriodStart() (r time.Time, exists bool) {
+	v := m.period_start
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPeriodStart returns the old "period_start" field's value of the Target entity.
+// If the Target object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TargetMutation) OldPeriodStart(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPeriodStart is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPeriodStart requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPeriodStart: %w", err)
+	}
+	return oldValue.PeriodStart, nil
+}
+
+// ResetPeriodStart resets all changes to the "period_start" field.
+func (m *TargetMutation) ResetPeriodStart() {
+	m.period_start = nil
+}
+
+// SetPeriodEnd sets the "period_end" field.
+func (m *TargetMutation) SetPeriodEnd(t time.Time) {
+	m.period_end = &t
+}
+
+// PeriodEnd returns the value of the "period_end" field in the mutation.
+func (m *TargetMutation) PeriodEnd() (r time.Time, exists bool) {
+	v := m.period_end
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPeriodEnd returns the old "period_end" field's value of the Target entity.
+// If the Target object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TargetMutation) OldPeriodEnd(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPeriodEnd is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPeriodEnd requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPeriodEnd: %w", err)
+	}
+	return oldValue.PeriodEnd, nil
+}
+
+// ResetPeriodEnd resets all changes to the "period_end" field.
+func (m *TargetMutation) ResetPeriodEnd() {
+	m.period_end = nil
+}
+
+// SetValue sets the "value" field.
+func (m *TargetMutation) SetValue(f float64) {
+	m.value = &f
+	m.addvalue = nil
+}
+
+// Value returns the value of the "value" field in the mutation.
+func (m *TargetMutation) Value() (r float64, exists bool) {
+	v := m.value
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldValue returns the old "value" field's value of the Target entity.
+// If the Target object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TargetMutation) OldValue(ctx context.Context) (v float64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldValue is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldValue requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldValue: %w", err)
+	}
+	return oldValue.Value, nil
+}
+
+// AddValue adds f to the "value" field.
+func (m *TargetMutation) AddValue(f float64) {
+	if m.addvalue != nil {
+		*m.addvalue += f
+	} else {
+		m.addvalue = &f
+	}
+}
+
+// AddedValue returns the value that was added to the "value" field in this mutation.
+func (m *TargetMutation) AddedValue() (r float64, exists bool) {
+	v := m.addvalue
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetValue resets all changes to the "value" field.
+func (m *TargetMutation) ResetValue() {
+	m.value = nil
+	m.addvalue = nil
+}
+
+// SetStatus sets the "status" field.
+func (m *TargetMutation) SetStatus(t target.Status) {
+	m.status = &t
+}
+
+// Status returns the value of the "status" field in the mutation.
+func (m *TargetMutation) Status() (r target.Status, exists bool) {
+	v := m.status
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStatus returns the old "status" field's value of the Target entity.
+// If the Target object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TargetMutation) OldStatus(ctx context.Context) (v target.Status, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStatus is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStatus requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStatus: %w", err)
+	}
+	return oldValue.Status, nil
+}
+
+// ResetStatus resets all changes to the "status" field.
+func (m *TargetMutation) ResetStatus() {
+	m.status = nil
+}
+
+// SetVersion sets the "version" field.
+func (m *TargetMutation) SetVersion(i int) {
+	m.version = &i
+	m.addversion = nil
+}
+
+// Version returns the value of the "version" field in the mutation.
+func (m *TargetMutation) Version() (r int, exists bool) {
+	v := m.version
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldVersion returns the old "version" field's value of the Target entity.
+// If the Target object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TargetMutation) OldVersion(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldVersion is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldVersion requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldVersion: %w", err)
+	}
+	return oldValue.Version, nil
+}
+
+// AddVersion adds i to the "version" field.
+func (m *TargetMutation) AddVersion(i int) {
+	if m.addversion != nil {
+		*m.addversion += i
+	} else {
+		m.addversion = &i
+	}
+}
+
+// AddedVersion returns the value that was added to the "version" field in this mutation.
+func (m *TargetMutation) AddedVersion() (r int, exists bool) {
+	v := m.addversion
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetVersion resets all changes to the "version" field.
+func (m *TargetMutation) ResetVersion() {
+	m.version = nil
+	m.addversion = nil
+}
+
+// SetProposerID sets the "proposer_id" field.
+func (m *TargetMutation) SetProposerID(pu pulid.ID) {
+	m.proposer = &pu
+}
+
+// ProposerID returns the value of the "proposer_id" field in the mutation.
+func (m *TargetMutation) ProposerID() (r pulid.ID, exists bool) {
+	v := m.proposer
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldProposerID returns the old "proposer_id" field's value of the Target entity.
+// If the Target object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TargetMutation) OldProposerID(ctx context.Context) (v pulid.ID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldProposerID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldProposerID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldProposerID: %w", err)
+	}
+	return oldValue.ProposerID, nil
+}
+
+// ResetProposerID resets all changes to the "proposer_id" field.
+func (m *TargetMutation) ResetProposerID() {
+	m.proposer = nil
+}
+
+// SetApproverID sets the "approver_id" field.
+func (m *TargetMutation) SetApproverID(pu pulid.ID) {
+	m.approver = &pu
+}
+
+// ApproverID returns the value of the "approver_id" field in the mutation.
+func (m *TargetMutation) ApproverID() (r pulid.ID, exists bool) {
+	v := m.approver
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldApproverID returns the old "approver_id" field's value of the Target entity.
+// If the Target object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TargetMutation) OldApproverID(ctx context.Context) (v *pulid.ID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldApproverID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldApproverID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldApproverID: %w", err)
+	}
+	return oldValue.ApproverID, nil
+}
+
+// ClearApproverID clears the value of the "approver_id" field.
+func (m *TargetMutation) ClearApproverID() {
+	m.approver = nil
+	m.clearedFields[target.FieldApproverID] = struct{}{}
+}
+
+// ApproverIDCleared returns if the "approver_id" field was cleared in this mutation.
+func (m *TargetMutation) ApproverIDCleared() bool {
+	_, ok := m.clearedFields[target.FieldApproverID]
+	return ok
+}
+
+// ResetApproverID resets all changes to the "approver_id" field.
+func (m *TargetMutation) ResetApproverID() {
+	m.approver = nil
+	delete(m.clearedFields, target.FieldApproverID)
+}
+
+// SetRationale sets the "rationale" field.
+func (m *TargetMutation) SetRationale(s string) {
+	m.rationale = &s
+}
+
+// Rationale returns the value of the "rationale" field in the mutation.
+func (m *TargetMutation) Rationale() (r string, exists bool) {
+	v := m.rationale
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRationale returns the old "rationale" field's value of the Target entity.
+// If the Target object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TargetMutation) OldRationale(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRationale is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRationale requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRationale: %w", err)
+	}
+	return oldValue.Rationale, nil
+}
+
+// ClearRationale clears the value of the "rationale" field.
+func (m *TargetMutation) ClearRationale() {
+	m.rationale = nil
+	m.clearedFields[target.FieldRationale] = struct{}{}
+}
+
+// RationaleCleared returns if the "rationale" field was cleared in this mutation.
+func (m *TargetMutation) RationaleCleared() bool {
+	_, ok := m.clearedFields[target.FieldRationale]
+	return ok
+}
+
+// ResetRationale resets all changes to the "rationale" field.
+func (m *TargetMutation) ResetRationale() {
+	m.rationale = nil
+	delete(m.clearedFields, target.FieldRationale)
+}
+
+// SetAssessment sets the "assessment" field.
+func (m *TargetMutation) SetAssessment(r *realism.Assessment) {
+	m.assessment = &r
+}
+
+// Assessment returns the value of the "assessment" field in the mutation.
+func (m *TargetMutation) Assessment() (r *realism.Assessment, exists bool) {
+	v := m.assessment
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAssessment returns the old "assessment" field's value of the Target entity.
+// If the Target object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TargetMutation) OldAssessment(ctx context.Context) (v *realism.Assessment, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAssessment is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAssessment requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAssessment: %w", err)
+	}
+	return oldValue.Assessment, nil
+}
+
+// ClearAssessment clears the value of the "assessment" field.
+func (m *TargetMutation) ClearAssessment() {
+	m.assessment = nil
+	m.clearedFields[target.FieldAssessment] = struct{}{}
+}
+
+// AssessmentCleared returns if the "assessment" field was cleared in this mutation.
+func (m *TargetMutation) AssessmentCleared() bool {
+	_, ok := m.clearedFields[target.FieldAssessment]
+	return ok
+}
+
+// ResetAssessment resets all changes to the "assessment" field.
+func (m *TargetMutation) ResetAssessment() {
+	m.assessment = nil
+	delete(m.clearedFields, target.FieldAssessment)
+}
+
+// SetPendingValue sets the "pending_value" field.
+func (m *TargetMutation) SetPendingValue(f float64) {
+	m.pending_value = &f
+	m.addpending_value = nil
+}
+
+// PendingValue returns the value of the "pending_value" field in the mutation.
+func (m *TargetMutation) PendingValue() (r float64, exists bool) {
+	v := m.pending_value
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPendingValue returns the old "pending_value" field's value of the Target entity.
+// If the Target object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TargetMutation) OldPendingValue(ctx context.Context) (v *float64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPendingValue is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPendingValue requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPendingValue: %w", err)
+	}
+	return oldValue.PendingValue, nil
+}
+
+// AddPendingValue adds f to the "pending_value" field.
+func (m *TargetMutation) AddPendingValue(f float64) {
+	if m.addpending_value != nil {
+		*m.addpending_value += f
+	} else {
+		m.addpending_value = &f
+	}
+}
+
+// AddedPendingValue returns the value that was added to the "pending_value" field in this mutation.
+func (m *TargetMutation) AddedPendingValue() (r float64, exists bool) {
+	v := m.addpending_value
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearPendingValue clears the value of the "pending_value" field.
+func (m *TargetMutation) ClearPendingValue() {
+	m.pending_value = nil
+	m.addpending_value = nil
+	m.clearedFields[target.FieldPendingValue] = struct{}{}
+}
+
+// PendingValueCleared returns if the "pending_value" field was cleared in this mutation.
+func (m *TargetMutation) PendingValueCleared() bool {
+	_, ok := m.clearedFields[target.FieldPendingValue]
+	return ok
+}
+
+// ResetPendingValue resets all changes to the "pending_value" field.
+func (m *TargetMutation) ResetPendingValue() {
+	m.pending_value = nil
+	m.addpending_value = nil
+	delete(m.clearedFields, target.FieldPendingValue)
+}
+
+// SetPendingReason sets the "pending_reason" field.
+func (m *TargetMutation) SetPendingReason(tr target.PendingReason) {
+	m.pending_reason = &tr
+}
+
+// PendingReason returns the value of the "pending_reason" field in the mutation.
+func (m *TargetMutation) PendingReason() (r target.PendingReason, exists bool) {
+	v := m.pending_reason
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPendingReason returns the old "pending_reason" field's value of the Target entity.
+// If the Target object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TargetMutation) OldPendingReason(ctx context.Context) (v *target.PendingReason, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPendingReason is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPendingReason requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPendingReason: %w", err)
+	}
+	return oldValue.PendingReason, nil
+}
+
+// ClearPendingReason clears the value of the "pending_reason" field.
+func (m *TargetMutation) ClearPendingReason() {
+	m.pending_reason = nil
+	m.clearedFields[target.FieldPendingReason] = struct{}{}
+}
+
+// PendingReasonCleared returns if the "pending_reason" field was cleared in this mutation.
+func (m *TargetMutation) PendingReasonCleared() bool {
+	_, ok := m.clearedFields[target.FieldPendingReason]
+	return ok
+}
+
+// ResetPendingReason resets all changes to the "pending_reason" field.
+func (m *TargetMutation) ResetPendingReason() {
+	m.pending_reason = nil
+	delete(m.clearedFields, target.FieldPendingReason)
+}
+
+// SetPendingComment sets the "pending_comment" field.
+func (m *TargetMutation) SetPendingComment(s string) {
+	m.pending_comment = &s
+}
+
+// PendingComment returns the value of the "pending_comment" field in the mutation.
+func (m *TargetMutation) PendingComment() (r string, exists bool) {
+	v := m.pending_comment
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPendingComment returns the old "pending_comment" field's value of the Target entity.
+// If the Target object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TargetMutation) OldPendingComment(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPendingComment is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPendingComment requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPendingComment: %w", err)
+	}
+	return oldValue.PendingComment, nil
+}
+
+// ClearPendingComment clears the value of the "pending_comment" field.
+func (m *TargetMutation) ClearPendingComment() {
+	m.pending_comment = nil
+	m.clearedFields[target.FieldPendingComment] = struct{}{}
+}
+
+// PendingCommentCleared returns if the "pending_comment" field was cleared in this mutation.
+func (m *TargetMutation) PendingCommentCleared() bool {
+	_, ok := m.clearedFields[target.FieldPendingComment]
+	return ok
+}
+
+// ResetPendingComment resets all changes to the "pending_comment" field.
+func (m *TargetMutation) ResetPendingComment() {
+	m.pending_comment = nil
+	delete(m.clearedFields, target.FieldPendingComment)
+}
+
+// SetFinalActual sets the "final_actual" field.
+func (m *TargetMutation) SetFinalActual(f float64) {
+	m.final_actual = &f
+	m.addfinal_actual = nil
+}
+
+// FinalActual returns the value of the "final_actual" field in the mutation.
+func (m *TargetMutation) FinalActual() (r float64, exists bool) {
+	v := m.final_actual
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldFinalActual returns the old "final_actual" field's value of the Target entity.
+// If the Target object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TargetMutation) OldFinalActual(ctx context.Context) (v *float64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldFinalActual is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldFinalActual requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldFinalActual: %w", err)
+	}
+	return oldValue.FinalActual, nil
+}
+
+// AddFinalActual adds f to the "final_actual" field.
+func (m *TargetMutation) AddFinalActual(f float64) {
+	if m.addfinal_actual != nil {
+		*m.addfinal_actual += f
+	} else {
+		m.addfinal_actual = &f
+	}
+}
+
+// AddedFinalActual returns the value that was added to the "final_actual" field in this mutation.
+func (m *TargetMutation) AddedFinalActual() (r float64, exists bool) {
+	v := m.addfinal_actual
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearFinalActual clears the value of the "final_actual" field.
+func (m *TargetMutation) ClearFinalActual() {
+	m.final_actual = nil
+	m.addfinal_actual = nil
+	m.clearedFields[target.FieldFinalActual] = struct{}{}
+}
+
+// FinalActualCleared returns if the "final_actual" field was cleared in this mutation.
+func (m *TargetMutation) FinalActualCleared() bool {
+	_, ok := m.clearedFields[target.FieldFinalActual]
+	return ok
+}
+
+// ResetFinalActual resets all changes to the "final_actual" field.
+func (m *TargetMutation) ResetFinalActual() {
+	m.final_actual = nil
+	m.addfinal_actual = nil
+	delete(m.clearedFields, target.FieldFinalActual)
+}
+
+// SetFinalAttainment sets the "final_attainment" field.
+func (m *TargetMutation) SetFinalAttainment(f float64) {
+	m.final_attainment = &f
+	m.addfinal_attainment = nil
+}
+
+// FinalAttainment returns the value of the "final_attainment" field in the mutation.
+func (m *TargetMutation) FinalAttainment() (r float64, exists bool) {
+	v := m.final_attainment
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldFinalAttainment returns the old "final_attainment" field's value of the Target entity.
+// If the Target object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TargetMutation) OldFinalAttainment(ctx context.Context) (v *float64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldFinalAttainment is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldFinalAttainment requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldFinalAttainment: %w", err)
+	}
+	return oldValue.FinalAttainment, nil
+}
+
+// AddFinalAttainment adds f to the "final_attainment" field.
+func (m *TargetMutation) AddFinalAttainment(f float64) {
+	if m.addfinal_attainment != nil {
+		*m.addfinal_attainment += f
+	} else {
+		m.addfinal_attainment = &f
+	}
+}
+
+// AddedFinalAttainment returns the value that was added to the "final_attainment" field in this mutation.
+func (m *TargetMutation) AddedFinalAttainment() (r float64, exists bool) {
+	v := m.addfinal_attainment
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearFinalAttainment clears the value of the "final_attainment" field.
+func (m *TargetMutation) ClearFinalAttainment() {
+	m.final_attainment = nil
+	m.addfinal_attainment = nil
+	m.clearedFields[target.FieldFinalAttainment] = struct{}{}
+}
+
+// FinalAttainmentCleared returns if the "final_attainment" field was cleared in this mutation.
+func (m *TargetMutation) FinalAttainmentCleared() bool {
+	_, ok := m.clearedFields[target.FieldFinalAttainment]
+	return ok
+}
+
+// ResetFinalAttainment resets all changes to the "final_attainment" field.
+func (m *TargetMutation) ResetFinalAttainment() {
+	m.final_attainment = nil
+	m.addfinal_attainment = nil
+	delete(m.clearedFields, target.FieldFinalAttainment)
+}
+
+// ClearOrganization clears the "organization" edge to the Organization entity.
+func (m *TargetMutation) ClearOrganization() {
+	m.clearedorganization = true
+	m.clearedFields[target.FieldOrganizationID] = struct{}{}
+}
+
+// OrganizationCleared reports if the "organization" edge to the Organization entity was cleared.
+func (m *TargetMutation) OrganizationCleared() bool {
+	return m.clearedorganization
+}
+
+// OrganizationIDs returns the "organization" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// OrganizationID instead. It exists only for internal usage by the builders.
+func (m *TargetMutation) OrganizationIDs() (ids []pulid.ID) {
+	if id := m.organization; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetOrganization resets all changes to the "organization" edge.
+func (m *TargetMutation) ResetOrganization() {
+	m.organization = nil
+	m.clearedorganization = false
+}
+
+// ClearKpi clears the "kpi" edge to the KPI entity.
+func (m *TargetMutation) ClearKpi() {
+	m.clearedkpi = true
+	m.clearedFields[target.FieldKpiID] = struct{}{}
+}
+
+// KpiCleared reports if the "kpi" edge to the KPI entity was cleared.
+func (m *TargetMutation) KpiCleared() bool {
+	return m.clearedkpi
+}
+
+// KpiIDs returns the "kpi" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// KpiID instead. It exists only for internal usage by the builders.
+func (m *TargetMutation) KpiIDs() (ids []pulid.ID) {
+	if id := m.kpi; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetKpi resets all changes to the "kpi" edge.
+func (m *TargetMutation) ResetKpi() {
+	m.kpi = nil
+	m.clearedkpi = false
+}
+
+// ClearUser clears the "user" edge to the User entity.
+func (m *TargetMutation) ClearUser() {
+	m.cleareduser = true
+	m.clearedFields[target.FieldUserID] = struct{}{}
+}
+
+// UserCleared reports if the "user" edge to the User entity was cleared.
+func (m *TargetMutation) UserCleared() bool {
+	return m.UserIDCleared() || m.cleareduser
+}
+
+// UserIDs returns the "user" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// UserID instead. It exists only for internal usage by the builders.
+func (m *TargetMutation) UserIDs() (ids []pulid.ID) {
+	if id := m.user; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetUser resets all changes to the "user" edge.
+func (m *TargetMutation) ResetUser() {
+	m.user = nil
+	m.cleareduser = false
+}
+
+// ClearTeam clears the "team" edge to the Team entity.
+func (m *TargetMutation) ClearTeam() {
+	m.clearedteam = true
+	m.clearedFields[target.FieldTeamID] = struct{}{}
+}
+
+// TeamCleared reports if the "team" edge to the Team entity was cleared.
+func (m *TargetMutation) TeamCleared() bool {
+	return m.TeamIDCleared() || m.clearedteam
+}
+
+// TeamIDs returns the "team" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// TeamID instead. It exists only for internal usage by the builders.
+func (m *TargetMutation) TeamIDs() (ids []pulid.ID) {
+	if id := m.team; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetTeam resets all changes to the "team" edge.
+func (m *TargetMutation) ResetTeam() {
+	m.team = nil
+	m.clearedteam = false
+}
+
+// ClearProposer clears the "proposer" edge to the User entity.
+func (m *TargetMutation) ClearProposer() {
+	m.clearedproposer = true
+	m.clearedFields[target.FieldProposerID] = struct{}{}
+}
+
+// ProposerCleared reports if the "proposer" edge to the User entity was cleared.
+func (m *TargetMutation) ProposerCleared() bool {
+	return m.clearedproposer
+}
+
+// ProposerIDs returns the "proposer" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// ProposerID instead. It exists only for internal usage by the builders.
+func (m *TargetMutation) ProposerIDs() (ids []pulid.ID) {
+	if id := m.proposer; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetProposer resets all changes to the "proposer" edge.
+func (m *TargetMutation) ResetProposer() {
+	m.proposer = nil
+	m.clearedproposer = false
+}
+
+// ClearApprover clears the "approver" edge to the User entity.
+func (m *TargetMutation) ClearApprover() {
+	m.clearedapprover = true
+	m.clearedFields[target.FieldApproverID] = struct{}{}
+}
+
+// ApproverCleared reports if the "approver" edge to the User entity was cleared.
+func (m *TargetMutation) ApproverCleared() bool {
+	return m.ApproverIDCleared() || m.clearedapprover
+}
+
+// ApproverIDs returns the "approver" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// ApproverID instead. It exists only for internal usage by the builders.
+func (m *TargetMutation) ApproverIDs() (ids []pulid.ID) {
+	if id := m.approver; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetApprover resets all changes to the "approver" edge.
+func (m *TargetMutation) ResetApprover() {
+	m.approver = nil
+	m.clearedapprover = false
+}
+
+// AddEventIDs adds the "events" edge to the TargetEvent entity by ids.
+func (m *TargetMutation) AddEventIDs(ids ...pulid.ID) {
+	if m.events == nil {
+		m.events = make(map[pulid.ID]struct{})
+	}
+	for i := range ids {
+		m.events[ids[i]] = struct{}{}
+	}
+}
+
+// ClearEvents clears the "events" edge to the TargetEvent entity.
+func (m *TargetMutation) ClearEvents() {
+	m.clearedevents = true
+}
+
+// EventsCleared reports if the "events" edge to the TargetEvent entity was cleared.
+func (m *TargetMutation) EventsCleared() bool {
+	return m.clearedevents
+}
+
+// RemoveEventIDs removes the "events" edge to the TargetEvent entity by IDs.
+func (m *TargetMutation) RemoveEventIDs(ids ...pulid.ID) {
+	if m.removedevents == nil {
+		m.removedevents = make(map[pulid.ID]struct{})
+	}
+	for i := range ids {
+		delete(m.events, ids[i])
+		m.removedevents[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedEvents returns the removed IDs of the "events" edge to the TargetEvent entity.
+func (m *TargetMutation) RemovedEventsIDs() (ids []pulid.ID) {
+	for id := range m.removedevents {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// EventsIDs returns the "events" edge IDs in the mutation.
+func (m *TargetMutation) EventsIDs() (ids []pulid.ID) {
+	for id := range m.events {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetEvents resets all changes to the "events" edge.
+func (m *TargetMutation) ResetEvents() {
+	m.events = nil
+	m.clearedevents = false
+	m.removedevents = nil
+}
+
+// AddRevisionIDs adds the "revisions" edge to the TargetRevision entity by ids.
+func (m *TargetMutation) AddRevisionIDs(ids ...pulid.ID) {
+	if m.revisions == nil {
+		m.revisions = make(map[pulid.ID]struct{})
+	}
+	for i := range ids {
+		m.revisions[ids[i]] = struct{}{}
+	}
+}
+
+// ClearRevisions clears the "revisions" edge to the TargetRevision entity.
+func (m *TargetMutation) ClearRevisions() {
+	m.clearedrevisions = true
+}
+
+// RevisionsCleared reports if the "revisions" edge to the TargetRevision entity was cleared.
+func (m *TargetMutation) RevisionsCleared() bool {
+	return m.clearedrevisions
+}
+
+// RemoveRevisionIDs removes the "revisions" edge to the TargetRevision entity by IDs.
+func (m *TargetMutation) RemoveRevisionIDs(ids ...pulid.ID) {
+	if m.removedrevisions == nil {
+		m.removedrevisions = make(map[pulid.ID]struct{})
+	}
+	for i := range ids {
+		delete(m.revisions, ids[i])
+		m.removedrevisions[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedRevisions returns the removed IDs of the "revisions" edge to the TargetRevision entity.
+func (m *TargetMutation) RemovedRevisionsIDs() (ids []pulid.ID) {
+	for id := range m.removedrevisions {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// RevisionsIDs returns the "revisions" edge IDs in the mutation.
+func (m *TargetMutation) RevisionsIDs() (ids []pulid.ID) {
+	for id := range m.revisions {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetRevisions resets all changes to the "revisions" edge.
+func (m *TargetMutation) ResetRevisions() {
+	m.revisions = nil
+	m.clearedrevisions = false
+	m.removedrevisions = nil
+}
+
+// Where appends a list predicates to the TargetMutation builder.
+func (m *TargetMutation) Where(ps ...predicate.Target) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the TargetMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *TargetMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.Target, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *TargetMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *TargetMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (Target).
+func (m *TargetMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *TargetMutation) Fields() []string {
+	fields := make([]string, 0, 24)
+	if m.created_at != nil {
+		fields = append(fields, target.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, target.FieldUpdatedAt)
+	}
+	if m.organization != nil {
+		fields = append(fields, target.FieldOrganizationID)
+	}
+	if m.kpi != nil {
+		fields = append(fields, target.FieldKpiID)
+	}
+	if m.user != nil {
+		fields = append(fields, target.FieldUserID)
+	}
+	if m.team != nil {
+		fields = append(fields, target.FieldTeamID)
+	}
+	if m.scope_key != nil {
+		fields = append(fields, target.FieldScopeKey)
+	}
+	if m.period_kind != nil {
+		fields = append(fields, target.FieldPeriodKind)
+	}
+	if m.period_year != nil {
+		fields = append(fields, target.FieldPeriodYear)
+	}
+	if m.period_index != nil {
+		fields = append(fields, target.FieldPeriodIndex)
+	}
+	if m.period_start != nil {
+		fields = append(fields, target.FieldPeriodStart)
+	}
+	if m.period_end != nil {
+		fields = append(fields, target.FieldPeriodEnd)
+	}
+	if m.value != nil {
+		fields = append(fields, target.FieldValue)
+	}
+	if m.status != nil {
+		fields = append(fields, target.FieldStatus)
+	}
+	if m.version != nil {
+		fields = append(fields, target.FieldVersion)
+	}
+	if m.proposer != nil {
+		fields = append(fields, target.FieldProposerID)
+	}
+	if m.approver != nil {
+		fields = append(fields, target.FieldApproverID)
+	}
+	if m.rationale != nil {
+		fields = append(fields, target.FieldRationale)
+	}
+	if m.assessment != nil {
+		fields = append(fields, target.FieldAssessment)
+	}
+	if m.pending_value != nil {
+		fields = append(fields, target.FieldPendingValue)
+	}
+	if m.pending_reason != nil {
+		fields = append(fields, target.FieldPendingReason)
+	}
+	if m.pending_comment != nil {
+		fields = append(fields, target.FieldPendingComment)
+	}
+	if m.final_actual != nil {
+		fields = append(fields, target.FieldFinalActual)
+	}
+	if m.final_attainment != nil {
+		fields = append(fields, target.FieldFinalAttainment)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *TargetMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case target.FieldCreatedAt:
+		return m.CreatedAt()
+	case target.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case target.FieldOrganizationID:
+		return m.OrganizationID()
+	case target.FieldKpiID:
+		return m.KpiID()
+	case target.FieldUserID:
+		return m.UserID()
+	case target.FieldTeamID:
+		return m.TeamID()
+	case target.FieldScopeKey:
+		return m.ScopeKey()
+	case target.FieldPeriodKind:
+		return m.PeriodKind()
+	case target.FieldPeriodYear:
+		return m.PeriodYear()
+	case target.FieldPeriodIndex:
+		return m.PeriodIndex()
+	case target.FieldPeriodStart:
+		return m.PeriodStart()
+	case target.FieldPeriodEnd:
+		return m.PeriodEnd()
+	case target.FieldValue:
+		return m.Value()
+	case target.FieldStatus:
+		return m.Status()
+	case target.FieldVersion:
+		return m.Version()
+	case target.FieldProposerID:
+		return m.ProposerID()
+	case target.FieldApproverID:
+		return m.ApproverID()
+	case target.FieldRationale:
+		return m.Rationale()
+	case target.FieldAssessment:
+		return m.Assessment()
+	case target.FieldPendingValue:
+		return m.PendingValue()
+	case target.FieldPendingReason:
+		return m.PendingReason()
+	case target.FieldPendingComment:
+		return m.PendingComment()
+	case target.FieldFinalActual:
+		return m.FinalActual()
+	case target.FieldFinalAttainment:
+		return m.FinalAttainment()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *TargetMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case target.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case target.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case target.FieldOrganizationID:
+		return m.OldOrganizationID(ctx)
+	case target.FieldKpiID:
+		return m.OldKpiID(ctx)
+	case target.FieldUserID:
+		return m.OldUserID(ctx)
+	case target.FieldTeamID:
+		return m.OldTeamID(ctx)
+	case target.FieldScopeKey:
+		return m.OldScopeKey(ctx)
+	case target.FieldPeriodKind:
+		return m.OldPeriodKind(ctx)
+	case target.FieldPeriodYear:
+		return m.OldPeriodYear(ctx)
+	case target.FieldPeriodIndex:
+		return m.OldPeriodIndex(ctx)
+	case target.FieldPeriodStart:
+		return m.OldPeriodStart(ctx)
+	case target.FieldPeriodEnd:
+		return m.OldPeriodEnd(ctx)
+	case target.FieldValue:
+		return m.OldValue(ctx)
+	case target.FieldStatus:
+		return m.OldStatus(ctx)
+	case target.FieldVersion:
+		return m.OldVersion(ctx)
+	case target.FieldProposerID:
+		return m.OldProposerID(ctx)
+	case target.FieldApproverID:
+		return m.OldApproverID(ctx)
+	case target.FieldRationale:
+		return m.OldRationale(ctx)
+	case target.FieldAssessment:
+		return m.OldAssessment(ctx)
+	case target.FieldPendingValue:
+		return m.OldPendingValue(ctx)
+	case target.FieldPendingReason:
+		return m.OldPendingReason(ctx)
+	case target.FieldPendingComment:
+		return m.OldPendingComment(ctx)
+	case target.FieldFinalActual:
+		return m.OldFinalActual(ctx)
+	case target.FieldFinalAttainment:
+		return m.OldFinalAttainment(ctx)
+	}
+	return nil, fmt.Errorf("unknown Target field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *TargetMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case target.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case target.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case target.FieldOrganizationID:
+		v, ok := value.(pulid.ID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOrganizationID(v)
+		return nil
+	case target.FieldKpiID:
+		v, ok := value.(pulid.ID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetKpiID(v)
+		return nil
+	case target.FieldUserID:
+		v, ok := value.(pulid.ID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUserID(v)
+		return nil
+	case target.FieldTeamID:
+		v, ok := value.(pulid.ID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTeamID(v)
+		return nil
+	case target.FieldScopeKey:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetScopeKey(v)
+		return nil
+	case target.FieldPeriodKind:
+		v, ok := value.(target.PeriodKind)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPeriodKind(v)
+		return nil
+	case target.FieldPeriodYear:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPeriodYear(v)
+		return nil
+	case target.FieldPeriodIndex:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPeriodIndex(v)
+		return nil
+	case target.FieldPeriodStart:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPeriodStart(v)
+		return nil
+	case target.FieldPeriodEnd:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPeriodEnd(v)
+		return nil
+	case target.FieldValue:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetValue(v)
+		return nil
+	case target.FieldStatus:
+		v, ok := value.(target.Status)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStatus(v)
+		return nil
+	case target.FieldVersion:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetVersion(v)
+		return nil
+	case target.FieldProposerID:
+		v, ok := value.(pulid.ID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetProposerID(v)
+		return nil
+	case target.FieldApproverID:
+		v, ok := value.(pulid.ID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetApproverID(v)
+		return nil
+	case target.FieldRationale:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRationale(v)
+		return nil
+	case target.FieldAssessment:
+		v, ok := value.(*realism.Assessment)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAssessment(v)
+		return nil
+	case target.FieldPendingValue:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPendingValue(v)
+		return nil
+	case target.FieldPendingReason:
+		v, ok := value.(target.PendingReason)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPendingReason(v)
+		return nil
+	case target.FieldPendingComment:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPendingComment(v)
+		return nil
+	case target.FieldFinalActual:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetFinalActual(v)
+		return nil
+	case target.FieldFinalAttainment:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetFinalAttainment(v)
+		return nil
+	}
+	return fmt.Errorf("unknown Target field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *TargetMutation) AddedFields() []string {
+	var fields []string
+	if m.addperiod_year != nil {
+		fields = append(fields, target.FieldPeriodYear)
+	}
+	if m.addperiod_index != nil {
+		fields = append(fields, target.FieldPeriodIndex)
+	}
+	if m.addvalue != nil {
+		fields = append(fields, target.FieldValue)
+	}
+	if m.addversion != nil {
+		fields = append(fields, target.FieldVersion)
+	}
+	if m.addpending_value != nil {
+		fields = append(fields, target.FieldPendingValue)
+	}
+	if m.addfinal_actual != nil {
+		fields = append(fields, target.FieldFinalActual)
+	}
+	if m.addfinal_attainment != nil {
+		fields = append(fields, target.FieldFinalAttainment)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *TargetMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case target.FieldPeriodYear:
+		return m.AddedPeriodYear()
+	case target.FieldPeriodIndex:
+		return m.AddedPeriodIndex()
+	case target.FieldValue:
+		return m.AddedValue()
+	case target.FieldVersion:
+		return m.AddedVersion()
+	case target.FieldPendingValue:
+		return m.AddedPendingValue()
+	case target.FieldFinalActual:
+		return m.AddedFinalActual()
+	case target.FieldFinalAttainment:
+		return m.AddedFinalAttainment()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *TargetMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case target.FieldPeriodYear:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddPeriodYear(v)
+		return nil
+	case target.FieldPeriodIndex:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddPeriodIndex(v)
+		return nil
+	case target.FieldValue:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddValue(v)
+		return nil
+	case target.FieldVersion:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddVersion(v)
+		return nil
+	case target.FieldPendingValue:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddPendingValue(v)
+		return nil
+	case target.FieldFinalActual:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddFinalActual(v)
+		return nil
+	case target.FieldFinalAttainment:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddFinalAttainment(v)
+		return nil
+	}
+	return fmt.Errorf("unknown Target numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *TargetMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(target.FieldUserID) {
+		fields = append(fields, target.FieldUserID)
+	}
+	if m.FieldCleared(target.FieldTeamID) {
+		fields = append(fields, target.FieldTeamID)
+	}
+	if m.FieldCleared(target.FieldApproverID) {
+		fields = append(fields, target.FieldApproverID)
+	}
+	if m.FieldCleared(target.FieldRationale) {
+		fields = append(fields, target.FieldRationale)
+	}
+	if m.FieldCleared(target.FieldAssessment) {
+		fields = append(fields, target.FieldAssessment)
+	}
+	if m.FieldCleared(target.FieldPendingValue) {
+		fields = append(fields, target.FieldPendingValue)
+	}
+	if m.FieldCleared(target.FieldPendingReason) {
+		fields = append(fields, target.FieldPendingReason)
+	}
+	if m.FieldCleared(target.FieldPendingComment) {
+		fields = append(fields, target.FieldPendingComment)
+	}
+	if m.FieldCleared(target.FieldFinalActual) {
+		fields = append(fields, target.FieldFinalActual)
+	}
+	if m.FieldCleared(target.FieldFinalAttainment) {
+		fields = append(fields, target.FieldFinalAttainment)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *TargetMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *TargetMutation) ClearField(name string) error {
+	switch name {
+	case target.FieldUserID:
+		m.ClearUserID()
+		return nil
+	case target.FieldTeamID:
+		m.ClearTeamID()
+		return nil
+	case target.FieldApproverID:
+		m.ClearApproverID()
+		return nil
+	case target.FieldRationale:
+		m.ClearRationale()
+		return nil
+	case target.FieldAssessment:
+		m.ClearAssessment()
+		return nil
+	case target.FieldPendingValue:
+		m.ClearPendingValue()
+		return nil
+	case target.FieldPendingReason:
+		m.ClearPendingReason()
+		return nil
+	case target.FieldPendingComment:
+		m.ClearPendingComment()
+		return nil
+	case target.FieldFinalActual:
+		m.ClearFinalActual()
+		return nil
+	case target.FieldFinalAttainment:
+		m.ClearFinalAttainment()
+		return nil
+	}
+	return fmt.Errorf("unknown Target nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *TargetMutation) ResetField(name string) error {
+	switch name {
+	case target.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case target.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case target.FieldOrganizationID:
+		m.ResetOrganizationID()
+		return nil
+	case target.FieldKpiID:
+		m.ResetKpiID()
+		return nil
+	case target.FieldUserID:
+		m.ResetUserID()
+		return nil
+	case target.FieldTeamID:
+		m.ResetTeamID()
+		return nil
+	case target.FieldScopeKey:
+		m.ResetScopeKey()
+		return nil
+	case target.FieldPeriodKind:
+		m.ResetPeriodKind()
+		return nil
+	case target.FieldPeriodYear:
+		m.ResetPeriodYear()
+		return nil
+	case target.FieldPeriodIndex:
+		m.ResetPeriodIndex()
+		return nil
+	case target.FieldPeriodStart:
+		m.ResetPeriodStart()
+		return nil
+	case target.FieldPeriodEnd:
+		m.ResetPeriodEnd()
+		return nil
+	case target.FieldValue:
+		m.ResetValue()
+		return nil
+	case target.FieldStatus:
+		m.ResetStatus()
+		return nil
+	case target.FieldVersion:
+		m.ResetVersion()
+		return nil
+	case target.FieldProposerID:
+		m.ResetProposerID()
+		return nil
+	case target.FieldApproverID:
+		m.ResetApproverID()
+		return nil
+	case target.FieldRationale:
+		m.ResetRationale()
+		return nil
+	case target.FieldAssessment:
+		m.ResetAssessment()
+		return nil
+	case target.FieldPendingValue:
+		m.ResetPendingValue()
+		return nil
+	case target.FieldPendingReason:
+		m.ResetPendingReason()
+		return nil
+	case target.FieldPendingComment:
+		m.ResetPendingComment()
+		return nil
+	case target.FieldFinalActual:
+		m.ResetFinalActual()
+		return nil
+	case target.FieldFinalAttainment:
+		m.ResetFinalAttainment()
+		return nil
+	}
+	return fmt.Errorf("unknown Target field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *TargetMutation) AddedEdges() []string {
+	edges := make([]string, 0, 8)
+	if m.organization != nil {
+		edges = append(edges, target.EdgeOrganization)
+	}
+	if m.kpi != nil {
+		edges = append(edges, target.EdgeKpi)
+	}
+	if m.user != nil {
+		edges = append(edges, target.EdgeUser)
+	}
+	if m.team != nil {
+		edges = append(edges, target.EdgeTeam)
+	}
+	if m.proposer != nil {
+		edges = append(edges, target.EdgeProposer)
+	}
+	if m.approver != nil {
+		edges = append(edges, target.EdgeApprover)
+	}
+	if m.events != nil {
+		edges = append(edges, target.EdgeEvents)
+	}
+	if m.revisions != nil {
+		edges = append(edges, target.EdgeRevisions)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *TargetMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case target.EdgeOrganization:
+		if id := m.organization; id != nil {
+			return []ent.Value{*id}
+		}
+	case target.EdgeKpi:
+		if id := m.kpi; id != nil {
+			return []ent.Value{*id}
+		}
+	case target.EdgeUser:
+		if id := m.user; id != nil {
+			return []ent.Value{*id}
+		}
+	case target.EdgeTeam:
+		if id := m.team; id != nil {
+			return []ent.Value{*id}
+		}
+	case target.EdgeProposer:
+		if id := m.proposer; id != nil {
+			return []ent.Value{*id}
+		}
+	case target.EdgeApprover:
+		if id := m.approver; id != nil {
+			return []ent.Value{*id}
+		}
+	case target.EdgeEvents:
+		ids := make([]ent.Value, 0, len(m.events))
+		for id := range m.events {
+			ids = append(ids, id)
+		}
+		return ids
+	case target.EdgeRevisions:
+		ids := make([]ent.Value, 0, len(m.revisions))
+		for id := range m.revisions {
+			ids = append(ids, id)
+		}
+		return ids
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *TargetMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 8)
+	if m.removedevents != nil {
+		edges = append(edges, target.EdgeEvents)
+	}
+	if m.removedrevisions != nil {
+		edges = append(edges, target.EdgeRevisions)
+	}
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *TargetMutation) RemovedIDs(name string) []ent.Value {
+	switch name {
+	case target.EdgeEvents:
+		ids := make([]ent.Value, 0, len(m.removedevents))
+		for id := range m.removedevents {
+			ids = append(ids, id)
+		}
+		return ids
+	case target.EdgeRevisions:
+		ids := make([]ent.Value, 0, len(m.removedrevisions))
+		for id := range m.removedrevisions {
+			ids = append(ids, id)
+		}
+		return ids
+	}
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *TargetMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 8)
+	if m.clearedorganization {
+		edges = append(edges, target.EdgeOrganization)
+	}
+	if m.clearedkpi {
+		edges = append(edges, target.EdgeKpi)
+	}
+	if m.cleareduser {
+		edges = append(edges, target.EdgeUser)
+	}
+	if m.clearedteam {
+		edges = append(edges, target.EdgeTeam)
+	}
+	if m.clearedproposer {
+		edges = append(edges, target.EdgeProposer)
+	}
+	if m.clearedapprover {
+		edges = append(edges, target.EdgeApprover)
+	}
+	if m.clearedevents {
+		edges = append(edges, target.EdgeEvents)
+	}
+	if m.clearedrevisions {
+		edges = append(edges, target.EdgeRevisions)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *TargetMutation) EdgeCleared(name string) bool {
+	switch name {
+	case target.EdgeOrganization:
+		return m.clearedorganization
+	case target.EdgeKpi:
+		return m.clearedkpi
+	case target.EdgeUser:
+		return m.cleareduser
+	case target.EdgeTeam:
+		return m.clearedteam
+	case target.EdgeProposer:
+		return m.clearedproposer
+	case target.EdgeApprover:
+		return m.clearedapprover
+	case target.EdgeEvents:
+		return m.clearedevents
+	case target.EdgeRevisions:
+		return m.clearedrevisions
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *TargetMutation) ClearEdge(name string) error {
+	switch name {
+	case target.EdgeOrganization:
+		m.ClearOrganization()
+		return nil
+	case target.EdgeKpi:
+		m.ClearKpi()
+		return nil
+	case target.EdgeUser:
+		m.ClearUser()
+		return nil
+	case target.EdgeTeam:
+		m.ClearTeam()
+		return nil
+	case target.EdgeProposer:
+		m.ClearProposer()
+		return nil
+	case target.EdgeApprover:
+		m.ClearApprover()
+		return nil
+	}
+	return fmt.Errorf("unknown Target unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *TargetMutation) ResetEdge(name string) error {
+	switch name {
+	case target.EdgeOrganization:
+		m.ResetOrganization()
+		return nil
+	case target.EdgeKpi:
+		m.ResetKpi()
+		return nil
+	case target.EdgeUser:
+		m.ResetUser()
+		return nil
+	case target.EdgeTeam:
+		m.ResetTeam()
+		return nil
+	case target.EdgeProposer:
+		m.ResetProposer()
+		return nil
+	case target.EdgeApprover:
+		m.ResetApprover()
+		return nil
+	case target.EdgeEvents:
+		m.ResetEvents()
+		return nil
+	case target.EdgeRevisions:
+		m.ResetRevisions()
+		return nil
+	}
+	return fmt.Errorf("unknown Target edge %s", name)
+}
+
+// TargetEventMutation represents an operation that mutates the TargetEvent nodes in the graph.
+type TargetEventMutation struct {
+	config
+	op                  Op
+	typ                 string
+	id                  *pulid.ID
+	created_at          *time.Time
+	updated_at          *time.Time
+	action              *string
+	from_status         *targetevent.FromStatus
+	to_status           *targetevent.ToStatus
+	old_value           *float64
+	addold_value        *float64
+	new_value           *float64
+	addnew_value        *float64
+	comment             *string
+	reason_code         *targetevent.ReasonCode
+	version             *int
+	addversion          *int
+	clearedFields       map[string]struct{}
+	organization        *pulid.ID
+	clearedorganization bool
+	target              *pulid.ID
+	clearedtarget       bool
+	actor               *pulid.ID
+	clearedactor        bool
+	done                bool
+	oldValue            func(context.Context) (*TargetEvent, error)
+	predicates          []predicate.TargetEvent
+}
+
+var _ ent.Mutation = (*TargetEventMutation)(nil)
+
+// targeteventOption allows management of the mutation configuration using functional options.
+type targeteventOption func(*TargetEventMutation)
+
+// newTargetEventMutation creates new mutation for the TargetEvent entity.
+func newTargetEventMutation(c config, op Op, opts ...targeteventOption) *TargetEventMutation {
+	m := &TargetEventMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeTargetEvent,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withTargetEventID sets the ID field of the mutation.
+func withTargetEventID(id pulid.ID) targeteventOption {
+	return func(m *TargetEventMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *TargetEvent
+		)
+		m.oldValue = func(ctx context.Context) (*TargetEvent, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().TargetEvent.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withTargetEvent sets the old TargetEvent of the mutation.
+func withTargetEvent(node *TargetEvent) targeteventOption {
+	return func(m *TargetEventMutation) {
+		m.oldValue = func(context.Context) (*TargetEvent, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m TargetEventMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m TargetEventMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of TargetEvent entities.
+func (m *TargetEventMutation) SetID(id pulid.ID) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *TargetEventMutation) ID() (id pulid.ID, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *TargetEventMutation) IDs(ctx context.Context) ([]pulid.ID, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []pulid.ID{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().TargetEvent.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *TargetEventMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *TargetEventMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the TargetEvent entity.
+// If the TargetEvent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TargetEventMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *TargetEventMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *TargetEventMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *TargetEventMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the TargetEvent entity.
+// If the TargetEvent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TargetEventMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *TargetEventMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetOrganizationID sets the "organization_id" field.
+func (m *TargetEventMutation) SetOrganizationID(pu pulid.ID) {
+	m.organization = &pu
+}
+
+// OrganizationID returns the value of the "organization_id" field in the mutation.
+func (m *TargetEventMutation) OrganizationID() (r pulid.ID, exists bool) {
+	v := m.organization
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOrganizationID returns the old "organization_id" field's value of the TargetEvent entity.
+// If the TargetEvent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TargetEventMutation) OldOrganizationID(ctx context.Context) (v pulid.ID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOrganizationID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOrganizationID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOrganizationID: %w", err)
+	}
+	return oldValue.OrganizationID, nil
+}
+
+// ResetOrganizationID resets all changes to the "organization_id" field.
+func (m *TargetEventMutation) ResetOrganizationID() {
+	m.organization = nil
+}
+
+// SetTargetID sets the "target_id" field.
+func (m *TargetEventMutation) SetTargetID(pu pulid.ID) {
+	m.target = &pu
+}
+
+// TargetID returns the value of the "target_id" field in the mutation.
+func (m *TargetEventMutation) TargetID() (r pulid.ID, exists bool) {
+	v := m.target
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTargetID returns the old "target_id" field's value of the TargetEvent entity.
+// If the TargetEvent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TargetEventMutation) OldTargetID(ctx context.Context) (v pulid.ID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTargetID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTargetID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTargetID: %w", err)
+	}
+	return oldValue.TargetID, nil
+}
+
+// ResetTargetID resets all changes to the "target_id" field.
+func (m *TargetEventMutation) ResetTargetID() {
+	m.target = nil
+}
+
+// SetActorID sets the "actor_id" field.
+func (m *TargetEventMutation) SetActorID(pu pulid.ID) {
+	m.actor = &pu
+}
+
+// ActorID returns the value of the "actor_id" field in the mutation.
+func (m *TargetEventMutation) ActorID() (r pulid.ID, exists bool) {
+	v := m.actor
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldActorID returns the old "actor_id" field's value of the TargetEvent entity.
+// If the TargetEvent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TargetEventMutation) OldActorID(ctx context.Context) (v *pulid.ID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldActorID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldActorID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldActorID: %w", err)
+	}
+	return oldValue.ActorID, nil
+}
+
+// ClearActorID clears the value of the "actor_id" field.
+func (m *TargetEventMutation) ClearActorID() {
+	m.actor = nil
+	m.clearedFields[targetevent.FieldActorID] = struct{}{}
+}
+
+// ActorIDCleared returns if the "actor_id" field was cleared in this mutation.
+func (m *TargetEventMutation) ActorIDCleared() bool {
+	_, ok := m.clearedFields[targetevent.FieldActorID]
+	return ok
+}
+
+// ResetActorID resets all changes to the "actor_id" field.
+func (m *TargetEventMutation) ResetActorID() {
+	m.actor = nil
+	delete(m.clearedFields, targetevent.FieldActorID)
+}
+
+// SetAction sets the "action" field.
+func (m *TargetEventMutation) SetAction(s string) {
+	m.action = &s
+}
+
+// Action returns the value of the "action" field in the mutation.
+func (m *TargetEventMutation) Action() (r string, exists bool) {
+	v := m.action
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAction returns the old "action" field's value of the TargetEvent entity.
+// If the TargetEvent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TargetEventMutation) OldAction(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAction is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAction requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAction: %w", err)
+	}
+	return oldValue.Action, nil
+}
+
+// ResetAction resets all changes to the "action" field.
+func (m *TargetEventMutation) ResetAction() {
+	m.action = nil
+}
+
+// SetFromStatus sets the "from_status" field.
+func (m *TargetEventMutation) SetFromStatus(ts targetevent.FromStatus) {
+	m.from_status = &ts
+}
+
+// FromStatus returns the value of the "from_status" field in the mutation.
+func (m *TargetEventMutation) FromStatus() (r targetevent.FromStatus, exists bool) {
+	v := m.from_status
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldFromStatus returns the old "from_status" field's value of the TargetEvent entity.
+// If the TargetEvent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TargetEventMutation) OldFromStatus(ctx context.Context) (v targetevent.FromStatus, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldFromStatus is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldFromStatus requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldFromStatus: %w", err)
+	}
+	return oldValue.FromStatus, nil
+}
+
+// ResetFromStatus resets all changes to the "from_status" field.
+func (m *TargetEventMutation) ResetFromStatus() {
+	m.from_status = nil
+}
+
+// SetToStatus sets the "to_status" field.
+func (m *TargetEventMutation) SetToStatus(ts targetevent.ToStatus) {
+	m.to_status = &ts
+}
+
+// ToStatus returns the value of the "to_status" field in the mutation.
+func (m *TargetEventMutation) ToStatus() (r targetevent.ToStatus, exists bool) {
+	v := m.to_status
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldToStatus returns the old "to_status" field's value of the TargetEvent entity.
+// If the TargetEvent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TargetEventMutation) OldToStatus(ctx context.Context) (v targetevent.ToStatus, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldToStatus is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldToStatus requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldToStatus: %w", err)
+	}
+	return oldValue.ToStatus, nil
+}
+
+// ResetToStatus resets all changes to the "to_status" field.
+func (m *TargetEventMutation) ResetToStatus() {
+	m.to_status = nil
+}
+
+// SetOldValue sets the "old_value" field.
+func (m *TargetEventMutation) SetOldValue(f float64) {
+	m.old_value = &f
+	m.addold_value = nil
+}
+
+// OldValue returns the value of the "old_value" field in the mutation.
+func (m *TargetEventMutation) OldValue() (r float64, exists bool) {
+	v := m.old_value
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOldValue returns the old "old_value" field's value of the TargetEvent entity.
+// If the TargetEvent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TargetEventMutation) OldOldValue(ctx context.Context) (v *float64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOldValue is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOldValue requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOldValue: %w", err)
+	}
+	return oldValue.OldValue, nil
+}
+
+// AddOldValue adds f to the "old_value" field.
+func (m *TargetEventMutation) AddOldValue(f float64) {
+	if m.addold_value != nil {
+		*m.addold_value += f
+	} else {
+		m.addold_value = &f
+	}
+}
+
+// AddedOldValue returns the value that was added to the "old_value" field in this mutation.
+func (m *TargetEventMutation) AddedOldValue() (r float64, exists bool) {
+	v := m.addold_value
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearOldValue clears the value of the "old_value" field.
+func (m *TargetEventMutation) ClearOldValue() {
+	m.old_value = nil
+	m.addold_value = nil
+	m.clearedFields[targetevent.FieldOldValue] = struct{}{}
+}
+
+// OldValueCleared returns if the "old_value" field was cleared in this mutation.
+func (m *TargetEventMutation) OldValueCleared() bool {
+	_, ok := m.clearedFields[targetevent.FieldOldValue]
+	return ok
+}
+
+// ResetOldValue resets all changes to the "old_value" field.
+func (m *TargetEventMutation) ResetOldValue() {
+	m.old_value = nil
+	m.addold_value = nil
+	delete(m.clearedFields, targetevent.FieldOldValue)
+}
+
+// SetNewValue sets the "new_value" field.
+func (m *TargetEventMutation) SetNewValue(f float64) {
+	m.new_value = &f
+	m.addnew_value = nil
+}
+
+// NewValue returns the value of the "new_value" field in the mutation.
+func (m *TargetEventMutation) NewValue() (r float64, exists bool) {
+	v := m.new_value
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldNewValue returns the old "new_value" field's value of the TargetEvent entity.
+// If the TargetEvent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TargetEventMutation) OldNewValue(ctx context.Context) (v *float64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldNewValue is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldNewValue requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldNewValue: %w", err)
+	}
+	return oldValue.NewValue, nil
+}
+
+// AddNewValue adds f to the "new_value" field.
+func (m *TargetEventMutation) AddNewValue(f float64) {
+	if m.addnew_value != nil {
+		*m.addnew_value += f
+	} else {
+		m.addnew_value = &f
+	}
+}
+
+// AddedNewValue returns the value that was added to the "new_value" field in this mutation.
+func (m *TargetEventMutation) AddedNewValue() (r float64, exists bool) {
+	v := m.addnew_value
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearNewValue clears the value of the "new_value" field.
+func (m *TargetEventMutation) ClearNewValue() {
+	m.new_value = nil
+	m.addnew_value = nil
+	m.clearedFields[targetevent.FieldNewValue] = struct{}{}
+}
+
+// NewValueCleared returns if the "new_value" field was cleared in this mutation.
+func (m *TargetEventMutation) NewValueCleared() bool {
+	_, ok := m.clearedFields[targetevent.FieldNewValue]
+	return ok
+}
+
+// ResetNewValue resets all changes to the "new_value" field.
+func (m *TargetEventMutation) ResetNewValue() {
+	m.new_value = nil
+	m.addnew_value = nil
+	delete(m.clearedFields, targetevent.FieldNewValue)
+}
+
+// SetComment sets the "comment" field.
+func (m *TargetEventMutation) SetComment(s string) {
+	m.comment = &s
+}
+
+// Comment returns the value of the "comment" field in the mutation.
+func (m *TargetEventMutation) Comment() (r string, exists bool) {
+	v := m.comment
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldComment returns the old "comment" field's value of the TargetEvent entity.
+// If the TargetEvent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TargetEventMutation) OldComment(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldComment is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldComment requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldComment: %w", err)
+	}
+	return oldValue.Comment, nil
+}
+
+// ClearComment clears the value of the "comment" field.
+func (m *TargetEventMutation) ClearComment() {
+	m.comment = nil
+	m.clearedFields[targetevent.FieldComment] = struct{}{}
+}
+
+// CommentCleared returns if the "comment" field was cleared in this mutation.
+func (m *TargetEventMutation) CommentCleared() bool {
+	_, ok := m.clearedFields[targetevent.FieldComment]
+	return ok
+}
+
+// ResetComment resets all changes to the "comment" field.
+func (m *TargetEventMutation) ResetComment() {
+	m.comment = nil
+	delete(m.clearedFields, targetevent.FieldComment)
+}
+
+// SetReasonCode sets the "reason_code" field.
+func (m *TargetEventMutation) SetReasonCode(tc targetevent.ReasonCode) {
+	m.reason_code = &tc
+}
+
+// ReasonCode returns the value of the "reason_code" field in the mutation.
+func (m *TargetEventMutation) ReasonCode() (r targetevent.ReasonCode, exists bool) {
+	v := m.reason_code
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldReasonCode returns the old "reason_code" field's value of the TargetEvent entity.
+// If the TargetEvent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TargetEventMutation) OldReasonCode(ctx context.Context) (v *targetevent.ReasonCode, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldReasonCode is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldReasonCode requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldReasonCode: %w", err)
+	}
+	return oldValue.ReasonCode, nil
+}
+
+// ClearReasonCode clears the value of the "reason_code" field.
+func (m *TargetEventMutation) ClearReasonCode() {
+	m.reason_code = nil
+	m.clearedFields[targetevent.FieldReasonCode] = struct{}{}
+}
+
+// ReasonCodeCleared returns if the "reason_code" field was cleared in this mutation.
+func (m *TargetEventMutation) ReasonCodeCleared() bool {
+	_, ok := m.clearedFields[targetevent.FieldReasonCode]
+	return ok
+}
+
+// ResetReasonCode resets all changes to the "reason_code" field.
+func (m *TargetEventMutation) ResetReasonCode() {
+	m.reason_code = nil
+	delete(m.clearedFields, targetevent.FieldReasonCode)
+}
+
+// SetVersion sets the "version" field.
+func (m *TargetEventMutation) SetVersion(i int) {
+	m.version = &i
+	m.addversion = nil
+}
+
+// Version returns the value of the "version" field in the mutation.
+func (m *TargetEventMutation) Version() (r int, exists bool) {
+	v := m.version
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldVersion returns the old "version" field's value of the TargetEvent entity.
+// If the TargetEvent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TargetEventMutation) OldVersion(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldVersion is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldVersion requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldVersion: %w", err)
+	}
+	return oldValue.Version, nil
+}
+
+// AddVersion adds i to the "version" field.
+func (m *TargetEventMutation) AddVersion(i int) {
+	if m.addversion != nil {
+		*m.addversion += i
+	} else {
+		m.addversion = &i
+	}
+}
+
+// AddedVersion returns the value that was added to the "version" field in this mutation.
+func (m *TargetEventMutation) AddedVersion() (r int, exists bool) {
+	v := m.addversion
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetVersion resets all changes to the "version" field.
+func (m *TargetEventMutation) ResetVersion() {
+	m.version = nil
+	m.addversion = nil
+}
+
+// ClearOrganization clears the "organization" edge to the Organization entity.
+func (m *TargetEventMutation) ClearOrganization() {
+	m.clearedorganization = true
+	m.clearedFields[targetevent.FieldOrganizationID] = struct{}{}
+}
+
+// OrganizationCleared reports if the "organization" edge to the Organization entity was cleared.
+func (m *TargetEventMutation) OrganizationCleared() bool {
+	return m.clearedorganization
+}
+
+// OrganizationIDs returns the "organization" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// OrganizationID instead. It exists only for internal usage by the builders.
+func (m *TargetEventMutation) OrganizationIDs() (ids []pulid.ID) {
+	if id := m.organization; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetOrganization resets all changes to the "organization" edge.
+func (m *TargetEventMutation) ResetOrganization() {
+	m.organization = nil
+	m.clearedorganization = false
+}
+
+// ClearTarget clears the "target" edge to the Target entity.
+func (m *TargetEventMutation) ClearTarget() {
+	m.clearedtarget = true
+	m.clearedFields[targetevent.FieldTargetID] = struct{}{}
+}
+
+// TargetCleared reports if the "target" edge to the Target entity was cleared.
+func (m *TargetEventMutation) TargetCleared() bool {
+	return m.clearedtarget
+}
+
+// TargetIDs returns the "target" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// TargetID instead. It exists only for internal usage by the builders.
+func (m *TargetEventMutation) TargetIDs() (ids []pulid.ID) {
+	if id := m.target; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetTarget resets all changes to the "target" edge.
+func (m *TargetEventMutation) ResetTarget() {
+	m.target = nil
+	m.clearedtarget = false
+}
+
+// ClearActor clears the "actor" edge to the User entity.
+func (m *TargetEventMutation) ClearActor() {
+	m.clearedactor = true
+	m.clearedFields[targetevent.FieldActorID] = struct{}{}
+}
+
+// ActorCleared reports if the "actor" edge to the User entity was cleared.
+func (m *TargetEventMutation) ActorCleared() bool {
+	return m.ActorIDCleared() || m.clearedactor
+}
+
+// ActorIDs returns the "actor" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// ActorID instead. It exists only for internal usage by the builders.
+func (m *TargetEventMutation) ActorIDs() (ids []pulid.ID) {
+	if id := m.actor; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetActor resets all changes to the "actor" edge.
+func (m *TargetEventMutation) ResetActor() {
+	m.actor = nil
+	m.clearedactor = false
+}
+
+// Where appends a list predicates to the TargetEventMutation builder.
+func (m *TargetEventMutation) Where(ps ...predicate.TargetEvent) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the TargetEventMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *TargetEventMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.TargetEvent, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *TargetEventMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *TargetEventMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (TargetEvent).
+func (m *TargetEventMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *TargetEventMutation) Fields() []string {
+	fields := make([]string, 0, 13)
+	if m.created_at != nil {
+		fields = append(fields, targetevent.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, targetevent.FieldUpdatedAt)
+	}
+	if m.organization != nil {
+		fields = append(fields, targetevent.FieldOrganizationID)
+	}
+	if m.target != nil {
+		fields = append(fields, targetevent.FieldTargetID)
+	}
+	if m.actor != nil {
+		fields = append(fields, targetevent.FieldActorID)
+	}
+	if m.action != nil {
+		fields = append(fields, targetevent.FieldAction)
+	}
+	if m.from_status != nil {
+		fields = append(fields, targetevent.FieldFromStatus)
+	}
+	if m.to_status != nil {
+		fields = append(fields, targetevent.FieldToStatus)
+	}
+	if m.old_value != nil {
+		fields = append(fields, targetevent.FieldOldValue)
+	}
+	if m.new_value != nil {
+		fields = append(fields, targetevent.FieldNewValue)
+	}
+	if m.comment != nil {
+		fields = append(fields, targetevent.FieldComment)
+	}
+	if m.reason_code != nil {
+		fields = append(fields, targetevent.FieldReasonCode)
+	}
+	if m.version != nil {
+		fields = append(fields, targetevent.FieldVersion)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *TargetEventMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case targetevent.FieldCreatedAt:
+		return m.CreatedAt()
+	case targetevent.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case targetevent.FieldOrganizationID:
+		return m.OrganizationID()
+	case targetevent.FieldTargetID:
+		return m.TargetID()
+	case targetevent.FieldActorID:
+		return m.ActorID()
+	case targetevent.FieldAction:
+		return m.Action()
+	case targetevent.FieldFromStatus:
+		return m.FromStatus()
+	case targetevent.FieldToStatus:
+		return m.ToStatus()
+	case targetevent.FieldOldValue:
+		return m.OldValue()
+	case targetevent.FieldNewValue:
+		return m.NewValue()
+	case targetevent.FieldComment:
+		return m.Comment()
+	case targetevent.FieldReasonCode:
+		return m.ReasonCode()
+	case targetevent.FieldVersion:
+		return m.Version()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *TargetEventMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case targetevent.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case targetevent.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case targetevent.FieldOrganizationID:
+		return m.OldOrganizationID(ctx)
+	case targetevent.FieldTargetID:
+		return m.OldTargetID(ctx)
+	case targetevent.FieldActorID:
+		return m.OldActorID(ctx)
+	case targetevent.FieldAction:
+		return m.OldAction(ctx)
+	case targetevent.FieldFromStatus:
+		return m.OldFromStatus(ctx)
+	case targetevent.FieldToStatus:
+		return m.OldToStatus(ctx)
+	case targetevent.FieldOldValue:
+		return m.OldOldValue(ctx)
+	case targetevent.FieldNewValue:
+		return m.OldNewValue(ctx)
+	case targetevent.FieldComment:
+		return m.OldComment(ctx)
+	case targetevent.FieldReasonCode:
+		return m.OldReasonCode(ctx)
+	case targetevent.FieldVersion:
+		return m.OldVersion(ctx)
+	}
+	return nil, fmt.Errorf("unknown TargetEvent field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *TargetEventMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case targetevent.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case targetevent.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case targetevent.FieldOrganizationID:
+		v, ok := value.(pulid.ID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOrganizationID(v)
+		return nil
+	case targetevent.FieldTargetID:
+		v, ok := value.(pulid.ID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTargetID(v)
+		return nil
+	case targetevent.FieldActorID:
+		v, ok := value.(pulid.ID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetActorID(v)
+		return nil
+	case targetevent.FieldAction:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAction(v)
+		return nil
+	case targetevent.FieldFromStatus:
+		v, ok := value.(targetevent.FromStatus)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetFromStatus(v)
+		return nil
+	case targetevent.FieldToStatus:
+		v, ok := value.(targetevent.ToStatus)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetToStatus(v)
+		return nil
+	case targetevent.FieldOldValue:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOldValue(v)
+		return nil
+	case targetevent.FieldNewValue:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetNewValue(v)
+		return nil
+	case targetevent.FieldComment:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetComment(v)
+		return nil
+	case targetevent.FieldReasonCode:
+		v, ok := value.(targetevent.ReasonCode)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetReasonCode(v)
+		return nil
+	case targetevent.FieldVersion:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetVersion(v)
+		return nil
+	}
+	return fmt.Errorf("unknown TargetEvent field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *TargetEventMutation) AddedFields() []string {
+	var fields []string
+	if m.addold_value != nil {
+		fields = append(fields, targetevent.FieldOldValue)
+	}
+	if m.addnew_value != nil {
+		fields = append(fields, targetevent.FieldNewValue)
+	}
+	if m.addversion != nil {
+		fields = append(fields, targetevent.FieldVersion)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *TargetEventMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case targetevent.FieldOldValue:
+		return m.AddedOldValue()
+	case targetevent.FieldNewValue:
+		return m.AddedNewValue()
+	case targetevent.FieldVersion:
+		return m.AddedVersion()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *TargetEventMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case targetevent.FieldOldValue:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddOldValue(v)
+		return nil
+	case targetevent.FieldNewValue:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddNewValue(v)
+		return nil
+	case targetevent.FieldVersion:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddVersion(v)
+		return nil
+	}
+	return fmt.Errorf("unknown TargetEvent numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *TargetEventMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(targetevent.FieldActorID) {
+		fields = append(fields, targetevent.FieldActorID)
+	}
+	if m.FieldCleared(targetevent.FieldOldValue) {
+		fields = append(fields, targetevent.FieldOldValue)
+	}
+	if m.FieldCleared(targetevent.FieldNewValue) {
+		fields = append(fields, targetevent.FieldNewValue)
+	}
+	if m.FieldCleared(targetevent.FieldComment) {
+		fields = append(fields, targetevent.FieldComment)
+	}
+	if m.FieldCleared(targetevent.FieldReasonCode) {
+		fields = append(fields, targetevent.FieldReasonCode)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *TargetEventMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *TargetEventMutation) ClearField(name string) error {
+	switch name {
+	case targetevent.FieldActorID:
+		m.ClearActorID()
+		return nil
+	case targetevent.FieldOldValue:
+		m.ClearOldValue()
+		return nil
+	case targetevent.FieldNewValue:
+		m.ClearNewValue()
+		return nil
+	case targetevent.FieldComment:
+		m.ClearComment()
+		return nil
+	case targetevent.FieldReasonCode:
+		m.ClearReasonCode()
+		return nil
+	}
+	return fmt.Errorf("unknown TargetEvent nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *TargetEventMutation) ResetField(name string) error {
+	switch name {
+	case targetevent.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case targetevent.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case targetevent.FieldOrganizationID:
+		m.ResetOrganizationID()
+		return nil
+	case targetevent.FieldTargetID:
+		m.ResetTargetID()
+		return nil
+	case targetevent.FieldActorID:
+		m.ResetActorID()
+		return nil
+	case targetevent.FieldAction:
+		m.ResetAction()
+		return nil
+	case targetevent.FieldFromStatus:
+		m.ResetFromStatus()
+		return nil
+	case targetevent.FieldToStatus:
+		m.ResetToStatus()
+		return nil
+	case targetevent.FieldOldValue:
+		m.ResetOldValue()
+		return nil
+	case targetevent.FieldNewValue:
+		m.ResetNewValue()
+		return nil
+	case targetevent.FieldComment:
+		m.ResetComment()
+		return nil
+	case targetevent.FieldReasonCode:
+		m.ResetReasonCode()
+		return nil
+	case targetevent.FieldVersion:
+		m.ResetVersion()
+		return nil
+	}
+	return fmt.Errorf("unknown TargetEvent field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *TargetEventMutation) AddedEdges() []string {
+	edges := make([]string, 0, 3)
+	if m.organization != nil {
+		edges = append(edges, targetevent.EdgeOrganization)
+	}
+	if m.target != nil {
+		edges = append(edges, targetevent.EdgeTarget)
+	}
+	if m.actor != nil {
+		edges = append(edges, targetevent.EdgeActor)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *TargetEventMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case targetevent.EdgeOrganization:
+		if id := m.organization; id != nil {
+			return []ent.Value{*id}
+		}
+	case targetevent.EdgeTarget:
+		if id := m.target; id != nil {
+			return []ent.Value{*id}
+		}
+	case targetevent.EdgeActor:
+		if id := m.actor; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *TargetEventMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 3)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *TargetEventMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *TargetEventMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 3)
+	if m.clearedorganization {
+		edges = append(edges, targetevent.EdgeOrganization)
+	}
+	if m.clearedtarget {
+		edges = append(edges, targetevent.EdgeTarget)
+	}
+	if m.clearedactor {
+		edges = append(edges, targetevent.EdgeActor)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *TargetEventMutation) EdgeCleared(name string) bool {
+	switch name {
+	case targetevent.EdgeOrganization:
+		return m.clearedorganization
+	case targetevent.EdgeTarget:
+		return m.clearedtarget
+	case targetevent.EdgeActor:
+		return m.clearedactor
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *TargetEventMutation) ClearEdge(name string) error {
+	switch name {
+	case targetevent.EdgeOrganization:
+		m.ClearOrganization()
+		return nil
+	case targetevent.EdgeTarget:
+		m.ClearTarget()
+		return nil
+	case targetevent.EdgeActor:
+		m.ClearActor()
+		return nil
+	}
+	return fmt.Errorf("unknown TargetEvent unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *TargetEventMutation) ResetEdge(name string) error {
+	switch name {
+	case targetevent.EdgeOrganization:
+		m.ResetOrganization()
+		return nil
+	case targetevent.EdgeTarget:
+		m.ResetTarget()
+		return nil
+	case targetevent.EdgeActor:
+		m.ResetActor()
+		return nil
+	}
+	return fmt.Errorf("unknown TargetEvent edge %s", name)
+}
+
+// TargetRevisionMutation represents an operation that mutates the TargetRevision nodes in the graph.
+type TargetRevisionMutation struct {
+	config
+	op                  Op
+	typ                 string
+	id                  *pulid.ID
+	created_at          *time.Time
+	updated_at          *time.Time
+	value               *float64
+	addvalue            *float64
+	action              *string
+	reason_code         *targetrevision.ReasonCode
+	comment             *string
+	clearedFields       map[string]struct{}
+	organization        *pulid.ID
+	clearedorganization bool
+	target              *pulid.ID
+	clearedtarget       bool
+	author              *pulid.ID
+	clearedauthor       bool
+	done                bool
+	oldValue            func(context.Context) (*TargetRevision, error)
+	predicates          []predicate.TargetRevision
+}
+
+var _ ent.Mutation = (*TargetRevisionMutation)(nil)
+
+// targetrevisionOption allows management of the mutation configuration using functional options.
+type targetrevisionOption func(*TargetRevisionMutation)
+
+// newTargetRevisionMutation creates new mutation for the TargetRevision entity.
+func newTargetRevisionMutation(c config, op Op, opts ...targetrevisionOption) *TargetRevisionMutation {
+	m := &TargetRevisionMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeTargetRevision,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withTargetRevisionID sets the ID field of the mutation.
+func withTargetRevisionID(id pulid.ID) targetrevisionOption {
+	return func(m *TargetRevisionMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *TargetRevision
+		)
+		m.oldValue = func(ctx context.Context) (*TargetRevision, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().TargetRevision.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withTargetRevision sets the old TargetRevision of the mutation.
+func withTargetRevision(node *TargetRevision) targetrevisionOption {
+	return func(m *TargetRevisionMutation) {
+		m.oldValue = func(context.Context) (*TargetRevision, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m TargetRevisionMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m TargetRevisionMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of TargetRevision entities.
+func (m *TargetRevisionMutation) SetID(id pulid.ID) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *TargetRevisionMutation) ID() (id pulid.ID, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *TargetRevisionMutation) IDs(ctx context.Context) ([]pulid.ID, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []pulid.ID{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().TargetRevision.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *TargetRevisionMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *TargetRevisionMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the TargetRevision entity.
+// If the TargetRevision object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TargetRevisionMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *TargetRevisionMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *TargetRevisionMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *TargetRevisionMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the TargetRevision entity.
+// If the TargetRevision object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TargetRevisionMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *TargetRevisionMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetOrganizationID sets the "organization_id" field.
+func (m *TargetRevisionMutation) SetOrganizationID(pu pulid.ID) {
+	m.organization = &pu
+}
+
+// OrganizationID returns the value of the "organization_id" field in the mutation.
+func (m *TargetRevisionMutation) OrganizationID() (r pulid.ID, exists bool) {
+	v := m.organization
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOrganizationID returns the old "organization_id" field's value of the TargetRevision entity.
+// If the TargetRevision object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TargetRevisionMutation) OldOrganizationID(ctx context.Context) (v pulid.ID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOrganizationID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOrganizationID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOrganizationID: %w", err)
+	}
+	return oldValue.OrganizationID, nil
+}
+
+// ResetOrganizationID resets all changes to the "organization_id" field.
+func (m *TargetRevisionMutation) ResetOrganizationID() {
+	m.organization = nil
+}
+
+// SetTargetID sets the "target_id" field.
+func (m *TargetRevisionMutation) SetTargetID(pu pulid.ID) {
+	m.target = &pu
+}
+
+// TargetID returns the value of the "target_id" field in the mutation.
+func (m *TargetRevisionMutation) TargetID() (r pulid.ID, exists bool) {
+	v := m.target
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTargetID returns the old "target_id" field's value of the TargetRevision entity.
+// If the TargetRevision object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TargetRevisionMutation) OldTargetID(ctx context.Context) (v pulid.ID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTargetID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTargetID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTargetID: %w", err)
+	}
+	return oldValue.TargetID, nil
+}
+
+// ResetTargetID resets all changes to the "target_id" field.
+func (m *TargetRevisionMutation) ResetTargetID() {
+	m.target = nil
+}
+
+// SetAuthorID sets the "author_id" field.
+func (m *TargetRevisionMutation) SetAuthorID(pu pulid.ID) {
+	m.author = &pu
+}
+
+// AuthorID returns the value of the "author_id" field in the mutation.
+func (m *TargetRevisionMutation) AuthorID() (r pulid.ID, exists bool) {
+	v := m.author
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAuthorID returns the old "author_id" field's value of the TargetRevision entity.
+// If the TargetRevision object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TargetRevisionMutation) OldAuthorID(ctx context.Context) (v *pulid.ID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAuthorID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAuthorID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAuthorID: %w", err)
+	}
+	return oldValue.AuthorID, nil
+}
+
+// ClearAuthorID clears the value of the "author_id" field.
+func (m *TargetRevisionMutation) ClearAuthorID() {
+	m.author = nil
+	m.clearedFields[targetrevision.FieldAuthorID] = struct{}{}
+}
+
+// AuthorIDCleared returns if the "author_id" field was cleared in this mutation.
+func (m *TargetRevisionMutation) AuthorIDCleared() bool {
+	_, ok := m.clearedFields[targetrevision.FieldAuthorID]
+	return ok
+}
+
+// ResetAuthorID resets all changes to the "author_id" field.
+func (m *TargetRevisionMutation) ResetAuthorID() {
+	m.author = nil
+	delete(m.clearedFields, targetrevision.FieldAuthorID)
+}
+
+// SetValue sets the "value" field.
+func (m *TargetRevisionMutation) SetValue(f float64) {
+	m.value = &f
+	m.addvalue = nil
+}
+
+// Value returns the value of the "value" field in the mutation.
+func (m *TargetRevisionMutation) Value() (r float64, exists bool) {
+	v := m.value
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldValue returns the old "value" field's value of the TargetRevision entity.
+// If the TargetRevision object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TargetRevisionMutation) OldValue(ctx context.Context) (v float64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldValue is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldValue requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldValue: %w", err)
+	}
+	return oldValue.Value, nil
+}
+
+// AddValue adds f to the "value" field.
+func (m *TargetRevisionMutation) AddValue(f float64) {
+	if m.addvalue != nil {
+		*m.addvalue += f
+	} else {
+		m.addvalue = &f
+	}
+}
+
+// AddedValue returns the value that was added to the "value" field in this mutation.
+func (m *TargetRevisionMutation) AddedValue() (r float64, exists bool) {
+	v := m.addvalue
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetValue resets all changes to the "value" field.
+func (m *TargetRevisionMutation) ResetValue() {
+	m.value = nil
+	m.addvalue = nil
+}
+
+// SetAction sets the "action" field.
+func (m *TargetRevisionMutation) SetAction(s string) {
+	m.action = &s
+}
+
+// Action returns the value of the "action" field in the mutation.
+func (m *TargetRevisionMutation) Action() (r string, exists bool) {
+	v := m.action
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAction returns the old "action" field's value of the TargetRevision entity.
+// If the TargetRevision object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TargetRevisionMutation) OldAction(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAction is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAction requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAction: %w", err)
+	}
+	return oldValue.Action, nil
+}
+
+// ResetAction resets all changes to the "action" field.
+func (m *TargetRevisionMutation) ResetAction() {
+	m.action = nil
+}
+
+// SetReasonCode sets the "reason_code" field.
+func (m *TargetRevisionMutation) SetReasonCode(tc targetrevision.ReasonCode) {
+	m.reason_code = &tc
+}
+
+// ReasonCode returns the value of the "reason_code" field in the mutation.
+func (m *TargetRevisionMutation) ReasonCode() (r targetrevision.ReasonCode, exists bool) {
+	v := m.reason_code
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldReasonCode returns the old "reason_code" field's value of the TargetRevision entity.
+// If the TargetRevision object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TargetRevisionMutation) OldReasonCode(ctx context.Context) (v *targetrevision.ReasonCode, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldReasonCode is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldReasonCode requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldReasonCode: %w", err)
+	}
+	return oldValue.ReasonCode, nil
+}
+
+// ClearReasonCode clears the value of the "reason_code" field.
+func (m *TargetRevisionMutation) ClearReasonCode() {
+	m.reason_code = nil
+	m.clearedFields[targetrevision.FieldReasonCode] = struct{}{}
+}
+
+// ReasonCodeCleared returns if the "reason_code" field was cleared in this mutation.
+func (m *TargetRevisionMutation) ReasonCodeCleared() bool {
+	_, ok := m.clearedFields[targetrevision.FieldReasonCode]
+	return ok
+}
+
+// ResetReasonCode resets all changes to the "reason_code" field.
+func (m *TargetRevisionMutation) ResetReasonCode() {
+	m.reason_code = nil
+	delete(m.clearedFields, targetrevision.FieldReasonCode)
+}
+
+// SetComment sets the "comment" field.
+func (m *TargetRevisionMutation) SetComment(s string) {
+	m.comment = &s
+}
+
+// Comment returns the value of the "comment" field in the mutation.
+func (m *TargetRevisionMutation) Comment() (r string, exists bool) {
+	v := m.comment
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldComment returns the old "comment" field's value of the TargetRevision entity.
+// If the TargetRevision object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TargetRevisionMutation) OldComment(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldComment is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldComment requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldComment: %w", err)
+	}
+	return oldValue.Comment, nil
+}
+
+// ClearComment clears the value of the "comment" field.
+func (m *TargetRevisionMutation) ClearComment() {
+	m.comment = nil
+	m.clearedFields[targetrevision.FieldComment] = struct{}{}
+}
+
+// CommentCleared returns if the "comment" field was cleared in this mutation.
+func (m *TargetRevisionMutation) CommentCleared() bool {
+	_, ok := m.clearedFields[targetrevision.FieldComment]
+	return ok
+}
+
+// ResetComment resets all changes to the "comment" field.
+func (m *TargetRevisionMutation) ResetComment() {
+	m.comment = nil
+	delete(m.clearedFields, targetrevision.FieldComment)
+}
+
+// ClearOrganization clears the "organization" edge to the Organization entity.
+func (m *TargetRevisionMutation) ClearOrganization() {
+	m.clearedorganization = true
+	m.clearedFields[targetrevision.FieldOrganizationID] = struct{}{}
+}
+
+// OrganizationCleared reports if the "organization" edge to the Organization entity was cleared.
+func (m *TargetRevisionMutation) OrganizationCleared() bool {
+	return m.clearedorganization
+}
+
+// OrganizationIDs returns the "organization" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// OrganizationID instead. It exists only for internal usage by the builders.
+func (m *TargetRevisionMutation) OrganizationIDs() (ids []pulid.ID) {
+	if id := m.organization; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetOrganization resets all changes to the "organization" edge.
+func (m *TargetRevisionMutation) ResetOrganization() {
+	m.organization = nil
+	m.clearedorganization = false
+}
+
+// ClearTarget clears the "target" edge to the Target entity.
+func (m *TargetRevisionMutation) ClearTarget() {
+	m.clearedtarget = true
+	m.clearedFields[targetrevision.FieldTargetID] = struct{}{}
+}
+
+// TargetCleared reports if the "target" edge to the Target entity was cleared.
+func (m *TargetRevisionMutation) TargetCleared() bool {
+	return m.clearedtarget
+}
+
+// TargetIDs returns the "target" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// TargetID instead. It exists only for internal usage by the builders.
+func (m *TargetRevisionMutation) TargetIDs() (ids []pulid.ID) {
+	if id := m.target; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetTarget resets all changes to the "target" edge.
+func (m *TargetRevisionMutation) ResetTarget() {
+	m.target = nil
+	m.clearedtarget = false
+}
+
+// ClearAuthor clears the "author" edge to the User entity.
+func (m *TargetRevisionMutation) ClearAuthor() {
+	m.clearedauthor = true
+	m.clearedFields[targetrevision.FieldAuthorID] = struct{}{}
+}
+
+// AuthorCleared reports if the "author" edge to the User entity was cleared.
+func (m *TargetRevisionMutation) AuthorCleared() bool {
+	return m.AuthorIDCleared() || m.clearedauthor
+}
+
+// AuthorIDs returns the "author" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// AuthorID instead. It exists only for internal usage by the builders.
+func (m *TargetRevisionMutation) AuthorIDs() (ids []pulid.ID) {
+	if id := m.author; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetAuthor resets all changes to the "author" edge.
+func (m *TargetRevisionMutation) ResetAuthor() {
+	m.author = nil
+	m.clearedauthor = false
+}
+
+// Where appends a list predicates to the TargetRevisionMutation builder.
+func (m *TargetRevisionMutation) Where(ps ...predicate.TargetRevision) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the TargetRevisionMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *TargetRevisionMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.TargetRevision, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *TargetRevisionMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *TargetRevisionMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (TargetRevision).
+func (m *TargetRevisionMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *TargetRevisionMutation) Fields() []string {
+	fields := make([]string, 0, 9)
+	if m.created_at != nil {
+		fields = append(fields, targetrevision.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, targetrevision.FieldUpdatedAt)
+	}
+	if m.organization != nil {
+		fields = append(fields, targetrevision.FieldOrganizationID)
+	}
+	if m.target != nil {
+		fields = append(fields, targetrevision.FieldTargetID)
+	}
+	if m.author != nil {
+		fields = append(fields, targetrevision.FieldAuthorID)
+	}
+	if m.value != nil {
+		fields = append(fields, targetrevision.FieldValue)
+	}
+	if m.action != nil {
+		fields = append(fields, targetrevision.FieldAction)
+	}
+	if m.reason_code != nil {
+		fields = append(fields, targetrevision.FieldReasonCode)
+	}
+	if m.comment != nil {
+		fields = append(fields, targetrevision.FieldComment)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *TargetRevisionMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case targetrevision.FieldCreatedAt:
+		return m.CreatedAt()
+	case targetrevision.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case targetrevision.FieldOrganizationID:
+		return m.OrganizationID()
+	case targetrevision.FieldTargetID:
+		return m.TargetID()
+	case targetrevision.FieldAuthorID:
+		return m.AuthorID()
+	case targetrevision.FieldValue:
+		return m.Value()
+	case targetrevision.FieldAction:
+		return m.Action()
+	case targetrevision.FieldReasonCode:
+		return m.ReasonCode()
+	case targetrevision.FieldComment:
+		return m.Comment()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *TargetRevisionMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case targetrevision.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case targetrevision.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case targetrevision.FieldOrganizationID:
+		return m.OldOrganizationID(ctx)
+	case targetrevision.FieldTargetID:
+		return m.OldTargetID(ctx)
+	case targetrevision.FieldAuthorID:
+		return m.OldAuthorID(ctx)
+	case targetrevision.FieldValue:
+		return m.OldValue(ctx)
+	case targetrevision.FieldAction:
+		return m.OldAction(ctx)
+	case targetrevision.FieldReasonCode:
+		return m.OldReasonCode(ctx)
+	case targetrevision.FieldComment:
+		return m.OldComment(ctx)
+	}
+	return nil, fmt.Errorf("unknown TargetRevision field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *TargetRevisionMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case targetrevision.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case targetrevision.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case targetrevision.FieldOrganizationID:
+		v, ok := value.(pulid.ID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOrganizationID(v)
+		return nil
+	case targetrevision.FieldTargetID:
+		v, ok := value.(pulid.ID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTargetID(v)
+		return nil
+	case targetrevision.FieldAuthorID:
+		v, ok := value.(pulid.ID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAuthorID(v)
+		return nil
+	case targetrevision.FieldValue:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetValue(v)
+		return nil
+	case targetrevision.FieldAction:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAction(v)
+		return nil
+	case targetrevision.FieldReasonCode:
+		v, ok := value.(targetrevision.ReasonCode)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetReasonCode(v)
+		return nil
+	case targetrevision.FieldComment:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetComment(v)
+		return nil
+	}
+	return fmt.Errorf("unknown TargetRevision field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *TargetRevisionMutation) AddedFields() []string {
+	var fields []string
+	if m.addvalue != nil {
+		fields = append(fields, targetrevision.FieldValue)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *TargetRevisionMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case targetrevision.FieldValue:
+		return m.AddedValue()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *TargetRevisionMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case targetrevision.FieldValue:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddValue(v)
+		return nil
+	}
+	return fmt.Errorf("unknown TargetRevision numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *TargetRevisionMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(targetrevision.FieldAuthorID) {
+		fields = append(fields, targetrevision.FieldAuthorID)
+	}
+	if m.FieldCleared(targetrevision.FieldReasonCode) {
+		fields = append(fields, targetrevision.FieldReasonCode)
+	}
+	if m.FieldCleared(targetrevision.FieldComment) {
+		fields = append(fields, targetrevision.FieldComment)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *TargetRevisionMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *TargetRevisionMutation) ClearField(name string) error {
+	switch name {
+	case targetrevision.FieldAuthorID:
+		m.ClearAuthorID()
+		return nil
+	case targetrevision.FieldReasonCode:
+		m.ClearReasonCode()
+		return nil
+	case targetrevision.FieldComment:
+		m.ClearComment()
+		return nil
+	}
+	return fmt.Errorf("unknown TargetRevision nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *TargetRevisionMutation) ResetField(name string) error {
+	switch name {
+	case targetrevision.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case targetrevision.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case targetrevision.FieldOrganizationID:
+		m.ResetOrganizationID()
+		return nil
+	case targetrevision.FieldTargetID:
+		m.ResetTargetID()
+		return nil
+	case targetrevision.FieldAuthorID:
+		m.ResetAuthorID()
+		return nil
+	case targetrevision.FieldValue:
+		m.ResetValue()
+		return nil
+	case targetrevision.FieldAction:
+		m.ResetAction()
+		return nil
+	case targetrevision.FieldReasonCode:
+		m.ResetReasonCode()
+		return nil
+	case targetrevision.FieldComment:
+		m.ResetComment()
+		return nil
+	}
+	return fmt.Errorf("unknown TargetRevision field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *TargetRevisionMutation) AddedEdges() []string {
+	edges := make([]string, 0, 3)
+	if m.organization != nil {
+		edges = append(edges, targetrevision.EdgeOrganization)
+	}
+	if m.target != nil {
+		edges = append(edges, targetrevision.EdgeTarget)
+	}
+	if m.author != nil {
+		edges = append(edges, targetrevision.EdgeAuthor)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *TargetRevisionMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case targetrevision.EdgeOrganization:
+		if id := m.organization; id != nil {
+			return []ent.Value{*id}
+		}
+	case targetrevision.EdgeTarget:
+		if id := m.target; id != nil {
+			return []ent.Value{*id}
+		}
+	case targetrevision.EdgeAuthor:
+		if id := m.author; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *TargetRevisionMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 3)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *TargetRevisionMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *TargetRevisionMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 3)
+	if m.clearedorganization {
+		edges = append(edges, targetrevision.EdgeOrganization)
+	}
+	if m.clearedtarget {
+		edges = append(edges, targetrevision.EdgeTarget)
+	}
+	if m.clearedauthor {
+		edges = append(edges, targetrevision.EdgeAuthor)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *TargetRevisionMutation) EdgeCleared(name string) bool {
+	switch name {
+	case targetrevision.EdgeOrganization:
+		return m.clearedorganization
+	case targetrevision.EdgeTarget:
+		return m.clearedtarget
+	case targetrevision.EdgeAuthor:
+		return m.clearedauthor
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *TargetRevisionMutation) ClearEdge(name string) error {
+	switch name {
+	case targetrevision.EdgeOrganization:
+		m.ClearOrganization()
+		return nil
+	case targetrevision.EdgeTarget:
+		m.ClearTarget()
+		return nil
+	case targetrevision.EdgeAuthor:
+		m.ClearAuthor()
+		return nil
+	}
+	return fmt.Errorf("unknown TargetRevision unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *TargetRevisionMutation) ResetEdge(name string) error {
+	switch name {
+	case targetrevision.EdgeOrganization:
+		m.ResetOrganization()
+		return nil
+	case targetrevision.EdgeTarget:
+		m.ResetTarget()
+		return nil
+	case targetrevision.EdgeAuthor:
+		m.ResetAuthor()
+		return nil
+	}
+	return fmt.Errorf("unknown TargetRevision edge %s", name)
 }
 
 // TeamMutation represents an operation that mutates the Team nodes in the graph.

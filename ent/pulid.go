@@ -6,10 +6,14 @@ import (
 	"context"
 	"kpiflow/ent/deal"
 	"kpiflow/ent/kpi"
+	"kpiflow/ent/marketfactor"
 	"kpiflow/ent/meeting"
 	"kpiflow/ent/organization"
 	"kpiflow/ent/refreshtoken"
 	"kpiflow/ent/schema/pulid"
+	"kpiflow/ent/target"
+	"kpiflow/ent/targetevent"
+	"kpiflow/ent/targetrevision"
 	"kpiflow/ent/team"
 	"kpiflow/ent/user"
 )
@@ -18,9 +22,13 @@ import (
 var prefixTables = map[string]string{
 	"deal": deal.Table,
 	"kpi":  kpi.Table,
+	"mkt":  marketfactor.Table,
 	"meet": meeting.Table,
 	"org":  organization.Table,
 	"rtok": refreshtoken.Table,
+	"tgt":  target.Table,
+	"tev":  targetevent.Table,
+	"trev": targetrevision.Table,
 	"team": team.Table,
 	"user": user.Table,
 }

@@ -18,12 +18,20 @@ type Tx struct {
 	Deal *DealClient
 	// KPI is the client for interacting with the KPI builders.
 	KPI *KPIClient
+	// MarketFactor is the client for interacting with the MarketFactor builders.
+	MarketFactor *MarketFactorClient
 	// Meeting is the client for interacting with the Meeting builders.
 	Meeting *MeetingClient
 	// Organization is the client for interacting with the Organization builders.
 	Organization *OrganizationClient
 	// RefreshToken is the client for interacting with the RefreshToken builders.
 	RefreshToken *RefreshTokenClient
+	// Target is the client for interacting with the Target builders.
+	Target *TargetClient
+	// TargetEvent is the client for interacting with the TargetEvent builders.
+	TargetEvent *TargetEventClient
+	// TargetRevision is the client for interacting with the TargetRevision builders.
+	TargetRevision *TargetRevisionClient
 	// Team is the client for interacting with the Team builders.
 	Team *TeamClient
 	// User is the client for interacting with the User builders.
@@ -161,9 +169,13 @@ func (tx *Tx) Client() *Client {
 func (tx *Tx) init() {
 	tx.Deal = NewDealClient(tx.config)
 	tx.KPI = NewKPIClient(tx.config)
+	tx.MarketFactor = NewMarketFactorClient(tx.config)
 	tx.Meeting = NewMeetingClient(tx.config)
 	tx.Organization = NewOrganizationClient(tx.config)
 	tx.RefreshToken = NewRefreshTokenClient(tx.config)
+	tx.Target = NewTargetClient(tx.config)
+	tx.TargetEvent = NewTargetEventClient(tx.config)
+	tx.TargetRevision = NewTargetRevisionClient(tx.config)
 	tx.Team = NewTeamClient(tx.config)
 	tx.User = NewUserClient(tx.config)
 }

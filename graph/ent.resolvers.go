@@ -59,6 +59,15 @@ func (r *queryResolver) Organizations(ctx context.Context, after *entgql.Cursor[
 		)
 }
 
+// Targets is the resolver for the targets field.
+func (r *queryResolver) Targets(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.TargetOrder, where *ent.TargetWhereInput) (*ent.TargetConnection, error) {
+	return ent.FromContext(ctx).Target.Query().
+		Paginate(ctx, after, first, before, last,
+			ent.WithTargetOrder(orderBy),
+			ent.WithTargetFilter(where.Filter),
+		)
+}
+
 // Teams is the resolver for the teams field.
 func (r *queryResolver) Teams(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.TeamOrder, where *ent.TeamWhereInput) (*ent.TeamConnection, error) {
 	return ent.FromContext(ctx).Team.Query().

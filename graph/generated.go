@@ -13,12 +13,16 @@ import (
 	"kpiflow/ent/deal"
 	"kpiflow/ent/meeting"
 	"kpiflow/ent/schema/pulid"
+	"kpiflow/ent/target"
+	"kpiflow/ent/targetevent"
+	"kpiflow/ent/targetrevision"
 	"kpiflow/ent/team"
 	"kpiflow/ent/user"
 	"kpiflow/graph/model"
 	"kpiflow/kpi"
 	"kpiflow/kpi/definition"
 	"kpiflow/money"
+	"kpiflow/workflow/realism"
 	"math"
 	"strconv"
 	"sync/atomic"
@@ -294,10 +298,26 @@ type ComplexityRoot struct {
 		Organizations func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy *ent.OrganizationOrder, where *ent.OrganizationWhereInput) int
 		Period        func(childComplexity int, kind kpi.PeriodKind, at *time.Time) int
 		Scorecard     func(childComplexity int, scope ScopeInput, period PeriodInput) int
+		Targets       func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.TargetOrder, where *ent.TargetWhereInput) int
 		TeamRollup    func(childComplexity int, team pulid.ID, kpi pulid.ID, period PeriodInput) int
 		Teams         func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.TeamOrder, where *ent.TeamWhereInput) int
 		Users         func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.UserOrder, where *ent.UserWhereInput) int
 		Viewer        func(childComplexity int) int
+	}
+
+	RealismEvidence struct {
+		End    func(childComplexity int) int
+		Period func(childComplexity int) int
+		Start  func(childComplexity int) int
+		Value  func(childComplexity int) int
+		Weight func(childComplexity int) int
+	}
+
+	RealismRamp struct {
+		Factor       func(childComplexity int) int
+		PeerMedian   func(childComplexity int) int
+		Peers        func(childComplexity int) int
+		TenureMonths func(childComplexity int) int
 	}
 
 	RollupMember struct {
@@ -311,6 +331,113 @@ type ComplexityRoot struct {
 	Scorecard struct {
 		Period  func(childComplexity int) int
 		Results func(childComplexity int) int
+	}
+
+	Target struct {
+		Approver        func(childComplexity int) int
+		ApproverID      func(childComplexity int) int
+		Assessment      func(childComplexity int) int
+		CreatedAt       func(childComplexity int) int
+		Events          func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy *ent.TargetEventOrder, where *ent.TargetEventWhereInput) int
+		FinalAttainment func(childComplexity int) int
+		ID              func(childComplexity int) int
+		Kpi             func(childComplexity int) int
+		KpiID           func(childComplexity int) int
+		Organization    func(childComplexity int) int
+		PendingComment  func(childComplexity int) int
+		PendingReason   func(childComplexity int) int
+		PeriodEnd       func(childComplexity int) int
+		PeriodIndex     func(childComplexity int) int
+		PeriodKind      func(childComplexity int) int
+		PeriodStart     func(childComplexity int) int
+		PeriodYear      func(childComplexity int) int
+		Proposer        func(childComplexity int) int
+		ProposerID      func(childComplexity int) int
+		Rationale       func(childComplexity int) int
+		Revisions       func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy *ent.TargetRevisionOrder, where *ent.TargetRevisionWhereInput) int
+		Status          func(childComplexity int) int
+		Team            func(childComplexity int) int
+		TeamID          func(childComplexity int) int
+		UpdatedAt       func(childComplexity int) int
+		User            func(childComplexity int) int
+		UserID          func(childComplexity int) int
+		Version         func(childComplexity int) int
+	}
+
+	TargetAssessment struct {
+		Band         func(childComplexity int) int
+		Baseline     func(childComplexity int) int
+		BestEver     func(childComplexity int) int
+		Evidence     func(childComplexity int) int
+		Expected     func(childComplexity int) int
+		MarketFactor func(childComplexity int) int
+		Proposed     func(childComplexity int) int
+		Ramp         func(childComplexity int) int
+		Ratio        func(childComplexity int) int
+	}
+
+	TargetConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	TargetEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	TargetEvent struct {
+		Action       func(childComplexity int) int
+		Actor        func(childComplexity int) int
+		ActorID      func(childComplexity int) int
+		Comment      func(childComplexity int) int
+		CreatedAt    func(childComplexity int) int
+		FromStatus   func(childComplexity int) int
+		ID           func(childComplexity int) int
+		Organization func(childComplexity int) int
+		ReasonCode   func(childComplexity int) int
+		Target       func(childComplexity int) int
+		TargetID     func(childComplexity int) int
+		ToStatus     func(childComplexity int) int
+		UpdatedAt    func(childComplexity int) int
+		Version      func(childComplexity int) int
+	}
+
+	TargetEventConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	TargetEventEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	TargetRevision struct {
+		Action       func(childComplexity int) int
+		Author       func(childComplexity int) int
+		AuthorID     func(childComplexity int) int
+		Comment      func(childComplexity int) int
+		CreatedAt    func(childComplexity int) int
+		ID           func(childComplexity int) int
+		Organization func(childComplexity int) int
+		ReasonCode   func(childComplexity int) int
+		Target       func(childComplexity int) int
+		TargetID     func(childComplexity int) int
+		UpdatedAt    func(childComplexity int) int
+	}
+
+	TargetRevisionConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	TargetRevisionEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
 	}
 
 	Team struct {
@@ -448,6 +575,7 @@ type QueryResolver interface {
 	Kpis(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.KPIOrder, where *ent.KPIWhereInput) (*ent.KPIConnection, error)
 	Meetings(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.MeetingOrder, where *ent.MeetingWhereInput) (*ent.MeetingConnection, error)
 	Organizations(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy *ent.OrganizationOrder, where *ent.OrganizationWhereInput) (*ent.OrganizationConnection, error)
+	Targets(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.TargetOrder, where *ent.TargetWhereInput) (*ent.TargetConnection, error)
 	Teams(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.TeamOrder, where *ent.TeamWhereInput) (*ent.TeamConnection, error)
 	Users(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.UserOrder, where *ent.UserWhereInput) (*ent.UserConnection, error)
 	Viewer(ctx context.Context) (*ent.User, error)
@@ -1493,6 +1621,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Scorecard(childComplexity, args["scope"].(ScopeInput), args["period"].(PeriodInput)), true
+	case "Query.targets":
+		if e.ComplexityRoot.Query.Targets == nil {
+			break
+		}
+
+		args, err := ec.field_Query_targets_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Targets(childComplexity, args["after"].(*entgql.Cursor[pulid.ID]), args["first"].(*int), args["before"].(*entgql.Cursor[pulid.ID]), args["last"].(*int), args["orderBy"].([]*ent.TargetOrder), args["where"].(*ent.TargetWhereInput)), true
 	case "Query.teamRollup":
 		if e.ComplexityRoot.Query.TeamRollup == nil {
 			break
@@ -1532,6 +1671,62 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Viewer(childComplexity), true
+
+	case "RealismEvidence.end":
+		if e.ComplexityRoot.RealismEvidence.End == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RealismEvidence.End(childComplexity), true
+	case "RealismEvidence.period":
+		if e.ComplexityRoot.RealismEvidence.Period == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RealismEvidence.Period(childComplexity), true
+	case "RealismEvidence.start":
+		if e.ComplexityRoot.RealismEvidence.Start == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RealismEvidence.Start(childComplexity), true
+	case "RealismEvidence.value":
+		if e.ComplexityRoot.RealismEvidence.Value == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RealismEvidence.Value(childComplexity), true
+	case "RealismEvidence.weight":
+		if e.ComplexityRoot.RealismEvidence.Weight == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RealismEvidence.Weight(childComplexity), true
+
+	case "RealismRamp.factor":
+		if e.ComplexityRoot.RealismRamp.Factor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RealismRamp.Factor(childComplexity), true
+	case "RealismRamp.peerMedian":
+		if e.ComplexityRoot.RealismRamp.PeerMedian == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RealismRamp.PeerMedian(childComplexity), true
+	case "RealismRamp.peers":
+		if e.ComplexityRoot.RealismRamp.Peers == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RealismRamp.Peers(childComplexity), true
+	case "RealismRamp.tenureMonths":
+		if e.ComplexityRoot.RealismRamp.TenureMonths == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RealismRamp.TenureMonths(childComplexity), true
 
 	case "RollupMember.actual":
 		if e.ComplexityRoot.RollupMember.Actual == nil {
@@ -1576,6 +1771,488 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Scorecard.Results(childComplexity), true
+
+	case "Target.approver":
+		if e.ComplexityRoot.Target.Approver == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Target.Approver(childComplexity), true
+	case "Target.approverID":
+		if e.ComplexityRoot.Target.ApproverID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Target.ApproverID(childComplexity), true
+	case "Target.assessment":
+		if e.ComplexityRoot.Target.Assessment == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Target.Assessment(childComplexity), true
+	case "Target.createdAt":
+		if e.ComplexityRoot.Target.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Target.CreatedAt(childComplexity), true
+	case "Target.events":
+		if e.ComplexityRoot.Target.Events == nil {
+			break
+		}
+
+		args, err := ec.field_Target_events_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Target.Events(childComplexity, args["after"].(*entgql.Cursor[pulid.ID]), args["first"].(*int), args["before"].(*entgql.Cursor[pulid.ID]), args["last"].(*int), args["orderBy"].(*ent.TargetEventOrder), args["where"].(*ent.TargetEventWhereInput)), true
+	case "Target.finalAttainment":
+		if e.ComplexityRoot.Target.FinalAttainment == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Target.FinalAttainment(childComplexity), true
+	case "Target.id":
+		if e.ComplexityRoot.Target.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Target.ID(childComplexity), true
+	case "Target.kpi":
+		if e.ComplexityRoot.Target.Kpi == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Target.Kpi(childComplexity), true
+	case "Target.kpiID":
+		if e.ComplexityRoot.Target.KpiID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Target.KpiID(childComplexity), true
+	case "Target.organization":
+		if e.ComplexityRoot.Target.Organization == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Target.Organization(childComplexity), true
+	case "Target.pendingComment":
+		if e.ComplexityRoot.Target.PendingComment == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Target.PendingComment(childComplexity), true
+	case "Target.pendingReason":
+		if e.ComplexityRoot.Target.PendingReason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Target.PendingReason(childComplexity), true
+	case "Target.periodEnd":
+		if e.ComplexityRoot.Target.PeriodEnd == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Target.PeriodEnd(childComplexity), true
+	case "Target.periodIndex":
+		if e.ComplexityRoot.Target.PeriodIndex == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Target.PeriodIndex(childComplexity), true
+	case "Target.periodKind":
+		if e.ComplexityRoot.Target.PeriodKind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Target.PeriodKind(childComplexity), true
+	case "Target.periodStart":
+		if e.ComplexityRoot.Target.PeriodStart == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Target.PeriodStart(childComplexity), true
+	case "Target.periodYear":
+		if e.ComplexityRoot.Target.PeriodYear == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Target.PeriodYear(childComplexity), true
+	case "Target.proposer":
+		if e.ComplexityRoot.Target.Proposer == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Target.Proposer(childComplexity), true
+	case "Target.proposerID":
+		if e.ComplexityRoot.Target.ProposerID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Target.ProposerID(childComplexity), true
+	case "Target.rationale":
+		if e.ComplexityRoot.Target.Rationale == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Target.Rationale(childComplexity), true
+	case "Target.revisions":
+		if e.ComplexityRoot.Target.Revisions == nil {
+			break
+		}
+
+		args, err := ec.field_Target_revisions_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Target.Revisions(childComplexity, args["after"].(*entgql.Cursor[pulid.ID]), args["first"].(*int), args["before"].(*entgql.Cursor[pulid.ID]), args["last"].(*int), args["orderBy"].(*ent.TargetRevisionOrder), args["where"].(*ent.TargetRevisionWhereInput)), true
+	case "Target.status":
+		if e.ComplexityRoot.Target.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Target.Status(childComplexity), true
+	case "Target.team":
+		if e.ComplexityRoot.Target.Team == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Target.Team(childComplexity), true
+	case "Target.teamID":
+		if e.ComplexityRoot.Target.TeamID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Target.TeamID(childComplexity), true
+	case "Target.updatedAt":
+		if e.ComplexityRoot.Target.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Target.UpdatedAt(childComplexity), true
+	case "Target.user":
+		if e.ComplexityRoot.Target.User == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Target.User(childComplexity), true
+	case "Target.userID":
+		if e.ComplexityRoot.Target.UserID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Target.UserID(childComplexity), true
+	case "Target.version":
+		if e.ComplexityRoot.Target.Version == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Target.Version(childComplexity), true
+
+	case "TargetAssessment.band":
+		if e.ComplexityRoot.TargetAssessment.Band == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TargetAssessment.Band(childComplexity), true
+	case "TargetAssessment.baseline":
+		if e.ComplexityRoot.TargetAssessment.Baseline == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TargetAssessment.Baseline(childComplexity), true
+	case "TargetAssessment.bestEver":
+		if e.ComplexityRoot.TargetAssessment.BestEver == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TargetAssessment.BestEver(childComplexity), true
+	case "TargetAssessment.evidence":
+		if e.ComplexityRoot.TargetAssessment.Evidence == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TargetAssessment.Evidence(childComplexity), true
+	case "TargetAssessment.expected":
+		if e.ComplexityRoot.TargetAssessment.Expected == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TargetAssessment.Expected(childComplexity), true
+	case "TargetAssessment.marketFactor":
+		if e.ComplexityRoot.TargetAssessment.MarketFactor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TargetAssessment.MarketFactor(childComplexity), true
+	case "TargetAssessment.proposed":
+		if e.ComplexityRoot.TargetAssessment.Proposed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TargetAssessment.Proposed(childComplexity), true
+	case "TargetAssessment.ramp":
+		if e.ComplexityRoot.TargetAssessment.Ramp == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TargetAssessment.Ramp(childComplexity), true
+	case "TargetAssessment.ratio":
+		if e.ComplexityRoot.TargetAssessment.Ratio == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TargetAssessment.Ratio(childComplexity), true
+
+	case "TargetConnection.edges":
+		if e.ComplexityRoot.TargetConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TargetConnection.Edges(childComplexity), true
+	case "TargetConnection.pageInfo":
+		if e.ComplexityRoot.TargetConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TargetConnection.PageInfo(childComplexity), true
+	case "TargetConnection.totalCount":
+		if e.ComplexityRoot.TargetConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TargetConnection.TotalCount(childComplexity), true
+
+	case "TargetEdge.cursor":
+		if e.ComplexityRoot.TargetEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TargetEdge.Cursor(childComplexity), true
+	case "TargetEdge.node":
+		if e.ComplexityRoot.TargetEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TargetEdge.Node(childComplexity), true
+
+	case "TargetEvent.action":
+		if e.ComplexityRoot.TargetEvent.Action == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TargetEvent.Action(childComplexity), true
+	case "TargetEvent.actor":
+		if e.ComplexityRoot.TargetEvent.Actor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TargetEvent.Actor(childComplexity), true
+	case "TargetEvent.actorID":
+		if e.ComplexityRoot.TargetEvent.ActorID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TargetEvent.ActorID(childComplexity), true
+	case "TargetEvent.comment":
+		if e.ComplexityRoot.TargetEvent.Comment == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TargetEvent.Comment(childComplexity), true
+	case "TargetEvent.createdAt":
+		if e.ComplexityRoot.TargetEvent.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TargetEvent.CreatedAt(childComplexity), true
+	case "TargetEvent.fromStatus":
+		if e.ComplexityRoot.TargetEvent.FromStatus == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TargetEvent.FromStatus(childComplexity), true
+	case "TargetEvent.id":
+		if e.ComplexityRoot.TargetEvent.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TargetEvent.ID(childComplexity), true
+	case "TargetEvent.organization":
+		if e.ComplexityRoot.TargetEvent.Organization == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TargetEvent.Organization(childComplexity), true
+	case "TargetEvent.reasonCode":
+		if e.ComplexityRoot.TargetEvent.ReasonCode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TargetEvent.ReasonCode(childComplexity), true
+	case "TargetEvent.target":
+		if e.ComplexityRoot.TargetEvent.Target == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TargetEvent.Target(childComplexity), true
+	case "TargetEvent.targetID":
+		if e.ComplexityRoot.TargetEvent.TargetID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TargetEvent.TargetID(childComplexity), true
+	case "TargetEvent.toStatus":
+		if e.ComplexityRoot.TargetEvent.ToStatus == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TargetEvent.ToStatus(childComplexity), true
+	case "TargetEvent.updatedAt":
+		if e.ComplexityRoot.TargetEvent.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TargetEvent.UpdatedAt(childComplexity), true
+	case "TargetEvent.version":
+		if e.ComplexityRoot.TargetEvent.Version == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TargetEvent.Version(childComplexity), true
+
+	case "TargetEventConnection.edges":
+		if e.ComplexityRoot.TargetEventConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TargetEventConnection.Edges(childComplexity), true
+	case "TargetEventConnection.pageInfo":
+		if e.ComplexityRoot.TargetEventConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TargetEventConnection.PageInfo(childComplexity), true
+	case "TargetEventConnection.totalCount":
+		if e.ComplexityRoot.TargetEventConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TargetEventConnection.TotalCount(childComplexity), true
+
+	case "TargetEventEdge.cursor":
+		if e.ComplexityRoot.TargetEventEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TargetEventEdge.Cursor(childComplexity), true
+	case "TargetEventEdge.node":
+		if e.ComplexityRoot.TargetEventEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TargetEventEdge.Node(childComplexity), true
+
+	case "TargetRevision.action":
+		if e.ComplexityRoot.TargetRevision.Action == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TargetRevision.Action(childComplexity), true
+	case "TargetRevision.author":
+		if e.ComplexityRoot.TargetRevision.Author == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TargetRevision.Author(childComplexity), true
+	case "TargetRevision.authorID":
+		if e.ComplexityRoot.TargetRevision.AuthorID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TargetRevision.AuthorID(childComplexity), true
+	case "TargetRevision.comment":
+		if e.ComplexityRoot.TargetRevision.Comment == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TargetRevision.Comment(childComplexity), true
+	case "TargetRevision.createdAt":
+		if e.ComplexityRoot.TargetRevision.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TargetRevision.CreatedAt(childComplexity), true
+	case "TargetRevision.id":
+		if e.ComplexityRoot.TargetRevision.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TargetRevision.ID(childComplexity), true
+	case "TargetRevision.organization":
+		if e.ComplexityRoot.TargetRevision.Organization == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TargetRevision.Organization(childComplexity), true
+	case "TargetRevision.reasonCode":
+		if e.ComplexityRoot.TargetRevision.ReasonCode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TargetRevision.ReasonCode(childComplexity), true
+	case "TargetRevision.target":
+		if e.ComplexityRoot.TargetRevision.Target == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TargetRevision.Target(childComplexity), true
+	case "TargetRevision.targetID":
+		if e.ComplexityRoot.TargetRevision.TargetID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TargetRevision.TargetID(childComplexity), true
+	case "TargetRevision.updatedAt":
+		if e.ComplexityRoot.TargetRevision.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TargetRevision.UpdatedAt(childComplexity), true
+
+	case "TargetRevisionConnection.edges":
+		if e.ComplexityRoot.TargetRevisionConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TargetRevisionConnection.Edges(childComplexity), true
+	case "TargetRevisionConnection.pageInfo":
+		if e.ComplexityRoot.TargetRevisionConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TargetRevisionConnection.PageInfo(childComplexity), true
+	case "TargetRevisionConnection.totalCount":
+		if e.ComplexityRoot.TargetRevisionConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TargetRevisionConnection.TotalCount(childComplexity), true
+
+	case "TargetRevisionEdge.cursor":
+		if e.ComplexityRoot.TargetRevisionEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TargetRevisionEdge.Cursor(childComplexity), true
+	case "TargetRevisionEdge.node":
+		if e.ComplexityRoot.TargetRevisionEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TargetRevisionEdge.Node(childComplexity), true
 
 	case "Team.children":
 		if e.ComplexityRoot.Team.Children == nil {
@@ -1980,6 +2657,12 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("PeriodInput", ec.unmarshalInputPeriodInput),
 			graphql.NewInputUnmarshaler("RefreshTokenInput", ec.unmarshalInputRefreshTokenInput),
 			graphql.NewInputUnmarshaler("ScopeInput", ec.unmarshalInputScopeInput),
+			graphql.NewInputUnmarshaler("TargetEventOrder", ec.unmarshalInputTargetEventOrder),
+			graphql.NewInputUnmarshaler("TargetEventWhereInput", ec.unmarshalInputTargetEventWhereInput),
+			graphql.NewInputUnmarshaler("TargetOrder", ec.unmarshalInputTargetOrder),
+			graphql.NewInputUnmarshaler("TargetRevisionOrder", ec.unmarshalInputTargetRevisionOrder),
+			graphql.NewInputUnmarshaler("TargetRevisionWhereInput", ec.unmarshalInputTargetRevisionWhereInput),
+			graphql.NewInputUnmarshaler("TargetWhereInput", ec.unmarshalInputTargetWhereInput),
 			graphql.NewInputUnmarshaler("TeamOrder", ec.unmarshalInputTeamOrder),
 			graphql.NewInputUnmarshaler("TeamWhereInput", ec.unmarshalInputTeamWhereInput),
 			graphql.NewInputUnmarshaler("UpdateDealInput", ec.unmarshalInputUpdateDealInput),
@@ -2064,7 +2747,7 @@ func newExecutionContext(
 	}
 }
 
-//go:embed "admin.graphql" "auth.graphql" "ent.graphql" "kpi.graphql" "kpiflow.graphql" "sales.graphql"
+//go:embed "admin.graphql" "auth.graphql" "ent.graphql" "kpi.graphql" "kpiflow.graphql" "sales.graphql" "workflow.graphql"
 var sourcesFS embed.FS
 
 func sourceData(filename string) string {
@@ -2082,6 +2765,7 @@ var sources = []*ast.Source{
 	{Name: "kpi.graphql", Input: sourceData("kpi.graphql"), BuiltIn: false},
 	{Name: "kpiflow.graphql", Input: sourceData("kpiflow.graphql"), BuiltIn: false},
 	{Name: "sales.graphql", Input: sourceData("sales.graphql"), BuiltIn: false},
+	{Name: "workflow.graphql", Input: sourceData("workflow.graphql"), BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
 
@@ -2489,6 +3173,36 @@ func (ec *executionContext) childFields_Period(ctx context.Context, field graphq
 	return nil, fmt.Errorf("no field named %q was found under type Period", field.Name)
 }
 
+func (ec *executionContext) childFields_RealismEvidence(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "period":
+		return ec.fieldContext_RealismEvidence_period(ctx, field)
+	case "start":
+		return ec.fieldContext_RealismEvidence_start(ctx, field)
+	case "end":
+		return ec.fieldContext_RealismEvidence_end(ctx, field)
+	case "value":
+		return ec.fieldContext_RealismEvidence_value(ctx, field)
+	case "weight":
+		return ec.fieldContext_RealismEvidence_weight(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RealismEvidence", field.Name)
+}
+
+func (ec *executionContext) childFields_RealismRamp(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "tenureMonths":
+		return ec.fieldContext_RealismRamp_tenureMonths(ctx, field)
+	case "peerMedian":
+		return ec.fieldContext_RealismRamp_peerMedian(ctx, field)
+	case "factor":
+		return ec.fieldContext_RealismRamp_factor(ctx, field)
+	case "peers":
+		return ec.fieldContext_RealismRamp_peers(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RealismRamp", field.Name)
+}
+
 func (ec *executionContext) childFields_RollupMember(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "user":
@@ -2513,6 +3227,220 @@ func (ec *executionContext) childFields_Scorecard(ctx context.Context, field gra
 		return ec.fieldContext_Scorecard_results(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Scorecard", field.Name)
+}
+
+func (ec *executionContext) childFields_Target(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Target_id(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_Target_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_Target_updatedAt(ctx, field)
+	case "kpiID":
+		return ec.fieldContext_Target_kpiID(ctx, field)
+	case "userID":
+		return ec.fieldContext_Target_userID(ctx, field)
+	case "teamID":
+		return ec.fieldContext_Target_teamID(ctx, field)
+	case "periodKind":
+		return ec.fieldContext_Target_periodKind(ctx, field)
+	case "periodYear":
+		return ec.fieldContext_Target_periodYear(ctx, field)
+	case "periodIndex":
+		return ec.fieldContext_Target_periodIndex(ctx, field)
+	case "periodStart":
+		return ec.fieldContext_Target_periodStart(ctx, field)
+	case "periodEnd":
+		return ec.fieldContext_Target_periodEnd(ctx, field)
+	case "status":
+		return ec.fieldContext_Target_status(ctx, field)
+	case "version":
+		return ec.fieldContext_Target_version(ctx, field)
+	case "proposerID":
+		return ec.fieldContext_Target_proposerID(ctx, field)
+	case "approverID":
+		return ec.fieldContext_Target_approverID(ctx, field)
+	case "rationale":
+		return ec.fieldContext_Target_rationale(ctx, field)
+	case "assessment":
+		return ec.fieldContext_Target_assessment(ctx, field)
+	case "pendingReason":
+		return ec.fieldContext_Target_pendingReason(ctx, field)
+	case "pendingComment":
+		return ec.fieldContext_Target_pendingComment(ctx, field)
+	case "finalAttainment":
+		return ec.fieldContext_Target_finalAttainment(ctx, field)
+	case "organization":
+		return ec.fieldContext_Target_organization(ctx, field)
+	case "kpi":
+		return ec.fieldContext_Target_kpi(ctx, field)
+	case "user":
+		return ec.fieldContext_Target_user(ctx, field)
+	case "team":
+		return ec.fieldContext_Target_team(ctx, field)
+	case "proposer":
+		return ec.fieldContext_Target_proposer(ctx, field)
+	case "approver":
+		return ec.fieldContext_Target_approver(ctx, field)
+	case "events":
+		return ec.fieldContext_Target_events(ctx, field)
+	case "revisions":
+		return ec.fieldContext_Target_revisions(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Target", field.Name)
+}
+
+func (ec *executionContext) childFields_TargetAssessment(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "proposed":
+		return ec.fieldContext_TargetAssessment_proposed(ctx, field)
+	case "baseline":
+		return ec.fieldContext_TargetAssessment_baseline(ctx, field)
+	case "marketFactor":
+		return ec.fieldContext_TargetAssessment_marketFactor(ctx, field)
+	case "expected":
+		return ec.fieldContext_TargetAssessment_expected(ctx, field)
+	case "band":
+		return ec.fieldContext_TargetAssessment_band(ctx, field)
+	case "ratio":
+		return ec.fieldContext_TargetAssessment_ratio(ctx, field)
+	case "bestEver":
+		return ec.fieldContext_TargetAssessment_bestEver(ctx, field)
+	case "evidence":
+		return ec.fieldContext_TargetAssessment_evidence(ctx, field)
+	case "ramp":
+		return ec.fieldContext_TargetAssessment_ramp(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TargetAssessment", field.Name)
+}
+
+func (ec *executionContext) childFields_TargetConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_TargetConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_TargetConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_TargetConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TargetConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_TargetEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "node":
+		return ec.fieldContext_TargetEdge_node(ctx, field)
+	case "cursor":
+		return ec.fieldContext_TargetEdge_cursor(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TargetEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_TargetEvent(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_TargetEvent_id(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_TargetEvent_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_TargetEvent_updatedAt(ctx, field)
+	case "targetID":
+		return ec.fieldContext_TargetEvent_targetID(ctx, field)
+	case "actorID":
+		return ec.fieldContext_TargetEvent_actorID(ctx, field)
+	case "action":
+		return ec.fieldContext_TargetEvent_action(ctx, field)
+	case "fromStatus":
+		return ec.fieldContext_TargetEvent_fromStatus(ctx, field)
+	case "toStatus":
+		return ec.fieldContext_TargetEvent_toStatus(ctx, field)
+	case "comment":
+		return ec.fieldContext_TargetEvent_comment(ctx, field)
+	case "reasonCode":
+		return ec.fieldContext_TargetEvent_reasonCode(ctx, field)
+	case "version":
+		return ec.fieldContext_TargetEvent_version(ctx, field)
+	case "organization":
+		return ec.fieldContext_TargetEvent_organization(ctx, field)
+	case "target":
+		return ec.fieldContext_TargetEvent_target(ctx, field)
+	case "actor":
+		return ec.fieldContext_TargetEvent_actor(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TargetEvent", field.Name)
+}
+
+func (ec *executionContext) childFields_TargetEventConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_TargetEventConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_TargetEventConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_TargetEventConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TargetEventConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_TargetEventEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "node":
+		return ec.fieldContext_TargetEventEdge_node(ctx, field)
+	case "cursor":
+		return ec.fieldContext_TargetEventEdge_cursor(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TargetEventEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_TargetRevision(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_TargetRevision_id(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_TargetRevision_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_TargetRevision_updatedAt(ctx, field)
+	case "targetID":
+		return ec.fieldContext_TargetRevision_targetID(ctx, field)
+	case "authorID":
+		return ec.fieldContext_TargetRevision_authorID(ctx, field)
+	case "action":
+		return ec.fieldContext_TargetRevision_action(ctx, field)
+	case "reasonCode":
+		return ec.fieldContext_TargetRevision_reasonCode(ctx, field)
+	case "comment":
+		return ec.fieldContext_TargetRevision_comment(ctx, field)
+	case "organization":
+		return ec.fieldContext_TargetRevision_organization(ctx, field)
+	case "target":
+		return ec.fieldContext_TargetRevision_target(ctx, field)
+	case "author":
+		return ec.fieldContext_TargetRevision_author(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TargetRevision", field.Name)
+}
+
+func (ec *executionContext) childFields_TargetRevisionConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_TargetRevisionConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_TargetRevisionConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_TargetRevisionConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TargetRevisionConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_TargetRevisionEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "node":
+		return ec.fieldContext_TargetRevisionEdge_node(ctx, field)
+	case "cursor":
+		return ec.fieldContext_TargetRevisionEdge_cursor(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TargetRevisionEdge", field.Name)
 }
 
 func (ec *executionContext) childFields_Team(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3403,6 +4331,60 @@ func (ec *executionContext) field_Query_scorecard_args(ctx context.Context, rawA
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_targets_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*entgql.Cursor[pulid.ID], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*entgql.Cursor[pulid.ID], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) ([]*ent.TargetOrder, error) {
+			return ec.unmarshalOTargetOrder2ᚕᚖkpiflowᚋentᚐTargetOrderᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (*ent.TargetWhereInput, error) {
+			return ec.unmarshalOTargetWhereInput2ᚖkpiflowᚋentᚐTargetWhereInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg5
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_teamRollup_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -3533,6 +4515,114 @@ func (ec *executionContext) field_Query_users_args(ctx context.Context, rawArgs 
 	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "where",
 		func(ctx context.Context, v any) (*ent.UserWhereInput, error) {
 			return ec.unmarshalOUserWhereInput2ᚖkpiflowᚋentᚐUserWhereInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Target_events_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*entgql.Cursor[pulid.ID], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*entgql.Cursor[pulid.ID], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*ent.TargetEventOrder, error) {
+			return ec.unmarshalOTargetEventOrder2ᚖkpiflowᚋentᚐTargetEventOrder(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (*ent.TargetEventWhereInput, error) {
+			return ec.unmarshalOTargetEventWhereInput2ᚖkpiflowᚋentᚐTargetEventWhereInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Target_revisions_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*entgql.Cursor[pulid.ID], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*entgql.Cursor[pulid.ID], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*ent.TargetRevisionOrder, error) {
+			return ec.unmarshalOTargetRevisionOrder2ᚖkpiflowᚋentᚐTargetRevisionOrder(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (*ent.TargetRevisionWhereInput, error) {
+			return ec.unmarshalOTargetRevisionWhereInput2ᚖkpiflowᚋentᚐTargetRevisionWhereInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -7944,6 +9034,50 @@ func (ec *executionContext) fieldContext_Query_organizations(ctx context.Context
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_targets(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_targets(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Targets(ctx, fc.Args["after"].(*entgql.Cursor[pulid.ID]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[pulid.ID]), fc.Args["last"].(*int), fc.Args["orderBy"].([]*ent.TargetOrder), fc.Args["where"].(*ent.TargetWhereInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.TargetConnection) graphql.Marshaler {
+			return ec.marshalNTargetConnection2ᚖkpiflowᚋentᚐTargetConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_targets(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TargetConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_targets_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_teams(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -8316,6 +9450,213 @@ func (ec *executionContext) fieldContext_Query___schema(_ context.Context, field
 	return fc, nil
 }
 
+func (ec *executionContext) _RealismEvidence_period(ctx context.Context, field graphql.CollectedField, obj *realism.Evidence) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RealismEvidence_period(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Period, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RealismEvidence_period(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RealismEvidence", field, false, false, "String")
+}
+
+func (ec *executionContext) _RealismEvidence_start(ctx context.Context, field graphql.CollectedField, obj *realism.Evidence) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RealismEvidence_start(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Start, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RealismEvidence_start(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RealismEvidence", field, false, false, "Time")
+}
+
+func (ec *executionContext) _RealismEvidence_end(ctx context.Context, field graphql.CollectedField, obj *realism.Evidence) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RealismEvidence_end(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.End, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RealismEvidence_end(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RealismEvidence", field, false, false, "Time")
+}
+
+func (ec *executionContext) _RealismEvidence_value(ctx context.Context, field graphql.CollectedField, obj *realism.Evidence) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RealismEvidence_value(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Value, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RealismEvidence_value(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RealismEvidence", field, false, false, "Float")
+}
+
+func (ec *executionContext) _RealismEvidence_weight(ctx context.Context, field graphql.CollectedField, obj *realism.Evidence) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RealismEvidence_weight(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Weight, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RealismEvidence_weight(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RealismEvidence", field, false, false, "Float")
+}
+
+func (ec *executionContext) _RealismRamp_tenureMonths(ctx context.Context, field graphql.CollectedField, obj *realism.Ramp) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RealismRamp_tenureMonths(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TenureMonths, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RealismRamp_tenureMonths(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RealismRamp", field, false, false, "Int")
+}
+
+func (ec *executionContext) _RealismRamp_peerMedian(ctx context.Context, field graphql.CollectedField, obj *realism.Ramp) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RealismRamp_peerMedian(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PeerMedian, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RealismRamp_peerMedian(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RealismRamp", field, false, false, "Float")
+}
+
+func (ec *executionContext) _RealismRamp_factor(ctx context.Context, field graphql.CollectedField, obj *realism.Ramp) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RealismRamp_factor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Factor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RealismRamp_factor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RealismRamp", field, false, false, "Float")
+}
+
+func (ec *executionContext) _RealismRamp_peers(ctx context.Context, field graphql.CollectedField, obj *realism.Ramp) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RealismRamp_peers(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Peers, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RealismRamp_peers(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RealismRamp", field, false, false, "Int")
+}
+
 func (ec *executionContext) _RollupMember_user(ctx context.Context, field graphql.CollectedField, obj *RollupMember) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -8502,6 +9843,2035 @@ func (ec *executionContext) fieldContext_Scorecard_results(_ context.Context, fi
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _Target_id(ctx context.Context, field graphql.CollectedField, obj *ent.Target) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Target_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v pulid.ID) graphql.Marshaler {
+			return ec.marshalNID2kpiflowᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Target_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Target", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Target_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.Target) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Target_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Target_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Target", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Target_updatedAt(ctx context.Context, field graphql.CollectedField, obj *ent.Target) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Target_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Target_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Target", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Target_kpiID(ctx context.Context, field graphql.CollectedField, obj *ent.Target) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Target_kpiID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.KpiID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v pulid.ID) graphql.Marshaler {
+			return ec.marshalNID2kpiflowᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Target_kpiID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Target", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Target_userID(ctx context.Context, field graphql.CollectedField, obj *ent.Target) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Target_userID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *pulid.ID) graphql.Marshaler {
+			return ec.marshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Target_userID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Target", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Target_teamID(ctx context.Context, field graphql.CollectedField, obj *ent.Target) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Target_teamID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TeamID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *pulid.ID) graphql.Marshaler {
+			return ec.marshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Target_teamID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Target", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Target_periodKind(ctx context.Context, field graphql.CollectedField, obj *ent.Target) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Target_periodKind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PeriodKind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v target.PeriodKind) graphql.Marshaler {
+			return ec.marshalNTargetPeriodKind2kpiflowᚋentᚋtargetᚐPeriodKind(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Target_periodKind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Target", field, false, false, "TargetPeriodKind")
+}
+
+func (ec *executionContext) _Target_periodYear(ctx context.Context, field graphql.CollectedField, obj *ent.Target) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Target_periodYear(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PeriodYear, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Target_periodYear(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Target", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Target_periodIndex(ctx context.Context, field graphql.CollectedField, obj *ent.Target) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Target_periodIndex(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PeriodIndex, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Target_periodIndex(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Target", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Target_periodStart(ctx context.Context, field graphql.CollectedField, obj *ent.Target) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Target_periodStart(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PeriodStart, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Target_periodStart(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Target", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Target_periodEnd(ctx context.Context, field graphql.CollectedField, obj *ent.Target) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Target_periodEnd(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PeriodEnd, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Target_periodEnd(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Target", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Target_status(ctx context.Context, field graphql.CollectedField, obj *ent.Target) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Target_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v target.Status) graphql.Marshaler {
+			return ec.marshalNTargetStatus2kpiflowᚋentᚋtargetᚐStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Target_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Target", field, false, false, "TargetStatus")
+}
+
+func (ec *executionContext) _Target_version(ctx context.Context, field graphql.CollectedField, obj *ent.Target) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Target_version(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Version, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Target_version(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Target", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Target_proposerID(ctx context.Context, field graphql.CollectedField, obj *ent.Target) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Target_proposerID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ProposerID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v pulid.ID) graphql.Marshaler {
+			return ec.marshalNID2kpiflowᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Target_proposerID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Target", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Target_approverID(ctx context.Context, field graphql.CollectedField, obj *ent.Target) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Target_approverID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ApproverID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *pulid.ID) graphql.Marshaler {
+			return ec.marshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Target_approverID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Target", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Target_rationale(ctx context.Context, field graphql.CollectedField, obj *ent.Target) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Target_rationale(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Rationale, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Target_rationale(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Target", field, false, false, "String")
+}
+
+func (ec *executionContext) _Target_assessment(ctx context.Context, field graphql.CollectedField, obj *ent.Target) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Target_assessment(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Assessment, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *realism.Assessment) graphql.Marshaler {
+			return ec.marshalOTargetAssessment2ᚖkpiflowᚋworkflowᚋrealismᚐAssessment(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Target_assessment(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Target",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TargetAssessment(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Target_pendingReason(ctx context.Context, field graphql.CollectedField, obj *ent.Target) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Target_pendingReason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PendingReason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *target.PendingReason) graphql.Marshaler {
+			return ec.marshalOTargetPendingReason2ᚖkpiflowᚋentᚋtargetᚐPendingReason(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Target_pendingReason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Target", field, false, false, "TargetPendingReason")
+}
+
+func (ec *executionContext) _Target_pendingComment(ctx context.Context, field graphql.CollectedField, obj *ent.Target) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Target_pendingComment(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PendingComment, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Target_pendingComment(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Target", field, false, false, "String")
+}
+
+func (ec *executionContext) _Target_finalAttainment(ctx context.Context, field graphql.CollectedField, obj *ent.Target) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Target_finalAttainment(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FinalAttainment, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Target_finalAttainment(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Target", field, false, false, "Float")
+}
+
+func (ec *executionContext) _Target_organization(ctx context.Context, field graphql.CollectedField, obj *ent.Target) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Target_organization(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Organization(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Organization) graphql.Marshaler {
+			return ec.marshalNOrganization2ᚖkpiflowᚋentᚐOrganization(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Target_organization(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Target",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Organization(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Target_kpi(ctx context.Context, field graphql.CollectedField, obj *ent.Target) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Target_kpi(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kpi(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.KPI) graphql.Marshaler {
+			return ec.marshalNKPI2ᚖkpiflowᚋentᚐKPI(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Target_kpi(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Target",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_KPI(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Target_user(ctx context.Context, field graphql.CollectedField, obj *ent.Target) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Target_user(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.User(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.User) graphql.Marshaler {
+			return ec.marshalOUser2ᚖkpiflowᚋentᚐUser(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Target_user(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Target",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Target_team(ctx context.Context, field graphql.CollectedField, obj *ent.Target) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Target_team(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Team(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Team) graphql.Marshaler {
+			return ec.marshalOTeam2ᚖkpiflowᚋentᚐTeam(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Target_team(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Target",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Team(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Target_proposer(ctx context.Context, field graphql.CollectedField, obj *ent.Target) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Target_proposer(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Proposer(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.User) graphql.Marshaler {
+			return ec.marshalNUser2ᚖkpiflowᚋentᚐUser(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Target_proposer(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Target",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Target_approver(ctx context.Context, field graphql.CollectedField, obj *ent.Target) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Target_approver(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Approver(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.User) graphql.Marshaler {
+			return ec.marshalOUser2ᚖkpiflowᚋentᚐUser(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Target_approver(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Target",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Target_events(ctx context.Context, field graphql.CollectedField, obj *ent.Target) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Target_events(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return obj.Events(ctx, fc.Args["after"].(*entgql.Cursor[pulid.ID]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[pulid.ID]), fc.Args["last"].(*int), fc.Args["orderBy"].(*ent.TargetEventOrder), fc.Args["where"].(*ent.TargetEventWhereInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.TargetEventConnection) graphql.Marshaler {
+			return ec.marshalNTargetEventConnection2ᚖkpiflowᚋentᚐTargetEventConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Target_events(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Target",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TargetEventConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Target_events_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Target_revisions(ctx context.Context, field graphql.CollectedField, obj *ent.Target) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Target_revisions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return obj.Revisions(ctx, fc.Args["after"].(*entgql.Cursor[pulid.ID]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[pulid.ID]), fc.Args["last"].(*int), fc.Args["orderBy"].(*ent.TargetRevisionOrder), fc.Args["where"].(*ent.TargetRevisionWhereInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.TargetRevisionConnection) graphql.Marshaler {
+			return ec.marshalNTargetRevisionConnection2ᚖkpiflowᚋentᚐTargetRevisionConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Target_revisions(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Target",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TargetRevisionConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Target_revisions_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TargetAssessment_proposed(ctx context.Context, field graphql.CollectedField, obj *realism.Assessment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TargetAssessment_proposed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Proposed, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TargetAssessment_proposed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TargetAssessment", field, false, false, "Float")
+}
+
+func (ec *executionContext) _TargetAssessment_baseline(ctx context.Context, field graphql.CollectedField, obj *realism.Assessment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TargetAssessment_baseline(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Baseline, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TargetAssessment_baseline(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TargetAssessment", field, false, false, "Float")
+}
+
+func (ec *executionContext) _TargetAssessment_marketFactor(ctx context.Context, field graphql.CollectedField, obj *realism.Assessment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TargetAssessment_marketFactor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MarketFactor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TargetAssessment_marketFactor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TargetAssessment", field, false, false, "Float")
+}
+
+func (ec *executionContext) _TargetAssessment_expected(ctx context.Context, field graphql.CollectedField, obj *realism.Assessment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TargetAssessment_expected(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Expected, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TargetAssessment_expected(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TargetAssessment", field, false, false, "Float")
+}
+
+func (ec *executionContext) _TargetAssessment_band(ctx context.Context, field graphql.CollectedField, obj *realism.Assessment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TargetAssessment_band(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Band, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v realism.Band) graphql.Marshaler {
+			return ec.marshalNRealismBand2kpiflowᚋworkflowᚋrealismᚐBand(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TargetAssessment_band(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TargetAssessment", field, false, false, "RealismBand")
+}
+
+func (ec *executionContext) _TargetAssessment_ratio(ctx context.Context, field graphql.CollectedField, obj *realism.Assessment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TargetAssessment_ratio(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Ratio, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TargetAssessment_ratio(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TargetAssessment", field, false, false, "Float")
+}
+
+func (ec *executionContext) _TargetAssessment_bestEver(ctx context.Context, field graphql.CollectedField, obj *realism.Assessment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TargetAssessment_bestEver(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.BestEver, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TargetAssessment_bestEver(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TargetAssessment", field, false, false, "Float")
+}
+
+func (ec *executionContext) _TargetAssessment_evidence(ctx context.Context, field graphql.CollectedField, obj *realism.Assessment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TargetAssessment_evidence(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Evidence, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []realism.Evidence) graphql.Marshaler {
+			return ec.marshalNRealismEvidence2ᚕkpiflowᚋworkflowᚋrealismᚐEvidenceᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TargetAssessment_evidence(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TargetAssessment",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RealismEvidence(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TargetAssessment_ramp(ctx context.Context, field graphql.CollectedField, obj *realism.Assessment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TargetAssessment_ramp(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Ramp, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *realism.Ramp) graphql.Marshaler {
+			return ec.marshalORealismRamp2ᚖkpiflowᚋworkflowᚋrealismᚐRamp(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TargetAssessment_ramp(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TargetAssessment",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RealismRamp(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TargetConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.TargetConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TargetConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.TargetEdge) graphql.Marshaler {
+			return ec.marshalOTargetEdge2ᚕᚖkpiflowᚋentᚐTargetEdge(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TargetConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TargetConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TargetEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TargetConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *ent.TargetConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TargetConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v entgql.PageInfo[pulid.ID]) graphql.Marshaler {
+			return ec.marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TargetConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TargetConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TargetConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.TargetConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TargetConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TargetConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TargetConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _TargetEdge_node(ctx context.Context, field graphql.CollectedField, obj *ent.TargetEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TargetEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Target) graphql.Marshaler {
+			return ec.marshalOTarget2ᚖkpiflowᚋentᚐTarget(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TargetEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TargetEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Target(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TargetEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *ent.TargetEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TargetEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v entgql.Cursor[pulid.ID]) graphql.Marshaler {
+			return ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TargetEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TargetEdge", field, false, false, "Cursor")
+}
+
+func (ec *executionContext) _TargetEvent_id(ctx context.Context, field graphql.CollectedField, obj *ent.TargetEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TargetEvent_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v pulid.ID) graphql.Marshaler {
+			return ec.marshalNID2kpiflowᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TargetEvent_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TargetEvent", field, false, false, "ID")
+}
+
+func (ec *executionContext) _TargetEvent_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.TargetEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TargetEvent_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TargetEvent_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TargetEvent", field, false, false, "Time")
+}
+
+func (ec *executionContext) _TargetEvent_updatedAt(ctx context.Context, field graphql.CollectedField, obj *ent.TargetEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TargetEvent_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TargetEvent_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TargetEvent", field, false, false, "Time")
+}
+
+func (ec *executionContext) _TargetEvent_targetID(ctx context.Context, field graphql.CollectedField, obj *ent.TargetEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TargetEvent_targetID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TargetID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v pulid.ID) graphql.Marshaler {
+			return ec.marshalNID2kpiflowᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TargetEvent_targetID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TargetEvent", field, false, false, "ID")
+}
+
+func (ec *executionContext) _TargetEvent_actorID(ctx context.Context, field graphql.CollectedField, obj *ent.TargetEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TargetEvent_actorID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ActorID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *pulid.ID) graphql.Marshaler {
+			return ec.marshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TargetEvent_actorID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TargetEvent", field, false, false, "ID")
+}
+
+func (ec *executionContext) _TargetEvent_action(ctx context.Context, field graphql.CollectedField, obj *ent.TargetEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TargetEvent_action(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Action, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TargetEvent_action(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TargetEvent", field, false, false, "String")
+}
+
+func (ec *executionContext) _TargetEvent_fromStatus(ctx context.Context, field graphql.CollectedField, obj *ent.TargetEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TargetEvent_fromStatus(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FromStatus, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v targetevent.FromStatus) graphql.Marshaler {
+			return ec.marshalNTargetEventFromStatus2kpiflowᚋentᚋtargeteventᚐFromStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TargetEvent_fromStatus(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TargetEvent", field, false, false, "TargetEventFromStatus")
+}
+
+func (ec *executionContext) _TargetEvent_toStatus(ctx context.Context, field graphql.CollectedField, obj *ent.TargetEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TargetEvent_toStatus(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ToStatus, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v targetevent.ToStatus) graphql.Marshaler {
+			return ec.marshalNTargetEventToStatus2kpiflowᚋentᚋtargeteventᚐToStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TargetEvent_toStatus(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TargetEvent", field, false, false, "TargetEventToStatus")
+}
+
+func (ec *executionContext) _TargetEvent_comment(ctx context.Context, field graphql.CollectedField, obj *ent.TargetEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TargetEvent_comment(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Comment, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TargetEvent_comment(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TargetEvent", field, false, false, "String")
+}
+
+func (ec *executionContext) _TargetEvent_reasonCode(ctx context.Context, field graphql.CollectedField, obj *ent.TargetEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TargetEvent_reasonCode(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ReasonCode, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *targetevent.ReasonCode) graphql.Marshaler {
+			return ec.marshalOTargetEventReasonCode2ᚖkpiflowᚋentᚋtargeteventᚐReasonCode(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TargetEvent_reasonCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TargetEvent", field, false, false, "TargetEventReasonCode")
+}
+
+func (ec *executionContext) _TargetEvent_version(ctx context.Context, field graphql.CollectedField, obj *ent.TargetEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TargetEvent_version(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Version, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TargetEvent_version(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TargetEvent", field, false, false, "Int")
+}
+
+func (ec *executionContext) _TargetEvent_organization(ctx context.Context, field graphql.CollectedField, obj *ent.TargetEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TargetEvent_organization(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Organization(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Organization) graphql.Marshaler {
+			return ec.marshalNOrganization2ᚖkpiflowᚋentᚐOrganization(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TargetEvent_organization(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TargetEvent",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Organization(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TargetEvent_target(ctx context.Context, field graphql.CollectedField, obj *ent.TargetEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TargetEvent_target(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Target(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Target) graphql.Marshaler {
+			return ec.marshalNTarget2ᚖkpiflowᚋentᚐTarget(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TargetEvent_target(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TargetEvent",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Target(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TargetEvent_actor(ctx context.Context, field graphql.CollectedField, obj *ent.TargetEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TargetEvent_actor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Actor(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.User) graphql.Marshaler {
+			return ec.marshalOUser2ᚖkpiflowᚋentᚐUser(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TargetEvent_actor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TargetEvent",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TargetEventConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.TargetEventConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TargetEventConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.TargetEventEdge) graphql.Marshaler {
+			return ec.marshalOTargetEventEdge2ᚕᚖkpiflowᚋentᚐTargetEventEdge(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TargetEventConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TargetEventConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TargetEventEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TargetEventConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *ent.TargetEventConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TargetEventConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v entgql.PageInfo[pulid.ID]) graphql.Marshaler {
+			return ec.marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TargetEventConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TargetEventConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TargetEventConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.TargetEventConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TargetEventConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TargetEventConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TargetEventConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _TargetEventEdge_node(ctx context.Context, field graphql.CollectedField, obj *ent.TargetEventEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TargetEventEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.TargetEvent) graphql.Marshaler {
+			return ec.marshalOTargetEvent2ᚖkpiflowᚋentᚐTargetEvent(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TargetEventEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TargetEventEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TargetEvent(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TargetEventEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *ent.TargetEventEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TargetEventEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v entgql.Cursor[pulid.ID]) graphql.Marshaler {
+			return ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TargetEventEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TargetEventEdge", field, false, false, "Cursor")
+}
+
+func (ec *executionContext) _TargetRevision_id(ctx context.Context, field graphql.CollectedField, obj *ent.TargetRevision) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TargetRevision_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v pulid.ID) graphql.Marshaler {
+			return ec.marshalNID2kpiflowᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TargetRevision_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TargetRevision", field, false, false, "ID")
+}
+
+func (ec *executionContext) _TargetRevision_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.TargetRevision) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TargetRevision_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TargetRevision_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TargetRevision", field, false, false, "Time")
+}
+
+func (ec *executionContext) _TargetRevision_updatedAt(ctx context.Context, field graphql.CollectedField, obj *ent.TargetRevision) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TargetRevision_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TargetRevision_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TargetRevision", field, false, false, "Time")
+}
+
+func (ec *executionContext) _TargetRevision_targetID(ctx context.Context, field graphql.CollectedField, obj *ent.TargetRevision) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TargetRevision_targetID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TargetID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v pulid.ID) graphql.Marshaler {
+			return ec.marshalNID2kpiflowᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TargetRevision_targetID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TargetRevision", field, false, false, "ID")
+}
+
+func (ec *executionContext) _TargetRevision_authorID(ctx context.Context, field graphql.CollectedField, obj *ent.TargetRevision) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TargetRevision_authorID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AuthorID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *pulid.ID) graphql.Marshaler {
+			return ec.marshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TargetRevision_authorID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TargetRevision", field, false, false, "ID")
+}
+
+func (ec *executionContext) _TargetRevision_action(ctx context.Context, field graphql.CollectedField, obj *ent.TargetRevision) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TargetRevision_action(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Action, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TargetRevision_action(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TargetRevision", field, false, false, "String")
+}
+
+func (ec *executionContext) _TargetRevision_reasonCode(ctx context.Context, field graphql.CollectedField, obj *ent.TargetRevision) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TargetRevision_reasonCode(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ReasonCode, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *targetrevision.ReasonCode) graphql.Marshaler {
+			return ec.marshalOTargetRevisionReasonCode2ᚖkpiflowᚋentᚋtargetrevisionᚐReasonCode(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TargetRevision_reasonCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TargetRevision", field, false, false, "TargetRevisionReasonCode")
+}
+
+func (ec *executionContext) _TargetRevision_comment(ctx context.Context, field graphql.CollectedField, obj *ent.TargetRevision) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TargetRevision_comment(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Comment, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TargetRevision_comment(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TargetRevision", field, false, false, "String")
+}
+
+func (ec *executionContext) _TargetRevision_organization(ctx context.Context, field graphql.CollectedField, obj *ent.TargetRevision) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TargetRevision_organization(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Organization(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Organization) graphql.Marshaler {
+			return ec.marshalNOrganization2ᚖkpiflowᚋentᚐOrganization(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TargetRevision_organization(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TargetRevision",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Organization(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TargetRevision_target(ctx context.Context, field graphql.CollectedField, obj *ent.TargetRevision) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TargetRevision_target(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Target(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Target) graphql.Marshaler {
+			return ec.marshalNTarget2ᚖkpiflowᚋentᚐTarget(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TargetRevision_target(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TargetRevision",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Target(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TargetRevision_author(ctx context.Context, field graphql.CollectedField, obj *ent.TargetRevision) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TargetRevision_author(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Author(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.User) graphql.Marshaler {
+			return ec.marshalOUser2ᚖkpiflowᚋentᚐUser(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TargetRevision_author(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TargetRevision",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TargetRevisionConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.TargetRevisionConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TargetRevisionConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.TargetRevisionEdge) graphql.Marshaler {
+			return ec.marshalOTargetRevisionEdge2ᚕᚖkpiflowᚋentᚐTargetRevisionEdge(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TargetRevisionConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TargetRevisionConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TargetRevisionEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TargetRevisionConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *ent.TargetRevisionConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TargetRevisionConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v entgql.PageInfo[pulid.ID]) graphql.Marshaler {
+			return ec.marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TargetRevisionConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TargetRevisionConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TargetRevisionConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.TargetRevisionConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TargetRevisionConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TargetRevisionConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TargetRevisionConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _TargetRevisionEdge_node(ctx context.Context, field graphql.CollectedField, obj *ent.TargetRevisionEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TargetRevisionEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.TargetRevision) graphql.Marshaler {
+			return ec.marshalOTargetRevision2ᚖkpiflowᚋentᚐTargetRevision(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TargetRevisionEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TargetRevisionEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TargetRevision(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TargetRevisionEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *ent.TargetRevisionEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TargetRevisionEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v entgql.Cursor[pulid.ID]) graphql.Marshaler {
+			return ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TargetRevisionEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TargetRevisionEdge", field, false, false, "Cursor")
 }
 
 func (ec *executionContext) _Team_id(ctx context.Context, field graphql.CollectedField, obj *ent.Team) (ret graphql.Marshaler) {
@@ -15303,6 +18673,3014 @@ func UnmarshalScopeInput(ctx context.Context, raw any) (ScopeInput, error) {
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputTargetEventOrder(ctx context.Context, obj any) (ent.TargetEventOrder, error) {
+	var it ent.TargetEventOrder
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["direction"]; !present {
+		asMap["direction"] = "ASC"
+	}
+
+	fieldsInOrder := [...]string{"direction", "field"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "direction":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("direction"))
+			data, err := ec.unmarshalNOrderDirection2entgoᚗioᚋcontribᚋentgqlᚐOrderDirection(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Direction = data
+		case "field":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("field"))
+			data, err := ec.unmarshalNTargetEventOrderField2ᚖkpiflowᚋentᚐTargetEventOrderField(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Field = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalTargetEventOrder unmarshals raw into the TargetEventOrder input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalTargetEventOrder(ctx context.Context, raw any) (ent.TargetEventOrder, error) {
+	var out ent.TargetEventOrder
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "TargetEventOrder", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputTargetEventWhereInput(ctx context.Context, obj any) (ent.TargetEventWhereInput, error) {
+	var it ent.TargetEventWhereInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "targetID", "targetIDNEQ", "targetIDIn", "targetIDNotIn", "targetIDGT", "targetIDGTE", "targetIDLT", "targetIDLTE", "targetIDContains", "targetIDHasPrefix", "targetIDHasSuffix", "targetIDEqualFold", "targetIDContainsFold", "actorID", "actorIDNEQ", "actorIDIn", "actorIDNotIn", "actorIDGT", "actorIDGTE", "actorIDLT", "actorIDLTE", "actorIDContains", "actorIDHasPrefix", "actorIDHasSuffix", "actorIDIsNil", "actorIDNotNil", "actorIDEqualFold", "actorIDContainsFold", "action", "actionNEQ", "actionIn", "actionNotIn", "actionGT", "actionGTE", "actionLT", "actionLTE", "actionContains", "actionHasPrefix", "actionHasSuffix", "actionEqualFold", "actionContainsFold", "fromStatus", "fromStatusNEQ", "fromStatusIn", "fromStatusNotIn", "toStatus", "toStatusNEQ", "toStatusIn", "toStatusNotIn", "comment", "commentNEQ", "commentIn", "commentNotIn", "commentGT", "commentGTE", "commentLT", "commentLTE", "commentContains", "commentHasPrefix", "commentHasSuffix", "commentIsNil", "commentNotNil", "commentEqualFold", "commentContainsFold", "reasonCode", "reasonCodeNEQ", "reasonCodeIn", "reasonCodeNotIn", "reasonCodeIsNil", "reasonCodeNotNil", "version", "versionNEQ", "versionIn", "versionNotIn", "versionGT", "versionGTE", "versionLT", "versionLTE", "hasTarget", "hasTargetWith", "hasActor", "hasActorWith"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "not":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("not"))
+			data, err := ec.unmarshalOTargetEventWhereInput2ᚖkpiflowᚋentᚐTargetEventWhereInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Not = data
+		case "and":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("and"))
+			data, err := ec.unmarshalOTargetEventWhereInput2ᚕᚖkpiflowᚋentᚐTargetEventWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.And = data
+		case "or":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("or"))
+			data, err := ec.unmarshalOTargetEventWhereInput2ᚕᚖkpiflowᚋentᚐTargetEventWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Or = data
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "idNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idNEQ"))
+			data, err := ec.unmarshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDNEQ = data
+		case "idIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idIn"))
+			data, err := ec.unmarshalOID2ᚕkpiflowᚋentᚋschemaᚋpulidᚐIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDIn = data
+		case "idNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idNotIn"))
+			data, err := ec.unmarshalOID2ᚕkpiflowᚋentᚋschemaᚋpulidᚐIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDNotIn = data
+		case "idGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idGT"))
+			data, err := ec.unmarshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDGT = data
+		case "idGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idGTE"))
+			data, err := ec.unmarshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDGTE = data
+		case "idLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idLT"))
+			data, err := ec.unmarshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDLT = data
+		case "idLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idLTE"))
+			data, err := ec.unmarshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDLTE = data
+		case "createdAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAt = data
+		case "createdAtNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtNEQ"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtNEQ = data
+		case "createdAtIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtIn = data
+		case "createdAtNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtNotIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtNotIn = data
+		case "createdAtGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtGT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtGT = data
+		case "createdAtGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtGTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtGTE = data
+		case "createdAtLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtLT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtLT = data
+		case "createdAtLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtLTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtLTE = data
+		case "updatedAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAt = data
+		case "updatedAtNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtNEQ"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtNEQ = data
+		case "updatedAtIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtIn = data
+		case "updatedAtNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtNotIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtNotIn = data
+		case "updatedAtGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtGT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtGT = data
+		case "updatedAtGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtGTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtGTE = data
+		case "updatedAtLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtLT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtLT = data
+		case "updatedAtLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtLTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtLTE = data
+		case "targetID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("targetID"))
+			data, err := ec.unmarshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TargetID = data
+		case "targetIDNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("targetIDNEQ"))
+			data, err := ec.unmarshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TargetIDNEQ = data
+		case "targetIDIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("targetIDIn"))
+			data, err := ec.unmarshalOID2ᚕkpiflowᚋentᚋschemaᚋpulidᚐIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TargetIDIn = data
+		case "targetIDNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("targetIDNotIn"))
+			data, err := ec.unmarshalOID2ᚕkpiflowᚋentᚋschemaᚋpulidᚐIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TargetIDNotIn = data
+		case "targetIDGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("targetIDGT"))
+			data, err := ec.unmarshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TargetIDGT = data
+		case "targetIDGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("targetIDGTE"))
+			data, err := ec.unmarshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TargetIDGTE = data
+		case "targetIDLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("targetIDLT"))
+			data, err := ec.unmarshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TargetIDLT = data
+		case "targetIDLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("targetIDLTE"))
+			data, err := ec.unmarshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TargetIDLTE = data
+		case "targetIDContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("targetIDContains"))
+			data, err := ec.unmarshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TargetIDContains = data
+		case "targetIDHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("targetIDHasPrefix"))
+			data, err := ec.unmarshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TargetIDHasPrefix = data
+		case "targetIDHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("targetIDHasSuffix"))
+			data, err := ec.unmarshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TargetIDHasSuffix = data
+		case "targetIDEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("targetIDEqualFold"))
+			data, err := ec.unmarshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TargetIDEqualFold = data
+		case "targetIDContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("targetIDContainsFold"))
+			data, err := ec.unmarshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TargetIDContainsFold = data
+		case "actorID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorID"))
+			data, err := ec.unmarshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ActorID = data
+		case "actorIDNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorIDNEQ"))
+			data, err := ec.unmarshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ActorIDNEQ = data
+		case "actorIDIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorIDIn"))
+			data, err := ec.unmarshalOID2ᚕkpiflowᚋentᚋschemaᚋpulidᚐIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ActorIDIn = data
+		case "actorIDNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorIDNotIn"))
+			data, err := ec.unmarshalOID2ᚕkpiflowᚋentᚋschemaᚋpulidᚐIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ActorIDNotIn = data
+		case "actorIDGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorIDGT"))
+			data, err := ec.unmarshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ActorIDGT = data
+		case "actorIDGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorIDGTE"))
+			data, err := ec.unmarshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ActorIDGTE = data
+		case "actorIDLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorIDLT"))
+			data, err := ec.unmarshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ActorIDLT = data
+		case "actorIDLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorIDLTE"))
+			data, err := ec.unmarshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ActorIDLTE = data
+		case "actorIDContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorIDContains"))
+			data, err := ec.unmarshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ActorIDContains = data
+		case "actorIDHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorIDHasPrefix"))
+			data, err := ec.unmarshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ActorIDHasPrefix = data
+		case "actorIDHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorIDHasSuffix"))
+			data, err := ec.unmarshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ActorIDHasSuffix = data
+		case "actorIDIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorIDIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ActorIDIsNil = data
+		case "actorIDNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorIDNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ActorIDNotNil = data
+		case "actorIDEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorIDEqualFold"))
+			data, err := ec.unmarshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ActorIDEqualFold = data
+		case "actorIDContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorIDContainsFold"))
+			data, err := ec.unmarshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ActorIDContainsFold = data
+		case "action":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("action"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Action = data
+		case "actionNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actionNEQ"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ActionNEQ = data
+		case "actionIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actionIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ActionIn = data
+		case "actionNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actionNotIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ActionNotIn = data
+		case "actionGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actionGT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ActionGT = data
+		case "actionGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actionGTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ActionGTE = data
+		case "actionLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actionLT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ActionLT = data
+		case "actionLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actionLTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ActionLTE = data
+		case "actionContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actionContains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ActionContains = data
+		case "actionHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actionHasPrefix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ActionHasPrefix = data
+		case "actionHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actionHasSuffix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ActionHasSuffix = data
+		case "actionEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actionEqualFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ActionEqualFold = data
+		case "actionContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actionContainsFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ActionContainsFold = data
+		case "fromStatus":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("fromStatus"))
+			data, err := ec.unmarshalOTargetEventFromStatus2ᚖkpiflowᚋentᚋtargeteventᚐFromStatus(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FromStatus = data
+		case "fromStatusNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("fromStatusNEQ"))
+			data, err := ec.unmarshalOTargetEventFromStatus2ᚖkpiflowᚋentᚋtargeteventᚐFromStatus(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FromStatusNEQ = data
+		case "fromStatusIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("fromStatusIn"))
+			data, err := ec.unmarshalOTargetEventFromStatus2ᚕkpiflowᚋentᚋtargeteventᚐFromStatusᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FromStatusIn = data
+		case "fromStatusNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("fromStatusNotIn"))
+			data, err := ec.unmarshalOTargetEventFromStatus2ᚕkpiflowᚋentᚋtargeteventᚐFromStatusᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FromStatusNotIn = data
+		case "toStatus":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("toStatus"))
+			data, err := ec.unmarshalOTargetEventToStatus2ᚖkpiflowᚋentᚋtargeteventᚐToStatus(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ToStatus = data
+		case "toStatusNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("toStatusNEQ"))
+			data, err := ec.unmarshalOTargetEventToStatus2ᚖkpiflowᚋentᚋtargeteventᚐToStatus(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ToStatusNEQ = data
+		case "toStatusIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("toStatusIn"))
+			data, err := ec.unmarshalOTargetEventToStatus2ᚕkpiflowᚋentᚋtargeteventᚐToStatusᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ToStatusIn = data
+		case "toStatusNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("toStatusNotIn"))
+			data, err := ec.unmarshalOTargetEventToStatus2ᚕkpiflowᚋentᚋtargeteventᚐToStatusᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ToStatusNotIn = data
+		case "comment":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("comment"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Comment = data
+		case "commentNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("commentNEQ"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CommentNEQ = data
+		case "commentIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("commentIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CommentIn = data
+		case "commentNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("commentNotIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CommentNotIn = data
+		case "commentGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("commentGT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CommentGT = data
+		case "commentGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("commentGTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CommentGTE = data
+		case "commentLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("commentLT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CommentLT = data
+		case "commentLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("commentLTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CommentLTE = data
+		case "commentContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("commentContains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CommentContains = data
+		case "commentHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("commentHasPrefix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CommentHasPrefix = data
+		case "commentHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("commentHasSuffix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CommentHasSuffix = data
+		case "commentIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("commentIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CommentIsNil = data
+		case "commentNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("commentNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CommentNotNil = data
+		case "commentEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("commentEqualFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CommentEqualFold = data
+		case "commentContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("commentContainsFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CommentContainsFold = data
+		case "reasonCode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reasonCode"))
+			data, err := ec.unmarshalOTargetEventReasonCode2ᚖkpiflowᚋentᚋtargeteventᚐReasonCode(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ReasonCode = data
+		case "reasonCodeNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reasonCodeNEQ"))
+			data, err := ec.unmarshalOTargetEventReasonCode2ᚖkpiflowᚋentᚋtargeteventᚐReasonCode(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ReasonCodeNEQ = data
+		case "reasonCodeIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reasonCodeIn"))
+			data, err := ec.unmarshalOTargetEventReasonCode2ᚕkpiflowᚋentᚋtargeteventᚐReasonCodeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ReasonCodeIn = data
+		case "reasonCodeNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reasonCodeNotIn"))
+			data, err := ec.unmarshalOTargetEventReasonCode2ᚕkpiflowᚋentᚋtargeteventᚐReasonCodeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ReasonCodeNotIn = data
+		case "reasonCodeIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reasonCodeIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ReasonCodeIsNil = data
+		case "reasonCodeNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reasonCodeNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ReasonCodeNotNil = data
+		case "version":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("version"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Version = data
+		case "versionNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("versionNEQ"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VersionNEQ = data
+		case "versionIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("versionIn"))
+			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VersionIn = data
+		case "versionNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("versionNotIn"))
+			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VersionNotIn = data
+		case "versionGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("versionGT"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VersionGT = data
+		case "versionGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("versionGTE"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VersionGTE = data
+		case "versionLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("versionLT"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VersionLT = data
+		case "versionLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("versionLTE"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VersionLTE = data
+		case "hasTarget":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasTarget"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasTarget = data
+		case "hasTargetWith":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasTargetWith"))
+			data, err := ec.unmarshalOTargetWhereInput2ᚕᚖkpiflowᚋentᚐTargetWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasTargetWith = data
+		case "hasActor":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasActor"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasActor = data
+		case "hasActorWith":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasActorWith"))
+			data, err := ec.unmarshalOUserWhereInput2ᚕᚖkpiflowᚋentᚐUserWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasActorWith = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalTargetEventWhereInput unmarshals raw into the TargetEventWhereInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalTargetEventWhereInput(ctx context.Context, raw any) (ent.TargetEventWhereInput, error) {
+	var out ent.TargetEventWhereInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "TargetEventWhereInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputTargetOrder(ctx context.Context, obj any) (ent.TargetOrder, error) {
+	var it ent.TargetOrder
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["direction"]; !present {
+		asMap["direction"] = "ASC"
+	}
+
+	fieldsInOrder := [...]string{"direction", "field"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "direction":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("direction"))
+			data, err := ec.unmarshalNOrderDirection2entgoᚗioᚋcontribᚋentgqlᚐOrderDirection(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Direction = data
+		case "field":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("field"))
+			data, err := ec.unmarshalNTargetOrderField2ᚖkpiflowᚋentᚐTargetOrderField(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Field = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalTargetOrder unmarshals raw into the TargetOrder input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalTargetOrder(ctx context.Context, raw any) (ent.TargetOrder, error) {
+	var out ent.TargetOrder
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "TargetOrder", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputTargetRevisionOrder(ctx context.Context, obj any) (ent.TargetRevisionOrder, error) {
+	var it ent.TargetRevisionOrder
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["direction"]; !present {
+		asMap["direction"] = "ASC"
+	}
+
+	fieldsInOrder := [...]string{"direction", "field"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "direction":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("direction"))
+			data, err := ec.unmarshalNOrderDirection2entgoᚗioᚋcontribᚋentgqlᚐOrderDirection(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Direction = data
+		case "field":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("field"))
+			data, err := ec.unmarshalNTargetRevisionOrderField2ᚖkpiflowᚋentᚐTargetRevisionOrderField(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Field = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalTargetRevisionOrder unmarshals raw into the TargetRevisionOrder input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalTargetRevisionOrder(ctx context.Context, raw any) (ent.TargetRevisionOrder, error) {
+	var out ent.TargetRevisionOrder
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "TargetRevisionOrder", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputTargetRevisionWhereInput(ctx context.Context, obj any) (ent.TargetRevisionWhereInput, error) {
+	var it ent.TargetRevisionWhereInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "targetID", "targetIDNEQ", "targetIDIn", "targetIDNotIn", "targetIDGT", "targetIDGTE", "targetIDLT", "targetIDLTE", "targetIDContains", "targetIDHasPrefix", "targetIDHasSuffix", "targetIDEqualFold", "targetIDContainsFold", "authorID", "authorIDNEQ", "authorIDIn", "authorIDNotIn", "authorIDGT", "authorIDGTE", "authorIDLT", "authorIDLTE", "authorIDContains", "authorIDHasPrefix", "authorIDHasSuffix", "authorIDIsNil", "authorIDNotNil", "authorIDEqualFold", "authorIDContainsFold", "action", "actionNEQ", "actionIn", "actionNotIn", "actionGT", "actionGTE", "actionLT", "actionLTE", "actionContains", "actionHasPrefix", "actionHasSuffix", "actionEqualFold", "actionContainsFold", "reasonCode", "reasonCodeNEQ", "reasonCodeIn", "reasonCodeNotIn", "reasonCodeIsNil", "reasonCodeNotNil", "comment", "commentNEQ", "commentIn", "commentNotIn", "commentGT", "commentGTE", "commentLT", "commentLTE", "commentContains", "commentHasPrefix", "commentHasSuffix", "commentIsNil", "commentNotNil", "commentEqualFold", "commentContainsFold", "hasTarget", "hasTargetWith", "hasAuthor", "hasAuthorWith"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "not":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("not"))
+			data, err := ec.unmarshalOTargetRevisionWhereInput2ᚖkpiflowᚋentᚐTargetRevisionWhereInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Not = data
+		case "and":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("and"))
+			data, err := ec.unmarshalOTargetRevisionWhereInput2ᚕᚖkpiflowᚋentᚐTargetRevisionWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.And = data
+		case "or":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("or"))
+			data, err := ec.unmarshalOTargetRevisionWhereInput2ᚕᚖkpiflowᚋentᚐTargetRevisionWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Or = data
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "idNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idNEQ"))
+			data, err := ec.unmarshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDNEQ = data
+		case "idIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idIn"))
+			data, err := ec.unmarshalOID2ᚕkpiflowᚋentᚋschemaᚋpulidᚐIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDIn = data
+		case "idNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idNotIn"))
+			data, err := ec.unmarshalOID2ᚕkpiflowᚋentᚋschemaᚋpulidᚐIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDNotIn = data
+		case "idGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idGT"))
+			data, err := ec.unmarshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDGT = data
+		case "idGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idGTE"))
+			data, err := ec.unmarshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDGTE = data
+		case "idLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idLT"))
+			data, err := ec.unmarshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDLT = data
+		case "idLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idLTE"))
+			data, err := ec.unmarshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDLTE = data
+		case "createdAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAt = data
+		case "createdAtNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtNEQ"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtNEQ = data
+		case "createdAtIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtIn = data
+		case "createdAtNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtNotIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtNotIn = data
+		case "createdAtGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtGT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtGT = data
+		case "createdAtGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtGTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtGTE = data
+		case "createdAtLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtLT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtLT = data
+		case "createdAtLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtLTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtLTE = data
+		case "updatedAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAt = data
+		case "updatedAtNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtNEQ"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtNEQ = data
+		case "updatedAtIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtIn = data
+		case "updatedAtNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtNotIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtNotIn = data
+		case "updatedAtGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtGT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtGT = data
+		case "updatedAtGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtGTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtGTE = data
+		case "updatedAtLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtLT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtLT = data
+		case "updatedAtLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtLTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtLTE = data
+		case "targetID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("targetID"))
+			data, err := ec.unmarshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TargetID = data
+		case "targetIDNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("targetIDNEQ"))
+			data, err := ec.unmarshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TargetIDNEQ = data
+		case "targetIDIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("targetIDIn"))
+			data, err := ec.unmarshalOID2ᚕkpiflowᚋentᚋschemaᚋpulidᚐIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TargetIDIn = data
+		case "targetIDNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("targetIDNotIn"))
+			data, err := ec.unmarshalOID2ᚕkpiflowᚋentᚋschemaᚋpulidᚐIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TargetIDNotIn = data
+		case "targetIDGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("targetIDGT"))
+			data, err := ec.unmarshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TargetIDGT = data
+		case "targetIDGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("targetIDGTE"))
+			data, err := ec.unmarshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TargetIDGTE = data
+		case "targetIDLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("targetIDLT"))
+			data, err := ec.unmarshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TargetIDLT = data
+		case "targetIDLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("targetIDLTE"))
+			data, err := ec.unmarshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TargetIDLTE = data
+		case "targetIDContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("targetIDContains"))
+			data, err := ec.unmarshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TargetIDContains = data
+		case "targetIDHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("targetIDHasPrefix"))
+			data, err := ec.unmarshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TargetIDHasPrefix = data
+		case "targetIDHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("targetIDHasSuffix"))
+			data, err := ec.unmarshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TargetIDHasSuffix = data
+		case "targetIDEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("targetIDEqualFold"))
+			data, err := ec.unmarshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TargetIDEqualFold = data
+		case "targetIDContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("targetIDContainsFold"))
+			data, err := ec.unmarshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TargetIDContainsFold = data
+		case "authorID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("authorID"))
+			data, err := ec.unmarshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AuthorID = data
+		case "authorIDNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("authorIDNEQ"))
+			data, err := ec.unmarshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AuthorIDNEQ = data
+		case "authorIDIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("authorIDIn"))
+			data, err := ec.unmarshalOID2ᚕkpiflowᚋentᚋschemaᚋpulidᚐIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AuthorIDIn = data
+		case "authorIDNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("authorIDNotIn"))
+			data, err := ec.unmarshalOID2ᚕkpiflowᚋentᚋschemaᚋpulidᚐIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AuthorIDNotIn = data
+		case "authorIDGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("authorIDGT"))
+			data, err := ec.unmarshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AuthorIDGT = data
+		case "authorIDGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("authorIDGTE"))
+			data, err := ec.unmarshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AuthorIDGTE = data
+		case "authorIDLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("authorIDLT"))
+			data, err := ec.unmarshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AuthorIDLT = data
+		case "authorIDLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("authorIDLTE"))
+			data, err := ec.unmarshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AuthorIDLTE = data
+		case "authorIDContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("authorIDContains"))
+			data, err := ec.unmarshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AuthorIDContains = data
+		case "authorIDHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("authorIDHasPrefix"))
+			data, err := ec.unmarshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AuthorIDHasPrefix = data
+		case "authorIDHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("authorIDHasSuffix"))
+			data, err := ec.unmarshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AuthorIDHasSuffix = data
+		case "authorIDIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("authorIDIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AuthorIDIsNil = data
+		case "authorIDNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("authorIDNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AuthorIDNotNil = data
+		case "authorIDEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("authorIDEqualFold"))
+			data, err := ec.unmarshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AuthorIDEqualFold = data
+		case "authorIDContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("authorIDContainsFold"))
+			data, err := ec.unmarshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AuthorIDContainsFold = data
+		case "action":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("action"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Action = data
+		case "actionNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actionNEQ"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ActionNEQ = data
+		case "actionIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actionIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ActionIn = data
+		case "actionNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actionNotIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ActionNotIn = data
+		case "actionGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actionGT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ActionGT = data
+		case "actionGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actionGTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ActionGTE = data
+		case "actionLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actionLT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ActionLT = data
+		case "actionLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actionLTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ActionLTE = data
+		case "actionContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actionContains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ActionContains = data
+		case "actionHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actionHasPrefix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ActionHasPrefix = data
+		case "actionHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actionHasSuffix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ActionHasSuffix = data
+		case "actionEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actionEqualFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ActionEqualFold = data
+		case "actionContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actionContainsFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ActionContainsFold = data
+		case "reasonCode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reasonCode"))
+			data, err := ec.unmarshalOTargetRevisionReasonCode2ᚖkpiflowᚋentᚋtargetrevisionᚐReasonCode(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ReasonCode = data
+		case "reasonCodeNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reasonCodeNEQ"))
+			data, err := ec.unmarshalOTargetRevisionReasonCode2ᚖkpiflowᚋentᚋtargetrevisionᚐReasonCode(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ReasonCodeNEQ = data
+		case "reasonCodeIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reasonCodeIn"))
+			data, err := ec.unmarshalOTargetRevisionReasonCode2ᚕkpiflowᚋentᚋtargetrevisionᚐReasonCodeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ReasonCodeIn = data
+		case "reasonCodeNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reasonCodeNotIn"))
+			data, err := ec.unmarshalOTargetRevisionReasonCode2ᚕkpiflowᚋentᚋtargetrevisionᚐReasonCodeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ReasonCodeNotIn = data
+		case "reasonCodeIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reasonCodeIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ReasonCodeIsNil = data
+		case "reasonCodeNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reasonCodeNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ReasonCodeNotNil = data
+		case "comment":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("comment"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Comment = data
+		case "commentNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("commentNEQ"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CommentNEQ = data
+		case "commentIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("commentIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CommentIn = data
+		case "commentNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("commentNotIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CommentNotIn = data
+		case "commentGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("commentGT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CommentGT = data
+		case "commentGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("commentGTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CommentGTE = data
+		case "commentLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("commentLT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CommentLT = data
+		case "commentLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("commentLTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CommentLTE = data
+		case "commentContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("commentContains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CommentContains = data
+		case "commentHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("commentHasPrefix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CommentHasPrefix = data
+		case "commentHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("commentHasSuffix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CommentHasSuffix = data
+		case "commentIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("commentIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CommentIsNil = data
+		case "commentNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("commentNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CommentNotNil = data
+		case "commentEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("commentEqualFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CommentEqualFold = data
+		case "commentContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("commentContainsFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CommentContainsFold = data
+		case "hasTarget":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasTarget"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasTarget = data
+		case "hasTargetWith":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasTargetWith"))
+			data, err := ec.unmarshalOTargetWhereInput2ᚕᚖkpiflowᚋentᚐTargetWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasTargetWith = data
+		case "hasAuthor":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasAuthor"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasAuthor = data
+		case "hasAuthorWith":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasAuthorWith"))
+			data, err := ec.unmarshalOUserWhereInput2ᚕᚖkpiflowᚋentᚐUserWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasAuthorWith = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalTargetRevisionWhereInput unmarshals raw into the TargetRevisionWhereInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalTargetRevisionWhereInput(ctx context.Context, raw any) (ent.TargetRevisionWhereInput, error) {
+	var out ent.TargetRevisionWhereInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "TargetRevisionWhereInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputTargetWhereInput(ctx context.Context, obj any) (ent.TargetWhereInput, error) {
+	var it ent.TargetWhereInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "kpiID", "kpiIDNEQ", "kpiIDIn", "kpiIDNotIn", "kpiIDGT", "kpiIDGTE", "kpiIDLT", "kpiIDLTE", "kpiIDContains", "kpiIDHasPrefix", "kpiIDHasSuffix", "kpiIDEqualFold", "kpiIDContainsFold", "userID", "userIDNEQ", "userIDIn", "userIDNotIn", "userIDGT", "userIDGTE", "userIDLT", "userIDLTE", "userIDContains", "userIDHasPrefix", "userIDHasSuffix", "userIDIsNil", "userIDNotNil", "userIDEqualFold", "userIDContainsFold", "teamID", "teamIDNEQ", "teamIDIn", "teamIDNotIn", "teamIDGT", "teamIDGTE", "teamIDLT", "teamIDLTE", "teamIDContains", "teamIDHasPrefix", "teamIDHasSuffix", "teamIDIsNil", "teamIDNotNil", "teamIDEqualFold", "teamIDContainsFold", "periodKind", "periodKindNEQ", "periodKindIn", "periodKindNotIn", "periodYear", "periodYearNEQ", "periodYearIn", "periodYearNotIn", "periodYearGT", "periodYearGTE", "periodYearLT", "periodYearLTE", "periodIndex", "periodIndexNEQ", "periodIndexIn", "periodIndexNotIn", "periodIndexGT", "periodIndexGTE", "periodIndexLT", "periodIndexLTE", "periodStart", "periodStartNEQ", "periodStartIn", "periodStartNotIn", "periodStartGT", "periodStartGTE", "periodStartLT", "periodStartLTE", "periodEnd", "periodEndNEQ", "periodEndIn", "periodEndNotIn", "periodEndGT", "periodEndGTE", "periodEndLT", "periodEndLTE", "status", "statusNEQ", "statusIn", "statusNotIn", "version", "versionNEQ", "versionIn", "versionNotIn", "versionGT", "versionGTE", "versionLT", "versionLTE", "proposerID", "proposerIDNEQ", "proposerIDIn", "proposerIDNotIn", "proposerIDGT", "proposerIDGTE", "proposerIDLT", "proposerIDLTE", "proposerIDContains", "proposerIDHasPrefix", "proposerIDHasSuffix", "proposerIDEqualFold", "proposerIDContainsFold", "approverID", "approverIDNEQ", "approverIDIn", "approverIDNotIn", "approverIDGT", "approverIDGTE", "approverIDLT", "approverIDLTE", "approverIDContains", "approverIDHasPrefix", "approverIDHasSuffix", "approverIDIsNil", "approverIDNotNil", "approverIDEqualFold", "approverIDContainsFold", "rationale", "rationaleNEQ", "rationaleIn", "rationaleNotIn", "rationaleGT", "rationaleGTE", "rationaleLT", "rationaleLTE", "rationaleContains", "rationaleHasPrefix", "rationaleHasSuffix", "rationaleIsNil", "rationaleNotNil", "rationaleEqualFold", "rationaleContainsFold", "pendingComment", "pendingCommentNEQ", "pendingCommentIn", "pendingCommentNotIn", "pendingCommentGT", "pendingCommentGTE", "pendingCommentLT", "pendingCommentLTE", "pendingCommentContains", "pendingCommentHasPrefix", "pendingCommentHasSuffix", "pendingCommentIsNil", "pendingCommentNotNil", "pendingCommentEqualFold", "pendingCommentContainsFold", "hasKpi", "hasKpiWith", "hasUser", "hasUserWith", "hasTeam", "hasTeamWith", "hasProposer", "hasProposerWith", "hasApprover", "hasApproverWith", "hasEvents", "hasEventsWith", "hasRevisions", "hasRevisionsWith"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "not":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("not"))
+			data, err := ec.unmarshalOTargetWhereInput2ᚖkpiflowᚋentᚐTargetWhereInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Not = data
+		case "and":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("and"))
+			data, err := ec.unmarshalOTargetWhereInput2ᚕᚖkpiflowᚋentᚐTargetWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.And = data
+		case "or":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("or"))
+			data, err := ec.unmarshalOTargetWhereInput2ᚕᚖkpiflowᚋentᚐTargetWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Or = data
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "idNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idNEQ"))
+			data, err := ec.unmarshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDNEQ = data
+		case "idIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idIn"))
+			data, err := ec.unmarshalOID2ᚕkpiflowᚋentᚋschemaᚋpulidᚐIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDIn = data
+		case "idNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idNotIn"))
+			data, err := ec.unmarshalOID2ᚕkpiflowᚋentᚋschemaᚋpulidᚐIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDNotIn = data
+		case "idGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idGT"))
+			data, err := ec.unmarshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDGT = data
+		case "idGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idGTE"))
+			data, err := ec.unmarshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDGTE = data
+		case "idLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idLT"))
+			data, err := ec.unmarshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDLT = data
+		case "idLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idLTE"))
+			data, err := ec.unmarshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDLTE = data
+		case "createdAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAt = data
+		case "createdAtNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtNEQ"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtNEQ = data
+		case "createdAtIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtIn = data
+		case "createdAtNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtNotIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtNotIn = data
+		case "createdAtGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtGT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtGT = data
+		case "createdAtGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtGTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtGTE = data
+		case "createdAtLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtLT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtLT = data
+		case "createdAtLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtLTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtLTE = data
+		case "updatedAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAt = data
+		case "updatedAtNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtNEQ"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtNEQ = data
+		case "updatedAtIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtIn = data
+		case "updatedAtNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtNotIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtNotIn = data
+		case "updatedAtGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtGT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtGT = data
+		case "updatedAtGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtGTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtGTE = data
+		case "updatedAtLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtLT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtLT = data
+		case "updatedAtLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtLTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtLTE = data
+		case "kpiID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kpiID"))
+			data, err := ec.unmarshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.KpiID = data
+		case "kpiIDNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kpiIDNEQ"))
+			data, err := ec.unmarshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.KpiIDNEQ = data
+		case "kpiIDIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kpiIDIn"))
+			data, err := ec.unmarshalOID2ᚕkpiflowᚋentᚋschemaᚋpulidᚐIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.KpiIDIn = data
+		case "kpiIDNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kpiIDNotIn"))
+			data, err := ec.unmarshalOID2ᚕkpiflowᚋentᚋschemaᚋpulidᚐIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.KpiIDNotIn = data
+		case "kpiIDGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kpiIDGT"))
+			data, err := ec.unmarshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.KpiIDGT = data
+		case "kpiIDGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kpiIDGTE"))
+			data, err := ec.unmarshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.KpiIDGTE = data
+		case "kpiIDLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kpiIDLT"))
+			data, err := ec.unmarshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.KpiIDLT = data
+		case "kpiIDLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kpiIDLTE"))
+			data, err := ec.unmarshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.KpiIDLTE = data
+		case "kpiIDContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kpiIDContains"))
+			data, err := ec.unmarshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.KpiIDContains = data
+		case "kpiIDHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kpiIDHasPrefix"))
+			data, err := ec.unmarshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.KpiIDHasPrefix = data
+		case "kpiIDHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kpiIDHasSuffix"))
+			data, err := ec.unmarshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.KpiIDHasSuffix = data
+		case "kpiIDEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kpiIDEqualFold"))
+			data, err := ec.unmarshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.KpiIDEqualFold = data
+		case "kpiIDContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kpiIDContainsFold"))
+			data, err := ec.unmarshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.KpiIDContainsFold = data
+		case "userID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userID"))
+			data, err := ec.unmarshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UserID = data
+		case "userIDNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userIDNEQ"))
+			data, err := ec.unmarshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UserIDNEQ = data
+		case "userIDIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userIDIn"))
+			data, err := ec.unmarshalOID2ᚕkpiflowᚋentᚋschemaᚋpulidᚐIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UserIDIn = data
+		case "userIDNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userIDNotIn"))
+			data, err := ec.unmarshalOID2ᚕkpiflowᚋentᚋschemaᚋpulidᚐIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UserIDNotIn = data
+		case "userIDGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userIDGT"))
+			data, err := ec.unmarshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UserIDGT = data
+		case "userIDGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userIDGTE"))
+			data, err := ec.unmarshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UserIDGTE = data
+		case "userIDLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userIDLT"))
+			data, err := ec.unmarshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UserIDLT = data
+		case "userIDLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userIDLTE"))
+			data, err := ec.unmarshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UserIDLTE = data
+		case "userIDContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userIDContains"))
+			data, err := ec.unmarshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UserIDContains = data
+		case "userIDHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userIDHasPrefix"))
+			data, err := ec.unmarshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UserIDHasPrefix = data
+		case "userIDHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userIDHasSuffix"))
+			data, err := ec.unmarshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UserIDHasSuffix = data
+		case "userIDIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userIDIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UserIDIsNil = data
+		case "userIDNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userIDNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UserIDNotNil = data
+		case "userIDEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userIDEqualFold"))
+			data, err := ec.unmarshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UserIDEqualFold = data
+		case "userIDContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userIDContainsFold"))
+			data, err := ec.unmarshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UserIDContainsFold = data
+		case "teamID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("teamID"))
+			data, err := ec.unmarshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TeamID = data
+		case "teamIDNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("teamIDNEQ"))
+			data, err := ec.unmarshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TeamIDNEQ = data
+		case "teamIDIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("teamIDIn"))
+			data, err := ec.unmarshalOID2ᚕkpiflowᚋentᚋschemaᚋpulidᚐIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TeamIDIn = data
+		case "teamIDNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("teamIDNotIn"))
+			data, err := ec.unmarshalOID2ᚕkpiflowᚋentᚋschemaᚋpulidᚐIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TeamIDNotIn = data
+		case "teamIDGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("teamIDGT"))
+			data, err := ec.unmarshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TeamIDGT = data
+		case "teamIDGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("teamIDGTE"))
+			data, err := ec.unmarshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TeamIDGTE = data
+		case "teamIDLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("teamIDLT"))
+			data, err := ec.unmarshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TeamIDLT = data
+		case "teamIDLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("teamIDLTE"))
+			data, err := ec.unmarshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TeamIDLTE = data
+		case "teamIDContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("teamIDContains"))
+			data, err := ec.unmarshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TeamIDContains = data
+		case "teamIDHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("teamIDHasPrefix"))
+			data, err := ec.unmarshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TeamIDHasPrefix = data
+		case "teamIDHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("teamIDHasSuffix"))
+			data, err := ec.unmarshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TeamIDHasSuffix = data
+		case "teamIDIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("teamIDIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TeamIDIsNil = data
+		case "teamIDNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("teamIDNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TeamIDNotNil = data
+		case "teamIDEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("teamIDEqualFold"))
+			data, err := ec.unmarshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TeamIDEqualFold = data
+		case "teamIDContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("teamIDContainsFold"))
+			data, err := ec.unmarshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TeamIDContainsFold = data
+		case "periodKind":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("periodKind"))
+			data, err := ec.unmarshalOTargetPeriodKind2ᚖkpiflowᚋentᚋtargetᚐPeriodKind(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PeriodKind = data
+		case "periodKindNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("periodKindNEQ"))
+			data, err := ec.unmarshalOTargetPeriodKind2ᚖkpiflowᚋentᚋtargetᚐPeriodKind(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PeriodKindNEQ = data
+		case "periodKindIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("periodKindIn"))
+			data, err := ec.unmarshalOTargetPeriodKind2ᚕkpiflowᚋentᚋtargetᚐPeriodKindᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PeriodKindIn = data
+		case "periodKindNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("periodKindNotIn"))
+			data, err := ec.unmarshalOTargetPeriodKind2ᚕkpiflowᚋentᚋtargetᚐPeriodKindᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PeriodKindNotIn = data
+		case "periodYear":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("periodYear"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PeriodYear = data
+		case "periodYearNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("periodYearNEQ"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PeriodYearNEQ = data
+		case "periodYearIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("periodYearIn"))
+			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PeriodYearIn = data
+		case "periodYearNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("periodYearNotIn"))
+			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PeriodYearNotIn = data
+		case "periodYearGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("periodYearGT"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PeriodYearGT = data
+		case "periodYearGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("periodYearGTE"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PeriodYearGTE = data
+		case "periodYearLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("periodYearLT"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PeriodYearLT = data
+		case "periodYearLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("periodYearLTE"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PeriodYearLTE = data
+		case "periodIndex":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("periodIndex"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PeriodIndex = data
+		case "periodIndexNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("periodIndexNEQ"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PeriodIndexNEQ = data
+		case "periodIndexIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("periodIndexIn"))
+			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PeriodIndexIn = data
+		case "periodIndexNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("periodIndexNotIn"))
+			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PeriodIndexNotIn = data
+		case "periodIndexGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("periodIndexGT"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PeriodIndexGT = data
+		case "periodIndexGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("periodIndexGTE"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PeriodIndexGTE = data
+		case "periodIndexLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("periodIndexLT"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PeriodIndexLT = data
+		case "periodIndexLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("periodIndexLTE"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PeriodIndexLTE = data
+		case "periodStart":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("periodStart"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PeriodStart = data
+		case "periodStartNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("periodStartNEQ"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PeriodStartNEQ = data
+		case "periodStartIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("periodStartIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PeriodStartIn = data
+		case "periodStartNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("periodStartNotIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PeriodStartNotIn = data
+		case "periodStartGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("periodStartGT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PeriodStartGT = data
+		case "periodStartGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("periodStartGTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PeriodStartGTE = data
+		case "periodStartLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("periodStartLT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PeriodStartLT = data
+		case "periodStartLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("periodStartLTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PeriodStartLTE = data
+		case "periodEnd":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("periodEnd"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PeriodEnd = data
+		case "periodEndNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("periodEndNEQ"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PeriodEndNEQ = data
+		case "periodEndIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("periodEndIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PeriodEndIn = data
+		case "periodEndNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("periodEndNotIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PeriodEndNotIn = data
+		case "periodEndGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("periodEndGT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PeriodEndGT = data
+		case "periodEndGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("periodEndGTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PeriodEndGTE = data
+		case "periodEndLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("periodEndLT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PeriodEndLT = data
+		case "periodEndLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("periodEndLTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PeriodEndLTE = data
+		case "status":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("status"))
+			data, err := ec.unmarshalOTargetStatus2ᚖkpiflowᚋentᚋtargetᚐStatus(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Status = data
+		case "statusNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("statusNEQ"))
+			data, err := ec.unmarshalOTargetStatus2ᚖkpiflowᚋentᚋtargetᚐStatus(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StatusNEQ = data
+		case "statusIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("statusIn"))
+			data, err := ec.unmarshalOTargetStatus2ᚕkpiflowᚋentᚋtargetᚐStatusᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StatusIn = data
+		case "statusNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("statusNotIn"))
+			data, err := ec.unmarshalOTargetStatus2ᚕkpiflowᚋentᚋtargetᚐStatusᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StatusNotIn = data
+		case "version":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("version"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Version = data
+		case "versionNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("versionNEQ"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VersionNEQ = data
+		case "versionIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("versionIn"))
+			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VersionIn = data
+		case "versionNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("versionNotIn"))
+			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VersionNotIn = data
+		case "versionGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("versionGT"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VersionGT = data
+		case "versionGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("versionGTE"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VersionGTE = data
+		case "versionLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("versionLT"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VersionLT = data
+		case "versionLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("versionLTE"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VersionLTE = data
+		case "proposerID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("proposerID"))
+			data, err := ec.unmarshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProposerID = data
+		case "proposerIDNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("proposerIDNEQ"))
+			data, err := ec.unmarshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProposerIDNEQ = data
+		case "proposerIDIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("proposerIDIn"))
+			data, err := ec.unmarshalOID2ᚕkpiflowᚋentᚋschemaᚋpulidᚐIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProposerIDIn = data
+		case "proposerIDNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("proposerIDNotIn"))
+			data, err := ec.unmarshalOID2ᚕkpiflowᚋentᚋschemaᚋpulidᚐIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProposerIDNotIn = data
+		case "proposerIDGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("proposerIDGT"))
+			data, err := ec.unmarshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProposerIDGT = data
+		case "proposerIDGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("proposerIDGTE"))
+			data, err := ec.unmarshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProposerIDGTE = data
+		case "proposerIDLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("proposerIDLT"))
+			data, err := ec.unmarshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProposerIDLT = data
+		case "proposerIDLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("proposerIDLTE"))
+			data, err := ec.unmarshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProposerIDLTE = data
+		case "proposerIDContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("proposerIDContains"))
+			data, err := ec.unmarshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProposerIDContains = data
+		case "proposerIDHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("proposerIDHasPrefix"))
+			data, err := ec.unmarshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProposerIDHasPrefix = data
+		case "proposerIDHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("proposerIDHasSuffix"))
+			data, err := ec.unmarshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProposerIDHasSuffix = data
+		case "proposerIDEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("proposerIDEqualFold"))
+			data, err := ec.unmarshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProposerIDEqualFold = data
+		case "proposerIDContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("proposerIDContainsFold"))
+			data, err := ec.unmarshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProposerIDContainsFold = data
+		case "approverID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("approverID"))
+			data, err := ec.unmarshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ApproverID = data
+		case "approverIDNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("approverIDNEQ"))
+			data, err := ec.unmarshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ApproverIDNEQ = data
+		case "approverIDIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("approverIDIn"))
+			data, err := ec.unmarshalOID2ᚕkpiflowᚋentᚋschemaᚋpulidᚐIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ApproverIDIn = data
+		case "approverIDNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("approverIDNotIn"))
+			data, err := ec.unmarshalOID2ᚕkpiflowᚋentᚋschemaᚋpulidᚐIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ApproverIDNotIn = data
+		case "approverIDGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("approverIDGT"))
+			data, err := ec.unmarshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ApproverIDGT = data
+		case "approverIDGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("approverIDGTE"))
+			data, err := ec.unmarshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ApproverIDGTE = data
+		case "approverIDLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("approverIDLT"))
+			data, err := ec.unmarshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ApproverIDLT = data
+		case "approverIDLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("approverIDLTE"))
+			data, err := ec.unmarshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ApproverIDLTE = data
+		case "approverIDContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("approverIDContains"))
+			data, err := ec.unmarshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ApproverIDContains = data
+		case "approverIDHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("approverIDHasPrefix"))
+			data, err := ec.unmarshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ApproverIDHasPrefix = data
+		case "approverIDHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("approverIDHasSuffix"))
+			data, err := ec.unmarshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ApproverIDHasSuffix = data
+		case "approverIDIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("approverIDIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ApproverIDIsNil = data
+		case "approverIDNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("approverIDNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ApproverIDNotNil = data
+		case "approverIDEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("approverIDEqualFold"))
+			data, err := ec.unmarshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ApproverIDEqualFold = data
+		case "approverIDContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("approverIDContainsFold"))
+			data, err := ec.unmarshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ApproverIDContainsFold = data
+		case "rationale":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rationale"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Rationale = data
+		case "rationaleNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rationaleNEQ"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RationaleNEQ = data
+		case "rationaleIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rationaleIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RationaleIn = data
+		case "rationaleNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rationaleNotIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RationaleNotIn = data
+		case "rationaleGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rationaleGT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RationaleGT = data
+		case "rationaleGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rationaleGTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RationaleGTE = data
+		case "rationaleLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rationaleLT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RationaleLT = data
+		case "rationaleLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rationaleLTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RationaleLTE = data
+		case "rationaleContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rationaleContains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RationaleContains = data
+		case "rationaleHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rationaleHasPrefix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RationaleHasPrefix = data
+		case "rationaleHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rationaleHasSuffix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RationaleHasSuffix = data
+		case "rationaleIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rationaleIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RationaleIsNil = data
+		case "rationaleNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rationaleNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RationaleNotNil = data
+		case "rationaleEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rationaleEqualFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RationaleEqualFold = data
+		case "rationaleContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rationaleContainsFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RationaleContainsFold = data
+		case "pendingComment":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("pendingComment"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PendingComment = data
+		case "pendingCommentNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("pendingCommentNEQ"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PendingCommentNEQ = data
+		case "pendingCommentIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("pendingCommentIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PendingCommentIn = data
+		case "pendingCommentNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("pendingCommentNotIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PendingCommentNotIn = data
+		case "pendingCommentGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("pendingCommentGT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PendingCommentGT = data
+		case "pendingCommentGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("pendingCommentGTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PendingCommentGTE = data
+		case "pendingCommentLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("pendingCommentLT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PendingCommentLT = data
+		case "pendingCommentLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("pendingCommentLTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PendingCommentLTE = data
+		case "pendingCommentContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("pendingCommentContains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PendingCommentContains = data
+		case "pendingCommentHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("pendingCommentHasPrefix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PendingCommentHasPrefix = data
+		case "pendingCommentHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("pendingCommentHasSuffix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PendingCommentHasSuffix = data
+		case "pendingCommentIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("pendingCommentIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PendingCommentIsNil = data
+		case "pendingCommentNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("pendingCommentNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PendingCommentNotNil = data
+		case "pendingCommentEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("pendingCommentEqualFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PendingCommentEqualFold = data
+		case "pendingCommentContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("pendingCommentContainsFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PendingCommentContainsFold = data
+		case "hasKpi":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasKpi"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasKpi = data
+		case "hasKpiWith":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasKpiWith"))
+			data, err := ec.unmarshalOKPIWhereInput2ᚕᚖkpiflowᚋentᚐKPIWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasKpiWith = data
+		case "hasUser":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasUser"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasUser = data
+		case "hasUserWith":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasUserWith"))
+			data, err := ec.unmarshalOUserWhereInput2ᚕᚖkpiflowᚋentᚐUserWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasUserWith = data
+		case "hasTeam":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasTeam"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasTeam = data
+		case "hasTeamWith":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasTeamWith"))
+			data, err := ec.unmarshalOTeamWhereInput2ᚕᚖkpiflowᚋentᚐTeamWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasTeamWith = data
+		case "hasProposer":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasProposer"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasProposer = data
+		case "hasProposerWith":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasProposerWith"))
+			data, err := ec.unmarshalOUserWhereInput2ᚕᚖkpiflowᚋentᚐUserWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasProposerWith = data
+		case "hasApprover":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasApprover"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasApprover = data
+		case "hasApproverWith":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasApproverWith"))
+			data, err := ec.unmarshalOUserWhereInput2ᚕᚖkpiflowᚋentᚐUserWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasApproverWith = data
+		case "hasEvents":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasEvents"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasEvents = data
+		case "hasEventsWith":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasEventsWith"))
+			data, err := ec.unmarshalOTargetEventWhereInput2ᚕᚖkpiflowᚋentᚐTargetEventWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasEventsWith = data
+		case "hasRevisions":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasRevisions"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasRevisions = data
+		case "hasRevisionsWith":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasRevisionsWith"))
+			data, err := ec.unmarshalOTargetRevisionWhereInput2ᚕᚖkpiflowᚋentᚐTargetRevisionWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasRevisionsWith = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalTargetWhereInput unmarshals raw into the TargetWhereInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalTargetWhereInput(ctx context.Context, raw any) (ent.TargetWhereInput, error) {
+	var out ent.TargetWhereInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "TargetWhereInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputTeamOrder(ctx context.Context, obj any) (ent.TeamOrder, error) {
 	var it ent.TeamOrder
 	if obj == nil {
@@ -17239,6 +23617,21 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 			return graphql.Null
 		}
 		return ec._Team(ctx, sel, obj)
+	case *ent.TargetRevision:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._TargetRevision(ctx, sel, obj)
+	case *ent.TargetEvent:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._TargetEvent(ctx, sel, obj)
+	case *ent.Target:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._Target(ctx, sel, obj)
 	case *ent.Organization:
 		if obj == nil {
 			return graphql.Null
@@ -18953,6 +25346,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_organizations(ctx, field)
 				})
+		case "targets":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_targets(ctx, field)
+				})
 		case "teams":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, true,
@@ -19008,6 +25407,107 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 			})
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var realismEvidenceImplementors = []string{"RealismEvidence"}
+
+func (ec *executionContext) _RealismEvidence(ctx context.Context, sel ast.SelectionSet, obj *realism.Evidence) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, realismEvidenceImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RealismEvidence")
+		case "period":
+			out.Values[i] = ec._RealismEvidence_period(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "start":
+			out.Values[i] = ec._RealismEvidence_start(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "end":
+			out.Values[i] = ec._RealismEvidence_end(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "value":
+			out.Values[i] = ec._RealismEvidence_value(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "weight":
+			out.Values[i] = ec._RealismEvidence_weight(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var realismRampImplementors = []string{"RealismRamp"}
+
+func (ec *executionContext) _RealismRamp(ctx context.Context, sel ast.SelectionSet, obj *realism.Ramp) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, realismRampImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RealismRamp")
+		case "tenureMonths":
+			out.Values[i] = ec._RealismRamp_tenureMonths(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "peerMedian":
+			out.Values[i] = ec._RealismRamp_peerMedian(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "factor":
+			out.Values[i] = ec._RealismRamp_factor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "peers":
+			out.Values[i] = ec._RealismRamp_peers(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -19097,6 +25597,685 @@ func (ec *executionContext) _Scorecard(ctx context.Context, sel ast.SelectionSet
 			}
 		case "results":
 			out.Values[i] = ec._Scorecard_results(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var targetImplementors = []string{"Target", "Node"}
+
+func (ec *executionContext) _Target(ctx context.Context, sel ast.SelectionSet, obj *ent.Target) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, targetImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Target")
+		case "id":
+			out.Values[i] = ec._Target_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "createdAt":
+			out.Values[i] = ec._Target_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "updatedAt":
+			out.Values[i] = ec._Target_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "kpiID":
+			out.Values[i] = ec._Target_kpiID(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "userID":
+			out.Values[i] = ec._Target_userID(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "teamID":
+			out.Values[i] = ec._Target_teamID(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "periodKind":
+			out.Values[i] = ec._Target_periodKind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "periodYear":
+			out.Values[i] = ec._Target_periodYear(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "periodIndex":
+			out.Values[i] = ec._Target_periodIndex(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "periodStart":
+			out.Values[i] = ec._Target_periodStart(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "periodEnd":
+			out.Values[i] = ec._Target_periodEnd(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "status":
+			out.Values[i] = ec._Target_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "version":
+			out.Values[i] = ec._Target_version(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "proposerID":
+			out.Values[i] = ec._Target_proposerID(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "approverID":
+			out.Values[i] = ec._Target_approverID(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "rationale":
+			out.Values[i] = ec._Target_rationale(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "assessment":
+			out.Values[i] = ec._Target_assessment(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "pendingReason":
+			out.Values[i] = ec._Target_pendingReason(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "pendingComment":
+			out.Values[i] = ec._Target_pendingComment(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "finalAttainment":
+			out.Values[i] = ec._Target_finalAttainment(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "organization":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Target_organization(ctx, field, obj)
+				})
+		case "kpi":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Target_kpi(ctx, field, obj)
+				})
+		case "user":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Target_user(ctx, field, obj)
+				})
+		case "team":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Target_team(ctx, field, obj)
+				})
+		case "proposer":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Target_proposer(ctx, field, obj)
+				})
+		case "approver":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Target_approver(ctx, field, obj)
+				})
+		case "events":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Target_events(ctx, field, obj)
+				})
+		case "revisions":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Target_revisions(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var targetAssessmentImplementors = []string{"TargetAssessment"}
+
+func (ec *executionContext) _TargetAssessment(ctx context.Context, sel ast.SelectionSet, obj *realism.Assessment) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, targetAssessmentImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TargetAssessment")
+		case "proposed":
+			out.Values[i] = ec._TargetAssessment_proposed(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "baseline":
+			out.Values[i] = ec._TargetAssessment_baseline(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "marketFactor":
+			out.Values[i] = ec._TargetAssessment_marketFactor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "expected":
+			out.Values[i] = ec._TargetAssessment_expected(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "band":
+			out.Values[i] = ec._TargetAssessment_band(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "ratio":
+			out.Values[i] = ec._TargetAssessment_ratio(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "bestEver":
+			out.Values[i] = ec._TargetAssessment_bestEver(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "evidence":
+			out.Values[i] = ec._TargetAssessment_evidence(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "ramp":
+			out.Values[i] = ec._TargetAssessment_ramp(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var targetConnectionImplementors = []string{"TargetConnection"}
+
+func (ec *executionContext) _TargetConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.TargetConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, targetConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TargetConnection")
+		case "edges":
+			out.Values[i] = ec._TargetConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._TargetConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._TargetConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var targetEdgeImplementors = []string{"TargetEdge"}
+
+func (ec *executionContext) _TargetEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.TargetEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, targetEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TargetEdge")
+		case "node":
+			out.Values[i] = ec._TargetEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "cursor":
+			out.Values[i] = ec._TargetEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var targetEventImplementors = []string{"TargetEvent", "Node"}
+
+func (ec *executionContext) _TargetEvent(ctx context.Context, sel ast.SelectionSet, obj *ent.TargetEvent) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, targetEventImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TargetEvent")
+		case "id":
+			out.Values[i] = ec._TargetEvent_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "createdAt":
+			out.Values[i] = ec._TargetEvent_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "updatedAt":
+			out.Values[i] = ec._TargetEvent_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "targetID":
+			out.Values[i] = ec._TargetEvent_targetID(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "actorID":
+			out.Values[i] = ec._TargetEvent_actorID(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "action":
+			out.Values[i] = ec._TargetEvent_action(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "fromStatus":
+			out.Values[i] = ec._TargetEvent_fromStatus(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "toStatus":
+			out.Values[i] = ec._TargetEvent_toStatus(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "comment":
+			out.Values[i] = ec._TargetEvent_comment(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "reasonCode":
+			out.Values[i] = ec._TargetEvent_reasonCode(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "version":
+			out.Values[i] = ec._TargetEvent_version(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "organization":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._TargetEvent_organization(ctx, field, obj)
+				})
+		case "target":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._TargetEvent_target(ctx, field, obj)
+				})
+		case "actor":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._TargetEvent_actor(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var targetEventConnectionImplementors = []string{"TargetEventConnection"}
+
+func (ec *executionContext) _TargetEventConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.TargetEventConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, targetEventConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TargetEventConnection")
+		case "edges":
+			out.Values[i] = ec._TargetEventConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._TargetEventConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._TargetEventConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var targetEventEdgeImplementors = []string{"TargetEventEdge"}
+
+func (ec *executionContext) _TargetEventEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.TargetEventEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, targetEventEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TargetEventEdge")
+		case "node":
+			out.Values[i] = ec._TargetEventEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "cursor":
+			out.Values[i] = ec._TargetEventEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var targetRevisionImplementors = []string{"TargetRevision", "Node"}
+
+func (ec *executionContext) _TargetRevision(ctx context.Context, sel ast.SelectionSet, obj *ent.TargetRevision) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, targetRevisionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TargetRevision")
+		case "id":
+			out.Values[i] = ec._TargetRevision_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "createdAt":
+			out.Values[i] = ec._TargetRevision_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "updatedAt":
+			out.Values[i] = ec._TargetRevision_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "targetID":
+			out.Values[i] = ec._TargetRevision_targetID(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "authorID":
+			out.Values[i] = ec._TargetRevision_authorID(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "action":
+			out.Values[i] = ec._TargetRevision_action(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "reasonCode":
+			out.Values[i] = ec._TargetRevision_reasonCode(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "comment":
+			out.Values[i] = ec._TargetRevision_comment(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "organization":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._TargetRevision_organization(ctx, field, obj)
+				})
+		case "target":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._TargetRevision_target(ctx, field, obj)
+				})
+		case "author":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._TargetRevision_author(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var targetRevisionConnectionImplementors = []string{"TargetRevisionConnection"}
+
+func (ec *executionContext) _TargetRevisionConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.TargetRevisionConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, targetRevisionConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TargetRevisionConnection")
+		case "edges":
+			out.Values[i] = ec._TargetRevisionConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._TargetRevisionConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._TargetRevisionConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var targetRevisionEdgeImplementors = []string{"TargetRevisionEdge"}
+
+func (ec *executionContext) _TargetRevisionEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.TargetRevisionEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, targetRevisionEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TargetRevisionEdge")
+		case "node":
+			out.Values[i] = ec._TargetRevisionEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "cursor":
+			out.Values[i] = ec._TargetRevisionEdge_cursor(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -20746,6 +27925,36 @@ func (ec *executionContext) marshalNPeriodKind2kpiflowᚋkpiᚐPeriodKind(ctx co
 	return v
 }
 
+func (ec *executionContext) unmarshalNRealismBand2kpiflowᚋworkflowᚋrealismᚐBand(ctx context.Context, v any) (realism.Band, error) {
+	var res realism.Band
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNRealismBand2kpiflowᚋworkflowᚋrealismᚐBand(ctx context.Context, sel ast.SelectionSet, v realism.Band) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) marshalNRealismEvidence2kpiflowᚋworkflowᚋrealismᚐEvidence(ctx context.Context, sel ast.SelectionSet, v realism.Evidence) graphql.Marshaler {
+	return ec._RealismEvidence(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNRealismEvidence2ᚕkpiflowᚋworkflowᚋrealismᚐEvidenceᚄ(ctx context.Context, sel ast.SelectionSet, v []realism.Evidence) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNRealismEvidence2kpiflowᚋworkflowᚋrealismᚐEvidence(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) unmarshalNRefreshTokenInput2kpiflowᚋgraphᚐRefreshTokenInput(ctx context.Context, v any) (RefreshTokenInput, error) {
 	res, err := ec.unmarshalInputRefreshTokenInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -20800,6 +28009,160 @@ func (ec *executionContext) marshalNString2string(ctx context.Context, sel ast.S
 		graphql.AddInvalidNullFromMarshaler(ctx, "String!")
 	}
 	return res
+}
+
+func (ec *executionContext) marshalNTarget2ᚖkpiflowᚋentᚐTarget(ctx context.Context, sel ast.SelectionSet, v *ent.Target) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Target!")
+		return graphql.Null
+	}
+	return ec._Target(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNTargetConnection2ᚖkpiflowᚋentᚐTargetConnection(ctx context.Context, sel ast.SelectionSet, v *ent.TargetConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "TargetConnection!")
+		return graphql.Null
+	}
+	return ec._TargetConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNTargetEventConnection2ᚖkpiflowᚋentᚐTargetEventConnection(ctx context.Context, sel ast.SelectionSet, v *ent.TargetEventConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "TargetEventConnection!")
+		return graphql.Null
+	}
+	return ec._TargetEventConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNTargetEventFromStatus2kpiflowᚋentᚋtargeteventᚐFromStatus(ctx context.Context, v any) (targetevent.FromStatus, error) {
+	var res targetevent.FromStatus
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNTargetEventFromStatus2kpiflowᚋentᚋtargeteventᚐFromStatus(ctx context.Context, sel ast.SelectionSet, v targetevent.FromStatus) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNTargetEventOrderField2ᚖkpiflowᚋentᚐTargetEventOrderField(ctx context.Context, v any) (*ent.TargetEventOrderField, error) {
+	var res = new(ent.TargetEventOrderField)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNTargetEventOrderField2ᚖkpiflowᚋentᚐTargetEventOrderField(ctx context.Context, sel ast.SelectionSet, v *ent.TargetEventOrderField) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "TargetEventOrderField!")
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) unmarshalNTargetEventReasonCode2kpiflowᚋentᚋtargeteventᚐReasonCode(ctx context.Context, v any) (targetevent.ReasonCode, error) {
+	var res targetevent.ReasonCode
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNTargetEventReasonCode2kpiflowᚋentᚋtargeteventᚐReasonCode(ctx context.Context, sel ast.SelectionSet, v targetevent.ReasonCode) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNTargetEventToStatus2kpiflowᚋentᚋtargeteventᚐToStatus(ctx context.Context, v any) (targetevent.ToStatus, error) {
+	var res targetevent.ToStatus
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNTargetEventToStatus2kpiflowᚋentᚋtargeteventᚐToStatus(ctx context.Context, sel ast.SelectionSet, v targetevent.ToStatus) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNTargetEventWhereInput2ᚖkpiflowᚋentᚐTargetEventWhereInput(ctx context.Context, v any) (*ent.TargetEventWhereInput, error) {
+	res, err := ec.unmarshalInputTargetEventWhereInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNTargetOrder2ᚖkpiflowᚋentᚐTargetOrder(ctx context.Context, v any) (*ent.TargetOrder, error) {
+	res, err := ec.unmarshalInputTargetOrder(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNTargetOrderField2ᚖkpiflowᚋentᚐTargetOrderField(ctx context.Context, v any) (*ent.TargetOrderField, error) {
+	var res = new(ent.TargetOrderField)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNTargetOrderField2ᚖkpiflowᚋentᚐTargetOrderField(ctx context.Context, sel ast.SelectionSet, v *ent.TargetOrderField) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "TargetOrderField!")
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) unmarshalNTargetPeriodKind2kpiflowᚋentᚋtargetᚐPeriodKind(ctx context.Context, v any) (target.PeriodKind, error) {
+	var res target.PeriodKind
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNTargetPeriodKind2kpiflowᚋentᚋtargetᚐPeriodKind(ctx context.Context, sel ast.SelectionSet, v target.PeriodKind) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) marshalNTargetRevisionConnection2ᚖkpiflowᚋentᚐTargetRevisionConnection(ctx context.Context, sel ast.SelectionSet, v *ent.TargetRevisionConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "TargetRevisionConnection!")
+		return graphql.Null
+	}
+	return ec._TargetRevisionConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNTargetRevisionOrderField2ᚖkpiflowᚋentᚐTargetRevisionOrderField(ctx context.Context, v any) (*ent.TargetRevisionOrderField, error) {
+	var res = new(ent.TargetRevisionOrderField)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNTargetRevisionOrderField2ᚖkpiflowᚋentᚐTargetRevisionOrderField(ctx context.Context, sel ast.SelectionSet, v *ent.TargetRevisionOrderField) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "TargetRevisionOrderField!")
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) unmarshalNTargetRevisionReasonCode2kpiflowᚋentᚋtargetrevisionᚐReasonCode(ctx context.Context, v any) (targetrevision.ReasonCode, error) {
+	var res targetrevision.ReasonCode
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNTargetRevisionReasonCode2kpiflowᚋentᚋtargetrevisionᚐReasonCode(ctx context.Context, sel ast.SelectionSet, v targetrevision.ReasonCode) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNTargetRevisionWhereInput2ᚖkpiflowᚋentᚐTargetRevisionWhereInput(ctx context.Context, v any) (*ent.TargetRevisionWhereInput, error) {
+	res, err := ec.unmarshalInputTargetRevisionWhereInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNTargetStatus2kpiflowᚋentᚋtargetᚐStatus(ctx context.Context, v any) (target.Status, error) {
+	var res target.Status
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNTargetStatus2kpiflowᚋentᚋtargetᚐStatus(ctx context.Context, sel ast.SelectionSet, v target.Status) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNTargetWhereInput2ᚖkpiflowᚋentᚐTargetWhereInput(ctx context.Context, v any) (*ent.TargetWhereInput, error) {
+	res, err := ec.unmarshalInputTargetWhereInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNTeam2ᚖkpiflowᚋentᚐTeam(ctx context.Context, sel ast.SelectionSet, v *ent.Team) graphql.Marshaler {
@@ -21991,6 +29354,13 @@ func (ec *executionContext) marshalOPeriodKind2ᚖkpiflowᚋkpiᚐPeriodKind(ctx
 	return v
 }
 
+func (ec *executionContext) marshalORealismRamp2ᚖkpiflowᚋworkflowᚋrealismᚐRamp(ctx context.Context, sel ast.SelectionSet, v *realism.Ramp) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._RealismRamp(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalOString2string(ctx context.Context, v any) (string, error) {
 	res, err := graphql.UnmarshalString(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -22054,6 +29424,530 @@ func (ec *executionContext) marshalOString2ᚖstring(ctx context.Context, sel as
 	_ = ctx
 	res := graphql.MarshalString(*v)
 	return res
+}
+
+func (ec *executionContext) marshalOTarget2ᚖkpiflowᚋentᚐTarget(ctx context.Context, sel ast.SelectionSet, v *ent.Target) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Target(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOTargetAssessment2ᚖkpiflowᚋworkflowᚋrealismᚐAssessment(ctx context.Context, sel ast.SelectionSet, v *realism.Assessment) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._TargetAssessment(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOTargetEdge2ᚕᚖkpiflowᚋentᚐTargetEdge(ctx context.Context, sel ast.SelectionSet, v []*ent.TargetEdge) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalOTargetEdge2ᚖkpiflowᚋentᚐTargetEdge(ctx, sel, v[i])
+	})
+
+	return ret
+}
+
+func (ec *executionContext) marshalOTargetEdge2ᚖkpiflowᚋentᚐTargetEdge(ctx context.Context, sel ast.SelectionSet, v *ent.TargetEdge) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._TargetEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOTargetEvent2ᚖkpiflowᚋentᚐTargetEvent(ctx context.Context, sel ast.SelectionSet, v *ent.TargetEvent) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._TargetEvent(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOTargetEventEdge2ᚕᚖkpiflowᚋentᚐTargetEventEdge(ctx context.Context, sel ast.SelectionSet, v []*ent.TargetEventEdge) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalOTargetEventEdge2ᚖkpiflowᚋentᚐTargetEventEdge(ctx, sel, v[i])
+	})
+
+	return ret
+}
+
+func (ec *executionContext) marshalOTargetEventEdge2ᚖkpiflowᚋentᚐTargetEventEdge(ctx context.Context, sel ast.SelectionSet, v *ent.TargetEventEdge) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._TargetEventEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOTargetEventFromStatus2ᚕkpiflowᚋentᚋtargeteventᚐFromStatusᚄ(ctx context.Context, v any) ([]targetevent.FromStatus, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]targetevent.FromStatus, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNTargetEventFromStatus2kpiflowᚋentᚋtargeteventᚐFromStatus(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOTargetEventFromStatus2ᚕkpiflowᚋentᚋtargeteventᚐFromStatusᚄ(ctx context.Context, sel ast.SelectionSet, v []targetevent.FromStatus) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNTargetEventFromStatus2kpiflowᚋentᚋtargeteventᚐFromStatus(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalOTargetEventFromStatus2ᚖkpiflowᚋentᚋtargeteventᚐFromStatus(ctx context.Context, v any) (*targetevent.FromStatus, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(targetevent.FromStatus)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOTargetEventFromStatus2ᚖkpiflowᚋentᚋtargeteventᚐFromStatus(ctx context.Context, sel ast.SelectionSet, v *targetevent.FromStatus) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) unmarshalOTargetEventOrder2ᚖkpiflowᚋentᚐTargetEventOrder(ctx context.Context, v any) (*ent.TargetEventOrder, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputTargetEventOrder(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOTargetEventReasonCode2ᚕkpiflowᚋentᚋtargeteventᚐReasonCodeᚄ(ctx context.Context, v any) ([]targetevent.ReasonCode, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]targetevent.ReasonCode, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNTargetEventReasonCode2kpiflowᚋentᚋtargeteventᚐReasonCode(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOTargetEventReasonCode2ᚕkpiflowᚋentᚋtargeteventᚐReasonCodeᚄ(ctx context.Context, sel ast.SelectionSet, v []targetevent.ReasonCode) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNTargetEventReasonCode2kpiflowᚋentᚋtargeteventᚐReasonCode(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalOTargetEventReasonCode2ᚖkpiflowᚋentᚋtargeteventᚐReasonCode(ctx context.Context, v any) (*targetevent.ReasonCode, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(targetevent.ReasonCode)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOTargetEventReasonCode2ᚖkpiflowᚋentᚋtargeteventᚐReasonCode(ctx context.Context, sel ast.SelectionSet, v *targetevent.ReasonCode) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) unmarshalOTargetEventToStatus2ᚕkpiflowᚋentᚋtargeteventᚐToStatusᚄ(ctx context.Context, v any) ([]targetevent.ToStatus, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]targetevent.ToStatus, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNTargetEventToStatus2kpiflowᚋentᚋtargeteventᚐToStatus(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOTargetEventToStatus2ᚕkpiflowᚋentᚋtargeteventᚐToStatusᚄ(ctx context.Context, sel ast.SelectionSet, v []targetevent.ToStatus) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNTargetEventToStatus2kpiflowᚋentᚋtargeteventᚐToStatus(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalOTargetEventToStatus2ᚖkpiflowᚋentᚋtargeteventᚐToStatus(ctx context.Context, v any) (*targetevent.ToStatus, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(targetevent.ToStatus)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOTargetEventToStatus2ᚖkpiflowᚋentᚋtargeteventᚐToStatus(ctx context.Context, sel ast.SelectionSet, v *targetevent.ToStatus) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) unmarshalOTargetEventWhereInput2ᚕᚖkpiflowᚋentᚐTargetEventWhereInputᚄ(ctx context.Context, v any) ([]*ent.TargetEventWhereInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*ent.TargetEventWhereInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNTargetEventWhereInput2ᚖkpiflowᚋentᚐTargetEventWhereInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalOTargetEventWhereInput2ᚖkpiflowᚋentᚐTargetEventWhereInput(ctx context.Context, v any) (*ent.TargetEventWhereInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputTargetEventWhereInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOTargetOrder2ᚕᚖkpiflowᚋentᚐTargetOrderᚄ(ctx context.Context, v any) ([]*ent.TargetOrder, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*ent.TargetOrder, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNTargetOrder2ᚖkpiflowᚋentᚐTargetOrder(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalOTargetPendingReason2ᚖkpiflowᚋentᚋtargetᚐPendingReason(ctx context.Context, v any) (*target.PendingReason, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(target.PendingReason)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOTargetPendingReason2ᚖkpiflowᚋentᚋtargetᚐPendingReason(ctx context.Context, sel ast.SelectionSet, v *target.PendingReason) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) unmarshalOTargetPeriodKind2ᚕkpiflowᚋentᚋtargetᚐPeriodKindᚄ(ctx context.Context, v any) ([]target.PeriodKind, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]target.PeriodKind, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNTargetPeriodKind2kpiflowᚋentᚋtargetᚐPeriodKind(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOTargetPeriodKind2ᚕkpiflowᚋentᚋtargetᚐPeriodKindᚄ(ctx context.Context, sel ast.SelectionSet, v []target.PeriodKind) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNTargetPeriodKind2kpiflowᚋentᚋtargetᚐPeriodKind(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalOTargetPeriodKind2ᚖkpiflowᚋentᚋtargetᚐPeriodKind(ctx context.Context, v any) (*target.PeriodKind, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(target.PeriodKind)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOTargetPeriodKind2ᚖkpiflowᚋentᚋtargetᚐPeriodKind(ctx context.Context, sel ast.SelectionSet, v *target.PeriodKind) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) marshalOTargetRevision2ᚖkpiflowᚋentᚐTargetRevision(ctx context.Context, sel ast.SelectionSet, v *ent.TargetRevision) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._TargetRevision(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOTargetRevisionEdge2ᚕᚖkpiflowᚋentᚐTargetRevisionEdge(ctx context.Context, sel ast.SelectionSet, v []*ent.TargetRevisionEdge) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalOTargetRevisionEdge2ᚖkpiflowᚋentᚐTargetRevisionEdge(ctx, sel, v[i])
+	})
+
+	return ret
+}
+
+func (ec *executionContext) marshalOTargetRevisionEdge2ᚖkpiflowᚋentᚐTargetRevisionEdge(ctx context.Context, sel ast.SelectionSet, v *ent.TargetRevisionEdge) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._TargetRevisionEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOTargetRevisionOrder2ᚖkpiflowᚋentᚐTargetRevisionOrder(ctx context.Context, v any) (*ent.TargetRevisionOrder, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputTargetRevisionOrder(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOTargetRevisionReasonCode2ᚕkpiflowᚋentᚋtargetrevisionᚐReasonCodeᚄ(ctx context.Context, v any) ([]targetrevision.ReasonCode, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]targetrevision.ReasonCode, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNTargetRevisionReasonCode2kpiflowᚋentᚋtargetrevisionᚐReasonCode(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOTargetRevisionReasonCode2ᚕkpiflowᚋentᚋtargetrevisionᚐReasonCodeᚄ(ctx context.Context, sel ast.SelectionSet, v []targetrevision.ReasonCode) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNTargetRevisionReasonCode2kpiflowᚋentᚋtargetrevisionᚐReasonCode(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalOTargetRevisionReasonCode2ᚖkpiflowᚋentᚋtargetrevisionᚐReasonCode(ctx context.Context, v any) (*targetrevision.ReasonCode, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(targetrevision.ReasonCode)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOTargetRevisionReasonCode2ᚖkpiflowᚋentᚋtargetrevisionᚐReasonCode(ctx context.Context, sel ast.SelectionSet, v *targetrevision.ReasonCode) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) unmarshalOTargetRevisionWhereInput2ᚕᚖkpiflowᚋentᚐTargetRevisionWhereInputᚄ(ctx context.Context, v any) ([]*ent.TargetRevisionWhereInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*ent.TargetRevisionWhereInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNTargetRevisionWhereInput2ᚖkpiflowᚋentᚐTargetRevisionWhereInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalOTargetRevisionWhereInput2ᚖkpiflowᚋentᚐTargetRevisionWhereInput(ctx context.Context, v any) (*ent.TargetRevisionWhereInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputTargetRevisionWhereInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOTargetStatus2ᚕkpiflowᚋentᚋtargetᚐStatusᚄ(ctx context.Context, v any) ([]target.Status, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]target.Status, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNTargetStatus2kpiflowᚋentᚋtargetᚐStatus(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOTargetStatus2ᚕkpiflowᚋentᚋtargetᚐStatusᚄ(ctx context.Context, sel ast.SelectionSet, v []target.Status) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNTargetStatus2kpiflowᚋentᚋtargetᚐStatus(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalOTargetStatus2ᚖkpiflowᚋentᚋtargetᚐStatus(ctx context.Context, v any) (*target.Status, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(target.Status)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOTargetStatus2ᚖkpiflowᚋentᚋtargetᚐStatus(ctx context.Context, sel ast.SelectionSet, v *target.Status) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) unmarshalOTargetWhereInput2ᚕᚖkpiflowᚋentᚐTargetWhereInputᚄ(ctx context.Context, v any) ([]*ent.TargetWhereInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*ent.TargetWhereInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNTargetWhereInput2ᚖkpiflowᚋentᚐTargetWhereInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalOTargetWhereInput2ᚖkpiflowᚋentᚐTargetWhereInput(ctx context.Context, v any) (*ent.TargetWhereInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputTargetWhereInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalOTeam2ᚕᚖkpiflowᚋentᚐTeamᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.Team) graphql.Marshaler {

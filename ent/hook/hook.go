@@ -32,6 +32,18 @@ func (f KPIFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) 
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.KPIMutation", m)
 }
 
+// The MarketFactorFunc type is an adapter to allow the use of ordinary
+// function as MarketFactor mutator.
+type MarketFactorFunc func(context.Context, *ent.MarketFactorMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f MarketFactorFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.MarketFactorMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.MarketFactorMutation", m)
+}
+
 // The MeetingFunc type is an adapter to allow the use of ordinary
 // function as Meeting mutator.
 type MeetingFunc func(context.Context, *ent.MeetingMutation) (ent.Value, error)
@@ -66,6 +78,42 @@ func (f RefreshTokenFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value
 		return f(ctx, mv)
 	}
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.RefreshTokenMutation", m)
+}
+
+// The TargetFunc type is an adapter to allow the use of ordinary
+// function as Target mutator.
+type TargetFunc func(context.Context, *ent.TargetMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f TargetFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.TargetMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.TargetMutation", m)
+}
+
+// The TargetEventFunc type is an adapter to allow the use of ordinary
+// function as TargetEvent mutator.
+type TargetEventFunc func(context.Context, *ent.TargetEventMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f TargetEventFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.TargetEventMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.TargetEventMutation", m)
+}
+
+// The TargetRevisionFunc type is an adapter to allow the use of ordinary
+// function as TargetRevision mutator.
+type TargetRevisionFunc func(context.Context, *ent.TargetRevisionMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f TargetRevisionFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.TargetRevisionMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.TargetRevisionMutation", m)
 }
 
 // The TeamFunc type is an adapter to allow the use of ordinary

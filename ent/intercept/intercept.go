@@ -9,10 +9,14 @@ import (
 	"kpiflow/ent"
 	"kpiflow/ent/deal"
 	"kpiflow/ent/kpi"
+	"kpiflow/ent/marketfactor"
 	"kpiflow/ent/meeting"
 	"kpiflow/ent/organization"
 	"kpiflow/ent/predicate"
 	"kpiflow/ent/refreshtoken"
+	"kpiflow/ent/target"
+	"kpiflow/ent/targetevent"
+	"kpiflow/ent/targetrevision"
 	"kpiflow/ent/team"
 	"kpiflow/ent/user"
 
@@ -129,6 +133,33 @@ func (f TraverseKPI) Traverse(ctx context.Context, q ent.Query) error {
 	return fmt.Errorf("unexpected query type %T. expect *ent.KPIQuery", q)
 }
 
+// The MarketFactorFunc type is an adapter to allow the use of ordinary function as a Querier.
+type MarketFactorFunc func(context.Context, *ent.MarketFactorQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f MarketFactorFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.MarketFactorQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.MarketFactorQuery", q)
+}
+
+// The TraverseMarketFactor type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseMarketFactor func(context.Context, *ent.MarketFactorQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseMarketFactor) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseMarketFactor) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.MarketFactorQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.MarketFactorQuery", q)
+}
+
 // The MeetingFunc type is an adapter to allow the use of ordinary function as a Querier.
 type MeetingFunc func(context.Context, *ent.MeetingQuery) (ent.Value, error)
 
@@ -210,6 +241,87 @@ func (f TraverseRefreshToken) Traverse(ctx context.Context, q ent.Query) error {
 	return fmt.Errorf("unexpected query type %T. expect *ent.RefreshTokenQuery", q)
 }
 
+// The TargetFunc type is an adapter to allow the use of ordinary function as a Querier.
+type TargetFunc func(context.Context, *ent.TargetQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f TargetFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.TargetQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.TargetQuery", q)
+}
+
+// The TraverseTarget type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseTarget func(context.Context, *ent.TargetQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseTarget) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseTarget) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.TargetQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.TargetQuery", q)
+}
+
+// The TargetEventFunc type is an adapter to allow the use of ordinary function as a Querier.
+type TargetEventFunc func(context.Context, *ent.TargetEventQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f TargetEventFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.TargetEventQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.TargetEventQuery", q)
+}
+
+// The TraverseTargetEvent type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseTargetEvent func(context.Context, *ent.TargetEventQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseTargetEvent) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseTargetEvent) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.TargetEventQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.TargetEventQuery", q)
+}
+
+// The TargetRevisionFunc type is an adapter to allow the use of ordinary function as a Querier.
+type TargetRevisionFunc func(context.Context, *ent.TargetRevisionQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f TargetRevisionFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.TargetRevisionQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.TargetRevisionQuery", q)
+}
+
+// The TraverseTargetRevision type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseTargetRevision func(context.Context, *ent.TargetRevisionQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseTargetRevision) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseTargetRevision) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.TargetRevisionQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.TargetRevisionQuery", q)
+}
+
 // The TeamFunc type is an adapter to allow the use of ordinary function as a Querier.
 type TeamFunc func(context.Context, *ent.TeamQuery) (ent.Value, error)
 
@@ -271,12 +383,20 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.DealQuery, predicate.Deal, deal.OrderOption]{typ: ent.TypeDeal, tq: q}, nil
 	case *ent.KPIQuery:
 		return &query[*ent.KPIQuery, predicate.KPI, kpi.OrderOption]{typ: ent.TypeKPI, tq: q}, nil
+	case *ent.MarketFactorQuery:
+		return &query[*ent.MarketFactorQuery, predicate.MarketFactor, marketfactor.OrderOption]{typ: ent.TypeMarketFactor, tq: q}, nil
 	case *ent.MeetingQuery:
 		return &query[*ent.MeetingQuery, predicate.Meeting, meeting.OrderOption]{typ: ent.TypeMeeting, tq: q}, nil
 	case *ent.OrganizationQuery:
 		return &query[*ent.OrganizationQuery, predicate.Organization, organization.OrderOption]{typ: ent.TypeOrganization, tq: q}, nil
 	case *ent.RefreshTokenQuery:
 		return &query[*ent.RefreshTokenQuery, predicate.RefreshToken, refreshtoken.OrderOption]{typ: ent.TypeRefreshToken, tq: q}, nil
+	case *ent.TargetQuery:
+		return &query[*ent.TargetQuery, predicate.Target, target.OrderOption]{typ: ent.TypeTarget, tq: q}, nil
+	case *ent.TargetEventQuery:
+		return &query[*ent.TargetEventQuery, predicate.TargetEvent, targetevent.OrderOption]{typ: ent.TypeTargetEvent, tq: q}, nil
+	case *ent.TargetRevisionQuery:
+		return &query[*ent.TargetRevisionQuery, predicate.TargetRevision, targetrevision.OrderOption]{typ: ent.TypeTargetRevision, tq: q}, nil
 	case *ent.TeamQuery:
 		return &query[*ent.TeamQuery, predicate.Team, team.OrderOption]{typ: ent.TypeTeam, tq: q}, nil
 	case *ent.UserQuery:

@@ -3,6 +3,7 @@
 package migrate
 
 import (
+	"entgo.io/ent/dialect/entsql"
 	"entgo.io/ent/dialect/sql/schema"
 	"entgo.io/ent/schema/field"
 )
@@ -108,6 +109,53 @@ var (
 				Name:    "kpi_organization_id_key",
 				Unique:  true,
 				Columns: []*schema.Column{KpIsColumns[13], KpIsColumns[3]},
+			},
+		},
+	}
+	// MarketFactorsColumns holds the columns for the "market_factors" table.
+	MarketFactorsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString, Size: 64},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "period_kind", Type: field.TypeEnum, Enums: []string{"MONTH", "QUARTER", "YEAR"}},
+		{Name: "period_year", Type: field.TypeInt},
+		{Name: "period_index", Type: field.TypeInt},
+		{Name: "factor", Type: field.TypeFloat64},
+		{Name: "comment", Type: field.TypeString, Nullable: true, Size: 2147483647},
+		{Name: "organization_id", Type: field.TypeString, Size: 64},
+		{Name: "team_id", Type: field.TypeString, Size: 64},
+		{Name: "set_by_id", Type: field.TypeString, Size: 64},
+	}
+	// MarketFactorsTable holds the schema information for the "market_factors" table.
+	MarketFactorsTable = &schema.Table{
+		Name:       "market_factors",
+		Columns:    MarketFactorsColumns,
+		PrimaryKey: []*schema.Column{MarketFactorsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "market_factors_organizations_organization",
+				Columns:    []*schema.Column{MarketFactorsColumns[8]},
+				RefColumns: []*schema.Column{OrganizationsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "market_factors_teams_team",
+				Columns:    []*schema.Column{MarketFactorsColumns[9]},
+				RefColumns: []*schema.Column{TeamsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "market_factors_users_set_by",
+				Columns:    []*schema.Column{MarketFactorsColumns[10]},
+				RefColumns: []*schema.Column{UsersColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "marketfactor_team_id_period_kind_period_year_period_index",
+				Unique:  true,
+				Columns: []*schema.Column{MarketFactorsColumns[9], MarketFactorsColumns[3], MarketFactorsColumns[4], MarketFactorsColumns[5]},
 			},
 		},
 	}
@@ -236,6 +284,199 @@ var (
 			},
 		},
 	}
+	// TargetsColumns holds the columns for the "targets" table.
+	TargetsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString, Size: 64},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "scope_key", Type: field.TypeString},
+		{Name: "period_kind", Type: field.TypeEnum, Enums: []string{"MONTH", "QUARTER", "YEAR"}},
+		{Name: "period_year", Type: field.TypeInt},
+		{Name: "period_index", Type: field.TypeInt},
+		{Name: "period_start", Type: field.TypeTime},
+		{Name: "period_end", Type: field.TypeTime},
+		{Name: "value", Type: field.TypeFloat64},
+		{Name: "status", Type: field.TypeEnum, Enums: []string{"DRAFT", "PROPOSED", "CHANGES_REQUESTED", "APPROVED", "REJECTED", "WITHDRAWN", "CLOSED"}, Default: "DRAFT"},
+		{Name: "version", Type: field.TypeInt, Default: 1},
+		{Name: "rationale", Type: field.TypeString, Nullable: true, Size: 5000},
+		{Name: "assessment", Type: field.TypeJSON, Nullable: true},
+		{Name: "pending_value", Type: field.TypeFloat64, Nullable: true},
+		{Name: "pending_reason", Type: field.TypeEnum, Nullable: true, Enums: []string{"MARKET_CHANGE", "TEAM_CHANGE", "DATA_CORRECTION", "PERFORMANCE", "OTHER"}},
+		{Name: "pending_comment", Type: field.TypeString, Nullable: true, Size: 2147483647},
+		{Name: "final_actual", Type: field.TypeFloat64, Nullable: true},
+		{Name: "final_attainment", Type: field.TypeFloat64, Nullable: true},
+		{Name: "organization_id", Type: field.TypeString, Size: 64},
+		{Name: "kpi_id", Type: field.TypeString, Size: 64},
+		{Name: "user_id", Type: field.TypeString, Nullable: true, Size: 64},
+		{Name: "team_id", Type: field.TypeString, Nullable: true, Size: 64},
+		{Name: "proposer_id", Type: field.TypeString, Size: 64},
+		{Name: "approver_id", Type: field.TypeString, Nullable: true, Size: 64},
+	}
+	// TargetsTable holds the schema information for the "targets" table.
+	TargetsTable = &schema.Table{
+		Name:       "targets",
+		Columns:    TargetsColumns,
+		PrimaryKey: []*schema.Column{TargetsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "targets_organizations_organization",
+				Columns:    []*schema.Column{TargetsColumns[19]},
+				RefColumns: []*schema.Column{OrganizationsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "targets_kp_is_kpi",
+				Columns:    []*schema.Column{TargetsColumns[20]},
+				RefColumns: []*schema.Column{KpIsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "targets_users_user",
+				Columns:    []*schema.Column{TargetsColumns[21]},
+				RefColumns: []*schema.Column{UsersColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+			{
+				Symbol:     "targets_teams_team",
+				Columns:    []*schema.Column{TargetsColumns[22]},
+				RefColumns: []*schema.Column{TeamsColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+			{
+				Symbol:     "targets_users_proposer",
+				Columns:    []*schema.Column{TargetsColumns[23]},
+				RefColumns: []*schema.Column{UsersColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "targets_users_approver",
+				Columns:    []*schema.Column{TargetsColumns[24]},
+				RefColumns: []*schema.Column{UsersColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "target_kpi_id_scope_key_period_kind_period_year_period_index",
+				Unique:  true,
+				Columns: []*schema.Column{TargetsColumns[20], TargetsColumns[3], TargetsColumns[4], TargetsColumns[5], TargetsColumns[6]},
+				Annotation: &entsql.IndexAnnotation{
+					Where: "status IN ('DRAFT', 'PROPOSED', 'CHANGES_REQUESTED', 'APPROVED')",
+				},
+			},
+			{
+				Name:    "target_organization_id_status_period_end",
+				Unique:  false,
+				Columns: []*schema.Column{TargetsColumns[19], TargetsColumns[10], TargetsColumns[8]},
+			},
+			{
+				Name:    "target_user_id",
+				Unique:  false,
+				Columns: []*schema.Column{TargetsColumns[21]},
+			},
+			{
+				Name:    "target_team_id",
+				Unique:  false,
+				Columns: []*schema.Column{TargetsColumns[22]},
+			},
+		},
+	}
+	// TargetEventsColumns holds the columns for the "target_events" table.
+	TargetEventsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString, Size: 64},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "action", Type: field.TypeString},
+		{Name: "from_status", Type: field.TypeEnum, Enums: []string{"DRAFT", "PROPOSED", "CHANGES_REQUESTED", "APPROVED", "REJECTED", "WITHDRAWN", "CLOSED"}},
+		{Name: "to_status", Type: field.TypeEnum, Enums: []string{"DRAFT", "PROPOSED", "CHANGES_REQUESTED", "APPROVED", "REJECTED", "WITHDRAWN", "CLOSED"}},
+		{Name: "old_value", Type: field.TypeFloat64, Nullable: true},
+		{Name: "new_value", Type: field.TypeFloat64, Nullable: true},
+		{Name: "comment", Type: field.TypeString, Nullable: true, Size: 2147483647},
+		{Name: "reason_code", Type: field.TypeEnum, Nullable: true, Enums: []string{"MARKET_CHANGE", "TEAM_CHANGE", "DATA_CORRECTION", "PERFORMANCE", "OTHER"}},
+		{Name: "version", Type: field.TypeInt},
+		{Name: "target_id", Type: field.TypeString, Size: 64},
+		{Name: "organization_id", Type: field.TypeString, Size: 64},
+		{Name: "actor_id", Type: field.TypeString, Nullable: true, Size: 64},
+	}
+	// TargetEventsTable holds the schema information for the "target_events" table.
+	TargetEventsTable = &schema.Table{
+		Name:       "target_events",
+		Columns:    TargetEventsColumns,
+		PrimaryKey: []*schema.Column{TargetEventsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "target_events_targets_events",
+				Columns:    []*schema.Column{TargetEventsColumns[11]},
+				RefColumns: []*schema.Column{TargetsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "target_events_organizations_organization",
+				Columns:    []*schema.Column{TargetEventsColumns[12]},
+				RefColumns: []*schema.Column{OrganizationsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "target_events_users_actor",
+				Columns:    []*schema.Column{TargetEventsColumns[13]},
+				RefColumns: []*schema.Column{UsersColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "targetevent_target_id_version",
+				Unique:  false,
+				Columns: []*schema.Column{TargetEventsColumns[11], TargetEventsColumns[10]},
+			},
+		},
+	}
+	// TargetRevisionsColumns holds the columns for the "target_revisions" table.
+	TargetRevisionsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString, Size: 64},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "value", Type: field.TypeFloat64},
+		{Name: "action", Type: field.TypeString},
+		{Name: "reason_code", Type: field.TypeEnum, Nullable: true, Enums: []string{"MARKET_CHANGE", "TEAM_CHANGE", "DATA_CORRECTION", "PERFORMANCE", "OTHER"}},
+		{Name: "comment", Type: field.TypeString, Nullable: true, Size: 2147483647},
+		{Name: "target_id", Type: field.TypeString, Size: 64},
+		{Name: "organization_id", Type: field.TypeString, Size: 64},
+		{Name: "author_id", Type: field.TypeString, Nullable: true, Size: 64},
+	}
+	// TargetRevisionsTable holds the schema information for the "target_revisions" table.
+	TargetRevisionsTable = &schema.Table{
+		Name:       "target_revisions",
+		Columns:    TargetRevisionsColumns,
+		PrimaryKey: []*schema.Column{TargetRevisionsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "target_revisions_targets_revisions",
+				Columns:    []*schema.Column{TargetRevisionsColumns[7]},
+				RefColumns: []*schema.Column{TargetsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "target_revisions_organizations_organization",
+				Columns:    []*schema.Column{TargetRevisionsColumns[8]},
+				RefColumns: []*schema.Column{OrganizationsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "target_revisions_users_author",
+				Columns:    []*schema.Column{TargetRevisionsColumns[9]},
+				RefColumns: []*schema.Column{UsersColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "targetrevision_target_id_created_at",
+				Unique:  false,
+				Columns: []*schema.Column{TargetRevisionsColumns[7], TargetRevisionsColumns[1]},
+			},
+		},
+	}
 	// TeamsColumns holds the columns for the "teams" table.
 	TeamsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeString, Size: 64},
@@ -353,9 +594,13 @@ var (
 	Tables = []*schema.Table{
 		DealsTable,
 		KpIsTable,
+		MarketFactorsTable,
 		MeetingsTable,
 		OrganizationsTable,
 		RefreshTokensTable,
+		TargetsTable,
+		TargetEventsTable,
+		TargetRevisionsTable,
 		TeamsTable,
 		UsersTable,
 		TeamManagersTable,
@@ -367,11 +612,26 @@ func init() {
 	DealsTable.ForeignKeys[1].RefTable = TeamsTable
 	DealsTable.ForeignKeys[2].RefTable = UsersTable
 	KpIsTable.ForeignKeys[0].RefTable = OrganizationsTable
+	MarketFactorsTable.ForeignKeys[0].RefTable = OrganizationsTable
+	MarketFactorsTable.ForeignKeys[1].RefTable = TeamsTable
+	MarketFactorsTable.ForeignKeys[2].RefTable = UsersTable
 	MeetingsTable.ForeignKeys[0].RefTable = DealsTable
 	MeetingsTable.ForeignKeys[1].RefTable = OrganizationsTable
 	MeetingsTable.ForeignKeys[2].RefTable = UsersTable
 	RefreshTokensTable.ForeignKeys[0].RefTable = OrganizationsTable
 	RefreshTokensTable.ForeignKeys[1].RefTable = UsersTable
+	TargetsTable.ForeignKeys[0].RefTable = OrganizationsTable
+	TargetsTable.ForeignKeys[1].RefTable = KpIsTable
+	TargetsTable.ForeignKeys[2].RefTable = UsersTable
+	TargetsTable.ForeignKeys[3].RefTable = TeamsTable
+	TargetsTable.ForeignKeys[4].RefTable = UsersTable
+	TargetsTable.ForeignKeys[5].RefTable = UsersTable
+	TargetEventsTable.ForeignKeys[0].RefTable = TargetsTable
+	TargetEventsTable.ForeignKeys[1].RefTable = OrganizationsTable
+	TargetEventsTable.ForeignKeys[2].RefTable = UsersTable
+	TargetRevisionsTable.ForeignKeys[0].RefTable = TargetsTable
+	TargetRevisionsTable.ForeignKeys[1].RefTable = OrganizationsTable
+	TargetRevisionsTable.ForeignKeys[2].RefTable = UsersTable
 	TeamsTable.ForeignKeys[0].RefTable = OrganizationsTable
 	TeamsTable.ForeignKeys[1].RefTable = TeamsTable
 	UsersTable.ForeignKeys[0].RefTable = TeamsTable

@@ -12,6 +12,9 @@ type Deal func(*sql.Selector)
 // KPI is the predicate function for kpi builders.
 type KPI func(*sql.Selector)
 
+// MarketFactor is the predicate function for marketfactor builders.
+type MarketFactor func(*sql.Selector)
+
 // Meeting is the predicate function for meeting builders.
 type Meeting func(*sql.Selector)
 
@@ -20,6 +23,15 @@ type Organization func(*sql.Selector)
 
 // RefreshToken is the predicate function for refreshtoken builders.
 type RefreshToken func(*sql.Selector)
+
+// Target is the predicate function for target builders.
+type Target func(*sql.Selector)
+
+// TargetEvent is the predicate function for targetevent builders.
+type TargetEvent func(*sql.Selector)
+
+// TargetRevision is the predicate function for targetrevision builders.
+type TargetRevision func(*sql.Selector)
 
 // Team is the predicate function for team builders.
 type Team func(*sql.Selector)

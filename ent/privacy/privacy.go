@@ -159,6 +159,30 @@ func (f KPIMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) e
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.KPIMutation", m)
 }
 
+// The MarketFactorQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type MarketFactorQueryRuleFunc func(context.Context, *ent.MarketFactorQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f MarketFactorQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.MarketFactorQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.MarketFactorQuery", q)
+}
+
+// The MarketFactorMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type MarketFactorMutationRuleFunc func(context.Context, *ent.MarketFactorMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f MarketFactorMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.MarketFactorMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.MarketFactorMutation", m)
+}
+
 // The MeetingQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type MeetingQueryRuleFunc func(context.Context, *ent.MeetingQuery) error
@@ -229,6 +253,78 @@ func (f RefreshTokenMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mu
 		return f(ctx, m)
 	}
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.RefreshTokenMutation", m)
+}
+
+// The TargetQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type TargetQueryRuleFunc func(context.Context, *ent.TargetQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f TargetQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.TargetQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.TargetQuery", q)
+}
+
+// The TargetMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type TargetMutationRuleFunc func(context.Context, *ent.TargetMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f TargetMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.TargetMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.TargetMutation", m)
+}
+
+// The TargetEventQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type TargetEventQueryRuleFunc func(context.Context, *ent.TargetEventQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f TargetEventQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.TargetEventQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.TargetEventQuery", q)
+}
+
+// The TargetEventMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type TargetEventMutationRuleFunc func(context.Context, *ent.TargetEventMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f TargetEventMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.TargetEventMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.TargetEventMutation", m)
+}
+
+// The TargetRevisionQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type TargetRevisionQueryRuleFunc func(context.Context, *ent.TargetRevisionQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f TargetRevisionQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.TargetRevisionQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.TargetRevisionQuery", q)
+}
+
+// The TargetRevisionMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type TargetRevisionMutationRuleFunc func(context.Context, *ent.TargetRevisionMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f TargetRevisionMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.TargetRevisionMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.TargetRevisionMutation", m)
 }
 
 // The TeamQueryRuleFunc type is an adapter to allow the use of ordinary
@@ -318,11 +414,19 @@ func queryFilter(q ent.Query) (Filter, error) {
 		return q.Filter(), nil
 	case *ent.KPIQuery:
 		return q.Filter(), nil
+	case *ent.MarketFactorQuery:
+		return q.Filter(), nil
 	case *ent.MeetingQuery:
 		return q.Filter(), nil
 	case *ent.OrganizationQuery:
 		return q.Filter(), nil
 	case *ent.RefreshTokenQuery:
+		return q.Filter(), nil
+	case *ent.TargetQuery:
+		return q.Filter(), nil
+	case *ent.TargetEventQuery:
+		return q.Filter(), nil
+	case *ent.TargetRevisionQuery:
 		return q.Filter(), nil
 	case *ent.TeamQuery:
 		return q.Filter(), nil
@@ -339,11 +443,19 @@ func mutationFilter(m ent.Mutation) (Filter, error) {
 		return m.Filter(), nil
 	case *ent.KPIMutation:
 		return m.Filter(), nil
+	case *ent.MarketFactorMutation:
+		return m.Filter(), nil
 	case *ent.MeetingMutation:
 		return m.Filter(), nil
 	case *ent.OrganizationMutation:
 		return m.Filter(), nil
 	case *ent.RefreshTokenMutation:
+		return m.Filter(), nil
+	case *ent.TargetMutation:
+		return m.Filter(), nil
+	case *ent.TargetEventMutation:
+		return m.Filter(), nil
+	case *ent.TargetRevisionMutation:
 		return m.Filter(), nil
 	case *ent.TeamMutation:
 		return m.Filter(), nil

@@ -6,11 +6,15 @@ import (
 	"context"
 	"kpiflow/ent/deal"
 	"kpiflow/ent/kpi"
+	"kpiflow/ent/marketfactor"
 	"kpiflow/ent/meeting"
 	"kpiflow/ent/organization"
 	"kpiflow/ent/refreshtoken"
 	"kpiflow/ent/schema"
 	"kpiflow/ent/schema/pulid"
+	"kpiflow/ent/target"
+	"kpiflow/ent/targetevent"
+	"kpiflow/ent/targetrevision"
 	"kpiflow/ent/team"
 	"kpiflow/ent/user"
 	"time"
@@ -218,6 +222,59 @@ func init() {
 			return nil
 		}
 	}()
+	marketfactorMixin := schema.MarketFactor{}.Mixin()
+	marketfactor.Policy = privacy.NewPolicies(schema.MarketFactor{})
+	marketfactor.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := marketfactor.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	marketfactorMixinHooks1 := marketfactorMixin[1].Hooks()
+
+	marketfactor.Hooks[1] = marketfactorMixinHooks1[0]
+	marketfactorMixinFields0 := marketfactorMixin[0].Fields()
+	_ = marketfactorMixinFields0
+	marketfactorMixinFields1 := marketfactorMixin[1].Fields()
+	_ = marketfactorMixinFields1
+	marketfactorFields := schema.MarketFactor{}.Fields()
+	_ = marketfactorFields
+	// marketfactorDescCreatedAt is the schema descriptor for created_at field.
+	marketfactorDescCreatedAt := marketfactorMixinFields1[0].Descriptor()
+	// marketfactor.DefaultCreatedAt holds the default value on creation for the created_at field.
+	marketfactor.DefaultCreatedAt = marketfactorDescCreatedAt.Default.(func() time.Time)
+	// marketfactorDescUpdatedAt is the schema descriptor for updated_at field.
+	marketfactorDescUpdatedAt := marketfactorMixinFields1[1].Descriptor()
+	// marketfactor.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	marketfactor.DefaultUpdatedAt = marketfactorDescUpdatedAt.Default.(func() time.Time)
+	// marketfactor.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	marketfactor.UpdateDefaultUpdatedAt = marketfactorDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// marketfactorDescFactor is the schema descriptor for factor field.
+	marketfactorDescFactor := marketfactorFields[4].Descriptor()
+	// marketfactor.FactorValidator is a validator for the "factor" field. It is called by the builders before save.
+	marketfactor.FactorValidator = marketfactorDescFactor.Validators[0].(func(float64) error)
+	// marketfactorDescID is the schema descriptor for id field.
+	marketfactorDescID := marketfactorMixinFields0[0].Descriptor()
+	// marketfactor.DefaultID holds the default value on creation for the id field.
+	marketfactor.DefaultID = marketfactorDescID.Default.(func() pulid.ID)
+	// marketfactor.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	marketfactor.IDValidator = func() func(string) error {
+		validators := marketfactorDescID.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(id string) error {
+			for _, fn := range fns {
+				if err := fn(id); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
 	meetingMixin := schema.Meeting{}.Mixin()
 	meeting.Policy = privacy.NewPolicies(schema.Meeting{})
 	meeting.Hooks[0] = func(next ent.Mutator) ent.Mutator {
@@ -406,6 +463,167 @@ func init() {
 	// refreshtoken.IDValidator is a validator for the "id" field. It is called by the builders before save.
 	refreshtoken.IDValidator = func() func(string) error {
 		validators := refreshtokenDescID.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(id string) error {
+			for _, fn := range fns {
+				if err := fn(id); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	targetMixin := schema.Target{}.Mixin()
+	target.Policy = privacy.NewPolicies(schema.Target{})
+	target.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := target.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	targetMixinHooks1 := targetMixin[1].Hooks()
+
+	target.Hooks[1] = targetMixinHooks1[0]
+	targetMixinFields0 := targetMixin[0].Fields()
+	_ = targetMixinFields0
+	targetMixinFields1 := targetMixin[1].Fields()
+	_ = targetMixinFields1
+	targetFields := schema.Target{}.Fields()
+	_ = targetFields
+	// targetDescCreatedAt is the schema descriptor for created_at field.
+	targetDescCreatedAt := targetMixinFields1[0].Descriptor()
+	// target.DefaultCreatedAt holds the default value on creation for the created_at field.
+	target.DefaultCreatedAt = targetDescCreatedAt.Default.(func() time.Time)
+	// targetDescUpdatedAt is the schema descriptor for updated_at field.
+	targetDescUpdatedAt := targetMixinFields1[1].Descriptor()
+	// target.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	target.DefaultUpdatedAt = targetDescUpdatedAt.Default.(func() time.Time)
+	// target.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	target.UpdateDefaultUpdatedAt = targetDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// targetDescVersion is the schema descriptor for version field.
+	targetDescVersion := targetFields[11].Descriptor()
+	// target.DefaultVersion holds the default value on creation for the version field.
+	target.DefaultVersion = targetDescVersion.Default.(int)
+	// targetDescRationale is the schema descriptor for rationale field.
+	targetDescRationale := targetFields[14].Descriptor()
+	// target.RationaleValidator is a validator for the "rationale" field. It is called by the builders before save.
+	target.RationaleValidator = targetDescRationale.Validators[0].(func(string) error)
+	// targetDescID is the schema descriptor for id field.
+	targetDescID := targetMixinFields0[0].Descriptor()
+	// target.DefaultID holds the default value on creation for the id field.
+	target.DefaultID = targetDescID.Default.(func() pulid.ID)
+	// target.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	target.IDValidator = func() func(string) error {
+		validators := targetDescID.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(id string) error {
+			for _, fn := range fns {
+				if err := fn(id); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	targeteventMixin := schema.TargetEvent{}.Mixin()
+	targetevent.Policy = privacy.NewPolicies(schema.TargetEvent{})
+	targetevent.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := targetevent.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	targeteventMixinHooks1 := targeteventMixin[1].Hooks()
+	targeteventHooks := schema.TargetEvent{}.Hooks()
+
+	targetevent.Hooks[1] = targeteventMixinHooks1[0]
+
+	targetevent.Hooks[2] = targeteventHooks[0]
+	targeteventMixinFields0 := targeteventMixin[0].Fields()
+	_ = targeteventMixinFields0
+	targeteventMixinFields1 := targeteventMixin[1].Fields()
+	_ = targeteventMixinFields1
+	targeteventFields := schema.TargetEvent{}.Fields()
+	_ = targeteventFields
+	// targeteventDescCreatedAt is the schema descriptor for created_at field.
+	targeteventDescCreatedAt := targeteventMixinFields1[0].Descriptor()
+	// targetevent.DefaultCreatedAt holds the default value on creation for the created_at field.
+	targetevent.DefaultCreatedAt = targeteventDescCreatedAt.Default.(func() time.Time)
+	// targeteventDescUpdatedAt is the schema descriptor for updated_at field.
+	targeteventDescUpdatedAt := targeteventMixinFields1[1].Descriptor()
+	// targetevent.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	targetevent.DefaultUpdatedAt = targeteventDescUpdatedAt.Default.(func() time.Time)
+	// targetevent.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	targetevent.UpdateDefaultUpdatedAt = targeteventDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// targeteventDescID is the schema descriptor for id field.
+	targeteventDescID := targeteventMixinFields0[0].Descriptor()
+	// targetevent.DefaultID holds the default value on creation for the id field.
+	targetevent.DefaultID = targeteventDescID.Default.(func() pulid.ID)
+	// targetevent.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	targetevent.IDValidator = func() func(string) error {
+		validators := targeteventDescID.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(id string) error {
+			for _, fn := range fns {
+				if err := fn(id); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	targetrevisionMixin := schema.TargetRevision{}.Mixin()
+	targetrevision.Policy = privacy.NewPolicies(schema.TargetRevision{})
+	targetrevision.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := targetrevision.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	targetrevisionMixinHooks1 := targetrevisionMixin[1].Hooks()
+	targetrevisionHooks := schema.TargetRevision{}.Hooks()
+
+	targetrevision.Hooks[1] = targetrevisionMixinHooks1[0]
+
+	targetrevision.Hooks[2] = targetrevisionHooks[0]
+	targetrevisionMixinFields0 := targetrevisionMixin[0].Fields()
+	_ = targetrevisionMixinFields0
+	targetrevisionMixinFields1 := targetrevisionMixin[1].Fields()
+	_ = targetrevisionMixinFields1
+	targetrevisionFields := schema.TargetRevision{}.Fields()
+	_ = targetrevisionFields
+	// targetrevisionDescCreatedAt is the schema descriptor for created_at field.
+	targetrevisionDescCreatedAt := targetrevisionMixinFields1[0].Descriptor()
+	// targetrevision.DefaultCreatedAt holds the default value on creation for the created_at field.
+	targetrevision.DefaultCreatedAt = targetrevisionDescCreatedAt.Default.(func() time.Time)
+	// targetrevisionDescUpdatedAt is the schema descriptor for updated_at field.
+	targetrevisionDescUpdatedAt := targetrevisionMixinFields1[1].Descriptor()
+	// targetrevision.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	targetrevision.DefaultUpdatedAt = targetrevisionDescUpdatedAt.Default.(func() time.Time)
+	// targetrevision.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	targetrevision.UpdateDefaultUpdatedAt = targetrevisionDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// targetrevisionDescID is the schema descriptor for id field.
+	targetrevisionDescID := targetrevisionMixinFields0[0].Descriptor()
+	// targetrevision.DefaultID holds the default value on creation for the id field.
+	targetrevision.DefaultID = targetrevisionDescID.Default.(func() pulid.ID)
+	// targetrevision.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	targetrevision.IDValidator = func() func(string) error {
+		validators := targetrevisionDescID.Validators
 		fns := [...]func(string) error{
 			validators[0].(func(string) error),
 			validators[1].(func(string) error),

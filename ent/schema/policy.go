@@ -29,3 +29,15 @@ func (RefreshToken) Policy() ent.Policy { return access.RefreshTokenPolicy() }
 
 // Policy implements ent.Schema.
 func (KPI) Policy() ent.Policy { return access.KPIPolicy() }
+
+// Policy implements ent.Schema.
+func (Target) Policy() ent.Policy { return access.TargetPolicy() }
+
+// Policy implements ent.Schema.
+func (TargetEvent) Policy() ent.Policy { return access.TargetEventPolicy() }
+
+// Policy implements ent.Schema.
+func (TargetRevision) Policy() ent.Policy { return access.TargetRevisionPolicy() }
+
+// Policy implements ent.Schema.
+func (MarketFactor) Policy() ent.Policy { return access.MarketFactorPolicy() }

@@ -420,3 +420,14 @@ func meetingHeld(ctx context.Context, m *gen.MeetingMutation) error {
 	}
 	return nil
 }
+
+// Hooks implements ent.Schema.
+func (TargetEvent) Hooks() []ent.Hook { return []ent.Hook{appendOnly} }
+
+// Hooks implements ent.Schema.
+func (TargetRevision) Hooks() []ent.Hook { return []ent.Hook{appendOnly} }
+
+// appendOnly refuses to change or delete audit records, whoever asks:
+// unlike privacy rules, hooks run for the system's own work too.
+var appendOnly = hook.On(hook.Reject(ent.OpUpdate|ent.OpUpdateOne|ent.OpDelete|ent.OpDeleteOne),
+	ent.OpUpdate|ent.OpUpdateOne|ent.OpDelete|ent.OpDeleteOne)

@@ -1,10 +1,15 @@
-package workflow
+// Package realism checks a proposed target against history (DESIGN.md §7):
+// the baseline, the market factor, the band and the evidence. It is a leaf
+// package, so that the ent schema can store an Assessment as it is.
+package realism
 
 import (
+	"fmt"
+	"io"
 	"math"
 	"sort"
-
-	"kpiflow/kpi"
+	"strconv"
+	"time"
 )
 
 // Band says how a proposed target compares with what history predicts
@@ -38,36 +43,39 @@ var DefaultThresholds = Thresholds{Below: 0.90, Realistic: 1.20, Stretch: 1.50, 
 
 // Evidence is one past period the baseline used.
 type Evidence struct {
-	Period kpi.Period
+	// Period is the period's label (FY2027 Q1); Start and End bound it.
+	Period string    `json:"period"`
+	Start  time.Time `json:"start"`
+	End    time.Time `json:"end"`
 	// Value is the actual of the period, or nil when it had none (an
 	// average of nothing): such periods weigh nothing.
-	Value  *float64
-	Weight float64
+	Value  *float64 `json:"value"`
+	Weight float64  `json:"weight"`
 }
 
 // Ramp is how a baseline was borrowed for a rep with too little history:
 // the median of their team's reps at the same tenure, scaled down.
 type Ramp struct {
-	TenureMonths int
-	PeerMedian   float64
-	Factor       float64
-	Peers        int
+	TenureMonths int     `json:"tenureMonths"`
+	PeerMedian   float64 `json:"peerMedian"`
+	Factor       float64 `json:"factor"`
+	Peers        int     `json:"peers"`
 }
 
 // Assessment is the realism check of a proposal, stored with the target so
 // that the approver sees what the proposer saw.
 type Assessment struct {
-	Proposed     float64
-	Baseline     *float64
-	MarketFactor float64
+	Proposed     float64  `json:"proposed"`
+	Baseline     *float64 `json:"baseline"`
+	MarketFactor float64  `json:"marketFactor"`
 	// Expected is the baseline times the market factor: the suggested value.
-	Expected *float64
-	Band     Band
+	Expected *float64 `json:"expected"`
+	Band     Band     `json:"band"`
 	// Ratio is proposed/expected (expected/proposed when lower is better).
-	Ratio    *float64
-	BestEver *float64
-	Evidence []Evidence
-	Ramp     *Ramp
+	Ratio    *float64   `json:"ratio"`
+	BestEver *float64   `json:"bestEver"`
+	Evidence []Evidence `json:"evidence"`
+	Ramp     *Ramp      `json:"ramp,omitempty"`
 }
 
 // Baseline is the weighted mean of the history, recent periods weighing
@@ -167,4 +175,18 @@ func Median(values []float64) *float64 {
 		m = (v[len(v)/2-1] + v[len(v)/2]) / 2
 	}
 	return &m
+}
+
+// MarshalGQL implements graphql.Marshaler.
+func (b Band) MarshalGQL(w io.Writer) { _, _ = io.WriteString(w, strconv.Quote(string(b))) }
+
+// UnmarshalGQL implements graphql.Unmarshaler.
+func (b *Band) UnmarshalGQL(v any) error {
+	s, _ := v.(string)
+	switch Band(s) {
+	case BelowBaseline, Realistic, Stretch, Unrealistic, InsufficientHistory:
+		*b = Band(s)
+		return nil
+	}
+	return fmt.Errorf("%v is not a valid RealismBand", v)
 }

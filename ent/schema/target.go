@@ -1,0 +1,234 @@
+package schema
+
+import (
+	"entgo.io/contrib/entgql"
+	"entgo.io/ent"
+	"entgo.io/ent/dialect/entsql"
+	"entgo.io/ent/schema"
+	"entgo.io/ent/schema/edge"
+	"entgo.io/ent/schema/field"
+	"entgo.io/ent/schema/index"
+
+	"kpiflow/ent/schema/pulid"
+	"kpiflow/workflow/realism"
+)
+
+// targetStatuses are workflow.States, as the database stores them.
+var targetStatuses = []string{"DRAFT", "PROPOSED", "CHANGES_REQUESTED", "APPROVED", "REJECTED", "WITHDRAWN", "CLOSED"}
+
+// reasonCodes say why an approved target's value changed.
+var reasonCodes = []string{"MARKET_CHANGE", "TEAM_CHANGE", "DATA_CORRECTION", "PERFORMANCE", "OTHER"}
+
+// Target is the value a KPI should reach for a scope (a user or a team) in a
+// period, and where it stands in the workflow of DESIGN.md §6. Its status
+// and value change only through package workflow.
+type Target struct{ ent.Schema }
+
+// Mixin implements ent.Schema.
+func (Target) Mixin() []ent.Mixin {
+	return []ent.Mixin{pulid.MixinWithPrefix("tgt"), TimeMixin{}, TenantMixin{}}
+}
+
+// Fields implements ent.Schema.
+func (Target) Fields() []ent.Field {
+	skipInputs := entgql.Skip(entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput)
+	return []ent.Field{
+		field.String("kpi_id").GoType(pulid.ID("")).Immutable(),
+		field.String("user_id").GoType(pulid.ID("")).Optional().Nillable().Immutable().
+			Comment("the user the target is for; or teamID"),
+		field.String("team_id").GoType(pulid.ID("")).Optional().Nillable().Immutable().
+			Comment("the team the target is for; or userID"),
+		field.String("scope_key").Immutable().
+			Comment("user:<id> or team:<id>: one column, so that a unique index covers both kinds of scope").
+			Annotations(entgql.Skip(entgql.SkipAll)),
+		field.Enum("period_kind").Values("MONTH", "QUARTER", "YEAR").Immutable(),
+		field.Int("period_year").Immutable(),
+		field.Int("period_index").Immutable(),
+		field.Time("period_start").Immutable().Annotations(entgql.OrderField("PERIOD_START")),
+		field.Time("period_end").Immutable(),
+		field.Float("value").
+			Comment("in the KPI's unit; MONEY in minor units").
+			Annotations(entgql.Skip(entgql.SkipType, entgql.SkipWhereInput), skipInputs),
+		field.Enum("status").Values(targetStatuses...).Default("DRAFT").
+			Annotations(entgql.OrderField("STATUS"), skipInputs),
+		field.Int("version").Default(1).
+			Comment("increases with every change: pass it back as expectedVersion").
+			Annotations(skipInputs),
+		field.String("proposer_id").GoType(pulid.ID("")).Immutable(),
+		field.String("approver_id").GoType(pulid.ID("")).Optional().Nillable().Annotations(skipInputs),
+		field.Text("rationale").Optional().MaxLen(5000),
+		field.JSON("assessment", &realism.Assessment{}).Optional().
+			Comment("the realism check made when the target was submitted").
+			Annotations(entgql.Type("TargetAssessment"), entgql.Skip(entgql.SkipWhereInput), skipInputs),
+		field.Float("pending_value").Optional().Nillable().
+			Comment("an adjustment requested and not yet decided").
+			Annotations(entgql.Skip(entgql.SkipAll)),
+		field.Enum("pending_reason").Values(reasonCodes...).Optional().Nillable().
+			Annotations(entgql.Skip(entgql.SkipWhereInput), skipInputs),
+		field.Text("pending_comment").Optional().Nillable().Annotations(skipInputs),
+		field.Float("final_actual").Optional().Nillable().
+			Comment("the actual frozen when the period closed").
+			Annotations(entgql.Skip(entgql.SkipAll)),
+		field.Float("final_attainment").Optional().Nillable().
+			Comment("the attainment frozen when the period closed").
+			Annotations(entgql.Skip(entgql.SkipWhereInput), skipInputs),
+	}
+}
+
+// Edges implements ent.Schema.
+func (Target) Edges() []ent.Edge {
+	return []ent.Edge{
+		edge.To("kpi", KPI.Type).Field("kpi_id").Unique().Required().Immutable(),
+		edge.To("user", User.Type).Field("user_id").Unique().Immutable(),
+		edge.To("team", Team.Type).Field("team_id").Unique().Immutable(),
+		edge.To("proposer", User.Type).Field("proposer_id").Unique().Required().Immutable(),
+		edge.To("approver", User.Type).Field("approver_id").Unique(),
+		edge.To("events", TargetEvent.Type).Annotations(entgql.RelayConnection()),
+		edge.To("revisions", TargetRevision.Type).Annotations(entgql.RelayConnection()),
+	}
+}
+
+// Indexes implements ent.Schema.
+func (Target) Indexes() []ent.Index {
+	return []ent.Index{
+		// At most one open target per scope, KPI and period.
+		index.Fields("kpi_id", "scope_key", "period_kind", "period_year", "period_index").
+			Unique().
+			Annotations(entsql.IndexWhere("status IN ('DRAFT', 'PROPOSED', 'CHANGES_REQUESTED', 'APPROVED')")),
+		index.Fields("organization_id", "status", "period_end"),
+		index.Fields("user_id"),
+		index.Fields("team_id"),
+	}
+}
+
+// Annotations implements ent.Schema.
+func (Target) Annotations() []schema.Annotation {
+	return []schema.Annotation{
+		entgql.RelayConnection(),
+		entgql.QueryField(),
+		entgql.MultiOrder(),
+	}
+}
+
+// TargetEvent is the append-only audit record of one workflow transition:
+// never updated, never deleted.
+type TargetEvent struct{ ent.Schema }
+
+// Mixin implements ent.Schema.
+func (TargetEvent) Mixin() []ent.Mixin {
+	return []ent.Mixin{pulid.MixinWithPrefix("tev"), TimeMixin{}, TenantMixin{}}
+}
+
+// Fields implements ent.Schema.
+func (TargetEvent) Fields() []ent.Field {
+	return []ent.Field{
+		field.String("target_id").GoType(pulid.ID("")).Immutable(),
+		field.String("actor_id").GoType(pulid.ID("")).Optional().Nillable().Immutable().
+			Comment("who acted; none for kpiflow itself (period close)"),
+		field.String("action").Immutable(),
+		field.Enum("from_status").Values(targetStatuses...).Immutable(),
+		field.Enum("to_status").Values(targetStatuses...).Immutable(),
+		field.Float("old_value").Optional().Nillable().Immutable().Annotations(entgql.Skip(entgql.SkipAll)),
+		field.Float("new_value").Optional().Nillable().Immutable().Annotations(entgql.Skip(entgql.SkipAll)),
+		field.Text("comment").Optional().Immutable(),
+		field.Enum("reason_code").Values(reasonCodes...).Optional().Nillable().Immutable(),
+		field.Int("version").Immutable().Comment("the target's version after the transition"),
+	}
+}
+
+// Edges implements ent.Schema.
+func (TargetEvent) Edges() []ent.Edge {
+	return []ent.Edge{
+		edge.From("target", Target.Type).Ref("events").Field("target_id").Unique().Required().Immutable(),
+		edge.To("actor", User.Type).Field("actor_id").Unique().Immutable(),
+	}
+}
+
+// Indexes implements ent.Schema.
+func (TargetEvent) Indexes() []ent.Index {
+	return []ent.Index{index.Fields("target_id", "version")}
+}
+
+// Annotations implements ent.Schema.
+func (TargetEvent) Annotations() []schema.Annotation {
+	return []schema.Annotation{entgql.RelayConnection()}
+}
+
+// TargetRevision is one value a target had: every value it ever had is
+// kept, with who set it, when and why.
+type TargetRevision struct{ ent.Schema }
+
+// Mixin implements ent.Schema.
+func (TargetRevision) Mixin() []ent.Mixin {
+	return []ent.Mixin{pulid.MixinWithPrefix("trev"), TimeMixin{}, TenantMixin{}}
+}
+
+// Fields implements ent.Schema.
+func (TargetRevision) Fields() []ent.Field {
+	return []ent.Field{
+		field.String("target_id").GoType(pulid.ID("")).Immutable(),
+		field.String("author_id").GoType(pulid.ID("")).Optional().Nillable().Immutable(),
+		field.Float("value").Immutable().Annotations(entgql.Skip(entgql.SkipAll)),
+		field.String("action").Immutable(),
+		field.Enum("reason_code").Values(reasonCodes...).Optional().Nillable().Immutable(),
+		field.Text("comment").Optional().Immutable(),
+	}
+}
+
+// Edges implements ent.Schema.
+func (TargetRevision) Edges() []ent.Edge {
+	return []ent.Edge{
+		edge.From("target", Target.Type).Ref("revisions").Field("target_id").Unique().Required().Immutable(),
+		edge.To("author", User.Type).Field("author_id").Unique().Immutable(),
+	}
+}
+
+// Indexes implements ent.Schema.
+func (TargetRevision) Indexes() []ent.Index {
+	return []ent.Index{index.Fields("target_id", "created_at")}
+}
+
+// Annotations implements ent.Schema.
+func (TargetRevision) Annotations() []schema.Annotation {
+	return []schema.Annotation{entgql.RelayConnection()}
+}
+
+// MarketFactor is a manager's expectation of the market for a team in a
+// period: 1.10 means the market should give 10% more (DESIGN.md §3, §7).
+type MarketFactor struct{ ent.Schema }
+
+// Mixin implements ent.Schema.
+func (MarketFactor) Mixin() []ent.Mixin {
+	return []ent.Mixin{pulid.MixinWithPrefix("mkt"), TimeMixin{}, TenantMixin{}}
+}
+
+// Fields implements ent.Schema.
+func (MarketFactor) Fields() []ent.Field {
+	return []ent.Field{
+		field.String("team_id").GoType(pulid.ID("")).Immutable(),
+		field.Enum("period_kind").Values("MONTH", "QUARTER", "YEAR").Immutable(),
+		field.Int("period_year").Immutable(),
+		field.Int("period_index").Immutable(),
+		field.Float("factor").Range(0.1, 10),
+		field.Text("comment").Optional(),
+		field.String("set_by_id").GoType(pulid.ID("")),
+	}
+}
+
+// Edges implements ent.Schema.
+func (MarketFactor) Edges() []ent.Edge {
+	return []ent.Edge{
+		edge.To("team", Team.Type).Field("team_id").Unique().Required().Immutable(),
+		edge.To("set_by", User.Type).Field("set_by_id").Unique().Required(),
+	}
+}
+
+// Indexes implements ent.Schema.
+func (MarketFactor) Indexes() []ent.Index {
+	return []ent.Index{index.Fields("team_id", "period_kind", "period_year", "period_index").Unique()}
+}
+
+// Annotations implements ent.Schema.
+func (MarketFactor) Annotations() []schema.Annotation {
+	return []schema.Annotation{entgql.Skip(entgql.SkipAll)}
+}
