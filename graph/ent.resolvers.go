@@ -92,7 +92,19 @@ func (r *Resolver) Deal() DealResolver { return &dealResolver{r} }
 // Query returns QueryResolver implementation.
 func (r *Resolver) Query() QueryResolver { return &queryResolver{r} }
 
+// Target returns TargetResolver implementation.
+func (r *Resolver) Target() TargetResolver { return &targetResolver{r} }
+
+// TargetEvent returns TargetEventResolver implementation.
+func (r *Resolver) TargetEvent() TargetEventResolver { return &targetEventResolver{r} }
+
+// TargetRevision returns TargetRevisionResolver implementation.
+func (r *Resolver) TargetRevision() TargetRevisionResolver { return &targetRevisionResolver{r} }
+
 type (
-	dealResolver  struct{ *Resolver }
-	queryResolver struct{ *Resolver }
+	dealResolver           struct{ *Resolver }
+	queryResolver          struct{ *Resolver }
+	targetResolver         struct{ *Resolver }
+	targetEventResolver    struct{ *Resolver }
+	targetRevisionResolver struct{ *Resolver }
 )

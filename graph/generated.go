@@ -50,6 +50,9 @@ type ResolverRoot interface {
 	KPIFilter() KPIFilterResolver
 	Mutation() MutationResolver
 	Query() QueryResolver
+	Target() TargetResolver
+	TargetEvent() TargetEventResolver
+	TargetRevision() TargetRevisionResolver
 }
 
 type DirectiveRoot struct {
@@ -121,6 +124,16 @@ type ComplexityRoot struct {
 	DealEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	Inbox struct {
+		Items      func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	InboxItem struct {
+		Reason func(childComplexity int) int
+		Target func(childComplexity int) int
 	}
 
 	KPI struct {
@@ -232,19 +245,33 @@ type ComplexityRoot struct {
 	}
 
 	Mutation struct {
-		CreateDeal    func(childComplexity int, input model.CreateDealInput) int
-		CreateKpi     func(childComplexity int, input CreateKPIInput) int
-		CreateMeeting func(childComplexity int, input ent.CreateMeetingInput) int
-		CreateTeam    func(childComplexity int, input ent.CreateTeamInput) int
-		CreateUser    func(childComplexity int, input model.CreateUserInput) int
-		Login         func(childComplexity int, input LoginInput) int
-		Logout        func(childComplexity int, input LogoutInput) int
-		RefreshToken  func(childComplexity int, input RefreshTokenInput) int
-		UpdateDeal    func(childComplexity int, input model.UpdateDealInput) int
-		UpdateKpi     func(childComplexity int, input UpdateKPIInput) int
-		UpdateMeeting func(childComplexity int, input model.UpdateMeetingInput) int
-		UpdateTeam    func(childComplexity int, input model.UpdateTeamInput) int
-		UpdateUser    func(childComplexity int, input model.UpdateUserInput) int
+		ApproveTarget            func(childComplexity int, input TargetDecisionInput) int
+		ApproveTargetAdjustment  func(childComplexity int, input TargetDecisionInput) int
+		ApproveTargetWithChanges func(childComplexity int, input TargetValueDecisionInput) int
+		CreateDeal               func(childComplexity int, input model.CreateDealInput) int
+		CreateKpi                func(childComplexity int, input CreateKPIInput) int
+		CreateMeeting            func(childComplexity int, input ent.CreateMeetingInput) int
+		CreateTargetDraft        func(childComplexity int, input CreateTargetDraftInput) int
+		CreateTeam               func(childComplexity int, input ent.CreateTeamInput) int
+		CreateUser               func(childComplexity int, input model.CreateUserInput) int
+		Login                    func(childComplexity int, input LoginInput) int
+		Logout                   func(childComplexity int, input LogoutInput) int
+		ProposeTarget            func(childComplexity int, input CreateTargetDraftInput) int
+		RefreshToken             func(childComplexity int, input RefreshTokenInput) int
+		RejectTarget             func(childComplexity int, input TargetDecisionInput) int
+		RejectTargetAdjustment   func(childComplexity int, input TargetDecisionInput) int
+		RequestTargetAdjustment  func(childComplexity int, input TargetAdjustmentInput) int
+		RequestTargetChanges     func(childComplexity int, input TargetDecisionInput) int
+		ReviseTarget             func(childComplexity int, input TargetValueDecisionInput) int
+		SetMarketFactor          func(childComplexity int, input SetMarketFactorInput) int
+		SubmitTarget             func(childComplexity int, input TargetDecisionInput) int
+		UpdateDeal               func(childComplexity int, input model.UpdateDealInput) int
+		UpdateKpi                func(childComplexity int, input UpdateKPIInput) int
+		UpdateMeeting            func(childComplexity int, input model.UpdateMeetingInput) int
+		UpdateTargetDraft        func(childComplexity int, input UpdateTargetDraftInput) int
+		UpdateTeam               func(childComplexity int, input model.UpdateTeamInput) int
+		UpdateUser               func(childComplexity int, input model.UpdateUserInput) int
+		WithdrawTarget           func(childComplexity int, input TargetDecisionInput) int
 	}
 
 	Organization struct {
@@ -290,6 +317,7 @@ type ComplexityRoot struct {
 
 	Query struct {
 		Deals         func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.DealOrder, where *ent.DealWhereInput) int
+		Inbox         func(childComplexity int, first *int, offset *int) int
 		KpiTrend      func(childComplexity int, scope ScopeInput, kpi pulid.ID, from PeriodInput, to PeriodInput, periodKind kpi.PeriodKind) int
 		Kpis          func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.KPIOrder, where *ent.KPIWhereInput) int
 		Meetings      func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.MeetingOrder, where *ent.MeetingWhereInput) int
@@ -298,6 +326,7 @@ type ComplexityRoot struct {
 		Organizations func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy *ent.OrganizationOrder, where *ent.OrganizationWhereInput) int
 		Period        func(childComplexity int, kind kpi.PeriodKind, at *time.Time) int
 		Scorecard     func(childComplexity int, scope ScopeInput, period PeriodInput) int
+		SuggestTarget func(childComplexity int, kpi pulid.ID, scope TargetScopeInput, period PeriodInput) int
 		Targets       func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.TargetOrder, where *ent.TargetWhereInput) int
 		TeamRollup    func(childComplexity int, team pulid.ID, kpi pulid.ID, period PeriodInput) int
 		Teams         func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.TeamOrder, where *ent.TeamWhereInput) int
@@ -333,35 +362,53 @@ type ComplexityRoot struct {
 		Results func(childComplexity int) int
 	}
 
+	SetMarketFactorPayload struct {
+		Factor func(childComplexity int) int
+		Period func(childComplexity int) int
+		TeamID func(childComplexity int) int
+	}
+
 	Target struct {
-		Approver        func(childComplexity int) int
-		ApproverID      func(childComplexity int) int
-		Assessment      func(childComplexity int) int
-		CreatedAt       func(childComplexity int) int
-		Events          func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy *ent.TargetEventOrder, where *ent.TargetEventWhereInput) int
-		FinalAttainment func(childComplexity int) int
-		ID              func(childComplexity int) int
-		Kpi             func(childComplexity int) int
-		KpiID           func(childComplexity int) int
-		Organization    func(childComplexity int) int
-		PendingComment  func(childComplexity int) int
-		PendingReason   func(childComplexity int) int
-		PeriodEnd       func(childComplexity int) int
-		PeriodIndex     func(childComplexity int) int
-		PeriodKind      func(childComplexity int) int
-		PeriodStart     func(childComplexity int) int
-		PeriodYear      func(childComplexity int) int
-		Proposer        func(childComplexity int) int
-		ProposerID      func(childComplexity int) int
-		Rationale       func(childComplexity int) int
-		Revisions       func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy *ent.TargetRevisionOrder, where *ent.TargetRevisionWhereInput) int
-		Status          func(childComplexity int) int
-		Team            func(childComplexity int) int
-		TeamID          func(childComplexity int) int
-		UpdatedAt       func(childComplexity int) int
-		User            func(childComplexity int) int
-		UserID          func(childComplexity int) int
-		Version         func(childComplexity int) int
+		Actual            func(childComplexity int) int
+		AllowedActions    func(childComplexity int) int
+		Approver          func(childComplexity int) int
+		ApproverID        func(childComplexity int) int
+		Assessment        func(childComplexity int) int
+		Attainment        func(childComplexity int) int
+		CreatedAt         func(childComplexity int) int
+		Events            func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy *ent.TargetEventOrder, where *ent.TargetEventWhereInput) int
+		FinalAttainment   func(childComplexity int) int
+		ID                func(childComplexity int) int
+		Kpi               func(childComplexity int) int
+		KpiID             func(childComplexity int) int
+		Organization      func(childComplexity int) int
+		PendingAdjustment func(childComplexity int) int
+		PendingComment    func(childComplexity int) int
+		PendingReason     func(childComplexity int) int
+		Period            func(childComplexity int) int
+		PeriodEnd         func(childComplexity int) int
+		PeriodIndex       func(childComplexity int) int
+		PeriodKind        func(childComplexity int) int
+		PeriodStart       func(childComplexity int) int
+		PeriodYear        func(childComplexity int) int
+		Proposer          func(childComplexity int) int
+		ProposerID        func(childComplexity int) int
+		Rationale         func(childComplexity int) int
+		Revisions         func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy *ent.TargetRevisionOrder, where *ent.TargetRevisionWhereInput) int
+		Status            func(childComplexity int) int
+		Team              func(childComplexity int) int
+		TeamID            func(childComplexity int) int
+		UpdatedAt         func(childComplexity int) int
+		User              func(childComplexity int) int
+		UserID            func(childComplexity int) int
+		Value             func(childComplexity int) int
+		Version           func(childComplexity int) int
+	}
+
+	TargetAdjustment struct {
+		Comment    func(childComplexity int) int
+		ReasonCode func(childComplexity int) int
+		Value      func(childComplexity int) int
 	}
 
 	TargetAssessment struct {
@@ -395,6 +442,8 @@ type ComplexityRoot struct {
 		CreatedAt    func(childComplexity int) int
 		FromStatus   func(childComplexity int) int
 		ID           func(childComplexity int) int
+		NewValue     func(childComplexity int) int
+		OldValue     func(childComplexity int) int
 		Organization func(childComplexity int) int
 		ReasonCode   func(childComplexity int) int
 		Target       func(childComplexity int) int
@@ -415,6 +464,10 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	TargetPayload struct {
+		Target func(childComplexity int) int
+	}
+
 	TargetRevision struct {
 		Action       func(childComplexity int) int
 		Author       func(childComplexity int) int
@@ -427,6 +480,7 @@ type ComplexityRoot struct {
 		Target       func(childComplexity int) int
 		TargetID     func(childComplexity int) int
 		UpdatedAt    func(childComplexity int) int
+		Value        func(childComplexity int) int
 	}
 
 	TargetRevisionConnection struct {
@@ -438,6 +492,13 @@ type ComplexityRoot struct {
 	TargetRevisionEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	TargetSuggestion struct {
+		Assessment func(childComplexity int) int
+		Kpi        func(childComplexity int) int
+		Period     func(childComplexity int) int
+		Suggested  func(childComplexity int) int
 	}
 
 	Team struct {
@@ -567,6 +628,20 @@ type MutationResolver interface {
 	Logout(ctx context.Context, input LogoutInput) (*LogoutPayload, error)
 	CreateKpi(ctx context.Context, input CreateKPIInput) (*CreateKPIPayload, error)
 	UpdateKpi(ctx context.Context, input UpdateKPIInput) (*UpdateKPIPayload, error)
+	CreateTargetDraft(ctx context.Context, input CreateTargetDraftInput) (*TargetPayload, error)
+	UpdateTargetDraft(ctx context.Context, input UpdateTargetDraftInput) (*TargetPayload, error)
+	SubmitTarget(ctx context.Context, input TargetDecisionInput) (*TargetPayload, error)
+	ProposeTarget(ctx context.Context, input CreateTargetDraftInput) (*TargetPayload, error)
+	WithdrawTarget(ctx context.Context, input TargetDecisionInput) (*TargetPayload, error)
+	ApproveTarget(ctx context.Context, input TargetDecisionInput) (*TargetPayload, error)
+	ApproveTargetWithChanges(ctx context.Context, input TargetValueDecisionInput) (*TargetPayload, error)
+	RejectTarget(ctx context.Context, input TargetDecisionInput) (*TargetPayload, error)
+	RequestTargetChanges(ctx context.Context, input TargetDecisionInput) (*TargetPayload, error)
+	ReviseTarget(ctx context.Context, input TargetValueDecisionInput) (*TargetPayload, error)
+	RequestTargetAdjustment(ctx context.Context, input TargetAdjustmentInput) (*TargetPayload, error)
+	ApproveTargetAdjustment(ctx context.Context, input TargetDecisionInput) (*TargetPayload, error)
+	RejectTargetAdjustment(ctx context.Context, input TargetDecisionInput) (*TargetPayload, error)
+	SetMarketFactor(ctx context.Context, input SetMarketFactorInput) (*SetMarketFactorPayload, error)
 }
 type QueryResolver interface {
 	Node(ctx context.Context, id pulid.ID) (ent.Noder, error)
@@ -583,6 +658,23 @@ type QueryResolver interface {
 	Scorecard(ctx context.Context, scope ScopeInput, period PeriodInput) (*Scorecard, error)
 	KpiTrend(ctx context.Context, scope ScopeInput, kpi pulid.ID, from PeriodInput, to PeriodInput, periodKind kpi.PeriodKind) (*KPITrend, error)
 	TeamRollup(ctx context.Context, team pulid.ID, kpi pulid.ID, period PeriodInput) (*TeamRollup, error)
+	SuggestTarget(ctx context.Context, kpi pulid.ID, scope TargetScopeInput, period PeriodInput) (*TargetSuggestion, error)
+	Inbox(ctx context.Context, first *int, offset *int) (*Inbox, error)
+}
+type TargetResolver interface {
+	Value(ctx context.Context, obj *ent.Target) (KPIValue, error)
+	Period(ctx context.Context, obj *ent.Target) (*kpi.Period, error)
+	PendingAdjustment(ctx context.Context, obj *ent.Target) (*TargetAdjustment, error)
+	Actual(ctx context.Context, obj *ent.Target) (KPIValue, error)
+	Attainment(ctx context.Context, obj *ent.Target) (*float64, error)
+	AllowedActions(ctx context.Context, obj *ent.Target) ([]TargetAction, error)
+}
+type TargetEventResolver interface {
+	OldValue(ctx context.Context, obj *ent.TargetEvent) (KPIValue, error)
+	NewValue(ctx context.Context, obj *ent.TargetEvent) (KPIValue, error)
+}
+type TargetRevisionResolver interface {
+	Value(ctx context.Context, obj *ent.TargetRevision) (KPIValue, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -822,6 +914,32 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.DealEdge.Node(childComplexity), true
+
+	case "Inbox.items":
+		if e.ComplexityRoot.Inbox.Items == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Inbox.Items(childComplexity), true
+	case "Inbox.totalCount":
+		if e.ComplexityRoot.Inbox.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Inbox.TotalCount(childComplexity), true
+
+	case "InboxItem.reason":
+		if e.ComplexityRoot.InboxItem.Reason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InboxItem.Reason(childComplexity), true
+	case "InboxItem.target":
+		if e.ComplexityRoot.InboxItem.Target == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InboxItem.Target(childComplexity), true
 
 	case "KPI.builtin":
 		if e.ComplexityRoot.KPI.Builtin == nil {
@@ -1233,6 +1351,39 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.MoneyValue.Value(childComplexity), true
 
+	case "Mutation.approveTarget":
+		if e.ComplexityRoot.Mutation.ApproveTarget == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_approveTarget_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ApproveTarget(childComplexity, args["input"].(TargetDecisionInput)), true
+	case "Mutation.approveTargetAdjustment":
+		if e.ComplexityRoot.Mutation.ApproveTargetAdjustment == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_approveTargetAdjustment_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ApproveTargetAdjustment(childComplexity, args["input"].(TargetDecisionInput)), true
+	case "Mutation.approveTargetWithChanges":
+		if e.ComplexityRoot.Mutation.ApproveTargetWithChanges == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_approveTargetWithChanges_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ApproveTargetWithChanges(childComplexity, args["input"].(TargetValueDecisionInput)), true
 	case "Mutation.createDeal":
 		if e.ComplexityRoot.Mutation.CreateDeal == nil {
 			break
@@ -1266,6 +1417,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateMeeting(childComplexity, args["input"].(ent.CreateMeetingInput)), true
+	case "Mutation.createTargetDraft":
+		if e.ComplexityRoot.Mutation.CreateTargetDraft == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createTargetDraft_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateTargetDraft(childComplexity, args["input"].(CreateTargetDraftInput)), true
 	case "Mutation.createTeam":
 		if e.ComplexityRoot.Mutation.CreateTeam == nil {
 			break
@@ -1310,6 +1472,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.Logout(childComplexity, args["input"].(LogoutInput)), true
+	case "Mutation.proposeTarget":
+		if e.ComplexityRoot.Mutation.ProposeTarget == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_proposeTarget_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ProposeTarget(childComplexity, args["input"].(CreateTargetDraftInput)), true
 	case "Mutation.refreshToken":
 		if e.ComplexityRoot.Mutation.RefreshToken == nil {
 			break
@@ -1321,6 +1494,83 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RefreshToken(childComplexity, args["input"].(RefreshTokenInput)), true
+	case "Mutation.rejectTarget":
+		if e.ComplexityRoot.Mutation.RejectTarget == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_rejectTarget_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RejectTarget(childComplexity, args["input"].(TargetDecisionInput)), true
+	case "Mutation.rejectTargetAdjustment":
+		if e.ComplexityRoot.Mutation.RejectTargetAdjustment == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_rejectTargetAdjustment_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RejectTargetAdjustment(childComplexity, args["input"].(TargetDecisionInput)), true
+	case "Mutation.requestTargetAdjustment":
+		if e.ComplexityRoot.Mutation.RequestTargetAdjustment == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_requestTargetAdjustment_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RequestTargetAdjustment(childComplexity, args["input"].(TargetAdjustmentInput)), true
+	case "Mutation.requestTargetChanges":
+		if e.ComplexityRoot.Mutation.RequestTargetChanges == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_requestTargetChanges_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RequestTargetChanges(childComplexity, args["input"].(TargetDecisionInput)), true
+	case "Mutation.reviseTarget":
+		if e.ComplexityRoot.Mutation.ReviseTarget == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_reviseTarget_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ReviseTarget(childComplexity, args["input"].(TargetValueDecisionInput)), true
+	case "Mutation.setMarketFactor":
+		if e.ComplexityRoot.Mutation.SetMarketFactor == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_setMarketFactor_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SetMarketFactor(childComplexity, args["input"].(SetMarketFactorInput)), true
+	case "Mutation.submitTarget":
+		if e.ComplexityRoot.Mutation.SubmitTarget == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_submitTarget_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SubmitTarget(childComplexity, args["input"].(TargetDecisionInput)), true
 	case "Mutation.updateDeal":
 		if e.ComplexityRoot.Mutation.UpdateDeal == nil {
 			break
@@ -1354,6 +1604,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UpdateMeeting(childComplexity, args["input"].(model.UpdateMeetingInput)), true
+	case "Mutation.updateTargetDraft":
+		if e.ComplexityRoot.Mutation.UpdateTargetDraft == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateTargetDraft_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateTargetDraft(childComplexity, args["input"].(UpdateTargetDraftInput)), true
 	case "Mutation.updateTeam":
 		if e.ComplexityRoot.Mutation.UpdateTeam == nil {
 			break
@@ -1376,6 +1637,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UpdateUser(childComplexity, args["input"].(model.UpdateUserInput)), true
+	case "Mutation.withdrawTarget":
+		if e.ComplexityRoot.Mutation.WithdrawTarget == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_withdrawTarget_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.WithdrawTarget(childComplexity, args["input"].(TargetDecisionInput)), true
 
 	case "Organization.createdAt":
 		if e.ComplexityRoot.Organization.CreatedAt == nil {
@@ -1532,6 +1804,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Deals(childComplexity, args["after"].(*entgql.Cursor[pulid.ID]), args["first"].(*int), args["before"].(*entgql.Cursor[pulid.ID]), args["last"].(*int), args["orderBy"].([]*ent.DealOrder), args["where"].(*ent.DealWhereInput)), true
+	case "Query.inbox":
+		if e.ComplexityRoot.Query.Inbox == nil {
+			break
+		}
+
+		args, err := ec.field_Query_inbox_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Inbox(childComplexity, args["first"].(*int), args["offset"].(*int)), true
 
 	case "Query.kpiTrend":
 		if e.ComplexityRoot.Query.KpiTrend == nil {
@@ -1621,6 +1904,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Scorecard(childComplexity, args["scope"].(ScopeInput), args["period"].(PeriodInput)), true
+	case "Query.suggestTarget":
+		if e.ComplexityRoot.Query.SuggestTarget == nil {
+			break
+		}
+
+		args, err := ec.field_Query_suggestTarget_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.SuggestTarget(childComplexity, args["kpi"].(pulid.ID), args["scope"].(TargetScopeInput), args["period"].(PeriodInput)), true
 	case "Query.targets":
 		if e.ComplexityRoot.Query.Targets == nil {
 			break
@@ -1772,6 +2066,37 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Scorecard.Results(childComplexity), true
 
+	case "SetMarketFactorPayload.factor":
+		if e.ComplexityRoot.SetMarketFactorPayload.Factor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SetMarketFactorPayload.Factor(childComplexity), true
+	case "SetMarketFactorPayload.period":
+		if e.ComplexityRoot.SetMarketFactorPayload.Period == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SetMarketFactorPayload.Period(childComplexity), true
+	case "SetMarketFactorPayload.teamID":
+		if e.ComplexityRoot.SetMarketFactorPayload.TeamID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SetMarketFactorPayload.TeamID(childComplexity), true
+
+	case "Target.actual":
+		if e.ComplexityRoot.Target.Actual == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Target.Actual(childComplexity), true
+	case "Target.allowedActions":
+		if e.ComplexityRoot.Target.AllowedActions == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Target.AllowedActions(childComplexity), true
 	case "Target.approver":
 		if e.ComplexityRoot.Target.Approver == nil {
 			break
@@ -1790,6 +2115,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Target.Assessment(childComplexity), true
+	case "Target.attainment":
+		if e.ComplexityRoot.Target.Attainment == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Target.Attainment(childComplexity), true
 	case "Target.createdAt":
 		if e.ComplexityRoot.Target.CreatedAt == nil {
 			break
@@ -1837,6 +2168,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Target.Organization(childComplexity), true
+	case "Target.pendingAdjustment":
+		if e.ComplexityRoot.Target.PendingAdjustment == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Target.PendingAdjustment(childComplexity), true
 	case "Target.pendingComment":
 		if e.ComplexityRoot.Target.PendingComment == nil {
 			break
@@ -1849,6 +2186,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Target.PendingReason(childComplexity), true
+	case "Target.period":
+		if e.ComplexityRoot.Target.Period == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Target.Period(childComplexity), true
 	case "Target.periodEnd":
 		if e.ComplexityRoot.Target.PeriodEnd == nil {
 			break
@@ -1944,12 +2287,37 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Target.UserID(childComplexity), true
+	case "Target.value":
+		if e.ComplexityRoot.Target.Value == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Target.Value(childComplexity), true
 	case "Target.version":
 		if e.ComplexityRoot.Target.Version == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Target.Version(childComplexity), true
+
+	case "TargetAdjustment.comment":
+		if e.ComplexityRoot.TargetAdjustment.Comment == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TargetAdjustment.Comment(childComplexity), true
+	case "TargetAdjustment.reasonCode":
+		if e.ComplexityRoot.TargetAdjustment.ReasonCode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TargetAdjustment.ReasonCode(childComplexity), true
+	case "TargetAdjustment.value":
+		if e.ComplexityRoot.TargetAdjustment.Value == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TargetAdjustment.Value(childComplexity), true
 
 	case "TargetAssessment.band":
 		if e.ComplexityRoot.TargetAssessment.Band == nil {
@@ -2080,6 +2448,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.TargetEvent.ID(childComplexity), true
+	case "TargetEvent.newValue":
+		if e.ComplexityRoot.TargetEvent.NewValue == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TargetEvent.NewValue(childComplexity), true
+	case "TargetEvent.oldValue":
+		if e.ComplexityRoot.TargetEvent.OldValue == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TargetEvent.OldValue(childComplexity), true
 	case "TargetEvent.organization":
 		if e.ComplexityRoot.TargetEvent.Organization == nil {
 			break
@@ -2155,6 +2535,13 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.TargetEventEdge.Node(childComplexity), true
 
+	case "TargetPayload.target":
+		if e.ComplexityRoot.TargetPayload.Target == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TargetPayload.Target(childComplexity), true
+
 	case "TargetRevision.action":
 		if e.ComplexityRoot.TargetRevision.Action == nil {
 			break
@@ -2221,6 +2608,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.TargetRevision.UpdatedAt(childComplexity), true
+	case "TargetRevision.value":
+		if e.ComplexityRoot.TargetRevision.Value == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TargetRevision.Value(childComplexity), true
 
 	case "TargetRevisionConnection.edges":
 		if e.ComplexityRoot.TargetRevisionConnection.Edges == nil {
@@ -2253,6 +2646,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.TargetRevisionEdge.Node(childComplexity), true
+
+	case "TargetSuggestion.assessment":
+		if e.ComplexityRoot.TargetSuggestion.Assessment == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TargetSuggestion.Assessment(childComplexity), true
+	case "TargetSuggestion.kpi":
+		if e.ComplexityRoot.TargetSuggestion.Kpi == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TargetSuggestion.Kpi(childComplexity), true
+	case "TargetSuggestion.period":
+		if e.ComplexityRoot.TargetSuggestion.Period == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TargetSuggestion.Period(childComplexity), true
+	case "TargetSuggestion.suggested":
+		if e.ComplexityRoot.TargetSuggestion.Suggested == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TargetSuggestion.Suggested(childComplexity), true
 
 	case "Team.children":
 		if e.ComplexityRoot.Team.Children == nil {
@@ -2639,6 +3057,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("CreateDealInput", ec.unmarshalInputCreateDealInput),
 			graphql.NewInputUnmarshaler("CreateKPIInput", ec.unmarshalInputCreateKPIInput),
 			graphql.NewInputUnmarshaler("CreateMeetingInput", ec.unmarshalInputCreateMeetingInput),
+			graphql.NewInputUnmarshaler("CreateTargetDraftInput", ec.unmarshalInputCreateTargetDraftInput),
 			graphql.NewInputUnmarshaler("CreateTeamInput", ec.unmarshalInputCreateTeamInput),
 			graphql.NewInputUnmarshaler("CreateUserInput", ec.unmarshalInputCreateUserInput),
 			graphql.NewInputUnmarshaler("DealOrder", ec.unmarshalInputDealOrder),
@@ -2657,17 +3076,23 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("PeriodInput", ec.unmarshalInputPeriodInput),
 			graphql.NewInputUnmarshaler("RefreshTokenInput", ec.unmarshalInputRefreshTokenInput),
 			graphql.NewInputUnmarshaler("ScopeInput", ec.unmarshalInputScopeInput),
+			graphql.NewInputUnmarshaler("SetMarketFactorInput", ec.unmarshalInputSetMarketFactorInput),
+			graphql.NewInputUnmarshaler("TargetAdjustmentInput", ec.unmarshalInputTargetAdjustmentInput),
+			graphql.NewInputUnmarshaler("TargetDecisionInput", ec.unmarshalInputTargetDecisionInput),
 			graphql.NewInputUnmarshaler("TargetEventOrder", ec.unmarshalInputTargetEventOrder),
 			graphql.NewInputUnmarshaler("TargetEventWhereInput", ec.unmarshalInputTargetEventWhereInput),
 			graphql.NewInputUnmarshaler("TargetOrder", ec.unmarshalInputTargetOrder),
 			graphql.NewInputUnmarshaler("TargetRevisionOrder", ec.unmarshalInputTargetRevisionOrder),
 			graphql.NewInputUnmarshaler("TargetRevisionWhereInput", ec.unmarshalInputTargetRevisionWhereInput),
+			graphql.NewInputUnmarshaler("TargetScopeInput", ec.unmarshalInputTargetScopeInput),
+			graphql.NewInputUnmarshaler("TargetValueDecisionInput", ec.unmarshalInputTargetValueDecisionInput),
 			graphql.NewInputUnmarshaler("TargetWhereInput", ec.unmarshalInputTargetWhereInput),
 			graphql.NewInputUnmarshaler("TeamOrder", ec.unmarshalInputTeamOrder),
 			graphql.NewInputUnmarshaler("TeamWhereInput", ec.unmarshalInputTeamWhereInput),
 			graphql.NewInputUnmarshaler("UpdateDealInput", ec.unmarshalInputUpdateDealInput),
 			graphql.NewInputUnmarshaler("UpdateKPIInput", ec.unmarshalInputUpdateKPIInput),
 			graphql.NewInputUnmarshaler("UpdateMeetingInput", ec.unmarshalInputUpdateMeetingInput),
+			graphql.NewInputUnmarshaler("UpdateTargetDraftInput", ec.unmarshalInputUpdateTargetDraftInput),
 			graphql.NewInputUnmarshaler("UpdateTeamInput", ec.unmarshalInputUpdateTeamInput),
 			graphql.NewInputUnmarshaler("UpdateUserInput", ec.unmarshalInputUpdateUserInput),
 			graphql.NewInputUnmarshaler("UserOrder", ec.unmarshalInputUserOrder),
@@ -2889,6 +3314,26 @@ func (ec *executionContext) childFields_DealEdge(ctx context.Context, field grap
 		return ec.fieldContext_DealEdge_cursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type DealEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_Inbox(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "totalCount":
+		return ec.fieldContext_Inbox_totalCount(ctx, field)
+	case "items":
+		return ec.fieldContext_Inbox_items(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Inbox", field.Name)
+}
+
+func (ec *executionContext) childFields_InboxItem(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "reason":
+		return ec.fieldContext_InboxItem_reason(ctx, field)
+	case "target":
+		return ec.fieldContext_InboxItem_target(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type InboxItem", field.Name)
 }
 
 func (ec *executionContext) childFields_KPI(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3229,6 +3674,18 @@ func (ec *executionContext) childFields_Scorecard(ctx context.Context, field gra
 	return nil, fmt.Errorf("no field named %q was found under type Scorecard", field.Name)
 }
 
+func (ec *executionContext) childFields_SetMarketFactorPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "teamID":
+		return ec.fieldContext_SetMarketFactorPayload_teamID(ctx, field)
+	case "period":
+		return ec.fieldContext_SetMarketFactorPayload_period(ctx, field)
+	case "factor":
+		return ec.fieldContext_SetMarketFactorPayload_factor(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SetMarketFactorPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_Target(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -3287,8 +3744,32 @@ func (ec *executionContext) childFields_Target(ctx context.Context, field graphq
 		return ec.fieldContext_Target_events(ctx, field)
 	case "revisions":
 		return ec.fieldContext_Target_revisions(ctx, field)
+	case "value":
+		return ec.fieldContext_Target_value(ctx, field)
+	case "period":
+		return ec.fieldContext_Target_period(ctx, field)
+	case "pendingAdjustment":
+		return ec.fieldContext_Target_pendingAdjustment(ctx, field)
+	case "actual":
+		return ec.fieldContext_Target_actual(ctx, field)
+	case "attainment":
+		return ec.fieldContext_Target_attainment(ctx, field)
+	case "allowedActions":
+		return ec.fieldContext_Target_allowedActions(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Target", field.Name)
+}
+
+func (ec *executionContext) childFields_TargetAdjustment(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "value":
+		return ec.fieldContext_TargetAdjustment_value(ctx, field)
+	case "reasonCode":
+		return ec.fieldContext_TargetAdjustment_reasonCode(ctx, field)
+	case "comment":
+		return ec.fieldContext_TargetAdjustment_comment(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TargetAdjustment", field.Name)
 }
 
 func (ec *executionContext) childFields_TargetAssessment(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3367,6 +3848,10 @@ func (ec *executionContext) childFields_TargetEvent(ctx context.Context, field g
 		return ec.fieldContext_TargetEvent_target(ctx, field)
 	case "actor":
 		return ec.fieldContext_TargetEvent_actor(ctx, field)
+	case "oldValue":
+		return ec.fieldContext_TargetEvent_oldValue(ctx, field)
+	case "newValue":
+		return ec.fieldContext_TargetEvent_newValue(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type TargetEvent", field.Name)
 }
@@ -3393,6 +3878,14 @@ func (ec *executionContext) childFields_TargetEventEdge(ctx context.Context, fie
 	return nil, fmt.Errorf("no field named %q was found under type TargetEventEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_TargetPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "target":
+		return ec.fieldContext_TargetPayload_target(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TargetPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_TargetRevision(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -3417,6 +3910,8 @@ func (ec *executionContext) childFields_TargetRevision(ctx context.Context, fiel
 		return ec.fieldContext_TargetRevision_target(ctx, field)
 	case "author":
 		return ec.fieldContext_TargetRevision_author(ctx, field)
+	case "value":
+		return ec.fieldContext_TargetRevision_value(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type TargetRevision", field.Name)
 }
@@ -3441,6 +3936,20 @@ func (ec *executionContext) childFields_TargetRevisionEdge(ctx context.Context, 
 		return ec.fieldContext_TargetRevisionEdge_cursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type TargetRevisionEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_TargetSuggestion(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "kpi":
+		return ec.fieldContext_TargetSuggestion_kpi(ctx, field)
+	case "period":
+		return ec.fieldContext_TargetSuggestion_period(ctx, field)
+	case "suggested":
+		return ec.fieldContext_TargetSuggestion_suggested(ctx, field)
+	case "assessment":
+		return ec.fieldContext_TargetSuggestion_assessment(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TargetSuggestion", field.Name)
 }
 
 func (ec *executionContext) childFields_Team(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3801,6 +4310,48 @@ func (ec *executionContext) field_Deal_meetings_args(ctx context.Context, rawArg
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_approveTargetAdjustment_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (TargetDecisionInput, error) {
+			return ec.unmarshalNTargetDecisionInput2kpiflowᚋgraphᚐTargetDecisionInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_approveTargetWithChanges_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (TargetValueDecisionInput, error) {
+			return ec.unmarshalNTargetValueDecisionInput2kpiflowᚋgraphᚐTargetValueDecisionInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_approveTarget_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (TargetDecisionInput, error) {
+			return ec.unmarshalNTargetDecisionInput2kpiflowᚋgraphᚐTargetDecisionInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_createDeal_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -3835,6 +4386,20 @@ func (ec *executionContext) field_Mutation_createMeeting_args(ctx context.Contex
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (ent.CreateMeetingInput, error) {
 			return ec.unmarshalNCreateMeetingInput2kpiflowᚋentᚐCreateMeetingInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_createTargetDraft_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (CreateTargetDraftInput, error) {
+			return ec.unmarshalNCreateTargetDraftInput2kpiflowᚋgraphᚐCreateTargetDraftInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -3899,12 +4464,124 @@ func (ec *executionContext) field_Mutation_logout_args(ctx context.Context, rawA
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_proposeTarget_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (CreateTargetDraftInput, error) {
+			return ec.unmarshalNCreateTargetDraftInput2kpiflowᚋgraphᚐCreateTargetDraftInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_refreshToken_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (RefreshTokenInput, error) {
 			return ec.unmarshalNRefreshTokenInput2kpiflowᚋgraphᚐRefreshTokenInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_rejectTargetAdjustment_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (TargetDecisionInput, error) {
+			return ec.unmarshalNTargetDecisionInput2kpiflowᚋgraphᚐTargetDecisionInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_rejectTarget_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (TargetDecisionInput, error) {
+			return ec.unmarshalNTargetDecisionInput2kpiflowᚋgraphᚐTargetDecisionInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_requestTargetAdjustment_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (TargetAdjustmentInput, error) {
+			return ec.unmarshalNTargetAdjustmentInput2kpiflowᚋgraphᚐTargetAdjustmentInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_requestTargetChanges_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (TargetDecisionInput, error) {
+			return ec.unmarshalNTargetDecisionInput2kpiflowᚋgraphᚐTargetDecisionInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_reviseTarget_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (TargetValueDecisionInput, error) {
+			return ec.unmarshalNTargetValueDecisionInput2kpiflowᚋgraphᚐTargetValueDecisionInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_setMarketFactor_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (SetMarketFactorInput, error) {
+			return ec.unmarshalNSetMarketFactorInput2kpiflowᚋgraphᚐSetMarketFactorInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_submitTarget_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (TargetDecisionInput, error) {
+			return ec.unmarshalNTargetDecisionInput2kpiflowᚋgraphᚐTargetDecisionInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -3955,6 +4632,20 @@ func (ec *executionContext) field_Mutation_updateMeeting_args(ctx context.Contex
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_updateTargetDraft_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (UpdateTargetDraftInput, error) {
+			return ec.unmarshalNUpdateTargetDraftInput2kpiflowᚋgraphᚐUpdateTargetDraftInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_updateTeam_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -3975,6 +4666,20 @@ func (ec *executionContext) field_Mutation_updateUser_args(ctx context.Context, 
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.UpdateUserInput, error) {
 			return ec.unmarshalNUpdateUserInput2kpiflowᚋgraphᚋmodelᚐUpdateUserInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_withdrawTarget_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (TargetDecisionInput, error) {
+			return ec.unmarshalNTargetDecisionInput2kpiflowᚋgraphᚐTargetDecisionInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -4048,6 +4753,28 @@ func (ec *executionContext) field_Query_deals_args(ctx context.Context, rawArgs 
 		return nil, err
 	}
 	args["where"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_inbox_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "offset",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["offset"] = arg1
 	return args, nil
 }
 
@@ -4328,6 +5055,36 @@ func (ec *executionContext) field_Query_scorecard_args(ctx context.Context, rawA
 		return nil, err
 	}
 	args["period"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_suggestTarget_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "kpi",
+		func(ctx context.Context, v any) (pulid.ID, error) {
+			return ec.unmarshalNID2kpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["kpi"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "scope",
+		func(ctx context.Context, v any) (TargetScopeInput, error) {
+			return ec.unmarshalNTargetScopeInput2kpiflowᚋgraphᚐTargetScopeInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["scope"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "period",
+		func(ctx context.Context, v any) (PeriodInput, error) {
+			return ec.unmarshalNPeriodInput2kpiflowᚋgraphᚐPeriodInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["period"] = arg2
 	return args, nil
 }
 
@@ -5933,6 +6690,116 @@ func (ec *executionContext) _DealEdge_cursor(ctx context.Context, field graphql.
 }
 func (ec *executionContext) fieldContext_DealEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("DealEdge", field, false, false, "Cursor")
+}
+
+func (ec *executionContext) _Inbox_totalCount(ctx context.Context, field graphql.CollectedField, obj *Inbox) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Inbox_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Inbox_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Inbox", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Inbox_items(ctx context.Context, field graphql.CollectedField, obj *Inbox) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Inbox_items(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Items, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*InboxItem) graphql.Marshaler {
+			return ec.marshalNInboxItem2ᚕᚖkpiflowᚋgraphᚐInboxItemᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Inbox_items(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Inbox",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_InboxItem(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _InboxItem_reason(ctx context.Context, field graphql.CollectedField, obj *InboxItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_InboxItem_reason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v InboxReason) graphql.Marshaler {
+			return ec.marshalNInboxReason2kpiflowᚋgraphᚐInboxReason(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_InboxItem_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("InboxItem", field, false, false, "InboxReason")
+}
+
+func (ec *executionContext) _InboxItem_target(ctx context.Context, field graphql.CollectedField, obj *InboxItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_InboxItem_target(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Target, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Target) graphql.Marshaler {
+			return ec.marshalNTarget2ᚖkpiflowᚋentᚐTarget(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_InboxItem_target(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "InboxItem",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Target(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _KPI_id(ctx context.Context, field graphql.CollectedField, obj *ent.KPI) (ret graphql.Marshaler) {
@@ -8214,6 +9081,622 @@ func (ec *executionContext) fieldContext_Mutation_updateKPI(ctx context.Context,
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_createTargetDraft(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createTargetDraft(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreateTargetDraft(ctx, fc.Args["input"].(CreateTargetDraftInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *TargetPayload) graphql.Marshaler {
+			return ec.marshalNTargetPayload2ᚖkpiflowᚋgraphᚐTargetPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createTargetDraft(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TargetPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createTargetDraft_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateTargetDraft(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateTargetDraft(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateTargetDraft(ctx, fc.Args["input"].(UpdateTargetDraftInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *TargetPayload) graphql.Marshaler {
+			return ec.marshalNTargetPayload2ᚖkpiflowᚋgraphᚐTargetPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateTargetDraft(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TargetPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateTargetDraft_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_submitTarget(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_submitTarget(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SubmitTarget(ctx, fc.Args["input"].(TargetDecisionInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *TargetPayload) graphql.Marshaler {
+			return ec.marshalNTargetPayload2ᚖkpiflowᚋgraphᚐTargetPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_submitTarget(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TargetPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_submitTarget_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_proposeTarget(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_proposeTarget(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ProposeTarget(ctx, fc.Args["input"].(CreateTargetDraftInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *TargetPayload) graphql.Marshaler {
+			return ec.marshalNTargetPayload2ᚖkpiflowᚋgraphᚐTargetPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_proposeTarget(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TargetPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_proposeTarget_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_withdrawTarget(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_withdrawTarget(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().WithdrawTarget(ctx, fc.Args["input"].(TargetDecisionInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *TargetPayload) graphql.Marshaler {
+			return ec.marshalNTargetPayload2ᚖkpiflowᚋgraphᚐTargetPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_withdrawTarget(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TargetPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_withdrawTarget_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_approveTarget(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_approveTarget(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ApproveTarget(ctx, fc.Args["input"].(TargetDecisionInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *TargetPayload) graphql.Marshaler {
+			return ec.marshalNTargetPayload2ᚖkpiflowᚋgraphᚐTargetPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_approveTarget(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TargetPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_approveTarget_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_approveTargetWithChanges(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_approveTargetWithChanges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ApproveTargetWithChanges(ctx, fc.Args["input"].(TargetValueDecisionInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *TargetPayload) graphql.Marshaler {
+			return ec.marshalNTargetPayload2ᚖkpiflowᚋgraphᚐTargetPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_approveTargetWithChanges(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TargetPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_approveTargetWithChanges_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_rejectTarget(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_rejectTarget(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RejectTarget(ctx, fc.Args["input"].(TargetDecisionInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *TargetPayload) graphql.Marshaler {
+			return ec.marshalNTargetPayload2ᚖkpiflowᚋgraphᚐTargetPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_rejectTarget(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TargetPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_rejectTarget_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_requestTargetChanges(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_requestTargetChanges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RequestTargetChanges(ctx, fc.Args["input"].(TargetDecisionInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *TargetPayload) graphql.Marshaler {
+			return ec.marshalNTargetPayload2ᚖkpiflowᚋgraphᚐTargetPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_requestTargetChanges(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TargetPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_requestTargetChanges_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_reviseTarget(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_reviseTarget(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ReviseTarget(ctx, fc.Args["input"].(TargetValueDecisionInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *TargetPayload) graphql.Marshaler {
+			return ec.marshalNTargetPayload2ᚖkpiflowᚋgraphᚐTargetPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_reviseTarget(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TargetPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_reviseTarget_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_requestTargetAdjustment(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_requestTargetAdjustment(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RequestTargetAdjustment(ctx, fc.Args["input"].(TargetAdjustmentInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *TargetPayload) graphql.Marshaler {
+			return ec.marshalNTargetPayload2ᚖkpiflowᚋgraphᚐTargetPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_requestTargetAdjustment(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TargetPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_requestTargetAdjustment_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_approveTargetAdjustment(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_approveTargetAdjustment(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ApproveTargetAdjustment(ctx, fc.Args["input"].(TargetDecisionInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *TargetPayload) graphql.Marshaler {
+			return ec.marshalNTargetPayload2ᚖkpiflowᚋgraphᚐTargetPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_approveTargetAdjustment(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TargetPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_approveTargetAdjustment_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_rejectTargetAdjustment(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_rejectTargetAdjustment(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RejectTargetAdjustment(ctx, fc.Args["input"].(TargetDecisionInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *TargetPayload) graphql.Marshaler {
+			return ec.marshalNTargetPayload2ᚖkpiflowᚋgraphᚐTargetPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_rejectTargetAdjustment(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TargetPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_rejectTargetAdjustment_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_setMarketFactor(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_setMarketFactor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SetMarketFactor(ctx, fc.Args["input"].(SetMarketFactorInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *SetMarketFactorPayload) graphql.Marshaler {
+			return ec.marshalNSetMarketFactorPayload2ᚖkpiflowᚋgraphᚐSetMarketFactorPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_setMarketFactor(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SetMarketFactorPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_setMarketFactor_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Organization_id(ctx context.Context, field graphql.CollectedField, obj *ent.Organization) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -9374,6 +10857,94 @@ func (ec *executionContext) fieldContext_Query_teamRollup(ctx context.Context, f
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_suggestTarget(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_suggestTarget(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().SuggestTarget(ctx, fc.Args["kpi"].(pulid.ID), fc.Args["scope"].(TargetScopeInput), fc.Args["period"].(PeriodInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *TargetSuggestion) graphql.Marshaler {
+			return ec.marshalNTargetSuggestion2ᚖkpiflowᚋgraphᚐTargetSuggestion(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_suggestTarget(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TargetSuggestion(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_suggestTarget_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_inbox(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_inbox(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Inbox(ctx, fc.Args["first"].(*int), fc.Args["offset"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *Inbox) graphql.Marshaler {
+			return ec.marshalNInbox2ᚖkpiflowᚋgraphᚐInbox(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_inbox(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Inbox(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_inbox_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query___type(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -9843,6 +11414,84 @@ func (ec *executionContext) fieldContext_Scorecard_results(_ context.Context, fi
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _SetMarketFactorPayload_teamID(ctx context.Context, field graphql.CollectedField, obj *SetMarketFactorPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SetMarketFactorPayload_teamID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TeamID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v pulid.ID) graphql.Marshaler {
+			return ec.marshalNID2kpiflowᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SetMarketFactorPayload_teamID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SetMarketFactorPayload", field, false, false, "ID")
+}
+
+func (ec *executionContext) _SetMarketFactorPayload_period(ctx context.Context, field graphql.CollectedField, obj *SetMarketFactorPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SetMarketFactorPayload_period(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Period, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *kpi.Period) graphql.Marshaler {
+			return ec.marshalNPeriod2ᚖkpiflowᚋkpiᚐPeriod(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SetMarketFactorPayload_period(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SetMarketFactorPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Period(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SetMarketFactorPayload_factor(ctx context.Context, field graphql.CollectedField, obj *SetMarketFactorPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SetMarketFactorPayload_factor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Factor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SetMarketFactorPayload_factor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SetMarketFactorPayload", field, false, false, "Float")
 }
 
 func (ec *executionContext) _Target_id(ctx context.Context, field graphql.CollectedField, obj *ent.Target) (ret graphql.Marshaler) {
@@ -10594,6 +12243,231 @@ func (ec *executionContext) fieldContext_Target_revisions(ctx context.Context, f
 	return fc, nil
 }
 
+func (ec *executionContext) _Target_value(ctx context.Context, field graphql.CollectedField, obj *ent.Target) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Target_value(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Target().Value(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v KPIValue) graphql.Marshaler {
+			return ec.marshalNKPIValue2kpiflowᚋgraphᚐKPIValue(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Target_value(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Target", field, true, true, "KPIValue")
+}
+
+func (ec *executionContext) _Target_period(ctx context.Context, field graphql.CollectedField, obj *ent.Target) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Target_period(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Target().Period(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *kpi.Period) graphql.Marshaler {
+			return ec.marshalNPeriod2ᚖkpiflowᚋkpiᚐPeriod(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Target_period(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Target",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Period(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Target_pendingAdjustment(ctx context.Context, field graphql.CollectedField, obj *ent.Target) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Target_pendingAdjustment(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Target().PendingAdjustment(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *TargetAdjustment) graphql.Marshaler {
+			return ec.marshalOTargetAdjustment2ᚖkpiflowᚋgraphᚐTargetAdjustment(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Target_pendingAdjustment(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Target",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TargetAdjustment(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Target_actual(ctx context.Context, field graphql.CollectedField, obj *ent.Target) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Target_actual(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Target().Actual(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v KPIValue) graphql.Marshaler {
+			return ec.marshalOKPIValue2kpiflowᚋgraphᚐKPIValue(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Target_actual(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Target", field, true, true, "KPIValue")
+}
+
+func (ec *executionContext) _Target_attainment(ctx context.Context, field graphql.CollectedField, obj *ent.Target) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Target_attainment(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Target().Attainment(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Target_attainment(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Target", field, true, true, "Float")
+}
+
+func (ec *executionContext) _Target_allowedActions(ctx context.Context, field graphql.CollectedField, obj *ent.Target) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Target_allowedActions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Target().AllowedActions(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []TargetAction) graphql.Marshaler {
+			return ec.marshalNTargetAction2ᚕkpiflowᚋgraphᚐTargetActionᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Target_allowedActions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Target", field, true, true, "TargetAction")
+}
+
+func (ec *executionContext) _TargetAdjustment_value(ctx context.Context, field graphql.CollectedField, obj *TargetAdjustment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TargetAdjustment_value(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Value, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v KPIValue) graphql.Marshaler {
+			return ec.marshalNKPIValue2kpiflowᚋgraphᚐKPIValue(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TargetAdjustment_value(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TargetAdjustment", field, false, false, "KPIValue")
+}
+
+func (ec *executionContext) _TargetAdjustment_reasonCode(ctx context.Context, field graphql.CollectedField, obj *TargetAdjustment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TargetAdjustment_reasonCode(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ReasonCode, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v target.PendingReason) graphql.Marshaler {
+			return ec.marshalNTargetPendingReason2kpiflowᚋentᚋtargetᚐPendingReason(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TargetAdjustment_reasonCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TargetAdjustment", field, false, false, "TargetPendingReason")
+}
+
+func (ec *executionContext) _TargetAdjustment_comment(ctx context.Context, field graphql.CollectedField, obj *TargetAdjustment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TargetAdjustment_comment(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Comment, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TargetAdjustment_comment(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TargetAdjustment", field, false, false, "String")
+}
+
 func (ec *executionContext) _TargetAssessment_proposed(ctx context.Context, field graphql.CollectedField, obj *realism.Assessment) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -11310,6 +13184,52 @@ func (ec *executionContext) fieldContext_TargetEvent_actor(_ context.Context, fi
 	return fc, nil
 }
 
+func (ec *executionContext) _TargetEvent_oldValue(ctx context.Context, field graphql.CollectedField, obj *ent.TargetEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TargetEvent_oldValue(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.TargetEvent().OldValue(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v KPIValue) graphql.Marshaler {
+			return ec.marshalOKPIValue2kpiflowᚋgraphᚐKPIValue(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TargetEvent_oldValue(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TargetEvent", field, true, true, "KPIValue")
+}
+
+func (ec *executionContext) _TargetEvent_newValue(ctx context.Context, field graphql.CollectedField, obj *ent.TargetEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TargetEvent_newValue(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.TargetEvent().NewValue(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v KPIValue) graphql.Marshaler {
+			return ec.marshalOKPIValue2kpiflowᚋgraphᚐKPIValue(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TargetEvent_newValue(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TargetEvent", field, true, true, "KPIValue")
+}
+
 func (ec *executionContext) _TargetEventConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.TargetEventConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -11450,6 +13370,38 @@ func (ec *executionContext) _TargetEventEdge_cursor(ctx context.Context, field g
 }
 func (ec *executionContext) fieldContext_TargetEventEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("TargetEventEdge", field, false, false, "Cursor")
+}
+
+func (ec *executionContext) _TargetPayload_target(ctx context.Context, field graphql.CollectedField, obj *TargetPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TargetPayload_target(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Target, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Target) graphql.Marshaler {
+			return ec.marshalNTarget2ᚖkpiflowᚋentᚐTarget(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TargetPayload_target(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TargetPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Target(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _TargetRevision_id(ctx context.Context, field graphql.CollectedField, obj *ent.TargetRevision) (ret graphql.Marshaler) {
@@ -11732,6 +13684,29 @@ func (ec *executionContext) fieldContext_TargetRevision_author(_ context.Context
 	return fc, nil
 }
 
+func (ec *executionContext) _TargetRevision_value(ctx context.Context, field graphql.CollectedField, obj *ent.TargetRevision) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TargetRevision_value(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.TargetRevision().Value(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v KPIValue) graphql.Marshaler {
+			return ec.marshalNKPIValue2kpiflowᚋgraphᚐKPIValue(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TargetRevision_value(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TargetRevision", field, true, true, "KPIValue")
+}
+
 func (ec *executionContext) _TargetRevisionConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.TargetRevisionConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -11872,6 +13847,125 @@ func (ec *executionContext) _TargetRevisionEdge_cursor(ctx context.Context, fiel
 }
 func (ec *executionContext) fieldContext_TargetRevisionEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("TargetRevisionEdge", field, false, false, "Cursor")
+}
+
+func (ec *executionContext) _TargetSuggestion_kpi(ctx context.Context, field graphql.CollectedField, obj *TargetSuggestion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TargetSuggestion_kpi(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kpi, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.KPI) graphql.Marshaler {
+			return ec.marshalNKPI2ᚖkpiflowᚋentᚐKPI(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TargetSuggestion_kpi(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TargetSuggestion",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_KPI(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TargetSuggestion_period(ctx context.Context, field graphql.CollectedField, obj *TargetSuggestion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TargetSuggestion_period(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Period, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *kpi.Period) graphql.Marshaler {
+			return ec.marshalNPeriod2ᚖkpiflowᚋkpiᚐPeriod(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TargetSuggestion_period(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TargetSuggestion",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Period(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TargetSuggestion_suggested(ctx context.Context, field graphql.CollectedField, obj *TargetSuggestion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TargetSuggestion_suggested(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Suggested, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v KPIValue) graphql.Marshaler {
+			return ec.marshalOKPIValue2kpiflowᚋgraphᚐKPIValue(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TargetSuggestion_suggested(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TargetSuggestion", field, false, false, "KPIValue")
+}
+
+func (ec *executionContext) _TargetSuggestion_assessment(ctx context.Context, field graphql.CollectedField, obj *TargetSuggestion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TargetSuggestion_assessment(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Assessment, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *realism.Assessment) graphql.Marshaler {
+			return ec.marshalNTargetAssessment2ᚖkpiflowᚋworkflowᚋrealismᚐAssessment(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TargetSuggestion_assessment(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TargetSuggestion",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TargetAssessment(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Team_id(ctx context.Context, field graphql.CollectedField, obj *ent.Team) (ret graphql.Marshaler) {
@@ -14797,6 +16891,83 @@ func (ec *executionContext) unmarshalInputCreateMeetingInput(ctx context.Context
 func UnmarshalCreateMeetingInput(ctx context.Context, raw any) (ent.CreateMeetingInput, error) {
 	var out ent.CreateMeetingInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "CreateMeetingInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputCreateTargetDraftInput(ctx context.Context, obj any) (CreateTargetDraftInput, error) {
+	var it CreateTargetDraftInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"kpiID", "userID", "teamID", "period", "value", "rationale"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "kpiID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kpiID"))
+			data, err := ec.unmarshalNID2kpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.KpiID = data
+		case "userID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userID"))
+			data, err := ec.unmarshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UserID = data
+		case "teamID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("teamID"))
+			data, err := ec.unmarshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TeamID = data
+		case "period":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("period"))
+			data, err := ec.unmarshalNPeriodInput2ᚖkpiflowᚋgraphᚐPeriodInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Period = data
+		case "value":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("value"))
+			data, err := ec.unmarshalNDecimal2kpiflowᚋmoneyᚐDecimal(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Value = data
+		case "rationale":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rationale"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Rationale = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCreateTargetDraftInput unmarshals raw into the CreateTargetDraftInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCreateTargetDraftInput(ctx context.Context, raw any) (CreateTargetDraftInput, error) {
+	var out CreateTargetDraftInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CreateTargetDraftInput", raw, &out)
 	return out, err
 }
 
@@ -18673,6 +20844,195 @@ func UnmarshalScopeInput(ctx context.Context, raw any) (ScopeInput, error) {
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputSetMarketFactorInput(ctx context.Context, obj any) (SetMarketFactorInput, error) {
+	var it SetMarketFactorInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"teamID", "period", "factor", "comment"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "teamID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("teamID"))
+			data, err := ec.unmarshalNID2kpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TeamID = data
+		case "period":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("period"))
+			data, err := ec.unmarshalNPeriodInput2ᚖkpiflowᚋgraphᚐPeriodInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Period = data
+		case "factor":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("factor"))
+			data, err := ec.unmarshalNFloat2float64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Factor = data
+		case "comment":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("comment"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Comment = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalSetMarketFactorInput unmarshals raw into the SetMarketFactorInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalSetMarketFactorInput(ctx context.Context, raw any) (SetMarketFactorInput, error) {
+	var out SetMarketFactorInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "SetMarketFactorInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputTargetAdjustmentInput(ctx context.Context, obj any) (TargetAdjustmentInput, error) {
+	var it TargetAdjustmentInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"targetId", "expectedVersion", "value", "reasonCode", "comment"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "targetId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("targetId"))
+			data, err := ec.unmarshalNID2kpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TargetID = data
+		case "expectedVersion":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("expectedVersion"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExpectedVersion = data
+		case "value":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("value"))
+			data, err := ec.unmarshalNDecimal2kpiflowᚋmoneyᚐDecimal(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Value = data
+		case "reasonCode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reasonCode"))
+			data, err := ec.unmarshalNTargetPendingReason2kpiflowᚋentᚋtargetᚐPendingReason(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ReasonCode = data
+		case "comment":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("comment"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Comment = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalTargetAdjustmentInput unmarshals raw into the TargetAdjustmentInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalTargetAdjustmentInput(ctx context.Context, raw any) (TargetAdjustmentInput, error) {
+	var out TargetAdjustmentInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "TargetAdjustmentInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputTargetDecisionInput(ctx context.Context, obj any) (TargetDecisionInput, error) {
+	var it TargetDecisionInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"targetId", "expectedVersion", "comment"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "targetId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("targetId"))
+			data, err := ec.unmarshalNID2kpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TargetID = data
+		case "expectedVersion":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("expectedVersion"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExpectedVersion = data
+		case "comment":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("comment"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Comment = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalTargetDecisionInput unmarshals raw into the TargetDecisionInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalTargetDecisionInput(ctx context.Context, raw any) (TargetDecisionInput, error) {
+	var out TargetDecisionInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "TargetDecisionInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputTargetEventOrder(ctx context.Context, obj any) (ent.TargetEventOrder, error) {
 	var it ent.TargetEventOrder
 	if obj == nil {
@@ -20313,6 +22673,125 @@ func (ec *executionContext) unmarshalInputTargetRevisionWhereInput(ctx context.C
 func UnmarshalTargetRevisionWhereInput(ctx context.Context, raw any) (ent.TargetRevisionWhereInput, error) {
 	var out ent.TargetRevisionWhereInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "TargetRevisionWhereInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputTargetScopeInput(ctx context.Context, obj any) (TargetScopeInput, error) {
+	var it TargetScopeInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"userID", "teamID"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "userID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userID"))
+			data, err := ec.unmarshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UserID = data
+		case "teamID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("teamID"))
+			data, err := ec.unmarshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TeamID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalTargetScopeInput unmarshals raw into the TargetScopeInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalTargetScopeInput(ctx context.Context, raw any) (TargetScopeInput, error) {
+	var out TargetScopeInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "TargetScopeInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputTargetValueDecisionInput(ctx context.Context, obj any) (TargetValueDecisionInput, error) {
+	var it TargetValueDecisionInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"targetId", "expectedVersion", "value", "comment", "rationale"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "targetId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("targetId"))
+			data, err := ec.unmarshalNID2kpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TargetID = data
+		case "expectedVersion":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("expectedVersion"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExpectedVersion = data
+		case "value":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("value"))
+			data, err := ec.unmarshalNDecimal2kpiflowᚋmoneyᚐDecimal(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Value = data
+		case "comment":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("comment"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Comment = data
+		case "rationale":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rationale"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Rationale = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalTargetValueDecisionInput unmarshals raw into the TargetValueDecisionInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalTargetValueDecisionInput(ctx context.Context, raw any) (TargetValueDecisionInput, error) {
+	var out TargetValueDecisionInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "TargetValueDecisionInput", raw, &out)
 	return out, err
 }
 
@@ -22609,6 +25088,69 @@ func UnmarshalUpdateMeetingInput(ctx context.Context, raw any) (model.UpdateMeet
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputUpdateTargetDraftInput(ctx context.Context, obj any) (UpdateTargetDraftInput, error) {
+	var it UpdateTargetDraftInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"targetId", "expectedVersion", "value", "rationale"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "targetId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("targetId"))
+			data, err := ec.unmarshalNID2kpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TargetID = data
+		case "expectedVersion":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("expectedVersion"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExpectedVersion = data
+		case "value":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("value"))
+			data, err := ec.unmarshalODecimal2ᚖkpiflowᚋmoneyᚐDecimal(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Value = data
+		case "rationale":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rationale"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Rationale = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalUpdateTargetDraftInput unmarshals raw into the UpdateTargetDraftInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalUpdateTargetDraftInput(ctx context.Context, raw any) (UpdateTargetDraftInput, error) {
+	var out UpdateTargetDraftInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "UpdateTargetDraftInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputUpdateTeamInput(ctx context.Context, obj any) (model.UpdateTeamInput, error) {
 	var it model.UpdateTeamInput
 	if obj == nil {
@@ -24150,6 +26692,82 @@ func (ec *executionContext) _DealEdge(ctx context.Context, sel ast.SelectionSet,
 	return out
 }
 
+var inboxImplementors = []string{"Inbox"}
+
+func (ec *executionContext) _Inbox(ctx context.Context, sel ast.SelectionSet, obj *Inbox) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, inboxImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Inbox")
+		case "totalCount":
+			out.Values[i] = ec._Inbox_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "items":
+			out.Values[i] = ec._Inbox_items(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var inboxItemImplementors = []string{"InboxItem"}
+
+func (ec *executionContext) _InboxItem(ctx context.Context, sel ast.SelectionSet, obj *InboxItem) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, inboxItemImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("InboxItem")
+		case "reason":
+			out.Values[i] = ec._InboxItem_reason(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "target":
+			out.Values[i] = ec._InboxItem_target(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var kPIImplementors = []string{"KPI", "Node"}
 
 func (ec *executionContext) _KPI(ctx context.Context, sel ast.SelectionSet, obj *ent.KPI) graphql.Marshaler {
@@ -24991,6 +27609,104 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "createTargetDraft":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createTargetDraft(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updateTargetDraft":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateTargetDraft(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "submitTarget":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_submitTarget(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "proposeTarget":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_proposeTarget(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "withdrawTarget":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_withdrawTarget(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "approveTarget":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_approveTarget(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "approveTargetWithChanges":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_approveTargetWithChanges(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "rejectTarget":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_rejectTarget(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "requestTargetChanges":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_requestTargetChanges(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "reviseTarget":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_reviseTarget(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "requestTargetAdjustment":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_requestTargetAdjustment(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "approveTargetAdjustment":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_approveTargetAdjustment(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "rejectTargetAdjustment":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_rejectTargetAdjustment(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "setMarketFactor":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_setMarketFactor(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -25394,6 +28110,18 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_teamRollup(ctx, field)
 				})
+		case "suggestTarget":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_suggestTarget(ctx, field)
+				})
+		case "inbox":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_inbox(ctx, field)
+				})
 		case "__type":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Query___type(ctx, field)
@@ -25617,6 +28345,49 @@ func (ec *executionContext) _Scorecard(ctx context.Context, sel ast.SelectionSet
 	return out
 }
 
+var setMarketFactorPayloadImplementors = []string{"SetMarketFactorPayload"}
+
+func (ec *executionContext) _SetMarketFactorPayload(ctx context.Context, sel ast.SelectionSet, obj *SetMarketFactorPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, setMarketFactorPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SetMarketFactorPayload")
+		case "teamID":
+			out.Values[i] = ec._SetMarketFactorPayload_teamID(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "period":
+			out.Values[i] = ec._SetMarketFactorPayload_period(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "factor":
+			out.Values[i] = ec._SetMarketFactorPayload_factor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var targetImplementors = []string{"Target", "Node"}
 
 func (ec *executionContext) _Target(ctx context.Context, sel ast.SelectionSet, obj *ent.Target) graphql.Marshaler {
@@ -25776,6 +28547,85 @@ func (ec *executionContext) _Target(ctx context.Context, sel ast.SelectionSet, o
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Target_revisions(ctx, field, obj)
 				})
+		case "value":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Target_value(ctx, field, obj)
+				})
+		case "period":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Target_period(ctx, field, obj)
+				})
+		case "pendingAdjustment":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Target_pendingAdjustment(ctx, field, obj)
+				})
+		case "actual":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Target_actual(ctx, field, obj)
+				})
+		case "attainment":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Target_attainment(ctx, field, obj)
+				})
+		case "allowedActions":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Target_allowedActions(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var targetAdjustmentImplementors = []string{"TargetAdjustment"}
+
+func (ec *executionContext) _TargetAdjustment(ctx context.Context, sel ast.SelectionSet, obj *TargetAdjustment) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, targetAdjustmentImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TargetAdjustment")
+		case "value":
+			out.Values[i] = ec._TargetAdjustment_value(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "reasonCode":
+			out.Values[i] = ec._TargetAdjustment_reasonCode(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "comment":
+			out.Values[i] = ec._TargetAdjustment_comment(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -26031,6 +28881,18 @@ func (ec *executionContext) _TargetEvent(ctx context.Context, sel ast.SelectionS
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._TargetEvent_actor(ctx, field, obj)
 				})
+		case "oldValue":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._TargetEvent_oldValue(ctx, field, obj)
+				})
+		case "newValue":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._TargetEvent_newValue(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -26129,6 +28991,39 @@ func (ec *executionContext) _TargetEventEdge(ctx context.Context, sel ast.Select
 	return out
 }
 
+var targetPayloadImplementors = []string{"TargetPayload"}
+
+func (ec *executionContext) _TargetPayload(ctx context.Context, sel ast.SelectionSet, obj *TargetPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, targetPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TargetPayload")
+		case "target":
+			out.Values[i] = ec._TargetPayload_target(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var targetRevisionImplementors = []string{"TargetRevision", "Node"}
 
 func (ec *executionContext) _TargetRevision(ctx context.Context, sel ast.SelectionSet, obj *ent.TargetRevision) graphql.Marshaler {
@@ -26197,6 +29092,12 @@ func (ec *executionContext) _TargetRevision(ctx context.Context, sel ast.Selecti
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._TargetRevision_author(ctx, field, obj)
+				})
+		case "value":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._TargetRevision_value(ctx, field, obj)
 				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -26276,6 +29177,54 @@ func (ec *executionContext) _TargetRevisionEdge(ctx context.Context, sel ast.Sel
 			}
 		case "cursor":
 			out.Values[i] = ec._TargetRevisionEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var targetSuggestionImplementors = []string{"TargetSuggestion"}
+
+func (ec *executionContext) _TargetSuggestion(ctx context.Context, sel ast.SelectionSet, obj *TargetSuggestion) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, targetSuggestionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TargetSuggestion")
+		case "kpi":
+			out.Values[i] = ec._TargetSuggestion_kpi(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "period":
+			out.Values[i] = ec._TargetSuggestion_period(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "suggested":
+			out.Values[i] = ec._TargetSuggestion_suggested(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "assessment":
+			out.Values[i] = ec._TargetSuggestion_assessment(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -27369,6 +30318,11 @@ func (ec *executionContext) marshalNCreateMeetingPayload2ᚖkpiflowᚋgraphᚐCr
 	return ec._CreateMeetingPayload(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNCreateTargetDraftInput2kpiflowᚋgraphᚐCreateTargetDraftInput(ctx context.Context, v any) (CreateTargetDraftInput, error) {
+	res, err := ec.unmarshalInputCreateTargetDraftInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNCreateTeamInput2kpiflowᚋentᚐCreateTeamInput(ctx context.Context, v any) (ent.CreateTeamInput, error) {
 	res, err := ec.unmarshalInputCreateTeamInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -27548,6 +30502,48 @@ func (ec *executionContext) marshalNID2ᚕkpiflowᚋentᚋschemaᚋpulidᚐIDᚄ
 	return ret
 }
 
+func (ec *executionContext) marshalNInbox2ᚖkpiflowᚋgraphᚐInbox(ctx context.Context, sel ast.SelectionSet, v *Inbox) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Inbox!")
+		return graphql.Null
+	}
+	return ec._Inbox(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNInboxItem2ᚕᚖkpiflowᚋgraphᚐInboxItemᚄ(ctx context.Context, sel ast.SelectionSet, v []*InboxItem) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNInboxItem2ᚖkpiflowᚋgraphᚐInboxItem(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNInboxItem2ᚖkpiflowᚋgraphᚐInboxItem(ctx context.Context, sel ast.SelectionSet, v *InboxItem) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "InboxItem!")
+		return graphql.Null
+	}
+	return ec._InboxItem(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNInboxReason2kpiflowᚋgraphᚐInboxReason(ctx context.Context, v any) (InboxReason, error) {
+	var res InboxReason
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNInboxReason2kpiflowᚋgraphᚐInboxReason(ctx context.Context, sel ast.SelectionSet, v InboxReason) graphql.Marshaler {
+	return v
+}
+
 func (ec *executionContext) unmarshalNInt2int(ctx context.Context, v any) (int, error) {
 	res, err := graphql.UnmarshalInt(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -27690,6 +30686,14 @@ func (ec *executionContext) unmarshalNKPIUnit2kpiflowᚋkpiᚋdefinitionᚐUnit(
 
 func (ec *executionContext) marshalNKPIUnit2kpiflowᚋkpiᚋdefinitionᚐUnit(ctx context.Context, sel ast.SelectionSet, v definition.Unit) graphql.Marshaler {
 	return v
+}
+
+func (ec *executionContext) marshalNKPIValue2kpiflowᚋgraphᚐKPIValue(ctx context.Context, sel ast.SelectionSet, v KPIValue) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "KPIValue!")
+		return graphql.Null
+	}
+	return ec._KPIValue(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNKPIWhereInput2ᚖkpiflowᚋentᚐKPIWhereInput(ctx context.Context, v any) (*ent.KPIWhereInput, error) {
@@ -27915,6 +30919,11 @@ func (ec *executionContext) unmarshalNPeriodInput2kpiflowᚋgraphᚐPeriodInput(
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalNPeriodInput2ᚖkpiflowᚋgraphᚐPeriodInput(ctx context.Context, v any) (*PeriodInput, error) {
+	res, err := ec.unmarshalInputPeriodInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNPeriodKind2kpiflowᚋkpiᚐPeriodKind(ctx context.Context, v any) (kpi.PeriodKind, error) {
 	var res kpi.PeriodKind
 	err := res.UnmarshalGQL(v)
@@ -27997,6 +31006,19 @@ func (ec *executionContext) marshalNScorecard2ᚖkpiflowᚋgraphᚐScorecard(ctx
 	return ec._Scorecard(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNSetMarketFactorInput2kpiflowᚋgraphᚐSetMarketFactorInput(ctx context.Context, v any) (SetMarketFactorInput, error) {
+	res, err := ec.unmarshalInputSetMarketFactorInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNSetMarketFactorPayload2ᚖkpiflowᚋgraphᚐSetMarketFactorPayload(ctx context.Context, sel ast.SelectionSet, v *SetMarketFactorPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SetMarketFactorPayload!")
+		return graphql.Null
+	}
+	return ec._SetMarketFactorPayload(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNString2string(ctx context.Context, v any) (string, error) {
 	res, err := graphql.UnmarshalString(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -28019,12 +31041,70 @@ func (ec *executionContext) marshalNTarget2ᚖkpiflowᚋentᚐTarget(ctx context
 	return ec._Target(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNTargetAction2kpiflowᚋgraphᚐTargetAction(ctx context.Context, v any) (TargetAction, error) {
+	var res TargetAction
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNTargetAction2kpiflowᚋgraphᚐTargetAction(ctx context.Context, sel ast.SelectionSet, v TargetAction) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNTargetAction2ᚕkpiflowᚋgraphᚐTargetActionᚄ(ctx context.Context, v any) ([]TargetAction, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]TargetAction, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNTargetAction2kpiflowᚋgraphᚐTargetAction(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNTargetAction2ᚕkpiflowᚋgraphᚐTargetActionᚄ(ctx context.Context, sel ast.SelectionSet, v []TargetAction) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNTargetAction2kpiflowᚋgraphᚐTargetAction(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalNTargetAdjustmentInput2kpiflowᚋgraphᚐTargetAdjustmentInput(ctx context.Context, v any) (TargetAdjustmentInput, error) {
+	res, err := ec.unmarshalInputTargetAdjustmentInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNTargetAssessment2ᚖkpiflowᚋworkflowᚋrealismᚐAssessment(ctx context.Context, sel ast.SelectionSet, v *realism.Assessment) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "TargetAssessment!")
+		return graphql.Null
+	}
+	return ec._TargetAssessment(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNTargetConnection2ᚖkpiflowᚋentᚐTargetConnection(ctx context.Context, sel ast.SelectionSet, v *ent.TargetConnection) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "TargetConnection!")
 		return graphql.Null
 	}
 	return ec._TargetConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNTargetDecisionInput2kpiflowᚋgraphᚐTargetDecisionInput(ctx context.Context, v any) (TargetDecisionInput, error) {
+	res, err := ec.unmarshalInputTargetDecisionInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNTargetEventConnection2ᚖkpiflowᚋentᚐTargetEventConnection(ctx context.Context, sel ast.SelectionSet, v *ent.TargetEventConnection) graphql.Marshaler {
@@ -28103,6 +31183,24 @@ func (ec *executionContext) marshalNTargetOrderField2ᚖkpiflowᚋentᚐTargetOr
 	return v
 }
 
+func (ec *executionContext) marshalNTargetPayload2ᚖkpiflowᚋgraphᚐTargetPayload(ctx context.Context, sel ast.SelectionSet, v *TargetPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "TargetPayload!")
+		return graphql.Null
+	}
+	return ec._TargetPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNTargetPendingReason2kpiflowᚋentᚋtargetᚐPendingReason(ctx context.Context, v any) (target.PendingReason, error) {
+	var res target.PendingReason
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNTargetPendingReason2kpiflowᚋentᚋtargetᚐPendingReason(ctx context.Context, sel ast.SelectionSet, v target.PendingReason) graphql.Marshaler {
+	return v
+}
+
 func (ec *executionContext) unmarshalNTargetPeriodKind2kpiflowᚋentᚋtargetᚐPeriodKind(ctx context.Context, v any) (target.PeriodKind, error) {
 	var res target.PeriodKind
 	err := res.UnmarshalGQL(v)
@@ -28150,6 +31248,11 @@ func (ec *executionContext) unmarshalNTargetRevisionWhereInput2ᚖkpiflowᚋent�
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalNTargetScopeInput2kpiflowᚋgraphᚐTargetScopeInput(ctx context.Context, v any) (TargetScopeInput, error) {
+	res, err := ec.unmarshalInputTargetScopeInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNTargetStatus2kpiflowᚋentᚋtargetᚐStatus(ctx context.Context, v any) (target.Status, error) {
 	var res target.Status
 	err := res.UnmarshalGQL(v)
@@ -28158,6 +31261,19 @@ func (ec *executionContext) unmarshalNTargetStatus2kpiflowᚋentᚋtargetᚐStat
 
 func (ec *executionContext) marshalNTargetStatus2kpiflowᚋentᚋtargetᚐStatus(ctx context.Context, sel ast.SelectionSet, v target.Status) graphql.Marshaler {
 	return v
+}
+
+func (ec *executionContext) marshalNTargetSuggestion2ᚖkpiflowᚋgraphᚐTargetSuggestion(ctx context.Context, sel ast.SelectionSet, v *TargetSuggestion) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "TargetSuggestion!")
+		return graphql.Null
+	}
+	return ec._TargetSuggestion(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNTargetValueDecisionInput2kpiflowᚋgraphᚐTargetValueDecisionInput(ctx context.Context, v any) (TargetValueDecisionInput, error) {
+	res, err := ec.unmarshalInputTargetValueDecisionInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalNTargetWhereInput2ᚖkpiflowᚋentᚐTargetWhereInput(ctx context.Context, v any) (*ent.TargetWhereInput, error) {
@@ -28298,6 +31414,11 @@ func (ec *executionContext) marshalNUpdateMeetingPayload2ᚖkpiflowᚋgraphᚐUp
 		return graphql.Null
 	}
 	return ec._UpdateMeetingPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNUpdateTargetDraftInput2kpiflowᚋgraphᚐUpdateTargetDraftInput(ctx context.Context, v any) (UpdateTargetDraftInput, error) {
+	res, err := ec.unmarshalInputUpdateTargetDraftInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalNUpdateTeamInput2kpiflowᚋgraphᚋmodelᚐUpdateTeamInput(ctx context.Context, v any) (model.UpdateTeamInput, error) {
@@ -29431,6 +32552,13 @@ func (ec *executionContext) marshalOTarget2ᚖkpiflowᚋentᚐTarget(ctx context
 		return graphql.Null
 	}
 	return ec._Target(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOTargetAdjustment2ᚖkpiflowᚋgraphᚐTargetAdjustment(ctx context.Context, sel ast.SelectionSet, v *TargetAdjustment) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._TargetAdjustment(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalOTargetAssessment2ᚖkpiflowᚋworkflowᚋrealismᚐAssessment(ctx context.Context, sel ast.SelectionSet, v *realism.Assessment) graphql.Marshaler {

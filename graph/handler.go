@@ -26,6 +26,8 @@ import (
 	"kpiflow/auth"
 	"kpiflow/ent"
 	"kpiflow/kpi"
+	"kpiflow/viewer"
+	"kpiflow/workflow"
 )
 
 // Options configure the HTTP handler.
@@ -90,8 +92,9 @@ func NewGraphQLServer(o Options) *handler.Server {
 	if o.Dialect == "" {
 		o.Dialect = dialect.SQLite
 	}
-	kpis := kpi.NewService(kpi.Engine{DB: o.Client, Dialect: o.Dialect})
-	srv := handler.New(NewExecutableSchema(Config{Resolvers: &Resolver{client: o.Client, auth: o.Auth, kpis: kpis}}))
+	engine := kpi.Engine{DB: o.Client, Dialect: o.Dialect}
+	srv := handler.New(NewExecutableSchema(Config{Resolvers: &Resolver{client: o.Client, auth: o.Auth,
+		kpis: kpi.NewService(engine), workflow: workflow.NewService(engine)}}))
 	srv.AddTransport(transport.Websocket{
 		Implementation: transport.CoderWebsocketImplementation{
 			AcceptOptions: coderws.AcceptOptions{OriginPatterns: o.AllowedOrigins},
@@ -114,6 +117,7 @@ func NewGraphQLServer(o Options) *handler.Server {
 	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
 		ctx = ent.NewContext(ctx, o.Client)
 		ctx = withCurrencies(ctx)
+		ctx = withKPICache(ctx)
 		return next(ctx)
 	})
 	srv.AroundRootFields(requireViewer)
@@ -164,6 +168,14 @@ func (t transactional) InterceptResponse(ctx context.Context, next graphql.Respo
 	oc := graphql.GetOperationContext(ctx)
 	if oc.Operation == nil || oc.Operation.Operation != ast.Mutation || isSessionOperation(oc.Operation) {
 		return next(ctx)
+	}
+	// The viewer's reach is loaded before the transaction begins: loading
+	// it inside would need a second connection while holding the first,
+	// and enough concurrent mutations would then exhaust the pool.
+	if v := viewer.FromContext(ctx); v != nil {
+		if _, err := v.Scope(ctx); err != nil {
+			return t.fail(ctx, "load the viewer", err)
+		}
 	}
 	tx, err := t.client.Tx(ctx)
 	if err != nil {

@@ -10,9 +10,11 @@ import (
 	"kpiflow/ent/deal"
 	"kpiflow/ent/meeting"
 	"kpiflow/ent/schema/pulid"
+	"kpiflow/ent/target"
 	"kpiflow/kpi"
 	"kpiflow/kpi/definition"
 	"kpiflow/money"
+	"kpiflow/workflow/realism"
 	"strconv"
 )
 
@@ -51,6 +53,18 @@ type CreateMeetingPayload struct {
 	Meeting *ent.Meeting `json:"meeting"`
 }
 
+type CreateTargetDraftInput struct {
+	KpiID pulid.ID `json:"kpiID"`
+	// The user the target is for (yourself, or a member of a team you manage); or teamID.
+	UserID *pulid.ID `json:"userID,omitempty"`
+	// The team the target is for (a team you manage); or userID.
+	TeamID *pulid.ID    `json:"teamID,omitempty"`
+	Period *PeriodInput `json:"period"`
+	// In the KPI's unit: a whole count, an amount in the organization's currency, days, or a percentage.
+	Value     money.Decimal `json:"value"`
+	Rationale *string       `json:"rationale,omitempty"`
+}
+
 type CreateTeamPayload struct {
 	Team *ent.Team `json:"team"`
 }
@@ -64,6 +78,16 @@ type DaysValue struct {
 }
 
 func (DaysValue) IsKPIValue() {}
+
+type Inbox struct {
+	TotalCount int          `json:"totalCount"`
+	Items      []*InboxItem `json:"items"`
+}
+
+type InboxItem struct {
+	Reason InboxReason `json:"reason"`
+	Target *ent.Target `json:"target"`
+}
 
 type KPIAggregateInput struct {
 	Source   definition.Source   `json:"source"`
@@ -178,6 +202,67 @@ type Scorecard struct {
 	Results []*KPIResult `json:"results"`
 }
 
+type SetMarketFactorInput struct {
+	TeamID pulid.ID     `json:"teamID"`
+	Period *PeriodInput `json:"period"`
+	// 1.10: the market is expected to give 10% more; between 0.1 and 10.
+	Factor  float64 `json:"factor"`
+	Comment *string `json:"comment,omitempty"`
+}
+
+type SetMarketFactorPayload struct {
+	TeamID pulid.ID    `json:"teamID"`
+	Period *kpi.Period `json:"period"`
+	Factor float64     `json:"factor"`
+}
+
+type TargetAdjustment struct {
+	Value      KPIValue             `json:"value"`
+	ReasonCode target.PendingReason `json:"reasonCode"`
+	Comment    *string              `json:"comment,omitempty"`
+}
+
+type TargetAdjustmentInput struct {
+	TargetID        pulid.ID             `json:"targetId"`
+	ExpectedVersion int                  `json:"expectedVersion"`
+	Value           money.Decimal        `json:"value"`
+	ReasonCode      target.PendingReason `json:"reasonCode"`
+	Comment         string               `json:"comment"`
+}
+
+// An action that needs nothing but the version the actor saw, and perhaps a comment.
+type TargetDecisionInput struct {
+	TargetID        pulid.ID `json:"targetId"`
+	ExpectedVersion int      `json:"expectedVersion"`
+	Comment         *string  `json:"comment,omitempty"`
+}
+
+type TargetPayload struct {
+	Target *ent.Target `json:"target"`
+}
+
+type TargetScopeInput struct {
+	UserID *pulid.ID `json:"userID,omitempty"`
+	TeamID *pulid.ID `json:"teamID,omitempty"`
+}
+
+// What history suggests as a target, before proposing one.
+type TargetSuggestion struct {
+	Kpi    *ent.KPI    `json:"kpi"`
+	Period *kpi.Period `json:"period"`
+	// The expected value (baseline × market factor); none without history.
+	Suggested  KPIValue            `json:"suggested,omitempty"`
+	Assessment *realism.Assessment `json:"assessment"`
+}
+
+type TargetValueDecisionInput struct {
+	TargetID        pulid.ID      `json:"targetId"`
+	ExpectedVersion int           `json:"expectedVersion"`
+	Value           money.Decimal `json:"value"`
+	Comment         *string       `json:"comment,omitempty"`
+	Rationale       *string       `json:"rationale,omitempty"`
+}
+
 // A team's value of a KPI beside each of its members' (members of its sub-teams included).
 type TeamRollup struct {
 	Team          *ent.Team       `json:"team"`
@@ -225,12 +310,80 @@ type UpdateMeetingPayload struct {
 	Meeting *ent.Meeting `json:"meeting"`
 }
 
+type UpdateTargetDraftInput struct {
+	TargetID        pulid.ID       `json:"targetId"`
+	ExpectedVersion int            `json:"expectedVersion"`
+	Value           *money.Decimal `json:"value,omitempty"`
+	Rationale       *string        `json:"rationale,omitempty"`
+}
+
 type UpdateTeamPayload struct {
 	Team *ent.Team `json:"team"`
 }
 
 type UpdateUserPayload struct {
 	User *ent.User `json:"user"`
+}
+
+// Why a target is in the viewer's inbox.
+type InboxReason string
+
+const (
+	// A proposal waits for your decision.
+	InboxReasonDecideProposal InboxReason = "DECIDE_PROPOSAL"
+	// An adjustment request waits for your decision.
+	InboxReasonDecideAdjustment InboxReason = "DECIDE_ADJUSTMENT"
+	// Your manager asked for changes to your proposal.
+	InboxReasonReviseProposal InboxReason = "REVISE_PROPOSAL"
+)
+
+var AllInboxReason = []InboxReason{
+	InboxReasonDecideProposal,
+	InboxReasonDecideAdjustment,
+	InboxReasonReviseProposal,
+}
+
+func (e InboxReason) IsValid() bool {
+	switch e {
+	case InboxReasonDecideProposal, InboxReasonDecideAdjustment, InboxReasonReviseProposal:
+		return true
+	}
+	return false
+}
+
+func (e InboxReason) String() string {
+	return string(e)
+}
+
+func (e *InboxReason) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = InboxReason(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid InboxReason", str)
+	}
+	return nil
+}
+
+func (e InboxReason) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *InboxReason) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e InboxReason) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
 }
 
 type KPIStatus string
@@ -285,6 +438,79 @@ func (e *KPIStatus) UnmarshalJSON(b []byte) error {
 }
 
 func (e KPIStatus) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+type TargetAction string
+
+const (
+	TargetActionUpdateDraft        TargetAction = "UPDATE_DRAFT"
+	TargetActionSubmit             TargetAction = "SUBMIT"
+	TargetActionWithdraw           TargetAction = "WITHDRAW"
+	TargetActionApprove            TargetAction = "APPROVE"
+	TargetActionApproveWithChanges TargetAction = "APPROVE_WITH_CHANGES"
+	TargetActionReject             TargetAction = "REJECT"
+	TargetActionRequestChanges     TargetAction = "REQUEST_CHANGES"
+	TargetActionRevise             TargetAction = "REVISE"
+	TargetActionRequestAdjustment  TargetAction = "REQUEST_ADJUSTMENT"
+	TargetActionApproveAdjustment  TargetAction = "APPROVE_ADJUSTMENT"
+	TargetActionRejectAdjustment   TargetAction = "REJECT_ADJUSTMENT"
+)
+
+var AllTargetAction = []TargetAction{
+	TargetActionUpdateDraft,
+	TargetActionSubmit,
+	TargetActionWithdraw,
+	TargetActionApprove,
+	TargetActionApproveWithChanges,
+	TargetActionReject,
+	TargetActionRequestChanges,
+	TargetActionRevise,
+	TargetActionRequestAdjustment,
+	TargetActionApproveAdjustment,
+	TargetActionRejectAdjustment,
+}
+
+func (e TargetAction) IsValid() bool {
+	switch e {
+	case TargetActionUpdateDraft, TargetActionSubmit, TargetActionWithdraw, TargetActionApprove, TargetActionApproveWithChanges, TargetActionReject, TargetActionRequestChanges, TargetActionRevise, TargetActionRequestAdjustment, TargetActionApproveAdjustment, TargetActionRejectAdjustment:
+		return true
+	}
+	return false
+}
+
+func (e TargetAction) String() string {
+	return string(e)
+}
+
+func (e *TargetAction) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = TargetAction(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid TargetAction", str)
+	}
+	return nil
+}
+
+func (e TargetAction) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *TargetAction) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e TargetAction) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

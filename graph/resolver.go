@@ -8,12 +8,14 @@ import (
 	"kpiflow/auth"
 	"kpiflow/ent"
 	"kpiflow/kpi"
+	"kpiflow/workflow"
 )
 
 // Resolver is the root resolver. Resolvers reach the database through
 // ent.FromContext(ctx), which holds the request's transaction in mutations.
 type Resolver struct {
-	client *ent.Client
-	auth   *auth.Service
-	kpis   *kpi.Service
+	client   *ent.Client
+	auth     *auth.Service
+	kpis     *kpi.Service
+	workflow *workflow.Service
 }

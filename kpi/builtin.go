@@ -6,7 +6,6 @@ import (
 
 	"kpiflow/ent"
 	"kpiflow/ent/kpi"
-	"kpiflow/ent/organization"
 	"kpiflow/ent/schema/pulid"
 	"kpiflow/kpi/definition"
 	"kpiflow/viewer"
@@ -54,7 +53,7 @@ func EnsureBuiltins(ctx context.Context, client *ent.Client, org pulid.ID) error
 
 // EnsureAllBuiltins runs EnsureBuiltins for every organization.
 func EnsureAllBuiltins(ctx context.Context, client *ent.Client) error {
-	orgs, err := client.Organization.Query().Select(organization.FieldID).IDs(viewer.System(ctx))
+	orgs, err := client.Organization.Query().IDs(viewer.System(ctx))
 	if err != nil {
 		return fmt.Errorf("kpi: %w", err)
 	}

@@ -10,6 +10,7 @@ import (
 
 	"entgo.io/ent/dialect"
 
+	"kpiflow/ent"
 	"kpiflow/ent/deal"
 	"kpiflow/ent/meeting"
 	"kpiflow/ent/schema/pulid"
@@ -65,6 +66,16 @@ type Value struct {
 type Engine struct {
 	DB      Querier
 	Dialect string // dialect.SQLite or dialect.Postgres
+}
+
+// querier is the request's transaction when there is one (a mutation
+// holds one connection, and must not wait for a second while holding it),
+// else DB.
+func (e Engine) querier(ctx context.Context) Querier {
+	if tx := ent.TxFromContext(ctx); tx != nil {
+		return tx.Client()
+	}
+	return e.DB
 }
 
 // Compute returns the values of the KPIs for the scope in each period:
@@ -233,7 +244,15 @@ func (e Engine) query(ctx context.Context, scope Scope, source definition.Source
 	}
 	// Only rows dated within the periods, by any date the parts use: the
 	// clause the indexes serve.
-	first, last := periods[0].Start.UTC(), periods[len(periods)-1].End.UTC()
+	first, last := periods[0].Start.UTC(), periods[0].End.UTC()
+	for _, p := range periods[1:] { // periods may come in any order
+		if p.Start.Before(first) {
+			first = p.Start.UTC()
+		}
+		if p.End.After(last) {
+			last = p.End.UTC()
+		}
+	}
 	dates := map[definition.DateField]bool{}
 	var ranges []string
 	for _, a := range parts {
@@ -247,7 +266,7 @@ func (e Engine) query(ctx context.Context, scope Scope, source definition.Source
 		b.w(" GROUP BY r.owner_id")
 	}
 
-	rows, err := e.DB.QueryContext(ctx, b.sb.String(), b.args...)
+	rows, err := e.querier(ctx).QueryContext(ctx, b.sb.String(), b.args...)
 	if err != nil {
 		return fmt.Errorf("kpi: %w", err)
 	}

@@ -50,6 +50,11 @@ type Result struct {
 
 // organization returns the viewer's organization and its calendar.
 func (s *Service) organization(ctx context.Context, client *ent.Client) (*ent.Organization, Calendar, error) {
+	return Organization(ctx, client)
+}
+
+// Organization returns the viewer's organization and its fiscal calendar.
+func Organization(ctx context.Context, client *ent.Client) (*ent.Organization, Calendar, error) {
 	v := viewer.FromContext(ctx)
 	if v == nil {
 		return nil, Calendar{}, errcode.New(errcode.Unauthenticated, "sign in first")
@@ -73,6 +78,12 @@ func (s *Service) PeriodAt(ctx context.Context, client *ent.Client, kind PeriodK
 		t = *at
 	}
 	return cal.PeriodAt(kind, t), nil
+}
+
+// ResolvePeriod resolves a request for a period in the calendar; field
+// names the input in errors.
+func ResolvePeriod(cal Calendar, r PeriodRequest, field string) (Period, error) {
+	return period(cal, r, field)
 }
 
 // period resolves a request in the calendar.
@@ -162,6 +173,9 @@ func Subtree(ctx context.Context, client *ent.Client, root pulid.ID) ([]pulid.ID
 	}
 	return out, nil
 }
+
+// EngineKPIs turns KPI rows into what the engine computes.
+func EngineKPIs(ks []*ent.KPI) []KPI { return engineKPIs(ks) }
 
 func engineKPIs(ks []*ent.KPI) []KPI {
 	out := make([]KPI, len(ks))
@@ -406,4 +420,17 @@ func (s *Service) UpdateKPI(ctx context.Context, client *ent.Client, id pulid.ID
 		u.SetMinSample(*c.MinSample)
 	}
 	return u.Save(ctx)
+}
+
+// Number returns a value as one number in the KPI's unit (MONEY in minor
+// units), or nil when it has none.
+func (v Value) Number(unit definition.Unit) *float64 {
+	if !v.Defined {
+		return nil
+	}
+	f := v.Float
+	if unit == definition.Count || unit == definition.Money {
+		f = float64(v.Int)
+	}
+	return &f
 }

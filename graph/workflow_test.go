@@ -1,0 +1,344 @@
+package graph_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+
+	"kpiflow/apitest"
+	"kpiflow/ent/schema/pulid"
+	"kpiflow/ent/target"
+	"kpiflow/ent/targetevent"
+)
+
+// The workflow tests run in FY2027 Q4 of newKPIWorld's calendar (November
+// 2026 to January 2027 in New York): the current quarter on this project's
+// clock. They are written for that quarter being current or future.
+
+const targetFields = `id status version value { ... on CountValue { value } ... on MoneyValue { money: value { amount } } }
+	rationale allowedActions approver { email } proposer { email }
+	assessment { band baseline expected marketFactor bestEver evidence { period value weight } }
+	pendingAdjustment { reasonCode comment value { ... on CountValue { value } } }
+	events { totalCount edges { node { action fromStatus toStatus comment version } } }
+	revisions { totalCount edges { node { action value { ... on CountValue { value } } } } }`
+
+type targetJSON struct {
+	ID             string
+	Status         string
+	Version        int
+	Value          struct{ Value json.RawMessage }
+	Rationale      string
+	AllowedActions []string
+	Approver       *struct{ Email string }
+	Proposer       struct{ Email string }
+	Assessment     *struct {
+		Band         string
+		Baseline     *float64
+		Expected     *float64
+		MarketFactor float64
+		BestEver     *float64
+		Evidence     []struct {
+			Period string
+			Value  *float64
+			Weight float64
+		}
+	}
+	PendingAdjustment *struct {
+		ReasonCode, Comment string
+	}
+	Events struct {
+		TotalCount int
+		Edges      []struct {
+			Node struct {
+				Action, FromStatus, ToStatus, Comment string
+				Version                               int
+			}
+		}
+	}
+	Revisions struct{ TotalCount int }
+}
+
+func (w *kpiWorld) kpiID(t *testing.T, key string) pulid.ID {
+	t.Helper()
+	for _, k := range w.s.Client.KPI.Query().AllX(apitest.Sys()) {
+		if k.Key == key {
+			return k.ID
+		}
+	}
+	t.Fatalf("no KPI %s", key)
+	return ""
+}
+
+// do runs a workflow mutation and returns the target.
+func (w *kpiWorld) do(t *testing.T, as *apitest.Server, mutation string, input map[string]any) targetJSON {
+	t.Helper()
+	var r map[string]struct{ Target targetJSON }
+	as.MustQuery(t, fmt.Sprintf(`mutation($in: %s) { %s(input: $in) { target { %s } } }`,
+		inputType(mutation), mutation, targetFields), map[string]any{"in": input}, &r)
+	return r[mutation].Target
+}
+
+func (w *kpiWorld) fail(t *testing.T, as *apitest.Server, code, mutation string, input map[string]any) apitest.Error {
+	t.Helper()
+	return as.MustFail(t, code, fmt.Sprintf(`mutation($in: %s) { %s(input: $in) { target { id } } }`,
+		inputType(mutation), mutation), map[string]any{"in": input})
+}
+
+func inputType(mutation string) string {
+	switch mutation {
+	case "createTargetDraft", "proposeTarget":
+		return "CreateTargetDraftInput!"
+	case "updateTargetDraft":
+		return "UpdateTargetDraftInput!"
+	case "approveTargetWithChanges", "reviseTarget":
+		return "TargetValueDecisionInput!"
+	case "requestTargetAdjustment":
+		return "TargetAdjustmentInput!"
+	}
+	return "TargetDecisionInput!"
+}
+
+const q4 = "FY2027 Q4"
+
+func TestProposeApproveAndAudit(t *testing.T) {
+	apitest.Each(t, func(t *testing.T, s *apitest.Server) {
+		w := newKPIWorld(t, s)
+		rep, mgr := s.As(t, w.r1), s.As(t, w.mE)
+		deals := w.kpiID(t, "DEALS_CLOSED")
+
+		// r1's wins by quarter, oldest first: FY2026 Q4 1 (d8), FY2027 Q1 2,
+		// Q2 1 (d5), Q3 0. Baseline (1×1 + 2×2 + 1×3 + 0×4) / 10 = 0.8;
+		// proposing 1 is 1.25 of it: a stretch, under the best (2) × 1.2.
+		p := w.do(t, rep, "proposeTarget", map[string]any{"kpiID": deals, "userID": w.r1.ID,
+			"period": map[string]any{"label": q4}, "value": "1", "rationale": "one more than last quarter"})
+		if p.Status != "PROPOSED" || p.Version != 2 || string(p.Value.Value) != "1" || p.Proposer.Email != "r1@acme.test" {
+			t.Fatalf("proposed %+v", p)
+		}
+		a := p.Assessment
+		if a == nil || a.Band != "STRETCH" || !near(a.Baseline, 0.8) || !near(a.Expected, 0.8) || a.MarketFactor != 1 || !near(a.BestEver, 2) {
+			t.Fatalf("assessment %+v", a)
+		}
+		var periods []string
+		for _, e := range a.Evidence {
+			periods = append(periods, fmt.Sprintf("%s=%v×%v", e.Period, *e.Value, e.Weight))
+		}
+		if got := strings.Join(periods, " "); got != "FY2026 Q4=1×1 FY2027 Q1=2×2 FY2027 Q2=1×3 FY2027 Q3=0×4" {
+			t.Errorf("evidence %s", got)
+		}
+		if strings.Join(p.AllowedActions, ",") != "WITHDRAW" {
+			t.Errorf("the proposer may %v, want only WITHDRAW", p.AllowedActions)
+		}
+
+		// Nobody decides what they proposed; a stale version is a conflict.
+		w.fail(t, rep, "FORBIDDEN", "approveTarget", map[string]any{"targetId": p.ID, "expectedVersion": 2})
+		w.fail(t, mgr, "CONFLICT", "approveTarget", map[string]any{"targetId": p.ID, "expectedVersion": 1})
+		w.fail(t, mgr, "BAD_USER_INPUT", "rejectTarget", map[string]any{"targetId": p.ID, "expectedVersion": 2})
+		w.fail(t, mgr, "BAD_USER_INPUT", "requestTargetChanges", map[string]any{"targetId": p.ID, "expectedVersion": 2, "comment": "  "})
+		w.fail(t, mgr, "INVALID_TRANSITION", "reviseTarget", map[string]any{"targetId": p.ID, "expectedVersion": 2, "value": "2"})
+
+		approved := w.do(t, mgr, "approveTarget", map[string]any{"targetId": p.ID, "expectedVersion": 2, "comment": "go"})
+		if approved.Status != "APPROVED" || approved.Version != 3 || approved.Approver == nil || approved.Approver.Email != "me@acme.test" {
+			t.Fatalf("approved %+v", approved)
+		}
+		var trail []string
+		for _, e := range approved.Events.Edges {
+			trail = append(trail, fmt.Sprintf("%s:%s>%s@%d", e.Node.Action, e.Node.FromStatus, e.Node.ToStatus, e.Node.Version))
+		}
+		if got := strings.Join(trail, " "); got != "CREATE_DRAFT:DRAFT>DRAFT@1 SUBMIT:DRAFT>PROPOSED@2 APPROVE:PROPOSED>APPROVED@3" {
+			t.Errorf("events %s", got)
+		}
+		w.fail(t, mgr, "INVALID_TRANSITION", "approveTarget", map[string]any{"targetId": p.ID, "expectedVersion": 3})
+
+		// One open target per scope, KPI and period.
+		w.fail(t, rep, "CONFLICT", "proposeTarget", map[string]any{"kpiID": deals, "userID": w.r1.ID,
+			"period": map[string]any{"label": q4}, "value": "3"})
+		// Not for the past, nor outside one's reach, nor nonsense values.
+		w.fail(t, rep, "BAD_USER_INPUT", "proposeTarget", map[string]any{"kpiID": deals, "userID": w.r1.ID,
+			"period": map[string]any{"label": "FY2027 Q1"}, "value": "3"})
+		w.fail(t, rep, "NOT_FOUND", "proposeTarget", map[string]any{"kpiID": deals, "userID": w.r3.ID,
+			"period": map[string]any{"label": q4}, "value": "3"})
+		w.fail(t, rep, "BAD_USER_INPUT", "proposeTarget", map[string]any{"kpiID": deals, "userID": w.r1.ID,
+			"period": map[string]any{"label": "FY2028 Q1"}, "value": "1.5"})
+		w.fail(t, rep, "BAD_USER_INPUT", "proposeTarget", map[string]any{"kpiID": w.kpiID(t, "WIN_RATE"), "userID": w.r1.ID,
+			"period": map[string]any{"label": q4}, "value": "101"})
+		w.fail(t, rep, "BAD_USER_INPUT", "proposeTarget", map[string]any{"kpiID": w.kpiID(t, "REVENUE_WON"), "userID": w.r1.ID,
+			"period": map[string]any{"label": q4}, "value": "-5.00"})
+
+		// An approved target changes through an adjustment a manager approves.
+		adj := w.do(t, rep, "requestTargetAdjustment", map[string]any{"targetId": p.ID, "expectedVersion": 3,
+			"value": "2", "reasonCode": "MARKET_CHANGE", "comment": "a new territory"})
+		if adj.PendingAdjustment == nil || adj.PendingAdjustment.ReasonCode != "MARKET_CHANGE" || string(adj.Value.Value) != "1" {
+			t.Fatalf("adjustment requested %+v", adj)
+		}
+		var inbox struct {
+			Inbox struct {
+				TotalCount int
+				Items      []struct {
+					Reason string
+					Target struct{ ID string }
+				}
+			}
+		}
+		mgr.MustQuery(t, `{ inbox { totalCount items { reason target { id } } } }`, nil, &inbox)
+		if inbox.Inbox.TotalCount != 1 || inbox.Inbox.Items[0].Reason != "DECIDE_ADJUSTMENT" || inbox.Inbox.Items[0].Target.ID != p.ID {
+			t.Errorf("manager's inbox %+v", inbox)
+		}
+		adjusted := w.do(t, mgr, "approveTargetAdjustment", map[string]any{"targetId": p.ID, "expectedVersion": 4})
+		if string(adjusted.Value.Value) != "2" || adjusted.PendingAdjustment != nil || adjusted.Revisions.TotalCount != 2 {
+			t.Errorf("adjusted %+v", adjusted)
+		}
+		if n := s.Client.TargetEvent.Query().Where(targetevent.TargetID(pulid.ID(p.ID))).CountX(apitest.Sys()); n != 5 {
+			t.Errorf("%d events, want 5", n)
+		}
+		// Events are append-only, whoever asks.
+		first := s.Client.TargetEvent.Query().FirstX(apitest.Sys())
+		if err := s.Client.TargetEvent.DeleteOne(first).Exec(apitest.Sys()); err == nil {
+			t.Error("an event was deleted")
+		}
+		if _, err := s.Client.TargetRevision.Delete().Exec(apitest.Sys()); err == nil {
+			t.Error("revisions were deleted")
+		}
+		if n := s.Client.TargetEvent.Query().Where(targetevent.TargetID(pulid.ID(p.ID))).CountX(apitest.Sys()); n != 5 {
+			t.Errorf("%d events after the attempts, want 5", n)
+		}
+	})
+}
+
+func TestChangesRequestedTeamTargetsAndMarket(t *testing.T) {
+	apitest.Each(t, func(t *testing.T, s *apitest.Server) {
+		w := newKPIWorld(t, s)
+		rep2, mgr, admin := s.As(t, w.r2), s.As(t, w.mE), s.As(t, w.adm)
+		deals := w.kpiID(t, "DEALS_CLOSED")
+
+		p := w.do(t, rep2, "proposeTarget", map[string]any{"kpiID": deals, "userID": w.r2.ID,
+			"period": map[string]any{"label": q4}, "value": "4"})
+		back := w.do(t, mgr, "requestTargetChanges", map[string]any{"targetId": p.ID, "expectedVersion": p.Version, "comment": "too high for a quarter"})
+		if back.Status != "CHANGES_REQUESTED" {
+			t.Fatalf("%+v", back)
+		}
+		var inbox struct {
+			Inbox struct {
+				TotalCount int
+				Items      []struct{ Reason string }
+			}
+		}
+		rep2.MustQuery(t, `{ inbox { totalCount items { reason } } }`, nil, &inbox)
+		if inbox.Inbox.TotalCount != 1 || inbox.Inbox.Items[0].Reason != "REVISE_PROPOSAL" {
+			t.Errorf("rep's inbox %+v", inbox)
+		}
+		revised := w.do(t, rep2, "reviseTarget", map[string]any{"targetId": p.ID, "expectedVersion": back.Version, "value": "2"})
+		if revised.Status != "PROPOSED" || string(revised.Value.Value) != "2" {
+			t.Errorf("revised %+v", revised)
+		}
+		final := w.do(t, mgr, "approveTargetWithChanges", map[string]any{"targetId": p.ID, "expectedVersion": revised.Version,
+			"value": "3", "comment": "the pipeline supports 3"})
+		if final.Status != "APPROVED" || string(final.Value.Value) != "3" || final.Revisions.TotalCount != 3 {
+			t.Errorf("approved with changes %+v", final)
+		}
+
+		// A team's target is decided above the team: East has no parent, so
+		// only an ADMIN decides it, and its own manager proposes it.
+		team := w.do(t, mgr, "proposeTarget", map[string]any{"kpiID": deals, "teamID": w.east.ID,
+			"period": map[string]any{"label": q4}, "value": "3"})
+		w.fail(t, mgr, "FORBIDDEN", "approveTarget", map[string]any{"targetId": team.ID, "expectedVersion": team.Version})
+		w.fail(t, rep2, "NOT_FOUND", "approveTarget", map[string]any{"targetId": team.ID, "expectedVersion": team.Version})
+		w.do(t, admin, "approveTarget", map[string]any{"targetId": team.ID, "expectedVersion": team.Version})
+		w.fail(t, rep2, "FORBIDDEN", "proposeTarget", map[string]any{"kpiID": deals, "teamID": w.east1.ID,
+			"period": map[string]any{"label": q4}, "value": "3"})
+
+		// The market factor scales what history predicts: East's team
+		// history FY2026 Q4 1, Q1 3, Q2 1, Q3 0 gives (1 + 6 + 3 + 0) / 10 = 1.
+		var sug struct {
+			SuggestTarget struct {
+				Suggested  *struct{ Value int }
+				Assessment struct {
+					Baseline     float64
+					MarketFactor float64
+					Expected     float64
+				}
+			}
+		}
+		suggest := `query($kpi: ID!, $scope: TargetScopeInput!) { suggestTarget(kpi: $kpi, scope: $scope, period: {label: "FY2028 Q1"}) {
+			suggested { ... on CountValue { value } } assessment { baseline marketFactor expected } } }`
+		mgr.MustQuery(t, `mutation($team: ID!) { setMarketFactor(input: {teamID: $team, period: {label: "FY2028 Q1"}, factor: 1.6, comment: "new product"}) { factor period { label } } }`,
+			map[string]any{"team": w.east.ID}, nil)
+		mgr.MustQuery(t, suggest, map[string]any{"kpi": deals, "scope": map[string]any{"teamID": w.east.ID}}, &sug)
+		sa := sug.SuggestTarget.Assessment
+		if sa.MarketFactor != 1.6 {
+			t.Errorf("suggestion %+v", sug.SuggestTarget)
+		}
+		if sug.SuggestTarget.Suggested == nil || float64(sug.SuggestTarget.Suggested.Value) != float64(int(sa.Expected+0.5)) {
+			t.Errorf("suggested %+v for expected %v", sug.SuggestTarget.Suggested, sa.Expected)
+		}
+		// The sub-team East1 inherits East's factor.
+		mgr.MustQuery(t, suggest, map[string]any{"kpi": deals, "scope": map[string]any{"teamID": w.east1.ID}}, &sug)
+		if sug.SuggestTarget.Assessment.MarketFactor != 1.6 {
+			t.Errorf("East1's market factor %v, want East's 1.6", sug.SuggestTarget.Assessment.MarketFactor)
+		}
+		rep2.MustFail(t, "FORBIDDEN", `mutation($team: ID!) { setMarketFactor(input: {teamID: $team, period: {label: "FY2028 Q1"}, factor: 2}) { factor } }`,
+			map[string]any{"team": w.east1.ID})
+		mgr.MustFail(t, "BAD_USER_INPUT", `mutation($team: ID!) { setMarketFactor(input: {teamID: $team, period: {label: "FY2028 Q1"}, factor: 50}) { factor } }`,
+			map[string]any{"team": w.east.ID})
+	})
+}
+
+// Concurrent conflicting decisions on one proposal have exactly one winner
+// and leave exactly one event.
+func TestConcurrentDecisionsHaveOneWinner(t *testing.T) {
+	apitest.Each(t, func(t *testing.T, s *apitest.Server) {
+		w := newKPIWorld(t, s)
+		rep := s.As(t, w.r1)
+		deciders := []*apitest.Server{s.As(t, w.mE), s.As(t, w.adm)}
+		p := w.do(t, rep, "proposeTarget", map[string]any{"kpiID": w.kpiID(t, "DEALS_CLOSED"), "userID": w.r1.ID,
+			"period": map[string]any{"label": q4}, "value": "1"})
+		before := s.Client.TargetEvent.Query().CountX(apitest.Sys())
+		n := 50
+		if s.Backend.Name == "sqlite" {
+			n = 20 // one writer at a time: the contention is the same, the wait longer
+		}
+		actions := []string{"approveTarget", "rejectTarget", "requestTargetChanges"}
+		var wg sync.WaitGroup
+		outcomes := make([]string, n)
+		for i := range n {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				a := actions[i%len(actions)]
+				r := deciders[i%2].Query(t, fmt.Sprintf(`mutation($in: TargetDecisionInput!) { %s(input: $in) { target { id } } }`, a),
+					map[string]any{"in": map[string]any{"targetId": p.ID, "expectedVersion": p.Version, "comment": "decided"}})
+				if len(r.Errors) == 0 {
+					outcomes[i] = "OK"
+				} else {
+					outcomes[i] = r.Errors[0].Code()
+				}
+			}()
+		}
+		wg.Wait()
+		won := 0
+		for _, o := range outcomes {
+			switch o {
+			case "OK":
+				won++
+			case "CONFLICT", "INVALID_TRANSITION":
+			default:
+				t.Errorf("unexpected outcome %s", o)
+			}
+		}
+		if won != 1 {
+			t.Errorf("%d of %d decisions won, want exactly 1: %v", won, n, outcomes)
+		}
+		if d := s.Client.TargetEvent.Query().CountX(apitest.Sys()) - before; d != 1 {
+			t.Errorf("%d new events, want 1", d)
+		}
+		tg := s.Client.Target.GetX(apitest.Sys(), pulid.ID(p.ID))
+		if tg.Version != p.Version+1 || tg.Status == target.StatusPROPOSED {
+			t.Errorf("target after the race: version %d status %s", tg.Version, tg.Status)
+		}
+	})
+}
+
+func near(p *float64, want float64) bool {
+	return p != nil && *p > want-1e-9 && *p < want+1e-9
+}

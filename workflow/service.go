@@ -1,0 +1,826 @@
+package workflow
+
+import (
+	"context"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+
+	"kpiflow/ent"
+	entkpi "kpiflow/ent/kpi"
+	"kpiflow/ent/marketfactor"
+	"kpiflow/ent/schema/pulid"
+	"kpiflow/ent/target"
+	"kpiflow/ent/targetevent"
+	"kpiflow/ent/targetrevision"
+	"kpiflow/ent/team"
+	"kpiflow/ent/user"
+	"kpiflow/errcode"
+	"kpiflow/kpi"
+	"kpiflow/kpi/definition"
+	"kpiflow/money"
+	"kpiflow/viewer"
+	"kpiflow/workflow/realism"
+)
+
+// Service carries out the target workflow: it decides who may take which
+// action on which target (with the state machine of machine.go), keeps
+// the version lock, and writes each transition with its event, and its
+// revision when the value changes. It is the only code that changes a
+// target's status or value; it writes with the system's rights after
+// making its own checks.
+type Service struct {
+	Engine     kpi.Engine
+	Thresholds realism.Thresholds
+	now        func() time.Time
+}
+
+// NewService returns the workflow over the KPI engine.
+func NewService(e kpi.Engine) *Service {
+	return &Service{Engine: e, Thresholds: realism.DefaultThresholds, now: time.Now}
+}
+
+// NewTarget describes a target to draft.
+type NewTarget struct {
+	KPI        pulid.ID
+	User, Team *pulid.ID
+	Period     kpi.PeriodRequest
+	// Value is a decimal in the KPI's unit: a whole count, an amount of the
+	// organization's currency, days, or a percentage.
+	Value     string
+	Rationale string
+}
+
+// Decision is what an action needs beyond the target: the version the
+// actor saw, and a value, comment and reason where the action takes them.
+type Decision struct {
+	ExpectedVersion int
+	Value           *string
+	Comment         string
+	Reason          *string
+	Rationale       *string
+}
+
+// target kinds of scope.
+func scopeKey(userID, teamID *pulid.ID) string {
+	if userID != nil {
+		return "user:" + string(*userID)
+	}
+	return "team:" + string(*teamID)
+}
+
+// CreateDraft drafts a target for a scope the viewer may propose for.
+func (s *Service) CreateDraft(ctx context.Context, client *ent.Client, n NewTarget) (*ent.Target, error) {
+	v := viewer.FromContext(ctx)
+	if v == nil {
+		return nil, errcode.New(errcode.Unauthenticated, "sign in first")
+	}
+	if (n.User == nil) == (n.Team == nil) {
+		return nil, errcode.BadInput("scope", "give exactly one of userID and teamID")
+	}
+	k, err := client.KPI.Get(ctx, n.KPI)
+	if err != nil {
+		return nil, err
+	}
+	if !k.Enabled {
+		return nil, errcode.BadInput("kpiID", "the KPI is disabled")
+	}
+	org, cal, err := kpi.Organization(ctx, client)
+	if err != nil {
+		return nil, err
+	}
+	p, err := kpi.ResolvePeriod(cal, n.Period, "period")
+	if err != nil {
+		return nil, err
+	}
+	if !p.End.After(s.now()) {
+		return nil, errcode.BadInput("period", "%s is over: targets are for the current or a future period", p.Label())
+	}
+	if err := s.mayPropose(ctx, client, n.User, n.Team); err != nil {
+		return nil, err
+	}
+	value, err := parseValue(n.Value, k.Unit, org.Currency)
+	if err != nil {
+		return nil, err
+	}
+	key := scopeKey(n.User, n.Team)
+	sys := viewer.System(ctx)
+	open, err := client.Target.Query().Where(target.KpiID(k.ID), target.ScopeKey(key),
+		target.PeriodKindEQ(target.PeriodKind(p.Kind)), target.PeriodYear(p.Year), target.PeriodIndex(p.Index),
+		target.StatusIn(target.StatusDRAFT, target.StatusPROPOSED, target.StatusCHANGES_REQUESTED, target.StatusAPPROVED)).
+		Exist(sys)
+	if err != nil {
+		return nil, err
+	}
+	if open {
+		return nil, errcode.New(errcode.Conflict, "%s already has an open %s target for %s", scopeName(n.User, n.Team), k.Key, p.Label())
+	}
+	c := client.Target.Create().
+		SetOrganizationID(v.OrgID).SetKpiID(k.ID).SetScopeKey(key).
+		SetPeriodKind(target.PeriodKind(p.Kind)).SetPeriodYear(p.Year).SetPeriodIndex(p.Index).
+		SetPeriodStart(p.Start).SetPeriodEnd(p.End).
+		SetValue(value).SetProposerID(v.UserID).SetRationale(n.Rationale)
+	if n.User != nil {
+		c.SetUserID(*n.User)
+	} else {
+		c.SetTeamID(*n.Team)
+	}
+	t, err := c.Save(sys)
+	if ent.IsConstraintError(err) {
+		return nil, errcode.New(errcode.Conflict, "%s already has an open %s target for %s", scopeName(n.User, n.Team), k.Key, p.Label())
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := s.record(sys, client, t, v.UserID, "CREATE_DRAFT", Draft, Draft, nil, &value, "", nil); err != nil {
+		return nil, err
+	}
+	if err := s.revise(sys, client, t, v.UserID, "CREATE_DRAFT", value, n.Rationale, nil); err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+func scopeName(userID, teamID *pulid.ID) string {
+	if userID != nil {
+		return "the user"
+	}
+	return "the team"
+}
+
+// mayPropose checks that the viewer may propose for the scope: a user for
+// themself, a manager for the members of the teams they manage and for
+// those teams, an ADMIN for anyone.
+func (s *Service) mayPropose(ctx context.Context, client *ent.Client, userID, teamID *pulid.ID) error {
+	v := viewer.FromContext(ctx)
+	sc, err := v.Scope(ctx)
+	if err != nil {
+		return err
+	}
+	if userID != nil {
+		u, err := client.User.Get(ctx, *userID) // NOT_FOUND when out of sight
+		if err != nil {
+			return err
+		}
+		if u.ID == v.UserID || v.IsAdmin() || (v.Role == user.RoleManager && u.TeamID != nil && sc.Manages(*u.TeamID)) {
+			return nil
+		}
+		return errcode.New(errcode.Forbidden, "you propose targets for yourself, and for the members of the teams you manage")
+	}
+	if _, err := client.Team.Get(ctx, *teamID); err != nil {
+		return err
+	}
+	if v.IsAdmin() || (v.Role == user.RoleManager && sc.Manages(*teamID)) {
+		return nil
+	}
+	return errcode.New(errcode.Forbidden, "team targets are proposed by the team's managers")
+}
+
+// roles returns the parts the viewer plays for the target.
+func (s *Service) roles(ctx context.Context, client *ent.Client, t *ent.Target, a Action) (map[Role]bool, error) {
+	v := viewer.FromContext(ctx)
+	roles := map[Role]bool{}
+	if t.ProposerID == v.UserID || (a == RequestAdjustment && t.UserID != nil && *t.UserID == v.UserID) {
+		roles[Proposer] = true
+	}
+	if v.IsAdmin() {
+		roles[Approver] = true
+		return roles, nil
+	}
+	if v.Role != user.RoleManager {
+		return roles, nil
+	}
+	sc, err := v.Scope(ctx)
+	if err != nil {
+		return nil, err
+	}
+	sys := viewer.System(ctx)
+	switch {
+	case t.UserID != nil:
+		u, err := client.User.Get(sys, *t.UserID)
+		if err != nil {
+			return nil, err
+		}
+		roles[Approver] = u.TeamID != nil && sc.Manages(*u.TeamID)
+	case t.TeamID != nil:
+		// A team's target is decided above the team: by a manager of its
+		// parent team (or an ADMIN).
+		tm, err := client.Team.Get(sys, *t.TeamID)
+		if err != nil {
+			return nil, err
+		}
+		roles[Approver] = tm.ParentID != nil && sc.Manages(*tm.ParentID)
+	}
+	return roles, nil
+}
+
+// Act takes an action on a target: checks the version, the state machine
+// and the actor's roles, the comment, reason and value the action needs;
+// then writes the new state, the event and, for a new value, a revision.
+// client must be the request's transaction, so that all of it commits or
+// none does.
+func (s *Service) Act(ctx context.Context, client *ent.Client, id pulid.ID, a Action, d Decision) (*ent.Target, error) {
+	v := viewer.FromContext(ctx)
+	if v == nil {
+		return nil, errcode.New(errcode.Unauthenticated, "sign in first")
+	}
+	t, err := client.Target.Get(ctx, id) // NOT_FOUND when out of sight
+	if err != nil {
+		return nil, err
+	}
+	if t.Version != d.ExpectedVersion {
+		return nil, errcode.New(errcode.Conflict, "the target changed (version %d, you saw %d): reload it", t.Version, d.ExpectedVersion)
+	}
+	roles, err := s.roles(ctx, client, t, a)
+	if err != nil {
+		return nil, err
+	}
+	from := State(t.Status)
+	to, rule, err := Step(from, a, roles)
+	if err != nil {
+		return nil, stepError(err)
+	}
+	if a == ApproveAdjustment || a == RejectAdjustment {
+		if t.PendingValue == nil {
+			return nil, errcode.New(errcode.InvalidTransition, "no adjustment is waiting on this target")
+		}
+	}
+	if a == RequestAdjustment && t.PendingValue != nil {
+		return nil, errcode.New(errcode.InvalidTransition, "an adjustment is already waiting on this target")
+	}
+	comment := strings.TrimSpace(d.Comment)
+	if rule.NeedsComment && comment == "" {
+		return nil, errcode.BadInput("comment", "%s needs a comment that says why", a)
+	}
+	var reason *target.PendingReason
+	if rule.NeedsReason {
+		if d.Reason == nil {
+			return nil, errcode.BadInput("reasonCode", "%s needs a reason code", a)
+		}
+		r := target.PendingReason(*d.Reason)
+		if target.PendingReasonValidator(r) != nil {
+			return nil, errcode.BadInput("reasonCode", "unknown reason code %q", *d.Reason)
+		}
+		reason = &r
+	}
+	var value *float64
+	if rule.SetsValue {
+		if d.Value == nil {
+			return nil, errcode.BadInput("value", "%s needs a value", a)
+		}
+		k, err := client.KPI.Get(viewer.System(ctx), t.KpiID)
+		if err != nil {
+			return nil, err
+		}
+		org, _, err := kpi.Organization(ctx, client)
+		if err != nil {
+			return nil, err
+		}
+		val, err := parseValue(*d.Value, k.Unit, org.Currency)
+		if err != nil {
+			return nil, err
+		}
+		value = &val
+	}
+
+	sys := viewer.System(ctx)
+	u := client.Target.Update().
+		Where(target.ID(t.ID), target.Version(t.Version)).
+		SetStatus(target.Status(to)).
+		AddVersion(1)
+	old := t.Value
+	newValue := (*float64)(nil)
+	switch a {
+	case UpdateDraft, Revise, ApproveWithChanges, Adjust:
+		u.SetValue(*value)
+		newValue = value
+	case RequestAdjustment:
+		u.SetPendingValue(*value).SetPendingReason(*reason).SetPendingComment(comment)
+	case ApproveAdjustment:
+		u.SetValue(*t.PendingValue).ClearPendingValue().ClearPendingReason().ClearPendingComment()
+		newValue = t.PendingValue
+		reason = t.PendingReason
+	case RejectAdjustment:
+		u.ClearPendingValue().ClearPendingReason().ClearPendingComment()
+	}
+	if d.Rationale != nil {
+		u.SetRationale(*d.Rationale)
+	}
+	if to == Approved && from != Approved {
+		u.SetApproverID(v.UserID)
+	}
+	if a == Submit || a == Revise {
+		cur := t.Value
+		if value != nil {
+			cur = *value
+		}
+		as, err := s.assess(ctx, client, t, cur)
+		if err != nil {
+			return nil, err
+		}
+		u.SetAssessment(as)
+	}
+	n, err := u.Save(sys)
+	if err != nil {
+		return nil, err
+	}
+	if n == 0 { // another transition won the race since the target was read
+		return nil, errcode.New(errcode.Conflict, "the target changed: reload it")
+	}
+	var reasonCode *string
+	if reason != nil {
+		r := string(*reason)
+		reasonCode = &r
+	}
+	t, err = client.Target.Get(sys, t.ID)
+	if err != nil {
+		return nil, err
+	}
+	eventValue := newValue
+	if a == RequestAdjustment {
+		eventValue = value
+	}
+	if err := s.record(sys, client, t, v.UserID, string(a), from, to, &old, eventValue, comment, reasonCode); err != nil {
+		return nil, err
+	}
+	if newValue != nil {
+		if err := s.revise(sys, client, t, v.UserID, string(a), *newValue, comment, reasonCode); err != nil {
+			return nil, err
+		}
+	}
+	return t, nil
+}
+
+func stepError(err error) error {
+	switch e := err.(type) {
+	case *TransitionError:
+		return errcode.New(errcode.InvalidTransition, "%s", e.Error())
+	case *RoleError:
+		return errcode.New(errcode.Forbidden, "%s", e.Error())
+	}
+	return err
+}
+
+// record appends the event of a transition.
+func (s *Service) record(ctx context.Context, client *ent.Client, t *ent.Target, actor pulid.ID, action string,
+	from, to State, old, new *float64, comment string, reason *string) error {
+	c := client.TargetEvent.Create().
+		SetOrganizationID(t.OrganizationID).SetTargetID(t.ID).SetActorID(actor).SetAction(action).
+		SetFromStatus(eventStatus(from)).SetToStatus(targetevent.ToStatus(to)).
+		SetNillableOldValue(old).SetNillableNewValue(new).SetComment(comment).SetVersion(t.Version)
+	if reason != nil {
+		c.SetReasonCode(eventReason(*reason))
+	}
+	return c.Exec(ctx)
+}
+
+// revise appends a revision: a value the target had from now on.
+func (s *Service) revise(ctx context.Context, client *ent.Client, t *ent.Target, author pulid.ID, action string,
+	value float64, comment string, reason *string) error {
+	c := client.TargetRevision.Create().
+		SetOrganizationID(t.OrganizationID).SetTargetID(t.ID).SetAuthorID(author).
+		SetValue(value).SetAction(action).SetComment(comment)
+	if reason != nil {
+		c.SetReasonCode(revisionReason(*reason))
+	}
+	return c.Exec(ctx)
+}
+
+// Propose drafts a target and submits it.
+func (s *Service) Propose(ctx context.Context, client *ent.Client, n NewTarget) (*ent.Target, error) {
+	t, err := s.CreateDraft(ctx, client, n)
+	if err != nil {
+		return nil, err
+	}
+	return s.Act(ctx, client, t.ID, Submit, Decision{ExpectedVersion: t.Version})
+}
+
+// parseValue reads a target value given as a decimal in the KPI's unit.
+func parseValue(s string, unit definition.Unit, currency string) (float64, error) {
+	d, err := money.ParseDecimal(strings.TrimSpace(s))
+	if err != nil {
+		return 0, errcode.BadInput("value", "%v", err)
+	}
+	if strings.HasPrefix(string(d), "-") {
+		return 0, errcode.BadInput("value", "must not be negative")
+	}
+	switch unit {
+	case definition.Money:
+		minor, err := money.ToMinor(d, currency)
+		if err != nil {
+			return 0, errcode.BadInput("value", "%v", err)
+		}
+		return float64(minor), nil
+	case definition.Count:
+		whole, frac, _ := strings.Cut(string(d), ".")
+		if strings.Trim(frac, "0") != "" {
+			return 0, errcode.BadInput("value", "a count is a whole number")
+		}
+		n, err := strconv.ParseInt(whole, 10, 64)
+		if err != nil || n > 1<<53 {
+			return 0, errcode.BadInput("value", "is too large")
+		}
+		return float64(n), nil
+	}
+	f, err := strconv.ParseFloat(string(d), 64)
+	if err != nil || math.IsInf(f, 0) {
+		return 0, errcode.BadInput("value", "is not a number")
+	}
+	if unit == definition.Percent && f > 100 {
+		return 0, errcode.BadInput("value", "a percentage is at most 100")
+	}
+	return f, nil
+}
+
+// FormatValue writes a stored value back as the decimal the API speaks.
+func FormatValue(v float64, unit definition.Unit, currency string) string {
+	switch unit {
+	case definition.Money:
+		d, err := money.FromMinor(int64(math.Round(v)), currency)
+		if err == nil {
+			return string(d)
+		}
+	case definition.Count:
+		return strconv.FormatInt(int64(math.Round(v)), 10)
+	}
+	return strconv.FormatFloat(v, 'f', -1, 64)
+}
+
+// SetMarketFactor records a manager's expectation of the market for a team
+// in a period (1.10: the market should give 10% more).
+func (s *Service) SetMarketFactor(ctx context.Context, client *ent.Client, teamID pulid.ID, pr kpi.PeriodRequest,
+	factor float64, comment string) (*ent.MarketFactor, error) {
+	v := viewer.FromContext(ctx)
+	if v == nil {
+		return nil, errcode.New(errcode.Unauthenticated, "sign in first")
+	}
+	if _, err := client.Team.Get(ctx, teamID); err != nil {
+		return nil, err
+	}
+	sc, err := v.Scope(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if !v.IsAdmin() && !(v.Role == user.RoleManager && sc.Manages(teamID)) {
+		return nil, errcode.New(errcode.Forbidden, "market factors are set by the team's managers")
+	}
+	if factor < 0.1 || factor > 10 || math.IsNaN(factor) {
+		return nil, errcode.BadInput("factor", "must be between 0.1 and 10 (1.10: the market gives 10%% more)")
+	}
+	_, cal, err := kpi.Organization(ctx, client)
+	if err != nil {
+		return nil, err
+	}
+	p, err := kpi.ResolvePeriod(cal, pr, "period")
+	if err != nil {
+		return nil, err
+	}
+	sys := viewer.System(ctx)
+	id, err := client.MarketFactor.Create().
+		SetOrganizationID(v.OrgID).SetTeamID(teamID).
+		SetPeriodKind(marketfactor.PeriodKind(p.Kind)).SetPeriodYear(p.Year).SetPeriodIndex(p.Index).
+		SetFactor(factor).SetComment(comment).SetSetByID(v.UserID).
+		OnConflictColumns(marketfactor.FieldTeamID, marketfactor.FieldPeriodKind, marketfactor.FieldPeriodYear, marketfactor.FieldPeriodIndex).
+		UpdateFactor().UpdateComment().UpdateSetByID().UpdateUpdatedAt().
+		ID(sys)
+	if err != nil {
+		return nil, err
+	}
+	return client.MarketFactor.Get(sys, id)
+}
+
+// marketFactor returns the factor for a team in a period: the team's own,
+// else its nearest ancestor's, else 1.
+func (s *Service) marketFactor(ctx context.Context, client *ent.Client, teamID *pulid.ID, p kpi.Period) (float64, error) {
+	sys := viewer.System(ctx)
+	for depth := 0; teamID != nil && depth < 16; depth++ {
+		f, err := client.MarketFactor.Query().Where(marketfactor.TeamID(*teamID),
+			marketfactor.PeriodKindEQ(marketfactor.PeriodKind(p.Kind)), marketfactor.PeriodYear(p.Year), marketfactor.PeriodIndex(p.Index)).
+			Only(sys)
+		if err == nil {
+			return f.Factor, nil
+		}
+		if !ent.IsNotFound(err) {
+			return 0, err
+		}
+		t, err := client.Team.Query().Where(team.ID(*teamID)).Only(sys)
+		if err != nil {
+			return 0, err
+		}
+		teamID = t.ParentID
+	}
+	return 1, nil
+}
+
+// Suggest returns the realism check of a scope's KPI for a period without a
+// proposal: its Expected is the suggested value.
+func (s *Service) Suggest(ctx context.Context, client *ent.Client, kpiID pulid.ID, userID, teamID *pulid.ID, pr kpi.PeriodRequest) (*ent.KPI, kpi.Period, realism.Assessment, error) {
+	var zero realism.Assessment
+	if (userID == nil) == (teamID == nil) {
+		return nil, kpi.Period{}, zero, errcode.BadInput("scope", "give exactly one of userID and teamID")
+	}
+	if err := s.mayPropose(ctx, client, userID, teamID); err != nil {
+		return nil, kpi.Period{}, zero, err
+	}
+	k, err := client.KPI.Get(ctx, kpiID)
+	if err != nil {
+		return nil, kpi.Period{}, zero, err
+	}
+	_, cal, err := kpi.Organization(ctx, client)
+	if err != nil {
+		return nil, kpi.Period{}, zero, err
+	}
+	p, err := kpi.ResolvePeriod(cal, pr, "period")
+	if err != nil {
+		return nil, p, zero, err
+	}
+	t := &ent.Target{KpiID: k.ID, UserID: userID, TeamID: teamID, OrganizationID: k.OrganizationID,
+		PeriodKind: target.PeriodKind(p.Kind), PeriodYear: p.Year, PeriodIndex: p.Index, PeriodStart: p.Start, PeriodEnd: p.End}
+	a, err := s.assess(ctx, client, t, 0)
+	if err != nil {
+		return nil, p, zero, err
+	}
+	if a.Expected != nil {
+		a.Proposed = *a.Expected
+		a.Band = realism.Realistic
+		one := 1.0
+		a.Ratio = &one
+	}
+	return k, p, *a, nil
+}
+
+// RampFactor scales the borrowed baseline of a ramping rep.
+const RampFactor = 1.0
+
+// assess makes the realism check of a value for the target's scope.
+func (s *Service) assess(ctx context.Context, client *ent.Client, t *ent.Target, proposed float64) (*realism.Assessment, error) {
+	sys := viewer.System(ctx)
+	k, err := client.KPI.Query().Where(entkpi.ID(t.KpiID)).Only(sys)
+	if err != nil {
+		return nil, err
+	}
+	_, cal, err := kpi.Organization(ctx, client)
+	if err != nil {
+		return nil, err
+	}
+	p, err := cal.Period(kpi.PeriodKind(t.PeriodKind), t.PeriodYear, t.PeriodIndex)
+	if err != nil {
+		return nil, err
+	}
+	// The last comparable periods, oldest first.
+	n := s.Thresholds.Periods
+	periods := make([]kpi.Period, n)
+	at := p
+	for i := n - 1; i >= 0; i-- {
+		at = at.Prev()
+		periods[i] = at
+	}
+	scope := kpi.Scope{Org: t.OrganizationID}
+	var teamID *pulid.ID
+	var member *ent.User
+	if t.UserID != nil {
+		scope.Owner = *t.UserID
+		member, err = client.User.Get(sys, *t.UserID)
+		if err != nil {
+			return nil, err
+		}
+		teamID = member.TeamID
+	} else {
+		teamID = t.TeamID
+		scope.Teams, err = kpi.Subtree(ctx, client, *t.TeamID)
+		if err != nil {
+			return nil, err
+		}
+	}
+	ks := kpi.EngineKPIs([]*ent.KPI{k})
+	values, err := s.Engine.Compute(sys, scope, ks, periods)
+	if err != nil {
+		return nil, err
+	}
+	history := make([]realism.Evidence, n)
+	for i, pp := range periods {
+		history[i] = realism.Evidence{Period: pp.Label(), Start: pp.Start.UTC(), End: pp.End.UTC(),
+			Value: values[k.Key][i].Number(k.Unit)}
+		// A rep's periods before their hire are not their history.
+		if member != nil && !pp.End.After(member.HiredAt) {
+			history[i].Value = nil
+		}
+	}
+	baseline, evidence := realism.Baseline(history)
+	var ramp *realism.Ramp
+	defined := 0
+	for _, e := range evidence {
+		if e.Value != nil {
+			defined++
+		}
+	}
+	if member != nil && member.TeamID != nil && defined < 2 {
+		ramp, baseline, err = s.rampBaseline(ctx, client, member, k, cal, p)
+		if err != nil {
+			return nil, err
+		}
+	}
+	factor, err := s.marketFactor(ctx, client, teamID, p)
+	if err != nil {
+		return nil, err
+	}
+	a := realism.Assess(proposed, k.Direction == definition.LowerIsBetter, baseline, evidence, ramp, factor, s.Thresholds)
+	return &a, nil
+}
+
+// rampBaseline borrows a baseline for a rep with too little history: the
+// median of what their teammates did in their own period at the same
+// tenure, times RampFactor.
+func (s *Service) rampBaseline(ctx context.Context, client *ent.Client, member *ent.User, k *ent.KPI, cal kpi.Calendar, p kpi.Period) (*realism.Ramp, *float64, error) {
+	sys := viewer.System(ctx)
+	tenure := monthsBetween(member.HiredAt, p.Start)
+	if tenure < 0 {
+		tenure = 0
+	}
+	peers, err := client.User.Query().Where(user.TeamID(*member.TeamID), user.IDNEQ(member.ID), user.RoleEQ(user.RoleRep)).All(sys)
+	if err != nil {
+		return nil, nil, err
+	}
+	var periods []kpi.Period
+	at := map[pulid.ID]int{}
+	seen := map[string]int{}
+	for _, peer := range peers {
+		start := peer.HiredAt.AddDate(0, tenure, 0)
+		if !start.Before(p.Start) { // the peer has not reached this tenure yet
+			continue
+		}
+		pp := cal.PeriodAt(p.Kind, start)
+		i, ok := seen[pp.Label()]
+		if !ok {
+			i = len(periods)
+			seen[pp.Label()] = i
+			periods = append(periods, pp)
+		}
+		at[peer.ID] = i
+	}
+	if len(at) == 0 {
+		return nil, nil, nil
+	}
+	byOwner, err := s.Engine.ComputeByOwner(sys, kpi.Scope{Org: member.OrganizationID, Teams: []pulid.ID{*member.TeamID}},
+		kpi.EngineKPIs([]*ent.KPI{k}), periods)
+	if err != nil {
+		return nil, nil, err
+	}
+	var vals []float64
+	for id, i := range at {
+		v := kpi.Empty(kpi.EngineKPIs([]*ent.KPI{k}), periods)
+		if got, ok := byOwner[id]; ok {
+			v = got
+		}
+		if n := v[k.Key][i].Number(k.Unit); n != nil {
+			vals = append(vals, *n)
+		}
+	}
+	m := realism.Median(vals)
+	if m == nil {
+		return nil, nil, nil
+	}
+	b := *m * RampFactor
+	return &realism.Ramp{TenureMonths: tenure, PeerMedian: *m, Factor: RampFactor, Peers: len(vals)}, &b, nil
+}
+
+func monthsBetween(a, b time.Time) int {
+	return (b.Year()-a.Year())*12 + int(b.Month()) - int(a.Month())
+}
+
+// The event and revision tables have enum types of their own for the same
+// values.
+func eventStatus(s State) targetevent.FromStatus { return targetevent.FromStatus(s) }
+
+func eventReason(r string) targetevent.ReasonCode { return targetevent.ReasonCode(r) }
+
+func revisionReason(r string) targetrevision.ReasonCode { return targetrevision.ReasonCode(r) }
+
+// AllowedActions lists the actions the viewer may take on the target now.
+func (s *Service) AllowedActions(ctx context.Context, client *ent.Client, t *ent.Target) ([]Action, error) {
+	var out []Action
+	for _, a := range Allowed(State(t.Status)) {
+		if a == Close || a == Adjust {
+			continue // kpiflow's own, and the reviews'
+		}
+		if (a == ApproveAdjustment || a == RejectAdjustment) && t.PendingValue == nil {
+			continue
+		}
+		if a == RequestAdjustment && t.PendingValue != nil {
+			continue
+		}
+		roles, err := s.roles(ctx, client, t, a)
+		if err != nil {
+			return nil, err
+		}
+		if _, _, err := Step(State(t.Status), a, roles); err == nil {
+			out = append(out, a)
+		}
+	}
+	return out, nil
+}
+
+// Actual returns the KPI's value for the target's scope in its period.
+func (s *Service) Actual(ctx context.Context, client *ent.Client, t *ent.Target, k *ent.KPI) (kpi.Value, error) {
+	sys := viewer.System(ctx)
+	p := kpi.Period{Kind: kpi.PeriodKind(t.PeriodKind), Year: t.PeriodYear, Index: t.PeriodIndex, Start: t.PeriodStart, End: t.PeriodEnd}
+	scope := kpi.Scope{Org: t.OrganizationID}
+	if t.UserID != nil {
+		scope.Owner = *t.UserID
+	} else {
+		teams, err := kpi.Subtree(ctx, client, *t.TeamID)
+		if err != nil {
+			return kpi.Value{}, err
+		}
+		scope.Teams = teams
+	}
+	ks := kpi.EngineKPIs([]*ent.KPI{k})
+	v, err := s.Engine.Compute(sys, scope, ks, []kpi.Period{p})
+	if err != nil {
+		return kpi.Value{}, err
+	}
+	return v[k.Key][0], nil
+}
+
+// Attainment is actual against target, or target against actual when
+// lower is better; nil when either is missing or zero.
+func Attainment(actual, target *float64, lowerIsBetter bool) *float64 {
+	if actual == nil || target == nil {
+		return nil
+	}
+	num, den := *actual, *target
+	if lowerIsBetter {
+		num, den = den, num
+	}
+	if den == 0 {
+		return nil
+	}
+	a := num / den
+	return &a
+}
+
+// InboxReason says why a target waits for the viewer.
+type InboxReason string
+
+// The reasons.
+const (
+	DecideProposal   InboxReason = "DECIDE_PROPOSAL"
+	DecideAdjustment InboxReason = "DECIDE_ADJUSTMENT"
+	ReviseProposal   InboxReason = "REVISE_PROPOSAL"
+)
+
+// InboxItem is a target waiting for the viewer.
+type InboxItem struct {
+	Reason InboxReason
+	Target *ent.Target
+}
+
+// Inbox returns what waits for the viewer, oldest first: proposals and
+// adjustment requests they may decide, and their proposals sent back for
+// changes; and how many there are in all.
+func (s *Service) Inbox(ctx context.Context, client *ent.Client, limit, offset int) (int, []InboxItem, error) {
+	v := viewer.FromContext(ctx)
+	if v == nil {
+		return 0, nil, errcode.New(errcode.Unauthenticated, "sign in first")
+	}
+	// The candidates are the targets the viewer sees that wait for someone;
+	// which of them wait for the viewer is the workflow's own rule.
+	candidates, err := client.Target.Query().Where(target.Or(
+		target.StatusEQ(target.StatusPROPOSED),
+		target.And(target.StatusEQ(target.StatusAPPROVED), target.PendingValueNotNil()),
+		target.And(target.StatusEQ(target.StatusCHANGES_REQUESTED), target.ProposerID(v.UserID)),
+	)).Order(ent.Asc(target.FieldUpdatedAt), ent.Asc(target.FieldID)).All(ctx)
+	if err != nil {
+		return 0, nil, err
+	}
+	var items []InboxItem
+	for _, t := range candidates {
+		var reason InboxReason
+		var action Action
+		switch {
+		case t.Status == target.StatusCHANGES_REQUESTED:
+			reason, action = ReviseProposal, Revise
+		case t.Status == target.StatusPROPOSED:
+			reason, action = DecideProposal, Approve
+		default:
+			reason, action = DecideAdjustment, ApproveAdjustment
+		}
+		roles, err := s.roles(ctx, client, t, action)
+		if err != nil {
+			return 0, nil, err
+		}
+		if _, _, err := Step(State(t.Status), action, roles); err == nil {
+			items = append(items, InboxItem{Reason: reason, Target: t})
+		}
+	}
+	total := len(items)
+	if offset > len(items) {
+		offset = len(items)
+	}
+	items = items[offset:]
+	if limit < len(items) {
+		items = items[:limit]
+	}
+	return total, items, nil
+}
