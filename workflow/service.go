@@ -232,22 +232,24 @@ func (s *Service) Act(ctx context.Context, client *ent.Client, id pulid.ID, a Ac
 	if t.Version != d.ExpectedVersion {
 		return nil, errcode.New(errcode.Conflict, "the target changed (version %d, you saw %d): reload it", t.Version, d.ExpectedVersion)
 	}
+	from := State(t.Status)
+	// Whether the action is possible now comes before who may take it.
+	if _, ok := RuleFor(from, a); !ok {
+		return nil, stepError(&TransitionError{From: from, Action: a})
+	}
+	if (a == ApproveAdjustment || a == RejectAdjustment) && t.PendingValue == nil {
+		return nil, errcode.New(errcode.InvalidTransition, "no adjustment is waiting on this target")
+	}
+	if a == RequestAdjustment && t.PendingValue != nil {
+		return nil, errcode.New(errcode.InvalidTransition, "an adjustment is already waiting on this target")
+	}
 	roles, err := s.roles(ctx, client, t, a)
 	if err != nil {
 		return nil, err
 	}
-	from := State(t.Status)
 	to, rule, err := Step(from, a, roles)
 	if err != nil {
 		return nil, stepError(err)
-	}
-	if a == ApproveAdjustment || a == RejectAdjustment {
-		if t.PendingValue == nil {
-			return nil, errcode.New(errcode.InvalidTransition, "no adjustment is waiting on this target")
-		}
-	}
-	if a == RequestAdjustment && t.PendingValue != nil {
-		return nil, errcode.New(errcode.InvalidTransition, "an adjustment is already waiting on this target")
 	}
 	comment := strings.TrimSpace(d.Comment)
 	if rule.NeedsComment && comment == "" {
