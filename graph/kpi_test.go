@@ -36,7 +36,7 @@ func utc(s string) time.Time {
 	return t
 }
 
-func newKPIWorld(t *testing.T, s *apitest.Server) *kpiWorld {
+func newKPIWorld(t testing.TB, s *apitest.Server) *kpiWorld {
 	t.Helper()
 	sys := apitest.Sys()
 	w := &kpiWorld{s: s}

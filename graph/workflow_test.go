@@ -60,7 +60,7 @@ type targetJSON struct {
 	Revisions struct{ TotalCount int }
 }
 
-func (w *kpiWorld) kpiID(t *testing.T, key string) pulid.ID {
+func (w *kpiWorld) kpiID(t testing.TB, key string) pulid.ID {
 	t.Helper()
 	for _, k := range w.s.Client.KPI.Query().AllX(apitest.Sys()) {
 		if k.Key == key {
