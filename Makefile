@@ -2,7 +2,7 @@
 
 GO ?= go
 
-.PHONY: run test generate vet build ci clean
+.PHONY: run test bench generate vet build ci clean
 
 ## run: serve the API on the embedded SQLite database, with demo data
 run:
@@ -11,6 +11,11 @@ run:
 ## test: the whole suite, on SQLite and a throwaway PostgreSQL
 test:
 	scripts/test.sh
+
+## bench: load a large demo dataset on SQLite and PostgreSQL and measure scorecards
+## (figures for docs/BENCHMARKS.md; ARGS="--deals 100000 --meetings 300000" for a smaller run)
+bench:
+	scripts/bench.sh $(ARGS)
 
 ## generate: regenerate ent and gqlgen code from the schemas
 generate:

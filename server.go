@@ -3,7 +3,7 @@
 //
 //	kpiflow [serve]            serve the API (the default command)
 //	kpiflow migrate [--dry-run] migrate the database schema, or print the SQL
-//	kpiflow seed --demo        create the demo organization
+//	kpiflow seed --demo        create the demo organization (--deals N to scale it)
 //	kpiflow org create         create an organization
 //	kpiflow user create        create a user, such as an organization's first admin
 //
@@ -180,13 +180,15 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	case "seed":
 		isDemo := fs.Bool("demo", false, "create the demo organization")
 		seed := fs.Uint64("seed", 1, "random seed of the demo data")
+		deals := fs.Int("deals", 0, "scale the demo to about this many deals (0: the default ~700)")
+		meetings := fs.Int("meetings", 0, "scale the demo to about this many meetings (0: about 4 per deal)")
 		if err := fs.Parse(args); err != nil {
 			return err
 		}
 		if !*isDemo {
 			return errors.New("seed: say what to create: --demo")
 		}
-		return seedDemo(ctx, cfg, *seed, stdout)
+		return seedDemo(ctx, cfg, demo.Options{Seed: *seed, Deals: *deals, Meetings: *meetings}, stdout, stderr)
 	case "org", "user":
 		sub := ""
 		if len(args) > 0 {
@@ -236,13 +238,27 @@ func migrate(ctx context.Context, cfg config, dryRun bool, stdout io.Writer) err
 	return nil
 }
 
-func seedDemo(ctx context.Context, cfg config, seed uint64, stdout io.Writer) error {
+func seedDemo(ctx context.Context, cfg config, o demo.Options, stdout, stderr io.Writer) error {
 	st, err := openMigrated(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	sum, err := demo.Seed(ctx, st.Client, demo.Options{Seed: seed})
+	o.Dialect = st.Dialect
+	if o.Deals > 0 || o.Meetings > 0 {
+		start, last := time.Now(), time.Time{}
+		o.Progress = func(done, total int) {
+			if time.Since(last) < time.Second && done < total {
+				return
+			}
+			last = time.Now()
+			fmt.Fprintf(stderr, "\r%s %d/%d rows (%.0f%%)", progressBar(done, total, 30), done, total, 100*float64(done)/float64(max(total, 1)))
+			if done >= total {
+				fmt.Fprintf(stderr, " in %s\n", time.Since(start).Round(time.Second))
+			}
+		}
+	}
+	sum, err := demo.Seed(ctx, st.Client, o)
 	if err != nil {
 		return err
 	}
@@ -330,6 +346,15 @@ func serve(ctx context.Context, cfg config, logOut io.Writer) error {
 	}
 	logger.Info("stopped")
 	return nil
+}
+
+func progressBar(done, total, width int) string {
+	n := width
+	if total > 0 {
+		n = width * done / total
+	}
+	n = min(max(n, 0), width)
+	return "[" + strings.Repeat("#", n) + strings.Repeat(".", width-n) + "]"
 }
 
 func splitList(s string) []string {

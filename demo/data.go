@@ -135,3 +135,28 @@ var notes = map[meeting.Kind][]string{
 		"Quarterly check-in with the account.",
 	},
 }
+
+// The people of a scaled demo beyond the cast are named from these pools;
+// a number in their emails keeps the emails unique.
+var firstNames = []string{
+	"Avery", "Blake", "Camila", "Daniel", "Elena", "Farah", "Gabriel", "Hiro",
+	"Isla", "Jamal", "Kira", "Lucas", "Maya", "Nikhil", "Olivia", "Pedro",
+	"Quinn", "Rosa", "Sean", "Tara", "Umar", "Vera", "Wes", "Ximena",
+	"Yusuf", "Zoe", "Aaron", "Bianca", "Caleb", "Nadia", "Oscar", "Ingrid",
+}
+
+var lastNames = []string{
+	"Adams", "Barros", "Castillo", "Dubois", "Eriksen", "Fischer", "Gupta",
+	"Hughes", "Ibrahim", "Jensen", "Kowalski", "Larsen", "Mendes", "Nguyen",
+	"Ortiz", "Patel", "Rossi", "Sato", "Turner", "Usman", "Varga", "Walsh",
+	"Yilmaz", "Zimmer", "Bauer", "Coleman", "Duarte", "Foster", "Kim", "Lopez",
+}
+
+// regionNames name the regions of a scaled demo beyond North America; once
+// they run out, they come round again with a number ("Pacific 2").
+var regionNames = []string{
+	"Northeast", "Southeast", "Midwest", "Southwest", "Pacific", "Canada",
+	"UK & Ireland", "DACH", "Nordics", "Benelux", "France", "Iberia",
+	"Italy", "Middle East", "Africa", "India", "Japan", "ANZ", "Southeast Asia",
+	"Brazil", "Mexico", "Andes",
+}

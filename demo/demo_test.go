@@ -6,19 +6,26 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"entgo.io/ent/dialect"
+
+	"kpiflow/apitest"
 	"kpiflow/auth"
 	"kpiflow/demo"
 	"kpiflow/ent"
 	"kpiflow/ent/deal"
 	"kpiflow/ent/meeting"
+	"kpiflow/ent/schema/pulid"
 	"kpiflow/ent/team"
 	"kpiflow/ent/user"
+	"kpiflow/kpi"
+	"kpiflow/kpi/definition"
 	"kpiflow/store"
 	"kpiflow/viewer"
 )
@@ -399,5 +406,466 @@ func TestSeedNow(t *testing.T) {
 	}
 	if sum.Deals == 0 {
 		t.Error("no deals")
+	}
+}
+
+// TestSeedDefaultUnchanged pins the default demo of seed 1: growing the
+// generator for scaled demos must not change it. (A deliberate change of
+// the default demo updates the fingerprint.)
+func TestSeedDefaultUnchanged(t *testing.T) {
+	client := openStore(t)
+	seed(t, client, 1)
+	const want = "a6b8479358c3179b3f3348c39297bd3b149cb56c7c996220bfd5af475be64ae1"
+	if f := aggregate(t, client); f.Fingerprint != want {
+		t.Errorf("the default demo of seed 1 changed: %+v", f)
+	}
+}
+
+// scaledOptions are the options of the scaled demo the suite seeds: small,
+// but large enough for many teams and regions.
+func scaledOptions(dialect string) demo.Options {
+	return demo.Options{Seed: 3, Now: now, Deals: 20_000, Meetings: 60_000, Dialect: dialect}
+}
+
+func TestSeedScaled(t *testing.T) {
+	if testing.Short() {
+		t.Skip("seeds 80,000 rows twice per database")
+	}
+	ctx := viewer.System(context.Background())
+	for _, b := range apitest.Backends(t) {
+		t.Run(b.Name, func(t *testing.T) {
+			st := apitest.OpenURL(t, apitest.DatabaseURL(t, b))
+			o := scaledOptions(st.Dialect)
+			var calls, lastDone, lastTotal int
+			o.Progress = func(done, total int) {
+				if done < lastDone || done > total {
+					t.Errorf("progress %d/%d after %d/%d", done, total, lastDone, lastTotal)
+				}
+				calls++
+				lastDone, lastTotal = done, total
+			}
+			start := time.Now()
+			sum, err := demo.Seed(ctx, st.Client, o)
+			if err != nil {
+				t.Fatalf("Seed: %v", err)
+			}
+			t.Logf("%d teams, %d users, %d deals, %d meetings in %v", sum.Teams, sum.Users, sum.Deals, sum.Meetings,
+				time.Since(start).Round(time.Millisecond))
+
+			near := func(what string, got, want int) {
+				if math.Abs(float64(got-want)) > 0.1*float64(want) {
+					t.Errorf("%d %s, want %d ± 10%%", got, what, want)
+				}
+			}
+			near("deals", sum.Deals, o.Deals)
+			near("meetings", sum.Meetings, o.Meetings)
+			if n := st.Client.Deal.Query().CountX(ctx); n != sum.Deals {
+				t.Errorf("the database holds %d deals, the summary says %d", n, sum.Deals)
+			}
+			if n := st.Client.Meeting.Query().CountX(ctx); n != sum.Meetings {
+				t.Errorf("the database holds %d meetings, the summary says %d", n, sum.Meetings)
+			}
+			rows := sum.Teams + sum.Users + sum.Deals + sum.Meetings
+			if calls < 10 || lastDone != rows || lastTotal != rows {
+				t.Errorf("%d progress calls, the last %d/%d; want one a batch, the last %d/%d", calls, lastDone, lastTotal, rows, rows)
+			}
+
+			t.Run("users", func(t *testing.T) { checkScaledUsers(t, st.Client, sum) })
+			t.Run("deals", func(t *testing.T) { checkDeals(t, st.Client) })
+			t.Run("meetings", func(t *testing.T) { checkMeetings(t, st.Client) })
+			t.Run("rows", func(t *testing.T) { checkRows(t, st, sum.Organization.ID) })
+			t.Run("kpis", func(t *testing.T) { checkKPIs(t, st, sum.Organization.ID) })
+
+			// The same options give the same data, whether the dialect is
+			// given or asked for.
+			again := apitest.OpenURL(t, apitest.DatabaseURL(t, b))
+			if _, err := demo.Seed(ctx, again.Client, scaledOptions("")); err != nil {
+				t.Fatalf("Seed again: %v", err)
+			}
+			fa, fb := scaledFigures(t, st), scaledFigures(t, again)
+			t.Logf("figures: %+v", fa)
+			if fa != fb {
+				t.Errorf("the same options gave different data:\n%+v\n%+v", fa, fb)
+			}
+		})
+	}
+}
+
+// checkScaledUsers checks the people and teams of a scaled demo: the cast
+// is there, and the teams beyond it are of about eight reps and a manager
+// under regions.
+func checkScaledUsers(t *testing.T, client *ent.Client, sum *demo.Summary) {
+	ctx := viewer.System(context.Background())
+	users := client.User.Query().AllX(ctx)
+	if len(users) != sum.Users {
+		t.Errorf("%d users, the summary says %d", len(users), sum.Users)
+	}
+	byEmail := map[string]*ent.User{}
+	hashes := map[string]bool{}
+	ramping, reps := 0, 0
+	for _, u := range users {
+		byEmail[u.Email] = u
+		if u.Email != strings.ToLower(u.Email) || !strings.HasSuffix(u.Email, "@demo.kpiflow.test") {
+			t.Errorf("email %q", u.Email)
+		}
+		if u.PasswordHash != nil {
+			hashes[*u.PasswordHash] = true
+		}
+		if u.Role == user.RoleRep {
+			reps++
+			if tenure := now.Sub(u.HiredAt); tenure < 120*24*time.Hour {
+				ramping++
+			}
+		}
+	}
+	if len(hashes) != 1 {
+		t.Errorf("%d password hashes, want one for everybody", len(hashes))
+	}
+	for h := range hashes {
+		if ok, err := auth.CheckPassword(h, demo.DemoPassword); err != nil || !ok {
+			t.Errorf("the demo password does not sign in: %v", err)
+		}
+	}
+	for _, l := range demo.Logins() {
+		if u := byEmail[l.Email]; u == nil || u.Role != l.Role {
+			t.Errorf("login %s is %+v", l.Email, u)
+		}
+	}
+	if share := float64(ramping) / float64(reps); share < 0.05 || share > 0.35 {
+		t.Errorf("%d of %d reps hired in the last four months, want about a sixth", ramping, reps)
+	}
+
+	teams := client.Team.Query().WithChildren().WithManagers().WithMembers().AllX(ctx)
+	if len(teams) != sum.Teams || len(teams) < 20 {
+		t.Errorf("%d teams, the summary says %d; want at least 20", len(teams), sum.Teams)
+	}
+	regions := 0
+	for _, tm := range teams {
+		if len(tm.Edges.Managers) != 1 {
+			t.Errorf("team %s has %d managers, want 1", tm.Name, len(tm.Edges.Managers))
+		}
+		if tm.ParentID == nil {
+			regions++
+			if n := len(tm.Edges.Children); n < 1 || n > 6 || len(tm.Edges.Members) != 0 {
+				t.Errorf("region %s has %d teams and %d members", tm.Name, n, len(tm.Edges.Members))
+			}
+			continue
+		}
+		if n := len(tm.Edges.Members); n < 4 || n > 8 || len(tm.Edges.Children) != 0 {
+			t.Errorf("team %s has %d members and %d teams, want 4–8 reps", tm.Name, n, len(tm.Edges.Children))
+		}
+	}
+	if regions < 2 {
+		t.Errorf("%d regions, want more than North America", regions)
+	}
+}
+
+// checkRows checks the invariants the schema hooks keep, which the raw
+// INSERTs of a scaled demo must keep by themselves.
+func checkRows(t *testing.T, st *store.Store, org pulid.ID) {
+	ctx := viewer.System(context.Background())
+	failures := 0
+	fail := func(format string, args ...any) {
+		t.Helper()
+		if failures++; failures <= 10 {
+			t.Errorf(format, args...)
+		}
+	}
+	defer func() {
+		if failures > 10 {
+			t.Errorf("and %d more", failures-10)
+		}
+	}()
+	loaded := time.Now()
+	exact := func(what string, id pulid.ID, ts ...*time.Time) {
+		for _, tm := range ts {
+			if tm != nil && (!tm.Equal(tm.Truncate(time.Microsecond)) || tm.IsZero() || tm.After(loaded)) {
+				fail("%s %s: time %v", what, id, tm)
+			}
+		}
+	}
+	typeOf := func(id pulid.ID) string {
+		typ, err := ent.IDToType(ctx, id)
+		if err != nil {
+			return err.Error()
+		}
+		return typ
+	}
+
+	users := map[pulid.ID]*ent.User{}
+	for _, u := range st.Client.User.Query().AllX(ctx) {
+		users[u.ID] = u
+	}
+	deals := map[pulid.ID]*ent.Deal{}
+	for _, d := range st.Client.Deal.Query().AllX(ctx) {
+		deals[d.ID] = d
+		if typ := typeOf(d.ID); typ != deal.Table {
+			fail("deal ID %s is of %s", d.ID, typ)
+		}
+		owner := users[d.OwnerID]
+		switch {
+		case d.OrganizationID != org:
+			fail("deal %s is of organization %s", d.ID, d.OrganizationID)
+		case owner == nil || owner.OrganizationID != org || owner.Role != user.RoleRep:
+			fail("deal %s is owned by %+v", d.ID, owner)
+		case owner.TeamID == nil || *owner.TeamID != d.TeamID:
+			fail("deal %s counts toward team %s, its owner is of %v", d.ID, d.TeamID, owner.TeamID)
+		}
+		closed := d.Stage == deal.StageWon || d.Stage == deal.StageLost
+		switch {
+		case closed != (d.ClosedAt != nil) || closed != (d.CycleSeconds != nil):
+			fail("%s deal %s: closed at %v, cycle %v", d.Stage, d.ID, d.ClosedAt, d.CycleSeconds)
+		case closed && (d.ClosedAt.Before(d.OpenedAt) || d.ClosedAt.After(now)):
+			fail("deal %s: opened at %v, closed at %v", d.ID, d.OpenedAt, d.ClosedAt)
+		case closed && *d.CycleSeconds != int64(d.ClosedAt.Sub(d.OpenedAt)/time.Second):
+			fail("deal %s: %d cycle seconds from %v to %v", d.ID, *d.CycleSeconds, d.OpenedAt, d.ClosedAt)
+		}
+		if d.ExternalID != nil {
+			fail("deal %s has an external ID", d.ID)
+		}
+		exact("deal", d.ID, &d.OpenedAt, d.ClosedAt, &d.CreatedAt, &d.UpdatedAt)
+	}
+	for _, m := range st.Client.Meeting.Query().AllX(ctx) {
+		if typ := typeOf(m.ID); typ != meeting.Table {
+			fail("meeting ID %s is of %s", m.ID, typ)
+		}
+		owner := users[m.OwnerID]
+		switch {
+		case m.OrganizationID != org:
+			fail("meeting %s is of organization %s", m.ID, m.OrganizationID)
+		case owner == nil || owner.OrganizationID != org || owner.Role != user.RoleRep:
+			fail("meeting %s is owned by %+v", m.ID, owner)
+		}
+		if m.DealID != nil {
+			if d := deals[*m.DealID]; d == nil || d.OrganizationID != org || d.OwnerID != m.OwnerID {
+				fail("meeting %s of %s is about deal %+v", m.ID, m.OwnerID, d)
+			}
+		}
+		held := m.Status == meeting.StatusHeld
+		if held != (m.HeldAt != nil) || held && (!m.HeldAt.Equal(m.ScheduledAt) || m.HeldAt.After(now)) {
+			fail("%s meeting %s scheduled at %v: held at %v", m.Status, m.ID, m.ScheduledAt, m.HeldAt)
+		}
+		exact("meeting", m.ID, &m.ScheduledAt, m.HeldAt, &m.CreatedAt, &m.UpdatedAt)
+	}
+
+	// SQLite stores times as text, compared as text: all of them must be
+	// written in UTC, like the hooks write them.
+	if st.Dialect == dialect.SQLite {
+		for _, q := range []string{
+			`SELECT COUNT(*) FROM deals WHERE opened_at NOT LIKE '%+00:00' OR closed_at NOT LIKE '%+00:00'
+				OR created_at NOT LIKE '%+00:00' OR updated_at NOT LIKE '%+00:00'`,
+			`SELECT COUNT(*) FROM meetings WHERE scheduled_at NOT LIKE '%+00:00' OR held_at NOT LIKE '%+00:00'
+				OR created_at NOT LIKE '%+00:00' OR updated_at NOT LIKE '%+00:00'`,
+		} {
+			var n int
+			if err := st.DB.QueryRowContext(ctx, q).Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			if n != 0 {
+				fail("%d rows with times not in UTC: %s", n, q)
+			}
+		}
+	}
+}
+
+// checkKPIs computes the built-in KPIs of the organization for each
+// quarter of the last year through the real engine: they must look like a
+// sales organization's.
+func checkKPIs(t *testing.T, st *store.Store, org pulid.ID) {
+	ctx := viewer.System(context.Background())
+	var kpis []kpi.KPI
+	for _, b := range definition.Builtins {
+		kpis = append(kpis, kpi.KPI{Key: b.Key, Unit: b.Unit, MinSample: b.MinSample, Definition: b.Definition})
+	}
+	cal, err := kpi.NewCalendar(demo.FiscalYearStartMonth, demo.Timezone)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var periods []kpi.Period
+	for p, i := cal.PeriodAt(kpi.PeriodQuarter, now), 0; i < 4; i++ {
+		p = p.Prev()
+		periods = append(periods, p)
+	}
+	values, err := kpi.Engine{DB: st.Client, Dialect: st.Dialect}.Compute(ctx, kpi.Scope{Org: org}, kpis, periods)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, p := range periods {
+		v := func(key string) kpi.Value { return values[key][i] }
+		won, held := v("DEALS_CLOSED"), v("MEETINGS_HELD")
+		rate, size, cycle := v("WIN_RATE"), v("AVERAGE_DEAL_SIZE"), v("SALES_CYCLE_LENGTH")
+		t.Logf("%s: %d won, %d meetings held, win rate %.1f%%, average deal $%d, cycle %.1f days",
+			p.Label(), won.Int, held.Int, rate.Float, size.Int/100, cycle.Float)
+		if won.Int < 100 || held.Int < 1000 {
+			t.Errorf("%s: %d deals won and %d meetings held, want many", p.Label(), won.Int, held.Int)
+		}
+		if !rate.Defined || rate.Float < 15 || rate.Float > 50 {
+			t.Errorf("%s: win rate %+v, want 15–50%%", p.Label(), rate)
+		}
+		if !size.Defined || size.Int < 5_000_00 || size.Int > 80_000_00 {
+			t.Errorf("%s: average deal size %+v, want $5k–$80k", p.Label(), size)
+		}
+		if !cycle.Defined || cycle.Float < 10 || cycle.Float > 130 {
+			t.Errorf("%s: sales cycle %+v, want 10–130 days", p.Label(), cycle)
+		}
+	}
+}
+
+// scaledFiguresOf are aggregates of a scaled demo that identify its data
+// without depending on generated IDs or creation times.
+type scaledFiguresOf struct {
+	Won                        int
+	WonAmount, CycleSeconds    int64
+	Scheduled, Held, Cancelled int
+	NoShow, WithNotes          int
+}
+
+func scaledFigures(t *testing.T, st *store.Store) scaledFiguresOf {
+	t.Helper()
+	ctx := viewer.System(context.Background())
+	var f scaledFiguresOf
+	for _, d := range st.Client.Deal.Query().AllX(ctx) {
+		if d.Stage == deal.StageWon {
+			f.Won++
+			f.WonAmount += d.Amount
+		}
+		if d.CycleSeconds != nil {
+			f.CycleSeconds += *d.CycleSeconds
+		}
+	}
+	for _, m := range st.Client.Meeting.Query().AllX(ctx) {
+		switch m.Status {
+		case meeting.StatusScheduled:
+			f.Scheduled++
+		case meeting.StatusHeld:
+			f.Held++
+		case meeting.StatusCancelled:
+			f.Cancelled++
+		case meeting.StatusNoShow:
+			f.NoShow++
+		}
+		if m.Notes != "" {
+			f.WithNotes++
+		}
+	}
+	return f
+}
+
+// TestSeedScaleLarge loads 1,000,000 deals and 3,000,000 meetings on each
+// backend and reports the time it takes and the database's size. It is a
+// measurement, run by hand: KPIFLOW_DEMO_SCALE_TEST=1 go test -run
+// TestSeedScaleLarge -v -timeout 1h ./demo/ (a few minutes and a few GB).
+func TestSeedScaleLarge(t *testing.T) {
+	if os.Getenv("KPIFLOW_DEMO_SCALE_TEST") != "1" {
+		t.Skip("set KPIFLOW_DEMO_SCALE_TEST=1 to load a million deals")
+	}
+	ctx := viewer.System(context.Background())
+	for _, b := range apitest.Backends(t) {
+		t.Run(b.Name, func(t *testing.T) {
+			url := apitest.DatabaseURL(t, b)
+			st := apitest.OpenURL(t, url)
+			start := time.Now()
+			next := start
+			sum, err := demo.Seed(ctx, st.Client, demo.Options{
+				Seed: 1, Now: now, Deals: 1_000_000, Meetings: 3_000_000, Dialect: st.Dialect,
+				Progress: func(done, total int) {
+					if next == start { // sized, and the organization created
+						t.Logf("%v: the first rows", time.Since(start).Round(time.Millisecond))
+					}
+					if time.Now().After(next) || done == total {
+						t.Logf("%v: %d of %d rows", time.Since(start).Round(time.Second), done, total)
+						next = time.Now().Add(15 * time.Second)
+					}
+				},
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			elapsed := time.Since(start)
+			var size int64
+			switch st.Dialect {
+			case dialect.SQLite:
+				// Fold the write-ahead log into the database file first.
+				if _, err := st.DB.ExecContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)"); err != nil {
+					t.Fatal(err)
+				}
+				fi, err := os.Stat(strings.TrimPrefix(url, "sqlite:"))
+				if err != nil {
+					t.Fatal(err)
+				}
+				size = fi.Size()
+			case dialect.Postgres:
+				if err := st.DB.QueryRowContext(ctx, "SELECT pg_database_size(current_database())").Scan(&size); err != nil {
+					t.Fatal(err)
+				}
+			}
+			t.Logf("%s: %d teams, %d users, %d deals and %d meetings in %v (%.0f rows/s); the database is %.2f GB",
+				st.Dialect, sum.Teams, sum.Users, sum.Deals, sum.Meetings, elapsed.Round(time.Second),
+				float64(sum.Teams+sum.Users+sum.Deals+sum.Meetings)/elapsed.Seconds(), float64(size)/1e9)
+		})
+	}
+}
+
+// TestSeedScaledSizes seeds small scaled demos of every shape: deals or
+// meetings alone, and more or fewer meetings a deal than the default demo
+// has. The progress reports end on the rows written, for the default demo
+// too.
+func TestSeedScaledSizes(t *testing.T) {
+	if testing.Short() {
+		t.Skip("seeds several organizations")
+	}
+	ctx := viewer.System(context.Background())
+	for _, c := range []struct {
+		name            string
+		deals, meetings int
+		// perDeal bounds the meetings a deal, when only deals are given.
+		perDeal [2]float64
+	}{
+		{"default", 0, 0, [2]float64{3, 5}},
+		{"deals", 2_000, 0, [2]float64{3, 5}},
+		{"meetings", 0, 8_000, [2]float64{3, 5}},
+		{"busy", 2_000, 20_000, [2]float64{}},
+		{"quiet", 2_000, 1_000, [2]float64{}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			client := openStore(t)
+			var lastDone, lastTotal int
+			sum, err := demo.Seed(ctx, client, demo.Options{Seed: 5, Now: now, Deals: c.deals, Meetings: c.meetings,
+				Progress: func(done, total int) { lastDone, lastTotal = done, total }})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Logf("%d teams, %d users, %d deals, %d meetings", sum.Teams, sum.Users, sum.Deals, sum.Meetings)
+			if rows := sum.Teams + sum.Users + sum.Deals + sum.Meetings; lastDone != rows || lastTotal != rows {
+				t.Errorf("last progress %d/%d, want %d/%d", lastDone, lastTotal, rows, rows)
+			}
+			for _, n := range []struct {
+				what      string
+				got, want int
+			}{{"deals", sum.Deals, c.deals}, {"meetings", sum.Meetings, c.meetings}} {
+				if n.want > 0 && math.Abs(float64(n.got-n.want)) > 0.1*float64(n.want) {
+					t.Errorf("%d %s, want %d ± 10%%", n.got, n.what, n.want)
+				}
+			}
+			if b := c.perDeal; b[1] > 0 {
+				if r := float64(sum.Meetings) / float64(sum.Deals); r < b[0] || r > b[1] {
+					t.Errorf("%.1f meetings a deal, want %.0f–%.0f as in the default demo", r, b[0], b[1])
+				}
+			}
+		})
+	}
+
+	client := openStore(t)
+	for _, o := range []demo.Options{
+		{Deals: -1},
+		{Deals: 100, Now: time.Now().Add(time.Hour)},
+		{Deals: 100, Dialect: "mysql"},
+	} {
+		if _, err := demo.Seed(ctx, client, o); err == nil {
+			t.Errorf("Seed(%+v) succeeded, want an error", o)
+		}
+	}
+	if n := client.Organization.Query().CountX(ctx); n != 0 {
+		t.Errorf("%d organizations after failed seeds, want none", n)
 	}
 }

@@ -78,9 +78,21 @@ type meetingPlan struct {
 }
 
 type generator struct {
-	r     *rand.Rand
-	loc   *time.Location
-	today time.Time // local midnight of Now's date
+	// r draws the deals and mr the meetings. They are one generator in the
+	// default demo; a scaled demo gives each rep two streams, so that its
+	// deals do not depend on how many meetings are asked for (see scale.go).
+	r, mr *rand.Rand
+	// prospectFactor scales the rate of prospecting meetings, and keep is the
+	// share of a deal's meetings that are recorded: both 1 in the default
+	// demo, tuned by a scaled demo to the number of meetings asked for.
+	prospectFactor, keep float64
+	// hiredFirst makes deals opened on the owner's first day open no
+	// earlier than the hour the owner was hired, as a scaled demo's do.
+	// The default demo predates it and keeps its data, where for many
+	// seeds a deal is opened at 8 on its owner's first day, before 9.
+	hiredFirst bool
+	loc        *time.Location
+	today      time.Time // local midnight of Now's date
 	// History lies in [start, today) and the future in the business days
 	// after today: nothing happens on Now's own date, so that nothing
 	// past is after Now and nothing scheduled is before it.
@@ -89,24 +101,41 @@ type generator struct {
 }
 
 func newPlan(seed uint64, now time.Time, loc *time.Location) *plan {
-	g := &generator{
-		r:     rand.New(rand.NewPCG(seed, seed^pcgStream)),
-		loc:   loc,
-		today: midnight(now.In(loc)),
-	}
-	g.start = g.today.AddDate(0, -historyMonths, 0)
-	for _, s := range staff {
-		g.staff = append(g.staff, personPlan{hiredAt: at(g.hireDay(s.tenureDays), 9, 0)})
-	}
+	g := newGenerator(now, loc)
+	g.r = rand.New(rand.NewPCG(seed, seed^pcgStream))
+	g.mr = g.r
+	g.staff = g.staffPlans()
 	for _, s := range reps {
 		g.reps = append(g.reps, g.newRep(s))
 	}
 	for i := range g.reps {
-		g.closedDeals(i)
-		g.openDeals(i)
-		g.prospecting(i)
+		g.activity(i)
 	}
 	return &g.plan
+}
+
+// newGenerator returns a generator for Now in loc with the default rates
+// and no random streams yet.
+func newGenerator(now time.Time, loc *time.Location) *generator {
+	g := &generator{prospectFactor: 1, keep: 1, loc: loc, today: midnight(now.In(loc))}
+	g.start = g.today.AddDate(0, -historyMonths, 0)
+	return g
+}
+
+// activity generates the deals and meetings of rep ri.
+func (g *generator) activity(ri int) {
+	g.closedDeals(ri)
+	g.openDeals(ri)
+	g.prospecting(ri)
+}
+
+// staffPlans are the staff's hiring times; staff have no random part.
+func (g *generator) staffPlans() []personPlan {
+	var ps []personPlan
+	for _, s := range staff {
+		ps = append(ps, personPlan{hiredAt: at(g.hireDay(s.tenureDays), 9, 0)})
+	}
+	return ps
 }
 
 func (g *generator) hireDay(tenureDays int) time.Time {
@@ -186,7 +215,7 @@ func (g *generator) closedDeals(ri int) {
 			continue
 		}
 		ramp := rp.ramp(d)
-		for range g.poisson(rp.closeRate * season(d) * ramp) {
+		for range poisson(g.r, rp.closeRate*season(d)*ramp) {
 			g.closedDeal(ri, d, ramp)
 		}
 	}
@@ -203,7 +232,7 @@ func (g *generator) closedDeal(ri int, closeDay time.Time, ramp float64) {
 	cycle := g.cycle(rp, amount, ramp)
 	lostAfter := 0 // meetings of the ladder held before a deal was lost
 	if !won {
-		lostAfter = g.pick([]float64{0.35, 0.35, 0.2, 0.1}) + 1
+		lostAfter = pick(g.r, []float64{0.35, 0.35, 0.2, 0.1}) + 1
 		cycle *= 0.55 + 0.15*float64(lostAfter) // most losses are early disqualifications
 	}
 	days := clampInt(int(math.Round(cycle)), minCycleDays, maxCycleDays)
@@ -227,6 +256,7 @@ func (g *generator) closedDeal(ri int, closeDay time.Time, ramp float64) {
 	if won {
 		dp.stage = deal.StageWon
 	}
+	g.openAfterHire(&dp)
 	g.name(&dp)
 	di := len(g.deals)
 	g.deals = append(g.deals, dp)
@@ -234,16 +264,16 @@ func (g *generator) closedDeal(ri int, closeDay time.Time, ramp float64) {
 	var kinds []meeting.Kind
 	if won {
 		kinds = append(kinds, meeting.KindDiscovery, meeting.KindDemo)
-		if g.r.Float64() < 0.25 {
+		if g.mr.Float64() < 0.25 {
 			kinds = append(kinds, meeting.KindDemo) // a technical deep-dive
 		}
 		kinds = append(kinds, meeting.KindProposal, meeting.KindNegotiation)
-		if g.r.Float64() < 0.5 {
+		if g.mr.Float64() < 0.5 {
 			kinds = append(kinds, meeting.KindFollowUp)
 		}
 	} else {
 		kinds = append(kinds, ladder[:lostAfter]...)
-		if g.r.Float64() < 0.3 {
+		if g.mr.Float64() < 0.3 {
 			kinds = append(kinds, meeting.KindFollowUp) // the "we went another way" call
 		}
 	}
@@ -261,7 +291,7 @@ func (g *generator) openDeals(ri int) {
 			continue
 		}
 		ramp := rp.ramp(d)
-		for range g.poisson(rp.closeRate * meanSeason * ramp) {
+		for range poisson(g.r, rp.closeRate*meanSeason*ramp) {
 			amount := g.amount(rp, ramp)
 			cycle := g.cycle(rp, amount, ramp)
 			age := daysBetween(d, g.today)
@@ -278,16 +308,17 @@ func (g *generator) openDeals(ri int) {
 				stage:  []deal.Stage{deal.StageProspecting, deal.StageQualified, deal.StageProposal, deal.StageNegotiation}[s],
 				opened: at(d, 8+g.r.IntN(9), g.r.IntN(60)),
 			}
+			g.openAfterHire(&dp)
 			g.name(&dp)
 			di := len(g.deals)
 			g.deals = append(g.deals, dp)
 
 			held := ladder[:s]
-			if s >= 2 && g.r.Float64() < 0.5 {
+			if s >= 2 && g.mr.Float64() < 0.5 {
 				held = ladder[:s+1] // the stage's own meeting already took place
 			}
 			g.dealMeetings(ri, di, held, dp.opened, g.today.Add(-time.Minute), false, true)
-			if g.r.Float64() < 0.65 {
+			if g.mr.Float64() < 0.65 {
 				next := meeting.KindFollowUp
 				if len(held) < len(ladder) {
 					next = ladder[len(held)]
@@ -305,9 +336,9 @@ func (g *generator) openDeals(ri int) {
 func (g *generator) dealMeetings(ri, di int, kinds []meeting.Kind, lo, hi time.Time, lost, open bool) {
 	n := len(kinds)
 	for i, k := range kinds {
-		frac := (float64(i) + 0.15 + 0.7*g.r.Float64()) / float64(n)
+		frac := (float64(i) + 0.15 + 0.7*g.mr.Float64()) / float64(n)
 		t := g.slotNear(lo.Add(time.Duration(frac*float64(hi.Sub(lo)))), lo, hi)
-		if lost && i == n-1 && g.r.Float64() < 0.2 {
+		if lost && i == n-1 && g.mr.Float64() < 0.2 {
 			g.addPast(ri, di, k, t, meeting.StatusNoShow)
 			continue
 		}
@@ -316,7 +347,7 @@ func (g *generator) dealMeetings(ri, di int, kinds []meeting.Kind, lo, hi time.T
 		if status == meeting.StatusHeld {
 			continue
 		}
-		retry := nextBusinessDay(addDays(midnight(t), 1+g.r.IntN(3)))
+		retry := nextBusinessDay(addDays(midnight(t), 1+g.mr.IntN(3)))
 		switch {
 		case open && !retry.Before(g.today):
 			g.addFuture(ri, di, k)
@@ -343,24 +374,24 @@ func (g *generator) prospecting(ri int) {
 		if m := d.Month(); m >= time.June && m <= time.August {
 			rate *= 0.75
 		}
-		for range g.poisson(rate) {
+		for range poisson(g.mr, rate*g.prospectFactor) {
 			g.addPast(ri, -1, g.prospectKind(), g.slot(d), g.pastStatus(0.06, 0.07))
 		}
 	}
-	for range g.poisson(0.2 * futureDays) {
+	for range poisson(g.mr, 0.2*futureDays*g.prospectFactor) {
 		g.addFuture(ri, -1, g.prospectKind())
 	}
 }
 
 func (g *generator) prospectKind() meeting.Kind {
-	if g.r.Float64() < 0.8 {
+	if g.mr.Float64() < 0.8 {
 		return meeting.KindDiscovery
 	}
 	return meeting.KindFollowUp
 }
 
 func (g *generator) pastStatus(cancelled, noShow float64) meeting.Status {
-	switch u := g.r.Float64(); {
+	switch u := g.mr.Float64(); {
 	case u < cancelled:
 		return meeting.StatusCancelled
 	case u < cancelled+noShow:
@@ -370,17 +401,23 @@ func (g *generator) pastStatus(cancelled, noShow float64) meeting.Status {
 }
 
 func (g *generator) addPast(ri, di int, k meeting.Kind, t time.Time, status meeting.Status) {
+	if !g.recorded(di) {
+		return
+	}
 	m := meetingPlan{rep: ri, deal: di, kind: k, scheduled: t, minutes: g.duration(k), status: status}
-	if status == meeting.StatusHeld && g.r.Float64() < 0.35 {
-		m.notes = choose(g.r, notes[k])
+	if status == meeting.StatusHeld && g.mr.Float64() < 0.35 {
+		m.notes = choose(g.mr, notes[k])
 	}
 	g.meetings = append(g.meetings, m)
 }
 
 // addFuture schedules a meeting in the next futureDays business days.
 func (g *generator) addFuture(ri, di int, k meeting.Kind) {
+	if !g.recorded(di) {
+		return
+	}
 	d := g.today
-	for n := 1 + g.r.IntN(futureDays); n > 0; n-- {
+	for n := 1 + g.mr.IntN(futureDays); n > 0; n-- {
 		d = nextBusinessDay(addDays(d, 1))
 	}
 	g.meetings = append(g.meetings, meetingPlan{
@@ -389,9 +426,17 @@ func (g *generator) addFuture(ri, di int, k meeting.Kind) {
 	})
 }
 
+// recorded draws whether a meeting of deal di (-1 for none) is kept, when
+// a scaled demo records only some of the deals' meetings: the ones the rep
+// never logged. It draws nothing when every meeting is kept, as in the
+// default demo.
+func (g *generator) recorded(di int) bool {
+	return di < 0 || g.keep >= 1 || g.mr.Float64() < g.keep
+}
+
 // slot is a meeting start on day d during business hours.
 func (g *generator) slot(d time.Time) time.Time {
-	return at(d, 9+g.r.IntN(8), 30*g.r.IntN(2))
+	return at(d, 9+g.mr.IntN(8), 30*g.mr.IntN(2))
 }
 
 // slotNear is a business-hours slot on t's working day or one next to it,
@@ -417,7 +462,7 @@ func (g *generator) slotNear(t, lo, hi time.Time) time.Time {
 	return lo
 }
 
-func (g *generator) duration(k meeting.Kind) int { return choose(g.r, durations[k]) }
+func (g *generator) duration(k meeting.Kind) int { return choose(g.mr, durations[k]) }
 
 // amount draws a deal size in cents: log-normal around the rep's median,
 // smaller while ramping, in whole tens of dollars.
@@ -436,6 +481,14 @@ func (g *generator) cycle(rp *repPlan, amount int64, ramp float64) float64 {
 	return median * math.Exp(0.4*g.r.NormFloat64())
 }
 
+// openAfterHire moves the opening of a deal opened before its owner was
+// hired, on the first day, to the hour of hiring, if g.hiredFirst.
+func (g *generator) openAfterHire(dp *dealPlan) {
+	if hired := g.reps[dp.rep].hiredAt; g.hiredFirst && dp.opened.Before(hired) {
+		dp.opened = hired
+	}
+}
+
 func (g *generator) name(dp *dealPlan) {
 	dp.customer = choose(g.r, customerPrefixes) + " " + choose(g.r, customerSuffixes)
 	dp.name = dp.customer + " - " + choose(g.r, products)
@@ -443,13 +496,13 @@ func (g *generator) name(dp *dealPlan) {
 
 // poisson draws from a Poisson distribution (Knuth's method, fine for the
 // small means used here).
-func (g *generator) poisson(mean float64) int {
+func poisson(r *rand.Rand, mean float64) int {
 	if mean <= 0 {
 		return 0
 	}
 	limit, p, n := math.Exp(-mean), 1.0, 0
 	for {
-		p *= g.r.Float64()
+		p *= r.Float64()
 		if p <= limit {
 			return n
 		}
@@ -458,12 +511,12 @@ func (g *generator) poisson(mean float64) int {
 }
 
 // pick returns an index drawn with the given weights.
-func (g *generator) pick(weights []float64) int {
+func pick(r *rand.Rand, weights []float64) int {
 	total := 0.0
 	for _, w := range weights {
 		total += w
 	}
-	u := g.r.Float64() * total
+	u := r.Float64() * total
 	for i, w := range weights {
 		if u < w {
 			return i

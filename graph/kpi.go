@@ -141,12 +141,23 @@ func filterAmount(ctx context.Context, minor *int64) (*money.Money, error) {
 	return moneyOf(ctx, v.OrgID, *minor)
 }
 
-func resultOf(ctx context.Context, k *ent.KPI, v kpi.Value) (*KPIResult, error) {
+func resultOf(ctx context.Context, res kpi.Result) (*KPIResult, error) {
+	k, v := res.KPI, res.Value
 	actual, err := kpiValue(ctx, k, v)
 	if err != nil {
 		return nil, err
 	}
-	return &KPIResult{Kpi: k, Actual: actual, SampleSize: int(v.Sample), LowConfidence: v.LowConfidence}, nil
+	target, err := numberValue(ctx, k, res.Target)
+	if err != nil {
+		return nil, err
+	}
+	out := &KPIResult{Kpi: k, Actual: actual, Target: target, Attainment: res.Attainment, Pace: res.Pace,
+		SampleSize: int(v.Sample), LowConfidence: v.LowConfidence}
+	if res.Status != "" {
+		st := KPIStatus(res.Status)
+		out.Status = &st
+	}
+	return out, nil
 }
 
 func trendOf(ctx context.Context, k *ent.KPI, points []kpi.TrendPoint) (*KPITrend, error) {

@@ -97,7 +97,7 @@ func (r *queryResolver) Scorecard(ctx context.Context, scope ScopeInput, period 
 	}
 	sc := &Scorecard{Period: &p, Results: []*KPIResult{}}
 	for _, res := range results {
-		out, err := resultOf(ctx, res.KPI, res.Value)
+		out, err := resultOf(ctx, res)
 		if err != nil {
 			return nil, err
 		}

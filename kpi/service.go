@@ -12,6 +12,7 @@ import (
 	entkpi "kpiflow/ent/kpi"
 	"kpiflow/ent/organization"
 	"kpiflow/ent/schema/pulid"
+	"kpiflow/ent/target"
 	"kpiflow/ent/team"
 	"kpiflow/ent/user"
 	"kpiflow/errcode"
@@ -42,10 +43,77 @@ type PeriodRequest struct {
 	Label       *string
 }
 
-// Result is a KPI's value for a scope in a period.
+// Result is a KPI's value for a scope in a period, beside the scope's
+// approved target when it has one.
 type Result struct {
 	KPI   *ent.KPI
 	Value Value
+	// Target is the approved (or closed) target's value, or nil.
+	Target *float64
+	// Attainment is actual against target (target against actual when
+	// lower is better); Pace compares the actual with the share of the
+	// target due by now; Status grades the pace.
+	Attainment, Pace *float64
+	Status           Status
+}
+
+// Status grades a pace (DESIGN.md §4).
+type Status string
+
+// The statuses, and the paces that earn them.
+const (
+	OnTrack  Status = "ON_TRACK"  // pace ≥ OnTrackPace
+	AtRisk   Status = "AT_RISK"   // pace ≥ AtRiskPace
+	OffTrack Status = "OFF_TRACK" // below
+)
+
+// The default pace thresholds of DESIGN.md §4.
+const (
+	OnTrackPace = 1.0
+	AtRiskPace  = 0.85
+)
+
+// Grade returns the attainment, pace and status of an actual against a
+// target, elapsed of the way through the period (0–1). Additive KPIs are
+// paced against the share of the target due by now; averages and ratios
+// against the target itself.
+func Grade(actual, target *float64, lowerIsBetter, additive bool, elapsed float64) (attainment, pace *float64, status Status) {
+	if target == nil {
+		return nil, nil, ""
+	}
+	ratio := func(a, t float64) *float64 {
+		num, den := a, t
+		if lowerIsBetter {
+			num, den = t, a
+		}
+		if den == 0 {
+			return nil
+		}
+		r := num / den
+		return &r
+	}
+	if actual == nil {
+		return nil, nil, ""
+	}
+	attainment = ratio(*actual, *target)
+	if additive {
+		if elapsed <= 0 {
+			return attainment, nil, ""
+		}
+		pace = ratio(*actual, *target*elapsed)
+	} else {
+		pace = attainment
+	}
+	switch {
+	case pace == nil:
+	case *pace >= OnTrackPace:
+		status = OnTrack
+	case *pace >= AtRiskPace:
+		status = AtRisk
+	default:
+		status = OffTrack
+	}
+	return attainment, pace, status
 }
 
 // organization returns the viewer's organization and its calendar.
@@ -209,9 +277,17 @@ func (s *Service) Scorecard(ctx context.Context, client *ent.Client, sr ScopeReq
 	if err != nil {
 		return p, nil, err
 	}
+	targets, err := approvedTargets(ctx, client, sr, p)
+	if err != nil {
+		return p, nil, err
+	}
+	elapsed := p.ElapsedFraction(s.now())
 	out := make([]Result, len(ks))
 	for i, k := range ks {
-		out[i] = Result{KPI: k, Value: values[k.Key][0]}
+		r := Result{KPI: k, Value: values[k.Key][0], Target: targets[k.ID]}
+		r.Attainment, r.Pace, r.Status = Grade(r.Value.Number(k.Unit), r.Target,
+			k.Direction == definition.LowerIsBetter, k.Definition.Additive(), elapsed)
+		out[i] = r
 	}
 	return p, out, nil
 }
@@ -433,4 +509,32 @@ func (v Value) Number(unit definition.Unit) *float64 {
 		f = float64(v.Int)
 	}
 	return &f
+}
+
+// approvedTargets returns the values of the approved (or closed) targets
+// of a user or team scope in the period, by KPI, in one statement. A
+// scorecard shows them to whoever may read its values: a rep sees their
+// team's target there without seeing the target itself.
+func approvedTargets(ctx context.Context, client *ent.Client, sr ScopeRequest, p Period) (map[pulid.ID]*float64, error) {
+	out := map[pulid.ID]*float64{}
+	var key string
+	switch {
+	case sr.User != nil:
+		key = "user:" + string(*sr.User)
+	case sr.Team != nil:
+		key = "team:" + string(*sr.Team)
+	default:
+		return out, nil
+	}
+	ts, err := client.Target.Query().Where(target.ScopeKey(key), target.PeriodKindEQ(target.PeriodKind(p.Kind)),
+		target.PeriodYear(p.Year), target.PeriodIndex(p.Index),
+		target.StatusIn(target.StatusAPPROVED, target.StatusCLOSED)).All(viewer.System(ctx))
+	if err != nil {
+		return nil, err
+	}
+	for _, t := range ts {
+		v := t.Value
+		out[t.KpiID] = &v
+	}
+	return out, nil
 }

@@ -1,0 +1,262 @@
+// Command bench measures kpiflow on a large dataset: it loads a scaled demo
+// organization into a fresh database, then sends scorecard requests to the
+// real HTTP handler and reports latency percentiles, statements per
+// request, the load rate, the PostgreSQL plan of the KPI aggregate and the
+// process's peak memory. `make bench` runs it on SQLite and PostgreSQL.
+//
+// Figures are printed as Markdown, for docs/BENCHMARKS.md. They are
+// measurements of this machine, never assertions.
+package main
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+	"time"
+
+	"entgo.io/ent/dialect"
+
+	"kpiflow/auth"
+	"kpiflow/demo"
+	"kpiflow/ent/team"
+	"kpiflow/ent/user"
+	"kpiflow/graph"
+	"kpiflow/kpi"
+	"kpiflow/kpi/definition"
+	"kpiflow/store"
+	"kpiflow/viewer"
+)
+
+func main() {
+	deals := flag.Int("deals", 1_000_000, "deals to generate")
+	meetings := flag.Int("meetings", 3_000_000, "meetings to generate")
+	requests := flag.Int("requests", 200, "requests per measured query")
+	dbURL := flag.String("database-url", "", "a database to fill (empty: a new SQLite file in a temporary directory)")
+	flag.Parse()
+	if err := run(context.Background(), *dbURL, *deals, *meetings, *requests, os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, dbURL string, deals, meetings, requests int, out io.Writer) error {
+	if dbURL == "" {
+		dir, err := os.MkdirTemp("", "kpiflow-bench")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(dir)
+		dbURL = "sqlite:" + filepath.Join(dir, "bench.db")
+	}
+	st, err := store.Open(ctx, dbURL)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if err := st.Migrate(ctx); err != nil {
+		return err
+	}
+
+	start := time.Now()
+	sum, err := demo.Seed(ctx, st.Client, demo.Options{Seed: 1, Deals: deals, Meetings: meetings, Dialect: st.Dialect,
+		Progress: func(done, total int) { fmt.Fprintf(os.Stderr, "\rloading %d/%d rows", done, total) }})
+	if err != nil {
+		return err
+	}
+	load := time.Since(start)
+	fmt.Fprintln(os.Stderr)
+	rows := sum.Deals + sum.Meetings
+
+	fmt.Fprintf(out, "### %s, %d deals and %d meetings\n\n", st.Dialect, sum.Deals, sum.Meetings)
+	fmt.Fprintf(out, "Load: %d rows in %s (%.0f rows/s), %d reps in %d teams.\n\n",
+		rows, load.Round(time.Second), float64(rows)/load.Seconds(), sum.Users, sum.Teams)
+	if st.Dialect == dialect.Postgres {
+		if _, err := st.DB.ExecContext(ctx, "ANALYZE"); err != nil {
+			return err
+		}
+	}
+
+	svc, err := auth.NewService(st.Client, auth.Config{Tokens: auth.TokenConfig{Secret: auth.RandomSecret()}})
+	if err != nil {
+		return err
+	}
+	h := graph.NewHandler(graph.Options{Client: st.Client, Dialect: st.Dialect, Auth: svc,
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+
+	sys := viewer.System(ctx)
+	org := sum.Organization
+	admin, err := st.Client.User.Query().Where(user.RoleEQ(user.RoleAdmin), user.OrganizationID(org.ID)).First(sys)
+	if err != nil {
+		return err
+	}
+	region, err := st.Client.Team.Query().Where(team.OrganizationID(org.ID), team.ParentIDIsNil()).First(sys)
+	if err != nil {
+		return err
+	}
+	cal, err := kpi.NewCalendar(org.FiscalYearStartMonth, org.Timezone)
+	if err != nil {
+		return err
+	}
+	quarter := cal.PeriodAt(kpi.PeriodQuarter, time.Now()).Prev()
+	token, _, err := svc.Tokens().Issue(admin.ID, org.ID, string(admin.Role))
+	if err != nil {
+		return err
+	}
+
+	scorecard := `query($scope: ScopeInput!, $period: PeriodInput!) { scorecard(scope: $scope, period: $period) {
+		results { kpi { key } sampleSize actual { ... on CountValue { c: value } ... on MoneyValue { m: value { amount } }
+		... on DaysValue { d: value } ... on PercentValue { p: value } } } } }`
+	fmt.Fprintf(out, "Scorecards of %s (%d requests each, one at a time, through the HTTP handler):\n\n", quarter.Label(), requests)
+	fmt.Fprintln(out, "| request | p50 | p95 | p99 | mean | statements/request |")
+	fmt.Fprintln(out, "|---|---|---|---|---|---|")
+	for _, c := range []struct {
+		name  string
+		scope map[string]any
+	}{
+		{"region team scorecard, quarter", map[string]any{"teamID": region.ID}},
+		{"organization scorecard, quarter", map[string]any{"organization": true}},
+	} {
+		vars := map[string]any{"scope": c.scope, "period": map[string]any{"label": quarter.Label()}}
+		lat, stmts, err := measure(srv.URL, token, scorecard, vars, requests, st)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "| %s | %s | %s | %s | %s | %.1f |\n", c.name,
+			pct(lat, 50), pct(lat, 95), pct(lat, 99), mean(lat), stmts)
+	}
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	fmt.Fprintf(out, "\nPeak resident memory of the process (VmHWM): %s; Go heap in use at the end: %d MiB.\n\n",
+		peakRSS(), ms.HeapInuse>>20)
+
+	if st.Dialect == dialect.Postgres {
+		plan, err := explain(ctx, st, kpi.Scope{Org: org.ID}, quarter)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "PostgreSQL plan of the organization scorecard's deal aggregate (EXPLAIN ANALYZE):\n\n```\n%s```\n\n", plan)
+	}
+	return nil
+}
+
+// measure sends the query n times (after a warm-up) and returns the
+// latencies and the statements per request.
+func measure(url, token, query string, vars map[string]any, n int, st *store.Store) ([]time.Duration, float64, error) {
+	body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
+	send := func() error {
+		req, _ := http.NewRequest(http.MethodPost, url+"/graphql", bytes.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer "+token)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return err
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode != 200 || bytes.Contains(b, []byte(`"errors"`)) {
+			return fmt.Errorf("request failed: %s", b)
+		}
+		return nil
+	}
+	for i := 0; i < 3; i++ {
+		if err := send(); err != nil {
+			return nil, 0, err
+		}
+	}
+	before := st.Statements()
+	lat := make([]time.Duration, 0, n)
+	for i := 0; i < n; i++ {
+		t := time.Now()
+		if err := send(); err != nil {
+			return nil, 0, err
+		}
+		lat = append(lat, time.Since(t))
+	}
+	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
+	return lat, float64(st.Statements()-before) / float64(n), nil
+}
+
+func pct(lat []time.Duration, p int) string {
+	i := (len(lat)*p + 99) / 100
+	if i > 0 {
+		i--
+	}
+	return ms(lat[i])
+}
+
+func mean(lat []time.Duration) string {
+	var s time.Duration
+	for _, l := range lat {
+		s += l
+	}
+	return ms(s / time.Duration(len(lat)))
+}
+
+func ms(d time.Duration) string { return fmt.Sprintf("%.1f ms", float64(d.Microseconds())/1000) }
+
+func peakRSS() string {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return "unknown"
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(line, "VmHWM:") {
+			return strings.TrimSpace(strings.TrimPrefix(line, "VmHWM:"))
+		}
+	}
+	return "unknown"
+}
+
+// capture records the statements an engine sends.
+type capture struct {
+	db    *sql.DB
+	query string
+	args  []any
+}
+
+func (c *capture) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	if strings.Contains(q, " FROM deals ") {
+		c.query, c.args = q, args
+	}
+	return c.db.QueryContext(ctx, q, args...)
+}
+
+// explain returns the PostgreSQL plan of the deal aggregate of a scorecard.
+func explain(ctx context.Context, st *store.Store, scope kpi.Scope, p kpi.Period) (string, error) {
+	c := &capture{db: st.DB}
+	var kpis []kpi.KPI
+	for _, b := range definition.Builtins {
+		kpis = append(kpis, kpi.KPI{Key: b.Key, Unit: b.Unit, MinSample: b.MinSample, Definition: b.Definition})
+	}
+	if _, err := (kpi.Engine{DB: c, Dialect: st.Dialect}).Compute(ctx, scope, kpis, []kpi.Period{p}); err != nil {
+		return "", err
+	}
+	rows, err := st.DB.QueryContext(ctx, "EXPLAIN (ANALYZE, BUFFERS) "+c.query, c.args...)
+	if err != nil {
+		return "", err
+	}
+	defer rows.Close()
+	var b strings.Builder
+	for rows.Next() {
+		var line string
+		if err := rows.Scan(&line); err != nil {
+			return "", err
+		}
+		b.WriteString(line + "\n")
+	}
+	return b.String(), rows.Err()
+}
