@@ -262,8 +262,8 @@ func seedDemo(ctx context.Context, cfg config, o demo.Options, stdout, stderr io
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "created %q: %d teams, %d users, %d deals, %d meetings\n",
-		sum.Organization.Name, sum.Teams, sum.Users, sum.Deals, sum.Meetings)
+	fmt.Fprintf(stdout, "created %q: %d teams, %d users, %d deals, %d meetings, %d targets\n",
+		sum.Organization.Name, sum.Teams, sum.Users, sum.Deals, sum.Meetings, sum.Targets)
 	return nil
 }
 
@@ -298,7 +298,7 @@ func serve(ctx context.Context, cfg config, logOut io.Writer) error {
 			if err != nil {
 				return fmt.Errorf("creating the demo organization: %w", err)
 			}
-			logger.Info("created the demo organization", "deals", sum.Deals, "meetings", sum.Meetings)
+			logger.Info("created the demo organization", "deals", sum.Deals, "meetings", sum.Meetings, "targets", sum.Targets)
 		}
 	}
 

@@ -89,6 +89,9 @@ type Summary struct {
 	Users        int
 	Deals        int
 	Meetings     int
+	// Targets counts the targets of the default demo, made through the
+	// workflow in every state it has (a scaled demo has none).
+	Targets int
 }
 
 // Login is a demo user to sign in as, with DemoPassword.
@@ -164,6 +167,11 @@ func Seed(ctx context.Context, client *ent.Client, o Options) (*Summary, error) 
 		s = newScale(o.Seed, now, loc, o.Deals, o.Meetings, d)
 	} else {
 		p = newPlan(o.Seed, now, loc)
+		// The targets' realism checks run the KPI engine, whose SQL
+		// depends on the dialect.
+		if o.Dialect, err = dialectOf(ctx, client, o.Dialect); err != nil {
+			return nil, fmt.Errorf("demo: %w", err)
+		}
 	}
 	// Every demo login has the same password: one hash serves them all.
 	hash, err := auth.HashPassword(DemoPassword, auth.DefaultPasswordParams)
@@ -182,6 +190,9 @@ func Seed(ctx context.Context, client *ent.Client, o Options) (*Summary, error) 
 	} else {
 		p.passwordHash = hash
 		sum, err = write(ctx, tx.Client(), p, pr)
+		if err == nil {
+			sum.Targets, err = seedTargets(ent.NewTxContext(ctx, tx), tx.Client(), sum.Organization, now, o.Dialect)
+		}
 	}
 	if err != nil {
 		if rerr := tx.Rollback(); rerr != nil {

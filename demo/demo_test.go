@@ -22,6 +22,7 @@ import (
 	"kpiflow/ent/deal"
 	"kpiflow/ent/meeting"
 	"kpiflow/ent/schema/pulid"
+	"kpiflow/ent/target"
 	"kpiflow/ent/team"
 	"kpiflow/ent/user"
 	"kpiflow/kpi"
@@ -867,5 +868,50 @@ func TestSeedScaledSizes(t *testing.T) {
 	}
 	if n := client.Organization.Query().CountX(ctx); n != 0 {
 		t.Errorf("%d organizations after failed seeds, want none", n)
+	}
+}
+
+// The default demo shows the target workflow in every state it can reach
+// without closing a period, with histories.
+func TestSeedTargets(t *testing.T) {
+	ctx := viewer.System(context.Background())
+	st, err := store.Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "demo.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if err := st.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	sum, err := demo.Seed(ctx, st.Client, demo.Options{Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	byStatus := map[string]int{}
+	for _, tg := range st.Client.Target.Query().AllX(ctx) {
+		byStatus[string(tg.Status)]++
+	}
+	want := map[string]int{"APPROVED": 2, "PROPOSED": 1, "CHANGES_REQUESTED": 1, "REJECTED": 1, "DRAFT": 1, "WITHDRAWN": 1}
+	for s, n := range want {
+		if byStatus[s] != n {
+			t.Errorf("%d %s targets, want %d (all: %v)", byStatus[s], s, n, byStatus)
+		}
+	}
+	if sum.Targets != 7 {
+		t.Errorf("summary counts %d targets, want 7", sum.Targets)
+	}
+	pending := st.Client.Target.Query().Where(target.PendingValueNotNil()).CountX(ctx)
+	revisions := st.Client.TargetRevision.Query().CountX(ctx)
+	events := st.Client.TargetEvent.Query().CountX(ctx)
+	if pending != 1 || revisions < 9 || events < 16 {
+		t.Errorf("pending adjustments %d, revisions %d, events %d", pending, revisions, events)
+	}
+	if n := st.Client.MarketFactor.Query().CountX(ctx); n != 1 {
+		t.Errorf("%d market factors, want 1", n)
+	}
+	for _, tg := range st.Client.Target.Query().Where(target.StatusNEQ(target.StatusDRAFT), target.StatusNEQ(target.StatusWITHDRAWN)).AllX(ctx) {
+		if tg.Assessment == nil {
+			t.Errorf("submitted target %s has no realism check", tg.ID)
+		}
 	}
 }

@@ -151,6 +151,22 @@ func TestProposeApproveAndAudit(t *testing.T) {
 		}
 		w.fail(t, mgr, "INVALID_TRANSITION", "approveTarget", map[string]any{"targetId": p.ID, "expectedVersion": 3})
 
+		// The scorecard shows the approved target beside the actual: no win
+		// yet this quarter, with part of it gone, is off track.
+		sc := w.scorecard(t, w.r1, map[string]any{"userID": w.r1.ID}, map[string]any{"label": q4})
+		for _, r := range sc.Scorecard.Results {
+			switch r.Kpi.Key {
+			case "DEALS_CLOSED":
+				if r.Target == nil || r.Attainment != float64(0) || r.Status != "OFF_TRACK" {
+					t.Errorf("DEALS_CLOSED on the scorecard: target %v attainment %v status %v", r.Target, r.Attainment, r.Status)
+				}
+			default:
+				if r.Target != nil || r.Status != nil {
+					t.Errorf("%s has a target on the scorecard: %+v", r.Kpi.Key, r)
+				}
+			}
+		}
+
 		// One open target per scope, KPI and period.
 		w.fail(t, rep, "CONFLICT", "proposeTarget", map[string]any{"kpiID": deals, "userID": w.r1.ID,
 			"period": map[string]any{"label": q4}, "value": "3"})
