@@ -358,3 +358,38 @@ func TestConcurrentDecisionsHaveOneWinner(t *testing.T) {
 func near(p *float64, want float64) bool {
 	return p != nil && *p > want-1e-9 && *p < want+1e-9
 }
+
+// A rep with too little history borrows a baseline: the median of their
+// teammates' values when they had the same tenure.
+func TestRampingRepBorrowsTheTeamsBaseline(t *testing.T) {
+	apitest.Each(t, func(t *testing.T, s *apitest.Server) {
+		w := newKPIWorld(t, s)
+		// Hired in August 2026, the newbie has one quarter of their own
+		// (FY2027 Q3) before FY2027 Q4, too little. At the start of Q4 (1
+		// November) their tenure is 3 months, which r1 (East's only other
+		// rep, hired here in October 2025) reached in January 2026, in
+		// FY2026 Q4, when r1 won d8: the borrowed baseline is 1.
+		s.Client.User.UpdateOne(w.r1).SetHiredAt(utc("2025-10-15T04:00:00Z")).ExecX(apitest.Sys())
+		newbie := s.User(t, w.org, "newbie@acme.test", "REP", w.east)
+		s.Client.User.UpdateOne(newbie).SetHiredAt(utc("2026-08-15T04:00:00Z")).ExecX(apitest.Sys())
+		var sug struct {
+			SuggestTarget struct {
+				Assessment struct {
+					Band     string
+					Baseline *float64
+					Ramp     *struct {
+						TenureMonths, Peers int
+						PeerMedian          float64
+					}
+				}
+			}
+		}
+		s.As(t, newbie).MustQuery(t, `query($kpi: ID!, $user: ID!) { suggestTarget(kpi: $kpi, scope: {userID: $user}, period: {label: "FY2027 Q4"}) {
+			assessment { band baseline ramp { tenureMonths peers peerMedian } } } }`,
+			map[string]any{"kpi": w.kpiID(t, "DEALS_CLOSED"), "user": newbie.ID}, &sug)
+		a := sug.SuggestTarget.Assessment
+		if a.Ramp == nil || a.Ramp.TenureMonths != 3 || a.Ramp.Peers != 1 || a.Ramp.PeerMedian != 1 || !near(a.Baseline, 1) {
+			t.Errorf("ramp %+v baseline %v", a.Ramp, a.Baseline)
+		}
+	})
+}
