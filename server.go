@@ -54,6 +54,12 @@ type config struct {
 	LogLevel        string
 	ShutdownTimeout time.Duration
 	AllowedOrigins  string
+	Env             string
+	MaxDepth        int
+	MaxComplexity   int
+	MaxAliases      int
+	MaxTokens       int
+	MaxBodyBytes    int64
 	JWTSecret       string
 	JWTKeyFile      string
 	JWTPreviousKeys string
@@ -76,8 +82,16 @@ func (c *config) register(fs *flag.FlagSet) {
 // registerServe defines the flags of the serve command.
 func (c *config) registerServe(fs *flag.FlagSet) {
 	fs.StringVar(&c.Addr, "addr", env("KPIFLOW_ADDR", "127.0.0.1:8080"), "listen address (KPIFLOW_ADDR)")
-	fs.BoolVar(&c.Playground, "playground", c.envBool("KPIFLOW_PLAYGROUND", true), "serve GraphiQL at / (KPIFLOW_PLAYGROUND)")
-	fs.BoolVar(&c.Introspection, "introspection", c.envBool("KPIFLOW_INTROSPECTION", true), "allow schema introspection (KPIFLOW_INTROSPECTION)")
+	c.Env = env("KPIFLOW_ENV", "development")
+	dev := c.Env != "production"
+	fs.BoolVar(&c.Playground, "playground", c.envBool("KPIFLOW_PLAYGROUND", dev), "serve GraphiQL at / (KPIFLOW_PLAYGROUND; default off in production)")
+	fs.BoolVar(&c.Introspection, "introspection", c.envBool("KPIFLOW_INTROSPECTION", dev), "allow schema introspection (KPIFLOW_INTROSPECTION; default off in production)")
+	fs.IntVar(&c.MaxDepth, "max-depth", c.envInt("KPIFLOW_MAX_DEPTH", graph.DefaultLimits.MaxDepth), "deepest field nesting of an operation (KPIFLOW_MAX_DEPTH)")
+	fs.IntVar(&c.MaxComplexity, "max-complexity", c.envInt("KPIFLOW_MAX_COMPLEXITY", graph.DefaultLimits.MaxComplexity),
+		"complexity budget of an operation; pages multiply what they select (KPIFLOW_MAX_COMPLEXITY)")
+	fs.IntVar(&c.MaxAliases, "max-aliases", c.envInt("KPIFLOW_MAX_ALIASES", graph.DefaultLimits.MaxAliases), "aliased fields per operation (KPIFLOW_MAX_ALIASES)")
+	fs.IntVar(&c.MaxTokens, "max-tokens", c.envInt("KPIFLOW_MAX_TOKENS", graph.DefaultLimits.MaxTokens), "parser tokens per query document (KPIFLOW_MAX_TOKENS)")
+	fs.Int64Var(&c.MaxBodyBytes, "max-body-bytes", int64(c.envInt("KPIFLOW_MAX_BODY_BYTES", graph.DefaultMaxBodyBytes)), "largest request body (KPIFLOW_MAX_BODY_BYTES)")
 	fs.BoolVar(&c.Demo, "demo", c.envBool("KPIFLOW_DEMO", false), "create the demo organization when the database is empty (KPIFLOW_DEMO)")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", c.envDuration("KPIFLOW_SHUTDOWN_TIMEOUT", 15*time.Second),
 		"how long a shutdown waits for requests in flight (KPIFLOW_SHUTDOWN_TIMEOUT)")
@@ -315,6 +329,10 @@ func serve(ctx context.Context, cfg config, logOut io.Writer) error {
 		Playground:     cfg.Playground,
 		Introspection:  cfg.Introspection,
 		AllowedOrigins: splitList(cfg.AllowedOrigins),
+		Production:     cfg.Env == "production",
+		MaxBodyBytes:   cfg.MaxBodyBytes,
+		Limits: graph.Limits{MaxDepth: cfg.MaxDepth, MaxComplexity: cfg.MaxComplexity,
+			MaxAliases: cfg.MaxAliases, MaxTokens: cfg.MaxTokens},
 	})
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
@@ -381,6 +399,17 @@ func (c *config) envBool(key string, def bool) bool {
 			c.envErrs = append(c.envErrs, fmt.Errorf("%s=%q is not a boolean (true or false)", key, v))
 		}
 		return b
+	}
+	return def
+}
+
+func (c *config) envInt(key string, def int) int {
+	if v, ok := os.LookupEnv(key); ok {
+		n, err := strconv.Atoi(v)
+		if err != nil || n <= 0 {
+			c.envErrs = append(c.envErrs, fmt.Errorf("%s=%q is not a positive whole number", key, v))
+		}
+		return n
 	}
 	return def
 }

@@ -230,7 +230,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 				// Nested edges never lead out of the viewer's reach.
 				for _, q := range []string{
 					`{ teams { edges { node { id parent { id } children { edges { node { id } } }
-						members { edges { node { id deals { edges { node { id } } } meetings { edges { node { id } } } } } }
+						members(first: 20) { edges { node { id deals(first: 20) { edges { node { id } } } meetings(first: 20) { edges { node { id } } } } } }
 						managers { edges { node { id } } } deals { edges { node { id owner { id } } } } } } } }`,
 					`{ deals { edges { node { id owner { id team { id } } team { id parent { id } } meetings { edges { node { id } } } organization { id } } } } }`,
 					`{ meetings { edges { node { id owner { id managedTeams { id } } deal { id } } } } }`,

@@ -45,6 +45,12 @@ type Options struct {
 	Playground bool
 	// Introspection allows schema introspection queries.
 	Introspection bool
+	// Limits bound each operation; zero values mean DefaultLimits'.
+	Limits Limits
+	// MaxBodyBytes bounds a request body (default 1 MiB).
+	MaxBodyBytes int64
+	// Production turns off "did you mean" suggestions in errors.
+	Production bool
 	// AllowedOrigins are the origins (host patterns such as
 	// "app.example.com" or "localhost:*") of pages that may open WebSocket
 	// connections; the server's own origin always may.
@@ -59,7 +65,10 @@ func NewHandler(o Options) http.Handler {
 	}
 	srv := NewGraphQLServer(o)
 	mux := http.NewServeMux()
-	mux.Handle("/graphql", authenticate(o.Auth, srv))
+	if o.MaxBodyBytes <= 0 {
+		o.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	mux.Handle("/graphql", httpRules(o.MaxBodyBytes, authenticate(o.Auth, srv)))
 	if o.Playground {
 		mux.Handle("GET /{$}", playground.Handler("kpiflow", "/graphql"))
 	}
@@ -107,11 +116,27 @@ func NewGraphQLServer(o Options) *handler.Server {
 	srv.AddTransport(transport.GET{})
 	srv.AddTransport(transport.POST{})
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
+	limits := o.Limits
+	if limits.MaxDepth <= 0 {
+		limits.MaxDepth = DefaultLimits.MaxDepth
+	}
+	if limits.MaxComplexity <= 0 {
+		limits.MaxComplexity = DefaultLimits.MaxComplexity
+	}
+	if limits.MaxAliases <= 0 {
+		limits.MaxAliases = DefaultLimits.MaxAliases
+	}
+	if limits.MaxTokens <= 0 {
+		limits.MaxTokens = DefaultLimits.MaxTokens
+	}
+	srv.SetParserTokenLimit(limits.MaxTokens)
+	srv.SetDisableSuggestion(o.Production)
 	if o.Introspection {
 		srv.Use(extension.Introspection{})
 	}
 	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](100)})
 	srv.Use(pageLimits{})
+	srv.Use(queryLimits{limits}) // after pageLimits: it reads the page sizes
 	srv.Use(sessionsAlone{})
 	srv.Use(transactional{client: o.Client, logger: o.Logger})
 	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {

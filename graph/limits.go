@@ -1,0 +1,129 @@
+package graph
+
+import (
+	"context"
+	"strings"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"kpiflow/errcode"
+)
+
+// Limits bound what one operation may ask for; all are checked on the
+// operation's syntax tree before any resolver or statement runs.
+type Limits struct {
+	// MaxDepth is the deepest nesting of fields (introspection excepted).
+	MaxDepth int
+	// MaxComplexity bounds the cost of an operation: every field costs 1,
+	// and a connection multiplies the cost of what it selects by its page
+	// size (first or last, 50 by default).
+	MaxComplexity int
+	// MaxAliases bounds the aliased fields, the usual way of asking for the
+	// same expensive field many times.
+	MaxAliases int
+	// MaxTokens bounds the parser's work on a query document.
+	MaxTokens int
+}
+
+// DefaultLimits are generous for any real client and fatal to abuse.
+var DefaultLimits = Limits{MaxDepth: 12, MaxComplexity: 250_000, MaxAliases: 30, MaxTokens: 10_000}
+
+// queryLimits enforces Limits. It runs after pageLimits, which has given
+// every connection its page size.
+type queryLimits struct{ Limits }
+
+var _ interface {
+	graphql.HandlerExtension
+	graphql.OperationContextMutator
+} = queryLimits{}
+
+func (queryLimits) ExtensionName() string                   { return "QueryLimits" }
+func (queryLimits) Validate(graphql.ExecutableSchema) error { return nil }
+
+func (l queryLimits) MutateOperationContext(_ context.Context, oc *graphql.OperationContext) *gqlerror.Error {
+	if oc.Operation == nil {
+		return nil
+	}
+	m := &measure{vars: oc.Variables, frags: oc.Doc.Fragments}
+	cost := m.set(oc.Operation.SelectionSet, 1, map[string]bool{})
+	switch {
+	case m.depth > l.MaxDepth:
+		return limitError("depth", "the operation nests %d fields deep; the limit is %d", m.depth, l.MaxDepth)
+	case m.aliases > l.MaxAliases:
+		return limitError("aliases", "the operation has %d aliased fields; the limit is %d", m.aliases, l.MaxAliases)
+	case cost > l.MaxComplexity:
+		return limitError("complexity", "the operation's complexity is %d (pages multiply what they select); the limit is %d",
+			cost, l.MaxComplexity)
+	}
+	return nil
+}
+
+func limitError(limit, format string, args ...any) *gqlerror.Error {
+	e := gqlerror.Errorf(format, args...)
+	e.Extensions = map[string]any{"code": errcode.BadUserInput, "limit": limit}
+	return e
+}
+
+// measure walks a selection set for its depth, aliases and cost.
+type measure struct {
+	vars    map[string]any
+	frags   ast.FragmentDefinitionList
+	depth   int
+	aliases int
+}
+
+// set returns the cost of a selection set at a depth; seen guards against
+// fragment cycles (which validation forbids anyway).
+func (m *measure) set(set ast.SelectionSet, depth int, seen map[string]bool) int {
+	cost := 0
+	for _, sel := range set {
+		switch sel := sel.(type) {
+		case *ast.Field:
+			if strings.HasPrefix(sel.Name, "__") {
+				continue // introspection and __typename are the schema's, not data
+			}
+			if depth > m.depth {
+				m.depth = depth
+			}
+			if sel.Alias != "" && sel.Alias != sel.Name {
+				m.aliases++
+			}
+			cost += 1 + m.multiplier(sel)*m.set(sel.SelectionSet, depth+1, seen)
+		case *ast.InlineFragment:
+			cost += m.set(sel.SelectionSet, depth, seen)
+		case *ast.FragmentSpread:
+			if seen[sel.Name] {
+				continue
+			}
+			if f := m.frags.ForName(sel.Name); f != nil {
+				seen[sel.Name] = true
+				cost += m.set(f.SelectionSet, depth, seen)
+				delete(seen, sel.Name)
+			}
+		}
+	}
+	return cost
+}
+
+// multiplier is a connection's page size, and 1 for any other field.
+func (m *measure) multiplier(f *ast.Field) int {
+	if f.Definition == nil || !strings.HasSuffix(f.Definition.Type.Name(), "Connection") {
+		return 1
+	}
+	n := 0
+	for _, name := range []string{"first", "last"} {
+		if a := f.Arguments.ForName(name); a != nil {
+			if v, err := a.Value.Value(m.vars); err == nil && v != nil {
+				if i, ok := asInt(v); ok && int(i) > n {
+					n = int(i)
+				}
+			}
+		}
+	}
+	if n == 0 {
+		return 1
+	}
+	return n
+}

@@ -1,0 +1,137 @@
+package graph_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"kpiflow/apitest"
+	"kpiflow/ent/user"
+)
+
+// Abusive operations are refused before any resolver or statement runs.
+func TestAbuseLimits(t *testing.T) {
+	apitest.Each(t, func(t *testing.T, s *apitest.Server) {
+		org := s.Org(t, "Acme", "USD")
+		s.ActAs(t, s.User(t, org, "admin@acme.test", user.RoleAdmin, nil))
+		deep := "{ viewer { team { parent { parent { parent { parent { parent { parent { parent { parent { parent { parent { parent { name } } } } } } } } } } } } } }"
+		aliases := "{"
+		for i := range 31 {
+			aliases += fmt.Sprintf(" a%d: viewer { id }", i)
+		}
+		aliases += " }"
+		for _, c := range []struct{ name, query, limit string }{
+			{"depth", deep, "depth"},
+			{"complexity", `{ users(first: 500) { edges { node { deals(first: 500) { edges { node { meetings(first: 500) { totalCount } } } } } } } }`, "complexity"},
+			{"complexity of defaults", `{ teams { edges { node { members { edges { node { deals { edges { node { meetings { totalCount } } } } } } } } } } }`, "complexity"},
+			{"aliases", aliases, "aliases"},
+		} {
+			before := s.Store.Statements()
+			e := s.MustFail(t, "BAD_USER_INPUT", c.query, nil)
+			if e.Extensions["limit"] != c.limit {
+				t.Errorf("%s: %+v", c.name, e)
+			}
+			if d := s.Store.Statements() - before; d != 0 {
+				t.Errorf("%s: %d statements ran", c.name, d)
+			}
+		}
+		// Within the limits: a moderate page of nested data.
+		s.MustQuery(t, `{ users(first: 20) { edges { node { deals(first: 20) { edges { node { meetings(first: 10) { totalCount } } } } } } } }`, nil, nil)
+		// Introspection is not counted: GraphiQL's query is deep.
+		s.MustQuery(t, `{ __schema { types { fields { type { ofType { ofType { ofType { ofType { ofType { ofType { name } } } } } } } } } } }`, nil, nil)
+
+		huge := "{ viewer { " + strings.Repeat("id ", 12000) + "} }"
+		r := s.Query(t, huge, nil)
+		if len(r.Errors) == 0 || !strings.Contains(strings.ToLower(r.Errors[0].Message), "token") {
+			t.Errorf("a query of 12000 tokens: %s", r.RawBody[:min(len(r.RawBody), 300)])
+		}
+	})
+}
+
+func post(t *testing.T, s *apitest.Server, contentType, accept string, body []byte) (*http.Response, []byte) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, s.URL+"/graphql", bytes.NewReader(body))
+	req.Header.Set("Content-Type", contentType)
+	if accept != "" {
+		req.Header.Set("Accept", accept)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var b bytes.Buffer
+	_, _ = b.ReadFrom(resp.Body)
+	return resp, b.Bytes()
+}
+
+// GraphQL over HTTP, as its specification asks.
+func TestGraphQLOverHTTP(t *testing.T) {
+	apitest.Each(t, func(t *testing.T, s *apitest.Server) {
+		q := func(query string) []byte { b, _ := json.Marshal(map[string]any{"query": query}); return b }
+
+		// A request error: 200 in application/json, 400 without "data" in
+		// application/graphql-response+json.
+		resp, body := post(t, s, "application/json", "application/json", q("{ nope }"))
+		if resp.StatusCode != 200 || !strings.Contains(string(body), "GRAPHQL_VALIDATION_FAILED") {
+			t.Errorf("validation error in application/json: %d %s", resp.StatusCode, body)
+		}
+		resp, body = post(t, s, "application/json", "application/graphql-response+json", q("{ nope }"))
+		if resp.StatusCode != 400 || strings.Contains(string(body), `"data"`) ||
+			!strings.HasPrefix(resp.Header.Get("Content-Type"), "application/graphql-response+json") {
+			t.Errorf("validation error in graphql-response+json: %d %s %s", resp.StatusCode, resp.Header.Get("Content-Type"), body)
+		}
+		resp, body = post(t, s, "application/json", "application/graphql-response+json", q("{ viewer { id "))
+		if resp.StatusCode != 400 || strings.Contains(string(body), `"data"`) {
+			t.Errorf("parse error in graphql-response+json: %d %s", resp.StatusCode, body)
+		}
+		// A field error is not a request error: 200 with data.
+		resp, body = post(t, s, "application/json", "application/graphql-response+json", q("{ __typename viewer { id } }"))
+		if resp.StatusCode != 200 || !strings.Contains(string(body), `"data"`) {
+			t.Errorf("field error in graphql-response+json: %d %s", resp.StatusCode, body)
+		}
+
+		// What is not read at all.
+		for _, c := range []struct {
+			name, contentType string
+			body              []byte
+			status            int
+		}{
+			{"a form (CSRF)", "application/x-www-form-urlencoded", []byte("query=%7B__typename%7D"), 415},
+			{"plain text (CSRF)", "text/plain", q("{ __typename }"), 415},
+			{"multipart", "multipart/form-data; boundary=x", []byte("--x--"), 415},
+			{"a batch", "application/json", []byte(`[{"query":"{ __typename }"},{"query":"{ __typename }"}]`), 400},
+			{"not JSON", "application/json", []byte(`{"query":`), 400},
+			{"over 1 MiB", "application/json", append(append([]byte(`{"query":"{ __typename }","x":"`), bytes.Repeat([]byte("a"), 1<<20)...), '"', '}'), 413},
+		} {
+			resp, body := post(t, s, c.contentType, "", c.body)
+			if resp.StatusCode != c.status || !strings.Contains(string(body), "errors") {
+				t.Errorf("%s: %d %s", c.name, resp.StatusCode, body[:min(len(body), 200)])
+			}
+		}
+		resp, _ = post(t, s, "application/json; charset=utf-8", "", q("{ __typename }"))
+		if resp.StatusCode != 200 {
+			t.Errorf("JSON with a charset: %d", resp.StatusCode)
+		}
+
+		// GET runs queries only; a mutation over GET is 405.
+		get := func(query string) *http.Response {
+			resp, err := http.Get(s.URL + "/graphql?query=" + url.QueryEscape(query))
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			return resp
+		}
+		if resp := get("{ __typename }"); resp.StatusCode != 200 {
+			t.Errorf("GET query: %d", resp.StatusCode)
+		}
+		if resp := get(`mutation { logout(input: {refreshToken: "x"}) { ok } }`); resp.StatusCode != 405 || resp.Header.Get("Allow") != "POST" {
+			t.Errorf("GET mutation: %d, Allow %q", resp.StatusCode, resp.Header.Get("Allow"))
+		}
+	})
+}
