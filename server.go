@@ -60,6 +60,8 @@ type config struct {
 	MaxAliases      int
 	MaxTokens       int
 	MaxBodyBytes    int64
+	RateLimit       float64
+	RateBurst       int
 	JWTSecret       string
 	JWTKeyFile      string
 	JWTPreviousKeys string
@@ -91,6 +93,9 @@ func (c *config) registerServe(fs *flag.FlagSet) {
 		"complexity budget of an operation; pages multiply what they select (KPIFLOW_MAX_COMPLEXITY)")
 	fs.IntVar(&c.MaxAliases, "max-aliases", c.envInt("KPIFLOW_MAX_ALIASES", graph.DefaultLimits.MaxAliases), "aliased fields per operation (KPIFLOW_MAX_ALIASES)")
 	fs.IntVar(&c.MaxTokens, "max-tokens", c.envInt("KPIFLOW_MAX_TOKENS", graph.DefaultLimits.MaxTokens), "parser tokens per query document (KPIFLOW_MAX_TOKENS)")
+	fs.Float64Var(&c.RateLimit, "rate-limit", c.envFloat("KPIFLOW_RATE_LIMIT", graph.DefaultRateLimit.PerSecond),
+		"requests per second per viewer (or client address); 0 turns the limit off (KPIFLOW_RATE_LIMIT)")
+	fs.IntVar(&c.RateBurst, "rate-burst", c.envInt("KPIFLOW_RATE_BURST", graph.DefaultRateLimit.Burst), "requests a viewer may make at once (KPIFLOW_RATE_BURST)")
 	fs.Int64Var(&c.MaxBodyBytes, "max-body-bytes", int64(c.envInt("KPIFLOW_MAX_BODY_BYTES", graph.DefaultMaxBodyBytes)), "largest request body (KPIFLOW_MAX_BODY_BYTES)")
 	fs.BoolVar(&c.Demo, "demo", c.envBool("KPIFLOW_DEMO", false), "create the demo organization when the database is empty (KPIFLOW_DEMO)")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", c.envDuration("KPIFLOW_SHUTDOWN_TIMEOUT", 15*time.Second),
@@ -330,6 +335,7 @@ func serve(ctx context.Context, cfg config, logOut io.Writer) error {
 		Introspection:  cfg.Introspection,
 		AllowedOrigins: splitList(cfg.AllowedOrigins),
 		Production:     cfg.Env == "production",
+		RateLimit:      rateLimit(cfg.RateLimit, cfg.RateBurst),
 		MaxBodyBytes:   cfg.MaxBodyBytes,
 		Limits: graph.Limits{MaxDepth: cfg.MaxDepth, MaxComplexity: cfg.MaxComplexity,
 			MaxAliases: cfg.MaxAliases, MaxTokens: cfg.MaxTokens},
@@ -366,6 +372,14 @@ func serve(ctx context.Context, cfg config, logOut io.Writer) error {
 	return nil
 }
 
+// rateLimit turns the configuration into the handler's: 0 means none.
+func rateLimit(perSecond float64, burst int) graph.RateLimit {
+	if perSecond <= 0 {
+		return graph.RateLimit{PerSecond: -1}
+	}
+	return graph.RateLimit{PerSecond: perSecond, Burst: burst}
+}
+
 func progressBar(done, total, width int) string {
 	n := width
 	if total > 0 {
@@ -399,6 +413,17 @@ func (c *config) envBool(key string, def bool) bool {
 			c.envErrs = append(c.envErrs, fmt.Errorf("%s=%q is not a boolean (true or false)", key, v))
 		}
 		return b
+	}
+	return def
+}
+
+func (c *config) envFloat(key string, def float64) float64 {
+	if v, ok := os.LookupEnv(key); ok {
+		f, err := strconv.ParseFloat(v, 64)
+		if err != nil || f < 0 {
+			c.envErrs = append(c.envErrs, fmt.Errorf("%s=%q is not a number of requests per second", key, v))
+		}
+		return f
 	}
 	return def
 }

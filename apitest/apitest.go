@@ -161,6 +161,13 @@ func NewServer(t testing.TB, b Backend) *Server {
 // NewServerWithTokens is NewServer with its own access-token configuration.
 func NewServerWithTokens(t testing.TB, b Backend, tokens auth.TokenConfig) *Server {
 	t.Helper()
+	return NewServerWith(t, b, tokens, nil)
+}
+
+// NewServerWith is NewServer with its own access-token configuration and
+// handler options, set by configure (which may be nil).
+func NewServerWith(t testing.TB, b Backend, tokens auth.TokenConfig, configure func(*graph.Options)) *Server {
+	t.Helper()
 	st := OpenStore(t, b)
 	logs := &syncBuffer{}
 	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
@@ -171,7 +178,7 @@ func NewServerWithTokens(t testing.TB, b Backend, tokens auth.TokenConfig) *Serv
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := graph.NewHandler(graph.Options{
+	o := graph.Options{
 		Client:        st.Client,
 		Dialect:       st.Dialect,
 		Auth:          svc,
@@ -179,7 +186,14 @@ func NewServerWithTokens(t testing.TB, b Backend, tokens auth.TokenConfig) *Serv
 		Ready:         st.Ping,
 		Playground:    true,
 		Introspection: true,
-	})
+		// Tests send requests as fast as they can: no rate limit unless
+		// the test asks for one.
+		RateLimit: graph.RateLimit{PerSecond: -1},
+	}
+	if configure != nil {
+		configure(&o)
+	}
+	h := graph.NewHandler(o)
 	hs := httptest.NewServer(h)
 	t.Cleanup(hs.Close)
 	return &Server{Backend: b, Store: st, Client: st.Client, Auth: svc, URL: hs.URL, logs: logs}

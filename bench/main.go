@@ -93,7 +93,7 @@ func run(ctx context.Context, dbURL string, deals, meetings, requests int, out i
 		return err
 	}
 	h := graph.NewHandler(graph.Options{Client: st.Client, Dialect: st.Dialect, Auth: svc,
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), RateLimit: graph.RateLimit{PerSecond: -1}})
 	srv := httptest.NewServer(h)
 	defer srv.Close()
 

@@ -49,6 +49,9 @@ type Options struct {
 	Limits Limits
 	// MaxBodyBytes bounds a request body (default 1 MiB).
 	MaxBodyBytes int64
+	// RateLimit bounds each viewer's requests; the zero value means
+	// DefaultRateLimit, a negative PerSecond none.
+	RateLimit RateLimit
 	// Production turns off "did you mean" suggestions in errors.
 	Production bool
 	// AllowedOrigins are the origins (host patterns such as
@@ -68,7 +71,14 @@ func NewHandler(o Options) http.Handler {
 	if o.MaxBodyBytes <= 0 {
 		o.MaxBodyBytes = DefaultMaxBodyBytes
 	}
-	mux.Handle("/graphql", httpRules(o.MaxBodyBytes, authenticate(o.Auth, srv)))
+	if o.RateLimit == (RateLimit{}) {
+		o.RateLimit = DefaultRateLimit
+	}
+	var limiter *rateLimiter
+	if o.RateLimit.PerSecond > 0 {
+		limiter = newRateLimiter(o.RateLimit)
+	}
+	mux.Handle("/graphql", httpRules(o.MaxBodyBytes, authenticate(o.Auth, rateLimited(limiter, srv))))
 	if o.Playground {
 		mux.Handle("GET /{$}", playground.Handler("kpiflow", "/graphql"))
 	}

@@ -10,7 +10,9 @@ import (
 	"testing"
 
 	"kpiflow/apitest"
+	"kpiflow/auth"
 	"kpiflow/ent/user"
+	"kpiflow/graph"
 )
 
 // Abusive operations are refused before any resolver or statement runs.
@@ -134,4 +136,24 @@ func TestGraphQLOverHTTP(t *testing.T) {
 			t.Errorf("GET mutation: %d, Allow %q", resp.StatusCode, resp.Header.Get("Allow"))
 		}
 	})
+}
+
+// Each viewer has a request rate; over it, 429 and RATE_LIMITED, without
+// slowing anyone else down.
+func TestRateLimitPerViewer(t *testing.T) {
+	b := apitest.Backends(t)[0]
+	s := apitest.NewServerWith(t, b, auth.TokenConfig{Secret: apitest.Secret}, func(o *graph.Options) {
+		o.RateLimit = graph.RateLimit{PerSecond: 0.5, Burst: 3}
+	})
+	org := s.Org(t, "Acme", "USD")
+	a := s.As(t, s.User(t, org, "a@acme.test", user.RoleRep, nil))
+	b2 := s.As(t, s.User(t, org, "b@acme.test", user.RoleRep, nil))
+	for i := 0; i < 3; i++ {
+		a.MustQuery(t, `{ viewer { id } }`, nil, nil)
+	}
+	r := a.Query(t, `{ viewer { id } }`, nil)
+	if r.Status != http.StatusTooManyRequests || len(r.Errors) != 1 || r.Errors[0].Code() != "RATE_LIMITED" || r.Header.Get("Retry-After") == "" {
+		t.Errorf("the fourth request at once: %d %s", r.Status, r.RawBody)
+	}
+	b2.MustQuery(t, `{ viewer { id } }`, nil, nil)
 }
