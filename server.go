@@ -281,6 +281,9 @@ func seedDemo(ctx context.Context, cfg config, o demo.Options, stdout, stderr io
 	if err != nil {
 		return err
 	}
+	if err := st.Analyze(ctx); err != nil {
+		return err
+	}
 	fmt.Fprintf(stdout, "created %q: %d teams, %d users, %d deals, %d meetings, %d targets\n",
 		sum.Organization.Name, sum.Teams, sum.Users, sum.Deals, sum.Meetings, sum.Targets)
 	return nil
@@ -303,6 +306,9 @@ func serve(ctx context.Context, cfg config, logOut io.Writer) error {
 		return err
 	}
 	defer st.Close()
+	if err := st.Optimize(ctx); err != nil {
+		return fmt.Errorf("optimizing the database: %w", err)
+	}
 	// Organizations created before a built-in KPI existed get it now.
 	if err := kpi.EnsureAllBuiltins(ctx, st.Client); err != nil {
 		return err
@@ -318,6 +324,9 @@ func serve(ctx context.Context, cfg config, logOut io.Writer) error {
 				return fmt.Errorf("creating the demo organization: %w", err)
 			}
 			logger.Info("created the demo organization", "deals", sum.Deals, "meetings", sum.Meetings, "targets", sum.Targets)
+			if err := st.Analyze(ctx); err != nil {
+				return err
+			}
 		}
 	}
 

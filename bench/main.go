@@ -84,7 +84,7 @@ func run(ctx context.Context, dbURL string, deals, meetings, requests int, out i
 		rows, load.Round(time.Second), float64(rows)/load.Seconds(), sum.Users, sum.Teams)
 	// Fresh statistics, as a database in service has: without them the
 	// planners guess which index serves a scope.
-	if _, err := st.DB.ExecContext(ctx, "ANALYZE"); err != nil {
+	if err := st.Analyze(ctx); err != nil {
 		return err
 	}
 

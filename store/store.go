@@ -125,6 +125,25 @@ func (s *Store) PrintMigration(ctx context.Context, w io.Writer) error {
 	return s.Client.Schema.WriteTo(ctx, w)
 }
 
+// Analyze refreshes the planner's statistics, after a bulk load: without
+// them SQLite may scan an organization's deals through the wrong index
+// (measured: 50 times slower for a team's scorecard over 50,000 deals).
+func (s *Store) Analyze(ctx context.Context) error {
+	_, err := s.DB.ExecContext(ctx, "ANALYZE")
+	return err
+}
+
+// Optimize lets SQLite refresh its statistics where they are stale, as its
+// documentation advises on start-up; PostgreSQL's autovacuum does this by
+// itself.
+func (s *Store) Optimize(ctx context.Context) error {
+	if s.Dialect != dialect.SQLite {
+		return nil
+	}
+	_, err := s.DB.ExecContext(ctx, "PRAGMA optimize=0x10002")
+	return err
+}
+
 // Ping reports whether the database can be reached.
 func (s *Store) Ping(ctx context.Context) error { return s.DB.PingContext(ctx) }
 
