@@ -891,14 +891,18 @@ func TestSeedTargets(t *testing.T) {
 	for _, tg := range st.Client.Target.Query().AllX(ctx) {
 		byStatus[string(tg.Status)]++
 	}
-	want := map[string]int{"APPROVED": 2, "PROPOSED": 1, "CHANGES_REQUESTED": 1, "REJECTED": 1, "DRAFT": 1, "WITHDRAWN": 1}
+	want := map[string]int{"APPROVED": 2, "PROPOSED": 1, "CHANGES_REQUESTED": 1, "REJECTED": 1, "DRAFT": 1, "WITHDRAWN": 1, "CLOSED": 1}
 	for s, n := range want {
 		if byStatus[s] != n {
 			t.Errorf("%d %s targets, want %d (all: %v)", byStatus[s], s, n, byStatus)
 		}
 	}
-	if sum.Targets != 7 {
-		t.Errorf("summary counts %d targets, want 7", sum.Targets)
+	if sum.Targets != 8 {
+		t.Errorf("summary counts %d targets, want 8", sum.Targets)
+	}
+	closed := st.Client.Target.Query().Where(target.StatusEQ(target.StatusCLOSED)).OnlyX(ctx)
+	if closed.FinalActual == nil || closed.FinalAttainment == nil {
+		t.Errorf("the closed target has no frozen result: %+v", closed)
 	}
 	pending := st.Client.Target.Query().Where(target.PendingValueNotNil()).CountX(ctx)
 	revisions := st.Client.TargetRevision.Query().CountX(ctx)

@@ -18,9 +18,9 @@ import (
 
 // seedTargets gives the default demo targets in every state of the
 // workflow, with their histories, so that a newcomer sees the flow: made
-// through the workflow itself, acting as the demo's reps and managers.
-// CLOSED targets come only from closing a period, which the demo does not
-// do. ctx must carry the transaction of client.
+// through the workflow itself, acting as the demo's reps and managers (last
+// quarter's on last quarter's clock). ctx must carry the transaction of
+// client.
 func seedTargets(ctx context.Context, client *ent.Client, org *ent.Organization, now time.Time, dialect string) (int, error) {
 	sys := viewer.System(ctx)
 	// A viewer's reach is read in the transaction: its rows are not
@@ -154,6 +154,24 @@ func seedTargets(ctx context.Context, client *ent.Client, org *ent.Organization,
 	}
 	if err == nil {
 		_, err = svc.SetMarketFactor(mgrCtx, client, east.ID, label(next), 1.1, "the new product line ships")
+	}
+	// Last quarter, replayed on last quarter's clock: proposed, approved,
+	// and closed when the quarter ended, its result frozen.
+	if err == nil {
+		last := current.Prev()
+		then := workflow.NewServiceAt(svc.Engine, func() time.Time { return last.Start.Add(7 * 24 * time.Hour) })
+		var id pulid.ID
+		if id, err = kpiID("REVENUE_WON"); err == nil {
+			n++
+			t, err = then.Propose(repCtx, client, workflow.NewTarget{KPI: id, User: &rep.ID, Period: label(last),
+				Value: "150000.00", Rationale: "as in the quarter before"})
+		}
+		if err == nil {
+			t, err = then.Act(mgrCtx, client, t.ID, workflow.Approve, workflow.Decision{ExpectedVersion: t.Version})
+		}
+		if err == nil {
+			_, err = svc.ClosePeriods(ctx, client, org.ID, workflow.DefaultGrace)
+		}
 	}
 	if err != nil {
 		return 0, fmt.Errorf("demo targets: %w", err)

@@ -1,16 +1,23 @@
 package graph_test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
+	"kpiflow/access"
 	"kpiflow/apitest"
+	"kpiflow/ent/deal"
 	"kpiflow/ent/schema/pulid"
 	"kpiflow/ent/target"
 	"kpiflow/ent/targetevent"
+	"kpiflow/kpi"
+	"kpiflow/viewer"
+	"kpiflow/workflow"
 )
 
 // The workflow tests run in FY2027 Q4 of newKPIWorld's calendar (November
@@ -390,6 +397,57 @@ func TestRampingRepBorrowsTheTeamsBaseline(t *testing.T) {
 		a := sug.SuggestTarget.Assessment
 		if a.Ramp == nil || a.Ramp.TenureMonths != 3 || a.Ramp.Peers != 1 || a.Ramp.PeerMedian != 1 || !near(a.Baseline, 1) {
 			t.Errorf("ramp %+v baseline %v", a.Ramp, a.Baseline)
+		}
+	})
+}
+
+// When its period has ended (and the grace period with it), an approved
+// target closes with its result frozen: later edits to the record no
+// longer change what the API shows for it.
+func TestPeriodCloseFreezesTheResult(t *testing.T) {
+	apitest.Each(t, func(t *testing.T, s *apitest.Server) {
+		w := newKPIWorld(t, s)
+		engine := kpi.Engine{DB: s.Client, Dialect: s.Store.Dialect}
+		then := workflow.NewServiceAt(engine, func() time.Time { return utc("2026-02-03T12:00:00Z") })
+		rep := viewer.NewContext(context.Background(), viewer.New(w.r1.ID, w.org.ID, w.r1.Role, access.LoadScope(s.Client, w.r1.ID)))
+		mgr := viewer.NewContext(context.Background(), viewer.New(w.mE.ID, w.org.ID, w.mE.Role, access.LoadScope(s.Client, w.mE.ID)))
+		label := "FY2027 Q1"
+		tg, err := then.Propose(rep, s.Client, workflow.NewTarget{KPI: w.kpiID(t, "DEALS_CLOSED"), User: &w.r1.ID,
+			Period: kpi.PeriodRequest{Label: &label}, Value: "4"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := then.Act(mgr, s.Client, tg.ID, workflow.Approve, workflow.Decision{ExpectedVersion: tg.Version}); err != nil {
+			t.Fatal(err)
+		}
+		now := workflow.NewService(engine)
+		for i := 0; i < 2; i++ { // a second pass (another replica) finds nothing left
+			n, err := now.ClosePeriods(apitest.Sys(), s.Client, w.org.ID, workflow.DefaultGrace)
+			if err != nil || n != 1-i {
+				t.Fatalf("pass %d closed %d: %v", i, n, err)
+			}
+		}
+		read := func() (string, string) {
+			var r struct {
+				Node struct {
+					Status     string
+					Actual     struct{ Value json.RawMessage }
+					Attainment float64
+				}
+			}
+			s.As(t, w.r1).MustQuery(t, `query($id: ID!) { node(id: $id) { ... on Target { status actual { ... on CountValue { value } } attainment } } }`,
+				map[string]any{"id": tg.ID}, &r)
+			return r.Node.Status, fmt.Sprintf("%s %.2f", r.Node.Actual.Value, r.Node.Attainment)
+		}
+		// r1 won d1 and d2 in FY2027 Q1: 2 of 4.
+		if status, got := read(); status != "CLOSED" || got != "2 0.50" {
+			t.Fatalf("closed target: %s %s, want CLOSED 2 0.50", status, got)
+		}
+		// A late correction: the lost deal d3 was won after all.
+		d3 := s.Client.Deal.Query().Where(deal.OwnerID(w.r1.ID), deal.StageEQ(deal.StageLost)).OnlyX(apitest.Sys())
+		s.Client.Deal.UpdateOne(d3).SetStage(deal.StageWon).ExecX(apitest.Sys())
+		if _, got := read(); got != "2 0.50" {
+			t.Errorf("after a late edit the closed result reads %s, want it frozen at 2 0.50", got)
 		}
 	})
 }

@@ -826,3 +826,64 @@ func (s *Service) Inbox(ctx context.Context, client *ent.Client, limit, offset i
 	}
 	return total, items, nil
 }
+
+// DefaultGrace is how long after a period ends its approved targets stay
+// open for late records (deals closed on the last day, entered the next
+// morning) before they close: an org setting, with this default.
+const DefaultGrace = 3 * 24 * time.Hour
+
+// ClosePeriods closes every APPROVED target of the organization whose
+// period ended at least grace before now: its final actual and attainment
+// are frozen, and later edits to deals no longer change its result. It
+// returns how many it closed. Each target closes with its event, in
+// client's transaction, at most once: the version lock makes a second
+// closer (another replica) find nothing left to close.
+func (s *Service) ClosePeriods(ctx context.Context, client *ent.Client, org pulid.ID, grace time.Duration) (int, error) {
+	sys := viewer.System(ctx)
+	due, err := client.Target.Query().Where(target.OrganizationID(org), target.StatusEQ(target.StatusAPPROVED),
+		target.PeriodEndLTE(s.now().Add(-grace))).All(sys)
+	if err != nil {
+		return 0, err
+	}
+	closed := 0
+	for _, t := range due {
+		k, err := client.KPI.Get(sys, t.KpiID)
+		if err != nil {
+			return closed, err
+		}
+		v, err := s.Actual(sys, client, t, k)
+		if err != nil {
+			return closed, err
+		}
+		actual := v.Number(k.Unit)
+		u := client.Target.Update().Where(target.ID(t.ID), target.Version(t.Version)).
+			SetStatus(target.StatusCLOSED).AddVersion(1).SetNillableFinalActual(actual).
+			SetNillableFinalAttainment(Attainment(actual, &t.Value, k.Direction == definition.LowerIsBetter))
+		n, err := u.Save(sys)
+		if err != nil {
+			return closed, err
+		}
+		if n == 0 {
+			continue // closed meanwhile by another closer
+		}
+		t.Version++
+		err = client.TargetEvent.Create().
+			SetOrganizationID(t.OrganizationID).SetTargetID(t.ID).SetAction(string(Close)).
+			SetFromStatus(eventStatus(Approved)).SetToStatus(targetevent.ToStatus(Closed)).
+			SetNillableNewValue(actual).SetComment("the period ended").SetVersion(t.Version).
+			Exec(sys)
+		if err != nil {
+			return closed, err
+		}
+		closed++
+	}
+	return closed, nil
+}
+
+// NewServiceAt returns the workflow with its own clock: for simulating
+// history (the demo's past quarters) and for tests.
+func NewServiceAt(e kpi.Engine, now func() time.Time) *Service {
+	s := NewService(e)
+	s.now = now
+	return s
+}
