@@ -17,6 +17,7 @@ package access
 import (
 	"context"
 
+	entsql "entgo.io/ent/dialect/sql"
 	"entgo.io/ent/entql"
 
 	"kpiflow/ent"
@@ -92,6 +93,46 @@ func visibleTeams(s viewer.Scope) []pulid.ID {
 	return append(append([]pulid.ID(nil), s.Managed...), s.Team)
 }
 
+// inReach narrows a query or update to the rows the viewer reaches, as
+// reach describes them: a predicate, or nil (and privacy.Skip) for all.
+func inReach[P ~func(*entsql.Selector), R any](ctx context.Context, reach func(context.Context) (P, error), where func(...P) R) error {
+	p, err := reach(ctx)
+	if p != nil {
+		where(p)
+	}
+	return err
+}
+
+// ownedRecord is a deal's or a meeting's mutation.
+type ownedRecord[P ~func(*entsql.Selector)] interface {
+	ent.Mutation
+	Where(...P)
+	OwnerID() (pulid.ID, bool)
+	Client() *ent.Client
+}
+
+// writeOwned decides a write of a deal or a meeting: created, or updated
+// within the viewer's reach, never deleted; owned by someone the viewer
+// records for.
+func writeOwned[P ~func(*entsql.Selector), M ownedRecord[P]](ctx context.Context, m M, reach func(context.Context) (P, error)) error {
+	if !m.Op().Is(ent.OpCreate | ent.OpUpdateOne) {
+		return forbidden // the record is never deleted or changed in bulk through the API
+	}
+	if m.Op().Is(ent.OpUpdateOne) {
+		p, err := reach(ctx)
+		if p != nil {
+			m.Where(p)
+		}
+		if err != privacy.Skip {
+			return err
+		}
+	}
+	if owner, ok := m.OwnerID(); ok {
+		return mayOwn(ctx, m.Client(), owner)
+	}
+	return nil
+}
+
 // OrganizationPolicy: the viewer's own organization; only ADMINs change it,
 // and organizations are created by kpiflow's administration commands.
 func OrganizationPolicy() ent.Policy {
@@ -129,11 +170,7 @@ func TeamPolicy() ent.Policy {
 		Query: privacy.QueryPolicy{
 			tenant,
 			privacy.TeamQueryRuleFunc(func(ctx context.Context, q *ent.TeamQuery) error {
-				p, err := teamsInReach(ctx)
-				if p != nil {
-					q.Where(p)
-				}
-				return err
+				return inReach(ctx, teamsInReach, q.Where)
 			}),
 		},
 		Mutation: privacy.MutationPolicy{tenantWrite, adminOnly()},
@@ -197,32 +234,14 @@ func DealPolicy() ent.Policy {
 		Query: privacy.QueryPolicy{
 			tenant,
 			privacy.DealQueryRuleFunc(func(ctx context.Context, q *ent.DealQuery) error {
-				p, err := dealsInReach(ctx)
-				if p != nil {
-					q.Where(p)
-				}
-				return err
+				return inReach(ctx, dealsInReach, q.Where)
 			}),
 		},
 		Mutation: privacy.MutationPolicy{
 			tenantWrite,
 			privacy.DealMutationRuleFunc(func(ctx context.Context, m *ent.DealMutation) error {
-				if !m.Op().Is(ent.OpCreate | ent.OpUpdateOne) {
-					return forbidden // deals are never deleted or changed in bulk through the API
-				}
-				if m.Op().Is(ent.OpUpdateOne) {
-					p, err := dealsInReach(ctx)
-					if p != nil {
-						m.Where(p)
-					}
-					if err != privacy.Skip {
-						return err
-					}
-				}
-				if owner, ok := m.OwnerID(); ok {
-					if err := mayOwn(ctx, m.Client(), owner); err != nil {
-						return err
-					}
+				if err := writeOwned(ctx, m, dealsInReach); err != nil {
+					return err
 				}
 				if t, ok := m.TeamID(); ok {
 					if err := mayCountToward(ctx, t); err != nil {
@@ -260,32 +279,14 @@ func MeetingPolicy() ent.Policy {
 		Query: privacy.QueryPolicy{
 			tenant,
 			privacy.MeetingQueryRuleFunc(func(ctx context.Context, q *ent.MeetingQuery) error {
-				p, err := meetingsInReach(ctx)
-				if p != nil {
-					q.Where(p)
-				}
-				return err
+				return inReach(ctx, meetingsInReach, q.Where)
 			}),
 		},
 		Mutation: privacy.MutationPolicy{
 			tenantWrite,
 			privacy.MeetingMutationRuleFunc(func(ctx context.Context, m *ent.MeetingMutation) error {
-				if !m.Op().Is(ent.OpCreate | ent.OpUpdateOne) {
-					return forbidden
-				}
-				if m.Op().Is(ent.OpUpdateOne) {
-					p, err := meetingsInReach(ctx)
-					if p != nil {
-						m.Where(p)
-					}
-					if err != privacy.Skip {
-						return err
-					}
-				}
-				if owner, ok := m.OwnerID(); ok {
-					if err := mayOwn(ctx, m.Client(), owner); err != nil {
-						return err
-					}
+				if err := writeOwned(ctx, m, meetingsInReach); err != nil {
+					return err
 				}
 				return privacy.Allow
 			}),
@@ -473,11 +474,7 @@ func TargetPolicy() ent.Policy {
 		Query: privacy.QueryPolicy{
 			tenant,
 			privacy.TargetQueryRuleFunc(func(ctx context.Context, q *ent.TargetQuery) error {
-				p, err := targetsInReach(ctx)
-				if p != nil {
-					q.Where(p)
-				}
-				return err
+				return inReach(ctx, targetsInReach, q.Where)
 			}),
 		},
 		Mutation: systemWritesOnly,
