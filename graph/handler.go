@@ -5,9 +5,12 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
+	"regexp"
 	"runtime/debug"
+	"strings"
 	"sync"
 	"time"
 
@@ -21,6 +24,7 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/99designs/gqlgen/graphql/playground"
 	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/formatter"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"kpiflow/auth"
@@ -78,6 +82,10 @@ func NewHandler(o Options) http.Handler {
 	if o.RateLimit.PerSecond > 0 {
 		limiter = newRateLimiter(o.RateLimit)
 	}
+	mux.HandleFunc("GET /graphql/schema.graphql", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		_, _ = io.WriteString(w, SDL())
+	})
 	mux.Handle("/graphql", httpRules(o.MaxBodyBytes, authenticate(o.Auth, rateLimited(limiter, srv))))
 	if o.Playground {
 		mux.Handle("GET /{$}", playground.Handler("kpiflow", "/graphql"))
@@ -102,6 +110,26 @@ func NewHandler(o Options) http.Handler {
 	})
 	return withRequestLog(o.Logger, mux)
 }
+
+// SDL returns the whole schema in the schema definition language: what
+// clients generate their types from (served at /graphql/schema.graphql
+// and committed as docs/schema.graphql).
+func SDL() string {
+	var b strings.Builder
+	formatter.NewFormatter(&b, formatter.WithIndent("  ")).FormatSchema(NewExecutableSchema(Config{}).Schema())
+	// gqlgen's own directives say how Go binds the schema; clients have no
+	// use for them.
+	var out []string
+	for _, line := range strings.Split(b.String(), "\n") {
+		if strings.HasPrefix(line, "directive @goField") || strings.HasPrefix(line, "directive @goModel") {
+			continue
+		}
+		out = append(out, goDirective.ReplaceAllString(line, ""))
+	}
+	return strings.Join(out, "\n")
+}
+
+var goDirective = regexp.MustCompile(` @go(Model|Field)\([^)]*\)`)
 
 // NewGraphQLServer returns the GraphQL endpoint itself.
 func NewGraphQLServer(o Options) *handler.Server {
