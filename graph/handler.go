@@ -16,6 +16,7 @@ import (
 
 	"entgo.io/ent/dialect"
 	coderws "github.com/coder/websocket"
+	"github.com/rs/cors"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler"
@@ -108,7 +109,47 @@ func NewHandler(o Options) http.Handler {
 		}
 		_, _ = w.Write([]byte("ok\n"))
 	})
-	return withRequestLog(o.Logger, mux)
+	return withRequestLog(o.Logger, corsFor(o.AllowedOrigins, mux))
+}
+
+// originHosts turns allowed origins into the host patterns WebSocket
+// origin checks compare: https://app.example.com → app.example.com.
+func originHosts(allowed []string) []string {
+	out := make([]string, len(allowed))
+	for i, o := range allowed {
+		if _, host, ok := strings.Cut(o, "://"); ok {
+			o = host
+		}
+		out[i] = o
+	}
+	return out
+}
+
+// corsFor lets the pages of the allowed origins (the SPAs) call the API
+// from the browser: the origins of KPIFLOW_ALLOWED_ORIGINS, as full origins
+// (https://app.example.com) or host patterns (app.example.com,
+// localhost:*), both accepted. The token travels in a header, never a
+// cookie, so credentials are not allowed.
+func corsFor(allowed []string, next http.Handler) http.Handler {
+	if len(allowed) == 0 {
+		return next
+	}
+	var origins []string
+	for _, o := range allowed {
+		if strings.Contains(o, "://") {
+			origins = append(origins, o)
+		} else {
+			origins = append(origins, "https://"+o, "http://"+o)
+		}
+	}
+	return cors.New(cors.Options{
+		AllowedOrigins:   origins,
+		AllowedMethods:   []string{http.MethodGet, http.MethodPost},
+		AllowedHeaders:   []string{"Authorization", "Content-Type", "Accept"},
+		ExposedHeaders:   []string{"X-Request-Id", "Retry-After"},
+		AllowCredentials: false,
+		MaxAge:           600,
+	}).Handler(next)
 }
 
 // SDL returns the whole schema in the schema definition language: what
@@ -144,7 +185,7 @@ func NewGraphQLServer(o Options) *handler.Server {
 		kpis: kpi.NewService(engine), workflow: workflow.NewService(engine)}}))
 	srv.AddTransport(transport.Websocket{
 		Implementation: transport.CoderWebsocketImplementation{
-			AcceptOptions: coderws.AcceptOptions{OriginPatterns: o.AllowedOrigins},
+			AcceptOptions: coderws.AcceptOptions{OriginPatterns: originHosts(o.AllowedOrigins)},
 		},
 		InitFunc:              websocketInit(o.Auth),
 		InitTimeout:           10 * time.Second,

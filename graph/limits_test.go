@@ -157,3 +157,35 @@ func TestRateLimitPerViewer(t *testing.T) {
 	}
 	b2.MustQuery(t, `{ viewer { id } }`, nil, nil)
 }
+
+// Browsers may call the API from the allowed origins only.
+func TestCORS(t *testing.T) {
+	b := apitest.Backends(t)[0]
+	s := apitest.NewServerWith(t, b, auth.TokenConfig{Secret: apitest.Secret}, func(o *graph.Options) {
+		o.AllowedOrigins = []string{"app.example.com", "http://localhost:5173"}
+	})
+	preflight := func(origin string) *http.Response {
+		req, _ := http.NewRequest(http.MethodOptions, s.URL+"/graphql", nil)
+		req.Header.Set("Origin", origin)
+		req.Header.Set("Access-Control-Request-Method", "POST")
+		req.Header.Set("Access-Control-Request-Headers", "authorization, content-type")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp
+	}
+	for _, origin := range []string{"https://app.example.com", "http://localhost:5173"} {
+		resp := preflight(origin)
+		if resp.Header.Get("Access-Control-Allow-Origin") != origin ||
+			!strings.Contains(strings.ToLower(resp.Header.Get("Access-Control-Allow-Headers")), "authorization") {
+			t.Errorf("%s: preflight %d %v", origin, resp.StatusCode, resp.Header)
+		}
+	}
+	for _, origin := range []string{"https://evil.example", "http://localhost:8081", "https://app.example.com.evil.example"} {
+		if resp := preflight(origin); resp.Header.Get("Access-Control-Allow-Origin") != "" {
+			t.Errorf("%s was allowed", origin)
+		}
+	}
+}
