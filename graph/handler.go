@@ -224,6 +224,7 @@ func NewGraphQLServer(o Options) *handler.Server {
 		ctx = withKPICache(ctx)
 		return next(ctx)
 	})
+	srv.AroundResponses(logOperation)
 	srv.AroundRootFields(requireViewer)
 	srv.AroundFields(markResolverErrors)
 	srv.SetErrorPresenter(presentError(o.Logger))
@@ -324,24 +325,78 @@ func newRequestID() string {
 	return hex.EncodeToString(b[:])
 }
 
+// accessEntry is what the access log says of a request, filled in by the
+// layers that learn it.
+type accessEntry struct {
+	mu        sync.Mutex
+	operation string
+	viewer    string
+	codes     []string
+}
+
+type accessKey struct{}
+
+func entryOf(ctx context.Context) *accessEntry {
+	e, _ := ctx.Value(accessKey{}).(*accessEntry)
+	if e == nil {
+		return &accessEntry{}
+	}
+	return e
+}
+
 // withRequestLog gives every request an id (X-Request-Id, also in every log
-// line and in masked errors) and writes one access-log line per request.
+// line and in masked errors) and writes one access-log line per request:
+// the operation's name, the viewer, the status, the error codes and the
+// duration.
 func withRequestLog(logger *slog.Logger, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		id := newRequestID()
 		w.Header().Set("X-Request-Id", id)
+		entry := &accessEntry{}
 		ctx := context.WithValue(r.Context(), requestIDKey{}, id)
+		ctx = context.WithValue(ctx, accessKey{}, entry)
 		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 		start := time.Now()
 		next.ServeHTTP(rec, r.WithContext(ctx))
+		entry.mu.Lock()
+		defer entry.mu.Unlock()
 		logger.LogAttrs(ctx, slog.LevelInfo, "request",
 			slog.String("request_id", id),
 			slog.String("method", r.Method),
 			slog.String("path", r.URL.Path),
+			slog.String("operation", entry.operation),
+			slog.String("viewer", entry.viewer),
 			slog.Int("status", rec.status),
+			slog.String("codes", strings.Join(entry.codes, ",")),
 			slog.Duration("duration", time.Since(start)),
 		)
 	})
+}
+
+// logOperation records the operation's name and its errors' codes for the
+// access log.
+func logOperation(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
+	resp := next(ctx)
+	e := entryOf(ctx)
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if oc := graphql.GetOperationContext(ctx); oc != nil && oc.Operation != nil && e.operation == "" {
+		e.operation = oc.Operation.Name
+		if e.operation == "" {
+			e.operation = "(" + string(oc.Operation.Operation) + ")" // an anonymous operation
+		}
+	}
+	if v := viewer.FromContext(ctx); v != nil {
+		e.viewer = string(v.UserID)
+	}
+	if resp != nil {
+		for _, err := range resp.Errors {
+			if c, ok := err.Extensions["code"]; ok {
+				e.codes = append(e.codes, fmt.Sprint(c))
+			}
+		}
+	}
+	return resp
 }
 
 type statusRecorder struct {

@@ -380,3 +380,21 @@ func TestQueryOverGET(t *testing.T) {
 		}
 	})
 }
+
+// One access-log line per request: operation, viewer, status, codes, duration.
+func TestAccessLog(t *testing.T) {
+	apitest.Each(t, func(t *testing.T, s *apitest.Server) {
+		f := newSalesFixture(t, s)
+		s.MustQuery(t, `query DealsOfTheWeek { deals { totalCount } }`, nil, nil)
+		s.WithToken("").Query(t, `query Sneaky { deals { totalCount } }`, nil)
+		logs := s.Logs()
+		for _, want := range []string{
+			"operation=DealsOfTheWeek viewer=" + string(f.admin.ID) + " status=200 codes=\"\"",
+			"operation=Sneaky viewer=\"\" status=200 codes=UNAUTHENTICATED",
+		} {
+			if !strings.Contains(logs, want) {
+				t.Errorf("no access-log line with %q in:\n%s", want, logs)
+			}
+		}
+	})
+}
