@@ -28,6 +28,9 @@ import (
 	"time"
 	_ "time/tzdata" // period boundaries need IANA zones even where the OS has none
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
 	"kpiflow/auth"
 	"kpiflow/demo"
 	"kpiflow/ent"
@@ -289,6 +292,8 @@ func seedDemo(ctx context.Context, cfg config, o demo.Options, stdout, stderr io
 	return nil
 }
 
+var dbStats prometheus.Collector
+
 func serve(ctx context.Context, cfg config, logOut io.Writer) error {
 	logger, err := cfg.logger(logOut)
 	if err != nil {
@@ -330,6 +335,15 @@ func serve(ctx context.Context, cfg config, logOut io.Writer) error {
 		}
 	}
 
+	// The database pool's statistics, at /metrics (of this database: a
+	// process that serves again replaces the last one's).
+	if dbStats != nil {
+		prometheus.Unregister(dbStats)
+	}
+	dbStats = collectors.NewDBStatsCollector(st.DB, "kpiflow")
+	if err := prometheus.Register(dbStats); err != nil {
+		return err
+	}
 	authSvc, err := cfg.authService(st.Client, logger)
 	if err != nil {
 		return err

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 
 	"net"
 	"net/http"
@@ -164,6 +165,21 @@ func TestServeWithDemoDataThenShutDown(t *testing.T) {
 			}
 			if resp.Header.Get("X-Request-Id") == "" {
 				t.Error("no X-Request-Id header")
+			}
+			mresp, err := http.Get(base + "/metrics")
+			if err != nil {
+				t.Fatal(err)
+			}
+			metrics, _ := io.ReadAll(mresp.Body)
+			mresp.Body.Close()
+			for _, want := range []string{
+				`kpiflow_graphql_operations_total{fields="query:deals,organizations",outcome="ok"}`,
+				`kpiflow_graphql_operation_duration_seconds_bucket{fields="mutation:login"`,
+				`go_sql_max_open_connections{db_name="kpiflow"}`, "kpiflow_target_transitions_total",
+			} {
+				if !strings.Contains(string(metrics), want) {
+					t.Errorf("/metrics lacks %s", want)
+				}
 			}
 
 			cancel() // as SIGTERM would

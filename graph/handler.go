@@ -16,6 +16,7 @@ import (
 
 	"entgo.io/ent/dialect"
 	coderws "github.com/coder/websocket"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/rs/cors"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -91,6 +92,7 @@ func NewHandler(o Options) http.Handler {
 	if o.Playground {
 		mux.Handle("GET /{$}", playground.Handler("kpiflow", "/graphql"))
 	}
+	mux.Handle("GET /metrics", promhttp.Handler())
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = w.Write([]byte("ok\n"))
@@ -225,6 +227,7 @@ func NewGraphQLServer(o Options) *handler.Server {
 		return next(ctx)
 	})
 	srv.AroundResponses(logOperation)
+	srv.AroundResponses(measureOperation)
 	srv.AroundRootFields(requireViewer)
 	srv.AroundFields(markResolverErrors)
 	srv.SetErrorPresenter(presentError(o.Logger))

@@ -7,6 +7,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promauto"
+
 	"kpiflow/ent"
 	entkpi "kpiflow/ent/kpi"
 	"kpiflow/ent/marketfactor"
@@ -23,6 +26,12 @@ import (
 	"kpiflow/viewer"
 	"kpiflow/workflow/realism"
 )
+
+// transitions counts the workflow's transitions, at /metrics.
+var transitions = promauto.NewCounterVec(prometheus.CounterOpts{
+	Name: "kpiflow_target_transitions_total",
+	Help: "Target workflow transitions, by action.",
+}, []string{"action"})
 
 // Service carries out the target workflow: it decides who may take which
 // action on which target (with the state machine of machine.go), keeps
@@ -351,6 +360,7 @@ func (s *Service) Act(ctx context.Context, client *ent.Client, id pulid.ID, a Ac
 			return nil, err
 		}
 	}
+	transitions.WithLabelValues(string(a)).Inc()
 	return t, nil
 }
 
@@ -875,6 +885,7 @@ func (s *Service) ClosePeriods(ctx context.Context, client *ent.Client, org puli
 		if err != nil {
 			return closed, err
 		}
+		transitions.WithLabelValues(string(Close)).Inc()
 		closed++
 	}
 	return closed, nil
