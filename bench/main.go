@@ -144,11 +144,23 @@ func run(ctx context.Context, dbURL string, deals, meetings, requests int, out i
 		peakRSS(), ms.HeapInuse>>20)
 
 	if st.Dialect == dialect.Postgres {
-		plan, err := explain(ctx, st, kpi.Scope{Org: org.ID}, quarter)
+		teams, err := kpi.Subtree(sys, st.Client, region.ID)
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(out, "PostgreSQL plan of the organization scorecard's deal aggregate (EXPLAIN ANALYZE):\n\n```\n%s```\n\n", plan)
+		for _, c := range []struct {
+			name  string
+			scope kpi.Scope
+		}{
+			{"region team", kpi.Scope{Org: org.ID, Teams: teams}},
+			{"organization", kpi.Scope{Org: org.ID}},
+		} {
+			plan, err := explain(ctx, st, c.scope, quarter)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(out, "PostgreSQL plan of the %s scorecard's deal aggregate (EXPLAIN ANALYZE):\n\n```\n%s```\n\n", c.name, plan)
+		}
 	}
 	return nil
 }
