@@ -64,6 +64,7 @@ type config struct {
 	MaxTokens       int
 	MaxBodyBytes    int64
 	RateLimit       float64
+	RequestTimeout  time.Duration
 	RateBurst       int
 	JWTSecret       string
 	JWTKeyFile      string
@@ -99,6 +100,8 @@ func (c *config) registerServe(fs *flag.FlagSet) {
 	fs.Float64Var(&c.RateLimit, "rate-limit", c.envFloat("KPIFLOW_RATE_LIMIT", graph.DefaultRateLimit.PerSecond),
 		"requests per second per viewer (or client address); 0 turns the limit off (KPIFLOW_RATE_LIMIT)")
 	fs.IntVar(&c.RateBurst, "rate-burst", c.envInt("KPIFLOW_RATE_BURST", graph.DefaultRateLimit.Burst), "requests a viewer may make at once (KPIFLOW_RATE_BURST)")
+	fs.DurationVar(&c.RequestTimeout, "request-timeout", c.envDuration("KPIFLOW_REQUEST_TIMEOUT", graph.DefaultRequestTimeout),
+		"how long a request and its statements may take before they are cancelled (KPIFLOW_REQUEST_TIMEOUT)")
 	fs.Int64Var(&c.MaxBodyBytes, "max-body-bytes", int64(c.envInt("KPIFLOW_MAX_BODY_BYTES", graph.DefaultMaxBodyBytes)), "largest request body (KPIFLOW_MAX_BODY_BYTES)")
 	fs.BoolVar(&c.Demo, "demo", c.envBool("KPIFLOW_DEMO", false), "create the demo organization when the database is empty (KPIFLOW_DEMO)")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", c.envDuration("KPIFLOW_SHUTDOWN_TIMEOUT", 15*time.Second),
@@ -360,6 +363,7 @@ func serve(ctx context.Context, cfg config, logOut io.Writer) error {
 		Production:     cfg.Env == "production",
 		RateLimit:      rateLimit(cfg.RateLimit, cfg.RateBurst),
 		MaxBodyBytes:   cfg.MaxBodyBytes,
+		RequestTimeout: cfg.RequestTimeout,
 		Limits: graph.Limits{MaxDepth: cfg.MaxDepth, MaxComplexity: cfg.MaxComplexity,
 			MaxAliases: cfg.MaxAliases, MaxTokens: cfg.MaxTokens},
 	})

@@ -40,6 +40,9 @@ type Backend struct {
 	adminURL string
 }
 
+// PostgresBackend is a PostgreSQL server to run on, given its URL.
+func PostgresBackend(adminURL string) Backend { return Backend{Name: "postgres", adminURL: adminURL} }
+
 // Backends returns the databases to run on: SQLite always, and PostgreSQL
 // when KPIFLOW_TEST_DATABASE_URL is set.
 func Backends(t testing.TB) []Backend {

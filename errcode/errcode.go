@@ -21,6 +21,9 @@ const (
 	InvalidTransition Code = "INVALID_TRANSITION"
 	RateLimited       Code = "RATE_LIMITED"
 	Internal          Code = "INTERNAL"
+	// Unavailable: the database could not be reached, or did not answer in
+	// time; the request may be retried.
+	Unavailable Code = "UNAVAILABLE"
 )
 
 // Error is an error meant for the client: its message is safe to show.

@@ -2,9 +2,16 @@ package graph
 
 import (
 	"context"
+	"database/sql"
+	"database/sql/driver"
 	"errors"
+	"io"
 	"log/slog"
+	"net"
 	"strings"
+	"syscall"
+
+	"github.com/lib/pq"
 
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"github.com/99designs/gqlgen/graphql"
@@ -58,6 +65,12 @@ func presentError(logger *slog.Logger) graphql.ErrorPresenterFunc {
 			return coded(out, errcode.BadUserInput, "refers to a record that does not exist", "")
 		}
 		id := RequestID(ctx)
+		if unavailable(err) {
+			logger.WarnContext(ctx, "database unavailable", "request_id", id, "path", out.Path.String(), "error", err)
+			out.Message = "the database is unavailable or slow to answer: try again shortly"
+			out.Extensions = map[string]any{"code": errcode.Unavailable, "requestId": id}
+			return out
+		}
 		logger.ErrorContext(ctx, "internal error", "request_id", id, "path", out.Path.String(), "error", err)
 		out.Message = "internal error"
 		out.Extensions = map[string]any{"code": errcode.Internal, "requestId": id}
@@ -137,4 +150,25 @@ func graphqlName(s string) string {
 		}
 	}
 	return strings.Join(parts, "")
+}
+
+// unavailable reports whether err says the database could not be reached
+// or did not answer in time, rather than that something is wrong.
+func unavailable(err error) bool {
+	var pqErr *pq.Error
+	var netErr net.Error
+	switch {
+	case errors.Is(err, driver.ErrBadConn), errors.Is(err, sql.ErrConnDone),
+		errors.Is(err, context.DeadlineExceeded), errors.Is(err, syscall.ECONNREFUSED),
+		errors.Is(err, syscall.ECONNRESET), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
+		return true
+	case errors.As(err, &pqErr):
+		// 08: connection exception; 57: operator intervention (shutdown,
+		// statement timeout).
+		class := pqErr.Code.Class()
+		return class == "08" || class == "57"
+	case errors.As(err, &netErr):
+		return true
+	}
+	return false
 }

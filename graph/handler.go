@@ -55,6 +55,10 @@ type Options struct {
 	Limits Limits
 	// MaxBodyBytes bounds a request body (default 1 MiB).
 	MaxBodyBytes int64
+	// RequestTimeout bounds a request and every statement it runs
+	// (default 30s): past it, the statements are cancelled and the client
+	// gets UNAVAILABLE rather than waiting.
+	RequestTimeout time.Duration
 	// RateLimit bounds each viewer's requests; the zero value means
 	// DefaultRateLimit, a negative PerSecond none.
 	RateLimit RateLimit
@@ -65,6 +69,9 @@ type Options struct {
 	// connections; the server's own origin always may.
 	AllowedOrigins []string
 }
+
+// DefaultRequestTimeout bounds a request.
+const DefaultRequestTimeout = 30 * time.Second
 
 // NewHandler returns kpiflow's HTTP handler: GraphQL at /graphql, GraphiQL
 // at / when enabled, and the health endpoints /healthz and /readyz.
@@ -88,7 +95,10 @@ func NewHandler(o Options) http.Handler {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = io.WriteString(w, SDL())
 	})
-	mux.Handle("/graphql", httpRules(o.MaxBodyBytes, authenticate(o.Auth, rateLimited(limiter, srv))))
+	if o.RequestTimeout <= 0 {
+		o.RequestTimeout = DefaultRequestTimeout
+	}
+	mux.Handle("/graphql", httpRules(o.MaxBodyBytes, o.RequestTimeout, authenticate(o.Auth, rateLimited(limiter, srv))))
 	if o.Playground {
 		mux.Handle("GET /{$}", playground.Handler("kpiflow", "/graphql"))
 	}

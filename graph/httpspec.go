@@ -2,6 +2,7 @@ package graph
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -9,6 +10,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"kpiflow/errcode"
 )
@@ -27,17 +29,23 @@ const DefaultMaxBodyBytes = 1 << 20
 //     cannot make a signed-in user's browser run a mutation (CSRF);
 //   - a batch (a JSON array of operations): 400;
 //   - a mutation over GET: 405 with Allow: POST (gqlgen says 406);
+//   - a request running past the timeout: its statements are cancelled;
 //   - a request error (parse, validation) answered in application/json:
 //     200, not gqlgen's 422; in application/graphql-response+json: 400 and
 //     no "data" key.
 //
 // WebSocket upgrades pass through untouched.
-func httpRules(maxBody int64, next http.Handler) http.Handler {
+func httpRules(maxBody int64, timeout time.Duration, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Header.Get("Upgrade") != "" {
 			next.ServeHTTP(w, r)
 			return
 		}
+		// Every statement of the request runs under its deadline: a database
+		// that stops answering costs the client the timeout, not a hang.
+		ctx, cancel := context.WithTimeout(r.Context(), timeout)
+		defer cancel()
+		r = r.WithContext(ctx)
 		if r.Method == http.MethodPost {
 			mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 			if mt != "application/json" && mt != "application/graphql-response+json" {

@@ -5,6 +5,7 @@
 #                         free loopback port and prints the directory; the
 #                         connection URL is in DIR/url
 #   scripts/pg.sh stop DIR  stops that cluster and removes its directory
+#   scripts/pg.sh down DIR / up DIR  stops it and starts it again, kept
 #
 # initdb refuses to run as root, so as root the cluster runs as the postgres
 # user. PostgreSQL is installed from Debian's packages when it is missing.
@@ -71,6 +72,22 @@ start() {
   echo "$dir"
 }
 
+# down stops a cluster and keeps it; up starts it again on its port: for
+# tests of what happens while the database is away.
+down() {
+  local dir=${1:?usage: pg.sh down DIR}
+  as_pg "$(cat "$dir/bin")/pg_ctl" -D "$dir/data" -m immediate -w stop >/dev/null
+}
+
+up() {
+  local dir=${1:?usage: pg.sh up DIR}
+  local port
+  port=$(sed -E 's/.*:([0-9]+)\/.*/\1/' "$dir/url")
+  as_pg "$(cat "$dir/bin")/pg_ctl" -D "$dir/data" -l "$dir/data/server.log" -w -t 60 \
+    -o "-p $port -h 127.0.0.1 -k $dir -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300" \
+    start >/dev/null
+}
+
 stop() {
   local dir=${1:?usage: pg.sh stop DIR}
   [ -d "$dir/data" ] || { echo "pg.sh: no cluster in $dir" >&2; exit 1; }
@@ -81,5 +98,7 @@ stop() {
 case "${1:-}" in
   start) start ;;
   stop) stop "${2:-}" ;;
-  *) echo "usage: $0 start | stop DIR" >&2; exit 2 ;;
+  down) down "${2:-}" ;;
+  up) up "${2:-}" ;;
+  *) echo "usage: $0 start | stop DIR | down DIR | up DIR" >&2; exit 2 ;;
 esac
