@@ -371,13 +371,17 @@ func serve(ctx context.Context, cfg config, logOut io.Writer) error {
 	if err != nil {
 		return err
 	}
+	// Connections live in their own context: a signal stops new work at
+	// once, but requests in flight finish (Shutdown drains them), and only
+	// then are the remaining, hijacked WebSocket connections ended.
+	connCtx, endConns := context.WithCancel(context.WithoutCancel(ctx))
+	defer endConns()
 	srv := &http.Server{
 		Handler:           h,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      60 * time.Second,
 		IdleTimeout:       120 * time.Second,
-		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+		BaseContext:       func(net.Listener) context.Context { return connCtx },
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
@@ -395,6 +399,7 @@ func serve(ctx context.Context, cfg config, logOut io.Writer) error {
 	if err := srv.Shutdown(shutdownCtx); err != nil {
 		return fmt.Errorf("shutdown: %w", err)
 	}
+	endConns() // WebSocket connections, which Shutdown does not wait for
 	logger.Info("stopped")
 	return nil
 }

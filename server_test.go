@@ -4,17 +4,20 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 
 	"net"
 	"net/http"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"kpiflow/apitest"
 	"kpiflow/auth"
+	"kpiflow/viewer"
 )
 
 func TestMigrateDryRunPrintsSQLAndChangesNothing(t *testing.T) {
@@ -279,4 +282,115 @@ func TestOrgAndFirstAdminCommands(t *testing.T) {
 			}
 		})
 	}
+}
+
+// SIGTERM during load loses no acknowledged request: every mutation the
+// server answered with an ID is stored, requests in flight finish, and the
+// rest are refused at the door rather than cut off.
+func TestShutdownUnderLoadLosesNothing(t *testing.T) {
+	b := apitest.Backends(t)[0]
+	dbURL := apitest.DatabaseURL(t, b)
+	// An organization, a rep and a token signed with a known secret.
+	st := apitest.OpenURL(t, dbURL)
+	ctx := viewer.System(context.Background())
+	org := st.Client.Organization.Create().SetName("Acme").SetCurrency("USD").SetTimezone("UTC").SaveX(ctx)
+	rep := st.Client.User.Create().SetOrganizationID(org.ID).SetEmail("rep@acme.test").SetName("Rep").SaveX(ctx)
+	svc, err := auth.NewService(st.Client, auth.Config{Tokens: auth.TokenConfig{Secret: apitest.Secret}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	token, _, err := svc.Tokens().Issue(rep.ID, org.ID, string(rep.Role))
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	t.Setenv("KPIFLOW_JWT_SECRET", string(apitest.Secret))
+	t.Setenv("KPIFLOW_RATE_LIMIT", "0")
+	sigterm, stop := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	logs := &bytes.Buffer{}
+	go func() {
+		done <- run(sigterm, []string{"serve", "--addr", addr, "--database-url", dbURL, "--log-level", "warn"}, logs, logs)
+	}()
+	base := "http://" + addr
+	for deadline := time.Now().Add(30 * time.Second); ; {
+		if resp, err := http.Get(base + "/healthz"); err == nil {
+			resp.Body.Close()
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the server did not start")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+
+	var mu sync.Mutex
+	var acknowledged []string
+	failures := map[string]int{}
+	var wg sync.WaitGroup
+	for w := 0; w < 4; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < 400; i++ {
+				body := fmt.Sprintf(`{"query":"mutation { createMeeting(input: {ownerID: \"%s\", kind: DEMO, scheduledAt: \"2026-01-01T00:00:00Z\"}) { meeting { id } } }"}`, rep.ID)
+				req, _ := http.NewRequest(http.MethodPost, base+"/graphql", strings.NewReader(body))
+				req.Header.Set("Content-Type", "application/json")
+				req.Header.Set("Authorization", "Bearer "+token)
+				resp, err := http.DefaultClient.Do(req)
+				if err != nil {
+					mu.Lock()
+					failures["refused"]++
+					mu.Unlock()
+					return // the server is gone: nothing was acknowledged
+				}
+				var r struct {
+					Data struct {
+						CreateMeeting struct{ Meeting struct{ ID string } }
+					}
+					Errors []any
+				}
+				err = json.NewDecoder(resp.Body).Decode(&r)
+				resp.Body.Close()
+				mu.Lock()
+				switch {
+				case err != nil:
+					failures["cut off"]++
+				case resp.StatusCode != 200 || len(r.Errors) > 0:
+					failures[fmt.Sprint(resp.StatusCode)]++
+				default:
+					acknowledged = append(acknowledged, r.Data.CreateMeeting.Meeting.ID)
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	time.Sleep(300 * time.Millisecond) // mid-load
+	stop()
+	wg.Wait()
+	if err := <-done; err != nil {
+		t.Fatalf("serve: %v\n%s", err, logs.String())
+	}
+	if failures["cut off"] > 0 || len(acknowledged) == 0 {
+		t.Errorf("%d acknowledged, failures %v", len(acknowledged), failures)
+	}
+	st = apitest.OpenURL(t, dbURL)
+	stored := st.Client.Meeting.Query().IDsX(ctx)
+	have := map[string]bool{}
+	for _, id := range stored {
+		have[string(id)] = true
+	}
+	for _, id := range acknowledged {
+		if !have[id] {
+			t.Errorf("meeting %s was acknowledged but is not stored", id)
+		}
+	}
+	t.Logf("%d acknowledged and stored, %d stored in all; failures %v", len(acknowledged), len(stored), failures)
 }
