@@ -546,3 +546,12 @@ func MarketFactorPolicy() ent.Policy {
 		Mutation: systemWritesOnly,
 	}
 }
+
+// SystemOnlyPolicy is for kpiflow's own bookkeeping, which no viewer reads
+// or writes.
+func SystemOnlyPolicy() ent.Policy {
+	return privacy.Policy{
+		Query:    privacy.QueryPolicy{privacy.AlwaysDenyRule()},
+		Mutation: privacy.MutationPolicy{privacy.AlwaysDenyRule()},
+	}
+}

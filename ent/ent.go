@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"kpiflow/ent/deal"
+	"kpiflow/ent/idempotencykey"
 	"kpiflow/ent/kpi"
 	"kpiflow/ent/marketfactor"
 	"kpiflow/ent/meeting"
@@ -84,6 +85,7 @@ func checkColumn(t, c string) error {
 	initCheck.Do(func() {
 		columnCheck = sql.NewColumnCheck(map[string]func(string) bool{
 			deal.Table:           deal.ValidColumn,
+			idempotencykey.Table: idempotencykey.ValidColumn,
 			kpi.Table:            kpi.ValidColumn,
 			marketfactor.Table:   marketfactor.ValidColumn,
 			meeting.Table:        meeting.ValidColumn,

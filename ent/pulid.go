@@ -5,6 +5,7 @@ package ent
 import (
 	"context"
 	"kpiflow/ent/deal"
+	"kpiflow/ent/idempotencykey"
 	"kpiflow/ent/kpi"
 	"kpiflow/ent/marketfactor"
 	"kpiflow/ent/meeting"
@@ -21,6 +22,7 @@ import (
 // prefixTables maps ID prefixes to table names.
 var prefixTables = map[string]string{
 	"deal": deal.Table,
+	"idem": idempotencykey.Table,
 	"kpi":  kpi.Table,
 	"mkt":  marketfactor.Table,
 	"meet": meeting.Table,

@@ -16,6 +16,8 @@ type Tx struct {
 	config
 	// Deal is the client for interacting with the Deal builders.
 	Deal *DealClient
+	// IdempotencyKey is the client for interacting with the IdempotencyKey builders.
+	IdempotencyKey *IdempotencyKeyClient
 	// KPI is the client for interacting with the KPI builders.
 	KPI *KPIClient
 	// MarketFactor is the client for interacting with the MarketFactor builders.
@@ -168,6 +170,7 @@ func (tx *Tx) Client() *Client {
 
 func (tx *Tx) init() {
 	tx.Deal = NewDealClient(tx.config)
+	tx.IdempotencyKey = NewIdempotencyKeyClient(tx.config)
 	tx.KPI = NewKPIClient(tx.config)
 	tx.MarketFactor = NewMarketFactorClient(tx.config)
 	tx.Meeting = NewMeetingClient(tx.config)

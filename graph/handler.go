@@ -98,7 +98,7 @@ func NewHandler(o Options) http.Handler {
 	if o.RequestTimeout <= 0 {
 		o.RequestTimeout = DefaultRequestTimeout
 	}
-	mux.Handle("/graphql", httpRules(o.MaxBodyBytes, o.RequestTimeout, authenticate(o.Auth, rateLimited(limiter, srv))))
+	mux.Handle("/graphql", httpRules(o.MaxBodyBytes, o.RequestTimeout, authenticate(o.Auth, rateLimited(limiter, idempotent(o.Client, o.Logger, srv)))))
 	if o.Playground {
 		mux.Handle("GET /{$}", playground.Handler("kpiflow", "/graphql"))
 	}
@@ -157,8 +157,8 @@ func corsFor(allowed []string, next http.Handler) http.Handler {
 	return cors.New(cors.Options{
 		AllowedOrigins:   origins,
 		AllowedMethods:   []string{http.MethodGet, http.MethodPost},
-		AllowedHeaders:   []string{"Authorization", "Content-Type", "Accept"},
-		ExposedHeaders:   []string{"X-Request-Id", "Retry-After"},
+		AllowedHeaders:   []string{"Authorization", "Content-Type", "Accept", "Idempotency-Key"},
+		ExposedHeaders:   []string{"X-Request-Id", "Retry-After", "Idempotent-Replayed"},
 		AllowCredentials: false,
 		MaxAge:           600,
 	}).Handler(next)

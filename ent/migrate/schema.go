@@ -74,6 +74,46 @@ var (
 			},
 		},
 	}
+	// IdempotencyKeysColumns holds the columns for the "idempotency_keys" table.
+	IdempotencyKeysColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString, Size: 64},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "viewer_id", Type: field.TypeString},
+		{Name: "key", Type: field.TypeString, Size: 255},
+		{Name: "request_hash", Type: field.TypeString},
+		{Name: "done", Type: field.TypeBool, Default: false},
+		{Name: "status", Type: field.TypeInt, Nullable: true},
+		{Name: "response", Type: field.TypeString, Nullable: true, Size: 2147483647},
+		{Name: "expires_at", Type: field.TypeTime},
+		{Name: "organization_id", Type: field.TypeString, Size: 64},
+	}
+	// IdempotencyKeysTable holds the schema information for the "idempotency_keys" table.
+	IdempotencyKeysTable = &schema.Table{
+		Name:       "idempotency_keys",
+		Columns:    IdempotencyKeysColumns,
+		PrimaryKey: []*schema.Column{IdempotencyKeysColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "idempotency_keys_organizations_organization",
+				Columns:    []*schema.Column{IdempotencyKeysColumns[10]},
+				RefColumns: []*schema.Column{OrganizationsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "idempotencykey_viewer_id_key",
+				Unique:  true,
+				Columns: []*schema.Column{IdempotencyKeysColumns[3], IdempotencyKeysColumns[4]},
+			},
+			{
+				Name:    "idempotencykey_expires_at",
+				Unique:  false,
+				Columns: []*schema.Column{IdempotencyKeysColumns[9]},
+			},
+		},
+	}
 	// KpIsColumns holds the columns for the "kp_is" table.
 	KpIsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeString, Size: 64},
@@ -593,6 +633,7 @@ var (
 	// Tables holds all the tables in the schema.
 	Tables = []*schema.Table{
 		DealsTable,
+		IdempotencyKeysTable,
 		KpIsTable,
 		MarketFactorsTable,
 		MeetingsTable,
@@ -611,6 +652,7 @@ func init() {
 	DealsTable.ForeignKeys[0].RefTable = OrganizationsTable
 	DealsTable.ForeignKeys[1].RefTable = TeamsTable
 	DealsTable.ForeignKeys[2].RefTable = UsersTable
+	IdempotencyKeysTable.ForeignKeys[0].RefTable = OrganizationsTable
 	KpIsTable.ForeignKeys[0].RefTable = OrganizationsTable
 	MarketFactorsTable.ForeignKeys[0].RefTable = OrganizationsTable
 	MarketFactorsTable.ForeignKeys[1].RefTable = TeamsTable

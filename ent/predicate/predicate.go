@@ -9,6 +9,9 @@ import (
 // Deal is the predicate function for deal builders.
 type Deal func(*sql.Selector)
 
+// IdempotencyKey is the predicate function for idempotencykey builders.
+type IdempotencyKey func(*sql.Selector)
+
 // KPI is the predicate function for kpi builders.
 type KPI func(*sql.Selector)
 
