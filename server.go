@@ -65,6 +65,7 @@ type config struct {
 	MaxBodyBytes    int64
 	RateLimit       float64
 	RequestTimeout  time.Duration
+	OperationsFile  string
 	RateBurst       int
 	JWTSecret       string
 	JWTKeyFile      string
@@ -102,6 +103,8 @@ func (c *config) registerServe(fs *flag.FlagSet) {
 	fs.IntVar(&c.RateBurst, "rate-burst", c.envInt("KPIFLOW_RATE_BURST", graph.DefaultRateLimit.Burst), "requests a viewer may make at once (KPIFLOW_RATE_BURST)")
 	fs.DurationVar(&c.RequestTimeout, "request-timeout", c.envDuration("KPIFLOW_REQUEST_TIMEOUT", graph.DefaultRequestTimeout),
 		"how long a request and its statements may take before they are cancelled (KPIFLOW_REQUEST_TIMEOUT)")
+	fs.StringVar(&c.OperationsFile, "operations-file", env("KPIFLOW_OPERATIONS_FILE", ""),
+		"allowlist of the only operations to run: a JSON object of operation texts by SHA-256 (KPIFLOW_OPERATIONS_FILE)")
 	fs.Int64Var(&c.MaxBodyBytes, "max-body-bytes", int64(c.envInt("KPIFLOW_MAX_BODY_BYTES", graph.DefaultMaxBodyBytes)), "largest request body (KPIFLOW_MAX_BODY_BYTES)")
 	fs.BoolVar(&c.Demo, "demo", c.envBool("KPIFLOW_DEMO", false), "create the demo organization when the database is empty (KPIFLOW_DEMO)")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", c.envDuration("KPIFLOW_SHUTDOWN_TIMEOUT", 15*time.Second),
@@ -351,7 +354,15 @@ func serve(ctx context.Context, cfg config, logOut io.Writer) error {
 	if err != nil {
 		return err
 	}
+	var operations graph.Operations
+	if cfg.OperationsFile != "" {
+		if operations, err = graph.LoadOperations(cfg.OperationsFile); err != nil {
+			return err
+		}
+		logger.Info("running registered operations only", "operations", len(operations))
+	}
 	h := graph.NewHandler(graph.Options{
+		Operations:     operations,
 		Client:         st.Client,
 		Dialect:        st.Dialect,
 		Auth:           authSvc,

@@ -64,6 +64,9 @@ type Options struct {
 	RateLimit RateLimit
 	// Production turns off "did you mean" suggestions in errors.
 	Production bool
+	// Operations, when not nil, is the allowlist of the only operations
+	// the server runs (locked-down production).
+	Operations Operations
 	// AllowedOrigins are the origins (host patterns such as
 	// "app.example.com" or "localhost:*") of pages that may open WebSocket
 	// connections; the server's own origin always may.
@@ -225,7 +228,11 @@ func NewGraphQLServer(o Options) *handler.Server {
 	if o.Introspection {
 		srv.Use(extension.Introspection{})
 	}
-	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](100)})
+	if o.Operations != nil {
+		srv.Use(allowlist{o.Operations})
+	} else {
+		srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](1000)})
+	}
 	srv.Use(pageLimits{})
 	srv.Use(queryLimits{limits}) // after pageLimits: it reads the page sizes
 	srv.Use(sessionsAlone{})

@@ -2,10 +2,13 @@ package graph_test
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
+	"os"
 	"strings"
 	"testing"
 
@@ -187,5 +190,58 @@ func TestCORS(t *testing.T) {
 		if resp := preflight(origin); resp.Header.Get("Access-Control-Allow-Origin") != "" {
 			t.Errorf("%s was allowed", origin)
 		}
+	}
+}
+
+// In allowlist mode only registered operations run, by hash or by text;
+// without it, automatic persisted queries save the bandwidth of repeats.
+func TestPersistedOperations(t *testing.T) {
+	b := apitest.Backends(t)[0]
+	const viewerQuery = `query Me { viewer { email } }`
+	dir := t.TempDir()
+	sum := sha256.Sum256([]byte(viewerQuery))
+	hash := hex.EncodeToString(sum[:])
+	manifest, _ := json.Marshal(map[string]string{hash: viewerQuery})
+	path := dir + "/operations.json"
+	if err := os.WriteFile(path, manifest, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ops, err := graph.LoadOperations(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	locked := apitest.NewServerWith(t, b, auth.TokenConfig{Secret: apitest.Secret}, func(o *graph.Options) { o.Operations = ops })
+	org := locked.Org(t, "Acme", "USD")
+	locked.ActAs(t, locked.User(t, org, "rep@acme.test", user.RoleRep, nil))
+	persisted := func(s *apitest.Server, body map[string]any) *apitest.Response {
+		b, _ := json.Marshal(body)
+		req, _ := http.NewRequest(http.MethodPost, s.URL+"/graphql", bytes.NewReader(b))
+		req.Header.Set("Content-Type", "application/json")
+		return s.Do(t, req)
+	}
+	byHash := map[string]any{"extensions": map[string]any{"persistedQuery": map[string]any{"version": 1, "sha256Hash": hash}}}
+	if r := persisted(locked, byHash); len(r.Errors) != 0 || !strings.Contains(string(r.Data), "rep@acme.test") {
+		t.Errorf("a registered operation by hash: %s", r.RawBody)
+	}
+	locked.MustQuery(t, viewerQuery, nil, nil)
+	locked.MustFail(t, "BAD_USER_INPUT", `{ viewer { id } }`, nil)
+	if r := persisted(locked, map[string]any{"extensions": map[string]any{"persistedQuery": map[string]any{"version": 1, "sha256Hash": strings.Repeat("0", 64)}}}); len(r.Errors) != 1 {
+		t.Errorf("an unknown hash: %s", r.RawBody)
+	}
+
+	// Automatic persisted queries: the hash alone is unknown at first, and
+	// known once the text was sent with it.
+	open := apitest.NewServer(t, b)
+	org2 := open.Org(t, "Acme", "USD")
+	open.ActAs(t, open.User(t, org2, "rep@acme.test", user.RoleRep, nil))
+	if r := persisted(open, byHash); len(r.Errors) != 1 || !strings.Contains(r.Errors[0].Message, "PersistedQueryNotFound") {
+		t.Errorf("APQ before registration: %s", r.RawBody)
+	}
+	withText := map[string]any{"query": viewerQuery, "extensions": byHash["extensions"]}
+	if r := persisted(open, withText); len(r.Errors) != 0 {
+		t.Errorf("APQ registration: %s", r.RawBody)
+	}
+	if r := persisted(open, byHash); len(r.Errors) != 0 {
+		t.Errorf("APQ by hash: %s", r.RawBody)
 	}
 }
