@@ -15,6 +15,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/coder/websocket"
+	"github.com/coder/websocket/wsjson"
+
 	"kpiflow/apitest"
 	"kpiflow/auth"
 	"kpiflow/viewer"
@@ -393,4 +396,64 @@ func TestShutdownUnderLoadLosesNothing(t *testing.T) {
 		}
 	}
 	t.Logf("%d acknowledged and stored, %d stored in all; failures %v", len(acknowledged), len(stored), failures)
+}
+
+// A shutdown ends WebSocket connections too, once requests have drained,
+// instead of waiting for clients to leave.
+func TestShutdownEndsWebSockets(t *testing.T) {
+	dbURL := apitest.DatabaseURL(t, apitest.Backends(t)[0])
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	t.Setenv("KPIFLOW_JWT_SECRET", string(apitest.Secret))
+	sigterm, stop := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	logs := &bytes.Buffer{}
+	go func() {
+		done <- run(sigterm, []string{"serve", "--addr", addr, "--database-url", dbURL, "--log-level", "warn"}, logs, logs)
+	}()
+	var c *websocket.Conn
+	for deadline := time.Now().Add(30 * time.Second); ; {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		c, _, err = websocket.Dial(ctx, "ws://"+addr+"/graphql", &websocket.DialOptions{Subprotocols: []string{"graphql-transport-ws"}})
+		cancel()
+		if err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no WebSocket: %v", err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	defer c.CloseNow()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := wsjson.Write(ctx, c, map[string]any{"type": "connection_init"}); err != nil {
+		t.Fatal(err)
+	}
+	var ack map[string]any
+	if err := wsjson.Read(ctx, c, &ack); err != nil || ack["type"] != "connection_ack" {
+		t.Fatalf("ack: %v %v", ack, err)
+	}
+	stop()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("serve: %v", err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("the server waited for the WebSocket client")
+	}
+	for {
+		var m map[string]any
+		if err := wsjson.Read(ctx, c, &m); err != nil {
+			if ctx.Err() != nil {
+				t.Fatal("the WebSocket outlived the server")
+			}
+			break // the server ended the connection
+		}
+	}
 }

@@ -15,6 +15,11 @@ import (
 	"kpiflow/errcode"
 )
 
+// PreflightHeader lets a POST carry a raw query (application/graphql). No
+// browser sends a custom header across origins without a CORS preflight,
+// which only the allowed origins pass: a form on another site cannot.
+const PreflightHeader = "GraphQL-Require-Preflight"
+
 // DefaultMaxBodyBytes bounds a request body: 1 MiB.
 const DefaultMaxBodyBytes = 1 << 20
 
@@ -24,9 +29,10 @@ const DefaultMaxBodyBytes = 1 << 20
 //
 //   - a body over the size limit: 413;
 //   - a POST whose body is not JSON (application/json or
-//     application/graphql-response+json): 415. A browser sends no other
-//     content type across origins without a CORS preflight, so a form
-//     cannot make a signed-in user's browser run a mutation (CSRF);
+//     application/graphql-response+json): 415, unless it is a raw query
+//     (application/graphql) with the preflight header. A browser sends
+//     neither across origins without a CORS preflight, so a form cannot
+//     make a signed-in user's browser run a mutation (CSRF);
 //   - a batch (a JSON array of operations): 400;
 //   - a mutation over GET: 405 with Allow: POST (gqlgen says 406);
 //   - a request running past the timeout: its statements are cancelled;
@@ -48,8 +54,10 @@ func httpRules(maxBody int64, timeout time.Duration, next http.Handler) http.Han
 		r = r.WithContext(ctx)
 		if r.Method == http.MethodPost {
 			mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
-			if mt != "application/json" && mt != "application/graphql-response+json" {
-				refuse(w, http.StatusUnsupportedMediaType, "send the operation as JSON, with Content-Type: application/json")
+			rawQuery := mt == "application/graphql" && r.Header.Get(PreflightHeader) != ""
+			if mt != "application/json" && mt != "application/graphql-response+json" && !rawQuery {
+				refuse(w, http.StatusUnsupportedMediaType, "send the operation as JSON, with Content-Type: application/json "+
+					"(or as application/graphql with a "+PreflightHeader+" header)")
 				return
 			}
 			if r.ContentLength > maxBody {
@@ -64,6 +72,9 @@ func httpRules(maxBody int64, timeout time.Duration, next http.Handler) http.Han
 			if int64(len(body)) > maxBody {
 				refuse(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("the request body is over %d bytes", maxBody))
 				return
+			}
+			if rawQuery {
+				body, _ = json.Marshal(map[string]string{"query": string(body)})
 			}
 			if t := bytes.TrimSpace(body); len(t) > 0 && t[0] == '[' {
 				refuse(w, http.StatusBadRequest, "batched operations are not accepted: send one operation per request")

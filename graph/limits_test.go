@@ -118,6 +118,17 @@ func TestGraphQLOverHTTP(t *testing.T) {
 				t.Errorf("%s: %d %s", c.name, resp.StatusCode, body[:min(len(body), 200)])
 			}
 		}
+		// A raw query is accepted only with the preflight header.
+		resp, body = post(t, s, "application/graphql", "", []byte("{ __typename }"))
+		if resp.StatusCode != 415 {
+			t.Errorf("a raw query without the preflight header: %d %s", resp.StatusCode, body)
+		}
+		req, _ := http.NewRequest(http.MethodPost, s.URL+"/graphql", strings.NewReader("{ __typename }"))
+		req.Header.Set("Content-Type", "application/graphql")
+		req.Header.Set(graph.PreflightHeader, "1")
+		if r := s.Do(t, req); r.Status != 200 || !strings.Contains(string(r.Data), "Query") {
+			t.Errorf("a raw query with the preflight header: %d %s", r.Status, r.RawBody)
+		}
 		resp, _ = post(t, s, "application/json; charset=utf-8", "", q("{ __typename }"))
 		if resp.StatusCode != 200 {
 			t.Errorf("JSON with a charset: %d", resp.StatusCode)
