@@ -6,6 +6,7 @@
 //	kpiflow seed --demo        create the demo organization (--deals N to scale it)
 //	kpiflow org create         create an organization
 //	kpiflow user create        create a user, such as an organization's first admin
+//	kpiflow tick [--at T]      run the scheduled work (reviews due, periods ended) once
 //
 // Every setting is an environment variable with a flag of the same meaning;
 // the flag wins. README.md lists them all.
@@ -37,6 +38,8 @@ import (
 	"kpiflow/graph"
 	"kpiflow/kpi"
 	"kpiflow/store"
+	"kpiflow/viewer"
+	"kpiflow/workflow"
 )
 
 func main() {
@@ -217,6 +220,29 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return errors.New("seed: say what to create: --demo")
 		}
 		return seedDemo(ctx, cfg, demo.Options{Seed: *seed, Deals: *deals, Meetings: *meetings}, stdout, stderr)
+	case "tick":
+		at := fs.String("at", "", "the instant to run for, RFC 3339 (default: now)")
+		if err := fs.Parse(args); err != nil {
+			return err
+		}
+		t := time.Now()
+		if *at != "" {
+			var err error
+			if t, err = time.Parse(time.RFC3339, *at); err != nil {
+				return fmt.Errorf("tick: --at must be an RFC 3339 instant such as 2026-12-01T09:00:00Z")
+			}
+		}
+		st, err := openMigrated(ctx, cfg)
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		opened, closed, err := tick(ctx, st, t)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "at %s: opened %d review cycles, closed %d targets\n", t.UTC().Format(time.RFC3339), opened, closed)
+		return nil
 	case "org", "user":
 		sub := ""
 		if len(args) > 0 {
@@ -235,7 +261,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		fs.PrintDefaults()
 		return nil
 	}
-	return fmt.Errorf("unknown command %q (serve, migrate, seed, org, user, help)", cmd)
+	return fmt.Errorf("unknown command %q (serve, migrate, seed, org, user, tick, help)", cmd)
 }
 
 func openMigrated(ctx context.Context, cfg config) (*store.Store, error) {
@@ -396,6 +422,7 @@ func serve(ctx context.Context, cfg config, logOut io.Writer) error {
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
+	go schedule(ctx, st, time.Minute, logger)
 	logger.Info("kpiflow is serving", "graphql", "http://"+ln.Addr().String()+"/graphql",
 		"database", st.Dialect, "playground", cfg.Playground)
 
@@ -413,6 +440,56 @@ func serve(ctx context.Context, cfg config, logOut io.Writer) error {
 	endConns() // WebSocket connections, which Shutdown does not wait for
 	logger.Info("stopped")
 	return nil
+}
+
+// tick runs the scheduled work for an instant, for every organization:
+// review cycles that are due open, and targets whose period ended close.
+// Both are exactly-once in the database, so every replica may tick.
+func tick(ctx context.Context, st *store.Store, at time.Time) (opened, closed int, err error) {
+	svc := workflow.NewServiceAt(kpi.Engine{DB: st.Client, Dialect: st.Dialect}, func() time.Time { return at })
+	orgs, err := st.Client.Organization.Query().IDs(viewer.System(ctx))
+	if err != nil {
+		return 0, 0, err
+	}
+	for _, org := range orgs {
+		n, err := svc.OpenReviews(ctx, st.Client, org, at)
+		if err != nil {
+			return opened, closed, err
+		}
+		opened += n
+		tx, err := st.Client.Tx(ctx)
+		if err != nil {
+			return opened, closed, err
+		}
+		n, err = svc.ClosePeriods(ent.NewTxContext(ctx, tx), tx.Client(), org, workflow.DefaultGrace)
+		if err != nil {
+			_ = tx.Rollback()
+			return opened, closed, err
+		}
+		if err := tx.Commit(); err != nil {
+			return opened, closed, err
+		}
+		closed += n
+	}
+	return opened, closed, nil
+}
+
+// schedule ticks every interval until ctx ends.
+func schedule(ctx context.Context, st *store.Store, every time.Duration, logger *slog.Logger) {
+	for {
+		opened, closed, err := tick(ctx, st, time.Now())
+		switch {
+		case err != nil && ctx.Err() == nil:
+			logger.Error("scheduled work", "error", err)
+		case opened+closed > 0:
+			logger.Info("scheduled work", "review_cycles_opened", opened, "targets_closed", closed)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(every):
+		}
+	}
 }
 
 // rateLimit turns the configuration into the handler's: 0 means none.

@@ -457,3 +457,26 @@ func TestShutdownEndsWebSockets(t *testing.T) {
 		}
 	}
 }
+
+// tick runs the scheduled work once, for a given instant, and is safe to
+// repeat: a second run at the same instant does nothing.
+func TestTickCommand(t *testing.T) {
+	url := apitest.DatabaseURL(t, apitest.Backends(t)[0])
+	var out bytes.Buffer
+	if err := run(context.Background(), []string{"seed", "--demo", "--database-url", url}, &out, &out); err != nil {
+		t.Fatal(err)
+	}
+	at := time.Now().UTC().Format(time.RFC3339)
+	for i, want := range []string{"opened 4 review cycles", "opened 0 review cycles, closed 0 targets"} { // one per team: the region and its three teams
+		out.Reset()
+		if err := run(context.Background(), []string{"tick", "--at", at, "--database-url", url}, &out, &out); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("tick %d: %q, want %q", i+1, out.String(), want)
+		}
+	}
+	if err := run(context.Background(), []string{"tick", "--at", "tomorrow", "--database-url", url}, &out, &out); err == nil {
+		t.Error("tick --at tomorrow was accepted")
+	}
+}

@@ -555,3 +555,13 @@ func SystemOnlyPolicy() ent.Policy {
 		Mutation: privacy.MutationPolicy{privacy.AlwaysDenyRule()},
 	}
 }
+
+// ReviewPolicy: reviews are read within the organization (their items
+// link to targets, which stay filtered by their own policy) and written
+// only by package workflow.
+func ReviewPolicy() ent.Policy {
+	return privacy.Policy{
+		Query:    privacy.QueryPolicy{tenant},
+		Mutation: systemWritesOnly,
+	}
+}

@@ -19,6 +19,8 @@ import (
 	"kpiflow/ent/meeting"
 	"kpiflow/ent/organization"
 	"kpiflow/ent/refreshtoken"
+	"kpiflow/ent/reviewcycle"
+	"kpiflow/ent/reviewitem"
 	"kpiflow/ent/target"
 	"kpiflow/ent/targetevent"
 	"kpiflow/ent/targetrevision"
@@ -52,6 +54,10 @@ type Client struct {
 	Organization *OrganizationClient
 	// RefreshToken is the client for interacting with the RefreshToken builders.
 	RefreshToken *RefreshTokenClient
+	// ReviewCycle is the client for interacting with the ReviewCycle builders.
+	ReviewCycle *ReviewCycleClient
+	// ReviewItem is the client for interacting with the ReviewItem builders.
+	ReviewItem *ReviewItemClient
 	// Target is the client for interacting with the Target builders.
 	Target *TargetClient
 	// TargetEvent is the client for interacting with the TargetEvent builders.
@@ -80,6 +86,8 @@ func (c *Client) init() {
 	c.Meeting = NewMeetingClient(c.config)
 	c.Organization = NewOrganizationClient(c.config)
 	c.RefreshToken = NewRefreshTokenClient(c.config)
+	c.ReviewCycle = NewReviewCycleClient(c.config)
+	c.ReviewItem = NewReviewItemClient(c.config)
 	c.Target = NewTargetClient(c.config)
 	c.TargetEvent = NewTargetEventClient(c.config)
 	c.TargetRevision = NewTargetRevisionClient(c.config)
@@ -184,6 +192,8 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		Meeting:        NewMeetingClient(cfg),
 		Organization:   NewOrganizationClient(cfg),
 		RefreshToken:   NewRefreshTokenClient(cfg),
+		ReviewCycle:    NewReviewCycleClient(cfg),
+		ReviewItem:     NewReviewItemClient(cfg),
 		Target:         NewTargetClient(cfg),
 		TargetEvent:    NewTargetEventClient(cfg),
 		TargetRevision: NewTargetRevisionClient(cfg),
@@ -215,6 +225,8 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		Meeting:        NewMeetingClient(cfg),
 		Organization:   NewOrganizationClient(cfg),
 		RefreshToken:   NewRefreshTokenClient(cfg),
+		ReviewCycle:    NewReviewCycleClient(cfg),
+		ReviewItem:     NewReviewItemClient(cfg),
 		Target:         NewTargetClient(cfg),
 		TargetEvent:    NewTargetEventClient(cfg),
 		TargetRevision: NewTargetRevisionClient(cfg),
@@ -250,7 +262,8 @@ func (c *Client) Close() error {
 func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
 		c.Deal, c.IdempotencyKey, c.KPI, c.MarketFactor, c.Meeting, c.Organization,
-		c.RefreshToken, c.Target, c.TargetEvent, c.TargetRevision, c.Team, c.User,
+		c.RefreshToken, c.ReviewCycle, c.ReviewItem, c.Target, c.TargetEvent,
+		c.TargetRevision, c.Team, c.User,
 	} {
 		n.Use(hooks...)
 	}
@@ -261,7 +274,8 @@ func (c *Client) Use(hooks ...Hook) {
 func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
 		c.Deal, c.IdempotencyKey, c.KPI, c.MarketFactor, c.Meeting, c.Organization,
-		c.RefreshToken, c.Target, c.TargetEvent, c.TargetRevision, c.Team, c.User,
+		c.RefreshToken, c.ReviewCycle, c.ReviewItem, c.Target, c.TargetEvent,
+		c.TargetRevision, c.Team, c.User,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -284,6 +298,10 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.Organization.mutate(ctx, m)
 	case *RefreshTokenMutation:
 		return c.RefreshToken.mutate(ctx, m)
+	case *ReviewCycleMutation:
+		return c.ReviewCycle.mutate(ctx, m)
+	case *ReviewItemMutation:
+		return c.ReviewItem.mutate(ctx, m)
 	case *TargetMutation:
 		return c.Target.mutate(ctx, m)
 	case *TargetEventMutation:
@@ -1461,6 +1479,370 @@ func (c *RefreshTokenClient) mutate(ctx context.Context, m *RefreshTokenMutation
 	}
 }
 
+// ReviewCycleClient is a client for the ReviewCycle schema.
+type ReviewCycleClient struct {
+	config
+}
+
+// NewReviewCycleClient returns a client for the ReviewCycle from the given config.
+func NewReviewCycleClient(c config) *ReviewCycleClient {
+	return &ReviewCycleClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `reviewcycle.Hooks(f(g(h())))`.
+func (c *ReviewCycleClient) Use(hooks ...Hook) {
+	c.hooks.ReviewCycle = append(c.hooks.ReviewCycle, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `reviewcycle.Intercept(f(g(h())))`.
+func (c *ReviewCycleClient) Intercept(interceptors ...Interceptor) {
+	c.inters.ReviewCycle = append(c.inters.ReviewCycle, interceptors...)
+}
+
+// Create returns a builder for creating a ReviewCycle entity.
+func (c *ReviewCycleClient) Create() *ReviewCycleCreate {
+	mutation := newReviewCycleMutation(c.config, OpCreate)
+	return &ReviewCycleCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of ReviewCycle entities.
+func (c *ReviewCycleClient) CreateBulk(builders ...*ReviewCycleCreate) *ReviewCycleCreateBulk {
+	return &ReviewCycleCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *ReviewCycleClient) MapCreateBulk(slice any, setFunc func(*ReviewCycleCreate, int)) *ReviewCycleCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &ReviewCycleCreateBulk{err: fmt.Errorf("calling to ReviewCycleClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*ReviewCycleCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &ReviewCycleCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for ReviewCycle.
+func (c *ReviewCycleClient) Update() *ReviewCycleUpdate {
+	mutation := newReviewCycleMutation(c.config, OpUpdate)
+	return &ReviewCycleUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *ReviewCycleClient) UpdateOne(_m *ReviewCycle) *ReviewCycleUpdateOne {
+	mutation := newReviewCycleMutation(c.config, OpUpdateOne, withReviewCycle(_m))
+	return &ReviewCycleUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *ReviewCycleClient) UpdateOneID(id pulid.ID) *ReviewCycleUpdateOne {
+	mutation := newReviewCycleMutation(c.config, OpUpdateOne, withReviewCycleID(id))
+	return &ReviewCycleUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for ReviewCycle.
+func (c *ReviewCycleClient) Delete() *ReviewCycleDelete {
+	mutation := newReviewCycleMutation(c.config, OpDelete)
+	return &ReviewCycleDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *ReviewCycleClient) DeleteOne(_m *ReviewCycle) *ReviewCycleDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *ReviewCycleClient) DeleteOneID(id pulid.ID) *ReviewCycleDeleteOne {
+	builder := c.Delete().Where(reviewcycle.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &ReviewCycleDeleteOne{builder}
+}
+
+// Query returns a query builder for ReviewCycle.
+func (c *ReviewCycleClient) Query() *ReviewCycleQuery {
+	return &ReviewCycleQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeReviewCycle},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a ReviewCycle entity by its id.
+func (c *ReviewCycleClient) Get(ctx context.Context, id pulid.ID) (*ReviewCycle, error) {
+	return c.Query().Where(reviewcycle.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *ReviewCycleClient) GetX(ctx context.Context, id pulid.ID) *ReviewCycle {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryOrganization queries the organization edge of a ReviewCycle.
+func (c *ReviewCycleClient) QueryOrganization(_m *ReviewCycle) *OrganizationQuery {
+	query := (&OrganizationClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(reviewcycle.Table, reviewcycle.FieldID, id),
+			sqlgraph.To(organization.Table, organization.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, reviewcycle.OrganizationTable, reviewcycle.OrganizationColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryTeam queries the team edge of a ReviewCycle.
+func (c *ReviewCycleClient) QueryTeam(_m *ReviewCycle) *TeamQuery {
+	query := (&TeamClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(reviewcycle.Table, reviewcycle.FieldID, id),
+			sqlgraph.To(team.Table, team.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, reviewcycle.TeamTable, reviewcycle.TeamColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryItems queries the items edge of a ReviewCycle.
+func (c *ReviewCycleClient) QueryItems(_m *ReviewCycle) *ReviewItemQuery {
+	query := (&ReviewItemClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(reviewcycle.Table, reviewcycle.FieldID, id),
+			sqlgraph.To(reviewitem.Table, reviewitem.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, reviewcycle.ItemsTable, reviewcycle.ItemsColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *ReviewCycleClient) Hooks() []Hook {
+	hooks := c.hooks.ReviewCycle
+	return append(hooks[:len(hooks):len(hooks)], reviewcycle.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *ReviewCycleClient) Interceptors() []Interceptor {
+	return c.inters.ReviewCycle
+}
+
+func (c *ReviewCycleClient) mutate(ctx context.Context, m *ReviewCycleMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&ReviewCycleCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&ReviewCycleUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&ReviewCycleUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&ReviewCycleDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown ReviewCycle mutation op: %q", m.Op())
+	}
+}
+
+// ReviewItemClient is a client for the ReviewItem schema.
+type ReviewItemClient struct {
+	config
+}
+
+// NewReviewItemClient returns a client for the ReviewItem from the given config.
+func NewReviewItemClient(c config) *ReviewItemClient {
+	return &ReviewItemClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `reviewitem.Hooks(f(g(h())))`.
+func (c *ReviewItemClient) Use(hooks ...Hook) {
+	c.hooks.ReviewItem = append(c.hooks.ReviewItem, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `reviewitem.Intercept(f(g(h())))`.
+func (c *ReviewItemClient) Intercept(interceptors ...Interceptor) {
+	c.inters.ReviewItem = append(c.inters.ReviewItem, interceptors...)
+}
+
+// Create returns a builder for creating a ReviewItem entity.
+func (c *ReviewItemClient) Create() *ReviewItemCreate {
+	mutation := newReviewItemMutation(c.config, OpCreate)
+	return &ReviewItemCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of ReviewItem entities.
+func (c *ReviewItemClient) CreateBulk(builders ...*ReviewItemCreate) *ReviewItemCreateBulk {
+	return &ReviewItemCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *ReviewItemClient) MapCreateBulk(slice any, setFunc func(*ReviewItemCreate, int)) *ReviewItemCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &ReviewItemCreateBulk{err: fmt.Errorf("calling to ReviewItemClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*ReviewItemCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &ReviewItemCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for ReviewItem.
+func (c *ReviewItemClient) Update() *ReviewItemUpdate {
+	mutation := newReviewItemMutation(c.config, OpUpdate)
+	return &ReviewItemUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *ReviewItemClient) UpdateOne(_m *ReviewItem) *ReviewItemUpdateOne {
+	mutation := newReviewItemMutation(c.config, OpUpdateOne, withReviewItem(_m))
+	return &ReviewItemUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *ReviewItemClient) UpdateOneID(id pulid.ID) *ReviewItemUpdateOne {
+	mutation := newReviewItemMutation(c.config, OpUpdateOne, withReviewItemID(id))
+	return &ReviewItemUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for ReviewItem.
+func (c *ReviewItemClient) Delete() *ReviewItemDelete {
+	mutation := newReviewItemMutation(c.config, OpDelete)
+	return &ReviewItemDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *ReviewItemClient) DeleteOne(_m *ReviewItem) *ReviewItemDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *ReviewItemClient) DeleteOneID(id pulid.ID) *ReviewItemDeleteOne {
+	builder := c.Delete().Where(reviewitem.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &ReviewItemDeleteOne{builder}
+}
+
+// Query returns a query builder for ReviewItem.
+func (c *ReviewItemClient) Query() *ReviewItemQuery {
+	return &ReviewItemQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeReviewItem},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a ReviewItem entity by its id.
+func (c *ReviewItemClient) Get(ctx context.Context, id pulid.ID) (*ReviewItem, error) {
+	return c.Query().Where(reviewitem.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *ReviewItemClient) GetX(ctx context.Context, id pulid.ID) *ReviewItem {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryOrganization queries the organization edge of a ReviewItem.
+func (c *ReviewItemClient) QueryOrganization(_m *ReviewItem) *OrganizationQuery {
+	query := (&OrganizationClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(reviewitem.Table, reviewitem.FieldID, id),
+			sqlgraph.To(organization.Table, organization.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, reviewitem.OrganizationTable, reviewitem.OrganizationColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryCycle queries the cycle edge of a ReviewItem.
+func (c *ReviewItemClient) QueryCycle(_m *ReviewItem) *ReviewCycleQuery {
+	query := (&ReviewCycleClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(reviewitem.Table, reviewitem.FieldID, id),
+			sqlgraph.To(reviewcycle.Table, reviewcycle.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, reviewitem.CycleTable, reviewitem.CycleColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryTarget queries the target edge of a ReviewItem.
+func (c *ReviewItemClient) QueryTarget(_m *ReviewItem) *TargetQuery {
+	query := (&TargetClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(reviewitem.Table, reviewitem.FieldID, id),
+			sqlgraph.To(target.Table, target.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, reviewitem.TargetTable, reviewitem.TargetColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *ReviewItemClient) Hooks() []Hook {
+	hooks := c.hooks.ReviewItem
+	return append(hooks[:len(hooks):len(hooks)], reviewitem.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *ReviewItemClient) Interceptors() []Interceptor {
+	return c.inters.ReviewItem
+}
+
+func (c *ReviewItemClient) mutate(ctx context.Context, m *ReviewItemMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&ReviewItemCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&ReviewItemUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&ReviewItemUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&ReviewItemDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown ReviewItem mutation op: %q", m.Op())
+	}
+}
+
 // TargetClient is a client for the Target schema.
 type TargetClient struct {
 	config
@@ -2551,11 +2933,13 @@ func (c *UserClient) mutate(ctx context.Context, m *UserMutation) (Value, error)
 type (
 	hooks struct {
 		Deal, IdempotencyKey, KPI, MarketFactor, Meeting, Organization, RefreshToken,
-		Target, TargetEvent, TargetRevision, Team, User []ent.Hook
+		ReviewCycle, ReviewItem, Target, TargetEvent, TargetRevision, Team,
+		User []ent.Hook
 	}
 	inters struct {
 		Deal, IdempotencyKey, KPI, MarketFactor, Meeting, Organization, RefreshToken,
-		Target, TargetEvent, TargetRevision, Team, User []ent.Interceptor
+		ReviewCycle, ReviewItem, Target, TargetEvent, TargetRevision, Team,
+		User []ent.Interceptor
 	}
 )
 

@@ -13,6 +13,8 @@ import (
 	"kpiflow/ent/meeting"
 	"kpiflow/ent/organization"
 	"kpiflow/ent/refreshtoken"
+	"kpiflow/ent/reviewcycle"
+	"kpiflow/ent/reviewitem"
 	"kpiflow/ent/target"
 	"kpiflow/ent/targetevent"
 	"kpiflow/ent/targetrevision"
@@ -91,6 +93,8 @@ func checkColumn(t, c string) error {
 			meeting.Table:        meeting.ValidColumn,
 			organization.Table:   organization.ValidColumn,
 			refreshtoken.Table:   refreshtoken.ValidColumn,
+			reviewcycle.Table:    reviewcycle.ValidColumn,
+			reviewitem.Table:     reviewitem.ValidColumn,
 			target.Table:         target.ValidColumn,
 			targetevent.Table:    targetevent.ValidColumn,
 			targetrevision.Table: targetrevision.ValidColumn,

@@ -11,6 +11,8 @@ import (
 	"kpiflow/ent/organization"
 	"kpiflow/ent/predicate"
 	"kpiflow/ent/refreshtoken"
+	"kpiflow/ent/reviewcycle"
+	"kpiflow/ent/reviewitem"
 	"kpiflow/ent/target"
 	"kpiflow/ent/targetevent"
 	"kpiflow/ent/targetrevision"
@@ -25,7 +27,7 @@ import (
 
 // schemaGraph holds a representation of ent/schema at runtime.
 var schemaGraph = func() *sqlgraph.Schema {
-	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 12)}
+	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 14)}
 	graph.Nodes[0] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   deal.Table,
@@ -192,6 +194,57 @@ var schemaGraph = func() *sqlgraph.Schema {
 	}
 	graph.Nodes[7] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
+			Table:   reviewcycle.Table,
+			Columns: reviewcycle.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeString,
+				Column: reviewcycle.FieldID,
+			},
+		},
+		Type: "ReviewCycle",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			reviewcycle.FieldCreatedAt:      {Type: field.TypeTime, Column: reviewcycle.FieldCreatedAt},
+			reviewcycle.FieldUpdatedAt:      {Type: field.TypeTime, Column: reviewcycle.FieldUpdatedAt},
+			reviewcycle.FieldOrganizationID: {Type: field.TypeString, Column: reviewcycle.FieldOrganizationID},
+			reviewcycle.FieldTeamID:         {Type: field.TypeString, Column: reviewcycle.FieldTeamID},
+			reviewcycle.FieldCadence:        {Type: field.TypeEnum, Column: reviewcycle.FieldCadence},
+			reviewcycle.FieldPoint:          {Type: field.TypeTime, Column: reviewcycle.FieldPoint},
+			reviewcycle.FieldDueAt:          {Type: field.TypeTime, Column: reviewcycle.FieldDueAt},
+			reviewcycle.FieldStatus:         {Type: field.TypeEnum, Column: reviewcycle.FieldStatus},
+			reviewcycle.FieldCompletedAt:    {Type: field.TypeTime, Column: reviewcycle.FieldCompletedAt},
+			reviewcycle.FieldCompletedByID:  {Type: field.TypeString, Column: reviewcycle.FieldCompletedByID},
+		},
+	}
+	graph.Nodes[8] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   reviewitem.Table,
+			Columns: reviewitem.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeString,
+				Column: reviewitem.FieldID,
+			},
+		},
+		Type: "ReviewItem",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			reviewitem.FieldCreatedAt:        {Type: field.TypeTime, Column: reviewitem.FieldCreatedAt},
+			reviewitem.FieldUpdatedAt:        {Type: field.TypeTime, Column: reviewitem.FieldUpdatedAt},
+			reviewitem.FieldOrganizationID:   {Type: field.TypeString, Column: reviewitem.FieldOrganizationID},
+			reviewitem.FieldCycleID:          {Type: field.TypeString, Column: reviewitem.FieldCycleID},
+			reviewitem.FieldTargetID:         {Type: field.TypeString, Column: reviewitem.FieldTargetID},
+			reviewitem.FieldActualToDate:     {Type: field.TypeFloat64, Column: reviewitem.FieldActualToDate},
+			reviewitem.FieldExpectedToDate:   {Type: field.TypeFloat64, Column: reviewitem.FieldExpectedToDate},
+			reviewitem.FieldPace:             {Type: field.TypeFloat64, Column: reviewitem.FieldPace},
+			reviewitem.FieldProjection:       {Type: field.TypeFloat64, Column: reviewitem.FieldProjection},
+			reviewitem.FieldTrack:            {Type: field.TypeString, Column: reviewitem.FieldTrack},
+			reviewitem.FieldSuggestedAction:  {Type: field.TypeEnum, Column: reviewitem.FieldSuggestedAction},
+			reviewitem.FieldSuggestedValue:   {Type: field.TypeFloat64, Column: reviewitem.FieldSuggestedValue},
+			reviewitem.FieldSuggestionReason: {Type: field.TypeString, Column: reviewitem.FieldSuggestionReason},
+			reviewitem.FieldDecision:         {Type: field.TypeEnum, Column: reviewitem.FieldDecision},
+			reviewitem.FieldDecidedByID:      {Type: field.TypeString, Column: reviewitem.FieldDecidedByID},
+		},
+	}
+	graph.Nodes[9] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
 			Table:   target.Table,
 			Columns: target.Columns,
 			ID: &sqlgraph.FieldSpec{
@@ -227,7 +280,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			target.FieldFinalAttainment: {Type: field.TypeFloat64, Column: target.FieldFinalAttainment},
 		},
 	}
-	graph.Nodes[8] = &sqlgraph.Node{
+	graph.Nodes[10] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   targetevent.Table,
 			Columns: targetevent.Columns,
@@ -253,7 +306,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			targetevent.FieldVersion:        {Type: field.TypeInt, Column: targetevent.FieldVersion},
 		},
 	}
-	graph.Nodes[9] = &sqlgraph.Node{
+	graph.Nodes[11] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   targetrevision.Table,
 			Columns: targetrevision.Columns,
@@ -275,7 +328,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			targetrevision.FieldComment:        {Type: field.TypeString, Column: targetrevision.FieldComment},
 		},
 	}
-	graph.Nodes[10] = &sqlgraph.Node{
+	graph.Nodes[12] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   team.Table,
 			Columns: team.Columns,
@@ -294,7 +347,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			team.FieldReviewCadence:  {Type: field.TypeEnum, Column: team.FieldReviewCadence},
 		},
 	}
-	graph.Nodes[11] = &sqlgraph.Node{
+	graph.Nodes[13] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   user.Table,
 			Columns: user.Columns,
@@ -484,6 +537,78 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		"RefreshToken",
 		"User",
+	)
+	graph.MustAddE(
+		"organization",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   reviewcycle.OrganizationTable,
+			Columns: []string{reviewcycle.OrganizationColumn},
+			Bidi:    false,
+		},
+		"ReviewCycle",
+		"Organization",
+	)
+	graph.MustAddE(
+		"team",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   reviewcycle.TeamTable,
+			Columns: []string{reviewcycle.TeamColumn},
+			Bidi:    false,
+		},
+		"ReviewCycle",
+		"Team",
+	)
+	graph.MustAddE(
+		"items",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   reviewcycle.ItemsTable,
+			Columns: []string{reviewcycle.ItemsColumn},
+			Bidi:    false,
+		},
+		"ReviewCycle",
+		"ReviewItem",
+	)
+	graph.MustAddE(
+		"organization",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   reviewitem.OrganizationTable,
+			Columns: []string{reviewitem.OrganizationColumn},
+			Bidi:    false,
+		},
+		"ReviewItem",
+		"Organization",
+	)
+	graph.MustAddE(
+		"cycle",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   reviewitem.CycleTable,
+			Columns: []string{reviewitem.CycleColumn},
+			Bidi:    false,
+		},
+		"ReviewItem",
+		"ReviewCycle",
+	)
+	graph.MustAddE(
+		"target",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   reviewitem.TargetTable,
+			Columns: []string{reviewitem.TargetColumn},
+			Bidi:    false,
+		},
+		"ReviewItem",
+		"Target",
 	)
 	graph.MustAddE(
 		"organization",
@@ -1648,6 +1773,295 @@ func (f *RefreshTokenFilter) WhereHasUserWith(preds ...predicate.User) {
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *ReviewCycleQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the ReviewCycleQuery builder.
+func (_q *ReviewCycleQuery) Filter() *ReviewCycleFilter {
+	return &ReviewCycleFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *ReviewCycleMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the ReviewCycleMutation builder.
+func (m *ReviewCycleMutation) Filter() *ReviewCycleFilter {
+	return &ReviewCycleFilter{config: m.config, predicateAdder: m}
+}
+
+// ReviewCycleFilter provides a generic filtering capability at runtime for ReviewCycleQuery.
+type ReviewCycleFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *ReviewCycleFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[7].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql string predicate on the id field.
+func (f *ReviewCycleFilter) WhereID(p entql.StringP) {
+	f.Where(p.Field(reviewcycle.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *ReviewCycleFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(reviewcycle.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *ReviewCycleFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(reviewcycle.FieldUpdatedAt))
+}
+
+// WhereOrganizationID applies the entql string predicate on the organization_id field.
+func (f *ReviewCycleFilter) WhereOrganizationID(p entql.StringP) {
+	f.Where(p.Field(reviewcycle.FieldOrganizationID))
+}
+
+// WhereTeamID applies the entql string predicate on the team_id field.
+func (f *ReviewCycleFilter) WhereTeamID(p entql.StringP) {
+	f.Where(p.Field(reviewcycle.FieldTeamID))
+}
+
+// WhereCadence applies the entql string predicate on the cadence field.
+func (f *ReviewCycleFilter) WhereCadence(p entql.StringP) {
+	f.Where(p.Field(reviewcycle.FieldCadence))
+}
+
+// WherePoint applies the entql time.Time predicate on the point field.
+func (f *ReviewCycleFilter) WherePoint(p entql.TimeP) {
+	f.Where(p.Field(reviewcycle.FieldPoint))
+}
+
+// WhereDueAt applies the entql time.Time predicate on the due_at field.
+func (f *ReviewCycleFilter) WhereDueAt(p entql.TimeP) {
+	f.Where(p.Field(reviewcycle.FieldDueAt))
+}
+
+// WhereStatus applies the entql string predicate on the status field.
+func (f *ReviewCycleFilter) WhereStatus(p entql.StringP) {
+	f.Where(p.Field(reviewcycle.FieldStatus))
+}
+
+// WhereCompletedAt applies the entql time.Time predicate on the completed_at field.
+func (f *ReviewCycleFilter) WhereCompletedAt(p entql.TimeP) {
+	f.Where(p.Field(reviewcycle.FieldCompletedAt))
+}
+
+// WhereCompletedByID applies the entql string predicate on the completed_by_id field.
+func (f *ReviewCycleFilter) WhereCompletedByID(p entql.StringP) {
+	f.Where(p.Field(reviewcycle.FieldCompletedByID))
+}
+
+// WhereHasOrganization applies a predicate to check if query has an edge organization.
+func (f *ReviewCycleFilter) WhereHasOrganization() {
+	f.Where(entql.HasEdge("organization"))
+}
+
+// WhereHasOrganizationWith applies a predicate to check if query has an edge organization with a given conditions (other predicates).
+func (f *ReviewCycleFilter) WhereHasOrganizationWith(preds ...predicate.Organization) {
+	f.Where(entql.HasEdgeWith("organization", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasTeam applies a predicate to check if query has an edge team.
+func (f *ReviewCycleFilter) WhereHasTeam() {
+	f.Where(entql.HasEdge("team"))
+}
+
+// WhereHasTeamWith applies a predicate to check if query has an edge team with a given conditions (other predicates).
+func (f *ReviewCycleFilter) WhereHasTeamWith(preds ...predicate.Team) {
+	f.Where(entql.HasEdgeWith("team", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasItems applies a predicate to check if query has an edge items.
+func (f *ReviewCycleFilter) WhereHasItems() {
+	f.Where(entql.HasEdge("items"))
+}
+
+// WhereHasItemsWith applies a predicate to check if query has an edge items with a given conditions (other predicates).
+func (f *ReviewCycleFilter) WhereHasItemsWith(preds ...predicate.ReviewItem) {
+	f.Where(entql.HasEdgeWith("items", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
+func (_q *ReviewItemQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the ReviewItemQuery builder.
+func (_q *ReviewItemQuery) Filter() *ReviewItemFilter {
+	return &ReviewItemFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *ReviewItemMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the ReviewItemMutation builder.
+func (m *ReviewItemMutation) Filter() *ReviewItemFilter {
+	return &ReviewItemFilter{config: m.config, predicateAdder: m}
+}
+
+// ReviewItemFilter provides a generic filtering capability at runtime for ReviewItemQuery.
+type ReviewItemFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *ReviewItemFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[8].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql string predicate on the id field.
+func (f *ReviewItemFilter) WhereID(p entql.StringP) {
+	f.Where(p.Field(reviewitem.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *ReviewItemFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(reviewitem.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *ReviewItemFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(reviewitem.FieldUpdatedAt))
+}
+
+// WhereOrganizationID applies the entql string predicate on the organization_id field.
+func (f *ReviewItemFilter) WhereOrganizationID(p entql.StringP) {
+	f.Where(p.Field(reviewitem.FieldOrganizationID))
+}
+
+// WhereCycleID applies the entql string predicate on the cycle_id field.
+func (f *ReviewItemFilter) WhereCycleID(p entql.StringP) {
+	f.Where(p.Field(reviewitem.FieldCycleID))
+}
+
+// WhereTargetID applies the entql string predicate on the target_id field.
+func (f *ReviewItemFilter) WhereTargetID(p entql.StringP) {
+	f.Where(p.Field(reviewitem.FieldTargetID))
+}
+
+// WhereActualToDate applies the entql float64 predicate on the actual_to_date field.
+func (f *ReviewItemFilter) WhereActualToDate(p entql.Float64P) {
+	f.Where(p.Field(reviewitem.FieldActualToDate))
+}
+
+// WhereExpectedToDate applies the entql float64 predicate on the expected_to_date field.
+func (f *ReviewItemFilter) WhereExpectedToDate(p entql.Float64P) {
+	f.Where(p.Field(reviewitem.FieldExpectedToDate))
+}
+
+// WherePace applies the entql float64 predicate on the pace field.
+func (f *ReviewItemFilter) WherePace(p entql.Float64P) {
+	f.Where(p.Field(reviewitem.FieldPace))
+}
+
+// WhereProjection applies the entql float64 predicate on the projection field.
+func (f *ReviewItemFilter) WhereProjection(p entql.Float64P) {
+	f.Where(p.Field(reviewitem.FieldProjection))
+}
+
+// WhereTrack applies the entql string predicate on the track field.
+func (f *ReviewItemFilter) WhereTrack(p entql.StringP) {
+	f.Where(p.Field(reviewitem.FieldTrack))
+}
+
+// WhereSuggestedAction applies the entql string predicate on the suggested_action field.
+func (f *ReviewItemFilter) WhereSuggestedAction(p entql.StringP) {
+	f.Where(p.Field(reviewitem.FieldSuggestedAction))
+}
+
+// WhereSuggestedValue applies the entql float64 predicate on the suggested_value field.
+func (f *ReviewItemFilter) WhereSuggestedValue(p entql.Float64P) {
+	f.Where(p.Field(reviewitem.FieldSuggestedValue))
+}
+
+// WhereSuggestionReason applies the entql string predicate on the suggestion_reason field.
+func (f *ReviewItemFilter) WhereSuggestionReason(p entql.StringP) {
+	f.Where(p.Field(reviewitem.FieldSuggestionReason))
+}
+
+// WhereDecision applies the entql string predicate on the decision field.
+func (f *ReviewItemFilter) WhereDecision(p entql.StringP) {
+	f.Where(p.Field(reviewitem.FieldDecision))
+}
+
+// WhereDecidedByID applies the entql string predicate on the decided_by_id field.
+func (f *ReviewItemFilter) WhereDecidedByID(p entql.StringP) {
+	f.Where(p.Field(reviewitem.FieldDecidedByID))
+}
+
+// WhereHasOrganization applies a predicate to check if query has an edge organization.
+func (f *ReviewItemFilter) WhereHasOrganization() {
+	f.Where(entql.HasEdge("organization"))
+}
+
+// WhereHasOrganizationWith applies a predicate to check if query has an edge organization with a given conditions (other predicates).
+func (f *ReviewItemFilter) WhereHasOrganizationWith(preds ...predicate.Organization) {
+	f.Where(entql.HasEdgeWith("organization", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasCycle applies a predicate to check if query has an edge cycle.
+func (f *ReviewItemFilter) WhereHasCycle() {
+	f.Where(entql.HasEdge("cycle"))
+}
+
+// WhereHasCycleWith applies a predicate to check if query has an edge cycle with a given conditions (other predicates).
+func (f *ReviewItemFilter) WhereHasCycleWith(preds ...predicate.ReviewCycle) {
+	f.Where(entql.HasEdgeWith("cycle", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasTarget applies a predicate to check if query has an edge target.
+func (f *ReviewItemFilter) WhereHasTarget() {
+	f.Where(entql.HasEdge("target"))
+}
+
+// WhereHasTargetWith applies a predicate to check if query has an edge target with a given conditions (other predicates).
+func (f *ReviewItemFilter) WhereHasTargetWith(preds ...predicate.Target) {
+	f.Where(entql.HasEdgeWith("target", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *TargetQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -1676,7 +2090,7 @@ type TargetFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *TargetFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[7].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[9].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1948,7 +2362,7 @@ type TargetEventFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *TargetEventFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[8].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[10].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2095,7 +2509,7 @@ type TargetRevisionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *TargetRevisionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[9].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[11].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2222,7 +2636,7 @@ type TeamFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *TeamFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[10].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[12].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2376,7 +2790,7 @@ type UserFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *UserFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[11].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[13].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})

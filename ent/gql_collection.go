@@ -10,6 +10,8 @@ import (
 	"kpiflow/ent/kpi"
 	"kpiflow/ent/meeting"
 	"kpiflow/ent/organization"
+	"kpiflow/ent/reviewcycle"
+	"kpiflow/ent/reviewitem"
 	"kpiflow/ent/schema/pulid"
 	"kpiflow/ent/target"
 	"kpiflow/ent/targetevent"
@@ -761,6 +763,372 @@ func newOrganizationPaginateArgs(rv map[string]any) *organizationPaginateArgs {
 	}
 	if v, ok := rv[whereField].(*OrganizationWhereInput); ok {
 		args.opts = append(args.opts, WithOrganizationFilter(v.Filter))
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *ReviewCycleQuery) CollectFields(ctx context.Context, satisfies ...string) (*ReviewCycleQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *ReviewCycleQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(reviewcycle.Columns))
+		selectedFields = []string{reviewcycle.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+
+		case "organization":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&OrganizationClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, organizationImplementors)...); err != nil {
+				return err
+			}
+			_q.withOrganization = query
+			if _, ok := fieldSeen[reviewcycle.FieldOrganizationID]; !ok {
+				selectedFields = append(selectedFields, reviewcycle.FieldOrganizationID)
+				fieldSeen[reviewcycle.FieldOrganizationID] = struct{}{}
+			}
+
+		case "team":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&TeamClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, teamImplementors)...); err != nil {
+				return err
+			}
+			_q.withTeam = query
+			if _, ok := fieldSeen[reviewcycle.FieldTeamID]; !ok {
+				selectedFields = append(selectedFields, reviewcycle.FieldTeamID)
+				fieldSeen[reviewcycle.FieldTeamID] = struct{}{}
+			}
+
+		case "items":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&ReviewItemClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, false, opCtx, field, path, mayAddCondition(satisfies, reviewitemImplementors)...); err != nil {
+				return err
+			}
+			_q.WithNamedItems(alias, func(wq *ReviewItemQuery) {
+				*wq = *query
+			})
+		case "createdAt":
+			if _, ok := fieldSeen[reviewcycle.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, reviewcycle.FieldCreatedAt)
+				fieldSeen[reviewcycle.FieldCreatedAt] = struct{}{}
+			}
+		case "updatedAt":
+			if _, ok := fieldSeen[reviewcycle.FieldUpdatedAt]; !ok {
+				selectedFields = append(selectedFields, reviewcycle.FieldUpdatedAt)
+				fieldSeen[reviewcycle.FieldUpdatedAt] = struct{}{}
+			}
+		case "teamID":
+			if _, ok := fieldSeen[reviewcycle.FieldTeamID]; !ok {
+				selectedFields = append(selectedFields, reviewcycle.FieldTeamID)
+				fieldSeen[reviewcycle.FieldTeamID] = struct{}{}
+			}
+		case "cadence":
+			if _, ok := fieldSeen[reviewcycle.FieldCadence]; !ok {
+				selectedFields = append(selectedFields, reviewcycle.FieldCadence)
+				fieldSeen[reviewcycle.FieldCadence] = struct{}{}
+			}
+		case "point":
+			if _, ok := fieldSeen[reviewcycle.FieldPoint]; !ok {
+				selectedFields = append(selectedFields, reviewcycle.FieldPoint)
+				fieldSeen[reviewcycle.FieldPoint] = struct{}{}
+			}
+		case "dueAt":
+			if _, ok := fieldSeen[reviewcycle.FieldDueAt]; !ok {
+				selectedFields = append(selectedFields, reviewcycle.FieldDueAt)
+				fieldSeen[reviewcycle.FieldDueAt] = struct{}{}
+			}
+		case "status":
+			if _, ok := fieldSeen[reviewcycle.FieldStatus]; !ok {
+				selectedFields = append(selectedFields, reviewcycle.FieldStatus)
+				fieldSeen[reviewcycle.FieldStatus] = struct{}{}
+			}
+		case "completedAt":
+			if _, ok := fieldSeen[reviewcycle.FieldCompletedAt]; !ok {
+				selectedFields = append(selectedFields, reviewcycle.FieldCompletedAt)
+				fieldSeen[reviewcycle.FieldCompletedAt] = struct{}{}
+			}
+		case "completedByID":
+			if _, ok := fieldSeen[reviewcycle.FieldCompletedByID]; !ok {
+				selectedFields = append(selectedFields, reviewcycle.FieldCompletedByID)
+				fieldSeen[reviewcycle.FieldCompletedByID] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type reviewcyclePaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []ReviewCyclePaginateOption
+}
+
+func newReviewCyclePaginateArgs(rv map[string]any) *reviewcyclePaginateArgs {
+	args := &reviewcyclePaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case map[string]any:
+			var (
+				err1, err2 error
+				order      = &ReviewCycleOrder{Field: &ReviewCycleOrderField{}, Direction: entgql.OrderDirectionAsc}
+			)
+			if d, ok := v[directionField]; ok {
+				err1 = order.Direction.UnmarshalGQL(d)
+			}
+			if f, ok := v[fieldField]; ok {
+				err2 = order.Field.UnmarshalGQL(f)
+			}
+			if err1 == nil && err2 == nil {
+				args.opts = append(args.opts, WithReviewCycleOrder(order))
+			}
+		case *ReviewCycleOrder:
+			if v != nil {
+				args.opts = append(args.opts, WithReviewCycleOrder(v))
+			}
+		}
+	}
+	if v, ok := rv[whereField].(*ReviewCycleWhereInput); ok {
+		args.opts = append(args.opts, WithReviewCycleFilter(v.Filter))
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *ReviewItemQuery) CollectFields(ctx context.Context, satisfies ...string) (*ReviewItemQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *ReviewItemQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(reviewitem.Columns))
+		selectedFields = []string{reviewitem.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+
+		case "organization":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&OrganizationClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, organizationImplementors)...); err != nil {
+				return err
+			}
+			_q.withOrganization = query
+			if _, ok := fieldSeen[reviewitem.FieldOrganizationID]; !ok {
+				selectedFields = append(selectedFields, reviewitem.FieldOrganizationID)
+				fieldSeen[reviewitem.FieldOrganizationID] = struct{}{}
+			}
+
+		case "cycle":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&ReviewCycleClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, reviewcycleImplementors)...); err != nil {
+				return err
+			}
+			_q.withCycle = query
+			if _, ok := fieldSeen[reviewitem.FieldCycleID]; !ok {
+				selectedFields = append(selectedFields, reviewitem.FieldCycleID)
+				fieldSeen[reviewitem.FieldCycleID] = struct{}{}
+			}
+
+		case "target":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&TargetClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, targetImplementors)...); err != nil {
+				return err
+			}
+			_q.withTarget = query
+			if _, ok := fieldSeen[reviewitem.FieldTargetID]; !ok {
+				selectedFields = append(selectedFields, reviewitem.FieldTargetID)
+				fieldSeen[reviewitem.FieldTargetID] = struct{}{}
+			}
+		case "createdAt":
+			if _, ok := fieldSeen[reviewitem.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, reviewitem.FieldCreatedAt)
+				fieldSeen[reviewitem.FieldCreatedAt] = struct{}{}
+			}
+		case "updatedAt":
+			if _, ok := fieldSeen[reviewitem.FieldUpdatedAt]; !ok {
+				selectedFields = append(selectedFields, reviewitem.FieldUpdatedAt)
+				fieldSeen[reviewitem.FieldUpdatedAt] = struct{}{}
+			}
+		case "cycleID":
+			if _, ok := fieldSeen[reviewitem.FieldCycleID]; !ok {
+				selectedFields = append(selectedFields, reviewitem.FieldCycleID)
+				fieldSeen[reviewitem.FieldCycleID] = struct{}{}
+			}
+		case "targetID":
+			if _, ok := fieldSeen[reviewitem.FieldTargetID]; !ok {
+				selectedFields = append(selectedFields, reviewitem.FieldTargetID)
+				fieldSeen[reviewitem.FieldTargetID] = struct{}{}
+			}
+		case "actualToDate":
+			if _, ok := fieldSeen[reviewitem.FieldActualToDate]; !ok {
+				selectedFields = append(selectedFields, reviewitem.FieldActualToDate)
+				fieldSeen[reviewitem.FieldActualToDate] = struct{}{}
+			}
+		case "expectedToDate":
+			if _, ok := fieldSeen[reviewitem.FieldExpectedToDate]; !ok {
+				selectedFields = append(selectedFields, reviewitem.FieldExpectedToDate)
+				fieldSeen[reviewitem.FieldExpectedToDate] = struct{}{}
+			}
+		case "pace":
+			if _, ok := fieldSeen[reviewitem.FieldPace]; !ok {
+				selectedFields = append(selectedFields, reviewitem.FieldPace)
+				fieldSeen[reviewitem.FieldPace] = struct{}{}
+			}
+		case "projection":
+			if _, ok := fieldSeen[reviewitem.FieldProjection]; !ok {
+				selectedFields = append(selectedFields, reviewitem.FieldProjection)
+				fieldSeen[reviewitem.FieldProjection] = struct{}{}
+			}
+		case "track":
+			if _, ok := fieldSeen[reviewitem.FieldTrack]; !ok {
+				selectedFields = append(selectedFields, reviewitem.FieldTrack)
+				fieldSeen[reviewitem.FieldTrack] = struct{}{}
+			}
+		case "suggestedAction":
+			if _, ok := fieldSeen[reviewitem.FieldSuggestedAction]; !ok {
+				selectedFields = append(selectedFields, reviewitem.FieldSuggestedAction)
+				fieldSeen[reviewitem.FieldSuggestedAction] = struct{}{}
+			}
+		case "suggestionReason":
+			if _, ok := fieldSeen[reviewitem.FieldSuggestionReason]; !ok {
+				selectedFields = append(selectedFields, reviewitem.FieldSuggestionReason)
+				fieldSeen[reviewitem.FieldSuggestionReason] = struct{}{}
+			}
+		case "decision":
+			if _, ok := fieldSeen[reviewitem.FieldDecision]; !ok {
+				selectedFields = append(selectedFields, reviewitem.FieldDecision)
+				fieldSeen[reviewitem.FieldDecision] = struct{}{}
+			}
+		case "decidedByID":
+			if _, ok := fieldSeen[reviewitem.FieldDecidedByID]; !ok {
+				selectedFields = append(selectedFields, reviewitem.FieldDecidedByID)
+				fieldSeen[reviewitem.FieldDecidedByID] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type reviewitemPaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []ReviewItemPaginateOption
+}
+
+func newReviewItemPaginateArgs(rv map[string]any) *reviewitemPaginateArgs {
+	args := &reviewitemPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case map[string]any:
+			var (
+				err1, err2 error
+				order      = &ReviewItemOrder{Field: &ReviewItemOrderField{}, Direction: entgql.OrderDirectionAsc}
+			)
+			if d, ok := v[directionField]; ok {
+				err1 = order.Direction.UnmarshalGQL(d)
+			}
+			if f, ok := v[fieldField]; ok {
+				err2 = order.Field.UnmarshalGQL(f)
+			}
+			if err1 == nil && err2 == nil {
+				args.opts = append(args.opts, WithReviewItemOrder(order))
+			}
+		case *ReviewItemOrder:
+			if v != nil {
+				args.opts = append(args.opts, WithReviewItemOrder(v))
+			}
+		}
+	}
+	if v, ok := rv[whereField].(*ReviewItemWhereInput); ok {
+		args.opts = append(args.opts, WithReviewItemFilter(v.Filter))
 	}
 	return args
 }

@@ -85,6 +85,58 @@ func (_m *Meeting) Deal(ctx context.Context) (*Deal, error) {
 	return result, MaskNotFound(err)
 }
 
+func (_m *ReviewCycle) Organization(ctx context.Context) (*Organization, error) {
+	result, err := _m.Edges.OrganizationOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryOrganization().Only(ctx)
+	}
+	return result, err
+}
+
+func (_m *ReviewCycle) Team(ctx context.Context) (*Team, error) {
+	result, err := _m.Edges.TeamOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryTeam().Only(ctx)
+	}
+	return result, err
+}
+
+func (_m *ReviewCycle) Items(ctx context.Context) (result []*ReviewItem, err error) {
+	if fc := graphql.GetFieldContext(ctx); fc != nil && fc.Field.Alias != "" {
+		result, err = _m.NamedItems(graphql.GetFieldContext(ctx).Field.Alias)
+	} else {
+		result, err = _m.Edges.ItemsOrErr()
+	}
+	if IsNotLoaded(err) {
+		result, err = _m.QueryItems().All(ctx)
+	}
+	return result, err
+}
+
+func (_m *ReviewItem) Organization(ctx context.Context) (*Organization, error) {
+	result, err := _m.Edges.OrganizationOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryOrganization().Only(ctx)
+	}
+	return result, err
+}
+
+func (_m *ReviewItem) Cycle(ctx context.Context) (*ReviewCycle, error) {
+	result, err := _m.Edges.CycleOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryCycle().Only(ctx)
+	}
+	return result, err
+}
+
+func (_m *ReviewItem) Target(ctx context.Context) (*Target, error) {
+	result, err := _m.Edges.TargetOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryTarget().Only(ctx)
+	}
+	return result, err
+}
+
 func (_m *Target) Organization(ctx context.Context) (*Organization, error) {
 	result, err := _m.Edges.OrganizationOrErr()
 	if IsNotLoaded(err) {

@@ -9,6 +9,8 @@ import (
 	"kpiflow/ent/kpi"
 	"kpiflow/ent/meeting"
 	"kpiflow/ent/organization"
+	"kpiflow/ent/reviewcycle"
+	"kpiflow/ent/reviewitem"
 	"kpiflow/ent/schema/pulid"
 	"kpiflow/ent/target"
 	"kpiflow/ent/targetevent"
@@ -45,6 +47,16 @@ var organizationImplementors = []string{"Organization", "Node"}
 
 // IsNode implements the Node interface check for GQLGen.
 func (*Organization) IsNode() {}
+
+var reviewcycleImplementors = []string{"ReviewCycle", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*ReviewCycle) IsNode() {}
+
+var reviewitemImplementors = []string{"ReviewItem", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*ReviewItem) IsNode() {}
 
 var targetImplementors = []string{"Target", "Node"}
 
@@ -177,6 +189,32 @@ func (c *Client) noder(ctx context.Context, table string, id pulid.ID) (Noder, e
 			Where(organization.ID(uid))
 		if fc := graphql.GetFieldContext(ctx); fc != nil {
 			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, organizationImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
+	case reviewcycle.Table:
+		var uid pulid.ID
+		if err := uid.UnmarshalGQL(id); err != nil {
+			return nil, err
+		}
+		query := c.ReviewCycle.Query().
+			Where(reviewcycle.ID(uid))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, reviewcycleImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
+	case reviewitem.Table:
+		var uid pulid.ID
+		if err := uid.UnmarshalGQL(id); err != nil {
+			return nil, err
+		}
+		query := c.ReviewItem.Query().
+			Where(reviewitem.ID(uid))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, reviewitemImplementors...); err != nil {
 				return nil, err
 			}
 		}
@@ -371,6 +409,38 @@ func (c *Client) noders(ctx context.Context, table string, ids []pulid.ID) ([]No
 		query := c.Organization.Query().
 			Where(organization.IDIn(ids...))
 		query, err := query.CollectFields(ctx, organizationImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
+	case reviewcycle.Table:
+		query := c.ReviewCycle.Query().
+			Where(reviewcycle.IDIn(ids...))
+		query, err := query.CollectFields(ctx, reviewcycleImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
+	case reviewitem.Table:
+		query := c.ReviewItem.Query().
+			Where(reviewitem.IDIn(ids...))
+		query, err := query.CollectFields(ctx, reviewitemImplementors...)
 		if err != nil {
 			return nil, err
 		}

@@ -11,6 +11,8 @@ import (
 	"kpiflow/ent/kpi"
 	"kpiflow/ent/meeting"
 	"kpiflow/ent/organization"
+	"kpiflow/ent/reviewcycle"
+	"kpiflow/ent/reviewitem"
 	"kpiflow/ent/schema/pulid"
 	"kpiflow/ent/target"
 	"kpiflow/ent/targetevent"
@@ -1682,6 +1684,652 @@ func (_m *Organization) ToEdge(order *OrganizationOrder) *OrganizationEdge {
 		order = DefaultOrganizationOrder
 	}
 	return &OrganizationEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
+// ReviewCycleEdge is the edge representation of ReviewCycle.
+type ReviewCycleEdge struct {
+	Node   *ReviewCycle `json:"node"`
+	Cursor Cursor       `json:"cursor"`
+}
+
+// ReviewCycleConnection is the connection containing edges to ReviewCycle.
+type ReviewCycleConnection struct {
+	Edges      []*ReviewCycleEdge `json:"edges"`
+	PageInfo   PageInfo           `json:"pageInfo"`
+	TotalCount int                `json:"totalCount"`
+}
+
+func (c *ReviewCycleConnection) build(nodes []*ReviewCycle, pager *reviewcyclePager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *ReviewCycle
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *ReviewCycle {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *ReviewCycle {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*ReviewCycleEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &ReviewCycleEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// ReviewCyclePaginateOption enables pagination customization.
+type ReviewCyclePaginateOption func(*reviewcyclePager) error
+
+// WithReviewCycleOrder configures pagination ordering.
+func WithReviewCycleOrder(order *ReviewCycleOrder) ReviewCyclePaginateOption {
+	if order == nil {
+		order = DefaultReviewCycleOrder
+	}
+	o := *order
+	return func(pager *reviewcyclePager) error {
+		if err := o.Direction.Validate(); err != nil {
+			return err
+		}
+		if o.Field == nil {
+			o.Field = DefaultReviewCycleOrder.Field
+		}
+		pager.order = &o
+		return nil
+	}
+}
+
+// WithReviewCycleFilter configures pagination filter.
+func WithReviewCycleFilter(filter func(*ReviewCycleQuery) (*ReviewCycleQuery, error)) ReviewCyclePaginateOption {
+	return func(pager *reviewcyclePager) error {
+		if filter == nil {
+			return errors.New("ReviewCycleQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type reviewcyclePager struct {
+	reverse bool
+	order   *ReviewCycleOrder
+	filter  func(*ReviewCycleQuery) (*ReviewCycleQuery, error)
+}
+
+func newReviewCyclePager(opts []ReviewCyclePaginateOption, reverse bool) (*reviewcyclePager, error) {
+	pager := &reviewcyclePager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	if pager.order == nil {
+		pager.order = DefaultReviewCycleOrder
+	}
+	return pager, nil
+}
+
+func (p *reviewcyclePager) applyFilter(query *ReviewCycleQuery) (*ReviewCycleQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *reviewcyclePager) toCursor(_m *ReviewCycle) Cursor {
+	return p.order.Field.toCursor(_m)
+}
+
+func (p *reviewcyclePager) applyCursors(query *ReviewCycleQuery, after, before *Cursor) (*ReviewCycleQuery, error) {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultReviewCycleOrder.Field.column, p.order.Field.column, direction) {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *reviewcyclePager) applyOrder(query *ReviewCycleQuery) *ReviewCycleQuery {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
+	if p.order.Field != DefaultReviewCycleOrder.Field {
+		query = query.Order(DefaultReviewCycleOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return query
+}
+
+func (p *reviewcyclePager) orderExpr(query *ReviewCycleQuery) sql.Querier {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
+		if p.order.Field != DefaultReviewCycleOrder.Field {
+			b.Comma().Ident(DefaultReviewCycleOrder.Field.column).Pad().WriteString(string(direction))
+		}
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to ReviewCycle.
+func (_m *ReviewCycleQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...ReviewCyclePaginateOption,
+) (*ReviewCycleConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newReviewCyclePager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &ReviewCycleConnection{Edges: []*ReviewCycleEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+var (
+	// ReviewCycleOrderFieldCreatedAt orders ReviewCycle by created_at.
+	ReviewCycleOrderFieldCreatedAt = &ReviewCycleOrderField{
+		Value: func(_m *ReviewCycle) (ent.Value, error) {
+			return _m.CreatedAt, nil
+		},
+		column: reviewcycle.FieldCreatedAt,
+		toTerm: reviewcycle.ByCreatedAt,
+		toCursor: func(_m *ReviewCycle) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.CreatedAt,
+			}
+		},
+	}
+	// ReviewCycleOrderFieldUpdatedAt orders ReviewCycle by updated_at.
+	ReviewCycleOrderFieldUpdatedAt = &ReviewCycleOrderField{
+		Value: func(_m *ReviewCycle) (ent.Value, error) {
+			return _m.UpdatedAt, nil
+		},
+		column: reviewcycle.FieldUpdatedAt,
+		toTerm: reviewcycle.ByUpdatedAt,
+		toCursor: func(_m *ReviewCycle) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.UpdatedAt,
+			}
+		},
+	}
+	// ReviewCycleOrderFieldPoint orders ReviewCycle by point.
+	ReviewCycleOrderFieldPoint = &ReviewCycleOrderField{
+		Value: func(_m *ReviewCycle) (ent.Value, error) {
+			return _m.Point, nil
+		},
+		column: reviewcycle.FieldPoint,
+		toTerm: reviewcycle.ByPoint,
+		toCursor: func(_m *ReviewCycle) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.Point,
+			}
+		},
+	}
+)
+
+// String implement fmt.Stringer interface.
+func (f ReviewCycleOrderField) String() string {
+	var str string
+	switch f.column {
+	case ReviewCycleOrderFieldCreatedAt.column:
+		str = "CREATED_AT"
+	case ReviewCycleOrderFieldUpdatedAt.column:
+		str = "UPDATED_AT"
+	case ReviewCycleOrderFieldPoint.column:
+		str = "POINT"
+	}
+	return str
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (f ReviewCycleOrderField) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(f.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (f *ReviewCycleOrderField) UnmarshalGQL(v interface{}) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("ReviewCycleOrderField %T must be a string", v)
+	}
+	switch str {
+	case "CREATED_AT":
+		*f = *ReviewCycleOrderFieldCreatedAt
+	case "UPDATED_AT":
+		*f = *ReviewCycleOrderFieldUpdatedAt
+	case "POINT":
+		*f = *ReviewCycleOrderFieldPoint
+	default:
+		return fmt.Errorf("%s is not a valid ReviewCycleOrderField", str)
+	}
+	return nil
+}
+
+// ReviewCycleOrderField defines the ordering field of ReviewCycle.
+type ReviewCycleOrderField struct {
+	// Value extracts the ordering value from the given ReviewCycle.
+	Value    func(*ReviewCycle) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) reviewcycle.OrderOption
+	toCursor func(*ReviewCycle) Cursor
+}
+
+// ReviewCycleOrder defines the ordering of ReviewCycle.
+type ReviewCycleOrder struct {
+	Direction OrderDirection         `json:"direction"`
+	Field     *ReviewCycleOrderField `json:"field"`
+}
+
+// DefaultReviewCycleOrder is the default ordering of ReviewCycle.
+var DefaultReviewCycleOrder = &ReviewCycleOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &ReviewCycleOrderField{
+		Value: func(_m *ReviewCycle) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: reviewcycle.FieldID,
+		toTerm: reviewcycle.ByID,
+		toCursor: func(_m *ReviewCycle) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts ReviewCycle into ReviewCycleEdge.
+func (_m *ReviewCycle) ToEdge(order *ReviewCycleOrder) *ReviewCycleEdge {
+	if order == nil {
+		order = DefaultReviewCycleOrder
+	}
+	return &ReviewCycleEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
+// ReviewItemEdge is the edge representation of ReviewItem.
+type ReviewItemEdge struct {
+	Node   *ReviewItem `json:"node"`
+	Cursor Cursor      `json:"cursor"`
+}
+
+// ReviewItemConnection is the connection containing edges to ReviewItem.
+type ReviewItemConnection struct {
+	Edges      []*ReviewItemEdge `json:"edges"`
+	PageInfo   PageInfo          `json:"pageInfo"`
+	TotalCount int               `json:"totalCount"`
+}
+
+func (c *ReviewItemConnection) build(nodes []*ReviewItem, pager *reviewitemPager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *ReviewItem
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *ReviewItem {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *ReviewItem {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*ReviewItemEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &ReviewItemEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// ReviewItemPaginateOption enables pagination customization.
+type ReviewItemPaginateOption func(*reviewitemPager) error
+
+// WithReviewItemOrder configures pagination ordering.
+func WithReviewItemOrder(order *ReviewItemOrder) ReviewItemPaginateOption {
+	if order == nil {
+		order = DefaultReviewItemOrder
+	}
+	o := *order
+	return func(pager *reviewitemPager) error {
+		if err := o.Direction.Validate(); err != nil {
+			return err
+		}
+		if o.Field == nil {
+			o.Field = DefaultReviewItemOrder.Field
+		}
+		pager.order = &o
+		return nil
+	}
+}
+
+// WithReviewItemFilter configures pagination filter.
+func WithReviewItemFilter(filter func(*ReviewItemQuery) (*ReviewItemQuery, error)) ReviewItemPaginateOption {
+	return func(pager *reviewitemPager) error {
+		if filter == nil {
+			return errors.New("ReviewItemQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type reviewitemPager struct {
+	reverse bool
+	order   *ReviewItemOrder
+	filter  func(*ReviewItemQuery) (*ReviewItemQuery, error)
+}
+
+func newReviewItemPager(opts []ReviewItemPaginateOption, reverse bool) (*reviewitemPager, error) {
+	pager := &reviewitemPager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	if pager.order == nil {
+		pager.order = DefaultReviewItemOrder
+	}
+	return pager, nil
+}
+
+func (p *reviewitemPager) applyFilter(query *ReviewItemQuery) (*ReviewItemQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *reviewitemPager) toCursor(_m *ReviewItem) Cursor {
+	return p.order.Field.toCursor(_m)
+}
+
+func (p *reviewitemPager) applyCursors(query *ReviewItemQuery, after, before *Cursor) (*ReviewItemQuery, error) {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultReviewItemOrder.Field.column, p.order.Field.column, direction) {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *reviewitemPager) applyOrder(query *ReviewItemQuery) *ReviewItemQuery {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
+	if p.order.Field != DefaultReviewItemOrder.Field {
+		query = query.Order(DefaultReviewItemOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return query
+}
+
+func (p *reviewitemPager) orderExpr(query *ReviewItemQuery) sql.Querier {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
+		if p.order.Field != DefaultReviewItemOrder.Field {
+			b.Comma().Ident(DefaultReviewItemOrder.Field.column).Pad().WriteString(string(direction))
+		}
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to ReviewItem.
+func (_m *ReviewItemQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...ReviewItemPaginateOption,
+) (*ReviewItemConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newReviewItemPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &ReviewItemConnection{Edges: []*ReviewItemEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+var (
+	// ReviewItemOrderFieldCreatedAt orders ReviewItem by created_at.
+	ReviewItemOrderFieldCreatedAt = &ReviewItemOrderField{
+		Value: func(_m *ReviewItem) (ent.Value, error) {
+			return _m.CreatedAt, nil
+		},
+		column: reviewitem.FieldCreatedAt,
+		toTerm: reviewitem.ByCreatedAt,
+		toCursor: func(_m *ReviewItem) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.CreatedAt,
+			}
+		},
+	}
+	// ReviewItemOrderFieldUpdatedAt orders ReviewItem by updated_at.
+	ReviewItemOrderFieldUpdatedAt = &ReviewItemOrderField{
+		Value: func(_m *ReviewItem) (ent.Value, error) {
+			return _m.UpdatedAt, nil
+		},
+		column: reviewitem.FieldUpdatedAt,
+		toTerm: reviewitem.ByUpdatedAt,
+		toCursor: func(_m *ReviewItem) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.UpdatedAt,
+			}
+		},
+	}
+)
+
+// String implement fmt.Stringer interface.
+func (f ReviewItemOrderField) String() string {
+	var str string
+	switch f.column {
+	case ReviewItemOrderFieldCreatedAt.column:
+		str = "CREATED_AT"
+	case ReviewItemOrderFieldUpdatedAt.column:
+		str = "UPDATED_AT"
+	}
+	return str
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (f ReviewItemOrderField) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(f.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (f *ReviewItemOrderField) UnmarshalGQL(v interface{}) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("ReviewItemOrderField %T must be a string", v)
+	}
+	switch str {
+	case "CREATED_AT":
+		*f = *ReviewItemOrderFieldCreatedAt
+	case "UPDATED_AT":
+		*f = *ReviewItemOrderFieldUpdatedAt
+	default:
+		return fmt.Errorf("%s is not a valid ReviewItemOrderField", str)
+	}
+	return nil
+}
+
+// ReviewItemOrderField defines the ordering field of ReviewItem.
+type ReviewItemOrderField struct {
+	// Value extracts the ordering value from the given ReviewItem.
+	Value    func(*ReviewItem) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) reviewitem.OrderOption
+	toCursor func(*ReviewItem) Cursor
+}
+
+// ReviewItemOrder defines the ordering of ReviewItem.
+type ReviewItemOrder struct {
+	Direction OrderDirection        `json:"direction"`
+	Field     *ReviewItemOrderField `json:"field"`
+}
+
+// DefaultReviewItemOrder is the default ordering of ReviewItem.
+var DefaultReviewItemOrder = &ReviewItemOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &ReviewItemOrderField{
+		Value: func(_m *ReviewItem) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: reviewitem.FieldID,
+		toTerm: reviewitem.ByID,
+		toCursor: func(_m *ReviewItem) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts ReviewItem into ReviewItemEdge.
+func (_m *ReviewItem) ToEdge(order *ReviewItemOrder) *ReviewItemEdge {
+	if order == nil {
+		order = DefaultReviewItemOrder
+	}
+	return &ReviewItemEdge{
 		Node:   _m,
 		Cursor: order.Field.toCursor(_m),
 	}

@@ -10,6 +10,8 @@ import (
 	"kpiflow/ent/meeting"
 	"kpiflow/ent/organization"
 	"kpiflow/ent/predicate"
+	"kpiflow/ent/reviewcycle"
+	"kpiflow/ent/reviewitem"
 	"kpiflow/ent/schema/pulid"
 	"kpiflow/ent/target"
 	"kpiflow/ent/targetevent"
@@ -2143,6 +2145,1114 @@ func (i *OrganizationWhereInput) P() (predicate.Organization, error) {
 		return predicates[0], nil
 	default:
 		return organization.And(predicates...), nil
+	}
+}
+
+// ReviewCycleWhereInput represents a where input for filtering ReviewCycle queries.
+type ReviewCycleWhereInput struct {
+	Predicates []predicate.ReviewCycle  `json:"-"`
+	Not        *ReviewCycleWhereInput   `json:"not,omitempty"`
+	Or         []*ReviewCycleWhereInput `json:"or,omitempty"`
+	And        []*ReviewCycleWhereInput `json:"and,omitempty"`
+
+	// "id" field predicates.
+	ID      *pulid.ID  `json:"id,omitempty"`
+	IDNEQ   *pulid.ID  `json:"idNEQ,omitempty"`
+	IDIn    []pulid.ID `json:"idIn,omitempty"`
+	IDNotIn []pulid.ID `json:"idNotIn,omitempty"`
+	IDGT    *pulid.ID  `json:"idGT,omitempty"`
+	IDGTE   *pulid.ID  `json:"idGTE,omitempty"`
+	IDLT    *pulid.ID  `json:"idLT,omitempty"`
+	IDLTE   *pulid.ID  `json:"idLTE,omitempty"`
+
+	// "created_at" field predicates.
+	CreatedAt      *time.Time  `json:"createdAt,omitempty"`
+	CreatedAtNEQ   *time.Time  `json:"createdAtNEQ,omitempty"`
+	CreatedAtIn    []time.Time `json:"createdAtIn,omitempty"`
+	CreatedAtNotIn []time.Time `json:"createdAtNotIn,omitempty"`
+	CreatedAtGT    *time.Time  `json:"createdAtGT,omitempty"`
+	CreatedAtGTE   *time.Time  `json:"createdAtGTE,omitempty"`
+	CreatedAtLT    *time.Time  `json:"createdAtLT,omitempty"`
+	CreatedAtLTE   *time.Time  `json:"createdAtLTE,omitempty"`
+
+	// "updated_at" field predicates.
+	UpdatedAt      *time.Time  `json:"updatedAt,omitempty"`
+	UpdatedAtNEQ   *time.Time  `json:"updatedAtNEQ,omitempty"`
+	UpdatedAtIn    []time.Time `json:"updatedAtIn,omitempty"`
+	UpdatedAtNotIn []time.Time `json:"updatedAtNotIn,omitempty"`
+	UpdatedAtGT    *time.Time  `json:"updatedAtGT,omitempty"`
+	UpdatedAtGTE   *time.Time  `json:"updatedAtGTE,omitempty"`
+	UpdatedAtLT    *time.Time  `json:"updatedAtLT,omitempty"`
+	UpdatedAtLTE   *time.Time  `json:"updatedAtLTE,omitempty"`
+
+	// "team_id" field predicates.
+	TeamID             *pulid.ID  `json:"teamID,omitempty"`
+	TeamIDNEQ          *pulid.ID  `json:"teamIDNEQ,omitempty"`
+	TeamIDIn           []pulid.ID `json:"teamIDIn,omitempty"`
+	TeamIDNotIn        []pulid.ID `json:"teamIDNotIn,omitempty"`
+	TeamIDGT           *pulid.ID  `json:"teamIDGT,omitempty"`
+	TeamIDGTE          *pulid.ID  `json:"teamIDGTE,omitempty"`
+	TeamIDLT           *pulid.ID  `json:"teamIDLT,omitempty"`
+	TeamIDLTE          *pulid.ID  `json:"teamIDLTE,omitempty"`
+	TeamIDContains     *pulid.ID  `json:"teamIDContains,omitempty"`
+	TeamIDHasPrefix    *pulid.ID  `json:"teamIDHasPrefix,omitempty"`
+	TeamIDHasSuffix    *pulid.ID  `json:"teamIDHasSuffix,omitempty"`
+	TeamIDEqualFold    *pulid.ID  `json:"teamIDEqualFold,omitempty"`
+	TeamIDContainsFold *pulid.ID  `json:"teamIDContainsFold,omitempty"`
+
+	// "cadence" field predicates.
+	Cadence      *reviewcycle.Cadence  `json:"cadence,omitempty"`
+	CadenceNEQ   *reviewcycle.Cadence  `json:"cadenceNEQ,omitempty"`
+	CadenceIn    []reviewcycle.Cadence `json:"cadenceIn,omitempty"`
+	CadenceNotIn []reviewcycle.Cadence `json:"cadenceNotIn,omitempty"`
+
+	// "point" field predicates.
+	Point      *time.Time  `json:"point,omitempty"`
+	PointNEQ   *time.Time  `json:"pointNEQ,omitempty"`
+	PointIn    []time.Time `json:"pointIn,omitempty"`
+	PointNotIn []time.Time `json:"pointNotIn,omitempty"`
+	PointGT    *time.Time  `json:"pointGT,omitempty"`
+	PointGTE   *time.Time  `json:"pointGTE,omitempty"`
+	PointLT    *time.Time  `json:"pointLT,omitempty"`
+	PointLTE   *time.Time  `json:"pointLTE,omitempty"`
+
+	// "due_at" field predicates.
+	DueAt      *time.Time  `json:"dueAt,omitempty"`
+	DueAtNEQ   *time.Time  `json:"dueAtNEQ,omitempty"`
+	DueAtIn    []time.Time `json:"dueAtIn,omitempty"`
+	DueAtNotIn []time.Time `json:"dueAtNotIn,omitempty"`
+	DueAtGT    *time.Time  `json:"dueAtGT,omitempty"`
+	DueAtGTE   *time.Time  `json:"dueAtGTE,omitempty"`
+	DueAtLT    *time.Time  `json:"dueAtLT,omitempty"`
+	DueAtLTE   *time.Time  `json:"dueAtLTE,omitempty"`
+
+	// "status" field predicates.
+	Status      *reviewcycle.Status  `json:"status,omitempty"`
+	StatusNEQ   *reviewcycle.Status  `json:"statusNEQ,omitempty"`
+	StatusIn    []reviewcycle.Status `json:"statusIn,omitempty"`
+	StatusNotIn []reviewcycle.Status `json:"statusNotIn,omitempty"`
+
+	// "completed_at" field predicates.
+	CompletedAt       *time.Time  `json:"completedAt,omitempty"`
+	CompletedAtNEQ    *time.Time  `json:"completedAtNEQ,omitempty"`
+	CompletedAtIn     []time.Time `json:"completedAtIn,omitempty"`
+	CompletedAtNotIn  []time.Time `json:"completedAtNotIn,omitempty"`
+	CompletedAtGT     *time.Time  `json:"completedAtGT,omitempty"`
+	CompletedAtGTE    *time.Time  `json:"completedAtGTE,omitempty"`
+	CompletedAtLT     *time.Time  `json:"completedAtLT,omitempty"`
+	CompletedAtLTE    *time.Time  `json:"completedAtLTE,omitempty"`
+	CompletedAtIsNil  bool        `json:"completedAtIsNil,omitempty"`
+	CompletedAtNotNil bool        `json:"completedAtNotNil,omitempty"`
+
+	// "team" edge predicates.
+	HasTeam     *bool             `json:"hasTeam,omitempty"`
+	HasTeamWith []*TeamWhereInput `json:"hasTeamWith,omitempty"`
+
+	// "items" edge predicates.
+	HasItems     *bool                   `json:"hasItems,omitempty"`
+	HasItemsWith []*ReviewItemWhereInput `json:"hasItemsWith,omitempty"`
+}
+
+// AddPredicates adds custom predicates to the where input to be used during the filtering phase.
+func (i *ReviewCycleWhereInput) AddPredicates(predicates ...predicate.ReviewCycle) {
+	i.Predicates = append(i.Predicates, predicates...)
+}
+
+// Filter applies the ReviewCycleWhereInput filter on the ReviewCycleQuery builder.
+func (i *ReviewCycleWhereInput) Filter(q *ReviewCycleQuery) (*ReviewCycleQuery, error) {
+	if i == nil {
+		return q, nil
+	}
+	p, err := i.P()
+	if err != nil {
+		if err == ErrEmptyReviewCycleWhereInput {
+			return q, nil
+		}
+		return nil, err
+	}
+	return q.Where(p), nil
+}
+
+// ErrEmptyReviewCycleWhereInput is returned in case the ReviewCycleWhereInput is empty.
+var ErrEmptyReviewCycleWhereInput = errors.New("ent: empty predicate ReviewCycleWhereInput")
+
+// P returns a predicate for filtering reviewcycles.
+// An error is returned if the input is empty or invalid.
+func (i *ReviewCycleWhereInput) P() (predicate.ReviewCycle, error) {
+	var predicates []predicate.ReviewCycle
+	if i.Not != nil {
+		p, err := i.Not.P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'not'", err)
+		}
+		predicates = append(predicates, reviewcycle.Not(p))
+	}
+	switch n := len(i.Or); {
+	case n == 1:
+		p, err := i.Or[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'or'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		or := make([]predicate.ReviewCycle, 0, n)
+		for _, w := range i.Or {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'or'", err)
+			}
+			or = append(or, p)
+		}
+		predicates = append(predicates, reviewcycle.Or(or...))
+	}
+	switch n := len(i.And); {
+	case n == 1:
+		p, err := i.And[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'and'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		and := make([]predicate.ReviewCycle, 0, n)
+		for _, w := range i.And {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'and'", err)
+			}
+			and = append(and, p)
+		}
+		predicates = append(predicates, reviewcycle.And(and...))
+	}
+	predicates = append(predicates, i.Predicates...)
+	if i.ID != nil {
+		predicates = append(predicates, reviewcycle.IDEQ(*i.ID))
+	}
+	if i.IDNEQ != nil {
+		predicates = append(predicates, reviewcycle.IDNEQ(*i.IDNEQ))
+	}
+	if len(i.IDIn) > 0 {
+		predicates = append(predicates, reviewcycle.IDIn(i.IDIn...))
+	}
+	if len(i.IDNotIn) > 0 {
+		predicates = append(predicates, reviewcycle.IDNotIn(i.IDNotIn...))
+	}
+	if i.IDGT != nil {
+		predicates = append(predicates, reviewcycle.IDGT(*i.IDGT))
+	}
+	if i.IDGTE != nil {
+		predicates = append(predicates, reviewcycle.IDGTE(*i.IDGTE))
+	}
+	if i.IDLT != nil {
+		predicates = append(predicates, reviewcycle.IDLT(*i.IDLT))
+	}
+	if i.IDLTE != nil {
+		predicates = append(predicates, reviewcycle.IDLTE(*i.IDLTE))
+	}
+	if i.CreatedAt != nil {
+		predicates = append(predicates, reviewcycle.CreatedAtEQ(*i.CreatedAt))
+	}
+	if i.CreatedAtNEQ != nil {
+		predicates = append(predicates, reviewcycle.CreatedAtNEQ(*i.CreatedAtNEQ))
+	}
+	if len(i.CreatedAtIn) > 0 {
+		predicates = append(predicates, reviewcycle.CreatedAtIn(i.CreatedAtIn...))
+	}
+	if len(i.CreatedAtNotIn) > 0 {
+		predicates = append(predicates, reviewcycle.CreatedAtNotIn(i.CreatedAtNotIn...))
+	}
+	if i.CreatedAtGT != nil {
+		predicates = append(predicates, reviewcycle.CreatedAtGT(*i.CreatedAtGT))
+	}
+	if i.CreatedAtGTE != nil {
+		predicates = append(predicates, reviewcycle.CreatedAtGTE(*i.CreatedAtGTE))
+	}
+	if i.CreatedAtLT != nil {
+		predicates = append(predicates, reviewcycle.CreatedAtLT(*i.CreatedAtLT))
+	}
+	if i.CreatedAtLTE != nil {
+		predicates = append(predicates, reviewcycle.CreatedAtLTE(*i.CreatedAtLTE))
+	}
+	if i.UpdatedAt != nil {
+		predicates = append(predicates, reviewcycle.UpdatedAtEQ(*i.UpdatedAt))
+	}
+	if i.UpdatedAtNEQ != nil {
+		predicates = append(predicates, reviewcycle.UpdatedAtNEQ(*i.UpdatedAtNEQ))
+	}
+	if len(i.UpdatedAtIn) > 0 {
+		predicates = append(predicates, reviewcycle.UpdatedAtIn(i.UpdatedAtIn...))
+	}
+	if len(i.UpdatedAtNotIn) > 0 {
+		predicates = append(predicates, reviewcycle.UpdatedAtNotIn(i.UpdatedAtNotIn...))
+	}
+	if i.UpdatedAtGT != nil {
+		predicates = append(predicates, reviewcycle.UpdatedAtGT(*i.UpdatedAtGT))
+	}
+	if i.UpdatedAtGTE != nil {
+		predicates = append(predicates, reviewcycle.UpdatedAtGTE(*i.UpdatedAtGTE))
+	}
+	if i.UpdatedAtLT != nil {
+		predicates = append(predicates, reviewcycle.UpdatedAtLT(*i.UpdatedAtLT))
+	}
+	if i.UpdatedAtLTE != nil {
+		predicates = append(predicates, reviewcycle.UpdatedAtLTE(*i.UpdatedAtLTE))
+	}
+	if i.TeamID != nil {
+		predicates = append(predicates, reviewcycle.TeamIDEQ(*i.TeamID))
+	}
+	if i.TeamIDNEQ != nil {
+		predicates = append(predicates, reviewcycle.TeamIDNEQ(*i.TeamIDNEQ))
+	}
+	if len(i.TeamIDIn) > 0 {
+		predicates = append(predicates, reviewcycle.TeamIDIn(i.TeamIDIn...))
+	}
+	if len(i.TeamIDNotIn) > 0 {
+		predicates = append(predicates, reviewcycle.TeamIDNotIn(i.TeamIDNotIn...))
+	}
+	if i.TeamIDGT != nil {
+		predicates = append(predicates, reviewcycle.TeamIDGT(*i.TeamIDGT))
+	}
+	if i.TeamIDGTE != nil {
+		predicates = append(predicates, reviewcycle.TeamIDGTE(*i.TeamIDGTE))
+	}
+	if i.TeamIDLT != nil {
+		predicates = append(predicates, reviewcycle.TeamIDLT(*i.TeamIDLT))
+	}
+	if i.TeamIDLTE != nil {
+		predicates = append(predicates, reviewcycle.TeamIDLTE(*i.TeamIDLTE))
+	}
+	if i.TeamIDContains != nil {
+		predicates = append(predicates, reviewcycle.TeamIDContains(*i.TeamIDContains))
+	}
+	if i.TeamIDHasPrefix != nil {
+		predicates = append(predicates, reviewcycle.TeamIDHasPrefix(*i.TeamIDHasPrefix))
+	}
+	if i.TeamIDHasSuffix != nil {
+		predicates = append(predicates, reviewcycle.TeamIDHasSuffix(*i.TeamIDHasSuffix))
+	}
+	if i.TeamIDEqualFold != nil {
+		predicates = append(predicates, reviewcycle.TeamIDEqualFold(*i.TeamIDEqualFold))
+	}
+	if i.TeamIDContainsFold != nil {
+		predicates = append(predicates, reviewcycle.TeamIDContainsFold(*i.TeamIDContainsFold))
+	}
+	if i.Cadence != nil {
+		predicates = append(predicates, reviewcycle.CadenceEQ(*i.Cadence))
+	}
+	if i.CadenceNEQ != nil {
+		predicates = append(predicates, reviewcycle.CadenceNEQ(*i.CadenceNEQ))
+	}
+	if len(i.CadenceIn) > 0 {
+		predicates = append(predicates, reviewcycle.CadenceIn(i.CadenceIn...))
+	}
+	if len(i.CadenceNotIn) > 0 {
+		predicates = append(predicates, reviewcycle.CadenceNotIn(i.CadenceNotIn...))
+	}
+	if i.Point != nil {
+		predicates = append(predicates, reviewcycle.PointEQ(*i.Point))
+	}
+	if i.PointNEQ != nil {
+		predicates = append(predicates, reviewcycle.PointNEQ(*i.PointNEQ))
+	}
+	if len(i.PointIn) > 0 {
+		predicates = append(predicates, reviewcycle.PointIn(i.PointIn...))
+	}
+	if len(i.PointNotIn) > 0 {
+		predicates = append(predicates, reviewcycle.PointNotIn(i.PointNotIn...))
+	}
+	if i.PointGT != nil {
+		predicates = append(predicates, reviewcycle.PointGT(*i.PointGT))
+	}
+	if i.PointGTE != nil {
+		predicates = append(predicates, reviewcycle.PointGTE(*i.PointGTE))
+	}
+	if i.PointLT != nil {
+		predicates = append(predicates, reviewcycle.PointLT(*i.PointLT))
+	}
+	if i.PointLTE != nil {
+		predicates = append(predicates, reviewcycle.PointLTE(*i.PointLTE))
+	}
+	if i.DueAt != nil {
+		predicates = append(predicates, reviewcycle.DueAtEQ(*i.DueAt))
+	}
+	if i.DueAtNEQ != nil {
+		predicates = append(predicates, reviewcycle.DueAtNEQ(*i.DueAtNEQ))
+	}
+	if len(i.DueAtIn) > 0 {
+		predicates = append(predicates, reviewcycle.DueAtIn(i.DueAtIn...))
+	}
+	if len(i.DueAtNotIn) > 0 {
+		predicates = append(predicates, reviewcycle.DueAtNotIn(i.DueAtNotIn...))
+	}
+	if i.DueAtGT != nil {
+		predicates = append(predicates, reviewcycle.DueAtGT(*i.DueAtGT))
+	}
+	if i.DueAtGTE != nil {
+		predicates = append(predicates, reviewcycle.DueAtGTE(*i.DueAtGTE))
+	}
+	if i.DueAtLT != nil {
+		predicates = append(predicates, reviewcycle.DueAtLT(*i.DueAtLT))
+	}
+	if i.DueAtLTE != nil {
+		predicates = append(predicates, reviewcycle.DueAtLTE(*i.DueAtLTE))
+	}
+	if i.Status != nil {
+		predicates = append(predicates, reviewcycle.StatusEQ(*i.Status))
+	}
+	if i.StatusNEQ != nil {
+		predicates = append(predicates, reviewcycle.StatusNEQ(*i.StatusNEQ))
+	}
+	if len(i.StatusIn) > 0 {
+		predicates = append(predicates, reviewcycle.StatusIn(i.StatusIn...))
+	}
+	if len(i.StatusNotIn) > 0 {
+		predicates = append(predicates, reviewcycle.StatusNotIn(i.StatusNotIn...))
+	}
+	if i.CompletedAt != nil {
+		predicates = append(predicates, reviewcycle.CompletedAtEQ(*i.CompletedAt))
+	}
+	if i.CompletedAtNEQ != nil {
+		predicates = append(predicates, reviewcycle.CompletedAtNEQ(*i.CompletedAtNEQ))
+	}
+	if len(i.CompletedAtIn) > 0 {
+		predicates = append(predicates, reviewcycle.CompletedAtIn(i.CompletedAtIn...))
+	}
+	if len(i.CompletedAtNotIn) > 0 {
+		predicates = append(predicates, reviewcycle.CompletedAtNotIn(i.CompletedAtNotIn...))
+	}
+	if i.CompletedAtGT != nil {
+		predicates = append(predicates, reviewcycle.CompletedAtGT(*i.CompletedAtGT))
+	}
+	if i.CompletedAtGTE != nil {
+		predicates = append(predicates, reviewcycle.CompletedAtGTE(*i.CompletedAtGTE))
+	}
+	if i.CompletedAtLT != nil {
+		predicates = append(predicates, reviewcycle.CompletedAtLT(*i.CompletedAtLT))
+	}
+	if i.CompletedAtLTE != nil {
+		predicates = append(predicates, reviewcycle.CompletedAtLTE(*i.CompletedAtLTE))
+	}
+	if i.CompletedAtIsNil {
+		predicates = append(predicates, reviewcycle.CompletedAtIsNil())
+	}
+	if i.CompletedAtNotNil {
+		predicates = append(predicates, reviewcycle.CompletedAtNotNil())
+	}
+
+	if i.HasTeam != nil {
+		p := reviewcycle.HasTeam()
+		if !*i.HasTeam {
+			p = reviewcycle.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasTeamWith) > 0 {
+		with := make([]predicate.Team, 0, len(i.HasTeamWith))
+		for _, w := range i.HasTeamWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasTeamWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, reviewcycle.HasTeamWith(with...))
+	}
+	if i.HasItems != nil {
+		p := reviewcycle.HasItems()
+		if !*i.HasItems {
+			p = reviewcycle.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasItemsWith) > 0 {
+		with := make([]predicate.ReviewItem, 0, len(i.HasItemsWith))
+		for _, w := range i.HasItemsWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasItemsWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, reviewcycle.HasItemsWith(with...))
+	}
+	switch len(predicates) {
+	case 0:
+		return nil, ErrEmptyReviewCycleWhereInput
+	case 1:
+		return predicates[0], nil
+	default:
+		return reviewcycle.And(predicates...), nil
+	}
+}
+
+// ReviewItemWhereInput represents a where input for filtering ReviewItem queries.
+type ReviewItemWhereInput struct {
+	Predicates []predicate.ReviewItem  `json:"-"`
+	Not        *ReviewItemWhereInput   `json:"not,omitempty"`
+	Or         []*ReviewItemWhereInput `json:"or,omitempty"`
+	And        []*ReviewItemWhereInput `json:"and,omitempty"`
+
+	// "id" field predicates.
+	ID      *pulid.ID  `json:"id,omitempty"`
+	IDNEQ   *pulid.ID  `json:"idNEQ,omitempty"`
+	IDIn    []pulid.ID `json:"idIn,omitempty"`
+	IDNotIn []pulid.ID `json:"idNotIn,omitempty"`
+	IDGT    *pulid.ID  `json:"idGT,omitempty"`
+	IDGTE   *pulid.ID  `json:"idGTE,omitempty"`
+	IDLT    *pulid.ID  `json:"idLT,omitempty"`
+	IDLTE   *pulid.ID  `json:"idLTE,omitempty"`
+
+	// "created_at" field predicates.
+	CreatedAt      *time.Time  `json:"createdAt,omitempty"`
+	CreatedAtNEQ   *time.Time  `json:"createdAtNEQ,omitempty"`
+	CreatedAtIn    []time.Time `json:"createdAtIn,omitempty"`
+	CreatedAtNotIn []time.Time `json:"createdAtNotIn,omitempty"`
+	CreatedAtGT    *time.Time  `json:"createdAtGT,omitempty"`
+	CreatedAtGTE   *time.Time  `json:"createdAtGTE,omitempty"`
+	CreatedAtLT    *time.Time  `json:"createdAtLT,omitempty"`
+	CreatedAtLTE   *time.Time  `json:"createdAtLTE,omitempty"`
+
+	// "updated_at" field predicates.
+	UpdatedAt      *time.Time  `json:"updatedAt,omitempty"`
+	UpdatedAtNEQ   *time.Time  `json:"updatedAtNEQ,omitempty"`
+	UpdatedAtIn    []time.Time `json:"updatedAtIn,omitempty"`
+	UpdatedAtNotIn []time.Time `json:"updatedAtNotIn,omitempty"`
+	UpdatedAtGT    *time.Time  `json:"updatedAtGT,omitempty"`
+	UpdatedAtGTE   *time.Time  `json:"updatedAtGTE,omitempty"`
+	UpdatedAtLT    *time.Time  `json:"updatedAtLT,omitempty"`
+	UpdatedAtLTE   *time.Time  `json:"updatedAtLTE,omitempty"`
+
+	// "cycle_id" field predicates.
+	CycleID             *pulid.ID  `json:"cycleID,omitempty"`
+	CycleIDNEQ          *pulid.ID  `json:"cycleIDNEQ,omitempty"`
+	CycleIDIn           []pulid.ID `json:"cycleIDIn,omitempty"`
+	CycleIDNotIn        []pulid.ID `json:"cycleIDNotIn,omitempty"`
+	CycleIDGT           *pulid.ID  `json:"cycleIDGT,omitempty"`
+	CycleIDGTE          *pulid.ID  `json:"cycleIDGTE,omitempty"`
+	CycleIDLT           *pulid.ID  `json:"cycleIDLT,omitempty"`
+	CycleIDLTE          *pulid.ID  `json:"cycleIDLTE,omitempty"`
+	CycleIDContains     *pulid.ID  `json:"cycleIDContains,omitempty"`
+	CycleIDHasPrefix    *pulid.ID  `json:"cycleIDHasPrefix,omitempty"`
+	CycleIDHasSuffix    *pulid.ID  `json:"cycleIDHasSuffix,omitempty"`
+	CycleIDEqualFold    *pulid.ID  `json:"cycleIDEqualFold,omitempty"`
+	CycleIDContainsFold *pulid.ID  `json:"cycleIDContainsFold,omitempty"`
+
+	// "target_id" field predicates.
+	TargetID             *pulid.ID  `json:"targetID,omitempty"`
+	TargetIDNEQ          *pulid.ID  `json:"targetIDNEQ,omitempty"`
+	TargetIDIn           []pulid.ID `json:"targetIDIn,omitempty"`
+	TargetIDNotIn        []pulid.ID `json:"targetIDNotIn,omitempty"`
+	TargetIDGT           *pulid.ID  `json:"targetIDGT,omitempty"`
+	TargetIDGTE          *pulid.ID  `json:"targetIDGTE,omitempty"`
+	TargetIDLT           *pulid.ID  `json:"targetIDLT,omitempty"`
+	TargetIDLTE          *pulid.ID  `json:"targetIDLTE,omitempty"`
+	TargetIDContains     *pulid.ID  `json:"targetIDContains,omitempty"`
+	TargetIDHasPrefix    *pulid.ID  `json:"targetIDHasPrefix,omitempty"`
+	TargetIDHasSuffix    *pulid.ID  `json:"targetIDHasSuffix,omitempty"`
+	TargetIDEqualFold    *pulid.ID  `json:"targetIDEqualFold,omitempty"`
+	TargetIDContainsFold *pulid.ID  `json:"targetIDContainsFold,omitempty"`
+
+	// "actual_to_date" field predicates.
+	ActualToDate       *float64  `json:"actualToDate,omitempty"`
+	ActualToDateNEQ    *float64  `json:"actualToDateNEQ,omitempty"`
+	ActualToDateIn     []float64 `json:"actualToDateIn,omitempty"`
+	ActualToDateNotIn  []float64 `json:"actualToDateNotIn,omitempty"`
+	ActualToDateGT     *float64  `json:"actualToDateGT,omitempty"`
+	ActualToDateGTE    *float64  `json:"actualToDateGTE,omitempty"`
+	ActualToDateLT     *float64  `json:"actualToDateLT,omitempty"`
+	ActualToDateLTE    *float64  `json:"actualToDateLTE,omitempty"`
+	ActualToDateIsNil  bool      `json:"actualToDateIsNil,omitempty"`
+	ActualToDateNotNil bool      `json:"actualToDateNotNil,omitempty"`
+
+	// "expected_to_date" field predicates.
+	ExpectedToDate       *float64  `json:"expectedToDate,omitempty"`
+	ExpectedToDateNEQ    *float64  `json:"expectedToDateNEQ,omitempty"`
+	ExpectedToDateIn     []float64 `json:"expectedToDateIn,omitempty"`
+	ExpectedToDateNotIn  []float64 `json:"expectedToDateNotIn,omitempty"`
+	ExpectedToDateGT     *float64  `json:"expectedToDateGT,omitempty"`
+	ExpectedToDateGTE    *float64  `json:"expectedToDateGTE,omitempty"`
+	ExpectedToDateLT     *float64  `json:"expectedToDateLT,omitempty"`
+	ExpectedToDateLTE    *float64  `json:"expectedToDateLTE,omitempty"`
+	ExpectedToDateIsNil  bool      `json:"expectedToDateIsNil,omitempty"`
+	ExpectedToDateNotNil bool      `json:"expectedToDateNotNil,omitempty"`
+
+	// "pace" field predicates.
+	Pace       *float64  `json:"pace,omitempty"`
+	PaceNEQ    *float64  `json:"paceNEQ,omitempty"`
+	PaceIn     []float64 `json:"paceIn,omitempty"`
+	PaceNotIn  []float64 `json:"paceNotIn,omitempty"`
+	PaceGT     *float64  `json:"paceGT,omitempty"`
+	PaceGTE    *float64  `json:"paceGTE,omitempty"`
+	PaceLT     *float64  `json:"paceLT,omitempty"`
+	PaceLTE    *float64  `json:"paceLTE,omitempty"`
+	PaceIsNil  bool      `json:"paceIsNil,omitempty"`
+	PaceNotNil bool      `json:"paceNotNil,omitempty"`
+
+	// "projection" field predicates.
+	Projection       *float64  `json:"projection,omitempty"`
+	ProjectionNEQ    *float64  `json:"projectionNEQ,omitempty"`
+	ProjectionIn     []float64 `json:"projectionIn,omitempty"`
+	ProjectionNotIn  []float64 `json:"projectionNotIn,omitempty"`
+	ProjectionGT     *float64  `json:"projectionGT,omitempty"`
+	ProjectionGTE    *float64  `json:"projectionGTE,omitempty"`
+	ProjectionLT     *float64  `json:"projectionLT,omitempty"`
+	ProjectionLTE    *float64  `json:"projectionLTE,omitempty"`
+	ProjectionIsNil  bool      `json:"projectionIsNil,omitempty"`
+	ProjectionNotNil bool      `json:"projectionNotNil,omitempty"`
+
+	// "track" field predicates.
+	Track             *string  `json:"track,omitempty"`
+	TrackNEQ          *string  `json:"trackNEQ,omitempty"`
+	TrackIn           []string `json:"trackIn,omitempty"`
+	TrackNotIn        []string `json:"trackNotIn,omitempty"`
+	TrackGT           *string  `json:"trackGT,omitempty"`
+	TrackGTE          *string  `json:"trackGTE,omitempty"`
+	TrackLT           *string  `json:"trackLT,omitempty"`
+	TrackLTE          *string  `json:"trackLTE,omitempty"`
+	TrackContains     *string  `json:"trackContains,omitempty"`
+	TrackHasPrefix    *string  `json:"trackHasPrefix,omitempty"`
+	TrackHasSuffix    *string  `json:"trackHasSuffix,omitempty"`
+	TrackIsNil        bool     `json:"trackIsNil,omitempty"`
+	TrackNotNil       bool     `json:"trackNotNil,omitempty"`
+	TrackEqualFold    *string  `json:"trackEqualFold,omitempty"`
+	TrackContainsFold *string  `json:"trackContainsFold,omitempty"`
+
+	// "suggested_action" field predicates.
+	SuggestedAction      *reviewitem.SuggestedAction  `json:"suggestedAction,omitempty"`
+	SuggestedActionNEQ   *reviewitem.SuggestedAction  `json:"suggestedActionNEQ,omitempty"`
+	SuggestedActionIn    []reviewitem.SuggestedAction `json:"suggestedActionIn,omitempty"`
+	SuggestedActionNotIn []reviewitem.SuggestedAction `json:"suggestedActionNotIn,omitempty"`
+
+	// "suggestion_reason" field predicates.
+	SuggestionReason             *string  `json:"suggestionReason,omitempty"`
+	SuggestionReasonNEQ          *string  `json:"suggestionReasonNEQ,omitempty"`
+	SuggestionReasonIn           []string `json:"suggestionReasonIn,omitempty"`
+	SuggestionReasonNotIn        []string `json:"suggestionReasonNotIn,omitempty"`
+	SuggestionReasonGT           *string  `json:"suggestionReasonGT,omitempty"`
+	SuggestionReasonGTE          *string  `json:"suggestionReasonGTE,omitempty"`
+	SuggestionReasonLT           *string  `json:"suggestionReasonLT,omitempty"`
+	SuggestionReasonLTE          *string  `json:"suggestionReasonLTE,omitempty"`
+	SuggestionReasonContains     *string  `json:"suggestionReasonContains,omitempty"`
+	SuggestionReasonHasPrefix    *string  `json:"suggestionReasonHasPrefix,omitempty"`
+	SuggestionReasonHasSuffix    *string  `json:"suggestionReasonHasSuffix,omitempty"`
+	SuggestionReasonEqualFold    *string  `json:"suggestionReasonEqualFold,omitempty"`
+	SuggestionReasonContainsFold *string  `json:"suggestionReasonContainsFold,omitempty"`
+
+	// "decision" field predicates.
+	Decision       *reviewitem.Decision  `json:"decision,omitempty"`
+	DecisionNEQ    *reviewitem.Decision  `json:"decisionNEQ,omitempty"`
+	DecisionIn     []reviewitem.Decision `json:"decisionIn,omitempty"`
+	DecisionNotIn  []reviewitem.Decision `json:"decisionNotIn,omitempty"`
+	DecisionIsNil  bool                  `json:"decisionIsNil,omitempty"`
+	DecisionNotNil bool                  `json:"decisionNotNil,omitempty"`
+
+	// "cycle" edge predicates.
+	HasCycle     *bool                    `json:"hasCycle,omitempty"`
+	HasCycleWith []*ReviewCycleWhereInput `json:"hasCycleWith,omitempty"`
+
+	// "target" edge predicates.
+	HasTarget     *bool               `json:"hasTarget,omitempty"`
+	HasTargetWith []*TargetWhereInput `json:"hasTargetWith,omitempty"`
+}
+
+// AddPredicates adds custom predicates to the where input to be used during the filtering phase.
+func (i *ReviewItemWhereInput) AddPredicates(predicates ...predicate.ReviewItem) {
+	i.Predicates = append(i.Predicates, predicates...)
+}
+
+// Filter applies the ReviewItemWhereInput filter on the ReviewItemQuery builder.
+func (i *ReviewItemWhereInput) Filter(q *ReviewItemQuery) (*ReviewItemQuery, error) {
+	if i == nil {
+		return q, nil
+	}
+	p, err := i.P()
+	if err != nil {
+		if err == ErrEmptyReviewItemWhereInput {
+			return q, nil
+		}
+		return nil, err
+	}
+	return q.Where(p), nil
+}
+
+// ErrEmptyReviewItemWhereInput is returned in case the ReviewItemWhereInput is empty.
+var ErrEmptyReviewItemWhereInput = errors.New("ent: empty predicate ReviewItemWhereInput")
+
+// P returns a predicate for filtering reviewitems.
+// An error is returned if the input is empty or invalid.
+func (i *ReviewItemWhereInput) P() (predicate.ReviewItem, error) {
+	var predicates []predicate.ReviewItem
+	if i.Not != nil {
+		p, err := i.Not.P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'not'", err)
+		}
+		predicates = append(predicates, reviewitem.Not(p))
+	}
+	switch n := len(i.Or); {
+	case n == 1:
+		p, err := i.Or[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'or'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		or := make([]predicate.ReviewItem, 0, n)
+		for _, w := range i.Or {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'or'", err)
+			}
+			or = append(or, p)
+		}
+		predicates = append(predicates, reviewitem.Or(or...))
+	}
+	switch n := len(i.And); {
+	case n == 1:
+		p, err := i.And[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'and'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		and := make([]predicate.ReviewItem, 0, n)
+		for _, w := range i.And {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'and'", err)
+			}
+			and = append(and, p)
+		}
+		predicates = append(predicates, reviewitem.And(and...))
+	}
+	predicates = append(predicates, i.Predicates...)
+	if i.ID != nil {
+		predicates = append(predicates, reviewitem.IDEQ(*i.ID))
+	}
+	if i.IDNEQ != nil {
+		predicates = append(predicates, reviewitem.IDNEQ(*i.IDNEQ))
+	}
+	if len(i.IDIn) > 0 {
+		predicates = append(predicates, reviewitem.IDIn(i.IDIn...))
+	}
+	if len(i.IDNotIn) > 0 {
+		predicates = append(predicates, reviewitem.IDNotIn(i.IDNotIn...))
+	}
+	if i.IDGT != nil {
+		predicates = append(predicates, reviewitem.IDGT(*i.IDGT))
+	}
+	if i.IDGTE != nil {
+		predicates = append(predicates, reviewitem.IDGTE(*i.IDGTE))
+	}
+	if i.IDLT != nil {
+		predicates = append(predicates, reviewitem.IDLT(*i.IDLT))
+	}
+	if i.IDLTE != nil {
+		predicates = append(predicates, reviewitem.IDLTE(*i.IDLTE))
+	}
+	if i.CreatedAt != nil {
+		predicates = append(predicates, reviewitem.CreatedAtEQ(*i.CreatedAt))
+	}
+	if i.CreatedAtNEQ != nil {
+		predicates = append(predicates, reviewitem.CreatedAtNEQ(*i.CreatedAtNEQ))
+	}
+	if len(i.CreatedAtIn) > 0 {
+		predicates = append(predicates, reviewitem.CreatedAtIn(i.CreatedAtIn...))
+	}
+	if len(i.CreatedAtNotIn) > 0 {
+		predicates = append(predicates, reviewitem.CreatedAtNotIn(i.CreatedAtNotIn...))
+	}
+	if i.CreatedAtGT != nil {
+		predicates = append(predicates, reviewitem.CreatedAtGT(*i.CreatedAtGT))
+	}
+	if i.CreatedAtGTE != nil {
+		predicates = append(predicates, reviewitem.CreatedAtGTE(*i.CreatedAtGTE))
+	}
+	if i.CreatedAtLT != nil {
+		predicates = append(predicates, reviewitem.CreatedAtLT(*i.CreatedAtLT))
+	}
+	if i.CreatedAtLTE != nil {
+		predicates = append(predicates, reviewitem.CreatedAtLTE(*i.CreatedAtLTE))
+	}
+	if i.UpdatedAt != nil {
+		predicates = append(predicates, reviewitem.UpdatedAtEQ(*i.UpdatedAt))
+	}
+	if i.UpdatedAtNEQ != nil {
+		predicates = append(predicates, reviewitem.UpdatedAtNEQ(*i.UpdatedAtNEQ))
+	}
+	if len(i.UpdatedAtIn) > 0 {
+		predicates = append(predicates, reviewitem.UpdatedAtIn(i.UpdatedAtIn...))
+	}
+	if len(i.UpdatedAtNotIn) > 0 {
+		predicates = append(predicates, reviewitem.UpdatedAtNotIn(i.UpdatedAtNotIn...))
+	}
+	if i.UpdatedAtGT != nil {
+		predicates = append(predicates, reviewitem.UpdatedAtGT(*i.UpdatedAtGT))
+	}
+	if i.UpdatedAtGTE != nil {
+		predicates = append(predicates, reviewitem.UpdatedAtGTE(*i.UpdatedAtGTE))
+	}
+	if i.UpdatedAtLT != nil {
+		predicates = append(predicates, reviewitem.UpdatedAtLT(*i.UpdatedAtLT))
+	}
+	if i.UpdatedAtLTE != nil {
+		predicates = append(predicates, reviewitem.UpdatedAtLTE(*i.UpdatedAtLTE))
+	}
+	if i.CycleID != nil {
+		predicates = append(predicates, reviewitem.CycleIDEQ(*i.CycleID))
+	}
+	if i.CycleIDNEQ != nil {
+		predicates = append(predicates, reviewitem.CycleIDNEQ(*i.CycleIDNEQ))
+	}
+	if len(i.CycleIDIn) > 0 {
+		predicates = append(predicates, reviewitem.CycleIDIn(i.CycleIDIn...))
+	}
+	if len(i.CycleIDNotIn) > 0 {
+		predicates = append(predicates, reviewitem.CycleIDNotIn(i.CycleIDNotIn...))
+	}
+	if i.CycleIDGT != nil {
+		predicates = append(predicates, reviewitem.CycleIDGT(*i.CycleIDGT))
+	}
+	if i.CycleIDGTE != nil {
+		predicates = append(predicates, reviewitem.CycleIDGTE(*i.CycleIDGTE))
+	}
+	if i.CycleIDLT != nil {
+		predicates = append(predicates, reviewitem.CycleIDLT(*i.CycleIDLT))
+	}
+	if i.CycleIDLTE != nil {
+		predicates = append(predicates, reviewitem.CycleIDLTE(*i.CycleIDLTE))
+	}
+	if i.CycleIDContains != nil {
+		predicates = append(predicates, reviewitem.CycleIDContains(*i.CycleIDContains))
+	}
+	if i.CycleIDHasPrefix != nil {
+		predicates = append(predicates, reviewitem.CycleIDHasPrefix(*i.CycleIDHasPrefix))
+	}
+	if i.CycleIDHasSuffix != nil {
+		predicates = append(predicates, reviewitem.CycleIDHasSuffix(*i.CycleIDHasSuffix))
+	}
+	if i.CycleIDEqualFold != nil {
+		predicates = append(predicates, reviewitem.CycleIDEqualFold(*i.CycleIDEqualFold))
+	}
+	if i.CycleIDContainsFold != nil {
+		predicates = append(predicates, reviewitem.CycleIDContainsFold(*i.CycleIDContainsFold))
+	}
+	if i.TargetID != nil {
+		predicates = append(predicates, reviewitem.TargetIDEQ(*i.TargetID))
+	}
+	if i.TargetIDNEQ != nil {
+		predicates = append(predicates, reviewitem.TargetIDNEQ(*i.TargetIDNEQ))
+	}
+	if len(i.TargetIDIn) > 0 {
+		predicates = append(predicates, reviewitem.TargetIDIn(i.TargetIDIn...))
+	}
+	if len(i.TargetIDNotIn) > 0 {
+		predicates = append(predicates, reviewitem.TargetIDNotIn(i.TargetIDNotIn...))
+	}
+	if i.TargetIDGT != nil {
+		predicates = append(predicates, reviewitem.TargetIDGT(*i.TargetIDGT))
+	}
+	if i.TargetIDGTE != nil {
+		predicates = append(predicates, reviewitem.TargetIDGTE(*i.TargetIDGTE))
+	}
+	if i.TargetIDLT != nil {
+		predicates = append(predicates, reviewitem.TargetIDLT(*i.TargetIDLT))
+	}
+	if i.TargetIDLTE != nil {
+		predicates = append(predicates, reviewitem.TargetIDLTE(*i.TargetIDLTE))
+	}
+	if i.TargetIDContains != nil {
+		predicates = append(predicates, reviewitem.TargetIDContains(*i.TargetIDContains))
+	}
+	if i.TargetIDHasPrefix != nil {
+		predicates = append(predicates, reviewitem.TargetIDHasPrefix(*i.TargetIDHasPrefix))
+	}
+	if i.TargetIDHasSuffix != nil {
+		predicates = append(predicates, reviewitem.TargetIDHasSuffix(*i.TargetIDHasSuffix))
+	}
+	if i.TargetIDEqualFold != nil {
+		predicates = append(predicates, reviewitem.TargetIDEqualFold(*i.TargetIDEqualFold))
+	}
+	if i.TargetIDContainsFold != nil {
+		predicates = append(predicates, reviewitem.TargetIDContainsFold(*i.TargetIDContainsFold))
+	}
+	if i.ActualToDate != nil {
+		predicates = append(predicates, reviewitem.ActualToDateEQ(*i.ActualToDate))
+	}
+	if i.ActualToDateNEQ != nil {
+		predicates = append(predicates, reviewitem.ActualToDateNEQ(*i.ActualToDateNEQ))
+	}
+	if len(i.ActualToDateIn) > 0 {
+		predicates = append(predicates, reviewitem.ActualToDateIn(i.ActualToDateIn...))
+	}
+	if len(i.ActualToDateNotIn) > 0 {
+		predicates = append(predicates, reviewitem.ActualToDateNotIn(i.ActualToDateNotIn...))
+	}
+	if i.ActualToDateGT != nil {
+		predicates = append(predicates, reviewitem.ActualToDateGT(*i.ActualToDateGT))
+	}
+	if i.ActualToDateGTE != nil {
+		predicates = append(predicates, reviewitem.ActualToDateGTE(*i.ActualToDateGTE))
+	}
+	if i.ActualToDateLT != nil {
+		predicates = append(predicates, reviewitem.ActualToDateLT(*i.ActualToDateLT))
+	}
+	if i.ActualToDateLTE != nil {
+		predicates = append(predicates, reviewitem.ActualToDateLTE(*i.ActualToDateLTE))
+	}
+	if i.ActualToDateIsNil {
+		predicates = append(predicates, reviewitem.ActualToDateIsNil())
+	}
+	if i.ActualToDateNotNil {
+		predicates = append(predicates, reviewitem.ActualToDateNotNil())
+	}
+	if i.ExpectedToDate != nil {
+		predicates = append(predicates, reviewitem.ExpectedToDateEQ(*i.ExpectedToDate))
+	}
+	if i.ExpectedToDateNEQ != nil {
+		predicates = append(predicates, reviewitem.ExpectedToDateNEQ(*i.ExpectedToDateNEQ))
+	}
+	if len(i.ExpectedToDateIn) > 0 {
+		predicates = append(predicates, reviewitem.ExpectedToDateIn(i.ExpectedToDateIn...))
+	}
+	if len(i.ExpectedToDateNotIn) > 0 {
+		predicates = append(predicates, reviewitem.ExpectedToDateNotIn(i.ExpectedToDateNotIn...))
+	}
+	if i.ExpectedToDateGT != nil {
+		predicates = append(predicates, reviewitem.ExpectedToDateGT(*i.ExpectedToDateGT))
+	}
+	if i.ExpectedToDateGTE != nil {
+		predicates = append(predicates, reviewitem.ExpectedToDateGTE(*i.ExpectedToDateGTE))
+	}
+	if i.ExpectedToDateLT != nil {
+		predicates = append(predicates, reviewitem.ExpectedToDateLT(*i.ExpectedToDateLT))
+	}
+	if i.ExpectedToDateLTE != nil {
+		predicates = append(predicates, reviewitem.ExpectedToDateLTE(*i.ExpectedToDateLTE))
+	}
+	if i.ExpectedToDateIsNil {
+		predicates = append(predicates, reviewitem.ExpectedToDateIsNil())
+	}
+	if i.ExpectedToDateNotNil {
+		predicates = append(predicates, reviewitem.ExpectedToDateNotNil())
+	}
+	if i.Pace != nil {
+		predicates = append(predicates, reviewitem.PaceEQ(*i.Pace))
+	}
+	if i.PaceNEQ != nil {
+		predicates = append(predicates, reviewitem.PaceNEQ(*i.PaceNEQ))
+	}
+	if len(i.PaceIn) > 0 {
+		predicates = append(predicates, reviewitem.PaceIn(i.PaceIn...))
+	}
+	if len(i.PaceNotIn) > 0 {
+		predicates = append(predicates, reviewitem.PaceNotIn(i.PaceNotIn...))
+	}
+	if i.PaceGT != nil {
+		predicates = append(predicates, reviewitem.PaceGT(*i.PaceGT))
+	}
+	if i.PaceGTE != nil {
+		predicates = append(predicates, reviewitem.PaceGTE(*i.PaceGTE))
+	}
+	if i.PaceLT != nil {
+		predicates = append(predicates, reviewitem.PaceLT(*i.PaceLT))
+	}
+	if i.PaceLTE != nil {
+		predicates = append(predicates, reviewitem.PaceLTE(*i.PaceLTE))
+	}
+	if i.PaceIsNil {
+		predicates = append(predicates, reviewitem.PaceIsNil())
+	}
+	if i.PaceNotNil {
+		predicates = append(predicates, reviewitem.PaceNotNil())
+	}
+	if i.Projection != nil {
+		predicates = append(predicates, reviewitem.ProjectionEQ(*i.Projection))
+	}
+	if i.ProjectionNEQ != nil {
+		predicates = append(predicates, reviewitem.ProjectionNEQ(*i.ProjectionNEQ))
+	}
+	if len(i.ProjectionIn) > 0 {
+		predicates = append(predicates, reviewitem.ProjectionIn(i.ProjectionIn...))
+	}
+	if len(i.ProjectionNotIn) > 0 {
+		predicates = append(predicates, reviewitem.ProjectionNotIn(i.ProjectionNotIn...))
+	}
+	if i.ProjectionGT != nil {
+		predicates = append(predicates, reviewitem.ProjectionGT(*i.ProjectionGT))
+	}
+	if i.ProjectionGTE != nil {
+		predicates = append(predicates, reviewitem.ProjectionGTE(*i.ProjectionGTE))
+	}
+	if i.ProjectionLT != nil {
+		predicates = append(predicates, reviewitem.ProjectionLT(*i.ProjectionLT))
+	}
+	if i.ProjectionLTE != nil {
+		predicates = append(predicates, reviewitem.ProjectionLTE(*i.ProjectionLTE))
+	}
+	if i.ProjectionIsNil {
+		predicates = append(predicates, reviewitem.ProjectionIsNil())
+	}
+	if i.ProjectionNotNil {
+		predicates = append(predicates, reviewitem.ProjectionNotNil())
+	}
+	if i.Track != nil {
+		predicates = append(predicates, reviewitem.TrackEQ(*i.Track))
+	}
+	if i.TrackNEQ != nil {
+		predicates = append(predicates, reviewitem.TrackNEQ(*i.TrackNEQ))
+	}
+	if len(i.TrackIn) > 0 {
+		predicates = append(predicates, reviewitem.TrackIn(i.TrackIn...))
+	}
+	if len(i.TrackNotIn) > 0 {
+		predicates = append(predicates, reviewitem.TrackNotIn(i.TrackNotIn...))
+	}
+	if i.TrackGT != nil {
+		predicates = append(predicates, reviewitem.TrackGT(*i.TrackGT))
+	}
+	if i.TrackGTE != nil {
+		predicates = append(predicates, reviewitem.TrackGTE(*i.TrackGTE))
+	}
+	if i.TrackLT != nil {
+		predicates = append(predicates, reviewitem.TrackLT(*i.TrackLT))
+	}
+	if i.TrackLTE != nil {
+		predicates = append(predicates, reviewitem.TrackLTE(*i.TrackLTE))
+	}
+	if i.TrackContains != nil {
+		predicates = append(predicates, reviewitem.TrackContains(*i.TrackContains))
+	}
+	if i.TrackHasPrefix != nil {
+		predicates = append(predicates, reviewitem.TrackHasPrefix(*i.TrackHasPrefix))
+	}
+	if i.TrackHasSuffix != nil {
+		predicates = append(predicates, reviewitem.TrackHasSuffix(*i.TrackHasSuffix))
+	}
+	if i.TrackIsNil {
+		predicates = append(predicates, reviewitem.TrackIsNil())
+	}
+	if i.TrackNotNil {
+		predicates = append(predicates, reviewitem.TrackNotNil())
+	}
+	if i.TrackEqualFold != nil {
+		predicates = append(predicates, reviewitem.TrackEqualFold(*i.TrackEqualFold))
+	}
+	if i.TrackContainsFold != nil {
+		predicates = append(predicates, reviewitem.TrackContainsFold(*i.TrackContainsFold))
+	}
+	if i.SuggestedAction != nil {
+		predicates = append(predicates, reviewitem.SuggestedActionEQ(*i.SuggestedAction))
+	}
+	if i.SuggestedActionNEQ != nil {
+		predicates = append(predicates, reviewitem.SuggestedActionNEQ(*i.SuggestedActionNEQ))
+	}
+	if len(i.SuggestedActionIn) > 0 {
+		predicates = append(predicates, reviewitem.SuggestedActionIn(i.SuggestedActionIn...))
+	}
+	if len(i.SuggestedActionNotIn) > 0 {
+		predicates = append(predicates, reviewitem.SuggestedActionNotIn(i.SuggestedActionNotIn...))
+	}
+	if i.SuggestionReason != nil {
+		predicates = append(predicates, reviewitem.SuggestionReasonEQ(*i.SuggestionReason))
+	}
+	if i.SuggestionReasonNEQ != nil {
+		predicates = append(predicates, reviewitem.SuggestionReasonNEQ(*i.SuggestionReasonNEQ))
+	}
+	if len(i.SuggestionReasonIn) > 0 {
+		predicates = append(predicates, reviewitem.SuggestionReasonIn(i.SuggestionReasonIn...))
+	}
+	if len(i.SuggestionReasonNotIn) > 0 {
+		predicates = append(predicates, reviewitem.SuggestionReasonNotIn(i.SuggestionReasonNotIn...))
+	}
+	if i.SuggestionReasonGT != nil {
+		predicates = append(predicates, reviewitem.SuggestionReasonGT(*i.SuggestionReasonGT))
+	}
+	if i.SuggestionReasonGTE != nil {
+		predicates = append(predicates, reviewitem.SuggestionReasonGTE(*i.SuggestionReasonGTE))
+	}
+	if i.SuggestionReasonLT != nil {
+		predicates = append(predicates, reviewitem.SuggestionReasonLT(*i.SuggestionReasonLT))
+	}
+	if i.SuggestionReasonLTE != nil {
+		predicates = append(predicates, reviewitem.SuggestionReasonLTE(*i.SuggestionReasonLTE))
+	}
+	if i.SuggestionReasonContains != nil {
+		predicates = append(predicates, reviewitem.SuggestionReasonContains(*i.SuggestionReasonContains))
+	}
+	if i.SuggestionReasonHasPrefix != nil {
+		predicates = append(predicates, reviewitem.SuggestionReasonHasPrefix(*i.SuggestionReasonHasPrefix))
+	}
+	if i.SuggestionReasonHasSuffix != nil {
+		predicates = append(predicates, reviewitem.SuggestionReasonHasSuffix(*i.SuggestionReasonHasSuffix))
+	}
+	if i.SuggestionReasonEqualFold != nil {
+		predicates = append(predicates, reviewitem.SuggestionReasonEqualFold(*i.SuggestionReasonEqualFold))
+	}
+	if i.SuggestionReasonContainsFold != nil {
+		predicates = append(predicates, reviewitem.SuggestionReasonContainsFold(*i.SuggestionReasonContainsFold))
+	}
+	if i.Decision != nil {
+		predicates = append(predicates, reviewitem.DecisionEQ(*i.Decision))
+	}
+	if i.DecisionNEQ != nil {
+		predicates = append(predicates, reviewitem.DecisionNEQ(*i.DecisionNEQ))
+	}
+	if len(i.DecisionIn) > 0 {
+		predicates = append(predicates, reviewitem.DecisionIn(i.DecisionIn...))
+	}
+	if len(i.DecisionNotIn) > 0 {
+		predicates = append(predicates, reviewitem.DecisionNotIn(i.DecisionNotIn...))
+	}
+	if i.DecisionIsNil {
+		predicates = append(predicates, reviewitem.DecisionIsNil())
+	}
+	if i.DecisionNotNil {
+		predicates = append(predicates, reviewitem.DecisionNotNil())
+	}
+
+	if i.HasCycle != nil {
+		p := reviewitem.HasCycle()
+		if !*i.HasCycle {
+			p = reviewitem.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasCycleWith) > 0 {
+		with := make([]predicate.ReviewCycle, 0, len(i.HasCycleWith))
+		for _, w := range i.HasCycleWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasCycleWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, reviewitem.HasCycleWith(with...))
+	}
+	if i.HasTarget != nil {
+		p := reviewitem.HasTarget()
+		if !*i.HasTarget {
+			p = reviewitem.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasTargetWith) > 0 {
+		with := make([]predicate.Target, 0, len(i.HasTargetWith))
+		for _, w := range i.HasTargetWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasTargetWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, reviewitem.HasTargetWith(with...))
+	}
+	switch len(predicates) {
+	case 0:
+		return nil, ErrEmptyReviewItemWhereInput
+	case 1:
+		return predicates[0], nil
+	default:
+		return reviewitem.And(predicates...), nil
 	}
 }
 

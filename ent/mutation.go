@@ -14,6 +14,8 @@ import (
 	"kpiflow/ent/organization"
 	"kpiflow/ent/predicate"
 	"kpiflow/ent/refreshtoken"
+	"kpiflow/ent/reviewcycle"
+	"kpiflow/ent/reviewitem"
 	"kpiflow/ent/schema/pulid"
 	"kpiflow/ent/target"
 	"kpiflow/ent/targetevent"
@@ -45,6 +47,8 @@ const (
 	TypeMeeting        = "Meeting"
 	TypeOrganization   = "Organization"
 	TypeRefreshToken   = "RefreshToken"
+	TypeReviewCycle    = "ReviewCycle"
+	TypeReviewItem     = "ReviewItem"
 	TypeTarget         = "Target"
 	TypeTargetEvent    = "TargetEvent"
 	TypeTargetRevision = "TargetRevision"
@@ -7284,6 +7288,2612 @@ func (m *RefreshTokenMutation) ResetEdge(name string) error {
 		return nil
 	}
 	return fmt.Errorf("unknown RefreshToken edge %s", name)
+}
+
+// ReviewCycleMutation represents an operation that mutates the ReviewCycle nodes in the graph.
+type ReviewCycleMutation struct {
+	config
+	op                  Op
+	typ                 string
+	id                  *pulid.ID
+	created_at          *time.Time
+	updated_at          *time.Time
+	cadence             *reviewcycle.Cadence
+	point               *time.Time
+	due_at              *time.Time
+	status              *reviewcycle.Status
+	completed_at        *time.Time
+	completed_by_id     *pulid.ID
+	clearedFields       map[string]struct{}
+	organization        *pulid.ID
+	clearedorganization bool
+	team                *pulid.ID
+	clearedteam         bool
+	items               map[pulid.ID]struct{}
+	removeditems        map[pulid.ID]struct{}
+	cleareditems        bool
+	done                bool
+	oldValue            func(context.Context) (*ReviewCycle, error)
+	predicates          []predicate.ReviewCycle
+}
+
+var _ ent.Mutation = (*ReviewCycleMutation)(nil)
+
+// reviewcycleOption allows management of the mutation configuration using functional options.
+type reviewcycleOption func(*ReviewCycleMutation)
+
+// newReviewCycleMutation creates new mutation for the ReviewCycle entity.
+func newReviewCycleMutation(c config, op Op, opts ...reviewcycleOption) *ReviewCycleMutation {
+	m := &ReviewCycleMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeReviewCycle,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withReviewCycleID sets the ID field of the mutation.
+func withReviewCycleID(id pulid.ID) reviewcycleOption {
+	return func(m *ReviewCycleMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *ReviewCycle
+		)
+		m.oldValue = func(ctx context.Context) (*ReviewCycle, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().ReviewCycle.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withReviewCycle sets the old ReviewCycle of the mutation.
+func withReviewCycle(node *ReviewCycle) reviewcycleOption {
+	return func(m *ReviewCycleMutation) {
+		m.oldValue = func(context.Context) (*ReviewCycle, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m ReviewCycleMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m ReviewCycleMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of ReviewCycle entities.
+func (m *ReviewCycleMutation) SetID(id pulid.ID) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *ReviewCycleMutation) ID() (id pulid.ID, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *ReviewCycleMutation) IDs(ctx context.Context) ([]pulid.ID, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []pulid.ID{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().ReviewCycle.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *ReviewCycleMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *ReviewCycleMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the ReviewCycle entity.
+// If the ReviewCycle object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ReviewCycleMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *ReviewCycleMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *ReviewCycleMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *ReviewCycleMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the ReviewCycle entity.
+// If the ReviewCycle object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ReviewCycleMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *ReviewCycleMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetOrganizationID sets the "organization_id" field.
+func (m *ReviewCycleMutation) SetOrganizationID(pu pulid.ID) {
+	m.organization = &pu
+}
+
+// OrganizationID returns the value of the "organization_id" field in the mutation.
+func (m *ReviewCycleMutation) OrganizationID() (r pulid.ID, exists bool) {
+	v := m.organization
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOrganizationID returns the old "organization_id" field's value of the ReviewCycle entity.
+// If the ReviewCycle object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ReviewCycleMutation) OldOrganizationID(ctx context.Context) (v pulid.ID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOrganizationID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOrganizationID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOrganizationID: %w", err)
+	}
+	return oldValue.OrganizationID, nil
+}
+
+// ResetOrganizationID resets all changes to the "organization_id" field.
+func (m *ReviewCycleMutation) ResetOrganizationID() {
+	m.organization = nil
+}
+
+// SetTeamID sets the "team_id" field.
+func (m *ReviewCycleMutation) SetTeamID(pu pulid.ID) {
+	m.team = &pu
+}
+
+// TeamID returns the value of the "team_id" field in the mutation.
+func (m *ReviewCycleMutation) TeamID() (r pulid.ID, exists bool) {
+	v := m.team
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTeamID returns the old "team_id" field's value of the ReviewCycle entity.
+// If the ReviewCycle object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ReviewCycleMutation) OldTeamID(ctx context.Context) (v pulid.ID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTeamID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTeamID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTeamID: %w", err)
+	}
+	return oldValue.TeamID, nil
+}
+
+// ResetTeamID resets all changes to the "team_id" field.
+func (m *ReviewCycleMutation) ResetTeamID() {
+	m.team = nil
+}
+
+// SetCadence sets the "cadence" field.
+func (m *ReviewCycleMutation) SetCadence(r reviewcycle.Cadence) {
+	m.cadence = &r
+}
+
+// Cadence returns the value of the "cadence" field in the mutation.
+func (m *ReviewCycleMutation) Cadence() (r reviewcycle.Cadence, exists bool) {
+	v := m.cadence
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCadence returns the old "cadence" field's value of the ReviewCycle entity.
+// If the ReviewCycle object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ReviewCycleMutation) OldCadence(ctx context.Context) (v reviewcycle.Cadence, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCadence is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCadence requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCadence: %w", err)
+	}
+	return oldValue.Cadence, nil
+}
+
+// ResetCadence resets all changes to the "cadence" field.
+func (m *ReviewCycleMutation) ResetCadence() {
+	m.cadence = nil
+}
+
+// SetPoint sets the "point" field.
+func (m *ReviewCycleMutation) SetPoint(t time.Time) {
+	m.point = &t
+}
+
+// Point returns the value of the "point" field in the mutation.
+func (m *ReviewCycleMutation) Point() (r time.Time, exists bool) {
+	v := m.point
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPoint returns the old "point" field's value of the ReviewCycle entity.
+// If the ReviewCycle object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ReviewCycleMutation) OldPoint(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPoint is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPoint requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPoint: %w", err)
+	}
+	return oldValue.Point, nil
+}
+
+// ResetPoint resets all changes to the "point" field.
+func (m *ReviewCycleMutation) ResetPoint() {
+	m.point = nil
+}
+
+// SetDueAt sets the "due_at" field.
+func (m *ReviewCycleMutation) SetDueAt(t time.Time) {
+	m.due_at = &t
+}
+
+// DueAt returns the value of the "due_at" field in the mutation.
+func (m *ReviewCycleMutation) DueAt() (r time.Time, exists bool) {
+	v := m.due_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDueAt returns the old "due_at" field's value of the ReviewCycle entity.
+// If the ReviewCycle object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ReviewCycleMutation) OldDueAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDueAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDueAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDueAt: %w", err)
+	}
+	return oldValue.DueAt, nil
+}
+
+// ResetDueAt resets all changes to the "due_at" field.
+func (m *ReviewCycleMutation) ResetDueAt() {
+	m.due_at = nil
+}
+
+// SetStatus sets the "status" field.
+func (m *ReviewCycleMutation) SetStatus(r reviewcycle.Status) {
+	m.status = &r
+}
+
+// Status returns the value of the "status" field in the mutation.
+func (m *ReviewCycleMutation) Status() (r reviewcycle.Status, exists bool) {
+	v := m.status
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStatus returns the old "status" field's value of the ReviewCycle entity.
+// If the ReviewCycle object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ReviewCycleMutation) OldStatus(ctx context.Context) (v reviewcycle.Status, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStatus is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStatus requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStatus: %w", err)
+	}
+	return oldValue.Status, nil
+}
+
+// ResetStatus resets all changes to the "status" field.
+func (m *ReviewCycleMutation) ResetStatus() {
+	m.status = nil
+}
+
+// SetCompletedAt sets the "completed_at" field.
+func (m *ReviewCycleMutation) SetCompletedAt(t time.Time) {
+	m.completed_at = &t
+}
+
+// CompletedAt returns the value of the "completed_at" field in the mutation.
+func (m *ReviewCycleMutation) CompletedAt() (r time.Time, exists bool) {
+	v := m.completed_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCompletedAt returns the old "completed_at" field's value of the ReviewCycle entity.
+// If the ReviewCycle object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ReviewCycleMutation) OldCompletedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCompletedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCompletedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCompletedAt: %w", err)
+	}
+	return oldValue.CompletedAt, nil
+}
+
+// ClearCompletedAt clears the value of the "completed_at" field.
+func (m *ReviewCycleMutation) ClearCompletedAt() {
+	m.completed_at = nil
+	m.clearedFields[reviewcycle.FieldCompletedAt] = struct{}{}
+}
+
+// CompletedAtCleared returns if the "completed_at" field was cleared in this mutation.
+func (m *ReviewCycleMutation) CompletedAtCleared() bool {
+	_, ok := m.clearedFields[reviewcycle.FieldCompletedAt]
+	return ok
+}
+
+// ResetCompletedAt resets all changes to the "completed_at" field.
+func (m *ReviewCycleMutation) ResetCompletedAt() {
+	m.completed_at = nil
+	delete(m.clearedFields, reviewcycle.FieldCompletedAt)
+}
+
+// SetCompletedByID sets the "completed_by_id" field.
+func (m *ReviewCycleMutation) SetCompletedByID(pu pulid.ID) {
+	m.completed_by_id = &pu
+}
+
+// CompletedByID returns the value of the "completed_by_id" field in the mutation.
+func (m *ReviewCycleMutation) CompletedByID() (r pulid.ID, exists bool) {
+	v := m.completed_by_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCompletedByID returns the old "completed_by_id" field's value of the ReviewCycle entity.
+// If the ReviewCycle object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ReviewCycleMutation) OldCompletedByID(ctx context.Context) (v *pulid.ID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCompletedByID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCompletedByID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCompletedByID: %w", err)
+	}
+	return oldValue.CompletedByID, nil
+}
+
+// ClearCompletedByID clears the value of the "completed_by_id" field.
+func (m *ReviewCycleMutation) ClearCompletedByID() {
+	m.completed_by_id = nil
+	m.clearedFields[reviewcycle.FieldCompletedByID] = struct{}{}
+}
+
+// CompletedByIDCleared returns if the "completed_by_id" field was cleared in this mutation.
+func (m *ReviewCycleMutation) CompletedByIDCleared() bool {
+	_, ok := m.clearedFields[reviewcycle.FieldCompletedByID]
+	return ok
+}
+
+// ResetCompletedByID resets all changes to the "completed_by_id" field.
+func (m *ReviewCycleMutation) ResetCompletedByID() {
+	m.completed_by_id = nil
+	delete(m.clearedFields, reviewcycle.FieldCompletedByID)
+}
+
+// ClearOrganization clears the "organization" edge to the Organization entity.
+func (m *ReviewCycleMutation) ClearOrganization() {
+	m.clearedorganization = true
+	m.clearedFields[reviewcycle.FieldOrganizationID] = struct{}{}
+}
+
+// OrganizationCleared reports if the "organization" edge to the Organization entity was cleared.
+func (m *ReviewCycleMutation) OrganizationCleared() bool {
+	return m.clearedorganization
+}
+
+// OrganizationIDs returns the "organization" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// OrganizationID instead. It exists only for internal usage by the builders.
+func (m *ReviewCycleMutation) OrganizationIDs() (ids []pulid.ID) {
+	if id := m.organization; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetOrganization resets all changes to the "organization" edge.
+func (m *ReviewCycleMutation) ResetOrganization() {
+	m.organization = nil
+	m.clearedorganization = false
+}
+
+// ClearTeam clears the "team" edge to the Team entity.
+func (m *ReviewCycleMutation) ClearTeam() {
+	m.clearedteam = true
+	m.clearedFields[reviewcycle.FieldTeamID] = struct{}{}
+}
+
+// TeamCleared reports if the "team" edge to the Team entity was cleared.
+func (m *ReviewCycleMutation) TeamCleared() bool {
+	return m.clearedteam
+}
+
+// TeamIDs returns the "team" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// TeamID instead. It exists only for internal usage by the builders.
+func (m *ReviewCycleMutation) TeamIDs() (ids []pulid.ID) {
+	if id := m.team; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetTeam resets all changes to the "team" edge.
+func (m *ReviewCycleMutation) ResetTeam() {
+	m.team = nil
+	m.clearedteam = false
+}
+
+// AddItemIDs adds the "items" edge to the ReviewItem entity by ids.
+func (m *ReviewCycleMutation) AddItemIDs(ids ...pulid.ID) {
+	if m.items == nil {
+		m.items = make(map[pulid.ID]struct{})
+	}
+	for i := range ids {
+		m.items[ids[i]] = struct{}{}
+	}
+}
+
+// ClearItems clears the "items" edge to the ReviewItem entity.
+func (m *ReviewCycleMutation) ClearItems() {
+	m.cleareditems = true
+}
+
+// ItemsCleared reports if the "items" edge to the ReviewItem entity was cleared.
+func (m *ReviewCycleMutation) ItemsCleared() bool {
+	return m.cleareditems
+}
+
+// RemoveItemIDs removes the "items" edge to the ReviewItem entity by IDs.
+func (m *ReviewCycleMutation) RemoveItemIDs(ids ...pulid.ID) {
+	if m.removeditems == nil {
+		m.removeditems = make(map[pulid.ID]struct{})
+	}
+	for i := range ids {
+		delete(m.items, ids[i])
+		m.removeditems[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedItems returns the removed IDs of the "items" edge to the ReviewItem entity.
+func (m *ReviewCycleMutation) RemovedItemsIDs() (ids []pulid.ID) {
+	for id := range m.removeditems {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ItemsIDs returns the "items" edge IDs in the mutation.
+func (m *ReviewCycleMutation) ItemsIDs() (ids []pulid.ID) {
+	for id := range m.items {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetItems resets all changes to the "items" edge.
+func (m *ReviewCycleMutation) ResetItems() {
+	m.items = nil
+	m.cleareditems = false
+	m.removeditems = nil
+}
+
+// Where appends a list predicates to the ReviewCycleMutation builder.
+func (m *ReviewCycleMutation) Where(ps ...predicate.ReviewCycle) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the ReviewCycleMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *ReviewCycleMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.ReviewCycle, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *ReviewCycleMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *ReviewCycleMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (ReviewCycle).
+func (m *ReviewCycleMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *ReviewCycleMutation) Fields() []string {
+	fields := make([]string, 0, 10)
+	if m.created_at != nil {
+		fields = append(fields, reviewcycle.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, reviewcycle.FieldUpdatedAt)
+	}
+	if m.organization != nil {
+		fields = append(fields, reviewcycle.FieldOrganizationID)
+	}
+	if m.team != nil {
+		fields = append(fields, reviewcycle.FieldTeamID)
+	}
+	if m.cadence != nil {
+		fields = append(fields, reviewcycle.FieldCadence)
+	}
+	if m.point != nil {
+		fields = append(fields, reviewcycle.FieldPoint)
+	}
+	if m.due_at != nil {
+		fields = append(fields, reviewcycle.FieldDueAt)
+	}
+	if m.status != nil {
+		fields = append(fields, reviewcycle.FieldStatus)
+	}
+	if m.completed_at != nil {
+		fields = append(fields, reviewcycle.FieldCompletedAt)
+	}
+	if m.completed_by_id != nil {
+		fields = append(fields, reviewcycle.FieldCompletedByID)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *ReviewCycleMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case reviewcycle.FieldCreatedAt:
+		return m.CreatedAt()
+	case reviewcycle.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case reviewcycle.FieldOrganizationID:
+		return m.OrganizationID()
+	case reviewcycle.FieldTeamID:
+		return m.TeamID()
+	case reviewcycle.FieldCadence:
+		return m.Cadence()
+	case reviewcycle.FieldPoint:
+		return m.Point()
+	case reviewcycle.FieldDueAt:
+		return m.DueAt()
+	case reviewcycle.FieldStatus:
+		return m.Status()
+	case reviewcycle.FieldCompletedAt:
+		return m.CompletedAt()
+	case reviewcycle.FieldCompletedByID:
+		return m.CompletedByID()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *ReviewCycleMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case reviewcycle.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case reviewcycle.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case reviewcycle.FieldOrganizationID:
+		return m.OldOrganizationID(ctx)
+	case reviewcycle.FieldTeamID:
+		return m.OldTeamID(ctx)
+	case reviewcycle.FieldCadence:
+		return m.OldCadence(ctx)
+	case reviewcycle.FieldPoint:
+		return m.OldPoint(ctx)
+	case reviewcycle.FieldDueAt:
+		return m.OldDueAt(ctx)
+	case reviewcycle.FieldStatus:
+		return m.OldStatus(ctx)
+	case reviewcycle.FieldCompletedAt:
+		return m.OldCompletedAt(ctx)
+	case reviewcycle.FieldCompletedByID:
+		return m.OldCompletedByID(ctx)
+	}
+	return nil, fmt.Errorf("unknown ReviewCycle field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *ReviewCycleMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case reviewcycle.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case reviewcycle.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case reviewcycle.FieldOrganizationID:
+		v, ok := value.(pulid.ID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOrganizationID(v)
+		return nil
+	case reviewcycle.FieldTeamID:
+		v, ok := value.(pulid.ID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTeamID(v)
+		return nil
+	case reviewcycle.FieldCadence:
+		v, ok := value.(reviewcycle.Cadence)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCadence(v)
+		return nil
+	case reviewcycle.FieldPoint:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPoint(v)
+		return nil
+	case reviewcycle.FieldDueAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDueAt(v)
+		return nil
+	case reviewcycle.FieldStatus:
+		v, ok := value.(reviewcycle.Status)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStatus(v)
+		return nil
+	case reviewcycle.FieldCompletedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCompletedAt(v)
+		return nil
+	case reviewcycle.FieldCompletedByID:
+		v, ok := value.(pulid.ID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCompletedByID(v)
+		return nil
+	}
+	return fmt.Errorf("unknown ReviewCycle field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *ReviewCycleMutation) AddedFields() []string {
+	return nil
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *ReviewCycleMutation) AddedField(name string) (ent.Value, bool) {
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *ReviewCycleMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown ReviewCycle numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *ReviewCycleMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(reviewcycle.FieldCompletedAt) {
+		fields = append(fields, reviewcycle.FieldCompletedAt)
+	}
+	if m.FieldCleared(reviewcycle.FieldCompletedByID) {
+		fields = append(fields, reviewcycle.FieldCompletedByID)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *ReviewCycleMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *ReviewCycleMutation) ClearField(name string) error {
+	switch name {
+	case reviewcycle.FieldCompletedAt:
+		m.ClearCompletedAt()
+		return nil
+	case reviewcycle.FieldCompletedByID:
+		m.ClearCompletedByID()
+		return nil
+	}
+	return fmt.Errorf("unknown ReviewCycle nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *ReviewCycleMutation) ResetField(name string) error {
+	switch name {
+	case reviewcycle.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case reviewcycle.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case reviewcycle.FieldOrganizationID:
+		m.ResetOrganizationID()
+		return nil
+	case reviewcycle.FieldTeamID:
+		m.ResetTeamID()
+		return nil
+	case reviewcycle.FieldCadence:
+		m.ResetCadence()
+		return nil
+	case reviewcycle.FieldPoint:
+		m.ResetPoint()
+		return nil
+	case reviewcycle.FieldDueAt:
+		m.ResetDueAt()
+		return nil
+	case reviewcycle.FieldStatus:
+		m.ResetStatus()
+		return nil
+	case reviewcycle.FieldCompletedAt:
+		m.ResetCompletedAt()
+		return nil
+	case reviewcycle.FieldCompletedByID:
+		m.ResetCompletedByID()
+		return nil
+	}
+	return fmt.Errorf("unknown ReviewCycle field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *ReviewCycleMutation) AddedEdges() []string {
+	edges := make([]string, 0, 3)
+	if m.organization != nil {
+		edges = append(edges, reviewcycle.EdgeOrganization)
+	}
+	if m.team != nil {
+		edges = append(edges, reviewcycle.EdgeTeam)
+	}
+	if m.items != nil {
+		edges = append(edges, reviewcycle.EdgeItems)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *ReviewCycleMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case reviewcycle.EdgeOrganization:
+		if id := m.organization; id != nil {
+			return []ent.Value{*id}
+		}
+	case reviewcycle.EdgeTeam:
+		if id := m.team; id != nil {
+			return []ent.Value{*id}
+		}
+	case reviewcycle.EdgeItems:
+		ids := make([]ent.Value, 0, len(m.items))
+		for id := range m.items {
+			ids = append(ids, id)
+		}
+		return ids
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *ReviewCycleMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 3)
+	if m.removeditems != nil {
+		edges = append(edges, reviewcycle.EdgeItems)
+	}
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *ReviewCycleMutation) RemovedIDs(name string) []ent.Value {
+	switch name {
+	case reviewcycle.EdgeItems:
+		ids := make([]ent.Value, 0, len(m.removeditems))
+		for id := range m.removeditems {
+			ids = append(ids, id)
+		}
+		return ids
+	}
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *ReviewCycleMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 3)
+	if m.clearedorganization {
+		edges = append(edges, reviewcycle.EdgeOrganization)
+	}
+	if m.clearedteam {
+		edges = append(edges, reviewcycle.EdgeTeam)
+	}
+	if m.cleareditems {
+		edges = append(edges, reviewcycle.EdgeItems)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *ReviewCycleMutation) EdgeCleared(name string) bool {
+	switch name {
+	case reviewcycle.EdgeOrganization:
+		return m.clearedorganization
+	case reviewcycle.EdgeTeam:
+		return m.clearedteam
+	case reviewcycle.EdgeItems:
+		return m.cleareditems
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *ReviewCycleMutation) ClearEdge(name string) error {
+	switch name {
+	case reviewcycle.EdgeOrganization:
+		m.ClearOrganization()
+		return nil
+	case reviewcycle.EdgeTeam:
+		m.ClearTeam()
+		return nil
+	}
+	return fmt.Errorf("unknown ReviewCycle unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *ReviewCycleMutation) ResetEdge(name string) error {
+	switch name {
+	case reviewcycle.EdgeOrganization:
+		m.ResetOrganization()
+		return nil
+	case reviewcycle.EdgeTeam:
+		m.ResetTeam()
+		return nil
+	case reviewcycle.EdgeItems:
+		m.ResetItems()
+		return nil
+	}
+	return fmt.Errorf("unknown ReviewCycle edge %s", name)
+}
+
+// ReviewItemMutation represents an operation that mutates the ReviewItem nodes in the graph.
+type ReviewItemMutation struct {
+	config
+	op                  Op
+	typ                 string
+	id                  *pulid.ID
+	created_at          *time.Time
+	updated_at          *time.Time
+	actual_to_date      *float64
+	addactual_to_date   *float64
+	expected_to_date    *float64
+	addexpected_to_date *float64
+	pace                *float64
+	addpace             *float64
+	projection          *float64
+	addprojection       *float64
+	track               *string
+	suggested_action    *reviewitem.SuggestedAction
+	suggested_value     *float64
+	addsuggested_value  *float64
+	suggestion_reason   *string
+	decision            *reviewitem.Decision
+	decided_by_id       *pulid.ID
+	clearedFields       map[string]struct{}
+	organization        *pulid.ID
+	clearedorganization bool
+	cycle               *pulid.ID
+	clearedcycle        bool
+	target              *pulid.ID
+	clearedtarget       bool
+	done                bool
+	oldValue            func(context.Context) (*ReviewItem, error)
+	predicates          []predicate.ReviewItem
+}
+
+var _ ent.Mutation = (*ReviewItemMutation)(nil)
+
+// reviewitemOption allows management of the mutation configuration using functional options.
+type reviewitemOption func(*ReviewItemMutation)
+
+// newReviewItemMutation creates new mutation for the ReviewItem entity.
+func newReviewItemMutation(c config, op Op, opts ...reviewitemOption) *ReviewItemMutation {
+	m := &ReviewItemMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeReviewItem,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withReviewItemID sets the ID field of the mutation.
+func withReviewItemID(id pulid.ID) reviewitemOption {
+	return func(m *ReviewItemMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *ReviewItem
+		)
+		m.oldValue = func(ctx context.Context) (*ReviewItem, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().ReviewItem.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withReviewItem sets the old ReviewItem of the mutation.
+func withReviewItem(node *ReviewItem) reviewitemOption {
+	return func(m *ReviewItemMutation) {
+		m.oldValue = func(context.Context) (*ReviewItem, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m ReviewItemMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m ReviewItemMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of ReviewItem entities.
+func (m *ReviewItemMutation) SetID(id pulid.ID) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *ReviewItemMutation) ID() (id pulid.ID, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *ReviewItemMutation) IDs(ctx context.Context) ([]pulid.ID, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []pulid.ID{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().ReviewItem.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *ReviewItemMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *ReviewItemMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the ReviewItem entity.
+// If the ReviewItem object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ReviewItemMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *ReviewItemMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *ReviewItemMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *ReviewItemMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the ReviewItem entity.
+// If the ReviewItem object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ReviewItemMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *ReviewItemMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetOrganizationID sets the "organization_id" field.
+func (m *ReviewItemMutation) SetOrganizationID(pu pulid.ID) {
+	m.organization = &pu
+}
+
+// OrganizationID returns the value of the "organization_id" field in the mutation.
+func (m *ReviewItemMutation) OrganizationID() (r pulid.ID, exists bool) {
+	v := m.organization
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOrganizationID returns the old "organization_id" field's value of the ReviewItem entity.
+// If the ReviewItem object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ReviewItemMutation) OldOrganizationID(ctx context.Context) (v pulid.ID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOrganizationID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOrganizationID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOrganizationID: %w", err)
+	}
+	return oldValue.OrganizationID, nil
+}
+
+// ResetOrganizationID resets all changes to the "organization_id" field.
+func (m *ReviewItemMutation) ResetOrganizationID() {
+	m.organization = nil
+}
+
+// SetCycleID sets the "cycle_id" field.
+func (m *ReviewItemMutation) SetCycleID(pu pulid.ID) {
+	m.cycle = &pu
+}
+
+// CycleID returns the value of the "cycle_id" field in the mutation.
+func (m *ReviewItemMutation) CycleID() (r pulid.ID, exists bool) {
+	v := m.cycle
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCycleID returns the old "cycle_id" field's value of the ReviewItem entity.
+// If the ReviewItem object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ReviewItemMutation) OldCycleID(ctx context.Context) (v pulid.ID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCycleID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCycleID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCycleID: %w", err)
+	}
+	return oldValue.CycleID, nil
+}
+
+// ResetCycleID resets all changes to the "cycle_id" field.
+func (m *ReviewItemMutation) ResetCycleID() {
+	m.cycle = nil
+}
+
+// SetTargetID sets the "target_id" field.
+func (m *ReviewItemMutation) SetTargetID(pu pulid.ID) {
+	m.target = &pu
+}
+
+// TargetID returns the value of the "target_id" field in the mutation.
+func (m *ReviewItemMutation) TargetID() (r pulid.ID, exists bool) {
+	v := m.target
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTargetID returns the old "target_id" field's value of the ReviewItem entity.
+// If the ReviewItem object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ReviewItemMutation) OldTargetID(ctx context.Context) (v pulid.ID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTargetID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTargetID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTargetID: %w", err)
+	}
+	return oldValue.TargetID, nil
+}
+
+// ResetTargetID resets all changes to the "target_id" field.
+func (m *ReviewItemMutation) ResetTargetID() {
+	m.target = nil
+}
+
+// SetActualToDate sets the "actual_to_date" field.
+func (m *ReviewItemMutation) SetActualToDate(f float64) {
+	m.actual_to_date = &f
+	m.addactual_to_date = nil
+}
+
+// ActualToDate returns the value of the "actual_to_date" field in the mutation.
+func (m *ReviewItemMutation) ActualToDate() (r float64, exists bool) {
+	v := m.actual_to_date
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldActualToDate returns the old "actual_to_date" field's value of the ReviewItem entity.
+// If the ReviewItem object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ReviewItemMutation) OldActualToDate(ctx context.Context) (v *float64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldActualToDate is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldActualToDate requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldActualToDate: %w", err)
+	}
+	return oldValue.ActualToDate, nil
+}
+
+// AddActualToDate adds f to the "actual_to_date" field.
+func (m *ReviewItemMutation) AddActualToDate(f float64) {
+	if m.addactual_to_date != nil {
+		*m.addactual_to_date += f
+	} else {
+		m.addactual_to_date = &f
+	}
+}
+
+// AddedActualToDate returns the value that was added to the "actual_to_date" field in this mutation.
+func (m *ReviewItemMutation) AddedActualToDate() (r float64, exists bool) {
+	v := m.addactual_to_date
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearActualToDate clears the value of the "actual_to_date" field.
+func (m *ReviewItemMutation) ClearActualToDate() {
+	m.actual_to_date = nil
+	m.addactual_to_date = nil
+	m.clearedFields[reviewitem.FieldActualToDate] = struct{}{}
+}
+
+// ActualToDateCleared returns if the "actual_to_date" field was cleared in this mutation.
+func (m *ReviewItemMutation) ActualToDateCleared() bool {
+	_, ok := m.clearedFields[reviewitem.FieldActualToDate]
+	return ok
+}
+
+// ResetActualToDate resets all changes to the "actual_to_date" field.
+func (m *ReviewItemMutation) ResetActualToDate() {
+	m.actual_to_date = nil
+	m.addactual_to_date = nil
+	delete(m.clearedFields, reviewitem.FieldActualToDate)
+}
+
+// SetExpectedToDate sets the "expected_to_date" field.
+func (m *ReviewItemMutation) SetExpectedToDate(f float64) {
+	m.expected_to_date = &f
+	m.addexpected_to_date = nil
+}
+
+// ExpectedToDate returns the value of the "expected_to_date" field in the mutation.
+func (m *ReviewItemMutation) ExpectedToDate() (r float64, exists bool) {
+	v := m.expected_to_date
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldExpectedToDate returns the old "expected_to_date" field's value of the ReviewItem entity.
+// If the ReviewItem object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ReviewItemMutation) OldExpectedToDate(ctx context.Context) (v *float64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldExpectedToDate is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldExpectedToDate requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldExpectedToDate: %w", err)
+	}
+	return oldValue.ExpectedToDate, nil
+}
+
+// AddExpectedToDate adds f to the "expected_to_date" field.
+func (m *ReviewItemMutation) AddExpectedToDate(f float64) {
+	if m.addexpected_to_date != nil {
+		*m.addexpected_to_date += f
+	} else {
+		m.addexpected_to_date = &f
+	}
+}
+
+// AddedExpectedToDate returns the value that was added to the "expected_to_date" field in this mutation.
+func (m *ReviewItemMutation) AddedExpectedToDate() (r float64, exists bool) {
+	v := m.addexpected_to_date
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearExpectedToDate clears the value of the "expected_to_date" field.
+func (m *ReviewItemMutation) ClearExpectedToDate() {
+	m.expected_to_date = nil
+	m.addexpected_to_date = nil
+	m.clearedFields[reviewitem.FieldExpectedToDate] = struct{}{}
+}
+
+// ExpectedToDateCleared returns if the "expected_to_date" field was cleared in this mutation.
+func (m *ReviewItemMutation) ExpectedToDateCleared() bool {
+	_, ok := m.clearedFields[reviewitem.FieldExpectedToDate]
+	return ok
+}
+
+// ResetExpectedToDate resets all changes to the "expected_to_date" field.
+func (m *ReviewItemMutation) ResetExpectedToDate() {
+	m.expected_to_date = nil
+	m.addexpected_to_date = nil
+	delete(m.clearedFields, reviewitem.FieldExpectedToDate)
+}
+
+// SetPace sets the "pace" field.
+func (m *ReviewItemMutation) SetPace(f float64) {
+	m.pace = &f
+	m.addpace = nil
+}
+
+// Pace returns the value of the "pace" field in the mutation.
+func (m *ReviewItemMutation) Pace() (r float64, exists bool) {
+	v := m.pace
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPace returns the old "pace" field's value of the ReviewItem entity.
+// If the ReviewItem object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ReviewItemMutation) OldPace(ctx context.Context) (v *float64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPace is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPace requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPace: %w", err)
+	}
+	return oldValue.Pace, nil
+}
+
+// AddPace adds f to the "pace" field.
+func (m *ReviewItemMutation) AddPace(f float64) {
+	if m.addpace != nil {
+		*m.addpace += f
+	} else {
+		m.addpace = &f
+	}
+}
+
+// AddedPace returns the value that was added to the "pace" field in this mutation.
+func (m *ReviewItemMutation) AddedPace() (r float64, exists bool) {
+	v := m.addpace
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearPace clears the value of the "pace" field.
+func (m *ReviewItemMutation) ClearPace() {
+	m.pace = nil
+	m.addpace = nil
+	m.clearedFields[reviewitem.FieldPace] = struct{}{}
+}
+
+// PaceCleared returns if the "pace" field was cleared in this mutation.
+func (m *ReviewItemMutation) PaceCleared() bool {
+	_, ok := m.clearedFields[reviewitem.FieldPace]
+	return ok
+}
+
+// ResetPace resets all changes to the "pace" field.
+func (m *ReviewItemMutation) ResetPace() {
+	m.pace = nil
+	m.addpace = nil
+	delete(m.clearedFields, reviewitem.FieldPace)
+}
+
+// SetProjection sets the "projection" field.
+func (m *ReviewItemMutation) SetProjection(f float64) {
+	m.projection = &f
+	m.addprojection = nil
+}
+
+// Projection returns the value of the "projection" field in the mutation.
+func (m *ReviewItemMutation) Projection() (r float64, exists bool) {
+	v := m.projection
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldProjection returns the old "projection" field's value of the ReviewItem entity.
+// If the ReviewItem object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ReviewItemMutation) OldProjection(ctx context.Context) (v *float64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldProjection is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldProjection requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldProjection: %w", err)
+	}
+	return oldValue.Projection, nil
+}
+
+// AddProjection adds f to the "projection" field.
+func (m *ReviewItemMutation) AddProjection(f float64) {
+	if m.addprojection != nil {
+		*m.addprojection += f
+	} else {
+		m.addprojection = &f
+	}
+}
+
+// AddedProjection returns the value that was added to the "projection" field in this mutation.
+func (m *ReviewItemMutation) AddedProjection() (r float64, exists bool) {
+	v := m.addprojection
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearProjection clears the value of the "projection" field.
+func (m *ReviewItemMutation) ClearProjection() {
+	m.projection = nil
+	m.addprojection = nil
+	m.clearedFields[reviewitem.FieldProjection] = struct{}{}
+}
+
+// ProjectionCleared returns if the "projection" field was cleared in this mutation.
+func (m *ReviewItemMutation) ProjectionCleared() bool {
+	_, ok := m.clearedFields[reviewitem.FieldProjection]
+	return ok
+}
+
+// ResetProjection resets all changes to the "projection" field.
+func (m *ReviewItemMutation) ResetProjection() {
+	m.projection = nil
+	m.addprojection = nil
+	delete(m.clearedFields, reviewitem.FieldProjection)
+}
+
+// SetTrack sets the "track" field.
+func (m *ReviewItemMutation) SetTrack(s string) {
+	m.track = &s
+}
+
+// Track returns the value of the "track" field in the mutation.
+func (m *ReviewItemMutation) Track() (r string, exists bool) {
+	v := m.track
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTrack returns the old "track" field's value of the ReviewItem entity.
+// If the ReviewItem object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ReviewItemMutation) OldTrack(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTrack is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTrack requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTrack: %w", err)
+	}
+	return oldValue.Track, nil
+}
+
+// ClearTrack clears the value of the "track" field.
+func (m *ReviewItemMutation) ClearTrack() {
+	m.track = nil
+	m.clearedFields[reviewitem.FieldTrack] = struct{}{}
+}
+
+// TrackCleared returns if the "track" field was cleared in this mutation.
+func (m *ReviewItemMutation) TrackCleared() bool {
+	_, ok := m.clearedFields[reviewitem.FieldTrack]
+	return ok
+}
+
+// ResetTrack resets all changes to the "track" field.
+func (m *ReviewItemMutation) ResetTrack() {
+	m.track = nil
+	delete(m.clearedFields, reviewitem.FieldTrack)
+}
+
+// SetSuggestedAction sets the "suggested_action" field.
+func (m *ReviewItemMutation) SetSuggestedAction(ra reviewitem.SuggestedAction) {
+	m.suggested_action = &ra
+}
+
+// SuggestedAction returns the value of the "suggested_action" field in the mutation.
+func (m *ReviewItemMutation) SuggestedAction() (r reviewitem.SuggestedAction, exists bool) {
+	v := m.suggested_action
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSuggestedAction returns the old "suggested_action" field's value of the ReviewItem entity.
+// If the ReviewItem object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ReviewItemMutation) OldSuggestedAction(ctx context.Context) (v reviewitem.SuggestedAction, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSuggestedAction is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSuggestedAction requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSuggestedAction: %w", err)
+	}
+	return oldValue.SuggestedAction, nil
+}
+
+// ResetSuggestedAction resets all changes to the "suggested_action" field.
+func (m *ReviewItemMutation) ResetSuggestedAction() {
+	m.suggested_action = nil
+}
+
+// SetSuggestedValue sets the "suggested_value" field.
+func (m *ReviewItemMutation) SetSuggestedValue(f float64) {
+	m.suggested_value = &f
+	m.addsuggested_value = nil
+}
+
+// SuggestedValue returns the value of the "suggested_value" field in the mutation.
+func (m *ReviewItemMutation) SuggestedValue() (r float64, exists bool) {
+	v := m.suggested_value
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSuggestedValue returns the old "suggested_value" field's value of the ReviewItem entity.
+// If the ReviewItem object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ReviewItemMutation) OldSuggestedValue(ctx context.Context) (v *float64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSuggestedValue is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSuggestedValue requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSuggestedValue: %w", err)
+	}
+	return oldValue.SuggestedValue, nil
+}
+
+// AddSuggestedValue adds f to the "suggested_value" field.
+func (m *ReviewItemMutation) AddSuggestedValue(f float64) {
+	if m.addsuggested_value != nil {
+		*m.addsuggested_value += f
+	} else {
+		m.addsuggested_value = &f
+	}
+}
+
+// AddedSuggestedValue returns the value that was added to the "suggested_value" field in this mutation.
+func (m *ReviewItemMutation) AddedSuggestedValue() (r float64, exists bool) {
+	v := m.addsuggested_value
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearSuggestedValue clears the value of the "suggested_value" field.
+func (m *ReviewItemMutation) ClearSuggestedValue() {
+	m.suggested_value = nil
+	m.addsuggested_value = nil
+	m.clearedFields[reviewitem.FieldSuggestedValue] = struct{}{}
+}
+
+// SuggestedValueCleared returns if the "suggested_value" field was cleared in this mutation.
+func (m *ReviewItemMutation) SuggestedValueCleared() bool {
+	_, ok := m.clearedFields[reviewitem.FieldSuggestedValue]
+	return ok
+}
+
+// ResetSuggestedValue resets all changes to the "suggested_value" field.
+func (m *ReviewItemMutation) ResetSuggestedValue() {
+	m.suggested_value = nil
+	m.addsuggested_value = nil
+	delete(m.clearedFields, reviewitem.FieldSuggestedValue)
+}
+
+// SetSuggestionReason sets the "suggestion_reason" field.
+func (m *ReviewItemMutation) SetSuggestionReason(s string) {
+	m.suggestion_reason = &s
+}
+
+// SuggestionReason returns the value of the "suggestion_reason" field in the mutation.
+func (m *ReviewItemMutation) SuggestionReason() (r string, exists bool) {
+	v := m.suggestion_reason
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSuggestionReason returns the old "suggestion_reason" field's value of the ReviewItem entity.
+// If the ReviewItem object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ReviewItemMutation) OldSuggestionReason(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSuggestionReason is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSuggestionReason requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSuggestionReason: %w", err)
+	}
+	return oldValue.SuggestionReason, nil
+}
+
+// ResetSuggestionReason resets all changes to the "suggestion_reason" field.
+func (m *ReviewItemMutation) ResetSuggestionReason() {
+	m.suggestion_reason = nil
+}
+
+// SetDecision sets the "decision" field.
+func (m *ReviewItemMutation) SetDecision(r reviewitem.Decision) {
+	m.decision = &r
+}
+
+// Decision returns the value of the "decision" field in the mutation.
+func (m *ReviewItemMutation) Decision() (r reviewitem.Decision, exists bool) {
+	v := m.decision
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDecision returns the old "decision" field's value of the ReviewItem entity.
+// If the ReviewItem object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ReviewItemMutation) OldDecision(ctx context.Context) (v *reviewitem.Decision, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDecision is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDecision requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDecision: %w", err)
+	}
+	return oldValue.Decision, nil
+}
+
+// ClearDecision clears the value of the "decision" field.
+func (m *ReviewItemMutation) ClearDecision() {
+	m.decision = nil
+	m.clearedFields[reviewitem.FieldDecision] = struct{}{}
+}
+
+// DecisionCleared returns if the "decision" field was cleared in this mutation.
+func (m *ReviewItemMutation) DecisionCleared() bool {
+	_, ok := m.clearedFields[reviewitem.FieldDecision]
+	return ok
+}
+
+// ResetDecision resets all changes to the "decision" field.
+func (m *ReviewItemMutation) ResetDecision() {
+	m.decision = nil
+	delete(m.clearedFields, reviewitem.FieldDecision)
+}
+
+// SetDecidedByID sets the "decided_by_id" field.
+func (m *ReviewItemMutation) SetDecidedByID(pu pulid.ID) {
+	m.decided_by_id = &pu
+}
+
+// DecidedByID returns the value of the "decided_by_id" field in the mutation.
+func (m *ReviewItemMutation) DecidedByID() (r pulid.ID, exists bool) {
+	v := m.decided_by_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDecidedByID returns the old "decided_by_id" field's value of the ReviewItem entity.
+// If the ReviewItem object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ReviewItemMutation) OldDecidedByID(ctx context.Context) (v *pulid.ID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDecidedByID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDecidedByID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDecidedByID: %w", err)
+	}
+	return oldValue.DecidedByID, nil
+}
+
+// ClearDecidedByID clears the value of the "decided_by_id" field.
+func (m *ReviewItemMutation) ClearDecidedByID() {
+	m.decided_by_id = nil
+	m.clearedFields[reviewitem.FieldDecidedByID] = struct{}{}
+}
+
+// DecidedByIDCleared returns if the "decided_by_id" field was cleared in this mutation.
+func (m *ReviewItemMutation) DecidedByIDCleared() bool {
+	_, ok := m.clearedFields[reviewitem.FieldDecidedByID]
+	return ok
+}
+
+// ResetDecidedByID resets all changes to the "decided_by_id" field.
+func (m *ReviewItemMutation) ResetDecidedByID() {
+	m.decided_by_id = nil
+	delete(m.clearedFields, reviewitem.FieldDecidedByID)
+}
+
+// ClearOrganization clears the "organization" edge to the Organization entity.
+func (m *ReviewItemMutation) ClearOrganization() {
+	m.clearedorganization = true
+	m.clearedFields[reviewitem.FieldOrganizationID] = struct{}{}
+}
+
+// OrganizationCleared reports if the "organization" edge to the Organization entity was cleared.
+func (m *ReviewItemMutation) OrganizationCleared() bool {
+	return m.clearedorganization
+}
+
+// OrganizationIDs returns the "organization" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// OrganizationID instead. It exists only for internal usage by the builders.
+func (m *ReviewItemMutation) OrganizationIDs() (ids []pulid.ID) {
+	if id := m.organization; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetOrganization resets all changes to the "organization" edge.
+func (m *ReviewItemMutation) ResetOrganization() {
+	m.organization = nil
+	m.clearedorganization = false
+}
+
+// ClearCycle clears the "cycle" edge to the ReviewCycle entity.
+func (m *ReviewItemMutation) ClearCycle() {
+	m.clearedcycle = true
+	m.clearedFields[reviewitem.FieldCycleID] = struct{}{}
+}
+
+// CycleCleared reports if the "cycle" edge to the ReviewCycle entity was cleared.
+func (m *ReviewItemMutation) CycleCleared() bool {
+	return m.clearedcycle
+}
+
+// CycleIDs returns the "cycle" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// CycleID instead. It exists only for internal usage by the builders.
+func (m *ReviewItemMutation) CycleIDs() (ids []pulid.ID) {
+	if id := m.cycle; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetCycle resets all changes to the "cycle" edge.
+func (m *ReviewItemMutation) ResetCycle() {
+	m.cycle = nil
+	m.clearedcycle = false
+}
+
+// ClearTarget clears the "target" edge to the Target entity.
+func (m *ReviewItemMutation) ClearTarget() {
+	m.clearedtarget = true
+	m.clearedFields[reviewitem.FieldTargetID] = struct{}{}
+}
+
+// TargetCleared reports if the "target" edge to the Target entity was cleared.
+func (m *ReviewItemMutation) TargetCleared() bool {
+	return m.clearedtarget
+}
+
+// TargetIDs returns the "target" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// TargetID instead. It exists only for internal usage by the builders.
+func (m *ReviewItemMutation) TargetIDs() (ids []pulid.ID) {
+	if id := m.target; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetTarget resets all changes to the "target" edge.
+func (m *ReviewItemMutation) ResetTarget() {
+	m.target = nil
+	m.clearedtarget = false
+}
+
+// Where appends a list predicates to the ReviewItemMutation builder.
+func (m *ReviewItemMutation) Where(ps ...predicate.ReviewItem) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the ReviewItemMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *ReviewItemMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.ReviewItem, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *ReviewItemMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *ReviewItemMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (ReviewItem).
+func (m *ReviewItemMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *ReviewItemMutation) Fields() []string {
+	fields := make([]string, 0, 15)
+	if m.created_at != nil {
+		fields = append(fields, reviewitem.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, reviewitem.FieldUpdatedAt)
+	}
+	if m.organization != nil {
+		fields = append(fields, reviewitem.FieldOrganizationID)
+	}
+	if m.cycle != nil {
+		fields = append(fields, reviewitem.FieldCycleID)
+	}
+	if m.target != nil {
+		fields = append(fields, reviewitem.FieldTargetID)
+	}
+	if m.actual_to_date != nil {
+		fields = append(fields, reviewitem.FieldActualToDate)
+	}
+	if m.expected_to_date != nil {
+		fields = append(fields, reviewitem.FieldExpectedToDate)
+	}
+	if m.pace != nil {
+		fields = append(fields, reviewitem.FieldPace)
+	}
+	if m.projection != nil {
+		fields = append(fields, reviewitem.FieldProjection)
+	}
+	if m.track != nil {
+		fields = append(fields, reviewitem.FieldTrack)
+	}
+	if m.suggested_action != nil {
+		fields = append(fields, reviewitem.FieldSuggestedAction)
+	}
+	if m.suggested_value != nil {
+		fields = append(fields, reviewitem.FieldSuggestedValue)
+	}
+	if m.suggestion_reason != nil {
+		fields = append(fields, reviewitem.FieldSuggestionReason)
+	}
+	if m.decision != nil {
+		fields = append(fields, reviewitem.FieldDecision)
+	}
+	if m.decided_by_id != nil {
+		fields = append(fields, reviewitem.FieldDecidedByID)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *ReviewItemMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case reviewitem.FieldCreatedAt:
+		return m.CreatedAt()
+	case reviewitem.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case reviewitem.FieldOrganizationID:
+		return m.OrganizationID()
+	case reviewitem.FieldCycleID:
+		return m.CycleID()
+	case reviewitem.FieldTargetID:
+		return m.TargetID()
+	case reviewitem.FieldActualToDate:
+		return m.ActualToDate()
+	case reviewitem.FieldExpectedToDate:
+		return m.ExpectedToDate()
+	case reviewitem.FieldPace:
+		return m.Pace()
+	case reviewitem.FieldProjection:
+		return m.Projection()
+	case reviewitem.FieldTrack:
+		return m.Track()
+	case reviewitem.FieldSuggestedAction:
+		return m.SuggestedAction()
+	case reviewitem.FieldSuggestedValue:
+		return m.SuggestedValue()
+	case reviewitem.FieldSuggestionReason:
+		return m.SuggestionReason()
+	case reviewitem.FieldDecision:
+		return m.Decision()
+	case reviewitem.FieldDecidedByID:
+		return m.DecidedByID()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *ReviewItemMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case reviewitem.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case reviewitem.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case reviewitem.FieldOrganizationID:
+		return m.OldOrganizationID(ctx)
+	case reviewitem.FieldCycleID:
+		return m.OldCycleID(ctx)
+	case reviewitem.FieldTargetID:
+		return m.OldTargetID(ctx)
+	case reviewitem.FieldActualToDate:
+		return m.OldActualToDate(ctx)
+	case reviewitem.FieldExpectedToDate:
+		return m.OldExpectedToDate(ctx)
+	case reviewitem.FieldPace:
+		return m.OldPace(ctx)
+	case reviewitem.FieldProjection:
+		return m.OldProjection(ctx)
+	case reviewitem.FieldTrack:
+		return m.OldTrack(ctx)
+	case reviewitem.FieldSuggestedAction:
+		return m.OldSuggestedAction(ctx)
+	case reviewitem.FieldSuggestedValue:
+		return m.OldSuggestedValue(ctx)
+	case reviewitem.FieldSuggestionReason:
+		return m.OldSuggestionReason(ctx)
+	case reviewitem.FieldDecision:
+		return m.OldDecision(ctx)
+	case reviewitem.FieldDecidedByID:
+		return m.OldDecidedByID(ctx)
+	}
+	return nil, fmt.Errorf("unknown ReviewItem field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *ReviewItemMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case reviewitem.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case reviewitem.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case reviewitem.FieldOrganizationID:
+		v, ok := value.(pulid.ID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOrganizationID(v)
+		return nil
+	case reviewitem.FieldCycleID:
+		v, ok := value.(pulid.ID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCycleID(v)
+		return nil
+	case reviewitem.FieldTargetID:
+		v, ok := value.(pulid.ID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTargetID(v)
+		return nil
+	case reviewitem.FieldActualToDate:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetActualToDate(v)
+		return nil
+	case reviewitem.FieldExpectedToDate:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetExpectedToDate(v)
+		return nil
+	case reviewitem.FieldPace:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPace(v)
+		return nil
+	case reviewitem.FieldProjection:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetProjection(v)
+		return nil
+	case reviewitem.FieldTrack:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTrack(v)
+		return nil
+	case reviewitem.FieldSuggestedAction:
+		v, ok := value.(reviewitem.SuggestedAction)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSuggestedAction(v)
+		return nil
+	case reviewitem.FieldSuggestedValue:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSuggestedValue(v)
+		return nil
+	case reviewitem.FieldSuggestionReason:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSuggestionReason(v)
+		return nil
+	case reviewitem.FieldDecision:
+		v, ok := value.(reviewitem.Decision)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDecision(v)
+		return nil
+	case reviewitem.FieldDecidedByID:
+		v, ok := value.(pulid.ID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDecidedByID(v)
+		return nil
+	}
+	return fmt.Errorf("unknown ReviewItem field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *ReviewItemMutation) AddedFields() []string {
+	var fields []string
+	if m.addactual_to_date != nil {
+		fields = append(fields, reviewitem.FieldActualToDate)
+	}
+	if m.addexpected_to_date != nil {
+		fields = append(fields, reviewitem.FieldExpectedToDate)
+	}
+	if m.addpace != nil {
+		fields = append(fields, reviewitem.FieldPace)
+	}
+	if m.addprojection != nil {
+		fields = append(fields, reviewitem.FieldProjection)
+	}
+	if m.addsuggested_value != nil {
+		fields = append(fields, reviewitem.FieldSuggestedValue)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *ReviewItemMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case reviewitem.FieldActualToDate:
+		return m.AddedActualToDate()
+	case reviewitem.FieldExpectedToDate:
+		return m.AddedExpectedToDate()
+	case reviewitem.FieldPace:
+		return m.AddedPace()
+	case reviewitem.FieldProjection:
+		return m.AddedProjection()
+	case reviewitem.FieldSuggestedValue:
+		return m.AddedSuggestedValue()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *ReviewItemMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case reviewitem.FieldActualToDate:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddActualToDate(v)
+		return nil
+	case reviewitem.FieldExpectedToDate:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddExpectedToDate(v)
+		return nil
+	case reviewitem.FieldPace:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddPace(v)
+		return nil
+	case reviewitem.FieldProjection:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddProjection(v)
+		return nil
+	case reviewitem.FieldSuggestedValue:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddSuggestedValue(v)
+		return nil
+	}
+	return fmt.Errorf("unknown ReviewItem numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *ReviewItemMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(reviewitem.FieldActualToDate) {
+		fields = append(fields, reviewitem.FieldActualToDate)
+	}
+	if m.FieldCleared(reviewitem.FieldExpectedToDate) {
+		fields = append(fields, reviewitem.FieldExpectedToDate)
+	}
+	if m.FieldCleared(reviewitem.FieldPace) {
+		fields = append(fields, reviewitem.FieldPace)
+	}
+	if m.FieldCleared(reviewitem.FieldProjection) {
+		fields = append(fields, reviewitem.FieldProjection)
+	}
+	if m.FieldCleared(reviewitem.FieldTrack) {
+		fields = append(fields, reviewitem.FieldTrack)
+	}
+	if m.FieldCleared(reviewitem.FieldSuggestedValue) {
+		fields = append(fields, reviewitem.FieldSuggestedValue)
+	}
+	if m.FieldCleared(reviewitem.FieldDecision) {
+		fields = append(fields, reviewitem.FieldDecision)
+	}
+	if m.FieldCleared(reviewitem.FieldDecidedByID) {
+		fields = append(fields, reviewitem.FieldDecidedByID)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *ReviewItemMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *ReviewItemMutation) ClearField(name string) error {
+	switch name {
+	case reviewitem.FieldActualToDate:
+		m.ClearActualToDate()
+		return nil
+	case reviewitem.FieldExpectedToDate:
+		m.ClearExpectedToDate()
+		return nil
+	case reviewitem.FieldPace:
+		m.ClearPace()
+		return nil
+	case reviewitem.FieldProjection:
+		m.ClearProjection()
+		return nil
+	case reviewitem.FieldTrack:
+		m.ClearTrack()
+		return nil
+	case reviewitem.FieldSuggestedValue:
+		m.ClearSuggestedValue()
+		return nil
+	case reviewitem.FieldDecision:
+		m.ClearDecision()
+		return nil
+	case reviewitem.FieldDecidedByID:
+		m.ClearDecidedByID()
+		return nil
+	}
+	return fmt.Errorf("unknown ReviewItem nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *ReviewItemMutation) ResetField(name string) error {
+	switch name {
+	case reviewitem.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case reviewitem.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case reviewitem.FieldOrganizationID:
+		m.ResetOrganizationID()
+		return nil
+	case reviewitem.FieldCycleID:
+		m.ResetCycleID()
+		return nil
+	case reviewitem.FieldTargetID:
+		m.ResetTargetID()
+		return nil
+	case reviewitem.FieldActualToDate:
+		m.ResetActualToDate()
+		return nil
+	case reviewitem.FieldExpectedToDate:
+		m.ResetExpectedToDate()
+		return nil
+	case reviewitem.FieldPace:
+		m.ResetPace()
+		return nil
+	case reviewitem.FieldProjection:
+		m.ResetProjection()
+		return nil
+	case reviewitem.FieldTrack:
+		m.ResetTrack()
+		return nil
+	case reviewitem.FieldSuggestedAction:
+		m.ResetSuggestedAction()
+		return nil
+	case reviewitem.FieldSuggestedValue:
+		m.ResetSuggestedValue()
+		return nil
+	case reviewitem.FieldSuggestionReason:
+		m.ResetSuggestionReason()
+		return nil
+	case reviewitem.FieldDecision:
+		m.ResetDecision()
+		return nil
+	case reviewitem.FieldDecidedByID:
+		m.ResetDecidedByID()
+		return nil
+	}
+	return fmt.Errorf("unknown ReviewItem field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *ReviewItemMutation) AddedEdges() []string {
+	edges := make([]string, 0, 3)
+	if m.organization != nil {
+		edges = append(edges, reviewitem.EdgeOrganization)
+	}
+	if m.cycle != nil {
+		edges = append(edges, reviewitem.EdgeCycle)
+	}
+	if m.target != nil {
+		edges = append(edges, reviewitem.EdgeTarget)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *ReviewItemMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case reviewitem.EdgeOrganization:
+		if id := m.organization; id != nil {
+			return []ent.Value{*id}
+		}
+	case reviewitem.EdgeCycle:
+		if id := m.cycle; id != nil {
+			return []ent.Value{*id}
+		}
+	case reviewitem.EdgeTarget:
+		if id := m.target; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *ReviewItemMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 3)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *ReviewItemMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *ReviewItemMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 3)
+	if m.clearedorganization {
+		edges = append(edges, reviewitem.EdgeOrganization)
+	}
+	if m.clearedcycle {
+		edges = append(edges, reviewitem.EdgeCycle)
+	}
+	if m.clearedtarget {
+		edges = append(edges, reviewitem.EdgeTarget)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *ReviewItemMutation) EdgeCleared(name string) bool {
+	switch name {
+	case reviewitem.EdgeOrganization:
+		return m.clearedorganization
+	case reviewitem.EdgeCycle:
+		return m.clearedcycle
+	case reviewitem.EdgeTarget:
+		return m.clearedtarget
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *ReviewItemMutation) ClearEdge(name string) error {
+	switch name {
+	case reviewitem.EdgeOrganization:
+		m.ClearOrganization()
+		return nil
+	case reviewitem.EdgeCycle:
+		m.ClearCycle()
+		return nil
+	case reviewitem.EdgeTarget:
+		m.ClearTarget()
+		return nil
+	}
+	return fmt.Errorf("unknown ReviewItem unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *ReviewItemMutation) ResetEdge(name string) error {
+	switch name {
+	case reviewitem.EdgeOrganization:
+		m.ResetOrganization()
+		return nil
+	case reviewitem.EdgeCycle:
+		m.ResetCycle()
+		return nil
+	case reviewitem.EdgeTarget:
+		m.ResetTarget()
+		return nil
+	}
+	return fmt.Errorf("unknown ReviewItem edge %s", name)
 }
 
 // TargetMutation represents an operation that mutates the Target nodes in the graph.

@@ -11,6 +11,8 @@ import (
 	"kpiflow/ent/meeting"
 	"kpiflow/ent/organization"
 	"kpiflow/ent/refreshtoken"
+	"kpiflow/ent/reviewcycle"
+	"kpiflow/ent/reviewitem"
 	"kpiflow/ent/schema/pulid"
 	"kpiflow/ent/target"
 	"kpiflow/ent/targetevent"
@@ -28,6 +30,8 @@ var prefixTables = map[string]string{
 	"meet": meeting.Table,
 	"org":  organization.Table,
 	"rtok": refreshtoken.Table,
+	"rev":  reviewcycle.Table,
+	"ritm": reviewitem.Table,
 	"tgt":  target.Table,
 	"tev":  targetevent.Table,
 	"trev": targetrevision.Table,

@@ -28,6 +28,10 @@ type Tx struct {
 	Organization *OrganizationClient
 	// RefreshToken is the client for interacting with the RefreshToken builders.
 	RefreshToken *RefreshTokenClient
+	// ReviewCycle is the client for interacting with the ReviewCycle builders.
+	ReviewCycle *ReviewCycleClient
+	// ReviewItem is the client for interacting with the ReviewItem builders.
+	ReviewItem *ReviewItemClient
 	// Target is the client for interacting with the Target builders.
 	Target *TargetClient
 	// TargetEvent is the client for interacting with the TargetEvent builders.
@@ -176,6 +180,8 @@ func (tx *Tx) init() {
 	tx.Meeting = NewMeetingClient(tx.config)
 	tx.Organization = NewOrganizationClient(tx.config)
 	tx.RefreshToken = NewRefreshTokenClient(tx.config)
+	tx.ReviewCycle = NewReviewCycleClient(tx.config)
+	tx.ReviewItem = NewReviewItemClient(tx.config)
 	tx.Target = NewTargetClient(tx.config)
 	tx.TargetEvent = NewTargetEventClient(tx.config)
 	tx.TargetRevision = NewTargetRevisionClient(tx.config)

@@ -59,6 +59,14 @@ func (r *queryResolver) Organizations(ctx context.Context, after *entgql.Cursor[
 		)
 }
 
+// ReviewCycles is the resolver for the reviewCycles field.
+func (r *queryResolver) ReviewCycles(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy *ent.ReviewCycleOrder, where *ent.ReviewCycleWhereInput) (*ent.ReviewCycleConnection, error) {
+	return ent.FromContext(ctx).ReviewCycle.Query().
+		Paginate(ctx, after, first, before, last,
+			ent.WithReviewCycleFilter(where.Filter),
+		)
+}
+
 // Targets is the resolver for the targets field.
 func (r *queryResolver) Targets(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.TargetOrder, where *ent.TargetWhereInput) (*ent.TargetConnection, error) {
 	return ent.FromContext(ctx).Target.Query().

@@ -12,6 +12,8 @@ import (
 	"kpiflow/ent"
 	"kpiflow/ent/deal"
 	"kpiflow/ent/meeting"
+	"kpiflow/ent/reviewcycle"
+	"kpiflow/ent/reviewitem"
 	"kpiflow/ent/schema/pulid"
 	"kpiflow/ent/target"
 	"kpiflow/ent/targetevent"
@@ -65,6 +67,10 @@ type ComplexityRoot struct {
 		RefreshToken          func(childComplexity int) int
 		RefreshTokenExpiresAt func(childComplexity int) int
 		Viewer                func(childComplexity int) int
+	}
+
+	CompleteReviewPayload struct {
+		Cycle func(childComplexity int) int
 	}
 
 	CountValue struct {
@@ -124,6 +130,10 @@ type ComplexityRoot struct {
 	DealEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	DecideReviewItemPayload struct {
+		Item func(childComplexity int) int
 	}
 
 	Inbox struct {
@@ -248,12 +258,14 @@ type ComplexityRoot struct {
 		ApproveTarget            func(childComplexity int, input TargetDecisionInput) int
 		ApproveTargetAdjustment  func(childComplexity int, input TargetDecisionInput) int
 		ApproveTargetWithChanges func(childComplexity int, input TargetValueDecisionInput) int
+		CompleteReview           func(childComplexity int, input CompleteReviewInput) int
 		CreateDeal               func(childComplexity int, input model.CreateDealInput) int
 		CreateKpi                func(childComplexity int, input CreateKPIInput) int
 		CreateMeeting            func(childComplexity int, input ent.CreateMeetingInput) int
 		CreateTargetDraft        func(childComplexity int, input CreateTargetDraftInput) int
 		CreateTeam               func(childComplexity int, input ent.CreateTeamInput) int
 		CreateUser               func(childComplexity int, input model.CreateUserInput) int
+		DecideReviewItem         func(childComplexity int, input DecideReviewItemInput) int
 		Login                    func(childComplexity int, input LoginInput) int
 		Logout                   func(childComplexity int, input LogoutInput) int
 		ProposeTarget            func(childComplexity int, input CreateTargetDraftInput) int
@@ -325,6 +337,7 @@ type ComplexityRoot struct {
 		Nodes         func(childComplexity int, ids []pulid.ID) int
 		Organizations func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy *ent.OrganizationOrder, where *ent.OrganizationWhereInput) int
 		Period        func(childComplexity int, kind kpi.PeriodKind, at *time.Time) int
+		ReviewCycles  func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy *ent.ReviewCycleOrder, where *ent.ReviewCycleWhereInput) int
 		Scorecard     func(childComplexity int, scope ScopeInput, period PeriodInput) int
 		SuggestTarget func(childComplexity int, kpi pulid.ID, scope TargetScopeInput, period PeriodInput) int
 		Targets       func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.TargetOrder, where *ent.TargetWhereInput) int
@@ -347,6 +360,64 @@ type ComplexityRoot struct {
 		PeerMedian   func(childComplexity int) int
 		Peers        func(childComplexity int) int
 		TenureMonths func(childComplexity int) int
+	}
+
+	ReviewCycle struct {
+		Cadence       func(childComplexity int) int
+		CompletedAt   func(childComplexity int) int
+		CompletedByID func(childComplexity int) int
+		CreatedAt     func(childComplexity int) int
+		DueAt         func(childComplexity int) int
+		ID            func(childComplexity int) int
+		Items         func(childComplexity int) int
+		Organization  func(childComplexity int) int
+		Point         func(childComplexity int) int
+		Status        func(childComplexity int) int
+		Team          func(childComplexity int) int
+		TeamID        func(childComplexity int) int
+		UpdatedAt     func(childComplexity int) int
+	}
+
+	ReviewCycleConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	ReviewCycleEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	ReviewItem struct {
+		ActualToDate     func(childComplexity int) int
+		CreatedAt        func(childComplexity int) int
+		Cycle            func(childComplexity int) int
+		CycleID          func(childComplexity int) int
+		DecidedByID      func(childComplexity int) int
+		Decision         func(childComplexity int) int
+		ExpectedToDate   func(childComplexity int) int
+		ID               func(childComplexity int) int
+		Organization     func(childComplexity int) int
+		Pace             func(childComplexity int) int
+		Projection       func(childComplexity int) int
+		SuggestedAction  func(childComplexity int) int
+		SuggestionReason func(childComplexity int) int
+		Target           func(childComplexity int) int
+		TargetID         func(childComplexity int) int
+		Track            func(childComplexity int) int
+		UpdatedAt        func(childComplexity int) int
+	}
+
+	ReviewItemConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	ReviewItemEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
 	}
 
 	RollupMember struct {
@@ -642,6 +713,8 @@ type MutationResolver interface {
 	ApproveTargetAdjustment(ctx context.Context, input TargetDecisionInput) (*TargetPayload, error)
 	RejectTargetAdjustment(ctx context.Context, input TargetDecisionInput) (*TargetPayload, error)
 	SetMarketFactor(ctx context.Context, input SetMarketFactorInput) (*SetMarketFactorPayload, error)
+	DecideReviewItem(ctx context.Context, input DecideReviewItemInput) (*DecideReviewItemPayload, error)
+	CompleteReview(ctx context.Context, input CompleteReviewInput) (*CompleteReviewPayload, error)
 }
 type QueryResolver interface {
 	Node(ctx context.Context, id pulid.ID) (ent.Noder, error)
@@ -650,6 +723,7 @@ type QueryResolver interface {
 	Kpis(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.KPIOrder, where *ent.KPIWhereInput) (*ent.KPIConnection, error)
 	Meetings(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.MeetingOrder, where *ent.MeetingWhereInput) (*ent.MeetingConnection, error)
 	Organizations(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy *ent.OrganizationOrder, where *ent.OrganizationWhereInput) (*ent.OrganizationConnection, error)
+	ReviewCycles(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy *ent.ReviewCycleOrder, where *ent.ReviewCycleWhereInput) (*ent.ReviewCycleConnection, error)
 	Targets(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.TargetOrder, where *ent.TargetWhereInput) (*ent.TargetConnection, error)
 	Teams(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.TeamOrder, where *ent.TeamWhereInput) (*ent.TeamConnection, error)
 	Users(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.UserOrder, where *ent.UserWhereInput) (*ent.UserConnection, error)
@@ -725,6 +799,13 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.AuthPayload.Viewer(childComplexity), true
+
+	case "CompleteReviewPayload.cycle":
+		if e.ComplexityRoot.CompleteReviewPayload.Cycle == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CompleteReviewPayload.Cycle(childComplexity), true
 
 	case "CountValue.value":
 		if e.ComplexityRoot.CountValue.Value == nil {
@@ -914,6 +995,13 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.DealEdge.Node(childComplexity), true
+
+	case "DecideReviewItemPayload.item":
+		if e.ComplexityRoot.DecideReviewItemPayload.Item == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DecideReviewItemPayload.Item(childComplexity), true
 
 	case "Inbox.items":
 		if e.ComplexityRoot.Inbox.Items == nil {
@@ -1384,6 +1472,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.ApproveTargetWithChanges(childComplexity, args["input"].(TargetValueDecisionInput)), true
+	case "Mutation.completeReview":
+		if e.ComplexityRoot.Mutation.CompleteReview == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_completeReview_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CompleteReview(childComplexity, args["input"].(CompleteReviewInput)), true
 	case "Mutation.createDeal":
 		if e.ComplexityRoot.Mutation.CreateDeal == nil {
 			break
@@ -1450,6 +1549,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateUser(childComplexity, args["input"].(model.CreateUserInput)), true
+	case "Mutation.decideReviewItem":
+		if e.ComplexityRoot.Mutation.DecideReviewItem == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_decideReviewItem_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DecideReviewItem(childComplexity, args["input"].(DecideReviewItemInput)), true
 	case "Mutation.login":
 		if e.ComplexityRoot.Mutation.Login == nil {
 			break
@@ -1893,6 +2003,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Period(childComplexity, args["kind"].(kpi.PeriodKind), args["at"].(*time.Time)), true
+	case "Query.reviewCycles":
+		if e.ComplexityRoot.Query.ReviewCycles == nil {
+			break
+		}
+
+		args, err := ec.field_Query_reviewCycles_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.ReviewCycles(childComplexity, args["after"].(*entgql.Cursor[pulid.ID]), args["first"].(*int), args["before"].(*entgql.Cursor[pulid.ID]), args["last"].(*int), args["orderBy"].(*ent.ReviewCycleOrder), args["where"].(*ent.ReviewCycleWhereInput)), true
 	case "Query.scorecard":
 		if e.ComplexityRoot.Query.Scorecard == nil {
 			break
@@ -2021,6 +2142,252 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.RealismRamp.TenureMonths(childComplexity), true
+
+	case "ReviewCycle.cadence":
+		if e.ComplexityRoot.ReviewCycle.Cadence == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReviewCycle.Cadence(childComplexity), true
+	case "ReviewCycle.completedAt":
+		if e.ComplexityRoot.ReviewCycle.CompletedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReviewCycle.CompletedAt(childComplexity), true
+	case "ReviewCycle.completedByID":
+		if e.ComplexityRoot.ReviewCycle.CompletedByID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReviewCycle.CompletedByID(childComplexity), true
+	case "ReviewCycle.createdAt":
+		if e.ComplexityRoot.ReviewCycle.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReviewCycle.CreatedAt(childComplexity), true
+	case "ReviewCycle.dueAt":
+		if e.ComplexityRoot.ReviewCycle.DueAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReviewCycle.DueAt(childComplexity), true
+	case "ReviewCycle.id":
+		if e.ComplexityRoot.ReviewCycle.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReviewCycle.ID(childComplexity), true
+	case "ReviewCycle.items":
+		if e.ComplexityRoot.ReviewCycle.Items == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReviewCycle.Items(childComplexity), true
+	case "ReviewCycle.organization":
+		if e.ComplexityRoot.ReviewCycle.Organization == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReviewCycle.Organization(childComplexity), true
+	case "ReviewCycle.point":
+		if e.ComplexityRoot.ReviewCycle.Point == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReviewCycle.Point(childComplexity), true
+	case "ReviewCycle.status":
+		if e.ComplexityRoot.ReviewCycle.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReviewCycle.Status(childComplexity), true
+	case "ReviewCycle.team":
+		if e.ComplexityRoot.ReviewCycle.Team == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReviewCycle.Team(childComplexity), true
+	case "ReviewCycle.teamID":
+		if e.ComplexityRoot.ReviewCycle.TeamID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReviewCycle.TeamID(childComplexity), true
+	case "ReviewCycle.updatedAt":
+		if e.ComplexityRoot.ReviewCycle.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReviewCycle.UpdatedAt(childComplexity), true
+
+	case "ReviewCycleConnection.edges":
+		if e.ComplexityRoot.ReviewCycleConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReviewCycleConnection.Edges(childComplexity), true
+	case "ReviewCycleConnection.pageInfo":
+		if e.ComplexityRoot.ReviewCycleConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReviewCycleConnection.PageInfo(childComplexity), true
+	case "ReviewCycleConnection.totalCount":
+		if e.ComplexityRoot.ReviewCycleConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReviewCycleConnection.TotalCount(childComplexity), true
+
+	case "ReviewCycleEdge.cursor":
+		if e.ComplexityRoot.ReviewCycleEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReviewCycleEdge.Cursor(childComplexity), true
+	case "ReviewCycleEdge.node":
+		if e.ComplexityRoot.ReviewCycleEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReviewCycleEdge.Node(childComplexity), true
+
+	case "ReviewItem.actualToDate":
+		if e.ComplexityRoot.ReviewItem.ActualToDate == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReviewItem.ActualToDate(childComplexity), true
+	case "ReviewItem.createdAt":
+		if e.ComplexityRoot.ReviewItem.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReviewItem.CreatedAt(childComplexity), true
+	case "ReviewItem.cycle":
+		if e.ComplexityRoot.ReviewItem.Cycle == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReviewItem.Cycle(childComplexity), true
+	case "ReviewItem.cycleID":
+		if e.ComplexityRoot.ReviewItem.CycleID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReviewItem.CycleID(childComplexity), true
+	case "ReviewItem.decidedByID":
+		if e.ComplexityRoot.ReviewItem.DecidedByID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReviewItem.DecidedByID(childComplexity), true
+	case "ReviewItem.decision":
+		if e.ComplexityRoot.ReviewItem.Decision == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReviewItem.Decision(childComplexity), true
+	case "ReviewItem.expectedToDate":
+		if e.ComplexityRoot.ReviewItem.ExpectedToDate == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReviewItem.ExpectedToDate(childComplexity), true
+	case "ReviewItem.id":
+		if e.ComplexityRoot.ReviewItem.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReviewItem.ID(childComplexity), true
+	case "ReviewItem.organization":
+		if e.ComplexityRoot.ReviewItem.Organization == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReviewItem.Organization(childComplexity), true
+	case "ReviewItem.pace":
+		if e.ComplexityRoot.ReviewItem.Pace == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReviewItem.Pace(childComplexity), true
+	case "ReviewItem.projection":
+		if e.ComplexityRoot.ReviewItem.Projection == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReviewItem.Projection(childComplexity), true
+	case "ReviewItem.suggestedAction":
+		if e.ComplexityRoot.ReviewItem.SuggestedAction == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReviewItem.SuggestedAction(childComplexity), true
+	case "ReviewItem.suggestionReason":
+		if e.ComplexityRoot.ReviewItem.SuggestionReason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReviewItem.SuggestionReason(childComplexity), true
+	case "ReviewItem.target":
+		if e.ComplexityRoot.ReviewItem.Target == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReviewItem.Target(childComplexity), true
+	case "ReviewItem.targetID":
+		if e.ComplexityRoot.ReviewItem.TargetID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReviewItem.TargetID(childComplexity), true
+	case "ReviewItem.track":
+		if e.ComplexityRoot.ReviewItem.Track == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReviewItem.Track(childComplexity), true
+	case "ReviewItem.updatedAt":
+		if e.ComplexityRoot.ReviewItem.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReviewItem.UpdatedAt(childComplexity), true
+
+	case "ReviewItemConnection.edges":
+		if e.ComplexityRoot.ReviewItemConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReviewItemConnection.Edges(childComplexity), true
+	case "ReviewItemConnection.pageInfo":
+		if e.ComplexityRoot.ReviewItemConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReviewItemConnection.PageInfo(childComplexity), true
+	case "ReviewItemConnection.totalCount":
+		if e.ComplexityRoot.ReviewItemConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReviewItemConnection.TotalCount(childComplexity), true
+
+	case "ReviewItemEdge.cursor":
+		if e.ComplexityRoot.ReviewItemEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReviewItemEdge.Cursor(childComplexity), true
+	case "ReviewItemEdge.node":
+		if e.ComplexityRoot.ReviewItemEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReviewItemEdge.Node(childComplexity), true
 
 	case "RollupMember.actual":
 		if e.ComplexityRoot.RollupMember.Actual == nil {
@@ -3054,6 +3421,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 	ec := newExecutionContext(opCtx, e, make(chan graphql.DeferredResult))
 	inputUnmarshalers := func() *graphql.InputUnmarshalerIndex {
 		return graphql.NewInputUnmarshalerIndex(
+			graphql.NewInputUnmarshaler("CompleteReviewInput", ec.unmarshalInputCompleteReviewInput),
 			graphql.NewInputUnmarshaler("CreateDealInput", ec.unmarshalInputCreateDealInput),
 			graphql.NewInputUnmarshaler("CreateKPIInput", ec.unmarshalInputCreateKPIInput),
 			graphql.NewInputUnmarshaler("CreateMeetingInput", ec.unmarshalInputCreateMeetingInput),
@@ -3062,6 +3430,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("CreateUserInput", ec.unmarshalInputCreateUserInput),
 			graphql.NewInputUnmarshaler("DealOrder", ec.unmarshalInputDealOrder),
 			graphql.NewInputUnmarshaler("DealWhereInput", ec.unmarshalInputDealWhereInput),
+			graphql.NewInputUnmarshaler("DecideReviewItemInput", ec.unmarshalInputDecideReviewItemInput),
 			graphql.NewInputUnmarshaler("KPIAggregateInput", ec.unmarshalInputKPIAggregateInput),
 			graphql.NewInputUnmarshaler("KPIDefinitionInput", ec.unmarshalInputKPIDefinitionInput),
 			graphql.NewInputUnmarshaler("KPIFilterInput", ec.unmarshalInputKPIFilterInput),
@@ -3075,6 +3444,10 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("OrganizationWhereInput", ec.unmarshalInputOrganizationWhereInput),
 			graphql.NewInputUnmarshaler("PeriodInput", ec.unmarshalInputPeriodInput),
 			graphql.NewInputUnmarshaler("RefreshTokenInput", ec.unmarshalInputRefreshTokenInput),
+			graphql.NewInputUnmarshaler("ReviewCycleOrder", ec.unmarshalInputReviewCycleOrder),
+			graphql.NewInputUnmarshaler("ReviewCycleWhereInput", ec.unmarshalInputReviewCycleWhereInput),
+			graphql.NewInputUnmarshaler("ReviewItemOrder", ec.unmarshalInputReviewItemOrder),
+			graphql.NewInputUnmarshaler("ReviewItemWhereInput", ec.unmarshalInputReviewItemWhereInput),
 			graphql.NewInputUnmarshaler("ScopeInput", ec.unmarshalInputScopeInput),
 			graphql.NewInputUnmarshaler("SetMarketFactorInput", ec.unmarshalInputSetMarketFactorInput),
 			graphql.NewInputUnmarshaler("TargetAdjustmentInput", ec.unmarshalInputTargetAdjustmentInput),
@@ -3214,6 +3587,14 @@ func (ec *executionContext) childFields_AuthPayload(ctx context.Context, field g
 	return nil, fmt.Errorf("no field named %q was found under type AuthPayload", field.Name)
 }
 
+func (ec *executionContext) childFields_CompleteReviewPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cycle":
+		return ec.fieldContext_CompleteReviewPayload_cycle(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CompleteReviewPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_CreateDealPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "deal":
@@ -3314,6 +3695,14 @@ func (ec *executionContext) childFields_DealEdge(ctx context.Context, field grap
 		return ec.fieldContext_DealEdge_cursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type DealEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_DecideReviewItemPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "item":
+		return ec.fieldContext_DecideReviewItemPayload_item(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DecideReviewItemPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_Inbox(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3646,6 +4035,110 @@ func (ec *executionContext) childFields_RealismRamp(ctx context.Context, field g
 		return ec.fieldContext_RealismRamp_peers(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type RealismRamp", field.Name)
+}
+
+func (ec *executionContext) childFields_ReviewCycle(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_ReviewCycle_id(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_ReviewCycle_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_ReviewCycle_updatedAt(ctx, field)
+	case "teamID":
+		return ec.fieldContext_ReviewCycle_teamID(ctx, field)
+	case "cadence":
+		return ec.fieldContext_ReviewCycle_cadence(ctx, field)
+	case "point":
+		return ec.fieldContext_ReviewCycle_point(ctx, field)
+	case "dueAt":
+		return ec.fieldContext_ReviewCycle_dueAt(ctx, field)
+	case "status":
+		return ec.fieldContext_ReviewCycle_status(ctx, field)
+	case "completedAt":
+		return ec.fieldContext_ReviewCycle_completedAt(ctx, field)
+	case "completedByID":
+		return ec.fieldContext_ReviewCycle_completedByID(ctx, field)
+	case "organization":
+		return ec.fieldContext_ReviewCycle_organization(ctx, field)
+	case "team":
+		return ec.fieldContext_ReviewCycle_team(ctx, field)
+	case "items":
+		return ec.fieldContext_ReviewCycle_items(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ReviewCycle", field.Name)
+}
+
+func (ec *executionContext) childFields_ReviewCycleConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_ReviewCycleConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_ReviewCycleConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_ReviewCycleConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ReviewCycleConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_ReviewCycleEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "node":
+		return ec.fieldContext_ReviewCycleEdge_node(ctx, field)
+	case "cursor":
+		return ec.fieldContext_ReviewCycleEdge_cursor(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ReviewCycleEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_ReviewItem(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_ReviewItem_id(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_ReviewItem_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_ReviewItem_updatedAt(ctx, field)
+	case "cycleID":
+		return ec.fieldContext_ReviewItem_cycleID(ctx, field)
+	case "targetID":
+		return ec.fieldContext_ReviewItem_targetID(ctx, field)
+	case "actualToDate":
+		return ec.fieldContext_ReviewItem_actualToDate(ctx, field)
+	case "expectedToDate":
+		return ec.fieldContext_ReviewItem_expectedToDate(ctx, field)
+	case "pace":
+		return ec.fieldContext_ReviewItem_pace(ctx, field)
+	case "projection":
+		return ec.fieldContext_ReviewItem_projection(ctx, field)
+	case "track":
+		return ec.fieldContext_ReviewItem_track(ctx, field)
+	case "suggestedAction":
+		return ec.fieldContext_ReviewItem_suggestedAction(ctx, field)
+	case "suggestionReason":
+		return ec.fieldContext_ReviewItem_suggestionReason(ctx, field)
+	case "decision":
+		return ec.fieldContext_ReviewItem_decision(ctx, field)
+	case "decidedByID":
+		return ec.fieldContext_ReviewItem_decidedByID(ctx, field)
+	case "organization":
+		return ec.fieldContext_ReviewItem_organization(ctx, field)
+	case "cycle":
+		return ec.fieldContext_ReviewItem_cycle(ctx, field)
+	case "target":
+		return ec.fieldContext_ReviewItem_target(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ReviewItem", field.Name)
+}
+
+func (ec *executionContext) childFields_ReviewItemEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "node":
+		return ec.fieldContext_ReviewItemEdge_node(ctx, field)
+	case "cursor":
+		return ec.fieldContext_ReviewItemEdge_cursor(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ReviewItemEdge", field.Name)
 }
 
 func (ec *executionContext) childFields_RollupMember(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -4352,6 +4845,20 @@ func (ec *executionContext) field_Mutation_approveTarget_args(ctx context.Contex
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_completeReview_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (CompleteReviewInput, error) {
+			return ec.unmarshalNCompleteReviewInput2kpiflowᚋgraphᚐCompleteReviewInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_createDeal_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -4428,6 +4935,20 @@ func (ec *executionContext) field_Mutation_createUser_args(ctx context.Context, 
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.CreateUserInput, error) {
 			return ec.unmarshalNCreateUserInput2kpiflowᚋgraphᚋmodelᚐCreateUserInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_decideReviewItem_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (DecideReviewItemInput, error) {
+			return ec.unmarshalNDecideReviewItemInput2kpiflowᚋgraphᚐDecideReviewItemInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -5033,6 +5554,60 @@ func (ec *executionContext) field_Query_period_args(ctx context.Context, rawArgs
 		return nil, err
 	}
 	args["at"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_reviewCycles_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*entgql.Cursor[pulid.ID], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*entgql.Cursor[pulid.ID], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*ent.ReviewCycleOrder, error) {
+			return ec.unmarshalOReviewCycleOrder2ᚖkpiflowᚋentᚐReviewCycleOrder(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (*ent.ReviewCycleWhereInput, error) {
+			return ec.unmarshalOReviewCycleWhereInput2ᚖkpiflowᚋentᚐReviewCycleWhereInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg5
 	return args, nil
 }
 
@@ -5896,6 +6471,38 @@ func (ec *executionContext) fieldContext_AuthPayload_viewer(_ context.Context, f
 	return fc, nil
 }
 
+func (ec *executionContext) _CompleteReviewPayload_cycle(ctx context.Context, field graphql.CollectedField, obj *CompleteReviewPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CompleteReviewPayload_cycle(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cycle, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.ReviewCycle) graphql.Marshaler {
+			return ec.marshalNReviewCycle2ᚖkpiflowᚋentᚐReviewCycle(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CompleteReviewPayload_cycle(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CompleteReviewPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ReviewCycle(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _CountValue_value(ctx context.Context, field graphql.CollectedField, obj *CountValue) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -6690,6 +7297,38 @@ func (ec *executionContext) _DealEdge_cursor(ctx context.Context, field graphql.
 }
 func (ec *executionContext) fieldContext_DealEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("DealEdge", field, false, false, "Cursor")
+}
+
+func (ec *executionContext) _DecideReviewItemPayload_item(ctx context.Context, field graphql.CollectedField, obj *DecideReviewItemPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DecideReviewItemPayload_item(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Item, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.ReviewItem) graphql.Marshaler {
+			return ec.marshalNReviewItem2ᚖkpiflowᚋentᚐReviewItem(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DecideReviewItemPayload_item(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DecideReviewItemPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ReviewItem(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Inbox_totalCount(ctx context.Context, field graphql.CollectedField, obj *Inbox) (ret graphql.Marshaler) {
@@ -9697,6 +10336,94 @@ func (ec *executionContext) fieldContext_Mutation_setMarketFactor(ctx context.Co
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_decideReviewItem(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_decideReviewItem(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().DecideReviewItem(ctx, fc.Args["input"].(DecideReviewItemInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *DecideReviewItemPayload) graphql.Marshaler {
+			return ec.marshalNDecideReviewItemPayload2ᚖkpiflowᚋgraphᚐDecideReviewItemPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_decideReviewItem(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DecideReviewItemPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_decideReviewItem_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_completeReview(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_completeReview(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CompleteReview(ctx, fc.Args["input"].(CompleteReviewInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *CompleteReviewPayload) graphql.Marshaler {
+			return ec.marshalNCompleteReviewPayload2ᚖkpiflowᚋgraphᚐCompleteReviewPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_completeReview(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CompleteReviewPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_completeReview_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Organization_id(ctx context.Context, field graphql.CollectedField, obj *ent.Organization) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -10517,6 +11244,50 @@ func (ec *executionContext) fieldContext_Query_organizations(ctx context.Context
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_reviewCycles(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_reviewCycles(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().ReviewCycles(ctx, fc.Args["after"].(*entgql.Cursor[pulid.ID]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[pulid.ID]), fc.Args["last"].(*int), fc.Args["orderBy"].(*ent.ReviewCycleOrder), fc.Args["where"].(*ent.ReviewCycleWhereInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.ReviewCycleConnection) graphql.Marshaler {
+			return ec.marshalNReviewCycleConnection2ᚖkpiflowᚋentᚐReviewCycleConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_reviewCycles(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ReviewCycleConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_reviewCycles_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_targets(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -11226,6 +11997,1034 @@ func (ec *executionContext) _RealismRamp_peers(ctx context.Context, field graphq
 }
 func (ec *executionContext) fieldContext_RealismRamp_peers(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("RealismRamp", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ReviewCycle_id(ctx context.Context, field graphql.CollectedField, obj *ent.ReviewCycle) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReviewCycle_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v pulid.ID) graphql.Marshaler {
+			return ec.marshalNID2kpiflowᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReviewCycle_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReviewCycle", field, false, false, "ID")
+}
+
+func (ec *executionContext) _ReviewCycle_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.ReviewCycle) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReviewCycle_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReviewCycle_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReviewCycle", field, false, false, "Time")
+}
+
+func (ec *executionContext) _ReviewCycle_updatedAt(ctx context.Context, field graphql.CollectedField, obj *ent.ReviewCycle) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReviewCycle_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReviewCycle_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReviewCycle", field, false, false, "Time")
+}
+
+func (ec *executionContext) _ReviewCycle_teamID(ctx context.Context, field graphql.CollectedField, obj *ent.ReviewCycle) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReviewCycle_teamID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TeamID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v pulid.ID) graphql.Marshaler {
+			return ec.marshalNID2kpiflowᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReviewCycle_teamID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReviewCycle", field, false, false, "ID")
+}
+
+func (ec *executionContext) _ReviewCycle_cadence(ctx context.Context, field graphql.CollectedField, obj *ent.ReviewCycle) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReviewCycle_cadence(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cadence, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v reviewcycle.Cadence) graphql.Marshaler {
+			return ec.marshalNReviewCycleCadence2kpiflowᚋentᚋreviewcycleᚐCadence(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReviewCycle_cadence(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReviewCycle", field, false, false, "ReviewCycleCadence")
+}
+
+func (ec *executionContext) _ReviewCycle_point(ctx context.Context, field graphql.CollectedField, obj *ent.ReviewCycle) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReviewCycle_point(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Point, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReviewCycle_point(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReviewCycle", field, false, false, "Time")
+}
+
+func (ec *executionContext) _ReviewCycle_dueAt(ctx context.Context, field graphql.CollectedField, obj *ent.ReviewCycle) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReviewCycle_dueAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DueAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReviewCycle_dueAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReviewCycle", field, false, false, "Time")
+}
+
+func (ec *executionContext) _ReviewCycle_status(ctx context.Context, field graphql.CollectedField, obj *ent.ReviewCycle) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReviewCycle_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v reviewcycle.Status) graphql.Marshaler {
+			return ec.marshalNReviewCycleStatus2kpiflowᚋentᚋreviewcycleᚐStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReviewCycle_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReviewCycle", field, false, false, "ReviewCycleStatus")
+}
+
+func (ec *executionContext) _ReviewCycle_completedAt(ctx context.Context, field graphql.CollectedField, obj *ent.ReviewCycle) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReviewCycle_completedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CompletedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ReviewCycle_completedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReviewCycle", field, false, false, "Time")
+}
+
+func (ec *executionContext) _ReviewCycle_completedByID(ctx context.Context, field graphql.CollectedField, obj *ent.ReviewCycle) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReviewCycle_completedByID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CompletedByID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *pulid.ID) graphql.Marshaler {
+			return ec.marshalOString2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ReviewCycle_completedByID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReviewCycle", field, false, false, "String")
+}
+
+func (ec *executionContext) _ReviewCycle_organization(ctx context.Context, field graphql.CollectedField, obj *ent.ReviewCycle) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReviewCycle_organization(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Organization(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Organization) graphql.Marshaler {
+			return ec.marshalNOrganization2ᚖkpiflowᚋentᚐOrganization(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReviewCycle_organization(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ReviewCycle",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Organization(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ReviewCycle_team(ctx context.Context, field graphql.CollectedField, obj *ent.ReviewCycle) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReviewCycle_team(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Team(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Team) graphql.Marshaler {
+			return ec.marshalNTeam2ᚖkpiflowᚋentᚐTeam(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReviewCycle_team(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ReviewCycle",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Team(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ReviewCycle_items(ctx context.Context, field graphql.CollectedField, obj *ent.ReviewCycle) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReviewCycle_items(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Items(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.ReviewItem) graphql.Marshaler {
+			return ec.marshalOReviewItem2ᚕᚖkpiflowᚋentᚐReviewItemᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ReviewCycle_items(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ReviewCycle",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ReviewItem(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ReviewCycleConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.ReviewCycleConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReviewCycleConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.ReviewCycleEdge) graphql.Marshaler {
+			return ec.marshalOReviewCycleEdge2ᚕᚖkpiflowᚋentᚐReviewCycleEdge(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ReviewCycleConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ReviewCycleConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ReviewCycleEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ReviewCycleConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *ent.ReviewCycleConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReviewCycleConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v entgql.PageInfo[pulid.ID]) graphql.Marshaler {
+			return ec.marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReviewCycleConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ReviewCycleConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ReviewCycleConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.ReviewCycleConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReviewCycleConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReviewCycleConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReviewCycleConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ReviewCycleEdge_node(ctx context.Context, field graphql.CollectedField, obj *ent.ReviewCycleEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReviewCycleEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.ReviewCycle) graphql.Marshaler {
+			return ec.marshalOReviewCycle2ᚖkpiflowᚋentᚐReviewCycle(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ReviewCycleEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ReviewCycleEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ReviewCycle(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ReviewCycleEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *ent.ReviewCycleEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReviewCycleEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v entgql.Cursor[pulid.ID]) graphql.Marshaler {
+			return ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReviewCycleEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReviewCycleEdge", field, false, false, "Cursor")
+}
+
+func (ec *executionContext) _ReviewItem_id(ctx context.Context, field graphql.CollectedField, obj *ent.ReviewItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReviewItem_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v pulid.ID) graphql.Marshaler {
+			return ec.marshalNID2kpiflowᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReviewItem_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReviewItem", field, false, false, "ID")
+}
+
+func (ec *executionContext) _ReviewItem_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.ReviewItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReviewItem_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReviewItem_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReviewItem", field, false, false, "Time")
+}
+
+func (ec *executionContext) _ReviewItem_updatedAt(ctx context.Context, field graphql.CollectedField, obj *ent.ReviewItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReviewItem_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReviewItem_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReviewItem", field, false, false, "Time")
+}
+
+func (ec *executionContext) _ReviewItem_cycleID(ctx context.Context, field graphql.CollectedField, obj *ent.ReviewItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReviewItem_cycleID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CycleID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v pulid.ID) graphql.Marshaler {
+			return ec.marshalNID2kpiflowᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReviewItem_cycleID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReviewItem", field, false, false, "ID")
+}
+
+func (ec *executionContext) _ReviewItem_targetID(ctx context.Context, field graphql.CollectedField, obj *ent.ReviewItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReviewItem_targetID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TargetID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v pulid.ID) graphql.Marshaler {
+			return ec.marshalNID2kpiflowᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReviewItem_targetID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReviewItem", field, false, false, "ID")
+}
+
+func (ec *executionContext) _ReviewItem_actualToDate(ctx context.Context, field graphql.CollectedField, obj *ent.ReviewItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReviewItem_actualToDate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ActualToDate, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ReviewItem_actualToDate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReviewItem", field, false, false, "Float")
+}
+
+func (ec *executionContext) _ReviewItem_expectedToDate(ctx context.Context, field graphql.CollectedField, obj *ent.ReviewItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReviewItem_expectedToDate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ExpectedToDate, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ReviewItem_expectedToDate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReviewItem", field, false, false, "Float")
+}
+
+func (ec *executionContext) _ReviewItem_pace(ctx context.Context, field graphql.CollectedField, obj *ent.ReviewItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReviewItem_pace(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Pace, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ReviewItem_pace(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReviewItem", field, false, false, "Float")
+}
+
+func (ec *executionContext) _ReviewItem_projection(ctx context.Context, field graphql.CollectedField, obj *ent.ReviewItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReviewItem_projection(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Projection, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ReviewItem_projection(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReviewItem", field, false, false, "Float")
+}
+
+func (ec *executionContext) _ReviewItem_track(ctx context.Context, field graphql.CollectedField, obj *ent.ReviewItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReviewItem_track(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Track, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ReviewItem_track(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReviewItem", field, false, false, "String")
+}
+
+func (ec *executionContext) _ReviewItem_suggestedAction(ctx context.Context, field graphql.CollectedField, obj *ent.ReviewItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReviewItem_suggestedAction(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SuggestedAction, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v reviewitem.SuggestedAction) graphql.Marshaler {
+			return ec.marshalNReviewItemSuggestedAction2kpiflowᚋentᚋreviewitemᚐSuggestedAction(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReviewItem_suggestedAction(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReviewItem", field, false, false, "ReviewItemSuggestedAction")
+}
+
+func (ec *executionContext) _ReviewItem_suggestionReason(ctx context.Context, field graphql.CollectedField, obj *ent.ReviewItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReviewItem_suggestionReason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SuggestionReason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReviewItem_suggestionReason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReviewItem", field, false, false, "String")
+}
+
+func (ec *executionContext) _ReviewItem_decision(ctx context.Context, field graphql.CollectedField, obj *ent.ReviewItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReviewItem_decision(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Decision, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *reviewitem.Decision) graphql.Marshaler {
+			return ec.marshalOReviewItemDecision2ᚖkpiflowᚋentᚋreviewitemᚐDecision(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ReviewItem_decision(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReviewItem", field, false, false, "ReviewItemDecision")
+}
+
+func (ec *executionContext) _ReviewItem_decidedByID(ctx context.Context, field graphql.CollectedField, obj *ent.ReviewItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReviewItem_decidedByID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DecidedByID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *pulid.ID) graphql.Marshaler {
+			return ec.marshalOString2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ReviewItem_decidedByID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReviewItem", field, false, false, "String")
+}
+
+func (ec *executionContext) _ReviewItem_organization(ctx context.Context, field graphql.CollectedField, obj *ent.ReviewItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReviewItem_organization(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Organization(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Organization) graphql.Marshaler {
+			return ec.marshalNOrganization2ᚖkpiflowᚋentᚐOrganization(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReviewItem_organization(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ReviewItem",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Organization(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ReviewItem_cycle(ctx context.Context, field graphql.CollectedField, obj *ent.ReviewItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReviewItem_cycle(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cycle(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.ReviewCycle) graphql.Marshaler {
+			return ec.marshalNReviewCycle2ᚖkpiflowᚋentᚐReviewCycle(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReviewItem_cycle(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ReviewItem",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ReviewCycle(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ReviewItem_target(ctx context.Context, field graphql.CollectedField, obj *ent.ReviewItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReviewItem_target(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Target(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Target) graphql.Marshaler {
+			return ec.marshalNTarget2ᚖkpiflowᚋentᚐTarget(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReviewItem_target(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ReviewItem",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Target(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ReviewItemConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.ReviewItemConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReviewItemConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.ReviewItemEdge) graphql.Marshaler {
+			return ec.marshalOReviewItemEdge2ᚕᚖkpiflowᚋentᚐReviewItemEdge(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ReviewItemConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ReviewItemConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ReviewItemEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ReviewItemConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *ent.ReviewItemConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReviewItemConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v entgql.PageInfo[pulid.ID]) graphql.Marshaler {
+			return ec.marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReviewItemConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ReviewItemConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ReviewItemConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.ReviewItemConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReviewItemConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReviewItemConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReviewItemConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ReviewItemEdge_node(ctx context.Context, field graphql.CollectedField, obj *ent.ReviewItemEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReviewItemEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.ReviewItem) graphql.Marshaler {
+			return ec.marshalOReviewItem2ᚖkpiflowᚋentᚐReviewItem(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ReviewItemEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ReviewItemEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ReviewItem(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ReviewItemEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *ent.ReviewItemEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReviewItemEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v entgql.Cursor[pulid.ID]) graphql.Marshaler {
+			return ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReviewItemEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReviewItemEdge", field, false, false, "Cursor")
 }
 
 func (ec *executionContext) _RollupMember_user(ctx context.Context, field graphql.CollectedField, obj *RollupMember) (ret graphql.Marshaler) {
@@ -16607,6 +18406,48 @@ func (ec *executionContext) fieldContext___Type_isOneOf(_ context.Context, field
 
 // region    **************************** input.gotpl *****************************
 
+func (ec *executionContext) unmarshalInputCompleteReviewInput(ctx context.Context, obj any) (CompleteReviewInput, error) {
+	var it CompleteReviewInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"cycleId"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "cycleId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("cycleId"))
+			data, err := ec.unmarshalNID2kpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CycleID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCompleteReviewInput unmarshals raw into the CompleteReviewInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCompleteReviewInput(ctx context.Context, raw any) (CompleteReviewInput, error) {
+	var out CompleteReviewInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CompleteReviewInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputCreateDealInput(ctx context.Context, obj any) (model.CreateDealInput, error) {
 	var it model.CreateDealInput
 	if obj == nil {
@@ -18071,6 +19912,76 @@ func (ec *executionContext) unmarshalInputDealWhereInput(ctx context.Context, ob
 func UnmarshalDealWhereInput(ctx context.Context, raw any) (ent.DealWhereInput, error) {
 	var out ent.DealWhereInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "DealWhereInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputDecideReviewItemInput(ctx context.Context, obj any) (DecideReviewItemInput, error) {
+	var it DecideReviewItemInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"itemId", "decision", "value", "reasonCode", "comment"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "itemId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("itemId"))
+			data, err := ec.unmarshalNID2kpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ItemID = data
+		case "decision":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("decision"))
+			data, err := ec.unmarshalNReviewDecision2kpiflowᚋgraphᚐReviewDecision(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Decision = data
+		case "value":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("value"))
+			data, err := ec.unmarshalODecimal2ᚖkpiflowᚋmoneyᚐDecimal(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Value = data
+		case "reasonCode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reasonCode"))
+			data, err := ec.unmarshalOTargetPendingReason2ᚖkpiflowᚋentᚋtargetᚐPendingReason(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ReasonCode = data
+		case "comment":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("comment"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Comment = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalDecideReviewItemInput unmarshals raw into the DecideReviewItemInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalDecideReviewItemInput(ctx context.Context, raw any) (DecideReviewItemInput, error) {
+	var out DecideReviewItemInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "DecideReviewItemInput", raw, &out)
 	return out, err
 }
 
@@ -20785,6 +22696,1673 @@ func (ec *executionContext) unmarshalInputRefreshTokenInput(ctx context.Context,
 func UnmarshalRefreshTokenInput(ctx context.Context, raw any) (RefreshTokenInput, error) {
 	var out RefreshTokenInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "RefreshTokenInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputReviewCycleOrder(ctx context.Context, obj any) (ent.ReviewCycleOrder, error) {
+	var it ent.ReviewCycleOrder
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["direction"]; !present {
+		asMap["direction"] = "ASC"
+	}
+
+	fieldsInOrder := [...]string{"direction", "field"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "direction":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("direction"))
+			data, err := ec.unmarshalNOrderDirection2entgoᚗioᚋcontribᚋentgqlᚐOrderDirection(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Direction = data
+		case "field":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("field"))
+			data, err := ec.unmarshalNReviewCycleOrderField2ᚖkpiflowᚋentᚐReviewCycleOrderField(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Field = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalReviewCycleOrder unmarshals raw into the ReviewCycleOrder input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalReviewCycleOrder(ctx context.Context, raw any) (ent.ReviewCycleOrder, error) {
+	var out ent.ReviewCycleOrder
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ReviewCycleOrder", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputReviewCycleWhereInput(ctx context.Context, obj any) (ent.ReviewCycleWhereInput, error) {
+	var it ent.ReviewCycleWhereInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "teamID", "teamIDNEQ", "teamIDIn", "teamIDNotIn", "teamIDGT", "teamIDGTE", "teamIDLT", "teamIDLTE", "teamIDContains", "teamIDHasPrefix", "teamIDHasSuffix", "teamIDEqualFold", "teamIDContainsFold", "cadence", "cadenceNEQ", "cadenceIn", "cadenceNotIn", "point", "pointNEQ", "pointIn", "pointNotIn", "pointGT", "pointGTE", "pointLT", "pointLTE", "dueAt", "dueAtNEQ", "dueAtIn", "dueAtNotIn", "dueAtGT", "dueAtGTE", "dueAtLT", "dueAtLTE", "status", "statusNEQ", "statusIn", "statusNotIn", "completedAt", "completedAtNEQ", "completedAtIn", "completedAtNotIn", "completedAtGT", "completedAtGTE", "completedAtLT", "completedAtLTE", "completedAtIsNil", "completedAtNotNil", "hasTeam", "hasTeamWith", "hasItems", "hasItemsWith"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "not":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("not"))
+			data, err := ec.unmarshalOReviewCycleWhereInput2ᚖkpiflowᚋentᚐReviewCycleWhereInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Not = data
+		case "and":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("and"))
+			data, err := ec.unmarshalOReviewCycleWhereInput2ᚕᚖkpiflowᚋentᚐReviewCycleWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.And = data
+		case "or":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("or"))
+			data, err := ec.unmarshalOReviewCycleWhereInput2ᚕᚖkpiflowᚋentᚐReviewCycleWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Or = data
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "idNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idNEQ"))
+			data, err := ec.unmarshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDNEQ = data
+		case "idIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idIn"))
+			data, err := ec.unmarshalOID2ᚕkpiflowᚋentᚋschemaᚋpulidᚐIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDIn = data
+		case "idNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idNotIn"))
+			data, err := ec.unmarshalOID2ᚕkpiflowᚋentᚋschemaᚋpulidᚐIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDNotIn = data
+		case "idGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idGT"))
+			data, err := ec.unmarshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDGT = data
+		case "idGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idGTE"))
+			data, err := ec.unmarshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDGTE = data
+		case "idLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idLT"))
+			data, err := ec.unmarshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDLT = data
+		case "idLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idLTE"))
+			data, err := ec.unmarshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDLTE = data
+		case "createdAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAt = data
+		case "createdAtNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtNEQ"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtNEQ = data
+		case "createdAtIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtIn = data
+		case "createdAtNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtNotIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtNotIn = data
+		case "createdAtGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtGT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtGT = data
+		case "createdAtGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtGTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtGTE = data
+		case "createdAtLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtLT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtLT = data
+		case "createdAtLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtLTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtLTE = data
+		case "updatedAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAt = data
+		case "updatedAtNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtNEQ"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtNEQ = data
+		case "updatedAtIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtIn = data
+		case "updatedAtNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtNotIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtNotIn = data
+		case "updatedAtGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtGT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtGT = data
+		case "updatedAtGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtGTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtGTE = data
+		case "updatedAtLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtLT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtLT = data
+		case "updatedAtLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtLTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtLTE = data
+		case "teamID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("teamID"))
+			data, err := ec.unmarshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TeamID = data
+		case "teamIDNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("teamIDNEQ"))
+			data, err := ec.unmarshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TeamIDNEQ = data
+		case "teamIDIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("teamIDIn"))
+			data, err := ec.unmarshalOID2ᚕkpiflowᚋentᚋschemaᚋpulidᚐIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TeamIDIn = data
+		case "teamIDNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("teamIDNotIn"))
+			data, err := ec.unmarshalOID2ᚕkpiflowᚋentᚋschemaᚋpulidᚐIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TeamIDNotIn = data
+		case "teamIDGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("teamIDGT"))
+			data, err := ec.unmarshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TeamIDGT = data
+		case "teamIDGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("teamIDGTE"))
+			data, err := ec.unmarshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TeamIDGTE = data
+		case "teamIDLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("teamIDLT"))
+			data, err := ec.unmarshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TeamIDLT = data
+		case "teamIDLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("teamIDLTE"))
+			data, err := ec.unmarshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TeamIDLTE = data
+		case "teamIDContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("teamIDContains"))
+			data, err := ec.unmarshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TeamIDContains = data
+		case "teamIDHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("teamIDHasPrefix"))
+			data, err := ec.unmarshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TeamIDHasPrefix = data
+		case "teamIDHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("teamIDHasSuffix"))
+			data, err := ec.unmarshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TeamIDHasSuffix = data
+		case "teamIDEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("teamIDEqualFold"))
+			data, err := ec.unmarshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TeamIDEqualFold = data
+		case "teamIDContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("teamIDContainsFold"))
+			data, err := ec.unmarshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TeamIDContainsFold = data
+		case "cadence":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("cadence"))
+			data, err := ec.unmarshalOReviewCycleCadence2ᚖkpiflowᚋentᚋreviewcycleᚐCadence(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Cadence = data
+		case "cadenceNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("cadenceNEQ"))
+			data, err := ec.unmarshalOReviewCycleCadence2ᚖkpiflowᚋentᚋreviewcycleᚐCadence(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CadenceNEQ = data
+		case "cadenceIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("cadenceIn"))
+			data, err := ec.unmarshalOReviewCycleCadence2ᚕkpiflowᚋentᚋreviewcycleᚐCadenceᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CadenceIn = data
+		case "cadenceNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("cadenceNotIn"))
+			data, err := ec.unmarshalOReviewCycleCadence2ᚕkpiflowᚋentᚋreviewcycleᚐCadenceᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CadenceNotIn = data
+		case "point":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("point"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Point = data
+		case "pointNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("pointNEQ"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PointNEQ = data
+		case "pointIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("pointIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PointIn = data
+		case "pointNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("pointNotIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PointNotIn = data
+		case "pointGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("pointGT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PointGT = data
+		case "pointGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("pointGTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PointGTE = data
+		case "pointLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("pointLT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PointLT = data
+		case "pointLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("pointLTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PointLTE = data
+		case "dueAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dueAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DueAt = data
+		case "dueAtNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dueAtNEQ"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DueAtNEQ = data
+		case "dueAtIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dueAtIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DueAtIn = data
+		case "dueAtNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dueAtNotIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DueAtNotIn = data
+		case "dueAtGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dueAtGT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DueAtGT = data
+		case "dueAtGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dueAtGTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DueAtGTE = data
+		case "dueAtLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dueAtLT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DueAtLT = data
+		case "dueAtLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dueAtLTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DueAtLTE = data
+		case "status":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("status"))
+			data, err := ec.unmarshalOReviewCycleStatus2ᚖkpiflowᚋentᚋreviewcycleᚐStatus(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Status = data
+		case "statusNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("statusNEQ"))
+			data, err := ec.unmarshalOReviewCycleStatus2ᚖkpiflowᚋentᚋreviewcycleᚐStatus(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StatusNEQ = data
+		case "statusIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("statusIn"))
+			data, err := ec.unmarshalOReviewCycleStatus2ᚕkpiflowᚋentᚋreviewcycleᚐStatusᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StatusIn = data
+		case "statusNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("statusNotIn"))
+			data, err := ec.unmarshalOReviewCycleStatus2ᚕkpiflowᚋentᚋreviewcycleᚐStatusᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StatusNotIn = data
+		case "completedAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("completedAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CompletedAt = data
+		case "completedAtNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("completedAtNEQ"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CompletedAtNEQ = data
+		case "completedAtIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("completedAtIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CompletedAtIn = data
+		case "completedAtNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("completedAtNotIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CompletedAtNotIn = data
+		case "completedAtGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("completedAtGT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CompletedAtGT = data
+		case "completedAtGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("completedAtGTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CompletedAtGTE = data
+		case "completedAtLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("completedAtLT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CompletedAtLT = data
+		case "completedAtLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("completedAtLTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CompletedAtLTE = data
+		case "completedAtIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("completedAtIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CompletedAtIsNil = data
+		case "completedAtNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("completedAtNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CompletedAtNotNil = data
+		case "hasTeam":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasTeam"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasTeam = data
+		case "hasTeamWith":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasTeamWith"))
+			data, err := ec.unmarshalOTeamWhereInput2ᚕᚖkpiflowᚋentᚐTeamWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasTeamWith = data
+		case "hasItems":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasItems"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasItems = data
+		case "hasItemsWith":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasItemsWith"))
+			data, err := ec.unmarshalOReviewItemWhereInput2ᚕᚖkpiflowᚋentᚐReviewItemWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasItemsWith = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalReviewCycleWhereInput unmarshals raw into the ReviewCycleWhereInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalReviewCycleWhereInput(ctx context.Context, raw any) (ent.ReviewCycleWhereInput, error) {
+	var out ent.ReviewCycleWhereInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ReviewCycleWhereInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputReviewItemOrder(ctx context.Context, obj any) (ent.ReviewItemOrder, error) {
+	var it ent.ReviewItemOrder
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["direction"]; !present {
+		asMap["direction"] = "ASC"
+	}
+
+	fieldsInOrder := [...]string{"direction", "field"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "direction":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("direction"))
+			data, err := ec.unmarshalNOrderDirection2entgoᚗioᚋcontribᚋentgqlᚐOrderDirection(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Direction = data
+		case "field":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("field"))
+			data, err := ec.unmarshalNReviewItemOrderField2ᚖkpiflowᚋentᚐReviewItemOrderField(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Field = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalReviewItemOrder unmarshals raw into the ReviewItemOrder input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalReviewItemOrder(ctx context.Context, raw any) (ent.ReviewItemOrder, error) {
+	var out ent.ReviewItemOrder
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ReviewItemOrder", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputReviewItemWhereInput(ctx context.Context, obj any) (ent.ReviewItemWhereInput, error) {
+	var it ent.ReviewItemWhereInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "cycleID", "cycleIDNEQ", "cycleIDIn", "cycleIDNotIn", "cycleIDGT", "cycleIDGTE", "cycleIDLT", "cycleIDLTE", "cycleIDContains", "cycleIDHasPrefix", "cycleIDHasSuffix", "cycleIDEqualFold", "cycleIDContainsFold", "targetID", "targetIDNEQ", "targetIDIn", "targetIDNotIn", "targetIDGT", "targetIDGTE", "targetIDLT", "targetIDLTE", "targetIDContains", "targetIDHasPrefix", "targetIDHasSuffix", "targetIDEqualFold", "targetIDContainsFold", "actualToDate", "actualToDateNEQ", "actualToDateIn", "actualToDateNotIn", "actualToDateGT", "actualToDateGTE", "actualToDateLT", "actualToDateLTE", "actualToDateIsNil", "actualToDateNotNil", "expectedToDate", "expectedToDateNEQ", "expectedToDateIn", "expectedToDateNotIn", "expectedToDateGT", "expectedToDateGTE", "expectedToDateLT", "expectedToDateLTE", "expectedToDateIsNil", "expectedToDateNotNil", "pace", "paceNEQ", "paceIn", "paceNotIn", "paceGT", "paceGTE", "paceLT", "paceLTE", "paceIsNil", "paceNotNil", "projection", "projectionNEQ", "projectionIn", "projectionNotIn", "projectionGT", "projectionGTE", "projectionLT", "projectionLTE", "projectionIsNil", "projectionNotNil", "track", "trackNEQ", "trackIn", "trackNotIn", "trackGT", "trackGTE", "trackLT", "trackLTE", "trackContains", "trackHasPrefix", "trackHasSuffix", "trackIsNil", "trackNotNil", "trackEqualFold", "trackContainsFold", "suggestedAction", "suggestedActionNEQ", "suggestedActionIn", "suggestedActionNotIn", "suggestionReason", "suggestionReasonNEQ", "suggestionReasonIn", "suggestionReasonNotIn", "suggestionReasonGT", "suggestionReasonGTE", "suggestionReasonLT", "suggestionReasonLTE", "suggestionReasonContains", "suggestionReasonHasPrefix", "suggestionReasonHasSuffix", "suggestionReasonEqualFold", "suggestionReasonContainsFold", "decision", "decisionNEQ", "decisionIn", "decisionNotIn", "decisionIsNil", "decisionNotNil", "hasCycle", "hasCycleWith", "hasTarget", "hasTargetWith"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "not":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("not"))
+			data, err := ec.unmarshalOReviewItemWhereInput2ᚖkpiflowᚋentᚐReviewItemWhereInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Not = data
+		case "and":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("and"))
+			data, err := ec.unmarshalOReviewItemWhereInput2ᚕᚖkpiflowᚋentᚐReviewItemWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.And = data
+		case "or":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("or"))
+			data, err := ec.unmarshalOReviewItemWhereInput2ᚕᚖkpiflowᚋentᚐReviewItemWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Or = data
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "idNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idNEQ"))
+			data, err := ec.unmarshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDNEQ = data
+		case "idIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idIn"))
+			data, err := ec.unmarshalOID2ᚕkpiflowᚋentᚋschemaᚋpulidᚐIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDIn = data
+		case "idNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idNotIn"))
+			data, err := ec.unmarshalOID2ᚕkpiflowᚋentᚋschemaᚋpulidᚐIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDNotIn = data
+		case "idGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idGT"))
+			data, err := ec.unmarshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDGT = data
+		case "idGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idGTE"))
+			data, err := ec.unmarshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDGTE = data
+		case "idLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idLT"))
+			data, err := ec.unmarshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDLT = data
+		case "idLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idLTE"))
+			data, err := ec.unmarshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDLTE = data
+		case "createdAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAt = data
+		case "createdAtNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtNEQ"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtNEQ = data
+		case "createdAtIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtIn = data
+		case "createdAtNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtNotIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtNotIn = data
+		case "createdAtGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtGT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtGT = data
+		case "createdAtGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtGTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtGTE = data
+		case "createdAtLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtLT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtLT = data
+		case "createdAtLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtLTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtLTE = data
+		case "updatedAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAt = data
+		case "updatedAtNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtNEQ"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtNEQ = data
+		case "updatedAtIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtIn = data
+		case "updatedAtNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtNotIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtNotIn = data
+		case "updatedAtGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtGT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtGT = data
+		case "updatedAtGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtGTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtGTE = data
+		case "updatedAtLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtLT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtLT = data
+		case "updatedAtLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtLTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtLTE = data
+		case "cycleID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("cycleID"))
+			data, err := ec.unmarshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CycleID = data
+		case "cycleIDNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("cycleIDNEQ"))
+			data, err := ec.unmarshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CycleIDNEQ = data
+		case "cycleIDIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("cycleIDIn"))
+			data, err := ec.unmarshalOID2ᚕkpiflowᚋentᚋschemaᚋpulidᚐIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CycleIDIn = data
+		case "cycleIDNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("cycleIDNotIn"))
+			data, err := ec.unmarshalOID2ᚕkpiflowᚋentᚋschemaᚋpulidᚐIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CycleIDNotIn = data
+		case "cycleIDGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("cycleIDGT"))
+			data, err := ec.unmarshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CycleIDGT = data
+		case "cycleIDGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("cycleIDGTE"))
+			data, err := ec.unmarshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CycleIDGTE = data
+		case "cycleIDLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("cycleIDLT"))
+			data, err := ec.unmarshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CycleIDLT = data
+		case "cycleIDLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("cycleIDLTE"))
+			data, err := ec.unmarshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CycleIDLTE = data
+		case "cycleIDContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("cycleIDContains"))
+			data, err := ec.unmarshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CycleIDContains = data
+		case "cycleIDHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("cycleIDHasPrefix"))
+			data, err := ec.unmarshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CycleIDHasPrefix = data
+		case "cycleIDHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("cycleIDHasSuffix"))
+			data, err := ec.unmarshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CycleIDHasSuffix = data
+		case "cycleIDEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("cycleIDEqualFold"))
+			data, err := ec.unmarshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CycleIDEqualFold = data
+		case "cycleIDContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("cycleIDContainsFold"))
+			data, err := ec.unmarshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CycleIDContainsFold = data
+		case "targetID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("targetID"))
+			data, err := ec.unmarshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TargetID = data
+		case "targetIDNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("targetIDNEQ"))
+			data, err := ec.unmarshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TargetIDNEQ = data
+		case "targetIDIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("targetIDIn"))
+			data, err := ec.unmarshalOID2ᚕkpiflowᚋentᚋschemaᚋpulidᚐIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TargetIDIn = data
+		case "targetIDNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("targetIDNotIn"))
+			data, err := ec.unmarshalOID2ᚕkpiflowᚋentᚋschemaᚋpulidᚐIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TargetIDNotIn = data
+		case "targetIDGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("targetIDGT"))
+			data, err := ec.unmarshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TargetIDGT = data
+		case "targetIDGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("targetIDGTE"))
+			data, err := ec.unmarshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TargetIDGTE = data
+		case "targetIDLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("targetIDLT"))
+			data, err := ec.unmarshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TargetIDLT = data
+		case "targetIDLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("targetIDLTE"))
+			data, err := ec.unmarshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TargetIDLTE = data
+		case "targetIDContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("targetIDContains"))
+			data, err := ec.unmarshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TargetIDContains = data
+		case "targetIDHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("targetIDHasPrefix"))
+			data, err := ec.unmarshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TargetIDHasPrefix = data
+		case "targetIDHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("targetIDHasSuffix"))
+			data, err := ec.unmarshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TargetIDHasSuffix = data
+		case "targetIDEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("targetIDEqualFold"))
+			data, err := ec.unmarshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TargetIDEqualFold = data
+		case "targetIDContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("targetIDContainsFold"))
+			data, err := ec.unmarshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TargetIDContainsFold = data
+		case "actualToDate":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actualToDate"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ActualToDate = data
+		case "actualToDateNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actualToDateNEQ"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ActualToDateNEQ = data
+		case "actualToDateIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actualToDateIn"))
+			data, err := ec.unmarshalOFloat2ᚕfloat64ᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ActualToDateIn = data
+		case "actualToDateNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actualToDateNotIn"))
+			data, err := ec.unmarshalOFloat2ᚕfloat64ᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ActualToDateNotIn = data
+		case "actualToDateGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actualToDateGT"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ActualToDateGT = data
+		case "actualToDateGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actualToDateGTE"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ActualToDateGTE = data
+		case "actualToDateLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actualToDateLT"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ActualToDateLT = data
+		case "actualToDateLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actualToDateLTE"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ActualToDateLTE = data
+		case "actualToDateIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actualToDateIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ActualToDateIsNil = data
+		case "actualToDateNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actualToDateNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ActualToDateNotNil = data
+		case "expectedToDate":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("expectedToDate"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExpectedToDate = data
+		case "expectedToDateNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("expectedToDateNEQ"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExpectedToDateNEQ = data
+		case "expectedToDateIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("expectedToDateIn"))
+			data, err := ec.unmarshalOFloat2ᚕfloat64ᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExpectedToDateIn = data
+		case "expectedToDateNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("expectedToDateNotIn"))
+			data, err := ec.unmarshalOFloat2ᚕfloat64ᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExpectedToDateNotIn = data
+		case "expectedToDateGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("expectedToDateGT"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExpectedToDateGT = data
+		case "expectedToDateGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("expectedToDateGTE"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExpectedToDateGTE = data
+		case "expectedToDateLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("expectedToDateLT"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExpectedToDateLT = data
+		case "expectedToDateLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("expectedToDateLTE"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExpectedToDateLTE = data
+		case "expectedToDateIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("expectedToDateIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExpectedToDateIsNil = data
+		case "expectedToDateNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("expectedToDateNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExpectedToDateNotNil = data
+		case "pace":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("pace"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Pace = data
+		case "paceNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("paceNEQ"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PaceNEQ = data
+		case "paceIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("paceIn"))
+			data, err := ec.unmarshalOFloat2ᚕfloat64ᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PaceIn = data
+		case "paceNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("paceNotIn"))
+			data, err := ec.unmarshalOFloat2ᚕfloat64ᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PaceNotIn = data
+		case "paceGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("paceGT"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PaceGT = data
+		case "paceGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("paceGTE"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PaceGTE = data
+		case "paceLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("paceLT"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PaceLT = data
+		case "paceLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("paceLTE"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PaceLTE = data
+		case "paceIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("paceIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PaceIsNil = data
+		case "paceNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("paceNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PaceNotNil = data
+		case "projection":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("projection"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Projection = data
+		case "projectionNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("projectionNEQ"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProjectionNEQ = data
+		case "projectionIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("projectionIn"))
+			data, err := ec.unmarshalOFloat2ᚕfloat64ᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProjectionIn = data
+		case "projectionNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("projectionNotIn"))
+			data, err := ec.unmarshalOFloat2ᚕfloat64ᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProjectionNotIn = data
+		case "projectionGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("projectionGT"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProjectionGT = data
+		case "projectionGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("projectionGTE"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProjectionGTE = data
+		case "projectionLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("projectionLT"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProjectionLT = data
+		case "projectionLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("projectionLTE"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProjectionLTE = data
+		case "projectionIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("projectionIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProjectionIsNil = data
+		case "projectionNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("projectionNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProjectionNotNil = data
+		case "track":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("track"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Track = data
+		case "trackNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("trackNEQ"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TrackNEQ = data
+		case "trackIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("trackIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TrackIn = data
+		case "trackNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("trackNotIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TrackNotIn = data
+		case "trackGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("trackGT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TrackGT = data
+		case "trackGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("trackGTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TrackGTE = data
+		case "trackLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("trackLT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TrackLT = data
+		case "trackLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("trackLTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TrackLTE = data
+		case "trackContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("trackContains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TrackContains = data
+		case "trackHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("trackHasPrefix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TrackHasPrefix = data
+		case "trackHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("trackHasSuffix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TrackHasSuffix = data
+		case "trackIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("trackIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TrackIsNil = data
+		case "trackNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("trackNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TrackNotNil = data
+		case "trackEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("trackEqualFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TrackEqualFold = data
+		case "trackContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("trackContainsFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TrackContainsFold = data
+		case "suggestedAction":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("suggestedAction"))
+			data, err := ec.unmarshalOReviewItemSuggestedAction2ᚖkpiflowᚋentᚋreviewitemᚐSuggestedAction(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SuggestedAction = data
+		case "suggestedActionNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("suggestedActionNEQ"))
+			data, err := ec.unmarshalOReviewItemSuggestedAction2ᚖkpiflowᚋentᚋreviewitemᚐSuggestedAction(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SuggestedActionNEQ = data
+		case "suggestedActionIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("suggestedActionIn"))
+			data, err := ec.unmarshalOReviewItemSuggestedAction2ᚕkpiflowᚋentᚋreviewitemᚐSuggestedActionᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SuggestedActionIn = data
+		case "suggestedActionNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("suggestedActionNotIn"))
+			data, err := ec.unmarshalOReviewItemSuggestedAction2ᚕkpiflowᚋentᚋreviewitemᚐSuggestedActionᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SuggestedActionNotIn = data
+		case "suggestionReason":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("suggestionReason"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SuggestionReason = data
+		case "suggestionReasonNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("suggestionReasonNEQ"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SuggestionReasonNEQ = data
+		case "suggestionReasonIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("suggestionReasonIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SuggestionReasonIn = data
+		case "suggestionReasonNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("suggestionReasonNotIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SuggestionReasonNotIn = data
+		case "suggestionReasonGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("suggestionReasonGT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SuggestionReasonGT = data
+		case "suggestionReasonGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("suggestionReasonGTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SuggestionReasonGTE = data
+		case "suggestionReasonLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("suggestionReasonLT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SuggestionReasonLT = data
+		case "suggestionReasonLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("suggestionReasonLTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SuggestionReasonLTE = data
+		case "suggestionReasonContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("suggestionReasonContains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SuggestionReasonContains = data
+		case "suggestionReasonHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("suggestionReasonHasPrefix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SuggestionReasonHasPrefix = data
+		case "suggestionReasonHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("suggestionReasonHasSuffix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SuggestionReasonHasSuffix = data
+		case "suggestionReasonEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("suggestionReasonEqualFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SuggestionReasonEqualFold = data
+		case "suggestionReasonContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("suggestionReasonContainsFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SuggestionReasonContainsFold = data
+		case "decision":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("decision"))
+			data, err := ec.unmarshalOReviewItemDecision2ᚖkpiflowᚋentᚋreviewitemᚐDecision(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Decision = data
+		case "decisionNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("decisionNEQ"))
+			data, err := ec.unmarshalOReviewItemDecision2ᚖkpiflowᚋentᚋreviewitemᚐDecision(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DecisionNEQ = data
+		case "decisionIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("decisionIn"))
+			data, err := ec.unmarshalOReviewItemDecision2ᚕkpiflowᚋentᚋreviewitemᚐDecisionᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DecisionIn = data
+		case "decisionNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("decisionNotIn"))
+			data, err := ec.unmarshalOReviewItemDecision2ᚕkpiflowᚋentᚋreviewitemᚐDecisionᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DecisionNotIn = data
+		case "decisionIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("decisionIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DecisionIsNil = data
+		case "decisionNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("decisionNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DecisionNotNil = data
+		case "hasCycle":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasCycle"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasCycle = data
+		case "hasCycleWith":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasCycleWith"))
+			data, err := ec.unmarshalOReviewCycleWhereInput2ᚕᚖkpiflowᚋentᚐReviewCycleWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasCycleWith = data
+		case "hasTarget":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasTarget"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasTarget = data
+		case "hasTargetWith":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasTargetWith"))
+			data, err := ec.unmarshalOTargetWhereInput2ᚕᚖkpiflowᚋentᚐTargetWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasTargetWith = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalReviewItemWhereInput unmarshals raw into the ReviewItemWhereInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalReviewItemWhereInput(ctx context.Context, raw any) (ent.ReviewItemWhereInput, error) {
+	var out ent.ReviewItemWhereInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ReviewItemWhereInput", raw, &out)
 	return out, err
 }
 
@@ -26174,6 +29752,16 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 			return graphql.Null
 		}
 		return ec._Target(ctx, sel, obj)
+	case *ent.ReviewItem:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._ReviewItem(ctx, sel, obj)
+	case *ent.ReviewCycle:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._ReviewCycle(ctx, sel, obj)
 	case *ent.Organization:
 		if obj == nil {
 			return graphql.Null
@@ -26244,6 +29832,39 @@ func (ec *executionContext) _AuthPayload(ctx context.Context, sel ast.SelectionS
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._AuthPayload_viewer(ctx, field, obj)
 				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var completeReviewPayloadImplementors = []string{"CompleteReviewPayload"}
+
+func (ec *executionContext) _CompleteReviewPayload(ctx context.Context, sel ast.SelectionSet, obj *CompleteReviewPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, completeReviewPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CompleteReviewPayload")
+		case "cycle":
+			out.Values[i] = ec._CompleteReviewPayload_cycle(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -26672,6 +30293,39 @@ func (ec *executionContext) _DealEdge(ctx context.Context, sel ast.SelectionSet,
 			}
 		case "cursor":
 			out.Values[i] = ec._DealEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var decideReviewItemPayloadImplementors = []string{"DecideReviewItemPayload"}
+
+func (ec *executionContext) _DecideReviewItemPayload(ctx context.Context, sel ast.SelectionSet, obj *DecideReviewItemPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, decideReviewItemPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DecideReviewItemPayload")
+		case "item":
+			out.Values[i] = ec._DecideReviewItemPayload_item(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -27707,6 +31361,20 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "decideReviewItem":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_decideReviewItem(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "completeReview":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_completeReview(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -28062,6 +31730,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_organizations(ctx, field)
 				})
+		case "reviewCycles":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_reviewCycles(ctx, field)
+				})
 		case "targets":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, true,
@@ -28234,6 +31908,380 @@ func (ec *executionContext) _RealismRamp(ctx context.Context, sel ast.SelectionS
 			}
 		case "peers":
 			out.Values[i] = ec._RealismRamp_peers(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var reviewCycleImplementors = []string{"ReviewCycle", "Node"}
+
+func (ec *executionContext) _ReviewCycle(ctx context.Context, sel ast.SelectionSet, obj *ent.ReviewCycle) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, reviewCycleImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ReviewCycle")
+		case "id":
+			out.Values[i] = ec._ReviewCycle_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "createdAt":
+			out.Values[i] = ec._ReviewCycle_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "updatedAt":
+			out.Values[i] = ec._ReviewCycle_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "teamID":
+			out.Values[i] = ec._ReviewCycle_teamID(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "cadence":
+			out.Values[i] = ec._ReviewCycle_cadence(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "point":
+			out.Values[i] = ec._ReviewCycle_point(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "dueAt":
+			out.Values[i] = ec._ReviewCycle_dueAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "status":
+			out.Values[i] = ec._ReviewCycle_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "completedAt":
+			out.Values[i] = ec._ReviewCycle_completedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "completedByID":
+			out.Values[i] = ec._ReviewCycle_completedByID(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "organization":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ReviewCycle_organization(ctx, field, obj)
+				})
+		case "team":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ReviewCycle_team(ctx, field, obj)
+				})
+		case "items":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ReviewCycle_items(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var reviewCycleConnectionImplementors = []string{"ReviewCycleConnection"}
+
+func (ec *executionContext) _ReviewCycleConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.ReviewCycleConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, reviewCycleConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ReviewCycleConnection")
+		case "edges":
+			out.Values[i] = ec._ReviewCycleConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._ReviewCycleConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._ReviewCycleConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var reviewCycleEdgeImplementors = []string{"ReviewCycleEdge"}
+
+func (ec *executionContext) _ReviewCycleEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.ReviewCycleEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, reviewCycleEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ReviewCycleEdge")
+		case "node":
+			out.Values[i] = ec._ReviewCycleEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "cursor":
+			out.Values[i] = ec._ReviewCycleEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var reviewItemImplementors = []string{"ReviewItem", "Node"}
+
+func (ec *executionContext) _ReviewItem(ctx context.Context, sel ast.SelectionSet, obj *ent.ReviewItem) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, reviewItemImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ReviewItem")
+		case "id":
+			out.Values[i] = ec._ReviewItem_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "createdAt":
+			out.Values[i] = ec._ReviewItem_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "updatedAt":
+			out.Values[i] = ec._ReviewItem_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "cycleID":
+			out.Values[i] = ec._ReviewItem_cycleID(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "targetID":
+			out.Values[i] = ec._ReviewItem_targetID(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "actualToDate":
+			out.Values[i] = ec._ReviewItem_actualToDate(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "expectedToDate":
+			out.Values[i] = ec._ReviewItem_expectedToDate(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "pace":
+			out.Values[i] = ec._ReviewItem_pace(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "projection":
+			out.Values[i] = ec._ReviewItem_projection(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "track":
+			out.Values[i] = ec._ReviewItem_track(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "suggestedAction":
+			out.Values[i] = ec._ReviewItem_suggestedAction(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "suggestionReason":
+			out.Values[i] = ec._ReviewItem_suggestionReason(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "decision":
+			out.Values[i] = ec._ReviewItem_decision(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "decidedByID":
+			out.Values[i] = ec._ReviewItem_decidedByID(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "organization":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ReviewItem_organization(ctx, field, obj)
+				})
+		case "cycle":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ReviewItem_cycle(ctx, field, obj)
+				})
+		case "target":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ReviewItem_target(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var reviewItemConnectionImplementors = []string{"ReviewItemConnection"}
+
+func (ec *executionContext) _ReviewItemConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.ReviewItemConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, reviewItemConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ReviewItemConnection")
+		case "edges":
+			out.Values[i] = ec._ReviewItemConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._ReviewItemConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._ReviewItemConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var reviewItemEdgeImplementors = []string{"ReviewItemEdge"}
+
+func (ec *executionContext) _ReviewItemEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.ReviewItemEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, reviewItemEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ReviewItemEdge")
+		case "node":
+			out.Values[i] = ec._ReviewItemEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "cursor":
+			out.Values[i] = ec._ReviewItemEdge_cursor(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -30279,6 +34327,19 @@ func (ec *executionContext) marshalNBoolean2bool(ctx context.Context, sel ast.Se
 	return res
 }
 
+func (ec *executionContext) unmarshalNCompleteReviewInput2kpiflowᚋgraphᚐCompleteReviewInput(ctx context.Context, v any) (CompleteReviewInput, error) {
+	res, err := ec.unmarshalInputCompleteReviewInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNCompleteReviewPayload2ᚖkpiflowᚋgraphᚐCompleteReviewPayload(ctx context.Context, sel ast.SelectionSet, v *CompleteReviewPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "CompleteReviewPayload!")
+		return graphql.Null
+	}
+	return ec._CompleteReviewPayload(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNCreateDealInput2kpiflowᚋgraphᚋmodelᚐCreateDealInput(ctx context.Context, v any) (model.CreateDealInput, error) {
 	res, err := ec.unmarshalInputCreateDealInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -30437,6 +34498,19 @@ func (ec *executionContext) marshalNDealStage2ᚕkpiflowᚋentᚋdealᚐStageᚄ
 func (ec *executionContext) unmarshalNDealWhereInput2ᚖkpiflowᚋentᚐDealWhereInput(ctx context.Context, v any) (*ent.DealWhereInput, error) {
 	res, err := ec.unmarshalInputDealWhereInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNDecideReviewItemInput2kpiflowᚋgraphᚐDecideReviewItemInput(ctx context.Context, v any) (DecideReviewItemInput, error) {
+	res, err := ec.unmarshalInputDecideReviewItemInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNDecideReviewItemPayload2ᚖkpiflowᚋgraphᚐDecideReviewItemPayload(ctx context.Context, sel ast.SelectionSet, v *DecideReviewItemPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "DecideReviewItemPayload!")
+		return graphql.Null
+	}
+	return ec._DecideReviewItemPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNDecimal2kpiflowᚋmoneyᚐDecimal(ctx context.Context, v any) (money.Decimal, error) {
@@ -30967,6 +35041,118 @@ func (ec *executionContext) marshalNRealismEvidence2ᚕkpiflowᚋworkflowᚋreal
 func (ec *executionContext) unmarshalNRefreshTokenInput2kpiflowᚋgraphᚐRefreshTokenInput(ctx context.Context, v any) (RefreshTokenInput, error) {
 	res, err := ec.unmarshalInputRefreshTokenInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNReviewCycle2ᚖkpiflowᚋentᚐReviewCycle(ctx context.Context, sel ast.SelectionSet, v *ent.ReviewCycle) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ReviewCycle!")
+		return graphql.Null
+	}
+	return ec._ReviewCycle(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNReviewCycleCadence2kpiflowᚋentᚋreviewcycleᚐCadence(ctx context.Context, v any) (reviewcycle.Cadence, error) {
+	var res reviewcycle.Cadence
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNReviewCycleCadence2kpiflowᚋentᚋreviewcycleᚐCadence(ctx context.Context, sel ast.SelectionSet, v reviewcycle.Cadence) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) marshalNReviewCycleConnection2ᚖkpiflowᚋentᚐReviewCycleConnection(ctx context.Context, sel ast.SelectionSet, v *ent.ReviewCycleConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ReviewCycleConnection!")
+		return graphql.Null
+	}
+	return ec._ReviewCycleConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNReviewCycleOrderField2ᚖkpiflowᚋentᚐReviewCycleOrderField(ctx context.Context, v any) (*ent.ReviewCycleOrderField, error) {
+	var res = new(ent.ReviewCycleOrderField)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNReviewCycleOrderField2ᚖkpiflowᚋentᚐReviewCycleOrderField(ctx context.Context, sel ast.SelectionSet, v *ent.ReviewCycleOrderField) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ReviewCycleOrderField!")
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) unmarshalNReviewCycleStatus2kpiflowᚋentᚋreviewcycleᚐStatus(ctx context.Context, v any) (reviewcycle.Status, error) {
+	var res reviewcycle.Status
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNReviewCycleStatus2kpiflowᚋentᚋreviewcycleᚐStatus(ctx context.Context, sel ast.SelectionSet, v reviewcycle.Status) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNReviewCycleWhereInput2ᚖkpiflowᚋentᚐReviewCycleWhereInput(ctx context.Context, v any) (*ent.ReviewCycleWhereInput, error) {
+	res, err := ec.unmarshalInputReviewCycleWhereInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNReviewDecision2kpiflowᚋgraphᚐReviewDecision(ctx context.Context, v any) (ReviewDecision, error) {
+	var res ReviewDecision
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNReviewDecision2kpiflowᚋgraphᚐReviewDecision(ctx context.Context, sel ast.SelectionSet, v ReviewDecision) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) marshalNReviewItem2ᚖkpiflowᚋentᚐReviewItem(ctx context.Context, sel ast.SelectionSet, v *ent.ReviewItem) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ReviewItem!")
+		return graphql.Null
+	}
+	return ec._ReviewItem(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNReviewItemDecision2kpiflowᚋentᚋreviewitemᚐDecision(ctx context.Context, v any) (reviewitem.Decision, error) {
+	var res reviewitem.Decision
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNReviewItemDecision2kpiflowᚋentᚋreviewitemᚐDecision(ctx context.Context, sel ast.SelectionSet, v reviewitem.Decision) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNReviewItemOrderField2ᚖkpiflowᚋentᚐReviewItemOrderField(ctx context.Context, v any) (*ent.ReviewItemOrderField, error) {
+	var res = new(ent.ReviewItemOrderField)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNReviewItemOrderField2ᚖkpiflowᚋentᚐReviewItemOrderField(ctx context.Context, sel ast.SelectionSet, v *ent.ReviewItemOrderField) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ReviewItemOrderField!")
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) unmarshalNReviewItemSuggestedAction2kpiflowᚋentᚋreviewitemᚐSuggestedAction(ctx context.Context, v any) (reviewitem.SuggestedAction, error) {
+	var res reviewitem.SuggestedAction
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNReviewItemSuggestedAction2kpiflowᚋentᚋreviewitemᚐSuggestedAction(ctx context.Context, sel ast.SelectionSet, v reviewitem.SuggestedAction) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNReviewItemWhereInput2ᚖkpiflowᚋentᚐReviewItemWhereInput(ctx context.Context, v any) (*ent.ReviewItemWhereInput, error) {
+	res, err := ec.unmarshalInputReviewItemWhereInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNRollupMember2ᚕᚖkpiflowᚋgraphᚐRollupMemberᚄ(ctx context.Context, sel ast.SelectionSet, v []*RollupMember) graphql.Marshaler {
@@ -31822,6 +36008,41 @@ func (ec *executionContext) marshalODecimal2ᚖkpiflowᚋmoneyᚐDecimal(ctx con
 	return v
 }
 
+func (ec *executionContext) unmarshalOFloat2ᚕfloat64ᚄ(ctx context.Context, v any) ([]float64, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]float64, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNFloat2float64(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOFloat2ᚕfloat64ᚄ(ctx context.Context, sel ast.SelectionSet, v []float64) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := make(graphql.Array, len(v))
+	for i := range v {
+		ret[i] = ec.marshalNFloat2float64(ctx, sel, v[i])
+	}
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) unmarshalOFloat2ᚖfloat64(ctx context.Context, v any) (*float64, error) {
 	if v == nil {
 		return nil, nil
@@ -32482,6 +36703,345 @@ func (ec *executionContext) marshalORealismRamp2ᚖkpiflowᚋworkflowᚋrealism�
 	return ec._RealismRamp(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalOReviewCycle2ᚖkpiflowᚋentᚐReviewCycle(ctx context.Context, sel ast.SelectionSet, v *ent.ReviewCycle) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._ReviewCycle(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOReviewCycleCadence2ᚕkpiflowᚋentᚋreviewcycleᚐCadenceᚄ(ctx context.Context, v any) ([]reviewcycle.Cadence, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]reviewcycle.Cadence, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNReviewCycleCadence2kpiflowᚋentᚋreviewcycleᚐCadence(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOReviewCycleCadence2ᚕkpiflowᚋentᚋreviewcycleᚐCadenceᚄ(ctx context.Context, sel ast.SelectionSet, v []reviewcycle.Cadence) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNReviewCycleCadence2kpiflowᚋentᚋreviewcycleᚐCadence(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalOReviewCycleCadence2ᚖkpiflowᚋentᚋreviewcycleᚐCadence(ctx context.Context, v any) (*reviewcycle.Cadence, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(reviewcycle.Cadence)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOReviewCycleCadence2ᚖkpiflowᚋentᚋreviewcycleᚐCadence(ctx context.Context, sel ast.SelectionSet, v *reviewcycle.Cadence) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) marshalOReviewCycleEdge2ᚕᚖkpiflowᚋentᚐReviewCycleEdge(ctx context.Context, sel ast.SelectionSet, v []*ent.ReviewCycleEdge) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalOReviewCycleEdge2ᚖkpiflowᚋentᚐReviewCycleEdge(ctx, sel, v[i])
+	})
+
+	return ret
+}
+
+func (ec *executionContext) marshalOReviewCycleEdge2ᚖkpiflowᚋentᚐReviewCycleEdge(ctx context.Context, sel ast.SelectionSet, v *ent.ReviewCycleEdge) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._ReviewCycleEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOReviewCycleOrder2ᚖkpiflowᚋentᚐReviewCycleOrder(ctx context.Context, v any) (*ent.ReviewCycleOrder, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputReviewCycleOrder(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOReviewCycleStatus2ᚕkpiflowᚋentᚋreviewcycleᚐStatusᚄ(ctx context.Context, v any) ([]reviewcycle.Status, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]reviewcycle.Status, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNReviewCycleStatus2kpiflowᚋentᚋreviewcycleᚐStatus(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOReviewCycleStatus2ᚕkpiflowᚋentᚋreviewcycleᚐStatusᚄ(ctx context.Context, sel ast.SelectionSet, v []reviewcycle.Status) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNReviewCycleStatus2kpiflowᚋentᚋreviewcycleᚐStatus(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalOReviewCycleStatus2ᚖkpiflowᚋentᚋreviewcycleᚐStatus(ctx context.Context, v any) (*reviewcycle.Status, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(reviewcycle.Status)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOReviewCycleStatus2ᚖkpiflowᚋentᚋreviewcycleᚐStatus(ctx context.Context, sel ast.SelectionSet, v *reviewcycle.Status) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) unmarshalOReviewCycleWhereInput2ᚕᚖkpiflowᚋentᚐReviewCycleWhereInputᚄ(ctx context.Context, v any) ([]*ent.ReviewCycleWhereInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*ent.ReviewCycleWhereInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNReviewCycleWhereInput2ᚖkpiflowᚋentᚐReviewCycleWhereInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalOReviewCycleWhereInput2ᚖkpiflowᚋentᚐReviewCycleWhereInput(ctx context.Context, v any) (*ent.ReviewCycleWhereInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputReviewCycleWhereInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOReviewItem2ᚕᚖkpiflowᚋentᚐReviewItemᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.ReviewItem) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNReviewItem2ᚖkpiflowᚋentᚐReviewItem(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalOReviewItem2ᚖkpiflowᚋentᚐReviewItem(ctx context.Context, sel ast.SelectionSet, v *ent.ReviewItem) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._ReviewItem(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOReviewItemDecision2ᚕkpiflowᚋentᚋreviewitemᚐDecisionᚄ(ctx context.Context, v any) ([]reviewitem.Decision, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]reviewitem.Decision, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNReviewItemDecision2kpiflowᚋentᚋreviewitemᚐDecision(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOReviewItemDecision2ᚕkpiflowᚋentᚋreviewitemᚐDecisionᚄ(ctx context.Context, sel ast.SelectionSet, v []reviewitem.Decision) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNReviewItemDecision2kpiflowᚋentᚋreviewitemᚐDecision(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalOReviewItemDecision2ᚖkpiflowᚋentᚋreviewitemᚐDecision(ctx context.Context, v any) (*reviewitem.Decision, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(reviewitem.Decision)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOReviewItemDecision2ᚖkpiflowᚋentᚋreviewitemᚐDecision(ctx context.Context, sel ast.SelectionSet, v *reviewitem.Decision) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) marshalOReviewItemEdge2ᚕᚖkpiflowᚋentᚐReviewItemEdge(ctx context.Context, sel ast.SelectionSet, v []*ent.ReviewItemEdge) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalOReviewItemEdge2ᚖkpiflowᚋentᚐReviewItemEdge(ctx, sel, v[i])
+	})
+
+	return ret
+}
+
+func (ec *executionContext) marshalOReviewItemEdge2ᚖkpiflowᚋentᚐReviewItemEdge(ctx context.Context, sel ast.SelectionSet, v *ent.ReviewItemEdge) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._ReviewItemEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOReviewItemSuggestedAction2ᚕkpiflowᚋentᚋreviewitemᚐSuggestedActionᚄ(ctx context.Context, v any) ([]reviewitem.SuggestedAction, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]reviewitem.SuggestedAction, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNReviewItemSuggestedAction2kpiflowᚋentᚋreviewitemᚐSuggestedAction(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOReviewItemSuggestedAction2ᚕkpiflowᚋentᚋreviewitemᚐSuggestedActionᚄ(ctx context.Context, sel ast.SelectionSet, v []reviewitem.SuggestedAction) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNReviewItemSuggestedAction2kpiflowᚋentᚋreviewitemᚐSuggestedAction(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalOReviewItemSuggestedAction2ᚖkpiflowᚋentᚋreviewitemᚐSuggestedAction(ctx context.Context, v any) (*reviewitem.SuggestedAction, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(reviewitem.SuggestedAction)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOReviewItemSuggestedAction2ᚖkpiflowᚋentᚋreviewitemᚐSuggestedAction(ctx context.Context, sel ast.SelectionSet, v *reviewitem.SuggestedAction) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) unmarshalOReviewItemWhereInput2ᚕᚖkpiflowᚋentᚐReviewItemWhereInputᚄ(ctx context.Context, v any) ([]*ent.ReviewItemWhereInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*ent.ReviewItemWhereInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNReviewItemWhereInput2ᚖkpiflowᚋentᚐReviewItemWhereInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalOReviewItemWhereInput2ᚖkpiflowᚋentᚐReviewItemWhereInput(ctx context.Context, v any) (*ent.ReviewItemWhereInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputReviewItemWhereInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalOString2string(ctx context.Context, v any) (string, error) {
 	res, err := graphql.UnmarshalString(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -32527,6 +37087,22 @@ func (ec *executionContext) marshalOString2ᚕstringᚄ(ctx context.Context, sel
 	}
 
 	return ret
+}
+
+func (ec *executionContext) unmarshalOString2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx context.Context, v any) (*pulid.ID, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(pulid.ID)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOString2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx context.Context, sel ast.SelectionSet, v *pulid.ID) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
 }
 
 func (ec *executionContext) unmarshalOString2ᚖstring(ctx context.Context, v any) (*string, error) {

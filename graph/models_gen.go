@@ -23,6 +23,14 @@ type KPIValue interface {
 	IsKPIValue()
 }
 
+type CompleteReviewInput struct {
+	CycleID pulid.ID `json:"cycleId"`
+}
+
+type CompleteReviewPayload struct {
+	Cycle *ent.ReviewCycle `json:"cycle"`
+}
+
 type CountValue struct {
 	Value int `json:"value"`
 }
@@ -78,6 +86,21 @@ type DaysValue struct {
 }
 
 func (DaysValue) IsKPIValue() {}
+
+type DecideReviewItemInput struct {
+	ItemID   pulid.ID       `json:"itemId"`
+	Decision ReviewDecision `json:"decision"`
+	// For ADJUST: the target's new value, in the KPI's unit.
+	Value *money.Decimal `json:"value,omitempty"`
+	// For ADJUST.
+	ReasonCode *target.PendingReason `json:"reasonCode,omitempty"`
+	// For ADJUST: why.
+	Comment *string `json:"comment,omitempty"`
+}
+
+type DecideReviewItemPayload struct {
+	Item *ent.ReviewItem `json:"item"`
+}
 
 type Inbox struct {
 	TotalCount int          `json:"totalCount"`
@@ -438,6 +461,61 @@ func (e *KPIStatus) UnmarshalJSON(b []byte) error {
 }
 
 func (e KPIStatus) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+type ReviewDecision string
+
+const (
+	ReviewDecisionKeep   ReviewDecision = "KEEP"
+	ReviewDecisionAdjust ReviewDecision = "ADJUST"
+)
+
+var AllReviewDecision = []ReviewDecision{
+	ReviewDecisionKeep,
+	ReviewDecisionAdjust,
+}
+
+func (e ReviewDecision) IsValid() bool {
+	switch e {
+	case ReviewDecisionKeep, ReviewDecisionAdjust:
+		return true
+	}
+	return false
+}
+
+func (e ReviewDecision) String() string {
+	return string(e)
+}
+
+func (e *ReviewDecision) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = ReviewDecision(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid ReviewDecision", str)
+	}
+	return nil
+}
+
+func (e ReviewDecision) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *ReviewDecision) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e ReviewDecision) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

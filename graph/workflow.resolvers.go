@@ -147,6 +147,36 @@ func (r *mutationResolver) SetMarketFactor(ctx context.Context, input SetMarketF
 	return &SetMarketFactorPayload{TeamID: f.TeamID, Period: &p, Factor: f.Factor}, nil
 }
 
+// DecideReviewItem is the resolver for the decideReviewItem field.
+func (r *mutationResolver) DecideReviewItem(ctx context.Context, input DecideReviewItemInput) (*DecideReviewItemPayload, error) {
+	d := workflow.Decision{}
+	if input.Comment != nil {
+		d.Comment = *input.Comment
+	}
+	if input.Value != nil {
+		v := string(*input.Value)
+		d.Value = &v
+	}
+	if input.ReasonCode != nil {
+		r := string(*input.ReasonCode)
+		d.Reason = &r
+	}
+	it, err := r.workflow.DecideReviewItem(ctx, ent.FromContext(ctx), input.ItemID, input.Decision == ReviewDecisionAdjust, d)
+	if err != nil {
+		return nil, err
+	}
+	return &DecideReviewItemPayload{Item: it}, nil
+}
+
+// CompleteReview is the resolver for the completeReview field.
+func (r *mutationResolver) CompleteReview(ctx context.Context, input CompleteReviewInput) (*CompleteReviewPayload, error) {
+	c, err := r.workflow.CompleteReview(ctx, ent.FromContext(ctx), input.CycleID)
+	if err != nil {
+		return nil, err
+	}
+	return &CompleteReviewPayload{Cycle: c}, nil
+}
+
 // SuggestTarget is the resolver for the suggestTarget field.
 func (r *queryResolver) SuggestTarget(ctx context.Context, kpi pulid.ID, scope TargetScopeInput, period PeriodInput) (*TargetSuggestion, error) {
 	k, p, a, err := r.workflow.Suggest(ctx, ent.FromContext(ctx), kpi, scope.UserID, scope.TeamID, periodRequest(period))

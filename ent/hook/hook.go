@@ -92,6 +92,30 @@ func (f RefreshTokenFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.RefreshTokenMutation", m)
 }
 
+// The ReviewCycleFunc type is an adapter to allow the use of ordinary
+// function as ReviewCycle mutator.
+type ReviewCycleFunc func(context.Context, *ent.ReviewCycleMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f ReviewCycleFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.ReviewCycleMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.ReviewCycleMutation", m)
+}
+
+// The ReviewItemFunc type is an adapter to allow the use of ordinary
+// function as ReviewItem mutator.
+type ReviewItemFunc func(context.Context, *ent.ReviewItemMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f ReviewItemFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.ReviewItemMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.ReviewItemMutation", m)
+}
+
 // The TargetFunc type is an adapter to allow the use of ordinary
 // function as Target mutator.
 type TargetFunc func(context.Context, *ent.TargetMutation) (ent.Value, error)

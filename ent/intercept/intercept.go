@@ -15,6 +15,8 @@ import (
 	"kpiflow/ent/organization"
 	"kpiflow/ent/predicate"
 	"kpiflow/ent/refreshtoken"
+	"kpiflow/ent/reviewcycle"
+	"kpiflow/ent/reviewitem"
 	"kpiflow/ent/target"
 	"kpiflow/ent/targetevent"
 	"kpiflow/ent/targetrevision"
@@ -269,6 +271,60 @@ func (f TraverseRefreshToken) Traverse(ctx context.Context, q ent.Query) error {
 	return fmt.Errorf("unexpected query type %T. expect *ent.RefreshTokenQuery", q)
 }
 
+// The ReviewCycleFunc type is an adapter to allow the use of ordinary function as a Querier.
+type ReviewCycleFunc func(context.Context, *ent.ReviewCycleQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f ReviewCycleFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.ReviewCycleQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.ReviewCycleQuery", q)
+}
+
+// The TraverseReviewCycle type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseReviewCycle func(context.Context, *ent.ReviewCycleQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseReviewCycle) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseReviewCycle) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.ReviewCycleQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.ReviewCycleQuery", q)
+}
+
+// The ReviewItemFunc type is an adapter to allow the use of ordinary function as a Querier.
+type ReviewItemFunc func(context.Context, *ent.ReviewItemQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f ReviewItemFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.ReviewItemQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.ReviewItemQuery", q)
+}
+
+// The TraverseReviewItem type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseReviewItem func(context.Context, *ent.ReviewItemQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseReviewItem) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseReviewItem) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.ReviewItemQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.ReviewItemQuery", q)
+}
+
 // The TargetFunc type is an adapter to allow the use of ordinary function as a Querier.
 type TargetFunc func(context.Context, *ent.TargetQuery) (ent.Value, error)
 
@@ -421,6 +477,10 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.OrganizationQuery, predicate.Organization, organization.OrderOption]{typ: ent.TypeOrganization, tq: q}, nil
 	case *ent.RefreshTokenQuery:
 		return &query[*ent.RefreshTokenQuery, predicate.RefreshToken, refreshtoken.OrderOption]{typ: ent.TypeRefreshToken, tq: q}, nil
+	case *ent.ReviewCycleQuery:
+		return &query[*ent.ReviewCycleQuery, predicate.ReviewCycle, reviewcycle.OrderOption]{typ: ent.TypeReviewCycle, tq: q}, nil
+	case *ent.ReviewItemQuery:
+		return &query[*ent.ReviewItemQuery, predicate.ReviewItem, reviewitem.OrderOption]{typ: ent.TypeReviewItem, tq: q}, nil
 	case *ent.TargetQuery:
 		return &query[*ent.TargetQuery, predicate.Target, target.OrderOption]{typ: ent.TypeTarget, tq: q}, nil
 	case *ent.TargetEventQuery:

@@ -324,6 +324,104 @@ var (
 			},
 		},
 	}
+	// ReviewCyclesColumns holds the columns for the "review_cycles" table.
+	ReviewCyclesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString, Size: 64},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "cadence", Type: field.TypeEnum, Enums: []string{"WEEKLY", "BIWEEKLY", "MONTHLY", "QUARTERLY"}},
+		{Name: "point", Type: field.TypeTime},
+		{Name: "due_at", Type: field.TypeTime},
+		{Name: "status", Type: field.TypeEnum, Enums: []string{"OPEN", "COMPLETED"}, Default: "OPEN"},
+		{Name: "completed_at", Type: field.TypeTime, Nullable: true},
+		{Name: "completed_by_id", Type: field.TypeString, Nullable: true},
+		{Name: "organization_id", Type: field.TypeString, Size: 64},
+		{Name: "team_id", Type: field.TypeString, Size: 64},
+	}
+	// ReviewCyclesTable holds the schema information for the "review_cycles" table.
+	ReviewCyclesTable = &schema.Table{
+		Name:       "review_cycles",
+		Columns:    ReviewCyclesColumns,
+		PrimaryKey: []*schema.Column{ReviewCyclesColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "review_cycles_organizations_organization",
+				Columns:    []*schema.Column{ReviewCyclesColumns[9]},
+				RefColumns: []*schema.Column{OrganizationsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "review_cycles_teams_team",
+				Columns:    []*schema.Column{ReviewCyclesColumns[10]},
+				RefColumns: []*schema.Column{TeamsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "reviewcycle_team_id_point",
+				Unique:  true,
+				Columns: []*schema.Column{ReviewCyclesColumns[10], ReviewCyclesColumns[4]},
+			},
+			{
+				Name:    "reviewcycle_organization_id_status_due_at",
+				Unique:  false,
+				Columns: []*schema.Column{ReviewCyclesColumns[9], ReviewCyclesColumns[6], ReviewCyclesColumns[5]},
+			},
+		},
+	}
+	// ReviewItemsColumns holds the columns for the "review_items" table.
+	ReviewItemsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString, Size: 64},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "actual_to_date", Type: field.TypeFloat64, Nullable: true},
+		{Name: "expected_to_date", Type: field.TypeFloat64, Nullable: true},
+		{Name: "pace", Type: field.TypeFloat64, Nullable: true},
+		{Name: "projection", Type: field.TypeFloat64, Nullable: true},
+		{Name: "track", Type: field.TypeString, Nullable: true},
+		{Name: "suggested_action", Type: field.TypeEnum, Enums: []string{"KEEP", "RAISE", "LOWER"}},
+		{Name: "suggested_value", Type: field.TypeFloat64, Nullable: true},
+		{Name: "suggestion_reason", Type: field.TypeString},
+		{Name: "decision", Type: field.TypeEnum, Nullable: true, Enums: []string{"KEEP", "ADJUST"}},
+		{Name: "decided_by_id", Type: field.TypeString, Nullable: true},
+		{Name: "cycle_id", Type: field.TypeString, Size: 64},
+		{Name: "organization_id", Type: field.TypeString, Size: 64},
+		{Name: "target_id", Type: field.TypeString, Size: 64},
+	}
+	// ReviewItemsTable holds the schema information for the "review_items" table.
+	ReviewItemsTable = &schema.Table{
+		Name:       "review_items",
+		Columns:    ReviewItemsColumns,
+		PrimaryKey: []*schema.Column{ReviewItemsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "review_items_review_cycles_items",
+				Columns:    []*schema.Column{ReviewItemsColumns[13]},
+				RefColumns: []*schema.Column{ReviewCyclesColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "review_items_organizations_organization",
+				Columns:    []*schema.Column{ReviewItemsColumns[14]},
+				RefColumns: []*schema.Column{OrganizationsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "review_items_targets_target",
+				Columns:    []*schema.Column{ReviewItemsColumns[15]},
+				RefColumns: []*schema.Column{TargetsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "reviewitem_cycle_id_target_id",
+				Unique:  true,
+				Columns: []*schema.Column{ReviewItemsColumns[13], ReviewItemsColumns[15]},
+			},
+		},
+	}
 	// TargetsColumns holds the columns for the "targets" table.
 	TargetsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeString, Size: 64},
@@ -639,6 +737,8 @@ var (
 		MeetingsTable,
 		OrganizationsTable,
 		RefreshTokensTable,
+		ReviewCyclesTable,
+		ReviewItemsTable,
 		TargetsTable,
 		TargetEventsTable,
 		TargetRevisionsTable,
@@ -662,6 +762,11 @@ func init() {
 	MeetingsTable.ForeignKeys[2].RefTable = UsersTable
 	RefreshTokensTable.ForeignKeys[0].RefTable = OrganizationsTable
 	RefreshTokensTable.ForeignKeys[1].RefTable = UsersTable
+	ReviewCyclesTable.ForeignKeys[0].RefTable = OrganizationsTable
+	ReviewCyclesTable.ForeignKeys[1].RefTable = TeamsTable
+	ReviewItemsTable.ForeignKeys[0].RefTable = ReviewCyclesTable
+	ReviewItemsTable.ForeignKeys[1].RefTable = OrganizationsTable
+	ReviewItemsTable.ForeignKeys[2].RefTable = TargetsTable
 	TargetsTable.ForeignKeys[0].RefTable = OrganizationsTable
 	TargetsTable.ForeignKeys[1].RefTable = KpIsTable
 	TargetsTable.ForeignKeys[2].RefTable = UsersTable

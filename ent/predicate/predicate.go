@@ -27,6 +27,12 @@ type Organization func(*sql.Selector)
 // RefreshToken is the predicate function for refreshtoken builders.
 type RefreshToken func(*sql.Selector)
 
+// ReviewCycle is the predicate function for reviewcycle builders.
+type ReviewCycle func(*sql.Selector)
+
+// ReviewItem is the predicate function for reviewitem builders.
+type ReviewItem func(*sql.Selector)
+
 // Target is the predicate function for target builders.
 type Target func(*sql.Selector)
 

@@ -279,6 +279,54 @@ func (f RefreshTokenMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mu
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.RefreshTokenMutation", m)
 }
 
+// The ReviewCycleQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type ReviewCycleQueryRuleFunc func(context.Context, *ent.ReviewCycleQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f ReviewCycleQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.ReviewCycleQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.ReviewCycleQuery", q)
+}
+
+// The ReviewCycleMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type ReviewCycleMutationRuleFunc func(context.Context, *ent.ReviewCycleMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f ReviewCycleMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.ReviewCycleMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.ReviewCycleMutation", m)
+}
+
+// The ReviewItemQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type ReviewItemQueryRuleFunc func(context.Context, *ent.ReviewItemQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f ReviewItemQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.ReviewItemQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.ReviewItemQuery", q)
+}
+
+// The ReviewItemMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type ReviewItemMutationRuleFunc func(context.Context, *ent.ReviewItemMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f ReviewItemMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.ReviewItemMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.ReviewItemMutation", m)
+}
+
 // The TargetQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type TargetQueryRuleFunc func(context.Context, *ent.TargetQuery) error
@@ -448,6 +496,10 @@ func queryFilter(q ent.Query) (Filter, error) {
 		return q.Filter(), nil
 	case *ent.RefreshTokenQuery:
 		return q.Filter(), nil
+	case *ent.ReviewCycleQuery:
+		return q.Filter(), nil
+	case *ent.ReviewItemQuery:
+		return q.Filter(), nil
 	case *ent.TargetQuery:
 		return q.Filter(), nil
 	case *ent.TargetEventQuery:
@@ -478,6 +530,10 @@ func mutationFilter(m ent.Mutation) (Filter, error) {
 	case *ent.OrganizationMutation:
 		return m.Filter(), nil
 	case *ent.RefreshTokenMutation:
+		return m.Filter(), nil
+	case *ent.ReviewCycleMutation:
+		return m.Filter(), nil
+	case *ent.ReviewItemMutation:
 		return m.Filter(), nil
 	case *ent.TargetMutation:
 		return m.Filter(), nil

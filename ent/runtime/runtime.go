@@ -11,6 +11,8 @@ import (
 	"kpiflow/ent/meeting"
 	"kpiflow/ent/organization"
 	"kpiflow/ent/refreshtoken"
+	"kpiflow/ent/reviewcycle"
+	"kpiflow/ent/reviewitem"
 	"kpiflow/ent/schema"
 	"kpiflow/ent/schema/pulid"
 	"kpiflow/ent/target"
@@ -521,6 +523,104 @@ func init() {
 	// refreshtoken.IDValidator is a validator for the "id" field. It is called by the builders before save.
 	refreshtoken.IDValidator = func() func(string) error {
 		validators := refreshtokenDescID.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(id string) error {
+			for _, fn := range fns {
+				if err := fn(id); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	reviewcycleMixin := schema.ReviewCycle{}.Mixin()
+	reviewcycle.Policy = privacy.NewPolicies(schema.ReviewCycle{})
+	reviewcycle.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := reviewcycle.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	reviewcycleMixinHooks1 := reviewcycleMixin[1].Hooks()
+
+	reviewcycle.Hooks[1] = reviewcycleMixinHooks1[0]
+	reviewcycleMixinFields0 := reviewcycleMixin[0].Fields()
+	_ = reviewcycleMixinFields0
+	reviewcycleMixinFields1 := reviewcycleMixin[1].Fields()
+	_ = reviewcycleMixinFields1
+	reviewcycleFields := schema.ReviewCycle{}.Fields()
+	_ = reviewcycleFields
+	// reviewcycleDescCreatedAt is the schema descriptor for created_at field.
+	reviewcycleDescCreatedAt := reviewcycleMixinFields1[0].Descriptor()
+	// reviewcycle.DefaultCreatedAt holds the default value on creation for the created_at field.
+	reviewcycle.DefaultCreatedAt = reviewcycleDescCreatedAt.Default.(func() time.Time)
+	// reviewcycleDescUpdatedAt is the schema descriptor for updated_at field.
+	reviewcycleDescUpdatedAt := reviewcycleMixinFields1[1].Descriptor()
+	// reviewcycle.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	reviewcycle.DefaultUpdatedAt = reviewcycleDescUpdatedAt.Default.(func() time.Time)
+	// reviewcycle.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	reviewcycle.UpdateDefaultUpdatedAt = reviewcycleDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// reviewcycleDescID is the schema descriptor for id field.
+	reviewcycleDescID := reviewcycleMixinFields0[0].Descriptor()
+	// reviewcycle.DefaultID holds the default value on creation for the id field.
+	reviewcycle.DefaultID = reviewcycleDescID.Default.(func() pulid.ID)
+	// reviewcycle.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	reviewcycle.IDValidator = func() func(string) error {
+		validators := reviewcycleDescID.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(id string) error {
+			for _, fn := range fns {
+				if err := fn(id); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	reviewitemMixin := schema.ReviewItem{}.Mixin()
+	reviewitem.Policy = privacy.NewPolicies(schema.ReviewItem{})
+	reviewitem.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := reviewitem.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	reviewitemMixinHooks1 := reviewitemMixin[1].Hooks()
+
+	reviewitem.Hooks[1] = reviewitemMixinHooks1[0]
+	reviewitemMixinFields0 := reviewitemMixin[0].Fields()
+	_ = reviewitemMixinFields0
+	reviewitemMixinFields1 := reviewitemMixin[1].Fields()
+	_ = reviewitemMixinFields1
+	reviewitemFields := schema.ReviewItem{}.Fields()
+	_ = reviewitemFields
+	// reviewitemDescCreatedAt is the schema descriptor for created_at field.
+	reviewitemDescCreatedAt := reviewitemMixinFields1[0].Descriptor()
+	// reviewitem.DefaultCreatedAt holds the default value on creation for the created_at field.
+	reviewitem.DefaultCreatedAt = reviewitemDescCreatedAt.Default.(func() time.Time)
+	// reviewitemDescUpdatedAt is the schema descriptor for updated_at field.
+	reviewitemDescUpdatedAt := reviewitemMixinFields1[1].Descriptor()
+	// reviewitem.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	reviewitem.DefaultUpdatedAt = reviewitemDescUpdatedAt.Default.(func() time.Time)
+	// reviewitem.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	reviewitem.UpdateDefaultUpdatedAt = reviewitemDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// reviewitemDescID is the schema descriptor for id field.
+	reviewitemDescID := reviewitemMixinFields0[0].Descriptor()
+	// reviewitem.DefaultID holds the default value on creation for the id field.
+	reviewitem.DefaultID = reviewitemDescID.Default.(func() pulid.ID)
+	// reviewitem.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	reviewitem.IDValidator = func() func(string) error {
+		validators := reviewitemDescID.Validators
 		fns := [...]func(string) error{
 			validators[0].(func(string) error),
 			validators[1].(func(string) error),

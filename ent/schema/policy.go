@@ -41,3 +41,9 @@ func (TargetRevision) Policy() ent.Policy { return access.TargetRevisionPolicy()
 
 // Policy implements ent.Schema.
 func (MarketFactor) Policy() ent.Policy { return access.MarketFactorPolicy() }
+
+// Policy implements ent.Schema. Reviews are written by package workflow.
+func (ReviewCycle) Policy() ent.Policy { return access.ReviewPolicy() }
+
+// Policy implements ent.Schema.
+func (ReviewItem) Policy() ent.Policy { return access.ReviewPolicy() }

@@ -1,0 +1,106 @@
+package schema
+
+import (
+	"entgo.io/contrib/entgql"
+	"entgo.io/ent"
+	"entgo.io/ent/schema"
+	"entgo.io/ent/schema/edge"
+	"entgo.io/ent/schema/field"
+	"entgo.io/ent/schema/index"
+
+	"kpiflow/ent/schema/pulid"
+)
+
+// ReviewCycle is one periodic review of a team's running targets, opened
+// at a point of the team's review cadence (DESIGN.md §8). A team has at
+// most one cycle per cadence point: the unique index makes opening it
+// exactly-once across server replicas.
+type ReviewCycle struct{ ent.Schema }
+
+// Mixin implements ent.Schema.
+func (ReviewCycle) Mixin() []ent.Mixin {
+	return []ent.Mixin{pulid.MixinWithPrefix("rev"), TimeMixin{}, TenantMixin{}}
+}
+
+// Fields implements ent.Schema.
+func (ReviewCycle) Fields() []ent.Field {
+	return []ent.Field{
+		field.String("team_id").GoType(pulid.ID("")).Immutable(),
+		field.Enum("cadence").Values("WEEKLY", "BIWEEKLY", "MONTHLY", "QUARTERLY").Immutable(),
+		field.Time("point").Immutable().Comment("the cadence point the cycle reviews").
+			Annotations(entgql.OrderField("POINT")),
+		field.Time("due_at").Immutable().Comment("when the review is overdue: the next cadence point"),
+		field.Enum("status").Values("OPEN", "COMPLETED").Default("OPEN"),
+		field.Time("completed_at").Optional().Nillable(),
+		field.String("completed_by_id").GoType(pulid.ID("")).Optional().Nillable().
+			Annotations(entgql.Skip(entgql.SkipWhereInput)),
+	}
+}
+
+// Edges implements ent.Schema.
+func (ReviewCycle) Edges() []ent.Edge {
+	return []ent.Edge{
+		edge.To("team", Team.Type).Field("team_id").Unique().Required().Immutable(),
+		edge.To("items", ReviewItem.Type),
+	}
+}
+
+// Indexes implements ent.Schema.
+func (ReviewCycle) Indexes() []ent.Index {
+	return []ent.Index{
+		index.Fields("team_id", "point").Unique(),
+		index.Fields("organization_id", "status", "due_at"),
+	}
+}
+
+// Annotations implements ent.Schema.
+func (ReviewCycle) Annotations() []schema.Annotation {
+	return []schema.Annotation{entgql.RelayConnection(), entgql.QueryField()}
+}
+
+// ReviewItem is one approved target in a review: where it stands at the
+// cadence point, what kpiflow suggests, and the manager's decision.
+type ReviewItem struct{ ent.Schema }
+
+// Mixin implements ent.Schema.
+func (ReviewItem) Mixin() []ent.Mixin {
+	return []ent.Mixin{pulid.MixinWithPrefix("ritm"), TimeMixin{}, TenantMixin{}}
+}
+
+// Fields implements ent.Schema.
+func (ReviewItem) Fields() []ent.Field {
+	return []ent.Field{
+		field.String("cycle_id").GoType(pulid.ID("")).Immutable(),
+		field.String("target_id").GoType(pulid.ID("")).Immutable(),
+		field.Float("actual_to_date").Optional().Nillable().Immutable(),
+		field.Float("expected_to_date").Optional().Nillable().Immutable(),
+		field.Float("pace").Optional().Nillable().Immutable(),
+		field.Float("projection").Optional().Nillable().Immutable().
+			Comment("the actual projected to the period's end at the current rate"),
+		field.String("track").Optional().Immutable().Comment("ON_TRACK, AT_RISK or OFF_TRACK"),
+		field.Enum("suggested_action").Values("KEEP", "RAISE", "LOWER").Immutable(),
+		field.Float("suggested_value").Optional().Nillable().Immutable().Annotations(entgql.Skip(entgql.SkipAll)),
+		field.String("suggestion_reason").Immutable(),
+		field.Enum("decision").Values("KEEP", "ADJUST").Optional().Nillable(),
+		field.String("decided_by_id").GoType(pulid.ID("")).Optional().Nillable().
+			Annotations(entgql.Skip(entgql.SkipWhereInput)),
+	}
+}
+
+// Edges implements ent.Schema.
+func (ReviewItem) Edges() []ent.Edge {
+	return []ent.Edge{
+		edge.From("cycle", ReviewCycle.Type).Ref("items").Field("cycle_id").Unique().Required().Immutable(),
+		edge.To("target", Target.Type).Field("target_id").Unique().Required().Immutable(),
+	}
+}
+
+// Indexes implements ent.Schema.
+func (ReviewItem) Indexes() []ent.Index {
+	return []ent.Index{index.Fields("cycle_id", "target_id").Unique()}
+}
+
+// Annotations implements ent.Schema.
+func (ReviewItem) Annotations() []schema.Annotation {
+	return []schema.Annotation{entgql.RelayConnection()}
+}

@@ -1,0 +1,90 @@
+package graph_test
+
+import (
+	"sync"
+	"testing"
+	"time"
+
+	"kpiflow/apitest"
+	"kpiflow/ent/reviewcycle"
+	"kpiflow/ent/reviewitem"
+	"kpiflow/kpi"
+	"kpiflow/workflow"
+)
+
+// Review cycles open once per team and cadence point, however many
+// schedulers run; missed points are caught up; a manager decides the items
+// and completes the cycle, and an adjustment becomes a target revision.
+func TestReviewCycles(t *testing.T) {
+	apitest.Each(t, func(t *testing.T, s *apitest.Server) {
+		w := newKPIWorld(t, s)
+		rep, mgr := s.As(t, w.r1), s.As(t, w.mE)
+		p := w.do(t, rep, "proposeTarget", map[string]any{"kpiID": w.kpiID(t, "DEALS_CLOSED"), "userID": w.r1.ID,
+			"period": map[string]any{"label": q4}, "value": "3"})
+		w.do(t, mgr, "approveTarget", map[string]any{"targetId": p.ID, "expectedVersion": p.Version})
+
+		// East, East1 and West review monthly: on 15 December (New York)
+		// each opens the cycle of 1 December, once, whatever the schedulers.
+		at := utc("2026-12-15T17:00:00Z")
+		svc := workflow.NewServiceAt(kpi.Engine{DB: s.Client, Dialect: s.Store.Dialect}, func() time.Time { return at })
+		var wg sync.WaitGroup
+		opened := make([]int, 5)
+		for i := range opened {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				n, err := svc.OpenReviews(apitest.Sys(), s.Client, w.org.ID, at)
+				if err != nil {
+					t.Error(err)
+				}
+				opened[i] = n
+			}()
+		}
+		wg.Wait()
+		total := 0
+		for _, n := range opened {
+			total += n
+		}
+		if c := s.Client.ReviewCycle.Query().CountX(apitest.Sys()); total != 3 || c != 3 {
+			t.Fatalf("concurrent schedulers opened %v (%d cycles), want 3 cycles once", opened, c)
+		}
+		east := s.Client.ReviewCycle.Query().Where(reviewcycle.TeamID(w.east.ID)).OnlyX(apitest.Sys())
+		if !east.Point.Equal(utc("2026-12-01T05:00:00Z")) || !east.DueAt.Equal(utc("2027-01-01T05:00:00Z")) {
+			t.Errorf("East's cycle: point %v due %v", east.Point, east.DueAt)
+		}
+		items := s.Client.ReviewItem.Query().Where(reviewitem.CycleID(east.ID)).AllX(apitest.Sys())
+		if len(items) != 1 || string(items[0].TargetID) != p.ID || items[0].SuggestionReason == "" {
+			t.Fatalf("East's items: %+v", items)
+		}
+
+		// Completing needs every item decided.
+		complete := `mutation($id: ID!) { completeReview(input: {cycleId: $id}) { cycle { status } } }`
+		mgr.MustFail(t, "INVALID_TRANSITION", complete, map[string]any{"id": east.ID})
+		rep.MustFail(t, "FORBIDDEN", `mutation($id: ID!) { decideReviewItem(input: {itemId: $id, decision: KEEP}) { item { id } } }`,
+			map[string]any{"id": items[0].ID})
+		mgr.MustFail(t, "BAD_USER_INPUT", `mutation($id: ID!) { decideReviewItem(input: {itemId: $id, decision: ADJUST, value: "2", reasonCode: MARKET_CHANGE}) { item { id } } }`,
+			map[string]any{"id": items[0].ID})
+		mgr.MustQuery(t, `mutation($id: ID!) { decideReviewItem(input: {itemId: $id, decision: ADJUST, value: "2",
+			reasonCode: MARKET_CHANGE, comment: "the holiday freeze"}) { item { decision } } }`, map[string]any{"id": items[0].ID}, nil)
+		var done struct{ CompleteReview struct{ Cycle struct{ Status string } } }
+		mgr.MustQuery(t, complete, map[string]any{"id": east.ID}, &done)
+		if done.CompleteReview.Cycle.Status != "COMPLETED" {
+			t.Errorf("completed: %+v", done)
+		}
+		adjusted := w.s.Client.Target.GetX(apitest.Sys(), items[0].TargetID)
+		if adjusted.Value != 2 || adjusted.Version != p.Version+2 {
+			t.Errorf("after the review the target is %v at version %d", adjusted.Value, adjusted.Version)
+		}
+
+		// A scheduler that was off through January opens what it missed,
+		// once: 1 January and 1 February.
+		later := utc("2027-02-10T17:00:00Z")
+		catchUp := workflow.NewServiceAt(svc.Engine, func() time.Time { return later })
+		for i := 0; i < 2; i++ {
+			n, err := catchUp.OpenReviews(apitest.Sys(), s.Client, w.org.ID, later)
+			if err != nil || n != []int{6, 0}[i] {
+				t.Fatalf("catch-up pass %d opened %d: %v", i, n, err)
+			}
+		}
+	})
+}

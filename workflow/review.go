@@ -1,0 +1,284 @@
+package workflow
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"time"
+
+	"kpiflow/ent"
+	"kpiflow/ent/reviewcycle"
+	"kpiflow/ent/reviewitem"
+	"kpiflow/ent/schema/pulid"
+	"kpiflow/ent/target"
+	"kpiflow/ent/team"
+	"kpiflow/ent/user"
+	"kpiflow/errcode"
+	"kpiflow/kpi"
+	"kpiflow/kpi/definition"
+	"kpiflow/viewer"
+)
+
+// CadencePoint returns the latest point of a review cadence at or before
+// at, and the point after it, in the organization's calendar: Mondays for
+// WEEKLY, Mondays of even ISO weeks for BIWEEKLY, the first of the month
+// for MONTHLY, the first day of the fiscal quarter for QUARTERLY.
+func CadencePoint(cal kpi.Calendar, cadence team.ReviewCadence, at time.Time) (point, next time.Time) {
+	local := at.In(cal.Location)
+	switch cadence {
+	case team.ReviewCadenceWeekly, team.ReviewCadenceBiweekly:
+		days := (int(local.Weekday()) + 6) % 7 // days since Monday
+		point = time.Date(local.Year(), local.Month(), local.Day()-days, 0, 0, 0, 0, cal.Location)
+		step := 7
+		if cadence == team.ReviewCadenceBiweekly {
+			step = 14
+			if _, week := point.ISOWeek(); week%2 == 1 {
+				point = time.Date(point.Year(), point.Month(), point.Day()-7, 0, 0, 0, 0, cal.Location)
+			}
+		}
+		return point, time.Date(point.Year(), point.Month(), point.Day()+step, 0, 0, 0, 0, cal.Location)
+	case team.ReviewCadenceQuarterly:
+		p := cal.PeriodAt(kpi.PeriodQuarter, at)
+		return p.Start, p.End
+	}
+	p := cal.PeriodAt(kpi.PeriodMonth, at)
+	return p.Start, p.End
+}
+
+// maxCatchUp bounds how many missed cadence points one tick opens.
+const maxCatchUp = 12
+
+// OpenReviews opens, for every team of the organization, the review cycle
+// of each cadence point since its last cycle up to at (only the latest
+// point for a team that never had one). Each cycle opens in a transaction
+// of its own, and the unique (team, point) index makes it exactly-once:
+// when several replicas tick at once, one opens it and the others find it
+// taken. It returns how many cycles this call opened.
+func (s *Service) OpenReviews(ctx context.Context, client *ent.Client, orgID pulid.ID, at time.Time) (int, error) {
+	sys := viewer.System(ctx)
+	org, err := client.Organization.Get(sys, orgID)
+	if err != nil {
+		return 0, err
+	}
+	cal, err := kpi.NewCalendar(org.FiscalYearStartMonth, org.Timezone)
+	if err != nil {
+		return 0, err
+	}
+	teams, err := client.Team.Query().Where(team.OrganizationID(orgID)).All(sys)
+	if err != nil {
+		return 0, err
+	}
+	opened := 0
+	for _, t := range teams {
+		latest, _ := CadencePoint(cal, t.ReviewCadence, at)
+		points := []time.Time{latest}
+		last, err := client.ReviewCycle.Query().Where(reviewcycle.TeamID(t.ID)).
+			Order(ent.Desc(reviewcycle.FieldPoint)).First(sys)
+		if err != nil && !ent.IsNotFound(err) {
+			return opened, err
+		}
+		if last != nil {
+			points = points[:0]
+			for p := latest; p.After(last.Point) && len(points) < maxCatchUp; {
+				points = append([]time.Time{p}, points...)
+				p, _ = CadencePoint(cal, t.ReviewCadence, p.Add(-time.Nanosecond))
+			}
+		}
+		for _, p := range points {
+			ok, err := s.openCycle(sys, client, cal, t, p)
+			if err != nil {
+				return opened, err
+			}
+			if ok {
+				opened++
+			}
+		}
+	}
+	return opened, nil
+}
+
+// openCycle opens one cycle with its items, or reports false when another
+// opener was first.
+func (s *Service) openCycle(ctx context.Context, client *ent.Client, cal kpi.Calendar, t *ent.Team, point time.Time) (bool, error) {
+	_, due := CadencePoint(cal, t.ReviewCadence, point)
+	tx, err := client.Tx(ctx)
+	if err != nil {
+		return false, err
+	}
+	c, err := tx.ReviewCycle.Create().
+		SetOrganizationID(t.OrganizationID).SetTeamID(t.ID).
+		SetCadence(reviewcycle.Cadence(t.ReviewCadence)).SetPoint(point).SetDueAt(due).
+		Save(ctx)
+	if ent.IsConstraintError(err) {
+		return false, tx.Rollback() // opened by another replica
+	}
+	if err != nil {
+		return false, rollback(tx, err)
+	}
+	targets, err := tx.Target.Query().Where(
+		target.StatusEQ(target.StatusAPPROVED),
+		target.PeriodStartLTE(point), target.PeriodEndGT(point),
+		target.Or(target.TeamID(t.ID), target.HasUserWith(user.TeamID(t.ID))),
+	).All(ctx)
+	if err != nil {
+		return false, rollback(tx, err)
+	}
+	txCtx := ent.NewTxContext(ctx, tx)
+	for _, tg := range targets {
+		if err := s.reviewItem(txCtx, tx.Client(), c, tg, point); err != nil {
+			return false, rollback(tx, err)
+		}
+	}
+	return true, tx.Commit()
+}
+
+// reviewItem records where a target stands at the cadence point and what
+// kpiflow suggests.
+func (s *Service) reviewItem(ctx context.Context, client *ent.Client, c *ent.ReviewCycle, t *ent.Target, point time.Time) error {
+	k, err := client.KPI.Get(ctx, t.KpiID)
+	if err != nil {
+		return err
+	}
+	// The actual to date: the period so far, up to the point.
+	soFar := *t
+	soFar.PeriodEnd = point
+	v, err := s.Actual(ctx, client, &soFar, k)
+	if err != nil {
+		return err
+	}
+	p := kpi.Period{Start: t.PeriodStart, End: t.PeriodEnd}
+	elapsed := p.ElapsedFraction(point)
+	additive := k.Definition.Additive()
+	lower := k.Direction == definition.LowerIsBetter
+	actual := v.Number(k.Unit)
+	_, pace, track := kpi.Grade(actual, &t.Value, lower, additive, elapsed)
+	expected := t.Value
+	var projection *float64
+	if actual != nil {
+		pr := *actual
+		if additive {
+			expected = t.Value * elapsed
+			if elapsed > 0 {
+				pr = *actual / elapsed
+			}
+		}
+		projection = &pr
+	}
+	action, value, reason := suggest(t.Value, projection, lower, elapsed)
+	ci := client.ReviewItem.Create().
+		SetOrganizationID(t.OrganizationID).SetCycleID(c.ID).SetTargetID(t.ID).
+		SetNillableActualToDate(actual).SetExpectedToDate(expected).SetNillablePace(pace).
+		SetNillableProjection(projection).SetTrack(string(track)).
+		SetSuggestedAction(action).SetNillableSuggestedValue(value).SetSuggestionReason(reason)
+	return ci.Exec(ctx)
+}
+
+// suggest proposes what to do with a target given its projection: RAISE
+// when it is headed more than 20% beyond, LOWER when more than 20% short
+// (mirrored when lower is better), else KEEP.
+func suggest(value float64, projection *float64, lower bool, elapsed float64) (reviewitem.SuggestedAction, *float64, string) {
+	gone := fmt.Sprintf("%.0f%% of the period gone", elapsed*100)
+	if projection == nil || value == 0 {
+		return reviewitem.SuggestedActionKEEP, nil, "no record yet to project from, with " + gone
+	}
+	ratio := *projection / value
+	if lower {
+		ratio = value / math.Max(*projection, 1e-9)
+	}
+	text := fmt.Sprintf("projected %.0f%% of the target with %s", ratio*100, gone)
+	switch {
+	case elapsed < 0.25:
+		return reviewitem.SuggestedActionKEEP, nil, text + ": too early to change it"
+	case ratio > 1.2:
+		v := math.Round(*projection)
+		return reviewitem.SuggestedActionRAISE, &v, text
+	case ratio < 0.8:
+		v := math.Round(*projection)
+		return reviewitem.SuggestedActionLOWER, &v, text
+	}
+	return reviewitem.SuggestedActionKEEP, nil, text
+}
+
+// DecideReviewItem records a manager's decision on an item: KEEP, or ADJUST
+// the target to a new value with a reason code and comment, which becomes
+// a revision and an event of the target through Act.
+func (s *Service) DecideReviewItem(ctx context.Context, client *ent.Client, itemID pulid.ID, adjust bool, d Decision) (*ent.ReviewItem, error) {
+	v := viewer.FromContext(ctx)
+	if v == nil {
+		return nil, errcode.New(errcode.Unauthenticated, "sign in first")
+	}
+	it, err := client.ReviewItem.Query().Where(reviewitem.ID(itemID)).WithCycle().Only(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.mayReview(ctx, it.Edges.Cycle); err != nil {
+		return nil, err
+	}
+	if it.Edges.Cycle.Status == reviewcycle.StatusCOMPLETED {
+		return nil, errcode.New(errcode.InvalidTransition, "the review is completed")
+	}
+	decision := reviewitem.DecisionKEEP
+	if adjust {
+		t, err := client.Target.Get(viewer.System(ctx), it.TargetID)
+		if err != nil {
+			return nil, err
+		}
+		d.ExpectedVersion = t.Version
+		if _, err := s.Act(ctx, client, t.ID, Adjust, d); err != nil {
+			return nil, err
+		}
+		decision = reviewitem.DecisionADJUST
+	}
+	return client.ReviewItem.UpdateOneID(it.ID).SetDecision(decision).SetDecidedByID(v.UserID).Save(viewer.System(ctx))
+}
+
+// CompleteReview completes a cycle whose items are all decided.
+func (s *Service) CompleteReview(ctx context.Context, client *ent.Client, cycleID pulid.ID) (*ent.ReviewCycle, error) {
+	v := viewer.FromContext(ctx)
+	if v == nil {
+		return nil, errcode.New(errcode.Unauthenticated, "sign in first")
+	}
+	c, err := client.ReviewCycle.Get(ctx, cycleID)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.mayReview(ctx, c); err != nil {
+		return nil, err
+	}
+	if c.Status == reviewcycle.StatusCOMPLETED {
+		return nil, errcode.New(errcode.InvalidTransition, "the review is completed already")
+	}
+	undecided, err := client.ReviewItem.Query().Where(reviewitem.CycleID(c.ID), reviewitem.DecisionIsNil()).Count(viewer.System(ctx))
+	if err != nil {
+		return nil, err
+	}
+	if undecided > 0 {
+		return nil, errcode.New(errcode.InvalidTransition, "%d items of the review are not decided yet", undecided)
+	}
+	return client.ReviewCycle.UpdateOneID(c.ID).SetStatus(reviewcycle.StatusCOMPLETED).
+		SetCompletedAt(s.now()).SetCompletedByID(v.UserID).Save(viewer.System(ctx))
+}
+
+// mayReview allows a team's review to its managers (and those above) and
+// to ADMINs.
+func (s *Service) mayReview(ctx context.Context, c *ent.ReviewCycle) error {
+	v := viewer.FromContext(ctx)
+	if v.IsAdmin() {
+		return nil
+	}
+	sc, err := v.Scope(ctx)
+	if err != nil {
+		return err
+	}
+	if sc.Manages(c.TeamID) {
+		return nil
+	}
+	return errcode.New(errcode.Forbidden, "reviews are decided by the team's managers")
+}
+
+func rollback(tx *ent.Tx, err error) error {
+	if rerr := tx.Rollback(); rerr != nil {
+		return fmt.Errorf("%w (and the rollback: %v)", err, rerr)
+	}
+	return err
+}
