@@ -66,7 +66,9 @@ func TestReviewCycles(t *testing.T) {
 			map[string]any{"id": items[0].ID})
 		mgr.MustQuery(t, `mutation($id: ID!) { decideReviewItem(input: {itemId: $id, decision: ADJUST, value: "2",
 			reasonCode: MARKET_CHANGE, comment: "the holiday freeze"}) { item { decision } } }`, map[string]any{"id": items[0].ID}, nil)
-		var done struct{ CompleteReview struct{ Cycle struct{ Status string } } }
+		var done struct {
+			CompleteReview struct{ Cycle struct{ Status string } }
+		}
 		mgr.MustQuery(t, complete, map[string]any{"id": east.ID}, &done)
 		if done.CompleteReview.Cycle.Status != "COMPLETED" {
 			t.Errorf("completed: %+v", done)
