@@ -79,7 +79,7 @@ func TestDatabaseOutageAndRecovery(t *testing.T) {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("no recovery after the database came back: %s", r.RawBody)
+			t.Fatalf("no recovery after the database came back: %s\n%s", r.RawBody, lastErrors(s.Logs()))
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
@@ -120,4 +120,17 @@ func TestRequestTimeout(t *testing.T) {
 		}
 		s.MustQuery(t, `{ deals { totalCount } }`, nil, nil)
 	}
+}
+
+func lastErrors(logs string) string {
+	var out []string
+	for _, l := range strings.Split(logs, "\n") {
+		if strings.Contains(l, "level=ERROR") || strings.Contains(l, "level=WARN") {
+			out = append(out, l)
+		}
+	}
+	if len(out) > 5 {
+		out = out[len(out)-5:]
+	}
+	return strings.Join(out, "\n")
 }
