@@ -151,6 +151,10 @@ var Secret = []byte("kpiflow-test-secret-of-at-least-32-bytes")
 // stored hash carries them, so they only ever apply to test users.
 var PasswordParams = auth.PasswordParams{Memory: 1024, Time: 1, Threads: 1}
 
+// Now is the instant test servers take for now: 28 November 2026, noon
+// UTC, in FY2027 Q4 of a calendar whose year starts in February.
+var Now = time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)
+
 // Sys is a context with the system's rights, for setting up and checking
 // test data directly through the ent client.
 func Sys() context.Context { return viewer.System(context.Background()) }
@@ -192,6 +196,9 @@ func NewServerWith(t testing.TB, b Backend, tokens auth.TokenConfig, configure f
 		// Tests send requests as fast as they can: no rate limit unless
 		// the test asks for one.
 		RateLimit: graph.RateLimit{PerSecond: -1},
+		// "Now" is pinned, so that the current quarter, paces and overdue
+		// reviews do not move under the tests as the calendar does.
+		Clock: func() time.Time { return Now },
 	}
 	if configure != nil {
 		configure(&o)

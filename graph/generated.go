@@ -142,8 +142,9 @@ type ComplexityRoot struct {
 	}
 
 	InboxItem struct {
-		Reason func(childComplexity int) int
-		Target func(childComplexity int) int
+		Reason      func(childComplexity int) int
+		ReviewCycle func(childComplexity int) int
+		Target      func(childComplexity int) int
 	}
 
 	KPI struct {
@@ -1022,6 +1023,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.InboxItem.Reason(childComplexity), true
+	case "InboxItem.reviewCycle":
+		if e.ComplexityRoot.InboxItem.ReviewCycle == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InboxItem.ReviewCycle(childComplexity), true
 	case "InboxItem.target":
 		if e.ComplexityRoot.InboxItem.Target == nil {
 			break
@@ -3721,6 +3728,8 @@ func (ec *executionContext) childFields_InboxItem(ctx context.Context, field gra
 		return ec.fieldContext_InboxItem_reason(ctx, field)
 	case "target":
 		return ec.fieldContext_InboxItem_target(ctx, field)
+	case "reviewCycle":
+		return ec.fieldContext_InboxItem_reviewCycle(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type InboxItem", field.Name)
 }
@@ -7422,10 +7431,10 @@ func (ec *executionContext) _InboxItem_target(ctx context.Context, field graphql
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.Target) graphql.Marshaler {
-			return ec.marshalNTarget2ᚖkpiflowᚋentᚐTarget(ctx, selections, v)
+			return ec.marshalOTarget2ᚖkpiflowᚋentᚐTarget(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_InboxItem_target(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -7436,6 +7445,38 @@ func (ec *executionContext) fieldContext_InboxItem_target(_ context.Context, fie
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Target(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _InboxItem_reviewCycle(ctx context.Context, field graphql.CollectedField, obj *InboxItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_InboxItem_reviewCycle(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ReviewCycle, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.ReviewCycle) graphql.Marshaler {
+			return ec.marshalOReviewCycle2ᚖkpiflowᚋentᚐReviewCycle(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_InboxItem_reviewCycle(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "InboxItem",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ReviewCycle(ctx, field)
 		},
 	}
 	return fc, nil
@@ -30402,7 +30443,12 @@ func (ec *executionContext) _InboxItem(ctx context.Context, sel ast.SelectionSet
 			}
 		case "target":
 			out.Values[i] = ec._InboxItem_target(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "reviewCycle":
+			out.Values[i] = ec._InboxItem_reviewCycle(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		default:

@@ -64,6 +64,10 @@ type Options struct {
 	RateLimit RateLimit
 	// Production turns off "did you mean" suggestions in errors.
 	Production bool
+	// Clock is the time the KPI engine's services and the workflow run at
+	// (default time.Now): tests pin it, so that "the current quarter" does
+	// not move under them.
+	Clock func() time.Time
 	// Operations, when not nil, is the allowlist of the only operations
 	// the server runs (locked-down production).
 	Operations Operations
@@ -195,9 +199,12 @@ func NewGraphQLServer(o Options) *handler.Server {
 	if o.Dialect == "" {
 		o.Dialect = dialect.SQLite
 	}
+	if o.Clock == nil {
+		o.Clock = time.Now
+	}
 	engine := kpi.Engine{DB: o.Client, Dialect: o.Dialect}
 	srv := handler.New(NewExecutableSchema(Config{Resolvers: &Resolver{client: o.Client, auth: o.Auth,
-		kpis: kpi.NewService(engine), workflow: workflow.NewService(engine)}}))
+		kpis: kpi.NewServiceAt(engine, o.Clock), workflow: workflow.NewServiceAt(engine, o.Clock)}}))
 	srv.AddTransport(transport.Websocket{
 		Implementation: transport.CoderWebsocketImplementation{
 			AcceptOptions: coderws.AcceptOptions{OriginPatterns: originHosts(o.AllowedOrigins)},

@@ -109,7 +109,10 @@ type Inbox struct {
 
 type InboxItem struct {
 	Reason InboxReason `json:"reason"`
-	Target *ent.Target `json:"target"`
+	// The target, for every reason but REVIEW_OVERDUE.
+	Target *ent.Target `json:"target,omitempty"`
+	// The review, for REVIEW_OVERDUE.
+	ReviewCycle *ent.ReviewCycle `json:"reviewCycle,omitempty"`
 }
 
 type KPIAggregateInput struct {
@@ -358,17 +361,23 @@ const (
 	InboxReasonDecideAdjustment InboxReason = "DECIDE_ADJUSTMENT"
 	// Your manager asked for changes to your proposal.
 	InboxReasonReviseProposal InboxReason = "REVISE_PROPOSAL"
+	// A review of a team you manage is past its due date.
+	InboxReasonReviewOverdue InboxReason = "REVIEW_OVERDUE"
+	// A target of yours was adjusted in the last 14 days.
+	InboxReasonAdjustmentMade InboxReason = "ADJUSTMENT_MADE"
 )
 
 var AllInboxReason = []InboxReason{
 	InboxReasonDecideProposal,
 	InboxReasonDecideAdjustment,
 	InboxReasonReviseProposal,
+	InboxReasonReviewOverdue,
+	InboxReasonAdjustmentMade,
 }
 
 func (e InboxReason) IsValid() bool {
 	switch e {
-	case InboxReasonDecideProposal, InboxReasonDecideAdjustment, InboxReasonReviseProposal:
+	case InboxReasonDecideProposal, InboxReasonDecideAdjustment, InboxReasonReviseProposal, InboxReasonReviewOverdue, InboxReasonAdjustmentMade:
 		return true
 	}
 	return false

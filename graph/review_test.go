@@ -1,6 +1,7 @@
 package graph_test
 
 import (
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -87,6 +88,54 @@ func TestReviewCycles(t *testing.T) {
 			if err != nil || n != []int{6, 0}[i] {
 				t.Fatalf("catch-up pass %d opened %d: %v", i, n, err)
 			}
+		}
+	})
+}
+
+// The inbox brings a manager the reviews past due of the teams they
+// manage, and a rep the adjustments made to their targets.
+func TestInboxOverdueReviewsAndAdjustments(t *testing.T) {
+	apitest.Each(t, func(t *testing.T, s *apitest.Server) {
+		w := newKPIWorld(t, s)
+		rep, mgr := s.As(t, w.r1), s.As(t, w.mE)
+		// October's monthly reviews, due on 1 November: overdue at
+		// apitest.Now (28 November).
+		at := utc("2026-10-15T12:00:00Z")
+		svc := workflow.NewServiceAt(kpi.Engine{DB: s.Client, Dialect: s.Store.Dialect}, func() time.Time { return at })
+		if _, err := svc.OpenReviews(apitest.Sys(), s.Client, w.org.ID, at); err != nil {
+			t.Fatal(err)
+		}
+		p := w.do(t, rep, "proposeTarget", map[string]any{"kpiID": w.kpiID(t, "DEALS_CLOSED"), "userID": w.r1.ID,
+			"period": map[string]any{"label": q4}, "value": "3"})
+		p = w.do(t, mgr, "approveTarget", map[string]any{"targetId": p.ID, "expectedVersion": p.Version})
+		p = w.do(t, rep, "requestTargetAdjustment", map[string]any{"targetId": p.ID, "expectedVersion": p.Version,
+			"value": "2", "reasonCode": "TEAM_CHANGE", "comment": "an account moved"})
+		w.do(t, mgr, "approveTargetAdjustment", map[string]any{"targetId": p.ID, "expectedVersion": p.Version})
+
+		type inbox struct {
+			Inbox struct {
+				TotalCount int
+				Items      []struct {
+					Reason      string
+					Target      *struct{ ID string }
+					ReviewCycle *struct{ Team struct{ Name string } }
+				}
+			}
+		}
+		query := `{ inbox { totalCount items { reason target { id } reviewCycle { team { name } } } } }`
+		var m inbox
+		mgr.MustQuery(t, query, nil, &m)
+		var got []string
+		for _, it := range m.Inbox.Items {
+			got = append(got, it.Reason+":"+it.ReviewCycle.Team.Name)
+		}
+		if strings.Join(got, " ") != "REVIEW_OVERDUE:East REVIEW_OVERDUE:East1" || m.Inbox.TotalCount != 2 {
+			t.Errorf("the manager's inbox: %v", got)
+		}
+		var r inbox
+		rep.MustQuery(t, query, nil, &r)
+		if r.Inbox.TotalCount != 1 || r.Inbox.Items[0].Reason != "ADJUSTMENT_MADE" || r.Inbox.Items[0].Target.ID != p.ID {
+			t.Errorf("the rep's inbox: %+v", r.Inbox)
 		}
 	})
 }

@@ -208,7 +208,7 @@ func (r *queryResolver) Inbox(ctx context.Context, first *int, offset *int) (*In
 	}
 	out := &Inbox{TotalCount: total, Items: []*InboxItem{}}
 	for _, it := range items {
-		out.Items = append(out.Items, &InboxItem{Reason: InboxReason(it.Reason), Target: it.Target})
+		out.Items = append(out.Items, &InboxItem{Reason: InboxReason(it.Reason), Target: it.Target, ReviewCycle: it.Cycle})
 	}
 	return out, nil
 }

@@ -21,8 +21,8 @@ import (
 )
 
 // The workflow tests run in FY2027 Q4 of newKPIWorld's calendar (November
-// 2026 to January 2027 in New York): the current quarter on this project's
-// clock. They are written for that quarter being current or future.
+// 2026 to January 2027 in New York): the current quarter at apitest.Now,
+// the pinned clock of test servers.
 
 const targetFields = `id status version value { ... on CountValue { value } ... on MoneyValue { money: value { amount } } }
 	rationale allowedActions approver { email } proposer { email }

@@ -30,6 +30,9 @@ type Service struct {
 // NewService returns the service computing with the engine.
 func NewService(e Engine) *Service { return &Service{Engine: e, now: time.Now} }
 
+// NewServiceAt returns the service with its own clock, for tests.
+func NewServiceAt(e Engine, now func() time.Time) *Service { return &Service{Engine: e, now: now} }
+
 // ScopeRequest names a scope: exactly one of its fields.
 type ScopeRequest struct {
 	User, Team   *pulid.ID

@@ -13,6 +13,7 @@ import (
 	"kpiflow/ent"
 	entkpi "kpiflow/ent/kpi"
 	"kpiflow/ent/marketfactor"
+	"kpiflow/ent/reviewcycle"
 	"kpiflow/ent/schema/pulid"
 	"kpiflow/ent/target"
 	"kpiflow/ent/targetevent"
@@ -772,7 +773,11 @@ func Attainment(actual, target *float64, lowerIsBetter bool) *float64 {
 	return &a
 }
 
-// InboxReason says why a target waits for the viewer.
+// AdjustmentNews is how long an adjustment of a rep's target stays in
+// their inbox.
+const AdjustmentNews = 14 * 24 * time.Hour
+
+// InboxReason says why something waits for the viewer.
 type InboxReason string
 
 // The reasons.
@@ -780,12 +785,15 @@ const (
 	DecideProposal   InboxReason = "DECIDE_PROPOSAL"
 	DecideAdjustment InboxReason = "DECIDE_ADJUSTMENT"
 	ReviseProposal   InboxReason = "REVISE_PROPOSAL"
+	ReviewOverdue    InboxReason = "REVIEW_OVERDUE"
+	AdjustmentMade   InboxReason = "ADJUSTMENT_MADE"
 )
 
 // InboxItem is a target waiting for the viewer.
 type InboxItem struct {
 	Reason InboxReason
 	Target *ent.Target
+	Cycle  *ent.ReviewCycle
 }
 
 // Inbox returns what waits for the viewer, oldest first: proposals and
@@ -825,6 +833,28 @@ func (s *Service) Inbox(ctx context.Context, client *ent.Client, limit, offset i
 		if _, _, err := Step(State(t.Status), action, roles); err == nil {
 			items = append(items, InboxItem{Reason: reason, Target: t})
 		}
+	}
+	// Reviews past due, of the teams the viewer may review.
+	cycles, err := client.ReviewCycle.Query().Where(reviewcycle.StatusEQ(reviewcycle.StatusOPEN),
+		reviewcycle.DueAtLT(s.now())).Order(ent.Asc(reviewcycle.FieldDueAt), ent.Asc(reviewcycle.FieldTeamID)).All(ctx)
+	if err != nil {
+		return 0, nil, err
+	}
+	for _, c := range cycles {
+		if s.mayReview(ctx, c) == nil {
+			items = append(items, InboxItem{Reason: ReviewOverdue, Cycle: c})
+		}
+	}
+	// The viewer's own targets adjusted lately, by a review or on request.
+	adjusted, err := client.Target.Query().Where(target.UserID(v.UserID), target.HasEventsWith(
+		targetevent.ActionIn(string(Adjust), string(ApproveAdjustment)),
+		targetevent.CreatedAtGT(s.now().Add(-AdjustmentNews)),
+	)).Order(ent.Asc(target.FieldUpdatedAt), ent.Asc(target.FieldID)).All(ctx)
+	if err != nil {
+		return 0, nil, err
+	}
+	for _, t := range adjusted {
+		items = append(items, InboxItem{Reason: AdjustmentMade, Target: t})
 	}
 	total := len(items)
 	if offset > len(items) {
