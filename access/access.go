@@ -93,6 +93,27 @@ func visibleTeams(s viewer.Scope) []pulid.ID {
 	return append(append([]pulid.ID(nil), s.Managed...), s.Team)
 }
 
+// byRole returns the predicate of a viewer's reach over records that have
+// an owner: none (all of the organization) for an ADMIN, managed(…) for a
+// manager, own(…) for a rep; with privacy.Skip, so that the policy goes on.
+func byRole[P ~func(*entsql.Selector)](ctx context.Context, own func(pulid.ID) P, managed func(pulid.ID, viewer.Scope) P) (P, error) {
+	v, err := current(ctx)
+	if err != nil {
+		return nil, err
+	}
+	switch v.Role {
+	case user.RoleAdmin:
+		return nil, privacy.Skip
+	case user.RoleManager:
+		s, err := v.Scope(ctx)
+		if err != nil {
+			return nil, err
+		}
+		return managed(v.UserID, s), privacy.Skip
+	}
+	return own(v.UserID), privacy.Skip
+}
+
 // inReach narrows a query or update to the rows the viewer reaches, as
 // reach describes them: a predicate, or nil (and privacy.Skip) for all.
 func inReach[P ~func(*entsql.Selector), R any](ctx context.Context, reach func(context.Context) (P, error), where func(...P) R) error {
@@ -255,21 +276,9 @@ func DealPolicy() ent.Policy {
 }
 
 func dealsInReach(ctx context.Context) (predicate.Deal, error) {
-	v, err := current(ctx)
-	if err != nil {
-		return nil, err
-	}
-	switch v.Role {
-	case user.RoleAdmin:
-		return nil, privacy.Skip
-	case user.RoleManager:
-		s, err := v.Scope(ctx)
-		if err != nil {
-			return nil, err
-		}
-		return deal.Or(deal.OwnerID(v.UserID), deal.TeamIDIn(s.Managed...)), privacy.Skip
-	}
-	return deal.OwnerID(v.UserID), privacy.Skip
+	return byRole(ctx, deal.OwnerID, func(me pulid.ID, s viewer.Scope) predicate.Deal {
+		return deal.Or(deal.OwnerID(me), deal.TeamIDIn(s.Managed...))
+	})
 }
 
 // MeetingPolicy: ADMINs see every meeting; managers those of the members of
@@ -295,21 +304,9 @@ func MeetingPolicy() ent.Policy {
 }
 
 func meetingsInReach(ctx context.Context) (predicate.Meeting, error) {
-	v, err := current(ctx)
-	if err != nil {
-		return nil, err
-	}
-	switch v.Role {
-	case user.RoleAdmin:
-		return nil, privacy.Skip
-	case user.RoleManager:
-		s, err := v.Scope(ctx)
-		if err != nil {
-			return nil, err
-		}
-		return meeting.Or(meeting.OwnerID(v.UserID), meeting.HasOwnerWith(user.TeamIDIn(s.Managed...))), privacy.Skip
-	}
-	return meeting.OwnerID(v.UserID), privacy.Skip
+	return byRole(ctx, meeting.OwnerID, func(me pulid.ID, s viewer.Scope) predicate.Meeting {
+		return meeting.Or(meeting.OwnerID(me), meeting.HasOwnerWith(user.TeamIDIn(s.Managed...)))
+	})
 }
 
 // mayOwn reports whether the viewer may record deals and meetings owned
@@ -482,26 +479,14 @@ func TargetPolicy() ent.Policy {
 }
 
 func targetsInReach(ctx context.Context) (predicate.Target, error) {
-	v, err := current(ctx)
-	if err != nil {
-		return nil, err
-	}
-	switch v.Role {
-	case user.RoleAdmin:
-		return nil, privacy.Skip
-	case user.RoleManager:
-		s, err := v.Scope(ctx)
-		if err != nil {
-			return nil, err
-		}
+	return byRole(ctx, target.UserID, func(me pulid.ID, s viewer.Scope) predicate.Target {
 		return target.Or(
-			target.UserID(v.UserID),
-			target.ProposerID(v.UserID),
+			target.UserID(me),
+			target.ProposerID(me),
 			target.TeamIDIn(s.Managed...),
 			target.HasUserWith(user.TeamIDIn(s.Managed...)),
-		), privacy.Skip
-	}
-	return target.UserID(v.UserID), privacy.Skip
+		)
+	})
 }
 
 // TargetEventPolicy: the events of the targets the viewer sees.
