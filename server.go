@@ -37,6 +37,7 @@ import (
 	"kpiflow/ent"
 	"kpiflow/graph"
 	"kpiflow/kpi"
+	"kpiflow/live"
 	"kpiflow/store"
 	"kpiflow/viewer"
 	"kpiflow/workflow"
@@ -237,6 +238,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 		defer st.Close()
+		// With PostgreSQL, subscribers on the servers hear of what this
+		// pass opens and closes.
+		live.New(st.Client, st.Dialect, st.URL, nil)
 		opened, closed, err := tick(ctx, st, t)
 		if err != nil {
 			return err
@@ -387,7 +391,14 @@ func serve(ctx context.Context, cfg config, logOut io.Writer) error {
 		}
 		logger.Info("running registered operations only", "operations", len(operations))
 	}
+	// Notices for subscriptions: with PostgreSQL, those of every replica.
+	hub := live.New(st.Client, st.Dialect, st.URL, logger)
+	if err := hub.Listen(ctx); err != nil {
+		return fmt.Errorf("listening for notices: %w", err)
+	}
+	defer hub.Close()
 	h := graph.NewHandler(graph.Options{
+		Live:           hub,
 		Operations:     operations,
 		Client:         st.Client,
 		Dialect:        st.Dialect,

@@ -26,6 +26,7 @@ import (
 	"kpiflow/ent/organization"
 	"kpiflow/ent/predicate"
 	"kpiflow/ent/privacy"
+	"kpiflow/ent/reviewitem"
 	"kpiflow/ent/schema/pulid"
 	"kpiflow/ent/target"
 	"kpiflow/ent/targetevent"
@@ -541,12 +542,30 @@ func SystemOnlyPolicy() ent.Policy {
 	}
 }
 
-// ReviewPolicy: reviews are read within the organization (their items
-// link to targets, which stay filtered by their own policy) and written
-// only by package workflow.
+// ReviewPolicy: review cycles (a team, a cadence point and a status) are
+// read within the organization and written only by package workflow.
 func ReviewPolicy() ent.Policy {
 	return privacy.Policy{
 		Query:    privacy.QueryPolicy{tenant},
+		Mutation: systemWritesOnly,
+	}
+}
+
+// ReviewItemPolicy: the items of reviews about the targets the viewer sees
+// (an item carries its target's actual and value); written only by package
+// workflow.
+func ReviewItemPolicy() ent.Policy {
+	return privacy.Policy{
+		Query: privacy.QueryPolicy{
+			tenant,
+			privacy.ReviewItemQueryRuleFunc(func(ctx context.Context, q *ent.ReviewItemQuery) error {
+				p, err := targetsInReach(ctx)
+				if p != nil {
+					q.Where(reviewitem.HasTargetWith(p))
+				}
+				return err
+			}),
+		},
 		Mutation: systemWritesOnly,
 	}
 }

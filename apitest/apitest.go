@@ -29,6 +29,7 @@ import (
 	"kpiflow/auth"
 	"kpiflow/ent"
 	"kpiflow/graph"
+	"kpiflow/live"
 	"kpiflow/store"
 	"kpiflow/viewer"
 )
@@ -142,6 +143,9 @@ type Server struct {
 	logs    *syncBuffer
 	// token is sent as the bearer token of every request, when not "".
 	token string
+	// tokens and configure made the server, for Replica.
+	tokens    auth.TokenConfig
+	configure func(*graph.Options)
 }
 
 // Secret is the JWT secret of test servers.
@@ -175,7 +179,19 @@ func NewServerWithTokens(t testing.TB, b Backend, tokens auth.TokenConfig) *Serv
 // handler options, set by configure (which may be nil).
 func NewServerWith(t testing.TB, b Backend, tokens auth.TokenConfig, configure func(*graph.Options)) *Server {
 	t.Helper()
-	st := OpenStore(t, b)
+	return newServerOn(t, b, OpenStore(t, b), tokens, configure)
+}
+
+// Replica starts a second server on the same database, as a second
+// replica of a deployment would be: its own process state (connections,
+// listener, subscriptions), the same data and token keys.
+func (s *Server) Replica(t testing.TB) *Server {
+	t.Helper()
+	return newServerOn(t, s.Backend, OpenURL(t, s.Store.URL), s.tokens, s.configure)
+}
+
+func newServerOn(t testing.TB, b Backend, st *store.Store, tokens auth.TokenConfig, configure func(*graph.Options)) *Server {
+	t.Helper()
 	logs := &syncBuffer{}
 	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	svc, err := auth.NewService(st.Client, auth.Config{
@@ -199,14 +215,20 @@ func NewServerWith(t testing.TB, b Backend, tokens auth.TokenConfig, configure f
 		// "Now" is pinned, so that the current quarter, paces and overdue
 		// reviews do not move under the tests as the calendar does.
 		Clock: func() time.Time { return Now },
+		Live:  live.New(st.Client, st.Dialect, st.URL, logger),
 	}
+	if err := o.Live.Listen(context.Background()); err != nil {
+		t.Fatalf("listening for notices: %v", err)
+	}
+	t.Cleanup(o.Live.Close)
 	if configure != nil {
 		configure(&o)
 	}
 	h := graph.NewHandler(o)
 	hs := httptest.NewServer(h)
 	t.Cleanup(hs.Close)
-	return &Server{Backend: b, Store: st, Client: st.Client, Auth: svc, URL: hs.URL, logs: logs}
+	return &Server{Backend: b, Store: st, Client: st.Client, Auth: svc, URL: hs.URL, logs: logs,
+		tokens: tokens, configure: configure}
 }
 
 // As returns the server acting as the user: its requests carry an access

@@ -238,6 +238,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			reviewitem.FieldTrack:            {Type: field.TypeString, Column: reviewitem.FieldTrack},
 			reviewitem.FieldSuggestedAction:  {Type: field.TypeEnum, Column: reviewitem.FieldSuggestedAction},
 			reviewitem.FieldSuggestedValue:   {Type: field.TypeFloat64, Column: reviewitem.FieldSuggestedValue},
+			reviewitem.FieldTargetValue:      {Type: field.TypeFloat64, Column: reviewitem.FieldTargetValue},
 			reviewitem.FieldSuggestionReason: {Type: field.TypeString, Column: reviewitem.FieldSuggestionReason},
 			reviewitem.FieldDecision:         {Type: field.TypeEnum, Column: reviewitem.FieldDecision},
 			reviewitem.FieldDecidedByID:      {Type: field.TypeString, Column: reviewitem.FieldDecidedByID},
@@ -2002,6 +2003,11 @@ func (f *ReviewItemFilter) WhereSuggestedAction(p entql.StringP) {
 // WhereSuggestedValue applies the entql float64 predicate on the suggested_value field.
 func (f *ReviewItemFilter) WhereSuggestedValue(p entql.Float64P) {
 	f.Where(p.Field(reviewitem.FieldSuggestedValue))
+}
+
+// WhereTargetValue applies the entql float64 predicate on the target_value field.
+func (f *ReviewItemFilter) WhereTargetValue(p entql.Float64P) {
+	f.Where(p.Field(reviewitem.FieldTargetValue))
 }
 
 // WhereSuggestionReason applies the entql string predicate on the suggestion_reason field.

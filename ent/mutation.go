@@ -8354,6 +8354,8 @@ type ReviewItemMutation struct {
 	suggested_action    *reviewitem.SuggestedAction
 	suggested_value     *float64
 	addsuggested_value  *float64
+	target_value        *float64
+	addtarget_value     *float64
 	suggestion_reason   *string
 	decision            *reviewitem.Decision
 	decided_by_id       *pulid.ID
@@ -9088,6 +9090,76 @@ func (m *ReviewItemMutation) ResetSuggestedValue() {
 	delete(m.clearedFields, reviewitem.FieldSuggestedValue)
 }
 
+// SetTargetValue sets the "target_value" field.
+func (m *ReviewItemMutation) SetTargetValue(f float64) {
+	m.target_value = &f
+	m.addtarget_value = nil
+}
+
+// TargetValue returns the value of the "target_value" field in the mutation.
+func (m *ReviewItemMutation) TargetValue() (r float64, exists bool) {
+	v := m.target_value
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTargetValue returns the old "target_value" field's value of the ReviewItem entity.
+// If the ReviewItem object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ReviewItemMutation) OldTargetValue(ctx context.Context) (v *float64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTargetValue is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTargetValue requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTargetValue: %w", err)
+	}
+	return oldValue.TargetValue, nil
+}
+
+// AddTargetValue adds f to the "target_value" field.
+func (m *ReviewItemMutation) AddTargetValue(f float64) {
+	if m.addtarget_value != nil {
+		*m.addtarget_value += f
+	} else {
+		m.addtarget_value = &f
+	}
+}
+
+// AddedTargetValue returns the value that was added to the "target_value" field in this mutation.
+func (m *ReviewItemMutation) AddedTargetValue() (r float64, exists bool) {
+	v := m.addtarget_value
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearTargetValue clears the value of the "target_value" field.
+func (m *ReviewItemMutation) ClearTargetValue() {
+	m.target_value = nil
+	m.addtarget_value = nil
+	m.clearedFields[reviewitem.FieldTargetValue] = struct{}{}
+}
+
+// TargetValueCleared returns if the "target_value" field was cleared in this mutation.
+func (m *ReviewItemMutation) TargetValueCleared() bool {
+	_, ok := m.clearedFields[reviewitem.FieldTargetValue]
+	return ok
+}
+
+// ResetTargetValue resets all changes to the "target_value" field.
+func (m *ReviewItemMutation) ResetTargetValue() {
+	m.target_value = nil
+	m.addtarget_value = nil
+	delete(m.clearedFields, reviewitem.FieldTargetValue)
+}
+
 // SetSuggestionReason sets the "suggestion_reason" field.
 func (m *ReviewItemMutation) SetSuggestionReason(s string) {
 	m.suggestion_reason = &s
@@ -9337,7 +9409,7 @@ func (m *ReviewItemMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *ReviewItemMutation) Fields() []string {
-	fields := make([]string, 0, 15)
+	fields := make([]string, 0, 16)
 	if m.created_at != nil {
 		fields = append(fields, reviewitem.FieldCreatedAt)
 	}
@@ -9373,6 +9445,9 @@ func (m *ReviewItemMutation) Fields() []string {
 	}
 	if m.suggested_value != nil {
 		fields = append(fields, reviewitem.FieldSuggestedValue)
+	}
+	if m.target_value != nil {
+		fields = append(fields, reviewitem.FieldTargetValue)
 	}
 	if m.suggestion_reason != nil {
 		fields = append(fields, reviewitem.FieldSuggestionReason)
@@ -9415,6 +9490,8 @@ func (m *ReviewItemMutation) Field(name string) (ent.Value, bool) {
 		return m.SuggestedAction()
 	case reviewitem.FieldSuggestedValue:
 		return m.SuggestedValue()
+	case reviewitem.FieldTargetValue:
+		return m.TargetValue()
 	case reviewitem.FieldSuggestionReason:
 		return m.SuggestionReason()
 	case reviewitem.FieldDecision:
@@ -9454,6 +9531,8 @@ func (m *ReviewItemMutation) OldField(ctx context.Context, name string) (ent.Val
 		return m.OldSuggestedAction(ctx)
 	case reviewitem.FieldSuggestedValue:
 		return m.OldSuggestedValue(ctx)
+	case reviewitem.FieldTargetValue:
+		return m.OldTargetValue(ctx)
 	case reviewitem.FieldSuggestionReason:
 		return m.OldSuggestionReason(ctx)
 	case reviewitem.FieldDecision:
@@ -9553,6 +9632,13 @@ func (m *ReviewItemMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetSuggestedValue(v)
 		return nil
+	case reviewitem.FieldTargetValue:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTargetValue(v)
+		return nil
 	case reviewitem.FieldSuggestionReason:
 		v, ok := value.(string)
 		if !ok {
@@ -9597,6 +9683,9 @@ func (m *ReviewItemMutation) AddedFields() []string {
 	if m.addsuggested_value != nil {
 		fields = append(fields, reviewitem.FieldSuggestedValue)
 	}
+	if m.addtarget_value != nil {
+		fields = append(fields, reviewitem.FieldTargetValue)
+	}
 	return fields
 }
 
@@ -9615,6 +9704,8 @@ func (m *ReviewItemMutation) AddedField(name string) (ent.Value, bool) {
 		return m.AddedProjection()
 	case reviewitem.FieldSuggestedValue:
 		return m.AddedSuggestedValue()
+	case reviewitem.FieldTargetValue:
+		return m.AddedTargetValue()
 	}
 	return nil, false
 }
@@ -9659,6 +9750,13 @@ func (m *ReviewItemMutation) AddField(name string, value ent.Value) error {
 		}
 		m.AddSuggestedValue(v)
 		return nil
+	case reviewitem.FieldTargetValue:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddTargetValue(v)
+		return nil
 	}
 	return fmt.Errorf("unknown ReviewItem numeric field %s", name)
 }
@@ -9684,6 +9782,9 @@ func (m *ReviewItemMutation) ClearedFields() []string {
 	}
 	if m.FieldCleared(reviewitem.FieldSuggestedValue) {
 		fields = append(fields, reviewitem.FieldSuggestedValue)
+	}
+	if m.FieldCleared(reviewitem.FieldTargetValue) {
+		fields = append(fields, reviewitem.FieldTargetValue)
 	}
 	if m.FieldCleared(reviewitem.FieldDecision) {
 		fields = append(fields, reviewitem.FieldDecision)
@@ -9722,6 +9823,9 @@ func (m *ReviewItemMutation) ClearField(name string) error {
 		return nil
 	case reviewitem.FieldSuggestedValue:
 		m.ClearSuggestedValue()
+		return nil
+	case reviewitem.FieldTargetValue:
+		m.ClearTargetValue()
 		return nil
 	case reviewitem.FieldDecision:
 		m.ClearDecision()
@@ -9772,6 +9876,9 @@ func (m *ReviewItemMutation) ResetField(name string) error {
 		return nil
 	case reviewitem.FieldSuggestedValue:
 		m.ResetSuggestedValue()
+		return nil
+	case reviewitem.FieldTargetValue:
+		m.ResetTargetValue()
 		return nil
 	case reviewitem.FieldSuggestionReason:
 		m.ResetSuggestionReason()

@@ -45,6 +45,8 @@ type ReviewItem struct {
 	SuggestedAction reviewitem.SuggestedAction `json:"suggested_action,omitempty"`
 	// SuggestedValue holds the value of the "suggested_value" field.
 	SuggestedValue *float64 `json:"suggested_value,omitempty"`
+	// the target's value in force when the cycle opened
+	TargetValue *float64 `json:"target_value,omitempty"`
 	// SuggestionReason holds the value of the "suggestion_reason" field.
 	SuggestionReason string `json:"suggestion_reason,omitempty"`
 	// Decision holds the value of the "decision" field.
@@ -114,7 +116,7 @@ func (*ReviewItem) scanValues(columns []string) ([]any, error) {
 			values[i] = &sql.NullScanner{S: new(pulid.ID)}
 		case reviewitem.FieldID, reviewitem.FieldOrganizationID, reviewitem.FieldCycleID, reviewitem.FieldTargetID:
 			values[i] = new(pulid.ID)
-		case reviewitem.FieldActualToDate, reviewitem.FieldExpectedToDate, reviewitem.FieldPace, reviewitem.FieldProjection, reviewitem.FieldSuggestedValue:
+		case reviewitem.FieldActualToDate, reviewitem.FieldExpectedToDate, reviewitem.FieldPace, reviewitem.FieldProjection, reviewitem.FieldSuggestedValue, reviewitem.FieldTargetValue:
 			values[i] = new(sql.NullFloat64)
 		case reviewitem.FieldTrack, reviewitem.FieldSuggestedAction, reviewitem.FieldSuggestionReason, reviewitem.FieldDecision:
 			values[i] = new(sql.NullString)
@@ -217,6 +219,13 @@ func (_m *ReviewItem) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.SuggestedValue = new(float64)
 				*_m.SuggestedValue = value.Float64
+			}
+		case reviewitem.FieldTargetValue:
+			if value, ok := values[i].(*sql.NullFloat64); !ok {
+				return fmt.Errorf("unexpected type %T for field target_value", values[i])
+			} else if value.Valid {
+				_m.TargetValue = new(float64)
+				*_m.TargetValue = value.Float64
 			}
 		case reviewitem.FieldSuggestionReason:
 			if value, ok := values[i].(*sql.NullString); !ok {
@@ -332,6 +341,11 @@ func (_m *ReviewItem) String() string {
 	builder.WriteString(", ")
 	if v := _m.SuggestedValue; v != nil {
 		builder.WriteString("suggested_value=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	if v := _m.TargetValue; v != nil {
+		builder.WriteString("target_value=")
 		builder.WriteString(fmt.Sprintf("%v", *v))
 	}
 	builder.WriteString(", ")

@@ -163,6 +163,20 @@ func (_c *ReviewItemCreate) SetNillableSuggestedValue(v *float64) *ReviewItemCre
 	return _c
 }
 
+// SetTargetValue sets the "target_value" field.
+func (_c *ReviewItemCreate) SetTargetValue(v float64) *ReviewItemCreate {
+	_c.mutation.SetTargetValue(v)
+	return _c
+}
+
+// SetNillableTargetValue sets the "target_value" field if the given value is not nil.
+func (_c *ReviewItemCreate) SetNillableTargetValue(v *float64) *ReviewItemCreate {
+	if v != nil {
+		_c.SetTargetValue(*v)
+	}
+	return _c
+}
+
 // SetSuggestionReason sets the "suggestion_reason" field.
 func (_c *ReviewItemCreate) SetSuggestionReason(v string) *ReviewItemCreate {
 	_c.mutation.SetSuggestionReason(v)
@@ -406,6 +420,10 @@ func (_c *ReviewItemCreate) createSpec() (*ReviewItem, *sqlgraph.CreateSpec) {
 		_spec.SetField(reviewitem.FieldSuggestedValue, field.TypeFloat64, value)
 		_node.SuggestedValue = &value
 	}
+	if value, ok := _c.mutation.TargetValue(); ok {
+		_spec.SetField(reviewitem.FieldTargetValue, field.TypeFloat64, value)
+		_node.TargetValue = &value
+	}
 	if value, ok := _c.mutation.SuggestionReason(); ok {
 		_spec.SetField(reviewitem.FieldSuggestionReason, field.TypeString, value)
 		_node.SuggestionReason = value
@@ -618,6 +636,9 @@ func (u *ReviewItemUpsertOne) UpdateNewValues() *ReviewItemUpsertOne {
 		}
 		if _, exists := u.create.mutation.SuggestedValue(); exists {
 			s.SetIgnore(reviewitem.FieldSuggestedValue)
+		}
+		if _, exists := u.create.mutation.TargetValue(); exists {
+			s.SetIgnore(reviewitem.FieldTargetValue)
 		}
 		if _, exists := u.create.mutation.SuggestionReason(); exists {
 			s.SetIgnore(reviewitem.FieldSuggestionReason)
@@ -924,6 +945,9 @@ func (u *ReviewItemUpsertBulk) UpdateNewValues() *ReviewItemUpsertBulk {
 			}
 			if _, exists := b.mutation.SuggestedValue(); exists {
 				s.SetIgnore(reviewitem.FieldSuggestedValue)
+			}
+			if _, exists := b.mutation.TargetValue(); exists {
+				s.SetIgnore(reviewitem.FieldTargetValue)
 			}
 			if _, exists := b.mutation.SuggestionReason(); exists {
 				s.SetIgnore(reviewitem.FieldSuggestionReason)

@@ -181,6 +181,9 @@ func (_u *ReviewItemUpdate) sqlSave(ctx context.Context) (_node int, err error) 
 	if _u.mutation.SuggestedValueCleared() {
 		_spec.ClearField(reviewitem.FieldSuggestedValue, field.TypeFloat64)
 	}
+	if _u.mutation.TargetValueCleared() {
+		_spec.ClearField(reviewitem.FieldTargetValue, field.TypeFloat64)
+	}
 	if value, ok := _u.mutation.Decision(); ok {
 		_spec.SetField(reviewitem.FieldDecision, field.TypeEnum, value)
 	}
@@ -395,6 +398,9 @@ func (_u *ReviewItemUpdateOne) sqlSave(ctx context.Context) (_node *ReviewItem, 
 	}
 	if _u.mutation.SuggestedValueCleared() {
 		_spec.ClearField(reviewitem.FieldSuggestedValue, field.TypeFloat64)
+	}
+	if _u.mutation.TargetValueCleared() {
+		_spec.ClearField(reviewitem.FieldTargetValue, field.TypeFloat64)
 	}
 	if value, ok := _u.mutation.Decision(); ok {
 		_spec.SetField(reviewitem.FieldDecision, field.TypeEnum, value)

@@ -100,6 +100,9 @@ func (r *Resolver) Deal() DealResolver { return &dealResolver{r} }
 // Query returns QueryResolver implementation.
 func (r *Resolver) Query() QueryResolver { return &queryResolver{r} }
 
+// ReviewItem returns ReviewItemResolver implementation.
+func (r *Resolver) ReviewItem() ReviewItemResolver { return &reviewItemResolver{r} }
+
 // Target returns TargetResolver implementation.
 func (r *Resolver) Target() TargetResolver { return &targetResolver{r} }
 
@@ -112,6 +115,7 @@ func (r *Resolver) TargetRevision() TargetRevisionResolver { return &targetRevis
 type (
 	dealResolver           struct{ *Resolver }
 	queryResolver          struct{ *Resolver }
+	reviewItemResolver     struct{ *Resolver }
 	targetResolver         struct{ *Resolver }
 	targetEventResolver    struct{ *Resolver }
 	targetRevisionResolver struct{ *Resolver }

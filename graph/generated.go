@@ -52,6 +52,8 @@ type ResolverRoot interface {
 	KPIFilter() KPIFilterResolver
 	Mutation() MutationResolver
 	Query() QueryResolver
+	ReviewItem() ReviewItemResolver
+	Subscription() SubscriptionResolver
 	Target() TargetResolver
 	TargetEvent() TargetEventResolver
 	TargetRevision() TargetRevisionResolver
@@ -391,21 +393,25 @@ type ComplexityRoot struct {
 	}
 
 	ReviewItem struct {
+		Actual           func(childComplexity int) int
 		ActualToDate     func(childComplexity int) int
 		CreatedAt        func(childComplexity int) int
 		Cycle            func(childComplexity int) int
 		CycleID          func(childComplexity int) int
 		DecidedByID      func(childComplexity int) int
 		Decision         func(childComplexity int) int
+		Expected         func(childComplexity int) int
 		ExpectedToDate   func(childComplexity int) int
 		ID               func(childComplexity int) int
 		Organization     func(childComplexity int) int
 		Pace             func(childComplexity int) int
 		Projection       func(childComplexity int) int
 		SuggestedAction  func(childComplexity int) int
+		SuggestedValue   func(childComplexity int) int
 		SuggestionReason func(childComplexity int) int
 		Target           func(childComplexity int) int
 		TargetID         func(childComplexity int) int
+		TargetValue      func(childComplexity int) int
 		Track            func(childComplexity int) int
 		UpdatedAt        func(childComplexity int) int
 	}
@@ -440,6 +446,11 @@ type ComplexityRoot struct {
 		TeamID func(childComplexity int) int
 	}
 
+	Subscription struct {
+		InboxChanged func(childComplexity int, first *int) int
+		TargetEvents func(childComplexity int, targetID *pulid.ID) int
+	}
+
 	Target struct {
 		Actual            func(childComplexity int) int
 		AllowedActions    func(childComplexity int) int
@@ -450,6 +461,7 @@ type ComplexityRoot struct {
 		CreatedAt         func(childComplexity int) int
 		Events            func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy *ent.TargetEventOrder, where *ent.TargetEventWhereInput) int
 		FinalAttainment   func(childComplexity int) int
+		History           func(childComplexity int) int
 		ID                func(childComplexity int) int
 		Kpi               func(childComplexity int) int
 		KpiID             func(childComplexity int) int
@@ -534,6 +546,14 @@ type ComplexityRoot struct {
 	TargetEventEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	TargetHistoryPoint struct {
+		Actual      func(childComplexity int) int
+		At          func(childComplexity int) int
+		Expected    func(childComplexity int) int
+		ReviewCycle func(childComplexity int) int
+		Value       func(childComplexity int) int
 	}
 
 	TargetPayload struct {
@@ -736,6 +756,16 @@ type QueryResolver interface {
 	SuggestTarget(ctx context.Context, kpi pulid.ID, scope TargetScopeInput, period PeriodInput) (*TargetSuggestion, error)
 	Inbox(ctx context.Context, first *int, offset *int) (*Inbox, error)
 }
+type ReviewItemResolver interface {
+	TargetValue(ctx context.Context, obj *ent.ReviewItem) (KPIValue, error)
+	Actual(ctx context.Context, obj *ent.ReviewItem) (KPIValue, error)
+	Expected(ctx context.Context, obj *ent.ReviewItem) (KPIValue, error)
+	SuggestedValue(ctx context.Context, obj *ent.ReviewItem) (KPIValue, error)
+}
+type SubscriptionResolver interface {
+	TargetEvents(ctx context.Context, targetID *pulid.ID) (<-chan *ent.TargetEvent, error)
+	InboxChanged(ctx context.Context, first *int) (<-chan *Inbox, error)
+}
 type TargetResolver interface {
 	Value(ctx context.Context, obj *ent.Target) (KPIValue, error)
 	Period(ctx context.Context, obj *ent.Target) (*kpi.Period, error)
@@ -743,6 +773,7 @@ type TargetResolver interface {
 	Actual(ctx context.Context, obj *ent.Target) (KPIValue, error)
 	Attainment(ctx context.Context, obj *ent.Target) (*float64, error)
 	AllowedActions(ctx context.Context, obj *ent.Target) ([]TargetAction, error)
+	History(ctx context.Context, obj *ent.Target) ([]*TargetHistoryPoint, error)
 }
 type TargetEventResolver interface {
 	OldValue(ctx context.Context, obj *ent.TargetEvent) (KPIValue, error)
@@ -2261,6 +2292,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ReviewCycleEdge.Node(childComplexity), true
 
+	case "ReviewItem.actual":
+		if e.ComplexityRoot.ReviewItem.Actual == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReviewItem.Actual(childComplexity), true
 	case "ReviewItem.actualToDate":
 		if e.ComplexityRoot.ReviewItem.ActualToDate == nil {
 			break
@@ -2297,6 +2334,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ReviewItem.Decision(childComplexity), true
+	case "ReviewItem.expected":
+		if e.ComplexityRoot.ReviewItem.Expected == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReviewItem.Expected(childComplexity), true
 	case "ReviewItem.expectedToDate":
 		if e.ComplexityRoot.ReviewItem.ExpectedToDate == nil {
 			break
@@ -2333,6 +2376,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ReviewItem.SuggestedAction(childComplexity), true
+	case "ReviewItem.suggestedValue":
+		if e.ComplexityRoot.ReviewItem.SuggestedValue == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReviewItem.SuggestedValue(childComplexity), true
 	case "ReviewItem.suggestionReason":
 		if e.ComplexityRoot.ReviewItem.SuggestionReason == nil {
 			break
@@ -2351,6 +2400,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ReviewItem.TargetID(childComplexity), true
+	case "ReviewItem.targetValue":
+		if e.ComplexityRoot.ReviewItem.TargetValue == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReviewItem.TargetValue(childComplexity), true
 	case "ReviewItem.track":
 		if e.ComplexityRoot.ReviewItem.Track == nil {
 			break
@@ -2459,6 +2514,29 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.SetMarketFactorPayload.TeamID(childComplexity), true
 
+	case "Subscription.inboxChanged":
+		if e.ComplexityRoot.Subscription.InboxChanged == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_inboxChanged_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.InboxChanged(childComplexity, args["first"].(*int)), true
+	case "Subscription.targetEvents":
+		if e.ComplexityRoot.Subscription.TargetEvents == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_targetEvents_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.TargetEvents(childComplexity, args["targetId"].(*pulid.ID)), true
+
 	case "Target.actual":
 		if e.ComplexityRoot.Target.Actual == nil {
 			break
@@ -2518,6 +2596,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Target.FinalAttainment(childComplexity), true
+	case "Target.history":
+		if e.ComplexityRoot.Target.History == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Target.History(childComplexity), true
 	case "Target.id":
 		if e.ComplexityRoot.Target.ID == nil {
 			break
@@ -2908,6 +2992,37 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.TargetEventEdge.Node(childComplexity), true
+
+	case "TargetHistoryPoint.actual":
+		if e.ComplexityRoot.TargetHistoryPoint.Actual == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TargetHistoryPoint.Actual(childComplexity), true
+	case "TargetHistoryPoint.at":
+		if e.ComplexityRoot.TargetHistoryPoint.At == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TargetHistoryPoint.At(childComplexity), true
+	case "TargetHistoryPoint.expected":
+		if e.ComplexityRoot.TargetHistoryPoint.Expected == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TargetHistoryPoint.Expected(childComplexity), true
+	case "TargetHistoryPoint.reviewCycle":
+		if e.ComplexityRoot.TargetHistoryPoint.ReviewCycle == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TargetHistoryPoint.ReviewCycle(childComplexity), true
+	case "TargetHistoryPoint.value":
+		if e.ComplexityRoot.TargetHistoryPoint.Value == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TargetHistoryPoint.Value(childComplexity), true
 
 	case "TargetPayload.target":
 		if e.ComplexityRoot.TargetPayload.Target == nil {
@@ -3527,6 +3642,23 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 				Data: buf.Bytes(),
 			}
 		}
+	case ast.Subscription:
+		next := ec._Subscription(ctx, opCtx.Operation.SelectionSet)
+
+		var buf bytes.Buffer
+		return func(ctx context.Context) *graphql.Response {
+			buf.Reset()
+			data := next(ctx)
+
+			if data == nil {
+				return nil
+			}
+			data.MarshalGQL(&buf)
+
+			return &graphql.Response{
+				Data: buf.Bytes(),
+			}
+		}
 
 	default:
 		return graphql.OneShot(graphql.ErrorResponse(ctx, "unsupported GraphQL operation"))
@@ -3552,7 +3684,7 @@ func newExecutionContext(
 	}
 }
 
-//go:embed "admin.graphql" "auth.graphql" "ent.graphql" "kpi.graphql" "kpiflow.graphql" "sales.graphql" "workflow.graphql"
+//go:embed "admin.graphql" "auth.graphql" "ent.graphql" "kpi.graphql" "kpiflow.graphql" "live.graphql" "sales.graphql" "workflow.graphql"
 var sourcesFS embed.FS
 
 func sourceData(filename string) string {
@@ -3569,6 +3701,7 @@ var sources = []*ast.Source{
 	{Name: "ent.graphql", Input: sourceData("ent.graphql"), BuiltIn: false},
 	{Name: "kpi.graphql", Input: sourceData("kpi.graphql"), BuiltIn: false},
 	{Name: "kpiflow.graphql", Input: sourceData("kpiflow.graphql"), BuiltIn: false},
+	{Name: "live.graphql", Input: sourceData("live.graphql"), BuiltIn: false},
 	{Name: "sales.graphql", Input: sourceData("sales.graphql"), BuiltIn: false},
 	{Name: "workflow.graphql", Input: sourceData("workflow.graphql"), BuiltIn: false},
 }
@@ -4136,6 +4269,14 @@ func (ec *executionContext) childFields_ReviewItem(ctx context.Context, field gr
 		return ec.fieldContext_ReviewItem_cycle(ctx, field)
 	case "target":
 		return ec.fieldContext_ReviewItem_target(ctx, field)
+	case "targetValue":
+		return ec.fieldContext_ReviewItem_targetValue(ctx, field)
+	case "actual":
+		return ec.fieldContext_ReviewItem_actual(ctx, field)
+	case "expected":
+		return ec.fieldContext_ReviewItem_expected(ctx, field)
+	case "suggestedValue":
+		return ec.fieldContext_ReviewItem_suggestedValue(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ReviewItem", field.Name)
 }
@@ -4258,6 +4399,8 @@ func (ec *executionContext) childFields_Target(ctx context.Context, field graphq
 		return ec.fieldContext_Target_attainment(ctx, field)
 	case "allowedActions":
 		return ec.fieldContext_Target_allowedActions(ctx, field)
+	case "history":
+		return ec.fieldContext_Target_history(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Target", field.Name)
 }
@@ -4378,6 +4521,22 @@ func (ec *executionContext) childFields_TargetEventEdge(ctx context.Context, fie
 		return ec.fieldContext_TargetEventEdge_cursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type TargetEventEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_TargetHistoryPoint(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "at":
+		return ec.fieldContext_TargetHistoryPoint_at(ctx, field)
+	case "reviewCycle":
+		return ec.fieldContext_TargetHistoryPoint_reviewCycle(ctx, field)
+	case "actual":
+		return ec.fieldContext_TargetHistoryPoint_actual(ctx, field)
+	case "expected":
+		return ec.fieldContext_TargetHistoryPoint_expected(ctx, field)
+	case "value":
+		return ec.fieldContext_TargetHistoryPoint_value(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TargetHistoryPoint", field.Name)
 }
 
 func (ec *executionContext) childFields_TargetPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -5861,6 +6020,34 @@ func (ec *executionContext) field_Query_users_args(ctx context.Context, rawArgs 
 		return nil, err
 	}
 	args["where"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_inboxChanged_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_targetEvents_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "targetId",
+		func(ctx context.Context, v any) (*pulid.ID, error) {
+			return ec.unmarshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["targetId"] = arg0
 	return args, nil
 }
 
@@ -12926,6 +13113,98 @@ func (ec *executionContext) fieldContext_ReviewItem_target(_ context.Context, fi
 	return fc, nil
 }
 
+func (ec *executionContext) _ReviewItem_targetValue(ctx context.Context, field graphql.CollectedField, obj *ent.ReviewItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReviewItem_targetValue(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ReviewItem().TargetValue(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v KPIValue) graphql.Marshaler {
+			return ec.marshalOKPIValue2kpiflowᚋgraphᚐKPIValue(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ReviewItem_targetValue(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReviewItem", field, true, true, "KPIValue")
+}
+
+func (ec *executionContext) _ReviewItem_actual(ctx context.Context, field graphql.CollectedField, obj *ent.ReviewItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReviewItem_actual(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ReviewItem().Actual(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v KPIValue) graphql.Marshaler {
+			return ec.marshalOKPIValue2kpiflowᚋgraphᚐKPIValue(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ReviewItem_actual(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReviewItem", field, true, true, "KPIValue")
+}
+
+func (ec *executionContext) _ReviewItem_expected(ctx context.Context, field graphql.CollectedField, obj *ent.ReviewItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReviewItem_expected(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ReviewItem().Expected(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v KPIValue) graphql.Marshaler {
+			return ec.marshalOKPIValue2kpiflowᚋgraphᚐKPIValue(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ReviewItem_expected(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReviewItem", field, true, true, "KPIValue")
+}
+
+func (ec *executionContext) _ReviewItem_suggestedValue(ctx context.Context, field graphql.CollectedField, obj *ent.ReviewItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReviewItem_suggestedValue(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ReviewItem().SuggestedValue(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v KPIValue) graphql.Marshaler {
+			return ec.marshalOKPIValue2kpiflowᚋgraphᚐKPIValue(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ReviewItem_suggestedValue(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReviewItem", field, true, true, "KPIValue")
+}
+
 func (ec *executionContext) _ReviewItemConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.ReviewItemConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -13332,6 +13611,94 @@ func (ec *executionContext) _SetMarketFactorPayload_factor(ctx context.Context, 
 }
 func (ec *executionContext) fieldContext_SetMarketFactorPayload_factor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SetMarketFactorPayload", field, false, false, "Float")
+}
+
+func (ec *executionContext) _Subscription_targetEvents(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_targetEvents(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().TargetEvents(ctx, fc.Args["targetId"].(*pulid.ID))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.TargetEvent) graphql.Marshaler {
+			return ec.marshalNTargetEvent2ᚖkpiflowᚋentᚐTargetEvent(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_targetEvents(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TargetEvent(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_targetEvents_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_inboxChanged(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_inboxChanged(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().InboxChanged(ctx, fc.Args["first"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *Inbox) graphql.Marshaler {
+			return ec.marshalNInbox2ᚖkpiflowᚋgraphᚐInbox(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_inboxChanged(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Inbox(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_inboxChanged_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Target_id(ctx context.Context, field graphql.CollectedField, obj *ent.Target) (ret graphql.Marshaler) {
@@ -14237,6 +14604,38 @@ func (ec *executionContext) _Target_allowedActions(ctx context.Context, field gr
 }
 func (ec *executionContext) fieldContext_Target_allowedActions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Target", field, true, true, "TargetAction")
+}
+
+func (ec *executionContext) _Target_history(ctx context.Context, field graphql.CollectedField, obj *ent.Target) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Target_history(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Target().History(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*TargetHistoryPoint) graphql.Marshaler {
+			return ec.marshalNTargetHistoryPoint2ᚕᚖkpiflowᚋgraphᚐTargetHistoryPointᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Target_history(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Target",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TargetHistoryPoint(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _TargetAdjustment_value(ctx context.Context, field graphql.CollectedField, obj *TargetAdjustment) (ret graphql.Marshaler) {
@@ -15210,6 +15609,130 @@ func (ec *executionContext) _TargetEventEdge_cursor(ctx context.Context, field g
 }
 func (ec *executionContext) fieldContext_TargetEventEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("TargetEventEdge", field, false, false, "Cursor")
+}
+
+func (ec *executionContext) _TargetHistoryPoint_at(ctx context.Context, field graphql.CollectedField, obj *TargetHistoryPoint) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TargetHistoryPoint_at(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.At, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TargetHistoryPoint_at(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TargetHistoryPoint", field, false, false, "Time")
+}
+
+func (ec *executionContext) _TargetHistoryPoint_reviewCycle(ctx context.Context, field graphql.CollectedField, obj *TargetHistoryPoint) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TargetHistoryPoint_reviewCycle(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ReviewCycle, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.ReviewCycle) graphql.Marshaler {
+			return ec.marshalOReviewCycle2ᚖkpiflowᚋentᚐReviewCycle(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TargetHistoryPoint_reviewCycle(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TargetHistoryPoint",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ReviewCycle(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TargetHistoryPoint_actual(ctx context.Context, field graphql.CollectedField, obj *TargetHistoryPoint) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TargetHistoryPoint_actual(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Actual, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v KPIValue) graphql.Marshaler {
+			return ec.marshalOKPIValue2kpiflowᚋgraphᚐKPIValue(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TargetHistoryPoint_actual(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TargetHistoryPoint", field, false, false, "KPIValue")
+}
+
+func (ec *executionContext) _TargetHistoryPoint_expected(ctx context.Context, field graphql.CollectedField, obj *TargetHistoryPoint) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TargetHistoryPoint_expected(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Expected, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v KPIValue) graphql.Marshaler {
+			return ec.marshalOKPIValue2kpiflowᚋgraphᚐKPIValue(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TargetHistoryPoint_expected(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TargetHistoryPoint", field, false, false, "KPIValue")
+}
+
+func (ec *executionContext) _TargetHistoryPoint_value(ctx context.Context, field graphql.CollectedField, obj *TargetHistoryPoint) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TargetHistoryPoint_value(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Value, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v KPIValue) graphql.Marshaler {
+			return ec.marshalOKPIValue2kpiflowᚋgraphᚐKPIValue(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TargetHistoryPoint_value(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TargetHistoryPoint", field, false, false, "KPIValue")
 }
 
 func (ec *executionContext) _TargetPayload_target(ctx context.Context, field graphql.CollectedField, obj *TargetPayload) (ret graphql.Marshaler) {
@@ -32250,6 +32773,30 @@ func (ec *executionContext) _ReviewItem(ctx context.Context, sel ast.SelectionSe
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._ReviewItem_target(ctx, field, obj)
 				})
+		case "targetValue":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ReviewItem_targetValue(ctx, field, obj)
+				})
+		case "actual":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ReviewItem_actual(ctx, field, obj)
+				})
+		case "expected":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ReviewItem_expected(ctx, field, obj)
+				})
+		case "suggestedValue":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ReviewItem_suggestedValue(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -32482,6 +33029,28 @@ func (ec *executionContext) _SetMarketFactorPayload(ctx context.Context, sel ast
 	return out
 }
 
+var subscriptionImplementors = []string{"Subscription"}
+
+func (ec *executionContext) _Subscription(ctx context.Context, sel ast.SelectionSet) func(ctx context.Context) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, subscriptionImplementors)
+	ctx = graphql.WithFieldContext(ctx, &graphql.FieldContext{
+		Object: "Subscription",
+	})
+	if len(fields) != 1 {
+		graphql.AddErrorf(ctx, "must subscribe to exactly one stream")
+		return nil
+	}
+
+	switch fields[0].Name {
+	case "targetEvents":
+		return ec._Subscription_targetEvents(ctx, fields[0])
+	case "inboxChanged":
+		return ec._Subscription_inboxChanged(ctx, fields[0])
+	default:
+		panic("unknown field " + strconv.Quote(fields[0].Name))
+	}
+}
+
 var targetImplementors = []string{"Target", "Node"}
 
 func (ec *executionContext) _Target(ctx context.Context, sel ast.SelectionSet, obj *ent.Target) graphql.Marshaler {
@@ -32676,6 +33245,12 @@ func (ec *executionContext) _Target(ctx context.Context, sel ast.SelectionSet, o
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Target_allowedActions(ctx, field, obj)
+				})
+		case "history":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Target_history(ctx, field, obj)
 				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -33066,6 +33641,59 @@ func (ec *executionContext) _TargetEventEdge(ctx context.Context, sel ast.Select
 		case "cursor":
 			out.Values[i] = ec._TargetEventEdge_cursor(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var targetHistoryPointImplementors = []string{"TargetHistoryPoint"}
+
+func (ec *executionContext) _TargetHistoryPoint(ctx context.Context, sel ast.SelectionSet, obj *TargetHistoryPoint) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, targetHistoryPointImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TargetHistoryPoint")
+		case "at":
+			out.Values[i] = ec._TargetHistoryPoint_at(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "reviewCycle":
+			out.Values[i] = ec._TargetHistoryPoint_reviewCycle(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "actual":
+			out.Values[i] = ec._TargetHistoryPoint_actual(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "expected":
+			out.Values[i] = ec._TargetHistoryPoint_expected(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "value":
+			out.Values[i] = ec._TargetHistoryPoint_value(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		default:
@@ -35339,6 +35967,14 @@ func (ec *executionContext) unmarshalNTargetDecisionInput2kpiflowᚋgraphᚐTarg
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalNTargetEvent2ᚖkpiflowᚋentᚐTargetEvent(ctx context.Context, sel ast.SelectionSet, v *ent.TargetEvent) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "TargetEvent!")
+		return graphql.Null
+	}
+	return ec._TargetEvent(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNTargetEventConnection2ᚖkpiflowᚋentᚐTargetEventConnection(ctx context.Context, sel ast.SelectionSet, v *ent.TargetEventConnection) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "TargetEventConnection!")
@@ -35394,6 +36030,30 @@ func (ec *executionContext) marshalNTargetEventToStatus2kpiflowᚋentᚋtargetev
 func (ec *executionContext) unmarshalNTargetEventWhereInput2ᚖkpiflowᚋentᚐTargetEventWhereInput(ctx context.Context, v any) (*ent.TargetEventWhereInput, error) {
 	res, err := ec.unmarshalInputTargetEventWhereInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNTargetHistoryPoint2ᚕᚖkpiflowᚋgraphᚐTargetHistoryPointᚄ(ctx context.Context, sel ast.SelectionSet, v []*TargetHistoryPoint) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNTargetHistoryPoint2ᚖkpiflowᚋgraphᚐTargetHistoryPoint(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNTargetHistoryPoint2ᚖkpiflowᚋgraphᚐTargetHistoryPoint(ctx context.Context, sel ast.SelectionSet, v *TargetHistoryPoint) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "TargetHistoryPoint!")
+		return graphql.Null
+	}
+	return ec._TargetHistoryPoint(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNTargetOrder2ᚖkpiflowᚋentᚐTargetOrder(ctx context.Context, v any) (*ent.TargetOrder, error) {

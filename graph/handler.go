@@ -32,6 +32,7 @@ import (
 	"kpiflow/auth"
 	"kpiflow/ent"
 	"kpiflow/kpi"
+	"kpiflow/live"
 	"kpiflow/viewer"
 	"kpiflow/workflow"
 )
@@ -55,6 +56,12 @@ type Options struct {
 	Limits Limits
 	// MaxBodyBytes bounds a request body (default 1 MiB).
 	MaxBodyBytes int64
+	// Live publishes and delivers the notices behind subscriptions; nil
+	// means in-process delivery only (one replica).
+	Live *live.Hub
+	// InboxRecheck is how often an inboxChanged subscription looks again
+	// when nothing was announced (default DefaultInboxRecheck).
+	InboxRecheck time.Duration
 	// RequestTimeout bounds a request and every statement it runs
 	// (default 30s): past it, the statements are cancelled and the client
 	// gets UNAVAILABLE rather than waiting.
@@ -203,8 +210,12 @@ func NewGraphQLServer(o Options) *handler.Server {
 		o.Clock = time.Now
 	}
 	engine := kpi.Engine{DB: o.Client, Dialect: o.Dialect}
+	if o.Live == nil {
+		o.Live = live.New(o.Client, dialect.SQLite, "", o.Logger) // in-process
+	}
 	srv := handler.New(NewExecutableSchema(Config{Resolvers: &Resolver{client: o.Client, auth: o.Auth,
-		kpis: kpi.NewServiceAt(engine, o.Clock), workflow: workflow.NewServiceAt(engine, o.Clock)}}))
+		kpis: kpi.NewServiceAt(engine, o.Clock), workflow: workflow.NewServiceAt(engine, o.Clock),
+		live: o.Live, logger: o.Logger, inboxRecheck: o.InboxRecheck}}))
 	srv.AddTransport(transport.Websocket{
 		Implementation: transport.CoderWebsocketImplementation{
 			AcceptOptions: coderws.AcceptOptions{OriginPatterns: originHosts(o.AllowedOrigins)},
@@ -245,10 +256,12 @@ func NewGraphQLServer(o Options) *handler.Server {
 	srv.Use(sessionsAlone{})
 	srv.Use(transactional{client: o.Client, logger: o.Logger})
 	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
-		ctx = ent.NewContext(ctx, o.Client)
-		ctx = withCurrencies(ctx)
-		ctx = withKPICache(ctx)
-		return next(ctx)
+		return next(ent.NewContext(ctx, o.Client))
+	})
+	// Lookups are remembered per response, not per operation: a
+	// subscription lives long and sends many.
+	srv.AroundResponses(func(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
+		return next(withKPICache(withCurrencies(ctx)))
 	})
 	srv.AroundResponses(logOperation)
 	srv.AroundResponses(measureOperation)

@@ -16,6 +16,7 @@ import (
 	"kpiflow/money"
 	"kpiflow/workflow/realism"
 	"strconv"
+	"time"
 )
 
 // A KPI's value, typed by its unit.
@@ -242,6 +243,9 @@ type SetMarketFactorPayload struct {
 	Factor float64     `json:"factor"`
 }
 
+type Subscription struct {
+}
+
 type TargetAdjustment struct {
 	Value      KPIValue             `json:"value"`
 	ReasonCode target.PendingReason `json:"reasonCode"`
@@ -261,6 +265,20 @@ type TargetDecisionInput struct {
 	TargetID        pulid.ID `json:"targetId"`
 	ExpectedVersion int      `json:"expectedVersion"`
 	Comment         *string  `json:"comment,omitempty"`
+}
+
+// Where a target stood at one of its reviews, or when its period closed: the points of the target line and the actual line of a chart.
+type TargetHistoryPoint struct {
+	// The review's cadence point, or the period's end for its close.
+	At time.Time `json:"at"`
+	// The review; none for the close.
+	ReviewCycle *ent.ReviewCycle `json:"reviewCycle,omitempty"`
+	// The actual to date (at the close: the final, frozen actual).
+	Actual KPIValue `json:"actual,omitempty"`
+	// What the value in force expected by then: pro rata for counts and sums, the value itself for averages and rates.
+	Expected KPIValue `json:"expected,omitempty"`
+	// The target's value in force at that point.
+	Value KPIValue `json:"value,omitempty"`
 }
 
 type TargetPayload struct {

@@ -5,9 +5,13 @@
 package graph
 
 import (
+	"log/slog"
+	"time"
+
 	"kpiflow/auth"
 	"kpiflow/ent"
 	"kpiflow/kpi"
+	"kpiflow/live"
 	"kpiflow/workflow"
 )
 
@@ -18,4 +22,8 @@ type Resolver struct {
 	auth     *auth.Service
 	kpis     *kpi.Service
 	workflow *workflow.Service
+	live     *live.Hub
+	logger   *slog.Logger
+	// inboxRecheck is how often inboxChanged looks without a notice.
+	inboxRecheck time.Duration
 }

@@ -3,10 +3,14 @@ package graph
 import (
 	"context"
 	"math"
+	"sort"
 	"sync"
+	"time"
 
 	"kpiflow/ent"
+	"kpiflow/ent/reviewitem"
 	"kpiflow/ent/schema/pulid"
+	"kpiflow/ent/target"
 	"kpiflow/errcode"
 	"kpiflow/kpi"
 	"kpiflow/kpi/definition"
@@ -91,3 +95,54 @@ func newTarget(in CreateTargetDraftInput) workflow.NewTarget {
 }
 
 var errNoPeriod = errcode.BadInput("period", "is required")
+
+// reviewItemValue shows a number of a review item in its target's KPI's
+// unit.
+func reviewItemValue(ctx context.Context, it *ent.ReviewItem, f *float64) (KPIValue, error) {
+	if f == nil {
+		return nil, nil
+	}
+	t, err := it.Edges.TargetOrErr()
+	if err != nil {
+		if t, err = it.Target(ctx); err != nil {
+			return nil, err
+		}
+	}
+	return targetValue(ctx, t.KpiID, f)
+}
+
+// targetHistory is a target's reviews, by cadence point, then its close.
+func targetHistory(ctx context.Context, client *ent.Client, t *ent.Target) ([]*TargetHistoryPoint, error) {
+	items, err := client.ReviewItem.Query().Where(reviewitem.TargetID(t.ID)).WithCycle().All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	sort.Slice(items, func(i, j int) bool { return items[i].Edges.Cycle.Point.Before(items[j].Edges.Cycle.Point) })
+	out := make([]*TargetHistoryPoint, 0, len(items)+1)
+	point := func(at time.Time, c *ent.ReviewCycle, actual, expected, value *float64) error {
+		p := &TargetHistoryPoint{At: at, ReviewCycle: c}
+		var err error
+		if p.Actual, err = targetValue(ctx, t.KpiID, actual); err != nil {
+			return err
+		}
+		if p.Expected, err = targetValue(ctx, t.KpiID, expected); err != nil {
+			return err
+		}
+		if p.Value, err = targetValue(ctx, t.KpiID, value); err != nil {
+			return err
+		}
+		out = append(out, p)
+		return nil
+	}
+	for _, it := range items {
+		if err := point(it.Edges.Cycle.Point, it.Edges.Cycle, it.ActualToDate, it.ExpectedToDate, it.TargetValue); err != nil {
+			return nil, err
+		}
+	}
+	if t.Status == target.StatusCLOSED {
+		if err := point(t.PeriodEnd, nil, t.FinalActual, &t.Value, &t.Value); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}

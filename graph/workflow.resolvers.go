@@ -9,7 +9,6 @@ import (
 	"context"
 	"kpiflow/ent"
 	"kpiflow/ent/schema/pulid"
-	"kpiflow/errcode"
 	"kpiflow/kpi"
 	"kpiflow/kpi/definition"
 	"kpiflow/workflow"
@@ -192,25 +191,27 @@ func (r *queryResolver) SuggestTarget(ctx context.Context, kpi pulid.ID, scope T
 
 // Inbox is the resolver for the inbox field.
 func (r *queryResolver) Inbox(ctx context.Context, first *int, offset *int) (*Inbox, error) {
-	limit, skip := DefaultPageSize, 0
-	if first != nil {
-		limit = *first
-	}
-	if offset != nil {
-		skip = *offset
-	}
-	if limit < 0 || limit > MaxPageSize || skip < 0 {
-		return nil, errcode.BadInput("first", "pages hold 0 to %d items, from a non-negative offset", MaxPageSize)
-	}
-	total, items, err := r.workflow.Inbox(ctx, ent.FromContext(ctx), limit, skip)
-	if err != nil {
-		return nil, err
-	}
-	out := &Inbox{TotalCount: total, Items: []*InboxItem{}}
-	for _, it := range items {
-		out.Items = append(out.Items, &InboxItem{Reason: InboxReason(it.Reason), Target: it.Target, ReviewCycle: it.Cycle})
-	}
-	return out, nil
+	return r.inbox(ctx, ent.FromContext(ctx), first, offset)
+}
+
+// TargetValue is the resolver for the targetValue field.
+func (r *reviewItemResolver) TargetValue(ctx context.Context, obj *ent.ReviewItem) (KPIValue, error) {
+	return reviewItemValue(ctx, obj, obj.TargetValue)
+}
+
+// Actual is the resolver for the actual field.
+func (r *reviewItemResolver) Actual(ctx context.Context, obj *ent.ReviewItem) (KPIValue, error) {
+	return reviewItemValue(ctx, obj, obj.ActualToDate)
+}
+
+// Expected is the resolver for the expected field.
+func (r *reviewItemResolver) Expected(ctx context.Context, obj *ent.ReviewItem) (KPIValue, error) {
+	return reviewItemValue(ctx, obj, obj.ExpectedToDate)
+}
+
+// SuggestedValue is the resolver for the suggestedValue field.
+func (r *reviewItemResolver) SuggestedValue(ctx context.Context, obj *ent.ReviewItem) (KPIValue, error) {
+	return reviewItemValue(ctx, obj, obj.SuggestedValue)
 }
 
 // Value is the resolver for the value field.
@@ -280,6 +281,11 @@ func (r *targetResolver) AllowedActions(ctx context.Context, obj *ent.Target) ([
 		out[i] = TargetAction(a)
 	}
 	return out, nil
+}
+
+// History is the resolver for the history field.
+func (r *targetResolver) History(ctx context.Context, obj *ent.Target) ([]*TargetHistoryPoint, error) {
+	return targetHistory(ctx, ent.FromContext(ctx), obj)
 }
 
 // OldValue is the resolver for the oldValue field.

@@ -32,6 +32,9 @@ type Store struct {
 	Client  *ent.Client
 	DB      *sql.DB
 	Dialect string
+	// URL is the database's URL, as given to Open (with the default filled
+	// in): what a PostgreSQL listener connects to.
+	URL string
 	// statements counts the statements the client has sent.
 	statements *atomic.Int64
 }
@@ -88,7 +91,7 @@ func Open(ctx context.Context, rawURL string) (*Store, error) {
 	}
 	n := new(atomic.Int64)
 	client := ent.NewClient(ent.Driver(countingDriver{driver, n}))
-	return &Store{Client: client, DB: db, Dialect: drv, statements: n}, nil
+	return &Store{Client: client, DB: db, Dialect: drv, URL: rawURL, statements: n}, nil
 }
 
 // sqliteDSN builds the driver's DSN for a file (or ":memory:") with the

@@ -169,7 +169,8 @@ func (s *Service) reviewItem(ctx context.Context, client *ent.Client, c *ent.Rev
 		SetOrganizationID(t.OrganizationID).SetCycleID(c.ID).SetTargetID(t.ID).
 		SetNillableActualToDate(actual).SetExpectedToDate(expected).SetNillablePace(pace).
 		SetNillableProjection(projection).SetTrack(string(track)).
-		SetSuggestedAction(action).SetNillableSuggestedValue(value).SetSuggestionReason(reason)
+		SetSuggestedAction(action).SetNillableSuggestedValue(value).SetSuggestionReason(reason).
+		SetTargetValue(t.Value)
 	return ci.Exec(ctx)
 }
 

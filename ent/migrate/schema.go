@@ -382,6 +382,7 @@ var (
 		{Name: "track", Type: field.TypeString, Nullable: true},
 		{Name: "suggested_action", Type: field.TypeEnum, Enums: []string{"KEEP", "RAISE", "LOWER"}},
 		{Name: "suggested_value", Type: field.TypeFloat64, Nullable: true},
+		{Name: "target_value", Type: field.TypeFloat64, Nullable: true},
 		{Name: "suggestion_reason", Type: field.TypeString},
 		{Name: "decision", Type: field.TypeEnum, Nullable: true, Enums: []string{"KEEP", "ADJUST"}},
 		{Name: "decided_by_id", Type: field.TypeString, Nullable: true},
@@ -397,19 +398,19 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "review_items_review_cycles_items",
-				Columns:    []*schema.Column{ReviewItemsColumns[13]},
+				Columns:    []*schema.Column{ReviewItemsColumns[14]},
 				RefColumns: []*schema.Column{ReviewCyclesColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "review_items_organizations_organization",
-				Columns:    []*schema.Column{ReviewItemsColumns[14]},
+				Columns:    []*schema.Column{ReviewItemsColumns[15]},
 				RefColumns: []*schema.Column{OrganizationsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "review_items_targets_target",
-				Columns:    []*schema.Column{ReviewItemsColumns[15]},
+				Columns:    []*schema.Column{ReviewItemsColumns[16]},
 				RefColumns: []*schema.Column{TargetsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
@@ -418,7 +419,7 @@ var (
 			{
 				Name:    "reviewitem_cycle_id_target_id",
 				Unique:  true,
-				Columns: []*schema.Column{ReviewItemsColumns[13], ReviewItemsColumns[15]},
+				Columns: []*schema.Column{ReviewItemsColumns[14], ReviewItemsColumns[16]},
 			},
 		},
 	}

@@ -43,6 +43,8 @@ const (
 	FieldSuggestedAction = "suggested_action"
 	// FieldSuggestedValue holds the string denoting the suggested_value field in the database.
 	FieldSuggestedValue = "suggested_value"
+	// FieldTargetValue holds the string denoting the target_value field in the database.
+	FieldTargetValue = "target_value"
 	// FieldSuggestionReason holds the string denoting the suggestion_reason field in the database.
 	FieldSuggestionReason = "suggestion_reason"
 	// FieldDecision holds the string denoting the decision field in the database.
@@ -95,6 +97,7 @@ var Columns = []string{
 	FieldTrack,
 	FieldSuggestedAction,
 	FieldSuggestedValue,
+	FieldTargetValue,
 	FieldSuggestionReason,
 	FieldDecision,
 	FieldDecidedByID,
@@ -243,6 +246,11 @@ func BySuggestedAction(opts ...sql.OrderTermOption) OrderOption {
 // BySuggestedValue orders the results by the suggested_value field.
 func BySuggestedValue(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldSuggestedValue, opts...).ToFunc()
+}
+
+// ByTargetValue orders the results by the target_value field.
+func ByTargetValue(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldTargetValue, opts...).ToFunc()
 }
 
 // BySuggestionReason orders the results by the suggestion_reason field.

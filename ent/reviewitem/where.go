@@ -111,6 +111,11 @@ func SuggestedValue(v float64) predicate.ReviewItem {
 	return predicate.ReviewItem(sql.FieldEQ(FieldSuggestedValue, v))
 }
 
+// TargetValue applies equality check predicate on the "target_value" field. It's identical to TargetValueEQ.
+func TargetValue(v float64) predicate.ReviewItem {
+	return predicate.ReviewItem(sql.FieldEQ(FieldTargetValue, v))
+}
+
 // SuggestionReason applies equality check predicate on the "suggestion_reason" field. It's identical to SuggestionReasonEQ.
 func SuggestionReason(v string) predicate.ReviewItem {
 	return predicate.ReviewItem(sql.FieldEQ(FieldSuggestionReason, v))
@@ -754,6 +759,56 @@ func SuggestedValueIsNil() predicate.ReviewItem {
 // SuggestedValueNotNil applies the NotNil predicate on the "suggested_value" field.
 func SuggestedValueNotNil() predicate.ReviewItem {
 	return predicate.ReviewItem(sql.FieldNotNull(FieldSuggestedValue))
+}
+
+// TargetValueEQ applies the EQ predicate on the "target_value" field.
+func TargetValueEQ(v float64) predicate.ReviewItem {
+	return predicate.ReviewItem(sql.FieldEQ(FieldTargetValue, v))
+}
+
+// TargetValueNEQ applies the NEQ predicate on the "target_value" field.
+func TargetValueNEQ(v float64) predicate.ReviewItem {
+	return predicate.ReviewItem(sql.FieldNEQ(FieldTargetValue, v))
+}
+
+// TargetValueIn applies the In predicate on the "target_value" field.
+func TargetValueIn(vs ...float64) predicate.ReviewItem {
+	return predicate.ReviewItem(sql.FieldIn(FieldTargetValue, vs...))
+}
+
+// TargetValueNotIn applies the NotIn predicate on the "target_value" field.
+func TargetValueNotIn(vs ...float64) predicate.ReviewItem {
+	return predicate.ReviewItem(sql.FieldNotIn(FieldTargetValue, vs...))
+}
+
+// TargetValueGT applies the GT predicate on the "target_value" field.
+func TargetValueGT(v float64) predicate.ReviewItem {
+	return predicate.ReviewItem(sql.FieldGT(FieldTargetValue, v))
+}
+
+// TargetValueGTE applies the GTE predicate on the "target_value" field.
+func TargetValueGTE(v float64) predicate.ReviewItem {
+	return predicate.ReviewItem(sql.FieldGTE(FieldTargetValue, v))
+}
+
+// TargetValueLT applies the LT predicate on the "target_value" field.
+func TargetValueLT(v float64) predicate.ReviewItem {
+	return predicate.ReviewItem(sql.FieldLT(FieldTargetValue, v))
+}
+
+// TargetValueLTE applies the LTE predicate on the "target_value" field.
+func TargetValueLTE(v float64) predicate.ReviewItem {
+	return predicate.ReviewItem(sql.FieldLTE(FieldTargetValue, v))
+}
+
+// TargetValueIsNil applies the IsNil predicate on the "target_value" field.
+func TargetValueIsNil() predicate.ReviewItem {
+	return predicate.ReviewItem(sql.FieldIsNull(FieldTargetValue))
+}
+
+// TargetValueNotNil applies the NotNil predicate on the "target_value" field.
+func TargetValueNotNil() predicate.ReviewItem {
+	return predicate.ReviewItem(sql.FieldNotNull(FieldTargetValue))
 }
 
 // SuggestionReasonEQ applies the EQ predicate on the "suggestion_reason" field.

@@ -46,4 +46,4 @@ func (MarketFactor) Policy() ent.Policy { return access.MarketFactorPolicy() }
 func (ReviewCycle) Policy() ent.Policy { return access.ReviewPolicy() }
 
 // Policy implements ent.Schema.
-func (ReviewItem) Policy() ent.Policy { return access.ReviewPolicy() }
+func (ReviewItem) Policy() ent.Policy { return access.ReviewItemPolicy() }

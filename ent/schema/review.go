@@ -80,6 +80,8 @@ func (ReviewItem) Fields() []ent.Field {
 		field.String("track").Optional().Immutable().Comment("ON_TRACK, AT_RISK or OFF_TRACK"),
 		field.Enum("suggested_action").Values("KEEP", "RAISE", "LOWER").Immutable(),
 		field.Float("suggested_value").Optional().Nillable().Immutable().Annotations(entgql.Skip(entgql.SkipAll)),
+		field.Float("target_value").Optional().Nillable().Immutable().
+			Comment("the target's value in force when the cycle opened").Annotations(entgql.Skip(entgql.SkipAll)),
 		field.String("suggestion_reason").Immutable(),
 		field.Enum("decision").Values("KEEP", "ADJUST").Optional().Nillable(),
 		field.String("decided_by_id").GoType(pulid.ID("")).Optional().Nillable().
