@@ -21,6 +21,8 @@ import (
 	"kpiflow/ent"
 	"kpiflow/ent/deal"
 	"kpiflow/ent/meeting"
+	"kpiflow/ent/reviewcycle"
+	"kpiflow/ent/reviewitem"
 	"kpiflow/ent/schema/pulid"
 	"kpiflow/ent/target"
 	"kpiflow/ent/team"
@@ -909,6 +911,23 @@ func TestSeedTargets(t *testing.T) {
 	events := st.Client.TargetEvent.Query().CountX(ctx)
 	if pending != 1 || revisions < 9 || events < 16 {
 		t.Errorf("pending adjustments %d, revisions %d, events %d", pending, revisions, events)
+	}
+	// Reviews: last quarter's completed (the closed target reviewed twice,
+	// every item decided), and this quarter's latest of each team open.
+	items := st.Client.ReviewItem.Query().Where(reviewitem.TargetID(closed.ID)).AllX(ctx)
+	if len(items) != 2 || items[0].Decision == nil || items[1].Decision == nil {
+		t.Errorf("the closed target's review items: %+v", items)
+	}
+	teams := st.Client.Team.Query().CountX(ctx)
+	for _, c := range st.Client.ReviewCycle.Query().AllX(ctx) {
+		undecided := st.Client.ReviewItem.Query().Where(reviewitem.CycleID(c.ID), reviewitem.DecisionIsNil()).CountX(ctx)
+		later := st.Client.ReviewCycle.Query().Where(reviewcycle.TeamID(c.TeamID), reviewcycle.PointGT(c.Point)).ExistX(ctx)
+		if c.Status == reviewcycle.StatusCOMPLETED && undecided > 0 || c.Status == reviewcycle.StatusOPEN && later {
+			t.Errorf("cycle of %v for team %s: %s with %d undecided items, later cycles: %v", c.Point, c.TeamID, c.Status, undecided, later)
+		}
+	}
+	if open := st.Client.ReviewCycle.Query().Where(reviewcycle.StatusEQ(reviewcycle.StatusOPEN)).CountX(ctx); open != teams {
+		t.Errorf("%d open review cycles, want one per team (%d)", open, teams)
 	}
 	if n := st.Client.MarketFactor.Query().CountX(ctx); n != 1 {
 		t.Errorf("%d market factors, want 1", n)

@@ -8,6 +8,9 @@ import (
 	"kpiflow/access"
 	"kpiflow/ent"
 	"kpiflow/ent/kpi"
+	"kpiflow/ent/organization"
+	"kpiflow/ent/reviewcycle"
+	"kpiflow/ent/reviewitem"
 	"kpiflow/ent/schema/pulid"
 	"kpiflow/ent/team"
 	"kpiflow/ent/user"
@@ -77,6 +80,23 @@ func seedTargets(ctx context.Context, client *ent.Client, org *ent.Organization,
 	if err != nil {
 		return 0, err
 	}
+
+	// Reviews are decided by the team's manager; the region's by its own.
+	deciders := map[pulid.ID]context.Context{east.ID: mgrCtx}
+	for _, email := range []string{"central.manager@demo.kpiflow.test", "west.manager@demo.kpiflow.test"} {
+		c, u, err := as(email)
+		if err != nil {
+			return 0, err
+		}
+		managed, err := u.QueryManagedTeams().IDs(sys)
+		if err != nil {
+			return 0, err
+		}
+		for _, id := range managed {
+			deciders[id] = c
+		}
+	}
+	deciders[""] = regionCtx
 
 	n := 0
 	step := func(ctx context.Context, t *ent.Target, a workflow.Action, d workflow.Decision) (*ent.Target, error) {
@@ -169,12 +189,82 @@ func seedTargets(ctx context.Context, client *ent.Client, org *ent.Organization,
 		if err == nil {
 			t, err = then.Act(mgrCtx, client, t.ID, workflow.Approve, workflow.Decision{ExpectedVersion: t.Version})
 		}
+		// Its monthly reviews, decided and completed on their day (the
+		// second follows kpiflow's suggestion, if it has one).
+		for i, day := range []time.Time{last.Start.AddDate(0, 1, 3), last.Start.AddDate(0, 2, 3)} {
+			if err == nil {
+				err = reviewAll(ctx, client, svc.Engine, org.ID, day, i == 1, false, deciders)
+			}
+		}
 		if err == nil {
 			_, err = svc.ClosePeriods(ctx, client, org.ID, workflow.DefaultGrace)
 		}
+	}
+	// This quarter's reviews: the latest of each team open, those before
+	// it completed.
+	if err == nil {
+		err = reviewAll(ctx, client, svc.Engine, org.ID, at, false, true, deciders)
 	}
 	if err != nil {
 		return 0, fmt.Errorf("demo targets: %w", err)
 	}
 	return n, nil
+}
+
+// reviewAll opens the review cycles due at the instant, on its clock, and
+// decides and completes the open ones (all but each team's latest when
+// keepLatest), each by its team's manager (deciders[""] for the others):
+// KEEP, or when follow is set the suggested value where kpiflow suggests
+// one.
+func reviewAll(ctx context.Context, client *ent.Client, engine kpiengine.Engine, org pulid.ID, at time.Time,
+	follow, keepLatest bool, deciders map[pulid.ID]context.Context) error {
+	svc := workflow.NewServiceAt(engine, func() time.Time { return at })
+	sys := viewer.System(ctx)
+	if _, err := svc.OpenReviews(sys, client, org, at); err != nil {
+		return err
+	}
+	cycles, err := client.ReviewCycle.Query().Where(reviewcycle.OrganizationID(org), reviewcycle.StatusEQ(reviewcycle.StatusOPEN)).
+		Order(ent.Desc(reviewcycle.FieldPoint)).All(sys)
+	if err != nil {
+		return err
+	}
+	latest := map[pulid.ID]bool{}
+	for _, c := range cycles {
+		if keepLatest && !latest[c.TeamID] {
+			latest[c.TeamID] = true
+			continue
+		}
+		as, ok := deciders[c.TeamID]
+		if !ok {
+			as = deciders[""]
+		}
+		items, err := client.ReviewItem.Query().Where(reviewitem.CycleID(c.ID)).WithTarget().All(sys)
+		if err != nil {
+			return err
+		}
+		for _, it := range items {
+			adjust := follow && it.SuggestedValue != nil
+			d := workflow.Decision{}
+			if adjust {
+				k, err := client.KPI.Get(sys, it.Edges.Target.KpiID)
+				if err != nil {
+					return err
+				}
+				currency, err := client.Organization.Query().Where(organization.ID(org)).Select(organization.FieldCurrency).String(sys)
+				if err != nil {
+					return err
+				}
+				v := workflow.FormatValue(*it.SuggestedValue, k.Unit, currency)
+				reason := "PERFORMANCE"
+				d = workflow.Decision{Value: &v, Reason: &reason, Comment: "at the review: " + it.SuggestionReason}
+			}
+			if _, err := svc.DecideReviewItem(as, client, it.ID, adjust, d); err != nil {
+				return fmt.Errorf("deciding a review item of %s: %w", it.Edges.Target.ID, err)
+			}
+		}
+		if _, err := svc.CompleteReview(as, client, c.ID); err != nil {
+			return err
+		}
+	}
+	return nil
 }

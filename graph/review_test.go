@@ -1,14 +1,17 @@
 package graph_test
 
 import (
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"kpiflow/apitest"
+	"kpiflow/ent"
 	"kpiflow/ent/reviewcycle"
 	"kpiflow/ent/reviewitem"
+	"kpiflow/ent/schema/pulid"
 	"kpiflow/kpi"
 	"kpiflow/workflow"
 )
@@ -137,5 +140,95 @@ func TestInboxOverdueReviewsAndAdjustments(t *testing.T) {
 		if r.Inbox.TotalCount != 1 || r.Inbox.Items[0].Reason != "ADJUSTMENT_MADE" || r.Inbox.Items[0].Target.ID != p.ID {
 			t.Errorf("the rep's inbox: %+v", r.Inbox)
 		}
+	})
+}
+
+// target.history gives, per review and at the close, the actual, what the
+// value in force expected by then, and that value: the two lines of a
+// chart. Review items are seen by those who see their target, only.
+func TestTargetHistory(t *testing.T) {
+	apitest.Each(t, func(t *testing.T, s *apitest.Server) {
+		w := newKPIWorld(t, s)
+		rep, mgr := s.As(t, w.r1), s.As(t, w.mE)
+		// One deal won in the quarter (FY2027 Q4: 1 November to 1 February, New York).
+		s.Client.Deal.Create().SetOwnerID(w.r1.ID).SetName("q4").SetCustomerName("c").SetAmount(100).
+			SetStage("WON").SetOpenedAt(utc("2026-11-02T15:00:00Z")).SetClosedAt(utc("2026-11-20T15:00:00Z")).
+			SaveX(apitest.Sys())
+		p := w.do(t, rep, "proposeTarget", map[string]any{"kpiID": w.kpiID(t, "DEALS_CLOSED"), "userID": w.r1.ID,
+			"period": map[string]any{"label": q4}, "value": "3"})
+		w.do(t, mgr, "approveTarget", map[string]any{"targetId": p.ID, "expectedVersion": p.Version})
+
+		engine := kpi.Engine{DB: s.Client, Dialect: s.Store.Dialect}
+		open := func(at string) {
+			svc := workflow.NewServiceAt(engine, func() time.Time { return utc(at) })
+			if _, err := svc.OpenReviews(apitest.Sys(), s.Client, w.org.ID, utc(at)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		open("2026-12-15T17:00:00Z") // the cycle of 1 December
+		item := s.Client.ReviewItem.Query().Where(reviewitem.TargetID(pulid.ID(p.ID))).OnlyX(apitest.Sys())
+		mgr.MustQuery(t, `mutation($id: ID!) { decideReviewItem(input: {itemId: $id, decision: ADJUST, value: "2",
+			reasonCode: MARKET_CHANGE, comment: "the holiday freeze"}) { item { decision } } }`, map[string]any{"id": item.ID}, nil)
+		open("2027-01-15T17:00:00Z") // 1 January: the value in force is now 2
+		tx, err := s.Client.Tx(apitest.Sys())
+		if err != nil {
+			t.Fatal(err)
+		}
+		closer := workflow.NewServiceAt(engine, func() time.Time { return utc("2027-02-20T12:00:00Z") })
+		if _, err := closer.ClosePeriods(ent.NewTxContext(apitest.Sys(), tx), tx.Client(), w.org.ID, workflow.DefaultGrace); err != nil {
+			t.Fatal(err)
+		}
+		if err := tx.Commit(); err != nil {
+			t.Fatal(err)
+		}
+
+		var r struct {
+			Node struct {
+				Status  string
+				History []struct {
+					At                      string
+					ReviewCycle             *struct{ Point string }
+					Actual, Expected, Value *struct{ Value int }
+				}
+			}
+		}
+		rep.MustQuery(t, `query($id: ID!) { node(id: $id) { ... on Target { status history { at reviewCycle { point }
+			actual { ... on CountValue { value } } expected { ... on CountValue { value } } value { ... on CountValue { value } } } } } }`,
+			map[string]any{"id": p.ID}, &r)
+		var got []string
+		for _, h := range r.Node.History {
+			cycle := "close"
+			if h.ReviewCycle != nil {
+				cycle = h.ReviewCycle.Point
+			}
+			got = append(got, fmt.Sprintf("%s %s actual=%d expected=%d value=%d", h.At, cycle, h.Actual.Value, h.Expected.Value, h.Value.Value))
+		}
+		// Expected on 1 December: 3 × 30/92 of the quarter ≈ 0.98; on
+		// 1 January: 2 × 61/92 ≈ 1.33 (counts are shown whole).
+		want := []string{
+			"2026-12-01T05:00:00Z 2026-12-01T05:00:00Z actual=1 expected=1 value=3",
+			"2027-01-01T05:00:00Z 2027-01-01T05:00:00Z actual=1 expected=1 value=2",
+			"2027-02-01T05:00:00Z close actual=1 expected=2 value=2",
+		}
+		if r.Node.Status != "CLOSED" || strings.Join(got, "\n") != strings.Join(want, "\n") {
+			t.Errorf("history (%s):\n%s\nwant:\n%s", r.Node.Status, strings.Join(got, "\n"), strings.Join(want, "\n"))
+		}
+
+		// The review item, with its numbers in the KPI's unit, to its
+		// target's viewers; not to a rep of another team.
+		itemQuery := `query($id: ID!) { node(id: $id) { ... on ReviewItem { targetValue { ... on CountValue { value } }
+			actual { ... on CountValue { value } } suggestedAction } } }`
+		var seen struct {
+			Node *struct {
+				TargetValue, Actual struct{ Value int }
+				SuggestedAction     string
+			}
+		}
+		mgr.MustQuery(t, itemQuery, map[string]any{"id": item.ID}, &seen)
+		if seen.Node == nil || seen.Node.TargetValue.Value != 3 || seen.Node.Actual.Value != 1 {
+			t.Errorf("the manager's view of the item: %+v", seen.Node)
+		}
+		// Out of reach is not found, as everywhere.
+		s.As(t, w.r3).MustFail(t, "NOT_FOUND", itemQuery, map[string]any{"id": item.ID})
 	})
 }

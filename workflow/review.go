@@ -100,36 +100,55 @@ func (s *Service) OpenReviews(ctx context.Context, client *ent.Client, orgID pul
 // openCycle opens one cycle with its items, or reports false when another
 // opener was first.
 func (s *Service) openCycle(ctx context.Context, client *ent.Client, cal kpi.Calendar, t *ent.Team, point time.Time) (bool, error) {
-	_, due := CadencePoint(cal, t.ReviewCadence, point)
+	if ent.TxFromContext(ctx) != nil {
+		// Within the caller's transaction (the demo's, which nothing
+		// races): the cycle commits with the rest.
+		return true, s.fillCycle(ctx, client, cal, t, point)
+	}
 	tx, err := client.Tx(ctx)
 	if err != nil {
 		return false, err
 	}
-	c, err := tx.ReviewCycle.Create().
-		SetOrganizationID(t.OrganizationID).SetTeamID(t.ID).
-		SetCadence(reviewcycle.Cadence(t.ReviewCadence)).SetPoint(point).SetDueAt(due).
-		Save(ctx)
+	err = s.fillCycle(ent.NewTxContext(ctx, tx), tx.Client(), cal, t, point)
 	if ent.IsConstraintError(err) {
 		return false, tx.Rollback() // opened by another replica
 	}
 	if err != nil {
 		return false, rollback(tx, err)
 	}
-	targets, err := tx.Target.Query().Where(
+	return true, tx.Commit()
+}
+
+// fillCycle opens a cycle with its items through client.
+func (s *Service) fillCycle(ctx context.Context, client *ent.Client, cal kpi.Calendar, t *ent.Team, point time.Time) error {
+	_, due := CadencePoint(cal, t.ReviewCadence, point)
+	c, err := client.ReviewCycle.Create().
+		SetOrganizationID(t.OrganizationID).SetTeamID(t.ID).
+		SetCadence(reviewcycle.Cadence(t.ReviewCadence)).SetPoint(point).SetDueAt(due).
+		Save(ctx)
+	if err != nil {
+		return err
+	}
+	return s.reviewItems(ctx, client, c, point)
+}
+
+// reviewItems gives a cycle an item per APPROVED target of its team and
+// the team's members whose period runs at the point.
+func (s *Service) reviewItems(ctx context.Context, client *ent.Client, c *ent.ReviewCycle, point time.Time) error {
+	targets, err := client.Target.Query().Where(
 		target.StatusEQ(target.StatusAPPROVED),
 		target.PeriodStartLTE(point), target.PeriodEndGT(point),
-		target.Or(target.TeamID(t.ID), target.HasUserWith(user.TeamID(t.ID))),
+		target.Or(target.TeamID(c.TeamID), target.HasUserWith(user.TeamID(c.TeamID))),
 	).All(ctx)
 	if err != nil {
-		return false, rollback(tx, err)
+		return err
 	}
-	txCtx := ent.NewTxContext(ctx, tx)
 	for _, tg := range targets {
-		if err := s.reviewItem(txCtx, tx.Client(), c, tg, point); err != nil {
-			return false, rollback(tx, err)
+		if err := s.reviewItem(ctx, client, c, tg, point); err != nil {
+			return err
 		}
 	}
-	return true, tx.Commit()
+	return nil
 }
 
 // reviewItem records where a target stands at the cadence point and what
