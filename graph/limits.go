@@ -27,8 +27,10 @@ type Limits struct {
 	MaxTokens int
 }
 
-// DefaultLimits are generous for any real client and fatal to abuse.
-var DefaultLimits = Limits{MaxDepth: 12, MaxComplexity: 250_000, MaxAliases: 30, MaxTokens: 10_000}
+// DefaultLimits are generous for any real client and fatal to abuse. Each
+// Relay connection costs two levels (edges, node): four nested connections
+// and their fields (teams → members → deals → meetings → kind) are 13 deep.
+var DefaultLimits = Limits{MaxDepth: 15, MaxComplexity: 250_000, MaxAliases: 30, MaxTokens: 10_000}
 
 // queryLimits enforces Limits. It runs after pageLimits, which has given
 // every connection its page size.

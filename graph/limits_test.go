@@ -23,7 +23,8 @@ func TestAbuseLimits(t *testing.T) {
 	apitest.Each(t, func(t *testing.T, s *apitest.Server) {
 		org := s.Org(t, "Acme", "USD")
 		s.ActAs(t, s.User(t, org, "admin@acme.test", user.RoleAdmin, nil))
-		deep := "{ viewer { team { parent { parent { parent { parent { parent { parent { parent { parent { parent { parent { parent { name } } } } } } } } } } } } } }"
+		// 16 deep: one more than DefaultLimits.MaxDepth.
+		deep := "{ viewer { team { " + strings.Repeat("parent { ", 13) + "name" + strings.Repeat(" }", 15) + " }"
 		aliases := "{"
 		for i := range 31 {
 			aliases += fmt.Sprintf(" a%d: viewer { id }", i)

@@ -2,7 +2,10 @@ package graph
 
 import (
 	"context"
+
+	"github.com/99designs/gqlgen/graphql"
 	"math"
+	"slices"
 	"sort"
 	"sync"
 	"time"
@@ -102,13 +105,11 @@ func reviewItemValue(ctx context.Context, it *ent.ReviewItem, f *float64) (KPIVa
 	if f == nil {
 		return nil, nil
 	}
-	t, err := it.Edges.TargetOrErr()
+	k, err := kpiOfTarget(ctx, it.TargetID)
 	if err != nil {
-		if t, err = it.Target(ctx); err != nil {
-			return nil, err
-		}
+		return nil, err
 	}
-	return targetValue(ctx, t.KpiID, f)
+	return numberValue(ctx, k, f)
 }
 
 // targetHistory is a target's reviews, by cadence point, then its close.
@@ -145,4 +146,196 @@ func targetHistory(ctx context.Context, client *ent.Client, t *ent.Target) ([]*T
 		}
 	}
 	return out, nil
+}
+
+// Actuals are computed for a whole list of targets at once: the first
+// target of a list whose actual is asked for computes those of all its
+// siblings (workflow.Service.Actuals: one statement per record source for
+// all users' targets), and the others wait for it and read theirs. A list
+// is found by walking up the field contexts to the nearest list of targets
+// (a connection's edges, a plain list, nodes, an inbox), so the number of
+// statements does not grow with the number of targets.
+type actualBatches struct {
+	mu   sync.Mutex
+	m    map[any]*actualBatch // actuals, by list
+	kpis map[any]*actualBatch // the KPIs of targets, by list of their events, revisions or review items
+}
+
+type actualBatch struct {
+	once   sync.Once
+	values map[pulid.ID]kpi.Value
+	kpiIDs map[pulid.ID]pulid.ID // target → KPI
+	err    error
+}
+
+type actualBatchesKey struct{}
+
+func withActualBatches(ctx context.Context) context.Context {
+	return context.WithValue(ctx, actualBatchesKey{}, &actualBatches{m: map[any]*actualBatch{}, kpis: map[any]*actualBatch{}})
+}
+
+// siblingTargets returns the nearest list of targets above the field being
+// resolved, and a key that names the list; a nil key when there is none.
+func siblingTargets(ctx context.Context) (any, []*ent.Target) {
+	for fc := graphql.GetFieldContext(ctx); fc != nil; fc = fc.Parent {
+		var out []*ent.Target
+		switch r := fc.Result.(type) {
+		case []*ent.TargetEdge:
+			for _, e := range r {
+				if e != nil && e.Node != nil {
+					out = append(out, e.Node)
+				}
+			}
+		case []*ent.Target:
+			out = r
+		case []ent.Noder:
+			for _, n := range r {
+				if t, ok := n.(*ent.Target); ok {
+					out = append(out, t)
+				}
+			}
+		case []*InboxItem:
+			for _, it := range r {
+				if it != nil && it.Target != nil {
+					out = append(out, it.Target)
+				}
+			}
+		default:
+			continue
+		}
+		if len(out) == 0 {
+			return nil, nil
+		}
+		return fc, out
+	}
+	return nil, nil
+}
+
+// targetActual is a target's live actual, computed with its siblings'.
+func (r *Resolver) targetActual(ctx context.Context, t *ent.Target, k *ent.KPI) (kpi.Value, error) {
+	client := ent.FromContext(ctx)
+	batches, _ := ctx.Value(actualBatchesKey{}).(*actualBatches)
+	key, siblings := siblingTargets(ctx)
+	if batches == nil || key == nil {
+		return r.workflow.Actual(ctx, client, t, k)
+	}
+	batches.mu.Lock()
+	b := batches.m[key]
+	if b == nil {
+		b = &actualBatch{}
+		batches.m[key] = b
+	}
+	batches.mu.Unlock()
+	b.once.Do(func() {
+		kpis := map[pulid.ID]*ent.KPI{}
+		for _, s := range siblings {
+			if kpis[s.KpiID] == nil {
+				if kpis[s.KpiID], b.err = kpiOf(ctx, s.KpiID); b.err != nil {
+					return
+				}
+			}
+		}
+		b.values, b.err = r.workflow.Actuals(ctx, client, siblings, kpis)
+	})
+	if b.err != nil {
+		return kpi.Value{}, b.err
+	}
+	if v, ok := b.values[t.ID]; ok {
+		return v, nil
+	}
+	return r.workflow.Actual(ctx, client, t, k)
+}
+
+// kpiOfTarget returns the KPI of a target that an event, revision or
+// review item being resolved belongs to: the target above it in the
+// query when there is one, else its KPI as loaded once for the whole list
+// the object is in (one statement per list, not one per object).
+func kpiOfTarget(ctx context.Context, targetID pulid.ID) (*ent.KPI, error) {
+	for fc := graphql.GetFieldContext(ctx); fc != nil; fc = fc.Parent {
+		if r, ok := fc.Result.(*ent.Target); ok && r.ID == targetID && r.KpiID != "" { // entgql may have loaded only some columns
+			return kpiOf(ctx, r.KpiID)
+		}
+	}
+	var key any
+	var ids []pulid.ID
+	// The list of targets above, when the object is nested in one: one
+	// statement for all the targets' objects.
+	if k, siblings := siblingTargets(ctx); k != nil {
+		for _, t := range siblings {
+			ids = append(ids, t.ID)
+		}
+		if slices.Contains(ids, targetID) {
+			key = k
+		} else {
+			ids = nil
+		}
+	}
+	for fc := graphql.GetFieldContext(ctx); fc != nil && key == nil; fc = fc.Parent {
+		switch r := fc.Result.(type) {
+		case []*ent.TargetEventEdge:
+			for _, e := range r {
+				if e != nil && e.Node != nil {
+					ids = append(ids, e.Node.TargetID)
+				}
+			}
+			key = fc
+		case []*ent.TargetEvent:
+			for _, e := range r {
+				ids = append(ids, e.TargetID)
+			}
+			key = fc
+		case []*ent.TargetRevisionEdge:
+			for _, e := range r {
+				if e != nil && e.Node != nil {
+					ids = append(ids, e.Node.TargetID)
+				}
+			}
+			key = fc
+		case []*ent.ReviewItemEdge:
+			for _, e := range r {
+				if e != nil && e.Node != nil {
+					ids = append(ids, e.Node.TargetID)
+				}
+			}
+			key = fc
+		case []*ent.ReviewItem:
+			for _, e := range r {
+				ids = append(ids, e.TargetID)
+			}
+			key = fc
+		}
+	}
+	batches, _ := ctx.Value(actualBatchesKey{}).(*actualBatches)
+	if key == nil || batches == nil {
+		ids, key = []pulid.ID{targetID}, nil
+	}
+	var b *actualBatch
+	if key != nil {
+		batches.mu.Lock()
+		b = batches.kpis[key]
+		if b == nil {
+			b = &actualBatch{}
+			batches.kpis[key] = b
+		}
+		batches.mu.Unlock()
+	} else {
+		b = &actualBatch{}
+	}
+	b.once.Do(func() {
+		var ts []*ent.Target
+		ts, b.err = ent.FromContext(ctx).Target.Query().Where(target.IDIn(ids...)).
+			Select(target.FieldID, target.FieldKpiID).All(ctx)
+		b.kpiIDs = map[pulid.ID]pulid.ID{}
+		for _, t := range ts {
+			b.kpiIDs[t.ID] = t.KpiID
+		}
+	})
+	if b.err != nil {
+		return nil, b.err
+	}
+	id, ok := b.kpiIDs[targetID]
+	if !ok {
+		return nil, &ent.NotFoundError{}
+	}
+	return kpiOf(ctx, id)
 }

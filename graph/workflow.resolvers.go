@@ -247,7 +247,7 @@ func (r *targetResolver) Actual(ctx context.Context, obj *ent.Target) (KPIValue,
 	if obj.FinalActual != nil {
 		return numberValue(ctx, k, obj.FinalActual)
 	}
-	v, err := r.workflow.Actual(ctx, ent.FromContext(ctx), obj, k)
+	v, err := r.targetActual(ctx, obj, k)
 	if err != nil {
 		return nil, err
 	}
@@ -263,7 +263,7 @@ func (r *targetResolver) Attainment(ctx context.Context, obj *ent.Target) (*floa
 	if err != nil {
 		return nil, err
 	}
-	v, err := r.workflow.Actual(ctx, ent.FromContext(ctx), obj, k)
+	v, err := r.targetActual(ctx, obj, k)
 	if err != nil {
 		return nil, err
 	}
@@ -290,27 +290,27 @@ func (r *targetResolver) History(ctx context.Context, obj *ent.Target) ([]*Targe
 
 // OldValue is the resolver for the oldValue field.
 func (r *targetEventResolver) OldValue(ctx context.Context, obj *ent.TargetEvent) (KPIValue, error) {
-	t, err := obj.Target(ctx)
+	k, err := kpiOfTarget(ctx, obj.TargetID)
 	if err != nil {
 		return nil, err
 	}
-	return targetValue(ctx, t.KpiID, obj.OldValue)
+	return numberValue(ctx, k, obj.OldValue)
 }
 
 // NewValue is the resolver for the newValue field.
 func (r *targetEventResolver) NewValue(ctx context.Context, obj *ent.TargetEvent) (KPIValue, error) {
-	t, err := obj.Target(ctx)
+	k, err := kpiOfTarget(ctx, obj.TargetID)
 	if err != nil {
 		return nil, err
 	}
-	return targetValue(ctx, t.KpiID, obj.NewValue)
+	return numberValue(ctx, k, obj.NewValue)
 }
 
 // Value is the resolver for the value field.
 func (r *targetRevisionResolver) Value(ctx context.Context, obj *ent.TargetRevision) (KPIValue, error) {
-	t, err := obj.Target(ctx)
+	k, err := kpiOfTarget(ctx, obj.TargetID)
 	if err != nil {
 		return nil, err
 	}
-	return targetValue(ctx, t.KpiID, &obj.Value)
+	return numberValue(ctx, k, &obj.Value)
 }

@@ -29,6 +29,9 @@ type Scope struct {
 	Org pulid.ID
 	// Owner narrows the scope to one user's deals and meetings.
 	Owner pulid.ID
+	// Owners narrows the scope to these users' deals and meetings (with
+	// ComputeByOwner: the values of many reps in one statement per source).
+	Owners []pulid.ID
 	// Teams narrows the scope to deals counted toward these teams and
 	// meetings of their members; a team scope lists the team and all its
 	// sub-teams.
@@ -228,6 +231,16 @@ func (e Engine) query(ctx context.Context, scope Scope, source definition.Source
 	switch {
 	case scope.Owner != "":
 		b.w(" AND r.owner_id = ", b.arg(string(scope.Owner)))
+	case scope.Owners != nil:
+		owners := make([]string, len(scope.Owners))
+		for i, o := range scope.Owners {
+			owners[i] = string(o)
+		}
+		if len(owners) == 0 {
+			b.w(" AND 1 = 0")
+		} else {
+			b.w(" AND ", b.in("r.owner_id", owners))
+		}
 	case scope.Teams != nil:
 		teams := make([]string, len(scope.Teams))
 		for i, t := range scope.Teams {

@@ -756,6 +756,86 @@ func (s *Service) Actual(ctx context.Context, client *ent.Client, t *ent.Target,
 	return v[k.Key][0], nil
 }
 
+// Actuals computes the actuals of many targets (kpis holds their KPIs by
+// ID): those of users' targets in one statement per record source for all
+// of them, whatever their KPIs and periods; a team's target in its own.
+// Targets whose period closed keep their frozen actual, which is not
+// computed here.
+func (s *Service) Actuals(ctx context.Context, client *ent.Client, targets []*ent.Target, kpis map[pulid.ID]*ent.KPI) (map[pulid.ID]kpi.Value, error) {
+	out := make(map[pulid.ID]kpi.Value, len(targets))
+	type batch struct {
+		owners  []pulid.ID
+		seen    map[pulid.ID]bool
+		kpis    []*ent.KPI
+		periods []kpi.Period
+	}
+	byOrg := map[pulid.ID]*batch{}
+	var orgs []pulid.ID
+	periodOf := func(t *ent.Target) kpi.Period {
+		return kpi.Period{Kind: kpi.PeriodKind(t.PeriodKind), Year: t.PeriodYear, Index: t.PeriodIndex, Start: t.PeriodStart, End: t.PeriodEnd}
+	}
+	for _, t := range targets {
+		k := kpis[t.KpiID]
+		if k == nil || t.FinalActual != nil {
+			continue
+		}
+		if t.UserID == nil {
+			v, err := s.Actual(ctx, client, t, k)
+			if err != nil {
+				return nil, err
+			}
+			out[t.ID] = v
+			continue
+		}
+		b := byOrg[t.OrganizationID]
+		if b == nil {
+			b = &batch{seen: map[pulid.ID]bool{}}
+			byOrg[t.OrganizationID] = b
+			orgs = append(orgs, t.OrganizationID)
+		}
+		if !b.seen[*t.UserID] {
+			b.seen[*t.UserID] = true
+			b.owners = append(b.owners, *t.UserID)
+		}
+		if !b.seen[k.ID] {
+			b.seen[k.ID] = true
+			b.kpis = append(b.kpis, k)
+		}
+		p := periodOf(t)
+		if key := pulid.ID("period:" + p.Start.String() + p.End.String()); !b.seen[key] {
+			b.seen[key] = true
+			b.periods = append(b.periods, p)
+		}
+	}
+	sys := viewer.System(ctx)
+	for _, org := range orgs {
+		b := byOrg[org]
+		ks := kpi.EngineKPIs(b.kpis)
+		values, err := s.Engine.ComputeByOwner(sys, kpi.Scope{Org: org, Owners: b.owners}, ks, b.periods)
+		if err != nil {
+			return nil, err
+		}
+		empty := kpi.Empty(ks, b.periods)
+		for _, t := range targets {
+			k := kpis[t.KpiID]
+			if t.OrganizationID != org || t.UserID == nil || k == nil || t.FinalActual != nil {
+				continue
+			}
+			v := values[*t.UserID]
+			if v == nil {
+				v = empty
+			}
+			p := periodOf(t)
+			for i, q := range b.periods {
+				if q.Start.Equal(p.Start) && q.End.Equal(p.End) {
+					out[t.ID] = v[k.Key][i]
+				}
+			}
+		}
+	}
+	return out, nil
+}
+
 // Attainment is actual against target, or target against actual when
 // lower is better; nil when either is missing or zero.
 func Attainment(actual, target *float64, lowerIsBetter bool) *float64 {

@@ -1,0 +1,161 @@
+package graph_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"testing"
+	"time"
+
+	"kpiflow/apitest"
+	"kpiflow/ent"
+	"kpiflow/ent/kpi"
+	"kpiflow/ent/target"
+	"kpiflow/ent/user"
+)
+
+// statementWorld is an organization of n reps in two teams, each rep with
+// a deal won this quarter, a meeting held on it, and an approved target
+// for this quarter with two events.
+type statementWorld struct {
+	s              *apitest.Server
+	admin, manager *ent.User
+}
+
+func newStatementWorld(t *testing.T, s *apitest.Server, n int) *statementWorld {
+	t.Helper()
+	sys := apitest.Sys()
+	org := s.Client.Organization.Create().SetName("Acme").SetCurrency("USD").SetTimezone("UTC").
+		SetFiscalYearStartMonth(1).SaveX(sys)
+	teams := []*ent.Team{s.Team(t, org, "East", ""), s.Team(t, org, "West", "")}
+	w := &statementWorld{s: s,
+		admin:   s.User(t, org, "admin@acme.test", user.RoleAdmin, nil),
+		manager: s.User(t, org, "manager@acme.test", user.RoleManager, nil)}
+	s.Manage(t, w.manager, teams...)
+	dealsClosed := s.Client.KPI.Query().Where(kpi.OrganizationID(org.ID), kpi.Key("DEALS_CLOSED")).OnlyX(sys)
+	// Q4 of the calendar year, which apitest.Now (28 November 2026) is in.
+	qStart, qEnd := time.Date(2026, 10, 1, 0, 0, 0, 0, time.UTC), time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC)
+	reps := make([]*ent.UserCreate, n)
+	for i := range reps {
+		reps[i] = s.Client.User.Create().SetOrganizationID(org.ID).SetEmail(fmt.Sprintf("rep%03d@acme.test", i)).
+			SetName(fmt.Sprintf("Rep %d", i)).SetRole(user.RoleRep).SetPasswordHash("x").SetTeamID(teams[i%2].ID).
+			SetHiredAt(time.Date(2024, 1, 15, 0, 0, 0, 0, time.UTC))
+	}
+	users := s.Client.User.CreateBulk(reps...).SaveX(sys)
+	deals := make([]*ent.DealCreate, n)
+	for i, u := range users {
+		deals[i] = s.Client.Deal.Create().SetOwnerID(u.ID).SetName("d").SetCustomerName("c").SetAmount(100_00).
+			SetStage("WON").SetOpenedAt(time.Date(2026, 10, 2, 0, 0, 0, 0, time.UTC)).
+			SetClosedAt(time.Date(2026, 11, 10, 0, 0, 0, 0, time.UTC))
+	}
+	ds := s.Client.Deal.CreateBulk(deals...).SaveX(sys)
+	meetings := make([]*ent.MeetingCreate, n)
+	targets := make([]*ent.TargetCreate, n)
+	for i, u := range users {
+		meetings[i] = s.Client.Meeting.Create().SetOwnerID(u.ID).SetDealID(ds[i].ID).SetKind("DEMO").
+			SetScheduledAt(time.Date(2026, 11, 5, 0, 0, 0, 0, time.UTC)).SetStatus("HELD")
+		targets[i] = s.Client.Target.Create().SetOrganizationID(org.ID).SetKpiID(dealsClosed.ID).SetUserID(u.ID).
+			SetScopeKey("user:" + string(u.ID)).SetPeriodKind(target.PeriodKindQUARTER).SetPeriodYear(2026).
+			SetPeriodIndex(4).SetPeriodStart(qStart).SetPeriodEnd(qEnd).SetValue(2).SetStatus(target.StatusAPPROVED).
+			SetVersion(3).SetProposerID(u.ID).SetApproverID(w.manager.ID)
+	}
+	s.Client.Meeting.CreateBulk(meetings...).ExecX(sys)
+	ts := s.Client.Target.CreateBulk(targets...).SaveX(sys)
+	events := make([]*ent.TargetEventCreate, 0, 2*n)
+	for _, tg := range ts {
+		events = append(events,
+			s.Client.TargetEvent.Create().SetOrganizationID(org.ID).SetTargetID(tg.ID).SetActorID(tg.ProposerID).
+				SetAction("PROPOSE").SetFromStatus("DRAFT").SetToStatus("PROPOSED").SetNewValue(2).SetVersion(2),
+			s.Client.TargetEvent.Create().SetOrganizationID(org.ID).SetTargetID(tg.ID).SetActorID(w.manager.ID).
+				SetAction("APPROVE").SetFromStatus("PROPOSED").SetToStatus("APPROVED").SetOldValue(2).SetNewValue(2).SetVersion(3))
+	}
+	s.Client.TargetEvent.CreateBulk(events...).ExecX(sys)
+	return w
+}
+
+// statements runs the query as the user and returns how many statements
+// it made, and its data.
+func (w *statementWorld) statements(t *testing.T, as *ent.User, query string) (int64, json.RawMessage) {
+	t.Helper()
+	c := w.s.As(t, as)
+	c.MustQuery(t, query, nil, nil) // warm: the viewer's scope and the schema caches are per request anyway
+	before := w.s.Store.Statements()
+	r := c.Query(t, query, nil)
+	n := w.s.Store.Statements() - before
+	if len(r.Errors) > 0 {
+		t.Fatalf("errors: %+v", r.Errors)
+	}
+	return n, r.Data
+}
+
+const (
+	recordTreeQuery = `{ teams(first: 2) { edges { node { name members(first: 250) { edges { node { email
+		deals(first: 2) { edges { node { name amount { amount } meetings(first: 2) { edges { node { kind status } } } } } } } } } } } } }`
+	targetListQuery = `{ targets(first: 500) { totalCount edges { node { id status kpi { key } user { email }
+		value { ... on CountValue { value } } actual { ... on CountValue { value } } attainment assessment { band }
+		events(first: 5) { edges { node { action actor { email } oldValue { ... on CountValue { value } } newValue { ... on CountValue { value } } } } }
+		revisions(first: 5) { totalCount } } } } }`
+)
+
+// Lists with nested edges make as many statements for 500 rows as for 10
+// (DESIGN.md §12): entgql loads each level of edges in one statement, and
+// the computed fields of targets (actual, attainment, values in the KPI's
+// unit) are computed for the whole list at once. The counts are exact.
+func TestStatementsDoNotGrowWithRows(t *testing.T) {
+	for _, b := range apitest.Backends(t) {
+		t.Run(b.Name, func(t *testing.T) { statementsDoNotGrow(t, b) })
+	}
+}
+
+func statementsDoNotGrow(t *testing.T, b apitest.Backend) {
+	{
+		small := newStatementWorld(t, apitest.NewServer(t, b), 10)
+		large := newStatementWorld(t, apitest.NewServer(t, b), 500)
+		for _, c := range []struct {
+			name  string
+			as    func(*statementWorld) *ent.User
+			query string
+			want  int64
+		}{
+			{"teams → members → deals → meetings", func(w *statementWorld) *ent.User { return w.admin }, recordTreeQuery, 5},
+			{"targets → events, revisions, assessment, actual", func(w *statementWorld) *ent.User { return w.manager }, targetListQuery, 12},
+		} {
+			n10, _ := small.statements(t, c.as(small), c.query)
+			n500, data := large.statements(t, c.as(large), c.query)
+			t.Logf("%s: %d statements for 10 rows, %d for 500", c.name, n10, n500)
+			if n10 != n500 || n500 != c.want {
+				t.Errorf("%s: %d statements for 10 rows, %d for 500; want %d for both", c.name, n10, n500, c.want)
+			}
+			if c.query == targetListQuery {
+				var r struct {
+					Targets struct {
+						TotalCount int
+						Edges      []struct {
+							Node struct {
+								Actual     struct{ Value int }
+								Attainment float64
+								Events     struct {
+									Edges []struct {
+										Node struct{ OldValue *struct{ Value int } }
+									}
+								}
+							}
+						}
+					}
+				}
+				if err := json.Unmarshal(data, &r); err != nil {
+					t.Fatal(err)
+				}
+				sum := 0
+				for _, e := range r.Targets.Edges {
+					if e.Node.Actual.Value != 1 || e.Node.Attainment != 0.5 || len(e.Node.Events.Edges) != 2 {
+						t.Fatalf("a target computed in the batch: %+v", e.Node)
+					}
+					sum += e.Node.Actual.Value
+				}
+				if r.Targets.TotalCount != 500 || sum != 500 {
+					t.Errorf("%d targets, actuals summing to %d; want 500 and 500", r.Targets.TotalCount, sum)
+				}
+			}
+		}
+	}
+}
