@@ -7,6 +7,7 @@
 //	kpiflow org create         create an organization
 //	kpiflow user create        create a user, such as an organization's first admin
 //	kpiflow tick [--at T]      run the scheduled work (reviews due, periods ended) once
+//	kpiflow import FILE.csv    import deals or meetings, idempotent by external_id
 //
 // Every setting is an environment variable with a flag of the same meaning;
 // the flag wins. README.md lists them all.
@@ -247,6 +248,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 		fmt.Fprintf(stdout, "at %s: opened %d review cycles, closed %d targets\n", t.UTC().Format(time.RFC3339), opened, closed)
 		return nil
+	case "import":
+		return importFile(ctx, &cfg, fs, args, stdout, stderr)
 	case "org", "user":
 		sub := ""
 		if len(args) > 0 {
@@ -265,7 +268,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		fs.PrintDefaults()
 		return nil
 	}
-	return fmt.Errorf("unknown command %q (serve, migrate, seed, org, user, tick, help)", cmd)
+	return fmt.Errorf("unknown command %q (serve, migrate, seed, org, user, tick, import, help)", cmd)
 }
 
 func openMigrated(ctx context.Context, cfg config) (*store.Store, error) {

@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -492,5 +493,60 @@ func TestTickCommand(t *testing.T) {
 	}
 	if err := run(context.Background(), []string{"tick", "--at", "tomorrow", "--database-url", url}, &out, &out); err == nil {
 		t.Error("tick --at tomorrow was accepted")
+	}
+}
+
+// import reads a CSV of deals or meetings, imports the good rows, lists
+// the bad ones by line and fails; a second run changes nothing; with
+// --all-or-nothing a bad row keeps the whole file out.
+func TestImportCommand(t *testing.T) {
+	url := apitest.DatabaseURL(t, apitest.Backends(t)[0])
+	var out bytes.Buffer
+	if err := run(context.Background(), []string{"seed", "--demo", "--database-url", url}, &out, &out); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	write := func(name, body string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	deals := write("deals.csv", "External ID,Owner Email,Name,Customer Name,Amount,Stage,Opened At,Closed At\n"+
+		"crm-1,rep@demo.kpiflow.test,Renewal,Initech,12500.00,won,2026-09-01,2026-10-15\n"+
+		"crm-2,rep@demo.kpiflow.test,Upsell,Initech,800,PROSPECTING,2026-10-01T09:00:00Z,\n"+
+		"crm-3,rep@demo.kpiflow.test,Broken,Initech,5,PROSPECTING,next tuesday,\n")
+	meetings := write("meetings.csv", "external_id,owner_email,deal_external_id,kind,scheduled_at,status\n"+
+		"m-1,rep@demo.kpiflow.test,crm-1,DEMO,2026-09-10T15:00:00Z,HELD\n")
+	imp := func(args ...string) (string, error) {
+		out.Reset()
+		err := run(context.Background(), append([]string{"import"}, append(args, "--database-url", url, "--quiet")...), &out, &out)
+		return out.String(), err
+	}
+	got, err := imp(deals)
+	if err == nil || !strings.Contains(got, "2 created, 0 updated, 0 unchanged; 1 rows rejected") ||
+		!strings.Contains(got, `line 4 (crm-3): openedAt: "next tuesday" is not a date`) {
+		t.Fatalf("first import (%v):\n%s", err, got)
+	}
+	if got, err = imp(deals); err == nil || !strings.Contains(got, "0 created, 0 updated, 2 unchanged; 1 rows rejected") {
+		t.Errorf("second import (%v):\n%s", err, got)
+	}
+	if got, err = imp(meetings, "--kind", "meetings"); err != nil || !strings.Contains(got, "1 created") {
+		t.Errorf("meetings (%v):\n%s", err, got)
+	}
+	all := write("more.csv", "external_id,owner_email,name,customer_name,amount,stage,opened_at\n"+
+		"crm-9,rep@demo.kpiflow.test,New,Initech,1,PROSPECTING,2026-10-01\n"+
+		"crm-10,nobody@demo.kpiflow.test,New,Initech,1,PROSPECTING,2026-10-01\n")
+	if got, err = imp(all, "--all-or-nothing"); err == nil || !strings.Contains(got, "would have 1 created") {
+		t.Errorf("all or nothing (%v):\n%s", err, got)
+	}
+	if got, err = imp(write("ok.csv", "external_id,owner_email,name,customer_name,amount,stage,opened_at\n"+
+		"crm-9,rep@demo.kpiflow.test,New,Initech,1,PROSPECTING,2026-10-01\n"), "--all-or-nothing"); err != nil ||
+		!strings.Contains(got, "imported 1 created") {
+		t.Errorf("all or nothing, all good (%v):\n%s", err, got)
+	}
+	if _, err = imp(write("odd.csv", "who,what\nx,y\n")); err == nil || !strings.Contains(err.Error(), "cannot tell deals from meetings") {
+		t.Errorf("a file of neither: %v", err)
 	}
 }

@@ -8,7 +8,6 @@ import (
 	"io"
 	"log/slog"
 	"net"
-	"strings"
 	"syscall"
 
 	"github.com/lib/pq"
@@ -50,8 +49,8 @@ func presentError(logger *slog.Logger) graphql.ErrorPresenterFunc {
 		}
 		var ve *ent.ValidationError
 		if errors.As(err, &ve) {
-			field := graphqlName(ve.Name)
-			return coded(out, errcode.BadUserInput, field+": "+validationReason(ve), field)
+			field := errcode.GraphQLName(ve.Name)
+			return coded(out, errcode.BadUserInput, field+": "+errcode.ValidationReason(ve), field)
 		}
 		if ent.IsNotFound(err) || errors.Is(err, privacy.Deny) {
 			// A privacy denial is reported like a missing row: the API
@@ -120,36 +119,6 @@ func coded(e *gqlerror.Error, code errcode.Code, msg, field string) *gqlerror.Er
 		e.Extensions["field"] = field
 	}
 	return e
-}
-
-// validationReason gives the reason of an ent validation error without ent's
-// wording, which names Go types.
-func validationReason(ve *ent.ValidationError) string {
-	inner := errors.Unwrap(ve)
-	if inner == nil {
-		return "is invalid"
-	}
-	if reason := errors.Unwrap(inner); reason != nil {
-		return reason.Error()
-	}
-	if strings.Contains(inner.Error(), "missing required") {
-		return "is required"
-	}
-	return "is invalid"
-}
-
-// graphqlName turns an ent field name into its GraphQL spelling:
-// customer_name → customerName, owner_id → ownerID.
-func graphqlName(s string) string {
-	parts := strings.Split(s, "_")
-	for i := 1; i < len(parts); i++ {
-		if parts[i] == "id" {
-			parts[i] = "ID"
-		} else if parts[i] != "" {
-			parts[i] = strings.ToUpper(parts[i][:1]) + parts[i][1:]
-		}
-	}
-	return strings.Join(parts, "")
 }
 
 // unavailable reports whether err says the database could not be reached

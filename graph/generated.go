@@ -138,6 +138,22 @@ type ComplexityRoot struct {
 		Item func(childComplexity int) int
 	}
 
+	ImportPayload struct {
+		Committed func(childComplexity int) int
+		Created   func(childComplexity int) int
+		Rejected  func(childComplexity int) int
+		Unchanged func(childComplexity int) int
+		Updated   func(childComplexity int) int
+	}
+
+	ImportRowError struct {
+		Code       func(childComplexity int) int
+		ExternalID func(childComplexity int) int
+		Field      func(childComplexity int) int
+		Line       func(childComplexity int) int
+		Message    func(childComplexity int) int
+	}
+
 	Inbox struct {
 		Items      func(childComplexity int) int
 		TotalCount func(childComplexity int) int
@@ -269,6 +285,8 @@ type ComplexityRoot struct {
 		CreateTeam               func(childComplexity int, input ent.CreateTeamInput) int
 		CreateUser               func(childComplexity int, input model.CreateUserInput) int
 		DecideReviewItem         func(childComplexity int, input DecideReviewItemInput) int
+		ImportDeals              func(childComplexity int, input ImportDealsInput) int
+		ImportMeetings           func(childComplexity int, input ImportMeetingsInput) int
 		Login                    func(childComplexity int, input LoginInput) int
 		Logout                   func(childComplexity int, input LogoutInput) int
 		ProposeTarget            func(childComplexity int, input CreateTargetDraftInput) int
@@ -718,6 +736,8 @@ type MutationResolver interface {
 	Login(ctx context.Context, input LoginInput) (*auth.Session, error)
 	RefreshToken(ctx context.Context, input RefreshTokenInput) (*auth.Session, error)
 	Logout(ctx context.Context, input LogoutInput) (*LogoutPayload, error)
+	ImportDeals(ctx context.Context, input ImportDealsInput) (*ImportPayload, error)
+	ImportMeetings(ctx context.Context, input ImportMeetingsInput) (*ImportPayload, error)
 	CreateKpi(ctx context.Context, input CreateKPIInput) (*CreateKPIPayload, error)
 	UpdateKpi(ctx context.Context, input UpdateKPIInput) (*UpdateKPIPayload, error)
 	CreateTargetDraft(ctx context.Context, input CreateTargetDraftInput) (*TargetPayload, error)
@@ -1034,6 +1054,68 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.DecideReviewItemPayload.Item(childComplexity), true
+
+	case "ImportPayload.committed":
+		if e.ComplexityRoot.ImportPayload.Committed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImportPayload.Committed(childComplexity), true
+	case "ImportPayload.created":
+		if e.ComplexityRoot.ImportPayload.Created == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImportPayload.Created(childComplexity), true
+	case "ImportPayload.rejected":
+		if e.ComplexityRoot.ImportPayload.Rejected == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImportPayload.Rejected(childComplexity), true
+	case "ImportPayload.unchanged":
+		if e.ComplexityRoot.ImportPayload.Unchanged == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImportPayload.Unchanged(childComplexity), true
+	case "ImportPayload.updated":
+		if e.ComplexityRoot.ImportPayload.Updated == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImportPayload.Updated(childComplexity), true
+
+	case "ImportRowError.code":
+		if e.ComplexityRoot.ImportRowError.Code == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImportRowError.Code(childComplexity), true
+	case "ImportRowError.externalId":
+		if e.ComplexityRoot.ImportRowError.ExternalID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImportRowError.ExternalID(childComplexity), true
+	case "ImportRowError.field":
+		if e.ComplexityRoot.ImportRowError.Field == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImportRowError.Field(childComplexity), true
+	case "ImportRowError.line":
+		if e.ComplexityRoot.ImportRowError.Line == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImportRowError.Line(childComplexity), true
+	case "ImportRowError.message":
+		if e.ComplexityRoot.ImportRowError.Message == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImportRowError.Message(childComplexity), true
 
 	case "Inbox.items":
 		if e.ComplexityRoot.Inbox.Items == nil {
@@ -1598,6 +1680,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.DecideReviewItem(childComplexity, args["input"].(DecideReviewItemInput)), true
+	case "Mutation.importDeals":
+		if e.ComplexityRoot.Mutation.ImportDeals == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_importDeals_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ImportDeals(childComplexity, args["input"].(ImportDealsInput)), true
+	case "Mutation.importMeetings":
+		if e.ComplexityRoot.Mutation.ImportMeetings == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_importMeetings_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ImportMeetings(childComplexity, args["input"].(ImportMeetingsInput)), true
 	case "Mutation.login":
 		if e.ComplexityRoot.Mutation.Login == nil {
 			break
@@ -3553,6 +3657,10 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("DealOrder", ec.unmarshalInputDealOrder),
 			graphql.NewInputUnmarshaler("DealWhereInput", ec.unmarshalInputDealWhereInput),
 			graphql.NewInputUnmarshaler("DecideReviewItemInput", ec.unmarshalInputDecideReviewItemInput),
+			graphql.NewInputUnmarshaler("ImportDealRow", ec.unmarshalInputImportDealRow),
+			graphql.NewInputUnmarshaler("ImportDealsInput", ec.unmarshalInputImportDealsInput),
+			graphql.NewInputUnmarshaler("ImportMeetingRow", ec.unmarshalInputImportMeetingRow),
+			graphql.NewInputUnmarshaler("ImportMeetingsInput", ec.unmarshalInputImportMeetingsInput),
 			graphql.NewInputUnmarshaler("KPIAggregateInput", ec.unmarshalInputKPIAggregateInput),
 			graphql.NewInputUnmarshaler("KPIDefinitionInput", ec.unmarshalInputKPIDefinitionInput),
 			graphql.NewInputUnmarshaler("KPIFilterInput", ec.unmarshalInputKPIFilterInput),
@@ -3684,7 +3792,7 @@ func newExecutionContext(
 	}
 }
 
-//go:embed "admin.graphql" "auth.graphql" "ent.graphql" "kpi.graphql" "kpiflow.graphql" "live.graphql" "sales.graphql" "workflow.graphql"
+//go:embed "admin.graphql" "auth.graphql" "bulk.graphql" "ent.graphql" "kpi.graphql" "kpiflow.graphql" "live.graphql" "sales.graphql" "workflow.graphql"
 var sourcesFS embed.FS
 
 func sourceData(filename string) string {
@@ -3698,6 +3806,7 @@ func sourceData(filename string) string {
 var sources = []*ast.Source{
 	{Name: "admin.graphql", Input: sourceData("admin.graphql"), BuiltIn: false},
 	{Name: "auth.graphql", Input: sourceData("auth.graphql"), BuiltIn: false},
+	{Name: "bulk.graphql", Input: sourceData("bulk.graphql"), BuiltIn: false},
 	{Name: "ent.graphql", Input: sourceData("ent.graphql"), BuiltIn: false},
 	{Name: "kpi.graphql", Input: sourceData("kpi.graphql"), BuiltIn: false},
 	{Name: "kpiflow.graphql", Input: sourceData("kpiflow.graphql"), BuiltIn: false},
@@ -3843,6 +3952,38 @@ func (ec *executionContext) childFields_DecideReviewItemPayload(ctx context.Cont
 		return ec.fieldContext_DecideReviewItemPayload_item(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type DecideReviewItemPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_ImportPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "created":
+		return ec.fieldContext_ImportPayload_created(ctx, field)
+	case "updated":
+		return ec.fieldContext_ImportPayload_updated(ctx, field)
+	case "unchanged":
+		return ec.fieldContext_ImportPayload_unchanged(ctx, field)
+	case "rejected":
+		return ec.fieldContext_ImportPayload_rejected(ctx, field)
+	case "committed":
+		return ec.fieldContext_ImportPayload_committed(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ImportPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_ImportRowError(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "line":
+		return ec.fieldContext_ImportRowError_line(ctx, field)
+	case "externalId":
+		return ec.fieldContext_ImportRowError_externalId(ctx, field)
+	case "field":
+		return ec.fieldContext_ImportRowError_field(ctx, field)
+	case "code":
+		return ec.fieldContext_ImportRowError_code(ctx, field)
+	case "message":
+		return ec.fieldContext_ImportRowError_message(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ImportRowError", field.Name)
 }
 
 func (ec *executionContext) childFields_Inbox(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -5117,6 +5258,34 @@ func (ec *executionContext) field_Mutation_decideReviewItem_args(ctx context.Con
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (DecideReviewItemInput, error) {
 			return ec.unmarshalNDecideReviewItemInput2kpiflowᚋgraphᚐDecideReviewItemInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_importDeals_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (ImportDealsInput, error) {
+			return ec.unmarshalNImportDealsInput2kpiflowᚋgraphᚐImportDealsInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_importMeetings_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (ImportMeetingsInput, error) {
+			return ec.unmarshalNImportMeetingsInput2kpiflowᚋgraphᚐImportMeetingsInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -7527,6 +7696,245 @@ func (ec *executionContext) fieldContext_DecideReviewItemPayload_item(_ context.
 	return fc, nil
 }
 
+func (ec *executionContext) _ImportPayload_created(ctx context.Context, field graphql.CollectedField, obj *ImportPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImportPayload_created(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Created, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImportPayload_created(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImportPayload", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ImportPayload_updated(ctx context.Context, field graphql.CollectedField, obj *ImportPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImportPayload_updated(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Updated, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImportPayload_updated(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImportPayload", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ImportPayload_unchanged(ctx context.Context, field graphql.CollectedField, obj *ImportPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImportPayload_unchanged(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Unchanged, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImportPayload_unchanged(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImportPayload", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ImportPayload_rejected(ctx context.Context, field graphql.CollectedField, obj *ImportPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImportPayload_rejected(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Rejected, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ImportRowError) graphql.Marshaler {
+			return ec.marshalNImportRowError2ᚕᚖkpiflowᚋgraphᚐImportRowErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImportPayload_rejected(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ImportPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ImportRowError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ImportPayload_committed(ctx context.Context, field graphql.CollectedField, obj *ImportPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImportPayload_committed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Committed, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImportPayload_committed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImportPayload", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _ImportRowError_line(ctx context.Context, field graphql.CollectedField, obj *ImportRowError) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImportRowError_line(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Line, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImportRowError_line(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImportRowError", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ImportRowError_externalId(ctx context.Context, field graphql.CollectedField, obj *ImportRowError) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImportRowError_externalId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ExternalID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ImportRowError_externalId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImportRowError", field, false, false, "String")
+}
+
+func (ec *executionContext) _ImportRowError_field(ctx context.Context, field graphql.CollectedField, obj *ImportRowError) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImportRowError_field(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Field, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ImportRowError_field(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImportRowError", field, false, false, "String")
+}
+
+func (ec *executionContext) _ImportRowError_code(ctx context.Context, field graphql.CollectedField, obj *ImportRowError) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImportRowError_code(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Code, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImportRowError_code(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImportRowError", field, false, false, "String")
+}
+
+func (ec *executionContext) _ImportRowError_message(ctx context.Context, field graphql.CollectedField, obj *ImportRowError) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImportRowError_message(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Message, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImportRowError_message(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImportRowError", field, false, false, "String")
+}
+
 func (ec *executionContext) _Inbox_totalCount(ctx context.Context, field graphql.CollectedField, obj *Inbox) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -9854,6 +10262,94 @@ func (ec *executionContext) fieldContext_Mutation_logout(ctx context.Context, fi
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_logout_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_importDeals(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_importDeals(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ImportDeals(ctx, fc.Args["input"].(ImportDealsInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ImportPayload) graphql.Marshaler {
+			return ec.marshalNImportPayload2ᚖkpiflowᚋgraphᚐImportPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_importDeals(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ImportPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_importDeals_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_importMeetings(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_importMeetings(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ImportMeetings(ctx, fc.Args["input"].(ImportMeetingsInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ImportPayload) graphql.Marshaler {
+			return ec.marshalNImportPayload2ᚖkpiflowᚋgraphᚐImportPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_importMeetings(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ImportPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_importMeetings_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -20549,6 +21045,300 @@ func UnmarshalDecideReviewItemInput(ctx context.Context, raw any) (DecideReviewI
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputImportDealRow(ctx context.Context, obj any) (ImportDealRow, error) {
+	var it ImportDealRow
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"externalId", "ownerEmail", "team", "name", "customerName", "amount", "stage", "openedAt", "closedAt"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "externalId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("externalId"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExternalID = data
+		case "ownerEmail":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ownerEmail"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OwnerEmail = data
+		case "team":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("team"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Team = data
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "customerName":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customerName"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CustomerName = data
+		case "amount":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("amount"))
+			data, err := ec.unmarshalNDecimal2kpiflowᚋmoneyᚐDecimal(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Amount = data
+		case "stage":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("stage"))
+			data, err := ec.unmarshalNDealStage2kpiflowᚋentᚋdealᚐStage(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Stage = data
+		case "openedAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("openedAt"))
+			data, err := ec.unmarshalNTime2timeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OpenedAt = data
+		case "closedAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("closedAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClosedAt = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalImportDealRow unmarshals raw into the ImportDealRow input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalImportDealRow(ctx context.Context, raw any) (ImportDealRow, error) {
+	var out ImportDealRow
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ImportDealRow", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputImportDealsInput(ctx context.Context, obj any) (ImportDealsInput, error) {
+	var it ImportDealsInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"rows", "allOrNothing"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "rows":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rows"))
+			data, err := ec.unmarshalNImportDealRow2ᚕᚖkpiflowᚋgraphᚐImportDealRowᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Rows = data
+		case "allOrNothing":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("allOrNothing"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AllOrNothing = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalImportDealsInput unmarshals raw into the ImportDealsInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalImportDealsInput(ctx context.Context, raw any) (ImportDealsInput, error) {
+	var out ImportDealsInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ImportDealsInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputImportMeetingRow(ctx context.Context, obj any) (ImportMeetingRow, error) {
+	var it ImportMeetingRow
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"externalId", "ownerEmail", "dealExternalId", "kind", "scheduledAt", "durationMinutes", "status", "heldAt", "notes"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "externalId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("externalId"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExternalID = data
+		case "ownerEmail":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ownerEmail"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OwnerEmail = data
+		case "dealExternalId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dealExternalId"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DealExternalID = data
+		case "kind":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kind"))
+			data, err := ec.unmarshalNMeetingKind2kpiflowᚋentᚋmeetingᚐKind(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Kind = data
+		case "scheduledAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("scheduledAt"))
+			data, err := ec.unmarshalNTime2timeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ScheduledAt = data
+		case "durationMinutes":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("durationMinutes"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DurationMinutes = data
+		case "status":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("status"))
+			data, err := ec.unmarshalOMeetingStatus2ᚖkpiflowᚋentᚋmeetingᚐStatus(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Status = data
+		case "heldAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("heldAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HeldAt = data
+		case "notes":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("notes"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Notes = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalImportMeetingRow unmarshals raw into the ImportMeetingRow input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalImportMeetingRow(ctx context.Context, raw any) (ImportMeetingRow, error) {
+	var out ImportMeetingRow
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ImportMeetingRow", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputImportMeetingsInput(ctx context.Context, obj any) (ImportMeetingsInput, error) {
+	var it ImportMeetingsInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"rows", "allOrNothing"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "rows":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rows"))
+			data, err := ec.unmarshalNImportMeetingRow2ᚕᚖkpiflowᚋgraphᚐImportMeetingRowᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Rows = data
+		case "allOrNothing":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("allOrNothing"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AllOrNothing = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalImportMeetingsInput unmarshals raw into the ImportMeetingsInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalImportMeetingsInput(ctx context.Context, raw any) (ImportMeetingsInput, error) {
+	var out ImportMeetingsInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ImportMeetingsInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputKPIAggregateInput(ctx context.Context, obj any) (KPIAggregateInput, error) {
 	var it KPIAggregateInput
 	if obj == nil {
@@ -30910,6 +31700,112 @@ func (ec *executionContext) _DecideReviewItemPayload(ctx context.Context, sel as
 	return out
 }
 
+var importPayloadImplementors = []string{"ImportPayload"}
+
+func (ec *executionContext) _ImportPayload(ctx context.Context, sel ast.SelectionSet, obj *ImportPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, importPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ImportPayload")
+		case "created":
+			out.Values[i] = ec._ImportPayload_created(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updated":
+			out.Values[i] = ec._ImportPayload_updated(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "unchanged":
+			out.Values[i] = ec._ImportPayload_unchanged(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "rejected":
+			out.Values[i] = ec._ImportPayload_rejected(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "committed":
+			out.Values[i] = ec._ImportPayload_committed(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var importRowErrorImplementors = []string{"ImportRowError"}
+
+func (ec *executionContext) _ImportRowError(ctx context.Context, sel ast.SelectionSet, obj *ImportRowError) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, importRowErrorImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ImportRowError")
+		case "line":
+			out.Values[i] = ec._ImportRowError_line(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "externalId":
+			out.Values[i] = ec._ImportRowError_externalId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "field":
+			out.Values[i] = ec._ImportRowError_field(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "code":
+			out.Values[i] = ec._ImportRowError_code(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "message":
+			out.Values[i] = ec._ImportRowError_message(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var inboxImplementors = []string{"Inbox"}
 
 func (ec *executionContext) _Inbox(ctx context.Context, sel ast.SelectionSet, obj *Inbox) graphql.Marshaler {
@@ -31814,6 +32710,20 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "logout":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_logout(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "importDeals":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_importDeals(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "importMeetings":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_importMeetings(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -35248,6 +36158,86 @@ func (ec *executionContext) marshalNID2ᚕkpiflowᚋentᚋschemaᚋpulidᚐIDᚄ
 	}
 
 	return ret
+}
+
+func (ec *executionContext) unmarshalNImportDealRow2ᚕᚖkpiflowᚋgraphᚐImportDealRowᚄ(ctx context.Context, v any) ([]*ImportDealRow, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*ImportDealRow, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNImportDealRow2ᚖkpiflowᚋgraphᚐImportDealRow(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalNImportDealRow2ᚖkpiflowᚋgraphᚐImportDealRow(ctx context.Context, v any) (*ImportDealRow, error) {
+	res, err := ec.unmarshalInputImportDealRow(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNImportDealsInput2kpiflowᚋgraphᚐImportDealsInput(ctx context.Context, v any) (ImportDealsInput, error) {
+	res, err := ec.unmarshalInputImportDealsInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNImportMeetingRow2ᚕᚖkpiflowᚋgraphᚐImportMeetingRowᚄ(ctx context.Context, v any) ([]*ImportMeetingRow, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*ImportMeetingRow, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNImportMeetingRow2ᚖkpiflowᚋgraphᚐImportMeetingRow(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalNImportMeetingRow2ᚖkpiflowᚋgraphᚐImportMeetingRow(ctx context.Context, v any) (*ImportMeetingRow, error) {
+	res, err := ec.unmarshalInputImportMeetingRow(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNImportMeetingsInput2kpiflowᚋgraphᚐImportMeetingsInput(ctx context.Context, v any) (ImportMeetingsInput, error) {
+	res, err := ec.unmarshalInputImportMeetingsInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNImportPayload2ᚖkpiflowᚋgraphᚐImportPayload(ctx context.Context, sel ast.SelectionSet, v *ImportPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ImportPayload!")
+		return graphql.Null
+	}
+	return ec._ImportPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNImportRowError2ᚕᚖkpiflowᚋgraphᚐImportRowErrorᚄ(ctx context.Context, sel ast.SelectionSet, v []*ImportRowError) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNImportRowError2ᚖkpiflowᚋgraphᚐImportRowError(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNImportRowError2ᚖkpiflowᚋgraphᚐImportRowError(ctx context.Context, sel ast.SelectionSet, v *ImportRowError) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ImportRowError!")
+		return graphql.Null
+	}
+	return ec._ImportRowError(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNInbox2ᚖkpiflowᚋgraphᚐInbox(ctx context.Context, sel ast.SelectionSet, v *Inbox) graphql.Marshaler {

@@ -103,6 +103,74 @@ type DecideReviewItemPayload struct {
 	Item *ent.ReviewItem `json:"item"`
 }
 
+// A deal to import. Its externalId, its ID in the system it comes from, makes a re-import update it instead of duplicating it.
+type ImportDealRow struct {
+	ExternalID string `json:"externalId"`
+	// The owner, by email: a user of your organization within your reach.
+	OwnerEmail string `json:"ownerEmail"`
+	// The name of the team the deal counts toward; the owner's team when not given.
+	Team         *string `json:"team,omitempty"`
+	Name         string  `json:"name"`
+	CustomerName string  `json:"customerName"`
+	// In the organization's currency, such as "12500.00".
+	Amount   money.Decimal `json:"amount"`
+	Stage    deal.Stage    `json:"stage"`
+	OpenedAt time.Time     `json:"openedAt"`
+	// For WON and LOST deals; defaults to now.
+	ClosedAt *time.Time `json:"closedAt,omitempty"`
+}
+
+type ImportDealsInput struct {
+	// At most 1000 rows per call.
+	Rows []*ImportDealRow `json:"rows"`
+	// Import nothing if any row is rejected (default false: import the good rows, report the bad).
+	AllOrNothing *bool `json:"allOrNothing,omitempty"`
+}
+
+// A meeting to import; see ImportDealRow.
+type ImportMeetingRow struct {
+	ExternalID string `json:"externalId"`
+	OwnerEmail string `json:"ownerEmail"`
+	// The deal the meeting is about, by its externalId: imported before this call.
+	DealExternalID *string      `json:"dealExternalId,omitempty"`
+	Kind           meeting.Kind `json:"kind"`
+	ScheduledAt    time.Time    `json:"scheduledAt"`
+	// Defaults to 30.
+	DurationMinutes *int `json:"durationMinutes,omitempty"`
+	// Defaults to SCHEDULED.
+	Status *meeting.Status `json:"status,omitempty"`
+	// For HELD meetings; defaults to scheduledAt.
+	HeldAt *time.Time `json:"heldAt,omitempty"`
+	Notes  *string    `json:"notes,omitempty"`
+}
+
+type ImportMeetingsInput struct {
+	// At most 1000 rows per call.
+	Rows         []*ImportMeetingRow `json:"rows"`
+	AllOrNothing *bool               `json:"allOrNothing,omitempty"`
+}
+
+type ImportPayload struct {
+	Created int `json:"created"`
+	Updated int `json:"updated"`
+	// Rows whose record was already as given.
+	Unchanged int               `json:"unchanged"`
+	Rejected  []*ImportRowError `json:"rejected"`
+	// False when allOrNothing was asked for and a row was rejected: nothing was imported, and the counts say what would have been.
+	Committed bool `json:"committed"`
+}
+
+// Why a row was not imported.
+type ImportRowError struct {
+	// The row's position in rows, from 1.
+	Line       int     `json:"line"`
+	ExternalID *string `json:"externalId,omitempty"`
+	// The row's field at fault, if one is.
+	Field   *string `json:"field,omitempty"`
+	Code    string  `json:"code"`
+	Message string  `json:"message"`
+}
+
 type Inbox struct {
 	TotalCount int          `json:"totalCount"`
 	Items      []*InboxItem `json:"items"`

@@ -1,0 +1,43 @@
+package graph
+
+import (
+	"context"
+
+	"kpiflow/bulk"
+	"kpiflow/ent"
+	"kpiflow/errcode"
+	"kpiflow/viewer"
+)
+
+// importSize refuses an import of more rows than one call takes.
+func importSize(n int) error {
+	if n > bulk.MaxRows {
+		return errcode.BadInput("rows", "at most %d rows per call (got %d): send the rest in further calls", bulk.MaxRows, n)
+	}
+	return nil
+}
+
+// viewerOrg is the organization of the viewer.
+func viewerOrg(ctx context.Context, client *ent.Client) (*ent.Organization, error) {
+	v := viewer.FromContext(ctx)
+	if v == nil {
+		return nil, errcode.New(errcode.Unauthenticated, "sign in first")
+	}
+	return client.Organization.Get(ctx, v.OrgID)
+}
+
+func importPayload(r *bulk.Result) *ImportPayload {
+	out := &ImportPayload{Created: r.Created, Updated: r.Updated, Unchanged: r.Unchanged,
+		Committed: r.Committed, Rejected: []*ImportRowError{}}
+	for _, e := range r.Rejected {
+		re := &ImportRowError{Line: e.Line, Code: string(e.Code), Message: e.Message}
+		if e.ExternalID != "" {
+			re.ExternalID = &e.ExternalID
+		}
+		if e.Field != "" {
+			re.Field = &e.Field
+		}
+		out.Rejected = append(out.Rejected, re)
+	}
+	return out
+}
