@@ -34,4 +34,3 @@ func GraphQLName(s string) string {
 	}
 	return strings.Join(parts, "")
 }
-

@@ -71,8 +71,8 @@ func TestImportDeals(t *testing.T) {
 			west,
 			row("crm-3", "nobody@acme.test", "PROSPECTING", "10", "2026-10-01T00:00:00Z", ""),
 			row("crm-4", "r1@acme.test", "WON", "10", "2026-10-20T00:00:00Z", "2026-10-01T00:00:00Z"), // closed before opened
-			row("crm-1", "r1@acme.test", "WON", "10", "2026-10-01T00:00:00Z", "2026-10-02T00:00:00Z"),  // twice
-			row("crm-6", "r1@acme.test", "PROSPECTING", "1.234", "2026-10-01T00:00:00Z", ""),           // a tenth of a cent
+			row("crm-1", "r1@acme.test", "WON", "10", "2026-10-01T00:00:00Z", "2026-10-02T00:00:00Z"), // twice
+			row("crm-6", "r1@acme.test", "PROSPECTING", "1.234", "2026-10-01T00:00:00Z", ""),          // a tenth of a cent
 		}
 		r := doImport(t, admin, importDeals, rows, false)
 		if r.Created != 2 || r.Updated != 0 || !r.Committed ||
