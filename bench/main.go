@@ -23,6 +23,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -44,14 +45,25 @@ func main() {
 	meetings := flag.Int("meetings", 3_000_000, "meetings to generate")
 	requests := flag.Int("requests", 200, "requests per measured query")
 	dbURL := flag.String("database-url", "", "a database to fill (empty: a new SQLite file in a temporary directory)")
+	rateList := flag.String("rates", "20,100", "request rates of the load test, per second, comma-separated")
+	seconds := flag.Float64("seconds", 10, "seconds of load at each rate")
 	flag.Parse()
-	if err := run(context.Background(), *dbURL, *deals, *meetings, *requests, os.Stdout); err != nil {
+	var rates []float64
+	for _, r := range strings.Split(*rateList, ",") {
+		v, err := strconv.ParseFloat(strings.TrimSpace(r), 64)
+		if err != nil || v <= 0 {
+			fmt.Fprintf(os.Stderr, "bench: --rates: %q is not a positive rate\n", r)
+			os.Exit(2)
+		}
+		rates = append(rates, v)
+	}
+	if err := run(context.Background(), *dbURL, *deals, *meetings, *requests, rates, *seconds, os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
 }
 
-func run(ctx context.Context, dbURL string, deals, meetings, requests int, out io.Writer) error {
+func run(ctx context.Context, dbURL string, deals, meetings, requests int, rates []float64, seconds float64, out io.Writer) error {
 	if dbURL == "" {
 		dir, err := os.MkdirTemp("", "kpiflow-bench")
 		if err != nil {
@@ -142,6 +154,10 @@ func run(ctx context.Context, dbURL string, deals, meetings, requests int, out i
 	runtime.ReadMemStats(&ms)
 	fmt.Fprintf(out, "\nPeak resident memory of the process (VmHWM): %s; Go heap in use at the end: %d MiB.\n\n",
 		peakRSS(), ms.HeapInuse>>20)
+
+	if err := loadTest(ctx, out, st, svc, srv.URL, org, quarter, rates, seconds); err != nil {
+		return err
+	}
 
 	if st.Dialect == dialect.Postgres {
 		teams, err := kpi.Subtree(sys, st.Client, region.ID)
