@@ -215,13 +215,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		seed := fs.Uint64("seed", 1, "random seed of the demo data")
 		deals := fs.Int("deals", 0, "scale the demo to about this many deals (0: the default ~700)")
 		meetings := fs.Int("meetings", 0, "scale the demo to about this many meetings (0: about 4 per deal)")
+		repsFlag := fs.Int("reps", 0, "scale the demo to this many reps (0: as many as the deals need; at least 12)")
 		if err := fs.Parse(args); err != nil {
 			return err
 		}
 		if !*isDemo {
 			return errors.New("seed: say what to create: --demo")
 		}
-		return seedDemo(ctx, cfg, demo.Options{Seed: *seed, Deals: *deals, Meetings: *meetings}, stdout, stderr)
+		return seedDemo(ctx, cfg, demo.Options{Seed: *seed, Deals: *deals, Meetings: *meetings, Reps: *repsFlag}, stdout, stderr)
 	case "tick":
 		at := fs.String("at", "", "the instant to run for, RFC 3339 (default: now)")
 		if err := fs.Parse(args); err != nil {

@@ -70,6 +70,11 @@ type Options struct {
 	// record, then make about Meetings meetings. Deals and meetings are
 	// written with raw multi-row INSERTs, not through ent: see scale.go.
 	Deals, Meetings int
+	// Reps, when > 0, scales the demo to this many reps (at least the
+	// default demo's cast of 12): at the default demo's rates, or at the
+	// rates that give about Deals deals and Meetings meetings when those
+	// are given too.
+	Reps int
 	// Dialect is the database's dialect, dialect.SQLite ("sqlite3") or
 	// dialect.Postgres ("postgres"), which the raw INSERTs of a scaled
 	// demo are written for (store.Store.Dialect has it). When empty, a
@@ -137,7 +142,10 @@ func Empty(ctx context.Context, client *ent.Client) (bool, error) {
 // must not be transactional itself. It returns ErrExists if an organization
 // named OrgName exists already.
 func Seed(ctx context.Context, client *ent.Client, o Options) (*Summary, error) {
-	if o.Deals < 0 || o.Meetings < 0 {
+	if o.Reps > 0 && o.Reps < len(reps) {
+		return nil, fmt.Errorf("demo: at least %d reps (the default demo's cast)", len(reps))
+	}
+	if o.Deals < 0 || o.Meetings < 0 || o.Reps < 0 {
 		return nil, fmt.Errorf("demo: %d deals and %d meetings asked for", o.Deals, o.Meetings)
 	}
 	now := o.Now
@@ -154,7 +162,7 @@ func Seed(ctx context.Context, client *ent.Client, o Options) (*Summary, error) 
 		p *plan
 		s *scale
 	)
-	if o.Deals > 0 || o.Meetings > 0 {
+	if o.Deals > 0 || o.Meetings > 0 || o.Reps > 0 {
 		// Without hooks to refuse them, closings and meetings held in the
 		// future would be written: refuse the Now that would make them.
 		if now.After(time.Now()) {
@@ -164,7 +172,7 @@ func Seed(ctx context.Context, client *ent.Client, o Options) (*Summary, error) 
 		if err != nil {
 			return nil, fmt.Errorf("demo: %w", err)
 		}
-		s = newScale(o.Seed, now, loc, o.Deals, o.Meetings, d)
+		s = newScale(o.Seed, now, loc, o.Reps, o.Deals, o.Meetings, d)
 	} else {
 		p = newPlan(o.Seed, now, loc)
 		// The targets' realism checks run the KPI engine, whose SQL

@@ -823,17 +823,21 @@ func TestSeedScaledSizes(t *testing.T) {
 		deals, meetings int
 		// perDeal bounds the meetings a deal, when only deals are given.
 		perDeal [2]float64
+		reps    int
 	}{
-		{"default", 0, 0, [2]float64{3, 5}},
-		{"deals", 2_000, 0, [2]float64{3, 5}},
-		{"meetings", 0, 8_000, [2]float64{3, 5}},
-		{"busy", 2_000, 20_000, [2]float64{}},
-		{"quiet", 2_000, 1_000, [2]float64{}},
+		{"default", 0, 0, [2]float64{3, 5}, 0},
+		{"deals", 2_000, 0, [2]float64{3, 5}, 0},
+		{"meetings", 0, 8_000, [2]float64{3, 5}, 0},
+		{"busy", 2_000, 20_000, [2]float64{}, 0},
+		{"quiet", 2_000, 1_000, [2]float64{}, 0},
+		{"reps", 0, 0, [2]float64{3, 5}, 40},
+		{"reps and deals", 4_000, 0, [2]float64{3, 5}, 30},
+		{"reps, deals and meetings", 3_000, 6_000, [2]float64{}, 30},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			client := openStore(t)
 			var lastDone, lastTotal int
-			sum, err := demo.Seed(ctx, client, demo.Options{Seed: 5, Now: now, Deals: c.deals, Meetings: c.meetings,
+			sum, err := demo.Seed(ctx, client, demo.Options{Seed: 5, Now: now, Deals: c.deals, Meetings: c.meetings, Reps: c.reps,
 				Progress: func(done, total int) { lastDone, lastTotal = done, total }})
 			if err != nil {
 				t.Fatal(err)
@@ -850,6 +854,11 @@ func TestSeedScaledSizes(t *testing.T) {
 					t.Errorf("%d %s, want %d ± 10%%", n.got, n.what, n.want)
 				}
 			}
+			if c.reps > 0 {
+				if n := client.User.Query().Where(user.RoleEQ(user.RoleRep)).CountX(ctx); n != c.reps {
+					t.Errorf("%d reps, want %d", n, c.reps)
+				}
+			}
 			if b := c.perDeal; b[1] > 0 {
 				if r := float64(sum.Meetings) / float64(sum.Deals); r < b[0] || r > b[1] {
 					t.Errorf("%.1f meetings a deal, want %.0f–%.0f as in the default demo", r, b[0], b[1])
@@ -863,6 +872,8 @@ func TestSeedScaledSizes(t *testing.T) {
 		{Deals: -1},
 		{Deals: 100, Now: time.Now().Add(time.Hour)},
 		{Deals: 100, Dialect: "mysql"},
+		{Reps: 5},
+		{Reps: -1},
 	} {
 		if _, err := demo.Seed(ctx, client, o); err == nil {
 			t.Errorf("Seed(%+v) succeeded, want an error", o)

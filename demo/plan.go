@@ -86,6 +86,9 @@ type generator struct {
 	// share of a deal's meetings that are recorded: both 1 in the default
 	// demo, tuned by a scaled demo to the number of meetings asked for.
 	prospectFactor, keep float64
+	// dealFactor scales the reps' rates of deals: 1 but in a scaled demo
+	// whose reps and deals are both given.
+	dealFactor float64
 	// hiredFirst makes deals opened on the owner's first day open no
 	// earlier than the hour the owner was hired, as a scaled demo's do.
 	// The default demo predates it and keeps its data, where for many
@@ -117,7 +120,7 @@ func newPlan(seed uint64, now time.Time, loc *time.Location) *plan {
 // newGenerator returns a generator for Now in loc with the default rates
 // and no random streams yet.
 func newGenerator(now time.Time, loc *time.Location) *generator {
-	g := &generator{prospectFactor: 1, keep: 1, loc: loc, today: midnight(now.In(loc))}
+	g := &generator{prospectFactor: 1, keep: 1, dealFactor: 1, loc: loc, today: midnight(now.In(loc))}
 	g.start = g.today.AddDate(0, -historyMonths, 0)
 	return g
 }
@@ -151,7 +154,7 @@ func (g *generator) newRep(s repSpec) repPlan {
 		hiredDay:     day,
 		hiredAt:      at(day, 9, 0),
 		skill:        skill,
-		closeRate:    0.2 * (0.85 + 0.3*skill),
+		closeRate:    0.2 * (0.85 + 0.3*skill) * g.dealFactor,
 		winRate:      clamp(0.2+0.2*skill+g.r.NormFloat64()*0.02, 0.18, 0.42),
 		medianAmount: 9000 * (1 + 3.2*skill),
 	}

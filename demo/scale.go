@@ -65,6 +65,8 @@ type scale struct {
 	// prospectFactor and keep are the generator's meeting rates (see
 	// generator) that give about the meetings asked for.
 	prospectFactor, keep float64
+	// dealFactor scales the reps' deal rates (see generator).
+	dealFactor float64
 	// deals is exact; meetings is the number expected.
 	deals, meetings int
 }
@@ -73,31 +75,47 @@ type scale struct {
 // asked for (or the meetings, when no deals are), counting their deals,
 // their deals' meetings and their prospecting meetings at the default
 // rates, and then sets the meeting rates.
-func newScale(seed uint64, now time.Time, loc *time.Location, deals, meetings int, d string) *scale {
-	s := &scale{seed: seed, now: now, loc: loc, dialect: d, prospectFactor: 1, keep: 1}
-	g := s.generator()
-	s.staff = g.staffPlans()
+func newScale(seed uint64, now time.Time, loc *time.Location, reps, deals, meetings int, d string) *scale {
+	s := &scale{seed: seed, now: now, loc: loc, dialect: d, prospectFactor: 1, keep: 1, dealFactor: 1}
 	var dealMeetings, prospects int
-	for i := 0; ; i++ {
-		if deals > 0 && s.deals >= deals || deals == 0 && dealMeetings+prospects >= meetings {
-			break
-		}
-		s.reps = append(s.reps, s.rep(g, i))
-		g.activity(0)
-		s.deals += len(g.deals)
-		for _, m := range g.meetings {
-			if m.deal >= 0 {
-				dealMeetings++
-			} else {
-				prospects++
+	// count generates reps until stop says enough, counting their deals
+	// and meetings at the default meeting rates.
+	count := func(stop func() bool) {
+		g := s.generator()
+		s.staff = g.staffPlans()
+		s.reps, s.deals, dealMeetings, prospects = nil, 0, 0, 0
+		for i := 0; !stop(); i++ {
+			s.reps = append(s.reps, s.rep(g, i))
+			g.activity(0)
+			s.deals += len(g.deals)
+			for _, m := range g.meetings {
+				if m.deal >= 0 {
+					dealMeetings++
+				} else {
+					prospects++
+				}
 			}
 		}
+	}
+	switch {
+	case reps > 0:
+		// So many reps; with deals too, each rep's deal rate is scaled to
+		// make about that many (their meetings follow their deals).
+		count(func() bool { return len(s.reps) >= reps })
+		if deals > 0 && s.deals > 0 {
+			s.dealFactor = float64(deals) / float64(s.deals)
+			count(func() bool { return len(s.reps) >= reps })
+		}
+	default:
+		count(func() bool {
+			return deals > 0 && s.deals >= deals || deals == 0 && dealMeetings+prospects >= meetings
+		})
 	}
 	// The deals fix the number of reps. Fewer meetings than they have at
 	// the default rates are fewer prospecting meetings and fewer of the
 	// deals' meetings recorded, in proportion; more are more prospecting.
 	// Either way the deals stay the same: they come from other streams.
-	if all := dealMeetings + prospects; deals > 0 && meetings > 0 && all > 0 {
+	if all := dealMeetings + prospects; (deals > 0 || reps > 0) && meetings > 0 && all > 0 {
 		switch {
 		case meetings < all:
 			s.keep = float64(meetings) / float64(all)
@@ -115,6 +133,7 @@ func newScale(seed uint64, now time.Time, loc *time.Location, deals, meetings in
 func (s *scale) generator() *generator {
 	g := newGenerator(s.now, s.loc)
 	g.hiredFirst = true
+	g.dealFactor = s.dealFactor
 	return g
 }
 

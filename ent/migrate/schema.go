@@ -72,6 +72,11 @@ var (
 				Unique:  true,
 				Columns: []*schema.Column{DealsColumns[11], DealsColumns[10]},
 			},
+			{
+				Name:    "deal_organization_id_opened_at",
+				Unique:  false,
+				Columns: []*schema.Column{DealsColumns[11], DealsColumns[7]},
+			},
 		},
 	}
 	// IdempotencyKeysColumns holds the columns for the "idempotency_keys" table.

@@ -106,6 +106,8 @@ func (Deal) Indexes() []ent.Index {
 		index.Fields("owner_id", "closed_at"),
 		index.Fields("team_id", "closed_at"),
 		index.Fields("organization_id", "external_id").Unique(),
+		// Lists of the latest deals, the usual first page of a client.
+		index.Fields("organization_id", "opened_at"),
 	}
 }
 
