@@ -12,8 +12,9 @@ run:
 test:
 	scripts/test.sh
 
-## bench: load a large demo dataset on SQLite and PostgreSQL and measure scorecards
-## (figures for docs/BENCHMARKS.md; ARGS="--deals 100000 --meetings 300000" for a smaller run)
+## bench: load a large demo dataset on SQLite and PostgreSQL, measure scorecards one at a time,
+## then a load test at fixed rates beside a plain net/http baseline (figures for docs/BENCHMARKS.md;
+## ARGS="--deals 100000 --meetings 300000 --rates 20,100 --seconds 10" to change the run)
 bench:
 	scripts/bench.sh $(ARGS)
 
