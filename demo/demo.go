@@ -19,12 +19,15 @@ import (
 	"fmt"
 	"time"
 
+	"entgo.io/ent/dialect"
+
 	"kpiflow/auth"
 	"kpiflow/ent"
 	"kpiflow/ent/meeting"
 	"kpiflow/ent/organization"
 	"kpiflow/ent/schema/pulid"
 	"kpiflow/ent/user"
+	"kpiflow/store"
 	"kpiflow/viewer"
 )
 
@@ -188,12 +191,18 @@ func Seed(ctx context.Context, client *ent.Client, o Options) (*Summary, error) 
 	}
 	pr := &progress{report: o.Progress}
 
-	tx, err := client.Tx(ctx)
+	// A scaled demo on PostgreSQL copies its deals and meetings with COPY,
+	// in the same transaction.
+	txCtx, sqlTx := store.CaptureTx(ctx)
+	tx, err := client.Tx(txCtx)
 	if err != nil {
 		return nil, fmt.Errorf("demo: %w", err)
 	}
 	var sum *Summary
 	if s != nil {
+		if s.dialect == dialect.Postgres {
+			s.copyTx = sqlTx()
+		}
 		sum, err = s.write(ctx, tx.Client(), hash, pr)
 	} else {
 		p.passwordHash = hash

@@ -6,6 +6,7 @@ import (
 	"sync/atomic"
 
 	"entgo.io/ent/dialect"
+	entsql "entgo.io/ent/dialect/sql"
 )
 
 // countingDriver counts the statements sent to the database, so that tests
@@ -45,6 +46,7 @@ func (d countingDriver) Tx(ctx context.Context) (dialect.Tx, error) {
 	if err != nil {
 		return nil, err
 	}
+	capture(ctx, tx)
 	return countingTx{tx, d.n}, nil
 }
 
@@ -55,7 +57,32 @@ func (d countingDriver) BeginTx(ctx context.Context, opts *sql.TxOptions) (diale
 	if err != nil {
 		return nil, err
 	}
+	capture(ctx, tx)
 	return countingTx{tx, d.n}, nil
+}
+
+type txHolderKey struct{}
+
+type txHolder struct{ tx *sql.Tx }
+
+// CaptureTx returns a context with which the next transaction begun
+// through a store's ent client (client.Tx(ctx)) also hands over its
+// database/sql transaction, to the returned function: for what ent
+// cannot do, such as PostgreSQL's COPY, in the same transaction. The
+// function returns nil when no such transaction was begun.
+func CaptureTx(ctx context.Context) (context.Context, func() *sql.Tx) {
+	h := &txHolder{}
+	return context.WithValue(ctx, txHolderKey{}, h), func() *sql.Tx { return h.tx }
+}
+
+func capture(ctx context.Context, tx dialect.Tx) {
+	h, ok := ctx.Value(txHolderKey{}).(*txHolder)
+	if !ok || h.tx != nil {
+		return
+	}
+	if etx, ok := tx.(*entsql.Tx); ok {
+		h.tx, _ = etx.Tx.(*sql.Tx)
+	}
 }
 
 type countingTx struct {
