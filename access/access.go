@@ -26,6 +26,7 @@ import (
 	"kpiflow/ent/organization"
 	"kpiflow/ent/predicate"
 	"kpiflow/ent/privacy"
+	"kpiflow/ent/reviewcycle"
 	"kpiflow/ent/reviewitem"
 	"kpiflow/ent/schema/pulid"
 	"kpiflow/ent/target"
@@ -542,11 +543,21 @@ func SystemOnlyPolicy() ent.Policy {
 	}
 }
 
-// ReviewPolicy: review cycles (a team, a cadence point and a status) are
-// read within the organization and written only by package workflow.
+// ReviewPolicy: review cycles are seen by those who see their team (its
+// managers, the managers above them, its members, ADMINs) and written only
+// by package workflow.
 func ReviewPolicy() ent.Policy {
 	return privacy.Policy{
-		Query:    privacy.QueryPolicy{tenant},
+		Query: privacy.QueryPolicy{
+			tenant,
+			privacy.ReviewCycleQueryRuleFunc(func(ctx context.Context, q *ent.ReviewCycleQuery) error {
+				p, err := teamsInReach(ctx)
+				if p != nil {
+					q.Where(reviewcycle.HasTeamWith(p))
+				}
+				return err
+			}),
+		},
 		Mutation: systemWritesOnly,
 	}
 }

@@ -230,5 +230,35 @@ func TestTargetHistory(t *testing.T) {
 		}
 		// Out of reach is not found, as everywhere.
 		s.As(t, w.r3).MustFail(t, "NOT_FOUND", itemQuery, map[string]any{"id": item.ID})
+
+		// Review cycles are listed to those who see their team: East's
+		// manager sees East's and East1's, a rep of West West's only.
+		teamsOf := func(as *apitest.Server) string {
+			var r struct {
+				ReviewCycles struct {
+					Edges []struct {
+						Node struct{ Team struct{ Name string } }
+					}
+				}
+			}
+			as.MustQuery(t, `{ reviewCycles(first: 50) { edges { node { team { name } } } } }`, nil, &r)
+			seen := map[string]bool{}
+			for _, e := range r.ReviewCycles.Edges {
+				seen[e.Node.Team.Name] = true
+			}
+			var names []string
+			for _, n := range []string{"East", "East1", "West"} {
+				if seen[n] {
+					names = append(names, n)
+				}
+			}
+			return strings.Join(names, " ")
+		}
+		if got := teamsOf(mgr); got != "East East1" {
+			t.Errorf("East's manager lists the cycles of %q", got)
+		}
+		if got := teamsOf(s.As(t, w.r3)); got != "West" {
+			t.Errorf("a rep of West lists the cycles of %q", got)
+		}
 	})
 }

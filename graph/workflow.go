@@ -114,9 +114,15 @@ func reviewItemValue(ctx context.Context, it *ent.ReviewItem, f *float64) (KPIVa
 
 // targetHistory is a target's reviews, by cadence point, then its close.
 func targetHistory(ctx context.Context, client *ent.Client, t *ent.Target) ([]*TargetHistoryPoint, error) {
-	items, err := client.ReviewItem.Query().Where(reviewitem.TargetID(t.ID)).WithCycle().All(ctx)
+	all, err := client.ReviewItem.Query().Where(reviewitem.TargetID(t.ID)).WithCycle().All(ctx)
 	if err != nil {
 		return nil, err
+	}
+	items := all[:0]
+	for _, it := range all {
+		if it.Edges.Cycle != nil { // a cycle of a team out of the viewer's reach is not shown
+			items = append(items, it)
+		}
 	}
 	sort.Slice(items, func(i, j int) bool { return items[i].Edges.Cycle.Point.Before(items[j].Edges.Cycle.Point) })
 	out := make([]*TargetHistoryPoint, 0, len(items)+1)
