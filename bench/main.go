@@ -47,6 +47,7 @@ func main() {
 	dbURL := flag.String("database-url", "", "a database to fill (empty: a new SQLite file in a temporary directory)")
 	rateList := flag.String("rates", "20,100", "request rates of the load test, per second, comma-separated")
 	seconds := flag.Float64("seconds", 10, "seconds of load at each rate")
+	imports := flag.Int("import", 20_000, "deals to bulk-import (0: none)")
 	flag.Parse()
 	var rates []float64
 	for _, r := range strings.Split(*rateList, ",") {
@@ -57,13 +58,13 @@ func main() {
 		}
 		rates = append(rates, v)
 	}
-	if err := run(context.Background(), *dbURL, *deals, *meetings, *requests, rates, *seconds, os.Stdout); err != nil {
+	if err := run(context.Background(), *dbURL, *deals, *meetings, *requests, rates, *seconds, *imports, os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
 }
 
-func run(ctx context.Context, dbURL string, deals, meetings, requests int, rates []float64, seconds float64, out io.Writer) error {
+func run(ctx context.Context, dbURL string, deals, meetings, requests int, rates []float64, seconds float64, imports int, out io.Writer) error {
 	if dbURL == "" {
 		dir, err := os.MkdirTemp("", "kpiflow-bench")
 		if err != nil {
@@ -157,6 +158,11 @@ func run(ctx context.Context, dbURL string, deals, meetings, requests int, rates
 
 	if err := loadTest(ctx, out, st, svc, srv.URL, org, quarter, rates, seconds); err != nil {
 		return err
+	}
+	if imports > 0 {
+		if err := importRate(ctx, out, st, svc, srv.URL, org, imports); err != nil {
+			return err
+		}
 	}
 
 	if st.Dialect == dialect.Postgres {
