@@ -765,10 +765,11 @@ func (s *Service) Actuals(ctx context.Context, client *ent.Client, targets []*en
 	out := make(map[pulid.ID]kpi.Value, len(targets))
 	type batch struct {
 		owners  []pulid.ID
-		seen    map[pulid.ID]bool
 		kpis    []*ent.KPI
 		periods []kpi.Period
+		seen    map[any]bool // owners, KPIs and periods already listed
 	}
+	type span struct{ start, end time.Time }
 	byOrg := map[pulid.ID]*batch{}
 	var orgs []pulid.ID
 	periodOf := func(t *ent.Target) kpi.Period {
@@ -789,20 +790,20 @@ func (s *Service) Actuals(ctx context.Context, client *ent.Client, targets []*en
 		}
 		b := byOrg[t.OrganizationID]
 		if b == nil {
-			b = &batch{seen: map[pulid.ID]bool{}}
+			b = &batch{seen: map[any]bool{}}
 			byOrg[t.OrganizationID] = b
 			orgs = append(orgs, t.OrganizationID)
 		}
-		if !b.seen[*t.UserID] {
-			b.seen[*t.UserID] = true
+		if owner := "owner:" + *t.UserID; !b.seen[owner] {
+			b.seen[owner] = true
 			b.owners = append(b.owners, *t.UserID)
 		}
-		if !b.seen[k.ID] {
-			b.seen[k.ID] = true
+		if id := "kpi:" + k.ID; !b.seen[id] {
+			b.seen[id] = true
 			b.kpis = append(b.kpis, k)
 		}
 		p := periodOf(t)
-		if key := pulid.ID("period:" + p.Start.String() + p.End.String()); !b.seen[key] {
+		if key := (span{p.Start.UTC(), p.End.UTC()}); !b.seen[key] {
 			b.seen[key] = true
 			b.periods = append(b.periods, p)
 		}
