@@ -1,12 +1,8 @@
 package graph
 
 import (
-	"context"
-
 	"kpiflow/bulk"
-	"kpiflow/ent"
 	"kpiflow/errcode"
-	"kpiflow/viewer"
 )
 
 // importSize refuses an import of more rows than one call takes.
@@ -15,15 +11,6 @@ func importSize(n int) error {
 		return errcode.BadInput("rows", "at most %d rows per call (got %d): send the rest in further calls", bulk.MaxRows, n)
 	}
 	return nil
-}
-
-// viewerOrg is the organization of the viewer.
-func viewerOrg(ctx context.Context, client *ent.Client) (*ent.Organization, error) {
-	v := viewer.FromContext(ctx)
-	if v == nil {
-		return nil, errcode.New(errcode.Unauthenticated, "sign in first")
-	}
-	return client.Organization.Get(ctx, v.OrgID)
 }
 
 func importPayload(r *bulk.Result) *ImportPayload {

@@ -10,6 +10,7 @@ import (
 	"kpiflow/bulk"
 	"kpiflow/ent"
 	"kpiflow/errcode"
+	"kpiflow/kpi"
 )
 
 // ImportDeals is the resolver for the importDeals field.
@@ -26,7 +27,7 @@ func (r *mutationResolver) ImportDeals(ctx context.Context, input ImportDealsInp
 		}
 	}
 	client := ent.FromContext(ctx)
-	org, err := viewerOrg(ctx, client)
+	org, _, err := kpi.Organization(ctx, client)
 	if err != nil {
 		return nil, err
 	}
@@ -63,7 +64,7 @@ func (r *mutationResolver) ImportMeetings(ctx context.Context, input ImportMeeti
 		}
 	}
 	client := ent.FromContext(ctx)
-	org, err := viewerOrg(ctx, client)
+	org, _, err := kpi.Organization(ctx, client)
 	if err != nil {
 		return nil, err
 	}
