@@ -262,3 +262,95 @@ func TestTargetHistory(t *testing.T) {
 		}
 	})
 }
+
+// An item is decided once: of 50 concurrent decisions (KEEP and ADJUST to
+// different values, by two managers) exactly one wins, with exactly one
+// effect on the target, one event and one revision when it adjusts, and
+// the item's decision says what happened to the target; a later
+// decision is refused.
+func TestConcurrentReviewDecisionsHaveOneEffect(t *testing.T) {
+	for _, mix := range []string{"adjust", "mixed"} {
+		t.Run(mix, func(t *testing.T) {
+			apitest.Each(t, func(t *testing.T, s *apitest.Server) {
+				w := newKPIWorld(t, s)
+				rep, mgr := s.As(t, w.r1), s.As(t, w.mE)
+				p := w.do(t, rep, "proposeTarget", map[string]any{"kpiID": w.kpiID(t, "DEALS_CLOSED"), "userID": w.r1.ID,
+					"period": map[string]any{"label": q4}, "value": "5"})
+				w.do(t, mgr, "approveTarget", map[string]any{"targetId": p.ID, "expectedVersion": p.Version})
+				at := utc("2026-12-15T17:00:00Z")
+				svc := workflow.NewServiceAt(kpi.Engine{DB: s.Client, Dialect: s.Store.Dialect}, func() time.Time { return at })
+				if _, err := svc.OpenReviews(apitest.Sys(), s.Client, w.org.ID, at); err != nil {
+					t.Fatal(err)
+				}
+				item := s.Client.ReviewItem.Query().Where(reviewitem.TargetID(pulid.ID(p.ID))).OnlyX(apitest.Sys())
+				before := s.Client.Target.GetX(apitest.Sys(), pulid.ID(p.ID))
+				events := s.Client.TargetEvent.Query().CountX(apitest.Sys())
+				revisions := s.Client.TargetRevision.Query().CountX(apitest.Sys())
+
+				deciders := []*apitest.Server{mgr, s.As(t, w.adm)}
+				const decide = `mutation($in: DecideReviewItemInput!) { decideReviewItem(input: $in) { item { decision } } }`
+				n := 50
+				outcomes := make([]string, n)
+				var wg sync.WaitGroup
+				for i := range n {
+					wg.Add(1)
+					go func() {
+						defer wg.Done()
+						in := map[string]any{"itemId": item.ID, "decision": "ADJUST", "value": fmt.Sprint(6 + i),
+							"reasonCode": "MARKET_CHANGE", "comment": "decision " + fmt.Sprint(i)}
+						if mix == "mixed" && i%2 == 0 {
+							in = map[string]any{"itemId": item.ID, "decision": "KEEP"}
+						}
+						r := deciders[i%2].Query(t, decide, map[string]any{"in": in})
+						if len(r.Errors) == 0 {
+							outcomes[i] = "OK"
+						} else {
+							outcomes[i] = r.Errors[0].Code()
+						}
+					}()
+				}
+				wg.Wait()
+				won := -1
+				for i, o := range outcomes {
+					switch o {
+					case "OK":
+						if won >= 0 {
+							t.Errorf("decisions %d and %d both won", won, i)
+						}
+						won = i
+					case "INVALID_TRANSITION":
+					default:
+						t.Errorf("decision %d: unexpected outcome %s", i, o)
+					}
+				}
+				if won < 0 {
+					t.Fatalf("no decision won: %v", outcomes)
+				}
+				after := s.Client.Target.GetX(apitest.Sys(), pulid.ID(p.ID))
+				decided := s.Client.ReviewItem.GetX(apitest.Sys(), item.ID)
+				newEvents := s.Client.TargetEvent.Query().CountX(apitest.Sys()) - events
+				newRevisions := s.Client.TargetRevision.Query().CountX(apitest.Sys()) - revisions
+				if mix == "mixed" && won%2 == 0 { // KEEP won
+					if decided.Decision == nil || *decided.Decision != reviewitem.DecisionKEEP ||
+						after.Value != before.Value || after.Version != before.Version || newEvents != 0 || newRevisions != 0 {
+						t.Errorf("KEEP won, but the item says %v and the target went %v → %v (v%d → v%d), %d events, %d revisions",
+							decided.Decision, before.Value, after.Value, before.Version, after.Version, newEvents, newRevisions)
+					}
+				} else {
+					if decided.Decision == nil || *decided.Decision != reviewitem.DecisionADJUST ||
+						after.Value != float64(6+won) || after.Version != before.Version+1 || newEvents != 1 || newRevisions != 1 {
+						t.Errorf("ADJUST to %d won, but the item says %v and the target went %v → %v (v%d → v%d), %d events, %d revisions",
+							6+won, decided.Decision, before.Value, after.Value, before.Version, after.Version, newEvents, newRevisions)
+					}
+				}
+				// Sequentially too: a decided item takes no other decision.
+				mgr.MustFail(t, "INVALID_TRANSITION", decide, map[string]any{"in": map[string]any{"itemId": item.ID, "decision": "KEEP"}})
+				mgr.MustFail(t, "INVALID_TRANSITION", decide, map[string]any{"in": map[string]any{"itemId": item.ID, "decision": "ADJUST",
+					"value": "9", "reasonCode": "MARKET_CHANGE", "comment": "again"}})
+				if again := s.Client.Target.GetX(apitest.Sys(), pulid.ID(p.ID)); again.Version != after.Version {
+					t.Errorf("a refused decision changed the target: v%d → v%d", after.Version, again.Version)
+				}
+			})
+		})
+	}
+}

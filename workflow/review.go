@@ -221,7 +221,13 @@ func suggest(value float64, projection *float64, lower bool, elapsed float64) (r
 
 // DecideReviewItem records a manager's decision on an item: KEEP, or ADJUST
 // the target to a new value with a reason code and comment, which becomes
-// a revision and an event of the target through Act.
+// a revision and an event of the target through Act. An item is decided
+// once: the decision is written first by an update guarded by "not decided
+// yet", so that of concurrent decisions exactly one changes the row (the
+// others wait for its transaction on PostgreSQL, and SQLite has one writer)
+// and only that one adjusts the target; a decided item refuses another
+// decision with INVALID_TRANSITION. A manager who wants another value
+// later adjusts the target itself, an audited action of its own.
 func (s *Service) DecideReviewItem(ctx context.Context, client *ent.Client, itemID pulid.ID, adjust bool, d Decision) (*ent.ReviewItem, error) {
 	v := viewer.FromContext(ctx)
 	if v == nil {
@@ -237,7 +243,22 @@ func (s *Service) DecideReviewItem(ctx context.Context, client *ent.Client, item
 	if it.Edges.Cycle.Status == reviewcycle.StatusCOMPLETED {
 		return nil, errcode.New(errcode.InvalidTransition, "the review is completed")
 	}
+	if it.Decision != nil {
+		return nil, decidedAlready(*it.Decision)
+	}
 	decision := reviewitem.DecisionKEEP
+	if adjust {
+		decision = reviewitem.DecisionADJUST
+	}
+	decided, err := client.ReviewItem.UpdateOneID(it.ID).Where(reviewitem.DecisionIsNil()).
+		SetDecision(decision).SetDecidedByID(v.UserID).Save(viewer.System(ctx))
+	if ent.IsNotFound(err) {
+		// Another decision committed since the item was read.
+		return nil, decidedAlready("")
+	}
+	if err != nil {
+		return nil, err
+	}
 	if adjust {
 		t, err := client.Target.Get(viewer.System(ctx), it.TargetID)
 		if err != nil {
@@ -247,9 +268,15 @@ func (s *Service) DecideReviewItem(ctx context.Context, client *ent.Client, item
 		if _, err := s.Act(ctx, client, t.ID, Adjust, d); err != nil {
 			return nil, err
 		}
-		decision = reviewitem.DecisionADJUST
 	}
-	return client.ReviewItem.UpdateOneID(it.ID).SetDecision(decision).SetDecidedByID(v.UserID).Save(viewer.System(ctx))
+	return decided, nil
+}
+
+func decidedAlready(d reviewitem.Decision) error {
+	if d == "" {
+		return errcode.New(errcode.InvalidTransition, "the item is decided already")
+	}
+	return errcode.New(errcode.InvalidTransition, "the item is decided already (%s); adjust the target itself to change its value", d)
 }
 
 // CompleteReview completes a cycle whose items are all decided.
