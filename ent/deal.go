@@ -35,7 +35,7 @@ type Deal struct {
 	Name string `json:"name,omitempty"`
 	// CustomerName holds the value of the "customer_name" field.
 	CustomerName string `json:"customer_name,omitempty"`
-	// in minor units of the organization's currency
+	// in minor units of the organization's currency, at most money.MaxMinor
 	Amount int64 `json:"amount,omitempty"`
 	// Stage holds the value of the "stage" field.
 	Stage deal.Stage `json:"stage,omitempty"`

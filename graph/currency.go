@@ -2,6 +2,7 @@ package graph
 
 import (
 	"context"
+	"math/big"
 	"sync"
 
 	"kpiflow/ent"
@@ -54,6 +55,19 @@ func moneyOf(ctx context.Context, org pulid.ID, minor int64) (*money.Money, erro
 	}
 	m, err := money.New(minor, cur)
 	return &m, err
+}
+
+// wideMoneyOf returns minor units beyond int64's range (a sum) as Money.
+func wideMoneyOf(ctx context.Context, org pulid.ID, minor *big.Int) (*money.Money, error) {
+	cur, err := currencyOf(ctx, org)
+	if err != nil {
+		return nil, err
+	}
+	d, err := money.FromMinorBig(minor, cur)
+	if err != nil {
+		return nil, err
+	}
+	return &money.Money{Amount: d, Currency: cur}, nil
 }
 
 // minorUnits converts an amount given in the API to minor units of currency.

@@ -31,6 +31,13 @@ func kpiValue(ctx context.Context, k *ent.KPI, v kpi.Value) (KPIValue, error) {
 	}
 	switch k.Unit {
 	case definition.Money:
+		if v.Wide != nil {
+			m, err := wideMoneyOf(ctx, k.OrganizationID, v.Wide)
+			if err != nil {
+				return nil, err
+			}
+			return MoneyValue{Value: m}, nil
+		}
 		m, err := moneyOf(ctx, k.OrganizationID, v.Int)
 		if err != nil {
 			return nil, err

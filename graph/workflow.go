@@ -2,13 +2,14 @@ package graph
 
 import (
 	"context"
-
-	"github.com/99designs/gqlgen/graphql"
 	"math"
+	"math/big"
 	"slices"
 	"sort"
 	"sync"
 	"time"
+
+	"github.com/99designs/gqlgen/graphql"
 
 	"kpiflow/ent"
 	"kpiflow/ent/reviewitem"
@@ -60,7 +61,11 @@ func numberValue(ctx context.Context, k *ent.KPI, f *float64) (KPIValue, error) 
 	}
 	v := kpi.Value{Defined: true, Float: *f}
 	if k.Unit == definition.Count || k.Unit == definition.Money {
-		v.Int = int64(math.Round(*f))
+		if r := math.Round(*f); r > -(1<<63) && r < 1<<63 {
+			v.Int = int64(r)
+		} else if !math.IsInf(r, 0) && !math.IsNaN(r) {
+			v.Wide, _ = big.NewFloat(r).Int(nil) // a projection far beyond any amount
+		}
 	}
 	return kpiValue(ctx, k, v)
 }

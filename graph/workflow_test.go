@@ -12,6 +12,7 @@ import (
 	"kpiflow/access"
 	"kpiflow/apitest"
 	"kpiflow/ent/deal"
+	entkpi "kpiflow/ent/kpi"
 	"kpiflow/ent/schema/pulid"
 	"kpiflow/ent/target"
 	"kpiflow/ent/targetevent"
@@ -69,7 +70,7 @@ type targetJSON struct {
 
 func (w *kpiWorld) kpiID(t testing.TB, key string) pulid.ID {
 	t.Helper()
-	for _, k := range w.s.Client.KPI.Query().AllX(apitest.Sys()) {
+	for _, k := range w.s.Client.KPI.Query().Where(entkpi.OrganizationID(w.org.ID)).AllX(apitest.Sys()) {
 		if k.Key == key {
 			return k.ID
 		}

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"math/big"
 	"strconv"
 	"strings"
 
@@ -52,6 +53,10 @@ type Value struct {
 	Defined bool
 	// Int holds COUNT values and MONEY values in minor units.
 	Int int64
+	// Wide holds a MONEY value beyond int64's range instead of Int (a sum
+	// of very many very large deals), else nil. No legal record makes a
+	// sum overflow: sums are computed exactly, as wide as they need.
+	Wide *big.Int
 	// Float holds DAYS and PERCENT values.
 	Float float64
 	// Sample counts the rows behind the value (behind the denominator of a
@@ -113,8 +118,37 @@ func (e Engine) ComputeByOwner(ctx context.Context, scope Scope, kpis []KPI, per
 // Empty returns the values of the KPIs over no rows at all.
 func Empty(kpis []KPI, periods []Period) map[string][]Value { return evaluate(kpis, periods, nil) }
 
-// sums are the totals of one aggregate in one period: n rows, summing to sum.
-type sums struct{ n, sum int64 }
+// sums are the totals of one aggregate in one period: n rows, summing to
+// sum, or to wide when the exact sum does not fit in an int64.
+type sums struct {
+	n, sum int64
+	wide   *big.Int
+}
+
+// total is the exact sum.
+func (s sums) total() *big.Int {
+	if s.wide != nil {
+		return s.wide
+	}
+	return big.NewInt(s.sum)
+}
+
+// float is the sum as a float.
+func (s sums) float() float64 {
+	if s.wide != nil {
+		f, _ := new(big.Float).SetInt(s.wide).Float64()
+		return f
+	}
+	return float64(s.sum)
+}
+
+// splitSum is the radix of the two halves in which SQLite sums a column:
+// SQLite's SUM of integers fails on overflow, so each row contributes
+// value / splitSum and value % splitSum to two sums, which stay far from
+// overflowing (an amount is below 2⁵⁰: each half below 2²⁵, so 2³⁸ rows
+// fit), and Go adds them up exactly. PostgreSQL's SUM of bigint is a
+// numeric, which does not overflow.
+const splitSum = 1 << 25
 
 type partKey string
 
@@ -224,7 +258,12 @@ func (e Engine) query(ctx context.Context, scope Scope, source definition.Source
 				value = fieldColumn[a.Field]
 			}
 			b.w(", SUM(CASE WHEN ", cond, " THEN 1 ELSE 0 END)")
-			b.w(", SUM(CASE WHEN ", cond, " THEN ", value, " ELSE 0 END)")
+			if e.splits(a) {
+				b.w(", SUM(CASE WHEN ", cond, " THEN ", value, " / ", strconv.Itoa(splitSum), " ELSE 0 END)")
+				b.w(", SUM(CASE WHEN ", cond, " THEN ", value, " % ", strconv.Itoa(splitSum), " ELSE 0 END)")
+			} else {
+				b.w(", SUM(CASE WHEN ", cond, " THEN ", value, " ELSE 0 END)")
+			}
 		}
 	}
 	b.w(" FROM ", tableOf[source], " r WHERE r.organization_id = ", b.arg(string(scope.Org)))
@@ -284,7 +323,14 @@ func (e Engine) query(ctx context.Context, scope Scope, source definition.Source
 		return fmt.Errorf("kpi: %w", err)
 	}
 	defer rows.Close()
-	width := 1 + 2*len(parts)*len(periods)
+	width := 1
+	for _, a := range parts {
+		cols := 2
+		if e.splits(a) {
+			cols = 3
+		}
+		width += cols * len(periods)
+	}
 	for rows.Next() {
 		cells := make([]any, width)
 		ptrs := make([]any, width)
@@ -311,12 +357,19 @@ func (e Engine) query(ctx context.Context, scope Scope, source definition.Source
 				if err != nil {
 					return err
 				}
-				s, err := asInt(cells[i+1])
+				var s sums
+				if e.splits(a) {
+					s, err = joinHalves(cells[i+1], cells[i+2])
+					i += 3
+				} else {
+					s, err = asSum(cells[i+1])
+					i += 2
+				}
 				if err != nil {
 					return err
 				}
-				ps[j] = sums{n: n, sum: s}
-				i += 2
+				s.n = n
+				ps[j] = s
 			}
 			t[keyOf(a)] = ps
 		}
@@ -349,6 +402,60 @@ func (e Engine) condition(b *builder, a *definition.Aggregate, p Period) string 
 		conds = append(conds, fieldColumn[a.Field]+" IS NOT NULL")
 	}
 	return strings.Join(conds, " AND ")
+}
+
+// splits reports whether the aggregate's sum is computed in two halves.
+func (e Engine) splits(a *definition.Aggregate) bool {
+	return a.Field != "" && e.Dialect != dialect.Postgres
+}
+
+// joinHalves adds up the two halves of a split sum exactly.
+func joinHalves(hiCell, loCell any) (sums, error) {
+	hi, err := asInt(hiCell)
+	if err != nil {
+		return sums{}, err
+	}
+	lo, err := asInt(loCell)
+	if err != nil {
+		return sums{}, err
+	}
+	const limit = (1<<63 - 1) / splitSum / 2
+	if hi > -limit && hi < limit && lo > -limit*splitSum && lo < limit*splitSum {
+		return sums{sum: hi*splitSum + lo}, nil
+	}
+	w := new(big.Int).Mul(big.NewInt(hi), big.NewInt(splitSum))
+	w.Add(w, big.NewInt(lo))
+	return wideSum(w), nil
+}
+
+// asSum reads a sum the database returned, however large.
+func asSum(v any) (sums, error) {
+	var text string
+	switch v := v.(type) {
+	case []byte:
+		text = string(v)
+	case string:
+		text = v
+	default:
+		n, err := asInt(v)
+		return sums{sum: n}, err
+	}
+	if n, err := strconv.ParseInt(text, 10, 64); err == nil {
+		return sums{sum: n}, nil
+	}
+	w, ok := new(big.Int).SetString(text, 10)
+	if !ok {
+		return sums{}, fmt.Errorf("kpi: %q is not an integer sum", text)
+	}
+	return wideSum(w), nil
+}
+
+// wideSum keeps an exact sum in an int64 when it fits.
+func wideSum(w *big.Int) sums {
+	if w.IsInt64() {
+		return sums{sum: w.Int64()}
+	}
+	return sums{wide: w}
 }
 
 // asInt reads an integer the database returned: SQLite gives int64, and
@@ -411,42 +518,66 @@ func value(k KPI, at func(*definition.Aggregate) sums) Value {
 			return Value{Defined: true, Int: s.n, Sample: s.n}
 		case definition.SumOf:
 			if a.Field == definition.CycleDays {
-				return Value{Defined: true, Float: float64(s.sum) / secondsPerDay, Sample: s.n}
+				return Value{Defined: true, Float: s.float() / secondsPerDay, Sample: s.n}
 			}
-			return Value{Defined: true, Int: s.sum, Sample: s.n}
+			return Value{Defined: true, Int: s.sum, Wide: s.wide, Sample: s.n}
 		default: // AVG
 			if s.n == 0 {
 				return Value{Sample: 0}
 			}
 			if a.Field == definition.CycleDays {
-				return Value{Defined: true, Float: float64(s.sum) / float64(s.n) / secondsPerDay, Sample: s.n}
+				return Value{Defined: true, Float: s.float() / float64(s.n) / secondsPerDay, Sample: s.n}
 			}
-			return Value{Defined: true, Int: divRound(s.sum, s.n), Sample: s.n}
+			v := Value{Defined: true, Sample: s.n}
+			v.Int, v.Wide = divide(s, sums{sum: s.n})
+			return v
 		}
 	}
 	num, den := amount(d.Numerator, at(d.Numerator)), amount(d.Denominator, at(d.Denominator))
 	v := Value{Sample: at(d.Denominator).n}
-	if den == 0 {
+	if den.wide == nil && den.sum == 0 {
 		return v
 	}
 	v.Defined = true
 	switch k.Unit {
 	case definition.Percent:
-		v.Float = float64(num) * 100 / float64(den)
+		v.Float = num.float() * 100 / den.float()
 	case definition.Money:
-		v.Int = divRound(num, den)
+		v.Int, v.Wide = divide(num, den)
 	case definition.Days:
-		v.Float = float64(num) / float64(den) / secondsPerDay
+		v.Float = num.float() / den.float() / secondsPerDay
 	}
 	return v
 }
 
 // amount is what an aggregate contributes to a ratio: its count or its sum.
-func amount(a *definition.Aggregate, s sums) int64 {
+func amount(a *definition.Aggregate, s sums) sums {
 	if a.Function == definition.CountOf {
-		return s.n
+		return sums{sum: s.n}
 	}
-	return s.sum
+	return sums{sum: s.sum, wide: s.wide}
+}
+
+// divide divides exact sums, rounding half away from zero; the quotient is
+// in an int64 when it fits, else wide.
+func divide(num, den sums) (int64, *big.Int) {
+	if num.wide == nil && den.wide == nil {
+		return divRound(num.sum, den.sum), nil
+	}
+	n, d := num.total(), new(big.Int).Set(den.total())
+	neg := n.Sign()*d.Sign() < 0
+	n, d = new(big.Int).Abs(n), d.Abs(d)
+	q, r := new(big.Int).QuoRem(n, d, new(big.Int))
+	if r.Lsh(r, 1).Cmp(d) >= 0 {
+		q.Add(q, big.NewInt(1))
+	}
+	if neg {
+		q.Neg(q)
+	}
+	if q.IsInt64() {
+		return q.Int64(), nil
+	}
+	return 0, q
 }
 
 // divRound divides, rounding half away from zero: money is rounded to the

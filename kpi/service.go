@@ -3,6 +3,7 @@ package kpi
 import (
 	"context"
 	"errors"
+	"math/big"
 	"sort"
 	"strings"
 	"time"
@@ -510,6 +511,9 @@ func (v Value) Number(unit definition.Unit) *float64 {
 	f := v.Float
 	if unit == definition.Count || unit == definition.Money {
 		f = float64(v.Int)
+		if v.Wide != nil {
+			f, _ = new(big.Float).SetInt(v.Wide).Float64()
+		}
 	}
 	return &f
 }

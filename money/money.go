@@ -8,9 +8,21 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
+	"math/big"
 	"strconv"
 	"strings"
 )
+
+// MaxMinor is the largest amount kpiflow takes, in minor units, for any
+// money it is given: a deal's amount, a target, a KPI's amount filter. In
+// a two-decimal currency it is 9,999,999,999,999.99. Sums of amounts can
+// be larger than any one amount; they are computed exactly, beyond int64
+// where they need to (package kpi), and formatted by FromMinorBig.
+const MaxMinor = 999_999_999_999_999
+
+// ErrTooLarge is returned for amounts beyond MaxMinor.
+var ErrTooLarge = errors.New("amount is too large: at most 999999999999999 minor units (9999999999999.99 in a two-decimal currency)")
 
 // minorDigits lists ISO 4217 currencies whose minor unit is not 1/100.
 var minorDigits = map[string]int{
@@ -129,10 +141,46 @@ func ToMinor(d Decimal, currency string) (int64, error) {
 		all = "-" + all // parsed with its sign: -2⁶³ has no positive twin
 	}
 	n, err := strconv.ParseInt(all, 10, 64)
-	if err != nil {
-		return 0, fmt.Errorf("amount is too large")
+	if err != nil || n > MaxMinor || n < -MaxMinor {
+		return 0, ErrTooLarge
 	}
 	return n, nil
+}
+
+// FromMinorBig formats minor units beyond int64's range (a sum of many
+// large amounts) as FromMinor does.
+func FromMinorBig(minor *big.Int, currency string) (Decimal, error) {
+	if minor.IsInt64() {
+		return FromMinor(minor.Int64(), currency)
+	}
+	digits, err := Digits(currency)
+	if err != nil {
+		return "", err
+	}
+	s := new(big.Int).Abs(minor).String() // more than 18 digits: longer than any fraction
+	if digits > 0 {
+		s = s[:len(s)-digits] + "." + s[len(s)-digits:]
+	}
+	if minor.Sign() < 0 {
+		s = "-" + s
+	}
+	return Decimal(s), nil
+}
+
+// FromMinorFloat formats a whole number of minor units held as a float
+// (a target, a projection), rounded to the minor unit; values beyond
+// int64's range are formatted exactly as the float holds them, never
+// converted to int64 (which Go leaves undefined).
+func FromMinorFloat(minor float64, currency string) (Decimal, error) {
+	if math.IsNaN(minor) || math.IsInf(minor, 0) {
+		return "", fmt.Errorf("money: %v is not an amount", minor)
+	}
+	r := math.Round(minor)
+	if r > -(1<<63) && r < 1<<63 {
+		return FromMinor(int64(r), currency)
+	}
+	b, _ := big.NewFloat(r).Int(nil)
+	return FromMinorBig(b, currency)
 }
 
 // FromMinor formats minor units of a currency as a decimal with exactly the

@@ -2,7 +2,7 @@ package money
 
 import (
 	"math"
-
+	"math/big"
 	"testing"
 )
 
@@ -26,9 +26,17 @@ func TestToMinor(t *testing.T) {
 		{"1.5", "JPY", 0, true},
 		{"1.5", "KWD", 1500, false},
 		{"0.001", "KWD", 1, false},
-		{"92233720368547758.07", "USD", math.MaxInt64, false},
+		{"9999999999999.99", "USD", MaxMinor, false},
+		{"10000000000000.00", "USD", 0, true},
+		{"-9999999999999.99", "USD", -MaxMinor, false},
+		{"-10000000000000", "USD", 0, true},
+		{"999999999999999", "JPY", MaxMinor, false},
+		{"1000000000000000", "JPY", 0, true},
+		{"999999999999.999", "KWD", MaxMinor, false},
+		{"92233720368547758.07", "USD", 0, true}, // fits in int64, but beyond the bound
 		{"92233720368547758.08", "USD", 0, true},
-		{"-92233720368547758.08", "USD", math.MinInt64, false},
+		{"-92233720368547758.08", "USD", 0, true},
+		{"99999999999999999999999999999999999999", "USD", 0, true},
 		{"1e5", "USD", 0, true},
 		{"+1", "USD", 0, true},
 		{" 1", "USD", 0, true},
@@ -70,9 +78,53 @@ func TestFromMinor(t *testing.T) {
 	}
 }
 
-// Every amount survives the round trip through its decimal form.
+// Sums beyond int64 format exactly, and agree with FromMinor where both
+// apply; floats beyond int64 never go through an int64 conversion.
+func TestFromMinorBigAndFloat(t *testing.T) {
+	huge, _ := new(big.Int).SetString("9300000000000000000000", 10)
+	for _, tc := range []struct {
+		minor    *big.Int
+		currency string
+		want     Decimal
+	}{
+		{huge, "USD", "93000000000000000000.00"},
+		{huge, "JPY", "9300000000000000000000"},
+		{huge, "KWD", "9300000000000000000.000"},
+		{new(big.Int).Neg(huge), "USD", "-93000000000000000000.00"},
+		{big.NewInt(-5), "EUR", "-0.05"},
+		{big.NewInt(math.MaxInt64), "USD", "92233720368547758.07"},
+		{new(big.Int).Add(big.NewInt(math.MaxInt64), big.NewInt(1)), "USD", "92233720368547758.08"},
+	} {
+		got, err := FromMinorBig(tc.minor, tc.currency)
+		if err != nil || got != tc.want {
+			t.Errorf("FromMinorBig(%s, %s) = %q, %v; want %q", tc.minor, tc.currency, got, err, tc.want)
+		}
+	}
+	for _, tc := range []struct {
+		minor float64
+		want  Decimal
+	}{
+		{1250000.4, "12500.00"},
+		{1250000.5, "12500.01"},
+		{1e20, "1000000000000000000.00"},
+		{-1e20, "-1000000000000000000.00"},
+	} {
+		got, err := FromMinorFloat(tc.minor, "USD")
+		if err != nil || got != tc.want {
+			t.Errorf("FromMinorFloat(%v) = %q, %v; want %q", tc.minor, got, err, tc.want)
+		}
+	}
+	for _, bad := range []float64{math.NaN(), math.Inf(1), math.Inf(-1)} {
+		if _, err := FromMinorFloat(bad, "USD"); err == nil {
+			t.Errorf("FromMinorFloat(%v) gave no error", bad)
+		}
+	}
+}
+
+// Every amount within the bound survives the round trip through its
+// decimal form, and every amount beyond it is refused on the way back.
 func FuzzRoundTrip(f *testing.F) {
-	for _, v := range []int64{0, 1, -1, 99, 100, 1250050, math.MaxInt64, math.MinInt64} {
+	for _, v := range []int64{0, 1, -1, 99, 100, 1250050, MaxMinor, -MaxMinor, MaxMinor + 1, math.MaxInt64, math.MinInt64} {
 		f.Add(v, "USD")
 		f.Add(v, "JPY")
 		f.Add(v, "KWD")
@@ -86,6 +138,12 @@ func FuzzRoundTrip(f *testing.F) {
 			return
 		}
 		back, err := ToMinor(d, currency)
+		if minor > MaxMinor || minor < -MaxMinor {
+			if err != ErrTooLarge {
+				t.Fatalf("%d %s → %q → %d, %v; want ErrTooLarge", minor, currency, d, back, err)
+			}
+			return
+		}
 		if err != nil || back != minor {
 			t.Fatalf("%d %s → %q → %d, %v", minor, currency, d, back, err)
 		}

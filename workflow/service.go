@@ -450,12 +450,12 @@ func parseValue(s string, unit definition.Unit, currency string) (float64, error
 func FormatValue(v float64, unit definition.Unit, currency string) string {
 	switch unit {
 	case definition.Money:
-		d, err := money.FromMinor(int64(math.Round(v)), currency)
+		d, err := money.FromMinorFloat(v, currency)
 		if err == nil {
 			return string(d)
 		}
 	case definition.Count:
-		return strconv.FormatInt(int64(math.Round(v)), 10)
+		return strconv.FormatFloat(math.Round(v), 'f', -1, 64)
 	}
 	return strconv.FormatFloat(v, 'f', -1, 64)
 }

@@ -103,7 +103,21 @@ func init() {
 	// dealDescAmount is the schema descriptor for amount field.
 	dealDescAmount := dealFields[4].Descriptor()
 	// deal.AmountValidator is a validator for the "amount" field. It is called by the builders before save.
-	deal.AmountValidator = dealDescAmount.Validators[0].(func(int64) error)
+	deal.AmountValidator = func() func(int64) error {
+		validators := dealDescAmount.Validators
+		fns := [...]func(int64) error{
+			validators[0].(func(int64) error),
+			validators[1].(func(int64) error),
+		}
+		return func(amount int64) error {
+			for _, fn := range fns {
+				if err := fn(amount); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
 	// dealDescOpenedAt is the schema descriptor for opened_at field.
 	dealDescOpenedAt := dealFields[6].Descriptor()
 	// deal.DefaultOpenedAt holds the default value on creation for the opened_at field.

@@ -9,6 +9,7 @@ import (
 	"entgo.io/ent/schema/index"
 
 	"kpiflow/ent/schema/pulid"
+	"kpiflow/money"
 )
 
 // Deal is a sales opportunity owned by a rep. It is closed when it is WON or
@@ -38,7 +39,8 @@ func (Deal) Fields() []ent.Field {
 			Annotations(entgql.OrderField("CUSTOMER_NAME")),
 		field.Int64("amount").
 			NonNegative().
-			Comment("in minor units of the organization's currency").
+			Max(money.MaxMinor).
+			Comment("in minor units of the organization's currency, at most money.MaxMinor").
 			Annotations(
 				entgql.OrderField("AMOUNT"),
 				// Exposed as Money and set as a Decimal by graph/sales.graphql:
