@@ -4,9 +4,12 @@ GO ?= go
 
 .PHONY: run test bench generate vet build ci clean
 
-## run: serve the API on the embedded SQLite database, with demo data
+## run: serve the API on the embedded SQLite database, with demo data (Ctrl-C stops it)
+## The binary is built, then run in the recipe's place: `go run` would end
+## an interrupted server's clean stop with an error status.
 run:
-	$(GO) run . serve --demo
+	@$(GO) build -o bin/kpiflow .
+	@exec bin/kpiflow serve --demo
 
 ## test: the whole suite, on SQLite and a throwaway PostgreSQL
 test:

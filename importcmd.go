@@ -26,7 +26,7 @@ func importFile(ctx context.Context, cfg *config, fs *flag.FlagSet, args []strin
 	kindFlag := fs.String("kind", "", "deals or meetings (default: told by the CSV header)")
 	all := fs.Bool("all-or-nothing", false, "import nothing if any row is rejected")
 	batch := fs.Int("batch", bulk.MaxRows, "rows per transaction")
-	quiet := fs.Bool("quiet", false, "no progress bar")
+	quiet := fs.Bool("quiet", false, "no progress bar (there is none when standard error is not a terminal)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -60,7 +60,7 @@ func importFile(ctx context.Context, cfg *config, fs *flag.FlagSet, args []strin
 	sys := viewer.System(ctx)
 	org, err := findOrg(sys, st.Client, *orgFlag)
 	if err != nil {
-		return err
+		return fmt.Errorf("import: %w", err)
 	}
 	loc, err := time.LoadLocation(org.Timezone)
 	if err != nil {
@@ -80,8 +80,9 @@ func importFile(ctx context.Context, cfg *config, fs *flag.FlagSet, args []strin
 		defer func() { _ = tx.Rollback() }() // after a commit, a no-op
 	}
 	rows, started := 0, time.Now()
+	bar := !*quiet && isTerminal(stderr) // a bar redrawn with \r belongs on a terminal, not in a log
 	progress := func(final bool) {
-		if *quiet {
+		if !bar {
 			return
 		}
 		end := "\r"
@@ -138,8 +139,8 @@ func importFile(ctx context.Context, cfg *config, fs *flag.FlagSet, args []strin
 	if !total.Committed {
 		verb = "rejected the file (all or nothing), which would have"
 	}
-	fmt.Fprintf(stdout, "%s %s: %s %d created, %d updated, %d unchanged; %d rows rejected\n",
-		path, org.Name, verb, total.Created, total.Updated, total.Unchanged, len(total.Rejected))
+	fmt.Fprintf(stdout, "%s %s: %s %d created, %d updated, %d unchanged; %s rejected\n",
+		path, org.Name, verb, total.Created, total.Updated, total.Unchanged, plural(len(total.Rejected), "row"))
 	for _, e := range total.Rejected {
 		id := ""
 		if e.ExternalID != "" {
@@ -148,7 +149,7 @@ func importFile(ctx context.Context, cfg *config, fs *flag.FlagSet, args []strin
 		fmt.Fprintf(stdout, "  line %d%s: %s\n", e.Line, id, fieldMessage(e))
 	}
 	if len(total.Rejected) > 0 {
-		return fmt.Errorf("%d rows rejected", len(total.Rejected))
+		return fmt.Errorf("%s rejected", plural(len(total.Rejected), "row"))
 	}
 	return nil
 }
@@ -186,15 +187,23 @@ func findOrg(ctx context.Context, client *ent.Client, ref string) (*ent.Organiza
 		if err != nil {
 			return nil, err
 		}
-		if len(orgs) != 1 {
-			return nil, errors.New("import: say which organization (--org org_… or its name)")
+		switch len(orgs) {
+		case 0:
+			return nil, errors.New("there is no organization yet: kpiflow org create makes one")
+		case 1:
+			return orgs[0], nil
 		}
-		return orgs[0], nil
+		return nil, errors.New("say which organization: --org org_… or its name")
 	}
-	org, err := client.Organization.Query().
-		Where(organization.Or(organization.ID(pulid.ID(ref)), organization.Name(ref))).Only(ctx)
-	if ent.IsNotFound(err) {
-		return nil, fmt.Errorf("import: no organization %q", ref)
+	orgs, err := client.Organization.Query().
+		Where(organization.Or(organization.ID(pulid.ID(ref)), organization.NameEqualFold(ref))).Limit(2).All(ctx)
+	switch {
+	case err != nil:
+		return nil, err
+	case len(orgs) == 0:
+		return nil, fmt.Errorf("no organization %q (kpiflow org create makes one)", ref)
+	case len(orgs) > 1:
+		return nil, fmt.Errorf("%d organizations are named %q: give the ID (org_…)", len(orgs), ref)
 	}
-	return org, err
+	return orgs[0], nil
 }

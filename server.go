@@ -183,29 +183,60 @@ func (c *config) logger(w io.Writer) (*slog.Logger, error) {
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	err := dispatch(ctx, args, stdout, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return nil // the usage is printed
+	}
+	return err
+}
+
+func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	cmd := "serve"
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		cmd, args = args[0], args[1:]
+	} else if len(args) > 0 && (args[0] == "-h" || args[0] == "-help" || args[0] == "--help") {
+		cmd, args = "help", args[1:]
+	}
+	name := cmd
+	if cmd == "org" || cmd == "user" {
+		if len(args) == 0 || strings.HasPrefix(args[0], "-") {
+			return fmt.Errorf("%s: say what to do: kpiflow %s create (kpiflow %s create --help)", cmd, cmd, cmd)
+		}
+		name, args = cmd+" "+args[0], args[1:]
+	}
+	if cmd == "help" {
+		if len(args) == 0 {
+			printHelp(stdout)
+			return nil
+		}
+		return dispatch(ctx, append(append([]string(nil), args...), "--help"), stdout, stderr)
+	}
+	c := findCommand(name)
+	if c == nil {
+		return fmt.Errorf("unknown command %q: kpiflow help lists the commands", name)
 	}
 	var cfg config
-	fs := flag.NewFlagSet("kpiflow "+cmd, flag.ContinueOnError)
+	fs := flag.NewFlagSet("kpiflow "+name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	if wantsHelp(args) {
+		fs.SetOutput(stdout)
+	}
+	usage(fs, c)
 	cfg.register(fs)
-	switch cmd {
-	case "serve", "help", "-h", "--help":
+	if cmd == "serve" {
 		cfg.registerServe(fs)
 	}
-	if err := errors.Join(cfg.envErrs...); err != nil {
+	if err := errors.Join(cfg.envErrs...); err != nil && !wantsHelp(args) {
 		return err
 	}
-	switch cmd {
+	switch name {
 	case "serve":
 		if err := fs.Parse(args); err != nil {
 			return err
 		}
 		return serve(ctx, cfg, stderr)
 	case "migrate":
-		dryRun := fs.Bool("dry-run", false, "print the SQL instead of running it")
+		dryRun := fs.Bool("dry-run", false, "print the SQL instead of running it; write nothing")
 		if err := fs.Parse(args); err != nil {
 			return err
 		}
@@ -224,52 +255,64 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 		return seedDemo(ctx, cfg, demo.Options{Seed: *seed, Deals: *deals, Meetings: *meetings, Reps: *repsFlag}, stdout, stderr)
 	case "tick":
-		at := fs.String("at", "", "the instant to run for, RFC 3339 (default: now)")
-		if err := fs.Parse(args); err != nil {
-			return err
-		}
-		t := time.Now()
-		if *at != "" {
-			var err error
-			if t, err = time.Parse(time.RFC3339, *at); err != nil {
-				return fmt.Errorf("tick: --at must be an RFC 3339 instant such as 2026-12-01T09:00:00Z")
-			}
-		}
-		st, err := openMigrated(ctx, cfg)
-		if err != nil {
-			return err
-		}
-		defer st.Close()
-		// With PostgreSQL, subscribers on the servers hear of what this
-		// pass opens and closes.
-		live.New(st.Client, st.Dialect, st.URL, nil)
-		opened, closed, err := tick(ctx, st, t)
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(stdout, "at %s: opened %d review cycles, closed %d targets\n", t.UTC().Format(time.RFC3339), opened, closed)
-		return nil
+		return tickCommand(ctx, &cfg, fs, args, stdout)
 	case "import":
 		return importFile(ctx, &cfg, fs, args, stdout, stderr)
-	case "org", "user":
-		sub := ""
-		if len(args) > 0 {
-			sub, args = args[0], args[1:]
+	case "org create":
+		return orgCreate(ctx, &cfg, fs, args, stdout)
+	case "user create":
+		return userCreate(ctx, &cfg, fs, args, stdout)
+	}
+	return fmt.Errorf("unknown command %q: kpiflow help lists the commands", name)
+}
+
+// tickCommand runs the scheduled work once, for now or for --at. An
+// instant in the future writes what is due then for good (cycles opened,
+// targets closed), so it needs --future; --dry-run writes nothing.
+func tickCommand(ctx context.Context, cfg *config, fs *flag.FlagSet, args []string, stdout io.Writer) error {
+	at := fs.String("at", "", "the instant to run for, RFC 3339 such as 2026-12-01T09:00:00Z (default: now)")
+	dryRun := fs.Bool("dry-run", false, "say what would be opened and closed, and write nothing")
+	future := fs.Bool("future", false, "allow --at in the future: what is due then is written for good")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	now := time.Now()
+	t := now
+	if *at != "" {
+		var err error
+		if t, err = time.Parse(time.RFC3339, *at); err != nil {
+			return fmt.Errorf("tick: --at must be an RFC 3339 instant such as 2026-12-01T09:00:00Z")
 		}
-		switch {
-		case cmd == "org" && sub == "create":
-			return orgCreate(ctx, &cfg, fs, args, stdout)
-		case cmd == "user" && sub == "create":
-			return userCreate(ctx, &cfg, fs, args, stdout)
+	}
+	if t.After(now.Add(time.Minute)) && !*future && !*dryRun {
+		return fmt.Errorf("tick: %s is in the future, and what is due then would be written for good "+
+			"(review cycles opened, targets closed before their time); see it with --dry-run, or write it with --future",
+			t.UTC().Format(time.RFC3339))
+	}
+	st, err := openMigrated(ctx, *cfg)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	when := t.UTC().Format(time.RFC3339)
+	if *dryRun {
+		opened, closed, err := tickDryRun(ctx, st, t)
+		if err != nil {
+			return err
 		}
-		return fmt.Errorf("unknown command %q (%s create)", strings.TrimSpace(cmd+" "+sub), cmd)
-	case "help", "-h", "--help":
-		fmt.Fprintln(stdout, "usage: kpiflow [serve | migrate [--dry-run] | seed --demo [--seed N] | org create | user create] [flags]")
-		fs.SetOutput(stdout)
-		fs.PrintDefaults()
+		fmt.Fprintf(stdout, "at %s: would open %s, close %s (dry run: nothing written)\n", when,
+			plural(opened, "review cycle"), plural(closed, "target"))
 		return nil
 	}
-	return fmt.Errorf("unknown command %q (serve, migrate, seed, org, user, tick, import, help)", cmd)
+	// With PostgreSQL, subscribers on the servers hear of what this pass
+	// opens and closes.
+	live.New(st.Client, st.Dialect, st.URL, nil)
+	opened, closed, err := tick(ctx, st, t)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "at %s: opened %s, closed %s\n", when, plural(opened, "review cycle"), plural(closed, "target"))
+	return nil
 }
 
 func openMigrated(ctx context.Context, cfg config) (*store.Store, error) {
@@ -285,18 +328,52 @@ func openMigrated(ctx context.Context, cfg config) (*store.Store, error) {
 }
 
 func migrate(ctx context.Context, cfg config, dryRun bool, stdout io.Writer) error {
+	if dryRun {
+		return migrateDryRun(ctx, cfg, stdout)
+	}
 	st, err := store.Open(ctx, cfg.DatabaseURL)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	if dryRun {
-		return st.PrintMigration(ctx, stdout)
-	}
 	if err := st.Migrate(ctx); err != nil {
 		return err
 	}
 	fmt.Fprintln(stdout, "database schema is up to date")
+	return nil
+}
+
+// migrateDryRun prints the SQL a migration would run, writing nothing: a
+// SQLite file is opened read-only, and one that does not exist yet is not
+// created (the SQL is then the whole schema's).
+func migrateDryRun(ctx context.Context, cfg config, stdout io.Writer) error {
+	st, err := store.OpenExisting(ctx, cfg.DatabaseURL)
+	if errors.Is(err, store.ErrNoDatabase) {
+		fmt.Fprintf(stdout, "-- %v: migrate would create it with:\n", err)
+		if st, err = store.Open(ctx, "sqlite::memory:"); err != nil {
+			return err
+		}
+	}
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	var sql strings.Builder
+	if err := st.PrintMigration(ctx, &sql); err != nil {
+		return err
+	}
+	for _, line := range strings.Split(sql.String(), "\n") {
+		switch strings.TrimSpace(line) {
+		case "", "BEGIN;", "COMMIT;":
+			continue
+		}
+		if strings.HasPrefix(strings.TrimSpace(line), "--") {
+			continue
+		}
+		_, err := io.WriteString(stdout, sql.String())
+		return err
+	}
+	fmt.Fprintln(stdout, "database schema is up to date: nothing to migrate")
 	return nil
 }
 
@@ -346,6 +423,12 @@ func serve(ctx context.Context, cfg config, logOut io.Writer) error {
 	if !cfg.Demo && cfg.JWTKeyFile == "" && len(cfg.JWTSecret) < auth.MinSecretLength {
 		return fmt.Errorf("KPIFLOW_JWT_SECRET must be set to at least %d bytes (e.g. openssl rand -base64 48), or use --demo", auth.MinSecretLength)
 	}
+	// The address first: a port in use is told before any database work.
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("cannot listen on %s (is another server running there? choose another address with --addr or KPIFLOW_ADDR): %w", cfg.Addr, err)
+	}
+	defer ln.Close()
 	st, err := openMigrated(ctx, cfg)
 	if err != nil {
 		return err
@@ -419,9 +502,10 @@ func serve(ctx context.Context, cfg config, logOut io.Writer) error {
 		Limits: graph.Limits{MaxDepth: cfg.MaxDepth, MaxComplexity: cfg.MaxComplexity,
 			MaxAliases: cfg.MaxAliases, MaxTokens: cfg.MaxTokens},
 	})
-	ln, err := net.Listen("tcp", cfg.Addr)
-	if err != nil {
-		return err
+	if !cfg.Demo {
+		if err := tellIfEmpty(ctx, st, cfg, logOut); err != nil {
+			return err
+		}
 	}
 	// Connections live in their own context: a signal stops new work at
 	// once, but requests in flight finish (Shutdown drains them), and only
@@ -457,6 +541,36 @@ func serve(ctx context.Context, cfg config, logOut io.Writer) error {
 	return nil
 }
 
+// tellIfEmpty prints, for a database without any organization, the
+// commands that create the first one and its admin.
+func tellIfEmpty(ctx context.Context, st *store.Store, cfg config, w io.Writer) error {
+	n, err := st.Client.Organization.Query().Count(viewer.System(ctx))
+	if err != nil || n > 0 {
+		return err
+	}
+	prog := "kpiflow"
+	if strings.Contains(os.Args[0], "go-build") {
+		prog = "go run ."
+	}
+	db := ""
+	switch {
+	case strings.HasPrefix(cfg.DatabaseURL, "sqlite:") && cfg.DatabaseURL != store.DefaultURL:
+		db = " --database-url " + cfg.DatabaseURL
+	case !strings.HasPrefix(cfg.DatabaseURL, "sqlite:"):
+		db = ` --database-url "$KPIFLOW_DATABASE_URL"`
+	}
+	fmt.Fprintf(w, `
+The database has no organization yet. Create the first one and its admin, then sign in as that admin:
+
+  %[1]s org create%[2]s --name "Acme" --currency USD --timezone America/New_York --fiscal-year-start 1
+  KPIFLOW_USER_PASSWORD='choose a long password' %[1]s user create%[2]s --org "Acme" --email admin@acme.example --name "Ada Admin" --role ADMIN
+
+Or stop this server and try kpiflow with demo data: %[1]s serve --demo%[2]s
+
+`, prog, db)
+	return nil
+}
+
 // tick runs the scheduled work for an instant, for every organization:
 // review cycles that are due open, and targets whose period ended close.
 // Both are exactly-once in the database, so every replica may tick.
@@ -482,6 +596,35 @@ func tick(ctx context.Context, st *store.Store, at time.Time) (opened, closed in
 			return opened, closed, err
 		}
 		if err := tx.Commit(); err != nil {
+			return opened, closed, err
+		}
+		closed += n
+	}
+	return opened, closed, nil
+}
+
+// tickDryRun runs tick's work for an instant in one transaction that is
+// rolled back: it reports what tick would open and close, and writes
+// nothing.
+func tickDryRun(ctx context.Context, st *store.Store, at time.Time) (opened, closed int, err error) {
+	svc := workflow.NewServiceAt(kpi.Engine{DB: st.Client, Dialect: st.Dialect}, func() time.Time { return at })
+	tx, err := st.Client.Tx(ctx)
+	if err != nil {
+		return 0, 0, err
+	}
+	defer func() { _ = tx.Rollback() }()
+	txCtx := ent.NewTxContext(ctx, tx)
+	orgs, err := tx.Client().Organization.Query().IDs(viewer.System(txCtx))
+	if err != nil {
+		return 0, 0, err
+	}
+	for _, org := range orgs {
+		n, err := svc.OpenReviews(txCtx, tx.Client(), org, at)
+		if err != nil {
+			return opened, closed, err
+		}
+		opened += n
+		if n, err = svc.ClosePeriods(txCtx, tx.Client(), org, workflow.DefaultGrace); err != nil {
 			return opened, closed, err
 		}
 		closed += n

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 
@@ -46,6 +47,11 @@ func TestMigrateDryRunPrintsSQLAndChangesNothing(t *testing.T) {
 			if !strings.Contains(strings.ToLower(out.String()), "create table") {
 				t.Error("the first dry run created tables")
 			}
+			if path, ok := strings.CutPrefix(url, "sqlite:"); ok {
+				if _, err := os.Stat(path); !errors.Is(err, os.ErrNotExist) {
+					t.Errorf("a dry run created the database file %s (%v)", path, err)
+				}
+			}
 			out.Reset()
 			if err := run(context.Background(), []string{"migrate", "--database-url", url}, &out, &out); err != nil {
 				t.Fatal(err)
@@ -54,8 +60,10 @@ func TestMigrateDryRunPrintsSQLAndChangesNothing(t *testing.T) {
 			if err := run(context.Background(), []string{"migrate", "--dry-run", "--database-url", url}, &out, &out); err != nil {
 				t.Fatal(err)
 			}
-			if strings.Contains(strings.ToLower(out.String()), "create table") {
-				t.Errorf("after migrating, a dry run still creates tables:\n%s", out.String())
+			// (PostgreSQL: ent's diff always recreates the partial index of
+			// open targets, whose predicate PostgreSQL rewrites.)
+			if strings.Contains(strings.ToLower(out.String()), "create table") || (b.Name == "sqlite" && !strings.Contains(out.String(), "up to date")) {
+				t.Errorf("after migrating, a dry run says:\n%s", out.String())
 			}
 		})
 	}
@@ -470,10 +478,10 @@ func TestTickCommand(t *testing.T) {
 	tick := func(at time.Time) (opened int) {
 		t.Helper()
 		out.Reset()
-		if err := run(context.Background(), []string{"tick", "--at", at.UTC().Format(time.RFC3339), "--database-url", url}, &out, &out); err != nil {
+		if err := run(context.Background(), []string{"tick", "--at", at.UTC().Format(time.RFC3339), "--future", "--database-url", url}, &out, &out); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := fmt.Sscanf(out.String()[strings.Index(out.String(), "opened"):], "opened %d review cycles", &opened); err != nil {
+		if _, err := fmt.Sscanf(out.String()[strings.Index(out.String(), "opened"):], "opened %d review cycle", &opened); err != nil {
 			t.Fatalf("tick said %q: %v", out.String(), err)
 		}
 		return opened
@@ -525,11 +533,11 @@ func TestImportCommand(t *testing.T) {
 		return out.String(), err
 	}
 	got, err := imp(deals)
-	if err == nil || !strings.Contains(got, "2 created, 0 updated, 0 unchanged; 1 rows rejected") ||
+	if err == nil || !strings.Contains(got, "2 created, 0 updated, 0 unchanged; 1 row rejected") ||
 		!strings.Contains(got, `line 4 (crm-3): openedAt: "next tuesday" is not a date`) {
 		t.Fatalf("first import (%v):\n%s", err, got)
 	}
-	if got, err = imp(deals); err == nil || !strings.Contains(got, "0 created, 0 updated, 2 unchanged; 1 rows rejected") {
+	if got, err = imp(deals); err == nil || !strings.Contains(got, "0 created, 0 updated, 2 unchanged; 1 row rejected") {
 		t.Errorf("second import (%v):\n%s", err, got)
 	}
 	if got, err = imp(meetings, "--kind", "meetings"); err != nil || !strings.Contains(got, "1 created") {

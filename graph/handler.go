@@ -400,7 +400,11 @@ func withRequestLog(logger *slog.Logger, next http.Handler) http.Handler {
 		next.ServeHTTP(rec, r.WithContext(ctx))
 		entry.mu.Lock()
 		defer entry.mu.Unlock()
-		logger.LogAttrs(ctx, slog.LevelInfo, "request",
+		level := slog.LevelInfo
+		if probe(r.URL.Path) && rec.status < 500 {
+			level = slog.LevelDebug // probes every few seconds would drown the log
+		}
+		logger.LogAttrs(ctx, level, "request",
 			slog.String("request_id", id),
 			slog.String("method", r.Method),
 			slog.String("path", r.URL.Path),
@@ -412,6 +416,9 @@ func withRequestLog(logger *slog.Logger, next http.Handler) http.Handler {
 		)
 	})
 }
+
+// probe reports whether a path is a health or readiness probe's.
+func probe(path string) bool { return path == "/healthz" || path == "/readyz" }
 
 // logOperation records the operation's name and its errors' codes for the
 // access log.

@@ -6,8 +6,10 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -44,8 +46,24 @@ func (s *Store) Statements() int64 { return s.statements.Load() }
 
 // Open opens the database at rawURL: "postgres://…" or "postgresql://…"
 // for PostgreSQL; "sqlite:PATH" (or "sqlite::memory:") for SQLite. An
-// empty URL means DefaultURL. The SQLite file's directory is created.
+// empty URL means DefaultURL. A new SQLite file is created, in an existing
+// directory: only the default's directory (./data) is created too, so that
+// a mistyped path is an error rather than a new tree of directories.
 func Open(ctx context.Context, rawURL string) (*Store, error) {
+	return open(ctx, rawURL, false)
+}
+
+// ErrNoDatabase is OpenExisting's error for a SQLite file that does not
+// exist.
+var ErrNoDatabase = errors.New("the database does not exist yet")
+
+// OpenExisting opens the database at rawURL to read it: a SQLite file is
+// opened read-only and never created (ErrNoDatabase when it is missing).
+func OpenExisting(ctx context.Context, rawURL string) (*Store, error) {
+	return open(ctx, rawURL, true)
+}
+
+func open(ctx context.Context, rawURL string, existing bool) (*Store, error) {
 	if rawURL == "" {
 		rawURL = DefaultURL
 	}
@@ -66,7 +84,8 @@ func Open(ctx context.Context, rawURL string) (*Store, error) {
 	case strings.HasPrefix(rawURL, "sqlite:"):
 		drv = dialect.SQLite
 		var dsn string
-		dsn, err = sqliteDSN(strings.TrimPrefix(rawURL, "sqlite:"))
+		path := strings.TrimPrefix(rawURL, "sqlite:")
+		dsn, err = sqliteDSN(path, existing)
 		if err == nil {
 			db, err = sql.Open("sqlite", dsn)
 		}
@@ -83,6 +102,9 @@ func Open(ctx context.Context, rawURL string) (*Store, error) {
 	defer cancel()
 	if err := db.PingContext(pingCtx); err != nil {
 		db.Close()
+		if drv == dialect.SQLite {
+			return nil, fmt.Errorf("opening the SQLite database %s: %w", strings.TrimPrefix(rawURL, "sqlite:"), err)
+		}
 		return nil, fmt.Errorf("connecting to the database: %w", err)
 	}
 	var driver dialect.Driver = entsql.OpenDB(drv, db)
@@ -99,7 +121,7 @@ func Open(ctx context.Context, rawURL string) (*Store, error) {
 // readers, a busy timeout instead of immediate SQLITE_BUSY errors, and
 // write transactions that take the write lock when they begin, so that two
 // transactions never deadlock upgrading a read lock.
-func sqliteDSN(path string) (string, error) {
+func sqliteDSN(path string, existing bool) (string, error) {
 	q := url.Values{}
 	q.Add("_pragma", "foreign_keys(1)")
 	q.Add("_pragma", "busy_timeout(10000)")
@@ -109,11 +131,21 @@ func sqliteDSN(path string) (string, error) {
 	if path == ":memory:" || path == "" {
 		return "file::memory:?" + q.Encode(), nil
 	}
-	q.Add("_pragma", "journal_mode(WAL)")
-	if dir := filepath.Dir(path); dir != "" {
-		if err := os.MkdirAll(dir, 0o750); err != nil {
-			return "", fmt.Errorf("creating the database directory: %w", err)
+	if existing {
+		if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+			return "", fmt.Errorf("%s: %w", path, ErrNoDatabase)
 		}
+		q.Set("mode", "ro")
+		return "file:" + path + "?" + q.Encode(), nil
+	}
+	q.Add("_pragma", "journal_mode(WAL)")
+	dir := filepath.Dir(path)
+	if filepath.Clean(dir) == filepath.Dir(strings.TrimPrefix(DefaultURL, "sqlite:")) {
+		if err := os.MkdirAll(dir, 0o750); err != nil {
+			return "", fmt.Errorf("creating the database directory %s: %w", dir, err)
+		}
+	} else if info, err := os.Stat(dir); err != nil || !info.IsDir() {
+		return "", fmt.Errorf("the directory %s of the SQLite database %s does not exist: create it first", dir, path)
 	}
 	return "file:" + path + "?" + q.Encode(), nil
 }
