@@ -2,7 +2,7 @@
 
 GO ?= go
 
-.PHONY: run test bench generate vet build ci clean
+.PHONY: run test test-fast bench generate vet build ci clean
 
 ## run: serve the API on the embedded SQLite database, with demo data (Ctrl-C stops it)
 ## The binary is built, then run in the recipe's place: `go run` would end
@@ -14,6 +14,10 @@ run:
 ## test: the whole suite, on SQLite and a throwaway PostgreSQL
 test:
 	scripts/test.sh
+
+## test-fast: the inner loop: SQLite only, no race detector, large seeds skipped (about two minutes)
+test-fast:
+	scripts/test-fast.sh
 
 ## bench: load a large demo dataset on SQLite and PostgreSQL, measure scorecards one at a time,
 ## then a load test at fixed rates beside a plain net/http baseline (figures for docs/BENCHMARKS.md;

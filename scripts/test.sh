@@ -19,4 +19,7 @@ if [ -z "${KPIFLOW_TEST_DATABASE_URL:-}" ]; then
   fi
 fi
 
-go test -race -count=1 -timeout 20m "$@" ./...
+# Progress as it goes: every test's result when it ends, then a summary
+# (gotestsum, pinned in go.mod, reads go test's JSON events).
+echo "test.sh: go test -race ./... ($(nproc) cores); each test's result as it ends"
+go tool gotestsum --format testname --format-hide-empty-pkg -- -race -count=1 -timeout 20m "$@" ./...
