@@ -218,7 +218,9 @@ type ComplexityRoot struct {
 	KPIResult struct {
 		Actual        func(childComplexity int) int
 		Attainment    func(childComplexity int) int
+		Frozen        func(childComplexity int) int
 		Kpi           func(childComplexity int) int
+		LiveActual    func(childComplexity int) int
 		LowConfidence func(childComplexity int) int
 		Pace          func(childComplexity int) int
 		SampleSize    func(childComplexity int) int
@@ -447,6 +449,9 @@ type ComplexityRoot struct {
 
 	RollupMember struct {
 		Actual        func(childComplexity int) int
+		Attainment    func(childComplexity int) int
+		Frozen        func(childComplexity int) int
+		LiveActual    func(childComplexity int) int
 		LowConfidence func(childComplexity int) int
 		SampleSize    func(childComplexity int) int
 		Target        func(childComplexity int) int
@@ -640,7 +645,10 @@ type ComplexityRoot struct {
 	TeamRollup struct {
 		Actual           func(childComplexity int) int
 		Additive         func(childComplexity int) int
+		Attainment       func(childComplexity int) int
+		Frozen           func(childComplexity int) int
 		Kpi              func(childComplexity int) int
+		LiveActual       func(childComplexity int) int
 		LowConfidence    func(childComplexity int) int
 		Members          func(childComplexity int) int
 		MembersTargetSum func(childComplexity int) int
@@ -1359,12 +1367,24 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.KPIResult.Attainment(childComplexity), true
+	case "KPIResult.frozen":
+		if e.ComplexityRoot.KPIResult.Frozen == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KPIResult.Frozen(childComplexity), true
 	case "KPIResult.kpi":
 		if e.ComplexityRoot.KPIResult.Kpi == nil {
 			break
 		}
 
 		return e.ComplexityRoot.KPIResult.Kpi(childComplexity), true
+	case "KPIResult.liveActual":
+		if e.ComplexityRoot.KPIResult.LiveActual == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KPIResult.LiveActual(childComplexity), true
 	case "KPIResult.lowConfidence":
 		if e.ComplexityRoot.KPIResult.LowConfidence == nil {
 			break
@@ -2561,6 +2581,24 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.RollupMember.Actual(childComplexity), true
+	case "RollupMember.attainment":
+		if e.ComplexityRoot.RollupMember.Attainment == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RollupMember.Attainment(childComplexity), true
+	case "RollupMember.frozen":
+		if e.ComplexityRoot.RollupMember.Frozen == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RollupMember.Frozen(childComplexity), true
+	case "RollupMember.liveActual":
+		if e.ComplexityRoot.RollupMember.LiveActual == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RollupMember.LiveActual(childComplexity), true
 	case "RollupMember.lowConfidence":
 		if e.ComplexityRoot.RollupMember.LowConfidence == nil {
 			break
@@ -3402,12 +3440,30 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.TeamRollup.Additive(childComplexity), true
+	case "TeamRollup.attainment":
+		if e.ComplexityRoot.TeamRollup.Attainment == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TeamRollup.Attainment(childComplexity), true
+	case "TeamRollup.frozen":
+		if e.ComplexityRoot.TeamRollup.Frozen == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TeamRollup.Frozen(childComplexity), true
 	case "TeamRollup.kpi":
 		if e.ComplexityRoot.TeamRollup.Kpi == nil {
 			break
 		}
 
 		return e.ComplexityRoot.TeamRollup.Kpi(childComplexity), true
+	case "TeamRollup.liveActual":
+		if e.ComplexityRoot.TeamRollup.LiveActual == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TeamRollup.LiveActual(childComplexity), true
 	case "TeamRollup.lowConfidence":
 		if e.ComplexityRoot.TeamRollup.LowConfidence == nil {
 			break
@@ -4126,6 +4182,10 @@ func (ec *executionContext) childFields_KPIResult(ctx context.Context, field gra
 		return ec.fieldContext_KPIResult_sampleSize(ctx, field)
 	case "lowConfidence":
 		return ec.fieldContext_KPIResult_lowConfidence(ctx, field)
+	case "frozen":
+		return ec.fieldContext_KPIResult_frozen(ctx, field)
+	case "liveActual":
+		return ec.fieldContext_KPIResult_liveActual(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type KPIResult", field.Name)
 }
@@ -4444,6 +4504,12 @@ func (ec *executionContext) childFields_RollupMember(ctx context.Context, field 
 		return ec.fieldContext_RollupMember_lowConfidence(ctx, field)
 	case "target":
 		return ec.fieldContext_RollupMember_target(ctx, field)
+	case "attainment":
+		return ec.fieldContext_RollupMember_attainment(ctx, field)
+	case "frozen":
+		return ec.fieldContext_RollupMember_frozen(ctx, field)
+	case "liveActual":
+		return ec.fieldContext_RollupMember_liveActual(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type RollupMember", field.Name)
 }
@@ -4828,6 +4894,12 @@ func (ec *executionContext) childFields_TeamRollup(ctx context.Context, field gr
 		return ec.fieldContext_TeamRollup_target(ctx, field)
 	case "membersTargetSum":
 		return ec.fieldContext_TeamRollup_membersTargetSum(ctx, field)
+	case "attainment":
+		return ec.fieldContext_TeamRollup_attainment(ctx, field)
+	case "frozen":
+		return ec.fieldContext_TeamRollup_frozen(ctx, field)
+	case "liveActual":
+		return ec.fieldContext_TeamRollup_liveActual(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type TeamRollup", field.Name)
 }
@@ -9103,6 +9175,52 @@ func (ec *executionContext) _KPIResult_lowConfidence(ctx context.Context, field 
 }
 func (ec *executionContext) fieldContext_KPIResult_lowConfidence(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("KPIResult", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _KPIResult_frozen(ctx context.Context, field graphql.CollectedField, obj *KPIResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KPIResult_frozen(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Frozen, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KPIResult_frozen(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("KPIResult", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _KPIResult_liveActual(ctx context.Context, field graphql.CollectedField, obj *KPIResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KPIResult_liveActual(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LiveActual, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v KPIValue) graphql.Marshaler {
+			return ec.marshalOKPIValue2kpiflowᚋgraphᚐKPIValue(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_KPIResult_liveActual(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("KPIResult", field, false, false, "KPIValue")
 }
 
 func (ec *executionContext) _KPITrend_kpi(ctx context.Context, field graphql.CollectedField, obj *KPITrend) (ret graphql.Marshaler) {
@@ -13967,6 +14085,75 @@ func (ec *executionContext) fieldContext_RollupMember_target(_ context.Context, 
 	return graphql.NewScalarFieldContext("RollupMember", field, false, false, "KPIValue")
 }
 
+func (ec *executionContext) _RollupMember_attainment(ctx context.Context, field graphql.CollectedField, obj *RollupMember) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RollupMember_attainment(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Attainment, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RollupMember_attainment(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RollupMember", field, false, false, "Float")
+}
+
+func (ec *executionContext) _RollupMember_frozen(ctx context.Context, field graphql.CollectedField, obj *RollupMember) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RollupMember_frozen(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Frozen, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RollupMember_frozen(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RollupMember", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _RollupMember_liveActual(ctx context.Context, field graphql.CollectedField, obj *RollupMember) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RollupMember_liveActual(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LiveActual, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v KPIValue) graphql.Marshaler {
+			return ec.marshalOKPIValue2kpiflowᚋgraphᚐKPIValue(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RollupMember_liveActual(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RollupMember", field, false, false, "KPIValue")
+}
+
 func (ec *executionContext) _Scorecard_period(ctx context.Context, field graphql.CollectedField, obj *Scorecard) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -17610,6 +17797,75 @@ func (ec *executionContext) _TeamRollup_membersTargetSum(ctx context.Context, fi
 	)
 }
 func (ec *executionContext) fieldContext_TeamRollup_membersTargetSum(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TeamRollup", field, false, false, "KPIValue")
+}
+
+func (ec *executionContext) _TeamRollup_attainment(ctx context.Context, field graphql.CollectedField, obj *TeamRollup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TeamRollup_attainment(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Attainment, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TeamRollup_attainment(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TeamRollup", field, false, false, "Float")
+}
+
+func (ec *executionContext) _TeamRollup_frozen(ctx context.Context, field graphql.CollectedField, obj *TeamRollup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TeamRollup_frozen(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Frozen, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TeamRollup_frozen(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TeamRollup", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _TeamRollup_liveActual(ctx context.Context, field graphql.CollectedField, obj *TeamRollup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TeamRollup_liveActual(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LiveActual, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v KPIValue) graphql.Marshaler {
+			return ec.marshalOKPIValue2kpiflowᚋgraphᚐKPIValue(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TeamRollup_liveActual(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("TeamRollup", field, false, false, "KPIValue")
 }
 
@@ -32272,6 +32528,16 @@ func (ec *executionContext) _KPIResult(ctx context.Context, sel ast.SelectionSet
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "frozen":
+			out.Values[i] = ec._KPIResult_frozen(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "liveActual":
+			out.Values[i] = ec._KPIResult_liveActual(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -33841,6 +34107,21 @@ func (ec *executionContext) _RollupMember(ctx context.Context, sel ast.Selection
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
+		case "attainment":
+			out.Values[i] = ec._RollupMember_attainment(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "frozen":
+			out.Values[i] = ec._RollupMember_frozen(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "liveActual":
+			out.Values[i] = ec._RollupMember_liveActual(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -35110,6 +35391,21 @@ func (ec *executionContext) _TeamRollup(ctx context.Context, sel ast.SelectionSe
 			}
 		case "membersTargetSum":
 			out.Values[i] = ec._TeamRollup_membersTargetSum(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "attainment":
+			out.Values[i] = ec._TeamRollup_attainment(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "frozen":
+			out.Values[i] = ec._TeamRollup_frozen(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "liveActual":
+			out.Values[i] = ec._TeamRollup_liveActual(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}

@@ -150,21 +150,33 @@ func filterAmount(ctx context.Context, minor *int64) (*money.Money, error) {
 
 func resultOf(ctx context.Context, res kpi.Result) (*KPIResult, error) {
 	k, v := res.KPI, res.Value
-	actual, err := kpiValue(ctx, k, v)
+	g, err := gradedOf(ctx, k, res)
 	if err != nil {
 		return nil, err
 	}
-	target, err := numberValue(ctx, k, res.Target)
-	if err != nil {
-		return nil, err
-	}
-	out := &KPIResult{Kpi: k, Actual: actual, Target: target, Attainment: res.Attainment, Pace: res.Pace,
-		SampleSize: int(v.Sample), LowConfidence: v.LowConfidence}
+	out := &KPIResult{Kpi: k, Actual: g.actual, Target: g.target, Attainment: res.Attainment, Pace: res.Pace,
+		SampleSize: int(v.Sample), LowConfidence: v.LowConfidence, Frozen: res.Frozen, LiveActual: g.live}
 	if res.Status != "" {
 		st := KPIStatus(res.Status)
 		out.Status = &st
 	}
 	return out, nil
+}
+
+// graded is a result's values in the API's shape.
+type graded struct{ actual, target, live KPIValue }
+
+func gradedOf(ctx context.Context, k *ent.KPI, res kpi.Result) (g graded, err error) {
+	if g.actual, err = kpiValue(ctx, k, res.Value); err != nil {
+		return g, err
+	}
+	if g.target, err = numberValue(ctx, k, res.Target); err != nil {
+		return g, err
+	}
+	if res.Live != nil {
+		g.live, err = kpiValue(ctx, k, *res.Live)
+	}
+	return g, err
 }
 
 func trendOf(ctx context.Context, k *ent.KPI, points []kpi.TrendPoint) (*KPITrend, error) {
@@ -181,20 +193,26 @@ func trendOf(ctx context.Context, k *ent.KPI, points []kpi.TrendPoint) (*KPITren
 }
 
 func rollupOf(ctx context.Context, r *kpi.Rollup) (*TeamRollup, error) {
-	actual, err := kpiValue(ctx, r.KPI, r.Value)
+	g, err := gradedOf(ctx, r.KPI, r.Result)
 	if err != nil {
 		return nil, err
 	}
-	out := &TeamRollup{Team: r.Team, Kpi: r.KPI, Period: &r.Period, Actual: actual,
+	sum, err := numberValue(ctx, r.KPI, r.MembersTargetSum)
+	if err != nil {
+		return nil, err
+	}
+	out := &TeamRollup{Team: r.Team, Kpi: r.KPI, Period: &r.Period, Actual: g.actual,
 		SampleSize: int(r.Value.Sample), LowConfidence: r.Value.LowConfidence,
-		Additive: r.KPI.Definition.Additive(), Members: []*RollupMember{}}
+		Additive: r.KPI.Definition.Additive(), Members: []*RollupMember{},
+		Target: g.target, MembersTargetSum: sum, Attainment: r.Attainment, Frozen: r.Frozen, LiveActual: g.live}
 	for _, m := range r.Members {
-		a, err := kpiValue(ctx, r.KPI, m.Value)
+		mg, err := gradedOf(ctx, r.KPI, m.Result)
 		if err != nil {
 			return nil, err
 		}
-		out.Members = append(out.Members, &RollupMember{User: m.User, Actual: a,
-			SampleSize: int(m.Value.Sample), LowConfidence: m.Value.LowConfidence})
+		out.Members = append(out.Members, &RollupMember{User: m.User, Actual: mg.actual,
+			SampleSize: int(m.Value.Sample), LowConfidence: m.Value.LowConfidence,
+			Target: mg.target, Attainment: m.Attainment, Frozen: m.Frozen, LiveActual: mg.live})
 	}
 	return out, nil
 }

@@ -225,6 +225,10 @@ type KPIResult struct {
 	SampleSize int `json:"sampleSize"`
 	// Whether sampleSize is below the KPI's minimum sample.
 	LowConfidence bool `json:"lowConfidence"`
+	// Whether the target is closed: actual and attainment are then the ones frozen when its period closed.
+	Frozen bool `json:"frozen"`
+	// With a closed target: the value computed from the record as it is now (a deal may have been reopened since), beside the frozen actual.
+	LiveActual KPIValue `json:"liveActual,omitempty"`
 }
 
 // A KPI over a range of periods, for charts.
@@ -282,6 +286,12 @@ type RollupMember struct {
 	LowConfidence bool      `json:"lowConfidence"`
 	// The member's approved target, once targets exist.
 	Target KPIValue `json:"target,omitempty"`
+	// Actual against the member's target.
+	Attainment *float64 `json:"attainment,omitempty"`
+	// Whether the member's target is closed: actual and attainment are then the frozen ones.
+	Frozen bool `json:"frozen"`
+	// With a closed target: the value computed from the record as it is now.
+	LiveActual KPIValue `json:"liveActual,omitempty"`
 }
 
 // Whose values: one user's, a team's with its sub-teams, or the whole organization's. Give one.
@@ -386,10 +396,16 @@ type TeamRollup struct {
 	Members       []*RollupMember `json:"members"`
 	// Whether the KPI adds up across members (counts and sums do; averages and ratios do not).
 	Additive bool `json:"additive"`
-	// The team's approved target, once targets exist.
+	// The team's own approved target, once targets exist.
 	Target KPIValue `json:"target,omitempty"`
-	// The sum of the members' targets, for additive KPIs, once targets exist.
+	// The sum of the members' approved targets, for additive KPIs, once any member has one.
 	MembersTargetSum KPIValue `json:"membersTargetSum,omitempty"`
+	// The team's actual against its own target.
+	Attainment *float64 `json:"attainment,omitempty"`
+	// Whether the team's target is closed: actual and attainment are then the frozen ones.
+	Frozen bool `json:"frozen"`
+	// With a closed target: the value computed from the record as it is now.
+	LiveActual KPIValue `json:"liveActual,omitempty"`
 }
 
 type TrendPoint struct {

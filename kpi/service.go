@@ -3,6 +3,7 @@ package kpi
 import (
 	"context"
 	"errors"
+	"math"
 	"math/big"
 	"sort"
 	"strings"
@@ -54,6 +55,12 @@ type Result struct {
 	Value Value
 	// Target is the approved (or closed) target's value, or nil.
 	Target *float64
+	// Frozen is set when the target is closed: Value and Attainment are
+	// then the ones frozen when its period closed, and Live is the value
+	// computed from the record as it is now (a deal may have been reopened
+	// since).
+	Frozen bool
+	Live   *Value
 	// Attainment is actual against target (target against actual when
 	// lower is better); Pace compares the actual with the share of the
 	// target due by now; Status grades the pace.
@@ -281,20 +288,67 @@ func (s *Service) Scorecard(ctx context.Context, client *ent.Client, sr ScopeReq
 	if err != nil {
 		return p, nil, err
 	}
-	targets, err := approvedTargets(ctx, client, sr, p)
+	key := ""
+	switch {
+	case sr.User != nil:
+		key = UserScopeKey(*sr.User)
+	case sr.Team != nil:
+		key = TeamScopeKey(*sr.Team)
+	}
+	targets, err := standingTargets(ctx, client, []string{key}, p)
 	if err != nil {
 		return p, nil, err
 	}
 	elapsed := p.ElapsedFraction(s.now())
 	out := make([]Result, len(ks))
 	for i, k := range ks {
-		r := Result{KPI: k, Value: values[k.Key][0], Target: targets[k.ID]}
-		r.Attainment, r.Pace, r.Status = Grade(r.Value.Number(k.Unit), r.Target,
-			k.Direction == definition.LowerIsBetter, k.Definition.Additive(), elapsed)
-		out[i] = r
+		out[i] = graded(k, values[k.Key][0], targets[key][k.ID], elapsed)
 	}
 	return p, out, nil
 }
+
+// graded is a KPI's result beside its target (or none): a closed
+// target's frozen actual and attainment, the live value beside them.
+func graded(k *ent.KPI, live Value, t *ent.Target, elapsed float64) Result {
+	r := Result{KPI: k, Value: live}
+	if t == nil {
+		return r
+	}
+	v := t.Value
+	r.Target = &v
+	if t.Status == target.StatusCLOSED && t.FinalActual != nil {
+		r.Frozen, r.Live = true, &live
+		r.Value = fromNumber(k.Unit, *t.FinalActual, live)
+	}
+	r.Attainment, r.Pace, r.Status = Grade(r.Value.Number(k.Unit), r.Target,
+		k.Direction == definition.LowerIsBetter, k.Definition.Additive(), elapsed)
+	if r.Frozen && t.FinalAttainment != nil {
+		a := *t.FinalAttainment
+		r.Attainment = &a
+	}
+	return r
+}
+
+// fromNumber is a stored number (a frozen actual) in the KPI's unit as a
+// Value, with the sample of the live one.
+func fromNumber(unit definition.Unit, f float64, live Value) Value {
+	v := Value{Defined: true, Float: f, Sample: live.Sample, LowConfidence: live.LowConfidence}
+	if unit == definition.Count || unit == definition.Money {
+		v.Float = 0
+		if r := math.Round(f); r > -(1<<63) && r < 1<<63 {
+			v.Int = int64(r)
+		} else {
+			v.Wide, _ = big.NewFloat(r).Int(nil)
+		}
+	}
+	return v
+}
+
+// UserScopeKey and TeamScopeKey are targets' scope keys.
+func UserScopeKey(id pulid.ID) string { return "user:" + string(id) }
+
+// TeamScopeKey is a team target's scope key.
+func TeamScopeKey(id pulid.ID) string { return "team:" + string(id) }
 
 // MaxTrendPeriods bounds a trend's length.
 const MaxTrendPeriods = 120
@@ -347,19 +401,23 @@ func (s *Service) Trend(ctx context.Context, client *ent.Client, sr ScopeRequest
 	return k, points, nil
 }
 
-// MemberValue is a member's value in a rollup.
+// MemberValue is a member's value in a rollup, beside their target.
 type MemberValue struct {
-	User  *ent.User
-	Value Value
+	User *ent.User
+	Result
 }
 
-// Rollup is a team's value of a KPI beside each member's.
+// Rollup is a team's value of a KPI beside each member's: the team's own
+// target beside the sum of its members' (DESIGN.md §4).
 type Rollup struct {
 	Team    *ent.Team
 	KPI     *ent.KPI
 	Period  Period
-	Value   Value
+	Result  // the team's value against the team's own target
 	Members []MemberValue
+	// MembersTargetSum is the sum of the members' approved (or closed)
+	// targets, for a KPI that adds up, when any member has one.
+	MembersTargetSum *float64
 }
 
 // TeamRollup returns the team's value of the KPI in the period and each
@@ -405,14 +463,31 @@ func (s *Service) TeamRollup(ctx context.Context, client *ent.Client, teamID, kp
 	if err != nil {
 		return nil, err
 	}
-	r := &Rollup{Team: t, KPI: k, Period: p, Value: total[k.Key][0]}
+	keys := []string{TeamScopeKey(teamID)}
+	for _, m := range members {
+		keys = append(keys, UserScopeKey(m.ID))
+	}
+	targets, err := standingTargets(ctx, client, keys, p)
+	if err != nil {
+		return nil, err
+	}
+	elapsed := p.ElapsedFraction(s.now())
+	r := &Rollup{Team: t, KPI: k, Period: p, Result: graded(k, total[k.Key][0], targets[keys[0]][k.ID], elapsed)}
 	empty := Empty(kpis, []Period{p})
 	for _, m := range members {
 		vals, ok := byOwner[m.ID]
 		if !ok {
 			vals = empty
 		}
-		r.Members = append(r.Members, MemberValue{User: m, Value: vals[k.Key][0]})
+		res := graded(k, vals[k.Key][0], targets[UserScopeKey(m.ID)][k.ID], elapsed)
+		r.Members = append(r.Members, MemberValue{User: m, Result: res})
+		if res.Target != nil && k.Definition.Additive() {
+			sum := *res.Target
+			if r.MembersTargetSum != nil {
+				sum += *r.MembersTargetSum
+			}
+			r.MembersTargetSum = &sum
+		}
 	}
 	sort.SliceStable(r.Members, func(i, j int) bool {
 		return strings.ToLower(r.Members[i].User.Name) < strings.ToLower(r.Members[j].User.Name)
@@ -518,30 +593,32 @@ func (v Value) Number(unit definition.Unit) *float64 {
 	return &f
 }
 
-// approvedTargets returns the values of the approved (or closed) targets
-// of a user or team scope in the period, by KPI, in one statement. A
-// scorecard shows them to whoever may read its values: a rep sees their
-// team's target there without seeing the target itself.
-func approvedTargets(ctx context.Context, client *ent.Client, sr ScopeRequest, p Period) (map[pulid.ID]*float64, error) {
-	out := map[pulid.ID]*float64{}
-	var key string
-	switch {
-	case sr.User != nil:
-		key = "user:" + string(*sr.User)
-	case sr.Team != nil:
-		key = "team:" + string(*sr.Team)
-	default:
+// standingTargets returns the approved (or closed) targets of the scopes
+// (scope keys; "" for none) in the period, by scope key and KPI, in one
+// statement. A scorecard shows them to whoever may read its values: a rep
+// sees their team's target there without seeing the target itself.
+func standingTargets(ctx context.Context, client *ent.Client, keys []string, p Period) (map[string]map[pulid.ID]*ent.Target, error) {
+	out := map[string]map[pulid.ID]*ent.Target{}
+	var ks []string
+	for _, k := range keys {
+		if k != "" {
+			ks = append(ks, k)
+		}
+	}
+	if len(ks) == 0 {
 		return out, nil
 	}
-	ts, err := client.Target.Query().Where(target.ScopeKey(key), target.PeriodKindEQ(target.PeriodKind(p.Kind)),
+	ts, err := client.Target.Query().Where(target.ScopeKeyIn(ks...), target.PeriodKindEQ(target.PeriodKind(p.Kind)),
 		target.PeriodYear(p.Year), target.PeriodIndex(p.Index),
 		target.StatusIn(target.StatusAPPROVED, target.StatusCLOSED)).All(viewer.System(ctx))
 	if err != nil {
 		return nil, err
 	}
 	for _, t := range ts {
-		v := t.Value
-		out[t.KpiID] = &v
+		if out[t.ScopeKey] == nil {
+			out[t.ScopeKey] = map[pulid.ID]*ent.Target{}
+		}
+		out[t.ScopeKey][t.KpiID] = t
 	}
 	return out, nil
 }
