@@ -452,3 +452,39 @@ func TestPeriodCloseFreezesTheResult(t *testing.T) {
 		}
 	})
 }
+
+// A target's evidence is of completed periods only: for FY2028 Q1, asked
+// for while FY2027 Q4 runs (test servers' now is 28 November 2026), the
+// evidence is the four quarters up to FY2027 Q3, as for FY2027 Q4 itself,
+// and not the few weeks of Q4 so far, which as the newest would weigh most.
+func TestEvidenceIsOfCompletedPeriods(t *testing.T) {
+	apitest.Each(t, func(t *testing.T, s *apitest.Server) {
+		w := newKPIWorld(t, s)
+		for _, label := range []string{q4, "FY2028 Q1", "FY2028 Q2"} {
+			var r struct {
+				SuggestTarget struct {
+					Assessment struct {
+						Baseline *float64
+						Evidence []struct {
+							Period string
+							Value  *float64
+							Weight float64
+						}
+					}
+				}
+			}
+			s.As(t, w.r1).MustQuery(t, `query($kpi: ID!, $user: ID!, $label: String!) { suggestTarget(kpi: $kpi,
+				scope: {userID: $user}, period: {label: $label}) { assessment { baseline evidence { period value weight } } } }`,
+				map[string]any{"kpi": w.kpiID(t, "DEALS_CLOSED"), "user": w.r1.ID, "label": label}, &r)
+			var got []string
+			for _, e := range r.SuggestTarget.Assessment.Evidence {
+				got = append(got, fmt.Sprintf("%s=%v×%v", e.Period, *e.Value, e.Weight))
+			}
+			// r1's wins: FY2026 Q4 1 (d8), FY2027 Q1 2, Q2 1 (d5), Q3 0.
+			if s := strings.Join(got, " "); s != "FY2026 Q4=1×1 FY2027 Q1=2×2 FY2027 Q2=1×3 FY2027 Q3=0×4" ||
+				!near(r.SuggestTarget.Assessment.Baseline, 0.8) {
+				t.Errorf("%s: evidence %s, baseline %v", label, s, r.SuggestTarget.Assessment.Baseline)
+			}
+		}
+	})
+}

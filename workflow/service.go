@@ -581,13 +581,17 @@ func (s *Service) assess(ctx context.Context, client *ent.Client, t *ent.Target,
 	if err != nil {
 		return nil, err
 	}
-	// The last comparable periods, oldest first.
+	// The last comparable periods, oldest first: completed ones only, so
+	// that a target for next quarter is not weighed against the few weeks
+	// of a quarter still running (which, newest, would weigh most).
 	n := s.Thresholds.Periods
 	periods := make([]kpi.Period, n)
-	at := p
+	at := p.Prev()
+	for now := s.now(); at.End.After(now); at = at.Prev() {
+	}
 	for i := n - 1; i >= 0; i-- {
-		at = at.Prev()
 		periods[i] = at
+		at = at.Prev()
 	}
 	scope := kpi.Scope{Org: t.OrganizationID}
 	var teamID *pulid.ID
