@@ -79,6 +79,8 @@ type config struct {
 	JWTAudience     string
 	AccessTokenTTL  time.Duration
 	RefreshTokenTTL time.Duration
+	MetricsAddr     string
+	MetricsToken    string
 
 	envErrs []error // environment variables that could not be read
 }
@@ -116,7 +118,10 @@ func (c *config) registerServe(fs *flag.FlagSet) {
 		"how long a shutdown waits for requests in flight (KPIFLOW_SHUTDOWN_TIMEOUT)")
 	fs.StringVar(&c.AllowedOrigins, "allowed-origins", env("KPIFLOW_ALLOWED_ORIGINS", ""),
 		"comma-separated origins (host patterns such as app.example.com or localhost:*) whose pages may open WebSockets (KPIFLOW_ALLOWED_ORIGINS)")
-	// The secret has no flag: command lines are visible to other users.
+	fs.StringVar(&c.MetricsAddr, "metrics-addr", env("KPIFLOW_METRICS_ADDR", ""),
+		"serve /metrics on this address only, not on the API's (KPIFLOW_METRICS_ADDR)")
+	// The secrets have no flag: command lines are visible to other users.
+	c.MetricsToken = env("KPIFLOW_METRICS_TOKEN", "")
 	c.JWTSecret = env("KPIFLOW_JWT_SECRET", "")
 	fs.StringVar(&c.JWTKeyFile, "jwt-key-file", env("KPIFLOW_JWT_KEY_FILE", ""),
 		"Ed25519 private key (PEM) to sign EdDSA tokens instead of HS256 (KPIFLOW_JWT_KEY_FILE)")
@@ -418,7 +423,21 @@ func serve(ctx context.Context, cfg config, logOut io.Writer) error {
 		RequestTimeout: cfg.RequestTimeout,
 		Limits: graph.Limits{MaxDepth: cfg.MaxDepth, MaxComplexity: cfg.MaxComplexity,
 			MaxAliases: cfg.MaxAliases, MaxTokens: cfg.MaxTokens},
+		MetricsToken: cfg.MetricsToken,
+		NoMetrics:    cfg.MetricsAddr != "",
 	})
+	if cfg.MetricsAddr != "" {
+		mln, err := net.Listen("tcp", cfg.MetricsAddr)
+		if err != nil {
+			return err
+		}
+		mux := http.NewServeMux()
+		mux.Handle("GET /metrics", graph.MetricsHandler())
+		msrv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+		go func() { _ = msrv.Serve(mln) }()
+		defer msrv.Close()
+		logger.Info("metrics are served apart", "metrics", "http://"+mln.Addr().String()+"/metrics")
+	}
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return err

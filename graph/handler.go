@@ -3,6 +3,7 @@ package graph
 import (
 	"context"
 	"crypto/rand"
+	"crypto/subtle"
 	"encoding/hex"
 	"fmt"
 	"io"
@@ -82,6 +83,12 @@ type Options struct {
 	// "app.example.com" or "localhost:*") of pages that may open WebSocket
 	// connections; the server's own origin always may.
 	AllowedOrigins []string
+	// MetricsToken, when set, is the bearer token /metrics asks for. In
+	// production /metrics is served on this handler only with a token
+	// (or on a separate address: MetricsHandler).
+	MetricsToken string
+	// NoMetrics leaves /metrics out of this handler (served elsewhere).
+	NoMetrics bool
 }
 
 // DefaultRequestTimeout bounds a request.
@@ -105,10 +112,12 @@ func NewHandler(o Options) http.Handler {
 	if o.RateLimit.PerSecond > 0 {
 		limiter = newRateLimiter(o.RateLimit)
 	}
-	mux.HandleFunc("GET /graphql/schema.graphql", func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		_, _ = io.WriteString(w, SDL())
-	})
+	if o.Introspection { // the SDL is the schema: served where introspection is allowed
+		mux.HandleFunc("GET /graphql/schema.graphql", func(w http.ResponseWriter, _ *http.Request) {
+			w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+			_, _ = io.WriteString(w, SDL())
+		})
+	}
 	if o.RequestTimeout <= 0 {
 		o.RequestTimeout = DefaultRequestTimeout
 	}
@@ -116,7 +125,9 @@ func NewHandler(o Options) http.Handler {
 	if o.Playground {
 		mux.Handle("GET /{$}", playground.Handler("kpiflow", "/graphql"))
 	}
-	mux.Handle("GET /metrics", promhttp.Handler())
+	if m := metricsFor(o); m != nil {
+		mux.Handle("GET /metrics", m)
+	}
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = w.Write([]byte("ok\n"))
@@ -136,6 +147,32 @@ func NewHandler(o Options) http.Handler {
 		_, _ = w.Write([]byte("ok\n"))
 	})
 	return withRequestLog(o.Logger, corsFor(o.AllowedOrigins, mux))
+}
+
+// MetricsHandler serves the Prometheus metrics, for a separate address.
+func MetricsHandler() http.Handler { return promhttp.Handler() }
+
+// metricsFor returns the /metrics handler of the options, or nil where
+// they keep metrics off this handler: open in development, behind
+// MetricsToken when one is set, absent in production without one.
+func metricsFor(o Options) http.Handler {
+	switch {
+	case o.NoMetrics:
+		return nil
+	case o.MetricsToken != "":
+		want := []byte("Bearer " + o.MetricsToken)
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if subtle.ConstantTimeCompare([]byte(r.Header.Get("Authorization")), want) != 1 {
+				w.Header().Set("WWW-Authenticate", `Bearer realm="metrics"`)
+				http.Error(w, "a metrics token is required", http.StatusUnauthorized)
+				return
+			}
+			promhttp.Handler().ServeHTTP(w, r)
+		})
+	case o.Production:
+		return nil
+	}
+	return promhttp.Handler()
 }
 
 // originHosts turns allowed origins into the host patterns WebSocket
@@ -245,6 +282,8 @@ func NewGraphQLServer(o Options) *handler.Server {
 	srv.SetDisableSuggestion(o.Production)
 	if o.Introspection {
 		srv.Use(extension.Introspection{})
+	} else {
+		srv.Use(noIntrospection{})
 	}
 	if o.Operations != nil {
 		srv.Use(allowlist{o.Operations})
