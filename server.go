@@ -67,6 +67,7 @@ type config struct {
 	MaxComplexity   int
 	MaxAliases      int
 	MaxTokens       int
+	MaxFields       int
 	MaxBodyBytes    int64
 	RateLimit       float64
 	RequestTimeout  time.Duration
@@ -105,6 +106,8 @@ func (c *config) registerServe(fs *flag.FlagSet) {
 		"complexity budget of an operation; pages multiply what they select (KPIFLOW_MAX_COMPLEXITY)")
 	fs.IntVar(&c.MaxAliases, "max-aliases", c.envInt("KPIFLOW_MAX_ALIASES", graph.DefaultLimits.MaxAliases), "aliased fields per operation (KPIFLOW_MAX_ALIASES)")
 	fs.IntVar(&c.MaxTokens, "max-tokens", c.envInt("KPIFLOW_MAX_TOKENS", graph.DefaultLimits.MaxTokens), "parser tokens per query document (KPIFLOW_MAX_TOKENS)")
+	fs.IntVar(&c.MaxFields, "max-fields", c.envInt("KPIFLOW_MAX_FIELDS", graph.DefaultLimits.MaxFields),
+		"selections per query document, fragments expanded, checked before validation (KPIFLOW_MAX_FIELDS)")
 	fs.Float64Var(&c.RateLimit, "rate-limit", c.envFloat("KPIFLOW_RATE_LIMIT", graph.DefaultRateLimit.PerSecond),
 		"requests per second per viewer (or client address); 0 turns the limit off (KPIFLOW_RATE_LIMIT)")
 	fs.IntVar(&c.RateBurst, "rate-burst", c.envInt("KPIFLOW_RATE_BURST", graph.DefaultRateLimit.Burst), "requests a viewer may make at once (KPIFLOW_RATE_BURST)")
@@ -422,7 +425,7 @@ func serve(ctx context.Context, cfg config, logOut io.Writer) error {
 		MaxBodyBytes:   cfg.MaxBodyBytes,
 		RequestTimeout: cfg.RequestTimeout,
 		Limits: graph.Limits{MaxDepth: cfg.MaxDepth, MaxComplexity: cfg.MaxComplexity,
-			MaxAliases: cfg.MaxAliases, MaxTokens: cfg.MaxTokens},
+			MaxAliases: cfg.MaxAliases, MaxTokens: cfg.MaxTokens, MaxFields: cfg.MaxFields},
 		MetricsToken: cfg.MetricsToken,
 		NoMetrics:    cfg.MetricsAddr != "",
 	})

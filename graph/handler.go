@@ -264,7 +264,8 @@ func NewGraphQLServer(o Options) *handler.Server {
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(transport.GET{})
 	srv.AddTransport(transport.POST{})
-	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
+	queryCache := lru.New[*ast.QueryDocument](1000)
+	srv.SetQueryCache(queryCache)
 	limits := o.Limits
 	if limits.MaxDepth <= 0 {
 		limits.MaxDepth = DefaultLimits.MaxDepth
@@ -278,6 +279,9 @@ func NewGraphQLServer(o Options) *handler.Server {
 	if limits.MaxTokens <= 0 {
 		limits.MaxTokens = DefaultLimits.MaxTokens
 	}
+	if limits.MaxFields <= 0 {
+		limits.MaxFields = DefaultLimits.MaxFields
+	}
 	srv.SetParserTokenLimit(limits.MaxTokens)
 	srv.SetDisableSuggestion(o.Production)
 	if o.Introspection {
@@ -290,6 +294,8 @@ func NewGraphQLServer(o Options) *handler.Server {
 	} else {
 		srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](1000)})
 	}
+	// After the persisted operations, which give the query its text.
+	srv.Use(fieldLimit{max: limits.MaxFields, tokens: limits.MaxTokens, cache: queryCache})
 	srv.Use(pageLimits{})
 	srv.Use(queryLimits{limits}) // after pageLimits: it reads the page sizes
 	srv.Use(sessionsAlone{})
