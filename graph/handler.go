@@ -250,9 +250,10 @@ func NewGraphQLServer(o Options) *handler.Server {
 	if o.Live == nil {
 		o.Live = live.New(o.Client, dialect.SQLite, "", o.Logger) // in-process
 	}
-	srv := handler.New(NewExecutableSchema(Config{Resolvers: &Resolver{client: o.Client, auth: o.Auth,
+	schema := NewExecutableSchema(Config{Resolvers: &Resolver{client: o.Client, auth: o.Auth,
 		kpis: kpi.NewServiceAt(engine, o.Clock), workflow: workflow.NewServiceAt(engine, o.Clock),
-		live: o.Live, logger: o.Logger, inboxRecheck: o.InboxRecheck}}))
+		live: o.Live, logger: o.Logger, inboxRecheck: o.InboxRecheck}})
+	srv := handler.New(schema)
 	srv.AddTransport(transport.Websocket{
 		Implementation: transport.CoderWebsocketImplementation{
 			AcceptOptions: coderws.AcceptOptions{OriginPatterns: originHosts(o.AllowedOrigins)},
@@ -296,6 +297,7 @@ func NewGraphQLServer(o Options) *handler.Server {
 	}
 	// After the persisted operations, which give the query its text.
 	srv.Use(fieldLimit{max: limits.MaxFields, tokens: limits.MaxTokens, cache: queryCache})
+	srv.Use(inputCheck{schema: schema.Schema()})
 	srv.Use(pageLimits{})
 	srv.Use(queryLimits{limits}) // after pageLimits: it reads the page sizes
 	srv.Use(sessionsAlone{})
@@ -356,7 +358,8 @@ func (transactional) Validate(graphql.ExecutableSchema) error { return nil }
 
 func (t transactional) InterceptResponse(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
 	oc := graphql.GetOperationContext(ctx)
-	if oc.Operation == nil || oc.Operation.Operation != ast.Mutation || isSessionOperation(oc.Operation) {
+	if oc.Operation == nil || oc.Operation.Operation != ast.Mutation || isSessionOperation(oc.Operation) ||
+		len(graphql.GetErrors(ctx)) > 0 { // refused before execution: nothing to run
 		return next(ctx)
 	}
 	// The viewer's reach is loaded before the transaction begins: loading
