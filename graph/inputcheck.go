@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -24,7 +25,10 @@ import (
 //   - an Int given as a string ("30") or as a fractional number: the
 //     GraphQL specification's input coercion refuses them, gqlparser's
 //     variable coercion does not;
-//   - a Time that is not an RFC 3339 instant with its offset.
+//   - a Time that is not an RFC 3339 instant with its offset;
+//   - a string of more than MaxTextLen characters: no input needs more (the
+//     longest stored text, a meeting's notes, is 20,000 bytes), and every
+//     stored text has its own, smaller bound in its ent schema.
 //
 // The scalars' own unmarshalers (graph/model) refuse the same Int and Time
 // values; checking here too makes the refusal independent of where the
@@ -128,12 +132,19 @@ func scalar(path, typ string, v any) *errcode.Error {
 	return noNUL(path, v)
 }
 
-// noNUL refuses a NUL character in any string within v.
+// MaxTextLen bounds every string input, in characters.
+const MaxTextLen = 20_000
+
+// noNUL refuses a NUL character in any string within v, and a string of
+// more than MaxTextLen characters.
 func noNUL(path string, v any) *errcode.Error {
 	switch v := v.(type) {
 	case string:
 		if strings.IndexByte(v, 0) >= 0 {
 			return errcode.BadInput(path, "must not contain a NUL character (U+0000)")
+		}
+		if len(v) > MaxTextLen && utf8.RuneCountInString(v) > MaxTextLen {
+			return errcode.BadInput(path, "has at most %d characters", MaxTextLen)
 		}
 	case []any:
 		for i, e := range v {

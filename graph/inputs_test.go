@@ -7,10 +7,15 @@ import (
 	"strings"
 	"testing"
 
+	"entgo.io/ent/schema/field"
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"kpiflow/apitest"
+	"kpiflow/ent/migrate"
+	"kpiflow/ent/schema"
+	"kpiflow/ent/targetevent"
 	"kpiflow/ent/user"
+	"kpiflow/workflow"
 	"kpiflow/graph"
 )
 
@@ -291,5 +296,70 @@ func TestTimeInputsNeedAnOffset(t *testing.T) {
 		s.ActAs(t, s.User(t, s.Org(t, "Acme", "USD"), "admin@acme.test", user.RoleAdmin, nil))
 		checkPositions(t, s, positions, "2026-11-01 10:00:00", true, "Time must")
 		checkPositions(t, s, positions, "2026-11-01T10:00:00", true, "Time must")
+	})
+}
+
+// Every string input is bounded (graph.MaxTextLen characters).
+func TestTextInputsAreBounded(t *testing.T) {
+	positions := inputPositions("String", "ID", "Cursor", "Decimal")
+	apitest.Each(t, func(t *testing.T, s *apitest.Server) {
+		s.ActAs(t, s.User(t, s.Org(t, "Acme", "USD"), "admin@acme.test", user.RoleAdmin, nil))
+		checkPositions(t, s, positions, strings.Repeat("é", graph.MaxTextLen+1), true, "at most")
+	})
+}
+
+// storedByTheServer are the string columns no client writes: identifiers,
+// hashes and values kpiflow derives or checks against a closed set.
+var storedByTheServer = map[string]string{
+	"idempotency_keys.viewer_id": "the viewer's ID", "idempotency_keys.request_hash": "a SHA-256",
+	"idempotency_keys.response": "the response kpiflow sent", "kp_is.key": "validated: 2 to 64 characters",
+	"organizations.currency": "validated: an ISO 4217 code", "organizations.timezone": "validated: an IANA zone",
+	"refresh_tokens.token_hash": "a hash", "refresh_tokens.family": "an ID", "review_cycles.completed_by_id": "an ID",
+	"review_items.track": "a closed set", "review_items.suggestion_reason": "written by kpiflow",
+	"review_items.decided_by_id": "an ID", "targets.scope_key": "derived from IDs", "target_events.action": "a closed set",
+	"target_revisions.action": "a closed set", "users.password_hash": "an argon2id hash",
+}
+
+// Every string column of every table has a bound (ent's MaxLen, checked
+// by its validators for every writer), unless kpiflow alone writes it.
+func TestStoredTextIsBounded(t *testing.T) {
+	for _, table := range migrate.Tables {
+		for _, c := range table.Columns {
+			if c.Type != field.TypeString {
+				continue
+			}
+			name := table.Name + "." + c.Name
+			if _, ok := storedByTheServer[name]; ok {
+				if c.Size > 0 && c.Size <= graph.MaxTextLen {
+					t.Errorf("%s is bounded now: take it out of storedByTheServer", name)
+				}
+				continue
+			}
+			if c.Size <= 0 || c.Size > graph.MaxTextLen {
+				t.Errorf("%s (a string column) has no bound: give it a MaxLen in its ent schema", name)
+			}
+		}
+	}
+}
+
+// A workflow comment over its bound is refused and changes nothing.
+func TestWorkflowCommentBound(t *testing.T) {
+	apitest.Each(t, func(t *testing.T, s *apitest.Server) {
+		w := newKPIWorld(t, s)
+		rep, mgr := s.As(t, w.r1), s.As(t, w.mE)
+		p := w.do(t, rep, "proposeTarget", map[string]any{"kpiID": w.kpiID(t, "DEALS_CLOSED"), "userID": w.r1.ID,
+			"period": map[string]any{"label": q4}, "value": "3"})
+		for _, n := range []int{schema.MaxCommentLen + 1, graph.MaxTextLen + 1, 900_000} {
+			e := w.fail(t, mgr, "BAD_USER_INPUT", "rejectTarget", map[string]any{
+				"targetId": p.ID, "expectedVersion": p.Version, "comment": strings.Repeat("x", n)})
+			if e.Extensions["field"] == nil || !strings.Contains(fmt.Sprint(e.Extensions["field"]), "comment") {
+				t.Errorf("a comment of %d characters: %+v", n, e)
+			}
+		}
+		if n := s.Client.TargetEvent.Query().Where(targetevent.Action(string(workflow.Reject))).CountX(apitest.Sys()); n != 0 {
+			t.Errorf("%d rejections recorded", n)
+		}
+		w.do(t, mgr, "rejectTarget", map[string]any{"targetId": p.ID, "expectedVersion": p.Version,
+			"comment": strings.Repeat("x", schema.MaxCommentLen)})
 	})
 }
