@@ -15,8 +15,8 @@ import (
 	"kpiflow/ent/schema"
 	"kpiflow/ent/targetevent"
 	"kpiflow/ent/user"
-	"kpiflow/workflow"
 	"kpiflow/graph"
+	"kpiflow/workflow"
 )
 
 // inputPosition is one place of the schema that takes a value of some
