@@ -67,6 +67,7 @@ type config struct {
 	MaxComplexity   int
 	MaxAliases      int
 	MaxTokens       int
+	MaxFields       int
 	MaxBodyBytes    int64
 	RateLimit       float64
 	RequestTimeout  time.Duration
@@ -79,6 +80,8 @@ type config struct {
 	JWTAudience     string
 	AccessTokenTTL  time.Duration
 	RefreshTokenTTL time.Duration
+	MetricsAddr     string
+	MetricsToken    string
 
 	envErrs []error // environment variables that could not be read
 }
@@ -103,6 +106,8 @@ func (c *config) registerServe(fs *flag.FlagSet) {
 		"complexity budget of an operation; pages multiply what they select (KPIFLOW_MAX_COMPLEXITY)")
 	fs.IntVar(&c.MaxAliases, "max-aliases", c.envInt("KPIFLOW_MAX_ALIASES", graph.DefaultLimits.MaxAliases), "aliased fields per operation (KPIFLOW_MAX_ALIASES)")
 	fs.IntVar(&c.MaxTokens, "max-tokens", c.envInt("KPIFLOW_MAX_TOKENS", graph.DefaultLimits.MaxTokens), "parser tokens per query document (KPIFLOW_MAX_TOKENS)")
+	fs.IntVar(&c.MaxFields, "max-fields", c.envInt("KPIFLOW_MAX_FIELDS", graph.DefaultLimits.MaxFields),
+		"selections per query document, fragments expanded, checked before validation (KPIFLOW_MAX_FIELDS)")
 	fs.Float64Var(&c.RateLimit, "rate-limit", c.envFloat("KPIFLOW_RATE_LIMIT", graph.DefaultRateLimit.PerSecond),
 		"requests per second per viewer (or client address); 0 turns the limit off (KPIFLOW_RATE_LIMIT)")
 	fs.IntVar(&c.RateBurst, "rate-burst", c.envInt("KPIFLOW_RATE_BURST", graph.DefaultRateLimit.Burst), "requests a viewer may make at once (KPIFLOW_RATE_BURST)")
@@ -116,7 +121,10 @@ func (c *config) registerServe(fs *flag.FlagSet) {
 		"how long a shutdown waits for requests in flight (KPIFLOW_SHUTDOWN_TIMEOUT)")
 	fs.StringVar(&c.AllowedOrigins, "allowed-origins", env("KPIFLOW_ALLOWED_ORIGINS", ""),
 		"comma-separated origins (host patterns such as app.example.com or localhost:*) whose pages may open WebSockets (KPIFLOW_ALLOWED_ORIGINS)")
-	// The secret has no flag: command lines are visible to other users.
+	fs.StringVar(&c.MetricsAddr, "metrics-addr", env("KPIFLOW_METRICS_ADDR", ""),
+		"serve /metrics on this address only, not on the API's (KPIFLOW_METRICS_ADDR)")
+	// The secrets have no flag: command lines are visible to other users.
+	c.MetricsToken = env("KPIFLOW_METRICS_TOKEN", "")
 	c.JWTSecret = env("KPIFLOW_JWT_SECRET", "")
 	fs.StringVar(&c.JWTKeyFile, "jwt-key-file", env("KPIFLOW_JWT_KEY_FILE", ""),
 		"Ed25519 private key (PEM) to sign EdDSA tokens instead of HS256 (KPIFLOW_JWT_KEY_FILE)")
@@ -429,6 +437,13 @@ func serve(ctx context.Context, cfg config, logOut io.Writer) error {
 		return fmt.Errorf("cannot listen on %s (is another server running there? choose another address with --addr or KPIFLOW_ADDR): %w", cfg.Addr, err)
 	}
 	defer ln.Close()
+	var mln net.Listener
+	if cfg.MetricsAddr != "" {
+		if mln, err = net.Listen("tcp", cfg.MetricsAddr); err != nil {
+			return fmt.Errorf("cannot listen on %s for /metrics (KPIFLOW_METRICS_ADDR): %w", cfg.MetricsAddr, err)
+		}
+		defer mln.Close()
+	}
 	st, err := openMigrated(ctx, cfg)
 	if err != nil {
 		return err
@@ -500,12 +515,22 @@ func serve(ctx context.Context, cfg config, logOut io.Writer) error {
 		MaxBodyBytes:   cfg.MaxBodyBytes,
 		RequestTimeout: cfg.RequestTimeout,
 		Limits: graph.Limits{MaxDepth: cfg.MaxDepth, MaxComplexity: cfg.MaxComplexity,
-			MaxAliases: cfg.MaxAliases, MaxTokens: cfg.MaxTokens},
+			MaxAliases: cfg.MaxAliases, MaxTokens: cfg.MaxTokens, MaxFields: cfg.MaxFields},
+		MetricsToken: cfg.MetricsToken,
+		NoMetrics:    cfg.MetricsAddr != "",
 	})
 	if !cfg.Demo {
 		if err := tellIfEmpty(ctx, st, cfg, logOut); err != nil {
 			return err
 		}
+	}
+	if mln != nil {
+		mux := http.NewServeMux()
+		mux.Handle("GET /metrics", graph.MetricsHandler())
+		msrv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+		go func() { _ = msrv.Serve(mln) }()
+		defer msrv.Close()
+		logger.Info("metrics are served apart", "metrics", "http://"+mln.Addr().String()+"/metrics")
 	}
 	// Connections live in their own context: a signal stops new work at
 	// once, but requests in flight finish (Shutdown drains them), and only

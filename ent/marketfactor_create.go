@@ -237,6 +237,11 @@ func (_c *MarketFactorCreate) check() error {
 			return &ValidationError{Name: "factor", err: fmt.Errorf(`ent: validator failed for field "MarketFactor.factor": %w`, err)}
 		}
 	}
+	if v, ok := _c.mutation.Comment(); ok {
+		if err := marketfactor.CommentValidator(v); err != nil {
+			return &ValidationError{Name: "comment", err: fmt.Errorf(`ent: validator failed for field "MarketFactor.comment": %w`, err)}
+		}
+	}
 	if _, ok := _c.mutation.SetByID(); !ok {
 		return &ValidationError{Name: "set_by_id", err: errors.New(`ent: missing required field "MarketFactor.set_by_id"`)}
 	}

@@ -157,6 +157,11 @@ func (_u *MarketFactorUpdate) check() error {
 			return &ValidationError{Name: "factor", err: fmt.Errorf(`ent: validator failed for field "MarketFactor.factor": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.Comment(); ok {
+		if err := marketfactor.CommentValidator(v); err != nil {
+			return &ValidationError{Name: "comment", err: fmt.Errorf(`ent: validator failed for field "MarketFactor.comment": %w`, err)}
+		}
+	}
 	if _u.mutation.OrganizationCleared() && len(_u.mutation.OrganizationIDs()) > 0 {
 		return errors.New(`ent: clearing a required unique edge "MarketFactor.organization"`)
 	}
@@ -390,6 +395,11 @@ func (_u *MarketFactorUpdateOne) check() error {
 	if v, ok := _u.mutation.Factor(); ok {
 		if err := marketfactor.FactorValidator(v); err != nil {
 			return &ValidationError{Name: "factor", err: fmt.Errorf(`ent: validator failed for field "MarketFactor.factor": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.Comment(); ok {
+		if err := marketfactor.CommentValidator(v); err != nil {
+			return &ValidationError{Name: "comment", err: fmt.Errorf(`ent: validator failed for field "MarketFactor.comment": %w`, err)}
 		}
 	}
 	if _u.mutation.OrganizationCleared() && len(_u.mutation.OrganizationIDs()) > 0 {

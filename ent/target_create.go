@@ -486,6 +486,11 @@ func (_c *TargetCreate) check() error {
 			return &ValidationError{Name: "pending_reason", err: fmt.Errorf(`ent: validator failed for field "Target.pending_reason": %w`, err)}
 		}
 	}
+	if v, ok := _c.mutation.PendingComment(); ok {
+		if err := target.PendingCommentValidator(v); err != nil {
+			return &ValidationError{Name: "pending_comment", err: fmt.Errorf(`ent: validator failed for field "Target.pending_comment": %w`, err)}
+		}
+	}
 	if v, ok := _c.mutation.ID(); ok {
 		if err := target.IDValidator(string(v)); err != nil {
 			return &ValidationError{Name: "id", err: fmt.Errorf(`ent: validator failed for field "Target.id": %w`, err)}

@@ -416,6 +416,11 @@ func (_u *TargetUpdate) check() error {
 			return &ValidationError{Name: "pending_reason", err: fmt.Errorf(`ent: validator failed for field "Target.pending_reason": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.PendingComment(); ok {
+		if err := target.PendingCommentValidator(v); err != nil {
+			return &ValidationError{Name: "pending_comment", err: fmt.Errorf(`ent: validator failed for field "Target.pending_comment": %w`, err)}
+		}
+	}
 	if _u.mutation.OrganizationCleared() && len(_u.mutation.OrganizationIDs()) > 0 {
 		return errors.New(`ent: clearing a required unique edge "Target.organization"`)
 	}
@@ -1049,6 +1054,11 @@ func (_u *TargetUpdateOne) check() error {
 	if v, ok := _u.mutation.PendingReason(); ok {
 		if err := target.PendingReasonValidator(v); err != nil {
 			return &ValidationError{Name: "pending_reason", err: fmt.Errorf(`ent: validator failed for field "Target.pending_reason": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.PendingComment(); ok {
+		if err := target.PendingCommentValidator(v); err != nil {
+			return &ValidationError{Name: "pending_comment", err: fmt.Errorf(`ent: validator failed for field "Target.pending_comment": %w`, err)}
 		}
 	}
 	if _u.mutation.OrganizationCleared() && len(_u.mutation.OrganizationIDs()) > 0 {

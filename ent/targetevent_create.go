@@ -284,6 +284,11 @@ func (_c *TargetEventCreate) check() error {
 			return &ValidationError{Name: "to_status", err: fmt.Errorf(`ent: validator failed for field "TargetEvent.to_status": %w`, err)}
 		}
 	}
+	if v, ok := _c.mutation.Comment(); ok {
+		if err := targetevent.CommentValidator(v); err != nil {
+			return &ValidationError{Name: "comment", err: fmt.Errorf(`ent: validator failed for field "TargetEvent.comment": %w`, err)}
+		}
+	}
 	if v, ok := _c.mutation.ReasonCode(); ok {
 		if err := targetevent.ReasonCodeValidator(v); err != nil {
 			return &ValidationError{Name: "reason_code", err: fmt.Errorf(`ent: validator failed for field "TargetEvent.reason_code": %w`, err)}

@@ -236,6 +236,11 @@ func (_c *TargetRevisionCreate) check() error {
 			return &ValidationError{Name: "reason_code", err: fmt.Errorf(`ent: validator failed for field "TargetRevision.reason_code": %w`, err)}
 		}
 	}
+	if v, ok := _c.mutation.Comment(); ok {
+		if err := targetrevision.CommentValidator(v); err != nil {
+			return &ValidationError{Name: "comment", err: fmt.Errorf(`ent: validator failed for field "TargetRevision.comment": %w`, err)}
+		}
+	}
 	if v, ok := _c.mutation.ID(); ok {
 		if err := targetrevision.IDValidator(string(v)); err != nil {
 			return &ValidationError{Name: "id", err: fmt.Errorf(`ent: validator failed for field "TargetRevision.id": %w`, err)}

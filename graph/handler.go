@@ -3,6 +3,7 @@ package graph
 import (
 	"context"
 	"crypto/rand"
+	"crypto/subtle"
 	"encoding/hex"
 	"fmt"
 	"io"
@@ -82,6 +83,12 @@ type Options struct {
 	// "app.example.com" or "localhost:*") of pages that may open WebSocket
 	// connections; the server's own origin always may.
 	AllowedOrigins []string
+	// MetricsToken, when set, is the bearer token /metrics asks for. In
+	// production /metrics is served on this handler only with a token
+	// (or on a separate address: MetricsHandler).
+	MetricsToken string
+	// NoMetrics leaves /metrics out of this handler (served elsewhere).
+	NoMetrics bool
 }
 
 // DefaultRequestTimeout bounds a request.
@@ -105,10 +112,12 @@ func NewHandler(o Options) http.Handler {
 	if o.RateLimit.PerSecond > 0 {
 		limiter = newRateLimiter(o.RateLimit)
 	}
-	mux.HandleFunc("GET /graphql/schema.graphql", func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		_, _ = io.WriteString(w, SDL())
-	})
+	if o.Introspection { // the SDL is the schema: served where introspection is allowed
+		mux.HandleFunc("GET /graphql/schema.graphql", func(w http.ResponseWriter, _ *http.Request) {
+			w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+			_, _ = io.WriteString(w, SDL())
+		})
+	}
 	if o.RequestTimeout <= 0 {
 		o.RequestTimeout = DefaultRequestTimeout
 	}
@@ -116,7 +125,9 @@ func NewHandler(o Options) http.Handler {
 	if o.Playground {
 		mux.Handle("GET /{$}", playground.Handler("kpiflow", "/graphql"))
 	}
-	mux.Handle("GET /metrics", promhttp.Handler())
+	if m := metricsFor(o); m != nil {
+		mux.Handle("GET /metrics", m)
+	}
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = w.Write([]byte("ok\n"))
@@ -136,6 +147,32 @@ func NewHandler(o Options) http.Handler {
 		_, _ = w.Write([]byte("ok\n"))
 	})
 	return withRequestLog(o.Logger, corsFor(o.AllowedOrigins, mux))
+}
+
+// MetricsHandler serves the Prometheus metrics, for a separate address.
+func MetricsHandler() http.Handler { return promhttp.Handler() }
+
+// metricsFor returns the /metrics handler of the options, or nil where
+// they keep metrics off this handler: open in development, behind
+// MetricsToken when one is set, absent in production without one.
+func metricsFor(o Options) http.Handler {
+	switch {
+	case o.NoMetrics:
+		return nil
+	case o.MetricsToken != "":
+		want := []byte("Bearer " + o.MetricsToken)
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if subtle.ConstantTimeCompare([]byte(r.Header.Get("Authorization")), want) != 1 {
+				w.Header().Set("WWW-Authenticate", `Bearer realm="metrics"`)
+				http.Error(w, "a metrics token is required", http.StatusUnauthorized)
+				return
+			}
+			promhttp.Handler().ServeHTTP(w, r)
+		})
+	case o.Production:
+		return nil
+	}
+	return promhttp.Handler()
 }
 
 // originHosts turns allowed origins into the host patterns WebSocket
@@ -213,9 +250,10 @@ func NewGraphQLServer(o Options) *handler.Server {
 	if o.Live == nil {
 		o.Live = live.New(o.Client, dialect.SQLite, "", o.Logger) // in-process
 	}
-	srv := handler.New(NewExecutableSchema(Config{Resolvers: &Resolver{client: o.Client, auth: o.Auth,
+	schema := NewExecutableSchema(Config{Resolvers: &Resolver{client: o.Client, auth: o.Auth,
 		kpis: kpi.NewServiceAt(engine, o.Clock), workflow: workflow.NewServiceAt(engine, o.Clock),
-		live: o.Live, logger: o.Logger, inboxRecheck: o.InboxRecheck}}))
+		live: o.Live, logger: o.Logger, inboxRecheck: o.InboxRecheck}})
+	srv := handler.New(schema)
 	srv.AddTransport(transport.Websocket{
 		Implementation: transport.CoderWebsocketImplementation{
 			AcceptOptions: coderws.AcceptOptions{OriginPatterns: originHosts(o.AllowedOrigins)},
@@ -227,7 +265,8 @@ func NewGraphQLServer(o Options) *handler.Server {
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(transport.GET{})
 	srv.AddTransport(transport.POST{})
-	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
+	queryCache := lru.New[*ast.QueryDocument](1000)
+	srv.SetQueryCache(queryCache)
 	limits := o.Limits
 	if limits.MaxDepth <= 0 {
 		limits.MaxDepth = DefaultLimits.MaxDepth
@@ -241,16 +280,24 @@ func NewGraphQLServer(o Options) *handler.Server {
 	if limits.MaxTokens <= 0 {
 		limits.MaxTokens = DefaultLimits.MaxTokens
 	}
+	if limits.MaxFields <= 0 {
+		limits.MaxFields = DefaultLimits.MaxFields
+	}
 	srv.SetParserTokenLimit(limits.MaxTokens)
 	srv.SetDisableSuggestion(o.Production)
 	if o.Introspection {
 		srv.Use(extension.Introspection{})
+	} else {
+		srv.Use(noIntrospection{})
 	}
 	if o.Operations != nil {
 		srv.Use(allowlist{o.Operations})
 	} else {
 		srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](1000)})
 	}
+	// After the persisted operations, which give the query its text.
+	srv.Use(fieldLimit{max: limits.MaxFields, tokens: limits.MaxTokens, cache: queryCache})
+	srv.Use(inputCheck{schema: schema.Schema()})
 	srv.Use(pageLimits{})
 	srv.Use(queryLimits{limits}) // after pageLimits: it reads the page sizes
 	srv.Use(sessionsAlone{})
@@ -311,7 +358,8 @@ func (transactional) Validate(graphql.ExecutableSchema) error { return nil }
 
 func (t transactional) InterceptResponse(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
 	oc := graphql.GetOperationContext(ctx)
-	if oc.Operation == nil || oc.Operation.Operation != ast.Mutation || isSessionOperation(oc.Operation) {
+	if oc.Operation == nil || oc.Operation.Operation != ast.Mutation || isSessionOperation(oc.Operation) ||
+		len(graphql.GetErrors(ctx)) > 0 { // refused before execution: nothing to run
 		return next(ctx)
 	}
 	// The viewer's reach is loaded before the transaction begins: loading

@@ -52,6 +52,24 @@ func httpRules(maxBody int64, timeout time.Duration, next http.Handler) http.Han
 		ctx, cancel := context.WithTimeout(r.Context(), timeout)
 		defer cancel()
 		r = r.WithContext(ctx)
+		switch r.Method {
+		case http.MethodGet, http.MethodPost, http.MethodOptions:
+		default:
+			w.Header().Set("Allow", "GET, POST")
+			refuse(w, http.StatusMethodNotAllowed, "/graphql answers GET (queries) and POST only")
+			return
+		}
+		if r.Method == http.MethodGet {
+			q := r.URL.Query()
+			for _, name := range []string{"variables", "extensions"} {
+				if v := q.Get(name); v != "" {
+					if msg := mustBeObject(name, []byte(v)); msg != "" {
+						refuse(w, http.StatusBadRequest, msg)
+						return
+					}
+				}
+			}
+		}
 		if r.Method == http.MethodPost {
 			mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 			rawQuery := mt == "application/graphql" && r.Header.Get(PreflightHeader) != ""
@@ -84,6 +102,10 @@ func httpRules(maxBody int64, timeout time.Duration, next http.Handler) http.Han
 				refuse(w, http.StatusBadRequest, "the request body is not valid JSON")
 				return
 			}
+			if msg := checkRequestBody(body); msg != "" {
+				refuse(w, http.StatusBadRequest, msg)
+				return
+			}
 			// gqlgen accepts application/json only; the response type is
 			// negotiated from Accept.
 			r.Header.Set("Content-Type", "application/json")
@@ -111,6 +133,46 @@ func httpRules(maxBody int64, timeout time.Duration, next http.Handler) http.Han
 		_, _ = w.Write(body)
 	})
 }
+
+// checkRequestBody says what is wrong with the shape of a (valid JSON)
+// request body, or "": it must be an object whose query and operationName
+// are strings and whose variables and extensions are objects, each absent
+// or null allowed. gqlgen's decoder panics or answers without a code
+// otherwise.
+func checkRequestBody(body []byte) string {
+	var params map[string]json.RawMessage
+	if err := json.Unmarshal(body, &params); err != nil || params == nil {
+		return `the request body must be a JSON object, such as {"query": "{ viewer { id } }"}`
+	}
+	for _, name := range []string{"query", "operationName"} {
+		if v, ok := params[name]; ok && !isNull(v) {
+			var s string
+			if json.Unmarshal(v, &s) != nil {
+				return fmt.Sprintf("%q must be a string", name)
+			}
+		}
+	}
+	for _, name := range []string{"variables", "extensions"} {
+		if v, ok := params[name]; ok && !isNull(v) {
+			if msg := mustBeObject(name, v); msg != "" {
+				return msg
+			}
+		}
+	}
+	return ""
+}
+
+// mustBeObject says what is wrong with a JSON value that must be an
+// object, or "".
+func mustBeObject(name string, v []byte) string {
+	var m map[string]json.RawMessage
+	if json.Unmarshal(v, &m) != nil || m == nil {
+		return fmt.Sprintf("%q must be a JSON object", name)
+	}
+	return ""
+}
+
+func isNull(v json.RawMessage) bool { return string(bytes.TrimSpace(v)) == "null" }
 
 // withoutData removes the "data" key of a response that has none to give.
 func withoutData(body []byte) []byte {

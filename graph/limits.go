@@ -7,6 +7,7 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
+	"github.com/vektah/gqlparser/v2/parser"
 
 	"kpiflow/errcode"
 )
@@ -25,12 +26,103 @@ type Limits struct {
 	MaxAliases int
 	// MaxTokens bounds the parser's work on a query document.
 	MaxTokens int
+	// MaxFields bounds the selections (fields, inline fragments and
+	// fragment spreads, each spread counted as the fragment it brings) of
+	// a whole document, checked before validation, whose cost grows with
+	// the square of the number of fields of the same name.
+	MaxFields int
 }
 
 // DefaultLimits are generous for any real client and fatal to abuse. Each
 // Relay connection costs two levels (edges, node): four nested connections
 // and their fields (teams → members → deals → meetings → kind) are 13 deep.
-var DefaultLimits = Limits{MaxDepth: 15, MaxComplexity: 250_000, MaxAliases: 30, MaxTokens: 10_000}
+var DefaultLimits = Limits{MaxDepth: 15, MaxComplexity: 250_000, MaxAliases: 30, MaxTokens: 10_000, MaxFields: 500}
+
+// fieldLimit refuses a document of more than max selections before gqlgen
+// validates it: it parses the document itself (linear, under the token
+// limit) and counts the selections of every operation and fragment, a
+// fragment spread counting as everything it brings. Documents in the query
+// cache were validated already and are not looked at again.
+type fieldLimit struct {
+	max, tokens int
+	cache       graphql.Cache[*ast.QueryDocument]
+}
+
+var _ interface {
+	graphql.HandlerExtension
+	graphql.OperationParameterMutator
+} = fieldLimit{}
+
+func (fieldLimit) ExtensionName() string                   { return "FieldLimit" }
+func (fieldLimit) Validate(graphql.ExecutableSchema) error { return nil }
+
+func (l fieldLimit) MutateOperationParameters(ctx context.Context, p *graphql.RawParams) *gqlerror.Error {
+	if p.Query == "" {
+		return nil
+	}
+	if _, ok := l.cache.Get(ctx, p.Query); ok {
+		return nil
+	}
+	doc, err := parser.ParseQueryWithTokenLimit(&ast.Source{Input: p.Query}, l.tokens)
+	if err != nil {
+		return nil // gqlgen reports it
+	}
+	c := &selectionCounter{max: l.max, frags: doc.Fragments, sizes: map[string]int{}}
+	n := 0
+	for _, op := range doc.Operations {
+		n = c.add(n, c.set(op.SelectionSet))
+	}
+	for _, f := range doc.Fragments {
+		n = c.add(n, c.fragment(f.Name))
+	}
+	if n > l.max {
+		return limitError("fields", "the document has over %d selections (fields, fragments and what the fragments bring); the limit is %d",
+			l.max, l.max)
+	}
+	return nil
+}
+
+// selectionCounter counts the selections of a document, saturating just
+// past max: fragments spread in fragments can multiply without end.
+type selectionCounter struct {
+	max   int
+	frags ast.FragmentDefinitionList
+	sizes map[string]int // fragment sizes, -1 while one is being counted
+}
+
+func (c *selectionCounter) add(a, b int) int { return min(a+b, c.max+1) }
+
+func (c *selectionCounter) set(set ast.SelectionSet) int {
+	n := 0
+	for _, sel := range set {
+		switch sel := sel.(type) {
+		case *ast.Field:
+			n = c.add(n, c.add(1, c.set(sel.SelectionSet)))
+		case *ast.InlineFragment:
+			n = c.add(n, c.add(1, c.set(sel.SelectionSet)))
+		case *ast.FragmentSpread:
+			n = c.add(n, c.add(1, c.fragment(sel.Name)))
+		}
+		if n > c.max {
+			return n
+		}
+	}
+	return n
+}
+
+func (c *selectionCounter) fragment(name string) int {
+	if n, ok := c.sizes[name]; ok {
+		return max(n, 0) // a cycle, which validation refuses, counts nothing
+	}
+	f := c.frags.ForName(name)
+	if f == nil {
+		return 0
+	}
+	c.sizes[name] = -1
+	n := c.set(f.SelectionSet)
+	c.sizes[name] = n
+	return n
+}
 
 // queryLimits enforces Limits. It runs after pageLimits, which has given
 // every connection its page size.

@@ -11,6 +11,7 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"kpiflow/errcode"
+	"kpiflow/graph/model"
 )
 
 // Page sizes of every connection (DESIGN.md §9).
@@ -21,7 +22,8 @@ const (
 
 // pageLimits gives every connection field of an operation a page size
 // before anything runs: `first: 50` where neither first nor last has a
-// value, and an error where either asks for more than MaxPageSize.
+// value, and an error where either asks for more than MaxPageSize. It also
+// checks that every cursor comes from the order it is given with (cursors).
 //
 // It rewrites the operation's syntax tree rather than checking in a
 // resolver, because nested connections are loaded eagerly by their parents
@@ -42,7 +44,8 @@ func (pageLimits) MutateOperationContext(_ context.Context, oc *graphql.Operatio
 	if oc.Operation == nil || oc.Doc == nil {
 		return nil
 	}
-	w := &pageWalker{vars: oc.Variables, src: oc.Doc.Fragments, frags: map[string]*ast.FragmentDefinition{}}
+	w := &pageWalker{vars: oc.Variables, src: oc.Doc.Fragments, frags: map[string]*ast.FragmentDefinition{},
+		cursorVars: map[string]string{}}
 	op := *oc.Operation
 	op.SelectionSet = w.set(op.SelectionSet)
 	if w.err != nil {
@@ -56,6 +59,9 @@ func (pageLimits) MutateOperationContext(_ context.Context, oc *graphql.Operatio
 	if w.err != nil {
 		return w.err
 	}
+	for name, c := range w.cursorVars {
+		oc.Variables[name] = c
+	}
 	oc.Doc, oc.Operation = &doc, &op
 	return nil
 }
@@ -66,6 +72,8 @@ type pageWalker struct {
 	src   ast.FragmentDefinitionList
 	frags map[string]*ast.FragmentDefinition // copies, by name
 	err   *gqlerror.Error
+	// cursorVars are the cursor variables, without their order tags.
+	cursorVars map[string]string
 }
 
 func (w *pageWalker) set(in ast.SelectionSet) ast.SelectionSet {
@@ -77,7 +85,7 @@ func (w *pageWalker) set(in ast.SelectionSet) ast.SelectionSet {
 		switch sel := sel.(type) {
 		case *ast.Field:
 			f := *sel
-			f.Arguments = w.limit(sel)
+			f.Arguments = w.cursors(sel, w.limit(sel))
 			f.SelectionSet = w.set(sel.SelectionSet)
 			out = append(out, &f)
 		case *ast.InlineFragment:
@@ -165,4 +173,58 @@ func asInt(v any) (int64, bool) {
 		return n, err == nil
 	}
 	return 0, false
+}
+
+// cursors checks the cursors (after, before) of a connection field: each
+// must carry the tag of the field's order (model.MarshalCursor), since a
+// cursor holds the last row's values of the order's field, meaningless for
+// another field (and on PostgreSQL a type error). It returns the field's
+// arguments with the tags taken off literal cursors, and records the
+// variables to take them off: entgql's loaders read the raw arguments.
+func (w *pageWalker) cursors(f *ast.Field, args ast.ArgumentList) ast.ArgumentList {
+	if f.Definition == nil || !strings.HasSuffix(f.Definition.Type.Name(), "Connection") || w.err != nil {
+		return args
+	}
+	var out ast.ArgumentList
+	for i, a := range args {
+		if a.Name != "after" && a.Name != "before" || a.Value == nil {
+			continue
+		}
+		v, err := a.Value.Value(w.vars)
+		s, ok := v.(string)
+		if err != nil || !ok {
+			continue
+		}
+		tag, rest, ok := model.SplitCursor(s)
+		if !ok {
+			w.err = cursorError(a, "%s: not a cursor of this server: use one that pageInfo or edges gave", a.Name)
+			return args
+		}
+		if tag != model.OrderTag(f.ArgumentMap(w.vars)["orderBy"]) {
+			w.err = cursorError(a, "%s: this cursor comes from a page in another order than %s's orderBy; "+
+				"ask for the first page in this order again", a.Name, f.Alias)
+			return args
+		}
+		if a.Value.Kind == ast.Variable {
+			w.cursorVars[a.Value.Raw] = rest
+			continue
+		}
+		if out == nil {
+			out = append(ast.ArgumentList{}, args...)
+		}
+		arg, val := *a, *a.Value
+		val.Raw = rest
+		arg.Value = &val
+		out[i] = &arg
+	}
+	if out != nil {
+		return out
+	}
+	return args
+}
+
+func cursorError(a *ast.Argument, format string, args ...any) *gqlerror.Error {
+	e := gqlerror.ErrorPosf(a.Position, format, args...)
+	e.Extensions = map[string]any{"code": errcode.BadUserInput, "field": a.Name}
+	return e
 }

@@ -111,6 +111,8 @@ var (
 	UpdateDefaultUpdatedAt func() time.Time
 	// FactorValidator is a validator for the "factor" field. It is called by the builders before save.
 	FactorValidator func(float64) error
+	// CommentValidator is a validator for the "comment" field. It is called by the builders before save.
+	CommentValidator func(string) error
 	// DefaultID holds the default value on creation for the "id" field.
 	DefaultID func() pulid.ID
 	// IDValidator is a validator for the "id" field. It is called by the builders before save.

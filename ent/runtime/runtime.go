@@ -329,6 +329,10 @@ func init() {
 	marketfactorDescFactor := marketfactorFields[4].Descriptor()
 	// marketfactor.FactorValidator is a validator for the "factor" field. It is called by the builders before save.
 	marketfactor.FactorValidator = marketfactorDescFactor.Validators[0].(func(float64) error)
+	// marketfactorDescComment is the schema descriptor for comment field.
+	marketfactorDescComment := marketfactorFields[5].Descriptor()
+	// marketfactor.CommentValidator is a validator for the "comment" field. It is called by the builders before save.
+	marketfactor.CommentValidator = marketfactorDescComment.Validators[0].(func(string) error)
 	// marketfactorDescID is the schema descriptor for id field.
 	marketfactorDescID := marketfactorMixinFields0[0].Descriptor()
 	// marketfactor.DefaultID holds the default value on creation for the id field.
@@ -685,6 +689,10 @@ func init() {
 	targetDescRationale := targetFields[14].Descriptor()
 	// target.RationaleValidator is a validator for the "rationale" field. It is called by the builders before save.
 	target.RationaleValidator = targetDescRationale.Validators[0].(func(string) error)
+	// targetDescPendingComment is the schema descriptor for pending_comment field.
+	targetDescPendingComment := targetFields[18].Descriptor()
+	// target.PendingCommentValidator is a validator for the "pending_comment" field. It is called by the builders before save.
+	target.PendingCommentValidator = targetDescPendingComment.Validators[0].(func(string) error)
 	// targetDescID is the schema descriptor for id field.
 	targetDescID := targetMixinFields0[0].Descriptor()
 	// target.DefaultID holds the default value on creation for the id field.
@@ -737,6 +745,10 @@ func init() {
 	targetevent.DefaultUpdatedAt = targeteventDescUpdatedAt.Default.(func() time.Time)
 	// targetevent.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
 	targetevent.UpdateDefaultUpdatedAt = targeteventDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// targeteventDescComment is the schema descriptor for comment field.
+	targeteventDescComment := targeteventFields[7].Descriptor()
+	// targetevent.CommentValidator is a validator for the "comment" field. It is called by the builders before save.
+	targetevent.CommentValidator = targeteventDescComment.Validators[0].(func(string) error)
 	// targeteventDescID is the schema descriptor for id field.
 	targeteventDescID := targeteventMixinFields0[0].Descriptor()
 	// targetevent.DefaultID holds the default value on creation for the id field.
@@ -789,6 +801,10 @@ func init() {
 	targetrevision.DefaultUpdatedAt = targetrevisionDescUpdatedAt.Default.(func() time.Time)
 	// targetrevision.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
 	targetrevision.UpdateDefaultUpdatedAt = targetrevisionDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// targetrevisionDescComment is the schema descriptor for comment field.
+	targetrevisionDescComment := targetrevisionFields[5].Descriptor()
+	// targetrevision.CommentValidator is a validator for the "comment" field. It is called by the builders before save.
+	targetrevision.CommentValidator = targetrevisionDescComment.Validators[0].(func(string) error)
 	// targetrevisionDescID is the schema descriptor for id field.
 	targetrevisionDescID := targetrevisionMixinFields0[0].Descriptor()
 	// targetrevision.DefaultID holds the default value on creation for the id field.

@@ -3,6 +3,7 @@ package schema
 import (
 	"entgo.io/contrib/entgql"
 	"entgo.io/ent"
+	"entgo.io/ent/dialect"
 	"entgo.io/ent/dialect/entsql"
 	"entgo.io/ent/schema"
 	"entgo.io/ent/schema/edge"
@@ -12,6 +13,15 @@ import (
 	"kpiflow/ent/schema/pulid"
 	"kpiflow/workflow/realism"
 )
+
+// MaxCommentLen bounds every comment and rationale of the target workflow
+// (bytes, as ent's MaxLen counts).
+const MaxCommentLen = 5000
+
+// textColumn keeps a bounded comment's PostgreSQL column text, as it was
+// before the bound: the bound is the writers' (ent's validators), and rows
+// written before it need no migration.
+var textColumn = map[string]string{dialect.Postgres: "text"}
 
 // targetStatuses are workflow.States, as the database stores them.
 var targetStatuses = []string{"DRAFT", "PROPOSED", "CHANGES_REQUESTED", "APPROVED", "REJECTED", "WITHDRAWN", "CLOSED"}
@@ -56,7 +66,7 @@ func (Target) Fields() []ent.Field {
 			Annotations(skipInputs),
 		field.String("proposer_id").GoType(pulid.ID("")).Immutable(),
 		field.String("approver_id").GoType(pulid.ID("")).Optional().Nillable().Annotations(skipInputs),
-		field.Text("rationale").Optional().MaxLen(5000),
+		field.Text("rationale").Optional().MaxLen(MaxCommentLen),
 		field.JSON("assessment", &realism.Assessment{}).Optional().
 			Comment("the realism check made when the target was submitted").
 			Annotations(entgql.Type("TargetAssessment"), entgql.Skip(entgql.SkipWhereInput), skipInputs),
@@ -65,7 +75,7 @@ func (Target) Fields() []ent.Field {
 			Annotations(entgql.Skip(entgql.SkipAll)),
 		field.Enum("pending_reason").Values(reasonCodes...).Optional().Nillable().
 			Annotations(entgql.Skip(entgql.SkipWhereInput), skipInputs),
-		field.Text("pending_comment").Optional().Nillable().Annotations(skipInputs),
+		field.Text("pending_comment").Optional().Nillable().MaxLen(MaxCommentLen).SchemaType(textColumn).Annotations(skipInputs),
 		field.Float("final_actual").Optional().Nillable().
 			Comment("the actual frozen when the period closed").
 			Annotations(entgql.Skip(entgql.SkipAll)),
@@ -130,7 +140,7 @@ func (TargetEvent) Fields() []ent.Field {
 		field.Enum("to_status").Values(targetStatuses...).Immutable(),
 		field.Float("old_value").Optional().Nillable().Immutable().Annotations(entgql.Skip(entgql.SkipAll)),
 		field.Float("new_value").Optional().Nillable().Immutable().Annotations(entgql.Skip(entgql.SkipAll)),
-		field.Text("comment").Optional().Immutable(),
+		field.Text("comment").Optional().MaxLen(MaxCommentLen).SchemaType(textColumn).Immutable(),
 		field.Enum("reason_code").Values(reasonCodes...).Optional().Nillable().Immutable(),
 		field.Int("version").Immutable().Comment("the target's version after the transition"),
 	}
@@ -171,7 +181,7 @@ func (TargetRevision) Fields() []ent.Field {
 		field.Float("value").Immutable().Annotations(entgql.Skip(entgql.SkipAll)),
 		field.String("action").Immutable(),
 		field.Enum("reason_code").Values(reasonCodes...).Optional().Nillable().Immutable(),
-		field.Text("comment").Optional().Immutable(),
+		field.Text("comment").Optional().MaxLen(MaxCommentLen).SchemaType(textColumn).Immutable(),
 	}
 }
 
@@ -210,7 +220,7 @@ func (MarketFactor) Fields() []ent.Field {
 		field.Int("period_year").Immutable(),
 		field.Int("period_index").Immutable(),
 		field.Float("factor").Range(0.1, 10),
-		field.Text("comment").Optional(),
+		field.Text("comment").Optional().MaxLen(MaxCommentLen).SchemaType(textColumn),
 		field.String("set_by_id").GoType(pulid.ID("")),
 	}
 }

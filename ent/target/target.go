@@ -200,6 +200,8 @@ var (
 	DefaultVersion int
 	// RationaleValidator is a validator for the "rationale" field. It is called by the builders before save.
 	RationaleValidator func(string) error
+	// PendingCommentValidator is a validator for the "pending_comment" field. It is called by the builders before save.
+	PendingCommentValidator func(string) error
 	// DefaultID holds the default value on creation for the "id" field.
 	DefaultID func() pulid.ID
 	// IDValidator is a validator for the "id" field. It is called by the builders before save.
