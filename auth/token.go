@@ -2,6 +2,7 @@ package auth
 
 import (
 	"crypto/ed25519"
+	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
 	"crypto/x509"
@@ -247,4 +248,17 @@ func NewRefreshToken() (token, hash string) {
 func HashRefreshToken(token string) string {
 	sum := sha256.Sum256([]byte(token))
 	return base64.RawURLEncoding.EncodeToString(sum[:])
+}
+
+// DeriveKey returns a key for another purpose than tokens (such as
+// signing cursors), derived from the signing key: every replica with the
+// same configuration derives the same key.
+func (t *Tokens) DeriveKey(purpose string) []byte {
+	secret := t.cfg.Secret
+	if t.cfg.SigningKey != nil {
+		secret = t.cfg.SigningKey.Seed()
+	}
+	m := hmac.New(sha256.New, secret)
+	_, _ = m.Write([]byte("kpiflow key for " + purpose))
+	return m.Sum(nil)
 }

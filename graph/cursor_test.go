@@ -134,6 +134,22 @@ func TestCursorsAreBoundToTheirOrder(t *testing.T) {
 						}
 					}
 				}
+				// A cursor made up of this order's tag and another order's
+				// values (which hold another type) is refused as well: the
+				// tag signs the values too.
+				if _, otherCursor := page(others[0], nil, "after"); otherCursor != "" {
+					tag, own, _ := strings.Cut(cursor, ".")
+					_, values, _ := strings.Cut(otherCursor, ".")
+					if values == own { // both orders' last rows hold the same values
+						values = ""
+					}
+					for _, dir := range []string{"after", "before"} {
+						r, _ := page(o, tag+"."+values, dir)
+						if values != "" && strings.Contains(otherCursor, ".") && (len(r.Errors) != 1 || r.Errors[0].Code() != "BAD_USER_INPUT") {
+							t.Errorf("%s.%s %v: a spliced cursor given %s: %s", c.owner, c.field.Name, o, dir, r.RawBody)
+						}
+					}
+				}
 			}
 		}
 		// A cursor that is not one of this server's.

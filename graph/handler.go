@@ -32,6 +32,7 @@ import (
 
 	"kpiflow/auth"
 	"kpiflow/ent"
+	"kpiflow/graph/model"
 	"kpiflow/kpi"
 	"kpiflow/live"
 	"kpiflow/viewer"
@@ -91,6 +92,18 @@ type Options struct {
 	NoMetrics bool
 }
 
+// withCursorKey gives every request the key that signs its cursors,
+// derived from the token signing key, so that every replica signs alike.
+func withCursorKey(a *auth.Service, next http.Handler) http.Handler {
+	if a == nil {
+		return next
+	}
+	key := a.Tokens().DeriveKey("cursors")
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		next.ServeHTTP(w, r.WithContext(model.WithCursorKey(r.Context(), key)))
+	})
+}
+
 // DefaultRequestTimeout bounds a request.
 const DefaultRequestTimeout = 30 * time.Second
 
@@ -121,7 +134,8 @@ func NewHandler(o Options) http.Handler {
 	if o.RequestTimeout <= 0 {
 		o.RequestTimeout = DefaultRequestTimeout
 	}
-	mux.Handle("/graphql", httpRules(o.MaxBodyBytes, o.RequestTimeout, authenticate(o.Auth, rateLimited(limiter, idempotent(o.Client, o.Logger, srv)))))
+	mux.Handle("/graphql", httpRules(o.MaxBodyBytes, o.RequestTimeout, withCursorKey(o.Auth,
+		authenticate(o.Auth, rateLimited(limiter, idempotent(o.Client, o.Logger, srv))))))
 	if o.Playground {
 		mux.Handle("GET /{$}", playground.Handler("kpiflow", "/graphql"))
 	}

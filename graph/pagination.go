@@ -2,6 +2,7 @@ package graph
 
 import (
 	"context"
+	"crypto/hmac"
 	"encoding/json"
 	"strconv"
 	"strings"
@@ -40,12 +41,12 @@ var _ interface {
 func (pageLimits) ExtensionName() string                   { return "PageLimits" }
 func (pageLimits) Validate(graphql.ExecutableSchema) error { return nil }
 
-func (pageLimits) MutateOperationContext(_ context.Context, oc *graphql.OperationContext) *gqlerror.Error {
+func (pageLimits) MutateOperationContext(ctx context.Context, oc *graphql.OperationContext) *gqlerror.Error {
 	if oc.Operation == nil || oc.Doc == nil {
 		return nil
 	}
 	w := &pageWalker{vars: oc.Variables, src: oc.Doc.Fragments, frags: map[string]*ast.FragmentDefinition{},
-		cursorVars: map[string]string{}}
+		cursorVars: map[string]string{}, cursorKey: model.CursorKey(ctx)}
 	op := *oc.Operation
 	op.SelectionSet = w.set(op.SelectionSet)
 	if w.err != nil {
@@ -74,6 +75,7 @@ type pageWalker struct {
 	err   *gqlerror.Error
 	// cursorVars are the cursor variables, without their order tags.
 	cursorVars map[string]string
+	cursorKey  []byte
 }
 
 func (w *pageWalker) set(in ast.SelectionSet) ast.SelectionSet {
@@ -200,9 +202,9 @@ func (w *pageWalker) cursors(f *ast.Field, args ast.ArgumentList) ast.ArgumentLi
 			w.err = cursorError(a, "%s: not a cursor of this server: use one that pageInfo or edges gave", a.Name)
 			return args
 		}
-		if tag != model.OrderTag(f.ArgumentMap(w.vars)["orderBy"]) {
-			w.err = cursorError(a, "%s: this cursor comes from a page in another order than %s's orderBy; "+
-				"ask for the first page in this order again", a.Name, f.Alias)
+		if !hmac.Equal([]byte(tag), []byte(model.CursorTag(w.cursorKey, f.ArgumentMap(w.vars)["orderBy"], rest))) {
+			w.err = cursorError(a, "%s: this cursor is not one this server gave for %s in this order "+
+				"(it comes from a page in another orderBy, or was altered); ask for the first page in this order again", a.Name, f.Alias)
 			return args
 		}
 		if a.Value.Kind == ast.Variable {

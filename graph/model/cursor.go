@@ -2,6 +2,7 @@ package model
 
 import (
 	"context"
+	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -16,11 +17,30 @@ import (
 )
 
 // The Cursor scalar: entgql's cursor (the last row's ID and order values)
-// prefixed with a tag of the order it was issued in, "<tag>.<cursor>". A
-// cursor is bound to its order: one issued by orderBy: AMOUNT holds an
-// amount, which compared with the opened_at column of orderBy: OPENED_AT
-// fails in PostgreSQL. graph's page walker (pageLimits) refuses a cursor whose tag is not
-// the order of the connection it is given to, before anything runs.
+// prefixed with a tag, "<tag>.<cursor>": an HMAC, under a key of the
+// server's (WithCursorKey), of the order it was issued in and of the
+// cursor itself. A cursor is bound to its order: one issued by orderBy:
+// AMOUNT holds an amount, which compared with the opened_at column of
+// orderBy: OPENED_AT fails in PostgreSQL; and it cannot be altered or
+// made up, so that no value of another type than the order's column ever
+// reaches the database. graph's page walker (pageLimits) refuses a cursor
+// whose tag is not its own in the order of the connection it is given to,
+// before anything runs.
+
+type cursorKeyKey struct{}
+
+// WithCursorKey gives the cursors of a request their key: the same on
+// every replica (derived from the token signing key), so that a page's
+// cursor works on any of them.
+func WithCursorKey(ctx context.Context, key []byte) context.Context {
+	return context.WithValue(ctx, cursorKeyKey{}, key)
+}
+
+// CursorKey returns the request's cursor key (none outside a server).
+func CursorKey(ctx context.Context) []byte {
+	k, _ := ctx.Value(cursorKeyKey{}).([]byte)
+	return k
+}
 
 // MarshalCursor writes a cursor tagged with the order of the connection it
 // is a cursor of (the closest connection field above it).
@@ -28,7 +48,8 @@ func MarshalCursor(c ent.Cursor) graphql.ContextMarshaler {
 	return graphql.ContextWriterFunc(func(ctx context.Context, w io.Writer) error {
 		var b strings.Builder
 		c.MarshalGQL(&b)
-		_, err := fmt.Fprintf(w, `"%s.%s"`, OrderTag(connectionOrder(ctx)), strings.Trim(b.String(), `"`))
+		rest := strings.Trim(b.String(), `"`)
+		_, err := fmt.Fprintf(w, `"%s.%s"`, CursorTag(CursorKey(ctx), connectionOrder(ctx), rest), rest)
 		return err
 	})
 }
@@ -63,13 +84,17 @@ func SplitCursor(s string) (tag, rest string, ok bool) {
 	return tag, rest, true
 }
 
-const tagLen = 12
+const tagLen = 24 // hex digits: 96 bits of the HMAC
 
-// OrderTag is the tag of an orderBy argument's value, as variables and
-// literals give it (nil: the default order).
-func OrderTag(orderBy any) string {
-	sum := sha256.Sum256([]byte(orderKey(orderBy)))
-	return hex.EncodeToString(sum[:])[:tagLen]
+// CursorTag is the tag of a cursor (entgql's, rest) issued in the order of
+// an orderBy argument's value, as variables and literals give it (nil: the
+// default order).
+func CursorTag(key []byte, orderBy any, rest string) string {
+	m := hmac.New(sha256.New, key)
+	_, _ = io.WriteString(m, orderKey(orderBy))
+	_, _ = io.WriteString(m, "\n")
+	_, _ = io.WriteString(m, rest)
+	return hex.EncodeToString(m.Sum(nil))[:tagLen]
 }
 
 func orderKey(v any) string {
