@@ -235,11 +235,18 @@ func newServerOn(t testing.TB, b Backend, st *store.Store, tokens auth.TokenConf
 // token of the user.
 func (s *Server) As(t testing.TB, u *ent.User) *Server {
 	t.Helper()
-	token, _, err := s.Auth.Tokens().Issue(u.ID, u.OrganizationID, string(u.Role))
+	return s.WithToken(s.Session(t, u).AccessToken)
+}
+
+// Session signs the user in (without their password) and returns the new
+// session: its access token works while the session lasts.
+func (s *Server) Session(t testing.TB, u *ent.User) *auth.Session {
+	t.Helper()
+	sess, err := s.Auth.StartSession(context.Background(), u)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return s.WithToken(token)
+	return sess
 }
 
 // ActAs makes the server act as the user from now on.

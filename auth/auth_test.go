@@ -62,7 +62,7 @@ func TestSecretTooShortIsRefused(t *testing.T) {
 
 func TestTokenRoundTrip(t *testing.T) {
 	tk := hs256(t)
-	s, exp, err := tk.Issue(user1, org1, "REP")
+	s, exp, err := tk.Issue(user1, org1, "REP", "rtok_01J00000000000000000000001")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -70,7 +70,7 @@ func TestTokenRoundTrip(t *testing.T) {
 		t.Errorf("expires in %v, want 15 minutes", d)
 	}
 	c, err := tk.Verify(s)
-	if err != nil || c.Subject != string(user1) || c.Org != org1 || c.Role != "REP" {
+	if err != nil || c.Subject != string(user1) || c.Org != org1 || c.Role != "REP" || c.Session != "rtok_01J00000000000000000000001" {
 		t.Fatalf("Verify = %+v, %v", c, err)
 	}
 }
@@ -81,8 +81,8 @@ func TestEdDSAKeyRotation(t *testing.T) {
 	before, _ := NewTokens(TokenConfig{SigningKey: oldKey})
 	during, _ := NewTokens(TokenConfig{SigningKey: newKey, PreviousKeys: []ed25519.PublicKey{oldKey.Public().(ed25519.PublicKey)}})
 	after, _ := NewTokens(TokenConfig{SigningKey: newKey})
-	old, _, _ := before.Issue(user1, org1, "REP")
-	fresh, _, _ := during.Issue(user1, org1, "REP")
+	old, _, _ := before.Issue(user1, org1, "REP", "rtok_01J00000000000000000000001")
+	fresh, _, _ := during.Issue(user1, org1, "REP", "rtok_01J00000000000000000000001")
 	if _, err := during.Verify(old); err != nil {
 		t.Errorf("a token of the previous key is refused during the rotation: %v", err)
 	}

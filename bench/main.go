@@ -125,10 +125,11 @@ func run(ctx context.Context, dbURL string, deals, meetings, requests int, rates
 		return err
 	}
 	quarter := cal.PeriodAt(kpi.PeriodQuarter, time.Now()).Prev()
-	token, _, err := svc.Tokens().Issue(admin.ID, org.ID, string(admin.Role))
+	adminSession, err := svc.StartSession(ctx, admin)
 	if err != nil {
 		return err
 	}
+	token := adminSession.AccessToken
 
 	scorecard := `query($scope: ScopeInput!, $period: PeriodInput!) { scorecard(scope: $scope, period: $period) {
 		results { kpi { key } sampleSize actual { ... on CountValue { c: value } ... on MoneyValue { m: value { amount } }

@@ -19,6 +19,10 @@ type Viewer struct {
 	UserID pulid.ID
 	OrgID  pulid.ID
 	Role   user.Role
+	// Session is the session (refresh-token family) the viewer signed in
+	// with, when they did; Team the team they were in when authenticated.
+	Session pulid.ID
+	Team    *pulid.ID
 
 	scopeOnce sync.Once
 	scope     Scope
