@@ -47,14 +47,14 @@ const (
 
 // Service signs users in and out and authenticates their requests.
 type Service struct {
-	root       *ent.Client // never transactional: viewers load their scope with it
-	client     *ent.Client // where sessions are written
-	tokens     *Tokens
+	root         *ent.Client // never transactional: viewers load their scope with it
+	client       *ent.Client // where sessions are written
+	tokens       *Tokens
 	refreshTTL   time.Duration
 	refreshGrace time.Duration
 	params       PasswordParams
-	accounts   *Throttle
-	addresses  *Throttle
+	accounts     *Throttle
+	addresses    *Throttle
 	// dummyHash is checked against when no account matches, so that an
 	// unknown email costs as much time as a wrong password.
 	dummyHash string
@@ -94,16 +94,16 @@ func NewService(client *ent.Client, cfg Config) (*Service, error) {
 		return nil, err
 	}
 	return &Service{
-		root:       client,
-		client:     client,
-		tokens:     tokens,
+		root:         client,
+		client:       client,
+		tokens:       tokens,
 		refreshTTL:   cfg.RefreshTTL,
 		refreshGrace: cfg.RefreshGrace,
-		params:     cfg.Password,
-		accounts:   NewThrottle(cfg.AccountLimit, cfg.ThrottleWindow),
-		addresses:  NewThrottle(cfg.AddressLimit, cfg.ThrottleWindow),
-		dummyHash:  dummy,
-		now:        time.Now,
+		params:       cfg.Password,
+		accounts:     NewThrottle(cfg.AccountLimit, cfg.ThrottleWindow),
+		addresses:    NewThrottle(cfg.AddressLimit, cfg.ThrottleWindow),
+		dummyHash:    dummy,
+		now:          time.Now,
 	}, nil
 }
 
