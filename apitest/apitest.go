@@ -16,6 +16,7 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -143,6 +144,8 @@ type Server struct {
 	logs    *syncBuffer
 	// token is sent as the bearer token of every request, when not "".
 	token string
+	// client sends the requests (default http.DefaultClient).
+	client *http.Client
 	// tokens and configure made the server, for Replica.
 	tokens    auth.TokenConfig
 	configure func(*graph.Options)
@@ -263,6 +266,15 @@ func (s *Server) WithToken(token string) *Server {
 	return &c
 }
 
+// From returns the server receiving requests from another client address:
+// a loopback address such as 127.0.0.2, which the requests are sent from.
+func (s *Server) From(ip string) *Server {
+	c := *s
+	d := &net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(ip)}}
+	c.client = &http.Client{Transport: &http.Transport{DialContext: d.DialContext}}
+	return &c
+}
+
 // errorLogs returns the server's error log lines, to explain a failure.
 func (s *Server) errorLogs() string {
 	var out []string
@@ -325,7 +337,11 @@ func (s *Server) Do(t testing.TB, req *http.Request) *Response {
 	}
 	ctx, cancel := context.WithTimeout(req.Context(), 60*time.Second)
 	defer cancel()
-	resp, err := http.DefaultClient.Do(req.WithContext(ctx))
+	client := s.client
+	if client == nil {
+		client = http.DefaultClient
+	}
+	resp, err := client.Do(req.WithContext(ctx))
 	if err != nil {
 		t.Fatal(err)
 	}

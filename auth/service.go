@@ -30,19 +30,18 @@ type Config struct {
 	// successor, while the successor is unused.
 	RefreshGrace time.Duration
 	Password     PasswordParams
-	// AccountLimit failed sign-ins per account, and AddressLimit per client
-	// address, are allowed in ThrottleWindow.
-	AccountLimit, AddressLimit int
-	ThrottleWindow             time.Duration
+	// PairLimit failed sign-ins per account and client address,
+	// AccountLimit per account and AddressLimit per address are allowed in
+	// ThrottleWindow (see LoginThrottle for what happens past them).
+	PairLimit, AccountLimit, AddressLimit int
+	ThrottleWindow                        time.Duration
 }
 
 // Defaults of Config.
 const (
 	DefaultRefreshTTL     = 30 * 24 * time.Hour
 	DefaultRefreshGrace   = 30 * time.Second
-	DefaultAccountLimit   = 5
-	DefaultAddressLimit   = 50
-	DefaultThrottleWindow = 15 * time.Minute
+	DefaultThrottleWindow = DefaultWindow
 )
 
 // Service signs users in and out and authenticates their requests.
@@ -53,8 +52,7 @@ type Service struct {
 	refreshTTL   time.Duration
 	refreshGrace time.Duration
 	params       PasswordParams
-	accounts     *Throttle
-	addresses    *Throttle
+	throttle     *LoginThrottle
 	// dummyHash is checked against when no account matches, so that an
 	// unknown email costs as much time as a wrong password.
 	dummyHash string
@@ -80,15 +78,6 @@ func NewService(client *ent.Client, cfg Config) (*Service, error) {
 	if cfg.Password == (PasswordParams{}) {
 		cfg.Password = DefaultPasswordParams
 	}
-	if cfg.AccountLimit <= 0 {
-		cfg.AccountLimit = DefaultAccountLimit
-	}
-	if cfg.AddressLimit <= 0 {
-		cfg.AddressLimit = DefaultAddressLimit
-	}
-	if cfg.ThrottleWindow <= 0 {
-		cfg.ThrottleWindow = DefaultThrottleWindow
-	}
 	dummy, err := HashPassword("no account has this password", cfg.Password)
 	if err != nil {
 		return nil, err
@@ -100,8 +89,7 @@ func NewService(client *ent.Client, cfg Config) (*Service, error) {
 		refreshTTL:   cfg.RefreshTTL,
 		refreshGrace: cfg.RefreshGrace,
 		params:       cfg.Password,
-		accounts:     NewThrottle(cfg.AccountLimit, cfg.ThrottleWindow),
-		addresses:    NewThrottle(cfg.AddressLimit, cfg.ThrottleWindow),
+		throttle:     NewLoginThrottle(cfg.PairLimit, cfg.AccountLimit, cfg.AddressLimit, cfg.ThrottleWindow),
 		dummyHash:    dummy,
 		now:          time.Now,
 	}, nil
@@ -132,7 +120,7 @@ var errWrongCredentials = errcode.New(errcode.Unauthenticated, "wrong email or p
 // are one and the same error.
 func (s *Service) Login(ctx context.Context, email, password string, organization *pulid.ID, clientAddr string) (*Session, error) {
 	email = strings.ToLower(strings.TrimSpace(email))
-	if wait := max(s.accounts.Check("account:"+email), s.addresses.Check("address:"+clientAddr)); wait > 0 {
+	if wait := s.throttle.Check(email, clientAddr); wait > 0 {
 		return nil, rateLimited(wait)
 	}
 	sys := viewer.System(ctx)
@@ -158,14 +146,13 @@ func (s *Service) Login(ctx context.Context, email, password string, organizatio
 	}
 	switch len(matches) {
 	case 0:
-		s.accounts.Fail("account:" + email)
-		s.addresses.Fail("address:" + clientAddr)
+		s.throttle.Fail(email, clientAddr)
 		return nil, errWrongCredentials
 	case 1:
 	default:
 		return nil, errcode.BadInput("organizationID", "this email signs in to several organizations: say which")
 	}
-	s.accounts.Reset("account:" + email)
+	s.throttle.Succeed(email, clientAddr)
 	return s.startSession(sys, s.client, matches[0], "")
 }
 

@@ -112,29 +112,58 @@ func TestWrongCredentialsLookAlike(t *testing.T) {
 	})
 }
 
+// Login throttling (auth.LoginThrottle): an attacker elsewhere locks out
+// only their own pair of account and address, slows the account only for
+// addresses it never signed in from, and a crowd behind one address (a
+// NAT) keeps signing in.
 func TestLoginIsThrottled(t *testing.T) {
 	apitest.Each(t, func(t *testing.T, s *apitest.Server) {
 		org := s.Org(t, "Acme", "USD")
 		s.User(t, org, "rep@acme.test", user.RoleRep, nil)
 		s.User(t, org, "other@acme.test", user.RoleRep, nil)
+		s.User(t, org, "newcomer@acme.test", user.RoleRep, nil)
+		owner, attacker := s.From("127.0.0.1"), s.From("127.0.0.2")
+		signIn(t, owner, "rep@acme.test", apitest.Password) // the owner's usual address
 		wrong := map[string]any{"in": map[string]any{"email": "rep@acme.test", "password": "wrong password!"}}
-		for i := 0; i < 5; i++ {
-			s.MustFail(t, "UNAUTHENTICATED", login, wrong)
+		right := map[string]any{"in": map[string]any{"email": "rep@acme.test", "password": apitest.Password}}
+		for i := 0; i < auth.DefaultPairLimit; i++ {
+			attacker.MustFail(t, "UNAUTHENTICATED", login, wrong)
 		}
-		e := s.MustFail(t, "RATE_LIMITED", login, wrong)
+		e := attacker.MustFail(t, "RATE_LIMITED", login, wrong)
 		if ra, ok := e.Extensions["retryAfter"].(float64); !ok || ra < 1 || ra > 15*60 {
 			t.Errorf("retryAfter = %v, want seconds up to 15 minutes", e.Extensions["retryAfter"])
 		}
-		// Even the right password waits: the account is under attack.
-		s.MustFail(t, "RATE_LIMITED", login, map[string]any{"in": map[string]any{"email": "rep@acme.test", "password": apitest.Password}})
-		// Another account from the same address is not locked (the address
-		// allows more failures than an account)...
-		signIn(t, s, "other@acme.test", apitest.Password)
-		// ...until the address has failed too often.
-		for i := 0; i < 50; i++ {
-			s.Query(t, login, map[string]any{"in": map[string]any{"email": fmt.Sprintf("x%d@acme.test", i), "password": "nope"}})
+		// Even the right password waits from there: the pair is under attack.
+		attacker.MustFail(t, "RATE_LIMITED", login, right)
+		// The owner, from their address, is not locked out...
+		signIn(t, owner, "rep@acme.test", apitest.Password)
+		// ...nor from a new one, before the account's ceiling.
+		signIn(t, s.From("127.0.0.3"), "rep@acme.test", apitest.Password)
+
+		// From many addresses, past the account's ceiling: new addresses
+		// back off (seconds, at most a minute), the owner's do not.
+		for i := auth.DefaultPairLimit; i < auth.DefaultAccountLimit; i++ {
+			s.From(fmt.Sprintf("127.0.1.%d", i)).MustFail(t, "UNAUTHENTICATED", login, wrong)
 		}
-		s.MustFail(t, "RATE_LIMITED", login, map[string]any{"in": map[string]any{"email": "other@acme.test", "password": apitest.Password}})
+		e = s.From("127.0.0.4").MustFail(t, "RATE_LIMITED", login, right)
+		if ra, ok := e.Extensions["retryAfter"].(float64); !ok || ra < 1 || ra > 60 {
+			t.Errorf("retryAfter = %v at the account's ceiling, want a backoff of seconds up to a minute", e.Extensions["retryAfter"])
+		}
+		signIn(t, owner, "rep@acme.test", apitest.Password)
+		signIn(t, s.From("127.0.0.3"), "rep@acme.test", apitest.Password)
+
+		// Behind one address, many failures on many accounts: who signed in
+		// from there before still does; a newcomer backs off, briefly.
+		nat := s.From("127.0.0.5")
+		signIn(t, nat, "other@acme.test", apitest.Password)
+		for i := 0; i < auth.DefaultAddressLimit; i++ {
+			nat.Query(t, login, map[string]any{"in": map[string]any{"email": fmt.Sprintf("x%d@acme.test", i), "password": "nope"}})
+		}
+		signIn(t, nat, "other@acme.test", apitest.Password)
+		e = nat.MustFail(t, "RATE_LIMITED", login, map[string]any{"in": map[string]any{"email": "newcomer@acme.test", "password": apitest.Password}})
+		if ra, ok := e.Extensions["retryAfter"].(float64); !ok || ra < 1 || ra > 60 {
+			t.Errorf("retryAfter = %v behind a busy address, want seconds up to a minute", e.Extensions["retryAfter"])
+		}
 	})
 }
 
