@@ -47,7 +47,9 @@ func TestStoredRoleTeamAndActivityAreInForce(t *testing.T) {
 		// Moved to another team: the reach is the stored team's.
 		teams := func() string {
 			var r struct {
-				Teams struct{ Edges []struct{ Node struct{ Name string } } }
+				Teams struct {
+					Edges []struct{ Node struct{ Name string } }
+				}
 			}
 			asRep.MustQuery(t, `{ teams { edges { node { name } } } }`, nil, &r)
 			var names []string
