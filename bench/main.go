@@ -152,6 +152,10 @@ func run(ctx context.Context, dbURL string, deals, meetings, requests int, rates
 		fmt.Fprintf(out, "| %s | %s | %s | %s | %s | %.1f |\n", c.name,
 			pct(lat, 50), pct(lat, 95), pct(lat, 99), mean(lat), stmts)
 	}
+	fmt.Fprintln(out)
+	if err := sessionCost(ctx, out, st, svc, srv.URL, org, requests); err != nil {
+		return err
+	}
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
 	fmt.Fprintf(out, "\nPeak resident memory of the process (VmHWM): %s; Go heap in use at the end: %d MiB.\n\n",
@@ -195,7 +199,9 @@ func measure(url, token, query string, vars map[string]any, n int, st *store.Sto
 	send := func() error {
 		req, _ := http.NewRequest(http.MethodPost, url+"/graphql", bytes.NewReader(body))
 		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set("Authorization", "Bearer "+token)
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			return err
