@@ -543,13 +543,14 @@ func (s *Service) UpdateUser(ctx context.Context, client *ent.Client, id pulid.I
 		if v := viewer.FromContext(ctx); v != nil && v.UserID == id && v.Session != "" {
 			where = refreshtoken.And(where, refreshtoken.FamilyNEQ(string(v.Session)))
 		}
-		sys := viewer.System(ctx)
-		if err := revokeTokens(sys, client, s.now().UTC(), where); err != nil {
+		if err := revokeTokens(viewer.System(ctx), client, s.now().UTC(), where); err != nil {
 			return nil, fmt.Errorf("signing the user out: %w", err)
 		}
-		if err := s.announce(sys, ent.TxFromContext(ctx), saved.OrganizationID, id); err != nil {
-			return nil, err
-		}
+	}
+	// Whatever changed, the user's open connections look again at their
+	// session and end if their viewer no longer stands (Current).
+	if err := s.announce(viewer.System(ctx), ent.TxFromContext(ctx), saved.OrganizationID, id); err != nil {
+		return nil, err
 	}
 	return saved, nil
 }

@@ -93,12 +93,15 @@ func wsClosed(t *testing.T, c *websocket.Conn) bool {
 
 // Every way a session ends takes effect on the next request: its access
 // token is refused, its refresh token too, and its open WebSocket
-// connections end — on another replica too, with PostgreSQL.
+// connections end — on another replica too, with PostgreSQL. A change of
+// the user that leaves the session (their team) ends its connections,
+// whose viewer no longer stands.
 func TestEndedSessionsEndOnTheNextRequest(t *testing.T) {
 	apitest.Each(t, func(t *testing.T, s *apitest.Server) {
 		org := s.Org(t, "Acme", "USD")
 		admin := s.User(t, org, "admin@acme.test", user.RoleAdmin, nil)
 		asAdmin := s.As(t, admin)
+		team := s.Team(t, org, "East", "")
 		ws := s // where the WebSocket connects
 		if s.Backend.Name == "postgres" {
 			ws = s.Replica(t)
@@ -110,6 +113,9 @@ func TestEndedSessionsEndOnTheNextRequest(t *testing.T) {
 			// of u that must survive.
 			end  func(t *testing.T, u *ent.User, sess *auth.Session) (keep *auth.Session)
 			role user.Role
+			// stays: the session is not ended, but the viewer of its
+			// connections changed: they end, its requests go on.
+			stays bool
 		}{
 			{name: "logout", role: user.RoleRep, end: func(t *testing.T, u *ent.User, sess *auth.Session) *auth.Session {
 				s.WithToken("").MustQuery(t, logoutOp, map[string]any{"t": sess.RefreshToken}, nil)
@@ -125,6 +131,10 @@ func TestEndedSessionsEndOnTheNextRequest(t *testing.T) {
 			}},
 			{name: "role change", role: user.RoleRep, end: func(t *testing.T, u *ent.User, sess *auth.Session) *auth.Session {
 				asAdmin.MustQuery(t, update, map[string]any{"in": map[string]any{"id": u.ID, "role": "MANAGER"}}, nil)
+				return nil
+			}},
+			{name: "team change", role: user.RoleRep, stays: true, end: func(t *testing.T, u *ent.User, sess *auth.Session) *auth.Session {
+				asAdmin.MustQuery(t, update, map[string]any{"in": map[string]any{"id": u.ID, "teamID": team.ID}}, nil)
 				return nil
 			}},
 			{name: "own password change", role: user.RoleAdmin, end: func(t *testing.T, u *ent.User, sess *auth.Session) *auth.Session {
@@ -156,8 +166,12 @@ func TestEndedSessionsEndOnTheNextRequest(t *testing.T) {
 
 				keep := c.end(t, u, sess)
 
-				s.WithToken(sess.AccessToken).MustFail(t, "UNAUTHENTICATED", `{ viewer { id } }`, nil)
-				s.WithToken("").MustFail(t, "UNAUTHENTICATED", refresh, map[string]any{"t": sess.RefreshToken})
+				if c.stays {
+					s.WithToken(sess.AccessToken).MustQuery(t, `{ viewer { id } }`, nil, nil)
+				} else {
+					s.WithToken(sess.AccessToken).MustFail(t, "UNAUTHENTICATED", `{ viewer { id } }`, nil)
+					s.WithToken("").MustFail(t, "UNAUTHENTICATED", refresh, map[string]any{"t": sess.RefreshToken})
+				}
 				if !wsClosed(t, conn) {
 					t.Error("the WebSocket connection of the ended session stays open")
 				}
