@@ -40,27 +40,34 @@ type authState struct {
 }
 
 // authenticate reads the access token of a request, if there is one, and
-// puts its viewer in the context: one indexed lookup, of the user with
-// their session, for a well-signed token; none for a forged one. A request
-// is never refused here: authentication is per field (requireViewer), so
-// that anonymous callers can still sign in.
+// puts its viewer in the context. A forged token is refused at once,
+// without a statement; a well-signed one is looked up (the user with their
+// session, one indexed lookup) when the viewer is first needed, so that an
+// operation refused before its fields run costs no statement. A request is
+// never refused here: authentication is per field (requireViewer), so that
+// anonymous callers can still sign in.
 func authenticate(svc *auth.Service, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		st := &authState{clientAddr: remoteHost(r)}
-		var v *viewer.Viewer
+		base := r.Context()
+		ctx := viewer.NewContext(base, nil)
 		if h := r.Header.Get("Authorization"); h != "" {
 			token, ok := strings.CutPrefix(h, "Bearer ")
-			if !ok {
+			token = strings.TrimSpace(token)
+			if _, err := svc.Tokens().Verify(token); !ok || err != nil {
 				st.tokenRefused = true
-			} else if found, err := svc.Authenticate(r.Context(), strings.TrimSpace(token)); errors.Is(err, auth.ErrUnauthenticated) {
-				st.tokenRefused = true
-			} else if err != nil {
-				st.authErr = err
 			} else {
-				v = found
+				ctx = viewer.NewPendingContext(base, func() *viewer.Viewer {
+					v, err := svc.Authenticate(base, token)
+					if errors.Is(err, auth.ErrUnauthenticated) {
+						st.tokenRefused = true
+					} else if err != nil {
+						st.authErr = err
+					}
+					return v
+				})
 			}
 		}
-		ctx := viewer.NewContext(r.Context(), v)
 		ctx = context.WithValue(ctx, authKey{}, st)
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})

@@ -429,7 +429,7 @@ func logOperation(ctx context.Context, next graphql.ResponseHandler) *graphql.Re
 			e.operation = "(" + string(oc.Operation.Operation) + ")" // an anonymous operation
 		}
 	}
-	if v := viewer.FromContext(ctx); v != nil {
+	if v := viewer.Settled(ctx); v != nil {
 		e.viewer = string(v.UserID)
 	}
 	if resp != nil {

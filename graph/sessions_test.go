@@ -239,20 +239,26 @@ func TestLogoutRacingRefreshEndsTheSession(t *testing.T) {
 }
 
 // Authenticating a valid token costs one statement (the user with their
-// session); a forged or absent one, none.
+// session), made only when a field needs the viewer; a forged or absent
+// one, none. An ADMIN's { viewer { id } } is that lookup and the user's row.
 func TestAuthenticationCostsOneStatement(t *testing.T) {
 	apitest.Each(t, func(t *testing.T, s *apitest.Server) {
 		org := s.Org(t, "Acme", "USD")
-		rep := s.As(t, s.User(t, org, "rep@acme.test", user.RoleRep, nil))
-		for name, srv := range map[string]*apitest.Server{"signed in": rep, "anonymous": s.WithToken("")} {
+		admin := s.As(t, s.User(t, org, "admin@acme.test", user.RoleAdmin, nil))
+		for _, c := range []struct {
+			name  string
+			srv   *apitest.Server
+			query string
+			want  int64
+		}{
+			{"anonymous", s.WithToken(""), `{ __typename }`, 0},
+			{"signed in, no field needs the viewer", admin, `{ __typename }`, 0},
+			{"signed in, the viewer", admin, `{ viewer { id } }`, 2},
+		} {
 			before := s.Store.Statements()
-			srv.MustQuery(t, `{ __typename }`, nil, nil)
-			want := int64(0)
-			if name == "signed in" {
-				want = 1
-			}
-			if d := s.Store.Statements() - before; d != want {
-				t.Errorf("%s: { __typename } made %d statements, want %d", name, d, want)
+			c.srv.MustQuery(t, c.query, nil, nil)
+			if d := s.Store.Statements() - before; d != c.want {
+				t.Errorf("%s: %s made %d statements, want %d", c.name, c.query, d, c.want)
 			}
 		}
 	})
