@@ -37,6 +37,17 @@ type authState struct {
 	// authErr is why the token could not be checked (the database).
 	authErr    error
 	clientAddr string
+	// subject is the user a well-signed token names, before its session
+	// is checked: enough to key a rate limit on.
+	subject pulid.ID
+}
+
+// claimedUser is the user the request's well-signed token names, or "".
+func claimedUser(ctx context.Context) pulid.ID {
+	if st, ok := ctx.Value(authKey{}).(*authState); ok {
+		return st.subject
+	}
+	return ""
 }
 
 // authenticate reads the access token of a request, if there is one, and
@@ -54,9 +65,10 @@ func authenticate(svc *auth.Service, next http.Handler) http.Handler {
 		if h := r.Header.Get("Authorization"); h != "" {
 			token, ok := strings.CutPrefix(h, "Bearer ")
 			token = strings.TrimSpace(token)
-			if _, err := svc.Tokens().Verify(token); !ok || err != nil {
+			if claims, err := svc.Tokens().Verify(token); !ok || err != nil {
 				st.tokenRefused = true
 			} else {
+				st.subject = pulid.ID(claims.Subject)
 				ctx = viewer.NewPendingContext(base, func() *viewer.Viewer {
 					v, err := svc.Authenticate(base, token)
 					if errors.Is(err, auth.ErrUnauthenticated) {
