@@ -311,10 +311,11 @@ func TestShutdownUnderLoadLosesNothing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	token, _, err := svc.Tokens().Issue(rep.ID, org.ID, string(rep.Role))
+	sess, err := svc.StartSession(ctx, rep)
 	if err != nil {
 		t.Fatal(err)
 	}
+	token := sess.AccessToken
 	st.Close()
 
 	ln, err := net.Listen("tcp", "127.0.0.1:0")

@@ -18,12 +18,23 @@ import (
 // teams and one per level of sub-teams below them.
 func LoadScope(client *ent.Client, userID pulid.ID) func(context.Context) (viewer.Scope, error) {
 	return func(ctx context.Context) (viewer.Scope, error) {
+		u, err := client.User.Get(viewer.System(ctx), userID)
+		if err != nil {
+			return viewer.Scope{}, fmt.Errorf("access: loading the viewer: %w", err)
+		}
+		return LoadScopeOf(client, u)(ctx)
+	}
+}
+
+// LoadScopeOf is LoadScope for a user row already read (by the request's
+// authentication): its team is the one in force, and only the managed
+// teams remain to be read.
+func LoadScopeOf(client *ent.Client, u *ent.User) func(context.Context) (viewer.Scope, error) {
+	userID := u.ID
+	return func(ctx context.Context) (viewer.Scope, error) {
 		ctx = viewer.System(ctx)
 		var s viewer.Scope
-		u, err := client.User.Get(ctx, userID)
-		if err != nil {
-			return s, fmt.Errorf("access: loading the viewer: %w", err)
-		}
+		var err error
 		if u.TeamID != nil {
 			s.Team = *u.TeamID
 		}

@@ -16,6 +16,7 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -143,6 +144,8 @@ type Server struct {
 	logs    *syncBuffer
 	// token is sent as the bearer token of every request, when not "".
 	token string
+	// client sends the requests (default http.DefaultClient).
+	client *http.Client
 	// tokens and configure made the server, for Replica.
 	tokens    auth.TokenConfig
 	configure func(*graph.Options)
@@ -235,11 +238,18 @@ func newServerOn(t testing.TB, b Backend, st *store.Store, tokens auth.TokenConf
 // token of the user.
 func (s *Server) As(t testing.TB, u *ent.User) *Server {
 	t.Helper()
-	token, _, err := s.Auth.Tokens().Issue(u.ID, u.OrganizationID, string(u.Role))
+	return s.WithToken(s.Session(t, u).AccessToken)
+}
+
+// Session signs the user in (without their password) and returns the new
+// session: its access token works while the session lasts.
+func (s *Server) Session(t testing.TB, u *ent.User) *auth.Session {
+	t.Helper()
+	sess, err := s.Auth.StartSession(context.Background(), u)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return s.WithToken(token)
+	return sess
 }
 
 // ActAs makes the server act as the user from now on.
@@ -253,6 +263,15 @@ func (s *Server) ActAs(t testing.TB, u *ent.User) {
 func (s *Server) WithToken(token string) *Server {
 	c := *s
 	c.token = token
+	return &c
+}
+
+// From returns the server receiving requests from another client address:
+// a loopback address such as 127.0.0.2, which the requests are sent from.
+func (s *Server) From(ip string) *Server {
+	c := *s
+	d := &net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(ip)}}
+	c.client = &http.Client{Transport: &http.Transport{DialContext: d.DialContext}}
 	return &c
 }
 
@@ -318,7 +337,11 @@ func (s *Server) Do(t testing.TB, req *http.Request) *Response {
 	}
 	ctx, cancel := context.WithTimeout(req.Context(), 60*time.Second)
 	defer cancel()
-	resp, err := http.DefaultClient.Do(req.WithContext(ctx))
+	client := s.client
+	if client == nil {
+		client = http.DefaultClient
+	}
+	resp, err := client.Do(req.WithContext(ctx))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -62,7 +62,7 @@ func TestSecretTooShortIsRefused(t *testing.T) {
 
 func TestTokenRoundTrip(t *testing.T) {
 	tk := hs256(t)
-	s, exp, err := tk.Issue(user1, org1, "REP")
+	s, exp, err := tk.Issue(user1, org1, "REP", "rtok_01J00000000000000000000001")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -70,7 +70,7 @@ func TestTokenRoundTrip(t *testing.T) {
 		t.Errorf("expires in %v, want 15 minutes", d)
 	}
 	c, err := tk.Verify(s)
-	if err != nil || c.Subject != string(user1) || c.Org != org1 || c.Role != "REP" {
+	if err != nil || c.Subject != string(user1) || c.Org != org1 || c.Role != "REP" || c.Session != "rtok_01J00000000000000000000001" {
 		t.Fatalf("Verify = %+v, %v", c, err)
 	}
 }
@@ -81,8 +81,8 @@ func TestEdDSAKeyRotation(t *testing.T) {
 	before, _ := NewTokens(TokenConfig{SigningKey: oldKey})
 	during, _ := NewTokens(TokenConfig{SigningKey: newKey, PreviousKeys: []ed25519.PublicKey{oldKey.Public().(ed25519.PublicKey)}})
 	after, _ := NewTokens(TokenConfig{SigningKey: newKey})
-	old, _, _ := before.Issue(user1, org1, "REP")
-	fresh, _, _ := during.Issue(user1, org1, "REP")
+	old, _, _ := before.Issue(user1, org1, "REP", "rtok_01J00000000000000000000001")
+	fresh, _, _ := during.Issue(user1, org1, "REP", "rtok_01J00000000000000000000001")
 	if _, err := during.Verify(old); err != nil {
 		t.Errorf("a token of the previous key is refused during the rotation: %v", err)
 	}
@@ -137,5 +137,76 @@ func TestRefreshTokens(t *testing.T) {
 	}
 	if HashRefreshToken(a) != ha || ha == a {
 		t.Error("the stored hash is not the token's hash")
+	}
+}
+
+func TestLoginThrottleRule(t *testing.T) {
+	now := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
+	th := NewLoginThrottle(3, 10, 20, time.Minute)
+	th.setClock(func() time.Time { return now })
+	const owner, home, attacker = "owner@acme.test", "198.51.100.1", "203.0.113.9"
+	th.Succeed(owner, home)
+
+	// One pair: locked after PairLimit failures, until the window passes.
+	for i := 0; i < 3; i++ {
+		if w := th.Check(owner, attacker); w != 0 {
+			t.Fatalf("attempt %d refused: %v", i+1, w)
+		}
+		th.Fail(owner, attacker)
+	}
+	if w := th.Check(owner, attacker); w != time.Minute {
+		t.Errorf("the attacking pair waits %v, want the window (1m)", w)
+	}
+	if w := th.Check(owner, home); w != 0 {
+		t.Errorf("the owner at home waits %v", w)
+	}
+	if w := th.Check(owner, "192.0.2.1"); w != 0 {
+		t.Errorf("the owner elsewhere waits %v before the account's ceiling", w)
+	}
+
+	// Many addresses: past AccountLimit, new addresses back off (1s, 2s,
+	// 4s… up to MaxBackoff after the latest failure); home does not.
+	for i := 0; i < 7; i++ {
+		th.Fail(owner, "203.0.113."+string(rune('a'+i)))
+	}
+	if w := th.Check(owner, "192.0.2.1"); w != time.Second {
+		t.Errorf("at the account's ceiling a new address waits %v, want 1s", w)
+	}
+	for i := 0; i < 10; i++ {
+		th.Fail(owner, "203.0.114."+string(rune('a'+i)))
+	}
+	if w := th.Check(owner, "192.0.2.1"); w != th.MaxBackoff {
+		t.Errorf("far past the ceiling a new address waits %v, want at most %v", w, th.MaxBackoff)
+	}
+	if w := th.Check(owner, home); w != 0 {
+		t.Errorf("the owner at home waits %v during a distributed attack", w)
+	}
+	now = now.Add(th.MaxBackoff)
+	if w := th.Check(owner, "192.0.2.1"); w != 0 {
+		t.Errorf("after the backoff a new address still waits %v", w)
+	}
+
+	// One address (a NAT): past AddressLimit, accounts new to it back off;
+	// those that signed in from it do not.
+	now = now.Add(time.Hour)
+	const nat = "192.0.2.200"
+	th.Succeed("regular@acme.test", nat)
+	for i := 0; i < 20; i++ {
+		th.Fail("x"+string(rune('a'+i))+"@acme.test", nat)
+	}
+	if w := th.Check("newcomer@acme.test", nat); w != time.Second {
+		t.Errorf("a newcomer behind the NAT waits %v, want 1s", w)
+	}
+	if w := th.Check("regular@acme.test", nat); w != 0 {
+		t.Errorf("a regular behind the NAT waits %v", w)
+	}
+	// A success forgets the pair's failures.
+	now = now.Add(time.Hour)
+	th.Fail(owner, attacker)
+	th.Fail(owner, attacker)
+	th.Succeed(owner, attacker)
+	th.Fail(owner, attacker)
+	if w := th.Check(owner, attacker); w != 0 {
+		t.Errorf("a success did not reset the pair: %v", w)
 	}
 }

@@ -1,15 +1,20 @@
 package auth
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"math"
 	"strings"
+	"sync"
 	"time"
+
+	"entgo.io/ent/dialect/sql"
 
 	"kpiflow/access"
 	"kpiflow/ent"
+	"kpiflow/ent/predicate"
 	"kpiflow/ent/refreshtoken"
 	"kpiflow/ent/schema/pulid"
 	"kpiflow/ent/user"
@@ -21,34 +26,40 @@ import (
 type Config struct {
 	Tokens     TokenConfig
 	RefreshTTL time.Duration
-	Password   PasswordParams
-	// AccountLimit failed sign-ins per account, and AddressLimit per client
-	// address, are allowed in ThrottleWindow.
-	AccountLimit, AddressLimit int
-	ThrottleWindow             time.Duration
+	// RefreshGrace is how long a replaced refresh token still returns its
+	// successor, while the successor is unused.
+	RefreshGrace time.Duration
+	Password     PasswordParams
+	// PairLimit failed sign-ins per account and client address,
+	// AccountLimit per account and AddressLimit per address are allowed in
+	// ThrottleWindow (see LoginThrottle for what happens past them).
+	PairLimit, AccountLimit, AddressLimit int
+	ThrottleWindow                        time.Duration
 }
 
 // Defaults of Config.
 const (
 	DefaultRefreshTTL     = 30 * 24 * time.Hour
-	DefaultAccountLimit   = 5
-	DefaultAddressLimit   = 50
-	DefaultThrottleWindow = 15 * time.Minute
+	DefaultRefreshGrace   = 30 * time.Second
+	DefaultThrottleWindow = DefaultWindow
 )
 
 // Service signs users in and out and authenticates their requests.
 type Service struct {
-	root       *ent.Client // never transactional: viewers load their scope with it
-	client     *ent.Client // where sessions are written
-	tokens     *Tokens
-	refreshTTL time.Duration
-	params     PasswordParams
-	accounts   *Throttle
-	addresses  *Throttle
+	root         *ent.Client // never transactional: viewers load their scope with it
+	client       *ent.Client // where sessions are written
+	tokens       *Tokens
+	refreshTTL   time.Duration
+	refreshGrace time.Duration
+	params       PasswordParams
+	throttle     *LoginThrottle
 	// dummyHash is checked against when no account matches, so that an
 	// unknown email costs as much time as a wrong password.
 	dummyHash string
 	now       func() time.Time
+
+	mu       sync.Mutex
+	notifier SessionNotifier
 }
 
 // NewService returns the authentication service over client, which must
@@ -61,32 +72,26 @@ func NewService(client *ent.Client, cfg Config) (*Service, error) {
 	if cfg.RefreshTTL <= 0 {
 		cfg.RefreshTTL = DefaultRefreshTTL
 	}
+	if cfg.RefreshGrace <= 0 {
+		cfg.RefreshGrace = DefaultRefreshGrace
+	}
 	if cfg.Password == (PasswordParams{}) {
 		cfg.Password = DefaultPasswordParams
-	}
-	if cfg.AccountLimit <= 0 {
-		cfg.AccountLimit = DefaultAccountLimit
-	}
-	if cfg.AddressLimit <= 0 {
-		cfg.AddressLimit = DefaultAddressLimit
-	}
-	if cfg.ThrottleWindow <= 0 {
-		cfg.ThrottleWindow = DefaultThrottleWindow
 	}
 	dummy, err := HashPassword("no account has this password", cfg.Password)
 	if err != nil {
 		return nil, err
 	}
 	return &Service{
-		root:       client,
-		client:     client,
-		tokens:     tokens,
-		refreshTTL: cfg.RefreshTTL,
-		params:     cfg.Password,
-		accounts:   NewThrottle(cfg.AccountLimit, cfg.ThrottleWindow),
-		addresses:  NewThrottle(cfg.AddressLimit, cfg.ThrottleWindow),
-		dummyHash:  dummy,
-		now:        time.Now,
+		root:         client,
+		client:       client,
+		tokens:       tokens,
+		refreshTTL:   cfg.RefreshTTL,
+		refreshGrace: cfg.RefreshGrace,
+		params:       cfg.Password,
+		throttle:     NewLoginThrottle(cfg.PairLimit, cfg.AccountLimit, cfg.AddressLimit, cfg.ThrottleWindow),
+		dummyHash:    dummy,
+		now:          time.Now,
 	}, nil
 }
 
@@ -115,7 +120,7 @@ var errWrongCredentials = errcode.New(errcode.Unauthenticated, "wrong email or p
 // are one and the same error.
 func (s *Service) Login(ctx context.Context, email, password string, organization *pulid.ID, clientAddr string) (*Session, error) {
 	email = strings.ToLower(strings.TrimSpace(email))
-	if wait := max(s.accounts.Check("account:"+email), s.addresses.Check("address:"+clientAddr)); wait > 0 {
+	if wait := s.throttle.Check(email, clientAddr); wait > 0 {
 		return nil, rateLimited(wait)
 	}
 	sys := viewer.System(ctx)
@@ -141,15 +146,14 @@ func (s *Service) Login(ctx context.Context, email, password string, organizatio
 	}
 	switch len(matches) {
 	case 0:
-		s.accounts.Fail("account:" + email)
-		s.addresses.Fail("address:" + clientAddr)
+		s.throttle.Fail(email, clientAddr)
 		return nil, errWrongCredentials
 	case 1:
 	default:
 		return nil, errcode.BadInput("organizationID", "this email signs in to several organizations: say which")
 	}
-	s.accounts.Reset("account:" + email)
-	return s.startSession(sys, matches[0], "")
+	s.throttle.Succeed(email, clientAddr)
+	return s.startSession(sys, s.client, matches[0], "")
 }
 
 func rateLimited(wait time.Duration) error {
@@ -158,27 +162,39 @@ func rateLimited(wait time.Duration) error {
 	return e
 }
 
+// StartSession signs a user in without a password, as Login does once the
+// password matched: for command-line tools and tests.
+func (s *Service) StartSession(ctx context.Context, u *ent.User) (*Session, error) {
+	return s.startSession(viewer.System(ctx), s.client, u, "")
+}
+
 // startSession issues an access token and a new refresh token of family
-// (a new family when family is "").
-func (s *Service) startSession(ctx context.Context, u *ent.User, family string) (*Session, error) {
-	access, accessExp, err := s.tokens.Issue(u.ID, u.OrganizationID, string(u.Role))
-	if err != nil {
-		return nil, err
-	}
+// (a new family, that is a new session, when family is "").
+func (s *Service) startSession(ctx context.Context, client *ent.Client, u *ent.User, family pulid.ID) (*Session, error) {
 	refresh, hash := NewRefreshToken()
 	now := s.now().UTC()
 	id := pulid.New("rtok")
 	if family == "" {
-		family = string(id)
+		family = id
 	}
-	rt, err := s.client.RefreshToken.Create().
+	rt, err := client.RefreshToken.Create().
 		SetID(id).
 		SetOrganizationID(u.OrganizationID).
 		SetUserID(u.ID).
 		SetTokenHash(hash).
-		SetFamily(family).
+		SetFamily(string(family)).
 		SetExpiresAt(now.Add(s.refreshTTL)).
 		Save(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return s.session(u, family, refresh, rt.ExpiresAt)
+}
+
+// session returns a session of family with the refresh token given and a
+// new access token.
+func (s *Service) session(u *ent.User, family pulid.ID, refresh string, refreshExp time.Time) (*Session, error) {
+	access, accessExp, err := s.tokens.Issue(u.ID, u.OrganizationID, string(u.Role), family)
 	if err != nil {
 		return nil, err
 	}
@@ -186,9 +202,9 @@ func (s *Service) startSession(ctx context.Context, u *ent.User, family string) 
 		AccessToken:           access,
 		AccessTokenExpiresAt:  accessExp,
 		RefreshToken:          refresh,
-		RefreshTokenExpiresAt: rt.ExpiresAt,
+		RefreshTokenExpiresAt: refreshExp,
 		User:                  u,
-		Viewer:                s.viewerOf(u.ID, u.OrganizationID, u.Role),
+		Viewer:                s.viewerOf(u, family),
 	}, nil
 }
 
@@ -197,11 +213,20 @@ var errBadRefresh = errcode.New(errcode.Unauthenticated, "invalid or expired ref
 // Refresh exchanges a refresh token for a new session. The old token stops
 // working; presenting it again later revokes every token of its family,
 // since only a thief would replay a token its owner has already used.
+// Within the grace period after the exchange, and while the successor has
+// not been used, presenting it again returns the same successor: two tabs
+// that refresh at once keep one session.
+//
+// Every change to a session's tokens (refresh, logout, revocation) runs in
+// a transaction that first updates the session's row (the family's first
+// token), so that they serialize: a logout and a refresh in flight cannot
+// leave a token the logout did not see.
 func (s *Service) Refresh(ctx context.Context, token string) (*Session, error) {
 	sys := viewer.System(ctx)
-	rt, err := s.client.RefreshToken.Query().
-		Where(refreshtoken.TokenHash(HashRefreshToken(token))).
-		WithUser().
+	hash := HashRefreshToken(token)
+	found, err := s.client.RefreshToken.Query().
+		Where(refreshtoken.TokenHash(hash)).
+		Select(refreshtoken.FieldFamily, refreshtoken.FieldUserID, refreshtoken.FieldOrganizationID).
 		Only(sys)
 	if ent.IsNotFound(err) {
 		return nil, errBadRefresh
@@ -209,34 +234,43 @@ func (s *Service) Refresh(ctx context.Context, token string) (*Session, error) {
 	if err != nil {
 		return nil, err
 	}
-	now := s.now().UTC()
-	if rt.RevokedAt != nil || !rt.ExpiresAt.After(now) || !rt.Edges.User.Active {
-		return nil, errBadRefresh
-	}
-	if rt.ReplacedAt != nil {
-		return nil, s.revokeFamily(sys, rt.Family, errBadRefresh)
-	}
+	family := pulid.ID(found.Family)
 	tx, err := s.client.Tx(sys)
 	if err != nil {
 		return nil, err
 	}
-	// Of concurrent refreshes with one token, exactly one replaces it.
-	n, err := tx.RefreshToken.Update().
-		Where(refreshtoken.ID(rt.ID), refreshtoken.ReplacedAtIsNil(), refreshtoken.RevokedAtIsNil()).
-		SetReplacedAt(now).
-		Save(sys)
+	c := tx.Client()
+	now := s.now().UTC()
+	if alive, err := lockSession(sys, c, family, now); err != nil || !alive {
+		return nil, rollback(tx, cmp.Or[error](err, errBadRefresh))
+	}
+	// Read after the lock: what a refresh or logout before us committed.
+	rt, err := c.RefreshToken.Query().Where(refreshtoken.TokenHash(hash)).WithUser().Only(sys)
 	if err != nil {
 		return nil, rollback(tx, err)
 	}
-	if n == 0 {
-		if err := tx.Rollback(); err != nil {
-			return nil, err
-		}
-		return nil, s.revokeFamily(sys, rt.Family, errBadRefresh)
+	if rt.RevokedAt != nil || !rt.ExpiresAt.After(now) || !rt.Edges.User.Active {
+		return nil, rollback(tx, errBadRefresh)
 	}
-	txService := *s
-	txService.client = tx.Client()
-	sess, err := txService.startSession(sys, rt.Edges.User, rt.Family)
+	var sess *Session
+	if rt.ReplacedAt == nil {
+		sess, err = s.rotate(sys, c, rt, token, family, now)
+	} else {
+		sess, err = s.successor(sys, c, rt, token, family, now)
+		if err == nil && sess == nil {
+			// Reuse: the session is stolen, or its owner's copy is.
+			if err := revokeTokens(sys, c, now, refreshtoken.Family(string(family))); err != nil {
+				return nil, rollback(tx, err)
+			}
+			if err := s.announce(sys, tx, found.OrganizationID, found.UserID); err != nil {
+				return nil, rollback(tx, err)
+			}
+			if err := tx.Commit(); err != nil {
+				return nil, err
+			}
+			return nil, errBadRefresh
+		}
+	}
 	if err != nil {
 		return nil, rollback(tx, err)
 	}
@@ -246,13 +280,87 @@ func (s *Service) Refresh(ctx context.Context, token string) (*Session, error) {
 	return sess, nil
 }
 
+// rotate replaces rt with a new token of its family and keeps the new
+// token sealed with rt, for the grace period.
+func (s *Service) rotate(ctx context.Context, c *ent.Client, rt *ent.RefreshToken, token string, family pulid.ID, now time.Time) (*Session, error) {
+	sess, err := s.startSession(ctx, c, rt.Edges.User, family)
+	if err != nil {
+		return nil, err
+	}
+	sealed, err := sealSuccessor(token, sess.RefreshToken)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.RefreshToken.UpdateOneID(rt.ID).SetReplacedAt(now).SetSuccessorSealed(sealed).Exec(ctx); err != nil {
+		return nil, err
+	}
+	return sess, nil
+}
+
+// successor returns the session rt was replaced by, when rt is presented
+// again within the grace period and its successor is unused; nil
+// otherwise (reuse).
+func (s *Service) successor(ctx context.Context, c *ent.Client, rt *ent.RefreshToken, token string, family pulid.ID, now time.Time) (*Session, error) {
+	if rt.SuccessorSealed == nil || now.Sub(*rt.ReplacedAt) > s.refreshGrace {
+		return nil, nil
+	}
+	next, err := openSuccessor(token, *rt.SuccessorSealed)
+	if err != nil {
+		return nil, nil
+	}
+	succ, err := c.RefreshToken.Query().Where(refreshtoken.TokenHash(HashRefreshToken(next))).Only(ctx)
+	if ent.IsNotFound(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if succ.ReplacedAt != nil || succ.RevokedAt != nil || !succ.ExpiresAt.After(now) {
+		return nil, nil
+	}
+	return s.session(rt.Edges.User, family, next, succ.ExpiresAt)
+}
+
+// lockSession updates the session's row, which makes every other change to
+// the session wait for the end of the transaction, and reports whether the
+// session is still alive.
+func lockSession(ctx context.Context, c *ent.Client, family pulid.ID, now time.Time) (bool, error) {
+	n, err := c.RefreshToken.Update().
+		Where(refreshtoken.ID(family), refreshtoken.RevokedAtIsNil()).
+		SetUpdatedAt(now).
+		Save(ctx)
+	return n > 0, err
+}
+
+// isSession selects the rows of sessions: each family's first token.
+func isSession(s *sql.Selector) {
+	s.Where(sql.ColumnsEQ(s.C(refreshtoken.FieldID), s.C(refreshtoken.FieldFamily)))
+}
+
+// revokeTokens revokes the tokens that match where: the sessions' rows
+// first, which waits for the refreshes in flight on them, then the rest,
+// which then sees the tokens those refreshes added.
+func revokeTokens(ctx context.Context, c *ent.Client, now time.Time, where predicate.RefreshToken) error {
+	for _, ps := range [][]predicate.RefreshToken{
+		{where, refreshtoken.RevokedAtIsNil(), isSession},
+		{where, refreshtoken.RevokedAtIsNil()},
+	} {
+		if _, err := c.RefreshToken.Update().Where(ps...).SetRevokedAt(now).Save(ctx); err != nil {
+			return fmt.Errorf("revoking sessions: %w", err)
+		}
+	}
+	return nil
+}
+
 // Logout revokes the session the refresh token belongs to, and reports
 // whether there was one. An unknown token is not an error: there is
-// nothing to sign out of.
+// nothing to sign out of. Once it returns, no token of the session works,
+// whatever ran concurrently.
 func (s *Service) Logout(ctx context.Context, token string) (bool, error) {
 	sys := viewer.System(ctx)
 	rt, err := s.client.RefreshToken.Query().
 		Where(refreshtoken.TokenHash(HashRefreshToken(token))).
+		Select(refreshtoken.FieldFamily, refreshtoken.FieldUserID, refreshtoken.FieldOrganizationID).
 		Only(sys)
 	if ent.IsNotFound(err) {
 		return false, nil
@@ -260,18 +368,23 @@ func (s *Service) Logout(ctx context.Context, token string) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	return rt.RevokedAt == nil, s.revokeFamily(sys, rt.Family, nil)
-}
-
-func (s *Service) revokeFamily(ctx context.Context, family string, result error) error {
-	_, err := s.client.RefreshToken.Update().
-		Where(refreshtoken.Family(family), refreshtoken.RevokedAtIsNil()).
-		SetRevokedAt(s.now().UTC()).
-		Save(ctx)
+	tx, err := s.client.Tx(sys)
 	if err != nil {
-		return fmt.Errorf("revoking a session: %w", err)
+		return false, err
 	}
-	return result
+	c := tx.Client()
+	now := s.now().UTC()
+	alive, err := lockSession(sys, c, pulid.ID(rt.Family), now)
+	if err != nil || !alive {
+		return false, rollback(tx, err)
+	}
+	if err := revokeTokens(sys, c, now, refreshtoken.Family(rt.Family)); err != nil {
+		return false, rollback(tx, err)
+	}
+	if err := s.announce(sys, tx, rt.OrganizationID, rt.UserID); err != nil {
+		return false, rollback(tx, err)
+	}
+	return true, tx.Commit()
 }
 
 func rollback(tx *ent.Tx, err error) error {
@@ -281,22 +394,86 @@ func rollback(tx *ent.Tx, err error) error {
 	return err
 }
 
+// SessionNotifier is told that sessions of a user ended, in the
+// transaction that ends them (tx, nil outside one), so that open
+// connections of theirs on every replica can end too.
+type SessionNotifier interface {
+	SessionsEnded(ctx context.Context, tx *ent.Tx, org, user pulid.ID) error
+}
+
+// NotifySessions makes n hear of the sessions that end.
+func (s *Service) NotifySessions(n SessionNotifier) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.notifier = n
+}
+
+func (s *Service) announce(ctx context.Context, tx *ent.Tx, org, user pulid.ID) error {
+	s.mu.Lock()
+	n := s.notifier
+	s.mu.Unlock()
+	if n == nil {
+		return nil
+	}
+	return n.SessionsEnded(ctx, tx, org, user)
+}
+
 // ErrUnauthenticated is the error of a request whose access token was
 // refused.
 var ErrUnauthenticated = errcode.New(errcode.Unauthenticated, "invalid or expired access token")
 
-// Authenticate returns the viewer an access token speaks for. It verifies
-// the token without touching the database.
-func (s *Service) Authenticate(token string) (*viewer.Viewer, error) {
+// Authenticate returns the viewer an access token speaks for. A token
+// refused on its own (forged, expired) costs no statement; a valid one
+// costs one indexed lookup, which reads the user with their session: the
+// role, team, organization and activity in force are the stored ones, and
+// a token of an ended session (logout, password change, deactivation) or
+// of a deactivated user is refused. It returns ErrUnauthenticated when
+// the token is refused, and the database's error when it cannot tell.
+func (s *Service) Authenticate(ctx context.Context, token string) (*viewer.Viewer, error) {
 	c, err := s.tokens.Verify(token)
 	if err != nil {
 		return nil, ErrUnauthenticated
 	}
-	return s.viewerOf(pulid.ID(c.Subject), c.Org, user.Role(c.Role)), nil
+	u, err := s.sessionUser(ctx, pulid.ID(c.Subject), c.Session)
+	if err != nil {
+		return nil, err
+	}
+	return s.viewerOf(u, c.Session), nil
 }
 
-func (s *Service) viewerOf(id, org pulid.ID, role user.Role) *viewer.Viewer {
-	return viewer.New(id, org, role, access.LoadScope(s.root, id))
+// sessionUser reads the user of a live session.
+func (s *Service) sessionUser(ctx context.Context, id, session pulid.ID) (*ent.User, error) {
+	u, err := s.root.User.Query().
+		Where(user.ID(id), user.Active(true),
+			user.HasRefreshTokensWith(refreshtoken.ID(session), refreshtoken.RevokedAtIsNil())).
+		Only(viewer.System(ctx))
+	if ent.IsNotFound(err) {
+		return nil, ErrUnauthenticated
+	}
+	return u, err
+}
+
+// Current reports whether the viewer still stands as it was authenticated:
+// its session alive, its user active, with the same role and team. A
+// WebSocket connection ends when its viewer no longer is.
+func (s *Service) Current(ctx context.Context, v *viewer.Viewer) (bool, error) {
+	u, err := s.sessionUser(ctx, v.UserID, v.Session)
+	if errors.Is(err, ErrUnauthenticated) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	return u.Role == v.Role && u.OrganizationID == v.OrgID && ptrEq(u.TeamID, v.Team), nil
+}
+
+func ptrEq[T comparable](a, b *T) bool { return a == b || a != nil && b != nil && *a == *b }
+
+func (s *Service) viewerOf(u *ent.User, session pulid.ID) *viewer.Viewer {
+	v := viewer.New(u.ID, u.OrganizationID, u.Role, access.LoadScopeOf(s.root, u))
+	v.Session = session
+	v.Team = u.TeamID
+	return v
 }
 
 // MaxPasswordLength bounds the work of hashing a password.
@@ -333,8 +510,9 @@ func (s *Service) CreateUser(ctx context.Context, client *ent.Client, in ent.Cre
 }
 
 // UpdateUser changes a user. Changing a user's role, activity or password
-// signs all their sessions out: refresh tokens stop working at once, and
-// access tokens within their short lifetime. An admin cannot deactivate
+// signs all their sessions out (but the viewer's own, when they change
+// their own password): refresh and access tokens stop working on the next
+// request, and their open WebSocket connections end. An admin cannot deactivate
 // themself or give up their own ADMIN role, so that an organization never
 // locks itself out by mistake.
 func (s *Service) UpdateUser(ctx context.Context, client *ent.Client, id pulid.ID, in ent.UpdateUserInput, password *string) (*ent.User, error) {
@@ -359,13 +537,20 @@ func (s *Service) UpdateUser(ctx context.Context, client *ent.Client, id pulid.I
 		return nil, err
 	}
 	if in.Role != nil || in.Active != nil || password != nil {
-		_, err := client.RefreshToken.Update().
-			Where(refreshtoken.UserID(id), refreshtoken.RevokedAtIsNil()).
-			SetRevokedAt(s.now().UTC()).
-			Save(viewer.System(ctx))
-		if err != nil {
+		// A user who changes their own password stays signed in where
+		// they did it; their other sessions end.
+		where := refreshtoken.UserID(id)
+		if v := viewer.FromContext(ctx); v != nil && v.UserID == id && v.Session != "" {
+			where = refreshtoken.And(where, refreshtoken.FamilyNEQ(string(v.Session)))
+		}
+		if err := revokeTokens(viewer.System(ctx), client, s.now().UTC(), where); err != nil {
 			return nil, fmt.Errorf("signing the user out: %w", err)
 		}
+	}
+	// Whatever changed, the user's open connections look again at their
+	// session and end if their viewer no longer stands (Current).
+	if err := s.announce(viewer.System(ctx), ent.TxFromContext(ctx), saved.OrganizationID, id); err != nil {
+		return nil, err
 	}
 	return saved, nil
 }

@@ -1,12 +1,16 @@
 package auth
 
 import (
+	"bytes"
+	"crypto/aes"
+	"crypto/cipher"
 	"crypto/ed25519"
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
 	"crypto/x509"
 	"encoding/base64"
+	"encoding/json"
 	"encoding/pem"
 	"errors"
 	"fmt"
@@ -49,11 +53,37 @@ const (
 	DefaultLeeway   = 30 * time.Second
 )
 
-// Claims are what an access token says about its bearer.
+// Claims are what an access token says about its bearer. Org and Role are
+// informative only: the organization, role, team and activity in force are
+// the stored ones, read with the session (Service.Authenticate).
 type Claims struct {
 	jwt.RegisteredClaims
 	Org  pulid.ID `json:"org"`
 	Role string   `json:"role"`
+	// Session is the session (refresh-token family) the token was issued
+	// for: the token works only while the session does.
+	Session pulid.ID `json:"sid"`
+}
+
+// UnmarshalJSON refuses times that are not JSON numbers: golang-jwt reads
+// "exp": "9999999999" (a string) as a number, which RFC 7519 does not allow.
+func (c *Claims) UnmarshalJSON(b []byte) error {
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(b, &raw); err != nil {
+		return err
+	}
+	for _, name := range []string{"exp", "iat", "nbf"} {
+		if v, ok := raw[name]; ok && !isJSONNumber(v) {
+			return fmt.Errorf("the %s claim is not a number", name)
+		}
+	}
+	type plain Claims // without this method
+	return json.Unmarshal(b, (*plain)(c))
+}
+
+func isJSONNumber(v json.RawMessage) bool {
+	v = bytes.TrimSpace(v)
+	return len(v) > 0 && (v[0] == '-' || v[0] >= '0' && v[0] <= '9')
 }
 
 // Tokens issues and verifies access tokens.
@@ -105,9 +135,11 @@ func NewTokens(cfg TokenConfig) (*Tokens, error) {
 	}
 	t.cfg = cfg
 	// Every check is explicit: golang-jwt accepts any algorithm and needs
-	// neither exp, iss nor aud unless told.
+	// neither exp, iss nor aud unless told, and it decodes base64 loosely
+	// (a signature with altered trailing bits) unless told.
 	t.parser = jwt.NewParser(
 		jwt.WithValidMethods([]string{t.method.Alg()}),
+		jwt.WithStrictDecoding(),
 		jwt.WithExpirationRequired(),
 		jwt.WithIssuedAt(),
 		jwt.WithIssuer(cfg.Issuer),
@@ -125,8 +157,8 @@ func RandomSecret() []byte {
 	return b
 }
 
-// Issue returns a signed access token for a user and its expiry.
-func (t *Tokens) Issue(user, org pulid.ID, role string) (string, time.Time, error) {
+// Issue returns a signed access token for a user's session and its expiry.
+func (t *Tokens) Issue(user, org pulid.ID, role string, session pulid.ID) (string, time.Time, error) {
 	now := t.now()
 	exp := now.Add(t.cfg.TTL)
 	claims := Claims{
@@ -138,8 +170,9 @@ func (t *Tokens) Issue(user, org pulid.ID, role string) (string, time.Time, erro
 			NotBefore: jwt.NewNumericDate(now),
 			ExpiresAt: jwt.NewNumericDate(exp),
 		},
-		Org:  org,
-		Role: role,
+		Org:     org,
+		Role:    role,
+		Session: session,
 	}
 	tok := jwt.NewWithClaims(t.method, claims)
 	if t.kid != "" {
@@ -167,7 +200,8 @@ func (t *Tokens) Verify(token string) (*Claims, error) {
 	}
 	var c Claims
 	_, err := t.parser.ParseWithClaims(token, &c, t.key)
-	if err != nil || !pulid.ID(c.Subject).Valid() || !c.Org.Valid() || user.RoleValidator(user.Role(c.Role)) != nil {
+	if err != nil || !pulid.ID(c.Subject).Valid() || !c.Org.Valid() || !c.Session.Valid() || c.Session.Prefix() != "rtok" ||
+		user.RoleValidator(user.Role(c.Role)) != nil {
 		return nil, ErrInvalidToken
 	}
 	return &c, nil
@@ -261,4 +295,41 @@ func (t *Tokens) DeriveKey(purpose string) []byte {
 	m := hmac.New(sha256.New, secret)
 	_, _ = m.Write([]byte("kpiflow key for " + purpose))
 	return m.Sum(nil)
+}
+
+// sealSuccessor seals a refresh token's successor with a key derived from
+// the token itself: only who presents the token can open it, and the
+// database, which holds the token's hash only, holds no usable token.
+func sealSuccessor(token, successor string) ([]byte, error) {
+	aead, err := successorAEAD(token)
+	if err != nil {
+		return nil, err
+	}
+	nonce := make([]byte, aead.NonceSize())
+	if _, err := rand.Read(nonce); err != nil {
+		return nil, err
+	}
+	return aead.Seal(nonce, nonce, []byte(successor), nil), nil
+}
+
+// openSuccessor opens what sealSuccessor sealed with the same token.
+func openSuccessor(token string, sealed []byte) (string, error) {
+	aead, err := successorAEAD(token)
+	if err != nil {
+		return "", err
+	}
+	if len(sealed) < aead.NonceSize() {
+		return "", errors.New("sealed successor too short")
+	}
+	plain, err := aead.Open(nil, sealed[:aead.NonceSize()], sealed[aead.NonceSize():], nil)
+	return string(plain), err
+}
+
+func successorAEAD(token string) (cipher.AEAD, error) {
+	key := sha256.Sum256([]byte("kpiflow refresh-token successor\x00" + token))
+	block, err := aes.NewCipher(key[:])
+	if err != nil {
+		return nil, err
+	}
+	return cipher.NewGCM(block)
 }

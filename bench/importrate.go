@@ -67,10 +67,11 @@ func importRate(ctx context.Context, out io.Writer, st *store.Store, svc *auth.S
 		}
 		return r, tx.Commit()
 	}
-	token, _, err := svc.Tokens().Issue(admin.ID, org.ID, string(admin.Role))
+	adminSession, err := svc.StartSession(ctx, admin)
 	if err != nil {
 		return err
 	}
+	token := adminSession.AccessToken
 	mutation := `mutation($rows: [ImportDealRow!]!) { importDeals(input: {rows: $rows}) { created updated unchanged rejected { line } } }`
 	viaAPI := func(batch []bulk.Deal) (*bulk.Result, error) {
 		in := make([]map[string]any, len(batch))

@@ -133,7 +133,7 @@ func (b *baseline) handler() http.Handler {
 	mux := http.NewServeMux()
 	authed := func(f func(w http.ResponseWriter, r *http.Request, v *viewer.Viewer) (any, error)) http.HandlerFunc {
 		return func(w http.ResponseWriter, r *http.Request) {
-			v, err := b.auth.Authenticate(strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer "))
+			v, err := b.auth.Authenticate(r.Context(), strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer "))
 			if err != nil {
 				http.Error(w, "unauthenticated", http.StatusUnauthorized)
 				return
@@ -352,11 +352,11 @@ func loadTest(ctx context.Context, out io.Writer, st *store.Store, svc *auth.Ser
 		return err
 	}
 	token := func(u *ent.User) string {
-		t, _, err := svc.Tokens().Issue(u.ID, u.OrganizationID, string(u.Role))
+		s, err := svc.StartSession(ctx, u)
 		if err != nil {
 			panic(err)
 		}
-		return t
+		return s.AccessToken
 	}
 	repTokens := make([]string, len(reps))
 	for i, r := range reps {

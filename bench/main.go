@@ -125,10 +125,11 @@ func run(ctx context.Context, dbURL string, deals, meetings, requests int, rates
 		return err
 	}
 	quarter := cal.PeriodAt(kpi.PeriodQuarter, time.Now()).Prev()
-	token, _, err := svc.Tokens().Issue(admin.ID, org.ID, string(admin.Role))
+	adminSession, err := svc.StartSession(ctx, admin)
 	if err != nil {
 		return err
 	}
+	token := adminSession.AccessToken
 
 	scorecard := `query($scope: ScopeInput!, $period: PeriodInput!) { scorecard(scope: $scope, period: $period) {
 		results { kpi { key } sampleSize actual { ... on CountValue { c: value } ... on MoneyValue { m: value { amount } }
@@ -150,6 +151,10 @@ func run(ctx context.Context, dbURL string, deals, meetings, requests int, rates
 		}
 		fmt.Fprintf(out, "| %s | %s | %s | %s | %s | %.1f |\n", c.name,
 			pct(lat, 50), pct(lat, 95), pct(lat, 99), mean(lat), stmts)
+	}
+	fmt.Fprintln(out)
+	if err := sessionCost(ctx, out, st, svc, srv.URL, org, requests); err != nil {
+		return err
 	}
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
@@ -194,7 +199,9 @@ func measure(url, token, query string, vars map[string]any, n int, st *store.Sto
 	send := func() error {
 		req, _ := http.NewRequest(http.MethodPost, url+"/graphql", bytes.NewReader(body))
 		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set("Authorization", "Bearer "+token)
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			return err

@@ -181,15 +181,16 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		Type: "RefreshToken",
 		Fields: map[string]*sqlgraph.FieldSpec{
-			refreshtoken.FieldCreatedAt:      {Type: field.TypeTime, Column: refreshtoken.FieldCreatedAt},
-			refreshtoken.FieldUpdatedAt:      {Type: field.TypeTime, Column: refreshtoken.FieldUpdatedAt},
-			refreshtoken.FieldOrganizationID: {Type: field.TypeString, Column: refreshtoken.FieldOrganizationID},
-			refreshtoken.FieldUserID:         {Type: field.TypeString, Column: refreshtoken.FieldUserID},
-			refreshtoken.FieldTokenHash:      {Type: field.TypeString, Column: refreshtoken.FieldTokenHash},
-			refreshtoken.FieldFamily:         {Type: field.TypeString, Column: refreshtoken.FieldFamily},
-			refreshtoken.FieldExpiresAt:      {Type: field.TypeTime, Column: refreshtoken.FieldExpiresAt},
-			refreshtoken.FieldReplacedAt:     {Type: field.TypeTime, Column: refreshtoken.FieldReplacedAt},
-			refreshtoken.FieldRevokedAt:      {Type: field.TypeTime, Column: refreshtoken.FieldRevokedAt},
+			refreshtoken.FieldCreatedAt:       {Type: field.TypeTime, Column: refreshtoken.FieldCreatedAt},
+			refreshtoken.FieldUpdatedAt:       {Type: field.TypeTime, Column: refreshtoken.FieldUpdatedAt},
+			refreshtoken.FieldOrganizationID:  {Type: field.TypeString, Column: refreshtoken.FieldOrganizationID},
+			refreshtoken.FieldUserID:          {Type: field.TypeString, Column: refreshtoken.FieldUserID},
+			refreshtoken.FieldTokenHash:       {Type: field.TypeString, Column: refreshtoken.FieldTokenHash},
+			refreshtoken.FieldFamily:          {Type: field.TypeString, Column: refreshtoken.FieldFamily},
+			refreshtoken.FieldExpiresAt:       {Type: field.TypeTime, Column: refreshtoken.FieldExpiresAt},
+			refreshtoken.FieldReplacedAt:      {Type: field.TypeTime, Column: refreshtoken.FieldReplacedAt},
+			refreshtoken.FieldRevokedAt:       {Type: field.TypeTime, Column: refreshtoken.FieldRevokedAt},
+			refreshtoken.FieldSuccessorSealed: {Type: field.TypeBytes, Column: refreshtoken.FieldSuccessorSealed},
 		},
 	}
 	graph.Nodes[7] = &sqlgraph.Node{
@@ -1743,6 +1744,11 @@ func (f *RefreshTokenFilter) WhereReplacedAt(p entql.TimeP) {
 // WhereRevokedAt applies the entql time.Time predicate on the revoked_at field.
 func (f *RefreshTokenFilter) WhereRevokedAt(p entql.TimeP) {
 	f.Where(p.Field(refreshtoken.FieldRevokedAt))
+}
+
+// WhereSuccessorSealed applies the entql []byte predicate on the successor_sealed field.
+func (f *RefreshTokenFilter) WhereSuccessorSealed(p entql.BytesP) {
+	f.Where(p.Field(refreshtoken.FieldSuccessorSealed))
 }
 
 // WhereHasOrganization applies a predicate to check if query has an edge organization.

@@ -38,6 +38,8 @@ type RefreshToken struct {
 	ReplacedAt *time.Time `json:"replaced_at,omitempty"`
 	// RevokedAt holds the value of the "revoked_at" field.
 	RevokedAt *time.Time `json:"revoked_at,omitempty"`
+	// the successor token, sealed with a key derived from this token, which only its holder has
+	SuccessorSealed *[]byte `json:"-"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the RefreshTokenQuery when eager-loading is set.
 	Edges        RefreshTokenEdges `json:"edges"`
@@ -84,6 +86,8 @@ func (*RefreshToken) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
+		case refreshtoken.FieldSuccessorSealed:
+			values[i] = new([]byte)
 		case refreshtoken.FieldID, refreshtoken.FieldOrganizationID, refreshtoken.FieldUserID:
 			values[i] = new(pulid.ID)
 		case refreshtoken.FieldTokenHash, refreshtoken.FieldFamily:
@@ -167,6 +171,12 @@ func (_m *RefreshToken) assignValues(columns []string, values []any) error {
 				_m.RevokedAt = new(time.Time)
 				*_m.RevokedAt = value.Time
 			}
+		case refreshtoken.FieldSuccessorSealed:
+			if value, ok := values[i].(*[]byte); !ok {
+				return fmt.Errorf("unexpected type %T for field successor_sealed", values[i])
+			} else if value != nil {
+				_m.SuccessorSealed = value
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -242,6 +252,8 @@ func (_m *RefreshToken) String() string {
 		builder.WriteString("revoked_at=")
 		builder.WriteString(v.Format(time.ANSIC))
 	}
+	builder.WriteString(", ")
+	builder.WriteString("successor_sealed=<sensitive>")
 	builder.WriteByte(')')
 	return builder.String()
 }

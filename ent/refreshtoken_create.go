@@ -112,6 +112,12 @@ func (_c *RefreshTokenCreate) SetNillableRevokedAt(v *time.Time) *RefreshTokenCr
 	return _c
 }
 
+// SetSuccessorSealed sets the "successor_sealed" field.
+func (_c *RefreshTokenCreate) SetSuccessorSealed(v []byte) *RefreshTokenCreate {
+	_c.mutation.SetSuccessorSealed(v)
+	return _c
+}
+
 // SetID sets the "id" field.
 func (_c *RefreshTokenCreate) SetID(v pulid.ID) *RefreshTokenCreate {
 	_c.mutation.SetID(v)
@@ -295,6 +301,10 @@ func (_c *RefreshTokenCreate) createSpec() (*RefreshToken, *sqlgraph.CreateSpec)
 		_spec.SetField(refreshtoken.FieldRevokedAt, field.TypeTime, value)
 		_node.RevokedAt = &value
 	}
+	if value, ok := _c.mutation.SuccessorSealed(); ok {
+		_spec.SetField(refreshtoken.FieldSuccessorSealed, field.TypeBytes, value)
+		_node.SuccessorSealed = &value
+	}
 	if nodes := _c.mutation.OrganizationIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
@@ -429,6 +439,24 @@ func (u *RefreshTokenUpsert) ClearRevokedAt() *RefreshTokenUpsert {
 	return u
 }
 
+// SetSuccessorSealed sets the "successor_sealed" field.
+func (u *RefreshTokenUpsert) SetSuccessorSealed(v []byte) *RefreshTokenUpsert {
+	u.Set(refreshtoken.FieldSuccessorSealed, v)
+	return u
+}
+
+// UpdateSuccessorSealed sets the "successor_sealed" field to the value that was provided on create.
+func (u *RefreshTokenUpsert) UpdateSuccessorSealed() *RefreshTokenUpsert {
+	u.SetExcluded(refreshtoken.FieldSuccessorSealed)
+	return u
+}
+
+// ClearSuccessorSealed clears the value of the "successor_sealed" field.
+func (u *RefreshTokenUpsert) ClearSuccessorSealed() *RefreshTokenUpsert {
+	u.SetNull(refreshtoken.FieldSuccessorSealed)
+	return u
+}
+
 // UpdateNewValues updates the mutable fields using the new values that were set on create except the ID field.
 // Using this option is equivalent to using:
 //
@@ -548,6 +576,27 @@ func (u *RefreshTokenUpsertOne) UpdateRevokedAt() *RefreshTokenUpsertOne {
 func (u *RefreshTokenUpsertOne) ClearRevokedAt() *RefreshTokenUpsertOne {
 	return u.Update(func(s *RefreshTokenUpsert) {
 		s.ClearRevokedAt()
+	})
+}
+
+// SetSuccessorSealed sets the "successor_sealed" field.
+func (u *RefreshTokenUpsertOne) SetSuccessorSealed(v []byte) *RefreshTokenUpsertOne {
+	return u.Update(func(s *RefreshTokenUpsert) {
+		s.SetSuccessorSealed(v)
+	})
+}
+
+// UpdateSuccessorSealed sets the "successor_sealed" field to the value that was provided on create.
+func (u *RefreshTokenUpsertOne) UpdateSuccessorSealed() *RefreshTokenUpsertOne {
+	return u.Update(func(s *RefreshTokenUpsert) {
+		s.UpdateSuccessorSealed()
+	})
+}
+
+// ClearSuccessorSealed clears the value of the "successor_sealed" field.
+func (u *RefreshTokenUpsertOne) ClearSuccessorSealed() *RefreshTokenUpsertOne {
+	return u.Update(func(s *RefreshTokenUpsert) {
+		s.ClearSuccessorSealed()
 	})
 }
 
@@ -837,6 +886,27 @@ func (u *RefreshTokenUpsertBulk) UpdateRevokedAt() *RefreshTokenUpsertBulk {
 func (u *RefreshTokenUpsertBulk) ClearRevokedAt() *RefreshTokenUpsertBulk {
 	return u.Update(func(s *RefreshTokenUpsert) {
 		s.ClearRevokedAt()
+	})
+}
+
+// SetSuccessorSealed sets the "successor_sealed" field.
+func (u *RefreshTokenUpsertBulk) SetSuccessorSealed(v []byte) *RefreshTokenUpsertBulk {
+	return u.Update(func(s *RefreshTokenUpsert) {
+		s.SetSuccessorSealed(v)
+	})
+}
+
+// UpdateSuccessorSealed sets the "successor_sealed" field to the value that was provided on create.
+func (u *RefreshTokenUpsertBulk) UpdateSuccessorSealed() *RefreshTokenUpsertBulk {
+	return u.Update(func(s *RefreshTokenUpsert) {
+		s.UpdateSuccessorSealed()
+	})
+}
+
+// ClearSuccessorSealed clears the value of the "successor_sealed" field.
+func (u *RefreshTokenUpsertBulk) ClearSuccessorSealed() *RefreshTokenUpsertBulk {
+	return u.Update(func(s *RefreshTokenUpsert) {
+		s.ClearSuccessorSealed()
 	})
 }
 

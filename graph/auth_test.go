@@ -3,6 +3,7 @@ package graph_test
 import (
 	"crypto/ed25519"
 	"crypto/rand"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"strings"
@@ -15,6 +16,7 @@ import (
 	"kpiflow/auth/authtest"
 	"kpiflow/ent/refreshtoken"
 	"kpiflow/ent/user"
+	"kpiflow/graph"
 )
 
 const login = `mutation($in: LoginInput!) {
@@ -110,29 +112,58 @@ func TestWrongCredentialsLookAlike(t *testing.T) {
 	})
 }
 
+// Login throttling (auth.LoginThrottle): an attacker elsewhere locks out
+// only their own pair of account and address, slows the account only for
+// addresses it never signed in from, and a crowd behind one address (a
+// NAT) keeps signing in.
 func TestLoginIsThrottled(t *testing.T) {
 	apitest.Each(t, func(t *testing.T, s *apitest.Server) {
 		org := s.Org(t, "Acme", "USD")
 		s.User(t, org, "rep@acme.test", user.RoleRep, nil)
 		s.User(t, org, "other@acme.test", user.RoleRep, nil)
+		s.User(t, org, "newcomer@acme.test", user.RoleRep, nil)
+		owner, attacker := s.From("127.0.0.1"), s.From("127.0.0.2")
+		signIn(t, owner, "rep@acme.test", apitest.Password) // the owner's usual address
 		wrong := map[string]any{"in": map[string]any{"email": "rep@acme.test", "password": "wrong password!"}}
-		for i := 0; i < 5; i++ {
-			s.MustFail(t, "UNAUTHENTICATED", login, wrong)
+		right := map[string]any{"in": map[string]any{"email": "rep@acme.test", "password": apitest.Password}}
+		for i := 0; i < auth.DefaultPairLimit; i++ {
+			attacker.MustFail(t, "UNAUTHENTICATED", login, wrong)
 		}
-		e := s.MustFail(t, "RATE_LIMITED", login, wrong)
+		e := attacker.MustFail(t, "RATE_LIMITED", login, wrong)
 		if ra, ok := e.Extensions["retryAfter"].(float64); !ok || ra < 1 || ra > 15*60 {
 			t.Errorf("retryAfter = %v, want seconds up to 15 minutes", e.Extensions["retryAfter"])
 		}
-		// Even the right password waits: the account is under attack.
-		s.MustFail(t, "RATE_LIMITED", login, map[string]any{"in": map[string]any{"email": "rep@acme.test", "password": apitest.Password}})
-		// Another account from the same address is not locked (the address
-		// allows more failures than an account)...
-		signIn(t, s, "other@acme.test", apitest.Password)
-		// ...until the address has failed too often.
-		for i := 0; i < 50; i++ {
-			s.Query(t, login, map[string]any{"in": map[string]any{"email": fmt.Sprintf("x%d@acme.test", i), "password": "nope"}})
+		// Even the right password waits from there: the pair is under attack.
+		attacker.MustFail(t, "RATE_LIMITED", login, right)
+		// The owner, from their address, is not locked out...
+		signIn(t, owner, "rep@acme.test", apitest.Password)
+		// ...nor from a new one, before the account's ceiling.
+		signIn(t, s.From("127.0.0.3"), "rep@acme.test", apitest.Password)
+
+		// From many addresses, past the account's ceiling: new addresses
+		// back off (seconds, at most a minute), the owner's do not.
+		for i := auth.DefaultPairLimit; i < auth.DefaultAccountLimit; i++ {
+			s.From(fmt.Sprintf("127.0.1.%d", i)).MustFail(t, "UNAUTHENTICATED", login, wrong)
 		}
-		s.MustFail(t, "RATE_LIMITED", login, map[string]any{"in": map[string]any{"email": "other@acme.test", "password": apitest.Password}})
+		e = s.From("127.0.0.4").MustFail(t, "RATE_LIMITED", login, right)
+		if ra, ok := e.Extensions["retryAfter"].(float64); !ok || ra < 1 || ra > 60 {
+			t.Errorf("retryAfter = %v at the account's ceiling, want a backoff of seconds up to a minute", e.Extensions["retryAfter"])
+		}
+		signIn(t, owner, "rep@acme.test", apitest.Password)
+		signIn(t, s.From("127.0.0.3"), "rep@acme.test", apitest.Password)
+
+		// Behind one address, many failures on many accounts: who signed in
+		// from there before still does; a newcomer backs off, briefly.
+		nat := s.From("127.0.0.5")
+		signIn(t, nat, "other@acme.test", apitest.Password)
+		for i := 0; i < auth.DefaultAddressLimit; i++ {
+			nat.Query(t, login, map[string]any{"in": map[string]any{"email": fmt.Sprintf("x%d@acme.test", i), "password": "nope"}})
+		}
+		signIn(t, nat, "other@acme.test", apitest.Password)
+		e = nat.MustFail(t, "RATE_LIMITED", login, map[string]any{"in": map[string]any{"email": "newcomer@acme.test", "password": apitest.Password}})
+		if ra, ok := e.Extensions["retryAfter"].(float64); !ok || ra < 1 || ra > 60 {
+			t.Errorf("retryAfter = %v behind a busy address, want seconds up to a minute", e.Extensions["retryAfter"])
+		}
 	})
 }
 
@@ -148,9 +179,21 @@ func TestRefreshRotatesAndDetectsReuse(t *testing.T) {
 		if second.RefreshToken == first.RefreshToken || second.AccessToken == "" || second.Viewer.Email != "rep@acme.test" {
 			t.Fatalf("refresh = %+v", second)
 		}
-		// The used token is replayed: refused, and the whole session with it.
+		// The used token is presented again within the grace period, its
+		// successor unused: the same successor (another tab refreshed).
+		var again struct{ RefreshToken session }
+		s.MustQuery(t, refresh, map[string]any{"t": first.RefreshToken}, &again)
+		if again.RefreshToken.RefreshToken != second.RefreshToken {
+			t.Errorf("a replay within the grace period forked the session")
+		}
+		// Once the successor was used, the replay is theft: refused, and
+		// the whole session with it.
+		var r3 struct{ RefreshToken session }
+		s.MustQuery(t, refresh, map[string]any{"t": second.RefreshToken}, &r3)
 		s.MustFail(t, "UNAUTHENTICATED", refresh, map[string]any{"t": first.RefreshToken})
+		s.MustFail(t, "UNAUTHENTICATED", refresh, map[string]any{"t": r3.RefreshToken.RefreshToken})
 		s.MustFail(t, "UNAUTHENTICATED", refresh, map[string]any{"t": second.RefreshToken})
+		s.WithToken(r3.RefreshToken.AccessToken).MustFail(t, "UNAUTHENTICATED", `{ viewer { id } }`, nil)
 
 		// Logout ends a session; its refresh token stops working.
 		third := signIn(t, s, "rep@acme.test", apitest.Password)
@@ -173,41 +216,77 @@ func TestRefreshRotatesAndDetectsReuse(t *testing.T) {
 	})
 }
 
-func TestConcurrentRefreshesHaveOneWinner(t *testing.T) {
+// Concurrent refreshes with one token (two tabs) all get the same
+// successor: one session, which keeps working.
+func TestConcurrentRefreshesShareOneSuccessor(t *testing.T) {
 	apitest.Each(t, func(t *testing.T, s *apitest.Server) {
 		org := s.Org(t, "Acme", "USD")
 		s.User(t, org, "rep@acme.test", user.RoleRep, nil)
 		sess := signIn(t, s, "rep@acme.test", apitest.Password)
 		const n = 8
 		var wg sync.WaitGroup
-		codes := make([]string, n)
+		got := make([]session, n)
+		errs := make([]string, n)
 		for i := range n {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				r := s.Query(t, refresh, map[string]any{"t": sess.RefreshToken})
-				if len(r.Errors) == 0 {
-					codes[i] = "OK"
-				} else {
-					codes[i] = r.Errors[0].Code()
+				var r struct{ RefreshToken session }
+				resp := s.Query(t, refresh, map[string]any{"t": sess.RefreshToken})
+				if len(resp.Errors) > 0 {
+					errs[i] = resp.Errors[0].Code()
+					return
 				}
+				if err := json.Unmarshal(resp.Data, &r); err != nil {
+					errs[i] = err.Error()
+				}
+				got[i] = r.RefreshToken
 			}()
 		}
 		wg.Wait()
-		ok := 0
-		for _, c := range codes {
-			switch c {
-			case "OK":
-				ok++
-			case "UNAUTHENTICATED":
-			default:
-				t.Errorf("unexpected outcome %s", c)
+		for i := range n {
+			if errs[i] != "" {
+				t.Errorf("refresh %d of %d concurrent ones failed: %s", i, n, errs[i])
+			} else if got[i].RefreshToken != got[0].RefreshToken {
+				t.Errorf("refresh %d got another successor: the session forked", i)
 			}
 		}
-		if ok != 1 {
-			t.Errorf("%d of %d concurrent refreshes with one token succeeded, want exactly 1: %v", ok, n, codes)
+		if t.Failed() {
+			return
 		}
+		for i := range n {
+			s.WithToken(got[i].AccessToken).MustQuery(t, `{ viewer { id } }`, nil, nil)
+		}
+		var next struct{ RefreshToken session }
+		s.MustQuery(t, refresh, map[string]any{"t": got[0].RefreshToken}, &next)
+		s.WithToken(next.RefreshToken.AccessToken).MustQuery(t, `{ viewer { id } }`, nil, nil)
 	})
+}
+
+// Past the grace period, presenting a replaced token again is theft even
+// while its successor is unused: the session is revoked.
+func TestRefreshReplayAfterTheGracePeriod(t *testing.T) {
+	for _, b := range apitest.Backends(t) {
+		t.Run(b.Name, func(t *testing.T) {
+			s := apitest.NewServerWith(t, b, auth.TokenConfig{Secret: apitest.Secret}, func(o *graph.Options) {
+				svc, err := auth.NewService(o.Client, auth.Config{Tokens: auth.TokenConfig{Secret: apitest.Secret},
+					Password: apitest.PasswordParams, RefreshGrace: time.Millisecond})
+				if err != nil {
+					t.Fatal(err)
+				}
+				o.Auth = svc
+			})
+			org := s.Org(t, "Acme", "USD")
+			s.User(t, org, "rep@acme.test", user.RoleRep, nil)
+			first := signIn(t, s, "rep@acme.test", apitest.Password)
+			var r struct{ RefreshToken session }
+			s.MustQuery(t, refresh, map[string]any{"t": first.RefreshToken}, &r)
+			time.Sleep(20 * time.Millisecond)
+			s.MustFail(t, "UNAUTHENTICATED", refresh, map[string]any{"t": first.RefreshToken})
+			s.MustFail(t, "UNAUTHENTICATED", refresh, map[string]any{"t": r.RefreshToken.RefreshToken})
+			s.WithToken(r.RefreshToken.AccessToken).MustFail(t, "UNAUTHENTICATED", `{ viewer { id } }`, nil)
+		})
+	}
 }
 
 // Every field but sign-in needs a token; a refused token costs no query.
@@ -245,7 +324,8 @@ func TestAnonymousAndForgedCallers(t *testing.T) {
 			t.Errorf("an anonymous mutation stored %d meetings", n)
 		}
 
-		for name, token := range authtest.AttackTokens(t, apitest.Secret, nil, rep.ID, org.ID) {
+		sid := s.Session(t, rep).Viewer.Session
+		for name, token := range authtest.AttackTokens(t, apitest.Secret, nil, rep.ID, org.ID, sid) {
 			before := s.Store.Statements()
 			r := s.WithToken(token).Query(t, `{ viewer { id } deals { totalCount } }`, nil)
 			if len(r.Errors) == 0 || r.Errors[0].Code() != "UNAUTHENTICATED" || strings.Contains(string(r.Data), "totalCount") {
@@ -256,7 +336,7 @@ func TestAnonymousAndForgedCallers(t *testing.T) {
 			}
 		}
 		// The control: the same claims, properly signed, are accepted.
-		s.WithToken(authtest.ValidTestToken(t, apitest.Secret, nil, rep.ID, org.ID)).MustQuery(t, `{ viewer { id } }`, nil, nil)
+		s.WithToken(authtest.ValidTestToken(t, apitest.Secret, nil, rep.ID, org.ID, sid)).MustQuery(t, `{ viewer { id } }`, nil, nil)
 
 		// Not a Bearer token at all.
 		req, _ := http.NewRequest(http.MethodPost, s.URL+"/graphql", strings.NewReader(`{"query":"{ viewer { id } }"}`))
@@ -298,7 +378,8 @@ func TestForgedTokensAgainstEdDSA(t *testing.T) {
 			s := apitest.NewServerWithTokens(t, b, auth.TokenConfig{SigningKey: key})
 			org := s.Org(t, "Acme", "USD")
 			rep := s.User(t, org, "rep@acme.test", user.RoleRep, nil)
-			for name, token := range authtest.AttackTokens(t, nil, key, rep.ID, org.ID) {
+			sid := s.Session(t, rep).Viewer.Session
+			for name, token := range authtest.AttackTokens(t, nil, key, rep.ID, org.ID, sid) {
 				before := s.Store.Statements()
 				r := s.WithToken(token).Query(t, `{ viewer { id } }`, nil)
 				if len(r.Errors) != 1 || r.Errors[0].Code() != "UNAUTHENTICATED" {
@@ -308,7 +389,7 @@ func TestForgedTokensAgainstEdDSA(t *testing.T) {
 					t.Errorf("%s made %d statements, want none", name, d)
 				}
 			}
-			s.WithToken(authtest.ValidTestToken(t, nil, key, rep.ID, org.ID)).MustQuery(t, `{ viewer { id } }`, nil, nil)
+			s.WithToken(authtest.ValidTestToken(t, nil, key, rep.ID, org.ID, sid)).MustQuery(t, `{ viewer { id } }`, nil, nil)
 			// Sign-in issues EdDSA tokens that the server accepts.
 			sess := signIn(t, s, "rep@acme.test", apitest.Password)
 			s.WithToken(sess.AccessToken).MustQuery(t, `{ viewer { id } }`, nil, nil)

@@ -2,6 +2,7 @@ package graph
 
 import (
 	"context"
+	"errors"
 	"net"
 	"net/http"
 	"strings"
@@ -12,7 +13,9 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"kpiflow/auth"
+	"kpiflow/ent/schema/pulid"
 	"kpiflow/errcode"
+	"kpiflow/live"
 	"kpiflow/viewer"
 )
 
@@ -31,38 +34,70 @@ type authKey struct{}
 // authState is what the HTTP layer learned about the caller.
 type authState struct {
 	tokenRefused bool
-	clientAddr   string
+	// authErr is why the token could not be checked (the database).
+	authErr    error
+	clientAddr string
+	// subject is the user a well-signed token names, before its session
+	// is checked: enough to key a rate limit on.
+	subject pulid.ID
+}
+
+// claimedUser is the user the request's well-signed token names, or "".
+func claimedUser(ctx context.Context) pulid.ID {
+	if st, ok := ctx.Value(authKey{}).(*authState); ok {
+		return st.subject
+	}
+	return ""
 }
 
 // authenticate reads the access token of a request, if there is one, and
-// puts its viewer in the context. A request is never refused here:
-// authentication is per field (requireViewer), so that anonymous callers
-// can still sign in.
+// puts its viewer in the context. A forged token is refused at once,
+// without a statement; a well-signed one is looked up (the user with their
+// session, one indexed lookup) when the viewer is first needed, so that an
+// operation refused before its fields run costs no statement. A request is
+// never refused here: authentication is per field (requireViewer), so that
+// anonymous callers can still sign in.
 func authenticate(svc *auth.Service, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		st := &authState{clientAddr: remoteHost(r)}
-		var v *viewer.Viewer
+		base := r.Context()
+		ctx := viewer.NewContext(base, nil)
 		if h := r.Header.Get("Authorization"); h != "" {
 			token, ok := strings.CutPrefix(h, "Bearer ")
-			if !ok {
+			token = strings.TrimSpace(token)
+			if claims, err := svc.Tokens().Verify(token); !ok || err != nil {
 				st.tokenRefused = true
-			} else if v, _ = svc.Authenticate(strings.TrimSpace(token)); v == nil {
-				st.tokenRefused = true
+			} else {
+				st.subject = pulid.ID(claims.Subject)
+				ctx = viewer.NewPendingContext(base, func() *viewer.Viewer {
+					v, err := svc.Authenticate(base, token)
+					if errors.Is(err, auth.ErrUnauthenticated) {
+						st.tokenRefused = true
+					} else if err != nil {
+						st.authErr = err
+					}
+					return v
+				})
 			}
 		}
-		ctx := viewer.NewContext(r.Context(), v)
 		ctx = context.WithValue(ctx, authKey{}, st)
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
 }
+
+// errSessionEnded ends a WebSocket connection whose viewer no longer
+// stands (logout, password change, deactivation, role or team change).
+var errSessionEnded = errors.New("the session ended: sign in again")
 
 // websocketInit authenticates a WebSocket connection (graphql-transport-ws)
 // from the access token in its connection_init payload, as
 // {"Authorization": "Bearer …"} or {"accessToken": "…"}: browsers cannot
 // set headers on WebSocket requests. A connection without a token is
 // anonymous; one with a refused token is closed. An authenticated
-// connection ends when its token expires.
-func websocketInit(svc *auth.Service) transport.WebsocketInitFunc {
+// connection ends when its token expires, and when its session ends or its
+// user changes (hub's SessionsEnded notices, from every replica; on a
+// Resync it looks again too).
+func websocketInit(svc *auth.Service, hub *live.Hub) transport.WebsocketInitFunc {
 	return func(ctx context.Context, p transport.InitPayload) (context.Context, *transport.InitPayload, error) {
 		token := p.GetString("accessToken")
 		if h := p.Authorization(); h != "" {
@@ -74,16 +109,40 @@ func websocketInit(svc *auth.Service) transport.WebsocketInitFunc {
 		if token == "" {
 			return viewer.NewContext(ctx, nil), nil, nil
 		}
-		claims, err := svc.Tokens().Verify(strings.TrimSpace(token))
+		token = strings.TrimSpace(token)
+		claims, err := svc.Tokens().Verify(token)
 		if err != nil {
 			return ctx, nil, auth.ErrUnauthenticated
 		}
-		v, err := svc.Authenticate(strings.TrimSpace(token))
+		// Watch before looking: a session that ends after the look is
+		// announced to the watch.
+		watch := hub.WatchUser(pulid.ID(claims.Subject))
+		v, err := svc.Authenticate(ctx, token)
 		if err != nil {
+			watch.Close()
 			return ctx, nil, auth.ErrUnauthenticated
 		}
 		ctx, cancel := context.WithDeadline(viewer.NewContext(ctx, v), claims.ExpiresAt.Time)
-		context.AfterFunc(ctx, cancel) // release the timer when the connection ends first
+		ctx, end := context.WithCancelCause(ctx)
+		go func() {
+			defer cancel()
+			defer watch.Close()
+			for {
+				select {
+				case <-ctx.Done():
+					return
+				case _, ok := <-watch.C:
+					if !ok {
+						end(errSessionEnded)
+						return
+					}
+					if current, err := svc.Current(ctx, v); err == nil && !current {
+						end(errSessionEnded)
+						return
+					}
+				}
+			}
+		}()
 		return ctx, nil, nil
 	}
 }
@@ -114,7 +173,10 @@ func requireViewer(ctx context.Context, next graphql.RootResolver) graphql.Marsh
 		return next(ctx)
 	}
 	msg := "sign in first: this field needs an access token"
-	if st, ok := ctx.Value(authKey{}).(*authState); ok && st.tokenRefused {
+	if st, ok := ctx.Value(authKey{}).(*authState); ok && st.authErr != nil {
+		graphql.AddError(ctx, resolverError{st.authErr}) // UNAVAILABLE, or masked
+		return graphql.Null
+	} else if ok && st.tokenRefused {
 		msg = auth.ErrUnauthenticated.Message
 	}
 	graphql.AddError(ctx, errcode.New(errcode.Unauthenticated, "%s", msg))

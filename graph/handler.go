@@ -264,6 +264,9 @@ func NewGraphQLServer(o Options) *handler.Server {
 	if o.Live == nil {
 		o.Live = live.New(o.Client, dialect.SQLite, "", o.Logger) // in-process
 	}
+	if o.Auth != nil {
+		o.Auth.NotifySessions(o.Live) // open connections end with their sessions
+	}
 	schema := NewExecutableSchema(Config{Resolvers: &Resolver{client: o.Client, auth: o.Auth,
 		kpis: kpi.NewServiceAt(engine, o.Clock), workflow: workflow.NewServiceAt(engine, o.Clock),
 		live: o.Live, logger: o.Logger, inboxRecheck: o.InboxRecheck}})
@@ -272,7 +275,7 @@ func NewGraphQLServer(o Options) *handler.Server {
 		Implementation: transport.CoderWebsocketImplementation{
 			AcceptOptions: coderws.AcceptOptions{OriginPatterns: originHosts(o.AllowedOrigins)},
 		},
-		InitFunc:              websocketInit(o.Auth),
+		InitFunc:              websocketInit(o.Auth, o.Live),
 		InitTimeout:           10 * time.Second,
 		KeepAlivePingInterval: 15 * time.Second,
 	})
@@ -495,7 +498,7 @@ func logOperation(ctx context.Context, next graphql.ResponseHandler) *graphql.Re
 			e.operation = "(" + string(oc.Operation.Operation) + ")" // an anonymous operation
 		}
 	}
-	if v := viewer.FromContext(ctx); v != nil {
+	if v := viewer.Settled(ctx); v != nil {
 		e.viewer = string(v.UserID)
 	}
 	if resp != nil {

@@ -35,8 +35,12 @@ const IdempotencyTTL = 24 * time.Hour
 func idempotent(client *ent.Client, logger *slog.Logger, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		key := r.Header.Get("Idempotency-Key")
+		if key == "" || r.Method != http.MethodPost {
+			next.ServeHTTP(w, r)
+			return
+		}
 		v := viewer.FromContext(r.Context())
-		if key == "" || v == nil || r.Method != http.MethodPost {
+		if v == nil {
 			next.ServeHTTP(w, r)
 			return
 		}

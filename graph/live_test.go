@@ -18,11 +18,7 @@ func subscribe(t *testing.T, s *apitest.Server, u *ent.User, query string, vars 
 	t.Helper()
 	var init map[string]any
 	if u != nil {
-		token, _, err := s.Auth.Tokens().Issue(u.ID, u.OrganizationID, string(u.Role))
-		if err != nil {
-			t.Fatal(err)
-		}
-		init = map[string]any{"Authorization": "Bearer " + token}
+		init = map[string]any{"Authorization": "Bearer " + s.Session(t, u).AccessToken}
 	}
 	c, err := dialGraphQL(t, s, "", init)
 	if err != nil {

@@ -62,10 +62,7 @@ func TestWebSocketAuthentication(t *testing.T) {
 	apitest.Each(t, func(t *testing.T, s *apitest.Server) {
 		org := s.Org(t, "Acme", "USD")
 		rep := s.User(t, org, "rep@acme.test", user.RoleRep, nil)
-		token, _, err := s.Auth.Tokens().Issue(rep.ID, org.ID, string(rep.Role))
-		if err != nil {
-			t.Fatal(err)
-		}
+		token := s.Session(t, rep).AccessToken
 		query := func(c *websocket.Conn) wsMessage {
 			t.Helper()
 			if err := wsjson.Write(context.Background(), c, wsMessage{ID: "1", Type: "subscribe",

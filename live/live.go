@@ -46,6 +46,10 @@ const (
 	// PostgreSQL was re-established); subscriptions should recompute what
 	// they show. It concerns every organization.
 	Resync Kind = "resync"
+	// SessionsEnded: sessions of a user ended (logout, password change,
+	// deactivation, role change, a stolen refresh token); ID is the
+	// user's. Connections of the user look again at their session.
+	SessionsEnded Kind = "sessions_ended"
 )
 
 // Notice says that something changed.
@@ -91,6 +95,7 @@ type Hub struct {
 
 	mu       sync.Mutex
 	subs     map[*Subscription]struct{}
+	watches  map[*UserWatch]struct{}
 	staged   map[*ent.Tx][]Notice // by transaction, while it commits
 	listener *pq.Listener
 	done     chan struct{}
@@ -104,7 +109,7 @@ func New(client *ent.Client, dialectName, url string, logger *slog.Logger) *Hub 
 		logger = slog.Default()
 	}
 	h := &Hub{client: client, pg: dialectName == dialect.Postgres, url: url, logger: logger,
-		subs: map[*Subscription]struct{}{}, staged: map[*ent.Tx][]Notice{}}
+		subs: map[*Subscription]struct{}{}, watches: map[*UserWatch]struct{}{}, staged: map[*ent.Tx][]Notice{}}
 	client.TargetEvent.Use(hook.On(h.publishing, ent.OpCreate))
 	client.ReviewCycle.Use(hook.On(h.publishing, ent.OpCreate|ent.OpUpdateOne))
 	client.ReviewItem.Use(hook.On(h.publishing, ent.OpUpdateOne))
@@ -176,6 +181,10 @@ func (h *Hub) Close() {
 	for s := range h.subs {
 		h.drop(s)
 	}
+	for w := range h.watches {
+		delete(h.watches, w)
+		close(w.c)
+	}
 }
 
 // Subscription receives the notices of one organization (and Resync).
@@ -216,11 +225,59 @@ func (h *Hub) drop(s *Subscription) {
 	subscriptions.Dec()
 }
 
+// UserWatch hears that sessions of a user may have ended.
+type UserWatch struct {
+	// C receives a value when sessions of the user ended, or notices may
+	// have been lost (Resync); it is closed when the hub closes.
+	C    <-chan struct{}
+	c    chan struct{}
+	user pulid.ID
+	hub  *Hub
+}
+
+// WatchUser returns a watch of the sessions of a user. Close it when done.
+func (h *Hub) WatchUser(user pulid.ID) *UserWatch {
+	c := make(chan struct{}, 1)
+	w := &UserWatch{C: c, c: c, user: user, hub: h}
+	h.mu.Lock()
+	h.watches[w] = struct{}{}
+	h.mu.Unlock()
+	return w
+}
+
+// Close ends the watch.
+func (w *UserWatch) Close() {
+	w.hub.mu.Lock()
+	defer w.hub.mu.Unlock()
+	if _, ok := w.hub.watches[w]; ok {
+		delete(w.hub.watches, w)
+		close(w.c)
+	}
+}
+
+// SessionsEnded publishes, once tx commits (at once when tx is nil), that
+// sessions of the user ended: connections of theirs on every replica then
+// look again at their session.
+func (h *Hub) SessionsEnded(ctx context.Context, tx *ent.Tx, org, user pulid.ID) error {
+	return h.publishIn(ctx, tx, Notice{Org: org, Kind: SessionsEnded, ID: user})
+}
+
 // deliver hands a notice to the subscriptions it concerns, without waiting
 // for any of them.
 func (h *Hub) deliver(n Notice) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	for w := range h.watches {
+		if n.Kind == Resync || n.Kind == SessionsEnded && w.user == n.ID {
+			select {
+			case w.c <- struct{}{}:
+			default: // one is already waiting: it says the same
+			}
+		}
+	}
+	if n.Kind == SessionsEnded {
+		return
+	}
 	for s := range h.subs {
 		if n.Kind != Resync && s.org != n.Org {
 			continue
@@ -263,6 +320,11 @@ func (h *Hub) publish(ctx context.Context, m ent.Mutation, n Notice) error {
 	if txm, ok := m.(interface{ Tx() (*ent.Tx, error) }); ok {
 		tx, _ = txm.Tx()
 	}
+	return h.publishIn(ctx, tx, n)
+}
+
+// publishIn sends a notice once tx commits, at once when tx is nil.
+func (h *Hub) publishIn(ctx context.Context, tx *ent.Tx, n Notice) error {
 	published.WithLabelValues(string(n.Kind)).Inc()
 	if h.pg {
 		payload, err := json.Marshal(n)

@@ -7,6 +7,7 @@ package viewer
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 
 	"entgo.io/ent/privacy"
 
@@ -19,6 +20,10 @@ type Viewer struct {
 	UserID pulid.ID
 	OrgID  pulid.ID
 	Role   user.Role
+	// Session is the session (refresh-token family) the viewer signed in
+	// with, when they did; Team the team they were in when authenticated.
+	Session pulid.ID
+	Team    *pulid.ID
 
 	scopeOnce sync.Once
 	scope     Scope
@@ -71,6 +76,22 @@ type ctxKey struct{}
 type slot struct {
 	mu sync.RWMutex
 	v  *Viewer
+	// resolve, when set, finds the viewer the first time it is asked for.
+	resolve func() *Viewer
+	once    sync.Once
+	settled atomic.Bool
+}
+
+func (s *slot) settle() {
+	s.once.Do(func() {
+		if s.resolve != nil {
+			v := s.resolve()
+			s.mu.Lock()
+			s.v = v
+			s.mu.Unlock()
+		}
+		s.settled.Store(true)
+	})
 }
 
 // NewContext returns ctx carrying the viewer (nil for an anonymous caller).
@@ -78,13 +99,22 @@ func NewContext(ctx context.Context, v *Viewer) context.Context {
 	return context.WithValue(ctx, ctxKey{}, &slot{v: v})
 }
 
-// Rebind makes v the viewer of ctx, which must come from NewContext, and
-// reports whether it could.
+// NewPendingContext returns ctx whose viewer resolve finds (nil for none),
+// once, when it is first asked for: a request refused before any field
+// runs costs no lookup. resolve must not read the viewer of the context it
+// is given here.
+func NewPendingContext(ctx context.Context, resolve func() *Viewer) context.Context {
+	return context.WithValue(ctx, ctxKey{}, &slot{resolve: resolve})
+}
+
+// Rebind makes v the viewer of ctx, which must come from NewContext or
+// NewPendingContext, and reports whether it could.
 func Rebind(ctx context.Context, v *Viewer) bool {
 	s, _ := ctx.Value(ctxKey{}).(*slot)
 	if s == nil {
 		return false
 	}
+	s.settle()
 	s.mu.Lock()
 	s.v = v
 	s.mu.Unlock()
@@ -95,6 +125,19 @@ func Rebind(ctx context.Context, v *Viewer) bool {
 func FromContext(ctx context.Context) *Viewer {
 	s, _ := ctx.Value(ctxKey{}).(*slot)
 	if s == nil {
+		return nil
+	}
+	s.settle()
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.v
+}
+
+// Settled returns the viewer of ctx if it is known without a lookup, or
+// nil: for logging what a request did without adding to it.
+func Settled(ctx context.Context) *Viewer {
+	s, _ := ctx.Value(ctxKey{}).(*slot)
+	if s == nil || (s.resolve != nil && !s.settled.Load()) {
 		return nil
 	}
 	s.mu.RLock()

@@ -294,6 +294,7 @@ var (
 		{Name: "expires_at", Type: field.TypeTime},
 		{Name: "replaced_at", Type: field.TypeTime, Nullable: true},
 		{Name: "revoked_at", Type: field.TypeTime, Nullable: true},
+		{Name: "successor_sealed", Type: field.TypeBytes, Nullable: true},
 		{Name: "organization_id", Type: field.TypeString, Size: 64},
 		{Name: "user_id", Type: field.TypeString, Size: 64},
 	}
@@ -305,13 +306,13 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "refresh_tokens_organizations_organization",
-				Columns:    []*schema.Column{RefreshTokensColumns[8]},
+				Columns:    []*schema.Column{RefreshTokensColumns[9]},
 				RefColumns: []*schema.Column{OrganizationsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "refresh_tokens_users_refresh_tokens",
-				Columns:    []*schema.Column{RefreshTokensColumns[9]},
+				Columns:    []*schema.Column{RefreshTokensColumns[10]},
 				RefColumns: []*schema.Column{UsersColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
@@ -325,7 +326,7 @@ var (
 			{
 				Name:    "refreshtoken_user_id",
 				Unique:  false,
-				Columns: []*schema.Column{RefreshTokensColumns[9]},
+				Columns: []*schema.Column{RefreshTokensColumns[10]},
 			},
 		},
 	}

@@ -34,6 +34,8 @@ const (
 	FieldReplacedAt = "replaced_at"
 	// FieldRevokedAt holds the string denoting the revoked_at field in the database.
 	FieldRevokedAt = "revoked_at"
+	// FieldSuccessorSealed holds the string denoting the successor_sealed field in the database.
+	FieldSuccessorSealed = "successor_sealed"
 	// EdgeOrganization holds the string denoting the organization edge name in mutations.
 	EdgeOrganization = "organization"
 	// EdgeUser holds the string denoting the user edge name in mutations.
@@ -68,6 +70,7 @@ var Columns = []string{
 	FieldExpiresAt,
 	FieldReplacedAt,
 	FieldRevokedAt,
+	FieldSuccessorSealed,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).

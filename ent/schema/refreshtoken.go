@@ -13,7 +13,13 @@ import (
 
 // RefreshToken is a refresh token of a user's session, stored only as its
 // hash. Every refresh replaces it with a new one of the same family; using
-// a replaced token again revokes the whole family (reuse detection).
+// a replaced token again revokes the whole family (reuse detection), except
+// within a short grace period, while its successor is unused: then it gets
+// the same successor (two tabs refreshing at once).
+//
+// The family's first token (ID = family) is the session: its revoked_at is
+// the session's, which access tokens are checked against, and every change
+// to the session's tokens first updates that row, so that they serialize.
 type RefreshToken struct{ ent.Schema }
 
 // Mixin implements ent.Schema.
@@ -42,6 +48,11 @@ func (RefreshToken) Fields() []ent.Field {
 		field.Time("revoked_at").
 			Optional().
 			Nillable(),
+		field.Bytes("successor_sealed").
+			Optional().
+			Nillable().
+			Sensitive().
+			Comment("the successor token, sealed with a key derived from this token, which only its holder has"),
 	}
 }
 
