@@ -226,28 +226,30 @@ func UserPolicy() ent.Policy {
 		Query: privacy.QueryPolicy{
 			tenant,
 			privacy.UserQueryRuleFunc(func(ctx context.Context, q *ent.UserQuery) error {
-				v, err := current(ctx)
-				if err != nil {
-					return err
-				}
-				if v.IsAdmin() {
-					return privacy.Skip
-				}
-				s, err := v.Scope(ctx)
-				if err != nil {
-					return err
-				}
-				teams := visibleTeams(s)
-				q.Where(user.Or(
-					user.ID(v.UserID),
-					user.TeamIDIn(teams...),
-					user.HasManagedTeamsWith(team.IDIn(s.Managed...)),
-				))
-				return privacy.Skip
+				return inReach(ctx, usersInReach, q.Where)
 			}),
 		},
 		Mutation: privacy.MutationPolicy{tenantWrite, adminOnly()},
 	}
+}
+
+func usersInReach(ctx context.Context) (predicate.User, error) {
+	v, err := current(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if v.IsAdmin() {
+		return nil, privacy.Skip
+	}
+	s, err := v.Scope(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return user.Or(
+		user.ID(v.UserID),
+		user.TeamIDIn(visibleTeams(s)...),
+		user.HasManagedTeamsWith(team.IDIn(s.Managed...)),
+	), privacy.Skip
 }
 
 // DealPolicy: ADMINs see every deal; managers the deals of the teams they
@@ -497,11 +499,7 @@ func TargetEventPolicy() ent.Policy {
 		Query: privacy.QueryPolicy{
 			tenant,
 			privacy.TargetEventQueryRuleFunc(func(ctx context.Context, q *ent.TargetEventQuery) error {
-				p, err := targetsInReach(ctx)
-				if p != nil {
-					q.Where(targetevent.HasTargetWith(p))
-				}
-				return err
+				return inReach(ctx, eventsInReach, q.Where)
 			}),
 		},
 		Mutation: systemWritesOnly,
@@ -514,11 +512,7 @@ func TargetRevisionPolicy() ent.Policy {
 		Query: privacy.QueryPolicy{
 			tenant,
 			privacy.TargetRevisionQueryRuleFunc(func(ctx context.Context, q *ent.TargetRevisionQuery) error {
-				p, err := targetsInReach(ctx)
-				if p != nil {
-					q.Where(targetrevision.HasTargetWith(p))
-				}
-				return err
+				return inReach(ctx, revisionsInReach, q.Where)
 			}),
 		},
 		Mutation: systemWritesOnly,
@@ -551,11 +545,7 @@ func ReviewPolicy() ent.Policy {
 		Query: privacy.QueryPolicy{
 			tenant,
 			privacy.ReviewCycleQueryRuleFunc(func(ctx context.Context, q *ent.ReviewCycleQuery) error {
-				p, err := teamsInReach(ctx)
-				if p != nil {
-					q.Where(reviewcycle.HasTeamWith(p))
-				}
-				return err
+				return inReach(ctx, cyclesInReach, q.Where)
 			}),
 		},
 		Mutation: systemWritesOnly,
@@ -570,13 +560,41 @@ func ReviewItemPolicy() ent.Policy {
 		Query: privacy.QueryPolicy{
 			tenant,
 			privacy.ReviewItemQueryRuleFunc(func(ctx context.Context, q *ent.ReviewItemQuery) error {
-				p, err := targetsInReach(ctx)
-				if p != nil {
-					q.Where(reviewitem.HasTargetWith(p))
-				}
-				return err
+				return inReach(ctx, itemsInReach, q.Where)
 			}),
 		},
 		Mutation: systemWritesOnly,
 	}
+}
+
+func eventsInReach(ctx context.Context) (predicate.TargetEvent, error) {
+	p, err := targetsInReach(ctx)
+	if p == nil {
+		return nil, err
+	}
+	return targetevent.HasTargetWith(p), err
+}
+
+func revisionsInReach(ctx context.Context) (predicate.TargetRevision, error) {
+	p, err := targetsInReach(ctx)
+	if p == nil {
+		return nil, err
+	}
+	return targetrevision.HasTargetWith(p), err
+}
+
+func cyclesInReach(ctx context.Context) (predicate.ReviewCycle, error) {
+	p, err := teamsInReach(ctx)
+	if p == nil {
+		return nil, err
+	}
+	return reviewcycle.HasTeamWith(p), err
+}
+
+func itemsInReach(ctx context.Context) (predicate.ReviewItem, error) {
+	p, err := targetsInReach(ctx)
+	if p == nil {
+		return nil, err
+	}
+	return reviewitem.HasTargetWith(p), err
 }

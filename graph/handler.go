@@ -215,7 +215,8 @@ func NewGraphQLServer(o Options) *handler.Server {
 	}
 	srv := handler.New(NewExecutableSchema(Config{Resolvers: &Resolver{client: o.Client, auth: o.Auth,
 		kpis: kpi.NewServiceAt(engine, o.Clock), workflow: workflow.NewServiceAt(engine, o.Clock),
-		live: o.Live, logger: o.Logger, inboxRecheck: o.InboxRecheck}}))
+		live: o.Live, logger: o.Logger, inboxRecheck: o.InboxRecheck},
+		Directives: DirectiveRoot{Reach: reach}}))
 	srv.AddTransport(transport.Websocket{
 		Implementation: transport.CoderWebsocketImplementation{
 			AcceptOptions: coderws.AcceptOptions{OriginPatterns: originHosts(o.AllowedOrigins)},
@@ -253,6 +254,7 @@ func NewGraphQLServer(o Options) *handler.Server {
 	}
 	srv.Use(pageLimits{})
 	srv.Use(queryLimits{limits}) // after pageLimits: it reads the page sizes
+	srv.Use(whereLimits{})
 	srv.Use(sessionsAlone{})
 	srv.Use(transactional{client: o.Client, logger: o.Logger})
 	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
