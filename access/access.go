@@ -269,7 +269,7 @@ func DealPolicy() ent.Policy {
 					return err
 				}
 				if t, ok := m.TeamID(); ok {
-					if err := mayCountToward(ctx, t); err != nil {
+					if err := mayCountToward(ctx, m.Client(), t); err != nil {
 						return err
 					}
 				}
@@ -316,11 +316,14 @@ func meetingsInReach(ctx context.Context) (predicate.Meeting, error) {
 // mayOwn reports whether the viewer may record deals and meetings owned
 // by the user: themselves always; a member of the teams they manage, for a
 // manager; anyone of the organization, for an ADMIN. An owner the viewer
-// cannot see is left to the schema's rules, which report it as unknown.
+// cannot see is NOT_FOUND.
 func mayOwn(ctx context.Context, client *ent.Client, owner pulid.ID) error {
 	v, err := current(ctx)
 	if err != nil {
 		return err
+	}
+	if err := MayLink(ctx, client, "User", "ownerID", []pulid.ID{owner}); err != nil {
+		return err // out of sight: NOT_FOUND, before what the viewer may do with it
 	}
 	if owner == v.UserID || v.IsAdmin() {
 		return nil
@@ -339,10 +342,14 @@ func mayOwn(ctx context.Context, client *ent.Client, owner pulid.ID) error {
 }
 
 // mayCountToward reports whether the viewer may count a deal toward team:
-// their own team or, for a manager, a team they manage.
-func mayCountToward(ctx context.Context, t pulid.ID) error {
+// their own team or, for a manager, a team they manage; NOT_FOUND for a
+// team out of sight.
+func mayCountToward(ctx context.Context, client *ent.Client, t pulid.ID) error {
 	v, err := current(ctx)
-	if err != nil || v.IsAdmin() {
+	if err != nil {
+		return err
+	}
+	if err := MayLink(ctx, client, "Team", "teamID", []pulid.ID{t}); err != nil || v.IsAdmin() {
 		return err
 	}
 	s, err := v.Scope(ctx)

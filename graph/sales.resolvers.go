@@ -34,7 +34,7 @@ func (r *mutationResolver) CreateDeal(ctx context.Context, input model.CreateDea
 	client := ent.FromContext(ctx)
 	org, err := client.User.Query().Where(user.ID(input.OwnerID)).QueryOrganization().Only(ctx)
 	if ent.IsNotFound(err) {
-		return nil, errcode.BadInput("ownerID", "no such user")
+		return nil, &errcode.Error{Code: errcode.NotFound, Field: "ownerID", Message: "no such user"}
 	}
 	if err != nil {
 		return nil, err
