@@ -193,7 +193,7 @@ func TeamPolicy() ent.Policy {
 		Query: privacy.QueryPolicy{
 			tenant,
 			privacy.TeamQueryRuleFunc(func(ctx context.Context, q *ent.TeamQuery) error {
-				return inReach(ctx, teamsInReach, q.Where)
+				return inReach(ctx, teamsReadable, q.Where)
 			}),
 		},
 		Mutation: privacy.MutationPolicy{tenantWrite, adminOnly()},
@@ -226,7 +226,7 @@ func UserPolicy() ent.Policy {
 		Query: privacy.QueryPolicy{
 			tenant,
 			privacy.UserQueryRuleFunc(func(ctx context.Context, q *ent.UserQuery) error {
-				return inReach(ctx, usersInReach, q.Where)
+				return inReach(ctx, usersReadable, q.Where)
 			}),
 		},
 		Mutation: privacy.MutationPolicy{tenantWrite, adminOnly()},

@@ -7,7 +7,11 @@ import (
 	entsql "entgo.io/ent/dialect/sql"
 
 	"kpiflow/ent/organization"
+	"kpiflow/ent/predicate"
 	"kpiflow/ent/privacy"
+	"kpiflow/ent/target"
+	"kpiflow/ent/team"
+	"kpiflow/ent/user"
 )
 
 // reach is, per ent type, the predicate of the rows of the viewer's
@@ -15,8 +19,8 @@ import (
 // policies apply exactly these, so that Readable and the policies are one
 // rule.
 var reach = map[string]func(context.Context) (func(*entsql.Selector), error){
-	"Team":           sel(teamsInReach),
-	"User":           sel(usersInReach),
+	"Team":           sel(teamsReadable),
+	"User":           sel(usersReadable),
 	"Deal":           sel(dealsInReach),
 	"Meeting":        sel(meetingsInReach),
 	"Target":         sel(targetsInReach),
@@ -72,4 +76,58 @@ func Readable(ctx context.Context, typ string) (func(*entsql.Selector), error) {
 		tenant(s)
 		p(s)
 	}, nil
+}
+
+// What a record requires comes with it. A viewer reads, beyond the users
+// and teams of their reach, the objects that the records they read cannot
+// be shown without: the owner and the team of a deal (a deal counted toward
+// a manager's team may be owned by a rep of another team; a rep's deal
+// stays counted toward their former team), the proposer of a target (a
+// team's target proposed by a manager of the region above). So a list and
+// the nodes in it follow one rule: what is listed is readable whole.
+// (Meetings are read by their owner's team, so their owner is in reach;
+// review cycles and items require their team and target, which their own
+// rules already demand.)
+
+// usersReadable: the users of the viewer's reach, and the owners of the
+// deals and the proposers of the targets they read.
+func usersReadable(ctx context.Context) (predicate.User, error) {
+	base, err := usersInReach(ctx)
+	if base == nil {
+		return nil, err
+	}
+	deals, err := dealsInReach(ctx)
+	if err != privacy.Skip {
+		return nil, err
+	}
+	targets, err := targetsInReach(ctx)
+	if err != privacy.Skip {
+		return nil, err
+	}
+	return user.Or(base, user.HasDealsWith(deals), proposerOf(targets)), privacy.Skip
+}
+
+// proposerOf: the users who proposed a target matching p (targets have no
+// edge back to their proposer).
+func proposerOf(p predicate.Target) predicate.User {
+	return func(s *entsql.Selector) {
+		t := entsql.Table(target.Table)
+		proposers := entsql.Dialect(s.Dialect()).Select(t.C(target.FieldProposerID)).From(t)
+		p(proposers)
+		s.Where(entsql.In(s.C(user.FieldID), proposers))
+	}
+}
+
+// teamsReadable: the teams of the viewer's reach, and the teams of the
+// deals they read.
+func teamsReadable(ctx context.Context) (predicate.Team, error) {
+	base, err := teamsInReach(ctx)
+	if base == nil {
+		return nil, err
+	}
+	deals, err := dealsInReach(ctx)
+	if err != privacy.Skip {
+		return nil, err
+	}
+	return team.Or(base, team.HasDealsWith(deals)), privacy.Skip
 }
