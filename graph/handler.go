@@ -215,7 +215,7 @@ func NewGraphQLServer(o Options) *handler.Server {
 	}
 	srv := handler.New(NewExecutableSchema(Config{Resolvers: &Resolver{client: o.Client, auth: o.Auth,
 		kpis: kpi.NewServiceAt(engine, o.Clock), workflow: workflow.NewServiceAt(engine, o.Clock),
-		live: o.Live, logger: o.Logger, inboxRecheck: o.InboxRecheck},
+		live: o.Live, logger: o.Logger, inboxRecheck: o.InboxRecheck, probes: newProbes()},
 		Directives: DirectiveRoot{Reach: reach}}))
 	srv.AddTransport(transport.Websocket{
 		Implementation: transport.CoderWebsocketImplementation{

@@ -58,7 +58,11 @@ func TestListedNodesAreWhole(t *testing.T) {
 		}
 		// The deal is in mA's list, whole, and its owner is readable.
 		var r struct {
-			Deals struct{ Edges []struct{ Node struct{ Owner struct{ ID string } } } }
+			Deals struct {
+				Edges []struct {
+					Node struct{ Owner struct{ ID string } }
+				}
+			}
 		}
 		s.As(t, w.users["mA"]).MustQuery(t, `query($id: ID!) { deals(where: {id: $id}) { edges { node { owner { id } } } } }`,
 			map[string]any{"id": w.ids["dealBA"]}, &r)
