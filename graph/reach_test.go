@@ -310,6 +310,18 @@ func TestWhereFiltersAreBounded(t *testing.T) {
 		if roots < 8 {
 			t.Errorf("only %d root connections with a where argument", roots)
 		}
+		// An empty condition under not, and or or is bad input, on every
+		// root connection (hasXWith: [{}] is not: it means any in reach).
+		for _, f := range schema.Query.Fields {
+			if where := f.Arguments.ForName("where"); where != nil && strings.HasSuffix(f.Type.Name(), "Connection") {
+				q := fmt.Sprintf(`query($w: %s) { %s(where: $w) { totalCount } }`, where.Type.Name(), f.Name)
+				for _, wh := range []map[string]any{{"not": map[string]any{}}, {"and": []any{map[string]any{}}}, {"or": []any{map[string]any{"idNEQ": "x"}, map[string]any{}}}} {
+					as.MustFail(t, "BAD_USER_INPUT", q, map[string]any{"w": wh})
+				}
+				as.MustQuery(t, q, map[string]any{"w": map[string]any{}}, nil)
+			}
+		}
+		as.MustFail(t, "BAD_USER_INPUT", `{ users { edges { node { deals(where: {not: {}}) { totalCount } } } } }`, nil)
 		// Nested connections' filters count too.
 		nested := `query($w: UserWhereInput) { viewer { team { members(where: $w) { totalCount } } } }`
 		as.MustFail(t, "BAD_USER_INPUT", nested, map[string]any{"w": nots(1100)})

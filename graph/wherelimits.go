@@ -7,6 +7,8 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"kpiflow/errcode"
 )
 
 // Bounds of the where filters of one operation. A filter becomes one SQL
@@ -50,6 +52,10 @@ func (whereLimits) MutateOperationContext(_ context.Context, oc *graphql.Operati
 		return limitError("whereSize", "the where filters have %d conditions (input objects); the limit is %d", m.inputs, MaxWhereInputs)
 	case m.values > MaxWhereValues:
 		return limitError("whereValues", "the where filters list %d values; the limit is %d", m.values, MaxWhereValues)
+	case m.empty != "":
+		e := gqlerror.Errorf("where: %s holds an empty condition; give at least one field", m.empty)
+		e.Extensions = map[string]any{"code": errcode.BadUserInput, "field": m.empty}
+		return e
 	}
 	return nil
 }
@@ -58,6 +64,7 @@ type whereMeasure struct {
 	vars                  map[string]any
 	frags                 ast.FragmentDefinitionList
 	depth, inputs, values int
+	empty                 string // the first of not, and, or holding an empty condition
 }
 
 func (m *whereMeasure) set(set ast.SelectionSet, seen map[string]bool) {
@@ -69,7 +76,7 @@ func (m *whereMeasure) set(set ast.SelectionSet, seen map[string]bool) {
 					continue
 				}
 				if v, err := a.Value.Value(m.vars); err == nil {
-					m.value(v, 0)
+					m.value(v, 0, "")
 				}
 			}
 			m.set(sel.SelectionSet, seen)
@@ -89,8 +96,9 @@ func (m *whereMeasure) set(set ast.SelectionSet, seen map[string]bool) {
 }
 
 // value measures a where value: objects are where inputs (depth counts
-// them), lists hold where inputs (and, or, edge predicates) or values.
-func (m *whereMeasure) value(v any, depth int) {
+// them), lists hold where inputs (and, or, edge predicates) or values. via
+// is the field that holds it.
+func (m *whereMeasure) value(v any, depth int, via string) {
 	switch v := v.(type) {
 	case map[string]any:
 		depth++
@@ -98,16 +106,19 @@ func (m *whereMeasure) value(v any, depth int) {
 		if depth > m.depth {
 			m.depth = depth
 		}
+		if len(v) == 0 && (via == "not" || via == "and" || via == "or") && m.empty == "" {
+			m.empty = via
+		}
 		if depth > MaxWhereDepth+1 || m.inputs > MaxWhereInputs+1 {
 			return // refused anyway: no need to walk further
 		}
-		for _, x := range v {
-			m.value(x, depth)
+		for k, x := range v {
+			m.value(x, depth, k)
 		}
 	case []any:
 		for _, x := range v {
 			if _, ok := x.(map[string]any); ok {
-				m.value(x, depth)
+				m.value(x, depth, via)
 			} else {
 				m.values++
 			}
