@@ -193,7 +193,7 @@ func TeamPolicy() ent.Policy {
 		Query: privacy.QueryPolicy{
 			tenant,
 			privacy.TeamQueryRuleFunc(func(ctx context.Context, q *ent.TeamQuery) error {
-				return inReach(ctx, teamsInReach, q.Where)
+				return inReach(ctx, teamsReadable, q.Where)
 			}),
 		},
 		Mutation: privacy.MutationPolicy{tenantWrite, adminOnly()},
@@ -226,28 +226,30 @@ func UserPolicy() ent.Policy {
 		Query: privacy.QueryPolicy{
 			tenant,
 			privacy.UserQueryRuleFunc(func(ctx context.Context, q *ent.UserQuery) error {
-				v, err := current(ctx)
-				if err != nil {
-					return err
-				}
-				if v.IsAdmin() {
-					return privacy.Skip
-				}
-				s, err := v.Scope(ctx)
-				if err != nil {
-					return err
-				}
-				teams := visibleTeams(s)
-				q.Where(user.Or(
-					user.ID(v.UserID),
-					user.TeamIDIn(teams...),
-					user.HasManagedTeamsWith(team.IDIn(s.Managed...)),
-				))
-				return privacy.Skip
+				return inReach(ctx, usersReadable, q.Where)
 			}),
 		},
 		Mutation: privacy.MutationPolicy{tenantWrite, adminOnly()},
 	}
+}
+
+func usersInReach(ctx context.Context) (predicate.User, error) {
+	v, err := current(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if v.IsAdmin() {
+		return nil, privacy.Skip
+	}
+	s, err := v.Scope(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return user.Or(
+		user.ID(v.UserID),
+		user.TeamIDIn(visibleTeams(s)...),
+		user.HasManagedTeamsWith(team.IDIn(s.Managed...)),
+	), privacy.Skip
 }
 
 // DealPolicy: ADMINs see every deal; managers the deals of the teams they
@@ -267,7 +269,7 @@ func DealPolicy() ent.Policy {
 					return err
 				}
 				if t, ok := m.TeamID(); ok {
-					if err := mayCountToward(ctx, t); err != nil {
+					if err := mayCountToward(ctx, m.Client(), t); err != nil {
 						return err
 					}
 				}
@@ -314,11 +316,14 @@ func meetingsInReach(ctx context.Context) (predicate.Meeting, error) {
 // mayOwn reports whether the viewer may record deals and meetings owned
 // by the user: themselves always; a member of the teams they manage, for a
 // manager; anyone of the organization, for an ADMIN. An owner the viewer
-// cannot see is left to the schema's rules, which report it as unknown.
+// cannot see is NOT_FOUND.
 func mayOwn(ctx context.Context, client *ent.Client, owner pulid.ID) error {
 	v, err := current(ctx)
 	if err != nil {
 		return err
+	}
+	if err := MayLink(ctx, client, "User", "ownerID", []pulid.ID{owner}); err != nil {
+		return err // out of sight: NOT_FOUND, before what the viewer may do with it
 	}
 	if owner == v.UserID || v.IsAdmin() {
 		return nil
@@ -337,10 +342,14 @@ func mayOwn(ctx context.Context, client *ent.Client, owner pulid.ID) error {
 }
 
 // mayCountToward reports whether the viewer may count a deal toward team:
-// their own team or, for a manager, a team they manage.
-func mayCountToward(ctx context.Context, t pulid.ID) error {
+// their own team or, for a manager, a team they manage; NOT_FOUND for a
+// team out of sight.
+func mayCountToward(ctx context.Context, client *ent.Client, t pulid.ID) error {
 	v, err := current(ctx)
-	if err != nil || v.IsAdmin() {
+	if err != nil {
+		return err
+	}
+	if err := MayLink(ctx, client, "Team", "teamID", []pulid.ID{t}); err != nil || v.IsAdmin() {
 		return err
 	}
 	s, err := v.Scope(ctx)
@@ -497,11 +506,7 @@ func TargetEventPolicy() ent.Policy {
 		Query: privacy.QueryPolicy{
 			tenant,
 			privacy.TargetEventQueryRuleFunc(func(ctx context.Context, q *ent.TargetEventQuery) error {
-				p, err := targetsInReach(ctx)
-				if p != nil {
-					q.Where(targetevent.HasTargetWith(p))
-				}
-				return err
+				return inReach(ctx, eventsInReach, q.Where)
 			}),
 		},
 		Mutation: systemWritesOnly,
@@ -514,11 +519,7 @@ func TargetRevisionPolicy() ent.Policy {
 		Query: privacy.QueryPolicy{
 			tenant,
 			privacy.TargetRevisionQueryRuleFunc(func(ctx context.Context, q *ent.TargetRevisionQuery) error {
-				p, err := targetsInReach(ctx)
-				if p != nil {
-					q.Where(targetrevision.HasTargetWith(p))
-				}
-				return err
+				return inReach(ctx, revisionsInReach, q.Where)
 			}),
 		},
 		Mutation: systemWritesOnly,
@@ -551,11 +552,7 @@ func ReviewPolicy() ent.Policy {
 		Query: privacy.QueryPolicy{
 			tenant,
 			privacy.ReviewCycleQueryRuleFunc(func(ctx context.Context, q *ent.ReviewCycleQuery) error {
-				p, err := teamsInReach(ctx)
-				if p != nil {
-					q.Where(reviewcycle.HasTeamWith(p))
-				}
-				return err
+				return inReach(ctx, cyclesInReach, q.Where)
 			}),
 		},
 		Mutation: systemWritesOnly,
@@ -570,13 +567,41 @@ func ReviewItemPolicy() ent.Policy {
 		Query: privacy.QueryPolicy{
 			tenant,
 			privacy.ReviewItemQueryRuleFunc(func(ctx context.Context, q *ent.ReviewItemQuery) error {
-				p, err := targetsInReach(ctx)
-				if p != nil {
-					q.Where(reviewitem.HasTargetWith(p))
-				}
-				return err
+				return inReach(ctx, itemsInReach, q.Where)
 			}),
 		},
 		Mutation: systemWritesOnly,
 	}
+}
+
+func eventsInReach(ctx context.Context) (predicate.TargetEvent, error) {
+	p, err := targetsInReach(ctx)
+	if p == nil {
+		return nil, err
+	}
+	return targetevent.HasTargetWith(p), err
+}
+
+func revisionsInReach(ctx context.Context) (predicate.TargetRevision, error) {
+	p, err := targetsInReach(ctx)
+	if p == nil {
+		return nil, err
+	}
+	return targetrevision.HasTargetWith(p), err
+}
+
+func cyclesInReach(ctx context.Context) (predicate.ReviewCycle, error) {
+	p, err := teamsInReach(ctx)
+	if p == nil {
+		return nil, err
+	}
+	return reviewcycle.HasTeamWith(p), err
+}
+
+func itemsInReach(ctx context.Context) (predicate.ReviewItem, error) {
+	p, err := targetsInReach(ctx)
+	if p == nil {
+		return nil, err
+	}
+	return reviewitem.HasTargetWith(p), err
 }

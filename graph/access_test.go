@@ -285,27 +285,27 @@ func TestWhoMayRecordWhat(t *testing.T) {
 		// A rep records their own deals and meetings, and nobody else's.
 		ok(as("repA"), createDeal, newDeal("repA"))
 		ok(as("repA"), createMeeting, newMeeting("repA", "dealA"))
-		fail("FORBIDDEN", as("repA"), createDeal, newDeal("repA2"))                    // a teammate: visible, not theirs
-		fail("BAD_USER_INPUT", as("repA"), createDeal, newDeal("repB"))                // out of sight: no such user
-		fail("BAD_USER_INPUT", as("repA"), createDeal, newDeal("repG"))                // another organization
-		fail("BAD_USER_INPUT", as("repA"), createMeeting, newMeeting("repA", "dealB")) // a deal out of sight
+		fail("FORBIDDEN", as("repA"), createDeal, newDeal("repA2"))               // a teammate: visible, not theirs
+		fail("NOT_FOUND", as("repA"), createDeal, newDeal("repB"))                // out of sight: no such user
+		fail("NOT_FOUND", as("repA"), createDeal, newDeal("repG"))                // another organization
+		fail("NOT_FOUND", as("repA"), createMeeting, newMeeting("repA", "dealB")) // a deal out of sight
 		fail("NOT_FOUND", as("repA"), updateDeal, map[string]any{"input": map[string]any{"id": w.ids["dealB"], "name": "x"}})
 		fail("NOT_FOUND", as("repA"), updateMeeting, map[string]any{"input": map[string]any{"id": w.ids["meetB"], "status": "CANCELLED"}})
 		fail("FORBIDDEN", as("repA"), updateDeal, map[string]any{"input": map[string]any{"id": w.ids["dealA"], "ownerID": w.ids["repA2"]}})
-		fail("FORBIDDEN", as("repA"), createDeal, map[string]any{"input": map[string]any{
+		fail("NOT_FOUND", as("repA"), createDeal, map[string]any{"input": map[string]any{ // a team out of sight
 			"ownerID": w.ids["repA"], "teamID": w.ids["B"], "name": "x", "customerName": "C", "amount": "1"}})
 
 		// A manager records for the members of the teams they manage.
 		ok(as("mA"), createDeal, newDeal("repA1"))
 		ok(as("mA"), createMeeting, newMeeting("repA", "dealA"))
 		ok(as("mA"), updateDeal, map[string]any{"input": map[string]any{"id": w.ids["dealA1"], "stage": "QUALIFIED"}})
-		fail("BAD_USER_INPUT", as("mA"), createDeal, newDeal("repB"))
+		fail("NOT_FOUND", as("mA"), createDeal, newDeal("repB"))
 		fail("NOT_FOUND", as("mA"), updateDeal, map[string]any{"input": map[string]any{"id": w.ids["dealB"], "stage": "QUALIFIED"}})
 		ok(as("mR"), createDeal, newDeal("repB"))
 
 		// An admin records for anyone of the organization, not of another.
 		ok(as("admin"), createDeal, newDeal("repB"))
-		fail("BAD_USER_INPUT", as("admin"), createDeal, newDeal("repG"))
+		fail("NOT_FOUND", as("admin"), createDeal, newDeal("repG"))
 		fail("NOT_FOUND", as("adminG"), updateDeal, map[string]any{"input": map[string]any{"id": w.ids["dealA"], "name": "x"}})
 		if d := s.Client.Deal.GetX(apitest.Sys(), w.ids["dealA"]); d.Name != "dealA" || d.OwnerID != w.ids["repA"] {
 			t.Errorf("dealA changed: %+v", d)

@@ -1,6 +1,7 @@
 package graph_test
 
 import (
+	"strings"
 	"testing"
 
 	"kpiflow/apitest"
@@ -53,7 +54,7 @@ func TestAdminManagesUsers(t *testing.T) {
 		}{
 			{"taken email, other case", "CONFLICT", "", map[string]any{"email": "REPA@example.test", "name": "x", "password": "long enough pw"}},
 			{"short password", "BAD_USER_INPUT", "password", map[string]any{"email": "a@example.test", "name": "x", "password": "short"}},
-			{"team of another organization", "BAD_USER_INPUT", "teamID", map[string]any{"email": "b@example.test", "name": "x", "teamID": w.ids["G"]}},
+			{"team of another organization", "NOT_FOUND", "teamID", map[string]any{"email": "b@example.test", "name": "x", "teamID": w.ids["G"]}},
 			{"empty name", "BAD_USER_INPUT", "name", map[string]any{"email": "c@example.test", "name": ""}},
 		} {
 			e := admin.MustFail(t, tc.code, createUser, map[string]any{"in": tc.in})
@@ -124,7 +125,11 @@ func TestAdminManagesTeams(t *testing.T) {
 			{"under its own sub-team", "parentID", updateTeam, map[string]any{"id": w.ids["R"], "parentID": w.ids["A1"]}},
 			{"member of another organization", "memberIDs", updateTeam, map[string]any{"id": w.ids["A"], "addMemberIDs": []any{w.ids["repG"]}}},
 		} {
-			e := admin.MustFail(t, "BAD_USER_INPUT", tc.q, map[string]any{"in": tc.in})
+			code := "BAD_USER_INPUT"
+			if strings.Contains(tc.name, "another organization") {
+				code = "NOT_FOUND" // a reference to no object the viewer may link
+			}
+			e := admin.MustFail(t, code, tc.q, map[string]any{"in": tc.in})
 			if e.Extensions["field"] != tc.field {
 				t.Errorf("%s: field %v, want %s (%s)", tc.name, e.Extensions["field"], tc.field, e.Message)
 			}

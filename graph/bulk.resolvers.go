@@ -31,8 +31,14 @@ func (r *mutationResolver) ImportDeals(ctx context.Context, input ImportDealsInp
 	if err != nil {
 		return nil, err
 	}
+	if err := r.probes.allow(ctx); err != nil {
+		return nil, err
+	}
 	res, err := bulk.ImportDeals(ctx, client, org, rows, input.AllOrNothing != nil && *input.AllOrNothing)
 	if err != nil {
+		return nil, err
+	}
+	if err := r.probes.importConflicts(ctx, res); err != nil {
 		return nil, err
 	}
 	return importPayload(res), nil
@@ -68,8 +74,14 @@ func (r *mutationResolver) ImportMeetings(ctx context.Context, input ImportMeeti
 	if err != nil {
 		return nil, err
 	}
+	if err := r.probes.allow(ctx); err != nil {
+		return nil, err
+	}
 	res, err := bulk.ImportMeetings(ctx, client, org, rows, input.AllOrNothing != nil && *input.AllOrNothing)
 	if err != nil {
+		return nil, err
+	}
+	if err := r.probes.importConflicts(ctx, res); err != nil {
 		return nil, err
 	}
 	return importPayload(res), nil

@@ -60,6 +60,7 @@ type ResolverRoot interface {
 }
 
 type DirectiveRoot struct {
+	Reach func(ctx context.Context, obj any, next graphql.Resolver) (res any, err error)
 }
 
 type ComplexityRoot struct {
@@ -3848,7 +3849,7 @@ func newExecutionContext(
 	}
 }
 
-//go:embed "admin.graphql" "auth.graphql" "bulk.graphql" "ent.graphql" "kpi.graphql" "kpiflow.graphql" "live.graphql" "sales.graphql" "workflow.graphql"
+//go:embed "access.graphql" "admin.graphql" "auth.graphql" "bulk.graphql" "ent.graphql" "kpi.graphql" "kpiflow.graphql" "live.graphql" "sales.graphql" "workflow.graphql"
 var sourcesFS embed.FS
 
 func sourceData(filename string) string {
@@ -3860,6 +3861,7 @@ func sourceData(filename string) string {
 }
 
 var sources = []*ast.Source{
+	{Name: "access.graphql", Input: sourceData("access.graphql"), BuiltIn: false},
 	{Name: "admin.graphql", Input: sourceData("admin.graphql"), BuiltIn: false},
 	{Name: "auth.graphql", Input: sourceData("auth.graphql"), BuiltIn: false},
 	{Name: "bulk.graphql", Input: sourceData("bulk.graphql"), BuiltIn: false},
@@ -20353,7 +20355,7 @@ func (ec *executionContext) unmarshalInputDealWhereInput(ctx context.Context, ob
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "ownerID", "ownerIDNEQ", "ownerIDIn", "ownerIDNotIn", "ownerIDGT", "ownerIDGTE", "ownerIDLT", "ownerIDLTE", "ownerIDContains", "ownerIDHasPrefix", "ownerIDHasSuffix", "ownerIDEqualFold", "ownerIDContainsFold", "teamID", "teamIDNEQ", "teamIDIn", "teamIDNotIn", "teamIDGT", "teamIDGTE", "teamIDLT", "teamIDLTE", "teamIDContains", "teamIDHasPrefix", "teamIDHasSuffix", "teamIDEqualFold", "teamIDContainsFold", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "customerName", "customerNameNEQ", "customerNameIn", "customerNameNotIn", "customerNameGT", "customerNameGTE", "customerNameLT", "customerNameLTE", "customerNameContains", "customerNameHasPrefix", "customerNameHasSuffix", "customerNameEqualFold", "customerNameContainsFold", "stage", "stageNEQ", "stageIn", "stageNotIn", "openedAt", "openedAtNEQ", "openedAtIn", "openedAtNotIn", "openedAtGT", "openedAtGTE", "openedAtLT", "openedAtLTE", "closedAt", "closedAtNEQ", "closedAtIn", "closedAtNotIn", "closedAtGT", "closedAtGTE", "closedAtLT", "closedAtLTE", "closedAtIsNil", "closedAtNotNil", "externalID", "externalIDNEQ", "externalIDIn", "externalIDNotIn", "externalIDGT", "externalIDGTE", "externalIDLT", "externalIDLTE", "externalIDContains", "externalIDHasPrefix", "externalIDHasSuffix", "externalIDIsNil", "externalIDNotNil", "externalIDEqualFold", "externalIDContainsFold", "hasOwner", "hasOwnerWith", "hasTeam", "hasTeamWith", "hasMeetings", "hasMeetingsWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "ownerID", "ownerIDNEQ", "ownerIDIn", "ownerIDNotIn", "ownerIDGT", "ownerIDGTE", "ownerIDLT", "ownerIDLTE", "ownerIDContains", "ownerIDHasPrefix", "ownerIDHasSuffix", "ownerIDEqualFold", "ownerIDContainsFold", "teamID", "teamIDNEQ", "teamIDIn", "teamIDNotIn", "teamIDGT", "teamIDGTE", "teamIDLT", "teamIDLTE", "teamIDContains", "teamIDHasPrefix", "teamIDHasSuffix", "teamIDEqualFold", "teamIDContainsFold", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "customerName", "customerNameNEQ", "customerNameIn", "customerNameNotIn", "customerNameGT", "customerNameGTE", "customerNameLT", "customerNameLTE", "customerNameContains", "customerNameHasPrefix", "customerNameHasSuffix", "customerNameEqualFold", "customerNameContainsFold", "stage", "stageNEQ", "stageIn", "stageNotIn", "openedAt", "openedAtNEQ", "openedAtIn", "openedAtNotIn", "openedAtGT", "openedAtGTE", "openedAtLT", "openedAtLTE", "closedAt", "closedAtNEQ", "closedAtIn", "closedAtNotIn", "closedAtGT", "closedAtGTE", "closedAtLT", "closedAtLTE", "closedAtIsNil", "closedAtNotNil", "externalID", "externalIDNEQ", "externalIDIn", "externalIDNotIn", "externalIDGT", "externalIDGTE", "externalIDLT", "externalIDLTE", "externalIDContains", "externalIDHasPrefix", "externalIDHasSuffix", "externalIDIsNil", "externalIDNotNil", "externalIDEqualFold", "externalIDContainsFold", "hasOwnerWith", "hasTeamWith", "hasMeetingsWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -21172,48 +21174,84 @@ func (ec *executionContext) unmarshalInputDealWhereInput(ctx context.Context, ob
 				return it, err
 			}
 			it.ExternalIDContainsFold = data
-		case "hasOwner":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasOwner"))
-			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.HasOwner = data
 		case "hasOwnerWith":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasOwnerWith"))
-			data, err := ec.unmarshalOUserWhereInput2ᚕᚖkpiflowᚋentᚐUserWhereInputᚄ(ctx, v)
-			if err != nil {
-				return it, err
+			directive0 := func(ctx context.Context) (any, error) {
+				return ec.unmarshalOUserWhereInput2ᚕᚖkpiflowᚋentᚐUserWhereInputᚄ(ctx, v)
 			}
-			it.HasOwnerWith = data
-		case "hasTeam":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasTeam"))
-			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
-			if err != nil {
-				return it, err
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Reach == nil {
+					var zeroVal []*ent.UserWhereInput
+					return zeroVal, errors.New("directive reach is not implemented")
+				}
+				return ec.Directives.Reach(ctx, obj, directive0)
 			}
-			it.HasTeam = data
+
+			tmp, err := directive1(ctx)
+			if err != nil {
+				return it, graphql.ErrorOnPath(ctx, err)
+			}
+			if data, ok := tmp.([]*ent.UserWhereInput); ok {
+				it.HasOwnerWith = data
+			} else if tmp == nil {
+				it.HasOwnerWith = nil
+			} else {
+				err := fmt.Errorf(`unexpected type %T from directive, should be []*kpiflow/ent.UserWhereInput`, tmp)
+				return it, graphql.ErrorOnPath(ctx, err)
+			}
 		case "hasTeamWith":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasTeamWith"))
-			data, err := ec.unmarshalOTeamWhereInput2ᚕᚖkpiflowᚋentᚐTeamWhereInputᚄ(ctx, v)
-			if err != nil {
-				return it, err
+			directive0 := func(ctx context.Context) (any, error) {
+				return ec.unmarshalOTeamWhereInput2ᚕᚖkpiflowᚋentᚐTeamWhereInputᚄ(ctx, v)
 			}
-			it.HasTeamWith = data
-		case "hasMeetings":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasMeetings"))
-			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
-			if err != nil {
-				return it, err
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Reach == nil {
+					var zeroVal []*ent.TeamWhereInput
+					return zeroVal, errors.New("directive reach is not implemented")
+				}
+				return ec.Directives.Reach(ctx, obj, directive0)
 			}
-			it.HasMeetings = data
+
+			tmp, err := directive1(ctx)
+			if err != nil {
+				return it, graphql.ErrorOnPath(ctx, err)
+			}
+			if data, ok := tmp.([]*ent.TeamWhereInput); ok {
+				it.HasTeamWith = data
+			} else if tmp == nil {
+				it.HasTeamWith = nil
+			} else {
+				err := fmt.Errorf(`unexpected type %T from directive, should be []*kpiflow/ent.TeamWhereInput`, tmp)
+				return it, graphql.ErrorOnPath(ctx, err)
+			}
 		case "hasMeetingsWith":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasMeetingsWith"))
-			data, err := ec.unmarshalOMeetingWhereInput2ᚕᚖkpiflowᚋentᚐMeetingWhereInputᚄ(ctx, v)
-			if err != nil {
-				return it, err
+			directive0 := func(ctx context.Context) (any, error) {
+				return ec.unmarshalOMeetingWhereInput2ᚕᚖkpiflowᚋentᚐMeetingWhereInputᚄ(ctx, v)
 			}
-			it.HasMeetingsWith = data
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Reach == nil {
+					var zeroVal []*ent.MeetingWhereInput
+					return zeroVal, errors.New("directive reach is not implemented")
+				}
+				return ec.Directives.Reach(ctx, obj, directive0)
+			}
+
+			tmp, err := directive1(ctx)
+			if err != nil {
+				return it, graphql.ErrorOnPath(ctx, err)
+			}
+			if data, ok := tmp.([]*ent.MeetingWhereInput); ok {
+				it.HasMeetingsWith = data
+			} else if tmp == nil {
+				it.HasMeetingsWith = nil
+			} else {
+				err := fmt.Errorf(`unexpected type %T from directive, should be []*kpiflow/ent.MeetingWhereInput`, tmp)
+				return it, graphql.ErrorOnPath(ctx, err)
+			}
 		}
 	}
 	return it, nil
@@ -22713,7 +22751,7 @@ func (ec *executionContext) unmarshalInputMeetingWhereInput(ctx context.Context,
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "ownerID", "ownerIDNEQ", "ownerIDIn", "ownerIDNotIn", "ownerIDGT", "ownerIDGTE", "ownerIDLT", "ownerIDLTE", "ownerIDContains", "ownerIDHasPrefix", "ownerIDHasSuffix", "ownerIDEqualFold", "ownerIDContainsFold", "dealID", "dealIDNEQ", "dealIDIn", "dealIDNotIn", "dealIDGT", "dealIDGTE", "dealIDLT", "dealIDLTE", "dealIDContains", "dealIDHasPrefix", "dealIDHasSuffix", "dealIDIsNil", "dealIDNotNil", "dealIDEqualFold", "dealIDContainsFold", "kind", "kindNEQ", "kindIn", "kindNotIn", "scheduledAt", "scheduledAtNEQ", "scheduledAtIn", "scheduledAtNotIn", "scheduledAtGT", "scheduledAtGTE", "scheduledAtLT", "scheduledAtLTE", "durationMinutes", "durationMinutesNEQ", "durationMinutesIn", "durationMinutesNotIn", "durationMinutesGT", "durationMinutesGTE", "durationMinutesLT", "durationMinutesLTE", "status", "statusNEQ", "statusIn", "statusNotIn", "heldAt", "heldAtNEQ", "heldAtIn", "heldAtNotIn", "heldAtGT", "heldAtGTE", "heldAtLT", "heldAtLTE", "heldAtIsNil", "heldAtNotNil", "notes", "notesNEQ", "notesIn", "notesNotIn", "notesGT", "notesGTE", "notesLT", "notesLTE", "notesContains", "notesHasPrefix", "notesHasSuffix", "notesIsNil", "notesNotNil", "notesEqualFold", "notesContainsFold", "externalID", "externalIDNEQ", "externalIDIn", "externalIDNotIn", "externalIDGT", "externalIDGTE", "externalIDLT", "externalIDLTE", "externalIDContains", "externalIDHasPrefix", "externalIDHasSuffix", "externalIDIsNil", "externalIDNotNil", "externalIDEqualFold", "externalIDContainsFold", "hasOwner", "hasOwnerWith", "hasDeal", "hasDealWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "ownerID", "ownerIDNEQ", "ownerIDIn", "ownerIDNotIn", "ownerIDGT", "ownerIDGTE", "ownerIDLT", "ownerIDLTE", "ownerIDContains", "ownerIDHasPrefix", "ownerIDHasSuffix", "ownerIDEqualFold", "ownerIDContainsFold", "dealID", "dealIDNEQ", "dealIDIn", "dealIDNotIn", "dealIDGT", "dealIDGTE", "dealIDLT", "dealIDLTE", "dealIDContains", "dealIDHasPrefix", "dealIDHasSuffix", "dealIDIsNil", "dealIDNotNil", "dealIDEqualFold", "dealIDContainsFold", "kind", "kindNEQ", "kindIn", "kindNotIn", "scheduledAt", "scheduledAtNEQ", "scheduledAtIn", "scheduledAtNotIn", "scheduledAtGT", "scheduledAtGTE", "scheduledAtLT", "scheduledAtLTE", "durationMinutes", "durationMinutesNEQ", "durationMinutesIn", "durationMinutesNotIn", "durationMinutesGT", "durationMinutesGTE", "durationMinutesLT", "durationMinutesLTE", "status", "statusNEQ", "statusIn", "statusNotIn", "heldAt", "heldAtNEQ", "heldAtIn", "heldAtNotIn", "heldAtGT", "heldAtGTE", "heldAtLT", "heldAtLTE", "heldAtIsNil", "heldAtNotNil", "notes", "notesNEQ", "notesIn", "notesNotIn", "notesGT", "notesGTE", "notesLT", "notesLTE", "notesContains", "notesHasPrefix", "notesHasSuffix", "notesIsNil", "notesNotNil", "notesEqualFold", "notesContainsFold", "externalID", "externalIDNEQ", "externalIDIn", "externalIDNotIn", "externalIDGT", "externalIDGTE", "externalIDLT", "externalIDLTE", "externalIDContains", "externalIDHasPrefix", "externalIDHasSuffix", "externalIDIsNil", "externalIDNotNil", "externalIDEqualFold", "externalIDContainsFold", "hasOwnerWith", "hasDealWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -23553,34 +23591,58 @@ func (ec *executionContext) unmarshalInputMeetingWhereInput(ctx context.Context,
 				return it, err
 			}
 			it.ExternalIDContainsFold = data
-		case "hasOwner":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasOwner"))
-			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.HasOwner = data
 		case "hasOwnerWith":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasOwnerWith"))
-			data, err := ec.unmarshalOUserWhereInput2ᚕᚖkpiflowᚋentᚐUserWhereInputᚄ(ctx, v)
-			if err != nil {
-				return it, err
+			directive0 := func(ctx context.Context) (any, error) {
+				return ec.unmarshalOUserWhereInput2ᚕᚖkpiflowᚋentᚐUserWhereInputᚄ(ctx, v)
 			}
-			it.HasOwnerWith = data
-		case "hasDeal":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasDeal"))
-			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
-			if err != nil {
-				return it, err
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Reach == nil {
+					var zeroVal []*ent.UserWhereInput
+					return zeroVal, errors.New("directive reach is not implemented")
+				}
+				return ec.Directives.Reach(ctx, obj, directive0)
 			}
-			it.HasDeal = data
+
+			tmp, err := directive1(ctx)
+			if err != nil {
+				return it, graphql.ErrorOnPath(ctx, err)
+			}
+			if data, ok := tmp.([]*ent.UserWhereInput); ok {
+				it.HasOwnerWith = data
+			} else if tmp == nil {
+				it.HasOwnerWith = nil
+			} else {
+				err := fmt.Errorf(`unexpected type %T from directive, should be []*kpiflow/ent.UserWhereInput`, tmp)
+				return it, graphql.ErrorOnPath(ctx, err)
+			}
 		case "hasDealWith":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasDealWith"))
-			data, err := ec.unmarshalODealWhereInput2ᚕᚖkpiflowᚋentᚐDealWhereInputᚄ(ctx, v)
-			if err != nil {
-				return it, err
+			directive0 := func(ctx context.Context) (any, error) {
+				return ec.unmarshalODealWhereInput2ᚕᚖkpiflowᚋentᚐDealWhereInputᚄ(ctx, v)
 			}
-			it.HasDealWith = data
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Reach == nil {
+					var zeroVal []*ent.DealWhereInput
+					return zeroVal, errors.New("directive reach is not implemented")
+				}
+				return ec.Directives.Reach(ctx, obj, directive0)
+			}
+
+			tmp, err := directive1(ctx)
+			if err != nil {
+				return it, graphql.ErrorOnPath(ctx, err)
+			}
+			if data, ok := tmp.([]*ent.DealWhereInput); ok {
+				it.HasDealWith = data
+			} else if tmp == nil {
+				it.HasDealWith = nil
+			} else {
+				err := fmt.Errorf(`unexpected type %T from directive, should be []*kpiflow/ent.DealWhereInput`, tmp)
+				return it, graphql.ErrorOnPath(ctx, err)
+			}
 		}
 	}
 	return it, nil
@@ -24373,7 +24435,7 @@ func (ec *executionContext) unmarshalInputReviewCycleWhereInput(ctx context.Cont
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "teamID", "teamIDNEQ", "teamIDIn", "teamIDNotIn", "teamIDGT", "teamIDGTE", "teamIDLT", "teamIDLTE", "teamIDContains", "teamIDHasPrefix", "teamIDHasSuffix", "teamIDEqualFold", "teamIDContainsFold", "cadence", "cadenceNEQ", "cadenceIn", "cadenceNotIn", "point", "pointNEQ", "pointIn", "pointNotIn", "pointGT", "pointGTE", "pointLT", "pointLTE", "dueAt", "dueAtNEQ", "dueAtIn", "dueAtNotIn", "dueAtGT", "dueAtGTE", "dueAtLT", "dueAtLTE", "status", "statusNEQ", "statusIn", "statusNotIn", "completedAt", "completedAtNEQ", "completedAtIn", "completedAtNotIn", "completedAtGT", "completedAtGTE", "completedAtLT", "completedAtLTE", "completedAtIsNil", "completedAtNotNil", "hasTeam", "hasTeamWith", "hasItems", "hasItemsWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "teamID", "teamIDNEQ", "teamIDIn", "teamIDNotIn", "teamIDGT", "teamIDGTE", "teamIDLT", "teamIDLTE", "teamIDContains", "teamIDHasPrefix", "teamIDHasSuffix", "teamIDEqualFold", "teamIDContainsFold", "cadence", "cadenceNEQ", "cadenceIn", "cadenceNotIn", "point", "pointNEQ", "pointIn", "pointNotIn", "pointGT", "pointGTE", "pointLT", "pointLTE", "dueAt", "dueAtNEQ", "dueAtIn", "dueAtNotIn", "dueAtGT", "dueAtGTE", "dueAtLT", "dueAtLTE", "status", "statusNEQ", "statusIn", "statusNotIn", "completedAt", "completedAtNEQ", "completedAtIn", "completedAtNotIn", "completedAtGT", "completedAtGTE", "completedAtLT", "completedAtLTE", "completedAtIsNil", "completedAtNotNil", "hasTeamWith", "hasItemsWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -24898,34 +24960,58 @@ func (ec *executionContext) unmarshalInputReviewCycleWhereInput(ctx context.Cont
 				return it, err
 			}
 			it.CompletedAtNotNil = data
-		case "hasTeam":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasTeam"))
-			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.HasTeam = data
 		case "hasTeamWith":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasTeamWith"))
-			data, err := ec.unmarshalOTeamWhereInput2ᚕᚖkpiflowᚋentᚐTeamWhereInputᚄ(ctx, v)
-			if err != nil {
-				return it, err
+			directive0 := func(ctx context.Context) (any, error) {
+				return ec.unmarshalOTeamWhereInput2ᚕᚖkpiflowᚋentᚐTeamWhereInputᚄ(ctx, v)
 			}
-			it.HasTeamWith = data
-		case "hasItems":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasItems"))
-			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
-			if err != nil {
-				return it, err
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Reach == nil {
+					var zeroVal []*ent.TeamWhereInput
+					return zeroVal, errors.New("directive reach is not implemented")
+				}
+				return ec.Directives.Reach(ctx, obj, directive0)
 			}
-			it.HasItems = data
+
+			tmp, err := directive1(ctx)
+			if err != nil {
+				return it, graphql.ErrorOnPath(ctx, err)
+			}
+			if data, ok := tmp.([]*ent.TeamWhereInput); ok {
+				it.HasTeamWith = data
+			} else if tmp == nil {
+				it.HasTeamWith = nil
+			} else {
+				err := fmt.Errorf(`unexpected type %T from directive, should be []*kpiflow/ent.TeamWhereInput`, tmp)
+				return it, graphql.ErrorOnPath(ctx, err)
+			}
 		case "hasItemsWith":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasItemsWith"))
-			data, err := ec.unmarshalOReviewItemWhereInput2ᚕᚖkpiflowᚋentᚐReviewItemWhereInputᚄ(ctx, v)
-			if err != nil {
-				return it, err
+			directive0 := func(ctx context.Context) (any, error) {
+				return ec.unmarshalOReviewItemWhereInput2ᚕᚖkpiflowᚋentᚐReviewItemWhereInputᚄ(ctx, v)
 			}
-			it.HasItemsWith = data
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Reach == nil {
+					var zeroVal []*ent.ReviewItemWhereInput
+					return zeroVal, errors.New("directive reach is not implemented")
+				}
+				return ec.Directives.Reach(ctx, obj, directive0)
+			}
+
+			tmp, err := directive1(ctx)
+			if err != nil {
+				return it, graphql.ErrorOnPath(ctx, err)
+			}
+			if data, ok := tmp.([]*ent.ReviewItemWhereInput); ok {
+				it.HasItemsWith = data
+			} else if tmp == nil {
+				it.HasItemsWith = nil
+			} else {
+				err := fmt.Errorf(`unexpected type %T from directive, should be []*kpiflow/ent.ReviewItemWhereInput`, tmp)
+				return it, graphql.ErrorOnPath(ctx, err)
+			}
 		}
 	}
 	return it, nil
@@ -25007,7 +25093,7 @@ func (ec *executionContext) unmarshalInputReviewItemWhereInput(ctx context.Conte
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "cycleID", "cycleIDNEQ", "cycleIDIn", "cycleIDNotIn", "cycleIDGT", "cycleIDGTE", "cycleIDLT", "cycleIDLTE", "cycleIDContains", "cycleIDHasPrefix", "cycleIDHasSuffix", "cycleIDEqualFold", "cycleIDContainsFold", "targetID", "targetIDNEQ", "targetIDIn", "targetIDNotIn", "targetIDGT", "targetIDGTE", "targetIDLT", "targetIDLTE", "targetIDContains", "targetIDHasPrefix", "targetIDHasSuffix", "targetIDEqualFold", "targetIDContainsFold", "actualToDate", "actualToDateNEQ", "actualToDateIn", "actualToDateNotIn", "actualToDateGT", "actualToDateGTE", "actualToDateLT", "actualToDateLTE", "actualToDateIsNil", "actualToDateNotNil", "expectedToDate", "expectedToDateNEQ", "expectedToDateIn", "expectedToDateNotIn", "expectedToDateGT", "expectedToDateGTE", "expectedToDateLT", "expectedToDateLTE", "expectedToDateIsNil", "expectedToDateNotNil", "pace", "paceNEQ", "paceIn", "paceNotIn", "paceGT", "paceGTE", "paceLT", "paceLTE", "paceIsNil", "paceNotNil", "projection", "projectionNEQ", "projectionIn", "projectionNotIn", "projectionGT", "projectionGTE", "projectionLT", "projectionLTE", "projectionIsNil", "projectionNotNil", "track", "trackNEQ", "trackIn", "trackNotIn", "trackGT", "trackGTE", "trackLT", "trackLTE", "trackContains", "trackHasPrefix", "trackHasSuffix", "trackIsNil", "trackNotNil", "trackEqualFold", "trackContainsFold", "suggestedAction", "suggestedActionNEQ", "suggestedActionIn", "suggestedActionNotIn", "suggestionReason", "suggestionReasonNEQ", "suggestionReasonIn", "suggestionReasonNotIn", "suggestionReasonGT", "suggestionReasonGTE", "suggestionReasonLT", "suggestionReasonLTE", "suggestionReasonContains", "suggestionReasonHasPrefix", "suggestionReasonHasSuffix", "suggestionReasonEqualFold", "suggestionReasonContainsFold", "decision", "decisionNEQ", "decisionIn", "decisionNotIn", "decisionIsNil", "decisionNotNil", "hasCycle", "hasCycleWith", "hasTarget", "hasTargetWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "cycleID", "cycleIDNEQ", "cycleIDIn", "cycleIDNotIn", "cycleIDGT", "cycleIDGTE", "cycleIDLT", "cycleIDLTE", "cycleIDContains", "cycleIDHasPrefix", "cycleIDHasSuffix", "cycleIDEqualFold", "cycleIDContainsFold", "targetID", "targetIDNEQ", "targetIDIn", "targetIDNotIn", "targetIDGT", "targetIDGTE", "targetIDLT", "targetIDLTE", "targetIDContains", "targetIDHasPrefix", "targetIDHasSuffix", "targetIDEqualFold", "targetIDContainsFold", "actualToDate", "actualToDateNEQ", "actualToDateIn", "actualToDateNotIn", "actualToDateGT", "actualToDateGTE", "actualToDateLT", "actualToDateLTE", "actualToDateIsNil", "actualToDateNotNil", "expectedToDate", "expectedToDateNEQ", "expectedToDateIn", "expectedToDateNotIn", "expectedToDateGT", "expectedToDateGTE", "expectedToDateLT", "expectedToDateLTE", "expectedToDateIsNil", "expectedToDateNotNil", "pace", "paceNEQ", "paceIn", "paceNotIn", "paceGT", "paceGTE", "paceLT", "paceLTE", "paceIsNil", "paceNotNil", "projection", "projectionNEQ", "projectionIn", "projectionNotIn", "projectionGT", "projectionGTE", "projectionLT", "projectionLTE", "projectionIsNil", "projectionNotNil", "track", "trackNEQ", "trackIn", "trackNotIn", "trackGT", "trackGTE", "trackLT", "trackLTE", "trackContains", "trackHasPrefix", "trackHasSuffix", "trackIsNil", "trackNotNil", "trackEqualFold", "trackContainsFold", "suggestedAction", "suggestedActionNEQ", "suggestedActionIn", "suggestedActionNotIn", "suggestionReason", "suggestionReasonNEQ", "suggestionReasonIn", "suggestionReasonNotIn", "suggestionReasonGT", "suggestionReasonGTE", "suggestionReasonLT", "suggestionReasonLTE", "suggestionReasonContains", "suggestionReasonHasPrefix", "suggestionReasonHasSuffix", "suggestionReasonEqualFold", "suggestionReasonContainsFold", "decision", "decisionNEQ", "decisionIn", "decisionNotIn", "decisionIsNil", "decisionNotNil", "hasCycleWith", "hasTargetWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -25931,34 +26017,58 @@ func (ec *executionContext) unmarshalInputReviewItemWhereInput(ctx context.Conte
 				return it, err
 			}
 			it.DecisionNotNil = data
-		case "hasCycle":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasCycle"))
-			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.HasCycle = data
 		case "hasCycleWith":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasCycleWith"))
-			data, err := ec.unmarshalOReviewCycleWhereInput2ᚕᚖkpiflowᚋentᚐReviewCycleWhereInputᚄ(ctx, v)
-			if err != nil {
-				return it, err
+			directive0 := func(ctx context.Context) (any, error) {
+				return ec.unmarshalOReviewCycleWhereInput2ᚕᚖkpiflowᚋentᚐReviewCycleWhereInputᚄ(ctx, v)
 			}
-			it.HasCycleWith = data
-		case "hasTarget":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasTarget"))
-			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
-			if err != nil {
-				return it, err
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Reach == nil {
+					var zeroVal []*ent.ReviewCycleWhereInput
+					return zeroVal, errors.New("directive reach is not implemented")
+				}
+				return ec.Directives.Reach(ctx, obj, directive0)
 			}
-			it.HasTarget = data
+
+			tmp, err := directive1(ctx)
+			if err != nil {
+				return it, graphql.ErrorOnPath(ctx, err)
+			}
+			if data, ok := tmp.([]*ent.ReviewCycleWhereInput); ok {
+				it.HasCycleWith = data
+			} else if tmp == nil {
+				it.HasCycleWith = nil
+			} else {
+				err := fmt.Errorf(`unexpected type %T from directive, should be []*kpiflow/ent.ReviewCycleWhereInput`, tmp)
+				return it, graphql.ErrorOnPath(ctx, err)
+			}
 		case "hasTargetWith":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasTargetWith"))
-			data, err := ec.unmarshalOTargetWhereInput2ᚕᚖkpiflowᚋentᚐTargetWhereInputᚄ(ctx, v)
-			if err != nil {
-				return it, err
+			directive0 := func(ctx context.Context) (any, error) {
+				return ec.unmarshalOTargetWhereInput2ᚕᚖkpiflowᚋentᚐTargetWhereInputᚄ(ctx, v)
 			}
-			it.HasTargetWith = data
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Reach == nil {
+					var zeroVal []*ent.TargetWhereInput
+					return zeroVal, errors.New("directive reach is not implemented")
+				}
+				return ec.Directives.Reach(ctx, obj, directive0)
+			}
+
+			tmp, err := directive1(ctx)
+			if err != nil {
+				return it, graphql.ErrorOnPath(ctx, err)
+			}
+			if data, ok := tmp.([]*ent.TargetWhereInput); ok {
+				it.HasTargetWith = data
+			} else if tmp == nil {
+				it.HasTargetWith = nil
+			} else {
+				err := fmt.Errorf(`unexpected type %T from directive, should be []*kpiflow/ent.TargetWhereInput`, tmp)
+				return it, graphql.ErrorOnPath(ctx, err)
+			}
 		}
 	}
 	return it, nil
@@ -26285,7 +26395,7 @@ func (ec *executionContext) unmarshalInputTargetEventWhereInput(ctx context.Cont
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "targetID", "targetIDNEQ", "targetIDIn", "targetIDNotIn", "targetIDGT", "targetIDGTE", "targetIDLT", "targetIDLTE", "targetIDContains", "targetIDHasPrefix", "targetIDHasSuffix", "targetIDEqualFold", "targetIDContainsFold", "actorID", "actorIDNEQ", "actorIDIn", "actorIDNotIn", "actorIDGT", "actorIDGTE", "actorIDLT", "actorIDLTE", "actorIDContains", "actorIDHasPrefix", "actorIDHasSuffix", "actorIDIsNil", "actorIDNotNil", "actorIDEqualFold", "actorIDContainsFold", "action", "actionNEQ", "actionIn", "actionNotIn", "actionGT", "actionGTE", "actionLT", "actionLTE", "actionContains", "actionHasPrefix", "actionHasSuffix", "actionEqualFold", "actionContainsFold", "fromStatus", "fromStatusNEQ", "fromStatusIn", "fromStatusNotIn", "toStatus", "toStatusNEQ", "toStatusIn", "toStatusNotIn", "comment", "commentNEQ", "commentIn", "commentNotIn", "commentGT", "commentGTE", "commentLT", "commentLTE", "commentContains", "commentHasPrefix", "commentHasSuffix", "commentIsNil", "commentNotNil", "commentEqualFold", "commentContainsFold", "reasonCode", "reasonCodeNEQ", "reasonCodeIn", "reasonCodeNotIn", "reasonCodeIsNil", "reasonCodeNotNil", "version", "versionNEQ", "versionIn", "versionNotIn", "versionGT", "versionGTE", "versionLT", "versionLTE", "hasTarget", "hasTargetWith", "hasActor", "hasActorWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "targetID", "targetIDNEQ", "targetIDIn", "targetIDNotIn", "targetIDGT", "targetIDGTE", "targetIDLT", "targetIDLTE", "targetIDContains", "targetIDHasPrefix", "targetIDHasSuffix", "targetIDEqualFold", "targetIDContainsFold", "actorID", "actorIDNEQ", "actorIDIn", "actorIDNotIn", "actorIDGT", "actorIDGTE", "actorIDLT", "actorIDLTE", "actorIDContains", "actorIDHasPrefix", "actorIDHasSuffix", "actorIDIsNil", "actorIDNotNil", "actorIDEqualFold", "actorIDContainsFold", "action", "actionNEQ", "actionIn", "actionNotIn", "actionGT", "actionGTE", "actionLT", "actionLTE", "actionContains", "actionHasPrefix", "actionHasSuffix", "actionEqualFold", "actionContainsFold", "fromStatus", "fromStatusNEQ", "fromStatusIn", "fromStatusNotIn", "toStatus", "toStatusNEQ", "toStatusIn", "toStatusNotIn", "comment", "commentNEQ", "commentIn", "commentNotIn", "commentGT", "commentGTE", "commentLT", "commentLTE", "commentContains", "commentHasPrefix", "commentHasSuffix", "commentIsNil", "commentNotNil", "commentEqualFold", "commentContainsFold", "reasonCode", "reasonCodeNEQ", "reasonCodeIn", "reasonCodeNotIn", "reasonCodeIsNil", "reasonCodeNotNil", "version", "versionNEQ", "versionIn", "versionNotIn", "versionGT", "versionGTE", "versionLT", "versionLTE", "hasTargetWith", "hasActorWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -27027,34 +27137,58 @@ func (ec *executionContext) unmarshalInputTargetEventWhereInput(ctx context.Cont
 				return it, err
 			}
 			it.VersionLTE = data
-		case "hasTarget":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasTarget"))
-			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.HasTarget = data
 		case "hasTargetWith":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasTargetWith"))
-			data, err := ec.unmarshalOTargetWhereInput2ᚕᚖkpiflowᚋentᚐTargetWhereInputᚄ(ctx, v)
-			if err != nil {
-				return it, err
+			directive0 := func(ctx context.Context) (any, error) {
+				return ec.unmarshalOTargetWhereInput2ᚕᚖkpiflowᚋentᚐTargetWhereInputᚄ(ctx, v)
 			}
-			it.HasTargetWith = data
-		case "hasActor":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasActor"))
-			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
-			if err != nil {
-				return it, err
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Reach == nil {
+					var zeroVal []*ent.TargetWhereInput
+					return zeroVal, errors.New("directive reach is not implemented")
+				}
+				return ec.Directives.Reach(ctx, obj, directive0)
 			}
-			it.HasActor = data
+
+			tmp, err := directive1(ctx)
+			if err != nil {
+				return it, graphql.ErrorOnPath(ctx, err)
+			}
+			if data, ok := tmp.([]*ent.TargetWhereInput); ok {
+				it.HasTargetWith = data
+			} else if tmp == nil {
+				it.HasTargetWith = nil
+			} else {
+				err := fmt.Errorf(`unexpected type %T from directive, should be []*kpiflow/ent.TargetWhereInput`, tmp)
+				return it, graphql.ErrorOnPath(ctx, err)
+			}
 		case "hasActorWith":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasActorWith"))
-			data, err := ec.unmarshalOUserWhereInput2ᚕᚖkpiflowᚋentᚐUserWhereInputᚄ(ctx, v)
-			if err != nil {
-				return it, err
+			directive0 := func(ctx context.Context) (any, error) {
+				return ec.unmarshalOUserWhereInput2ᚕᚖkpiflowᚋentᚐUserWhereInputᚄ(ctx, v)
 			}
-			it.HasActorWith = data
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Reach == nil {
+					var zeroVal []*ent.UserWhereInput
+					return zeroVal, errors.New("directive reach is not implemented")
+				}
+				return ec.Directives.Reach(ctx, obj, directive0)
+			}
+
+			tmp, err := directive1(ctx)
+			if err != nil {
+				return it, graphql.ErrorOnPath(ctx, err)
+			}
+			if data, ok := tmp.([]*ent.UserWhereInput); ok {
+				it.HasActorWith = data
+			} else if tmp == nil {
+				it.HasActorWith = nil
+			} else {
+				err := fmt.Errorf(`unexpected type %T from directive, should be []*kpiflow/ent.UserWhereInput`, tmp)
+				return it, graphql.ErrorOnPath(ctx, err)
+			}
 		}
 	}
 	return it, nil
@@ -27189,7 +27323,7 @@ func (ec *executionContext) unmarshalInputTargetRevisionWhereInput(ctx context.C
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "targetID", "targetIDNEQ", "targetIDIn", "targetIDNotIn", "targetIDGT", "targetIDGTE", "targetIDLT", "targetIDLTE", "targetIDContains", "targetIDHasPrefix", "targetIDHasSuffix", "targetIDEqualFold", "targetIDContainsFold", "authorID", "authorIDNEQ", "authorIDIn", "authorIDNotIn", "authorIDGT", "authorIDGTE", "authorIDLT", "authorIDLTE", "authorIDContains", "authorIDHasPrefix", "authorIDHasSuffix", "authorIDIsNil", "authorIDNotNil", "authorIDEqualFold", "authorIDContainsFold", "action", "actionNEQ", "actionIn", "actionNotIn", "actionGT", "actionGTE", "actionLT", "actionLTE", "actionContains", "actionHasPrefix", "actionHasSuffix", "actionEqualFold", "actionContainsFold", "reasonCode", "reasonCodeNEQ", "reasonCodeIn", "reasonCodeNotIn", "reasonCodeIsNil", "reasonCodeNotNil", "comment", "commentNEQ", "commentIn", "commentNotIn", "commentGT", "commentGTE", "commentLT", "commentLTE", "commentContains", "commentHasPrefix", "commentHasSuffix", "commentIsNil", "commentNotNil", "commentEqualFold", "commentContainsFold", "hasTarget", "hasTargetWith", "hasAuthor", "hasAuthorWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "targetID", "targetIDNEQ", "targetIDIn", "targetIDNotIn", "targetIDGT", "targetIDGTE", "targetIDLT", "targetIDLTE", "targetIDContains", "targetIDHasPrefix", "targetIDHasSuffix", "targetIDEqualFold", "targetIDContainsFold", "authorID", "authorIDNEQ", "authorIDIn", "authorIDNotIn", "authorIDGT", "authorIDGTE", "authorIDLT", "authorIDLTE", "authorIDContains", "authorIDHasPrefix", "authorIDHasSuffix", "authorIDIsNil", "authorIDNotNil", "authorIDEqualFold", "authorIDContainsFold", "action", "actionNEQ", "actionIn", "actionNotIn", "actionGT", "actionGTE", "actionLT", "actionLTE", "actionContains", "actionHasPrefix", "actionHasSuffix", "actionEqualFold", "actionContainsFold", "reasonCode", "reasonCodeNEQ", "reasonCodeIn", "reasonCodeNotIn", "reasonCodeIsNil", "reasonCodeNotNil", "comment", "commentNEQ", "commentIn", "commentNotIn", "commentGT", "commentGTE", "commentLT", "commentLTE", "commentContains", "commentHasPrefix", "commentHasSuffix", "commentIsNil", "commentNotNil", "commentEqualFold", "commentContainsFold", "hasTargetWith", "hasAuthorWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -27819,34 +27953,58 @@ func (ec *executionContext) unmarshalInputTargetRevisionWhereInput(ctx context.C
 				return it, err
 			}
 			it.CommentContainsFold = data
-		case "hasTarget":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasTarget"))
-			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.HasTarget = data
 		case "hasTargetWith":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasTargetWith"))
-			data, err := ec.unmarshalOTargetWhereInput2ᚕᚖkpiflowᚋentᚐTargetWhereInputᚄ(ctx, v)
-			if err != nil {
-				return it, err
+			directive0 := func(ctx context.Context) (any, error) {
+				return ec.unmarshalOTargetWhereInput2ᚕᚖkpiflowᚋentᚐTargetWhereInputᚄ(ctx, v)
 			}
-			it.HasTargetWith = data
-		case "hasAuthor":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasAuthor"))
-			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
-			if err != nil {
-				return it, err
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Reach == nil {
+					var zeroVal []*ent.TargetWhereInput
+					return zeroVal, errors.New("directive reach is not implemented")
+				}
+				return ec.Directives.Reach(ctx, obj, directive0)
 			}
-			it.HasAuthor = data
+
+			tmp, err := directive1(ctx)
+			if err != nil {
+				return it, graphql.ErrorOnPath(ctx, err)
+			}
+			if data, ok := tmp.([]*ent.TargetWhereInput); ok {
+				it.HasTargetWith = data
+			} else if tmp == nil {
+				it.HasTargetWith = nil
+			} else {
+				err := fmt.Errorf(`unexpected type %T from directive, should be []*kpiflow/ent.TargetWhereInput`, tmp)
+				return it, graphql.ErrorOnPath(ctx, err)
+			}
 		case "hasAuthorWith":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasAuthorWith"))
-			data, err := ec.unmarshalOUserWhereInput2ᚕᚖkpiflowᚋentᚐUserWhereInputᚄ(ctx, v)
-			if err != nil {
-				return it, err
+			directive0 := func(ctx context.Context) (any, error) {
+				return ec.unmarshalOUserWhereInput2ᚕᚖkpiflowᚋentᚐUserWhereInputᚄ(ctx, v)
 			}
-			it.HasAuthorWith = data
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Reach == nil {
+					var zeroVal []*ent.UserWhereInput
+					return zeroVal, errors.New("directive reach is not implemented")
+				}
+				return ec.Directives.Reach(ctx, obj, directive0)
+			}
+
+			tmp, err := directive1(ctx)
+			if err != nil {
+				return it, graphql.ErrorOnPath(ctx, err)
+			}
+			if data, ok := tmp.([]*ent.UserWhereInput); ok {
+				it.HasAuthorWith = data
+			} else if tmp == nil {
+				it.HasAuthorWith = nil
+			} else {
+				err := fmt.Errorf(`unexpected type %T from directive, should be []*kpiflow/ent.UserWhereInput`, tmp)
+				return it, graphql.ErrorOnPath(ctx, err)
+			}
 		}
 	}
 	return it, nil
@@ -27994,7 +28152,7 @@ func (ec *executionContext) unmarshalInputTargetWhereInput(ctx context.Context, 
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "kpiID", "kpiIDNEQ", "kpiIDIn", "kpiIDNotIn", "kpiIDGT", "kpiIDGTE", "kpiIDLT", "kpiIDLTE", "kpiIDContains", "kpiIDHasPrefix", "kpiIDHasSuffix", "kpiIDEqualFold", "kpiIDContainsFold", "userID", "userIDNEQ", "userIDIn", "userIDNotIn", "userIDGT", "userIDGTE", "userIDLT", "userIDLTE", "userIDContains", "userIDHasPrefix", "userIDHasSuffix", "userIDIsNil", "userIDNotNil", "userIDEqualFold", "userIDContainsFold", "teamID", "teamIDNEQ", "teamIDIn", "teamIDNotIn", "teamIDGT", "teamIDGTE", "teamIDLT", "teamIDLTE", "teamIDContains", "teamIDHasPrefix", "teamIDHasSuffix", "teamIDIsNil", "teamIDNotNil", "teamIDEqualFold", "teamIDContainsFold", "periodKind", "periodKindNEQ", "periodKindIn", "periodKindNotIn", "periodYear", "periodYearNEQ", "periodYearIn", "periodYearNotIn", "periodYearGT", "periodYearGTE", "periodYearLT", "periodYearLTE", "periodIndex", "periodIndexNEQ", "periodIndexIn", "periodIndexNotIn", "periodIndexGT", "periodIndexGTE", "periodIndexLT", "periodIndexLTE", "periodStart", "periodStartNEQ", "periodStartIn", "periodStartNotIn", "periodStartGT", "periodStartGTE", "periodStartLT", "periodStartLTE", "periodEnd", "periodEndNEQ", "periodEndIn", "periodEndNotIn", "periodEndGT", "periodEndGTE", "periodEndLT", "periodEndLTE", "status", "statusNEQ", "statusIn", "statusNotIn", "version", "versionNEQ", "versionIn", "versionNotIn", "versionGT", "versionGTE", "versionLT", "versionLTE", "proposerID", "proposerIDNEQ", "proposerIDIn", "proposerIDNotIn", "proposerIDGT", "proposerIDGTE", "proposerIDLT", "proposerIDLTE", "proposerIDContains", "proposerIDHasPrefix", "proposerIDHasSuffix", "proposerIDEqualFold", "proposerIDContainsFold", "approverID", "approverIDNEQ", "approverIDIn", "approverIDNotIn", "approverIDGT", "approverIDGTE", "approverIDLT", "approverIDLTE", "approverIDContains", "approverIDHasPrefix", "approverIDHasSuffix", "approverIDIsNil", "approverIDNotNil", "approverIDEqualFold", "approverIDContainsFold", "rationale", "rationaleNEQ", "rationaleIn", "rationaleNotIn", "rationaleGT", "rationaleGTE", "rationaleLT", "rationaleLTE", "rationaleContains", "rationaleHasPrefix", "rationaleHasSuffix", "rationaleIsNil", "rationaleNotNil", "rationaleEqualFold", "rationaleContainsFold", "pendingComment", "pendingCommentNEQ", "pendingCommentIn", "pendingCommentNotIn", "pendingCommentGT", "pendingCommentGTE", "pendingCommentLT", "pendingCommentLTE", "pendingCommentContains", "pendingCommentHasPrefix", "pendingCommentHasSuffix", "pendingCommentIsNil", "pendingCommentNotNil", "pendingCommentEqualFold", "pendingCommentContainsFold", "hasKpi", "hasKpiWith", "hasUser", "hasUserWith", "hasTeam", "hasTeamWith", "hasProposer", "hasProposerWith", "hasApprover", "hasApproverWith", "hasEvents", "hasEventsWith", "hasRevisions", "hasRevisionsWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "kpiID", "kpiIDNEQ", "kpiIDIn", "kpiIDNotIn", "kpiIDGT", "kpiIDGTE", "kpiIDLT", "kpiIDLTE", "kpiIDContains", "kpiIDHasPrefix", "kpiIDHasSuffix", "kpiIDEqualFold", "kpiIDContainsFold", "userID", "userIDNEQ", "userIDIn", "userIDNotIn", "userIDGT", "userIDGTE", "userIDLT", "userIDLTE", "userIDContains", "userIDHasPrefix", "userIDHasSuffix", "userIDIsNil", "userIDNotNil", "userIDEqualFold", "userIDContainsFold", "teamID", "teamIDNEQ", "teamIDIn", "teamIDNotIn", "teamIDGT", "teamIDGTE", "teamIDLT", "teamIDLTE", "teamIDContains", "teamIDHasPrefix", "teamIDHasSuffix", "teamIDIsNil", "teamIDNotNil", "teamIDEqualFold", "teamIDContainsFold", "periodKind", "periodKindNEQ", "periodKindIn", "periodKindNotIn", "periodYear", "periodYearNEQ", "periodYearIn", "periodYearNotIn", "periodYearGT", "periodYearGTE", "periodYearLT", "periodYearLTE", "periodIndex", "periodIndexNEQ", "periodIndexIn", "periodIndexNotIn", "periodIndexGT", "periodIndexGTE", "periodIndexLT", "periodIndexLTE", "periodStart", "periodStartNEQ", "periodStartIn", "periodStartNotIn", "periodStartGT", "periodStartGTE", "periodStartLT", "periodStartLTE", "periodEnd", "periodEndNEQ", "periodEndIn", "periodEndNotIn", "periodEndGT", "periodEndGTE", "periodEndLT", "periodEndLTE", "status", "statusNEQ", "statusIn", "statusNotIn", "version", "versionNEQ", "versionIn", "versionNotIn", "versionGT", "versionGTE", "versionLT", "versionLTE", "proposerID", "proposerIDNEQ", "proposerIDIn", "proposerIDNotIn", "proposerIDGT", "proposerIDGTE", "proposerIDLT", "proposerIDLTE", "proposerIDContains", "proposerIDHasPrefix", "proposerIDHasSuffix", "proposerIDEqualFold", "proposerIDContainsFold", "approverID", "approverIDNEQ", "approverIDIn", "approverIDNotIn", "approverIDGT", "approverIDGTE", "approverIDLT", "approverIDLTE", "approverIDContains", "approverIDHasPrefix", "approverIDHasSuffix", "approverIDIsNil", "approverIDNotNil", "approverIDEqualFold", "approverIDContainsFold", "rationale", "rationaleNEQ", "rationaleIn", "rationaleNotIn", "rationaleGT", "rationaleGTE", "rationaleLT", "rationaleLTE", "rationaleContains", "rationaleHasPrefix", "rationaleHasSuffix", "rationaleIsNil", "rationaleNotNil", "rationaleEqualFold", "rationaleContainsFold", "pendingComment", "pendingCommentNEQ", "pendingCommentIn", "pendingCommentNotIn", "pendingCommentGT", "pendingCommentGTE", "pendingCommentLT", "pendingCommentLTE", "pendingCommentContains", "pendingCommentHasPrefix", "pendingCommentHasSuffix", "pendingCommentIsNil", "pendingCommentNotNil", "pendingCommentEqualFold", "pendingCommentContainsFold", "hasKpiWith", "hasUserWith", "hasTeamWith", "hasProposerWith", "hasApproverWith", "hasEventsWith", "hasRevisionsWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -29233,104 +29391,188 @@ func (ec *executionContext) unmarshalInputTargetWhereInput(ctx context.Context, 
 				return it, err
 			}
 			it.PendingCommentContainsFold = data
-		case "hasKpi":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasKpi"))
-			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.HasKpi = data
 		case "hasKpiWith":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasKpiWith"))
-			data, err := ec.unmarshalOKPIWhereInput2ᚕᚖkpiflowᚋentᚐKPIWhereInputᚄ(ctx, v)
-			if err != nil {
-				return it, err
+			directive0 := func(ctx context.Context) (any, error) {
+				return ec.unmarshalOKPIWhereInput2ᚕᚖkpiflowᚋentᚐKPIWhereInputᚄ(ctx, v)
 			}
-			it.HasKpiWith = data
-		case "hasUser":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasUser"))
-			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
-			if err != nil {
-				return it, err
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Reach == nil {
+					var zeroVal []*ent.KPIWhereInput
+					return zeroVal, errors.New("directive reach is not implemented")
+				}
+				return ec.Directives.Reach(ctx, obj, directive0)
 			}
-			it.HasUser = data
+
+			tmp, err := directive1(ctx)
+			if err != nil {
+				return it, graphql.ErrorOnPath(ctx, err)
+			}
+			if data, ok := tmp.([]*ent.KPIWhereInput); ok {
+				it.HasKpiWith = data
+			} else if tmp == nil {
+				it.HasKpiWith = nil
+			} else {
+				err := fmt.Errorf(`unexpected type %T from directive, should be []*kpiflow/ent.KPIWhereInput`, tmp)
+				return it, graphql.ErrorOnPath(ctx, err)
+			}
 		case "hasUserWith":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasUserWith"))
-			data, err := ec.unmarshalOUserWhereInput2ᚕᚖkpiflowᚋentᚐUserWhereInputᚄ(ctx, v)
-			if err != nil {
-				return it, err
+			directive0 := func(ctx context.Context) (any, error) {
+				return ec.unmarshalOUserWhereInput2ᚕᚖkpiflowᚋentᚐUserWhereInputᚄ(ctx, v)
 			}
-			it.HasUserWith = data
-		case "hasTeam":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasTeam"))
-			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
-			if err != nil {
-				return it, err
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Reach == nil {
+					var zeroVal []*ent.UserWhereInput
+					return zeroVal, errors.New("directive reach is not implemented")
+				}
+				return ec.Directives.Reach(ctx, obj, directive0)
 			}
-			it.HasTeam = data
+
+			tmp, err := directive1(ctx)
+			if err != nil {
+				return it, graphql.ErrorOnPath(ctx, err)
+			}
+			if data, ok := tmp.([]*ent.UserWhereInput); ok {
+				it.HasUserWith = data
+			} else if tmp == nil {
+				it.HasUserWith = nil
+			} else {
+				err := fmt.Errorf(`unexpected type %T from directive, should be []*kpiflow/ent.UserWhereInput`, tmp)
+				return it, graphql.ErrorOnPath(ctx, err)
+			}
 		case "hasTeamWith":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasTeamWith"))
-			data, err := ec.unmarshalOTeamWhereInput2ᚕᚖkpiflowᚋentᚐTeamWhereInputᚄ(ctx, v)
-			if err != nil {
-				return it, err
+			directive0 := func(ctx context.Context) (any, error) {
+				return ec.unmarshalOTeamWhereInput2ᚕᚖkpiflowᚋentᚐTeamWhereInputᚄ(ctx, v)
 			}
-			it.HasTeamWith = data
-		case "hasProposer":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasProposer"))
-			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
-			if err != nil {
-				return it, err
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Reach == nil {
+					var zeroVal []*ent.TeamWhereInput
+					return zeroVal, errors.New("directive reach is not implemented")
+				}
+				return ec.Directives.Reach(ctx, obj, directive0)
 			}
-			it.HasProposer = data
+
+			tmp, err := directive1(ctx)
+			if err != nil {
+				return it, graphql.ErrorOnPath(ctx, err)
+			}
+			if data, ok := tmp.([]*ent.TeamWhereInput); ok {
+				it.HasTeamWith = data
+			} else if tmp == nil {
+				it.HasTeamWith = nil
+			} else {
+				err := fmt.Errorf(`unexpected type %T from directive, should be []*kpiflow/ent.TeamWhereInput`, tmp)
+				return it, graphql.ErrorOnPath(ctx, err)
+			}
 		case "hasProposerWith":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasProposerWith"))
-			data, err := ec.unmarshalOUserWhereInput2ᚕᚖkpiflowᚋentᚐUserWhereInputᚄ(ctx, v)
-			if err != nil {
-				return it, err
+			directive0 := func(ctx context.Context) (any, error) {
+				return ec.unmarshalOUserWhereInput2ᚕᚖkpiflowᚋentᚐUserWhereInputᚄ(ctx, v)
 			}
-			it.HasProposerWith = data
-		case "hasApprover":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasApprover"))
-			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
-			if err != nil {
-				return it, err
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Reach == nil {
+					var zeroVal []*ent.UserWhereInput
+					return zeroVal, errors.New("directive reach is not implemented")
+				}
+				return ec.Directives.Reach(ctx, obj, directive0)
 			}
-			it.HasApprover = data
+
+			tmp, err := directive1(ctx)
+			if err != nil {
+				return it, graphql.ErrorOnPath(ctx, err)
+			}
+			if data, ok := tmp.([]*ent.UserWhereInput); ok {
+				it.HasProposerWith = data
+			} else if tmp == nil {
+				it.HasProposerWith = nil
+			} else {
+				err := fmt.Errorf(`unexpected type %T from directive, should be []*kpiflow/ent.UserWhereInput`, tmp)
+				return it, graphql.ErrorOnPath(ctx, err)
+			}
 		case "hasApproverWith":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasApproverWith"))
-			data, err := ec.unmarshalOUserWhereInput2ᚕᚖkpiflowᚋentᚐUserWhereInputᚄ(ctx, v)
-			if err != nil {
-				return it, err
+			directive0 := func(ctx context.Context) (any, error) {
+				return ec.unmarshalOUserWhereInput2ᚕᚖkpiflowᚋentᚐUserWhereInputᚄ(ctx, v)
 			}
-			it.HasApproverWith = data
-		case "hasEvents":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasEvents"))
-			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
-			if err != nil {
-				return it, err
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Reach == nil {
+					var zeroVal []*ent.UserWhereInput
+					return zeroVal, errors.New("directive reach is not implemented")
+				}
+				return ec.Directives.Reach(ctx, obj, directive0)
 			}
-			it.HasEvents = data
+
+			tmp, err := directive1(ctx)
+			if err != nil {
+				return it, graphql.ErrorOnPath(ctx, err)
+			}
+			if data, ok := tmp.([]*ent.UserWhereInput); ok {
+				it.HasApproverWith = data
+			} else if tmp == nil {
+				it.HasApproverWith = nil
+			} else {
+				err := fmt.Errorf(`unexpected type %T from directive, should be []*kpiflow/ent.UserWhereInput`, tmp)
+				return it, graphql.ErrorOnPath(ctx, err)
+			}
 		case "hasEventsWith":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasEventsWith"))
-			data, err := ec.unmarshalOTargetEventWhereInput2ᚕᚖkpiflowᚋentᚐTargetEventWhereInputᚄ(ctx, v)
-			if err != nil {
-				return it, err
+			directive0 := func(ctx context.Context) (any, error) {
+				return ec.unmarshalOTargetEventWhereInput2ᚕᚖkpiflowᚋentᚐTargetEventWhereInputᚄ(ctx, v)
 			}
-			it.HasEventsWith = data
-		case "hasRevisions":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasRevisions"))
-			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
-			if err != nil {
-				return it, err
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Reach == nil {
+					var zeroVal []*ent.TargetEventWhereInput
+					return zeroVal, errors.New("directive reach is not implemented")
+				}
+				return ec.Directives.Reach(ctx, obj, directive0)
 			}
-			it.HasRevisions = data
+
+			tmp, err := directive1(ctx)
+			if err != nil {
+				return it, graphql.ErrorOnPath(ctx, err)
+			}
+			if data, ok := tmp.([]*ent.TargetEventWhereInput); ok {
+				it.HasEventsWith = data
+			} else if tmp == nil {
+				it.HasEventsWith = nil
+			} else {
+				err := fmt.Errorf(`unexpected type %T from directive, should be []*kpiflow/ent.TargetEventWhereInput`, tmp)
+				return it, graphql.ErrorOnPath(ctx, err)
+			}
 		case "hasRevisionsWith":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasRevisionsWith"))
-			data, err := ec.unmarshalOTargetRevisionWhereInput2ᚕᚖkpiflowᚋentᚐTargetRevisionWhereInputᚄ(ctx, v)
-			if err != nil {
-				return it, err
+			directive0 := func(ctx context.Context) (any, error) {
+				return ec.unmarshalOTargetRevisionWhereInput2ᚕᚖkpiflowᚋentᚐTargetRevisionWhereInputᚄ(ctx, v)
 			}
-			it.HasRevisionsWith = data
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Reach == nil {
+					var zeroVal []*ent.TargetRevisionWhereInput
+					return zeroVal, errors.New("directive reach is not implemented")
+				}
+				return ec.Directives.Reach(ctx, obj, directive0)
+			}
+
+			tmp, err := directive1(ctx)
+			if err != nil {
+				return it, graphql.ErrorOnPath(ctx, err)
+			}
+			if data, ok := tmp.([]*ent.TargetRevisionWhereInput); ok {
+				it.HasRevisionsWith = data
+			} else if tmp == nil {
+				it.HasRevisionsWith = nil
+			} else {
+				err := fmt.Errorf(`unexpected type %T from directive, should be []*kpiflow/ent.TargetRevisionWhereInput`, tmp)
+				return it, graphql.ErrorOnPath(ctx, err)
+			}
 		}
 	}
 	return it, nil
@@ -29412,7 +29654,7 @@ func (ec *executionContext) unmarshalInputTeamWhereInput(ctx context.Context, ob
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "parentID", "parentIDNEQ", "parentIDIn", "parentIDNotIn", "parentIDGT", "parentIDGTE", "parentIDLT", "parentIDLTE", "parentIDContains", "parentIDHasPrefix", "parentIDHasSuffix", "parentIDIsNil", "parentIDNotNil", "parentIDEqualFold", "parentIDContainsFold", "reviewCadence", "reviewCadenceNEQ", "reviewCadenceIn", "reviewCadenceNotIn", "hasParent", "hasParentWith", "hasChildren", "hasChildrenWith", "hasManagers", "hasManagersWith", "hasMembers", "hasMembersWith", "hasDeals", "hasDealsWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "parentID", "parentIDNEQ", "parentIDIn", "parentIDNotIn", "parentIDGT", "parentIDGTE", "parentIDLT", "parentIDLTE", "parentIDContains", "parentIDHasPrefix", "parentIDHasSuffix", "parentIDIsNil", "parentIDNotNil", "parentIDEqualFold", "parentIDContainsFold", "reviewCadence", "reviewCadenceNEQ", "reviewCadenceIn", "reviewCadenceNotIn", "hasParentWith", "hasChildrenWith", "hasManagersWith", "hasMembersWith", "hasDealsWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -29832,76 +30074,136 @@ func (ec *executionContext) unmarshalInputTeamWhereInput(ctx context.Context, ob
 				return it, err
 			}
 			it.ReviewCadenceNotIn = data
-		case "hasParent":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasParent"))
-			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.HasParent = data
 		case "hasParentWith":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasParentWith"))
-			data, err := ec.unmarshalOTeamWhereInput2ᚕᚖkpiflowᚋentᚐTeamWhereInputᚄ(ctx, v)
-			if err != nil {
-				return it, err
+			directive0 := func(ctx context.Context) (any, error) {
+				return ec.unmarshalOTeamWhereInput2ᚕᚖkpiflowᚋentᚐTeamWhereInputᚄ(ctx, v)
 			}
-			it.HasParentWith = data
-		case "hasChildren":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasChildren"))
-			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
-			if err != nil {
-				return it, err
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Reach == nil {
+					var zeroVal []*ent.TeamWhereInput
+					return zeroVal, errors.New("directive reach is not implemented")
+				}
+				return ec.Directives.Reach(ctx, obj, directive0)
 			}
-			it.HasChildren = data
+
+			tmp, err := directive1(ctx)
+			if err != nil {
+				return it, graphql.ErrorOnPath(ctx, err)
+			}
+			if data, ok := tmp.([]*ent.TeamWhereInput); ok {
+				it.HasParentWith = data
+			} else if tmp == nil {
+				it.HasParentWith = nil
+			} else {
+				err := fmt.Errorf(`unexpected type %T from directive, should be []*kpiflow/ent.TeamWhereInput`, tmp)
+				return it, graphql.ErrorOnPath(ctx, err)
+			}
 		case "hasChildrenWith":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasChildrenWith"))
-			data, err := ec.unmarshalOTeamWhereInput2ᚕᚖkpiflowᚋentᚐTeamWhereInputᚄ(ctx, v)
-			if err != nil {
-				return it, err
+			directive0 := func(ctx context.Context) (any, error) {
+				return ec.unmarshalOTeamWhereInput2ᚕᚖkpiflowᚋentᚐTeamWhereInputᚄ(ctx, v)
 			}
-			it.HasChildrenWith = data
-		case "hasManagers":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasManagers"))
-			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
-			if err != nil {
-				return it, err
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Reach == nil {
+					var zeroVal []*ent.TeamWhereInput
+					return zeroVal, errors.New("directive reach is not implemented")
+				}
+				return ec.Directives.Reach(ctx, obj, directive0)
 			}
-			it.HasManagers = data
+
+			tmp, err := directive1(ctx)
+			if err != nil {
+				return it, graphql.ErrorOnPath(ctx, err)
+			}
+			if data, ok := tmp.([]*ent.TeamWhereInput); ok {
+				it.HasChildrenWith = data
+			} else if tmp == nil {
+				it.HasChildrenWith = nil
+			} else {
+				err := fmt.Errorf(`unexpected type %T from directive, should be []*kpiflow/ent.TeamWhereInput`, tmp)
+				return it, graphql.ErrorOnPath(ctx, err)
+			}
 		case "hasManagersWith":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasManagersWith"))
-			data, err := ec.unmarshalOUserWhereInput2ᚕᚖkpiflowᚋentᚐUserWhereInputᚄ(ctx, v)
-			if err != nil {
-				return it, err
+			directive0 := func(ctx context.Context) (any, error) {
+				return ec.unmarshalOUserWhereInput2ᚕᚖkpiflowᚋentᚐUserWhereInputᚄ(ctx, v)
 			}
-			it.HasManagersWith = data
-		case "hasMembers":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasMembers"))
-			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
-			if err != nil {
-				return it, err
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Reach == nil {
+					var zeroVal []*ent.UserWhereInput
+					return zeroVal, errors.New("directive reach is not implemented")
+				}
+				return ec.Directives.Reach(ctx, obj, directive0)
 			}
-			it.HasMembers = data
+
+			tmp, err := directive1(ctx)
+			if err != nil {
+				return it, graphql.ErrorOnPath(ctx, err)
+			}
+			if data, ok := tmp.([]*ent.UserWhereInput); ok {
+				it.HasManagersWith = data
+			} else if tmp == nil {
+				it.HasManagersWith = nil
+			} else {
+				err := fmt.Errorf(`unexpected type %T from directive, should be []*kpiflow/ent.UserWhereInput`, tmp)
+				return it, graphql.ErrorOnPath(ctx, err)
+			}
 		case "hasMembersWith":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasMembersWith"))
-			data, err := ec.unmarshalOUserWhereInput2ᚕᚖkpiflowᚋentᚐUserWhereInputᚄ(ctx, v)
-			if err != nil {
-				return it, err
+			directive0 := func(ctx context.Context) (any, error) {
+				return ec.unmarshalOUserWhereInput2ᚕᚖkpiflowᚋentᚐUserWhereInputᚄ(ctx, v)
 			}
-			it.HasMembersWith = data
-		case "hasDeals":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasDeals"))
-			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
-			if err != nil {
-				return it, err
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Reach == nil {
+					var zeroVal []*ent.UserWhereInput
+					return zeroVal, errors.New("directive reach is not implemented")
+				}
+				return ec.Directives.Reach(ctx, obj, directive0)
 			}
-			it.HasDeals = data
+
+			tmp, err := directive1(ctx)
+			if err != nil {
+				return it, graphql.ErrorOnPath(ctx, err)
+			}
+			if data, ok := tmp.([]*ent.UserWhereInput); ok {
+				it.HasMembersWith = data
+			} else if tmp == nil {
+				it.HasMembersWith = nil
+			} else {
+				err := fmt.Errorf(`unexpected type %T from directive, should be []*kpiflow/ent.UserWhereInput`, tmp)
+				return it, graphql.ErrorOnPath(ctx, err)
+			}
 		case "hasDealsWith":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasDealsWith"))
-			data, err := ec.unmarshalODealWhereInput2ᚕᚖkpiflowᚋentᚐDealWhereInputᚄ(ctx, v)
-			if err != nil {
-				return it, err
+			directive0 := func(ctx context.Context) (any, error) {
+				return ec.unmarshalODealWhereInput2ᚕᚖkpiflowᚋentᚐDealWhereInputᚄ(ctx, v)
 			}
-			it.HasDealsWith = data
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Reach == nil {
+					var zeroVal []*ent.DealWhereInput
+					return zeroVal, errors.New("directive reach is not implemented")
+				}
+				return ec.Directives.Reach(ctx, obj, directive0)
+			}
+
+			tmp, err := directive1(ctx)
+			if err != nil {
+				return it, graphql.ErrorOnPath(ctx, err)
+			}
+			if data, ok := tmp.([]*ent.DealWhereInput); ok {
+				it.HasDealsWith = data
+			} else if tmp == nil {
+				it.HasDealsWith = nil
+			} else {
+				err := fmt.Errorf(`unexpected type %T from directive, should be []*kpiflow/ent.DealWhereInput`, tmp)
+				return it, graphql.ErrorOnPath(ctx, err)
+			}
 		}
 	}
 	return it, nil
@@ -30634,7 +30936,7 @@ func (ec *executionContext) unmarshalInputUserWhereInput(ctx context.Context, ob
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "email", "emailNEQ", "emailIn", "emailNotIn", "emailGT", "emailGTE", "emailLT", "emailLTE", "emailContains", "emailHasPrefix", "emailHasSuffix", "emailEqualFold", "emailContainsFold", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "role", "roleNEQ", "roleIn", "roleNotIn", "teamID", "teamIDNEQ", "teamIDIn", "teamIDNotIn", "teamIDGT", "teamIDGTE", "teamIDLT", "teamIDLTE", "teamIDContains", "teamIDHasPrefix", "teamIDHasSuffix", "teamIDIsNil", "teamIDNotNil", "teamIDEqualFold", "teamIDContainsFold", "active", "activeNEQ", "hiredAt", "hiredAtNEQ", "hiredAtIn", "hiredAtNotIn", "hiredAtGT", "hiredAtGTE", "hiredAtLT", "hiredAtLTE", "hasTeam", "hasTeamWith", "hasManagedTeams", "hasManagedTeamsWith", "hasDeals", "hasDealsWith", "hasMeetings", "hasMeetingsWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "email", "emailNEQ", "emailIn", "emailNotIn", "emailGT", "emailGTE", "emailLT", "emailLTE", "emailContains", "emailHasPrefix", "emailHasSuffix", "emailEqualFold", "emailContainsFold", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "role", "roleNEQ", "roleIn", "roleNotIn", "teamID", "teamIDNEQ", "teamIDIn", "teamIDNotIn", "teamIDGT", "teamIDGTE", "teamIDLT", "teamIDLTE", "teamIDContains", "teamIDHasPrefix", "teamIDHasSuffix", "teamIDIsNil", "teamIDNotNil", "teamIDEqualFold", "teamIDContainsFold", "active", "activeNEQ", "hiredAt", "hiredAtNEQ", "hiredAtIn", "hiredAtNotIn", "hiredAtGT", "hiredAtGTE", "hiredAtLT", "hiredAtLTE", "hasTeamWith", "hasManagedTeamsWith", "hasDealsWith", "hasMeetingsWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -31215,62 +31517,110 @@ func (ec *executionContext) unmarshalInputUserWhereInput(ctx context.Context, ob
 				return it, err
 			}
 			it.HiredAtLTE = data
-		case "hasTeam":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasTeam"))
-			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.HasTeam = data
 		case "hasTeamWith":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasTeamWith"))
-			data, err := ec.unmarshalOTeamWhereInput2ᚕᚖkpiflowᚋentᚐTeamWhereInputᚄ(ctx, v)
-			if err != nil {
-				return it, err
+			directive0 := func(ctx context.Context) (any, error) {
+				return ec.unmarshalOTeamWhereInput2ᚕᚖkpiflowᚋentᚐTeamWhereInputᚄ(ctx, v)
 			}
-			it.HasTeamWith = data
-		case "hasManagedTeams":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasManagedTeams"))
-			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
-			if err != nil {
-				return it, err
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Reach == nil {
+					var zeroVal []*ent.TeamWhereInput
+					return zeroVal, errors.New("directive reach is not implemented")
+				}
+				return ec.Directives.Reach(ctx, obj, directive0)
 			}
-			it.HasManagedTeams = data
+
+			tmp, err := directive1(ctx)
+			if err != nil {
+				return it, graphql.ErrorOnPath(ctx, err)
+			}
+			if data, ok := tmp.([]*ent.TeamWhereInput); ok {
+				it.HasTeamWith = data
+			} else if tmp == nil {
+				it.HasTeamWith = nil
+			} else {
+				err := fmt.Errorf(`unexpected type %T from directive, should be []*kpiflow/ent.TeamWhereInput`, tmp)
+				return it, graphql.ErrorOnPath(ctx, err)
+			}
 		case "hasManagedTeamsWith":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasManagedTeamsWith"))
-			data, err := ec.unmarshalOTeamWhereInput2ᚕᚖkpiflowᚋentᚐTeamWhereInputᚄ(ctx, v)
-			if err != nil {
-				return it, err
+			directive0 := func(ctx context.Context) (any, error) {
+				return ec.unmarshalOTeamWhereInput2ᚕᚖkpiflowᚋentᚐTeamWhereInputᚄ(ctx, v)
 			}
-			it.HasManagedTeamsWith = data
-		case "hasDeals":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasDeals"))
-			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
-			if err != nil {
-				return it, err
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Reach == nil {
+					var zeroVal []*ent.TeamWhereInput
+					return zeroVal, errors.New("directive reach is not implemented")
+				}
+				return ec.Directives.Reach(ctx, obj, directive0)
 			}
-			it.HasDeals = data
+
+			tmp, err := directive1(ctx)
+			if err != nil {
+				return it, graphql.ErrorOnPath(ctx, err)
+			}
+			if data, ok := tmp.([]*ent.TeamWhereInput); ok {
+				it.HasManagedTeamsWith = data
+			} else if tmp == nil {
+				it.HasManagedTeamsWith = nil
+			} else {
+				err := fmt.Errorf(`unexpected type %T from directive, should be []*kpiflow/ent.TeamWhereInput`, tmp)
+				return it, graphql.ErrorOnPath(ctx, err)
+			}
 		case "hasDealsWith":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasDealsWith"))
-			data, err := ec.unmarshalODealWhereInput2ᚕᚖkpiflowᚋentᚐDealWhereInputᚄ(ctx, v)
-			if err != nil {
-				return it, err
+			directive0 := func(ctx context.Context) (any, error) {
+				return ec.unmarshalODealWhereInput2ᚕᚖkpiflowᚋentᚐDealWhereInputᚄ(ctx, v)
 			}
-			it.HasDealsWith = data
-		case "hasMeetings":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasMeetings"))
-			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
-			if err != nil {
-				return it, err
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Reach == nil {
+					var zeroVal []*ent.DealWhereInput
+					return zeroVal, errors.New("directive reach is not implemented")
+				}
+				return ec.Directives.Reach(ctx, obj, directive0)
 			}
-			it.HasMeetings = data
+
+			tmp, err := directive1(ctx)
+			if err != nil {
+				return it, graphql.ErrorOnPath(ctx, err)
+			}
+			if data, ok := tmp.([]*ent.DealWhereInput); ok {
+				it.HasDealsWith = data
+			} else if tmp == nil {
+				it.HasDealsWith = nil
+			} else {
+				err := fmt.Errorf(`unexpected type %T from directive, should be []*kpiflow/ent.DealWhereInput`, tmp)
+				return it, graphql.ErrorOnPath(ctx, err)
+			}
 		case "hasMeetingsWith":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasMeetingsWith"))
-			data, err := ec.unmarshalOMeetingWhereInput2ᚕᚖkpiflowᚋentᚐMeetingWhereInputᚄ(ctx, v)
-			if err != nil {
-				return it, err
+			directive0 := func(ctx context.Context) (any, error) {
+				return ec.unmarshalOMeetingWhereInput2ᚕᚖkpiflowᚋentᚐMeetingWhereInputᚄ(ctx, v)
 			}
-			it.HasMeetingsWith = data
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Reach == nil {
+					var zeroVal []*ent.MeetingWhereInput
+					return zeroVal, errors.New("directive reach is not implemented")
+				}
+				return ec.Directives.Reach(ctx, obj, directive0)
+			}
+
+			tmp, err := directive1(ctx)
+			if err != nil {
+				return it, graphql.ErrorOnPath(ctx, err)
+			}
+			if data, ok := tmp.([]*ent.MeetingWhereInput); ok {
+				it.HasMeetingsWith = data
+			} else if tmp == nil {
+				it.HasMeetingsWith = nil
+			} else {
+				err := fmt.Errorf(`unexpected type %T from directive, should be []*kpiflow/ent.MeetingWhereInput`, tmp)
+				return it, graphql.ErrorOnPath(ctx, err)
+			}
 		}
 	}
 	return it, nil

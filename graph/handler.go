@@ -269,7 +269,8 @@ func NewGraphQLServer(o Options) *handler.Server {
 	}
 	schema := NewExecutableSchema(Config{Resolvers: &Resolver{client: o.Client, auth: o.Auth,
 		kpis: kpi.NewServiceAt(engine, o.Clock), workflow: workflow.NewServiceAt(engine, o.Clock),
-		live: o.Live, logger: o.Logger, inboxRecheck: o.InboxRecheck}})
+		live: o.Live, logger: o.Logger, inboxRecheck: o.InboxRecheck, probes: newProbes()},
+		Directives: DirectiveRoot{Reach: reach}})
 	srv := handler.New(schema)
 	srv.AddTransport(transport.Websocket{
 		Implementation: transport.CoderWebsocketImplementation{
@@ -317,6 +318,7 @@ func NewGraphQLServer(o Options) *handler.Server {
 	srv.Use(inputCheck{schema: schema.Schema()})
 	srv.Use(pageLimits{})
 	srv.Use(queryLimits{limits}) // after pageLimits: it reads the page sizes
+	srv.Use(whereLimits{})
 	srv.Use(sessionsAlone{})
 	srv.Use(transactional{client: o.Client, logger: o.Logger})
 	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {

@@ -26,4 +26,6 @@ type Resolver struct {
 	logger   *slog.Logger
 	// inboxRecheck is how often inboxChanged looks without a notice.
 	inboxRecheck time.Duration
+	// probes bounds what refused external IDs tell (oracle.go).
+	probes *probes
 }

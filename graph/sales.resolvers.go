@@ -34,7 +34,7 @@ func (r *mutationResolver) CreateDeal(ctx context.Context, input model.CreateDea
 	client := ent.FromContext(ctx)
 	org, err := client.User.Query().Where(user.ID(input.OwnerID)).QueryOrganization().Only(ctx)
 	if ent.IsNotFound(err) {
-		return nil, errcode.BadInput("ownerID", "no such user")
+		return nil, &errcode.Error{Code: errcode.NotFound, Field: "ownerID", Message: "no such user"}
 	}
 	if err != nil {
 		return nil, err
@@ -47,8 +47,11 @@ func (r *mutationResolver) CreateDeal(ctx context.Context, input model.CreateDea
 	if input.TeamID != nil {
 		create.SetTeamID(*input.TeamID)
 	}
-	d, err := create.Save(ctx)
-	if err != nil {
+	var d *ent.Deal
+	if err := r.probes.externalIDWrite(ctx, input.ExternalID != nil, func() (err error) {
+		d, err = create.Save(ctx)
+		return err
+	}); err != nil {
 		return nil, err
 	}
 	return &CreateDealPayload{Deal: d}, nil
@@ -69,8 +72,11 @@ func (r *mutationResolver) UpdateDeal(ctx context.Context, input model.UpdateDea
 		}
 		update.SetAmount(amount)
 	}
-	d, err := update.Save(ctx)
-	if err != nil {
+	var d *ent.Deal
+	if err := r.probes.externalIDWrite(ctx, input.ExternalID != nil, func() (err error) {
+		d, err = update.Save(ctx)
+		return err
+	}); err != nil {
 		return nil, err
 	}
 	return &UpdateDealPayload{Deal: d}, nil
@@ -78,8 +84,11 @@ func (r *mutationResolver) UpdateDeal(ctx context.Context, input model.UpdateDea
 
 // CreateMeeting is the resolver for the createMeeting field.
 func (r *mutationResolver) CreateMeeting(ctx context.Context, input ent.CreateMeetingInput) (*CreateMeetingPayload, error) {
-	m, err := ent.FromContext(ctx).Meeting.Create().SetInput(input).Save(ctx)
-	if err != nil {
+	var m *ent.Meeting
+	if err := r.probes.externalIDWrite(ctx, input.ExternalID != nil, func() (err error) {
+		m, err = ent.FromContext(ctx).Meeting.Create().SetInput(input).Save(ctx)
+		return err
+	}); err != nil {
 		return nil, err
 	}
 	return &CreateMeetingPayload{Meeting: m}, nil
@@ -87,8 +96,11 @@ func (r *mutationResolver) CreateMeeting(ctx context.Context, input ent.CreateMe
 
 // UpdateMeeting is the resolver for the updateMeeting field.
 func (r *mutationResolver) UpdateMeeting(ctx context.Context, input model.UpdateMeetingInput) (*UpdateMeetingPayload, error) {
-	m, err := ent.FromContext(ctx).Meeting.UpdateOneID(input.ID).SetInput(input.UpdateMeetingInput).Save(ctx)
-	if err != nil {
+	var m *ent.Meeting
+	if err := r.probes.externalIDWrite(ctx, input.ExternalID != nil, func() (err error) {
+		m, err = ent.FromContext(ctx).Meeting.UpdateOneID(input.ID).SetInput(input.UpdateMeetingInput).Save(ctx)
+		return err
+	}); err != nil {
 		return nil, err
 	}
 	return &UpdateMeetingPayload{Meeting: m}, nil

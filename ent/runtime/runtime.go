@@ -41,13 +41,16 @@ func init() {
 		})
 	}
 	dealMixinHooks1 := dealMixin[1].Hooks()
+	dealMixinHooks2 := dealMixin[2].Hooks()
 	dealHooks := schema.Deal{}.Hooks()
 
 	deal.Hooks[1] = dealMixinHooks1[0]
 
-	deal.Hooks[2] = dealHooks[0]
+	deal.Hooks[2] = dealMixinHooks2[0]
 
-	deal.Hooks[3] = dealHooks[1]
+	deal.Hooks[3] = dealHooks[0]
+
+	deal.Hooks[4] = dealHooks[1]
 	dealMixinFields0 := dealMixin[0].Fields()
 	_ = dealMixinFields0
 	dealMixinFields1 := dealMixin[1].Fields()
@@ -157,8 +160,11 @@ func init() {
 		})
 	}
 	idempotencykeyMixinHooks1 := idempotencykeyMixin[1].Hooks()
+	idempotencykeyMixinHooks2 := idempotencykeyMixin[2].Hooks()
 
 	idempotencykey.Hooks[1] = idempotencykeyMixinHooks1[0]
+
+	idempotencykey.Hooks[2] = idempotencykeyMixinHooks2[0]
 	idempotencykeyMixinFields0 := idempotencykeyMixin[0].Fields()
 	_ = idempotencykeyMixinFields0
 	idempotencykeyMixinFields1 := idempotencykeyMixin[1].Fields()
@@ -214,8 +220,11 @@ func init() {
 		})
 	}
 	kpiMixinHooks1 := kpiMixin[1].Hooks()
+	kpiMixinHooks2 := kpiMixin[2].Hooks()
 
 	kpi.Hooks[1] = kpiMixinHooks1[0]
+
+	kpi.Hooks[2] = kpiMixinHooks2[0]
 	kpiMixinFields0 := kpiMixin[0].Fields()
 	_ = kpiMixinFields0
 	kpiMixinFields1 := kpiMixin[1].Fields()
@@ -307,8 +316,11 @@ func init() {
 		})
 	}
 	marketfactorMixinHooks1 := marketfactorMixin[1].Hooks()
+	marketfactorMixinHooks2 := marketfactorMixin[2].Hooks()
 
 	marketfactor.Hooks[1] = marketfactorMixinHooks1[0]
+
+	marketfactor.Hooks[2] = marketfactorMixinHooks2[0]
 	marketfactorMixinFields0 := marketfactorMixin[0].Fields()
 	_ = marketfactorMixinFields0
 	marketfactorMixinFields1 := marketfactorMixin[1].Fields()
@@ -364,13 +376,16 @@ func init() {
 		})
 	}
 	meetingMixinHooks1 := meetingMixin[1].Hooks()
+	meetingMixinHooks2 := meetingMixin[2].Hooks()
 	meetingHooks := schema.Meeting{}.Hooks()
 
 	meeting.Hooks[1] = meetingMixinHooks1[0]
 
-	meeting.Hooks[2] = meetingHooks[0]
+	meeting.Hooks[2] = meetingMixinHooks2[0]
 
-	meeting.Hooks[3] = meetingHooks[1]
+	meeting.Hooks[3] = meetingHooks[0]
+
+	meeting.Hooks[4] = meetingHooks[1]
 	meetingMixinFields0 := meetingMixin[0].Fields()
 	_ = meetingMixinFields0
 	meetingMixinFields1 := meetingMixin[1].Fields()
@@ -516,8 +531,11 @@ func init() {
 		})
 	}
 	refreshtokenMixinHooks1 := refreshtokenMixin[1].Hooks()
+	refreshtokenMixinHooks2 := refreshtokenMixin[2].Hooks()
 
 	refreshtoken.Hooks[1] = refreshtokenMixinHooks1[0]
+
+	refreshtoken.Hooks[2] = refreshtokenMixinHooks2[0]
 	refreshtokenMixinFields0 := refreshtokenMixin[0].Fields()
 	_ = refreshtokenMixinFields0
 	refreshtokenMixinFields1 := refreshtokenMixin[1].Fields()
@@ -565,8 +583,11 @@ func init() {
 		})
 	}
 	reviewcycleMixinHooks1 := reviewcycleMixin[1].Hooks()
+	reviewcycleMixinHooks2 := reviewcycleMixin[2].Hooks()
 
 	reviewcycle.Hooks[1] = reviewcycleMixinHooks1[0]
+
+	reviewcycle.Hooks[2] = reviewcycleMixinHooks2[0]
 	reviewcycleMixinFields0 := reviewcycleMixin[0].Fields()
 	_ = reviewcycleMixinFields0
 	reviewcycleMixinFields1 := reviewcycleMixin[1].Fields()
@@ -614,8 +635,11 @@ func init() {
 		})
 	}
 	reviewitemMixinHooks1 := reviewitemMixin[1].Hooks()
+	reviewitemMixinHooks2 := reviewitemMixin[2].Hooks()
 
 	reviewitem.Hooks[1] = reviewitemMixinHooks1[0]
+
+	reviewitem.Hooks[2] = reviewitemMixinHooks2[0]
 	reviewitemMixinFields0 := reviewitemMixin[0].Fields()
 	_ = reviewitemMixinFields0
 	reviewitemMixinFields1 := reviewitemMixin[1].Fields()
@@ -663,8 +687,11 @@ func init() {
 		})
 	}
 	targetMixinHooks1 := targetMixin[1].Hooks()
+	targetMixinHooks2 := targetMixin[2].Hooks()
 
 	target.Hooks[1] = targetMixinHooks1[0]
+
+	target.Hooks[2] = targetMixinHooks2[0]
 	targetMixinFields0 := targetMixin[0].Fields()
 	_ = targetMixinFields0
 	targetMixinFields1 := targetMixin[1].Fields()
@@ -724,11 +751,14 @@ func init() {
 		})
 	}
 	targeteventMixinHooks1 := targeteventMixin[1].Hooks()
+	targeteventMixinHooks2 := targeteventMixin[2].Hooks()
 	targeteventHooks := schema.TargetEvent{}.Hooks()
 
 	targetevent.Hooks[1] = targeteventMixinHooks1[0]
 
-	targetevent.Hooks[2] = targeteventHooks[0]
+	targetevent.Hooks[2] = targeteventMixinHooks2[0]
+
+	targetevent.Hooks[3] = targeteventHooks[0]
 	targeteventMixinFields0 := targeteventMixin[0].Fields()
 	_ = targeteventMixinFields0
 	targeteventMixinFields1 := targeteventMixin[1].Fields()
@@ -780,11 +810,14 @@ func init() {
 		})
 	}
 	targetrevisionMixinHooks1 := targetrevisionMixin[1].Hooks()
+	targetrevisionMixinHooks2 := targetrevisionMixin[2].Hooks()
 	targetrevisionHooks := schema.TargetRevision{}.Hooks()
 
 	targetrevision.Hooks[1] = targetrevisionMixinHooks1[0]
 
-	targetrevision.Hooks[2] = targetrevisionHooks[0]
+	targetrevision.Hooks[2] = targetrevisionMixinHooks2[0]
+
+	targetrevision.Hooks[3] = targetrevisionHooks[0]
 	targetrevisionMixinFields0 := targetrevisionMixin[0].Fields()
 	_ = targetrevisionMixinFields0
 	targetrevisionMixinFields1 := targetrevisionMixin[1].Fields()
@@ -836,11 +869,14 @@ func init() {
 		})
 	}
 	teamMixinHooks1 := teamMixin[1].Hooks()
+	teamMixinHooks2 := teamMixin[2].Hooks()
 	teamHooks := schema.Team{}.Hooks()
 
 	team.Hooks[1] = teamMixinHooks1[0]
 
-	team.Hooks[2] = teamHooks[0]
+	team.Hooks[2] = teamMixinHooks2[0]
+
+	team.Hooks[3] = teamHooks[0]
 	teamMixinFields0 := teamMixin[0].Fields()
 	_ = teamMixinFields0
 	teamMixinFields1 := teamMixin[1].Fields()
@@ -906,13 +942,16 @@ func init() {
 		})
 	}
 	userMixinHooks1 := userMixin[1].Hooks()
+	userMixinHooks2 := userMixin[2].Hooks()
 	userHooks := schema.User{}.Hooks()
 
 	user.Hooks[1] = userMixinHooks1[0]
 
-	user.Hooks[2] = userHooks[0]
+	user.Hooks[2] = userMixinHooks2[0]
 
-	user.Hooks[3] = userHooks[1]
+	user.Hooks[3] = userHooks[0]
+
+	user.Hooks[4] = userHooks[1]
 	userMixinFields0 := userMixin[0].Fields()
 	_ = userMixinFields0
 	userMixinFields1 := userMixin[1].Fields()

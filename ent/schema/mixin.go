@@ -82,6 +82,12 @@ func (TenantMixin) Fields() []ent.Field {
 	}
 }
 
+// Hooks implements ent.Mixin: every edge a viewer's mutation links leads
+// to an object the viewer may link (links.go).
+func (TenantMixin) Hooks() []ent.Hook {
+	return []ent.Hook{linksInReach}
+}
+
 // Edges implements ent.Mixin.
 func (TenantMixin) Edges() []ent.Edge {
 	return []ent.Edge{
