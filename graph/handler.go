@@ -24,7 +24,6 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
-	"github.com/99designs/gqlgen/graphql/playground"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/formatter"
 	"github.com/vektah/gqlparser/v2/gqlerror"
@@ -34,6 +33,7 @@ import (
 	"kpiflow/kpi"
 	"kpiflow/live"
 	"kpiflow/viewer"
+	"kpiflow/web"
 	"kpiflow/workflow"
 )
 
@@ -48,7 +48,8 @@ type Options struct {
 	Logger *slog.Logger
 	// Ready reports whether the database can be reached, for /readyz.
 	Ready func(context.Context) error
-	// Playground serves GraphiQL at "/".
+	// Playground serves GraphiQL at "/", from the binary itself (package
+	// web), with its assets under /assets/.
 	Playground bool
 	// Introspection allows schema introspection queries.
 	Introspection bool
@@ -114,7 +115,7 @@ func NewHandler(o Options) http.Handler {
 	}
 	mux.Handle("/graphql", httpRules(o.MaxBodyBytes, o.RequestTimeout, authenticate(o.Auth, rateLimited(limiter, idempotent(o.Client, o.Logger, srv)))))
 	if o.Playground {
-		mux.Handle("GET /{$}", playground.Handler("kpiflow", "/graphql"))
+		mux.Handle("/", web.Handler()) // every other route is more specific
 	}
 	mux.Handle("GET /metrics", promhttp.Handler())
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
