@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The whole test suite, on SQLite and PostgreSQL alike. Without
+# The whole test suite, on SQLite and PostgreSQL alike, then the
+# end-to-end tests (scripts/e2e.sh). Without
 # KPIFLOW_TEST_DATABASE_URL it starts a throwaway PostgreSQL for the run.
 # In CI (CI=true) a PostgreSQL that cannot start fails the run.
 set -euo pipefail
@@ -19,4 +20,10 @@ if [ -z "${KPIFLOW_TEST_DATABASE_URL:-}" ]; then
   fi
 fi
 
+echo "test.sh: the Go suite"
 go test -race -count=1 -timeout 20m "$@" ./...
+
+# The page at / in a real browser, and the examples of examples/, against
+# a demo server (installs chromium and the npm packages when missing).
+echo "test.sh: end-to-end tests (scripts/e2e.sh)"
+scripts/e2e.sh
