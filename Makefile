@@ -2,7 +2,7 @@
 
 GO ?= go
 
-.PHONY: run test bench generate vet build ci clean
+.PHONY: run test bench generate vet build ci clean web
 
 ## run: serve the API on the embedded SQLite database, with demo data
 run:
@@ -21,6 +21,10 @@ bench:
 ## generate: regenerate ent and gqlgen code from the schemas
 generate:
 	$(GO) generate ./...
+
+## web: rebuild the pages (GraphiQL) into web/dist, which the binary embeds; commit the result
+web:
+	cd web && npm ci --no-audit --no-fund && npm run build
 
 ## vet: go vet
 vet:
