@@ -93,6 +93,24 @@ test("GraphiQL renders, signs in, runs a query and shows its result, all from it
   assert.ok(run, `the query went to /graphql (calls: ${apiCalls.map((c) => c.body.slice(0, 60)).join(" | ")})`);
   assert.match(run.authorization ?? "", /^Bearer \S+$/, "the query carried the signed-in bearer token");
 
+  // A reload stays signed in; an access token about to expire is renewed
+  // with the refresh token before the next request.
+  await page.evaluate(() => {
+    const s = JSON.parse(sessionStorage.getItem("kpiflow.session"));
+    s.accessTokenExpiresAt = new Date(Date.now() + 1000).toISOString();
+    sessionStorage.setItem("kpiflow.session", JSON.stringify(s));
+  });
+  await page.reload({ waitUntil: "load" });
+  await who.waitFor({ timeout: 15_000 });
+  await page.locator(".graphiql-query-editor .CodeMirror").waitFor();
+  await page.evaluate((q) => document.querySelector(".graphiql-query-editor .CodeMirror").CodeMirror.setValue(q), "{ viewer { email } }");
+  await page.locator(".graphiql-execute-button").click();
+  await response.getByText(`"email": "${login.email}"`).waitFor({ timeout: 15_000 });
+  assert.ok(apiCalls.some((c) => c.body.includes("refreshToken(input:")), "the session was renewed");
+  const again = apiCalls.find((c) => c.body.includes("viewer { email }"));
+  assert.match(again?.authorization ?? "", /^Bearer \S+$/);
+  assert.notEqual(again.authorization, run.authorization, "the renewed access token was used");
+
   if (process.env.KPIFLOW_E2E_SCREENSHOT) {
     await page.screenshot({ path: process.env.KPIFLOW_E2E_SCREENSHOT });
   }
