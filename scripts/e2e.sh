@@ -47,8 +47,12 @@ cleanup() {
 }
 trap cleanup EXIT
 
-say "building the server"
-go build -o "$tmp/kpiflow" .
+# KPIFLOW_E2E_GOFLAGS: flags of that build; scripts/test.sh passes -race,
+# which reuses the packages its `go test -race` just compiled (and makes
+# the server report data races).
+say "building the server ${KPIFLOW_E2E_GOFLAGS:-}"
+# shellcheck disable=SC2086
+go build ${KPIFLOW_E2E_GOFLAGS:-} -o "$tmp/kpiflow" .
 
 say "starting the server with the demo data"
 # Port 0: the system picks a free port, and the server's log says which.

@@ -26,4 +26,4 @@ go test -race -count=1 -timeout 20m "$@" ./...
 # The page at / in a real browser, and the examples of examples/, against
 # a demo server (installs chromium and the npm packages when missing).
 echo "test.sh: end-to-end tests (scripts/e2e.sh)"
-scripts/e2e.sh
+KPIFLOW_E2E_GOFLAGS=-race scripts/e2e.sh
