@@ -2,7 +2,7 @@
 
 GO ?= go
 
-.PHONY: run test test-fast bench generate vet build ci clean
+.PHONY: run test test-fast bench generate vet build ci clean web
 
 ## run: serve the API on the embedded SQLite database, with demo data (Ctrl-C stops it)
 ## The binary is built, then run in the recipe's place: `go run` would end
@@ -28,6 +28,10 @@ bench:
 ## generate: regenerate ent and gqlgen code from the schemas
 generate:
 	$(GO) generate ./...
+
+## web: rebuild the pages (GraphiQL) into web/dist, which the binary embeds; commit the result
+web:
+	cd web && npm ci --no-audit --no-fund && npm run build
 
 ## vet: go vet
 vet:

@@ -81,6 +81,9 @@ func copyTree(src, dst string) error {
 			case ".git", "data", "bin":
 				return filepath.SkipDir
 			}
+			if d.Name() == "node_modules" { // the web/ and examples/ npm installs
+				return filepath.SkipDir
+			}
 			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
 		}
 		if !d.Type().IsRegular() {

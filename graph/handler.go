@@ -25,7 +25,6 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
-	"github.com/99designs/gqlgen/graphql/playground"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/formatter"
 	"github.com/vektah/gqlparser/v2/gqlerror"
@@ -36,6 +35,7 @@ import (
 	"kpiflow/kpi"
 	"kpiflow/live"
 	"kpiflow/viewer"
+	"kpiflow/web"
 	"kpiflow/workflow"
 )
 
@@ -50,7 +50,8 @@ type Options struct {
 	Logger *slog.Logger
 	// Ready reports whether the database can be reached, for /readyz.
 	Ready func(context.Context) error
-	// Playground serves GraphiQL at "/".
+	// Playground serves GraphiQL at "/", from the binary itself (package
+	// web), with its assets under /assets/.
 	Playground bool
 	// Introspection allows schema introspection queries.
 	Introspection bool
@@ -137,7 +138,7 @@ func NewHandler(o Options) http.Handler {
 	mux.Handle("/graphql", httpRules(o.MaxBodyBytes, o.RequestTimeout, withCursorKey(o.Auth,
 		authenticate(o.Auth, rateLimited(limiter, idempotent(o.Client, o.Logger, srv))))))
 	if o.Playground {
-		mux.Handle("GET /{$}", playground.Handler("kpiflow", "/graphql"))
+		mux.Handle("/", web.Handler()) // every other route is more specific
 	}
 	if m := metricsFor(o); m != nil {
 		mux.Handle("GET /metrics", m)

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The whole test suite, on SQLite and PostgreSQL alike. Without
+# The whole test suite, on SQLite and PostgreSQL alike, then the
+# end-to-end tests (scripts/e2e.sh). Without
 # KPIFLOW_TEST_DATABASE_URL it starts a throwaway PostgreSQL for the run.
 # In CI (CI=true) a PostgreSQL that cannot start fails the run.
 set -euo pipefail
@@ -23,3 +24,8 @@ fi
 # (gotestsum, pinned in go.mod, reads go test's JSON events).
 echo "test.sh: go test -race ./... ($(nproc) cores); each test's result as it ends"
 go tool gotestsum --format testname --format-hide-empty-pkg -- -race -count=1 -timeout 20m "$@" ./...
+
+# The page at / in a real browser, and the examples of examples/, against
+# a demo server (installs chromium and the npm packages when missing).
+echo "test.sh: end-to-end tests (scripts/e2e.sh)"
+KPIFLOW_E2E_GOFLAGS=-race scripts/e2e.sh
