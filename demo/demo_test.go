@@ -221,8 +221,8 @@ func checkDeals(t *testing.T, client *ent.Client) {
 				t.Errorf("%s deal %s has no closedAt", d.Stage, d.Name)
 			case d.ClosedAt.Before(d.OpenedAt) || d.ClosedAt.After(now):
 				t.Errorf("deal %s: closed at %v, opened at %v, now %v", d.Name, d.ClosedAt, d.OpenedAt, now)
-			case d.CycleSeconds == nil || *d.CycleSeconds < 14*86400 || *d.CycleSeconds > 122*86400:
-				t.Errorf("deal %s: cycle %v seconds", d.Name, d.CycleSeconds)
+			case d.CycleMicros == nil || *d.CycleMicros < 14*86400e6 || *d.CycleMicros > 122*86400e6:
+				t.Errorf("deal %s: cycle %v microseconds", d.Name, d.CycleMicros)
 			}
 			closedByRep[d.Edges.Owner.Email]++
 			if d.Stage == deal.StageWon {
@@ -230,7 +230,7 @@ func checkDeals(t *testing.T, client *ent.Client) {
 				winsByRep[d.Edges.Owner.Email]++
 			}
 		default:
-			if d.ClosedAt != nil || d.CycleSeconds != nil {
+			if d.ClosedAt != nil || d.CycleMicros != nil {
 				t.Errorf("open deal %s has closedAt %v", d.Name, d.ClosedAt)
 			}
 		}
@@ -346,8 +346,8 @@ func aggregate(t *testing.T, client *ent.Client) figures {
 		default:
 			f.Open++
 		}
-		if d.CycleSeconds != nil {
-			f.CycleDays += *d.CycleSeconds
+		if d.CycleMicros != nil {
+			f.CycleDays += *d.CycleMicros / 1e6
 		}
 		rows = append(rows, fmt.Sprintf("D|%s|%s|%s|%d|%s|%s|%v",
 			d.Edges.Owner.Email, d.Name, d.CustomerName, d.Amount, d.Stage, d.OpenedAt.UTC(), d.ClosedAt))
@@ -616,12 +616,12 @@ func checkRows(t *testing.T, st *store.Store, org pulid.ID) {
 		}
 		closed := d.Stage == deal.StageWon || d.Stage == deal.StageLost
 		switch {
-		case closed != (d.ClosedAt != nil) || closed != (d.CycleSeconds != nil):
-			fail("%s deal %s: closed at %v, cycle %v", d.Stage, d.ID, d.ClosedAt, d.CycleSeconds)
+		case closed != (d.ClosedAt != nil) || closed != (d.CycleMicros != nil):
+			fail("%s deal %s: closed at %v, cycle %v", d.Stage, d.ID, d.ClosedAt, d.CycleMicros)
 		case closed && (d.ClosedAt.Before(d.OpenedAt) || d.ClosedAt.After(now)):
 			fail("deal %s: opened at %v, closed at %v", d.ID, d.OpenedAt, d.ClosedAt)
-		case closed && *d.CycleSeconds != int64(d.ClosedAt.Sub(d.OpenedAt)/time.Second):
-			fail("deal %s: %d cycle seconds from %v to %v", d.ID, *d.CycleSeconds, d.OpenedAt, d.ClosedAt)
+		case closed && *d.CycleMicros != d.ClosedAt.Sub(d.OpenedAt).Microseconds():
+			fail("deal %s: %d cycle microseconds from %v to %v", d.ID, *d.CycleMicros, d.OpenedAt, d.ClosedAt)
 		}
 		if d.ExternalID != nil {
 			fail("deal %s has an external ID", d.ID)
@@ -718,7 +718,7 @@ func checkKPIs(t *testing.T, st *store.Store, org pulid.ID) {
 // without depending on generated IDs or creation times.
 type scaledFiguresOf struct {
 	Won                        int
-	WonAmount, CycleSeconds    int64
+	WonAmount, CycleMicros     int64
 	Scheduled, Held, Cancelled int
 	NoShow, WithNotes          int
 }
@@ -732,8 +732,8 @@ func scaledFigures(t *testing.T, st *store.Store) scaledFiguresOf {
 			f.Won++
 			f.WonAmount += d.Amount
 		}
-		if d.CycleSeconds != nil {
-			f.CycleSeconds += *d.CycleSeconds
+		if d.CycleMicros != nil {
+			f.CycleMicros += *d.CycleMicros
 		}
 	}
 	for _, m := range st.Client.Meeting.Query().AllX(ctx) {

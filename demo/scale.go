@@ -446,7 +446,7 @@ func (s *scale) generate(ctx context.Context, out chan<- stmt, org pulid.ID, rep
 		{name: deal.FieldStage},
 		{name: deal.FieldOpenedAt},
 		{name: deal.FieldClosedAt},
-		{name: deal.FieldCycleSeconds},
+		{name: deal.FieldCycleMicros},
 	}, []any{string(org), created})
 	meetings := newInserter(s.dialect, meeting.Table, []column{
 		{name: meeting.FieldOrganizationID, shared: 1},
@@ -524,7 +524,7 @@ func (s *scale) generate(ctx context.Context, out chan<- stmt, org pulid.ID, rep
 // dealRow adds deal d to in, with the columns the deal hooks would set
 // (ent/schema/rules.go): the team is the owner's, closed_at is set exactly
 // when the deal is WON or LOST and lies between opened_at and now, and
-// cycle_seconds is the whole seconds between them. The generator
+// cycle_micros is the microseconds between them. The generator
 // guarantees all of it; dealRow checks, as no hook will.
 func dealRow(in *inserter, id, owner, team pulid.ID, d dealPlan, now time.Time) error {
 	opened := dbTime(d.opened)
@@ -540,7 +540,7 @@ func dealRow(in *inserter, id, owner, team pulid.ID, d dealPlan, now time.Time) 
 		if t.Before(opened) || t.After(now) {
 			return fmt.Errorf("deal %s opened at %v is closed at %v", id, opened, t)
 		}
-		closedAt, cycle = t, int64(t.Sub(opened)/time.Second)
+		closedAt, cycle = t, t.Sub(opened).Microseconds()
 	}
 	in.add(string(id), string(owner), string(team), d.name, d.customer, d.amount, string(d.stage), opened, closedAt, cycle)
 	return nil

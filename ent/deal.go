@@ -43,8 +43,8 @@ type Deal struct {
 	OpenedAt time.Time `json:"opened_at,omitempty"`
 	// set when, and only when, the deal is WON or LOST
 	ClosedAt *time.Time `json:"closed_at,omitempty"`
-	// length of the sales cycle, from opened_at to closed_at; an integer, so that sums are exact
-	CycleSeconds *int64 `json:"cycle_seconds,omitempty"`
+	// length of the sales cycle, from opened_at to closed_at, in microseconds (the precision times are stored with); an integer, so that sums are exact
+	CycleMicros *int64 `json:"cycle_micros,omitempty"`
 	// the deal's ID in the system it was imported from, unique in the organization
 	ExternalID *string `json:"external_id,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
@@ -121,7 +121,7 @@ func (*Deal) scanValues(columns []string) ([]any, error) {
 		switch columns[i] {
 		case deal.FieldID, deal.FieldOrganizationID, deal.FieldOwnerID, deal.FieldTeamID:
 			values[i] = new(pulid.ID)
-		case deal.FieldAmount, deal.FieldCycleSeconds:
+		case deal.FieldAmount, deal.FieldCycleMicros:
 			values[i] = new(sql.NullInt64)
 		case deal.FieldName, deal.FieldCustomerName, deal.FieldStage, deal.FieldExternalID:
 			values[i] = new(sql.NullString)
@@ -215,12 +215,12 @@ func (_m *Deal) assignValues(columns []string, values []any) error {
 				_m.ClosedAt = new(time.Time)
 				*_m.ClosedAt = value.Time
 			}
-		case deal.FieldCycleSeconds:
+		case deal.FieldCycleMicros:
 			if value, ok := values[i].(*sql.NullInt64); !ok {
-				return fmt.Errorf("unexpected type %T for field cycle_seconds", values[i])
+				return fmt.Errorf("unexpected type %T for field cycle_micros", values[i])
 			} else if value.Valid {
-				_m.CycleSeconds = new(int64)
-				*_m.CycleSeconds = value.Int64
+				_m.CycleMicros = new(int64)
+				*_m.CycleMicros = value.Int64
 			}
 		case deal.FieldExternalID:
 			if value, ok := values[i].(*sql.NullString); !ok {
@@ -320,8 +320,8 @@ func (_m *Deal) String() string {
 		builder.WriteString(v.Format(time.ANSIC))
 	}
 	builder.WriteString(", ")
-	if v := _m.CycleSeconds; v != nil {
-		builder.WriteString("cycle_seconds=")
+	if v := _m.CycleMicros; v != nil {
+		builder.WriteString("cycle_micros=")
 		builder.WriteString(fmt.Sprintf("%v", *v))
 	}
 	builder.WriteString(", ")

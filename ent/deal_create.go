@@ -134,16 +134,16 @@ func (_c *DealCreate) SetNillableClosedAt(v *time.Time) *DealCreate {
 	return _c
 }
 
-// SetCycleSeconds sets the "cycle_seconds" field.
-func (_c *DealCreate) SetCycleSeconds(v int64) *DealCreate {
-	_c.mutation.SetCycleSeconds(v)
+// SetCycleMicros sets the "cycle_micros" field.
+func (_c *DealCreate) SetCycleMicros(v int64) *DealCreate {
+	_c.mutation.SetCycleMicros(v)
 	return _c
 }
 
-// SetNillableCycleSeconds sets the "cycle_seconds" field if the given value is not nil.
-func (_c *DealCreate) SetNillableCycleSeconds(v *int64) *DealCreate {
+// SetNillableCycleMicros sets the "cycle_micros" field if the given value is not nil.
+func (_c *DealCreate) SetNillableCycleMicros(v *int64) *DealCreate {
 	if v != nil {
-		_c.SetCycleSeconds(*v)
+		_c.SetCycleMicros(*v)
 	}
 	return _c
 }
@@ -417,9 +417,9 @@ func (_c *DealCreate) createSpec() (*Deal, *sqlgraph.CreateSpec) {
 		_spec.SetField(deal.FieldClosedAt, field.TypeTime, value)
 		_node.ClosedAt = &value
 	}
-	if value, ok := _c.mutation.CycleSeconds(); ok {
-		_spec.SetField(deal.FieldCycleSeconds, field.TypeInt64, value)
-		_node.CycleSeconds = &value
+	if value, ok := _c.mutation.CycleMicros(); ok {
+		_spec.SetField(deal.FieldCycleMicros, field.TypeInt64, value)
+		_node.CycleMicros = &value
 	}
 	if value, ok := _c.mutation.ExternalID(); ok {
 		_spec.SetField(deal.FieldExternalID, field.TypeString, value)
@@ -664,27 +664,27 @@ func (u *DealUpsert) ClearClosedAt() *DealUpsert {
 	return u
 }
 
-// SetCycleSeconds sets the "cycle_seconds" field.
-func (u *DealUpsert) SetCycleSeconds(v int64) *DealUpsert {
-	u.Set(deal.FieldCycleSeconds, v)
+// SetCycleMicros sets the "cycle_micros" field.
+func (u *DealUpsert) SetCycleMicros(v int64) *DealUpsert {
+	u.Set(deal.FieldCycleMicros, v)
 	return u
 }
 
-// UpdateCycleSeconds sets the "cycle_seconds" field to the value that was provided on create.
-func (u *DealUpsert) UpdateCycleSeconds() *DealUpsert {
-	u.SetExcluded(deal.FieldCycleSeconds)
+// UpdateCycleMicros sets the "cycle_micros" field to the value that was provided on create.
+func (u *DealUpsert) UpdateCycleMicros() *DealUpsert {
+	u.SetExcluded(deal.FieldCycleMicros)
 	return u
 }
 
-// AddCycleSeconds adds v to the "cycle_seconds" field.
-func (u *DealUpsert) AddCycleSeconds(v int64) *DealUpsert {
-	u.Add(deal.FieldCycleSeconds, v)
+// AddCycleMicros adds v to the "cycle_micros" field.
+func (u *DealUpsert) AddCycleMicros(v int64) *DealUpsert {
+	u.Add(deal.FieldCycleMicros, v)
 	return u
 }
 
-// ClearCycleSeconds clears the value of the "cycle_seconds" field.
-func (u *DealUpsert) ClearCycleSeconds() *DealUpsert {
-	u.SetNull(deal.FieldCycleSeconds)
+// ClearCycleMicros clears the value of the "cycle_micros" field.
+func (u *DealUpsert) ClearCycleMicros() *DealUpsert {
+	u.SetNull(deal.FieldCycleMicros)
 	return u
 }
 
@@ -900,31 +900,31 @@ func (u *DealUpsertOne) ClearClosedAt() *DealUpsertOne {
 	})
 }
 
-// SetCycleSeconds sets the "cycle_seconds" field.
-func (u *DealUpsertOne) SetCycleSeconds(v int64) *DealUpsertOne {
+// SetCycleMicros sets the "cycle_micros" field.
+func (u *DealUpsertOne) SetCycleMicros(v int64) *DealUpsertOne {
 	return u.Update(func(s *DealUpsert) {
-		s.SetCycleSeconds(v)
+		s.SetCycleMicros(v)
 	})
 }
 
-// AddCycleSeconds adds v to the "cycle_seconds" field.
-func (u *DealUpsertOne) AddCycleSeconds(v int64) *DealUpsertOne {
+// AddCycleMicros adds v to the "cycle_micros" field.
+func (u *DealUpsertOne) AddCycleMicros(v int64) *DealUpsertOne {
 	return u.Update(func(s *DealUpsert) {
-		s.AddCycleSeconds(v)
+		s.AddCycleMicros(v)
 	})
 }
 
-// UpdateCycleSeconds sets the "cycle_seconds" field to the value that was provided on create.
-func (u *DealUpsertOne) UpdateCycleSeconds() *DealUpsertOne {
+// UpdateCycleMicros sets the "cycle_micros" field to the value that was provided on create.
+func (u *DealUpsertOne) UpdateCycleMicros() *DealUpsertOne {
 	return u.Update(func(s *DealUpsert) {
-		s.UpdateCycleSeconds()
+		s.UpdateCycleMicros()
 	})
 }
 
-// ClearCycleSeconds clears the value of the "cycle_seconds" field.
-func (u *DealUpsertOne) ClearCycleSeconds() *DealUpsertOne {
+// ClearCycleMicros clears the value of the "cycle_micros" field.
+func (u *DealUpsertOne) ClearCycleMicros() *DealUpsertOne {
 	return u.Update(func(s *DealUpsert) {
-		s.ClearCycleSeconds()
+		s.ClearCycleMicros()
 	})
 }
 
@@ -1310,31 +1310,31 @@ func (u *DealUpsertBulk) ClearClosedAt() *DealUpsertBulk {
 	})
 }
 
-// SetCycleSeconds sets the "cycle_seconds" field.
-func (u *DealUpsertBulk) SetCycleSeconds(v int64) *DealUpsertBulk {
+// SetCycleMicros sets the "cycle_micros" field.
+func (u *DealUpsertBulk) SetCycleMicros(v int64) *DealUpsertBulk {
 	return u.Update(func(s *DealUpsert) {
-		s.SetCycleSeconds(v)
+		s.SetCycleMicros(v)
 	})
 }
 
-// AddCycleSeconds adds v to the "cycle_seconds" field.
-func (u *DealUpsertBulk) AddCycleSeconds(v int64) *DealUpsertBulk {
+// AddCycleMicros adds v to the "cycle_micros" field.
+func (u *DealUpsertBulk) AddCycleMicros(v int64) *DealUpsertBulk {
 	return u.Update(func(s *DealUpsert) {
-		s.AddCycleSeconds(v)
+		s.AddCycleMicros(v)
 	})
 }
 
-// UpdateCycleSeconds sets the "cycle_seconds" field to the value that was provided on create.
-func (u *DealUpsertBulk) UpdateCycleSeconds() *DealUpsertBulk {
+// UpdateCycleMicros sets the "cycle_micros" field to the value that was provided on create.
+func (u *DealUpsertBulk) UpdateCycleMicros() *DealUpsertBulk {
 	return u.Update(func(s *DealUpsert) {
-		s.UpdateCycleSeconds()
+		s.UpdateCycleMicros()
 	})
 }
 
-// ClearCycleSeconds clears the value of the "cycle_seconds" field.
-func (u *DealUpsertBulk) ClearCycleSeconds() *DealUpsertBulk {
+// ClearCycleMicros clears the value of the "cycle_micros" field.
+func (u *DealUpsertBulk) ClearCycleMicros() *DealUpsertBulk {
 	return u.Update(func(s *DealUpsert) {
-		s.ClearCycleSeconds()
+		s.ClearCycleMicros()
 	})
 }
 

@@ -164,30 +164,30 @@ func (_u *DealUpdate) ClearClosedAt() *DealUpdate {
 	return _u
 }
 
-// SetCycleSeconds sets the "cycle_seconds" field.
-func (_u *DealUpdate) SetCycleSeconds(v int64) *DealUpdate {
-	_u.mutation.ResetCycleSeconds()
-	_u.mutation.SetCycleSeconds(v)
+// SetCycleMicros sets the "cycle_micros" field.
+func (_u *DealUpdate) SetCycleMicros(v int64) *DealUpdate {
+	_u.mutation.ResetCycleMicros()
+	_u.mutation.SetCycleMicros(v)
 	return _u
 }
 
-// SetNillableCycleSeconds sets the "cycle_seconds" field if the given value is not nil.
-func (_u *DealUpdate) SetNillableCycleSeconds(v *int64) *DealUpdate {
+// SetNillableCycleMicros sets the "cycle_micros" field if the given value is not nil.
+func (_u *DealUpdate) SetNillableCycleMicros(v *int64) *DealUpdate {
 	if v != nil {
-		_u.SetCycleSeconds(*v)
+		_u.SetCycleMicros(*v)
 	}
 	return _u
 }
 
-// AddCycleSeconds adds value to the "cycle_seconds" field.
-func (_u *DealUpdate) AddCycleSeconds(v int64) *DealUpdate {
-	_u.mutation.AddCycleSeconds(v)
+// AddCycleMicros adds value to the "cycle_micros" field.
+func (_u *DealUpdate) AddCycleMicros(v int64) *DealUpdate {
+	_u.mutation.AddCycleMicros(v)
 	return _u
 }
 
-// ClearCycleSeconds clears the value of the "cycle_seconds" field.
-func (_u *DealUpdate) ClearCycleSeconds() *DealUpdate {
-	_u.mutation.ClearCycleSeconds()
+// ClearCycleMicros clears the value of the "cycle_micros" field.
+func (_u *DealUpdate) ClearCycleMicros() *DealUpdate {
+	_u.mutation.ClearCycleMicros()
 	return _u
 }
 
@@ -400,14 +400,14 @@ func (_u *DealUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	if _u.mutation.ClosedAtCleared() {
 		_spec.ClearField(deal.FieldClosedAt, field.TypeTime)
 	}
-	if value, ok := _u.mutation.CycleSeconds(); ok {
-		_spec.SetField(deal.FieldCycleSeconds, field.TypeInt64, value)
+	if value, ok := _u.mutation.CycleMicros(); ok {
+		_spec.SetField(deal.FieldCycleMicros, field.TypeInt64, value)
 	}
-	if value, ok := _u.mutation.AddedCycleSeconds(); ok {
-		_spec.AddField(deal.FieldCycleSeconds, field.TypeInt64, value)
+	if value, ok := _u.mutation.AddedCycleMicros(); ok {
+		_spec.AddField(deal.FieldCycleMicros, field.TypeInt64, value)
 	}
-	if _u.mutation.CycleSecondsCleared() {
-		_spec.ClearField(deal.FieldCycleSeconds, field.TypeInt64)
+	if _u.mutation.CycleMicrosCleared() {
+		_spec.ClearField(deal.FieldCycleMicros, field.TypeInt64)
 	}
 	if value, ok := _u.mutation.ExternalID(); ok {
 		_spec.SetField(deal.FieldExternalID, field.TypeString, value)
@@ -671,30 +671,30 @@ func (_u *DealUpdateOne) ClearClosedAt() *DealUpdateOne {
 	return _u
 }
 
-// SetCycleSeconds sets the "cycle_seconds" field.
-func (_u *DealUpdateOne) SetCycleSeconds(v int64) *DealUpdateOne {
-	_u.mutation.ResetCycleSeconds()
-	_u.mutation.SetCycleSeconds(v)
+// SetCycleMicros sets the "cycle_micros" field.
+func (_u *DealUpdateOne) SetCycleMicros(v int64) *DealUpdateOne {
+	_u.mutation.ResetCycleMicros()
+	_u.mutation.SetCycleMicros(v)
 	return _u
 }
 
-// SetNillableCycleSeconds sets the "cycle_seconds" field if the given value is not nil.
-func (_u *DealUpdateOne) SetNillableCycleSeconds(v *int64) *DealUpdateOne {
+// SetNillableCycleMicros sets the "cycle_micros" field if the given value is not nil.
+func (_u *DealUpdateOne) SetNillableCycleMicros(v *int64) *DealUpdateOne {
 	if v != nil {
-		_u.SetCycleSeconds(*v)
+		_u.SetCycleMicros(*v)
 	}
 	return _u
 }
 
-// AddCycleSeconds adds value to the "cycle_seconds" field.
-func (_u *DealUpdateOne) AddCycleSeconds(v int64) *DealUpdateOne {
-	_u.mutation.AddCycleSeconds(v)
+// AddCycleMicros adds value to the "cycle_micros" field.
+func (_u *DealUpdateOne) AddCycleMicros(v int64) *DealUpdateOne {
+	_u.mutation.AddCycleMicros(v)
 	return _u
 }
 
-// ClearCycleSeconds clears the value of the "cycle_seconds" field.
-func (_u *DealUpdateOne) ClearCycleSeconds() *DealUpdateOne {
-	_u.mutation.ClearCycleSeconds()
+// ClearCycleMicros clears the value of the "cycle_micros" field.
+func (_u *DealUpdateOne) ClearCycleMicros() *DealUpdateOne {
+	_u.mutation.ClearCycleMicros()
 	return _u
 }
 
@@ -937,14 +937,14 @@ func (_u *DealUpdateOne) sqlSave(ctx context.Context) (_node *Deal, err error) {
 	if _u.mutation.ClosedAtCleared() {
 		_spec.ClearField(deal.FieldClosedAt, field.TypeTime)
 	}
-	if value, ok := _u.mutation.CycleSeconds(); ok {
-		_spec.SetField(deal.FieldCycleSeconds, field.TypeInt64, value)
+	if value, ok := _u.mutation.CycleMicros(); ok {
+		_spec.SetField(deal.FieldCycleMicros, field.TypeInt64, value)
 	}
-	if value, ok := _u.mutation.AddedCycleSeconds(); ok {
-		_spec.AddField(deal.FieldCycleSeconds, field.TypeInt64, value)
+	if value, ok := _u.mutation.AddedCycleMicros(); ok {
+		_spec.AddField(deal.FieldCycleMicros, field.TypeInt64, value)
 	}
-	if _u.mutation.CycleSecondsCleared() {
-		_spec.ClearField(deal.FieldCycleSeconds, field.TypeInt64)
+	if _u.mutation.CycleMicrosCleared() {
+		_spec.ClearField(deal.FieldCycleMicros, field.TypeInt64)
 	}
 	if value, ok := _u.mutation.ExternalID(); ok {
 		_spec.SetField(deal.FieldExternalID, field.TypeString, value)

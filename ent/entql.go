@@ -50,7 +50,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			deal.FieldStage:          {Type: field.TypeEnum, Column: deal.FieldStage},
 			deal.FieldOpenedAt:       {Type: field.TypeTime, Column: deal.FieldOpenedAt},
 			deal.FieldClosedAt:       {Type: field.TypeTime, Column: deal.FieldClosedAt},
-			deal.FieldCycleSeconds:   {Type: field.TypeInt64, Column: deal.FieldCycleSeconds},
+			deal.FieldCycleMicros:    {Type: field.TypeInt64, Column: deal.FieldCycleMicros},
 			deal.FieldExternalID:     {Type: field.TypeString, Column: deal.FieldExternalID},
 		},
 	}
@@ -1028,9 +1028,9 @@ func (f *DealFilter) WhereClosedAt(p entql.TimeP) {
 	f.Where(p.Field(deal.FieldClosedAt))
 }
 
-// WhereCycleSeconds applies the entql int64 predicate on the cycle_seconds field.
-func (f *DealFilter) WhereCycleSeconds(p entql.Int64P) {
-	f.Where(p.Field(deal.FieldCycleSeconds))
+// WhereCycleMicros applies the entql int64 predicate on the cycle_micros field.
+func (f *DealFilter) WhereCycleMicros(p entql.Int64P) {
+	f.Where(p.Field(deal.FieldCycleMicros))
 }
 
 // WhereExternalID applies the entql string predicate on the external_id field.

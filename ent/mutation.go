@@ -71,8 +71,8 @@ type DealMutation struct {
 	stage               *deal.Stage
 	opened_at           *time.Time
 	closed_at           *time.Time
-	cycle_seconds       *int64
-	addcycle_seconds    *int64
+	cycle_micros        *int64
+	addcycle_micros     *int64
 	external_id         *string
 	clearedFields       map[string]struct{}
 	organization        *pulid.ID
@@ -622,74 +622,74 @@ func (m *DealMutation) ResetClosedAt() {
 	delete(m.clearedFields, deal.FieldClosedAt)
 }
 
-// SetCycleSeconds sets the "cycle_seconds" field.
-func (m *DealMutation) SetCycleSeconds(i int64) {
-	m.cycle_seconds = &i
-	m.addcycle_seconds = nil
+// SetCycleMicros sets the "cycle_micros" field.
+func (m *DealMutation) SetCycleMicros(i int64) {
+	m.cycle_micros = &i
+	m.addcycle_micros = nil
 }
 
-// CycleSeconds returns the value of the "cycle_seconds" field in the mutation.
-func (m *DealMutation) CycleSeconds() (r int64, exists bool) {
-	v := m.cycle_seconds
+// CycleMicros returns the value of the "cycle_micros" field in the mutation.
+func (m *DealMutation) CycleMicros() (r int64, exists bool) {
+	v := m.cycle_micros
 	if v == nil {
 		return
 	}
 	return *v, true
 }
 
-// OldCycleSeconds returns the old "cycle_seconds" field's value of the Deal entity.
+// OldCycleMicros returns the old "cycle_micros" field's value of the Deal entity.
 // If the Deal object wasn't provided to the builder, the object is fetched from the database.
 // An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *DealMutation) OldCycleSeconds(ctx context.Context) (v *int64, err error) {
+func (m *DealMutation) OldCycleMicros(ctx context.Context) (v *int64, err error) {
 	if !m.op.Is(OpUpdateOne) {
-		return v, errors.New("OldCycleSeconds is only allowed on UpdateOne operations")
+		return v, errors.New("OldCycleMicros is only allowed on UpdateOne operations")
 	}
 	if m.id == nil || m.oldValue == nil {
-		return v, errors.New("OldCycleSeconds requires an ID field in the mutation")
+		return v, errors.New("OldCycleMicros requires an ID field in the mutation")
 	}
 	oldValue, err := m.oldValue(ctx)
 	if err != nil {
-		return v, fmt.Errorf("querying old value for OldCycleSeconds: %w", err)
+		return v, fmt.Errorf("querying old value for OldCycleMicros: %w", err)
 	}
-	return oldValue.CycleSeconds, nil
+	return oldValue.CycleMicros, nil
 }
 
-// AddCycleSeconds adds i to the "cycle_seconds" field.
-func (m *DealMutation) AddCycleSeconds(i int64) {
-	if m.addcycle_seconds != nil {
-		*m.addcycle_seconds += i
+// AddCycleMicros adds i to the "cycle_micros" field.
+func (m *DealMutation) AddCycleMicros(i int64) {
+	if m.addcycle_micros != nil {
+		*m.addcycle_micros += i
 	} else {
-		m.addcycle_seconds = &i
+		m.addcycle_micros = &i
 	}
 }
 
-// AddedCycleSeconds returns the value that was added to the "cycle_seconds" field in this mutation.
-func (m *DealMutation) AddedCycleSeconds() (r int64, exists bool) {
-	v := m.addcycle_seconds
+// AddedCycleMicros returns the value that was added to the "cycle_micros" field in this mutation.
+func (m *DealMutation) AddedCycleMicros() (r int64, exists bool) {
+	v := m.addcycle_micros
 	if v == nil {
 		return
 	}
 	return *v, true
 }
 
-// ClearCycleSeconds clears the value of the "cycle_seconds" field.
-func (m *DealMutation) ClearCycleSeconds() {
-	m.cycle_seconds = nil
-	m.addcycle_seconds = nil
-	m.clearedFields[deal.FieldCycleSeconds] = struct{}{}
+// ClearCycleMicros clears the value of the "cycle_micros" field.
+func (m *DealMutation) ClearCycleMicros() {
+	m.cycle_micros = nil
+	m.addcycle_micros = nil
+	m.clearedFields[deal.FieldCycleMicros] = struct{}{}
 }
 
-// CycleSecondsCleared returns if the "cycle_seconds" field was cleared in this mutation.
-func (m *DealMutation) CycleSecondsCleared() bool {
-	_, ok := m.clearedFields[deal.FieldCycleSeconds]
+// CycleMicrosCleared returns if the "cycle_micros" field was cleared in this mutation.
+func (m *DealMutation) CycleMicrosCleared() bool {
+	_, ok := m.clearedFields[deal.FieldCycleMicros]
 	return ok
 }
 
-// ResetCycleSeconds resets all changes to the "cycle_seconds" field.
-func (m *DealMutation) ResetCycleSeconds() {
-	m.cycle_seconds = nil
-	m.addcycle_seconds = nil
-	delete(m.clearedFields, deal.FieldCycleSeconds)
+// ResetCycleMicros resets all changes to the "cycle_micros" field.
+func (m *DealMutation) ResetCycleMicros() {
+	m.cycle_micros = nil
+	m.addcycle_micros = nil
+	delete(m.clearedFields, deal.FieldCycleMicros)
 }
 
 // SetExternalID sets the "external_id" field.
@@ -944,8 +944,8 @@ func (m *DealMutation) Fields() []string {
 	if m.closed_at != nil {
 		fields = append(fields, deal.FieldClosedAt)
 	}
-	if m.cycle_seconds != nil {
-		fields = append(fields, deal.FieldCycleSeconds)
+	if m.cycle_micros != nil {
+		fields = append(fields, deal.FieldCycleMicros)
 	}
 	if m.external_id != nil {
 		fields = append(fields, deal.FieldExternalID)
@@ -980,8 +980,8 @@ func (m *DealMutation) Field(name string) (ent.Value, bool) {
 		return m.OpenedAt()
 	case deal.FieldClosedAt:
 		return m.ClosedAt()
-	case deal.FieldCycleSeconds:
-		return m.CycleSeconds()
+	case deal.FieldCycleMicros:
+		return m.CycleMicros()
 	case deal.FieldExternalID:
 		return m.ExternalID()
 	}
@@ -1015,8 +1015,8 @@ func (m *DealMutation) OldField(ctx context.Context, name string) (ent.Value, er
 		return m.OldOpenedAt(ctx)
 	case deal.FieldClosedAt:
 		return m.OldClosedAt(ctx)
-	case deal.FieldCycleSeconds:
-		return m.OldCycleSeconds(ctx)
+	case deal.FieldCycleMicros:
+		return m.OldCycleMicros(ctx)
 	case deal.FieldExternalID:
 		return m.OldExternalID(ctx)
 	}
@@ -1105,12 +1105,12 @@ func (m *DealMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetClosedAt(v)
 		return nil
-	case deal.FieldCycleSeconds:
+	case deal.FieldCycleMicros:
 		v, ok := value.(int64)
 		if !ok {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
-		m.SetCycleSeconds(v)
+		m.SetCycleMicros(v)
 		return nil
 	case deal.FieldExternalID:
 		v, ok := value.(string)
@@ -1130,8 +1130,8 @@ func (m *DealMutation) AddedFields() []string {
 	if m.addamount != nil {
 		fields = append(fields, deal.FieldAmount)
 	}
-	if m.addcycle_seconds != nil {
-		fields = append(fields, deal.FieldCycleSeconds)
+	if m.addcycle_micros != nil {
+		fields = append(fields, deal.FieldCycleMicros)
 	}
 	return fields
 }
@@ -1143,8 +1143,8 @@ func (m *DealMutation) AddedField(name string) (ent.Value, bool) {
 	switch name {
 	case deal.FieldAmount:
 		return m.AddedAmount()
-	case deal.FieldCycleSeconds:
-		return m.AddedCycleSeconds()
+	case deal.FieldCycleMicros:
+		return m.AddedCycleMicros()
 	}
 	return nil, false
 }
@@ -1161,12 +1161,12 @@ func (m *DealMutation) AddField(name string, value ent.Value) error {
 		}
 		m.AddAmount(v)
 		return nil
-	case deal.FieldCycleSeconds:
+	case deal.FieldCycleMicros:
 		v, ok := value.(int64)
 		if !ok {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
-		m.AddCycleSeconds(v)
+		m.AddCycleMicros(v)
 		return nil
 	}
 	return fmt.Errorf("unknown Deal numeric field %s", name)
@@ -1179,8 +1179,8 @@ func (m *DealMutation) ClearedFields() []string {
 	if m.FieldCleared(deal.FieldClosedAt) {
 		fields = append(fields, deal.FieldClosedAt)
 	}
-	if m.FieldCleared(deal.FieldCycleSeconds) {
-		fields = append(fields, deal.FieldCycleSeconds)
+	if m.FieldCleared(deal.FieldCycleMicros) {
+		fields = append(fields, deal.FieldCycleMicros)
 	}
 	if m.FieldCleared(deal.FieldExternalID) {
 		fields = append(fields, deal.FieldExternalID)
@@ -1202,8 +1202,8 @@ func (m *DealMutation) ClearField(name string) error {
 	case deal.FieldClosedAt:
 		m.ClearClosedAt()
 		return nil
-	case deal.FieldCycleSeconds:
-		m.ClearCycleSeconds()
+	case deal.FieldCycleMicros:
+		m.ClearCycleMicros()
 		return nil
 	case deal.FieldExternalID:
 		m.ClearExternalID()
@@ -1249,8 +1249,8 @@ func (m *DealMutation) ResetField(name string) error {
 	case deal.FieldClosedAt:
 		m.ResetClosedAt()
 		return nil
-	case deal.FieldCycleSeconds:
-		m.ResetCycleSeconds()
+	case deal.FieldCycleMicros:
+		m.ResetCycleMicros()
 		return nil
 	case deal.FieldExternalID:
 		m.ResetExternalID()

@@ -22,10 +22,10 @@ func (r *dealResolver) Amount(ctx context.Context, obj *ent.Deal) (*money.Money,
 
 // CycleDays is the resolver for the cycleDays field.
 func (r *dealResolver) CycleDays(ctx context.Context, obj *ent.Deal) (*float64, error) {
-	if obj.CycleSeconds == nil {
+	if obj.CycleMicros == nil {
 		return nil, nil
 	}
-	days := float64(*obj.CycleSeconds) / 86400
+	days := float64(*obj.CycleMicros) / 86_400_000_000
 	return &days, nil
 }
 

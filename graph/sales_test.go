@@ -1,6 +1,7 @@
 package graph_test
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"time"
@@ -313,6 +314,70 @@ func TestMeetings(t *testing.T) {
 			"id": m.ID, "status": "HELD", "heldAt": future}})
 		if got := s.Client.Meeting.GetX(ctx, pulid.ID(m.ID)); got.HeldAt != nil {
 			t.Errorf("refused update set heldAt %v", got.HeldAt)
+		}
+	})
+}
+
+// A sales cycle keeps the precision times are stored with (microseconds):
+// a deal's cycleDays and the SALES_CYCLE_LENGTH of its scope are exact, not
+// truncated to whole seconds; deals written before cycles were kept in
+// microseconds get theirs from their times when the database migrates.
+func TestSalesCyclesKeepMicroseconds(t *testing.T) {
+	apitest.Each(t, func(t *testing.T, s *apitest.Server) {
+		f := newSalesFixture(t, s)
+		var created struct{ CreateDeal struct{ Deal dealJSON } }
+		s.MustQuery(t, createDeal, map[string]any{"input": map[string]any{
+			"ownerID": f.rep.ID, "name": "Precise", "customerName": "Initech", "amount": "1",
+			"openedAt": "2026-01-01T00:00:00.000001Z",
+		}}, &created)
+		var won struct{ UpdateDeal struct{ Deal dealJSON } }
+		s.MustQuery(t, updateDeal, map[string]any{"input": map[string]any{
+			"id": created.CreateDeal.Deal.ID, "stage": "WON", "closedAt": "2026-04-02T01:33:24Z",
+		}}, &won)
+		// 91 days, 1 h 33 min 23.999999 s: 7,867,973,999,999 µs.
+		const micros = 91*86_400_000_000 + 5_603_999_999
+		want := float64(micros) / 86_400_000_000
+		if d := won.UpdateDeal.Deal.CycleDays; d == nil || *d != want {
+			t.Errorf("cycleDays = %v, want %v (truncated to seconds it would be %v)", d, want, float64(micros/1_000_000)/86400)
+		}
+		stored := s.Client.Deal.GetX(apitest.Sys(), pulid.ID(created.CreateDeal.Deal.ID))
+		if stored.CycleMicros == nil || *stored.CycleMicros != micros {
+			t.Errorf("stored cycle = %v µs, want %d", stored.CycleMicros, int64(micros))
+		}
+		// The rep's only deal closed in the second quarter of 2026 (Acme's
+		// year is the calendar year): its cycle is the average.
+		var sc struct {
+			Scorecard struct {
+				Results []struct {
+					Kpi    struct{ Key string }
+					Actual *struct{ Days float64 }
+				}
+			}
+		}
+		s.MustQuery(t, `query($u: ID!) { scorecard(scope: {userID: $u}, period: {kind: QUARTER, year: 2026, index: 2}) {
+			results { kpi { key } actual { ... on DaysValue { days: value } } } } }`, map[string]any{"u": f.rep.ID}, &sc)
+		found := false
+		for _, r := range sc.Scorecard.Results {
+			if r.Kpi.Key == "SALES_CYCLE_LENGTH" {
+				found = true
+				if r.Actual == nil || r.Actual.Days != want {
+					t.Errorf("SALES_CYCLE_LENGTH = %+v, want %v days", r.Actual, want)
+				}
+			}
+		}
+		if !found {
+			t.Error("no SALES_CYCLE_LENGTH in the scorecard")
+		}
+		// A deal of before: no cycle stored; migrating gives it its own.
+		if _, err := s.Store.DB.ExecContext(context.Background(), "UPDATE deals SET cycle_micros = NULL"); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Store.Migrate(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		stored = s.Client.Deal.GetX(apitest.Sys(), pulid.ID(created.CreateDeal.Deal.ID))
+		if stored.CycleMicros == nil || *stored.CycleMicros != micros {
+			t.Errorf("backfilled cycle = %v µs, want %d", stored.CycleMicros, int64(micros))
 		}
 	})
 }

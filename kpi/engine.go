@@ -232,7 +232,7 @@ var (
 	}
 	fieldColumn = map[definition.Field]string{
 		definition.Amount:          "r." + deal.FieldAmount,
-		definition.CycleDays:       "r." + deal.FieldCycleSeconds,
+		definition.CycleDays:       "r." + deal.FieldCycleMicros,
 		definition.DurationMinutes: "r." + meeting.FieldDurationMinutes,
 	}
 	tableOf = map[definition.Source]string{definition.Deals: deal.Table, definition.Meetings: meeting.Table}
@@ -506,7 +506,8 @@ func evaluate(kpis []KPI, periods []Period, totals map[partKey][]sums) map[strin
 	return out
 }
 
-const secondsPerDay = 86400
+// microsPerDay: sales cycles are summed in microseconds (deal.cycle_micros).
+const microsPerDay = 86_400_000_000
 
 func value(k KPI, at func(*definition.Aggregate) sums) Value {
 	d := k.Definition
@@ -518,7 +519,7 @@ func value(k KPI, at func(*definition.Aggregate) sums) Value {
 			return Value{Defined: true, Int: s.n, Sample: s.n}
 		case definition.SumOf:
 			if a.Field == definition.CycleDays {
-				return Value{Defined: true, Float: s.float() / secondsPerDay, Sample: s.n}
+				return Value{Defined: true, Float: s.float() / microsPerDay, Sample: s.n}
 			}
 			return Value{Defined: true, Int: s.sum, Wide: s.wide, Sample: s.n}
 		default: // AVG
@@ -526,7 +527,7 @@ func value(k KPI, at func(*definition.Aggregate) sums) Value {
 				return Value{Sample: 0}
 			}
 			if a.Field == definition.CycleDays {
-				return Value{Defined: true, Float: s.float() / float64(s.n) / secondsPerDay, Sample: s.n}
+				return Value{Defined: true, Float: s.float() / float64(s.n) / microsPerDay, Sample: s.n}
 			}
 			v := Value{Defined: true, Sample: s.n}
 			v.Int, v.Wide = divide(s, sums{sum: s.n})
@@ -545,7 +546,7 @@ func value(k KPI, at func(*definition.Aggregate) sums) Value {
 	case definition.Money:
 		v.Int, v.Wide = divide(num, den)
 	case definition.Days:
-		v.Float = num.float() / den.float() / secondsPerDay
+		v.Float = num.float() / den.float() / microsPerDay
 	}
 	return v
 }

@@ -79,7 +79,12 @@ say "server ready at $url"
 
 say "browser test of GraphiQL, then the examples (node --test web/e2e/)"
 status=0
-KPIFLOW_URL=$url node --test --test-concurrency=1 web/e2e/ || status=$?
+# Bounded: a browser left running would keep node waiting for ever.
+KPIFLOW_URL=$url timeout --kill-after=10 300 node --test --test-concurrency=1 web/e2e/ || status=$?
+pkill -f -- '--user-data-dir=.*kpiflow-chromium-' 2>/dev/null || true
+if [ "$status" -eq 124 ]; then
+  say "the browser tests did not end within 300 s" >&2
+fi
 if [ "$status" -ne 0 ]; then
   say "FAILED; the server's log:" >&2
   tail -n 50 "$tmp/server.log" >&2

@@ -150,9 +150,65 @@ func sqliteDSN(path string, existing bool) (string, error) {
 	return "file:" + path + "?" + q.Encode(), nil
 }
 
-// Migrate brings the database schema up to date with the ent schema.
+// Migrate brings the database schema up to date with the ent schema, then
+// fills what a new column needs from the rows already there.
 func (s *Store) Migrate(ctx context.Context) error {
-	return s.Client.Schema.Create(ctx)
+	if err := s.Client.Schema.Create(ctx); err != nil {
+		return err
+	}
+	return s.backfillCycles(ctx)
+}
+
+// backfillCycles computes deals.cycle_micros, the sales cycle in
+// microseconds, for closed deals written before it replaced the whole
+// seconds of cycle_seconds: from opened_at and closed_at, exactly.
+func (s *Store) backfillCycles(ctx context.Context) error {
+	if s.Dialect == dialect.Postgres {
+		_, err := s.DB.ExecContext(ctx, `UPDATE deals SET cycle_micros =
+			(EXTRACT(EPOCH FROM closed_at) * 1000000)::bigint - (EXTRACT(EPOCH FROM opened_at) * 1000000)::bigint
+			WHERE closed_at IS NOT NULL AND cycle_micros IS NULL`)
+		return err
+	}
+	// SQLite keeps times as text: they are read and subtracted in Go, a
+	// batch at a time.
+	for {
+		rows, err := s.DB.QueryContext(ctx, `SELECT id, opened_at, closed_at FROM deals
+			WHERE closed_at IS NOT NULL AND cycle_micros IS NULL LIMIT 1000`)
+		if err != nil {
+			return err
+		}
+		type cycle struct {
+			id     string
+			micros int64
+		}
+		var batch []cycle
+		for rows.Next() {
+			var id string
+			var opened, closed time.Time
+			if err := rows.Scan(&id, &opened, &closed); err != nil {
+				rows.Close()
+				return fmt.Errorf("backfilling sales cycles: %w", err)
+			}
+			batch = append(batch, cycle{id, closed.Sub(opened).Microseconds()})
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil || len(batch) == 0 {
+			return err
+		}
+		tx, err := s.DB.BeginTx(ctx, nil)
+		if err != nil {
+			return err
+		}
+		for _, c := range batch {
+			if _, err := tx.ExecContext(ctx, `UPDATE deals SET cycle_micros = ? WHERE id = ?`, c.micros, c.id); err != nil {
+				_ = tx.Rollback()
+				return err
+			}
+		}
+		if err := tx.Commit(); err != nil {
+			return err
+		}
+	}
 }
 
 // PrintMigration writes the SQL that Migrate would run, without running it.

@@ -41,8 +41,8 @@ const (
 	FieldOpenedAt = "opened_at"
 	// FieldClosedAt holds the string denoting the closed_at field in the database.
 	FieldClosedAt = "closed_at"
-	// FieldCycleSeconds holds the string denoting the cycle_seconds field in the database.
-	FieldCycleSeconds = "cycle_seconds"
+	// FieldCycleMicros holds the string denoting the cycle_micros field in the database.
+	FieldCycleMicros = "cycle_micros"
 	// FieldExternalID holds the string denoting the external_id field in the database.
 	FieldExternalID = "external_id"
 	// EdgeOrganization holds the string denoting the organization edge name in mutations.
@@ -99,7 +99,7 @@ var Columns = []string{
 	FieldStage,
 	FieldOpenedAt,
 	FieldClosedAt,
-	FieldCycleSeconds,
+	FieldCycleMicros,
 	FieldExternalID,
 }
 
@@ -236,9 +236,9 @@ func ByClosedAt(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldClosedAt, opts...).ToFunc()
 }
 
-// ByCycleSeconds orders the results by the cycle_seconds field.
-func ByCycleSeconds(opts ...sql.OrderTermOption) OrderOption {
-	return sql.OrderByField(FieldCycleSeconds, opts...).ToFunc()
+// ByCycleMicros orders the results by the cycle_micros field.
+func ByCycleMicros(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldCycleMicros, opts...).ToFunc()
 }
 
 // ByExternalID orders the results by the external_id field.

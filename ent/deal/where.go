@@ -106,9 +106,9 @@ func ClosedAt(v time.Time) predicate.Deal {
 	return predicate.Deal(sql.FieldEQ(FieldClosedAt, v))
 }
 
-// CycleSeconds applies equality check predicate on the "cycle_seconds" field. It's identical to CycleSecondsEQ.
-func CycleSeconds(v int64) predicate.Deal {
-	return predicate.Deal(sql.FieldEQ(FieldCycleSeconds, v))
+// CycleMicros applies equality check predicate on the "cycle_micros" field. It's identical to CycleMicrosEQ.
+func CycleMicros(v int64) predicate.Deal {
+	return predicate.Deal(sql.FieldEQ(FieldCycleMicros, v))
 }
 
 // ExternalID applies equality check predicate on the "external_id" field. It's identical to ExternalIDEQ.
@@ -686,54 +686,54 @@ func ClosedAtNotNil() predicate.Deal {
 	return predicate.Deal(sql.FieldNotNull(FieldClosedAt))
 }
 
-// CycleSecondsEQ applies the EQ predicate on the "cycle_seconds" field.
-func CycleSecondsEQ(v int64) predicate.Deal {
-	return predicate.Deal(sql.FieldEQ(FieldCycleSeconds, v))
+// CycleMicrosEQ applies the EQ predicate on the "cycle_micros" field.
+func CycleMicrosEQ(v int64) predicate.Deal {
+	return predicate.Deal(sql.FieldEQ(FieldCycleMicros, v))
 }
 
-// CycleSecondsNEQ applies the NEQ predicate on the "cycle_seconds" field.
-func CycleSecondsNEQ(v int64) predicate.Deal {
-	return predicate.Deal(sql.FieldNEQ(FieldCycleSeconds, v))
+// CycleMicrosNEQ applies the NEQ predicate on the "cycle_micros" field.
+func CycleMicrosNEQ(v int64) predicate.Deal {
+	return predicate.Deal(sql.FieldNEQ(FieldCycleMicros, v))
 }
 
-// CycleSecondsIn applies the In predicate on the "cycle_seconds" field.
-func CycleSecondsIn(vs ...int64) predicate.Deal {
-	return predicate.Deal(sql.FieldIn(FieldCycleSeconds, vs...))
+// CycleMicrosIn applies the In predicate on the "cycle_micros" field.
+func CycleMicrosIn(vs ...int64) predicate.Deal {
+	return predicate.Deal(sql.FieldIn(FieldCycleMicros, vs...))
 }
 
-// CycleSecondsNotIn applies the NotIn predicate on the "cycle_seconds" field.
-func CycleSecondsNotIn(vs ...int64) predicate.Deal {
-	return predicate.Deal(sql.FieldNotIn(FieldCycleSeconds, vs...))
+// CycleMicrosNotIn applies the NotIn predicate on the "cycle_micros" field.
+func CycleMicrosNotIn(vs ...int64) predicate.Deal {
+	return predicate.Deal(sql.FieldNotIn(FieldCycleMicros, vs...))
 }
 
-// CycleSecondsGT applies the GT predicate on the "cycle_seconds" field.
-func CycleSecondsGT(v int64) predicate.Deal {
-	return predicate.Deal(sql.FieldGT(FieldCycleSeconds, v))
+// CycleMicrosGT applies the GT predicate on the "cycle_micros" field.
+func CycleMicrosGT(v int64) predicate.Deal {
+	return predicate.Deal(sql.FieldGT(FieldCycleMicros, v))
 }
 
-// CycleSecondsGTE applies the GTE predicate on the "cycle_seconds" field.
-func CycleSecondsGTE(v int64) predicate.Deal {
-	return predicate.Deal(sql.FieldGTE(FieldCycleSeconds, v))
+// CycleMicrosGTE applies the GTE predicate on the "cycle_micros" field.
+func CycleMicrosGTE(v int64) predicate.Deal {
+	return predicate.Deal(sql.FieldGTE(FieldCycleMicros, v))
 }
 
-// CycleSecondsLT applies the LT predicate on the "cycle_seconds" field.
-func CycleSecondsLT(v int64) predicate.Deal {
-	return predicate.Deal(sql.FieldLT(FieldCycleSeconds, v))
+// CycleMicrosLT applies the LT predicate on the "cycle_micros" field.
+func CycleMicrosLT(v int64) predicate.Deal {
+	return predicate.Deal(sql.FieldLT(FieldCycleMicros, v))
 }
 
-// CycleSecondsLTE applies the LTE predicate on the "cycle_seconds" field.
-func CycleSecondsLTE(v int64) predicate.Deal {
-	return predicate.Deal(sql.FieldLTE(FieldCycleSeconds, v))
+// CycleMicrosLTE applies the LTE predicate on the "cycle_micros" field.
+func CycleMicrosLTE(v int64) predicate.Deal {
+	return predicate.Deal(sql.FieldLTE(FieldCycleMicros, v))
 }
 
-// CycleSecondsIsNil applies the IsNil predicate on the "cycle_seconds" field.
-func CycleSecondsIsNil() predicate.Deal {
-	return predicate.Deal(sql.FieldIsNull(FieldCycleSeconds))
+// CycleMicrosIsNil applies the IsNil predicate on the "cycle_micros" field.
+func CycleMicrosIsNil() predicate.Deal {
+	return predicate.Deal(sql.FieldIsNull(FieldCycleMicros))
 }
 
-// CycleSecondsNotNil applies the NotNil predicate on the "cycle_seconds" field.
-func CycleSecondsNotNil() predicate.Deal {
-	return predicate.Deal(sql.FieldNotNull(FieldCycleSeconds))
+// CycleMicrosNotNil applies the NotNil predicate on the "cycle_micros" field.
+func CycleMicrosNotNil() predicate.Deal {
+	return predicate.Deal(sql.FieldNotNull(FieldCycleMicros))
 }
 
 // ExternalIDEQ applies the EQ predicate on the "external_id" field.

@@ -20,7 +20,7 @@ var (
 		{Name: "stage", Type: field.TypeEnum, Enums: []string{"PROSPECTING", "QUALIFIED", "PROPOSAL", "NEGOTIATION", "WON", "LOST"}, Default: "PROSPECTING"},
 		{Name: "opened_at", Type: field.TypeTime},
 		{Name: "closed_at", Type: field.TypeTime, Nullable: true},
-		{Name: "cycle_seconds", Type: field.TypeInt64, Nullable: true},
+		{Name: "cycle_micros", Type: field.TypeInt64, Nullable: true},
 		{Name: "external_id", Type: field.TypeString, Nullable: true, Size: 200},
 		{Name: "organization_id", Type: field.TypeString, Size: 64},
 		{Name: "team_id", Type: field.TypeString, Size: 64},

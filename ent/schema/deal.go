@@ -66,10 +66,10 @@ func (Deal) Fields() []ent.Field {
 			Optional().
 			Nillable().
 			Comment("set when, and only when, the deal is WON or LOST"),
-		field.Int64("cycle_seconds").
+		field.Int64("cycle_micros").
 			Optional().
 			Nillable().
-			Comment("length of the sales cycle, from opened_at to closed_at; an integer, so that sums are exact").
+			Comment("length of the sales cycle, from opened_at to closed_at, in microseconds (the precision times are stored with); an integer, so that sums are exact").
 			Annotations(entgql.Skip(entgql.SkipAll)), // shown as cycleDays (graph/sales.graphql)
 		field.String("external_id").
 			Optional().

@@ -294,7 +294,7 @@ func dealClosing(ctx context.Context, m *gen.DealMutation) error {
 		}
 		if oldClosedAt != nil { // reopened
 			m.ClearClosedAt()
-			m.ClearCycleSeconds()
+			m.ClearCycleMicros()
 		}
 		return nil
 	}
@@ -314,7 +314,7 @@ func dealClosing(ctx context.Context, m *gen.DealMutation) error {
 	if closedAt.Before(openedAt) {
 		return errcode.BadInput("closedAt", "must not be before openedAt")
 	}
-	m.SetCycleSeconds(int64(closedAt.Sub(openedAt) / time.Second))
+	m.SetCycleMicros(closedAt.Sub(openedAt).Microseconds())
 	return nil
 }
 

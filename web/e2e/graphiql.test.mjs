@@ -18,7 +18,6 @@ test("GraphiQL renders, signs in, runs a query and shows its result, all from it
   assert.ok(base, "KPIFLOW_URL names the server (scripts/e2e.sh sets it)");
   const origin = new URL(base).origin;
   const profile = mkdtempSync(join(tmpdir(), "kpiflow-chromium-"));
-  t.after(() => rmSync(profile, { recursive: true, force: true }));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: browserPath,
     headless: true,
@@ -33,7 +32,12 @@ test("GraphiQL renders, signs in, runs a query and shows its result, all from it
       "--disable-sync",
     ],
   });
-  t.after(() => context.close());
+  // One hook, in order: the browser stops writing its profile before the
+  // profile is removed (hooks added apart ran the removal first).
+  t.after(async () => {
+    await context.close();
+    rmSync(profile, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
+  });
 
   // Every request the page makes is recorded; one to another origin is
   // refused (so nothing leaves the machine) and fails the test.
