@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -63,16 +64,52 @@ func seed(t *testing.T, client *ent.Client, s uint64) *demo.Summary {
 	return sum
 }
 
+// seedOne is the default demo of seed 1 at now, seeded once for the tests
+// that only read it (seeding takes seconds under the race detector); it
+// records whether its database was empty before.
+var seedOne struct {
+	sync.Once
+	client      *ent.Client
+	sum         *demo.Summary
+	emptyBefore bool
+	err         error
+}
+
+func seededOne(t *testing.T) (*ent.Client, *demo.Summary, bool) {
+	t.Helper()
+	seedOne.Do(func() {
+		ctx := viewer.System(context.Background())
+		dir, err := os.MkdirTemp("", "kpiflow-demo-")
+		if err != nil {
+			seedOne.err = err
+			return
+		}
+		st, err := store.Open(ctx, "sqlite:"+filepath.Join(dir, "demo.db"))
+		if err == nil {
+			err = st.Migrate(ctx)
+		}
+		if err == nil {
+			seedOne.client = st.Client
+			seedOne.emptyBefore, err = demo.Empty(ctx, st.Client)
+		}
+		if err == nil {
+			seedOne.sum, err = demo.Seed(ctx, st.Client, demo.Options{Seed: 1, Now: now})
+		}
+		seedOne.err = err
+	})
+	if seedOne.err != nil {
+		t.Fatalf("seeding the default demo: %v", seedOne.err)
+	}
+	return seedOne.client, seedOne.sum, seedOne.emptyBefore
+}
+
 func TestSeed(t *testing.T) {
 	ctx := viewer.System(context.Background())
-	client := openStore(t)
-
-	empty, err := demo.Empty(ctx, client)
-	if err != nil || !empty {
-		t.Fatalf("Empty before seeding = %v, %v; want true", empty, err)
+	client, sum, emptyBefore := seededOne(t)
+	if !emptyBefore {
+		t.Fatal("Empty before seeding = false; want true")
 	}
-	sum := seed(t, client, 1)
-	empty, err = demo.Empty(ctx, client)
+	empty, err := demo.Empty(ctx, client)
 	if err != nil || empty {
 		t.Fatalf("Empty after seeding = %v, %v; want false", empty, err)
 	}
@@ -374,8 +411,8 @@ func aggregate(t *testing.T, client *ent.Client) figures {
 }
 
 func TestSeedDeterministic(t *testing.T) {
-	a, b, c := openStore(t), openStore(t), openStore(t)
-	seed(t, a, 1)
+	a, _, _ := seededOne(t)
+	b, c := openStore(t), openStore(t)
 	seed(t, b, 1)
 	seed(t, c, 2)
 	fa, fb, fc := aggregate(t, a), aggregate(t, b), aggregate(t, c)
@@ -416,8 +453,7 @@ func TestSeedNow(t *testing.T) {
 // generator for scaled demos must not change it. (A deliberate change of
 // the default demo updates the fingerprint.)
 func TestSeedDefaultUnchanged(t *testing.T) {
-	client := openStore(t)
-	seed(t, client, 1)
+	client, _, _ := seededOne(t)
 	const want = "a6b8479358c3179b3f3348c39297bd3b149cb56c7c996220bfd5af475be64ae1"
 	if f := aggregate(t, client); f.Fingerprint != want {
 		t.Errorf("the default demo of seed 1 changed: %+v", f)
