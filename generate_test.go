@@ -17,6 +17,9 @@ func TestGeneratedCodeIsUpToDate(t *testing.T) {
 	if testing.Short() {
 		t.Skip("regeneration takes a while; not in -short mode")
 	}
+	if os.Getenv("KPIFLOW_CI_CHECKS_GENERATED") == "1" {
+		t.Skip(".ci/run regenerates in the checkout and fails on any difference itself, after the suite")
+	}
 	copyDir := t.TempDir()
 	if err := copyTree(".", copyDir); err != nil {
 		t.Fatal(err)

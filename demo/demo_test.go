@@ -463,12 +463,12 @@ func TestSeedDefaultUnchanged(t *testing.T) {
 // scaledOptions are the options of the scaled demo the suite seeds: small,
 // but large enough for many teams and regions.
 func scaledOptions(dialect string) demo.Options {
-	return demo.Options{Seed: 3, Now: now, Deals: 20_000, Meetings: 60_000, Dialect: dialect}
+	return demo.Options{Seed: 3, Now: now, Reps: 170, Deals: 5_000, Meetings: 15_000, Dialect: dialect}
 }
 
 func TestSeedScaled(t *testing.T) {
 	if testing.Short() {
-		t.Skip("seeds 80,000 rows twice per database")
+		t.Skip("seeds 20,000 rows twice per database")
 	}
 	ctx := viewer.System(context.Background())
 	for _, b := range apitest.Backends(t) {

@@ -70,6 +70,7 @@ func sortedTypeNames(schema *ast.Schema) []string {
 // PostgreSQL); in its own order it pages on. Every orderBy value of every
 // connection.
 func TestCursorsAreBoundToTheirOrder(t *testing.T) {
+	t.Parallel() // long: runs beside the other long tests of the package
 	conns := orderedConnections()
 	if len(conns) < 10 {
 		t.Fatalf("only %d ordered connections found", len(conns))

@@ -301,6 +301,7 @@ func TestTimeInputsNeedAnOffset(t *testing.T) {
 
 // Every string input is bounded (graph.MaxTextLen characters).
 func TestTextInputsAreBounded(t *testing.T) {
+	t.Parallel() // long: runs beside the other long tests of the package
 	positions := inputPositions("String", "ID", "Cursor", "Decimal")
 	apitest.Each(t, func(t *testing.T, s *apitest.Server) {
 		s.ActAs(t, s.User(t, s.Org(t, "Acme", "USD"), "admin@acme.test", user.RoleAdmin, nil))

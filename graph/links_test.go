@@ -129,6 +129,7 @@ var linkCases = map[string]struct {
 // organization, an object out of the viewer's reach or an ID of nothing,
 // is NOT_FOUND and changes nothing.
 func TestLinkedIDsMustBeInReach(t *testing.T) {
+	t.Parallel() // long: runs beside the other long tests of the package
 	schema := graph.NewExecutableSchema(graph.Config{}).Schema()
 	fields := mutationIDFields(schema)
 	if len(fields) < 40 {

@@ -1,6 +1,8 @@
 package graph_test
 
 import (
+	"context"
+	"fmt"
 	"math/big"
 	"sort"
 	"strings"
@@ -29,14 +31,26 @@ func TestSumsOfLargestAmountsAreExact(t *testing.T) {
 	apitest.Each(t, func(t *testing.T, s *apitest.Server) {
 		w := newKPIWorld(t, s)
 		const n = 9300
-		for done := 0; done < n; {
-			batch := make([]*ent.DealCreate, 0, 500)
-			for ; done < n && len(batch) < cap(batch); done++ {
-				batch = append(batch, s.Client.Deal.Create().SetOwnerID(w.r3.ID).SetName("mega").SetCustomerName("c").
-					SetAmount(money.MaxMinor).SetStage(deal.StageWon).
-					SetOpenedAt(utc("2026-02-20T00:00:00Z")).SetClosedAt(utc("2026-03-20T00:00:00Z")))
+		// One deal through ent (its hooks set the team, the close and the
+		// cycle), then its copies in one statement: 9,300 ent creates with
+		// their hooks took half a minute under the race detector.
+		first := s.Client.Deal.Create().SetOwnerID(w.r3.ID).SetName("mega").SetCustomerName("c").
+			SetAmount(money.MaxMinor).SetStage(deal.StageWon).
+			SetOpenedAt(utc("2026-02-20T00:00:00Z")).SetClosedAt(utc("2026-03-20T00:00:00Z")).SaveX(apitest.Sys())
+		cols := make([]string, len(deal.Columns))
+		for i, c := range deal.Columns {
+			cols[i] = "d." + c
+			if c == deal.FieldID {
+				cols[i] = "d.id || '-' || CAST(k.i AS TEXT)"
 			}
-			s.Client.Deal.CreateBulk(batch...).ExecX(apitest.Sys())
+		}
+		copies := fmt.Sprintf(`INSERT INTO deals (%s) WITH RECURSIVE k(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM k WHERE i < %d)
+			SELECT %s FROM deals d, k WHERE d.id = '%s'`, strings.Join(deal.Columns, ", "), n-1, strings.Join(cols, ", "), first.ID)
+		if _, err := s.Store.DB.ExecContext(context.Background(), copies); err != nil {
+			t.Fatal(err)
+		}
+		if c := s.Client.Deal.Query().Where(deal.Amount(money.MaxMinor)).CountX(apitest.Sys()); c != n {
+			t.Fatalf("%d deals of the largest amount, want %d", c, n)
 		}
 		// West's Q1 also has d6, a won deal of 1,000.00.
 		sum := new(big.Int).Mul(big.NewInt(n), big.NewInt(money.MaxMinor))

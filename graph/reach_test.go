@@ -122,6 +122,7 @@ func edgePredicateCases(t *testing.T) []edgePredicateCase {
 // viewer's own list whose edge (as the viewer reads it) leads there; 0 for
 // an object the viewer may not read.
 func TestEdgePredicatesSeeOnlyWhatTheViewerReads(t *testing.T) {
+	t.Parallel() // long: runs beside the other long tests of the package
 	cases := edgePredicateCases(t)
 	apitest.Each(t, func(t *testing.T, s *apitest.Server) {
 		w := newWorld(t, s)
@@ -231,6 +232,7 @@ func TestEdgeBooleansAreGone(t *testing.T) {
 // connection and for nested connections; filters at the bounds work on
 // both databases.
 func TestWhereFiltersAreBounded(t *testing.T) {
+	t.Parallel() // long: runs beside the other long tests of the package
 	schema := graph.NewExecutableSchema(graph.Config{}).Schema()
 	// chain returns a where input nested n levels through edge predicates,
 	// starting at the input type in (the first edge predicate of each type).

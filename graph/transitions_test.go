@@ -46,6 +46,7 @@ var workflowActions = []string{"updateTargetDraft", "submitTarget", "withdrawTar
 // allowed → the expected state, exactly one new event and version + 1;
 // not allowed → the expected code, and the target unchanged.
 func TestEveryTransitionThroughTheAPI(t *testing.T) {
+	t.Parallel() // long: runs beside the other long tests of the package
 	apitest.Each(t, func(t *testing.T, s *apitest.Server) {
 		w := newKPIWorld(t, s)
 		deals := w.kpiID(t, "DEALS_CLOSED")
