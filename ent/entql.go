@@ -88,19 +88,20 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		Type: "KPI",
 		Fields: map[string]*sqlgraph.FieldSpec{
-			kpi.FieldCreatedAt:      {Type: field.TypeTime, Column: kpi.FieldCreatedAt},
-			kpi.FieldUpdatedAt:      {Type: field.TypeTime, Column: kpi.FieldUpdatedAt},
-			kpi.FieldOrganizationID: {Type: field.TypeString, Column: kpi.FieldOrganizationID},
-			kpi.FieldKey:            {Type: field.TypeString, Column: kpi.FieldKey},
-			kpi.FieldName:           {Type: field.TypeString, Column: kpi.FieldName},
-			kpi.FieldDescription:    {Type: field.TypeString, Column: kpi.FieldDescription},
-			kpi.FieldUnit:           {Type: field.TypeEnum, Column: kpi.FieldUnit},
-			kpi.FieldDirection:      {Type: field.TypeEnum, Column: kpi.FieldDirection},
-			kpi.FieldDefinition:     {Type: field.TypeJSON, Column: kpi.FieldDefinition},
-			kpi.FieldEnabled:        {Type: field.TypeBool, Column: kpi.FieldEnabled},
-			kpi.FieldMinSample:      {Type: field.TypeInt, Column: kpi.FieldMinSample},
-			kpi.FieldBuiltin:        {Type: field.TypeBool, Column: kpi.FieldBuiltin},
-			kpi.FieldPosition:       {Type: field.TypeInt, Column: kpi.FieldPosition},
+			kpi.FieldCreatedAt:            {Type: field.TypeTime, Column: kpi.FieldCreatedAt},
+			kpi.FieldUpdatedAt:            {Type: field.TypeTime, Column: kpi.FieldUpdatedAt},
+			kpi.FieldOrganizationID:       {Type: field.TypeString, Column: kpi.FieldOrganizationID},
+			kpi.FieldKey:                  {Type: field.TypeString, Column: kpi.FieldKey},
+			kpi.FieldName:                 {Type: field.TypeString, Column: kpi.FieldName},
+			kpi.FieldDescription:          {Type: field.TypeString, Column: kpi.FieldDescription},
+			kpi.FieldUnit:                 {Type: field.TypeEnum, Column: kpi.FieldUnit},
+			kpi.FieldDirection:            {Type: field.TypeEnum, Column: kpi.FieldDirection},
+			kpi.FieldDefinition:           {Type: field.TypeJSON, Column: kpi.FieldDefinition},
+			kpi.FieldEnabled:              {Type: field.TypeBool, Column: kpi.FieldEnabled},
+			kpi.FieldMinSample:            {Type: field.TypeInt, Column: kpi.FieldMinSample},
+			kpi.FieldBuiltin:              {Type: field.TypeBool, Column: kpi.FieldBuiltin},
+			kpi.FieldMarketFactorOverride: {Type: field.TypeBool, Column: kpi.FieldMarketFactorOverride},
+			kpi.FieldPosition:             {Type: field.TypeInt, Column: kpi.FieldPosition},
 		},
 	}
 	graph.Nodes[3] = &sqlgraph.Node{
@@ -1296,6 +1297,11 @@ func (f *KPIFilter) WhereMinSample(p entql.IntP) {
 // WhereBuiltin applies the entql bool predicate on the builtin field.
 func (f *KPIFilter) WhereBuiltin(p entql.BoolP) {
 	f.Where(p.Field(kpi.FieldBuiltin))
+}
+
+// WhereMarketFactorOverride applies the entql bool predicate on the market_factor_override field.
+func (f *KPIFilter) WhereMarketFactorOverride(p entql.BoolP) {
+	f.Where(p.Field(kpi.FieldMarketFactorOverride))
 }
 
 // WherePosition applies the entql int predicate on the position field.

@@ -45,6 +45,8 @@ type KPI struct {
 	MinSample int `json:"min_sample,omitempty"`
 	// whether the KPI is one of kpiflow's own, whose definition cannot change
 	Builtin bool `json:"builtin,omitempty"`
+	// whether a team's market factor scales the KPI's expected value, when set; unset: as its unit says (kpi.MarketFactorApplies)
+	MarketFactorOverride *bool `json:"market_factor_override,omitempty"`
 	// where scorecards show the KPI, lowest first
 	Position int `json:"position,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
@@ -84,7 +86,7 @@ func (*KPI) scanValues(columns []string) ([]any, error) {
 			values[i] = new([]byte)
 		case kpi.FieldID, kpi.FieldOrganizationID:
 			values[i] = new(pulid.ID)
-		case kpi.FieldEnabled, kpi.FieldBuiltin:
+		case kpi.FieldEnabled, kpi.FieldBuiltin, kpi.FieldMarketFactorOverride:
 			values[i] = new(sql.NullBool)
 		case kpi.FieldMinSample, kpi.FieldPosition:
 			values[i] = new(sql.NullInt64)
@@ -187,6 +189,13 @@ func (_m *KPI) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.Builtin = value.Bool
 			}
+		case kpi.FieldMarketFactorOverride:
+			if value, ok := values[i].(*sql.NullBool); !ok {
+				return fmt.Errorf("unexpected type %T for field market_factor_override", values[i])
+			} else if value.Valid {
+				_m.MarketFactorOverride = new(bool)
+				*_m.MarketFactorOverride = value.Bool
+			}
 		case kpi.FieldPosition:
 			if value, ok := values[i].(*sql.NullInt64); !ok {
 				return fmt.Errorf("unexpected type %T for field position", values[i])
@@ -269,6 +278,11 @@ func (_m *KPI) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("builtin=")
 	builder.WriteString(fmt.Sprintf("%v", _m.Builtin))
+	builder.WriteString(", ")
+	if v := _m.MarketFactorOverride; v != nil {
+		builder.WriteString("market_factor_override=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
 	builder.WriteString(", ")
 	builder.WriteString("position=")
 	builder.WriteString(fmt.Sprintf("%v", _m.Position))

@@ -146,6 +146,20 @@ func (_c *KPICreate) SetNillableBuiltin(v *bool) *KPICreate {
 	return _c
 }
 
+// SetMarketFactorOverride sets the "market_factor_override" field.
+func (_c *KPICreate) SetMarketFactorOverride(v bool) *KPICreate {
+	_c.mutation.SetMarketFactorOverride(v)
+	return _c
+}
+
+// SetNillableMarketFactorOverride sets the "market_factor_override" field if the given value is not nil.
+func (_c *KPICreate) SetNillableMarketFactorOverride(v *bool) *KPICreate {
+	if v != nil {
+		_c.SetMarketFactorOverride(*v)
+	}
+	return _c
+}
+
 // SetPosition sets the "position" field.
 func (_c *KPICreate) SetPosition(v int) *KPICreate {
 	_c.mutation.SetPosition(v)
@@ -412,6 +426,10 @@ func (_c *KPICreate) createSpec() (*KPI, *sqlgraph.CreateSpec) {
 		_spec.SetField(kpi.FieldBuiltin, field.TypeBool, value)
 		_node.Builtin = value
 	}
+	if value, ok := _c.mutation.MarketFactorOverride(); ok {
+		_spec.SetField(kpi.FieldMarketFactorOverride, field.TypeBool, value)
+		_node.MarketFactorOverride = &value
+	}
 	if value, ok := _c.mutation.Position(); ok {
 		_spec.SetField(kpi.FieldPosition, field.TypeInt, value)
 		_node.Position = value
@@ -578,6 +596,24 @@ func (u *KPIUpsert) UpdateMinSample() *KPIUpsert {
 // AddMinSample adds v to the "min_sample" field.
 func (u *KPIUpsert) AddMinSample(v int) *KPIUpsert {
 	u.Add(kpi.FieldMinSample, v)
+	return u
+}
+
+// SetMarketFactorOverride sets the "market_factor_override" field.
+func (u *KPIUpsert) SetMarketFactorOverride(v bool) *KPIUpsert {
+	u.Set(kpi.FieldMarketFactorOverride, v)
+	return u
+}
+
+// UpdateMarketFactorOverride sets the "market_factor_override" field to the value that was provided on create.
+func (u *KPIUpsert) UpdateMarketFactorOverride() *KPIUpsert {
+	u.SetExcluded(kpi.FieldMarketFactorOverride)
+	return u
+}
+
+// ClearMarketFactorOverride clears the value of the "market_factor_override" field.
+func (u *KPIUpsert) ClearMarketFactorOverride() *KPIUpsert {
+	u.SetNull(kpi.FieldMarketFactorOverride)
 	return u
 }
 
@@ -771,6 +807,27 @@ func (u *KPIUpsertOne) AddMinSample(v int) *KPIUpsertOne {
 func (u *KPIUpsertOne) UpdateMinSample() *KPIUpsertOne {
 	return u.Update(func(s *KPIUpsert) {
 		s.UpdateMinSample()
+	})
+}
+
+// SetMarketFactorOverride sets the "market_factor_override" field.
+func (u *KPIUpsertOne) SetMarketFactorOverride(v bool) *KPIUpsertOne {
+	return u.Update(func(s *KPIUpsert) {
+		s.SetMarketFactorOverride(v)
+	})
+}
+
+// UpdateMarketFactorOverride sets the "market_factor_override" field to the value that was provided on create.
+func (u *KPIUpsertOne) UpdateMarketFactorOverride() *KPIUpsertOne {
+	return u.Update(func(s *KPIUpsert) {
+		s.UpdateMarketFactorOverride()
+	})
+}
+
+// ClearMarketFactorOverride clears the value of the "market_factor_override" field.
+func (u *KPIUpsertOne) ClearMarketFactorOverride() *KPIUpsertOne {
+	return u.Update(func(s *KPIUpsert) {
+		s.ClearMarketFactorOverride()
 	})
 }
 
@@ -1134,6 +1191,27 @@ func (u *KPIUpsertBulk) AddMinSample(v int) *KPIUpsertBulk {
 func (u *KPIUpsertBulk) UpdateMinSample() *KPIUpsertBulk {
 	return u.Update(func(s *KPIUpsert) {
 		s.UpdateMinSample()
+	})
+}
+
+// SetMarketFactorOverride sets the "market_factor_override" field.
+func (u *KPIUpsertBulk) SetMarketFactorOverride(v bool) *KPIUpsertBulk {
+	return u.Update(func(s *KPIUpsert) {
+		s.SetMarketFactorOverride(v)
+	})
+}
+
+// UpdateMarketFactorOverride sets the "market_factor_override" field to the value that was provided on create.
+func (u *KPIUpsertBulk) UpdateMarketFactorOverride() *KPIUpsertBulk {
+	return u.Update(func(s *KPIUpsert) {
+		s.UpdateMarketFactorOverride()
+	})
+}
+
+// ClearMarketFactorOverride clears the value of the "market_factor_override" field.
+func (u *KPIUpsertBulk) ClearMarketFactorOverride() *KPIUpsertBulk {
+	return u.Update(func(s *KPIUpsert) {
+		s.ClearMarketFactorOverride()
 	})
 }
 

@@ -133,6 +133,26 @@ func (_u *KPIUpdate) AddMinSample(v int) *KPIUpdate {
 	return _u
 }
 
+// SetMarketFactorOverride sets the "market_factor_override" field.
+func (_u *KPIUpdate) SetMarketFactorOverride(v bool) *KPIUpdate {
+	_u.mutation.SetMarketFactorOverride(v)
+	return _u
+}
+
+// SetNillableMarketFactorOverride sets the "market_factor_override" field if the given value is not nil.
+func (_u *KPIUpdate) SetNillableMarketFactorOverride(v *bool) *KPIUpdate {
+	if v != nil {
+		_u.SetMarketFactorOverride(*v)
+	}
+	return _u
+}
+
+// ClearMarketFactorOverride clears the value of the "market_factor_override" field.
+func (_u *KPIUpdate) ClearMarketFactorOverride() *KPIUpdate {
+	_u.mutation.ClearMarketFactorOverride()
+	return _u
+}
+
 // SetPosition sets the "position" field.
 func (_u *KPIUpdate) SetPosition(v int) *KPIUpdate {
 	_u.mutation.ResetPosition()
@@ -274,6 +294,12 @@ func (_u *KPIUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	if value, ok := _u.mutation.AddedMinSample(); ok {
 		_spec.AddField(kpi.FieldMinSample, field.TypeInt, value)
 	}
+	if value, ok := _u.mutation.MarketFactorOverride(); ok {
+		_spec.SetField(kpi.FieldMarketFactorOverride, field.TypeBool, value)
+	}
+	if _u.mutation.MarketFactorOverrideCleared() {
+		_spec.ClearField(kpi.FieldMarketFactorOverride, field.TypeBool)
+	}
 	if value, ok := _u.mutation.Position(); ok {
 		_spec.SetField(kpi.FieldPosition, field.TypeInt, value)
 	}
@@ -402,6 +428,26 @@ func (_u *KPIUpdateOne) SetNillableMinSample(v *int) *KPIUpdateOne {
 // AddMinSample adds value to the "min_sample" field.
 func (_u *KPIUpdateOne) AddMinSample(v int) *KPIUpdateOne {
 	_u.mutation.AddMinSample(v)
+	return _u
+}
+
+// SetMarketFactorOverride sets the "market_factor_override" field.
+func (_u *KPIUpdateOne) SetMarketFactorOverride(v bool) *KPIUpdateOne {
+	_u.mutation.SetMarketFactorOverride(v)
+	return _u
+}
+
+// SetNillableMarketFactorOverride sets the "market_factor_override" field if the given value is not nil.
+func (_u *KPIUpdateOne) SetNillableMarketFactorOverride(v *bool) *KPIUpdateOne {
+	if v != nil {
+		_u.SetMarketFactorOverride(*v)
+	}
+	return _u
+}
+
+// ClearMarketFactorOverride clears the value of the "market_factor_override" field.
+func (_u *KPIUpdateOne) ClearMarketFactorOverride() *KPIUpdateOne {
+	_u.mutation.ClearMarketFactorOverride()
 	return _u
 }
 
@@ -575,6 +621,12 @@ func (_u *KPIUpdateOne) sqlSave(ctx context.Context) (_node *KPI, err error) {
 	}
 	if value, ok := _u.mutation.AddedMinSample(); ok {
 		_spec.AddField(kpi.FieldMinSample, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.MarketFactorOverride(); ok {
+		_spec.SetField(kpi.FieldMarketFactorOverride, field.TypeBool, value)
+	}
+	if _u.mutation.MarketFactorOverrideCleared() {
+		_spec.ClearField(kpi.FieldMarketFactorOverride, field.TypeBool)
 	}
 	if value, ok := _u.mutation.Position(); ok {
 		_spec.SetField(kpi.FieldPosition, field.TypeInt, value)

@@ -2350,29 +2350,30 @@ func (m *IdempotencyKeyMutation) ResetEdge(name string) error {
 // KPIMutation represents an operation that mutates the KPI nodes in the graph.
 type KPIMutation struct {
 	config
-	op                  Op
-	typ                 string
-	id                  *pulid.ID
-	created_at          *time.Time
-	updated_at          *time.Time
-	key                 *string
-	name                *string
-	description         *string
-	unit                *definition.Unit
-	direction           *definition.Direction
-	definition          *definition.Definition
-	enabled             *bool
-	min_sample          *int
-	addmin_sample       *int
-	builtin             *bool
-	position            *int
-	addposition         *int
-	clearedFields       map[string]struct{}
-	organization        *pulid.ID
-	clearedorganization bool
-	done                bool
-	oldValue            func(context.Context) (*KPI, error)
-	predicates          []predicate.KPI
+	op                     Op
+	typ                    string
+	id                     *pulid.ID
+	created_at             *time.Time
+	updated_at             *time.Time
+	key                    *string
+	name                   *string
+	description            *string
+	unit                   *definition.Unit
+	direction              *definition.Direction
+	definition             *definition.Definition
+	enabled                *bool
+	min_sample             *int
+	addmin_sample          *int
+	builtin                *bool
+	market_factor_override *bool
+	position               *int
+	addposition            *int
+	clearedFields          map[string]struct{}
+	organization           *pulid.ID
+	clearedorganization    bool
+	done                   bool
+	oldValue               func(context.Context) (*KPI, error)
+	predicates             []predicate.KPI
 }
 
 var _ ent.Mutation = (*KPIMutation)(nil)
@@ -2944,6 +2945,55 @@ func (m *KPIMutation) ResetBuiltin() {
 	m.builtin = nil
 }
 
+// SetMarketFactorOverride sets the "market_factor_override" field.
+func (m *KPIMutation) SetMarketFactorOverride(b bool) {
+	m.market_factor_override = &b
+}
+
+// MarketFactorOverride returns the value of the "market_factor_override" field in the mutation.
+func (m *KPIMutation) MarketFactorOverride() (r bool, exists bool) {
+	v := m.market_factor_override
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMarketFactorOverride returns the old "market_factor_override" field's value of the KPI entity.
+// If the KPI object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *KPIMutation) OldMarketFactorOverride(ctx context.Context) (v *bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMarketFactorOverride is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMarketFactorOverride requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMarketFactorOverride: %w", err)
+	}
+	return oldValue.MarketFactorOverride, nil
+}
+
+// ClearMarketFactorOverride clears the value of the "market_factor_override" field.
+func (m *KPIMutation) ClearMarketFactorOverride() {
+	m.market_factor_override = nil
+	m.clearedFields[kpi.FieldMarketFactorOverride] = struct{}{}
+}
+
+// MarketFactorOverrideCleared returns if the "market_factor_override" field was cleared in this mutation.
+func (m *KPIMutation) MarketFactorOverrideCleared() bool {
+	_, ok := m.clearedFields[kpi.FieldMarketFactorOverride]
+	return ok
+}
+
+// ResetMarketFactorOverride resets all changes to the "market_factor_override" field.
+func (m *KPIMutation) ResetMarketFactorOverride() {
+	m.market_factor_override = nil
+	delete(m.clearedFields, kpi.FieldMarketFactorOverride)
+}
+
 // SetPosition sets the "position" field.
 func (m *KPIMutation) SetPosition(i int) {
 	m.position = &i
@@ -3061,7 +3111,7 @@ func (m *KPIMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *KPIMutation) Fields() []string {
-	fields := make([]string, 0, 13)
+	fields := make([]string, 0, 14)
 	if m.created_at != nil {
 		fields = append(fields, kpi.FieldCreatedAt)
 	}
@@ -3098,6 +3148,9 @@ func (m *KPIMutation) Fields() []string {
 	if m.builtin != nil {
 		fields = append(fields, kpi.FieldBuiltin)
 	}
+	if m.market_factor_override != nil {
+		fields = append(fields, kpi.FieldMarketFactorOverride)
+	}
 	if m.position != nil {
 		fields = append(fields, kpi.FieldPosition)
 	}
@@ -3133,6 +3186,8 @@ func (m *KPIMutation) Field(name string) (ent.Value, bool) {
 		return m.MinSample()
 	case kpi.FieldBuiltin:
 		return m.Builtin()
+	case kpi.FieldMarketFactorOverride:
+		return m.MarketFactorOverride()
 	case kpi.FieldPosition:
 		return m.Position()
 	}
@@ -3168,6 +3223,8 @@ func (m *KPIMutation) OldField(ctx context.Context, name string) (ent.Value, err
 		return m.OldMinSample(ctx)
 	case kpi.FieldBuiltin:
 		return m.OldBuiltin(ctx)
+	case kpi.FieldMarketFactorOverride:
+		return m.OldMarketFactorOverride(ctx)
 	case kpi.FieldPosition:
 		return m.OldPosition(ctx)
 	}
@@ -3263,6 +3320,13 @@ func (m *KPIMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetBuiltin(v)
 		return nil
+	case kpi.FieldMarketFactorOverride:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMarketFactorOverride(v)
+		return nil
 	case kpi.FieldPosition:
 		v, ok := value.(int)
 		if !ok {
@@ -3330,6 +3394,9 @@ func (m *KPIMutation) ClearedFields() []string {
 	if m.FieldCleared(kpi.FieldDescription) {
 		fields = append(fields, kpi.FieldDescription)
 	}
+	if m.FieldCleared(kpi.FieldMarketFactorOverride) {
+		fields = append(fields, kpi.FieldMarketFactorOverride)
+	}
 	return fields
 }
 
@@ -3346,6 +3413,9 @@ func (m *KPIMutation) ClearField(name string) error {
 	switch name {
 	case kpi.FieldDescription:
 		m.ClearDescription()
+		return nil
+	case kpi.FieldMarketFactorOverride:
+		m.ClearMarketFactorOverride()
 		return nil
 	}
 	return fmt.Errorf("unknown KPI nullable field %s", name)
@@ -3390,6 +3460,9 @@ func (m *KPIMutation) ResetField(name string) error {
 		return nil
 	case kpi.FieldBuiltin:
 		m.ResetBuiltin()
+		return nil
+	case kpi.FieldMarketFactorOverride:
+		m.ResetMarketFactorOverride()
 		return nil
 	case kpi.FieldPosition:
 		m.ResetPosition()

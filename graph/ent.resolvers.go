@@ -97,6 +97,9 @@ func (r *queryResolver) Users(ctx context.Context, after *entgql.Cursor[pulid.ID
 // Deal returns DealResolver implementation.
 func (r *Resolver) Deal() DealResolver { return &dealResolver{r} }
 
+// KPI returns KPIResolver implementation.
+func (r *Resolver) KPI() KPIResolver { return &kPIResolver{r} }
+
 // Query returns QueryResolver implementation.
 func (r *Resolver) Query() QueryResolver { return &queryResolver{r} }
 
@@ -114,6 +117,7 @@ func (r *Resolver) TargetRevision() TargetRevisionResolver { return &targetRevis
 
 type (
 	dealResolver           struct{ *Resolver }
+	kPIResolver            struct{ *Resolver }
 	queryResolver          struct{ *Resolver }
 	reviewItemResolver     struct{ *Resolver }
 	targetResolver         struct{ *Resolver }

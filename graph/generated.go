@@ -49,6 +49,7 @@ type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 type ResolverRoot interface {
 	AuthPayload() AuthPayloadResolver
 	Deal() DealResolver
+	KPI() KPIResolver
 	KPIFilter() KPIFilterResolver
 	Mutation() MutationResolver
 	Query() QueryResolver
@@ -167,20 +168,21 @@ type ComplexityRoot struct {
 	}
 
 	KPI struct {
-		Builtin      func(childComplexity int) int
-		CreatedAt    func(childComplexity int) int
-		Definition   func(childComplexity int) int
-		Description  func(childComplexity int) int
-		Direction    func(childComplexity int) int
-		Enabled      func(childComplexity int) int
-		ID           func(childComplexity int) int
-		Key          func(childComplexity int) int
-		MinSample    func(childComplexity int) int
-		Name         func(childComplexity int) int
-		Organization func(childComplexity int) int
-		Position     func(childComplexity int) int
-		Unit         func(childComplexity int) int
-		UpdatedAt    func(childComplexity int) int
+		Builtin             func(childComplexity int) int
+		CreatedAt           func(childComplexity int) int
+		Definition          func(childComplexity int) int
+		Description         func(childComplexity int) int
+		Direction           func(childComplexity int) int
+		Enabled             func(childComplexity int) int
+		ID                  func(childComplexity int) int
+		Key                 func(childComplexity int) int
+		MarketFactorApplies func(childComplexity int) int
+		MinSample           func(childComplexity int) int
+		Name                func(childComplexity int) int
+		Organization        func(childComplexity int) int
+		Position            func(childComplexity int) int
+		Unit                func(childComplexity int) int
+		UpdatedAt           func(childComplexity int) int
 	}
 
 	KPIAggregate struct {
@@ -520,15 +522,17 @@ type ComplexityRoot struct {
 	}
 
 	TargetAssessment struct {
-		Band         func(childComplexity int) int
-		Baseline     func(childComplexity int) int
-		BestEver     func(childComplexity int) int
-		Evidence     func(childComplexity int) int
-		Expected     func(childComplexity int) int
-		MarketFactor func(childComplexity int) int
-		Proposed     func(childComplexity int) int
-		Ramp         func(childComplexity int) int
-		Ratio        func(childComplexity int) int
+		Band                func(childComplexity int) int
+		Baseline            func(childComplexity int) int
+		BestEver            func(childComplexity int) int
+		Evidence            func(childComplexity int) int
+		Expected            func(childComplexity int) int
+		MarketFactor        func(childComplexity int) int
+		MarketFactorApplies func(childComplexity int) int
+		Proposed            func(childComplexity int) int
+		Ramp                func(childComplexity int) int
+		Ratio               func(childComplexity int) int
+		TeamMarketFactor    func(childComplexity int) int
 	}
 
 	TargetConnection struct {
@@ -725,6 +729,9 @@ type AuthPayloadResolver interface {
 type DealResolver interface {
 	Amount(ctx context.Context, obj *ent.Deal) (*money.Money, error)
 	CycleDays(ctx context.Context, obj *ent.Deal) (*float64, error)
+}
+type KPIResolver interface {
+	MarketFactorApplies(ctx context.Context, obj *ent.KPI) (bool, error)
 }
 type KPIFilterResolver interface {
 	DealStages(ctx context.Context, obj *definition.Filter) ([]deal.Stage, error)
@@ -1206,6 +1213,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.KPI.Key(childComplexity), true
+	case "KPI.marketFactorApplies":
+		if e.ComplexityRoot.KPI.MarketFactorApplies == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KPI.MarketFactorApplies(childComplexity), true
 	case "KPI.minSample":
 		if e.ComplexityRoot.KPI.MinSample == nil {
 			break
@@ -2956,6 +2969,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.TargetAssessment.MarketFactor(childComplexity), true
+	case "TargetAssessment.marketFactorApplies":
+		if e.ComplexityRoot.TargetAssessment.MarketFactorApplies == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TargetAssessment.MarketFactorApplies(childComplexity), true
 	case "TargetAssessment.proposed":
 		if e.ComplexityRoot.TargetAssessment.Proposed == nil {
 			break
@@ -2974,6 +2993,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.TargetAssessment.Ratio(childComplexity), true
+	case "TargetAssessment.teamMarketFactor":
+		if e.ComplexityRoot.TargetAssessment.TeamMarketFactor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TargetAssessment.TeamMarketFactor(childComplexity), true
 
 	case "TargetConnection.edges":
 		if e.ComplexityRoot.TargetConnection.Edges == nil {
@@ -4096,6 +4121,8 @@ func (ec *executionContext) childFields_KPI(ctx context.Context, field graphql.C
 		return ec.fieldContext_KPI_position(ctx, field)
 	case "organization":
 		return ec.fieldContext_KPI_organization(ctx, field)
+	case "marketFactorApplies":
+		return ec.fieldContext_KPI_marketFactorApplies(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type KPI", field.Name)
 }
@@ -4634,6 +4661,10 @@ func (ec *executionContext) childFields_TargetAssessment(ctx context.Context, fi
 		return ec.fieldContext_TargetAssessment_baseline(ctx, field)
 	case "marketFactor":
 		return ec.fieldContext_TargetAssessment_marketFactor(ctx, field)
+	case "teamMarketFactor":
+		return ec.fieldContext_TargetAssessment_teamMarketFactor(ctx, field)
+	case "marketFactorApplies":
+		return ec.fieldContext_TargetAssessment_marketFactorApplies(ctx, field)
 	case "expected":
 		return ec.fieldContext_TargetAssessment_expected(ctx, field)
 	case "band":
@@ -8489,6 +8520,29 @@ func (ec *executionContext) fieldContext_KPI_organization(_ context.Context, fie
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _KPI_marketFactorApplies(ctx context.Context, field graphql.CollectedField, obj *ent.KPI) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KPI_marketFactorApplies(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.KPI().MarketFactorApplies(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KPI_marketFactorApplies(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("KPI", field, true, true, "Boolean")
 }
 
 func (ec *executionContext) _KPIAggregate_source(ctx context.Context, field graphql.CollectedField, obj *definition.Aggregate) (ret graphql.Marshaler) {
@@ -15461,6 +15515,52 @@ func (ec *executionContext) fieldContext_TargetAssessment_marketFactor(_ context
 	return graphql.NewScalarFieldContext("TargetAssessment", field, false, false, "Float")
 }
 
+func (ec *executionContext) _TargetAssessment_teamMarketFactor(ctx context.Context, field graphql.CollectedField, obj *realism.Assessment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TargetAssessment_teamMarketFactor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TeamMarketFactor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TargetAssessment_teamMarketFactor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TargetAssessment", field, false, false, "Float")
+}
+
+func (ec *executionContext) _TargetAssessment_marketFactorApplies(ctx context.Context, field graphql.CollectedField, obj *realism.Assessment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TargetAssessment_marketFactorApplies(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MarketFactorApplies, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TargetAssessment_marketFactorApplies(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TargetAssessment", field, false, false, "Boolean")
+}
+
 func (ec *executionContext) _TargetAssessment_expected(ctx context.Context, field graphql.CollectedField, obj *realism.Assessment) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -19882,7 +19982,7 @@ func (ec *executionContext) unmarshalInputCreateKPIInput(ctx context.Context, ob
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"key", "name", "description", "unit", "direction", "minSample", "definition"}
+	fieldsInOrder := [...]string{"key", "name", "description", "unit", "direction", "minSample", "definition", "marketFactorApplies"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -19938,6 +20038,13 @@ func (ec *executionContext) unmarshalInputCreateKPIInput(ctx context.Context, ob
 				return it, err
 			}
 			it.Definition = data
+		case "marketFactorApplies":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("marketFactorApplies"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MarketFactorApplies = data
 		}
 	}
 	return it, nil
@@ -30372,7 +30479,7 @@ func (ec *executionContext) unmarshalInputUpdateKPIInput(ctx context.Context, ob
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"id", "name", "description", "direction", "enabled", "minSample", "definition"}
+	fieldsInOrder := [...]string{"id", "name", "description", "direction", "enabled", "minSample", "definition", "marketFactorApplies"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -30428,6 +30535,13 @@ func (ec *executionContext) unmarshalInputUpdateKPIInput(ctx context.Context, ob
 				return it, err
 			}
 			it.Definition = data
+		case "marketFactorApplies":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("marketFactorApplies"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MarketFactorApplies = data
 		}
 	}
 	return it, nil
@@ -32574,6 +32688,12 @@ func (ec *executionContext) _KPI(ctx context.Context, sel ast.SelectionSet, obj 
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._KPI_organization(ctx, field, obj)
+				})
+		case "marketFactorApplies":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._KPI_marketFactorApplies(ctx, field, obj)
 				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -34876,6 +34996,16 @@ func (ec *executionContext) _TargetAssessment(ctx context.Context, sel ast.Selec
 			}
 		case "marketFactor":
 			out.Values[i] = ec._TargetAssessment_marketFactor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "teamMarketFactor":
+			out.Values[i] = ec._TargetAssessment_teamMarketFactor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "marketFactorApplies":
+			out.Values[i] = ec._TargetAssessment_marketFactorApplies(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}

@@ -17,6 +17,11 @@ import (
 	"time"
 )
 
+// MarketFactorApplies is the resolver for the marketFactorApplies field.
+func (r *kPIResolver) MarketFactorApplies(ctx context.Context, obj *ent.KPI) (bool, error) {
+	return kpi.MarketFactorApplies(obj), nil
+}
+
 // DealStages is the resolver for the dealStages field.
 func (r *kPIFilterResolver) DealStages(ctx context.Context, obj *definition.Filter) ([]deal.Stage, error) {
 	return stagesOf(obj), nil
@@ -55,6 +60,7 @@ func (r *mutationResolver) CreateKpi(ctx context.Context, input CreateKPIInput) 
 	if input.MinSample != nil {
 		n.MinSample = *input.MinSample
 	}
+	n.MarketFactorApplies = input.MarketFactorApplies
 	k, err := r.kpis.CreateKPI(ctx, ent.FromContext(ctx), n)
 	if err != nil {
 		return nil, err
@@ -65,7 +71,7 @@ func (r *mutationResolver) CreateKpi(ctx context.Context, input CreateKPIInput) 
 // UpdateKpi is the resolver for the updateKPI field.
 func (r *mutationResolver) UpdateKpi(ctx context.Context, input UpdateKPIInput) (*UpdateKPIPayload, error) {
 	c := kpi.KPIChange{Name: input.Name, Description: input.Description, Direction: input.Direction,
-		Enabled: input.Enabled, MinSample: input.MinSample}
+		Enabled: input.Enabled, MinSample: input.MinSample, MarketFactorApplies: input.MarketFactorApplies}
 	if input.Definition != nil {
 		d, err := definitionOf(ctx, input.Definition)
 		if err != nil {

@@ -52,6 +52,8 @@ type CreateKPIInput struct {
 	// Below this many rows behind a value, the value is flagged low-confidence. Default 0.
 	MinSample  *int                `json:"minSample,omitempty"`
 	Definition *KPIDefinitionInput `json:"definition"`
+	// Whether a team's market factor scales the KPI's expected value. Default: yes for COUNT and MONEY, no for DAYS and PERCENT.
+	MarketFactorApplies *bool `json:"marketFactorApplies,omitempty"`
 }
 
 type CreateKPIPayload struct {
@@ -428,6 +430,8 @@ type UpdateKPIInput struct {
 	MinSample   *int                  `json:"minSample,omitempty"`
 	// A custom KPI's new definition; built-in definitions cannot change.
 	Definition *KPIDefinitionInput `json:"definition,omitempty"`
+	// Whether a team's market factor scales the KPI's expected value.
+	MarketFactorApplies *bool `json:"marketFactorApplies,omitempty"`
 }
 
 type UpdateKPIPayload struct {

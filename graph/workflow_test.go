@@ -488,3 +488,58 @@ func TestEvidenceIsOfCompletedPeriods(t *testing.T) {
 		}
 	})
 }
+
+// A team's market factor moves only the KPIs the market acts on: counts
+// and money by default, not durations and percentages; a KPI's own setting
+// wins, and the assessment says what was applied.
+func TestMarketFactorOnlyWhereTheMarketActs(t *testing.T) {
+	apitest.Each(t, func(t *testing.T, s *apitest.Server) {
+		w := newKPIWorld(t, s)
+		s.As(t, w.mE).MustQuery(t, `mutation($team: ID!) { setMarketFactor(input: {teamID: $team, period: {label: "FY2027 Q4"},
+			factor: 1.1, comment: "the market gives 10% more"}) { factor } }`, map[string]any{"team": w.east.ID}, nil)
+		type assessment struct {
+			Baseline, Expected             *float64
+			MarketFactor, TeamMarketFactor float64
+			MarketFactorApplies            bool
+		}
+		suggest := func(key string) assessment {
+			var r struct {
+				SuggestTarget struct{ Assessment assessment }
+			}
+			s.As(t, w.r1).MustQuery(t, `query($kpi: ID!, $user: ID!) { suggestTarget(kpi: $kpi, scope: {userID: $user}, period: {label: "FY2027 Q4"}) {
+				assessment { baseline expected marketFactor teamMarketFactor marketFactorApplies } } }`,
+				map[string]any{"kpi": w.kpiID(t, key), "user": w.r1.ID}, &r)
+			return r.SuggestTarget.Assessment
+		}
+		// DEALS_CLOSED, a count: r1's baseline is 0.8 (TestProposeApproveAndAudit), expected 0.88.
+		if a := suggest("DEALS_CLOSED"); !a.MarketFactorApplies || a.MarketFactor != 1.1 || a.TeamMarketFactor != 1.1 ||
+			!near(a.Baseline, 0.8) || !near(a.Expected, 0.88) {
+			t.Errorf("DEALS_CLOSED: %+v", a)
+		}
+		// SALES_CYCLE_LENGTH, in days: a bigger market does not lengthen it.
+		if a := suggest("SALES_CYCLE_LENGTH"); a.MarketFactorApplies || a.MarketFactor != 1 || a.TeamMarketFactor != 1.1 ||
+			a.Baseline == nil || !near(a.Expected, *a.Baseline) {
+			t.Errorf("SALES_CYCLE_LENGTH: %+v", a)
+		}
+		// The KPI's own setting wins, both ways.
+		var k struct {
+			UpdateKpi struct {
+				Kpi struct{ MarketFactorApplies bool }
+			}
+		}
+		for key, applies := range map[string]bool{"DEALS_CLOSED": false, "SALES_CYCLE_LENGTH": true} {
+			s.As(t, w.adm).MustQuery(t, `mutation($id: ID!, $on: Boolean!) { updateKPI(input: {id: $id, marketFactorApplies: $on}) {
+				kpi { marketFactorApplies } } }`, map[string]any{"id": w.kpiID(t, key), "on": applies}, &k)
+			if k.UpdateKpi.Kpi.MarketFactorApplies != applies {
+				t.Errorf("%s: marketFactorApplies = %v after setting %v", key, k.UpdateKpi.Kpi.MarketFactorApplies, applies)
+			}
+		}
+		if a := suggest("DEALS_CLOSED"); a.MarketFactorApplies || a.MarketFactor != 1 || !near(a.Expected, 0.8) {
+			t.Errorf("DEALS_CLOSED, the factor switched off: %+v", a)
+		}
+		if a := suggest("SALES_CYCLE_LENGTH"); !a.MarketFactorApplies || a.MarketFactor != 1.1 || a.Baseline == nil ||
+			!near(a.Expected, *a.Baseline*1.1) {
+			t.Errorf("SALES_CYCLE_LENGTH, the factor switched on: %+v", a)
+		}
+	})
+}

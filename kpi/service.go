@@ -502,6 +502,20 @@ type NewKPI struct {
 	Direction              definition.Direction
 	MinSample              int
 	Definition             definition.Definition
+	// MarketFactorApplies overrides MarketFactorApplies' default.
+	MarketFactorApplies *bool
+}
+
+// MarketFactorApplies reports whether a team's market factor ("the market
+// gives 10% more") scales the KPI's expected value: the KPI's own setting,
+// else on for counts and money, which the market moves, and off for
+// durations and percentages, which a bigger market does not lengthen or
+// raise (a sales cycle is not 10% longer because there is 10% more to win).
+func MarketFactorApplies(k *ent.KPI) bool {
+	if k.MarketFactorOverride != nil {
+		return *k.MarketFactorOverride
+	}
+	return k.Unit == definition.Count || k.Unit == definition.Money
 }
 
 func badDefinition(err error) error {
@@ -523,7 +537,7 @@ func (s *Service) CreateKPI(ctx context.Context, client *ent.Client, n NewKPI) (
 	return client.KPI.Create().
 		SetKey(n.Key).SetName(n.Name).SetDescription(n.Description).
 		SetUnit(n.Unit).SetDirection(n.Direction).SetMinSample(n.MinSample).
-		SetDefinition(n.Definition).
+		SetDefinition(n.Definition).SetNillableMarketFactorOverride(n.MarketFactorApplies).
 		Save(ctx)
 }
 
@@ -534,6 +548,8 @@ type KPIChange struct {
 	Enabled           *bool
 	MinSample         *int
 	Definition        *definition.Definition
+	// MarketFactorApplies sets whether the market factor scales the KPI.
+	MarketFactorApplies *bool
 }
 
 // UpdateKPI changes a KPI. A built-in KPI's definition and direction are
@@ -573,6 +589,9 @@ func (s *Service) UpdateKPI(ctx context.Context, client *ent.Client, id pulid.ID
 			return nil, errcode.BadInput("minSample", "must not be negative")
 		}
 		u.SetMinSample(*c.MinSample)
+	}
+	if c.MarketFactorApplies != nil {
+		u.SetMarketFactorOverride(*c.MarketFactorApplies)
 	}
 	return u.Save(ctx)
 }

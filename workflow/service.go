@@ -642,7 +642,13 @@ func (s *Service) assess(ctx context.Context, client *ent.Client, t *ent.Target,
 	if err != nil {
 		return nil, err
 	}
+	// The market factor moves only the KPIs the market acts on.
+	applies, teamFactor := kpi.MarketFactorApplies(k), factor
+	if !applies {
+		factor = 1
+	}
 	a := realism.Assess(proposed, k.Direction == definition.LowerIsBetter, baseline, evidence, ramp, factor, s.Thresholds)
+	a.TeamMarketFactor, a.MarketFactorApplies = teamFactor, applies
 	return &a, nil
 }
 

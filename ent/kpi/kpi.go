@@ -43,6 +43,8 @@ const (
 	FieldMinSample = "min_sample"
 	// FieldBuiltin holds the string denoting the builtin field in the database.
 	FieldBuiltin = "builtin"
+	// FieldMarketFactorOverride holds the string denoting the market_factor_override field in the database.
+	FieldMarketFactorOverride = "market_factor_override"
 	// FieldPosition holds the string denoting the position field in the database.
 	FieldPosition = "position"
 	// EdgeOrganization holds the string denoting the organization edge name in mutations.
@@ -73,6 +75,7 @@ var Columns = []string{
 	FieldEnabled,
 	FieldMinSample,
 	FieldBuiltin,
+	FieldMarketFactorOverride,
 	FieldPosition,
 }
 
@@ -203,6 +206,11 @@ func ByMinSample(opts ...sql.OrderTermOption) OrderOption {
 // ByBuiltin orders the results by the builtin field.
 func ByBuiltin(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldBuiltin, opts...).ToFunc()
+}
+
+// ByMarketFactorOverride orders the results by the market_factor_override field.
+func ByMarketFactorOverride(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldMarketFactorOverride, opts...).ToFunc()
 }
 
 // ByPosition orders the results by the position field.

@@ -102,6 +102,11 @@ func Builtin(v bool) predicate.KPI {
 	return predicate.KPI(sql.FieldEQ(FieldBuiltin, v))
 }
 
+// MarketFactorOverride applies equality check predicate on the "market_factor_override" field. It's identical to MarketFactorOverrideEQ.
+func MarketFactorOverride(v bool) predicate.KPI {
+	return predicate.KPI(sql.FieldEQ(FieldMarketFactorOverride, v))
+}
+
 // Position applies equality check predicate on the "position" field. It's identical to PositionEQ.
 func Position(v int) predicate.KPI {
 	return predicate.KPI(sql.FieldEQ(FieldPosition, v))
@@ -580,6 +585,26 @@ func BuiltinEQ(v bool) predicate.KPI {
 // BuiltinNEQ applies the NEQ predicate on the "builtin" field.
 func BuiltinNEQ(v bool) predicate.KPI {
 	return predicate.KPI(sql.FieldNEQ(FieldBuiltin, v))
+}
+
+// MarketFactorOverrideEQ applies the EQ predicate on the "market_factor_override" field.
+func MarketFactorOverrideEQ(v bool) predicate.KPI {
+	return predicate.KPI(sql.FieldEQ(FieldMarketFactorOverride, v))
+}
+
+// MarketFactorOverrideNEQ applies the NEQ predicate on the "market_factor_override" field.
+func MarketFactorOverrideNEQ(v bool) predicate.KPI {
+	return predicate.KPI(sql.FieldNEQ(FieldMarketFactorOverride, v))
+}
+
+// MarketFactorOverrideIsNil applies the IsNil predicate on the "market_factor_override" field.
+func MarketFactorOverrideIsNil() predicate.KPI {
+	return predicate.KPI(sql.FieldIsNull(FieldMarketFactorOverride))
+}
+
+// MarketFactorOverrideNotNil applies the NotNil predicate on the "market_factor_override" field.
+func MarketFactorOverrideNotNil() predicate.KPI {
+	return predicate.KPI(sql.FieldNotNull(FieldMarketFactorOverride))
 }
 
 // PositionEQ applies the EQ predicate on the "position" field.

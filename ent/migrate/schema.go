@@ -133,6 +133,7 @@ var (
 		{Name: "enabled", Type: field.TypeBool, Default: true},
 		{Name: "min_sample", Type: field.TypeInt, Default: 0},
 		{Name: "builtin", Type: field.TypeBool, Default: false},
+		{Name: "market_factor_override", Type: field.TypeBool, Nullable: true},
 		{Name: "position", Type: field.TypeInt, Default: 100},
 		{Name: "organization_id", Type: field.TypeString, Size: 64},
 	}
@@ -144,7 +145,7 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "kp_is_organizations_organization",
-				Columns:    []*schema.Column{KpIsColumns[13]},
+				Columns:    []*schema.Column{KpIsColumns[14]},
 				RefColumns: []*schema.Column{OrganizationsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
@@ -153,7 +154,7 @@ var (
 			{
 				Name:    "kpi_organization_id_key",
 				Unique:  true,
-				Columns: []*schema.Column{KpIsColumns[13], KpIsColumns[3]},
+				Columns: []*schema.Column{KpIsColumns[14], KpIsColumns[3]},
 			},
 		},
 	}

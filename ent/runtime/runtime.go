@@ -282,7 +282,7 @@ func init() {
 	// kpi.DefaultBuiltin holds the default value on creation for the builtin field.
 	kpi.DefaultBuiltin = kpiDescBuiltin.Default.(bool)
 	// kpiDescPosition is the schema descriptor for position field.
-	kpiDescPosition := kpiFields[9].Descriptor()
+	kpiDescPosition := kpiFields[10].Descriptor()
 	// kpi.DefaultPosition holds the default value on creation for the position field.
 	kpi.DefaultPosition = kpiDescPosition.Default.(int)
 	// kpiDescID is the schema descriptor for id field.

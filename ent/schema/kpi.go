@@ -61,6 +61,11 @@ func (KPI) Fields() []ent.Field {
 			Default(false).
 			Immutable().
 			Comment("whether the KPI is one of kpiflow's own, whose definition cannot change"),
+		field.Bool("market_factor_override").
+			Optional().
+			Nillable().
+			Comment("whether a team's market factor scales the KPI's expected value, when set; unset: as its unit says (kpi.MarketFactorApplies)").
+			Annotations(entgql.Skip(entgql.SkipAll)), // shown resolved, as KPI.marketFactorApplies
 		field.Int("position").
 			Default(100).
 			Comment("where scorecards show the KPI, lowest first").

@@ -4,6 +4,7 @@
 package realism
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"math"
@@ -68,6 +69,10 @@ type Assessment struct {
 	Proposed     float64  `json:"proposed"`
 	Baseline     *float64 `json:"baseline"`
 	MarketFactor float64  `json:"marketFactor"`
+	// TeamMarketFactor is the team's factor for the period; MarketFactor
+	// is it where the KPI's MarketFactorApplies, else 1.
+	TeamMarketFactor    float64 `json:"teamMarketFactor"`
+	MarketFactorApplies bool    `json:"marketFactorApplies"`
 	// Expected is the baseline times the market factor: the suggested value.
 	Expected *float64 `json:"expected"`
 	Band     Band     `json:"band"`
@@ -189,4 +194,27 @@ func (b *Band) UnmarshalGQL(v any) error {
 		return nil
 	}
 	return fmt.Errorf("%v is not a valid RealismBand", v)
+}
+
+// UnmarshalJSON reads an assessment as stored, including those stored
+// before the market factor was a KPI's setting: it applied then, always.
+func (a *Assessment) UnmarshalJSON(b []byte) error {
+	type plain Assessment
+	var raw struct {
+		plain
+		TeamMarketFactor    *float64 `json:"teamMarketFactor"`
+		MarketFactorApplies *bool    `json:"marketFactorApplies"`
+	}
+	if err := json.Unmarshal(b, &raw); err != nil {
+		return err
+	}
+	*a = Assessment(raw.plain)
+	a.TeamMarketFactor, a.MarketFactorApplies = a.MarketFactor, true
+	if raw.TeamMarketFactor != nil {
+		a.TeamMarketFactor = *raw.TeamMarketFactor
+	}
+	if raw.MarketFactorApplies != nil {
+		a.MarketFactorApplies = *raw.MarketFactorApplies
+	}
+	return nil
 }
