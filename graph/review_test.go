@@ -354,3 +354,47 @@ func TestConcurrentReviewDecisionsHaveOneEffect(t *testing.T) {
 		})
 	}
 }
+
+// A review covers what its team's managers decide: their members' targets
+// and their sub-teams' team targets (a team's target is decided above it);
+// a root team's own target, decided by an ADMIN, is in its own review.
+func TestReviewsCoverWhatTheirManagersDecide(t *testing.T) {
+	apitest.Each(t, func(t *testing.T, s *apitest.Server) {
+		w := newKPIWorld(t, s)
+		mgr, adm := s.As(t, w.mE), s.As(t, w.adm)
+		deals := w.kpiID(t, "DEALS_CLOSED")
+		approved := func(proposer, decider *apitest.Server, scope map[string]any) string {
+			in := map[string]any{"kpiID": deals, "period": map[string]any{"label": q4}, "value": "3"}
+			for k, v := range scope {
+				in[k] = v
+			}
+			p := w.do(t, proposer, "proposeTarget", in)
+			w.do(t, decider, "approveTarget", map[string]any{"targetId": p.ID, "expectedVersion": p.Version})
+			return p.ID
+		}
+		r1 := approved(s.As(t, w.r1), mgr, map[string]any{"userID": w.r1.ID})
+		r2 := approved(s.As(t, w.r2), mgr, map[string]any{"userID": w.r2.ID})
+		east1 := approved(mgr, adm, map[string]any{"teamID": w.east1.ID})
+		east := approved(mgr, adm, map[string]any{"teamID": w.east.ID})
+
+		at := utc("2026-12-15T17:00:00Z")
+		svc := workflow.NewServiceAt(kpi.Engine{DB: s.Client, Dialect: s.Store.Dialect}, func() time.Time { return at })
+		if _, err := svc.OpenReviews(apitest.Sys(), s.Client, w.org.ID, at); err != nil {
+			t.Fatal(err)
+		}
+		items := func(team pulid.ID) string {
+			c := s.Client.ReviewCycle.Query().Where(reviewcycle.TeamID(team)).OnlyX(apitest.Sys())
+			var ids []string
+			for _, it := range s.Client.ReviewItem.Query().Where(reviewitem.CycleID(c.ID)).AllX(apitest.Sys()) {
+				ids = append(ids, map[string]string{r1: "r1", r2: "r2", east1: "East1", east: "East"}[string(it.TargetID)])
+			}
+			sortStrings(ids)
+			return strings.Join(ids, " ")
+		}
+		for team, want := range map[pulid.ID]string{w.east.ID: "East East1 r1", w.east1.ID: "r2", w.west.ID: ""} {
+			if got := items(team); got != want {
+				t.Errorf("the review of %s has the targets of %q, want %q", team, got, want)
+			}
+		}
+	})
+}

@@ -132,13 +132,20 @@ func (s *Service) fillCycle(ctx context.Context, client *ent.Client, cal kpi.Cal
 	return s.reviewItems(ctx, client, c, point)
 }
 
-// reviewItems gives a cycle an item per APPROVED target of its team and
-// the team's members whose period runs at the point.
+// reviewItems gives a cycle an item per APPROVED target whose period runs
+// at the point and whose decider is a manager of the cycle's team: the
+// targets of the team's members, and the team targets of its sub-teams
+// (a team's target is decided above it, so it is reviewed in its parent's
+// cycle; a root team's own target, decided by an ADMIN, in its own).
 func (s *Service) reviewItems(ctx context.Context, client *ent.Client, c *ent.ReviewCycle, point time.Time) error {
 	targets, err := client.Target.Query().Where(
 		target.StatusEQ(target.StatusAPPROVED),
 		target.PeriodStartLTE(point), target.PeriodEndGT(point),
-		target.Or(target.TeamID(c.TeamID), target.HasUserWith(user.TeamID(c.TeamID))),
+		target.Or(
+			target.HasUserWith(user.TeamID(c.TeamID)),
+			target.HasTeamWith(team.ParentID(c.TeamID)),
+			target.And(target.TeamID(c.TeamID), target.HasTeamWith(team.ParentIDIsNil())),
+		),
 	).All(ctx)
 	if err != nil {
 		return err
