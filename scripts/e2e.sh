@@ -85,6 +85,20 @@ pkill -f -- '--user-data-dir=.*kpiflow-chromium-' 2>/dev/null || true
 if [ "$status" -eq 124 ]; then
   say "the browser tests did not end within 300 s" >&2
 fi
+# Ctrl-C (SIGINT, as `make run` gets it) stops the server cleanly: it
+# drains, says "stopped" and exits 0 (and so does make run, which execs it).
+if [ "$status" -eq 0 ]; then
+  kill -INT "$pid" 2>/dev/null || true
+  stopped=0
+  wait "$pid" || stopped=$?
+  pid=
+  if [ "$stopped" -ne 0 ] || ! grep -q 'msg=stopped' "$tmp/server.log"; then
+    say "the server did not stop cleanly on SIGINT (exit status $stopped)" >&2
+    status=1
+  else
+    say "the server stopped cleanly on SIGINT"
+  fi
+fi
 if [ "$status" -ne 0 ]; then
   say "FAILED; the server's log:" >&2
   tail -n 50 "$tmp/server.log" >&2
