@@ -1,12 +1,10 @@
 package main
 
 import (
-	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
-	"strings"
 )
 
 // command is one of kpiflow's commands, as help lists it.
@@ -91,9 +89,6 @@ func wantsHelp(args []string) bool {
 	return false
 }
 
-// errShown is an error already explained to the user.
-var errShown = errors.New("shown")
-
 // isTerminal reports whether w is a terminal, where a progress bar that
 // redraws itself with \r belongs (and not in a log file).
 func isTerminal(w io.Writer) bool {
@@ -109,9 +104,6 @@ func isTerminal(w io.Writer) bool {
 func plural(n int, noun string) string {
 	if n == 1 {
 		return fmt.Sprintf("%d %s", n, noun)
-	}
-	if strings.HasSuffix(noun, "y") {
-		return fmt.Sprintf("%d %sies", n, strings.TrimSuffix(noun, "y"))
 	}
 	return fmt.Sprintf("%d %ss", n, noun)
 }

@@ -8,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -98,7 +97,7 @@ func TestServeOnAnEmptyDatabaseSaysWhatToDo(t *testing.T) {
 	dbURL := "sqlite:" + filepath.Join(t.TempDir(), "empty.db")
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	logs := &lockedBuffer{}
+	logs := &apitest.SyncBuffer{}
 	done := make(chan error, 1)
 	go func() { done <- run(ctx, []string{"serve", "--addr", addr, "--database-url", dbURL}, logs, logs) }()
 	deadline := time.Now().Add(60 * time.Second)
@@ -164,23 +163,6 @@ func shellWords(t *testing.T, line string) []string {
 		line = line[end:]
 	}
 	return words
-}
-
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
 }
 
 // The commands say what is wrong in words: no driver or SQL text.

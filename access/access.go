@@ -574,34 +574,22 @@ func ReviewItemPolicy() ent.Policy {
 	}
 }
 
-func eventsInReach(ctx context.Context) (predicate.TargetEvent, error) {
-	p, err := targetsInReach(ctx)
-	if p == nil {
-		return nil, err
+// through is the reach of records seen through another's: the events,
+// revisions and review items of the targets in reach, the review cycles of
+// the teams in reach.
+func through[P, Q ~func(*entsql.Selector)](reach func(context.Context) (P, error), has func(...P) Q) func(context.Context) (Q, error) {
+	return func(ctx context.Context) (Q, error) {
+		p, err := reach(ctx)
+		if p == nil {
+			return nil, err
+		}
+		return has(p), err
 	}
-	return targetevent.HasTargetWith(p), err
 }
 
-func revisionsInReach(ctx context.Context) (predicate.TargetRevision, error) {
-	p, err := targetsInReach(ctx)
-	if p == nil {
-		return nil, err
-	}
-	return targetrevision.HasTargetWith(p), err
-}
-
-func cyclesInReach(ctx context.Context) (predicate.ReviewCycle, error) {
-	p, err := teamsInReach(ctx)
-	if p == nil {
-		return nil, err
-	}
-	return reviewcycle.HasTeamWith(p), err
-}
-
-func itemsInReach(ctx context.Context) (predicate.ReviewItem, error) {
-	p, err := targetsInReach(ctx)
-	if p == nil {
-		return nil, err
-	}
-	return reviewitem.HasTargetWith(p), err
-}
+var (
+	eventsInReach    = through(targetsInReach, targetevent.HasTargetWith)
+	revisionsInReach = through(targetsInReach, targetrevision.HasTargetWith)
+	cyclesInReach    = through(teamsInReach, reviewcycle.HasTeamWith)
+	itemsInReach     = through(targetsInReach, reviewitem.HasTargetWith)
+)

@@ -141,7 +141,7 @@ type Server struct {
 	Client  *ent.Client
 	Auth    *auth.Service
 	URL     string // base URL of the HTTP server
-	logs    *syncBuffer
+	logs    *SyncBuffer
 	// token is sent as the bearer token of every request, when not "".
 	token string
 	// client sends the requests (default http.DefaultClient).
@@ -195,7 +195,7 @@ func (s *Server) Replica(t testing.TB) *Server {
 
 func newServerOn(t testing.TB, b Backend, st *store.Store, tokens auth.TokenConfig, configure func(*graph.Options)) *Server {
 	t.Helper()
-	logs := &syncBuffer{}
+	logs := &SyncBuffer{}
 	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	svc, err := auth.NewService(st.Client, auth.Config{
 		Tokens:   tokens,
@@ -388,18 +388,22 @@ func (s *Server) MustFail(t testing.TB, code, query string, vars map[string]any)
 	return r.Errors[0]
 }
 
-type syncBuffer struct {
+// SyncBuffer is a buffer that goroutines may write and read at once (a
+// server's log, read by the test that runs it).
+type SyncBuffer struct {
 	mu sync.Mutex
 	b  bytes.Buffer
 }
 
-func (b *syncBuffer) Write(p []byte) (int, error) {
+// Write implements io.Writer.
+func (b *SyncBuffer) Write(p []byte) (int, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.b.Write(p)
 }
 
-func (b *syncBuffer) String() string {
+// String returns what was written.
+func (b *SyncBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.b.String()
