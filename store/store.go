@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -150,9 +151,16 @@ func sqliteDSN(path string, existing bool) (string, error) {
 	return "file:" + path + "?" + q.Encode(), nil
 }
 
+var migrating sync.Mutex
+
 // Migrate brings the database schema up to date with the ent schema, then
 // fills what a new column needs from the rows already there.
 func (s *Store) Migrate(ctx context.Context) error {
+	// ent's migration writes to its package-level table definitions
+	// (migrate.Tables) as it runs, so two at once in one process (tests
+	// that run in parallel) would race: one at a time.
+	migrating.Lock()
+	defer migrating.Unlock()
 	if err := s.Client.Schema.Create(ctx); err != nil {
 		return err
 	}
