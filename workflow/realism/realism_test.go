@@ -97,12 +97,19 @@ func TestInsufficientHistoryAndZeroes(t *testing.T) {
 	if a := Assess(5, false, nil, history(nil), nil, 1, DefaultThresholds); a.Band != InsufficientHistory || a.Expected != nil {
 		t.Errorf("no history: %+v", a)
 	}
+	// No band is ever computed against an expected value of zero, in
+	// either direction, whatever the proposal.
 	zero := 0.0
-	if a := Assess(0, false, &zero, history(f(0)), nil, 1, DefaultThresholds); a.Band != Realistic {
-		t.Errorf("0 of 0: %s", a.Band)
+	for _, lower := range []bool{false, true} {
+		for _, proposed := range []float64{0, 3} {
+			if a := Assess(proposed, lower, &zero, history(f(0)), nil, 1, DefaultThresholds); a.Band != InsufficientHistory || a.Ratio != nil {
+				t.Errorf("%v of 0 (lower is better: %v): %s %v", proposed, lower, a.Band, a.Ratio)
+			}
+		}
 	}
-	if a := Assess(3, false, &zero, history(f(0)), nil, 1, DefaultThresholds); a.Band != Unrealistic || a.Ratio != nil {
-		t.Errorf("3 of 0: %s %v", a.Band, a.Ratio)
+	base0 := 10.0
+	if a := Assess(3, false, &base0, history(f(10)), nil, 0, DefaultThresholds); a.Band != InsufficientHistory {
+		t.Errorf("against a market factor of 0: %s", a.Band)
 	}
 	base := 10.0
 	if a := Assess(0, true, &base, history(f(10)), nil, 1, DefaultThresholds); a.Band != Unrealistic {
