@@ -53,7 +53,9 @@ func TestAssessTargetPreviewsTheSubmittedAssessment(t *testing.T) {
 				t.Errorf("%s: the preview wrote", c.key)
 			}
 			var proposed struct {
-				ProposeTarget struct{ Target struct{ Assessment json.RawMessage } }
+				ProposeTarget struct {
+					Target struct{ Assessment json.RawMessage }
+				}
 			}
 			in := map[string]any{"kpiID": vars["kpi"], "period": map[string]any{"label": "FY2027 Q4"}, "value": c.value}
 			for k, v := range c.scope {
