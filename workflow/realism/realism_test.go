@@ -1,6 +1,7 @@
 package realism
 
 import (
+	"encoding/json"
 	"math"
 	"testing"
 )
@@ -126,5 +127,17 @@ func TestMedian(t *testing.T) {
 	}
 	if Median(nil) != nil {
 		t.Error("median of nothing")
+	}
+}
+
+// A ramp stored when the baseline was the median of the peers at the
+// same tenure times a factor reads as that median and share.
+func TestOldRampsRead(t *testing.T) {
+	var r Ramp
+	if err := json.Unmarshal([]byte(`{"tenureMonths": 3, "peerMedian": 4, "factor": 0.5, "peers": 2}`), &r); err != nil {
+		t.Fatal(err)
+	}
+	if r.TenureMonths != 3 || r.Peers != 2 || !near(r.RampedMedian, 4) || r.Share != 0.5 || !near(r.Baseline, 2) {
+		t.Errorf("read %+v", r)
 	}
 }
