@@ -282,5 +282,15 @@ func TestOrganizationSettingsGovernTheirRules(t *testing.T) {
 		if a, v := suggestion(); a != reviewitem.SuggestedActionRAISE || !near(v, 4) {
 			t.Errorf("suggestion from 20%%: %s %v, want RAISE to 4", a, v)
 		}
+		// Against a target of 4 the projection of 4.18 is 104.5%: within
+		// 20%, KEEP; beyond a change of 4%, RAISE.
+		s.Client.Target.Update().Where(target.UserID(w.r1.ID), target.PeriodIndex(4)).SetValue(4).ExecX(sys)
+		if a, v := suggestion(); a != reviewitem.SuggestedActionKEEP {
+			t.Errorf("suggestion at 104.5%% of the target: %s %v, want KEEP", a, v)
+		}
+		update(map[string]any{"review": map[string]any{"change": 0.04}})
+		if a, v := suggestion(); a != reviewitem.SuggestedActionRAISE || !near(v, 4) {
+			t.Errorf("suggestion at 104.5%% with a change of 4%%: %s %v, want RAISE to 4", a, v)
+		}
 	})
 }
