@@ -615,7 +615,7 @@ func tick(ctx context.Context, st *store.Store, at time.Time) (opened, closed in
 		if err != nil {
 			return opened, closed, err
 		}
-		n, err = svc.ClosePeriods(ent.NewTxContext(ctx, tx), tx.Client(), org, workflow.DefaultGrace)
+		n, err = svc.ClosePeriods(ent.NewTxContext(ctx, tx), tx.Client(), org)
 		if err != nil {
 			_ = tx.Rollback()
 			return opened, closed, err
@@ -649,7 +649,7 @@ func tickDryRun(ctx context.Context, st *store.Store, at time.Time) (opened, clo
 			return opened, closed, err
 		}
 		opened += n
-		if n, err = svc.ClosePeriods(txCtx, tx.Client(), org, workflow.DefaultGrace); err != nil {
+		if n, err = svc.ClosePeriods(txCtx, tx.Client(), org); err != nil {
 			return opened, closed, err
 		}
 		closed += n

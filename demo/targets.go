@@ -197,7 +197,7 @@ func seedTargets(ctx context.Context, client *ent.Client, org *ent.Organization,
 			}
 		}
 		if err == nil {
-			_, err = svc.ClosePeriods(ctx, client, org.ID, workflow.DefaultGrace)
+			_, err = svc.ClosePeriods(ctx, client, org.ID)
 		}
 	}
 	// This quarter's reviews: the latest of each team open, those before

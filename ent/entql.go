@@ -169,6 +169,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			organization.FieldCurrency:             {Type: field.TypeString, Column: organization.FieldCurrency},
 			organization.FieldTimezone:             {Type: field.TypeString, Column: organization.FieldTimezone},
 			organization.FieldFiscalYearStartMonth: {Type: field.TypeInt, Column: organization.FieldFiscalYearStartMonth},
+			organization.FieldSettings:             {Type: field.TypeJSON, Column: organization.FieldSettings},
 		},
 	}
 	graph.Nodes[6] = &sqlgraph.Node{
@@ -1665,6 +1666,11 @@ func (f *OrganizationFilter) WhereTimezone(p entql.StringP) {
 // WhereFiscalYearStartMonth applies the entql int predicate on the fiscal_year_start_month field.
 func (f *OrganizationFilter) WhereFiscalYearStartMonth(p entql.IntP) {
 	f.Where(p.Field(organization.FieldFiscalYearStartMonth))
+}
+
+// WhereSettings applies the entql json.RawMessage predicate on the settings field.
+func (f *OrganizationFilter) WhereSettings(p entql.BytesP) {
+	f.Where(p.Field(organization.FieldSettings))
 }
 
 // addPredicate implements the predicateAdder interface.

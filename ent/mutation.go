@@ -23,6 +23,7 @@ import (
 	"kpiflow/ent/team"
 	"kpiflow/ent/user"
 	"kpiflow/kpi/definition"
+	"kpiflow/settings"
 	"kpiflow/workflow/realism"
 	"sync"
 	"time"
@@ -5833,6 +5834,7 @@ type OrganizationMutation struct {
 	timezone                   *string
 	fiscal_year_start_month    *int
 	addfiscal_year_start_month *int
+	settings                   **settings.Settings
 	clearedFields              map[string]struct{}
 	done                       bool
 	oldValue                   func(context.Context) (*Organization, error)
@@ -6179,6 +6181,55 @@ func (m *OrganizationMutation) ResetFiscalYearStartMonth() {
 	m.addfiscal_year_start_month = nil
 }
 
+// SetSettings sets the "settings" field.
+func (m *OrganizationMutation) SetSettings(s *settings.Settings) {
+	m.settings = &s
+}
+
+// Settings returns the value of the "settings" field in the mutation.
+func (m *OrganizationMutation) Settings() (r *settings.Settings, exists bool) {
+	v := m.settings
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSettings returns the old "settings" field's value of the Organization entity.
+// If the Organization object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OrganizationMutation) OldSettings(ctx context.Context) (v *settings.Settings, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSettings is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSettings requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSettings: %w", err)
+	}
+	return oldValue.Settings, nil
+}
+
+// ClearSettings clears the value of the "settings" field.
+func (m *OrganizationMutation) ClearSettings() {
+	m.settings = nil
+	m.clearedFields[organization.FieldSettings] = struct{}{}
+}
+
+// SettingsCleared returns if the "settings" field was cleared in this mutation.
+func (m *OrganizationMutation) SettingsCleared() bool {
+	_, ok := m.clearedFields[organization.FieldSettings]
+	return ok
+}
+
+// ResetSettings resets all changes to the "settings" field.
+func (m *OrganizationMutation) ResetSettings() {
+	m.settings = nil
+	delete(m.clearedFields, organization.FieldSettings)
+}
+
 // Where appends a list predicates to the OrganizationMutation builder.
 func (m *OrganizationMutation) Where(ps ...predicate.Organization) {
 	m.predicates = append(m.predicates, ps...)
@@ -6213,7 +6264,7 @@ func (m *OrganizationMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *OrganizationMutation) Fields() []string {
-	fields := make([]string, 0, 6)
+	fields := make([]string, 0, 7)
 	if m.created_at != nil {
 		fields = append(fields, organization.FieldCreatedAt)
 	}
@@ -6231,6 +6282,9 @@ func (m *OrganizationMutation) Fields() []string {
 	}
 	if m.fiscal_year_start_month != nil {
 		fields = append(fields, organization.FieldFiscalYearStartMonth)
+	}
+	if m.settings != nil {
+		fields = append(fields, organization.FieldSettings)
 	}
 	return fields
 }
@@ -6252,6 +6306,8 @@ func (m *OrganizationMutation) Field(name string) (ent.Value, bool) {
 		return m.Timezone()
 	case organization.FieldFiscalYearStartMonth:
 		return m.FiscalYearStartMonth()
+	case organization.FieldSettings:
+		return m.Settings()
 	}
 	return nil, false
 }
@@ -6273,6 +6329,8 @@ func (m *OrganizationMutation) OldField(ctx context.Context, name string) (ent.V
 		return m.OldTimezone(ctx)
 	case organization.FieldFiscalYearStartMonth:
 		return m.OldFiscalYearStartMonth(ctx)
+	case organization.FieldSettings:
+		return m.OldSettings(ctx)
 	}
 	return nil, fmt.Errorf("unknown Organization field %s", name)
 }
@@ -6324,6 +6382,13 @@ func (m *OrganizationMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetFiscalYearStartMonth(v)
 		return nil
+	case organization.FieldSettings:
+		v, ok := value.(*settings.Settings)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSettings(v)
+		return nil
 	}
 	return fmt.Errorf("unknown Organization field %s", name)
 }
@@ -6368,7 +6433,11 @@ func (m *OrganizationMutation) AddField(name string, value ent.Value) error {
 // ClearedFields returns all nullable fields that were cleared during this
 // mutation.
 func (m *OrganizationMutation) ClearedFields() []string {
-	return nil
+	var fields []string
+	if m.FieldCleared(organization.FieldSettings) {
+		fields = append(fields, organization.FieldSettings)
+	}
+	return fields
 }
 
 // FieldCleared returns a boolean indicating if a field with the given name was
@@ -6381,6 +6450,11 @@ func (m *OrganizationMutation) FieldCleared(name string) bool {
 // ClearField clears the value of the field with the given name. It returns an
 // error if the field is not defined in the schema.
 func (m *OrganizationMutation) ClearField(name string) error {
+	switch name {
+	case organization.FieldSettings:
+		m.ClearSettings()
+		return nil
+	}
 	return fmt.Errorf("unknown Organization nullable field %s", name)
 }
 
@@ -6405,6 +6479,9 @@ func (m *OrganizationMutation) ResetField(name string) error {
 		return nil
 	case organization.FieldFiscalYearStartMonth:
 		m.ResetFiscalYearStartMonth()
+		return nil
+	case organization.FieldSettings:
+		m.ResetSettings()
 		return nil
 	}
 	return fmt.Errorf("unknown Organization field %s", name)

@@ -3,9 +3,11 @@
 package ent
 
 import (
+	"encoding/json"
 	"fmt"
 	"kpiflow/ent/organization"
 	"kpiflow/ent/schema/pulid"
+	"kpiflow/settings"
 	"strings"
 	"time"
 
@@ -30,7 +32,9 @@ type Organization struct {
 	Timezone string `json:"timezone,omitempty"`
 	// 1 = January
 	FiscalYearStartMonth int `json:"fiscal_year_start_month,omitempty"`
-	selectValues         sql.SelectValues
+	// thresholds, grace, ramp schedule and review rules; none: the defaults
+	Settings     *settings.Settings `json:"settings,omitempty"`
+	selectValues sql.SelectValues
 }
 
 // scanValues returns the types for scanning values from sql.Rows.
@@ -38,6 +42,8 @@ func (*Organization) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
+		case organization.FieldSettings:
+			values[i] = new([]byte)
 		case organization.FieldID:
 			values[i] = new(pulid.ID)
 		case organization.FieldFiscalYearStartMonth:
@@ -103,6 +109,14 @@ func (_m *Organization) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.FiscalYearStartMonth = int(value.Int64)
 			}
+		case organization.FieldSettings:
+			if value, ok := values[i].(*[]byte); !ok {
+				return fmt.Errorf("unexpected type %T for field settings", values[i])
+			} else if value != nil && len(*value) > 0 {
+				if err := json.Unmarshal(*value, &_m.Settings); err != nil {
+					return fmt.Errorf("unmarshal field settings: %w", err)
+				}
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -156,6 +170,9 @@ func (_m *Organization) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("fiscal_year_start_month=")
 	builder.WriteString(fmt.Sprintf("%v", _m.FiscalYearStartMonth))
+	builder.WriteString(", ")
+	builder.WriteString("settings=")
+	builder.WriteString(fmt.Sprintf("%v", _m.Settings))
 	builder.WriteByte(')')
 	return builder.String()
 }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"kpiflow/ent/organization"
 	"kpiflow/ent/schema/pulid"
+	"kpiflow/settings"
 	"time"
 
 	"entgo.io/ent/dialect"
@@ -81,6 +82,12 @@ func (_c *OrganizationCreate) SetNillableFiscalYearStartMonth(v *int) *Organizat
 	if v != nil {
 		_c.SetFiscalYearStartMonth(*v)
 	}
+	return _c
+}
+
+// SetSettings sets the "settings" field.
+func (_c *OrganizationCreate) SetSettings(v *settings.Settings) *OrganizationCreate {
+	_c.mutation.SetSettings(v)
 	return _c
 }
 
@@ -203,6 +210,11 @@ func (_c *OrganizationCreate) check() error {
 			return &ValidationError{Name: "fiscal_year_start_month", err: fmt.Errorf(`ent: validator failed for field "Organization.fiscal_year_start_month": %w`, err)}
 		}
 	}
+	if v, ok := _c.mutation.Settings(); ok {
+		if err := v.Validate(); err != nil {
+			return &ValidationError{Name: "settings", err: fmt.Errorf(`ent: validator failed for field "Organization.settings": %w`, err)}
+		}
+	}
 	if v, ok := _c.mutation.ID(); ok {
 		if err := organization.IDValidator(string(v)); err != nil {
 			return &ValidationError{Name: "id", err: fmt.Errorf(`ent: validator failed for field "Organization.id": %w`, err)}
@@ -267,6 +279,10 @@ func (_c *OrganizationCreate) createSpec() (*Organization, *sqlgraph.CreateSpec)
 	if value, ok := _c.mutation.FiscalYearStartMonth(); ok {
 		_spec.SetField(organization.FieldFiscalYearStartMonth, field.TypeInt, value)
 		_node.FiscalYearStartMonth = value
+	}
+	if value, ok := _c.mutation.Settings(); ok {
+		_spec.SetField(organization.FieldSettings, field.TypeJSON, value)
+		_node.Settings = value
 	}
 	return _node, _spec
 }
@@ -383,6 +399,24 @@ func (u *OrganizationUpsert) UpdateFiscalYearStartMonth() *OrganizationUpsert {
 // AddFiscalYearStartMonth adds v to the "fiscal_year_start_month" field.
 func (u *OrganizationUpsert) AddFiscalYearStartMonth(v int) *OrganizationUpsert {
 	u.Add(organization.FieldFiscalYearStartMonth, v)
+	return u
+}
+
+// SetSettings sets the "settings" field.
+func (u *OrganizationUpsert) SetSettings(v *settings.Settings) *OrganizationUpsert {
+	u.Set(organization.FieldSettings, v)
+	return u
+}
+
+// UpdateSettings sets the "settings" field to the value that was provided on create.
+func (u *OrganizationUpsert) UpdateSettings() *OrganizationUpsert {
+	u.SetExcluded(organization.FieldSettings)
+	return u
+}
+
+// ClearSettings clears the value of the "settings" field.
+func (u *OrganizationUpsert) ClearSettings() *OrganizationUpsert {
+	u.SetNull(organization.FieldSettings)
 	return u
 }
 
@@ -511,6 +545,27 @@ func (u *OrganizationUpsertOne) AddFiscalYearStartMonth(v int) *OrganizationUpse
 func (u *OrganizationUpsertOne) UpdateFiscalYearStartMonth() *OrganizationUpsertOne {
 	return u.Update(func(s *OrganizationUpsert) {
 		s.UpdateFiscalYearStartMonth()
+	})
+}
+
+// SetSettings sets the "settings" field.
+func (u *OrganizationUpsertOne) SetSettings(v *settings.Settings) *OrganizationUpsertOne {
+	return u.Update(func(s *OrganizationUpsert) {
+		s.SetSettings(v)
+	})
+}
+
+// UpdateSettings sets the "settings" field to the value that was provided on create.
+func (u *OrganizationUpsertOne) UpdateSettings() *OrganizationUpsertOne {
+	return u.Update(func(s *OrganizationUpsert) {
+		s.UpdateSettings()
+	})
+}
+
+// ClearSettings clears the value of the "settings" field.
+func (u *OrganizationUpsertOne) ClearSettings() *OrganizationUpsertOne {
+	return u.Update(func(s *OrganizationUpsert) {
+		s.ClearSettings()
 	})
 }
 
@@ -806,6 +861,27 @@ func (u *OrganizationUpsertBulk) AddFiscalYearStartMonth(v int) *OrganizationUps
 func (u *OrganizationUpsertBulk) UpdateFiscalYearStartMonth() *OrganizationUpsertBulk {
 	return u.Update(func(s *OrganizationUpsert) {
 		s.UpdateFiscalYearStartMonth()
+	})
+}
+
+// SetSettings sets the "settings" field.
+func (u *OrganizationUpsertBulk) SetSettings(v *settings.Settings) *OrganizationUpsertBulk {
+	return u.Update(func(s *OrganizationUpsert) {
+		s.SetSettings(v)
+	})
+}
+
+// UpdateSettings sets the "settings" field to the value that was provided on create.
+func (u *OrganizationUpsertBulk) UpdateSettings() *OrganizationUpsertBulk {
+	return u.Update(func(s *OrganizationUpsert) {
+		s.UpdateSettings()
+	})
+}
+
+// ClearSettings clears the value of the "settings" field.
+func (u *OrganizationUpsertBulk) ClearSettings() *OrganizationUpsertBulk {
+	return u.Update(func(s *OrganizationUpsert) {
+		s.ClearSettings()
 	})
 }
 

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"kpiflow/ent/organization"
 	"kpiflow/ent/predicate"
+	"kpiflow/settings"
 	"time"
 
 	"entgo.io/ent/dialect/sql"
@@ -98,6 +99,18 @@ func (_u *OrganizationUpdate) AddFiscalYearStartMonth(v int) *OrganizationUpdate
 	return _u
 }
 
+// SetSettings sets the "settings" field.
+func (_u *OrganizationUpdate) SetSettings(v *settings.Settings) *OrganizationUpdate {
+	_u.mutation.SetSettings(v)
+	return _u
+}
+
+// ClearSettings clears the value of the "settings" field.
+func (_u *OrganizationUpdate) ClearSettings() *OrganizationUpdate {
+	_u.mutation.ClearSettings()
+	return _u
+}
+
 // Mutation returns the OrganizationMutation object of the builder.
 func (_u *OrganizationUpdate) Mutation() *OrganizationMutation {
 	return _u.mutation
@@ -167,6 +180,11 @@ func (_u *OrganizationUpdate) check() error {
 			return &ValidationError{Name: "fiscal_year_start_month", err: fmt.Errorf(`ent: validator failed for field "Organization.fiscal_year_start_month": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.Settings(); ok {
+		if err := v.Validate(); err != nil {
+			return &ValidationError{Name: "settings", err: fmt.Errorf(`ent: validator failed for field "Organization.settings": %w`, err)}
+		}
+	}
 	return nil
 }
 
@@ -205,6 +223,12 @@ func (_u *OrganizationUpdate) sqlSave(ctx context.Context) (_node int, err error
 	}
 	if value, ok := _u.mutation.AddedFiscalYearStartMonth(); ok {
 		_spec.AddField(organization.FieldFiscalYearStartMonth, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.Settings(); ok {
+		_spec.SetField(organization.FieldSettings, field.TypeJSON, value)
+	}
+	if _u.mutation.SettingsCleared() {
+		_spec.ClearField(organization.FieldSettings, field.TypeJSON)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
@@ -297,6 +321,18 @@ func (_u *OrganizationUpdateOne) AddFiscalYearStartMonth(v int) *OrganizationUpd
 	return _u
 }
 
+// SetSettings sets the "settings" field.
+func (_u *OrganizationUpdateOne) SetSettings(v *settings.Settings) *OrganizationUpdateOne {
+	_u.mutation.SetSettings(v)
+	return _u
+}
+
+// ClearSettings clears the value of the "settings" field.
+func (_u *OrganizationUpdateOne) ClearSettings() *OrganizationUpdateOne {
+	_u.mutation.ClearSettings()
+	return _u
+}
+
 // Mutation returns the OrganizationMutation object of the builder.
 func (_u *OrganizationUpdateOne) Mutation() *OrganizationMutation {
 	return _u.mutation
@@ -379,6 +415,11 @@ func (_u *OrganizationUpdateOne) check() error {
 			return &ValidationError{Name: "fiscal_year_start_month", err: fmt.Errorf(`ent: validator failed for field "Organization.fiscal_year_start_month": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.Settings(); ok {
+		if err := v.Validate(); err != nil {
+			return &ValidationError{Name: "settings", err: fmt.Errorf(`ent: validator failed for field "Organization.settings": %w`, err)}
+		}
+	}
 	return nil
 }
 
@@ -434,6 +475,12 @@ func (_u *OrganizationUpdateOne) sqlSave(ctx context.Context) (_node *Organizati
 	}
 	if value, ok := _u.mutation.AddedFiscalYearStartMonth(); ok {
 		_spec.AddField(organization.FieldFiscalYearStartMonth, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.Settings(); ok {
+		_spec.SetField(organization.FieldSettings, field.TypeJSON, value)
+	}
+	if _u.mutation.SettingsCleared() {
+		_spec.ClearField(organization.FieldSettings, field.TypeJSON)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	_node = &Organization{config: _u.config}

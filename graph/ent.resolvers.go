@@ -100,6 +100,9 @@ func (r *Resolver) Deal() DealResolver { return &dealResolver{r} }
 // KPI returns KPIResolver implementation.
 func (r *Resolver) KPI() KPIResolver { return &kPIResolver{r} }
 
+// Organization returns OrganizationResolver implementation.
+func (r *Resolver) Organization() OrganizationResolver { return &organizationResolver{r} }
+
 // Query returns QueryResolver implementation.
 func (r *Resolver) Query() QueryResolver { return &queryResolver{r} }
 
@@ -118,6 +121,7 @@ func (r *Resolver) TargetRevision() TargetRevisionResolver { return &targetRevis
 type (
 	dealResolver           struct{ *Resolver }
 	kPIResolver            struct{ *Resolver }
+	organizationResolver   struct{ *Resolver }
 	queryResolver          struct{ *Resolver }
 	reviewItemResolver     struct{ *Resolver }
 	targetResolver         struct{ *Resolver }

@@ -24,6 +24,7 @@ import (
 	"kpiflow/kpi"
 	"kpiflow/kpi/definition"
 	"kpiflow/money"
+	"kpiflow/settings"
 	"kpiflow/workflow/realism"
 	"math"
 	"strconv"
@@ -52,7 +53,10 @@ type ResolverRoot interface {
 	KPI() KPIResolver
 	KPIFilter() KPIFilterResolver
 	Mutation() MutationResolver
+	Organization() OrganizationResolver
+	OrganizationSettings() OrganizationSettingsResolver
 	Query() QueryResolver
+	RealismRamp() RealismRampResolver
 	ReviewItem() ReviewItemResolver
 	Subscription() SubscriptionResolver
 	Target() TargetResolver
@@ -218,6 +222,11 @@ type ComplexityRoot struct {
 		MeetingStatuses func(childComplexity int) int
 	}
 
+	KPIMinSample struct {
+		Kpi       func(childComplexity int) int
+		MinSample func(childComplexity int) int
+	}
+
 	KPIResult struct {
 		Actual        func(childComplexity int) int
 		Attainment    func(childComplexity int) int
@@ -279,37 +288,38 @@ type ComplexityRoot struct {
 	}
 
 	Mutation struct {
-		ApproveTarget            func(childComplexity int, input TargetDecisionInput) int
-		ApproveTargetAdjustment  func(childComplexity int, input TargetDecisionInput) int
-		ApproveTargetWithChanges func(childComplexity int, input TargetValueDecisionInput) int
-		CompleteReview           func(childComplexity int, input CompleteReviewInput) int
-		CreateDeal               func(childComplexity int, input model.CreateDealInput) int
-		CreateKpi                func(childComplexity int, input CreateKPIInput) int
-		CreateMeeting            func(childComplexity int, input ent.CreateMeetingInput) int
-		CreateTargetDraft        func(childComplexity int, input CreateTargetDraftInput) int
-		CreateTeam               func(childComplexity int, input ent.CreateTeamInput) int
-		CreateUser               func(childComplexity int, input model.CreateUserInput) int
-		DecideReviewItem         func(childComplexity int, input DecideReviewItemInput) int
-		ImportDeals              func(childComplexity int, input ImportDealsInput) int
-		ImportMeetings           func(childComplexity int, input ImportMeetingsInput) int
-		Login                    func(childComplexity int, input LoginInput) int
-		Logout                   func(childComplexity int, input LogoutInput) int
-		ProposeTarget            func(childComplexity int, input CreateTargetDraftInput) int
-		RefreshToken             func(childComplexity int, input RefreshTokenInput) int
-		RejectTarget             func(childComplexity int, input TargetDecisionInput) int
-		RejectTargetAdjustment   func(childComplexity int, input TargetDecisionInput) int
-		RequestTargetAdjustment  func(childComplexity int, input TargetAdjustmentInput) int
-		RequestTargetChanges     func(childComplexity int, input TargetDecisionInput) int
-		ReviseTarget             func(childComplexity int, input TargetValueDecisionInput) int
-		SetMarketFactor          func(childComplexity int, input SetMarketFactorInput) int
-		SubmitTarget             func(childComplexity int, input TargetDecisionInput) int
-		UpdateDeal               func(childComplexity int, input model.UpdateDealInput) int
-		UpdateKpi                func(childComplexity int, input UpdateKPIInput) int
-		UpdateMeeting            func(childComplexity int, input model.UpdateMeetingInput) int
-		UpdateTargetDraft        func(childComplexity int, input UpdateTargetDraftInput) int
-		UpdateTeam               func(childComplexity int, input model.UpdateTeamInput) int
-		UpdateUser               func(childComplexity int, input model.UpdateUserInput) int
-		WithdrawTarget           func(childComplexity int, input TargetDecisionInput) int
+		ApproveTarget              func(childComplexity int, input TargetDecisionInput) int
+		ApproveTargetAdjustment    func(childComplexity int, input TargetDecisionInput) int
+		ApproveTargetWithChanges   func(childComplexity int, input TargetValueDecisionInput) int
+		CompleteReview             func(childComplexity int, input CompleteReviewInput) int
+		CreateDeal                 func(childComplexity int, input model.CreateDealInput) int
+		CreateKpi                  func(childComplexity int, input CreateKPIInput) int
+		CreateMeeting              func(childComplexity int, input ent.CreateMeetingInput) int
+		CreateTargetDraft          func(childComplexity int, input CreateTargetDraftInput) int
+		CreateTeam                 func(childComplexity int, input ent.CreateTeamInput) int
+		CreateUser                 func(childComplexity int, input model.CreateUserInput) int
+		DecideReviewItem           func(childComplexity int, input DecideReviewItemInput) int
+		ImportDeals                func(childComplexity int, input ImportDealsInput) int
+		ImportMeetings             func(childComplexity int, input ImportMeetingsInput) int
+		Login                      func(childComplexity int, input LoginInput) int
+		Logout                     func(childComplexity int, input LogoutInput) int
+		ProposeTarget              func(childComplexity int, input CreateTargetDraftInput) int
+		RefreshToken               func(childComplexity int, input RefreshTokenInput) int
+		RejectTarget               func(childComplexity int, input TargetDecisionInput) int
+		RejectTargetAdjustment     func(childComplexity int, input TargetDecisionInput) int
+		RequestTargetAdjustment    func(childComplexity int, input TargetAdjustmentInput) int
+		RequestTargetChanges       func(childComplexity int, input TargetDecisionInput) int
+		ReviseTarget               func(childComplexity int, input TargetValueDecisionInput) int
+		SetMarketFactor            func(childComplexity int, input SetMarketFactorInput) int
+		SubmitTarget               func(childComplexity int, input TargetDecisionInput) int
+		UpdateDeal                 func(childComplexity int, input model.UpdateDealInput) int
+		UpdateKpi                  func(childComplexity int, input UpdateKPIInput) int
+		UpdateMeeting              func(childComplexity int, input model.UpdateMeetingInput) int
+		UpdateOrganizationSettings func(childComplexity int, input UpdateOrganizationSettingsInput) int
+		UpdateTargetDraft          func(childComplexity int, input UpdateTargetDraftInput) int
+		UpdateTeam                 func(childComplexity int, input model.UpdateTeamInput) int
+		UpdateUser                 func(childComplexity int, input model.UpdateUserInput) int
+		WithdrawTarget             func(childComplexity int, input TargetDecisionInput) int
 	}
 
 	Organization struct {
@@ -318,6 +328,7 @@ type ComplexityRoot struct {
 		FiscalYearStartMonth func(childComplexity int) int
 		ID                   func(childComplexity int) int
 		Name                 func(childComplexity int) int
+		Settings             func(childComplexity int) int
 		Timezone             func(childComplexity int) int
 		UpdatedAt            func(childComplexity int) int
 	}
@@ -331,6 +342,16 @@ type ComplexityRoot struct {
 	OrganizationEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	OrganizationSettings struct {
+		GraceHours        func(childComplexity int) int
+		MinSamples        func(childComplexity int) int
+		Pace              func(childComplexity int) int
+		Ramp              func(childComplexity int) int
+		RampedAfterMonths func(childComplexity int) int
+		Realism           func(childComplexity int) int
+		Review            func(childComplexity int) int
 	}
 
 	PageInfo struct {
@@ -354,6 +375,7 @@ type ComplexityRoot struct {
 	}
 
 	Query struct {
+		AssessTarget  func(childComplexity int, kpi pulid.ID, scope TargetScopeInput, period PeriodInput, value money.Decimal) int
 		Deals         func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.DealOrder, where *ent.DealWhereInput) int
 		Inbox         func(childComplexity int, first *int, offset *int) int
 		KpiTrend      func(childComplexity int, scope ScopeInput, kpi pulid.ID, from PeriodInput, to PeriodInput, periodKind kpi.PeriodKind) int
@@ -382,10 +404,21 @@ type ComplexityRoot struct {
 	}
 
 	RealismRamp struct {
-		Factor       func(childComplexity int) int
-		PeerMedian   func(childComplexity int) int
-		Peers        func(childComplexity int) int
-		TenureMonths func(childComplexity int) int
+		Baseline          func(childComplexity int) int
+		FullyRampedMedian func(childComplexity int) int
+		Peers             func(childComplexity int) int
+		RampedMonths      func(childComplexity int) int
+		Scaled            func(childComplexity int) int
+		Share             func(childComplexity int) int
+		TenureMonths      func(childComplexity int) int
+	}
+
+	RealismSettings struct {
+		Below      func(childComplexity int) int
+		BestFactor func(childComplexity int) int
+		Periods    func(childComplexity int) int
+		Realistic  func(childComplexity int) int
+		Stretch    func(childComplexity int) int
 	}
 
 	ReviewCycle struct {
@@ -416,27 +449,28 @@ type ComplexityRoot struct {
 	}
 
 	ReviewItem struct {
-		Actual           func(childComplexity int) int
-		ActualToDate     func(childComplexity int) int
-		CreatedAt        func(childComplexity int) int
-		Cycle            func(childComplexity int) int
-		CycleID          func(childComplexity int) int
-		DecidedByID      func(childComplexity int) int
-		Decision         func(childComplexity int) int
-		Expected         func(childComplexity int) int
-		ExpectedToDate   func(childComplexity int) int
-		ID               func(childComplexity int) int
-		Organization     func(childComplexity int) int
-		Pace             func(childComplexity int) int
-		Projection       func(childComplexity int) int
-		SuggestedAction  func(childComplexity int) int
-		SuggestedValue   func(childComplexity int) int
-		SuggestionReason func(childComplexity int) int
-		Target           func(childComplexity int) int
-		TargetID         func(childComplexity int) int
-		TargetValue      func(childComplexity int) int
-		Track            func(childComplexity int) int
-		UpdatedAt        func(childComplexity int) int
+		Actual            func(childComplexity int) int
+		ActualToDate      func(childComplexity int) int
+		CreatedAt         func(childComplexity int) int
+		Cycle             func(childComplexity int) int
+		CycleID           func(childComplexity int) int
+		DecidedByID       func(childComplexity int) int
+		Decision          func(childComplexity int) int
+		Expected          func(childComplexity int) int
+		ExpectedToDate    func(childComplexity int) int
+		ID                func(childComplexity int) int
+		Organization      func(childComplexity int) int
+		Pace              func(childComplexity int) int
+		PendingAdjustment func(childComplexity int) int
+		Projection        func(childComplexity int) int
+		SuggestedAction   func(childComplexity int) int
+		SuggestedValue    func(childComplexity int) int
+		SuggestionReason  func(childComplexity int) int
+		Target            func(childComplexity int) int
+		TargetID          func(childComplexity int) int
+		TargetValue       func(childComplexity int) int
+		Track             func(childComplexity int) int
+		UpdatedAt         func(childComplexity int) int
 	}
 
 	ReviewItemConnection struct {
@@ -448,6 +482,11 @@ type ComplexityRoot struct {
 	ReviewItemEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	ReviewSuggestionSettings struct {
+		Change     func(childComplexity int) int
+		MinElapsed func(childComplexity int) int
 	}
 
 	RollupMember struct {
@@ -470,6 +509,11 @@ type ComplexityRoot struct {
 		Factor func(childComplexity int) int
 		Period func(childComplexity int) int
 		TeamID func(childComplexity int) int
+	}
+
+	StatusSettings struct {
+		AtRisk  func(childComplexity int) int
+		OnTrack func(childComplexity int) int
 	}
 
 	Subscription struct {
@@ -682,6 +726,10 @@ type ComplexityRoot struct {
 		Meeting func(childComplexity int) int
 	}
 
+	UpdateOrganizationSettingsPayload struct {
+		Organization func(childComplexity int) int
+	}
+
 	UpdateTeamPayload struct {
 		Team func(childComplexity int) int
 	}
@@ -756,6 +804,7 @@ type MutationResolver interface {
 	ImportMeetings(ctx context.Context, input ImportMeetingsInput) (*ImportPayload, error)
 	CreateKpi(ctx context.Context, input CreateKPIInput) (*CreateKPIPayload, error)
 	UpdateKpi(ctx context.Context, input UpdateKPIInput) (*UpdateKPIPayload, error)
+	UpdateOrganizationSettings(ctx context.Context, input UpdateOrganizationSettingsInput) (*UpdateOrganizationSettingsPayload, error)
 	CreateTargetDraft(ctx context.Context, input CreateTargetDraftInput) (*TargetPayload, error)
 	UpdateTargetDraft(ctx context.Context, input UpdateTargetDraftInput) (*TargetPayload, error)
 	SubmitTarget(ctx context.Context, input TargetDecisionInput) (*TargetPayload, error)
@@ -772,6 +821,14 @@ type MutationResolver interface {
 	SetMarketFactor(ctx context.Context, input SetMarketFactorInput) (*SetMarketFactorPayload, error)
 	DecideReviewItem(ctx context.Context, input DecideReviewItemInput) (*DecideReviewItemPayload, error)
 	CompleteReview(ctx context.Context, input CompleteReviewInput) (*CompleteReviewPayload, error)
+}
+type OrganizationResolver interface {
+	Settings(ctx context.Context, obj *ent.Organization) (*settings.Settings, error)
+}
+type OrganizationSettingsResolver interface {
+	RampedAfterMonths(ctx context.Context, obj *settings.Settings) (int, error)
+
+	MinSamples(ctx context.Context, obj *settings.Settings) ([]*KPIMinSample, error)
 }
 type QueryResolver interface {
 	Node(ctx context.Context, id pulid.ID) (ent.Noder, error)
@@ -790,13 +847,20 @@ type QueryResolver interface {
 	KpiTrend(ctx context.Context, scope ScopeInput, kpi pulid.ID, from PeriodInput, to PeriodInput, periodKind kpi.PeriodKind) (*KPITrend, error)
 	TeamRollup(ctx context.Context, team pulid.ID, kpi pulid.ID, period PeriodInput) (*TeamRollup, error)
 	SuggestTarget(ctx context.Context, kpi pulid.ID, scope TargetScopeInput, period PeriodInput) (*TargetSuggestion, error)
+	AssessTarget(ctx context.Context, kpi pulid.ID, scope TargetScopeInput, period PeriodInput, value money.Decimal) (*realism.Assessment, error)
 	Inbox(ctx context.Context, first *int, offset *int) (*Inbox, error)
+}
+type RealismRampResolver interface {
+	FullyRampedMedian(ctx context.Context, obj *realism.Ramp) (KPIValue, error)
+
+	Baseline(ctx context.Context, obj *realism.Ramp) (KPIValue, error)
 }
 type ReviewItemResolver interface {
 	TargetValue(ctx context.Context, obj *ent.ReviewItem) (KPIValue, error)
 	Actual(ctx context.Context, obj *ent.ReviewItem) (KPIValue, error)
 	Expected(ctx context.Context, obj *ent.ReviewItem) (KPIValue, error)
 	SuggestedValue(ctx context.Context, obj *ent.ReviewItem) (KPIValue, error)
+	PendingAdjustment(ctx context.Context, obj *ent.ReviewItem) (*TargetAdjustment, error)
 }
 type SubscriptionResolver interface {
 	TargetEvents(ctx context.Context, targetID *pulid.ID) (<-chan *ent.TargetEvent, error)
@@ -1369,6 +1433,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.KPIFilter.MeetingStatuses(childComplexity), true
 
+	case "KPIMinSample.kpi":
+		if e.ComplexityRoot.KPIMinSample.Kpi == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KPIMinSample.Kpi(childComplexity), true
+	case "KPIMinSample.minSample":
+		if e.ComplexityRoot.KPIMinSample.MinSample == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KPIMinSample.MinSample(childComplexity), true
+
 	case "KPIResult.actual":
 		if e.ComplexityRoot.KPIResult.Actual == nil {
 			break
@@ -1890,6 +1967,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UpdateMeeting(childComplexity, args["input"].(model.UpdateMeetingInput)), true
+	case "Mutation.updateOrganizationSettings":
+		if e.ComplexityRoot.Mutation.UpdateOrganizationSettings == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateOrganizationSettings_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateOrganizationSettings(childComplexity, args["input"].(UpdateOrganizationSettingsInput)), true
 	case "Mutation.updateTargetDraft":
 		if e.ComplexityRoot.Mutation.UpdateTargetDraft == nil {
 			break
@@ -1965,6 +2053,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Organization.Name(childComplexity), true
+	case "Organization.settings":
+		if e.ComplexityRoot.Organization.Settings == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Organization.Settings(childComplexity), true
 	case "Organization.timezone":
 		if e.ComplexityRoot.Organization.Timezone == nil {
 			break
@@ -2009,6 +2103,49 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.OrganizationEdge.Node(childComplexity), true
+
+	case "OrganizationSettings.closeGraceHours":
+		if e.ComplexityRoot.OrganizationSettings.GraceHours == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrganizationSettings.GraceHours(childComplexity), true
+	case "OrganizationSettings.minSamples":
+		if e.ComplexityRoot.OrganizationSettings.MinSamples == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrganizationSettings.MinSamples(childComplexity), true
+	case "OrganizationSettings.status":
+		if e.ComplexityRoot.OrganizationSettings.Pace == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrganizationSettings.Pace(childComplexity), true
+	case "OrganizationSettings.rampSchedule":
+		if e.ComplexityRoot.OrganizationSettings.Ramp == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrganizationSettings.Ramp(childComplexity), true
+	case "OrganizationSettings.rampedAfterMonths":
+		if e.ComplexityRoot.OrganizationSettings.RampedAfterMonths == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrganizationSettings.RampedAfterMonths(childComplexity), true
+	case "OrganizationSettings.realism":
+		if e.ComplexityRoot.OrganizationSettings.Realism == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrganizationSettings.Realism(childComplexity), true
+	case "OrganizationSettings.review":
+		if e.ComplexityRoot.OrganizationSettings.Review == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrganizationSettings.Review(childComplexity), true
 
 	case "PageInfo.endCursor":
 		if e.ComplexityRoot.PageInfo.EndCursor == nil {
@@ -2079,6 +2216,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Period.Year(childComplexity), true
 
+	case "Query.assessTarget":
+		if e.ComplexityRoot.Query.AssessTarget == nil {
+			break
+		}
+
+		args, err := ec.field_Query_assessTarget_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.AssessTarget(childComplexity, args["kpi"].(pulid.ID), args["scope"].(TargetScopeInput), args["period"].(PeriodInput), args["value"].(money.Decimal)), true
 	case "Query.deals":
 		if e.ComplexityRoot.Query.Deals == nil {
 			break
@@ -2294,30 +2442,79 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.RealismEvidence.Weight(childComplexity), true
 
-	case "RealismRamp.factor":
-		if e.ComplexityRoot.RealismRamp.Factor == nil {
+	case "RealismRamp.baseline":
+		if e.ComplexityRoot.RealismRamp.Baseline == nil {
 			break
 		}
 
-		return e.ComplexityRoot.RealismRamp.Factor(childComplexity), true
-	case "RealismRamp.peerMedian":
-		if e.ComplexityRoot.RealismRamp.PeerMedian == nil {
+		return e.ComplexityRoot.RealismRamp.Baseline(childComplexity), true
+	case "RealismRamp.fullyRampedMedian":
+		if e.ComplexityRoot.RealismRamp.FullyRampedMedian == nil {
 			break
 		}
 
-		return e.ComplexityRoot.RealismRamp.PeerMedian(childComplexity), true
+		return e.ComplexityRoot.RealismRamp.FullyRampedMedian(childComplexity), true
 	case "RealismRamp.peers":
 		if e.ComplexityRoot.RealismRamp.Peers == nil {
 			break
 		}
 
 		return e.ComplexityRoot.RealismRamp.Peers(childComplexity), true
+	case "RealismRamp.rampedAfterMonths":
+		if e.ComplexityRoot.RealismRamp.RampedMonths == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RealismRamp.RampedMonths(childComplexity), true
+	case "RealismRamp.scaled":
+		if e.ComplexityRoot.RealismRamp.Scaled == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RealismRamp.Scaled(childComplexity), true
+	case "RealismRamp.share":
+		if e.ComplexityRoot.RealismRamp.Share == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RealismRamp.Share(childComplexity), true
 	case "RealismRamp.tenureMonths":
 		if e.ComplexityRoot.RealismRamp.TenureMonths == nil {
 			break
 		}
 
 		return e.ComplexityRoot.RealismRamp.TenureMonths(childComplexity), true
+
+	case "RealismSettings.belowBaseline":
+		if e.ComplexityRoot.RealismSettings.Below == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RealismSettings.Below(childComplexity), true
+	case "RealismSettings.bestEverFactor":
+		if e.ComplexityRoot.RealismSettings.BestFactor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RealismSettings.BestFactor(childComplexity), true
+	case "RealismSettings.comparablePeriods":
+		if e.ComplexityRoot.RealismSettings.Periods == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RealismSettings.Periods(childComplexity), true
+	case "RealismSettings.realistic":
+		if e.ComplexityRoot.RealismSettings.Realistic == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RealismSettings.Realistic(childComplexity), true
+	case "RealismSettings.stretch":
+		if e.ComplexityRoot.RealismSettings.Stretch == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RealismSettings.Stretch(childComplexity), true
 
 	case "ReviewCycle.cadence":
 		if e.ComplexityRoot.ReviewCycle.Cadence == nil {
@@ -2502,6 +2699,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ReviewItem.Pace(childComplexity), true
+	case "ReviewItem.pendingAdjustment":
+		if e.ComplexityRoot.ReviewItem.PendingAdjustment == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReviewItem.PendingAdjustment(childComplexity), true
 	case "ReviewItem.projection":
 		if e.ComplexityRoot.ReviewItem.Projection == nil {
 			break
@@ -2589,6 +2792,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ReviewItemEdge.Node(childComplexity), true
 
+	case "ReviewSuggestionSettings.change":
+		if e.ComplexityRoot.ReviewSuggestionSettings.Change == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReviewSuggestionSettings.Change(childComplexity), true
+	case "ReviewSuggestionSettings.minElapsed":
+		if e.ComplexityRoot.ReviewSuggestionSettings.MinElapsed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReviewSuggestionSettings.MinElapsed(childComplexity), true
+
 	case "RollupMember.actual":
 		if e.ComplexityRoot.RollupMember.Actual == nil {
 			break
@@ -2669,6 +2885,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.SetMarketFactorPayload.TeamID(childComplexity), true
+
+	case "StatusSettings.atRisk":
+		if e.ComplexityRoot.StatusSettings.AtRisk == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StatusSettings.AtRisk(childComplexity), true
+	case "StatusSettings.onTrack":
+		if e.ComplexityRoot.StatusSettings.OnTrack == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StatusSettings.OnTrack(childComplexity), true
 
 	case "Subscription.inboxChanged":
 		if e.ComplexityRoot.Subscription.InboxChanged == nil {
@@ -3579,6 +3808,13 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.UpdateMeetingPayload.Meeting(childComplexity), true
 
+	case "UpdateOrganizationSettingsPayload.organization":
+		if e.ComplexityRoot.UpdateOrganizationSettingsPayload.Organization == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UpdateOrganizationSettingsPayload.Organization(childComplexity), true
+
 	case "UpdateTeamPayload.team":
 		if e.ComplexityRoot.UpdateTeamPayload.Team == nil {
 			break
@@ -3755,13 +3991,16 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("OrganizationOrder", ec.unmarshalInputOrganizationOrder),
 			graphql.NewInputUnmarshaler("OrganizationWhereInput", ec.unmarshalInputOrganizationWhereInput),
 			graphql.NewInputUnmarshaler("PeriodInput", ec.unmarshalInputPeriodInput),
+			graphql.NewInputUnmarshaler("RealismSettingsInput", ec.unmarshalInputRealismSettingsInput),
 			graphql.NewInputUnmarshaler("RefreshTokenInput", ec.unmarshalInputRefreshTokenInput),
 			graphql.NewInputUnmarshaler("ReviewCycleOrder", ec.unmarshalInputReviewCycleOrder),
 			graphql.NewInputUnmarshaler("ReviewCycleWhereInput", ec.unmarshalInputReviewCycleWhereInput),
 			graphql.NewInputUnmarshaler("ReviewItemOrder", ec.unmarshalInputReviewItemOrder),
 			graphql.NewInputUnmarshaler("ReviewItemWhereInput", ec.unmarshalInputReviewItemWhereInput),
+			graphql.NewInputUnmarshaler("ReviewSuggestionSettingsInput", ec.unmarshalInputReviewSuggestionSettingsInput),
 			graphql.NewInputUnmarshaler("ScopeInput", ec.unmarshalInputScopeInput),
 			graphql.NewInputUnmarshaler("SetMarketFactorInput", ec.unmarshalInputSetMarketFactorInput),
+			graphql.NewInputUnmarshaler("StatusSettingsInput", ec.unmarshalInputStatusSettingsInput),
 			graphql.NewInputUnmarshaler("TargetAdjustmentInput", ec.unmarshalInputTargetAdjustmentInput),
 			graphql.NewInputUnmarshaler("TargetDecisionInput", ec.unmarshalInputTargetDecisionInput),
 			graphql.NewInputUnmarshaler("TargetEventOrder", ec.unmarshalInputTargetEventOrder),
@@ -3777,6 +4016,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("UpdateDealInput", ec.unmarshalInputUpdateDealInput),
 			graphql.NewInputUnmarshaler("UpdateKPIInput", ec.unmarshalInputUpdateKPIInput),
 			graphql.NewInputUnmarshaler("UpdateMeetingInput", ec.unmarshalInputUpdateMeetingInput),
+			graphql.NewInputUnmarshaler("UpdateOrganizationSettingsInput", ec.unmarshalInputUpdateOrganizationSettingsInput),
 			graphql.NewInputUnmarshaler("UpdateTargetDraftInput", ec.unmarshalInputUpdateTargetDraftInput),
 			graphql.NewInputUnmarshaler("UpdateTeamInput", ec.unmarshalInputUpdateTeamInput),
 			graphql.NewInputUnmarshaler("UpdateUserInput", ec.unmarshalInputUpdateUserInput),
@@ -3874,7 +4114,7 @@ func newExecutionContext(
 	}
 }
 
-//go:embed "access.graphql" "admin.graphql" "auth.graphql" "bulk.graphql" "ent.graphql" "kpi.graphql" "kpiflow.graphql" "live.graphql" "sales.graphql" "workflow.graphql"
+//go:embed "access.graphql" "admin.graphql" "auth.graphql" "bulk.graphql" "ent.graphql" "kpi.graphql" "kpiflow.graphql" "live.graphql" "sales.graphql" "settings.graphql" "workflow.graphql"
 var sourcesFS embed.FS
 
 func sourceData(filename string) string {
@@ -3895,6 +4135,7 @@ var sources = []*ast.Source{
 	{Name: "kpiflow.graphql", Input: sourceData("kpiflow.graphql"), BuiltIn: false},
 	{Name: "live.graphql", Input: sourceData("live.graphql"), BuiltIn: false},
 	{Name: "sales.graphql", Input: sourceData("sales.graphql"), BuiltIn: false},
+	{Name: "settings.graphql", Input: sourceData("settings.graphql"), BuiltIn: false},
 	{Name: "workflow.graphql", Input: sourceData("workflow.graphql"), BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
@@ -4193,6 +4434,16 @@ func (ec *executionContext) childFields_KPIFilter(ctx context.Context, field gra
 	return nil, fmt.Errorf("no field named %q was found under type KPIFilter", field.Name)
 }
 
+func (ec *executionContext) childFields_KPIMinSample(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "kpi":
+		return ec.fieldContext_KPIMinSample_kpi(ctx, field)
+	case "minSample":
+		return ec.fieldContext_KPIMinSample_minSample(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type KPIMinSample", field.Name)
+}
+
 func (ec *executionContext) childFields_KPIResult(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "kpi":
@@ -4321,6 +4572,8 @@ func (ec *executionContext) childFields_Organization(ctx context.Context, field 
 		return ec.fieldContext_Organization_timezone(ctx, field)
 	case "fiscalYearStartMonth":
 		return ec.fieldContext_Organization_fiscalYearStartMonth(ctx, field)
+	case "settings":
+		return ec.fieldContext_Organization_settings(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Organization", field.Name)
 }
@@ -4345,6 +4598,26 @@ func (ec *executionContext) childFields_OrganizationEdge(ctx context.Context, fi
 		return ec.fieldContext_OrganizationEdge_cursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type OrganizationEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_OrganizationSettings(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "realism":
+		return ec.fieldContext_OrganizationSettings_realism(ctx, field)
+	case "status":
+		return ec.fieldContext_OrganizationSettings_status(ctx, field)
+	case "closeGraceHours":
+		return ec.fieldContext_OrganizationSettings_closeGraceHours(ctx, field)
+	case "rampSchedule":
+		return ec.fieldContext_OrganizationSettings_rampSchedule(ctx, field)
+	case "rampedAfterMonths":
+		return ec.fieldContext_OrganizationSettings_rampedAfterMonths(ctx, field)
+	case "review":
+		return ec.fieldContext_OrganizationSettings_review(ctx, field)
+	case "minSamples":
+		return ec.fieldContext_OrganizationSettings_minSamples(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type OrganizationSettings", field.Name)
 }
 
 func (ec *executionContext) childFields_PageInfo(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -4399,14 +4672,36 @@ func (ec *executionContext) childFields_RealismRamp(ctx context.Context, field g
 	switch field.Name {
 	case "tenureMonths":
 		return ec.fieldContext_RealismRamp_tenureMonths(ctx, field)
-	case "peerMedian":
-		return ec.fieldContext_RealismRamp_peerMedian(ctx, field)
-	case "factor":
-		return ec.fieldContext_RealismRamp_factor(ctx, field)
+	case "share":
+		return ec.fieldContext_RealismRamp_share(ctx, field)
+	case "scaled":
+		return ec.fieldContext_RealismRamp_scaled(ctx, field)
+	case "rampedAfterMonths":
+		return ec.fieldContext_RealismRamp_rampedAfterMonths(ctx, field)
+	case "fullyRampedMedian":
+		return ec.fieldContext_RealismRamp_fullyRampedMedian(ctx, field)
 	case "peers":
 		return ec.fieldContext_RealismRamp_peers(ctx, field)
+	case "baseline":
+		return ec.fieldContext_RealismRamp_baseline(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type RealismRamp", field.Name)
+}
+
+func (ec *executionContext) childFields_RealismSettings(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "belowBaseline":
+		return ec.fieldContext_RealismSettings_belowBaseline(ctx, field)
+	case "realistic":
+		return ec.fieldContext_RealismSettings_realistic(ctx, field)
+	case "stretch":
+		return ec.fieldContext_RealismSettings_stretch(ctx, field)
+	case "bestEverFactor":
+		return ec.fieldContext_RealismSettings_bestEverFactor(ctx, field)
+	case "comparablePeriods":
+		return ec.fieldContext_RealismSettings_comparablePeriods(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RealismSettings", field.Name)
 }
 
 func (ec *executionContext) childFields_ReviewCycle(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -4507,6 +4802,8 @@ func (ec *executionContext) childFields_ReviewItem(ctx context.Context, field gr
 		return ec.fieldContext_ReviewItem_expected(ctx, field)
 	case "suggestedValue":
 		return ec.fieldContext_ReviewItem_suggestedValue(ctx, field)
+	case "pendingAdjustment":
+		return ec.fieldContext_ReviewItem_pendingAdjustment(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ReviewItem", field.Name)
 }
@@ -4519,6 +4816,16 @@ func (ec *executionContext) childFields_ReviewItemEdge(ctx context.Context, fiel
 		return ec.fieldContext_ReviewItemEdge_cursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ReviewItemEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_ReviewSuggestionSettings(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "change":
+		return ec.fieldContext_ReviewSuggestionSettings_change(ctx, field)
+	case "minElapsed":
+		return ec.fieldContext_ReviewSuggestionSettings_minElapsed(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ReviewSuggestionSettings", field.Name)
 }
 
 func (ec *executionContext) childFields_RollupMember(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -4563,6 +4870,16 @@ func (ec *executionContext) childFields_SetMarketFactorPayload(ctx context.Conte
 		return ec.fieldContext_SetMarketFactorPayload_factor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type SetMarketFactorPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_StatusSettings(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "onTrack":
+		return ec.fieldContext_StatusSettings_onTrack(ctx, field)
+	case "atRisk":
+		return ec.fieldContext_StatusSettings_atRisk(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type StatusSettings", field.Name)
 }
 
 func (ec *executionContext) childFields_Target(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -4973,6 +5290,14 @@ func (ec *executionContext) childFields_UpdateMeetingPayload(ctx context.Context
 		return ec.fieldContext_UpdateMeetingPayload_meeting(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type UpdateMeetingPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_UpdateOrganizationSettingsPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "organization":
+		return ec.fieldContext_UpdateOrganizationSettingsPayload_organization(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type UpdateOrganizationSettingsPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_UpdateTeamPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -5595,6 +5920,20 @@ func (ec *executionContext) field_Mutation_updateMeeting_args(ctx context.Contex
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_updateOrganizationSettings_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (UpdateOrganizationSettingsInput, error) {
+			return ec.unmarshalNUpdateOrganizationSettingsInput2kpiflowᚋgraphᚐUpdateOrganizationSettingsInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_updateTargetDraft_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -5662,6 +6001,44 @@ func (ec *executionContext) field_Query___type_args(ctx context.Context, rawArgs
 		return nil, err
 	}
 	args["name"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_assessTarget_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "kpi",
+		func(ctx context.Context, v any) (pulid.ID, error) {
+			return ec.unmarshalNID2kpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["kpi"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "scope",
+		func(ctx context.Context, v any) (TargetScopeInput, error) {
+			return ec.unmarshalNTargetScopeInput2kpiflowᚋgraphᚐTargetScopeInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["scope"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "period",
+		func(ctx context.Context, v any) (PeriodInput, error) {
+			return ec.unmarshalNPeriodInput2kpiflowᚋgraphᚐPeriodInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["period"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "value",
+		func(ctx context.Context, v any) (money.Decimal, error) {
+			return ec.unmarshalNDecimal2kpiflowᚋmoneyᚐDecimal(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["value"] = arg3
 	return args, nil
 }
 
@@ -9040,6 +9417,61 @@ func (ec *executionContext) fieldContext_KPIFilter_amountMax(_ context.Context, 
 	return fc, nil
 }
 
+func (ec *executionContext) _KPIMinSample_kpi(ctx context.Context, field graphql.CollectedField, obj *KPIMinSample) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KPIMinSample_kpi(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kpi, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.KPI) graphql.Marshaler {
+			return ec.marshalNKPI2ᚖkpiflowᚋentᚐKPI(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KPIMinSample_kpi(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "KPIMinSample",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_KPI(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _KPIMinSample_minSample(ctx context.Context, field graphql.CollectedField, obj *KPIMinSample) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KPIMinSample_minSample(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MinSample, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KPIMinSample_minSample(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("KPIMinSample", field, false, false, "Int")
+}
+
 func (ec *executionContext) _KPIResult_kpi(ctx context.Context, field graphql.CollectedField, obj *KPIResult) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -10618,6 +11050,50 @@ func (ec *executionContext) fieldContext_Mutation_updateKPI(ctx context.Context,
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_updateOrganizationSettings(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateOrganizationSettings(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateOrganizationSettings(ctx, fc.Args["input"].(UpdateOrganizationSettingsInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *UpdateOrganizationSettingsPayload) graphql.Marshaler {
+			return ec.marshalNUpdateOrganizationSettingsPayload2ᚖkpiflowᚋgraphᚐUpdateOrganizationSettingsPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateOrganizationSettings(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UpdateOrganizationSettingsPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateOrganizationSettings_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_createTargetDraft(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -11483,6 +11959,38 @@ func (ec *executionContext) fieldContext_Organization_fiscalYearStartMonth(_ con
 	return graphql.NewScalarFieldContext("Organization", field, false, false, "Int")
 }
 
+func (ec *executionContext) _Organization_settings(ctx context.Context, field graphql.CollectedField, obj *ent.Organization) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Organization_settings(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Organization().Settings(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *settings.Settings) graphql.Marshaler {
+			return ec.marshalNOrganizationSettings2ᚖkpiflowᚋsettingsᚐSettings(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Organization_settings(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Organization",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_OrganizationSettings(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _OrganizationConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.OrganizationConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -11623,6 +12131,203 @@ func (ec *executionContext) _OrganizationEdge_cursor(ctx context.Context, field 
 }
 func (ec *executionContext) fieldContext_OrganizationEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("OrganizationEdge", field, false, false, "Cursor")
+}
+
+func (ec *executionContext) _OrganizationSettings_realism(ctx context.Context, field graphql.CollectedField, obj *settings.Settings) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrganizationSettings_realism(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Realism, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v realism.Thresholds) graphql.Marshaler {
+			return ec.marshalNRealismSettings2kpiflowᚋworkflowᚋrealismᚐThresholds(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OrganizationSettings_realism(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OrganizationSettings",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RealismSettings(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OrganizationSettings_status(ctx context.Context, field graphql.CollectedField, obj *settings.Settings) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrganizationSettings_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Pace, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v settings.Pace) graphql.Marshaler {
+			return ec.marshalNStatusSettings2kpiflowᚋsettingsᚐPace(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OrganizationSettings_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OrganizationSettings",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_StatusSettings(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OrganizationSettings_closeGraceHours(ctx context.Context, field graphql.CollectedField, obj *settings.Settings) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrganizationSettings_closeGraceHours(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.GraceHours, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OrganizationSettings_closeGraceHours(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OrganizationSettings", field, false, false, "Int")
+}
+
+func (ec *executionContext) _OrganizationSettings_rampSchedule(ctx context.Context, field graphql.CollectedField, obj *settings.Settings) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrganizationSettings_rampSchedule(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Ramp, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []float64) graphql.Marshaler {
+			return ec.marshalNFloat2ᚕfloat64ᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OrganizationSettings_rampSchedule(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OrganizationSettings", field, false, false, "Float")
+}
+
+func (ec *executionContext) _OrganizationSettings_rampedAfterMonths(ctx context.Context, field graphql.CollectedField, obj *settings.Settings) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrganizationSettings_rampedAfterMonths(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.OrganizationSettings().RampedAfterMonths(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OrganizationSettings_rampedAfterMonths(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OrganizationSettings", field, true, true, "Int")
+}
+
+func (ec *executionContext) _OrganizationSettings_review(ctx context.Context, field graphql.CollectedField, obj *settings.Settings) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrganizationSettings_review(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Review, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v settings.Review) graphql.Marshaler {
+			return ec.marshalNReviewSuggestionSettings2kpiflowᚋsettingsᚐReview(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OrganizationSettings_review(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OrganizationSettings",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ReviewSuggestionSettings(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OrganizationSettings_minSamples(ctx context.Context, field graphql.CollectedField, obj *settings.Settings) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrganizationSettings_minSamples(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.OrganizationSettings().MinSamples(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*KPIMinSample) graphql.Marshaler {
+			return ec.marshalNKPIMinSample2ᚕᚖkpiflowᚋgraphᚐKPIMinSampleᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OrganizationSettings_minSamples(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OrganizationSettings",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_KPIMinSample(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _PageInfo_hasNextPage(ctx context.Context, field graphql.CollectedField, obj *entgql.PageInfo[pulid.ID]) (ret graphql.Marshaler) {
@@ -12570,6 +13275,50 @@ func (ec *executionContext) fieldContext_Query_suggestTarget(ctx context.Context
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_assessTarget(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_assessTarget(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().AssessTarget(ctx, fc.Args["kpi"].(pulid.ID), fc.Args["scope"].(TargetScopeInput), fc.Args["period"].(PeriodInput), fc.Args["value"].(money.Decimal))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *realism.Assessment) graphql.Marshaler {
+			return ec.marshalNTargetAssessment2ᚖkpiflowᚋworkflowᚋrealismᚐAssessment(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_assessTarget(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TargetAssessment(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_assessTarget_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_inbox(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -12828,16 +13577,16 @@ func (ec *executionContext) fieldContext_RealismRamp_tenureMonths(_ context.Cont
 	return graphql.NewScalarFieldContext("RealismRamp", field, false, false, "Int")
 }
 
-func (ec *executionContext) _RealismRamp_peerMedian(ctx context.Context, field graphql.CollectedField, obj *realism.Ramp) (ret graphql.Marshaler) {
+func (ec *executionContext) _RealismRamp_share(ctx context.Context, field graphql.CollectedField, obj *realism.Ramp) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_RealismRamp_peerMedian(ctx, field)
+			return ec.fieldContext_RealismRamp_share(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.PeerMedian, nil
+			return obj.Share, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
@@ -12847,31 +13596,77 @@ func (ec *executionContext) _RealismRamp_peerMedian(ctx context.Context, field g
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_RealismRamp_peerMedian(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_RealismRamp_share(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("RealismRamp", field, false, false, "Float")
 }
 
-func (ec *executionContext) _RealismRamp_factor(ctx context.Context, field graphql.CollectedField, obj *realism.Ramp) (ret graphql.Marshaler) {
+func (ec *executionContext) _RealismRamp_scaled(ctx context.Context, field graphql.CollectedField, obj *realism.Ramp) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_RealismRamp_factor(ctx, field)
+			return ec.fieldContext_RealismRamp_scaled(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Factor, nil
+			return obj.Scaled, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
-			return ec.marshalNFloat2float64(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_RealismRamp_factor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("RealismRamp", field, false, false, "Float")
+func (ec *executionContext) fieldContext_RealismRamp_scaled(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RealismRamp", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _RealismRamp_rampedAfterMonths(ctx context.Context, field graphql.CollectedField, obj *realism.Ramp) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RealismRamp_rampedAfterMonths(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RampedMonths, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RealismRamp_rampedAfterMonths(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RealismRamp", field, false, false, "Int")
+}
+
+func (ec *executionContext) _RealismRamp_fullyRampedMedian(ctx context.Context, field graphql.CollectedField, obj *realism.Ramp) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RealismRamp_fullyRampedMedian(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.RealismRamp().FullyRampedMedian(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v KPIValue) graphql.Marshaler {
+			return ec.marshalOKPIValue2kpiflowᚋgraphᚐKPIValue(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RealismRamp_fullyRampedMedian(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RealismRamp", field, true, true, "KPIValue")
 }
 
 func (ec *executionContext) _RealismRamp_peers(ctx context.Context, field graphql.CollectedField, obj *realism.Ramp) (ret graphql.Marshaler) {
@@ -12895,6 +13690,144 @@ func (ec *executionContext) _RealismRamp_peers(ctx context.Context, field graphq
 }
 func (ec *executionContext) fieldContext_RealismRamp_peers(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("RealismRamp", field, false, false, "Int")
+}
+
+func (ec *executionContext) _RealismRamp_baseline(ctx context.Context, field graphql.CollectedField, obj *realism.Ramp) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RealismRamp_baseline(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.RealismRamp().Baseline(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v KPIValue) graphql.Marshaler {
+			return ec.marshalOKPIValue2kpiflowᚋgraphᚐKPIValue(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RealismRamp_baseline(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RealismRamp", field, true, true, "KPIValue")
+}
+
+func (ec *executionContext) _RealismSettings_belowBaseline(ctx context.Context, field graphql.CollectedField, obj *realism.Thresholds) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RealismSettings_belowBaseline(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Below, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RealismSettings_belowBaseline(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RealismSettings", field, false, false, "Float")
+}
+
+func (ec *executionContext) _RealismSettings_realistic(ctx context.Context, field graphql.CollectedField, obj *realism.Thresholds) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RealismSettings_realistic(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Realistic, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RealismSettings_realistic(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RealismSettings", field, false, false, "Float")
+}
+
+func (ec *executionContext) _RealismSettings_stretch(ctx context.Context, field graphql.CollectedField, obj *realism.Thresholds) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RealismSettings_stretch(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Stretch, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RealismSettings_stretch(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RealismSettings", field, false, false, "Float")
+}
+
+func (ec *executionContext) _RealismSettings_bestEverFactor(ctx context.Context, field graphql.CollectedField, obj *realism.Thresholds) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RealismSettings_bestEverFactor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.BestFactor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RealismSettings_bestEverFactor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RealismSettings", field, false, false, "Float")
+}
+
+func (ec *executionContext) _RealismSettings_comparablePeriods(ctx context.Context, field graphql.CollectedField, obj *realism.Thresholds) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RealismSettings_comparablePeriods(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Periods, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RealismSettings_comparablePeriods(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RealismSettings", field, false, false, "Int")
 }
 
 func (ec *executionContext) _ReviewCycle_id(ctx context.Context, field graphql.CollectedField, obj *ent.ReviewCycle) (ret graphql.Marshaler) {
@@ -13875,6 +14808,38 @@ func (ec *executionContext) fieldContext_ReviewItem_suggestedValue(_ context.Con
 	return graphql.NewScalarFieldContext("ReviewItem", field, true, true, "KPIValue")
 }
 
+func (ec *executionContext) _ReviewItem_pendingAdjustment(ctx context.Context, field graphql.CollectedField, obj *ent.ReviewItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReviewItem_pendingAdjustment(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ReviewItem().PendingAdjustment(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *TargetAdjustment) graphql.Marshaler {
+			return ec.marshalOTargetAdjustment2ᚖkpiflowᚋgraphᚐTargetAdjustment(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ReviewItem_pendingAdjustment(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ReviewItem",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TargetAdjustment(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _ReviewItemConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.ReviewItemConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -14015,6 +14980,52 @@ func (ec *executionContext) _ReviewItemEdge_cursor(ctx context.Context, field gr
 }
 func (ec *executionContext) fieldContext_ReviewItemEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ReviewItemEdge", field, false, false, "Cursor")
+}
+
+func (ec *executionContext) _ReviewSuggestionSettings_change(ctx context.Context, field graphql.CollectedField, obj *settings.Review) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReviewSuggestionSettings_change(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Change, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReviewSuggestionSettings_change(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReviewSuggestionSettings", field, false, false, "Float")
+}
+
+func (ec *executionContext) _ReviewSuggestionSettings_minElapsed(ctx context.Context, field graphql.CollectedField, obj *settings.Review) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReviewSuggestionSettings_minElapsed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MinElapsed, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReviewSuggestionSettings_minElapsed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReviewSuggestionSettings", field, false, false, "Float")
 }
 
 func (ec *executionContext) _RollupMember_user(ctx context.Context, field graphql.CollectedField, obj *RollupMember) (ret graphql.Marshaler) {
@@ -14350,6 +15361,52 @@ func (ec *executionContext) _SetMarketFactorPayload_factor(ctx context.Context, 
 }
 func (ec *executionContext) fieldContext_SetMarketFactorPayload_factor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SetMarketFactorPayload", field, false, false, "Float")
+}
+
+func (ec *executionContext) _StatusSettings_onTrack(ctx context.Context, field graphql.CollectedField, obj *settings.Pace) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StatusSettings_onTrack(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OnTrack, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StatusSettings_onTrack(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StatusSettings", field, false, false, "Float")
+}
+
+func (ec *executionContext) _StatusSettings_atRisk(ctx context.Context, field graphql.CollectedField, obj *settings.Pace) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StatusSettings_atRisk(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AtRisk, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StatusSettings_atRisk(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StatusSettings", field, false, false, "Float")
 }
 
 func (ec *executionContext) _Subscription_targetEvents(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
@@ -18163,6 +19220,38 @@ func (ec *executionContext) fieldContext_UpdateMeetingPayload_meeting(_ context.
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Meeting(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _UpdateOrganizationSettingsPayload_organization(ctx context.Context, field graphql.CollectedField, obj *UpdateOrganizationSettingsPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UpdateOrganizationSettingsPayload_organization(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Organization, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Organization) graphql.Marshaler {
+			return ec.marshalNOrganization2ᚖkpiflowᚋentᚐOrganization(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_UpdateOrganizationSettingsPayload_organization(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "UpdateOrganizationSettingsPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Organization(ctx, field)
 		},
 	}
 	return fc, nil
@@ -24436,6 +25525,76 @@ func UnmarshalPeriodInput(ctx context.Context, raw any) (PeriodInput, error) {
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputRealismSettingsInput(ctx context.Context, obj any) (RealismSettingsInput, error) {
+	var it RealismSettingsInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"belowBaseline", "realistic", "stretch", "bestEverFactor", "comparablePeriods"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "belowBaseline":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("belowBaseline"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.BelowBaseline = data
+		case "realistic":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("realistic"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Realistic = data
+		case "stretch":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("stretch"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Stretch = data
+		case "bestEverFactor":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("bestEverFactor"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.BestEverFactor = data
+		case "comparablePeriods":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("comparablePeriods"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ComparablePeriods = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalRealismSettingsInput unmarshals raw into the RealismSettingsInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalRealismSettingsInput(ctx context.Context, raw any) (RealismSettingsInput, error) {
+	var out RealismSettingsInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "RealismSettingsInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputRefreshTokenInput(ctx context.Context, obj any) (RefreshTokenInput, error) {
 	var it RefreshTokenInput
 	if obj == nil {
@@ -26193,6 +27352,55 @@ func UnmarshalReviewItemWhereInput(ctx context.Context, raw any) (ent.ReviewItem
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputReviewSuggestionSettingsInput(ctx context.Context, obj any) (ReviewSuggestionSettingsInput, error) {
+	var it ReviewSuggestionSettingsInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"change", "minElapsed"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "change":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("change"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Change = data
+		case "minElapsed":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("minElapsed"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MinElapsed = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalReviewSuggestionSettingsInput unmarshals raw into the ReviewSuggestionSettingsInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalReviewSuggestionSettingsInput(ctx context.Context, raw any) (ReviewSuggestionSettingsInput, error) {
+	var out ReviewSuggestionSettingsInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ReviewSuggestionSettingsInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputScopeInput(ctx context.Context, obj any) (ScopeInput, error) {
 	var it ScopeInput
 	if obj == nil {
@@ -26309,6 +27517,55 @@ func (ec *executionContext) unmarshalInputSetMarketFactorInput(ctx context.Conte
 func UnmarshalSetMarketFactorInput(ctx context.Context, raw any) (SetMarketFactorInput, error) {
 	var out SetMarketFactorInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "SetMarketFactorInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputStatusSettingsInput(ctx context.Context, obj any) (StatusSettingsInput, error) {
+	var it StatusSettingsInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"onTrack", "atRisk"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "onTrack":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("onTrack"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OnTrack = data
+		case "atRisk":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("atRisk"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AtRisk = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalStatusSettingsInput unmarshals raw into the StatusSettingsInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalStatusSettingsInput(ctx context.Context, raw any) (StatusSettingsInput, error) {
+	var out StatusSettingsInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "StatusSettingsInput", raw, &out)
 	return out, err
 }
 
@@ -30692,6 +31949,83 @@ func UnmarshalUpdateMeetingInput(ctx context.Context, raw any) (model.UpdateMeet
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputUpdateOrganizationSettingsInput(ctx context.Context, obj any) (UpdateOrganizationSettingsInput, error) {
+	var it UpdateOrganizationSettingsInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"realism", "status", "closeGraceHours", "rampSchedule", "review", "resetToDefaults"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "realism":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("realism"))
+			data, err := ec.unmarshalORealismSettingsInput2ᚖkpiflowᚋgraphᚐRealismSettingsInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Realism = data
+		case "status":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("status"))
+			data, err := ec.unmarshalOStatusSettingsInput2ᚖkpiflowᚋgraphᚐStatusSettingsInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Status = data
+		case "closeGraceHours":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("closeGraceHours"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CloseGraceHours = data
+		case "rampSchedule":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rampSchedule"))
+			data, err := ec.unmarshalOFloat2ᚕfloat64ᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RampSchedule = data
+		case "review":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("review"))
+			data, err := ec.unmarshalOReviewSuggestionSettingsInput2ᚖkpiflowᚋgraphᚐReviewSuggestionSettingsInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Review = data
+		case "resetToDefaults":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("resetToDefaults"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ResetToDefaults = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalUpdateOrganizationSettingsInput unmarshals raw into the UpdateOrganizationSettingsInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalUpdateOrganizationSettingsInput(ctx context.Context, raw any) (UpdateOrganizationSettingsInput, error) {
+	var out UpdateOrganizationSettingsInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "UpdateOrganizationSettingsInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputUpdateTargetDraftInput(ctx context.Context, obj any) (UpdateTargetDraftInput, error) {
 	var it UpdateTargetDraftInput
 	if obj == nil {
@@ -32947,6 +34281,44 @@ func (ec *executionContext) _KPIFilter(ctx context.Context, sel ast.SelectionSet
 	return out
 }
 
+var kPIMinSampleImplementors = []string{"KPIMinSample"}
+
+func (ec *executionContext) _KPIMinSample(ctx context.Context, sel ast.SelectionSet, obj *KPIMinSample) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, kPIMinSampleImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("KPIMinSample")
+		case "kpi":
+			out.Values[i] = ec._KPIMinSample_kpi(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "minSample":
+			out.Values[i] = ec._KPIMinSample_minSample(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var kPIResultImplementors = []string{"KPIResult"}
 
 func (ec *executionContext) _KPIResult(ctx context.Context, sel ast.SelectionSet, obj *KPIResult) graphql.Marshaler {
@@ -33478,6 +34850,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "updateOrganizationSettings":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateOrganizationSettings(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "createTargetDraft":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_createTargetDraft(ctx, field)
@@ -33621,38 +35000,44 @@ func (ec *executionContext) _Organization(ctx context.Context, sel ast.Selection
 		case "id":
 			out.Values[i] = ec._Organization_id(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "createdAt":
 			out.Values[i] = ec._Organization_createdAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "updatedAt":
 			out.Values[i] = ec._Organization_updatedAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "name":
 			out.Values[i] = ec._Organization_name(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "currency":
 			out.Values[i] = ec._Organization_currency(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "timezone":
 			out.Values[i] = ec._Organization_timezone(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "fiscalYearStartMonth":
 			out.Values[i] = ec._Organization_fiscalYearStartMonth(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "settings":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Organization_settings(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -33734,6 +35119,71 @@ func (ec *executionContext) _OrganizationEdge(ctx context.Context, sel ast.Selec
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var organizationSettingsImplementors = []string{"OrganizationSettings"}
+
+func (ec *executionContext) _OrganizationSettings(ctx context.Context, sel ast.SelectionSet, obj *settings.Settings) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, organizationSettingsImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("OrganizationSettings")
+		case "realism":
+			out.Values[i] = ec._OrganizationSettings_realism(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "status":
+			out.Values[i] = ec._OrganizationSettings_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "closeGraceHours":
+			out.Values[i] = ec._OrganizationSettings_closeGraceHours(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "rampSchedule":
+			out.Values[i] = ec._OrganizationSettings_rampSchedule(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "rampedAfterMonths":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._OrganizationSettings_rampedAfterMonths(ctx, field, obj)
+				})
+		case "review":
+			out.Values[i] = ec._OrganizationSettings_review(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "minSamples":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._OrganizationSettings_minSamples(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -34005,6 +35455,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_suggestTarget(ctx, field)
 				})
+		case "assessTarget":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_assessTarget(ctx, field)
+				})
 		case "inbox":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, true,
@@ -34109,20 +35565,90 @@ func (ec *executionContext) _RealismRamp(ctx context.Context, sel ast.SelectionS
 		case "tenureMonths":
 			out.Values[i] = ec._RealismRamp_tenureMonths(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
-		case "peerMedian":
-			out.Values[i] = ec._RealismRamp_peerMedian(ctx, field, obj)
+		case "share":
+			out.Values[i] = ec._RealismRamp_share(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
-		case "factor":
-			out.Values[i] = ec._RealismRamp_factor(ctx, field, obj)
+		case "scaled":
+			out.Values[i] = ec._RealismRamp_scaled(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "rampedAfterMonths":
+			out.Values[i] = ec._RealismRamp_rampedAfterMonths(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "fullyRampedMedian":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._RealismRamp_fullyRampedMedian(ctx, field, obj)
+				})
 		case "peers":
 			out.Values[i] = ec._RealismRamp_peers(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "baseline":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._RealismRamp_baseline(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var realismSettingsImplementors = []string{"RealismSettings"}
+
+func (ec *executionContext) _RealismSettings(ctx context.Context, sel ast.SelectionSet, obj *realism.Thresholds) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, realismSettingsImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RealismSettings")
+		case "belowBaseline":
+			out.Values[i] = ec._RealismSettings_belowBaseline(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "realistic":
+			out.Values[i] = ec._RealismSettings_realistic(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "stretch":
+			out.Values[i] = ec._RealismSettings_stretch(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "bestEverFactor":
+			out.Values[i] = ec._RealismSettings_bestEverFactor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "comparablePeriods":
+			out.Values[i] = ec._RealismSettings_comparablePeriods(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -34443,6 +35969,12 @@ func (ec *executionContext) _ReviewItem(ctx context.Context, sel ast.SelectionSe
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._ReviewItem_suggestedValue(ctx, field, obj)
 				})
+		case "pendingAdjustment":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ReviewItem_pendingAdjustment(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -34521,6 +36053,44 @@ func (ec *executionContext) _ReviewItemEdge(ctx context.Context, sel ast.Selecti
 			}
 		case "cursor":
 			out.Values[i] = ec._ReviewItemEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var reviewSuggestionSettingsImplementors = []string{"ReviewSuggestionSettings"}
+
+func (ec *executionContext) _ReviewSuggestionSettings(ctx context.Context, sel ast.SelectionSet, obj *settings.Review) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, reviewSuggestionSettingsImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ReviewSuggestionSettings")
+		case "change":
+			out.Values[i] = ec._ReviewSuggestionSettings_change(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "minElapsed":
+			out.Values[i] = ec._ReviewSuggestionSettings_minElapsed(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -34670,6 +36240,44 @@ func (ec *executionContext) _SetMarketFactorPayload(ctx context.Context, sel ast
 			}
 		case "factor":
 			out.Values[i] = ec._SetMarketFactorPayload_factor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var statusSettingsImplementors = []string{"StatusSettings"}
+
+func (ec *executionContext) _StatusSettings(ctx context.Context, sel ast.SelectionSet, obj *settings.Pace) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, statusSettingsImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("StatusSettings")
+		case "onTrack":
+			out.Values[i] = ec._StatusSettings_onTrack(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "atRisk":
+			out.Values[i] = ec._StatusSettings_atRisk(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -36053,6 +37661,39 @@ func (ec *executionContext) _UpdateMeetingPayload(ctx context.Context, sel ast.S
 	return out
 }
 
+var updateOrganizationSettingsPayloadImplementors = []string{"UpdateOrganizationSettingsPayload"}
+
+func (ec *executionContext) _UpdateOrganizationSettingsPayload(ctx context.Context, sel ast.SelectionSet, obj *UpdateOrganizationSettingsPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, updateOrganizationSettingsPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("UpdateOrganizationSettingsPayload")
+		case "organization":
+			out.Values[i] = ec._UpdateOrganizationSettingsPayload_organization(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var updateTeamPayloadImplementors = []string{"UpdateTeamPayload"}
 
 func (ec *executionContext) _UpdateTeamPayload(ctx context.Context, sel ast.SelectionSet, obj *UpdateTeamPayload) graphql.Marshaler {
@@ -36901,6 +38542,35 @@ func (ec *executionContext) marshalNFloat2float64(ctx context.Context, sel ast.S
 	return graphql.WrapContextMarshaler(ctx, res)
 }
 
+func (ec *executionContext) unmarshalNFloat2ᚕfloat64ᚄ(ctx context.Context, v any) ([]float64, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]float64, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNFloat2float64(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNFloat2ᚕfloat64ᚄ(ctx context.Context, sel ast.SelectionSet, v []float64) graphql.Marshaler {
+	ret := make(graphql.Array, len(v))
+	for i := range v {
+		ret[i] = ec.marshalNFloat2float64(ctx, sel, v[i])
+	}
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) unmarshalNID2kpiflowᚋentᚋschemaᚋpulidᚐID(ctx context.Context, v any) (pulid.ID, error) {
 	var res pulid.ID
 	err := res.UnmarshalGQL(v)
@@ -37133,6 +38803,30 @@ func (ec *executionContext) unmarshalNKPIFunction2kpiflowᚋkpiᚋdefinitionᚐF
 
 func (ec *executionContext) marshalNKPIFunction2kpiflowᚋkpiᚋdefinitionᚐFunction(ctx context.Context, sel ast.SelectionSet, v definition.Function) graphql.Marshaler {
 	return v
+}
+
+func (ec *executionContext) marshalNKPIMinSample2ᚕᚖkpiflowᚋgraphᚐKPIMinSampleᚄ(ctx context.Context, sel ast.SelectionSet, v []*KPIMinSample) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNKPIMinSample2ᚖkpiflowᚋgraphᚐKPIMinSample(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNKPIMinSample2ᚖkpiflowᚋgraphᚐKPIMinSample(ctx context.Context, sel ast.SelectionSet, v *KPIMinSample) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "KPIMinSample!")
+		return graphql.Null
+	}
+	return ec._KPIMinSample(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNKPIOrder2ᚖkpiflowᚋentᚐKPIOrder(ctx context.Context, v any) (*ent.KPIOrder, error) {
@@ -37415,6 +39109,14 @@ func (ec *executionContext) marshalNOrganizationOrderField2ᚖkpiflowᚋentᚐOr
 	return v
 }
 
+func (ec *executionContext) marshalNOrganizationSettings2ᚖkpiflowᚋsettingsᚐSettings(ctx context.Context, sel ast.SelectionSet, v *settings.Settings) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "OrganizationSettings!")
+		return graphql.Null
+	}
+	return ec._OrganizationSettings(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNOrganizationWhereInput2ᚖkpiflowᚋentᚐOrganizationWhereInput(ctx context.Context, v any) (*ent.OrganizationWhereInput, error) {
 	res, err := ec.unmarshalInputOrganizationWhereInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
@@ -37480,6 +39182,10 @@ func (ec *executionContext) marshalNRealismEvidence2ᚕkpiflowᚋworkflowᚋreal
 	}
 
 	return ret
+}
+
+func (ec *executionContext) marshalNRealismSettings2kpiflowᚋworkflowᚋrealismᚐThresholds(ctx context.Context, sel ast.SelectionSet, v realism.Thresholds) graphql.Marshaler {
+	return ec._RealismSettings(ctx, sel, &v)
 }
 
 func (ec *executionContext) unmarshalNRefreshTokenInput2kpiflowᚋgraphᚐRefreshTokenInput(ctx context.Context, v any) (RefreshTokenInput, error) {
@@ -37599,6 +39305,10 @@ func (ec *executionContext) unmarshalNReviewItemWhereInput2ᚖkpiflowᚋentᚐRe
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalNReviewSuggestionSettings2kpiflowᚋsettingsᚐReview(ctx context.Context, sel ast.SelectionSet, v settings.Review) graphql.Marshaler {
+	return ec._ReviewSuggestionSettings(ctx, sel, &v)
+}
+
 func (ec *executionContext) marshalNRollupMember2ᚕᚖkpiflowᚋgraphᚐRollupMemberᚄ(ctx context.Context, sel ast.SelectionSet, v []*RollupMember) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -37647,6 +39357,10 @@ func (ec *executionContext) marshalNSetMarketFactorPayload2ᚖkpiflowᚋgraphᚐ
 		return graphql.Null
 	}
 	return ec._SetMarketFactorPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNStatusSettings2kpiflowᚋsettingsᚐPace(ctx context.Context, sel ast.SelectionSet, v settings.Pace) graphql.Marshaler {
+	return ec._StatusSettings(ctx, sel, &v)
 }
 
 func (ec *executionContext) unmarshalNString2string(ctx context.Context, v any) (string, error) {
@@ -38076,6 +39790,19 @@ func (ec *executionContext) marshalNUpdateMeetingPayload2ᚖkpiflowᚋgraphᚐUp
 		return graphql.Null
 	}
 	return ec._UpdateMeetingPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNUpdateOrganizationSettingsInput2kpiflowᚋgraphᚐUpdateOrganizationSettingsInput(ctx context.Context, v any) (UpdateOrganizationSettingsInput, error) {
+	res, err := ec.unmarshalInputUpdateOrganizationSettingsInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNUpdateOrganizationSettingsPayload2ᚖkpiflowᚋgraphᚐUpdateOrganizationSettingsPayload(ctx context.Context, sel ast.SelectionSet, v *UpdateOrganizationSettingsPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "UpdateOrganizationSettingsPayload!")
+		return graphql.Null
+	}
+	return ec._UpdateOrganizationSettingsPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNUpdateTargetDraftInput2kpiflowᚋgraphᚐUpdateTargetDraftInput(ctx context.Context, v any) (UpdateTargetDraftInput, error) {
@@ -39180,6 +40907,14 @@ func (ec *executionContext) marshalORealismRamp2ᚖkpiflowᚋworkflowᚋrealism�
 	return ec._RealismRamp(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalORealismSettingsInput2ᚖkpiflowᚋgraphᚐRealismSettingsInput(ctx context.Context, v any) (*RealismSettingsInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputRealismSettingsInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalOReviewCycle2ᚖkpiflowᚋentᚐReviewCycle(ctx context.Context, sel ast.SelectionSet, v *ent.ReviewCycle) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -39516,6 +41251,22 @@ func (ec *executionContext) unmarshalOReviewItemWhereInput2ᚖkpiflowᚋentᚐRe
 		return nil, nil
 	}
 	res, err := ec.unmarshalInputReviewItemWhereInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOReviewSuggestionSettingsInput2ᚖkpiflowᚋgraphᚐReviewSuggestionSettingsInput(ctx context.Context, v any) (*ReviewSuggestionSettingsInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputReviewSuggestionSettingsInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOStatusSettingsInput2ᚖkpiflowᚋgraphᚐStatusSettingsInput(ctx context.Context, v any) (*StatusSettingsInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputStatusSettingsInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 

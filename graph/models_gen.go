@@ -211,6 +211,11 @@ type KPIFilterInput struct {
 	AmountMax *money.Decimal `json:"amountMax,omitempty"`
 }
 
+type KPIMinSample struct {
+	Kpi       *ent.KPI `json:"kpi"`
+	MinSample int      `json:"minSample"`
+}
+
 // A KPI's value for a scope in a period.
 type KPIResult struct {
 	Kpi *ent.KPI `json:"kpi"`
@@ -277,8 +282,21 @@ type PeriodInput struct {
 	Label *string         `json:"label,omitempty"`
 }
 
+type RealismSettingsInput struct {
+	BelowBaseline     *float64 `json:"belowBaseline,omitempty"`
+	Realistic         *float64 `json:"realistic,omitempty"`
+	Stretch           *float64 `json:"stretch,omitempty"`
+	BestEverFactor    *float64 `json:"bestEverFactor,omitempty"`
+	ComparablePeriods *int     `json:"comparablePeriods,omitempty"`
+}
+
 type RefreshTokenInput struct {
 	RefreshToken string `json:"refreshToken"`
+}
+
+type ReviewSuggestionSettingsInput struct {
+	Change     *float64 `json:"change,omitempty"`
+	MinElapsed *float64 `json:"minElapsed,omitempty"`
 }
 
 type RollupMember struct {
@@ -321,6 +339,11 @@ type SetMarketFactorPayload struct {
 	TeamID pulid.ID    `json:"teamID"`
 	Period *kpi.Period `json:"period"`
 	Factor float64     `json:"factor"`
+}
+
+type StatusSettingsInput struct {
+	OnTrack *float64 `json:"onTrack,omitempty"`
+	AtRisk  *float64 `json:"atRisk,omitempty"`
 }
 
 type Subscription struct {
@@ -440,6 +463,21 @@ type UpdateKPIPayload struct {
 
 type UpdateMeetingPayload struct {
 	Meeting *ent.Meeting `json:"meeting"`
+}
+
+// What to change; what is not given keeps its value. The result must hold together: 0 < belowBaseline ≤ 1 ≤ realistic < stretch, 0 < atRisk < onTrack, a ramp schedule of shares in (0, 1] that never decreases and ends at 1, and so on.
+type UpdateOrganizationSettingsInput struct {
+	Realism         *RealismSettingsInput          `json:"realism,omitempty"`
+	Status          *StatusSettingsInput           `json:"status,omitempty"`
+	CloseGraceHours *int                           `json:"closeGraceHours,omitempty"`
+	RampSchedule    []float64                      `json:"rampSchedule,omitempty"`
+	Review          *ReviewSuggestionSettingsInput `json:"review,omitempty"`
+	// Back to the defaults first, then the changes given here.
+	ResetToDefaults *bool `json:"resetToDefaults,omitempty"`
+}
+
+type UpdateOrganizationSettingsPayload struct {
+	Organization *ent.Organization `json:"organization"`
 }
 
 type UpdateTargetDraftInput struct {

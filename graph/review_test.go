@@ -175,7 +175,7 @@ func TestTargetHistory(t *testing.T) {
 			t.Fatal(err)
 		}
 		closer := workflow.NewServiceAt(engine, func() time.Time { return utc("2027-02-20T12:00:00Z") })
-		if _, err := closer.ClosePeriods(ent.NewTxContext(apitest.Sys(), tx), tx.Client(), w.org.ID, workflow.DefaultGrace); err != nil {
+		if _, err := closer.ClosePeriods(ent.NewTxContext(apitest.Sys(), tx), tx.Client(), w.org.ID); err != nil {
 			t.Fatal(err)
 		}
 		if err := tx.Commit(); err != nil {

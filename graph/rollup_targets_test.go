@@ -115,7 +115,7 @@ func TestRollupTargetsAndFrozenResults(t *testing.T) {
 		})
 
 		// The quarter closes; then d1 (won, 10,000.00) turns out lost.
-		if _, err := workflow.NewService(engine).ClosePeriods(apitest.Sys(), s.Client, w.org.ID, workflow.DefaultGrace); err != nil {
+		if _, err := workflow.NewService(engine).ClosePeriods(apitest.Sys(), s.Client, w.org.ID); err != nil {
 			t.Fatal(err)
 		}
 		d1 := s.Client.Deal.Query().Where(deal.OwnerID(w.r1.ID), deal.Amount(1_000_000)).OnlyX(apitest.Sys())

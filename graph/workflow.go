@@ -20,6 +20,7 @@ import (
 	"kpiflow/kpi/definition"
 	"kpiflow/viewer"
 	"kpiflow/workflow"
+	"kpiflow/workflow/realism"
 )
 
 // kpis remembers the KPI definitions an operation has looked up, so that a
@@ -175,8 +176,10 @@ type actualBatches struct {
 type actualBatch struct {
 	once   sync.Once
 	values map[pulid.ID]kpi.Value
-	kpiIDs map[pulid.ID]pulid.ID // target → KPI
-	err    error
+	// targets: the targets of a list's events, revisions or review items,
+	// with their KPI and pending adjustment.
+	targets map[pulid.ID]*ent.Target
+	err     error
 }
 
 type actualBatchesKey struct{}
@@ -267,6 +270,18 @@ func kpiOfTarget(ctx context.Context, targetID pulid.ID) (*ent.KPI, error) {
 			return kpiOf(ctx, r.KpiID)
 		}
 	}
+	t, err := targetOfListed(ctx, targetID)
+	if err != nil {
+		return nil, err
+	}
+	return kpiOf(ctx, t.KpiID)
+}
+
+// targetOfListed returns the target (its KPI and pending adjustment) of
+// an event, revision or review item being resolved, loaded once for the
+// whole list the object is in: one statement per list, shared by every
+// field that needs it.
+func targetOfListed(ctx context.Context, targetID pulid.ID) (*ent.Target, error) {
 	var key any
 	var ids []pulid.ID
 	// The list of targets above, when the object is nested in one: one
@@ -335,18 +350,41 @@ func kpiOfTarget(ctx context.Context, targetID pulid.ID) (*ent.KPI, error) {
 	b.once.Do(func() {
 		var ts []*ent.Target
 		ts, b.err = ent.FromContext(ctx).Target.Query().Where(target.IDIn(ids...)).
-			Select(target.FieldID, target.FieldKpiID).All(ctx)
-		b.kpiIDs = map[pulid.ID]pulid.ID{}
+			Select(target.FieldID, target.FieldKpiID, target.FieldPendingValue, target.FieldPendingReason, target.FieldPendingComment).
+			All(ctx)
+		b.targets = map[pulid.ID]*ent.Target{}
 		for _, t := range ts {
-			b.kpiIDs[t.ID] = t.KpiID
+			b.targets[t.ID] = t
 		}
 	})
 	if b.err != nil {
 		return nil, b.err
 	}
-	id, ok := b.kpiIDs[targetID]
+	t, ok := b.targets[targetID]
 	if !ok {
 		return nil, &ent.NotFoundError{}
 	}
-	return kpiOf(ctx, id)
+	return t, nil
+}
+
+// pendingAdjustment shows a target's adjustment request waiting for a
+// decision, or none.
+func pendingAdjustment(ctx context.Context, t *ent.Target) (*TargetAdjustment, error) {
+	if t.PendingValue == nil || t.PendingReason == nil {
+		return nil, nil
+	}
+	v, err := targetValue(ctx, t.KpiID, t.PendingValue)
+	if err != nil {
+		return nil, err
+	}
+	return &TargetAdjustment{Value: v, ReasonCode: *t.PendingReason, Comment: t.PendingComment}, nil
+}
+
+// rampValue shows a number of a realism ramp in its KPI's unit; none for
+// a ramp stored before ramps named their KPI.
+func rampValue(ctx context.Context, ramp *realism.Ramp, f *float64) (KPIValue, error) {
+	if f == nil || ramp.KPI == "" {
+		return nil, nil
+	}
+	return targetValue(ctx, pulid.ID(ramp.KPI), f)
 }

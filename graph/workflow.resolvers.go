@@ -11,7 +11,9 @@ import (
 	"kpiflow/ent/schema/pulid"
 	"kpiflow/kpi"
 	"kpiflow/kpi/definition"
+	"kpiflow/money"
 	"kpiflow/workflow"
+	"kpiflow/workflow/realism"
 )
 
 // CreateTargetDraft is the resolver for the createTargetDraft field.
@@ -189,9 +191,24 @@ func (r *queryResolver) SuggestTarget(ctx context.Context, kpi pulid.ID, scope T
 	return &TargetSuggestion{Kpi: k, Period: &p, Suggested: suggested, Assessment: &a}, nil
 }
 
+// AssessTarget is the resolver for the assessTarget field.
+func (r *queryResolver) AssessTarget(ctx context.Context, kpi pulid.ID, scope TargetScopeInput, period PeriodInput, value money.Decimal) (*realism.Assessment, error) {
+	return r.workflow.Preview(ctx, ent.FromContext(ctx), kpi, scope.UserID, scope.TeamID, periodRequest(period), string(value))
+}
+
 // Inbox is the resolver for the inbox field.
 func (r *queryResolver) Inbox(ctx context.Context, first *int, offset *int) (*Inbox, error) {
 	return r.inbox(ctx, ent.FromContext(ctx), first, offset)
+}
+
+// FullyRampedMedian is the resolver for the fullyRampedMedian field.
+func (r *realismRampResolver) FullyRampedMedian(ctx context.Context, obj *realism.Ramp) (KPIValue, error) {
+	return rampValue(ctx, obj, obj.RampedMedian)
+}
+
+// Baseline is the resolver for the baseline field.
+func (r *realismRampResolver) Baseline(ctx context.Context, obj *realism.Ramp) (KPIValue, error) {
+	return rampValue(ctx, obj, obj.Baseline)
 }
 
 // TargetValue is the resolver for the targetValue field.
@@ -214,6 +231,15 @@ func (r *reviewItemResolver) SuggestedValue(ctx context.Context, obj *ent.Review
 	return reviewItemValue(ctx, obj, obj.SuggestedValue)
 }
 
+// PendingAdjustment is the resolver for the pendingAdjustment field.
+func (r *reviewItemResolver) PendingAdjustment(ctx context.Context, obj *ent.ReviewItem) (*TargetAdjustment, error) {
+	t, err := targetOfListed(ctx, obj.TargetID)
+	if err != nil {
+		return nil, err
+	}
+	return pendingAdjustment(ctx, t)
+}
+
 // Value is the resolver for the value field.
 func (r *targetResolver) Value(ctx context.Context, obj *ent.Target) (KPIValue, error) {
 	return targetValue(ctx, obj.KpiID, &obj.Value)
@@ -228,14 +254,7 @@ func (r *targetResolver) Period(ctx context.Context, obj *ent.Target) (*kpi.Peri
 
 // PendingAdjustment is the resolver for the pendingAdjustment field.
 func (r *targetResolver) PendingAdjustment(ctx context.Context, obj *ent.Target) (*TargetAdjustment, error) {
-	if obj.PendingValue == nil || obj.PendingReason == nil {
-		return nil, nil
-	}
-	v, err := targetValue(ctx, obj.KpiID, obj.PendingValue)
-	if err != nil {
-		return nil, err
-	}
-	return &TargetAdjustment{Value: v, ReasonCode: *obj.PendingReason, Comment: obj.PendingComment}, nil
+	return pendingAdjustment(ctx, obj)
 }
 
 // Actual is the resolver for the actual field.
@@ -314,3 +333,8 @@ func (r *targetRevisionResolver) Value(ctx context.Context, obj *ent.TargetRevis
 	}
 	return numberValue(ctx, k, &obj.Value)
 }
+
+// RealismRamp returns RealismRampResolver implementation.
+func (r *Resolver) RealismRamp() RealismRampResolver { return &realismRampResolver{r} }
+
+type realismRampResolver struct{ *Resolver }

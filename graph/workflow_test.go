@@ -367,37 +367,79 @@ func near(p *float64, want float64) bool {
 	return p != nil && *p > want-1e-9 && *p < want+1e-9
 }
 
-// A rep with too little history borrows a baseline: the median of their
-// teammates' values when they had the same tenure.
+const rampQuery = `query($kpi: ID!, $user: ID!, $value: Decimal!) { assessTarget(kpi: $kpi, scope: {userID: $user},
+	period: {label: "FY2027 Q4"}, value: $value) { band baseline expected ratio
+	ramp { tenureMonths share scaled rampedAfterMonths peers
+		fullyRampedMedian { ... on CountValue { value } } baseline { ... on CountValue { value } } } } }`
+
+type rampJSON struct {
+	AssessTarget struct {
+		Band               string
+		Baseline, Expected *float64
+		Ratio              *float64
+		Ramp               *struct {
+			TenureMonths, RampedAfterMonths, Peers int
+			Share                                  float64
+			Scaled                                 bool
+			FullyRampedMedian, Baseline            *struct{ Value int }
+		}
+	}
+}
+
+// A rep with too little history borrows a baseline: the median of the
+// baselines of their team's fully ramped reps, times the organization's
+// ramp schedule's share for their month of tenure; with no fully ramped
+// peer with data there is nothing to compare, and no band against zero.
 func TestRampingRepBorrowsTheTeamsBaseline(t *testing.T) {
 	apitest.Each(t, func(t *testing.T, s *apitest.Server) {
 		w := newKPIWorld(t, s)
-		// Hired in August 2026, the newbie has one quarter of their own
-		// (FY2027 Q3) before FY2027 Q4, too little. At the start of Q4 (1
-		// November) their tenure is 3 months, which r1 (East's only other
-		// rep, hired here in October 2025) reached in January 2026, in
-		// FY2026 Q4, when r1 won d8: the borrowed baseline is 1.
-		s.Client.User.UpdateOne(w.r1).SetHiredAt(utc("2025-10-15T04:00:00Z")).ExecX(apitest.Sys())
+		sys := apitest.Sys()
+		dealsClosed := w.kpiID(t, "DEALS_CLOSED")
+		// r1, East's only other rep, hired 15 October 2025, is fully
+		// ramped (3 months on the default schedule) from 15 January 2026:
+		// of the comparable quarters before FY2027 Q4, FY2026 Q4 (from 1
+		// November 2025) started before that and does not count; FY2027
+		// Q1, Q2 and Q3 do, with 2, 1 and 0 deals at weights 2, 3 and 4: a
+		// baseline of 7/9. The newbie, hired 15 September 2026, is in their
+		// third month on 1 November (tenure 2): 75% of 7/9 = 7/12.
+		s.Client.User.UpdateOne(w.r1).SetHiredAt(utc("2025-10-15T04:00:00Z")).ExecX(sys)
 		newbie := s.User(t, w.org, "newbie@acme.test", "REP", w.east)
-		s.Client.User.UpdateOne(newbie).SetHiredAt(utc("2026-08-15T04:00:00Z")).ExecX(apitest.Sys())
-		var sug struct {
-			SuggestTarget struct {
-				Assessment struct {
-					Band     string
-					Baseline *float64
-					Ramp     *struct {
-						TenureMonths, Peers int
-						PeerMedian          float64
-					}
-				}
-			}
+		s.Client.User.UpdateOne(newbie).SetHiredAt(utc("2026-09-15T04:00:00Z")).ExecX(sys)
+		var r rampJSON
+		s.As(t, newbie).MustQuery(t, rampQuery, map[string]any{"kpi": dealsClosed, "user": newbie.ID, "value": "1"}, &r)
+		a := r.AssessTarget
+		if a.Ramp == nil || a.Ramp.TenureMonths != 2 || a.Ramp.Share != 0.75 || !a.Ramp.Scaled || a.Ramp.RampedAfterMonths != 3 ||
+			a.Ramp.Peers != 1 || !near(a.Baseline, 7.0/12) || !near(a.Expected, 7.0/12) {
+			t.Fatalf("ramp %+v baseline %v expected %v", a.Ramp, a.Baseline, a.Expected)
 		}
-		s.As(t, newbie).MustQuery(t, `query($kpi: ID!, $user: ID!) { suggestTarget(kpi: $kpi, scope: {userID: $user}, period: {label: "FY2027 Q4"}) {
-			assessment { band baseline ramp { tenureMonths peers peerMedian } } } }`,
-			map[string]any{"kpi": w.kpiID(t, "DEALS_CLOSED"), "user": newbie.ID}, &sug)
-		a := sug.SuggestTarget.Assessment
-		if a.Ramp == nil || a.Ramp.TenureMonths != 3 || a.Ramp.Peers != 1 || a.Ramp.PeerMedian != 1 || !near(a.Baseline, 1) {
-			t.Errorf("ramp %+v baseline %v", a.Ramp, a.Baseline)
+		// 1 against 7/12 is 1.71: UNREALISTIC.
+		if a.Band != "UNREALISTIC" || !near(a.Ratio, 12.0/7) {
+			t.Errorf("band %s ratio %v, want UNREALISTIC at 12/7", a.Band, a.Ratio)
+		}
+		// The schedule is the organization's: with [0.5, 1] r1 is ramped
+		// from 15 November 2025 (FY2026 Q4 still does not count: it began
+		// on 1 November) and the newbie, past one month, is too: 7/9.
+		s.As(t, w.adm).MustQuery(t, updateSettings, map[string]any{"in": map[string]any{"rampSchedule": []float64{0.5, 1}}}, nil)
+		s.As(t, newbie).MustQuery(t, rampQuery, map[string]any{"kpi": dealsClosed, "user": newbie.ID, "value": "1"}, &r)
+		if a := r.AssessTarget; a.Ramp == nil || a.Ramp.Share != 1 || a.Ramp.RampedAfterMonths != 1 || !near(a.Baseline, 7.0/9) || a.Band != "STRETCH" {
+			t.Errorf("with the schedule [0.5, 1]: ramp %+v baseline %v band %s", a.Ramp, a.Baseline, a.Band)
+		}
+		// With r1 hired on 1 September 2026, no peer is fully ramped before
+		// the comparable quarters end: nothing to compare. The newbie's own
+		// quarter (FY2027 Q3, no deal) gives an expected 0, and no band is
+		// computed against zero.
+		s.Client.User.UpdateOne(w.r1).SetHiredAt(utc("2026-09-01T04:00:00Z")).ExecX(sys)
+		s.As(t, newbie).MustQuery(t, rampQuery, map[string]any{"kpi": dealsClosed, "user": newbie.ID, "value": "3"}, &r)
+		if a := r.AssessTarget; a.Band != "INSUFFICIENT_HISTORY" || a.Ratio != nil {
+			t.Errorf("no fully ramped peer: band %s ratio %v ramp %+v, want INSUFFICIENT_HISTORY", a.Band, a.Ratio, a.Ramp)
+		}
+		// Hired on 1 November, the newbie has no quarter of their own
+		// either: the ramp says there is no peer, and there is no baseline.
+		s.Client.User.UpdateOne(newbie).SetHiredAt(utc("2026-11-01T04:00:00Z")).ExecX(sys)
+		s.As(t, newbie).MustQuery(t, rampQuery, map[string]any{"kpi": dealsClosed, "user": newbie.ID, "value": "3"}, &r)
+		if a := r.AssessTarget; a.Band != "INSUFFICIENT_HISTORY" || a.Baseline != nil || a.Ramp == nil || a.Ramp.Peers != 0 ||
+			a.Ramp.FullyRampedMedian != nil || a.Ramp.TenureMonths != 0 || a.Ramp.Share != 0.5 {
+			t.Errorf("a new rep with no peer: band %s baseline %v ramp %+v", a.Band, a.Baseline, a.Ramp)
 		}
 	})
 }
@@ -423,7 +465,7 @@ func TestPeriodCloseFreezesTheResult(t *testing.T) {
 		}
 		now := workflow.NewService(engine)
 		for i := 0; i < 2; i++ { // a second pass (another replica) finds nothing left
-			n, err := now.ClosePeriods(apitest.Sys(), s.Client, w.org.ID, workflow.DefaultGrace)
+			n, err := now.ClosePeriods(apitest.Sys(), s.Client, w.org.ID)
 			if err != nil || n != 1-i {
 				t.Fatalf("pass %d closed %d: %v", i, n, err)
 			}

@@ -19,6 +19,7 @@ import (
 	"kpiflow/ent/user"
 	"kpiflow/errcode"
 	"kpiflow/kpi/definition"
+	"kpiflow/settings"
 	"kpiflow/viewer"
 )
 
@@ -73,22 +74,17 @@ type Status string
 
 // The statuses, and the paces that earn them.
 const (
-	OnTrack  Status = "ON_TRACK"  // pace ≥ OnTrackPace
-	AtRisk   Status = "AT_RISK"   // pace ≥ AtRiskPace
+	OnTrack  Status = "ON_TRACK"  // pace ≥ the organization's onTrack
+	AtRisk   Status = "AT_RISK"   // pace ≥ its atRisk
 	OffTrack Status = "OFF_TRACK" // below
-)
-
-// The default pace thresholds of DESIGN.md §4.
-const (
-	OnTrackPace = 1.0
-	AtRiskPace  = 0.85
 )
 
 // Grade returns the attainment, pace and status of an actual against a
 // target, elapsed of the way through the period (0–1). Additive KPIs are
 // paced against the share of the target due by now; averages and ratios
-// against the target itself.
-func Grade(actual, target *float64, lowerIsBetter, additive bool, elapsed float64) (attainment, pace *float64, status Status) {
+// against the target itself. th are the organization's pace thresholds
+// (settings.Pace).
+func Grade(actual, target *float64, lowerIsBetter, additive bool, elapsed float64, th settings.Pace) (attainment, pace *float64, status Status) {
 	if target == nil {
 		return nil, nil, ""
 	}
@@ -117,9 +113,9 @@ func Grade(actual, target *float64, lowerIsBetter, additive bool, elapsed float6
 	}
 	switch {
 	case pace == nil:
-	case *pace >= OnTrackPace:
+	case *pace >= th.OnTrack:
 		status = OnTrack
-	case *pace >= AtRiskPace:
+	case *pace >= th.AtRisk:
 		status = AtRisk
 	default:
 		status = OffTrack
@@ -267,7 +263,7 @@ func engineKPIs(ks []*ent.KPI) []KPI {
 // Scorecard returns every enabled KPI of the scope in the period, in the
 // organization's order.
 func (s *Service) Scorecard(ctx context.Context, client *ent.Client, sr ScopeRequest, pr PeriodRequest) (Period, []Result, error) {
-	_, cal, err := s.organization(ctx, client)
+	org, cal, err := s.organization(ctx, client)
 	if err != nil {
 		return Period{}, nil, err
 	}
@@ -299,17 +295,17 @@ func (s *Service) Scorecard(ctx context.Context, client *ent.Client, sr ScopeReq
 	if err != nil {
 		return p, nil, err
 	}
-	elapsed := p.ElapsedFraction(s.now())
+	elapsed, pace := p.ElapsedFraction(s.now()), settings.Of(org.Settings).Pace
 	out := make([]Result, len(ks))
 	for i, k := range ks {
-		out[i] = graded(k, values[k.Key][0], targets[key][k.ID], elapsed)
+		out[i] = graded(k, values[k.Key][0], targets[key][k.ID], elapsed, pace)
 	}
 	return p, out, nil
 }
 
 // graded is a KPI's result beside its target (or none): a closed
 // target's frozen actual and attainment, the live value beside them.
-func graded(k *ent.KPI, live Value, t *ent.Target, elapsed float64) Result {
+func graded(k *ent.KPI, live Value, t *ent.Target, elapsed float64, pace settings.Pace) Result {
 	r := Result{KPI: k, Value: live}
 	if t == nil {
 		return r
@@ -321,7 +317,7 @@ func graded(k *ent.KPI, live Value, t *ent.Target, elapsed float64) Result {
 		r.Value = fromNumber(k.Unit, *t.FinalActual, live)
 	}
 	r.Attainment, r.Pace, r.Status = Grade(r.Value.Number(k.Unit), r.Target,
-		k.Direction == definition.LowerIsBetter, k.Definition.Additive(), elapsed)
+		k.Direction == definition.LowerIsBetter, k.Definition.Additive(), elapsed, pace)
 	if r.Frozen && t.FinalAttainment != nil {
 		a := *t.FinalAttainment
 		r.Attainment = &a
@@ -424,7 +420,7 @@ type Rollup struct {
 // member's (members of sub-teams included), ordered by name: two
 // statements per source however many members there are.
 func (s *Service) TeamRollup(ctx context.Context, client *ent.Client, teamID, kpiID pulid.ID, pr PeriodRequest) (*Rollup, error) {
-	_, cal, err := s.organization(ctx, client)
+	org, cal, err := s.organization(ctx, client)
 	if err != nil {
 		return nil, err
 	}
@@ -471,15 +467,15 @@ func (s *Service) TeamRollup(ctx context.Context, client *ent.Client, teamID, kp
 	if err != nil {
 		return nil, err
 	}
-	elapsed := p.ElapsedFraction(s.now())
-	r := &Rollup{Team: t, KPI: k, Period: p, Result: graded(k, total[k.Key][0], targets[keys[0]][k.ID], elapsed)}
+	elapsed, pace := p.ElapsedFraction(s.now()), settings.Of(org.Settings).Pace
+	r := &Rollup{Team: t, KPI: k, Period: p, Result: graded(k, total[k.Key][0], targets[keys[0]][k.ID], elapsed, pace)}
 	empty := Empty(kpis, []Period{p})
 	for _, m := range members {
 		vals, ok := byOwner[m.ID]
 		if !ok {
 			vals = empty
 		}
-		res := graded(k, vals[k.Key][0], targets[UserScopeKey(m.ID)][k.ID], elapsed)
+		res := graded(k, vals[k.Key][0], targets[UserScopeKey(m.ID)][k.ID], elapsed, pace)
 		r.Members = append(r.Members, MemberValue{User: m, Result: res})
 		if res.Target != nil && k.Definition.Additive() {
 			sum := *res.Target

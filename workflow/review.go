@@ -16,6 +16,7 @@ import (
 	"kpiflow/errcode"
 	"kpiflow/kpi"
 	"kpiflow/kpi/definition"
+	"kpiflow/settings"
 	"kpiflow/viewer"
 )
 
@@ -64,6 +65,7 @@ func (s *Service) OpenReviews(ctx context.Context, client *ent.Client, orgID pul
 	if err != nil {
 		return 0, err
 	}
+	st := settings.Of(org.Settings)
 	teams, err := client.Team.Query().Where(team.OrganizationID(orgID)).All(sys)
 	if err != nil {
 		return 0, err
@@ -85,7 +87,7 @@ func (s *Service) OpenReviews(ctx context.Context, client *ent.Client, orgID pul
 			}
 		}
 		for _, p := range points {
-			ok, err := s.openCycle(sys, client, cal, t, p)
+			ok, err := s.openCycle(sys, client, cal, st, t, p)
 			if err != nil {
 				return opened, err
 			}
@@ -99,17 +101,17 @@ func (s *Service) OpenReviews(ctx context.Context, client *ent.Client, orgID pul
 
 // openCycle opens one cycle with its items, or reports false when another
 // opener was first.
-func (s *Service) openCycle(ctx context.Context, client *ent.Client, cal kpi.Calendar, t *ent.Team, point time.Time) (bool, error) {
+func (s *Service) openCycle(ctx context.Context, client *ent.Client, cal kpi.Calendar, st settings.Settings, t *ent.Team, point time.Time) (bool, error) {
 	if ent.TxFromContext(ctx) != nil {
 		// Within the caller's transaction (the demo's, which nothing
 		// races): the cycle commits with the rest.
-		return true, s.fillCycle(ctx, client, cal, t, point)
+		return true, s.fillCycle(ctx, client, cal, st, t, point)
 	}
 	tx, err := client.Tx(ctx)
 	if err != nil {
 		return false, err
 	}
-	err = s.fillCycle(ent.NewTxContext(ctx, tx), tx.Client(), cal, t, point)
+	err = s.fillCycle(ent.NewTxContext(ctx, tx), tx.Client(), cal, st, t, point)
 	if ent.IsConstraintError(err) {
 		return false, tx.Rollback() // opened by another replica
 	}
@@ -120,7 +122,7 @@ func (s *Service) openCycle(ctx context.Context, client *ent.Client, cal kpi.Cal
 }
 
 // fillCycle opens a cycle with its items through client.
-func (s *Service) fillCycle(ctx context.Context, client *ent.Client, cal kpi.Calendar, t *ent.Team, point time.Time) error {
+func (s *Service) fillCycle(ctx context.Context, client *ent.Client, cal kpi.Calendar, st settings.Settings, t *ent.Team, point time.Time) error {
 	_, due := CadencePoint(cal, t.ReviewCadence, point)
 	c, err := client.ReviewCycle.Create().
 		SetOrganizationID(t.OrganizationID).SetTeamID(t.ID).
@@ -129,7 +131,7 @@ func (s *Service) fillCycle(ctx context.Context, client *ent.Client, cal kpi.Cal
 	if err != nil {
 		return err
 	}
-	return s.reviewItems(ctx, client, c, point)
+	return s.reviewItems(ctx, client, st, c, point)
 }
 
 // reviewItems gives a cycle an item per APPROVED target whose period runs
@@ -137,7 +139,7 @@ func (s *Service) fillCycle(ctx context.Context, client *ent.Client, cal kpi.Cal
 // targets of the team's members, and the team targets of its sub-teams
 // (a team's target is decided above it, so it is reviewed in its parent's
 // cycle; a root team's own target, decided by an ADMIN, in its own).
-func (s *Service) reviewItems(ctx context.Context, client *ent.Client, c *ent.ReviewCycle, point time.Time) error {
+func (s *Service) reviewItems(ctx context.Context, client *ent.Client, st settings.Settings, c *ent.ReviewCycle, point time.Time) error {
 	targets, err := client.Target.Query().Where(
 		target.StatusEQ(target.StatusAPPROVED),
 		target.PeriodStartLTE(point), target.PeriodEndGT(point),
@@ -151,7 +153,7 @@ func (s *Service) reviewItems(ctx context.Context, client *ent.Client, c *ent.Re
 		return err
 	}
 	for _, tg := range targets {
-		if err := s.reviewItem(ctx, client, c, tg, point); err != nil {
+		if err := s.reviewItem(ctx, client, st, c, tg, point); err != nil {
 			return err
 		}
 	}
@@ -160,7 +162,7 @@ func (s *Service) reviewItems(ctx context.Context, client *ent.Client, c *ent.Re
 
 // reviewItem records where a target stands at the cadence point and what
 // kpiflow suggests.
-func (s *Service) reviewItem(ctx context.Context, client *ent.Client, c *ent.ReviewCycle, t *ent.Target, point time.Time) error {
+func (s *Service) reviewItem(ctx context.Context, client *ent.Client, st settings.Settings, c *ent.ReviewCycle, t *ent.Target, point time.Time) error {
 	k, err := client.KPI.Get(ctx, t.KpiID)
 	if err != nil {
 		return err
@@ -177,7 +179,7 @@ func (s *Service) reviewItem(ctx context.Context, client *ent.Client, c *ent.Rev
 	additive := k.Definition.Additive()
 	lower := k.Direction == definition.LowerIsBetter
 	actual := v.Number(k.Unit)
-	_, pace, track := kpi.Grade(actual, &t.Value, lower, additive, elapsed)
+	_, pace, track := kpi.Grade(actual, &t.Value, lower, additive, elapsed, st.Pace)
 	expected := t.Value
 	var projection *float64
 	if actual != nil {
@@ -190,7 +192,7 @@ func (s *Service) reviewItem(ctx context.Context, client *ent.Client, c *ent.Rev
 		}
 		projection = &pr
 	}
-	action, value, reason := suggest(t.Value, projection, lower, elapsed)
+	action, value, reason := suggest(t.Value, projection, lower, elapsed, st.Review)
 	ci := client.ReviewItem.Create().
 		SetOrganizationID(t.OrganizationID).SetCycleID(c.ID).SetTargetID(t.ID).
 		SetNillableActualToDate(actual).SetExpectedToDate(expected).SetNillablePace(pace).
@@ -201,9 +203,11 @@ func (s *Service) reviewItem(ctx context.Context, client *ent.Client, c *ent.Rev
 }
 
 // suggest proposes what to do with a target given its projection: RAISE
-// when it is headed more than 20% beyond, LOWER when more than 20% short
-// (mirrored when lower is better), else KEEP.
-func suggest(value float64, projection *float64, lower bool, elapsed float64) (reviewitem.SuggestedAction, *float64, string) {
+// when it is headed more than the organization's change (20%) beyond,
+// LOWER when more than that short (mirrored when lower is better), else
+// KEEP; KEEP whatever the projection before its minElapsed (25%) of the
+// period has gone.
+func suggest(value float64, projection *float64, lower bool, elapsed float64, th settings.Review) (reviewitem.SuggestedAction, *float64, string) {
 	gone := fmt.Sprintf("%.0f%% of the period gone", elapsed*100)
 	if projection == nil || value == 0 {
 		return reviewitem.SuggestedActionKEEP, nil, "no record yet to project from, with " + gone
@@ -214,12 +218,12 @@ func suggest(value float64, projection *float64, lower bool, elapsed float64) (r
 	}
 	text := fmt.Sprintf("projected %.0f%% of the target with %s", ratio*100, gone)
 	switch {
-	case elapsed < 0.25:
+	case elapsed < th.MinElapsed:
 		return reviewitem.SuggestedActionKEEP, nil, text + ": too early to change it"
-	case ratio > 1.2:
+	case ratio > 1+th.Change:
 		v := math.Round(*projection)
 		return reviewitem.SuggestedActionRAISE, &v, text
-	case ratio < 0.8:
+	case ratio < 1-th.Change:
 		v := math.Round(*projection)
 		return reviewitem.SuggestedActionLOWER, &v, text
 	}

@@ -24,6 +24,7 @@ import (
 	"kpiflow/kpi"
 	"kpiflow/kpi/definition"
 	"kpiflow/money"
+	"kpiflow/settings"
 	"kpiflow/viewer"
 	"kpiflow/workflow/realism"
 )
@@ -40,15 +41,18 @@ var transitions = promauto.NewCounterVec(prometheus.CounterOpts{
 // revision when the value changes. It is the only code that changes a
 // target's status or value; it writes with the system's rights after
 // making its own checks.
+//
+// The thresholds it applies (realism bands, comparable periods, ramp
+// schedule, grace, review suggestions) are the settings of the target's
+// organization, read with the organization's row.
 type Service struct {
-	Engine     kpi.Engine
-	Thresholds realism.Thresholds
-	now        func() time.Time
+	Engine kpi.Engine
+	now    func() time.Time
 }
 
 // NewService returns the workflow over the KPI engine.
 func NewService(e kpi.Engine) *Service {
-	return &Service{Engine: e, Thresholds: realism.DefaultThresholds, now: time.Now}
+	return &Service{Engine: e, now: time.Now}
 }
 
 // NewTarget describes a target to draft.
@@ -554,7 +558,7 @@ func (s *Service) Suggest(ctx context.Context, client *ent.Client, kpiID pulid.I
 	if err != nil {
 		return nil, p, zero, err
 	}
-	if a.Expected != nil {
+	if a.Expected != nil && a.Band != realism.InsufficientHistory {
 		a.Proposed = *a.Expected
 		a.Band = realism.Realistic
 		one := 1.0
@@ -563,8 +567,45 @@ func (s *Service) Suggest(ctx context.Context, client *ent.Client, kpiID pulid.I
 	return k, p, *a, nil
 }
 
-// RampFactor scales the borrowed baseline of a ramping rep.
-const RampFactor = 1.0
+// Preview returns the realism check that submitting value for the scope's
+// KPI in the period would store with the target, without writing
+// anything: for a proposal form to show the band as the value is typed.
+// It takes what drafting takes (a KPI that is enabled, a current or future
+// period, a value valid for the KPI's unit, a viewer who may propose for
+// the scope) and refuses the same way.
+func (s *Service) Preview(ctx context.Context, client *ent.Client, kpiID pulid.ID, userID, teamID *pulid.ID, pr kpi.PeriodRequest, value string) (*realism.Assessment, error) {
+	if (userID == nil) == (teamID == nil) {
+		return nil, errcode.BadInput("scope", "give exactly one of userID and teamID")
+	}
+	k, err := client.KPI.Get(ctx, kpiID)
+	if err != nil {
+		return nil, err
+	}
+	if !k.Enabled {
+		return nil, errcode.BadInput("kpi", "the KPI is disabled")
+	}
+	org, cal, err := kpi.Organization(ctx, client)
+	if err != nil {
+		return nil, err
+	}
+	p, err := kpi.ResolvePeriod(cal, pr, "period")
+	if err != nil {
+		return nil, err
+	}
+	if !p.End.After(s.now()) {
+		return nil, errcode.BadInput("period", "%s is over: targets are for the current or a future period", p.Label())
+	}
+	if err := s.mayPropose(ctx, client, userID, teamID); err != nil {
+		return nil, err
+	}
+	v, err := parseValue(value, k.Unit, org.Currency)
+	if err != nil {
+		return nil, err
+	}
+	t := &ent.Target{KpiID: k.ID, UserID: userID, TeamID: teamID, OrganizationID: k.OrganizationID,
+		PeriodKind: target.PeriodKind(p.Kind), PeriodYear: p.Year, PeriodIndex: p.Index, PeriodStart: p.Start, PeriodEnd: p.End}
+	return s.assessWith(ctx, client, t, v, k, org, cal)
+}
 
 // assess makes the realism check of a value for the target's scope.
 func (s *Service) assess(ctx context.Context, client *ent.Client, t *ent.Target, proposed float64) (*realism.Assessment, error) {
@@ -573,10 +614,18 @@ func (s *Service) assess(ctx context.Context, client *ent.Client, t *ent.Target,
 	if err != nil {
 		return nil, err
 	}
-	_, cal, err := kpi.Organization(ctx, client)
+	org, cal, err := kpi.Organization(ctx, client)
 	if err != nil {
 		return nil, err
 	}
+	return s.assessWith(ctx, client, t, proposed, k, org, cal)
+}
+
+// assessWith is assess with the target's KPI and organization at hand.
+func (s *Service) assessWith(ctx context.Context, client *ent.Client, t *ent.Target, proposed float64,
+	k *ent.KPI, org *ent.Organization, cal kpi.Calendar) (*realism.Assessment, error) {
+	sys := viewer.System(ctx)
+	st := settings.Of(org.Settings)
 	p, err := cal.Period(kpi.PeriodKind(t.PeriodKind), t.PeriodYear, t.PeriodIndex)
 	if err != nil {
 		return nil, err
@@ -584,7 +633,7 @@ func (s *Service) assess(ctx context.Context, client *ent.Client, t *ent.Target,
 	// The last comparable periods, oldest first: completed ones only, so
 	// that a target for next quarter is not weighed against the few weeks
 	// of a quarter still running (which, newest, would weigh most).
-	n := s.Thresholds.Periods
+	n := st.Realism.Periods
 	periods := make([]kpi.Period, n)
 	at := p.Prev()
 	for now := s.now(); at.End.After(now); at = at.Prev() {
@@ -633,9 +682,14 @@ func (s *Service) assess(ctx context.Context, client *ent.Client, t *ent.Target,
 		}
 	}
 	if member != nil && member.TeamID != nil && defined < 2 {
-		ramp, baseline, err = s.rampBaseline(ctx, client, member, k, cal, p)
+		ramp, err = s.rampBaseline(ctx, client, member, k, st, p, periods)
 		if err != nil {
 			return nil, err
+		}
+		if ramp.Baseline != nil || baseline == nil {
+			baseline = ramp.Baseline
+		} else {
+			ramp = nil // no fully ramped peer with data: the rep's own period is all there is
 		}
 	}
 	factor, err := s.marketFactor(ctx, client, teamID, p)
@@ -647,65 +701,79 @@ func (s *Service) assess(ctx context.Context, client *ent.Client, t *ent.Target,
 	if !applies {
 		factor = 1
 	}
-	a := realism.Assess(proposed, k.Direction == definition.LowerIsBetter, baseline, evidence, ramp, factor, s.Thresholds)
+	a := realism.Assess(proposed, k.Direction == definition.LowerIsBetter, baseline, evidence, ramp, factor, st.Realism)
 	a.TeamMarketFactor, a.MarketFactorApplies = teamFactor, applies
 	return &a, nil
 }
 
-// rampBaseline borrows a baseline for a rep with too little history: the
-// median of what their teammates did in their own period at the same
-// tenure, times RampFactor.
-func (s *Service) rampBaseline(ctx context.Context, client *ent.Client, member *ent.User, k *ent.KPI, cal kpi.Calendar, p kpi.Period) (*realism.Ramp, *float64, error) {
+// rampBaseline borrows a baseline for a rep with too little history of
+// their own: the median of the baselines of the team's fully ramped reps
+// (those whose tenure is past the organization's ramp schedule), each
+// over the same comparable periods as the rep's, counting only the
+// periods they worked fully ramped; times the schedule's share for the
+// rep's month of tenure at the period's start, for the KPIs a smaller
+// volume scales (counts and sums). Without a fully ramped peer with data
+// the ramp has no baseline: there is nothing to compare.
+func (s *Service) rampBaseline(ctx context.Context, client *ent.Client, member *ent.User, k *ent.KPI,
+	st settings.Settings, p kpi.Period, periods []kpi.Period) (*realism.Ramp, error) {
 	sys := viewer.System(ctx)
 	tenure := monthsBetween(member.HiredAt, p.Start)
 	if tenure < 0 {
 		tenure = 0
 	}
+	share, _ := st.RampShare(tenure)
+	ramp := &realism.Ramp{KPI: string(k.ID), TenureMonths: tenure, Share: share, Scaled: k.Definition.Additive(),
+		RampedMonths: st.RampMonths()}
 	peers, err := client.User.Query().Where(user.TeamID(*member.TeamID), user.IDNEQ(member.ID), user.RoleEQ(user.RoleRep)).All(sys)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	var periods []kpi.Period
-	at := map[pulid.ID]int{}
-	seen := map[string]int{}
+	ramped := map[pulid.ID]time.Time{} // when each peer became fully ramped
 	for _, peer := range peers {
-		start := peer.HiredAt.AddDate(0, tenure, 0)
-		if !start.Before(p.Start) { // the peer has not reached this tenure yet
-			continue
+		from := peer.HiredAt.AddDate(0, st.RampMonths(), 0)
+		if len(periods) > 0 && from.Before(periods[len(periods)-1].End) {
+			ramped[peer.ID] = from
 		}
-		pp := cal.PeriodAt(p.Kind, start)
-		i, ok := seen[pp.Label()]
-		if !ok {
-			i = len(periods)
-			seen[pp.Label()] = i
-			periods = append(periods, pp)
-		}
-		at[peer.ID] = i
 	}
-	if len(at) == 0 {
-		return nil, nil, nil
+	if len(ramped) == 0 {
+		return ramp, nil
 	}
-	byOwner, err := s.Engine.ComputeByOwner(sys, kpi.Scope{Org: member.OrganizationID, Teams: []pulid.ID{*member.TeamID}},
-		kpi.EngineKPIs([]*ent.KPI{k}), periods)
+	ks := kpi.EngineKPIs([]*ent.KPI{k})
+	byOwner, err := s.Engine.ComputeByOwner(sys, kpi.Scope{Org: member.OrganizationID, Teams: []pulid.ID{*member.TeamID}}, ks, periods)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	var vals []float64
-	for id, i := range at {
-		v := kpi.Empty(kpi.EngineKPIs([]*ent.KPI{k}), periods)
-		if got, ok := byOwner[id]; ok {
-			v = got
+	for _, peer := range peers {
+		from, ok := ramped[peer.ID]
+		if !ok {
+			continue
 		}
-		if n := v[k.Key][i].Number(k.Unit); n != nil {
-			vals = append(vals, *n)
+		v := byOwner[peer.ID]
+		if v == nil {
+			v = kpi.Empty(ks, periods)
+		}
+		history := make([]realism.Evidence, len(periods))
+		for i, pp := range periods {
+			history[i] = realism.Evidence{Period: pp.Label()}
+			if !pp.Start.Before(from) { // worked fully ramped
+				history[i].Value = v[k.Key][i].Number(k.Unit)
+			}
+		}
+		if b, _ := realism.Baseline(history); b != nil {
+			vals = append(vals, *b)
 		}
 	}
-	m := realism.Median(vals)
-	if m == nil {
-		return nil, nil, nil
+	ramp.Peers = len(vals)
+	ramp.RampedMedian = realism.Median(vals)
+	if ramp.RampedMedian != nil {
+		b := *ramp.RampedMedian
+		if ramp.Scaled {
+			b *= share
+		}
+		ramp.Baseline = &b
 	}
-	b := *m * RampFactor
-	return &realism.Ramp{TenureMonths: tenure, PeerMedian: *m, Factor: RampFactor, Peers: len(vals)}, &b, nil
+	return ramp, nil
 }
 
 func monthsBetween(a, b time.Time) int {
@@ -958,19 +1026,21 @@ func (s *Service) Inbox(ctx context.Context, client *ent.Client, limit, offset i
 	return total, items, nil
 }
 
-// DefaultGrace is how long after a period ends its approved targets stay
-// open for late records (deals closed on the last day, entered the next
-// morning) before they close: an org setting, with this default.
-const DefaultGrace = 3 * 24 * time.Hour
-
 // ClosePeriods closes every APPROVED target of the organization whose
-// period ended at least grace before now: its final actual and attainment
+// period ended at least the organization's grace before now (the
+// closeGraceHours setting: time for late records, deals closed on the
+// last day and entered the next morning): its final actual and attainment
 // are frozen, and later edits to deals no longer change its result. It
 // returns how many it closed. Each target closes with its event, in
 // client's transaction, at most once: the version lock makes a second
 // closer (another replica) find nothing left to close.
-func (s *Service) ClosePeriods(ctx context.Context, client *ent.Client, org pulid.ID, grace time.Duration) (int, error) {
+func (s *Service) ClosePeriods(ctx context.Context, client *ent.Client, org pulid.ID) (int, error) {
 	sys := viewer.System(ctx)
+	o, err := client.Organization.Get(sys, org)
+	if err != nil {
+		return 0, err
+	}
+	grace := settings.Of(o.Settings).Grace()
 	due, err := client.Target.Query().Where(target.OrganizationID(org), target.StatusEQ(target.StatusAPPROVED),
 		target.PeriodEndLTE(s.now().Add(-grace))).All(sys)
 	if err != nil {

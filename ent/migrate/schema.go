@@ -278,6 +278,7 @@ var (
 		{Name: "currency", Type: field.TypeString},
 		{Name: "timezone", Type: field.TypeString},
 		{Name: "fiscal_year_start_month", Type: field.TypeInt, Default: 1},
+		{Name: "settings", Type: field.TypeJSON, Nullable: true},
 	}
 	// OrganizationsTable holds the schema information for the "organizations" table.
 	OrganizationsTable = &schema.Table{

@@ -27,6 +27,8 @@ const (
 	FieldTimezone = "timezone"
 	// FieldFiscalYearStartMonth holds the string denoting the fiscal_year_start_month field in the database.
 	FieldFiscalYearStartMonth = "fiscal_year_start_month"
+	// FieldSettings holds the string denoting the settings field in the database.
+	FieldSettings = "settings"
 	// Table holds the table name of the organization in the database.
 	Table = "organizations"
 )
@@ -40,6 +42,7 @@ var Columns = []string{
 	FieldCurrency,
 	FieldTimezone,
 	FieldFiscalYearStartMonth,
+	FieldSettings,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).

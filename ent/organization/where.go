@@ -400,6 +400,16 @@ func FiscalYearStartMonthLTE(v int) predicate.Organization {
 	return predicate.Organization(sql.FieldLTE(FieldFiscalYearStartMonth, v))
 }
 
+// SettingsIsNil applies the IsNil predicate on the "settings" field.
+func SettingsIsNil() predicate.Organization {
+	return predicate.Organization(sql.FieldIsNull(FieldSettings))
+}
+
+// SettingsNotNil applies the NotNil predicate on the "settings" field.
+func SettingsNotNil() predicate.Organization {
+	return predicate.Organization(sql.FieldNotNull(FieldSettings))
+}
+
 // And groups predicates with the AND operator between them.
 func And(predicates ...predicate.Organization) predicate.Organization {
 	return predicate.Organization(sql.AndPredicates(predicates...))

@@ -11,6 +11,7 @@ import (
 
 	"kpiflow/ent/schema/pulid"
 	"kpiflow/money"
+	"kpiflow/settings"
 )
 
 // Organization is the tenant: every other row belongs to exactly one.
@@ -52,6 +53,10 @@ func (Organization) Fields() []ent.Field {
 			Range(1, 12).
 			Default(1).
 			Comment("1 = January"),
+		field.JSON("settings", &settings.Settings{}).
+			Optional().
+			Comment("thresholds, grace, ramp schedule and review rules; none: the defaults").
+			Annotations(entgql.Skip(entgql.SkipAll)),
 	}
 }
 

@@ -29,14 +29,14 @@ const (
 // Thresholds bound the bands, as ratios of the proposed value to the
 // expected one (the inverse for lower-is-better KPIs); an org setting.
 type Thresholds struct {
-	Below     float64 // under it: BELOW_BASELINE (default 0.90)
-	Realistic float64 // up to it: REALISTIC (1.20)
-	Stretch   float64 // up to it: STRETCH (1.50); above: UNREALISTIC
+	Below     float64 `json:"below"`     // under it: BELOW_BASELINE (default 0.90)
+	Realistic float64 `json:"realistic"` // up to it: REALISTIC (1.20)
+	Stretch   float64 `json:"stretch"`   // up to it: STRETCH (1.50); above: UNREALISTIC
 	// BestFactor: beyond the best period ever × BestFactor is UNREALISTIC
 	// whatever the ratio (1.2).
-	BestFactor float64
+	BestFactor float64 `json:"bestFactor"`
 	// Periods is how many comparable periods the baseline looks back (4).
-	Periods int
+	Periods int `json:"periods"`
 }
 
 // DefaultThresholds are DESIGN.md §7's.
@@ -55,12 +55,55 @@ type Evidence struct {
 }
 
 // Ramp is how a baseline was borrowed for a rep with too little history:
-// the median of their team's reps at the same tenure, scaled down.
+// the median of the baselines of their team's fully ramped reps (those
+// past the organization's ramp schedule, over the same comparable
+// periods), times the schedule's share for the rep's month of tenure.
 type Ramp struct {
-	TenureMonths int     `json:"tenureMonths"`
-	PeerMedian   float64 `json:"peerMedian"`
-	Factor       float64 `json:"factor"`
-	Peers        int     `json:"peers"`
+	// KPI is the ID of the KPI whose values these are.
+	KPI string `json:"kpi,omitempty"`
+	// TenureMonths is the rep's whole months of tenure at the period's
+	// start (0 in their first month).
+	TenureMonths int `json:"tenureMonths"`
+	// Share is the ramp schedule's share for that month (1 once fully
+	// ramped); Scaled says whether it applies to the KPI: to counts and
+	// sums, not to averages, durations and ratios, which a new rep's
+	// smaller volume does not scale.
+	Share  float64 `json:"share"`
+	Scaled bool    `json:"scaled"`
+	// RampedMonths is the tenure from which a rep is fully ramped.
+	RampedMonths int `json:"rampedMonths"`
+	// RampedMedian is the median of the fully ramped peers' baselines,
+	// nil when no peer has data; Peers counts the peers with data.
+	RampedMedian *float64 `json:"rampedMedian"`
+	Peers        int      `json:"peers"`
+	// Baseline is RampedMedian × Share (× 1 when not Scaled): the rep's
+	// borrowed baseline.
+	Baseline *float64 `json:"baseline"`
+}
+
+// UnmarshalJSON reads a ramp as stored, including those stored when the
+// baseline was the median of the peers at the same tenure (peerMedian)
+// times a factor.
+func (r *Ramp) UnmarshalJSON(b []byte) error {
+	type plain Ramp
+	var raw struct {
+		plain
+		PeerMedian *float64 `json:"peerMedian"`
+		Factor     *float64 `json:"factor"`
+	}
+	if err := json.Unmarshal(b, &raw); err != nil {
+		return err
+	}
+	*r = Ramp(raw.plain)
+	if raw.PeerMedian != nil && r.RampedMedian == nil {
+		m, f := *raw.PeerMedian, 1.0
+		if raw.Factor != nil {
+			f = *raw.Factor
+		}
+		base := m * f
+		r.RampedMedian, r.Share, r.Scaled, r.Baseline = &m, f, true, &base
+	}
+	return nil
 }
 
 // Assessment is the realism check of a proposal, stored with the target so
@@ -124,13 +167,16 @@ func Assess(proposed float64, lowerIsBetter bool, baseline *float64, evidence []
 	}
 	expected := *baseline * marketFactor
 	a.Expected = &expected
+	if expected <= 0 || math.IsNaN(expected) || math.IsInf(expected, 0) {
+		// No band is computed against an expected value of zero: nothing
+		// in history says what a value is worth against it.
+		a.Band = InsufficientHistory
+		return a
+	}
 	var ratio float64
 	switch {
-	case lowerIsBetter && proposed == 0, !lowerIsBetter && expected == 0:
+	case lowerIsBetter && proposed == 0:
 		ratio = math.Inf(1)
-		if proposed == expected {
-			ratio = 1
-		}
 	case lowerIsBetter:
 		ratio = expected / proposed // a shorter cycle than expected is the stretch
 	default:
@@ -149,7 +195,11 @@ func Assess(proposed float64, lowerIsBetter bool, baseline *float64, evidence []
 	default:
 		a.Band = Unrealistic
 	}
-	if a.BestEver != nil && a.Band != BelowBaseline {
+	// The best period ever bounds a proposal when it is the scope's own
+	// record to go by: not for a ramping rep whose baseline is borrowed
+	// (their own few periods are no record), and not a best of zero.
+	borrowed := ramp != nil && ramp.Baseline != nil
+	if a.BestEver != nil && a.Band != BelowBaseline && !borrowed && *a.BestEver > 0 {
 		beyond := proposed > *a.BestEver*th.BestFactor
 		if lowerIsBetter {
 			beyond = proposed < *a.BestEver/th.BestFactor

@@ -1,6 +1,7 @@
 package realism
 
 import (
+	"encoding/json"
 	"math"
 	"testing"
 )
@@ -97,12 +98,19 @@ func TestInsufficientHistoryAndZeroes(t *testing.T) {
 	if a := Assess(5, false, nil, history(nil), nil, 1, DefaultThresholds); a.Band != InsufficientHistory || a.Expected != nil {
 		t.Errorf("no history: %+v", a)
 	}
+	// No band is ever computed against an expected value of zero, in
+	// either direction, whatever the proposal.
 	zero := 0.0
-	if a := Assess(0, false, &zero, history(f(0)), nil, 1, DefaultThresholds); a.Band != Realistic {
-		t.Errorf("0 of 0: %s", a.Band)
+	for _, lower := range []bool{false, true} {
+		for _, proposed := range []float64{0, 3} {
+			if a := Assess(proposed, lower, &zero, history(f(0)), nil, 1, DefaultThresholds); a.Band != InsufficientHistory || a.Ratio != nil {
+				t.Errorf("%v of 0 (lower is better: %v): %s %v", proposed, lower, a.Band, a.Ratio)
+			}
+		}
 	}
-	if a := Assess(3, false, &zero, history(f(0)), nil, 1, DefaultThresholds); a.Band != Unrealistic || a.Ratio != nil {
-		t.Errorf("3 of 0: %s %v", a.Band, a.Ratio)
+	base0 := 10.0
+	if a := Assess(3, false, &base0, history(f(10)), nil, 0, DefaultThresholds); a.Band != InsufficientHistory {
+		t.Errorf("against a market factor of 0: %s", a.Band)
 	}
 	base := 10.0
 	if a := Assess(0, true, &base, history(f(10)), nil, 1, DefaultThresholds); a.Band != Unrealistic {
@@ -119,5 +127,17 @@ func TestMedian(t *testing.T) {
 	}
 	if Median(nil) != nil {
 		t.Error("median of nothing")
+	}
+}
+
+// A ramp stored when the baseline was the median of the peers at the
+// same tenure times a factor reads as that median and share.
+func TestOldRampsRead(t *testing.T) {
+	var r Ramp
+	if err := json.Unmarshal([]byte(`{"tenureMonths": 3, "peerMedian": 4, "factor": 0.5, "peers": 2}`), &r); err != nil {
+		t.Fatal(err)
+	}
+	if r.TenureMonths != 3 || r.Peers != 2 || !near(r.RampedMedian, 4) || r.Share != 0.5 || !near(r.Baseline, 2) {
+		t.Errorf("read %+v", r)
 	}
 }
