@@ -2,8 +2,6 @@ package graph
 
 import (
 	"context"
-	"math"
-	"math/big"
 	"slices"
 	"sort"
 	"sync"
@@ -17,7 +15,6 @@ import (
 	"kpiflow/ent/target"
 	"kpiflow/errcode"
 	"kpiflow/kpi"
-	"kpiflow/kpi/definition"
 	"kpiflow/viewer"
 	"kpiflow/workflow"
 )
@@ -53,24 +50,7 @@ func kpiOf(ctx context.Context, id pulid.ID) (*ent.KPI, error) {
 	return k, nil
 }
 
-// numberValue shows a stored number in its KPI's unit (MONEY in minor
-// units) as a typed value.
-func numberValue(ctx context.Context, k *ent.KPI, f *float64) (KPIValue, error) {
-	if f == nil {
-		return nil, nil
-	}
-	v := kpi.Value{Defined: true, Float: *f}
-	if k.Unit == definition.Count || k.Unit == definition.Money {
-		if r := math.Round(*f); r > -(1<<63) && r < 1<<63 {
-			v.Int = int64(r)
-		} else if !math.IsInf(r, 0) && !math.IsNaN(r) {
-			v.Wide, _ = big.NewFloat(r).Int(nil) // a projection far beyond any amount
-		}
-	}
-	return kpiValue(ctx, k, v)
-}
-
-func targetValue(ctx context.Context, kpiID pulid.ID, f *float64) (KPIValue, error) {
+func targetValue(ctx context.Context, kpiID pulid.ID, f *float64) (*KPIValue, error) {
 	k, err := kpiOf(ctx, kpiID)
 	if err != nil {
 		return nil, err
@@ -106,7 +86,7 @@ var errNoPeriod = errcode.BadInput("period", "is required")
 
 // reviewItemValue shows a number of a review item in its target's KPI's
 // unit.
-func reviewItemValue(ctx context.Context, it *ent.ReviewItem, f *float64) (KPIValue, error) {
+func reviewItemValue(ctx context.Context, it *ent.ReviewItem, f *float64) (*KPIValue, error) {
 	if f == nil {
 		return nil, nil
 	}

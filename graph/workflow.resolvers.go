@@ -12,6 +12,7 @@ import (
 	"kpiflow/kpi"
 	"kpiflow/kpi/definition"
 	"kpiflow/workflow"
+	"kpiflow/workflow/realism"
 )
 
 // CreateTargetDraft is the resolver for the createTargetDraft field.
@@ -194,28 +195,43 @@ func (r *queryResolver) Inbox(ctx context.Context, first *int, offset *int) (*In
 	return r.inbox(ctx, ent.FromContext(ctx), first, offset)
 }
 
+// Value is the resolver for the value field.
+func (r *realismEvidenceResolver) Value(ctx context.Context, obj *realism.Evidence) (*KPIValue, error) {
+	return assessmentValue(ctx, obj.Value)
+}
+
+// PeerMedian is the resolver for the peerMedian field.
+func (r *realismRampResolver) PeerMedian(ctx context.Context, obj *realism.Ramp) (*KPIValue, error) {
+	return assessmentValue(ctx, &obj.PeerMedian)
+}
+
 // TargetValue is the resolver for the targetValue field.
-func (r *reviewItemResolver) TargetValue(ctx context.Context, obj *ent.ReviewItem) (KPIValue, error) {
+func (r *reviewItemResolver) TargetValue(ctx context.Context, obj *ent.ReviewItem) (*KPIValue, error) {
 	return reviewItemValue(ctx, obj, obj.TargetValue)
 }
 
 // Actual is the resolver for the actual field.
-func (r *reviewItemResolver) Actual(ctx context.Context, obj *ent.ReviewItem) (KPIValue, error) {
+func (r *reviewItemResolver) Actual(ctx context.Context, obj *ent.ReviewItem) (*KPIValue, error) {
 	return reviewItemValue(ctx, obj, obj.ActualToDate)
 }
 
 // Expected is the resolver for the expected field.
-func (r *reviewItemResolver) Expected(ctx context.Context, obj *ent.ReviewItem) (KPIValue, error) {
+func (r *reviewItemResolver) Expected(ctx context.Context, obj *ent.ReviewItem) (*KPIValue, error) {
 	return reviewItemValue(ctx, obj, obj.ExpectedToDate)
 }
 
 // SuggestedValue is the resolver for the suggestedValue field.
-func (r *reviewItemResolver) SuggestedValue(ctx context.Context, obj *ent.ReviewItem) (KPIValue, error) {
+func (r *reviewItemResolver) SuggestedValue(ctx context.Context, obj *ent.ReviewItem) (*KPIValue, error) {
 	return reviewItemValue(ctx, obj, obj.SuggestedValue)
 }
 
+// Projection is the resolver for the projection field.
+func (r *reviewItemResolver) Projection(ctx context.Context, obj *ent.ReviewItem) (*KPIValue, error) {
+	return reviewItemValue(ctx, obj, obj.Projection)
+}
+
 // Value is the resolver for the value field.
-func (r *targetResolver) Value(ctx context.Context, obj *ent.Target) (KPIValue, error) {
+func (r *targetResolver) Value(ctx context.Context, obj *ent.Target) (*KPIValue, error) {
 	return targetValue(ctx, obj.KpiID, &obj.Value)
 }
 
@@ -239,7 +255,7 @@ func (r *targetResolver) PendingAdjustment(ctx context.Context, obj *ent.Target)
 }
 
 // Actual is the resolver for the actual field.
-func (r *targetResolver) Actual(ctx context.Context, obj *ent.Target) (KPIValue, error) {
+func (r *targetResolver) Actual(ctx context.Context, obj *ent.Target) (*KPIValue, error) {
 	k, err := kpiOf(ctx, obj.KpiID)
 	if err != nil {
 		return nil, err
@@ -288,8 +304,28 @@ func (r *targetResolver) History(ctx context.Context, obj *ent.Target) ([]*Targe
 	return targetHistory(ctx, ent.FromContext(ctx), obj)
 }
 
+// Proposed is the resolver for the proposed field.
+func (r *targetAssessmentResolver) Proposed(ctx context.Context, obj *realism.Assessment) (*KPIValue, error) {
+	return assessmentValue(ctx, &obj.Proposed)
+}
+
+// Baseline is the resolver for the baseline field.
+func (r *targetAssessmentResolver) Baseline(ctx context.Context, obj *realism.Assessment) (*KPIValue, error) {
+	return assessmentValue(ctx, obj.Baseline)
+}
+
+// Expected is the resolver for the expected field.
+func (r *targetAssessmentResolver) Expected(ctx context.Context, obj *realism.Assessment) (*KPIValue, error) {
+	return assessmentValue(ctx, obj.Expected)
+}
+
+// BestEver is the resolver for the bestEver field.
+func (r *targetAssessmentResolver) BestEver(ctx context.Context, obj *realism.Assessment) (*KPIValue, error) {
+	return assessmentValue(ctx, obj.BestEver)
+}
+
 // OldValue is the resolver for the oldValue field.
-func (r *targetEventResolver) OldValue(ctx context.Context, obj *ent.TargetEvent) (KPIValue, error) {
+func (r *targetEventResolver) OldValue(ctx context.Context, obj *ent.TargetEvent) (*KPIValue, error) {
 	k, err := kpiOfTarget(ctx, obj.TargetID)
 	if err != nil {
 		return nil, err
@@ -298,7 +334,7 @@ func (r *targetEventResolver) OldValue(ctx context.Context, obj *ent.TargetEvent
 }
 
 // NewValue is the resolver for the newValue field.
-func (r *targetEventResolver) NewValue(ctx context.Context, obj *ent.TargetEvent) (KPIValue, error) {
+func (r *targetEventResolver) NewValue(ctx context.Context, obj *ent.TargetEvent) (*KPIValue, error) {
 	k, err := kpiOfTarget(ctx, obj.TargetID)
 	if err != nil {
 		return nil, err
@@ -307,10 +343,25 @@ func (r *targetEventResolver) NewValue(ctx context.Context, obj *ent.TargetEvent
 }
 
 // Value is the resolver for the value field.
-func (r *targetRevisionResolver) Value(ctx context.Context, obj *ent.TargetRevision) (KPIValue, error) {
+func (r *targetRevisionResolver) Value(ctx context.Context, obj *ent.TargetRevision) (*KPIValue, error) {
 	k, err := kpiOfTarget(ctx, obj.TargetID)
 	if err != nil {
 		return nil, err
 	}
 	return numberValue(ctx, k, &obj.Value)
 }
+
+// RealismEvidence returns RealismEvidenceResolver implementation.
+func (r *Resolver) RealismEvidence() RealismEvidenceResolver { return &realismEvidenceResolver{r} }
+
+// RealismRamp returns RealismRampResolver implementation.
+func (r *Resolver) RealismRamp() RealismRampResolver { return &realismRampResolver{r} }
+
+// TargetAssessment returns TargetAssessmentResolver implementation.
+func (r *Resolver) TargetAssessment() TargetAssessmentResolver { return &targetAssessmentResolver{r} }
+
+type (
+	realismEvidenceResolver  struct{ *Resolver }
+	realismRampResolver      struct{ *Resolver }
+	targetAssessmentResolver struct{ *Resolver }
+)
