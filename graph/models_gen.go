@@ -366,7 +366,7 @@ type TargetScopeInput struct {
 type TargetSuggestion struct {
 	Kpi    *ent.KPI    `json:"kpi"`
 	Period *kpi.Period `json:"period"`
-	// The expected value (baseline × market factor); none without history.
+	// The expected value (baseline × market factor), a count rounded to a whole one so that it can be proposed as it reads; none without history.
 	Suggested  *KPIValue           `json:"suggested,omitempty"`
 	Assessment *realism.Assessment `json:"assessment"`
 }

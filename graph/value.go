@@ -190,3 +190,15 @@ func kpiOfAssessment(ctx context.Context) (*ent.KPI, error) {
 	}
 	return nil, fmt.Errorf("an assessment outside a target or a suggestion")
 }
+
+// suggestionValue is a value kpiflow suggests as a target's: as
+// numberValue, but a count is rounded (half away from zero) to the whole
+// number a target of it must be, so that the suggestion can be given back
+// as it reads.
+func suggestionValue(ctx context.Context, k *ent.KPI, f *float64) (*KPIValue, error) {
+	if f != nil && k.Unit == definition.Count {
+		r := math.Round(*f)
+		f = &r
+	}
+	return numberValue(ctx, k, f)
+}

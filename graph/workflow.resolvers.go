@@ -183,7 +183,7 @@ func (r *queryResolver) SuggestTarget(ctx context.Context, kpi pulid.ID, scope T
 	if err != nil {
 		return nil, err
 	}
-	suggested, err := numberValue(ctx, k, a.Expected)
+	suggested, err := suggestionValue(ctx, k, a.Expected)
 	if err != nil {
 		return nil, err
 	}
@@ -222,7 +222,14 @@ func (r *reviewItemResolver) Expected(ctx context.Context, obj *ent.ReviewItem) 
 
 // SuggestedValue is the resolver for the suggestedValue field.
 func (r *reviewItemResolver) SuggestedValue(ctx context.Context, obj *ent.ReviewItem) (*KPIValue, error) {
-	return reviewItemValue(ctx, obj, obj.SuggestedValue)
+	if obj.SuggestedValue == nil {
+		return nil, nil
+	}
+	k, err := kpiOfTarget(ctx, obj.TargetID)
+	if err != nil {
+		return nil, err
+	}
+	return suggestionValue(ctx, k, obj.SuggestedValue)
 }
 
 // Projection is the resolver for the projection field.

@@ -295,7 +295,8 @@ func TestChangesRequestedTeamTargetsAndMarket(t *testing.T) {
 		if sa.MarketFactor != 1.6 {
 			t.Errorf("suggestion %+v", sug.SuggestTarget)
 		}
-		if sug.SuggestTarget.Suggested == nil || sug.SuggestTarget.Suggested.Value != sa.Expected.Value {
+		// East's baseline 1 × 1.6: expected 1.6, a suggestion of a count is whole.
+		if sug.SuggestTarget.Suggested == nil || sa.Expected.Value != "1.6" || sug.SuggestTarget.Suggested.Value != "2" {
 			t.Errorf("suggested %+v for expected %v", sug.SuggestTarget.Suggested, sa.Expected)
 		}
 		// The sub-team East1 inherits East's factor.
