@@ -174,7 +174,8 @@ func assessmentValue(ctx context.Context, f *float64) (*KPIValue, error) {
 }
 
 // kpiOfAssessment finds the KPI of the assessment being resolved: an
-// assessment is shown only under a target or a suggestion, which name it.
+// assessment is shown only under a target or an object that names its KPI
+// (assessedKPI: a suggestion), found above it in the field contexts.
 func kpiOfAssessment(ctx context.Context) (*ent.KPI, error) {
 	for fc := graphql.GetFieldContext(ctx); fc != nil; fc = fc.Parent {
 		switch r := fc.Result.(type) {
@@ -182,13 +183,24 @@ func kpiOfAssessment(ctx context.Context) (*ent.KPI, error) {
 			if r != nil {
 				return kpiOfTarget(ctx, r.ID)
 			}
-		case *TargetSuggestion:
-			if r != nil {
-				return r.Kpi, nil
+		case assessedKPI:
+			if k := r.assessedKPI(); k != nil {
+				return k, nil
 			}
 		}
 	}
-	return nil, fmt.Errorf("an assessment outside a target or a suggestion")
+	return nil, fmt.Errorf("an assessment outside a target or an object naming its KPI")
+}
+
+// assessedKPI is an object of the API that holds an assessment of a KPI
+// other than a target's.
+type assessedKPI interface{ assessedKPI() *ent.KPI }
+
+func (s *TargetSuggestion) assessedKPI() *ent.KPI {
+	if s == nil {
+		return nil
+	}
+	return s.Kpi
 }
 
 // suggestionValue is a value kpiflow suggests as a target's: as

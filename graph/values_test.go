@@ -260,3 +260,37 @@ func TestRampMedianInMajorUnits(t *testing.T) {
 		}
 	})
 }
+
+// A count is a Decimal, not a 32-bit Int: a target of five billion reads
+// exactly, as do its events and its assessment.
+func TestCountBeyondInt32(t *testing.T) {
+	apitest.Each(t, func(t *testing.T, s *apitest.Server) {
+		w := newKPIWorld(t, s)
+		var p struct {
+			ProposeTarget struct {
+				Target struct {
+					Value      valueJSON
+					Assessment struct{ Proposed valueJSON }
+					Revisions  struct {
+						Edges []struct {
+							Node struct{ Value valueJSON }
+						}
+					}
+				}
+			}
+		}
+		s.As(t, w.r1).MustQuery(t, `mutation($in: CreateTargetDraftInput!) { proposeTarget(input: $in) { target {
+			value `+valueShape+` assessment { proposed `+valueShape+` } revisions { edges { node { value `+valueShape+` } } } } } }`,
+			map[string]any{"in": map[string]any{"kpiID": w.kpiID(t, "DEALS_CLOSED"), "userID": w.r1.ID,
+				"period": map[string]any{"label": q4}, "value": "5000000000"}}, &p)
+		tg := p.ProposeTarget.Target
+		for what, v := range map[string]valueJSON{"value": tg.Value, "assessment": tg.Assessment.Proposed} {
+			if v.Unit != "COUNT" || v.Value != "5000000000" || v.Display != "5,000,000,000" || v.Number != 5e9 || v.Money != nil {
+				t.Errorf("%s = %+v", what, v)
+			}
+		}
+		if len(tg.Revisions.Edges) != 1 || tg.Revisions.Edges[0].Node.Value.Value != "5000000000" {
+			t.Errorf("revisions %+v", tg.Revisions)
+		}
+	})
+}
