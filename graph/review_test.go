@@ -217,16 +217,23 @@ func TestTargetHistory(t *testing.T) {
 		// The review item, with its numbers in the KPI's unit, to its
 		// target's viewers; not to a rep of another team.
 		itemQuery := `query($id: ID!) { node(id: $id) { ... on ReviewItem { targetValue { value }
-			actual { value } suggestedAction } } }`
+			actual { value } expected { value } projection { unit value display } suggestedValue { value } suggestedAction } } }`
 		var seen struct {
 			Node *struct {
-				TargetValue, Actual struct{ Value string }
-				SuggestedAction     string
+				TargetValue, Actual, Expected struct{ Value string }
+				Projection                    *struct{ Unit, Value, Display string }
+				SuggestedValue                *struct{ Value string }
+				SuggestedAction               string
 			}
 		}
 		mgr.MustQuery(t, itemQuery, map[string]any{"id": item.ID}, &seen)
-		if seen.Node == nil || seen.Node.TargetValue.Value != "3" || seen.Node.Actual.Value != "1" {
-			t.Errorf("the manager's view of the item: %+v", seen.Node)
+		// On 1 December, 30 days and an hour (the end of daylight time) of
+		// the quarter's 92 gone: the one win projects to 92/30.04 ≈ 3.06,
+		// 102% of the target: KEEP, no value.
+		if n := seen.Node; n == nil || n.TargetValue.Value != "3" || n.Actual.Value != "1" || n.Expected.Value != "0.98" ||
+			n.Projection == nil || *n.Projection != (struct{ Unit, Value, Display string }{"COUNT", "3.06", "3.06"}) ||
+			n.SuggestedValue != nil || n.SuggestedAction != "KEEP" {
+			t.Errorf("the manager's view of the item: %+v (projection %+v)", seen.Node, seen.Node.Projection)
 		}
 		// Out of reach is not found, as everywhere.
 		s.As(t, w.r3).MustFail(t, "NOT_FOUND", itemQuery, map[string]any{"id": item.ID})
