@@ -374,8 +374,7 @@ func loadTest(ctx context.Context, out io.Writer, st *store.Store, svc *auth.Ser
 	defer bs.Close()
 
 	scorecard := `query($scope: ScopeInput!, $period: PeriodInput!) { scorecard(scope: $scope, period: $period) {
-		results { kpi { key } sampleSize actual { ... on CountValue { c: value } ... on MoneyValue { m: value { amount } }
-		... on DaysValue { d: value } ... on PercentValue { p: value } } } } }`
+		results { kpi { key } sampleSize actual { unit value money { amount currency } number display } } } }`
 	dealsQuery := `{ deals(first: 100, orderBy: {field: OPENED_AT, direction: DESC}) { edges { node { id name amount { amount }
 		owner { email } meetings(first: 5) { edges { node { kind status } } } } } } }`
 	propose := `mutation($in: CreateTargetDraftInput!) { proposeTarget(input: $in) { target { id version status } } }`

@@ -132,8 +132,7 @@ func run(ctx context.Context, dbURL string, deals, meetings, requests int, rates
 	token := adminSession.AccessToken
 
 	scorecard := `query($scope: ScopeInput!, $period: PeriodInput!) { scorecard(scope: $scope, period: $period) {
-		results { kpi { key } sampleSize actual { ... on CountValue { c: value } ... on MoneyValue { m: value { amount } }
-		... on DaysValue { d: value } ... on PercentValue { p: value } } } } }`
+		results { kpi { key } sampleSize actual { unit value money { amount currency } number display } } } }`
 	fmt.Fprintf(out, "Scorecards of %s (%d requests each, one at a time, through the HTTP handler):\n\n", quarter.Label(), requests)
 	fmt.Fprintln(out, "| request | p50 | p95 | p99 | mean | statements/request |")
 	fmt.Fprintln(out, "|---|---|---|---|---|---|")

@@ -1025,25 +1025,10 @@ func (_q *ReviewItemQuery) collectField(ctx context.Context, oneNode bool, opCtx
 				selectedFields = append(selectedFields, reviewitem.FieldTargetID)
 				fieldSeen[reviewitem.FieldTargetID] = struct{}{}
 			}
-		case "actualToDate":
-			if _, ok := fieldSeen[reviewitem.FieldActualToDate]; !ok {
-				selectedFields = append(selectedFields, reviewitem.FieldActualToDate)
-				fieldSeen[reviewitem.FieldActualToDate] = struct{}{}
-			}
-		case "expectedToDate":
-			if _, ok := fieldSeen[reviewitem.FieldExpectedToDate]; !ok {
-				selectedFields = append(selectedFields, reviewitem.FieldExpectedToDate)
-				fieldSeen[reviewitem.FieldExpectedToDate] = struct{}{}
-			}
 		case "pace":
 			if _, ok := fieldSeen[reviewitem.FieldPace]; !ok {
 				selectedFields = append(selectedFields, reviewitem.FieldPace)
 				fieldSeen[reviewitem.FieldPace] = struct{}{}
-			}
-		case "projection":
-			if _, ok := fieldSeen[reviewitem.FieldProjection]; !ok {
-				selectedFields = append(selectedFields, reviewitem.FieldProjection)
-				fieldSeen[reviewitem.FieldProjection] = struct{}{}
 			}
 		case "track":
 			if _, ok := fieldSeen[reviewitem.FieldTrack]; !ok {

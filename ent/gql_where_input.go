@@ -2651,30 +2651,6 @@ type ReviewItemWhereInput struct {
 	TargetIDEqualFold    *pulid.ID  `json:"targetIDEqualFold,omitempty"`
 	TargetIDContainsFold *pulid.ID  `json:"targetIDContainsFold,omitempty"`
 
-	// "actual_to_date" field predicates.
-	ActualToDate       *float64  `json:"actualToDate,omitempty"`
-	ActualToDateNEQ    *float64  `json:"actualToDateNEQ,omitempty"`
-	ActualToDateIn     []float64 `json:"actualToDateIn,omitempty"`
-	ActualToDateNotIn  []float64 `json:"actualToDateNotIn,omitempty"`
-	ActualToDateGT     *float64  `json:"actualToDateGT,omitempty"`
-	ActualToDateGTE    *float64  `json:"actualToDateGTE,omitempty"`
-	ActualToDateLT     *float64  `json:"actualToDateLT,omitempty"`
-	ActualToDateLTE    *float64  `json:"actualToDateLTE,omitempty"`
-	ActualToDateIsNil  bool      `json:"actualToDateIsNil,omitempty"`
-	ActualToDateNotNil bool      `json:"actualToDateNotNil,omitempty"`
-
-	// "expected_to_date" field predicates.
-	ExpectedToDate       *float64  `json:"expectedToDate,omitempty"`
-	ExpectedToDateNEQ    *float64  `json:"expectedToDateNEQ,omitempty"`
-	ExpectedToDateIn     []float64 `json:"expectedToDateIn,omitempty"`
-	ExpectedToDateNotIn  []float64 `json:"expectedToDateNotIn,omitempty"`
-	ExpectedToDateGT     *float64  `json:"expectedToDateGT,omitempty"`
-	ExpectedToDateGTE    *float64  `json:"expectedToDateGTE,omitempty"`
-	ExpectedToDateLT     *float64  `json:"expectedToDateLT,omitempty"`
-	ExpectedToDateLTE    *float64  `json:"expectedToDateLTE,omitempty"`
-	ExpectedToDateIsNil  bool      `json:"expectedToDateIsNil,omitempty"`
-	ExpectedToDateNotNil bool      `json:"expectedToDateNotNil,omitempty"`
-
 	// "pace" field predicates.
 	Pace       *float64  `json:"pace,omitempty"`
 	PaceNEQ    *float64  `json:"paceNEQ,omitempty"`
@@ -2686,18 +2662,6 @@ type ReviewItemWhereInput struct {
 	PaceLTE    *float64  `json:"paceLTE,omitempty"`
 	PaceIsNil  bool      `json:"paceIsNil,omitempty"`
 	PaceNotNil bool      `json:"paceNotNil,omitempty"`
-
-	// "projection" field predicates.
-	Projection       *float64  `json:"projection,omitempty"`
-	ProjectionNEQ    *float64  `json:"projectionNEQ,omitempty"`
-	ProjectionIn     []float64 `json:"projectionIn,omitempty"`
-	ProjectionNotIn  []float64 `json:"projectionNotIn,omitempty"`
-	ProjectionGT     *float64  `json:"projectionGT,omitempty"`
-	ProjectionGTE    *float64  `json:"projectionGTE,omitempty"`
-	ProjectionLT     *float64  `json:"projectionLT,omitempty"`
-	ProjectionLTE    *float64  `json:"projectionLTE,omitempty"`
-	ProjectionIsNil  bool      `json:"projectionIsNil,omitempty"`
-	ProjectionNotNil bool      `json:"projectionNotNil,omitempty"`
 
 	// "track" field predicates.
 	Track             *string  `json:"track,omitempty"`
@@ -2975,66 +2939,6 @@ func (i *ReviewItemWhereInput) P() (predicate.ReviewItem, error) {
 	if i.TargetIDContainsFold != nil {
 		predicates = append(predicates, reviewitem.TargetIDContainsFold(*i.TargetIDContainsFold))
 	}
-	if i.ActualToDate != nil {
-		predicates = append(predicates, reviewitem.ActualToDateEQ(*i.ActualToDate))
-	}
-	if i.ActualToDateNEQ != nil {
-		predicates = append(predicates, reviewitem.ActualToDateNEQ(*i.ActualToDateNEQ))
-	}
-	if len(i.ActualToDateIn) > 0 {
-		predicates = append(predicates, reviewitem.ActualToDateIn(i.ActualToDateIn...))
-	}
-	if len(i.ActualToDateNotIn) > 0 {
-		predicates = append(predicates, reviewitem.ActualToDateNotIn(i.ActualToDateNotIn...))
-	}
-	if i.ActualToDateGT != nil {
-		predicates = append(predicates, reviewitem.ActualToDateGT(*i.ActualToDateGT))
-	}
-	if i.ActualToDateGTE != nil {
-		predicates = append(predicates, reviewitem.ActualToDateGTE(*i.ActualToDateGTE))
-	}
-	if i.ActualToDateLT != nil {
-		predicates = append(predicates, reviewitem.ActualToDateLT(*i.ActualToDateLT))
-	}
-	if i.ActualToDateLTE != nil {
-		predicates = append(predicates, reviewitem.ActualToDateLTE(*i.ActualToDateLTE))
-	}
-	if i.ActualToDateIsNil {
-		predicates = append(predicates, reviewitem.ActualToDateIsNil())
-	}
-	if i.ActualToDateNotNil {
-		predicates = append(predicates, reviewitem.ActualToDateNotNil())
-	}
-	if i.ExpectedToDate != nil {
-		predicates = append(predicates, reviewitem.ExpectedToDateEQ(*i.ExpectedToDate))
-	}
-	if i.ExpectedToDateNEQ != nil {
-		predicates = append(predicates, reviewitem.ExpectedToDateNEQ(*i.ExpectedToDateNEQ))
-	}
-	if len(i.ExpectedToDateIn) > 0 {
-		predicates = append(predicates, reviewitem.ExpectedToDateIn(i.ExpectedToDateIn...))
-	}
-	if len(i.ExpectedToDateNotIn) > 0 {
-		predicates = append(predicates, reviewitem.ExpectedToDateNotIn(i.ExpectedToDateNotIn...))
-	}
-	if i.ExpectedToDateGT != nil {
-		predicates = append(predicates, reviewitem.ExpectedToDateGT(*i.ExpectedToDateGT))
-	}
-	if i.ExpectedToDateGTE != nil {
-		predicates = append(predicates, reviewitem.ExpectedToDateGTE(*i.ExpectedToDateGTE))
-	}
-	if i.ExpectedToDateLT != nil {
-		predicates = append(predicates, reviewitem.ExpectedToDateLT(*i.ExpectedToDateLT))
-	}
-	if i.ExpectedToDateLTE != nil {
-		predicates = append(predicates, reviewitem.ExpectedToDateLTE(*i.ExpectedToDateLTE))
-	}
-	if i.ExpectedToDateIsNil {
-		predicates = append(predicates, reviewitem.ExpectedToDateIsNil())
-	}
-	if i.ExpectedToDateNotNil {
-		predicates = append(predicates, reviewitem.ExpectedToDateNotNil())
-	}
 	if i.Pace != nil {
 		predicates = append(predicates, reviewitem.PaceEQ(*i.Pace))
 	}
@@ -3064,36 +2968,6 @@ func (i *ReviewItemWhereInput) P() (predicate.ReviewItem, error) {
 	}
 	if i.PaceNotNil {
 		predicates = append(predicates, reviewitem.PaceNotNil())
-	}
-	if i.Projection != nil {
-		predicates = append(predicates, reviewitem.ProjectionEQ(*i.Projection))
-	}
-	if i.ProjectionNEQ != nil {
-		predicates = append(predicates, reviewitem.ProjectionNEQ(*i.ProjectionNEQ))
-	}
-	if len(i.ProjectionIn) > 0 {
-		predicates = append(predicates, reviewitem.ProjectionIn(i.ProjectionIn...))
-	}
-	if len(i.ProjectionNotIn) > 0 {
-		predicates = append(predicates, reviewitem.ProjectionNotIn(i.ProjectionNotIn...))
-	}
-	if i.ProjectionGT != nil {
-		predicates = append(predicates, reviewitem.ProjectionGT(*i.ProjectionGT))
-	}
-	if i.ProjectionGTE != nil {
-		predicates = append(predicates, reviewitem.ProjectionGTE(*i.ProjectionGTE))
-	}
-	if i.ProjectionLT != nil {
-		predicates = append(predicates, reviewitem.ProjectionLT(*i.ProjectionLT))
-	}
-	if i.ProjectionLTE != nil {
-		predicates = append(predicates, reviewitem.ProjectionLTE(*i.ProjectionLTE))
-	}
-	if i.ProjectionIsNil {
-		predicates = append(predicates, reviewitem.ProjectionIsNil())
-	}
-	if i.ProjectionNotNil {
-		predicates = append(predicates, reviewitem.ProjectionNotNil())
 	}
 	if i.Track != nil {
 		predicates = append(predicates, reviewitem.TrackEQ(*i.Track))

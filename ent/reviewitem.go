@@ -35,7 +35,7 @@ type ReviewItem struct {
 	ActualToDate *float64 `json:"actual_to_date,omitempty"`
 	// ExpectedToDate holds the value of the "expected_to_date" field.
 	ExpectedToDate *float64 `json:"expected_to_date,omitempty"`
-	// Pace holds the value of the "pace" field.
+	// a ratio, 1 = on pace: the actual to date against the expected to date
 	Pace *float64 `json:"pace,omitempty"`
 	// the actual projected to the period's end at the current rate
 	Projection *float64 `json:"projection,omitempty"`

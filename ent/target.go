@@ -70,7 +70,7 @@ type Target struct {
 	PendingComment *string `json:"pending_comment,omitempty"`
 	// the actual frozen when the period closed
 	FinalActual *float64 `json:"final_actual,omitempty"`
-	// the attainment frozen when the period closed
+	// a ratio, 1 = 100%: the attainment frozen when the period closed
 	FinalAttainment *float64 `json:"final_attainment,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the TargetQuery when eager-loading is set.

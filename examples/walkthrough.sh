@@ -88,7 +88,7 @@ echo "KPI $(jq -r --arg id "$KPI_ID" '.[] | select(.id == $id) | .key' <<<"$KPIS
 
 step "What history suggests for it"
 SUGGESTED=$(gql 'query($k: ID!, $u: ID!, $l: String!) { suggestTarget(kpi: $k, scope: {userID: $u}, period: {label: $l}) {
-    suggested { ... on CountValue { value } } assessment { band } } }' \
+    suggested { value display } assessment { band expected { display } } } }' \
   "$(jq -n --arg k "$KPI_ID" --arg u "$REP_ID" --arg l "$LABEL" '{k: $k, u: $u, l: $l}')" |
   jq -r '.suggestTarget.suggested.value // empty')
 VALUE=${SUGGESTED:-5}

@@ -56,10 +56,12 @@ type ResolverRoot interface {
 	Organization() OrganizationResolver
 	OrganizationSettings() OrganizationSettingsResolver
 	Query() QueryResolver
+	RealismEvidence() RealismEvidenceResolver
 	RealismRamp() RealismRampResolver
 	ReviewItem() ReviewItemResolver
 	Subscription() SubscriptionResolver
 	Target() TargetResolver
+	TargetAssessment() TargetAssessmentResolver
 	TargetEvent() TargetEventResolver
 	TargetRevision() TargetRevisionResolver
 }
@@ -81,10 +83,6 @@ type ComplexityRoot struct {
 		Cycle func(childComplexity int) int
 	}
 
-	CountValue struct {
-		Value func(childComplexity int) int
-	}
-
 	CreateDealPayload struct {
 		Deal func(childComplexity int) int
 	}
@@ -103,10 +101,6 @@ type ComplexityRoot struct {
 
 	CreateUserPayload struct {
 		User func(childComplexity int) int
-	}
-
-	DaysValue struct {
-		Value func(childComplexity int) int
 	}
 
 	Deal struct {
@@ -245,6 +239,14 @@ type ComplexityRoot struct {
 		Points func(childComplexity int) int
 	}
 
+	KPIValue struct {
+		Display func(childComplexity int) int
+		Money   func(childComplexity int) int
+		Number  func(childComplexity int) int
+		Unit    func(childComplexity int) int
+		Value   func(childComplexity int) int
+	}
+
 	LogoutPayload struct {
 		Ok func(childComplexity int) int
 	}
@@ -281,10 +283,6 @@ type ComplexityRoot struct {
 	Money struct {
 		Amount   func(childComplexity int) int
 		Currency func(childComplexity int) int
-	}
-
-	MoneyValue struct {
-		Value func(childComplexity int) int
 	}
 
 	Mutation struct {
@@ -359,10 +357,6 @@ type ComplexityRoot struct {
 		HasNextPage     func(childComplexity int) int
 		HasPreviousPage func(childComplexity int) int
 		StartCursor     func(childComplexity int) int
-	}
-
-	PercentValue struct {
-		Value func(childComplexity int) int
 	}
 
 	Period struct {
@@ -450,14 +444,12 @@ type ComplexityRoot struct {
 
 	ReviewItem struct {
 		Actual            func(childComplexity int) int
-		ActualToDate      func(childComplexity int) int
 		CreatedAt         func(childComplexity int) int
 		Cycle             func(childComplexity int) int
 		CycleID           func(childComplexity int) int
 		DecidedByID       func(childComplexity int) int
 		Decision          func(childComplexity int) int
 		Expected          func(childComplexity int) int
-		ExpectedToDate    func(childComplexity int) int
 		ID                func(childComplexity int) int
 		Organization      func(childComplexity int) int
 		Pace              func(childComplexity int) int
@@ -850,37 +842,49 @@ type QueryResolver interface {
 	AssessTarget(ctx context.Context, kpi pulid.ID, scope TargetScopeInput, period PeriodInput, value money.Decimal) (*realism.Assessment, error)
 	Inbox(ctx context.Context, first *int, offset *int) (*Inbox, error)
 }
+type RealismEvidenceResolver interface {
+	Value(ctx context.Context, obj *realism.Evidence) (*KPIValue, error)
+}
 type RealismRampResolver interface {
-	FullyRampedMedian(ctx context.Context, obj *realism.Ramp) (KPIValue, error)
+	FullyRampedMedian(ctx context.Context, obj *realism.Ramp) (*KPIValue, error)
 
-	Baseline(ctx context.Context, obj *realism.Ramp) (KPIValue, error)
+	Baseline(ctx context.Context, obj *realism.Ramp) (*KPIValue, error)
 }
 type ReviewItemResolver interface {
-	TargetValue(ctx context.Context, obj *ent.ReviewItem) (KPIValue, error)
-	Actual(ctx context.Context, obj *ent.ReviewItem) (KPIValue, error)
-	Expected(ctx context.Context, obj *ent.ReviewItem) (KPIValue, error)
-	SuggestedValue(ctx context.Context, obj *ent.ReviewItem) (KPIValue, error)
+	TargetValue(ctx context.Context, obj *ent.ReviewItem) (*KPIValue, error)
+	Actual(ctx context.Context, obj *ent.ReviewItem) (*KPIValue, error)
+	Expected(ctx context.Context, obj *ent.ReviewItem) (*KPIValue, error)
+	SuggestedValue(ctx context.Context, obj *ent.ReviewItem) (*KPIValue, error)
 	PendingAdjustment(ctx context.Context, obj *ent.ReviewItem) (*TargetAdjustment, error)
+	Projection(ctx context.Context, obj *ent.ReviewItem) (*KPIValue, error)
 }
 type SubscriptionResolver interface {
 	TargetEvents(ctx context.Context, targetID *pulid.ID) (<-chan *ent.TargetEvent, error)
 	InboxChanged(ctx context.Context, first *int) (<-chan *Inbox, error)
 }
 type TargetResolver interface {
-	Value(ctx context.Context, obj *ent.Target) (KPIValue, error)
+	Value(ctx context.Context, obj *ent.Target) (*KPIValue, error)
 	Period(ctx context.Context, obj *ent.Target) (*kpi.Period, error)
 	PendingAdjustment(ctx context.Context, obj *ent.Target) (*TargetAdjustment, error)
-	Actual(ctx context.Context, obj *ent.Target) (KPIValue, error)
+	Actual(ctx context.Context, obj *ent.Target) (*KPIValue, error)
 	Attainment(ctx context.Context, obj *ent.Target) (*float64, error)
 	AllowedActions(ctx context.Context, obj *ent.Target) ([]TargetAction, error)
 	History(ctx context.Context, obj *ent.Target) ([]*TargetHistoryPoint, error)
 }
+type TargetAssessmentResolver interface {
+	Proposed(ctx context.Context, obj *realism.Assessment) (*KPIValue, error)
+	Baseline(ctx context.Context, obj *realism.Assessment) (*KPIValue, error)
+
+	Expected(ctx context.Context, obj *realism.Assessment) (*KPIValue, error)
+
+	BestEver(ctx context.Context, obj *realism.Assessment) (*KPIValue, error)
+}
 type TargetEventResolver interface {
-	OldValue(ctx context.Context, obj *ent.TargetEvent) (KPIValue, error)
-	NewValue(ctx context.Context, obj *ent.TargetEvent) (KPIValue, error)
+	OldValue(ctx context.Context, obj *ent.TargetEvent) (*KPIValue, error)
+	NewValue(ctx context.Context, obj *ent.TargetEvent) (*KPIValue, error)
 }
 type TargetRevisionResolver interface {
-	Value(ctx context.Context, obj *ent.TargetRevision) (KPIValue, error)
+	Value(ctx context.Context, obj *ent.TargetRevision) (*KPIValue, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -939,13 +943,6 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.CompleteReviewPayload.Cycle(childComplexity), true
 
-	case "CountValue.value":
-		if e.ComplexityRoot.CountValue.Value == nil {
-			break
-		}
-
-		return e.ComplexityRoot.CountValue.Value(childComplexity), true
-
 	case "CreateDealPayload.deal":
 		if e.ComplexityRoot.CreateDealPayload.Deal == nil {
 			break
@@ -980,13 +977,6 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CreateUserPayload.User(childComplexity), true
-
-	case "DaysValue.value":
-		if e.ComplexityRoot.DaysValue.Value == nil {
-			break
-		}
-
-		return e.ComplexityRoot.DaysValue.Value(childComplexity), true
 
 	case "Deal.amount":
 		if e.ComplexityRoot.Deal.Amount == nil {
@@ -1520,6 +1510,37 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.KPITrend.Points(childComplexity), true
 
+	case "KPIValue.display":
+		if e.ComplexityRoot.KPIValue.Display == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KPIValue.Display(childComplexity), true
+	case "KPIValue.money":
+		if e.ComplexityRoot.KPIValue.Money == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KPIValue.Money(childComplexity), true
+	case "KPIValue.number":
+		if e.ComplexityRoot.KPIValue.Number == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KPIValue.Number(childComplexity), true
+	case "KPIValue.unit":
+		if e.ComplexityRoot.KPIValue.Unit == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KPIValue.Unit(childComplexity), true
+	case "KPIValue.value":
+		if e.ComplexityRoot.KPIValue.Value == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KPIValue.Value(childComplexity), true
+
 	case "LogoutPayload.ok":
 		if e.ComplexityRoot.LogoutPayload.Ok == nil {
 			break
@@ -1662,13 +1683,6 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Money.Currency(childComplexity), true
-
-	case "MoneyValue.value":
-		if e.ComplexityRoot.MoneyValue.Value == nil {
-			break
-		}
-
-		return e.ComplexityRoot.MoneyValue.Value(childComplexity), true
 
 	case "Mutation.approveTarget":
 		if e.ComplexityRoot.Mutation.ApproveTarget == nil {
@@ -2172,13 +2186,6 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.PageInfo.StartCursor(childComplexity), true
 
-	case "PercentValue.value":
-		if e.ComplexityRoot.PercentValue.Value == nil {
-			break
-		}
-
-		return e.ComplexityRoot.PercentValue.Value(childComplexity), true
-
 	case "Period.endsAt":
 		if e.ComplexityRoot.Period.EndsAt == nil {
 			break
@@ -2633,12 +2640,6 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ReviewItem.Actual(childComplexity), true
-	case "ReviewItem.actualToDate":
-		if e.ComplexityRoot.ReviewItem.ActualToDate == nil {
-			break
-		}
-
-		return e.ComplexityRoot.ReviewItem.ActualToDate(childComplexity), true
 	case "ReviewItem.createdAt":
 		if e.ComplexityRoot.ReviewItem.CreatedAt == nil {
 			break
@@ -2675,12 +2676,6 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ReviewItem.Expected(childComplexity), true
-	case "ReviewItem.expectedToDate":
-		if e.ComplexityRoot.ReviewItem.ExpectedToDate == nil {
-			break
-		}
-
-		return e.ComplexityRoot.ReviewItem.ExpectedToDate(childComplexity), true
 	case "ReviewItem.id":
 		if e.ComplexityRoot.ReviewItem.ID == nil {
 			break
@@ -4480,6 +4475,22 @@ func (ec *executionContext) childFields_KPITrend(ctx context.Context, field grap
 	return nil, fmt.Errorf("no field named %q was found under type KPITrend", field.Name)
 }
 
+func (ec *executionContext) childFields_KPIValue(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "unit":
+		return ec.fieldContext_KPIValue_unit(ctx, field)
+	case "value":
+		return ec.fieldContext_KPIValue_value(ctx, field)
+	case "money":
+		return ec.fieldContext_KPIValue_money(ctx, field)
+	case "number":
+		return ec.fieldContext_KPIValue_number(ctx, field)
+	case "display":
+		return ec.fieldContext_KPIValue_display(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type KPIValue", field.Name)
+}
+
 func (ec *executionContext) childFields_LogoutPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "ok":
@@ -4770,14 +4781,8 @@ func (ec *executionContext) childFields_ReviewItem(ctx context.Context, field gr
 		return ec.fieldContext_ReviewItem_cycleID(ctx, field)
 	case "targetID":
 		return ec.fieldContext_ReviewItem_targetID(ctx, field)
-	case "actualToDate":
-		return ec.fieldContext_ReviewItem_actualToDate(ctx, field)
-	case "expectedToDate":
-		return ec.fieldContext_ReviewItem_expectedToDate(ctx, field)
 	case "pace":
 		return ec.fieldContext_ReviewItem_pace(ctx, field)
-	case "projection":
-		return ec.fieldContext_ReviewItem_projection(ctx, field)
 	case "track":
 		return ec.fieldContext_ReviewItem_track(ctx, field)
 	case "suggestedAction":
@@ -4804,6 +4809,8 @@ func (ec *executionContext) childFields_ReviewItem(ctx context.Context, field gr
 		return ec.fieldContext_ReviewItem_suggestedValue(ctx, field)
 	case "pendingAdjustment":
 		return ec.fieldContext_ReviewItem_pendingAdjustment(ctx, field)
+	case "projection":
+		return ec.fieldContext_ReviewItem_projection(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ReviewItem", field.Name)
 }
@@ -7350,29 +7357,6 @@ func (ec *executionContext) fieldContext_CompleteReviewPayload_cycle(_ context.C
 	return fc, nil
 }
 
-func (ec *executionContext) _CountValue_value(ctx context.Context, field graphql.CollectedField, obj *CountValue) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_CountValue_value(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Value, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_CountValue_value(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("CountValue", field, false, false, "Int")
-}
-
 func (ec *executionContext) _CreateDealPayload_deal(ctx context.Context, field graphql.CollectedField, obj *CreateDealPayload) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -7531,29 +7515,6 @@ func (ec *executionContext) fieldContext_CreateUserPayload_user(_ context.Contex
 		},
 	}
 	return fc, nil
-}
-
-func (ec *executionContext) _DaysValue_value(ctx context.Context, field graphql.CollectedField, obj *DaysValue) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_DaysValue_value(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Value, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
-			return ec.marshalNFloat2float64(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_DaysValue_value(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("DaysValue", field, false, false, "Float")
 }
 
 func (ec *executionContext) _Deal_id(ctx context.Context, field graphql.CollectedField, obj *ent.Deal) (ret graphql.Marshaler) {
@@ -9516,15 +9477,24 @@ func (ec *executionContext) _KPIResult_actual(ctx context.Context, field graphql
 			return obj.Actual, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v KPIValue) graphql.Marshaler {
-			return ec.marshalOKPIValue2kpiflowᚋgraphᚐKPIValue(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *KPIValue) graphql.Marshaler {
+			return ec.marshalOKPIValue2ᚖkpiflowᚋgraphᚐKPIValue(ctx, selections, v)
 		},
 		true,
 		false,
 	)
 }
 func (ec *executionContext) fieldContext_KPIResult_actual(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("KPIResult", field, false, false, "KPIValue")
+	fc = &graphql.FieldContext{
+		Object:     "KPIResult",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_KPIValue(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _KPIResult_target(ctx context.Context, field graphql.CollectedField, obj *KPIResult) (ret graphql.Marshaler) {
@@ -9539,15 +9509,24 @@ func (ec *executionContext) _KPIResult_target(ctx context.Context, field graphql
 			return obj.Target, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v KPIValue) graphql.Marshaler {
-			return ec.marshalOKPIValue2kpiflowᚋgraphᚐKPIValue(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *KPIValue) graphql.Marshaler {
+			return ec.marshalOKPIValue2ᚖkpiflowᚋgraphᚐKPIValue(ctx, selections, v)
 		},
 		true,
 		false,
 	)
 }
 func (ec *executionContext) fieldContext_KPIResult_target(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("KPIResult", field, false, false, "KPIValue")
+	fc = &graphql.FieldContext{
+		Object:     "KPIResult",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_KPIValue(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _KPIResult_attainment(ctx context.Context, field graphql.CollectedField, obj *KPIResult) (ret graphql.Marshaler) {
@@ -9700,15 +9679,24 @@ func (ec *executionContext) _KPIResult_liveActual(ctx context.Context, field gra
 			return obj.LiveActual, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v KPIValue) graphql.Marshaler {
-			return ec.marshalOKPIValue2kpiflowᚋgraphᚐKPIValue(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *KPIValue) graphql.Marshaler {
+			return ec.marshalOKPIValue2ᚖkpiflowᚋgraphᚐKPIValue(ctx, selections, v)
 		},
 		true,
 		false,
 	)
 }
 func (ec *executionContext) fieldContext_KPIResult_liveActual(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("KPIResult", field, false, false, "KPIValue")
+	fc = &graphql.FieldContext{
+		Object:     "KPIResult",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_KPIValue(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _KPITrend_kpi(ctx context.Context, field graphql.CollectedField, obj *KPITrend) (ret graphql.Marshaler) {
@@ -9773,6 +9761,130 @@ func (ec *executionContext) fieldContext_KPITrend_points(_ context.Context, fiel
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _KPIValue_unit(ctx context.Context, field graphql.CollectedField, obj *KPIValue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KPIValue_unit(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Unit, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v definition.Unit) graphql.Marshaler {
+			return ec.marshalNKPIUnit2kpiflowᚋkpiᚋdefinitionᚐUnit(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KPIValue_unit(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("KPIValue", field, false, false, "KPIUnit")
+}
+
+func (ec *executionContext) _KPIValue_value(ctx context.Context, field graphql.CollectedField, obj *KPIValue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KPIValue_value(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Value, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v money.Decimal) graphql.Marshaler {
+			return ec.marshalNDecimal2kpiflowᚋmoneyᚐDecimal(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KPIValue_value(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("KPIValue", field, false, false, "Decimal")
+}
+
+func (ec *executionContext) _KPIValue_money(ctx context.Context, field graphql.CollectedField, obj *KPIValue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KPIValue_money(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Money, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *money.Money) graphql.Marshaler {
+			return ec.marshalOMoney2ᚖkpiflowᚋmoneyᚐMoney(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_KPIValue_money(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "KPIValue",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _KPIValue_number(ctx context.Context, field graphql.CollectedField, obj *KPIValue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KPIValue_number(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Number, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KPIValue_number(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("KPIValue", field, false, false, "Float")
+}
+
+func (ec *executionContext) _KPIValue_display(ctx context.Context, field graphql.CollectedField, obj *KPIValue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KPIValue_display(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Display, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KPIValue_display(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("KPIValue", field, false, false, "String")
 }
 
 func (ec *executionContext) _LogoutPayload_ok(ctx context.Context, field graphql.CollectedField, obj *LogoutPayload) (ret graphql.Marshaler) {
@@ -10356,38 +10468,6 @@ func (ec *executionContext) _Money_currency(ctx context.Context, field graphql.C
 }
 func (ec *executionContext) fieldContext_Money_currency(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Money", field, false, false, "String")
-}
-
-func (ec *executionContext) _MoneyValue_value(ctx context.Context, field graphql.CollectedField, obj *MoneyValue) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_MoneyValue_value(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Value, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *money.Money) graphql.Marshaler {
-			return ec.marshalNMoney2ᚖkpiflowᚋmoneyᚐMoney(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_MoneyValue_value(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "MoneyValue",
-		Field:      field,
-		IsMethod:   false,
-		IsResolver: false,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_Money(ctx, field)
-		},
-	}
-	return fc, nil
 }
 
 func (ec *executionContext) _Mutation_createDeal(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
@@ -12422,29 +12502,6 @@ func (ec *executionContext) fieldContext_PageInfo_endCursor(_ context.Context, f
 	return graphql.NewScalarFieldContext("PageInfo", field, false, false, "Cursor")
 }
 
-func (ec *executionContext) _PercentValue_value(ctx context.Context, field graphql.CollectedField, obj *PercentValue) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_PercentValue_value(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Value, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
-			return ec.marshalNFloat2float64(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_PercentValue_value(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("PercentValue", field, false, false, "Float")
-}
-
 func (ec *executionContext) _Period_kind(ctx context.Context, field graphql.CollectedField, obj *kpi.Period) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -13517,18 +13574,27 @@ func (ec *executionContext) _RealismEvidence_value(ctx context.Context, field gr
 			return ec.fieldContext_RealismEvidence_value(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Value, nil
+			return ec.Resolvers.RealismEvidence().Value(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
-			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *KPIValue) graphql.Marshaler {
+			return ec.marshalOKPIValue2ᚖkpiflowᚋgraphᚐKPIValue(ctx, selections, v)
 		},
 		true,
 		false,
 	)
 }
 func (ec *executionContext) fieldContext_RealismEvidence_value(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("RealismEvidence", field, false, false, "Float")
+	fc = &graphql.FieldContext{
+		Object:     "RealismEvidence",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_KPIValue(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _RealismEvidence_weight(ctx context.Context, field graphql.CollectedField, obj *realism.Evidence) (ret graphql.Marshaler) {
@@ -13658,15 +13724,24 @@ func (ec *executionContext) _RealismRamp_fullyRampedMedian(ctx context.Context, 
 			return ec.Resolvers.RealismRamp().FullyRampedMedian(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v KPIValue) graphql.Marshaler {
-			return ec.marshalOKPIValue2kpiflowᚋgraphᚐKPIValue(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *KPIValue) graphql.Marshaler {
+			return ec.marshalOKPIValue2ᚖkpiflowᚋgraphᚐKPIValue(ctx, selections, v)
 		},
 		true,
 		false,
 	)
 }
 func (ec *executionContext) fieldContext_RealismRamp_fullyRampedMedian(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("RealismRamp", field, true, true, "KPIValue")
+	fc = &graphql.FieldContext{
+		Object:     "RealismRamp",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_KPIValue(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _RealismRamp_peers(ctx context.Context, field graphql.CollectedField, obj *realism.Ramp) (ret graphql.Marshaler) {
@@ -13704,15 +13779,24 @@ func (ec *executionContext) _RealismRamp_baseline(ctx context.Context, field gra
 			return ec.Resolvers.RealismRamp().Baseline(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v KPIValue) graphql.Marshaler {
-			return ec.marshalOKPIValue2kpiflowᚋgraphᚐKPIValue(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *KPIValue) graphql.Marshaler {
+			return ec.marshalOKPIValue2ᚖkpiflowᚋgraphᚐKPIValue(ctx, selections, v)
 		},
 		true,
 		false,
 	)
 }
 func (ec *executionContext) fieldContext_RealismRamp_baseline(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("RealismRamp", field, true, true, "KPIValue")
+	fc = &graphql.FieldContext{
+		Object:     "RealismRamp",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_KPIValue(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _RealismSettings_belowBaseline(ctx context.Context, field graphql.CollectedField, obj *realism.Thresholds) (ret graphql.Marshaler) {
@@ -14413,52 +14497,6 @@ func (ec *executionContext) fieldContext_ReviewItem_targetID(_ context.Context, 
 	return graphql.NewScalarFieldContext("ReviewItem", field, false, false, "ID")
 }
 
-func (ec *executionContext) _ReviewItem_actualToDate(ctx context.Context, field graphql.CollectedField, obj *ent.ReviewItem) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ReviewItem_actualToDate(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.ActualToDate, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
-			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
-		},
-		true,
-		false,
-	)
-}
-func (ec *executionContext) fieldContext_ReviewItem_actualToDate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("ReviewItem", field, false, false, "Float")
-}
-
-func (ec *executionContext) _ReviewItem_expectedToDate(ctx context.Context, field graphql.CollectedField, obj *ent.ReviewItem) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ReviewItem_expectedToDate(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.ExpectedToDate, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
-			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
-		},
-		true,
-		false,
-	)
-}
-func (ec *executionContext) fieldContext_ReviewItem_expectedToDate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("ReviewItem", field, false, false, "Float")
-}
-
 func (ec *executionContext) _ReviewItem_pace(ctx context.Context, field graphql.CollectedField, obj *ent.ReviewItem) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -14479,29 +14517,6 @@ func (ec *executionContext) _ReviewItem_pace(ctx context.Context, field graphql.
 	)
 }
 func (ec *executionContext) fieldContext_ReviewItem_pace(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("ReviewItem", field, false, false, "Float")
-}
-
-func (ec *executionContext) _ReviewItem_projection(ctx context.Context, field graphql.CollectedField, obj *ent.ReviewItem) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ReviewItem_projection(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Projection, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
-			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
-		},
-		true,
-		false,
-	)
-}
-func (ec *executionContext) fieldContext_ReviewItem_projection(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ReviewItem", field, false, false, "Float")
 }
 
@@ -14728,15 +14743,24 @@ func (ec *executionContext) _ReviewItem_targetValue(ctx context.Context, field g
 			return ec.Resolvers.ReviewItem().TargetValue(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v KPIValue) graphql.Marshaler {
-			return ec.marshalOKPIValue2kpiflowᚋgraphᚐKPIValue(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *KPIValue) graphql.Marshaler {
+			return ec.marshalOKPIValue2ᚖkpiflowᚋgraphᚐKPIValue(ctx, selections, v)
 		},
 		true,
 		false,
 	)
 }
 func (ec *executionContext) fieldContext_ReviewItem_targetValue(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("ReviewItem", field, true, true, "KPIValue")
+	fc = &graphql.FieldContext{
+		Object:     "ReviewItem",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_KPIValue(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _ReviewItem_actual(ctx context.Context, field graphql.CollectedField, obj *ent.ReviewItem) (ret graphql.Marshaler) {
@@ -14751,15 +14775,24 @@ func (ec *executionContext) _ReviewItem_actual(ctx context.Context, field graphq
 			return ec.Resolvers.ReviewItem().Actual(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v KPIValue) graphql.Marshaler {
-			return ec.marshalOKPIValue2kpiflowᚋgraphᚐKPIValue(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *KPIValue) graphql.Marshaler {
+			return ec.marshalOKPIValue2ᚖkpiflowᚋgraphᚐKPIValue(ctx, selections, v)
 		},
 		true,
 		false,
 	)
 }
 func (ec *executionContext) fieldContext_ReviewItem_actual(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("ReviewItem", field, true, true, "KPIValue")
+	fc = &graphql.FieldContext{
+		Object:     "ReviewItem",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_KPIValue(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _ReviewItem_expected(ctx context.Context, field graphql.CollectedField, obj *ent.ReviewItem) (ret graphql.Marshaler) {
@@ -14774,15 +14807,24 @@ func (ec *executionContext) _ReviewItem_expected(ctx context.Context, field grap
 			return ec.Resolvers.ReviewItem().Expected(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v KPIValue) graphql.Marshaler {
-			return ec.marshalOKPIValue2kpiflowᚋgraphᚐKPIValue(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *KPIValue) graphql.Marshaler {
+			return ec.marshalOKPIValue2ᚖkpiflowᚋgraphᚐKPIValue(ctx, selections, v)
 		},
 		true,
 		false,
 	)
 }
 func (ec *executionContext) fieldContext_ReviewItem_expected(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("ReviewItem", field, true, true, "KPIValue")
+	fc = &graphql.FieldContext{
+		Object:     "ReviewItem",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_KPIValue(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _ReviewItem_suggestedValue(ctx context.Context, field graphql.CollectedField, obj *ent.ReviewItem) (ret graphql.Marshaler) {
@@ -14797,15 +14839,24 @@ func (ec *executionContext) _ReviewItem_suggestedValue(ctx context.Context, fiel
 			return ec.Resolvers.ReviewItem().SuggestedValue(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v KPIValue) graphql.Marshaler {
-			return ec.marshalOKPIValue2kpiflowᚋgraphᚐKPIValue(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *KPIValue) graphql.Marshaler {
+			return ec.marshalOKPIValue2ᚖkpiflowᚋgraphᚐKPIValue(ctx, selections, v)
 		},
 		true,
 		false,
 	)
 }
 func (ec *executionContext) fieldContext_ReviewItem_suggestedValue(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("ReviewItem", field, true, true, "KPIValue")
+	fc = &graphql.FieldContext{
+		Object:     "ReviewItem",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_KPIValue(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _ReviewItem_pendingAdjustment(ctx context.Context, field graphql.CollectedField, obj *ent.ReviewItem) (ret graphql.Marshaler) {
@@ -14835,6 +14886,38 @@ func (ec *executionContext) fieldContext_ReviewItem_pendingAdjustment(_ context.
 		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_TargetAdjustment(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ReviewItem_projection(ctx context.Context, field graphql.CollectedField, obj *ent.ReviewItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReviewItem_projection(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ReviewItem().Projection(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *KPIValue) graphql.Marshaler {
+			return ec.marshalOKPIValue2ᚖkpiflowᚋgraphᚐKPIValue(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ReviewItem_projection(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ReviewItem",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_KPIValue(ctx, field)
 		},
 	}
 	return fc, nil
@@ -15072,15 +15155,24 @@ func (ec *executionContext) _RollupMember_actual(ctx context.Context, field grap
 			return obj.Actual, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v KPIValue) graphql.Marshaler {
-			return ec.marshalOKPIValue2kpiflowᚋgraphᚐKPIValue(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *KPIValue) graphql.Marshaler {
+			return ec.marshalOKPIValue2ᚖkpiflowᚋgraphᚐKPIValue(ctx, selections, v)
 		},
 		true,
 		false,
 	)
 }
 func (ec *executionContext) fieldContext_RollupMember_actual(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("RollupMember", field, false, false, "KPIValue")
+	fc = &graphql.FieldContext{
+		Object:     "RollupMember",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_KPIValue(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _RollupMember_sampleSize(ctx context.Context, field graphql.CollectedField, obj *RollupMember) (ret graphql.Marshaler) {
@@ -15141,15 +15233,24 @@ func (ec *executionContext) _RollupMember_target(ctx context.Context, field grap
 			return obj.Target, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v KPIValue) graphql.Marshaler {
-			return ec.marshalOKPIValue2kpiflowᚋgraphᚐKPIValue(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *KPIValue) graphql.Marshaler {
+			return ec.marshalOKPIValue2ᚖkpiflowᚋgraphᚐKPIValue(ctx, selections, v)
 		},
 		true,
 		false,
 	)
 }
 func (ec *executionContext) fieldContext_RollupMember_target(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("RollupMember", field, false, false, "KPIValue")
+	fc = &graphql.FieldContext{
+		Object:     "RollupMember",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_KPIValue(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _RollupMember_attainment(ctx context.Context, field graphql.CollectedField, obj *RollupMember) (ret graphql.Marshaler) {
@@ -15210,15 +15311,24 @@ func (ec *executionContext) _RollupMember_liveActual(ctx context.Context, field 
 			return obj.LiveActual, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v KPIValue) graphql.Marshaler {
-			return ec.marshalOKPIValue2kpiflowᚋgraphᚐKPIValue(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *KPIValue) graphql.Marshaler {
+			return ec.marshalOKPIValue2ᚖkpiflowᚋgraphᚐKPIValue(ctx, selections, v)
 		},
 		true,
 		false,
 	)
 }
 func (ec *executionContext) fieldContext_RollupMember_liveActual(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("RollupMember", field, false, false, "KPIValue")
+	fc = &graphql.FieldContext{
+		Object:     "RollupMember",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_KPIValue(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Scorecard_period(ctx context.Context, field graphql.CollectedField, obj *Scorecard) (ret graphql.Marshaler) {
@@ -16258,15 +16368,24 @@ func (ec *executionContext) _Target_value(ctx context.Context, field graphql.Col
 			return ec.Resolvers.Target().Value(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v KPIValue) graphql.Marshaler {
-			return ec.marshalNKPIValue2kpiflowᚋgraphᚐKPIValue(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *KPIValue) graphql.Marshaler {
+			return ec.marshalNKPIValue2ᚖkpiflowᚋgraphᚐKPIValue(ctx, selections, v)
 		},
 		true,
 		true,
 	)
 }
 func (ec *executionContext) fieldContext_Target_value(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Target", field, true, true, "KPIValue")
+	fc = &graphql.FieldContext{
+		Object:     "Target",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_KPIValue(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Target_period(ctx context.Context, field graphql.CollectedField, obj *ent.Target) (ret graphql.Marshaler) {
@@ -16345,15 +16464,24 @@ func (ec *executionContext) _Target_actual(ctx context.Context, field graphql.Co
 			return ec.Resolvers.Target().Actual(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v KPIValue) graphql.Marshaler {
-			return ec.marshalOKPIValue2kpiflowᚋgraphᚐKPIValue(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *KPIValue) graphql.Marshaler {
+			return ec.marshalOKPIValue2ᚖkpiflowᚋgraphᚐKPIValue(ctx, selections, v)
 		},
 		true,
 		false,
 	)
 }
 func (ec *executionContext) fieldContext_Target_actual(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Target", field, true, true, "KPIValue")
+	fc = &graphql.FieldContext{
+		Object:     "Target",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_KPIValue(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Target_attainment(ctx context.Context, field graphql.CollectedField, obj *ent.Target) (ret graphql.Marshaler) {
@@ -16446,15 +16574,24 @@ func (ec *executionContext) _TargetAdjustment_value(ctx context.Context, field g
 			return obj.Value, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v KPIValue) graphql.Marshaler {
-			return ec.marshalNKPIValue2kpiflowᚋgraphᚐKPIValue(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *KPIValue) graphql.Marshaler {
+			return ec.marshalNKPIValue2ᚖkpiflowᚋgraphᚐKPIValue(ctx, selections, v)
 		},
 		true,
 		true,
 	)
 }
 func (ec *executionContext) fieldContext_TargetAdjustment_value(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("TargetAdjustment", field, false, false, "KPIValue")
+	fc = &graphql.FieldContext{
+		Object:     "TargetAdjustment",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_KPIValue(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _TargetAdjustment_reasonCode(ctx context.Context, field graphql.CollectedField, obj *TargetAdjustment) (ret graphql.Marshaler) {
@@ -16512,18 +16649,27 @@ func (ec *executionContext) _TargetAssessment_proposed(ctx context.Context, fiel
 			return ec.fieldContext_TargetAssessment_proposed(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Proposed, nil
+			return ec.Resolvers.TargetAssessment().Proposed(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
-			return ec.marshalNFloat2float64(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *KPIValue) graphql.Marshaler {
+			return ec.marshalNKPIValue2ᚖkpiflowᚋgraphᚐKPIValue(ctx, selections, v)
 		},
 		true,
 		true,
 	)
 }
 func (ec *executionContext) fieldContext_TargetAssessment_proposed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("TargetAssessment", field, false, false, "Float")
+	fc = &graphql.FieldContext{
+		Object:     "TargetAssessment",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_KPIValue(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _TargetAssessment_baseline(ctx context.Context, field graphql.CollectedField, obj *realism.Assessment) (ret graphql.Marshaler) {
@@ -16535,18 +16681,27 @@ func (ec *executionContext) _TargetAssessment_baseline(ctx context.Context, fiel
 			return ec.fieldContext_TargetAssessment_baseline(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Baseline, nil
+			return ec.Resolvers.TargetAssessment().Baseline(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
-			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *KPIValue) graphql.Marshaler {
+			return ec.marshalOKPIValue2ᚖkpiflowᚋgraphᚐKPIValue(ctx, selections, v)
 		},
 		true,
 		false,
 	)
 }
 func (ec *executionContext) fieldContext_TargetAssessment_baseline(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("TargetAssessment", field, false, false, "Float")
+	fc = &graphql.FieldContext{
+		Object:     "TargetAssessment",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_KPIValue(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _TargetAssessment_marketFactor(ctx context.Context, field graphql.CollectedField, obj *realism.Assessment) (ret graphql.Marshaler) {
@@ -16627,18 +16782,27 @@ func (ec *executionContext) _TargetAssessment_expected(ctx context.Context, fiel
 			return ec.fieldContext_TargetAssessment_expected(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Expected, nil
+			return ec.Resolvers.TargetAssessment().Expected(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
-			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *KPIValue) graphql.Marshaler {
+			return ec.marshalOKPIValue2ᚖkpiflowᚋgraphᚐKPIValue(ctx, selections, v)
 		},
 		true,
 		false,
 	)
 }
 func (ec *executionContext) fieldContext_TargetAssessment_expected(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("TargetAssessment", field, false, false, "Float")
+	fc = &graphql.FieldContext{
+		Object:     "TargetAssessment",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_KPIValue(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _TargetAssessment_band(ctx context.Context, field graphql.CollectedField, obj *realism.Assessment) (ret graphql.Marshaler) {
@@ -16696,18 +16860,27 @@ func (ec *executionContext) _TargetAssessment_bestEver(ctx context.Context, fiel
 			return ec.fieldContext_TargetAssessment_bestEver(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.BestEver, nil
+			return ec.Resolvers.TargetAssessment().BestEver(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
-			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *KPIValue) graphql.Marshaler {
+			return ec.marshalOKPIValue2ᚖkpiflowᚋgraphᚐKPIValue(ctx, selections, v)
 		},
 		true,
 		false,
 	)
 }
 func (ec *executionContext) fieldContext_TargetAssessment_bestEver(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("TargetAssessment", field, false, false, "Float")
+	fc = &graphql.FieldContext{
+		Object:     "TargetAssessment",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_KPIValue(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _TargetAssessment_evidence(ctx context.Context, field graphql.CollectedField, obj *realism.Assessment) (ret graphql.Marshaler) {
@@ -17277,15 +17450,24 @@ func (ec *executionContext) _TargetEvent_oldValue(ctx context.Context, field gra
 			return ec.Resolvers.TargetEvent().OldValue(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v KPIValue) graphql.Marshaler {
-			return ec.marshalOKPIValue2kpiflowᚋgraphᚐKPIValue(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *KPIValue) graphql.Marshaler {
+			return ec.marshalOKPIValue2ᚖkpiflowᚋgraphᚐKPIValue(ctx, selections, v)
 		},
 		true,
 		false,
 	)
 }
 func (ec *executionContext) fieldContext_TargetEvent_oldValue(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("TargetEvent", field, true, true, "KPIValue")
+	fc = &graphql.FieldContext{
+		Object:     "TargetEvent",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_KPIValue(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _TargetEvent_newValue(ctx context.Context, field graphql.CollectedField, obj *ent.TargetEvent) (ret graphql.Marshaler) {
@@ -17300,15 +17482,24 @@ func (ec *executionContext) _TargetEvent_newValue(ctx context.Context, field gra
 			return ec.Resolvers.TargetEvent().NewValue(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v KPIValue) graphql.Marshaler {
-			return ec.marshalOKPIValue2kpiflowᚋgraphᚐKPIValue(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *KPIValue) graphql.Marshaler {
+			return ec.marshalOKPIValue2ᚖkpiflowᚋgraphᚐKPIValue(ctx, selections, v)
 		},
 		true,
 		false,
 	)
 }
 func (ec *executionContext) fieldContext_TargetEvent_newValue(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("TargetEvent", field, true, true, "KPIValue")
+	fc = &graphql.FieldContext{
+		Object:     "TargetEvent",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_KPIValue(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _TargetEventConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.TargetEventConnection) (ret graphql.Marshaler) {
@@ -17520,15 +17711,24 @@ func (ec *executionContext) _TargetHistoryPoint_actual(ctx context.Context, fiel
 			return obj.Actual, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v KPIValue) graphql.Marshaler {
-			return ec.marshalOKPIValue2kpiflowᚋgraphᚐKPIValue(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *KPIValue) graphql.Marshaler {
+			return ec.marshalOKPIValue2ᚖkpiflowᚋgraphᚐKPIValue(ctx, selections, v)
 		},
 		true,
 		false,
 	)
 }
 func (ec *executionContext) fieldContext_TargetHistoryPoint_actual(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("TargetHistoryPoint", field, false, false, "KPIValue")
+	fc = &graphql.FieldContext{
+		Object:     "TargetHistoryPoint",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_KPIValue(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _TargetHistoryPoint_expected(ctx context.Context, field graphql.CollectedField, obj *TargetHistoryPoint) (ret graphql.Marshaler) {
@@ -17543,15 +17743,24 @@ func (ec *executionContext) _TargetHistoryPoint_expected(ctx context.Context, fi
 			return obj.Expected, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v KPIValue) graphql.Marshaler {
-			return ec.marshalOKPIValue2kpiflowᚋgraphᚐKPIValue(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *KPIValue) graphql.Marshaler {
+			return ec.marshalOKPIValue2ᚖkpiflowᚋgraphᚐKPIValue(ctx, selections, v)
 		},
 		true,
 		false,
 	)
 }
 func (ec *executionContext) fieldContext_TargetHistoryPoint_expected(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("TargetHistoryPoint", field, false, false, "KPIValue")
+	fc = &graphql.FieldContext{
+		Object:     "TargetHistoryPoint",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_KPIValue(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _TargetHistoryPoint_value(ctx context.Context, field graphql.CollectedField, obj *TargetHistoryPoint) (ret graphql.Marshaler) {
@@ -17566,15 +17775,24 @@ func (ec *executionContext) _TargetHistoryPoint_value(ctx context.Context, field
 			return obj.Value, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v KPIValue) graphql.Marshaler {
-			return ec.marshalOKPIValue2kpiflowᚋgraphᚐKPIValue(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *KPIValue) graphql.Marshaler {
+			return ec.marshalOKPIValue2ᚖkpiflowᚋgraphᚐKPIValue(ctx, selections, v)
 		},
 		true,
 		false,
 	)
 }
 func (ec *executionContext) fieldContext_TargetHistoryPoint_value(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("TargetHistoryPoint", field, false, false, "KPIValue")
+	fc = &graphql.FieldContext{
+		Object:     "TargetHistoryPoint",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_KPIValue(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _TargetPayload_target(ctx context.Context, field graphql.CollectedField, obj *TargetPayload) (ret graphql.Marshaler) {
@@ -17901,15 +18119,24 @@ func (ec *executionContext) _TargetRevision_value(ctx context.Context, field gra
 			return ec.Resolvers.TargetRevision().Value(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v KPIValue) graphql.Marshaler {
-			return ec.marshalNKPIValue2kpiflowᚋgraphᚐKPIValue(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *KPIValue) graphql.Marshaler {
+			return ec.marshalNKPIValue2ᚖkpiflowᚋgraphᚐKPIValue(ctx, selections, v)
 		},
 		true,
 		true,
 	)
 }
 func (ec *executionContext) fieldContext_TargetRevision_value(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("TargetRevision", field, true, true, "KPIValue")
+	fc = &graphql.FieldContext{
+		Object:     "TargetRevision",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_KPIValue(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _TargetRevisionConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.TargetRevisionConnection) (ret graphql.Marshaler) {
@@ -18130,15 +18357,24 @@ func (ec *executionContext) _TargetSuggestion_suggested(ctx context.Context, fie
 			return obj.Suggested, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v KPIValue) graphql.Marshaler {
-			return ec.marshalOKPIValue2kpiflowᚋgraphᚐKPIValue(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *KPIValue) graphql.Marshaler {
+			return ec.marshalOKPIValue2ᚖkpiflowᚋgraphᚐKPIValue(ctx, selections, v)
 		},
 		true,
 		false,
 	)
 }
 func (ec *executionContext) fieldContext_TargetSuggestion_suggested(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("TargetSuggestion", field, false, false, "KPIValue")
+	fc = &graphql.FieldContext{
+		Object:     "TargetSuggestion",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_KPIValue(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _TargetSuggestion_assessment(ctx context.Context, field graphql.CollectedField, obj *TargetSuggestion) (ret graphql.Marshaler) {
@@ -18801,15 +19037,24 @@ func (ec *executionContext) _TeamRollup_actual(ctx context.Context, field graphq
 			return obj.Actual, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v KPIValue) graphql.Marshaler {
-			return ec.marshalOKPIValue2kpiflowᚋgraphᚐKPIValue(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *KPIValue) graphql.Marshaler {
+			return ec.marshalOKPIValue2ᚖkpiflowᚋgraphᚐKPIValue(ctx, selections, v)
 		},
 		true,
 		false,
 	)
 }
 func (ec *executionContext) fieldContext_TeamRollup_actual(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("TeamRollup", field, false, false, "KPIValue")
+	fc = &graphql.FieldContext{
+		Object:     "TeamRollup",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_KPIValue(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _TeamRollup_sampleSize(ctx context.Context, field graphql.CollectedField, obj *TeamRollup) (ret graphql.Marshaler) {
@@ -18925,15 +19170,24 @@ func (ec *executionContext) _TeamRollup_target(ctx context.Context, field graphq
 			return obj.Target, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v KPIValue) graphql.Marshaler {
-			return ec.marshalOKPIValue2kpiflowᚋgraphᚐKPIValue(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *KPIValue) graphql.Marshaler {
+			return ec.marshalOKPIValue2ᚖkpiflowᚋgraphᚐKPIValue(ctx, selections, v)
 		},
 		true,
 		false,
 	)
 }
 func (ec *executionContext) fieldContext_TeamRollup_target(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("TeamRollup", field, false, false, "KPIValue")
+	fc = &graphql.FieldContext{
+		Object:     "TeamRollup",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_KPIValue(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _TeamRollup_membersTargetSum(ctx context.Context, field graphql.CollectedField, obj *TeamRollup) (ret graphql.Marshaler) {
@@ -18948,15 +19202,24 @@ func (ec *executionContext) _TeamRollup_membersTargetSum(ctx context.Context, fi
 			return obj.MembersTargetSum, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v KPIValue) graphql.Marshaler {
-			return ec.marshalOKPIValue2kpiflowᚋgraphᚐKPIValue(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *KPIValue) graphql.Marshaler {
+			return ec.marshalOKPIValue2ᚖkpiflowᚋgraphᚐKPIValue(ctx, selections, v)
 		},
 		true,
 		false,
 	)
 }
 func (ec *executionContext) fieldContext_TeamRollup_membersTargetSum(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("TeamRollup", field, false, false, "KPIValue")
+	fc = &graphql.FieldContext{
+		Object:     "TeamRollup",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_KPIValue(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _TeamRollup_attainment(ctx context.Context, field graphql.CollectedField, obj *TeamRollup) (ret graphql.Marshaler) {
@@ -19017,15 +19280,24 @@ func (ec *executionContext) _TeamRollup_liveActual(ctx context.Context, field gr
 			return obj.LiveActual, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v KPIValue) graphql.Marshaler {
-			return ec.marshalOKPIValue2kpiflowᚋgraphᚐKPIValue(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *KPIValue) graphql.Marshaler {
+			return ec.marshalOKPIValue2ᚖkpiflowᚋgraphᚐKPIValue(ctx, selections, v)
 		},
 		true,
 		false,
 	)
 }
 func (ec *executionContext) fieldContext_TeamRollup_liveActual(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("TeamRollup", field, false, false, "KPIValue")
+	fc = &graphql.FieldContext{
+		Object:     "TeamRollup",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_KPIValue(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _TrendPoint_period(ctx context.Context, field graphql.CollectedField, obj *TrendPoint) (ret graphql.Marshaler) {
@@ -19072,15 +19344,24 @@ func (ec *executionContext) _TrendPoint_actual(ctx context.Context, field graphq
 			return obj.Actual, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v KPIValue) graphql.Marshaler {
-			return ec.marshalOKPIValue2kpiflowᚋgraphᚐKPIValue(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *KPIValue) graphql.Marshaler {
+			return ec.marshalOKPIValue2ᚖkpiflowᚋgraphᚐKPIValue(ctx, selections, v)
 		},
 		true,
 		false,
 	)
 }
 func (ec *executionContext) fieldContext_TrendPoint_actual(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("TrendPoint", field, false, false, "KPIValue")
+	fc = &graphql.FieldContext{
+		Object:     "TrendPoint",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_KPIValue(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _TrendPoint_sampleSize(ctx context.Context, field graphql.CollectedField, obj *TrendPoint) (ret graphql.Marshaler) {
@@ -26359,7 +26640,7 @@ func (ec *executionContext) unmarshalInputReviewItemWhereInput(ctx context.Conte
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "cycleID", "cycleIDNEQ", "cycleIDIn", "cycleIDNotIn", "cycleIDGT", "cycleIDGTE", "cycleIDLT", "cycleIDLTE", "cycleIDContains", "cycleIDHasPrefix", "cycleIDHasSuffix", "cycleIDEqualFold", "cycleIDContainsFold", "targetID", "targetIDNEQ", "targetIDIn", "targetIDNotIn", "targetIDGT", "targetIDGTE", "targetIDLT", "targetIDLTE", "targetIDContains", "targetIDHasPrefix", "targetIDHasSuffix", "targetIDEqualFold", "targetIDContainsFold", "actualToDate", "actualToDateNEQ", "actualToDateIn", "actualToDateNotIn", "actualToDateGT", "actualToDateGTE", "actualToDateLT", "actualToDateLTE", "actualToDateIsNil", "actualToDateNotNil", "expectedToDate", "expectedToDateNEQ", "expectedToDateIn", "expectedToDateNotIn", "expectedToDateGT", "expectedToDateGTE", "expectedToDateLT", "expectedToDateLTE", "expectedToDateIsNil", "expectedToDateNotNil", "pace", "paceNEQ", "paceIn", "paceNotIn", "paceGT", "paceGTE", "paceLT", "paceLTE", "paceIsNil", "paceNotNil", "projection", "projectionNEQ", "projectionIn", "projectionNotIn", "projectionGT", "projectionGTE", "projectionLT", "projectionLTE", "projectionIsNil", "projectionNotNil", "track", "trackNEQ", "trackIn", "trackNotIn", "trackGT", "trackGTE", "trackLT", "trackLTE", "trackContains", "trackHasPrefix", "trackHasSuffix", "trackIsNil", "trackNotNil", "trackEqualFold", "trackContainsFold", "suggestedAction", "suggestedActionNEQ", "suggestedActionIn", "suggestedActionNotIn", "suggestionReason", "suggestionReasonNEQ", "suggestionReasonIn", "suggestionReasonNotIn", "suggestionReasonGT", "suggestionReasonGTE", "suggestionReasonLT", "suggestionReasonLTE", "suggestionReasonContains", "suggestionReasonHasPrefix", "suggestionReasonHasSuffix", "suggestionReasonEqualFold", "suggestionReasonContainsFold", "decision", "decisionNEQ", "decisionIn", "decisionNotIn", "decisionIsNil", "decisionNotNil", "hasCycleWith", "hasTargetWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "cycleID", "cycleIDNEQ", "cycleIDIn", "cycleIDNotIn", "cycleIDGT", "cycleIDGTE", "cycleIDLT", "cycleIDLTE", "cycleIDContains", "cycleIDHasPrefix", "cycleIDHasSuffix", "cycleIDEqualFold", "cycleIDContainsFold", "targetID", "targetIDNEQ", "targetIDIn", "targetIDNotIn", "targetIDGT", "targetIDGTE", "targetIDLT", "targetIDLTE", "targetIDContains", "targetIDHasPrefix", "targetIDHasSuffix", "targetIDEqualFold", "targetIDContainsFold", "pace", "paceNEQ", "paceIn", "paceNotIn", "paceGT", "paceGTE", "paceLT", "paceLTE", "paceIsNil", "paceNotNil", "track", "trackNEQ", "trackIn", "trackNotIn", "trackGT", "trackGTE", "trackLT", "trackLTE", "trackContains", "trackHasPrefix", "trackHasSuffix", "trackIsNil", "trackNotNil", "trackEqualFold", "trackContainsFold", "suggestedAction", "suggestedActionNEQ", "suggestedActionIn", "suggestedActionNotIn", "suggestionReason", "suggestionReasonNEQ", "suggestionReasonIn", "suggestionReasonNotIn", "suggestionReasonGT", "suggestionReasonGTE", "suggestionReasonLT", "suggestionReasonLTE", "suggestionReasonContains", "suggestionReasonHasPrefix", "suggestionReasonHasSuffix", "suggestionReasonEqualFold", "suggestionReasonContainsFold", "decision", "decisionNEQ", "decisionIn", "decisionNotIn", "decisionIsNil", "decisionNotNil", "hasCycleWith", "hasTargetWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -26737,146 +27018,6 @@ func (ec *executionContext) unmarshalInputReviewItemWhereInput(ctx context.Conte
 				return it, err
 			}
 			it.TargetIDContainsFold = data
-		case "actualToDate":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actualToDate"))
-			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.ActualToDate = data
-		case "actualToDateNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actualToDateNEQ"))
-			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.ActualToDateNEQ = data
-		case "actualToDateIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actualToDateIn"))
-			data, err := ec.unmarshalOFloat2ᚕfloat64ᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.ActualToDateIn = data
-		case "actualToDateNotIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actualToDateNotIn"))
-			data, err := ec.unmarshalOFloat2ᚕfloat64ᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.ActualToDateNotIn = data
-		case "actualToDateGT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actualToDateGT"))
-			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.ActualToDateGT = data
-		case "actualToDateGTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actualToDateGTE"))
-			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.ActualToDateGTE = data
-		case "actualToDateLT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actualToDateLT"))
-			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.ActualToDateLT = data
-		case "actualToDateLTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actualToDateLTE"))
-			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.ActualToDateLTE = data
-		case "actualToDateIsNil":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actualToDateIsNil"))
-			data, err := ec.unmarshalOBoolean2bool(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.ActualToDateIsNil = data
-		case "actualToDateNotNil":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actualToDateNotNil"))
-			data, err := ec.unmarshalOBoolean2bool(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.ActualToDateNotNil = data
-		case "expectedToDate":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("expectedToDate"))
-			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.ExpectedToDate = data
-		case "expectedToDateNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("expectedToDateNEQ"))
-			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.ExpectedToDateNEQ = data
-		case "expectedToDateIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("expectedToDateIn"))
-			data, err := ec.unmarshalOFloat2ᚕfloat64ᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.ExpectedToDateIn = data
-		case "expectedToDateNotIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("expectedToDateNotIn"))
-			data, err := ec.unmarshalOFloat2ᚕfloat64ᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.ExpectedToDateNotIn = data
-		case "expectedToDateGT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("expectedToDateGT"))
-			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.ExpectedToDateGT = data
-		case "expectedToDateGTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("expectedToDateGTE"))
-			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.ExpectedToDateGTE = data
-		case "expectedToDateLT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("expectedToDateLT"))
-			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.ExpectedToDateLT = data
-		case "expectedToDateLTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("expectedToDateLTE"))
-			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.ExpectedToDateLTE = data
-		case "expectedToDateIsNil":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("expectedToDateIsNil"))
-			data, err := ec.unmarshalOBoolean2bool(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.ExpectedToDateIsNil = data
-		case "expectedToDateNotNil":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("expectedToDateNotNil"))
-			data, err := ec.unmarshalOBoolean2bool(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.ExpectedToDateNotNil = data
 		case "pace":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("pace"))
 			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
@@ -26947,76 +27088,6 @@ func (ec *executionContext) unmarshalInputReviewItemWhereInput(ctx context.Conte
 				return it, err
 			}
 			it.PaceNotNil = data
-		case "projection":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("projection"))
-			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.Projection = data
-		case "projectionNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("projectionNEQ"))
-			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.ProjectionNEQ = data
-		case "projectionIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("projectionIn"))
-			data, err := ec.unmarshalOFloat2ᚕfloat64ᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.ProjectionIn = data
-		case "projectionNotIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("projectionNotIn"))
-			data, err := ec.unmarshalOFloat2ᚕfloat64ᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.ProjectionNotIn = data
-		case "projectionGT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("projectionGT"))
-			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.ProjectionGT = data
-		case "projectionGTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("projectionGTE"))
-			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.ProjectionGTE = data
-		case "projectionLT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("projectionLT"))
-			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.ProjectionLT = data
-		case "projectionLTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("projectionLTE"))
-			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.ProjectionLTE = data
-		case "projectionIsNil":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("projectionIsNil"))
-			data, err := ec.unmarshalOBoolean2bool(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.ProjectionIsNil = data
-		case "projectionNotNil":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("projectionNotNil"))
-			data, err := ec.unmarshalOBoolean2bool(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.ProjectionNotNil = data
 		case "track":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("track"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
@@ -33090,47 +33161,6 @@ func UnmarshalUserWhereInput(ctx context.Context, raw any) (ent.UserWhereInput, 
 
 // region    ************************** interface.gotpl ***************************
 
-func (ec *executionContext) _KPIValue(ctx context.Context, sel ast.SelectionSet, obj KPIValue) graphql.Marshaler {
-	switch obj := (obj).(type) {
-	case nil:
-		return graphql.Null
-	case PercentValue:
-		return ec._PercentValue(ctx, sel, &obj)
-	case *PercentValue:
-		if obj == nil {
-			return graphql.Null
-		}
-		return ec._PercentValue(ctx, sel, obj)
-	case MoneyValue:
-		return ec._MoneyValue(ctx, sel, &obj)
-	case *MoneyValue:
-		if obj == nil {
-			return graphql.Null
-		}
-		return ec._MoneyValue(ctx, sel, obj)
-	case DaysValue:
-		return ec._DaysValue(ctx, sel, &obj)
-	case *DaysValue:
-		if obj == nil {
-			return graphql.Null
-		}
-		return ec._DaysValue(ctx, sel, obj)
-	case CountValue:
-		return ec._CountValue(ctx, sel, &obj)
-	case *CountValue:
-		if obj == nil {
-			return graphql.Null
-		}
-		return ec._CountValue(ctx, sel, obj)
-	default:
-		if typedObj, ok := obj.(graphql.Marshaler); ok {
-			return typedObj
-		} else {
-			panic(fmt.Errorf("unexpected type %T; non-generated variants of KPIValue must implement graphql.Marshaler", obj))
-		}
-	}
-}
-
 func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj ent.Noder) graphql.Marshaler {
 	switch obj := (obj).(type) {
 	case nil:
@@ -33270,39 +33300,6 @@ func (ec *executionContext) _CompleteReviewPayload(ctx context.Context, sel ast.
 			out.Values[i] = graphql.MarshalString("CompleteReviewPayload")
 		case "cycle":
 			out.Values[i] = ec._CompleteReviewPayload_cycle(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
-		default:
-			panic("unknown field " + strconv.Quote(field.Name))
-		}
-	}
-	out.Dispatch(ctx)
-	if out.Invalids > 0 {
-		return graphql.Null
-	}
-
-	if n := len(deferred.Defers); n > 0 {
-		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
-	}
-
-	return out
-}
-
-var countValueImplementors = []string{"CountValue", "KPIValue"}
-
-func (ec *executionContext) _CountValue(ctx context.Context, sel ast.SelectionSet, obj *CountValue) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, countValueImplementors)
-
-	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
-	for i, field := range fields {
-		switch field.Name {
-		case "__typename":
-			out.Values[i] = graphql.MarshalString("CountValue")
-		case "value":
-			out.Values[i] = ec._CountValue_value(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -33468,39 +33465,6 @@ func (ec *executionContext) _CreateUserPayload(ctx context.Context, sel ast.Sele
 			out.Values[i] = graphql.MarshalString("CreateUserPayload")
 		case "user":
 			out.Values[i] = ec._CreateUserPayload_user(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
-		default:
-			panic("unknown field " + strconv.Quote(field.Name))
-		}
-	}
-	out.Dispatch(ctx)
-	if out.Invalids > 0 {
-		return graphql.Null
-	}
-
-	if n := len(deferred.Defers); n > 0 {
-		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
-	}
-
-	return out
-}
-
-var daysValueImplementors = []string{"DaysValue", "KPIValue"}
-
-func (ec *executionContext) _DaysValue(ctx context.Context, sel ast.SelectionSet, obj *DaysValue) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, daysValueImplementors)
-
-	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
-	for i, field := range fields {
-		switch field.Name {
-		case "__typename":
-			out.Values[i] = graphql.MarshalString("DaysValue")
-		case "value":
-			out.Values[i] = ec._DaysValue_value(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -34435,6 +34399,59 @@ func (ec *executionContext) _KPITrend(ctx context.Context, sel ast.SelectionSet,
 	return out
 }
 
+var kPIValueImplementors = []string{"KPIValue"}
+
+func (ec *executionContext) _KPIValue(ctx context.Context, sel ast.SelectionSet, obj *KPIValue) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, kPIValueImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("KPIValue")
+		case "unit":
+			out.Values[i] = ec._KPIValue_unit(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "value":
+			out.Values[i] = ec._KPIValue_value(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "money":
+			out.Values[i] = ec._KPIValue_money(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "number":
+			out.Values[i] = ec._KPIValue_number(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "display":
+			out.Values[i] = ec._KPIValue_display(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var logoutPayloadImplementors = []string{"LogoutPayload"}
 
 func (ec *executionContext) _LogoutPayload(ctx context.Context, sel ast.SelectionSet, obj *LogoutPayload) graphql.Marshaler {
@@ -34673,39 +34690,6 @@ func (ec *executionContext) _Money(ctx context.Context, sel ast.SelectionSet, ob
 			}
 		case "currency":
 			out.Values[i] = ec._Money_currency(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
-		default:
-			panic("unknown field " + strconv.Quote(field.Name))
-		}
-	}
-	out.Dispatch(ctx)
-	if out.Invalids > 0 {
-		return graphql.Null
-	}
-
-	if n := len(deferred.Defers); n > 0 {
-		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
-	}
-
-	return out
-}
-
-var moneyValueImplementors = []string{"MoneyValue", "KPIValue"}
-
-func (ec *executionContext) _MoneyValue(ctx context.Context, sel ast.SelectionSet, obj *MoneyValue) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, moneyValueImplementors)
-
-	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
-	for i, field := range fields {
-		switch field.Name {
-		case "__typename":
-			out.Values[i] = graphql.MarshalString("MoneyValue")
-		case "value":
-			out.Values[i] = ec._MoneyValue_value(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -35249,39 +35233,6 @@ func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet,
 	return out
 }
 
-var percentValueImplementors = []string{"PercentValue", "KPIValue"}
-
-func (ec *executionContext) _PercentValue(ctx context.Context, sel ast.SelectionSet, obj *PercentValue) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, percentValueImplementors)
-
-	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
-	for i, field := range fields {
-		switch field.Name {
-		case "__typename":
-			out.Values[i] = graphql.MarshalString("PercentValue")
-		case "value":
-			out.Values[i] = ec._PercentValue_value(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
-		default:
-			panic("unknown field " + strconv.Quote(field.Name))
-		}
-	}
-	out.Dispatch(ctx)
-	if out.Invalids > 0 {
-		return graphql.Null
-	}
-
-	if n := len(deferred.Defers); n > 0 {
-		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
-	}
-
-	return out
-}
-
 var periodImplementors = []string{"Period"}
 
 func (ec *executionContext) _Period(ctx context.Context, sel ast.SelectionSet, obj *kpi.Period) graphql.Marshaler {
@@ -35512,27 +35463,28 @@ func (ec *executionContext) _RealismEvidence(ctx context.Context, sel ast.Select
 		case "period":
 			out.Values[i] = ec._RealismEvidence_period(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "start":
 			out.Values[i] = ec._RealismEvidence_start(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "end":
 			out.Values[i] = ec._RealismEvidence_end(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "value":
-			out.Values[i] = ec._RealismEvidence_value(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._RealismEvidence_value(ctx, field, obj)
+				})
 		case "weight":
 			out.Values[i] = ec._RealismEvidence_weight(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -35882,23 +35834,8 @@ func (ec *executionContext) _ReviewItem(ctx context.Context, sel ast.SelectionSe
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
-		case "actualToDate":
-			out.Values[i] = ec._ReviewItem_actualToDate(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
-		case "expectedToDate":
-			out.Values[i] = ec._ReviewItem_expectedToDate(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
 		case "pace":
 			out.Values[i] = ec._ReviewItem_pace(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
-		case "projection":
-			out.Values[i] = ec._ReviewItem_projection(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
@@ -35974,6 +35911,12 @@ func (ec *executionContext) _ReviewItem(ctx context.Context, sel ast.SelectionSe
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._ReviewItem_pendingAdjustment(ctx, field, obj)
+				})
+		case "projection":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ReviewItem_projection(ctx, field, obj)
 				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -36593,59 +36536,63 @@ func (ec *executionContext) _TargetAssessment(ctx context.Context, sel ast.Selec
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("TargetAssessment")
 		case "proposed":
-			out.Values[i] = ec._TargetAssessment_proposed(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._TargetAssessment_proposed(ctx, field, obj)
+				})
 		case "baseline":
-			out.Values[i] = ec._TargetAssessment_baseline(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._TargetAssessment_baseline(ctx, field, obj)
+				})
 		case "marketFactor":
 			out.Values[i] = ec._TargetAssessment_marketFactor(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "teamMarketFactor":
 			out.Values[i] = ec._TargetAssessment_teamMarketFactor(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "marketFactorApplies":
 			out.Values[i] = ec._TargetAssessment_marketFactorApplies(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "expected":
-			out.Values[i] = ec._TargetAssessment_expected(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._TargetAssessment_expected(ctx, field, obj)
+				})
 		case "band":
 			out.Values[i] = ec._TargetAssessment_band(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "ratio":
 			out.Values[i] = ec._TargetAssessment_ratio(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "bestEver":
-			out.Values[i] = ec._TargetAssessment_bestEver(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._TargetAssessment_bestEver(ctx, field, obj)
+				})
 		case "evidence":
 			out.Values[i] = ec._TargetAssessment_evidence(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "ramp":
 			out.Values[i] = ec._TargetAssessment_ramp(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -38900,7 +38847,7 @@ func (ec *executionContext) marshalNKPIUnit2kpiflowᚋkpiᚋdefinitionᚐUnit(ct
 	return v
 }
 
-func (ec *executionContext) marshalNKPIValue2kpiflowᚋgraphᚐKPIValue(ctx context.Context, sel ast.SelectionSet, v KPIValue) graphql.Marshaler {
+func (ec *executionContext) marshalNKPIValue2ᚖkpiflowᚋgraphᚐKPIValue(ctx context.Context, sel ast.SelectionSet, v *KPIValue) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "KPIValue!")
 		return graphql.Null
@@ -40605,7 +40552,7 @@ func (ec *executionContext) marshalOKPIUnit2ᚖkpiflowᚋkpiᚋdefinitionᚐUnit
 	return v
 }
 
-func (ec *executionContext) marshalOKPIValue2kpiflowᚋgraphᚐKPIValue(ctx context.Context, sel ast.SelectionSet, v KPIValue) graphql.Marshaler {
+func (ec *executionContext) marshalOKPIValue2ᚖkpiflowᚋgraphᚐKPIValue(ctx context.Context, sel ast.SelectionSet, v *KPIValue) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}

@@ -24,33 +24,6 @@ func periodRequest(in PeriodInput) kpi.PeriodRequest {
 	return kpi.PeriodRequest{Kind: in.Kind, Year: in.Year, Index: in.Index, Label: in.Label}
 }
 
-// kpiValue is a value typed by its KPI's unit, or nil when it has none.
-func kpiValue(ctx context.Context, k *ent.KPI, v kpi.Value) (KPIValue, error) {
-	if !v.Defined {
-		return nil, nil
-	}
-	switch k.Unit {
-	case definition.Money:
-		if v.Wide != nil {
-			m, err := wideMoneyOf(ctx, k.OrganizationID, v.Wide)
-			if err != nil {
-				return nil, err
-			}
-			return MoneyValue{Value: m}, nil
-		}
-		m, err := moneyOf(ctx, k.OrganizationID, v.Int)
-		if err != nil {
-			return nil, err
-		}
-		return MoneyValue{Value: m}, nil
-	case definition.Days:
-		return DaysValue{Value: v.Float}, nil
-	case definition.Percent:
-		return PercentValue{Value: v.Float}, nil
-	}
-	return CountValue{Value: int(v.Int)}, nil
-}
-
 // definitionOf converts a definition given in GraphQL, with amounts in the
 // viewer's organization's currency.
 func definitionOf(ctx context.Context, in *KPIDefinitionInput) (definition.Definition, error) {
@@ -164,7 +137,7 @@ func resultOf(ctx context.Context, res kpi.Result) (*KPIResult, error) {
 }
 
 // graded is a result's values in the API's shape.
-type graded struct{ actual, target, live KPIValue }
+type graded struct{ actual, target, live *KPIValue }
 
 func gradedOf(ctx context.Context, k *ent.KPI, res kpi.Result) (g graded, err error) {
 	if g.actual, err = kpiValue(ctx, k, res.Value); err != nil {

@@ -1,8 +1,8 @@
 package graph_test
 
 import (
-	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -104,8 +104,7 @@ const scorecardQuery = `query($scope: ScopeInput!, $period: PeriodInput!) {
   scorecard(scope: $scope, period: $period) {
     period { label startsAt endsAt }
     results { kpi { key } sampleSize lowConfidence target { __typename } attainment pace status
-      actual { __typename ... on CountValue { count: value } ... on MoneyValue { money: value { amount currency } }
-        ... on DaysValue { days: value } ... on PercentValue { percent: value } } }
+      actual { unit value money { amount currency } number display } }
   }
 }`
 
@@ -117,30 +116,38 @@ type resultJSON struct {
 	Attainment    any
 	Pace          any
 	Status        any
-	Actual        *struct {
-		Typename string `json:"__typename"`
-		Count    *int
-		Money    *struct{ Amount, Currency string }
-		Days     *float64
-		Percent  *float64
-	}
+	Actual        *valueJSON
+}
+
+// valueJSON is a KPIValue.
+type valueJSON struct {
+	Unit    string
+	Value   string
+	Money   *struct{ Amount, Currency string }
+	Number  float64
+	Display string
 }
 
 // show renders a value for comparison: "3", "USD 22000.50", "35.6667d",
 // "75%", or "-" for none.
 func (r resultJSON) show() string {
 	a := r.Actual
-	switch {
-	case a == nil:
+	if a == nil {
 		return "-"
-	case a.Count != nil:
-		return fmt.Sprint(*a.Count)
-	case a.Money != nil:
+	}
+	f, _ := strconv.ParseFloat(a.Value, 64)
+	switch a.Unit {
+	case "COUNT":
+		return a.Value
+	case "MONEY":
+		if a.Money == nil || a.Money.Amount != a.Value {
+			return "? money " + a.Value
+		}
 		return a.Money.Currency + " " + a.Money.Amount
-	case a.Days != nil:
-		return fmt.Sprintf("%.4fd", *a.Days)
-	case a.Percent != nil:
-		return fmt.Sprintf("%.4f%%", *a.Percent)
+	case "DAYS":
+		return fmt.Sprintf("%.4fd", f)
+	case "PERCENT":
+		return fmt.Sprintf("%.4f%%", f)
 	}
 	return "?"
 }
@@ -409,7 +416,7 @@ func TestTrendAndRollup(t *testing.T) {
 				Kpi    struct{ Key string }
 				Points []struct {
 					Period        struct{ Label string }
-					Actual        *struct{ Value json.RawMessage }
+					Actual        *struct{ Value string }
 					SampleSize    int
 					LowConfidence bool
 				}
@@ -417,12 +424,12 @@ func TestTrendAndRollup(t *testing.T) {
 		}
 		trend := `query($scope: ScopeInput!, $kpi: ID!, $from: PeriodInput!, $to: PeriodInput!, $kind: PeriodKind!) {
 			kpiTrend(scope: $scope, kpi: $kpi, from: $from, to: $to, periodKind: $kind) {
-				kpi { key } points { period { label } actual { ... on CountValue { value } } sampleSize lowConfidence } } }`
+				kpi { key } points { period { label } actual { value } sampleSize lowConfidence } } }`
 		s.As(t, w.mE).MustQuery(t, trend, map[string]any{"scope": map[string]any{"teamID": w.east.ID}, "kpi": ids["DEALS_CLOSED"],
 			"from": map[string]any{"label": "FY2026 M12"}, "to": map[string]any{"label": "FY2027 M04"}, "kind": "MONTH"}, &tr)
 		var got []string
 		for _, p := range tr.KpiTrend.Points {
-			got = append(got, p.Period.Label+"="+string(p.Actual.Value))
+			got = append(got, p.Period.Label+"="+p.Actual.Value)
 		}
 		// East's wins by month: d8 in January (FY2026 M12), d1 February, d2
 		// March, d4 April, d5 in May (FY2027 M04).
@@ -436,28 +443,28 @@ func TestTrendAndRollup(t *testing.T) {
 
 		var ru struct {
 			TeamRollup struct {
-				Actual   *struct{ Value json.RawMessage }
+				Actual   *struct{ Value string }
 				Additive bool
 				Members  []struct {
 					User   struct{ Email string }
-					Actual *struct{ Value json.RawMessage }
+					Actual *struct{ Value string }
 				}
 			}
 		}
 		rollup := `query($team: ID!, $kpi: ID!, $period: PeriodInput!) { teamRollup(team: $team, kpi: $kpi, period: $period) {
-			actual { ... on CountValue { value } ... on PercentValue { percent: value } } additive
+			actual { value } additive
 			target { __typename } membersTargetSum { __typename }
-			members { user { email } actual { ... on CountValue { value } ... on PercentValue { percent: value } } } } }`
+			members { user { email } actual { value } } } }`
 		s.As(t, w.mE).MustQuery(t, rollup, map[string]any{"team": w.east.ID, "kpi": ids["DEALS_CLOSED"], "period": map[string]any{"label": "FY2027 Q1"}}, &ru)
 		var members []string
 		for _, m := range ru.TeamRollup.Members {
 			v := "-"
 			if m.Actual != nil {
-				v = string(m.Actual.Value)
+				v = m.Actual.Value
 			}
 			members = append(members, m.User.Email+"="+v)
 		}
-		if string(ru.TeamRollup.Actual.Value) != "3" || !ru.TeamRollup.Additive || strings.Join(members, " ") != "r1@acme.test=2 r2@acme.test=1" {
+		if ru.TeamRollup.Actual.Value != "3" || !ru.TeamRollup.Additive || strings.Join(members, " ") != "r1@acme.test=2 r2@acme.test=1" {
 			t.Errorf("rollup: team %s additive %v members %v", ru.TeamRollup.Actual.Value, ru.TeamRollup.Additive, members)
 		}
 		s.As(t, w.mE).MustQuery(t, rollup, map[string]any{"team": w.east.ID, "kpi": ids["WIN_RATE"], "period": map[string]any{"label": "FY2027 Q1"}}, &ru)

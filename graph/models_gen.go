@@ -19,11 +19,6 @@ import (
 	"time"
 )
 
-// A KPI's value, typed by its unit.
-type KPIValue interface {
-	IsKPIValue()
-}
-
 type CompleteReviewInput struct {
 	CycleID pulid.ID `json:"cycleId"`
 }
@@ -31,12 +26,6 @@ type CompleteReviewInput struct {
 type CompleteReviewPayload struct {
 	Cycle *ent.ReviewCycle `json:"cycle"`
 }
-
-type CountValue struct {
-	Value int `json:"value"`
-}
-
-func (CountValue) IsKPIValue() {}
 
 type CreateDealPayload struct {
 	Deal *ent.Deal `json:"deal"`
@@ -83,12 +72,6 @@ type CreateTeamPayload struct {
 type CreateUserPayload struct {
 	User *ent.User `json:"user"`
 }
-
-type DaysValue struct {
-	Value float64 `json:"value"`
-}
-
-func (DaysValue) IsKPIValue() {}
 
 type DecideReviewItemInput struct {
 	ItemID   pulid.ID       `json:"itemId"`
@@ -220,12 +203,12 @@ type KPIMinSample struct {
 type KPIResult struct {
 	Kpi *ent.KPI `json:"kpi"`
 	// None when the KPI is an average or ratio of nothing (no deal closed, no meeting held).
-	Actual KPIValue `json:"actual,omitempty"`
+	Actual *KPIValue `json:"actual,omitempty"`
 	// The approved target, once targets exist.
-	Target KPIValue `json:"target,omitempty"`
-	// Actual against target (target against actual when lower is better); with targets.
+	Target *KPIValue `json:"target,omitempty"`
+	// A ratio, 1 = 100%: actual against target (target against actual when lower is better); with targets.
 	Attainment *float64 `json:"attainment,omitempty"`
-	// Progress against the share of the target due by now; with targets.
+	// A ratio, 1 = on pace: progress against the share of the target due by now; with targets.
 	Pace   *float64   `json:"pace,omitempty"`
 	Status *KPIStatus `json:"status,omitempty"`
 	// The rows behind the value (for a ratio, behind its denominator).
@@ -235,13 +218,34 @@ type KPIResult struct {
 	// Whether the target is closed: actual and attainment are then the ones frozen when its period closed.
 	Frozen bool `json:"frozen"`
 	// With a closed target: the value computed from the record as it is now (a deal may have been reopened since), beside the frozen actual.
-	LiveActual KPIValue `json:"liveActual,omitempty"`
+	LiveActual *KPIValue `json:"liveActual,omitempty"`
 }
 
 // A KPI over a range of periods, for charts.
 type KPITrend struct {
 	Kpi    *ent.KPI      `json:"kpi"`
 	Points []*TrendPoint `json:"points"`
+}
+
+// A value in a KPI's unit, one shape for every unit: read it with no fragments
+// and no aliases. value is exact, number is for charts, display for people.
+type KPIValue struct {
+	// The KPI's unit.
+	Unit definition.Unit `json:"unit"`
+	// The exact value as a decimal string: MONEY in the currency's major unit
+	// with its usual decimals ("233560.00", "1234567" for JPY, "1234.567" for
+	// KWD); COUNT a whole number, or up to 2 decimals for a pro-rata or mean
+	// ("12", "4.5"); DAYS up to 6 decimals and PERCENT (0–100) up to 4, trailing
+	// zeros trimmed ("46.4", "17.25").
+	Value money.Decimal `json:"value"`
+	// The value as Money (amount and currency); only when unit is MONEY.
+	Money *money.Money `json:"money,omitempty"`
+	// The same value as a number, for charts (a Float may round the last digits of very large values; value is exact).
+	Number float64 `json:"number"`
+	// The value formatted for the organization's currency and the unit:
+	// "$233,560.00", "¥1,234,567", "KWD 1,234.567", "46.4 days", "1.0 day",
+	// "17.2 %", "1,234".
+	Display string `json:"display"`
 }
 
 type LoginInput struct {
@@ -261,19 +265,6 @@ type LogoutPayload struct {
 	Ok bool `json:"ok"`
 }
 
-type MoneyValue struct {
-	Value *money.Money `json:"value"`
-}
-
-func (MoneyValue) IsKPIValue() {}
-
-type PercentValue struct {
-	// 0–100.
-	Value float64 `json:"value"`
-}
-
-func (PercentValue) IsKPIValue() {}
-
 // A period, given as kind, year and index, or as a label such as FY2027 Q1.
 type PeriodInput struct {
 	Kind  *kpi.PeriodKind `json:"kind,omitempty"`
@@ -283,9 +274,13 @@ type PeriodInput struct {
 }
 
 type RealismSettingsInput struct {
-	BelowBaseline     *float64 `json:"belowBaseline,omitempty"`
-	Realistic         *float64 `json:"realistic,omitempty"`
-	Stretch           *float64 `json:"stretch,omitempty"`
+	// A ratio (RealismSettings.belowBaseline).
+	BelowBaseline *float64 `json:"belowBaseline,omitempty"`
+	// A ratio (RealismSettings.realistic).
+	Realistic *float64 `json:"realistic,omitempty"`
+	// A ratio (RealismSettings.stretch).
+	Stretch *float64 `json:"stretch,omitempty"`
+	// A ratio (RealismSettings.bestEverFactor).
 	BestEverFactor    *float64 `json:"bestEverFactor,omitempty"`
 	ComparablePeriods *int     `json:"comparablePeriods,omitempty"`
 }
@@ -295,23 +290,25 @@ type RefreshTokenInput struct {
 }
 
 type ReviewSuggestionSettingsInput struct {
-	Change     *float64 `json:"change,omitempty"`
+	// A ratio of the target (ReviewSuggestionSettings.change).
+	Change *float64 `json:"change,omitempty"`
+	// A ratio: a share of the period (ReviewSuggestionSettings.minElapsed).
 	MinElapsed *float64 `json:"minElapsed,omitempty"`
 }
 
 type RollupMember struct {
 	User          *ent.User `json:"user"`
-	Actual        KPIValue  `json:"actual,omitempty"`
+	Actual        *KPIValue `json:"actual,omitempty"`
 	SampleSize    int       `json:"sampleSize"`
 	LowConfidence bool      `json:"lowConfidence"`
 	// The member's approved target, once targets exist.
-	Target KPIValue `json:"target,omitempty"`
-	// Actual against the member's target.
+	Target *KPIValue `json:"target,omitempty"`
+	// A ratio, 1 = 100%: actual against the member's target.
 	Attainment *float64 `json:"attainment,omitempty"`
 	// Whether the member's target is closed: actual and attainment are then the frozen ones.
 	Frozen bool `json:"frozen"`
 	// With a closed target: the value computed from the record as it is now.
-	LiveActual KPIValue `json:"liveActual,omitempty"`
+	LiveActual *KPIValue `json:"liveActual,omitempty"`
 }
 
 // Whose values: one user's, a team's with its sub-teams, or the whole organization's. Give one.
@@ -330,7 +327,7 @@ type Scorecard struct {
 type SetMarketFactorInput struct {
 	TeamID pulid.ID     `json:"teamID"`
 	Period *PeriodInput `json:"period"`
-	// 1.10: the market is expected to give 10% more; between 0.1 and 10.
+	// A ratio: 1.10 means the market is expected to give 10% more; between 0.1 and 10.
 	Factor  float64 `json:"factor"`
 	Comment *string `json:"comment,omitempty"`
 }
@@ -338,19 +335,22 @@ type SetMarketFactorInput struct {
 type SetMarketFactorPayload struct {
 	TeamID pulid.ID    `json:"teamID"`
 	Period *kpi.Period `json:"period"`
-	Factor float64     `json:"factor"`
+	// A ratio: the market factor set.
+	Factor float64 `json:"factor"`
 }
 
 type StatusSettingsInput struct {
+	// A ratio of the pace (StatusSettings.onTrack).
 	OnTrack *float64 `json:"onTrack,omitempty"`
-	AtRisk  *float64 `json:"atRisk,omitempty"`
+	// A ratio of the pace (StatusSettings.atRisk).
+	AtRisk *float64 `json:"atRisk,omitempty"`
 }
 
 type Subscription struct {
 }
 
 type TargetAdjustment struct {
-	Value      KPIValue             `json:"value"`
+	Value      *KPIValue            `json:"value"`
 	ReasonCode target.PendingReason `json:"reasonCode"`
 	Comment    *string              `json:"comment,omitempty"`
 }
@@ -377,11 +377,11 @@ type TargetHistoryPoint struct {
 	// The review; none for the close.
 	ReviewCycle *ent.ReviewCycle `json:"reviewCycle,omitempty"`
 	// The actual to date (at the close: the final, frozen actual).
-	Actual KPIValue `json:"actual,omitempty"`
+	Actual *KPIValue `json:"actual,omitempty"`
 	// What the value in force expected by then: pro rata for counts and sums, the value itself for averages and rates.
-	Expected KPIValue `json:"expected,omitempty"`
+	Expected *KPIValue `json:"expected,omitempty"`
 	// The target's value in force at that point.
-	Value KPIValue `json:"value,omitempty"`
+	Value *KPIValue `json:"value,omitempty"`
 }
 
 type TargetPayload struct {
@@ -397,8 +397,8 @@ type TargetScopeInput struct {
 type TargetSuggestion struct {
 	Kpi    *ent.KPI    `json:"kpi"`
 	Period *kpi.Period `json:"period"`
-	// The expected value (baseline × market factor); none without history.
-	Suggested  KPIValue            `json:"suggested,omitempty"`
+	// The expected value (baseline × market factor), a count rounded to a whole one so that it can be proposed as it reads; none without history.
+	Suggested  *KPIValue           `json:"suggested,omitempty"`
 	Assessment *realism.Assessment `json:"assessment"`
 }
 
@@ -415,27 +415,27 @@ type TeamRollup struct {
 	Team          *ent.Team       `json:"team"`
 	Kpi           *ent.KPI        `json:"kpi"`
 	Period        *kpi.Period     `json:"period"`
-	Actual        KPIValue        `json:"actual,omitempty"`
+	Actual        *KPIValue       `json:"actual,omitempty"`
 	SampleSize    int             `json:"sampleSize"`
 	LowConfidence bool            `json:"lowConfidence"`
 	Members       []*RollupMember `json:"members"`
 	// Whether the KPI adds up across members (counts and sums do; averages and ratios do not).
 	Additive bool `json:"additive"`
 	// The team's own approved target, once targets exist.
-	Target KPIValue `json:"target,omitempty"`
+	Target *KPIValue `json:"target,omitempty"`
 	// The sum of the members' approved targets, for additive KPIs, once any member has one.
-	MembersTargetSum KPIValue `json:"membersTargetSum,omitempty"`
-	// The team's actual against its own target.
+	MembersTargetSum *KPIValue `json:"membersTargetSum,omitempty"`
+	// A ratio, 1 = 100%: the team's actual against its own target.
 	Attainment *float64 `json:"attainment,omitempty"`
 	// Whether the team's target is closed: actual and attainment are then the frozen ones.
 	Frozen bool `json:"frozen"`
 	// With a closed target: the value computed from the record as it is now.
-	LiveActual KPIValue `json:"liveActual,omitempty"`
+	LiveActual *KPIValue `json:"liveActual,omitempty"`
 }
 
 type TrendPoint struct {
 	Period        *kpi.Period `json:"period"`
-	Actual        KPIValue    `json:"actual,omitempty"`
+	Actual        *KPIValue   `json:"actual,omitempty"`
 	SampleSize    int         `json:"sampleSize"`
 	LowConfidence bool        `json:"lowConfidence"`
 }
@@ -467,11 +467,12 @@ type UpdateMeetingPayload struct {
 
 // What to change; what is not given keeps its value. The result must hold together: 0 < belowBaseline ≤ 1 ≤ realistic < stretch, 0 < atRisk < onTrack, a ramp schedule of shares in (0, 1] that never decreases and ends at 1, and so on.
 type UpdateOrganizationSettingsInput struct {
-	Realism         *RealismSettingsInput          `json:"realism,omitempty"`
-	Status          *StatusSettingsInput           `json:"status,omitempty"`
-	CloseGraceHours *int                           `json:"closeGraceHours,omitempty"`
-	RampSchedule    []float64                      `json:"rampSchedule,omitempty"`
-	Review          *ReviewSuggestionSettingsInput `json:"review,omitempty"`
+	Realism         *RealismSettingsInput `json:"realism,omitempty"`
+	Status          *StatusSettingsInput  `json:"status,omitempty"`
+	CloseGraceHours *int                  `json:"closeGraceHours,omitempty"`
+	// Ratios: shares of a fully ramped rep's value by month of tenure (OrganizationSettings.rampSchedule).
+	RampSchedule []float64                      `json:"rampSchedule,omitempty"`
+	Review       *ReviewSuggestionSettingsInput `json:"review,omitempty"`
 	// Back to the defaults first, then the changes given here.
 	ResetToDefaults *bool `json:"resetToDefaults,omitempty"`
 }

@@ -65,7 +65,14 @@ func TestSumsOfLargestAmountsAreExact(t *testing.T) {
 		wantSum, _ := money.FromMinorBig(sum, "USD")
 		wantAvg, _ := money.FromMinorBig(avg, "USD")
 
-		got := w.scorecard(t, w.adm, map[string]any{"teamID": w.west.ID}, map[string]any{"label": "FY2027 Q1"}).values()
+		card := w.scorecard(t, w.adm, map[string]any{"teamID": w.west.ID}, map[string]any{"label": "FY2027 Q1"})
+		got := card.values()
+		// value is exact beyond 2⁵³ minor units; display groups it.
+		for _, r := range card.Scorecard.Results {
+			if r.Kpi.Key == "REVENUE_WON" && (r.Actual.Value != string(wantSum) || r.Actual.Display != "$"+money.Group(string(wantSum))) {
+				t.Errorf("REVENUE_WON: value %s display %s; want %s", r.Actual.Value, r.Actual.Display, wantSum)
+			}
+		}
 		if got["REVENUE_WON"] != "USD "+string(wantSum) || got["AVERAGE_DEAL_SIZE"] != "USD "+string(wantAvg) {
 			t.Errorf("REVENUE_WON = %s, AVERAGE_DEAL_SIZE = %s; want USD %s and USD %s",
 				got["REVENUE_WON"], got["AVERAGE_DEAL_SIZE"], wantSum, wantAvg)
@@ -82,6 +89,7 @@ func TestSumsOfLargestAmountsAreExact(t *testing.T) {
 			KpiTrend struct {
 				Points []struct {
 					Actual *struct {
+						Value string
 						Money struct{ Amount string } `json:"money"`
 					}
 				}
@@ -89,14 +97,15 @@ func TestSumsOfLargestAmountsAreExact(t *testing.T) {
 		}
 		s.As(t, w.adm).MustQuery(t, `query($kpi: ID!, $team: ID!) { kpiTrend(kpi: $kpi, scope: {teamID: $team},
 			from: {label: "FY2027 Q1"}, to: {label: "FY2027 Q2"}, periodKind: QUARTER) {
-			points { actual { ... on MoneyValue { money: value { amount } } } } } }`,
+			points { actual { value money { amount } } } } }`,
 			map[string]any{"kpi": w.kpiID(t, "REVENUE_WON"), "team": w.west.ID}, &trend)
-		if p := trend.KpiTrend.Points; len(p) != 2 || p[0].Actual == nil || p[0].Actual.Money.Amount != string(wantSum) {
+		if p := trend.KpiTrend.Points; len(p) != 2 || p[0].Actual == nil || p[0].Actual.Money.Amount != string(wantSum) || p[0].Actual.Value != string(wantSum) {
 			t.Errorf("trend points: %+v", p)
 		}
 		var rollup struct {
 			TeamRollup struct {
 				Actual struct {
+					Value string
 					Money struct{ Amount string } `json:"money"`
 				}
 				Members []struct {
@@ -107,9 +116,9 @@ func TestSumsOfLargestAmountsAreExact(t *testing.T) {
 			}
 		}
 		s.As(t, w.adm).MustQuery(t, `query($kpi: ID!, $team: ID!) { teamRollup(kpi: $kpi, team: $team, period: {label: "FY2027 Q1"}) {
-			actual { ... on MoneyValue { money: value { amount } } } members { actual { ... on MoneyValue { money: value { amount } } } } } }`,
+			actual { value money { amount } } members { actual { money { amount } } } } }`,
 			map[string]any{"kpi": w.kpiID(t, "REVENUE_WON"), "team": w.west.ID}, &rollup)
-		if r := rollup.TeamRollup; r.Actual.Money.Amount != string(wantSum) || len(r.Members) != 1 || r.Members[0].Actual.Money.Amount != string(wantSum) {
+		if r := rollup.TeamRollup; r.Actual.Money.Amount != string(wantSum) || r.Actual.Value != string(wantSum) || len(r.Members) != 1 || r.Members[0].Actual.Money.Amount != string(wantSum) {
 			t.Errorf("rollup: %+v", r)
 		}
 	})

@@ -17,9 +17,10 @@ import (
 	"kpiflow/workflow"
 )
 
-const assessmentFields = `band proposed baseline expected ratio bestEver marketFactor teamMarketFactor marketFactorApplies
-	evidence { period start end value weight }
-	ramp { tenureMonths share scaled rampedAfterMonths peers fullyRampedMedian { ... on CountValue { value } } baseline { ... on CountValue { value } } }`
+const assessmentFields = `band proposed { unit value display } baseline { value display } expected { value money { amount currency } }
+	ratio bestEver { value } marketFactor teamMarketFactor marketFactorApplies
+	evidence { period start end value { value number } weight }
+	ramp { tenureMonths share scaled rampedAfterMonths peers fullyRampedMedian { value } baseline { value } }`
 
 // The realism preview of a value is what submitting it stores: the same
 // band, expected value and evidence; it writes nothing, and only someone
@@ -102,7 +103,7 @@ func TestAssessTargetStatements(t *testing.T) {
 				rep := w.s.Client.User.Query().Where(user.RoleEQ(user.RoleRep)).FirstX(apitest.Sys())
 				k := w.s.Client.KPI.Query().Where(entkpi.Key("DEALS_CLOSED")).OnlyX(apitest.Sys())
 				got, data := w.statements(t, rep, fmt.Sprintf(`{ assessTarget(kpi: "%s", scope: {userID: "%s"},
-					period: {kind: QUARTER, year: 2027, index: 1}, value: "2") { band expected evidence { value } } }`, k.ID, rep.ID))
+					period: {kind: QUARTER, year: 2027, index: 1}, value: "2") { band expected { value } evidence { value { value } } } }`, k.ID, rep.ID))
 				// The session and the viewer's scope, the KPI, the
 				// organization (with its settings), the rep (for the check
 				// that the viewer may propose, and for the history's hire
@@ -145,8 +146,8 @@ func TestReviewItemsShowPendingAdjustments(t *testing.T) {
 					t.Fatalf("%d cycles, want East's and West's", c)
 				}
 				got, data := w.statements(t, w.manager, `{ reviewCycles(first: 5) { edges { node { items { suggestedAction
-					suggestedValue { ... on CountValue { value } } targetValue { ... on CountValue { value } }
-					pendingAdjustment { value { ... on CountValue { value } } reasonCode comment } } } } } }`)
+					suggestedValue { value } targetValue { value }
+					pendingAdjustment { value { value } reasonCode comment } } } } } }`)
 				counts[n] = got
 				var r struct {
 					ReviewCycles struct {
@@ -154,9 +155,9 @@ func TestReviewItemsShowPendingAdjustments(t *testing.T) {
 							Node struct {
 								Items []struct {
 									SuggestedAction   string
-									TargetValue       struct{ Value int }
+									TargetValue       struct{ Value string }
 									PendingAdjustment *struct {
-										Value      struct{ Value int }
+										Value      struct{ Value string }
 										ReasonCode string
 										Comment    *string
 									}
@@ -174,7 +175,7 @@ func TestReviewItemsShowPendingAdjustments(t *testing.T) {
 						items++
 						if p := it.PendingAdjustment; p != nil {
 							shown++
-							if p.Value.Value != 1 || p.ReasonCode != "MARKET_CHANGE" || p.Comment == nil || *p.Comment != "a customer went under" || it.SuggestedAction == "" {
+							if p.Value.Value != "1" || p.ReasonCode != "MARKET_CHANGE" || p.Comment == nil || *p.Comment != "a customer went under" || it.SuggestedAction == "" {
 								t.Errorf("item: %+v", it)
 							}
 						}

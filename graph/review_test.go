@@ -188,12 +188,12 @@ func TestTargetHistory(t *testing.T) {
 				History []struct {
 					At                      string
 					ReviewCycle             *struct{ Point string }
-					Actual, Expected, Value *struct{ Value int }
+					Actual, Expected, Value *struct{ Value, Display string }
 				}
 			}
 		}
 		rep.MustQuery(t, `query($id: ID!) { node(id: $id) { ... on Target { status history { at reviewCycle { point }
-			actual { ... on CountValue { value } } expected { ... on CountValue { value } } value { ... on CountValue { value } } } } } }`,
+			actual { value } expected { value display } value { value } } } } }`,
 			map[string]any{"id": p.ID}, &r)
 		var got []string
 		for _, h := range r.Node.History {
@@ -201,14 +201,14 @@ func TestTargetHistory(t *testing.T) {
 			if h.ReviewCycle != nil {
 				cycle = h.ReviewCycle.Point
 			}
-			got = append(got, fmt.Sprintf("%s %s actual=%d expected=%d value=%d", h.At, cycle, h.Actual.Value, h.Expected.Value, h.Value.Value))
+			got = append(got, fmt.Sprintf("%s %s actual=%s expected=%s (%s) value=%s", h.At, cycle, h.Actual.Value, h.Expected.Value, h.Expected.Display, h.Value.Value))
 		}
 		// Expected on 1 December: 3 × 30/92 of the quarter ≈ 0.98; on
-		// 1 January: 2 × 61/92 ≈ 1.33 (counts are shown whole).
+		// 1 January: 2 × 61/92 ≈ 1.33 (a pro-rata count keeps 2 decimals).
 		want := []string{
-			"2026-12-01T05:00:00Z 2026-12-01T05:00:00Z actual=1 expected=1 value=3",
-			"2027-01-01T05:00:00Z 2027-01-01T05:00:00Z actual=1 expected=1 value=2",
-			"2027-02-01T05:00:00Z close actual=1 expected=2 value=2",
+			"2026-12-01T05:00:00Z 2026-12-01T05:00:00Z actual=1 expected=0.98 (0.98) value=3",
+			"2027-01-01T05:00:00Z 2027-01-01T05:00:00Z actual=1 expected=1.33 (1.33) value=2",
+			"2027-02-01T05:00:00Z close actual=1 expected=2 (2) value=2",
 		}
 		if r.Node.Status != "CLOSED" || strings.Join(got, "\n") != strings.Join(want, "\n") {
 			t.Errorf("history (%s):\n%s\nwant:\n%s", r.Node.Status, strings.Join(got, "\n"), strings.Join(want, "\n"))
@@ -216,17 +216,24 @@ func TestTargetHistory(t *testing.T) {
 
 		// The review item, with its numbers in the KPI's unit, to its
 		// target's viewers; not to a rep of another team.
-		itemQuery := `query($id: ID!) { node(id: $id) { ... on ReviewItem { targetValue { ... on CountValue { value } }
-			actual { ... on CountValue { value } } suggestedAction } } }`
+		itemQuery := `query($id: ID!) { node(id: $id) { ... on ReviewItem { targetValue { value }
+			actual { value } expected { value } projection { unit value display } suggestedValue { value } suggestedAction } } }`
 		var seen struct {
 			Node *struct {
-				TargetValue, Actual struct{ Value int }
-				SuggestedAction     string
+				TargetValue, Actual, Expected struct{ Value string }
+				Projection                    *struct{ Unit, Value, Display string }
+				SuggestedValue                *struct{ Value string }
+				SuggestedAction               string
 			}
 		}
 		mgr.MustQuery(t, itemQuery, map[string]any{"id": item.ID}, &seen)
-		if seen.Node == nil || seen.Node.TargetValue.Value != 3 || seen.Node.Actual.Value != 1 {
-			t.Errorf("the manager's view of the item: %+v", seen.Node)
+		// On 1 December, 30 days and an hour (the end of daylight time) of
+		// the quarter's 92 gone: the one win projects to 92/30.04 ≈ 3.06,
+		// 102% of the target: KEEP, no value.
+		if n := seen.Node; n == nil || n.TargetValue.Value != "3" || n.Actual.Value != "1" || n.Expected.Value != "0.98" ||
+			n.Projection == nil || *n.Projection != (struct{ Unit, Value, Display string }{"COUNT", "3.06", "3.06"}) ||
+			n.SuggestedValue != nil || n.SuggestedAction != "KEEP" {
+			t.Errorf("the manager's view of the item: %+v (projection %+v)", seen.Node, seen.Node.Projection)
 		}
 		// Out of reach is not found, as everywhere.
 		s.As(t, w.r3).MustFail(t, "NOT_FOUND", itemQuery, map[string]any{"id": item.ID})

@@ -16,14 +16,14 @@ import (
 )
 
 const rollupQuery = `query($team: ID!, $kpi: ID!) { teamRollup(team: $team, kpi: $kpi, period: {label: "FY2027 Q1"}) {
-  actual { ... on MoneyValue { m: value { amount } } } target { ... on MoneyValue { m: value { amount } } }
-  membersTargetSum { ... on MoneyValue { m: value { amount } } } attainment frozen
-  liveActual { ... on MoneyValue { m: value { amount } } }
-  members { user { email } actual { ... on MoneyValue { m: value { amount } } } target { ... on MoneyValue { m: value { amount } } }
-    attainment frozen liveActual { ... on MoneyValue { m: value { amount } } } } } }`
+  actual { money { amount } } target { money { amount } }
+  membersTargetSum { money { amount } } attainment frozen
+  liveActual { money { amount } }
+  members { user { email } actual { money { amount } } target { money { amount } }
+    attainment frozen liveActual { money { amount } } } } }`
 
 type moneyJSON *struct {
-	M struct{ Amount string }
+	Money struct{ Amount string }
 }
 
 type rolledJSON struct {
@@ -36,7 +36,7 @@ func amountOf(m moneyJSON) string {
 	if m == nil {
 		return "-"
 	}
-	return m.M.Amount
+	return m.Money.Amount
 }
 
 func (r rolledJSON) show() string {
@@ -148,8 +148,8 @@ func TestRollupTargetsAndFrozenResults(t *testing.T) {
 			{w.adm, map[string]any{"organization": true}, "13000.50/- -"}, // no organization targets: live, d1 lost
 		} {
 			s.As(t, c.as).MustQuery(t, `query($scope: ScopeInput!) { scorecard(scope: $scope, period: {label: "FY2027 Q1"}) {
-				results { kpi { key } actual { ... on MoneyValue { m: value { amount } } } target { ... on MoneyValue { m: value { amount } } }
-				attainment frozen liveActual { ... on MoneyValue { m: value { amount } } } } } }`, map[string]any{"scope": c.scope}, &sc)
+				results { kpi { key } actual { money { amount } } target { money { amount } }
+				attainment frozen liveActual { money { amount } } } } }`, map[string]any{"scope": c.scope}, &sc)
 			found := false
 			for _, r := range sc.Scorecard.Results {
 				if r.Kpi.Key == "REVENUE_WON" {

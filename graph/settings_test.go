@@ -174,15 +174,15 @@ func TestOrganizationSettingsGovernTheirRules(t *testing.T) {
 		// FY2027 Q4: 1 (d8), 2 (d1, d2), 1 (d5), 0, weighted 1-4: a
 		// baseline of 8/10 = 0.8. A proposal of 1 is 1.25 of it: STRETCH
 		// by default, REALISTIC once realistic reaches 1.3.
-		band := func() (string, *float64) {
+		band := func() (string, *kpiNumber) {
 			var r struct {
 				AssessTarget struct {
 					Band     string
-					Expected *float64
+					Expected *kpiNumber
 				}
 			}
 			s.As(t, w.r1).MustQuery(t, `query($kpi: ID!, $user: ID!) { assessTarget(kpi: $kpi, scope: {userID: $user},
-				period: {label: "FY2027 Q4"}, value: "1") { band expected } }`,
+				period: {label: "FY2027 Q4"}, value: "1") { band expected { value } } }`,
 				map[string]any{"kpi": dealsClosed, "user": w.r1.ID}, &r)
 			return r.AssessTarget.Band, r.AssessTarget.Expected
 		}

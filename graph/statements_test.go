@@ -11,6 +11,7 @@ import (
 	"kpiflow/ent/kpi"
 	"kpiflow/ent/target"
 	"kpiflow/ent/user"
+	"kpiflow/workflow/realism"
 )
 
 // statementWorld is an organization of n reps in two teams, each rep with
@@ -50,13 +51,16 @@ func newStatementWorld(t *testing.T, s *apitest.Server, n int) *statementWorld {
 	ds := s.Client.Deal.CreateBulk(deals...).SaveX(sys)
 	meetings := make([]*ent.MeetingCreate, n)
 	targets := make([]*ent.TargetCreate, n)
+	baseline := 1.5
 	for i, u := range users {
 		meetings[i] = s.Client.Meeting.Create().SetOwnerID(u.ID).SetDealID(ds[i].ID).SetKind("DEMO").
 			SetScheduledAt(time.Date(2026, 11, 5, 0, 0, 0, 0, time.UTC)).SetStatus("HELD")
 		targets[i] = s.Client.Target.Create().SetOrganizationID(org.ID).SetKpiID(dealsClosed.ID).SetUserID(u.ID).
 			SetScopeKey("user:" + string(u.ID)).SetPeriodKind(target.PeriodKindQUARTER).SetPeriodYear(2026).
 			SetPeriodIndex(4).SetPeriodStart(qStart).SetPeriodEnd(qEnd).SetValue(2).SetStatus(target.StatusAPPROVED).
-			SetVersion(3).SetProposerID(u.ID).SetApproverID(w.manager.ID)
+			SetVersion(3).SetProposerID(u.ID).SetApproverID(w.manager.ID).
+			SetAssessment(&realism.Assessment{Proposed: 2, Baseline: &baseline, Expected: &baseline, MarketFactor: 1,
+				Band: realism.Stretch, Evidence: []realism.Evidence{{Period: "FY2026 Q3", Value: &baseline, Weight: 1}}})
 	}
 	s.Client.Meeting.CreateBulk(meetings...).ExecX(sys)
 	ts := s.Client.Target.CreateBulk(targets...).SaveX(sys)
@@ -91,8 +95,9 @@ const (
 	recordTreeQuery = `{ teams(first: 2) { edges { node { name members(first: 250) { edges { node { email
 		deals(first: 2) { edges { node { name amount { amount } meetings(first: 2) { edges { node { kind status } } } } } } } } } } } } }`
 	targetListQuery = `{ targets(first: 500) { totalCount edges { node { id status kpi { key } user { email }
-		value { ... on CountValue { value } } actual { ... on CountValue { value } } attainment assessment { band }
-		events(first: 5) { edges { node { action actor { email } oldValue { ... on CountValue { value } } newValue { ... on CountValue { value } } } } }
+		value { value display } actual { value display } attainment
+		assessment { band proposed { value } baseline { value } expected { value } evidence { value { value } } }
+		events(first: 5) { edges { node { action actor { email } oldValue { value } newValue { value } } } }
 		revisions(first: 5) { totalCount } } } } }`
 )
 
@@ -133,11 +138,11 @@ func statementsDoNotGrow(t *testing.T, b apitest.Backend) {
 						TotalCount int
 						Edges      []struct {
 							Node struct {
-								Actual     struct{ Value int }
+								Actual     struct{ Value, Display string }
 								Attainment float64
 								Events     struct {
 									Edges []struct {
-										Node struct{ OldValue *struct{ Value int } }
+										Node struct{ OldValue *struct{ Value string } }
 									}
 								}
 							}
@@ -149,10 +154,10 @@ func statementsDoNotGrow(t *testing.T, b apitest.Backend) {
 				}
 				sum := 0
 				for _, e := range r.Targets.Edges {
-					if e.Node.Actual.Value != 1 || e.Node.Attainment != 0.5 || len(e.Node.Events.Edges) != 2 {
+					if e.Node.Actual.Value != "1" || e.Node.Actual.Display != "1" || e.Node.Attainment != 0.5 || len(e.Node.Events.Edges) != 2 {
 						t.Fatalf("a target computed in the batch: %+v", e.Node)
 					}
-					sum += e.Node.Actual.Value
+					sum++
 				}
 				if r.Targets.TotalCount != 500 || sum != 500 {
 					t.Errorf("%d targets, actuals summing to %d; want 500 and 500", r.Targets.TotalCount, sum)

@@ -2,8 +2,6 @@ package graph
 
 import (
 	"context"
-	"math"
-	"math/big"
 	"slices"
 	"sort"
 	"sync"
@@ -17,10 +15,8 @@ import (
 	"kpiflow/ent/target"
 	"kpiflow/errcode"
 	"kpiflow/kpi"
-	"kpiflow/kpi/definition"
 	"kpiflow/viewer"
 	"kpiflow/workflow"
-	"kpiflow/workflow/realism"
 )
 
 // kpis remembers the KPI definitions an operation has looked up, so that a
@@ -54,24 +50,16 @@ func kpiOf(ctx context.Context, id pulid.ID) (*ent.KPI, error) {
 	return k, nil
 }
 
-// numberValue shows a stored number in its KPI's unit (MONEY in minor
-// units) as a typed value.
-func numberValue(ctx context.Context, k *ent.KPI, f *float64) (KPIValue, error) {
-	if f == nil {
-		return nil, nil
+// rememberKPI puts a KPI the request has loaded in its cache.
+func rememberKPI(ctx context.Context, k *ent.KPI) {
+	if c, _ := ctx.Value(kpiCacheKey{}).(*kpiCache); c != nil {
+		c.mu.Lock()
+		c.m[k.ID] = k
+		c.mu.Unlock()
 	}
-	v := kpi.Value{Defined: true, Float: *f}
-	if k.Unit == definition.Count || k.Unit == definition.Money {
-		if r := math.Round(*f); r > -(1<<63) && r < 1<<63 {
-			v.Int = int64(r)
-		} else if !math.IsInf(r, 0) && !math.IsNaN(r) {
-			v.Wide, _ = big.NewFloat(r).Int(nil) // a projection far beyond any amount
-		}
-	}
-	return kpiValue(ctx, k, v)
 }
 
-func targetValue(ctx context.Context, kpiID pulid.ID, f *float64) (KPIValue, error) {
+func targetValue(ctx context.Context, kpiID pulid.ID, f *float64) (*KPIValue, error) {
 	k, err := kpiOf(ctx, kpiID)
 	if err != nil {
 		return nil, err
@@ -107,7 +95,7 @@ var errNoPeriod = errcode.BadInput("period", "is required")
 
 // reviewItemValue shows a number of a review item in its target's KPI's
 // unit.
-func reviewItemValue(ctx context.Context, it *ent.ReviewItem, f *float64) (KPIValue, error) {
+func reviewItemValue(ctx context.Context, it *ent.ReviewItem, f *float64) (*KPIValue, error) {
 	if f == nil {
 		return nil, nil
 	}
@@ -378,13 +366,4 @@ func pendingAdjustment(ctx context.Context, t *ent.Target) (*TargetAdjustment, e
 		return nil, err
 	}
 	return &TargetAdjustment{Value: v, ReasonCode: *t.PendingReason, Comment: t.PendingComment}, nil
-}
-
-// rampValue shows a number of a realism ramp in its KPI's unit; none for
-// a ramp stored before ramps named their KPI.
-func rampValue(ctx context.Context, ramp *realism.Ramp, f *float64) (KPIValue, error) {
-	if f == nil || ramp.KPI == "" {
-		return nil, nil
-	}
-	return targetValue(ctx, pulid.ID(ramp.KPI), f)
 }

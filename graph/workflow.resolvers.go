@@ -184,7 +184,7 @@ func (r *queryResolver) SuggestTarget(ctx context.Context, kpi pulid.ID, scope T
 	if err != nil {
 		return nil, err
 	}
-	suggested, err := numberValue(ctx, k, a.Expected)
+	suggested, err := suggestionValue(ctx, k, a.Expected)
 	if err != nil {
 		return nil, err
 	}
@@ -193,7 +193,14 @@ func (r *queryResolver) SuggestTarget(ctx context.Context, kpi pulid.ID, scope T
 
 // AssessTarget is the resolver for the assessTarget field.
 func (r *queryResolver) AssessTarget(ctx context.Context, kpi pulid.ID, scope TargetScopeInput, period PeriodInput, value money.Decimal) (*realism.Assessment, error) {
-	return r.workflow.Preview(ctx, ent.FromContext(ctx), kpi, scope.UserID, scope.TeamID, periodRequest(period), string(value))
+	client := ent.FromContext(ctx)
+	k, err := client.KPI.Get(ctx, kpi)
+	if err != nil {
+		return nil, err
+	}
+	// The assessment's values are in this KPI's unit (kpiOfAssessment).
+	rememberKPI(ctx, k)
+	return r.workflow.Preview(ctx, client, k, scope.UserID, scope.TeamID, periodRequest(period), string(value))
 }
 
 // Inbox is the resolver for the inbox field.
@@ -201,34 +208,46 @@ func (r *queryResolver) Inbox(ctx context.Context, first *int, offset *int) (*In
 	return r.inbox(ctx, ent.FromContext(ctx), first, offset)
 }
 
+// Value is the resolver for the value field.
+func (r *realismEvidenceResolver) Value(ctx context.Context, obj *realism.Evidence) (*KPIValue, error) {
+	return assessmentValue(ctx, obj.Value)
+}
+
 // FullyRampedMedian is the resolver for the fullyRampedMedian field.
-func (r *realismRampResolver) FullyRampedMedian(ctx context.Context, obj *realism.Ramp) (KPIValue, error) {
-	return rampValue(ctx, obj, obj.RampedMedian)
+func (r *realismRampResolver) FullyRampedMedian(ctx context.Context, obj *realism.Ramp) (*KPIValue, error) {
+	return assessmentValue(ctx, obj.RampedMedian)
 }
 
 // Baseline is the resolver for the baseline field.
-func (r *realismRampResolver) Baseline(ctx context.Context, obj *realism.Ramp) (KPIValue, error) {
-	return rampValue(ctx, obj, obj.Baseline)
+func (r *realismRampResolver) Baseline(ctx context.Context, obj *realism.Ramp) (*KPIValue, error) {
+	return assessmentValue(ctx, obj.Baseline)
 }
 
 // TargetValue is the resolver for the targetValue field.
-func (r *reviewItemResolver) TargetValue(ctx context.Context, obj *ent.ReviewItem) (KPIValue, error) {
+func (r *reviewItemResolver) TargetValue(ctx context.Context, obj *ent.ReviewItem) (*KPIValue, error) {
 	return reviewItemValue(ctx, obj, obj.TargetValue)
 }
 
 // Actual is the resolver for the actual field.
-func (r *reviewItemResolver) Actual(ctx context.Context, obj *ent.ReviewItem) (KPIValue, error) {
+func (r *reviewItemResolver) Actual(ctx context.Context, obj *ent.ReviewItem) (*KPIValue, error) {
 	return reviewItemValue(ctx, obj, obj.ActualToDate)
 }
 
 // Expected is the resolver for the expected field.
-func (r *reviewItemResolver) Expected(ctx context.Context, obj *ent.ReviewItem) (KPIValue, error) {
+func (r *reviewItemResolver) Expected(ctx context.Context, obj *ent.ReviewItem) (*KPIValue, error) {
 	return reviewItemValue(ctx, obj, obj.ExpectedToDate)
 }
 
 // SuggestedValue is the resolver for the suggestedValue field.
-func (r *reviewItemResolver) SuggestedValue(ctx context.Context, obj *ent.ReviewItem) (KPIValue, error) {
-	return reviewItemValue(ctx, obj, obj.SuggestedValue)
+func (r *reviewItemResolver) SuggestedValue(ctx context.Context, obj *ent.ReviewItem) (*KPIValue, error) {
+	if obj.SuggestedValue == nil {
+		return nil, nil
+	}
+	k, err := kpiOfTarget(ctx, obj.TargetID)
+	if err != nil {
+		return nil, err
+	}
+	return suggestionValue(ctx, k, obj.SuggestedValue)
 }
 
 // PendingAdjustment is the resolver for the pendingAdjustment field.
@@ -240,8 +259,13 @@ func (r *reviewItemResolver) PendingAdjustment(ctx context.Context, obj *ent.Rev
 	return pendingAdjustment(ctx, t)
 }
 
+// Projection is the resolver for the projection field.
+func (r *reviewItemResolver) Projection(ctx context.Context, obj *ent.ReviewItem) (*KPIValue, error) {
+	return reviewItemValue(ctx, obj, obj.Projection)
+}
+
 // Value is the resolver for the value field.
-func (r *targetResolver) Value(ctx context.Context, obj *ent.Target) (KPIValue, error) {
+func (r *targetResolver) Value(ctx context.Context, obj *ent.Target) (*KPIValue, error) {
 	return targetValue(ctx, obj.KpiID, &obj.Value)
 }
 
@@ -258,7 +282,7 @@ func (r *targetResolver) PendingAdjustment(ctx context.Context, obj *ent.Target)
 }
 
 // Actual is the resolver for the actual field.
-func (r *targetResolver) Actual(ctx context.Context, obj *ent.Target) (KPIValue, error) {
+func (r *targetResolver) Actual(ctx context.Context, obj *ent.Target) (*KPIValue, error) {
 	k, err := kpiOf(ctx, obj.KpiID)
 	if err != nil {
 		return nil, err
@@ -307,8 +331,28 @@ func (r *targetResolver) History(ctx context.Context, obj *ent.Target) ([]*Targe
 	return targetHistory(ctx, ent.FromContext(ctx), obj)
 }
 
+// Proposed is the resolver for the proposed field.
+func (r *targetAssessmentResolver) Proposed(ctx context.Context, obj *realism.Assessment) (*KPIValue, error) {
+	return assessmentValue(ctx, &obj.Proposed)
+}
+
+// Baseline is the resolver for the baseline field.
+func (r *targetAssessmentResolver) Baseline(ctx context.Context, obj *realism.Assessment) (*KPIValue, error) {
+	return assessmentValue(ctx, obj.Baseline)
+}
+
+// Expected is the resolver for the expected field.
+func (r *targetAssessmentResolver) Expected(ctx context.Context, obj *realism.Assessment) (*KPIValue, error) {
+	return assessmentValue(ctx, obj.Expected)
+}
+
+// BestEver is the resolver for the bestEver field.
+func (r *targetAssessmentResolver) BestEver(ctx context.Context, obj *realism.Assessment) (*KPIValue, error) {
+	return assessmentValue(ctx, obj.BestEver)
+}
+
 // OldValue is the resolver for the oldValue field.
-func (r *targetEventResolver) OldValue(ctx context.Context, obj *ent.TargetEvent) (KPIValue, error) {
+func (r *targetEventResolver) OldValue(ctx context.Context, obj *ent.TargetEvent) (*KPIValue, error) {
 	k, err := kpiOfTarget(ctx, obj.TargetID)
 	if err != nil {
 		return nil, err
@@ -317,7 +361,7 @@ func (r *targetEventResolver) OldValue(ctx context.Context, obj *ent.TargetEvent
 }
 
 // NewValue is the resolver for the newValue field.
-func (r *targetEventResolver) NewValue(ctx context.Context, obj *ent.TargetEvent) (KPIValue, error) {
+func (r *targetEventResolver) NewValue(ctx context.Context, obj *ent.TargetEvent) (*KPIValue, error) {
 	k, err := kpiOfTarget(ctx, obj.TargetID)
 	if err != nil {
 		return nil, err
@@ -326,7 +370,7 @@ func (r *targetEventResolver) NewValue(ctx context.Context, obj *ent.TargetEvent
 }
 
 // Value is the resolver for the value field.
-func (r *targetRevisionResolver) Value(ctx context.Context, obj *ent.TargetRevision) (KPIValue, error) {
+func (r *targetRevisionResolver) Value(ctx context.Context, obj *ent.TargetRevision) (*KPIValue, error) {
 	k, err := kpiOfTarget(ctx, obj.TargetID)
 	if err != nil {
 		return nil, err
@@ -334,7 +378,17 @@ func (r *targetRevisionResolver) Value(ctx context.Context, obj *ent.TargetRevis
 	return numberValue(ctx, k, &obj.Value)
 }
 
+// RealismEvidence returns RealismEvidenceResolver implementation.
+func (r *Resolver) RealismEvidence() RealismEvidenceResolver { return &realismEvidenceResolver{r} }
+
 // RealismRamp returns RealismRampResolver implementation.
 func (r *Resolver) RealismRamp() RealismRampResolver { return &realismRampResolver{r} }
 
-type realismRampResolver struct{ *Resolver }
+// TargetAssessment returns TargetAssessmentResolver implementation.
+func (r *Resolver) TargetAssessment() TargetAssessmentResolver { return &targetAssessmentResolver{r} }
+
+type (
+	realismEvidenceResolver  struct{ *Resolver }
+	realismRampResolver      struct{ *Resolver }
+	targetAssessmentResolver struct{ *Resolver }
+)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -25,31 +26,32 @@ import (
 // 2026 to January 2027 in New York): the current quarter at apitest.Now,
 // the pinned clock of test servers.
 
-const targetFields = `id status version value { ... on CountValue { value } ... on MoneyValue { money: value { amount } } }
+const targetFields = `id status version value { value }
 	rationale allowedActions approver { email } proposer { email }
-	assessment { band baseline expected marketFactor bestEver evidence { period value weight } }
-	pendingAdjustment { reasonCode comment value { ... on CountValue { value } } }
+	assessment { band proposed { value } baseline { value } expected { value } marketFactor bestEver { value } evidence { period value { value } weight } }
+	pendingAdjustment { reasonCode comment value { value } }
 	events { totalCount edges { node { action fromStatus toStatus comment version } } }
-	revisions { totalCount edges { node { action value { ... on CountValue { value } } } } }`
+	revisions { totalCount edges { node { action value { value } } } }`
 
 type targetJSON struct {
 	ID             string
 	Status         string
 	Version        int
-	Value          struct{ Value json.RawMessage }
+	Value          struct{ Value string }
 	Rationale      string
 	AllowedActions []string
 	Approver       *struct{ Email string }
 	Proposer       struct{ Email string }
 	Assessment     *struct {
 		Band         string
-		Baseline     *float64
-		Expected     *float64
+		Proposed     kpiNumber
+		Baseline     *kpiNumber
+		Expected     *kpiNumber
 		MarketFactor float64
-		BestEver     *float64
+		BestEver     *kpiNumber
 		Evidence     []struct {
 			Period string
-			Value  *float64
+			Value  *kpiNumber
 			Weight float64
 		}
 	}
@@ -121,7 +123,7 @@ func TestProposeApproveAndAudit(t *testing.T) {
 		// proposing 1 is 1.25 of it: a stretch, under the best (2) × 1.2.
 		p := w.do(t, rep, "proposeTarget", map[string]any{"kpiID": deals, "userID": w.r1.ID,
 			"period": map[string]any{"label": q4}, "value": "1", "rationale": "one more than last quarter"})
-		if p.Status != "PROPOSED" || p.Version != 2 || string(p.Value.Value) != "1" || p.Proposer.Email != "r1@acme.test" {
+		if p.Status != "PROPOSED" || p.Version != 2 || p.Value.Value != "1" || p.Proposer.Email != "r1@acme.test" {
 			t.Fatalf("proposed %+v", p)
 		}
 		a := p.Assessment
@@ -193,7 +195,7 @@ func TestProposeApproveAndAudit(t *testing.T) {
 		// An approved target changes through an adjustment a manager approves.
 		adj := w.do(t, rep, "requestTargetAdjustment", map[string]any{"targetId": p.ID, "expectedVersion": 3,
 			"value": "2", "reasonCode": "MARKET_CHANGE", "comment": "a new territory"})
-		if adj.PendingAdjustment == nil || adj.PendingAdjustment.ReasonCode != "MARKET_CHANGE" || string(adj.Value.Value) != "1" {
+		if adj.PendingAdjustment == nil || adj.PendingAdjustment.ReasonCode != "MARKET_CHANGE" || adj.Value.Value != "1" {
 			t.Fatalf("adjustment requested %+v", adj)
 		}
 		var inbox struct {
@@ -210,7 +212,7 @@ func TestProposeApproveAndAudit(t *testing.T) {
 			t.Errorf("manager's inbox %+v", inbox)
 		}
 		adjusted := w.do(t, mgr, "approveTargetAdjustment", map[string]any{"targetId": p.ID, "expectedVersion": 4})
-		if string(adjusted.Value.Value) != "2" || adjusted.PendingAdjustment != nil || adjusted.Revisions.TotalCount != 2 {
+		if adjusted.Value.Value != "2" || adjusted.PendingAdjustment != nil || adjusted.Revisions.TotalCount != 2 {
 			t.Errorf("adjusted %+v", adjusted)
 		}
 		if n := s.Client.TargetEvent.Query().Where(targetevent.TargetID(pulid.ID(p.ID))).CountX(apitest.Sys()); n != 5 {
@@ -253,12 +255,12 @@ func TestChangesRequestedTeamTargetsAndMarket(t *testing.T) {
 			t.Errorf("rep's inbox %+v", inbox)
 		}
 		revised := w.do(t, rep2, "reviseTarget", map[string]any{"targetId": p.ID, "expectedVersion": back.Version, "value": "2"})
-		if revised.Status != "PROPOSED" || string(revised.Value.Value) != "2" {
+		if revised.Status != "PROPOSED" || revised.Value.Value != "2" {
 			t.Errorf("revised %+v", revised)
 		}
 		final := w.do(t, mgr, "approveTargetWithChanges", map[string]any{"targetId": p.ID, "expectedVersion": revised.Version,
 			"value": "3", "comment": "the pipeline supports 3"})
-		if final.Status != "APPROVED" || string(final.Value.Value) != "3" || final.Revisions.TotalCount != 3 {
+		if final.Status != "APPROVED" || final.Value.Value != "3" || final.Revisions.TotalCount != 3 {
 			t.Errorf("approved with changes %+v", final)
 		}
 
@@ -276,16 +278,16 @@ func TestChangesRequestedTeamTargetsAndMarket(t *testing.T) {
 		// history FY2026 Q4 1, Q1 3, Q2 1, Q3 0 gives (1 + 6 + 3 + 0) / 10 = 1.
 		var sug struct {
 			SuggestTarget struct {
-				Suggested  *struct{ Value int }
+				Suggested  *struct{ Value string }
 				Assessment struct {
-					Baseline     float64
+					Baseline     kpiNumber
 					MarketFactor float64
-					Expected     float64
+					Expected     struct{ Value string }
 				}
 			}
 		}
 		suggest := `query($kpi: ID!, $scope: TargetScopeInput!) { suggestTarget(kpi: $kpi, scope: $scope, period: {label: "FY2028 Q1"}) {
-			suggested { ... on CountValue { value } } assessment { baseline marketFactor expected } } }`
+			suggested { value } assessment { baseline { value } marketFactor expected { value } } } }`
 		mgr.MustQuery(t, `mutation($team: ID!) { setMarketFactor(input: {teamID: $team, period: {label: "FY2028 Q1"}, factor: 1.6, comment: "new product"}) { factor period { label } } }`,
 			map[string]any{"team": w.east.ID}, nil)
 		mgr.MustQuery(t, suggest, map[string]any{"kpi": deals, "scope": map[string]any{"teamID": w.east.ID}}, &sug)
@@ -293,7 +295,8 @@ func TestChangesRequestedTeamTargetsAndMarket(t *testing.T) {
 		if sa.MarketFactor != 1.6 {
 			t.Errorf("suggestion %+v", sug.SuggestTarget)
 		}
-		if sug.SuggestTarget.Suggested == nil || float64(sug.SuggestTarget.Suggested.Value) != float64(int(sa.Expected+0.5)) {
+		// East's baseline 1 × 1.6: expected 1.6, a suggestion of a count is whole.
+		if sug.SuggestTarget.Suggested == nil || sa.Expected.Value != "1.6" || sug.SuggestTarget.Suggested.Value != "2" {
 			t.Errorf("suggested %+v for expected %v", sug.SuggestTarget.Suggested, sa.Expected)
 		}
 		// The sub-team East1 inherits East's factor.
@@ -363,25 +366,40 @@ func TestConcurrentDecisionsHaveOneWinner(t *testing.T) {
 	})
 }
 
-func near(p *float64, want float64) bool {
-	return p != nil && *p > want-1e-9 && *p < want+1e-9
+func near[T ~float64](p *T, want float64) bool { return nearTo(p, want, 1e-9) }
+
+func nearTo[T ~float64](p *T, want, within float64) bool {
+	return p != nil && float64(*p) > want-within && float64(*p) < want+within
+}
+
+// kpiNumber reads a KPIValue selected as { value } as a number.
+type kpiNumber float64
+
+func (n *kpiNumber) UnmarshalJSON(b []byte) error {
+	var v struct{ Value string }
+	if err := json.Unmarshal(b, &v); err != nil {
+		return err
+	}
+	f, err := strconv.ParseFloat(v.Value, 64)
+	*n = kpiNumber(f)
+	return err
 }
 
 const rampQuery = `query($kpi: ID!, $user: ID!, $value: Decimal!) { assessTarget(kpi: $kpi, scope: {userID: $user},
-	period: {label: "FY2027 Q4"}, value: $value) { band baseline expected ratio
+	period: {label: "FY2027 Q4"}, value: $value) { band baseline { value } expected { value } ratio
 	ramp { tenureMonths share scaled rampedAfterMonths peers
-		fullyRampedMedian { ... on CountValue { value } } baseline { ... on CountValue { value } } } } }`
+		fullyRampedMedian { value } baseline { value } } } }`
 
 type rampJSON struct {
 	AssessTarget struct {
 		Band               string
-		Baseline, Expected *float64
+		Baseline, Expected *kpiNumber
 		Ratio              *float64
 		Ramp               *struct {
 			TenureMonths, RampedAfterMonths, Peers int
 			Share                                  float64
 			Scaled                                 bool
-			FullyRampedMedian, Baseline            *struct{ Value int }
+			FullyRampedMedian, Baseline            *kpiNumber
 		}
 	}
 }
@@ -409,11 +427,11 @@ func TestRampingRepBorrowsTheTeamsBaseline(t *testing.T) {
 		s.As(t, newbie).MustQuery(t, rampQuery, map[string]any{"kpi": dealsClosed, "user": newbie.ID, "value": "1"}, &r)
 		a := r.AssessTarget
 		if a.Ramp == nil || a.Ramp.TenureMonths != 2 || a.Ramp.Share != 0.75 || !a.Ramp.Scaled || a.Ramp.RampedAfterMonths != 3 ||
-			a.Ramp.Peers != 1 || !near(a.Baseline, 7.0/12) || !near(a.Expected, 7.0/12) {
+			a.Ramp.Peers != 1 || !nearTo(a.Baseline, 7.0/12, 0.005) || !nearTo(a.Expected, 7.0/12, 0.005) {
 			t.Fatalf("ramp %+v baseline %v expected %v", a.Ramp, a.Baseline, a.Expected)
 		}
 		// 1 against 7/12 is 1.71: UNREALISTIC.
-		if a.Band != "UNREALISTIC" || !near(a.Ratio, 12.0/7) {
+		if a.Band != "UNREALISTIC" || a.Ratio == nil || *a.Ratio < 12.0/7-1e-9 || *a.Ratio > 12.0/7+1e-9 {
 			t.Errorf("band %s ratio %v, want UNREALISTIC at 12/7", a.Band, a.Ratio)
 		}
 		// The schedule is the organization's: with [0.5, 1] r1 is ramped
@@ -421,7 +439,7 @@ func TestRampingRepBorrowsTheTeamsBaseline(t *testing.T) {
 		// on 1 November) and the newbie, past one month, is too: 7/9.
 		s.As(t, w.adm).MustQuery(t, updateSettings, map[string]any{"in": map[string]any{"rampSchedule": []float64{0.5, 1}}}, nil)
 		s.As(t, newbie).MustQuery(t, rampQuery, map[string]any{"kpi": dealsClosed, "user": newbie.ID, "value": "1"}, &r)
-		if a := r.AssessTarget; a.Ramp == nil || a.Ramp.Share != 1 || a.Ramp.RampedAfterMonths != 1 || !near(a.Baseline, 7.0/9) || a.Band != "STRETCH" {
+		if a := r.AssessTarget; a.Ramp == nil || a.Ramp.Share != 1 || a.Ramp.RampedAfterMonths != 1 || !nearTo(a.Baseline, 7.0/9, 0.005) || a.Band != "STRETCH" {
 			t.Errorf("with the schedule [0.5, 1]: ramp %+v baseline %v band %s", a.Ramp, a.Baseline, a.Band)
 		}
 		// With r1 hired on 1 September 2026, no peer is fully ramped before
@@ -474,11 +492,11 @@ func TestPeriodCloseFreezesTheResult(t *testing.T) {
 			var r struct {
 				Node struct {
 					Status     string
-					Actual     struct{ Value json.RawMessage }
+					Actual     struct{ Value string }
 					Attainment float64
 				}
 			}
-			s.As(t, w.r1).MustQuery(t, `query($id: ID!) { node(id: $id) { ... on Target { status actual { ... on CountValue { value } } attainment } } }`,
+			s.As(t, w.r1).MustQuery(t, `query($id: ID!) { node(id: $id) { ... on Target { status actual { value } attainment } } }`,
 				map[string]any{"id": tg.ID}, &r)
 			return r.Node.Status, fmt.Sprintf("%s %.2f", r.Node.Actual.Value, r.Node.Attainment)
 		}
@@ -506,17 +524,17 @@ func TestEvidenceIsOfCompletedPeriods(t *testing.T) {
 			var r struct {
 				SuggestTarget struct {
 					Assessment struct {
-						Baseline *float64
+						Baseline *kpiNumber
 						Evidence []struct {
 							Period string
-							Value  *float64
+							Value  *kpiNumber
 							Weight float64
 						}
 					}
 				}
 			}
 			s.As(t, w.r1).MustQuery(t, `query($kpi: ID!, $user: ID!, $label: String!) { suggestTarget(kpi: $kpi,
-				scope: {userID: $user}, period: {label: $label}) { assessment { baseline evidence { period value weight } } } }`,
+				scope: {userID: $user}, period: {label: $label}) { assessment { baseline { value } evidence { period value { value } weight } } } }`,
 				map[string]any{"kpi": w.kpiID(t, "DEALS_CLOSED"), "user": w.r1.ID, "label": label}, &r)
 			var got []string
 			for _, e := range r.SuggestTarget.Assessment.Evidence {
@@ -540,7 +558,7 @@ func TestMarketFactorOnlyWhereTheMarketActs(t *testing.T) {
 		s.As(t, w.mE).MustQuery(t, `mutation($team: ID!) { setMarketFactor(input: {teamID: $team, period: {label: "FY2027 Q4"},
 			factor: 1.1, comment: "the market gives 10% more"}) { factor } }`, map[string]any{"team": w.east.ID}, nil)
 		type assessment struct {
-			Baseline, Expected             *float64
+			Baseline, Expected             *kpiNumber
 			MarketFactor, TeamMarketFactor float64
 			MarketFactorApplies            bool
 		}
@@ -549,7 +567,7 @@ func TestMarketFactorOnlyWhereTheMarketActs(t *testing.T) {
 				SuggestTarget struct{ Assessment assessment }
 			}
 			s.As(t, w.r1).MustQuery(t, `query($kpi: ID!, $user: ID!) { suggestTarget(kpi: $kpi, scope: {userID: $user}, period: {label: "FY2027 Q4"}) {
-				assessment { baseline expected marketFactor teamMarketFactor marketFactorApplies } } }`,
+				assessment { baseline { value } expected { value } marketFactor teamMarketFactor marketFactorApplies } } }`,
 				map[string]any{"kpi": w.kpiID(t, key), "user": w.r1.ID}, &r)
 			return r.SuggestTarget.Assessment
 		}
@@ -560,7 +578,7 @@ func TestMarketFactorOnlyWhereTheMarketActs(t *testing.T) {
 		}
 		// SALES_CYCLE_LENGTH, in days: a bigger market does not lengthen it.
 		if a := suggest("SALES_CYCLE_LENGTH"); a.MarketFactorApplies || a.MarketFactor != 1 || a.TeamMarketFactor != 1.1 ||
-			a.Baseline == nil || !near(a.Expected, *a.Baseline) {
+			a.Baseline == nil || !nearTo(a.Expected, float64(*a.Baseline), 1e-6) {
 			t.Errorf("SALES_CYCLE_LENGTH: %+v", a)
 		}
 		// The KPI's own setting wins, both ways.
@@ -580,7 +598,7 @@ func TestMarketFactorOnlyWhereTheMarketActs(t *testing.T) {
 			t.Errorf("DEALS_CLOSED, the factor switched off: %+v", a)
 		}
 		if a := suggest("SALES_CYCLE_LENGTH"); !a.MarketFactorApplies || a.MarketFactor != 1.1 || a.Baseline == nil ||
-			!near(a.Expected, *a.Baseline*1.1) {
+			!nearTo(a.Expected, float64(*a.Baseline)*1.1, 2e-6) {
 			t.Errorf("SALES_CYCLE_LENGTH, the factor switched on: %+v", a)
 		}
 	})

@@ -224,3 +224,82 @@ func New(minor int64, currency string) (Money, error) {
 	}
 	return Money{Amount: d, Currency: currency}, nil
 }
+
+// symbols are the currency symbols in common English use (CLDR's "en"
+// symbols) of currencies that have a well-known one; the others are shown
+// by their ISO code.
+var symbols = map[string]string{
+	"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "CNY": "CN¥", "INR": "₹",
+	"KRW": "₩", "ILS": "₪", "VND": "₫", "PHP": "₱", "AUD": "A$", "BRL": "R$",
+	"CAD": "CA$", "HKD": "HK$", "MXN": "MX$", "NZD": "NZ$", "TWD": "NT$",
+	"XCD": "EC$",
+}
+
+// Display formats an amount of a currency for people: the currency's
+// symbol when it has a well-known one ("$233,560.00", "¥1,234,567"), else
+// its ISO code and a space ("KWD 1,234.567"); thousands grouped by commas,
+// the currency's number of decimals (the amount is rounded half away from
+// zero to them), a minus sign first ("-$5.00").
+func Display(d Decimal, currency string) (string, error) {
+	digits, err := Digits(currency)
+	if err != nil {
+		return "", err
+	}
+	s, err := ParseDecimal(string(d))
+	if err != nil {
+		return "", err
+	}
+	neg, body := RoundDecimal(string(s), digits)
+	prefix := currency + " "
+	if sym, ok := symbols[currency]; ok {
+		prefix = sym
+	}
+	if neg {
+		prefix = "-" + prefix
+	}
+	return prefix + Group(body), nil
+}
+
+// RoundDecimal rounds a decimal string (as ParseDecimal accepts) half away
+// from zero to exactly digits decimals, exactly, and returns its sign and
+// its digits ("-0.004" to 2 decimals is not negative: "0.00").
+func RoundDecimal(s string, digits int) (neg bool, body string) {
+	neg = strings.HasPrefix(s, "-")
+	intPart, frac, _ := strings.Cut(strings.TrimPrefix(s, "-"), ".")
+	up := len(frac) > digits && frac[digits] >= '5'
+	if len(frac) > digits {
+		frac = frac[:digits]
+	}
+	frac += strings.Repeat("0", digits-len(frac))
+	n, _ := new(big.Int).SetString(intPart+frac, 10)
+	if up {
+		n.Add(n, big.NewInt(1))
+	}
+	all := n.String()
+	if len(all) <= digits {
+		all = strings.Repeat("0", digits-len(all)+1) + all
+	}
+	body = all
+	if digits > 0 {
+		body = all[:len(all)-digits] + "." + all[len(all)-digits:]
+	}
+	return neg && n.Sign() != 0, body
+}
+
+// Group separates the thousands of a non-negative decimal's integer part
+// by commas: "1234567.5" is "1,234,567.5".
+func Group(s string) string {
+	intPart, frac, hasDot := strings.Cut(s, ".")
+	var b strings.Builder
+	for i, c := range intPart {
+		if i > 0 && (len(intPart)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	if hasDot {
+		b.WriteByte('.')
+		b.WriteString(frac)
+	}
+	return b.String()
+}

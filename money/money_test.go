@@ -166,3 +166,42 @@ func TestDecimalScalar(t *testing.T) {
 	}
 
 }
+
+func TestDisplay(t *testing.T) {
+	for _, tc := range []struct {
+		amount, currency, want string
+	}{
+		{"233560.00", "USD", "$233,560.00"},
+		{"233560", "USD", "$233,560.00"},
+		{"0.5", "USD", "$0.50"},
+		{"-5", "USD", "-$5.00"},
+		{"1234567", "JPY", "¥1,234,567"},
+		{"1234.567", "KWD", "KWD 1,234.567"},
+		{"999.9995", "KWD", "KWD 1,000.000"}, // rounded half away from zero, exactly
+		{"1234.5", "EUR", "€1,234.50"},
+		{"-0.004", "EUR", "€0.00"},
+		{"100", "CHF", "CHF 100.00"},
+		{"12.5", "CAD", "CA$12.50"},
+		{"99999999999999999999.99", "USD", "$99,999,999,999,999,999,999.99"},
+		{"-1234567.891", "GBP", "-£1,234,567.89"},
+	} {
+		got, err := Display(Decimal(tc.amount), tc.currency)
+		if err != nil || got != tc.want {
+			t.Errorf("Display(%s, %s) = %q, %v; want %q", tc.amount, tc.currency, got, err, tc.want)
+		}
+	}
+	if _, err := Display("1", "XXX"); err == nil {
+		t.Error("an unknown currency is displayed")
+	}
+	if _, err := Display("1e5", "USD"); err == nil {
+		t.Error("a non-decimal is displayed")
+	}
+}
+
+func TestGroup(t *testing.T) {
+	for in, want := range map[string]string{"0": "0", "999": "999", "1000": "1,000", "1234567.891": "1,234,567.891", "12.5": "12.5", "100000": "100,000"} {
+		if got := Group(in); got != want {
+			t.Errorf("Group(%s) = %s, want %s", in, got, want)
+		}
+	}
+}

@@ -573,13 +573,9 @@ func (s *Service) Suggest(ctx context.Context, client *ent.Client, kpiID pulid.I
 // It takes what drafting takes (a KPI that is enabled, a current or future
 // period, a value valid for the KPI's unit, a viewer who may propose for
 // the scope) and refuses the same way.
-func (s *Service) Preview(ctx context.Context, client *ent.Client, kpiID pulid.ID, userID, teamID *pulid.ID, pr kpi.PeriodRequest, value string) (*realism.Assessment, error) {
+func (s *Service) Preview(ctx context.Context, client *ent.Client, k *ent.KPI, userID, teamID *pulid.ID, pr kpi.PeriodRequest, value string) (*realism.Assessment, error) {
 	if (userID == nil) == (teamID == nil) {
 		return nil, errcode.BadInput("scope", "give exactly one of userID and teamID")
-	}
-	k, err := client.KPI.Get(ctx, kpiID)
-	if err != nil {
-		return nil, err
 	}
 	if !k.Enabled {
 		return nil, errcode.BadInput("kpi", "the KPI is disabled")

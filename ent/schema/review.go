@@ -72,11 +72,14 @@ func (ReviewItem) Fields() []ent.Field {
 	return []ent.Field{
 		field.String("cycle_id").GoType(pulid.ID("")).Immutable(),
 		field.String("target_id").GoType(pulid.ID("")).Immutable(),
-		field.Float("actual_to_date").Optional().Nillable().Immutable(),
-		field.Float("expected_to_date").Optional().Nillable().Immutable(),
-		field.Float("pace").Optional().Nillable().Immutable(),
+		// In the KPI's unit (MONEY in minor units): shown as KPIValue
+		// (actual, expected, projection in graph/workflow.graphql).
+		field.Float("actual_to_date").Optional().Nillable().Immutable().Annotations(entgql.Skip(entgql.SkipAll)),
+		field.Float("expected_to_date").Optional().Nillable().Immutable().Annotations(entgql.Skip(entgql.SkipAll)),
+		field.Float("pace").Optional().Nillable().Immutable().
+			Comment("a ratio, 1 = on pace: the actual to date against the expected to date"),
 		field.Float("projection").Optional().Nillable().Immutable().
-			Comment("the actual projected to the period's end at the current rate"),
+			Comment("the actual projected to the period's end at the current rate").Annotations(entgql.Skip(entgql.SkipAll)),
 		field.String("track").Optional().Immutable().Comment("ON_TRACK, AT_RISK or OFF_TRACK"),
 		field.Enum("suggested_action").Values("KEEP", "RAISE", "LOWER").Immutable(),
 		field.Float("suggested_value").Optional().Nillable().Immutable().Annotations(entgql.Skip(entgql.SkipAll)),

@@ -80,7 +80,7 @@ func (Target) Fields() []ent.Field {
 			Comment("the actual frozen when the period closed").
 			Annotations(entgql.Skip(entgql.SkipAll)),
 		field.Float("final_attainment").Optional().Nillable().
-			Comment("the attainment frozen when the period closed").
+			Comment("a ratio, 1 = 100%: the attainment frozen when the period closed").
 			Annotations(entgql.Skip(entgql.SkipWhereInput), skipInputs),
 	}
 }
