@@ -9,9 +9,12 @@ import (
 	"context"
 	"kpiflow/ent"
 	"kpiflow/ent/schema/pulid"
+	"kpiflow/ent/target"
 	"kpiflow/kpi"
 	"kpiflow/kpi/definition"
 	"kpiflow/workflow"
+
+	"entgo.io/contrib/entgql"
 )
 
 // CreateTargetDraft is the resolver for the createTargetDraft field.
@@ -190,8 +193,8 @@ func (r *queryResolver) SuggestTarget(ctx context.Context, kpi pulid.ID, scope T
 }
 
 // Inbox is the resolver for the inbox field.
-func (r *queryResolver) Inbox(ctx context.Context, first *int, offset *int) (*Inbox, error) {
-	return r.inbox(ctx, ent.FromContext(ctx), first, offset)
+func (r *queryResolver) Inbox(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int) (*InboxConnection, error) {
+	return r.inbox(ctx, ent.FromContext(ctx), inboxPage{after: after, first: first, before: before, last: last})
 }
 
 // TargetValue is the resolver for the targetValue field.
@@ -212,6 +215,20 @@ func (r *reviewItemResolver) Expected(ctx context.Context, obj *ent.ReviewItem) 
 // SuggestedValue is the resolver for the suggestedValue field.
 func (r *reviewItemResolver) SuggestedValue(ctx context.Context, obj *ent.ReviewItem) (KPIValue, error) {
 	return reviewItemValue(ctx, obj, obj.SuggestedValue)
+}
+
+// DecisionValue is the resolver for the decisionValue field.
+func (r *reviewItemResolver) DecisionValue(ctx context.Context, obj *ent.ReviewItem) (KPIValue, error) {
+	return reviewItemValue(ctx, obj, obj.DecisionValue)
+}
+
+// DecisionReason is the resolver for the decisionReason field.
+func (r *reviewItemResolver) DecisionReason(ctx context.Context, obj *ent.ReviewItem) (*target.PendingReason, error) {
+	if obj.DecisionReason == nil {
+		return nil, nil
+	}
+	reason := target.PendingReason(*obj.DecisionReason)
+	return &reason, nil
 }
 
 // Value is the resolver for the value field.

@@ -51,6 +51,12 @@ const (
 	FieldDecision = "decision"
 	// FieldDecidedByID holds the string denoting the decided_by_id field in the database.
 	FieldDecidedByID = "decided_by_id"
+	// FieldDecisionValue holds the string denoting the decision_value field in the database.
+	FieldDecisionValue = "decision_value"
+	// FieldDecisionReason holds the string denoting the decision_reason field in the database.
+	FieldDecisionReason = "decision_reason"
+	// FieldDecisionComment holds the string denoting the decision_comment field in the database.
+	FieldDecisionComment = "decision_comment"
 	// EdgeOrganization holds the string denoting the organization edge name in mutations.
 	EdgeOrganization = "organization"
 	// EdgeCycle holds the string denoting the cycle edge name in mutations.
@@ -101,6 +107,9 @@ var Columns = []string{
 	FieldSuggestionReason,
 	FieldDecision,
 	FieldDecidedByID,
+	FieldDecisionValue,
+	FieldDecisionReason,
+	FieldDecisionComment,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -127,6 +136,8 @@ var (
 	DefaultUpdatedAt func() time.Time
 	// UpdateDefaultUpdatedAt holds the default value on update for the "updated_at" field.
 	UpdateDefaultUpdatedAt func() time.Time
+	// DecisionCommentValidator is a validator for the "decision_comment" field. It is called by the builders before save.
+	DecisionCommentValidator func(string) error
 	// DefaultID holds the default value on creation for the "id" field.
 	DefaultID func() pulid.ID
 	// IDValidator is a validator for the "id" field. It is called by the builders before save.
@@ -266,6 +277,21 @@ func ByDecision(opts ...sql.OrderTermOption) OrderOption {
 // ByDecidedByID orders the results by the decided_by_id field.
 func ByDecidedByID(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldDecidedByID, opts...).ToFunc()
+}
+
+// ByDecisionValue orders the results by the decision_value field.
+func ByDecisionValue(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldDecisionValue, opts...).ToFunc()
+}
+
+// ByDecisionReason orders the results by the decision_reason field.
+func ByDecisionReason(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldDecisionReason, opts...).ToFunc()
+}
+
+// ByDecisionComment orders the results by the decision_comment field.
+func ByDecisionComment(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldDecisionComment, opts...).ToFunc()
 }
 
 // ByOrganizationField orders the results by organization field.
