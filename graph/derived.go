@@ -3,6 +3,7 @@ package graph
 import (
 	"context"
 	"errors"
+	"fmt"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -39,7 +40,15 @@ func (r *Resolver) nodes(ctx context.Context, ids []pulid.ID) ([]ent.Noder, erro
 		return client.Noders(ctx, ids, ent.WithNodeType(ent.IDToType))
 	}
 	out := make([]ent.Noder, len(ids))
-	if len(stored) > 0 {
+	switch {
+	case len(stored) == 1:
+		// ent answers a list of one ID with the ID's error, not at its index.
+		n, err := client.Noder(ctx, stored[0], ent.WithNodeType(ent.IDToType))
+		if err != nil {
+			graphql.AddError(graphql.WithPathContext(ctx, graphql.NewPathWithIndex(at[0])), nodeError(err))
+		}
+		out[at[0]] = n
+	case len(stored) > 1:
 		// ent reports each ID it cannot resolve at its index in the list it
 		// was given: collect those errors and report them at the index the
 		// ID has in ids.
@@ -58,7 +67,7 @@ func (r *Resolver) nodes(ctx context.Context, ids []pulid.ID) ([]ent.Noder, erro
 			if !ok || j >= len(at) {
 				continue
 			}
-			graphql.AddError(graphql.WithPathContext(ctx, graphql.NewPathWithIndex(at[j])), e.Unwrap())
+			graphql.AddError(graphql.WithPathContext(ctx, graphql.NewPathWithIndex(at[j])), nodeError(e.Unwrap()))
 		}
 	}
 	for i, id := range ids {
@@ -67,12 +76,22 @@ func (r *Resolver) nodes(ctx context.Context, ids []pulid.ID) ([]ent.Noder, erro
 		}
 		n, err := r.derivedNode(ctx, id)
 		if err != nil {
-			graphql.AddError(graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i)), err)
+			graphql.AddError(graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i)), nodeError(err))
 			continue
 		}
 		out[i] = n
 	}
 	return out, nil
+}
+
+// nodeError is the error of one ID of nodes(ids:), reported at its index
+// as node(id:) reports it: NOT_FOUND for what is missing or out of sight;
+// any other error as a resolver's (errors.go masks it).
+func nodeError(err error) error {
+	if hidden(err) {
+		return errcode.New(errcode.NotFound, "not found")
+	}
+	return resolverError{err}
 }
 
 func lastIndex(p ast.Path) (int, bool) {
@@ -102,6 +121,10 @@ func (r *Resolver) derivedNode(ctx context.Context, id pulid.ID) (ent.Noder, err
 // asked for, or that it does not exist (or cannot: a period out of range).
 func hidden(err error) bool {
 	if ent.IsNotFound(err) || errors.Is(err, privacy.Deny) {
+		return true
+	}
+	var g *gqlerror.Error // entgql's "could not resolve to a node"
+	if errors.As(err, &g) && g.Extensions != nil && fmt.Sprint(g.Extensions["code"]) == string(errcode.NotFound) {
 		return true
 	}
 	e, ok := errcode.As(err)
