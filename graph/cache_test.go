@@ -352,3 +352,217 @@ func TestDerivedIDsOutOfSightAreNotFound(t *testing.T) {
 		}
 	})
 }
+
+type inboxPageJSON struct {
+	TotalCount int
+	PageInfo   struct {
+		HasNextPage, HasPreviousPage bool
+		StartCursor, EndCursor       *string
+	}
+	Edges []struct {
+		Cursor string
+		Node   struct {
+			ID          string
+			Reason      string
+			Target      *struct{ ID string }
+			ReviewCycle *struct{ ID string }
+		}
+	}
+}
+
+const inboxPageQuery = `query($first: Int, $after: Cursor, $last: Int, $before: Cursor) {
+	inbox(first: $first, after: $after, last: $last, before: $before) { totalCount
+		pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+		edges { cursor node { id reason target { id } reviewCycle { id } } } } }`
+
+func inboxPage(t *testing.T, as *apitest.Server, vars map[string]any) inboxPageJSON {
+	t.Helper()
+	var r struct{ Inbox inboxPageJSON }
+	as.MustQuery(t, inboxPageQuery, vars, &r)
+	return r.Inbox
+}
+
+func pageIDs(p inboxPageJSON) []string {
+	var out []string
+	for _, e := range p.Edges {
+		out = append(out, e.Node.ID)
+	}
+	return out
+}
+
+// The inbox is a connection: pages forward and backward with cursors, a
+// page goes on after an item that has left the inbox, and only the inbox's
+// own cursors are taken.
+func TestInboxPages(t *testing.T) {
+	apitest.Each(t, func(t *testing.T, s *apitest.Server) {
+		w := newKPIWorld(t, s)
+		mgr := s.As(t, w.mE)
+		deals, revenue := w.kpiID(t, "DEALS_CLOSED"), w.kpiID(t, "REVENUE_WON")
+		var proposals []targetJSON
+		for _, p := range []struct {
+			u      *ent.User
+			kpi    pulid.ID
+			period string
+		}{{w.r1, deals, q4}, {w.r1, revenue, q4}, {w.r2, deals, q4}, {w.r1, deals, "FY2027 M11"}, {w.r2, revenue, q4}} {
+			proposals = append(proposals, w.do(t, s.As(t, p.u), "proposeTarget", map[string]any{"kpiID": p.kpi, "userID": p.u.ID,
+				"period": map[string]any{"label": p.period}, "value": "5"}))
+		}
+		// November's reviews of East and East1: open, due on 1 December.
+		svc := workflow.NewServiceAt(kpi.Engine{DB: s.Client, Dialect: s.Store.Dialect}, func() time.Time { return apitest.Now })
+		if _, err := svc.OpenReviews(apitest.Sys(), s.Client, w.org.ID, apitest.Now); err != nil {
+			t.Fatal(err)
+		}
+		all := inboxPage(t, mgr, map[string]any{"first": 50})
+		var reasons []string
+		for _, e := range all.Edges {
+			reasons = append(reasons, e.Node.Reason)
+		}
+		if all.TotalCount != 7 || strings.Join(reasons, " ") != "DECIDE_PROPOSAL DECIDE_PROPOSAL DECIDE_PROPOSAL DECIDE_PROPOSAL DECIDE_PROPOSAL REVIEW_OPEN REVIEW_OPEN" ||
+			all.PageInfo.HasNextPage || all.PageInfo.HasPreviousPage {
+			t.Fatalf("the manager's inbox: %d %v %+v", all.TotalCount, reasons, all.PageInfo)
+		}
+		want := pageIDs(all)
+
+		// Forward, three at a time.
+		var got []string
+		vars := map[string]any{"first": 3}
+		for i := 0; ; i++ {
+			p := inboxPage(t, mgr, vars)
+			if p.TotalCount != 7 || p.PageInfo.HasPreviousPage != (i > 0) {
+				t.Errorf("forward page %d: %+v", i, p)
+			}
+			got = append(got, pageIDs(p)...)
+			if !p.PageInfo.HasNextPage {
+				break
+			}
+			if i > 5 {
+				t.Fatal("the pages do not end")
+			}
+			vars = map[string]any{"first": 3, "after": *p.PageInfo.EndCursor}
+		}
+		if strings.Join(got, " ") != strings.Join(want, " ") {
+			t.Errorf("forward: %v, want %v", got, want)
+		}
+		// Backward, two at a time.
+		got = nil
+		vars = map[string]any{"last": 2}
+		for i := 0; ; i++ {
+			p := inboxPage(t, mgr, vars)
+			if p.PageInfo.HasNextPage != (i > 0) {
+				t.Errorf("backward page %d: %+v", i, p.PageInfo)
+			}
+			got = append(pageIDs(p), got...)
+			if !p.PageInfo.HasPreviousPage {
+				break
+			}
+			if i > 5 {
+				t.Fatal("the pages do not end")
+			}
+			vars = map[string]any{"last": 2, "before": *p.PageInfo.StartCursor}
+		}
+		if strings.Join(got, " ") != strings.Join(want, " ") {
+			t.Errorf("backward: %v, want %v", got, want)
+		}
+		// The last item of a page is decided: the next page still starts
+		// after it.
+		first := inboxPage(t, mgr, map[string]any{"first": 3})
+		gone := first.Edges[2].Node.Target.ID
+		for _, p := range proposals {
+			if p.ID == gone {
+				w.do(t, mgr, "approveTarget", map[string]any{"targetId": p.ID, "expectedVersion": p.Version})
+			}
+		}
+		rest := inboxPage(t, mgr, map[string]any{"first": 50, "after": *first.PageInfo.EndCursor})
+		if strings.Join(pageIDs(rest), " ") != strings.Join(want[3:], " ") || rest.TotalCount != 6 {
+			t.Errorf("after a decided item: %v, want %v", pageIDs(rest), want[3:])
+		}
+		// A cursor of another connection, or altered, is refused.
+		var targets struct {
+			Targets struct{ PageInfo struct{ EndCursor string } }
+		}
+		mgr.MustQuery(t, `{ targets(first: 1) { pageInfo { endCursor } } }`, nil, &targets)
+		mgr.MustFail(t, "BAD_USER_INPUT", inboxPageQuery, map[string]any{"first": 1, "after": targets.Targets.PageInfo.EndCursor})
+		c := *first.PageInfo.EndCursor
+		mgr.MustFail(t, "BAD_USER_INPUT", inboxPageQuery, map[string]any{"first": 1, "after": c[:len(c)-2] + "AA"})
+		mgr.MustFail(t, "BAD_USER_INPUT", inboxPageQuery, map[string]any{"first": 501})
+	})
+}
+
+// A review is in its managers' inbox from the moment it opens, pushed to
+// their inboxChanged subscriptions.
+func TestOpenedReviewIsPushedToTheInbox(t *testing.T) {
+	apitest.Each(t, func(t *testing.T, s *apitest.Server) {
+		w := newKPIWorld(t, s)
+		sub := subscribe(t, s, w.mE, `subscription { inboxChanged(first: 10) { totalCount edges { node { id reason reviewCycle { id team { name } } } } } }`, nil)
+		var in struct {
+			InboxChanged struct {
+				TotalCount int
+				Edges      []struct {
+					Node struct {
+						ID          string
+						Reason      string
+						ReviewCycle *struct {
+							ID   string
+							Team struct{ Name string }
+						}
+					}
+				}
+			}
+		}
+		if next(t, sub, &in); in.InboxChanged.TotalCount != 0 {
+			t.Fatalf("the first inbox: %+v", in)
+		}
+		svc := workflow.NewServiceAt(kpi.Engine{DB: s.Client, Dialect: s.Store.Dialect}, func() time.Time { return apitest.Now })
+		if n, err := svc.OpenReviews(apitest.Sys(), s.Client, w.org.ID, apitest.Now); err != nil || n != 3 {
+			t.Fatalf("opened %d: %v", n, err)
+		}
+		// The three cycles are three notices: the inbox comes once or more,
+		// and ends with the two reviews of the manager's teams.
+		deadline := time.Now().Add(10 * time.Second)
+		for in.InboxChanged.TotalCount != 2 && time.Now().Before(deadline) {
+			next(t, sub, &in)
+		}
+		var got []string
+		for _, e := range in.InboxChanged.Edges {
+			if e.Node.ReviewCycle == nil {
+				t.Fatalf("an item without its review: %+v", e)
+			}
+			got = append(got, e.Node.Reason+":"+e.Node.ReviewCycle.Team.Name)
+		}
+		if strings.Join(got, " ") != "REVIEW_OPEN:East REVIEW_OPEN:East1" {
+			t.Errorf("the inbox after the reviews opened: %v", got)
+		}
+	})
+}
+
+// A decided review item keeps its decision's value, reason and comment,
+// whatever the target's value becomes later.
+func TestDecidedReviewItemKeepsItsDecision(t *testing.T) {
+	apitest.Each(t, func(t *testing.T, s *apitest.Server) {
+		w := newCacheWorld(t, s)
+		rep, mgr := s.As(t, w.r1), s.As(t, w.mE)
+		var tg struct{ Node struct{ Version int } }
+		rep.MustQuery(t, `query($id: ID!) { node(id: $id) { ... on Target { version } } }`, map[string]any{"id": w.target.ID}, &tg)
+		p := w.do(t, rep, "requestTargetAdjustment", map[string]any{"targetId": w.target.ID, "expectedVersion": tg.Node.Version,
+			"value": "6", "reasonCode": "MARKET_CHANGE", "comment": "a new account"})
+		if p = w.do(t, mgr, "approveTargetAdjustment", map[string]any{"targetId": p.ID, "expectedVersion": p.Version}); string(p.Value.Value) != "6" {
+			t.Fatalf("the target after its adjustment: %+v", p)
+		}
+		var r struct {
+			Node struct {
+				Decision        string
+				DecisionValue   *struct{ Value int }
+				DecisionReason  *string
+				DecisionComment *string
+				TargetValue     struct{ Value int }
+			}
+		}
+		mgr.MustQuery(t, `query($id: ID!) { node(id: $id) { ... on ReviewItem { decision decisionValue { ... on CountValue { value } }
+			decisionReason decisionComment targetValue { ... on CountValue { value } } } } }`, map[string]any{"id": w.item.ID}, &r)
+		n := r.Node
+		if n.Decision != "ADJUST" || n.DecisionValue == nil || n.DecisionValue.Value != 4 || n.DecisionReason == nil ||
+			*n.DecisionReason != "PERFORMANCE" || n.DecisionComment == nil || *n.DecisionComment != "ahead of plan" || n.TargetValue.Value != 3 {
+			t.Errorf("the decided item: %+v", n)
+		}
+	})
+}
