@@ -18,10 +18,10 @@ var listsOfObjects = map[string]string{
 	// Computed whole, in one pass, and shown whole: a page of them would
 	// compute them all again. Each of their elements is a Node, so a cache
 	// keeps and updates them one by one.
-	"Scorecard.results":   "one per enabled KPI of the organization, computed in one statement per record source",
-	"KPITrend.points":     "one per period of the range asked, at most kpi.MaxTrendPeriods, the points of one chart",
-	"TeamRollup.members":  "the team's members side by side with the team's value and the sum of their targets, computed in one statement per source",
-	"Target.history":      "one point per review of the target's period and its close: the points of one chart",
+	"Scorecard.results":  "one per enabled KPI of the organization, computed in one statement per record source",
+	"KPITrend.points":    "one per period of the range asked, at most kpi.MaxTrendPeriods, the points of one chart",
+	"TeamRollup.members": "the team's members side by side with the team's value and the sum of their targets, computed in one statement per source",
+	"Target.history":     "one point per review of the target's period and its close: the points of one chart",
 	// Value objects of one answer, without identity.
 	"TargetAssessment.evidence": "the few completed periods behind one baseline, kept with the target",
 	"ImportPayload.rejected":    "the rows one import refused, at most the rows it was given (1000)",
