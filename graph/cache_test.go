@@ -566,3 +566,43 @@ func TestDecidedReviewItemKeepsItsDecision(t *testing.T) {
 		}
 	})
 }
+
+// The new connections take the where filters of their types, bounded as
+// every other (a filter of review items or managed teams nested too deep,
+// or empty under not, is refused before anything runs), and filter by
+// their edges (whose predicates get the viewer's reach from the @reach
+// directive of the input type, tested for every where input in
+// reach_test.go).
+func TestNewConnectionsFiltersAreBounded(t *testing.T) {
+	apitest.Each(t, func(t *testing.T, s *apitest.Server) {
+		w := newCacheWorld(t, s)
+		mgr := s.As(t, w.mE)
+		deep := strings.Repeat("{not: ", 11) + `{idNEQ: "x"}` + strings.Repeat("}", 11)
+		mgr.MustFail(t, "BAD_USER_INPUT", `{ reviewCycles { edges { node { items(where: `+deep+`) { totalCount } } } } }`, nil)
+		mgr.MustFail(t, "BAD_USER_INPUT", `{ viewer { managedTeams(where: `+deep+`) { totalCount } } }`, nil)
+		mgr.MustFail(t, "BAD_USER_INPUT", `{ viewer { managedTeams(where: {not: {}}) { totalCount } } }`, nil)
+		var r struct {
+			Viewer struct {
+				ManagedTeams struct {
+					TotalCount int
+					Edges      []struct{ Node struct{ Name string } }
+				}
+			}
+			ReviewCycles struct {
+				Edges []struct {
+					Node struct {
+						Team  struct{ Name string }
+						Items struct{ TotalCount int }
+					}
+				}
+			}
+		}
+		mgr.MustQuery(t, fmt.Sprintf(`{ viewer { managedTeams(first: 5) { totalCount edges { node { name } } } }
+			reviewCycles(where: {teamID: %q}) { edges { node { team { name } items(where: {hasTargetWith: [{userID: %q}]}) { totalCount } } } } }`,
+			w.east.ID, w.r1.ID), nil, &r)
+		if r.Viewer.ManagedTeams.TotalCount != 1 || r.Viewer.ManagedTeams.Edges[0].Node.Name != "East" ||
+			len(r.ReviewCycles.Edges) != 1 || r.ReviewCycles.Edges[0].Node.Items.TotalCount != 2 {
+			t.Errorf("the manager's teams and review: %+v", r)
+		}
+	})
+}
