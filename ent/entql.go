@@ -245,7 +245,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			reviewitem.FieldDecision:         {Type: field.TypeEnum, Column: reviewitem.FieldDecision},
 			reviewitem.FieldDecidedByID:      {Type: field.TypeString, Column: reviewitem.FieldDecidedByID},
 			reviewitem.FieldDecisionValue:    {Type: field.TypeFloat64, Column: reviewitem.FieldDecisionValue},
-			reviewitem.FieldDecisionReason:   {Type: field.TypeString, Column: reviewitem.FieldDecisionReason},
+			reviewitem.FieldDecisionReason:   {Type: field.TypeEnum, Column: reviewitem.FieldDecisionReason},
 			reviewitem.FieldDecisionComment:  {Type: field.TypeString, Column: reviewitem.FieldDecisionComment},
 		},
 	}

@@ -8507,7 +8507,7 @@ type ReviewItemMutation struct {
 	decided_by_id       *pulid.ID
 	decision_value      *float64
 	adddecision_value   *float64
-	decision_reason     *string
+	decision_reason     *reviewitem.DecisionReason
 	decision_comment    *string
 	clearedFields       map[string]struct{}
 	organization        *pulid.ID
@@ -9515,12 +9515,12 @@ func (m *ReviewItemMutation) ResetDecisionValue() {
 }
 
 // SetDecisionReason sets the "decision_reason" field.
-func (m *ReviewItemMutation) SetDecisionReason(s string) {
-	m.decision_reason = &s
+func (m *ReviewItemMutation) SetDecisionReason(rr reviewitem.DecisionReason) {
+	m.decision_reason = &rr
 }
 
 // DecisionReason returns the value of the "decision_reason" field in the mutation.
-func (m *ReviewItemMutation) DecisionReason() (r string, exists bool) {
+func (m *ReviewItemMutation) DecisionReason() (r reviewitem.DecisionReason, exists bool) {
 	v := m.decision_reason
 	if v == nil {
 		return
@@ -9531,7 +9531,7 @@ func (m *ReviewItemMutation) DecisionReason() (r string, exists bool) {
 // OldDecisionReason returns the old "decision_reason" field's value of the ReviewItem entity.
 // If the ReviewItem object wasn't provided to the builder, the object is fetched from the database.
 // An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *ReviewItemMutation) OldDecisionReason(ctx context.Context) (v *string, err error) {
+func (m *ReviewItemMutation) OldDecisionReason(ctx context.Context) (v *reviewitem.DecisionReason, err error) {
 	if !m.op.Is(OpUpdateOne) {
 		return v, errors.New("OldDecisionReason is only allowed on UpdateOne operations")
 	}
@@ -10007,7 +10007,7 @@ func (m *ReviewItemMutation) SetField(name string, value ent.Value) error {
 		m.SetDecisionValue(v)
 		return nil
 	case reviewitem.FieldDecisionReason:
-		v, ok := value.(string)
+		v, ok := value.(reviewitem.DecisionReason)
 		if !ok {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}

@@ -56,7 +56,7 @@ type ReviewItem struct {
 	// for ADJUST: the value decided, in the KPI's unit (MONEY in minor units, as targets store it)
 	DecisionValue *float64 `json:"decision_value,omitempty"`
 	// for ADJUST: the reason code of the adjustment
-	DecisionReason *string `json:"decision_reason,omitempty"`
+	DecisionReason *reviewitem.DecisionReason `json:"decision_reason,omitempty"`
 	// for ADJUST: why
 	DecisionComment *string `json:"decision_comment,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
@@ -264,8 +264,8 @@ func (_m *ReviewItem) assignValues(columns []string, values []any) error {
 			if value, ok := values[i].(*sql.NullString); !ok {
 				return fmt.Errorf("unexpected type %T for field decision_reason", values[i])
 			} else if value.Valid {
-				_m.DecisionReason = new(string)
-				*_m.DecisionReason = value.String
+				_m.DecisionReason = new(reviewitem.DecisionReason)
+				*_m.DecisionReason = reviewitem.DecisionReason(value.String)
 			}
 		case reviewitem.FieldDecisionComment:
 			if value, ok := values[i].(*sql.NullString); !ok {
@@ -396,7 +396,7 @@ func (_m *ReviewItem) String() string {
 	builder.WriteString(", ")
 	if v := _m.DecisionReason; v != nil {
 		builder.WriteString("decision_reason=")
-		builder.WriteString(*v)
+		builder.WriteString(fmt.Sprintf("%v", *v))
 	}
 	builder.WriteString(", ")
 	if v := _m.DecisionComment; v != nil {

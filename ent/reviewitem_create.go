@@ -226,13 +226,13 @@ func (_c *ReviewItemCreate) SetNillableDecisionValue(v *float64) *ReviewItemCrea
 }
 
 // SetDecisionReason sets the "decision_reason" field.
-func (_c *ReviewItemCreate) SetDecisionReason(v string) *ReviewItemCreate {
+func (_c *ReviewItemCreate) SetDecisionReason(v reviewitem.DecisionReason) *ReviewItemCreate {
 	_c.mutation.SetDecisionReason(v)
 	return _c
 }
 
 // SetNillableDecisionReason sets the "decision_reason" field if the given value is not nil.
-func (_c *ReviewItemCreate) SetNillableDecisionReason(v *string) *ReviewItemCreate {
+func (_c *ReviewItemCreate) SetNillableDecisionReason(v *reviewitem.DecisionReason) *ReviewItemCreate {
 	if v != nil {
 		_c.SetDecisionReason(*v)
 	}
@@ -376,6 +376,11 @@ func (_c *ReviewItemCreate) check() error {
 			return &ValidationError{Name: "decision", err: fmt.Errorf(`ent: validator failed for field "ReviewItem.decision": %w`, err)}
 		}
 	}
+	if v, ok := _c.mutation.DecisionReason(); ok {
+		if err := reviewitem.DecisionReasonValidator(v); err != nil {
+			return &ValidationError{Name: "decision_reason", err: fmt.Errorf(`ent: validator failed for field "ReviewItem.decision_reason": %w`, err)}
+		}
+	}
 	if v, ok := _c.mutation.DecisionComment(); ok {
 		if err := reviewitem.DecisionCommentValidator(v); err != nil {
 			return &ValidationError{Name: "decision_comment", err: fmt.Errorf(`ent: validator failed for field "ReviewItem.decision_comment": %w`, err)}
@@ -488,7 +493,7 @@ func (_c *ReviewItemCreate) createSpec() (*ReviewItem, *sqlgraph.CreateSpec) {
 		_node.DecisionValue = &value
 	}
 	if value, ok := _c.mutation.DecisionReason(); ok {
-		_spec.SetField(reviewitem.FieldDecisionReason, field.TypeString, value)
+		_spec.SetField(reviewitem.FieldDecisionReason, field.TypeEnum, value)
 		_node.DecisionReason = &value
 	}
 	if value, ok := _c.mutation.DecisionComment(); ok {
@@ -671,7 +676,7 @@ func (u *ReviewItemUpsert) ClearDecisionValue() *ReviewItemUpsert {
 }
 
 // SetDecisionReason sets the "decision_reason" field.
-func (u *ReviewItemUpsert) SetDecisionReason(v string) *ReviewItemUpsert {
+func (u *ReviewItemUpsert) SetDecisionReason(v reviewitem.DecisionReason) *ReviewItemUpsert {
 	u.Set(reviewitem.FieldDecisionReason, v)
 	return u
 }
@@ -878,7 +883,7 @@ func (u *ReviewItemUpsertOne) ClearDecisionValue() *ReviewItemUpsertOne {
 }
 
 // SetDecisionReason sets the "decision_reason" field.
-func (u *ReviewItemUpsertOne) SetDecisionReason(v string) *ReviewItemUpsertOne {
+func (u *ReviewItemUpsertOne) SetDecisionReason(v reviewitem.DecisionReason) *ReviewItemUpsertOne {
 	return u.Update(func(s *ReviewItemUpsert) {
 		s.SetDecisionReason(v)
 	})
@@ -1258,7 +1263,7 @@ func (u *ReviewItemUpsertBulk) ClearDecisionValue() *ReviewItemUpsertBulk {
 }
 
 // SetDecisionReason sets the "decision_reason" field.
-func (u *ReviewItemUpsertBulk) SetDecisionReason(v string) *ReviewItemUpsertBulk {
+func (u *ReviewItemUpsertBulk) SetDecisionReason(v reviewitem.DecisionReason) *ReviewItemUpsertBulk {
 	return u.Update(func(s *ReviewItemUpsert) {
 		s.SetDecisionReason(v)
 	})

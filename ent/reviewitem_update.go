@@ -104,13 +104,13 @@ func (_u *ReviewItemUpdate) ClearDecisionValue() *ReviewItemUpdate {
 }
 
 // SetDecisionReason sets the "decision_reason" field.
-func (_u *ReviewItemUpdate) SetDecisionReason(v string) *ReviewItemUpdate {
+func (_u *ReviewItemUpdate) SetDecisionReason(v reviewitem.DecisionReason) *ReviewItemUpdate {
 	_u.mutation.SetDecisionReason(v)
 	return _u
 }
 
 // SetNillableDecisionReason sets the "decision_reason" field if the given value is not nil.
-func (_u *ReviewItemUpdate) SetNillableDecisionReason(v *string) *ReviewItemUpdate {
+func (_u *ReviewItemUpdate) SetNillableDecisionReason(v *reviewitem.DecisionReason) *ReviewItemUpdate {
 	if v != nil {
 		_u.SetDecisionReason(*v)
 	}
@@ -197,6 +197,11 @@ func (_u *ReviewItemUpdate) check() error {
 			return &ValidationError{Name: "decision", err: fmt.Errorf(`ent: validator failed for field "ReviewItem.decision": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.DecisionReason(); ok {
+		if err := reviewitem.DecisionReasonValidator(v); err != nil {
+			return &ValidationError{Name: "decision_reason", err: fmt.Errorf(`ent: validator failed for field "ReviewItem.decision_reason": %w`, err)}
+		}
+	}
 	if v, ok := _u.mutation.DecisionComment(); ok {
 		if err := reviewitem.DecisionCommentValidator(v); err != nil {
 			return &ValidationError{Name: "decision_comment", err: fmt.Errorf(`ent: validator failed for field "ReviewItem.decision_comment": %w`, err)}
@@ -278,10 +283,10 @@ func (_u *ReviewItemUpdate) sqlSave(ctx context.Context) (_node int, err error) 
 		_spec.ClearField(reviewitem.FieldDecisionValue, field.TypeFloat64)
 	}
 	if value, ok := _u.mutation.DecisionReason(); ok {
-		_spec.SetField(reviewitem.FieldDecisionReason, field.TypeString, value)
+		_spec.SetField(reviewitem.FieldDecisionReason, field.TypeEnum, value)
 	}
 	if _u.mutation.DecisionReasonCleared() {
-		_spec.ClearField(reviewitem.FieldDecisionReason, field.TypeString)
+		_spec.ClearField(reviewitem.FieldDecisionReason, field.TypeEnum)
 	}
 	if value, ok := _u.mutation.DecisionComment(); ok {
 		_spec.SetField(reviewitem.FieldDecisionComment, field.TypeString, value)
@@ -385,13 +390,13 @@ func (_u *ReviewItemUpdateOne) ClearDecisionValue() *ReviewItemUpdateOne {
 }
 
 // SetDecisionReason sets the "decision_reason" field.
-func (_u *ReviewItemUpdateOne) SetDecisionReason(v string) *ReviewItemUpdateOne {
+func (_u *ReviewItemUpdateOne) SetDecisionReason(v reviewitem.DecisionReason) *ReviewItemUpdateOne {
 	_u.mutation.SetDecisionReason(v)
 	return _u
 }
 
 // SetNillableDecisionReason sets the "decision_reason" field if the given value is not nil.
-func (_u *ReviewItemUpdateOne) SetNillableDecisionReason(v *string) *ReviewItemUpdateOne {
+func (_u *ReviewItemUpdateOne) SetNillableDecisionReason(v *reviewitem.DecisionReason) *ReviewItemUpdateOne {
 	if v != nil {
 		_u.SetDecisionReason(*v)
 	}
@@ -489,6 +494,11 @@ func (_u *ReviewItemUpdateOne) check() error {
 	if v, ok := _u.mutation.Decision(); ok {
 		if err := reviewitem.DecisionValidator(v); err != nil {
 			return &ValidationError{Name: "decision", err: fmt.Errorf(`ent: validator failed for field "ReviewItem.decision": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.DecisionReason(); ok {
+		if err := reviewitem.DecisionReasonValidator(v); err != nil {
+			return &ValidationError{Name: "decision_reason", err: fmt.Errorf(`ent: validator failed for field "ReviewItem.decision_reason": %w`, err)}
 		}
 	}
 	if v, ok := _u.mutation.DecisionComment(); ok {
@@ -589,10 +599,10 @@ func (_u *ReviewItemUpdateOne) sqlSave(ctx context.Context) (_node *ReviewItem, 
 		_spec.ClearField(reviewitem.FieldDecisionValue, field.TypeFloat64)
 	}
 	if value, ok := _u.mutation.DecisionReason(); ok {
-		_spec.SetField(reviewitem.FieldDecisionReason, field.TypeString, value)
+		_spec.SetField(reviewitem.FieldDecisionReason, field.TypeEnum, value)
 	}
 	if _u.mutation.DecisionReasonCleared() {
-		_spec.ClearField(reviewitem.FieldDecisionReason, field.TypeString)
+		_spec.ClearField(reviewitem.FieldDecisionReason, field.TypeEnum)
 	}
 	if value, ok := _u.mutation.DecisionComment(); ok {
 		_spec.SetField(reviewitem.FieldDecisionComment, field.TypeString, value)

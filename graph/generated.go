@@ -816,7 +816,6 @@ type ReviewItemResolver interface {
 	Expected(ctx context.Context, obj *ent.ReviewItem) (KPIValue, error)
 	SuggestedValue(ctx context.Context, obj *ent.ReviewItem) (KPIValue, error)
 	DecisionValue(ctx context.Context, obj *ent.ReviewItem) (KPIValue, error)
-	DecisionReason(ctx context.Context, obj *ent.ReviewItem) (*target.PendingReason, error)
 }
 type SubscriptionResolver interface {
 	TargetEvents(ctx context.Context, targetID *pulid.ID) (<-chan *ent.TargetEvent, error)
@@ -14438,18 +14437,18 @@ func (ec *executionContext) _ReviewItem_decisionReason(ctx context.Context, fiel
 			return ec.fieldContext_ReviewItem_decisionReason(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.ReviewItem().DecisionReason(ctx, obj)
+			return obj.DecisionReason, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *target.PendingReason) graphql.Marshaler {
-			return ec.marshalOTargetPendingReason2ᚖkpiflowᚋentᚋtargetᚐPendingReason(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *reviewitem.DecisionReason) graphql.Marshaler {
+			return ec.marshalOTargetPendingReason2ᚖkpiflowᚋentᚋreviewitemᚐDecisionReason(ctx, selections, v)
 		},
 		true,
 		false,
 	)
 }
 func (ec *executionContext) fieldContext_ReviewItem_decisionReason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("ReviewItem", field, true, true, "TargetPendingReason")
+	return graphql.NewScalarFieldContext("ReviewItem", field, false, false, "TargetPendingReason")
 }
 
 func (ec *executionContext) _ReviewItemConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.ReviewItemConnection) (ret graphql.Marshaler) {
@@ -35278,11 +35277,10 @@ func (ec *executionContext) _ReviewItem(ctx context.Context, sel ast.SelectionSe
 					return ec._ReviewItem_decisionValue(ctx, field, obj)
 				})
 		case "decisionReason":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._ReviewItem_decisionReason(ctx, field, obj)
-				})
+			out.Values[i] = ec._ReviewItem_decisionReason(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -40750,6 +40748,22 @@ func (ec *executionContext) unmarshalOTargetOrder2ᚕᚖkpiflowᚋentᚐTargetOr
 		}
 	}
 	return res, nil
+}
+
+func (ec *executionContext) unmarshalOTargetPendingReason2ᚖkpiflowᚋentᚋreviewitemᚐDecisionReason(ctx context.Context, v any) (*reviewitem.DecisionReason, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(reviewitem.DecisionReason)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOTargetPendingReason2ᚖkpiflowᚋentᚋreviewitemᚐDecisionReason(ctx context.Context, sel ast.SelectionSet, v *reviewitem.DecisionReason) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
 }
 
 func (ec *executionContext) unmarshalOTargetPendingReason2ᚖkpiflowᚋentᚋtargetᚐPendingReason(ctx context.Context, v any) (*target.PendingReason, error) {

@@ -9,7 +9,6 @@ import (
 	"context"
 	"kpiflow/ent"
 	"kpiflow/ent/schema/pulid"
-	"kpiflow/ent/target"
 	"kpiflow/kpi"
 	"kpiflow/kpi/definition"
 	"kpiflow/workflow"
@@ -220,15 +219,6 @@ func (r *reviewItemResolver) SuggestedValue(ctx context.Context, obj *ent.Review
 // DecisionValue is the resolver for the decisionValue field.
 func (r *reviewItemResolver) DecisionValue(ctx context.Context, obj *ent.ReviewItem) (KPIValue, error) {
 	return reviewItemValue(ctx, obj, obj.DecisionValue)
-}
-
-// DecisionReason is the resolver for the decisionReason field.
-func (r *reviewItemResolver) DecisionReason(ctx context.Context, obj *ent.ReviewItem) (*target.PendingReason, error) {
-	if obj.DecisionReason == nil {
-		return nil, nil
-	}
-	reason := target.PendingReason(*obj.DecisionReason)
-	return &reason, nil
 }
 
 // Value is the resolver for the value field.

@@ -278,7 +278,10 @@ func (s *Service) DecideReviewItem(ctx context.Context, client *ent.Client, item
 		}
 		// The decision keeps what it decided, whatever the target's value
 		// becomes later.
-		u := client.ReviewItem.UpdateOneID(it.ID).SetDecisionValue(adjusted.Value).SetNillableDecisionReason(d.Reason)
+		u := client.ReviewItem.UpdateOneID(it.ID).SetDecisionValue(adjusted.Value)
+		if d.Reason != nil {
+			u.SetDecisionReason(reviewitem.DecisionReason(*d.Reason))
+		}
 		if d.Comment != "" {
 			u.SetDecisionComment(d.Comment)
 		}

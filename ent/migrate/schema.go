@@ -394,7 +394,7 @@ var (
 		{Name: "decision", Type: field.TypeEnum, Nullable: true, Enums: []string{"KEEP", "ADJUST"}},
 		{Name: "decided_by_id", Type: field.TypeString, Nullable: true},
 		{Name: "decision_value", Type: field.TypeFloat64, Nullable: true},
-		{Name: "decision_reason", Type: field.TypeString, Nullable: true},
+		{Name: "decision_reason", Type: field.TypeEnum, Nullable: true, Enums: []string{"MARKET_CHANGE", "TEAM_CHANGE", "DATA_CORRECTION", "PERFORMANCE", "OTHER"}},
 		{Name: "decision_comment", Type: field.TypeString, Nullable: true, Size: 5000, SchemaType: map[string]string{"postgres": "text"}},
 		{Name: "cycle_id", Type: field.TypeString, Size: 64},
 		{Name: "organization_id", Type: field.TypeString, Size: 64},

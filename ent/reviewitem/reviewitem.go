@@ -191,6 +191,32 @@ func DecisionValidator(d Decision) error {
 	}
 }
 
+// DecisionReason defines the type for the "decision_reason" enum field.
+type DecisionReason string
+
+// DecisionReason values.
+const (
+	DecisionReasonMARKET_CHANGE   DecisionReason = "MARKET_CHANGE"
+	DecisionReasonTEAM_CHANGE     DecisionReason = "TEAM_CHANGE"
+	DecisionReasonDATA_CORRECTION DecisionReason = "DATA_CORRECTION"
+	DecisionReasonPERFORMANCE     DecisionReason = "PERFORMANCE"
+	DecisionReasonOTHER           DecisionReason = "OTHER"
+)
+
+func (dr DecisionReason) String() string {
+	return string(dr)
+}
+
+// DecisionReasonValidator is a validator for the "decision_reason" field enum values. It is called by the builders before save.
+func DecisionReasonValidator(dr DecisionReason) error {
+	switch dr {
+	case DecisionReasonMARKET_CHANGE, DecisionReasonTEAM_CHANGE, DecisionReasonDATA_CORRECTION, DecisionReasonPERFORMANCE, DecisionReasonOTHER:
+		return nil
+	default:
+		return fmt.Errorf("reviewitem: invalid enum value for decision_reason field: %q", dr)
+	}
+}
+
 // OrderOption defines the ordering options for the ReviewItem queries.
 type OrderOption func(*sql.Selector)
 
@@ -368,6 +394,24 @@ func (e *Decision) UnmarshalGQL(val interface{}) error {
 	*e = Decision(str)
 	if err := DecisionValidator(*e); err != nil {
 		return fmt.Errorf("%s is not a valid Decision", str)
+	}
+	return nil
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (e DecisionReason) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(e.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (e *DecisionReason) UnmarshalGQL(val interface{}) error {
+	str, ok := val.(string)
+	if !ok {
+		return fmt.Errorf("enum %T must be a string", val)
+	}
+	*e = DecisionReason(str)
+	if err := DecisionReasonValidator(*e); err != nil {
+		return fmt.Errorf("%s is not a valid DecisionReason", str)
 	}
 	return nil
 }

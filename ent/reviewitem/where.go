@@ -131,11 +131,6 @@ func DecisionValue(v float64) predicate.ReviewItem {
 	return predicate.ReviewItem(sql.FieldEQ(FieldDecisionValue, v))
 }
 
-// DecisionReason applies equality check predicate on the "decision_reason" field. It's identical to DecisionReasonEQ.
-func DecisionReason(v string) predicate.ReviewItem {
-	return predicate.ReviewItem(sql.FieldEQ(FieldDecisionReason, v))
-}
-
 // DecisionComment applies equality check predicate on the "decision_comment" field. It's identical to DecisionCommentEQ.
 func DecisionComment(v string) predicate.ReviewItem {
 	return predicate.ReviewItem(sql.FieldEQ(FieldDecisionComment, v))
@@ -1052,58 +1047,23 @@ func DecisionValueNotNil() predicate.ReviewItem {
 }
 
 // DecisionReasonEQ applies the EQ predicate on the "decision_reason" field.
-func DecisionReasonEQ(v string) predicate.ReviewItem {
+func DecisionReasonEQ(v DecisionReason) predicate.ReviewItem {
 	return predicate.ReviewItem(sql.FieldEQ(FieldDecisionReason, v))
 }
 
 // DecisionReasonNEQ applies the NEQ predicate on the "decision_reason" field.
-func DecisionReasonNEQ(v string) predicate.ReviewItem {
+func DecisionReasonNEQ(v DecisionReason) predicate.ReviewItem {
 	return predicate.ReviewItem(sql.FieldNEQ(FieldDecisionReason, v))
 }
 
 // DecisionReasonIn applies the In predicate on the "decision_reason" field.
-func DecisionReasonIn(vs ...string) predicate.ReviewItem {
+func DecisionReasonIn(vs ...DecisionReason) predicate.ReviewItem {
 	return predicate.ReviewItem(sql.FieldIn(FieldDecisionReason, vs...))
 }
 
 // DecisionReasonNotIn applies the NotIn predicate on the "decision_reason" field.
-func DecisionReasonNotIn(vs ...string) predicate.ReviewItem {
+func DecisionReasonNotIn(vs ...DecisionReason) predicate.ReviewItem {
 	return predicate.ReviewItem(sql.FieldNotIn(FieldDecisionReason, vs...))
-}
-
-// DecisionReasonGT applies the GT predicate on the "decision_reason" field.
-func DecisionReasonGT(v string) predicate.ReviewItem {
-	return predicate.ReviewItem(sql.FieldGT(FieldDecisionReason, v))
-}
-
-// DecisionReasonGTE applies the GTE predicate on the "decision_reason" field.
-func DecisionReasonGTE(v string) predicate.ReviewItem {
-	return predicate.ReviewItem(sql.FieldGTE(FieldDecisionReason, v))
-}
-
-// DecisionReasonLT applies the LT predicate on the "decision_reason" field.
-func DecisionReasonLT(v string) predicate.ReviewItem {
-	return predicate.ReviewItem(sql.FieldLT(FieldDecisionReason, v))
-}
-
-// DecisionReasonLTE applies the LTE predicate on the "decision_reason" field.
-func DecisionReasonLTE(v string) predicate.ReviewItem {
-	return predicate.ReviewItem(sql.FieldLTE(FieldDecisionReason, v))
-}
-
-// DecisionReasonContains applies the Contains predicate on the "decision_reason" field.
-func DecisionReasonContains(v string) predicate.ReviewItem {
-	return predicate.ReviewItem(sql.FieldContains(FieldDecisionReason, v))
-}
-
-// DecisionReasonHasPrefix applies the HasPrefix predicate on the "decision_reason" field.
-func DecisionReasonHasPrefix(v string) predicate.ReviewItem {
-	return predicate.ReviewItem(sql.FieldHasPrefix(FieldDecisionReason, v))
-}
-
-// DecisionReasonHasSuffix applies the HasSuffix predicate on the "decision_reason" field.
-func DecisionReasonHasSuffix(v string) predicate.ReviewItem {
-	return predicate.ReviewItem(sql.FieldHasSuffix(FieldDecisionReason, v))
 }
 
 // DecisionReasonIsNil applies the IsNil predicate on the "decision_reason" field.
@@ -1114,16 +1074,6 @@ func DecisionReasonIsNil() predicate.ReviewItem {
 // DecisionReasonNotNil applies the NotNil predicate on the "decision_reason" field.
 func DecisionReasonNotNil() predicate.ReviewItem {
 	return predicate.ReviewItem(sql.FieldNotNull(FieldDecisionReason))
-}
-
-// DecisionReasonEqualFold applies the EqualFold predicate on the "decision_reason" field.
-func DecisionReasonEqualFold(v string) predicate.ReviewItem {
-	return predicate.ReviewItem(sql.FieldEqualFold(FieldDecisionReason, v))
-}
-
-// DecisionReasonContainsFold applies the ContainsFold predicate on the "decision_reason" field.
-func DecisionReasonContainsFold(v string) predicate.ReviewItem {
-	return predicate.ReviewItem(sql.FieldContainsFold(FieldDecisionReason, v))
 }
 
 // DecisionCommentEQ applies the EQ predicate on the "decision_comment" field.

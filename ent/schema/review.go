@@ -91,7 +91,7 @@ func (ReviewItem) Fields() []ent.Field {
 		field.Float("decision_value").Optional().Nillable().
 			Comment("for ADJUST: the value decided, in the KPI's unit (MONEY in minor units, as targets store it)").
 			Annotations(entgql.Skip(entgql.SkipAll)),
-		field.String("decision_reason").Optional().Nillable().
+		field.Enum("decision_reason").Values(reasonCodes...).Optional().Nillable().
 			Comment("for ADJUST: the reason code of the adjustment").
 			Annotations(entgql.Skip(entgql.SkipAll)),
 		field.Text("decision_comment").Optional().Nillable().MaxLen(MaxCommentLen).SchemaType(textColumn).
