@@ -245,6 +245,9 @@ var schemaGraph = func() *sqlgraph.Schema {
 			reviewitem.FieldSuggestionReason: {Type: field.TypeString, Column: reviewitem.FieldSuggestionReason},
 			reviewitem.FieldDecision:         {Type: field.TypeEnum, Column: reviewitem.FieldDecision},
 			reviewitem.FieldDecidedByID:      {Type: field.TypeString, Column: reviewitem.FieldDecidedByID},
+			reviewitem.FieldDecisionValue:    {Type: field.TypeFloat64, Column: reviewitem.FieldDecisionValue},
+			reviewitem.FieldDecisionReason:   {Type: field.TypeEnum, Column: reviewitem.FieldDecisionReason},
+			reviewitem.FieldDecisionComment:  {Type: field.TypeString, Column: reviewitem.FieldDecisionComment},
 		},
 	}
 	graph.Nodes[9] = &sqlgraph.Node{
@@ -2041,6 +2044,21 @@ func (f *ReviewItemFilter) WhereDecision(p entql.StringP) {
 // WhereDecidedByID applies the entql string predicate on the decided_by_id field.
 func (f *ReviewItemFilter) WhereDecidedByID(p entql.StringP) {
 	f.Where(p.Field(reviewitem.FieldDecidedByID))
+}
+
+// WhereDecisionValue applies the entql float64 predicate on the decision_value field.
+func (f *ReviewItemFilter) WhereDecisionValue(p entql.Float64P) {
+	f.Where(p.Field(reviewitem.FieldDecisionValue))
+}
+
+// WhereDecisionReason applies the entql string predicate on the decision_reason field.
+func (f *ReviewItemFilter) WhereDecisionReason(p entql.StringP) {
+	f.Where(p.Field(reviewitem.FieldDecisionReason))
+}
+
+// WhereDecisionComment applies the entql string predicate on the decision_comment field.
+func (f *ReviewItemFilter) WhereDecisionComment(p entql.StringP) {
+	f.Where(p.Field(reviewitem.FieldDecisionComment))
 }
 
 // WhereHasOrganization applies a predicate to check if query has an edge organization.

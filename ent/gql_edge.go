@@ -101,16 +101,25 @@ func (_m *ReviewCycle) Team(ctx context.Context) (*Team, error) {
 	return result, err
 }
 
-func (_m *ReviewCycle) Items(ctx context.Context) (result []*ReviewItem, err error) {
-	if fc := graphql.GetFieldContext(ctx); fc != nil && fc.Field.Alias != "" {
-		result, err = _m.NamedItems(graphql.GetFieldContext(ctx).Field.Alias)
-	} else {
-		result, err = _m.Edges.ItemsOrErr()
+func (_m *ReviewCycle) Items(
+	ctx context.Context, after *Cursor, first *int, before *Cursor, last *int, orderBy *ReviewItemOrder, where *ReviewItemWhereInput,
+) (*ReviewItemConnection, error) {
+	opts := []ReviewItemPaginateOption{
+		WithReviewItemOrder(orderBy),
+		WithReviewItemFilter(where.Filter),
 	}
-	if IsNotLoaded(err) {
-		result, err = _m.QueryItems().All(ctx)
+	alias := graphql.GetFieldContext(ctx).Field.Alias
+	totalCount, hasTotalCount := _m.Edges.totalCount[2][alias]
+	if nodes, err := _m.NamedItems(alias); err == nil || hasTotalCount {
+		pager, err := newReviewItemPager(opts, last != nil)
+		if err != nil {
+			return nil, err
+		}
+		conn := &ReviewItemConnection{Edges: []*ReviewItemEdge{}, TotalCount: totalCount}
+		conn.build(nodes, pager, after, first, before, last)
+		return conn, nil
 	}
-	return result, err
+	return _m.QueryItems().Paginate(ctx, after, first, before, last, opts...)
 }
 
 func (_m *ReviewItem) Organization(ctx context.Context) (*Organization, error) {
@@ -391,16 +400,25 @@ func (_m *User) Team(ctx context.Context) (*Team, error) {
 	return result, MaskNotFound(err)
 }
 
-func (_m *User) ManagedTeams(ctx context.Context) (result []*Team, err error) {
-	if fc := graphql.GetFieldContext(ctx); fc != nil && fc.Field.Alias != "" {
-		result, err = _m.NamedManagedTeams(graphql.GetFieldContext(ctx).Field.Alias)
-	} else {
-		result, err = _m.Edges.ManagedTeamsOrErr()
+func (_m *User) ManagedTeams(
+	ctx context.Context, after *Cursor, first *int, before *Cursor, last *int, orderBy []*TeamOrder, where *TeamWhereInput,
+) (*TeamConnection, error) {
+	opts := []TeamPaginateOption{
+		WithTeamOrder(orderBy),
+		WithTeamFilter(where.Filter),
 	}
-	if IsNotLoaded(err) {
-		result, err = _m.QueryManagedTeams().All(ctx)
+	alias := graphql.GetFieldContext(ctx).Field.Alias
+	totalCount, hasTotalCount := _m.Edges.totalCount[2][alias]
+	if nodes, err := _m.NamedManagedTeams(alias); err == nil || hasTotalCount {
+		pager, err := newTeamPager(opts, last != nil)
+		if err != nil {
+			return nil, err
+		}
+		conn := &TeamConnection{Edges: []*TeamEdge{}, TotalCount: totalCount}
+		conn.build(nodes, pager, after, first, before, last)
+		return conn, nil
 	}
-	return result, err
+	return _m.QueryManagedTeams().Paginate(ctx, after, first, before, last, opts...)
 }
 
 func (_m *User) Deals(

@@ -8582,6 +8582,10 @@ type ReviewItemMutation struct {
 	suggestion_reason   *string
 	decision            *reviewitem.Decision
 	decided_by_id       *pulid.ID
+	decision_value      *float64
+	adddecision_value   *float64
+	decision_reason     *reviewitem.DecisionReason
+	decision_comment    *string
 	clearedFields       map[string]struct{}
 	organization        *pulid.ID
 	clearedorganization bool
@@ -9517,6 +9521,174 @@ func (m *ReviewItemMutation) ResetDecidedByID() {
 	delete(m.clearedFields, reviewitem.FieldDecidedByID)
 }
 
+// SetDecisionValue sets the "decision_value" field.
+func (m *ReviewItemMutation) SetDecisionValue(f float64) {
+	m.decision_value = &f
+	m.adddecision_value = nil
+}
+
+// DecisionValue returns the value of the "decision_value" field in the mutation.
+func (m *ReviewItemMutation) DecisionValue() (r float64, exists bool) {
+	v := m.decision_value
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDecisionValue returns the old "decision_value" field's value of the ReviewItem entity.
+// If the ReviewItem object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ReviewItemMutation) OldDecisionValue(ctx context.Context) (v *float64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDecisionValue is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDecisionValue requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDecisionValue: %w", err)
+	}
+	return oldValue.DecisionValue, nil
+}
+
+// AddDecisionValue adds f to the "decision_value" field.
+func (m *ReviewItemMutation) AddDecisionValue(f float64) {
+	if m.adddecision_value != nil {
+		*m.adddecision_value += f
+	} else {
+		m.adddecision_value = &f
+	}
+}
+
+// AddedDecisionValue returns the value that was added to the "decision_value" field in this mutation.
+func (m *ReviewItemMutation) AddedDecisionValue() (r float64, exists bool) {
+	v := m.adddecision_value
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearDecisionValue clears the value of the "decision_value" field.
+func (m *ReviewItemMutation) ClearDecisionValue() {
+	m.decision_value = nil
+	m.adddecision_value = nil
+	m.clearedFields[reviewitem.FieldDecisionValue] = struct{}{}
+}
+
+// DecisionValueCleared returns if the "decision_value" field was cleared in this mutation.
+func (m *ReviewItemMutation) DecisionValueCleared() bool {
+	_, ok := m.clearedFields[reviewitem.FieldDecisionValue]
+	return ok
+}
+
+// ResetDecisionValue resets all changes to the "decision_value" field.
+func (m *ReviewItemMutation) ResetDecisionValue() {
+	m.decision_value = nil
+	m.adddecision_value = nil
+	delete(m.clearedFields, reviewitem.FieldDecisionValue)
+}
+
+// SetDecisionReason sets the "decision_reason" field.
+func (m *ReviewItemMutation) SetDecisionReason(rr reviewitem.DecisionReason) {
+	m.decision_reason = &rr
+}
+
+// DecisionReason returns the value of the "decision_reason" field in the mutation.
+func (m *ReviewItemMutation) DecisionReason() (r reviewitem.DecisionReason, exists bool) {
+	v := m.decision_reason
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDecisionReason returns the old "decision_reason" field's value of the ReviewItem entity.
+// If the ReviewItem object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ReviewItemMutation) OldDecisionReason(ctx context.Context) (v *reviewitem.DecisionReason, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDecisionReason is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDecisionReason requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDecisionReason: %w", err)
+	}
+	return oldValue.DecisionReason, nil
+}
+
+// ClearDecisionReason clears the value of the "decision_reason" field.
+func (m *ReviewItemMutation) ClearDecisionReason() {
+	m.decision_reason = nil
+	m.clearedFields[reviewitem.FieldDecisionReason] = struct{}{}
+}
+
+// DecisionReasonCleared returns if the "decision_reason" field was cleared in this mutation.
+func (m *ReviewItemMutation) DecisionReasonCleared() bool {
+	_, ok := m.clearedFields[reviewitem.FieldDecisionReason]
+	return ok
+}
+
+// ResetDecisionReason resets all changes to the "decision_reason" field.
+func (m *ReviewItemMutation) ResetDecisionReason() {
+	m.decision_reason = nil
+	delete(m.clearedFields, reviewitem.FieldDecisionReason)
+}
+
+// SetDecisionComment sets the "decision_comment" field.
+func (m *ReviewItemMutation) SetDecisionComment(s string) {
+	m.decision_comment = &s
+}
+
+// DecisionComment returns the value of the "decision_comment" field in the mutation.
+func (m *ReviewItemMutation) DecisionComment() (r string, exists bool) {
+	v := m.decision_comment
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDecisionComment returns the old "decision_comment" field's value of the ReviewItem entity.
+// If the ReviewItem object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ReviewItemMutation) OldDecisionComment(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDecisionComment is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDecisionComment requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDecisionComment: %w", err)
+	}
+	return oldValue.DecisionComment, nil
+}
+
+// ClearDecisionComment clears the value of the "decision_comment" field.
+func (m *ReviewItemMutation) ClearDecisionComment() {
+	m.decision_comment = nil
+	m.clearedFields[reviewitem.FieldDecisionComment] = struct{}{}
+}
+
+// DecisionCommentCleared returns if the "decision_comment" field was cleared in this mutation.
+func (m *ReviewItemMutation) DecisionCommentCleared() bool {
+	_, ok := m.clearedFields[reviewitem.FieldDecisionComment]
+	return ok
+}
+
+// ResetDecisionComment resets all changes to the "decision_comment" field.
+func (m *ReviewItemMutation) ResetDecisionComment() {
+	m.decision_comment = nil
+	delete(m.clearedFields, reviewitem.FieldDecisionComment)
+}
+
 // ClearOrganization clears the "organization" edge to the Organization entity.
 func (m *ReviewItemMutation) ClearOrganization() {
 	m.clearedorganization = true
@@ -9632,7 +9804,7 @@ func (m *ReviewItemMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *ReviewItemMutation) Fields() []string {
-	fields := make([]string, 0, 16)
+	fields := make([]string, 0, 19)
 	if m.created_at != nil {
 		fields = append(fields, reviewitem.FieldCreatedAt)
 	}
@@ -9681,6 +9853,15 @@ func (m *ReviewItemMutation) Fields() []string {
 	if m.decided_by_id != nil {
 		fields = append(fields, reviewitem.FieldDecidedByID)
 	}
+	if m.decision_value != nil {
+		fields = append(fields, reviewitem.FieldDecisionValue)
+	}
+	if m.decision_reason != nil {
+		fields = append(fields, reviewitem.FieldDecisionReason)
+	}
+	if m.decision_comment != nil {
+		fields = append(fields, reviewitem.FieldDecisionComment)
+	}
 	return fields
 }
 
@@ -9721,6 +9902,12 @@ func (m *ReviewItemMutation) Field(name string) (ent.Value, bool) {
 		return m.Decision()
 	case reviewitem.FieldDecidedByID:
 		return m.DecidedByID()
+	case reviewitem.FieldDecisionValue:
+		return m.DecisionValue()
+	case reviewitem.FieldDecisionReason:
+		return m.DecisionReason()
+	case reviewitem.FieldDecisionComment:
+		return m.DecisionComment()
 	}
 	return nil, false
 }
@@ -9762,6 +9949,12 @@ func (m *ReviewItemMutation) OldField(ctx context.Context, name string) (ent.Val
 		return m.OldDecision(ctx)
 	case reviewitem.FieldDecidedByID:
 		return m.OldDecidedByID(ctx)
+	case reviewitem.FieldDecisionValue:
+		return m.OldDecisionValue(ctx)
+	case reviewitem.FieldDecisionReason:
+		return m.OldDecisionReason(ctx)
+	case reviewitem.FieldDecisionComment:
+		return m.OldDecisionComment(ctx)
 	}
 	return nil, fmt.Errorf("unknown ReviewItem field %s", name)
 }
@@ -9883,6 +10076,27 @@ func (m *ReviewItemMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetDecidedByID(v)
 		return nil
+	case reviewitem.FieldDecisionValue:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDecisionValue(v)
+		return nil
+	case reviewitem.FieldDecisionReason:
+		v, ok := value.(reviewitem.DecisionReason)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDecisionReason(v)
+		return nil
+	case reviewitem.FieldDecisionComment:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDecisionComment(v)
+		return nil
 	}
 	return fmt.Errorf("unknown ReviewItem field %s", name)
 }
@@ -9909,6 +10123,9 @@ func (m *ReviewItemMutation) AddedFields() []string {
 	if m.addtarget_value != nil {
 		fields = append(fields, reviewitem.FieldTargetValue)
 	}
+	if m.adddecision_value != nil {
+		fields = append(fields, reviewitem.FieldDecisionValue)
+	}
 	return fields
 }
 
@@ -9929,6 +10146,8 @@ func (m *ReviewItemMutation) AddedField(name string) (ent.Value, bool) {
 		return m.AddedSuggestedValue()
 	case reviewitem.FieldTargetValue:
 		return m.AddedTargetValue()
+	case reviewitem.FieldDecisionValue:
+		return m.AddedDecisionValue()
 	}
 	return nil, false
 }
@@ -9980,6 +10199,13 @@ func (m *ReviewItemMutation) AddField(name string, value ent.Value) error {
 		}
 		m.AddTargetValue(v)
 		return nil
+	case reviewitem.FieldDecisionValue:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddDecisionValue(v)
+		return nil
 	}
 	return fmt.Errorf("unknown ReviewItem numeric field %s", name)
 }
@@ -10014,6 +10240,15 @@ func (m *ReviewItemMutation) ClearedFields() []string {
 	}
 	if m.FieldCleared(reviewitem.FieldDecidedByID) {
 		fields = append(fields, reviewitem.FieldDecidedByID)
+	}
+	if m.FieldCleared(reviewitem.FieldDecisionValue) {
+		fields = append(fields, reviewitem.FieldDecisionValue)
+	}
+	if m.FieldCleared(reviewitem.FieldDecisionReason) {
+		fields = append(fields, reviewitem.FieldDecisionReason)
+	}
+	if m.FieldCleared(reviewitem.FieldDecisionComment) {
+		fields = append(fields, reviewitem.FieldDecisionComment)
 	}
 	return fields
 }
@@ -10055,6 +10290,15 @@ func (m *ReviewItemMutation) ClearField(name string) error {
 		return nil
 	case reviewitem.FieldDecidedByID:
 		m.ClearDecidedByID()
+		return nil
+	case reviewitem.FieldDecisionValue:
+		m.ClearDecisionValue()
+		return nil
+	case reviewitem.FieldDecisionReason:
+		m.ClearDecisionReason()
+		return nil
+	case reviewitem.FieldDecisionComment:
+		m.ClearDecisionComment()
 		return nil
 	}
 	return fmt.Errorf("unknown ReviewItem nullable field %s", name)
@@ -10111,6 +10355,15 @@ func (m *ReviewItemMutation) ResetField(name string) error {
 		return nil
 	case reviewitem.FieldDecidedByID:
 		m.ResetDecidedByID()
+		return nil
+	case reviewitem.FieldDecisionValue:
+		m.ResetDecisionValue()
+		return nil
+	case reviewitem.FieldDecisionReason:
+		m.ResetDecisionReason()
+		return nil
+	case reviewitem.FieldDecisionComment:
+		m.ResetDecisionComment()
 		return nil
 	}
 	return fmt.Errorf("unknown ReviewItem field %s", name)

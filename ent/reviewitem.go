@@ -53,6 +53,12 @@ type ReviewItem struct {
 	Decision *reviewitem.Decision `json:"decision,omitempty"`
 	// DecidedByID holds the value of the "decided_by_id" field.
 	DecidedByID *pulid.ID `json:"decided_by_id,omitempty"`
+	// for ADJUST: the value decided, in the KPI's unit (MONEY in minor units, as targets store it)
+	DecisionValue *float64 `json:"decision_value,omitempty"`
+	// for ADJUST: the reason code of the adjustment
+	DecisionReason *reviewitem.DecisionReason `json:"decision_reason,omitempty"`
+	// for ADJUST: why
+	DecisionComment *string `json:"decision_comment,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the ReviewItemQuery when eager-loading is set.
 	Edges        ReviewItemEdges `json:"edges"`
@@ -116,9 +122,9 @@ func (*ReviewItem) scanValues(columns []string) ([]any, error) {
 			values[i] = &sql.NullScanner{S: new(pulid.ID)}
 		case reviewitem.FieldID, reviewitem.FieldOrganizationID, reviewitem.FieldCycleID, reviewitem.FieldTargetID:
 			values[i] = new(pulid.ID)
-		case reviewitem.FieldActualToDate, reviewitem.FieldExpectedToDate, reviewitem.FieldPace, reviewitem.FieldProjection, reviewitem.FieldSuggestedValue, reviewitem.FieldTargetValue:
+		case reviewitem.FieldActualToDate, reviewitem.FieldExpectedToDate, reviewitem.FieldPace, reviewitem.FieldProjection, reviewitem.FieldSuggestedValue, reviewitem.FieldTargetValue, reviewitem.FieldDecisionValue:
 			values[i] = new(sql.NullFloat64)
-		case reviewitem.FieldTrack, reviewitem.FieldSuggestedAction, reviewitem.FieldSuggestionReason, reviewitem.FieldDecision:
+		case reviewitem.FieldTrack, reviewitem.FieldSuggestedAction, reviewitem.FieldSuggestionReason, reviewitem.FieldDecision, reviewitem.FieldDecisionReason, reviewitem.FieldDecisionComment:
 			values[i] = new(sql.NullString)
 		case reviewitem.FieldCreatedAt, reviewitem.FieldUpdatedAt:
 			values[i] = new(sql.NullTime)
@@ -247,6 +253,27 @@ func (_m *ReviewItem) assignValues(columns []string, values []any) error {
 				_m.DecidedByID = new(pulid.ID)
 				*_m.DecidedByID = *value.S.(*pulid.ID)
 			}
+		case reviewitem.FieldDecisionValue:
+			if value, ok := values[i].(*sql.NullFloat64); !ok {
+				return fmt.Errorf("unexpected type %T for field decision_value", values[i])
+			} else if value.Valid {
+				_m.DecisionValue = new(float64)
+				*_m.DecisionValue = value.Float64
+			}
+		case reviewitem.FieldDecisionReason:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field decision_reason", values[i])
+			} else if value.Valid {
+				_m.DecisionReason = new(reviewitem.DecisionReason)
+				*_m.DecisionReason = reviewitem.DecisionReason(value.String)
+			}
+		case reviewitem.FieldDecisionComment:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field decision_comment", values[i])
+			} else if value.Valid {
+				_m.DecisionComment = new(string)
+				*_m.DecisionComment = value.String
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -360,6 +387,21 @@ func (_m *ReviewItem) String() string {
 	if v := _m.DecidedByID; v != nil {
 		builder.WriteString("decided_by_id=")
 		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	if v := _m.DecisionValue; v != nil {
+		builder.WriteString("decision_value=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	if v := _m.DecisionReason; v != nil {
+		builder.WriteString("decision_reason=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	if v := _m.DecisionComment; v != nil {
+		builder.WriteString("decision_comment=")
+		builder.WriteString(*v)
 	}
 	builder.WriteByte(')')
 	return builder.String()

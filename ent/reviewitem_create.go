@@ -211,6 +211,48 @@ func (_c *ReviewItemCreate) SetNillableDecidedByID(v *pulid.ID) *ReviewItemCreat
 	return _c
 }
 
+// SetDecisionValue sets the "decision_value" field.
+func (_c *ReviewItemCreate) SetDecisionValue(v float64) *ReviewItemCreate {
+	_c.mutation.SetDecisionValue(v)
+	return _c
+}
+
+// SetNillableDecisionValue sets the "decision_value" field if the given value is not nil.
+func (_c *ReviewItemCreate) SetNillableDecisionValue(v *float64) *ReviewItemCreate {
+	if v != nil {
+		_c.SetDecisionValue(*v)
+	}
+	return _c
+}
+
+// SetDecisionReason sets the "decision_reason" field.
+func (_c *ReviewItemCreate) SetDecisionReason(v reviewitem.DecisionReason) *ReviewItemCreate {
+	_c.mutation.SetDecisionReason(v)
+	return _c
+}
+
+// SetNillableDecisionReason sets the "decision_reason" field if the given value is not nil.
+func (_c *ReviewItemCreate) SetNillableDecisionReason(v *reviewitem.DecisionReason) *ReviewItemCreate {
+	if v != nil {
+		_c.SetDecisionReason(*v)
+	}
+	return _c
+}
+
+// SetDecisionComment sets the "decision_comment" field.
+func (_c *ReviewItemCreate) SetDecisionComment(v string) *ReviewItemCreate {
+	_c.mutation.SetDecisionComment(v)
+	return _c
+}
+
+// SetNillableDecisionComment sets the "decision_comment" field if the given value is not nil.
+func (_c *ReviewItemCreate) SetNillableDecisionComment(v *string) *ReviewItemCreate {
+	if v != nil {
+		_c.SetDecisionComment(*v)
+	}
+	return _c
+}
+
 // SetID sets the "id" field.
 func (_c *ReviewItemCreate) SetID(v pulid.ID) *ReviewItemCreate {
 	_c.mutation.SetID(v)
@@ -334,6 +376,16 @@ func (_c *ReviewItemCreate) check() error {
 			return &ValidationError{Name: "decision", err: fmt.Errorf(`ent: validator failed for field "ReviewItem.decision": %w`, err)}
 		}
 	}
+	if v, ok := _c.mutation.DecisionReason(); ok {
+		if err := reviewitem.DecisionReasonValidator(v); err != nil {
+			return &ValidationError{Name: "decision_reason", err: fmt.Errorf(`ent: validator failed for field "ReviewItem.decision_reason": %w`, err)}
+		}
+	}
+	if v, ok := _c.mutation.DecisionComment(); ok {
+		if err := reviewitem.DecisionCommentValidator(v); err != nil {
+			return &ValidationError{Name: "decision_comment", err: fmt.Errorf(`ent: validator failed for field "ReviewItem.decision_comment": %w`, err)}
+		}
+	}
 	if v, ok := _c.mutation.ID(); ok {
 		if err := reviewitem.IDValidator(string(v)); err != nil {
 			return &ValidationError{Name: "id", err: fmt.Errorf(`ent: validator failed for field "ReviewItem.id": %w`, err)}
@@ -435,6 +487,18 @@ func (_c *ReviewItemCreate) createSpec() (*ReviewItem, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.DecidedByID(); ok {
 		_spec.SetField(reviewitem.FieldDecidedByID, field.TypeString, value)
 		_node.DecidedByID = &value
+	}
+	if value, ok := _c.mutation.DecisionValue(); ok {
+		_spec.SetField(reviewitem.FieldDecisionValue, field.TypeFloat64, value)
+		_node.DecisionValue = &value
+	}
+	if value, ok := _c.mutation.DecisionReason(); ok {
+		_spec.SetField(reviewitem.FieldDecisionReason, field.TypeEnum, value)
+		_node.DecisionReason = &value
+	}
+	if value, ok := _c.mutation.DecisionComment(); ok {
+		_spec.SetField(reviewitem.FieldDecisionComment, field.TypeString, value)
+		_node.DecisionComment = &value
 	}
 	if nodes := _c.mutation.OrganizationIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
@@ -587,6 +651,66 @@ func (u *ReviewItemUpsert) ClearDecidedByID() *ReviewItemUpsert {
 	return u
 }
 
+// SetDecisionValue sets the "decision_value" field.
+func (u *ReviewItemUpsert) SetDecisionValue(v float64) *ReviewItemUpsert {
+	u.Set(reviewitem.FieldDecisionValue, v)
+	return u
+}
+
+// UpdateDecisionValue sets the "decision_value" field to the value that was provided on create.
+func (u *ReviewItemUpsert) UpdateDecisionValue() *ReviewItemUpsert {
+	u.SetExcluded(reviewitem.FieldDecisionValue)
+	return u
+}
+
+// AddDecisionValue adds v to the "decision_value" field.
+func (u *ReviewItemUpsert) AddDecisionValue(v float64) *ReviewItemUpsert {
+	u.Add(reviewitem.FieldDecisionValue, v)
+	return u
+}
+
+// ClearDecisionValue clears the value of the "decision_value" field.
+func (u *ReviewItemUpsert) ClearDecisionValue() *ReviewItemUpsert {
+	u.SetNull(reviewitem.FieldDecisionValue)
+	return u
+}
+
+// SetDecisionReason sets the "decision_reason" field.
+func (u *ReviewItemUpsert) SetDecisionReason(v reviewitem.DecisionReason) *ReviewItemUpsert {
+	u.Set(reviewitem.FieldDecisionReason, v)
+	return u
+}
+
+// UpdateDecisionReason sets the "decision_reason" field to the value that was provided on create.
+func (u *ReviewItemUpsert) UpdateDecisionReason() *ReviewItemUpsert {
+	u.SetExcluded(reviewitem.FieldDecisionReason)
+	return u
+}
+
+// ClearDecisionReason clears the value of the "decision_reason" field.
+func (u *ReviewItemUpsert) ClearDecisionReason() *ReviewItemUpsert {
+	u.SetNull(reviewitem.FieldDecisionReason)
+	return u
+}
+
+// SetDecisionComment sets the "decision_comment" field.
+func (u *ReviewItemUpsert) SetDecisionComment(v string) *ReviewItemUpsert {
+	u.Set(reviewitem.FieldDecisionComment, v)
+	return u
+}
+
+// UpdateDecisionComment sets the "decision_comment" field to the value that was provided on create.
+func (u *ReviewItemUpsert) UpdateDecisionComment() *ReviewItemUpsert {
+	u.SetExcluded(reviewitem.FieldDecisionComment)
+	return u
+}
+
+// ClearDecisionComment clears the value of the "decision_comment" field.
+func (u *ReviewItemUpsert) ClearDecisionComment() *ReviewItemUpsert {
+	u.SetNull(reviewitem.FieldDecisionComment)
+	return u
+}
+
 // UpdateNewValues updates the mutable fields using the new values that were set on create except the ID field.
 // Using this option is equivalent to using:
 //
@@ -727,6 +851,76 @@ func (u *ReviewItemUpsertOne) UpdateDecidedByID() *ReviewItemUpsertOne {
 func (u *ReviewItemUpsertOne) ClearDecidedByID() *ReviewItemUpsertOne {
 	return u.Update(func(s *ReviewItemUpsert) {
 		s.ClearDecidedByID()
+	})
+}
+
+// SetDecisionValue sets the "decision_value" field.
+func (u *ReviewItemUpsertOne) SetDecisionValue(v float64) *ReviewItemUpsertOne {
+	return u.Update(func(s *ReviewItemUpsert) {
+		s.SetDecisionValue(v)
+	})
+}
+
+// AddDecisionValue adds v to the "decision_value" field.
+func (u *ReviewItemUpsertOne) AddDecisionValue(v float64) *ReviewItemUpsertOne {
+	return u.Update(func(s *ReviewItemUpsert) {
+		s.AddDecisionValue(v)
+	})
+}
+
+// UpdateDecisionValue sets the "decision_value" field to the value that was provided on create.
+func (u *ReviewItemUpsertOne) UpdateDecisionValue() *ReviewItemUpsertOne {
+	return u.Update(func(s *ReviewItemUpsert) {
+		s.UpdateDecisionValue()
+	})
+}
+
+// ClearDecisionValue clears the value of the "decision_value" field.
+func (u *ReviewItemUpsertOne) ClearDecisionValue() *ReviewItemUpsertOne {
+	return u.Update(func(s *ReviewItemUpsert) {
+		s.ClearDecisionValue()
+	})
+}
+
+// SetDecisionReason sets the "decision_reason" field.
+func (u *ReviewItemUpsertOne) SetDecisionReason(v reviewitem.DecisionReason) *ReviewItemUpsertOne {
+	return u.Update(func(s *ReviewItemUpsert) {
+		s.SetDecisionReason(v)
+	})
+}
+
+// UpdateDecisionReason sets the "decision_reason" field to the value that was provided on create.
+func (u *ReviewItemUpsertOne) UpdateDecisionReason() *ReviewItemUpsertOne {
+	return u.Update(func(s *ReviewItemUpsert) {
+		s.UpdateDecisionReason()
+	})
+}
+
+// ClearDecisionReason clears the value of the "decision_reason" field.
+func (u *ReviewItemUpsertOne) ClearDecisionReason() *ReviewItemUpsertOne {
+	return u.Update(func(s *ReviewItemUpsert) {
+		s.ClearDecisionReason()
+	})
+}
+
+// SetDecisionComment sets the "decision_comment" field.
+func (u *ReviewItemUpsertOne) SetDecisionComment(v string) *ReviewItemUpsertOne {
+	return u.Update(func(s *ReviewItemUpsert) {
+		s.SetDecisionComment(v)
+	})
+}
+
+// UpdateDecisionComment sets the "decision_comment" field to the value that was provided on create.
+func (u *ReviewItemUpsertOne) UpdateDecisionComment() *ReviewItemUpsertOne {
+	return u.Update(func(s *ReviewItemUpsert) {
+		s.UpdateDecisionComment()
+	})
+}
+
+// ClearDecisionComment clears the value of the "decision_comment" field.
+func (u *ReviewItemUpsertOne) ClearDecisionComment() *ReviewItemUpsertOne {
+	return u.Update(func(s *ReviewItemUpsert) {
+		s.ClearDecisionComment()
 	})
 }
 
@@ -1037,6 +1231,76 @@ func (u *ReviewItemUpsertBulk) UpdateDecidedByID() *ReviewItemUpsertBulk {
 func (u *ReviewItemUpsertBulk) ClearDecidedByID() *ReviewItemUpsertBulk {
 	return u.Update(func(s *ReviewItemUpsert) {
 		s.ClearDecidedByID()
+	})
+}
+
+// SetDecisionValue sets the "decision_value" field.
+func (u *ReviewItemUpsertBulk) SetDecisionValue(v float64) *ReviewItemUpsertBulk {
+	return u.Update(func(s *ReviewItemUpsert) {
+		s.SetDecisionValue(v)
+	})
+}
+
+// AddDecisionValue adds v to the "decision_value" field.
+func (u *ReviewItemUpsertBulk) AddDecisionValue(v float64) *ReviewItemUpsertBulk {
+	return u.Update(func(s *ReviewItemUpsert) {
+		s.AddDecisionValue(v)
+	})
+}
+
+// UpdateDecisionValue sets the "decision_value" field to the value that was provided on create.
+func (u *ReviewItemUpsertBulk) UpdateDecisionValue() *ReviewItemUpsertBulk {
+	return u.Update(func(s *ReviewItemUpsert) {
+		s.UpdateDecisionValue()
+	})
+}
+
+// ClearDecisionValue clears the value of the "decision_value" field.
+func (u *ReviewItemUpsertBulk) ClearDecisionValue() *ReviewItemUpsertBulk {
+	return u.Update(func(s *ReviewItemUpsert) {
+		s.ClearDecisionValue()
+	})
+}
+
+// SetDecisionReason sets the "decision_reason" field.
+func (u *ReviewItemUpsertBulk) SetDecisionReason(v reviewitem.DecisionReason) *ReviewItemUpsertBulk {
+	return u.Update(func(s *ReviewItemUpsert) {
+		s.SetDecisionReason(v)
+	})
+}
+
+// UpdateDecisionReason sets the "decision_reason" field to the value that was provided on create.
+func (u *ReviewItemUpsertBulk) UpdateDecisionReason() *ReviewItemUpsertBulk {
+	return u.Update(func(s *ReviewItemUpsert) {
+		s.UpdateDecisionReason()
+	})
+}
+
+// ClearDecisionReason clears the value of the "decision_reason" field.
+func (u *ReviewItemUpsertBulk) ClearDecisionReason() *ReviewItemUpsertBulk {
+	return u.Update(func(s *ReviewItemUpsert) {
+		s.ClearDecisionReason()
+	})
+}
+
+// SetDecisionComment sets the "decision_comment" field.
+func (u *ReviewItemUpsertBulk) SetDecisionComment(v string) *ReviewItemUpsertBulk {
+	return u.Update(func(s *ReviewItemUpsert) {
+		s.SetDecisionComment(v)
+	})
+}
+
+// UpdateDecisionComment sets the "decision_comment" field to the value that was provided on create.
+func (u *ReviewItemUpsertBulk) UpdateDecisionComment() *ReviewItemUpsertBulk {
+	return u.Update(func(s *ReviewItemUpsert) {
+		s.UpdateDecisionComment()
+	})
+}
+
+// ClearDecisionComment clears the value of the "decision_comment" field.
+func (u *ReviewItemUpsertBulk) ClearDecisionComment() *ReviewItemUpsertBulk {
+	return u.Update(func(s *ReviewItemUpsert) {
+		s.ClearDecisionComment()
 	})
 }
 

@@ -76,6 +76,73 @@ func (_u *ReviewItemUpdate) ClearDecidedByID() *ReviewItemUpdate {
 	return _u
 }
 
+// SetDecisionValue sets the "decision_value" field.
+func (_u *ReviewItemUpdate) SetDecisionValue(v float64) *ReviewItemUpdate {
+	_u.mutation.ResetDecisionValue()
+	_u.mutation.SetDecisionValue(v)
+	return _u
+}
+
+// SetNillableDecisionValue sets the "decision_value" field if the given value is not nil.
+func (_u *ReviewItemUpdate) SetNillableDecisionValue(v *float64) *ReviewItemUpdate {
+	if v != nil {
+		_u.SetDecisionValue(*v)
+	}
+	return _u
+}
+
+// AddDecisionValue adds value to the "decision_value" field.
+func (_u *ReviewItemUpdate) AddDecisionValue(v float64) *ReviewItemUpdate {
+	_u.mutation.AddDecisionValue(v)
+	return _u
+}
+
+// ClearDecisionValue clears the value of the "decision_value" field.
+func (_u *ReviewItemUpdate) ClearDecisionValue() *ReviewItemUpdate {
+	_u.mutation.ClearDecisionValue()
+	return _u
+}
+
+// SetDecisionReason sets the "decision_reason" field.
+func (_u *ReviewItemUpdate) SetDecisionReason(v reviewitem.DecisionReason) *ReviewItemUpdate {
+	_u.mutation.SetDecisionReason(v)
+	return _u
+}
+
+// SetNillableDecisionReason sets the "decision_reason" field if the given value is not nil.
+func (_u *ReviewItemUpdate) SetNillableDecisionReason(v *reviewitem.DecisionReason) *ReviewItemUpdate {
+	if v != nil {
+		_u.SetDecisionReason(*v)
+	}
+	return _u
+}
+
+// ClearDecisionReason clears the value of the "decision_reason" field.
+func (_u *ReviewItemUpdate) ClearDecisionReason() *ReviewItemUpdate {
+	_u.mutation.ClearDecisionReason()
+	return _u
+}
+
+// SetDecisionComment sets the "decision_comment" field.
+func (_u *ReviewItemUpdate) SetDecisionComment(v string) *ReviewItemUpdate {
+	_u.mutation.SetDecisionComment(v)
+	return _u
+}
+
+// SetNillableDecisionComment sets the "decision_comment" field if the given value is not nil.
+func (_u *ReviewItemUpdate) SetNillableDecisionComment(v *string) *ReviewItemUpdate {
+	if v != nil {
+		_u.SetDecisionComment(*v)
+	}
+	return _u
+}
+
+// ClearDecisionComment clears the value of the "decision_comment" field.
+func (_u *ReviewItemUpdate) ClearDecisionComment() *ReviewItemUpdate {
+	_u.mutation.ClearDecisionComment()
+	return _u
+}
+
 // Mutation returns the ReviewItemMutation object of the builder.
 func (_u *ReviewItemUpdate) Mutation() *ReviewItemMutation {
 	return _u.mutation
@@ -128,6 +195,16 @@ func (_u *ReviewItemUpdate) check() error {
 	if v, ok := _u.mutation.Decision(); ok {
 		if err := reviewitem.DecisionValidator(v); err != nil {
 			return &ValidationError{Name: "decision", err: fmt.Errorf(`ent: validator failed for field "ReviewItem.decision": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.DecisionReason(); ok {
+		if err := reviewitem.DecisionReasonValidator(v); err != nil {
+			return &ValidationError{Name: "decision_reason", err: fmt.Errorf(`ent: validator failed for field "ReviewItem.decision_reason": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.DecisionComment(); ok {
+		if err := reviewitem.DecisionCommentValidator(v); err != nil {
+			return &ValidationError{Name: "decision_comment", err: fmt.Errorf(`ent: validator failed for field "ReviewItem.decision_comment": %w`, err)}
 		}
 	}
 	if _u.mutation.OrganizationCleared() && len(_u.mutation.OrganizationIDs()) > 0 {
@@ -195,6 +272,27 @@ func (_u *ReviewItemUpdate) sqlSave(ctx context.Context) (_node int, err error) 
 	}
 	if _u.mutation.DecidedByIDCleared() {
 		_spec.ClearField(reviewitem.FieldDecidedByID, field.TypeString)
+	}
+	if value, ok := _u.mutation.DecisionValue(); ok {
+		_spec.SetField(reviewitem.FieldDecisionValue, field.TypeFloat64, value)
+	}
+	if value, ok := _u.mutation.AddedDecisionValue(); ok {
+		_spec.AddField(reviewitem.FieldDecisionValue, field.TypeFloat64, value)
+	}
+	if _u.mutation.DecisionValueCleared() {
+		_spec.ClearField(reviewitem.FieldDecisionValue, field.TypeFloat64)
+	}
+	if value, ok := _u.mutation.DecisionReason(); ok {
+		_spec.SetField(reviewitem.FieldDecisionReason, field.TypeEnum, value)
+	}
+	if _u.mutation.DecisionReasonCleared() {
+		_spec.ClearField(reviewitem.FieldDecisionReason, field.TypeEnum)
+	}
+	if value, ok := _u.mutation.DecisionComment(); ok {
+		_spec.SetField(reviewitem.FieldDecisionComment, field.TypeString, value)
+	}
+	if _u.mutation.DecisionCommentCleared() {
+		_spec.ClearField(reviewitem.FieldDecisionComment, field.TypeString)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
@@ -264,6 +362,73 @@ func (_u *ReviewItemUpdateOne) ClearDecidedByID() *ReviewItemUpdateOne {
 	return _u
 }
 
+// SetDecisionValue sets the "decision_value" field.
+func (_u *ReviewItemUpdateOne) SetDecisionValue(v float64) *ReviewItemUpdateOne {
+	_u.mutation.ResetDecisionValue()
+	_u.mutation.SetDecisionValue(v)
+	return _u
+}
+
+// SetNillableDecisionValue sets the "decision_value" field if the given value is not nil.
+func (_u *ReviewItemUpdateOne) SetNillableDecisionValue(v *float64) *ReviewItemUpdateOne {
+	if v != nil {
+		_u.SetDecisionValue(*v)
+	}
+	return _u
+}
+
+// AddDecisionValue adds value to the "decision_value" field.
+func (_u *ReviewItemUpdateOne) AddDecisionValue(v float64) *ReviewItemUpdateOne {
+	_u.mutation.AddDecisionValue(v)
+	return _u
+}
+
+// ClearDecisionValue clears the value of the "decision_value" field.
+func (_u *ReviewItemUpdateOne) ClearDecisionValue() *ReviewItemUpdateOne {
+	_u.mutation.ClearDecisionValue()
+	return _u
+}
+
+// SetDecisionReason sets the "decision_reason" field.
+func (_u *ReviewItemUpdateOne) SetDecisionReason(v reviewitem.DecisionReason) *ReviewItemUpdateOne {
+	_u.mutation.SetDecisionReason(v)
+	return _u
+}
+
+// SetNillableDecisionReason sets the "decision_reason" field if the given value is not nil.
+func (_u *ReviewItemUpdateOne) SetNillableDecisionReason(v *reviewitem.DecisionReason) *ReviewItemUpdateOne {
+	if v != nil {
+		_u.SetDecisionReason(*v)
+	}
+	return _u
+}
+
+// ClearDecisionReason clears the value of the "decision_reason" field.
+func (_u *ReviewItemUpdateOne) ClearDecisionReason() *ReviewItemUpdateOne {
+	_u.mutation.ClearDecisionReason()
+	return _u
+}
+
+// SetDecisionComment sets the "decision_comment" field.
+func (_u *ReviewItemUpdateOne) SetDecisionComment(v string) *ReviewItemUpdateOne {
+	_u.mutation.SetDecisionComment(v)
+	return _u
+}
+
+// SetNillableDecisionComment sets the "decision_comment" field if the given value is not nil.
+func (_u *ReviewItemUpdateOne) SetNillableDecisionComment(v *string) *ReviewItemUpdateOne {
+	if v != nil {
+		_u.SetDecisionComment(*v)
+	}
+	return _u
+}
+
+// ClearDecisionComment clears the value of the "decision_comment" field.
+func (_u *ReviewItemUpdateOne) ClearDecisionComment() *ReviewItemUpdateOne {
+	_u.mutation.ClearDecisionComment()
+	return _u
+}
+
 // Mutation returns the ReviewItemMutation object of the builder.
 func (_u *ReviewItemUpdateOne) Mutation() *ReviewItemMutation {
 	return _u.mutation
@@ -329,6 +494,16 @@ func (_u *ReviewItemUpdateOne) check() error {
 	if v, ok := _u.mutation.Decision(); ok {
 		if err := reviewitem.DecisionValidator(v); err != nil {
 			return &ValidationError{Name: "decision", err: fmt.Errorf(`ent: validator failed for field "ReviewItem.decision": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.DecisionReason(); ok {
+		if err := reviewitem.DecisionReasonValidator(v); err != nil {
+			return &ValidationError{Name: "decision_reason", err: fmt.Errorf(`ent: validator failed for field "ReviewItem.decision_reason": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.DecisionComment(); ok {
+		if err := reviewitem.DecisionCommentValidator(v); err != nil {
+			return &ValidationError{Name: "decision_comment", err: fmt.Errorf(`ent: validator failed for field "ReviewItem.decision_comment": %w`, err)}
 		}
 	}
 	if _u.mutation.OrganizationCleared() && len(_u.mutation.OrganizationIDs()) > 0 {
@@ -413,6 +588,27 @@ func (_u *ReviewItemUpdateOne) sqlSave(ctx context.Context) (_node *ReviewItem, 
 	}
 	if _u.mutation.DecidedByIDCleared() {
 		_spec.ClearField(reviewitem.FieldDecidedByID, field.TypeString)
+	}
+	if value, ok := _u.mutation.DecisionValue(); ok {
+		_spec.SetField(reviewitem.FieldDecisionValue, field.TypeFloat64, value)
+	}
+	if value, ok := _u.mutation.AddedDecisionValue(); ok {
+		_spec.AddField(reviewitem.FieldDecisionValue, field.TypeFloat64, value)
+	}
+	if _u.mutation.DecisionValueCleared() {
+		_spec.ClearField(reviewitem.FieldDecisionValue, field.TypeFloat64)
+	}
+	if value, ok := _u.mutation.DecisionReason(); ok {
+		_spec.SetField(reviewitem.FieldDecisionReason, field.TypeEnum, value)
+	}
+	if _u.mutation.DecisionReasonCleared() {
+		_spec.ClearField(reviewitem.FieldDecisionReason, field.TypeEnum)
+	}
+	if value, ok := _u.mutation.DecisionComment(); ok {
+		_spec.SetField(reviewitem.FieldDecisionComment, field.TypeString, value)
+	}
+	if _u.mutation.DecisionCommentCleared() {
+		_spec.ClearField(reviewitem.FieldDecisionComment, field.TypeString)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	_node = &ReviewItem{config: _u.config}

@@ -77,7 +77,7 @@ function fail(err) {
 
 let change = null;
 client.subscribe(
-  { query: "subscription { inboxChanged(first: 5) { totalCount items { reason target { id status } } } }" },
+  { query: "subscription { inboxChanged(first: 5) { totalCount edges { node { id reason target { id status } } } } }" },
   {
     next: ({ data, errors }) => {
       if (errors) return fail(errors);

@@ -104,8 +104,8 @@ jq -c . <<<"$TARGET"
 
 step "The manager signs in and finds the proposal in the inbox"
 sign_in manager@demo.kpiflow.test
-VERSION=$(gql '{ inbox(first: 100) { items { reason target { id version } } } }' |
-  jq -r --arg id "$TARGET_ID" '[.inbox.items[] | select(.reason == "DECIDE_PROPOSAL" and .target.id == $id)][0].target.version // empty')
+VERSION=$(gql '{ inbox(first: 100) { totalCount edges { node { id reason target { id version } } } } }' |
+  jq -r --arg id "$TARGET_ID" '[.inbox.edges[].node | select(.reason == "DECIDE_PROPOSAL" and .target.id == $id)][0].target.version // empty')
 if [ -z "$VERSION" ]; then
   echo "walkthrough: the proposal $TARGET_ID is not in the manager's inbox" >&2
   exit 1
@@ -119,15 +119,15 @@ gql 'mutation($in: TargetDecisionInput!) { approveTarget(input: $in) { target { 
 
 step "The team's open review"
 CYCLE=$(gql 'query($team: ID!) { reviewCycles(where: {status: OPEN, teamID: $team}, first: 1, orderBy: {field: POINT, direction: DESC}) {
-    edges { node { id point dueAt items { id decision suggestedAction suggestionReason target { id kpi { key } user { name } } } } } } }' \
+    edges { node { id point dueAt items(first: 500) { edges { node { id decision suggestedAction suggestionReason target { id kpi { key } user { name } } } } } } } } }' \
   "$(jq -n --arg team "$TEAM_ID" '{team: $team}')" | jq '.reviewCycles.edges[0].node // empty')
 if [ -z "$CYCLE" ]; then
   echo "no open review for the team: nothing to decide"
 else
   CYCLE_ID=$(jq -r '.id' <<<"$CYCLE")
   echo "review $CYCLE_ID of $(jq -r '.point' <<<"$CYCLE"), due $(jq -r '.dueAt' <<<"$CYCLE")"
-  for ITEM in $(jq -r '.items[] | select(.decision == null) | .id' <<<"$CYCLE"); do
-    jq -r --arg id "$ITEM" '.items[] | select(.id == $id) | "  \(.target.user.name // "team") \(.target.kpi.key): suggests \(.suggestedAction) (\(.suggestionReason)); deciding KEEP"' <<<"$CYCLE"
+  for ITEM in $(jq -r '.items.edges[].node | select(.decision == null) | .id' <<<"$CYCLE"); do
+    jq -r --arg id "$ITEM" '.items.edges[].node | select(.id == $id) | "  \(.target.user.name // "team") \(.target.kpi.key): suggests \(.suggestedAction) (\(.suggestionReason)); deciding KEEP"' <<<"$CYCLE"
     gql 'mutation($in: DecideReviewItemInput!) { decideReviewItem(input: $in) { item { id decision } } }' \
       "$(jq -n --arg i "$ITEM" '{in: {itemId: $i, decision: "KEEP"}}')" | jq -c '.decideReviewItem.item'
   done

@@ -233,8 +233,8 @@ func TestAuthorizationMatrix(t *testing.T) {
 						members(first: 20) { edges { node { id deals(first: 20) { edges { node { id } } } meetings(first: 20) { edges { node { id } } } } } }
 						managers { edges { node { id } } } deals { edges { node { id owner { id } } } } } } } }`,
 					`{ deals { edges { node { id owner { id team { id } } team { id parent { id } } meetings { edges { node { id } } } organization { id } } } } }`,
-					`{ meetings { edges { node { id owner { id managedTeams { id } } deal { id } } } } }`,
-					`{ users { edges { node { id team { id members { edges { node { id } } } } managedTeams { id } } } } }`,
+					`{ meetings { edges { node { id owner { id managedTeams { edges { node { id } } } } deal { id } } } } }`,
+					`{ users { edges { node { id team { id members { edges { node { id } } } } managedTeams { edges { node { id } } } } } } }`,
 					`{ viewer { id team { id deals { edges { node { id } } } members { edges { node { id } } } } } }`,
 				} {
 					r := as.Query(t, q, nil)

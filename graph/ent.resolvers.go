@@ -15,12 +15,12 @@ import (
 
 // Node is the resolver for the node field.
 func (r *queryResolver) Node(ctx context.Context, id pulid.ID) (ent.Noder, error) {
-	return ent.FromContext(ctx).Noder(ctx, id, ent.WithNodeType(ent.IDToType))
+	return r.node(ctx, id)
 }
 
 // Nodes is the resolver for the nodes field.
 func (r *queryResolver) Nodes(ctx context.Context, ids []pulid.ID) ([]ent.Noder, error) {
-	return ent.FromContext(ctx).Noders(ctx, ids, ent.WithNodeType(ent.IDToType))
+	return r.nodes(ctx, ids)
 }
 
 // Deals is the resolver for the deals field.

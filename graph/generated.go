@@ -154,12 +154,20 @@ type ComplexityRoot struct {
 		Message    func(childComplexity int) int
 	}
 
-	Inbox struct {
-		Items      func(childComplexity int) int
+	InboxConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
 		TotalCount func(childComplexity int) int
 	}
 
+	InboxEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
 	InboxItem struct {
+		Comment     func(childComplexity int) int
+		ID          func(childComplexity int) int
 		Reason      func(childComplexity int) int
 		ReviewCycle func(childComplexity int) int
 		Target      func(childComplexity int) int
@@ -225,6 +233,7 @@ type ComplexityRoot struct {
 		Actual        func(childComplexity int) int
 		Attainment    func(childComplexity int) int
 		Frozen        func(childComplexity int) int
+		ID            func(childComplexity int) int
 		Kpi           func(childComplexity int) int
 		LiveActual    func(childComplexity int) int
 		LowConfidence func(childComplexity int) int
@@ -235,6 +244,7 @@ type ComplexityRoot struct {
 	}
 
 	KPITrend struct {
+		ID     func(childComplexity int) int
 		Kpi    func(childComplexity int) int
 		Points func(childComplexity int) int
 	}
@@ -371,7 +381,7 @@ type ComplexityRoot struct {
 	Query struct {
 		AssessTarget  func(childComplexity int, kpi pulid.ID, scope TargetScopeInput, period PeriodInput, value money.Decimal) int
 		Deals         func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.DealOrder, where *ent.DealWhereInput) int
-		Inbox         func(childComplexity int, first *int, offset *int) int
+		Inbox         func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int) int
 		KpiTrend      func(childComplexity int, scope ScopeInput, kpi pulid.ID, from PeriodInput, to PeriodInput, periodKind kpi.PeriodKind) int
 		Kpis          func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.KPIOrder, where *ent.KPIWhereInput) int
 		Meetings      func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.MeetingOrder, where *ent.MeetingWhereInput) int
@@ -422,7 +432,7 @@ type ComplexityRoot struct {
 		CreatedAt     func(childComplexity int) int
 		DueAt         func(childComplexity int) int
 		ID            func(childComplexity int) int
-		Items         func(childComplexity int) int
+		Items         func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy *ent.ReviewItemOrder, where *ent.ReviewItemWhereInput) int
 		Organization  func(childComplexity int) int
 		Point         func(childComplexity int) int
 		Status        func(childComplexity int) int
@@ -449,6 +459,9 @@ type ComplexityRoot struct {
 		CycleID           func(childComplexity int) int
 		DecidedByID       func(childComplexity int) int
 		Decision          func(childComplexity int) int
+		DecisionComment   func(childComplexity int) int
+		DecisionReason    func(childComplexity int) int
+		DecisionValue     func(childComplexity int) int
 		Expected          func(childComplexity int) int
 		ID                func(childComplexity int) int
 		Organization      func(childComplexity int) int
@@ -485,6 +498,7 @@ type ComplexityRoot struct {
 		Actual        func(childComplexity int) int
 		Attainment    func(childComplexity int) int
 		Frozen        func(childComplexity int) int
+		ID            func(childComplexity int) int
 		LiveActual    func(childComplexity int) int
 		LowConfidence func(childComplexity int) int
 		SampleSize    func(childComplexity int) int
@@ -493,6 +507,7 @@ type ComplexityRoot struct {
 	}
 
 	Scorecard struct {
+		ID      func(childComplexity int) int
 		Period  func(childComplexity int) int
 		Results func(childComplexity int) int
 	}
@@ -509,7 +524,7 @@ type ComplexityRoot struct {
 	}
 
 	Subscription struct {
-		InboxChanged func(childComplexity int, first *int) int
+		InboxChanged func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int) int
 		TargetEvents func(childComplexity int, targetID *pulid.ID) int
 	}
 
@@ -616,6 +631,7 @@ type ComplexityRoot struct {
 		Actual      func(childComplexity int) int
 		At          func(childComplexity int) int
 		Expected    func(childComplexity int) int
+		ID          func(childComplexity int) int
 		ReviewCycle func(childComplexity int) int
 		Value       func(childComplexity int) int
 	}
@@ -688,6 +704,7 @@ type ComplexityRoot struct {
 		Additive         func(childComplexity int) int
 		Attainment       func(childComplexity int) int
 		Frozen           func(childComplexity int) int
+		ID               func(childComplexity int) int
 		Kpi              func(childComplexity int) int
 		LiveActual       func(childComplexity int) int
 		LowConfidence    func(childComplexity int) int
@@ -701,6 +718,7 @@ type ComplexityRoot struct {
 
 	TrendPoint struct {
 		Actual        func(childComplexity int) int
+		ID            func(childComplexity int) int
 		LowConfidence func(childComplexity int) int
 		Period        func(childComplexity int) int
 		SampleSize    func(childComplexity int) int
@@ -737,7 +755,7 @@ type ComplexityRoot struct {
 		Email        func(childComplexity int) int
 		HiredAt      func(childComplexity int) int
 		ID           func(childComplexity int) int
-		ManagedTeams func(childComplexity int) int
+		ManagedTeams func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.TeamOrder, where *ent.TeamWhereInput) int
 		Meetings     func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.MeetingOrder, where *ent.MeetingWhereInput) int
 		Name         func(childComplexity int) int
 		Organization func(childComplexity int) int
@@ -840,7 +858,7 @@ type QueryResolver interface {
 	TeamRollup(ctx context.Context, team pulid.ID, kpi pulid.ID, period PeriodInput) (*TeamRollup, error)
 	SuggestTarget(ctx context.Context, kpi pulid.ID, scope TargetScopeInput, period PeriodInput) (*TargetSuggestion, error)
 	AssessTarget(ctx context.Context, kpi pulid.ID, scope TargetScopeInput, period PeriodInput, value money.Decimal) (*realism.Assessment, error)
-	Inbox(ctx context.Context, first *int, offset *int) (*Inbox, error)
+	Inbox(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int) (*InboxConnection, error)
 }
 type RealismEvidenceResolver interface {
 	Value(ctx context.Context, obj *realism.Evidence) (*KPIValue, error)
@@ -857,10 +875,11 @@ type ReviewItemResolver interface {
 	SuggestedValue(ctx context.Context, obj *ent.ReviewItem) (*KPIValue, error)
 	PendingAdjustment(ctx context.Context, obj *ent.ReviewItem) (*TargetAdjustment, error)
 	Projection(ctx context.Context, obj *ent.ReviewItem) (*KPIValue, error)
+	DecisionValue(ctx context.Context, obj *ent.ReviewItem) (*KPIValue, error)
 }
 type SubscriptionResolver interface {
 	TargetEvents(ctx context.Context, targetID *pulid.ID) (<-chan *ent.TargetEvent, error)
-	InboxChanged(ctx context.Context, first *int) (<-chan *Inbox, error)
+	InboxChanged(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int) (<-chan *InboxConnection, error)
 }
 type TargetResolver interface {
 	Value(ctx context.Context, obj *ent.Target) (*KPIValue, error)
@@ -1187,19 +1206,50 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ImportRowError.Message(childComplexity), true
 
-	case "Inbox.items":
-		if e.ComplexityRoot.Inbox.Items == nil {
+	case "InboxConnection.edges":
+		if e.ComplexityRoot.InboxConnection.Edges == nil {
 			break
 		}
 
-		return e.ComplexityRoot.Inbox.Items(childComplexity), true
-	case "Inbox.totalCount":
-		if e.ComplexityRoot.Inbox.TotalCount == nil {
+		return e.ComplexityRoot.InboxConnection.Edges(childComplexity), true
+	case "InboxConnection.pageInfo":
+		if e.ComplexityRoot.InboxConnection.PageInfo == nil {
 			break
 		}
 
-		return e.ComplexityRoot.Inbox.TotalCount(childComplexity), true
+		return e.ComplexityRoot.InboxConnection.PageInfo(childComplexity), true
+	case "InboxConnection.totalCount":
+		if e.ComplexityRoot.InboxConnection.TotalCount == nil {
+			break
+		}
 
+		return e.ComplexityRoot.InboxConnection.TotalCount(childComplexity), true
+
+	case "InboxEdge.cursor":
+		if e.ComplexityRoot.InboxEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InboxEdge.Cursor(childComplexity), true
+	case "InboxEdge.node":
+		if e.ComplexityRoot.InboxEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InboxEdge.Node(childComplexity), true
+
+	case "InboxItem.comment":
+		if e.ComplexityRoot.InboxItem.Comment == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InboxItem.Comment(childComplexity), true
+	case "InboxItem.id":
+		if e.ComplexityRoot.InboxItem.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InboxItem.ID(childComplexity), true
 	case "InboxItem.reason":
 		if e.ComplexityRoot.InboxItem.Reason == nil {
 			break
@@ -1454,6 +1504,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.KPIResult.Frozen(childComplexity), true
+	case "KPIResult.id":
+		if e.ComplexityRoot.KPIResult.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KPIResult.ID(childComplexity), true
 	case "KPIResult.kpi":
 		if e.ComplexityRoot.KPIResult.Kpi == nil {
 			break
@@ -1497,6 +1553,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.KPIResult.Target(childComplexity), true
 
+	case "KPITrend.id":
+		if e.ComplexityRoot.KPITrend.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KPITrend.ID(childComplexity), true
 	case "KPITrend.kpi":
 		if e.ComplexityRoot.KPITrend.Kpi == nil {
 			break
@@ -2255,7 +2317,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Inbox(childComplexity, args["first"].(*int), args["offset"].(*int)), true
+		return e.ComplexityRoot.Query.Inbox(childComplexity, args["after"].(*entgql.Cursor[pulid.ID]), args["first"].(*int), args["before"].(*entgql.Cursor[pulid.ID]), args["last"].(*int)), true
 
 	case "Query.kpiTrend":
 		if e.ComplexityRoot.Query.KpiTrend == nil {
@@ -2564,7 +2626,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			break
 		}
 
-		return e.ComplexityRoot.ReviewCycle.Items(childComplexity), true
+		args, err := ec.field_ReviewCycle_items_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.ReviewCycle.Items(childComplexity, args["after"].(*entgql.Cursor[pulid.ID]), args["first"].(*int), args["before"].(*entgql.Cursor[pulid.ID]), args["last"].(*int), args["orderBy"].(*ent.ReviewItemOrder), args["where"].(*ent.ReviewItemWhereInput)), true
 	case "ReviewCycle.organization":
 		if e.ComplexityRoot.ReviewCycle.Organization == nil {
 			break
@@ -2670,6 +2737,24 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ReviewItem.Decision(childComplexity), true
+	case "ReviewItem.decisionComment":
+		if e.ComplexityRoot.ReviewItem.DecisionComment == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReviewItem.DecisionComment(childComplexity), true
+	case "ReviewItem.decisionReason":
+		if e.ComplexityRoot.ReviewItem.DecisionReason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReviewItem.DecisionReason(childComplexity), true
+	case "ReviewItem.decisionValue":
+		if e.ComplexityRoot.ReviewItem.DecisionValue == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReviewItem.DecisionValue(childComplexity), true
 	case "ReviewItem.expected":
 		if e.ComplexityRoot.ReviewItem.Expected == nil {
 			break
@@ -2818,6 +2903,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.RollupMember.Frozen(childComplexity), true
+	case "RollupMember.id":
+		if e.ComplexityRoot.RollupMember.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RollupMember.ID(childComplexity), true
 	case "RollupMember.liveActual":
 		if e.ComplexityRoot.RollupMember.LiveActual == nil {
 			break
@@ -2849,6 +2940,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.RollupMember.User(childComplexity), true
 
+	case "Scorecard.id":
+		if e.ComplexityRoot.Scorecard.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Scorecard.ID(childComplexity), true
 	case "Scorecard.period":
 		if e.ComplexityRoot.Scorecard.Period == nil {
 			break
@@ -2904,7 +3001,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Subscription.InboxChanged(childComplexity, args["first"].(*int)), true
+		return e.ComplexityRoot.Subscription.InboxChanged(childComplexity, args["after"].(*entgql.Cursor[pulid.ID]), args["first"].(*int), args["before"].(*entgql.Cursor[pulid.ID]), args["last"].(*int)), true
 	case "Subscription.targetEvents":
 		if e.ComplexityRoot.Subscription.TargetEvents == nil {
 			break
@@ -3403,6 +3500,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.TargetHistoryPoint.Expected(childComplexity), true
+	case "TargetHistoryPoint.id":
+		if e.ComplexityRoot.TargetHistoryPoint.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TargetHistoryPoint.ID(childComplexity), true
 	case "TargetHistoryPoint.reviewCycle":
 		if e.ComplexityRoot.TargetHistoryPoint.ReviewCycle == nil {
 			break
@@ -3702,6 +3805,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.TeamRollup.Frozen(childComplexity), true
+	case "TeamRollup.id":
+		if e.ComplexityRoot.TeamRollup.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TeamRollup.ID(childComplexity), true
 	case "TeamRollup.kpi":
 		if e.ComplexityRoot.TeamRollup.Kpi == nil {
 			break
@@ -3763,6 +3872,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.TrendPoint.Actual(childComplexity), true
+	case "TrendPoint.id":
+		if e.ComplexityRoot.TrendPoint.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TrendPoint.ID(childComplexity), true
 	case "TrendPoint.lowConfidence":
 		if e.ComplexityRoot.TrendPoint.LowConfidence == nil {
 			break
@@ -3870,7 +3985,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			break
 		}
 
-		return e.ComplexityRoot.User.ManagedTeams(childComplexity), true
+		args, err := ec.field_User_managedTeams_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.User.ManagedTeams(childComplexity, args["after"].(*entgql.Cursor[pulid.ID]), args["first"].(*int), args["before"].(*entgql.Cursor[pulid.ID]), args["last"].(*int), args["orderBy"].([]*ent.TeamOrder), args["where"].(*ent.TeamWhereInput)), true
 	case "User.meetings":
 		if e.ComplexityRoot.User.Meetings == nil {
 			break
@@ -4305,24 +4425,40 @@ func (ec *executionContext) childFields_ImportRowError(ctx context.Context, fiel
 	return nil, fmt.Errorf("no field named %q was found under type ImportRowError", field.Name)
 }
 
-func (ec *executionContext) childFields_Inbox(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+func (ec *executionContext) childFields_InboxConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
+	case "edges":
+		return ec.fieldContext_InboxConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_InboxConnection_pageInfo(ctx, field)
 	case "totalCount":
-		return ec.fieldContext_Inbox_totalCount(ctx, field)
-	case "items":
-		return ec.fieldContext_Inbox_items(ctx, field)
+		return ec.fieldContext_InboxConnection_totalCount(ctx, field)
 	}
-	return nil, fmt.Errorf("no field named %q was found under type Inbox", field.Name)
+	return nil, fmt.Errorf("no field named %q was found under type InboxConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_InboxEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "node":
+		return ec.fieldContext_InboxEdge_node(ctx, field)
+	case "cursor":
+		return ec.fieldContext_InboxEdge_cursor(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type InboxEdge", field.Name)
 }
 
 func (ec *executionContext) childFields_InboxItem(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
+	case "id":
+		return ec.fieldContext_InboxItem_id(ctx, field)
 	case "reason":
 		return ec.fieldContext_InboxItem_reason(ctx, field)
 	case "target":
 		return ec.fieldContext_InboxItem_target(ctx, field)
 	case "reviewCycle":
 		return ec.fieldContext_InboxItem_reviewCycle(ctx, field)
+	case "comment":
+		return ec.fieldContext_InboxItem_comment(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type InboxItem", field.Name)
 }
@@ -4441,6 +4577,8 @@ func (ec *executionContext) childFields_KPIMinSample(ctx context.Context, field 
 
 func (ec *executionContext) childFields_KPIResult(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
+	case "id":
+		return ec.fieldContext_KPIResult_id(ctx, field)
 	case "kpi":
 		return ec.fieldContext_KPIResult_kpi(ctx, field)
 	case "actual":
@@ -4467,6 +4605,8 @@ func (ec *executionContext) childFields_KPIResult(ctx context.Context, field gra
 
 func (ec *executionContext) childFields_KPITrend(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
+	case "id":
+		return ec.fieldContext_KPITrend_id(ctx, field)
 	case "kpi":
 		return ec.fieldContext_KPITrend_kpi(ctx, field)
 	case "points":
@@ -4793,6 +4933,8 @@ func (ec *executionContext) childFields_ReviewItem(ctx context.Context, field gr
 		return ec.fieldContext_ReviewItem_decision(ctx, field)
 	case "decidedByID":
 		return ec.fieldContext_ReviewItem_decidedByID(ctx, field)
+	case "decisionComment":
+		return ec.fieldContext_ReviewItem_decisionComment(ctx, field)
 	case "organization":
 		return ec.fieldContext_ReviewItem_organization(ctx, field)
 	case "cycle":
@@ -4811,8 +4953,24 @@ func (ec *executionContext) childFields_ReviewItem(ctx context.Context, field gr
 		return ec.fieldContext_ReviewItem_pendingAdjustment(ctx, field)
 	case "projection":
 		return ec.fieldContext_ReviewItem_projection(ctx, field)
+	case "decisionValue":
+		return ec.fieldContext_ReviewItem_decisionValue(ctx, field)
+	case "decisionReason":
+		return ec.fieldContext_ReviewItem_decisionReason(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ReviewItem", field.Name)
+}
+
+func (ec *executionContext) childFields_ReviewItemConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_ReviewItemConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_ReviewItemConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_ReviewItemConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ReviewItemConnection", field.Name)
 }
 
 func (ec *executionContext) childFields_ReviewItemEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -4837,6 +4995,8 @@ func (ec *executionContext) childFields_ReviewSuggestionSettings(ctx context.Con
 
 func (ec *executionContext) childFields_RollupMember(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
+	case "id":
+		return ec.fieldContext_RollupMember_id(ctx, field)
 	case "user":
 		return ec.fieldContext_RollupMember_user(ctx, field)
 	case "actual":
@@ -4859,6 +5019,8 @@ func (ec *executionContext) childFields_RollupMember(ctx context.Context, field 
 
 func (ec *executionContext) childFields_Scorecard(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
+	case "id":
+		return ec.fieldContext_Scorecard_id(ctx, field)
 	case "period":
 		return ec.fieldContext_Scorecard_period(ctx, field)
 	case "results":
@@ -5089,6 +5251,8 @@ func (ec *executionContext) childFields_TargetEventEdge(ctx context.Context, fie
 
 func (ec *executionContext) childFields_TargetHistoryPoint(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
+	case "id":
+		return ec.fieldContext_TargetHistoryPoint_id(ctx, field)
 	case "at":
 		return ec.fieldContext_TargetHistoryPoint_at(ctx, field)
 	case "reviewCycle":
@@ -5231,6 +5395,8 @@ func (ec *executionContext) childFields_TeamEdge(ctx context.Context, field grap
 
 func (ec *executionContext) childFields_TeamRollup(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
+	case "id":
+		return ec.fieldContext_TeamRollup_id(ctx, field)
 	case "team":
 		return ec.fieldContext_TeamRollup_team(ctx, field)
 	case "kpi":
@@ -5263,6 +5429,8 @@ func (ec *executionContext) childFields_TeamRollup(ctx context.Context, field gr
 
 func (ec *executionContext) childFields_TrendPoint(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
+	case "id":
+		return ec.fieldContext_TrendPoint_id(ctx, field)
 	case "period":
 		return ec.fieldContext_TrendPoint_period(ctx, field)
 	case "actual":
@@ -6106,22 +6274,38 @@ func (ec *executionContext) field_Query_deals_args(ctx context.Context, rawArgs 
 func (ec *executionContext) field_Query_inbox_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
-	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*entgql.Cursor[pulid.ID], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["first"] = arg0
-	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "offset",
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*entgql.Cursor[pulid.ID], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "last",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["offset"] = arg1
+	args["last"] = arg3
 	return args, nil
 }
 
@@ -6681,17 +6865,95 @@ func (ec *executionContext) field_Query_users_args(ctx context.Context, rawArgs 
 	return args, nil
 }
 
-func (ec *executionContext) field_Subscription_inboxChanged_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+func (ec *executionContext) field_ReviewCycle_items_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
-	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*entgql.Cursor[pulid.ID], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["first"] = arg0
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*entgql.Cursor[pulid.ID], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*ent.ReviewItemOrder, error) {
+			return ec.unmarshalOReviewItemOrder2ᚖkpiflowᚋentᚐReviewItemOrder(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (*ent.ReviewItemWhereInput, error) {
+			return ec.unmarshalOReviewItemWhereInput2ᚖkpiflowᚋentᚐReviewItemWhereInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_inboxChanged_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*entgql.Cursor[pulid.ID], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*entgql.Cursor[pulid.ID], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg3
 	return args, nil
 }
 
@@ -7079,6 +7341,60 @@ func (ec *executionContext) field_User_deals_args(ctx context.Context, rawArgs m
 	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "where",
 		func(ctx context.Context, v any) (*ent.DealWhereInput, error) {
 			return ec.unmarshalODealWhereInput2ᚖkpiflowᚋentᚐDealWhereInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_User_managedTeams_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*entgql.Cursor[pulid.ID], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*entgql.Cursor[pulid.ID], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) ([]*ent.TeamOrder, error) {
+			return ec.unmarshalOTeamOrder2ᚕᚖkpiflowᚋentᚐTeamOrderᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (*ent.TeamWhereInput, error) {
+			return ec.unmarshalOTeamWhereInput2ᚖkpiflowᚋentᚐTeamWhereInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -8378,13 +8694,77 @@ func (ec *executionContext) fieldContext_ImportRowError_message(_ context.Contex
 	return graphql.NewScalarFieldContext("ImportRowError", field, false, false, "String")
 }
 
-func (ec *executionContext) _Inbox_totalCount(ctx context.Context, field graphql.CollectedField, obj *Inbox) (ret graphql.Marshaler) {
+func (ec *executionContext) _InboxConnection_edges(ctx context.Context, field graphql.CollectedField, obj *InboxConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Inbox_totalCount(ctx, field)
+			return ec.fieldContext_InboxConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*InboxEdge) graphql.Marshaler {
+			return ec.marshalNInboxEdge2ᚕᚖkpiflowᚋgraphᚐInboxEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_InboxConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "InboxConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_InboxEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _InboxConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *InboxConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_InboxConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *entgql.PageInfo[pulid.ID]) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖentgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_InboxConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "InboxConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _InboxConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *InboxConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_InboxConnection_totalCount(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.TotalCount, nil
@@ -8397,32 +8777,32 @@ func (ec *executionContext) _Inbox_totalCount(ctx context.Context, field graphql
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_Inbox_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Inbox", field, false, false, "Int")
+func (ec *executionContext) fieldContext_InboxConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("InboxConnection", field, false, false, "Int")
 }
 
-func (ec *executionContext) _Inbox_items(ctx context.Context, field graphql.CollectedField, obj *Inbox) (ret graphql.Marshaler) {
+func (ec *executionContext) _InboxEdge_node(ctx context.Context, field graphql.CollectedField, obj *InboxEdge) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Inbox_items(ctx, field)
+			return ec.fieldContext_InboxEdge_node(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Items, nil
+			return obj.Node, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*InboxItem) graphql.Marshaler {
-			return ec.marshalNInboxItem2ᚕᚖkpiflowᚋgraphᚐInboxItemᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *InboxItem) graphql.Marshaler {
+			return ec.marshalNInboxItem2ᚖkpiflowᚋgraphᚐInboxItem(ctx, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_Inbox_items(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_InboxEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
-		Object:     "Inbox",
+		Object:     "InboxEdge",
 		Field:      field,
 		IsMethod:   false,
 		IsResolver: false,
@@ -8431,6 +8811,52 @@ func (ec *executionContext) fieldContext_Inbox_items(_ context.Context, field gr
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _InboxEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *InboxEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_InboxEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v entgql.Cursor[pulid.ID]) graphql.Marshaler {
+			return ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_InboxEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("InboxEdge", field, false, false, "Cursor")
+}
+
+func (ec *executionContext) _InboxItem_id(ctx context.Context, field graphql.CollectedField, obj *InboxItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_InboxItem_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v pulid.ID) graphql.Marshaler {
+			return ec.marshalNID2kpiflowᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_InboxItem_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("InboxItem", field, false, false, "ID")
 }
 
 func (ec *executionContext) _InboxItem_reason(ctx context.Context, field graphql.CollectedField, obj *InboxItem) (ret graphql.Marshaler) {
@@ -8518,6 +8944,29 @@ func (ec *executionContext) fieldContext_InboxItem_reviewCycle(_ context.Context
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _InboxItem_comment(ctx context.Context, field graphql.CollectedField, obj *InboxItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_InboxItem_comment(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Comment, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_InboxItem_comment(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("InboxItem", field, false, false, "String")
 }
 
 func (ec *executionContext) _KPI_id(ctx context.Context, field graphql.CollectedField, obj *ent.KPI) (ret graphql.Marshaler) {
@@ -9433,6 +9882,29 @@ func (ec *executionContext) fieldContext_KPIMinSample_minSample(_ context.Contex
 	return graphql.NewScalarFieldContext("KPIMinSample", field, false, false, "Int")
 }
 
+func (ec *executionContext) _KPIResult_id(ctx context.Context, field graphql.CollectedField, obj *KPIResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KPIResult_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v pulid.ID) graphql.Marshaler {
+			return ec.marshalNID2kpiflowᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KPIResult_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("KPIResult", field, false, false, "ID")
+}
+
 func (ec *executionContext) _KPIResult_kpi(ctx context.Context, field graphql.CollectedField, obj *KPIResult) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -9697,6 +10169,29 @@ func (ec *executionContext) fieldContext_KPIResult_liveActual(_ context.Context,
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _KPITrend_id(ctx context.Context, field graphql.CollectedField, obj *KPITrend) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KPITrend_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v pulid.ID) graphql.Marshaler {
+			return ec.marshalNID2kpiflowᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KPITrend_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("KPITrend", field, false, false, "ID")
 }
 
 func (ec *executionContext) _KPITrend_kpi(ctx context.Context, field graphql.CollectedField, obj *KPITrend) (ret graphql.Marshaler) {
@@ -13386,11 +13881,11 @@ func (ec *executionContext) _Query_inbox(ctx context.Context, field graphql.Coll
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Inbox(ctx, fc.Args["first"].(*int), fc.Args["offset"].(*int))
+			return ec.Resolvers.Query().Inbox(ctx, fc.Args["after"].(*entgql.Cursor[pulid.ID]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[pulid.ID]), fc.Args["last"].(*int))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *Inbox) graphql.Marshaler {
-			return ec.marshalNInbox2ᚖkpiflowᚋgraphᚐInbox(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *InboxConnection) graphql.Marshaler {
+			return ec.marshalNInboxConnection2ᚖkpiflowᚋgraphᚐInboxConnection(ctx, selections, v)
 		},
 		true,
 		true,
@@ -13403,7 +13898,7 @@ func (ec *executionContext) fieldContext_Query_inbox(ctx context.Context, field 
 		IsMethod:   true,
 		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_Inbox(ctx, field)
+			return ec.childFields_InboxConnection(ctx, field)
 		},
 	}
 	defer func() {
@@ -14217,25 +14712,37 @@ func (ec *executionContext) _ReviewCycle_items(ctx context.Context, field graphq
 			return ec.fieldContext_ReviewCycle_items(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Items(ctx)
+			fc := graphql.GetFieldContext(ctx)
+			return obj.Items(ctx, fc.Args["after"].(*entgql.Cursor[pulid.ID]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[pulid.ID]), fc.Args["last"].(*int), fc.Args["orderBy"].(*ent.ReviewItemOrder), fc.Args["where"].(*ent.ReviewItemWhereInput))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*ent.ReviewItem) graphql.Marshaler {
-			return ec.marshalOReviewItem2ᚕᚖkpiflowᚋentᚐReviewItemᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.ReviewItemConnection) graphql.Marshaler {
+			return ec.marshalNReviewItemConnection2ᚖkpiflowᚋentᚐReviewItemConnection(ctx, selections, v)
 		},
 		true,
-		false,
+		true,
 	)
 }
-func (ec *executionContext) fieldContext_ReviewCycle_items(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_ReviewCycle_items(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "ReviewCycle",
 		Field:      field,
 		IsMethod:   true,
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_ReviewItem(ctx, field)
+			return ec.childFields_ReviewItemConnection(ctx, field)
 		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_ReviewCycle_items_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
 	}
 	return fc, nil
 }
@@ -14635,6 +15142,29 @@ func (ec *executionContext) fieldContext_ReviewItem_decidedByID(_ context.Contex
 	return graphql.NewScalarFieldContext("ReviewItem", field, false, false, "String")
 }
 
+func (ec *executionContext) _ReviewItem_decisionComment(ctx context.Context, field graphql.CollectedField, obj *ent.ReviewItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReviewItem_decisionComment(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DecisionComment, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ReviewItem_decisionComment(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReviewItem", field, false, false, "String")
+}
+
 func (ec *executionContext) _ReviewItem_organization(ctx context.Context, field graphql.CollectedField, obj *ent.ReviewItem) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -14923,6 +15453,61 @@ func (ec *executionContext) fieldContext_ReviewItem_projection(_ context.Context
 	return fc, nil
 }
 
+func (ec *executionContext) _ReviewItem_decisionValue(ctx context.Context, field graphql.CollectedField, obj *ent.ReviewItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReviewItem_decisionValue(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ReviewItem().DecisionValue(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *KPIValue) graphql.Marshaler {
+			return ec.marshalOKPIValue2ᚖkpiflowᚋgraphᚐKPIValue(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ReviewItem_decisionValue(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ReviewItem",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_KPIValue(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ReviewItem_decisionReason(ctx context.Context, field graphql.CollectedField, obj *ent.ReviewItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReviewItem_decisionReason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DecisionReason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *reviewitem.DecisionReason) graphql.Marshaler {
+			return ec.marshalOTargetPendingReason2ᚖkpiflowᚋentᚋreviewitemᚐDecisionReason(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ReviewItem_decisionReason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReviewItem", field, false, false, "TargetPendingReason")
+}
+
 func (ec *executionContext) _ReviewItemConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.ReviewItemConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -15109,6 +15694,29 @@ func (ec *executionContext) _ReviewSuggestionSettings_minElapsed(ctx context.Con
 }
 func (ec *executionContext) fieldContext_ReviewSuggestionSettings_minElapsed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ReviewSuggestionSettings", field, false, false, "Float")
+}
+
+func (ec *executionContext) _RollupMember_id(ctx context.Context, field graphql.CollectedField, obj *RollupMember) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RollupMember_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v pulid.ID) graphql.Marshaler {
+			return ec.marshalNID2kpiflowᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RollupMember_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RollupMember", field, false, false, "ID")
 }
 
 func (ec *executionContext) _RollupMember_user(ctx context.Context, field graphql.CollectedField, obj *RollupMember) (ret graphql.Marshaler) {
@@ -15329,6 +15937,29 @@ func (ec *executionContext) fieldContext_RollupMember_liveActual(_ context.Conte
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _Scorecard_id(ctx context.Context, field graphql.CollectedField, obj *Scorecard) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Scorecard_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v pulid.ID) graphql.Marshaler {
+			return ec.marshalNID2kpiflowᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Scorecard_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Scorecard", field, false, false, "ID")
 }
 
 func (ec *executionContext) _Scorecard_period(ctx context.Context, field graphql.CollectedField, obj *Scorecard) (ret graphql.Marshaler) {
@@ -15573,11 +16204,11 @@ func (ec *executionContext) _Subscription_inboxChanged(ctx context.Context, fiel
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Subscription().InboxChanged(ctx, fc.Args["first"].(*int))
+			return ec.Resolvers.Subscription().InboxChanged(ctx, fc.Args["after"].(*entgql.Cursor[pulid.ID]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[pulid.ID]), fc.Args["last"].(*int))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *Inbox) graphql.Marshaler {
-			return ec.marshalNInbox2ᚖkpiflowᚋgraphᚐInbox(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *InboxConnection) graphql.Marshaler {
+			return ec.marshalNInboxConnection2ᚖkpiflowᚋgraphᚐInboxConnection(ctx, selections, v)
 		},
 		true,
 		true,
@@ -15590,7 +16221,7 @@ func (ec *executionContext) fieldContext_Subscription_inboxChanged(ctx context.C
 		IsMethod:   true,
 		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_Inbox(ctx, field)
+			return ec.childFields_InboxConnection(ctx, field)
 		},
 	}
 	defer func() {
@@ -17644,6 +18275,29 @@ func (ec *executionContext) fieldContext_TargetEventEdge_cursor(_ context.Contex
 	return graphql.NewScalarFieldContext("TargetEventEdge", field, false, false, "Cursor")
 }
 
+func (ec *executionContext) _TargetHistoryPoint_id(ctx context.Context, field graphql.CollectedField, obj *TargetHistoryPoint) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TargetHistoryPoint_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v pulid.ID) graphql.Marshaler {
+			return ec.marshalNID2kpiflowᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TargetHistoryPoint_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TargetHistoryPoint", field, false, false, "ID")
+}
+
 func (ec *executionContext) _TargetHistoryPoint_at(ctx context.Context, field graphql.CollectedField, obj *TargetHistoryPoint) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -18929,6 +19583,29 @@ func (ec *executionContext) fieldContext_TeamEdge_cursor(_ context.Context, fiel
 	return graphql.NewScalarFieldContext("TeamEdge", field, false, false, "Cursor")
 }
 
+func (ec *executionContext) _TeamRollup_id(ctx context.Context, field graphql.CollectedField, obj *TeamRollup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TeamRollup_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v pulid.ID) graphql.Marshaler {
+			return ec.marshalNID2kpiflowᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TeamRollup_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TeamRollup", field, false, false, "ID")
+}
+
 func (ec *executionContext) _TeamRollup_team(ctx context.Context, field graphql.CollectedField, obj *TeamRollup) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -19298,6 +19975,29 @@ func (ec *executionContext) fieldContext_TeamRollup_liveActual(_ context.Context
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _TrendPoint_id(ctx context.Context, field graphql.CollectedField, obj *TrendPoint) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TrendPoint_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v pulid.ID) graphql.Marshaler {
+			return ec.marshalNID2kpiflowᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TrendPoint_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TrendPoint", field, false, false, "ID")
 }
 
 func (ec *executionContext) _TrendPoint_period(ctx context.Context, field graphql.CollectedField, obj *TrendPoint) (ret graphql.Marshaler) {
@@ -19882,25 +20582,37 @@ func (ec *executionContext) _User_managedTeams(ctx context.Context, field graphq
 			return ec.fieldContext_User_managedTeams(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.ManagedTeams(ctx)
+			fc := graphql.GetFieldContext(ctx)
+			return obj.ManagedTeams(ctx, fc.Args["after"].(*entgql.Cursor[pulid.ID]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[pulid.ID]), fc.Args["last"].(*int), fc.Args["orderBy"].([]*ent.TeamOrder), fc.Args["where"].(*ent.TeamWhereInput))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*ent.Team) graphql.Marshaler {
-			return ec.marshalOTeam2ᚕᚖkpiflowᚋentᚐTeamᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.TeamConnection) graphql.Marshaler {
+			return ec.marshalNTeamConnection2ᚖkpiflowᚋentᚐTeamConnection(ctx, selections, v)
 		},
 		true,
-		false,
+		true,
 	)
 }
-func (ec *executionContext) fieldContext_User_managedTeams(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_User_managedTeams(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "User",
 		Field:      field,
 		IsMethod:   true,
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_Team(ctx, field)
+			return ec.childFields_TeamConnection(ctx, field)
 		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_User_managedTeams_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
 	}
 	return fc, nil
 }
@@ -33170,6 +33882,20 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 			return graphql.Null
 		}
 		return ec._User(ctx, sel, obj)
+	case TrendPoint:
+		return ec._TrendPoint(ctx, sel, &obj)
+	case *TrendPoint:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._TrendPoint(ctx, sel, obj)
+	case TeamRollup:
+		return ec._TeamRollup(ctx, sel, &obj)
+	case *TeamRollup:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._TeamRollup(ctx, sel, obj)
 	case *ent.Team:
 		if obj == nil {
 			return graphql.Null
@@ -33180,6 +33906,13 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 			return graphql.Null
 		}
 		return ec._TargetRevision(ctx, sel, obj)
+	case TargetHistoryPoint:
+		return ec._TargetHistoryPoint(ctx, sel, &obj)
+	case *TargetHistoryPoint:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._TargetHistoryPoint(ctx, sel, obj)
 	case *ent.TargetEvent:
 		if obj == nil {
 			return graphql.Null
@@ -33190,6 +33923,20 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 			return graphql.Null
 		}
 		return ec._Target(ctx, sel, obj)
+	case Scorecard:
+		return ec._Scorecard(ctx, sel, &obj)
+	case *Scorecard:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._Scorecard(ctx, sel, obj)
+	case RollupMember:
+		return ec._RollupMember(ctx, sel, &obj)
+	case *RollupMember:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._RollupMember(ctx, sel, obj)
 	case *ent.ReviewItem:
 		if obj == nil {
 			return graphql.Null
@@ -33210,11 +33957,32 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 			return graphql.Null
 		}
 		return ec._Meeting(ctx, sel, obj)
+	case KPITrend:
+		return ec._KPITrend(ctx, sel, &obj)
+	case *KPITrend:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._KPITrend(ctx, sel, obj)
+	case KPIResult:
+		return ec._KPIResult(ctx, sel, &obj)
+	case *KPIResult:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._KPIResult(ctx, sel, obj)
 	case *ent.KPI:
 		if obj == nil {
 			return graphql.Null
 		}
 		return ec._KPI(ctx, sel, obj)
+	case InboxItem:
+		return ec._InboxItem(ctx, sel, &obj)
+	case *InboxItem:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._InboxItem(ctx, sel, obj)
 	case *ent.Deal:
 		if obj == nil {
 			return graphql.Null
@@ -33824,24 +34592,29 @@ func (ec *executionContext) _ImportRowError(ctx context.Context, sel ast.Selecti
 	return out
 }
 
-var inboxImplementors = []string{"Inbox"}
+var inboxConnectionImplementors = []string{"InboxConnection"}
 
-func (ec *executionContext) _Inbox(ctx context.Context, sel ast.SelectionSet, obj *Inbox) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, inboxImplementors)
+func (ec *executionContext) _InboxConnection(ctx context.Context, sel ast.SelectionSet, obj *InboxConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, inboxConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
-			out.Values[i] = graphql.MarshalString("Inbox")
-		case "totalCount":
-			out.Values[i] = ec._Inbox_totalCount(ctx, field, obj)
+			out.Values[i] = graphql.MarshalString("InboxConnection")
+		case "edges":
+			out.Values[i] = ec._InboxConnection_edges(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
-		case "items":
-			out.Values[i] = ec._Inbox_items(ctx, field, obj)
+		case "pageInfo":
+			out.Values[i] = ec._InboxConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._InboxConnection_totalCount(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -33862,7 +34635,45 @@ func (ec *executionContext) _Inbox(ctx context.Context, sel ast.SelectionSet, ob
 	return out
 }
 
-var inboxItemImplementors = []string{"InboxItem"}
+var inboxEdgeImplementors = []string{"InboxEdge"}
+
+func (ec *executionContext) _InboxEdge(ctx context.Context, sel ast.SelectionSet, obj *InboxEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, inboxEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("InboxEdge")
+		case "node":
+			out.Values[i] = ec._InboxEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "cursor":
+			out.Values[i] = ec._InboxEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var inboxItemImplementors = []string{"InboxItem", "Node"}
 
 func (ec *executionContext) _InboxItem(ctx context.Context, sel ast.SelectionSet, obj *InboxItem) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, inboxItemImplementors)
@@ -33873,6 +34684,11 @@ func (ec *executionContext) _InboxItem(ctx context.Context, sel ast.SelectionSet
 		switch field.Name {
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("InboxItem")
+		case "id":
+			out.Values[i] = ec._InboxItem_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "reason":
 			out.Values[i] = ec._InboxItem_reason(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -33885,6 +34701,11 @@ func (ec *executionContext) _InboxItem(ctx context.Context, sel ast.SelectionSet
 			}
 		case "reviewCycle":
 			out.Values[i] = ec._InboxItem_reviewCycle(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "comment":
+			out.Values[i] = ec._InboxItem_comment(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
@@ -34283,7 +35104,7 @@ func (ec *executionContext) _KPIMinSample(ctx context.Context, sel ast.Selection
 	return out
 }
 
-var kPIResultImplementors = []string{"KPIResult"}
+var kPIResultImplementors = []string{"KPIResult", "Node"}
 
 func (ec *executionContext) _KPIResult(ctx context.Context, sel ast.SelectionSet, obj *KPIResult) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, kPIResultImplementors)
@@ -34294,6 +35115,11 @@ func (ec *executionContext) _KPIResult(ctx context.Context, sel ast.SelectionSet
 		switch field.Name {
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("KPIResult")
+		case "id":
+			out.Values[i] = ec._KPIResult_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "kpi":
 			out.Values[i] = ec._KPIResult_kpi(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -34361,7 +35187,7 @@ func (ec *executionContext) _KPIResult(ctx context.Context, sel ast.SelectionSet
 	return out
 }
 
-var kPITrendImplementors = []string{"KPITrend"}
+var kPITrendImplementors = []string{"KPITrend", "Node"}
 
 func (ec *executionContext) _KPITrend(ctx context.Context, sel ast.SelectionSet, obj *KPITrend) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, kPITrendImplementors)
@@ -34372,6 +35198,11 @@ func (ec *executionContext) _KPITrend(ctx context.Context, sel ast.SelectionSet,
 		switch field.Name {
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("KPITrend")
+		case "id":
+			out.Values[i] = ec._KPITrend_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "kpi":
 			out.Values[i] = ec._KPITrend_kpi(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -35696,7 +36527,7 @@ func (ec *executionContext) _ReviewCycle(ctx context.Context, sel ast.SelectionS
 				})
 		case "items":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
+				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._ReviewCycle_items(ctx, field, obj)
 				})
@@ -35864,6 +36695,11 @@ func (ec *executionContext) _ReviewItem(ctx context.Context, sel ast.SelectionSe
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "decisionComment":
+			out.Values[i] = ec._ReviewItem_decisionComment(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "organization":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -35918,6 +36754,17 @@ func (ec *executionContext) _ReviewItem(ctx context.Context, sel ast.SelectionSe
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._ReviewItem_projection(ctx, field, obj)
 				})
+		case "decisionValue":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ReviewItem_decisionValue(ctx, field, obj)
+				})
+		case "decisionReason":
+			out.Values[i] = ec._ReviewItem_decisionReason(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -36054,7 +36901,7 @@ func (ec *executionContext) _ReviewSuggestionSettings(ctx context.Context, sel a
 	return out
 }
 
-var rollupMemberImplementors = []string{"RollupMember"}
+var rollupMemberImplementors = []string{"RollupMember", "Node"}
 
 func (ec *executionContext) _RollupMember(ctx context.Context, sel ast.SelectionSet, obj *RollupMember) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, rollupMemberImplementors)
@@ -36065,6 +36912,11 @@ func (ec *executionContext) _RollupMember(ctx context.Context, sel ast.Selection
 		switch field.Name {
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("RollupMember")
+		case "id":
+			out.Values[i] = ec._RollupMember_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "user":
 			out.Values[i] = ec._RollupMember_user(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -36122,7 +36974,7 @@ func (ec *executionContext) _RollupMember(ctx context.Context, sel ast.Selection
 	return out
 }
 
-var scorecardImplementors = []string{"Scorecard"}
+var scorecardImplementors = []string{"Scorecard", "Node"}
 
 func (ec *executionContext) _Scorecard(ctx context.Context, sel ast.SelectionSet, obj *Scorecard) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, scorecardImplementors)
@@ -36133,6 +36985,11 @@ func (ec *executionContext) _Scorecard(ctx context.Context, sel ast.SelectionSet
 		switch field.Name {
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("Scorecard")
+		case "id":
+			out.Values[i] = ec._Scorecard_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "period":
 			out.Values[i] = ec._Scorecard_period(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -36886,7 +37743,7 @@ func (ec *executionContext) _TargetEventEdge(ctx context.Context, sel ast.Select
 	return out
 }
 
-var targetHistoryPointImplementors = []string{"TargetHistoryPoint"}
+var targetHistoryPointImplementors = []string{"TargetHistoryPoint", "Node"}
 
 func (ec *executionContext) _TargetHistoryPoint(ctx context.Context, sel ast.SelectionSet, obj *TargetHistoryPoint) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, targetHistoryPointImplementors)
@@ -36897,6 +37754,11 @@ func (ec *executionContext) _TargetHistoryPoint(ctx context.Context, sel ast.Sel
 		switch field.Name {
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("TargetHistoryPoint")
+		case "id":
+			out.Values[i] = ec._TargetHistoryPoint_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "at":
 			out.Values[i] = ec._TargetHistoryPoint_at(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -37368,7 +38230,7 @@ func (ec *executionContext) _TeamEdge(ctx context.Context, sel ast.SelectionSet,
 	return out
 }
 
-var teamRollupImplementors = []string{"TeamRollup"}
+var teamRollupImplementors = []string{"TeamRollup", "Node"}
 
 func (ec *executionContext) _TeamRollup(ctx context.Context, sel ast.SelectionSet, obj *TeamRollup) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, teamRollupImplementors)
@@ -37379,6 +38241,11 @@ func (ec *executionContext) _TeamRollup(ctx context.Context, sel ast.SelectionSe
 		switch field.Name {
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("TeamRollup")
+		case "id":
+			out.Values[i] = ec._TeamRollup_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "team":
 			out.Values[i] = ec._TeamRollup_team(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -37461,7 +38328,7 @@ func (ec *executionContext) _TeamRollup(ctx context.Context, sel ast.SelectionSe
 	return out
 }
 
-var trendPointImplementors = []string{"TrendPoint"}
+var trendPointImplementors = []string{"TrendPoint", "Node"}
 
 func (ec *executionContext) _TrendPoint(ctx context.Context, sel ast.SelectionSet, obj *TrendPoint) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, trendPointImplementors)
@@ -37472,6 +38339,11 @@ func (ec *executionContext) _TrendPoint(ctx context.Context, sel ast.SelectionSe
 		switch field.Name {
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("TrendPoint")
+		case "id":
+			out.Values[i] = ec._TrendPoint_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "period":
 			out.Values[i] = ec._TrendPoint_period(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -37777,7 +38649,7 @@ func (ec *executionContext) _User(ctx context.Context, sel ast.SelectionSet, obj
 				})
 		case "managedTeams":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
+				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._User_managedTeams(ctx, field, obj)
 				})
@@ -38637,19 +39509,19 @@ func (ec *executionContext) marshalNImportRowError2ᚖkpiflowᚋgraphᚐImportRo
 	return ec._ImportRowError(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNInbox2ᚖkpiflowᚋgraphᚐInbox(ctx context.Context, sel ast.SelectionSet, v *Inbox) graphql.Marshaler {
+func (ec *executionContext) marshalNInboxConnection2ᚖkpiflowᚋgraphᚐInboxConnection(ctx context.Context, sel ast.SelectionSet, v *InboxConnection) graphql.Marshaler {
 	if v == nil {
-		graphql.AddInvalidNullError(ctx, "Inbox!")
+		graphql.AddInvalidNullError(ctx, "InboxConnection!")
 		return graphql.Null
 	}
-	return ec._Inbox(ctx, sel, v)
+	return ec._InboxConnection(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNInboxItem2ᚕᚖkpiflowᚋgraphᚐInboxItemᚄ(ctx context.Context, sel ast.SelectionSet, v []*InboxItem) graphql.Marshaler {
+func (ec *executionContext) marshalNInboxEdge2ᚕᚖkpiflowᚋgraphᚐInboxEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*InboxEdge) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNInboxItem2ᚖkpiflowᚋgraphᚐInboxItem(ctx, sel, v[i])
+		return ec.marshalNInboxEdge2ᚖkpiflowᚋgraphᚐInboxEdge(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -38659,6 +39531,14 @@ func (ec *executionContext) marshalNInboxItem2ᚕᚖkpiflowᚋgraphᚐInboxItem�
 	}
 
 	return ret
+}
+
+func (ec *executionContext) marshalNInboxEdge2ᚖkpiflowᚋgraphᚐInboxEdge(ctx context.Context, sel ast.SelectionSet, v *InboxEdge) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "InboxEdge!")
+		return graphql.Null
+	}
+	return ec._InboxEdge(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNInboxItem2ᚖkpiflowᚋgraphᚐInboxItem(ctx context.Context, sel ast.SelectionSet, v *InboxItem) graphql.Marshaler {
@@ -39073,6 +39953,14 @@ func (ec *executionContext) marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPag
 	return ec._PageInfo(ctx, sel, &v)
 }
 
+func (ec *executionContext) marshalNPageInfo2ᚖentgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx context.Context, sel ast.SelectionSet, v *entgql.PageInfo[pulid.ID]) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "PageInfo!")
+		return graphql.Null
+	}
+	return ec._PageInfo(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNPeriod2ᚖkpiflowᚋkpiᚐPeriod(ctx context.Context, sel ast.SelectionSet, v *kpi.Period) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Period!")
@@ -39211,6 +40099,14 @@ func (ec *executionContext) marshalNReviewItem2ᚖkpiflowᚋentᚐReviewItem(ctx
 		return graphql.Null
 	}
 	return ec._ReviewItem(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNReviewItemConnection2ᚖkpiflowᚋentᚐReviewItemConnection(ctx context.Context, sel ast.SelectionSet, v *ent.ReviewItemConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ReviewItemConnection!")
+		return graphql.Null
+	}
+	return ec._ReviewItemConnection(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNReviewItemDecision2kpiflowᚋentᚋreviewitemᚐDecision(ctx context.Context, v any) (reviewitem.Decision, error) {
@@ -41026,25 +41922,6 @@ func (ec *executionContext) unmarshalOReviewCycleWhereInput2ᚖkpiflowᚋentᚐR
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalOReviewItem2ᚕᚖkpiflowᚋentᚐReviewItemᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.ReviewItem) graphql.Marshaler {
-	if v == nil {
-		return graphql.Null
-	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
-		fc := graphql.GetFieldContext(ctx)
-		fc.Result = &v[i]
-		return ec.marshalNReviewItem2ᚖkpiflowᚋentᚐReviewItem(ctx, sel, v[i])
-	})
-
-	for _, e := range ret {
-		if e == graphql.Null {
-			return graphql.Null
-		}
-	}
-
-	return ret
-}
-
 func (ec *executionContext) marshalOReviewItem2ᚖkpiflowᚋentᚐReviewItem(ctx context.Context, sel ast.SelectionSet, v *ent.ReviewItem) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -41122,6 +41999,14 @@ func (ec *executionContext) marshalOReviewItemEdge2ᚖkpiflowᚋentᚐReviewItem
 		return graphql.Null
 	}
 	return ec._ReviewItemEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOReviewItemOrder2ᚖkpiflowᚋentᚐReviewItemOrder(ctx context.Context, v any) (*ent.ReviewItemOrder, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputReviewItemOrder(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalOReviewItemSuggestedAction2ᚕkpiflowᚋentᚋreviewitemᚐSuggestedActionᚄ(ctx context.Context, v any) ([]reviewitem.SuggestedAction, error) {
@@ -41572,6 +42457,22 @@ func (ec *executionContext) unmarshalOTargetOrder2ᚕᚖkpiflowᚋentᚐTargetOr
 	return res, nil
 }
 
+func (ec *executionContext) unmarshalOTargetPendingReason2ᚖkpiflowᚋentᚋreviewitemᚐDecisionReason(ctx context.Context, v any) (*reviewitem.DecisionReason, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(reviewitem.DecisionReason)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOTargetPendingReason2ᚖkpiflowᚋentᚋreviewitemᚐDecisionReason(ctx context.Context, sel ast.SelectionSet, v *reviewitem.DecisionReason) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
 func (ec *executionContext) unmarshalOTargetPendingReason2ᚖkpiflowᚋentᚋtargetᚐPendingReason(ctx context.Context, v any) (*target.PendingReason, error) {
 	if v == nil {
 		return nil, nil
@@ -41827,25 +42728,6 @@ func (ec *executionContext) unmarshalOTargetWhereInput2ᚖkpiflowᚋentᚐTarget
 	}
 	res, err := ec.unmarshalInputTargetWhereInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
-}
-
-func (ec *executionContext) marshalOTeam2ᚕᚖkpiflowᚋentᚐTeamᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.Team) graphql.Marshaler {
-	if v == nil {
-		return graphql.Null
-	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
-		fc := graphql.GetFieldContext(ctx)
-		fc.Result = &v[i]
-		return ec.marshalNTeam2ᚖkpiflowᚋentᚐTeam(ctx, sel, v[i])
-	})
-
-	for _, e := range ret {
-		if e == graphql.Null {
-			return graphql.Null
-		}
-	}
-
-	return ret
 }
 
 func (ec *executionContext) marshalOTeam2ᚖkpiflowᚋentᚐTeam(ctx context.Context, sel ast.SelectionSet, v *ent.Team) graphql.Marshaler {

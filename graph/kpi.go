@@ -6,6 +6,7 @@ import (
 	"kpiflow/ent"
 	"kpiflow/ent/deal"
 	"kpiflow/ent/meeting"
+	"kpiflow/ent/schema/pulid"
 	"kpiflow/errcode"
 	"kpiflow/kpi"
 	"kpiflow/kpi/definition"
@@ -121,13 +122,51 @@ func filterAmount(ctx context.Context, minor *int64) (*money.Money, error) {
 	return moneyOf(ctx, v.OrgID, *minor)
 }
 
-func resultOf(ctx context.Context, res kpi.Result) (*KPIResult, error) {
+// scorecard is a scope's scorecard in a period, as the scorecard query
+// and node(id:) give it.
+func (r *Resolver) scorecard(ctx context.Context, sr kpi.ScopeRequest, pr kpi.PeriodRequest) (*Scorecard, error) {
+	p, results, err := r.kpis.Scorecard(ctx, ent.FromContext(ctx), sr, pr)
+	if err != nil {
+		return nil, err
+	}
+	org := viewer.FromContext(ctx).OrgID
+	sc := &Scorecard{ID: scorecardID(sr, org, p), Period: &p, Results: []*KPIResult{}}
+	for _, res := range results {
+		out, err := resultOf(ctx, kpiResultID(sr, org, res.KPI.ID, p), res)
+		if err != nil {
+			return nil, err
+		}
+		sc.Results = append(sc.Results, out)
+	}
+	return sc, nil
+}
+
+// kpiTrend is a KPI's trend, as the kpiTrend query and node(id:) give it.
+func (r *Resolver) kpiTrend(ctx context.Context, sr kpi.ScopeRequest, kpiID pulid.ID, from, to kpi.PeriodRequest, kind kpi.PeriodKind) (*KPITrend, error) {
+	k, points, err := r.kpis.Trend(ctx, ent.FromContext(ctx), sr, kpiID, from, to, kind)
+	if err != nil {
+		return nil, err
+	}
+	return trendOf(ctx, sr, k, kind, points)
+}
+
+// teamRollup is a team's rollup, as the teamRollup query and node(id:)
+// give it.
+func (r *Resolver) teamRollup(ctx context.Context, teamID, kpiID pulid.ID, pr kpi.PeriodRequest) (*TeamRollup, error) {
+	roll, err := r.kpis.TeamRollup(ctx, ent.FromContext(ctx), teamID, kpiID, pr)
+	if err != nil {
+		return nil, err
+	}
+	return rollupOf(ctx, roll)
+}
+
+func resultOf(ctx context.Context, id pulid.ID, res kpi.Result) (*KPIResult, error) {
 	k, v := res.KPI, res.Value
 	g, err := gradedOf(ctx, k, res)
 	if err != nil {
 		return nil, err
 	}
-	out := &KPIResult{Kpi: k, Actual: g.actual, Target: g.target, Attainment: res.Attainment, Pace: res.Pace,
+	out := &KPIResult{ID: id, Kpi: k, Actual: g.actual, Target: g.target, Attainment: res.Attainment, Pace: res.Pace,
 		SampleSize: int(v.Sample), LowConfidence: v.LowConfidence, Frozen: res.Frozen, LiveActual: g.live}
 	if res.Status != "" {
 		st := KPIStatus(res.Status)
@@ -152,14 +191,18 @@ func gradedOf(ctx context.Context, k *ent.KPI, res kpi.Result) (g graded, err er
 	return g, err
 }
 
-func trendOf(ctx context.Context, k *ent.KPI, points []kpi.TrendPoint) (*KPITrend, error) {
-	t := &KPITrend{Kpi: k}
+func trendOf(ctx context.Context, sr kpi.ScopeRequest, k *ent.KPI, kind kpi.PeriodKind, points []kpi.TrendPoint) (*KPITrend, error) {
+	org := viewer.FromContext(ctx).OrgID
+	t := &KPITrend{Kpi: k, Points: []*TrendPoint{}}
+	if len(points) > 0 {
+		t.ID = kpiTrendID(sr, org, k.ID, kind, points[0].Period, points[len(points)-1].Period)
+	}
 	for _, p := range points {
 		actual, err := kpiValue(ctx, k, p.Value)
 		if err != nil {
 			return nil, err
 		}
-		t.Points = append(t.Points, &TrendPoint{Period: &p.Period, Actual: actual,
+		t.Points = append(t.Points, &TrendPoint{ID: trendPointID(sr, org, k.ID, p.Period), Period: &p.Period, Actual: actual,
 			SampleSize: int(p.Value.Sample), LowConfidence: p.Value.LowConfidence})
 	}
 	return t, nil
@@ -174,7 +217,7 @@ func rollupOf(ctx context.Context, r *kpi.Rollup) (*TeamRollup, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := &TeamRollup{Team: r.Team, Kpi: r.KPI, Period: &r.Period, Actual: g.actual,
+	out := &TeamRollup{ID: teamRollupID(r.Team.ID, r.KPI.ID, r.Period), Team: r.Team, Kpi: r.KPI, Period: &r.Period, Actual: g.actual,
 		SampleSize: int(r.Value.Sample), LowConfidence: r.Value.LowConfidence,
 		Additive: r.KPI.Definition.Additive(), Members: []*RollupMember{},
 		Target: g.target, MembersTargetSum: sum, Attainment: r.Attainment, Frozen: r.Frozen, LiveActual: g.live}
@@ -183,7 +226,7 @@ func rollupOf(ctx context.Context, r *kpi.Rollup) (*TeamRollup, error) {
 		if err != nil {
 			return nil, err
 		}
-		out.Members = append(out.Members, &RollupMember{User: m.User, Actual: mg.actual,
+		out.Members = append(out.Members, &RollupMember{ID: rollupMemberID(r.Team.ID, r.KPI.ID, r.Period, m.User.ID), User: m.User, Actual: mg.actual,
 			SampleSize: int(m.Value.Sample), LowConfidence: m.Value.LowConfidence,
 			Target: mg.target, Attainment: m.Attainment, Frozen: m.Frozen, LiveActual: mg.live})
 	}

@@ -97,37 +97,17 @@ func (r *queryResolver) Period(ctx context.Context, kind kpi.PeriodKind, at *tim
 
 // Scorecard is the resolver for the scorecard field.
 func (r *queryResolver) Scorecard(ctx context.Context, scope ScopeInput, period PeriodInput) (*Scorecard, error) {
-	p, results, err := r.kpis.Scorecard(ctx, ent.FromContext(ctx), scopeRequest(scope), periodRequest(period))
-	if err != nil {
-		return nil, err
-	}
-	sc := &Scorecard{Period: &p, Results: []*KPIResult{}}
-	for _, res := range results {
-		out, err := resultOf(ctx, res)
-		if err != nil {
-			return nil, err
-		}
-		sc.Results = append(sc.Results, out)
-	}
-	return sc, nil
+	return r.scorecard(ctx, scopeRequest(scope), periodRequest(period))
 }
 
 // KpiTrend is the resolver for the kpiTrend field.
 func (r *queryResolver) KpiTrend(ctx context.Context, scope ScopeInput, kpi pulid.ID, from PeriodInput, to PeriodInput, periodKind kpi.PeriodKind) (*KPITrend, error) {
-	k, points, err := r.kpis.Trend(ctx, ent.FromContext(ctx), scopeRequest(scope), kpi, periodRequest(from), periodRequest(to), periodKind)
-	if err != nil {
-		return nil, err
-	}
-	return trendOf(ctx, k, points)
+	return r.kpiTrend(ctx, scopeRequest(scope), kpi, periodRequest(from), periodRequest(to), periodKind)
 }
 
 // TeamRollup is the resolver for the teamRollup field.
 func (r *queryResolver) TeamRollup(ctx context.Context, team pulid.ID, kpi pulid.ID, period PeriodInput) (*TeamRollup, error) {
-	roll, err := r.kpis.TeamRollup(ctx, ent.FromContext(ctx), team, kpi, periodRequest(period))
-	if err != nil {
-		return nil, err
-	}
-	return rollupOf(ctx, roll)
+	return r.teamRollup(ctx, team, kpi, periodRequest(period))
 }
 
 // KPIFilter returns KPIFilterResolver implementation.

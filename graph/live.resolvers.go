@@ -9,6 +9,8 @@ import (
 	"context"
 	"kpiflow/ent"
 	"kpiflow/ent/schema/pulid"
+
+	"entgo.io/contrib/entgql"
 )
 
 // TargetEvents is the resolver for the targetEvents field.
@@ -17,8 +19,8 @@ func (r *subscriptionResolver) TargetEvents(ctx context.Context, targetID *pulid
 }
 
 // InboxChanged is the resolver for the inboxChanged field.
-func (r *subscriptionResolver) InboxChanged(ctx context.Context, first *int) (<-chan *Inbox, error) {
-	return r.inboxChanged(ctx, first)
+func (r *subscriptionResolver) InboxChanged(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int) (<-chan *InboxConnection, error) {
+	return r.inboxChanged(ctx, inboxPage{after: after, first: first, before: before, last: last})
 }
 
 // Subscription returns SubscriptionResolver implementation.

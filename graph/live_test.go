@@ -66,16 +66,20 @@ type eventMsg struct {
 type inboxMsg struct {
 	InboxChanged struct {
 		TotalCount int
-		Items      []struct {
-			Reason string
-			Target *struct{ ID string }
+		Edges      []struct {
+			Node struct {
+				ID          string
+				Reason      string
+				Target      *struct{ ID string }
+				ReviewCycle *struct{ ID string }
+			}
 		}
 	}
 }
 
 const (
 	eventsSub = `subscription($t: ID) { targetEvents(targetId: $t) { action toStatus version target { id } } }`
-	inboxSub  = `subscription { inboxChanged { totalCount items { reason target { id } } } }`
+	inboxSub  = `subscription { inboxChanged { totalCount edges { node { id reason target { id } reviewCycle { id } } } } }`
 )
 
 // Subscribers hear of the events on the targets they may see, and of
@@ -142,8 +146,8 @@ func testSubscriptions(t *testing.T, w *kpiWorld, a, b *apitest.Server) {
 	if strings.Join(seen, " ") != "CREATE_DRAFT:DRAFT SUBMIT:PROPOSED" {
 		t.Errorf("the manager heard, in order: %v", seen)
 	}
-	if next(t, mgrInbox, &in); in.InboxChanged.TotalCount != 1 || in.InboxChanged.Items[0].Reason != "DECIDE_PROPOSAL" ||
-		in.InboxChanged.Items[0].Target.ID != p.ID {
+	if next(t, mgrInbox, &in); in.InboxChanged.TotalCount != 1 || in.InboxChanged.Edges[0].Node.Reason != "DECIDE_PROPOSAL" ||
+		in.InboxChanged.Edges[0].Node.Target.ID != p.ID {
 		t.Fatalf("the manager's inbox after the proposal: %+v", in)
 	}
 

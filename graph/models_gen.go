@@ -17,6 +17,8 @@ import (
 	"kpiflow/workflow/realism"
 	"strconv"
 	"time"
+
+	"entgo.io/contrib/entgql"
 )
 
 type CompleteReviewInput struct {
@@ -156,18 +158,32 @@ type ImportRowError struct {
 	Message string  `json:"message"`
 }
 
-type Inbox struct {
-	TotalCount int          `json:"totalCount"`
-	Items      []*InboxItem `json:"items"`
+// The viewer's inbox, oldest first within each kind: proposals and adjustments to decide, proposals to revise, open and overdue reviews, adjustments made.
+type InboxConnection struct {
+	Edges    []*InboxEdge               `json:"edges"`
+	PageInfo *entgql.PageInfo[pulid.ID] `json:"pageInfo"`
+	// Everything in the inbox, whatever the page.
+	TotalCount int `json:"totalCount"`
 }
 
-type InboxItem struct {
-	Reason InboxReason `json:"reason"`
-	// The target, for every reason but REVIEW_OVERDUE.
-	Target *ent.Target `json:"target,omitempty"`
-	// The review, for REVIEW_OVERDUE.
-	ReviewCycle *ent.ReviewCycle `json:"reviewCycle,omitempty"`
+type InboxEdge struct {
+	Node   *InboxItem              `json:"node"`
+	Cursor entgql.Cursor[pulid.ID] `json:"cursor"`
 }
+
+// Something that waits for the viewer. Its id is derived from the reason and the target or review: the same item has the same id in every request, as long as it waits.
+type InboxItem struct {
+	ID     pulid.ID    `json:"id"`
+	Reason InboxReason `json:"reason"`
+	// The target, for every reason but REVIEW_OPEN and REVIEW_OVERDUE.
+	Target *ent.Target `json:"target,omitempty"`
+	// The review, for REVIEW_OPEN and REVIEW_OVERDUE.
+	ReviewCycle *ent.ReviewCycle `json:"reviewCycle,omitempty"`
+	// For REVISE_PROPOSAL: the comment the manager sent the proposal back with.
+	Comment *string `json:"comment,omitempty"`
+}
+
+func (InboxItem) IsNode() {}
 
 type KPIAggregateInput struct {
 	Source   definition.Source   `json:"source"`
@@ -199,8 +215,9 @@ type KPIMinSample struct {
 	MinSample int      `json:"minSample"`
 }
 
-// A KPI's value for a scope in a period.
+// A KPI's value for a scope in a period. Its id is derived from the scope, the KPI and the period: the same result has the same id in every request.
 type KPIResult struct {
+	ID  pulid.ID `json:"id"`
 	Kpi *ent.KPI `json:"kpi"`
 	// None when the KPI is an average or ratio of nothing (no deal closed, no meeting held).
 	Actual *KPIValue `json:"actual,omitempty"`
@@ -221,11 +238,16 @@ type KPIResult struct {
 	LiveActual *KPIValue `json:"liveActual,omitempty"`
 }
 
-// A KPI over a range of periods, for charts.
+func (KPIResult) IsNode() {}
+
+// A KPI over a range of periods, for charts. Its id is derived from the scope, the KPI, the kind of period and the first and last periods.
 type KPITrend struct {
+	ID     pulid.ID      `json:"id"`
 	Kpi    *ent.KPI      `json:"kpi"`
 	Points []*TrendPoint `json:"points"`
 }
+
+func (KPITrend) IsNode() {}
 
 // A value in a KPI's unit, one shape for every unit: read it with no fragments
 // and no aliases. value is exact, number is for charts, display for people.
@@ -296,7 +318,9 @@ type ReviewSuggestionSettingsInput struct {
 	MinElapsed *float64 `json:"minElapsed,omitempty"`
 }
 
+// A member's value in a team's rollup; its id is derived from the team, the KPI, the period and the member.
 type RollupMember struct {
+	ID            pulid.ID  `json:"id"`
 	User          *ent.User `json:"user"`
 	Actual        *KPIValue `json:"actual,omitempty"`
 	SampleSize    int       `json:"sampleSize"`
@@ -311,6 +335,8 @@ type RollupMember struct {
 	LiveActual *KPIValue `json:"liveActual,omitempty"`
 }
 
+func (RollupMember) IsNode() {}
+
 // Whose values: one user's, a team's with its sub-teams, or the whole organization's. Give one.
 type ScopeInput struct {
 	UserID       *pulid.ID `json:"userID,omitempty"`
@@ -318,11 +344,14 @@ type ScopeInput struct {
 	Organization *bool     `json:"organization,omitempty"`
 }
 
-// Every enabled KPI of a scope in a period, side by side.
+// Every enabled KPI of a scope in a period, side by side. Its id is derived from the scope and the period (kind, year, index).
 type Scorecard struct {
+	ID      pulid.ID     `json:"id"`
 	Period  *kpi.Period  `json:"period"`
 	Results []*KPIResult `json:"results"`
 }
+
+func (Scorecard) IsNode() {}
 
 type SetMarketFactorInput struct {
 	TeamID pulid.ID     `json:"teamID"`
@@ -370,8 +399,9 @@ type TargetDecisionInput struct {
 	Comment         *string  `json:"comment,omitempty"`
 }
 
-// Where a target stood at one of its reviews, or when its period closed: the points of the target line and the actual line of a chart.
+// Where a target stood at one of its reviews, or when its period closed: the points of the target line and the actual line of a chart. Its id is derived from the target and the review (or the close).
 type TargetHistoryPoint struct {
+	ID pulid.ID `json:"id"`
 	// The review's cadence point, or the period's end for its close.
 	At time.Time `json:"at"`
 	// The review; none for the close.
@@ -383,6 +413,8 @@ type TargetHistoryPoint struct {
 	// The target's value in force at that point.
 	Value *KPIValue `json:"value,omitempty"`
 }
+
+func (TargetHistoryPoint) IsNode() {}
 
 type TargetPayload struct {
 	Target *ent.Target `json:"target"`
@@ -410,8 +442,9 @@ type TargetValueDecisionInput struct {
 	Rationale       *string       `json:"rationale,omitempty"`
 }
 
-// A team's value of a KPI beside each of its members' (members of its sub-teams included).
+// A team's value of a KPI beside each of its members' (members of its sub-teams included). Its id is derived from the team, the KPI and the period.
 type TeamRollup struct {
+	ID            pulid.ID        `json:"id"`
 	Team          *ent.Team       `json:"team"`
 	Kpi           *ent.KPI        `json:"kpi"`
 	Period        *kpi.Period     `json:"period"`
@@ -433,12 +466,18 @@ type TeamRollup struct {
 	LiveActual *KPIValue `json:"liveActual,omitempty"`
 }
 
+func (TeamRollup) IsNode() {}
+
+// A KPI's value for a scope in one period of a trend; its id is derived from the scope, the KPI and the period.
 type TrendPoint struct {
+	ID            pulid.ID    `json:"id"`
 	Period        *kpi.Period `json:"period"`
 	Actual        *KPIValue   `json:"actual,omitempty"`
 	SampleSize    int         `json:"sampleSize"`
 	LowConfidence bool        `json:"lowConfidence"`
 }
+
+func (TrendPoint) IsNode() {}
 
 type UpdateDealPayload struct {
 	Deal *ent.Deal `json:"deal"`
@@ -504,8 +543,10 @@ const (
 	InboxReasonDecideProposal InboxReason = "DECIDE_PROPOSAL"
 	// An adjustment request waits for your decision.
 	InboxReasonDecideAdjustment InboxReason = "DECIDE_ADJUSTMENT"
-	// Your manager asked for changes to your proposal.
+	// Your manager asked for changes to your proposal (the comment says what).
 	InboxReasonReviseProposal InboxReason = "REVISE_PROPOSAL"
+	// A review of a team you manage is open and not yet due: its items wait for your decisions.
+	InboxReasonReviewOpen InboxReason = "REVIEW_OPEN"
 	// A review of a team you manage is past its due date.
 	InboxReasonReviewOverdue InboxReason = "REVIEW_OVERDUE"
 	// A target of yours was adjusted in the last 14 days.
@@ -516,13 +557,14 @@ var AllInboxReason = []InboxReason{
 	InboxReasonDecideProposal,
 	InboxReasonDecideAdjustment,
 	InboxReasonReviseProposal,
+	InboxReasonReviewOpen,
 	InboxReasonReviewOverdue,
 	InboxReasonAdjustmentMade,
 }
 
 func (e InboxReason) IsValid() bool {
 	switch e {
-	case InboxReasonDecideProposal, InboxReasonDecideAdjustment, InboxReasonReviseProposal, InboxReasonReviewOverdue, InboxReasonAdjustmentMade:
+	case InboxReasonDecideProposal, InboxReasonDecideAdjustment, InboxReasonReviseProposal, InboxReasonReviewOpen, InboxReasonReviewOverdue, InboxReasonAdjustmentMade:
 		return true
 	}
 	return false

@@ -145,21 +145,25 @@ func TestReviewItemsShowPendingAdjustments(t *testing.T) {
 				if c := w.s.Client.ReviewCycle.Query().Where(reviewcycle.OrganizationID(org)).CountX(sys); c != 2 {
 					t.Fatalf("%d cycles, want East's and West's", c)
 				}
-				got, data := w.statements(t, w.manager, `{ reviewCycles(first: 5) { edges { node { items { suggestedAction
+				got, data := w.statements(t, w.manager, `{ reviewCycles(first: 5) { edges { node { items(first: 500) { edges { node { suggestedAction
 					suggestedValue { value } targetValue { value }
-					pendingAdjustment { value { value } reasonCode comment } } } } } }`)
+					pendingAdjustment { value { value } reasonCode comment } } } } } } } }`)
 				counts[n] = got
 				var r struct {
 					ReviewCycles struct {
 						Edges []struct {
 							Node struct {
-								Items []struct {
-									SuggestedAction   string
-									TargetValue       struct{ Value string }
-									PendingAdjustment *struct {
-										Value      struct{ Value string }
-										ReasonCode string
-										Comment    *string
+								Items struct {
+									Edges []struct {
+										Node struct {
+											SuggestedAction   string
+											TargetValue       struct{ Value string }
+											PendingAdjustment *struct {
+												Value      struct{ Value string }
+												ReasonCode string
+												Comment    *string
+											}
+										}
 									}
 								}
 							}
@@ -171,7 +175,8 @@ func TestReviewItemsShowPendingAdjustments(t *testing.T) {
 				}
 				items, shown := 0, 0
 				for _, e := range r.ReviewCycles.Edges {
-					for _, it := range e.Node.Items {
+					for _, ie := range e.Node.Items.Edges {
+						it := ie.Node
 						items++
 						if p := it.PendingAdjustment; p != nil {
 							shown++

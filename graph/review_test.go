@@ -118,26 +118,28 @@ func TestInboxOverdueReviewsAndAdjustments(t *testing.T) {
 		type inbox struct {
 			Inbox struct {
 				TotalCount int
-				Items      []struct {
-					Reason      string
-					Target      *struct{ ID string }
-					ReviewCycle *struct{ Team struct{ Name string } }
+				Edges      []struct {
+					Node struct {
+						Reason      string
+						Target      *struct{ ID string }
+						ReviewCycle *struct{ Team struct{ Name string } }
+					}
 				}
 			}
 		}
-		query := `{ inbox { totalCount items { reason target { id } reviewCycle { team { name } } } } }`
+		query := `{ inbox { totalCount edges { node { reason target { id } reviewCycle { team { name } } } } } }`
 		var m inbox
 		mgr.MustQuery(t, query, nil, &m)
 		var got []string
-		for _, it := range m.Inbox.Items {
-			got = append(got, it.Reason+":"+it.ReviewCycle.Team.Name)
+		for _, e := range m.Inbox.Edges {
+			got = append(got, e.Node.Reason+":"+e.Node.ReviewCycle.Team.Name)
 		}
 		if strings.Join(got, " ") != "REVIEW_OVERDUE:East REVIEW_OVERDUE:East1" || m.Inbox.TotalCount != 2 {
 			t.Errorf("the manager's inbox: %v", got)
 		}
 		var r inbox
 		rep.MustQuery(t, query, nil, &r)
-		if r.Inbox.TotalCount != 1 || r.Inbox.Items[0].Reason != "ADJUSTMENT_MADE" || r.Inbox.Items[0].Target.ID != p.ID {
+		if r.Inbox.TotalCount != 1 || r.Inbox.Edges[0].Node.Reason != "ADJUSTMENT_MADE" || r.Inbox.Edges[0].Node.Target.ID != p.ID {
 			t.Errorf("the rep's inbox: %+v", r.Inbox)
 		}
 	})

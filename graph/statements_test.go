@@ -9,6 +9,7 @@ import (
 	"kpiflow/apitest"
 	"kpiflow/ent"
 	"kpiflow/ent/kpi"
+	"kpiflow/ent/schema/pulid"
 	"kpiflow/ent/target"
 	"kpiflow/ent/user"
 	"kpiflow/workflow/realism"
@@ -73,6 +74,21 @@ func newStatementWorld(t *testing.T, s *apitest.Server, n int) *statementWorld {
 				SetAction("APPROVE").SetFromStatus("PROPOSED").SetToStatus("APPROVED").SetOldValue(2).SetNewValue(2).SetVersion(3))
 	}
 	s.Client.TargetEvent.CreateBulk(events...).ExecX(sys)
+	// November's review of each team, with an item per target of its reps.
+	cycles := map[pulid.ID]*ent.ReviewCycle{}
+	for _, tm := range teams {
+		cycles[tm.ID] = s.Client.ReviewCycle.Create().SetOrganizationID(org.ID).SetTeamID(tm.ID).
+			SetCadence("MONTHLY").SetPoint(time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)).
+			SetDueAt(time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)).SaveX(sys)
+	}
+	items := make([]*ent.ReviewItemCreate, n)
+	for i, tg := range ts {
+		items[i] = s.Client.ReviewItem.Create().SetOrganizationID(org.ID).SetCycleID(cycles[*users[i].TeamID].ID).
+			SetTargetID(tg.ID).SetTargetValue(2).SetActualToDate(1).SetExpectedToDate(1.2).
+			SetSuggestedAction("KEEP").SetSuggestionReason("on track").SetDecision("ADJUST").SetDecisionValue(3).
+			SetDecisionReason("PERFORMANCE").SetDecisionComment("ahead")
+	}
+	s.Client.ReviewItem.CreateBulk(items...).ExecX(sys)
 	return w
 }
 
@@ -99,6 +115,9 @@ const (
 		assessment { band proposed { value } baseline { value } expected { value } evidence { value { value } } }
 		events(first: 5) { edges { node { action actor { email } oldValue { value } newValue { value } } } }
 		revisions(first: 5) { totalCount } } } } }`
+	reviewQuery = `{ reviewCycles(first: 10) { edges { node { team { name } items(first: 500) { totalCount edges { node {
+		target { id } targetValue { value } decisionValue { value } decisionReason decisionComment } } } } } } }`
+	managedTeamsQuery = `{ users(first: 500) { edges { node { email managedTeams(first: 5) { totalCount edges { node { name } } } } } } }`
 )
 
 // Lists with nested edges make as many statements for 500 rows as for 10
@@ -125,6 +144,8 @@ func statementsDoNotGrow(t *testing.T, b apitest.Backend) {
 			// for a manager it also gives the team of the viewer's scope.
 			{"teams → members → deals → meetings", func(w *statementWorld) *ent.User { return w.admin }, recordTreeQuery, 6},
 			{"targets → events, revisions, assessment, actual", func(w *statementWorld) *ent.User { return w.manager }, targetListQuery, 12},
+			{"review cycles → items, their targets and values", func(w *statementWorld) *ent.User { return w.manager }, reviewQuery, 11},
+			{"users → managed teams", func(w *statementWorld) *ent.User { return w.admin }, managedTeamsQuery, 4},
 		} {
 			n10, _ := small.statements(t, c.as(small), c.query)
 			n500, data := large.statements(t, c.as(large), c.query)

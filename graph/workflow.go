@@ -121,7 +121,11 @@ func targetHistory(ctx context.Context, client *ent.Client, t *ent.Target) ([]*T
 	sort.Slice(items, func(i, j int) bool { return items[i].Edges.Cycle.Point.Before(items[j].Edges.Cycle.Point) })
 	out := make([]*TargetHistoryPoint, 0, len(items)+1)
 	point := func(at time.Time, c *ent.ReviewCycle, actual, expected, value *float64) error {
-		p := &TargetHistoryPoint{At: at, ReviewCycle: c}
+		var cycleID *pulid.ID
+		if c != nil {
+			cycleID = &c.ID
+		}
+		p := &TargetHistoryPoint{ID: historyPointID(t.ID, cycleID), At: at, ReviewCycle: c}
 		var err error
 		if p.Actual, err = targetValue(ctx, t.KpiID, actual); err != nil {
 			return err
@@ -196,10 +200,10 @@ func siblingTargets(ctx context.Context) (any, []*ent.Target) {
 					out = append(out, t)
 				}
 			}
-		case []*InboxItem:
-			for _, it := range r {
-				if it != nil && it.Target != nil {
-					out = append(out, it.Target)
+		case []*InboxEdge:
+			for _, e := range r {
+				if e != nil && e.Node != nil && e.Node.Target != nil {
+					out = append(out, e.Node.Target)
 				}
 			}
 		default:

@@ -14,6 +14,8 @@ import (
 	"kpiflow/money"
 	"kpiflow/workflow"
 	"kpiflow/workflow/realism"
+
+	"entgo.io/contrib/entgql"
 )
 
 // CreateTargetDraft is the resolver for the createTargetDraft field.
@@ -204,8 +206,8 @@ func (r *queryResolver) AssessTarget(ctx context.Context, kpi pulid.ID, scope Ta
 }
 
 // Inbox is the resolver for the inbox field.
-func (r *queryResolver) Inbox(ctx context.Context, first *int, offset *int) (*Inbox, error) {
-	return r.inbox(ctx, ent.FromContext(ctx), first, offset)
+func (r *queryResolver) Inbox(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int) (*InboxConnection, error) {
+	return r.inbox(ctx, ent.FromContext(ctx), inboxPage{after: after, first: first, before: before, last: last})
 }
 
 // Value is the resolver for the value field.
@@ -262,6 +264,11 @@ func (r *reviewItemResolver) PendingAdjustment(ctx context.Context, obj *ent.Rev
 // Projection is the resolver for the projection field.
 func (r *reviewItemResolver) Projection(ctx context.Context, obj *ent.ReviewItem) (*KPIValue, error) {
 	return reviewItemValue(ctx, obj, obj.Projection)
+}
+
+// DecisionValue is the resolver for the decisionValue field.
+func (r *reviewItemResolver) DecisionValue(ctx context.Context, obj *ent.ReviewItem) (*KPIValue, error) {
+	return reviewItemValue(ctx, obj, obj.DecisionValue)
 }
 
 // Value is the resolver for the value field.

@@ -201,14 +201,16 @@ func TestProposeApproveAndAudit(t *testing.T) {
 		var inbox struct {
 			Inbox struct {
 				TotalCount int
-				Items      []struct {
-					Reason string
-					Target struct{ ID string }
+				Edges      []struct {
+					Node struct {
+						Reason string
+						Target struct{ ID string }
+					}
 				}
 			}
 		}
-		mgr.MustQuery(t, `{ inbox { totalCount items { reason target { id } } } }`, nil, &inbox)
-		if inbox.Inbox.TotalCount != 1 || inbox.Inbox.Items[0].Reason != "DECIDE_ADJUSTMENT" || inbox.Inbox.Items[0].Target.ID != p.ID {
+		mgr.MustQuery(t, `{ inbox { totalCount edges { node { reason target { id } } } } }`, nil, &inbox)
+		if inbox.Inbox.TotalCount != 1 || inbox.Inbox.Edges[0].Node.Reason != "DECIDE_ADJUSTMENT" || inbox.Inbox.Edges[0].Node.Target.ID != p.ID {
 			t.Errorf("manager's inbox %+v", inbox)
 		}
 		adjusted := w.do(t, mgr, "approveTargetAdjustment", map[string]any{"targetId": p.ID, "expectedVersion": 4})
@@ -247,11 +249,17 @@ func TestChangesRequestedTeamTargetsAndMarket(t *testing.T) {
 		var inbox struct {
 			Inbox struct {
 				TotalCount int
-				Items      []struct{ Reason string }
+				Edges      []struct {
+					Node struct {
+						Reason  string
+						Comment *string
+					}
+				}
 			}
 		}
-		rep2.MustQuery(t, `{ inbox { totalCount items { reason } } }`, nil, &inbox)
-		if inbox.Inbox.TotalCount != 1 || inbox.Inbox.Items[0].Reason != "REVISE_PROPOSAL" {
+		rep2.MustQuery(t, `{ inbox { totalCount edges { node { reason comment } } } }`, nil, &inbox)
+		if inbox.Inbox.TotalCount != 1 || inbox.Inbox.Edges[0].Node.Reason != "REVISE_PROPOSAL" ||
+			inbox.Inbox.Edges[0].Node.Comment == nil || *inbox.Inbox.Edges[0].Node.Comment != "too high for a quarter" {
 			t.Errorf("rep's inbox %+v", inbox)
 		}
 		revised := w.do(t, rep2, "reviseTarget", map[string]any{"targetId": p.ID, "expectedVersion": back.Version, "value": "2"})

@@ -276,9 +276,23 @@ func (s *Service) DecideReviewItem(ctx context.Context, client *ent.Client, item
 			return nil, err
 		}
 		d.ExpectedVersion = t.Version
-		if _, err := s.Act(ctx, client, t.ID, Adjust, d); err != nil {
+		adjusted, err := s.Act(ctx, client, t.ID, Adjust, d)
+		if err != nil {
 			return nil, err
 		}
+		// The decision keeps what it decided, whatever the target's value
+		// becomes later.
+		u := client.ReviewItem.UpdateOneID(it.ID).SetDecisionValue(adjusted.Value)
+		if d.Reason != nil {
+			u.SetDecisionReason(reviewitem.DecisionReason(*d.Reason))
+		}
+		if d.Comment != "" {
+			u.SetDecisionComment(d.Comment)
+		}
+		return u.Save(viewer.System(ctx))
+	}
+	if d.Comment != "" {
+		return client.ReviewItem.UpdateOneID(it.ID).SetDecisionComment(d.Comment).Save(viewer.System(ctx))
 	}
 	return decided, nil
 }

@@ -2,7 +2,9 @@ package workflow
 
 import (
 	"context"
+	"fmt"
 	"math"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -940,24 +942,60 @@ const (
 	DecideProposal   InboxReason = "DECIDE_PROPOSAL"
 	DecideAdjustment InboxReason = "DECIDE_ADJUSTMENT"
 	ReviseProposal   InboxReason = "REVISE_PROPOSAL"
+	ReviewOpen       InboxReason = "REVIEW_OPEN"
 	ReviewOverdue    InboxReason = "REVIEW_OVERDUE"
 	AdjustmentMade   InboxReason = "ADJUSTMENT_MADE"
 )
 
-// InboxItem is a target waiting for the viewer.
+// InboxItem is a target or a review waiting for the viewer.
 type InboxItem struct {
 	Reason InboxReason
 	Target *ent.Target
 	Cycle  *ent.ReviewCycle
+	// Comment is, for ReviseProposal, the comment the proposal was sent
+	// back with.
+	Comment *string
+	// Key orders the inbox: items compare as their keys do, and a key
+	// names an item's place even once the item is gone (a page's cursor).
+	Key string
 }
 
-// Inbox returns what waits for the viewer, oldest first: proposals and
-// adjustment requests they may decide, and their proposals sent back for
-// changes; and how many there are in all.
-func (s *Service) Inbox(ctx context.Context, client *ent.Client, limit, offset int) (int, []InboxItem, error) {
+// Subject is the target or review an item is about.
+func (it InboxItem) Subject() pulid.ID {
+	if it.Cycle != nil {
+		return it.Cycle.ID
+	}
+	return it.Target.ID
+}
+
+// inboxKey is the order of the inbox: the kind of item (targets to decide
+// or revise, reviews, adjustments made), the time that orders items of the
+// kind, the reason and the subject's ID.
+func inboxKey(group int, at time.Time, reason InboxReason, id pulid.ID) string {
+	return fmt.Sprintf("%d|%s|%s|%s", group, at.UTC().Format("20060102T150405.000000000"), reason, id)
+}
+
+// ValidInboxKey reports whether s is an inbox item's key.
+func ValidInboxKey(s string) bool {
+	parts := strings.Split(s, "|")
+	if len(parts) != 4 || len(parts[0]) != 1 || parts[0] < "1" || parts[0] > "3" {
+		return false
+	}
+	if _, err := time.Parse("20060102T150405.000000000", parts[1]); err != nil {
+		return false
+	}
+	return parts[2] != "" && pulid.ID(parts[3]).Valid()
+}
+
+// Inbox returns what waits for the viewer, in the order of their keys:
+// proposals and adjustment requests they may decide and their proposals
+// sent back for changes (oldest first), the open reviews of the teams they
+// may review (REVIEW_OPEN until due, then REVIEW_OVERDUE; earliest due
+// first), and their own targets adjusted lately.
+func (s *Service) Inbox(ctx context.Context, client *ent.Client) ([]InboxItem, error) {
 	v := viewer.FromContext(ctx)
 	if v == nil {
-		return 0, nil, errcode.New(errcode.Unauthenticated, "sign in first")
+		return nil, errcode.New(errcode.Unauthenticated, "sign in first")
 	}
 	// The candidates are the targets the viewer sees that wait for someone;
 	// which of them wait for the viewer is the workflow's own rule.
@@ -967,9 +1005,10 @@ func (s *Service) Inbox(ctx context.Context, client *ent.Client, limit, offset i
 		target.And(target.StatusEQ(target.StatusCHANGES_REQUESTED), target.ProposerID(v.UserID)),
 	)).Order(ent.Asc(target.FieldUpdatedAt), ent.Asc(target.FieldID)).All(ctx)
 	if err != nil {
-		return 0, nil, err
+		return nil, err
 	}
 	var items []InboxItem
+	var revise []pulid.ID
 	for _, t := range candidates {
 		var reason InboxReason
 		var action Action
@@ -983,43 +1022,65 @@ func (s *Service) Inbox(ctx context.Context, client *ent.Client, limit, offset i
 		}
 		roles, err := s.roles(ctx, client, t, action)
 		if err != nil {
-			return 0, nil, err
+			return nil, err
 		}
 		if _, _, err := Step(State(t.Status), action, roles); err == nil {
-			items = append(items, InboxItem{Reason: reason, Target: t})
+			items = append(items, InboxItem{Reason: reason, Target: t, Key: inboxKey(1, t.UpdatedAt, reason, t.ID)})
+			if reason == ReviseProposal {
+				revise = append(revise, t.ID)
+			}
 		}
 	}
-	// Reviews past due, of the teams the viewer may review.
-	cycles, err := client.ReviewCycle.Query().Where(reviewcycle.StatusEQ(reviewcycle.StatusOPEN),
-		reviewcycle.DueAtLT(s.now())).Order(ent.Asc(reviewcycle.FieldDueAt), ent.Asc(reviewcycle.FieldTeamID)).All(ctx)
+	if len(revise) > 0 {
+		// The comments the proposals were sent back with: each one's latest
+		// REQUEST_CHANGES event, all in one statement.
+		evs, err := client.TargetEvent.Query().Where(targetevent.TargetIDIn(revise...),
+			targetevent.ActionEQ(string(RequestChanges))).
+			Order(ent.Asc(targetevent.FieldCreatedAt), ent.Asc(targetevent.FieldID)).All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		comments := map[pulid.ID]string{}
+		for _, e := range evs {
+			comments[e.TargetID] = e.Comment
+		}
+		for i := range items {
+			if c, ok := comments[items[i].Target.ID]; ok && items[i].Reason == ReviseProposal {
+				items[i].Comment = &c
+			}
+		}
+	}
+	// Open reviews of the teams the viewer may review: to complete from
+	// the moment they open (DESIGN.md §6), overdue once past due.
+	now := s.now()
+	cycles, err := client.ReviewCycle.Query().Where(reviewcycle.StatusEQ(reviewcycle.StatusOPEN)).
+		Order(ent.Asc(reviewcycle.FieldDueAt), ent.Asc(reviewcycle.FieldID)).All(ctx)
 	if err != nil {
-		return 0, nil, err
+		return nil, err
 	}
 	for _, c := range cycles {
-		if s.mayReview(ctx, c) == nil {
-			items = append(items, InboxItem{Reason: ReviewOverdue, Cycle: c})
+		if s.mayReview(ctx, c) != nil {
+			continue
 		}
+		reason := ReviewOpen
+		if c.DueAt.Before(now) {
+			reason = ReviewOverdue
+		}
+		items = append(items, InboxItem{Reason: reason, Cycle: c, Key: inboxKey(2, c.DueAt, ReviewOpen, c.ID)})
 	}
 	// The viewer's own targets adjusted lately, by a review or on request.
 	adjusted, err := client.Target.Query().Where(target.UserID(v.UserID), target.HasEventsWith(
 		targetevent.ActionIn(string(Adjust), string(ApproveAdjustment)),
-		targetevent.CreatedAtGT(s.now().Add(-AdjustmentNews)),
+		targetevent.CreatedAtGT(now.Add(-AdjustmentNews)),
 	)).Order(ent.Asc(target.FieldUpdatedAt), ent.Asc(target.FieldID)).All(ctx)
 	if err != nil {
-		return 0, nil, err
+		return nil, err
 	}
 	for _, t := range adjusted {
-		items = append(items, InboxItem{Reason: AdjustmentMade, Target: t})
+		items = append(items, InboxItem{Reason: AdjustmentMade, Target: t, Key: inboxKey(3, t.UpdatedAt, AdjustmentMade, t.ID)})
 	}
-	total := len(items)
-	if offset > len(items) {
-		offset = len(items)
-	}
-	items = items[offset:]
-	if limit < len(items) {
-		items = items[:limit]
-	}
-	return total, items, nil
+	sort.SliceStable(items, func(i, j int) bool { return items[i].Key < items[j].Key })
+	return items, nil
 }
 
 // ClosePeriods closes every APPROVED target of the organization whose

@@ -394,6 +394,9 @@ var (
 		{Name: "suggestion_reason", Type: field.TypeString},
 		{Name: "decision", Type: field.TypeEnum, Nullable: true, Enums: []string{"KEEP", "ADJUST"}},
 		{Name: "decided_by_id", Type: field.TypeString, Nullable: true},
+		{Name: "decision_value", Type: field.TypeFloat64, Nullable: true},
+		{Name: "decision_reason", Type: field.TypeEnum, Nullable: true, Enums: []string{"MARKET_CHANGE", "TEAM_CHANGE", "DATA_CORRECTION", "PERFORMANCE", "OTHER"}},
+		{Name: "decision_comment", Type: field.TypeString, Nullable: true, Size: 5000, SchemaType: map[string]string{"postgres": "text"}},
 		{Name: "cycle_id", Type: field.TypeString, Size: 64},
 		{Name: "organization_id", Type: field.TypeString, Size: 64},
 		{Name: "target_id", Type: field.TypeString, Size: 64},
@@ -406,19 +409,19 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "review_items_review_cycles_items",
-				Columns:    []*schema.Column{ReviewItemsColumns[14]},
+				Columns:    []*schema.Column{ReviewItemsColumns[17]},
 				RefColumns: []*schema.Column{ReviewCyclesColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "review_items_organizations_organization",
-				Columns:    []*schema.Column{ReviewItemsColumns[15]},
+				Columns:    []*schema.Column{ReviewItemsColumns[18]},
 				RefColumns: []*schema.Column{OrganizationsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "review_items_targets_target",
-				Columns:    []*schema.Column{ReviewItemsColumns[16]},
+				Columns:    []*schema.Column{ReviewItemsColumns[19]},
 				RefColumns: []*schema.Column{TargetsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
@@ -427,7 +430,7 @@ var (
 			{
 				Name:    "reviewitem_cycle_id_target_id",
 				Unique:  true,
-				Columns: []*schema.Column{ReviewItemsColumns[14], ReviewItemsColumns[16]},
+				Columns: []*schema.Column{ReviewItemsColumns[17], ReviewItemsColumns[19]},
 			},
 		},
 	}

@@ -51,6 +51,12 @@ const (
 	FieldDecision = "decision"
 	// FieldDecidedByID holds the string denoting the decided_by_id field in the database.
 	FieldDecidedByID = "decided_by_id"
+	// FieldDecisionValue holds the string denoting the decision_value field in the database.
+	FieldDecisionValue = "decision_value"
+	// FieldDecisionReason holds the string denoting the decision_reason field in the database.
+	FieldDecisionReason = "decision_reason"
+	// FieldDecisionComment holds the string denoting the decision_comment field in the database.
+	FieldDecisionComment = "decision_comment"
 	// EdgeOrganization holds the string denoting the organization edge name in mutations.
 	EdgeOrganization = "organization"
 	// EdgeCycle holds the string denoting the cycle edge name in mutations.
@@ -101,6 +107,9 @@ var Columns = []string{
 	FieldSuggestionReason,
 	FieldDecision,
 	FieldDecidedByID,
+	FieldDecisionValue,
+	FieldDecisionReason,
+	FieldDecisionComment,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -127,6 +136,8 @@ var (
 	DefaultUpdatedAt func() time.Time
 	// UpdateDefaultUpdatedAt holds the default value on update for the "updated_at" field.
 	UpdateDefaultUpdatedAt func() time.Time
+	// DecisionCommentValidator is a validator for the "decision_comment" field. It is called by the builders before save.
+	DecisionCommentValidator func(string) error
 	// DefaultID holds the default value on creation for the "id" field.
 	DefaultID func() pulid.ID
 	// IDValidator is a validator for the "id" field. It is called by the builders before save.
@@ -177,6 +188,32 @@ func DecisionValidator(d Decision) error {
 		return nil
 	default:
 		return fmt.Errorf("reviewitem: invalid enum value for decision field: %q", d)
+	}
+}
+
+// DecisionReason defines the type for the "decision_reason" enum field.
+type DecisionReason string
+
+// DecisionReason values.
+const (
+	DecisionReasonMARKET_CHANGE   DecisionReason = "MARKET_CHANGE"
+	DecisionReasonTEAM_CHANGE     DecisionReason = "TEAM_CHANGE"
+	DecisionReasonDATA_CORRECTION DecisionReason = "DATA_CORRECTION"
+	DecisionReasonPERFORMANCE     DecisionReason = "PERFORMANCE"
+	DecisionReasonOTHER           DecisionReason = "OTHER"
+)
+
+func (dr DecisionReason) String() string {
+	return string(dr)
+}
+
+// DecisionReasonValidator is a validator for the "decision_reason" field enum values. It is called by the builders before save.
+func DecisionReasonValidator(dr DecisionReason) error {
+	switch dr {
+	case DecisionReasonMARKET_CHANGE, DecisionReasonTEAM_CHANGE, DecisionReasonDATA_CORRECTION, DecisionReasonPERFORMANCE, DecisionReasonOTHER:
+		return nil
+	default:
+		return fmt.Errorf("reviewitem: invalid enum value for decision_reason field: %q", dr)
 	}
 }
 
@@ -268,6 +305,21 @@ func ByDecidedByID(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldDecidedByID, opts...).ToFunc()
 }
 
+// ByDecisionValue orders the results by the decision_value field.
+func ByDecisionValue(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldDecisionValue, opts...).ToFunc()
+}
+
+// ByDecisionReason orders the results by the decision_reason field.
+func ByDecisionReason(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldDecisionReason, opts...).ToFunc()
+}
+
+// ByDecisionComment orders the results by the decision_comment field.
+func ByDecisionComment(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldDecisionComment, opts...).ToFunc()
+}
+
 // ByOrganizationField orders the results by organization field.
 func ByOrganizationField(field string, opts ...sql.OrderTermOption) OrderOption {
 	return func(s *sql.Selector) {
@@ -342,6 +394,24 @@ func (e *Decision) UnmarshalGQL(val interface{}) error {
 	*e = Decision(str)
 	if err := DecisionValidator(*e); err != nil {
 		return fmt.Errorf("%s is not a valid Decision", str)
+	}
+	return nil
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (e DecisionReason) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(e.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (e *DecisionReason) UnmarshalGQL(val interface{}) error {
+	str, ok := val.(string)
+	if !ok {
+		return fmt.Errorf("enum %T must be a string", val)
+	}
+	*e = DecisionReason(str)
+	if err := DecisionReasonValidator(*e); err != nil {
+		return fmt.Errorf("%s is not a valid DecisionReason", str)
 	}
 	return nil
 }

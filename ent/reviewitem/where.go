@@ -126,6 +126,16 @@ func DecidedByID(v pulid.ID) predicate.ReviewItem {
 	return predicate.ReviewItem(sql.FieldEQ(FieldDecidedByID, v))
 }
 
+// DecisionValue applies equality check predicate on the "decision_value" field. It's identical to DecisionValueEQ.
+func DecisionValue(v float64) predicate.ReviewItem {
+	return predicate.ReviewItem(sql.FieldEQ(FieldDecisionValue, v))
+}
+
+// DecisionComment applies equality check predicate on the "decision_comment" field. It's identical to DecisionCommentEQ.
+func DecisionComment(v string) predicate.ReviewItem {
+	return predicate.ReviewItem(sql.FieldEQ(FieldDecisionComment, v))
+}
+
 // CreatedAtEQ applies the EQ predicate on the "created_at" field.
 func CreatedAtEQ(v time.Time) predicate.ReviewItem {
 	return predicate.ReviewItem(sql.FieldEQ(FieldCreatedAt, v))
@@ -984,6 +994,161 @@ func DecidedByIDEqualFold(v pulid.ID) predicate.ReviewItem {
 func DecidedByIDContainsFold(v pulid.ID) predicate.ReviewItem {
 	vc := string(v)
 	return predicate.ReviewItem(sql.FieldContainsFold(FieldDecidedByID, vc))
+}
+
+// DecisionValueEQ applies the EQ predicate on the "decision_value" field.
+func DecisionValueEQ(v float64) predicate.ReviewItem {
+	return predicate.ReviewItem(sql.FieldEQ(FieldDecisionValue, v))
+}
+
+// DecisionValueNEQ applies the NEQ predicate on the "decision_value" field.
+func DecisionValueNEQ(v float64) predicate.ReviewItem {
+	return predicate.ReviewItem(sql.FieldNEQ(FieldDecisionValue, v))
+}
+
+// DecisionValueIn applies the In predicate on the "decision_value" field.
+func DecisionValueIn(vs ...float64) predicate.ReviewItem {
+	return predicate.ReviewItem(sql.FieldIn(FieldDecisionValue, vs...))
+}
+
+// DecisionValueNotIn applies the NotIn predicate on the "decision_value" field.
+func DecisionValueNotIn(vs ...float64) predicate.ReviewItem {
+	return predicate.ReviewItem(sql.FieldNotIn(FieldDecisionValue, vs...))
+}
+
+// DecisionValueGT applies the GT predicate on the "decision_value" field.
+func DecisionValueGT(v float64) predicate.ReviewItem {
+	return predicate.ReviewItem(sql.FieldGT(FieldDecisionValue, v))
+}
+
+// DecisionValueGTE applies the GTE predicate on the "decision_value" field.
+func DecisionValueGTE(v float64) predicate.ReviewItem {
+	return predicate.ReviewItem(sql.FieldGTE(FieldDecisionValue, v))
+}
+
+// DecisionValueLT applies the LT predicate on the "decision_value" field.
+func DecisionValueLT(v float64) predicate.ReviewItem {
+	return predicate.ReviewItem(sql.FieldLT(FieldDecisionValue, v))
+}
+
+// DecisionValueLTE applies the LTE predicate on the "decision_value" field.
+func DecisionValueLTE(v float64) predicate.ReviewItem {
+	return predicate.ReviewItem(sql.FieldLTE(FieldDecisionValue, v))
+}
+
+// DecisionValueIsNil applies the IsNil predicate on the "decision_value" field.
+func DecisionValueIsNil() predicate.ReviewItem {
+	return predicate.ReviewItem(sql.FieldIsNull(FieldDecisionValue))
+}
+
+// DecisionValueNotNil applies the NotNil predicate on the "decision_value" field.
+func DecisionValueNotNil() predicate.ReviewItem {
+	return predicate.ReviewItem(sql.FieldNotNull(FieldDecisionValue))
+}
+
+// DecisionReasonEQ applies the EQ predicate on the "decision_reason" field.
+func DecisionReasonEQ(v DecisionReason) predicate.ReviewItem {
+	return predicate.ReviewItem(sql.FieldEQ(FieldDecisionReason, v))
+}
+
+// DecisionReasonNEQ applies the NEQ predicate on the "decision_reason" field.
+func DecisionReasonNEQ(v DecisionReason) predicate.ReviewItem {
+	return predicate.ReviewItem(sql.FieldNEQ(FieldDecisionReason, v))
+}
+
+// DecisionReasonIn applies the In predicate on the "decision_reason" field.
+func DecisionReasonIn(vs ...DecisionReason) predicate.ReviewItem {
+	return predicate.ReviewItem(sql.FieldIn(FieldDecisionReason, vs...))
+}
+
+// DecisionReasonNotIn applies the NotIn predicate on the "decision_reason" field.
+func DecisionReasonNotIn(vs ...DecisionReason) predicate.ReviewItem {
+	return predicate.ReviewItem(sql.FieldNotIn(FieldDecisionReason, vs...))
+}
+
+// DecisionReasonIsNil applies the IsNil predicate on the "decision_reason" field.
+func DecisionReasonIsNil() predicate.ReviewItem {
+	return predicate.ReviewItem(sql.FieldIsNull(FieldDecisionReason))
+}
+
+// DecisionReasonNotNil applies the NotNil predicate on the "decision_reason" field.
+func DecisionReasonNotNil() predicate.ReviewItem {
+	return predicate.ReviewItem(sql.FieldNotNull(FieldDecisionReason))
+}
+
+// DecisionCommentEQ applies the EQ predicate on the "decision_comment" field.
+func DecisionCommentEQ(v string) predicate.ReviewItem {
+	return predicate.ReviewItem(sql.FieldEQ(FieldDecisionComment, v))
+}
+
+// DecisionCommentNEQ applies the NEQ predicate on the "decision_comment" field.
+func DecisionCommentNEQ(v string) predicate.ReviewItem {
+	return predicate.ReviewItem(sql.FieldNEQ(FieldDecisionComment, v))
+}
+
+// DecisionCommentIn applies the In predicate on the "decision_comment" field.
+func DecisionCommentIn(vs ...string) predicate.ReviewItem {
+	return predicate.ReviewItem(sql.FieldIn(FieldDecisionComment, vs...))
+}
+
+// DecisionCommentNotIn applies the NotIn predicate on the "decision_comment" field.
+func DecisionCommentNotIn(vs ...string) predicate.ReviewItem {
+	return predicate.ReviewItem(sql.FieldNotIn(FieldDecisionComment, vs...))
+}
+
+// DecisionCommentGT applies the GT predicate on the "decision_comment" field.
+func DecisionCommentGT(v string) predicate.ReviewItem {
+	return predicate.ReviewItem(sql.FieldGT(FieldDecisionComment, v))
+}
+
+// DecisionCommentGTE applies the GTE predicate on the "decision_comment" field.
+func DecisionCommentGTE(v string) predicate.ReviewItem {
+	return predicate.ReviewItem(sql.FieldGTE(FieldDecisionComment, v))
+}
+
+// DecisionCommentLT applies the LT predicate on the "decision_comment" field.
+func DecisionCommentLT(v string) predicate.ReviewItem {
+	return predicate.ReviewItem(sql.FieldLT(FieldDecisionComment, v))
+}
+
+// DecisionCommentLTE applies the LTE predicate on the "decision_comment" field.
+func DecisionCommentLTE(v string) predicate.ReviewItem {
+	return predicate.ReviewItem(sql.FieldLTE(FieldDecisionComment, v))
+}
+
+// DecisionCommentContains applies the Contains predicate on the "decision_comment" field.
+func DecisionCommentContains(v string) predicate.ReviewItem {
+	return predicate.ReviewItem(sql.FieldContains(FieldDecisionComment, v))
+}
+
+// DecisionCommentHasPrefix applies the HasPrefix predicate on the "decision_comment" field.
+func DecisionCommentHasPrefix(v string) predicate.ReviewItem {
+	return predicate.ReviewItem(sql.FieldHasPrefix(FieldDecisionComment, v))
+}
+
+// DecisionCommentHasSuffix applies the HasSuffix predicate on the "decision_comment" field.
+func DecisionCommentHasSuffix(v string) predicate.ReviewItem {
+	return predicate.ReviewItem(sql.FieldHasSuffix(FieldDecisionComment, v))
+}
+
+// DecisionCommentIsNil applies the IsNil predicate on the "decision_comment" field.
+func DecisionCommentIsNil() predicate.ReviewItem {
+	return predicate.ReviewItem(sql.FieldIsNull(FieldDecisionComment))
+}
+
+// DecisionCommentNotNil applies the NotNil predicate on the "decision_comment" field.
+func DecisionCommentNotNil() predicate.ReviewItem {
+	return predicate.ReviewItem(sql.FieldNotNull(FieldDecisionComment))
+}
+
+// DecisionCommentEqualFold applies the EqualFold predicate on the "decision_comment" field.
+func DecisionCommentEqualFold(v string) predicate.ReviewItem {
+	return predicate.ReviewItem(sql.FieldEqualFold(FieldDecisionComment, v))
+}
+
+// DecisionCommentContainsFold applies the ContainsFold predicate on the "decision_comment" field.
+func DecisionCommentContainsFold(v string) predicate.ReviewItem {
+	return predicate.ReviewItem(sql.FieldContainsFold(FieldDecisionComment, v))
 }
 
 // HasOrganization applies the HasEdge predicate on the "organization" edge.

@@ -656,6 +656,10 @@ func init() {
 	reviewitem.DefaultUpdatedAt = reviewitemDescUpdatedAt.Default.(func() time.Time)
 	// reviewitem.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
 	reviewitem.UpdateDefaultUpdatedAt = reviewitemDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// reviewitemDescDecisionComment is the schema descriptor for decision_comment field.
+	reviewitemDescDecisionComment := reviewitemFields[15].Descriptor()
+	// reviewitem.DecisionCommentValidator is a validator for the "decision_comment" field. It is called by the builders before save.
+	reviewitem.DecisionCommentValidator = reviewitemDescDecisionComment.Validators[0].(func(string) error)
 	// reviewitemDescID is the schema descriptor for id field.
 	reviewitemDescID := reviewitemMixinFields0[0].Descriptor()
 	// reviewitem.DefaultID holds the default value on creation for the id field.

@@ -41,7 +41,7 @@ func (ReviewCycle) Fields() []ent.Field {
 func (ReviewCycle) Edges() []ent.Edge {
 	return []ent.Edge{
 		edge.To("team", Team.Type).Field("team_id").Unique().Required().Immutable(),
-		edge.To("items", ReviewItem.Type),
+		edge.To("items", ReviewItem.Type).Annotations(entgql.RelayConnection()),
 	}
 }
 
@@ -88,6 +88,17 @@ func (ReviewItem) Fields() []ent.Field {
 		field.String("suggestion_reason").Immutable(),
 		field.Enum("decision").Values("KEEP", "ADJUST").Optional().Nillable(),
 		field.String("decided_by_id").GoType(pulid.ID("")).Optional().Nillable().
+			Annotations(entgql.Skip(entgql.SkipWhereInput)),
+		// What an ADJUST decided, kept with the item: the target's own
+		// value moves on (a later adjustment), the review's decision not.
+		field.Float("decision_value").Optional().Nillable().
+			Comment("for ADJUST: the value decided, in the KPI's unit (MONEY in minor units, as targets store it)").
+			Annotations(entgql.Skip(entgql.SkipAll)),
+		field.Enum("decision_reason").Values(reasonCodes...).Optional().Nillable().
+			Comment("for ADJUST: the reason code of the adjustment").
+			Annotations(entgql.Skip(entgql.SkipAll)),
+		field.Text("decision_comment").Optional().Nillable().MaxLen(MaxCommentLen).SchemaType(textColumn).
+			Comment("for ADJUST: why").
 			Annotations(entgql.Skip(entgql.SkipWhereInput)),
 	}
 }

@@ -65,7 +65,8 @@ func (User) Edges() []ent.Edge {
 			Field("team_id").
 			Unique(),
 		edge.From("managed_teams", Team.Type).
-			Ref("managers"),
+			Ref("managers").
+			Annotations(entgql.RelayConnection()),
 		// A user's deals and meetings change hands only through the deal
 		// and meeting mutations, whose rules they must pass.
 		edge.To("deals", Deal.Type).
