@@ -73,10 +73,12 @@ func numberOf(t *testing.T, v valueJSON) float64 {
 // Every figure is counted by hand from the record below. Acme's year is
 // the calendar year, in UTC.
 //
-//	East: a, b (no records), m until the move; Central: m after it.
+//	East: a, b (no records), m and n until the move; Central: m and n
+//	after it.
 //	Before the move: m holds meetings on 10 and 20 July and schedules one
 //	for 5 September; m wins a 1,000.00 deal on 25 July; a holds a meeting
-//	on 12 July and wins 2,000.00 on 1 August.
+//	on 12 July and wins 2,000.00 on 1 August; n holds a meeting on 14 July
+//	(and has no deals).
 //	After the move: m holds meetings on 20 August and 1 September, marks
 //	the scheduled one HELD, and wins 500.00 on 2 September.
 func TestHistoryStaysWithTheTeam(t *testing.T) {
@@ -89,6 +91,7 @@ func TestHistoryStaysWithTheTeam(t *testing.T) {
 		a := s.User(t, org, "a@acme.test", user.RoleRep, east)
 		s.User(t, org, "b@acme.test", user.RoleRep, east)
 		m := s.User(t, org, "m@acme.test", user.RoleRep, east)
+		n := s.User(t, org, "n@acme.test", user.RoleRep, east)
 		mE := s.User(t, org, "me@acme.test", user.RoleManager, nil)
 		mC := s.User(t, org, "mc@acme.test", user.RoleManager, nil)
 		admin := s.User(t, org, "admin@acme.test", user.RoleAdmin, nil)
@@ -109,12 +112,15 @@ func TestHistoryStaysWithTheTeam(t *testing.T) {
 			SetScheduledAt(utc("2026-09-05T10:00:00Z")).SaveX(sys)
 		won(m, 100_000, "2026-07-25T10:00:00Z")
 		held(a, "2026-07-12T10:00:00Z")
+		held(n, "2026-07-14T10:00:00Z")
 		won(a, 200_000, "2026-08-01T10:00:00Z")
 
 		// The move, through the API.
 		as := s.As(t, s.User(t, org, "root@acme.test", user.RoleAdmin, nil))
-		as.MustQuery(t, `mutation($in: UpdateUserInput!) { updateUser(input: $in) { user { id } } }`,
-			map[string]any{"in": map[string]any{"id": m.ID, "teamID": central.ID}}, nil)
+		for _, u := range []*ent.User{m, n} {
+			as.MustQuery(t, `mutation($in: UpdateUserInput!) { updateUser(input: $in) { user { id } } }`,
+				map[string]any{"in": map[string]any{"id": u.ID, "teamID": central.ID}}, nil)
+		}
 
 		held(m, "2026-08-20T10:00:00Z")
 		held(m, "2026-09-01T10:00:00Z")
@@ -128,6 +134,17 @@ func TestHistoryStaysWithTheTeam(t *testing.T) {
 			if got := s.Client.Meeting.GetX(sys, id).TeamID; got == nil || *got != want {
 				t.Errorf("meeting %s counts toward %v, want %s", id, got, want)
 			}
+		}
+
+		// East's manager reads the meetings held for East, those of the
+		// reps who have moved on included, and not the ones held for
+		// Central since.
+		var list struct {
+			Meetings struct{ TotalCount int }
+		}
+		s.As(t, mE).MustQuery(t, `{ meetings { totalCount } }`, nil, &list)
+		if list.Meetings.TotalCount != 4 {
+			t.Errorf("East's manager lists %d meetings, want the 4 held for East", list.Meetings.TotalCount)
 		}
 
 		kpis := map[string]pulid.ID{}
@@ -149,9 +166,9 @@ func TestHistoryStaysWithTheTeam(t *testing.T) {
 			scope map[string]any
 			want  map[string]string
 		}{
-			{"East", mE, map[string]any{"teamID": east.ID}, map[string]string{"MEETINGS_HELD": "3", "DEALS_CLOSED": "2", "REVENUE_WON": "USD 3000.00"}},
+			{"East", mE, map[string]any{"teamID": east.ID}, map[string]string{"MEETINGS_HELD": "4", "DEALS_CLOSED": "2", "REVENUE_WON": "USD 3000.00"}},
 			{"Central", mC, map[string]any{"teamID": central.ID}, map[string]string{"MEETINGS_HELD": "3", "DEALS_CLOSED": "1", "REVENUE_WON": "USD 500.00"}},
-			{"Acme", admin, map[string]any{"organization": true}, map[string]string{"MEETINGS_HELD": "6", "DEALS_CLOSED": "3", "REVENUE_WON": "USD 3500.00"}},
+			{"Acme", admin, map[string]any{"organization": true}, map[string]string{"MEETINGS_HELD": "7", "DEALS_CLOSED": "3", "REVENUE_WON": "USD 3500.00"}},
 			{"m", m, map[string]any{"userID": m.ID}, map[string]string{"MEETINGS_HELD": "5", "DEALS_CLOSED": "2", "REVENUE_WON": "USD 1500.00"}},
 		} {
 			got := scorecard(tc.as, tc.scope)
@@ -178,11 +195,11 @@ func TestHistoryStaysWithTheTeam(t *testing.T) {
 			total   string
 			members map[string]string // email → value ("-" for none)
 		}{
-			{mE, east, "MEETINGS_HELD", q3, "3", map[string]string{"a@acme.test": "1", "b@acme.test": "0", "m@acme.test": "2"}},
-			{mE, east, "DEALS_CLOSED", q3, "2", map[string]string{"a@acme.test": "1", "b@acme.test": "0", "m@acme.test": "1"}},
-			{mE, east, "REVENUE_WON", q3, "3000.00", map[string]string{"a@acme.test": "2000.00", "b@acme.test": "0.00", "m@acme.test": "1000.00"}},
-			{mC, central, "MEETINGS_HELD", q3, "3", map[string]string{"m@acme.test": "3"}},
-			{mC, central, "REVENUE_WON", q3, "500.00", map[string]string{"m@acme.test": "500.00"}},
+			{mE, east, "MEETINGS_HELD", q3, "4", map[string]string{"a@acme.test": "1", "b@acme.test": "0", "m@acme.test": "2", "n@acme.test": "1"}},
+			{mE, east, "DEALS_CLOSED", q3, "2", map[string]string{"a@acme.test": "1", "b@acme.test": "0", "m@acme.test": "1", "n@acme.test": "0"}},
+			{mE, east, "REVENUE_WON", q3, "3000.00", map[string]string{"a@acme.test": "2000.00", "b@acme.test": "0.00", "m@acme.test": "1000.00", "n@acme.test": "0.00"}},
+			{mC, central, "MEETINGS_HELD", q3, "3", map[string]string{"m@acme.test": "3", "n@acme.test": "0"}},
+			{mC, central, "REVENUE_WON", q3, "500.00", map[string]string{"m@acme.test": "500.00", "n@acme.test": "0.00"}},
 			// In the fourth quarter m has no records in East: only its
 			// current members are listed.
 			{mE, east, "MEETINGS_HELD", map[string]any{"label": "FY2026 Q4"}, "0", map[string]string{"a@acme.test": "0", "b@acme.test": "0"}},
