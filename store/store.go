@@ -29,8 +29,10 @@ import (
 	_ "modernc.org/sqlite" // pure-Go SQLite driver
 
 	"kpiflow/ent"
-	"kpiflow/ent/kpi"
+	entkpi "kpiflow/ent/kpi"
 	_ "kpiflow/ent/runtime" // schema hooks and defaults
+	"kpiflow/ent/schema/pulid"
+	"kpiflow/kpi"
 	"kpiflow/kpi/definition"
 )
 
@@ -182,8 +184,8 @@ func (s *Store) Migrate(ctx context.Context) error {
 // KPI: its ID, targets and definition stay, so that no target silently
 // changes meaning (a target of 40 "conversion" set on deals per meeting is
 // still one on deals per meeting), and the organization may disable it.
-// The key's new built-in is added beside it by kpi.EnsureBuiltins, at
-// start-up. A KPI already retired, or of the new definition, is left
+// The key's new built-in is added beside it (kpi.EnsureBuiltins), in the
+// same transaction. A KPI already retired, or of the new definition, is left
 // alone, so it runs once per KPI. The new key gets a numeric suffix where
 // the organization already uses it.
 func (s *Store) retireBuiltins(ctx context.Context) error {
@@ -194,7 +196,7 @@ func (s *Store) retireBuiltins(ctx context.Context) error {
 		return "?"
 	}
 	for _, r := range definition.Retired {
-		rows, err := s.DB.QueryContext(ctx, "SELECT id, organization_id, definition FROM "+kpi.Table+` WHERE "key" = `+ph(1)+" AND builtin = "+ph(2), r.Key, true)
+		rows, err := s.DB.QueryContext(ctx, "SELECT id, organization_id, definition FROM "+entkpi.Table+` WHERE "key" = `+ph(1)+" AND builtin = "+ph(2), r.Key, true)
 		if err != nil {
 			return fmt.Errorf("retiring %s: %w", r.Key, err)
 		}
@@ -230,15 +232,24 @@ func (s *Store) retireBuiltins(ctx context.Context) error {
 }
 
 func (s *Store) retire(ctx context.Context, ph func(int) string, r definition.RetiredBuiltin, id, org string) error {
-	tx, err := s.DB.BeginTx(ctx, nil)
+	tx, err := s.Client.Tx(ctx)
 	if err != nil {
 		return err
 	}
 	defer func() { _ = tx.Rollback() }()
+	c := tx.Client()
 	key := r.NewKey
 	for i := 2; ; i++ {
-		var n int
-		if err := tx.QueryRowContext(ctx, "SELECT COUNT(*) FROM "+kpi.Table+" WHERE organization_id = "+ph(1)+` AND "key" = `+ph(2), org, key).Scan(&n); err != nil {
+		rows, err := c.QueryContext(ctx, "SELECT COUNT(*) FROM "+entkpi.Table+" WHERE organization_id = "+ph(1)+` AND "key" = `+ph(2), org, key)
+		if err != nil {
+			return fmt.Errorf("retiring %s: %w", r.Key, err)
+		}
+		n := 0
+		if rows.Next() {
+			err = rows.Scan(&n)
+		}
+		rows.Close()
+		if err != nil {
 			return fmt.Errorf("retiring %s: %w", r.Key, err)
 		}
 		if n == 0 {
@@ -246,11 +257,17 @@ func (s *Store) retire(ctx context.Context, ph func(int) string, r definition.Re
 		}
 		key = fmt.Sprintf("%s_%d", r.NewKey, i)
 	}
-	_, err = tx.ExecContext(ctx, "UPDATE "+kpi.Table+` SET "key" = `+ph(1)+", name = "+ph(2)+", description = "+ph(3)+", builtin = "+ph(4)+
+	// The key is immutable for every writer but this migration.
+	_, err = c.ExecContext(ctx, "UPDATE "+entkpi.Table+` SET "key" = `+ph(1)+", name = "+ph(2)+", description = "+ph(3)+", builtin = "+ph(4)+
 		", updated_at = "+ph(5)+" WHERE id = "+ph(6)+` AND "key" = `+ph(7),
 		key, r.NewName, r.NewDescription, false, time.Now().UTC().Truncate(time.Microsecond), id, r.Key)
 	if err != nil {
 		return fmt.Errorf("retiring %s: %w", r.Key, err)
+	}
+	// The key's new built-in, in the same transaction: the organization is
+	// never without it.
+	if err := kpi.EnsureBuiltins(ctx, c, pulid.ID(org)); err != nil {
+		return err
 	}
 	return tx.Commit()
 }
