@@ -285,8 +285,9 @@ func dealsInReach(ctx context.Context) (predicate.Deal, error) {
 	})
 }
 
-// MeetingPolicy: ADMINs see every meeting; managers those of the members of
-// the teams they reach and their own; reps their own.
+// MeetingPolicy: ADMINs see every meeting; managers the meetings counted
+// toward the teams they reach (held for them, whoever holds them now: as
+// deals, meetings keep their team) and their own; reps their own.
 func MeetingPolicy() ent.Policy {
 	return privacy.Policy{
 		Query: privacy.QueryPolicy{
@@ -309,7 +310,7 @@ func MeetingPolicy() ent.Policy {
 
 func meetingsInReach(ctx context.Context) (predicate.Meeting, error) {
 	return byRole(ctx, meeting.OwnerID, func(me pulid.ID, s viewer.Scope) predicate.Meeting {
-		return meeting.Or(meeting.OwnerID(me), meeting.HasOwnerWith(user.TeamIDIn(s.Managed...)))
+		return meeting.Or(meeting.OwnerID(me), meeting.TeamIDIn(s.Managed...))
 	})
 }
 

@@ -82,15 +82,15 @@ func Readable(ctx context.Context, typ string) (func(*entsql.Selector), error) {
 // and teams of their reach, the objects that the records they read cannot
 // be shown without: the owner and the team of a deal (a deal counted toward
 // a manager's team may be owned by a rep of another team; a rep's deal
-// stays counted toward their former team), the proposer of a target (a
+// stays counted toward their former team, and so do their meetings), the
+// owner of a meeting, the proposer of a target (a
 // team's target proposed by a manager of the region above). So a list and
 // the nodes in it follow one rule: what is listed is readable whole.
-// (Meetings are read by their owner's team, so their owner is in reach;
-// review cycles and items require their team and target, which their own
+// (Review cycles and items require their team and target, which their own
 // rules already demand.)
 
 // usersReadable: the users of the viewer's reach, and the owners of the
-// deals and the proposers of the targets they read.
+// deals and meetings and the proposers of the targets they read.
 func usersReadable(ctx context.Context) (predicate.User, error) {
 	base, err := usersInReach(ctx)
 	if base == nil {
@@ -100,11 +100,15 @@ func usersReadable(ctx context.Context) (predicate.User, error) {
 	if err != privacy.Skip {
 		return nil, err
 	}
+	meetings, err := meetingsInReach(ctx)
+	if err != privacy.Skip {
+		return nil, err
+	}
 	targets, err := targetsInReach(ctx)
 	if err != privacy.Skip {
 		return nil, err
 	}
-	return user.Or(base, user.HasDealsWith(deals), proposerOf(targets)), privacy.Skip
+	return user.Or(base, user.HasDealsWith(deals), user.HasMeetingsWith(meetings), proposerOf(targets)), privacy.Skip
 }
 
 // proposerOf: the users who proposed a target matching p (targets have no

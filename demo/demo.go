@@ -316,6 +316,7 @@ func write(ctx context.Context, c *ent.Client, p *plan, pr *progress) (*Summary,
 			b := c.Meeting.Create().
 				SetOrganizationID(org.ID).
 				SetOwnerID(repUsers[m.rep].ID).
+				SetTeamID(teamIDs[p.reps[m.rep].team]).
 				SetKind(m.kind).
 				SetScheduledAt(m.scheduled).
 				SetDurationMinutes(m.minutes).

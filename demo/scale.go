@@ -454,6 +454,7 @@ func (s *scale) generate(ctx context.Context, out chan<- stmt, org pulid.ID, rep
 		{name: meeting.FieldUpdatedAt, shared: 2},
 		{name: meeting.FieldID},
 		{name: meeting.FieldOwnerID},
+		{name: meeting.FieldTeamID},
 		{name: meeting.FieldDealID},
 		{name: meeting.FieldKind},
 		{name: meeting.FieldScheduledAt},
@@ -501,7 +502,7 @@ func (s *scale) generate(ctx context.Context, out chan<- stmt, org pulid.ID, rep
 			if m.deal >= 0 {
 				dealID = dealIDs[m.deal]
 			}
-			if err := meetingRow(meetings, pulid.New("meet"), repIDs[i], dealID, m, now); err != nil {
+			if err := meetingRow(meetings, pulid.New("meet"), repIDs[i], repTeams[i], dealID, m, now); err != nil {
 				return err
 			}
 			if meetings.full() {
@@ -547,9 +548,10 @@ func dealRow(in *inserter, id, owner, team pulid.ID, d dealPlan, now time.Time) 
 }
 
 // meetingRow adds meeting m to in, with the columns the meeting hooks would
-// set: held_at is the scheduled time exactly when the meeting was HELD, and
-// not after now. dealID is "" for a meeting of no deal.
-func meetingRow(in *inserter, id, owner, dealID pulid.ID, m meetingPlan, now time.Time) error {
+// set: the team is the owner's, held_at is the scheduled time exactly when
+// the meeting was HELD, and not after now. dealID is "" for a meeting of no
+// deal.
+func meetingRow(in *inserter, id, owner, team, dealID pulid.ID, m meetingPlan, now time.Time) error {
 	scheduled := dbTime(m.scheduled)
 	var dealArg, heldAt, notes any // NULL unless set
 	if dealID != "" {
@@ -564,7 +566,7 @@ func meetingRow(in *inserter, id, owner, dealID pulid.ID, m meetingPlan, now tim
 	if m.notes != "" {
 		notes = m.notes
 	}
-	in.add(string(id), string(owner), dealArg, string(m.kind), scheduled, int64(m.minutes), string(m.status), heldAt, notes)
+	in.add(string(id), string(owner), string(team), dealArg, string(m.kind), scheduled, int64(m.minutes), string(m.status), heldAt, notes)
 	return nil
 }
 

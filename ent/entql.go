@@ -142,6 +142,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			meeting.FieldUpdatedAt:       {Type: field.TypeTime, Column: meeting.FieldUpdatedAt},
 			meeting.FieldOrganizationID:  {Type: field.TypeString, Column: meeting.FieldOrganizationID},
 			meeting.FieldOwnerID:         {Type: field.TypeString, Column: meeting.FieldOwnerID},
+			meeting.FieldTeamID:          {Type: field.TypeString, Column: meeting.FieldTeamID},
 			meeting.FieldDealID:          {Type: field.TypeString, Column: meeting.FieldDealID},
 			meeting.FieldKind:            {Type: field.TypeEnum, Column: meeting.FieldKind},
 			meeting.FieldScheduledAt:     {Type: field.TypeTime, Column: meeting.FieldScheduledAt},
@@ -510,6 +511,18 @@ var schemaGraph = func() *sqlgraph.Schema {
 		"User",
 	)
 	graph.MustAddE(
+		"team",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   meeting.TeamTable,
+			Columns: []string{meeting.TeamColumn},
+			Bidi:    false,
+		},
+		"Meeting",
+		"Team",
+	)
+	graph.MustAddE(
 		"deal",
 		&sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
@@ -844,6 +857,18 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		"Team",
 		"User",
+	)
+	graph.MustAddE(
+		"meetings",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   team.MeetingsTable,
+			Columns: []string{team.MeetingsColumn},
+			Bidi:    false,
+		},
+		"Team",
+		"Meeting",
 	)
 	graph.MustAddE(
 		"deals",
@@ -1519,6 +1544,11 @@ func (f *MeetingFilter) WhereOwnerID(p entql.StringP) {
 	f.Where(p.Field(meeting.FieldOwnerID))
 }
 
+// WhereTeamID applies the entql string predicate on the team_id field.
+func (f *MeetingFilter) WhereTeamID(p entql.StringP) {
+	f.Where(p.Field(meeting.FieldTeamID))
+}
+
 // WhereDealID applies the entql string predicate on the deal_id field.
 func (f *MeetingFilter) WhereDealID(p entql.StringP) {
 	f.Where(p.Field(meeting.FieldDealID))
@@ -1581,6 +1611,20 @@ func (f *MeetingFilter) WhereHasOwner() {
 // WhereHasOwnerWith applies a predicate to check if query has an edge owner with a given conditions (other predicates).
 func (f *MeetingFilter) WhereHasOwnerWith(preds ...predicate.User) {
 	f.Where(entql.HasEdgeWith("owner", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasTeam applies a predicate to check if query has an edge team.
+func (f *MeetingFilter) WhereHasTeam() {
+	f.Where(entql.HasEdge("team"))
+}
+
+// WhereHasTeamWith applies a predicate to check if query has an edge team with a given conditions (other predicates).
+func (f *MeetingFilter) WhereHasTeamWith(preds ...predicate.Team) {
+	f.Where(entql.HasEdgeWith("team", sqlgraph.WrapFunc(func(s *sql.Selector) {
 		for _, p := range preds {
 			p(s)
 		}
@@ -2783,6 +2827,20 @@ func (f *TeamFilter) WhereHasMembers() {
 // WhereHasMembersWith applies a predicate to check if query has an edge members with a given conditions (other predicates).
 func (f *TeamFilter) WhereHasMembersWith(preds ...predicate.User) {
 	f.Where(entql.HasEdgeWith("members", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasMeetings applies a predicate to check if query has an edge meetings.
+func (f *TeamFilter) WhereHasMeetings() {
+	f.Where(entql.HasEdge("meetings"))
+}
+
+// WhereHasMeetingsWith applies a predicate to check if query has an edge meetings with a given conditions (other predicates).
+func (f *TeamFilter) WhereHasMeetingsWith(preds ...predicate.Meeting) {
+	f.Where(entql.HasEdgeWith("meetings", sqlgraph.WrapFunc(func(s *sql.Selector) {
 		for _, p := range preds {
 			p(s)
 		}

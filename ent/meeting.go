@@ -8,6 +8,7 @@ import (
 	"kpiflow/ent/meeting"
 	"kpiflow/ent/organization"
 	"kpiflow/ent/schema/pulid"
+	"kpiflow/ent/team"
 	"kpiflow/ent/user"
 	"strings"
 	"time"
@@ -29,6 +30,8 @@ type Meeting struct {
 	OrganizationID pulid.ID `json:"organization_id,omitempty"`
 	// OwnerID holds the value of the "owner_id" field.
 	OwnerID pulid.ID `json:"owner_id,omitempty"`
+	// the team the meeting counts toward: its owner's team when it was recorded, and again when it was held (ent/schema/rules.go); history does not move with people
+	TeamID *pulid.ID `json:"team_id,omitempty"`
 	// DealID holds the value of the "deal_id" field.
 	DealID *pulid.ID `json:"deal_id,omitempty"`
 	// Kind holds the value of the "kind" field.
@@ -57,11 +60,13 @@ type MeetingEdges struct {
 	Organization *Organization `json:"organization,omitempty"`
 	// Owner holds the value of the owner edge.
 	Owner *User `json:"owner,omitempty"`
+	// Team holds the value of the team edge.
+	Team *Team `json:"team,omitempty"`
 	// Deal holds the value of the deal edge.
 	Deal *Deal `json:"deal,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [3]bool
+	loadedTypes [4]bool
 	// totalCount holds the count of the edges above.
 	totalCount [3]map[string]int
 }
@@ -88,12 +93,23 @@ func (e MeetingEdges) OwnerOrErr() (*User, error) {
 	return nil, &NotLoadedError{edge: "owner"}
 }
 
+// TeamOrErr returns the Team value or an error if the edge
+// was not loaded in eager-loading, or loaded but was not found.
+func (e MeetingEdges) TeamOrErr() (*Team, error) {
+	if e.Team != nil {
+		return e.Team, nil
+	} else if e.loadedTypes[2] {
+		return nil, &NotFoundError{label: team.Label}
+	}
+	return nil, &NotLoadedError{edge: "team"}
+}
+
 // DealOrErr returns the Deal value or an error if the edge
 // was not loaded in eager-loading, or loaded but was not found.
 func (e MeetingEdges) DealOrErr() (*Deal, error) {
 	if e.Deal != nil {
 		return e.Deal, nil
-	} else if e.loadedTypes[2] {
+	} else if e.loadedTypes[3] {
 		return nil, &NotFoundError{label: deal.Label}
 	}
 	return nil, &NotLoadedError{edge: "deal"}
@@ -104,7 +120,7 @@ func (*Meeting) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case meeting.FieldDealID:
+		case meeting.FieldTeamID, meeting.FieldDealID:
 			values[i] = &sql.NullScanner{S: new(pulid.ID)}
 		case meeting.FieldID, meeting.FieldOrganizationID, meeting.FieldOwnerID:
 			values[i] = new(pulid.ID)
@@ -158,6 +174,13 @@ func (_m *Meeting) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field owner_id", values[i])
 			} else if value != nil {
 				_m.OwnerID = *value
+			}
+		case meeting.FieldTeamID:
+			if value, ok := values[i].(*sql.NullScanner); !ok {
+				return fmt.Errorf("unexpected type %T for field team_id", values[i])
+			} else if value.Valid {
+				_m.TeamID = new(pulid.ID)
+				*_m.TeamID = *value.S.(*pulid.ID)
 			}
 		case meeting.FieldDealID:
 			if value, ok := values[i].(*sql.NullScanner); !ok {
@@ -233,6 +256,11 @@ func (_m *Meeting) QueryOwner() *UserQuery {
 	return NewMeetingClient(_m.config).QueryOwner(_m)
 }
 
+// QueryTeam queries the "team" edge of the Meeting entity.
+func (_m *Meeting) QueryTeam() *TeamQuery {
+	return NewMeetingClient(_m.config).QueryTeam(_m)
+}
+
 // QueryDeal queries the "deal" edge of the Meeting entity.
 func (_m *Meeting) QueryDeal() *DealQuery {
 	return NewMeetingClient(_m.config).QueryDeal(_m)
@@ -272,6 +300,11 @@ func (_m *Meeting) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("owner_id=")
 	builder.WriteString(fmt.Sprintf("%v", _m.OwnerID))
+	builder.WriteString(", ")
+	if v := _m.TeamID; v != nil {
+		builder.WriteString("team_id=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
 	builder.WriteString(", ")
 	if v := _m.DealID; v != nil {
 		builder.WriteString("deal_id=")

@@ -10,6 +10,7 @@ import (
 	"kpiflow/ent/meeting"
 	"kpiflow/ent/organization"
 	"kpiflow/ent/schema/pulid"
+	"kpiflow/ent/team"
 	"kpiflow/ent/user"
 	"time"
 
@@ -64,6 +65,20 @@ func (_c *MeetingCreate) SetOrganizationID(v pulid.ID) *MeetingCreate {
 // SetOwnerID sets the "owner_id" field.
 func (_c *MeetingCreate) SetOwnerID(v pulid.ID) *MeetingCreate {
 	_c.mutation.SetOwnerID(v)
+	return _c
+}
+
+// SetTeamID sets the "team_id" field.
+func (_c *MeetingCreate) SetTeamID(v pulid.ID) *MeetingCreate {
+	_c.mutation.SetTeamID(v)
+	return _c
+}
+
+// SetNillableTeamID sets the "team_id" field if the given value is not nil.
+func (_c *MeetingCreate) SetNillableTeamID(v *pulid.ID) *MeetingCreate {
+	if v != nil {
+		_c.SetTeamID(*v)
+	}
 	return _c
 }
 
@@ -185,6 +200,11 @@ func (_c *MeetingCreate) SetOrganization(v *Organization) *MeetingCreate {
 // SetOwner sets the "owner" edge to the User entity.
 func (_c *MeetingCreate) SetOwner(v *User) *MeetingCreate {
 	return _c.SetOwnerID(v.ID)
+}
+
+// SetTeam sets the "team" edge to the Team entity.
+func (_c *MeetingCreate) SetTeam(v *Team) *MeetingCreate {
+	return _c.SetTeamID(v.ID)
 }
 
 // SetDeal sets the "deal" edge to the Deal entity.
@@ -429,6 +449,23 @@ func (_c *MeetingCreate) createSpec() (*Meeting, *sqlgraph.CreateSpec) {
 		_node.OwnerID = nodes[0]
 		_spec.Edges = append(_spec.Edges, edge)
 	}
+	if nodes := _c.mutation.TeamIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   meeting.TeamTable,
+			Columns: []string{meeting.TeamColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(team.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_node.TeamID = &nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
+	}
 	if nodes := _c.mutation.DealIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
@@ -519,6 +556,24 @@ func (u *MeetingUpsert) SetOwnerID(v pulid.ID) *MeetingUpsert {
 // UpdateOwnerID sets the "owner_id" field to the value that was provided on create.
 func (u *MeetingUpsert) UpdateOwnerID() *MeetingUpsert {
 	u.SetExcluded(meeting.FieldOwnerID)
+	return u
+}
+
+// SetTeamID sets the "team_id" field.
+func (u *MeetingUpsert) SetTeamID(v pulid.ID) *MeetingUpsert {
+	u.Set(meeting.FieldTeamID, v)
+	return u
+}
+
+// UpdateTeamID sets the "team_id" field to the value that was provided on create.
+func (u *MeetingUpsert) UpdateTeamID() *MeetingUpsert {
+	u.SetExcluded(meeting.FieldTeamID)
+	return u
+}
+
+// ClearTeamID clears the value of the "team_id" field.
+func (u *MeetingUpsert) ClearTeamID() *MeetingUpsert {
+	u.SetNull(meeting.FieldTeamID)
 	return u
 }
 
@@ -727,6 +782,27 @@ func (u *MeetingUpsertOne) SetOwnerID(v pulid.ID) *MeetingUpsertOne {
 func (u *MeetingUpsertOne) UpdateOwnerID() *MeetingUpsertOne {
 	return u.Update(func(s *MeetingUpsert) {
 		s.UpdateOwnerID()
+	})
+}
+
+// SetTeamID sets the "team_id" field.
+func (u *MeetingUpsertOne) SetTeamID(v pulid.ID) *MeetingUpsertOne {
+	return u.Update(func(s *MeetingUpsert) {
+		s.SetTeamID(v)
+	})
+}
+
+// UpdateTeamID sets the "team_id" field to the value that was provided on create.
+func (u *MeetingUpsertOne) UpdateTeamID() *MeetingUpsertOne {
+	return u.Update(func(s *MeetingUpsert) {
+		s.UpdateTeamID()
+	})
+}
+
+// ClearTeamID clears the value of the "team_id" field.
+func (u *MeetingUpsertOne) ClearTeamID() *MeetingUpsertOne {
+	return u.Update(func(s *MeetingUpsert) {
+		s.ClearTeamID()
 	})
 }
 
@@ -1123,6 +1199,27 @@ func (u *MeetingUpsertBulk) SetOwnerID(v pulid.ID) *MeetingUpsertBulk {
 func (u *MeetingUpsertBulk) UpdateOwnerID() *MeetingUpsertBulk {
 	return u.Update(func(s *MeetingUpsert) {
 		s.UpdateOwnerID()
+	})
+}
+
+// SetTeamID sets the "team_id" field.
+func (u *MeetingUpsertBulk) SetTeamID(v pulid.ID) *MeetingUpsertBulk {
+	return u.Update(func(s *MeetingUpsert) {
+		s.SetTeamID(v)
+	})
+}
+
+// UpdateTeamID sets the "team_id" field to the value that was provided on create.
+func (u *MeetingUpsertBulk) UpdateTeamID() *MeetingUpsertBulk {
+	return u.Update(func(s *MeetingUpsert) {
+		s.UpdateTeamID()
+	})
+}
+
+// ClearTeamID clears the value of the "team_id" field.
+func (u *MeetingUpsertBulk) ClearTeamID() *MeetingUpsertBulk {
+	return u.Update(func(s *MeetingUpsert) {
+		s.ClearTeamID()
 	})
 }
 

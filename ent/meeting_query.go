@@ -11,6 +11,7 @@ import (
 	"kpiflow/ent/organization"
 	"kpiflow/ent/predicate"
 	"kpiflow/ent/schema/pulid"
+	"kpiflow/ent/team"
 	"kpiflow/ent/user"
 	"math"
 
@@ -30,6 +31,7 @@ type MeetingQuery struct {
 	predicates       []predicate.Meeting
 	withOrganization *OrganizationQuery
 	withOwner        *UserQuery
+	withTeam         *TeamQuery
 	withDeal         *DealQuery
 	loadTotal        []func(context.Context, []*Meeting) error
 	modifiers        []func(*sql.Selector)
@@ -106,6 +108,28 @@ func (_q *MeetingQuery) QueryOwner() *UserQuery {
 			sqlgraph.From(meeting.Table, meeting.FieldID, selector),
 			sqlgraph.To(user.Table, user.FieldID),
 			sqlgraph.Edge(sqlgraph.M2O, true, meeting.OwnerTable, meeting.OwnerColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryTeam chains the current query on the "team" edge.
+func (_q *MeetingQuery) QueryTeam() *TeamQuery {
+	query := (&TeamClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(meeting.Table, meeting.FieldID, selector),
+			sqlgraph.To(team.Table, team.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, meeting.TeamTable, meeting.TeamColumn),
 		)
 		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
 		return fromU, nil
@@ -329,6 +353,7 @@ func (_q *MeetingQuery) Clone() *MeetingQuery {
 		predicates:       append([]predicate.Meeting{}, _q.predicates...),
 		withOrganization: _q.withOrganization.Clone(),
 		withOwner:        _q.withOwner.Clone(),
+		withTeam:         _q.withTeam.Clone(),
 		withDeal:         _q.withDeal.Clone(),
 		// clone intermediate query.
 		sql:       _q.sql.Clone(),
@@ -356,6 +381,17 @@ func (_q *MeetingQuery) WithOwner(opts ...func(*UserQuery)) *MeetingQuery {
 		opt(query)
 	}
 	_q.withOwner = query
+	return _q
+}
+
+// WithTeam tells the query-builder to eager-load the nodes that are connected to
+// the "team" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *MeetingQuery) WithTeam(opts ...func(*TeamQuery)) *MeetingQuery {
+	query := (&TeamClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withTeam = query
 	return _q
 }
 
@@ -454,9 +490,10 @@ func (_q *MeetingQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Meet
 	var (
 		nodes       = []*Meeting{}
 		_spec       = _q.querySpec()
-		loadedTypes = [3]bool{
+		loadedTypes = [4]bool{
 			_q.withOrganization != nil,
 			_q.withOwner != nil,
+			_q.withTeam != nil,
 			_q.withDeal != nil,
 		}
 	)
@@ -490,6 +527,12 @@ func (_q *MeetingQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Meet
 	if query := _q.withOwner; query != nil {
 		if err := _q.loadOwner(ctx, query, nodes, nil,
 			func(n *Meeting, e *User) { n.Edges.Owner = e }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withTeam; query != nil {
+		if err := _q.loadTeam(ctx, query, nodes, nil,
+			func(n *Meeting, e *Team) { n.Edges.Team = e }); err != nil {
 			return nil, err
 		}
 	}
@@ -565,6 +608,38 @@ func (_q *MeetingQuery) loadOwner(ctx context.Context, query *UserQuery, nodes [
 	}
 	return nil
 }
+func (_q *MeetingQuery) loadTeam(ctx context.Context, query *TeamQuery, nodes []*Meeting, init func(*Meeting), assign func(*Meeting, *Team)) error {
+	ids := make([]pulid.ID, 0, len(nodes))
+	nodeids := make(map[pulid.ID][]*Meeting)
+	for i := range nodes {
+		if nodes[i].TeamID == nil {
+			continue
+		}
+		fk := *nodes[i].TeamID
+		if _, ok := nodeids[fk]; !ok {
+			ids = append(ids, fk)
+		}
+		nodeids[fk] = append(nodeids[fk], nodes[i])
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	query.Where(team.IDIn(ids...))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		nodes, ok := nodeids[n.ID]
+		if !ok {
+			return fmt.Errorf(`unexpected foreign-key "team_id" returned %v`, n.ID)
+		}
+		for i := range nodes {
+			assign(nodes[i], n)
+		}
+	}
+	return nil
+}
 func (_q *MeetingQuery) loadDeal(ctx context.Context, query *DealQuery, nodes []*Meeting, init func(*Meeting), assign func(*Meeting, *Deal)) error {
 	ids := make([]pulid.ID, 0, len(nodes))
 	nodeids := make(map[pulid.ID][]*Meeting)
@@ -631,6 +706,9 @@ func (_q *MeetingQuery) querySpec() *sqlgraph.QuerySpec {
 		}
 		if _q.withOwner != nil {
 			_spec.Node.AddColumnOnce(meeting.FieldOwnerID)
+		}
+		if _q.withTeam != nil {
+			_spec.Node.AddColumnOnce(meeting.FieldTeamID)
 		}
 		if _q.withDeal != nil {
 			_spec.Node.AddColumnOnce(meeting.FieldDealID)

@@ -10,6 +10,7 @@ import (
 	"kpiflow/ent/meeting"
 	"kpiflow/ent/predicate"
 	"kpiflow/ent/schema/pulid"
+	"kpiflow/ent/team"
 	"kpiflow/ent/user"
 	"time"
 
@@ -49,6 +50,26 @@ func (_u *MeetingUpdate) SetNillableOwnerID(v *pulid.ID) *MeetingUpdate {
 	if v != nil {
 		_u.SetOwnerID(*v)
 	}
+	return _u
+}
+
+// SetTeamID sets the "team_id" field.
+func (_u *MeetingUpdate) SetTeamID(v pulid.ID) *MeetingUpdate {
+	_u.mutation.SetTeamID(v)
+	return _u
+}
+
+// SetNillableTeamID sets the "team_id" field if the given value is not nil.
+func (_u *MeetingUpdate) SetNillableTeamID(v *pulid.ID) *MeetingUpdate {
+	if v != nil {
+		_u.SetTeamID(*v)
+	}
+	return _u
+}
+
+// ClearTeamID clears the value of the "team_id" field.
+func (_u *MeetingUpdate) ClearTeamID() *MeetingUpdate {
+	_u.mutation.ClearTeamID()
 	return _u
 }
 
@@ -200,6 +221,11 @@ func (_u *MeetingUpdate) SetOwner(v *User) *MeetingUpdate {
 	return _u.SetOwnerID(v.ID)
 }
 
+// SetTeam sets the "team" edge to the Team entity.
+func (_u *MeetingUpdate) SetTeam(v *Team) *MeetingUpdate {
+	return _u.SetTeamID(v.ID)
+}
+
 // SetDeal sets the "deal" edge to the Deal entity.
 func (_u *MeetingUpdate) SetDeal(v *Deal) *MeetingUpdate {
 	return _u.SetDealID(v.ID)
@@ -213,6 +239,12 @@ func (_u *MeetingUpdate) Mutation() *MeetingMutation {
 // ClearOwner clears the "owner" edge to the User entity.
 func (_u *MeetingUpdate) ClearOwner() *MeetingUpdate {
 	_u.mutation.ClearOwner()
+	return _u
+}
+
+// ClearTeam clears the "team" edge to the Team entity.
+func (_u *MeetingUpdate) ClearTeam() *MeetingUpdate {
+	_u.mutation.ClearTeam()
 	return _u
 }
 
@@ -383,6 +415,35 @@ func (_u *MeetingUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 		}
 		_spec.Edges.Add = append(_spec.Edges.Add, edge)
 	}
+	if _u.mutation.TeamCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   meeting.TeamTable,
+			Columns: []string{meeting.TeamColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(team.FieldID, field.TypeString),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.TeamIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   meeting.TeamTable,
+			Columns: []string{meeting.TeamColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(team.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
 	if _u.mutation.DealCleared() {
 		edge := &sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
@@ -451,6 +512,26 @@ func (_u *MeetingUpdateOne) SetNillableOwnerID(v *pulid.ID) *MeetingUpdateOne {
 	if v != nil {
 		_u.SetOwnerID(*v)
 	}
+	return _u
+}
+
+// SetTeamID sets the "team_id" field.
+func (_u *MeetingUpdateOne) SetTeamID(v pulid.ID) *MeetingUpdateOne {
+	_u.mutation.SetTeamID(v)
+	return _u
+}
+
+// SetNillableTeamID sets the "team_id" field if the given value is not nil.
+func (_u *MeetingUpdateOne) SetNillableTeamID(v *pulid.ID) *MeetingUpdateOne {
+	if v != nil {
+		_u.SetTeamID(*v)
+	}
+	return _u
+}
+
+// ClearTeamID clears the value of the "team_id" field.
+func (_u *MeetingUpdateOne) ClearTeamID() *MeetingUpdateOne {
+	_u.mutation.ClearTeamID()
 	return _u
 }
 
@@ -602,6 +683,11 @@ func (_u *MeetingUpdateOne) SetOwner(v *User) *MeetingUpdateOne {
 	return _u.SetOwnerID(v.ID)
 }
 
+// SetTeam sets the "team" edge to the Team entity.
+func (_u *MeetingUpdateOne) SetTeam(v *Team) *MeetingUpdateOne {
+	return _u.SetTeamID(v.ID)
+}
+
 // SetDeal sets the "deal" edge to the Deal entity.
 func (_u *MeetingUpdateOne) SetDeal(v *Deal) *MeetingUpdateOne {
 	return _u.SetDealID(v.ID)
@@ -615,6 +701,12 @@ func (_u *MeetingUpdateOne) Mutation() *MeetingMutation {
 // ClearOwner clears the "owner" edge to the User entity.
 func (_u *MeetingUpdateOne) ClearOwner() *MeetingUpdateOne {
 	_u.mutation.ClearOwner()
+	return _u
+}
+
+// ClearTeam clears the "team" edge to the Team entity.
+func (_u *MeetingUpdateOne) ClearTeam() *MeetingUpdateOne {
+	_u.mutation.ClearTeam()
 	return _u
 }
 
@@ -808,6 +900,35 @@ func (_u *MeetingUpdateOne) sqlSave(ctx context.Context) (_node *Meeting, err er
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(user.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.TeamCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   meeting.TeamTable,
+			Columns: []string{meeting.TeamColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(team.FieldID, field.TypeString),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.TeamIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   meeting.TeamTable,
+			Columns: []string{meeting.TeamColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(team.FieldID, field.TypeString),
 			},
 		}
 		for _, k := range nodes {

@@ -4655,6 +4655,8 @@ type MeetingMutation struct {
 	clearedorganization bool
 	owner               *pulid.ID
 	clearedowner        bool
+	team                *pulid.ID
+	clearedteam         bool
 	deal                *pulid.ID
 	cleareddeal         bool
 	done                bool
@@ -4908,6 +4910,55 @@ func (m *MeetingMutation) OldOwnerID(ctx context.Context) (v pulid.ID, err error
 // ResetOwnerID resets all changes to the "owner_id" field.
 func (m *MeetingMutation) ResetOwnerID() {
 	m.owner = nil
+}
+
+// SetTeamID sets the "team_id" field.
+func (m *MeetingMutation) SetTeamID(pu pulid.ID) {
+	m.team = &pu
+}
+
+// TeamID returns the value of the "team_id" field in the mutation.
+func (m *MeetingMutation) TeamID() (r pulid.ID, exists bool) {
+	v := m.team
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTeamID returns the old "team_id" field's value of the Meeting entity.
+// If the Meeting object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MeetingMutation) OldTeamID(ctx context.Context) (v *pulid.ID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTeamID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTeamID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTeamID: %w", err)
+	}
+	return oldValue.TeamID, nil
+}
+
+// ClearTeamID clears the value of the "team_id" field.
+func (m *MeetingMutation) ClearTeamID() {
+	m.team = nil
+	m.clearedFields[meeting.FieldTeamID] = struct{}{}
+}
+
+// TeamIDCleared returns if the "team_id" field was cleared in this mutation.
+func (m *MeetingMutation) TeamIDCleared() bool {
+	_, ok := m.clearedFields[meeting.FieldTeamID]
+	return ok
+}
+
+// ResetTeamID resets all changes to the "team_id" field.
+func (m *MeetingMutation) ResetTeamID() {
+	m.team = nil
+	delete(m.clearedFields, meeting.FieldTeamID)
 }
 
 // SetDealID sets the "deal_id" field.
@@ -5324,6 +5375,33 @@ func (m *MeetingMutation) ResetOwner() {
 	m.clearedowner = false
 }
 
+// ClearTeam clears the "team" edge to the Team entity.
+func (m *MeetingMutation) ClearTeam() {
+	m.clearedteam = true
+	m.clearedFields[meeting.FieldTeamID] = struct{}{}
+}
+
+// TeamCleared reports if the "team" edge to the Team entity was cleared.
+func (m *MeetingMutation) TeamCleared() bool {
+	return m.TeamIDCleared() || m.clearedteam
+}
+
+// TeamIDs returns the "team" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// TeamID instead. It exists only for internal usage by the builders.
+func (m *MeetingMutation) TeamIDs() (ids []pulid.ID) {
+	if id := m.team; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetTeam resets all changes to the "team" edge.
+func (m *MeetingMutation) ResetTeam() {
+	m.team = nil
+	m.clearedteam = false
+}
+
 // ClearDeal clears the "deal" edge to the Deal entity.
 func (m *MeetingMutation) ClearDeal() {
 	m.cleareddeal = true
@@ -5385,7 +5463,7 @@ func (m *MeetingMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *MeetingMutation) Fields() []string {
-	fields := make([]string, 0, 12)
+	fields := make([]string, 0, 13)
 	if m.created_at != nil {
 		fields = append(fields, meeting.FieldCreatedAt)
 	}
@@ -5397,6 +5475,9 @@ func (m *MeetingMutation) Fields() []string {
 	}
 	if m.owner != nil {
 		fields = append(fields, meeting.FieldOwnerID)
+	}
+	if m.team != nil {
+		fields = append(fields, meeting.FieldTeamID)
 	}
 	if m.deal != nil {
 		fields = append(fields, meeting.FieldDealID)
@@ -5438,6 +5519,8 @@ func (m *MeetingMutation) Field(name string) (ent.Value, bool) {
 		return m.OrganizationID()
 	case meeting.FieldOwnerID:
 		return m.OwnerID()
+	case meeting.FieldTeamID:
+		return m.TeamID()
 	case meeting.FieldDealID:
 		return m.DealID()
 	case meeting.FieldKind:
@@ -5471,6 +5554,8 @@ func (m *MeetingMutation) OldField(ctx context.Context, name string) (ent.Value,
 		return m.OldOrganizationID(ctx)
 	case meeting.FieldOwnerID:
 		return m.OldOwnerID(ctx)
+	case meeting.FieldTeamID:
+		return m.OldTeamID(ctx)
 	case meeting.FieldDealID:
 		return m.OldDealID(ctx)
 	case meeting.FieldKind:
@@ -5523,6 +5608,13 @@ func (m *MeetingMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetOwnerID(v)
+		return nil
+	case meeting.FieldTeamID:
+		v, ok := value.(pulid.ID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTeamID(v)
 		return nil
 	case meeting.FieldDealID:
 		v, ok := value.(pulid.ID)
@@ -5625,6 +5717,9 @@ func (m *MeetingMutation) AddField(name string, value ent.Value) error {
 // mutation.
 func (m *MeetingMutation) ClearedFields() []string {
 	var fields []string
+	if m.FieldCleared(meeting.FieldTeamID) {
+		fields = append(fields, meeting.FieldTeamID)
+	}
 	if m.FieldCleared(meeting.FieldDealID) {
 		fields = append(fields, meeting.FieldDealID)
 	}
@@ -5651,6 +5746,9 @@ func (m *MeetingMutation) FieldCleared(name string) bool {
 // error if the field is not defined in the schema.
 func (m *MeetingMutation) ClearField(name string) error {
 	switch name {
+	case meeting.FieldTeamID:
+		m.ClearTeamID()
+		return nil
 	case meeting.FieldDealID:
 		m.ClearDealID()
 		return nil
@@ -5683,6 +5781,9 @@ func (m *MeetingMutation) ResetField(name string) error {
 	case meeting.FieldOwnerID:
 		m.ResetOwnerID()
 		return nil
+	case meeting.FieldTeamID:
+		m.ResetTeamID()
+		return nil
 	case meeting.FieldDealID:
 		m.ResetDealID()
 		return nil
@@ -5713,12 +5814,15 @@ func (m *MeetingMutation) ResetField(name string) error {
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *MeetingMutation) AddedEdges() []string {
-	edges := make([]string, 0, 3)
+	edges := make([]string, 0, 4)
 	if m.organization != nil {
 		edges = append(edges, meeting.EdgeOrganization)
 	}
 	if m.owner != nil {
 		edges = append(edges, meeting.EdgeOwner)
+	}
+	if m.team != nil {
+		edges = append(edges, meeting.EdgeTeam)
 	}
 	if m.deal != nil {
 		edges = append(edges, meeting.EdgeDeal)
@@ -5738,6 +5842,10 @@ func (m *MeetingMutation) AddedIDs(name string) []ent.Value {
 		if id := m.owner; id != nil {
 			return []ent.Value{*id}
 		}
+	case meeting.EdgeTeam:
+		if id := m.team; id != nil {
+			return []ent.Value{*id}
+		}
 	case meeting.EdgeDeal:
 		if id := m.deal; id != nil {
 			return []ent.Value{*id}
@@ -5748,7 +5856,7 @@ func (m *MeetingMutation) AddedIDs(name string) []ent.Value {
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *MeetingMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 3)
+	edges := make([]string, 0, 4)
 	return edges
 }
 
@@ -5760,12 +5868,15 @@ func (m *MeetingMutation) RemovedIDs(name string) []ent.Value {
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *MeetingMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 3)
+	edges := make([]string, 0, 4)
 	if m.clearedorganization {
 		edges = append(edges, meeting.EdgeOrganization)
 	}
 	if m.clearedowner {
 		edges = append(edges, meeting.EdgeOwner)
+	}
+	if m.clearedteam {
+		edges = append(edges, meeting.EdgeTeam)
 	}
 	if m.cleareddeal {
 		edges = append(edges, meeting.EdgeDeal)
@@ -5781,6 +5892,8 @@ func (m *MeetingMutation) EdgeCleared(name string) bool {
 		return m.clearedorganization
 	case meeting.EdgeOwner:
 		return m.clearedowner
+	case meeting.EdgeTeam:
+		return m.clearedteam
 	case meeting.EdgeDeal:
 		return m.cleareddeal
 	}
@@ -5796,6 +5909,9 @@ func (m *MeetingMutation) ClearEdge(name string) error {
 		return nil
 	case meeting.EdgeOwner:
 		m.ClearOwner()
+		return nil
+	case meeting.EdgeTeam:
+		m.ClearTeam()
 		return nil
 	case meeting.EdgeDeal:
 		m.ClearDeal()
@@ -5813,6 +5929,9 @@ func (m *MeetingMutation) ResetEdge(name string) error {
 		return nil
 	case meeting.EdgeOwner:
 		m.ResetOwner()
+		return nil
+	case meeting.EdgeTeam:
+		m.ResetTeam()
 		return nil
 	case meeting.EdgeDeal:
 		m.ResetDeal()
@@ -15293,6 +15412,9 @@ type TeamMutation struct {
 	members             map[pulid.ID]struct{}
 	removedmembers      map[pulid.ID]struct{}
 	clearedmembers      bool
+	meetings            map[pulid.ID]struct{}
+	removedmeetings     map[pulid.ID]struct{}
+	clearedmeetings     bool
 	deals               map[pulid.ID]struct{}
 	removeddeals        map[pulid.ID]struct{}
 	cleareddeals        bool
@@ -15850,6 +15972,60 @@ func (m *TeamMutation) ResetMembers() {
 	m.removedmembers = nil
 }
 
+// AddMeetingIDs adds the "meetings" edge to the Meeting entity by ids.
+func (m *TeamMutation) AddMeetingIDs(ids ...pulid.ID) {
+	if m.meetings == nil {
+		m.meetings = make(map[pulid.ID]struct{})
+	}
+	for i := range ids {
+		m.meetings[ids[i]] = struct{}{}
+	}
+}
+
+// ClearMeetings clears the "meetings" edge to the Meeting entity.
+func (m *TeamMutation) ClearMeetings() {
+	m.clearedmeetings = true
+}
+
+// MeetingsCleared reports if the "meetings" edge to the Meeting entity was cleared.
+func (m *TeamMutation) MeetingsCleared() bool {
+	return m.clearedmeetings
+}
+
+// RemoveMeetingIDs removes the "meetings" edge to the Meeting entity by IDs.
+func (m *TeamMutation) RemoveMeetingIDs(ids ...pulid.ID) {
+	if m.removedmeetings == nil {
+		m.removedmeetings = make(map[pulid.ID]struct{})
+	}
+	for i := range ids {
+		delete(m.meetings, ids[i])
+		m.removedmeetings[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedMeetings returns the removed IDs of the "meetings" edge to the Meeting entity.
+func (m *TeamMutation) RemovedMeetingsIDs() (ids []pulid.ID) {
+	for id := range m.removedmeetings {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// MeetingsIDs returns the "meetings" edge IDs in the mutation.
+func (m *TeamMutation) MeetingsIDs() (ids []pulid.ID) {
+	for id := range m.meetings {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetMeetings resets all changes to the "meetings" edge.
+func (m *TeamMutation) ResetMeetings() {
+	m.meetings = nil
+	m.clearedmeetings = false
+	m.removedmeetings = nil
+}
+
 // AddDealIDs adds the "deals" edge to the Deal entity by ids.
 func (m *TeamMutation) AddDealIDs(ids ...pulid.ID) {
 	if m.deals == nil {
@@ -16131,7 +16307,7 @@ func (m *TeamMutation) ResetField(name string) error {
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *TeamMutation) AddedEdges() []string {
-	edges := make([]string, 0, 6)
+	edges := make([]string, 0, 7)
 	if m.organization != nil {
 		edges = append(edges, team.EdgeOrganization)
 	}
@@ -16146,6 +16322,9 @@ func (m *TeamMutation) AddedEdges() []string {
 	}
 	if m.members != nil {
 		edges = append(edges, team.EdgeMembers)
+	}
+	if m.meetings != nil {
+		edges = append(edges, team.EdgeMeetings)
 	}
 	if m.deals != nil {
 		edges = append(edges, team.EdgeDeals)
@@ -16183,6 +16362,12 @@ func (m *TeamMutation) AddedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case team.EdgeMeetings:
+		ids := make([]ent.Value, 0, len(m.meetings))
+		for id := range m.meetings {
+			ids = append(ids, id)
+		}
+		return ids
 	case team.EdgeDeals:
 		ids := make([]ent.Value, 0, len(m.deals))
 		for id := range m.deals {
@@ -16195,7 +16380,7 @@ func (m *TeamMutation) AddedIDs(name string) []ent.Value {
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *TeamMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 6)
+	edges := make([]string, 0, 7)
 	if m.removedchildren != nil {
 		edges = append(edges, team.EdgeChildren)
 	}
@@ -16204,6 +16389,9 @@ func (m *TeamMutation) RemovedEdges() []string {
 	}
 	if m.removedmembers != nil {
 		edges = append(edges, team.EdgeMembers)
+	}
+	if m.removedmeetings != nil {
+		edges = append(edges, team.EdgeMeetings)
 	}
 	if m.removeddeals != nil {
 		edges = append(edges, team.EdgeDeals)
@@ -16233,6 +16421,12 @@ func (m *TeamMutation) RemovedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case team.EdgeMeetings:
+		ids := make([]ent.Value, 0, len(m.removedmeetings))
+		for id := range m.removedmeetings {
+			ids = append(ids, id)
+		}
+		return ids
 	case team.EdgeDeals:
 		ids := make([]ent.Value, 0, len(m.removeddeals))
 		for id := range m.removeddeals {
@@ -16245,7 +16439,7 @@ func (m *TeamMutation) RemovedIDs(name string) []ent.Value {
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *TeamMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 6)
+	edges := make([]string, 0, 7)
 	if m.clearedorganization {
 		edges = append(edges, team.EdgeOrganization)
 	}
@@ -16260,6 +16454,9 @@ func (m *TeamMutation) ClearedEdges() []string {
 	}
 	if m.clearedmembers {
 		edges = append(edges, team.EdgeMembers)
+	}
+	if m.clearedmeetings {
+		edges = append(edges, team.EdgeMeetings)
 	}
 	if m.cleareddeals {
 		edges = append(edges, team.EdgeDeals)
@@ -16281,6 +16478,8 @@ func (m *TeamMutation) EdgeCleared(name string) bool {
 		return m.clearedmanagers
 	case team.EdgeMembers:
 		return m.clearedmembers
+	case team.EdgeMeetings:
+		return m.clearedmeetings
 	case team.EdgeDeals:
 		return m.cleareddeals
 	}
@@ -16319,6 +16518,9 @@ func (m *TeamMutation) ResetEdge(name string) error {
 		return nil
 	case team.EdgeMembers:
 		m.ResetMembers()
+		return nil
+	case team.EdgeMeetings:
+		m.ResetMeetings()
 		return nil
 	case team.EdgeDeals:
 		m.ResetDeals()

@@ -49,17 +49,20 @@ type TeamEdges struct {
 	Managers []*User `json:"managers,omitempty"`
 	// Members holds the value of the members edge.
 	Members []*User `json:"members,omitempty"`
+	// Meetings holds the value of the meetings edge.
+	Meetings []*Meeting `json:"meetings,omitempty"`
 	// Deals holds the value of the deals edge.
 	Deals []*Deal `json:"deals,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [6]bool
+	loadedTypes [7]bool
 	// totalCount holds the count of the edges above.
 	totalCount [6]map[string]int
 
 	namedChildren map[string][]*Team
 	namedManagers map[string][]*User
 	namedMembers  map[string][]*User
+	namedMeetings map[string][]*Meeting
 	namedDeals    map[string][]*Deal
 }
 
@@ -112,10 +115,19 @@ func (e TeamEdges) MembersOrErr() ([]*User, error) {
 	return nil, &NotLoadedError{edge: "members"}
 }
 
+// MeetingsOrErr returns the Meetings value or an error if the edge
+// was not loaded in eager-loading.
+func (e TeamEdges) MeetingsOrErr() ([]*Meeting, error) {
+	if e.loadedTypes[5] {
+		return e.Meetings, nil
+	}
+	return nil, &NotLoadedError{edge: "meetings"}
+}
+
 // DealsOrErr returns the Deals value or an error if the edge
 // was not loaded in eager-loading.
 func (e TeamEdges) DealsOrErr() ([]*Deal, error) {
-	if e.loadedTypes[5] {
+	if e.loadedTypes[6] {
 		return e.Deals, nil
 	}
 	return nil, &NotLoadedError{edge: "deals"}
@@ -228,6 +240,11 @@ func (_m *Team) QueryManagers() *UserQuery {
 // QueryMembers queries the "members" edge of the Team entity.
 func (_m *Team) QueryMembers() *UserQuery {
 	return NewTeamClient(_m.config).QueryMembers(_m)
+}
+
+// QueryMeetings queries the "meetings" edge of the Team entity.
+func (_m *Team) QueryMeetings() *MeetingQuery {
+	return NewTeamClient(_m.config).QueryMeetings(_m)
 }
 
 // QueryDeals queries the "deals" edge of the Team entity.
@@ -350,6 +367,30 @@ func (_m *Team) appendNamedMembers(name string, edges ...*User) {
 		_m.Edges.namedMembers[name] = []*User{}
 	} else {
 		_m.Edges.namedMembers[name] = append(_m.Edges.namedMembers[name], edges...)
+	}
+}
+
+// NamedMeetings returns the Meetings named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *Team) NamedMeetings(name string) ([]*Meeting, error) {
+	if _m.Edges.namedMeetings == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedMeetings[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *Team) appendNamedMeetings(name string, edges ...*Meeting) {
+	if _m.Edges.namedMeetings == nil {
+		_m.Edges.namedMeetings = make(map[string][]*Meeting)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedMeetings[name] = []*Meeting{}
+	} else {
+		_m.Edges.namedMeetings[name] = append(_m.Edges.namedMeetings[name], edges...)
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"kpiflow/ent/deal"
+	"kpiflow/ent/meeting"
 	"kpiflow/ent/organization"
 	"kpiflow/ent/predicate"
 	"kpiflow/ent/schema/pulid"
@@ -34,12 +35,14 @@ type TeamQuery struct {
 	withChildren      *TeamQuery
 	withManagers      *UserQuery
 	withMembers       *UserQuery
+	withMeetings      *MeetingQuery
 	withDeals         *DealQuery
 	loadTotal         []func(context.Context, []*Team) error
 	modifiers         []func(*sql.Selector)
 	withNamedChildren map[string]*TeamQuery
 	withNamedManagers map[string]*UserQuery
 	withNamedMembers  map[string]*UserQuery
+	withNamedMeetings map[string]*MeetingQuery
 	withNamedDeals    map[string]*DealQuery
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
@@ -180,6 +183,28 @@ func (_q *TeamQuery) QueryMembers() *UserQuery {
 			sqlgraph.From(team.Table, team.FieldID, selector),
 			sqlgraph.To(user.Table, user.FieldID),
 			sqlgraph.Edge(sqlgraph.O2M, false, team.MembersTable, team.MembersColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryMeetings chains the current query on the "meetings" edge.
+func (_q *TeamQuery) QueryMeetings() *MeetingQuery {
+	query := (&MeetingClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(team.Table, team.FieldID, selector),
+			sqlgraph.To(meeting.Table, meeting.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, team.MeetingsTable, team.MeetingsColumn),
 		)
 		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
 		return fromU, nil
@@ -406,6 +431,7 @@ func (_q *TeamQuery) Clone() *TeamQuery {
 		withChildren:     _q.withChildren.Clone(),
 		withManagers:     _q.withManagers.Clone(),
 		withMembers:      _q.withMembers.Clone(),
+		withMeetings:     _q.withMeetings.Clone(),
 		withDeals:        _q.withDeals.Clone(),
 		// clone intermediate query.
 		sql:       _q.sql.Clone(),
@@ -466,6 +492,17 @@ func (_q *TeamQuery) WithMembers(opts ...func(*UserQuery)) *TeamQuery {
 		opt(query)
 	}
 	_q.withMembers = query
+	return _q
+}
+
+// WithMeetings tells the query-builder to eager-load the nodes that are connected to
+// the "meetings" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *TeamQuery) WithMeetings(opts ...func(*MeetingQuery)) *TeamQuery {
+	query := (&MeetingClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withMeetings = query
 	return _q
 }
 
@@ -564,12 +601,13 @@ func (_q *TeamQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Team, e
 	var (
 		nodes       = []*Team{}
 		_spec       = _q.querySpec()
-		loadedTypes = [6]bool{
+		loadedTypes = [7]bool{
 			_q.withOrganization != nil,
 			_q.withParent != nil,
 			_q.withChildren != nil,
 			_q.withManagers != nil,
 			_q.withMembers != nil,
+			_q.withMeetings != nil,
 			_q.withDeals != nil,
 		}
 	)
@@ -627,6 +665,13 @@ func (_q *TeamQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Team, e
 			return nil, err
 		}
 	}
+	if query := _q.withMeetings; query != nil {
+		if err := _q.loadMeetings(ctx, query, nodes,
+			func(n *Team) { n.Edges.Meetings = []*Meeting{} },
+			func(n *Team, e *Meeting) { n.Edges.Meetings = append(n.Edges.Meetings, e) }); err != nil {
+			return nil, err
+		}
+	}
 	if query := _q.withDeals; query != nil {
 		if err := _q.loadDeals(ctx, query, nodes,
 			func(n *Team) { n.Edges.Deals = []*Deal{} },
@@ -652,6 +697,13 @@ func (_q *TeamQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Team, e
 		if err := _q.loadMembers(ctx, query, nodes,
 			func(n *Team) { n.appendNamedMembers(name) },
 			func(n *Team, e *User) { n.appendNamedMembers(name, e) }); err != nil {
+			return nil, err
+		}
+	}
+	for name, query := range _q.withNamedMeetings {
+		if err := _q.loadMeetings(ctx, query, nodes,
+			func(n *Team) { n.appendNamedMeetings(name) },
+			func(n *Team, e *Meeting) { n.appendNamedMeetings(name, e) }); err != nil {
 			return nil, err
 		}
 	}
@@ -840,6 +892,39 @@ func (_q *TeamQuery) loadMembers(ctx context.Context, query *UserQuery, nodes []
 	}
 	query.Where(predicate.User(func(s *sql.Selector) {
 		s.Where(sql.InValues(s.C(team.MembersColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.TeamID
+		if fk == nil {
+			return fmt.Errorf(`foreign-key "team_id" is nil for node %v`, n.ID)
+		}
+		node, ok := nodeids[*fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "team_id" returned %v for node %v`, *fk, n.ID)
+		}
+		assign(node, n)
+	}
+	return nil
+}
+func (_q *TeamQuery) loadMeetings(ctx context.Context, query *MeetingQuery, nodes []*Team, init func(*Team), assign func(*Team, *Meeting)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[pulid.ID]*Team)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(meeting.FieldTeamID)
+	}
+	query.Where(predicate.Meeting(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(team.MeetingsColumn), fks...))
 	}))
 	neighbors, err := query.All(ctx)
 	if err != nil {
@@ -1053,6 +1138,20 @@ func (_q *TeamQuery) WithNamedMembers(name string, opts ...func(*UserQuery)) *Te
 		_q.withNamedMembers = make(map[string]*UserQuery)
 	}
 	_q.withNamedMembers[name] = query
+	return _q
+}
+
+// WithNamedMeetings tells the query-builder to eager-load the nodes that are connected to the "meetings"
+// edge with the given name. The optional arguments are used to configure the query builder of the edge.
+func (_q *TeamQuery) WithNamedMeetings(name string, opts ...func(*MeetingQuery)) *TeamQuery {
+	query := (&MeetingClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	if _q.withNamedMeetings == nil {
+		_q.withNamedMeetings = make(map[string]*MeetingQuery)
+	}
+	_q.withNamedMeetings[name] = query
 	return _q
 }
 

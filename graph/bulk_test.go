@@ -8,6 +8,7 @@ import (
 	"kpiflow/apitest"
 	"kpiflow/ent/deal"
 	"kpiflow/ent/meeting"
+	"kpiflow/ent/schema/pulid"
 	"kpiflow/ent/user"
 )
 
@@ -162,6 +163,27 @@ func TestImportMeetings(t *testing.T) {
 		r = doImport(t, admin, importMeetings, []map[string]any{rows[0], rows[2]}, false)
 		if r.Unchanged != 2 || r.Created+r.Updated != 0 {
 			t.Errorf("re-import: %+v", r)
+		}
+		// History stays with the team: after r1 moves to West, an import
+		// that changes the meeting held for East keeps it East's, and a
+		// meeting first imported as held after the move is West's.
+		admin.MustQuery(t, `mutation($in: UpdateUserInput!) { updateUser(input: $in) { user { id } } }`,
+			map[string]any{"in": map[string]any{"id": w.r1.ID, "teamID": w.west.ID}}, nil)
+		changed := map[string]any{}
+		for k, v := range rows[0] {
+			changed[k] = v
+		}
+		changed["notes"] = "corrected"
+		r = doImport(t, admin, importMeetings, []map[string]any{changed, {"externalId": "mtg-4", "ownerEmail": "r1@acme.test",
+			"kind": "DEMO", "scheduledAt": "2026-10-05T15:00:00Z", "status": "HELD"}}, false)
+		if r.Updated != 1 || r.Created != 1 {
+			t.Errorf("import after the move: %+v (%s)", r, r.rejected())
+		}
+		for ext, want := range map[string]pulid.ID{"mtg-1": w.east.ID, "mtg-4": w.west.ID} {
+			m := s.Client.Meeting.Query().Where(meeting.ExternalID(ext)).OnlyX(apitest.Sys())
+			if m.TeamID == nil || *m.TeamID != want {
+				t.Errorf("%s counts toward %v, want %s", ext, m.TeamID, want)
+			}
 		}
 	})
 }

@@ -2,6 +2,7 @@ package graph_test
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -58,6 +59,7 @@ func newKPIWorld(t testing.TB, s *apitest.Server) *kpiWorld {
 		minor          int64
 		opened, closed string
 	}
+	var deals []pulid.ID
 	for _, x := range []d{
 		{w.r1, deal.StageWon, 1_000_000, "2026-01-10T00:00:00Z", "2026-02-10T12:00:00Z"}, // d1: Q1, 31.5 days
 		{w.r1, deal.StageWon, 500_000, "2026-02-01T05:00:00Z", "2026-03-03T05:00:00Z"},   // d2: Q1, 30 days
@@ -73,7 +75,7 @@ func newKPIWorld(t testing.TB, s *apitest.Server) *kpiWorld {
 		if x.closed != "" {
 			c.SetClosedAt(utc(x.closed))
 		}
-		c.SaveX(sys)
+		deals = append(deals, c.SaveX(sys).ID)
 	}
 	type m struct {
 		owner  *ent.User
@@ -81,21 +83,26 @@ func newKPIWorld(t testing.TB, s *apitest.Server) *kpiWorld {
 		status meeting.Status
 		at     string
 		min    int
+		deal   int // d1 … d8, 0 for none
 	}
 	for _, x := range []m{
-		{w.r1, meeting.KindDiscovery, meeting.StatusHeld, "2026-02-03T15:00:00Z", 30},
-		{w.r1, meeting.KindDemo, meeting.StatusHeld, "2026-02-20T15:00:00Z", 60},
-		{w.r1, meeting.KindDemo, meeting.StatusHeld, "2026-03-20T15:00:00Z", 45},
-		{w.r1, meeting.KindProposal, meeting.StatusHeld, "2026-04-20T15:00:00Z", 30},
-		{w.r1, meeting.KindDemo, meeting.StatusCancelled, "2026-03-05T15:00:00Z", 30},
-		{w.r1, meeting.KindFollowUp, meeting.StatusNoShow, "2026-03-06T15:00:00Z", 30},
-		{w.r1, meeting.KindDemo, meeting.StatusHeld, "2026-05-01T04:00:00Z", 30}, // Q2
-		{w.r2, meeting.KindDemo, meeting.StatusHeld, "2026-03-02T15:00:00Z", 20},
-		{w.r2, meeting.KindNegotiation, meeting.StatusHeld, "2026-04-02T15:00:00Z", 25},
-		{w.r3, meeting.KindDemo, meeting.StatusHeld, "2026-02-25T15:00:00Z", 40},
+		{w.r1, meeting.KindDiscovery, meeting.StatusHeld, "2026-02-03T15:00:00Z", 30, 1}, // won deal
+		{w.r1, meeting.KindDemo, meeting.StatusHeld, "2026-02-20T15:00:00Z", 60, 3},      // lost deal
+		{w.r1, meeting.KindDemo, meeting.StatusHeld, "2026-03-20T15:00:00Z", 45, 7},      // open deal
+		{w.r1, meeting.KindProposal, meeting.StatusHeld, "2026-04-20T15:00:00Z", 30, 0},
+		{w.r1, meeting.KindDemo, meeting.StatusCancelled, "2026-03-05T15:00:00Z", 30, 2}, // not held
+		{w.r1, meeting.KindFollowUp, meeting.StatusNoShow, "2026-03-06T15:00:00Z", 30, 0},
+		{w.r1, meeting.KindDemo, meeting.StatusHeld, "2026-05-01T04:00:00Z", 30, 5}, // Q2
+		{w.r2, meeting.KindDemo, meeting.StatusHeld, "2026-03-02T15:00:00Z", 20, 4}, // won deal
+		{w.r2, meeting.KindNegotiation, meeting.StatusHeld, "2026-04-02T15:00:00Z", 25, 0},
+		{w.r3, meeting.KindDemo, meeting.StatusHeld, "2026-02-25T15:00:00Z", 40, 6}, // won deal
 	} {
-		s.Client.Meeting.Create().SetOwnerID(x.owner.ID).SetKind(x.kind).SetStatus(x.status).
-			SetScheduledAt(utc(x.at)).SetDurationMinutes(x.min).SaveX(sys)
+		c := s.Client.Meeting.Create().SetOwnerID(x.owner.ID).SetKind(x.kind).SetStatus(x.status).
+			SetScheduledAt(utc(x.at)).SetDurationMinutes(x.min)
+		if x.deal > 0 {
+			c.SetDealID(deals[x.deal-1])
+		}
+		c.SaveX(sys)
 	}
 	return w
 }
@@ -210,6 +217,8 @@ func TestScorecardValues(t *testing.T) {
 		}
 		// Team East with sub-team East1 (r1 and r2) in FY2027 Q1:
 		// held meetings 4 + 2; won d1, d2, d4; lost d3; d5 is Q2 and d8 FY2026.
+		// Of the 6 meetings held, those of a won deal: r1's of d1 and r2's of
+		// d4 (r1's others: of lost d3, of open d7, of no deal).
 		checkValues(t, "East", east.values(), map[string]string{
 			"MEETINGS_HELD":           "6",
 			"DEALS_CLOSED":            "3",
@@ -217,7 +226,7 @@ func TestScorecardValues(t *testing.T) {
 			"AVERAGE_DEAL_SIZE":       "USD 7333.50",  // 22000.50 / 3
 			"SALES_CYCLE_LENGTH":      "35.6667d",     // (31.5 + 30 + 45.5) / 3
 			"WIN_RATE":                "75.0000%~",    // 3 / 4, below the sample of 5
-			"MEETING_CONVERSION_RATE": "50.0000%~",    // 3 / 6, below the sample of 10
+			"MEETING_CONVERSION_RATE": "33.3333%~",    // 2 / 6, below the sample of 10
 		})
 
 		// r1 alone: d1, d2 won; d3 lost; 4 meetings held in Q1.
@@ -228,7 +237,7 @@ func TestScorecardValues(t *testing.T) {
 			"AVERAGE_DEAL_SIZE":       "USD 7500.00~", // 2 deals, below the sample of 3
 			"SALES_CYCLE_LENGTH":      "30.7500d~",
 			"WIN_RATE":                "66.6667%~",
-			"MEETING_CONVERSION_RATE": "50.0000%~",
+			"MEETING_CONVERSION_RATE": "25.0000%~", // the meeting of d1 of 4
 		})
 
 		// The organization adds West's d6 and r3's meeting.
@@ -239,7 +248,7 @@ func TestScorecardValues(t *testing.T) {
 			"AVERAGE_DEAL_SIZE":       "USD 5750.13", // 23000.50 / 4 = 5750.125, half rounds away from zero
 			"SALES_CYCLE_LENGTH":      "33.7500d",    // (31.5 + 30 + 45.5 + 28) / 4
 			"WIN_RATE":                "80.0000%",    // 4 / 5
-			"MEETING_CONVERSION_RATE": "57.1429%~",   // 4 / 7
+			"MEETING_CONVERSION_RATE": "42.8571%~",   // 3 / 7: with r3's meeting of won d6
 		})
 
 		// An empty period: counts are 0, averages and ratios are none.
@@ -302,6 +311,12 @@ func TestCustomKPIs(t *testing.T) {
 					"numerator":   map[string]any{"source": "DEALS", "function": "COUNT", "filter": map[string]any{"dealStages": []string{"WON"}}},
 					"denominator": map[string]any{"source": "MEETINGS", "function": "COUNT", "filter": map[string]any{"meetingKinds": []string{"DEMO"}, "meetingStatuses": []string{"HELD"}}},
 				}},
+			{"key": "DEMO_CONVERSION", "name": "Demos that won their deal", "unit": "PERCENT", "direction": "HIGHER_IS_BETTER",
+				"definition": map[string]any{
+					"numerator": map[string]any{"source": "MEETINGS", "function": "COUNT",
+						"filter": map[string]any{"meetingKinds": []string{"DEMO"}, "meetingStatuses": []string{"HELD"}, "dealStages": []string{"WON"}}},
+					"denominator": map[string]any{"source": "MEETINGS", "function": "COUNT", "filter": map[string]any{"meetingKinds": []string{"DEMO"}, "meetingStatuses": []string{"HELD"}}},
+				}},
 		} {
 			admin.MustQuery(t, create, map[string]any{"in": in}, nil)
 		}
@@ -311,10 +326,13 @@ func TestCustomKPIs(t *testing.T) {
 		// York) are d2 (05:00 UTC on 1 Feb), d3, d4, d5 and d7, while d1 and
 		// d8 opened in January; the minutes of held meetings are
 		// 30+60+45+30+20+25; the value lost is d3's; the only small win is
-		// d2 (5000.00); three wins per three demos, with no minimum sample.
+		// d2 (5000.00); three wins per three demos, with no minimum sample;
+		// of the three demos held, one is of a won deal (r2's of d4; r1's
+		// are of lost d3 and open d7).
 		for k, want := range map[string]string{
 			"ENTERPRISE_WINS": "2", "DEMOS_HELD": "3", "DEALS_OPENED": "5", "MEETING_MINUTES": "210",
 			"LOST_VALUE": "USD 2000.00", "AVG_SMALL_DEAL": "USD 5000.00", "DEMO_WIN_RATE": "100.0000%",
+			"DEMO_CONVERSION": "33.3333%",
 		} {
 			if got[k] != want {
 				t.Errorf("%s = %s, want %s", k, got[k], want)
@@ -331,8 +349,7 @@ func TestCustomKPIs(t *testing.T) {
 				map[string]any{"aggregate": map[string]any{"source": "MEETINGS", "function": "SUM", "field": "AMOUNT"}}, "MONEY"},
 			{"a ratio of itself", "definition.denominator",
 				map[string]any{"numerator": map[string]any{"source": "DEALS", "function": "COUNT"}, "denominator": map[string]any{"source": "DEALS", "function": "COUNT"}}, "PERCENT"},
-			{"meeting filters on deals", "definition.aggregate.filter",
-				map[string]any{"aggregate": map[string]any{"source": "DEALS", "function": "COUNT", "filter": map[string]any{"meetingKinds": []string{"DEMO"}}}}, "COUNT"},
+
 			{"a count in money", "unit",
 				map[string]any{"aggregate": map[string]any{"source": "DEALS", "function": "COUNT"}}, "MONEY"},
 			{"a COUNT of a field", "definition.aggregate.field",
@@ -360,8 +377,49 @@ func TestCustomKPIs(t *testing.T) {
 			"definition": map[string]any{"aggregate": map[string]any{"source": "DEALS", "function": "COUNT", "filter": map[string]any{"dealStages": []string{"SIGNED"}}}}}}); len(r.Errors) == 0 {
 			t.Error("an unknown deal stage was accepted")
 		}
-		if n := s.Client.KPI.Query().CountX(apitest.Sys()); n != 7+7 {
-			t.Errorf("%d KPIs, want the 7 built-ins and the 7 custom ones", n)
+		// Every filter of KPIFilterInput, on a source it does not apply to,
+		// is refused naming it; on the other source it is accepted. The
+		// filters are read from the served schema: a new one needs a line.
+		var filterType struct {
+			Type struct{ InputFields []struct{ Name string } } `json:"__type"`
+		}
+		admin.MustQuery(t, `{ __type(name: "KPIFilterInput") { inputFields { name } } }`, nil, &filterType)
+		filters := map[string]struct {
+			value   any
+			sources []string // the sources it filters
+		}{
+			"dealStages":      {[]string{"WON"}, []string{"DEALS", "MEETINGS"}},
+			"meetingKinds":    {[]string{"DEMO"}, []string{"MEETINGS"}},
+			"meetingStatuses": {[]string{"HELD"}, []string{"MEETINGS"}},
+			"amountMin":       {"10.00", []string{"DEALS"}},
+			"amountMax":       {"10.00", []string{"DEALS"}},
+		}
+		if len(filterType.Type.InputFields) != len(filters) {
+			t.Errorf("KPIFilterInput has %d fields, the test knows %d", len(filterType.Type.InputFields), len(filters))
+		}
+		valid := 0
+		for _, f := range filterType.Type.InputFields {
+			c, ok := filters[f.Name]
+			if !ok {
+				t.Errorf("KPIFilterInput.%s: which sources does it filter?", f.Name)
+				continue
+			}
+			for _, src := range []string{"DEALS", "MEETINGS"} {
+				in := map[string]any{"key": "FILTER_" + strings.ToUpper(f.Name) + "_" + src, "name": "x", "unit": "COUNT", "direction": "HIGHER_IS_BETTER",
+					"definition": map[string]any{"aggregate": map[string]any{"source": src, "function": "COUNT", "filter": map[string]any{f.Name: c.value}}}}
+				if slices.Contains(c.sources, src) {
+					admin.MustQuery(t, create, map[string]any{"in": in}, nil)
+					valid++
+					continue
+				}
+				e := admin.MustFail(t, "BAD_USER_INPUT", create, map[string]any{"in": in})
+				if want := "definition.aggregate.filter." + f.Name; e.Extensions["field"] != want {
+					t.Errorf("%s on %s: field %v, want %s (%s)", f.Name, src, e.Extensions["field"], want, e.Message)
+				}
+			}
+		}
+		if n := s.Client.KPI.Query().CountX(apitest.Sys()); n != 7+8+valid {
+			t.Errorf("%d KPIs, want the 7 built-ins and the %d custom ones", n, 8+valid)
 		}
 		s.As(t, w.mE).MustFail(t, "FORBIDDEN", create, map[string]any{"in": map[string]any{"key": "MINE", "name": "x", "unit": "COUNT",
 			"direction": "HIGHER_IS_BETTER", "definition": map[string]any{"aggregate": map[string]any{"source": "DEALS", "function": "COUNT"}}}})

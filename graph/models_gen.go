@@ -201,12 +201,15 @@ type KPIDefinitionInput struct {
 }
 
 type KPIFilterInput struct {
-	DealStages      []deal.Stage     `json:"dealStages,omitempty"`
-	MeetingKinds    []meeting.Kind   `json:"meetingKinds,omitempty"`
+	// Deals in these stages; on MEETINGS, the meetings whose deal is in these stages now.
+	DealStages []deal.Stage `json:"dealStages,omitempty"`
+	// Meetings of these kinds; refused on DEALS.
+	MeetingKinds []meeting.Kind `json:"meetingKinds,omitempty"`
+	// Meetings of these statuses; refused on DEALS.
 	MeetingStatuses []meeting.Status `json:"meetingStatuses,omitempty"`
-	// In the organization's currency.
+	// Deals of at least this amount, in the organization's currency; refused on MEETINGS.
 	AmountMin *money.Decimal `json:"amountMin,omitempty"`
-	// In the organization's currency.
+	// Deals of at most this amount, in the organization's currency; refused on MEETINGS.
 	AmountMax *money.Decimal `json:"amountMax,omitempty"`
 }
 

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/big"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -15,7 +16,6 @@ import (
 	"kpiflow/ent/deal"
 	"kpiflow/ent/meeting"
 	"kpiflow/ent/schema/pulid"
-	"kpiflow/ent/user"
 	"kpiflow/kpi/definition"
 )
 
@@ -33,9 +33,10 @@ type Scope struct {
 	// Owners narrows the scope to these users' deals and meetings (with
 	// ComputeByOwner: the values of many reps in one statement per source).
 	Owners []pulid.ID
-	// Teams narrows the scope to deals counted toward these teams and
-	// meetings of their members; a team scope lists the team and all its
-	// sub-teams.
+	// Teams narrows the scope to deals and meetings counted toward these
+	// teams (deal.team_id, meeting.team_id: the team of their owner when
+	// they were credited or held, not the owner's current team); a team
+	// scope lists the team and all its sub-teams.
 	Teams []pulid.ID
 }
 
@@ -266,7 +267,13 @@ func (e Engine) query(ctx context.Context, scope Scope, source definition.Source
 			}
 		}
 	}
-	b.w(" FROM ", tableOf[source], " r WHERE r.organization_id = ", b.arg(string(scope.Org)))
+	b.w(" FROM ", tableOf[source], " r")
+	if source == definition.Meetings && slices.ContainsFunc(parts, func(a *definition.Aggregate) bool { return len(a.Filter.DealStages) > 0 }) {
+		// Meetings filtered by their deal's stage: each meeting's deal, by
+		// its primary key (none for a meeting of no deal).
+		b.w(" LEFT JOIN ", deal.Table, " md ON md.", deal.FieldID, " = r.", meeting.FieldDealID)
+	}
+	b.w(" WHERE r.organization_id = ", b.arg(string(scope.Org)))
 	switch {
 	case scope.Owner != "":
 		b.w(" AND r.owner_id = ", b.arg(string(scope.Owner)))
@@ -287,11 +294,10 @@ func (e Engine) query(ctx context.Context, scope Scope, source definition.Source
 		}
 		if len(teams) == 0 {
 			b.w(" AND 1 = 0")
-		} else if source == definition.Deals {
-			b.w(" AND ", b.in("r."+deal.FieldTeamID, teams))
 		} else {
-			// Meetings count toward their owner's team.
-			b.w(" AND r.owner_id IN (SELECT u.id FROM ", user.Table, " u WHERE ", b.in("u."+user.FieldTeamID, teams), ")")
+			// Deals and meetings count toward the team they were credited
+			// to, which they keep when their owner moves.
+			b.w(" AND ", b.in("r.team_id", teams))
 		}
 	}
 	// Only rows dated within the periods, by any date the parts use: the
@@ -383,7 +389,10 @@ func (e Engine) condition(b *builder, a *definition.Aggregate, p Period) string 
 	date := dateColumn[a.DateOf()]
 	conds := []string{date + " >= " + b.arg(p.Start.UTC()), date + " < " + b.arg(p.End.UTC())}
 	f := a.Filter
-	if len(f.DealStages) > 0 {
+	if len(f.DealStages) > 0 && a.Source == definition.Meetings {
+		// The meeting's deal, joined once for the statement (query).
+		conds = append(conds, b.in("md."+deal.FieldStage, f.DealStages))
+	} else if len(f.DealStages) > 0 {
 		conds = append(conds, b.in("r."+deal.FieldStage, f.DealStages))
 	}
 	if f.AmountMin != nil {

@@ -9,10 +9,15 @@ import (
 	"strings"
 	"time"
 
+	"entgo.io/ent/dialect/sql"
+
 	"kpiflow/access"
 	"kpiflow/ent"
+	"kpiflow/ent/deal"
 	entkpi "kpiflow/ent/kpi"
+	"kpiflow/ent/meeting"
 	"kpiflow/ent/organization"
+	"kpiflow/ent/predicate"
 	"kpiflow/ent/schema/pulid"
 	"kpiflow/ent/target"
 	"kpiflow/ent/team"
@@ -417,8 +422,12 @@ type Rollup struct {
 }
 
 // TeamRollup returns the team's value of the KPI in the period and each
-// member's (members of sub-teams included), ordered by name: two
-// statements per source however many members there are.
+// member's, ordered by name: two statements per source however many
+// members there are. The members are those with records in the team (or a
+// sub-team) in the period, people who have left it since included, and its
+// current members (members of sub-teams included), who show empty values
+// when they have no records: so the team's value of an additive KPI is the
+// sum of its members'.
 func (s *Service) TeamRollup(ctx context.Context, client *ent.Client, teamID, kpiID pulid.ID, pr PeriodRequest) (*Rollup, error) {
 	org, cal, err := s.organization(ctx, client)
 	if err != nil {
@@ -454,7 +463,7 @@ func (s *Service) TeamRollup(ctx context.Context, client *ent.Client, teamID, kp
 	if err != nil {
 		return nil, err
 	}
-	members, err := client.User.Query().Where(user.TeamIDIn(teams...)).
+	members, err := client.User.Query().Where(user.Or(user.TeamIDIn(teams...), recordsIn(teams, p))).
 		Order(ent.Asc(user.FieldName), ent.Asc(user.FieldID)).All(ctx)
 	if err != nil {
 		return nil, err
@@ -636,4 +645,26 @@ func standingTargets(ctx context.Context, client *ent.Client, keys []string, p P
 		out[t.ScopeKey][t.KpiID] = t
 	}
 	return out, nil
+}
+
+// recordsIn is the users with records counted toward the teams in the
+// period: deals credited to them and opened or closed in it, meetings held
+// for them or scheduled in it. It is a subquery of the members' query, not
+// a statement of its own.
+func recordsIn(teams []pulid.ID, p Period) predicate.User {
+	return func(s *sql.Selector) {
+		ids := make([]any, len(teams))
+		for i, t := range teams {
+			ids[i] = string(t)
+		}
+		start, end := p.Start.UTC(), p.End.UTC()
+		in := func(column string) *sql.Predicate {
+			return sql.And(sql.GTE(column, start), sql.LT(column, end))
+		}
+		deals := sql.Select(deal.FieldOwnerID).From(sql.Table(deal.Table)).
+			Where(sql.And(sql.In(deal.FieldTeamID, ids...), sql.Or(in(deal.FieldClosedAt), in(deal.FieldOpenedAt))))
+		meetings := sql.Select(meeting.FieldOwnerID).From(sql.Table(meeting.Table)).
+			Where(sql.And(sql.In(meeting.FieldTeamID, ids...), sql.Or(in(meeting.FieldHeldAt), in(meeting.FieldScheduledAt))))
+		s.Where(sql.In(s.C(user.FieldID), deals.Union(meetings)))
+	}
 }

@@ -6,6 +6,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -13,18 +14,26 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"reflect"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"ariga.io/atlas/sql/migrate"
 	"entgo.io/ent/dialect"
 	entsql "entgo.io/ent/dialect/sql"
+	"entgo.io/ent/dialect/sql/schema"
 	_ "github.com/lib/pq"  // PostgreSQL driver
 	_ "modernc.org/sqlite" // pure-Go SQLite driver
 
 	"kpiflow/ent"
+	entkpi "kpiflow/ent/kpi"
 	_ "kpiflow/ent/runtime" // schema hooks and defaults
+	"kpiflow/ent/schema/pulid"
+	"kpiflow/kpi"
+	"kpiflow/kpi/definition"
 )
 
 // DefaultURL is the embedded database used when no URL is configured.
@@ -161,10 +170,158 @@ func (s *Store) Migrate(ctx context.Context) error {
 	// that run in parallel) would race: one at a time.
 	migrating.Lock()
 	defer migrating.Unlock()
-	if err := s.Client.Schema.Create(ctx); err != nil {
+	if err := s.Client.Schema.Create(ctx, schema.WithApplyHook(s.backfillMeetingTeams)); err != nil {
 		return err
 	}
-	return s.backfillCycles(ctx)
+	if err := s.backfillCycles(ctx); err != nil {
+		return err
+	}
+	return s.retireBuiltins(ctx)
+}
+
+// retireBuiltins keeps every built-in KPI whose key now has another
+// definition (definition.Retired) under its new key and name, as a custom
+// KPI: its ID, targets and definition stay, so that no target silently
+// changes meaning (a target of 40 "conversion" set on deals per meeting is
+// still one on deals per meeting), and the organization may disable it.
+// The key's new built-in is added beside it (kpi.EnsureBuiltins), in the
+// same transaction. A KPI already retired, or of the new definition, is left
+// alone, so it runs once per KPI. The new key gets a numeric suffix where
+// the organization already uses it.
+func (s *Store) retireBuiltins(ctx context.Context) error {
+	ph := func(n int) string {
+		if s.Dialect == dialect.Postgres {
+			return "$" + strconv.Itoa(n)
+		}
+		return "?"
+	}
+	for _, r := range definition.Retired {
+		rows, err := s.DB.QueryContext(ctx, "SELECT id, organization_id, definition FROM "+entkpi.Table+` WHERE "key" = `+ph(1)+" AND builtin = "+ph(2), r.Key, true)
+		if err != nil {
+			return fmt.Errorf("retiring %s: %w", r.Key, err)
+		}
+		type row struct{ id, org string }
+		var old []row
+		for rows.Next() {
+			var id, org string
+			var raw []byte
+			if err := rows.Scan(&id, &org, &raw); err != nil {
+				rows.Close()
+				return fmt.Errorf("retiring %s: %w", r.Key, err)
+			}
+			var d definition.Definition
+			if err := json.Unmarshal(raw, &d); err != nil {
+				rows.Close()
+				return fmt.Errorf("retiring %s: the definition of %s: %w", r.Key, id, err)
+			}
+			if reflect.DeepEqual(d, r.Definition) {
+				old = append(old, row{id, org})
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		for _, o := range old {
+			if err := s.retire(ctx, ph, r, o.id, o.org); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func (s *Store) retire(ctx context.Context, ph func(int) string, r definition.RetiredBuiltin, id, org string) error {
+	tx, err := s.Client.Tx(ctx)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = tx.Rollback() }()
+	c := tx.Client()
+	key := r.NewKey
+	for i := 2; ; i++ {
+		rows, err := c.QueryContext(ctx, "SELECT COUNT(*) FROM "+entkpi.Table+" WHERE organization_id = "+ph(1)+` AND "key" = `+ph(2), org, key)
+		if err != nil {
+			return fmt.Errorf("retiring %s: %w", r.Key, err)
+		}
+		n := 0
+		if rows.Next() {
+			err = rows.Scan(&n)
+		}
+		rows.Close()
+		if err != nil {
+			return fmt.Errorf("retiring %s: %w", r.Key, err)
+		}
+		if n == 0 {
+			break
+		}
+		key = fmt.Sprintf("%s_%d", r.NewKey, i)
+	}
+	// The key is immutable for every writer but this migration.
+	_, err = c.ExecContext(ctx, "UPDATE "+entkpi.Table+` SET "key" = `+ph(1)+", name = "+ph(2)+", description = "+ph(3)+", builtin = "+ph(4)+
+		", updated_at = "+ph(5)+" WHERE id = "+ph(6)+` AND "key" = `+ph(7),
+		key, r.NewName, r.NewDescription, false, time.Now().UTC().Truncate(time.Microsecond), id, r.Key)
+	if err != nil {
+		return fmt.Errorf("retiring %s: %w", r.Key, err)
+	}
+	// The key's new built-in, in the same transaction: the organization is
+	// never without it.
+	if err := kpi.EnsureBuiltins(ctx, c, pulid.ID(org)); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// backfillMeetingTeams gives the meetings written before meetings.team_id
+// existed the team they counted toward until then, their owner's team at
+// the time of the migration, so that migrating changes no value; from then
+// on a meeting keeps its team when its owner moves (ent/schema/rules.go).
+// It runs in the migration's transaction, only when that transaction adds
+// the column, so it happens exactly once: a later migration never stamps a
+// meeting with a team its owner joined since (a meeting of an owner of no
+// team keeps none).
+func (s *Store) backfillMeetingTeams(next schema.Applier) schema.Applier {
+	return schema.ApplyFunc(func(ctx context.Context, tx dialect.ExecQuerier, plan *migrate.Plan) error {
+		had, err := s.hasColumn(ctx, tx, "meetings", "team_id")
+		if err != nil {
+			return err
+		}
+		if err := next.Apply(ctx, tx, plan); err != nil {
+			return err
+		}
+		if had {
+			return nil
+		}
+		err = tx.Exec(ctx, `UPDATE meetings SET team_id =
+			(SELECT u.team_id FROM users u WHERE u.id = meetings.owner_id)
+			WHERE team_id IS NULL`, []any{}, nil)
+		if err != nil {
+			return fmt.Errorf("backfilling the teams of meetings: %w", err)
+		}
+		return nil
+	})
+}
+
+// hasColumn reports whether the table has the column (false when there is
+// no such table yet).
+func (s *Store) hasColumn(ctx context.Context, q dialect.ExecQuerier, table, column string) (bool, error) {
+	query := `SELECT COUNT(*) FROM pragma_table_info(?) WHERE name = ?`
+	if s.Dialect == dialect.Postgres {
+		query = `SELECT COUNT(*) FROM information_schema.columns
+			WHERE table_schema = current_schema() AND table_name = $1 AND column_name = $2`
+	}
+	var rows entsql.Rows
+	if err := q.Query(ctx, query, []any{table, column}, &rows); err != nil {
+		return false, fmt.Errorf("inspecting %s.%s: %w", table, column, err)
+	}
+	defer rows.Close()
+	n := 0
+	if rows.Next() {
+		if err := rows.Scan(&n); err != nil {
+			return false, err
+		}
+	}
+	return n > 0, rows.Err()
 }
 
 // backfillCycles computes deals.cycle_micros, the sales cycle in

@@ -27,6 +27,8 @@ const (
 	FieldOrganizationID = "organization_id"
 	// FieldOwnerID holds the string denoting the owner_id field in the database.
 	FieldOwnerID = "owner_id"
+	// FieldTeamID holds the string denoting the team_id field in the database.
+	FieldTeamID = "team_id"
 	// FieldDealID holds the string denoting the deal_id field in the database.
 	FieldDealID = "deal_id"
 	// FieldKind holds the string denoting the kind field in the database.
@@ -47,6 +49,8 @@ const (
 	EdgeOrganization = "organization"
 	// EdgeOwner holds the string denoting the owner edge name in mutations.
 	EdgeOwner = "owner"
+	// EdgeTeam holds the string denoting the team edge name in mutations.
+	EdgeTeam = "team"
 	// EdgeDeal holds the string denoting the deal edge name in mutations.
 	EdgeDeal = "deal"
 	// Table holds the table name of the meeting in the database.
@@ -65,6 +69,13 @@ const (
 	OwnerInverseTable = "users"
 	// OwnerColumn is the table column denoting the owner relation/edge.
 	OwnerColumn = "owner_id"
+	// TeamTable is the table that holds the team relation/edge.
+	TeamTable = "meetings"
+	// TeamInverseTable is the table name for the Team entity.
+	// It exists in this package in order to avoid circular dependency with the "team" package.
+	TeamInverseTable = "teams"
+	// TeamColumn is the table column denoting the team relation/edge.
+	TeamColumn = "team_id"
 	// DealTable is the table that holds the deal relation/edge.
 	DealTable = "meetings"
 	// DealInverseTable is the table name for the Deal entity.
@@ -81,6 +92,7 @@ var Columns = []string{
 	FieldUpdatedAt,
 	FieldOrganizationID,
 	FieldOwnerID,
+	FieldTeamID,
 	FieldDealID,
 	FieldKind,
 	FieldScheduledAt,
@@ -211,6 +223,11 @@ func ByOwnerID(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldOwnerID, opts...).ToFunc()
 }
 
+// ByTeamID orders the results by the team_id field.
+func ByTeamID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldTeamID, opts...).ToFunc()
+}
+
 // ByDealID orders the results by the deal_id field.
 func ByDealID(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldDealID, opts...).ToFunc()
@@ -265,6 +282,13 @@ func ByOwnerField(field string, opts ...sql.OrderTermOption) OrderOption {
 	}
 }
 
+// ByTeamField orders the results by team field.
+func ByTeamField(field string, opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newTeamStep(), sql.OrderByField(field, opts...))
+	}
+}
+
 // ByDealField orders the results by deal field.
 func ByDealField(field string, opts ...sql.OrderTermOption) OrderOption {
 	return func(s *sql.Selector) {
@@ -283,6 +307,13 @@ func newOwnerStep() *sqlgraph.Step {
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(OwnerInverseTable, FieldID),
 		sqlgraph.Edge(sqlgraph.M2O, true, OwnerTable, OwnerColumn),
+	)
+}
+func newTeamStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(TeamInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.M2O, true, TeamTable, TeamColumn),
 	)
 }
 func newDealStep() *sqlgraph.Step {

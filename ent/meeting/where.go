@@ -76,6 +76,11 @@ func OwnerID(v pulid.ID) predicate.Meeting {
 	return predicate.Meeting(sql.FieldEQ(FieldOwnerID, v))
 }
 
+// TeamID applies equality check predicate on the "team_id" field. It's identical to TeamIDEQ.
+func TeamID(v pulid.ID) predicate.Meeting {
+	return predicate.Meeting(sql.FieldEQ(FieldTeamID, v))
+}
+
 // DealID applies equality check predicate on the "deal_id" field. It's identical to DealIDEQ.
 func DealID(v pulid.ID) predicate.Meeting {
 	return predicate.Meeting(sql.FieldEQ(FieldDealID, v))
@@ -324,6 +329,86 @@ func OwnerIDEqualFold(v pulid.ID) predicate.Meeting {
 func OwnerIDContainsFold(v pulid.ID) predicate.Meeting {
 	vc := string(v)
 	return predicate.Meeting(sql.FieldContainsFold(FieldOwnerID, vc))
+}
+
+// TeamIDEQ applies the EQ predicate on the "team_id" field.
+func TeamIDEQ(v pulid.ID) predicate.Meeting {
+	return predicate.Meeting(sql.FieldEQ(FieldTeamID, v))
+}
+
+// TeamIDNEQ applies the NEQ predicate on the "team_id" field.
+func TeamIDNEQ(v pulid.ID) predicate.Meeting {
+	return predicate.Meeting(sql.FieldNEQ(FieldTeamID, v))
+}
+
+// TeamIDIn applies the In predicate on the "team_id" field.
+func TeamIDIn(vs ...pulid.ID) predicate.Meeting {
+	return predicate.Meeting(sql.FieldIn(FieldTeamID, vs...))
+}
+
+// TeamIDNotIn applies the NotIn predicate on the "team_id" field.
+func TeamIDNotIn(vs ...pulid.ID) predicate.Meeting {
+	return predicate.Meeting(sql.FieldNotIn(FieldTeamID, vs...))
+}
+
+// TeamIDGT applies the GT predicate on the "team_id" field.
+func TeamIDGT(v pulid.ID) predicate.Meeting {
+	return predicate.Meeting(sql.FieldGT(FieldTeamID, v))
+}
+
+// TeamIDGTE applies the GTE predicate on the "team_id" field.
+func TeamIDGTE(v pulid.ID) predicate.Meeting {
+	return predicate.Meeting(sql.FieldGTE(FieldTeamID, v))
+}
+
+// TeamIDLT applies the LT predicate on the "team_id" field.
+func TeamIDLT(v pulid.ID) predicate.Meeting {
+	return predicate.Meeting(sql.FieldLT(FieldTeamID, v))
+}
+
+// TeamIDLTE applies the LTE predicate on the "team_id" field.
+func TeamIDLTE(v pulid.ID) predicate.Meeting {
+	return predicate.Meeting(sql.FieldLTE(FieldTeamID, v))
+}
+
+// TeamIDContains applies the Contains predicate on the "team_id" field.
+func TeamIDContains(v pulid.ID) predicate.Meeting {
+	vc := string(v)
+	return predicate.Meeting(sql.FieldContains(FieldTeamID, vc))
+}
+
+// TeamIDHasPrefix applies the HasPrefix predicate on the "team_id" field.
+func TeamIDHasPrefix(v pulid.ID) predicate.Meeting {
+	vc := string(v)
+	return predicate.Meeting(sql.FieldHasPrefix(FieldTeamID, vc))
+}
+
+// TeamIDHasSuffix applies the HasSuffix predicate on the "team_id" field.
+func TeamIDHasSuffix(v pulid.ID) predicate.Meeting {
+	vc := string(v)
+	return predicate.Meeting(sql.FieldHasSuffix(FieldTeamID, vc))
+}
+
+// TeamIDIsNil applies the IsNil predicate on the "team_id" field.
+func TeamIDIsNil() predicate.Meeting {
+	return predicate.Meeting(sql.FieldIsNull(FieldTeamID))
+}
+
+// TeamIDNotNil applies the NotNil predicate on the "team_id" field.
+func TeamIDNotNil() predicate.Meeting {
+	return predicate.Meeting(sql.FieldNotNull(FieldTeamID))
+}
+
+// TeamIDEqualFold applies the EqualFold predicate on the "team_id" field.
+func TeamIDEqualFold(v pulid.ID) predicate.Meeting {
+	vc := string(v)
+	return predicate.Meeting(sql.FieldEqualFold(FieldTeamID, vc))
+}
+
+// TeamIDContainsFold applies the ContainsFold predicate on the "team_id" field.
+func TeamIDContainsFold(v pulid.ID) predicate.Meeting {
+	vc := string(v)
+	return predicate.Meeting(sql.FieldContainsFold(FieldTeamID, vc))
 }
 
 // DealIDEQ applies the EQ predicate on the "deal_id" field.
@@ -764,6 +849,29 @@ func HasOwner() predicate.Meeting {
 func HasOwnerWith(preds ...predicate.User) predicate.Meeting {
 	return predicate.Meeting(func(s *sql.Selector) {
 		step := newOwnerStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasTeam applies the HasEdge predicate on the "team" edge.
+func HasTeam() predicate.Meeting {
+	return predicate.Meeting(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, TeamTable, TeamColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasTeamWith applies the HasEdge predicate on the "team" edge with a given conditions (other predicates).
+func HasTeamWith(preds ...predicate.Team) predicate.Meeting {
+	return predicate.Meeting(func(s *sql.Selector) {
+		step := newTeamStep()
 		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
 			for _, p := range preds {
 				p(s)

@@ -219,6 +219,7 @@ var (
 		{Name: "external_id", Type: field.TypeString, Nullable: true, Size: 200},
 		{Name: "deal_id", Type: field.TypeString, Nullable: true, Size: 64},
 		{Name: "organization_id", Type: field.TypeString, Size: 64},
+		{Name: "team_id", Type: field.TypeString, Nullable: true, Size: 64},
 		{Name: "owner_id", Type: field.TypeString, Size: 64},
 	}
 	// MeetingsTable holds the schema information for the "meetings" table.
@@ -240,8 +241,14 @@ var (
 				OnDelete:   schema.NoAction,
 			},
 			{
-				Symbol:     "meetings_users_meetings",
+				Symbol:     "meetings_teams_meetings",
 				Columns:    []*schema.Column{MeetingsColumns[12]},
+				RefColumns: []*schema.Column{TeamsColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+			{
+				Symbol:     "meetings_users_meetings",
+				Columns:    []*schema.Column{MeetingsColumns[13]},
 				RefColumns: []*schema.Column{UsersColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
@@ -254,6 +261,11 @@ var (
 			},
 			{
 				Name:    "meeting_owner_id_held_at",
+				Unique:  false,
+				Columns: []*schema.Column{MeetingsColumns[13], MeetingsColumns[7]},
+			},
+			{
+				Name:    "meeting_team_id_held_at",
 				Unique:  false,
 				Columns: []*schema.Column{MeetingsColumns[12], MeetingsColumns[7]},
 			},
@@ -771,7 +783,8 @@ func init() {
 	MarketFactorsTable.ForeignKeys[2].RefTable = UsersTable
 	MeetingsTable.ForeignKeys[0].RefTable = DealsTable
 	MeetingsTable.ForeignKeys[1].RefTable = OrganizationsTable
-	MeetingsTable.ForeignKeys[2].RefTable = UsersTable
+	MeetingsTable.ForeignKeys[2].RefTable = TeamsTable
+	MeetingsTable.ForeignKeys[3].RefTable = UsersTable
 	RefreshTokensTable.ForeignKeys[0].RefTable = OrganizationsTable
 	RefreshTokensTable.ForeignKeys[1].RefTable = UsersTable
 	ReviewCyclesTable.ForeignKeys[0].RefTable = OrganizationsTable

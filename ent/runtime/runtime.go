@@ -403,17 +403,17 @@ func init() {
 	// meeting.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
 	meeting.UpdateDefaultUpdatedAt = meetingDescUpdatedAt.UpdateDefault.(func() time.Time)
 	// meetingDescDurationMinutes is the schema descriptor for duration_minutes field.
-	meetingDescDurationMinutes := meetingFields[4].Descriptor()
+	meetingDescDurationMinutes := meetingFields[5].Descriptor()
 	// meeting.DefaultDurationMinutes holds the default value on creation for the duration_minutes field.
 	meeting.DefaultDurationMinutes = meetingDescDurationMinutes.Default.(int)
 	// meeting.DurationMinutesValidator is a validator for the "duration_minutes" field. It is called by the builders before save.
 	meeting.DurationMinutesValidator = meetingDescDurationMinutes.Validators[0].(func(int) error)
 	// meetingDescNotes is the schema descriptor for notes field.
-	meetingDescNotes := meetingFields[7].Descriptor()
+	meetingDescNotes := meetingFields[8].Descriptor()
 	// meeting.NotesValidator is a validator for the "notes" field. It is called by the builders before save.
 	meeting.NotesValidator = meetingDescNotes.Validators[0].(func(string) error)
 	// meetingDescExternalID is the schema descriptor for external_id field.
-	meetingDescExternalID := meetingFields[8].Descriptor()
+	meetingDescExternalID := meetingFields[9].Descriptor()
 	// meeting.ExternalIDValidator is a validator for the "external_id" field. It is called by the builders before save.
 	meeting.ExternalIDValidator = meetingDescExternalID.Validators[0].(func(string) error)
 	// meetingDescID is the schema descriptor for id field.

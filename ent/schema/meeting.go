@@ -24,6 +24,12 @@ func (Meeting) Fields() []ent.Field {
 	return []ent.Field{
 		field.String("owner_id").
 			GoType(pulid.ID("")),
+		field.String("team_id").
+			GoType(pulid.ID("")).
+			Optional().
+			Nillable().
+			Comment("the team the meeting counts toward: its owner's team when it was recorded, and again when it was held (ent/schema/rules.go); history does not move with people").
+			Annotations(entgql.Skip(entgql.SkipAll)),
 		field.String("deal_id").
 			GoType(pulid.ID("")).
 			Optional().
@@ -74,6 +80,11 @@ func (Meeting) Edges() []ent.Edge {
 			Field("owner_id").
 			Unique().
 			Required(),
+		edge.From("team", Team.Type).
+			Ref("meetings").
+			Field("team_id").
+			Unique().
+			Annotations(entgql.Skip(entgql.SkipAll)),
 		edge.From("deal", Deal.Type).
 			Ref("meetings").
 			Field("deal_id").
@@ -87,6 +98,7 @@ func (Meeting) Indexes() []ent.Index {
 	return []ent.Index{
 		index.Fields("organization_id", "status", "held_at"),
 		index.Fields("owner_id", "held_at"),
+		index.Fields("team_id", "held_at"),
 		index.Fields("deal_id"),
 		index.Fields("organization_id", "external_id").Unique(),
 	}

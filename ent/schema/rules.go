@@ -329,14 +329,18 @@ func (Meeting) Hooks() []ent.Hook {
 }
 
 // meetingRules keeps a meeting consistent: it belongs to its owner's
-// organization, its deal is of the same organization, and heldAt is set
-// exactly when it was HELD (by default at its scheduled time).
+// organization, its deal is of the same organization, heldAt is set
+// exactly when it was HELD (by default at its scheduled time), and it
+// counts toward its owner's team of when it was recorded or held.
 func meetingRules(next ent.Mutator) ent.Mutator {
 	return hook.MeetingFunc(func(ctx context.Context, m *gen.MeetingMutation) (ent.Value, error) {
 		if err := meetingTenancy(ctx, m); err != nil {
 			return nil, err
 		}
 		if err := meetingHeld(ctx, m); err != nil {
+			return nil, err
+		}
+		if err := meetingTeam(ctx, m); err != nil {
 			return nil, err
 		}
 		return next.Mutate(ctx, m)
@@ -372,6 +376,54 @@ func meetingTenancy(ctx context.Context, m *gen.MeetingMutation) error {
 			return errcode.BadInput("dealID", "no such deal")
 		}
 	}
+	return nil
+}
+
+// meetingTeam records the team a meeting counts toward, as a deal does
+// (DESIGN.md §3: history does not move when people change teams): the
+// owner's team when the meeting is recorded, and again when it becomes
+// HELD (a meeting scheduled in one team and held after its owner moved
+// counts toward the team it was held for) or changes owner. Any other
+// change, re-imports of the same row included, keeps the team: moving a
+// rep rewrites none of their meetings. An owner of no team gives a meeting
+// of no team (it counts toward its owner and the organization only).
+// kpiflow's own writers may set the team themselves.
+func meetingTeam(ctx context.Context, m *gen.MeetingMutation) error {
+	if _, ok := m.TeamID(); ok || m.TeamIDCleared() {
+		return nil
+	}
+	owner, ownerSet := m.OwnerID()
+	stamp := m.Op().Is(ent.OpCreate)
+	if !stamp {
+		oldOwner, err := m.OldOwnerID(ctx)
+		if err != nil {
+			return err
+		}
+		if !ownerSet {
+			owner = oldOwner
+		}
+		oldStatus, err := m.OldStatus(ctx)
+		if err != nil {
+			return err
+		}
+		status, statusSet := m.Status()
+		becameHeld := statusSet && status == meeting.StatusHeld && oldStatus != meeting.StatusHeld
+		stamp = owner != oldOwner || becameHeld
+	}
+	if !stamp {
+		return nil
+	}
+	u, err := m.Client().User.Query().Where(user.ID(owner)).Select(user.FieldTeamID).Only(ctx)
+	if err != nil {
+		return err
+	}
+	if u.TeamID == nil {
+		if !m.Op().Is(ent.OpCreate) {
+			m.ClearTeamID()
+		}
+		return nil
+	}
+	m.SetTeamID(*u.TeamID)
 	return nil
 }
 

@@ -55,6 +55,8 @@ func (Team) Edges() []ent.Edge {
 			Annotations(entgql.RelayConnection()),
 		edge.To("members", User.Type).
 			Annotations(entgql.RelayConnection()),
+		edge.To("meetings", Meeting.Type).
+			Annotations(entgql.Skip(entgql.SkipAll)),
 		edge.To("deals", Deal.Type).
 			Annotations(entgql.RelayConnection(),
 				entgql.Skip(entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput)),

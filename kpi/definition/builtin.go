@@ -16,6 +16,8 @@ var (
 	dealsWon   = Aggregate{Source: Deals, Function: CountOf, Date: ClosedAt, Filter: won}
 	revenueWon = Aggregate{Source: Deals, Function: SumOf, Field: Amount, Date: ClosedAt, Filter: won}
 	heldCount  = Aggregate{Source: Meetings, Function: CountOf, Date: HeldAt, Filter: held}
+	heldAndWon = Aggregate{Source: Meetings, Function: CountOf, Date: HeldAt,
+		Filter: Filter{MeetingStatuses: []string{"HELD"}, DealStages: []string{"WON"}}}
 )
 
 // Builtins are the built-in KPIs, in the order scorecards show them.
@@ -61,8 +63,31 @@ var Builtins = []Builtin{
 	},
 	{
 		Key: "MEETING_CONVERSION_RATE", Name: "Meeting conversion rate",
-		Description: "Deals closed as a share of meetings held in the period.",
+		Description: "Of the meetings held in the period, the share whose deal was won (0–100%).",
 		Unit:        Percent, Direction: HigherIsBetter, MinSample: 10,
-		Definition: Definition{Numerator: &dealsWon, Denominator: &heldCount},
+		Definition: Definition{Numerator: &heldAndWon, Denominator: &heldCount},
 	},
+}
+
+// Retired built-ins: definitions that built-in KPIs once had under a key
+// that now means something else. An organization's KPI of such a key and
+// definition is kept, with its targets, under the honest key and name
+// given here, as a custom KPI (its definition unchanged), and the built-in
+// of the key is added anew (kpi.EnsureBuiltins).
+var Retired = []RetiredBuiltin{{
+	Key: "MEETING_CONVERSION_RATE",
+	// Deals closed ÷ meetings held, which exceeds 100 when a
+	// meeting leads to more than one deal, or deals close without meetings.
+	Definition: Definition{Numerator: &dealsWon, Denominator: &heldCount},
+	NewKey:     "DEALS_CLOSED_PER_100_MEETINGS",
+	NewName:    "Deals closed per 100 meetings",
+	NewDescription: "Deals WON and closed in the period per 100 meetings held in it (the former meeting conversion rate); " +
+		"not a share: it exceeds 100 when meetings lead to more than one deal.",
+}}
+
+// RetiredBuiltin is a built-in definition retired from its key.
+type RetiredBuiltin struct {
+	Key                             string
+	Definition                      Definition
+	NewKey, NewName, NewDescription string
 }

@@ -77,6 +77,9 @@ const (
 
 // Filter narrows the rows of an aggregate. Empty lists match everything.
 type Filter struct {
+	// DealStages keeps the deals in these stages; on meetings, the
+	// meetings whose deal is in these stages now (a meeting of no deal
+	// matches none): of the meetings held, those whose deal was won.
 	DealStages      []string `json:"dealStages,omitempty"`
 	MeetingKinds    []string `json:"meetingKinds,omitempty"`
 	MeetingStatuses []string `json:"meetingStatuses,omitempty"`
@@ -274,11 +277,17 @@ func (a Aggregate) validate(path string) error {
 		return bad(path+".date", "unknown date %q", a.Date)
 	}
 	f := a.Filter
-	if a.Source == Deals && (len(f.MeetingKinds) > 0 || len(f.MeetingStatuses) > 0) {
-		return bad(path+".filter", "meeting kinds and statuses filter meetings, not deals")
+	if a.Source == Deals && len(f.MeetingKinds) > 0 {
+		return bad(path+".filter.meetingKinds", "meeting kinds filter meetings, not deals")
 	}
-	if a.Source == Meetings && (len(f.DealStages) > 0 || f.AmountMin != nil || f.AmountMax != nil) {
-		return bad(path+".filter", "deal stages and amounts filter deals, not meetings")
+	if a.Source == Deals && len(f.MeetingStatuses) > 0 {
+		return bad(path+".filter.meetingStatuses", "meeting statuses filter meetings, not deals")
+	}
+	if a.Source == Meetings && f.AmountMin != nil {
+		return bad(path+".filter.amountMin", "amounts filter deals, not meetings (meetings filter by their deal's stage)")
+	}
+	if a.Source == Meetings && f.AmountMax != nil {
+		return bad(path+".filter.amountMax", "amounts filter deals, not meetings (meetings filter by their deal's stage)")
 	}
 	for _, s := range f.DealStages {
 		if !dealStages[s] {

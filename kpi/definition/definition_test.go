@@ -20,7 +20,7 @@ func TestBuiltinsAreValid(t *testing.T) {
 
 func TestValidate(t *testing.T) {
 	count := func(src Source) *Aggregate { return &Aggregate{Source: src, Function: CountOf} }
-	minus := int64(-1)
+	minus, zero := int64(-1), int64(0)
 	for _, tc := range []struct {
 		name  string
 		d     Definition
@@ -39,7 +39,14 @@ func TestValidate(t *testing.T) {
 		{"unknown source", Definition{Aggregate: &Aggregate{Source: "LEADS", Function: CountOf}}, Count, "agg.source"},
 		{"negative amount", Definition{Aggregate: &Aggregate{Source: Deals, Function: CountOf, Filter: Filter{AmountMin: &minus}}}, Count, "agg.filter"},
 		{"unknown status", Definition{Aggregate: &Aggregate{Source: Meetings, Function: CountOf, Filter: Filter{MeetingStatuses: []string{"DONE"}}}}, Count, "agg.filter.meetingStatuses"},
-		{"deal filter on meetings", Definition{Aggregate: &Aggregate{Source: Meetings, Function: CountOf, Filter: Filter{DealStages: []string{"WON"}}}}, Count, "agg.filter"},
+		{"meetings by their deal's stage", Definition{Aggregate: &Aggregate{Source: Meetings, Function: CountOf, Filter: Filter{DealStages: []string{"WON"}}}}, Count, ""},
+		{"meetings by an unknown deal stage", Definition{Aggregate: &Aggregate{Source: Meetings, Function: CountOf, Filter: Filter{DealStages: []string{"SIGNED"}}}}, Count, "agg.filter.dealStages"},
+		{"meetings by a minimum amount", Definition{Aggregate: &Aggregate{Source: Meetings, Function: CountOf, Filter: Filter{AmountMin: &zero}}}, Count, "agg.filter.amountMin"},
+		{"meetings by a maximum amount", Definition{Aggregate: &Aggregate{Source: Meetings, Function: CountOf, Filter: Filter{AmountMax: &zero}}}, Count, "agg.filter.amountMax"},
+		{"deals by meeting kind", Definition{Aggregate: &Aggregate{Source: Deals, Function: CountOf, Filter: Filter{MeetingKinds: []string{"DEMO"}}}}, Count, "agg.filter.meetingKinds"},
+		{"deals by meeting status", Definition{Aggregate: &Aggregate{Source: Deals, Function: CountOf, Filter: Filter{MeetingStatuses: []string{"HELD"}}}}, Count, "agg.filter.meetingStatuses"},
+		{"conversion of meetings", Definition{Numerator: &Aggregate{Source: Meetings, Function: CountOf, Filter: Filter{MeetingStatuses: []string{"HELD"}, DealStages: []string{"WON"}}},
+			Denominator: &Aggregate{Source: Meetings, Function: CountOf, Filter: Filter{MeetingStatuses: []string{"HELD"}}}}, Percent, ""},
 		{"win rate", Definition{Numerator: count(Deals), Denominator: &Aggregate{Source: Deals, Function: CountOf, Filter: Filter{DealStages: []string{"WON"}}}}, Percent, ""},
 		{"ratio of itself", Definition{Numerator: count(Deals), Denominator: count(Deals)}, Percent, "definition.denominator"},
 		{"ratio in counts", Definition{Numerator: count(Deals), Denominator: count(Meetings)}, Count, "unit"},
