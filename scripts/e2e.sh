@@ -80,10 +80,10 @@ say "server ready at $url"
 say "browser test of GraphiQL, then the examples (node --test web/e2e/)"
 status=0
 # Bounded: a browser left running would keep node waiting for ever.
-KPIFLOW_URL=$url timeout --kill-after=10 300 node --test --test-concurrency=1 web/e2e/ || status=$?
+KPIFLOW_URL=$url timeout --kill-after=10 420 node --test --test-concurrency=1 web/e2e/ || status=$?
 pkill -f -- '--user-data-dir=.*kpiflow-chromium-' 2>/dev/null || true
 if [ "$status" -eq 124 ]; then
-  say "the browser tests did not end within 300 s" >&2
+  say "the browser tests did not end within 420 s" >&2
 fi
 # Ctrl-C (SIGINT, as `make run` gets it) stops the server cleanly: it
 # drains, says "stopped" and exits 0 (and so does make run, which execs it).

@@ -26,6 +26,8 @@ export const typePolicies = {
   Query: {
     fields: {
       deals: page(),
+      // The viewer's inbox: one list, whatever page was asked.
+      inbox: relayStylePagination(),
       kpis: page(),
       meetings: page(),
       organizations: page(),
@@ -36,9 +38,10 @@ export const typePolicies = {
     },
   },
   Deal: { fields: { meetings: page() } },
+  ReviewCycle: { fields: { items: page() } },
   Target: { fields: { events: page(), revisions: page() } },
   Team: { fields: { children: page(), managers: page(), members: page(), deals: page() } },
-  User: { fields: { deals: page(), meetings: page() } },
+  User: { fields: { deals: page(), managedTeams: page(), meetings: page() } },
   Money: { merge: true },
   Period: { merge: true },
   PageInfo: { merge: true },

@@ -61,7 +61,8 @@ test("cache.mjs paginates every connection by its filter and order", async () =>
   const wrong = [];
   const connections = new Set();
   for (const type of Object.values(schema.getTypeMap())) {
-    if (type.name.startsWith("__") || !isObjectType(type) || type.name.endsWith("Edge")) continue;
+    // Subscriptions are not kept in the cache's root fields.
+    if (type.name.startsWith("__") || !isObjectType(type) || type.name.endsWith("Edge") || type.name === "Subscription") continue;
     for (const field of Object.values(type.getFields())) {
       if (!getNamedType(field.type).name.endsWith("Connection")) continue;
       const key = `${type.name}.${field.name}`;
@@ -83,4 +84,13 @@ test("cache.mjs paginates every connection by its filter and order", async () =>
     for (const f of Object.keys(p.fields ?? {})) if (!connections.has(`${type}.${f}`)) extra.push(`${type}.${f}`);
   }
   assert.deepEqual({ missing, wrong, extra }, { missing: [], wrong: [], extra: [] });
+});
+
+test("examples/apollo/scorecard.mjs: a decision updates the cached scorecard; inbox pages merge", { timeout: 60_000 }, async (t) => {
+  // Its possibleTypes come from the codegen test above.
+  const { code, out } = await run("node", ["apollo/scorecard.mjs", base]);
+  for (const line of out.trimEnd().split("\n")) t.diagnostic(line);
+  assert.equal(code, 0, out);
+  assert.match(out, /the cached scorecard shows \w+'s target .* without reading the scorecard again/);
+  assert.match(out, /the manager's inbox: \d+ items, read two at a time into one list/);
 });
