@@ -22,6 +22,7 @@ import (
 	"kpiflow/ent/targetrevision"
 	"kpiflow/ent/team"
 	"kpiflow/ent/user"
+	"kpiflow/enum"
 	"kpiflow/kpi/definition"
 	"kpiflow/workflow/realism"
 	"sync"
@@ -3553,7 +3554,7 @@ type MarketFactorMutation struct {
 	id                  *pulid.ID
 	created_at          *time.Time
 	updated_at          *time.Time
-	period_kind         *marketfactor.PeriodKind
+	period_kind         *enum.PeriodKind
 	period_year         *int
 	addperiod_year      *int
 	period_index        *int
@@ -3822,12 +3823,12 @@ func (m *MarketFactorMutation) ResetTeamID() {
 }
 
 // SetPeriodKind sets the "period_kind" field.
-func (m *MarketFactorMutation) SetPeriodKind(mk marketfactor.PeriodKind) {
-	m.period_kind = &mk
+func (m *MarketFactorMutation) SetPeriodKind(ek enum.PeriodKind) {
+	m.period_kind = &ek
 }
 
 // PeriodKind returns the value of the "period_kind" field in the mutation.
-func (m *MarketFactorMutation) PeriodKind() (r marketfactor.PeriodKind, exists bool) {
+func (m *MarketFactorMutation) PeriodKind() (r enum.PeriodKind, exists bool) {
 	v := m.period_kind
 	if v == nil {
 		return
@@ -3838,7 +3839,7 @@ func (m *MarketFactorMutation) PeriodKind() (r marketfactor.PeriodKind, exists b
 // OldPeriodKind returns the old "period_kind" field's value of the MarketFactor entity.
 // If the MarketFactor object wasn't provided to the builder, the object is fetched from the database.
 // An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *MarketFactorMutation) OldPeriodKind(ctx context.Context) (v marketfactor.PeriodKind, err error) {
+func (m *MarketFactorMutation) OldPeriodKind(ctx context.Context) (v enum.PeriodKind, err error) {
 	if !m.op.Is(OpUpdateOne) {
 		return v, errors.New("OldPeriodKind is only allowed on UpdateOne operations")
 	}
@@ -4351,7 +4352,7 @@ func (m *MarketFactorMutation) SetField(name string, value ent.Value) error {
 		m.SetTeamID(v)
 		return nil
 	case marketfactor.FieldPeriodKind:
-		v, ok := value.(marketfactor.PeriodKind)
+		v, ok := value.(enum.PeriodKind)
 		if !ok {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
@@ -7444,7 +7445,7 @@ type ReviewCycleMutation struct {
 	id                  *pulid.ID
 	created_at          *time.Time
 	updated_at          *time.Time
-	cadence             *reviewcycle.Cadence
+	cadence             *enum.ReviewCadence
 	point               *time.Time
 	due_at              *time.Time
 	status              *reviewcycle.Status
@@ -7712,12 +7713,12 @@ func (m *ReviewCycleMutation) ResetTeamID() {
 }
 
 // SetCadence sets the "cadence" field.
-func (m *ReviewCycleMutation) SetCadence(r reviewcycle.Cadence) {
-	m.cadence = &r
+func (m *ReviewCycleMutation) SetCadence(ec enum.ReviewCadence) {
+	m.cadence = &ec
 }
 
 // Cadence returns the value of the "cadence" field in the mutation.
-func (m *ReviewCycleMutation) Cadence() (r reviewcycle.Cadence, exists bool) {
+func (m *ReviewCycleMutation) Cadence() (r enum.ReviewCadence, exists bool) {
 	v := m.cadence
 	if v == nil {
 		return
@@ -7728,7 +7729,7 @@ func (m *ReviewCycleMutation) Cadence() (r reviewcycle.Cadence, exists bool) {
 // OldCadence returns the old "cadence" field's value of the ReviewCycle entity.
 // If the ReviewCycle object wasn't provided to the builder, the object is fetched from the database.
 // An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *ReviewCycleMutation) OldCadence(ctx context.Context) (v reviewcycle.Cadence, err error) {
+func (m *ReviewCycleMutation) OldCadence(ctx context.Context) (v enum.ReviewCadence, err error) {
 	if !m.op.Is(OpUpdateOne) {
 		return v, errors.New("OldCadence is only allowed on UpdateOne operations")
 	}
@@ -8221,7 +8222,7 @@ func (m *ReviewCycleMutation) SetField(name string, value ent.Value) error {
 		m.SetTeamID(v)
 		return nil
 	case reviewcycle.FieldCadence:
-		v, ok := value.(reviewcycle.Cadence)
+		v, ok := value.(enum.ReviewCadence)
 		if !ok {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
@@ -8496,14 +8497,14 @@ type ReviewItemMutation struct {
 	addpace             *float64
 	projection          *float64
 	addprojection       *float64
-	track               *string
+	track               *enum.KPIStatus
 	suggested_action    *reviewitem.SuggestedAction
 	suggested_value     *float64
 	addsuggested_value  *float64
 	target_value        *float64
 	addtarget_value     *float64
 	suggestion_reason   *string
-	decision            *reviewitem.Decision
+	decision            *enum.ReviewDecision
 	decided_by_id       *pulid.ID
 	clearedFields       map[string]struct{}
 	organization        *pulid.ID
@@ -9082,12 +9083,12 @@ func (m *ReviewItemMutation) ResetProjection() {
 }
 
 // SetTrack sets the "track" field.
-func (m *ReviewItemMutation) SetTrack(s string) {
-	m.track = &s
+func (m *ReviewItemMutation) SetTrack(es enum.KPIStatus) {
+	m.track = &es
 }
 
 // Track returns the value of the "track" field in the mutation.
-func (m *ReviewItemMutation) Track() (r string, exists bool) {
+func (m *ReviewItemMutation) Track() (r enum.KPIStatus, exists bool) {
 	v := m.track
 	if v == nil {
 		return
@@ -9098,7 +9099,7 @@ func (m *ReviewItemMutation) Track() (r string, exists bool) {
 // OldTrack returns the old "track" field's value of the ReviewItem entity.
 // If the ReviewItem object wasn't provided to the builder, the object is fetched from the database.
 // An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *ReviewItemMutation) OldTrack(ctx context.Context) (v string, err error) {
+func (m *ReviewItemMutation) OldTrack(ctx context.Context) (v *enum.KPIStatus, err error) {
 	if !m.op.Is(OpUpdateOne) {
 		return v, errors.New("OldTrack is only allowed on UpdateOne operations")
 	}
@@ -9343,12 +9344,12 @@ func (m *ReviewItemMutation) ResetSuggestionReason() {
 }
 
 // SetDecision sets the "decision" field.
-func (m *ReviewItemMutation) SetDecision(r reviewitem.Decision) {
-	m.decision = &r
+func (m *ReviewItemMutation) SetDecision(ed enum.ReviewDecision) {
+	m.decision = &ed
 }
 
 // Decision returns the value of the "decision" field in the mutation.
-func (m *ReviewItemMutation) Decision() (r reviewitem.Decision, exists bool) {
+func (m *ReviewItemMutation) Decision() (r enum.ReviewDecision, exists bool) {
 	v := m.decision
 	if v == nil {
 		return
@@ -9359,7 +9360,7 @@ func (m *ReviewItemMutation) Decision() (r reviewitem.Decision, exists bool) {
 // OldDecision returns the old "decision" field's value of the ReviewItem entity.
 // If the ReviewItem object wasn't provided to the builder, the object is fetched from the database.
 // An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *ReviewItemMutation) OldDecision(ctx context.Context) (v *reviewitem.Decision, err error) {
+func (m *ReviewItemMutation) OldDecision(ctx context.Context) (v *enum.ReviewDecision, err error) {
 	if !m.op.Is(OpUpdateOne) {
 		return v, errors.New("OldDecision is only allowed on UpdateOne operations")
 	}
@@ -9758,7 +9759,7 @@ func (m *ReviewItemMutation) SetField(name string, value ent.Value) error {
 		m.SetProjection(v)
 		return nil
 	case reviewitem.FieldTrack:
-		v, ok := value.(string)
+		v, ok := value.(enum.KPIStatus)
 		if !ok {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
@@ -9793,7 +9794,7 @@ func (m *ReviewItemMutation) SetField(name string, value ent.Value) error {
 		m.SetSuggestionReason(v)
 		return nil
 	case reviewitem.FieldDecision:
-		v, ok := value.(reviewitem.Decision)
+		v, ok := value.(enum.ReviewDecision)
 		if !ok {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
@@ -10158,7 +10159,7 @@ type TargetMutation struct {
 	created_at          *time.Time
 	updated_at          *time.Time
 	scope_key           *string
-	period_kind         *target.PeriodKind
+	period_kind         *enum.PeriodKind
 	period_year         *int
 	addperiod_year      *int
 	period_index        *int
@@ -10167,14 +10168,14 @@ type TargetMutation struct {
 	period_end          *time.Time
 	value               *float64
 	addvalue            *float64
-	status              *target.Status
+	status              *enum.TargetStatus
 	version             *int
 	addversion          *int
 	rationale           *string
 	assessment          **realism.Assessment
 	pending_value       *float64
 	addpending_value    *float64
-	pending_reason      *target.PendingReason
+	pending_reason      *enum.ReasonCode
 	pending_comment     *string
 	final_actual        *float64
 	addfinal_actual     *float64
@@ -10587,12 +10588,12 @@ func (m *TargetMutation) ResetScopeKey() {
 }
 
 // SetPeriodKind sets the "period_kind" field.
-func (m *TargetMutation) SetPeriodKind(tk target.PeriodKind) {
-	m.period_kind = &tk
+func (m *TargetMutation) SetPeriodKind(ek enum.PeriodKind) {
+	m.period_kind = &ek
 }
 
 // PeriodKind returns the value of the "period_kind" field in the mutation.
-func (m *TargetMutation) PeriodKind() (r target.PeriodKind, exists bool) {
+func (m *TargetMutation) PeriodKind() (r enum.PeriodKind, exists bool) {
 	v := m.period_kind
 	if v == nil {
 		return
@@ -10603,7 +10604,7 @@ func (m *TargetMutation) PeriodKind() (r target.PeriodKind, exists bool) {
 // OldPeriodKind returns the old "period_kind" field's value of the Target entity.
 // If the Target object wasn't provided to the builder, the object is fetched from the database.
 // An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *TargetMutation) OldPeriodKind(ctx context.Context) (v target.PeriodKind, err error) {
+func (m *TargetMutation) OldPeriodKind(ctx context.Context) (v enum.PeriodKind, err error) {
 	if !m.op.Is(OpUpdateOne) {
 		return v, errors.New("OldPeriodKind is only allowed on UpdateOne operations")
 	}
@@ -10863,12 +10864,12 @@ func (m *TargetMutation) ResetValue() {
 }
 
 // SetStatus sets the "status" field.
-func (m *TargetMutation) SetStatus(t target.Status) {
-	m.status = &t
+func (m *TargetMutation) SetStatus(es enum.TargetStatus) {
+	m.status = &es
 }
 
 // Status returns the value of the "status" field in the mutation.
-func (m *TargetMutation) Status() (r target.Status, exists bool) {
+func (m *TargetMutation) Status() (r enum.TargetStatus, exists bool) {
 	v := m.status
 	if v == nil {
 		return
@@ -10879,7 +10880,7 @@ func (m *TargetMutation) Status() (r target.Status, exists bool) {
 // OldStatus returns the old "status" field's value of the Target entity.
 // If the Target object wasn't provided to the builder, the object is fetched from the database.
 // An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *TargetMutation) OldStatus(ctx context.Context) (v target.Status, err error) {
+func (m *TargetMutation) OldStatus(ctx context.Context) (v enum.TargetStatus, err error) {
 	if !m.op.Is(OpUpdateOne) {
 		return v, errors.New("OldStatus is only allowed on UpdateOne operations")
 	}
@@ -11208,12 +11209,12 @@ func (m *TargetMutation) ResetPendingValue() {
 }
 
 // SetPendingReason sets the "pending_reason" field.
-func (m *TargetMutation) SetPendingReason(tr target.PendingReason) {
-	m.pending_reason = &tr
+func (m *TargetMutation) SetPendingReason(ec enum.ReasonCode) {
+	m.pending_reason = &ec
 }
 
 // PendingReason returns the value of the "pending_reason" field in the mutation.
-func (m *TargetMutation) PendingReason() (r target.PendingReason, exists bool) {
+func (m *TargetMutation) PendingReason() (r enum.ReasonCode, exists bool) {
 	v := m.pending_reason
 	if v == nil {
 		return
@@ -11224,7 +11225,7 @@ func (m *TargetMutation) PendingReason() (r target.PendingReason, exists bool) {
 // OldPendingReason returns the old "pending_reason" field's value of the Target entity.
 // If the Target object wasn't provided to the builder, the object is fetched from the database.
 // An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *TargetMutation) OldPendingReason(ctx context.Context) (v *target.PendingReason, err error) {
+func (m *TargetMutation) OldPendingReason(ctx context.Context) (v *enum.ReasonCode, err error) {
 	if !m.op.Is(OpUpdateOne) {
 		return v, errors.New("OldPendingReason is only allowed on UpdateOne operations")
 	}
@@ -11994,7 +11995,7 @@ func (m *TargetMutation) SetField(name string, value ent.Value) error {
 		m.SetScopeKey(v)
 		return nil
 	case target.FieldPeriodKind:
-		v, ok := value.(target.PeriodKind)
+		v, ok := value.(enum.PeriodKind)
 		if !ok {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
@@ -12036,7 +12037,7 @@ func (m *TargetMutation) SetField(name string, value ent.Value) error {
 		m.SetValue(v)
 		return nil
 	case target.FieldStatus:
-		v, ok := value.(target.Status)
+		v, ok := value.(enum.TargetStatus)
 		if !ok {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
@@ -12085,7 +12086,7 @@ func (m *TargetMutation) SetField(name string, value ent.Value) error {
 		m.SetPendingValue(v)
 		return nil
 	case target.FieldPendingReason:
-		v, ok := value.(target.PendingReason)
+		v, ok := value.(enum.ReasonCode)
 		if !ok {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
@@ -12613,15 +12614,15 @@ type TargetEventMutation struct {
 	id                  *pulid.ID
 	created_at          *time.Time
 	updated_at          *time.Time
-	action              *string
-	from_status         *targetevent.FromStatus
-	to_status           *targetevent.ToStatus
+	action              *enum.TargetAction
+	from_status         *enum.TargetStatus
+	to_status           *enum.TargetStatus
 	old_value           *float64
 	addold_value        *float64
 	new_value           *float64
 	addnew_value        *float64
 	comment             *string
-	reason_code         *targetevent.ReasonCode
+	reason_code         *enum.ReasonCode
 	version             *int
 	addversion          *int
 	clearedFields       map[string]struct{}
@@ -12934,12 +12935,12 @@ func (m *TargetEventMutation) ResetActorID() {
 }
 
 // SetAction sets the "action" field.
-func (m *TargetEventMutation) SetAction(s string) {
-	m.action = &s
+func (m *TargetEventMutation) SetAction(ea enum.TargetAction) {
+	m.action = &ea
 }
 
 // Action returns the value of the "action" field in the mutation.
-func (m *TargetEventMutation) Action() (r string, exists bool) {
+func (m *TargetEventMutation) Action() (r enum.TargetAction, exists bool) {
 	v := m.action
 	if v == nil {
 		return
@@ -12950,7 +12951,7 @@ func (m *TargetEventMutation) Action() (r string, exists bool) {
 // OldAction returns the old "action" field's value of the TargetEvent entity.
 // If the TargetEvent object wasn't provided to the builder, the object is fetched from the database.
 // An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *TargetEventMutation) OldAction(ctx context.Context) (v string, err error) {
+func (m *TargetEventMutation) OldAction(ctx context.Context) (v enum.TargetAction, err error) {
 	if !m.op.Is(OpUpdateOne) {
 		return v, errors.New("OldAction is only allowed on UpdateOne operations")
 	}
@@ -12970,12 +12971,12 @@ func (m *TargetEventMutation) ResetAction() {
 }
 
 // SetFromStatus sets the "from_status" field.
-func (m *TargetEventMutation) SetFromStatus(ts targetevent.FromStatus) {
-	m.from_status = &ts
+func (m *TargetEventMutation) SetFromStatus(es enum.TargetStatus) {
+	m.from_status = &es
 }
 
 // FromStatus returns the value of the "from_status" field in the mutation.
-func (m *TargetEventMutation) FromStatus() (r targetevent.FromStatus, exists bool) {
+func (m *TargetEventMutation) FromStatus() (r enum.TargetStatus, exists bool) {
 	v := m.from_status
 	if v == nil {
 		return
@@ -12986,7 +12987,7 @@ func (m *TargetEventMutation) FromStatus() (r targetevent.FromStatus, exists boo
 // OldFromStatus returns the old "from_status" field's value of the TargetEvent entity.
 // If the TargetEvent object wasn't provided to the builder, the object is fetched from the database.
 // An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *TargetEventMutation) OldFromStatus(ctx context.Context) (v targetevent.FromStatus, err error) {
+func (m *TargetEventMutation) OldFromStatus(ctx context.Context) (v enum.TargetStatus, err error) {
 	if !m.op.Is(OpUpdateOne) {
 		return v, errors.New("OldFromStatus is only allowed on UpdateOne operations")
 	}
@@ -13006,12 +13007,12 @@ func (m *TargetEventMutation) ResetFromStatus() {
 }
 
 // SetToStatus sets the "to_status" field.
-func (m *TargetEventMutation) SetToStatus(ts targetevent.ToStatus) {
-	m.to_status = &ts
+func (m *TargetEventMutation) SetToStatus(es enum.TargetStatus) {
+	m.to_status = &es
 }
 
 // ToStatus returns the value of the "to_status" field in the mutation.
-func (m *TargetEventMutation) ToStatus() (r targetevent.ToStatus, exists bool) {
+func (m *TargetEventMutation) ToStatus() (r enum.TargetStatus, exists bool) {
 	v := m.to_status
 	if v == nil {
 		return
@@ -13022,7 +13023,7 @@ func (m *TargetEventMutation) ToStatus() (r targetevent.ToStatus, exists bool) {
 // OldToStatus returns the old "to_status" field's value of the TargetEvent entity.
 // If the TargetEvent object wasn't provided to the builder, the object is fetched from the database.
 // An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *TargetEventMutation) OldToStatus(ctx context.Context) (v targetevent.ToStatus, err error) {
+func (m *TargetEventMutation) OldToStatus(ctx context.Context) (v enum.TargetStatus, err error) {
 	if !m.op.Is(OpUpdateOne) {
 		return v, errors.New("OldToStatus is only allowed on UpdateOne operations")
 	}
@@ -13231,12 +13232,12 @@ func (m *TargetEventMutation) ResetComment() {
 }
 
 // SetReasonCode sets the "reason_code" field.
-func (m *TargetEventMutation) SetReasonCode(tc targetevent.ReasonCode) {
-	m.reason_code = &tc
+func (m *TargetEventMutation) SetReasonCode(ec enum.ReasonCode) {
+	m.reason_code = &ec
 }
 
 // ReasonCode returns the value of the "reason_code" field in the mutation.
-func (m *TargetEventMutation) ReasonCode() (r targetevent.ReasonCode, exists bool) {
+func (m *TargetEventMutation) ReasonCode() (r enum.ReasonCode, exists bool) {
 	v := m.reason_code
 	if v == nil {
 		return
@@ -13247,7 +13248,7 @@ func (m *TargetEventMutation) ReasonCode() (r targetevent.ReasonCode, exists boo
 // OldReasonCode returns the old "reason_code" field's value of the TargetEvent entity.
 // If the TargetEvent object wasn't provided to the builder, the object is fetched from the database.
 // An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *TargetEventMutation) OldReasonCode(ctx context.Context) (v *targetevent.ReasonCode, err error) {
+func (m *TargetEventMutation) OldReasonCode(ctx context.Context) (v *enum.ReasonCode, err error) {
 	if !m.op.Is(OpUpdateOne) {
 		return v, errors.New("OldReasonCode is only allowed on UpdateOne operations")
 	}
@@ -13604,21 +13605,21 @@ func (m *TargetEventMutation) SetField(name string, value ent.Value) error {
 		m.SetActorID(v)
 		return nil
 	case targetevent.FieldAction:
-		v, ok := value.(string)
+		v, ok := value.(enum.TargetAction)
 		if !ok {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetAction(v)
 		return nil
 	case targetevent.FieldFromStatus:
-		v, ok := value.(targetevent.FromStatus)
+		v, ok := value.(enum.TargetStatus)
 		if !ok {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetFromStatus(v)
 		return nil
 	case targetevent.FieldToStatus:
-		v, ok := value.(targetevent.ToStatus)
+		v, ok := value.(enum.TargetStatus)
 		if !ok {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
@@ -13646,7 +13647,7 @@ func (m *TargetEventMutation) SetField(name string, value ent.Value) error {
 		m.SetComment(v)
 		return nil
 	case targetevent.FieldReasonCode:
-		v, ok := value.(targetevent.ReasonCode)
+		v, ok := value.(enum.ReasonCode)
 		if !ok {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
@@ -13943,8 +13944,8 @@ type TargetRevisionMutation struct {
 	updated_at          *time.Time
 	value               *float64
 	addvalue            *float64
-	action              *string
-	reason_code         *targetrevision.ReasonCode
+	action              *enum.TargetAction
+	reason_code         *enum.ReasonCode
 	comment             *string
 	clearedFields       map[string]struct{}
 	organization        *pulid.ID
@@ -14312,12 +14313,12 @@ func (m *TargetRevisionMutation) ResetValue() {
 }
 
 // SetAction sets the "action" field.
-func (m *TargetRevisionMutation) SetAction(s string) {
-	m.action = &s
+func (m *TargetRevisionMutation) SetAction(ea enum.TargetAction) {
+	m.action = &ea
 }
 
 // Action returns the value of the "action" field in the mutation.
-func (m *TargetRevisionMutation) Action() (r string, exists bool) {
+func (m *TargetRevisionMutation) Action() (r enum.TargetAction, exists bool) {
 	v := m.action
 	if v == nil {
 		return
@@ -14328,7 +14329,7 @@ func (m *TargetRevisionMutation) Action() (r string, exists bool) {
 // OldAction returns the old "action" field's value of the TargetRevision entity.
 // If the TargetRevision object wasn't provided to the builder, the object is fetched from the database.
 // An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *TargetRevisionMutation) OldAction(ctx context.Context) (v string, err error) {
+func (m *TargetRevisionMutation) OldAction(ctx context.Context) (v enum.TargetAction, err error) {
 	if !m.op.Is(OpUpdateOne) {
 		return v, errors.New("OldAction is only allowed on UpdateOne operations")
 	}
@@ -14348,12 +14349,12 @@ func (m *TargetRevisionMutation) ResetAction() {
 }
 
 // SetReasonCode sets the "reason_code" field.
-func (m *TargetRevisionMutation) SetReasonCode(tc targetrevision.ReasonCode) {
-	m.reason_code = &tc
+func (m *TargetRevisionMutation) SetReasonCode(ec enum.ReasonCode) {
+	m.reason_code = &ec
 }
 
 // ReasonCode returns the value of the "reason_code" field in the mutation.
-func (m *TargetRevisionMutation) ReasonCode() (r targetrevision.ReasonCode, exists bool) {
+func (m *TargetRevisionMutation) ReasonCode() (r enum.ReasonCode, exists bool) {
 	v := m.reason_code
 	if v == nil {
 		return
@@ -14364,7 +14365,7 @@ func (m *TargetRevisionMutation) ReasonCode() (r targetrevision.ReasonCode, exis
 // OldReasonCode returns the old "reason_code" field's value of the TargetRevision entity.
 // If the TargetRevision object wasn't provided to the builder, the object is fetched from the database.
 // An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *TargetRevisionMutation) OldReasonCode(ctx context.Context) (v *targetrevision.ReasonCode, err error) {
+func (m *TargetRevisionMutation) OldReasonCode(ctx context.Context) (v *enum.ReasonCode, err error) {
 	if !m.op.Is(OpUpdateOne) {
 		return v, errors.New("OldReasonCode is only allowed on UpdateOne operations")
 	}
@@ -14693,14 +14694,14 @@ func (m *TargetRevisionMutation) SetField(name string, value ent.Value) error {
 		m.SetValue(v)
 		return nil
 	case targetrevision.FieldAction:
-		v, ok := value.(string)
+		v, ok := value.(enum.TargetAction)
 		if !ok {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetAction(v)
 		return nil
 	case targetrevision.FieldReasonCode:
-		v, ok := value.(targetrevision.ReasonCode)
+		v, ok := value.(enum.ReasonCode)
 		if !ok {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
@@ -14948,7 +14949,7 @@ type TeamMutation struct {
 	created_at          *time.Time
 	updated_at          *time.Time
 	name                *string
-	review_cadence      *team.ReviewCadence
+	review_cadence      *enum.ReviewCadence
 	clearedFields       map[string]struct{}
 	organization        *pulid.ID
 	clearedorganization bool
@@ -15269,12 +15270,12 @@ func (m *TeamMutation) ResetParentID() {
 }
 
 // SetReviewCadence sets the "review_cadence" field.
-func (m *TeamMutation) SetReviewCadence(tc team.ReviewCadence) {
-	m.review_cadence = &tc
+func (m *TeamMutation) SetReviewCadence(ec enum.ReviewCadence) {
+	m.review_cadence = &ec
 }
 
 // ReviewCadence returns the value of the "review_cadence" field in the mutation.
-func (m *TeamMutation) ReviewCadence() (r team.ReviewCadence, exists bool) {
+func (m *TeamMutation) ReviewCadence() (r enum.ReviewCadence, exists bool) {
 	v := m.review_cadence
 	if v == nil {
 		return
@@ -15285,7 +15286,7 @@ func (m *TeamMutation) ReviewCadence() (r team.ReviewCadence, exists bool) {
 // OldReviewCadence returns the old "review_cadence" field's value of the Team entity.
 // If the Team object wasn't provided to the builder, the object is fetched from the database.
 // An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *TeamMutation) OldReviewCadence(ctx context.Context) (v team.ReviewCadence, err error) {
+func (m *TeamMutation) OldReviewCadence(ctx context.Context) (v enum.ReviewCadence, err error) {
 	if !m.op.Is(OpUpdateOne) {
 		return v, errors.New("OldReviewCadence is only allowed on UpdateOne operations")
 	}
@@ -15713,7 +15714,7 @@ func (m *TeamMutation) SetField(name string, value ent.Value) error {
 		m.SetParentID(v)
 		return nil
 	case team.FieldReviewCadence:
-		v, ok := value.(team.ReviewCadence)
+		v, ok := value.(enum.ReviewCadence)
 		if !ok {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}

@@ -8,6 +8,7 @@ import (
 	"kpiflow/ent/reviewcycle"
 	"kpiflow/ent/schema/pulid"
 	"kpiflow/ent/team"
+	"kpiflow/enum"
 	"strings"
 	"time"
 
@@ -29,7 +30,7 @@ type ReviewCycle struct {
 	// TeamID holds the value of the "team_id" field.
 	TeamID pulid.ID `json:"team_id,omitempty"`
 	// Cadence holds the value of the "cadence" field.
-	Cadence reviewcycle.Cadence `json:"cadence,omitempty"`
+	Cadence enum.ReviewCadence `json:"cadence,omitempty"`
 	// the cadence point the cycle reviews
 	Point time.Time `json:"point,omitempty"`
 	// when the review is overdue: the next cadence point
@@ -156,7 +157,7 @@ func (_m *ReviewCycle) assignValues(columns []string, values []any) error {
 			if value, ok := values[i].(*sql.NullString); !ok {
 				return fmt.Errorf("unexpected type %T for field cadence", values[i])
 			} else if value.Valid {
-				_m.Cadence = reviewcycle.Cadence(value.String)
+				_m.Cadence = enum.ReviewCadence(value.String)
 			}
 		case reviewcycle.FieldPoint:
 			if value, ok := values[i].(*sql.NullTime); !ok {

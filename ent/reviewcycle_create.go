@@ -11,6 +11,7 @@ import (
 	"kpiflow/ent/reviewitem"
 	"kpiflow/ent/schema/pulid"
 	"kpiflow/ent/team"
+	"kpiflow/enum"
 	"time"
 
 	"entgo.io/ent/dialect"
@@ -68,7 +69,7 @@ func (_c *ReviewCycleCreate) SetTeamID(v pulid.ID) *ReviewCycleCreate {
 }
 
 // SetCadence sets the "cadence" field.
-func (_c *ReviewCycleCreate) SetCadence(v reviewcycle.Cadence) *ReviewCycleCreate {
+func (_c *ReviewCycleCreate) SetCadence(v enum.ReviewCadence) *ReviewCycleCreate {
 	_c.mutation.SetCadence(v)
 	return _c
 }

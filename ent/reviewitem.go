@@ -9,6 +9,7 @@ import (
 	"kpiflow/ent/reviewitem"
 	"kpiflow/ent/schema/pulid"
 	"kpiflow/ent/target"
+	"kpiflow/enum"
 	"strings"
 	"time"
 
@@ -39,8 +40,8 @@ type ReviewItem struct {
 	Pace *float64 `json:"pace,omitempty"`
 	// the actual projected to the period's end at the current rate
 	Projection *float64 `json:"projection,omitempty"`
-	// ON_TRACK, AT_RISK or OFF_TRACK
-	Track string `json:"track,omitempty"`
+	// none when the target could not be graded (no actual yet)
+	Track *enum.KPIStatus `json:"track,omitempty"`
 	// SuggestedAction holds the value of the "suggested_action" field.
 	SuggestedAction reviewitem.SuggestedAction `json:"suggested_action,omitempty"`
 	// SuggestedValue holds the value of the "suggested_value" field.
@@ -50,7 +51,7 @@ type ReviewItem struct {
 	// SuggestionReason holds the value of the "suggestion_reason" field.
 	SuggestionReason string `json:"suggestion_reason,omitempty"`
 	// Decision holds the value of the "decision" field.
-	Decision *reviewitem.Decision `json:"decision,omitempty"`
+	Decision *enum.ReviewDecision `json:"decision,omitempty"`
 	// DecidedByID holds the value of the "decided_by_id" field.
 	DecidedByID *pulid.ID `json:"decided_by_id,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
@@ -205,7 +206,8 @@ func (_m *ReviewItem) assignValues(columns []string, values []any) error {
 			if value, ok := values[i].(*sql.NullString); !ok {
 				return fmt.Errorf("unexpected type %T for field track", values[i])
 			} else if value.Valid {
-				_m.Track = value.String
+				_m.Track = new(enum.KPIStatus)
+				*_m.Track = enum.KPIStatus(value.String)
 			}
 		case reviewitem.FieldSuggestedAction:
 			if value, ok := values[i].(*sql.NullString); !ok {
@@ -237,8 +239,8 @@ func (_m *ReviewItem) assignValues(columns []string, values []any) error {
 			if value, ok := values[i].(*sql.NullString); !ok {
 				return fmt.Errorf("unexpected type %T for field decision", values[i])
 			} else if value.Valid {
-				_m.Decision = new(reviewitem.Decision)
-				*_m.Decision = reviewitem.Decision(value.String)
+				_m.Decision = new(enum.ReviewDecision)
+				*_m.Decision = enum.ReviewDecision(value.String)
 			}
 		case reviewitem.FieldDecidedByID:
 			if value, ok := values[i].(*sql.NullScanner); !ok {
@@ -333,8 +335,10 @@ func (_m *ReviewItem) String() string {
 		builder.WriteString(fmt.Sprintf("%v", *v))
 	}
 	builder.WriteString(", ")
-	builder.WriteString("track=")
-	builder.WriteString(_m.Track)
+	if v := _m.Track; v != nil {
+		builder.WriteString("track=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
 	builder.WriteString(", ")
 	builder.WriteString("suggested_action=")
 	builder.WriteString(fmt.Sprintf("%v", _m.SuggestedAction))

@@ -11,6 +11,7 @@ import (
 	"kpiflow/ent/reviewitem"
 	"kpiflow/ent/schema/pulid"
 	"kpiflow/ent/target"
+	"kpiflow/enum"
 	"time"
 
 	"entgo.io/ent/dialect"
@@ -130,13 +131,13 @@ func (_c *ReviewItemCreate) SetNillableProjection(v *float64) *ReviewItemCreate 
 }
 
 // SetTrack sets the "track" field.
-func (_c *ReviewItemCreate) SetTrack(v string) *ReviewItemCreate {
+func (_c *ReviewItemCreate) SetTrack(v enum.KPIStatus) *ReviewItemCreate {
 	_c.mutation.SetTrack(v)
 	return _c
 }
 
 // SetNillableTrack sets the "track" field if the given value is not nil.
-func (_c *ReviewItemCreate) SetNillableTrack(v *string) *ReviewItemCreate {
+func (_c *ReviewItemCreate) SetNillableTrack(v *enum.KPIStatus) *ReviewItemCreate {
 	if v != nil {
 		_c.SetTrack(*v)
 	}
@@ -184,13 +185,13 @@ func (_c *ReviewItemCreate) SetSuggestionReason(v string) *ReviewItemCreate {
 }
 
 // SetDecision sets the "decision" field.
-func (_c *ReviewItemCreate) SetDecision(v reviewitem.Decision) *ReviewItemCreate {
+func (_c *ReviewItemCreate) SetDecision(v enum.ReviewDecision) *ReviewItemCreate {
 	_c.mutation.SetDecision(v)
 	return _c
 }
 
 // SetNillableDecision sets the "decision" field if the given value is not nil.
-func (_c *ReviewItemCreate) SetNillableDecision(v *reviewitem.Decision) *ReviewItemCreate {
+func (_c *ReviewItemCreate) SetNillableDecision(v *enum.ReviewDecision) *ReviewItemCreate {
 	if v != nil {
 		_c.SetDecision(*v)
 	}
@@ -318,6 +319,11 @@ func (_c *ReviewItemCreate) check() error {
 	if _, ok := _c.mutation.TargetID(); !ok {
 		return &ValidationError{Name: "target_id", err: errors.New(`ent: missing required field "ReviewItem.target_id"`)}
 	}
+	if v, ok := _c.mutation.Track(); ok {
+		if err := reviewitem.TrackValidator(v); err != nil {
+			return &ValidationError{Name: "track", err: fmt.Errorf(`ent: validator failed for field "ReviewItem.track": %w`, err)}
+		}
+	}
 	if _, ok := _c.mutation.SuggestedAction(); !ok {
 		return &ValidationError{Name: "suggested_action", err: errors.New(`ent: missing required field "ReviewItem.suggested_action"`)}
 	}
@@ -409,8 +415,8 @@ func (_c *ReviewItemCreate) createSpec() (*ReviewItem, *sqlgraph.CreateSpec) {
 		_node.Projection = &value
 	}
 	if value, ok := _c.mutation.Track(); ok {
-		_spec.SetField(reviewitem.FieldTrack, field.TypeString, value)
-		_node.Track = value
+		_spec.SetField(reviewitem.FieldTrack, field.TypeEnum, value)
+		_node.Track = &value
 	}
 	if value, ok := _c.mutation.SuggestedAction(); ok {
 		_spec.SetField(reviewitem.FieldSuggestedAction, field.TypeEnum, value)
@@ -552,7 +558,7 @@ func (u *ReviewItemUpsert) UpdateUpdatedAt() *ReviewItemUpsert {
 }
 
 // SetDecision sets the "decision" field.
-func (u *ReviewItemUpsert) SetDecision(v reviewitem.Decision) *ReviewItemUpsert {
+func (u *ReviewItemUpsert) SetDecision(v enum.ReviewDecision) *ReviewItemUpsert {
 	u.Set(reviewitem.FieldDecision, v)
 	return u
 }
@@ -689,7 +695,7 @@ func (u *ReviewItemUpsertOne) UpdateUpdatedAt() *ReviewItemUpsertOne {
 }
 
 // SetDecision sets the "decision" field.
-func (u *ReviewItemUpsertOne) SetDecision(v reviewitem.Decision) *ReviewItemUpsertOne {
+func (u *ReviewItemUpsertOne) SetDecision(v enum.ReviewDecision) *ReviewItemUpsertOne {
 	return u.Update(func(s *ReviewItemUpsert) {
 		s.SetDecision(v)
 	})
@@ -999,7 +1005,7 @@ func (u *ReviewItemUpsertBulk) UpdateUpdatedAt() *ReviewItemUpsertBulk {
 }
 
 // SetDecision sets the "decision" field.
-func (u *ReviewItemUpsertBulk) SetDecision(v reviewitem.Decision) *ReviewItemUpsertBulk {
+func (u *ReviewItemUpsertBulk) SetDecision(v enum.ReviewDecision) *ReviewItemUpsertBulk {
 	return u.Update(func(s *ReviewItemUpsert) {
 		s.SetDecision(v)
 	})

@@ -9,6 +9,7 @@ import (
 	"kpiflow/ent/predicate"
 	"kpiflow/ent/reviewitem"
 	"kpiflow/ent/schema/pulid"
+	"kpiflow/enum"
 	"time"
 
 	"entgo.io/ent/dialect/sql"
@@ -37,13 +38,13 @@ func (_u *ReviewItemUpdate) SetUpdatedAt(v time.Time) *ReviewItemUpdate {
 }
 
 // SetDecision sets the "decision" field.
-func (_u *ReviewItemUpdate) SetDecision(v reviewitem.Decision) *ReviewItemUpdate {
+func (_u *ReviewItemUpdate) SetDecision(v enum.ReviewDecision) *ReviewItemUpdate {
 	_u.mutation.SetDecision(v)
 	return _u
 }
 
 // SetNillableDecision sets the "decision" field if the given value is not nil.
-func (_u *ReviewItemUpdate) SetNillableDecision(v *reviewitem.Decision) *ReviewItemUpdate {
+func (_u *ReviewItemUpdate) SetNillableDecision(v *enum.ReviewDecision) *ReviewItemUpdate {
 	if v != nil {
 		_u.SetDecision(*v)
 	}
@@ -176,7 +177,7 @@ func (_u *ReviewItemUpdate) sqlSave(ctx context.Context) (_node int, err error) 
 		_spec.ClearField(reviewitem.FieldProjection, field.TypeFloat64)
 	}
 	if _u.mutation.TrackCleared() {
-		_spec.ClearField(reviewitem.FieldTrack, field.TypeString)
+		_spec.ClearField(reviewitem.FieldTrack, field.TypeEnum)
 	}
 	if _u.mutation.SuggestedValueCleared() {
 		_spec.ClearField(reviewitem.FieldSuggestedValue, field.TypeFloat64)
@@ -225,13 +226,13 @@ func (_u *ReviewItemUpdateOne) SetUpdatedAt(v time.Time) *ReviewItemUpdateOne {
 }
 
 // SetDecision sets the "decision" field.
-func (_u *ReviewItemUpdateOne) SetDecision(v reviewitem.Decision) *ReviewItemUpdateOne {
+func (_u *ReviewItemUpdateOne) SetDecision(v enum.ReviewDecision) *ReviewItemUpdateOne {
 	_u.mutation.SetDecision(v)
 	return _u
 }
 
 // SetNillableDecision sets the "decision" field if the given value is not nil.
-func (_u *ReviewItemUpdateOne) SetNillableDecision(v *reviewitem.Decision) *ReviewItemUpdateOne {
+func (_u *ReviewItemUpdateOne) SetNillableDecision(v *enum.ReviewDecision) *ReviewItemUpdateOne {
 	if v != nil {
 		_u.SetDecision(*v)
 	}
@@ -394,7 +395,7 @@ func (_u *ReviewItemUpdateOne) sqlSave(ctx context.Context) (_node *ReviewItem, 
 		_spec.ClearField(reviewitem.FieldProjection, field.TypeFloat64)
 	}
 	if _u.mutation.TrackCleared() {
-		_spec.ClearField(reviewitem.FieldTrack, field.TypeString)
+		_spec.ClearField(reviewitem.FieldTrack, field.TypeEnum)
 	}
 	if _u.mutation.SuggestedValueCleared() {
 		_spec.ClearField(reviewitem.FieldSuggestedValue, field.TypeFloat64)

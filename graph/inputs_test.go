@@ -357,7 +357,7 @@ func TestWorkflowCommentBound(t *testing.T) {
 				t.Errorf("a comment of %d characters: %+v", n, e)
 			}
 		}
-		if n := s.Client.TargetEvent.Query().Where(targetevent.Action(string(workflow.Reject))).CountX(apitest.Sys()); n != 0 {
+		if n := s.Client.TargetEvent.Query().Where(targetevent.ActionEQ(workflow.Reject)).CountX(apitest.Sys()); n != 0 {
 			t.Errorf("%d rejections recorded", n)
 		}
 		w.do(t, mgr, "rejectTarget", map[string]any{"targetId": p.ID, "expectedVersion": p.Version,

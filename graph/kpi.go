@@ -157,7 +157,7 @@ func resultOf(ctx context.Context, res kpi.Result) (*KPIResult, error) {
 	out := &KPIResult{Kpi: k, Actual: g.actual, Target: g.target, Attainment: res.Attainment, Pace: res.Pace,
 		SampleSize: int(v.Sample), LowConfidence: v.LowConfidence, Frozen: res.Frozen, LiveActual: g.live}
 	if res.Status != "" {
-		st := KPIStatus(res.Status)
+		st := res.Status
 		out.Status = &st
 	}
 	return out, nil

@@ -10,7 +10,7 @@ import (
 	"kpiflow/ent/deal"
 	"kpiflow/ent/meeting"
 	"kpiflow/ent/schema/pulid"
-	"kpiflow/ent/target"
+	"kpiflow/enum"
 	"kpiflow/kpi"
 	"kpiflow/kpi/definition"
 	"kpiflow/money"
@@ -91,12 +91,12 @@ type DaysValue struct {
 func (DaysValue) IsKPIValue() {}
 
 type DecideReviewItemInput struct {
-	ItemID   pulid.ID       `json:"itemId"`
-	Decision ReviewDecision `json:"decision"`
+	ItemID   pulid.ID            `json:"itemId"`
+	Decision enum.ReviewDecision `json:"decision"`
 	// For ADJUST: the target's new value, in the KPI's unit.
 	Value *money.Decimal `json:"value,omitempty"`
 	// For ADJUST.
-	ReasonCode *target.PendingReason `json:"reasonCode,omitempty"`
+	ReasonCode *enum.ReasonCode `json:"reasonCode,omitempty"`
 	// For ADJUST: why.
 	Comment *string `json:"comment,omitempty"`
 }
@@ -221,8 +221,8 @@ type KPIResult struct {
 	// Actual against target (target against actual when lower is better); with targets.
 	Attainment *float64 `json:"attainment,omitempty"`
 	// Progress against the share of the target due by now; with targets.
-	Pace   *float64   `json:"pace,omitempty"`
-	Status *KPIStatus `json:"status,omitempty"`
+	Pace   *float64        `json:"pace,omitempty"`
+	Status *enum.KPIStatus `json:"status,omitempty"`
 	// The rows behind the value (for a ratio, behind its denominator).
 	SampleSize int `json:"sampleSize"`
 	// Whether sampleSize is below the KPI's minimum sample.
@@ -271,10 +271,10 @@ func (PercentValue) IsKPIValue() {}
 
 // A period, given as kind, year and index, or as a label such as FY2027 Q1.
 type PeriodInput struct {
-	Kind  *kpi.PeriodKind `json:"kind,omitempty"`
-	Year  *int            `json:"year,omitempty"`
-	Index *int            `json:"index,omitempty"`
-	Label *string         `json:"label,omitempty"`
+	Kind  *enum.PeriodKind `json:"kind,omitempty"`
+	Year  *int             `json:"year,omitempty"`
+	Index *int             `json:"index,omitempty"`
+	Label *string          `json:"label,omitempty"`
 }
 
 type RefreshTokenInput struct {
@@ -327,17 +327,17 @@ type Subscription struct {
 }
 
 type TargetAdjustment struct {
-	Value      KPIValue             `json:"value"`
-	ReasonCode target.PendingReason `json:"reasonCode"`
-	Comment    *string              `json:"comment,omitempty"`
+	Value      KPIValue        `json:"value"`
+	ReasonCode enum.ReasonCode `json:"reasonCode"`
+	Comment    *string         `json:"comment,omitempty"`
 }
 
 type TargetAdjustmentInput struct {
-	TargetID        pulid.ID             `json:"targetId"`
-	ExpectedVersion int                  `json:"expectedVersion"`
-	Value           money.Decimal        `json:"value"`
-	ReasonCode      target.PendingReason `json:"reasonCode"`
-	Comment         string               `json:"comment"`
+	TargetID        pulid.ID        `json:"targetId"`
+	ExpectedVersion int             `json:"expectedVersion"`
+	Value           money.Decimal   `json:"value"`
+	ReasonCode      enum.ReasonCode `json:"reasonCode"`
+	Comment         string          `json:"comment"`
 }
 
 // An action that needs nothing but the version the actor saw, and perhaps a comment.
@@ -519,191 +519,6 @@ func (e *InboxReason) UnmarshalJSON(b []byte) error {
 }
 
 func (e InboxReason) MarshalJSON() ([]byte, error) {
-	var buf bytes.Buffer
-	e.MarshalGQL(&buf)
-	return buf.Bytes(), nil
-}
-
-type KPIStatus string
-
-const (
-	KPIStatusOnTrack  KPIStatus = "ON_TRACK"
-	KPIStatusAtRisk   KPIStatus = "AT_RISK"
-	KPIStatusOffTrack KPIStatus = "OFF_TRACK"
-)
-
-var AllKPIStatus = []KPIStatus{
-	KPIStatusOnTrack,
-	KPIStatusAtRisk,
-	KPIStatusOffTrack,
-}
-
-func (e KPIStatus) IsValid() bool {
-	switch e {
-	case KPIStatusOnTrack, KPIStatusAtRisk, KPIStatusOffTrack:
-		return true
-	}
-	return false
-}
-
-func (e KPIStatus) String() string {
-	return string(e)
-}
-
-func (e *KPIStatus) UnmarshalGQL(v any) error {
-	str, ok := v.(string)
-	if !ok {
-		return fmt.Errorf("enums must be strings")
-	}
-
-	*e = KPIStatus(str)
-	if !e.IsValid() {
-		return fmt.Errorf("%s is not a valid KPIStatus", str)
-	}
-	return nil
-}
-
-func (e KPIStatus) MarshalGQL(w io.Writer) {
-	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
-}
-
-func (e *KPIStatus) UnmarshalJSON(b []byte) error {
-	s, err := strconv.Unquote(string(b))
-	if err != nil {
-		return err
-	}
-	return e.UnmarshalGQL(s)
-}
-
-func (e KPIStatus) MarshalJSON() ([]byte, error) {
-	var buf bytes.Buffer
-	e.MarshalGQL(&buf)
-	return buf.Bytes(), nil
-}
-
-type ReviewDecision string
-
-const (
-	ReviewDecisionKeep   ReviewDecision = "KEEP"
-	ReviewDecisionAdjust ReviewDecision = "ADJUST"
-)
-
-var AllReviewDecision = []ReviewDecision{
-	ReviewDecisionKeep,
-	ReviewDecisionAdjust,
-}
-
-func (e ReviewDecision) IsValid() bool {
-	switch e {
-	case ReviewDecisionKeep, ReviewDecisionAdjust:
-		return true
-	}
-	return false
-}
-
-func (e ReviewDecision) String() string {
-	return string(e)
-}
-
-func (e *ReviewDecision) UnmarshalGQL(v any) error {
-	str, ok := v.(string)
-	if !ok {
-		return fmt.Errorf("enums must be strings")
-	}
-
-	*e = ReviewDecision(str)
-	if !e.IsValid() {
-		return fmt.Errorf("%s is not a valid ReviewDecision", str)
-	}
-	return nil
-}
-
-func (e ReviewDecision) MarshalGQL(w io.Writer) {
-	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
-}
-
-func (e *ReviewDecision) UnmarshalJSON(b []byte) error {
-	s, err := strconv.Unquote(string(b))
-	if err != nil {
-		return err
-	}
-	return e.UnmarshalGQL(s)
-}
-
-func (e ReviewDecision) MarshalJSON() ([]byte, error) {
-	var buf bytes.Buffer
-	e.MarshalGQL(&buf)
-	return buf.Bytes(), nil
-}
-
-type TargetAction string
-
-const (
-	TargetActionUpdateDraft        TargetAction = "UPDATE_DRAFT"
-	TargetActionSubmit             TargetAction = "SUBMIT"
-	TargetActionWithdraw           TargetAction = "WITHDRAW"
-	TargetActionApprove            TargetAction = "APPROVE"
-	TargetActionApproveWithChanges TargetAction = "APPROVE_WITH_CHANGES"
-	TargetActionReject             TargetAction = "REJECT"
-	TargetActionRequestChanges     TargetAction = "REQUEST_CHANGES"
-	TargetActionRevise             TargetAction = "REVISE"
-	TargetActionRequestAdjustment  TargetAction = "REQUEST_ADJUSTMENT"
-	TargetActionApproveAdjustment  TargetAction = "APPROVE_ADJUSTMENT"
-	TargetActionRejectAdjustment   TargetAction = "REJECT_ADJUSTMENT"
-)
-
-var AllTargetAction = []TargetAction{
-	TargetActionUpdateDraft,
-	TargetActionSubmit,
-	TargetActionWithdraw,
-	TargetActionApprove,
-	TargetActionApproveWithChanges,
-	TargetActionReject,
-	TargetActionRequestChanges,
-	TargetActionRevise,
-	TargetActionRequestAdjustment,
-	TargetActionApproveAdjustment,
-	TargetActionRejectAdjustment,
-}
-
-func (e TargetAction) IsValid() bool {
-	switch e {
-	case TargetActionUpdateDraft, TargetActionSubmit, TargetActionWithdraw, TargetActionApprove, TargetActionApproveWithChanges, TargetActionReject, TargetActionRequestChanges, TargetActionRevise, TargetActionRequestAdjustment, TargetActionApproveAdjustment, TargetActionRejectAdjustment:
-		return true
-	}
-	return false
-}
-
-func (e TargetAction) String() string {
-	return string(e)
-}
-
-func (e *TargetAction) UnmarshalGQL(v any) error {
-	str, ok := v.(string)
-	if !ok {
-		return fmt.Errorf("enums must be strings")
-	}
-
-	*e = TargetAction(str)
-	if !e.IsValid() {
-		return fmt.Errorf("%s is not a valid TargetAction", str)
-	}
-	return nil
-}
-
-func (e TargetAction) MarshalGQL(w io.Writer) {
-	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
-}
-
-func (e *TargetAction) UnmarshalJSON(b []byte) error {
-	s, err := strconv.Unquote(string(b))
-	if err != nil {
-		return err
-	}
-	return e.UnmarshalGQL(s)
-}
-
-func (e TargetAction) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

@@ -9,8 +9,8 @@ import (
 	"kpiflow/apitest"
 	"kpiflow/ent"
 	"kpiflow/ent/kpi"
-	"kpiflow/ent/target"
 	"kpiflow/ent/user"
+	"kpiflow/enum"
 )
 
 // statementWorld is an organization of n reps in two teams, each rep with
@@ -54,8 +54,8 @@ func newStatementWorld(t *testing.T, s *apitest.Server, n int) *statementWorld {
 		meetings[i] = s.Client.Meeting.Create().SetOwnerID(u.ID).SetDealID(ds[i].ID).SetKind("DEMO").
 			SetScheduledAt(time.Date(2026, 11, 5, 0, 0, 0, 0, time.UTC)).SetStatus("HELD")
 		targets[i] = s.Client.Target.Create().SetOrganizationID(org.ID).SetKpiID(dealsClosed.ID).SetUserID(u.ID).
-			SetScopeKey("user:" + string(u.ID)).SetPeriodKind(target.PeriodKindQUARTER).SetPeriodYear(2026).
-			SetPeriodIndex(4).SetPeriodStart(qStart).SetPeriodEnd(qEnd).SetValue(2).SetStatus(target.StatusAPPROVED).
+			SetScopeKey("user:" + string(u.ID)).SetPeriodKind(enum.PeriodQuarter).SetPeriodYear(2026).
+			SetPeriodIndex(4).SetPeriodStart(qStart).SetPeriodEnd(qEnd).SetValue(2).SetStatus(enum.StatusApproved).
 			SetVersion(3).SetProposerID(u.ID).SetApproverID(w.manager.ID)
 	}
 	s.Client.Meeting.CreateBulk(meetings...).ExecX(sys)
@@ -64,7 +64,7 @@ func newStatementWorld(t *testing.T, s *apitest.Server, n int) *statementWorld {
 	for _, tg := range ts {
 		events = append(events,
 			s.Client.TargetEvent.Create().SetOrganizationID(org.ID).SetTargetID(tg.ID).SetActorID(tg.ProposerID).
-				SetAction("PROPOSE").SetFromStatus("DRAFT").SetToStatus("PROPOSED").SetNewValue(2).SetVersion(2),
+				SetAction("SUBMIT").SetFromStatus("DRAFT").SetToStatus("PROPOSED").SetNewValue(2).SetVersion(2),
 			s.Client.TargetEvent.Create().SetOrganizationID(org.ID).SetTargetID(tg.ID).SetActorID(w.manager.ID).
 				SetAction("APPROVE").SetFromStatus("PROPOSED").SetToStatus("APPROVED").SetOldValue(2).SetNewValue(2).SetVersion(3))
 	}

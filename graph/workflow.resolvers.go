@@ -9,6 +9,7 @@ import (
 	"context"
 	"kpiflow/ent"
 	"kpiflow/ent/schema/pulid"
+	"kpiflow/enum"
 	"kpiflow/kpi"
 	"kpiflow/kpi/definition"
 	"kpiflow/workflow"
@@ -160,7 +161,7 @@ func (r *mutationResolver) DecideReviewItem(ctx context.Context, input DecideRev
 		r := string(*input.ReasonCode)
 		d.Reason = &r
 	}
-	it, err := r.workflow.DecideReviewItem(ctx, ent.FromContext(ctx), input.ItemID, input.Decision == ReviewDecisionAdjust, d)
+	it, err := r.workflow.DecideReviewItem(ctx, ent.FromContext(ctx), input.ItemID, input.Decision == enum.DecisionAdjust, d)
 	if err != nil {
 		return nil, err
 	}
@@ -271,16 +272,8 @@ func (r *targetResolver) Attainment(ctx context.Context, obj *ent.Target) (*floa
 }
 
 // AllowedActions is the resolver for the allowedActions field.
-func (r *targetResolver) AllowedActions(ctx context.Context, obj *ent.Target) ([]TargetAction, error) {
-	actions, err := r.workflow.AllowedActions(ctx, ent.FromContext(ctx), obj)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]TargetAction, len(actions))
-	for i, a := range actions {
-		out[i] = TargetAction(a)
-	}
-	return out, nil
+func (r *targetResolver) AllowedActions(ctx context.Context, obj *ent.Target) ([]enum.TargetAction, error) {
+	return r.workflow.AllowedActions(ctx, ent.FromContext(ctx), obj)
 }
 
 // History is the resolver for the history field.

@@ -3,6 +3,7 @@ package kpi
 import (
 	"context"
 	"errors"
+	"kpiflow/enum"
 	"math"
 	"math/big"
 	"sort"
@@ -68,14 +69,14 @@ type Result struct {
 	Status           Status
 }
 
-// Status grades a pace (DESIGN.md §4).
-type Status string
+// Status grades a pace (DESIGN.md §4); package enum's KPIStatus.
+type Status = enum.KPIStatus
 
 // The statuses, and the paces that earn them.
 const (
-	OnTrack  Status = "ON_TRACK"  // pace ≥ OnTrackPace
-	AtRisk   Status = "AT_RISK"   // pace ≥ AtRiskPace
-	OffTrack Status = "OFF_TRACK" // below
+	OnTrack  = enum.OnTrack  // pace ≥ OnTrackPace
+	AtRisk   = enum.AtRisk   // pace ≥ AtRiskPace
+	OffTrack = enum.OffTrack // below
 )
 
 // The default pace thresholds of DESIGN.md §4.
@@ -316,7 +317,7 @@ func graded(k *ent.KPI, live Value, t *ent.Target, elapsed float64) Result {
 	}
 	v := t.Value
 	r.Target = &v
-	if t.Status == target.StatusCLOSED && t.FinalActual != nil {
+	if t.Status == enum.StatusClosed && t.FinalActual != nil {
 		r.Frozen, r.Live = true, &live
 		r.Value = fromNumber(k.Unit, *t.FinalActual, live)
 	}
@@ -627,9 +628,9 @@ func standingTargets(ctx context.Context, client *ent.Client, keys []string, p P
 	if len(ks) == 0 {
 		return out, nil
 	}
-	ts, err := client.Target.Query().Where(target.ScopeKeyIn(ks...), target.PeriodKindEQ(target.PeriodKind(p.Kind)),
+	ts, err := client.Target.Query().Where(target.ScopeKeyIn(ks...), target.PeriodKindEQ(enum.PeriodKind(p.Kind)),
 		target.PeriodYear(p.Year), target.PeriodIndex(p.Index),
-		target.StatusIn(target.StatusAPPROVED, target.StatusCLOSED)).All(viewer.System(ctx))
+		target.StatusIn(enum.StatusApproved, enum.StatusClosed)).All(viewer.System(ctx))
 	if err != nil {
 		return nil, err
 	}

@@ -164,7 +164,18 @@ func (s *Store) Migrate(ctx context.Context) error {
 	if err := s.Client.Schema.Create(ctx); err != nil {
 		return err
 	}
+	if err := s.clearUngradedTracks(ctx); err != nil {
+		return err
+	}
 	return s.backfillCycles(ctx)
+}
+
+// clearUngradedTracks makes the track of review items written when it was
+// a string, empty for a target that could not be graded, none: the
+// enumeration it is now has no empty value.
+func (s *Store) clearUngradedTracks(ctx context.Context) error {
+	_, err := s.DB.ExecContext(ctx, `UPDATE review_items SET track = NULL WHERE track = ''`)
+	return err
 }
 
 // backfillCycles computes deals.cycle_micros, the sales cycle in

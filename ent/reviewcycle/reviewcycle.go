@@ -6,12 +6,14 @@ import (
 	"fmt"
 	"io"
 	"kpiflow/ent/schema/pulid"
+	"kpiflow/enum"
 	"strconv"
 	"time"
 
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
+	"github.com/99designs/gqlgen/graphql"
 )
 
 const (
@@ -115,25 +117,10 @@ var (
 	IDValidator func(string) error
 )
 
-// Cadence defines the type for the "cadence" enum field.
-type Cadence string
-
-// Cadence values.
-const (
-	CadenceWEEKLY    Cadence = "WEEKLY"
-	CadenceBIWEEKLY  Cadence = "BIWEEKLY"
-	CadenceMONTHLY   Cadence = "MONTHLY"
-	CadenceQUARTERLY Cadence = "QUARTERLY"
-)
-
-func (c Cadence) String() string {
-	return string(c)
-}
-
 // CadenceValidator is a validator for the "cadence" field enum values. It is called by the builders before save.
-func CadenceValidator(c Cadence) error {
+func CadenceValidator(c enum.ReviewCadence) error {
 	switch c {
-	case CadenceWEEKLY, CadenceBIWEEKLY, CadenceMONTHLY, CadenceQUARTERLY:
+	case "WEEKLY", "BIWEEKLY", "MONTHLY", "QUARTERLY":
 		return nil
 	default:
 		return fmt.Errorf("reviewcycle: invalid enum value for cadence field: %q", c)
@@ -273,23 +260,12 @@ func newItemsStep() *sqlgraph.Step {
 	)
 }
 
-// MarshalGQL implements graphql.Marshaler interface.
-func (e Cadence) MarshalGQL(w io.Writer) {
-	io.WriteString(w, strconv.Quote(e.String()))
-}
-
-// UnmarshalGQL implements graphql.Unmarshaler interface.
-func (e *Cadence) UnmarshalGQL(val interface{}) error {
-	str, ok := val.(string)
-	if !ok {
-		return fmt.Errorf("enum %T must be a string", val)
-	}
-	*e = Cadence(str)
-	if err := CadenceValidator(*e); err != nil {
-		return fmt.Errorf("%s is not a valid Cadence", str)
-	}
-	return nil
-}
+var (
+	// enum.ReviewCadence must implement graphql.Marshaler.
+	_ graphql.Marshaler = (*enum.ReviewCadence)(nil)
+	// enum.ReviewCadence must implement graphql.Unmarshaler.
+	_ graphql.Unmarshaler = (*enum.ReviewCadence)(nil)
+)
 
 // MarshalGQL implements graphql.Marshaler interface.
 func (e Status) MarshalGQL(w io.Writer) {

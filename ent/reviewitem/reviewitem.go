@@ -6,12 +6,14 @@ import (
 	"fmt"
 	"io"
 	"kpiflow/ent/schema/pulid"
+	"kpiflow/enum"
 	"strconv"
 	"time"
 
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
+	"github.com/99designs/gqlgen/graphql"
 )
 
 const (
@@ -133,6 +135,16 @@ var (
 	IDValidator func(string) error
 )
 
+// TrackValidator is a validator for the "track" field enum values. It is called by the builders before save.
+func TrackValidator(t enum.KPIStatus) error {
+	switch t {
+	case "ON_TRACK", "AT_RISK", "OFF_TRACK":
+		return nil
+	default:
+		return fmt.Errorf("reviewitem: invalid enum value for track field: %q", t)
+	}
+}
+
 // SuggestedAction defines the type for the "suggested_action" enum field.
 type SuggestedAction string
 
@@ -157,23 +169,10 @@ func SuggestedActionValidator(sa SuggestedAction) error {
 	}
 }
 
-// Decision defines the type for the "decision" enum field.
-type Decision string
-
-// Decision values.
-const (
-	DecisionKEEP   Decision = "KEEP"
-	DecisionADJUST Decision = "ADJUST"
-)
-
-func (d Decision) String() string {
-	return string(d)
-}
-
 // DecisionValidator is a validator for the "decision" field enum values. It is called by the builders before save.
-func DecisionValidator(d Decision) error {
+func DecisionValidator(d enum.ReviewDecision) error {
 	switch d {
-	case DecisionKEEP, DecisionADJUST:
+	case "KEEP", "ADJUST":
 		return nil
 	default:
 		return fmt.Errorf("reviewitem: invalid enum value for decision field: %q", d)
@@ -310,6 +309,13 @@ func newTargetStep() *sqlgraph.Step {
 	)
 }
 
+var (
+	// enum.KPIStatus must implement graphql.Marshaler.
+	_ graphql.Marshaler = (*enum.KPIStatus)(nil)
+	// enum.KPIStatus must implement graphql.Unmarshaler.
+	_ graphql.Unmarshaler = (*enum.KPIStatus)(nil)
+)
+
 // MarshalGQL implements graphql.Marshaler interface.
 func (e SuggestedAction) MarshalGQL(w io.Writer) {
 	io.WriteString(w, strconv.Quote(e.String()))
@@ -328,20 +334,9 @@ func (e *SuggestedAction) UnmarshalGQL(val interface{}) error {
 	return nil
 }
 
-// MarshalGQL implements graphql.Marshaler interface.
-func (e Decision) MarshalGQL(w io.Writer) {
-	io.WriteString(w, strconv.Quote(e.String()))
-}
-
-// UnmarshalGQL implements graphql.Unmarshaler interface.
-func (e *Decision) UnmarshalGQL(val interface{}) error {
-	str, ok := val.(string)
-	if !ok {
-		return fmt.Errorf("enum %T must be a string", val)
-	}
-	*e = Decision(str)
-	if err := DecisionValidator(*e); err != nil {
-		return fmt.Errorf("%s is not a valid Decision", str)
-	}
-	return nil
-}
+var (
+	// enum.ReviewDecision must implement graphql.Marshaler.
+	_ graphql.Marshaler = (*enum.ReviewDecision)(nil)
+	// enum.ReviewDecision must implement graphql.Unmarshaler.
+	_ graphql.Unmarshaler = (*enum.ReviewDecision)(nil)
+)
