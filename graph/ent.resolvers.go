@@ -7,10 +7,13 @@ package graph
 
 import (
 	"context"
+	"errors"
 	"kpiflow/ent"
+	"kpiflow/ent/privacy"
 	"kpiflow/ent/schema/pulid"
 
 	"entgo.io/contrib/entgql"
+	"github.com/99designs/gqlgen/graphql"
 )
 
 // Node is the resolver for the node field.
@@ -20,6 +23,20 @@ func (r *queryResolver) Node(ctx context.Context, id pulid.ID) (ent.Noder, error
 
 // Nodes is the resolver for the nodes field.
 func (r *queryResolver) Nodes(ctx context.Context, ids []pulid.ID) ([]ent.Noder, error) {
+	if len(ids) == 1 {
+		// ent's Noders fails the whole list for one ID it cannot
+		// resolve, and reports each of several at its index: one ID is
+		// reported at its index too, like any other.
+		n, err := ent.FromContext(ctx).Noder(ctx, ids[0], ent.WithNodeType(ent.IDToType))
+		if ent.IsNotFound(err) || errors.Is(err, privacy.Deny) {
+			graphql.AddError(graphql.WithPathContext(ctx, graphql.NewPathWithIndex(0)), err)
+			return []ent.Noder{nil}, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		return []ent.Noder{n}, nil
+	}
 	return ent.FromContext(ctx).Noders(ctx, ids, ent.WithNodeType(ent.IDToType))
 }
 
@@ -63,6 +80,7 @@ func (r *queryResolver) Organizations(ctx context.Context, after *entgql.Cursor[
 func (r *queryResolver) ReviewCycles(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy *ent.ReviewCycleOrder, where *ent.ReviewCycleWhereInput) (*ent.ReviewCycleConnection, error) {
 	return ent.FromContext(ctx).ReviewCycle.Query().
 		Paginate(ctx, after, first, before, last,
+			ent.WithReviewCycleOrder(orderBy),
 			ent.WithReviewCycleFilter(where.Filter),
 		)
 }
