@@ -24382,7 +24382,7 @@ func (ec *executionContext) unmarshalInputPeriodInput(ctx context.Context, obj a
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"kind", "year", "index", "label"}
+	fieldsInOrder := [...]string{"kind", "year", "index", "label", "offset"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -24417,6 +24417,13 @@ func (ec *executionContext) unmarshalInputPeriodInput(ctx context.Context, obj a
 				return it, err
 			}
 			it.Label = data
+		case "offset":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("offset"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Offset = data
 		}
 	}
 	return it, nil

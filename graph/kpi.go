@@ -21,7 +21,7 @@ func scopeRequest(in ScopeInput) kpi.ScopeRequest {
 }
 
 func periodRequest(in PeriodInput) kpi.PeriodRequest {
-	return kpi.PeriodRequest{Kind: in.Kind, Year: in.Year, Index: in.Index, Label: in.Label}
+	return kpi.PeriodRequest{Kind: in.Kind, Year: in.Year, Index: in.Index, Label: in.Label, Offset: in.Offset}
 }
 
 // kpiValue is a value typed by its KPI's unit, or nil when it has none.

@@ -269,12 +269,19 @@ type PercentValue struct {
 
 func (PercentValue) IsKPIValue() {}
 
-// A period, given as kind, year and index, or as a label such as FY2027 Q1.
+// A period, given as kind, year and index, or as a label such as FY2027 Q1, or as
+// a kind alone: the current period of that kind in the organization's fiscal
+// calendar ({kind: QUARTER} is this quarter).
 type PeriodInput struct {
-	Kind  *enum.PeriodKind `json:"kind,omitempty"`
-	Year  *int             `json:"year,omitempty"`
-	Index *int             `json:"index,omitempty"`
-	Label *string          `json:"label,omitempty"`
+	Kind *enum.PeriodKind `json:"kind,omitempty"`
+	Year *int             `json:"year,omitempty"`
+	// The period's number in its fiscal year (1 for a year); needs year.
+	Index *int    `json:"index,omitempty"`
+	Label *string `json:"label,omitempty"`
+	// Moves the period by this many periods of its kind, from the one given (or
+	// from the current one, with a kind alone): {kind: QUARTER, offset: -1} is the
+	// previous quarter. -1200 to 1200.
+	Offset *int `json:"offset,omitempty"`
 }
 
 type RefreshTokenInput struct {

@@ -110,6 +110,22 @@ func whyInvalid(kind PeriodKind, year, index int) string {
 	return ""
 }
 
+// Shift returns the period n periods of p's kind after p (before it when n
+// is negative), or an error wrapping ErrInvalidPeriod when that falls
+// outside MinYear to MaxYear.
+func (c Calendar) Shift(p Period, n int) (Period, error) {
+	per := p.Kind.PerYear()
+	if per == 0 {
+		return Period{}, fmt.Errorf("%w: kind %q is not MONTH, QUARTER or YEAR", ErrInvalidPeriod, string(p.Kind))
+	}
+	i := p.Year*per + p.Index - 1 + n
+	year, index := i/per, i%per
+	if index < 0 {
+		year, index = year-1, index+per
+	}
+	return c.Period(p.Kind, year, index+1)
+}
+
 // period is Period without validation; kind must be valid.
 func (c Calendar) period(kind PeriodKind, year, index int) Period {
 	first := c.yearStart(year) + (index-1)*kind.Months()

@@ -42,12 +42,19 @@ type ScopeRequest struct {
 	Organization bool
 }
 
-// PeriodRequest names a period: kind, year and index, or a label.
+// PeriodRequest names a period: kind, year and index, or a label, or a
+// kind alone for the current period of that kind; Offset then moves it by
+// that many periods of its kind (-1: the one before).
 type PeriodRequest struct {
 	Kind        *PeriodKind
 	Year, Index *int
 	Label       *string
+	Offset      *int
 }
+
+// MaxPeriodOffset bounds PeriodRequest.Offset either way: a century of
+// months.
+const MaxPeriodOffset = 1200
 
 // Result is a KPI's value for a scope in a period, beside the scope's
 // approved target when it has one.
@@ -160,18 +167,17 @@ func (s *Service) PeriodAt(ctx context.Context, client *ent.Client, kind PeriodK
 	return cal.PeriodAt(kind, t), nil
 }
 
-// ResolvePeriod resolves a request for a period in the calendar; field
-// names the input in errors.
-func ResolvePeriod(cal Calendar, r PeriodRequest, field string) (Period, error) {
-	return period(cal, r, field)
-}
-
-// period resolves a request in the calendar.
-func period(cal Calendar, r PeriodRequest, field string) (Period, error) {
+// ResolvePeriod resolves a request for a period in the calendar, now being
+// the instant a kind alone names the current period at; field names the
+// input in errors.
+func ResolvePeriod(cal Calendar, r PeriodRequest, field string, now time.Time) (Period, error) {
 	var (
 		p   Period
 		err error
 	)
+	if r.Offset != nil && (*r.Offset < -MaxPeriodOffset || *r.Offset > MaxPeriodOffset) {
+		return p, errcode.BadInput(field+".offset", "offset %d is not -%d to %d", *r.Offset, MaxPeriodOffset, MaxPeriodOffset)
+	}
 	switch {
 	case r.Label != nil && (r.Kind != nil || r.Year != nil || r.Index != nil):
 		return p, errcode.BadInput(field, "give a label, or a kind, year and index, not both")
@@ -183,8 +189,18 @@ func period(cal Calendar, r PeriodRequest, field string) (Period, error) {
 			index = *r.Index
 		}
 		p, err = cal.Period(*r.Kind, *r.Year, index)
+	case r.Kind != nil && r.Index == nil:
+		if !r.Kind.Valid() {
+			return p, errcode.BadInput(field, "kind %q is not MONTH, QUARTER or YEAR", string(*r.Kind))
+		}
+		p = cal.PeriodAt(*r.Kind, now) // the current one
+	case r.Kind != nil:
+		return p, errcode.BadInput(field, "an index needs a year (or give a kind alone for the current period)")
 	default:
-		return p, errcode.BadInput(field, "give a label such as FY2027 Q1, or a kind, year and index")
+		return p, errcode.BadInput(field, "give a label such as FY2027 Q1, a kind, year and index, or a kind alone for the current period")
+	}
+	if err == nil && r.Offset != nil && *r.Offset != 0 {
+		p, err = cal.Shift(p, *r.Offset)
 	}
 	if err != nil {
 		return p, errcode.BadInput(field, "%v", err)
@@ -272,7 +288,7 @@ func (s *Service) Scorecard(ctx context.Context, client *ent.Client, sr ScopeReq
 	if err != nil {
 		return Period{}, nil, err
 	}
-	p, err := period(cal, pr, "period")
+	p, err := ResolvePeriod(cal, pr, "period", s.now())
 	if err != nil {
 		return p, nil, err
 	}
@@ -368,11 +384,11 @@ func (s *Service) Trend(ctx context.Context, client *ent.Client, sr ScopeRequest
 	if err != nil {
 		return nil, nil, err
 	}
-	pf, err := period(cal, from, "from")
+	pf, err := ResolvePeriod(cal, from, "from", s.now())
 	if err != nil {
 		return nil, nil, err
 	}
-	pt, err := period(cal, to, "to")
+	pt, err := ResolvePeriod(cal, to, "to", s.now())
 	if err != nil {
 		return nil, nil, err
 	}
@@ -429,7 +445,7 @@ func (s *Service) TeamRollup(ctx context.Context, client *ent.Client, teamID, kp
 	if err != nil {
 		return nil, err
 	}
-	p, err := period(cal, pr, "period")
+	p, err := ResolvePeriod(cal, pr, "period", s.now())
 	if err != nil {
 		return nil, err
 	}

@@ -100,7 +100,7 @@ func (s *Service) CreateDraft(ctx context.Context, client *ent.Client, n NewTarg
 	if err != nil {
 		return nil, err
 	}
-	p, err := kpi.ResolvePeriod(cal, n.Period, "period")
+	p, err := kpi.ResolvePeriod(cal, n.Period, "period", s.now())
 	if err != nil {
 		return nil, err
 	}
@@ -485,7 +485,7 @@ func (s *Service) SetMarketFactor(ctx context.Context, client *ent.Client, teamI
 	if err != nil {
 		return nil, err
 	}
-	p, err := kpi.ResolvePeriod(cal, pr, "period")
+	p, err := kpi.ResolvePeriod(cal, pr, "period", s.now())
 	if err != nil {
 		return nil, err
 	}
@@ -544,7 +544,7 @@ func (s *Service) Suggest(ctx context.Context, client *ent.Client, kpiID pulid.I
 	if err != nil {
 		return nil, kpi.Period{}, zero, err
 	}
-	p, err := kpi.ResolvePeriod(cal, pr, "period")
+	p, err := kpi.ResolvePeriod(cal, pr, "period", s.now())
 	if err != nil {
 		return nil, p, zero, err
 	}
