@@ -578,6 +578,18 @@ var schemaGraph = func() *sqlgraph.Schema {
 		"ReviewItem",
 	)
 	graph.MustAddE(
+		"completed_by",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   reviewcycle.CompletedByTable,
+			Columns: []string{reviewcycle.CompletedByColumn},
+			Bidi:    false,
+		},
+		"ReviewCycle",
+		"User",
+	)
+	graph.MustAddE(
 		"organization",
 		&sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
@@ -612,6 +624,18 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		"ReviewItem",
 		"Target",
+	)
+	graph.MustAddE(
+		"decided_by",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   reviewitem.DecidedByTable,
+			Columns: []string{reviewitem.DecidedByColumn},
+			Bidi:    false,
+		},
+		"ReviewItem",
+		"User",
 	)
 	graph.MustAddE(
 		"organization",
@@ -1917,6 +1941,20 @@ func (f *ReviewCycleFilter) WhereHasItemsWith(preds ...predicate.ReviewItem) {
 	})))
 }
 
+// WhereHasCompletedBy applies a predicate to check if query has an edge completed_by.
+func (f *ReviewCycleFilter) WhereHasCompletedBy() {
+	f.Where(entql.HasEdge("completed_by"))
+}
+
+// WhereHasCompletedByWith applies a predicate to check if query has an edge completed_by with a given conditions (other predicates).
+func (f *ReviewCycleFilter) WhereHasCompletedByWith(preds ...predicate.User) {
+	f.Where(entql.HasEdgeWith("completed_by", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
 // addPredicate implements the predicateAdder interface.
 func (_q *ReviewItemQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
@@ -2073,6 +2111,20 @@ func (f *ReviewItemFilter) WhereHasTarget() {
 // WhereHasTargetWith applies a predicate to check if query has an edge target with a given conditions (other predicates).
 func (f *ReviewItemFilter) WhereHasTargetWith(preds ...predicate.Target) {
 	f.Where(entql.HasEdgeWith("target", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasDecidedBy applies a predicate to check if query has an edge decided_by.
+func (f *ReviewItemFilter) WhereHasDecidedBy() {
+	f.Where(entql.HasEdge("decided_by"))
+}
+
+// WhereHasDecidedByWith applies a predicate to check if query has an edge decided_by with a given conditions (other predicates).
+func (f *ReviewItemFilter) WhereHasDecidedByWith(preds ...predicate.User) {
+	f.Where(entql.HasEdgeWith("decided_by", sqlgraph.WrapFunc(func(s *sql.Selector) {
 		for _, p := range preds {
 			p(s)
 		}

@@ -2252,6 +2252,10 @@ type ReviewCycleWhereInput struct {
 	// "items" edge predicates.
 	HasItems     *bool                   `json:"hasItems,omitempty"`
 	HasItemsWith []*ReviewItemWhereInput `json:"hasItemsWith,omitempty"`
+
+	// "completed_by" edge predicates.
+	HasCompletedBy     *bool             `json:"hasCompletedBy,omitempty"`
+	HasCompletedByWith []*UserWhereInput `json:"hasCompletedByWith,omitempty"`
 }
 
 // AddPredicates adds custom predicates to the where input to be used during the filtering phase.
@@ -2575,6 +2579,24 @@ func (i *ReviewCycleWhereInput) P() (predicate.ReviewCycle, error) {
 		}
 		predicates = append(predicates, reviewcycle.HasItemsWith(with...))
 	}
+	if i.HasCompletedBy != nil {
+		p := reviewcycle.HasCompletedBy()
+		if !*i.HasCompletedBy {
+			p = reviewcycle.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasCompletedByWith) > 0 {
+		with := make([]predicate.User, 0, len(i.HasCompletedByWith))
+		for _, w := range i.HasCompletedByWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasCompletedByWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, reviewcycle.HasCompletedByWith(with...))
+	}
 	switch len(predicates) {
 	case 0:
 		return nil, ErrEmptyReviewCycleWhereInput
@@ -2744,6 +2766,10 @@ type ReviewItemWhereInput struct {
 	// "target" edge predicates.
 	HasTarget     *bool               `json:"hasTarget,omitempty"`
 	HasTargetWith []*TargetWhereInput `json:"hasTargetWith,omitempty"`
+
+	// "decided_by" edge predicates.
+	HasDecidedBy     *bool             `json:"hasDecidedBy,omitempty"`
+	HasDecidedByWith []*UserWhereInput `json:"hasDecidedByWith,omitempty"`
 }
 
 // AddPredicates adds custom predicates to the where input to be used during the filtering phase.
@@ -3210,6 +3236,24 @@ func (i *ReviewItemWhereInput) P() (predicate.ReviewItem, error) {
 			with = append(with, p)
 		}
 		predicates = append(predicates, reviewitem.HasTargetWith(with...))
+	}
+	if i.HasDecidedBy != nil {
+		p := reviewitem.HasDecidedBy()
+		if !*i.HasDecidedBy {
+			p = reviewitem.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasDecidedByWith) > 0 {
+		with := make([]predicate.User, 0, len(i.HasDecidedByWith))
+		for _, w := range i.HasDecidedByWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasDecidedByWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, reviewitem.HasDecidedByWith(with...))
 	}
 	switch len(predicates) {
 	case 0:

@@ -7450,7 +7450,6 @@ type ReviewCycleMutation struct {
 	due_at              *time.Time
 	status              *reviewcycle.Status
 	completed_at        *time.Time
-	completed_by_id     *pulid.ID
 	clearedFields       map[string]struct{}
 	organization        *pulid.ID
 	clearedorganization bool
@@ -7459,6 +7458,8 @@ type ReviewCycleMutation struct {
 	items               map[pulid.ID]struct{}
 	removeditems        map[pulid.ID]struct{}
 	cleareditems        bool
+	completed_by        *pulid.ID
+	clearedcompleted_by bool
 	done                bool
 	oldValue            func(context.Context) (*ReviewCycle, error)
 	predicates          []predicate.ReviewCycle
@@ -7907,12 +7908,12 @@ func (m *ReviewCycleMutation) ResetCompletedAt() {
 
 // SetCompletedByID sets the "completed_by_id" field.
 func (m *ReviewCycleMutation) SetCompletedByID(pu pulid.ID) {
-	m.completed_by_id = &pu
+	m.completed_by = &pu
 }
 
 // CompletedByID returns the value of the "completed_by_id" field in the mutation.
 func (m *ReviewCycleMutation) CompletedByID() (r pulid.ID, exists bool) {
-	v := m.completed_by_id
+	v := m.completed_by
 	if v == nil {
 		return
 	}
@@ -7938,7 +7939,7 @@ func (m *ReviewCycleMutation) OldCompletedByID(ctx context.Context) (v *pulid.ID
 
 // ClearCompletedByID clears the value of the "completed_by_id" field.
 func (m *ReviewCycleMutation) ClearCompletedByID() {
-	m.completed_by_id = nil
+	m.completed_by = nil
 	m.clearedFields[reviewcycle.FieldCompletedByID] = struct{}{}
 }
 
@@ -7950,7 +7951,7 @@ func (m *ReviewCycleMutation) CompletedByIDCleared() bool {
 
 // ResetCompletedByID resets all changes to the "completed_by_id" field.
 func (m *ReviewCycleMutation) ResetCompletedByID() {
-	m.completed_by_id = nil
+	m.completed_by = nil
 	delete(m.clearedFields, reviewcycle.FieldCompletedByID)
 }
 
@@ -8062,6 +8063,33 @@ func (m *ReviewCycleMutation) ResetItems() {
 	m.removeditems = nil
 }
 
+// ClearCompletedBy clears the "completed_by" edge to the User entity.
+func (m *ReviewCycleMutation) ClearCompletedBy() {
+	m.clearedcompleted_by = true
+	m.clearedFields[reviewcycle.FieldCompletedByID] = struct{}{}
+}
+
+// CompletedByCleared reports if the "completed_by" edge to the User entity was cleared.
+func (m *ReviewCycleMutation) CompletedByCleared() bool {
+	return m.CompletedByIDCleared() || m.clearedcompleted_by
+}
+
+// CompletedByIDs returns the "completed_by" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// CompletedByID instead. It exists only for internal usage by the builders.
+func (m *ReviewCycleMutation) CompletedByIDs() (ids []pulid.ID) {
+	if id := m.completed_by; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetCompletedBy resets all changes to the "completed_by" edge.
+func (m *ReviewCycleMutation) ResetCompletedBy() {
+	m.completed_by = nil
+	m.clearedcompleted_by = false
+}
+
 // Where appends a list predicates to the ReviewCycleMutation builder.
 func (m *ReviewCycleMutation) Where(ps ...predicate.ReviewCycle) {
 	m.predicates = append(m.predicates, ps...)
@@ -8124,7 +8152,7 @@ func (m *ReviewCycleMutation) Fields() []string {
 	if m.completed_at != nil {
 		fields = append(fields, reviewcycle.FieldCompletedAt)
 	}
-	if m.completed_by_id != nil {
+	if m.completed_by != nil {
 		fields = append(fields, reviewcycle.FieldCompletedByID)
 	}
 	return fields
@@ -8363,7 +8391,7 @@ func (m *ReviewCycleMutation) ResetField(name string) error {
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *ReviewCycleMutation) AddedEdges() []string {
-	edges := make([]string, 0, 3)
+	edges := make([]string, 0, 4)
 	if m.organization != nil {
 		edges = append(edges, reviewcycle.EdgeOrganization)
 	}
@@ -8372,6 +8400,9 @@ func (m *ReviewCycleMutation) AddedEdges() []string {
 	}
 	if m.items != nil {
 		edges = append(edges, reviewcycle.EdgeItems)
+	}
+	if m.completed_by != nil {
+		edges = append(edges, reviewcycle.EdgeCompletedBy)
 	}
 	return edges
 }
@@ -8394,13 +8425,17 @@ func (m *ReviewCycleMutation) AddedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case reviewcycle.EdgeCompletedBy:
+		if id := m.completed_by; id != nil {
+			return []ent.Value{*id}
+		}
 	}
 	return nil
 }
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *ReviewCycleMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 3)
+	edges := make([]string, 0, 4)
 	if m.removeditems != nil {
 		edges = append(edges, reviewcycle.EdgeItems)
 	}
@@ -8423,7 +8458,7 @@ func (m *ReviewCycleMutation) RemovedIDs(name string) []ent.Value {
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *ReviewCycleMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 3)
+	edges := make([]string, 0, 4)
 	if m.clearedorganization {
 		edges = append(edges, reviewcycle.EdgeOrganization)
 	}
@@ -8432,6 +8467,9 @@ func (m *ReviewCycleMutation) ClearedEdges() []string {
 	}
 	if m.cleareditems {
 		edges = append(edges, reviewcycle.EdgeItems)
+	}
+	if m.clearedcompleted_by {
+		edges = append(edges, reviewcycle.EdgeCompletedBy)
 	}
 	return edges
 }
@@ -8446,6 +8484,8 @@ func (m *ReviewCycleMutation) EdgeCleared(name string) bool {
 		return m.clearedteam
 	case reviewcycle.EdgeItems:
 		return m.cleareditems
+	case reviewcycle.EdgeCompletedBy:
+		return m.clearedcompleted_by
 	}
 	return false
 }
@@ -8459,6 +8499,9 @@ func (m *ReviewCycleMutation) ClearEdge(name string) error {
 		return nil
 	case reviewcycle.EdgeTeam:
 		m.ClearTeam()
+		return nil
+	case reviewcycle.EdgeCompletedBy:
+		m.ClearCompletedBy()
 		return nil
 	}
 	return fmt.Errorf("unknown ReviewCycle unique edge %s", name)
@@ -8476,6 +8519,9 @@ func (m *ReviewCycleMutation) ResetEdge(name string) error {
 		return nil
 	case reviewcycle.EdgeItems:
 		m.ResetItems()
+		return nil
+	case reviewcycle.EdgeCompletedBy:
+		m.ResetCompletedBy()
 		return nil
 	}
 	return fmt.Errorf("unknown ReviewCycle edge %s", name)
@@ -8505,7 +8551,6 @@ type ReviewItemMutation struct {
 	addtarget_value     *float64
 	suggestion_reason   *string
 	decision            *enum.ReviewDecision
-	decided_by_id       *pulid.ID
 	clearedFields       map[string]struct{}
 	organization        *pulid.ID
 	clearedorganization bool
@@ -8513,6 +8558,8 @@ type ReviewItemMutation struct {
 	clearedcycle        bool
 	target              *pulid.ID
 	clearedtarget       bool
+	decided_by          *pulid.ID
+	cleareddecided_by   bool
 	done                bool
 	oldValue            func(context.Context) (*ReviewItem, error)
 	predicates          []predicate.ReviewItem
@@ -9394,12 +9441,12 @@ func (m *ReviewItemMutation) ResetDecision() {
 
 // SetDecidedByID sets the "decided_by_id" field.
 func (m *ReviewItemMutation) SetDecidedByID(pu pulid.ID) {
-	m.decided_by_id = &pu
+	m.decided_by = &pu
 }
 
 // DecidedByID returns the value of the "decided_by_id" field in the mutation.
 func (m *ReviewItemMutation) DecidedByID() (r pulid.ID, exists bool) {
-	v := m.decided_by_id
+	v := m.decided_by
 	if v == nil {
 		return
 	}
@@ -9425,7 +9472,7 @@ func (m *ReviewItemMutation) OldDecidedByID(ctx context.Context) (v *pulid.ID, e
 
 // ClearDecidedByID clears the value of the "decided_by_id" field.
 func (m *ReviewItemMutation) ClearDecidedByID() {
-	m.decided_by_id = nil
+	m.decided_by = nil
 	m.clearedFields[reviewitem.FieldDecidedByID] = struct{}{}
 }
 
@@ -9437,7 +9484,7 @@ func (m *ReviewItemMutation) DecidedByIDCleared() bool {
 
 // ResetDecidedByID resets all changes to the "decided_by_id" field.
 func (m *ReviewItemMutation) ResetDecidedByID() {
-	m.decided_by_id = nil
+	m.decided_by = nil
 	delete(m.clearedFields, reviewitem.FieldDecidedByID)
 }
 
@@ -9522,6 +9569,33 @@ func (m *ReviewItemMutation) ResetTarget() {
 	m.clearedtarget = false
 }
 
+// ClearDecidedBy clears the "decided_by" edge to the User entity.
+func (m *ReviewItemMutation) ClearDecidedBy() {
+	m.cleareddecided_by = true
+	m.clearedFields[reviewitem.FieldDecidedByID] = struct{}{}
+}
+
+// DecidedByCleared reports if the "decided_by" edge to the User entity was cleared.
+func (m *ReviewItemMutation) DecidedByCleared() bool {
+	return m.DecidedByIDCleared() || m.cleareddecided_by
+}
+
+// DecidedByIDs returns the "decided_by" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// DecidedByID instead. It exists only for internal usage by the builders.
+func (m *ReviewItemMutation) DecidedByIDs() (ids []pulid.ID) {
+	if id := m.decided_by; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetDecidedBy resets all changes to the "decided_by" edge.
+func (m *ReviewItemMutation) ResetDecidedBy() {
+	m.decided_by = nil
+	m.cleareddecided_by = false
+}
+
 // Where appends a list predicates to the ReviewItemMutation builder.
 func (m *ReviewItemMutation) Where(ps ...predicate.ReviewItem) {
 	m.predicates = append(m.predicates, ps...)
@@ -9602,7 +9676,7 @@ func (m *ReviewItemMutation) Fields() []string {
 	if m.decision != nil {
 		fields = append(fields, reviewitem.FieldDecision)
 	}
-	if m.decided_by_id != nil {
+	if m.decided_by != nil {
 		fields = append(fields, reviewitem.FieldDecidedByID)
 	}
 	return fields
@@ -10042,7 +10116,7 @@ func (m *ReviewItemMutation) ResetField(name string) error {
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *ReviewItemMutation) AddedEdges() []string {
-	edges := make([]string, 0, 3)
+	edges := make([]string, 0, 4)
 	if m.organization != nil {
 		edges = append(edges, reviewitem.EdgeOrganization)
 	}
@@ -10051,6 +10125,9 @@ func (m *ReviewItemMutation) AddedEdges() []string {
 	}
 	if m.target != nil {
 		edges = append(edges, reviewitem.EdgeTarget)
+	}
+	if m.decided_by != nil {
+		edges = append(edges, reviewitem.EdgeDecidedBy)
 	}
 	return edges
 }
@@ -10071,13 +10148,17 @@ func (m *ReviewItemMutation) AddedIDs(name string) []ent.Value {
 		if id := m.target; id != nil {
 			return []ent.Value{*id}
 		}
+	case reviewitem.EdgeDecidedBy:
+		if id := m.decided_by; id != nil {
+			return []ent.Value{*id}
+		}
 	}
 	return nil
 }
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *ReviewItemMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 3)
+	edges := make([]string, 0, 4)
 	return edges
 }
 
@@ -10089,7 +10170,7 @@ func (m *ReviewItemMutation) RemovedIDs(name string) []ent.Value {
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *ReviewItemMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 3)
+	edges := make([]string, 0, 4)
 	if m.clearedorganization {
 		edges = append(edges, reviewitem.EdgeOrganization)
 	}
@@ -10098,6 +10179,9 @@ func (m *ReviewItemMutation) ClearedEdges() []string {
 	}
 	if m.clearedtarget {
 		edges = append(edges, reviewitem.EdgeTarget)
+	}
+	if m.cleareddecided_by {
+		edges = append(edges, reviewitem.EdgeDecidedBy)
 	}
 	return edges
 }
@@ -10112,6 +10196,8 @@ func (m *ReviewItemMutation) EdgeCleared(name string) bool {
 		return m.clearedcycle
 	case reviewitem.EdgeTarget:
 		return m.clearedtarget
+	case reviewitem.EdgeDecidedBy:
+		return m.cleareddecided_by
 	}
 	return false
 }
@@ -10129,6 +10215,9 @@ func (m *ReviewItemMutation) ClearEdge(name string) error {
 	case reviewitem.EdgeTarget:
 		m.ClearTarget()
 		return nil
+	case reviewitem.EdgeDecidedBy:
+		m.ClearDecidedBy()
+		return nil
 	}
 	return fmt.Errorf("unknown ReviewItem unique edge %s", name)
 }
@@ -10145,6 +10234,9 @@ func (m *ReviewItemMutation) ResetEdge(name string) error {
 		return nil
 	case reviewitem.EdgeTarget:
 		m.ResetTarget()
+		return nil
+	case reviewitem.EdgeDecidedBy:
+		m.ResetDecidedBy()
 		return nil
 	}
 	return fmt.Errorf("unknown ReviewItem edge %s", name)

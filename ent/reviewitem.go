@@ -9,6 +9,7 @@ import (
 	"kpiflow/ent/reviewitem"
 	"kpiflow/ent/schema/pulid"
 	"kpiflow/ent/target"
+	"kpiflow/ent/user"
 	"kpiflow/enum"
 	"strings"
 	"time"
@@ -68,11 +69,13 @@ type ReviewItemEdges struct {
 	Cycle *ReviewCycle `json:"cycle,omitempty"`
 	// Target holds the value of the target edge.
 	Target *Target `json:"target,omitempty"`
+	// DecidedBy holds the value of the decided_by edge.
+	DecidedBy *User `json:"decided_by,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [3]bool
+	loadedTypes [4]bool
 	// totalCount holds the count of the edges above.
-	totalCount [3]map[string]int
+	totalCount [4]map[string]int
 }
 
 // OrganizationOrErr returns the Organization value or an error if the edge
@@ -106,6 +109,17 @@ func (e ReviewItemEdges) TargetOrErr() (*Target, error) {
 		return nil, &NotFoundError{label: target.Label}
 	}
 	return nil, &NotLoadedError{edge: "target"}
+}
+
+// DecidedByOrErr returns the DecidedBy value or an error if the edge
+// was not loaded in eager-loading, or loaded but was not found.
+func (e ReviewItemEdges) DecidedByOrErr() (*User, error) {
+	if e.DecidedBy != nil {
+		return e.DecidedBy, nil
+	} else if e.loadedTypes[3] {
+		return nil, &NotFoundError{label: user.Label}
+	}
+	return nil, &NotLoadedError{edge: "decided_by"}
 }
 
 // scanValues returns the types for scanning values from sql.Rows.
@@ -275,6 +289,11 @@ func (_m *ReviewItem) QueryCycle() *ReviewCycleQuery {
 // QueryTarget queries the "target" edge of the ReviewItem entity.
 func (_m *ReviewItem) QueryTarget() *TargetQuery {
 	return NewReviewItemClient(_m.config).QueryTarget(_m)
+}
+
+// QueryDecidedBy queries the "decided_by" edge of the ReviewItem entity.
+func (_m *ReviewItem) QueryDecidedBy() *UserQuery {
+	return NewReviewItemClient(_m.config).QueryDecidedBy(_m)
 }
 
 // Update returns a builder for updating this ReviewItem.

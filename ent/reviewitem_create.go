@@ -11,6 +11,7 @@ import (
 	"kpiflow/ent/reviewitem"
 	"kpiflow/ent/schema/pulid"
 	"kpiflow/ent/target"
+	"kpiflow/ent/user"
 	"kpiflow/enum"
 	"time"
 
@@ -241,6 +242,11 @@ func (_c *ReviewItemCreate) SetTarget(v *Target) *ReviewItemCreate {
 	return _c.SetTargetID(v.ID)
 }
 
+// SetDecidedBy sets the "decided_by" edge to the User entity.
+func (_c *ReviewItemCreate) SetDecidedBy(v *User) *ReviewItemCreate {
+	return _c.SetDecidedByID(v.ID)
+}
+
 // Mutation returns the ReviewItemMutation object of the builder.
 func (_c *ReviewItemCreate) Mutation() *ReviewItemMutation {
 	return _c.mutation
@@ -438,10 +444,6 @@ func (_c *ReviewItemCreate) createSpec() (*ReviewItem, *sqlgraph.CreateSpec) {
 		_spec.SetField(reviewitem.FieldDecision, field.TypeEnum, value)
 		_node.Decision = &value
 	}
-	if value, ok := _c.mutation.DecidedByID(); ok {
-		_spec.SetField(reviewitem.FieldDecidedByID, field.TypeString, value)
-		_node.DecidedByID = &value
-	}
 	if nodes := _c.mutation.OrganizationIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
@@ -491,6 +493,23 @@ func (_c *ReviewItemCreate) createSpec() (*ReviewItem, *sqlgraph.CreateSpec) {
 			edge.Target.Nodes = append(edge.Target.Nodes, k)
 		}
 		_node.TargetID = nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.DecidedByIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   reviewitem.DecidedByTable,
+			Columns: []string{reviewitem.DecidedByColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(user.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_node.DecidedByID = &nodes[0]
 		_spec.Edges = append(_spec.Edges, edge)
 	}
 	return _node, _spec

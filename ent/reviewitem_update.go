@@ -9,6 +9,7 @@ import (
 	"kpiflow/ent/predicate"
 	"kpiflow/ent/reviewitem"
 	"kpiflow/ent/schema/pulid"
+	"kpiflow/ent/user"
 	"kpiflow/enum"
 	"time"
 
@@ -77,9 +78,20 @@ func (_u *ReviewItemUpdate) ClearDecidedByID() *ReviewItemUpdate {
 	return _u
 }
 
+// SetDecidedBy sets the "decided_by" edge to the User entity.
+func (_u *ReviewItemUpdate) SetDecidedBy(v *User) *ReviewItemUpdate {
+	return _u.SetDecidedByID(v.ID)
+}
+
 // Mutation returns the ReviewItemMutation object of the builder.
 func (_u *ReviewItemUpdate) Mutation() *ReviewItemMutation {
 	return _u.mutation
+}
+
+// ClearDecidedBy clears the "decided_by" edge to the User entity.
+func (_u *ReviewItemUpdate) ClearDecidedBy() *ReviewItemUpdate {
+	_u.mutation.ClearDecidedBy()
+	return _u
 }
 
 // Save executes the query and returns the number of nodes affected by the update operation.
@@ -191,11 +203,34 @@ func (_u *ReviewItemUpdate) sqlSave(ctx context.Context) (_node int, err error) 
 	if _u.mutation.DecisionCleared() {
 		_spec.ClearField(reviewitem.FieldDecision, field.TypeEnum)
 	}
-	if value, ok := _u.mutation.DecidedByID(); ok {
-		_spec.SetField(reviewitem.FieldDecidedByID, field.TypeString, value)
+	if _u.mutation.DecidedByCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   reviewitem.DecidedByTable,
+			Columns: []string{reviewitem.DecidedByColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(user.FieldID, field.TypeString),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
 	}
-	if _u.mutation.DecidedByIDCleared() {
-		_spec.ClearField(reviewitem.FieldDecidedByID, field.TypeString)
+	if nodes := _u.mutation.DecidedByIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   reviewitem.DecidedByTable,
+			Columns: []string{reviewitem.DecidedByColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(user.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
@@ -265,9 +300,20 @@ func (_u *ReviewItemUpdateOne) ClearDecidedByID() *ReviewItemUpdateOne {
 	return _u
 }
 
+// SetDecidedBy sets the "decided_by" edge to the User entity.
+func (_u *ReviewItemUpdateOne) SetDecidedBy(v *User) *ReviewItemUpdateOne {
+	return _u.SetDecidedByID(v.ID)
+}
+
 // Mutation returns the ReviewItemMutation object of the builder.
 func (_u *ReviewItemUpdateOne) Mutation() *ReviewItemMutation {
 	return _u.mutation
+}
+
+// ClearDecidedBy clears the "decided_by" edge to the User entity.
+func (_u *ReviewItemUpdateOne) ClearDecidedBy() *ReviewItemUpdateOne {
+	_u.mutation.ClearDecidedBy()
+	return _u
 }
 
 // Where appends a list predicates to the ReviewItemUpdate builder.
@@ -409,11 +455,34 @@ func (_u *ReviewItemUpdateOne) sqlSave(ctx context.Context) (_node *ReviewItem, 
 	if _u.mutation.DecisionCleared() {
 		_spec.ClearField(reviewitem.FieldDecision, field.TypeEnum)
 	}
-	if value, ok := _u.mutation.DecidedByID(); ok {
-		_spec.SetField(reviewitem.FieldDecidedByID, field.TypeString, value)
+	if _u.mutation.DecidedByCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   reviewitem.DecidedByTable,
+			Columns: []string{reviewitem.DecidedByColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(user.FieldID, field.TypeString),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
 	}
-	if _u.mutation.DecidedByIDCleared() {
-		_spec.ClearField(reviewitem.FieldDecidedByID, field.TypeString)
+	if nodes := _u.mutation.DecidedByIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   reviewitem.DecidedByTable,
+			Columns: []string{reviewitem.DecidedByColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(user.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	_node = &ReviewItem{config: _u.config}

@@ -388,6 +388,7 @@ type ComplexityRoot struct {
 	ReviewCycle struct {
 		Cadence       func(childComplexity int) int
 		CompletedAt   func(childComplexity int) int
+		CompletedBy   func(childComplexity int) int
 		CompletedByID func(childComplexity int) int
 		CreatedAt     func(childComplexity int) int
 		DueAt         func(childComplexity int) int
@@ -418,6 +419,7 @@ type ComplexityRoot struct {
 		CreatedAt        func(childComplexity int) int
 		Cycle            func(childComplexity int) int
 		CycleID          func(childComplexity int) int
+		DecidedBy        func(childComplexity int) int
 		DecidedByID      func(childComplexity int) int
 		Decision         func(childComplexity int) int
 		Expected         func(childComplexity int) int
@@ -2328,6 +2330,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ReviewCycle.CompletedAt(childComplexity), true
+	case "ReviewCycle.completedBy":
+		if e.ComplexityRoot.ReviewCycle.CompletedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReviewCycle.CompletedBy(childComplexity), true
 	case "ReviewCycle.completedByID":
 		if e.ComplexityRoot.ReviewCycle.CompletedByID == nil {
 			break
@@ -2457,6 +2465,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ReviewItem.CycleID(childComplexity), true
+	case "ReviewItem.decidedBy":
+		if e.ComplexityRoot.ReviewItem.DecidedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReviewItem.DecidedBy(childComplexity), true
 	case "ReviewItem.decidedByID":
 		if e.ComplexityRoot.ReviewItem.DecidedByID == nil {
 			break
@@ -4435,6 +4449,8 @@ func (ec *executionContext) childFields_ReviewCycle(ctx context.Context, field g
 		return ec.fieldContext_ReviewCycle_team(ctx, field)
 	case "items":
 		return ec.fieldContext_ReviewCycle_items(ctx, field)
+	case "completedBy":
+		return ec.fieldContext_ReviewCycle_completedBy(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ReviewCycle", field.Name)
 }
@@ -4497,6 +4513,8 @@ func (ec *executionContext) childFields_ReviewItem(ctx context.Context, field gr
 		return ec.fieldContext_ReviewItem_cycle(ctx, field)
 	case "target":
 		return ec.fieldContext_ReviewItem_target(ctx, field)
+	case "decidedBy":
+		return ec.fieldContext_ReviewItem_decidedBy(ctx, field)
 	case "targetValue":
 		return ec.fieldContext_ReviewItem_targetValue(ctx, field)
 	case "actual":
@@ -13115,14 +13133,14 @@ func (ec *executionContext) _ReviewCycle_completedByID(ctx context.Context, fiel
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *pulid.ID) graphql.Marshaler {
-			return ec.marshalOString2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
+			return ec.marshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
 		},
 		true,
 		false,
 	)
 }
 func (ec *executionContext) fieldContext_ReviewCycle_completedByID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("ReviewCycle", field, false, false, "String")
+	return graphql.NewScalarFieldContext("ReviewCycle", field, false, false, "ID")
 }
 
 func (ec *executionContext) _ReviewCycle_organization(ctx context.Context, field graphql.CollectedField, obj *ent.ReviewCycle) (ret graphql.Marshaler) {
@@ -13216,6 +13234,38 @@ func (ec *executionContext) fieldContext_ReviewCycle_items(_ context.Context, fi
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_ReviewItem(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ReviewCycle_completedBy(ctx context.Context, field graphql.CollectedField, obj *ent.ReviewCycle) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReviewCycle_completedBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CompletedBy(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.User) graphql.Marshaler {
+			return ec.marshalOUser2ᚖkpiflowᚋentᚐUser(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ReviewCycle_completedBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ReviewCycle",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
 		},
 	}
 	return fc, nil
@@ -13675,14 +13725,14 @@ func (ec *executionContext) _ReviewItem_decidedByID(ctx context.Context, field g
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *pulid.ID) graphql.Marshaler {
-			return ec.marshalOString2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
+			return ec.marshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
 		},
 		true,
 		false,
 	)
 }
 func (ec *executionContext) fieldContext_ReviewItem_decidedByID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("ReviewItem", field, false, false, "String")
+	return graphql.NewScalarFieldContext("ReviewItem", field, false, false, "ID")
 }
 
 func (ec *executionContext) _ReviewItem_organization(ctx context.Context, field graphql.CollectedField, obj *ent.ReviewItem) (ret graphql.Marshaler) {
@@ -13776,6 +13826,38 @@ func (ec *executionContext) fieldContext_ReviewItem_target(_ context.Context, fi
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Target(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ReviewItem_decidedBy(ctx context.Context, field graphql.CollectedField, obj *ent.ReviewItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReviewItem_decidedBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DecidedBy(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.User) graphql.Marshaler {
+			return ec.marshalOUser2ᚖkpiflowᚋentᚐUser(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ReviewItem_decidedBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ReviewItem",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
 		},
 	}
 	return fc, nil
@@ -24547,7 +24629,7 @@ func (ec *executionContext) unmarshalInputReviewCycleWhereInput(ctx context.Cont
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "teamID", "teamIDNEQ", "teamIDIn", "teamIDNotIn", "teamIDGT", "teamIDGTE", "teamIDLT", "teamIDLTE", "teamIDContains", "teamIDHasPrefix", "teamIDHasSuffix", "teamIDEqualFold", "teamIDContainsFold", "cadence", "cadenceNEQ", "cadenceIn", "cadenceNotIn", "point", "pointNEQ", "pointIn", "pointNotIn", "pointGT", "pointGTE", "pointLT", "pointLTE", "dueAt", "dueAtNEQ", "dueAtIn", "dueAtNotIn", "dueAtGT", "dueAtGTE", "dueAtLT", "dueAtLTE", "status", "statusNEQ", "statusIn", "statusNotIn", "completedAt", "completedAtNEQ", "completedAtIn", "completedAtNotIn", "completedAtGT", "completedAtGTE", "completedAtLT", "completedAtLTE", "completedAtIsNil", "completedAtNotNil", "hasTeamWith", "hasItemsWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "teamID", "teamIDNEQ", "teamIDIn", "teamIDNotIn", "teamIDGT", "teamIDGTE", "teamIDLT", "teamIDLTE", "teamIDContains", "teamIDHasPrefix", "teamIDHasSuffix", "teamIDEqualFold", "teamIDContainsFold", "cadence", "cadenceNEQ", "cadenceIn", "cadenceNotIn", "point", "pointNEQ", "pointIn", "pointNotIn", "pointGT", "pointGTE", "pointLT", "pointLTE", "dueAt", "dueAtNEQ", "dueAtIn", "dueAtNotIn", "dueAtGT", "dueAtGTE", "dueAtLT", "dueAtLTE", "status", "statusNEQ", "statusIn", "statusNotIn", "completedAt", "completedAtNEQ", "completedAtIn", "completedAtNotIn", "completedAtGT", "completedAtGTE", "completedAtLT", "completedAtLTE", "completedAtIsNil", "completedAtNotNil", "hasTeamWith", "hasItemsWith", "hasCompletedByWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -25124,6 +25206,32 @@ func (ec *executionContext) unmarshalInputReviewCycleWhereInput(ctx context.Cont
 				err := fmt.Errorf(`unexpected type %T from directive, should be []*kpiflow/ent.ReviewItemWhereInput`, tmp)
 				return it, graphql.ErrorOnPath(ctx, err)
 			}
+		case "hasCompletedByWith":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasCompletedByWith"))
+			directive0 := func(ctx context.Context) (any, error) {
+				return ec.unmarshalOUserWhereInput2ᚕᚖkpiflowᚋentᚐUserWhereInputᚄ(ctx, v)
+			}
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Reach == nil {
+					var zeroVal []*ent.UserWhereInput
+					return zeroVal, errors.New("directive reach is not implemented")
+				}
+				return ec.Directives.Reach(ctx, obj, directive0)
+			}
+
+			tmp, err := directive1(ctx)
+			if err != nil {
+				return it, graphql.ErrorOnPath(ctx, err)
+			}
+			if data, ok := tmp.([]*ent.UserWhereInput); ok {
+				it.HasCompletedByWith = data
+			} else if tmp == nil {
+				it.HasCompletedByWith = nil
+			} else {
+				err := fmt.Errorf(`unexpected type %T from directive, should be []*kpiflow/ent.UserWhereInput`, tmp)
+				return it, graphql.ErrorOnPath(ctx, err)
+			}
 		}
 	}
 	return it, nil
@@ -25205,7 +25313,7 @@ func (ec *executionContext) unmarshalInputReviewItemWhereInput(ctx context.Conte
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "cycleID", "cycleIDNEQ", "cycleIDIn", "cycleIDNotIn", "cycleIDGT", "cycleIDGTE", "cycleIDLT", "cycleIDLTE", "cycleIDContains", "cycleIDHasPrefix", "cycleIDHasSuffix", "cycleIDEqualFold", "cycleIDContainsFold", "targetID", "targetIDNEQ", "targetIDIn", "targetIDNotIn", "targetIDGT", "targetIDGTE", "targetIDLT", "targetIDLTE", "targetIDContains", "targetIDHasPrefix", "targetIDHasSuffix", "targetIDEqualFold", "targetIDContainsFold", "actualToDate", "actualToDateNEQ", "actualToDateIn", "actualToDateNotIn", "actualToDateGT", "actualToDateGTE", "actualToDateLT", "actualToDateLTE", "actualToDateIsNil", "actualToDateNotNil", "expectedToDate", "expectedToDateNEQ", "expectedToDateIn", "expectedToDateNotIn", "expectedToDateGT", "expectedToDateGTE", "expectedToDateLT", "expectedToDateLTE", "expectedToDateIsNil", "expectedToDateNotNil", "pace", "paceNEQ", "paceIn", "paceNotIn", "paceGT", "paceGTE", "paceLT", "paceLTE", "paceIsNil", "paceNotNil", "projection", "projectionNEQ", "projectionIn", "projectionNotIn", "projectionGT", "projectionGTE", "projectionLT", "projectionLTE", "projectionIsNil", "projectionNotNil", "track", "trackNEQ", "trackIn", "trackNotIn", "trackIsNil", "trackNotNil", "suggestedAction", "suggestedActionNEQ", "suggestedActionIn", "suggestedActionNotIn", "suggestionReason", "suggestionReasonNEQ", "suggestionReasonIn", "suggestionReasonNotIn", "suggestionReasonGT", "suggestionReasonGTE", "suggestionReasonLT", "suggestionReasonLTE", "suggestionReasonContains", "suggestionReasonHasPrefix", "suggestionReasonHasSuffix", "suggestionReasonEqualFold", "suggestionReasonContainsFold", "decision", "decisionNEQ", "decisionIn", "decisionNotIn", "decisionIsNil", "decisionNotNil", "hasCycleWith", "hasTargetWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "cycleID", "cycleIDNEQ", "cycleIDIn", "cycleIDNotIn", "cycleIDGT", "cycleIDGTE", "cycleIDLT", "cycleIDLTE", "cycleIDContains", "cycleIDHasPrefix", "cycleIDHasSuffix", "cycleIDEqualFold", "cycleIDContainsFold", "targetID", "targetIDNEQ", "targetIDIn", "targetIDNotIn", "targetIDGT", "targetIDGTE", "targetIDLT", "targetIDLTE", "targetIDContains", "targetIDHasPrefix", "targetIDHasSuffix", "targetIDEqualFold", "targetIDContainsFold", "actualToDate", "actualToDateNEQ", "actualToDateIn", "actualToDateNotIn", "actualToDateGT", "actualToDateGTE", "actualToDateLT", "actualToDateLTE", "actualToDateIsNil", "actualToDateNotNil", "expectedToDate", "expectedToDateNEQ", "expectedToDateIn", "expectedToDateNotIn", "expectedToDateGT", "expectedToDateGTE", "expectedToDateLT", "expectedToDateLTE", "expectedToDateIsNil", "expectedToDateNotNil", "pace", "paceNEQ", "paceIn", "paceNotIn", "paceGT", "paceGTE", "paceLT", "paceLTE", "paceIsNil", "paceNotNil", "projection", "projectionNEQ", "projectionIn", "projectionNotIn", "projectionGT", "projectionGTE", "projectionLT", "projectionLTE", "projectionIsNil", "projectionNotNil", "track", "trackNEQ", "trackIn", "trackNotIn", "trackIsNil", "trackNotNil", "suggestedAction", "suggestedActionNEQ", "suggestedActionIn", "suggestedActionNotIn", "suggestionReason", "suggestionReasonNEQ", "suggestionReasonIn", "suggestionReasonNotIn", "suggestionReasonGT", "suggestionReasonGTE", "suggestionReasonLT", "suggestionReasonLTE", "suggestionReasonContains", "suggestionReasonHasPrefix", "suggestionReasonHasSuffix", "suggestionReasonEqualFold", "suggestionReasonContainsFold", "decision", "decisionNEQ", "decisionIn", "decisionNotIn", "decisionIsNil", "decisionNotNil", "hasCycleWith", "hasTargetWith", "hasDecidedByWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -26116,6 +26224,32 @@ func (ec *executionContext) unmarshalInputReviewItemWhereInput(ctx context.Conte
 				it.HasTargetWith = nil
 			} else {
 				err := fmt.Errorf(`unexpected type %T from directive, should be []*kpiflow/ent.TargetWhereInput`, tmp)
+				return it, graphql.ErrorOnPath(ctx, err)
+			}
+		case "hasDecidedByWith":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasDecidedByWith"))
+			directive0 := func(ctx context.Context) (any, error) {
+				return ec.unmarshalOUserWhereInput2ᚕᚖkpiflowᚋentᚐUserWhereInputᚄ(ctx, v)
+			}
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Reach == nil {
+					var zeroVal []*ent.UserWhereInput
+					return zeroVal, errors.New("directive reach is not implemented")
+				}
+				return ec.Directives.Reach(ctx, obj, directive0)
+			}
+
+			tmp, err := directive1(ctx)
+			if err != nil {
+				return it, graphql.ErrorOnPath(ctx, err)
+			}
+			if data, ok := tmp.([]*ent.UserWhereInput); ok {
+				it.HasDecidedByWith = data
+			} else if tmp == nil {
+				it.HasDecidedByWith = nil
+			} else {
+				err := fmt.Errorf(`unexpected type %T from directive, should be []*kpiflow/ent.UserWhereInput`, tmp)
 				return it, graphql.ErrorOnPath(ctx, err)
 			}
 		}
@@ -34038,6 +34172,12 @@ func (ec *executionContext) _ReviewCycle(ctx context.Context, sel ast.SelectionS
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._ReviewCycle_items(ctx, field, obj)
 				})
+		case "completedBy":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ReviewCycle_completedBy(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -34234,6 +34374,12 @@ func (ec *executionContext) _ReviewItem(ctx context.Context, sel ast.SelectionSe
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._ReviewItem_target(ctx, field, obj)
+				})
+		case "decidedBy":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ReviewItem_decidedBy(ctx, field, obj)
 				})
 		case "targetValue":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
@@ -39444,22 +39590,6 @@ func (ec *executionContext) marshalOString2ᚕstringᚄ(ctx context.Context, sel
 	}
 
 	return ret
-}
-
-func (ec *executionContext) unmarshalOString2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx context.Context, v any) (*pulid.ID, error) {
-	if v == nil {
-		return nil, nil
-	}
-	var res = new(pulid.ID)
-	err := res.UnmarshalGQL(v)
-	return res, graphql.ErrorOnPath(ctx, err)
-}
-
-func (ec *executionContext) marshalOString2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx context.Context, sel ast.SelectionSet, v *pulid.ID) graphql.Marshaler {
-	if v == nil {
-		return graphql.Null
-	}
-	return v
 }
 
 func (ec *executionContext) unmarshalOString2ᚖstring(ctx context.Context, v any) (*string, error) {

@@ -341,9 +341,9 @@ var (
 		{Name: "due_at", Type: field.TypeTime},
 		{Name: "status", Type: field.TypeEnum, Enums: []string{"OPEN", "COMPLETED"}, Default: "OPEN"},
 		{Name: "completed_at", Type: field.TypeTime, Nullable: true},
-		{Name: "completed_by_id", Type: field.TypeString, Nullable: true},
 		{Name: "organization_id", Type: field.TypeString, Size: 64},
 		{Name: "team_id", Type: field.TypeString, Size: 64},
+		{Name: "completed_by_id", Type: field.TypeString, Nullable: true, Size: 64},
 	}
 	// ReviewCyclesTable holds the schema information for the "review_cycles" table.
 	ReviewCyclesTable = &schema.Table{
@@ -353,27 +353,33 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "review_cycles_organizations_organization",
-				Columns:    []*schema.Column{ReviewCyclesColumns[9]},
+				Columns:    []*schema.Column{ReviewCyclesColumns[8]},
 				RefColumns: []*schema.Column{OrganizationsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "review_cycles_teams_team",
-				Columns:    []*schema.Column{ReviewCyclesColumns[10]},
+				Columns:    []*schema.Column{ReviewCyclesColumns[9]},
 				RefColumns: []*schema.Column{TeamsColumns[0]},
 				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "review_cycles_users_completed_by",
+				Columns:    []*schema.Column{ReviewCyclesColumns[10]},
+				RefColumns: []*schema.Column{UsersColumns[0]},
+				OnDelete:   schema.SetNull,
 			},
 		},
 		Indexes: []*schema.Index{
 			{
 				Name:    "reviewcycle_team_id_point",
 				Unique:  true,
-				Columns: []*schema.Column{ReviewCyclesColumns[10], ReviewCyclesColumns[4]},
+				Columns: []*schema.Column{ReviewCyclesColumns[9], ReviewCyclesColumns[4]},
 			},
 			{
 				Name:    "reviewcycle_organization_id_status_due_at",
 				Unique:  false,
-				Columns: []*schema.Column{ReviewCyclesColumns[9], ReviewCyclesColumns[6], ReviewCyclesColumns[5]},
+				Columns: []*schema.Column{ReviewCyclesColumns[8], ReviewCyclesColumns[6], ReviewCyclesColumns[5]},
 			},
 		},
 	}
@@ -392,10 +398,10 @@ var (
 		{Name: "target_value", Type: field.TypeFloat64, Nullable: true},
 		{Name: "suggestion_reason", Type: field.TypeString},
 		{Name: "decision", Type: field.TypeEnum, Nullable: true, Enums: []string{"KEEP", "ADJUST"}},
-		{Name: "decided_by_id", Type: field.TypeString, Nullable: true},
 		{Name: "cycle_id", Type: field.TypeString, Size: 64},
 		{Name: "organization_id", Type: field.TypeString, Size: 64},
 		{Name: "target_id", Type: field.TypeString, Size: 64},
+		{Name: "decided_by_id", Type: field.TypeString, Nullable: true, Size: 64},
 	}
 	// ReviewItemsTable holds the schema information for the "review_items" table.
 	ReviewItemsTable = &schema.Table{
@@ -405,28 +411,34 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "review_items_review_cycles_items",
-				Columns:    []*schema.Column{ReviewItemsColumns[14]},
+				Columns:    []*schema.Column{ReviewItemsColumns[13]},
 				RefColumns: []*schema.Column{ReviewCyclesColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "review_items_organizations_organization",
-				Columns:    []*schema.Column{ReviewItemsColumns[15]},
+				Columns:    []*schema.Column{ReviewItemsColumns[14]},
 				RefColumns: []*schema.Column{OrganizationsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "review_items_targets_target",
-				Columns:    []*schema.Column{ReviewItemsColumns[16]},
+				Columns:    []*schema.Column{ReviewItemsColumns[15]},
 				RefColumns: []*schema.Column{TargetsColumns[0]},
 				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "review_items_users_decided_by",
+				Columns:    []*schema.Column{ReviewItemsColumns[16]},
+				RefColumns: []*schema.Column{UsersColumns[0]},
+				OnDelete:   schema.SetNull,
 			},
 		},
 		Indexes: []*schema.Index{
 			{
 				Name:    "reviewitem_cycle_id_target_id",
 				Unique:  true,
-				Columns: []*schema.Column{ReviewItemsColumns[14], ReviewItemsColumns[16]},
+				Columns: []*schema.Column{ReviewItemsColumns[13], ReviewItemsColumns[15]},
 			},
 		},
 	}
@@ -772,9 +784,11 @@ func init() {
 	RefreshTokensTable.ForeignKeys[1].RefTable = UsersTable
 	ReviewCyclesTable.ForeignKeys[0].RefTable = OrganizationsTable
 	ReviewCyclesTable.ForeignKeys[1].RefTable = TeamsTable
+	ReviewCyclesTable.ForeignKeys[2].RefTable = UsersTable
 	ReviewItemsTable.ForeignKeys[0].RefTable = ReviewCyclesTable
 	ReviewItemsTable.ForeignKeys[1].RefTable = OrganizationsTable
 	ReviewItemsTable.ForeignKeys[2].RefTable = TargetsTable
+	ReviewItemsTable.ForeignKeys[3].RefTable = UsersTable
 	TargetsTable.ForeignKeys[0].RefTable = OrganizationsTable
 	TargetsTable.ForeignKeys[1].RefTable = KpIsTable
 	TargetsTable.ForeignKeys[2].RefTable = UsersTable

@@ -47,6 +47,8 @@ const (
 	EdgeTeam = "team"
 	// EdgeItems holds the string denoting the items edge name in mutations.
 	EdgeItems = "items"
+	// EdgeCompletedBy holds the string denoting the completed_by edge name in mutations.
+	EdgeCompletedBy = "completed_by"
 	// Table holds the table name of the reviewcycle in the database.
 	Table = "review_cycles"
 	// OrganizationTable is the table that holds the organization relation/edge.
@@ -70,6 +72,13 @@ const (
 	ItemsInverseTable = "review_items"
 	// ItemsColumn is the table column denoting the items relation/edge.
 	ItemsColumn = "cycle_id"
+	// CompletedByTable is the table that holds the completed_by relation/edge.
+	CompletedByTable = "review_cycles"
+	// CompletedByInverseTable is the table name for the User entity.
+	// It exists in this package in order to avoid circular dependency with the "user" package.
+	CompletedByInverseTable = "users"
+	// CompletedByColumn is the table column denoting the completed_by relation/edge.
+	CompletedByColumn = "completed_by_id"
 )
 
 // Columns holds all SQL columns for reviewcycle fields.
@@ -238,6 +247,13 @@ func ByItems(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
 		sqlgraph.OrderByNeighborTerms(s, newItemsStep(), append([]sql.OrderTerm{term}, terms...)...)
 	}
 }
+
+// ByCompletedByField orders the results by completed_by field.
+func ByCompletedByField(field string, opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newCompletedByStep(), sql.OrderByField(field, opts...))
+	}
+}
 func newOrganizationStep() *sqlgraph.Step {
 	return sqlgraph.NewStep(
 		sqlgraph.From(Table, FieldID),
@@ -257,6 +273,13 @@ func newItemsStep() *sqlgraph.Step {
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(ItemsInverseTable, FieldID),
 		sqlgraph.Edge(sqlgraph.O2M, false, ItemsTable, ItemsColumn),
+	)
+}
+func newCompletedByStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(CompletedByInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.M2O, false, CompletedByTable, CompletedByColumn),
 	)
 }
 

@@ -646,6 +646,29 @@ func HasItemsWith(preds ...predicate.ReviewItem) predicate.ReviewCycle {
 	})
 }
 
+// HasCompletedBy applies the HasEdge predicate on the "completed_by" edge.
+func HasCompletedBy() predicate.ReviewCycle {
+	return predicate.ReviewCycle(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, CompletedByTable, CompletedByColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasCompletedByWith applies the HasEdge predicate on the "completed_by" edge with a given conditions (other predicates).
+func HasCompletedByWith(preds ...predicate.User) predicate.ReviewCycle {
+	return predicate.ReviewCycle(func(s *sql.Selector) {
+		step := newCompletedByStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
 // And groups predicates with the AND operator between them.
 func And(predicates ...predicate.ReviewCycle) predicate.ReviewCycle {
 	return predicate.ReviewCycle(sql.AndPredicates(predicates...))

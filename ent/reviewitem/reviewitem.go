@@ -59,6 +59,8 @@ const (
 	EdgeCycle = "cycle"
 	// EdgeTarget holds the string denoting the target edge name in mutations.
 	EdgeTarget = "target"
+	// EdgeDecidedBy holds the string denoting the decided_by edge name in mutations.
+	EdgeDecidedBy = "decided_by"
 	// Table holds the table name of the reviewitem in the database.
 	Table = "review_items"
 	// OrganizationTable is the table that holds the organization relation/edge.
@@ -82,6 +84,13 @@ const (
 	TargetInverseTable = "targets"
 	// TargetColumn is the table column denoting the target relation/edge.
 	TargetColumn = "target_id"
+	// DecidedByTable is the table that holds the decided_by relation/edge.
+	DecidedByTable = "review_items"
+	// DecidedByInverseTable is the table name for the User entity.
+	// It exists in this package in order to avoid circular dependency with the "user" package.
+	DecidedByInverseTable = "users"
+	// DecidedByColumn is the table column denoting the decided_by relation/edge.
+	DecidedByColumn = "decided_by_id"
 )
 
 // Columns holds all SQL columns for reviewitem fields.
@@ -287,6 +296,13 @@ func ByTargetField(field string, opts ...sql.OrderTermOption) OrderOption {
 		sqlgraph.OrderByNeighborTerms(s, newTargetStep(), sql.OrderByField(field, opts...))
 	}
 }
+
+// ByDecidedByField orders the results by decided_by field.
+func ByDecidedByField(field string, opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newDecidedByStep(), sql.OrderByField(field, opts...))
+	}
+}
 func newOrganizationStep() *sqlgraph.Step {
 	return sqlgraph.NewStep(
 		sqlgraph.From(Table, FieldID),
@@ -306,6 +322,13 @@ func newTargetStep() *sqlgraph.Step {
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(TargetInverseTable, FieldID),
 		sqlgraph.Edge(sqlgraph.M2O, false, TargetTable, TargetColumn),
+	)
+}
+func newDecidedByStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(DecidedByInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.M2O, false, DecidedByTable, DecidedByColumn),
 	)
 }
 

@@ -1026,6 +1026,29 @@ func HasTargetWith(preds ...predicate.Target) predicate.ReviewItem {
 	})
 }
 
+// HasDecidedBy applies the HasEdge predicate on the "decided_by" edge.
+func HasDecidedBy() predicate.ReviewItem {
+	return predicate.ReviewItem(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, DecidedByTable, DecidedByColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasDecidedByWith applies the HasEdge predicate on the "decided_by" edge with a given conditions (other predicates).
+func HasDecidedByWith(preds ...predicate.User) predicate.ReviewItem {
+	return predicate.ReviewItem(func(s *sql.Selector) {
+		step := newDecidedByStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
 // And groups predicates with the AND operator between them.
 func And(predicates ...predicate.ReviewItem) predicate.ReviewItem {
 	return predicate.ReviewItem(sql.AndPredicates(predicates...))

@@ -43,6 +43,7 @@ func (ReviewCycle) Edges() []ent.Edge {
 	return []ent.Edge{
 		edge.To("team", Team.Type).Field("team_id").Unique().Required().Immutable(),
 		edge.To("items", ReviewItem.Type),
+		edge.To("completed_by", User.Type).Field("completed_by_id").Unique(),
 	}
 }
 
@@ -96,6 +97,7 @@ func (ReviewItem) Edges() []ent.Edge {
 	return []ent.Edge{
 		edge.From("cycle", ReviewCycle.Type).Ref("items").Field("cycle_id").Unique().Required().Immutable(),
 		edge.To("target", Target.Type).Field("target_id").Unique().Required().Immutable(),
+		edge.To("decided_by", User.Type).Field("decided_by_id").Unique(),
 	}
 }
 
