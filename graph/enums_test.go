@@ -10,6 +10,7 @@ import (
 
 	"kpiflow/ent/migrate"
 	"kpiflow/enum"
+	"kpiflow/errcode"
 	"kpiflow/graph"
 )
 
@@ -99,7 +100,7 @@ func TestStoredEnumsAreEnums(t *testing.T) {
 		t.Errorf("only %d enum fields checked", checked)
 	}
 	known := []string{"status", "kind", "action", "track", "cadence", "decision", "reasonCode", "pendingReason",
-		"role", "stage", "unit", "direction", "suggestedAction", "periodKind", "band", "reason", "fromStatus", "toStatus"}
+		"role", "stage", "unit", "direction", "suggestedAction", "periodKind", "band", "reason", "fromStatus", "toStatus", "code"}
 	for _, def := range s.Types {
 		if strings.HasPrefix(def.Name, "__") {
 			continue
@@ -124,6 +125,7 @@ func TestSharedEnumsMatchGo(t *testing.T) {
 		"ReviewCadence":  enum.ReviewCadence("").Values(),
 		"ReviewDecision": enum.ReviewDecision("").Values(),
 		"KPIStatus":      enum.KPIStatus("").Values(),
+		"ErrorCode":      errcode.Code("").Values(),
 	} {
 		def := s.Types[name]
 		if def == nil || def.Kind != ast.Enum {

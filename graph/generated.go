@@ -17,6 +17,7 @@ import (
 	"kpiflow/ent/schema/pulid"
 	"kpiflow/ent/user"
 	"kpiflow/enum"
+	"kpiflow/errcode"
 	"kpiflow/graph/model"
 	"kpiflow/kpi"
 	"kpiflow/kpi/definition"
@@ -8022,15 +8023,15 @@ func (ec *executionContext) _ImportRowError_code(ctx context.Context, field grap
 			return obj.Code, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v errcode.Code) graphql.Marshaler {
+			return ec.marshalNErrorCode2kpiflowᚋerrcodeᚐCode(ctx, selections, v)
 		},
 		true,
 		true,
 	)
 }
 func (ec *executionContext) fieldContext_ImportRowError_code(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("ImportRowError", field, false, false, "String")
+	return graphql.NewScalarFieldContext("ImportRowError", field, false, false, "ErrorCode")
 }
 
 func (ec *executionContext) _ImportRowError_message(ctx context.Context, field graphql.CollectedField, obj *ImportRowError) (ret graphql.Marshaler) {
@@ -36846,6 +36847,16 @@ func (ec *executionContext) unmarshalNDecimal2kpiflowᚋmoneyᚐDecimal(ctx cont
 }
 
 func (ec *executionContext) marshalNDecimal2kpiflowᚋmoneyᚐDecimal(ctx context.Context, sel ast.SelectionSet, v money.Decimal) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNErrorCode2kpiflowᚋerrcodeᚐCode(ctx context.Context, v any) (errcode.Code, error) {
+	var res errcode.Code
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNErrorCode2kpiflowᚋerrcodeᚐCode(ctx context.Context, sel ast.SelectionSet, v errcode.Code) graphql.Marshaler {
 	return v
 }
 

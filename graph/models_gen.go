@@ -11,6 +11,7 @@ import (
 	"kpiflow/ent/meeting"
 	"kpiflow/ent/schema/pulid"
 	"kpiflow/enum"
+	"kpiflow/errcode"
 	"kpiflow/kpi"
 	"kpiflow/kpi/definition"
 	"kpiflow/money"
@@ -168,9 +169,9 @@ type ImportRowError struct {
 	Line       int     `json:"line"`
 	ExternalID *string `json:"externalId,omitempty"`
 	// The row's field at fault, if one is.
-	Field   *string `json:"field,omitempty"`
-	Code    string  `json:"code"`
-	Message string  `json:"message"`
+	Field   *string      `json:"field,omitempty"`
+	Code    errcode.Code `json:"code"`
+	Message string       `json:"message"`
 }
 
 type Inbox struct {
