@@ -2,8 +2,8 @@ package demo
 
 import (
 	"kpiflow/ent/meeting"
-	"kpiflow/ent/team"
 	"kpiflow/ent/user"
+	"kpiflow/enum"
 )
 
 // The fixed cast of the demo organization. Only tenure and skill are
@@ -13,17 +13,17 @@ import (
 // teamSpec is a team of the tree; parent indexes teams, -1 for the root.
 type teamSpec struct {
 	name    string
-	cadence team.ReviewCadence
+	cadence enum.ReviewCadence
 	parent  int
 }
 
 const regionTeam = 0
 
 var teams = []teamSpec{
-	{"North America", team.ReviewCadenceQuarterly, -1},
-	{"East", team.ReviewCadenceMonthly, regionTeam},
-	{"Central", team.ReviewCadenceBiweekly, regionTeam},
-	{"West", team.ReviewCadenceMonthly, regionTeam},
+	{"North America", enum.CadenceQuarterly, -1},
+	{"East", enum.CadenceMonthly, regionTeam},
+	{"Central", enum.CadenceBiweekly, regionTeam},
+	{"West", enum.CadenceMonthly, regionTeam},
 }
 
 // staffSpec is a user without a quota: the admin and the managers. manages

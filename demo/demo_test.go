@@ -28,6 +28,7 @@ import (
 	"kpiflow/ent/target"
 	"kpiflow/ent/team"
 	"kpiflow/ent/user"
+	"kpiflow/enum"
 	"kpiflow/kpi"
 	"kpiflow/kpi/definition"
 	"kpiflow/store"
@@ -949,7 +950,7 @@ func TestSeedTargets(t *testing.T) {
 	if sum.Targets != 8 {
 		t.Errorf("summary counts %d targets, want 8", sum.Targets)
 	}
-	closed := st.Client.Target.Query().Where(target.StatusEQ(target.StatusCLOSED)).OnlyX(ctx)
+	closed := st.Client.Target.Query().Where(target.StatusEQ(enum.StatusClosed)).OnlyX(ctx)
 	if closed.FinalActual == nil || closed.FinalAttainment == nil {
 		t.Errorf("the closed target has no frozen result: %+v", closed)
 	}
@@ -979,7 +980,7 @@ func TestSeedTargets(t *testing.T) {
 	if n := st.Client.MarketFactor.Query().CountX(ctx); n != 1 {
 		t.Errorf("%d market factors, want 1", n)
 	}
-	for _, tg := range st.Client.Target.Query().Where(target.StatusNEQ(target.StatusDRAFT), target.StatusNEQ(target.StatusWITHDRAWN)).AllX(ctx) {
+	for _, tg := range st.Client.Target.Query().Where(target.StatusNEQ(enum.StatusDraft), target.StatusNEQ(enum.StatusWithdrawn)).AllX(ctx) {
 		if tg.Assessment == nil {
 			t.Errorf("submitted target %s has no realism check", tg.ID)
 		}

@@ -35,8 +35,8 @@ import (
 	"kpiflow/ent/deal"
 	"kpiflow/ent/meeting"
 	"kpiflow/ent/schema/pulid"
-	"kpiflow/ent/team"
 	"kpiflow/ent/user"
+	"kpiflow/enum"
 )
 
 const (
@@ -239,14 +239,14 @@ func (s *scale) write(ctx context.Context, c *ent.Client, passwordHash string, p
 		regions[k] = c.Team.Create().
 			SetOrganizationID(org.ID).
 			SetName(names[k]).
-			SetReviewCadence(team.ReviewCadenceQuarterly).
+			SetReviewCadence(enum.CadenceQuarterly).
 			AddManagerIDs(managerIDs[k])
 	}
 	regionIDs, err := createTeams(ctx, c, regions, pr)
 	if err != nil {
 		return nil, fmt.Errorf("creating regions: %w", err)
 	}
-	cadences := []team.ReviewCadence{team.ReviewCadenceWeekly, team.ReviewCadenceBiweekly, team.ReviewCadenceMonthly}
+	cadences := []enum.ReviewCadence{enum.CadenceWeekly, enum.CadenceBiweekly, enum.CadenceMonthly}
 	teamBuilders := make([]*ent.TeamCreate, nTeams)
 	letter := 'A' // of the team in its region: "Pacific A", "Pacific B", …
 	for t := range teamBuilders {

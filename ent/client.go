@@ -1651,6 +1651,22 @@ func (c *ReviewCycleClient) QueryItems(_m *ReviewCycle) *ReviewItemQuery {
 	return query
 }
 
+// QueryCompletedBy queries the completed_by edge of a ReviewCycle.
+func (c *ReviewCycleClient) QueryCompletedBy(_m *ReviewCycle) *UserQuery {
+	query := (&UserClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(reviewcycle.Table, reviewcycle.FieldID, id),
+			sqlgraph.To(user.Table, user.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, reviewcycle.CompletedByTable, reviewcycle.CompletedByColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
 // Hooks returns the client hooks.
 func (c *ReviewCycleClient) Hooks() []Hook {
 	hooks := c.hooks.ReviewCycle
@@ -1826,6 +1842,22 @@ func (c *ReviewItemClient) QueryTarget(_m *ReviewItem) *TargetQuery {
 			sqlgraph.From(reviewitem.Table, reviewitem.FieldID, id),
 			sqlgraph.To(target.Table, target.FieldID),
 			sqlgraph.Edge(sqlgraph.M2O, false, reviewitem.TargetTable, reviewitem.TargetColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryDecidedBy queries the decided_by edge of a ReviewItem.
+func (c *ReviewItemClient) QueryDecidedBy(_m *ReviewItem) *UserQuery {
+	query := (&UserClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(reviewitem.Table, reviewitem.FieldID, id),
+			sqlgraph.To(user.Table, user.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, reviewitem.DecidedByTable, reviewitem.DecidedByColumn),
 		)
 		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
 		return fromV, nil

@@ -239,7 +239,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			reviewitem.FieldExpectedToDate:   {Type: field.TypeFloat64, Column: reviewitem.FieldExpectedToDate},
 			reviewitem.FieldPace:             {Type: field.TypeFloat64, Column: reviewitem.FieldPace},
 			reviewitem.FieldProjection:       {Type: field.TypeFloat64, Column: reviewitem.FieldProjection},
-			reviewitem.FieldTrack:            {Type: field.TypeString, Column: reviewitem.FieldTrack},
+			reviewitem.FieldTrack:            {Type: field.TypeEnum, Column: reviewitem.FieldTrack},
 			reviewitem.FieldSuggestedAction:  {Type: field.TypeEnum, Column: reviewitem.FieldSuggestedAction},
 			reviewitem.FieldSuggestedValue:   {Type: field.TypeFloat64, Column: reviewitem.FieldSuggestedValue},
 			reviewitem.FieldTargetValue:      {Type: field.TypeFloat64, Column: reviewitem.FieldTargetValue},
@@ -304,7 +304,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			targetevent.FieldOrganizationID: {Type: field.TypeString, Column: targetevent.FieldOrganizationID},
 			targetevent.FieldTargetID:       {Type: field.TypeString, Column: targetevent.FieldTargetID},
 			targetevent.FieldActorID:        {Type: field.TypeString, Column: targetevent.FieldActorID},
-			targetevent.FieldAction:         {Type: field.TypeString, Column: targetevent.FieldAction},
+			targetevent.FieldAction:         {Type: field.TypeEnum, Column: targetevent.FieldAction},
 			targetevent.FieldFromStatus:     {Type: field.TypeEnum, Column: targetevent.FieldFromStatus},
 			targetevent.FieldToStatus:       {Type: field.TypeEnum, Column: targetevent.FieldToStatus},
 			targetevent.FieldOldValue:       {Type: field.TypeFloat64, Column: targetevent.FieldOldValue},
@@ -331,7 +331,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			targetrevision.FieldTargetID:       {Type: field.TypeString, Column: targetrevision.FieldTargetID},
 			targetrevision.FieldAuthorID:       {Type: field.TypeString, Column: targetrevision.FieldAuthorID},
 			targetrevision.FieldValue:          {Type: field.TypeFloat64, Column: targetrevision.FieldValue},
-			targetrevision.FieldAction:         {Type: field.TypeString, Column: targetrevision.FieldAction},
+			targetrevision.FieldAction:         {Type: field.TypeEnum, Column: targetrevision.FieldAction},
 			targetrevision.FieldReasonCode:     {Type: field.TypeEnum, Column: targetrevision.FieldReasonCode},
 			targetrevision.FieldComment:        {Type: field.TypeString, Column: targetrevision.FieldComment},
 		},
@@ -595,6 +595,18 @@ var schemaGraph = func() *sqlgraph.Schema {
 		"ReviewItem",
 	)
 	graph.MustAddE(
+		"completed_by",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   reviewcycle.CompletedByTable,
+			Columns: []string{reviewcycle.CompletedByColumn},
+			Bidi:    false,
+		},
+		"ReviewCycle",
+		"User",
+	)
+	graph.MustAddE(
 		"organization",
 		&sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
@@ -629,6 +641,18 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		"ReviewItem",
 		"Target",
+	)
+	graph.MustAddE(
+		"decided_by",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   reviewitem.DecidedByTable,
+			Columns: []string{reviewitem.DecidedByColumn},
+			Bidi:    false,
+		},
+		"ReviewItem",
+		"User",
 	)
 	graph.MustAddE(
 		"organization",
@@ -1970,6 +1994,20 @@ func (f *ReviewCycleFilter) WhereHasItemsWith(preds ...predicate.ReviewItem) {
 	})))
 }
 
+// WhereHasCompletedBy applies a predicate to check if query has an edge completed_by.
+func (f *ReviewCycleFilter) WhereHasCompletedBy() {
+	f.Where(entql.HasEdge("completed_by"))
+}
+
+// WhereHasCompletedByWith applies a predicate to check if query has an edge completed_by with a given conditions (other predicates).
+func (f *ReviewCycleFilter) WhereHasCompletedByWith(preds ...predicate.User) {
+	f.Where(entql.HasEdgeWith("completed_by", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
 // addPredicate implements the predicateAdder interface.
 func (_q *ReviewItemQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
@@ -2141,6 +2179,20 @@ func (f *ReviewItemFilter) WhereHasTarget() {
 // WhereHasTargetWith applies a predicate to check if query has an edge target with a given conditions (other predicates).
 func (f *ReviewItemFilter) WhereHasTargetWith(preds ...predicate.Target) {
 	f.Where(entql.HasEdgeWith("target", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasDecidedBy applies a predicate to check if query has an edge decided_by.
+func (f *ReviewItemFilter) WhereHasDecidedBy() {
+	f.Where(entql.HasEdge("decided_by"))
+}
+
+// WhereHasDecidedByWith applies a predicate to check if query has an edge decided_by with a given conditions (other predicates).
+func (f *ReviewItemFilter) WhereHasDecidedByWith(preds ...predicate.User) {
+	f.Where(entql.HasEdgeWith("decided_by", sqlgraph.WrapFunc(func(s *sql.Selector) {
 		for _, p := range preds {
 			p(s)
 		}

@@ -907,6 +907,21 @@ func (_q *ReviewCycleQuery) collectField(ctx context.Context, oneNode bool, opCt
 			_q.WithNamedItems(alias, func(wq *ReviewItemQuery) {
 				*wq = *query
 			})
+
+		case "completedBy":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&UserClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, userImplementors)...); err != nil {
+				return err
+			}
+			_q.withCompletedBy = query
+			if _, ok := fieldSeen[reviewcycle.FieldCompletedByID]; !ok {
+				selectedFields = append(selectedFields, reviewcycle.FieldCompletedByID)
+				fieldSeen[reviewcycle.FieldCompletedByID] = struct{}{}
+			}
 		case "createdAt":
 			if _, ok := fieldSeen[reviewcycle.FieldCreatedAt]; !ok {
 				selectedFields = append(selectedFields, reviewcycle.FieldCreatedAt)
@@ -1080,6 +1095,21 @@ func (_q *ReviewItemQuery) collectField(ctx context.Context, oneNode bool, opCtx
 			if _, ok := fieldSeen[reviewitem.FieldTargetID]; !ok {
 				selectedFields = append(selectedFields, reviewitem.FieldTargetID)
 				fieldSeen[reviewitem.FieldTargetID] = struct{}{}
+			}
+
+		case "decidedBy":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&UserClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, userImplementors)...); err != nil {
+				return err
+			}
+			_q.withDecidedBy = query
+			if _, ok := fieldSeen[reviewitem.FieldDecidedByID]; !ok {
+				selectedFields = append(selectedFields, reviewitem.FieldDecidedByID)
+				fieldSeen[reviewitem.FieldDecidedByID] = struct{}{}
 			}
 		case "createdAt":
 			if _, ok := fieldSeen[reviewitem.FieldCreatedAt]; !ok {

@@ -122,6 +122,14 @@ func (_m *ReviewCycle) Items(
 	return _m.QueryItems().Paginate(ctx, after, first, before, last, opts...)
 }
 
+func (_m *ReviewCycle) CompletedBy(ctx context.Context) (*User, error) {
+	result, err := _m.Edges.CompletedByOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryCompletedBy().Only(ctx)
+	}
+	return result, MaskNotFound(err)
+}
+
 func (_m *ReviewItem) Organization(ctx context.Context) (*Organization, error) {
 	result, err := _m.Edges.OrganizationOrErr()
 	if IsNotLoaded(err) {
@@ -144,6 +152,14 @@ func (_m *ReviewItem) Target(ctx context.Context) (*Target, error) {
 		result, err = _m.QueryTarget().Only(ctx)
 	}
 	return result, err
+}
+
+func (_m *ReviewItem) DecidedBy(ctx context.Context) (*User, error) {
+	result, err := _m.Edges.DecidedByOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryDecidedBy().Only(ctx)
+	}
+	return result, MaskNotFound(err)
 }
 
 func (_m *Target) Organization(ctx context.Context) (*Organization, error) {

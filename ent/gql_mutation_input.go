@@ -6,8 +6,8 @@ import (
 	"kpiflow/ent/deal"
 	"kpiflow/ent/meeting"
 	"kpiflow/ent/schema/pulid"
-	"kpiflow/ent/team"
 	"kpiflow/ent/user"
+	"kpiflow/enum"
 	"time"
 )
 
@@ -242,7 +242,7 @@ func (c *MeetingUpdateOne) SetInput(i UpdateMeetingInput) *MeetingUpdateOne {
 // CreateTeamInput represents a mutation input for creating teams.
 type CreateTeamInput struct {
 	Name          string
-	ReviewCadence *team.ReviewCadence
+	ReviewCadence *enum.ReviewCadence
 	ParentID      *pulid.ID
 	ManagerIDs    []pulid.ID
 	MemberIDs     []pulid.ID
@@ -274,7 +274,7 @@ func (c *TeamCreate) SetInput(i CreateTeamInput) *TeamCreate {
 // UpdateTeamInput represents a mutation input for updating teams.
 type UpdateTeamInput struct {
 	Name             *string
-	ReviewCadence    *team.ReviewCadence
+	ReviewCadence    *enum.ReviewCadence
 	ClearParent      bool
 	ParentID         *pulid.ID
 	ClearManagers    bool

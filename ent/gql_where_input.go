@@ -18,6 +18,7 @@ import (
 	"kpiflow/ent/targetrevision"
 	"kpiflow/ent/team"
 	"kpiflow/ent/user"
+	"kpiflow/enum"
 	"kpiflow/kpi/definition"
 	"time"
 )
@@ -2201,10 +2202,10 @@ type ReviewCycleWhereInput struct {
 	TeamIDContainsFold *pulid.ID  `json:"teamIDContainsFold,omitempty"`
 
 	// "cadence" field predicates.
-	Cadence      *reviewcycle.Cadence  `json:"cadence,omitempty"`
-	CadenceNEQ   *reviewcycle.Cadence  `json:"cadenceNEQ,omitempty"`
-	CadenceIn    []reviewcycle.Cadence `json:"cadenceIn,omitempty"`
-	CadenceNotIn []reviewcycle.Cadence `json:"cadenceNotIn,omitempty"`
+	Cadence      *enum.ReviewCadence  `json:"cadence,omitempty"`
+	CadenceNEQ   *enum.ReviewCadence  `json:"cadenceNEQ,omitempty"`
+	CadenceIn    []enum.ReviewCadence `json:"cadenceIn,omitempty"`
+	CadenceNotIn []enum.ReviewCadence `json:"cadenceNotIn,omitempty"`
 
 	// "point" field predicates.
 	Point      *time.Time  `json:"point,omitempty"`
@@ -2251,6 +2252,10 @@ type ReviewCycleWhereInput struct {
 	// "items" edge predicates.
 	HasItems     *bool                   `json:"hasItems,omitempty"`
 	HasItemsWith []*ReviewItemWhereInput `json:"hasItemsWith,omitempty"`
+
+	// "completed_by" edge predicates.
+	HasCompletedBy     *bool             `json:"hasCompletedBy,omitempty"`
+	HasCompletedByWith []*UserWhereInput `json:"hasCompletedByWith,omitempty"`
 }
 
 // AddPredicates adds custom predicates to the where input to be used during the filtering phase.
@@ -2574,6 +2579,24 @@ func (i *ReviewCycleWhereInput) P() (predicate.ReviewCycle, error) {
 		}
 		predicates = append(predicates, reviewcycle.HasItemsWith(with...))
 	}
+	if i.HasCompletedBy != nil {
+		p := reviewcycle.HasCompletedBy()
+		if !*i.HasCompletedBy {
+			p = reviewcycle.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasCompletedByWith) > 0 {
+		with := make([]predicate.User, 0, len(i.HasCompletedByWith))
+		for _, w := range i.HasCompletedByWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasCompletedByWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, reviewcycle.HasCompletedByWith(with...))
+	}
 	switch len(predicates) {
 	case 0:
 		return nil, ErrEmptyReviewCycleWhereInput
@@ -2664,21 +2687,12 @@ type ReviewItemWhereInput struct {
 	PaceNotNil bool      `json:"paceNotNil,omitempty"`
 
 	// "track" field predicates.
-	Track             *string  `json:"track,omitempty"`
-	TrackNEQ          *string  `json:"trackNEQ,omitempty"`
-	TrackIn           []string `json:"trackIn,omitempty"`
-	TrackNotIn        []string `json:"trackNotIn,omitempty"`
-	TrackGT           *string  `json:"trackGT,omitempty"`
-	TrackGTE          *string  `json:"trackGTE,omitempty"`
-	TrackLT           *string  `json:"trackLT,omitempty"`
-	TrackLTE          *string  `json:"trackLTE,omitempty"`
-	TrackContains     *string  `json:"trackContains,omitempty"`
-	TrackHasPrefix    *string  `json:"trackHasPrefix,omitempty"`
-	TrackHasSuffix    *string  `json:"trackHasSuffix,omitempty"`
-	TrackIsNil        bool     `json:"trackIsNil,omitempty"`
-	TrackNotNil       bool     `json:"trackNotNil,omitempty"`
-	TrackEqualFold    *string  `json:"trackEqualFold,omitempty"`
-	TrackContainsFold *string  `json:"trackContainsFold,omitempty"`
+	Track       *enum.KPIStatus  `json:"track,omitempty"`
+	TrackNEQ    *enum.KPIStatus  `json:"trackNEQ,omitempty"`
+	TrackIn     []enum.KPIStatus `json:"trackIn,omitempty"`
+	TrackNotIn  []enum.KPIStatus `json:"trackNotIn,omitempty"`
+	TrackIsNil  bool             `json:"trackIsNil,omitempty"`
+	TrackNotNil bool             `json:"trackNotNil,omitempty"`
 
 	// "suggested_action" field predicates.
 	SuggestedAction      *reviewitem.SuggestedAction  `json:"suggestedAction,omitempty"`
@@ -2702,10 +2716,10 @@ type ReviewItemWhereInput struct {
 	SuggestionReasonContainsFold *string  `json:"suggestionReasonContainsFold,omitempty"`
 
 	// "decision" field predicates.
-	Decision       *reviewitem.Decision  `json:"decision,omitempty"`
-	DecisionNEQ    *reviewitem.Decision  `json:"decisionNEQ,omitempty"`
-	DecisionIn     []reviewitem.Decision `json:"decisionIn,omitempty"`
-	DecisionNotIn  []reviewitem.Decision `json:"decisionNotIn,omitempty"`
+	Decision       *enum.ReviewDecision  `json:"decision,omitempty"`
+	DecisionNEQ    *enum.ReviewDecision  `json:"decisionNEQ,omitempty"`
+	DecisionIn     []enum.ReviewDecision `json:"decisionIn,omitempty"`
+	DecisionNotIn  []enum.ReviewDecision `json:"decisionNotIn,omitempty"`
 	DecisionIsNil  bool                  `json:"decisionIsNil,omitempty"`
 	DecisionNotNil bool                  `json:"decisionNotNil,omitempty"`
 
@@ -2716,6 +2730,10 @@ type ReviewItemWhereInput struct {
 	// "target" edge predicates.
 	HasTarget     *bool               `json:"hasTarget,omitempty"`
 	HasTargetWith []*TargetWhereInput `json:"hasTargetWith,omitempty"`
+
+	// "decided_by" edge predicates.
+	HasDecidedBy     *bool             `json:"hasDecidedBy,omitempty"`
+	HasDecidedByWith []*UserWhereInput `json:"hasDecidedByWith,omitempty"`
 }
 
 // AddPredicates adds custom predicates to the where input to be used during the filtering phase.
@@ -2981,38 +2999,11 @@ func (i *ReviewItemWhereInput) P() (predicate.ReviewItem, error) {
 	if len(i.TrackNotIn) > 0 {
 		predicates = append(predicates, reviewitem.TrackNotIn(i.TrackNotIn...))
 	}
-	if i.TrackGT != nil {
-		predicates = append(predicates, reviewitem.TrackGT(*i.TrackGT))
-	}
-	if i.TrackGTE != nil {
-		predicates = append(predicates, reviewitem.TrackGTE(*i.TrackGTE))
-	}
-	if i.TrackLT != nil {
-		predicates = append(predicates, reviewitem.TrackLT(*i.TrackLT))
-	}
-	if i.TrackLTE != nil {
-		predicates = append(predicates, reviewitem.TrackLTE(*i.TrackLTE))
-	}
-	if i.TrackContains != nil {
-		predicates = append(predicates, reviewitem.TrackContains(*i.TrackContains))
-	}
-	if i.TrackHasPrefix != nil {
-		predicates = append(predicates, reviewitem.TrackHasPrefix(*i.TrackHasPrefix))
-	}
-	if i.TrackHasSuffix != nil {
-		predicates = append(predicates, reviewitem.TrackHasSuffix(*i.TrackHasSuffix))
-	}
 	if i.TrackIsNil {
 		predicates = append(predicates, reviewitem.TrackIsNil())
 	}
 	if i.TrackNotNil {
 		predicates = append(predicates, reviewitem.TrackNotNil())
-	}
-	if i.TrackEqualFold != nil {
-		predicates = append(predicates, reviewitem.TrackEqualFold(*i.TrackEqualFold))
-	}
-	if i.TrackContainsFold != nil {
-		predicates = append(predicates, reviewitem.TrackContainsFold(*i.TrackContainsFold))
 	}
 	if i.SuggestedAction != nil {
 		predicates = append(predicates, reviewitem.SuggestedActionEQ(*i.SuggestedAction))
@@ -3120,6 +3111,24 @@ func (i *ReviewItemWhereInput) P() (predicate.ReviewItem, error) {
 		}
 		predicates = append(predicates, reviewitem.HasTargetWith(with...))
 	}
+	if i.HasDecidedBy != nil {
+		p := reviewitem.HasDecidedBy()
+		if !*i.HasDecidedBy {
+			p = reviewitem.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasDecidedByWith) > 0 {
+		with := make([]predicate.User, 0, len(i.HasDecidedByWith))
+		for _, w := range i.HasDecidedByWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasDecidedByWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, reviewitem.HasDecidedByWith(with...))
+	}
 	switch len(predicates) {
 	case 0:
 		return nil, ErrEmptyReviewItemWhereInput
@@ -3217,10 +3226,10 @@ type TargetWhereInput struct {
 	TeamIDContainsFold *pulid.ID  `json:"teamIDContainsFold,omitempty"`
 
 	// "period_kind" field predicates.
-	PeriodKind      *target.PeriodKind  `json:"periodKind,omitempty"`
-	PeriodKindNEQ   *target.PeriodKind  `json:"periodKindNEQ,omitempty"`
-	PeriodKindIn    []target.PeriodKind `json:"periodKindIn,omitempty"`
-	PeriodKindNotIn []target.PeriodKind `json:"periodKindNotIn,omitempty"`
+	PeriodKind      *enum.PeriodKind  `json:"periodKind,omitempty"`
+	PeriodKindNEQ   *enum.PeriodKind  `json:"periodKindNEQ,omitempty"`
+	PeriodKindIn    []enum.PeriodKind `json:"periodKindIn,omitempty"`
+	PeriodKindNotIn []enum.PeriodKind `json:"periodKindNotIn,omitempty"`
 
 	// "period_year" field predicates.
 	PeriodYear      *int  `json:"periodYear,omitempty"`
@@ -3263,10 +3272,10 @@ type TargetWhereInput struct {
 	PeriodEndLTE   *time.Time  `json:"periodEndLTE,omitempty"`
 
 	// "status" field predicates.
-	Status      *target.Status  `json:"status,omitempty"`
-	StatusNEQ   *target.Status  `json:"statusNEQ,omitempty"`
-	StatusIn    []target.Status `json:"statusIn,omitempty"`
-	StatusNotIn []target.Status `json:"statusNotIn,omitempty"`
+	Status      *enum.TargetStatus  `json:"status,omitempty"`
+	StatusNEQ   *enum.TargetStatus  `json:"statusNEQ,omitempty"`
+	StatusIn    []enum.TargetStatus `json:"statusIn,omitempty"`
+	StatusNotIn []enum.TargetStatus `json:"statusNotIn,omitempty"`
 
 	// "version" field predicates.
 	Version      *int  `json:"version,omitempty"`
@@ -4170,31 +4179,22 @@ type TargetEventWhereInput struct {
 	ActorIDContainsFold *pulid.ID  `json:"actorIDContainsFold,omitempty"`
 
 	// "action" field predicates.
-	Action             *string  `json:"action,omitempty"`
-	ActionNEQ          *string  `json:"actionNEQ,omitempty"`
-	ActionIn           []string `json:"actionIn,omitempty"`
-	ActionNotIn        []string `json:"actionNotIn,omitempty"`
-	ActionGT           *string  `json:"actionGT,omitempty"`
-	ActionGTE          *string  `json:"actionGTE,omitempty"`
-	ActionLT           *string  `json:"actionLT,omitempty"`
-	ActionLTE          *string  `json:"actionLTE,omitempty"`
-	ActionContains     *string  `json:"actionContains,omitempty"`
-	ActionHasPrefix    *string  `json:"actionHasPrefix,omitempty"`
-	ActionHasSuffix    *string  `json:"actionHasSuffix,omitempty"`
-	ActionEqualFold    *string  `json:"actionEqualFold,omitempty"`
-	ActionContainsFold *string  `json:"actionContainsFold,omitempty"`
+	Action      *enum.TargetAction  `json:"action,omitempty"`
+	ActionNEQ   *enum.TargetAction  `json:"actionNEQ,omitempty"`
+	ActionIn    []enum.TargetAction `json:"actionIn,omitempty"`
+	ActionNotIn []enum.TargetAction `json:"actionNotIn,omitempty"`
 
 	// "from_status" field predicates.
-	FromStatus      *targetevent.FromStatus  `json:"fromStatus,omitempty"`
-	FromStatusNEQ   *targetevent.FromStatus  `json:"fromStatusNEQ,omitempty"`
-	FromStatusIn    []targetevent.FromStatus `json:"fromStatusIn,omitempty"`
-	FromStatusNotIn []targetevent.FromStatus `json:"fromStatusNotIn,omitempty"`
+	FromStatus      *enum.TargetStatus  `json:"fromStatus,omitempty"`
+	FromStatusNEQ   *enum.TargetStatus  `json:"fromStatusNEQ,omitempty"`
+	FromStatusIn    []enum.TargetStatus `json:"fromStatusIn,omitempty"`
+	FromStatusNotIn []enum.TargetStatus `json:"fromStatusNotIn,omitempty"`
 
 	// "to_status" field predicates.
-	ToStatus      *targetevent.ToStatus  `json:"toStatus,omitempty"`
-	ToStatusNEQ   *targetevent.ToStatus  `json:"toStatusNEQ,omitempty"`
-	ToStatusIn    []targetevent.ToStatus `json:"toStatusIn,omitempty"`
-	ToStatusNotIn []targetevent.ToStatus `json:"toStatusNotIn,omitempty"`
+	ToStatus      *enum.TargetStatus  `json:"toStatus,omitempty"`
+	ToStatusNEQ   *enum.TargetStatus  `json:"toStatusNEQ,omitempty"`
+	ToStatusIn    []enum.TargetStatus `json:"toStatusIn,omitempty"`
+	ToStatusNotIn []enum.TargetStatus `json:"toStatusNotIn,omitempty"`
 
 	// "comment" field predicates.
 	Comment             *string  `json:"comment,omitempty"`
@@ -4214,12 +4214,12 @@ type TargetEventWhereInput struct {
 	CommentContainsFold *string  `json:"commentContainsFold,omitempty"`
 
 	// "reason_code" field predicates.
-	ReasonCode       *targetevent.ReasonCode  `json:"reasonCode,omitempty"`
-	ReasonCodeNEQ    *targetevent.ReasonCode  `json:"reasonCodeNEQ,omitempty"`
-	ReasonCodeIn     []targetevent.ReasonCode `json:"reasonCodeIn,omitempty"`
-	ReasonCodeNotIn  []targetevent.ReasonCode `json:"reasonCodeNotIn,omitempty"`
-	ReasonCodeIsNil  bool                     `json:"reasonCodeIsNil,omitempty"`
-	ReasonCodeNotNil bool                     `json:"reasonCodeNotNil,omitempty"`
+	ReasonCode       *enum.ReasonCode  `json:"reasonCode,omitempty"`
+	ReasonCodeNEQ    *enum.ReasonCode  `json:"reasonCodeNEQ,omitempty"`
+	ReasonCodeIn     []enum.ReasonCode `json:"reasonCodeIn,omitempty"`
+	ReasonCodeNotIn  []enum.ReasonCode `json:"reasonCodeNotIn,omitempty"`
+	ReasonCodeIsNil  bool              `json:"reasonCodeIsNil,omitempty"`
+	ReasonCodeNotNil bool              `json:"reasonCodeNotNil,omitempty"`
 
 	// "version" field predicates.
 	Version      *int  `json:"version,omitempty"`
@@ -4479,33 +4479,6 @@ func (i *TargetEventWhereInput) P() (predicate.TargetEvent, error) {
 	if len(i.ActionNotIn) > 0 {
 		predicates = append(predicates, targetevent.ActionNotIn(i.ActionNotIn...))
 	}
-	if i.ActionGT != nil {
-		predicates = append(predicates, targetevent.ActionGT(*i.ActionGT))
-	}
-	if i.ActionGTE != nil {
-		predicates = append(predicates, targetevent.ActionGTE(*i.ActionGTE))
-	}
-	if i.ActionLT != nil {
-		predicates = append(predicates, targetevent.ActionLT(*i.ActionLT))
-	}
-	if i.ActionLTE != nil {
-		predicates = append(predicates, targetevent.ActionLTE(*i.ActionLTE))
-	}
-	if i.ActionContains != nil {
-		predicates = append(predicates, targetevent.ActionContains(*i.ActionContains))
-	}
-	if i.ActionHasPrefix != nil {
-		predicates = append(predicates, targetevent.ActionHasPrefix(*i.ActionHasPrefix))
-	}
-	if i.ActionHasSuffix != nil {
-		predicates = append(predicates, targetevent.ActionHasSuffix(*i.ActionHasSuffix))
-	}
-	if i.ActionEqualFold != nil {
-		predicates = append(predicates, targetevent.ActionEqualFold(*i.ActionEqualFold))
-	}
-	if i.ActionContainsFold != nil {
-		predicates = append(predicates, targetevent.ActionContainsFold(*i.ActionContainsFold))
-	}
 	if i.FromStatus != nil {
 		predicates = append(predicates, targetevent.FromStatusEQ(*i.FromStatus))
 	}
@@ -4734,27 +4707,18 @@ type TargetRevisionWhereInput struct {
 	AuthorIDContainsFold *pulid.ID  `json:"authorIDContainsFold,omitempty"`
 
 	// "action" field predicates.
-	Action             *string  `json:"action,omitempty"`
-	ActionNEQ          *string  `json:"actionNEQ,omitempty"`
-	ActionIn           []string `json:"actionIn,omitempty"`
-	ActionNotIn        []string `json:"actionNotIn,omitempty"`
-	ActionGT           *string  `json:"actionGT,omitempty"`
-	ActionGTE          *string  `json:"actionGTE,omitempty"`
-	ActionLT           *string  `json:"actionLT,omitempty"`
-	ActionLTE          *string  `json:"actionLTE,omitempty"`
-	ActionContains     *string  `json:"actionContains,omitempty"`
-	ActionHasPrefix    *string  `json:"actionHasPrefix,omitempty"`
-	ActionHasSuffix    *string  `json:"actionHasSuffix,omitempty"`
-	ActionEqualFold    *string  `json:"actionEqualFold,omitempty"`
-	ActionContainsFold *string  `json:"actionContainsFold,omitempty"`
+	Action      *enum.TargetAction  `json:"action,omitempty"`
+	ActionNEQ   *enum.TargetAction  `json:"actionNEQ,omitempty"`
+	ActionIn    []enum.TargetAction `json:"actionIn,omitempty"`
+	ActionNotIn []enum.TargetAction `json:"actionNotIn,omitempty"`
 
 	// "reason_code" field predicates.
-	ReasonCode       *targetrevision.ReasonCode  `json:"reasonCode,omitempty"`
-	ReasonCodeNEQ    *targetrevision.ReasonCode  `json:"reasonCodeNEQ,omitempty"`
-	ReasonCodeIn     []targetrevision.ReasonCode `json:"reasonCodeIn,omitempty"`
-	ReasonCodeNotIn  []targetrevision.ReasonCode `json:"reasonCodeNotIn,omitempty"`
-	ReasonCodeIsNil  bool                        `json:"reasonCodeIsNil,omitempty"`
-	ReasonCodeNotNil bool                        `json:"reasonCodeNotNil,omitempty"`
+	ReasonCode       *enum.ReasonCode  `json:"reasonCode,omitempty"`
+	ReasonCodeNEQ    *enum.ReasonCode  `json:"reasonCodeNEQ,omitempty"`
+	ReasonCodeIn     []enum.ReasonCode `json:"reasonCodeIn,omitempty"`
+	ReasonCodeNotIn  []enum.ReasonCode `json:"reasonCodeNotIn,omitempty"`
+	ReasonCodeIsNil  bool              `json:"reasonCodeIsNil,omitempty"`
+	ReasonCodeNotNil bool              `json:"reasonCodeNotNil,omitempty"`
 
 	// "comment" field predicates.
 	Comment             *string  `json:"comment,omitempty"`
@@ -5021,33 +4985,6 @@ func (i *TargetRevisionWhereInput) P() (predicate.TargetRevision, error) {
 	if len(i.ActionNotIn) > 0 {
 		predicates = append(predicates, targetrevision.ActionNotIn(i.ActionNotIn...))
 	}
-	if i.ActionGT != nil {
-		predicates = append(predicates, targetrevision.ActionGT(*i.ActionGT))
-	}
-	if i.ActionGTE != nil {
-		predicates = append(predicates, targetrevision.ActionGTE(*i.ActionGTE))
-	}
-	if i.ActionLT != nil {
-		predicates = append(predicates, targetrevision.ActionLT(*i.ActionLT))
-	}
-	if i.ActionLTE != nil {
-		predicates = append(predicates, targetrevision.ActionLTE(*i.ActionLTE))
-	}
-	if i.ActionContains != nil {
-		predicates = append(predicates, targetrevision.ActionContains(*i.ActionContains))
-	}
-	if i.ActionHasPrefix != nil {
-		predicates = append(predicates, targetrevision.ActionHasPrefix(*i.ActionHasPrefix))
-	}
-	if i.ActionHasSuffix != nil {
-		predicates = append(predicates, targetrevision.ActionHasSuffix(*i.ActionHasSuffix))
-	}
-	if i.ActionEqualFold != nil {
-		predicates = append(predicates, targetrevision.ActionEqualFold(*i.ActionEqualFold))
-	}
-	if i.ActionContainsFold != nil {
-		predicates = append(predicates, targetrevision.ActionContainsFold(*i.ActionContainsFold))
-	}
 	if i.ReasonCode != nil {
 		predicates = append(predicates, targetrevision.ReasonCodeEQ(*i.ReasonCode))
 	}
@@ -5228,10 +5165,10 @@ type TeamWhereInput struct {
 	ParentIDContainsFold *pulid.ID  `json:"parentIDContainsFold,omitempty"`
 
 	// "review_cadence" field predicates.
-	ReviewCadence      *team.ReviewCadence  `json:"reviewCadence,omitempty"`
-	ReviewCadenceNEQ   *team.ReviewCadence  `json:"reviewCadenceNEQ,omitempty"`
-	ReviewCadenceIn    []team.ReviewCadence `json:"reviewCadenceIn,omitempty"`
-	ReviewCadenceNotIn []team.ReviewCadence `json:"reviewCadenceNotIn,omitempty"`
+	ReviewCadence      *enum.ReviewCadence  `json:"reviewCadence,omitempty"`
+	ReviewCadenceNEQ   *enum.ReviewCadence  `json:"reviewCadenceNEQ,omitempty"`
+	ReviewCadenceIn    []enum.ReviewCadence `json:"reviewCadenceIn,omitempty"`
+	ReviewCadenceNotIn []enum.ReviewCadence `json:"reviewCadenceNotIn,omitempty"`
 
 	// "parent" edge predicates.
 	HasParent     *bool             `json:"hasParent,omitempty"`

@@ -9,6 +9,7 @@ import (
 	"kpiflow/ent/schema/pulid"
 	"kpiflow/ent/team"
 	"kpiflow/ent/user"
+	"kpiflow/enum"
 	"strings"
 	"time"
 
@@ -30,7 +31,7 @@ type MarketFactor struct {
 	// TeamID holds the value of the "team_id" field.
 	TeamID pulid.ID `json:"team_id,omitempty"`
 	// PeriodKind holds the value of the "period_kind" field.
-	PeriodKind marketfactor.PeriodKind `json:"period_kind,omitempty"`
+	PeriodKind enum.PeriodKind `json:"period_kind,omitempty"`
 	// PeriodYear holds the value of the "period_year" field.
 	PeriodYear int `json:"period_year,omitempty"`
 	// PeriodIndex holds the value of the "period_index" field.
@@ -159,7 +160,7 @@ func (_m *MarketFactor) assignValues(columns []string, values []any) error {
 			if value, ok := values[i].(*sql.NullString); !ok {
 				return fmt.Errorf("unexpected type %T for field period_kind", values[i])
 			} else if value.Valid {
-				_m.PeriodKind = marketfactor.PeriodKind(value.String)
+				_m.PeriodKind = enum.PeriodKind(value.String)
 			}
 		case marketfactor.FieldPeriodYear:
 			if value, ok := values[i].(*sql.NullInt64); !ok {

@@ -11,6 +11,7 @@ import (
 	"kpiflow/ent/schema/pulid"
 	"kpiflow/ent/team"
 	"kpiflow/ent/user"
+	"kpiflow/enum"
 	"time"
 
 	"entgo.io/ent/dialect"
@@ -68,7 +69,7 @@ func (_c *MarketFactorCreate) SetTeamID(v pulid.ID) *MarketFactorCreate {
 }
 
 // SetPeriodKind sets the "period_kind" field.
-func (_c *MarketFactorCreate) SetPeriodKind(v marketfactor.PeriodKind) *MarketFactorCreate {
+func (_c *MarketFactorCreate) SetPeriodKind(v enum.PeriodKind) *MarketFactorCreate {
 	_c.mutation.SetPeriodKind(v)
 	return _c
 }

@@ -22,6 +22,7 @@ import (
 	"kpiflow/ent/targetrevision"
 	"kpiflow/ent/team"
 	"kpiflow/ent/user"
+	"kpiflow/enum"
 	"kpiflow/kpi/definition"
 	"kpiflow/settings"
 	"kpiflow/workflow/realism"
@@ -3554,7 +3555,7 @@ type MarketFactorMutation struct {
 	id                  *pulid.ID
 	created_at          *time.Time
 	updated_at          *time.Time
-	period_kind         *marketfactor.PeriodKind
+	period_kind         *enum.PeriodKind
 	period_year         *int
 	addperiod_year      *int
 	period_index        *int
@@ -3823,12 +3824,12 @@ func (m *MarketFactorMutation) ResetTeamID() {
 }
 
 // SetPeriodKind sets the "period_kind" field.
-func (m *MarketFactorMutation) SetPeriodKind(mk marketfactor.PeriodKind) {
-	m.period_kind = &mk
+func (m *MarketFactorMutation) SetPeriodKind(ek enum.PeriodKind) {
+	m.period_kind = &ek
 }
 
 // PeriodKind returns the value of the "period_kind" field in the mutation.
-func (m *MarketFactorMutation) PeriodKind() (r marketfactor.PeriodKind, exists bool) {
+func (m *MarketFactorMutation) PeriodKind() (r enum.PeriodKind, exists bool) {
 	v := m.period_kind
 	if v == nil {
 		return
@@ -3839,7 +3840,7 @@ func (m *MarketFactorMutation) PeriodKind() (r marketfactor.PeriodKind, exists b
 // OldPeriodKind returns the old "period_kind" field's value of the MarketFactor entity.
 // If the MarketFactor object wasn't provided to the builder, the object is fetched from the database.
 // An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *MarketFactorMutation) OldPeriodKind(ctx context.Context) (v marketfactor.PeriodKind, err error) {
+func (m *MarketFactorMutation) OldPeriodKind(ctx context.Context) (v enum.PeriodKind, err error) {
 	if !m.op.Is(OpUpdateOne) {
 		return v, errors.New("OldPeriodKind is only allowed on UpdateOne operations")
 	}
@@ -4352,7 +4353,7 @@ func (m *MarketFactorMutation) SetField(name string, value ent.Value) error {
 		m.SetTeamID(v)
 		return nil
 	case marketfactor.FieldPeriodKind:
-		v, ok := value.(marketfactor.PeriodKind)
+		v, ok := value.(enum.PeriodKind)
 		if !ok {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
@@ -7640,12 +7641,11 @@ type ReviewCycleMutation struct {
 	id                  *pulid.ID
 	created_at          *time.Time
 	updated_at          *time.Time
-	cadence             *reviewcycle.Cadence
+	cadence             *enum.ReviewCadence
 	point               *time.Time
 	due_at              *time.Time
 	status              *reviewcycle.Status
 	completed_at        *time.Time
-	completed_by_id     *pulid.ID
 	clearedFields       map[string]struct{}
 	organization        *pulid.ID
 	clearedorganization bool
@@ -7654,6 +7654,8 @@ type ReviewCycleMutation struct {
 	items               map[pulid.ID]struct{}
 	removeditems        map[pulid.ID]struct{}
 	cleareditems        bool
+	completed_by        *pulid.ID
+	clearedcompleted_by bool
 	done                bool
 	oldValue            func(context.Context) (*ReviewCycle, error)
 	predicates          []predicate.ReviewCycle
@@ -7908,12 +7910,12 @@ func (m *ReviewCycleMutation) ResetTeamID() {
 }
 
 // SetCadence sets the "cadence" field.
-func (m *ReviewCycleMutation) SetCadence(r reviewcycle.Cadence) {
-	m.cadence = &r
+func (m *ReviewCycleMutation) SetCadence(ec enum.ReviewCadence) {
+	m.cadence = &ec
 }
 
 // Cadence returns the value of the "cadence" field in the mutation.
-func (m *ReviewCycleMutation) Cadence() (r reviewcycle.Cadence, exists bool) {
+func (m *ReviewCycleMutation) Cadence() (r enum.ReviewCadence, exists bool) {
 	v := m.cadence
 	if v == nil {
 		return
@@ -7924,7 +7926,7 @@ func (m *ReviewCycleMutation) Cadence() (r reviewcycle.Cadence, exists bool) {
 // OldCadence returns the old "cadence" field's value of the ReviewCycle entity.
 // If the ReviewCycle object wasn't provided to the builder, the object is fetched from the database.
 // An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *ReviewCycleMutation) OldCadence(ctx context.Context) (v reviewcycle.Cadence, err error) {
+func (m *ReviewCycleMutation) OldCadence(ctx context.Context) (v enum.ReviewCadence, err error) {
 	if !m.op.Is(OpUpdateOne) {
 		return v, errors.New("OldCadence is only allowed on UpdateOne operations")
 	}
@@ -8102,12 +8104,12 @@ func (m *ReviewCycleMutation) ResetCompletedAt() {
 
 // SetCompletedByID sets the "completed_by_id" field.
 func (m *ReviewCycleMutation) SetCompletedByID(pu pulid.ID) {
-	m.completed_by_id = &pu
+	m.completed_by = &pu
 }
 
 // CompletedByID returns the value of the "completed_by_id" field in the mutation.
 func (m *ReviewCycleMutation) CompletedByID() (r pulid.ID, exists bool) {
-	v := m.completed_by_id
+	v := m.completed_by
 	if v == nil {
 		return
 	}
@@ -8133,7 +8135,7 @@ func (m *ReviewCycleMutation) OldCompletedByID(ctx context.Context) (v *pulid.ID
 
 // ClearCompletedByID clears the value of the "completed_by_id" field.
 func (m *ReviewCycleMutation) ClearCompletedByID() {
-	m.completed_by_id = nil
+	m.completed_by = nil
 	m.clearedFields[reviewcycle.FieldCompletedByID] = struct{}{}
 }
 
@@ -8145,7 +8147,7 @@ func (m *ReviewCycleMutation) CompletedByIDCleared() bool {
 
 // ResetCompletedByID resets all changes to the "completed_by_id" field.
 func (m *ReviewCycleMutation) ResetCompletedByID() {
-	m.completed_by_id = nil
+	m.completed_by = nil
 	delete(m.clearedFields, reviewcycle.FieldCompletedByID)
 }
 
@@ -8257,6 +8259,33 @@ func (m *ReviewCycleMutation) ResetItems() {
 	m.removeditems = nil
 }
 
+// ClearCompletedBy clears the "completed_by" edge to the User entity.
+func (m *ReviewCycleMutation) ClearCompletedBy() {
+	m.clearedcompleted_by = true
+	m.clearedFields[reviewcycle.FieldCompletedByID] = struct{}{}
+}
+
+// CompletedByCleared reports if the "completed_by" edge to the User entity was cleared.
+func (m *ReviewCycleMutation) CompletedByCleared() bool {
+	return m.CompletedByIDCleared() || m.clearedcompleted_by
+}
+
+// CompletedByIDs returns the "completed_by" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// CompletedByID instead. It exists only for internal usage by the builders.
+func (m *ReviewCycleMutation) CompletedByIDs() (ids []pulid.ID) {
+	if id := m.completed_by; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetCompletedBy resets all changes to the "completed_by" edge.
+func (m *ReviewCycleMutation) ResetCompletedBy() {
+	m.completed_by = nil
+	m.clearedcompleted_by = false
+}
+
 // Where appends a list predicates to the ReviewCycleMutation builder.
 func (m *ReviewCycleMutation) Where(ps ...predicate.ReviewCycle) {
 	m.predicates = append(m.predicates, ps...)
@@ -8319,7 +8348,7 @@ func (m *ReviewCycleMutation) Fields() []string {
 	if m.completed_at != nil {
 		fields = append(fields, reviewcycle.FieldCompletedAt)
 	}
-	if m.completed_by_id != nil {
+	if m.completed_by != nil {
 		fields = append(fields, reviewcycle.FieldCompletedByID)
 	}
 	return fields
@@ -8417,7 +8446,7 @@ func (m *ReviewCycleMutation) SetField(name string, value ent.Value) error {
 		m.SetTeamID(v)
 		return nil
 	case reviewcycle.FieldCadence:
-		v, ok := value.(reviewcycle.Cadence)
+		v, ok := value.(enum.ReviewCadence)
 		if !ok {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
@@ -8558,7 +8587,7 @@ func (m *ReviewCycleMutation) ResetField(name string) error {
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *ReviewCycleMutation) AddedEdges() []string {
-	edges := make([]string, 0, 3)
+	edges := make([]string, 0, 4)
 	if m.organization != nil {
 		edges = append(edges, reviewcycle.EdgeOrganization)
 	}
@@ -8567,6 +8596,9 @@ func (m *ReviewCycleMutation) AddedEdges() []string {
 	}
 	if m.items != nil {
 		edges = append(edges, reviewcycle.EdgeItems)
+	}
+	if m.completed_by != nil {
+		edges = append(edges, reviewcycle.EdgeCompletedBy)
 	}
 	return edges
 }
@@ -8589,13 +8621,17 @@ func (m *ReviewCycleMutation) AddedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case reviewcycle.EdgeCompletedBy:
+		if id := m.completed_by; id != nil {
+			return []ent.Value{*id}
+		}
 	}
 	return nil
 }
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *ReviewCycleMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 3)
+	edges := make([]string, 0, 4)
 	if m.removeditems != nil {
 		edges = append(edges, reviewcycle.EdgeItems)
 	}
@@ -8618,7 +8654,7 @@ func (m *ReviewCycleMutation) RemovedIDs(name string) []ent.Value {
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *ReviewCycleMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 3)
+	edges := make([]string, 0, 4)
 	if m.clearedorganization {
 		edges = append(edges, reviewcycle.EdgeOrganization)
 	}
@@ -8627,6 +8663,9 @@ func (m *ReviewCycleMutation) ClearedEdges() []string {
 	}
 	if m.cleareditems {
 		edges = append(edges, reviewcycle.EdgeItems)
+	}
+	if m.clearedcompleted_by {
+		edges = append(edges, reviewcycle.EdgeCompletedBy)
 	}
 	return edges
 }
@@ -8641,6 +8680,8 @@ func (m *ReviewCycleMutation) EdgeCleared(name string) bool {
 		return m.clearedteam
 	case reviewcycle.EdgeItems:
 		return m.cleareditems
+	case reviewcycle.EdgeCompletedBy:
+		return m.clearedcompleted_by
 	}
 	return false
 }
@@ -8654,6 +8695,9 @@ func (m *ReviewCycleMutation) ClearEdge(name string) error {
 		return nil
 	case reviewcycle.EdgeTeam:
 		m.ClearTeam()
+		return nil
+	case reviewcycle.EdgeCompletedBy:
+		m.ClearCompletedBy()
 		return nil
 	}
 	return fmt.Errorf("unknown ReviewCycle unique edge %s", name)
@@ -8671,6 +8715,9 @@ func (m *ReviewCycleMutation) ResetEdge(name string) error {
 		return nil
 	case reviewcycle.EdgeItems:
 		m.ResetItems()
+		return nil
+	case reviewcycle.EdgeCompletedBy:
+		m.ResetCompletedBy()
 		return nil
 	}
 	return fmt.Errorf("unknown ReviewCycle edge %s", name)
@@ -8692,18 +8739,17 @@ type ReviewItemMutation struct {
 	addpace             *float64
 	projection          *float64
 	addprojection       *float64
-	track               *string
+	track               *enum.KPIStatus
 	suggested_action    *reviewitem.SuggestedAction
 	suggested_value     *float64
 	addsuggested_value  *float64
 	target_value        *float64
 	addtarget_value     *float64
 	suggestion_reason   *string
-	decision            *reviewitem.Decision
-	decided_by_id       *pulid.ID
+	decision            *enum.ReviewDecision
 	decision_value      *float64
 	adddecision_value   *float64
-	decision_reason     *reviewitem.DecisionReason
+	decision_reason     *enum.ReasonCode
 	decision_comment    *string
 	clearedFields       map[string]struct{}
 	organization        *pulid.ID
@@ -8712,6 +8758,8 @@ type ReviewItemMutation struct {
 	clearedcycle        bool
 	target              *pulid.ID
 	clearedtarget       bool
+	decided_by          *pulid.ID
+	cleareddecided_by   bool
 	done                bool
 	oldValue            func(context.Context) (*ReviewItem, error)
 	predicates          []predicate.ReviewItem
@@ -9282,12 +9330,12 @@ func (m *ReviewItemMutation) ResetProjection() {
 }
 
 // SetTrack sets the "track" field.
-func (m *ReviewItemMutation) SetTrack(s string) {
-	m.track = &s
+func (m *ReviewItemMutation) SetTrack(es enum.KPIStatus) {
+	m.track = &es
 }
 
 // Track returns the value of the "track" field in the mutation.
-func (m *ReviewItemMutation) Track() (r string, exists bool) {
+func (m *ReviewItemMutation) Track() (r enum.KPIStatus, exists bool) {
 	v := m.track
 	if v == nil {
 		return
@@ -9298,7 +9346,7 @@ func (m *ReviewItemMutation) Track() (r string, exists bool) {
 // OldTrack returns the old "track" field's value of the ReviewItem entity.
 // If the ReviewItem object wasn't provided to the builder, the object is fetched from the database.
 // An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *ReviewItemMutation) OldTrack(ctx context.Context) (v string, err error) {
+func (m *ReviewItemMutation) OldTrack(ctx context.Context) (v *enum.KPIStatus, err error) {
 	if !m.op.Is(OpUpdateOne) {
 		return v, errors.New("OldTrack is only allowed on UpdateOne operations")
 	}
@@ -9543,12 +9591,12 @@ func (m *ReviewItemMutation) ResetSuggestionReason() {
 }
 
 // SetDecision sets the "decision" field.
-func (m *ReviewItemMutation) SetDecision(r reviewitem.Decision) {
-	m.decision = &r
+func (m *ReviewItemMutation) SetDecision(ed enum.ReviewDecision) {
+	m.decision = &ed
 }
 
 // Decision returns the value of the "decision" field in the mutation.
-func (m *ReviewItemMutation) Decision() (r reviewitem.Decision, exists bool) {
+func (m *ReviewItemMutation) Decision() (r enum.ReviewDecision, exists bool) {
 	v := m.decision
 	if v == nil {
 		return
@@ -9559,7 +9607,7 @@ func (m *ReviewItemMutation) Decision() (r reviewitem.Decision, exists bool) {
 // OldDecision returns the old "decision" field's value of the ReviewItem entity.
 // If the ReviewItem object wasn't provided to the builder, the object is fetched from the database.
 // An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *ReviewItemMutation) OldDecision(ctx context.Context) (v *reviewitem.Decision, err error) {
+func (m *ReviewItemMutation) OldDecision(ctx context.Context) (v *enum.ReviewDecision, err error) {
 	if !m.op.Is(OpUpdateOne) {
 		return v, errors.New("OldDecision is only allowed on UpdateOne operations")
 	}
@@ -9593,12 +9641,12 @@ func (m *ReviewItemMutation) ResetDecision() {
 
 // SetDecidedByID sets the "decided_by_id" field.
 func (m *ReviewItemMutation) SetDecidedByID(pu pulid.ID) {
-	m.decided_by_id = &pu
+	m.decided_by = &pu
 }
 
 // DecidedByID returns the value of the "decided_by_id" field in the mutation.
 func (m *ReviewItemMutation) DecidedByID() (r pulid.ID, exists bool) {
-	v := m.decided_by_id
+	v := m.decided_by
 	if v == nil {
 		return
 	}
@@ -9624,7 +9672,7 @@ func (m *ReviewItemMutation) OldDecidedByID(ctx context.Context) (v *pulid.ID, e
 
 // ClearDecidedByID clears the value of the "decided_by_id" field.
 func (m *ReviewItemMutation) ClearDecidedByID() {
-	m.decided_by_id = nil
+	m.decided_by = nil
 	m.clearedFields[reviewitem.FieldDecidedByID] = struct{}{}
 }
 
@@ -9636,7 +9684,7 @@ func (m *ReviewItemMutation) DecidedByIDCleared() bool {
 
 // ResetDecidedByID resets all changes to the "decided_by_id" field.
 func (m *ReviewItemMutation) ResetDecidedByID() {
-	m.decided_by_id = nil
+	m.decided_by = nil
 	delete(m.clearedFields, reviewitem.FieldDecidedByID)
 }
 
@@ -9711,12 +9759,12 @@ func (m *ReviewItemMutation) ResetDecisionValue() {
 }
 
 // SetDecisionReason sets the "decision_reason" field.
-func (m *ReviewItemMutation) SetDecisionReason(rr reviewitem.DecisionReason) {
-	m.decision_reason = &rr
+func (m *ReviewItemMutation) SetDecisionReason(ec enum.ReasonCode) {
+	m.decision_reason = &ec
 }
 
 // DecisionReason returns the value of the "decision_reason" field in the mutation.
-func (m *ReviewItemMutation) DecisionReason() (r reviewitem.DecisionReason, exists bool) {
+func (m *ReviewItemMutation) DecisionReason() (r enum.ReasonCode, exists bool) {
 	v := m.decision_reason
 	if v == nil {
 		return
@@ -9727,7 +9775,7 @@ func (m *ReviewItemMutation) DecisionReason() (r reviewitem.DecisionReason, exis
 // OldDecisionReason returns the old "decision_reason" field's value of the ReviewItem entity.
 // If the ReviewItem object wasn't provided to the builder, the object is fetched from the database.
 // An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *ReviewItemMutation) OldDecisionReason(ctx context.Context) (v *reviewitem.DecisionReason, err error) {
+func (m *ReviewItemMutation) OldDecisionReason(ctx context.Context) (v *enum.ReasonCode, err error) {
 	if !m.op.Is(OpUpdateOne) {
 		return v, errors.New("OldDecisionReason is only allowed on UpdateOne operations")
 	}
@@ -9889,6 +9937,33 @@ func (m *ReviewItemMutation) ResetTarget() {
 	m.clearedtarget = false
 }
 
+// ClearDecidedBy clears the "decided_by" edge to the User entity.
+func (m *ReviewItemMutation) ClearDecidedBy() {
+	m.cleareddecided_by = true
+	m.clearedFields[reviewitem.FieldDecidedByID] = struct{}{}
+}
+
+// DecidedByCleared reports if the "decided_by" edge to the User entity was cleared.
+func (m *ReviewItemMutation) DecidedByCleared() bool {
+	return m.DecidedByIDCleared() || m.cleareddecided_by
+}
+
+// DecidedByIDs returns the "decided_by" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// DecidedByID instead. It exists only for internal usage by the builders.
+func (m *ReviewItemMutation) DecidedByIDs() (ids []pulid.ID) {
+	if id := m.decided_by; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetDecidedBy resets all changes to the "decided_by" edge.
+func (m *ReviewItemMutation) ResetDecidedBy() {
+	m.decided_by = nil
+	m.cleareddecided_by = false
+}
+
 // Where appends a list predicates to the ReviewItemMutation builder.
 func (m *ReviewItemMutation) Where(ps ...predicate.ReviewItem) {
 	m.predicates = append(m.predicates, ps...)
@@ -9969,7 +10044,7 @@ func (m *ReviewItemMutation) Fields() []string {
 	if m.decision != nil {
 		fields = append(fields, reviewitem.FieldDecision)
 	}
-	if m.decided_by_id != nil {
+	if m.decided_by != nil {
 		fields = append(fields, reviewitem.FieldDecidedByID)
 	}
 	if m.decision_value != nil {
@@ -10147,7 +10222,7 @@ func (m *ReviewItemMutation) SetField(name string, value ent.Value) error {
 		m.SetProjection(v)
 		return nil
 	case reviewitem.FieldTrack:
-		v, ok := value.(string)
+		v, ok := value.(enum.KPIStatus)
 		if !ok {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
@@ -10182,7 +10257,7 @@ func (m *ReviewItemMutation) SetField(name string, value ent.Value) error {
 		m.SetSuggestionReason(v)
 		return nil
 	case reviewitem.FieldDecision:
-		v, ok := value.(reviewitem.Decision)
+		v, ok := value.(enum.ReviewDecision)
 		if !ok {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
@@ -10203,7 +10278,7 @@ func (m *ReviewItemMutation) SetField(name string, value ent.Value) error {
 		m.SetDecisionValue(v)
 		return nil
 	case reviewitem.FieldDecisionReason:
-		v, ok := value.(reviewitem.DecisionReason)
+		v, ok := value.(enum.ReasonCode)
 		if !ok {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
@@ -10490,7 +10565,7 @@ func (m *ReviewItemMutation) ResetField(name string) error {
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *ReviewItemMutation) AddedEdges() []string {
-	edges := make([]string, 0, 3)
+	edges := make([]string, 0, 4)
 	if m.organization != nil {
 		edges = append(edges, reviewitem.EdgeOrganization)
 	}
@@ -10499,6 +10574,9 @@ func (m *ReviewItemMutation) AddedEdges() []string {
 	}
 	if m.target != nil {
 		edges = append(edges, reviewitem.EdgeTarget)
+	}
+	if m.decided_by != nil {
+		edges = append(edges, reviewitem.EdgeDecidedBy)
 	}
 	return edges
 }
@@ -10519,13 +10597,17 @@ func (m *ReviewItemMutation) AddedIDs(name string) []ent.Value {
 		if id := m.target; id != nil {
 			return []ent.Value{*id}
 		}
+	case reviewitem.EdgeDecidedBy:
+		if id := m.decided_by; id != nil {
+			return []ent.Value{*id}
+		}
 	}
 	return nil
 }
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *ReviewItemMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 3)
+	edges := make([]string, 0, 4)
 	return edges
 }
 
@@ -10537,7 +10619,7 @@ func (m *ReviewItemMutation) RemovedIDs(name string) []ent.Value {
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *ReviewItemMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 3)
+	edges := make([]string, 0, 4)
 	if m.clearedorganization {
 		edges = append(edges, reviewitem.EdgeOrganization)
 	}
@@ -10546,6 +10628,9 @@ func (m *ReviewItemMutation) ClearedEdges() []string {
 	}
 	if m.clearedtarget {
 		edges = append(edges, reviewitem.EdgeTarget)
+	}
+	if m.cleareddecided_by {
+		edges = append(edges, reviewitem.EdgeDecidedBy)
 	}
 	return edges
 }
@@ -10560,6 +10645,8 @@ func (m *ReviewItemMutation) EdgeCleared(name string) bool {
 		return m.clearedcycle
 	case reviewitem.EdgeTarget:
 		return m.clearedtarget
+	case reviewitem.EdgeDecidedBy:
+		return m.cleareddecided_by
 	}
 	return false
 }
@@ -10576,6 +10663,9 @@ func (m *ReviewItemMutation) ClearEdge(name string) error {
 		return nil
 	case reviewitem.EdgeTarget:
 		m.ClearTarget()
+		return nil
+	case reviewitem.EdgeDecidedBy:
+		m.ClearDecidedBy()
 		return nil
 	}
 	return fmt.Errorf("unknown ReviewItem unique edge %s", name)
@@ -10594,6 +10684,9 @@ func (m *ReviewItemMutation) ResetEdge(name string) error {
 	case reviewitem.EdgeTarget:
 		m.ResetTarget()
 		return nil
+	case reviewitem.EdgeDecidedBy:
+		m.ResetDecidedBy()
+		return nil
 	}
 	return fmt.Errorf("unknown ReviewItem edge %s", name)
 }
@@ -10607,7 +10700,7 @@ type TargetMutation struct {
 	created_at          *time.Time
 	updated_at          *time.Time
 	scope_key           *string
-	period_kind         *target.PeriodKind
+	period_kind         *enum.PeriodKind
 	period_year         *int
 	addperiod_year      *int
 	period_index        *int
@@ -10616,14 +10709,14 @@ type TargetMutation struct {
 	period_end          *time.Time
 	value               *float64
 	addvalue            *float64
-	status              *target.Status
+	status              *enum.TargetStatus
 	version             *int
 	addversion          *int
 	rationale           *string
 	assessment          **realism.Assessment
 	pending_value       *float64
 	addpending_value    *float64
-	pending_reason      *target.PendingReason
+	pending_reason      *enum.ReasonCode
 	pending_comment     *string
 	final_actual        *float64
 	addfinal_actual     *float64
@@ -11036,12 +11129,12 @@ func (m *TargetMutation) ResetScopeKey() {
 }
 
 // SetPeriodKind sets the "period_kind" field.
-func (m *TargetMutation) SetPeriodKind(tk target.PeriodKind) {
-	m.period_kind = &tk
+func (m *TargetMutation) SetPeriodKind(ek enum.PeriodKind) {
+	m.period_kind = &ek
 }
 
 // PeriodKind returns the value of the "period_kind" field in the mutation.
-func (m *TargetMutation) PeriodKind() (r target.PeriodKind, exists bool) {
+func (m *TargetMutation) PeriodKind() (r enum.PeriodKind, exists bool) {
 	v := m.period_kind
 	if v == nil {
 		return
@@ -11052,7 +11145,7 @@ func (m *TargetMutation) PeriodKind() (r target.PeriodKind, exists bool) {
 // OldPeriodKind returns the old "period_kind" field's value of the Target entity.
 // If the Target object wasn't provided to the builder, the object is fetched from the database.
 // An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *TargetMutation) OldPeriodKind(ctx context.Context) (v target.PeriodKind, err error) {
+func (m *TargetMutation) OldPeriodKind(ctx context.Context) (v enum.PeriodKind, err error) {
 	if !m.op.Is(OpUpdateOne) {
 		return v, errors.New("OldPeriodKind is only allowed on UpdateOne operations")
 	}
@@ -11312,12 +11405,12 @@ func (m *TargetMutation) ResetValue() {
 }
 
 // SetStatus sets the "status" field.
-func (m *TargetMutation) SetStatus(t target.Status) {
-	m.status = &t
+func (m *TargetMutation) SetStatus(es enum.TargetStatus) {
+	m.status = &es
 }
 
 // Status returns the value of the "status" field in the mutation.
-func (m *TargetMutation) Status() (r target.Status, exists bool) {
+func (m *TargetMutation) Status() (r enum.TargetStatus, exists bool) {
 	v := m.status
 	if v == nil {
 		return
@@ -11328,7 +11421,7 @@ func (m *TargetMutation) Status() (r target.Status, exists bool) {
 // OldStatus returns the old "status" field's value of the Target entity.
 // If the Target object wasn't provided to the builder, the object is fetched from the database.
 // An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *TargetMutation) OldStatus(ctx context.Context) (v target.Status, err error) {
+func (m *TargetMutation) OldStatus(ctx context.Context) (v enum.TargetStatus, err error) {
 	if !m.op.Is(OpUpdateOne) {
 		return v, errors.New("OldStatus is only allowed on UpdateOne operations")
 	}
@@ -11657,12 +11750,12 @@ func (m *TargetMutation) ResetPendingValue() {
 }
 
 // SetPendingReason sets the "pending_reason" field.
-func (m *TargetMutation) SetPendingReason(tr target.PendingReason) {
-	m.pending_reason = &tr
+func (m *TargetMutation) SetPendingReason(ec enum.ReasonCode) {
+	m.pending_reason = &ec
 }
 
 // PendingReason returns the value of the "pending_reason" field in the mutation.
-func (m *TargetMutation) PendingReason() (r target.PendingReason, exists bool) {
+func (m *TargetMutation) PendingReason() (r enum.ReasonCode, exists bool) {
 	v := m.pending_reason
 	if v == nil {
 		return
@@ -11673,7 +11766,7 @@ func (m *TargetMutation) PendingReason() (r target.PendingReason, exists bool) {
 // OldPendingReason returns the old "pending_reason" field's value of the Target entity.
 // If the Target object wasn't provided to the builder, the object is fetched from the database.
 // An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *TargetMutation) OldPendingReason(ctx context.Context) (v *target.PendingReason, err error) {
+func (m *TargetMutation) OldPendingReason(ctx context.Context) (v *enum.ReasonCode, err error) {
 	if !m.op.Is(OpUpdateOne) {
 		return v, errors.New("OldPendingReason is only allowed on UpdateOne operations")
 	}
@@ -12443,7 +12536,7 @@ func (m *TargetMutation) SetField(name string, value ent.Value) error {
 		m.SetScopeKey(v)
 		return nil
 	case target.FieldPeriodKind:
-		v, ok := value.(target.PeriodKind)
+		v, ok := value.(enum.PeriodKind)
 		if !ok {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
@@ -12485,7 +12578,7 @@ func (m *TargetMutation) SetField(name string, value ent.Value) error {
 		m.SetValue(v)
 		return nil
 	case target.FieldStatus:
-		v, ok := value.(target.Status)
+		v, ok := value.(enum.TargetStatus)
 		if !ok {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
@@ -12534,7 +12627,7 @@ func (m *TargetMutation) SetField(name string, value ent.Value) error {
 		m.SetPendingValue(v)
 		return nil
 	case target.FieldPendingReason:
-		v, ok := value.(target.PendingReason)
+		v, ok := value.(enum.ReasonCode)
 		if !ok {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
@@ -13062,15 +13155,15 @@ type TargetEventMutation struct {
 	id                  *pulid.ID
 	created_at          *time.Time
 	updated_at          *time.Time
-	action              *string
-	from_status         *targetevent.FromStatus
-	to_status           *targetevent.ToStatus
+	action              *enum.TargetAction
+	from_status         *enum.TargetStatus
+	to_status           *enum.TargetStatus
 	old_value           *float64
 	addold_value        *float64
 	new_value           *float64
 	addnew_value        *float64
 	comment             *string
-	reason_code         *targetevent.ReasonCode
+	reason_code         *enum.ReasonCode
 	version             *int
 	addversion          *int
 	clearedFields       map[string]struct{}
@@ -13383,12 +13476,12 @@ func (m *TargetEventMutation) ResetActorID() {
 }
 
 // SetAction sets the "action" field.
-func (m *TargetEventMutation) SetAction(s string) {
-	m.action = &s
+func (m *TargetEventMutation) SetAction(ea enum.TargetAction) {
+	m.action = &ea
 }
 
 // Action returns the value of the "action" field in the mutation.
-func (m *TargetEventMutation) Action() (r string, exists bool) {
+func (m *TargetEventMutation) Action() (r enum.TargetAction, exists bool) {
 	v := m.action
 	if v == nil {
 		return
@@ -13399,7 +13492,7 @@ func (m *TargetEventMutation) Action() (r string, exists bool) {
 // OldAction returns the old "action" field's value of the TargetEvent entity.
 // If the TargetEvent object wasn't provided to the builder, the object is fetched from the database.
 // An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *TargetEventMutation) OldAction(ctx context.Context) (v string, err error) {
+func (m *TargetEventMutation) OldAction(ctx context.Context) (v enum.TargetAction, err error) {
 	if !m.op.Is(OpUpdateOne) {
 		return v, errors.New("OldAction is only allowed on UpdateOne operations")
 	}
@@ -13419,12 +13512,12 @@ func (m *TargetEventMutation) ResetAction() {
 }
 
 // SetFromStatus sets the "from_status" field.
-func (m *TargetEventMutation) SetFromStatus(ts targetevent.FromStatus) {
-	m.from_status = &ts
+func (m *TargetEventMutation) SetFromStatus(es enum.TargetStatus) {
+	m.from_status = &es
 }
 
 // FromStatus returns the value of the "from_status" field in the mutation.
-func (m *TargetEventMutation) FromStatus() (r targetevent.FromStatus, exists bool) {
+func (m *TargetEventMutation) FromStatus() (r enum.TargetStatus, exists bool) {
 	v := m.from_status
 	if v == nil {
 		return
@@ -13435,7 +13528,7 @@ func (m *TargetEventMutation) FromStatus() (r targetevent.FromStatus, exists boo
 // OldFromStatus returns the old "from_status" field's value of the TargetEvent entity.
 // If the TargetEvent object wasn't provided to the builder, the object is fetched from the database.
 // An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *TargetEventMutation) OldFromStatus(ctx context.Context) (v targetevent.FromStatus, err error) {
+func (m *TargetEventMutation) OldFromStatus(ctx context.Context) (v enum.TargetStatus, err error) {
 	if !m.op.Is(OpUpdateOne) {
 		return v, errors.New("OldFromStatus is only allowed on UpdateOne operations")
 	}
@@ -13455,12 +13548,12 @@ func (m *TargetEventMutation) ResetFromStatus() {
 }
 
 // SetToStatus sets the "to_status" field.
-func (m *TargetEventMutation) SetToStatus(ts targetevent.ToStatus) {
-	m.to_status = &ts
+func (m *TargetEventMutation) SetToStatus(es enum.TargetStatus) {
+	m.to_status = &es
 }
 
 // ToStatus returns the value of the "to_status" field in the mutation.
-func (m *TargetEventMutation) ToStatus() (r targetevent.ToStatus, exists bool) {
+func (m *TargetEventMutation) ToStatus() (r enum.TargetStatus, exists bool) {
 	v := m.to_status
 	if v == nil {
 		return
@@ -13471,7 +13564,7 @@ func (m *TargetEventMutation) ToStatus() (r targetevent.ToStatus, exists bool) {
 // OldToStatus returns the old "to_status" field's value of the TargetEvent entity.
 // If the TargetEvent object wasn't provided to the builder, the object is fetched from the database.
 // An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *TargetEventMutation) OldToStatus(ctx context.Context) (v targetevent.ToStatus, err error) {
+func (m *TargetEventMutation) OldToStatus(ctx context.Context) (v enum.TargetStatus, err error) {
 	if !m.op.Is(OpUpdateOne) {
 		return v, errors.New("OldToStatus is only allowed on UpdateOne operations")
 	}
@@ -13680,12 +13773,12 @@ func (m *TargetEventMutation) ResetComment() {
 }
 
 // SetReasonCode sets the "reason_code" field.
-func (m *TargetEventMutation) SetReasonCode(tc targetevent.ReasonCode) {
-	m.reason_code = &tc
+func (m *TargetEventMutation) SetReasonCode(ec enum.ReasonCode) {
+	m.reason_code = &ec
 }
 
 // ReasonCode returns the value of the "reason_code" field in the mutation.
-func (m *TargetEventMutation) ReasonCode() (r targetevent.ReasonCode, exists bool) {
+func (m *TargetEventMutation) ReasonCode() (r enum.ReasonCode, exists bool) {
 	v := m.reason_code
 	if v == nil {
 		return
@@ -13696,7 +13789,7 @@ func (m *TargetEventMutation) ReasonCode() (r targetevent.ReasonCode, exists boo
 // OldReasonCode returns the old "reason_code" field's value of the TargetEvent entity.
 // If the TargetEvent object wasn't provided to the builder, the object is fetched from the database.
 // An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *TargetEventMutation) OldReasonCode(ctx context.Context) (v *targetevent.ReasonCode, err error) {
+func (m *TargetEventMutation) OldReasonCode(ctx context.Context) (v *enum.ReasonCode, err error) {
 	if !m.op.Is(OpUpdateOne) {
 		return v, errors.New("OldReasonCode is only allowed on UpdateOne operations")
 	}
@@ -14053,21 +14146,21 @@ func (m *TargetEventMutation) SetField(name string, value ent.Value) error {
 		m.SetActorID(v)
 		return nil
 	case targetevent.FieldAction:
-		v, ok := value.(string)
+		v, ok := value.(enum.TargetAction)
 		if !ok {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetAction(v)
 		return nil
 	case targetevent.FieldFromStatus:
-		v, ok := value.(targetevent.FromStatus)
+		v, ok := value.(enum.TargetStatus)
 		if !ok {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetFromStatus(v)
 		return nil
 	case targetevent.FieldToStatus:
-		v, ok := value.(targetevent.ToStatus)
+		v, ok := value.(enum.TargetStatus)
 		if !ok {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
@@ -14095,7 +14188,7 @@ func (m *TargetEventMutation) SetField(name string, value ent.Value) error {
 		m.SetComment(v)
 		return nil
 	case targetevent.FieldReasonCode:
-		v, ok := value.(targetevent.ReasonCode)
+		v, ok := value.(enum.ReasonCode)
 		if !ok {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
@@ -14392,8 +14485,8 @@ type TargetRevisionMutation struct {
 	updated_at          *time.Time
 	value               *float64
 	addvalue            *float64
-	action              *string
-	reason_code         *targetrevision.ReasonCode
+	action              *enum.TargetAction
+	reason_code         *enum.ReasonCode
 	comment             *string
 	clearedFields       map[string]struct{}
 	organization        *pulid.ID
@@ -14761,12 +14854,12 @@ func (m *TargetRevisionMutation) ResetValue() {
 }
 
 // SetAction sets the "action" field.
-func (m *TargetRevisionMutation) SetAction(s string) {
-	m.action = &s
+func (m *TargetRevisionMutation) SetAction(ea enum.TargetAction) {
+	m.action = &ea
 }
 
 // Action returns the value of the "action" field in the mutation.
-func (m *TargetRevisionMutation) Action() (r string, exists bool) {
+func (m *TargetRevisionMutation) Action() (r enum.TargetAction, exists bool) {
 	v := m.action
 	if v == nil {
 		return
@@ -14777,7 +14870,7 @@ func (m *TargetRevisionMutation) Action() (r string, exists bool) {
 // OldAction returns the old "action" field's value of the TargetRevision entity.
 // If the TargetRevision object wasn't provided to the builder, the object is fetched from the database.
 // An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *TargetRevisionMutation) OldAction(ctx context.Context) (v string, err error) {
+func (m *TargetRevisionMutation) OldAction(ctx context.Context) (v enum.TargetAction, err error) {
 	if !m.op.Is(OpUpdateOne) {
 		return v, errors.New("OldAction is only allowed on UpdateOne operations")
 	}
@@ -14797,12 +14890,12 @@ func (m *TargetRevisionMutation) ResetAction() {
 }
 
 // SetReasonCode sets the "reason_code" field.
-func (m *TargetRevisionMutation) SetReasonCode(tc targetrevision.ReasonCode) {
-	m.reason_code = &tc
+func (m *TargetRevisionMutation) SetReasonCode(ec enum.ReasonCode) {
+	m.reason_code = &ec
 }
 
 // ReasonCode returns the value of the "reason_code" field in the mutation.
-func (m *TargetRevisionMutation) ReasonCode() (r targetrevision.ReasonCode, exists bool) {
+func (m *TargetRevisionMutation) ReasonCode() (r enum.ReasonCode, exists bool) {
 	v := m.reason_code
 	if v == nil {
 		return
@@ -14813,7 +14906,7 @@ func (m *TargetRevisionMutation) ReasonCode() (r targetrevision.ReasonCode, exis
 // OldReasonCode returns the old "reason_code" field's value of the TargetRevision entity.
 // If the TargetRevision object wasn't provided to the builder, the object is fetched from the database.
 // An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *TargetRevisionMutation) OldReasonCode(ctx context.Context) (v *targetrevision.ReasonCode, err error) {
+func (m *TargetRevisionMutation) OldReasonCode(ctx context.Context) (v *enum.ReasonCode, err error) {
 	if !m.op.Is(OpUpdateOne) {
 		return v, errors.New("OldReasonCode is only allowed on UpdateOne operations")
 	}
@@ -15142,14 +15235,14 @@ func (m *TargetRevisionMutation) SetField(name string, value ent.Value) error {
 		m.SetValue(v)
 		return nil
 	case targetrevision.FieldAction:
-		v, ok := value.(string)
+		v, ok := value.(enum.TargetAction)
 		if !ok {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetAction(v)
 		return nil
 	case targetrevision.FieldReasonCode:
-		v, ok := value.(targetrevision.ReasonCode)
+		v, ok := value.(enum.ReasonCode)
 		if !ok {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
@@ -15397,7 +15490,7 @@ type TeamMutation struct {
 	created_at          *time.Time
 	updated_at          *time.Time
 	name                *string
-	review_cadence      *team.ReviewCadence
+	review_cadence      *enum.ReviewCadence
 	clearedFields       map[string]struct{}
 	organization        *pulid.ID
 	clearedorganization bool
@@ -15721,12 +15814,12 @@ func (m *TeamMutation) ResetParentID() {
 }
 
 // SetReviewCadence sets the "review_cadence" field.
-func (m *TeamMutation) SetReviewCadence(tc team.ReviewCadence) {
-	m.review_cadence = &tc
+func (m *TeamMutation) SetReviewCadence(ec enum.ReviewCadence) {
+	m.review_cadence = &ec
 }
 
 // ReviewCadence returns the value of the "review_cadence" field in the mutation.
-func (m *TeamMutation) ReviewCadence() (r team.ReviewCadence, exists bool) {
+func (m *TeamMutation) ReviewCadence() (r enum.ReviewCadence, exists bool) {
 	v := m.review_cadence
 	if v == nil {
 		return
@@ -15737,7 +15830,7 @@ func (m *TeamMutation) ReviewCadence() (r team.ReviewCadence, exists bool) {
 // OldReviewCadence returns the old "review_cadence" field's value of the Team entity.
 // If the Team object wasn't provided to the builder, the object is fetched from the database.
 // An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *TeamMutation) OldReviewCadence(ctx context.Context) (v team.ReviewCadence, err error) {
+func (m *TeamMutation) OldReviewCadence(ctx context.Context) (v enum.ReviewCadence, err error) {
 	if !m.op.Is(OpUpdateOne) {
 		return v, errors.New("OldReviewCadence is only allowed on UpdateOne operations")
 	}
@@ -16219,7 +16312,7 @@ func (m *TeamMutation) SetField(name string, value ent.Value) error {
 		m.SetParentID(v)
 		return nil
 	case team.FieldReviewCadence:
-		v, ok := value.(team.ReviewCadence)
+		v, ok := value.(enum.ReviewCadence)
 		if !ok {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}

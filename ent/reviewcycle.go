@@ -8,6 +8,8 @@ import (
 	"kpiflow/ent/reviewcycle"
 	"kpiflow/ent/schema/pulid"
 	"kpiflow/ent/team"
+	"kpiflow/ent/user"
+	"kpiflow/enum"
 	"strings"
 	"time"
 
@@ -29,7 +31,7 @@ type ReviewCycle struct {
 	// TeamID holds the value of the "team_id" field.
 	TeamID pulid.ID `json:"team_id,omitempty"`
 	// Cadence holds the value of the "cadence" field.
-	Cadence reviewcycle.Cadence `json:"cadence,omitempty"`
+	Cadence enum.ReviewCadence `json:"cadence,omitempty"`
 	// the cadence point the cycle reviews
 	Point time.Time `json:"point,omitempty"`
 	// when the review is overdue: the next cadence point
@@ -54,11 +56,13 @@ type ReviewCycleEdges struct {
 	Team *Team `json:"team,omitempty"`
 	// Items holds the value of the items edge.
 	Items []*ReviewItem `json:"items,omitempty"`
+	// CompletedBy holds the value of the completed_by edge.
+	CompletedBy *User `json:"completed_by,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [3]bool
+	loadedTypes [4]bool
 	// totalCount holds the count of the edges above.
-	totalCount [3]map[string]int
+	totalCount [4]map[string]int
 
 	namedItems map[string][]*ReviewItem
 }
@@ -92,6 +96,17 @@ func (e ReviewCycleEdges) ItemsOrErr() ([]*ReviewItem, error) {
 		return e.Items, nil
 	}
 	return nil, &NotLoadedError{edge: "items"}
+}
+
+// CompletedByOrErr returns the CompletedBy value or an error if the edge
+// was not loaded in eager-loading, or loaded but was not found.
+func (e ReviewCycleEdges) CompletedByOrErr() (*User, error) {
+	if e.CompletedBy != nil {
+		return e.CompletedBy, nil
+	} else if e.loadedTypes[3] {
+		return nil, &NotFoundError{label: user.Label}
+	}
+	return nil, &NotLoadedError{edge: "completed_by"}
 }
 
 // scanValues returns the types for scanning values from sql.Rows.
@@ -156,7 +171,7 @@ func (_m *ReviewCycle) assignValues(columns []string, values []any) error {
 			if value, ok := values[i].(*sql.NullString); !ok {
 				return fmt.Errorf("unexpected type %T for field cadence", values[i])
 			} else if value.Valid {
-				_m.Cadence = reviewcycle.Cadence(value.String)
+				_m.Cadence = enum.ReviewCadence(value.String)
 			}
 		case reviewcycle.FieldPoint:
 			if value, ok := values[i].(*sql.NullTime); !ok {
@@ -216,6 +231,11 @@ func (_m *ReviewCycle) QueryTeam() *TeamQuery {
 // QueryItems queries the "items" edge of the ReviewCycle entity.
 func (_m *ReviewCycle) QueryItems() *ReviewItemQuery {
 	return NewReviewCycleClient(_m.config).QueryItems(_m)
+}
+
+// QueryCompletedBy queries the "completed_by" edge of the ReviewCycle entity.
+func (_m *ReviewCycle) QueryCompletedBy() *UserQuery {
+	return NewReviewCycleClient(_m.config).QueryCompletedBy(_m)
 }
 
 // Update returns a builder for updating this ReviewCycle.

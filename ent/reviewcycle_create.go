@@ -11,6 +11,8 @@ import (
 	"kpiflow/ent/reviewitem"
 	"kpiflow/ent/schema/pulid"
 	"kpiflow/ent/team"
+	"kpiflow/ent/user"
+	"kpiflow/enum"
 	"time"
 
 	"entgo.io/ent/dialect"
@@ -68,7 +70,7 @@ func (_c *ReviewCycleCreate) SetTeamID(v pulid.ID) *ReviewCycleCreate {
 }
 
 // SetCadence sets the "cadence" field.
-func (_c *ReviewCycleCreate) SetCadence(v reviewcycle.Cadence) *ReviewCycleCreate {
+func (_c *ReviewCycleCreate) SetCadence(v enum.ReviewCadence) *ReviewCycleCreate {
 	_c.mutation.SetCadence(v)
 	return _c
 }
@@ -164,6 +166,11 @@ func (_c *ReviewCycleCreate) AddItems(v ...*ReviewItem) *ReviewCycleCreate {
 		ids[i] = v[i].ID
 	}
 	return _c.AddItemIDs(ids...)
+}
+
+// SetCompletedBy sets the "completed_by" edge to the User entity.
+func (_c *ReviewCycleCreate) SetCompletedBy(v *User) *ReviewCycleCreate {
+	return _c.SetCompletedByID(v.ID)
 }
 
 // Mutation returns the ReviewCycleMutation object of the builder.
@@ -342,10 +349,6 @@ func (_c *ReviewCycleCreate) createSpec() (*ReviewCycle, *sqlgraph.CreateSpec) {
 		_spec.SetField(reviewcycle.FieldCompletedAt, field.TypeTime, value)
 		_node.CompletedAt = &value
 	}
-	if value, ok := _c.mutation.CompletedByID(); ok {
-		_spec.SetField(reviewcycle.FieldCompletedByID, field.TypeString, value)
-		_node.CompletedByID = &value
-	}
 	if nodes := _c.mutation.OrganizationIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
@@ -394,6 +397,23 @@ func (_c *ReviewCycleCreate) createSpec() (*ReviewCycle, *sqlgraph.CreateSpec) {
 		for _, k := range nodes {
 			edge.Target.Nodes = append(edge.Target.Nodes, k)
 		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.CompletedByIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   reviewcycle.CompletedByTable,
+			Columns: []string{reviewcycle.CompletedByColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(user.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_node.CompletedByID = &nodes[0]
 		_spec.Edges = append(_spec.Edges, edge)
 	}
 	return _node, _spec

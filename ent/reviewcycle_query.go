@@ -13,6 +13,7 @@ import (
 	"kpiflow/ent/reviewitem"
 	"kpiflow/ent/schema/pulid"
 	"kpiflow/ent/team"
+	"kpiflow/ent/user"
 	"math"
 
 	"entgo.io/ent"
@@ -32,6 +33,7 @@ type ReviewCycleQuery struct {
 	withOrganization *OrganizationQuery
 	withTeam         *TeamQuery
 	withItems        *ReviewItemQuery
+	withCompletedBy  *UserQuery
 	loadTotal        []func(context.Context, []*ReviewCycle) error
 	modifiers        []func(*sql.Selector)
 	withNamedItems   map[string]*ReviewItemQuery
@@ -130,6 +132,28 @@ func (_q *ReviewCycleQuery) QueryItems() *ReviewItemQuery {
 			sqlgraph.From(reviewcycle.Table, reviewcycle.FieldID, selector),
 			sqlgraph.To(reviewitem.Table, reviewitem.FieldID),
 			sqlgraph.Edge(sqlgraph.O2M, false, reviewcycle.ItemsTable, reviewcycle.ItemsColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryCompletedBy chains the current query on the "completed_by" edge.
+func (_q *ReviewCycleQuery) QueryCompletedBy() *UserQuery {
+	query := (&UserClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(reviewcycle.Table, reviewcycle.FieldID, selector),
+			sqlgraph.To(user.Table, user.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, reviewcycle.CompletedByTable, reviewcycle.CompletedByColumn),
 		)
 		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
 		return fromU, nil
@@ -332,6 +356,7 @@ func (_q *ReviewCycleQuery) Clone() *ReviewCycleQuery {
 		withOrganization: _q.withOrganization.Clone(),
 		withTeam:         _q.withTeam.Clone(),
 		withItems:        _q.withItems.Clone(),
+		withCompletedBy:  _q.withCompletedBy.Clone(),
 		// clone intermediate query.
 		sql:       _q.sql.Clone(),
 		path:      _q.path,
@@ -369,6 +394,17 @@ func (_q *ReviewCycleQuery) WithItems(opts ...func(*ReviewItemQuery)) *ReviewCyc
 		opt(query)
 	}
 	_q.withItems = query
+	return _q
+}
+
+// WithCompletedBy tells the query-builder to eager-load the nodes that are connected to
+// the "completed_by" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *ReviewCycleQuery) WithCompletedBy(opts ...func(*UserQuery)) *ReviewCycleQuery {
+	query := (&UserClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withCompletedBy = query
 	return _q
 }
 
@@ -456,10 +492,11 @@ func (_q *ReviewCycleQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*
 	var (
 		nodes       = []*ReviewCycle{}
 		_spec       = _q.querySpec()
-		loadedTypes = [3]bool{
+		loadedTypes = [4]bool{
 			_q.withOrganization != nil,
 			_q.withTeam != nil,
 			_q.withItems != nil,
+			_q.withCompletedBy != nil,
 		}
 	)
 	_spec.ScanValues = func(columns []string) ([]any, error) {
@@ -499,6 +536,12 @@ func (_q *ReviewCycleQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*
 		if err := _q.loadItems(ctx, query, nodes,
 			func(n *ReviewCycle) { n.Edges.Items = []*ReviewItem{} },
 			func(n *ReviewCycle, e *ReviewItem) { n.Edges.Items = append(n.Edges.Items, e) }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withCompletedBy; query != nil {
+		if err := _q.loadCompletedBy(ctx, query, nodes, nil,
+			func(n *ReviewCycle, e *User) { n.Edges.CompletedBy = e }); err != nil {
 			return nil, err
 		}
 	}
@@ -605,6 +648,38 @@ func (_q *ReviewCycleQuery) loadItems(ctx context.Context, query *ReviewItemQuer
 	}
 	return nil
 }
+func (_q *ReviewCycleQuery) loadCompletedBy(ctx context.Context, query *UserQuery, nodes []*ReviewCycle, init func(*ReviewCycle), assign func(*ReviewCycle, *User)) error {
+	ids := make([]pulid.ID, 0, len(nodes))
+	nodeids := make(map[pulid.ID][]*ReviewCycle)
+	for i := range nodes {
+		if nodes[i].CompletedByID == nil {
+			continue
+		}
+		fk := *nodes[i].CompletedByID
+		if _, ok := nodeids[fk]; !ok {
+			ids = append(ids, fk)
+		}
+		nodeids[fk] = append(nodeids[fk], nodes[i])
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	query.Where(user.IDIn(ids...))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		nodes, ok := nodeids[n.ID]
+		if !ok {
+			return fmt.Errorf(`unexpected foreign-key "completed_by_id" returned %v`, n.ID)
+		}
+		for i := range nodes {
+			assign(nodes[i], n)
+		}
+	}
+	return nil
+}
 
 func (_q *ReviewCycleQuery) sqlCount(ctx context.Context) (int, error) {
 	_spec := _q.querySpec()
@@ -639,6 +714,9 @@ func (_q *ReviewCycleQuery) querySpec() *sqlgraph.QuerySpec {
 		}
 		if _q.withTeam != nil {
 			_spec.Node.AddColumnOnce(reviewcycle.FieldTeamID)
+		}
+		if _q.withCompletedBy != nil {
+			_spec.Node.AddColumnOnce(reviewcycle.FieldCompletedByID)
 		}
 	}
 	if ps := _q.predicates; len(ps) > 0 {

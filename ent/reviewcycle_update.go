@@ -10,6 +10,7 @@ import (
 	"kpiflow/ent/reviewcycle"
 	"kpiflow/ent/reviewitem"
 	"kpiflow/ent/schema/pulid"
+	"kpiflow/ent/user"
 	"time"
 
 	"entgo.io/ent/dialect/sql"
@@ -106,6 +107,11 @@ func (_u *ReviewCycleUpdate) AddItems(v ...*ReviewItem) *ReviewCycleUpdate {
 	return _u.AddItemIDs(ids...)
 }
 
+// SetCompletedBy sets the "completed_by" edge to the User entity.
+func (_u *ReviewCycleUpdate) SetCompletedBy(v *User) *ReviewCycleUpdate {
+	return _u.SetCompletedByID(v.ID)
+}
+
 // Mutation returns the ReviewCycleMutation object of the builder.
 func (_u *ReviewCycleUpdate) Mutation() *ReviewCycleMutation {
 	return _u.mutation
@@ -130,6 +136,12 @@ func (_u *ReviewCycleUpdate) RemoveItems(v ...*ReviewItem) *ReviewCycleUpdate {
 		ids[i] = v[i].ID
 	}
 	return _u.RemoveItemIDs(ids...)
+}
+
+// ClearCompletedBy clears the "completed_by" edge to the User entity.
+func (_u *ReviewCycleUpdate) ClearCompletedBy() *ReviewCycleUpdate {
+	_u.mutation.ClearCompletedBy()
+	return _u
 }
 
 // Save executes the query and returns the number of nodes affected by the update operation.
@@ -220,12 +232,6 @@ func (_u *ReviewCycleUpdate) sqlSave(ctx context.Context) (_node int, err error)
 	if _u.mutation.CompletedAtCleared() {
 		_spec.ClearField(reviewcycle.FieldCompletedAt, field.TypeTime)
 	}
-	if value, ok := _u.mutation.CompletedByID(); ok {
-		_spec.SetField(reviewcycle.FieldCompletedByID, field.TypeString, value)
-	}
-	if _u.mutation.CompletedByIDCleared() {
-		_spec.ClearField(reviewcycle.FieldCompletedByID, field.TypeString)
-	}
 	if _u.mutation.ItemsCleared() {
 		edge := &sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.O2M,
@@ -264,6 +270,35 @@ func (_u *ReviewCycleUpdate) sqlSave(ctx context.Context) (_node int, err error)
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(reviewitem.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.CompletedByCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   reviewcycle.CompletedByTable,
+			Columns: []string{reviewcycle.CompletedByColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(user.FieldID, field.TypeString),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.CompletedByIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   reviewcycle.CompletedByTable,
+			Columns: []string{reviewcycle.CompletedByColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(user.FieldID, field.TypeString),
 			},
 		}
 		for _, k := range nodes {
@@ -368,6 +403,11 @@ func (_u *ReviewCycleUpdateOne) AddItems(v ...*ReviewItem) *ReviewCycleUpdateOne
 	return _u.AddItemIDs(ids...)
 }
 
+// SetCompletedBy sets the "completed_by" edge to the User entity.
+func (_u *ReviewCycleUpdateOne) SetCompletedBy(v *User) *ReviewCycleUpdateOne {
+	return _u.SetCompletedByID(v.ID)
+}
+
 // Mutation returns the ReviewCycleMutation object of the builder.
 func (_u *ReviewCycleUpdateOne) Mutation() *ReviewCycleMutation {
 	return _u.mutation
@@ -392,6 +432,12 @@ func (_u *ReviewCycleUpdateOne) RemoveItems(v ...*ReviewItem) *ReviewCycleUpdate
 		ids[i] = v[i].ID
 	}
 	return _u.RemoveItemIDs(ids...)
+}
+
+// ClearCompletedBy clears the "completed_by" edge to the User entity.
+func (_u *ReviewCycleUpdateOne) ClearCompletedBy() *ReviewCycleUpdateOne {
+	_u.mutation.ClearCompletedBy()
+	return _u
 }
 
 // Where appends a list predicates to the ReviewCycleUpdate builder.
@@ -512,12 +558,6 @@ func (_u *ReviewCycleUpdateOne) sqlSave(ctx context.Context) (_node *ReviewCycle
 	if _u.mutation.CompletedAtCleared() {
 		_spec.ClearField(reviewcycle.FieldCompletedAt, field.TypeTime)
 	}
-	if value, ok := _u.mutation.CompletedByID(); ok {
-		_spec.SetField(reviewcycle.FieldCompletedByID, field.TypeString, value)
-	}
-	if _u.mutation.CompletedByIDCleared() {
-		_spec.ClearField(reviewcycle.FieldCompletedByID, field.TypeString)
-	}
 	if _u.mutation.ItemsCleared() {
 		edge := &sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.O2M,
@@ -556,6 +596,35 @@ func (_u *ReviewCycleUpdateOne) sqlSave(ctx context.Context) (_node *ReviewCycle
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(reviewitem.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.CompletedByCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   reviewcycle.CompletedByTable,
+			Columns: []string{reviewcycle.CompletedByColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(user.FieldID, field.TypeString),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.CompletedByIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   reviewcycle.CompletedByTable,
+			Columns: []string{reviewcycle.CompletedByColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(user.FieldID, field.TypeString),
 			},
 		}
 		for _, k := range nodes {

@@ -9,6 +9,8 @@ import (
 	"kpiflow/ent/reviewitem"
 	"kpiflow/ent/schema/pulid"
 	"kpiflow/ent/target"
+	"kpiflow/ent/user"
+	"kpiflow/enum"
 	"strings"
 	"time"
 
@@ -39,8 +41,8 @@ type ReviewItem struct {
 	Pace *float64 `json:"pace,omitempty"`
 	// the actual projected to the period's end at the current rate
 	Projection *float64 `json:"projection,omitempty"`
-	// ON_TRACK, AT_RISK or OFF_TRACK
-	Track string `json:"track,omitempty"`
+	// none when the target could not be graded (no actual yet)
+	Track *enum.KPIStatus `json:"track,omitempty"`
 	// SuggestedAction holds the value of the "suggested_action" field.
 	SuggestedAction reviewitem.SuggestedAction `json:"suggested_action,omitempty"`
 	// SuggestedValue holds the value of the "suggested_value" field.
@@ -50,13 +52,13 @@ type ReviewItem struct {
 	// SuggestionReason holds the value of the "suggestion_reason" field.
 	SuggestionReason string `json:"suggestion_reason,omitempty"`
 	// Decision holds the value of the "decision" field.
-	Decision *reviewitem.Decision `json:"decision,omitempty"`
+	Decision *enum.ReviewDecision `json:"decision,omitempty"`
 	// DecidedByID holds the value of the "decided_by_id" field.
 	DecidedByID *pulid.ID `json:"decided_by_id,omitempty"`
 	// for ADJUST: the value decided, in the KPI's unit (MONEY in minor units, as targets store it)
 	DecisionValue *float64 `json:"decision_value,omitempty"`
 	// for ADJUST: the reason code of the adjustment
-	DecisionReason *reviewitem.DecisionReason `json:"decision_reason,omitempty"`
+	DecisionReason *enum.ReasonCode `json:"decision_reason,omitempty"`
 	// for ADJUST: why
 	DecisionComment *string `json:"decision_comment,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
@@ -73,11 +75,13 @@ type ReviewItemEdges struct {
 	Cycle *ReviewCycle `json:"cycle,omitempty"`
 	// Target holds the value of the target edge.
 	Target *Target `json:"target,omitempty"`
+	// DecidedBy holds the value of the decided_by edge.
+	DecidedBy *User `json:"decided_by,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [3]bool
+	loadedTypes [4]bool
 	// totalCount holds the count of the edges above.
-	totalCount [3]map[string]int
+	totalCount [4]map[string]int
 }
 
 // OrganizationOrErr returns the Organization value or an error if the edge
@@ -111,6 +115,17 @@ func (e ReviewItemEdges) TargetOrErr() (*Target, error) {
 		return nil, &NotFoundError{label: target.Label}
 	}
 	return nil, &NotLoadedError{edge: "target"}
+}
+
+// DecidedByOrErr returns the DecidedBy value or an error if the edge
+// was not loaded in eager-loading, or loaded but was not found.
+func (e ReviewItemEdges) DecidedByOrErr() (*User, error) {
+	if e.DecidedBy != nil {
+		return e.DecidedBy, nil
+	} else if e.loadedTypes[3] {
+		return nil, &NotFoundError{label: user.Label}
+	}
+	return nil, &NotLoadedError{edge: "decided_by"}
 }
 
 // scanValues returns the types for scanning values from sql.Rows.
@@ -211,7 +226,8 @@ func (_m *ReviewItem) assignValues(columns []string, values []any) error {
 			if value, ok := values[i].(*sql.NullString); !ok {
 				return fmt.Errorf("unexpected type %T for field track", values[i])
 			} else if value.Valid {
-				_m.Track = value.String
+				_m.Track = new(enum.KPIStatus)
+				*_m.Track = enum.KPIStatus(value.String)
 			}
 		case reviewitem.FieldSuggestedAction:
 			if value, ok := values[i].(*sql.NullString); !ok {
@@ -243,8 +259,8 @@ func (_m *ReviewItem) assignValues(columns []string, values []any) error {
 			if value, ok := values[i].(*sql.NullString); !ok {
 				return fmt.Errorf("unexpected type %T for field decision", values[i])
 			} else if value.Valid {
-				_m.Decision = new(reviewitem.Decision)
-				*_m.Decision = reviewitem.Decision(value.String)
+				_m.Decision = new(enum.ReviewDecision)
+				*_m.Decision = enum.ReviewDecision(value.String)
 			}
 		case reviewitem.FieldDecidedByID:
 			if value, ok := values[i].(*sql.NullScanner); !ok {
@@ -264,8 +280,8 @@ func (_m *ReviewItem) assignValues(columns []string, values []any) error {
 			if value, ok := values[i].(*sql.NullString); !ok {
 				return fmt.Errorf("unexpected type %T for field decision_reason", values[i])
 			} else if value.Valid {
-				_m.DecisionReason = new(reviewitem.DecisionReason)
-				*_m.DecisionReason = reviewitem.DecisionReason(value.String)
+				_m.DecisionReason = new(enum.ReasonCode)
+				*_m.DecisionReason = enum.ReasonCode(value.String)
 			}
 		case reviewitem.FieldDecisionComment:
 			if value, ok := values[i].(*sql.NullString); !ok {
@@ -300,6 +316,11 @@ func (_m *ReviewItem) QueryCycle() *ReviewCycleQuery {
 // QueryTarget queries the "target" edge of the ReviewItem entity.
 func (_m *ReviewItem) QueryTarget() *TargetQuery {
 	return NewReviewItemClient(_m.config).QueryTarget(_m)
+}
+
+// QueryDecidedBy queries the "decided_by" edge of the ReviewItem entity.
+func (_m *ReviewItem) QueryDecidedBy() *UserQuery {
+	return NewReviewItemClient(_m.config).QueryDecidedBy(_m)
 }
 
 // Update returns a builder for updating this ReviewItem.
@@ -360,8 +381,10 @@ func (_m *ReviewItem) String() string {
 		builder.WriteString(fmt.Sprintf("%v", *v))
 	}
 	builder.WriteString(", ")
-	builder.WriteString("track=")
-	builder.WriteString(_m.Track)
+	if v := _m.Track; v != nil {
+		builder.WriteString("track=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
 	builder.WriteString(", ")
 	builder.WriteString("suggested_action=")
 	builder.WriteString(fmt.Sprintf("%v", _m.SuggestedAction))

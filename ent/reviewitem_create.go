@@ -11,6 +11,8 @@ import (
 	"kpiflow/ent/reviewitem"
 	"kpiflow/ent/schema/pulid"
 	"kpiflow/ent/target"
+	"kpiflow/ent/user"
+	"kpiflow/enum"
 	"time"
 
 	"entgo.io/ent/dialect"
@@ -130,13 +132,13 @@ func (_c *ReviewItemCreate) SetNillableProjection(v *float64) *ReviewItemCreate 
 }
 
 // SetTrack sets the "track" field.
-func (_c *ReviewItemCreate) SetTrack(v string) *ReviewItemCreate {
+func (_c *ReviewItemCreate) SetTrack(v enum.KPIStatus) *ReviewItemCreate {
 	_c.mutation.SetTrack(v)
 	return _c
 }
 
 // SetNillableTrack sets the "track" field if the given value is not nil.
-func (_c *ReviewItemCreate) SetNillableTrack(v *string) *ReviewItemCreate {
+func (_c *ReviewItemCreate) SetNillableTrack(v *enum.KPIStatus) *ReviewItemCreate {
 	if v != nil {
 		_c.SetTrack(*v)
 	}
@@ -184,13 +186,13 @@ func (_c *ReviewItemCreate) SetSuggestionReason(v string) *ReviewItemCreate {
 }
 
 // SetDecision sets the "decision" field.
-func (_c *ReviewItemCreate) SetDecision(v reviewitem.Decision) *ReviewItemCreate {
+func (_c *ReviewItemCreate) SetDecision(v enum.ReviewDecision) *ReviewItemCreate {
 	_c.mutation.SetDecision(v)
 	return _c
 }
 
 // SetNillableDecision sets the "decision" field if the given value is not nil.
-func (_c *ReviewItemCreate) SetNillableDecision(v *reviewitem.Decision) *ReviewItemCreate {
+func (_c *ReviewItemCreate) SetNillableDecision(v *enum.ReviewDecision) *ReviewItemCreate {
 	if v != nil {
 		_c.SetDecision(*v)
 	}
@@ -226,13 +228,13 @@ func (_c *ReviewItemCreate) SetNillableDecisionValue(v *float64) *ReviewItemCrea
 }
 
 // SetDecisionReason sets the "decision_reason" field.
-func (_c *ReviewItemCreate) SetDecisionReason(v reviewitem.DecisionReason) *ReviewItemCreate {
+func (_c *ReviewItemCreate) SetDecisionReason(v enum.ReasonCode) *ReviewItemCreate {
 	_c.mutation.SetDecisionReason(v)
 	return _c
 }
 
 // SetNillableDecisionReason sets the "decision_reason" field if the given value is not nil.
-func (_c *ReviewItemCreate) SetNillableDecisionReason(v *reviewitem.DecisionReason) *ReviewItemCreate {
+func (_c *ReviewItemCreate) SetNillableDecisionReason(v *enum.ReasonCode) *ReviewItemCreate {
 	if v != nil {
 		_c.SetDecisionReason(*v)
 	}
@@ -280,6 +282,11 @@ func (_c *ReviewItemCreate) SetCycle(v *ReviewCycle) *ReviewItemCreate {
 // SetTarget sets the "target" edge to the Target entity.
 func (_c *ReviewItemCreate) SetTarget(v *Target) *ReviewItemCreate {
 	return _c.SetTargetID(v.ID)
+}
+
+// SetDecidedBy sets the "decided_by" edge to the User entity.
+func (_c *ReviewItemCreate) SetDecidedBy(v *User) *ReviewItemCreate {
+	return _c.SetDecidedByID(v.ID)
 }
 
 // Mutation returns the ReviewItemMutation object of the builder.
@@ -359,6 +366,11 @@ func (_c *ReviewItemCreate) check() error {
 	}
 	if _, ok := _c.mutation.TargetID(); !ok {
 		return &ValidationError{Name: "target_id", err: errors.New(`ent: missing required field "ReviewItem.target_id"`)}
+	}
+	if v, ok := _c.mutation.Track(); ok {
+		if err := reviewitem.TrackValidator(v); err != nil {
+			return &ValidationError{Name: "track", err: fmt.Errorf(`ent: validator failed for field "ReviewItem.track": %w`, err)}
+		}
 	}
 	if _, ok := _c.mutation.SuggestedAction(); !ok {
 		return &ValidationError{Name: "suggested_action", err: errors.New(`ent: missing required field "ReviewItem.suggested_action"`)}
@@ -461,8 +473,8 @@ func (_c *ReviewItemCreate) createSpec() (*ReviewItem, *sqlgraph.CreateSpec) {
 		_node.Projection = &value
 	}
 	if value, ok := _c.mutation.Track(); ok {
-		_spec.SetField(reviewitem.FieldTrack, field.TypeString, value)
-		_node.Track = value
+		_spec.SetField(reviewitem.FieldTrack, field.TypeEnum, value)
+		_node.Track = &value
 	}
 	if value, ok := _c.mutation.SuggestedAction(); ok {
 		_spec.SetField(reviewitem.FieldSuggestedAction, field.TypeEnum, value)
@@ -483,10 +495,6 @@ func (_c *ReviewItemCreate) createSpec() (*ReviewItem, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.Decision(); ok {
 		_spec.SetField(reviewitem.FieldDecision, field.TypeEnum, value)
 		_node.Decision = &value
-	}
-	if value, ok := _c.mutation.DecidedByID(); ok {
-		_spec.SetField(reviewitem.FieldDecidedByID, field.TypeString, value)
-		_node.DecidedByID = &value
 	}
 	if value, ok := _c.mutation.DecisionValue(); ok {
 		_spec.SetField(reviewitem.FieldDecisionValue, field.TypeFloat64, value)
@@ -549,6 +557,23 @@ func (_c *ReviewItemCreate) createSpec() (*ReviewItem, *sqlgraph.CreateSpec) {
 			edge.Target.Nodes = append(edge.Target.Nodes, k)
 		}
 		_node.TargetID = nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.DecidedByIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   reviewitem.DecidedByTable,
+			Columns: []string{reviewitem.DecidedByColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(user.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_node.DecidedByID = &nodes[0]
 		_spec.Edges = append(_spec.Edges, edge)
 	}
 	return _node, _spec
@@ -616,7 +641,7 @@ func (u *ReviewItemUpsert) UpdateUpdatedAt() *ReviewItemUpsert {
 }
 
 // SetDecision sets the "decision" field.
-func (u *ReviewItemUpsert) SetDecision(v reviewitem.Decision) *ReviewItemUpsert {
+func (u *ReviewItemUpsert) SetDecision(v enum.ReviewDecision) *ReviewItemUpsert {
 	u.Set(reviewitem.FieldDecision, v)
 	return u
 }
@@ -676,7 +701,7 @@ func (u *ReviewItemUpsert) ClearDecisionValue() *ReviewItemUpsert {
 }
 
 // SetDecisionReason sets the "decision_reason" field.
-func (u *ReviewItemUpsert) SetDecisionReason(v reviewitem.DecisionReason) *ReviewItemUpsert {
+func (u *ReviewItemUpsert) SetDecisionReason(v enum.ReasonCode) *ReviewItemUpsert {
 	u.Set(reviewitem.FieldDecisionReason, v)
 	return u
 }
@@ -813,7 +838,7 @@ func (u *ReviewItemUpsertOne) UpdateUpdatedAt() *ReviewItemUpsertOne {
 }
 
 // SetDecision sets the "decision" field.
-func (u *ReviewItemUpsertOne) SetDecision(v reviewitem.Decision) *ReviewItemUpsertOne {
+func (u *ReviewItemUpsertOne) SetDecision(v enum.ReviewDecision) *ReviewItemUpsertOne {
 	return u.Update(func(s *ReviewItemUpsert) {
 		s.SetDecision(v)
 	})
@@ -883,7 +908,7 @@ func (u *ReviewItemUpsertOne) ClearDecisionValue() *ReviewItemUpsertOne {
 }
 
 // SetDecisionReason sets the "decision_reason" field.
-func (u *ReviewItemUpsertOne) SetDecisionReason(v reviewitem.DecisionReason) *ReviewItemUpsertOne {
+func (u *ReviewItemUpsertOne) SetDecisionReason(v enum.ReasonCode) *ReviewItemUpsertOne {
 	return u.Update(func(s *ReviewItemUpsert) {
 		s.SetDecisionReason(v)
 	})
@@ -1193,7 +1218,7 @@ func (u *ReviewItemUpsertBulk) UpdateUpdatedAt() *ReviewItemUpsertBulk {
 }
 
 // SetDecision sets the "decision" field.
-func (u *ReviewItemUpsertBulk) SetDecision(v reviewitem.Decision) *ReviewItemUpsertBulk {
+func (u *ReviewItemUpsertBulk) SetDecision(v enum.ReviewDecision) *ReviewItemUpsertBulk {
 	return u.Update(func(s *ReviewItemUpsert) {
 		s.SetDecision(v)
 	})
@@ -1263,7 +1288,7 @@ func (u *ReviewItemUpsertBulk) ClearDecisionValue() *ReviewItemUpsertBulk {
 }
 
 // SetDecisionReason sets the "decision_reason" field.
-func (u *ReviewItemUpsertBulk) SetDecisionReason(v reviewitem.DecisionReason) *ReviewItemUpsertBulk {
+func (u *ReviewItemUpsertBulk) SetDecisionReason(v enum.ReasonCode) *ReviewItemUpsertBulk {
 	return u.Update(func(s *ReviewItemUpsert) {
 		s.SetDecisionReason(v)
 	})

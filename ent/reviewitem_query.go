@@ -12,6 +12,7 @@ import (
 	"kpiflow/ent/reviewitem"
 	"kpiflow/ent/schema/pulid"
 	"kpiflow/ent/target"
+	"kpiflow/ent/user"
 	"math"
 
 	"entgo.io/ent"
@@ -31,6 +32,7 @@ type ReviewItemQuery struct {
 	withOrganization *OrganizationQuery
 	withCycle        *ReviewCycleQuery
 	withTarget       *TargetQuery
+	withDecidedBy    *UserQuery
 	loadTotal        []func(context.Context, []*ReviewItem) error
 	modifiers        []func(*sql.Selector)
 	// intermediate query (i.e. traversal path).
@@ -128,6 +130,28 @@ func (_q *ReviewItemQuery) QueryTarget() *TargetQuery {
 			sqlgraph.From(reviewitem.Table, reviewitem.FieldID, selector),
 			sqlgraph.To(target.Table, target.FieldID),
 			sqlgraph.Edge(sqlgraph.M2O, false, reviewitem.TargetTable, reviewitem.TargetColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryDecidedBy chains the current query on the "decided_by" edge.
+func (_q *ReviewItemQuery) QueryDecidedBy() *UserQuery {
+	query := (&UserClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(reviewitem.Table, reviewitem.FieldID, selector),
+			sqlgraph.To(user.Table, user.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, reviewitem.DecidedByTable, reviewitem.DecidedByColumn),
 		)
 		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
 		return fromU, nil
@@ -330,6 +354,7 @@ func (_q *ReviewItemQuery) Clone() *ReviewItemQuery {
 		withOrganization: _q.withOrganization.Clone(),
 		withCycle:        _q.withCycle.Clone(),
 		withTarget:       _q.withTarget.Clone(),
+		withDecidedBy:    _q.withDecidedBy.Clone(),
 		// clone intermediate query.
 		sql:       _q.sql.Clone(),
 		path:      _q.path,
@@ -367,6 +392,17 @@ func (_q *ReviewItemQuery) WithTarget(opts ...func(*TargetQuery)) *ReviewItemQue
 		opt(query)
 	}
 	_q.withTarget = query
+	return _q
+}
+
+// WithDecidedBy tells the query-builder to eager-load the nodes that are connected to
+// the "decided_by" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *ReviewItemQuery) WithDecidedBy(opts ...func(*UserQuery)) *ReviewItemQuery {
+	query := (&UserClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withDecidedBy = query
 	return _q
 }
 
@@ -454,10 +490,11 @@ func (_q *ReviewItemQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*R
 	var (
 		nodes       = []*ReviewItem{}
 		_spec       = _q.querySpec()
-		loadedTypes = [3]bool{
+		loadedTypes = [4]bool{
 			_q.withOrganization != nil,
 			_q.withCycle != nil,
 			_q.withTarget != nil,
+			_q.withDecidedBy != nil,
 		}
 	)
 	_spec.ScanValues = func(columns []string) ([]any, error) {
@@ -496,6 +533,12 @@ func (_q *ReviewItemQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*R
 	if query := _q.withTarget; query != nil {
 		if err := _q.loadTarget(ctx, query, nodes, nil,
 			func(n *ReviewItem, e *Target) { n.Edges.Target = e }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withDecidedBy; query != nil {
+		if err := _q.loadDecidedBy(ctx, query, nodes, nil,
+			func(n *ReviewItem, e *User) { n.Edges.DecidedBy = e }); err != nil {
 			return nil, err
 		}
 	}
@@ -594,6 +637,38 @@ func (_q *ReviewItemQuery) loadTarget(ctx context.Context, query *TargetQuery, n
 	}
 	return nil
 }
+func (_q *ReviewItemQuery) loadDecidedBy(ctx context.Context, query *UserQuery, nodes []*ReviewItem, init func(*ReviewItem), assign func(*ReviewItem, *User)) error {
+	ids := make([]pulid.ID, 0, len(nodes))
+	nodeids := make(map[pulid.ID][]*ReviewItem)
+	for i := range nodes {
+		if nodes[i].DecidedByID == nil {
+			continue
+		}
+		fk := *nodes[i].DecidedByID
+		if _, ok := nodeids[fk]; !ok {
+			ids = append(ids, fk)
+		}
+		nodeids[fk] = append(nodeids[fk], nodes[i])
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	query.Where(user.IDIn(ids...))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		nodes, ok := nodeids[n.ID]
+		if !ok {
+			return fmt.Errorf(`unexpected foreign-key "decided_by_id" returned %v`, n.ID)
+		}
+		for i := range nodes {
+			assign(nodes[i], n)
+		}
+	}
+	return nil
+}
 
 func (_q *ReviewItemQuery) sqlCount(ctx context.Context) (int, error) {
 	_spec := _q.querySpec()
@@ -631,6 +706,9 @@ func (_q *ReviewItemQuery) querySpec() *sqlgraph.QuerySpec {
 		}
 		if _q.withTarget != nil {
 			_spec.Node.AddColumnOnce(reviewitem.FieldTargetID)
+		}
+		if _q.withDecidedBy != nil {
+			_spec.Node.AddColumnOnce(reviewitem.FieldDecidedByID)
 		}
 	}
 	if ps := _q.predicates; len(ps) > 0 {

@@ -9,6 +9,8 @@ import (
 	"kpiflow/ent/predicate"
 	"kpiflow/ent/reviewitem"
 	"kpiflow/ent/schema/pulid"
+	"kpiflow/ent/user"
+	"kpiflow/enum"
 	"time"
 
 	"entgo.io/ent/dialect/sql"
@@ -37,13 +39,13 @@ func (_u *ReviewItemUpdate) SetUpdatedAt(v time.Time) *ReviewItemUpdate {
 }
 
 // SetDecision sets the "decision" field.
-func (_u *ReviewItemUpdate) SetDecision(v reviewitem.Decision) *ReviewItemUpdate {
+func (_u *ReviewItemUpdate) SetDecision(v enum.ReviewDecision) *ReviewItemUpdate {
 	_u.mutation.SetDecision(v)
 	return _u
 }
 
 // SetNillableDecision sets the "decision" field if the given value is not nil.
-func (_u *ReviewItemUpdate) SetNillableDecision(v *reviewitem.Decision) *ReviewItemUpdate {
+func (_u *ReviewItemUpdate) SetNillableDecision(v *enum.ReviewDecision) *ReviewItemUpdate {
 	if v != nil {
 		_u.SetDecision(*v)
 	}
@@ -104,13 +106,13 @@ func (_u *ReviewItemUpdate) ClearDecisionValue() *ReviewItemUpdate {
 }
 
 // SetDecisionReason sets the "decision_reason" field.
-func (_u *ReviewItemUpdate) SetDecisionReason(v reviewitem.DecisionReason) *ReviewItemUpdate {
+func (_u *ReviewItemUpdate) SetDecisionReason(v enum.ReasonCode) *ReviewItemUpdate {
 	_u.mutation.SetDecisionReason(v)
 	return _u
 }
 
 // SetNillableDecisionReason sets the "decision_reason" field if the given value is not nil.
-func (_u *ReviewItemUpdate) SetNillableDecisionReason(v *reviewitem.DecisionReason) *ReviewItemUpdate {
+func (_u *ReviewItemUpdate) SetNillableDecisionReason(v *enum.ReasonCode) *ReviewItemUpdate {
 	if v != nil {
 		_u.SetDecisionReason(*v)
 	}
@@ -143,9 +145,20 @@ func (_u *ReviewItemUpdate) ClearDecisionComment() *ReviewItemUpdate {
 	return _u
 }
 
+// SetDecidedBy sets the "decided_by" edge to the User entity.
+func (_u *ReviewItemUpdate) SetDecidedBy(v *User) *ReviewItemUpdate {
+	return _u.SetDecidedByID(v.ID)
+}
+
 // Mutation returns the ReviewItemMutation object of the builder.
 func (_u *ReviewItemUpdate) Mutation() *ReviewItemMutation {
 	return _u.mutation
+}
+
+// ClearDecidedBy clears the "decided_by" edge to the User entity.
+func (_u *ReviewItemUpdate) ClearDecidedBy() *ReviewItemUpdate {
+	_u.mutation.ClearDecidedBy()
+	return _u
 }
 
 // Save executes the query and returns the number of nodes affected by the update operation.
@@ -253,7 +266,7 @@ func (_u *ReviewItemUpdate) sqlSave(ctx context.Context) (_node int, err error) 
 		_spec.ClearField(reviewitem.FieldProjection, field.TypeFloat64)
 	}
 	if _u.mutation.TrackCleared() {
-		_spec.ClearField(reviewitem.FieldTrack, field.TypeString)
+		_spec.ClearField(reviewitem.FieldTrack, field.TypeEnum)
 	}
 	if _u.mutation.SuggestedValueCleared() {
 		_spec.ClearField(reviewitem.FieldSuggestedValue, field.TypeFloat64)
@@ -266,12 +279,6 @@ func (_u *ReviewItemUpdate) sqlSave(ctx context.Context) (_node int, err error) 
 	}
 	if _u.mutation.DecisionCleared() {
 		_spec.ClearField(reviewitem.FieldDecision, field.TypeEnum)
-	}
-	if value, ok := _u.mutation.DecidedByID(); ok {
-		_spec.SetField(reviewitem.FieldDecidedByID, field.TypeString, value)
-	}
-	if _u.mutation.DecidedByIDCleared() {
-		_spec.ClearField(reviewitem.FieldDecidedByID, field.TypeString)
 	}
 	if value, ok := _u.mutation.DecisionValue(); ok {
 		_spec.SetField(reviewitem.FieldDecisionValue, field.TypeFloat64, value)
@@ -293,6 +300,35 @@ func (_u *ReviewItemUpdate) sqlSave(ctx context.Context) (_node int, err error) 
 	}
 	if _u.mutation.DecisionCommentCleared() {
 		_spec.ClearField(reviewitem.FieldDecisionComment, field.TypeString)
+	}
+	if _u.mutation.DecidedByCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   reviewitem.DecidedByTable,
+			Columns: []string{reviewitem.DecidedByColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(user.FieldID, field.TypeString),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.DecidedByIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   reviewitem.DecidedByTable,
+			Columns: []string{reviewitem.DecidedByColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(user.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
@@ -323,13 +359,13 @@ func (_u *ReviewItemUpdateOne) SetUpdatedAt(v time.Time) *ReviewItemUpdateOne {
 }
 
 // SetDecision sets the "decision" field.
-func (_u *ReviewItemUpdateOne) SetDecision(v reviewitem.Decision) *ReviewItemUpdateOne {
+func (_u *ReviewItemUpdateOne) SetDecision(v enum.ReviewDecision) *ReviewItemUpdateOne {
 	_u.mutation.SetDecision(v)
 	return _u
 }
 
 // SetNillableDecision sets the "decision" field if the given value is not nil.
-func (_u *ReviewItemUpdateOne) SetNillableDecision(v *reviewitem.Decision) *ReviewItemUpdateOne {
+func (_u *ReviewItemUpdateOne) SetNillableDecision(v *enum.ReviewDecision) *ReviewItemUpdateOne {
 	if v != nil {
 		_u.SetDecision(*v)
 	}
@@ -390,13 +426,13 @@ func (_u *ReviewItemUpdateOne) ClearDecisionValue() *ReviewItemUpdateOne {
 }
 
 // SetDecisionReason sets the "decision_reason" field.
-func (_u *ReviewItemUpdateOne) SetDecisionReason(v reviewitem.DecisionReason) *ReviewItemUpdateOne {
+func (_u *ReviewItemUpdateOne) SetDecisionReason(v enum.ReasonCode) *ReviewItemUpdateOne {
 	_u.mutation.SetDecisionReason(v)
 	return _u
 }
 
 // SetNillableDecisionReason sets the "decision_reason" field if the given value is not nil.
-func (_u *ReviewItemUpdateOne) SetNillableDecisionReason(v *reviewitem.DecisionReason) *ReviewItemUpdateOne {
+func (_u *ReviewItemUpdateOne) SetNillableDecisionReason(v *enum.ReasonCode) *ReviewItemUpdateOne {
 	if v != nil {
 		_u.SetDecisionReason(*v)
 	}
@@ -429,9 +465,20 @@ func (_u *ReviewItemUpdateOne) ClearDecisionComment() *ReviewItemUpdateOne {
 	return _u
 }
 
+// SetDecidedBy sets the "decided_by" edge to the User entity.
+func (_u *ReviewItemUpdateOne) SetDecidedBy(v *User) *ReviewItemUpdateOne {
+	return _u.SetDecidedByID(v.ID)
+}
+
 // Mutation returns the ReviewItemMutation object of the builder.
 func (_u *ReviewItemUpdateOne) Mutation() *ReviewItemMutation {
 	return _u.mutation
+}
+
+// ClearDecidedBy clears the "decided_by" edge to the User entity.
+func (_u *ReviewItemUpdateOne) ClearDecidedBy() *ReviewItemUpdateOne {
+	_u.mutation.ClearDecidedBy()
+	return _u
 }
 
 // Where appends a list predicates to the ReviewItemUpdate builder.
@@ -569,7 +616,7 @@ func (_u *ReviewItemUpdateOne) sqlSave(ctx context.Context) (_node *ReviewItem, 
 		_spec.ClearField(reviewitem.FieldProjection, field.TypeFloat64)
 	}
 	if _u.mutation.TrackCleared() {
-		_spec.ClearField(reviewitem.FieldTrack, field.TypeString)
+		_spec.ClearField(reviewitem.FieldTrack, field.TypeEnum)
 	}
 	if _u.mutation.SuggestedValueCleared() {
 		_spec.ClearField(reviewitem.FieldSuggestedValue, field.TypeFloat64)
@@ -582,12 +629,6 @@ func (_u *ReviewItemUpdateOne) sqlSave(ctx context.Context) (_node *ReviewItem, 
 	}
 	if _u.mutation.DecisionCleared() {
 		_spec.ClearField(reviewitem.FieldDecision, field.TypeEnum)
-	}
-	if value, ok := _u.mutation.DecidedByID(); ok {
-		_spec.SetField(reviewitem.FieldDecidedByID, field.TypeString, value)
-	}
-	if _u.mutation.DecidedByIDCleared() {
-		_spec.ClearField(reviewitem.FieldDecidedByID, field.TypeString)
 	}
 	if value, ok := _u.mutation.DecisionValue(); ok {
 		_spec.SetField(reviewitem.FieldDecisionValue, field.TypeFloat64, value)
@@ -609,6 +650,35 @@ func (_u *ReviewItemUpdateOne) sqlSave(ctx context.Context) (_node *ReviewItem, 
 	}
 	if _u.mutation.DecisionCommentCleared() {
 		_spec.ClearField(reviewitem.FieldDecisionComment, field.TypeString)
+	}
+	if _u.mutation.DecidedByCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   reviewitem.DecidedByTable,
+			Columns: []string{reviewitem.DecidedByColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(user.FieldID, field.TypeString),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.DecidedByIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   reviewitem.DecidedByTable,
+			Columns: []string{reviewitem.DecidedByColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(user.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	_node = &ReviewItem{config: _u.config}

@@ -11,6 +11,7 @@ import (
 	"kpiflow/ent/target"
 	"kpiflow/ent/team"
 	"kpiflow/ent/user"
+	"kpiflow/enum"
 	"kpiflow/workflow/realism"
 	"strings"
 	"time"
@@ -39,7 +40,7 @@ type Target struct {
 	// user:<id> or team:<id>: one column, so that a unique index covers both kinds of scope
 	ScopeKey string `json:"scope_key,omitempty"`
 	// PeriodKind holds the value of the "period_kind" field.
-	PeriodKind target.PeriodKind `json:"period_kind,omitempty"`
+	PeriodKind enum.PeriodKind `json:"period_kind,omitempty"`
 	// PeriodYear holds the value of the "period_year" field.
 	PeriodYear int `json:"period_year,omitempty"`
 	// PeriodIndex holds the value of the "period_index" field.
@@ -51,7 +52,7 @@ type Target struct {
 	// in the KPI's unit; MONEY in minor units
 	Value float64 `json:"value,omitempty"`
 	// Status holds the value of the "status" field.
-	Status target.Status `json:"status,omitempty"`
+	Status enum.TargetStatus `json:"status,omitempty"`
 	// increases with every change: pass it back as expectedVersion
 	Version int `json:"version,omitempty"`
 	// ProposerID holds the value of the "proposer_id" field.
@@ -65,7 +66,7 @@ type Target struct {
 	// an adjustment requested and not yet decided
 	PendingValue *float64 `json:"pending_value,omitempty"`
 	// PendingReason holds the value of the "pending_reason" field.
-	PendingReason *target.PendingReason `json:"pending_reason,omitempty"`
+	PendingReason *enum.ReasonCode `json:"pending_reason,omitempty"`
 	// PendingComment holds the value of the "pending_comment" field.
 	PendingComment *string `json:"pending_comment,omitempty"`
 	// the actual frozen when the period closed
@@ -278,7 +279,7 @@ func (_m *Target) assignValues(columns []string, values []any) error {
 			if value, ok := values[i].(*sql.NullString); !ok {
 				return fmt.Errorf("unexpected type %T for field period_kind", values[i])
 			} else if value.Valid {
-				_m.PeriodKind = target.PeriodKind(value.String)
+				_m.PeriodKind = enum.PeriodKind(value.String)
 			}
 		case target.FieldPeriodYear:
 			if value, ok := values[i].(*sql.NullInt64); !ok {
@@ -314,7 +315,7 @@ func (_m *Target) assignValues(columns []string, values []any) error {
 			if value, ok := values[i].(*sql.NullString); !ok {
 				return fmt.Errorf("unexpected type %T for field status", values[i])
 			} else if value.Valid {
-				_m.Status = target.Status(value.String)
+				_m.Status = enum.TargetStatus(value.String)
 			}
 		case target.FieldVersion:
 			if value, ok := values[i].(*sql.NullInt64); !ok {
@@ -360,8 +361,8 @@ func (_m *Target) assignValues(columns []string, values []any) error {
 			if value, ok := values[i].(*sql.NullString); !ok {
 				return fmt.Errorf("unexpected type %T for field pending_reason", values[i])
 			} else if value.Valid {
-				_m.PendingReason = new(target.PendingReason)
-				*_m.PendingReason = target.PendingReason(value.String)
+				_m.PendingReason = new(enum.ReasonCode)
+				*_m.PendingReason = enum.ReasonCode(value.String)
 			}
 		case target.FieldPendingComment:
 			if value, ok := values[i].(*sql.NullString); !ok {

@@ -14,6 +14,7 @@ import (
 	"kpiflow/ent/targetrevision"
 	"kpiflow/ent/team"
 	"kpiflow/ent/user"
+	"kpiflow/enum"
 	"kpiflow/workflow/realism"
 	"time"
 
@@ -106,7 +107,7 @@ func (_c *TargetCreate) SetScopeKey(v string) *TargetCreate {
 }
 
 // SetPeriodKind sets the "period_kind" field.
-func (_c *TargetCreate) SetPeriodKind(v target.PeriodKind) *TargetCreate {
+func (_c *TargetCreate) SetPeriodKind(v enum.PeriodKind) *TargetCreate {
 	_c.mutation.SetPeriodKind(v)
 	return _c
 }
@@ -142,13 +143,13 @@ func (_c *TargetCreate) SetValue(v float64) *TargetCreate {
 }
 
 // SetStatus sets the "status" field.
-func (_c *TargetCreate) SetStatus(v target.Status) *TargetCreate {
+func (_c *TargetCreate) SetStatus(v enum.TargetStatus) *TargetCreate {
 	_c.mutation.SetStatus(v)
 	return _c
 }
 
 // SetNillableStatus sets the "status" field if the given value is not nil.
-func (_c *TargetCreate) SetNillableStatus(v *target.Status) *TargetCreate {
+func (_c *TargetCreate) SetNillableStatus(v *enum.TargetStatus) *TargetCreate {
 	if v != nil {
 		_c.SetStatus(*v)
 	}
@@ -224,13 +225,13 @@ func (_c *TargetCreate) SetNillablePendingValue(v *float64) *TargetCreate {
 }
 
 // SetPendingReason sets the "pending_reason" field.
-func (_c *TargetCreate) SetPendingReason(v target.PendingReason) *TargetCreate {
+func (_c *TargetCreate) SetPendingReason(v enum.ReasonCode) *TargetCreate {
 	_c.mutation.SetPendingReason(v)
 	return _c
 }
 
 // SetNillablePendingReason sets the "pending_reason" field if the given value is not nil.
-func (_c *TargetCreate) SetNillablePendingReason(v *target.PendingReason) *TargetCreate {
+func (_c *TargetCreate) SetNillablePendingReason(v *enum.ReasonCode) *TargetCreate {
 	if v != nil {
 		_c.SetPendingReason(*v)
 	}
@@ -830,7 +831,7 @@ func (u *TargetUpsert) AddValue(v float64) *TargetUpsert {
 }
 
 // SetStatus sets the "status" field.
-func (u *TargetUpsert) SetStatus(v target.Status) *TargetUpsert {
+func (u *TargetUpsert) SetStatus(v enum.TargetStatus) *TargetUpsert {
 	u.Set(target.FieldStatus, v)
 	return u
 }
@@ -938,7 +939,7 @@ func (u *TargetUpsert) ClearPendingValue() *TargetUpsert {
 }
 
 // SetPendingReason sets the "pending_reason" field.
-func (u *TargetUpsert) SetPendingReason(v target.PendingReason) *TargetUpsert {
+func (u *TargetUpsert) SetPendingReason(v enum.ReasonCode) *TargetUpsert {
 	u.Set(target.FieldPendingReason, v)
 	return u
 }
@@ -1141,7 +1142,7 @@ func (u *TargetUpsertOne) UpdateValue() *TargetUpsertOne {
 }
 
 // SetStatus sets the "status" field.
-func (u *TargetUpsertOne) SetStatus(v target.Status) *TargetUpsertOne {
+func (u *TargetUpsertOne) SetStatus(v enum.TargetStatus) *TargetUpsertOne {
 	return u.Update(func(s *TargetUpsert) {
 		s.SetStatus(v)
 	})
@@ -1267,7 +1268,7 @@ func (u *TargetUpsertOne) ClearPendingValue() *TargetUpsertOne {
 }
 
 // SetPendingReason sets the "pending_reason" field.
-func (u *TargetUpsertOne) SetPendingReason(v target.PendingReason) *TargetUpsertOne {
+func (u *TargetUpsertOne) SetPendingReason(v enum.ReasonCode) *TargetUpsertOne {
 	return u.Update(func(s *TargetUpsert) {
 		s.SetPendingReason(v)
 	})
@@ -1651,7 +1652,7 @@ func (u *TargetUpsertBulk) UpdateValue() *TargetUpsertBulk {
 }
 
 // SetStatus sets the "status" field.
-func (u *TargetUpsertBulk) SetStatus(v target.Status) *TargetUpsertBulk {
+func (u *TargetUpsertBulk) SetStatus(v enum.TargetStatus) *TargetUpsertBulk {
 	return u.Update(func(s *TargetUpsert) {
 		s.SetStatus(v)
 	})
@@ -1777,7 +1778,7 @@ func (u *TargetUpsertBulk) ClearPendingValue() *TargetUpsertBulk {
 }
 
 // SetPendingReason sets the "pending_reason" field.
-func (u *TargetUpsertBulk) SetPendingReason(v target.PendingReason) *TargetUpsertBulk {
+func (u *TargetUpsertBulk) SetPendingReason(v enum.ReasonCode) *TargetUpsertBulk {
 	return u.Update(func(s *TargetUpsert) {
 		s.SetPendingReason(v)
 	})

@@ -12,6 +12,7 @@ import (
 	"kpiflow/ent/targetevent"
 	"kpiflow/ent/targetrevision"
 	"kpiflow/ent/user"
+	"kpiflow/enum"
 	"kpiflow/workflow/realism"
 	"time"
 
@@ -62,13 +63,13 @@ func (_u *TargetUpdate) AddValue(v float64) *TargetUpdate {
 }
 
 // SetStatus sets the "status" field.
-func (_u *TargetUpdate) SetStatus(v target.Status) *TargetUpdate {
+func (_u *TargetUpdate) SetStatus(v enum.TargetStatus) *TargetUpdate {
 	_u.mutation.SetStatus(v)
 	return _u
 }
 
 // SetNillableStatus sets the "status" field if the given value is not nil.
-func (_u *TargetUpdate) SetNillableStatus(v *target.Status) *TargetUpdate {
+func (_u *TargetUpdate) SetNillableStatus(v *enum.TargetStatus) *TargetUpdate {
 	if v != nil {
 		_u.SetStatus(*v)
 	}
@@ -176,13 +177,13 @@ func (_u *TargetUpdate) ClearPendingValue() *TargetUpdate {
 }
 
 // SetPendingReason sets the "pending_reason" field.
-func (_u *TargetUpdate) SetPendingReason(v target.PendingReason) *TargetUpdate {
+func (_u *TargetUpdate) SetPendingReason(v enum.ReasonCode) *TargetUpdate {
 	_u.mutation.SetPendingReason(v)
 	return _u
 }
 
 // SetNillablePendingReason sets the "pending_reason" field if the given value is not nil.
-func (_u *TargetUpdate) SetNillablePendingReason(v *target.PendingReason) *TargetUpdate {
+func (_u *TargetUpdate) SetNillablePendingReason(v *enum.ReasonCode) *TargetUpdate {
 	if v != nil {
 		_u.SetPendingReason(*v)
 	}
@@ -689,13 +690,13 @@ func (_u *TargetUpdateOne) AddValue(v float64) *TargetUpdateOne {
 }
 
 // SetStatus sets the "status" field.
-func (_u *TargetUpdateOne) SetStatus(v target.Status) *TargetUpdateOne {
+func (_u *TargetUpdateOne) SetStatus(v enum.TargetStatus) *TargetUpdateOne {
 	_u.mutation.SetStatus(v)
 	return _u
 }
 
 // SetNillableStatus sets the "status" field if the given value is not nil.
-func (_u *TargetUpdateOne) SetNillableStatus(v *target.Status) *TargetUpdateOne {
+func (_u *TargetUpdateOne) SetNillableStatus(v *enum.TargetStatus) *TargetUpdateOne {
 	if v != nil {
 		_u.SetStatus(*v)
 	}
@@ -803,13 +804,13 @@ func (_u *TargetUpdateOne) ClearPendingValue() *TargetUpdateOne {
 }
 
 // SetPendingReason sets the "pending_reason" field.
-func (_u *TargetUpdateOne) SetPendingReason(v target.PendingReason) *TargetUpdateOne {
+func (_u *TargetUpdateOne) SetPendingReason(v enum.ReasonCode) *TargetUpdateOne {
 	_u.mutation.SetPendingReason(v)
 	return _u
 }
 
 // SetNillablePendingReason sets the "pending_reason" field if the given value is not nil.
-func (_u *TargetUpdateOne) SetNillablePendingReason(v *target.PendingReason) *TargetUpdateOne {
+func (_u *TargetUpdateOne) SetNillablePendingReason(v *enum.ReasonCode) *TargetUpdateOne {
 	if v != nil {
 		_u.SetPendingReason(*v)
 	}

@@ -9,6 +9,7 @@ import (
 	"kpiflow/ent/target"
 	"kpiflow/ent/targetevent"
 	"kpiflow/ent/user"
+	"kpiflow/enum"
 	"strings"
 	"time"
 
@@ -32,11 +33,11 @@ type TargetEvent struct {
 	// who acted; none for kpiflow itself (period close)
 	ActorID *pulid.ID `json:"actor_id,omitempty"`
 	// Action holds the value of the "action" field.
-	Action string `json:"action,omitempty"`
+	Action enum.TargetAction `json:"action,omitempty"`
 	// FromStatus holds the value of the "from_status" field.
-	FromStatus targetevent.FromStatus `json:"from_status,omitempty"`
+	FromStatus enum.TargetStatus `json:"from_status,omitempty"`
 	// ToStatus holds the value of the "to_status" field.
-	ToStatus targetevent.ToStatus `json:"to_status,omitempty"`
+	ToStatus enum.TargetStatus `json:"to_status,omitempty"`
 	// OldValue holds the value of the "old_value" field.
 	OldValue *float64 `json:"old_value,omitempty"`
 	// NewValue holds the value of the "new_value" field.
@@ -44,7 +45,7 @@ type TargetEvent struct {
 	// Comment holds the value of the "comment" field.
 	Comment string `json:"comment,omitempty"`
 	// ReasonCode holds the value of the "reason_code" field.
-	ReasonCode *targetevent.ReasonCode `json:"reason_code,omitempty"`
+	ReasonCode *enum.ReasonCode `json:"reason_code,omitempty"`
 	// the target's version after the transition
 	Version int `json:"version,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
@@ -174,19 +175,19 @@ func (_m *TargetEvent) assignValues(columns []string, values []any) error {
 			if value, ok := values[i].(*sql.NullString); !ok {
 				return fmt.Errorf("unexpected type %T for field action", values[i])
 			} else if value.Valid {
-				_m.Action = value.String
+				_m.Action = enum.TargetAction(value.String)
 			}
 		case targetevent.FieldFromStatus:
 			if value, ok := values[i].(*sql.NullString); !ok {
 				return fmt.Errorf("unexpected type %T for field from_status", values[i])
 			} else if value.Valid {
-				_m.FromStatus = targetevent.FromStatus(value.String)
+				_m.FromStatus = enum.TargetStatus(value.String)
 			}
 		case targetevent.FieldToStatus:
 			if value, ok := values[i].(*sql.NullString); !ok {
 				return fmt.Errorf("unexpected type %T for field to_status", values[i])
 			} else if value.Valid {
-				_m.ToStatus = targetevent.ToStatus(value.String)
+				_m.ToStatus = enum.TargetStatus(value.String)
 			}
 		case targetevent.FieldOldValue:
 			if value, ok := values[i].(*sql.NullFloat64); !ok {
@@ -212,8 +213,8 @@ func (_m *TargetEvent) assignValues(columns []string, values []any) error {
 			if value, ok := values[i].(*sql.NullString); !ok {
 				return fmt.Errorf("unexpected type %T for field reason_code", values[i])
 			} else if value.Valid {
-				_m.ReasonCode = new(targetevent.ReasonCode)
-				*_m.ReasonCode = targetevent.ReasonCode(value.String)
+				_m.ReasonCode = new(enum.ReasonCode)
+				*_m.ReasonCode = enum.ReasonCode(value.String)
 			}
 		case targetevent.FieldVersion:
 			if value, ok := values[i].(*sql.NullInt64); !ok {
@@ -290,7 +291,7 @@ func (_m *TargetEvent) String() string {
 	}
 	builder.WriteString(", ")
 	builder.WriteString("action=")
-	builder.WriteString(_m.Action)
+	builder.WriteString(fmt.Sprintf("%v", _m.Action))
 	builder.WriteString(", ")
 	builder.WriteString("from_status=")
 	builder.WriteString(fmt.Sprintf("%v", _m.FromStatus))

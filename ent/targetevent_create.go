@@ -11,6 +11,7 @@ import (
 	"kpiflow/ent/target"
 	"kpiflow/ent/targetevent"
 	"kpiflow/ent/user"
+	"kpiflow/enum"
 	"time"
 
 	"entgo.io/ent/dialect"
@@ -82,19 +83,19 @@ func (_c *TargetEventCreate) SetNillableActorID(v *pulid.ID) *TargetEventCreate 
 }
 
 // SetAction sets the "action" field.
-func (_c *TargetEventCreate) SetAction(v string) *TargetEventCreate {
+func (_c *TargetEventCreate) SetAction(v enum.TargetAction) *TargetEventCreate {
 	_c.mutation.SetAction(v)
 	return _c
 }
 
 // SetFromStatus sets the "from_status" field.
-func (_c *TargetEventCreate) SetFromStatus(v targetevent.FromStatus) *TargetEventCreate {
+func (_c *TargetEventCreate) SetFromStatus(v enum.TargetStatus) *TargetEventCreate {
 	_c.mutation.SetFromStatus(v)
 	return _c
 }
 
 // SetToStatus sets the "to_status" field.
-func (_c *TargetEventCreate) SetToStatus(v targetevent.ToStatus) *TargetEventCreate {
+func (_c *TargetEventCreate) SetToStatus(v enum.TargetStatus) *TargetEventCreate {
 	_c.mutation.SetToStatus(v)
 	return _c
 }
@@ -142,13 +143,13 @@ func (_c *TargetEventCreate) SetNillableComment(v *string) *TargetEventCreate {
 }
 
 // SetReasonCode sets the "reason_code" field.
-func (_c *TargetEventCreate) SetReasonCode(v targetevent.ReasonCode) *TargetEventCreate {
+func (_c *TargetEventCreate) SetReasonCode(v enum.ReasonCode) *TargetEventCreate {
 	_c.mutation.SetReasonCode(v)
 	return _c
 }
 
 // SetNillableReasonCode sets the "reason_code" field if the given value is not nil.
-func (_c *TargetEventCreate) SetNillableReasonCode(v *targetevent.ReasonCode) *TargetEventCreate {
+func (_c *TargetEventCreate) SetNillableReasonCode(v *enum.ReasonCode) *TargetEventCreate {
 	if v != nil {
 		_c.SetReasonCode(*v)
 	}
@@ -268,6 +269,11 @@ func (_c *TargetEventCreate) check() error {
 	if _, ok := _c.mutation.Action(); !ok {
 		return &ValidationError{Name: "action", err: errors.New(`ent: missing required field "TargetEvent.action"`)}
 	}
+	if v, ok := _c.mutation.Action(); ok {
+		if err := targetevent.ActionValidator(v); err != nil {
+			return &ValidationError{Name: "action", err: fmt.Errorf(`ent: validator failed for field "TargetEvent.action": %w`, err)}
+		}
+	}
 	if _, ok := _c.mutation.FromStatus(); !ok {
 		return &ValidationError{Name: "from_status", err: errors.New(`ent: missing required field "TargetEvent.from_status"`)}
 	}
@@ -353,7 +359,7 @@ func (_c *TargetEventCreate) createSpec() (*TargetEvent, *sqlgraph.CreateSpec) {
 		_node.UpdatedAt = value
 	}
 	if value, ok := _c.mutation.Action(); ok {
-		_spec.SetField(targetevent.FieldAction, field.TypeString, value)
+		_spec.SetField(targetevent.FieldAction, field.TypeEnum, value)
 		_node.Action = value
 	}
 	if value, ok := _c.mutation.FromStatus(); ok {

@@ -9,6 +9,7 @@ import (
 	"kpiflow/ent/target"
 	"kpiflow/ent/targetrevision"
 	"kpiflow/ent/user"
+	"kpiflow/enum"
 	"strings"
 	"time"
 
@@ -34,9 +35,9 @@ type TargetRevision struct {
 	// Value holds the value of the "value" field.
 	Value float64 `json:"value,omitempty"`
 	// Action holds the value of the "action" field.
-	Action string `json:"action,omitempty"`
+	Action enum.TargetAction `json:"action,omitempty"`
 	// ReasonCode holds the value of the "reason_code" field.
-	ReasonCode *targetrevision.ReasonCode `json:"reason_code,omitempty"`
+	ReasonCode *enum.ReasonCode `json:"reason_code,omitempty"`
 	// Comment holds the value of the "comment" field.
 	Comment string `json:"comment,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
@@ -170,14 +171,14 @@ func (_m *TargetRevision) assignValues(columns []string, values []any) error {
 			if value, ok := values[i].(*sql.NullString); !ok {
 				return fmt.Errorf("unexpected type %T for field action", values[i])
 			} else if value.Valid {
-				_m.Action = value.String
+				_m.Action = enum.TargetAction(value.String)
 			}
 		case targetrevision.FieldReasonCode:
 			if value, ok := values[i].(*sql.NullString); !ok {
 				return fmt.Errorf("unexpected type %T for field reason_code", values[i])
 			} else if value.Valid {
-				_m.ReasonCode = new(targetrevision.ReasonCode)
-				*_m.ReasonCode = targetrevision.ReasonCode(value.String)
+				_m.ReasonCode = new(enum.ReasonCode)
+				*_m.ReasonCode = enum.ReasonCode(value.String)
 			}
 		case targetrevision.FieldComment:
 			if value, ok := values[i].(*sql.NullString); !ok {
@@ -257,7 +258,7 @@ func (_m *TargetRevision) String() string {
 	builder.WriteString(fmt.Sprintf("%v", _m.Value))
 	builder.WriteString(", ")
 	builder.WriteString("action=")
-	builder.WriteString(_m.Action)
+	builder.WriteString(fmt.Sprintf("%v", _m.Action))
 	builder.WriteString(", ")
 	if v := _m.ReasonCode; v != nil {
 		builder.WriteString("reason_code=")

@@ -11,6 +11,7 @@ import (
 	"kpiflow/ent/target"
 	"kpiflow/ent/targetrevision"
 	"kpiflow/ent/user"
+	"kpiflow/enum"
 	"time"
 
 	"entgo.io/ent/dialect"
@@ -88,19 +89,19 @@ func (_c *TargetRevisionCreate) SetValue(v float64) *TargetRevisionCreate {
 }
 
 // SetAction sets the "action" field.
-func (_c *TargetRevisionCreate) SetAction(v string) *TargetRevisionCreate {
+func (_c *TargetRevisionCreate) SetAction(v enum.TargetAction) *TargetRevisionCreate {
 	_c.mutation.SetAction(v)
 	return _c
 }
 
 // SetReasonCode sets the "reason_code" field.
-func (_c *TargetRevisionCreate) SetReasonCode(v targetrevision.ReasonCode) *TargetRevisionCreate {
+func (_c *TargetRevisionCreate) SetReasonCode(v enum.ReasonCode) *TargetRevisionCreate {
 	_c.mutation.SetReasonCode(v)
 	return _c
 }
 
 // SetNillableReasonCode sets the "reason_code" field if the given value is not nil.
-func (_c *TargetRevisionCreate) SetNillableReasonCode(v *targetrevision.ReasonCode) *TargetRevisionCreate {
+func (_c *TargetRevisionCreate) SetNillableReasonCode(v *enum.ReasonCode) *TargetRevisionCreate {
 	if v != nil {
 		_c.SetReasonCode(*v)
 	}
@@ -231,6 +232,11 @@ func (_c *TargetRevisionCreate) check() error {
 	if _, ok := _c.mutation.Action(); !ok {
 		return &ValidationError{Name: "action", err: errors.New(`ent: missing required field "TargetRevision.action"`)}
 	}
+	if v, ok := _c.mutation.Action(); ok {
+		if err := targetrevision.ActionValidator(v); err != nil {
+			return &ValidationError{Name: "action", err: fmt.Errorf(`ent: validator failed for field "TargetRevision.action": %w`, err)}
+		}
+	}
 	if v, ok := _c.mutation.ReasonCode(); ok {
 		if err := targetrevision.ReasonCodeValidator(v); err != nil {
 			return &ValidationError{Name: "reason_code", err: fmt.Errorf(`ent: validator failed for field "TargetRevision.reason_code": %w`, err)}
@@ -301,7 +307,7 @@ func (_c *TargetRevisionCreate) createSpec() (*TargetRevision, *sqlgraph.CreateS
 		_node.Value = value
 	}
 	if value, ok := _c.mutation.Action(); ok {
-		_spec.SetField(targetrevision.FieldAction, field.TypeString, value)
+		_spec.SetField(targetrevision.FieldAction, field.TypeEnum, value)
 		_node.Action = value
 	}
 	if value, ok := _c.mutation.ReasonCode(); ok {

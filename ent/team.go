@@ -7,6 +7,7 @@ import (
 	"kpiflow/ent/organization"
 	"kpiflow/ent/schema/pulid"
 	"kpiflow/ent/team"
+	"kpiflow/enum"
 	"strings"
 	"time"
 
@@ -30,7 +31,7 @@ type Team struct {
 	// ParentID holds the value of the "parent_id" field.
 	ParentID *pulid.ID `json:"parent_id,omitempty"`
 	// ReviewCadence holds the value of the "review_cadence" field.
-	ReviewCadence team.ReviewCadence `json:"review_cadence,omitempty"`
+	ReviewCadence enum.ReviewCadence `json:"review_cadence,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the TeamQuery when eager-loading is set.
 	Edges        TeamEdges `json:"edges"`
@@ -202,7 +203,7 @@ func (_m *Team) assignValues(columns []string, values []any) error {
 			if value, ok := values[i].(*sql.NullString); !ok {
 				return fmt.Errorf("unexpected type %T for field review_cadence", values[i])
 			} else if value.Valid {
-				_m.ReviewCadence = team.ReviewCadence(value.String)
+				_m.ReviewCadence = enum.ReviewCadence(value.String)
 			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])

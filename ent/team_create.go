@@ -12,6 +12,7 @@ import (
 	"kpiflow/ent/schema/pulid"
 	"kpiflow/ent/team"
 	"kpiflow/ent/user"
+	"kpiflow/enum"
 	"time"
 
 	"entgo.io/ent/dialect"
@@ -83,13 +84,13 @@ func (_c *TeamCreate) SetNillableParentID(v *pulid.ID) *TeamCreate {
 }
 
 // SetReviewCadence sets the "review_cadence" field.
-func (_c *TeamCreate) SetReviewCadence(v team.ReviewCadence) *TeamCreate {
+func (_c *TeamCreate) SetReviewCadence(v enum.ReviewCadence) *TeamCreate {
 	_c.mutation.SetReviewCadence(v)
 	return _c
 }
 
 // SetNillableReviewCadence sets the "review_cadence" field if the given value is not nil.
-func (_c *TeamCreate) SetNillableReviewCadence(v *team.ReviewCadence) *TeamCreate {
+func (_c *TeamCreate) SetNillableReviewCadence(v *enum.ReviewCadence) *TeamCreate {
 	if v != nil {
 		_c.SetReviewCadence(*v)
 	}
@@ -556,7 +557,7 @@ func (u *TeamUpsert) ClearParentID() *TeamUpsert {
 }
 
 // SetReviewCadence sets the "review_cadence" field.
-func (u *TeamUpsert) SetReviewCadence(v team.ReviewCadence) *TeamUpsert {
+func (u *TeamUpsert) SetReviewCadence(v enum.ReviewCadence) *TeamUpsert {
 	u.Set(team.FieldReviewCadence, v)
 	return u
 }
@@ -671,7 +672,7 @@ func (u *TeamUpsertOne) ClearParentID() *TeamUpsertOne {
 }
 
 // SetReviewCadence sets the "review_cadence" field.
-func (u *TeamUpsertOne) SetReviewCadence(v team.ReviewCadence) *TeamUpsertOne {
+func (u *TeamUpsertOne) SetReviewCadence(v enum.ReviewCadence) *TeamUpsertOne {
 	return u.Update(func(s *TeamUpsert) {
 		s.SetReviewCadence(v)
 	})
@@ -955,7 +956,7 @@ func (u *TeamUpsertBulk) ClearParentID() *TeamUpsertBulk {
 }
 
 // SetReviewCadence sets the "review_cadence" field.
-func (u *TeamUpsertBulk) SetReviewCadence(v team.ReviewCadence) *TeamUpsertBulk {
+func (u *TeamUpsertBulk) SetReviewCadence(v enum.ReviewCadence) *TeamUpsertBulk {
 	return u.Update(func(s *TeamUpsert) {
 		s.SetReviewCadence(v)
 	})

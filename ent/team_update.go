@@ -12,6 +12,7 @@ import (
 	"kpiflow/ent/schema/pulid"
 	"kpiflow/ent/team"
 	"kpiflow/ent/user"
+	"kpiflow/enum"
 	"time"
 
 	"entgo.io/ent/dialect/sql"
@@ -74,13 +75,13 @@ func (_u *TeamUpdate) ClearParentID() *TeamUpdate {
 }
 
 // SetReviewCadence sets the "review_cadence" field.
-func (_u *TeamUpdate) SetReviewCadence(v team.ReviewCadence) *TeamUpdate {
+func (_u *TeamUpdate) SetReviewCadence(v enum.ReviewCadence) *TeamUpdate {
 	_u.mutation.SetReviewCadence(v)
 	return _u
 }
 
 // SetNillableReviewCadence sets the "review_cadence" field if the given value is not nil.
-func (_u *TeamUpdate) SetNillableReviewCadence(v *team.ReviewCadence) *TeamUpdate {
+func (_u *TeamUpdate) SetNillableReviewCadence(v *enum.ReviewCadence) *TeamUpdate {
 	if v != nil {
 		_u.SetReviewCadence(*v)
 	}
@@ -687,13 +688,13 @@ func (_u *TeamUpdateOne) ClearParentID() *TeamUpdateOne {
 }
 
 // SetReviewCadence sets the "review_cadence" field.
-func (_u *TeamUpdateOne) SetReviewCadence(v team.ReviewCadence) *TeamUpdateOne {
+func (_u *TeamUpdateOne) SetReviewCadence(v enum.ReviewCadence) *TeamUpdateOne {
 	_u.mutation.SetReviewCadence(v)
 	return _u
 }
 
 // SetNillableReviewCadence sets the "review_cadence" field if the given value is not nil.
-func (_u *TeamUpdateOne) SetNillableReviewCadence(v *team.ReviewCadence) *TeamUpdateOne {
+func (_u *TeamUpdateOne) SetNillableReviewCadence(v *enum.ReviewCadence) *TeamUpdateOne {
 	if v != nil {
 		_u.SetReviewCadence(*v)
 	}

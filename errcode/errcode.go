@@ -6,6 +6,9 @@ package errcode
 import (
 	"errors"
 	"fmt"
+	"io"
+	"slices"
+	"strconv"
 )
 
 // Code is a machine-readable error class, sent as extensions.code.
@@ -64,4 +67,24 @@ func As(err error) (*Error, bool) {
 func Is(err error, code Code) bool {
 	e, ok := As(err)
 	return ok && e.Code == code
+}
+
+// Values lists every code.
+func (Code) Values() []string {
+	return []string{string(Unauthenticated), string(Forbidden), string(NotFound), string(BadUserInput), string(Conflict),
+		string(InvalidTransition), string(RateLimited), string(Internal), string(Unavailable)}
+}
+
+// MarshalGQL implements graphql.Marshaler: a code is the ErrorCode enum
+// where a field holds one (an import's row errors).
+func (c Code) MarshalGQL(w io.Writer) { _, _ = io.WriteString(w, strconv.Quote(string(c))) }
+
+// UnmarshalGQL implements graphql.Unmarshaler.
+func (c *Code) UnmarshalGQL(v any) error {
+	s, ok := v.(string)
+	if !ok || !slices.Contains(Code("").Values(), s) {
+		return fmt.Errorf("%v is not a valid ErrorCode", v)
+	}
+	*c = Code(s)
+	return nil
 }

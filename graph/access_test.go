@@ -112,13 +112,13 @@ var sees = map[string]map[string]string{
 	},
 	"repA": {
 		"Organization": "Acme", "Team": "A",
-		"User":    "repA repA2",
+		"User":    "mA mR repA repA2", // and the managers of their team and the region above it
 		"Deal":    "dealA",
 		"Meeting": "meetA",
 	},
 	"repB": {
 		"Organization": "Acme", "Team": "B",
-		"User":    "repB",
+		"User":    "mB mR repB",
 		"Deal":    "dealB",
 		"Meeting": "meetB",
 	},

@@ -17,7 +17,7 @@ func importPayload(r *bulk.Result) *ImportPayload {
 	out := &ImportPayload{Created: r.Created, Updated: r.Updated, Unchanged: r.Unchanged,
 		Committed: r.Committed, Rejected: []*ImportRowError{}}
 	for _, e := range r.Rejected {
-		re := &ImportRowError{Line: e.Line, Code: string(e.Code), Message: e.Message}
+		re := &ImportRowError{Line: e.Line, Code: e.Code, Message: e.Message}
 		if e.ExternalID != "" {
 			re.ExternalID = &e.ExternalID
 		}

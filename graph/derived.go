@@ -36,7 +36,8 @@ func (r *Resolver) nodes(ctx context.Context, ids []pulid.ID) ([]ent.Noder, erro
 			stored, at = append(stored, id), append(at, i)
 		}
 	}
-	if len(stored) == len(ids) {
+	if len(stored) == len(ids) && len(ids) > 1 {
+		// ent reports each ID it cannot resolve at its index.
 		return client.Noders(ctx, ids, ent.WithNodeType(ent.IDToType))
 	}
 	out := make([]ent.Noder, len(ids))

@@ -63,6 +63,7 @@ func (r *queryResolver) Organizations(ctx context.Context, after *entgql.Cursor[
 func (r *queryResolver) ReviewCycles(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy *ent.ReviewCycleOrder, where *ent.ReviewCycleWhereInput) (*ent.ReviewCycleConnection, error) {
 	return ent.FromContext(ctx).ReviewCycle.Query().
 		Paginate(ctx, after, first, before, last,
+			ent.WithReviewCycleOrder(orderBy),
 			ent.WithReviewCycleFilter(where.Filter),
 		)
 }

@@ -37,6 +37,11 @@ func presentError(logger *slog.Logger) graphql.ErrorPresenterFunc {
 			}
 			return out
 		}
+		if notFound(err) {
+			// A privacy denial is reported like a missing row: the API
+			// never reveals that something out of reach exists.
+			return coded(out, errcode.NotFound, "not found", "")
+		}
 		var re resolverError
 		if !errors.As(err, &re) {
 			if _, ok := err.(*gqlerror.Error); ok {
@@ -51,11 +56,6 @@ func presentError(logger *slog.Logger) graphql.ErrorPresenterFunc {
 		if errors.As(err, &ve) {
 			field := errcode.GraphQLName(ve.Name)
 			return coded(out, errcode.BadUserInput, field+": "+errcode.ValidationReason(ve), field)
-		}
-		if ent.IsNotFound(err) || errors.Is(err, privacy.Deny) {
-			// A privacy denial is reported like a missing row: the API
-			// never reveals that something out of reach exists.
-			return coded(out, errcode.NotFound, "not found", "")
 		}
 		if ent.IsConstraintError(err) {
 			if sqlgraph.IsUniqueConstraintError(err) {
@@ -75,6 +75,18 @@ func presentError(logger *slog.Logger) graphql.ErrorPresenterFunc {
 		out.Extensions = map[string]any{"code": errcode.Internal, "requestId": id}
 		return out
 	}
+}
+
+// notFound reports whether err says that what was asked for does not exist
+// for the viewer: ent's not-found, a privacy denial, or entgql's own
+// NOT_FOUND error (nodes(ids:) reports an ID it cannot resolve with it).
+// All are one error for the client: NOT_FOUND, "not found".
+func notFound(err error) bool {
+	if ent.IsNotFound(err) || errors.Is(err, privacy.Deny) {
+		return true
+	}
+	var g *gqlerror.Error
+	return errors.As(err, &g) && g.Extensions["code"] == string(errcode.NotFound)
 }
 
 // resolverError marks an error that a resolver returned, or a panic in one.

@@ -15,11 +15,9 @@ import (
 	"kpiflow/ent/reviewcycle"
 	"kpiflow/ent/reviewitem"
 	"kpiflow/ent/schema/pulid"
-	"kpiflow/ent/target"
-	"kpiflow/ent/targetevent"
-	"kpiflow/ent/targetrevision"
-	"kpiflow/ent/team"
 	"kpiflow/ent/user"
+	"kpiflow/enum"
+	"kpiflow/errcode"
 	"kpiflow/graph/model"
 	"kpiflow/kpi"
 	"kpiflow/kpi/definition"
@@ -382,13 +380,13 @@ type ComplexityRoot struct {
 		AssessTarget  func(childComplexity int, kpi pulid.ID, scope TargetScopeInput, period PeriodInput, value money.Decimal) int
 		Deals         func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.DealOrder, where *ent.DealWhereInput) int
 		Inbox         func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int) int
-		KpiTrend      func(childComplexity int, scope ScopeInput, kpi pulid.ID, from PeriodInput, to PeriodInput, periodKind kpi.PeriodKind) int
+		KpiTrend      func(childComplexity int, scope ScopeInput, kpi pulid.ID, from PeriodInput, to PeriodInput, periodKind enum.PeriodKind) int
 		Kpis          func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.KPIOrder, where *ent.KPIWhereInput) int
 		Meetings      func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.MeetingOrder, where *ent.MeetingWhereInput) int
 		Node          func(childComplexity int, id pulid.ID) int
 		Nodes         func(childComplexity int, ids []pulid.ID) int
 		Organizations func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy *ent.OrganizationOrder, where *ent.OrganizationWhereInput) int
-		Period        func(childComplexity int, kind kpi.PeriodKind, at *time.Time) int
+		Period        func(childComplexity int, kind enum.PeriodKind, at *time.Time) int
 		ReviewCycles  func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy *ent.ReviewCycleOrder, where *ent.ReviewCycleWhereInput) int
 		Scorecard     func(childComplexity int, scope ScopeInput, period PeriodInput) int
 		SuggestTarget func(childComplexity int, kpi pulid.ID, scope TargetScopeInput, period PeriodInput) int
@@ -428,6 +426,7 @@ type ComplexityRoot struct {
 	ReviewCycle struct {
 		Cadence       func(childComplexity int) int
 		CompletedAt   func(childComplexity int) int
+		CompletedBy   func(childComplexity int) int
 		CompletedByID func(childComplexity int) int
 		CreatedAt     func(childComplexity int) int
 		DueAt         func(childComplexity int) int
@@ -457,6 +456,7 @@ type ComplexityRoot struct {
 		CreatedAt         func(childComplexity int) int
 		Cycle             func(childComplexity int) int
 		CycleID           func(childComplexity int) int
+		DecidedBy         func(childComplexity int) int
 		DecidedByID       func(childComplexity int) int
 		Decision          func(childComplexity int) int
 		DecisionComment   func(childComplexity int) int
@@ -580,6 +580,7 @@ type ComplexityRoot struct {
 		Expected            func(childComplexity int) int
 		MarketFactor        func(childComplexity int) int
 		MarketFactorApplies func(childComplexity int) int
+		Period              func(childComplexity int) int
 		Proposed            func(childComplexity int) int
 		Ramp                func(childComplexity int) int
 		Ratio               func(childComplexity int) int
@@ -852,9 +853,9 @@ type QueryResolver interface {
 	Teams(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.TeamOrder, where *ent.TeamWhereInput) (*ent.TeamConnection, error)
 	Users(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.UserOrder, where *ent.UserWhereInput) (*ent.UserConnection, error)
 	Viewer(ctx context.Context) (*ent.User, error)
-	Period(ctx context.Context, kind kpi.PeriodKind, at *time.Time) (*kpi.Period, error)
+	Period(ctx context.Context, kind enum.PeriodKind, at *time.Time) (*kpi.Period, error)
 	Scorecard(ctx context.Context, scope ScopeInput, period PeriodInput) (*Scorecard, error)
-	KpiTrend(ctx context.Context, scope ScopeInput, kpi pulid.ID, from PeriodInput, to PeriodInput, periodKind kpi.PeriodKind) (*KPITrend, error)
+	KpiTrend(ctx context.Context, scope ScopeInput, kpi pulid.ID, from PeriodInput, to PeriodInput, periodKind enum.PeriodKind) (*KPITrend, error)
 	TeamRollup(ctx context.Context, team pulid.ID, kpi pulid.ID, period PeriodInput) (*TeamRollup, error)
 	SuggestTarget(ctx context.Context, kpi pulid.ID, scope TargetScopeInput, period PeriodInput) (*TargetSuggestion, error)
 	AssessTarget(ctx context.Context, kpi pulid.ID, scope TargetScopeInput, period PeriodInput, value money.Decimal) (*realism.Assessment, error)
@@ -887,10 +888,11 @@ type TargetResolver interface {
 	PendingAdjustment(ctx context.Context, obj *ent.Target) (*TargetAdjustment, error)
 	Actual(ctx context.Context, obj *ent.Target) (*KPIValue, error)
 	Attainment(ctx context.Context, obj *ent.Target) (*float64, error)
-	AllowedActions(ctx context.Context, obj *ent.Target) ([]TargetAction, error)
+	AllowedActions(ctx context.Context, obj *ent.Target) ([]enum.TargetAction, error)
 	History(ctx context.Context, obj *ent.Target) ([]*TargetHistoryPoint, error)
 }
 type TargetAssessmentResolver interface {
+	Period(ctx context.Context, obj *realism.Assessment) (*kpi.Period, error)
 	Proposed(ctx context.Context, obj *realism.Assessment) (*KPIValue, error)
 	Baseline(ctx context.Context, obj *realism.Assessment) (*KPIValue, error)
 
@@ -2329,7 +2331,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.KpiTrend(childComplexity, args["scope"].(ScopeInput), args["kpi"].(pulid.ID), args["from"].(PeriodInput), args["to"].(PeriodInput), args["periodKind"].(kpi.PeriodKind)), true
+		return e.ComplexityRoot.Query.KpiTrend(childComplexity, args["scope"].(ScopeInput), args["kpi"].(pulid.ID), args["from"].(PeriodInput), args["to"].(PeriodInput), args["periodKind"].(enum.PeriodKind)), true
 	case "Query.kpis":
 		if e.ComplexityRoot.Query.Kpis == nil {
 			break
@@ -2395,7 +2397,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Period(childComplexity, args["kind"].(kpi.PeriodKind), args["at"].(*time.Time)), true
+		return e.ComplexityRoot.Query.Period(childComplexity, args["kind"].(enum.PeriodKind), args["at"].(*time.Time)), true
 	case "Query.reviewCycles":
 		if e.ComplexityRoot.Query.ReviewCycles == nil {
 			break
@@ -2597,6 +2599,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ReviewCycle.CompletedAt(childComplexity), true
+	case "ReviewCycle.completedBy":
+		if e.ComplexityRoot.ReviewCycle.CompletedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReviewCycle.CompletedBy(childComplexity), true
 	case "ReviewCycle.completedByID":
 		if e.ComplexityRoot.ReviewCycle.CompletedByID == nil {
 			break
@@ -2725,6 +2733,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ReviewItem.CycleID(childComplexity), true
+	case "ReviewItem.decidedBy":
+		if e.ComplexityRoot.ReviewItem.DecidedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReviewItem.DecidedBy(childComplexity), true
 	case "ReviewItem.decidedByID":
 		if e.ComplexityRoot.ReviewItem.DecidedByID == nil {
 			break
@@ -3296,6 +3310,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.TargetAssessment.MarketFactorApplies(childComplexity), true
+	case "TargetAssessment.period":
+		if e.ComplexityRoot.TargetAssessment.Period == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TargetAssessment.Period(childComplexity), true
 	case "TargetAssessment.proposed":
 		if e.ComplexityRoot.TargetAssessment.Proposed == nil {
 			break
@@ -4229,7 +4249,7 @@ func newExecutionContext(
 	}
 }
 
-//go:embed "access.graphql" "admin.graphql" "auth.graphql" "bulk.graphql" "ent.graphql" "kpi.graphql" "kpiflow.graphql" "live.graphql" "sales.graphql" "settings.graphql" "workflow.graphql"
+//go:embed "access.graphql" "admin.graphql" "auth.graphql" "bulk.graphql" "ent.graphql" "enums.graphql" "kpi.graphql" "kpiflow.graphql" "live.graphql" "sales.graphql" "settings.graphql" "workflow.graphql"
 var sourcesFS embed.FS
 
 func sourceData(filename string) string {
@@ -4246,6 +4266,7 @@ var sources = []*ast.Source{
 	{Name: "auth.graphql", Input: sourceData("auth.graphql"), BuiltIn: false},
 	{Name: "bulk.graphql", Input: sourceData("bulk.graphql"), BuiltIn: false},
 	{Name: "ent.graphql", Input: sourceData("ent.graphql"), BuiltIn: false},
+	{Name: "enums.graphql", Input: sourceData("enums.graphql"), BuiltIn: false},
 	{Name: "kpi.graphql", Input: sourceData("kpi.graphql"), BuiltIn: false},
 	{Name: "kpiflow.graphql", Input: sourceData("kpiflow.graphql"), BuiltIn: false},
 	{Name: "live.graphql", Input: sourceData("live.graphql"), BuiltIn: false},
@@ -4883,6 +4904,8 @@ func (ec *executionContext) childFields_ReviewCycle(ctx context.Context, field g
 		return ec.fieldContext_ReviewCycle_team(ctx, field)
 	case "items":
 		return ec.fieldContext_ReviewCycle_items(ctx, field)
+	case "completedBy":
+		return ec.fieldContext_ReviewCycle_completedBy(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ReviewCycle", field.Name)
 }
@@ -4941,6 +4964,8 @@ func (ec *executionContext) childFields_ReviewItem(ctx context.Context, field gr
 		return ec.fieldContext_ReviewItem_cycle(ctx, field)
 	case "target":
 		return ec.fieldContext_ReviewItem_target(ctx, field)
+	case "decidedBy":
+		return ec.fieldContext_ReviewItem_decidedBy(ctx, field)
 	case "targetValue":
 		return ec.fieldContext_ReviewItem_targetValue(ctx, field)
 	case "actual":
@@ -5141,6 +5166,8 @@ func (ec *executionContext) childFields_TargetAdjustment(ctx context.Context, fi
 
 func (ec *executionContext) childFields_TargetAssessment(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
+	case "period":
+		return ec.fieldContext_TargetAssessment_period(ctx, field)
 	case "proposed":
 		return ec.fieldContext_TargetAssessment_proposed(ctx, field)
 	case "baseline":
@@ -6345,8 +6372,8 @@ func (ec *executionContext) field_Query_kpiTrend_args(ctx context.Context, rawAr
 	}
 	args["to"] = arg3
 	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "periodKind",
-		func(ctx context.Context, v any) (kpi.PeriodKind, error) {
-			return ec.unmarshalNPeriodKind2kpiflowᚋkpiᚐPeriodKind(ctx, v)
+		func(ctx context.Context, v any) (enum.PeriodKind, error) {
+			return ec.unmarshalNPeriodKind2kpiflowᚋenumᚐPeriodKind(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -6549,8 +6576,8 @@ func (ec *executionContext) field_Query_period_args(ctx context.Context, rawArgs
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "kind",
-		func(ctx context.Context, v any) (kpi.PeriodKind, error) {
-			return ec.unmarshalNPeriodKind2kpiflowᚋkpiᚐPeriodKind(ctx, v)
+		func(ctx context.Context, v any) (enum.PeriodKind, error) {
+			return ec.unmarshalNPeriodKind2kpiflowᚋenumᚐPeriodKind(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -8660,15 +8687,15 @@ func (ec *executionContext) _ImportRowError_code(ctx context.Context, field grap
 			return obj.Code, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v errcode.Code) graphql.Marshaler {
+			return ec.marshalNErrorCode2kpiflowᚋerrcodeᚐCode(ctx, selections, v)
 		},
 		true,
 		true,
 	)
 }
 func (ec *executionContext) fieldContext_ImportRowError_code(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("ImportRowError", field, false, false, "String")
+	return graphql.NewScalarFieldContext("ImportRowError", field, false, false, "ErrorCode")
 }
 
 func (ec *executionContext) _ImportRowError_message(ctx context.Context, field graphql.CollectedField, obj *ImportRowError) (ret graphql.Marshaler) {
@@ -10059,8 +10086,8 @@ func (ec *executionContext) _KPIResult_status(ctx context.Context, field graphql
 			return obj.Status, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *KPIStatus) graphql.Marshaler {
-			return ec.marshalOKPIStatus2ᚖkpiflowᚋgraphᚐKPIStatus(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *enum.KPIStatus) graphql.Marshaler {
+			return ec.marshalOKPIStatus2ᚖkpiflowᚋenumᚐKPIStatus(ctx, selections, v)
 		},
 		true,
 		false,
@@ -13009,8 +13036,8 @@ func (ec *executionContext) _Period_kind(ctx context.Context, field graphql.Coll
 			return obj.Kind, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v kpi.PeriodKind) graphql.Marshaler {
-			return ec.marshalNPeriodKind2kpiflowᚋkpiᚐPeriodKind(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v enum.PeriodKind) graphql.Marshaler {
+			return ec.marshalNPeriodKind2kpiflowᚋenumᚐPeriodKind(ctx, selections, v)
 		},
 		true,
 		true,
@@ -13617,7 +13644,7 @@ func (ec *executionContext) _Query_period(ctx context.Context, field graphql.Col
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Period(ctx, fc.Args["kind"].(kpi.PeriodKind), fc.Args["at"].(*time.Time))
+			return ec.Resolvers.Query().Period(ctx, fc.Args["kind"].(enum.PeriodKind), fc.Args["at"].(*time.Time))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *kpi.Period) graphql.Marshaler {
@@ -13705,7 +13732,7 @@ func (ec *executionContext) _Query_kpiTrend(ctx context.Context, field graphql.C
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().KpiTrend(ctx, fc.Args["scope"].(ScopeInput), fc.Args["kpi"].(pulid.ID), fc.Args["from"].(PeriodInput), fc.Args["to"].(PeriodInput), fc.Args["periodKind"].(kpi.PeriodKind))
+			return ec.Resolvers.Query().KpiTrend(ctx, fc.Args["scope"].(ScopeInput), fc.Args["kpi"].(pulid.ID), fc.Args["from"].(PeriodInput), fc.Args["to"].(PeriodInput), fc.Args["periodKind"].(enum.PeriodKind))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *KPITrend) graphql.Marshaler {
@@ -14513,15 +14540,15 @@ func (ec *executionContext) _ReviewCycle_cadence(ctx context.Context, field grap
 			return obj.Cadence, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v reviewcycle.Cadence) graphql.Marshaler {
-			return ec.marshalNReviewCycleCadence2kpiflowᚋentᚋreviewcycleᚐCadence(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v enum.ReviewCadence) graphql.Marshaler {
+			return ec.marshalNReviewCadence2kpiflowᚋenumᚐReviewCadence(ctx, selections, v)
 		},
 		true,
 		true,
 	)
 }
 func (ec *executionContext) fieldContext_ReviewCycle_cadence(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("ReviewCycle", field, false, false, "ReviewCycleCadence")
+	return graphql.NewScalarFieldContext("ReviewCycle", field, false, false, "ReviewCadence")
 }
 
 func (ec *executionContext) _ReviewCycle_point(ctx context.Context, field graphql.CollectedField, obj *ent.ReviewCycle) (ret graphql.Marshaler) {
@@ -14629,14 +14656,14 @@ func (ec *executionContext) _ReviewCycle_completedByID(ctx context.Context, fiel
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *pulid.ID) graphql.Marshaler {
-			return ec.marshalOString2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
+			return ec.marshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
 		},
 		true,
 		false,
 	)
 }
 func (ec *executionContext) fieldContext_ReviewCycle_completedByID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("ReviewCycle", field, false, false, "String")
+	return graphql.NewScalarFieldContext("ReviewCycle", field, false, false, "ID")
 }
 
 func (ec *executionContext) _ReviewCycle_organization(ctx context.Context, field graphql.CollectedField, obj *ent.ReviewCycle) (ret graphql.Marshaler) {
@@ -14743,6 +14770,38 @@ func (ec *executionContext) fieldContext_ReviewCycle_items(ctx context.Context, 
 	if fc.Args, err = ec.field_ReviewCycle_items_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ReviewCycle_completedBy(ctx context.Context, field graphql.CollectedField, obj *ent.ReviewCycle) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReviewCycle_completedBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CompletedBy(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.User) graphql.Marshaler {
+			return ec.marshalOUser2ᚖkpiflowᚋentᚐUser(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ReviewCycle_completedBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ReviewCycle",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
+		},
 	}
 	return fc, nil
 }
@@ -15039,15 +15098,15 @@ func (ec *executionContext) _ReviewItem_track(ctx context.Context, field graphql
 			return obj.Track, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalOString2string(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *enum.KPIStatus) graphql.Marshaler {
+			return ec.marshalOKPIStatus2ᚖkpiflowᚋenumᚐKPIStatus(ctx, selections, v)
 		},
 		true,
 		false,
 	)
 }
 func (ec *executionContext) fieldContext_ReviewItem_track(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("ReviewItem", field, false, false, "String")
+	return graphql.NewScalarFieldContext("ReviewItem", field, false, false, "KPIStatus")
 }
 
 func (ec *executionContext) _ReviewItem_suggestedAction(ctx context.Context, field graphql.CollectedField, obj *ent.ReviewItem) (ret graphql.Marshaler) {
@@ -15108,15 +15167,15 @@ func (ec *executionContext) _ReviewItem_decision(ctx context.Context, field grap
 			return obj.Decision, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *reviewitem.Decision) graphql.Marshaler {
-			return ec.marshalOReviewItemDecision2ᚖkpiflowᚋentᚋreviewitemᚐDecision(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *enum.ReviewDecision) graphql.Marshaler {
+			return ec.marshalOReviewDecision2ᚖkpiflowᚋenumᚐReviewDecision(ctx, selections, v)
 		},
 		true,
 		false,
 	)
 }
 func (ec *executionContext) fieldContext_ReviewItem_decision(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("ReviewItem", field, false, false, "ReviewItemDecision")
+	return graphql.NewScalarFieldContext("ReviewItem", field, false, false, "ReviewDecision")
 }
 
 func (ec *executionContext) _ReviewItem_decidedByID(ctx context.Context, field graphql.CollectedField, obj *ent.ReviewItem) (ret graphql.Marshaler) {
@@ -15132,14 +15191,14 @@ func (ec *executionContext) _ReviewItem_decidedByID(ctx context.Context, field g
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *pulid.ID) graphql.Marshaler {
-			return ec.marshalOString2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
+			return ec.marshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
 		},
 		true,
 		false,
 	)
 }
 func (ec *executionContext) fieldContext_ReviewItem_decidedByID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("ReviewItem", field, false, false, "String")
+	return graphql.NewScalarFieldContext("ReviewItem", field, false, false, "ID")
 }
 
 func (ec *executionContext) _ReviewItem_decisionComment(ctx context.Context, field graphql.CollectedField, obj *ent.ReviewItem) (ret graphql.Marshaler) {
@@ -15256,6 +15315,38 @@ func (ec *executionContext) fieldContext_ReviewItem_target(_ context.Context, fi
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Target(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ReviewItem_decidedBy(ctx context.Context, field graphql.CollectedField, obj *ent.ReviewItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReviewItem_decidedBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DecidedBy(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.User) graphql.Marshaler {
+			return ec.marshalOUser2ᚖkpiflowᚋentᚐUser(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ReviewItem_decidedBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ReviewItem",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
 		},
 	}
 	return fc, nil
@@ -15497,15 +15588,15 @@ func (ec *executionContext) _ReviewItem_decisionReason(ctx context.Context, fiel
 			return obj.DecisionReason, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *reviewitem.DecisionReason) graphql.Marshaler {
-			return ec.marshalOTargetPendingReason2ᚖkpiflowᚋentᚋreviewitemᚐDecisionReason(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *enum.ReasonCode) graphql.Marshaler {
+			return ec.marshalOReasonCode2ᚖkpiflowᚋenumᚐReasonCode(ctx, selections, v)
 		},
 		true,
 		false,
 	)
 }
 func (ec *executionContext) fieldContext_ReviewItem_decisionReason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("ReviewItem", field, false, false, "TargetPendingReason")
+	return graphql.NewScalarFieldContext("ReviewItem", field, false, false, "ReasonCode")
 }
 
 func (ec *executionContext) _ReviewItemConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.ReviewItemConnection) (ret graphql.Marshaler) {
@@ -16388,15 +16479,15 @@ func (ec *executionContext) _Target_periodKind(ctx context.Context, field graphq
 			return obj.PeriodKind, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v target.PeriodKind) graphql.Marshaler {
-			return ec.marshalNTargetPeriodKind2kpiflowᚋentᚋtargetᚐPeriodKind(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v enum.PeriodKind) graphql.Marshaler {
+			return ec.marshalNPeriodKind2kpiflowᚋenumᚐPeriodKind(ctx, selections, v)
 		},
 		true,
 		true,
 	)
 }
 func (ec *executionContext) fieldContext_Target_periodKind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Target", field, false, false, "TargetPeriodKind")
+	return graphql.NewScalarFieldContext("Target", field, false, false, "PeriodKind")
 }
 
 func (ec *executionContext) _Target_periodYear(ctx context.Context, field graphql.CollectedField, obj *ent.Target) (ret graphql.Marshaler) {
@@ -16503,8 +16594,8 @@ func (ec *executionContext) _Target_status(ctx context.Context, field graphql.Co
 			return obj.Status, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v target.Status) graphql.Marshaler {
-			return ec.marshalNTargetStatus2kpiflowᚋentᚋtargetᚐStatus(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v enum.TargetStatus) graphql.Marshaler {
+			return ec.marshalNTargetStatus2kpiflowᚋenumᚐTargetStatus(ctx, selections, v)
 		},
 		true,
 		true,
@@ -16650,15 +16741,15 @@ func (ec *executionContext) _Target_pendingReason(ctx context.Context, field gra
 			return obj.PendingReason, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *target.PendingReason) graphql.Marshaler {
-			return ec.marshalOTargetPendingReason2ᚖkpiflowᚋentᚋtargetᚐPendingReason(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *enum.ReasonCode) graphql.Marshaler {
+			return ec.marshalOReasonCode2ᚖkpiflowᚋenumᚐReasonCode(ctx, selections, v)
 		},
 		true,
 		false,
 	)
 }
 func (ec *executionContext) fieldContext_Target_pendingReason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Target", field, false, false, "TargetPendingReason")
+	return graphql.NewScalarFieldContext("Target", field, false, false, "ReasonCode")
 }
 
 func (ec *executionContext) _Target_pendingComment(ctx context.Context, field graphql.CollectedField, obj *ent.Target) (ret graphql.Marshaler) {
@@ -17150,8 +17241,8 @@ func (ec *executionContext) _Target_allowedActions(ctx context.Context, field gr
 			return ec.Resolvers.Target().AllowedActions(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []TargetAction) graphql.Marshaler {
-			return ec.marshalNTargetAction2ᚕkpiflowᚋgraphᚐTargetActionᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []enum.TargetAction) graphql.Marshaler {
+			return ec.marshalNTargetAction2ᚕkpiflowᚋenumᚐTargetActionᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -17237,15 +17328,15 @@ func (ec *executionContext) _TargetAdjustment_reasonCode(ctx context.Context, fi
 			return obj.ReasonCode, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v target.PendingReason) graphql.Marshaler {
-			return ec.marshalNTargetPendingReason2kpiflowᚋentᚋtargetᚐPendingReason(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v enum.ReasonCode) graphql.Marshaler {
+			return ec.marshalNReasonCode2kpiflowᚋenumᚐReasonCode(ctx, selections, v)
 		},
 		true,
 		true,
 	)
 }
 func (ec *executionContext) fieldContext_TargetAdjustment_reasonCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("TargetAdjustment", field, false, false, "TargetPendingReason")
+	return graphql.NewScalarFieldContext("TargetAdjustment", field, false, false, "ReasonCode")
 }
 
 func (ec *executionContext) _TargetAdjustment_comment(ctx context.Context, field graphql.CollectedField, obj *TargetAdjustment) (ret graphql.Marshaler) {
@@ -17269,6 +17360,38 @@ func (ec *executionContext) _TargetAdjustment_comment(ctx context.Context, field
 }
 func (ec *executionContext) fieldContext_TargetAdjustment_comment(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("TargetAdjustment", field, false, false, "String")
+}
+
+func (ec *executionContext) _TargetAssessment_period(ctx context.Context, field graphql.CollectedField, obj *realism.Assessment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TargetAssessment_period(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.TargetAssessment().Period(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *kpi.Period) graphql.Marshaler {
+			return ec.marshalNPeriod2ᚖkpiflowᚋkpiᚐPeriod(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TargetAssessment_period(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TargetAssessment",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Period(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _TargetAssessment_proposed(ctx context.Context, field graphql.CollectedField, obj *realism.Assessment) (ret graphql.Marshaler) {
@@ -17847,15 +17970,15 @@ func (ec *executionContext) _TargetEvent_action(ctx context.Context, field graph
 			return obj.Action, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v enum.TargetAction) graphql.Marshaler {
+			return ec.marshalNTargetAction2kpiflowᚋenumᚐTargetAction(ctx, selections, v)
 		},
 		true,
 		true,
 	)
 }
 func (ec *executionContext) fieldContext_TargetEvent_action(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("TargetEvent", field, false, false, "String")
+	return graphql.NewScalarFieldContext("TargetEvent", field, false, false, "TargetAction")
 }
 
 func (ec *executionContext) _TargetEvent_fromStatus(ctx context.Context, field graphql.CollectedField, obj *ent.TargetEvent) (ret graphql.Marshaler) {
@@ -17870,15 +17993,15 @@ func (ec *executionContext) _TargetEvent_fromStatus(ctx context.Context, field g
 			return obj.FromStatus, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v targetevent.FromStatus) graphql.Marshaler {
-			return ec.marshalNTargetEventFromStatus2kpiflowᚋentᚋtargeteventᚐFromStatus(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v enum.TargetStatus) graphql.Marshaler {
+			return ec.marshalNTargetStatus2kpiflowᚋenumᚐTargetStatus(ctx, selections, v)
 		},
 		true,
 		true,
 	)
 }
 func (ec *executionContext) fieldContext_TargetEvent_fromStatus(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("TargetEvent", field, false, false, "TargetEventFromStatus")
+	return graphql.NewScalarFieldContext("TargetEvent", field, false, false, "TargetStatus")
 }
 
 func (ec *executionContext) _TargetEvent_toStatus(ctx context.Context, field graphql.CollectedField, obj *ent.TargetEvent) (ret graphql.Marshaler) {
@@ -17893,15 +18016,15 @@ func (ec *executionContext) _TargetEvent_toStatus(ctx context.Context, field gra
 			return obj.ToStatus, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v targetevent.ToStatus) graphql.Marshaler {
-			return ec.marshalNTargetEventToStatus2kpiflowᚋentᚋtargeteventᚐToStatus(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v enum.TargetStatus) graphql.Marshaler {
+			return ec.marshalNTargetStatus2kpiflowᚋenumᚐTargetStatus(ctx, selections, v)
 		},
 		true,
 		true,
 	)
 }
 func (ec *executionContext) fieldContext_TargetEvent_toStatus(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("TargetEvent", field, false, false, "TargetEventToStatus")
+	return graphql.NewScalarFieldContext("TargetEvent", field, false, false, "TargetStatus")
 }
 
 func (ec *executionContext) _TargetEvent_comment(ctx context.Context, field graphql.CollectedField, obj *ent.TargetEvent) (ret graphql.Marshaler) {
@@ -17939,15 +18062,15 @@ func (ec *executionContext) _TargetEvent_reasonCode(ctx context.Context, field g
 			return obj.ReasonCode, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *targetevent.ReasonCode) graphql.Marshaler {
-			return ec.marshalOTargetEventReasonCode2ᚖkpiflowᚋentᚋtargeteventᚐReasonCode(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *enum.ReasonCode) graphql.Marshaler {
+			return ec.marshalOReasonCode2ᚖkpiflowᚋenumᚐReasonCode(ctx, selections, v)
 		},
 		true,
 		false,
 	)
 }
 func (ec *executionContext) fieldContext_TargetEvent_reasonCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("TargetEvent", field, false, false, "TargetEventReasonCode")
+	return graphql.NewScalarFieldContext("TargetEvent", field, false, false, "ReasonCode")
 }
 
 func (ec *executionContext) _TargetEvent_version(ctx context.Context, field graphql.CollectedField, obj *ent.TargetEvent) (ret graphql.Marshaler) {
@@ -18608,15 +18731,15 @@ func (ec *executionContext) _TargetRevision_action(ctx context.Context, field gr
 			return obj.Action, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v enum.TargetAction) graphql.Marshaler {
+			return ec.marshalNTargetAction2kpiflowᚋenumᚐTargetAction(ctx, selections, v)
 		},
 		true,
 		true,
 	)
 }
 func (ec *executionContext) fieldContext_TargetRevision_action(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("TargetRevision", field, false, false, "String")
+	return graphql.NewScalarFieldContext("TargetRevision", field, false, false, "TargetAction")
 }
 
 func (ec *executionContext) _TargetRevision_reasonCode(ctx context.Context, field graphql.CollectedField, obj *ent.TargetRevision) (ret graphql.Marshaler) {
@@ -18631,15 +18754,15 @@ func (ec *executionContext) _TargetRevision_reasonCode(ctx context.Context, fiel
 			return obj.ReasonCode, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *targetrevision.ReasonCode) graphql.Marshaler {
-			return ec.marshalOTargetRevisionReasonCode2ᚖkpiflowᚋentᚋtargetrevisionᚐReasonCode(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *enum.ReasonCode) graphql.Marshaler {
+			return ec.marshalOReasonCode2ᚖkpiflowᚋenumᚐReasonCode(ctx, selections, v)
 		},
 		true,
 		false,
 	)
 }
 func (ec *executionContext) fieldContext_TargetRevision_reasonCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("TargetRevision", field, false, false, "TargetRevisionReasonCode")
+	return graphql.NewScalarFieldContext("TargetRevision", field, false, false, "ReasonCode")
 }
 
 func (ec *executionContext) _TargetRevision_comment(ctx context.Context, field graphql.CollectedField, obj *ent.TargetRevision) (ret graphql.Marshaler) {
@@ -19190,15 +19313,15 @@ func (ec *executionContext) _Team_reviewCadence(ctx context.Context, field graph
 			return obj.ReviewCadence, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v team.ReviewCadence) graphql.Marshaler {
-			return ec.marshalNTeamReviewCadence2kpiflowᚋentᚋteamᚐReviewCadence(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v enum.ReviewCadence) graphql.Marshaler {
+			return ec.marshalNReviewCadence2kpiflowᚋenumᚐReviewCadence(ctx, selections, v)
 		},
 		true,
 		true,
 	)
 }
 func (ec *executionContext) fieldContext_Team_reviewCadence(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Team", field, false, false, "TeamReviewCadence")
+	return graphql.NewScalarFieldContext("Team", field, false, false, "ReviewCadence")
 }
 
 func (ec *executionContext) _Team_organization(ctx context.Context, field graphql.CollectedField, obj *ent.Team) (ret graphql.Marshaler) {
@@ -22346,7 +22469,7 @@ func (ec *executionContext) unmarshalInputCreateTeamInput(ctx context.Context, o
 			it.Name = data
 		case "reviewCadence":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reviewCadence"))
-			data, err := ec.unmarshalOTeamReviewCadence2ᚖkpiflowᚋentᚋteamᚐReviewCadence(ctx, v)
+			data, err := ec.unmarshalOReviewCadence2ᚖkpiflowᚋenumᚐReviewCadence(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -23485,7 +23608,7 @@ func (ec *executionContext) unmarshalInputDecideReviewItemInput(ctx context.Cont
 			it.ItemID = data
 		case "decision":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("decision"))
-			data, err := ec.unmarshalNReviewDecision2kpiflowᚋgraphᚐReviewDecision(ctx, v)
+			data, err := ec.unmarshalNReviewDecision2kpiflowᚋenumᚐReviewDecision(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -23499,7 +23622,7 @@ func (ec *executionContext) unmarshalInputDecideReviewItemInput(ctx context.Cont
 			it.Value = data
 		case "reasonCode":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reasonCode"))
-			data, err := ec.unmarshalOTargetPendingReason2ᚖkpiflowᚋentᚋtargetᚐPendingReason(ctx, v)
+			data, err := ec.unmarshalOReasonCode2ᚖkpiflowᚋenumᚐReasonCode(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -26466,7 +26589,7 @@ func (ec *executionContext) unmarshalInputPeriodInput(ctx context.Context, obj a
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"kind", "year", "index", "label"}
+	fieldsInOrder := [...]string{"kind", "year", "index", "label", "offset"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -26475,7 +26598,7 @@ func (ec *executionContext) unmarshalInputPeriodInput(ctx context.Context, obj a
 		switch k {
 		case "kind":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kind"))
-			data, err := ec.unmarshalOPeriodKind2ᚖkpiflowᚋkpiᚐPeriodKind(ctx, v)
+			data, err := ec.unmarshalOPeriodKind2ᚖkpiflowᚋenumᚐPeriodKind(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -26501,6 +26624,13 @@ func (ec *executionContext) unmarshalInputPeriodInput(ctx context.Context, obj a
 				return it, err
 			}
 			it.Label = data
+		case "offset":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("offset"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Offset = data
 		}
 	}
 	return it, nil
@@ -26694,7 +26824,7 @@ func (ec *executionContext) unmarshalInputReviewCycleWhereInput(ctx context.Cont
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "teamID", "teamIDNEQ", "teamIDIn", "teamIDNotIn", "teamIDGT", "teamIDGTE", "teamIDLT", "teamIDLTE", "teamIDContains", "teamIDHasPrefix", "teamIDHasSuffix", "teamIDEqualFold", "teamIDContainsFold", "cadence", "cadenceNEQ", "cadenceIn", "cadenceNotIn", "point", "pointNEQ", "pointIn", "pointNotIn", "pointGT", "pointGTE", "pointLT", "pointLTE", "dueAt", "dueAtNEQ", "dueAtIn", "dueAtNotIn", "dueAtGT", "dueAtGTE", "dueAtLT", "dueAtLTE", "status", "statusNEQ", "statusIn", "statusNotIn", "completedAt", "completedAtNEQ", "completedAtIn", "completedAtNotIn", "completedAtGT", "completedAtGTE", "completedAtLT", "completedAtLTE", "completedAtIsNil", "completedAtNotNil", "hasTeamWith", "hasItemsWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "teamID", "teamIDNEQ", "teamIDIn", "teamIDNotIn", "teamIDGT", "teamIDGTE", "teamIDLT", "teamIDLTE", "teamIDContains", "teamIDHasPrefix", "teamIDHasSuffix", "teamIDEqualFold", "teamIDContainsFold", "cadence", "cadenceNEQ", "cadenceIn", "cadenceNotIn", "point", "pointNEQ", "pointIn", "pointNotIn", "pointGT", "pointGTE", "pointLT", "pointLTE", "dueAt", "dueAtNEQ", "dueAtIn", "dueAtNotIn", "dueAtGT", "dueAtGTE", "dueAtLT", "dueAtLTE", "status", "statusNEQ", "statusIn", "statusNotIn", "completedAt", "completedAtNEQ", "completedAtIn", "completedAtNotIn", "completedAtGT", "completedAtGTE", "completedAtLT", "completedAtLTE", "completedAtIsNil", "completedAtNotNil", "hasTeamWith", "hasItemsWith", "hasCompletedByWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -26983,28 +27113,28 @@ func (ec *executionContext) unmarshalInputReviewCycleWhereInput(ctx context.Cont
 			it.TeamIDContainsFold = data
 		case "cadence":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("cadence"))
-			data, err := ec.unmarshalOReviewCycleCadence2ᚖkpiflowᚋentᚋreviewcycleᚐCadence(ctx, v)
+			data, err := ec.unmarshalOReviewCadence2ᚖkpiflowᚋenumᚐReviewCadence(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.Cadence = data
 		case "cadenceNEQ":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("cadenceNEQ"))
-			data, err := ec.unmarshalOReviewCycleCadence2ᚖkpiflowᚋentᚋreviewcycleᚐCadence(ctx, v)
+			data, err := ec.unmarshalOReviewCadence2ᚖkpiflowᚋenumᚐReviewCadence(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.CadenceNEQ = data
 		case "cadenceIn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("cadenceIn"))
-			data, err := ec.unmarshalOReviewCycleCadence2ᚕkpiflowᚋentᚋreviewcycleᚐCadenceᚄ(ctx, v)
+			data, err := ec.unmarshalOReviewCadence2ᚕkpiflowᚋenumᚐReviewCadenceᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.CadenceIn = data
 		case "cadenceNotIn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("cadenceNotIn"))
-			data, err := ec.unmarshalOReviewCycleCadence2ᚕkpiflowᚋentᚋreviewcycleᚐCadenceᚄ(ctx, v)
+			data, err := ec.unmarshalOReviewCadence2ᚕkpiflowᚋenumᚐReviewCadenceᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -27271,6 +27401,32 @@ func (ec *executionContext) unmarshalInputReviewCycleWhereInput(ctx context.Cont
 				err := fmt.Errorf(`unexpected type %T from directive, should be []*kpiflow/ent.ReviewItemWhereInput`, tmp)
 				return it, graphql.ErrorOnPath(ctx, err)
 			}
+		case "hasCompletedByWith":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasCompletedByWith"))
+			directive0 := func(ctx context.Context) (any, error) {
+				return ec.unmarshalOUserWhereInput2ᚕᚖkpiflowᚋentᚐUserWhereInputᚄ(ctx, v)
+			}
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Reach == nil {
+					var zeroVal []*ent.UserWhereInput
+					return zeroVal, errors.New("directive reach is not implemented")
+				}
+				return ec.Directives.Reach(ctx, obj, directive0)
+			}
+
+			tmp, err := directive1(ctx)
+			if err != nil {
+				return it, graphql.ErrorOnPath(ctx, err)
+			}
+			if data, ok := tmp.([]*ent.UserWhereInput); ok {
+				it.HasCompletedByWith = data
+			} else if tmp == nil {
+				it.HasCompletedByWith = nil
+			} else {
+				err := fmt.Errorf(`unexpected type %T from directive, should be []*kpiflow/ent.UserWhereInput`, tmp)
+				return it, graphql.ErrorOnPath(ctx, err)
+			}
 		}
 	}
 	return it, nil
@@ -27352,7 +27508,7 @@ func (ec *executionContext) unmarshalInputReviewItemWhereInput(ctx context.Conte
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "cycleID", "cycleIDNEQ", "cycleIDIn", "cycleIDNotIn", "cycleIDGT", "cycleIDGTE", "cycleIDLT", "cycleIDLTE", "cycleIDContains", "cycleIDHasPrefix", "cycleIDHasSuffix", "cycleIDEqualFold", "cycleIDContainsFold", "targetID", "targetIDNEQ", "targetIDIn", "targetIDNotIn", "targetIDGT", "targetIDGTE", "targetIDLT", "targetIDLTE", "targetIDContains", "targetIDHasPrefix", "targetIDHasSuffix", "targetIDEqualFold", "targetIDContainsFold", "pace", "paceNEQ", "paceIn", "paceNotIn", "paceGT", "paceGTE", "paceLT", "paceLTE", "paceIsNil", "paceNotNil", "track", "trackNEQ", "trackIn", "trackNotIn", "trackGT", "trackGTE", "trackLT", "trackLTE", "trackContains", "trackHasPrefix", "trackHasSuffix", "trackIsNil", "trackNotNil", "trackEqualFold", "trackContainsFold", "suggestedAction", "suggestedActionNEQ", "suggestedActionIn", "suggestedActionNotIn", "suggestionReason", "suggestionReasonNEQ", "suggestionReasonIn", "suggestionReasonNotIn", "suggestionReasonGT", "suggestionReasonGTE", "suggestionReasonLT", "suggestionReasonLTE", "suggestionReasonContains", "suggestionReasonHasPrefix", "suggestionReasonHasSuffix", "suggestionReasonEqualFold", "suggestionReasonContainsFold", "decision", "decisionNEQ", "decisionIn", "decisionNotIn", "decisionIsNil", "decisionNotNil", "hasCycleWith", "hasTargetWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "cycleID", "cycleIDNEQ", "cycleIDIn", "cycleIDNotIn", "cycleIDGT", "cycleIDGTE", "cycleIDLT", "cycleIDLTE", "cycleIDContains", "cycleIDHasPrefix", "cycleIDHasSuffix", "cycleIDEqualFold", "cycleIDContainsFold", "targetID", "targetIDNEQ", "targetIDIn", "targetIDNotIn", "targetIDGT", "targetIDGTE", "targetIDLT", "targetIDLTE", "targetIDContains", "targetIDHasPrefix", "targetIDHasSuffix", "targetIDEqualFold", "targetIDContainsFold", "pace", "paceNEQ", "paceIn", "paceNotIn", "paceGT", "paceGTE", "paceLT", "paceLTE", "paceIsNil", "paceNotNil", "track", "trackNEQ", "trackIn", "trackNotIn", "trackIsNil", "trackNotNil", "suggestedAction", "suggestedActionNEQ", "suggestedActionIn", "suggestedActionNotIn", "suggestionReason", "suggestionReasonNEQ", "suggestionReasonIn", "suggestionReasonNotIn", "suggestionReasonGT", "suggestionReasonGTE", "suggestionReasonLT", "suggestionReasonLTE", "suggestionReasonContains", "suggestionReasonHasPrefix", "suggestionReasonHasSuffix", "suggestionReasonEqualFold", "suggestionReasonContainsFold", "decision", "decisionNEQ", "decisionIn", "decisionNotIn", "decisionIsNil", "decisionNotNil", "hasCycleWith", "hasTargetWith", "hasDecidedByWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -27802,81 +27958,32 @@ func (ec *executionContext) unmarshalInputReviewItemWhereInput(ctx context.Conte
 			it.PaceNotNil = data
 		case "track":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("track"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := ec.unmarshalOKPIStatus2ᚖkpiflowᚋenumᚐKPIStatus(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.Track = data
 		case "trackNEQ":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("trackNEQ"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := ec.unmarshalOKPIStatus2ᚖkpiflowᚋenumᚐKPIStatus(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TrackNEQ = data
 		case "trackIn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("trackIn"))
-			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			data, err := ec.unmarshalOKPIStatus2ᚕkpiflowᚋenumᚐKPIStatusᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TrackIn = data
 		case "trackNotIn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("trackNotIn"))
-			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			data, err := ec.unmarshalOKPIStatus2ᚕkpiflowᚋenumᚐKPIStatusᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TrackNotIn = data
-		case "trackGT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("trackGT"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.TrackGT = data
-		case "trackGTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("trackGTE"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.TrackGTE = data
-		case "trackLT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("trackLT"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.TrackLT = data
-		case "trackLTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("trackLTE"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.TrackLTE = data
-		case "trackContains":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("trackContains"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.TrackContains = data
-		case "trackHasPrefix":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("trackHasPrefix"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.TrackHasPrefix = data
-		case "trackHasSuffix":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("trackHasSuffix"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.TrackHasSuffix = data
 		case "trackIsNil":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("trackIsNil"))
 			data, err := ec.unmarshalOBoolean2bool(ctx, v)
@@ -27891,20 +27998,6 @@ func (ec *executionContext) unmarshalInputReviewItemWhereInput(ctx context.Conte
 				return it, err
 			}
 			it.TrackNotNil = data
-		case "trackEqualFold":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("trackEqualFold"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.TrackEqualFold = data
-		case "trackContainsFold":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("trackContainsFold"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.TrackContainsFold = data
 		case "suggestedAction":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("suggestedAction"))
 			data, err := ec.unmarshalOReviewItemSuggestedAction2ᚖkpiflowᚋentᚋreviewitemᚐSuggestedAction(ctx, v)
@@ -28026,28 +28119,28 @@ func (ec *executionContext) unmarshalInputReviewItemWhereInput(ctx context.Conte
 			it.SuggestionReasonContainsFold = data
 		case "decision":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("decision"))
-			data, err := ec.unmarshalOReviewItemDecision2ᚖkpiflowᚋentᚋreviewitemᚐDecision(ctx, v)
+			data, err := ec.unmarshalOReviewDecision2ᚖkpiflowᚋenumᚐReviewDecision(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.Decision = data
 		case "decisionNEQ":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("decisionNEQ"))
-			data, err := ec.unmarshalOReviewItemDecision2ᚖkpiflowᚋentᚋreviewitemᚐDecision(ctx, v)
+			data, err := ec.unmarshalOReviewDecision2ᚖkpiflowᚋenumᚐReviewDecision(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.DecisionNEQ = data
 		case "decisionIn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("decisionIn"))
-			data, err := ec.unmarshalOReviewItemDecision2ᚕkpiflowᚋentᚋreviewitemᚐDecisionᚄ(ctx, v)
+			data, err := ec.unmarshalOReviewDecision2ᚕkpiflowᚋenumᚐReviewDecisionᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.DecisionIn = data
 		case "decisionNotIn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("decisionNotIn"))
-			data, err := ec.unmarshalOReviewItemDecision2ᚕkpiflowᚋentᚋreviewitemᚐDecisionᚄ(ctx, v)
+			data, err := ec.unmarshalOReviewDecision2ᚕkpiflowᚋenumᚐReviewDecisionᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -28116,6 +28209,32 @@ func (ec *executionContext) unmarshalInputReviewItemWhereInput(ctx context.Conte
 				it.HasTargetWith = nil
 			} else {
 				err := fmt.Errorf(`unexpected type %T from directive, should be []*kpiflow/ent.TargetWhereInput`, tmp)
+				return it, graphql.ErrorOnPath(ctx, err)
+			}
+		case "hasDecidedByWith":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasDecidedByWith"))
+			directive0 := func(ctx context.Context) (any, error) {
+				return ec.unmarshalOUserWhereInput2ᚕᚖkpiflowᚋentᚐUserWhereInputᚄ(ctx, v)
+			}
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Reach == nil {
+					var zeroVal []*ent.UserWhereInput
+					return zeroVal, errors.New("directive reach is not implemented")
+				}
+				return ec.Directives.Reach(ctx, obj, directive0)
+			}
+
+			tmp, err := directive1(ctx)
+			if err != nil {
+				return it, graphql.ErrorOnPath(ctx, err)
+			}
+			if data, ok := tmp.([]*ent.UserWhereInput); ok {
+				it.HasDecidedByWith = data
+			} else if tmp == nil {
+				it.HasDecidedByWith = nil
+			} else {
+				err := fmt.Errorf(`unexpected type %T from directive, should be []*kpiflow/ent.UserWhereInput`, tmp)
 				return it, graphql.ErrorOnPath(ctx, err)
 			}
 		}
@@ -28393,7 +28512,7 @@ func (ec *executionContext) unmarshalInputTargetAdjustmentInput(ctx context.Cont
 			it.Value = data
 		case "reasonCode":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reasonCode"))
-			data, err := ec.unmarshalNTargetPendingReason2kpiflowᚋentᚋtargetᚐPendingReason(ctx, v)
+			data, err := ec.unmarshalNReasonCode2kpiflowᚋenumᚐReasonCode(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -28542,7 +28661,7 @@ func (ec *executionContext) unmarshalInputTargetEventWhereInput(ctx context.Cont
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "targetID", "targetIDNEQ", "targetIDIn", "targetIDNotIn", "targetIDGT", "targetIDGTE", "targetIDLT", "targetIDLTE", "targetIDContains", "targetIDHasPrefix", "targetIDHasSuffix", "targetIDEqualFold", "targetIDContainsFold", "actorID", "actorIDNEQ", "actorIDIn", "actorIDNotIn", "actorIDGT", "actorIDGTE", "actorIDLT", "actorIDLTE", "actorIDContains", "actorIDHasPrefix", "actorIDHasSuffix", "actorIDIsNil", "actorIDNotNil", "actorIDEqualFold", "actorIDContainsFold", "action", "actionNEQ", "actionIn", "actionNotIn", "actionGT", "actionGTE", "actionLT", "actionLTE", "actionContains", "actionHasPrefix", "actionHasSuffix", "actionEqualFold", "actionContainsFold", "fromStatus", "fromStatusNEQ", "fromStatusIn", "fromStatusNotIn", "toStatus", "toStatusNEQ", "toStatusIn", "toStatusNotIn", "comment", "commentNEQ", "commentIn", "commentNotIn", "commentGT", "commentGTE", "commentLT", "commentLTE", "commentContains", "commentHasPrefix", "commentHasSuffix", "commentIsNil", "commentNotNil", "commentEqualFold", "commentContainsFold", "reasonCode", "reasonCodeNEQ", "reasonCodeIn", "reasonCodeNotIn", "reasonCodeIsNil", "reasonCodeNotNil", "version", "versionNEQ", "versionIn", "versionNotIn", "versionGT", "versionGTE", "versionLT", "versionLTE", "hasTargetWith", "hasActorWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "targetID", "targetIDNEQ", "targetIDIn", "targetIDNotIn", "targetIDGT", "targetIDGTE", "targetIDLT", "targetIDLTE", "targetIDContains", "targetIDHasPrefix", "targetIDHasSuffix", "targetIDEqualFold", "targetIDContainsFold", "actorID", "actorIDNEQ", "actorIDIn", "actorIDNotIn", "actorIDGT", "actorIDGTE", "actorIDLT", "actorIDLTE", "actorIDContains", "actorIDHasPrefix", "actorIDHasSuffix", "actorIDIsNil", "actorIDNotNil", "actorIDEqualFold", "actorIDContainsFold", "action", "actionNEQ", "actionIn", "actionNotIn", "fromStatus", "fromStatusNEQ", "fromStatusIn", "fromStatusNotIn", "toStatus", "toStatusNEQ", "toStatusIn", "toStatusNotIn", "comment", "commentNEQ", "commentIn", "commentNotIn", "commentGT", "commentGTE", "commentLT", "commentLTE", "commentContains", "commentHasPrefix", "commentHasSuffix", "commentIsNil", "commentNotNil", "commentEqualFold", "commentContainsFold", "reasonCode", "reasonCodeNEQ", "reasonCodeIn", "reasonCodeNotIn", "reasonCodeIsNil", "reasonCodeNotNil", "version", "versionNEQ", "versionIn", "versionNotIn", "versionGT", "versionGTE", "versionLT", "versionLTE", "hasTargetWith", "hasActorWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -28936,147 +29055,84 @@ func (ec *executionContext) unmarshalInputTargetEventWhereInput(ctx context.Cont
 			it.ActorIDContainsFold = data
 		case "action":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("action"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := ec.unmarshalOTargetAction2ᚖkpiflowᚋenumᚐTargetAction(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.Action = data
 		case "actionNEQ":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actionNEQ"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := ec.unmarshalOTargetAction2ᚖkpiflowᚋenumᚐTargetAction(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ActionNEQ = data
 		case "actionIn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actionIn"))
-			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			data, err := ec.unmarshalOTargetAction2ᚕkpiflowᚋenumᚐTargetActionᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ActionIn = data
 		case "actionNotIn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actionNotIn"))
-			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			data, err := ec.unmarshalOTargetAction2ᚕkpiflowᚋenumᚐTargetActionᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ActionNotIn = data
-		case "actionGT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actionGT"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.ActionGT = data
-		case "actionGTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actionGTE"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.ActionGTE = data
-		case "actionLT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actionLT"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.ActionLT = data
-		case "actionLTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actionLTE"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.ActionLTE = data
-		case "actionContains":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actionContains"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.ActionContains = data
-		case "actionHasPrefix":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actionHasPrefix"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.ActionHasPrefix = data
-		case "actionHasSuffix":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actionHasSuffix"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.ActionHasSuffix = data
-		case "actionEqualFold":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actionEqualFold"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.ActionEqualFold = data
-		case "actionContainsFold":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actionContainsFold"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.ActionContainsFold = data
 		case "fromStatus":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("fromStatus"))
-			data, err := ec.unmarshalOTargetEventFromStatus2ᚖkpiflowᚋentᚋtargeteventᚐFromStatus(ctx, v)
+			data, err := ec.unmarshalOTargetStatus2ᚖkpiflowᚋenumᚐTargetStatus(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.FromStatus = data
 		case "fromStatusNEQ":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("fromStatusNEQ"))
-			data, err := ec.unmarshalOTargetEventFromStatus2ᚖkpiflowᚋentᚋtargeteventᚐFromStatus(ctx, v)
+			data, err := ec.unmarshalOTargetStatus2ᚖkpiflowᚋenumᚐTargetStatus(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.FromStatusNEQ = data
 		case "fromStatusIn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("fromStatusIn"))
-			data, err := ec.unmarshalOTargetEventFromStatus2ᚕkpiflowᚋentᚋtargeteventᚐFromStatusᚄ(ctx, v)
+			data, err := ec.unmarshalOTargetStatus2ᚕkpiflowᚋenumᚐTargetStatusᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.FromStatusIn = data
 		case "fromStatusNotIn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("fromStatusNotIn"))
-			data, err := ec.unmarshalOTargetEventFromStatus2ᚕkpiflowᚋentᚋtargeteventᚐFromStatusᚄ(ctx, v)
+			data, err := ec.unmarshalOTargetStatus2ᚕkpiflowᚋenumᚐTargetStatusᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.FromStatusNotIn = data
 		case "toStatus":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("toStatus"))
-			data, err := ec.unmarshalOTargetEventToStatus2ᚖkpiflowᚋentᚋtargeteventᚐToStatus(ctx, v)
+			data, err := ec.unmarshalOTargetStatus2ᚖkpiflowᚋenumᚐTargetStatus(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ToStatus = data
 		case "toStatusNEQ":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("toStatusNEQ"))
-			data, err := ec.unmarshalOTargetEventToStatus2ᚖkpiflowᚋentᚋtargeteventᚐToStatus(ctx, v)
+			data, err := ec.unmarshalOTargetStatus2ᚖkpiflowᚋenumᚐTargetStatus(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ToStatusNEQ = data
 		case "toStatusIn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("toStatusIn"))
-			data, err := ec.unmarshalOTargetEventToStatus2ᚕkpiflowᚋentᚋtargeteventᚐToStatusᚄ(ctx, v)
+			data, err := ec.unmarshalOTargetStatus2ᚕkpiflowᚋenumᚐTargetStatusᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ToStatusIn = data
 		case "toStatusNotIn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("toStatusNotIn"))
-			data, err := ec.unmarshalOTargetEventToStatus2ᚕkpiflowᚋentᚋtargeteventᚐToStatusᚄ(ctx, v)
+			data, err := ec.unmarshalOTargetStatus2ᚕkpiflowᚋenumᚐTargetStatusᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -29188,28 +29244,28 @@ func (ec *executionContext) unmarshalInputTargetEventWhereInput(ctx context.Cont
 			it.CommentContainsFold = data
 		case "reasonCode":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reasonCode"))
-			data, err := ec.unmarshalOTargetEventReasonCode2ᚖkpiflowᚋentᚋtargeteventᚐReasonCode(ctx, v)
+			data, err := ec.unmarshalOReasonCode2ᚖkpiflowᚋenumᚐReasonCode(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ReasonCode = data
 		case "reasonCodeNEQ":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reasonCodeNEQ"))
-			data, err := ec.unmarshalOTargetEventReasonCode2ᚖkpiflowᚋentᚋtargeteventᚐReasonCode(ctx, v)
+			data, err := ec.unmarshalOReasonCode2ᚖkpiflowᚋenumᚐReasonCode(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ReasonCodeNEQ = data
 		case "reasonCodeIn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reasonCodeIn"))
-			data, err := ec.unmarshalOTargetEventReasonCode2ᚕkpiflowᚋentᚋtargeteventᚐReasonCodeᚄ(ctx, v)
+			data, err := ec.unmarshalOReasonCode2ᚕkpiflowᚋenumᚐReasonCodeᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ReasonCodeIn = data
 		case "reasonCodeNotIn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reasonCodeNotIn"))
-			data, err := ec.unmarshalOTargetEventReasonCode2ᚕkpiflowᚋentᚋtargeteventᚐReasonCodeᚄ(ctx, v)
+			data, err := ec.unmarshalOReasonCode2ᚕkpiflowᚋenumᚐReasonCodeᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -29470,7 +29526,7 @@ func (ec *executionContext) unmarshalInputTargetRevisionWhereInput(ctx context.C
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "targetID", "targetIDNEQ", "targetIDIn", "targetIDNotIn", "targetIDGT", "targetIDGTE", "targetIDLT", "targetIDLTE", "targetIDContains", "targetIDHasPrefix", "targetIDHasSuffix", "targetIDEqualFold", "targetIDContainsFold", "authorID", "authorIDNEQ", "authorIDIn", "authorIDNotIn", "authorIDGT", "authorIDGTE", "authorIDLT", "authorIDLTE", "authorIDContains", "authorIDHasPrefix", "authorIDHasSuffix", "authorIDIsNil", "authorIDNotNil", "authorIDEqualFold", "authorIDContainsFold", "action", "actionNEQ", "actionIn", "actionNotIn", "actionGT", "actionGTE", "actionLT", "actionLTE", "actionContains", "actionHasPrefix", "actionHasSuffix", "actionEqualFold", "actionContainsFold", "reasonCode", "reasonCodeNEQ", "reasonCodeIn", "reasonCodeNotIn", "reasonCodeIsNil", "reasonCodeNotNil", "comment", "commentNEQ", "commentIn", "commentNotIn", "commentGT", "commentGTE", "commentLT", "commentLTE", "commentContains", "commentHasPrefix", "commentHasSuffix", "commentIsNil", "commentNotNil", "commentEqualFold", "commentContainsFold", "hasTargetWith", "hasAuthorWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "targetID", "targetIDNEQ", "targetIDIn", "targetIDNotIn", "targetIDGT", "targetIDGTE", "targetIDLT", "targetIDLTE", "targetIDContains", "targetIDHasPrefix", "targetIDHasSuffix", "targetIDEqualFold", "targetIDContainsFold", "authorID", "authorIDNEQ", "authorIDIn", "authorIDNotIn", "authorIDGT", "authorIDGTE", "authorIDLT", "authorIDLTE", "authorIDContains", "authorIDHasPrefix", "authorIDHasSuffix", "authorIDIsNil", "authorIDNotNil", "authorIDEqualFold", "authorIDContainsFold", "action", "actionNEQ", "actionIn", "actionNotIn", "reasonCode", "reasonCodeNEQ", "reasonCodeIn", "reasonCodeNotIn", "reasonCodeIsNil", "reasonCodeNotNil", "comment", "commentNEQ", "commentIn", "commentNotIn", "commentGT", "commentGTE", "commentLT", "commentLTE", "commentContains", "commentHasPrefix", "commentHasSuffix", "commentIsNil", "commentNotNil", "commentEqualFold", "commentContainsFold", "hasTargetWith", "hasAuthorWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -29864,119 +29920,56 @@ func (ec *executionContext) unmarshalInputTargetRevisionWhereInput(ctx context.C
 			it.AuthorIDContainsFold = data
 		case "action":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("action"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := ec.unmarshalOTargetAction2ᚖkpiflowᚋenumᚐTargetAction(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.Action = data
 		case "actionNEQ":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actionNEQ"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			data, err := ec.unmarshalOTargetAction2ᚖkpiflowᚋenumᚐTargetAction(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ActionNEQ = data
 		case "actionIn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actionIn"))
-			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			data, err := ec.unmarshalOTargetAction2ᚕkpiflowᚋenumᚐTargetActionᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ActionIn = data
 		case "actionNotIn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actionNotIn"))
-			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			data, err := ec.unmarshalOTargetAction2ᚕkpiflowᚋenumᚐTargetActionᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ActionNotIn = data
-		case "actionGT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actionGT"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.ActionGT = data
-		case "actionGTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actionGTE"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.ActionGTE = data
-		case "actionLT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actionLT"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.ActionLT = data
-		case "actionLTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actionLTE"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.ActionLTE = data
-		case "actionContains":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actionContains"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.ActionContains = data
-		case "actionHasPrefix":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actionHasPrefix"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.ActionHasPrefix = data
-		case "actionHasSuffix":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actionHasSuffix"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.ActionHasSuffix = data
-		case "actionEqualFold":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actionEqualFold"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.ActionEqualFold = data
-		case "actionContainsFold":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actionContainsFold"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.ActionContainsFold = data
 		case "reasonCode":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reasonCode"))
-			data, err := ec.unmarshalOTargetRevisionReasonCode2ᚖkpiflowᚋentᚋtargetrevisionᚐReasonCode(ctx, v)
+			data, err := ec.unmarshalOReasonCode2ᚖkpiflowᚋenumᚐReasonCode(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ReasonCode = data
 		case "reasonCodeNEQ":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reasonCodeNEQ"))
-			data, err := ec.unmarshalOTargetRevisionReasonCode2ᚖkpiflowᚋentᚋtargetrevisionᚐReasonCode(ctx, v)
+			data, err := ec.unmarshalOReasonCode2ᚖkpiflowᚋenumᚐReasonCode(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ReasonCodeNEQ = data
 		case "reasonCodeIn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reasonCodeIn"))
-			data, err := ec.unmarshalOTargetRevisionReasonCode2ᚕkpiflowᚋentᚋtargetrevisionᚐReasonCodeᚄ(ctx, v)
+			data, err := ec.unmarshalOReasonCode2ᚕkpiflowᚋenumᚐReasonCodeᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ReasonCodeIn = data
 		case "reasonCodeNotIn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reasonCodeNotIn"))
-			data, err := ec.unmarshalOTargetRevisionReasonCode2ᚕkpiflowᚋentᚋtargetrevisionᚐReasonCodeᚄ(ctx, v)
+			data, err := ec.unmarshalOReasonCode2ᚕkpiflowᚋenumᚐReasonCodeᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -30798,28 +30791,28 @@ func (ec *executionContext) unmarshalInputTargetWhereInput(ctx context.Context, 
 			it.TeamIDContainsFold = data
 		case "periodKind":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("periodKind"))
-			data, err := ec.unmarshalOTargetPeriodKind2ᚖkpiflowᚋentᚋtargetᚐPeriodKind(ctx, v)
+			data, err := ec.unmarshalOPeriodKind2ᚖkpiflowᚋenumᚐPeriodKind(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.PeriodKind = data
 		case "periodKindNEQ":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("periodKindNEQ"))
-			data, err := ec.unmarshalOTargetPeriodKind2ᚖkpiflowᚋentᚋtargetᚐPeriodKind(ctx, v)
+			data, err := ec.unmarshalOPeriodKind2ᚖkpiflowᚋenumᚐPeriodKind(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.PeriodKindNEQ = data
 		case "periodKindIn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("periodKindIn"))
-			data, err := ec.unmarshalOTargetPeriodKind2ᚕkpiflowᚋentᚋtargetᚐPeriodKindᚄ(ctx, v)
+			data, err := ec.unmarshalOPeriodKind2ᚕkpiflowᚋenumᚐPeriodKindᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.PeriodKindIn = data
 		case "periodKindNotIn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("periodKindNotIn"))
-			data, err := ec.unmarshalOTargetPeriodKind2ᚕkpiflowᚋentᚋtargetᚐPeriodKindᚄ(ctx, v)
+			data, err := ec.unmarshalOPeriodKind2ᚕkpiflowᚋenumᚐPeriodKindᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -31050,28 +31043,28 @@ func (ec *executionContext) unmarshalInputTargetWhereInput(ctx context.Context, 
 			it.PeriodEndLTE = data
 		case "status":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("status"))
-			data, err := ec.unmarshalOTargetStatus2ᚖkpiflowᚋentᚋtargetᚐStatus(ctx, v)
+			data, err := ec.unmarshalOTargetStatus2ᚖkpiflowᚋenumᚐTargetStatus(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.Status = data
 		case "statusNEQ":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("statusNEQ"))
-			data, err := ec.unmarshalOTargetStatus2ᚖkpiflowᚋentᚋtargetᚐStatus(ctx, v)
+			data, err := ec.unmarshalOTargetStatus2ᚖkpiflowᚋenumᚐTargetStatus(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.StatusNEQ = data
 		case "statusIn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("statusIn"))
-			data, err := ec.unmarshalOTargetStatus2ᚕkpiflowᚋentᚋtargetᚐStatusᚄ(ctx, v)
+			data, err := ec.unmarshalOTargetStatus2ᚕkpiflowᚋenumᚐTargetStatusᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.StatusIn = data
 		case "statusNotIn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("statusNotIn"))
-			data, err := ec.unmarshalOTargetStatus2ᚕkpiflowᚋentᚋtargetᚐStatusᚄ(ctx, v)
+			data, err := ec.unmarshalOTargetStatus2ᚕkpiflowᚋenumᚐTargetStatusᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -32195,28 +32188,28 @@ func (ec *executionContext) unmarshalInputTeamWhereInput(ctx context.Context, ob
 			it.ParentIDContainsFold = data
 		case "reviewCadence":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reviewCadence"))
-			data, err := ec.unmarshalOTeamReviewCadence2ᚖkpiflowᚋentᚋteamᚐReviewCadence(ctx, v)
+			data, err := ec.unmarshalOReviewCadence2ᚖkpiflowᚋenumᚐReviewCadence(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ReviewCadence = data
 		case "reviewCadenceNEQ":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reviewCadenceNEQ"))
-			data, err := ec.unmarshalOTeamReviewCadence2ᚖkpiflowᚋentᚋteamᚐReviewCadence(ctx, v)
+			data, err := ec.unmarshalOReviewCadence2ᚖkpiflowᚋenumᚐReviewCadence(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ReviewCadenceNEQ = data
 		case "reviewCadenceIn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reviewCadenceIn"))
-			data, err := ec.unmarshalOTeamReviewCadence2ᚕkpiflowᚋentᚋteamᚐReviewCadenceᚄ(ctx, v)
+			data, err := ec.unmarshalOReviewCadence2ᚕkpiflowᚋenumᚐReviewCadenceᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ReviewCadenceIn = data
 		case "reviewCadenceNotIn":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reviewCadenceNotIn"))
-			data, err := ec.unmarshalOTeamReviewCadence2ᚕkpiflowᚋentᚋteamᚐReviewCadenceᚄ(ctx, v)
+			data, err := ec.unmarshalOReviewCadence2ᚕkpiflowᚋenumᚐReviewCadenceᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -32899,7 +32892,7 @@ func (ec *executionContext) unmarshalInputUpdateTeamInput(ctx context.Context, o
 			it.Name = data
 		case "reviewCadence":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reviewCadence"))
-			data, err := ec.unmarshalOTeamReviewCadence2ᚖkpiflowᚋentᚋteamᚐReviewCadence(ctx, v)
+			data, err := ec.unmarshalOReviewCadence2ᚖkpiflowᚋenumᚐReviewCadence(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -36531,6 +36524,12 @@ func (ec *executionContext) _ReviewCycle(ctx context.Context, sel ast.SelectionS
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._ReviewCycle_items(ctx, field, obj)
 				})
+		case "completedBy":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ReviewCycle_completedBy(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -36717,6 +36716,12 @@ func (ec *executionContext) _ReviewItem(ctx context.Context, sel ast.SelectionSe
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._ReviewItem_target(ctx, field, obj)
+				})
+		case "decidedBy":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ReviewItem_decidedBy(ctx, field, obj)
 				})
 		case "targetValue":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
@@ -37392,6 +37397,12 @@ func (ec *executionContext) _TargetAssessment(ctx context.Context, sel ast.Selec
 		switch field.Name {
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("TargetAssessment")
+		case "period":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._TargetAssessment_period(ctx, field, obj)
+				})
 		case "proposed":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -39347,6 +39358,16 @@ func (ec *executionContext) marshalNDecimal2kpiflowᚋmoneyᚐDecimal(ctx contex
 	return v
 }
 
+func (ec *executionContext) unmarshalNErrorCode2kpiflowᚋerrcodeᚐCode(ctx context.Context, v any) (errcode.Code, error) {
+	var res errcode.Code
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNErrorCode2kpiflowᚋerrcodeᚐCode(ctx context.Context, sel ast.SelectionSet, v errcode.Code) graphql.Marshaler {
+	return v
+}
+
 func (ec *executionContext) unmarshalNFloat2float64(ctx context.Context, v any) (float64, error) {
 	res, err := graphql.UnmarshalFloatContext(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -39709,6 +39730,16 @@ func (ec *executionContext) marshalNKPISource2kpiflowᚋkpiᚋdefinitionᚐSourc
 	return v
 }
 
+func (ec *executionContext) unmarshalNKPIStatus2kpiflowᚋenumᚐKPIStatus(ctx context.Context, v any) (enum.KPIStatus, error) {
+	var res enum.KPIStatus
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNKPIStatus2kpiflowᚋenumᚐKPIStatus(ctx context.Context, sel ast.SelectionSet, v enum.KPIStatus) graphql.Marshaler {
+	return v
+}
+
 func (ec *executionContext) marshalNKPITrend2ᚖkpiflowᚋgraphᚐKPITrend(ctx context.Context, sel ast.SelectionSet, v *KPITrend) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "KPITrend!")
@@ -39979,13 +40010,13 @@ func (ec *executionContext) unmarshalNPeriodInput2ᚖkpiflowᚋgraphᚐPeriodInp
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) unmarshalNPeriodKind2kpiflowᚋkpiᚐPeriodKind(ctx context.Context, v any) (kpi.PeriodKind, error) {
-	var res kpi.PeriodKind
+func (ec *executionContext) unmarshalNPeriodKind2kpiflowᚋenumᚐPeriodKind(ctx context.Context, v any) (enum.PeriodKind, error) {
+	var res enum.PeriodKind
 	err := res.UnmarshalGQL(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNPeriodKind2kpiflowᚋkpiᚐPeriodKind(ctx context.Context, sel ast.SelectionSet, v kpi.PeriodKind) graphql.Marshaler {
+func (ec *executionContext) marshalNPeriodKind2kpiflowᚋenumᚐPeriodKind(ctx context.Context, sel ast.SelectionSet, v enum.PeriodKind) graphql.Marshaler {
 	return v
 }
 
@@ -40023,9 +40054,29 @@ func (ec *executionContext) marshalNRealismSettings2kpiflowᚋworkflowᚋrealism
 	return ec._RealismSettings(ctx, sel, &v)
 }
 
+func (ec *executionContext) unmarshalNReasonCode2kpiflowᚋenumᚐReasonCode(ctx context.Context, v any) (enum.ReasonCode, error) {
+	var res enum.ReasonCode
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNReasonCode2kpiflowᚋenumᚐReasonCode(ctx context.Context, sel ast.SelectionSet, v enum.ReasonCode) graphql.Marshaler {
+	return v
+}
+
 func (ec *executionContext) unmarshalNRefreshTokenInput2kpiflowᚋgraphᚐRefreshTokenInput(ctx context.Context, v any) (RefreshTokenInput, error) {
 	res, err := ec.unmarshalInputRefreshTokenInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNReviewCadence2kpiflowᚋenumᚐReviewCadence(ctx context.Context, v any) (enum.ReviewCadence, error) {
+	var res enum.ReviewCadence
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNReviewCadence2kpiflowᚋenumᚐReviewCadence(ctx context.Context, sel ast.SelectionSet, v enum.ReviewCadence) graphql.Marshaler {
+	return v
 }
 
 func (ec *executionContext) marshalNReviewCycle2ᚖkpiflowᚋentᚐReviewCycle(ctx context.Context, sel ast.SelectionSet, v *ent.ReviewCycle) graphql.Marshaler {
@@ -40034,16 +40085,6 @@ func (ec *executionContext) marshalNReviewCycle2ᚖkpiflowᚋentᚐReviewCycle(c
 		return graphql.Null
 	}
 	return ec._ReviewCycle(ctx, sel, v)
-}
-
-func (ec *executionContext) unmarshalNReviewCycleCadence2kpiflowᚋentᚋreviewcycleᚐCadence(ctx context.Context, v any) (reviewcycle.Cadence, error) {
-	var res reviewcycle.Cadence
-	err := res.UnmarshalGQL(v)
-	return res, graphql.ErrorOnPath(ctx, err)
-}
-
-func (ec *executionContext) marshalNReviewCycleCadence2kpiflowᚋentᚋreviewcycleᚐCadence(ctx context.Context, sel ast.SelectionSet, v reviewcycle.Cadence) graphql.Marshaler {
-	return v
 }
 
 func (ec *executionContext) marshalNReviewCycleConnection2ᚖkpiflowᚋentᚐReviewCycleConnection(ctx context.Context, sel ast.SelectionSet, v *ent.ReviewCycleConnection) graphql.Marshaler {
@@ -40083,13 +40124,13 @@ func (ec *executionContext) unmarshalNReviewCycleWhereInput2ᚖkpiflowᚋentᚐR
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) unmarshalNReviewDecision2kpiflowᚋgraphᚐReviewDecision(ctx context.Context, v any) (ReviewDecision, error) {
-	var res ReviewDecision
+func (ec *executionContext) unmarshalNReviewDecision2kpiflowᚋenumᚐReviewDecision(ctx context.Context, v any) (enum.ReviewDecision, error) {
+	var res enum.ReviewDecision
 	err := res.UnmarshalGQL(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNReviewDecision2kpiflowᚋgraphᚐReviewDecision(ctx context.Context, sel ast.SelectionSet, v ReviewDecision) graphql.Marshaler {
+func (ec *executionContext) marshalNReviewDecision2kpiflowᚋenumᚐReviewDecision(ctx context.Context, sel ast.SelectionSet, v enum.ReviewDecision) graphql.Marshaler {
 	return v
 }
 
@@ -40107,16 +40148,6 @@ func (ec *executionContext) marshalNReviewItemConnection2ᚖkpiflowᚋentᚐRevi
 		return graphql.Null
 	}
 	return ec._ReviewItemConnection(ctx, sel, v)
-}
-
-func (ec *executionContext) unmarshalNReviewItemDecision2kpiflowᚋentᚋreviewitemᚐDecision(ctx context.Context, v any) (reviewitem.Decision, error) {
-	var res reviewitem.Decision
-	err := res.UnmarshalGQL(v)
-	return res, graphql.ErrorOnPath(ctx, err)
-}
-
-func (ec *executionContext) marshalNReviewItemDecision2kpiflowᚋentᚋreviewitemᚐDecision(ctx context.Context, sel ast.SelectionSet, v reviewitem.Decision) graphql.Marshaler {
-	return v
 }
 
 func (ec *executionContext) unmarshalNReviewItemOrderField2ᚖkpiflowᚋentᚐReviewItemOrderField(ctx context.Context, v any) (*ent.ReviewItemOrderField, error) {
@@ -40228,23 +40259,23 @@ func (ec *executionContext) marshalNTarget2ᚖkpiflowᚋentᚐTarget(ctx context
 	return ec._Target(ctx, sel, v)
 }
 
-func (ec *executionContext) unmarshalNTargetAction2kpiflowᚋgraphᚐTargetAction(ctx context.Context, v any) (TargetAction, error) {
-	var res TargetAction
+func (ec *executionContext) unmarshalNTargetAction2kpiflowᚋenumᚐTargetAction(ctx context.Context, v any) (enum.TargetAction, error) {
+	var res enum.TargetAction
 	err := res.UnmarshalGQL(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNTargetAction2kpiflowᚋgraphᚐTargetAction(ctx context.Context, sel ast.SelectionSet, v TargetAction) graphql.Marshaler {
+func (ec *executionContext) marshalNTargetAction2kpiflowᚋenumᚐTargetAction(ctx context.Context, sel ast.SelectionSet, v enum.TargetAction) graphql.Marshaler {
 	return v
 }
 
-func (ec *executionContext) unmarshalNTargetAction2ᚕkpiflowᚋgraphᚐTargetActionᚄ(ctx context.Context, v any) ([]TargetAction, error) {
+func (ec *executionContext) unmarshalNTargetAction2ᚕkpiflowᚋenumᚐTargetActionᚄ(ctx context.Context, v any) ([]enum.TargetAction, error) {
 	vSlice := graphql.CoerceList(v)
 	var err error
-	res := make([]TargetAction, len(vSlice))
+	res := make([]enum.TargetAction, len(vSlice))
 	for i := range vSlice {
 		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
-		res[i], err = ec.unmarshalNTargetAction2kpiflowᚋgraphᚐTargetAction(ctx, vSlice[i])
+		res[i], err = ec.unmarshalNTargetAction2kpiflowᚋenumᚐTargetAction(ctx, vSlice[i])
 		if err != nil {
 			return nil, err
 		}
@@ -40252,11 +40283,11 @@ func (ec *executionContext) unmarshalNTargetAction2ᚕkpiflowᚋgraphᚐTargetAc
 	return res, nil
 }
 
-func (ec *executionContext) marshalNTargetAction2ᚕkpiflowᚋgraphᚐTargetActionᚄ(ctx context.Context, sel ast.SelectionSet, v []TargetAction) graphql.Marshaler {
+func (ec *executionContext) marshalNTargetAction2ᚕkpiflowᚋenumᚐTargetActionᚄ(ctx context.Context, sel ast.SelectionSet, v []enum.TargetAction) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNTargetAction2kpiflowᚋgraphᚐTargetAction(ctx, sel, v[i])
+		return ec.marshalNTargetAction2kpiflowᚋenumᚐTargetAction(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -40310,16 +40341,6 @@ func (ec *executionContext) marshalNTargetEventConnection2ᚖkpiflowᚋentᚐTar
 	return ec._TargetEventConnection(ctx, sel, v)
 }
 
-func (ec *executionContext) unmarshalNTargetEventFromStatus2kpiflowᚋentᚋtargeteventᚐFromStatus(ctx context.Context, v any) (targetevent.FromStatus, error) {
-	var res targetevent.FromStatus
-	err := res.UnmarshalGQL(v)
-	return res, graphql.ErrorOnPath(ctx, err)
-}
-
-func (ec *executionContext) marshalNTargetEventFromStatus2kpiflowᚋentᚋtargeteventᚐFromStatus(ctx context.Context, sel ast.SelectionSet, v targetevent.FromStatus) graphql.Marshaler {
-	return v
-}
-
 func (ec *executionContext) unmarshalNTargetEventOrderField2ᚖkpiflowᚋentᚐTargetEventOrderField(ctx context.Context, v any) (*ent.TargetEventOrderField, error) {
 	var res = new(ent.TargetEventOrderField)
 	err := res.UnmarshalGQL(v)
@@ -40331,26 +40352,6 @@ func (ec *executionContext) marshalNTargetEventOrderField2ᚖkpiflowᚋentᚐTar
 		graphql.AddInvalidNullError(ctx, "TargetEventOrderField!")
 		return graphql.Null
 	}
-	return v
-}
-
-func (ec *executionContext) unmarshalNTargetEventReasonCode2kpiflowᚋentᚋtargeteventᚐReasonCode(ctx context.Context, v any) (targetevent.ReasonCode, error) {
-	var res targetevent.ReasonCode
-	err := res.UnmarshalGQL(v)
-	return res, graphql.ErrorOnPath(ctx, err)
-}
-
-func (ec *executionContext) marshalNTargetEventReasonCode2kpiflowᚋentᚋtargeteventᚐReasonCode(ctx context.Context, sel ast.SelectionSet, v targetevent.ReasonCode) graphql.Marshaler {
-	return v
-}
-
-func (ec *executionContext) unmarshalNTargetEventToStatus2kpiflowᚋentᚋtargeteventᚐToStatus(ctx context.Context, v any) (targetevent.ToStatus, error) {
-	var res targetevent.ToStatus
-	err := res.UnmarshalGQL(v)
-	return res, graphql.ErrorOnPath(ctx, err)
-}
-
-func (ec *executionContext) marshalNTargetEventToStatus2kpiflowᚋentᚋtargeteventᚐToStatus(ctx context.Context, sel ast.SelectionSet, v targetevent.ToStatus) graphql.Marshaler {
 	return v
 }
 
@@ -40410,26 +40411,6 @@ func (ec *executionContext) marshalNTargetPayload2ᚖkpiflowᚋgraphᚐTargetPay
 	return ec._TargetPayload(ctx, sel, v)
 }
 
-func (ec *executionContext) unmarshalNTargetPendingReason2kpiflowᚋentᚋtargetᚐPendingReason(ctx context.Context, v any) (target.PendingReason, error) {
-	var res target.PendingReason
-	err := res.UnmarshalGQL(v)
-	return res, graphql.ErrorOnPath(ctx, err)
-}
-
-func (ec *executionContext) marshalNTargetPendingReason2kpiflowᚋentᚋtargetᚐPendingReason(ctx context.Context, sel ast.SelectionSet, v target.PendingReason) graphql.Marshaler {
-	return v
-}
-
-func (ec *executionContext) unmarshalNTargetPeriodKind2kpiflowᚋentᚋtargetᚐPeriodKind(ctx context.Context, v any) (target.PeriodKind, error) {
-	var res target.PeriodKind
-	err := res.UnmarshalGQL(v)
-	return res, graphql.ErrorOnPath(ctx, err)
-}
-
-func (ec *executionContext) marshalNTargetPeriodKind2kpiflowᚋentᚋtargetᚐPeriodKind(ctx context.Context, sel ast.SelectionSet, v target.PeriodKind) graphql.Marshaler {
-	return v
-}
-
 func (ec *executionContext) marshalNTargetRevisionConnection2ᚖkpiflowᚋentᚐTargetRevisionConnection(ctx context.Context, sel ast.SelectionSet, v *ent.TargetRevisionConnection) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "TargetRevisionConnection!")
@@ -40452,16 +40433,6 @@ func (ec *executionContext) marshalNTargetRevisionOrderField2ᚖkpiflowᚋentᚐ
 	return v
 }
 
-func (ec *executionContext) unmarshalNTargetRevisionReasonCode2kpiflowᚋentᚋtargetrevisionᚐReasonCode(ctx context.Context, v any) (targetrevision.ReasonCode, error) {
-	var res targetrevision.ReasonCode
-	err := res.UnmarshalGQL(v)
-	return res, graphql.ErrorOnPath(ctx, err)
-}
-
-func (ec *executionContext) marshalNTargetRevisionReasonCode2kpiflowᚋentᚋtargetrevisionᚐReasonCode(ctx context.Context, sel ast.SelectionSet, v targetrevision.ReasonCode) graphql.Marshaler {
-	return v
-}
-
 func (ec *executionContext) unmarshalNTargetRevisionWhereInput2ᚖkpiflowᚋentᚐTargetRevisionWhereInput(ctx context.Context, v any) (*ent.TargetRevisionWhereInput, error) {
 	res, err := ec.unmarshalInputTargetRevisionWhereInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
@@ -40472,13 +40443,13 @@ func (ec *executionContext) unmarshalNTargetScopeInput2kpiflowᚋgraphᚐTargetS
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) unmarshalNTargetStatus2kpiflowᚋentᚋtargetᚐStatus(ctx context.Context, v any) (target.Status, error) {
-	var res target.Status
+func (ec *executionContext) unmarshalNTargetStatus2kpiflowᚋenumᚐTargetStatus(ctx context.Context, v any) (enum.TargetStatus, error) {
+	var res enum.TargetStatus
 	err := res.UnmarshalGQL(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNTargetStatus2kpiflowᚋentᚋtargetᚐStatus(ctx context.Context, sel ast.SelectionSet, v target.Status) graphql.Marshaler {
+func (ec *executionContext) marshalNTargetStatus2kpiflowᚋenumᚐTargetStatus(ctx context.Context, sel ast.SelectionSet, v enum.TargetStatus) graphql.Marshaler {
 	return v
 }
 
@@ -40532,16 +40503,6 @@ func (ec *executionContext) marshalNTeamOrderField2ᚖkpiflowᚋentᚐTeamOrderF
 		graphql.AddInvalidNullError(ctx, "TeamOrderField!")
 		return graphql.Null
 	}
-	return v
-}
-
-func (ec *executionContext) unmarshalNTeamReviewCadence2kpiflowᚋentᚋteamᚐReviewCadence(ctx context.Context, v any) (team.ReviewCadence, error) {
-	var res team.ReviewCadence
-	err := res.UnmarshalGQL(v)
-	return res, graphql.ErrorOnPath(ctx, err)
-}
-
-func (ec *executionContext) marshalNTeamReviewCadence2kpiflowᚋentᚋteamᚐReviewCadence(ctx context.Context, sel ast.SelectionSet, v team.ReviewCadence) graphql.Marshaler {
 	return v
 }
 
@@ -41380,16 +41341,52 @@ func (ec *executionContext) unmarshalOKPIOrder2ᚕᚖkpiflowᚋentᚐKPIOrderᚄ
 	return res, nil
 }
 
-func (ec *executionContext) unmarshalOKPIStatus2ᚖkpiflowᚋgraphᚐKPIStatus(ctx context.Context, v any) (*KPIStatus, error) {
+func (ec *executionContext) unmarshalOKPIStatus2ᚕkpiflowᚋenumᚐKPIStatusᚄ(ctx context.Context, v any) ([]enum.KPIStatus, error) {
 	if v == nil {
 		return nil, nil
 	}
-	var res = new(KPIStatus)
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]enum.KPIStatus, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNKPIStatus2kpiflowᚋenumᚐKPIStatus(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOKPIStatus2ᚕkpiflowᚋenumᚐKPIStatusᚄ(ctx context.Context, sel ast.SelectionSet, v []enum.KPIStatus) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNKPIStatus2kpiflowᚋenumᚐKPIStatus(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalOKPIStatus2ᚖkpiflowᚋenumᚐKPIStatus(ctx context.Context, v any) (*enum.KPIStatus, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(enum.KPIStatus)
 	err := res.UnmarshalGQL(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalOKPIStatus2ᚖkpiflowᚋgraphᚐKPIStatus(ctx context.Context, sel ast.SelectionSet, v *KPIStatus) graphql.Marshaler {
+func (ec *executionContext) marshalOKPIStatus2ᚖkpiflowᚋenumᚐKPIStatus(ctx context.Context, sel ast.SelectionSet, v *enum.KPIStatus) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
@@ -41727,16 +41724,52 @@ func (ec *executionContext) unmarshalOOrganizationWhereInput2ᚖkpiflowᚋentᚐ
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) unmarshalOPeriodKind2ᚖkpiflowᚋkpiᚐPeriodKind(ctx context.Context, v any) (*kpi.PeriodKind, error) {
+func (ec *executionContext) unmarshalOPeriodKind2ᚕkpiflowᚋenumᚐPeriodKindᚄ(ctx context.Context, v any) ([]enum.PeriodKind, error) {
 	if v == nil {
 		return nil, nil
 	}
-	var res = new(kpi.PeriodKind)
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]enum.PeriodKind, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNPeriodKind2kpiflowᚋenumᚐPeriodKind(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOPeriodKind2ᚕkpiflowᚋenumᚐPeriodKindᚄ(ctx context.Context, sel ast.SelectionSet, v []enum.PeriodKind) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNPeriodKind2kpiflowᚋenumᚐPeriodKind(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalOPeriodKind2ᚖkpiflowᚋenumᚐPeriodKind(ctx context.Context, v any) (*enum.PeriodKind, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(enum.PeriodKind)
 	err := res.UnmarshalGQL(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalOPeriodKind2ᚖkpiflowᚋkpiᚐPeriodKind(ctx context.Context, sel ast.SelectionSet, v *kpi.PeriodKind) graphql.Marshaler {
+func (ec *executionContext) marshalOPeriodKind2ᚖkpiflowᚋenumᚐPeriodKind(ctx context.Context, sel ast.SelectionSet, v *enum.PeriodKind) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
@@ -41758,23 +41791,16 @@ func (ec *executionContext) unmarshalORealismSettingsInput2ᚖkpiflowᚋgraphᚐ
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalOReviewCycle2ᚖkpiflowᚋentᚐReviewCycle(ctx context.Context, sel ast.SelectionSet, v *ent.ReviewCycle) graphql.Marshaler {
-	if v == nil {
-		return graphql.Null
-	}
-	return ec._ReviewCycle(ctx, sel, v)
-}
-
-func (ec *executionContext) unmarshalOReviewCycleCadence2ᚕkpiflowᚋentᚋreviewcycleᚐCadenceᚄ(ctx context.Context, v any) ([]reviewcycle.Cadence, error) {
+func (ec *executionContext) unmarshalOReasonCode2ᚕkpiflowᚋenumᚐReasonCodeᚄ(ctx context.Context, v any) ([]enum.ReasonCode, error) {
 	if v == nil {
 		return nil, nil
 	}
 	vSlice := graphql.CoerceList(v)
 	var err error
-	res := make([]reviewcycle.Cadence, len(vSlice))
+	res := make([]enum.ReasonCode, len(vSlice))
 	for i := range vSlice {
 		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
-		res[i], err = ec.unmarshalNReviewCycleCadence2kpiflowᚋentᚋreviewcycleᚐCadence(ctx, vSlice[i])
+		res[i], err = ec.unmarshalNReasonCode2kpiflowᚋenumᚐReasonCode(ctx, vSlice[i])
 		if err != nil {
 			return nil, err
 		}
@@ -41782,14 +41808,14 @@ func (ec *executionContext) unmarshalOReviewCycleCadence2ᚕkpiflowᚋentᚋrevi
 	return res, nil
 }
 
-func (ec *executionContext) marshalOReviewCycleCadence2ᚕkpiflowᚋentᚋreviewcycleᚐCadenceᚄ(ctx context.Context, sel ast.SelectionSet, v []reviewcycle.Cadence) graphql.Marshaler {
+func (ec *executionContext) marshalOReasonCode2ᚕkpiflowᚋenumᚐReasonCodeᚄ(ctx context.Context, sel ast.SelectionSet, v []enum.ReasonCode) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNReviewCycleCadence2kpiflowᚋentᚋreviewcycleᚐCadence(ctx, sel, v[i])
+		return ec.marshalNReasonCode2kpiflowᚋenumᚐReasonCode(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -41801,20 +41827,79 @@ func (ec *executionContext) marshalOReviewCycleCadence2ᚕkpiflowᚋentᚋreview
 	return ret
 }
 
-func (ec *executionContext) unmarshalOReviewCycleCadence2ᚖkpiflowᚋentᚋreviewcycleᚐCadence(ctx context.Context, v any) (*reviewcycle.Cadence, error) {
+func (ec *executionContext) unmarshalOReasonCode2ᚖkpiflowᚋenumᚐReasonCode(ctx context.Context, v any) (*enum.ReasonCode, error) {
 	if v == nil {
 		return nil, nil
 	}
-	var res = new(reviewcycle.Cadence)
+	var res = new(enum.ReasonCode)
 	err := res.UnmarshalGQL(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalOReviewCycleCadence2ᚖkpiflowᚋentᚋreviewcycleᚐCadence(ctx context.Context, sel ast.SelectionSet, v *reviewcycle.Cadence) graphql.Marshaler {
+func (ec *executionContext) marshalOReasonCode2ᚖkpiflowᚋenumᚐReasonCode(ctx context.Context, sel ast.SelectionSet, v *enum.ReasonCode) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	return v
+}
+
+func (ec *executionContext) unmarshalOReviewCadence2ᚕkpiflowᚋenumᚐReviewCadenceᚄ(ctx context.Context, v any) ([]enum.ReviewCadence, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]enum.ReviewCadence, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNReviewCadence2kpiflowᚋenumᚐReviewCadence(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOReviewCadence2ᚕkpiflowᚋenumᚐReviewCadenceᚄ(ctx context.Context, sel ast.SelectionSet, v []enum.ReviewCadence) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNReviewCadence2kpiflowᚋenumᚐReviewCadence(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalOReviewCadence2ᚖkpiflowᚋenumᚐReviewCadence(ctx context.Context, v any) (*enum.ReviewCadence, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(enum.ReviewCadence)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOReviewCadence2ᚖkpiflowᚋenumᚐReviewCadence(ctx context.Context, sel ast.SelectionSet, v *enum.ReviewCadence) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) marshalOReviewCycle2ᚖkpiflowᚋentᚐReviewCycle(ctx context.Context, sel ast.SelectionSet, v *ent.ReviewCycle) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._ReviewCycle(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalOReviewCycleEdge2ᚕᚖkpiflowᚋentᚐReviewCycleEdge(ctx context.Context, sel ast.SelectionSet, v []*ent.ReviewCycleEdge) graphql.Marshaler {
@@ -41922,23 +42007,16 @@ func (ec *executionContext) unmarshalOReviewCycleWhereInput2ᚖkpiflowᚋentᚐR
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalOReviewItem2ᚖkpiflowᚋentᚐReviewItem(ctx context.Context, sel ast.SelectionSet, v *ent.ReviewItem) graphql.Marshaler {
-	if v == nil {
-		return graphql.Null
-	}
-	return ec._ReviewItem(ctx, sel, v)
-}
-
-func (ec *executionContext) unmarshalOReviewItemDecision2ᚕkpiflowᚋentᚋreviewitemᚐDecisionᚄ(ctx context.Context, v any) ([]reviewitem.Decision, error) {
+func (ec *executionContext) unmarshalOReviewDecision2ᚕkpiflowᚋenumᚐReviewDecisionᚄ(ctx context.Context, v any) ([]enum.ReviewDecision, error) {
 	if v == nil {
 		return nil, nil
 	}
 	vSlice := graphql.CoerceList(v)
 	var err error
-	res := make([]reviewitem.Decision, len(vSlice))
+	res := make([]enum.ReviewDecision, len(vSlice))
 	for i := range vSlice {
 		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
-		res[i], err = ec.unmarshalNReviewItemDecision2kpiflowᚋentᚋreviewitemᚐDecision(ctx, vSlice[i])
+		res[i], err = ec.unmarshalNReviewDecision2kpiflowᚋenumᚐReviewDecision(ctx, vSlice[i])
 		if err != nil {
 			return nil, err
 		}
@@ -41946,14 +42024,14 @@ func (ec *executionContext) unmarshalOReviewItemDecision2ᚕkpiflowᚋentᚋrevi
 	return res, nil
 }
 
-func (ec *executionContext) marshalOReviewItemDecision2ᚕkpiflowᚋentᚋreviewitemᚐDecisionᚄ(ctx context.Context, sel ast.SelectionSet, v []reviewitem.Decision) graphql.Marshaler {
+func (ec *executionContext) marshalOReviewDecision2ᚕkpiflowᚋenumᚐReviewDecisionᚄ(ctx context.Context, sel ast.SelectionSet, v []enum.ReviewDecision) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNReviewItemDecision2kpiflowᚋentᚋreviewitemᚐDecision(ctx, sel, v[i])
+		return ec.marshalNReviewDecision2kpiflowᚋenumᚐReviewDecision(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -41965,20 +42043,27 @@ func (ec *executionContext) marshalOReviewItemDecision2ᚕkpiflowᚋentᚋreview
 	return ret
 }
 
-func (ec *executionContext) unmarshalOReviewItemDecision2ᚖkpiflowᚋentᚋreviewitemᚐDecision(ctx context.Context, v any) (*reviewitem.Decision, error) {
+func (ec *executionContext) unmarshalOReviewDecision2ᚖkpiflowᚋenumᚐReviewDecision(ctx context.Context, v any) (*enum.ReviewDecision, error) {
 	if v == nil {
 		return nil, nil
 	}
-	var res = new(reviewitem.Decision)
+	var res = new(enum.ReviewDecision)
 	err := res.UnmarshalGQL(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalOReviewItemDecision2ᚖkpiflowᚋentᚋreviewitemᚐDecision(ctx context.Context, sel ast.SelectionSet, v *reviewitem.Decision) graphql.Marshaler {
+func (ec *executionContext) marshalOReviewDecision2ᚖkpiflowᚋenumᚐReviewDecision(ctx context.Context, sel ast.SelectionSet, v *enum.ReviewDecision) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	return v
+}
+
+func (ec *executionContext) marshalOReviewItem2ᚖkpiflowᚋentᚐReviewItem(ctx context.Context, sel ast.SelectionSet, v *ent.ReviewItem) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._ReviewItem(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalOReviewItemEdge2ᚕᚖkpiflowᚋentᚐReviewItemEdge(ctx context.Context, sel ast.SelectionSet, v []*ent.ReviewItemEdge) graphql.Marshaler {
@@ -42149,22 +42234,6 @@ func (ec *executionContext) marshalOString2ᚕstringᚄ(ctx context.Context, sel
 	return ret
 }
 
-func (ec *executionContext) unmarshalOString2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx context.Context, v any) (*pulid.ID, error) {
-	if v == nil {
-		return nil, nil
-	}
-	var res = new(pulid.ID)
-	err := res.UnmarshalGQL(v)
-	return res, graphql.ErrorOnPath(ctx, err)
-}
-
-func (ec *executionContext) marshalOString2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx context.Context, sel ast.SelectionSet, v *pulid.ID) graphql.Marshaler {
-	if v == nil {
-		return graphql.Null
-	}
-	return v
-}
-
 func (ec *executionContext) unmarshalOString2ᚖstring(ctx context.Context, v any) (*string, error) {
 	if v == nil {
 		return nil, nil
@@ -42188,6 +42257,58 @@ func (ec *executionContext) marshalOTarget2ᚖkpiflowᚋentᚐTarget(ctx context
 		return graphql.Null
 	}
 	return ec._Target(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOTargetAction2ᚕkpiflowᚋenumᚐTargetActionᚄ(ctx context.Context, v any) ([]enum.TargetAction, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]enum.TargetAction, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNTargetAction2kpiflowᚋenumᚐTargetAction(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOTargetAction2ᚕkpiflowᚋenumᚐTargetActionᚄ(ctx context.Context, sel ast.SelectionSet, v []enum.TargetAction) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNTargetAction2kpiflowᚋenumᚐTargetAction(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalOTargetAction2ᚖkpiflowᚋenumᚐTargetAction(ctx context.Context, v any) (*enum.TargetAction, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(enum.TargetAction)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOTargetAction2ᚖkpiflowᚋenumᚐTargetAction(ctx context.Context, sel ast.SelectionSet, v *enum.TargetAction) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
 }
 
 func (ec *executionContext) marshalOTargetAdjustment2ᚖkpiflowᚋgraphᚐTargetAdjustment(ctx context.Context, sel ast.SelectionSet, v *TargetAdjustment) graphql.Marshaler {
@@ -42251,168 +42372,12 @@ func (ec *executionContext) marshalOTargetEventEdge2ᚖkpiflowᚋentᚐTargetEve
 	return ec._TargetEventEdge(ctx, sel, v)
 }
 
-func (ec *executionContext) unmarshalOTargetEventFromStatus2ᚕkpiflowᚋentᚋtargeteventᚐFromStatusᚄ(ctx context.Context, v any) ([]targetevent.FromStatus, error) {
-	if v == nil {
-		return nil, nil
-	}
-	vSlice := graphql.CoerceList(v)
-	var err error
-	res := make([]targetevent.FromStatus, len(vSlice))
-	for i := range vSlice {
-		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
-		res[i], err = ec.unmarshalNTargetEventFromStatus2kpiflowᚋentᚋtargeteventᚐFromStatus(ctx, vSlice[i])
-		if err != nil {
-			return nil, err
-		}
-	}
-	return res, nil
-}
-
-func (ec *executionContext) marshalOTargetEventFromStatus2ᚕkpiflowᚋentᚋtargeteventᚐFromStatusᚄ(ctx context.Context, sel ast.SelectionSet, v []targetevent.FromStatus) graphql.Marshaler {
-	if v == nil {
-		return graphql.Null
-	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
-		fc := graphql.GetFieldContext(ctx)
-		fc.Result = &v[i]
-		return ec.marshalNTargetEventFromStatus2kpiflowᚋentᚋtargeteventᚐFromStatus(ctx, sel, v[i])
-	})
-
-	for _, e := range ret {
-		if e == graphql.Null {
-			return graphql.Null
-		}
-	}
-
-	return ret
-}
-
-func (ec *executionContext) unmarshalOTargetEventFromStatus2ᚖkpiflowᚋentᚋtargeteventᚐFromStatus(ctx context.Context, v any) (*targetevent.FromStatus, error) {
-	if v == nil {
-		return nil, nil
-	}
-	var res = new(targetevent.FromStatus)
-	err := res.UnmarshalGQL(v)
-	return res, graphql.ErrorOnPath(ctx, err)
-}
-
-func (ec *executionContext) marshalOTargetEventFromStatus2ᚖkpiflowᚋentᚋtargeteventᚐFromStatus(ctx context.Context, sel ast.SelectionSet, v *targetevent.FromStatus) graphql.Marshaler {
-	if v == nil {
-		return graphql.Null
-	}
-	return v
-}
-
 func (ec *executionContext) unmarshalOTargetEventOrder2ᚖkpiflowᚋentᚐTargetEventOrder(ctx context.Context, v any) (*ent.TargetEventOrder, error) {
 	if v == nil {
 		return nil, nil
 	}
 	res, err := ec.unmarshalInputTargetEventOrder(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
-}
-
-func (ec *executionContext) unmarshalOTargetEventReasonCode2ᚕkpiflowᚋentᚋtargeteventᚐReasonCodeᚄ(ctx context.Context, v any) ([]targetevent.ReasonCode, error) {
-	if v == nil {
-		return nil, nil
-	}
-	vSlice := graphql.CoerceList(v)
-	var err error
-	res := make([]targetevent.ReasonCode, len(vSlice))
-	for i := range vSlice {
-		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
-		res[i], err = ec.unmarshalNTargetEventReasonCode2kpiflowᚋentᚋtargeteventᚐReasonCode(ctx, vSlice[i])
-		if err != nil {
-			return nil, err
-		}
-	}
-	return res, nil
-}
-
-func (ec *executionContext) marshalOTargetEventReasonCode2ᚕkpiflowᚋentᚋtargeteventᚐReasonCodeᚄ(ctx context.Context, sel ast.SelectionSet, v []targetevent.ReasonCode) graphql.Marshaler {
-	if v == nil {
-		return graphql.Null
-	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
-		fc := graphql.GetFieldContext(ctx)
-		fc.Result = &v[i]
-		return ec.marshalNTargetEventReasonCode2kpiflowᚋentᚋtargeteventᚐReasonCode(ctx, sel, v[i])
-	})
-
-	for _, e := range ret {
-		if e == graphql.Null {
-			return graphql.Null
-		}
-	}
-
-	return ret
-}
-
-func (ec *executionContext) unmarshalOTargetEventReasonCode2ᚖkpiflowᚋentᚋtargeteventᚐReasonCode(ctx context.Context, v any) (*targetevent.ReasonCode, error) {
-	if v == nil {
-		return nil, nil
-	}
-	var res = new(targetevent.ReasonCode)
-	err := res.UnmarshalGQL(v)
-	return res, graphql.ErrorOnPath(ctx, err)
-}
-
-func (ec *executionContext) marshalOTargetEventReasonCode2ᚖkpiflowᚋentᚋtargeteventᚐReasonCode(ctx context.Context, sel ast.SelectionSet, v *targetevent.ReasonCode) graphql.Marshaler {
-	if v == nil {
-		return graphql.Null
-	}
-	return v
-}
-
-func (ec *executionContext) unmarshalOTargetEventToStatus2ᚕkpiflowᚋentᚋtargeteventᚐToStatusᚄ(ctx context.Context, v any) ([]targetevent.ToStatus, error) {
-	if v == nil {
-		return nil, nil
-	}
-	vSlice := graphql.CoerceList(v)
-	var err error
-	res := make([]targetevent.ToStatus, len(vSlice))
-	for i := range vSlice {
-		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
-		res[i], err = ec.unmarshalNTargetEventToStatus2kpiflowᚋentᚋtargeteventᚐToStatus(ctx, vSlice[i])
-		if err != nil {
-			return nil, err
-		}
-	}
-	return res, nil
-}
-
-func (ec *executionContext) marshalOTargetEventToStatus2ᚕkpiflowᚋentᚋtargeteventᚐToStatusᚄ(ctx context.Context, sel ast.SelectionSet, v []targetevent.ToStatus) graphql.Marshaler {
-	if v == nil {
-		return graphql.Null
-	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
-		fc := graphql.GetFieldContext(ctx)
-		fc.Result = &v[i]
-		return ec.marshalNTargetEventToStatus2kpiflowᚋentᚋtargeteventᚐToStatus(ctx, sel, v[i])
-	})
-
-	for _, e := range ret {
-		if e == graphql.Null {
-			return graphql.Null
-		}
-	}
-
-	return ret
-}
-
-func (ec *executionContext) unmarshalOTargetEventToStatus2ᚖkpiflowᚋentᚋtargeteventᚐToStatus(ctx context.Context, v any) (*targetevent.ToStatus, error) {
-	if v == nil {
-		return nil, nil
-	}
-	var res = new(targetevent.ToStatus)
-	err := res.UnmarshalGQL(v)
-	return res, graphql.ErrorOnPath(ctx, err)
-}
-
-func (ec *executionContext) marshalOTargetEventToStatus2ᚖkpiflowᚋentᚋtargeteventᚐToStatus(ctx context.Context, sel ast.SelectionSet, v *targetevent.ToStatus) graphql.Marshaler {
-	if v == nil {
-		return graphql.Null
-	}
-	return v
 }
 
 func (ec *executionContext) unmarshalOTargetEventWhereInput2ᚕᚖkpiflowᚋentᚐTargetEventWhereInputᚄ(ctx context.Context, v any) ([]*ent.TargetEventWhereInput, error) {
@@ -42457,90 +42422,6 @@ func (ec *executionContext) unmarshalOTargetOrder2ᚕᚖkpiflowᚋentᚐTargetOr
 	return res, nil
 }
 
-func (ec *executionContext) unmarshalOTargetPendingReason2ᚖkpiflowᚋentᚋreviewitemᚐDecisionReason(ctx context.Context, v any) (*reviewitem.DecisionReason, error) {
-	if v == nil {
-		return nil, nil
-	}
-	var res = new(reviewitem.DecisionReason)
-	err := res.UnmarshalGQL(v)
-	return res, graphql.ErrorOnPath(ctx, err)
-}
-
-func (ec *executionContext) marshalOTargetPendingReason2ᚖkpiflowᚋentᚋreviewitemᚐDecisionReason(ctx context.Context, sel ast.SelectionSet, v *reviewitem.DecisionReason) graphql.Marshaler {
-	if v == nil {
-		return graphql.Null
-	}
-	return v
-}
-
-func (ec *executionContext) unmarshalOTargetPendingReason2ᚖkpiflowᚋentᚋtargetᚐPendingReason(ctx context.Context, v any) (*target.PendingReason, error) {
-	if v == nil {
-		return nil, nil
-	}
-	var res = new(target.PendingReason)
-	err := res.UnmarshalGQL(v)
-	return res, graphql.ErrorOnPath(ctx, err)
-}
-
-func (ec *executionContext) marshalOTargetPendingReason2ᚖkpiflowᚋentᚋtargetᚐPendingReason(ctx context.Context, sel ast.SelectionSet, v *target.PendingReason) graphql.Marshaler {
-	if v == nil {
-		return graphql.Null
-	}
-	return v
-}
-
-func (ec *executionContext) unmarshalOTargetPeriodKind2ᚕkpiflowᚋentᚋtargetᚐPeriodKindᚄ(ctx context.Context, v any) ([]target.PeriodKind, error) {
-	if v == nil {
-		return nil, nil
-	}
-	vSlice := graphql.CoerceList(v)
-	var err error
-	res := make([]target.PeriodKind, len(vSlice))
-	for i := range vSlice {
-		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
-		res[i], err = ec.unmarshalNTargetPeriodKind2kpiflowᚋentᚋtargetᚐPeriodKind(ctx, vSlice[i])
-		if err != nil {
-			return nil, err
-		}
-	}
-	return res, nil
-}
-
-func (ec *executionContext) marshalOTargetPeriodKind2ᚕkpiflowᚋentᚋtargetᚐPeriodKindᚄ(ctx context.Context, sel ast.SelectionSet, v []target.PeriodKind) graphql.Marshaler {
-	if v == nil {
-		return graphql.Null
-	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
-		fc := graphql.GetFieldContext(ctx)
-		fc.Result = &v[i]
-		return ec.marshalNTargetPeriodKind2kpiflowᚋentᚋtargetᚐPeriodKind(ctx, sel, v[i])
-	})
-
-	for _, e := range ret {
-		if e == graphql.Null {
-			return graphql.Null
-		}
-	}
-
-	return ret
-}
-
-func (ec *executionContext) unmarshalOTargetPeriodKind2ᚖkpiflowᚋentᚋtargetᚐPeriodKind(ctx context.Context, v any) (*target.PeriodKind, error) {
-	if v == nil {
-		return nil, nil
-	}
-	var res = new(target.PeriodKind)
-	err := res.UnmarshalGQL(v)
-	return res, graphql.ErrorOnPath(ctx, err)
-}
-
-func (ec *executionContext) marshalOTargetPeriodKind2ᚖkpiflowᚋentᚋtargetᚐPeriodKind(ctx context.Context, sel ast.SelectionSet, v *target.PeriodKind) graphql.Marshaler {
-	if v == nil {
-		return graphql.Null
-	}
-	return v
-}
-
 func (ec *executionContext) marshalOTargetRevision2ᚖkpiflowᚋentᚐTargetRevision(ctx context.Context, sel ast.SelectionSet, v *ent.TargetRevision) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -42576,58 +42457,6 @@ func (ec *executionContext) unmarshalOTargetRevisionOrder2ᚖkpiflowᚋentᚐTar
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) unmarshalOTargetRevisionReasonCode2ᚕkpiflowᚋentᚋtargetrevisionᚐReasonCodeᚄ(ctx context.Context, v any) ([]targetrevision.ReasonCode, error) {
-	if v == nil {
-		return nil, nil
-	}
-	vSlice := graphql.CoerceList(v)
-	var err error
-	res := make([]targetrevision.ReasonCode, len(vSlice))
-	for i := range vSlice {
-		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
-		res[i], err = ec.unmarshalNTargetRevisionReasonCode2kpiflowᚋentᚋtargetrevisionᚐReasonCode(ctx, vSlice[i])
-		if err != nil {
-			return nil, err
-		}
-	}
-	return res, nil
-}
-
-func (ec *executionContext) marshalOTargetRevisionReasonCode2ᚕkpiflowᚋentᚋtargetrevisionᚐReasonCodeᚄ(ctx context.Context, sel ast.SelectionSet, v []targetrevision.ReasonCode) graphql.Marshaler {
-	if v == nil {
-		return graphql.Null
-	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
-		fc := graphql.GetFieldContext(ctx)
-		fc.Result = &v[i]
-		return ec.marshalNTargetRevisionReasonCode2kpiflowᚋentᚋtargetrevisionᚐReasonCode(ctx, sel, v[i])
-	})
-
-	for _, e := range ret {
-		if e == graphql.Null {
-			return graphql.Null
-		}
-	}
-
-	return ret
-}
-
-func (ec *executionContext) unmarshalOTargetRevisionReasonCode2ᚖkpiflowᚋentᚋtargetrevisionᚐReasonCode(ctx context.Context, v any) (*targetrevision.ReasonCode, error) {
-	if v == nil {
-		return nil, nil
-	}
-	var res = new(targetrevision.ReasonCode)
-	err := res.UnmarshalGQL(v)
-	return res, graphql.ErrorOnPath(ctx, err)
-}
-
-func (ec *executionContext) marshalOTargetRevisionReasonCode2ᚖkpiflowᚋentᚋtargetrevisionᚐReasonCode(ctx context.Context, sel ast.SelectionSet, v *targetrevision.ReasonCode) graphql.Marshaler {
-	if v == nil {
-		return graphql.Null
-	}
-	return v
-}
-
 func (ec *executionContext) unmarshalOTargetRevisionWhereInput2ᚕᚖkpiflowᚋentᚐTargetRevisionWhereInputᚄ(ctx context.Context, v any) ([]*ent.TargetRevisionWhereInput, error) {
 	if v == nil {
 		return nil, nil
@@ -42653,16 +42482,16 @@ func (ec *executionContext) unmarshalOTargetRevisionWhereInput2ᚖkpiflowᚋent�
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) unmarshalOTargetStatus2ᚕkpiflowᚋentᚋtargetᚐStatusᚄ(ctx context.Context, v any) ([]target.Status, error) {
+func (ec *executionContext) unmarshalOTargetStatus2ᚕkpiflowᚋenumᚐTargetStatusᚄ(ctx context.Context, v any) ([]enum.TargetStatus, error) {
 	if v == nil {
 		return nil, nil
 	}
 	vSlice := graphql.CoerceList(v)
 	var err error
-	res := make([]target.Status, len(vSlice))
+	res := make([]enum.TargetStatus, len(vSlice))
 	for i := range vSlice {
 		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
-		res[i], err = ec.unmarshalNTargetStatus2kpiflowᚋentᚋtargetᚐStatus(ctx, vSlice[i])
+		res[i], err = ec.unmarshalNTargetStatus2kpiflowᚋenumᚐTargetStatus(ctx, vSlice[i])
 		if err != nil {
 			return nil, err
 		}
@@ -42670,14 +42499,14 @@ func (ec *executionContext) unmarshalOTargetStatus2ᚕkpiflowᚋentᚋtargetᚐS
 	return res, nil
 }
 
-func (ec *executionContext) marshalOTargetStatus2ᚕkpiflowᚋentᚋtargetᚐStatusᚄ(ctx context.Context, sel ast.SelectionSet, v []target.Status) graphql.Marshaler {
+func (ec *executionContext) marshalOTargetStatus2ᚕkpiflowᚋenumᚐTargetStatusᚄ(ctx context.Context, sel ast.SelectionSet, v []enum.TargetStatus) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNTargetStatus2kpiflowᚋentᚋtargetᚐStatus(ctx, sel, v[i])
+		return ec.marshalNTargetStatus2kpiflowᚋenumᚐTargetStatus(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -42689,16 +42518,16 @@ func (ec *executionContext) marshalOTargetStatus2ᚕkpiflowᚋentᚋtargetᚐSta
 	return ret
 }
 
-func (ec *executionContext) unmarshalOTargetStatus2ᚖkpiflowᚋentᚋtargetᚐStatus(ctx context.Context, v any) (*target.Status, error) {
+func (ec *executionContext) unmarshalOTargetStatus2ᚖkpiflowᚋenumᚐTargetStatus(ctx context.Context, v any) (*enum.TargetStatus, error) {
 	if v == nil {
 		return nil, nil
 	}
-	var res = new(target.Status)
+	var res = new(enum.TargetStatus)
 	err := res.UnmarshalGQL(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalOTargetStatus2ᚖkpiflowᚋentᚋtargetᚐStatus(ctx context.Context, sel ast.SelectionSet, v *target.Status) graphql.Marshaler {
+func (ec *executionContext) marshalOTargetStatus2ᚖkpiflowᚋenumᚐTargetStatus(ctx context.Context, sel ast.SelectionSet, v *enum.TargetStatus) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
@@ -42772,58 +42601,6 @@ func (ec *executionContext) unmarshalOTeamOrder2ᚕᚖkpiflowᚋentᚐTeamOrder�
 		}
 	}
 	return res, nil
-}
-
-func (ec *executionContext) unmarshalOTeamReviewCadence2ᚕkpiflowᚋentᚋteamᚐReviewCadenceᚄ(ctx context.Context, v any) ([]team.ReviewCadence, error) {
-	if v == nil {
-		return nil, nil
-	}
-	vSlice := graphql.CoerceList(v)
-	var err error
-	res := make([]team.ReviewCadence, len(vSlice))
-	for i := range vSlice {
-		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
-		res[i], err = ec.unmarshalNTeamReviewCadence2kpiflowᚋentᚋteamᚐReviewCadence(ctx, vSlice[i])
-		if err != nil {
-			return nil, err
-		}
-	}
-	return res, nil
-}
-
-func (ec *executionContext) marshalOTeamReviewCadence2ᚕkpiflowᚋentᚋteamᚐReviewCadenceᚄ(ctx context.Context, sel ast.SelectionSet, v []team.ReviewCadence) graphql.Marshaler {
-	if v == nil {
-		return graphql.Null
-	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
-		fc := graphql.GetFieldContext(ctx)
-		fc.Result = &v[i]
-		return ec.marshalNTeamReviewCadence2kpiflowᚋentᚋteamᚐReviewCadence(ctx, sel, v[i])
-	})
-
-	for _, e := range ret {
-		if e == graphql.Null {
-			return graphql.Null
-		}
-	}
-
-	return ret
-}
-
-func (ec *executionContext) unmarshalOTeamReviewCadence2ᚖkpiflowᚋentᚋteamᚐReviewCadence(ctx context.Context, v any) (*team.ReviewCadence, error) {
-	if v == nil {
-		return nil, nil
-	}
-	var res = new(team.ReviewCadence)
-	err := res.UnmarshalGQL(v)
-	return res, graphql.ErrorOnPath(ctx, err)
-}
-
-func (ec *executionContext) marshalOTeamReviewCadence2ᚖkpiflowᚋentᚋteamᚐReviewCadence(ctx context.Context, sel ast.SelectionSet, v *team.ReviewCadence) graphql.Marshaler {
-	if v == nil {
-		return graphql.Null
-	}
-	return v
 }
 
 func (ec *executionContext) unmarshalOTeamWhereInput2ᚕᚖkpiflowᚋentᚐTeamWhereInputᚄ(ctx context.Context, v any) ([]*ent.TeamWhereInput, error) {

@@ -9,8 +9,8 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"regexp"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -25,6 +25,7 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
+	"github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/formatter"
 	"github.com/vektah/gqlparser/v2/gqlerror"
@@ -232,23 +233,52 @@ func corsFor(allowed []string, next http.Handler) http.Handler {
 
 // SDL returns the whole schema in the schema definition language: what
 // clients generate their types from (served at /graphql/schema.graphql
-// and committed as docs/schema.graphql).
+// and committed as docs/schema.graphql). It is the schema introspection
+// shows: PublicSchema's.
 func SDL() string {
 	var b strings.Builder
-	formatter.NewFormatter(&b, formatter.WithIndent("  ")).FormatSchema(NewExecutableSchema(Config{}).Schema())
-	// gqlgen's own directives say how Go binds the schema; clients have no
-	// use for them.
-	var out []string
-	for _, line := range strings.Split(b.String(), "\n") {
-		if strings.HasPrefix(line, "directive @goField") || strings.HasPrefix(line, "directive @goModel") {
-			continue
-		}
-		out = append(out, goDirective.ReplaceAllString(line, ""))
-	}
-	return strings.Join(out, "\n")
+	formatter.NewFormatter(&b, formatter.WithIndent("  ")).FormatSchema(PublicSchema())
+	return b.String()
 }
 
-var goDirective = regexp.MustCompile(` @go(Model|Field)\([^)]*\)`)
+// internalDirectives are declared by gqlgen and gqlparser but are no part
+// of the API: @goField and @goModel say how Go binds the schema, and
+// @defer needs an incremental-delivery transport the server does not
+// offer (a query that uses it is refused as invalid).
+var internalDirectives = []string{"goField", "goModel", "defer"}
+
+// PublicSchema is the schema the server executes, introspects and serves
+// as SDL: the generated one without internalDirectives, declared or used.
+// It is loaded once from the schema sources, apart from the generated
+// code's own copy, which gqlgen's tests and tools may still read.
+var PublicSchema = sync.OnceValue(func() *ast.Schema {
+	s := gqlparser.MustLoadSchema(sources...)
+	keep := func(dl ast.DirectiveList) ast.DirectiveList {
+		var out ast.DirectiveList
+		for _, d := range dl {
+			if !slices.Contains(internalDirectives, d.Name) {
+				out = append(out, d)
+			}
+		}
+		return out
+	}
+	for _, name := range internalDirectives {
+		delete(s.Directives, name)
+	}
+	for _, def := range s.Types {
+		def.Directives = keep(def.Directives)
+		for _, f := range def.Fields {
+			f.Directives = keep(f.Directives)
+			for _, a := range f.Arguments {
+				a.Directives = keep(a.Directives)
+			}
+		}
+		for _, v := range def.EnumValues {
+			v.Directives = keep(v.Directives)
+		}
+	}
+	return s
+})
 
 // NewGraphQLServer returns the GraphQL endpoint itself.
 func NewGraphQLServer(o Options) *handler.Server {
@@ -268,7 +298,7 @@ func NewGraphQLServer(o Options) *handler.Server {
 	if o.Auth != nil {
 		o.Auth.NotifySessions(o.Live) // open connections end with their sessions
 	}
-	schema := NewExecutableSchema(Config{Resolvers: &Resolver{client: o.Client, auth: o.Auth,
+	schema := NewExecutableSchema(Config{Schema: PublicSchema(), Resolvers: &Resolver{client: o.Client, auth: o.Auth,
 		kpis: kpi.NewServiceAt(engine, o.Clock), workflow: workflow.NewServiceAt(engine, o.Clock),
 		live: o.Live, logger: o.Logger, inboxRecheck: o.InboxRecheck, probes: newProbes()},
 		Directives: DirectiveRoot{Reach: reach}})

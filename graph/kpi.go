@@ -22,7 +22,7 @@ func scopeRequest(in ScopeInput) kpi.ScopeRequest {
 }
 
 func periodRequest(in PeriodInput) kpi.PeriodRequest {
-	return kpi.PeriodRequest{Kind: in.Kind, Year: in.Year, Index: in.Index, Label: in.Label}
+	return kpi.PeriodRequest{Kind: in.Kind, Year: in.Year, Index: in.Index, Label: in.Label, Offset: in.Offset}
 }
 
 // definitionOf converts a definition given in GraphQL, with amounts in the
@@ -169,7 +169,7 @@ func resultOf(ctx context.Context, id pulid.ID, res kpi.Result) (*KPIResult, err
 	out := &KPIResult{ID: id, Kpi: k, Actual: g.actual, Target: g.target, Attainment: res.Attainment, Pace: res.Pace,
 		SampleSize: int(v.Sample), LowConfidence: v.LowConfidence, Frozen: res.Frozen, LiveActual: g.live}
 	if res.Status != "" {
-		st := KPIStatus(res.Status)
+		st := res.Status
 		out.Status = &st
 	}
 	return out, nil

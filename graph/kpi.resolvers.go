@@ -11,6 +11,7 @@ import (
 	"kpiflow/ent/deal"
 	"kpiflow/ent/meeting"
 	"kpiflow/ent/schema/pulid"
+	"kpiflow/enum"
 	"kpiflow/kpi"
 	"kpiflow/kpi/definition"
 	"kpiflow/money"
@@ -87,7 +88,7 @@ func (r *mutationResolver) UpdateKpi(ctx context.Context, input UpdateKPIInput) 
 }
 
 // Period is the resolver for the period field.
-func (r *queryResolver) Period(ctx context.Context, kind kpi.PeriodKind, at *time.Time) (*kpi.Period, error) {
+func (r *queryResolver) Period(ctx context.Context, kind enum.PeriodKind, at *time.Time) (*kpi.Period, error) {
 	p, err := r.kpis.PeriodAt(ctx, ent.FromContext(ctx), kind, at)
 	if err != nil {
 		return nil, err
@@ -101,7 +102,7 @@ func (r *queryResolver) Scorecard(ctx context.Context, scope ScopeInput, period 
 }
 
 // KpiTrend is the resolver for the kpiTrend field.
-func (r *queryResolver) KpiTrend(ctx context.Context, scope ScopeInput, kpi pulid.ID, from PeriodInput, to PeriodInput, periodKind kpi.PeriodKind) (*KPITrend, error) {
+func (r *queryResolver) KpiTrend(ctx context.Context, scope ScopeInput, kpi pulid.ID, from PeriodInput, to PeriodInput, periodKind enum.PeriodKind) (*KPITrend, error) {
 	return r.kpiTrend(ctx, scopeRequest(scope), kpi, periodRequest(from), periodRequest(to), periodKind)
 }
 

@@ -272,7 +272,7 @@ func TestScorecardValues(t *testing.T) {
 		}
 
 		for _, bad := range []map[string]any{
-			{"label": "FY2027 Q5"}, {"label": "2027 Q1"}, {"kind": "QUARTER"}, {"label": "FY2027 Q1", "kind": "YEAR"},
+			{"label": "FY2027 Q5"}, {"label": "2027 Q1"}, {"kind": "QUARTER", "index": 1}, {"label": "FY2027 Q1", "kind": "YEAR"},
 		} {
 			w.s.As(t, w.mE).MustFail(t, "BAD_USER_INPUT", scorecardQuery, map[string]any{"scope": map[string]any{"teamID": w.east.ID}, "period": bad})
 		}

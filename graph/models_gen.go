@@ -10,7 +10,8 @@ import (
 	"kpiflow/ent/deal"
 	"kpiflow/ent/meeting"
 	"kpiflow/ent/schema/pulid"
-	"kpiflow/ent/target"
+	"kpiflow/enum"
+	"kpiflow/errcode"
 	"kpiflow/kpi"
 	"kpiflow/kpi/definition"
 	"kpiflow/money"
@@ -76,12 +77,12 @@ type CreateUserPayload struct {
 }
 
 type DecideReviewItemInput struct {
-	ItemID   pulid.ID       `json:"itemId"`
-	Decision ReviewDecision `json:"decision"`
+	ItemID   pulid.ID            `json:"itemId"`
+	Decision enum.ReviewDecision `json:"decision"`
 	// For ADJUST: the target's new value, in the KPI's unit.
 	Value *money.Decimal `json:"value,omitempty"`
 	// For ADJUST.
-	ReasonCode *target.PendingReason `json:"reasonCode,omitempty"`
+	ReasonCode *enum.ReasonCode `json:"reasonCode,omitempty"`
 	// For ADJUST: why.
 	Comment *string `json:"comment,omitempty"`
 }
@@ -153,9 +154,9 @@ type ImportRowError struct {
 	Line       int     `json:"line"`
 	ExternalID *string `json:"externalId,omitempty"`
 	// The row's field at fault, if one is.
-	Field   *string `json:"field,omitempty"`
-	Code    string  `json:"code"`
-	Message string  `json:"message"`
+	Field   *string      `json:"field,omitempty"`
+	Code    errcode.Code `json:"code"`
+	Message string       `json:"message"`
 }
 
 // The viewer's inbox, oldest first within each kind: proposals and adjustments to decide, proposals to revise, open and overdue reviews, adjustments made.
@@ -229,8 +230,8 @@ type KPIResult struct {
 	// A ratio, 1 = 100%: actual against target (target against actual when lower is better); with targets.
 	Attainment *float64 `json:"attainment,omitempty"`
 	// A ratio, 1 = on pace: progress against the share of the target due by now; with targets.
-	Pace   *float64   `json:"pace,omitempty"`
-	Status *KPIStatus `json:"status,omitempty"`
+	Pace   *float64        `json:"pace,omitempty"`
+	Status *enum.KPIStatus `json:"status,omitempty"`
 	// The rows behind the value (for a ratio, behind its denominator).
 	SampleSize int `json:"sampleSize"`
 	// Whether sampleSize is below the KPI's minimum sample.
@@ -290,12 +291,19 @@ type LogoutPayload struct {
 	Ok bool `json:"ok"`
 }
 
-// A period, given as kind, year and index, or as a label such as FY2027 Q1.
+// A period, given as kind, year and index, or as a label such as FY2027 Q1, or as
+// a kind alone: the current period of that kind in the organization's fiscal
+// calendar ({kind: QUARTER} is this quarter).
 type PeriodInput struct {
-	Kind  *kpi.PeriodKind `json:"kind,omitempty"`
-	Year  *int            `json:"year,omitempty"`
-	Index *int            `json:"index,omitempty"`
-	Label *string         `json:"label,omitempty"`
+	Kind *enum.PeriodKind `json:"kind,omitempty"`
+	Year *int             `json:"year,omitempty"`
+	// The period's number in its fiscal year (1 for a year); needs year.
+	Index *int    `json:"index,omitempty"`
+	Label *string `json:"label,omitempty"`
+	// Moves the period by this many periods of its kind, from the one given (or
+	// from the current one, with a kind alone): {kind: QUARTER, offset: -1} is the
+	// previous quarter. -1200 to 1200.
+	Offset *int `json:"offset,omitempty"`
 }
 
 type RealismSettingsInput struct {
@@ -382,17 +390,17 @@ type Subscription struct {
 }
 
 type TargetAdjustment struct {
-	Value      *KPIValue            `json:"value"`
-	ReasonCode target.PendingReason `json:"reasonCode"`
-	Comment    *string              `json:"comment,omitempty"`
+	Value      *KPIValue       `json:"value"`
+	ReasonCode enum.ReasonCode `json:"reasonCode"`
+	Comment    *string         `json:"comment,omitempty"`
 }
 
 type TargetAdjustmentInput struct {
-	TargetID        pulid.ID             `json:"targetId"`
-	ExpectedVersion int                  `json:"expectedVersion"`
-	Value           money.Decimal        `json:"value"`
-	ReasonCode      target.PendingReason `json:"reasonCode"`
-	Comment         string               `json:"comment"`
+	TargetID        pulid.ID        `json:"targetId"`
+	ExpectedVersion int             `json:"expectedVersion"`
+	Value           money.Decimal   `json:"value"`
+	ReasonCode      enum.ReasonCode `json:"reasonCode"`
+	Comment         string          `json:"comment"`
 }
 
 // An action that needs nothing but the version the actor saw, and perhaps a comment.
@@ -603,191 +611,6 @@ func (e *InboxReason) UnmarshalJSON(b []byte) error {
 }
 
 func (e InboxReason) MarshalJSON() ([]byte, error) {
-	var buf bytes.Buffer
-	e.MarshalGQL(&buf)
-	return buf.Bytes(), nil
-}
-
-type KPIStatus string
-
-const (
-	KPIStatusOnTrack  KPIStatus = "ON_TRACK"
-	KPIStatusAtRisk   KPIStatus = "AT_RISK"
-	KPIStatusOffTrack KPIStatus = "OFF_TRACK"
-)
-
-var AllKPIStatus = []KPIStatus{
-	KPIStatusOnTrack,
-	KPIStatusAtRisk,
-	KPIStatusOffTrack,
-}
-
-func (e KPIStatus) IsValid() bool {
-	switch e {
-	case KPIStatusOnTrack, KPIStatusAtRisk, KPIStatusOffTrack:
-		return true
-	}
-	return false
-}
-
-func (e KPIStatus) String() string {
-	return string(e)
-}
-
-func (e *KPIStatus) UnmarshalGQL(v any) error {
-	str, ok := v.(string)
-	if !ok {
-		return fmt.Errorf("enums must be strings")
-	}
-
-	*e = KPIStatus(str)
-	if !e.IsValid() {
-		return fmt.Errorf("%s is not a valid KPIStatus", str)
-	}
-	return nil
-}
-
-func (e KPIStatus) MarshalGQL(w io.Writer) {
-	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
-}
-
-func (e *KPIStatus) UnmarshalJSON(b []byte) error {
-	s, err := strconv.Unquote(string(b))
-	if err != nil {
-		return err
-	}
-	return e.UnmarshalGQL(s)
-}
-
-func (e KPIStatus) MarshalJSON() ([]byte, error) {
-	var buf bytes.Buffer
-	e.MarshalGQL(&buf)
-	return buf.Bytes(), nil
-}
-
-type ReviewDecision string
-
-const (
-	ReviewDecisionKeep   ReviewDecision = "KEEP"
-	ReviewDecisionAdjust ReviewDecision = "ADJUST"
-)
-
-var AllReviewDecision = []ReviewDecision{
-	ReviewDecisionKeep,
-	ReviewDecisionAdjust,
-}
-
-func (e ReviewDecision) IsValid() bool {
-	switch e {
-	case ReviewDecisionKeep, ReviewDecisionAdjust:
-		return true
-	}
-	return false
-}
-
-func (e ReviewDecision) String() string {
-	return string(e)
-}
-
-func (e *ReviewDecision) UnmarshalGQL(v any) error {
-	str, ok := v.(string)
-	if !ok {
-		return fmt.Errorf("enums must be strings")
-	}
-
-	*e = ReviewDecision(str)
-	if !e.IsValid() {
-		return fmt.Errorf("%s is not a valid ReviewDecision", str)
-	}
-	return nil
-}
-
-func (e ReviewDecision) MarshalGQL(w io.Writer) {
-	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
-}
-
-func (e *ReviewDecision) UnmarshalJSON(b []byte) error {
-	s, err := strconv.Unquote(string(b))
-	if err != nil {
-		return err
-	}
-	return e.UnmarshalGQL(s)
-}
-
-func (e ReviewDecision) MarshalJSON() ([]byte, error) {
-	var buf bytes.Buffer
-	e.MarshalGQL(&buf)
-	return buf.Bytes(), nil
-}
-
-type TargetAction string
-
-const (
-	TargetActionUpdateDraft        TargetAction = "UPDATE_DRAFT"
-	TargetActionSubmit             TargetAction = "SUBMIT"
-	TargetActionWithdraw           TargetAction = "WITHDRAW"
-	TargetActionApprove            TargetAction = "APPROVE"
-	TargetActionApproveWithChanges TargetAction = "APPROVE_WITH_CHANGES"
-	TargetActionReject             TargetAction = "REJECT"
-	TargetActionRequestChanges     TargetAction = "REQUEST_CHANGES"
-	TargetActionRevise             TargetAction = "REVISE"
-	TargetActionRequestAdjustment  TargetAction = "REQUEST_ADJUSTMENT"
-	TargetActionApproveAdjustment  TargetAction = "APPROVE_ADJUSTMENT"
-	TargetActionRejectAdjustment   TargetAction = "REJECT_ADJUSTMENT"
-)
-
-var AllTargetAction = []TargetAction{
-	TargetActionUpdateDraft,
-	TargetActionSubmit,
-	TargetActionWithdraw,
-	TargetActionApprove,
-	TargetActionApproveWithChanges,
-	TargetActionReject,
-	TargetActionRequestChanges,
-	TargetActionRevise,
-	TargetActionRequestAdjustment,
-	TargetActionApproveAdjustment,
-	TargetActionRejectAdjustment,
-}
-
-func (e TargetAction) IsValid() bool {
-	switch e {
-	case TargetActionUpdateDraft, TargetActionSubmit, TargetActionWithdraw, TargetActionApprove, TargetActionApproveWithChanges, TargetActionReject, TargetActionRequestChanges, TargetActionRevise, TargetActionRequestAdjustment, TargetActionApproveAdjustment, TargetActionRejectAdjustment:
-		return true
-	}
-	return false
-}
-
-func (e TargetAction) String() string {
-	return string(e)
-}
-
-func (e *TargetAction) UnmarshalGQL(v any) error {
-	str, ok := v.(string)
-	if !ok {
-		return fmt.Errorf("enums must be strings")
-	}
-
-	*e = TargetAction(str)
-	if !e.IsValid() {
-		return fmt.Errorf("%s is not a valid TargetAction", str)
-	}
-	return nil
-}
-
-func (e TargetAction) MarshalGQL(w io.Writer) {
-	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
-}
-
-func (e *TargetAction) UnmarshalJSON(b []byte) error {
-	s, err := strconv.Unquote(string(b))
-	if err != nil {
-		return err
-	}
-	return e.UnmarshalGQL(s)
-}
-
-func (e TargetAction) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

@@ -13,6 +13,7 @@ import (
 	"kpiflow/ent/reviewcycle"
 	"kpiflow/ent/target"
 	"kpiflow/ent/user"
+	"kpiflow/enum"
 	"kpiflow/kpi"
 	"kpiflow/workflow"
 )
@@ -133,7 +134,7 @@ func TestReviewItemsShowPendingAdjustments(t *testing.T) {
 				waiting := 0
 				for i, tg := range ts {
 					if i%3 == 0 {
-						w.s.Client.Target.UpdateOne(tg).SetPendingValue(1).SetPendingReason(target.PendingReasonMARKET_CHANGE).
+						w.s.Client.Target.UpdateOne(tg).SetPendingValue(1).SetPendingReason(enum.ReasonMarketChange).
 							SetPendingComment("a customer went under").ExecX(sys)
 						waiting++
 					}

@@ -16,7 +16,7 @@ import (
 	"kpiflow/ent"
 	"kpiflow/ent/kpi"
 	"kpiflow/ent/schema/pulid"
-	"kpiflow/ent/target"
+	"kpiflow/enum"
 	"kpiflow/graph"
 )
 
@@ -37,9 +37,9 @@ func (w *world) withTargets(t *testing.T) {
 		k := s.Client.KPI.Query().Where(kpi.OrganizationID(w.ids[tg.org]), kpi.Key("DEALS_CLOSED")).OnlyX(apitest.Sys())
 		w.ids["K"+tg.org], w.names[k.ID] = k.ID, "K"+tg.org
 		c := s.Client.Target.Create().SetOrganizationID(w.ids[tg.org]).SetKpiID(k.ID).
-			SetPeriodKind(target.PeriodKindMONTH).SetPeriodYear(2026).SetPeriodIndex(4).
+			SetPeriodKind(enum.PeriodMonth).SetPeriodYear(2026).SetPeriodIndex(4).
 			SetPeriodStart(start).SetPeriodEnd(start.AddDate(0, 1, 0)).SetValue(5).
-			SetStatus(target.StatusPROPOSED).SetProposerID(w.ids[tg.proposer])
+			SetStatus(enum.StatusProposed).SetProposerID(w.ids[tg.proposer])
 		if tg.user != "" {
 			c.SetUserID(w.ids[tg.user]).SetScopeKey("user:" + string(w.ids[tg.user]))
 		} else {

@@ -12,6 +12,7 @@ import (
 	"kpiflow/ent/reviewcycle"
 	"kpiflow/ent/reviewitem"
 	"kpiflow/ent/schema/pulid"
+	"kpiflow/enum"
 	"kpiflow/kpi"
 	"kpiflow/workflow"
 )
@@ -340,13 +341,13 @@ func TestConcurrentReviewDecisionsHaveOneEffect(t *testing.T) {
 				newEvents := s.Client.TargetEvent.Query().CountX(apitest.Sys()) - events
 				newRevisions := s.Client.TargetRevision.Query().CountX(apitest.Sys()) - revisions
 				if mix == "mixed" && won%2 == 0 { // KEEP won
-					if decided.Decision == nil || *decided.Decision != reviewitem.DecisionKEEP ||
+					if decided.Decision == nil || *decided.Decision != enum.DecisionKeep ||
 						after.Value != before.Value || after.Version != before.Version || newEvents != 0 || newRevisions != 0 {
 						t.Errorf("KEEP won, but the item says %v and the target went %v → %v (v%d → v%d), %d events, %d revisions",
 							decided.Decision, before.Value, after.Value, before.Version, after.Version, newEvents, newRevisions)
 					}
 				} else {
-					if decided.Decision == nil || *decided.Decision != reviewitem.DecisionADJUST ||
+					if decided.Decision == nil || *decided.Decision != enum.DecisionAdjust ||
 						after.Value != float64(6+won) || after.Version != before.Version+1 || newEvents != 1 || newRevisions != 1 {
 						t.Errorf("ADJUST to %d won, but the item says %v and the target went %v → %v (v%d → v%d), %d events, %d revisions",
 							6+won, decided.Decision, before.Value, after.Value, before.Version, after.Version, newEvents, newRevisions)

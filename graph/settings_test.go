@@ -10,7 +10,7 @@ import (
 	"kpiflow/ent/reviewcycle"
 	"kpiflow/ent/reviewitem"
 	"kpiflow/ent/target"
-	"kpiflow/ent/team"
+	"kpiflow/enum"
 	"kpiflow/kpi"
 	"kpiflow/workflow"
 )
@@ -204,8 +204,8 @@ func TestOrganizationSettingsGovernTheirRules(t *testing.T) {
 		q4Start, q4End := utc("2026-11-01T04:00:00Z"), utc("2027-02-01T05:00:00Z")
 		approved := func(start, end time.Time, year, index int) *ent.Target {
 			return s.Client.Target.Create().SetOrganizationID(w.org.ID).SetKpiID(dealsClosed).SetUserID(w.r1.ID).
-				SetScopeKey("user:" + string(w.r1.ID)).SetPeriodKind(target.PeriodKindQUARTER).SetPeriodYear(year).
-				SetPeriodIndex(index).SetPeriodStart(start).SetPeriodEnd(end).SetValue(2).SetStatus(target.StatusAPPROVED).
+				SetScopeKey("user:" + string(w.r1.ID)).SetPeriodKind(enum.PeriodQuarter).SetPeriodYear(year).
+				SetPeriodIndex(index).SetPeriodStart(start).SetPeriodEnd(end).SetValue(2).SetStatus(enum.StatusApproved).
 				SetVersion(3).SetProposerID(w.r1.ID).SetApproverID(w.mE.ID).SaveX(sys)
 		}
 		approved(q4Start, q4End, 2027, 4)
@@ -253,7 +253,7 @@ func TestOrganizationSettingsGovernTheirRules(t *testing.T) {
 		if n, err := dayAfter.ClosePeriods(sys, s.Client, w.org.ID); err != nil || n != 1 {
 			t.Errorf("a day after the period, with 12 hours of grace: closed %d (%v), want 1", n, err)
 		}
-		if tg := s.Client.Target.GetX(sys, q3.ID); tg.Status != target.StatusCLOSED {
+		if tg := s.Client.Target.GetX(sys, q3.ID); tg.Status != enum.StatusClosed {
 			t.Errorf("the Q3 target is %s", tg.Status)
 		}
 
@@ -261,7 +261,7 @@ func TestOrganizationSettingsGovernTheirRules(t *testing.T) {
 		// UTC) 22.04 of Q4's 92.04 days have gone (23.9%): too early to
 		// change by default (25%), so KEEP. From 20%, r1's 1 deal projects
 		// to 1 / 0.239 = 4.18 of a target of 2: RAISE to 4.
-		s.Client.Team.UpdateOne(w.east).SetReviewCadence(team.ReviewCadenceWeekly).ExecX(sys)
+		s.Client.Team.UpdateOne(w.east).SetReviewCadence(enum.CadenceWeekly).ExecX(sys)
 		point := utc("2026-11-23T05:00:00Z")
 		suggestion := func() (reviewitem.SuggestedAction, *float64) {
 			t.Helper()

@@ -10,8 +10,8 @@ import (
 	"kpiflow/ent"
 	"kpiflow/ent/kpi"
 	"kpiflow/ent/schema/pulid"
-	"kpiflow/ent/target"
 	"kpiflow/ent/user"
+	"kpiflow/enum"
 	"kpiflow/workflow/realism"
 )
 
@@ -57,8 +57,8 @@ func newStatementWorld(t *testing.T, s *apitest.Server, n int) *statementWorld {
 		meetings[i] = s.Client.Meeting.Create().SetOwnerID(u.ID).SetDealID(ds[i].ID).SetKind("DEMO").
 			SetScheduledAt(time.Date(2026, 11, 5, 0, 0, 0, 0, time.UTC)).SetStatus("HELD")
 		targets[i] = s.Client.Target.Create().SetOrganizationID(org.ID).SetKpiID(dealsClosed.ID).SetUserID(u.ID).
-			SetScopeKey("user:" + string(u.ID)).SetPeriodKind(target.PeriodKindQUARTER).SetPeriodYear(2026).
-			SetPeriodIndex(4).SetPeriodStart(qStart).SetPeriodEnd(qEnd).SetValue(2).SetStatus(target.StatusAPPROVED).
+			SetScopeKey("user:" + string(u.ID)).SetPeriodKind(enum.PeriodQuarter).SetPeriodYear(2026).
+			SetPeriodIndex(4).SetPeriodStart(qStart).SetPeriodEnd(qEnd).SetValue(2).SetStatus(enum.StatusApproved).
 			SetVersion(3).SetProposerID(u.ID).SetApproverID(w.manager.ID).
 			SetAssessment(&realism.Assessment{Proposed: 2, Baseline: &baseline, Expected: &baseline, MarketFactor: 1,
 				Band: realism.Stretch, Evidence: []realism.Evidence{{Period: "FY2026 Q3", Value: &baseline, Weight: 1}}})
@@ -69,7 +69,7 @@ func newStatementWorld(t *testing.T, s *apitest.Server, n int) *statementWorld {
 	for _, tg := range ts {
 		events = append(events,
 			s.Client.TargetEvent.Create().SetOrganizationID(org.ID).SetTargetID(tg.ID).SetActorID(tg.ProposerID).
-				SetAction("PROPOSE").SetFromStatus("DRAFT").SetToStatus("PROPOSED").SetNewValue(2).SetVersion(2),
+				SetAction("SUBMIT").SetFromStatus("DRAFT").SetToStatus("PROPOSED").SetNewValue(2).SetVersion(2),
 			s.Client.TargetEvent.Create().SetOrganizationID(org.ID).SetTargetID(tg.ID).SetActorID(w.manager.ID).
 				SetAction("APPROVE").SetFromStatus("PROPOSED").SetToStatus("APPROVED").SetOldValue(2).SetNewValue(2).SetVersion(3))
 	}

@@ -8,6 +8,7 @@ import (
 	"kpiflow/ent/schema/pulid"
 	"kpiflow/ent/target"
 	"kpiflow/ent/targetevent"
+	"kpiflow/enum"
 )
 
 // transition is the expected outcome of an action in a state, written out
@@ -148,7 +149,7 @@ func TestEveryTransitionThroughTheAPI(t *testing.T) {
 				}
 			}
 		}
-		if open := s.Client.Target.Query().Where(target.StatusIn(target.StatusDRAFT, target.StatusPROPOSED)).CountX(apitest.Sys()); open == 0 {
+		if open := s.Client.Target.Query().Where(target.StatusIn(enum.StatusDraft, enum.StatusProposed)).CountX(apitest.Sys()); open == 0 {
 			t.Error("no open targets: the fixture did not run")
 		}
 	})

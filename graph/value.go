@@ -199,6 +199,31 @@ func kpiOfAssessment(ctx context.Context) (*ent.KPI, error) {
 	return nil, fmt.Errorf("an assessment outside a target or an object naming its KPI")
 }
 
+// periodOfAssessment finds the period of the assessment being resolved as
+// kpiOfAssessment finds its KPI: the target's or the suggestion's above it,
+// or the one the query field that returned it was asked for.
+func (r *Resolver) periodOfAssessment(ctx context.Context) (*kpi.Period, error) {
+	for fc := graphql.GetFieldContext(ctx); fc != nil; fc = fc.Parent {
+		if fc.Object == "Query" {
+			if in, ok := fc.Args["period"].(PeriodInput); ok {
+				p, err := r.kpis.Period(ctx, ent.FromContext(ctx), periodRequest(in))
+				return &p, err
+			}
+		}
+		switch v := fc.Result.(type) {
+		case *ent.Target:
+			if v != nil {
+				return r.Target().Period(ctx, v)
+			}
+		case *TargetSuggestion:
+			if v != nil {
+				return v.Period, nil
+			}
+		}
+	}
+	return nil, fmt.Errorf("an assessment outside a target, a suggestion or a query naming its period")
+}
+
 // assessedKPI is an object of the API that holds an assessment of a KPI
 // other than a target's.
 type assessedKPI interface{ assessedKPI() *ent.KPI }

@@ -13,6 +13,7 @@ import (
 	"kpiflow/ent/reviewitem"
 	"kpiflow/ent/schema/pulid"
 	"kpiflow/ent/target"
+	"kpiflow/enum"
 	"kpiflow/errcode"
 	"kpiflow/kpi"
 	"kpiflow/viewer"
@@ -144,7 +145,7 @@ func targetHistory(ctx context.Context, client *ent.Client, t *ent.Target) ([]*T
 			return nil, err
 		}
 	}
-	if t.Status == target.StatusCLOSED {
+	if t.Status == enum.StatusClosed {
 		if err := point(t.PeriodEnd, nil, t.FinalActual, &t.Value, &t.Value); err != nil {
 			return nil, err
 		}

@@ -9,6 +9,7 @@ import (
 	"context"
 	"kpiflow/ent"
 	"kpiflow/ent/schema/pulid"
+	"kpiflow/enum"
 	"kpiflow/kpi"
 	"kpiflow/kpi/definition"
 	"kpiflow/money"
@@ -164,7 +165,7 @@ func (r *mutationResolver) DecideReviewItem(ctx context.Context, input DecideRev
 		r := string(*input.ReasonCode)
 		d.Reason = &r
 	}
-	it, err := r.workflow.DecideReviewItem(ctx, ent.FromContext(ctx), input.ItemID, input.Decision == ReviewDecisionAdjust, d)
+	it, err := r.workflow.DecideReviewItem(ctx, ent.FromContext(ctx), input.ItemID, input.Decision == enum.DecisionAdjust, d)
 	if err != nil {
 		return nil, err
 	}
@@ -321,21 +322,18 @@ func (r *targetResolver) Attainment(ctx context.Context, obj *ent.Target) (*floa
 }
 
 // AllowedActions is the resolver for the allowedActions field.
-func (r *targetResolver) AllowedActions(ctx context.Context, obj *ent.Target) ([]TargetAction, error) {
-	actions, err := r.workflow.AllowedActions(ctx, ent.FromContext(ctx), obj)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]TargetAction, len(actions))
-	for i, a := range actions {
-		out[i] = TargetAction(a)
-	}
-	return out, nil
+func (r *targetResolver) AllowedActions(ctx context.Context, obj *ent.Target) ([]enum.TargetAction, error) {
+	return r.workflow.AllowedActions(ctx, ent.FromContext(ctx), obj)
 }
 
 // History is the resolver for the history field.
 func (r *targetResolver) History(ctx context.Context, obj *ent.Target) ([]*TargetHistoryPoint, error) {
 	return targetHistory(ctx, ent.FromContext(ctx), obj)
+}
+
+// Period is the resolver for the period field.
+func (r *targetAssessmentResolver) Period(ctx context.Context, obj *realism.Assessment) (*kpi.Period, error) {
+	return r.periodOfAssessment(ctx)
 }
 
 // Proposed is the resolver for the proposed field.

@@ -9,6 +9,7 @@ import (
 	"kpiflow/ent/schema/pulid"
 	"kpiflow/ent/target"
 	"kpiflow/ent/targetevent"
+	"kpiflow/enum"
 )
 
 // FuzzTargetWorkflow drives random sequences of actions by random actors
@@ -103,7 +104,7 @@ func FuzzTargetWorkflow(f *testing.F) {
 			}
 		}
 		open := s.Client.Target.Query().Where(target.UserID(w.r1.ID), target.KpiID(deals),
-			target.StatusIn(target.StatusDRAFT, target.StatusPROPOSED, target.StatusCHANGES_REQUESTED, target.StatusAPPROVED),
+			target.StatusIn(enum.StatusDraft, enum.StatusProposed, enum.StatusChangesRequested, enum.StatusApproved),
 			target.PeriodYear(2030+run/4), target.PeriodIndex(run%4+1)).CountX(apitest.Sys())
 		if open > 1 {
 			t.Fatalf("%d open targets for one scope, KPI and period", open)

@@ -15,8 +15,8 @@ import (
 	"kpiflow/ent/deal"
 	entkpi "kpiflow/ent/kpi"
 	"kpiflow/ent/schema/pulid"
-	"kpiflow/ent/target"
 	"kpiflow/ent/targetevent"
+	"kpiflow/enum"
 	"kpiflow/kpi"
 	"kpiflow/viewer"
 	"kpiflow/workflow"
@@ -368,7 +368,7 @@ func TestConcurrentDecisionsHaveOneWinner(t *testing.T) {
 			t.Errorf("%d new events, want 1", d)
 		}
 		tg := s.Client.Target.GetX(apitest.Sys(), pulid.ID(p.ID))
-		if tg.Version != p.Version+1 || tg.Status == target.StatusPROPOSED {
+		if tg.Version != p.Version+1 || tg.Status == enum.StatusProposed {
 			t.Errorf("target after the race: version %d status %s", tg.Version, tg.Status)
 		}
 	})

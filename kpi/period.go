@@ -3,47 +3,22 @@ package kpi
 import (
 	"errors"
 	"fmt"
+	"kpiflow/enum"
 	"strings"
 	"time"
 )
 
-// PeriodKind is the length of a period: a fiscal MONTH, QUARTER or YEAR.
-type PeriodKind string
+// PeriodKind is the length of a period: a fiscal MONTH, QUARTER or YEAR
+// (DESIGN.md §5); package enum's, which the database stores and GraphQL
+// serves.
+type PeriodKind = enum.PeriodKind
 
-// The kinds of period (DESIGN.md §5). The values are the GraphQL enum's.
+// The kinds of period.
 const (
-	PeriodMonth   PeriodKind = "MONTH"
-	PeriodQuarter PeriodKind = "QUARTER"
-	PeriodYear    PeriodKind = "YEAR"
+	PeriodMonth   = enum.PeriodMonth
+	PeriodQuarter = enum.PeriodQuarter
+	PeriodYear    = enum.PeriodYear
 )
-
-// Valid reports whether k is one of PeriodMonth, PeriodQuarter, PeriodYear.
-func (k PeriodKind) Valid() bool {
-	return k.months() != 0
-}
-
-// months is the number of calendar months in a period of kind k, or 0 if k
-// is not a kind.
-func (k PeriodKind) months() int {
-	switch k {
-	case PeriodMonth:
-		return 1
-	case PeriodQuarter:
-		return 3
-	case PeriodYear:
-		return 12
-	}
-	return 0
-}
-
-// perYear is the number of periods of kind k in a fiscal year (the largest
-// Index), or 0 if k is not a kind.
-func (k PeriodKind) perYear() int {
-	if n := k.months(); n != 0 {
-		return 12 / n
-	}
-	return 0
-}
 
 // The fiscal years a Period or a label may name. Four digits keep labels
 // fixed-width and unambiguous; nothing kpiflow stores predates 1900.
@@ -129,21 +104,37 @@ func whyInvalid(kind PeriodKind, year, index int) string {
 		return fmt.Sprintf("year %d is not %d to %d", year, MinYear, MaxYear)
 	case kind == PeriodYear && index != 1:
 		return fmt.Sprintf("the index of a year is 1, not %d", index)
-	case index < 1 || index > kind.perYear():
-		return fmt.Sprintf("%s %d is not 1 to %d", strings.ToLower(string(kind)), index, kind.perYear())
+	case index < 1 || index > kind.PerYear():
+		return fmt.Sprintf("%s %d is not 1 to %d", strings.ToLower(string(kind)), index, kind.PerYear())
 	}
 	return ""
 }
 
+// Shift returns the period n periods of p's kind after p (before it when n
+// is negative), or an error wrapping ErrInvalidPeriod when that falls
+// outside MinYear to MaxYear.
+func (c Calendar) Shift(p Period, n int) (Period, error) {
+	per := p.Kind.PerYear()
+	if per == 0 {
+		return Period{}, fmt.Errorf("%w: kind %q is not MONTH, QUARTER or YEAR", ErrInvalidPeriod, string(p.Kind))
+	}
+	i := p.Year*per + p.Index - 1 + n
+	year, index := i/per, i%per
+	if index < 0 {
+		year, index = year-1, index+per
+	}
+	return c.Period(p.Kind, year, index+1)
+}
+
 // period is Period without validation; kind must be valid.
 func (c Calendar) period(kind PeriodKind, year, index int) Period {
-	first := c.yearStart(year) + (index-1)*kind.months()
+	first := c.yearStart(year) + (index-1)*kind.Months()
 	return Period{
 		Kind:  kind,
 		Year:  year,
 		Index: index,
 		Start: monthStart(first, c.loc()),
-		End:   monthStart(first+kind.months(), c.loc()),
+		End:   monthStart(first+kind.Months(), c.loc()),
 	}
 }
 
@@ -178,7 +169,7 @@ func (c Calendar) loc() *time.Location {
 // zone. It panics if kind is not valid; validate kinds from input first.
 // The period's year is not limited to MinYear–MaxYear.
 func (c Calendar) PeriodAt(kind PeriodKind, t time.Time) Period {
-	n := kind.months()
+	n := kind.Months()
 	if n == 0 {
 		panic(fmt.Sprintf("kpi: PeriodAt with kind %q", string(kind)))
 	}
@@ -326,12 +317,12 @@ func atoi(s string) int {
 // Next returns the period of the same kind that follows p. p must have been
 // made by a Calendar.
 func (p Period) Next() Period {
-	n := p.Kind.months()
+	n := p.Kind.Months()
 	if n == 0 {
 		panic(fmt.Sprintf("kpi: Next of a period of kind %q", string(p.Kind)))
 	}
 	q := Period{Kind: p.Kind, Year: p.Year, Index: p.Index + 1, Start: p.End}
-	if q.Index > p.Kind.perYear() {
+	if q.Index > p.Kind.PerYear() {
 		q.Year, q.Index = p.Year+1, 1
 	}
 	// End is the first instant of its month, so its local date names it.
@@ -342,13 +333,13 @@ func (p Period) Next() Period {
 // Prev returns the period of the same kind that precedes p. p must have been
 // made by a Calendar.
 func (p Period) Prev() Period {
-	n := p.Kind.months()
+	n := p.Kind.Months()
 	if n == 0 {
 		panic(fmt.Sprintf("kpi: Prev of a period of kind %q", string(p.Kind)))
 	}
 	q := Period{Kind: p.Kind, Year: p.Year, Index: p.Index - 1, End: p.Start}
 	if q.Index < 1 {
-		q.Year, q.Index = p.Year-1, p.Kind.perYear()
+		q.Year, q.Index = p.Year-1, p.Kind.PerYear()
 	}
 	q.Start = monthStart(monthOf(p.Start)-n, p.Start.Location())
 	return q
@@ -395,7 +386,7 @@ func (c Calendar) Range(kind PeriodKind, from, to Period) ([]Period, error) {
 		}
 	}
 	// Count before building, so that a long range costs nothing.
-	count := (last.Year-first.Year)*kind.perYear() + last.Index - first.Index + 1
+	count := (last.Year-first.Year)*kind.PerYear() + last.Index - first.Index + 1
 	switch {
 	case count < 1:
 		return nil, fmt.Errorf("%w: range from %s to %s ends before it starts", ErrInvalidPeriod, first.Label(), last.Label())

@@ -419,7 +419,7 @@ func TestLabelRoundTrip(t *testing.T) {
 			c := mustCalendar(t, start, zone)
 			for _, year := range []int{1900, 1901, 1999, 2000, 2026, 2027, 2100, 9998, 9999} {
 				for _, kind := range kinds {
-					for index := 1; index <= 12/kind.months(); index++ {
+					for index := 1; index <= 12/kind.Months(); index++ {
 						p, err := c.Period(kind, year, index)
 						if err != nil {
 							t.Fatalf("Period(%s, %d, %d): %v", kind, year, index, err)
@@ -576,7 +576,7 @@ func TestNextPrev(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			p, steps := first, 300/kind.months()
+			p, steps := first, 300/kind.Months()
 			for i := 0; i < steps; i++ {
 				n := p.Next()
 				if want := c.PeriodAt(kind, p.End); n != want {

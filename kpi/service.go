@@ -3,6 +3,7 @@ package kpi
 import (
 	"context"
 	"errors"
+	"kpiflow/enum"
 	"math"
 	"math/big"
 	"sort"
@@ -47,12 +48,19 @@ type ScopeRequest struct {
 	Organization bool
 }
 
-// PeriodRequest names a period: kind, year and index, or a label.
+// PeriodRequest names a period: kind, year and index, or a label, or a
+// kind alone for the current period of that kind; Offset then moves it by
+// that many periods of its kind (-1: the one before).
 type PeriodRequest struct {
 	Kind        *PeriodKind
 	Year, Index *int
 	Label       *string
+	Offset      *int
 }
+
+// MaxPeriodOffset bounds PeriodRequest.Offset either way: a century of
+// months.
+const MaxPeriodOffset = 1200
 
 // Result is a KPI's value for a scope in a period, beside the scope's
 // approved target when it has one.
@@ -74,14 +82,14 @@ type Result struct {
 	Status           Status
 }
 
-// Status grades a pace (DESIGN.md §4).
-type Status string
+// Status grades a pace (DESIGN.md §4); package enum's KPIStatus.
+type Status = enum.KPIStatus
 
 // The statuses, and the paces that earn them.
 const (
-	OnTrack  Status = "ON_TRACK"  // pace ≥ the organization's onTrack
-	AtRisk   Status = "AT_RISK"   // pace ≥ its atRisk
-	OffTrack Status = "OFF_TRACK" // below
+	OnTrack  = enum.OnTrack  // pace ≥ the organization's onTrack
+	AtRisk   = enum.AtRisk   // pace ≥ its atRisk
+	OffTrack = enum.OffTrack // below
 )
 
 // Grade returns the attainment, pace and status of an actual against a
@@ -160,18 +168,27 @@ func (s *Service) PeriodAt(ctx context.Context, client *ent.Client, kind PeriodK
 	return cal.PeriodAt(kind, t), nil
 }
 
-// ResolvePeriod resolves a request for a period in the calendar; field
-// names the input in errors.
-func ResolvePeriod(cal Calendar, r PeriodRequest, field string) (Period, error) {
-	return period(cal, r, field)
+// Period resolves a request for a period in the organization's calendar,
+// now.
+func (s *Service) Period(ctx context.Context, client *ent.Client, pr PeriodRequest) (Period, error) {
+	_, cal, err := s.organization(ctx, client)
+	if err != nil {
+		return Period{}, err
+	}
+	return ResolvePeriod(cal, pr, "period", s.now())
 }
 
-// period resolves a request in the calendar.
-func period(cal Calendar, r PeriodRequest, field string) (Period, error) {
+// ResolvePeriod resolves a request for a period in the calendar, now being
+// the instant a kind alone names the current period at; field names the
+// input in errors.
+func ResolvePeriod(cal Calendar, r PeriodRequest, field string, now time.Time) (Period, error) {
 	var (
 		p   Period
 		err error
 	)
+	if r.Offset != nil && (*r.Offset < -MaxPeriodOffset || *r.Offset > MaxPeriodOffset) {
+		return p, errcode.BadInput(field+".offset", "offset %d is not -%d to %d", *r.Offset, MaxPeriodOffset, MaxPeriodOffset)
+	}
 	switch {
 	case r.Label != nil && (r.Kind != nil || r.Year != nil || r.Index != nil):
 		return p, errcode.BadInput(field, "give a label, or a kind, year and index, not both")
@@ -183,8 +200,18 @@ func period(cal Calendar, r PeriodRequest, field string) (Period, error) {
 			index = *r.Index
 		}
 		p, err = cal.Period(*r.Kind, *r.Year, index)
+	case r.Kind != nil && r.Index == nil:
+		if !r.Kind.Valid() {
+			return p, errcode.BadInput(field, "kind %q is not MONTH, QUARTER or YEAR", string(*r.Kind))
+		}
+		p = cal.PeriodAt(*r.Kind, now) // the current one
+	case r.Kind != nil:
+		return p, errcode.BadInput(field, "an index needs a year (or give a kind alone for the current period)")
 	default:
-		return p, errcode.BadInput(field, "give a label such as FY2027 Q1, or a kind, year and index")
+		return p, errcode.BadInput(field, "give a label such as FY2027 Q1, a kind, year and index, or a kind alone for the current period")
+	}
+	if err == nil && r.Offset != nil && *r.Offset != 0 {
+		p, err = cal.Shift(p, *r.Offset)
 	}
 	if err != nil {
 		return p, errcode.BadInput(field, "%v", err)
@@ -272,7 +299,7 @@ func (s *Service) Scorecard(ctx context.Context, client *ent.Client, sr ScopeReq
 	if err != nil {
 		return Period{}, nil, err
 	}
-	p, err := period(cal, pr, "period")
+	p, err := ResolvePeriod(cal, pr, "period", s.now())
 	if err != nil {
 		return p, nil, err
 	}
@@ -317,7 +344,7 @@ func graded(k *ent.KPI, live Value, t *ent.Target, elapsed float64, pace setting
 	}
 	v := t.Value
 	r.Target = &v
-	if t.Status == target.StatusCLOSED && t.FinalActual != nil {
+	if t.Status == enum.StatusClosed && t.FinalActual != nil {
 		r.Frozen, r.Live = true, &live
 		r.Value = fromNumber(k.Unit, *t.FinalActual, live)
 	}
@@ -368,11 +395,11 @@ func (s *Service) Trend(ctx context.Context, client *ent.Client, sr ScopeRequest
 	if err != nil {
 		return nil, nil, err
 	}
-	pf, err := period(cal, from, "from")
+	pf, err := ResolvePeriod(cal, from, "from", s.now())
 	if err != nil {
 		return nil, nil, err
 	}
-	pt, err := period(cal, to, "to")
+	pt, err := ResolvePeriod(cal, to, "to", s.now())
 	if err != nil {
 		return nil, nil, err
 	}
@@ -433,7 +460,7 @@ func (s *Service) TeamRollup(ctx context.Context, client *ent.Client, teamID, kp
 	if err != nil {
 		return nil, err
 	}
-	p, err := period(cal, pr, "period")
+	p, err := ResolvePeriod(cal, pr, "period", s.now())
 	if err != nil {
 		return nil, err
 	}
@@ -632,9 +659,9 @@ func standingTargets(ctx context.Context, client *ent.Client, keys []string, p P
 	if len(ks) == 0 {
 		return out, nil
 	}
-	ts, err := client.Target.Query().Where(target.ScopeKeyIn(ks...), target.PeriodKindEQ(target.PeriodKind(p.Kind)),
+	ts, err := client.Target.Query().Where(target.ScopeKeyIn(ks...), target.PeriodKindEQ(enum.PeriodKind(p.Kind)),
 		target.PeriodYear(p.Year), target.PeriodIndex(p.Index),
-		target.StatusIn(target.StatusAPPROVED, target.StatusCLOSED)).All(viewer.System(ctx))
+		target.StatusIn(enum.StatusApproved, enum.StatusClosed)).All(viewer.System(ctx))
 	if err != nil {
 		return nil, err
 	}

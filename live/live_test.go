@@ -7,7 +7,7 @@ import (
 
 	"kpiflow/apitest"
 	"kpiflow/ent"
-	"kpiflow/ent/reviewcycle"
+	"kpiflow/enum"
 	"kpiflow/live"
 	"kpiflow/store"
 	"kpiflow/viewer"
@@ -42,7 +42,7 @@ func (w *world) cycle(t *testing.T, client *ent.Client) string {
 	w.n++
 	point := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, w.n, 0)
 	c := client.ReviewCycle.Create().SetOrganizationID(w.org.ID).SetTeamID(w.team.ID).
-		SetCadence(reviewcycle.CadenceMONTHLY).SetPoint(point).SetDueAt(point.AddDate(0, 1, 0)).
+		SetCadence(enum.CadenceMonthly).SetPoint(point).SetDueAt(point.AddDate(0, 1, 0)).
 		SaveX(viewer.System(context.Background()))
 	return string(c.ID)
 }

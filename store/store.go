@@ -173,6 +173,9 @@ func (s *Store) Migrate(ctx context.Context) error {
 	if err := s.Client.Schema.Create(ctx, schema.WithApplyHook(s.backfillMeetingTeams)); err != nil {
 		return err
 	}
+	if err := s.clearUngradedTracks(ctx); err != nil {
+		return err
+	}
 	if err := s.backfillCycles(ctx); err != nil {
 		return err
 	}
@@ -322,6 +325,14 @@ func (s *Store) hasColumn(ctx context.Context, q dialect.ExecQuerier, table, col
 		}
 	}
 	return n > 0, rows.Err()
+}
+
+// clearUngradedTracks makes the track of review items written when it was
+// a string, empty for a target that could not be graded, none: the
+// enumeration it is now has no empty value.
+func (s *Store) clearUngradedTracks(ctx context.Context) error {
+	_, err := s.DB.ExecContext(ctx, `UPDATE review_items SET track = NULL WHERE track = ''`)
+	return err
 }
 
 // backfillCycles computes deals.cycle_micros, the sales cycle in

@@ -1,51 +1,51 @@
 package workflow
 
-import "fmt"
+import (
+	"fmt"
 
-// State is a target's place in the workflow (DESIGN.md §6).
-type State string
+	"kpiflow/enum"
+)
+
+// State is a target's place in the workflow (DESIGN.md §6): package
+// enum's TargetStatus.
+type State = enum.TargetStatus
 
 // The states of a target.
 const (
-	Draft            State = "DRAFT"
-	Proposed         State = "PROPOSED"
-	ChangesRequested State = "CHANGES_REQUESTED"
-	Approved         State = "APPROVED"
-	Rejected         State = "REJECTED"
-	Withdrawn        State = "WITHDRAWN"
-	Closed           State = "CLOSED"
+	Draft            = enum.StatusDraft
+	Proposed         = enum.StatusProposed
+	ChangesRequested = enum.StatusChangesRequested
+	Approved         = enum.StatusApproved
+	Rejected         = enum.StatusRejected
+	Withdrawn        = enum.StatusWithdrawn
+	Closed           = enum.StatusClosed
 )
 
 // States lists every state.
 var States = []State{Draft, Proposed, ChangesRequested, Approved, Rejected, Withdrawn, Closed}
 
-// Open reports whether a target in the state holds its (scope, KPI,
-// period): at most one target per triple is open.
-func (s State) Open() bool {
-	return s == Draft || s == Proposed || s == ChangesRequested || s == Approved
-}
+// Action is something done to a target: package enum's TargetAction.
+type Action = enum.TargetAction
 
-// Action is something done to a target.
-type Action string
-
-// The actions of the workflow.
+// The actions of the workflow; a target's first event and revision record
+// enum.ActionCreateDraft, which is no transition.
 const (
-	UpdateDraft        Action = "UPDATE_DRAFT"
-	Submit             Action = "SUBMIT"
-	Withdraw           Action = "WITHDRAW"
-	Approve            Action = "APPROVE"
-	ApproveWithChanges Action = "APPROVE_WITH_CHANGES"
-	Reject             Action = "REJECT"
-	RequestChanges     Action = "REQUEST_CHANGES"
-	Revise             Action = "REVISE"
-	RequestAdjustment  Action = "REQUEST_ADJUSTMENT"
-	ApproveAdjustment  Action = "APPROVE_ADJUSTMENT"
-	RejectAdjustment   Action = "REJECT_ADJUSTMENT"
-	Adjust             Action = "ADJUST"
-	Close              Action = "CLOSE"
+	UpdateDraft        = enum.ActionUpdateDraft
+	Submit             = enum.ActionSubmit
+	Withdraw           = enum.ActionWithdraw
+	Approve            = enum.ActionApprove
+	ApproveWithChanges = enum.ActionApproveWithChanges
+	Reject             = enum.ActionReject
+	RequestChanges     = enum.ActionRequestChanges
+	Revise             = enum.ActionRevise
+	RequestAdjustment  = enum.ActionRequestAdjustment
+	ApproveAdjustment  = enum.ActionApproveAdjustment
+	RejectAdjustment   = enum.ActionRejectAdjustment
+	Adjust             = enum.ActionAdjust
+	Close              = enum.ActionClose
 )
 
-// Actions lists every action.
+// Actions lists every action of a transition.
 var Actions = []Action{UpdateDraft, Submit, Withdraw, Approve, ApproveWithChanges, Reject, RequestChanges,
 	Revise, RequestAdjustment, ApproveAdjustment, RejectAdjustment, Adjust, Close}
 

@@ -13,6 +13,7 @@ import (
 	"kpiflow/ent/target"
 	"kpiflow/ent/team"
 	"kpiflow/ent/user"
+	"kpiflow/enum"
 	"kpiflow/errcode"
 	"kpiflow/kpi"
 	"kpiflow/kpi/definition"
@@ -24,21 +25,21 @@ import (
 // at, and the point after it, in the organization's calendar: Mondays for
 // WEEKLY, Mondays of even ISO weeks for BIWEEKLY, the first of the month
 // for MONTHLY, the first day of the fiscal quarter for QUARTERLY.
-func CadencePoint(cal kpi.Calendar, cadence team.ReviewCadence, at time.Time) (point, next time.Time) {
+func CadencePoint(cal kpi.Calendar, cadence enum.ReviewCadence, at time.Time) (point, next time.Time) {
 	local := at.In(cal.Location)
 	switch cadence {
-	case team.ReviewCadenceWeekly, team.ReviewCadenceBiweekly:
+	case enum.CadenceWeekly, enum.CadenceBiweekly:
 		days := (int(local.Weekday()) + 6) % 7 // days since Monday
 		point = time.Date(local.Year(), local.Month(), local.Day()-days, 0, 0, 0, 0, cal.Location)
 		step := 7
-		if cadence == team.ReviewCadenceBiweekly {
+		if cadence == enum.CadenceBiweekly {
 			step = 14
 			if _, week := point.ISOWeek(); week%2 == 1 {
 				point = time.Date(point.Year(), point.Month(), point.Day()-7, 0, 0, 0, 0, cal.Location)
 			}
 		}
 		return point, time.Date(point.Year(), point.Month(), point.Day()+step, 0, 0, 0, 0, cal.Location)
-	case team.ReviewCadenceQuarterly:
+	case enum.CadenceQuarterly:
 		p := cal.PeriodAt(kpi.PeriodQuarter, at)
 		return p.Start, p.End
 	}
@@ -126,7 +127,7 @@ func (s *Service) fillCycle(ctx context.Context, client *ent.Client, cal kpi.Cal
 	_, due := CadencePoint(cal, t.ReviewCadence, point)
 	c, err := client.ReviewCycle.Create().
 		SetOrganizationID(t.OrganizationID).SetTeamID(t.ID).
-		SetCadence(reviewcycle.Cadence(t.ReviewCadence)).SetPoint(point).SetDueAt(due).
+		SetCadence(enum.ReviewCadence(t.ReviewCadence)).SetPoint(point).SetDueAt(due).
 		Save(ctx)
 	if err != nil {
 		return err
@@ -141,7 +142,7 @@ func (s *Service) fillCycle(ctx context.Context, client *ent.Client, cal kpi.Cal
 // cycle; a root team's own target, decided by an ADMIN, in its own).
 func (s *Service) reviewItems(ctx context.Context, client *ent.Client, st settings.Settings, c *ent.ReviewCycle, point time.Time) error {
 	targets, err := client.Target.Query().Where(
-		target.StatusEQ(target.StatusAPPROVED),
+		target.StatusEQ(enum.StatusApproved),
 		target.PeriodStartLTE(point), target.PeriodEndGT(point),
 		target.Or(
 			target.HasUserWith(user.TeamID(c.TeamID)),
@@ -196,7 +197,7 @@ func (s *Service) reviewItem(ctx context.Context, client *ent.Client, st setting
 	ci := client.ReviewItem.Create().
 		SetOrganizationID(t.OrganizationID).SetCycleID(c.ID).SetTargetID(t.ID).
 		SetNillableActualToDate(actual).SetExpectedToDate(expected).SetNillablePace(pace).
-		SetNillableProjection(projection).SetTrack(string(track)).
+		SetNillableProjection(projection).SetNillableTrack(gradeOf(track)).
 		SetSuggestedAction(action).SetNillableSuggestedValue(value).SetSuggestionReason(reason).
 		SetTargetValue(t.Value)
 	return ci.Exec(ctx)
@@ -257,9 +258,9 @@ func (s *Service) DecideReviewItem(ctx context.Context, client *ent.Client, item
 	if it.Decision != nil {
 		return nil, decidedAlready(*it.Decision)
 	}
-	decision := reviewitem.DecisionKEEP
+	decision := enum.DecisionKeep
 	if adjust {
-		decision = reviewitem.DecisionADJUST
+		decision = enum.DecisionAdjust
 	}
 	decided, err := client.ReviewItem.UpdateOneID(it.ID).Where(reviewitem.DecisionIsNil()).
 		SetDecision(decision).SetDecidedByID(v.UserID).Save(viewer.System(ctx))
@@ -284,7 +285,7 @@ func (s *Service) DecideReviewItem(ctx context.Context, client *ent.Client, item
 		// becomes later.
 		u := client.ReviewItem.UpdateOneID(it.ID).SetDecisionValue(adjusted.Value)
 		if d.Reason != nil {
-			u.SetDecisionReason(reviewitem.DecisionReason(*d.Reason))
+			u.SetDecisionReason(enum.ReasonCode(*d.Reason))
 		}
 		if d.Comment != "" {
 			u.SetDecisionComment(d.Comment)
@@ -297,7 +298,7 @@ func (s *Service) DecideReviewItem(ctx context.Context, client *ent.Client, item
 	return decided, nil
 }
 
-func decidedAlready(d reviewitem.Decision) error {
+func decidedAlready(d enum.ReviewDecision) error {
 	if d == "" {
 		return errcode.New(errcode.InvalidTransition, "the item is decided already")
 	}
@@ -353,4 +354,13 @@ func rollback(tx *ent.Tx, err error) error {
 		return fmt.Errorf("%w (and the rollback: %v)", err, rerr)
 	}
 	return err
+}
+
+// gradeOf is a review item's track: none when the target could not be
+// graded.
+func gradeOf(s kpi.Status) *kpi.Status {
+	if s == "" {
+		return nil
+	}
+	return &s
 }

@@ -19,9 +19,9 @@ import (
 	"kpiflow/ent/schema/pulid"
 	"kpiflow/ent/target"
 	"kpiflow/ent/targetevent"
-	"kpiflow/ent/targetrevision"
 	"kpiflow/ent/team"
 	"kpiflow/ent/user"
+	"kpiflow/enum"
 	"kpiflow/errcode"
 	"kpiflow/kpi"
 	"kpiflow/kpi/definition"
@@ -106,7 +106,7 @@ func (s *Service) CreateDraft(ctx context.Context, client *ent.Client, n NewTarg
 	if err != nil {
 		return nil, err
 	}
-	p, err := kpi.ResolvePeriod(cal, n.Period, "period")
+	p, err := kpi.ResolvePeriod(cal, n.Period, "period", s.now())
 	if err != nil {
 		return nil, err
 	}
@@ -123,8 +123,8 @@ func (s *Service) CreateDraft(ctx context.Context, client *ent.Client, n NewTarg
 	key := scopeKey(n.User, n.Team)
 	sys := viewer.System(ctx)
 	open, err := client.Target.Query().Where(target.KpiID(k.ID), target.ScopeKey(key),
-		target.PeriodKindEQ(target.PeriodKind(p.Kind)), target.PeriodYear(p.Year), target.PeriodIndex(p.Index),
-		target.StatusIn(target.StatusDRAFT, target.StatusPROPOSED, target.StatusCHANGES_REQUESTED, target.StatusAPPROVED)).
+		target.PeriodKindEQ(enum.PeriodKind(p.Kind)), target.PeriodYear(p.Year), target.PeriodIndex(p.Index),
+		target.StatusIn(enum.StatusDraft, enum.StatusProposed, enum.StatusChangesRequested, enum.StatusApproved)).
 		Exist(sys)
 	if err != nil {
 		return nil, err
@@ -134,7 +134,7 @@ func (s *Service) CreateDraft(ctx context.Context, client *ent.Client, n NewTarg
 	}
 	c := client.Target.Create().
 		SetOrganizationID(v.OrgID).SetKpiID(k.ID).SetScopeKey(key).
-		SetPeriodKind(target.PeriodKind(p.Kind)).SetPeriodYear(p.Year).SetPeriodIndex(p.Index).
+		SetPeriodKind(enum.PeriodKind(p.Kind)).SetPeriodYear(p.Year).SetPeriodIndex(p.Index).
 		SetPeriodStart(p.Start).SetPeriodEnd(p.End).
 		SetValue(value).SetProposerID(v.UserID).SetRationale(n.Rationale)
 	if n.User != nil {
@@ -149,10 +149,10 @@ func (s *Service) CreateDraft(ctx context.Context, client *ent.Client, n NewTarg
 	if err != nil {
 		return nil, err
 	}
-	if err := s.record(sys, client, t, v.UserID, "CREATE_DRAFT", Draft, Draft, nil, &value, "", nil); err != nil {
+	if err := s.record(sys, client, t, v.UserID, enum.ActionCreateDraft, Draft, Draft, nil, &value, "", nil); err != nil {
 		return nil, err
 	}
-	if err := s.revise(sys, client, t, v.UserID, "CREATE_DRAFT", value, n.Rationale, nil); err != nil {
+	if err := s.revise(sys, client, t, v.UserID, enum.ActionCreateDraft, value, n.Rationale, nil); err != nil {
 		return nil, err
 	}
 	return t, nil
@@ -271,12 +271,12 @@ func (s *Service) Act(ctx context.Context, client *ent.Client, id pulid.ID, a Ac
 	if rule.NeedsComment && comment == "" {
 		return nil, errcode.BadInput("comment", "%s needs a comment that says why", a)
 	}
-	var reason *target.PendingReason
+	var reason *enum.ReasonCode
 	if rule.NeedsReason {
 		if d.Reason == nil {
 			return nil, errcode.BadInput("reasonCode", "%s needs a reason code", a)
 		}
-		r := target.PendingReason(*d.Reason)
+		r := enum.ReasonCode(*d.Reason)
 		if target.PendingReasonValidator(r) != nil {
 			return nil, errcode.BadInput("reasonCode", "unknown reason code %q", *d.Reason)
 		}
@@ -305,7 +305,7 @@ func (s *Service) Act(ctx context.Context, client *ent.Client, id pulid.ID, a Ac
 	sys := viewer.System(ctx)
 	u := client.Target.Update().
 		Where(target.ID(t.ID), target.Version(t.Version)).
-		SetStatus(target.Status(to)).
+		SetStatus(enum.TargetStatus(to)).
 		AddVersion(1)
 	old := t.Value
 	newValue := (*float64)(nil)
@@ -359,11 +359,11 @@ func (s *Service) Act(ctx context.Context, client *ent.Client, id pulid.ID, a Ac
 	if a == RequestAdjustment {
 		eventValue = value
 	}
-	if err := s.record(sys, client, t, v.UserID, string(a), from, to, &old, eventValue, comment, reasonCode); err != nil {
+	if err := s.record(sys, client, t, v.UserID, a, from, to, &old, eventValue, comment, reasonCode); err != nil {
 		return nil, err
 	}
 	if newValue != nil {
-		if err := s.revise(sys, client, t, v.UserID, string(a), *newValue, comment, reasonCode); err != nil {
+		if err := s.revise(sys, client, t, v.UserID, a, *newValue, comment, reasonCode); err != nil {
 			return nil, err
 		}
 	}
@@ -382,11 +382,11 @@ func stepError(err error) error {
 }
 
 // record appends the event of a transition.
-func (s *Service) record(ctx context.Context, client *ent.Client, t *ent.Target, actor pulid.ID, action string,
+func (s *Service) record(ctx context.Context, client *ent.Client, t *ent.Target, actor pulid.ID, action Action,
 	from, to State, old, new *float64, comment string, reason *string) error {
 	c := client.TargetEvent.Create().
 		SetOrganizationID(t.OrganizationID).SetTargetID(t.ID).SetActorID(actor).SetAction(action).
-		SetFromStatus(eventStatus(from)).SetToStatus(targetevent.ToStatus(to)).
+		SetFromStatus(eventStatus(from)).SetToStatus(enum.TargetStatus(to)).
 		SetNillableOldValue(old).SetNillableNewValue(new).SetComment(comment).SetVersion(t.Version)
 	if reason != nil {
 		c.SetReasonCode(eventReason(*reason))
@@ -395,7 +395,7 @@ func (s *Service) record(ctx context.Context, client *ent.Client, t *ent.Target,
 }
 
 // revise appends a revision: a value the target had from now on.
-func (s *Service) revise(ctx context.Context, client *ent.Client, t *ent.Target, author pulid.ID, action string,
+func (s *Service) revise(ctx context.Context, client *ent.Client, t *ent.Target, author pulid.ID, action Action,
 	value float64, comment string, reason *string) error {
 	c := client.TargetRevision.Create().
 		SetOrganizationID(t.OrganizationID).SetTargetID(t.ID).SetAuthorID(author).
@@ -491,14 +491,14 @@ func (s *Service) SetMarketFactor(ctx context.Context, client *ent.Client, teamI
 	if err != nil {
 		return nil, err
 	}
-	p, err := kpi.ResolvePeriod(cal, pr, "period")
+	p, err := kpi.ResolvePeriod(cal, pr, "period", s.now())
 	if err != nil {
 		return nil, err
 	}
 	sys := viewer.System(ctx)
 	id, err := client.MarketFactor.Create().
 		SetOrganizationID(v.OrgID).SetTeamID(teamID).
-		SetPeriodKind(marketfactor.PeriodKind(p.Kind)).SetPeriodYear(p.Year).SetPeriodIndex(p.Index).
+		SetPeriodKind(enum.PeriodKind(p.Kind)).SetPeriodYear(p.Year).SetPeriodIndex(p.Index).
 		SetFactor(factor).SetComment(comment).SetSetByID(v.UserID).
 		OnConflictColumns(marketfactor.FieldTeamID, marketfactor.FieldPeriodKind, marketfactor.FieldPeriodYear, marketfactor.FieldPeriodIndex).
 		UpdateFactor().UpdateComment().UpdateSetByID().UpdateUpdatedAt().
@@ -515,7 +515,7 @@ func (s *Service) marketFactor(ctx context.Context, client *ent.Client, teamID *
 	sys := viewer.System(ctx)
 	for depth := 0; teamID != nil && depth < 16; depth++ {
 		f, err := client.MarketFactor.Query().Where(marketfactor.TeamID(*teamID),
-			marketfactor.PeriodKindEQ(marketfactor.PeriodKind(p.Kind)), marketfactor.PeriodYear(p.Year), marketfactor.PeriodIndex(p.Index)).
+			marketfactor.PeriodKindEQ(enum.PeriodKind(p.Kind)), marketfactor.PeriodYear(p.Year), marketfactor.PeriodIndex(p.Index)).
 			Only(sys)
 		if err == nil {
 			return f.Factor, nil
@@ -550,12 +550,12 @@ func (s *Service) Suggest(ctx context.Context, client *ent.Client, kpiID pulid.I
 	if err != nil {
 		return nil, kpi.Period{}, zero, err
 	}
-	p, err := kpi.ResolvePeriod(cal, pr, "period")
+	p, err := kpi.ResolvePeriod(cal, pr, "period", s.now())
 	if err != nil {
 		return nil, p, zero, err
 	}
 	t := &ent.Target{KpiID: k.ID, UserID: userID, TeamID: teamID, OrganizationID: k.OrganizationID,
-		PeriodKind: target.PeriodKind(p.Kind), PeriodYear: p.Year, PeriodIndex: p.Index, PeriodStart: p.Start, PeriodEnd: p.End}
+		PeriodKind: enum.PeriodKind(p.Kind), PeriodYear: p.Year, PeriodIndex: p.Index, PeriodStart: p.Start, PeriodEnd: p.End}
 	a, err := s.assess(ctx, client, t, 0)
 	if err != nil {
 		return nil, p, zero, err
@@ -586,7 +586,7 @@ func (s *Service) Preview(ctx context.Context, client *ent.Client, k *ent.KPI, u
 	if err != nil {
 		return nil, err
 	}
-	p, err := kpi.ResolvePeriod(cal, pr, "period")
+	p, err := kpi.ResolvePeriod(cal, pr, "period", s.now())
 	if err != nil {
 		return nil, err
 	}
@@ -601,7 +601,7 @@ func (s *Service) Preview(ctx context.Context, client *ent.Client, k *ent.KPI, u
 		return nil, err
 	}
 	t := &ent.Target{KpiID: k.ID, UserID: userID, TeamID: teamID, OrganizationID: k.OrganizationID,
-		PeriodKind: target.PeriodKind(p.Kind), PeriodYear: p.Year, PeriodIndex: p.Index, PeriodStart: p.Start, PeriodEnd: p.End}
+		PeriodKind: p.Kind, PeriodYear: p.Year, PeriodIndex: p.Index, PeriodStart: p.Start, PeriodEnd: p.End}
 	return s.assessWith(ctx, client, t, v, k, org, cal)
 }
 
@@ -780,11 +780,11 @@ func monthsBetween(a, b time.Time) int {
 
 // The event and revision tables have enum types of their own for the same
 // values.
-func eventStatus(s State) targetevent.FromStatus { return targetevent.FromStatus(s) }
+func eventStatus(s State) enum.TargetStatus { return enum.TargetStatus(s) }
 
-func eventReason(r string) targetevent.ReasonCode { return targetevent.ReasonCode(r) }
+func eventReason(r string) enum.ReasonCode { return enum.ReasonCode(r) }
 
-func revisionReason(r string) targetrevision.ReasonCode { return targetrevision.ReasonCode(r) }
+func revisionReason(r string) enum.ReasonCode { return enum.ReasonCode(r) }
 
 // AllowedActions lists the actions the viewer may take on the target now.
 func (s *Service) AllowedActions(ctx context.Context, client *ent.Client, t *ent.Target) ([]Action, error) {
@@ -1000,9 +1000,9 @@ func (s *Service) Inbox(ctx context.Context, client *ent.Client) ([]InboxItem, e
 	// The candidates are the targets the viewer sees that wait for someone;
 	// which of them wait for the viewer is the workflow's own rule.
 	candidates, err := client.Target.Query().Where(target.Or(
-		target.StatusEQ(target.StatusPROPOSED),
-		target.And(target.StatusEQ(target.StatusAPPROVED), target.PendingValueNotNil()),
-		target.And(target.StatusEQ(target.StatusCHANGES_REQUESTED), target.ProposerID(v.UserID)),
+		target.StatusEQ(enum.StatusProposed),
+		target.And(target.StatusEQ(enum.StatusApproved), target.PendingValueNotNil()),
+		target.And(target.StatusEQ(enum.StatusChangesRequested), target.ProposerID(v.UserID)),
 	)).Order(ent.Asc(target.FieldUpdatedAt), ent.Asc(target.FieldID)).All(ctx)
 	if err != nil {
 		return nil, err
@@ -1013,9 +1013,9 @@ func (s *Service) Inbox(ctx context.Context, client *ent.Client) ([]InboxItem, e
 		var reason InboxReason
 		var action Action
 		switch {
-		case t.Status == target.StatusCHANGES_REQUESTED:
+		case t.Status == enum.StatusChangesRequested:
 			reason, action = ReviseProposal, Revise
-		case t.Status == target.StatusPROPOSED:
+		case t.Status == enum.StatusProposed:
 			reason, action = DecideProposal, Approve
 		default:
 			reason, action = DecideAdjustment, ApproveAdjustment
@@ -1035,7 +1035,7 @@ func (s *Service) Inbox(ctx context.Context, client *ent.Client) ([]InboxItem, e
 		// The comments the proposals were sent back with: each one's latest
 		// REQUEST_CHANGES event, all in one statement.
 		evs, err := client.TargetEvent.Query().Where(targetevent.TargetIDIn(revise...),
-			targetevent.ActionEQ(string(RequestChanges))).
+			targetevent.ActionEQ(RequestChanges)).
 			Order(ent.Asc(targetevent.FieldCreatedAt), ent.Asc(targetevent.FieldID)).All(ctx)
 		if err != nil {
 			return nil, err
@@ -1070,7 +1070,7 @@ func (s *Service) Inbox(ctx context.Context, client *ent.Client) ([]InboxItem, e
 	}
 	// The viewer's own targets adjusted lately, by a review or on request.
 	adjusted, err := client.Target.Query().Where(target.UserID(v.UserID), target.HasEventsWith(
-		targetevent.ActionIn(string(Adjust), string(ApproveAdjustment)),
+		targetevent.ActionIn(Adjust, ApproveAdjustment),
 		targetevent.CreatedAtGT(now.Add(-AdjustmentNews)),
 	)).Order(ent.Asc(target.FieldUpdatedAt), ent.Asc(target.FieldID)).All(ctx)
 	if err != nil {
@@ -1098,7 +1098,7 @@ func (s *Service) ClosePeriods(ctx context.Context, client *ent.Client, org puli
 		return 0, err
 	}
 	grace := settings.Of(o.Settings).Grace()
-	due, err := client.Target.Query().Where(target.OrganizationID(org), target.StatusEQ(target.StatusAPPROVED),
+	due, err := client.Target.Query().Where(target.OrganizationID(org), target.StatusEQ(enum.StatusApproved),
 		target.PeriodEndLTE(s.now().Add(-grace))).All(sys)
 	if err != nil {
 		return 0, err
@@ -1115,7 +1115,7 @@ func (s *Service) ClosePeriods(ctx context.Context, client *ent.Client, org puli
 		}
 		actual := v.Number(k.Unit)
 		u := client.Target.Update().Where(target.ID(t.ID), target.Version(t.Version)).
-			SetStatus(target.StatusCLOSED).AddVersion(1).SetNillableFinalActual(actual).
+			SetStatus(enum.StatusClosed).AddVersion(1).SetNillableFinalActual(actual).
 			SetNillableFinalAttainment(Attainment(actual, &t.Value, k.Direction == definition.LowerIsBetter))
 		n, err := u.Save(sys)
 		if err != nil {
@@ -1126,8 +1126,8 @@ func (s *Service) ClosePeriods(ctx context.Context, client *ent.Client, org puli
 		}
 		t.Version++
 		err = client.TargetEvent.Create().
-			SetOrganizationID(t.OrganizationID).SetTargetID(t.ID).SetAction(string(Close)).
-			SetFromStatus(eventStatus(Approved)).SetToStatus(targetevent.ToStatus(Closed)).
+			SetOrganizationID(t.OrganizationID).SetTargetID(t.ID).SetAction(Close).
+			SetFromStatus(eventStatus(Approved)).SetToStatus(enum.TargetStatus(Closed)).
 			SetNillableNewValue(actual).SetComment("the period ended").SetVersion(t.Version).
 			Exec(sys)
 		if err != nil {

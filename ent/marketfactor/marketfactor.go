@@ -4,14 +4,14 @@ package marketfactor
 
 import (
 	"fmt"
-	"io"
 	"kpiflow/ent/schema/pulid"
-	"strconv"
+	"kpiflow/enum"
 	"time"
 
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
+	"github.com/99designs/gqlgen/graphql"
 )
 
 const (
@@ -119,24 +119,10 @@ var (
 	IDValidator func(string) error
 )
 
-// PeriodKind defines the type for the "period_kind" enum field.
-type PeriodKind string
-
-// PeriodKind values.
-const (
-	PeriodKindMONTH   PeriodKind = "MONTH"
-	PeriodKindQUARTER PeriodKind = "QUARTER"
-	PeriodKindYEAR    PeriodKind = "YEAR"
-)
-
-func (pk PeriodKind) String() string {
-	return string(pk)
-}
-
 // PeriodKindValidator is a validator for the "period_kind" field enum values. It is called by the builders before save.
-func PeriodKindValidator(pk PeriodKind) error {
+func PeriodKindValidator(pk enum.PeriodKind) error {
 	switch pk {
-	case PeriodKindMONTH, PeriodKindQUARTER, PeriodKindYEAR:
+	case "MONTH", "QUARTER", "YEAR":
 		return nil
 	default:
 		return fmt.Errorf("marketfactor: invalid enum value for period_kind field: %q", pk)
@@ -243,20 +229,9 @@ func newSetByStep() *sqlgraph.Step {
 	)
 }
 
-// MarshalGQL implements graphql.Marshaler interface.
-func (e PeriodKind) MarshalGQL(w io.Writer) {
-	io.WriteString(w, strconv.Quote(e.String()))
-}
-
-// UnmarshalGQL implements graphql.Unmarshaler interface.
-func (e *PeriodKind) UnmarshalGQL(val interface{}) error {
-	str, ok := val.(string)
-	if !ok {
-		return fmt.Errorf("enum %T must be a string", val)
-	}
-	*e = PeriodKind(str)
-	if err := PeriodKindValidator(*e); err != nil {
-		return fmt.Errorf("%s is not a valid PeriodKind", str)
-	}
-	return nil
-}
+var (
+	// enum.PeriodKind must implement graphql.Marshaler.
+	_ graphql.Marshaler = (*enum.PeriodKind)(nil)
+	// enum.PeriodKind must implement graphql.Unmarshaler.
+	_ graphql.Unmarshaler = (*enum.PeriodKind)(nil)
+)

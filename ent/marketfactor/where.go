@@ -5,6 +5,7 @@ package marketfactor
 import (
 	"kpiflow/ent/predicate"
 	"kpiflow/ent/schema/pulid"
+	"kpiflow/enum"
 	"time"
 
 	"entgo.io/ent/dialect/sql"
@@ -322,23 +323,33 @@ func TeamIDContainsFold(v pulid.ID) predicate.MarketFactor {
 }
 
 // PeriodKindEQ applies the EQ predicate on the "period_kind" field.
-func PeriodKindEQ(v PeriodKind) predicate.MarketFactor {
-	return predicate.MarketFactor(sql.FieldEQ(FieldPeriodKind, v))
+func PeriodKindEQ(v enum.PeriodKind) predicate.MarketFactor {
+	vc := v
+	return predicate.MarketFactor(sql.FieldEQ(FieldPeriodKind, vc))
 }
 
 // PeriodKindNEQ applies the NEQ predicate on the "period_kind" field.
-func PeriodKindNEQ(v PeriodKind) predicate.MarketFactor {
-	return predicate.MarketFactor(sql.FieldNEQ(FieldPeriodKind, v))
+func PeriodKindNEQ(v enum.PeriodKind) predicate.MarketFactor {
+	vc := v
+	return predicate.MarketFactor(sql.FieldNEQ(FieldPeriodKind, vc))
 }
 
 // PeriodKindIn applies the In predicate on the "period_kind" field.
-func PeriodKindIn(vs ...PeriodKind) predicate.MarketFactor {
-	return predicate.MarketFactor(sql.FieldIn(FieldPeriodKind, vs...))
+func PeriodKindIn(vs ...enum.PeriodKind) predicate.MarketFactor {
+	v := make([]any, len(vs))
+	for i := range v {
+		v[i] = vs[i]
+	}
+	return predicate.MarketFactor(sql.FieldIn(FieldPeriodKind, v...))
 }
 
 // PeriodKindNotIn applies the NotIn predicate on the "period_kind" field.
-func PeriodKindNotIn(vs ...PeriodKind) predicate.MarketFactor {
-	return predicate.MarketFactor(sql.FieldNotIn(FieldPeriodKind, vs...))
+func PeriodKindNotIn(vs ...enum.PeriodKind) predicate.MarketFactor {
+	v := make([]any, len(vs))
+	for i := range v {
+		v[i] = vs[i]
+	}
+	return predicate.MarketFactor(sql.FieldNotIn(FieldPeriodKind, v...))
 }
 
 // PeriodYearEQ applies the EQ predicate on the "period_year" field.

@@ -354,9 +354,9 @@ var (
 		{Name: "due_at", Type: field.TypeTime},
 		{Name: "status", Type: field.TypeEnum, Enums: []string{"OPEN", "COMPLETED"}, Default: "OPEN"},
 		{Name: "completed_at", Type: field.TypeTime, Nullable: true},
-		{Name: "completed_by_id", Type: field.TypeString, Nullable: true},
 		{Name: "organization_id", Type: field.TypeString, Size: 64},
 		{Name: "team_id", Type: field.TypeString, Size: 64},
+		{Name: "completed_by_id", Type: field.TypeString, Nullable: true, Size: 64},
 	}
 	// ReviewCyclesTable holds the schema information for the "review_cycles" table.
 	ReviewCyclesTable = &schema.Table{
@@ -366,27 +366,33 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "review_cycles_organizations_organization",
-				Columns:    []*schema.Column{ReviewCyclesColumns[9]},
+				Columns:    []*schema.Column{ReviewCyclesColumns[8]},
 				RefColumns: []*schema.Column{OrganizationsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "review_cycles_teams_team",
-				Columns:    []*schema.Column{ReviewCyclesColumns[10]},
+				Columns:    []*schema.Column{ReviewCyclesColumns[9]},
 				RefColumns: []*schema.Column{TeamsColumns[0]},
 				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "review_cycles_users_completed_by",
+				Columns:    []*schema.Column{ReviewCyclesColumns[10]},
+				RefColumns: []*schema.Column{UsersColumns[0]},
+				OnDelete:   schema.SetNull,
 			},
 		},
 		Indexes: []*schema.Index{
 			{
 				Name:    "reviewcycle_team_id_point",
 				Unique:  true,
-				Columns: []*schema.Column{ReviewCyclesColumns[10], ReviewCyclesColumns[4]},
+				Columns: []*schema.Column{ReviewCyclesColumns[9], ReviewCyclesColumns[4]},
 			},
 			{
 				Name:    "reviewcycle_organization_id_status_due_at",
 				Unique:  false,
-				Columns: []*schema.Column{ReviewCyclesColumns[9], ReviewCyclesColumns[6], ReviewCyclesColumns[5]},
+				Columns: []*schema.Column{ReviewCyclesColumns[8], ReviewCyclesColumns[6], ReviewCyclesColumns[5]},
 			},
 		},
 	}
@@ -399,19 +405,19 @@ var (
 		{Name: "expected_to_date", Type: field.TypeFloat64, Nullable: true},
 		{Name: "pace", Type: field.TypeFloat64, Nullable: true},
 		{Name: "projection", Type: field.TypeFloat64, Nullable: true},
-		{Name: "track", Type: field.TypeString, Nullable: true},
+		{Name: "track", Type: field.TypeEnum, Nullable: true, Enums: []string{"ON_TRACK", "AT_RISK", "OFF_TRACK"}},
 		{Name: "suggested_action", Type: field.TypeEnum, Enums: []string{"KEEP", "RAISE", "LOWER"}},
 		{Name: "suggested_value", Type: field.TypeFloat64, Nullable: true},
 		{Name: "target_value", Type: field.TypeFloat64, Nullable: true},
 		{Name: "suggestion_reason", Type: field.TypeString},
 		{Name: "decision", Type: field.TypeEnum, Nullable: true, Enums: []string{"KEEP", "ADJUST"}},
-		{Name: "decided_by_id", Type: field.TypeString, Nullable: true},
 		{Name: "decision_value", Type: field.TypeFloat64, Nullable: true},
 		{Name: "decision_reason", Type: field.TypeEnum, Nullable: true, Enums: []string{"MARKET_CHANGE", "TEAM_CHANGE", "DATA_CORRECTION", "PERFORMANCE", "OTHER"}},
 		{Name: "decision_comment", Type: field.TypeString, Nullable: true, Size: 5000, SchemaType: map[string]string{"postgres": "text"}},
 		{Name: "cycle_id", Type: field.TypeString, Size: 64},
 		{Name: "organization_id", Type: field.TypeString, Size: 64},
 		{Name: "target_id", Type: field.TypeString, Size: 64},
+		{Name: "decided_by_id", Type: field.TypeString, Nullable: true, Size: 64},
 	}
 	// ReviewItemsTable holds the schema information for the "review_items" table.
 	ReviewItemsTable = &schema.Table{
@@ -421,28 +427,34 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "review_items_review_cycles_items",
-				Columns:    []*schema.Column{ReviewItemsColumns[17]},
+				Columns:    []*schema.Column{ReviewItemsColumns[16]},
 				RefColumns: []*schema.Column{ReviewCyclesColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "review_items_organizations_organization",
-				Columns:    []*schema.Column{ReviewItemsColumns[18]},
+				Columns:    []*schema.Column{ReviewItemsColumns[17]},
 				RefColumns: []*schema.Column{OrganizationsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "review_items_targets_target",
-				Columns:    []*schema.Column{ReviewItemsColumns[19]},
+				Columns:    []*schema.Column{ReviewItemsColumns[18]},
 				RefColumns: []*schema.Column{TargetsColumns[0]},
 				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "review_items_users_decided_by",
+				Columns:    []*schema.Column{ReviewItemsColumns[19]},
+				RefColumns: []*schema.Column{UsersColumns[0]},
+				OnDelete:   schema.SetNull,
 			},
 		},
 		Indexes: []*schema.Index{
 			{
 				Name:    "reviewitem_cycle_id_target_id",
 				Unique:  true,
-				Columns: []*schema.Column{ReviewItemsColumns[17], ReviewItemsColumns[19]},
+				Columns: []*schema.Column{ReviewItemsColumns[16], ReviewItemsColumns[18]},
 			},
 		},
 	}
@@ -548,7 +560,7 @@ var (
 		{Name: "id", Type: field.TypeString, Size: 64},
 		{Name: "created_at", Type: field.TypeTime},
 		{Name: "updated_at", Type: field.TypeTime},
-		{Name: "action", Type: field.TypeString},
+		{Name: "action", Type: field.TypeEnum, Enums: []string{"CREATE_DRAFT", "UPDATE_DRAFT", "SUBMIT", "WITHDRAW", "APPROVE", "APPROVE_WITH_CHANGES", "REJECT", "REQUEST_CHANGES", "REVISE", "REQUEST_ADJUSTMENT", "APPROVE_ADJUSTMENT", "REJECT_ADJUSTMENT", "ADJUST", "CLOSE"}},
 		{Name: "from_status", Type: field.TypeEnum, Enums: []string{"DRAFT", "PROPOSED", "CHANGES_REQUESTED", "APPROVED", "REJECTED", "WITHDRAWN", "CLOSED"}},
 		{Name: "to_status", Type: field.TypeEnum, Enums: []string{"DRAFT", "PROPOSED", "CHANGES_REQUESTED", "APPROVED", "REJECTED", "WITHDRAWN", "CLOSED"}},
 		{Name: "old_value", Type: field.TypeFloat64, Nullable: true},
@@ -599,7 +611,7 @@ var (
 		{Name: "created_at", Type: field.TypeTime},
 		{Name: "updated_at", Type: field.TypeTime},
 		{Name: "value", Type: field.TypeFloat64},
-		{Name: "action", Type: field.TypeString},
+		{Name: "action", Type: field.TypeEnum, Enums: []string{"CREATE_DRAFT", "UPDATE_DRAFT", "SUBMIT", "WITHDRAW", "APPROVE", "APPROVE_WITH_CHANGES", "REJECT", "REQUEST_CHANGES", "REVISE", "REQUEST_ADJUSTMENT", "APPROVE_ADJUSTMENT", "REJECT_ADJUSTMENT", "ADJUST", "CLOSE"}},
 		{Name: "reason_code", Type: field.TypeEnum, Nullable: true, Enums: []string{"MARKET_CHANGE", "TEAM_CHANGE", "DATA_CORRECTION", "PERFORMANCE", "OTHER"}},
 		{Name: "comment", Type: field.TypeString, Nullable: true, Size: 5000, SchemaType: map[string]string{"postgres": "text"}},
 		{Name: "target_id", Type: field.TypeString, Size: 64},
@@ -789,9 +801,11 @@ func init() {
 	RefreshTokensTable.ForeignKeys[1].RefTable = UsersTable
 	ReviewCyclesTable.ForeignKeys[0].RefTable = OrganizationsTable
 	ReviewCyclesTable.ForeignKeys[1].RefTable = TeamsTable
+	ReviewCyclesTable.ForeignKeys[2].RefTable = UsersTable
 	ReviewItemsTable.ForeignKeys[0].RefTable = ReviewCyclesTable
 	ReviewItemsTable.ForeignKeys[1].RefTable = OrganizationsTable
 	ReviewItemsTable.ForeignKeys[2].RefTable = TargetsTable
+	ReviewItemsTable.ForeignKeys[3].RefTable = UsersTable
 	TargetsTable.ForeignKeys[0].RefTable = OrganizationsTable
 	TargetsTable.ForeignKeys[1].RefTable = KpIsTable
 	TargetsTable.ForeignKeys[2].RefTable = UsersTable

@@ -6,12 +6,14 @@ import (
 	"fmt"
 	"io"
 	"kpiflow/ent/schema/pulid"
+	"kpiflow/enum"
 	"strconv"
 	"time"
 
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
+	"github.com/99designs/gqlgen/graphql"
 )
 
 const (
@@ -45,6 +47,8 @@ const (
 	EdgeTeam = "team"
 	// EdgeItems holds the string denoting the items edge name in mutations.
 	EdgeItems = "items"
+	// EdgeCompletedBy holds the string denoting the completed_by edge name in mutations.
+	EdgeCompletedBy = "completed_by"
 	// Table holds the table name of the reviewcycle in the database.
 	Table = "review_cycles"
 	// OrganizationTable is the table that holds the organization relation/edge.
@@ -68,6 +72,13 @@ const (
 	ItemsInverseTable = "review_items"
 	// ItemsColumn is the table column denoting the items relation/edge.
 	ItemsColumn = "cycle_id"
+	// CompletedByTable is the table that holds the completed_by relation/edge.
+	CompletedByTable = "review_cycles"
+	// CompletedByInverseTable is the table name for the User entity.
+	// It exists in this package in order to avoid circular dependency with the "user" package.
+	CompletedByInverseTable = "users"
+	// CompletedByColumn is the table column denoting the completed_by relation/edge.
+	CompletedByColumn = "completed_by_id"
 )
 
 // Columns holds all SQL columns for reviewcycle fields.
@@ -115,25 +126,10 @@ var (
 	IDValidator func(string) error
 )
 
-// Cadence defines the type for the "cadence" enum field.
-type Cadence string
-
-// Cadence values.
-const (
-	CadenceWEEKLY    Cadence = "WEEKLY"
-	CadenceBIWEEKLY  Cadence = "BIWEEKLY"
-	CadenceMONTHLY   Cadence = "MONTHLY"
-	CadenceQUARTERLY Cadence = "QUARTERLY"
-)
-
-func (c Cadence) String() string {
-	return string(c)
-}
-
 // CadenceValidator is a validator for the "cadence" field enum values. It is called by the builders before save.
-func CadenceValidator(c Cadence) error {
+func CadenceValidator(c enum.ReviewCadence) error {
 	switch c {
-	case CadenceWEEKLY, CadenceBIWEEKLY, CadenceMONTHLY, CadenceQUARTERLY:
+	case "WEEKLY", "BIWEEKLY", "MONTHLY", "QUARTERLY":
 		return nil
 	default:
 		return fmt.Errorf("reviewcycle: invalid enum value for cadence field: %q", c)
@@ -251,6 +247,13 @@ func ByItems(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
 		sqlgraph.OrderByNeighborTerms(s, newItemsStep(), append([]sql.OrderTerm{term}, terms...)...)
 	}
 }
+
+// ByCompletedByField orders the results by completed_by field.
+func ByCompletedByField(field string, opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newCompletedByStep(), sql.OrderByField(field, opts...))
+	}
+}
 func newOrganizationStep() *sqlgraph.Step {
 	return sqlgraph.NewStep(
 		sqlgraph.From(Table, FieldID),
@@ -272,24 +275,20 @@ func newItemsStep() *sqlgraph.Step {
 		sqlgraph.Edge(sqlgraph.O2M, false, ItemsTable, ItemsColumn),
 	)
 }
-
-// MarshalGQL implements graphql.Marshaler interface.
-func (e Cadence) MarshalGQL(w io.Writer) {
-	io.WriteString(w, strconv.Quote(e.String()))
+func newCompletedByStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(CompletedByInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.M2O, false, CompletedByTable, CompletedByColumn),
+	)
 }
 
-// UnmarshalGQL implements graphql.Unmarshaler interface.
-func (e *Cadence) UnmarshalGQL(val interface{}) error {
-	str, ok := val.(string)
-	if !ok {
-		return fmt.Errorf("enum %T must be a string", val)
-	}
-	*e = Cadence(str)
-	if err := CadenceValidator(*e); err != nil {
-		return fmt.Errorf("%s is not a valid Cadence", str)
-	}
-	return nil
-}
+var (
+	// enum.ReviewCadence must implement graphql.Marshaler.
+	_ graphql.Marshaler = (*enum.ReviewCadence)(nil)
+	// enum.ReviewCadence must implement graphql.Unmarshaler.
+	_ graphql.Unmarshaler = (*enum.ReviewCadence)(nil)
+)
 
 // MarshalGQL implements graphql.Marshaler interface.
 func (e Status) MarshalGQL(w io.Writer) {

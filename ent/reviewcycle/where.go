@@ -5,6 +5,7 @@ package reviewcycle
 import (
 	"kpiflow/ent/predicate"
 	"kpiflow/ent/schema/pulid"
+	"kpiflow/enum"
 	"time"
 
 	"entgo.io/ent/dialect/sql"
@@ -317,23 +318,33 @@ func TeamIDContainsFold(v pulid.ID) predicate.ReviewCycle {
 }
 
 // CadenceEQ applies the EQ predicate on the "cadence" field.
-func CadenceEQ(v Cadence) predicate.ReviewCycle {
-	return predicate.ReviewCycle(sql.FieldEQ(FieldCadence, v))
+func CadenceEQ(v enum.ReviewCadence) predicate.ReviewCycle {
+	vc := v
+	return predicate.ReviewCycle(sql.FieldEQ(FieldCadence, vc))
 }
 
 // CadenceNEQ applies the NEQ predicate on the "cadence" field.
-func CadenceNEQ(v Cadence) predicate.ReviewCycle {
-	return predicate.ReviewCycle(sql.FieldNEQ(FieldCadence, v))
+func CadenceNEQ(v enum.ReviewCadence) predicate.ReviewCycle {
+	vc := v
+	return predicate.ReviewCycle(sql.FieldNEQ(FieldCadence, vc))
 }
 
 // CadenceIn applies the In predicate on the "cadence" field.
-func CadenceIn(vs ...Cadence) predicate.ReviewCycle {
-	return predicate.ReviewCycle(sql.FieldIn(FieldCadence, vs...))
+func CadenceIn(vs ...enum.ReviewCadence) predicate.ReviewCycle {
+	v := make([]any, len(vs))
+	for i := range v {
+		v[i] = vs[i]
+	}
+	return predicate.ReviewCycle(sql.FieldIn(FieldCadence, v...))
 }
 
 // CadenceNotIn applies the NotIn predicate on the "cadence" field.
-func CadenceNotIn(vs ...Cadence) predicate.ReviewCycle {
-	return predicate.ReviewCycle(sql.FieldNotIn(FieldCadence, vs...))
+func CadenceNotIn(vs ...enum.ReviewCadence) predicate.ReviewCycle {
+	v := make([]any, len(vs))
+	for i := range v {
+		v[i] = vs[i]
+	}
+	return predicate.ReviewCycle(sql.FieldNotIn(FieldCadence, v...))
 }
 
 // PointEQ applies the EQ predicate on the "point" field.
@@ -627,6 +638,29 @@ func HasItems() predicate.ReviewCycle {
 func HasItemsWith(preds ...predicate.ReviewItem) predicate.ReviewCycle {
 	return predicate.ReviewCycle(func(s *sql.Selector) {
 		step := newItemsStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasCompletedBy applies the HasEdge predicate on the "completed_by" edge.
+func HasCompletedBy() predicate.ReviewCycle {
+	return predicate.ReviewCycle(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, CompletedByTable, CompletedByColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasCompletedByWith applies the HasEdge predicate on the "completed_by" edge with a given conditions (other predicates).
+func HasCompletedByWith(preds ...predicate.User) predicate.ReviewCycle {
+	return predicate.ReviewCycle(func(s *sql.Selector) {
+		step := newCompletedByStep()
 		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
 			for _, p := range preds {
 				p(s)

@@ -6,12 +6,14 @@ import (
 	"fmt"
 	"io"
 	"kpiflow/ent/schema/pulid"
+	"kpiflow/enum"
 	"strconv"
 	"time"
 
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
+	"github.com/99designs/gqlgen/graphql"
 )
 
 const (
@@ -63,6 +65,8 @@ const (
 	EdgeCycle = "cycle"
 	// EdgeTarget holds the string denoting the target edge name in mutations.
 	EdgeTarget = "target"
+	// EdgeDecidedBy holds the string denoting the decided_by edge name in mutations.
+	EdgeDecidedBy = "decided_by"
 	// Table holds the table name of the reviewitem in the database.
 	Table = "review_items"
 	// OrganizationTable is the table that holds the organization relation/edge.
@@ -86,6 +90,13 @@ const (
 	TargetInverseTable = "targets"
 	// TargetColumn is the table column denoting the target relation/edge.
 	TargetColumn = "target_id"
+	// DecidedByTable is the table that holds the decided_by relation/edge.
+	DecidedByTable = "review_items"
+	// DecidedByInverseTable is the table name for the User entity.
+	// It exists in this package in order to avoid circular dependency with the "user" package.
+	DecidedByInverseTable = "users"
+	// DecidedByColumn is the table column denoting the decided_by relation/edge.
+	DecidedByColumn = "decided_by_id"
 )
 
 // Columns holds all SQL columns for reviewitem fields.
@@ -144,6 +155,16 @@ var (
 	IDValidator func(string) error
 )
 
+// TrackValidator is a validator for the "track" field enum values. It is called by the builders before save.
+func TrackValidator(t enum.KPIStatus) error {
+	switch t {
+	case "ON_TRACK", "AT_RISK", "OFF_TRACK":
+		return nil
+	default:
+		return fmt.Errorf("reviewitem: invalid enum value for track field: %q", t)
+	}
+}
+
 // SuggestedAction defines the type for the "suggested_action" enum field.
 type SuggestedAction string
 
@@ -168,49 +189,20 @@ func SuggestedActionValidator(sa SuggestedAction) error {
 	}
 }
 
-// Decision defines the type for the "decision" enum field.
-type Decision string
-
-// Decision values.
-const (
-	DecisionKEEP   Decision = "KEEP"
-	DecisionADJUST Decision = "ADJUST"
-)
-
-func (d Decision) String() string {
-	return string(d)
-}
-
 // DecisionValidator is a validator for the "decision" field enum values. It is called by the builders before save.
-func DecisionValidator(d Decision) error {
+func DecisionValidator(d enum.ReviewDecision) error {
 	switch d {
-	case DecisionKEEP, DecisionADJUST:
+	case "KEEP", "ADJUST":
 		return nil
 	default:
 		return fmt.Errorf("reviewitem: invalid enum value for decision field: %q", d)
 	}
 }
 
-// DecisionReason defines the type for the "decision_reason" enum field.
-type DecisionReason string
-
-// DecisionReason values.
-const (
-	DecisionReasonMARKET_CHANGE   DecisionReason = "MARKET_CHANGE"
-	DecisionReasonTEAM_CHANGE     DecisionReason = "TEAM_CHANGE"
-	DecisionReasonDATA_CORRECTION DecisionReason = "DATA_CORRECTION"
-	DecisionReasonPERFORMANCE     DecisionReason = "PERFORMANCE"
-	DecisionReasonOTHER           DecisionReason = "OTHER"
-)
-
-func (dr DecisionReason) String() string {
-	return string(dr)
-}
-
 // DecisionReasonValidator is a validator for the "decision_reason" field enum values. It is called by the builders before save.
-func DecisionReasonValidator(dr DecisionReason) error {
+func DecisionReasonValidator(dr enum.ReasonCode) error {
 	switch dr {
-	case DecisionReasonMARKET_CHANGE, DecisionReasonTEAM_CHANGE, DecisionReasonDATA_CORRECTION, DecisionReasonPERFORMANCE, DecisionReasonOTHER:
+	case "MARKET_CHANGE", "TEAM_CHANGE", "DATA_CORRECTION", "PERFORMANCE", "OTHER":
 		return nil
 	default:
 		return fmt.Errorf("reviewitem: invalid enum value for decision_reason field: %q", dr)
@@ -340,6 +332,13 @@ func ByTargetField(field string, opts ...sql.OrderTermOption) OrderOption {
 		sqlgraph.OrderByNeighborTerms(s, newTargetStep(), sql.OrderByField(field, opts...))
 	}
 }
+
+// ByDecidedByField orders the results by decided_by field.
+func ByDecidedByField(field string, opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newDecidedByStep(), sql.OrderByField(field, opts...))
+	}
+}
 func newOrganizationStep() *sqlgraph.Step {
 	return sqlgraph.NewStep(
 		sqlgraph.From(Table, FieldID),
@@ -361,6 +360,20 @@ func newTargetStep() *sqlgraph.Step {
 		sqlgraph.Edge(sqlgraph.M2O, false, TargetTable, TargetColumn),
 	)
 }
+func newDecidedByStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(DecidedByInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.M2O, false, DecidedByTable, DecidedByColumn),
+	)
+}
+
+var (
+	// enum.KPIStatus must implement graphql.Marshaler.
+	_ graphql.Marshaler = (*enum.KPIStatus)(nil)
+	// enum.KPIStatus must implement graphql.Unmarshaler.
+	_ graphql.Unmarshaler = (*enum.KPIStatus)(nil)
+)
 
 // MarshalGQL implements graphql.Marshaler interface.
 func (e SuggestedAction) MarshalGQL(w io.Writer) {
@@ -380,38 +393,16 @@ func (e *SuggestedAction) UnmarshalGQL(val interface{}) error {
 	return nil
 }
 
-// MarshalGQL implements graphql.Marshaler interface.
-func (e Decision) MarshalGQL(w io.Writer) {
-	io.WriteString(w, strconv.Quote(e.String()))
-}
+var (
+	// enum.ReviewDecision must implement graphql.Marshaler.
+	_ graphql.Marshaler = (*enum.ReviewDecision)(nil)
+	// enum.ReviewDecision must implement graphql.Unmarshaler.
+	_ graphql.Unmarshaler = (*enum.ReviewDecision)(nil)
+)
 
-// UnmarshalGQL implements graphql.Unmarshaler interface.
-func (e *Decision) UnmarshalGQL(val interface{}) error {
-	str, ok := val.(string)
-	if !ok {
-		return fmt.Errorf("enum %T must be a string", val)
-	}
-	*e = Decision(str)
-	if err := DecisionValidator(*e); err != nil {
-		return fmt.Errorf("%s is not a valid Decision", str)
-	}
-	return nil
-}
-
-// MarshalGQL implements graphql.Marshaler interface.
-func (e DecisionReason) MarshalGQL(w io.Writer) {
-	io.WriteString(w, strconv.Quote(e.String()))
-}
-
-// UnmarshalGQL implements graphql.Unmarshaler interface.
-func (e *DecisionReason) UnmarshalGQL(val interface{}) error {
-	str, ok := val.(string)
-	if !ok {
-		return fmt.Errorf("enum %T must be a string", val)
-	}
-	*e = DecisionReason(str)
-	if err := DecisionReasonValidator(*e); err != nil {
-		return fmt.Errorf("%s is not a valid DecisionReason", str)
-	}
-	return nil
-}
+var (
+	// enum.ReasonCode must implement graphql.Marshaler.
+	_ graphql.Marshaler = (*enum.ReasonCode)(nil)
+	// enum.ReasonCode must implement graphql.Unmarshaler.
+	_ graphql.Unmarshaler = (*enum.ReasonCode)(nil)
+)

@@ -5,6 +5,7 @@ package reviewitem
 import (
 	"kpiflow/ent/predicate"
 	"kpiflow/ent/schema/pulid"
+	"kpiflow/enum"
 	"time"
 
 	"entgo.io/ent/dialect/sql"
@@ -99,11 +100,6 @@ func Pace(v float64) predicate.ReviewItem {
 // Projection applies equality check predicate on the "projection" field. It's identical to ProjectionEQ.
 func Projection(v float64) predicate.ReviewItem {
 	return predicate.ReviewItem(sql.FieldEQ(FieldProjection, v))
-}
-
-// Track applies equality check predicate on the "track" field. It's identical to TrackEQ.
-func Track(v string) predicate.ReviewItem {
-	return predicate.ReviewItem(sql.FieldEQ(FieldTrack, v))
 }
 
 // SuggestedValue applies equality check predicate on the "suggested_value" field. It's identical to SuggestedValueEQ.
@@ -627,58 +623,33 @@ func ProjectionNotNil() predicate.ReviewItem {
 }
 
 // TrackEQ applies the EQ predicate on the "track" field.
-func TrackEQ(v string) predicate.ReviewItem {
-	return predicate.ReviewItem(sql.FieldEQ(FieldTrack, v))
+func TrackEQ(v enum.KPIStatus) predicate.ReviewItem {
+	vc := v
+	return predicate.ReviewItem(sql.FieldEQ(FieldTrack, vc))
 }
 
 // TrackNEQ applies the NEQ predicate on the "track" field.
-func TrackNEQ(v string) predicate.ReviewItem {
-	return predicate.ReviewItem(sql.FieldNEQ(FieldTrack, v))
+func TrackNEQ(v enum.KPIStatus) predicate.ReviewItem {
+	vc := v
+	return predicate.ReviewItem(sql.FieldNEQ(FieldTrack, vc))
 }
 
 // TrackIn applies the In predicate on the "track" field.
-func TrackIn(vs ...string) predicate.ReviewItem {
-	return predicate.ReviewItem(sql.FieldIn(FieldTrack, vs...))
+func TrackIn(vs ...enum.KPIStatus) predicate.ReviewItem {
+	v := make([]any, len(vs))
+	for i := range v {
+		v[i] = vs[i]
+	}
+	return predicate.ReviewItem(sql.FieldIn(FieldTrack, v...))
 }
 
 // TrackNotIn applies the NotIn predicate on the "track" field.
-func TrackNotIn(vs ...string) predicate.ReviewItem {
-	return predicate.ReviewItem(sql.FieldNotIn(FieldTrack, vs...))
-}
-
-// TrackGT applies the GT predicate on the "track" field.
-func TrackGT(v string) predicate.ReviewItem {
-	return predicate.ReviewItem(sql.FieldGT(FieldTrack, v))
-}
-
-// TrackGTE applies the GTE predicate on the "track" field.
-func TrackGTE(v string) predicate.ReviewItem {
-	return predicate.ReviewItem(sql.FieldGTE(FieldTrack, v))
-}
-
-// TrackLT applies the LT predicate on the "track" field.
-func TrackLT(v string) predicate.ReviewItem {
-	return predicate.ReviewItem(sql.FieldLT(FieldTrack, v))
-}
-
-// TrackLTE applies the LTE predicate on the "track" field.
-func TrackLTE(v string) predicate.ReviewItem {
-	return predicate.ReviewItem(sql.FieldLTE(FieldTrack, v))
-}
-
-// TrackContains applies the Contains predicate on the "track" field.
-func TrackContains(v string) predicate.ReviewItem {
-	return predicate.ReviewItem(sql.FieldContains(FieldTrack, v))
-}
-
-// TrackHasPrefix applies the HasPrefix predicate on the "track" field.
-func TrackHasPrefix(v string) predicate.ReviewItem {
-	return predicate.ReviewItem(sql.FieldHasPrefix(FieldTrack, v))
-}
-
-// TrackHasSuffix applies the HasSuffix predicate on the "track" field.
-func TrackHasSuffix(v string) predicate.ReviewItem {
-	return predicate.ReviewItem(sql.FieldHasSuffix(FieldTrack, v))
+func TrackNotIn(vs ...enum.KPIStatus) predicate.ReviewItem {
+	v := make([]any, len(vs))
+	for i := range v {
+		v[i] = vs[i]
+	}
+	return predicate.ReviewItem(sql.FieldNotIn(FieldTrack, v...))
 }
 
 // TrackIsNil applies the IsNil predicate on the "track" field.
@@ -689,16 +660,6 @@ func TrackIsNil() predicate.ReviewItem {
 // TrackNotNil applies the NotNil predicate on the "track" field.
 func TrackNotNil() predicate.ReviewItem {
 	return predicate.ReviewItem(sql.FieldNotNull(FieldTrack))
-}
-
-// TrackEqualFold applies the EqualFold predicate on the "track" field.
-func TrackEqualFold(v string) predicate.ReviewItem {
-	return predicate.ReviewItem(sql.FieldEqualFold(FieldTrack, v))
-}
-
-// TrackContainsFold applies the ContainsFold predicate on the "track" field.
-func TrackContainsFold(v string) predicate.ReviewItem {
-	return predicate.ReviewItem(sql.FieldContainsFold(FieldTrack, v))
 }
 
 // SuggestedActionEQ applies the EQ predicate on the "suggested_action" field.
@@ -887,23 +848,33 @@ func SuggestionReasonContainsFold(v string) predicate.ReviewItem {
 }
 
 // DecisionEQ applies the EQ predicate on the "decision" field.
-func DecisionEQ(v Decision) predicate.ReviewItem {
-	return predicate.ReviewItem(sql.FieldEQ(FieldDecision, v))
+func DecisionEQ(v enum.ReviewDecision) predicate.ReviewItem {
+	vc := v
+	return predicate.ReviewItem(sql.FieldEQ(FieldDecision, vc))
 }
 
 // DecisionNEQ applies the NEQ predicate on the "decision" field.
-func DecisionNEQ(v Decision) predicate.ReviewItem {
-	return predicate.ReviewItem(sql.FieldNEQ(FieldDecision, v))
+func DecisionNEQ(v enum.ReviewDecision) predicate.ReviewItem {
+	vc := v
+	return predicate.ReviewItem(sql.FieldNEQ(FieldDecision, vc))
 }
 
 // DecisionIn applies the In predicate on the "decision" field.
-func DecisionIn(vs ...Decision) predicate.ReviewItem {
-	return predicate.ReviewItem(sql.FieldIn(FieldDecision, vs...))
+func DecisionIn(vs ...enum.ReviewDecision) predicate.ReviewItem {
+	v := make([]any, len(vs))
+	for i := range v {
+		v[i] = vs[i]
+	}
+	return predicate.ReviewItem(sql.FieldIn(FieldDecision, v...))
 }
 
 // DecisionNotIn applies the NotIn predicate on the "decision" field.
-func DecisionNotIn(vs ...Decision) predicate.ReviewItem {
-	return predicate.ReviewItem(sql.FieldNotIn(FieldDecision, vs...))
+func DecisionNotIn(vs ...enum.ReviewDecision) predicate.ReviewItem {
+	v := make([]any, len(vs))
+	for i := range v {
+		v[i] = vs[i]
+	}
+	return predicate.ReviewItem(sql.FieldNotIn(FieldDecision, v...))
 }
 
 // DecisionIsNil applies the IsNil predicate on the "decision" field.
@@ -1047,23 +1018,33 @@ func DecisionValueNotNil() predicate.ReviewItem {
 }
 
 // DecisionReasonEQ applies the EQ predicate on the "decision_reason" field.
-func DecisionReasonEQ(v DecisionReason) predicate.ReviewItem {
-	return predicate.ReviewItem(sql.FieldEQ(FieldDecisionReason, v))
+func DecisionReasonEQ(v enum.ReasonCode) predicate.ReviewItem {
+	vc := v
+	return predicate.ReviewItem(sql.FieldEQ(FieldDecisionReason, vc))
 }
 
 // DecisionReasonNEQ applies the NEQ predicate on the "decision_reason" field.
-func DecisionReasonNEQ(v DecisionReason) predicate.ReviewItem {
-	return predicate.ReviewItem(sql.FieldNEQ(FieldDecisionReason, v))
+func DecisionReasonNEQ(v enum.ReasonCode) predicate.ReviewItem {
+	vc := v
+	return predicate.ReviewItem(sql.FieldNEQ(FieldDecisionReason, vc))
 }
 
 // DecisionReasonIn applies the In predicate on the "decision_reason" field.
-func DecisionReasonIn(vs ...DecisionReason) predicate.ReviewItem {
-	return predicate.ReviewItem(sql.FieldIn(FieldDecisionReason, vs...))
+func DecisionReasonIn(vs ...enum.ReasonCode) predicate.ReviewItem {
+	v := make([]any, len(vs))
+	for i := range v {
+		v[i] = vs[i]
+	}
+	return predicate.ReviewItem(sql.FieldIn(FieldDecisionReason, v...))
 }
 
 // DecisionReasonNotIn applies the NotIn predicate on the "decision_reason" field.
-func DecisionReasonNotIn(vs ...DecisionReason) predicate.ReviewItem {
-	return predicate.ReviewItem(sql.FieldNotIn(FieldDecisionReason, vs...))
+func DecisionReasonNotIn(vs ...enum.ReasonCode) predicate.ReviewItem {
+	v := make([]any, len(vs))
+	for i := range v {
+		v[i] = vs[i]
+	}
+	return predicate.ReviewItem(sql.FieldNotIn(FieldDecisionReason, v...))
 }
 
 // DecisionReasonIsNil applies the IsNil predicate on the "decision_reason" field.
@@ -1212,6 +1193,29 @@ func HasTarget() predicate.ReviewItem {
 func HasTargetWith(preds ...predicate.Target) predicate.ReviewItem {
 	return predicate.ReviewItem(func(s *sql.Selector) {
 		step := newTargetStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasDecidedBy applies the HasEdge predicate on the "decided_by" edge.
+func HasDecidedBy() predicate.ReviewItem {
+	return predicate.ReviewItem(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, DecidedByTable, DecidedByColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasDecidedByWith applies the HasEdge predicate on the "decided_by" edge with a given conditions (other predicates).
+func HasDecidedByWith(preds ...predicate.User) predicate.ReviewItem {
+	return predicate.ReviewItem(func(s *sql.Selector) {
+		step := newDecidedByStep()
 		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
 			for _, p := range preds {
 				p(s)

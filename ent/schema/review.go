@@ -9,6 +9,7 @@ import (
 	"entgo.io/ent/schema/index"
 
 	"kpiflow/ent/schema/pulid"
+	"kpiflow/enum"
 )
 
 // ReviewCycle is one periodic review of a team's running targets, opened
@@ -26,7 +27,7 @@ func (ReviewCycle) Mixin() []ent.Mixin {
 func (ReviewCycle) Fields() []ent.Field {
 	return []ent.Field{
 		field.String("team_id").GoType(pulid.ID("")).Immutable(),
-		field.Enum("cadence").Values("WEEKLY", "BIWEEKLY", "MONTHLY", "QUARTERLY").Immutable(),
+		field.Enum("cadence").GoType(enum.ReviewCadence("")).Annotations(sharedEnum("ReviewCadence")).Immutable(),
 		field.Time("point").Immutable().Comment("the cadence point the cycle reviews").
 			Annotations(entgql.OrderField("POINT")),
 		field.Time("due_at").Immutable().Comment("when the review is overdue: the next cadence point"),
@@ -42,6 +43,7 @@ func (ReviewCycle) Edges() []ent.Edge {
 	return []ent.Edge{
 		edge.To("team", Team.Type).Field("team_id").Unique().Required().Immutable(),
 		edge.To("items", ReviewItem.Type).Annotations(entgql.RelayConnection()),
+		edge.To("completed_by", User.Type).Field("completed_by_id").Unique(),
 	}
 }
 
@@ -80,13 +82,14 @@ func (ReviewItem) Fields() []ent.Field {
 			Comment("a ratio, 1 = on pace: the actual to date against the expected to date"),
 		field.Float("projection").Optional().Nillable().Immutable().
 			Comment("the actual projected to the period's end at the current rate").Annotations(entgql.Skip(entgql.SkipAll)),
-		field.String("track").Optional().Immutable().Comment("ON_TRACK, AT_RISK or OFF_TRACK"),
+		field.Enum("track").GoType(enum.KPIStatus("")).Annotations(sharedEnum("KPIStatus")).Optional().Nillable().Immutable().
+			Comment("none when the target could not be graded (no actual yet)"),
 		field.Enum("suggested_action").Values("KEEP", "RAISE", "LOWER").Immutable(),
 		field.Float("suggested_value").Optional().Nillable().Immutable().Annotations(entgql.Skip(entgql.SkipAll)),
 		field.Float("target_value").Optional().Nillable().Immutable().
 			Comment("the target's value in force when the cycle opened").Annotations(entgql.Skip(entgql.SkipAll)),
 		field.String("suggestion_reason").Immutable(),
-		field.Enum("decision").Values("KEEP", "ADJUST").Optional().Nillable(),
+		field.Enum("decision").GoType(enum.ReviewDecision("")).Annotations(sharedEnum("ReviewDecision")).Optional().Nillable(),
 		field.String("decided_by_id").GoType(pulid.ID("")).Optional().Nillable().
 			Annotations(entgql.Skip(entgql.SkipWhereInput)),
 		// What an ADJUST decided, kept with the item: the target's own
@@ -94,7 +97,7 @@ func (ReviewItem) Fields() []ent.Field {
 		field.Float("decision_value").Optional().Nillable().
 			Comment("for ADJUST: the value decided, in the KPI's unit (MONEY in minor units, as targets store it)").
 			Annotations(entgql.Skip(entgql.SkipAll)),
-		field.Enum("decision_reason").Values(reasonCodes...).Optional().Nillable().
+		field.Enum("decision_reason").GoType(enum.ReasonCode("")).Optional().Nillable().
 			Comment("for ADJUST: the reason code of the adjustment").
 			Annotations(entgql.Skip(entgql.SkipAll)),
 		field.Text("decision_comment").Optional().Nillable().MaxLen(MaxCommentLen).SchemaType(textColumn).
@@ -108,6 +111,7 @@ func (ReviewItem) Edges() []ent.Edge {
 	return []ent.Edge{
 		edge.From("cycle", ReviewCycle.Type).Ref("items").Field("cycle_id").Unique().Required().Immutable(),
 		edge.To("target", Target.Type).Field("target_id").Unique().Required().Immutable(),
+		edge.To("decided_by", User.Type).Field("decided_by_id").Unique(),
 	}
 }
 

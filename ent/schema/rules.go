@@ -10,6 +10,7 @@ import (
 
 	"entgo.io/ent"
 
+	"kpiflow/access"
 	gen "kpiflow/ent"
 	"kpiflow/ent/deal"
 	"kpiflow/ent/hook"
@@ -96,10 +97,8 @@ func unique(ids []pulid.ID) []pulid.ID {
 	return out
 }
 
-// maxTeamDepth bounds the team tree: regions, teams, squads and a little
-// more. Deeper trees are a modelling mistake, and a bound keeps the walks
-// over the tree short.
-const maxTeamDepth = 8
+// maxTeamDepth bounds the team tree (access.MaxTeamDepth).
+const maxTeamDepth = access.MaxTeamDepth
 
 // Hooks implements ent.Schema.
 func (Team) Hooks() []ent.Hook {

@@ -11,6 +11,7 @@ import (
 	"entgo.io/ent/schema/index"
 
 	"kpiflow/ent/schema/pulid"
+	"kpiflow/enum"
 	"kpiflow/workflow/realism"
 )
 
@@ -23,11 +24,13 @@ const MaxCommentLen = 5000
 // written before it need no migration.
 var textColumn = map[string]string{dialect.Postgres: "text"}
 
-// targetStatuses are workflow.States, as the database stores them.
-var targetStatuses = []string{"DRAFT", "PROPOSED", "CHANGES_REQUESTED", "APPROVED", "REJECTED", "WITHDRAWN", "CLOSED"}
-
-// reasonCodes say why an approved target's value changed.
-var reasonCodes = []string{"MARKET_CHANGE", "TEAM_CHANGE", "DATA_CORRECTION", "PERFORMANCE", "OTHER"}
+// sharedEnum annotates an enum field of one of package enum's types (its
+// GoType): the field's GraphQL enum is the concept's, declared once in
+// graph/enums.graphql, so that every field of the concept, and its where
+// input, has that one enum.
+func sharedEnum(gqlName string) entgql.Annotation {
+	return entgql.Annotation{Type: gqlName, Skip: entgql.SkipEnumField}
+}
 
 // Target is the value a KPI should reach for a scope (a user or a team) in a
 // period, and where it stands in the workflow of DESIGN.md §6. Its status
@@ -51,7 +54,7 @@ func (Target) Fields() []ent.Field {
 		field.String("scope_key").Immutable().
 			Comment("user:<id> or team:<id>: one column, so that a unique index covers both kinds of scope").
 			Annotations(entgql.Skip(entgql.SkipAll)),
-		field.Enum("period_kind").Values("MONTH", "QUARTER", "YEAR").Immutable(),
+		field.Enum("period_kind").GoType(enum.PeriodKind("")).Annotations(sharedEnum("PeriodKind")).Immutable(),
 		field.Int("period_year").Immutable(),
 		field.Int("period_index").Immutable(),
 		field.Time("period_start").Immutable().Annotations(entgql.OrderField("PERIOD_START")),
@@ -59,7 +62,7 @@ func (Target) Fields() []ent.Field {
 		field.Float("value").
 			Comment("in the KPI's unit; MONEY in minor units").
 			Annotations(entgql.Skip(entgql.SkipType, entgql.SkipWhereInput), skipInputs),
-		field.Enum("status").Values(targetStatuses...).Default("DRAFT").
+		field.Enum("status").GoType(enum.TargetStatus("")).Annotations(sharedEnum("TargetStatus")).Default(string(enum.StatusDraft)).
 			Annotations(entgql.OrderField("STATUS"), skipInputs),
 		field.Int("version").Default(1).
 			Comment("increases with every change: pass it back as expectedVersion").
@@ -73,7 +76,7 @@ func (Target) Fields() []ent.Field {
 		field.Float("pending_value").Optional().Nillable().
 			Comment("an adjustment requested and not yet decided").
 			Annotations(entgql.Skip(entgql.SkipAll)),
-		field.Enum("pending_reason").Values(reasonCodes...).Optional().Nillable().
+		field.Enum("pending_reason").GoType(enum.ReasonCode("")).Annotations(sharedEnum("ReasonCode")).Optional().Nillable().
 			Annotations(entgql.Skip(entgql.SkipWhereInput), skipInputs),
 		field.Text("pending_comment").Optional().Nillable().MaxLen(MaxCommentLen).SchemaType(textColumn).Annotations(skipInputs),
 		field.Float("final_actual").Optional().Nillable().
@@ -135,13 +138,13 @@ func (TargetEvent) Fields() []ent.Field {
 		field.String("target_id").GoType(pulid.ID("")).Immutable(),
 		field.String("actor_id").GoType(pulid.ID("")).Optional().Nillable().Immutable().
 			Comment("who acted; none for kpiflow itself (period close)"),
-		field.String("action").Immutable(),
-		field.Enum("from_status").Values(targetStatuses...).Immutable(),
-		field.Enum("to_status").Values(targetStatuses...).Immutable(),
+		field.Enum("action").GoType(enum.TargetAction("")).Annotations(sharedEnum("TargetAction")).Immutable(),
+		field.Enum("from_status").GoType(enum.TargetStatus("")).Annotations(sharedEnum("TargetStatus")).Immutable(),
+		field.Enum("to_status").GoType(enum.TargetStatus("")).Annotations(sharedEnum("TargetStatus")).Immutable(),
 		field.Float("old_value").Optional().Nillable().Immutable().Annotations(entgql.Skip(entgql.SkipAll)),
 		field.Float("new_value").Optional().Nillable().Immutable().Annotations(entgql.Skip(entgql.SkipAll)),
 		field.Text("comment").Optional().MaxLen(MaxCommentLen).SchemaType(textColumn).Immutable(),
-		field.Enum("reason_code").Values(reasonCodes...).Optional().Nillable().Immutable(),
+		field.Enum("reason_code").GoType(enum.ReasonCode("")).Annotations(sharedEnum("ReasonCode")).Optional().Nillable().Immutable(),
 		field.Int("version").Immutable().Comment("the target's version after the transition"),
 	}
 }
@@ -179,8 +182,8 @@ func (TargetRevision) Fields() []ent.Field {
 		field.String("target_id").GoType(pulid.ID("")).Immutable(),
 		field.String("author_id").GoType(pulid.ID("")).Optional().Nillable().Immutable(),
 		field.Float("value").Immutable().Annotations(entgql.Skip(entgql.SkipAll)),
-		field.String("action").Immutable(),
-		field.Enum("reason_code").Values(reasonCodes...).Optional().Nillable().Immutable(),
+		field.Enum("action").GoType(enum.TargetAction("")).Annotations(sharedEnum("TargetAction")).Immutable(),
+		field.Enum("reason_code").GoType(enum.ReasonCode("")).Annotations(sharedEnum("ReasonCode")).Optional().Nillable().Immutable(),
 		field.Text("comment").Optional().MaxLen(MaxCommentLen).SchemaType(textColumn).Immutable(),
 	}
 }
@@ -216,7 +219,7 @@ func (MarketFactor) Mixin() []ent.Mixin {
 func (MarketFactor) Fields() []ent.Field {
 	return []ent.Field{
 		field.String("team_id").GoType(pulid.ID("")).Immutable(),
-		field.Enum("period_kind").Values("MONTH", "QUARTER", "YEAR").Immutable(),
+		field.Enum("period_kind").GoType(enum.PeriodKind("")).Annotations(sharedEnum("PeriodKind")).Immutable(),
 		field.Int("period_year").Immutable(),
 		field.Int("period_index").Immutable(),
 		field.Float("factor").Range(0.1, 10),

@@ -9,6 +9,7 @@ import (
 	"entgo.io/ent/schema/index"
 
 	"kpiflow/ent/schema/pulid"
+	"kpiflow/enum"
 )
 
 // Team is a sales team or a region of teams: teams form a tree, and KPIs
@@ -31,14 +32,8 @@ func (Team) Fields() []ent.Field {
 			GoType(pulid.ID("")).
 			Optional().
 			Nillable(),
-		field.Enum("review_cadence").
-			NamedValues(
-				"Weekly", "WEEKLY",
-				"Biweekly", "BIWEEKLY",
-				"Monthly", "MONTHLY",
-				"Quarterly", "QUARTERLY",
-			).
-			Default("MONTHLY"),
+		field.Enum("review_cadence").GoType(enum.ReviewCadence("")).Annotations(sharedEnum("ReviewCadence")).
+			Default(string(enum.CadenceMonthly)),
 	}
 }
 

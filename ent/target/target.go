@@ -4,14 +4,14 @@ package target
 
 import (
 	"fmt"
-	"io"
 	"kpiflow/ent/schema/pulid"
-	"strconv"
+	"kpiflow/enum"
 	"time"
 
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
+	"github.com/99designs/gqlgen/graphql"
 )
 
 const (
@@ -208,81 +208,32 @@ var (
 	IDValidator func(string) error
 )
 
-// PeriodKind defines the type for the "period_kind" enum field.
-type PeriodKind string
-
-// PeriodKind values.
-const (
-	PeriodKindMONTH   PeriodKind = "MONTH"
-	PeriodKindQUARTER PeriodKind = "QUARTER"
-	PeriodKindYEAR    PeriodKind = "YEAR"
-)
-
-func (pk PeriodKind) String() string {
-	return string(pk)
-}
-
 // PeriodKindValidator is a validator for the "period_kind" field enum values. It is called by the builders before save.
-func PeriodKindValidator(pk PeriodKind) error {
+func PeriodKindValidator(pk enum.PeriodKind) error {
 	switch pk {
-	case PeriodKindMONTH, PeriodKindQUARTER, PeriodKindYEAR:
+	case "MONTH", "QUARTER", "YEAR":
 		return nil
 	default:
 		return fmt.Errorf("target: invalid enum value for period_kind field: %q", pk)
 	}
 }
 
-// Status defines the type for the "status" enum field.
-type Status string
-
-// StatusDRAFT is the default value of the Status enum.
-const DefaultStatus = StatusDRAFT
-
-// Status values.
-const (
-	StatusDRAFT             Status = "DRAFT"
-	StatusPROPOSED          Status = "PROPOSED"
-	StatusCHANGES_REQUESTED Status = "CHANGES_REQUESTED"
-	StatusAPPROVED          Status = "APPROVED"
-	StatusREJECTED          Status = "REJECTED"
-	StatusWITHDRAWN         Status = "WITHDRAWN"
-	StatusCLOSED            Status = "CLOSED"
-)
-
-func (s Status) String() string {
-	return string(s)
-}
+const DefaultStatus enum.TargetStatus = "DRAFT"
 
 // StatusValidator is a validator for the "status" field enum values. It is called by the builders before save.
-func StatusValidator(s Status) error {
+func StatusValidator(s enum.TargetStatus) error {
 	switch s {
-	case StatusDRAFT, StatusPROPOSED, StatusCHANGES_REQUESTED, StatusAPPROVED, StatusREJECTED, StatusWITHDRAWN, StatusCLOSED:
+	case "DRAFT", "PROPOSED", "CHANGES_REQUESTED", "APPROVED", "REJECTED", "WITHDRAWN", "CLOSED":
 		return nil
 	default:
 		return fmt.Errorf("target: invalid enum value for status field: %q", s)
 	}
 }
 
-// PendingReason defines the type for the "pending_reason" enum field.
-type PendingReason string
-
-// PendingReason values.
-const (
-	PendingReasonMARKET_CHANGE   PendingReason = "MARKET_CHANGE"
-	PendingReasonTEAM_CHANGE     PendingReason = "TEAM_CHANGE"
-	PendingReasonDATA_CORRECTION PendingReason = "DATA_CORRECTION"
-	PendingReasonPERFORMANCE     PendingReason = "PERFORMANCE"
-	PendingReasonOTHER           PendingReason = "OTHER"
-)
-
-func (pr PendingReason) String() string {
-	return string(pr)
-}
-
 // PendingReasonValidator is a validator for the "pending_reason" field enum values. It is called by the builders before save.
-func PendingReasonValidator(pr PendingReason) error {
+func PendingReasonValidator(pr enum.ReasonCode) error {
 	switch pr {
-	case PendingReasonMARKET_CHANGE, PendingReasonTEAM_CHANGE, PendingReasonDATA_CORRECTION, PendingReasonPERFORMANCE, PendingReasonOTHER:
+	case "MARKET_CHANGE", "TEAM_CHANGE", "DATA_CORRECTION", "PERFORMANCE", "OTHER":
 		return nil
 	default:
 		return fmt.Errorf("target: invalid enum value for pending_reason field: %q", pr)
@@ -538,56 +489,23 @@ func newRevisionsStep() *sqlgraph.Step {
 	)
 }
 
-// MarshalGQL implements graphql.Marshaler interface.
-func (e PeriodKind) MarshalGQL(w io.Writer) {
-	io.WriteString(w, strconv.Quote(e.String()))
-}
+var (
+	// enum.PeriodKind must implement graphql.Marshaler.
+	_ graphql.Marshaler = (*enum.PeriodKind)(nil)
+	// enum.PeriodKind must implement graphql.Unmarshaler.
+	_ graphql.Unmarshaler = (*enum.PeriodKind)(nil)
+)
 
-// UnmarshalGQL implements graphql.Unmarshaler interface.
-func (e *PeriodKind) UnmarshalGQL(val interface{}) error {
-	str, ok := val.(string)
-	if !ok {
-		return fmt.Errorf("enum %T must be a string", val)
-	}
-	*e = PeriodKind(str)
-	if err := PeriodKindValidator(*e); err != nil {
-		return fmt.Errorf("%s is not a valid PeriodKind", str)
-	}
-	return nil
-}
+var (
+	// enum.TargetStatus must implement graphql.Marshaler.
+	_ graphql.Marshaler = (*enum.TargetStatus)(nil)
+	// enum.TargetStatus must implement graphql.Unmarshaler.
+	_ graphql.Unmarshaler = (*enum.TargetStatus)(nil)
+)
 
-// MarshalGQL implements graphql.Marshaler interface.
-func (e Status) MarshalGQL(w io.Writer) {
-	io.WriteString(w, strconv.Quote(e.String()))
-}
-
-// UnmarshalGQL implements graphql.Unmarshaler interface.
-func (e *Status) UnmarshalGQL(val interface{}) error {
-	str, ok := val.(string)
-	if !ok {
-		return fmt.Errorf("enum %T must be a string", val)
-	}
-	*e = Status(str)
-	if err := StatusValidator(*e); err != nil {
-		return fmt.Errorf("%s is not a valid Status", str)
-	}
-	return nil
-}
-
-// MarshalGQL implements graphql.Marshaler interface.
-func (e PendingReason) MarshalGQL(w io.Writer) {
-	io.WriteString(w, strconv.Quote(e.String()))
-}
-
-// UnmarshalGQL implements graphql.Unmarshaler interface.
-func (e *PendingReason) UnmarshalGQL(val interface{}) error {
-	str, ok := val.(string)
-	if !ok {
-		return fmt.Errorf("enum %T must be a string", val)
-	}
-	*e = PendingReason(str)
-	if err := PendingReasonValidator(*e); err != nil {
-		return fmt.Errorf("%s is not a valid PendingReason", str)
-	}
-	return nil
-}
+var (
+	// enum.ReasonCode must implement graphql.Marshaler.
+	_ graphql.Marshaler = (*enum.ReasonCode)(nil)
+	// enum.ReasonCode must implement graphql.Unmarshaler.
+	_ graphql.Unmarshaler = (*enum.ReasonCode)(nil)
+)

@@ -5,6 +5,7 @@ package target
 import (
 	"kpiflow/ent/predicate"
 	"kpiflow/ent/schema/pulid"
+	"kpiflow/enum"
 	"time"
 
 	"entgo.io/ent/dialect/sql"
@@ -602,23 +603,33 @@ func ScopeKeyContainsFold(v string) predicate.Target {
 }
 
 // PeriodKindEQ applies the EQ predicate on the "period_kind" field.
-func PeriodKindEQ(v PeriodKind) predicate.Target {
-	return predicate.Target(sql.FieldEQ(FieldPeriodKind, v))
+func PeriodKindEQ(v enum.PeriodKind) predicate.Target {
+	vc := v
+	return predicate.Target(sql.FieldEQ(FieldPeriodKind, vc))
 }
 
 // PeriodKindNEQ applies the NEQ predicate on the "period_kind" field.
-func PeriodKindNEQ(v PeriodKind) predicate.Target {
-	return predicate.Target(sql.FieldNEQ(FieldPeriodKind, v))
+func PeriodKindNEQ(v enum.PeriodKind) predicate.Target {
+	vc := v
+	return predicate.Target(sql.FieldNEQ(FieldPeriodKind, vc))
 }
 
 // PeriodKindIn applies the In predicate on the "period_kind" field.
-func PeriodKindIn(vs ...PeriodKind) predicate.Target {
-	return predicate.Target(sql.FieldIn(FieldPeriodKind, vs...))
+func PeriodKindIn(vs ...enum.PeriodKind) predicate.Target {
+	v := make([]any, len(vs))
+	for i := range v {
+		v[i] = vs[i]
+	}
+	return predicate.Target(sql.FieldIn(FieldPeriodKind, v...))
 }
 
 // PeriodKindNotIn applies the NotIn predicate on the "period_kind" field.
-func PeriodKindNotIn(vs ...PeriodKind) predicate.Target {
-	return predicate.Target(sql.FieldNotIn(FieldPeriodKind, vs...))
+func PeriodKindNotIn(vs ...enum.PeriodKind) predicate.Target {
+	v := make([]any, len(vs))
+	for i := range v {
+		v[i] = vs[i]
+	}
+	return predicate.Target(sql.FieldNotIn(FieldPeriodKind, v...))
 }
 
 // PeriodYearEQ applies the EQ predicate on the "period_year" field.
@@ -822,23 +833,33 @@ func ValueLTE(v float64) predicate.Target {
 }
 
 // StatusEQ applies the EQ predicate on the "status" field.
-func StatusEQ(v Status) predicate.Target {
-	return predicate.Target(sql.FieldEQ(FieldStatus, v))
+func StatusEQ(v enum.TargetStatus) predicate.Target {
+	vc := v
+	return predicate.Target(sql.FieldEQ(FieldStatus, vc))
 }
 
 // StatusNEQ applies the NEQ predicate on the "status" field.
-func StatusNEQ(v Status) predicate.Target {
-	return predicate.Target(sql.FieldNEQ(FieldStatus, v))
+func StatusNEQ(v enum.TargetStatus) predicate.Target {
+	vc := v
+	return predicate.Target(sql.FieldNEQ(FieldStatus, vc))
 }
 
 // StatusIn applies the In predicate on the "status" field.
-func StatusIn(vs ...Status) predicate.Target {
-	return predicate.Target(sql.FieldIn(FieldStatus, vs...))
+func StatusIn(vs ...enum.TargetStatus) predicate.Target {
+	v := make([]any, len(vs))
+	for i := range v {
+		v[i] = vs[i]
+	}
+	return predicate.Target(sql.FieldIn(FieldStatus, v...))
 }
 
 // StatusNotIn applies the NotIn predicate on the "status" field.
-func StatusNotIn(vs ...Status) predicate.Target {
-	return predicate.Target(sql.FieldNotIn(FieldStatus, vs...))
+func StatusNotIn(vs ...enum.TargetStatus) predicate.Target {
+	v := make([]any, len(vs))
+	for i := range v {
+		v[i] = vs[i]
+	}
+	return predicate.Target(sql.FieldNotIn(FieldStatus, v...))
 }
 
 // VersionEQ applies the EQ predicate on the "version" field.
@@ -1167,23 +1188,33 @@ func PendingValueNotNil() predicate.Target {
 }
 
 // PendingReasonEQ applies the EQ predicate on the "pending_reason" field.
-func PendingReasonEQ(v PendingReason) predicate.Target {
-	return predicate.Target(sql.FieldEQ(FieldPendingReason, v))
+func PendingReasonEQ(v enum.ReasonCode) predicate.Target {
+	vc := v
+	return predicate.Target(sql.FieldEQ(FieldPendingReason, vc))
 }
 
 // PendingReasonNEQ applies the NEQ predicate on the "pending_reason" field.
-func PendingReasonNEQ(v PendingReason) predicate.Target {
-	return predicate.Target(sql.FieldNEQ(FieldPendingReason, v))
+func PendingReasonNEQ(v enum.ReasonCode) predicate.Target {
+	vc := v
+	return predicate.Target(sql.FieldNEQ(FieldPendingReason, vc))
 }
 
 // PendingReasonIn applies the In predicate on the "pending_reason" field.
-func PendingReasonIn(vs ...PendingReason) predicate.Target {
-	return predicate.Target(sql.FieldIn(FieldPendingReason, vs...))
+func PendingReasonIn(vs ...enum.ReasonCode) predicate.Target {
+	v := make([]any, len(vs))
+	for i := range v {
+		v[i] = vs[i]
+	}
+	return predicate.Target(sql.FieldIn(FieldPendingReason, v...))
 }
 
 // PendingReasonNotIn applies the NotIn predicate on the "pending_reason" field.
-func PendingReasonNotIn(vs ...PendingReason) predicate.Target {
-	return predicate.Target(sql.FieldNotIn(FieldPendingReason, vs...))
+func PendingReasonNotIn(vs ...enum.ReasonCode) predicate.Target {
+	v := make([]any, len(vs))
+	for i := range v {
+		v[i] = vs[i]
+	}
+	return predicate.Target(sql.FieldNotIn(FieldPendingReason, v...))
 }
 
 // PendingReasonIsNil applies the IsNil predicate on the "pending_reason" field.

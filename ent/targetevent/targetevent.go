@@ -4,14 +4,14 @@ package targetevent
 
 import (
 	"fmt"
-	"io"
 	"kpiflow/ent/schema/pulid"
-	"strconv"
+	"kpiflow/enum"
 	"time"
 
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
+	"github.com/99designs/gqlgen/graphql"
 )
 
 const (
@@ -126,82 +126,40 @@ var (
 	IDValidator func(string) error
 )
 
-// FromStatus defines the type for the "from_status" enum field.
-type FromStatus string
-
-// FromStatus values.
-const (
-	FromStatusDRAFT             FromStatus = "DRAFT"
-	FromStatusPROPOSED          FromStatus = "PROPOSED"
-	FromStatusCHANGES_REQUESTED FromStatus = "CHANGES_REQUESTED"
-	FromStatusAPPROVED          FromStatus = "APPROVED"
-	FromStatusREJECTED          FromStatus = "REJECTED"
-	FromStatusWITHDRAWN         FromStatus = "WITHDRAWN"
-	FromStatusCLOSED            FromStatus = "CLOSED"
-)
-
-func (fs FromStatus) String() string {
-	return string(fs)
+// ActionValidator is a validator for the "action" field enum values. It is called by the builders before save.
+func ActionValidator(a enum.TargetAction) error {
+	switch a {
+	case "CREATE_DRAFT", "UPDATE_DRAFT", "SUBMIT", "WITHDRAW", "APPROVE", "APPROVE_WITH_CHANGES", "REJECT", "REQUEST_CHANGES", "REVISE", "REQUEST_ADJUSTMENT", "APPROVE_ADJUSTMENT", "REJECT_ADJUSTMENT", "ADJUST", "CLOSE":
+		return nil
+	default:
+		return fmt.Errorf("targetevent: invalid enum value for action field: %q", a)
+	}
 }
 
 // FromStatusValidator is a validator for the "from_status" field enum values. It is called by the builders before save.
-func FromStatusValidator(fs FromStatus) error {
+func FromStatusValidator(fs enum.TargetStatus) error {
 	switch fs {
-	case FromStatusDRAFT, FromStatusPROPOSED, FromStatusCHANGES_REQUESTED, FromStatusAPPROVED, FromStatusREJECTED, FromStatusWITHDRAWN, FromStatusCLOSED:
+	case "DRAFT", "PROPOSED", "CHANGES_REQUESTED", "APPROVED", "REJECTED", "WITHDRAWN", "CLOSED":
 		return nil
 	default:
 		return fmt.Errorf("targetevent: invalid enum value for from_status field: %q", fs)
 	}
 }
 
-// ToStatus defines the type for the "to_status" enum field.
-type ToStatus string
-
-// ToStatus values.
-const (
-	ToStatusDRAFT             ToStatus = "DRAFT"
-	ToStatusPROPOSED          ToStatus = "PROPOSED"
-	ToStatusCHANGES_REQUESTED ToStatus = "CHANGES_REQUESTED"
-	ToStatusAPPROVED          ToStatus = "APPROVED"
-	ToStatusREJECTED          ToStatus = "REJECTED"
-	ToStatusWITHDRAWN         ToStatus = "WITHDRAWN"
-	ToStatusCLOSED            ToStatus = "CLOSED"
-)
-
-func (ts ToStatus) String() string {
-	return string(ts)
-}
-
 // ToStatusValidator is a validator for the "to_status" field enum values. It is called by the builders before save.
-func ToStatusValidator(ts ToStatus) error {
+func ToStatusValidator(ts enum.TargetStatus) error {
 	switch ts {
-	case ToStatusDRAFT, ToStatusPROPOSED, ToStatusCHANGES_REQUESTED, ToStatusAPPROVED, ToStatusREJECTED, ToStatusWITHDRAWN, ToStatusCLOSED:
+	case "DRAFT", "PROPOSED", "CHANGES_REQUESTED", "APPROVED", "REJECTED", "WITHDRAWN", "CLOSED":
 		return nil
 	default:
 		return fmt.Errorf("targetevent: invalid enum value for to_status field: %q", ts)
 	}
 }
 
-// ReasonCode defines the type for the "reason_code" enum field.
-type ReasonCode string
-
-// ReasonCode values.
-const (
-	ReasonCodeMARKET_CHANGE   ReasonCode = "MARKET_CHANGE"
-	ReasonCodeTEAM_CHANGE     ReasonCode = "TEAM_CHANGE"
-	ReasonCodeDATA_CORRECTION ReasonCode = "DATA_CORRECTION"
-	ReasonCodePERFORMANCE     ReasonCode = "PERFORMANCE"
-	ReasonCodeOTHER           ReasonCode = "OTHER"
-)
-
-func (rc ReasonCode) String() string {
-	return string(rc)
-}
-
 // ReasonCodeValidator is a validator for the "reason_code" field enum values. It is called by the builders before save.
-func ReasonCodeValidator(rc ReasonCode) error {
+func ReasonCodeValidator(rc enum.ReasonCode) error {
 	switch rc {
-	case ReasonCodeMARKET_CHANGE, ReasonCodeTEAM_CHANGE, ReasonCodeDATA_CORRECTION, ReasonCodePERFORMANCE, ReasonCodeOTHER:
+	case "MARKET_CHANGE", "TEAM_CHANGE", "DATA_CORRECTION", "PERFORMANCE", "OTHER":
 		return nil
 	default:
 		return fmt.Errorf("targetevent: invalid enum value for reason_code field: %q", rc)
@@ -323,56 +281,30 @@ func newActorStep() *sqlgraph.Step {
 	)
 }
 
-// MarshalGQL implements graphql.Marshaler interface.
-func (e FromStatus) MarshalGQL(w io.Writer) {
-	io.WriteString(w, strconv.Quote(e.String()))
-}
+var (
+	// enum.TargetAction must implement graphql.Marshaler.
+	_ graphql.Marshaler = (*enum.TargetAction)(nil)
+	// enum.TargetAction must implement graphql.Unmarshaler.
+	_ graphql.Unmarshaler = (*enum.TargetAction)(nil)
+)
 
-// UnmarshalGQL implements graphql.Unmarshaler interface.
-func (e *FromStatus) UnmarshalGQL(val interface{}) error {
-	str, ok := val.(string)
-	if !ok {
-		return fmt.Errorf("enum %T must be a string", val)
-	}
-	*e = FromStatus(str)
-	if err := FromStatusValidator(*e); err != nil {
-		return fmt.Errorf("%s is not a valid FromStatus", str)
-	}
-	return nil
-}
+var (
+	// enum.TargetStatus must implement graphql.Marshaler.
+	_ graphql.Marshaler = (*enum.TargetStatus)(nil)
+	// enum.TargetStatus must implement graphql.Unmarshaler.
+	_ graphql.Unmarshaler = (*enum.TargetStatus)(nil)
+)
 
-// MarshalGQL implements graphql.Marshaler interface.
-func (e ToStatus) MarshalGQL(w io.Writer) {
-	io.WriteString(w, strconv.Quote(e.String()))
-}
+var (
+	// enum.TargetStatus must implement graphql.Marshaler.
+	_ graphql.Marshaler = (*enum.TargetStatus)(nil)
+	// enum.TargetStatus must implement graphql.Unmarshaler.
+	_ graphql.Unmarshaler = (*enum.TargetStatus)(nil)
+)
 
-// UnmarshalGQL implements graphql.Unmarshaler interface.
-func (e *ToStatus) UnmarshalGQL(val interface{}) error {
-	str, ok := val.(string)
-	if !ok {
-		return fmt.Errorf("enum %T must be a string", val)
-	}
-	*e = ToStatus(str)
-	if err := ToStatusValidator(*e); err != nil {
-		return fmt.Errorf("%s is not a valid ToStatus", str)
-	}
-	return nil
-}
-
-// MarshalGQL implements graphql.Marshaler interface.
-func (e ReasonCode) MarshalGQL(w io.Writer) {
-	io.WriteString(w, strconv.Quote(e.String()))
-}
-
-// UnmarshalGQL implements graphql.Unmarshaler interface.
-func (e *ReasonCode) UnmarshalGQL(val interface{}) error {
-	str, ok := val.(string)
-	if !ok {
-		return fmt.Errorf("enum %T must be a string", val)
-	}
-	*e = ReasonCode(str)
-	if err := ReasonCodeValidator(*e); err != nil {
-		return fmt.Errorf("%s is not a valid ReasonCode", str)
-	}
-	return nil
-}
+var (
+	// enum.ReasonCode must implement graphql.Marshaler.
+	_ graphql.Marshaler = (*enum.ReasonCode)(nil)
+	// enum.ReasonCode must implement graphql.Unmarshaler.
+	_ graphql.Unmarshaler = (*enum.ReasonCode)(nil)
+)

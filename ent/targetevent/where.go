@@ -5,6 +5,7 @@ package targetevent
 import (
 	"kpiflow/ent/predicate"
 	"kpiflow/ent/schema/pulid"
+	"kpiflow/enum"
 	"time"
 
 	"entgo.io/ent/dialect/sql"
@@ -79,11 +80,6 @@ func TargetID(v pulid.ID) predicate.TargetEvent {
 // ActorID applies equality check predicate on the "actor_id" field. It's identical to ActorIDEQ.
 func ActorID(v pulid.ID) predicate.TargetEvent {
 	return predicate.TargetEvent(sql.FieldEQ(FieldActorID, v))
-}
-
-// Action applies equality check predicate on the "action" field. It's identical to ActionEQ.
-func Action(v string) predicate.TargetEvent {
-	return predicate.TargetEvent(sql.FieldEQ(FieldAction, v))
 }
 
 // OldValue applies equality check predicate on the "old_value" field. It's identical to OldValueEQ.
@@ -407,108 +403,93 @@ func ActorIDContainsFold(v pulid.ID) predicate.TargetEvent {
 }
 
 // ActionEQ applies the EQ predicate on the "action" field.
-func ActionEQ(v string) predicate.TargetEvent {
-	return predicate.TargetEvent(sql.FieldEQ(FieldAction, v))
+func ActionEQ(v enum.TargetAction) predicate.TargetEvent {
+	vc := v
+	return predicate.TargetEvent(sql.FieldEQ(FieldAction, vc))
 }
 
 // ActionNEQ applies the NEQ predicate on the "action" field.
-func ActionNEQ(v string) predicate.TargetEvent {
-	return predicate.TargetEvent(sql.FieldNEQ(FieldAction, v))
+func ActionNEQ(v enum.TargetAction) predicate.TargetEvent {
+	vc := v
+	return predicate.TargetEvent(sql.FieldNEQ(FieldAction, vc))
 }
 
 // ActionIn applies the In predicate on the "action" field.
-func ActionIn(vs ...string) predicate.TargetEvent {
-	return predicate.TargetEvent(sql.FieldIn(FieldAction, vs...))
+func ActionIn(vs ...enum.TargetAction) predicate.TargetEvent {
+	v := make([]any, len(vs))
+	for i := range v {
+		v[i] = vs[i]
+	}
+	return predicate.TargetEvent(sql.FieldIn(FieldAction, v...))
 }
 
 // ActionNotIn applies the NotIn predicate on the "action" field.
-func ActionNotIn(vs ...string) predicate.TargetEvent {
-	return predicate.TargetEvent(sql.FieldNotIn(FieldAction, vs...))
-}
-
-// ActionGT applies the GT predicate on the "action" field.
-func ActionGT(v string) predicate.TargetEvent {
-	return predicate.TargetEvent(sql.FieldGT(FieldAction, v))
-}
-
-// ActionGTE applies the GTE predicate on the "action" field.
-func ActionGTE(v string) predicate.TargetEvent {
-	return predicate.TargetEvent(sql.FieldGTE(FieldAction, v))
-}
-
-// ActionLT applies the LT predicate on the "action" field.
-func ActionLT(v string) predicate.TargetEvent {
-	return predicate.TargetEvent(sql.FieldLT(FieldAction, v))
-}
-
-// ActionLTE applies the LTE predicate on the "action" field.
-func ActionLTE(v string) predicate.TargetEvent {
-	return predicate.TargetEvent(sql.FieldLTE(FieldAction, v))
-}
-
-// ActionContains applies the Contains predicate on the "action" field.
-func ActionContains(v string) predicate.TargetEvent {
-	return predicate.TargetEvent(sql.FieldContains(FieldAction, v))
-}
-
-// ActionHasPrefix applies the HasPrefix predicate on the "action" field.
-func ActionHasPrefix(v string) predicate.TargetEvent {
-	return predicate.TargetEvent(sql.FieldHasPrefix(FieldAction, v))
-}
-
-// ActionHasSuffix applies the HasSuffix predicate on the "action" field.
-func ActionHasSuffix(v string) predicate.TargetEvent {
-	return predicate.TargetEvent(sql.FieldHasSuffix(FieldAction, v))
-}
-
-// ActionEqualFold applies the EqualFold predicate on the "action" field.
-func ActionEqualFold(v string) predicate.TargetEvent {
-	return predicate.TargetEvent(sql.FieldEqualFold(FieldAction, v))
-}
-
-// ActionContainsFold applies the ContainsFold predicate on the "action" field.
-func ActionContainsFold(v string) predicate.TargetEvent {
-	return predicate.TargetEvent(sql.FieldContainsFold(FieldAction, v))
+func ActionNotIn(vs ...enum.TargetAction) predicate.TargetEvent {
+	v := make([]any, len(vs))
+	for i := range v {
+		v[i] = vs[i]
+	}
+	return predicate.TargetEvent(sql.FieldNotIn(FieldAction, v...))
 }
 
 // FromStatusEQ applies the EQ predicate on the "from_status" field.
-func FromStatusEQ(v FromStatus) predicate.TargetEvent {
-	return predicate.TargetEvent(sql.FieldEQ(FieldFromStatus, v))
+func FromStatusEQ(v enum.TargetStatus) predicate.TargetEvent {
+	vc := v
+	return predicate.TargetEvent(sql.FieldEQ(FieldFromStatus, vc))
 }
 
 // FromStatusNEQ applies the NEQ predicate on the "from_status" field.
-func FromStatusNEQ(v FromStatus) predicate.TargetEvent {
-	return predicate.TargetEvent(sql.FieldNEQ(FieldFromStatus, v))
+func FromStatusNEQ(v enum.TargetStatus) predicate.TargetEvent {
+	vc := v
+	return predicate.TargetEvent(sql.FieldNEQ(FieldFromStatus, vc))
 }
 
 // FromStatusIn applies the In predicate on the "from_status" field.
-func FromStatusIn(vs ...FromStatus) predicate.TargetEvent {
-	return predicate.TargetEvent(sql.FieldIn(FieldFromStatus, vs...))
+func FromStatusIn(vs ...enum.TargetStatus) predicate.TargetEvent {
+	v := make([]any, len(vs))
+	for i := range v {
+		v[i] = vs[i]
+	}
+	return predicate.TargetEvent(sql.FieldIn(FieldFromStatus, v...))
 }
 
 // FromStatusNotIn applies the NotIn predicate on the "from_status" field.
-func FromStatusNotIn(vs ...FromStatus) predicate.TargetEvent {
-	return predicate.TargetEvent(sql.FieldNotIn(FieldFromStatus, vs...))
+func FromStatusNotIn(vs ...enum.TargetStatus) predicate.TargetEvent {
+	v := make([]any, len(vs))
+	for i := range v {
+		v[i] = vs[i]
+	}
+	return predicate.TargetEvent(sql.FieldNotIn(FieldFromStatus, v...))
 }
 
 // ToStatusEQ applies the EQ predicate on the "to_status" field.
-func ToStatusEQ(v ToStatus) predicate.TargetEvent {
-	return predicate.TargetEvent(sql.FieldEQ(FieldToStatus, v))
+func ToStatusEQ(v enum.TargetStatus) predicate.TargetEvent {
+	vc := v
+	return predicate.TargetEvent(sql.FieldEQ(FieldToStatus, vc))
 }
 
 // ToStatusNEQ applies the NEQ predicate on the "to_status" field.
-func ToStatusNEQ(v ToStatus) predicate.TargetEvent {
-	return predicate.TargetEvent(sql.FieldNEQ(FieldToStatus, v))
+func ToStatusNEQ(v enum.TargetStatus) predicate.TargetEvent {
+	vc := v
+	return predicate.TargetEvent(sql.FieldNEQ(FieldToStatus, vc))
 }
 
 // ToStatusIn applies the In predicate on the "to_status" field.
-func ToStatusIn(vs ...ToStatus) predicate.TargetEvent {
-	return predicate.TargetEvent(sql.FieldIn(FieldToStatus, vs...))
+func ToStatusIn(vs ...enum.TargetStatus) predicate.TargetEvent {
+	v := make([]any, len(vs))
+	for i := range v {
+		v[i] = vs[i]
+	}
+	return predicate.TargetEvent(sql.FieldIn(FieldToStatus, v...))
 }
 
 // ToStatusNotIn applies the NotIn predicate on the "to_status" field.
-func ToStatusNotIn(vs ...ToStatus) predicate.TargetEvent {
-	return predicate.TargetEvent(sql.FieldNotIn(FieldToStatus, vs...))
+func ToStatusNotIn(vs ...enum.TargetStatus) predicate.TargetEvent {
+	v := make([]any, len(vs))
+	for i := range v {
+		v[i] = vs[i]
+	}
+	return predicate.TargetEvent(sql.FieldNotIn(FieldToStatus, v...))
 }
 
 // OldValueEQ applies the EQ predicate on the "old_value" field.
@@ -687,23 +668,33 @@ func CommentContainsFold(v string) predicate.TargetEvent {
 }
 
 // ReasonCodeEQ applies the EQ predicate on the "reason_code" field.
-func ReasonCodeEQ(v ReasonCode) predicate.TargetEvent {
-	return predicate.TargetEvent(sql.FieldEQ(FieldReasonCode, v))
+func ReasonCodeEQ(v enum.ReasonCode) predicate.TargetEvent {
+	vc := v
+	return predicate.TargetEvent(sql.FieldEQ(FieldReasonCode, vc))
 }
 
 // ReasonCodeNEQ applies the NEQ predicate on the "reason_code" field.
-func ReasonCodeNEQ(v ReasonCode) predicate.TargetEvent {
-	return predicate.TargetEvent(sql.FieldNEQ(FieldReasonCode, v))
+func ReasonCodeNEQ(v enum.ReasonCode) predicate.TargetEvent {
+	vc := v
+	return predicate.TargetEvent(sql.FieldNEQ(FieldReasonCode, vc))
 }
 
 // ReasonCodeIn applies the In predicate on the "reason_code" field.
-func ReasonCodeIn(vs ...ReasonCode) predicate.TargetEvent {
-	return predicate.TargetEvent(sql.FieldIn(FieldReasonCode, vs...))
+func ReasonCodeIn(vs ...enum.ReasonCode) predicate.TargetEvent {
+	v := make([]any, len(vs))
+	for i := range v {
+		v[i] = vs[i]
+	}
+	return predicate.TargetEvent(sql.FieldIn(FieldReasonCode, v...))
 }
 
 // ReasonCodeNotIn applies the NotIn predicate on the "reason_code" field.
-func ReasonCodeNotIn(vs ...ReasonCode) predicate.TargetEvent {
-	return predicate.TargetEvent(sql.FieldNotIn(FieldReasonCode, vs...))
+func ReasonCodeNotIn(vs ...enum.ReasonCode) predicate.TargetEvent {
+	v := make([]any, len(vs))
+	for i := range v {
+		v[i] = vs[i]
+	}
+	return predicate.TargetEvent(sql.FieldNotIn(FieldReasonCode, v...))
 }
 
 // ReasonCodeIsNil applies the IsNil predicate on the "reason_code" field.

@@ -4,14 +4,14 @@ package targetrevision
 
 import (
 	"fmt"
-	"io"
 	"kpiflow/ent/schema/pulid"
-	"strconv"
+	"kpiflow/enum"
 	"time"
 
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
+	"github.com/99designs/gqlgen/graphql"
 )
 
 const (
@@ -114,26 +114,20 @@ var (
 	IDValidator func(string) error
 )
 
-// ReasonCode defines the type for the "reason_code" enum field.
-type ReasonCode string
-
-// ReasonCode values.
-const (
-	ReasonCodeMARKET_CHANGE   ReasonCode = "MARKET_CHANGE"
-	ReasonCodeTEAM_CHANGE     ReasonCode = "TEAM_CHANGE"
-	ReasonCodeDATA_CORRECTION ReasonCode = "DATA_CORRECTION"
-	ReasonCodePERFORMANCE     ReasonCode = "PERFORMANCE"
-	ReasonCodeOTHER           ReasonCode = "OTHER"
-)
-
-func (rc ReasonCode) String() string {
-	return string(rc)
+// ActionValidator is a validator for the "action" field enum values. It is called by the builders before save.
+func ActionValidator(a enum.TargetAction) error {
+	switch a {
+	case "CREATE_DRAFT", "UPDATE_DRAFT", "SUBMIT", "WITHDRAW", "APPROVE", "APPROVE_WITH_CHANGES", "REJECT", "REQUEST_CHANGES", "REVISE", "REQUEST_ADJUSTMENT", "APPROVE_ADJUSTMENT", "REJECT_ADJUSTMENT", "ADJUST", "CLOSE":
+		return nil
+	default:
+		return fmt.Errorf("targetrevision: invalid enum value for action field: %q", a)
+	}
 }
 
 // ReasonCodeValidator is a validator for the "reason_code" field enum values. It is called by the builders before save.
-func ReasonCodeValidator(rc ReasonCode) error {
+func ReasonCodeValidator(rc enum.ReasonCode) error {
 	switch rc {
-	case ReasonCodeMARKET_CHANGE, ReasonCodeTEAM_CHANGE, ReasonCodeDATA_CORRECTION, ReasonCodePERFORMANCE, ReasonCodeOTHER:
+	case "MARKET_CHANGE", "TEAM_CHANGE", "DATA_CORRECTION", "PERFORMANCE", "OTHER":
 		return nil
 	default:
 		return fmt.Errorf("targetrevision: invalid enum value for reason_code field: %q", rc)
@@ -235,20 +229,16 @@ func newAuthorStep() *sqlgraph.Step {
 	)
 }
 
-// MarshalGQL implements graphql.Marshaler interface.
-func (e ReasonCode) MarshalGQL(w io.Writer) {
-	io.WriteString(w, strconv.Quote(e.String()))
-}
+var (
+	// enum.TargetAction must implement graphql.Marshaler.
+	_ graphql.Marshaler = (*enum.TargetAction)(nil)
+	// enum.TargetAction must implement graphql.Unmarshaler.
+	_ graphql.Unmarshaler = (*enum.TargetAction)(nil)
+)
 
-// UnmarshalGQL implements graphql.Unmarshaler interface.
-func (e *ReasonCode) UnmarshalGQL(val interface{}) error {
-	str, ok := val.(string)
-	if !ok {
-		return fmt.Errorf("enum %T must be a string", val)
-	}
-	*e = ReasonCode(str)
-	if err := ReasonCodeValidator(*e); err != nil {
-		return fmt.Errorf("%s is not a valid ReasonCode", str)
-	}
-	return nil
-}
+var (
+	// enum.ReasonCode must implement graphql.Marshaler.
+	_ graphql.Marshaler = (*enum.ReasonCode)(nil)
+	// enum.ReasonCode must implement graphql.Unmarshaler.
+	_ graphql.Unmarshaler = (*enum.ReasonCode)(nil)
+)

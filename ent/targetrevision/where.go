@@ -5,6 +5,7 @@ package targetrevision
 import (
 	"kpiflow/ent/predicate"
 	"kpiflow/ent/schema/pulid"
+	"kpiflow/enum"
 	"time"
 
 	"entgo.io/ent/dialect/sql"
@@ -84,11 +85,6 @@ func AuthorID(v pulid.ID) predicate.TargetRevision {
 // Value applies equality check predicate on the "value" field. It's identical to ValueEQ.
 func Value(v float64) predicate.TargetRevision {
 	return predicate.TargetRevision(sql.FieldEQ(FieldValue, v))
-}
-
-// Action applies equality check predicate on the "action" field. It's identical to ActionEQ.
-func Action(v string) predicate.TargetRevision {
-	return predicate.TargetRevision(sql.FieldEQ(FieldAction, v))
 }
 
 // Comment applies equality check predicate on the "comment" field. It's identical to CommentEQ.
@@ -437,88 +433,63 @@ func ValueLTE(v float64) predicate.TargetRevision {
 }
 
 // ActionEQ applies the EQ predicate on the "action" field.
-func ActionEQ(v string) predicate.TargetRevision {
-	return predicate.TargetRevision(sql.FieldEQ(FieldAction, v))
+func ActionEQ(v enum.TargetAction) predicate.TargetRevision {
+	vc := v
+	return predicate.TargetRevision(sql.FieldEQ(FieldAction, vc))
 }
 
 // ActionNEQ applies the NEQ predicate on the "action" field.
-func ActionNEQ(v string) predicate.TargetRevision {
-	return predicate.TargetRevision(sql.FieldNEQ(FieldAction, v))
+func ActionNEQ(v enum.TargetAction) predicate.TargetRevision {
+	vc := v
+	return predicate.TargetRevision(sql.FieldNEQ(FieldAction, vc))
 }
 
 // ActionIn applies the In predicate on the "action" field.
-func ActionIn(vs ...string) predicate.TargetRevision {
-	return predicate.TargetRevision(sql.FieldIn(FieldAction, vs...))
+func ActionIn(vs ...enum.TargetAction) predicate.TargetRevision {
+	v := make([]any, len(vs))
+	for i := range v {
+		v[i] = vs[i]
+	}
+	return predicate.TargetRevision(sql.FieldIn(FieldAction, v...))
 }
 
 // ActionNotIn applies the NotIn predicate on the "action" field.
-func ActionNotIn(vs ...string) predicate.TargetRevision {
-	return predicate.TargetRevision(sql.FieldNotIn(FieldAction, vs...))
-}
-
-// ActionGT applies the GT predicate on the "action" field.
-func ActionGT(v string) predicate.TargetRevision {
-	return predicate.TargetRevision(sql.FieldGT(FieldAction, v))
-}
-
-// ActionGTE applies the GTE predicate on the "action" field.
-func ActionGTE(v string) predicate.TargetRevision {
-	return predicate.TargetRevision(sql.FieldGTE(FieldAction, v))
-}
-
-// ActionLT applies the LT predicate on the "action" field.
-func ActionLT(v string) predicate.TargetRevision {
-	return predicate.TargetRevision(sql.FieldLT(FieldAction, v))
-}
-
-// ActionLTE applies the LTE predicate on the "action" field.
-func ActionLTE(v string) predicate.TargetRevision {
-	return predicate.TargetRevision(sql.FieldLTE(FieldAction, v))
-}
-
-// ActionContains applies the Contains predicate on the "action" field.
-func ActionContains(v string) predicate.TargetRevision {
-	return predicate.TargetRevision(sql.FieldContains(FieldAction, v))
-}
-
-// ActionHasPrefix applies the HasPrefix predicate on the "action" field.
-func ActionHasPrefix(v string) predicate.TargetRevision {
-	return predicate.TargetRevision(sql.FieldHasPrefix(FieldAction, v))
-}
-
-// ActionHasSuffix applies the HasSuffix predicate on the "action" field.
-func ActionHasSuffix(v string) predicate.TargetRevision {
-	return predicate.TargetRevision(sql.FieldHasSuffix(FieldAction, v))
-}
-
-// ActionEqualFold applies the EqualFold predicate on the "action" field.
-func ActionEqualFold(v string) predicate.TargetRevision {
-	return predicate.TargetRevision(sql.FieldEqualFold(FieldAction, v))
-}
-
-// ActionContainsFold applies the ContainsFold predicate on the "action" field.
-func ActionContainsFold(v string) predicate.TargetRevision {
-	return predicate.TargetRevision(sql.FieldContainsFold(FieldAction, v))
+func ActionNotIn(vs ...enum.TargetAction) predicate.TargetRevision {
+	v := make([]any, len(vs))
+	for i := range v {
+		v[i] = vs[i]
+	}
+	return predicate.TargetRevision(sql.FieldNotIn(FieldAction, v...))
 }
 
 // ReasonCodeEQ applies the EQ predicate on the "reason_code" field.
-func ReasonCodeEQ(v ReasonCode) predicate.TargetRevision {
-	return predicate.TargetRevision(sql.FieldEQ(FieldReasonCode, v))
+func ReasonCodeEQ(v enum.ReasonCode) predicate.TargetRevision {
+	vc := v
+	return predicate.TargetRevision(sql.FieldEQ(FieldReasonCode, vc))
 }
 
 // ReasonCodeNEQ applies the NEQ predicate on the "reason_code" field.
-func ReasonCodeNEQ(v ReasonCode) predicate.TargetRevision {
-	return predicate.TargetRevision(sql.FieldNEQ(FieldReasonCode, v))
+func ReasonCodeNEQ(v enum.ReasonCode) predicate.TargetRevision {
+	vc := v
+	return predicate.TargetRevision(sql.FieldNEQ(FieldReasonCode, vc))
 }
 
 // ReasonCodeIn applies the In predicate on the "reason_code" field.
-func ReasonCodeIn(vs ...ReasonCode) predicate.TargetRevision {
-	return predicate.TargetRevision(sql.FieldIn(FieldReasonCode, vs...))
+func ReasonCodeIn(vs ...enum.ReasonCode) predicate.TargetRevision {
+	v := make([]any, len(vs))
+	for i := range v {
+		v[i] = vs[i]
+	}
+	return predicate.TargetRevision(sql.FieldIn(FieldReasonCode, v...))
 }
 
 // ReasonCodeNotIn applies the NotIn predicate on the "reason_code" field.
-func ReasonCodeNotIn(vs ...ReasonCode) predicate.TargetRevision {
-	return predicate.TargetRevision(sql.FieldNotIn(FieldReasonCode, vs...))
+func ReasonCodeNotIn(vs ...enum.ReasonCode) predicate.TargetRevision {
+	v := make([]any, len(vs))
+	for i := range v {
+		v[i] = vs[i]
+	}
+	return predicate.TargetRevision(sql.FieldNotIn(FieldReasonCode, v...))
 }
 
 // ReasonCodeIsNil applies the IsNil predicate on the "reason_code" field.

@@ -4,14 +4,14 @@ package team
 
 import (
 	"fmt"
-	"io"
 	"kpiflow/ent/schema/pulid"
-	"strconv"
+	"kpiflow/enum"
 	"time"
 
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
+	"github.com/99designs/gqlgen/graphql"
 )
 
 const (
@@ -139,28 +139,12 @@ var (
 	IDValidator func(string) error
 )
 
-// ReviewCadence defines the type for the "review_cadence" enum field.
-type ReviewCadence string
-
-// ReviewCadenceMonthly is the default value of the ReviewCadence enum.
-const DefaultReviewCadence = ReviewCadenceMonthly
-
-// ReviewCadence values.
-const (
-	ReviewCadenceWeekly    ReviewCadence = "WEEKLY"
-	ReviewCadenceBiweekly  ReviewCadence = "BIWEEKLY"
-	ReviewCadenceMonthly   ReviewCadence = "MONTHLY"
-	ReviewCadenceQuarterly ReviewCadence = "QUARTERLY"
-)
-
-func (rc ReviewCadence) String() string {
-	return string(rc)
-}
+const DefaultReviewCadence enum.ReviewCadence = "MONTHLY"
 
 // ReviewCadenceValidator is a validator for the "review_cadence" field enum values. It is called by the builders before save.
-func ReviewCadenceValidator(rc ReviewCadence) error {
+func ReviewCadenceValidator(rc enum.ReviewCadence) error {
 	switch rc {
-	case ReviewCadenceWeekly, ReviewCadenceBiweekly, ReviewCadenceMonthly, ReviewCadenceQuarterly:
+	case "WEEKLY", "BIWEEKLY", "MONTHLY", "QUARTERLY":
 		return nil
 	default:
 		return fmt.Errorf("team: invalid enum value for review_cadence field: %q", rc)
@@ -338,20 +322,9 @@ func newDealsStep() *sqlgraph.Step {
 	)
 }
 
-// MarshalGQL implements graphql.Marshaler interface.
-func (e ReviewCadence) MarshalGQL(w io.Writer) {
-	io.WriteString(w, strconv.Quote(e.String()))
-}
-
-// UnmarshalGQL implements graphql.Unmarshaler interface.
-func (e *ReviewCadence) UnmarshalGQL(val interface{}) error {
-	str, ok := val.(string)
-	if !ok {
-		return fmt.Errorf("enum %T must be a string", val)
-	}
-	*e = ReviewCadence(str)
-	if err := ReviewCadenceValidator(*e); err != nil {
-		return fmt.Errorf("%s is not a valid ReviewCadence", str)
-	}
-	return nil
-}
+var (
+	// enum.ReviewCadence must implement graphql.Marshaler.
+	_ graphql.Marshaler = (*enum.ReviewCadence)(nil)
+	// enum.ReviewCadence must implement graphql.Unmarshaler.
+	_ graphql.Unmarshaler = (*enum.ReviewCadence)(nil)
+)

@@ -5,6 +5,7 @@ package team
 import (
 	"kpiflow/ent/predicate"
 	"kpiflow/ent/schema/pulid"
+	"kpiflow/enum"
 	"time"
 
 	"entgo.io/ent/dialect/sql"
@@ -377,23 +378,33 @@ func ParentIDContainsFold(v pulid.ID) predicate.Team {
 }
 
 // ReviewCadenceEQ applies the EQ predicate on the "review_cadence" field.
-func ReviewCadenceEQ(v ReviewCadence) predicate.Team {
-	return predicate.Team(sql.FieldEQ(FieldReviewCadence, v))
+func ReviewCadenceEQ(v enum.ReviewCadence) predicate.Team {
+	vc := v
+	return predicate.Team(sql.FieldEQ(FieldReviewCadence, vc))
 }
 
 // ReviewCadenceNEQ applies the NEQ predicate on the "review_cadence" field.
-func ReviewCadenceNEQ(v ReviewCadence) predicate.Team {
-	return predicate.Team(sql.FieldNEQ(FieldReviewCadence, v))
+func ReviewCadenceNEQ(v enum.ReviewCadence) predicate.Team {
+	vc := v
+	return predicate.Team(sql.FieldNEQ(FieldReviewCadence, vc))
 }
 
 // ReviewCadenceIn applies the In predicate on the "review_cadence" field.
-func ReviewCadenceIn(vs ...ReviewCadence) predicate.Team {
-	return predicate.Team(sql.FieldIn(FieldReviewCadence, vs...))
+func ReviewCadenceIn(vs ...enum.ReviewCadence) predicate.Team {
+	v := make([]any, len(vs))
+	for i := range v {
+		v[i] = vs[i]
+	}
+	return predicate.Team(sql.FieldIn(FieldReviewCadence, v...))
 }
 
 // ReviewCadenceNotIn applies the NotIn predicate on the "review_cadence" field.
-func ReviewCadenceNotIn(vs ...ReviewCadence) predicate.Team {
-	return predicate.Team(sql.FieldNotIn(FieldReviewCadence, vs...))
+func ReviewCadenceNotIn(vs ...enum.ReviewCadence) predicate.Team {
+	v := make([]any, len(vs))
+	for i := range v {
+		v[i] = vs[i]
+	}
+	return predicate.Team(sql.FieldNotIn(FieldReviewCadence, v...))
 }
 
 // HasOrganization applies the HasEdge predicate on the "organization" edge.
