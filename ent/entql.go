@@ -262,30 +262,32 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		Type: "Target",
 		Fields: map[string]*sqlgraph.FieldSpec{
-			target.FieldCreatedAt:       {Type: field.TypeTime, Column: target.FieldCreatedAt},
-			target.FieldUpdatedAt:       {Type: field.TypeTime, Column: target.FieldUpdatedAt},
-			target.FieldOrganizationID:  {Type: field.TypeString, Column: target.FieldOrganizationID},
-			target.FieldKpiID:           {Type: field.TypeString, Column: target.FieldKpiID},
-			target.FieldUserID:          {Type: field.TypeString, Column: target.FieldUserID},
-			target.FieldTeamID:          {Type: field.TypeString, Column: target.FieldTeamID},
-			target.FieldScopeKey:        {Type: field.TypeString, Column: target.FieldScopeKey},
-			target.FieldPeriodKind:      {Type: field.TypeEnum, Column: target.FieldPeriodKind},
-			target.FieldPeriodYear:      {Type: field.TypeInt, Column: target.FieldPeriodYear},
-			target.FieldPeriodIndex:     {Type: field.TypeInt, Column: target.FieldPeriodIndex},
-			target.FieldPeriodStart:     {Type: field.TypeTime, Column: target.FieldPeriodStart},
-			target.FieldPeriodEnd:       {Type: field.TypeTime, Column: target.FieldPeriodEnd},
-			target.FieldValue:           {Type: field.TypeFloat64, Column: target.FieldValue},
-			target.FieldStatus:          {Type: field.TypeEnum, Column: target.FieldStatus},
-			target.FieldVersion:         {Type: field.TypeInt, Column: target.FieldVersion},
-			target.FieldProposerID:      {Type: field.TypeString, Column: target.FieldProposerID},
-			target.FieldApproverID:      {Type: field.TypeString, Column: target.FieldApproverID},
-			target.FieldRationale:       {Type: field.TypeString, Column: target.FieldRationale},
-			target.FieldAssessment:      {Type: field.TypeJSON, Column: target.FieldAssessment},
-			target.FieldPendingValue:    {Type: field.TypeFloat64, Column: target.FieldPendingValue},
-			target.FieldPendingReason:   {Type: field.TypeEnum, Column: target.FieldPendingReason},
-			target.FieldPendingComment:  {Type: field.TypeString, Column: target.FieldPendingComment},
-			target.FieldFinalActual:     {Type: field.TypeFloat64, Column: target.FieldFinalActual},
-			target.FieldFinalAttainment: {Type: field.TypeFloat64, Column: target.FieldFinalAttainment},
+			target.FieldCreatedAt:        {Type: field.TypeTime, Column: target.FieldCreatedAt},
+			target.FieldUpdatedAt:        {Type: field.TypeTime, Column: target.FieldUpdatedAt},
+			target.FieldOrganizationID:   {Type: field.TypeString, Column: target.FieldOrganizationID},
+			target.FieldKpiID:            {Type: field.TypeString, Column: target.FieldKpiID},
+			target.FieldUserID:           {Type: field.TypeString, Column: target.FieldUserID},
+			target.FieldTeamID:           {Type: field.TypeString, Column: target.FieldTeamID},
+			target.FieldScopeKey:         {Type: field.TypeString, Column: target.FieldScopeKey},
+			target.FieldPeriodKind:       {Type: field.TypeEnum, Column: target.FieldPeriodKind},
+			target.FieldPeriodYear:       {Type: field.TypeInt, Column: target.FieldPeriodYear},
+			target.FieldPeriodIndex:      {Type: field.TypeInt, Column: target.FieldPeriodIndex},
+			target.FieldPeriodStart:      {Type: field.TypeTime, Column: target.FieldPeriodStart},
+			target.FieldPeriodEnd:        {Type: field.TypeTime, Column: target.FieldPeriodEnd},
+			target.FieldValue:            {Type: field.TypeFloat64, Column: target.FieldValue},
+			target.FieldStatus:           {Type: field.TypeEnum, Column: target.FieldStatus},
+			target.FieldVersion:          {Type: field.TypeInt, Column: target.FieldVersion},
+			target.FieldProposerID:       {Type: field.TypeString, Column: target.FieldProposerID},
+			target.FieldApproverID:       {Type: field.TypeString, Column: target.FieldApproverID},
+			target.FieldRationale:        {Type: field.TypeString, Column: target.FieldRationale},
+			target.FieldAssessment:       {Type: field.TypeJSON, Column: target.FieldAssessment},
+			target.FieldPendingValue:     {Type: field.TypeFloat64, Column: target.FieldPendingValue},
+			target.FieldPendingReason:    {Type: field.TypeEnum, Column: target.FieldPendingReason},
+			target.FieldPendingComment:   {Type: field.TypeString, Column: target.FieldPendingComment},
+			target.FieldFinalActual:      {Type: field.TypeFloat64, Column: target.FieldFinalActual},
+			target.FieldFinalAttainment:  {Type: field.TypeFloat64, Column: target.FieldFinalAttainment},
+			target.FieldAllocationMethod: {Type: field.TypeEnum, Column: target.FieldAllocationMethod},
+			target.FieldAllocatedFromID:  {Type: field.TypeString, Column: target.FieldAllocatedFromID},
 		},
 	}
 	graph.Nodes[10] = &sqlgraph.Node{
@@ -749,6 +751,30 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		"Target",
 		"TargetRevision",
+	)
+	graph.MustAddE(
+		"allocated_from",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   target.AllocatedFromTable,
+			Columns: []string{target.AllocatedFromColumn},
+			Bidi:    false,
+		},
+		"Target",
+		"Target",
+	)
+	graph.MustAddE(
+		"allocations",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   target.AllocationsTable,
+			Columns: []string{target.AllocationsColumn},
+			Bidi:    false,
+		},
+		"Target",
+		"Target",
 	)
 	graph.MustAddE(
 		"organization",
@@ -2359,6 +2385,16 @@ func (f *TargetFilter) WhereFinalAttainment(p entql.Float64P) {
 	f.Where(p.Field(target.FieldFinalAttainment))
 }
 
+// WhereAllocationMethod applies the entql string predicate on the allocation_method field.
+func (f *TargetFilter) WhereAllocationMethod(p entql.StringP) {
+	f.Where(p.Field(target.FieldAllocationMethod))
+}
+
+// WhereAllocatedFromID applies the entql string predicate on the allocated_from_id field.
+func (f *TargetFilter) WhereAllocatedFromID(p entql.StringP) {
+	f.Where(p.Field(target.FieldAllocatedFromID))
+}
+
 // WhereHasOrganization applies a predicate to check if query has an edge organization.
 func (f *TargetFilter) WhereHasOrganization() {
 	f.Where(entql.HasEdge("organization"))
@@ -2465,6 +2501,34 @@ func (f *TargetFilter) WhereHasRevisions() {
 // WhereHasRevisionsWith applies a predicate to check if query has an edge revisions with a given conditions (other predicates).
 func (f *TargetFilter) WhereHasRevisionsWith(preds ...predicate.TargetRevision) {
 	f.Where(entql.HasEdgeWith("revisions", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasAllocatedFrom applies a predicate to check if query has an edge allocated_from.
+func (f *TargetFilter) WhereHasAllocatedFrom() {
+	f.Where(entql.HasEdge("allocated_from"))
+}
+
+// WhereHasAllocatedFromWith applies a predicate to check if query has an edge allocated_from with a given conditions (other predicates).
+func (f *TargetFilter) WhereHasAllocatedFromWith(preds ...predicate.Target) {
+	f.Where(entql.HasEdgeWith("allocated_from", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasAllocations applies a predicate to check if query has an edge allocations.
+func (f *TargetFilter) WhereHasAllocations() {
+	f.Where(entql.HasEdge("allocations"))
+}
+
+// WhereHasAllocationsWith applies a predicate to check if query has an edge allocations with a given conditions (other predicates).
+func (f *TargetFilter) WhereHasAllocationsWith(preds ...predicate.Target) {
+	f.Where(entql.HasEdgeWith("allocations", sqlgraph.WrapFunc(func(s *sql.Selector) {
 		for _, p := range preds {
 			p(s)
 		}

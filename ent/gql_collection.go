@@ -1518,6 +1518,110 @@ func (_q *TargetQuery) collectField(ctx context.Context, oneNode bool, opCtx *gr
 			_q.WithNamedRevisions(alias, func(wq *TargetRevisionQuery) {
 				*wq = *query
 			})
+
+		case "allocatedFrom":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&TargetClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, targetImplementors)...); err != nil {
+				return err
+			}
+			_q.withAllocatedFrom = query
+			if _, ok := fieldSeen[target.FieldAllocatedFromID]; !ok {
+				selectedFields = append(selectedFields, target.FieldAllocatedFromID)
+				fieldSeen[target.FieldAllocatedFromID] = struct{}{}
+			}
+
+		case "allocations":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&TargetClient{config: _q.config}).Query()
+			)
+			args := newTargetPaginateArgs(fieldArgs(ctx, new(TargetWhereInput), path...))
+			if err := validateFirstLast(args.first, args.last); err != nil {
+				return fmt.Errorf("validate first and last in path %q: %w", path, err)
+			}
+			pager, err := newTargetPager(args.opts, args.last != nil)
+			if err != nil {
+				return fmt.Errorf("create new pager in path %q: %w", path, err)
+			}
+			if query, err = pager.applyFilter(query); err != nil {
+				return err
+			}
+			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...)
+			if hasCollectedField(ctx, append(path, totalCountField)...) || hasCollectedField(ctx, append(path, pageInfoField)...) {
+				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
+				if hasPagination || ignoredEdges {
+					query := query.Clone()
+					_q.loadTotal = append(_q.loadTotal, func(ctx context.Context, nodes []*Target) error {
+						ids := make([]driver.Value, len(nodes))
+						for i := range nodes {
+							ids[i] = nodes[i].ID
+						}
+						var v []struct {
+							NodeID pulid.ID `sql:"allocated_from_id"`
+							Count  int      `sql:"count"`
+						}
+						query.Where(func(s *sql.Selector) {
+							s.Where(sql.InValues(s.C(target.AllocationsColumn), ids...))
+						})
+						if err := query.GroupBy(target.AllocationsColumn).Aggregate(Count()).Scan(ctx, &v); err != nil {
+							return err
+						}
+						m := make(map[pulid.ID]int, len(v))
+						for i := range v {
+							m[v[i].NodeID] = v[i].Count
+						}
+						for i := range nodes {
+							n := m[nodes[i].ID]
+							if nodes[i].Edges.totalCount[9] == nil {
+								nodes[i].Edges.totalCount[9] = make(map[string]int)
+							}
+							nodes[i].Edges.totalCount[9][alias] = n
+						}
+						return nil
+					})
+				} else {
+					_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Target) error {
+						for i := range nodes {
+							n := len(nodes[i].Edges.Allocations)
+							if nodes[i].Edges.totalCount[9] == nil {
+								nodes[i].Edges.totalCount[9] = make(map[string]int)
+							}
+							nodes[i].Edges.totalCount[9][alias] = n
+						}
+						return nil
+					})
+				}
+			}
+			if ignoredEdges || (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0) {
+				continue
+			}
+			if query, err = pager.applyCursors(query, args.after, args.before); err != nil {
+				return err
+			}
+			path = append(path, edgesField, nodeField)
+			if field := collectedField(ctx, path...); field != nil {
+				if err := query.collectField(ctx, false, opCtx, *field, path, mayAddCondition(satisfies, targetImplementors)...); err != nil {
+					return err
+				}
+			}
+			if limit := paginateLimit(args.first, args.last); limit > 0 {
+				if oneNode {
+					pager.applyOrder(query.Limit(limit))
+				} else {
+					modify := entgql.LimitPerRow(target.AllocationsColumn, limit, pager.orderExpr(query))
+					query.modifiers = append(query.modifiers, modify)
+				}
+			} else {
+				query = pager.applyOrder(query)
+			}
+			_q.WithNamedAllocations(alias, func(wq *TargetQuery) {
+				*wq = *query
+			})
 		case "createdAt":
 			if _, ok := fieldSeen[target.FieldCreatedAt]; !ok {
 				selectedFields = append(selectedFields, target.FieldCreatedAt)
@@ -1612,6 +1716,16 @@ func (_q *TargetQuery) collectField(ctx context.Context, oneNode bool, opCtx *gr
 			if _, ok := fieldSeen[target.FieldFinalAttainment]; !ok {
 				selectedFields = append(selectedFields, target.FieldFinalAttainment)
 				fieldSeen[target.FieldFinalAttainment] = struct{}{}
+			}
+		case "allocationMethod":
+			if _, ok := fieldSeen[target.FieldAllocationMethod]; !ok {
+				selectedFields = append(selectedFields, target.FieldAllocationMethod)
+				fieldSeen[target.FieldAllocationMethod] = struct{}{}
+			}
+		case "allocatedFromID":
+			if _, ok := fieldSeen[target.FieldAllocatedFromID]; !ok {
+				selectedFields = append(selectedFields, target.FieldAllocatedFromID)
+				fieldSeen[target.FieldAllocatedFromID] = struct{}{}
 			}
 		case "id":
 		case "__typename":

@@ -252,6 +252,35 @@ func (_m *Target) Revisions(
 	return _m.QueryRevisions().Paginate(ctx, after, first, before, last, opts...)
 }
 
+func (_m *Target) AllocatedFrom(ctx context.Context) (*Target, error) {
+	result, err := _m.Edges.AllocatedFromOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryAllocatedFrom().Only(ctx)
+	}
+	return result, MaskNotFound(err)
+}
+
+func (_m *Target) Allocations(
+	ctx context.Context, after *Cursor, first *int, before *Cursor, last *int, orderBy []*TargetOrder, where *TargetWhereInput,
+) (*TargetConnection, error) {
+	opts := []TargetPaginateOption{
+		WithTargetOrder(orderBy),
+		WithTargetFilter(where.Filter),
+	}
+	alias := graphql.GetFieldContext(ctx).Field.Alias
+	totalCount, hasTotalCount := _m.Edges.totalCount[9][alias]
+	if nodes, err := _m.NamedAllocations(alias); err == nil || hasTotalCount {
+		pager, err := newTargetPager(opts, last != nil)
+		if err != nil {
+			return nil, err
+		}
+		conn := &TargetConnection{Edges: []*TargetEdge{}, TotalCount: totalCount}
+		conn.build(nodes, pager, after, first, before, last)
+		return conn, nil
+	}
+	return _m.QueryAllocations().Paginate(ctx, after, first, before, last, opts...)
+}
+
 func (_m *TargetEvent) Organization(ctx context.Context) (*Organization, error) {
 	result, err := _m.Edges.OrganizationOrErr()
 	if IsNotLoaded(err) {

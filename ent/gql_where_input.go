@@ -3353,6 +3353,31 @@ type TargetWhereInput struct {
 	PendingCommentEqualFold    *string  `json:"pendingCommentEqualFold,omitempty"`
 	PendingCommentContainsFold *string  `json:"pendingCommentContainsFold,omitempty"`
 
+	// "allocation_method" field predicates.
+	AllocationMethod       *enum.AllocationMethod  `json:"allocationMethod,omitempty"`
+	AllocationMethodNEQ    *enum.AllocationMethod  `json:"allocationMethodNEQ,omitempty"`
+	AllocationMethodIn     []enum.AllocationMethod `json:"allocationMethodIn,omitempty"`
+	AllocationMethodNotIn  []enum.AllocationMethod `json:"allocationMethodNotIn,omitempty"`
+	AllocationMethodIsNil  bool                    `json:"allocationMethodIsNil,omitempty"`
+	AllocationMethodNotNil bool                    `json:"allocationMethodNotNil,omitempty"`
+
+	// "allocated_from_id" field predicates.
+	AllocatedFromID             *pulid.ID  `json:"allocatedFromID,omitempty"`
+	AllocatedFromIDNEQ          *pulid.ID  `json:"allocatedFromIDNEQ,omitempty"`
+	AllocatedFromIDIn           []pulid.ID `json:"allocatedFromIDIn,omitempty"`
+	AllocatedFromIDNotIn        []pulid.ID `json:"allocatedFromIDNotIn,omitempty"`
+	AllocatedFromIDGT           *pulid.ID  `json:"allocatedFromIDGT,omitempty"`
+	AllocatedFromIDGTE          *pulid.ID  `json:"allocatedFromIDGTE,omitempty"`
+	AllocatedFromIDLT           *pulid.ID  `json:"allocatedFromIDLT,omitempty"`
+	AllocatedFromIDLTE          *pulid.ID  `json:"allocatedFromIDLTE,omitempty"`
+	AllocatedFromIDContains     *pulid.ID  `json:"allocatedFromIDContains,omitempty"`
+	AllocatedFromIDHasPrefix    *pulid.ID  `json:"allocatedFromIDHasPrefix,omitempty"`
+	AllocatedFromIDHasSuffix    *pulid.ID  `json:"allocatedFromIDHasSuffix,omitempty"`
+	AllocatedFromIDIsNil        bool       `json:"allocatedFromIDIsNil,omitempty"`
+	AllocatedFromIDNotNil       bool       `json:"allocatedFromIDNotNil,omitempty"`
+	AllocatedFromIDEqualFold    *pulid.ID  `json:"allocatedFromIDEqualFold,omitempty"`
+	AllocatedFromIDContainsFold *pulid.ID  `json:"allocatedFromIDContainsFold,omitempty"`
+
 	// "kpi" edge predicates.
 	HasKpi     *bool            `json:"hasKpi,omitempty"`
 	HasKpiWith []*KPIWhereInput `json:"hasKpiWith,omitempty"`
@@ -3380,6 +3405,14 @@ type TargetWhereInput struct {
 	// "revisions" edge predicates.
 	HasRevisions     *bool                       `json:"hasRevisions,omitempty"`
 	HasRevisionsWith []*TargetRevisionWhereInput `json:"hasRevisionsWith,omitempty"`
+
+	// "allocated_from" edge predicates.
+	HasAllocatedFrom     *bool               `json:"hasAllocatedFrom,omitempty"`
+	HasAllocatedFromWith []*TargetWhereInput `json:"hasAllocatedFromWith,omitempty"`
+
+	// "allocations" edge predicates.
+	HasAllocations     *bool               `json:"hasAllocations,omitempty"`
+	HasAllocationsWith []*TargetWhereInput `json:"hasAllocationsWith,omitempty"`
 }
 
 // AddPredicates adds custom predicates to the where input to be used during the filtering phase.
@@ -3972,6 +4005,69 @@ func (i *TargetWhereInput) P() (predicate.Target, error) {
 	if i.PendingCommentContainsFold != nil {
 		predicates = append(predicates, target.PendingCommentContainsFold(*i.PendingCommentContainsFold))
 	}
+	if i.AllocationMethod != nil {
+		predicates = append(predicates, target.AllocationMethodEQ(*i.AllocationMethod))
+	}
+	if i.AllocationMethodNEQ != nil {
+		predicates = append(predicates, target.AllocationMethodNEQ(*i.AllocationMethodNEQ))
+	}
+	if len(i.AllocationMethodIn) > 0 {
+		predicates = append(predicates, target.AllocationMethodIn(i.AllocationMethodIn...))
+	}
+	if len(i.AllocationMethodNotIn) > 0 {
+		predicates = append(predicates, target.AllocationMethodNotIn(i.AllocationMethodNotIn...))
+	}
+	if i.AllocationMethodIsNil {
+		predicates = append(predicates, target.AllocationMethodIsNil())
+	}
+	if i.AllocationMethodNotNil {
+		predicates = append(predicates, target.AllocationMethodNotNil())
+	}
+	if i.AllocatedFromID != nil {
+		predicates = append(predicates, target.AllocatedFromIDEQ(*i.AllocatedFromID))
+	}
+	if i.AllocatedFromIDNEQ != nil {
+		predicates = append(predicates, target.AllocatedFromIDNEQ(*i.AllocatedFromIDNEQ))
+	}
+	if len(i.AllocatedFromIDIn) > 0 {
+		predicates = append(predicates, target.AllocatedFromIDIn(i.AllocatedFromIDIn...))
+	}
+	if len(i.AllocatedFromIDNotIn) > 0 {
+		predicates = append(predicates, target.AllocatedFromIDNotIn(i.AllocatedFromIDNotIn...))
+	}
+	if i.AllocatedFromIDGT != nil {
+		predicates = append(predicates, target.AllocatedFromIDGT(*i.AllocatedFromIDGT))
+	}
+	if i.AllocatedFromIDGTE != nil {
+		predicates = append(predicates, target.AllocatedFromIDGTE(*i.AllocatedFromIDGTE))
+	}
+	if i.AllocatedFromIDLT != nil {
+		predicates = append(predicates, target.AllocatedFromIDLT(*i.AllocatedFromIDLT))
+	}
+	if i.AllocatedFromIDLTE != nil {
+		predicates = append(predicates, target.AllocatedFromIDLTE(*i.AllocatedFromIDLTE))
+	}
+	if i.AllocatedFromIDContains != nil {
+		predicates = append(predicates, target.AllocatedFromIDContains(*i.AllocatedFromIDContains))
+	}
+	if i.AllocatedFromIDHasPrefix != nil {
+		predicates = append(predicates, target.AllocatedFromIDHasPrefix(*i.AllocatedFromIDHasPrefix))
+	}
+	if i.AllocatedFromIDHasSuffix != nil {
+		predicates = append(predicates, target.AllocatedFromIDHasSuffix(*i.AllocatedFromIDHasSuffix))
+	}
+	if i.AllocatedFromIDIsNil {
+		predicates = append(predicates, target.AllocatedFromIDIsNil())
+	}
+	if i.AllocatedFromIDNotNil {
+		predicates = append(predicates, target.AllocatedFromIDNotNil())
+	}
+	if i.AllocatedFromIDEqualFold != nil {
+		predicates = append(predicates, target.AllocatedFromIDEqualFold(*i.AllocatedFromIDEqualFold))
+	}
+	if i.AllocatedFromIDContainsFold != nil {
+		predicates = append(predicates, target.AllocatedFromIDContainsFold(*i.AllocatedFromIDContainsFold))
+	}
 
 	if i.HasKpi != nil {
 		p := target.HasKpi()
@@ -4098,6 +4194,42 @@ func (i *TargetWhereInput) P() (predicate.Target, error) {
 			with = append(with, p)
 		}
 		predicates = append(predicates, target.HasRevisionsWith(with...))
+	}
+	if i.HasAllocatedFrom != nil {
+		p := target.HasAllocatedFrom()
+		if !*i.HasAllocatedFrom {
+			p = target.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasAllocatedFromWith) > 0 {
+		with := make([]predicate.Target, 0, len(i.HasAllocatedFromWith))
+		for _, w := range i.HasAllocatedFromWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasAllocatedFromWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, target.HasAllocatedFromWith(with...))
+	}
+	if i.HasAllocations != nil {
+		p := target.HasAllocations()
+		if !*i.HasAllocations {
+			p = target.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasAllocationsWith) > 0 {
+		with := make([]predicate.Target, 0, len(i.HasAllocationsWith))
+		for _, w := range i.HasAllocationsWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasAllocationsWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, target.HasAllocationsWith(with...))
 	}
 	switch len(predicates) {
 	case 0:

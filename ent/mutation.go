@@ -10694,56 +10694,62 @@ func (m *ReviewItemMutation) ResetEdge(name string) error {
 // TargetMutation represents an operation that mutates the Target nodes in the graph.
 type TargetMutation struct {
 	config
-	op                  Op
-	typ                 string
-	id                  *pulid.ID
-	created_at          *time.Time
-	updated_at          *time.Time
-	scope_key           *string
-	period_kind         *enum.PeriodKind
-	period_year         *int
-	addperiod_year      *int
-	period_index        *int
-	addperiod_index     *int
-	period_start        *time.Time
-	period_end          *time.Time
-	value               *float64
-	addvalue            *float64
-	status              *enum.TargetStatus
-	version             *int
-	addversion          *int
-	rationale           *string
-	assessment          **realism.Assessment
-	pending_value       *float64
-	addpending_value    *float64
-	pending_reason      *enum.ReasonCode
-	pending_comment     *string
-	final_actual        *float64
-	addfinal_actual     *float64
-	final_attainment    *float64
-	addfinal_attainment *float64
-	clearedFields       map[string]struct{}
-	organization        *pulid.ID
-	clearedorganization bool
-	kpi                 *pulid.ID
-	clearedkpi          bool
-	user                *pulid.ID
-	cleareduser         bool
-	team                *pulid.ID
-	clearedteam         bool
-	proposer            *pulid.ID
-	clearedproposer     bool
-	approver            *pulid.ID
-	clearedapprover     bool
-	events              map[pulid.ID]struct{}
-	removedevents       map[pulid.ID]struct{}
-	clearedevents       bool
-	revisions           map[pulid.ID]struct{}
-	removedrevisions    map[pulid.ID]struct{}
-	clearedrevisions    bool
-	done                bool
-	oldValue            func(context.Context) (*Target, error)
-	predicates          []predicate.Target
+	op                    Op
+	typ                   string
+	id                    *pulid.ID
+	created_at            *time.Time
+	updated_at            *time.Time
+	scope_key             *string
+	period_kind           *enum.PeriodKind
+	period_year           *int
+	addperiod_year        *int
+	period_index          *int
+	addperiod_index       *int
+	period_start          *time.Time
+	period_end            *time.Time
+	value                 *float64
+	addvalue              *float64
+	status                *enum.TargetStatus
+	version               *int
+	addversion            *int
+	rationale             *string
+	assessment            **realism.Assessment
+	pending_value         *float64
+	addpending_value      *float64
+	pending_reason        *enum.ReasonCode
+	pending_comment       *string
+	final_actual          *float64
+	addfinal_actual       *float64
+	final_attainment      *float64
+	addfinal_attainment   *float64
+	allocation_method     *enum.AllocationMethod
+	clearedFields         map[string]struct{}
+	organization          *pulid.ID
+	clearedorganization   bool
+	kpi                   *pulid.ID
+	clearedkpi            bool
+	user                  *pulid.ID
+	cleareduser           bool
+	team                  *pulid.ID
+	clearedteam           bool
+	proposer              *pulid.ID
+	clearedproposer       bool
+	approver              *pulid.ID
+	clearedapprover       bool
+	events                map[pulid.ID]struct{}
+	removedevents         map[pulid.ID]struct{}
+	clearedevents         bool
+	revisions             map[pulid.ID]struct{}
+	removedrevisions      map[pulid.ID]struct{}
+	clearedrevisions      bool
+	allocated_from        *pulid.ID
+	clearedallocated_from bool
+	allocations           map[pulid.ID]struct{}
+	removedallocations    map[pulid.ID]struct{}
+	clearedallocations    bool
+	done                  bool
+	oldValue              func(context.Context) (*Target, error)
+	predicates            []predicate.Target
 }
 
 var _ ent.Mutation = (*TargetMutation)(nil)
@@ -11987,6 +11993,104 @@ func (m *TargetMutation) ResetFinalAttainment() {
 	delete(m.clearedFields, target.FieldFinalAttainment)
 }
 
+// SetAllocationMethod sets the "allocation_method" field.
+func (m *TargetMutation) SetAllocationMethod(em enum.AllocationMethod) {
+	m.allocation_method = &em
+}
+
+// AllocationMethod returns the value of the "allocation_method" field in the mutation.
+func (m *TargetMutation) AllocationMethod() (r enum.AllocationMethod, exists bool) {
+	v := m.allocation_method
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAllocationMethod returns the old "allocation_method" field's value of the Target entity.
+// If the Target object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TargetMutation) OldAllocationMethod(ctx context.Context) (v *enum.AllocationMethod, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAllocationMethod is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAllocationMethod requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAllocationMethod: %w", err)
+	}
+	return oldValue.AllocationMethod, nil
+}
+
+// ClearAllocationMethod clears the value of the "allocation_method" field.
+func (m *TargetMutation) ClearAllocationMethod() {
+	m.allocation_method = nil
+	m.clearedFields[target.FieldAllocationMethod] = struct{}{}
+}
+
+// AllocationMethodCleared returns if the "allocation_method" field was cleared in this mutation.
+func (m *TargetMutation) AllocationMethodCleared() bool {
+	_, ok := m.clearedFields[target.FieldAllocationMethod]
+	return ok
+}
+
+// ResetAllocationMethod resets all changes to the "allocation_method" field.
+func (m *TargetMutation) ResetAllocationMethod() {
+	m.allocation_method = nil
+	delete(m.clearedFields, target.FieldAllocationMethod)
+}
+
+// SetAllocatedFromID sets the "allocated_from_id" field.
+func (m *TargetMutation) SetAllocatedFromID(pu pulid.ID) {
+	m.allocated_from = &pu
+}
+
+// AllocatedFromID returns the value of the "allocated_from_id" field in the mutation.
+func (m *TargetMutation) AllocatedFromID() (r pulid.ID, exists bool) {
+	v := m.allocated_from
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAllocatedFromID returns the old "allocated_from_id" field's value of the Target entity.
+// If the Target object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TargetMutation) OldAllocatedFromID(ctx context.Context) (v *pulid.ID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAllocatedFromID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAllocatedFromID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAllocatedFromID: %w", err)
+	}
+	return oldValue.AllocatedFromID, nil
+}
+
+// ClearAllocatedFromID clears the value of the "allocated_from_id" field.
+func (m *TargetMutation) ClearAllocatedFromID() {
+	m.allocated_from = nil
+	m.clearedFields[target.FieldAllocatedFromID] = struct{}{}
+}
+
+// AllocatedFromIDCleared returns if the "allocated_from_id" field was cleared in this mutation.
+func (m *TargetMutation) AllocatedFromIDCleared() bool {
+	_, ok := m.clearedFields[target.FieldAllocatedFromID]
+	return ok
+}
+
+// ResetAllocatedFromID resets all changes to the "allocated_from_id" field.
+func (m *TargetMutation) ResetAllocatedFromID() {
+	m.allocated_from = nil
+	delete(m.clearedFields, target.FieldAllocatedFromID)
+}
+
 // ClearOrganization clears the "organization" edge to the Organization entity.
 func (m *TargetMutation) ClearOrganization() {
 	m.clearedorganization = true
@@ -12257,6 +12361,87 @@ func (m *TargetMutation) ResetRevisions() {
 	m.removedrevisions = nil
 }
 
+// ClearAllocatedFrom clears the "allocated_from" edge to the Target entity.
+func (m *TargetMutation) ClearAllocatedFrom() {
+	m.clearedallocated_from = true
+	m.clearedFields[target.FieldAllocatedFromID] = struct{}{}
+}
+
+// AllocatedFromCleared reports if the "allocated_from" edge to the Target entity was cleared.
+func (m *TargetMutation) AllocatedFromCleared() bool {
+	return m.AllocatedFromIDCleared() || m.clearedallocated_from
+}
+
+// AllocatedFromIDs returns the "allocated_from" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// AllocatedFromID instead. It exists only for internal usage by the builders.
+func (m *TargetMutation) AllocatedFromIDs() (ids []pulid.ID) {
+	if id := m.allocated_from; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetAllocatedFrom resets all changes to the "allocated_from" edge.
+func (m *TargetMutation) ResetAllocatedFrom() {
+	m.allocated_from = nil
+	m.clearedallocated_from = false
+}
+
+// AddAllocationIDs adds the "allocations" edge to the Target entity by ids.
+func (m *TargetMutation) AddAllocationIDs(ids ...pulid.ID) {
+	if m.allocations == nil {
+		m.allocations = make(map[pulid.ID]struct{})
+	}
+	for i := range ids {
+		m.allocations[ids[i]] = struct{}{}
+	}
+}
+
+// ClearAllocations clears the "allocations" edge to the Target entity.
+func (m *TargetMutation) ClearAllocations() {
+	m.clearedallocations = true
+}
+
+// AllocationsCleared reports if the "allocations" edge to the Target entity was cleared.
+func (m *TargetMutation) AllocationsCleared() bool {
+	return m.clearedallocations
+}
+
+// RemoveAllocationIDs removes the "allocations" edge to the Target entity by IDs.
+func (m *TargetMutation) RemoveAllocationIDs(ids ...pulid.ID) {
+	if m.removedallocations == nil {
+		m.removedallocations = make(map[pulid.ID]struct{})
+	}
+	for i := range ids {
+		delete(m.allocations, ids[i])
+		m.removedallocations[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedAllocations returns the removed IDs of the "allocations" edge to the Target entity.
+func (m *TargetMutation) RemovedAllocationsIDs() (ids []pulid.ID) {
+	for id := range m.removedallocations {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// AllocationsIDs returns the "allocations" edge IDs in the mutation.
+func (m *TargetMutation) AllocationsIDs() (ids []pulid.ID) {
+	for id := range m.allocations {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetAllocations resets all changes to the "allocations" edge.
+func (m *TargetMutation) ResetAllocations() {
+	m.allocations = nil
+	m.clearedallocations = false
+	m.removedallocations = nil
+}
+
 // Where appends a list predicates to the TargetMutation builder.
 func (m *TargetMutation) Where(ps ...predicate.Target) {
 	m.predicates = append(m.predicates, ps...)
@@ -12291,7 +12476,7 @@ func (m *TargetMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *TargetMutation) Fields() []string {
-	fields := make([]string, 0, 24)
+	fields := make([]string, 0, 26)
 	if m.created_at != nil {
 		fields = append(fields, target.FieldCreatedAt)
 	}
@@ -12364,6 +12549,12 @@ func (m *TargetMutation) Fields() []string {
 	if m.final_attainment != nil {
 		fields = append(fields, target.FieldFinalAttainment)
 	}
+	if m.allocation_method != nil {
+		fields = append(fields, target.FieldAllocationMethod)
+	}
+	if m.allocated_from != nil {
+		fields = append(fields, target.FieldAllocatedFromID)
+	}
 	return fields
 }
 
@@ -12420,6 +12611,10 @@ func (m *TargetMutation) Field(name string) (ent.Value, bool) {
 		return m.FinalActual()
 	case target.FieldFinalAttainment:
 		return m.FinalAttainment()
+	case target.FieldAllocationMethod:
+		return m.AllocationMethod()
+	case target.FieldAllocatedFromID:
+		return m.AllocatedFromID()
 	}
 	return nil, false
 }
@@ -12477,6 +12672,10 @@ func (m *TargetMutation) OldField(ctx context.Context, name string) (ent.Value, 
 		return m.OldFinalActual(ctx)
 	case target.FieldFinalAttainment:
 		return m.OldFinalAttainment(ctx)
+	case target.FieldAllocationMethod:
+		return m.OldAllocationMethod(ctx)
+	case target.FieldAllocatedFromID:
+		return m.OldAllocatedFromID(ctx)
 	}
 	return nil, fmt.Errorf("unknown Target field %s", name)
 }
@@ -12654,6 +12853,20 @@ func (m *TargetMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetFinalAttainment(v)
 		return nil
+	case target.FieldAllocationMethod:
+		v, ok := value.(enum.AllocationMethod)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAllocationMethod(v)
+		return nil
+	case target.FieldAllocatedFromID:
+		v, ok := value.(pulid.ID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAllocatedFromID(v)
+		return nil
 	}
 	return fmt.Errorf("unknown Target field %s", name)
 }
@@ -12801,6 +13014,12 @@ func (m *TargetMutation) ClearedFields() []string {
 	if m.FieldCleared(target.FieldFinalAttainment) {
 		fields = append(fields, target.FieldFinalAttainment)
 	}
+	if m.FieldCleared(target.FieldAllocationMethod) {
+		fields = append(fields, target.FieldAllocationMethod)
+	}
+	if m.FieldCleared(target.FieldAllocatedFromID) {
+		fields = append(fields, target.FieldAllocatedFromID)
+	}
 	return fields
 }
 
@@ -12844,6 +13063,12 @@ func (m *TargetMutation) ClearField(name string) error {
 		return nil
 	case target.FieldFinalAttainment:
 		m.ClearFinalAttainment()
+		return nil
+	case target.FieldAllocationMethod:
+		m.ClearAllocationMethod()
+		return nil
+	case target.FieldAllocatedFromID:
+		m.ClearAllocatedFromID()
 		return nil
 	}
 	return fmt.Errorf("unknown Target nullable field %s", name)
@@ -12925,13 +13150,19 @@ func (m *TargetMutation) ResetField(name string) error {
 	case target.FieldFinalAttainment:
 		m.ResetFinalAttainment()
 		return nil
+	case target.FieldAllocationMethod:
+		m.ResetAllocationMethod()
+		return nil
+	case target.FieldAllocatedFromID:
+		m.ResetAllocatedFromID()
+		return nil
 	}
 	return fmt.Errorf("unknown Target field %s", name)
 }
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *TargetMutation) AddedEdges() []string {
-	edges := make([]string, 0, 8)
+	edges := make([]string, 0, 10)
 	if m.organization != nil {
 		edges = append(edges, target.EdgeOrganization)
 	}
@@ -12955,6 +13186,12 @@ func (m *TargetMutation) AddedEdges() []string {
 	}
 	if m.revisions != nil {
 		edges = append(edges, target.EdgeRevisions)
+	}
+	if m.allocated_from != nil {
+		edges = append(edges, target.EdgeAllocatedFrom)
+	}
+	if m.allocations != nil {
+		edges = append(edges, target.EdgeAllocations)
 	}
 	return edges
 }
@@ -12999,18 +13236,31 @@ func (m *TargetMutation) AddedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case target.EdgeAllocatedFrom:
+		if id := m.allocated_from; id != nil {
+			return []ent.Value{*id}
+		}
+	case target.EdgeAllocations:
+		ids := make([]ent.Value, 0, len(m.allocations))
+		for id := range m.allocations {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *TargetMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 8)
+	edges := make([]string, 0, 10)
 	if m.removedevents != nil {
 		edges = append(edges, target.EdgeEvents)
 	}
 	if m.removedrevisions != nil {
 		edges = append(edges, target.EdgeRevisions)
+	}
+	if m.removedallocations != nil {
+		edges = append(edges, target.EdgeAllocations)
 	}
 	return edges
 }
@@ -13031,13 +13281,19 @@ func (m *TargetMutation) RemovedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case target.EdgeAllocations:
+		ids := make([]ent.Value, 0, len(m.removedallocations))
+		for id := range m.removedallocations {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *TargetMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 8)
+	edges := make([]string, 0, 10)
 	if m.clearedorganization {
 		edges = append(edges, target.EdgeOrganization)
 	}
@@ -13062,6 +13318,12 @@ func (m *TargetMutation) ClearedEdges() []string {
 	if m.clearedrevisions {
 		edges = append(edges, target.EdgeRevisions)
 	}
+	if m.clearedallocated_from {
+		edges = append(edges, target.EdgeAllocatedFrom)
+	}
+	if m.clearedallocations {
+		edges = append(edges, target.EdgeAllocations)
+	}
 	return edges
 }
 
@@ -13085,6 +13347,10 @@ func (m *TargetMutation) EdgeCleared(name string) bool {
 		return m.clearedevents
 	case target.EdgeRevisions:
 		return m.clearedrevisions
+	case target.EdgeAllocatedFrom:
+		return m.clearedallocated_from
+	case target.EdgeAllocations:
+		return m.clearedallocations
 	}
 	return false
 }
@@ -13110,6 +13376,9 @@ func (m *TargetMutation) ClearEdge(name string) error {
 		return nil
 	case target.EdgeApprover:
 		m.ClearApprover()
+		return nil
+	case target.EdgeAllocatedFrom:
+		m.ClearAllocatedFrom()
 		return nil
 	}
 	return fmt.Errorf("unknown Target unique edge %s", name)
@@ -13142,6 +13411,12 @@ func (m *TargetMutation) ResetEdge(name string) error {
 		return nil
 	case target.EdgeRevisions:
 		m.ResetRevisions()
+		return nil
+	case target.EdgeAllocatedFrom:
+		m.ResetAllocatedFrom()
+		return nil
+	case target.EdgeAllocations:
+		m.ResetAllocations()
 		return nil
 	}
 	return fmt.Errorf("unknown Target edge %s", name)

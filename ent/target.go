@@ -73,6 +73,10 @@ type Target struct {
 	FinalActual *float64 `json:"final_actual,omitempty"`
 	// a ratio, 1 = 100%: the attainment frozen when the period closed
 	FinalAttainment *float64 `json:"final_attainment,omitempty"`
+	// for a draft made by allocateTeamTarget: how the team's target was divided
+	AllocationMethod *enum.AllocationMethod `json:"allocation_method,omitempty"`
+	// for a draft made by allocateTeamTarget: the team target it is a share of
+	AllocatedFromID *pulid.ID `json:"allocated_from_id,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the TargetQuery when eager-loading is set.
 	Edges        TargetEdges `json:"edges"`
@@ -97,14 +101,19 @@ type TargetEdges struct {
 	Events []*TargetEvent `json:"events,omitempty"`
 	// Revisions holds the value of the revisions edge.
 	Revisions []*TargetRevision `json:"revisions,omitempty"`
+	// the team target this draft is a share of
+	AllocatedFrom *Target `json:"allocated_from,omitempty"`
+	// the drafts an allocation of this team target made
+	Allocations []*Target `json:"allocations,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [8]bool
+	loadedTypes [10]bool
 	// totalCount holds the count of the edges above.
-	totalCount [8]map[string]int
+	totalCount [10]map[string]int
 
-	namedEvents    map[string][]*TargetEvent
-	namedRevisions map[string][]*TargetRevision
+	namedEvents      map[string][]*TargetEvent
+	namedRevisions   map[string][]*TargetRevision
+	namedAllocations map[string][]*Target
 }
 
 // OrganizationOrErr returns the Organization value or an error if the edge
@@ -191,12 +200,32 @@ func (e TargetEdges) RevisionsOrErr() ([]*TargetRevision, error) {
 	return nil, &NotLoadedError{edge: "revisions"}
 }
 
+// AllocatedFromOrErr returns the AllocatedFrom value or an error if the edge
+// was not loaded in eager-loading, or loaded but was not found.
+func (e TargetEdges) AllocatedFromOrErr() (*Target, error) {
+	if e.AllocatedFrom != nil {
+		return e.AllocatedFrom, nil
+	} else if e.loadedTypes[8] {
+		return nil, &NotFoundError{label: target.Label}
+	}
+	return nil, &NotLoadedError{edge: "allocated_from"}
+}
+
+// AllocationsOrErr returns the Allocations value or an error if the edge
+// was not loaded in eager-loading.
+func (e TargetEdges) AllocationsOrErr() ([]*Target, error) {
+	if e.loadedTypes[9] {
+		return e.Allocations, nil
+	}
+	return nil, &NotLoadedError{edge: "allocations"}
+}
+
 // scanValues returns the types for scanning values from sql.Rows.
 func (*Target) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case target.FieldUserID, target.FieldTeamID, target.FieldApproverID:
+		case target.FieldUserID, target.FieldTeamID, target.FieldApproverID, target.FieldAllocatedFromID:
 			values[i] = &sql.NullScanner{S: new(pulid.ID)}
 		case target.FieldAssessment:
 			values[i] = new([]byte)
@@ -206,7 +235,7 @@ func (*Target) scanValues(columns []string) ([]any, error) {
 			values[i] = new(sql.NullFloat64)
 		case target.FieldPeriodYear, target.FieldPeriodIndex, target.FieldVersion:
 			values[i] = new(sql.NullInt64)
-		case target.FieldScopeKey, target.FieldPeriodKind, target.FieldStatus, target.FieldRationale, target.FieldPendingReason, target.FieldPendingComment:
+		case target.FieldScopeKey, target.FieldPeriodKind, target.FieldStatus, target.FieldRationale, target.FieldPendingReason, target.FieldPendingComment, target.FieldAllocationMethod:
 			values[i] = new(sql.NullString)
 		case target.FieldCreatedAt, target.FieldUpdatedAt, target.FieldPeriodStart, target.FieldPeriodEnd:
 			values[i] = new(sql.NullTime)
@@ -385,6 +414,20 @@ func (_m *Target) assignValues(columns []string, values []any) error {
 				_m.FinalAttainment = new(float64)
 				*_m.FinalAttainment = value.Float64
 			}
+		case target.FieldAllocationMethod:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field allocation_method", values[i])
+			} else if value.Valid {
+				_m.AllocationMethod = new(enum.AllocationMethod)
+				*_m.AllocationMethod = enum.AllocationMethod(value.String)
+			}
+		case target.FieldAllocatedFromID:
+			if value, ok := values[i].(*sql.NullScanner); !ok {
+				return fmt.Errorf("unexpected type %T for field allocated_from_id", values[i])
+			} else if value.Valid {
+				_m.AllocatedFromID = new(pulid.ID)
+				*_m.AllocatedFromID = *value.S.(*pulid.ID)
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -436,6 +479,16 @@ func (_m *Target) QueryEvents() *TargetEventQuery {
 // QueryRevisions queries the "revisions" edge of the Target entity.
 func (_m *Target) QueryRevisions() *TargetRevisionQuery {
 	return NewTargetClient(_m.config).QueryRevisions(_m)
+}
+
+// QueryAllocatedFrom queries the "allocated_from" edge of the Target entity.
+func (_m *Target) QueryAllocatedFrom() *TargetQuery {
+	return NewTargetClient(_m.config).QueryAllocatedFrom(_m)
+}
+
+// QueryAllocations queries the "allocations" edge of the Target entity.
+func (_m *Target) QueryAllocations() *TargetQuery {
+	return NewTargetClient(_m.config).QueryAllocations(_m)
 }
 
 // Update returns a builder for updating this Target.
@@ -548,6 +601,16 @@ func (_m *Target) String() string {
 		builder.WriteString("final_attainment=")
 		builder.WriteString(fmt.Sprintf("%v", *v))
 	}
+	builder.WriteString(", ")
+	if v := _m.AllocationMethod; v != nil {
+		builder.WriteString("allocation_method=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	if v := _m.AllocatedFromID; v != nil {
+		builder.WriteString("allocated_from_id=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
 	builder.WriteByte(')')
 	return builder.String()
 }
@@ -597,6 +660,30 @@ func (_m *Target) appendNamedRevisions(name string, edges ...*TargetRevision) {
 		_m.Edges.namedRevisions[name] = []*TargetRevision{}
 	} else {
 		_m.Edges.namedRevisions[name] = append(_m.Edges.namedRevisions[name], edges...)
+	}
+}
+
+// NamedAllocations returns the Allocations named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *Target) NamedAllocations(name string) ([]*Target, error) {
+	if _m.Edges.namedAllocations == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedAllocations[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *Target) appendNamedAllocations(name string, edges ...*Target) {
+	if _m.Edges.namedAllocations == nil {
+		_m.Edges.namedAllocations = make(map[string][]*Target)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedAllocations[name] = []*Target{}
+	} else {
+		_m.Edges.namedAllocations[name] = append(_m.Edges.namedAllocations[name], edges...)
 	}
 }
 

@@ -280,6 +280,34 @@ func (_c *TargetCreate) SetNillableFinalAttainment(v *float64) *TargetCreate {
 	return _c
 }
 
+// SetAllocationMethod sets the "allocation_method" field.
+func (_c *TargetCreate) SetAllocationMethod(v enum.AllocationMethod) *TargetCreate {
+	_c.mutation.SetAllocationMethod(v)
+	return _c
+}
+
+// SetNillableAllocationMethod sets the "allocation_method" field if the given value is not nil.
+func (_c *TargetCreate) SetNillableAllocationMethod(v *enum.AllocationMethod) *TargetCreate {
+	if v != nil {
+		_c.SetAllocationMethod(*v)
+	}
+	return _c
+}
+
+// SetAllocatedFromID sets the "allocated_from_id" field.
+func (_c *TargetCreate) SetAllocatedFromID(v pulid.ID) *TargetCreate {
+	_c.mutation.SetAllocatedFromID(v)
+	return _c
+}
+
+// SetNillableAllocatedFromID sets the "allocated_from_id" field if the given value is not nil.
+func (_c *TargetCreate) SetNillableAllocatedFromID(v *pulid.ID) *TargetCreate {
+	if v != nil {
+		_c.SetAllocatedFromID(*v)
+	}
+	return _c
+}
+
 // SetID sets the "id" field.
 func (_c *TargetCreate) SetID(v pulid.ID) *TargetCreate {
 	_c.mutation.SetID(v)
@@ -352,6 +380,26 @@ func (_c *TargetCreate) AddRevisions(v ...*TargetRevision) *TargetCreate {
 		ids[i] = v[i].ID
 	}
 	return _c.AddRevisionIDs(ids...)
+}
+
+// SetAllocatedFrom sets the "allocated_from" edge to the Target entity.
+func (_c *TargetCreate) SetAllocatedFrom(v *Target) *TargetCreate {
+	return _c.SetAllocatedFromID(v.ID)
+}
+
+// AddAllocationIDs adds the "allocations" edge to the Target entity by IDs.
+func (_c *TargetCreate) AddAllocationIDs(ids ...pulid.ID) *TargetCreate {
+	_c.mutation.AddAllocationIDs(ids...)
+	return _c
+}
+
+// AddAllocations adds the "allocations" edges to the Target entity.
+func (_c *TargetCreate) AddAllocations(v ...*Target) *TargetCreate {
+	ids := make([]pulid.ID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddAllocationIDs(ids...)
 }
 
 // Mutation returns the TargetMutation object of the builder.
@@ -492,6 +540,11 @@ func (_c *TargetCreate) check() error {
 			return &ValidationError{Name: "pending_comment", err: fmt.Errorf(`ent: validator failed for field "Target.pending_comment": %w`, err)}
 		}
 	}
+	if v, ok := _c.mutation.AllocationMethod(); ok {
+		if err := target.AllocationMethodValidator(v); err != nil {
+			return &ValidationError{Name: "allocation_method", err: fmt.Errorf(`ent: validator failed for field "Target.allocation_method": %w`, err)}
+		}
+	}
 	if v, ok := _c.mutation.ID(); ok {
 		if err := target.IDValidator(string(v)); err != nil {
 			return &ValidationError{Name: "id", err: fmt.Errorf(`ent: validator failed for field "Target.id": %w`, err)}
@@ -613,6 +666,10 @@ func (_c *TargetCreate) createSpec() (*Target, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.FinalAttainment(); ok {
 		_spec.SetField(target.FieldFinalAttainment, field.TypeFloat64, value)
 		_node.FinalAttainment = &value
+	}
+	if value, ok := _c.mutation.AllocationMethod(); ok {
+		_spec.SetField(target.FieldAllocationMethod, field.TypeEnum, value)
+		_node.AllocationMethod = &value
 	}
 	if nodes := _c.mutation.OrganizationIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
@@ -741,6 +798,39 @@ func (_c *TargetCreate) createSpec() (*Target, *sqlgraph.CreateSpec) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(targetrevision.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.AllocatedFromIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   target.AllocatedFromTable,
+			Columns: []string{target.AllocatedFromColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(target.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_node.AllocatedFromID = &nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.AllocationsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   target.AllocationsTable,
+			Columns: []string{target.AllocationsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(target.FieldID, field.TypeString),
 			},
 		}
 		for _, k := range nodes {
@@ -1074,6 +1164,12 @@ func (u *TargetUpsertOne) UpdateNewValues() *TargetUpsertOne {
 		}
 		if _, exists := u.create.mutation.ProposerID(); exists {
 			s.SetIgnore(target.FieldProposerID)
+		}
+		if _, exists := u.create.mutation.AllocationMethod(); exists {
+			s.SetIgnore(target.FieldAllocationMethod)
+		}
+		if _, exists := u.create.mutation.AllocatedFromID(); exists {
+			s.SetIgnore(target.FieldAllocatedFromID)
 		}
 	}))
 	return u
@@ -1583,6 +1679,12 @@ func (u *TargetUpsertBulk) UpdateNewValues() *TargetUpsertBulk {
 			}
 			if _, exists := b.mutation.ProposerID(); exists {
 				s.SetIgnore(target.FieldProposerID)
+			}
+			if _, exists := b.mutation.AllocationMethod(); exists {
+				s.SetIgnore(target.FieldAllocationMethod)
+			}
+			if _, exists := b.mutation.AllocatedFromID(); exists {
+				s.SetIgnore(target.FieldAllocatedFromID)
 			}
 		}
 	}))

@@ -28,22 +28,25 @@ import (
 // TargetQuery is the builder for querying Target entities.
 type TargetQuery struct {
 	config
-	ctx                *QueryContext
-	order              []target.OrderOption
-	inters             []Interceptor
-	predicates         []predicate.Target
-	withOrganization   *OrganizationQuery
-	withKpi            *KPIQuery
-	withUser           *UserQuery
-	withTeam           *TeamQuery
-	withProposer       *UserQuery
-	withApprover       *UserQuery
-	withEvents         *TargetEventQuery
-	withRevisions      *TargetRevisionQuery
-	loadTotal          []func(context.Context, []*Target) error
-	modifiers          []func(*sql.Selector)
-	withNamedEvents    map[string]*TargetEventQuery
-	withNamedRevisions map[string]*TargetRevisionQuery
+	ctx                  *QueryContext
+	order                []target.OrderOption
+	inters               []Interceptor
+	predicates           []predicate.Target
+	withOrganization     *OrganizationQuery
+	withKpi              *KPIQuery
+	withUser             *UserQuery
+	withTeam             *TeamQuery
+	withProposer         *UserQuery
+	withApprover         *UserQuery
+	withEvents           *TargetEventQuery
+	withRevisions        *TargetRevisionQuery
+	withAllocatedFrom    *TargetQuery
+	withAllocations      *TargetQuery
+	loadTotal            []func(context.Context, []*Target) error
+	modifiers            []func(*sql.Selector)
+	withNamedEvents      map[string]*TargetEventQuery
+	withNamedRevisions   map[string]*TargetRevisionQuery
+	withNamedAllocations map[string]*TargetQuery
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
 	path func(context.Context) (*sql.Selector, error)
@@ -256,6 +259,50 @@ func (_q *TargetQuery) QueryRevisions() *TargetRevisionQuery {
 	return query
 }
 
+// QueryAllocatedFrom chains the current query on the "allocated_from" edge.
+func (_q *TargetQuery) QueryAllocatedFrom() *TargetQuery {
+	query := (&TargetClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(target.Table, target.FieldID, selector),
+			sqlgraph.To(target.Table, target.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, target.AllocatedFromTable, target.AllocatedFromColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryAllocations chains the current query on the "allocations" edge.
+func (_q *TargetQuery) QueryAllocations() *TargetQuery {
+	query := (&TargetClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(target.Table, target.FieldID, selector),
+			sqlgraph.To(target.Table, target.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, target.AllocationsTable, target.AllocationsColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
 // First returns the first Target entity from the query.
 // Returns a *NotFoundError when no Target was found.
 func (_q *TargetQuery) First(ctx context.Context) (*Target, error) {
@@ -443,19 +490,21 @@ func (_q *TargetQuery) Clone() *TargetQuery {
 		return nil
 	}
 	return &TargetQuery{
-		config:           _q.config,
-		ctx:              _q.ctx.Clone(),
-		order:            append([]target.OrderOption{}, _q.order...),
-		inters:           append([]Interceptor{}, _q.inters...),
-		predicates:       append([]predicate.Target{}, _q.predicates...),
-		withOrganization: _q.withOrganization.Clone(),
-		withKpi:          _q.withKpi.Clone(),
-		withUser:         _q.withUser.Clone(),
-		withTeam:         _q.withTeam.Clone(),
-		withProposer:     _q.withProposer.Clone(),
-		withApprover:     _q.withApprover.Clone(),
-		withEvents:       _q.withEvents.Clone(),
-		withRevisions:    _q.withRevisions.Clone(),
+		config:            _q.config,
+		ctx:               _q.ctx.Clone(),
+		order:             append([]target.OrderOption{}, _q.order...),
+		inters:            append([]Interceptor{}, _q.inters...),
+		predicates:        append([]predicate.Target{}, _q.predicates...),
+		withOrganization:  _q.withOrganization.Clone(),
+		withKpi:           _q.withKpi.Clone(),
+		withUser:          _q.withUser.Clone(),
+		withTeam:          _q.withTeam.Clone(),
+		withProposer:      _q.withProposer.Clone(),
+		withApprover:      _q.withApprover.Clone(),
+		withEvents:        _q.withEvents.Clone(),
+		withRevisions:     _q.withRevisions.Clone(),
+		withAllocatedFrom: _q.withAllocatedFrom.Clone(),
+		withAllocations:   _q.withAllocations.Clone(),
 		// clone intermediate query.
 		sql:       _q.sql.Clone(),
 		path:      _q.path,
@@ -551,6 +600,28 @@ func (_q *TargetQuery) WithRevisions(opts ...func(*TargetRevisionQuery)) *Target
 	return _q
 }
 
+// WithAllocatedFrom tells the query-builder to eager-load the nodes that are connected to
+// the "allocated_from" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *TargetQuery) WithAllocatedFrom(opts ...func(*TargetQuery)) *TargetQuery {
+	query := (&TargetClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withAllocatedFrom = query
+	return _q
+}
+
+// WithAllocations tells the query-builder to eager-load the nodes that are connected to
+// the "allocations" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *TargetQuery) WithAllocations(opts ...func(*TargetQuery)) *TargetQuery {
+	query := (&TargetClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withAllocations = query
+	return _q
+}
+
 // GroupBy is used to group vertices by one or more fields/columns.
 // It is often used with aggregate functions, like: count, max, mean, min, sum.
 //
@@ -635,7 +706,7 @@ func (_q *TargetQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Targe
 	var (
 		nodes       = []*Target{}
 		_spec       = _q.querySpec()
-		loadedTypes = [8]bool{
+		loadedTypes = [10]bool{
 			_q.withOrganization != nil,
 			_q.withKpi != nil,
 			_q.withUser != nil,
@@ -644,6 +715,8 @@ func (_q *TargetQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Targe
 			_q.withApprover != nil,
 			_q.withEvents != nil,
 			_q.withRevisions != nil,
+			_q.withAllocatedFrom != nil,
+			_q.withAllocations != nil,
 		}
 	)
 	_spec.ScanValues = func(columns []string) ([]any, error) {
@@ -717,6 +790,19 @@ func (_q *TargetQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Targe
 			return nil, err
 		}
 	}
+	if query := _q.withAllocatedFrom; query != nil {
+		if err := _q.loadAllocatedFrom(ctx, query, nodes, nil,
+			func(n *Target, e *Target) { n.Edges.AllocatedFrom = e }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withAllocations; query != nil {
+		if err := _q.loadAllocations(ctx, query, nodes,
+			func(n *Target) { n.Edges.Allocations = []*Target{} },
+			func(n *Target, e *Target) { n.Edges.Allocations = append(n.Edges.Allocations, e) }); err != nil {
+			return nil, err
+		}
+	}
 	for name, query := range _q.withNamedEvents {
 		if err := _q.loadEvents(ctx, query, nodes,
 			func(n *Target) { n.appendNamedEvents(name) },
@@ -728,6 +814,13 @@ func (_q *TargetQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Targe
 		if err := _q.loadRevisions(ctx, query, nodes,
 			func(n *Target) { n.appendNamedRevisions(name) },
 			func(n *Target, e *TargetRevision) { n.appendNamedRevisions(name, e) }); err != nil {
+			return nil, err
+		}
+	}
+	for name, query := range _q.withNamedAllocations {
+		if err := _q.loadAllocations(ctx, query, nodes,
+			func(n *Target) { n.appendNamedAllocations(name) },
+			func(n *Target, e *Target) { n.appendNamedAllocations(name, e) }); err != nil {
 			return nil, err
 		}
 	}
@@ -982,6 +1075,71 @@ func (_q *TargetQuery) loadRevisions(ctx context.Context, query *TargetRevisionQ
 	}
 	return nil
 }
+func (_q *TargetQuery) loadAllocatedFrom(ctx context.Context, query *TargetQuery, nodes []*Target, init func(*Target), assign func(*Target, *Target)) error {
+	ids := make([]pulid.ID, 0, len(nodes))
+	nodeids := make(map[pulid.ID][]*Target)
+	for i := range nodes {
+		if nodes[i].AllocatedFromID == nil {
+			continue
+		}
+		fk := *nodes[i].AllocatedFromID
+		if _, ok := nodeids[fk]; !ok {
+			ids = append(ids, fk)
+		}
+		nodeids[fk] = append(nodeids[fk], nodes[i])
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	query.Where(target.IDIn(ids...))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		nodes, ok := nodeids[n.ID]
+		if !ok {
+			return fmt.Errorf(`unexpected foreign-key "allocated_from_id" returned %v`, n.ID)
+		}
+		for i := range nodes {
+			assign(nodes[i], n)
+		}
+	}
+	return nil
+}
+func (_q *TargetQuery) loadAllocations(ctx context.Context, query *TargetQuery, nodes []*Target, init func(*Target), assign func(*Target, *Target)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[pulid.ID]*Target)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(target.FieldAllocatedFromID)
+	}
+	query.Where(predicate.Target(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(target.AllocationsColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.AllocatedFromID
+		if fk == nil {
+			return fmt.Errorf(`foreign-key "allocated_from_id" is nil for node %v`, n.ID)
+		}
+		node, ok := nodeids[*fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "allocated_from_id" returned %v for node %v`, *fk, n.ID)
+		}
+		assign(node, n)
+	}
+	return nil
+}
 
 func (_q *TargetQuery) sqlCount(ctx context.Context) (int, error) {
 	_spec := _q.querySpec()
@@ -1028,6 +1186,9 @@ func (_q *TargetQuery) querySpec() *sqlgraph.QuerySpec {
 		}
 		if _q.withApprover != nil {
 			_spec.Node.AddColumnOnce(target.FieldApproverID)
+		}
+		if _q.withAllocatedFrom != nil {
+			_spec.Node.AddColumnOnce(target.FieldAllocatedFromID)
 		}
 	}
 	if ps := _q.predicates; len(ps) > 0 {
@@ -1145,6 +1306,20 @@ func (_q *TargetQuery) WithNamedRevisions(name string, opts ...func(*TargetRevis
 		_q.withNamedRevisions = make(map[string]*TargetRevisionQuery)
 	}
 	_q.withNamedRevisions[name] = query
+	return _q
+}
+
+// WithNamedAllocations tells the query-builder to eager-load the nodes that are connected to the "allocations"
+// edge with the given name. The optional arguments are used to configure the query builder of the edge.
+func (_q *TargetQuery) WithNamedAllocations(name string, opts ...func(*TargetQuery)) *TargetQuery {
+	query := (&TargetClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	if _q.withNamedAllocations == nil {
+		_q.withNamedAllocations = make(map[string]*TargetQuery)
+	}
+	_q.withNamedAllocations[name] = query
 	return _q
 }
 

@@ -305,6 +305,21 @@ func (_u *TargetUpdate) AddRevisions(v ...*TargetRevision) *TargetUpdate {
 	return _u.AddRevisionIDs(ids...)
 }
 
+// AddAllocationIDs adds the "allocations" edge to the Target entity by IDs.
+func (_u *TargetUpdate) AddAllocationIDs(ids ...pulid.ID) *TargetUpdate {
+	_u.mutation.AddAllocationIDs(ids...)
+	return _u
+}
+
+// AddAllocations adds the "allocations" edges to the Target entity.
+func (_u *TargetUpdate) AddAllocations(v ...*Target) *TargetUpdate {
+	ids := make([]pulid.ID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddAllocationIDs(ids...)
+}
+
 // Mutation returns the TargetMutation object of the builder.
 func (_u *TargetUpdate) Mutation() *TargetMutation {
 	return _u.mutation
@@ -356,6 +371,27 @@ func (_u *TargetUpdate) RemoveRevisions(v ...*TargetRevision) *TargetUpdate {
 		ids[i] = v[i].ID
 	}
 	return _u.RemoveRevisionIDs(ids...)
+}
+
+// ClearAllocations clears all "allocations" edges to the Target entity.
+func (_u *TargetUpdate) ClearAllocations() *TargetUpdate {
+	_u.mutation.ClearAllocations()
+	return _u
+}
+
+// RemoveAllocationIDs removes the "allocations" edge to Target entities by IDs.
+func (_u *TargetUpdate) RemoveAllocationIDs(ids ...pulid.ID) *TargetUpdate {
+	_u.mutation.RemoveAllocationIDs(ids...)
+	return _u
+}
+
+// RemoveAllocations removes "allocations" edges to Target entities.
+func (_u *TargetUpdate) RemoveAllocations(v ...*Target) *TargetUpdate {
+	ids := make([]pulid.ID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveAllocationIDs(ids...)
 }
 
 // Save executes the query and returns the number of nodes affected by the update operation.
@@ -521,6 +557,9 @@ func (_u *TargetUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	if _u.mutation.FinalAttainmentCleared() {
 		_spec.ClearField(target.FieldFinalAttainment, field.TypeFloat64)
 	}
+	if _u.mutation.AllocationMethodCleared() {
+		_spec.ClearField(target.FieldAllocationMethod, field.TypeEnum)
+	}
 	if _u.mutation.ApproverCleared() {
 		edge := &sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
@@ -633,6 +672,51 @@ func (_u *TargetUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(targetrevision.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.AllocationsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   target.AllocationsTable,
+			Columns: []string{target.AllocationsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(target.FieldID, field.TypeString),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedAllocationsIDs(); len(nodes) > 0 && !_u.mutation.AllocationsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   target.AllocationsTable,
+			Columns: []string{target.AllocationsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(target.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.AllocationsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   target.AllocationsTable,
+			Columns: []string{target.AllocationsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(target.FieldID, field.TypeString),
 			},
 		}
 		for _, k := range nodes {
@@ -932,6 +1016,21 @@ func (_u *TargetUpdateOne) AddRevisions(v ...*TargetRevision) *TargetUpdateOne {
 	return _u.AddRevisionIDs(ids...)
 }
 
+// AddAllocationIDs adds the "allocations" edge to the Target entity by IDs.
+func (_u *TargetUpdateOne) AddAllocationIDs(ids ...pulid.ID) *TargetUpdateOne {
+	_u.mutation.AddAllocationIDs(ids...)
+	return _u
+}
+
+// AddAllocations adds the "allocations" edges to the Target entity.
+func (_u *TargetUpdateOne) AddAllocations(v ...*Target) *TargetUpdateOne {
+	ids := make([]pulid.ID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddAllocationIDs(ids...)
+}
+
 // Mutation returns the TargetMutation object of the builder.
 func (_u *TargetUpdateOne) Mutation() *TargetMutation {
 	return _u.mutation
@@ -983,6 +1082,27 @@ func (_u *TargetUpdateOne) RemoveRevisions(v ...*TargetRevision) *TargetUpdateOn
 		ids[i] = v[i].ID
 	}
 	return _u.RemoveRevisionIDs(ids...)
+}
+
+// ClearAllocations clears all "allocations" edges to the Target entity.
+func (_u *TargetUpdateOne) ClearAllocations() *TargetUpdateOne {
+	_u.mutation.ClearAllocations()
+	return _u
+}
+
+// RemoveAllocationIDs removes the "allocations" edge to Target entities by IDs.
+func (_u *TargetUpdateOne) RemoveAllocationIDs(ids ...pulid.ID) *TargetUpdateOne {
+	_u.mutation.RemoveAllocationIDs(ids...)
+	return _u
+}
+
+// RemoveAllocations removes "allocations" edges to Target entities.
+func (_u *TargetUpdateOne) RemoveAllocations(v ...*Target) *TargetUpdateOne {
+	ids := make([]pulid.ID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveAllocationIDs(ids...)
 }
 
 // Where appends a list predicates to the TargetUpdate builder.
@@ -1178,6 +1298,9 @@ func (_u *TargetUpdateOne) sqlSave(ctx context.Context) (_node *Target, err erro
 	if _u.mutation.FinalAttainmentCleared() {
 		_spec.ClearField(target.FieldFinalAttainment, field.TypeFloat64)
 	}
+	if _u.mutation.AllocationMethodCleared() {
+		_spec.ClearField(target.FieldAllocationMethod, field.TypeEnum)
+	}
 	if _u.mutation.ApproverCleared() {
 		edge := &sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
@@ -1290,6 +1413,51 @@ func (_u *TargetUpdateOne) sqlSave(ctx context.Context) (_node *Target, err erro
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(targetrevision.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.AllocationsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   target.AllocationsTable,
+			Columns: []string{target.AllocationsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(target.FieldID, field.TypeString),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedAllocationsIDs(); len(nodes) > 0 && !_u.mutation.AllocationsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   target.AllocationsTable,
+			Columns: []string{target.AllocationsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(target.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.AllocationsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   target.AllocationsTable,
+			Columns: []string{target.AllocationsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(target.FieldID, field.TypeString),
 			},
 		}
 		for _, k := range nodes {

@@ -158,6 +158,21 @@ const (
 // Values implements ent's EnumValues.
 func (ReviewDecision) Values() []string { return []string{"KEEP", "ADJUST"} }
 
+// AllocationMethod is how a team's target was divided among its members
+// (allocateTeamTarget): by each member's share of the team's history,
+// equally, or by ramp-adjusted headcount. GraphQL: AllocationMethod.
+type AllocationMethod string
+
+// The methods.
+const (
+	AllocationHistory  AllocationMethod = "HISTORY"
+	AllocationEqual    AllocationMethod = "EQUAL"
+	AllocationCapacity AllocationMethod = "CAPACITY"
+)
+
+// Values implements ent's EnumValues.
+func (AllocationMethod) Values() []string { return []string{"HISTORY", "EQUAL", "CAPACITY"} }
+
 // KPIStatus grades a pace (DESIGN.md §4): a KPI result's status and a
 // review item's track. GraphQL: KPIStatus.
 type KPIStatus string
@@ -248,5 +263,14 @@ func (s KPIStatus) MarshalGQL(w io.Writer) { marshal(w, s) }
 // UnmarshalGQL implements graphql.Unmarshaler.
 func (s *KPIStatus) UnmarshalGQL(v any) (err error) {
 	*s, err = unmarshal[KPIStatus](v, "KPIStatus")
+	return err
+}
+
+// MarshalGQL implements graphql.Marshaler.
+func (m AllocationMethod) MarshalGQL(w io.Writer) { marshal(w, m) }
+
+// UnmarshalGQL implements graphql.Unmarshaler.
+func (m *AllocationMethod) UnmarshalGQL(v any) (err error) {
+	*m, err = unmarshal[AllocationMethod](v, "AllocationMethod")
 	return err
 }

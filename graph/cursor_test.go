@@ -81,6 +81,11 @@ func TestCursorsAreBoundToTheirOrder(t *testing.T) {
 		p := w.do(t, rep, "proposeTarget", map[string]any{"kpiID": w.kpiID(t, "DEALS_CLOSED"), "userID": w.r1.ID,
 			"period": map[string]any{"label": q4}, "value": "3"})
 		w.do(t, mgr, "approveTarget", map[string]any{"targetId": p.ID, "expectedVersion": p.Version})
+		// East's target, allocated to its reps: a Target with allocations.
+		tt := w.do(t, mgr, "createTargetDraft", map[string]any{"kpiID": w.kpiID(t, "REVENUE_WON"), "teamID": w.east.ID,
+			"period": map[string]any{"label": q4}, "value": "1000"})
+		mgr.MustQuery(t, `mutation($id: ID!) { allocateTeamTarget(input: {targetId: $id, method: EQUAL}) { dryRun } }`,
+			map[string]any{"id": tt.ID}, nil)
 		at := utc("2026-12-15T17:00:00Z")
 		svc := workflow.NewServiceAt(kpi.Engine{DB: s.Client, Dialect: s.Store.Dialect}, func() time.Time { return at })
 		if _, err := svc.OpenReviews(apitest.Sys(), s.Client, w.org.ID, at); err != nil {

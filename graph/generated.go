@@ -62,6 +62,7 @@ type ResolverRoot interface {
 	TargetAssessment() TargetAssessmentResolver
 	TargetEvent() TargetEventResolver
 	TargetRevision() TargetRevisionResolver
+	TeamRollup() TeamRollupResolver
 }
 
 type DirectiveRoot struct {
@@ -69,6 +70,22 @@ type DirectiveRoot struct {
 }
 
 type ComplexityRoot struct {
+	AllocateTeamTargetPayload struct {
+		AppliedMethod func(childComplexity int) int
+		DryRun        func(childComplexity int) int
+		Method        func(childComplexity int) int
+		Shares        func(childComplexity int) int
+		TeamTarget    func(childComplexity int) int
+	}
+
+	AllocationShare struct {
+		Overridden func(childComplexity int) int
+		Target     func(childComplexity int) int
+		User       func(childComplexity int) int
+		Value      func(childComplexity int) int
+		Weight     func(childComplexity int) int
+	}
+
 	AuthPayload struct {
 		AccessToken           func(childComplexity int) int
 		AccessTokenExpiresAt  func(childComplexity int) int
@@ -294,6 +311,7 @@ type ComplexityRoot struct {
 	}
 
 	Mutation struct {
+		AllocateTeamTarget         func(childComplexity int, input AllocateTeamTargetInput) int
 		ApproveTarget              func(childComplexity int, input TargetDecisionInput) int
 		ApproveTargetAdjustment    func(childComplexity int, input TargetDecisionInput) int
 		ApproveTargetWithChanges   func(childComplexity int, input TargetValueDecisionInput) int
@@ -351,13 +369,14 @@ type ComplexityRoot struct {
 	}
 
 	OrganizationSettings struct {
-		GraceHours        func(childComplexity int) int
-		MinSamples        func(childComplexity int) int
-		Pace              func(childComplexity int) int
-		Ramp              func(childComplexity int) int
-		RampedAfterMonths func(childComplexity int) int
-		Realism           func(childComplexity int) int
-		Review            func(childComplexity int) int
+		GraceHours              func(childComplexity int) int
+		MinSamples              func(childComplexity int) int
+		Pace                    func(childComplexity int) int
+		Ramp                    func(childComplexity int) int
+		RampedAfterMonths       func(childComplexity int) int
+		Realism                 func(childComplexity int) int
+		ReconciliationTolerance func(childComplexity int) int
+		Review                  func(childComplexity int) int
 	}
 
 	PageInfo struct {
@@ -421,6 +440,19 @@ type ComplexityRoot struct {
 		Periods    func(childComplexity int) int
 		Realistic  func(childComplexity int) int
 		Stretch    func(childComplexity int) int
+	}
+
+	ReconciliationMember struct {
+		HistoricalShare func(childComplexity int) int
+		Share           func(childComplexity int) int
+		Target          func(childComplexity int) int
+		User            func(childComplexity int) int
+	}
+
+	ReconciliationSubTeam struct {
+		Share  func(childComplexity int) int
+		Target func(childComplexity int) int
+		Team   func(childComplexity int) int
 	}
 
 	ReviewCycle struct {
@@ -530,6 +562,10 @@ type ComplexityRoot struct {
 
 	Target struct {
 		Actual            func(childComplexity int) int
+		AllocatedFrom     func(childComplexity int) int
+		AllocatedFromID   func(childComplexity int) int
+		AllocationMethod  func(childComplexity int) int
+		Allocations       func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.TargetOrder, where *ent.TargetWhereInput) int
 		AllowedActions    func(childComplexity int) int
 		Approver          func(childComplexity int) int
 		ApproverID        func(childComplexity int) int
@@ -641,6 +677,22 @@ type ComplexityRoot struct {
 		Target func(childComplexity int) int
 	}
 
+	TargetReconciliation struct {
+		Approved         func(childComplexity int) int
+		Coverage         func(childComplexity int) int
+		Covered          func(childComplexity int) int
+		Drafts           func(childComplexity int) int
+		Gap              func(childComplexity int) int
+		Members          func(childComplexity int) int
+		OpenCoverage     func(childComplexity int) int
+		Proposed         func(childComplexity int) int
+		SubTeams         func(childComplexity int) int
+		SubTeamsCoverage func(childComplexity int) int
+		SubTeamsSum      func(childComplexity int) int
+		TeamTarget       func(childComplexity int) int
+		Tolerance        func(childComplexity int) int
+	}
+
 	TargetRevision struct {
 		Action       func(childComplexity int) int
 		Author       func(childComplexity int) int
@@ -712,6 +764,7 @@ type ComplexityRoot struct {
 		Members          func(childComplexity int) int
 		MembersTargetSum func(childComplexity int) int
 		Period           func(childComplexity int) int
+		Reconciliation   func(childComplexity int) int
 		SampleSize       func(childComplexity int) int
 		Target           func(childComplexity int) int
 		Team             func(childComplexity int) int
@@ -832,6 +885,7 @@ type MutationResolver interface {
 	SetMarketFactor(ctx context.Context, input SetMarketFactorInput) (*SetMarketFactorPayload, error)
 	DecideReviewItem(ctx context.Context, input DecideReviewItemInput) (*DecideReviewItemPayload, error)
 	CompleteReview(ctx context.Context, input CompleteReviewInput) (*CompleteReviewPayload, error)
+	AllocateTeamTarget(ctx context.Context, input AllocateTeamTargetInput) (*AllocateTeamTargetPayload, error)
 }
 type OrganizationResolver interface {
 	Settings(ctx context.Context, obj *ent.Organization) (*settings.Settings, error)
@@ -907,6 +961,9 @@ type TargetEventResolver interface {
 type TargetRevisionResolver interface {
 	Value(ctx context.Context, obj *ent.TargetRevision) (*KPIValue, error)
 }
+type TeamRollupResolver interface {
+	Reconciliation(ctx context.Context, obj *TeamRollup) (*TargetReconciliation, error)
+}
 
 // endregion ************************** generated!.gotpl **************************
 
@@ -925,6 +982,68 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 	ec := newExecutionContext(nil, e, nil)
 	_ = ec
 	switch typeName + "." + field {
+
+	case "AllocateTeamTargetPayload.appliedMethod":
+		if e.ComplexityRoot.AllocateTeamTargetPayload.AppliedMethod == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AllocateTeamTargetPayload.AppliedMethod(childComplexity), true
+	case "AllocateTeamTargetPayload.dryRun":
+		if e.ComplexityRoot.AllocateTeamTargetPayload.DryRun == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AllocateTeamTargetPayload.DryRun(childComplexity), true
+	case "AllocateTeamTargetPayload.method":
+		if e.ComplexityRoot.AllocateTeamTargetPayload.Method == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AllocateTeamTargetPayload.Method(childComplexity), true
+	case "AllocateTeamTargetPayload.shares":
+		if e.ComplexityRoot.AllocateTeamTargetPayload.Shares == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AllocateTeamTargetPayload.Shares(childComplexity), true
+	case "AllocateTeamTargetPayload.teamTarget":
+		if e.ComplexityRoot.AllocateTeamTargetPayload.TeamTarget == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AllocateTeamTargetPayload.TeamTarget(childComplexity), true
+
+	case "AllocationShare.overridden":
+		if e.ComplexityRoot.AllocationShare.Overridden == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AllocationShare.Overridden(childComplexity), true
+	case "AllocationShare.target":
+		if e.ComplexityRoot.AllocationShare.Target == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AllocationShare.Target(childComplexity), true
+	case "AllocationShare.user":
+		if e.ComplexityRoot.AllocationShare.User == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AllocationShare.User(childComplexity), true
+	case "AllocationShare.value":
+		if e.ComplexityRoot.AllocationShare.Value == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AllocationShare.Value(childComplexity), true
+	case "AllocationShare.weight":
+		if e.ComplexityRoot.AllocationShare.Weight == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AllocationShare.Weight(childComplexity), true
 
 	case "AuthPayload.accessToken":
 		if e.ComplexityRoot.AuthPayload.AccessToken == nil {
@@ -1748,6 +1867,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Money.Currency(childComplexity), true
 
+	case "Mutation.allocateTeamTarget":
+		if e.ComplexityRoot.Mutation.AllocateTeamTarget == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_allocateTeamTarget_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.AllocateTeamTarget(childComplexity, args["input"].(AllocateTeamTargetInput)), true
 	case "Mutation.approveTarget":
 		if e.ComplexityRoot.Mutation.ApproveTarget == nil {
 			break
@@ -2218,6 +2348,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.OrganizationSettings.Realism(childComplexity), true
+	case "OrganizationSettings.reconciliationTolerance":
+		if e.ComplexityRoot.OrganizationSettings.ReconciliationTolerance == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrganizationSettings.ReconciliationTolerance(childComplexity), true
 	case "OrganizationSettings.review":
 		if e.ComplexityRoot.OrganizationSettings.Review == nil {
 			break
@@ -2586,6 +2722,50 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.RealismSettings.Stretch(childComplexity), true
+
+	case "ReconciliationMember.historicalShare":
+		if e.ComplexityRoot.ReconciliationMember.HistoricalShare == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReconciliationMember.HistoricalShare(childComplexity), true
+	case "ReconciliationMember.share":
+		if e.ComplexityRoot.ReconciliationMember.Share == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReconciliationMember.Share(childComplexity), true
+	case "ReconciliationMember.target":
+		if e.ComplexityRoot.ReconciliationMember.Target == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReconciliationMember.Target(childComplexity), true
+	case "ReconciliationMember.user":
+		if e.ComplexityRoot.ReconciliationMember.User == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReconciliationMember.User(childComplexity), true
+
+	case "ReconciliationSubTeam.share":
+		if e.ComplexityRoot.ReconciliationSubTeam.Share == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReconciliationSubTeam.Share(childComplexity), true
+	case "ReconciliationSubTeam.target":
+		if e.ComplexityRoot.ReconciliationSubTeam.Target == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReconciliationSubTeam.Target(childComplexity), true
+	case "ReconciliationSubTeam.team":
+		if e.ComplexityRoot.ReconciliationSubTeam.Team == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReconciliationSubTeam.Team(childComplexity), true
 
 	case "ReviewCycle.cadence":
 		if e.ComplexityRoot.ReviewCycle.Cadence == nil {
@@ -3034,6 +3214,35 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Target.Actual(childComplexity), true
+	case "Target.allocatedFrom":
+		if e.ComplexityRoot.Target.AllocatedFrom == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Target.AllocatedFrom(childComplexity), true
+	case "Target.allocatedFromID":
+		if e.ComplexityRoot.Target.AllocatedFromID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Target.AllocatedFromID(childComplexity), true
+	case "Target.allocationMethod":
+		if e.ComplexityRoot.Target.AllocationMethod == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Target.AllocationMethod(childComplexity), true
+	case "Target.allocations":
+		if e.ComplexityRoot.Target.Allocations == nil {
+			break
+		}
+
+		args, err := ec.field_Target_allocations_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Target.Allocations(childComplexity, args["after"].(*entgql.Cursor[pulid.ID]), args["first"].(*int), args["before"].(*entgql.Cursor[pulid.ID]), args["last"].(*int), args["orderBy"].([]*ent.TargetOrder), args["where"].(*ent.TargetWhereInput)), true
 	case "Target.allowedActions":
 		if e.ComplexityRoot.Target.AllowedActions == nil {
 			break
@@ -3546,6 +3755,85 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.TargetPayload.Target(childComplexity), true
 
+	case "TargetReconciliation.approved":
+		if e.ComplexityRoot.TargetReconciliation.Approved == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TargetReconciliation.Approved(childComplexity), true
+	case "TargetReconciliation.coverage":
+		if e.ComplexityRoot.TargetReconciliation.Coverage == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TargetReconciliation.Coverage(childComplexity), true
+	case "TargetReconciliation.covered":
+		if e.ComplexityRoot.TargetReconciliation.Covered == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TargetReconciliation.Covered(childComplexity), true
+	case "TargetReconciliation.drafts":
+		if e.ComplexityRoot.TargetReconciliation.Drafts == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TargetReconciliation.Drafts(childComplexity), true
+	case "TargetReconciliation.gap":
+		if e.ComplexityRoot.TargetReconciliation.Gap == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TargetReconciliation.Gap(childComplexity), true
+	case "TargetReconciliation.members":
+		if e.ComplexityRoot.TargetReconciliation.Members == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TargetReconciliation.Members(childComplexity), true
+	case "TargetReconciliation.openCoverage":
+		if e.ComplexityRoot.TargetReconciliation.OpenCoverage == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TargetReconciliation.OpenCoverage(childComplexity), true
+	case "TargetReconciliation.proposed":
+		if e.ComplexityRoot.TargetReconciliation.Proposed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TargetReconciliation.Proposed(childComplexity), true
+	case "TargetReconciliation.subTeams":
+		if e.ComplexityRoot.TargetReconciliation.SubTeams == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TargetReconciliation.SubTeams(childComplexity), true
+	case "TargetReconciliation.subTeamsCoverage":
+		if e.ComplexityRoot.TargetReconciliation.SubTeamsCoverage == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TargetReconciliation.SubTeamsCoverage(childComplexity), true
+	case "TargetReconciliation.subTeamsSum":
+		if e.ComplexityRoot.TargetReconciliation.SubTeamsSum == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TargetReconciliation.SubTeamsSum(childComplexity), true
+	case "TargetReconciliation.teamTarget":
+		if e.ComplexityRoot.TargetReconciliation.TeamTarget == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TargetReconciliation.TeamTarget(childComplexity), true
+	case "TargetReconciliation.tolerance":
+		if e.ComplexityRoot.TargetReconciliation.Tolerance == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TargetReconciliation.Tolerance(childComplexity), true
+
 	case "TargetRevision.action":
 		if e.ComplexityRoot.TargetRevision.Action == nil {
 			break
@@ -3867,6 +4155,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.TeamRollup.Period(childComplexity), true
+	case "TeamRollup.reconciliation":
+		if e.ComplexityRoot.TeamRollup.Reconciliation == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TeamRollup.Reconciliation(childComplexity), true
 	case "TeamRollup.sampleSize":
 		if e.ComplexityRoot.TeamRollup.SampleSize == nil {
 			break
@@ -4100,6 +4394,8 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 	ec := newExecutionContext(opCtx, e, make(chan graphql.DeferredResult))
 	inputUnmarshalers := func() *graphql.InputUnmarshalerIndex {
 		return graphql.NewInputUnmarshalerIndex(
+			graphql.NewInputUnmarshaler("AllocateTeamTargetInput", ec.unmarshalInputAllocateTeamTargetInput),
+			graphql.NewInputUnmarshaler("AllocationOverrideInput", ec.unmarshalInputAllocationOverrideInput),
 			graphql.NewInputUnmarshaler("CompleteReviewInput", ec.unmarshalInputCompleteReviewInput),
 			graphql.NewInputUnmarshaler("CreateDealInput", ec.unmarshalInputCreateDealInput),
 			graphql.NewInputUnmarshaler("CreateKPIInput", ec.unmarshalInputCreateKPIInput),
@@ -4279,6 +4575,38 @@ var parsedSchema = gqlparser.MustLoadSchema(sources...)
 // childFields_* functions provide shared child field context lookups.
 // Each function is generated once per unique object type, deduplicating the
 // switch statements that were previously inlined in every fieldContext_* function.
+
+func (ec *executionContext) childFields_AllocateTeamTargetPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "teamTarget":
+		return ec.fieldContext_AllocateTeamTargetPayload_teamTarget(ctx, field)
+	case "method":
+		return ec.fieldContext_AllocateTeamTargetPayload_method(ctx, field)
+	case "appliedMethod":
+		return ec.fieldContext_AllocateTeamTargetPayload_appliedMethod(ctx, field)
+	case "dryRun":
+		return ec.fieldContext_AllocateTeamTargetPayload_dryRun(ctx, field)
+	case "shares":
+		return ec.fieldContext_AllocateTeamTargetPayload_shares(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AllocateTeamTargetPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_AllocationShare(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "user":
+		return ec.fieldContext_AllocationShare_user(ctx, field)
+	case "value":
+		return ec.fieldContext_AllocationShare_value(ctx, field)
+	case "weight":
+		return ec.fieldContext_AllocationShare_weight(ctx, field)
+	case "overridden":
+		return ec.fieldContext_AllocationShare_overridden(ctx, field)
+	case "target":
+		return ec.fieldContext_AllocationShare_target(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AllocationShare", field.Name)
+}
 
 func (ec *executionContext) childFields_AuthPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
@@ -4786,6 +5114,8 @@ func (ec *executionContext) childFields_OrganizationSettings(ctx context.Context
 		return ec.fieldContext_OrganizationSettings_rampedAfterMonths(ctx, field)
 	case "review":
 		return ec.fieldContext_OrganizationSettings_review(ctx, field)
+	case "reconciliationTolerance":
+		return ec.fieldContext_OrganizationSettings_reconciliationTolerance(ctx, field)
 	case "minSamples":
 		return ec.fieldContext_OrganizationSettings_minSamples(ctx, field)
 	}
@@ -4874,6 +5204,32 @@ func (ec *executionContext) childFields_RealismSettings(ctx context.Context, fie
 		return ec.fieldContext_RealismSettings_comparablePeriods(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type RealismSettings", field.Name)
+}
+
+func (ec *executionContext) childFields_ReconciliationMember(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "user":
+		return ec.fieldContext_ReconciliationMember_user(ctx, field)
+	case "target":
+		return ec.fieldContext_ReconciliationMember_target(ctx, field)
+	case "share":
+		return ec.fieldContext_ReconciliationMember_share(ctx, field)
+	case "historicalShare":
+		return ec.fieldContext_ReconciliationMember_historicalShare(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ReconciliationMember", field.Name)
+}
+
+func (ec *executionContext) childFields_ReconciliationSubTeam(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "team":
+		return ec.fieldContext_ReconciliationSubTeam_team(ctx, field)
+	case "target":
+		return ec.fieldContext_ReconciliationSubTeam_target(ctx, field)
+	case "share":
+		return ec.fieldContext_ReconciliationSubTeam_share(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ReconciliationSubTeam", field.Name)
 }
 
 func (ec *executionContext) childFields_ReviewCycle(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -5118,6 +5474,10 @@ func (ec *executionContext) childFields_Target(ctx context.Context, field graphq
 		return ec.fieldContext_Target_pendingComment(ctx, field)
 	case "finalAttainment":
 		return ec.fieldContext_Target_finalAttainment(ctx, field)
+	case "allocationMethod":
+		return ec.fieldContext_Target_allocationMethod(ctx, field)
+	case "allocatedFromID":
+		return ec.fieldContext_Target_allocatedFromID(ctx, field)
 	case "organization":
 		return ec.fieldContext_Target_organization(ctx, field)
 	case "kpi":
@@ -5134,6 +5494,10 @@ func (ec *executionContext) childFields_Target(ctx context.Context, field graphq
 		return ec.fieldContext_Target_events(ctx, field)
 	case "revisions":
 		return ec.fieldContext_Target_revisions(ctx, field)
+	case "allocatedFrom":
+		return ec.fieldContext_Target_allocatedFrom(ctx, field)
+	case "allocations":
+		return ec.fieldContext_Target_allocations(ctx, field)
 	case "value":
 		return ec.fieldContext_Target_value(ctx, field)
 	case "period":
@@ -5302,6 +5666,38 @@ func (ec *executionContext) childFields_TargetPayload(ctx context.Context, field
 	return nil, fmt.Errorf("no field named %q was found under type TargetPayload", field.Name)
 }
 
+func (ec *executionContext) childFields_TargetReconciliation(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "teamTarget":
+		return ec.fieldContext_TargetReconciliation_teamTarget(ctx, field)
+	case "approved":
+		return ec.fieldContext_TargetReconciliation_approved(ctx, field)
+	case "proposed":
+		return ec.fieldContext_TargetReconciliation_proposed(ctx, field)
+	case "drafts":
+		return ec.fieldContext_TargetReconciliation_drafts(ctx, field)
+	case "gap":
+		return ec.fieldContext_TargetReconciliation_gap(ctx, field)
+	case "coverage":
+		return ec.fieldContext_TargetReconciliation_coverage(ctx, field)
+	case "openCoverage":
+		return ec.fieldContext_TargetReconciliation_openCoverage(ctx, field)
+	case "covered":
+		return ec.fieldContext_TargetReconciliation_covered(ctx, field)
+	case "tolerance":
+		return ec.fieldContext_TargetReconciliation_tolerance(ctx, field)
+	case "members":
+		return ec.fieldContext_TargetReconciliation_members(ctx, field)
+	case "subTeams":
+		return ec.fieldContext_TargetReconciliation_subTeams(ctx, field)
+	case "subTeamsSum":
+		return ec.fieldContext_TargetReconciliation_subTeamsSum(ctx, field)
+	case "subTeamsCoverage":
+		return ec.fieldContext_TargetReconciliation_subTeamsCoverage(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TargetReconciliation", field.Name)
+}
+
 func (ec *executionContext) childFields_TargetRevision(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -5450,6 +5846,8 @@ func (ec *executionContext) childFields_TeamRollup(ctx context.Context, field gr
 		return ec.fieldContext_TeamRollup_frozen(ctx, field)
 	case "liveActual":
 		return ec.fieldContext_TeamRollup_liveActual(ctx, field)
+	case "reconciliation":
+		return ec.fieldContext_TeamRollup_reconciliation(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type TeamRollup", field.Name)
 }
@@ -5741,6 +6139,20 @@ func (ec *executionContext) field_Deal_meetings_args(ctx context.Context, rawArg
 		return nil, err
 	}
 	args["where"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_allocateTeamTarget_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (AllocateTeamTargetInput, error) {
+			return ec.unmarshalNAllocateTeamTargetInput2kpiflowᚋgraphᚐAllocateTeamTargetInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
 	return args, nil
 }
 
@@ -6998,6 +7410,60 @@ func (ec *executionContext) field_Subscription_targetEvents_args(ctx context.Con
 	return args, nil
 }
 
+func (ec *executionContext) field_Target_allocations_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*entgql.Cursor[pulid.ID], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*entgql.Cursor[pulid.ID], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) ([]*ent.TargetOrder, error) {
+			return ec.unmarshalOTargetOrder2ᚕᚖkpiflowᚋentᚐTargetOrderᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (*ent.TargetWhereInput, error) {
+			return ec.unmarshalOTargetWhereInput2ᚖkpiflowᚋentᚐTargetWhereInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg5
+	return args, nil
+}
+
 func (ec *executionContext) field_Target_events_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -7543,6 +8009,281 @@ func (ec *executionContext) field___Type_fields_args(ctx context.Context, rawArg
 // endregion ***************************** args.gotpl *****************************
 
 // region    **************************** field.gotpl *****************************
+
+func (ec *executionContext) _AllocateTeamTargetPayload_teamTarget(ctx context.Context, field graphql.CollectedField, obj *AllocateTeamTargetPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AllocateTeamTargetPayload_teamTarget(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TeamTarget, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Target) graphql.Marshaler {
+			return ec.marshalNTarget2ᚖkpiflowᚋentᚐTarget(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AllocateTeamTargetPayload_teamTarget(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AllocateTeamTargetPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Target(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AllocateTeamTargetPayload_method(ctx context.Context, field graphql.CollectedField, obj *AllocateTeamTargetPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AllocateTeamTargetPayload_method(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Method, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v enum.AllocationMethod) graphql.Marshaler {
+			return ec.marshalNAllocationMethod2kpiflowᚋenumᚐAllocationMethod(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AllocateTeamTargetPayload_method(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AllocateTeamTargetPayload", field, false, false, "AllocationMethod")
+}
+
+func (ec *executionContext) _AllocateTeamTargetPayload_appliedMethod(ctx context.Context, field graphql.CollectedField, obj *AllocateTeamTargetPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AllocateTeamTargetPayload_appliedMethod(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AppliedMethod, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v enum.AllocationMethod) graphql.Marshaler {
+			return ec.marshalNAllocationMethod2kpiflowᚋenumᚐAllocationMethod(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AllocateTeamTargetPayload_appliedMethod(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AllocateTeamTargetPayload", field, false, false, "AllocationMethod")
+}
+
+func (ec *executionContext) _AllocateTeamTargetPayload_dryRun(ctx context.Context, field graphql.CollectedField, obj *AllocateTeamTargetPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AllocateTeamTargetPayload_dryRun(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DryRun, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AllocateTeamTargetPayload_dryRun(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AllocateTeamTargetPayload", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _AllocateTeamTargetPayload_shares(ctx context.Context, field graphql.CollectedField, obj *AllocateTeamTargetPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AllocateTeamTargetPayload_shares(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Shares, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*AllocationShare) graphql.Marshaler {
+			return ec.marshalNAllocationShare2ᚕᚖkpiflowᚋgraphᚐAllocationShareᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AllocateTeamTargetPayload_shares(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AllocateTeamTargetPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AllocationShare(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AllocationShare_user(ctx context.Context, field graphql.CollectedField, obj *AllocationShare) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AllocationShare_user(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.User, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.User) graphql.Marshaler {
+			return ec.marshalNUser2ᚖkpiflowᚋentᚐUser(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AllocationShare_user(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AllocationShare",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AllocationShare_value(ctx context.Context, field graphql.CollectedField, obj *AllocationShare) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AllocationShare_value(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Value, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *KPIValue) graphql.Marshaler {
+			return ec.marshalNKPIValue2ᚖkpiflowᚋgraphᚐKPIValue(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AllocationShare_value(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AllocationShare",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_KPIValue(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AllocationShare_weight(ctx context.Context, field graphql.CollectedField, obj *AllocationShare) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AllocationShare_weight(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Weight, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AllocationShare_weight(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AllocationShare", field, false, false, "Float")
+}
+
+func (ec *executionContext) _AllocationShare_overridden(ctx context.Context, field graphql.CollectedField, obj *AllocationShare) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AllocationShare_overridden(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Overridden, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AllocationShare_overridden(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AllocationShare", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _AllocationShare_target(ctx context.Context, field graphql.CollectedField, obj *AllocationShare) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AllocationShare_target(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Target, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Target) graphql.Marshaler {
+			return ec.marshalOTarget2ᚖkpiflowᚋentᚐTarget(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AllocationShare_target(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AllocationShare",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Target(ctx, field)
+		},
+	}
+	return fc, nil
+}
 
 func (ec *executionContext) _AuthPayload_accessToken(ctx context.Context, field graphql.CollectedField, obj *auth.Session) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
@@ -12400,6 +13141,50 @@ func (ec *executionContext) fieldContext_Mutation_completeReview(ctx context.Con
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_allocateTeamTarget(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_allocateTeamTarget(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().AllocateTeamTarget(ctx, fc.Args["input"].(AllocateTeamTargetInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *AllocateTeamTargetPayload) graphql.Marshaler {
+			return ec.marshalNAllocateTeamTargetPayload2ᚖkpiflowᚋgraphᚐAllocateTeamTargetPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_allocateTeamTarget(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AllocateTeamTargetPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_allocateTeamTarget_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Organization_id(ctx context.Context, field graphql.CollectedField, obj *ent.Organization) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -12898,6 +13683,29 @@ func (ec *executionContext) fieldContext_OrganizationSettings_review(_ context.C
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _OrganizationSettings_reconciliationTolerance(ctx context.Context, field graphql.CollectedField, obj *settings.Settings) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrganizationSettings_reconciliationTolerance(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ReconciliationTolerance, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OrganizationSettings_reconciliationTolerance(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OrganizationSettings", field, false, false, "Float")
 }
 
 func (ec *executionContext) _OrganizationSettings_minSamples(ctx context.Context, field graphql.CollectedField, obj *settings.Settings) (ret graphql.Marshaler) {
@@ -14434,6 +15242,203 @@ func (ec *executionContext) _RealismSettings_comparablePeriods(ctx context.Conte
 }
 func (ec *executionContext) fieldContext_RealismSettings_comparablePeriods(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("RealismSettings", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ReconciliationMember_user(ctx context.Context, field graphql.CollectedField, obj *ReconciliationMember) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReconciliationMember_user(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.User, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.User) graphql.Marshaler {
+			return ec.marshalNUser2ᚖkpiflowᚋentᚐUser(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReconciliationMember_user(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ReconciliationMember",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ReconciliationMember_target(ctx context.Context, field graphql.CollectedField, obj *ReconciliationMember) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReconciliationMember_target(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Target, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Target) graphql.Marshaler {
+			return ec.marshalOTarget2ᚖkpiflowᚋentᚐTarget(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ReconciliationMember_target(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ReconciliationMember",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Target(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ReconciliationMember_share(ctx context.Context, field graphql.CollectedField, obj *ReconciliationMember) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReconciliationMember_share(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Share, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ReconciliationMember_share(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReconciliationMember", field, false, false, "Float")
+}
+
+func (ec *executionContext) _ReconciliationMember_historicalShare(ctx context.Context, field graphql.CollectedField, obj *ReconciliationMember) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReconciliationMember_historicalShare(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.HistoricalShare, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ReconciliationMember_historicalShare(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReconciliationMember", field, false, false, "Float")
+}
+
+func (ec *executionContext) _ReconciliationSubTeam_team(ctx context.Context, field graphql.CollectedField, obj *ReconciliationSubTeam) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReconciliationSubTeam_team(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Team, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Team) graphql.Marshaler {
+			return ec.marshalNTeam2ᚖkpiflowᚋentᚐTeam(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReconciliationSubTeam_team(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ReconciliationSubTeam",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Team(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ReconciliationSubTeam_target(ctx context.Context, field graphql.CollectedField, obj *ReconciliationSubTeam) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReconciliationSubTeam_target(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Target, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Target) graphql.Marshaler {
+			return ec.marshalOTarget2ᚖkpiflowᚋentᚐTarget(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ReconciliationSubTeam_target(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ReconciliationSubTeam",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Target(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ReconciliationSubTeam_share(ctx context.Context, field graphql.CollectedField, obj *ReconciliationSubTeam) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReconciliationSubTeam_share(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Share, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ReconciliationSubTeam_share(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReconciliationSubTeam", field, false, false, "Float")
 }
 
 func (ec *executionContext) _ReviewCycle_id(ctx context.Context, field graphql.CollectedField, obj *ent.ReviewCycle) (ret graphql.Marshaler) {
@@ -16798,6 +17803,52 @@ func (ec *executionContext) fieldContext_Target_finalAttainment(_ context.Contex
 	return graphql.NewScalarFieldContext("Target", field, false, false, "Float")
 }
 
+func (ec *executionContext) _Target_allocationMethod(ctx context.Context, field graphql.CollectedField, obj *ent.Target) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Target_allocationMethod(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AllocationMethod, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *enum.AllocationMethod) graphql.Marshaler {
+			return ec.marshalOAllocationMethod2ᚖkpiflowᚋenumᚐAllocationMethod(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Target_allocationMethod(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Target", field, false, false, "AllocationMethod")
+}
+
+func (ec *executionContext) _Target_allocatedFromID(ctx context.Context, field graphql.CollectedField, obj *ent.Target) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Target_allocatedFromID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AllocatedFromID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *pulid.ID) graphql.Marshaler {
+			return ec.marshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Target_allocatedFromID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Target", field, false, false, "ID")
+}
+
 func (ec *executionContext) _Target_organization(ctx context.Context, field graphql.CollectedField, obj *ent.Target) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -17072,6 +18123,82 @@ func (ec *executionContext) fieldContext_Target_revisions(ctx context.Context, f
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Target_revisions_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Target_allocatedFrom(ctx context.Context, field graphql.CollectedField, obj *ent.Target) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Target_allocatedFrom(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AllocatedFrom(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Target) graphql.Marshaler {
+			return ec.marshalOTarget2ᚖkpiflowᚋentᚐTarget(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Target_allocatedFrom(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Target",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Target(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Target_allocations(ctx context.Context, field graphql.CollectedField, obj *ent.Target) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Target_allocations(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return obj.Allocations(ctx, fc.Args["after"].(*entgql.Cursor[pulid.ID]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[pulid.ID]), fc.Args["last"].(*int), fc.Args["orderBy"].([]*ent.TargetOrder), fc.Args["where"].(*ent.TargetWhereInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.TargetConnection) graphql.Marshaler {
+			return ec.marshalNTargetConnection2ᚖkpiflowᚋentᚐTargetConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Target_allocations(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Target",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TargetConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Target_allocations_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -18604,6 +19731,377 @@ func (ec *executionContext) fieldContext_TargetPayload_target(_ context.Context,
 	return fc, nil
 }
 
+func (ec *executionContext) _TargetReconciliation_teamTarget(ctx context.Context, field graphql.CollectedField, obj *TargetReconciliation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TargetReconciliation_teamTarget(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TeamTarget, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Target) graphql.Marshaler {
+			return ec.marshalOTarget2ᚖkpiflowᚋentᚐTarget(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TargetReconciliation_teamTarget(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TargetReconciliation",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Target(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TargetReconciliation_approved(ctx context.Context, field graphql.CollectedField, obj *TargetReconciliation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TargetReconciliation_approved(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Approved, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *KPIValue) graphql.Marshaler {
+			return ec.marshalNKPIValue2ᚖkpiflowᚋgraphᚐKPIValue(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TargetReconciliation_approved(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TargetReconciliation",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_KPIValue(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TargetReconciliation_proposed(ctx context.Context, field graphql.CollectedField, obj *TargetReconciliation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TargetReconciliation_proposed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Proposed, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *KPIValue) graphql.Marshaler {
+			return ec.marshalNKPIValue2ᚖkpiflowᚋgraphᚐKPIValue(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TargetReconciliation_proposed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TargetReconciliation",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_KPIValue(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TargetReconciliation_drafts(ctx context.Context, field graphql.CollectedField, obj *TargetReconciliation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TargetReconciliation_drafts(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Drafts, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *KPIValue) graphql.Marshaler {
+			return ec.marshalNKPIValue2ᚖkpiflowᚋgraphᚐKPIValue(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TargetReconciliation_drafts(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TargetReconciliation",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_KPIValue(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TargetReconciliation_gap(ctx context.Context, field graphql.CollectedField, obj *TargetReconciliation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TargetReconciliation_gap(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Gap, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *KPIValue) graphql.Marshaler {
+			return ec.marshalOKPIValue2ᚖkpiflowᚋgraphᚐKPIValue(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TargetReconciliation_gap(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TargetReconciliation",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_KPIValue(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TargetReconciliation_coverage(ctx context.Context, field graphql.CollectedField, obj *TargetReconciliation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TargetReconciliation_coverage(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Coverage, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TargetReconciliation_coverage(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TargetReconciliation", field, false, false, "Float")
+}
+
+func (ec *executionContext) _TargetReconciliation_openCoverage(ctx context.Context, field graphql.CollectedField, obj *TargetReconciliation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TargetReconciliation_openCoverage(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OpenCoverage, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TargetReconciliation_openCoverage(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TargetReconciliation", field, false, false, "Float")
+}
+
+func (ec *executionContext) _TargetReconciliation_covered(ctx context.Context, field graphql.CollectedField, obj *TargetReconciliation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TargetReconciliation_covered(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Covered, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *bool) graphql.Marshaler {
+			return ec.marshalOBoolean2ᚖbool(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TargetReconciliation_covered(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TargetReconciliation", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _TargetReconciliation_tolerance(ctx context.Context, field graphql.CollectedField, obj *TargetReconciliation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TargetReconciliation_tolerance(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Tolerance, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TargetReconciliation_tolerance(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TargetReconciliation", field, false, false, "Float")
+}
+
+func (ec *executionContext) _TargetReconciliation_members(ctx context.Context, field graphql.CollectedField, obj *TargetReconciliation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TargetReconciliation_members(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Members, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ReconciliationMember) graphql.Marshaler {
+			return ec.marshalNReconciliationMember2ᚕᚖkpiflowᚋgraphᚐReconciliationMemberᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TargetReconciliation_members(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TargetReconciliation",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ReconciliationMember(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TargetReconciliation_subTeams(ctx context.Context, field graphql.CollectedField, obj *TargetReconciliation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TargetReconciliation_subTeams(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SubTeams, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ReconciliationSubTeam) graphql.Marshaler {
+			return ec.marshalNReconciliationSubTeam2ᚕᚖkpiflowᚋgraphᚐReconciliationSubTeamᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TargetReconciliation_subTeams(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TargetReconciliation",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ReconciliationSubTeam(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TargetReconciliation_subTeamsSum(ctx context.Context, field graphql.CollectedField, obj *TargetReconciliation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TargetReconciliation_subTeamsSum(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SubTeamsSum, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *KPIValue) graphql.Marshaler {
+			return ec.marshalNKPIValue2ᚖkpiflowᚋgraphᚐKPIValue(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TargetReconciliation_subTeamsSum(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TargetReconciliation",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_KPIValue(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TargetReconciliation_subTeamsCoverage(ctx context.Context, field graphql.CollectedField, obj *TargetReconciliation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TargetReconciliation_subTeamsCoverage(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SubTeamsCoverage, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TargetReconciliation_subTeamsCoverage(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TargetReconciliation", field, false, false, "Float")
+}
+
 func (ec *executionContext) _TargetRevision_id(ctx context.Context, field graphql.CollectedField, obj *ent.TargetRevision) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -20095,6 +21593,38 @@ func (ec *executionContext) fieldContext_TeamRollup_liveActual(_ context.Context
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_KPIValue(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TeamRollup_reconciliation(ctx context.Context, field graphql.CollectedField, obj *TeamRollup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TeamRollup_reconciliation(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.TeamRollup().Reconciliation(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *TargetReconciliation) graphql.Marshaler {
+			return ec.marshalOTargetReconciliation2ᚖkpiflowᚋgraphᚐTargetReconciliation(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TeamRollup_reconciliation(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TeamRollup",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TargetReconciliation(ctx, field)
 		},
 	}
 	return fc, nil
@@ -22028,6 +23558,118 @@ func (ec *executionContext) fieldContext___Type_isOneOf(_ context.Context, field
 // endregion **************************** field.gotpl *****************************
 
 // region    **************************** input.gotpl *****************************
+
+func (ec *executionContext) unmarshalInputAllocateTeamTargetInput(ctx context.Context, obj any) (AllocateTeamTargetInput, error) {
+	var it AllocateTeamTargetInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"targetId", "method", "overrides", "dryRun"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "targetId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("targetId"))
+			data, err := ec.unmarshalNID2kpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TargetID = data
+		case "method":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("method"))
+			data, err := ec.unmarshalNAllocationMethod2kpiflowᚋenumᚐAllocationMethod(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Method = data
+		case "overrides":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("overrides"))
+			data, err := ec.unmarshalOAllocationOverrideInput2ᚕᚖkpiflowᚋgraphᚐAllocationOverrideInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Overrides = data
+		case "dryRun":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dryRun"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DryRun = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalAllocateTeamTargetInput unmarshals raw into the AllocateTeamTargetInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalAllocateTeamTargetInput(ctx context.Context, raw any) (AllocateTeamTargetInput, error) {
+	var out AllocateTeamTargetInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "AllocateTeamTargetInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputAllocationOverrideInput(ctx context.Context, obj any) (AllocationOverrideInput, error) {
+	var it AllocationOverrideInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"userID", "value"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "userID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userID"))
+			data, err := ec.unmarshalNID2kpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UserID = data
+		case "value":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("value"))
+			data, err := ec.unmarshalNDecimal2kpiflowᚋmoneyᚐDecimal(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Value = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalAllocationOverrideInput unmarshals raw into the AllocationOverrideInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalAllocationOverrideInput(ctx context.Context, raw any) (AllocationOverrideInput, error) {
+	var out AllocationOverrideInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "AllocationOverrideInput", raw, &out)
+	return out, err
+}
 
 func (ec *executionContext) unmarshalInputCompleteReviewInput(ctx context.Context, obj any) (CompleteReviewInput, error) {
 	var it CompleteReviewInput
@@ -30292,7 +31934,7 @@ func (ec *executionContext) unmarshalInputTargetWhereInput(ctx context.Context, 
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "kpiID", "kpiIDNEQ", "kpiIDIn", "kpiIDNotIn", "kpiIDGT", "kpiIDGTE", "kpiIDLT", "kpiIDLTE", "kpiIDContains", "kpiIDHasPrefix", "kpiIDHasSuffix", "kpiIDEqualFold", "kpiIDContainsFold", "userID", "userIDNEQ", "userIDIn", "userIDNotIn", "userIDGT", "userIDGTE", "userIDLT", "userIDLTE", "userIDContains", "userIDHasPrefix", "userIDHasSuffix", "userIDIsNil", "userIDNotNil", "userIDEqualFold", "userIDContainsFold", "teamID", "teamIDNEQ", "teamIDIn", "teamIDNotIn", "teamIDGT", "teamIDGTE", "teamIDLT", "teamIDLTE", "teamIDContains", "teamIDHasPrefix", "teamIDHasSuffix", "teamIDIsNil", "teamIDNotNil", "teamIDEqualFold", "teamIDContainsFold", "periodKind", "periodKindNEQ", "periodKindIn", "periodKindNotIn", "periodYear", "periodYearNEQ", "periodYearIn", "periodYearNotIn", "periodYearGT", "periodYearGTE", "periodYearLT", "periodYearLTE", "periodIndex", "periodIndexNEQ", "periodIndexIn", "periodIndexNotIn", "periodIndexGT", "periodIndexGTE", "periodIndexLT", "periodIndexLTE", "periodStart", "periodStartNEQ", "periodStartIn", "periodStartNotIn", "periodStartGT", "periodStartGTE", "periodStartLT", "periodStartLTE", "periodEnd", "periodEndNEQ", "periodEndIn", "periodEndNotIn", "periodEndGT", "periodEndGTE", "periodEndLT", "periodEndLTE", "status", "statusNEQ", "statusIn", "statusNotIn", "version", "versionNEQ", "versionIn", "versionNotIn", "versionGT", "versionGTE", "versionLT", "versionLTE", "proposerID", "proposerIDNEQ", "proposerIDIn", "proposerIDNotIn", "proposerIDGT", "proposerIDGTE", "proposerIDLT", "proposerIDLTE", "proposerIDContains", "proposerIDHasPrefix", "proposerIDHasSuffix", "proposerIDEqualFold", "proposerIDContainsFold", "approverID", "approverIDNEQ", "approverIDIn", "approverIDNotIn", "approverIDGT", "approverIDGTE", "approverIDLT", "approverIDLTE", "approverIDContains", "approverIDHasPrefix", "approverIDHasSuffix", "approverIDIsNil", "approverIDNotNil", "approverIDEqualFold", "approverIDContainsFold", "rationale", "rationaleNEQ", "rationaleIn", "rationaleNotIn", "rationaleGT", "rationaleGTE", "rationaleLT", "rationaleLTE", "rationaleContains", "rationaleHasPrefix", "rationaleHasSuffix", "rationaleIsNil", "rationaleNotNil", "rationaleEqualFold", "rationaleContainsFold", "pendingComment", "pendingCommentNEQ", "pendingCommentIn", "pendingCommentNotIn", "pendingCommentGT", "pendingCommentGTE", "pendingCommentLT", "pendingCommentLTE", "pendingCommentContains", "pendingCommentHasPrefix", "pendingCommentHasSuffix", "pendingCommentIsNil", "pendingCommentNotNil", "pendingCommentEqualFold", "pendingCommentContainsFold", "hasKpiWith", "hasUserWith", "hasTeamWith", "hasProposerWith", "hasApproverWith", "hasEventsWith", "hasRevisionsWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "kpiID", "kpiIDNEQ", "kpiIDIn", "kpiIDNotIn", "kpiIDGT", "kpiIDGTE", "kpiIDLT", "kpiIDLTE", "kpiIDContains", "kpiIDHasPrefix", "kpiIDHasSuffix", "kpiIDEqualFold", "kpiIDContainsFold", "userID", "userIDNEQ", "userIDIn", "userIDNotIn", "userIDGT", "userIDGTE", "userIDLT", "userIDLTE", "userIDContains", "userIDHasPrefix", "userIDHasSuffix", "userIDIsNil", "userIDNotNil", "userIDEqualFold", "userIDContainsFold", "teamID", "teamIDNEQ", "teamIDIn", "teamIDNotIn", "teamIDGT", "teamIDGTE", "teamIDLT", "teamIDLTE", "teamIDContains", "teamIDHasPrefix", "teamIDHasSuffix", "teamIDIsNil", "teamIDNotNil", "teamIDEqualFold", "teamIDContainsFold", "periodKind", "periodKindNEQ", "periodKindIn", "periodKindNotIn", "periodYear", "periodYearNEQ", "periodYearIn", "periodYearNotIn", "periodYearGT", "periodYearGTE", "periodYearLT", "periodYearLTE", "periodIndex", "periodIndexNEQ", "periodIndexIn", "periodIndexNotIn", "periodIndexGT", "periodIndexGTE", "periodIndexLT", "periodIndexLTE", "periodStart", "periodStartNEQ", "periodStartIn", "periodStartNotIn", "periodStartGT", "periodStartGTE", "periodStartLT", "periodStartLTE", "periodEnd", "periodEndNEQ", "periodEndIn", "periodEndNotIn", "periodEndGT", "periodEndGTE", "periodEndLT", "periodEndLTE", "status", "statusNEQ", "statusIn", "statusNotIn", "version", "versionNEQ", "versionIn", "versionNotIn", "versionGT", "versionGTE", "versionLT", "versionLTE", "proposerID", "proposerIDNEQ", "proposerIDIn", "proposerIDNotIn", "proposerIDGT", "proposerIDGTE", "proposerIDLT", "proposerIDLTE", "proposerIDContains", "proposerIDHasPrefix", "proposerIDHasSuffix", "proposerIDEqualFold", "proposerIDContainsFold", "approverID", "approverIDNEQ", "approverIDIn", "approverIDNotIn", "approverIDGT", "approverIDGTE", "approverIDLT", "approverIDLTE", "approverIDContains", "approverIDHasPrefix", "approverIDHasSuffix", "approverIDIsNil", "approverIDNotNil", "approverIDEqualFold", "approverIDContainsFold", "rationale", "rationaleNEQ", "rationaleIn", "rationaleNotIn", "rationaleGT", "rationaleGTE", "rationaleLT", "rationaleLTE", "rationaleContains", "rationaleHasPrefix", "rationaleHasSuffix", "rationaleIsNil", "rationaleNotNil", "rationaleEqualFold", "rationaleContainsFold", "pendingComment", "pendingCommentNEQ", "pendingCommentIn", "pendingCommentNotIn", "pendingCommentGT", "pendingCommentGTE", "pendingCommentLT", "pendingCommentLTE", "pendingCommentContains", "pendingCommentHasPrefix", "pendingCommentHasSuffix", "pendingCommentIsNil", "pendingCommentNotNil", "pendingCommentEqualFold", "pendingCommentContainsFold", "allocationMethod", "allocationMethodNEQ", "allocationMethodIn", "allocationMethodNotIn", "allocationMethodIsNil", "allocationMethodNotNil", "allocatedFromID", "allocatedFromIDNEQ", "allocatedFromIDIn", "allocatedFromIDNotIn", "allocatedFromIDGT", "allocatedFromIDGTE", "allocatedFromIDLT", "allocatedFromIDLTE", "allocatedFromIDContains", "allocatedFromIDHasPrefix", "allocatedFromIDHasSuffix", "allocatedFromIDIsNil", "allocatedFromIDNotNil", "allocatedFromIDEqualFold", "allocatedFromIDContainsFold", "hasKpiWith", "hasUserWith", "hasTeamWith", "hasProposerWith", "hasApproverWith", "hasEventsWith", "hasRevisionsWith", "hasAllocatedFromWith", "hasAllocationsWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -31531,6 +33173,153 @@ func (ec *executionContext) unmarshalInputTargetWhereInput(ctx context.Context, 
 				return it, err
 			}
 			it.PendingCommentContainsFold = data
+		case "allocationMethod":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("allocationMethod"))
+			data, err := ec.unmarshalOAllocationMethod2ᚖkpiflowᚋenumᚐAllocationMethod(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AllocationMethod = data
+		case "allocationMethodNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("allocationMethodNEQ"))
+			data, err := ec.unmarshalOAllocationMethod2ᚖkpiflowᚋenumᚐAllocationMethod(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AllocationMethodNEQ = data
+		case "allocationMethodIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("allocationMethodIn"))
+			data, err := ec.unmarshalOAllocationMethod2ᚕkpiflowᚋenumᚐAllocationMethodᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AllocationMethodIn = data
+		case "allocationMethodNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("allocationMethodNotIn"))
+			data, err := ec.unmarshalOAllocationMethod2ᚕkpiflowᚋenumᚐAllocationMethodᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AllocationMethodNotIn = data
+		case "allocationMethodIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("allocationMethodIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AllocationMethodIsNil = data
+		case "allocationMethodNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("allocationMethodNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AllocationMethodNotNil = data
+		case "allocatedFromID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("allocatedFromID"))
+			data, err := ec.unmarshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AllocatedFromID = data
+		case "allocatedFromIDNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("allocatedFromIDNEQ"))
+			data, err := ec.unmarshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AllocatedFromIDNEQ = data
+		case "allocatedFromIDIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("allocatedFromIDIn"))
+			data, err := ec.unmarshalOID2ᚕkpiflowᚋentᚋschemaᚋpulidᚐIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AllocatedFromIDIn = data
+		case "allocatedFromIDNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("allocatedFromIDNotIn"))
+			data, err := ec.unmarshalOID2ᚕkpiflowᚋentᚋschemaᚋpulidᚐIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AllocatedFromIDNotIn = data
+		case "allocatedFromIDGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("allocatedFromIDGT"))
+			data, err := ec.unmarshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AllocatedFromIDGT = data
+		case "allocatedFromIDGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("allocatedFromIDGTE"))
+			data, err := ec.unmarshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AllocatedFromIDGTE = data
+		case "allocatedFromIDLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("allocatedFromIDLT"))
+			data, err := ec.unmarshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AllocatedFromIDLT = data
+		case "allocatedFromIDLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("allocatedFromIDLTE"))
+			data, err := ec.unmarshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AllocatedFromIDLTE = data
+		case "allocatedFromIDContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("allocatedFromIDContains"))
+			data, err := ec.unmarshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AllocatedFromIDContains = data
+		case "allocatedFromIDHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("allocatedFromIDHasPrefix"))
+			data, err := ec.unmarshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AllocatedFromIDHasPrefix = data
+		case "allocatedFromIDHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("allocatedFromIDHasSuffix"))
+			data, err := ec.unmarshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AllocatedFromIDHasSuffix = data
+		case "allocatedFromIDIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("allocatedFromIDIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AllocatedFromIDIsNil = data
+		case "allocatedFromIDNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("allocatedFromIDNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AllocatedFromIDNotNil = data
+		case "allocatedFromIDEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("allocatedFromIDEqualFold"))
+			data, err := ec.unmarshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AllocatedFromIDEqualFold = data
+		case "allocatedFromIDContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("allocatedFromIDContainsFold"))
+			data, err := ec.unmarshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AllocatedFromIDContainsFold = data
 		case "hasKpiWith":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasKpiWith"))
 			directive0 := func(ctx context.Context) (any, error) {
@@ -31711,6 +33500,58 @@ func (ec *executionContext) unmarshalInputTargetWhereInput(ctx context.Context, 
 				it.HasRevisionsWith = nil
 			} else {
 				err := fmt.Errorf(`unexpected type %T from directive, should be []*kpiflow/ent.TargetRevisionWhereInput`, tmp)
+				return it, graphql.ErrorOnPath(ctx, err)
+			}
+		case "hasAllocatedFromWith":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasAllocatedFromWith"))
+			directive0 := func(ctx context.Context) (any, error) {
+				return ec.unmarshalOTargetWhereInput2ᚕᚖkpiflowᚋentᚐTargetWhereInputᚄ(ctx, v)
+			}
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Reach == nil {
+					var zeroVal []*ent.TargetWhereInput
+					return zeroVal, errors.New("directive reach is not implemented")
+				}
+				return ec.Directives.Reach(ctx, obj, directive0)
+			}
+
+			tmp, err := directive1(ctx)
+			if err != nil {
+				return it, graphql.ErrorOnPath(ctx, err)
+			}
+			if data, ok := tmp.([]*ent.TargetWhereInput); ok {
+				it.HasAllocatedFromWith = data
+			} else if tmp == nil {
+				it.HasAllocatedFromWith = nil
+			} else {
+				err := fmt.Errorf(`unexpected type %T from directive, should be []*kpiflow/ent.TargetWhereInput`, tmp)
+				return it, graphql.ErrorOnPath(ctx, err)
+			}
+		case "hasAllocationsWith":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasAllocationsWith"))
+			directive0 := func(ctx context.Context) (any, error) {
+				return ec.unmarshalOTargetWhereInput2ᚕᚖkpiflowᚋentᚐTargetWhereInputᚄ(ctx, v)
+			}
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Reach == nil {
+					var zeroVal []*ent.TargetWhereInput
+					return zeroVal, errors.New("directive reach is not implemented")
+				}
+				return ec.Directives.Reach(ctx, obj, directive0)
+			}
+
+			tmp, err := directive1(ctx)
+			if err != nil {
+				return it, graphql.ErrorOnPath(ctx, err)
+			}
+			if data, ok := tmp.([]*ent.TargetWhereInput); ok {
+				it.HasAllocationsWith = data
+			} else if tmp == nil {
+				it.HasAllocationsWith = nil
+			} else {
+				err := fmt.Errorf(`unexpected type %T from directive, should be []*kpiflow/ent.TargetWhereInput`, tmp)
 				return it, graphql.ErrorOnPath(ctx, err)
 			}
 		}
@@ -32736,7 +34577,7 @@ func (ec *executionContext) unmarshalInputUpdateOrganizationSettingsInput(ctx co
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"realism", "status", "closeGraceHours", "rampSchedule", "review", "resetToDefaults"}
+	fieldsInOrder := [...]string{"realism", "status", "closeGraceHours", "rampSchedule", "review", "reconciliationTolerance", "resetToDefaults"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -32778,6 +34619,13 @@ func (ec *executionContext) unmarshalInputUpdateOrganizationSettingsInput(ctx co
 				return it, err
 			}
 			it.Review = data
+		case "reconciliationTolerance":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reconciliationTolerance"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ReconciliationTolerance = data
 		case "resetToDefaults":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("resetToDefaults"))
 			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
@@ -33993,6 +35841,112 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 // endregion ************************** interface.gotpl ***************************
 
 // region    **************************** object.gotpl ****************************
+
+var allocateTeamTargetPayloadImplementors = []string{"AllocateTeamTargetPayload"}
+
+func (ec *executionContext) _AllocateTeamTargetPayload(ctx context.Context, sel ast.SelectionSet, obj *AllocateTeamTargetPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, allocateTeamTargetPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AllocateTeamTargetPayload")
+		case "teamTarget":
+			out.Values[i] = ec._AllocateTeamTargetPayload_teamTarget(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "method":
+			out.Values[i] = ec._AllocateTeamTargetPayload_method(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "appliedMethod":
+			out.Values[i] = ec._AllocateTeamTargetPayload_appliedMethod(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "dryRun":
+			out.Values[i] = ec._AllocateTeamTargetPayload_dryRun(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "shares":
+			out.Values[i] = ec._AllocateTeamTargetPayload_shares(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var allocationShareImplementors = []string{"AllocationShare"}
+
+func (ec *executionContext) _AllocationShare(ctx context.Context, sel ast.SelectionSet, obj *AllocationShare) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, allocationShareImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AllocationShare")
+		case "user":
+			out.Values[i] = ec._AllocationShare_user(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "value":
+			out.Values[i] = ec._AllocationShare_value(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "weight":
+			out.Values[i] = ec._AllocationShare_weight(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "overridden":
+			out.Values[i] = ec._AllocationShare_overridden(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "target":
+			out.Values[i] = ec._AllocationShare_target(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
 
 var authPayloadImplementors = []string{"AuthPayload"}
 
@@ -35777,6 +37731,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "allocateTeamTarget":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_allocateTeamTarget(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -35983,6 +37944,11 @@ func (ec *executionContext) _OrganizationSettings(ctx context.Context, sel ast.S
 				})
 		case "review":
 			out.Values[i] = ec._OrganizationSettings_review(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "reconciliationTolerance":
+			out.Values[i] = ec._OrganizationSettings_reconciliationTolerance(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
@@ -36426,6 +38392,97 @@ func (ec *executionContext) _RealismSettings(ctx context.Context, sel ast.Select
 		case "comparablePeriods":
 			out.Values[i] = ec._RealismSettings_comparablePeriods(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var reconciliationMemberImplementors = []string{"ReconciliationMember"}
+
+func (ec *executionContext) _ReconciliationMember(ctx context.Context, sel ast.SelectionSet, obj *ReconciliationMember) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, reconciliationMemberImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ReconciliationMember")
+		case "user":
+			out.Values[i] = ec._ReconciliationMember_user(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "target":
+			out.Values[i] = ec._ReconciliationMember_target(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "share":
+			out.Values[i] = ec._ReconciliationMember_share(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "historicalShare":
+			out.Values[i] = ec._ReconciliationMember_historicalShare(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var reconciliationSubTeamImplementors = []string{"ReconciliationSubTeam"}
+
+func (ec *executionContext) _ReconciliationSubTeam(ctx context.Context, sel ast.SelectionSet, obj *ReconciliationSubTeam) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, reconciliationSubTeamImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ReconciliationSubTeam")
+		case "team":
+			out.Values[i] = ec._ReconciliationSubTeam_team(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "target":
+			out.Values[i] = ec._ReconciliationSubTeam_target(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "share":
+			out.Values[i] = ec._ReconciliationSubTeam_share(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		default:
@@ -37236,6 +39293,16 @@ func (ec *executionContext) _Target(ctx context.Context, sel ast.SelectionSet, o
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "allocationMethod":
+			out.Values[i] = ec._Target_allocationMethod(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "allocatedFromID":
+			out.Values[i] = ec._Target_allocatedFromID(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "organization":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -37283,6 +39350,18 @@ func (ec *executionContext) _Target(ctx context.Context, sel ast.SelectionSet, o
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Target_revisions(ctx, field, obj)
+				})
+		case "allocatedFrom":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Target_allocatedFrom(ctx, field, obj)
+				})
+		case "allocations":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Target_allocations(ctx, field, obj)
 				})
 		case "value":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
@@ -37845,6 +39924,99 @@ func (ec *executionContext) _TargetPayload(ctx context.Context, sel ast.Selectio
 	return out
 }
 
+var targetReconciliationImplementors = []string{"TargetReconciliation"}
+
+func (ec *executionContext) _TargetReconciliation(ctx context.Context, sel ast.SelectionSet, obj *TargetReconciliation) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, targetReconciliationImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TargetReconciliation")
+		case "teamTarget":
+			out.Values[i] = ec._TargetReconciliation_teamTarget(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "approved":
+			out.Values[i] = ec._TargetReconciliation_approved(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "proposed":
+			out.Values[i] = ec._TargetReconciliation_proposed(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "drafts":
+			out.Values[i] = ec._TargetReconciliation_drafts(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "gap":
+			out.Values[i] = ec._TargetReconciliation_gap(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "coverage":
+			out.Values[i] = ec._TargetReconciliation_coverage(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "openCoverage":
+			out.Values[i] = ec._TargetReconciliation_openCoverage(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "covered":
+			out.Values[i] = ec._TargetReconciliation_covered(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "tolerance":
+			out.Values[i] = ec._TargetReconciliation_tolerance(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "members":
+			out.Values[i] = ec._TargetReconciliation_members(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "subTeams":
+			out.Values[i] = ec._TargetReconciliation_subTeams(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "subTeamsSum":
+			out.Values[i] = ec._TargetReconciliation_subTeamsSum(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "subTeamsCoverage":
+			out.Values[i] = ec._TargetReconciliation_subTeamsCoverage(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var targetRevisionImplementors = []string{"TargetRevision", "Node"}
 
 func (ec *executionContext) _TargetRevision(ctx context.Context, sel ast.SelectionSet, obj *ent.TargetRevision) graphql.Marshaler {
@@ -38255,73 +40427,79 @@ func (ec *executionContext) _TeamRollup(ctx context.Context, sel ast.SelectionSe
 		case "id":
 			out.Values[i] = ec._TeamRollup_id(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "team":
 			out.Values[i] = ec._TeamRollup_team(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "kpi":
 			out.Values[i] = ec._TeamRollup_kpi(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "period":
 			out.Values[i] = ec._TeamRollup_period(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "actual":
 			out.Values[i] = ec._TeamRollup_actual(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "sampleSize":
 			out.Values[i] = ec._TeamRollup_sampleSize(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "lowConfidence":
 			out.Values[i] = ec._TeamRollup_lowConfidence(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "members":
 			out.Values[i] = ec._TeamRollup_members(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "additive":
 			out.Values[i] = ec._TeamRollup_additive(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "target":
 			out.Values[i] = ec._TeamRollup_target(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "membersTargetSum":
 			out.Values[i] = ec._TeamRollup_membersTargetSum(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "attainment":
 			out.Values[i] = ec._TeamRollup_attainment(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "frozen":
 			out.Values[i] = ec._TeamRollup_frozen(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "liveActual":
 			out.Values[i] = ec._TeamRollup_liveActual(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "reconciliation":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._TeamRollup_reconciliation(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -39135,6 +41313,58 @@ func (ec *executionContext) ___Type(ctx context.Context, sel ast.SelectionSet, o
 // endregion **************************** object.gotpl ****************************
 
 // region    ***************************** type.gotpl *****************************
+
+func (ec *executionContext) unmarshalNAllocateTeamTargetInput2kpiflowᚋgraphᚐAllocateTeamTargetInput(ctx context.Context, v any) (AllocateTeamTargetInput, error) {
+	res, err := ec.unmarshalInputAllocateTeamTargetInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNAllocateTeamTargetPayload2ᚖkpiflowᚋgraphᚐAllocateTeamTargetPayload(ctx context.Context, sel ast.SelectionSet, v *AllocateTeamTargetPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "AllocateTeamTargetPayload!")
+		return graphql.Null
+	}
+	return ec._AllocateTeamTargetPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNAllocationMethod2kpiflowᚋenumᚐAllocationMethod(ctx context.Context, v any) (enum.AllocationMethod, error) {
+	var res enum.AllocationMethod
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNAllocationMethod2kpiflowᚋenumᚐAllocationMethod(ctx context.Context, sel ast.SelectionSet, v enum.AllocationMethod) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNAllocationOverrideInput2ᚖkpiflowᚋgraphᚐAllocationOverrideInput(ctx context.Context, v any) (*AllocationOverrideInput, error) {
+	res, err := ec.unmarshalInputAllocationOverrideInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNAllocationShare2ᚕᚖkpiflowᚋgraphᚐAllocationShareᚄ(ctx context.Context, sel ast.SelectionSet, v []*AllocationShare) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNAllocationShare2ᚖkpiflowᚋgraphᚐAllocationShare(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNAllocationShare2ᚖkpiflowᚋgraphᚐAllocationShare(ctx context.Context, sel ast.SelectionSet, v *AllocationShare) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "AllocationShare!")
+		return graphql.Null
+	}
+	return ec._AllocationShare(ctx, sel, v)
+}
 
 func (ec *executionContext) marshalNAuthPayload2ᚖkpiflowᚋauthᚐSession(ctx context.Context, sel ast.SelectionSet, v *auth.Session) graphql.Marshaler {
 	if v == nil {
@@ -40064,6 +42294,54 @@ func (ec *executionContext) marshalNReasonCode2kpiflowᚋenumᚐReasonCode(ctx c
 	return v
 }
 
+func (ec *executionContext) marshalNReconciliationMember2ᚕᚖkpiflowᚋgraphᚐReconciliationMemberᚄ(ctx context.Context, sel ast.SelectionSet, v []*ReconciliationMember) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNReconciliationMember2ᚖkpiflowᚋgraphᚐReconciliationMember(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNReconciliationMember2ᚖkpiflowᚋgraphᚐReconciliationMember(ctx context.Context, sel ast.SelectionSet, v *ReconciliationMember) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ReconciliationMember!")
+		return graphql.Null
+	}
+	return ec._ReconciliationMember(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNReconciliationSubTeam2ᚕᚖkpiflowᚋgraphᚐReconciliationSubTeamᚄ(ctx context.Context, sel ast.SelectionSet, v []*ReconciliationSubTeam) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNReconciliationSubTeam2ᚖkpiflowᚋgraphᚐReconciliationSubTeam(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNReconciliationSubTeam2ᚖkpiflowᚋgraphᚐReconciliationSubTeam(ctx context.Context, sel ast.SelectionSet, v *ReconciliationSubTeam) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ReconciliationSubTeam!")
+		return graphql.Null
+	}
+	return ec._ReconciliationSubTeam(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNRefreshTokenInput2kpiflowᚋgraphᚐRefreshTokenInput(ctx context.Context, v any) (RefreshTokenInput, error) {
 	res, err := ec.unmarshalInputRefreshTokenInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -40830,6 +43108,75 @@ func (ec *executionContext) marshalN__TypeKind2string(ctx context.Context, sel a
 		graphql.AddInvalidNullFromMarshaler(ctx, "__TypeKind!")
 	}
 	return res
+}
+
+func (ec *executionContext) unmarshalOAllocationMethod2ᚕkpiflowᚋenumᚐAllocationMethodᚄ(ctx context.Context, v any) ([]enum.AllocationMethod, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]enum.AllocationMethod, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNAllocationMethod2kpiflowᚋenumᚐAllocationMethod(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOAllocationMethod2ᚕkpiflowᚋenumᚐAllocationMethodᚄ(ctx context.Context, sel ast.SelectionSet, v []enum.AllocationMethod) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNAllocationMethod2kpiflowᚋenumᚐAllocationMethod(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalOAllocationMethod2ᚖkpiflowᚋenumᚐAllocationMethod(ctx context.Context, v any) (*enum.AllocationMethod, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(enum.AllocationMethod)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOAllocationMethod2ᚖkpiflowᚋenumᚐAllocationMethod(ctx context.Context, sel ast.SelectionSet, v *enum.AllocationMethod) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) unmarshalOAllocationOverrideInput2ᚕᚖkpiflowᚋgraphᚐAllocationOverrideInputᚄ(ctx context.Context, v any) ([]*AllocationOverrideInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*AllocationOverrideInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNAllocationOverrideInput2ᚖkpiflowᚋgraphᚐAllocationOverrideInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
 }
 
 func (ec *executionContext) unmarshalOBoolean2bool(ctx context.Context, v any) (bool, error) {
@@ -42420,6 +44767,13 @@ func (ec *executionContext) unmarshalOTargetOrder2ᚕᚖkpiflowᚋentᚐTargetOr
 		}
 	}
 	return res, nil
+}
+
+func (ec *executionContext) marshalOTargetReconciliation2ᚖkpiflowᚋgraphᚐTargetReconciliation(ctx context.Context, sel ast.SelectionSet, v *TargetReconciliation) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._TargetReconciliation(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalOTargetRevision2ᚖkpiflowᚋentᚐTargetRevision(ctx context.Context, sel ast.SelectionSet, v *ent.TargetRevision) graphql.Marshaler {

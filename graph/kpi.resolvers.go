@@ -111,7 +111,18 @@ func (r *queryResolver) TeamRollup(ctx context.Context, team pulid.ID, kpi pulid
 	return r.teamRollup(ctx, team, kpi, periodRequest(period))
 }
 
+// Reconciliation is the resolver for the reconciliation field.
+func (r *teamRollupResolver) Reconciliation(ctx context.Context, obj *TeamRollup) (*TargetReconciliation, error) {
+	return r.reconciliation(ctx, obj)
+}
+
 // KPIFilter returns KPIFilterResolver implementation.
 func (r *Resolver) KPIFilter() KPIFilterResolver { return &kPIFilterResolver{r} }
 
-type kPIFilterResolver struct{ *Resolver }
+// TeamRollup returns TeamRollupResolver implementation.
+func (r *Resolver) TeamRollup() TeamRollupResolver { return &teamRollupResolver{r} }
+
+type (
+	kPIFilterResolver  struct{ *Resolver }
+	teamRollupResolver struct{ *Resolver }
+)

@@ -89,7 +89,7 @@ func sample(schema *ast.Schema, t *ast.Type, w *world, valid map[string]string, 
 		in := map[string]any{}
 		for _, f := range def.Fields {
 			p := path + "." + f.Name
-			if _, ok := valid[p]; ok || f.Type.NonNull {
+			if _, ok := valid[p]; ok || f.Type.NonNull || within(valid, p) {
 				in[f.Name] = sample(schema, f.Type, w, valid, p)
 			}
 		}
@@ -121,7 +121,8 @@ var linkCases = map[string]struct {
 		map[string]string{"input.teamID": "input.userID"}},
 	"proposeTarget": {"mA", map[string]string{"input.kpiID": "KAcme", "input.userID": "repA"},
 		map[string]string{"input.teamID": "input.userID"}},
-	"setMarketFactor": {"mA", map[string]string{"input.teamID": "A"}, nil},
+	"setMarketFactor":    {"mA", map[string]string{"input.teamID": "A"}, nil},
+	"allocateTeamTarget": {"mA", map[string]string{"input.targetId": "tTeamA", "input.overrides.userID": "repA"}, nil},
 }
 
 // TestLinkedIDsMustBeInReach: every ID-taking input field of every
@@ -172,7 +173,9 @@ func TestLinkedIDsMustBeInReach(t *testing.T) {
 				}
 			}
 			probed := strings.Join(f.path, ".")
-			delete(valid, probed)
+			// The probed field keeps its valid ID in the sample (set replaces
+			// it), so that an input object in a list around it is sampled
+			// whole.
 			if other, ok := c.alone[probed]; ok {
 				delete(valid, other)
 			}
@@ -220,14 +223,33 @@ func TestLinkedIDsMustBeInReach(t *testing.T) {
 
 func set(m map[string]any, path []string, v any) {
 	for _, p := range path[:len(path)-1] {
-		next, ok := m[p].(map[string]any)
-		if !ok {
+		var next map[string]any
+		switch cur := m[p].(type) {
+		case map[string]any:
+			next = cur
+		case []any: // a list of input objects: into its sampled element
+			if len(cur) > 0 {
+				next, _ = cur[0].(map[string]any)
+			}
+		}
+		if next == nil {
 			next = map[string]any{}
 			m[p] = next
 		}
 		m = next
 	}
 	m[path[len(path)-1]] = v
+}
+
+// within reports whether a valid ID is given for a field inside the input
+// field at path.
+func within(valid map[string]string, path string) bool {
+	for p := range valid {
+		if strings.HasPrefix(p, path+".") {
+			return true
+		}
+	}
+	return false
 }
 
 // snapshot describes the record: every row that a link could change.

@@ -22,6 +22,53 @@ import (
 	"entgo.io/contrib/entgql"
 )
 
+type AllocateTeamTargetInput struct {
+	// The team's target to divide: a team target in any open status (DRAFT, PROPOSED, CHANGES_REQUESTED or APPROVED) for a period not yet over, of a KPI that adds up (a count or money).
+	TargetID pulid.ID              `json:"targetId"`
+	Method   enum.AllocationMethod `json:"method"`
+	// Members whose values are fixed; the rest of the team target is divided among the others.
+	Overrides []*AllocationOverrideInput `json:"overrides,omitempty"`
+	// Returns the split without writing anything.
+	DryRun *bool `json:"dryRun,omitempty"`
+}
+
+// A team target divided among the team's reps (its direct members with the REP role): the values sum exactly to the
+// team target. The rest after the overrides is divided in whole units (minor units of money)
+// by the largest-remainder method: each member gets the whole part of rest × weight ÷ total
+// weight, and the units left go one each to the members with the largest fractional parts,
+// ties to the smaller user ID.
+type AllocateTeamTargetPayload struct {
+	TeamTarget *ent.Target `json:"teamTarget"`
+	// The method asked for.
+	Method enum.AllocationMethod `json:"method"`
+	// The method the split used: EQUAL when HISTORY found no history for the members not overridden (all zero), else the method asked for.
+	AppliedMethod enum.AllocationMethod `json:"appliedMethod"`
+	DryRun        bool                  `json:"dryRun"`
+	// One per rep of the team, by user ID.
+	Shares []*AllocationShare `json:"shares"`
+}
+
+// A member's value fixed by the manager before the rest of the team target is divided.
+type AllocationOverrideInput struct {
+	// A rep of the team (a direct member with the REP role).
+	UserID pulid.ID `json:"userID"`
+	// In the KPI's unit: a whole count or an amount in the organization's currency.
+	Value money.Decimal `json:"value"`
+}
+
+// One member's part of an allocation.
+type AllocationShare struct {
+	User *ent.User `json:"user"`
+	// The member's part, in the KPI's unit: whole units of a count, minor units of money.
+	Value *KPIValue `json:"value"`
+	// A ratio: the member's weight under the method applied, as a share of all weights of the members not overridden (0 for an overridden member).
+	Weight float64 `json:"weight"`
+	// Whether the value is an override.
+	Overridden bool `json:"overridden"`
+	// The draft made for the member; none in a dry run.
+	Target *ent.Target `json:"target,omitempty"`
+}
+
 type CompleteReviewInput struct {
 	CycleID pulid.ID `json:"cycleId"`
 }
@@ -318,6 +365,25 @@ type RealismSettingsInput struct {
 	ComparablePeriods *int     `json:"comparablePeriods,omitempty"`
 }
 
+// A member's open target in a reconciliation, and their share against their historical share.
+type ReconciliationMember struct {
+	User *ent.User `json:"user"`
+	// The rep's open (else closed) target for the KPI and period; none when none, or out of the viewer's sight.
+	Target *ent.Target `json:"target,omitempty"`
+	// A ratio: the target's value ÷ the team target.
+	Share *float64 `json:"share,omitempty"`
+	// A ratio: the member's share of the reps' total value over the team's last comparable completed periods (the organization's comparablePeriods); none when the total is zero.
+	HistoricalShare *float64 `json:"historicalShare,omitempty"`
+}
+
+// A sub-team's open (else closed) team target in a reconciliation.
+type ReconciliationSubTeam struct {
+	Team   *ent.Team   `json:"team"`
+	Target *ent.Target `json:"target,omitempty"`
+	// A ratio: the sub-team's target ÷ the parent's team target.
+	Share *float64 `json:"share,omitempty"`
+}
+
 type RefreshTokenInput struct {
 	RefreshToken string `json:"refreshToken"`
 }
@@ -431,6 +497,37 @@ type TargetPayload struct {
 	Target *ent.Target `json:"target"`
 }
 
+// A team's target (top-down) against its reps' targets (bottom-up) for a KPI that
+// adds up (its reps: its direct members with the REP role), and its sub-teams' team targets against it. Coverage is a ratio of the team target.
+type TargetReconciliation struct {
+	// The team's open target for the period (DRAFT, PROPOSED, CHANGES_REQUESTED or APPROVED), else its CLOSED one; none when it has none or the viewer may not read it (the figures are computed all the same).
+	TeamTarget *ent.Target `json:"teamTarget,omitempty"`
+	// The sum of the reps' APPROVED (or CLOSED) targets.
+	Approved *KPIValue `json:"approved"`
+	// The sum of the reps' PROPOSED and CHANGES_REQUESTED targets.
+	Proposed *KPIValue `json:"proposed"`
+	// The sum of the reps' DRAFT targets.
+	Drafts *KPIValue `json:"drafts"`
+	// teamTarget − approved: what the approved member targets leave uncovered (negative when they exceed it); none without a team target.
+	Gap *KPIValue `json:"gap,omitempty"`
+	// A ratio: approved ÷ teamTarget; none without a team target, or when it is zero.
+	Coverage *float64 `json:"coverage,omitempty"`
+	// A ratio: (approved + proposed + drafts) ÷ teamTarget: the coverage if every open member target were approved as it is.
+	OpenCoverage *float64 `json:"openCoverage,omitempty"`
+	// Whether approved covers the team target: coverage between 1 and 1 + the organization's reconciliationTolerance; none without a team target.
+	Covered *bool `json:"covered,omitempty"`
+	// A ratio: the organization's reconciliationTolerance.
+	Tolerance float64 `json:"tolerance"`
+	// Each rep of the team, by user ID.
+	Members []*ReconciliationMember `json:"members"`
+	// Each direct sub-team, by team ID.
+	SubTeams []*ReconciliationSubTeam `json:"subTeams"`
+	// The sum of the sub-teams' open (else closed) team targets.
+	SubTeamsSum *KPIValue `json:"subTeamsSum"`
+	// A ratio: subTeamsSum ÷ teamTarget; none without a team target or sub-team targets.
+	SubTeamsCoverage *float64 `json:"subTeamsCoverage,omitempty"`
+}
+
 type TargetScopeInput struct {
 	UserID *pulid.ID `json:"userID,omitempty"`
 	TeamID *pulid.ID `json:"teamID,omitempty"`
@@ -475,6 +572,8 @@ type TeamRollup struct {
 	Frozen bool `json:"frozen"`
 	// With a closed target: the value computed from the record as it is now.
 	LiveActual *KPIValue `json:"liveActual,omitempty"`
+	// The team's target against its reps' targets and its sub-teams' team targets; for a KPI that adds up (none otherwise).
+	Reconciliation *TargetReconciliation `json:"reconciliation,omitempty"`
 }
 
 func (TeamRollup) IsNode() {}
@@ -523,6 +622,8 @@ type UpdateOrganizationSettingsInput struct {
 	// Ratios: shares of a fully ramped rep's value by month of tenure (OrganizationSettings.rampSchedule).
 	RampSchedule []float64                      `json:"rampSchedule,omitempty"`
 	Review       *ReviewSuggestionSettingsInput `json:"review,omitempty"`
+	// A ratio between 0 and 1 (OrganizationSettings.reconciliationTolerance).
+	ReconciliationTolerance *float64 `json:"reconciliationTolerance,omitempty"`
 	// Back to the defaults first, then the changes given here.
 	ResetToDefaults *bool `json:"resetToDefaults,omitempty"`
 }
@@ -562,6 +663,10 @@ const (
 	InboxReasonReviewOverdue InboxReason = "REVIEW_OVERDUE"
 	// A target of yours was adjusted in the last 14 days.
 	InboxReasonAdjustmentMade InboxReason = "ADJUSTMENT_MADE"
+	// A draft allocated to you from your team's target (allocateTeamTarget) waits for you to submit it, as it is or changed.
+	InboxReasonSubmitAllocatedDraft InboxReason = "SUBMIT_ALLOCATED_DRAFT"
+	// An approved target of a team you manage, for a period not yet over, is not covered by its members' approved targets: they sum to less than it, or to more than the organization's reconciliationTolerance above it. The target's teamRollup reconciliation says by how much.
+	InboxReasonTeamTargetUncovered InboxReason = "TEAM_TARGET_UNCOVERED"
 )
 
 var AllInboxReason = []InboxReason{
@@ -571,11 +676,13 @@ var AllInboxReason = []InboxReason{
 	InboxReasonReviewOpen,
 	InboxReasonReviewOverdue,
 	InboxReasonAdjustmentMade,
+	InboxReasonSubmitAllocatedDraft,
+	InboxReasonTeamTargetUncovered,
 }
 
 func (e InboxReason) IsValid() bool {
 	switch e {
-	case InboxReasonDecideProposal, InboxReasonDecideAdjustment, InboxReasonReviseProposal, InboxReasonReviewOpen, InboxReasonReviewOverdue, InboxReasonAdjustmentMade:
+	case InboxReasonDecideProposal, InboxReasonDecideAdjustment, InboxReasonReviseProposal, InboxReasonReviewOpen, InboxReasonReviewOverdue, InboxReasonAdjustmentMade, InboxReasonSubmitAllocatedDraft, InboxReasonTeamTargetUncovered:
 		return true
 	}
 	return false

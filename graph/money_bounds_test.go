@@ -193,7 +193,24 @@ var moneyInputs = map[string]func(w *kpiWorld, t *testing.T, amount string) (str
 			map[string]any{"in": map[string]any{"itemId": item.ID, "decision": "ADJUST", "value": amount,
 				"reasonCode": "MARKET_CHANGE", "comment": "c"}}, w.adm
 	},
+	"AllocationOverrideInput.value": func(w *kpiWorld, t *testing.T, amount string) (string, map[string]any, *ent.User) {
+		// East's target for the fourth quarter, of the largest amount, drafted
+		// once; r1 is East's one rep, so an override of the whole is valid.
+		tt, ok := eastTarget[w]
+		if !ok {
+			max, _ := money.FromMinor(money.MaxMinor, "USD")
+			tt = w.do(t, w.s.As(t, w.mE), "createTargetDraft", map[string]any{"kpiID": w.kpiID(t, "REVENUE_WON"), "teamID": w.east.ID,
+				"period": map[string]any{"label": q4}, "value": string(max)}).ID
+			eastTarget[w] = tt
+		}
+		return `mutation($in: AllocateTeamTargetInput!) { allocateTeamTarget(input: $in) { shares { value { value } } } }`,
+			map[string]any{"in": map[string]any{"targetId": tt, "method": "EQUAL", "overrides": []any{
+				map[string]any{"userID": w.r1.ID, "value": amount}}}}, w.mE
+	},
 }
+
+// eastTarget is the team target AllocationOverrideInput's case drafted.
+var eastTarget = map[*kpiWorld]string{}
 
 func customKPI(field, amount string) (string, map[string]any) {
 	return `mutation($in: CreateKPIInput!) { createKPI(input: $in) { kpi { id } } }`,

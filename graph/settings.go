@@ -33,4 +33,5 @@ func applySettings(st *settings.Settings, in UpdateOrganizationSettingsInput) {
 		set(&st.Review.Change, r.Change)
 		set(&st.Review.MinElapsed, r.MinElapsed)
 	}
+	set(&st.ReconciliationTolerance, in.ReconciliationTolerance)
 }

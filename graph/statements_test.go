@@ -10,6 +10,7 @@ import (
 	"kpiflow/ent"
 	"kpiflow/ent/kpi"
 	"kpiflow/ent/schema/pulid"
+	"kpiflow/ent/team"
 	"kpiflow/ent/user"
 	"kpiflow/enum"
 	"kpiflow/workflow/realism"
@@ -185,5 +186,79 @@ func statementsDoNotGrow(t *testing.T, b apitest.Backend) {
 				}
 			}
 		}
+	}
+}
+
+// Planning makes as many statements for a team of 250 reps as for one of
+// 5: an allocation reads the reps, their open targets and their history
+// at once and writes the drafts, events and revisions in three bulk
+// statements; a reconciliation reads the reps, sub-teams, targets and
+// history at once; the inbox's planning items read the teams' targets,
+// KPIs, reps and the reps' targets at once.
+func TestPlanningStatementsDoNotGrow(t *testing.T) {
+	for _, b := range apitest.Backends(t) {
+		t.Run(b.Name, func(t *testing.T) {
+			sys := apitest.Sys()
+			type world struct {
+				*statementWorld
+				east, teamTarget, revenue pulid.ID
+			}
+			mk := func(n int) world {
+				w := newStatementWorld(t, apitest.NewServer(t, b), n)
+				east := w.s.Client.Team.Query().Where(team.Name("East")).OnlyX(sys)
+				rev := w.s.Client.KPI.Query().Where(kpi.Key("REVENUE_WON"), kpi.OrganizationID(east.OrganizationID)).OnlyX(sys)
+				tt := w.s.Client.Target.Create().SetOrganizationID(east.OrganizationID).SetKpiID(rev.ID).SetTeamID(east.ID).
+					SetScopeKey("team:" + string(east.ID)).SetPeriodKind(enum.PeriodQuarter).SetPeriodYear(2026).SetPeriodIndex(4).
+					SetPeriodStart(time.Date(2026, 10, 1, 0, 0, 0, 0, time.UTC)).SetPeriodEnd(time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC)).
+					SetValue(1_000_000).SetStatus(enum.StatusApproved).SetProposerID(w.admin.ID).SaveX(sys)
+				return world{w, east.ID, tt.ID, rev.ID}
+			}
+			small, large := mk(10), mk(500)
+			for _, c := range []struct {
+				name  string
+				query func(w world) string
+				want  int64
+			}{
+				{"allocateTeamTarget, a dry run by history", func(w world) string {
+					return fmt.Sprintf(`mutation { allocateTeamTarget(input: {targetId: %q, method: HISTORY, dryRun: true}) {
+						appliedMethod shares { user { email } value { value } weight } } }`, w.teamTarget)
+				}, 11},
+				{"teamRollup → reconciliation", func(w world) string {
+					return fmt.Sprintf(`{ teamRollup(team: %q, kpi: %q, period: {label: "FY2026 Q4"}) { reconciliation {
+						teamTarget { id } approved { value } proposed { value } drafts { value } gap { value } coverage covered
+						members { user { email } target { id } share historicalShare } subTeams { team { name } target { id } } } } }`,
+						w.east, w.revenue)
+				}, 19},
+				{"inbox with planning items", func(w world) string {
+					return `{ inbox(first: 500) { totalCount edges { node { reason target { id } } } } }`
+				}, 12},
+			} {
+				n10, _ := small.statements(t, small.manager, c.query(small))
+				n500, _ := large.statements(t, large.manager, c.query(large))
+				t.Logf("%s: %d statements for 5 reps, %d for 250", c.name, n10, n500)
+				if n10 != n500 || n500 != c.want {
+					t.Errorf("%s: %d statements for 5 reps, %d for 250; want %d for both", c.name, n10, n500, c.want)
+				}
+			}
+			// The allocation itself: its reads, then the drafts, events and revisions in one statement each.
+			write := func(w world) int64 {
+				c := w.s.As(t, w.manager)
+				before := w.s.Store.Statements()
+				c.MustQuery(t, fmt.Sprintf(`mutation { allocateTeamTarget(input: {targetId: %q, method: EQUAL}) { shares { target { id } } } }`, w.teamTarget), nil, nil)
+				return w.s.Store.Statements() - before
+			}
+			// On PostgreSQL each target event also publishes its live notice
+			// (package live: one pg_notify per event, sent in the transaction),
+			// so there the writes are 13 and one notice per draft.
+			notices := func(reps int64) int64 {
+				if b.Name == "postgres" {
+					return reps
+				}
+				return 0
+			}
+			if n10, n500 := write(small), write(large); n10 != 13+notices(5) || n500 != 13+notices(250) {
+				t.Errorf("allocateTeamTarget: %d statements for 5 reps, %d for 250; want %d and %d", n10, n500, 13+notices(5), 13+notices(250))
+			}
+		})
 	}
 }

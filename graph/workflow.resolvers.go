@@ -181,6 +181,11 @@ func (r *mutationResolver) CompleteReview(ctx context.Context, input CompleteRev
 	return &CompleteReviewPayload{Cycle: c}, nil
 }
 
+// AllocateTeamTarget is the resolver for the allocateTeamTarget field.
+func (r *mutationResolver) AllocateTeamTarget(ctx context.Context, input AllocateTeamTargetInput) (*AllocateTeamTargetPayload, error) {
+	return r.allocate(ctx, input)
+}
+
 // SuggestTarget is the resolver for the suggestTarget field.
 func (r *queryResolver) SuggestTarget(ctx context.Context, kpi pulid.ID, scope TargetScopeInput, period PeriodInput) (*TargetSuggestion, error) {
 	k, p, a, err := r.workflow.Suggest(ctx, ent.FromContext(ctx), kpi, scope.UserID, scope.TeamID, periodRequest(period))

@@ -46,6 +46,11 @@ type Settings struct {
 	// (the last share) from month len(Ramp) on.
 	Ramp   []float64 `json:"ramp"`
 	Review Review    `json:"review"`
+	// ReconciliationTolerance is how far above a team's target its
+	// members' approved targets may sum (a ratio of the team target)
+	// before the team's managers are told; below the target they are told
+	// at once.
+	ReconciliationTolerance float64 `json:"reconciliationTolerance"`
 }
 
 // Default returns the defaults of DESIGN.md.
@@ -56,6 +61,8 @@ func Default() Settings {
 		GraceHours: 72,
 		Ramp:       []float64{0.25, 0.5, 0.75, 1},
 		Review:     Review{Change: 0.2, MinElapsed: 0.25},
+
+		ReconciliationTolerance: 0.1,
 	}
 }
 
@@ -178,6 +185,9 @@ func (s Settings) Validate() error {
 		return bad("review.change", "must be above 0 and below 1 (a share of the target)")
 	case !finite(v.MinElapsed) || v.MinElapsed < 0 || v.MinElapsed >= 1:
 		return bad("review.minElapsed", "must be at least 0 and below 1 (a share of the period)")
+	}
+	if t := s.ReconciliationTolerance; !finite(t) || t < 0 || t > 1 {
+		return bad("reconciliationTolerance", "must be between 0 and 1 (a share of the team target)")
 	}
 	return nil
 }

@@ -945,6 +945,12 @@ const (
 	ReviewOpen       InboxReason = "REVIEW_OPEN"
 	ReviewOverdue    InboxReason = "REVIEW_OVERDUE"
 	AdjustmentMade   InboxReason = "ADJUSTMENT_MADE"
+	// SubmitAllocatedDraft: a draft allocated to the viewer from their
+	// team's target waits for them to submit it.
+	SubmitAllocatedDraft InboxReason = "SUBMIT_ALLOCATED_DRAFT"
+	// TeamTargetUncovered: an approved target of a team the viewer manages
+	// is not covered by the team's reps' approved targets.
+	TeamTargetUncovered InboxReason = "TEAM_TARGET_UNCOVERED"
 )
 
 // InboxItem is a target or a review waiting for the viewer.
@@ -1079,6 +1085,11 @@ func (s *Service) Inbox(ctx context.Context, client *ent.Client) ([]InboxItem, e
 	for _, t := range adjusted {
 		items = append(items, InboxItem{Reason: AdjustmentMade, Target: t, Key: inboxKey(3, t.UpdatedAt, AdjustmentMade, t.ID)})
 	}
+	planning, err := s.planningItems(ctx, client)
+	if err != nil {
+		return nil, err
+	}
+	items = append(items, planning...)
 	sort.SliceStable(items, func(i, j int) bool { return items[i].Key < items[j].Key })
 	return items, nil
 }

@@ -479,12 +479,14 @@ var (
 		{Name: "pending_comment", Type: field.TypeString, Nullable: true, Size: 5000, SchemaType: map[string]string{"postgres": "text"}},
 		{Name: "final_actual", Type: field.TypeFloat64, Nullable: true},
 		{Name: "final_attainment", Type: field.TypeFloat64, Nullable: true},
+		{Name: "allocation_method", Type: field.TypeEnum, Nullable: true, Enums: []string{"HISTORY", "EQUAL", "CAPACITY"}},
 		{Name: "organization_id", Type: field.TypeString, Size: 64},
 		{Name: "kpi_id", Type: field.TypeString, Size: 64},
 		{Name: "user_id", Type: field.TypeString, Nullable: true, Size: 64},
 		{Name: "team_id", Type: field.TypeString, Nullable: true, Size: 64},
 		{Name: "proposer_id", Type: field.TypeString, Size: 64},
 		{Name: "approver_id", Type: field.TypeString, Nullable: true, Size: 64},
+		{Name: "allocated_from_id", Type: field.TypeString, Nullable: true, Size: 64},
 	}
 	// TargetsTable holds the schema information for the "targets" table.
 	TargetsTable = &schema.Table{
@@ -494,38 +496,44 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "targets_organizations_organization",
-				Columns:    []*schema.Column{TargetsColumns[19]},
+				Columns:    []*schema.Column{TargetsColumns[20]},
 				RefColumns: []*schema.Column{OrganizationsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "targets_kp_is_kpi",
-				Columns:    []*schema.Column{TargetsColumns[20]},
+				Columns:    []*schema.Column{TargetsColumns[21]},
 				RefColumns: []*schema.Column{KpIsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "targets_users_user",
-				Columns:    []*schema.Column{TargetsColumns[21]},
+				Columns:    []*schema.Column{TargetsColumns[22]},
 				RefColumns: []*schema.Column{UsersColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "targets_teams_team",
-				Columns:    []*schema.Column{TargetsColumns[22]},
+				Columns:    []*schema.Column{TargetsColumns[23]},
 				RefColumns: []*schema.Column{TeamsColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "targets_users_proposer",
-				Columns:    []*schema.Column{TargetsColumns[23]},
+				Columns:    []*schema.Column{TargetsColumns[24]},
 				RefColumns: []*schema.Column{UsersColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "targets_users_approver",
-				Columns:    []*schema.Column{TargetsColumns[24]},
+				Columns:    []*schema.Column{TargetsColumns[25]},
 				RefColumns: []*schema.Column{UsersColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+			{
+				Symbol:     "targets_targets_allocations",
+				Columns:    []*schema.Column{TargetsColumns[26]},
+				RefColumns: []*schema.Column{TargetsColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 		},
@@ -533,7 +541,7 @@ var (
 			{
 				Name:    "target_kpi_id_scope_key_period_kind_period_year_period_index",
 				Unique:  true,
-				Columns: []*schema.Column{TargetsColumns[20], TargetsColumns[3], TargetsColumns[4], TargetsColumns[5], TargetsColumns[6]},
+				Columns: []*schema.Column{TargetsColumns[21], TargetsColumns[3], TargetsColumns[4], TargetsColumns[5], TargetsColumns[6]},
 				Annotation: &entsql.IndexAnnotation{
 					Where: "status IN ('DRAFT', 'PROPOSED', 'CHANGES_REQUESTED', 'APPROVED')",
 				},
@@ -541,17 +549,17 @@ var (
 			{
 				Name:    "target_organization_id_status_period_end",
 				Unique:  false,
-				Columns: []*schema.Column{TargetsColumns[19], TargetsColumns[10], TargetsColumns[8]},
+				Columns: []*schema.Column{TargetsColumns[20], TargetsColumns[10], TargetsColumns[8]},
 			},
 			{
 				Name:    "target_user_id",
 				Unique:  false,
-				Columns: []*schema.Column{TargetsColumns[21]},
+				Columns: []*schema.Column{TargetsColumns[22]},
 			},
 			{
 				Name:    "target_team_id",
 				Unique:  false,
-				Columns: []*schema.Column{TargetsColumns[22]},
+				Columns: []*schema.Column{TargetsColumns[23]},
 			},
 		},
 	}
@@ -812,6 +820,7 @@ func init() {
 	TargetsTable.ForeignKeys[3].RefTable = TeamsTable
 	TargetsTable.ForeignKeys[4].RefTable = UsersTable
 	TargetsTable.ForeignKeys[5].RefTable = UsersTable
+	TargetsTable.ForeignKeys[6].RefTable = TargetsTable
 	TargetEventsTable.ForeignKeys[0].RefTable = TargetsTable
 	TargetEventsTable.ForeignKeys[1].RefTable = OrganizationsTable
 	TargetEventsTable.ForeignKeys[2].RefTable = UsersTable

@@ -85,6 +85,13 @@ func (Target) Fields() []ent.Field {
 		field.Float("final_attainment").Optional().Nillable().
 			Comment("a ratio, 1 = 100%: the attainment frozen when the period closed").
 			Annotations(entgql.Skip(entgql.SkipWhereInput), skipInputs),
+		field.Enum("allocation_method").GoType(enum.AllocationMethod("")).Annotations(sharedEnum("AllocationMethod")).
+			Optional().Nillable().Immutable().
+			Comment("for a draft made by allocateTeamTarget: how the team's target was divided").
+			Annotations(skipInputs),
+		field.String("allocated_from_id").GoType(pulid.ID("")).Optional().Nillable().Immutable().
+			Comment("for a draft made by allocateTeamTarget: the team target it is a share of").
+			Annotations(skipInputs),
 	}
 }
 
@@ -98,6 +105,11 @@ func (Target) Edges() []ent.Edge {
 		edge.To("approver", User.Type).Field("approver_id").Unique(),
 		edge.To("events", TargetEvent.Type).Annotations(entgql.RelayConnection()),
 		edge.To("revisions", TargetRevision.Type).Annotations(entgql.RelayConnection()),
+		edge.To("allocations", Target.Type).
+			Comment("the drafts an allocation of this team target made").
+			Annotations(entgql.RelayConnection()).
+			From("allocated_from").Field("allocated_from_id").Unique().Immutable().
+			Comment("the team target this draft is a share of"),
 	}
 }
 

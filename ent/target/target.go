@@ -67,6 +67,10 @@ const (
 	FieldFinalActual = "final_actual"
 	// FieldFinalAttainment holds the string denoting the final_attainment field in the database.
 	FieldFinalAttainment = "final_attainment"
+	// FieldAllocationMethod holds the string denoting the allocation_method field in the database.
+	FieldAllocationMethod = "allocation_method"
+	// FieldAllocatedFromID holds the string denoting the allocated_from_id field in the database.
+	FieldAllocatedFromID = "allocated_from_id"
 	// EdgeOrganization holds the string denoting the organization edge name in mutations.
 	EdgeOrganization = "organization"
 	// EdgeKpi holds the string denoting the kpi edge name in mutations.
@@ -83,6 +87,10 @@ const (
 	EdgeEvents = "events"
 	// EdgeRevisions holds the string denoting the revisions edge name in mutations.
 	EdgeRevisions = "revisions"
+	// EdgeAllocatedFrom holds the string denoting the allocated_from edge name in mutations.
+	EdgeAllocatedFrom = "allocated_from"
+	// EdgeAllocations holds the string denoting the allocations edge name in mutations.
+	EdgeAllocations = "allocations"
 	// Table holds the table name of the target in the database.
 	Table = "targets"
 	// OrganizationTable is the table that holds the organization relation/edge.
@@ -141,6 +149,14 @@ const (
 	RevisionsInverseTable = "target_revisions"
 	// RevisionsColumn is the table column denoting the revisions relation/edge.
 	RevisionsColumn = "target_id"
+	// AllocatedFromTable is the table that holds the allocated_from relation/edge.
+	AllocatedFromTable = "targets"
+	// AllocatedFromColumn is the table column denoting the allocated_from relation/edge.
+	AllocatedFromColumn = "allocated_from_id"
+	// AllocationsTable is the table that holds the allocations relation/edge.
+	AllocationsTable = "targets"
+	// AllocationsColumn is the table column denoting the allocations relation/edge.
+	AllocationsColumn = "allocated_from_id"
 )
 
 // Columns holds all SQL columns for target fields.
@@ -170,6 +186,8 @@ var Columns = []string{
 	FieldPendingComment,
 	FieldFinalActual,
 	FieldFinalAttainment,
+	FieldAllocationMethod,
+	FieldAllocatedFromID,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -237,6 +255,16 @@ func PendingReasonValidator(pr enum.ReasonCode) error {
 		return nil
 	default:
 		return fmt.Errorf("target: invalid enum value for pending_reason field: %q", pr)
+	}
+}
+
+// AllocationMethodValidator is a validator for the "allocation_method" field enum values. It is called by the builders before save.
+func AllocationMethodValidator(am enum.AllocationMethod) error {
+	switch am {
+	case "HISTORY", "EQUAL", "CAPACITY":
+		return nil
+	default:
+		return fmt.Errorf("target: invalid enum value for allocation_method field: %q", am)
 	}
 }
 
@@ -363,6 +391,16 @@ func ByFinalAttainment(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldFinalAttainment, opts...).ToFunc()
 }
 
+// ByAllocationMethod orders the results by the allocation_method field.
+func ByAllocationMethod(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldAllocationMethod, opts...).ToFunc()
+}
+
+// ByAllocatedFromID orders the results by the allocated_from_id field.
+func ByAllocatedFromID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldAllocatedFromID, opts...).ToFunc()
+}
+
 // ByOrganizationField orders the results by organization field.
 func ByOrganizationField(field string, opts ...sql.OrderTermOption) OrderOption {
 	return func(s *sql.Selector) {
@@ -432,6 +470,27 @@ func ByRevisions(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
 		sqlgraph.OrderByNeighborTerms(s, newRevisionsStep(), append([]sql.OrderTerm{term}, terms...)...)
 	}
 }
+
+// ByAllocatedFromField orders the results by allocated_from field.
+func ByAllocatedFromField(field string, opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newAllocatedFromStep(), sql.OrderByField(field, opts...))
+	}
+}
+
+// ByAllocationsCount orders the results by allocations count.
+func ByAllocationsCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newAllocationsStep(), opts...)
+	}
+}
+
+// ByAllocations orders the results by allocations terms.
+func ByAllocations(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newAllocationsStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
 func newOrganizationStep() *sqlgraph.Step {
 	return sqlgraph.NewStep(
 		sqlgraph.From(Table, FieldID),
@@ -488,6 +547,20 @@ func newRevisionsStep() *sqlgraph.Step {
 		sqlgraph.Edge(sqlgraph.O2M, false, RevisionsTable, RevisionsColumn),
 	)
 }
+func newAllocatedFromStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(Table, FieldID),
+		sqlgraph.Edge(sqlgraph.M2O, true, AllocatedFromTable, AllocatedFromColumn),
+	)
+}
+func newAllocationsStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(Table, FieldID),
+		sqlgraph.Edge(sqlgraph.O2M, false, AllocationsTable, AllocationsColumn),
+	)
+}
 
 var (
 	// enum.PeriodKind must implement graphql.Marshaler.
@@ -508,4 +581,11 @@ var (
 	_ graphql.Marshaler = (*enum.ReasonCode)(nil)
 	// enum.ReasonCode must implement graphql.Unmarshaler.
 	_ graphql.Unmarshaler = (*enum.ReasonCode)(nil)
+)
+
+var (
+	// enum.AllocationMethod must implement graphql.Marshaler.
+	_ graphql.Marshaler = (*enum.AllocationMethod)(nil)
+	// enum.AllocationMethod must implement graphql.Unmarshaler.
+	_ graphql.Unmarshaler = (*enum.AllocationMethod)(nil)
 )

@@ -157,6 +157,11 @@ func FinalAttainment(v float64) predicate.Target {
 	return predicate.Target(sql.FieldEQ(FieldFinalAttainment, v))
 }
 
+// AllocatedFromID applies equality check predicate on the "allocated_from_id" field. It's identical to AllocatedFromIDEQ.
+func AllocatedFromID(v pulid.ID) predicate.Target {
+	return predicate.Target(sql.FieldEQ(FieldAllocatedFromID, v))
+}
+
 // CreatedAtEQ applies the EQ predicate on the "created_at" field.
 func CreatedAtEQ(v time.Time) predicate.Target {
 	return predicate.Target(sql.FieldEQ(FieldCreatedAt, v))
@@ -1402,6 +1407,126 @@ func FinalAttainmentNotNil() predicate.Target {
 	return predicate.Target(sql.FieldNotNull(FieldFinalAttainment))
 }
 
+// AllocationMethodEQ applies the EQ predicate on the "allocation_method" field.
+func AllocationMethodEQ(v enum.AllocationMethod) predicate.Target {
+	vc := v
+	return predicate.Target(sql.FieldEQ(FieldAllocationMethod, vc))
+}
+
+// AllocationMethodNEQ applies the NEQ predicate on the "allocation_method" field.
+func AllocationMethodNEQ(v enum.AllocationMethod) predicate.Target {
+	vc := v
+	return predicate.Target(sql.FieldNEQ(FieldAllocationMethod, vc))
+}
+
+// AllocationMethodIn applies the In predicate on the "allocation_method" field.
+func AllocationMethodIn(vs ...enum.AllocationMethod) predicate.Target {
+	v := make([]any, len(vs))
+	for i := range v {
+		v[i] = vs[i]
+	}
+	return predicate.Target(sql.FieldIn(FieldAllocationMethod, v...))
+}
+
+// AllocationMethodNotIn applies the NotIn predicate on the "allocation_method" field.
+func AllocationMethodNotIn(vs ...enum.AllocationMethod) predicate.Target {
+	v := make([]any, len(vs))
+	for i := range v {
+		v[i] = vs[i]
+	}
+	return predicate.Target(sql.FieldNotIn(FieldAllocationMethod, v...))
+}
+
+// AllocationMethodIsNil applies the IsNil predicate on the "allocation_method" field.
+func AllocationMethodIsNil() predicate.Target {
+	return predicate.Target(sql.FieldIsNull(FieldAllocationMethod))
+}
+
+// AllocationMethodNotNil applies the NotNil predicate on the "allocation_method" field.
+func AllocationMethodNotNil() predicate.Target {
+	return predicate.Target(sql.FieldNotNull(FieldAllocationMethod))
+}
+
+// AllocatedFromIDEQ applies the EQ predicate on the "allocated_from_id" field.
+func AllocatedFromIDEQ(v pulid.ID) predicate.Target {
+	return predicate.Target(sql.FieldEQ(FieldAllocatedFromID, v))
+}
+
+// AllocatedFromIDNEQ applies the NEQ predicate on the "allocated_from_id" field.
+func AllocatedFromIDNEQ(v pulid.ID) predicate.Target {
+	return predicate.Target(sql.FieldNEQ(FieldAllocatedFromID, v))
+}
+
+// AllocatedFromIDIn applies the In predicate on the "allocated_from_id" field.
+func AllocatedFromIDIn(vs ...pulid.ID) predicate.Target {
+	return predicate.Target(sql.FieldIn(FieldAllocatedFromID, vs...))
+}
+
+// AllocatedFromIDNotIn applies the NotIn predicate on the "allocated_from_id" field.
+func AllocatedFromIDNotIn(vs ...pulid.ID) predicate.Target {
+	return predicate.Target(sql.FieldNotIn(FieldAllocatedFromID, vs...))
+}
+
+// AllocatedFromIDGT applies the GT predicate on the "allocated_from_id" field.
+func AllocatedFromIDGT(v pulid.ID) predicate.Target {
+	return predicate.Target(sql.FieldGT(FieldAllocatedFromID, v))
+}
+
+// AllocatedFromIDGTE applies the GTE predicate on the "allocated_from_id" field.
+func AllocatedFromIDGTE(v pulid.ID) predicate.Target {
+	return predicate.Target(sql.FieldGTE(FieldAllocatedFromID, v))
+}
+
+// AllocatedFromIDLT applies the LT predicate on the "allocated_from_id" field.
+func AllocatedFromIDLT(v pulid.ID) predicate.Target {
+	return predicate.Target(sql.FieldLT(FieldAllocatedFromID, v))
+}
+
+// AllocatedFromIDLTE applies the LTE predicate on the "allocated_from_id" field.
+func AllocatedFromIDLTE(v pulid.ID) predicate.Target {
+	return predicate.Target(sql.FieldLTE(FieldAllocatedFromID, v))
+}
+
+// AllocatedFromIDContains applies the Contains predicate on the "allocated_from_id" field.
+func AllocatedFromIDContains(v pulid.ID) predicate.Target {
+	vc := string(v)
+	return predicate.Target(sql.FieldContains(FieldAllocatedFromID, vc))
+}
+
+// AllocatedFromIDHasPrefix applies the HasPrefix predicate on the "allocated_from_id" field.
+func AllocatedFromIDHasPrefix(v pulid.ID) predicate.Target {
+	vc := string(v)
+	return predicate.Target(sql.FieldHasPrefix(FieldAllocatedFromID, vc))
+}
+
+// AllocatedFromIDHasSuffix applies the HasSuffix predicate on the "allocated_from_id" field.
+func AllocatedFromIDHasSuffix(v pulid.ID) predicate.Target {
+	vc := string(v)
+	return predicate.Target(sql.FieldHasSuffix(FieldAllocatedFromID, vc))
+}
+
+// AllocatedFromIDIsNil applies the IsNil predicate on the "allocated_from_id" field.
+func AllocatedFromIDIsNil() predicate.Target {
+	return predicate.Target(sql.FieldIsNull(FieldAllocatedFromID))
+}
+
+// AllocatedFromIDNotNil applies the NotNil predicate on the "allocated_from_id" field.
+func AllocatedFromIDNotNil() predicate.Target {
+	return predicate.Target(sql.FieldNotNull(FieldAllocatedFromID))
+}
+
+// AllocatedFromIDEqualFold applies the EqualFold predicate on the "allocated_from_id" field.
+func AllocatedFromIDEqualFold(v pulid.ID) predicate.Target {
+	vc := string(v)
+	return predicate.Target(sql.FieldEqualFold(FieldAllocatedFromID, vc))
+}
+
+// AllocatedFromIDContainsFold applies the ContainsFold predicate on the "allocated_from_id" field.
+func AllocatedFromIDContainsFold(v pulid.ID) predicate.Target {
+	vc := string(v)
+	return predicate.Target(sql.FieldContainsFold(FieldAllocatedFromID, vc))
+}
+
 // HasOrganization applies the HasEdge predicate on the "organization" edge.
 func HasOrganization() predicate.Target {
 	return predicate.Target(func(s *sql.Selector) {
@@ -1578,6 +1703,52 @@ func HasRevisions() predicate.Target {
 func HasRevisionsWith(preds ...predicate.TargetRevision) predicate.Target {
 	return predicate.Target(func(s *sql.Selector) {
 		step := newRevisionsStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasAllocatedFrom applies the HasEdge predicate on the "allocated_from" edge.
+func HasAllocatedFrom() predicate.Target {
+	return predicate.Target(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, AllocatedFromTable, AllocatedFromColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasAllocatedFromWith applies the HasEdge predicate on the "allocated_from" edge with a given conditions (other predicates).
+func HasAllocatedFromWith(preds ...predicate.Target) predicate.Target {
+	return predicate.Target(func(s *sql.Selector) {
+		step := newAllocatedFromStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasAllocations applies the HasEdge predicate on the "allocations" edge.
+func HasAllocations() predicate.Target {
+	return predicate.Target(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, AllocationsTable, AllocationsColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasAllocationsWith applies the HasEdge predicate on the "allocations" edge with a given conditions (other predicates).
+func HasAllocationsWith(preds ...predicate.Target) predicate.Target {
+	return predicate.Target(func(s *sql.Selector) {
+		step := newAllocationsStep()
 		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
 			for _, p := range preds {
 				p(s)

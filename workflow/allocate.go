@@ -1,0 +1,683 @@
+package workflow
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"math/big"
+	"sort"
+	"strings"
+	"time"
+
+	"kpiflow/ent"
+	entkpi "kpiflow/ent/kpi"
+	"kpiflow/ent/schema/pulid"
+	"kpiflow/ent/target"
+	entteam "kpiflow/ent/team"
+	"kpiflow/ent/user"
+	"kpiflow/enum"
+	"kpiflow/errcode"
+	"kpiflow/kpi"
+	"kpiflow/kpi/definition"
+	"kpiflow/settings"
+	"kpiflow/viewer"
+)
+
+// Override fixes a member's value in an allocation: a decimal in the
+// KPI's unit.
+type Override struct {
+	User  pulid.ID
+	Value string
+}
+
+// AllocationRequest asks to divide a team's target among its members.
+type AllocationRequest struct {
+	Target    pulid.ID
+	Method    enum.AllocationMethod
+	Overrides []Override
+	DryRun    bool
+}
+
+// Share is one member's part of an allocation.
+type Share struct {
+	User *ent.User
+	// Value is in the KPI's stored unit: whole units of a count, minor
+	// units of money.
+	Value float64
+	// Weight is the member's weight as a share of all the weights of the
+	// members not overridden (0 for an overridden member).
+	Weight     float64
+	Overridden bool
+	// Target is the draft made; nil in a dry run.
+	Target *ent.Target
+}
+
+// Allocation is a team target divided among the team's members.
+type Allocation struct {
+	TeamTarget      *ent.Target
+	KPI             *ent.KPI
+	Method, Applied enum.AllocationMethod
+	DryRun          bool
+	Shares          []Share
+}
+
+var openStatuses = []enum.TargetStatus{enum.StatusDraft, enum.StatusProposed, enum.StatusChangesRequested, enum.StatusApproved}
+
+// allocatable reports whether a KPI's targets can be divided among people:
+// counts and money that add up.
+func allocatable(k *ent.KPI) bool {
+	return (k.Unit == definition.Money || k.Unit == definition.Count) && k.Definition.Additive()
+}
+
+// teamReps is the direct members of a team who carry targets (its reps),
+// by ID: the people a team target is divided among and reconciled with.
+func teamReps(ctx context.Context, client *ent.Client, teamID pulid.ID) ([]*ent.User, error) {
+	return client.User.Query().Where(user.TeamID(teamID), user.RoleEQ(user.RoleRep)).
+		Order(ent.Asc(user.FieldID)).All(viewer.System(ctx))
+}
+
+// comparablePeriods is the last n completed periods of p's kind before p,
+// oldest first, as realism compares with.
+func comparablePeriods(p kpi.Period, n int, now time.Time) []kpi.Period {
+	periods := make([]kpi.Period, n)
+	at := p.Prev()
+	for ; at.End.After(now); at = at.Prev() {
+	}
+	for i := n - 1; i >= 0; i-- {
+		periods[i] = at
+		at = at.Prev()
+	}
+	return periods
+}
+
+// memberHistory returns each rep's value of the KPI in the team over the
+// comparable periods before p, summed (periods without a value count 0),
+// keyed by user ID.
+func (s *Service) memberHistory(ctx context.Context, k *ent.KPI, teamID pulid.ID, org pulid.ID, st settings.Settings, p kpi.Period) (map[pulid.ID]float64, error) {
+	periods := comparablePeriods(p, st.Realism.Periods, s.now())
+	ks := kpi.EngineKPIs([]*ent.KPI{k})
+	byOwner, err := s.Engine.ComputeByOwner(viewer.System(ctx), kpi.Scope{Org: org, Teams: []pulid.ID{teamID}}, ks, periods)
+	if err != nil {
+		return nil, err
+	}
+	out := map[pulid.ID]float64{}
+	for owner, vals := range byOwner {
+		sum := 0.0
+		for _, v := range vals[k.Key] {
+			if f := v.Number(k.Unit); f != nil && *f > 0 {
+				sum += *f
+			}
+		}
+		out[owner] = sum
+	}
+	return out, nil
+}
+
+// Allocate divides a team's target among the team's reps (its direct
+// members with the REP role; sub-teams have team targets of their own):
+// one DRAFT per rep, whose proposer is the rep, so that the rep submits
+// it as it is or changed. The values sum exactly to the team target: the
+// overrides first, the rest split by largest remainder (splitUnits). A dry
+// run returns the split and writes nothing. client must be the request's
+// transaction.
+func (s *Service) Allocate(ctx context.Context, client *ent.Client, r AllocationRequest) (*Allocation, error) {
+	v := viewer.FromContext(ctx)
+	if v == nil {
+		return nil, errcode.New(errcode.Unauthenticated, "sign in first")
+	}
+	tt, err := client.Target.Get(ctx, r.Target) // NOT_FOUND when out of sight
+	if err != nil {
+		return nil, err
+	}
+	if tt.TeamID == nil {
+		return nil, errcode.BadInput("targetId", "is a user's target: allocate a team's target")
+	}
+	reps, err := teamReps(ctx, client, *tt.TeamID)
+	if err != nil {
+		return nil, err
+	}
+	index := map[pulid.ID]int{}
+	for i, m := range reps {
+		index[m.ID] = i
+	}
+	// An override's user out of the viewer's sight is NOT_FOUND, as any ID
+	// of nothing; one in sight but not a rep of the team is bad input.
+	for i, o := range r.Overrides {
+		if _, ok := index[o.User]; ok {
+			continue
+		}
+		if _, err := client.User.Get(ctx, o.User); err != nil {
+			return nil, err
+		}
+		return nil, errcode.BadInput(fmt.Sprintf("overrides[%d].userID", i), "is not a rep of the team")
+	}
+	if !tt.Status.Open() {
+		return nil, errcode.BadInput("targetId", "is %s: only an open team target (DRAFT, PROPOSED, CHANGES_REQUESTED or APPROVED) is allocated", tt.Status)
+	}
+	if !tt.PeriodEnd.After(s.now()) {
+		return nil, errcode.BadInput("targetId", "its period is over: targets are for the current or a future period")
+	}
+	if err := s.mayPropose(ctx, client, nil, tt.TeamID); err != nil {
+		return nil, errcode.New(errcode.Forbidden, "a team's target is allocated by a manager of the team")
+	}
+	sys := viewer.System(ctx)
+	k, err := client.KPI.Get(sys, tt.KpiID)
+	if err != nil {
+		return nil, err
+	}
+	if !allocatable(k) {
+		return nil, errcode.BadInput("targetId", "%s is not a count or an amount that adds up: only those are divided among people", k.Key)
+	}
+	org, cal, err := kpi.Organization(ctx, client)
+	if err != nil {
+		return nil, err
+	}
+	st := settings.Of(org.Settings)
+	p, err := cal.Period(kpi.PeriodKind(tt.PeriodKind), tt.PeriodYear, tt.PeriodIndex)
+	if err != nil {
+		return nil, err
+	}
+	if len(reps) == 0 {
+		return nil, errcode.BadInput("targetId", "the team has no reps to allocate its target to")
+	}
+	total := int64(math.Round(tt.Value))
+	shares := make([]Share, len(reps))
+	for i, m := range reps {
+		shares[i].User = m
+	}
+	rest := total
+	for i, o := range r.Overrides {
+		field := fmt.Sprintf("overrides[%d]", i)
+		at := index[o.User]
+		if shares[at].Overridden {
+			return nil, errcode.BadInput(field+".userID", "is overridden twice")
+		}
+		val, err := parseValue(o.Value, k.Unit, org.Currency)
+		if err != nil {
+			return nil, errcode.BadInput(field+".value", "%s", strings.TrimPrefix(err.Error(), "value: "))
+		}
+		shares[at].Overridden, shares[at].Value = true, val
+		rest -= int64(val)
+		if rest < 0 {
+			return nil, errcode.BadInput("overrides", "sum to more than the team target")
+		}
+	}
+	// The open targets the drafts would collide with: refused, naming the
+	// reps, rather than leaving the allocation short of the team target.
+	keys := make([]string, len(reps))
+	for i, m := range reps {
+		keys[i] = kpi.UserScopeKey(m.ID)
+	}
+	taken, err := client.Target.Query().Where(target.KpiID(k.ID), target.ScopeKeyIn(keys...),
+		target.PeriodKindEQ(tt.PeriodKind), target.PeriodYear(tt.PeriodYear), target.PeriodIndex(tt.PeriodIndex),
+		target.StatusIn(openStatuses...)).All(sys)
+	if err != nil {
+		return nil, err
+	}
+	if len(taken) > 0 {
+		var names []string
+		for _, t := range taken {
+			names = append(names, reps[index[*t.UserID]].Email)
+		}
+		sort.Strings(names)
+		return nil, errcode.New(errcode.Conflict, "already with an open %s target for %s: %s (withdraw it, or allocate with an override)",
+			k.Key, p.Label(), strings.Join(names, ", "))
+	}
+	weights, applied, err := s.allocationWeights(ctx, k, tt, r.Method, reps, shares, org.ID, st, p)
+	if err != nil {
+		return nil, err
+	}
+	var free []int
+	for i := range shares {
+		if !shares[i].Overridden {
+			free = append(free, i)
+		}
+	}
+	if len(free) == 0 && rest != 0 {
+		return nil, errcode.BadInput("overrides", "every rep is overridden, and the overrides sum to less than the team target")
+	}
+	if len(free) > 0 {
+		ids := make([]pulid.ID, len(free))
+		ws := make([]float64, len(free))
+		sum := 0.0
+		for j, i := range free {
+			ids[j], ws[j] = reps[i].ID, weights[i]
+			sum += weights[i]
+		}
+		units := splitUnits(rest, ws, ids)
+		for j, i := range free {
+			shares[i].Value, shares[i].Weight = float64(units[j]), ws[j]/sum
+		}
+	}
+	out := &Allocation{TeamTarget: tt, KPI: k, Method: r.Method, Applied: applied, DryRun: r.DryRun, Shares: shares}
+	if r.DryRun {
+		return out, nil
+	}
+	if err := s.writeAllocation(ctx, client, out, p, v.UserID); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// allocationWeights returns each rep's weight under the method (by the
+// reps' index) and the method applied: HISTORY falls back to EQUAL when
+// the reps not overridden have no history at all.
+func (s *Service) allocationWeights(ctx context.Context, k *ent.KPI, tt *ent.Target, method enum.AllocationMethod,
+	reps []*ent.User, shares []Share, org pulid.ID, st settings.Settings, p kpi.Period) ([]float64, enum.AllocationMethod, error) {
+	w := make([]float64, len(reps))
+	for i := range w {
+		w[i] = 1
+	}
+	switch method {
+	case enum.AllocationCapacity:
+		for i, m := range reps {
+			w[i], _ = st.RampShare(monthsBetween(m.HiredAt, p.Start))
+		}
+	case enum.AllocationHistory:
+		hist, err := s.memberHistory(ctx, k, *tt.TeamID, org, st, p)
+		if err != nil {
+			return nil, "", err
+		}
+		any := false
+		for i, m := range reps {
+			if !shares[i].Overridden && hist[m.ID] > 0 {
+				any = true
+			}
+		}
+		if !any {
+			return w, enum.AllocationEqual, nil
+		}
+		for i, m := range reps {
+			w[i] = hist[m.ID]
+		}
+	}
+	return w, method, nil
+}
+
+// splitUnits divides total whole units (≥ 0) among weights (≥ 0, not all
+// 0) so that the parts sum exactly to total, by the largest-remainder
+// method: each part is the whole part of total × weight ÷ Σ weights,
+// computed exactly; the units left over go one each to the parts with the
+// largest fractional remainders, ties to the smaller ID.
+func splitUnits(total int64, weights []float64, ids []pulid.ID) []int64 {
+	sum := new(big.Rat)
+	rats := make([]*big.Rat, len(weights))
+	for i, w := range weights {
+		rats[i] = new(big.Rat)
+		if w > 0 && !math.IsInf(w, 0) {
+			rats[i].SetFloat64(w)
+		}
+		sum.Add(sum, rats[i])
+	}
+	out := make([]int64, len(weights))
+	if sum.Sign() == 0 { // no weight at all: equal parts
+		for i := range rats {
+			rats[i].SetInt64(1)
+		}
+		sum.SetInt64(int64(len(rats)))
+	}
+	fracs := make([]*big.Rat, len(weights))
+	left := total
+	for i, w := range rats {
+		q := new(big.Rat).Mul(new(big.Rat).SetInt64(total), w)
+		q.Quo(q, sum)
+		whole := new(big.Int).Quo(q.Num(), q.Denom())
+		out[i] = whole.Int64()
+		fracs[i] = q.Sub(q, new(big.Rat).SetInt(whole))
+		left -= out[i]
+	}
+	order := make([]int, len(weights))
+	for i := range order {
+		order[i] = i
+	}
+	sort.SliceStable(order, func(a, b int) bool {
+		if c := fracs[order[a]].Cmp(fracs[order[b]]); c != 0 {
+			return c > 0
+		}
+		return ids[order[a]] < ids[order[b]]
+	})
+	for j := 0; left > 0; j = (j + 1) % len(order) {
+		out[order[j]]++
+		left--
+	}
+	return out
+}
+
+// writeAllocation writes the drafts of an allocation, their CREATE_DRAFT
+// events and first revisions: three statements whatever the team's size.
+func (s *Service) writeAllocation(ctx context.Context, client *ent.Client, a *Allocation, p kpi.Period, actor pulid.ID) error {
+	sys := viewer.System(ctx)
+	tt := a.TeamTarget
+	rationale := fmt.Sprintf("Allocated from the team's target by %s.", a.Applied)
+	creates := make([]*ent.TargetCreate, len(a.Shares))
+	for i, sh := range a.Shares {
+		how := rationale
+		if sh.Overridden {
+			how = "Allocated from the team's target (a value set by the manager)."
+		}
+		creates[i] = client.Target.Create().
+			SetOrganizationID(tt.OrganizationID).SetKpiID(tt.KpiID).SetUserID(sh.User.ID).
+			SetScopeKey(kpi.UserScopeKey(sh.User.ID)).
+			SetPeriodKind(tt.PeriodKind).SetPeriodYear(tt.PeriodYear).SetPeriodIndex(tt.PeriodIndex).
+			SetPeriodStart(p.Start).SetPeriodEnd(p.End).
+			SetValue(sh.Value).SetProposerID(sh.User.ID).SetRationale(how).
+			SetAllocationMethod(a.Applied).SetAllocatedFromID(tt.ID)
+	}
+	ts, err := client.Target.CreateBulk(creates...).Save(sys)
+	if ent.IsConstraintError(err) {
+		return errcode.New(errcode.Conflict, "a rep of the team already has an open %s target for %s", a.KPI.Key, p.Label())
+	}
+	if err != nil {
+		return err
+	}
+	events := make([]*ent.TargetEventCreate, len(ts))
+	revisions := make([]*ent.TargetRevisionCreate, len(ts))
+	for i, t := range ts {
+		a.Shares[i].Target = t
+		events[i] = client.TargetEvent.Create().SetOrganizationID(t.OrganizationID).SetTargetID(t.ID).
+			SetActorID(actor).SetAction(enum.ActionCreateDraft).SetFromStatus(enum.StatusDraft).
+			SetToStatus(enum.StatusDraft).SetNewValue(t.Value).SetVersion(t.Version).SetComment(t.Rationale)
+		revisions[i] = client.TargetRevision.Create().SetOrganizationID(t.OrganizationID).SetTargetID(t.ID).
+			SetAuthorID(actor).SetValue(t.Value).SetAction(enum.ActionCreateDraft).SetComment(t.Rationale)
+	}
+	if err := client.TargetEvent.CreateBulk(events...).Exec(sys); err != nil {
+		return err
+	}
+	if err := client.TargetRevision.CreateBulk(revisions...).Exec(sys); err != nil {
+		return err
+	}
+	for range ts {
+		transitions.WithLabelValues(string(enum.ActionCreateDraft)).Inc()
+	}
+	return nil
+}
+
+// Reconciliation is a team's target against its reps' targets and its
+// sub-teams' team targets, for a KPI that adds up, in a period.
+type Reconciliation struct {
+	KPI        *ent.KPI
+	TeamTarget *ent.Target
+	// The sums of the reps' targets by status: APPROVED (or CLOSED);
+	// PROPOSED and CHANGES_REQUESTED; DRAFT.
+	Approved, Proposed, Drafts float64
+	Tolerance                  float64
+	Members                    []ReconciledMember
+	SubTeams                   []ReconciledTeam
+	SubTeamsSum                float64
+	subTeamTargets             int
+	team                       *float64 // the team target's value, seen or not
+}
+
+// ReconciledMember is a rep's target beside their historical share.
+type ReconciledMember struct {
+	User   *ent.User
+	Target *ent.Target
+	// HistoricalShare is the rep's share of the reps' total value over the
+	// comparable periods; nil when the total is 0.
+	HistoricalShare *float64
+}
+
+// ReconciledTeam is a sub-team's team target.
+type ReconciledTeam struct {
+	Team   *ent.Team
+	Target *ent.Target
+}
+
+// ratio is a ÷ b, nil when b is 0 or there is no b.
+func ratio(a float64, b *float64) *float64 {
+	if b == nil || *b == 0 {
+		return nil
+	}
+	r := a / *b
+	return &r
+}
+
+func (r *Reconciliation) teamValue() *float64 { return r.team }
+
+// Gap is the team target less the approved sum; nil without a team target.
+func (r *Reconciliation) Gap() *float64 {
+	t := r.teamValue()
+	if t == nil {
+		return nil
+	}
+	g := *t - r.Approved
+	return &g
+}
+
+// Coverage is the approved sum ÷ the team target.
+func (r *Reconciliation) Coverage() *float64 { return ratio(r.Approved, r.teamValue()) }
+
+// OpenCoverage is the sum of every open rep target ÷ the team target.
+func (r *Reconciliation) OpenCoverage() *float64 {
+	return ratio(r.Approved+r.Proposed+r.Drafts, r.teamValue())
+}
+
+// Covered reports whether the approved sum is between the team target and
+// the tolerance above it; nil without a team target.
+func (r *Reconciliation) Covered() *bool {
+	t := r.teamValue()
+	if t == nil {
+		return nil
+	}
+	c := covered(r.Approved, *t, r.Tolerance)
+	return &c
+}
+
+// SubTeamsCoverage is the sub-teams' targets' sum ÷ the team target; nil
+// without a team target or sub-team targets.
+func (r *Reconciliation) SubTeamsCoverage() *float64 {
+	if r.subTeamTargets == 0 {
+		return nil
+	}
+	return ratio(r.SubTeamsSum, r.teamValue())
+}
+
+// Share is a target's value ÷ the team target.
+func (r *Reconciliation) Share(t *ent.Target) *float64 {
+	if t == nil {
+		return nil
+	}
+	return ratio(t.Value, r.teamValue())
+}
+
+// covered is the inbox's rule: sum within [target, target × (1 + tolerance)].
+// Minor units and whole units are integers, so the comparison is exact.
+func covered(sum, teamTarget, tolerance float64) bool {
+	return sum >= teamTarget && sum <= teamTarget*(1+tolerance)+1e-9
+}
+
+// Reconcile returns the reconciliation of a team's target for a KPI that
+// adds up in a period (nil for another KPI): five statements whatever the
+// team's size (its reps, sub-teams, the targets of all of them, the
+// targets the viewer sees of them, and the reps' history). The sums count
+// every rep's target, whoever the viewer is, as the rollup's do; the
+// targets returned are those the viewer may read.
+func (s *Service) Reconcile(ctx context.Context, client *ent.Client, teamID pulid.ID, k *ent.KPI, p kpi.Period) (*Reconciliation, error) {
+	if !allocatable(k) {
+		return nil, nil
+	}
+	sys := viewer.System(ctx)
+	org, _, err := kpi.Organization(ctx, client)
+	if err != nil {
+		return nil, err
+	}
+	st := settings.Of(org.Settings)
+	reps, err := teamReps(ctx, client, teamID)
+	if err != nil {
+		return nil, err
+	}
+	subs, err := client.Team.Query().Where(entteam.ParentID(teamID)).Order(ent.Asc(entteam.FieldID)).All(sys)
+	if err != nil {
+		return nil, err
+	}
+	keys := []string{kpi.TeamScopeKey(teamID)}
+	for _, m := range reps {
+		keys = append(keys, kpi.UserScopeKey(m.ID))
+	}
+	for _, t := range subs {
+		keys = append(keys, kpi.TeamScopeKey(t.ID))
+	}
+	all, err := client.Target.Query().Where(target.KpiID(k.ID), target.ScopeKeyIn(keys...),
+		target.PeriodKindEQ(enum.PeriodKind(p.Kind)), target.PeriodYear(p.Year), target.PeriodIndex(p.Index),
+		target.StatusIn(append(openStatuses, enum.StatusClosed)...)).
+		Order(ent.Asc(target.FieldCreatedAt), ent.Asc(target.FieldID)).All(sys)
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]pulid.ID, len(all))
+	for i, t := range all {
+		ids[i] = t.ID
+	}
+	seen := map[pulid.ID]bool{}
+	if len(ids) > 0 {
+		visible, err := client.Target.Query().Where(target.IDIn(ids...)).IDs(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, id := range visible {
+			seen[id] = true
+		}
+	}
+	// One target per scope: the open one, else the closed one.
+	byScope := map[string]*ent.Target{}
+	for _, t := range all {
+		if cur, ok := byScope[t.ScopeKey]; !ok || (cur.Status == enum.StatusClosed && t.Status != enum.StatusClosed) {
+			byScope[t.ScopeKey] = t
+		}
+	}
+	show := func(t *ent.Target) *ent.Target {
+		if t != nil && seen[t.ID] {
+			return t
+		}
+		return nil
+	}
+	r := &Reconciliation{KPI: k, Tolerance: st.ReconciliationTolerance}
+	if tt := byScope[kpi.TeamScopeKey(teamID)]; tt != nil {
+		r.TeamTarget, r.team = tt, &tt.Value
+	}
+	hist, err := s.memberHistory(ctx, k, teamID, org.ID, st, p)
+	if err != nil {
+		return nil, err
+	}
+	histTotal := 0.0
+	for _, m := range reps {
+		histTotal += hist[m.ID]
+	}
+	for _, m := range reps {
+		t := byScope[kpi.UserScopeKey(m.ID)]
+		if t != nil {
+			switch t.Status {
+			case enum.StatusApproved, enum.StatusClosed:
+				r.Approved += t.Value
+			case enum.StatusProposed, enum.StatusChangesRequested:
+				r.Proposed += t.Value
+			case enum.StatusDraft:
+				r.Drafts += t.Value
+			}
+		}
+		r.Members = append(r.Members, ReconciledMember{User: m, Target: show(t), HistoricalShare: ratio(hist[m.ID], &histTotal)})
+	}
+	for _, tm := range subs {
+		t := byScope[kpi.TeamScopeKey(tm.ID)]
+		if t != nil {
+			r.SubTeamsSum += t.Value
+			r.subTeamTargets++
+		}
+		r.SubTeams = append(r.SubTeams, ReconciledTeam{Team: tm, Target: show(t)})
+	}
+	if r.TeamTarget != nil && !seen[r.TeamTarget.ID] {
+		r.TeamTarget = nil
+	}
+	return r, nil
+}
+
+// planningItems are the inbox's items of planning (DESIGN.md §6): the
+// viewer's allocated drafts to submit, and, for a manager, the approved
+// targets of the teams they manage, for periods not yet over, that their
+// reps' approved targets do not cover (below the team target, or more
+// than the organization's reconciliationTolerance above it). At most five
+// statements, whatever the number of teams and reps.
+func (s *Service) planningItems(ctx context.Context, client *ent.Client) ([]InboxItem, error) {
+	v := viewer.FromContext(ctx)
+	now := s.now()
+	var items []InboxItem
+	drafts, err := client.Target.Query().Where(target.UserID(v.UserID), target.ProposerID(v.UserID),
+		target.StatusEQ(enum.StatusDraft), target.AllocatedFromIDNotNil(), target.PeriodEndGT(now)).
+		Order(ent.Asc(target.FieldUpdatedAt), ent.Asc(target.FieldID)).All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, t := range drafts {
+		items = append(items, InboxItem{Reason: SubmitAllocatedDraft, Target: t, Key: inboxKey(1, t.UpdatedAt, SubmitAllocatedDraft, t.ID)})
+	}
+	if v.Role != user.RoleManager {
+		return items, nil
+	}
+	sc, err := v.Scope(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if len(sc.Managed) == 0 {
+		return items, nil
+	}
+	teamTargets, err := client.Target.Query().Where(target.TeamIDIn(sc.Managed...), target.StatusEQ(enum.StatusApproved),
+		target.PeriodEndGT(now)).Order(ent.Asc(target.FieldUpdatedAt), ent.Asc(target.FieldID)).All(ctx)
+	if err != nil || len(teamTargets) == 0 {
+		return items, err
+	}
+	sys := viewer.System(ctx)
+	var kpiIDs, teamIDs []pulid.ID
+	for _, t := range teamTargets {
+		kpiIDs, teamIDs = append(kpiIDs, t.KpiID), append(teamIDs, *t.TeamID)
+	}
+	ks, err := client.KPI.Query().Where(entkpi.IDIn(kpiIDs...)).All(sys)
+	if err != nil {
+		return nil, err
+	}
+	kpis := map[pulid.ID]*ent.KPI{}
+	for _, k := range ks {
+		kpis[k.ID] = k
+	}
+	reps, err := client.User.Query().Where(user.TeamIDIn(teamIDs...), user.RoleEQ(user.RoleRep)).All(sys)
+	if err != nil {
+		return nil, err
+	}
+	repTeam := map[string]pulid.ID{}
+	keys := make([]string, len(reps))
+	for i, m := range reps {
+		keys[i] = kpi.UserScopeKey(m.ID)
+		repTeam[keys[i]] = *m.TeamID
+	}
+	type slot struct {
+		team, kpi pulid.ID
+		kind      enum.PeriodKind
+		year, idx int
+	}
+	sums := map[slot]float64{}
+	if len(keys) > 0 {
+		approved, err := client.Target.Query().Where(target.ScopeKeyIn(keys...), target.KpiIDIn(kpiIDs...),
+			target.StatusIn(enum.StatusApproved, enum.StatusClosed), target.PeriodEndGT(now)).All(sys)
+		if err != nil {
+			return nil, err
+		}
+		for _, t := range approved {
+			sums[slot{repTeam[t.ScopeKey], t.KpiID, t.PeriodKind, t.PeriodYear, t.PeriodIndex}] += t.Value
+		}
+	}
+	org, _, err := kpi.Organization(ctx, client)
+	if err != nil {
+		return nil, err
+	}
+	tol := settings.Of(org.Settings).ReconciliationTolerance
+	for _, t := range teamTargets {
+		k := kpis[t.KpiID]
+		if k == nil || !allocatable(k) {
+			continue
+		}
+		sum := sums[slot{*t.TeamID, t.KpiID, t.PeriodKind, t.PeriodYear, t.PeriodIndex}]
+		if !covered(sum, t.Value, tol) {
+			items = append(items, InboxItem{Reason: TeamTargetUncovered, Target: t, Key: inboxKey(1, t.UpdatedAt, TeamTargetUncovered, t.ID)})
+		}
+	}
+	return items, nil
+}
