@@ -576,6 +576,7 @@ type ComplexityRoot struct {
 		Band                func(childComplexity int) int
 		Baseline            func(childComplexity int) int
 		BestEver            func(childComplexity int) int
+		Coherence           func(childComplexity int) int
 		Evidence            func(childComplexity int) int
 		Expected            func(childComplexity int) int
 		MarketFactor        func(childComplexity int) int
@@ -585,6 +586,16 @@ type ComplexityRoot struct {
 		Ramp                func(childComplexity int) int
 		Ratio               func(childComplexity int) int
 		TeamMarketFactor    func(childComplexity int) int
+	}
+
+	TargetCoherence struct {
+		Coherent    func(childComplexity int) int
+		Denominator func(childComplexity int) int
+		Difference  func(childComplexity int) int
+		Implied     func(childComplexity int) int
+		Numerator   func(childComplexity int) int
+		Ratio       func(childComplexity int) int
+		Tolerance   func(childComplexity int) int
 	}
 
 	TargetConnection struct {
@@ -899,6 +910,8 @@ type TargetAssessmentResolver interface {
 	Expected(ctx context.Context, obj *realism.Assessment) (*KPIValue, error)
 
 	BestEver(ctx context.Context, obj *realism.Assessment) (*KPIValue, error)
+
+	Coherence(ctx context.Context, obj *realism.Assessment) ([]*TargetCoherence, error)
 }
 type TargetEventResolver interface {
 	OldValue(ctx context.Context, obj *ent.TargetEvent) (*KPIValue, error)
@@ -3286,6 +3299,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.TargetAssessment.BestEver(childComplexity), true
+	case "TargetAssessment.coherence":
+		if e.ComplexityRoot.TargetAssessment.Coherence == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TargetAssessment.Coherence(childComplexity), true
 	case "TargetAssessment.evidence":
 		if e.ComplexityRoot.TargetAssessment.Evidence == nil {
 			break
@@ -3340,6 +3359,49 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.TargetAssessment.TeamMarketFactor(childComplexity), true
+
+	case "TargetCoherence.coherent":
+		if e.ComplexityRoot.TargetCoherence.Coherent == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TargetCoherence.Coherent(childComplexity), true
+	case "TargetCoherence.denominator":
+		if e.ComplexityRoot.TargetCoherence.Denominator == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TargetCoherence.Denominator(childComplexity), true
+	case "TargetCoherence.difference":
+		if e.ComplexityRoot.TargetCoherence.Difference == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TargetCoherence.Difference(childComplexity), true
+	case "TargetCoherence.implied":
+		if e.ComplexityRoot.TargetCoherence.Implied == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TargetCoherence.Implied(childComplexity), true
+	case "TargetCoherence.numerator":
+		if e.ComplexityRoot.TargetCoherence.Numerator == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TargetCoherence.Numerator(childComplexity), true
+	case "TargetCoherence.ratio":
+		if e.ComplexityRoot.TargetCoherence.Ratio == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TargetCoherence.Ratio(childComplexity), true
+	case "TargetCoherence.tolerance":
+		if e.ComplexityRoot.TargetCoherence.Tolerance == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TargetCoherence.Tolerance(childComplexity), true
 
 	case "TargetConnection.edges":
 		if e.ComplexityRoot.TargetConnection.Edges == nil {
@@ -5190,8 +5252,30 @@ func (ec *executionContext) childFields_TargetAssessment(ctx context.Context, fi
 		return ec.fieldContext_TargetAssessment_evidence(ctx, field)
 	case "ramp":
 		return ec.fieldContext_TargetAssessment_ramp(ctx, field)
+	case "coherence":
+		return ec.fieldContext_TargetAssessment_coherence(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type TargetAssessment", field.Name)
+}
+
+func (ec *executionContext) childFields_TargetCoherence(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "ratio":
+		return ec.fieldContext_TargetCoherence_ratio(ctx, field)
+	case "numerator":
+		return ec.fieldContext_TargetCoherence_numerator(ctx, field)
+	case "denominator":
+		return ec.fieldContext_TargetCoherence_denominator(ctx, field)
+	case "implied":
+		return ec.fieldContext_TargetCoherence_implied(ctx, field)
+	case "difference":
+		return ec.fieldContext_TargetCoherence_difference(ctx, field)
+	case "tolerance":
+		return ec.fieldContext_TargetCoherence_tolerance(ctx, field)
+	case "coherent":
+		return ec.fieldContext_TargetCoherence_coherent(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TargetCoherence", field.Name)
 }
 
 func (ec *executionContext) childFields_TargetConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -17699,6 +17783,235 @@ func (ec *executionContext) fieldContext_TargetAssessment_ramp(_ context.Context
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _TargetAssessment_coherence(ctx context.Context, field graphql.CollectedField, obj *realism.Assessment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TargetAssessment_coherence(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.TargetAssessment().Coherence(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*TargetCoherence) graphql.Marshaler {
+			return ec.marshalNTargetCoherence2ᚕᚖkpiflowᚋgraphᚐTargetCoherenceᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TargetAssessment_coherence(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TargetAssessment",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TargetCoherence(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TargetCoherence_ratio(ctx context.Context, field graphql.CollectedField, obj *TargetCoherence) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TargetCoherence_ratio(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Ratio, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Target) graphql.Marshaler {
+			return ec.marshalNTarget2ᚖkpiflowᚋentᚐTarget(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TargetCoherence_ratio(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TargetCoherence",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Target(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TargetCoherence_numerator(ctx context.Context, field graphql.CollectedField, obj *TargetCoherence) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TargetCoherence_numerator(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Numerator, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Target) graphql.Marshaler {
+			return ec.marshalNTarget2ᚖkpiflowᚋentᚐTarget(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TargetCoherence_numerator(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TargetCoherence",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Target(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TargetCoherence_denominator(ctx context.Context, field graphql.CollectedField, obj *TargetCoherence) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TargetCoherence_denominator(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Denominator, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Target) graphql.Marshaler {
+			return ec.marshalNTarget2ᚖkpiflowᚋentᚐTarget(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TargetCoherence_denominator(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TargetCoherence",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Target(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TargetCoherence_implied(ctx context.Context, field graphql.CollectedField, obj *TargetCoherence) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TargetCoherence_implied(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Implied, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *KPIValue) graphql.Marshaler {
+			return ec.marshalOKPIValue2ᚖkpiflowᚋgraphᚐKPIValue(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TargetCoherence_implied(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TargetCoherence",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_KPIValue(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TargetCoherence_difference(ctx context.Context, field graphql.CollectedField, obj *TargetCoherence) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TargetCoherence_difference(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Difference, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TargetCoherence_difference(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TargetCoherence", field, false, false, "Float")
+}
+
+func (ec *executionContext) _TargetCoherence_tolerance(ctx context.Context, field graphql.CollectedField, obj *TargetCoherence) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TargetCoherence_tolerance(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Tolerance, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TargetCoherence_tolerance(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TargetCoherence", field, false, false, "Float")
+}
+
+func (ec *executionContext) _TargetCoherence_coherent(ctx context.Context, field graphql.CollectedField, obj *TargetCoherence) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TargetCoherence_coherent(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Coherent, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TargetCoherence_coherent(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TargetCoherence", field, false, false, "Boolean")
 }
 
 func (ec *executionContext) _TargetConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.TargetConnection) (ret graphql.Marshaler) {
@@ -37462,6 +37775,75 @@ func (ec *executionContext) _TargetAssessment(ctx context.Context, sel ast.Selec
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "coherence":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._TargetAssessment_coherence(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var targetCoherenceImplementors = []string{"TargetCoherence"}
+
+func (ec *executionContext) _TargetCoherence(ctx context.Context, sel ast.SelectionSet, obj *TargetCoherence) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, targetCoherenceImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TargetCoherence")
+		case "ratio":
+			out.Values[i] = ec._TargetCoherence_ratio(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "numerator":
+			out.Values[i] = ec._TargetCoherence_numerator(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "denominator":
+			out.Values[i] = ec._TargetCoherence_denominator(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "implied":
+			out.Values[i] = ec._TargetCoherence_implied(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "difference":
+			out.Values[i] = ec._TargetCoherence_difference(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "tolerance":
+			out.Values[i] = ec._TargetCoherence_tolerance(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "coherent":
+			out.Values[i] = ec._TargetCoherence_coherent(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -40310,6 +40692,30 @@ func (ec *executionContext) marshalNTargetAssessment2ᚖkpiflowᚋworkflowᚋrea
 		return graphql.Null
 	}
 	return ec._TargetAssessment(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNTargetCoherence2ᚕᚖkpiflowᚋgraphᚐTargetCoherenceᚄ(ctx context.Context, sel ast.SelectionSet, v []*TargetCoherence) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNTargetCoherence2ᚖkpiflowᚋgraphᚐTargetCoherence(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNTargetCoherence2ᚖkpiflowᚋgraphᚐTargetCoherence(ctx context.Context, sel ast.SelectionSet, v *TargetCoherence) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "TargetCoherence!")
+		return graphql.Null
+	}
+	return ec._TargetCoherence(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNTargetConnection2ᚖkpiflowᚋentᚐTargetConnection(ctx context.Context, sel ast.SelectionSet, v *ent.TargetConnection) graphql.Marshaler {

@@ -403,6 +403,26 @@ type TargetAdjustmentInput struct {
 	Comment         string          `json:"comment"`
 }
 
+// Whether the targets of a ratio KPI and of its parts, for one scope and period,
+// agree: implied = numerator's target ÷ denominator's target (× 100 for a
+// PERCENT ratio; MONEY in major units, as Money), compared with the ratio's target.
+type TargetCoherence struct {
+	// The target of the ratio KPI.
+	Ratio *ent.Target `json:"ratio"`
+	// The target of the KPI whose definition is the ratio's numerator.
+	Numerator *ent.Target `json:"numerator"`
+	// The target of the KPI whose definition is the ratio's denominator.
+	Denominator *ent.Target `json:"denominator"`
+	// numerator ÷ denominator in the ratio KPI's unit; none when the denominator's target is 0.
+	Implied *KPIValue `json:"implied,omitempty"`
+	// A ratio, unit-less: (ratio's target − implied) ÷ implied; none without an implied value.
+	Difference *float64 `json:"difference,omitempty"`
+	// A ratio: the largest |difference| that is coherent (0.05).
+	Tolerance float64 `json:"tolerance"`
+	// Whether |difference| ≤ tolerance; false without an implied value.
+	Coherent bool `json:"coherent"`
+}
+
 // An action that needs nothing but the version the actor saw, and perhaps a comment.
 type TargetDecisionInput struct {
 	TargetID        pulid.ID `json:"targetId"`

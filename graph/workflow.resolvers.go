@@ -7,6 +7,7 @@ package graph
 
 import (
 	"context"
+	"github.com/99designs/gqlgen/graphql"
 	"kpiflow/ent"
 	"kpiflow/ent/schema/pulid"
 	"kpiflow/enum"
@@ -354,6 +355,16 @@ func (r *targetAssessmentResolver) Expected(ctx context.Context, obj *realism.As
 // BestEver is the resolver for the bestEver field.
 func (r *targetAssessmentResolver) BestEver(ctx context.Context, obj *realism.Assessment) (*KPIValue, error) {
 	return assessmentValue(ctx, obj.BestEver)
+}
+
+// Coherence is the resolver for the coherence field.
+func (r *targetAssessmentResolver) Coherence(ctx context.Context, obj *realism.Assessment) ([]*TargetCoherence, error) {
+	for fc := graphql.GetFieldContext(ctx); fc != nil; fc = fc.Parent {
+		if t, ok := fc.Result.(*ent.Target); ok && t != nil {
+			return targetCoherence(ctx, t)
+		}
+	}
+	return []*TargetCoherence{}, nil
 }
 
 // OldValue is the resolver for the oldValue field.
