@@ -14,6 +14,7 @@ import (
 	"kpiflow/ent/schema/pulid"
 	"kpiflow/ent/target"
 	"kpiflow/enum"
+	"kpiflow/kpi"
 	"kpiflow/kpi/definition"
 )
 
@@ -235,4 +236,53 @@ func coherence(ctx context.Context, k *ent.KPI, r, num, den *ent.Target) (*Targe
 		c.Coherent = r.Value == 0
 	}
 	return c, nil
+}
+
+// whatItTakes shows workflow.WhatItTakes in the API's value shape.
+func (r *queryResolver) whatItTakes(ctx context.Context, kpiID pulid.ID, scope TargetScopeInput, period PeriodInput, value string) (*WhatItTakes, error) {
+	client := ent.FromContext(ctx)
+	k, err := client.KPI.Get(ctx, kpiID)
+	if err != nil {
+		return nil, err
+	}
+	rememberKPI(ctx, k)
+	t, err := r.workflow.WhatItTakes(ctx, client, k, scope.UserID, scope.TeamID, periodRequest(period), value)
+	if err != nil {
+		return nil, err
+	}
+	v, err := numberValue(ctx, k, &t.Value)
+	if err != nil {
+		return nil, err
+	}
+	p := t.Period
+	out := &WhatItTakes{Kpi: k, Period: &p, Value: v, History: []*kpi.Period{}, Requirements: []*KPIRequirement{}}
+	for i := range t.History {
+		out.History = append(out.History, &t.History[i])
+	}
+	for _, q := range t.Requirements {
+		unit := &ent.KPI{Unit: q.Unit, OrganizationID: k.OrganizationID}
+		if q.KPI != nil {
+			unit = q.KPI
+		}
+		req := &KPIRequirement{Kpi: q.KPI, Name: q.Name, Via: q.Via, From: q.From, ExceedsBest: q.ExceedsBest}
+		if q.Ratio != nil {
+			f := *q.Ratio
+			if q.Via.Unit == definition.Percent {
+				f *= 100
+			}
+			if req.HistoricalRatio, err = numberValue(ctx, q.Via, &f); err != nil {
+				return nil, err
+			}
+		}
+		for _, x := range []struct {
+			to **KPIValue
+			f  *float64
+		}{{&req.Required, q.Required}, {&req.Best, q.Best}, {&req.Typical, q.Typical}} {
+			if *x.to, err = numberValue(ctx, unit, x.f); err != nil {
+				return nil, err
+			}
+		}
+		out.Requirements = append(out.Requirements, req)
+	}
+	return out, nil
 }

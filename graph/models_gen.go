@@ -219,6 +219,30 @@ type KPIMinSample struct {
 	MinSample int      `json:"minSample"`
 }
 
+// What one aggregate must be: a ratio KPI N ÷ D with r = ΣN ÷ ΣD over the history
+// gives D = N ÷ r from N, or N = D × r from D, rounded up to a whole count or
+// minor unit.
+type KPIRequirement struct {
+	// The KPI defined by the aggregate; none when no KPI is (name says which ratio's part it is).
+	Kpi *ent.KPI `json:"kpi,omitempty"`
+	// The KPI's key, or the ratio's part, such as WIN_RATE denominator.
+	Name string `json:"name"`
+	// The ratio KPI relating it to the value it follows from.
+	Via *ent.KPI `json:"via"`
+	// The name of the KPI or part it follows from.
+	From string `json:"from"`
+	// The ratio ΣN ÷ ΣD over the history, in the via KPI's unit; none when ΣD is 0.
+	HistoricalRatio *KPIValue `json:"historicalRatio,omitempty"`
+	// What it must be; none without a historical ratio.
+	Required *KPIValue `json:"required,omitempty"`
+	// The scope's best period of the history.
+	Best *KPIValue `json:"best,omitempty"`
+	// The scope's median period of the history.
+	Typical *KPIValue `json:"typical,omitempty"`
+	// Whether required is above every period of the history.
+	ExceedsBest bool `json:"exceedsBest"`
+}
+
 // A KPI's value for a scope in a period. Its id is derived from the scope, the KPI and the period: the same result has the same id in every request.
 type KPIResult struct {
 	ID  pulid.ID `json:"id"`
@@ -564,6 +588,17 @@ type UpdateTeamPayload struct {
 
 type UpdateUserPayload struct {
 	User *ent.User `json:"user"`
+}
+
+// What a value of a KPI takes, worked backwards through the organization's ratio KPIs.
+type WhatItTakes struct {
+	Kpi    *ent.KPI    `json:"kpi"`
+	Period *kpi.Period `json:"period"`
+	Value  *KPIValue   `json:"value"`
+	// The completed comparable periods the historical ratios, best and typical values are of, oldest first.
+	History []*kpi.Period `json:"history"`
+	// One per aggregate reached, in the order they follow from the value.
+	Requirements []*KPIRequirement `json:"requirements"`
 }
 
 // Why a target is in the viewer's inbox.

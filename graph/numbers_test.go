@@ -21,6 +21,8 @@ var floatRatios = map[string]string{
 	"finalAttainment":  "attainment frozen at a period's close",
 	"pace":             "progress against the share of the target due: 1 = on pace",
 	"ratio":            "proposed against expected in a realism check",
+	"difference":       "a ratio target against what its parts imply: (target − implied) ÷ implied",
+	"tolerance":        "the largest |difference| that is coherent",
 	"marketFactor":     "a multiplier of expected values",
 	"teamMarketFactor": "the team's multiplier, applied or not",
 	"factor":           "a market factor",

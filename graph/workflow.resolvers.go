@@ -7,7 +7,6 @@ package graph
 
 import (
 	"context"
-	"github.com/99designs/gqlgen/graphql"
 	"kpiflow/ent"
 	"kpiflow/ent/schema/pulid"
 	"kpiflow/enum"
@@ -18,6 +17,7 @@ import (
 	"kpiflow/workflow/realism"
 
 	"entgo.io/contrib/entgql"
+	"github.com/99designs/gqlgen/graphql"
 )
 
 // CreateTargetDraft is the resolver for the createTargetDraft field.
@@ -205,6 +205,11 @@ func (r *queryResolver) AssessTarget(ctx context.Context, kpi pulid.ID, scope Ta
 	// The assessment's values are in this KPI's unit (kpiOfAssessment).
 	rememberKPI(ctx, k)
 	return r.workflow.Preview(ctx, client, k, scope.UserID, scope.TeamID, periodRequest(period), string(value))
+}
+
+// WhatItTakes is the resolver for the whatItTakes field.
+func (r *queryResolver) WhatItTakes(ctx context.Context, kpi pulid.ID, scope TargetScopeInput, period PeriodInput, value money.Decimal) (*WhatItTakes, error) {
+	return r.whatItTakes(ctx, kpi, scope, period, string(value))
 }
 
 // Inbox is the resolver for the inbox field.
