@@ -16,6 +16,7 @@ import (
 	"kpiflow/enum"
 	"kpiflow/kpi"
 	"kpiflow/kpi/definition"
+	"kpiflow/workflow/realism"
 )
 
 // Coherence (README "Coherent target sets"): when one scope and period has
@@ -283,6 +284,52 @@ func (r *queryResolver) whatItTakes(ctx context.Context, kpiID pulid.ID, scope T
 			}
 		}
 		out.Requirements = append(out.Requirements, req)
+	}
+	return out, nil
+}
+
+// storedRequirements shows what an assessment stored of what its value
+// takes; the KPIs come from the operation's cache.
+func storedRequirements(ctx context.Context, a *realism.Assessment) ([]*KPIRequirement, error) {
+	out := []*KPIRequirement{}
+	if len(a.Takes) == 0 {
+		return out, nil
+	}
+	base, err := kpiOfAssessment(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, q := range a.Takes {
+		via, err := kpiOf(ctx, pulid.ID(q.Via))
+		if err != nil {
+			return nil, err
+		}
+		req := &KPIRequirement{Name: q.Name, Via: via, From: q.From, ExceedsBest: q.ExceedsBest}
+		unit := &ent.KPI{Unit: definition.Unit(q.Unit), OrganizationID: base.OrganizationID}
+		if q.KPI != "" {
+			if req.Kpi, err = kpiOf(ctx, pulid.ID(q.KPI)); err != nil {
+				return nil, err
+			}
+			unit = req.Kpi
+		}
+		if q.Ratio != nil {
+			f := *q.Ratio
+			if via.Unit == definition.Percent {
+				f *= 100
+			}
+			if req.HistoricalRatio, err = numberValue(ctx, via, &f); err != nil {
+				return nil, err
+			}
+		}
+		for _, x := range []struct {
+			to **KPIValue
+			f  *float64
+		}{{&req.Required, q.Required}, {&req.Best, q.Best}, {&req.Typical, q.Typical}} {
+			if *x.to, err = numberValue(ctx, unit, x.f); err != nil {
+				return nil, err
+			}
+		}
+		out = append(out, req)
 	}
 	return out, nil
 }

@@ -181,7 +181,7 @@ func TestCoherenceStatementsDoNotGrowWithTargets(t *testing.T) {
 					}
 				}
 				s.Client.Target.CreateBulk(more...).ExecX(sys)
-				q := `{ targets(first: 500) { totalCount edges { node { id kpi { key } assessment { band ` + coherenceFields + ` } } } } }`
+				q := `{ targets(first: 500) { totalCount edges { node { id kpi { key } assessment { band whatItTakes { name } ` + coherenceFields + ` } } } } }`
 				stmts, data := w.statements(t, w.manager, q)
 				counts[n] = stmts
 				var out struct {
@@ -189,7 +189,10 @@ func TestCoherenceStatementsDoNotGrowWithTargets(t *testing.T) {
 						TotalCount int
 						Edges      []struct {
 							Node struct {
-								Assessment struct{ Coherence []coherenceJSON }
+								Assessment struct {
+									Coherence   []coherenceJSON
+									WhatItTakes []struct{ Name string }
+								}
 							}
 						}
 					}
@@ -199,6 +202,9 @@ func TestCoherenceStatementsDoNotGrowWithTargets(t *testing.T) {
 				}
 				want := "AVERAGE_DEAL_SIZE=REVENUE_WON/DEALS_CLOSED implied 200.00 diff 0.2500 coherent false"
 				for _, e := range out.Targets.Edges {
+					if len(e.Node.Assessment.WhatItTakes) != 0 {
+						t.Fatalf("an assessment stored without what it takes reads %+v", e.Node.Assessment.WhatItTakes)
+					}
 					if c := e.Node.Assessment.Coherence; len(c) != 1 || c[0].show() != want {
 						t.Fatalf("%d reps: a target's coherence %+v, want [%s]", n, c, want)
 					}

@@ -599,6 +599,7 @@ type ComplexityRoot struct {
 		Ramp                func(childComplexity int) int
 		Ratio               func(childComplexity int) int
 		TeamMarketFactor    func(childComplexity int) int
+		WhatItTakes         func(childComplexity int) int
 	}
 
 	TargetCoherence struct {
@@ -934,6 +935,7 @@ type TargetAssessmentResolver interface {
 	BestEver(ctx context.Context, obj *realism.Assessment) (*KPIValue, error)
 
 	Coherence(ctx context.Context, obj *realism.Assessment) ([]*TargetCoherence, error)
+	WhatItTakes(ctx context.Context, obj *realism.Assessment) ([]*KPIRequirement, error)
 }
 type TargetEventResolver interface {
 	OldValue(ctx context.Context, obj *ent.TargetEvent) (*KPIValue, error)
@@ -3447,6 +3449,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.TargetAssessment.TeamMarketFactor(childComplexity), true
+	case "TargetAssessment.whatItTakes":
+		if e.ComplexityRoot.TargetAssessment.WhatItTakes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TargetAssessment.WhatItTakes(childComplexity), true
 
 	case "TargetCoherence.coherent":
 		if e.ComplexityRoot.TargetCoherence.Coherent == nil {
@@ -5397,6 +5405,8 @@ func (ec *executionContext) childFields_TargetAssessment(ctx context.Context, fi
 		return ec.fieldContext_TargetAssessment_ramp(ctx, field)
 	case "coherence":
 		return ec.fieldContext_TargetAssessment_coherence(ctx, field)
+	case "whatItTakes":
+		return ec.fieldContext_TargetAssessment_whatItTakes(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type TargetAssessment", field.Name)
 }
@@ -18314,6 +18324,38 @@ func (ec *executionContext) fieldContext_TargetAssessment_coherence(_ context.Co
 		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_TargetCoherence(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TargetAssessment_whatItTakes(ctx context.Context, field graphql.CollectedField, obj *realism.Assessment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TargetAssessment_whatItTakes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.TargetAssessment().WhatItTakes(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*KPIRequirement) graphql.Marshaler {
+			return ec.marshalNKPIRequirement2ᚕᚖkpiflowᚋgraphᚐKPIRequirementᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TargetAssessment_whatItTakes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TargetAssessment",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_KPIRequirement(ctx, field)
 		},
 	}
 	return fc, nil
@@ -38521,6 +38563,12 @@ func (ec *executionContext) _TargetAssessment(ctx context.Context, sel ast.Selec
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._TargetAssessment_coherence(ctx, field, obj)
+				})
+		case "whatItTakes":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._TargetAssessment_whatItTakes(ctx, field, obj)
 				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))

@@ -1,6 +1,7 @@
 package graph_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
@@ -110,6 +111,29 @@ func TestWhatItTakesWorksBackwardsFromHistory(t *testing.T) {
 		}
 		if got := r.show(); strings.Join(got, "\n") != strings.Join(want, "\n") {
 			t.Errorf("with custom KPIs:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+		}
+		// Submitting the value keeps these figures with its assessment, for
+		// the approver; a target's old assessment without them reads none.
+		var proposed struct {
+			ProposeTarget struct {
+				Target struct {
+					Assessment struct {
+						WhatItTakes json.RawMessage
+					}
+				}
+			}
+		}
+		rep.MustQuery(t, `mutation($in: CreateTargetDraftInput!) { proposeTarget(input: $in) { target { assessment {
+			whatItTakes { kpi { key } name via { key } from historicalRatio { value } required { value }
+				best { value } typical { value } exceedsBest } } } } }`,
+			map[string]any{"in": map[string]any{"kpiID": vars["kpi"], "userID": w.r1.ID,
+				"period": map[string]any{"label": "FY2027 Q4"}, "value": "100000"}}, &proposed)
+		var stored takesJSON
+		if err := json.Unmarshal([]byte(`{"whatItTakes":{"requirements":`+string(proposed.ProposeTarget.Target.Assessment.WhatItTakes)+`}}`), &stored); err != nil {
+			t.Fatal(err)
+		}
+		if got := stored.show(); strings.Join(got, "\n") != strings.Join(want, "\n") {
+			t.Errorf("stored with the assessment:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 		}
 		// From a count: 2 deals won is within the best quarter; 2 × 4,625.00,
 		// 2 ÷ 0.8 = 2.5 → 3, 3 × 0.4 = 1.2 → 2.

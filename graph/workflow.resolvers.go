@@ -372,6 +372,11 @@ func (r *targetAssessmentResolver) Coherence(ctx context.Context, obj *realism.A
 	return []*TargetCoherence{}, nil
 }
 
+// WhatItTakes is the resolver for the whatItTakes field.
+func (r *targetAssessmentResolver) WhatItTakes(ctx context.Context, obj *realism.Assessment) ([]*KPIRequirement, error) {
+	return storedRequirements(ctx, obj)
+}
+
 // OldValue is the resolver for the oldValue field.
 func (r *targetEventResolver) OldValue(ctx context.Context, obj *ent.TargetEvent) (*KPIValue, error) {
 	k, err := kpiOfTarget(ctx, obj.TargetID)

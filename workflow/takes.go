@@ -14,6 +14,7 @@ import (
 	"kpiflow/kpi/definition"
 	"kpiflow/settings"
 	"kpiflow/viewer"
+	"kpiflow/workflow/realism"
 )
 
 // What it takes (README "What it takes"): given a value of a money or
@@ -41,7 +42,7 @@ type Requirement struct {
 	// Required rounded up to a whole count or minor unit; Best the
 	// highest period, Typical the median one.
 	Required, Best, Typical *float64
-	ExceedsBest            bool
+	ExceedsBest             bool
 }
 
 // Takes is what it takes.
@@ -53,6 +54,25 @@ type Takes struct {
 	Requirements []Requirement
 }
 
+// Stored converts requirements to what an assessment stores.
+func Stored(reqs []Requirement) []realism.Requirement {
+	out := make([]realism.Requirement, len(reqs))
+	for i, q := range reqs {
+		out[i] = realism.Requirement{Name: q.Name, Unit: string(q.Unit), Via: string(q.Via.ID), From: q.From,
+			Ratio: q.Ratio, Required: q.Required, Best: q.Best, Typical: q.Typical, ExceedsBest: q.ExceedsBest}
+		if q.KPI != nil {
+			out[i].KPI = string(q.KPI.ID)
+		}
+	}
+	return out
+}
+
+// startsTakes reports whether what a value of k takes can be worked out:
+// a COUNT or MONEY KPI that counts rows or sums amounts.
+func startsTakes(k *ent.KPI) bool {
+	return !k.Definition.IsRatio() && followed(k.Definition.Aggregate) && (k.Unit == definition.Count || k.Unit == definition.Money)
+}
+
 func followed(a *definition.Aggregate) bool {
 	return a != nil && (a.Function == definition.CountOf || (a.Function == definition.SumOf && a.Field == definition.Amount))
 }
@@ -62,7 +82,7 @@ func (s *Service) WhatItTakes(ctx context.Context, client *ent.Client, k *ent.KP
 	if (userID == nil) == (teamID == nil) {
 		return nil, errcode.BadInput("scope", "give exactly one of userID and teamID")
 	}
-	if k.Definition.IsRatio() || !followed(k.Definition.Aggregate) || (k.Unit != definition.Count && k.Unit != definition.Money) {
+	if !startsTakes(k) {
 		return nil, errcode.BadInput("kpi", "what it takes starts from a COUNT or MONEY KPI that counts or sums amounts")
 	}
 	org, cal, err := kpi.Organization(ctx, client)
@@ -80,7 +100,6 @@ func (s *Service) WhatItTakes(ctx context.Context, client *ent.Client, k *ent.KP
 	if err != nil {
 		return nil, err
 	}
-	sys := viewer.System(ctx)
 	n := settings.Of(org.Settings).Realism.Periods
 	periods := make([]kpi.Period, n)
 	at := p.Prev()
@@ -96,6 +115,16 @@ func (s *Service) WhatItTakes(ctx context.Context, client *ent.Client, k *ent.KP
 	} else if scope.Teams, err = kpi.Subtree(ctx, client, *teamID); err != nil {
 		return nil, err
 	}
+	reqs, err := s.takes(ctx, client, k, scope, periods, v)
+	if err != nil {
+		return nil, err
+	}
+	return &Takes{KPI: k, Period: p, Value: v, History: periods, Requirements: reqs}, nil
+}
+
+// takes works backwards from v of k over the scope's periods.
+func (s *Service) takes(ctx context.Context, client *ent.Client, k *ent.KPI, scope kpi.Scope, periods []kpi.Period, v float64) ([]Requirement, error) {
+	sys := viewer.System(ctx)
 	all, err := client.KPI.Query().Where(entkpi.OrganizationID(k.OrganizationID), entkpi.Enabled(true)).
 		Order(ent.Asc(entkpi.FieldPosition), ent.Asc(entkpi.FieldID)).All(sys)
 	if err != nil {
@@ -179,7 +208,7 @@ func (s *Service) WhatItTakes(ctx context.Context, client *ent.Client, k *ent.KP
 	}
 	known := map[*node]float64{nodes[0]: v}
 	reached := map[*node]bool{nodes[0]: true}
-	out := &Takes{KPI: k, Period: p, Value: v, History: periods}
+	var out []Requirement
 	for changed := true; changed; {
 		changed = false
 		for _, r := range ratios {
@@ -206,7 +235,7 @@ func (s *Service) WhatItTakes(ctx context.Context, client *ent.Client, k *ent.KP
 			} else {
 				target, req.From = num, den.name
 				if dok && ratio != nil {
-					f := math.Ceil(dv * *ratio - 1e-9)
+					f := math.Ceil(dv**ratio - 1e-9)
 					req.Required = &f
 				}
 			}
@@ -226,7 +255,7 @@ func (s *Service) WhatItTakes(ctx context.Context, client *ent.Client, k *ent.KP
 			if req.Required != nil {
 				known[target] = *req.Required
 			}
-			out.Requirements = append(out.Requirements, req)
+			out = append(out, req)
 			changed = true
 		}
 	}
