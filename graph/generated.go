@@ -244,6 +244,18 @@ type ComplexityRoot struct {
 		MinSample func(childComplexity int) int
 	}
 
+	KPIRequirement struct {
+		Best            func(childComplexity int) int
+		ExceedsBest     func(childComplexity int) int
+		From            func(childComplexity int) int
+		HistoricalRatio func(childComplexity int) int
+		Kpi             func(childComplexity int) int
+		Name            func(childComplexity int) int
+		Required        func(childComplexity int) int
+		Typical         func(childComplexity int) int
+		Via             func(childComplexity int) int
+	}
+
 	KPIResult struct {
 		Actual        func(childComplexity int) int
 		Attainment    func(childComplexity int) int
@@ -414,6 +426,7 @@ type ComplexityRoot struct {
 		Teams         func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.TeamOrder, where *ent.TeamWhereInput) int
 		Users         func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.UserOrder, where *ent.UserWhereInput) int
 		Viewer        func(childComplexity int) int
+		WhatItTakes   func(childComplexity int, kpi pulid.ID, scope TargetScopeInput, period PeriodInput, value money.Decimal) int
 	}
 
 	RealismEvidence struct {
@@ -612,6 +625,7 @@ type ComplexityRoot struct {
 		Band                func(childComplexity int) int
 		Baseline            func(childComplexity int) int
 		BestEver            func(childComplexity int) int
+		Coherence           func(childComplexity int) int
 		Evidence            func(childComplexity int) int
 		Expected            func(childComplexity int) int
 		MarketFactor        func(childComplexity int) int
@@ -621,6 +635,17 @@ type ComplexityRoot struct {
 		Ramp                func(childComplexity int) int
 		Ratio               func(childComplexity int) int
 		TeamMarketFactor    func(childComplexity int) int
+		WhatItTakes         func(childComplexity int) int
+	}
+
+	TargetCoherence struct {
+		Coherent    func(childComplexity int) int
+		Denominator func(childComplexity int) int
+		Difference  func(childComplexity int) int
+		Implied     func(childComplexity int) int
+		Numerator   func(childComplexity int) int
+		Ratio       func(childComplexity int) int
+		Tolerance   func(childComplexity int) int
 	}
 
 	TargetConnection struct {
@@ -829,6 +854,14 @@ type ComplexityRoot struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
 	}
+
+	WhatItTakes struct {
+		History      func(childComplexity int) int
+		Kpi          func(childComplexity int) int
+		Period       func(childComplexity int) int
+		Requirements func(childComplexity int) int
+		Value        func(childComplexity int) int
+	}
 }
 
 // endregion ***************************** api!.gotpl *****************************
@@ -913,6 +946,7 @@ type QueryResolver interface {
 	TeamRollup(ctx context.Context, team pulid.ID, kpi pulid.ID, period PeriodInput) (*TeamRollup, error)
 	SuggestTarget(ctx context.Context, kpi pulid.ID, scope TargetScopeInput, period PeriodInput) (*TargetSuggestion, error)
 	AssessTarget(ctx context.Context, kpi pulid.ID, scope TargetScopeInput, period PeriodInput, value money.Decimal) (*realism.Assessment, error)
+	WhatItTakes(ctx context.Context, kpi pulid.ID, scope TargetScopeInput, period PeriodInput, value money.Decimal) (*WhatItTakes, error)
 	Inbox(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int) (*InboxConnection, error)
 }
 type RealismEvidenceResolver interface {
@@ -953,6 +987,9 @@ type TargetAssessmentResolver interface {
 	Expected(ctx context.Context, obj *realism.Assessment) (*KPIValue, error)
 
 	BestEver(ctx context.Context, obj *realism.Assessment) (*KPIValue, error)
+
+	Coherence(ctx context.Context, obj *realism.Assessment) ([]*TargetCoherence, error)
+	WhatItTakes(ctx context.Context, obj *realism.Assessment) ([]*KPIRequirement, error)
 }
 type TargetEventResolver interface {
 	OldValue(ctx context.Context, obj *ent.TargetEvent) (*KPIValue, error)
@@ -1606,6 +1643,61 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.KPIMinSample.MinSample(childComplexity), true
+
+	case "KPIRequirement.best":
+		if e.ComplexityRoot.KPIRequirement.Best == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KPIRequirement.Best(childComplexity), true
+	case "KPIRequirement.exceedsBest":
+		if e.ComplexityRoot.KPIRequirement.ExceedsBest == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KPIRequirement.ExceedsBest(childComplexity), true
+	case "KPIRequirement.from":
+		if e.ComplexityRoot.KPIRequirement.From == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KPIRequirement.From(childComplexity), true
+	case "KPIRequirement.historicalRatio":
+		if e.ComplexityRoot.KPIRequirement.HistoricalRatio == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KPIRequirement.HistoricalRatio(childComplexity), true
+	case "KPIRequirement.kpi":
+		if e.ComplexityRoot.KPIRequirement.Kpi == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KPIRequirement.Kpi(childComplexity), true
+	case "KPIRequirement.name":
+		if e.ComplexityRoot.KPIRequirement.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KPIRequirement.Name(childComplexity), true
+	case "KPIRequirement.required":
+		if e.ComplexityRoot.KPIRequirement.Required == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KPIRequirement.Required(childComplexity), true
+	case "KPIRequirement.typical":
+		if e.ComplexityRoot.KPIRequirement.Typical == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KPIRequirement.Typical(childComplexity), true
+	case "KPIRequirement.via":
+		if e.ComplexityRoot.KPIRequirement.Via == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KPIRequirement.Via(childComplexity), true
 
 	case "KPIResult.actual":
 		if e.ComplexityRoot.KPIResult.Actual == nil {
@@ -2617,6 +2709,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Viewer(childComplexity), true
+	case "Query.whatItTakes":
+		if e.ComplexityRoot.Query.WhatItTakes == nil {
+			break
+		}
+
+		args, err := ec.field_Query_whatItTakes_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.WhatItTakes(childComplexity, args["kpi"].(pulid.ID), args["scope"].(TargetScopeInput), args["period"].(PeriodInput), args["value"].(money.Decimal)), true
 
 	case "RealismEvidence.end":
 		if e.ComplexityRoot.RealismEvidence.End == nil {
@@ -3495,6 +3598,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.TargetAssessment.BestEver(childComplexity), true
+	case "TargetAssessment.coherence":
+		if e.ComplexityRoot.TargetAssessment.Coherence == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TargetAssessment.Coherence(childComplexity), true
 	case "TargetAssessment.evidence":
 		if e.ComplexityRoot.TargetAssessment.Evidence == nil {
 			break
@@ -3549,6 +3658,55 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.TargetAssessment.TeamMarketFactor(childComplexity), true
+	case "TargetAssessment.whatItTakes":
+		if e.ComplexityRoot.TargetAssessment.WhatItTakes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TargetAssessment.WhatItTakes(childComplexity), true
+
+	case "TargetCoherence.coherent":
+		if e.ComplexityRoot.TargetCoherence.Coherent == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TargetCoherence.Coherent(childComplexity), true
+	case "TargetCoherence.denominator":
+		if e.ComplexityRoot.TargetCoherence.Denominator == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TargetCoherence.Denominator(childComplexity), true
+	case "TargetCoherence.difference":
+		if e.ComplexityRoot.TargetCoherence.Difference == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TargetCoherence.Difference(childComplexity), true
+	case "TargetCoherence.implied":
+		if e.ComplexityRoot.TargetCoherence.Implied == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TargetCoherence.Implied(childComplexity), true
+	case "TargetCoherence.numerator":
+		if e.ComplexityRoot.TargetCoherence.Numerator == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TargetCoherence.Numerator(childComplexity), true
+	case "TargetCoherence.ratio":
+		if e.ComplexityRoot.TargetCoherence.Ratio == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TargetCoherence.Ratio(childComplexity), true
+	case "TargetCoherence.tolerance":
+		if e.ComplexityRoot.TargetCoherence.Tolerance == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TargetCoherence.Tolerance(childComplexity), true
 
 	case "TargetConnection.edges":
 		if e.ComplexityRoot.TargetConnection.Edges == nil {
@@ -4385,6 +4543,37 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.UserEdge.Node(childComplexity), true
 
+	case "WhatItTakes.history":
+		if e.ComplexityRoot.WhatItTakes.History == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WhatItTakes.History(childComplexity), true
+	case "WhatItTakes.kpi":
+		if e.ComplexityRoot.WhatItTakes.Kpi == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WhatItTakes.Kpi(childComplexity), true
+	case "WhatItTakes.period":
+		if e.ComplexityRoot.WhatItTakes.Period == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WhatItTakes.Period(childComplexity), true
+	case "WhatItTakes.requirements":
+		if e.ComplexityRoot.WhatItTakes.Requirements == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WhatItTakes.Requirements(childComplexity), true
+	case "WhatItTakes.value":
+		if e.ComplexityRoot.WhatItTakes.Value == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WhatItTakes.Value(childComplexity), true
+
 	}
 	return 0, false
 }
@@ -4922,6 +5111,30 @@ func (ec *executionContext) childFields_KPIMinSample(ctx context.Context, field 
 		return ec.fieldContext_KPIMinSample_minSample(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type KPIMinSample", field.Name)
+}
+
+func (ec *executionContext) childFields_KPIRequirement(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "kpi":
+		return ec.fieldContext_KPIRequirement_kpi(ctx, field)
+	case "name":
+		return ec.fieldContext_KPIRequirement_name(ctx, field)
+	case "via":
+		return ec.fieldContext_KPIRequirement_via(ctx, field)
+	case "from":
+		return ec.fieldContext_KPIRequirement_from(ctx, field)
+	case "historicalRatio":
+		return ec.fieldContext_KPIRequirement_historicalRatio(ctx, field)
+	case "required":
+		return ec.fieldContext_KPIRequirement_required(ctx, field)
+	case "best":
+		return ec.fieldContext_KPIRequirement_best(ctx, field)
+	case "typical":
+		return ec.fieldContext_KPIRequirement_typical(ctx, field)
+	case "exceedsBest":
+		return ec.fieldContext_KPIRequirement_exceedsBest(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type KPIRequirement", field.Name)
 }
 
 func (ec *executionContext) childFields_KPIResult(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -5554,8 +5767,32 @@ func (ec *executionContext) childFields_TargetAssessment(ctx context.Context, fi
 		return ec.fieldContext_TargetAssessment_evidence(ctx, field)
 	case "ramp":
 		return ec.fieldContext_TargetAssessment_ramp(ctx, field)
+	case "coherence":
+		return ec.fieldContext_TargetAssessment_coherence(ctx, field)
+	case "whatItTakes":
+		return ec.fieldContext_TargetAssessment_whatItTakes(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type TargetAssessment", field.Name)
+}
+
+func (ec *executionContext) childFields_TargetCoherence(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "ratio":
+		return ec.fieldContext_TargetCoherence_ratio(ctx, field)
+	case "numerator":
+		return ec.fieldContext_TargetCoherence_numerator(ctx, field)
+	case "denominator":
+		return ec.fieldContext_TargetCoherence_denominator(ctx, field)
+	case "implied":
+		return ec.fieldContext_TargetCoherence_implied(ctx, field)
+	case "difference":
+		return ec.fieldContext_TargetCoherence_difference(ctx, field)
+	case "tolerance":
+		return ec.fieldContext_TargetCoherence_tolerance(ctx, field)
+	case "coherent":
+		return ec.fieldContext_TargetCoherence_coherent(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TargetCoherence", field.Name)
 }
 
 func (ec *executionContext) childFields_TargetConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -5970,6 +6207,22 @@ func (ec *executionContext) childFields_UserEdge(ctx context.Context, field grap
 		return ec.fieldContext_UserEdge_cursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type UserEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_WhatItTakes(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "kpi":
+		return ec.fieldContext_WhatItTakes_kpi(ctx, field)
+	case "period":
+		return ec.fieldContext_WhatItTakes_period(ctx, field)
+	case "value":
+		return ec.fieldContext_WhatItTakes_value(ctx, field)
+	case "history":
+		return ec.fieldContext_WhatItTakes_history(ctx, field)
+	case "requirements":
+		return ec.fieldContext_WhatItTakes_requirements(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type WhatItTakes", field.Name)
 }
 
 func (ec *executionContext) childFields___Directive(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -7301,6 +7554,44 @@ func (ec *executionContext) field_Query_users_args(ctx context.Context, rawArgs 
 		return nil, err
 	}
 	args["where"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_whatItTakes_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "kpi",
+		func(ctx context.Context, v any) (pulid.ID, error) {
+			return ec.unmarshalNID2kpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["kpi"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "scope",
+		func(ctx context.Context, v any) (TargetScopeInput, error) {
+			return ec.unmarshalNTargetScopeInput2kpiflowᚋgraphᚐTargetScopeInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["scope"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "period",
+		func(ctx context.Context, v any) (PeriodInput, error) {
+			return ec.unmarshalNPeriodInput2kpiflowᚋgraphᚐPeriodInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["period"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "value",
+		func(ctx context.Context, v any) (money.Decimal, error) {
+			return ec.unmarshalNDecimal2kpiflowᚋmoneyᚐDecimal(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["value"] = arg3
 	return args, nil
 }
 
@@ -10648,6 +10939,267 @@ func (ec *executionContext) _KPIMinSample_minSample(ctx context.Context, field g
 }
 func (ec *executionContext) fieldContext_KPIMinSample_minSample(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("KPIMinSample", field, false, false, "Int")
+}
+
+func (ec *executionContext) _KPIRequirement_kpi(ctx context.Context, field graphql.CollectedField, obj *KPIRequirement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KPIRequirement_kpi(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kpi, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.KPI) graphql.Marshaler {
+			return ec.marshalOKPI2ᚖkpiflowᚋentᚐKPI(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_KPIRequirement_kpi(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "KPIRequirement",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_KPI(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _KPIRequirement_name(ctx context.Context, field graphql.CollectedField, obj *KPIRequirement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KPIRequirement_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KPIRequirement_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("KPIRequirement", field, false, false, "String")
+}
+
+func (ec *executionContext) _KPIRequirement_via(ctx context.Context, field graphql.CollectedField, obj *KPIRequirement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KPIRequirement_via(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Via, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.KPI) graphql.Marshaler {
+			return ec.marshalNKPI2ᚖkpiflowᚋentᚐKPI(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KPIRequirement_via(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "KPIRequirement",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_KPI(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _KPIRequirement_from(ctx context.Context, field graphql.CollectedField, obj *KPIRequirement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KPIRequirement_from(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.From, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KPIRequirement_from(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("KPIRequirement", field, false, false, "String")
+}
+
+func (ec *executionContext) _KPIRequirement_historicalRatio(ctx context.Context, field graphql.CollectedField, obj *KPIRequirement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KPIRequirement_historicalRatio(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.HistoricalRatio, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *KPIValue) graphql.Marshaler {
+			return ec.marshalOKPIValue2ᚖkpiflowᚋgraphᚐKPIValue(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_KPIRequirement_historicalRatio(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "KPIRequirement",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_KPIValue(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _KPIRequirement_required(ctx context.Context, field graphql.CollectedField, obj *KPIRequirement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KPIRequirement_required(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Required, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *KPIValue) graphql.Marshaler {
+			return ec.marshalOKPIValue2ᚖkpiflowᚋgraphᚐKPIValue(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_KPIRequirement_required(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "KPIRequirement",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_KPIValue(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _KPIRequirement_best(ctx context.Context, field graphql.CollectedField, obj *KPIRequirement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KPIRequirement_best(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Best, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *KPIValue) graphql.Marshaler {
+			return ec.marshalOKPIValue2ᚖkpiflowᚋgraphᚐKPIValue(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_KPIRequirement_best(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "KPIRequirement",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_KPIValue(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _KPIRequirement_typical(ctx context.Context, field graphql.CollectedField, obj *KPIRequirement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KPIRequirement_typical(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Typical, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *KPIValue) graphql.Marshaler {
+			return ec.marshalOKPIValue2ᚖkpiflowᚋgraphᚐKPIValue(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_KPIRequirement_typical(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "KPIRequirement",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_KPIValue(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _KPIRequirement_exceedsBest(ctx context.Context, field graphql.CollectedField, obj *KPIRequirement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KPIRequirement_exceedsBest(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ExceedsBest, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KPIRequirement_exceedsBest(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("KPIRequirement", field, false, false, "Boolean")
 }
 
 func (ec *executionContext) _KPIResult_id(ctx context.Context, field graphql.CollectedField, obj *KPIResult) (ret graphql.Marshaler) {
@@ -14700,6 +15252,50 @@ func (ec *executionContext) fieldContext_Query_assessTarget(ctx context.Context,
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_assessTarget_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_whatItTakes(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_whatItTakes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().WhatItTakes(ctx, fc.Args["kpi"].(pulid.ID), fc.Args["scope"].(TargetScopeInput), fc.Args["period"].(PeriodInput), fc.Args["value"].(money.Decimal))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *WhatItTakes) graphql.Marshaler {
+			return ec.marshalNWhatItTakes2ᚖkpiflowᚋgraphᚐWhatItTakes(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_whatItTakes(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_WhatItTakes(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_whatItTakes_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -18828,6 +19424,267 @@ func (ec *executionContext) fieldContext_TargetAssessment_ramp(_ context.Context
 	return fc, nil
 }
 
+func (ec *executionContext) _TargetAssessment_coherence(ctx context.Context, field graphql.CollectedField, obj *realism.Assessment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TargetAssessment_coherence(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.TargetAssessment().Coherence(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*TargetCoherence) graphql.Marshaler {
+			return ec.marshalNTargetCoherence2ᚕᚖkpiflowᚋgraphᚐTargetCoherenceᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TargetAssessment_coherence(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TargetAssessment",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TargetCoherence(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TargetAssessment_whatItTakes(ctx context.Context, field graphql.CollectedField, obj *realism.Assessment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TargetAssessment_whatItTakes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.TargetAssessment().WhatItTakes(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*KPIRequirement) graphql.Marshaler {
+			return ec.marshalNKPIRequirement2ᚕᚖkpiflowᚋgraphᚐKPIRequirementᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TargetAssessment_whatItTakes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TargetAssessment",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_KPIRequirement(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TargetCoherence_ratio(ctx context.Context, field graphql.CollectedField, obj *TargetCoherence) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TargetCoherence_ratio(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Ratio, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Target) graphql.Marshaler {
+			return ec.marshalNTarget2ᚖkpiflowᚋentᚐTarget(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TargetCoherence_ratio(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TargetCoherence",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Target(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TargetCoherence_numerator(ctx context.Context, field graphql.CollectedField, obj *TargetCoherence) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TargetCoherence_numerator(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Numerator, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Target) graphql.Marshaler {
+			return ec.marshalNTarget2ᚖkpiflowᚋentᚐTarget(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TargetCoherence_numerator(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TargetCoherence",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Target(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TargetCoherence_denominator(ctx context.Context, field graphql.CollectedField, obj *TargetCoherence) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TargetCoherence_denominator(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Denominator, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Target) graphql.Marshaler {
+			return ec.marshalNTarget2ᚖkpiflowᚋentᚐTarget(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TargetCoherence_denominator(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TargetCoherence",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Target(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TargetCoherence_implied(ctx context.Context, field graphql.CollectedField, obj *TargetCoherence) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TargetCoherence_implied(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Implied, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *KPIValue) graphql.Marshaler {
+			return ec.marshalOKPIValue2ᚖkpiflowᚋgraphᚐKPIValue(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TargetCoherence_implied(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TargetCoherence",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_KPIValue(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TargetCoherence_difference(ctx context.Context, field graphql.CollectedField, obj *TargetCoherence) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TargetCoherence_difference(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Difference, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TargetCoherence_difference(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TargetCoherence", field, false, false, "Float")
+}
+
+func (ec *executionContext) _TargetCoherence_tolerance(ctx context.Context, field graphql.CollectedField, obj *TargetCoherence) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TargetCoherence_tolerance(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Tolerance, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TargetCoherence_tolerance(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TargetCoherence", field, false, false, "Float")
+}
+
+func (ec *executionContext) _TargetCoherence_coherent(ctx context.Context, field graphql.CollectedField, obj *TargetCoherence) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TargetCoherence_coherent(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Coherent, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TargetCoherence_coherent(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TargetCoherence", field, false, false, "Boolean")
+}
+
 func (ec *executionContext) _TargetConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.TargetConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -22498,6 +23355,166 @@ func (ec *executionContext) _UserEdge_cursor(ctx context.Context, field graphql.
 }
 func (ec *executionContext) fieldContext_UserEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("UserEdge", field, false, false, "Cursor")
+}
+
+func (ec *executionContext) _WhatItTakes_kpi(ctx context.Context, field graphql.CollectedField, obj *WhatItTakes) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WhatItTakes_kpi(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kpi, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.KPI) graphql.Marshaler {
+			return ec.marshalNKPI2ᚖkpiflowᚋentᚐKPI(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WhatItTakes_kpi(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "WhatItTakes",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_KPI(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _WhatItTakes_period(ctx context.Context, field graphql.CollectedField, obj *WhatItTakes) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WhatItTakes_period(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Period, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *kpi.Period) graphql.Marshaler {
+			return ec.marshalNPeriod2ᚖkpiflowᚋkpiᚐPeriod(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WhatItTakes_period(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "WhatItTakes",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Period(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _WhatItTakes_value(ctx context.Context, field graphql.CollectedField, obj *WhatItTakes) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WhatItTakes_value(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Value, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *KPIValue) graphql.Marshaler {
+			return ec.marshalNKPIValue2ᚖkpiflowᚋgraphᚐKPIValue(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WhatItTakes_value(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "WhatItTakes",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_KPIValue(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _WhatItTakes_history(ctx context.Context, field graphql.CollectedField, obj *WhatItTakes) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WhatItTakes_history(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.History, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*kpi.Period) graphql.Marshaler {
+			return ec.marshalNPeriod2ᚕᚖkpiflowᚋkpiᚐPeriodᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WhatItTakes_history(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "WhatItTakes",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Period(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _WhatItTakes_requirements(ctx context.Context, field graphql.CollectedField, obj *WhatItTakes) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WhatItTakes_requirements(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Requirements, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*KPIRequirement) graphql.Marshaler {
+			return ec.marshalNKPIRequirement2ᚕᚖkpiflowᚋgraphᚐKPIRequirementᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WhatItTakes_requirements(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "WhatItTakes",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_KPIRequirement(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) ___Directive_name(ctx context.Context, field graphql.CollectedField, obj *introspection.Directive) (ret graphql.Marshaler) {
@@ -37051,6 +38068,79 @@ func (ec *executionContext) _KPIMinSample(ctx context.Context, sel ast.Selection
 	return out
 }
 
+var kPIRequirementImplementors = []string{"KPIRequirement"}
+
+func (ec *executionContext) _KPIRequirement(ctx context.Context, sel ast.SelectionSet, obj *KPIRequirement) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, kPIRequirementImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("KPIRequirement")
+		case "kpi":
+			out.Values[i] = ec._KPIRequirement_kpi(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "name":
+			out.Values[i] = ec._KPIRequirement_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "via":
+			out.Values[i] = ec._KPIRequirement_via(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "from":
+			out.Values[i] = ec._KPIRequirement_from(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "historicalRatio":
+			out.Values[i] = ec._KPIRequirement_historicalRatio(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "required":
+			out.Values[i] = ec._KPIRequirement_required(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "best":
+			out.Values[i] = ec._KPIRequirement_best(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "typical":
+			out.Values[i] = ec._KPIRequirement_typical(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "exceedsBest":
+			out.Values[i] = ec._KPIRequirement_exceedsBest(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var kPIResultImplementors = []string{"KPIResult", "Node"}
 
 func (ec *executionContext) _KPIResult(ctx context.Context, sel ast.SelectionSet, obj *KPIResult) graphql.Marshaler {
@@ -38201,6 +39291,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_assessTarget(ctx, field)
+				})
+		case "whatItTakes":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_whatItTakes(ctx, field)
 				})
 		case "inbox":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
@@ -39540,6 +40636,81 @@ func (ec *executionContext) _TargetAssessment(ctx context.Context, sel ast.Selec
 			out.Values[i] = ec._TargetAssessment_ramp(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "coherence":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._TargetAssessment_coherence(ctx, field, obj)
+				})
+		case "whatItTakes":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._TargetAssessment_whatItTakes(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var targetCoherenceImplementors = []string{"TargetCoherence"}
+
+func (ec *executionContext) _TargetCoherence(ctx context.Context, sel ast.SelectionSet, obj *TargetCoherence) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, targetCoherenceImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TargetCoherence")
+		case "ratio":
+			out.Values[i] = ec._TargetCoherence_ratio(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "numerator":
+			out.Values[i] = ec._TargetCoherence_numerator(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "denominator":
+			out.Values[i] = ec._TargetCoherence_denominator(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "implied":
+			out.Values[i] = ec._TargetCoherence_implied(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "difference":
+			out.Values[i] = ec._TargetCoherence_difference(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "tolerance":
+			out.Values[i] = ec._TargetCoherence_tolerance(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "coherent":
+			out.Values[i] = ec._TargetCoherence_coherent(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -40952,6 +42123,59 @@ func (ec *executionContext) _UserEdge(ctx context.Context, sel ast.SelectionSet,
 	return out
 }
 
+var whatItTakesImplementors = []string{"WhatItTakes"}
+
+func (ec *executionContext) _WhatItTakes(ctx context.Context, sel ast.SelectionSet, obj *WhatItTakes) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, whatItTakesImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("WhatItTakes")
+		case "kpi":
+			out.Values[i] = ec._WhatItTakes_kpi(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "period":
+			out.Values[i] = ec._WhatItTakes_period(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "value":
+			out.Values[i] = ec._WhatItTakes_value(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "history":
+			out.Values[i] = ec._WhatItTakes_history(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "requirements":
+			out.Values[i] = ec._WhatItTakes_requirements(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var __DirectiveImplementors = []string{"__Directive"}
 
 func (ec *executionContext) ___Directive(ctx context.Context, sel ast.SelectionSet, obj *introspection.Directive) graphql.Marshaler {
@@ -41926,6 +43150,30 @@ func (ec *executionContext) marshalNKPIOrderField2ᚖkpiflowᚋentᚐKPIOrderFie
 	return v
 }
 
+func (ec *executionContext) marshalNKPIRequirement2ᚕᚖkpiflowᚋgraphᚐKPIRequirementᚄ(ctx context.Context, sel ast.SelectionSet, v []*KPIRequirement) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNKPIRequirement2ᚖkpiflowᚋgraphᚐKPIRequirement(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNKPIRequirement2ᚖkpiflowᚋgraphᚐKPIRequirement(ctx context.Context, sel ast.SelectionSet, v *KPIRequirement) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "KPIRequirement!")
+		return graphql.Null
+	}
+	return ec._KPIRequirement(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNKPIResult2ᚕᚖkpiflowᚋgraphᚐKPIResultᚄ(ctx context.Context, sel ast.SelectionSet, v []*KPIResult) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -42220,6 +43468,22 @@ func (ec *executionContext) marshalNPageInfo2ᚖentgoᚗioᚋcontribᚋentgqlᚐ
 		return graphql.Null
 	}
 	return ec._PageInfo(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNPeriod2ᚕᚖkpiflowᚋkpiᚐPeriodᚄ(ctx context.Context, sel ast.SelectionSet, v []*kpi.Period) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNPeriod2ᚖkpiflowᚋkpiᚐPeriod(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) marshalNPeriod2ᚖkpiflowᚋkpiᚐPeriod(ctx context.Context, sel ast.SelectionSet, v *kpi.Period) graphql.Marshaler {
@@ -42588,6 +43852,30 @@ func (ec *executionContext) marshalNTargetAssessment2ᚖkpiflowᚋworkflowᚋrea
 		return graphql.Null
 	}
 	return ec._TargetAssessment(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNTargetCoherence2ᚕᚖkpiflowᚋgraphᚐTargetCoherenceᚄ(ctx context.Context, sel ast.SelectionSet, v []*TargetCoherence) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNTargetCoherence2ᚖkpiflowᚋgraphᚐTargetCoherence(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNTargetCoherence2ᚖkpiflowᚋgraphᚐTargetCoherence(ctx context.Context, sel ast.SelectionSet, v *TargetCoherence) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "TargetCoherence!")
+		return graphql.Null
+	}
+	return ec._TargetCoherence(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNTargetConnection2ᚖkpiflowᚋentᚐTargetConnection(ctx context.Context, sel ast.SelectionSet, v *ent.TargetConnection) graphql.Marshaler {
@@ -42966,6 +44254,14 @@ func (ec *executionContext) marshalNUserRole2kpiflowᚋentᚋuserᚐRole(ctx con
 func (ec *executionContext) unmarshalNUserWhereInput2ᚖkpiflowᚋentᚐUserWhereInput(ctx context.Context, v any) (*ent.UserWhereInput, error) {
 	res, err := ec.unmarshalInputUserWhereInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNWhatItTakes2ᚖkpiflowᚋgraphᚐWhatItTakes(ctx context.Context, sel ast.SelectionSet, v *WhatItTakes) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "WhatItTakes!")
+		return graphql.Null
+	}
+	return ec._WhatItTakes(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalN__Directive2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐDirective(ctx context.Context, sel ast.SelectionSet, v introspection.Directive) graphql.Marshaler {

@@ -358,7 +358,7 @@ func NewGraphQLServer(o Options) *handler.Server {
 	// Lookups are remembered per response, not per operation: a
 	// subscription lives long and sends many.
 	srv.AroundResponses(func(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
-		return next(withActualBatches(withKPICache(withCurrencies(ctx))))
+		return next(withCoherenceBatches(withActualBatches(withKPICache(withCurrencies(ctx)))))
 	})
 	srv.AroundResponses(logOperation)
 	srv.AroundResponses(measureOperation)

@@ -24,6 +24,10 @@ var listsOfObjects = map[string]string{
 	"Target.history":     "one point per review of the target's period and its close: the points of one chart",
 	// Value objects of one answer, without identity.
 	"TargetAssessment.evidence":       "the few completed periods behind one baseline, kept with the target",
+	"TargetAssessment.coherence":      "the few ratio sets one target is part of in its scope and period, at most one per ratio KPI",
+	"WhatItTakes.history":             "the few comparable periods behind the ratios (the realism check's, 4 by default)",
+	"WhatItTakes.requirements":        "one per aggregate reached through the organization's few ratio KPIs",
+	"TargetAssessment.whatItTakes":    "what whatItTakes gave for the proposed value, kept with it: one per aggregate reached",
 	"ImportPayload.rejected":          "the rows one import refused, at most the rows it was given (1000)",
 	"OrganizationSettings.minSamples": "one per KPI of the organization, part of its settings object",
 	// The parts of one computation, shown whole beside its sums.

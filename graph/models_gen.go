@@ -266,6 +266,30 @@ type KPIMinSample struct {
 	MinSample int      `json:"minSample"`
 }
 
+// What one aggregate must be: a ratio KPI N ÷ D with r = ΣN ÷ ΣD over the history
+// gives D = N ÷ r from N, or N = D × r from D, rounded up to a whole count or
+// minor unit.
+type KPIRequirement struct {
+	// The KPI defined by the aggregate; none when no KPI is (name says which ratio's part it is).
+	Kpi *ent.KPI `json:"kpi,omitempty"`
+	// The KPI's key, or the ratio's part, such as WIN_RATE denominator.
+	Name string `json:"name"`
+	// The ratio KPI relating it to the value it follows from.
+	Via *ent.KPI `json:"via"`
+	// The name of the KPI or part it follows from.
+	From string `json:"from"`
+	// The ratio ΣN ÷ ΣD over the history, in the via KPI's unit; none when ΣD is 0.
+	HistoricalRatio *KPIValue `json:"historicalRatio,omitempty"`
+	// What it must be; none without a historical ratio.
+	Required *KPIValue `json:"required,omitempty"`
+	// The scope's best period of the history.
+	Best *KPIValue `json:"best,omitempty"`
+	// The scope's median period of the history.
+	Typical *KPIValue `json:"typical,omitempty"`
+	// Whether required is above every period of the history.
+	ExceedsBest bool `json:"exceedsBest"`
+}
+
 // A KPI's value for a scope in a period. Its id is derived from the scope, the KPI and the period: the same result has the same id in every request.
 type KPIResult struct {
 	ID  pulid.ID `json:"id"`
@@ -469,6 +493,26 @@ type TargetAdjustmentInput struct {
 	Comment         string          `json:"comment"`
 }
 
+// Whether the targets of a ratio KPI and of its parts, for one scope and period,
+// agree: implied = numerator's target ÷ denominator's target (× 100 for a
+// PERCENT ratio; MONEY in major units, as Money), compared with the ratio's target.
+type TargetCoherence struct {
+	// The target of the ratio KPI.
+	Ratio *ent.Target `json:"ratio"`
+	// The target of the KPI whose definition is the ratio's numerator.
+	Numerator *ent.Target `json:"numerator"`
+	// The target of the KPI whose definition is the ratio's denominator.
+	Denominator *ent.Target `json:"denominator"`
+	// numerator ÷ denominator in the ratio KPI's unit; none when the denominator's target is 0.
+	Implied *KPIValue `json:"implied,omitempty"`
+	// A ratio, unit-less: (ratio's target − implied) ÷ implied; none without an implied value.
+	Difference *float64 `json:"difference,omitempty"`
+	// A ratio: the largest |difference| that is coherent (0.05).
+	Tolerance float64 `json:"tolerance"`
+	// Whether |difference| ≤ tolerance; false without an implied value.
+	Coherent bool `json:"coherent"`
+}
+
 // An action that needs nothing but the version the actor saw, and perhaps a comment.
 type TargetDecisionInput struct {
 	TargetID        pulid.ID `json:"targetId"`
@@ -645,6 +689,17 @@ type UpdateTeamPayload struct {
 
 type UpdateUserPayload struct {
 	User *ent.User `json:"user"`
+}
+
+// What a value of a KPI takes, worked backwards through the organization's ratio KPIs.
+type WhatItTakes struct {
+	Kpi    *ent.KPI    `json:"kpi"`
+	Period *kpi.Period `json:"period"`
+	Value  *KPIValue   `json:"value"`
+	// The completed comparable periods the historical ratios, best and typical values are of, oldest first.
+	History []*kpi.Period `json:"history"`
+	// One per aggregate reached, in the order they follow from the value.
+	Requirements []*KPIRequirement `json:"requirements"`
 }
 
 // Why a target is in the viewer's inbox.

@@ -21,6 +21,7 @@ var floatRatios = map[string]string{
 	"finalAttainment":         "attainment frozen at a period's close",
 	"pace":                    "progress against the share of the target due: 1 = on pace",
 	"ratio":                   "proposed against expected in a realism check",
+	"difference":              "a ratio target against what its parts imply: (target − implied) ÷ implied",
 	"marketFactor":            "a multiplier of expected values",
 	"teamMarketFactor":        "the team's multiplier, applied or not",
 	"factor":                  "a market factor",
@@ -39,7 +40,7 @@ var floatRatios = map[string]string{
 	"openCoverage":            "members' open targets against the team target",
 	"subTeamsCoverage":        "sub-teams' targets against the parent's",
 	"historicalShare":         "a rep's share of the team's past value",
-	"tolerance":               "how far above a team target its members' may sum, a share of it",
+	"tolerance":               "how far above a team target its members' may sum, or the largest |difference| of a coherent set: a share",
 	"reconciliationTolerance": "how far above a team target its members' may sum, a share of it",
 	// Not ratios, each described by its unit:
 	"cycleDays":       "one deal's sales cycle in days, named with its unit (a measurement of a record, not a KPI value)",

@@ -81,6 +81,10 @@ func TestPeriodKindAloneIsTheCurrentOne(t *testing.T) {
 				return label(rep, `query($p: PeriodInput!, $user: ID!, $kpi: ID!) { assessTarget(kpi: $kpi, scope: {userID: $user}, period: $p, value: "3") { period { label } } }`,
 					p, "assessTarget", "period", "label")
 			},
+			"Query.whatItTakes(period)": func(p map[string]any) string {
+				return label(rep, `query($p: PeriodInput!, $user: ID!, $kpi: ID!) { whatItTakes(kpi: $kpi, scope: {userID: $user}, period: $p, value: "3") { period { label } } }`,
+					p, "whatItTakes", "period", "label")
+			},
 			"Query.suggestTarget(period)": func(p map[string]any) string {
 				return label(rep, `query($p: PeriodInput!, $user: ID!, $kpi: ID!) { suggestTarget(kpi: $kpi, scope: {userID: $user}, period: $p) { period { label } } }`,
 					p, "suggestTarget", "period", "label")

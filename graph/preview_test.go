@@ -110,8 +110,10 @@ func TestAssessTargetStatements(t *testing.T) {
 				// that the viewer may propose, and for the history's hire
 				// date), the history (one statement for the deals of all
 				// four quarters), and the market factor of the rep's team
-				// with the team (for its parent).
-				if want := int64(9); got != want {
+				// with the team (for its parent); then what the value takes:
+				// the organization's KPIs and the history of their parts
+				// (one statement each for deals and meetings).
+				if want := int64(12); got != want {
 					t.Errorf("%d reps: %d statements, want %d: %s", n, got, want, data)
 				}
 			}

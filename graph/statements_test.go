@@ -113,7 +113,7 @@ const (
 		deals(first: 2) { edges { node { name amount { amount } meetings(first: 2) { edges { node { kind status } } } } } } } } } } } } }`
 	targetListQuery = `{ targets(first: 500) { totalCount edges { node { id status kpi { key } user { email }
 		value { value display } actual { value display } attainment
-		assessment { band proposed { value } baseline { value } expected { value } evidence { value { value } } }
+		assessment { band proposed { value } baseline { value } expected { value } evidence { value { value } } coherence { implied { value } coherent } }
 		events(first: 5) { edges { node { action actor { email } oldValue { value } newValue { value } } } }
 		revisions(first: 5) { totalCount } } } } }`
 	reviewQuery = `{ reviewCycles(first: 10) { edges { node { team { name } items(first: 500) { totalCount edges { node {
@@ -144,7 +144,8 @@ func statementsDoNotGrow(t *testing.T, b apitest.Backend) {
 			// One of them is the session check (the user with their session);
 			// for a manager it also gives the team of the viewer's scope.
 			{"teams → members → deals → meetings", func(w *statementWorld) *ent.User { return w.admin }, recordTreeQuery, 6},
-			{"targets → events, revisions, assessment, actual", func(w *statementWorld) *ent.User { return w.manager }, targetListQuery, 12},
+			// The targets' coherence: their scopes and periods, those open targets and their KPIs.
+			{"targets → events, revisions, assessment, actual", func(w *statementWorld) *ent.User { return w.manager }, targetListQuery, 15},
 			{"review cycles → items, their targets and values", func(w *statementWorld) *ent.User { return w.manager }, reviewQuery, 11},
 			{"users → managed teams", func(w *statementWorld) *ent.User { return w.admin }, managedTeamsQuery, 4},
 		} {

@@ -17,6 +17,7 @@ import (
 	"kpiflow/workflow/realism"
 
 	"entgo.io/contrib/entgql"
+	"github.com/99designs/gqlgen/graphql"
 )
 
 // CreateTargetDraft is the resolver for the createTargetDraft field.
@@ -211,6 +212,11 @@ func (r *queryResolver) AssessTarget(ctx context.Context, kpi pulid.ID, scope Ta
 	return r.workflow.Preview(ctx, client, k, scope.UserID, scope.TeamID, periodRequest(period), string(value))
 }
 
+// WhatItTakes is the resolver for the whatItTakes field.
+func (r *queryResolver) WhatItTakes(ctx context.Context, kpi pulid.ID, scope TargetScopeInput, period PeriodInput, value money.Decimal) (*WhatItTakes, error) {
+	return r.whatItTakes(ctx, kpi, scope, period, string(value))
+}
+
 // Inbox is the resolver for the inbox field.
 func (r *queryResolver) Inbox(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int) (*InboxConnection, error) {
 	return r.inbox(ctx, ent.FromContext(ctx), inboxPage{after: after, first: first, before: before, last: last})
@@ -359,6 +365,21 @@ func (r *targetAssessmentResolver) Expected(ctx context.Context, obj *realism.As
 // BestEver is the resolver for the bestEver field.
 func (r *targetAssessmentResolver) BestEver(ctx context.Context, obj *realism.Assessment) (*KPIValue, error) {
 	return assessmentValue(ctx, obj.BestEver)
+}
+
+// Coherence is the resolver for the coherence field.
+func (r *targetAssessmentResolver) Coherence(ctx context.Context, obj *realism.Assessment) ([]*TargetCoherence, error) {
+	for fc := graphql.GetFieldContext(ctx); fc != nil; fc = fc.Parent {
+		if t, ok := fc.Result.(*ent.Target); ok && t != nil {
+			return targetCoherence(ctx, t)
+		}
+	}
+	return []*TargetCoherence{}, nil
+}
+
+// WhatItTakes is the resolver for the whatItTakes field.
+func (r *targetAssessmentResolver) WhatItTakes(ctx context.Context, obj *realism.Assessment) ([]*KPIRequirement, error) {
+	return storedRequirements(ctx, obj)
 }
 
 // OldValue is the resolver for the oldValue field.

@@ -560,6 +560,7 @@ func (s *Service) Suggest(ctx context.Context, client *ent.Client, kpiID pulid.I
 	if err != nil {
 		return nil, p, zero, err
 	}
+	a.Takes = nil // of a value proposed, not of a suggestion
 	if a.Expected != nil && a.Band != realism.InsufficientHistory {
 		a.Proposed = *a.Expected
 		a.Band = realism.Realistic
@@ -701,6 +702,13 @@ func (s *Service) assessWith(ctx context.Context, client *ent.Client, t *ent.Tar
 	}
 	a := realism.Assess(proposed, k.Direction == definition.LowerIsBetter, baseline, evidence, ramp, factor, st.Realism)
 	a.TeamMarketFactor, a.MarketFactorApplies = teamFactor, applies
+	if startsTakes(k) {
+		reqs, err := s.takes(ctx, client, k, scope, periods, proposed)
+		if err != nil {
+			return nil, err
+		}
+		a.Takes = Stored(reqs)
+	}
 	return &a, nil
 }
 

@@ -345,3 +345,34 @@ func (Unit) Values() []string { return []string{"COUNT", "MONEY", "DAYS", "PERCE
 
 // Values implements ent's EnumValues.
 func (Direction) Values() []string { return []string{"HIGHER_IS_BETTER", "LOWER_IS_BETTER"} }
+
+// SameAggregate reports whether two aggregates count or sum the same rows
+// the same way: the same source, function, field and date (defaulted), and
+// the same filters, each list compared as a set. It is how a ratio's
+// numerator and denominator are matched with the KPIs defined by them.
+func SameAggregate(a, b Aggregate) bool {
+	if a.Source != b.Source || a.Function != b.Function || a.DateOf() != b.DateOf() {
+		return false
+	}
+	if a.Function != CountOf && a.Field != b.Field {
+		return false
+	}
+	same := func(x, y []string) bool {
+		set := map[string]bool{}
+		for _, s := range x {
+			set[s] = true
+		}
+		other := map[string]bool{}
+		for _, s := range y {
+			if !set[s] {
+				return false
+			}
+			other[s] = true
+		}
+		return len(set) == len(other)
+	}
+	bound := func(x, y *int64) bool { return (x == nil) == (y == nil) && (x == nil || *x == *y) }
+	f, g := a.Filter, b.Filter
+	return same(f.DealStages, g.DealStages) && same(f.MeetingKinds, g.MeetingKinds) &&
+		same(f.MeetingStatuses, g.MeetingStatuses) && bound(f.AmountMin, g.AmountMin) && bound(f.AmountMax, g.AmountMax)
+}

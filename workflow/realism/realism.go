@@ -124,6 +124,26 @@ type Assessment struct {
 	BestEver *float64   `json:"bestEver"`
 	Evidence []Evidence `json:"evidence"`
 	Ramp     *Ramp      `json:"ramp,omitempty"`
+	// Takes is what the proposed value of a COUNT or MONEY KPI takes of
+	// the other aggregates at the scope's historical ratios, over the same
+	// periods (whatItTakes); absent in rows stored before it was kept.
+	Takes []Requirement `json:"takes,omitempty"`
+}
+
+// Requirement is one aggregate a proposed value takes (workflow.Requirement
+// as stored): KPI and Via are KPI IDs; the numbers are in Unit's terms,
+// MONEY in minor units; Ratio is unit-less.
+type Requirement struct {
+	KPI         string   `json:"kpi,omitempty"`
+	Name        string   `json:"name"`
+	Unit        string   `json:"unit"`
+	Via         string   `json:"via"`
+	From        string   `json:"from"`
+	Ratio       *float64 `json:"ratio"`
+	Required    *float64 `json:"required"`
+	Best        *float64 `json:"best"`
+	Typical     *float64 `json:"typical"`
+	ExceedsBest bool     `json:"exceedsBest"`
 }
 
 // Baseline is the weighted mean of the history, recent periods weighing
