@@ -39,7 +39,7 @@ export const typePolicies = {
   },
   Deal: { fields: { meetings: page() } },
   ReviewCycle: { fields: { items: page() } },
-  Target: { fields: { events: page(), revisions: page() } },
+  Target: { fields: { allocations: page(), events: page(), revisions: page() } },
   Team: { fields: { children: page(), managers: page(), members: page(), deals: page() } },
   User: { fields: { deals: page(), managedTeams: page(), meetings: page() } },
   Money: { merge: true },

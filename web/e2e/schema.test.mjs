@@ -102,7 +102,8 @@ test("no two enums have the same values", async () => {
 });
 
 // Lists that are not connections: each is small and bounded by its
-// parent, and said why here.
+// parent, and said why here (as in graph/lists_test.go, which checks the
+// same rule in Go).
 const plainLists = new Map([
   ["Query.nodes", "the Relay nodes(ids:) field: one result per ID asked for"],
   ["Scorecard.results", "one per enabled KPI of the organization, all shown side by side"],
@@ -112,6 +113,13 @@ const plainLists = new Map([
   ["Target.history", "one per review of the target and its close"],
   ["ImportPayload.rejected", "the rows one import refused, at most the rows it was given"],
   ["OrganizationSettings.minSamples", "one per KPI, part of the settings object"],
+  ["TargetAssessment.coherence", "the few ratio sets one target is part of, at most one per ratio KPI"],
+  ["TargetAssessment.whatItTakes", "what whatItTakes gave for the proposed value, kept with it"],
+  ["WhatItTakes.history", "the few comparable periods behind the ratios"],
+  ["WhatItTakes.requirements", "one per aggregate reached through the organization's few ratio KPIs"],
+  ["AllocateTeamTargetPayload.shares", "one per rep of the team, summing to the team target"],
+  ["TargetReconciliation.members", "one per rep of the team, beside the sums of their targets"],
+  ["TargetReconciliation.subTeams", "one per direct sub-team, beside the sum of their team targets"],
 ]);
 
 test("every list of objects is a connection", async () => {
