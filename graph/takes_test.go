@@ -154,6 +154,9 @@ func TestWhatItTakesWorksBackwardsFromHistory(t *testing.T) {
 		rep.MustFail(t, "BAD_USER_INPUT", takesQuery, map[string]any{"kpi": vars["kpi"], "scope": vars["scope"], "value": "-1"})
 		rep.MustFail(t, "BAD_USER_INPUT", takesQuery, map[string]any{"kpi": vars["kpi"], "scope": map[string]any{}, "value": "1"})
 		s.As(t, w.r3).MustFail(t, "NOT_FOUND", takesQuery, vars)
+		// A disabled KPI is not planned with.
+		s.Client.KPI.Update().Where(entkpi.OrganizationID(w.org.ID), entkpi.Key("REVENUE_WON")).SetEnabled(false).ExecX(apitest.Sys())
+		rep.MustFail(t, "BAD_USER_INPUT", takesQuery, vars)
 	})
 }
 

@@ -77,7 +77,9 @@ func teamReps(ctx context.Context, client *ent.Client, teamID pulid.ID) ([]*ent.
 }
 
 // comparablePeriods is the last n completed periods of p's kind before p,
-// oldest first, as realism compares with.
+// oldest first: what the realism check compares with (a period still
+// running would weigh a few weeks as a whole period), and so what
+// allocation by history and what-it-takes read too.
 func comparablePeriods(p kpi.Period, n int, now time.Time) []kpi.Period {
 	periods := make([]kpi.Period, n)
 	at := p.Prev()

@@ -632,15 +632,7 @@ func (s *Service) assessWith(ctx context.Context, client *ent.Client, t *ent.Tar
 	// The last comparable periods, oldest first: completed ones only, so
 	// that a target for next quarter is not weighed against the few weeks
 	// of a quarter still running (which, newest, would weigh most).
-	n := st.Realism.Periods
-	periods := make([]kpi.Period, n)
-	at := p.Prev()
-	for now := s.now(); at.End.After(now); at = at.Prev() {
-	}
-	for i := n - 1; i >= 0; i-- {
-		periods[i] = at
-		at = at.Prev()
-	}
+	periods := comparablePeriods(p, st.Realism.Periods, s.now())
 	scope := kpi.Scope{Org: t.OrganizationID}
 	var teamID *pulid.ID
 	var member *ent.User
@@ -663,7 +655,7 @@ func (s *Service) assessWith(ctx context.Context, client *ent.Client, t *ent.Tar
 	if err != nil {
 		return nil, err
 	}
-	history := make([]realism.Evidence, n)
+	history := make([]realism.Evidence, len(periods))
 	for i, pp := range periods {
 		history[i] = realism.Evidence{Period: pp.Label(), Start: pp.Start.UTC(), End: pp.End.UTC(),
 			Value: values[k.Key][i].Number(k.Unit)}

@@ -82,6 +82,9 @@ func (s *Service) WhatItTakes(ctx context.Context, client *ent.Client, k *ent.KP
 	if (userID == nil) == (teamID == nil) {
 		return nil, errcode.BadInput("scope", "give exactly one of userID and teamID")
 	}
+	if !k.Enabled {
+		return nil, errcode.BadInput("kpi", "the KPI is disabled")
+	}
 	if !startsTakes(k) {
 		return nil, errcode.BadInput("kpi", "what it takes starts from a COUNT or MONEY KPI that counts or sums amounts")
 	}
@@ -100,15 +103,7 @@ func (s *Service) WhatItTakes(ctx context.Context, client *ent.Client, k *ent.KP
 	if err != nil {
 		return nil, err
 	}
-	n := settings.Of(org.Settings).Realism.Periods
-	periods := make([]kpi.Period, n)
-	at := p.Prev()
-	for now := s.now(); at.End.After(now); at = at.Prev() {
-	}
-	for i := n - 1; i >= 0; i-- {
-		periods[i] = at
-		at = at.Prev()
-	}
+	periods := comparablePeriods(p, settings.Of(org.Settings).Realism.Periods, s.now())
 	scope := kpi.Scope{Org: k.OrganizationID}
 	if userID != nil {
 		scope.Owner = *userID
