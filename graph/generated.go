@@ -71,10 +71,12 @@ type DirectiveRoot struct {
 
 type ComplexityRoot struct {
 	AllocateTeamTargetPayload struct {
+		Among         func(childComplexity int) int
 		AppliedMethod func(childComplexity int) int
 		DryRun        func(childComplexity int) int
 		Method        func(childComplexity int) int
 		Shares        func(childComplexity int) int
+		TeamShares    func(childComplexity int) int
 		TeamTarget    func(childComplexity int) int
 	}
 
@@ -82,6 +84,14 @@ type ComplexityRoot struct {
 		Overridden func(childComplexity int) int
 		Target     func(childComplexity int) int
 		User       func(childComplexity int) int
+		Value      func(childComplexity int) int
+		Weight     func(childComplexity int) int
+	}
+
+	AllocationTeamShare struct {
+		Overridden func(childComplexity int) int
+		Target     func(childComplexity int) int
+		Team       func(childComplexity int) int
 		Value      func(childComplexity int) int
 		Weight     func(childComplexity int) int
 	}
@@ -463,9 +473,10 @@ type ComplexityRoot struct {
 	}
 
 	ReconciliationSubTeam struct {
-		Share  func(childComplexity int) int
-		Target func(childComplexity int) int
-		Team   func(childComplexity int) int
+		HistoricalShare func(childComplexity int) int
+		Share           func(childComplexity int) int
+		Target          func(childComplexity int) int
+		Team            func(childComplexity int) int
 	}
 
 	ReviewCycle struct {
@@ -704,6 +715,7 @@ type ComplexityRoot struct {
 
 	TargetReconciliation struct {
 		Approved         func(childComplexity int) int
+		Basis            func(childComplexity int) int
 		Coverage         func(childComplexity int) int
 		Covered          func(childComplexity int) int
 		Drafts           func(childComplexity int) int
@@ -1020,6 +1032,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 	_ = ec
 	switch typeName + "." + field {
 
+	case "AllocateTeamTargetPayload.among":
+		if e.ComplexityRoot.AllocateTeamTargetPayload.Among == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AllocateTeamTargetPayload.Among(childComplexity), true
 	case "AllocateTeamTargetPayload.appliedMethod":
 		if e.ComplexityRoot.AllocateTeamTargetPayload.AppliedMethod == nil {
 			break
@@ -1044,6 +1062,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.AllocateTeamTargetPayload.Shares(childComplexity), true
+	case "AllocateTeamTargetPayload.teamShares":
+		if e.ComplexityRoot.AllocateTeamTargetPayload.TeamShares == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AllocateTeamTargetPayload.TeamShares(childComplexity), true
 	case "AllocateTeamTargetPayload.teamTarget":
 		if e.ComplexityRoot.AllocateTeamTargetPayload.TeamTarget == nil {
 			break
@@ -1081,6 +1105,37 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.AllocationShare.Weight(childComplexity), true
+
+	case "AllocationTeamShare.overridden":
+		if e.ComplexityRoot.AllocationTeamShare.Overridden == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AllocationTeamShare.Overridden(childComplexity), true
+	case "AllocationTeamShare.target":
+		if e.ComplexityRoot.AllocationTeamShare.Target == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AllocationTeamShare.Target(childComplexity), true
+	case "AllocationTeamShare.team":
+		if e.ComplexityRoot.AllocationTeamShare.Team == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AllocationTeamShare.Team(childComplexity), true
+	case "AllocationTeamShare.value":
+		if e.ComplexityRoot.AllocationTeamShare.Value == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AllocationTeamShare.Value(childComplexity), true
+	case "AllocationTeamShare.weight":
+		if e.ComplexityRoot.AllocationTeamShare.Weight == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AllocationTeamShare.Weight(childComplexity), true
 
 	case "AuthPayload.accessToken":
 		if e.ComplexityRoot.AuthPayload.AccessToken == nil {
@@ -2851,6 +2906,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ReconciliationMember.User(childComplexity), true
 
+	case "ReconciliationSubTeam.historicalShare":
+		if e.ComplexityRoot.ReconciliationSubTeam.HistoricalShare == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReconciliationSubTeam.HistoricalShare(childComplexity), true
 	case "ReconciliationSubTeam.share":
 		if e.ComplexityRoot.ReconciliationSubTeam.Share == nil {
 			break
@@ -3919,6 +3980,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.TargetReconciliation.Approved(childComplexity), true
+	case "TargetReconciliation.basis":
+		if e.ComplexityRoot.TargetReconciliation.Basis == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TargetReconciliation.Basis(childComplexity), true
 	case "TargetReconciliation.coverage":
 		if e.ComplexityRoot.TargetReconciliation.Coverage == nil {
 			break
@@ -4773,10 +4840,14 @@ func (ec *executionContext) childFields_AllocateTeamTargetPayload(ctx context.Co
 		return ec.fieldContext_AllocateTeamTargetPayload_method(ctx, field)
 	case "appliedMethod":
 		return ec.fieldContext_AllocateTeamTargetPayload_appliedMethod(ctx, field)
+	case "among":
+		return ec.fieldContext_AllocateTeamTargetPayload_among(ctx, field)
 	case "dryRun":
 		return ec.fieldContext_AllocateTeamTargetPayload_dryRun(ctx, field)
 	case "shares":
 		return ec.fieldContext_AllocateTeamTargetPayload_shares(ctx, field)
+	case "teamShares":
+		return ec.fieldContext_AllocateTeamTargetPayload_teamShares(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type AllocateTeamTargetPayload", field.Name)
 }
@@ -4795,6 +4866,22 @@ func (ec *executionContext) childFields_AllocationShare(ctx context.Context, fie
 		return ec.fieldContext_AllocationShare_target(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type AllocationShare", field.Name)
+}
+
+func (ec *executionContext) childFields_AllocationTeamShare(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "team":
+		return ec.fieldContext_AllocationTeamShare_team(ctx, field)
+	case "value":
+		return ec.fieldContext_AllocationTeamShare_value(ctx, field)
+	case "weight":
+		return ec.fieldContext_AllocationTeamShare_weight(ctx, field)
+	case "overridden":
+		return ec.fieldContext_AllocationTeamShare_overridden(ctx, field)
+	case "target":
+		return ec.fieldContext_AllocationTeamShare_target(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AllocationTeamShare", field.Name)
 }
 
 func (ec *executionContext) childFields_AuthPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -5441,6 +5528,8 @@ func (ec *executionContext) childFields_ReconciliationSubTeam(ctx context.Contex
 		return ec.fieldContext_ReconciliationSubTeam_target(ctx, field)
 	case "share":
 		return ec.fieldContext_ReconciliationSubTeam_share(ctx, field)
+	case "historicalShare":
+		return ec.fieldContext_ReconciliationSubTeam_historicalShare(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ReconciliationSubTeam", field.Name)
 }
@@ -5907,6 +5996,8 @@ func (ec *executionContext) childFields_TargetReconciliation(ctx context.Context
 	switch field.Name {
 	case "teamTarget":
 		return ec.fieldContext_TargetReconciliation_teamTarget(ctx, field)
+	case "basis":
+		return ec.fieldContext_TargetReconciliation_basis(ctx, field)
 	case "approved":
 		return ec.fieldContext_TargetReconciliation_approved(ctx, field)
 	case "proposed":
@@ -8379,6 +8470,29 @@ func (ec *executionContext) fieldContext_AllocateTeamTargetPayload_appliedMethod
 	return graphql.NewScalarFieldContext("AllocateTeamTargetPayload", field, false, false, "AllocationMethod")
 }
 
+func (ec *executionContext) _AllocateTeamTargetPayload_among(ctx context.Context, field graphql.CollectedField, obj *AllocateTeamTargetPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AllocateTeamTargetPayload_among(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Among, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v AllocationMembers) graphql.Marshaler {
+			return ec.marshalNAllocationMembers2kpiflowᚋgraphᚐAllocationMembers(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AllocateTeamTargetPayload_among(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AllocateTeamTargetPayload", field, false, false, "AllocationMembers")
+}
+
 func (ec *executionContext) _AllocateTeamTargetPayload_dryRun(ctx context.Context, field graphql.CollectedField, obj *AllocateTeamTargetPayload) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -8429,6 +8543,38 @@ func (ec *executionContext) fieldContext_AllocateTeamTargetPayload_shares(_ cont
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_AllocationShare(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AllocateTeamTargetPayload_teamShares(ctx context.Context, field graphql.CollectedField, obj *AllocateTeamTargetPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AllocateTeamTargetPayload_teamShares(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TeamShares, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*AllocationTeamShare) graphql.Marshaler {
+			return ec.marshalNAllocationTeamShare2ᚕᚖkpiflowᚋgraphᚐAllocationTeamShareᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AllocateTeamTargetPayload_teamShares(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AllocateTeamTargetPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AllocationTeamShare(ctx, field)
 		},
 	}
 	return fc, nil
@@ -8566,6 +8712,148 @@ func (ec *executionContext) _AllocationShare_target(ctx context.Context, field g
 func (ec *executionContext) fieldContext_AllocationShare_target(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "AllocationShare",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Target(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AllocationTeamShare_team(ctx context.Context, field graphql.CollectedField, obj *AllocationTeamShare) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AllocationTeamShare_team(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Team, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Team) graphql.Marshaler {
+			return ec.marshalNTeam2ᚖkpiflowᚋentᚐTeam(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AllocationTeamShare_team(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AllocationTeamShare",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Team(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AllocationTeamShare_value(ctx context.Context, field graphql.CollectedField, obj *AllocationTeamShare) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AllocationTeamShare_value(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Value, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *KPIValue) graphql.Marshaler {
+			return ec.marshalNKPIValue2ᚖkpiflowᚋgraphᚐKPIValue(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AllocationTeamShare_value(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AllocationTeamShare",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_KPIValue(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AllocationTeamShare_weight(ctx context.Context, field graphql.CollectedField, obj *AllocationTeamShare) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AllocationTeamShare_weight(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Weight, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AllocationTeamShare_weight(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AllocationTeamShare", field, false, false, "Float")
+}
+
+func (ec *executionContext) _AllocationTeamShare_overridden(ctx context.Context, field graphql.CollectedField, obj *AllocationTeamShare) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AllocationTeamShare_overridden(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Overridden, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AllocationTeamShare_overridden(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AllocationTeamShare", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _AllocationTeamShare_target(ctx context.Context, field graphql.CollectedField, obj *AllocationTeamShare) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AllocationTeamShare_target(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Target, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Target) graphql.Marshaler {
+			return ec.marshalOTarget2ᚖkpiflowᚋentᚐTarget(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AllocationTeamShare_target(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AllocationTeamShare",
 		Field:      field,
 		IsMethod:   false,
 		IsResolver: false,
@@ -16037,6 +16325,29 @@ func (ec *executionContext) fieldContext_ReconciliationSubTeam_share(_ context.C
 	return graphql.NewScalarFieldContext("ReconciliationSubTeam", field, false, false, "Float")
 }
 
+func (ec *executionContext) _ReconciliationSubTeam_historicalShare(ctx context.Context, field graphql.CollectedField, obj *ReconciliationSubTeam) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReconciliationSubTeam_historicalShare(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.HistoricalShare, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ReconciliationSubTeam_historicalShare(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReconciliationSubTeam", field, false, false, "Float")
+}
+
 func (ec *executionContext) _ReviewCycle_id(ctx context.Context, field graphql.CollectedField, obj *ent.ReviewCycle) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -20620,6 +20931,29 @@ func (ec *executionContext) fieldContext_TargetReconciliation_teamTarget(_ conte
 	return fc, nil
 }
 
+func (ec *executionContext) _TargetReconciliation_basis(ctx context.Context, field graphql.CollectedField, obj *TargetReconciliation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TargetReconciliation_basis(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Basis, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v AllocationMembers) graphql.Marshaler {
+			return ec.marshalNAllocationMembers2kpiflowᚋgraphᚐAllocationMembers(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TargetReconciliation_basis(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TargetReconciliation", field, false, false, "AllocationMembers")
+}
+
 func (ec *executionContext) _TargetReconciliation_approved(ctx context.Context, field graphql.CollectedField, obj *TargetReconciliation) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -24587,7 +24921,11 @@ func (ec *executionContext) unmarshalInputAllocateTeamTargetInput(ctx context.Co
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"targetId", "method", "overrides", "dryRun"}
+	if _, present := asMap["among"]; !present {
+		asMap["among"] = "REPS"
+	}
+
+	fieldsInOrder := [...]string{"targetId", "method", "among", "overrides", "dryRun"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -24608,6 +24946,13 @@ func (ec *executionContext) unmarshalInputAllocateTeamTargetInput(ctx context.Co
 				return it, err
 			}
 			it.Method = data
+		case "among":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("among"))
+			data, err := ec.unmarshalOAllocationMembers2ᚖkpiflowᚋgraphᚐAllocationMembers(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Among = data
 		case "overrides":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("overrides"))
 			data, err := ec.unmarshalOAllocationOverrideInput2ᚕᚖkpiflowᚋgraphᚐAllocationOverrideInputᚄ(ctx, v)
@@ -24650,7 +24995,7 @@ func (ec *executionContext) unmarshalInputAllocationOverrideInput(ctx context.Co
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"userID", "value"}
+	fieldsInOrder := [...]string{"userID", "teamID", "value"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -24659,11 +25004,18 @@ func (ec *executionContext) unmarshalInputAllocationOverrideInput(ctx context.Co
 		switch k {
 		case "userID":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userID"))
-			data, err := ec.unmarshalNID2kpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			data, err := ec.unmarshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.UserID = data
+		case "teamID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("teamID"))
+			data, err := ec.unmarshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TeamID = data
 		case "value":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("value"))
 			data, err := ec.unmarshalNDecimal2kpiflowᚋmoneyᚐDecimal(ctx, v)
@@ -36885,6 +37237,11 @@ func (ec *executionContext) _AllocateTeamTargetPayload(ctx context.Context, sel 
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "among":
+			out.Values[i] = ec._AllocateTeamTargetPayload_among(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "dryRun":
 			out.Values[i] = ec._AllocateTeamTargetPayload_dryRun(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -36892,6 +37249,11 @@ func (ec *executionContext) _AllocateTeamTargetPayload(ctx context.Context, sel 
 			}
 		case "shares":
 			out.Values[i] = ec._AllocateTeamTargetPayload_shares(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "teamShares":
+			out.Values[i] = ec._AllocateTeamTargetPayload_teamShares(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -36945,6 +37307,59 @@ func (ec *executionContext) _AllocationShare(ctx context.Context, sel ast.Select
 			}
 		case "target":
 			out.Values[i] = ec._AllocationShare_target(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var allocationTeamShareImplementors = []string{"AllocationTeamShare"}
+
+func (ec *executionContext) _AllocationTeamShare(ctx context.Context, sel ast.SelectionSet, obj *AllocationTeamShare) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, allocationTeamShareImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AllocationTeamShare")
+		case "team":
+			out.Values[i] = ec._AllocationTeamShare_team(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "value":
+			out.Values[i] = ec._AllocationTeamShare_value(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "weight":
+			out.Values[i] = ec._AllocationTeamShare_weight(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "overridden":
+			out.Values[i] = ec._AllocationTeamShare_overridden(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "target":
+			out.Values[i] = ec._AllocationTeamShare_target(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
@@ -39581,6 +39996,11 @@ func (ec *executionContext) _ReconciliationSubTeam(ctx context.Context, sel ast.
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
+		case "historicalShare":
+			out.Values[i] = ec._ReconciliationSubTeam_historicalShare(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -41111,6 +41531,11 @@ func (ec *executionContext) _TargetReconciliation(ctx context.Context, sel ast.S
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
+		case "basis":
+			out.Values[i] = ec._TargetReconciliation_basis(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "approved":
 			out.Values[i] = ec._TargetReconciliation_approved(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -42551,6 +42976,16 @@ func (ec *executionContext) marshalNAllocateTeamTargetPayload2ᚖkpiflowᚋgraph
 	return ec._AllocateTeamTargetPayload(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNAllocationMembers2kpiflowᚋgraphᚐAllocationMembers(ctx context.Context, v any) (AllocationMembers, error) {
+	var res AllocationMembers
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNAllocationMembers2kpiflowᚋgraphᚐAllocationMembers(ctx context.Context, sel ast.SelectionSet, v AllocationMembers) graphql.Marshaler {
+	return v
+}
+
 func (ec *executionContext) unmarshalNAllocationMethod2kpiflowᚋenumᚐAllocationMethod(ctx context.Context, v any) (enum.AllocationMethod, error) {
 	var res enum.AllocationMethod
 	err := res.UnmarshalGQL(v)
@@ -42588,6 +43023,30 @@ func (ec *executionContext) marshalNAllocationShare2ᚖkpiflowᚋgraphᚐAllocat
 		return graphql.Null
 	}
 	return ec._AllocationShare(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNAllocationTeamShare2ᚕᚖkpiflowᚋgraphᚐAllocationTeamShareᚄ(ctx context.Context, sel ast.SelectionSet, v []*AllocationTeamShare) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNAllocationTeamShare2ᚖkpiflowᚋgraphᚐAllocationTeamShare(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNAllocationTeamShare2ᚖkpiflowᚋgraphᚐAllocationTeamShare(ctx context.Context, sel ast.SelectionSet, v *AllocationTeamShare) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "AllocationTeamShare!")
+		return graphql.Null
+	}
+	return ec._AllocationTeamShare(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNAuthPayload2ᚖkpiflowᚋauthᚐSession(ctx context.Context, sel ast.SelectionSet, v *auth.Session) graphql.Marshaler {
@@ -44404,6 +44863,22 @@ func (ec *executionContext) marshalN__TypeKind2string(ctx context.Context, sel a
 		graphql.AddInvalidNullFromMarshaler(ctx, "__TypeKind!")
 	}
 	return res
+}
+
+func (ec *executionContext) unmarshalOAllocationMembers2ᚖkpiflowᚋgraphᚐAllocationMembers(ctx context.Context, v any) (*AllocationMembers, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(AllocationMembers)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOAllocationMembers2ᚖkpiflowᚋgraphᚐAllocationMembers(ctx context.Context, sel ast.SelectionSet, v *AllocationMembers) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
 }
 
 func (ec *executionContext) unmarshalOAllocationMethod2ᚕkpiflowᚋenumᚐAllocationMethodᚄ(ctx context.Context, v any) ([]enum.AllocationMethod, error) {

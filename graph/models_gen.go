@@ -26,37 +26,45 @@ type AllocateTeamTargetInput struct {
 	// The team's target to divide: a team target in any open status (DRAFT, PROPOSED, CHANGES_REQUESTED or APPROVED) for a period not yet over, of a KPI that adds up (a count or money).
 	TargetID pulid.ID              `json:"targetId"`
 	Method   enum.AllocationMethod `json:"method"`
+	// Among the team's reps (the default), or among its direct sub-teams (a region's target, divided among its teams).
+	Among *AllocationMembers `json:"among,omitempty"`
 	// Members whose values are fixed; the rest of the team target is divided among the others.
 	Overrides []*AllocationOverrideInput `json:"overrides,omitempty"`
 	// Returns the split without writing anything.
 	DryRun *bool `json:"dryRun,omitempty"`
 }
 
-// A team target divided among the team's reps (its direct members with the REP role): the values sum exactly to the
-// team target. The rest after the overrides is divided in whole units (minor units of money)
-// by the largest-remainder method: each member gets the whole part of rest × weight ÷ total
-// weight, and the units left go one each to the members with the largest fractional parts,
-// ties to the smaller user ID.
+// A team target divided among the team's reps (its direct members with the REP role), or among its
+// direct sub-teams: the values sum exactly to the team target. The rest after the overrides is divided
+// in whole units (minor units of money) by the largest-remainder method: each member gets the whole
+// part of rest × weight ÷ total weight, and the units left go one each to the members with the
+// largest fractional parts, ties to the smaller ID.
 type AllocateTeamTargetPayload struct {
 	TeamTarget *ent.Target `json:"teamTarget"`
 	// The method asked for.
 	Method enum.AllocationMethod `json:"method"`
 	// The method the split used: EQUAL when HISTORY found no history for the members not overridden (all zero), else the method asked for.
 	AppliedMethod enum.AllocationMethod `json:"appliedMethod"`
-	DryRun        bool                  `json:"dryRun"`
-	// One per rep of the team, by user ID.
+	// Whom the target was divided among.
+	Among  AllocationMembers `json:"among"`
+	DryRun bool              `json:"dryRun"`
+	// One per rep of the team, by user ID (empty among sub-teams).
 	Shares []*AllocationShare `json:"shares"`
+	// One per direct sub-team, by team ID (empty among reps).
+	TeamShares []*AllocationTeamShare `json:"teamShares"`
 }
 
-// A member's value fixed by the manager before the rest of the team target is divided.
+// A member's value fixed by the manager before the rest of the team target is divided: give exactly one of userID (allocating among reps) and teamID (among sub-teams).
 type AllocationOverrideInput struct {
 	// A rep of the team (a direct member with the REP role).
-	UserID pulid.ID `json:"userID"`
+	UserID *pulid.ID `json:"userID,omitempty"`
+	// A direct sub-team of the team.
+	TeamID *pulid.ID `json:"teamID,omitempty"`
 	// In the KPI's unit: a whole count or an amount in the organization's currency.
 	Value money.Decimal `json:"value"`
 }
 
-// One member's part of an allocation.
+// One rep's part of an allocation.
 type AllocationShare struct {
 	User *ent.User `json:"user"`
 	// The member's part, in the KPI's unit: whole units of a count, minor units of money.
@@ -66,6 +74,19 @@ type AllocationShare struct {
 	// Whether the value is an override.
 	Overridden bool `json:"overridden"`
 	// The draft made for the member; none in a dry run.
+	Target *ent.Target `json:"target,omitempty"`
+}
+
+// One sub-team's part of an allocation among sub-teams.
+type AllocationTeamShare struct {
+	Team *ent.Team `json:"team"`
+	// The sub-team's part, in the KPI's unit: whole units of a count, minor units of money.
+	Value *KPIValue `json:"value"`
+	// A ratio: the sub-team's weight under the method applied, as a share of all weights of the sub-teams not overridden (0 for an overridden one).
+	Weight float64 `json:"weight"`
+	// Whether the value is an override.
+	Overridden bool `json:"overridden"`
+	// The DRAFT team target made for the sub-team (its first manager by ID is its proposer); none in a dry run.
 	Target *ent.Target `json:"target,omitempty"`
 }
 
@@ -406,6 +427,8 @@ type ReconciliationSubTeam struct {
 	Target *ent.Target `json:"target,omitempty"`
 	// A ratio: the sub-team's target ÷ the parent's team target.
 	Share *float64 `json:"share,omitempty"`
+	// A ratio: the sub-team's share of the sub-teams' total value (theirs and the teams' below them) over the last comparable completed periods, as an allocation among sub-teams by HISTORY weighs it; none when the total is zero.
+	HistoricalShare *float64 `json:"historicalShare,omitempty"`
 }
 
 type RefreshTokenInput struct {
@@ -541,16 +564,20 @@ type TargetPayload struct {
 	Target *ent.Target `json:"target"`
 }
 
-// A team's target (top-down) against its reps' targets (bottom-up) for a KPI that
-// adds up (its reps: its direct members with the REP role), and its sub-teams' team targets against it. Coverage is a ratio of the team target.
+// A team's target (top-down) against its members' targets (bottom-up) for a KPI that
+// adds up, and its sub-teams' team targets against it. The members are its reps (its direct members with the
+// REP role), or for a team without reps (a region, a team of teams) its direct sub-teams: basis says which.
+// Coverage is a ratio of the team target.
 type TargetReconciliation struct {
 	// The team's open target for the period (DRAFT, PROPOSED, CHANGES_REQUESTED or APPROVED), else its CLOSED one; none when it has none or the viewer may not read it (the figures are computed all the same).
 	TeamTarget *ent.Target `json:"teamTarget,omitempty"`
-	// The sum of the reps' APPROVED (or CLOSED) targets.
+	// Whose targets approved, proposed and drafts sum: REPS, or SUB_TEAMS for a team without reps that has sub-teams.
+	Basis AllocationMembers `json:"basis"`
+	// The sum of the members' APPROVED (or CLOSED) targets.
 	Approved *KPIValue `json:"approved"`
-	// The sum of the reps' PROPOSED and CHANGES_REQUESTED targets.
+	// The sum of the members' PROPOSED and CHANGES_REQUESTED targets.
 	Proposed *KPIValue `json:"proposed"`
-	// The sum of the reps' DRAFT targets.
+	// The sum of the members' DRAFT targets.
 	Drafts *KPIValue `json:"drafts"`
 	// teamTarget − approved: what the approved member targets leave uncovered (negative when they exceed it); none without a team target.
 	Gap *KPIValue `json:"gap,omitempty"`
@@ -700,6 +727,62 @@ type WhatItTakes struct {
 	History []*kpi.Period `json:"history"`
 	// One per aggregate reached, in the order they follow from the value.
 	Requirements []*KPIRequirement `json:"requirements"`
+}
+
+// Whom a team target is divided among: its reps (its direct members with the REP role), or its direct sub-teams.
+type AllocationMembers string
+
+const (
+	AllocationMembersReps     AllocationMembers = "REPS"
+	AllocationMembersSubTeams AllocationMembers = "SUB_TEAMS"
+)
+
+var AllAllocationMembers = []AllocationMembers{
+	AllocationMembersReps,
+	AllocationMembersSubTeams,
+}
+
+func (e AllocationMembers) IsValid() bool {
+	switch e {
+	case AllocationMembersReps, AllocationMembersSubTeams:
+		return true
+	}
+	return false
+}
+
+func (e AllocationMembers) String() string {
+	return string(e)
+}
+
+func (e *AllocationMembers) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = AllocationMembers(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid AllocationMembers", str)
+	}
+	return nil
+}
+
+func (e AllocationMembers) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *AllocationMembers) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e AllocationMembers) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
 }
 
 // Why a target is in the viewer's inbox.
