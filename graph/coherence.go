@@ -265,15 +265,9 @@ func (r *queryResolver) whatItTakes(ctx context.Context, kpiID pulid.ID, scope T
 		if q.KPI != nil {
 			unit = q.KPI
 		}
-		req := &KPIRequirement{Kpi: q.KPI, Name: q.Name, Via: q.Via, From: q.From, ExceedsBest: q.ExceedsBest}
-		if q.Ratio != nil {
-			f := *q.Ratio
-			if q.Via.Unit == definition.Percent {
-				f *= 100
-			}
-			if req.HistoricalRatio, err = numberValue(ctx, q.Via, &f); err != nil {
-				return nil, err
-			}
+		req := &KPIRequirement{Kpi: q.KPI, Name: q.Name, Via: q.Via, Relation: q.Relation, From: q.From, ExceedsBest: q.ExceedsBest}
+		if req.HistoricalRatio, err = historicalRatio(ctx, q.Via, k.OrganizationID, q.Ratio); err != nil {
+			return nil, err
 		}
 		for _, x := range []struct {
 			to **KPIValue
@@ -288,6 +282,23 @@ func (r *queryResolver) whatItTakes(ctx context.Context, kpiID pulid.ID, scope T
 	return out, nil
 }
 
+// historicalRatio shows a requirement's ratio in its via KPI's unit (× 100
+// for PERCENT), or for the meetings step (no via) as a COUNT.
+func historicalRatio(ctx context.Context, via *ent.KPI, org pulid.ID, r *float64) (*KPIValue, error) {
+	if r == nil {
+		return nil, nil
+	}
+	f := *r
+	if via == nil {
+		f = math.Round(f*100) / 100
+		return numberValue(ctx, &ent.KPI{Unit: definition.Count, OrganizationID: org}, &f)
+	}
+	if via.Unit == definition.Percent {
+		f *= 100
+	}
+	return numberValue(ctx, via, &f)
+}
+
 // storedRequirements shows what an assessment stored of what its value
 // takes; the KPIs come from the operation's cache.
 func storedRequirements(ctx context.Context, a *realism.Assessment) ([]*KPIRequirement, error) {
@@ -300,11 +311,15 @@ func storedRequirements(ctx context.Context, a *realism.Assessment) ([]*KPIRequi
 		return nil, err
 	}
 	for _, q := range a.Takes {
-		via, err := kpiOf(ctx, pulid.ID(q.Via))
-		if err != nil {
-			return nil, err
+		var via *ent.KPI
+		relation := q.Relation
+		if q.Via != "" {
+			if via, err = kpiOf(ctx, pulid.ID(q.Via)); err != nil {
+				return nil, err
+			}
+			relation = via.Key
 		}
-		req := &KPIRequirement{Name: q.Name, Via: via, From: q.From, ExceedsBest: q.ExceedsBest}
+		req := &KPIRequirement{Name: q.Name, Via: via, Relation: relation, From: q.From, ExceedsBest: q.ExceedsBest}
 		unit := &ent.KPI{Unit: definition.Unit(q.Unit), OrganizationID: base.OrganizationID}
 		if q.KPI != "" {
 			if req.Kpi, err = kpiOf(ctx, pulid.ID(q.KPI)); err != nil {
@@ -312,14 +327,8 @@ func storedRequirements(ctx context.Context, a *realism.Assessment) ([]*KPIRequi
 			}
 			unit = req.Kpi
 		}
-		if q.Ratio != nil {
-			f := *q.Ratio
-			if via.Unit == definition.Percent {
-				f *= 100
-			}
-			if req.HistoricalRatio, err = numberValue(ctx, via, &f); err != nil {
-				return nil, err
-			}
+		if req.HistoricalRatio, err = historicalRatio(ctx, via, base.OrganizationID, q.Ratio); err != nil {
+			return nil, err
 		}
 		for _, x := range []struct {
 			to **KPIValue

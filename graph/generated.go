@@ -261,6 +261,7 @@ type ComplexityRoot struct {
 		HistoricalRatio func(childComplexity int) int
 		Kpi             func(childComplexity int) int
 		Name            func(childComplexity int) int
+		Relation        func(childComplexity int) int
 		Required        func(childComplexity int) int
 		Typical         func(childComplexity int) int
 		Via             func(childComplexity int) int
@@ -1735,6 +1736,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.KPIRequirement.Name(childComplexity), true
+	case "KPIRequirement.relation":
+		if e.ComplexityRoot.KPIRequirement.Relation == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KPIRequirement.Relation(childComplexity), true
 	case "KPIRequirement.required":
 		if e.ComplexityRoot.KPIRequirement.Required == nil {
 			break
@@ -5208,6 +5215,8 @@ func (ec *executionContext) childFields_KPIRequirement(ctx context.Context, fiel
 		return ec.fieldContext_KPIRequirement_name(ctx, field)
 	case "via":
 		return ec.fieldContext_KPIRequirement_via(ctx, field)
+	case "relation":
+		return ec.fieldContext_KPIRequirement_relation(ctx, field)
 	case "from":
 		return ec.fieldContext_KPIRequirement_from(ctx, field)
 	case "historicalRatio":
@@ -11297,10 +11306,10 @@ func (ec *executionContext) _KPIRequirement_via(ctx context.Context, field graph
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.KPI) graphql.Marshaler {
-			return ec.marshalNKPI2ᚖkpiflowᚋentᚐKPI(ctx, selections, v)
+			return ec.marshalOKPI2ᚖkpiflowᚋentᚐKPI(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_KPIRequirement_via(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -11314,6 +11323,29 @@ func (ec *executionContext) fieldContext_KPIRequirement_via(_ context.Context, f
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _KPIRequirement_relation(ctx context.Context, field graphql.CollectedField, obj *KPIRequirement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KPIRequirement_relation(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Relation, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KPIRequirement_relation(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("KPIRequirement", field, false, false, "String")
 }
 
 func (ec *executionContext) _KPIRequirement_from(ctx context.Context, field graphql.CollectedField, obj *KPIRequirement) (ret graphql.Marshaler) {
@@ -38506,6 +38538,11 @@ func (ec *executionContext) _KPIRequirement(ctx context.Context, sel ast.Selecti
 			}
 		case "via":
 			out.Values[i] = ec._KPIRequirement_via(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "relation":
+			out.Values[i] = ec._KPIRequirement_relation(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}

@@ -289,17 +289,21 @@ type KPIMinSample struct {
 
 // What one aggregate must be: a ratio KPI N ÷ D with r = ΣN ÷ ΣD over the history
 // gives D = N ÷ r from N, or N = D × r from D, rounded up to a whole count or
-// minor unit.
+// minor unit. The meetings step follows the same rule without a KPI: meetings held
+// per deal closed (WON or LOST) over the history, r = Σ meetings held ÷ Σ deals
+// closed, when no enabled ratio KPI relates the two.
 type KPIRequirement struct {
 	// The KPI defined by the aggregate; none when no KPI is (name says which ratio's part it is).
 	Kpi *ent.KPI `json:"kpi,omitempty"`
 	// The KPI's key, or the ratio's part, such as WIN_RATE denominator.
 	Name string `json:"name"`
-	// The ratio KPI relating it to the value it follows from.
-	Via *ent.KPI `json:"via"`
+	// The ratio KPI relating it to the value it follows from; none for the meetings step, which no KPI defines.
+	Via *ent.KPI `json:"via,omitempty"`
+	// The relation followed: the via KPI's key, or "meetings held per closed deal".
+	Relation string `json:"relation"`
 	// The name of the KPI or part it follows from.
 	From string `json:"from"`
-	// The ratio ΣN ÷ ΣD over the history, in the via KPI's unit; none when ΣD is 0.
+	// The ratio ΣN ÷ ΣD over the history, in the via KPI's unit (the meetings step's as a COUNT: meetings per closed deal, to 2 decimals); none when ΣD is 0.
 	HistoricalRatio *KPIValue `json:"historicalRatio,omitempty"`
 	// What it must be; none without a historical ratio.
 	Required *KPIValue `json:"required,omitempty"`

@@ -96,7 +96,7 @@ type Hub struct {
 	mu       sync.Mutex
 	subs     map[*Subscription]struct{}
 	watches  map[*UserWatch]struct{}
-	staged   map[*ent.Tx][]Notice // by transaction, while it commits
+	staged   map[any][]Notice // by transaction (ent.Tx.Key), until it ends
 	listener *pq.Listener
 	done     chan struct{}
 }
@@ -109,7 +109,7 @@ func New(client *ent.Client, dialectName, url string, logger *slog.Logger) *Hub 
 		logger = slog.Default()
 	}
 	h := &Hub{client: client, pg: dialectName == dialect.Postgres, url: url, logger: logger,
-		subs: map[*Subscription]struct{}{}, watches: map[*UserWatch]struct{}{}, staged: map[*ent.Tx][]Notice{}}
+		subs: map[*Subscription]struct{}{}, watches: map[*UserWatch]struct{}{}, staged: map[any][]Notice{}}
 	client.TargetEvent.Use(hook.On(h.publishing, ent.OpCreate))
 	client.ReviewCycle.Use(hook.On(h.publishing, ent.OpCreate|ent.OpUpdateOne))
 	client.ReviewItem.Use(hook.On(h.publishing, ent.OpUpdateOne))
@@ -349,8 +349,8 @@ func (h *Hub) publishIn(ctx context.Context, tx *ent.Tx, n Notice) error {
 		return nil
 	}
 	h.mu.Lock()
-	notices, staged := h.staged[tx]
-	h.staged[tx] = append(notices, n)
+	notices, staged := h.staged[tx.Key()]
+	h.staged[tx.Key()] = append(notices, n)
 	h.mu.Unlock()
 	if staged {
 		return nil
@@ -358,8 +358,8 @@ func (h *Hub) publishIn(ctx context.Context, tx *ent.Tx, n Notice) error {
 	tx.OnCommit(func(next ent.Committer) ent.Committer {
 		return ent.CommitFunc(func(ctx context.Context, tx *ent.Tx) error {
 			h.mu.Lock()
-			notices := h.staged[tx]
-			delete(h.staged, tx)
+			notices := h.staged[tx.Key()]
+			delete(h.staged, tx.Key())
 			h.mu.Unlock()
 			if h.pg {
 				if err := h.notifyAll(ctx, tx, notices); err != nil {
@@ -379,7 +379,7 @@ func (h *Hub) publishIn(ctx context.Context, tx *ent.Tx, n Notice) error {
 	tx.OnRollback(func(next ent.Rollbacker) ent.Rollbacker {
 		return ent.RollbackFunc(func(ctx context.Context, tx *ent.Tx) error {
 			h.mu.Lock()
-			delete(h.staged, tx)
+			delete(h.staged, tx.Key())
 			h.mu.Unlock()
 			return next.Rollback(ctx, tx)
 		})
