@@ -38,6 +38,9 @@ var coherentStatuses = []enum.TargetStatus{enum.StatusDraft, enum.StatusProposed
 type coherenceBatches struct {
 	mu sync.Mutex
 	m  map[any]*coherenceBatch
+	// previews are the unsaved targets assessTarget previewed, by the
+	// assessment made of them.
+	previews map[*realism.Assessment]*ent.Target
 }
 
 type coherenceBatch struct {
@@ -49,7 +52,92 @@ type coherenceBatch struct {
 type coherenceBatchesKey struct{}
 
 func withCoherenceBatches(ctx context.Context) context.Context {
-	return context.WithValue(ctx, coherenceBatchesKey{}, &coherenceBatches{m: map[any]*coherenceBatch{}})
+	return context.WithValue(ctx, coherenceBatchesKey{}, &coherenceBatches{m: map[any]*coherenceBatch{},
+		previews: map[*realism.Assessment]*ent.Target{}})
+}
+
+// rememberPreview keeps the target an assessment previews, for its
+// coherence.
+func rememberPreview(ctx context.Context, a *realism.Assessment, t *ent.Target) {
+	if bs, _ := ctx.Value(coherenceBatchesKey{}).(*coherenceBatches); bs != nil {
+		bs.mu.Lock()
+		bs.previews[a] = t
+		bs.mu.Unlock()
+	}
+}
+
+func previewOf(ctx context.Context, a *realism.Assessment) *ent.Target {
+	if bs, _ := ctx.Value(coherenceBatchesKey{}).(*coherenceBatches); bs != nil {
+		bs.mu.Lock()
+		defer bs.mu.Unlock()
+		return bs.previews[a]
+	}
+	return nil
+}
+
+// previewCoherence is the coherence of a previewed value (an unsaved
+// target) against its scope's other open targets of the period: the
+// value stands for any open target of its KPI there. Two statements: the
+// scope's targets and their KPIs.
+func previewCoherence(ctx context.Context, p *ent.Target) ([]*TargetCoherence, error) {
+	client := ent.FromContext(ctx)
+	others, err := client.Target.Query().Where(target.ScopeKey(p.ScopeKey), target.PeriodKindEQ(p.PeriodKind),
+		target.PeriodYear(p.PeriodYear), target.PeriodIndex(p.PeriodIndex), target.StatusIn(coherentStatuses...),
+		target.KpiIDNEQ(p.KpiID)).Order(target.ByID(sql.OrderAsc())).All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := []*TargetCoherence{}
+	if len(others) == 0 {
+		return out, nil
+	}
+	ids := []pulid.ID{p.KpiID}
+	for _, t := range others {
+		ids = append(ids, t.KpiID)
+	}
+	ks, err := client.KPI.Query().Where(entkpi.IDIn(ids...)).All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	kpis := map[pulid.ID]*ent.KPI{}
+	for _, k := range ks {
+		kpis[k.ID] = k
+		rememberKPI(ctx, k)
+	}
+	var group []*ent.Target
+	for _, t := range append(others, p) {
+		if k := kpis[t.KpiID]; k != nil {
+			t.Edges.Kpi = k
+			group = append(group, t)
+		}
+	}
+	for _, r := range group {
+		rd := kpis[r.KpiID].Definition
+		if !rd.IsRatio() {
+			continue
+		}
+		num := partTarget(group, kpis, *rd.Numerator, r)
+		den := partTarget(group, kpis, *rd.Denominator, r)
+		if num == nil || den == nil || (r != p && num != p && den != p) {
+			continue
+		}
+		c, err := coherence(ctx, kpis, r, num, den)
+		if err != nil {
+			return nil, err
+		}
+		part := CoherencePartRatio
+		switch p {
+		case r:
+			c.Ratio = nil
+		case num:
+			c.Numerator, part = nil, CoherencePartNumerator
+		case den:
+			c.Denominator, part = nil, CoherencePartDenominator
+		}
+		c.Previewed = &part
+		out = append(out, c)
+	}
+	return out, nil
 }
 
 // targetCoherence returns the coherence of the target's set, computed for
@@ -170,7 +258,7 @@ func coherenceOf(ctx context.Context, ids []pulid.ID) (map[pulid.ID][]*TargetCoh
 			if num == nil || den == nil {
 				continue
 			}
-			c, err := coherence(ctx, kpis[r.KpiID], r, num, den)
+			c, err := coherence(ctx, kpis, r, num, den)
 			if err != nil {
 				return nil, err
 			}
@@ -212,8 +300,19 @@ func partTarget(group []*ent.Target, kpis map[pulid.ID]*ent.KPI, a definition.Ag
 // coherence compares a ratio's target with what its parts' targets imply.
 // Targets are in their KPI's unit, MONEY in minor units, so a MONEY ratio
 // of MONEY over a count is in minor units too.
-func coherence(ctx context.Context, k *ent.KPI, r, num, den *ent.Target) (*TargetCoherence, error) {
+func coherence(ctx context.Context, kpis map[pulid.ID]*ent.KPI, r, num, den *ent.Target) (*TargetCoherence, error) {
+	k := kpis[r.KpiID]
 	c := &TargetCoherence{Ratio: r, Numerator: num, Denominator: den, Tolerance: CoherenceTolerance}
+	for _, x := range []struct {
+		to **KPIValue
+		t  *ent.Target
+	}{{&c.RatioValue, r}, {&c.NumeratorValue, num}, {&c.DenominatorValue, den}} {
+		v := x.t.Value
+		var err error
+		if *x.to, err = numberValue(ctx, kpis[x.t.KpiID], &v); err != nil {
+			return nil, err
+		}
+	}
 	if den.Value == 0 {
 		return c, nil
 	}

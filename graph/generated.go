@@ -651,13 +651,17 @@ type ComplexityRoot struct {
 	}
 
 	TargetCoherence struct {
-		Coherent    func(childComplexity int) int
-		Denominator func(childComplexity int) int
-		Difference  func(childComplexity int) int
-		Implied     func(childComplexity int) int
-		Numerator   func(childComplexity int) int
-		Ratio       func(childComplexity int) int
-		Tolerance   func(childComplexity int) int
+		Coherent         func(childComplexity int) int
+		Denominator      func(childComplexity int) int
+		DenominatorValue func(childComplexity int) int
+		Difference       func(childComplexity int) int
+		Implied          func(childComplexity int) int
+		Numerator        func(childComplexity int) int
+		NumeratorValue   func(childComplexity int) int
+		Previewed        func(childComplexity int) int
+		Ratio            func(childComplexity int) int
+		RatioValue       func(childComplexity int) int
+		Tolerance        func(childComplexity int) int
 	}
 
 	TargetConnection struct {
@@ -3745,6 +3749,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.TargetCoherence.Denominator(childComplexity), true
+	case "TargetCoherence.denominatorValue":
+		if e.ComplexityRoot.TargetCoherence.DenominatorValue == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TargetCoherence.DenominatorValue(childComplexity), true
 	case "TargetCoherence.difference":
 		if e.ComplexityRoot.TargetCoherence.Difference == nil {
 			break
@@ -3763,12 +3773,30 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.TargetCoherence.Numerator(childComplexity), true
+	case "TargetCoherence.numeratorValue":
+		if e.ComplexityRoot.TargetCoherence.NumeratorValue == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TargetCoherence.NumeratorValue(childComplexity), true
+	case "TargetCoherence.previewed":
+		if e.ComplexityRoot.TargetCoherence.Previewed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TargetCoherence.Previewed(childComplexity), true
 	case "TargetCoherence.ratio":
 		if e.ComplexityRoot.TargetCoherence.Ratio == nil {
 			break
 		}
 
 		return e.ComplexityRoot.TargetCoherence.Ratio(childComplexity), true
+	case "TargetCoherence.ratioValue":
+		if e.ComplexityRoot.TargetCoherence.RatioValue == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TargetCoherence.RatioValue(childComplexity), true
 	case "TargetCoherence.tolerance":
 		if e.ComplexityRoot.TargetCoherence.Tolerance == nil {
 			break
@@ -5881,6 +5909,14 @@ func (ec *executionContext) childFields_TargetCoherence(ctx context.Context, fie
 		return ec.fieldContext_TargetCoherence_numerator(ctx, field)
 	case "denominator":
 		return ec.fieldContext_TargetCoherence_denominator(ctx, field)
+	case "previewed":
+		return ec.fieldContext_TargetCoherence_previewed(ctx, field)
+	case "ratioValue":
+		return ec.fieldContext_TargetCoherence_ratioValue(ctx, field)
+	case "numeratorValue":
+		return ec.fieldContext_TargetCoherence_numeratorValue(ctx, field)
+	case "denominatorValue":
+		return ec.fieldContext_TargetCoherence_denominatorValue(ctx, field)
 	case "implied":
 		return ec.fieldContext_TargetCoherence_implied(ctx, field)
 	case "difference":
@@ -19844,10 +19880,10 @@ func (ec *executionContext) _TargetCoherence_ratio(ctx context.Context, field gr
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.Target) graphql.Marshaler {
-			return ec.marshalNTarget2ᚖkpiflowᚋentᚐTarget(ctx, selections, v)
+			return ec.marshalOTarget2ᚖkpiflowᚋentᚐTarget(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_TargetCoherence_ratio(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -19876,10 +19912,10 @@ func (ec *executionContext) _TargetCoherence_numerator(ctx context.Context, fiel
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.Target) graphql.Marshaler {
-			return ec.marshalNTarget2ᚖkpiflowᚋentᚐTarget(ctx, selections, v)
+			return ec.marshalOTarget2ᚖkpiflowᚋentᚐTarget(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_TargetCoherence_numerator(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -19908,10 +19944,10 @@ func (ec *executionContext) _TargetCoherence_denominator(ctx context.Context, fi
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.Target) graphql.Marshaler {
-			return ec.marshalNTarget2ᚖkpiflowᚋentᚐTarget(ctx, selections, v)
+			return ec.marshalOTarget2ᚖkpiflowᚋentᚐTarget(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_TargetCoherence_denominator(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -19922,6 +19958,125 @@ func (ec *executionContext) fieldContext_TargetCoherence_denominator(_ context.C
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Target(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TargetCoherence_previewed(ctx context.Context, field graphql.CollectedField, obj *TargetCoherence) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TargetCoherence_previewed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Previewed, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *CoherencePart) graphql.Marshaler {
+			return ec.marshalOCoherencePart2ᚖkpiflowᚋgraphᚐCoherencePart(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TargetCoherence_previewed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TargetCoherence", field, false, false, "CoherencePart")
+}
+
+func (ec *executionContext) _TargetCoherence_ratioValue(ctx context.Context, field graphql.CollectedField, obj *TargetCoherence) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TargetCoherence_ratioValue(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RatioValue, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *KPIValue) graphql.Marshaler {
+			return ec.marshalNKPIValue2ᚖkpiflowᚋgraphᚐKPIValue(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TargetCoherence_ratioValue(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TargetCoherence",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_KPIValue(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TargetCoherence_numeratorValue(ctx context.Context, field graphql.CollectedField, obj *TargetCoherence) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TargetCoherence_numeratorValue(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.NumeratorValue, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *KPIValue) graphql.Marshaler {
+			return ec.marshalNKPIValue2ᚖkpiflowᚋgraphᚐKPIValue(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TargetCoherence_numeratorValue(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TargetCoherence",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_KPIValue(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TargetCoherence_denominatorValue(ctx context.Context, field graphql.CollectedField, obj *TargetCoherence) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TargetCoherence_denominatorValue(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DenominatorValue, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *KPIValue) graphql.Marshaler {
+			return ec.marshalNKPIValue2ᚖkpiflowᚋgraphᚐKPIValue(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TargetCoherence_denominatorValue(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TargetCoherence",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_KPIValue(ctx, field)
 		},
 	}
 	return fc, nil
@@ -41136,16 +41291,36 @@ func (ec *executionContext) _TargetCoherence(ctx context.Context, sel ast.Select
 			out.Values[i] = graphql.MarshalString("TargetCoherence")
 		case "ratio":
 			out.Values[i] = ec._TargetCoherence_ratio(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "numerator":
 			out.Values[i] = ec._TargetCoherence_numerator(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "denominator":
 			out.Values[i] = ec._TargetCoherence_denominator(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "previewed":
+			out.Values[i] = ec._TargetCoherence_previewed(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "ratioValue":
+			out.Values[i] = ec._TargetCoherence_ratioValue(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "numeratorValue":
+			out.Values[i] = ec._TargetCoherence_numeratorValue(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "denominatorValue":
+			out.Values[i] = ec._TargetCoherence_denominatorValue(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -45015,6 +45190,22 @@ func (ec *executionContext) marshalOBoolean2ᚖbool(ctx context.Context, sel ast
 	_ = ctx
 	res := graphql.MarshalBoolean(*v)
 	return res
+}
+
+func (ec *executionContext) unmarshalOCoherencePart2ᚖkpiflowᚋgraphᚐCoherencePart(ctx context.Context, v any) (*CoherencePart, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(CoherencePart)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOCoherencePart2ᚖkpiflowᚋgraphᚐCoherencePart(ctx context.Context, sel ast.SelectionSet, v *CoherencePart) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
 }
 
 func (ec *executionContext) unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx context.Context, v any) (*entgql.Cursor[pulid.ID], error) {

@@ -524,12 +524,20 @@ type TargetAdjustmentInput struct {
 // agree: implied = numerator's target ÷ denominator's target (× 100 for a
 // PERCENT ratio; MONEY in major units, as Money), compared with the ratio's target.
 type TargetCoherence struct {
-	// The target of the ratio KPI.
-	Ratio *ent.Target `json:"ratio"`
-	// The target of the KPI whose definition is the ratio's numerator.
-	Numerator *ent.Target `json:"numerator"`
-	// The target of the KPI whose definition is the ratio's denominator.
-	Denominator *ent.Target `json:"denominator"`
+	// The target of the ratio KPI; none when it is the value previewed (assessTarget).
+	Ratio *ent.Target `json:"ratio,omitempty"`
+	// The target of the KPI whose definition is the ratio's numerator; none when it is the value previewed.
+	Numerator *ent.Target `json:"numerator,omitempty"`
+	// The target of the KPI whose definition is the ratio's denominator; none when it is the value previewed.
+	Denominator *ent.Target `json:"denominator,omitempty"`
+	// Which part is the value assessTarget previews; none for a stored target's assessment.
+	Previewed *CoherencePart `json:"previewed,omitempty"`
+	// The ratio's value compared (its target's, or the one previewed), in the ratio KPI's unit.
+	RatioValue *KPIValue `json:"ratioValue"`
+	// The numerator's value, in its KPI's unit.
+	NumeratorValue *KPIValue `json:"numeratorValue"`
+	// The denominator's value, in its KPI's unit.
+	DenominatorValue *KPIValue `json:"denominatorValue"`
 	// numerator ÷ denominator in the ratio KPI's unit; none when the denominator's target is 0.
 	Implied *KPIValue `json:"implied,omitempty"`
 	// A ratio, unit-less: (ratio's target − implied) ÷ implied; none without an implied value.
@@ -784,6 +792,64 @@ func (e *AllocationMembers) UnmarshalJSON(b []byte) error {
 }
 
 func (e AllocationMembers) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// A part of a coherent target set.
+type CoherencePart string
+
+const (
+	CoherencePartRatio       CoherencePart = "RATIO"
+	CoherencePartNumerator   CoherencePart = "NUMERATOR"
+	CoherencePartDenominator CoherencePart = "DENOMINATOR"
+)
+
+var AllCoherencePart = []CoherencePart{
+	CoherencePartRatio,
+	CoherencePartNumerator,
+	CoherencePartDenominator,
+}
+
+func (e CoherencePart) IsValid() bool {
+	switch e {
+	case CoherencePartRatio, CoherencePartNumerator, CoherencePartDenominator:
+		return true
+	}
+	return false
+}
+
+func (e CoherencePart) String() string {
+	return string(e)
+}
+
+func (e *CoherencePart) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = CoherencePart(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid CoherencePart", str)
+	}
+	return nil
+}
+
+func (e CoherencePart) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *CoherencePart) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e CoherencePart) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

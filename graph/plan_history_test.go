@@ -272,3 +272,67 @@ func TestHistoryCountsPeriodsFromHire(t *testing.T) {
 		}
 	})
 }
+
+// assessTarget checks the value it previews against the scope's other open
+// targets of the period, as a submitted target's assessment does, the
+// value standing for any open target of its KPI there. By hand: revenue
+// 1,000,000.00 and 10 deals imply an average deal size of 100,000.00, so
+// 50,000.00 differs by −50%; 20 deals previewed instead of the 10 (with
+// 50,000.00 a deal) imply 50,000.00: coherent.
+func TestAssessTargetPreviewsCoherence(t *testing.T) {
+	apitest.Each(t, func(t *testing.T, s *apitest.Server) {
+		w := newPlanWorld(t, s, "Acme", "USD", 1)
+		rep := w.reps[0]
+		rev := w.target(t, w.kpi(t, "REVENUE_WON"), &rep.ID, nil, 1_000_000_00, enum.StatusApproved)
+		deals := w.target(t, w.kpi(t, "DEALS_CLOSED"), &rep.ID, nil, 10, enum.StatusProposed)
+		w.target(t, w.kpi(t, "WIN_RATE"), &rep.ID, nil, 50, enum.StatusProposed) // its denominator has no KPI: no set
+		const q = `query($kpi: ID!, $user: ID!, $value: Decimal!) { assessTarget(kpi: $kpi, scope: {userID: $user},
+			period: {label: "FY2027 Q1"}, value: $value) { band coherence { ratio { id } numerator { id } denominator { id }
+			previewed ratioValue { value } numeratorValue { value } denominatorValue { value } implied { value } difference coherent } } }`
+		type part struct{ ID string }
+		var out struct {
+			AssessTarget struct {
+				Coherence []struct {
+					Ratio, Numerator, Denominator                *part
+					Previewed                                    *string
+					RatioValue, NumeratorValue, DenominatorValue valueJSON
+					Implied                                      *valueJSON
+					Difference                                   *float64
+					Coherent                                     bool
+				}
+			}
+		}
+		id := func(p *part) string {
+			if p == nil {
+				return "-"
+			}
+			return p.ID
+		}
+		show := func() []string {
+			var lines []string
+			for _, c := range out.AssessTarget.Coherence {
+				lines = append(lines, fmt.Sprintf("%s %s/%s previewed %s: %s = %s / %s implied %s diff %.4f coherent %v",
+					id(c.Ratio), id(c.Numerator), id(c.Denominator), *c.Previewed, c.RatioValue.Value, c.NumeratorValue.Value,
+					c.DenominatorValue.Value, c.Implied.Value, *c.Difference, c.Coherent))
+			}
+			return lines
+		}
+		as := s.As(t, rep)
+		as.MustQuery(t, q, map[string]any{"kpi": w.kpi(t, "AVERAGE_DEAL_SIZE").ID, "user": rep.ID, "value": "50000"}, &out)
+		want := []string{fmt.Sprintf("- %s/%s previewed RATIO: 50000.00 = 1000000.00 / 10 implied 100000.00 diff -0.5000 coherent false", rev.ID, deals.ID)}
+		if got := show(); fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("previewing the ratio:\n got %v\nwant %v", got, want)
+		}
+		ads := w.target(t, w.kpi(t, "AVERAGE_DEAL_SIZE"), &rep.ID, nil, 50_000_00, enum.StatusDraft)
+		as.MustQuery(t, q, map[string]any{"kpi": w.kpi(t, "DEALS_CLOSED").ID, "user": rep.ID, "value": "20"}, &out)
+		want = []string{fmt.Sprintf("%s %s/- previewed DENOMINATOR: 50000.00 = 1000000.00 / 20 implied 50000.00 diff 0.0000 coherent true", ads.ID, rev.ID)}
+		if got := show(); fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("previewing a part:\n got %v\nwant %v", got, want)
+		}
+		// A KPI in no set with the scope's targets: none.
+		as.MustQuery(t, q, map[string]any{"kpi": w.kpi(t, "MEETINGS_HELD").ID, "user": rep.ID, "value": "20"}, &out)
+		if len(out.AssessTarget.Coherence) != 0 {
+			t.Errorf("MEETINGS_HELD previewed: %v", show())
+		}
+	})
+}
