@@ -172,4 +172,3 @@ func (pl *planner) eastSubmits(mgrCtx context.Context, shares []workflow.Share,
 	}
 	return err
 }
-
