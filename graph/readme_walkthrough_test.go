@@ -157,7 +157,9 @@ func TestReadmePlanningWalkthroughRuns(t *testing.T) {
 			// What later operations take from this one.
 			switch op.name {
 			case "DraftDeals":
-				var r struct{ CreateTargetDraft struct{ Target struct{ ID string } } }
+				var r struct {
+					CreateTargetDraft struct{ Target struct{ ID string } }
+				}
 				decodeJSON(t, data, &r)
 				vars["target"] = r.CreateTargetDraft.Target.ID
 			case "MyDrafts":
