@@ -742,9 +742,12 @@ func covered(sum, teamTarget, tolerance float64) bool {
 }
 
 // Reconcile returns the reconciliation of a team's target for a KPI that
-// adds up in a period (nil for another KPI): five statements whatever the
-// team's size (its reps, sub-teams, the targets of all of them, the
-// targets the viewer sees of them, and the reps' history). The sums count
+// adds up in a period (nil for another KPI): a fixed number of statements
+// whatever the team's size (its reps, sub-teams, the targets of all of
+// them, the targets the viewer sees of them, the reps' history, and with
+// sub-teams the tree below them a level at a time and their history). The
+// sums are of the reps' targets, or for a team without reps of its
+// sub-teams' (SubTeamsBasis). The sums count
 // every rep's target, whoever the viewer is, as the rollup's do; the
 // targets returned are those the viewer may read.
 func (s *Service) Reconcile(ctx context.Context, client *ent.Client, teamID pulid.ID, k *ent.KPI, p kpi.Period) (*Reconciliation, error) {
