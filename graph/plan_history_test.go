@@ -101,6 +101,26 @@ func TestAllocateAmongSubTeams(t *testing.T) {
 		if got, want := show(), "SUB_TEAMS HISTORY: Sales North 600.01 0.60 false; Sales South 400.00 0.40 false"; got != want {
 			t.Errorf("dry run:\n got %s\nwant %s", got, want)
 		}
+		// By capacity: North has one fully ramped rep, South two (one in
+		// South-1, one more here): 1 : 2, so 333.336… and 666.673…, the cent
+		// to North's larger remainder: 333.34 and 666.67.
+		s.User(t, w.org, "south2@acme.test", user.RoleRep, south1)
+		in["method"] = "CAPACITY"
+		mgr.MustQuery(t, q, map[string]any{"in": in}, &out)
+		if got, want := show(), "SUB_TEAMS CAPACITY: Sales North 333.34 0.33 false; Sales South 666.67 0.67 false"; got != want {
+			t.Errorf("by capacity:\n got %s\nwant %s", got, want)
+		}
+		// Equally: 500.005 each, the cent to the smaller team ID.
+		in["method"] = "EQUAL"
+		mgr.MustQuery(t, q, map[string]any{"in": in}, &out)
+		want := "SUB_TEAMS EQUAL: Sales North 500.01 0.50 false; Sales South 500.00 0.50 false"
+		if south.ID < north.ID {
+			want = "SUB_TEAMS EQUAL: Sales South 500.01 0.50 false; Sales North 500.00 0.50 false"
+		}
+		if got := show(); got != want {
+			t.Errorf("equally:\n got %s\nwant %s", got, want)
+		}
+		in["method"] = "HISTORY"
 		// Overridden by team: South fixed at 100.00, the rest to North.
 		in["overrides"] = []map[string]any{{"teamID": south.ID, "value": "100.00"}}
 		mgr.MustQuery(t, q, map[string]any{"in": in}, &out)

@@ -303,9 +303,20 @@ func (s *Service) Allocate(ctx context.Context, client *ent.Client, r Allocation
 		index[sh.ID()] = i
 	}
 	// An override's member out of the viewer's sight is NOT_FOUND, as any
-	// ID of nothing; one in sight but not a member is bad input.
+	// ID of nothing, before anything else is said of it; one in sight but
+	// not a member is bad input.
 	for i, o := range r.Overrides {
 		field := fmt.Sprintf("overrides[%d]", i)
+		if _, ok := index[o.User]; o.User != "" && !ok {
+			if _, err := client.User.Get(ctx, o.User); err != nil {
+				return nil, err
+			}
+		}
+		if _, ok := index[o.Team]; o.Team != "" && !ok {
+			if _, err := client.Team.Get(ctx, o.Team); err != nil {
+				return nil, err
+			}
+		}
 		switch {
 		case (o.User == "") == (o.Team == ""):
 			return nil, errcode.BadInput(field, "give exactly one of userID and teamID")
@@ -318,13 +329,7 @@ func (s *Service) Allocate(ctx context.Context, client *ent.Client, r Allocation
 			continue
 		}
 		if o.User != "" {
-			if _, err := client.User.Get(ctx, o.User); err != nil {
-				return nil, err
-			}
 			return nil, errcode.BadInput(field+".userID", "is not a rep of the team")
-		}
-		if _, err := client.Team.Get(ctx, o.Team); err != nil {
-			return nil, err
 		}
 		return nil, errcode.BadInput(field+".teamID", "is not a direct sub-team of the team")
 	}
