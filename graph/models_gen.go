@@ -871,9 +871,9 @@ const (
 	InboxReasonReviewOverdue InboxReason = "REVIEW_OVERDUE"
 	// A target of yours was adjusted in the last 14 days.
 	InboxReasonAdjustmentMade InboxReason = "ADJUSTMENT_MADE"
-	// A draft allocated to you from your team's target (allocateTeamTarget) waits for you to submit it, as it is or changed.
+	// A draft allocated to you (allocateTeamTarget) waits for you to submit it, as it is or changed: yours from your team's target, or, as a sub-team's manager, the sub-team's from its parent's.
 	InboxReasonSubmitAllocatedDraft InboxReason = "SUBMIT_ALLOCATED_DRAFT"
-	// An approved target of a team you manage, for a period not yet over, is not covered by its members' approved targets: they sum to less than it, or to more than the organization's reconciliationTolerance above it. The target's teamRollup reconciliation says by how much.
+	// An approved target of a team you manage, for a period not yet over, is not covered by its members' approved targets (its reps', or for a team without reps its sub-teams'): they sum to less than it, or to more than the organization's reconciliationTolerance above it. The target's teamRollup reconciliation says by how much.
 	InboxReasonTeamTargetUncovered InboxReason = "TEAM_TARGET_UNCOVERED"
 )
 

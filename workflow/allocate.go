@@ -869,11 +869,13 @@ func (s *Service) Reconcile(ctx context.Context, client *ent.Client, teamID puli
 }
 
 // planningItems are the inbox's items of planning (DESIGN.md §6): the
-// viewer's allocated drafts to submit, and, for a manager, the approved
-// targets of the teams they manage, for periods not yet over, that their
-// reps' approved targets do not cover (below the team target, or more
-// than the organization's reconciliationTolerance above it). At most five
-// statements, whatever the number of teams and reps.
+// allocated drafts the viewer proposes (a rep's own, a sub-team manager's
+// team draft), and, for a manager, the approved targets of the teams they
+// manage, for periods not yet over, that their members' approved targets
+// (the reps', or for a team without reps its sub-teams') do not cover
+// (below the team target, or more than the organization's
+// reconciliationTolerance above it). At most six statements, whatever the
+// number of teams and reps.
 func (s *Service) planningItems(ctx context.Context, client *ent.Client) ([]InboxItem, error) {
 	v := viewer.FromContext(ctx)
 	now := s.now()
