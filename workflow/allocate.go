@@ -170,6 +170,10 @@ func (s *Service) memberHistory(ctx context.Context, k *ent.KPI, teamID pulid.ID
 	return out, nil
 }
 
+// maxTreeDepth bounds a walk down the team tree (the schema allows 8), as
+// kpi.Subtree's does.
+const maxTreeDepth = 16
+
 // descendants maps every team below root to the direct sub-team of root
 // it is in (a direct sub-team to itself): one statement per level of the
 // tree.
@@ -177,7 +181,7 @@ func descendants(ctx context.Context, client *ent.Client, root pulid.ID) (map[pu
 	sys := viewer.System(ctx)
 	out := map[pulid.ID]pulid.ID{}
 	frontier := []pulid.ID{root}
-	for depth := 0; len(frontier) > 0 && depth < 32; depth++ {
+	for depth := 0; len(frontier) > 0 && depth < maxTreeDepth; depth++ {
 		level, err := client.Team.Query().Where(entteam.ParentIDIn(frontier...)).
 			Select(entteam.FieldID, entteam.FieldParentID).All(sys)
 		if err != nil {
