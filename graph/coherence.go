@@ -2,6 +2,7 @@ package graph
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"sort"
 	"sync"
@@ -16,6 +17,8 @@ import (
 	"kpiflow/enum"
 	"kpiflow/kpi"
 	"kpiflow/kpi/definition"
+	"kpiflow/money"
+	"kpiflow/workflow"
 	"kpiflow/workflow/realism"
 )
 
@@ -339,14 +342,22 @@ func coherence(ctx context.Context, kpis map[pulid.ID]*ent.KPI, r, num, den *ent
 }
 
 // whatItTakes shows workflow.WhatItTakes in the API's value shape.
-func (r *queryResolver) whatItTakes(ctx context.Context, kpiID pulid.ID, scope TargetScopeInput, period PeriodInput, value string) (*WhatItTakes, error) {
+func (r *queryResolver) whatItTakes(ctx context.Context, kpiID pulid.ID, scope TargetScopeInput, period PeriodInput, value string,
+	ratios []*GivenRatioInput, meetings *money.Decimal) (*WhatItTakes, error) {
 	client := ent.FromContext(ctx)
 	k, err := client.KPI.Get(ctx, kpiID)
 	if err != nil {
 		return nil, err
 	}
 	rememberKPI(ctx, k)
-	t, err := r.workflow.WhatItTakes(ctx, client, k, scope.UserID, scope.TeamID, periodRequest(period), value)
+	var given []workflow.GivenRatio
+	for i, g := range ratios {
+		given = append(given, workflow.GivenRatio{KPI: g.Kpi, Value: string(g.Value), Field: fmt.Sprintf("ratios[%d]", i)})
+	}
+	if meetings != nil {
+		given = append(given, workflow.GivenRatio{Value: string(*meetings), Field: "meetingsPerClosedDeal"})
+	}
+	t, err := r.workflow.WhatItTakes(ctx, client, k, scope.UserID, scope.TeamID, periodRequest(period), value, given)
 	if err != nil {
 		return nil, err
 	}
@@ -366,6 +377,9 @@ func (r *queryResolver) whatItTakes(ctx context.Context, kpiID pulid.ID, scope T
 		}
 		req := &KPIRequirement{Kpi: q.KPI, Name: q.Name, Via: q.Via, Relation: q.Relation, From: q.From, ExceedsBest: q.ExceedsBest}
 		if req.HistoricalRatio, err = historicalRatio(ctx, q.Via, k.OrganizationID, q.Ratio); err != nil {
+			return nil, err
+		}
+		if req.GivenRatio, err = historicalRatio(ctx, q.Via, k.OrganizationID, q.Given); err != nil {
 			return nil, err
 		}
 		for _, x := range []struct {

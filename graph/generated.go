@@ -258,6 +258,7 @@ type ComplexityRoot struct {
 		Best            func(childComplexity int) int
 		ExceedsBest     func(childComplexity int) int
 		From            func(childComplexity int) int
+		GivenRatio      func(childComplexity int) int
 		HistoricalRatio func(childComplexity int) int
 		Kpi             func(childComplexity int) int
 		Name            func(childComplexity int) int
@@ -437,7 +438,7 @@ type ComplexityRoot struct {
 		Teams         func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.TeamOrder, where *ent.TeamWhereInput) int
 		Users         func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.UserOrder, where *ent.UserWhereInput) int
 		Viewer        func(childComplexity int) int
-		WhatItTakes   func(childComplexity int, kpi pulid.ID, scope TargetScopeInput, period PeriodInput, value money.Decimal) int
+		WhatItTakes   func(childComplexity int, kpi pulid.ID, scope TargetScopeInput, period PeriodInput, value money.Decimal, ratios []*GivenRatioInput, meetingsPerClosedDeal *money.Decimal) int
 	}
 
 	RealismEvidence struct {
@@ -963,7 +964,7 @@ type QueryResolver interface {
 	TeamRollup(ctx context.Context, team pulid.ID, kpi pulid.ID, period PeriodInput) (*TeamRollup, error)
 	SuggestTarget(ctx context.Context, kpi pulid.ID, scope TargetScopeInput, period PeriodInput) (*TargetSuggestion, error)
 	AssessTarget(ctx context.Context, kpi pulid.ID, scope TargetScopeInput, period PeriodInput, value money.Decimal) (*realism.Assessment, error)
-	WhatItTakes(ctx context.Context, kpi pulid.ID, scope TargetScopeInput, period PeriodInput, value money.Decimal) (*WhatItTakes, error)
+	WhatItTakes(ctx context.Context, kpi pulid.ID, scope TargetScopeInput, period PeriodInput, value money.Decimal, ratios []*GivenRatioInput, meetingsPerClosedDeal *money.Decimal) (*WhatItTakes, error)
 	Inbox(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int) (*InboxConnection, error)
 }
 type RealismEvidenceResolver interface {
@@ -1722,6 +1723,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.KPIRequirement.From(childComplexity), true
+	case "KPIRequirement.givenRatio":
+		if e.ComplexityRoot.KPIRequirement.GivenRatio == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KPIRequirement.GivenRatio(childComplexity), true
 	case "KPIRequirement.historicalRatio":
 		if e.ComplexityRoot.KPIRequirement.HistoricalRatio == nil {
 			break
@@ -2785,7 +2792,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.WhatItTakes(childComplexity, args["kpi"].(pulid.ID), args["scope"].(TargetScopeInput), args["period"].(PeriodInput), args["value"].(money.Decimal)), true
+		return e.ComplexityRoot.Query.WhatItTakes(childComplexity, args["kpi"].(pulid.ID), args["scope"].(TargetScopeInput), args["period"].(PeriodInput), args["value"].(money.Decimal), args["ratios"].([]*GivenRatioInput), args["meetingsPerClosedDeal"].(*money.Decimal)), true
 
 	case "RealismEvidence.end":
 		if e.ComplexityRoot.RealismEvidence.End == nil {
@@ -4697,6 +4704,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("DealOrder", ec.unmarshalInputDealOrder),
 			graphql.NewInputUnmarshaler("DealWhereInput", ec.unmarshalInputDealWhereInput),
 			graphql.NewInputUnmarshaler("DecideReviewItemInput", ec.unmarshalInputDecideReviewItemInput),
+			graphql.NewInputUnmarshaler("GivenRatioInput", ec.unmarshalInputGivenRatioInput),
 			graphql.NewInputUnmarshaler("ImportDealRow", ec.unmarshalInputImportDealRow),
 			graphql.NewInputUnmarshaler("ImportDealsInput", ec.unmarshalInputImportDealsInput),
 			graphql.NewInputUnmarshaler("ImportMeetingRow", ec.unmarshalInputImportMeetingRow),
@@ -5249,6 +5257,8 @@ func (ec *executionContext) childFields_KPIRequirement(ctx context.Context, fiel
 		return ec.fieldContext_KPIRequirement_from(ctx, field)
 	case "historicalRatio":
 		return ec.fieldContext_KPIRequirement_historicalRatio(ctx, field)
+	case "givenRatio":
+		return ec.fieldContext_KPIRequirement_givenRatio(ctx, field)
 	case "required":
 		return ec.fieldContext_KPIRequirement_required(ctx, field)
 	case "best":
@@ -7728,6 +7738,22 @@ func (ec *executionContext) field_Query_whatItTakes_args(ctx context.Context, ra
 		return nil, err
 	}
 	args["value"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "ratios",
+		func(ctx context.Context, v any) ([]*GivenRatioInput, error) {
+			return ec.unmarshalOGivenRatioInput2ᚕᚖkpiflowᚋgraphᚐGivenRatioInputᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["ratios"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "meetingsPerClosedDeal",
+		func(ctx context.Context, v any) (*money.Decimal, error) {
+			return ec.unmarshalODecimal2ᚖkpiflowᚋmoneyᚐDecimal(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["meetingsPerClosedDeal"] = arg5
 	return args, nil
 }
 
@@ -11427,6 +11453,38 @@ func (ec *executionContext) _KPIRequirement_historicalRatio(ctx context.Context,
 	)
 }
 func (ec *executionContext) fieldContext_KPIRequirement_historicalRatio(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "KPIRequirement",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_KPIValue(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _KPIRequirement_givenRatio(ctx context.Context, field graphql.CollectedField, obj *KPIRequirement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KPIRequirement_givenRatio(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.GivenRatio, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *KPIValue) graphql.Marshaler {
+			return ec.marshalOKPIValue2ᚖkpiflowᚋgraphᚐKPIValue(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_KPIRequirement_givenRatio(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "KPIRequirement",
 		Field:      field,
@@ -15624,7 +15682,7 @@ func (ec *executionContext) _Query_whatItTakes(ctx context.Context, field graphq
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().WhatItTakes(ctx, fc.Args["kpi"].(pulid.ID), fc.Args["scope"].(TargetScopeInput), fc.Args["period"].(PeriodInput), fc.Args["value"].(money.Decimal))
+			return ec.Resolvers.Query().WhatItTakes(ctx, fc.Args["kpi"].(pulid.ID), fc.Args["scope"].(TargetScopeInput), fc.Args["period"].(PeriodInput), fc.Args["value"].(money.Decimal), fc.Args["ratios"].([]*GivenRatioInput), fc.Args["meetingsPerClosedDeal"].(*money.Decimal))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *WhatItTakes) graphql.Marshaler {
@@ -26846,6 +26904,55 @@ func (ec *executionContext) unmarshalInputDecideReviewItemInput(ctx context.Cont
 func UnmarshalDecideReviewItemInput(ctx context.Context, raw any) (DecideReviewItemInput, error) {
 	var out DecideReviewItemInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "DecideReviewItemInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputGivenRatioInput(ctx context.Context, obj any) (GivenRatioInput, error) {
+	var it GivenRatioInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"kpi", "value"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "kpi":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kpi"))
+			data, err := ec.unmarshalNID2kpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Kpi = data
+		case "value":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("value"))
+			data, err := ec.unmarshalNDecimal2kpiflowᚋmoneyᚐDecimal(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Value = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalGivenRatioInput unmarshals raw into the GivenRatioInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalGivenRatioInput(ctx context.Context, raw any) (GivenRatioInput, error) {
+	var out GivenRatioInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "GivenRatioInput", raw, &out)
 	return out, err
 }
 
@@ -38711,6 +38818,11 @@ func (ec *executionContext) _KPIRequirement(ctx context.Context, sel ast.Selecti
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
+		case "givenRatio":
+			out.Values[i] = ec._KPIRequirement_givenRatio(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		case "required":
 			out.Values[i] = ec._KPIRequirement_required(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
@@ -43536,6 +43648,11 @@ func (ec *executionContext) marshalNFloat2ᚕfloat64ᚄ(ctx context.Context, sel
 	return ret
 }
 
+func (ec *executionContext) unmarshalNGivenRatioInput2ᚖkpiflowᚋgraphᚐGivenRatioInput(ctx context.Context, v any) (*GivenRatioInput, error) {
+	res, err := ec.unmarshalInputGivenRatioInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNID2kpiflowᚋentᚋschemaᚋpulidᚐID(ctx context.Context, v any) (pulid.ID, error) {
 	var res pulid.ID
 	err := res.UnmarshalGQL(v)
@@ -45412,6 +45529,23 @@ func (ec *executionContext) marshalOFloat2ᚖfloat64(ctx context.Context, sel as
 	_ = sel
 	res := graphql.MarshalFloatContext(*v)
 	return graphql.WrapContextMarshaler(ctx, res)
+}
+
+func (ec *executionContext) unmarshalOGivenRatioInput2ᚕᚖkpiflowᚋgraphᚐGivenRatioInputᚄ(ctx context.Context, v any) ([]*GivenRatioInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*GivenRatioInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNGivenRatioInput2ᚖkpiflowᚋgraphᚐGivenRatioInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
 }
 
 func (ec *executionContext) unmarshalOID2ᚕkpiflowᚋentᚋschemaᚋpulidᚐIDᚄ(ctx context.Context, v any) ([]pulid.ID, error) {

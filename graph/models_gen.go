@@ -159,6 +159,14 @@ type DecideReviewItemPayload struct {
 	Item *ent.ReviewItem `json:"item"`
 }
 
+// A ratio KPI's value to work backwards with (whatItTakes) instead of the scope's history.
+type GivenRatioInput struct {
+	// An enabled ratio KPI whose numerator and denominator count rows or sum amounts.
+	Kpi pulid.ID `json:"kpi"`
+	// In the KPI's unit: money in the organization's currency, PERCENT 0–100; above 0.
+	Value money.Decimal `json:"value"`
+}
+
 // A deal to import. Its externalId, its ID in the system it comes from, makes a re-import update it instead of duplicating it.
 type ImportDealRow struct {
 	ExternalID string `json:"externalId"`
@@ -305,7 +313,9 @@ type KPIRequirement struct {
 	From string `json:"from"`
 	// The ratio ΣN ÷ ΣD over the history, in the via KPI's unit (the meetings step's as a COUNT: meetings per closed deal, to 2 decimals); none when ΣD is 0.
 	HistoricalRatio *KPIValue `json:"historicalRatio,omitempty"`
-	// What it must be; none without a historical ratio.
+	// The ratio given instead of the history's (whatItTakes' ratios or meetingsPerClosedDeal), in the same unit as historicalRatio; none when the history's is used.
+	GivenRatio *KPIValue `json:"givenRatio,omitempty"`
+	// What it must be, at the given ratio or else the historical one; none without either.
 	Required *KPIValue `json:"required,omitempty"`
 	// The scope's best period of the history.
 	Best *KPIValue `json:"best,omitempty"`

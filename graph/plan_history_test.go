@@ -356,3 +356,72 @@ func TestAssessTargetPreviewsCoherence(t *testing.T) {
 		}
 	})
 }
+
+// What it takes at ratios given instead of the history's, by hand, for
+// the rep of TestHistoryCountsPeriodsFromHire: 10,000.00 at 2,500.00 a
+// deal is 4 deals won; at a 40% win rate 10 deals closed; at 3 meetings
+// per closed deal 30 meetings held; the ratio not given (meetings on won
+// deals, 0 in the history) is the history's. Bad ratios are refused with
+// the field named.
+func TestWhatItTakesAtGivenRatios(t *testing.T) {
+	apitest.Each(t, func(t *testing.T, s *apitest.Server) {
+		w := newPlanWorld(t, s, "Acme", "USD", 0)
+		rep := s.User(t, w.org, "new@acme.test", user.RoleRep, w.team)
+		w.closeDeal(t, rep, w.team, deal.StageWon, 1_000_00, day(2026, 5, 12))
+		w.closeDeal(t, rep, w.team, deal.StageLost, 700_00, day(2026, 6, 3))
+		w.holdMeetings(t, rep, w.team, 4, day(2026, 5, 20))
+		const q = `query($kpi: ID!, $scope: TargetScopeInput!, $ratios: [GivenRatioInput!], $meetings: Decimal) {
+			whatItTakes(kpi: $kpi, scope: $scope, period: {label: "FY2027 Q1"}, value: "10000", ratios: $ratios, meetingsPerClosedDeal: $meetings) {
+			requirements { name historicalRatio { value } givenRatio { value } required { value } } } }`
+		vars := map[string]any{"kpi": w.kpi(t, "REVENUE_WON").ID, "scope": map[string]any{"userID": rep.ID},
+			"ratios":   []map[string]any{{"kpi": w.kpi(t, "AVERAGE_DEAL_SIZE").ID, "value": "2500"}, {"kpi": w.kpi(t, "WIN_RATE").ID, "value": "40"}},
+			"meetings": "3"}
+		var out struct {
+			WhatItTakes struct {
+				Requirements []struct {
+					Name                                  string
+					HistoricalRatio, GivenRatio, Required *valueJSON
+				}
+			}
+		}
+		as := s.As(t, rep)
+		as.MustQuery(t, q, vars, &out)
+		v := func(x *valueJSON) string {
+			if x == nil {
+				return "-"
+			}
+			return x.Value
+		}
+		var got []string
+		for _, r := range out.WhatItTakes.Requirements {
+			got = append(got, fmt.Sprintf("%s: history %s given %s required %s", r.Name, v(r.HistoricalRatio), v(r.GivenRatio), v(r.Required)))
+		}
+		want := []string{
+			"DEALS_CLOSED: history 1000.00 given 2500.00 required 4",
+			"WIN_RATE denominator: history 50 given 40 required 10",
+			"MEETINGS_HELD: history 2 given 3 required 30",
+			"MEETING_CONVERSION_RATE numerator: history 0 given - required 0",
+		}
+		if strings.Join(got, "\n") != strings.Join(want, "\n") {
+			t.Errorf("at given ratios:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+		}
+		for _, c := range []struct {
+			ratios   []map[string]any
+			meetings any
+			field    string
+		}{
+			{[]map[string]any{{"kpi": w.kpi(t, "REVENUE_WON").ID, "value": "1"}}, nil, "ratios[0].kpi"},
+			{[]map[string]any{{"kpi": w.kpi(t, "WIN_RATE").ID, "value": "0"}}, nil, "ratios[0].value"},
+			{[]map[string]any{{"kpi": w.kpi(t, "WIN_RATE").ID, "value": "101"}}, nil, "ratios[0].value"},
+			{[]map[string]any{{"kpi": w.kpi(t, "WIN_RATE").ID, "value": "40"}, {"kpi": w.kpi(t, "WIN_RATE").ID, "value": "41"}}, nil, "ratios[1]"},
+			{[]map[string]any{{"kpi": w.kpi(t, "AVERAGE_DEAL_SIZE").ID, "value": "0.001"}}, nil, "ratios[0].value"},
+			{nil, "0", "meetingsPerClosedDeal"},
+		} {
+			bad := map[string]any{"kpi": vars["kpi"], "scope": vars["scope"], "ratios": c.ratios, "meetings": c.meetings}
+			e := as.MustFail(t, "BAD_USER_INPUT", q, bad)
+			if e.Extensions["field"] != c.field {
+				t.Errorf("%v %v: field %v, want %s (%s)", c.ratios, c.meetings, e.Extensions["field"], c.field, e.Message)
+			}
+		}
+	})
+}

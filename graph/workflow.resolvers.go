@@ -218,8 +218,8 @@ func (r *queryResolver) AssessTarget(ctx context.Context, kpi pulid.ID, scope Ta
 }
 
 // WhatItTakes is the resolver for the whatItTakes field.
-func (r *queryResolver) WhatItTakes(ctx context.Context, kpi pulid.ID, scope TargetScopeInput, period PeriodInput, value money.Decimal) (*WhatItTakes, error) {
-	return r.whatItTakes(ctx, kpi, scope, period, string(value))
+func (r *queryResolver) WhatItTakes(ctx context.Context, kpi pulid.ID, scope TargetScopeInput, period PeriodInput, value money.Decimal, ratios []*GivenRatioInput, meetingsPerClosedDeal *money.Decimal) (*WhatItTakes, error) {
+	return r.whatItTakes(ctx, kpi, scope, period, string(value), ratios, meetingsPerClosedDeal)
 }
 
 // Inbox is the resolver for the inbox field.

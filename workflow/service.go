@@ -701,7 +701,7 @@ func (s *Service) assessWith(ctx context.Context, client *ent.Client, t *ent.Tar
 	a := realism.Assess(proposed, k.Direction == definition.LowerIsBetter, baseline, evidence, ramp, factor, st.Realism)
 	a.TeamMarketFactor, a.MarketFactorApplies = teamFactor, applies
 	if startsTakes(k) {
-		reqs, err := s.takes(ctx, client, k, scope, theirPeriods(member, periods), proposed)
+		reqs, err := s.takes(ctx, client, k, scope, theirPeriods(member, periods), proposed, nil)
 		if err != nil {
 			return nil, err
 		}

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"math"
 	"sort"
+	"strconv"
+	"strings"
 
 	"kpiflow/ent"
 	entkpi "kpiflow/ent/kpi"
@@ -12,6 +14,7 @@ import (
 	"kpiflow/errcode"
 	"kpiflow/kpi"
 	"kpiflow/kpi/definition"
+	"kpiflow/money"
 	"kpiflow/settings"
 	"kpiflow/viewer"
 	"kpiflow/workflow/realism"
@@ -42,6 +45,9 @@ type Requirement struct {
 	Relation string
 	// Ratio is ΣN ÷ ΣD over the history, unit-less (nil when ΣD is 0).
 	Ratio *float64
+	// Given is the ratio given instead of the history's (Givens), the one
+	// Required follows from; nil when the history's is used.
+	Given *float64
 	// Required, Best and Typical are in Unit, MONEY in minor units:
 	// Required rounded up to a whole count or minor unit; Best the
 	// highest period, Typical the median one.
@@ -108,8 +114,70 @@ func followed(a *definition.Aggregate) bool {
 	return a != nil && (a.Function == definition.CountOf || (a.Function == definition.SumOf && a.Field == definition.Amount))
 }
 
-// WhatItTakes works backwards from a value of k for the scope and period.
-func (s *Service) WhatItTakes(ctx context.Context, client *ent.Client, k *ent.KPI, userID, teamID *pulid.ID, pr kpi.PeriodRequest, value string) (*Takes, error) {
+// GivenRatio is a ratio to work backwards with instead of the scope's
+// history: a ratio KPI's (KPI), or with KPI empty the meetings step's
+// meetings held per closed deal. Value is a decimal in the ratio KPI's
+// unit (money in the organization's currency, PERCENT 0–100), or a plain
+// decimal for the meetings step.
+type GivenRatio struct {
+	KPI   pulid.ID
+	Value string
+	Field string // the input's name, for errors: "ratios[0]"
+}
+
+// givens parses the given ratios into the unit-less ratios the history's
+// are (money in minor units per count, PERCENT ÷ 100), keyed by the ratio
+// KPI's ID ("" for the meetings step).
+func givens(ctx context.Context, client *ent.Client, gs []GivenRatio, currency string) (map[pulid.ID]float64, error) {
+	out := map[pulid.ID]float64{}
+	for _, g := range gs {
+		if _, dup := out[g.KPI]; dup {
+			return nil, errcode.BadInput(g.Field, "is given twice")
+		}
+		unit := definition.Count
+		field := g.Field // the meetings step's value is the input itself
+		if g.KPI != "" {
+			field = g.Field + ".value"
+			r, err := client.KPI.Get(ctx, g.KPI) // NOT_FOUND when out of sight
+			if err != nil {
+				return nil, err
+			}
+			if d := r.Definition; !r.Enabled || !d.IsRatio() || !followed(d.Numerator) || !followed(d.Denominator) {
+				return nil, errcode.BadInput(g.Field+".kpi", "%s is not an enabled ratio of counts or amounts: what it takes follows only those", r.Key)
+			}
+			unit = r.Unit
+		}
+		d, err := money.ParseDecimal(strings.TrimSpace(g.Value))
+		if err != nil {
+			return nil, errcode.BadInput(field, "%v", err)
+		}
+		var f float64
+		if unit == definition.Money {
+			minor, err := money.ToMinor(d, currency)
+			if err != nil {
+				return nil, errcode.BadInput(field, "%v", err)
+			}
+			f = float64(minor)
+		} else if f, err = strconv.ParseFloat(string(d), 64); err != nil || math.IsInf(f, 0) {
+			return nil, errcode.BadInput(field, "is not a number")
+		}
+		if unit == definition.Percent {
+			if f > 100 {
+				return nil, errcode.BadInput(field, "a percentage is at most 100")
+			}
+			f /= 100
+		}
+		if !(f > 0) {
+			return nil, errcode.BadInput(field, "must be above 0")
+		}
+		out[g.KPI] = f
+	}
+	return out, nil
+}
+
+// WhatItTakes works backwards from a value of k for the scope and period,
+// at the scope's historical ratios or at those given.
+func (s *Service) WhatItTakes(ctx context.Context, client *ent.Client, k *ent.KPI, userID, teamID *pulid.ID, pr kpi.PeriodRequest, value string, given []GivenRatio) (*Takes, error) {
 	if (userID == nil) == (teamID == nil) {
 		return nil, errcode.BadInput("scope", "give exactly one of userID and teamID")
 	}
@@ -134,6 +202,10 @@ func (s *Service) WhatItTakes(ctx context.Context, client *ent.Client, k *ent.KP
 	if err != nil {
 		return nil, err
 	}
+	gs, err := givens(ctx, client, given, org.Currency)
+	if err != nil {
+		return nil, err
+	}
 	periods := comparablePeriods(p, settings.Of(org.Settings).Realism.Periods, s.now())
 	scope := kpi.Scope{Org: k.OrganizationID}
 	if userID != nil {
@@ -146,7 +218,7 @@ func (s *Service) WhatItTakes(ctx context.Context, client *ent.Client, k *ent.KP
 	} else if scope.Teams, err = kpi.Subtree(ctx, client, *teamID); err != nil {
 		return nil, err
 	}
-	reqs, err := s.takes(ctx, client, k, scope, periods, v)
+	reqs, err := s.takes(ctx, client, k, scope, periods, v, gs)
 	if err != nil {
 		return nil, err
 	}
@@ -169,7 +241,7 @@ func theirPeriods(member *ent.User, periods []kpi.Period) []kpi.Period {
 
 // takes works backwards from v of k over the scope's periods (the ratios
 // are none, and best and typical too, over no period at all).
-func (s *Service) takes(ctx context.Context, client *ent.Client, k *ent.KPI, scope kpi.Scope, periods []kpi.Period, v float64) ([]Requirement, error) {
+func (s *Service) takes(ctx context.Context, client *ent.Client, k *ent.KPI, scope kpi.Scope, periods []kpi.Period, v float64, given map[pulid.ID]float64) ([]Requirement, error) {
 	sys := viewer.System(ctx)
 	all, err := client.KPI.Query().Where(entkpi.OrganizationID(k.OrganizationID), entkpi.Enabled(true)).
 		Order(ent.Asc(entkpi.FieldPosition), ent.Asc(entkpi.FieldID)).All(sys)
@@ -284,6 +356,14 @@ func (s *Service) takes(ctx context.Context, client *ent.Client, k *ent.KPI, sco
 				q := sum(hn) / sd
 				ratio = &q
 			}
+			req.Ratio = ratio
+			var id pulid.ID
+			if r.kpi != nil {
+				id = r.kpi.ID
+			}
+			if g, ok := given[id]; ok {
+				req.Given, ratio = &g, &g
+			}
 			if reached[num] {
 				target, req.From = den, num.name
 				if nok && ratio != nil && *ratio != 0 {
@@ -297,7 +377,6 @@ func (s *Service) takes(ctx context.Context, client *ent.Client, k *ent.KPI, sco
 					req.Required = &f
 				}
 			}
-			req.Ratio = ratio
 			req.KPI, req.Name, req.Unit = target.kpi, target.name, eks[index(target)].Unit
 			if h := hist(index(target)); len(h) > 0 {
 				sorted := append([]float64(nil), h...)
