@@ -245,7 +245,8 @@ func TestPlanningStatementsDoNotGrow(t *testing.T) {
 			write := func(w world) int64 {
 				c := w.s.As(t, w.manager)
 				before := w.s.Store.Statements()
-				c.MustQuery(t, fmt.Sprintf(`mutation { allocateTeamTarget(input: {targetId: %q, method: EQUAL}) { shares { target { id } } } }`, w.teamTarget), nil, nil)
+				c.MustQuery(t, fmt.Sprintf(`mutation { allocateTeamTarget(input: {targetId: %q, method: EQUAL}) {
+					shares { target { id user { email } proposer { email } kpi { key } allocatedFrom { id } } } } }`, w.teamTarget), nil, nil)
 				return w.s.Store.Statements() - before
 			}
 			// On PostgreSQL the transaction's live notices (one per target
@@ -332,7 +333,7 @@ func TestSubTeamPlanningStatementsDoNotGrow(t *testing.T) {
 				}, 15},
 				{"allocateTeamTarget among sub-teams, written", func(w world) string {
 					return fmt.Sprintf(`mutation { allocateTeamTarget(input: {targetId: %q, method: HISTORY, among: SUB_TEAMS}) {
-						teamShares { target { id } } } }`, w.teamTarget)
+						teamShares { target { id team { name } proposer { email } kpi { key } allocatedFrom { id } } } } }`, w.teamTarget)
 				}, 20 + notices},
 			} {
 				n3, n60 := count(small, c.query(small)), count(large, c.query(large))

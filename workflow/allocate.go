@@ -632,6 +632,18 @@ func (s *Service) writeAllocation(ctx context.Context, client *ent.Client, a *Al
 	revisions := make([]*ent.TargetRevisionCreate, len(ts))
 	for i, t := range ts {
 		a.Shares[i].Target = t
+		// The edges at hand, so that reading the drafts' member, proposer,
+		// KPI and team target costs no statement per draft.
+		sh := a.Shares[i]
+		t.Edges.Kpi, t.Edges.AllocatedFrom = a.KPI, tt
+		if sh.Team != nil {
+			t.Edges.Team = sh.Team
+			if ms := sh.Team.Edges.Managers; len(ms) > 0 {
+				t.Edges.Proposer = ms[0]
+			}
+		} else {
+			t.Edges.User, t.Edges.Proposer = sh.User, sh.User
+		}
 		events[i] = client.TargetEvent.Create().SetOrganizationID(t.OrganizationID).SetTargetID(t.ID).
 			SetActorID(actor).SetAction(enum.ActionCreateDraft).SetFromStatus(enum.StatusDraft).
 			SetToStatus(enum.StatusDraft).SetNewValue(t.Value).SetVersion(t.Version).SetComment(t.Rationale)
