@@ -859,6 +859,7 @@ type ComplexityRoot struct {
 		Role         func(childComplexity int) int
 		Team         func(childComplexity int) int
 		TeamID       func(childComplexity int) int
+		TeamJoinedAt func(childComplexity int) int
 		UpdatedAt    func(childComplexity int) int
 	}
 
@@ -4613,6 +4614,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.User.TeamID(childComplexity), true
+	case "User.teamJoinedAt":
+		if e.ComplexityRoot.User.TeamJoinedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.User.TeamJoinedAt(childComplexity), true
 	case "User.updatedAt":
 		if e.ComplexityRoot.User.UpdatedAt == nil {
 			break
@@ -6319,6 +6326,8 @@ func (ec *executionContext) childFields_User(ctx context.Context, field graphql.
 		return ec.fieldContext_User_active(ctx, field)
 	case "hiredAt":
 		return ec.fieldContext_User_hiredAt(ctx, field)
+	case "teamJoinedAt":
+		return ec.fieldContext_User_teamJoinedAt(ctx, field)
 	case "organization":
 		return ec.fieldContext_User_organization(ctx, field)
 	case "team":
@@ -23598,6 +23607,29 @@ func (ec *executionContext) fieldContext_User_hiredAt(_ context.Context, field g
 	return graphql.NewScalarFieldContext("User", field, false, false, "Time")
 }
 
+func (ec *executionContext) _User_teamJoinedAt(ctx context.Context, field graphql.CollectedField, obj *ent.User) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_User_teamJoinedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TeamJoinedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_User_teamJoinedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("User", field, false, false, "Time")
+}
+
 func (ec *executionContext) _User_organization(ctx context.Context, field graphql.CollectedField, obj *ent.User) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -36671,7 +36703,7 @@ func (ec *executionContext) unmarshalInputUserWhereInput(ctx context.Context, ob
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "email", "emailNEQ", "emailIn", "emailNotIn", "emailGT", "emailGTE", "emailLT", "emailLTE", "emailContains", "emailHasPrefix", "emailHasSuffix", "emailEqualFold", "emailContainsFold", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "role", "roleNEQ", "roleIn", "roleNotIn", "teamID", "teamIDNEQ", "teamIDIn", "teamIDNotIn", "teamIDGT", "teamIDGTE", "teamIDLT", "teamIDLTE", "teamIDContains", "teamIDHasPrefix", "teamIDHasSuffix", "teamIDIsNil", "teamIDNotNil", "teamIDEqualFold", "teamIDContainsFold", "active", "activeNEQ", "hiredAt", "hiredAtNEQ", "hiredAtIn", "hiredAtNotIn", "hiredAtGT", "hiredAtGTE", "hiredAtLT", "hiredAtLTE", "hasTeamWith", "hasManagedTeamsWith", "hasDealsWith", "hasMeetingsWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "email", "emailNEQ", "emailIn", "emailNotIn", "emailGT", "emailGTE", "emailLT", "emailLTE", "emailContains", "emailHasPrefix", "emailHasSuffix", "emailEqualFold", "emailContainsFold", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "role", "roleNEQ", "roleIn", "roleNotIn", "teamID", "teamIDNEQ", "teamIDIn", "teamIDNotIn", "teamIDGT", "teamIDGTE", "teamIDLT", "teamIDLTE", "teamIDContains", "teamIDHasPrefix", "teamIDHasSuffix", "teamIDIsNil", "teamIDNotNil", "teamIDEqualFold", "teamIDContainsFold", "active", "activeNEQ", "hiredAt", "hiredAtNEQ", "hiredAtIn", "hiredAtNotIn", "hiredAtGT", "hiredAtGTE", "hiredAtLT", "hiredAtLTE", "teamJoinedAt", "teamJoinedAtNEQ", "teamJoinedAtIn", "teamJoinedAtNotIn", "teamJoinedAtGT", "teamJoinedAtGTE", "teamJoinedAtLT", "teamJoinedAtLTE", "teamJoinedAtIsNil", "teamJoinedAtNotNil", "hasTeamWith", "hasManagedTeamsWith", "hasDealsWith", "hasMeetingsWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -37252,6 +37284,76 @@ func (ec *executionContext) unmarshalInputUserWhereInput(ctx context.Context, ob
 				return it, err
 			}
 			it.HiredAtLTE = data
+		case "teamJoinedAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("teamJoinedAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TeamJoinedAt = data
+		case "teamJoinedAtNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("teamJoinedAtNEQ"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TeamJoinedAtNEQ = data
+		case "teamJoinedAtIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("teamJoinedAtIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TeamJoinedAtIn = data
+		case "teamJoinedAtNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("teamJoinedAtNotIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TeamJoinedAtNotIn = data
+		case "teamJoinedAtGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("teamJoinedAtGT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TeamJoinedAtGT = data
+		case "teamJoinedAtGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("teamJoinedAtGTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TeamJoinedAtGTE = data
+		case "teamJoinedAtLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("teamJoinedAtLT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TeamJoinedAtLT = data
+		case "teamJoinedAtLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("teamJoinedAtLTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TeamJoinedAtLTE = data
+		case "teamJoinedAtIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("teamJoinedAtIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TeamJoinedAtIsNil = data
+		case "teamJoinedAtNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("teamJoinedAtNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TeamJoinedAtNotNil = data
 		case "hasTeamWith":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasTeamWith"))
 			directive0 := func(ctx context.Context) (any, error) {
@@ -42742,6 +42844,11 @@ func (ec *executionContext) _User(ctx context.Context, sel ast.SelectionSet, obj
 		case "hiredAt":
 			out.Values[i] = ec._User_hiredAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "teamJoinedAt":
+			out.Values[i] = ec._User_teamJoinedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "organization":

@@ -425,3 +425,63 @@ func TestWhatItTakesAtGivenRatios(t *testing.T) {
 		}
 	})
 }
+
+// A move to another team is dated (User.teamJoinedAt), by updateUser or by
+// updateTeam's addMemberIDs, not for a member already in the team; and
+// the rep's history in the team counts from it. By hand: old won 1,000.00
+// in the team in each of FY2025 Q4 – FY2026 Q3; moved (hired in 2024,
+// joined on 1 May 2026) won 1,000.00 in it in FY2026 Q2 and Q3: both weigh
+// 1,000.00 a quarter, so 2,000.01 is 1,000.00 each and the cent to the
+// smaller ID (by their hire alone, moved would weigh 500.00 a quarter).
+func TestHistoryInATeamCountsFromJoiningIt(t *testing.T) {
+	apitest.Each(t, func(t *testing.T, s *apitest.Server) {
+		w := newPlanWorld(t, s, "Acme", "USD", 0)
+		other := s.Team(t, w.org, "Elsewhere", "")
+		old := s.User(t, w.org, "old@acme.test", user.RoleRep, w.team)
+		moved := s.User(t, w.org, "moved@acme.test", user.RoleRep, other)
+		third := s.User(t, w.org, "third@acme.test", user.RoleRep, other)
+		admin := s.As(t, w.adm)
+		joined := func(u *ent.User) *time.Time {
+			return s.Client.User.GetX(apitest.Sys(), u.ID).TeamJoinedAt
+		}
+		if joined(moved) != nil {
+			t.Fatalf("a user created in a team joined it at their hire: %v", joined(moved))
+		}
+		before := time.Now().Add(-time.Minute)
+		admin.MustQuery(t, `mutation($in: UpdateUserInput!) { updateUser(input: $in) { user { teamJoinedAt } } }`,
+			map[string]any{"in": map[string]any{"id": moved.ID, "teamID": w.team.ID}}, nil)
+		admin.MustQuery(t, updateTeam, map[string]any{"in": map[string]any{"id": w.team.ID, "addMemberIDs": []any{third.ID, old.ID}}}, nil)
+		for _, u := range []*ent.User{moved, third} {
+			if j := joined(u); j == nil || j.Before(before) {
+				t.Errorf("%s moved: joined %v", u.Email, j)
+			}
+		}
+		if j := joined(old); j != nil {
+			t.Errorf("old, already a member, re-added: joined %v", j)
+		}
+		s.Client.User.DeleteOneID(third.ID).ExecX(apitest.Sys())
+		s.Client.User.UpdateOneID(moved.ID).SetTeamJoinedAt(time.Date(2026, 5, 1, 0, 0, 0, 0, time.UTC)).ExecX(apitest.Sys())
+		for _, d := range []time.Time{day(2025, 11, 10), day(2026, 2, 10), day(2026, 5, 10), day(2026, 8, 10)} {
+			w.closeDeal(t, old, w.team, deal.StageWon, 1_000_00, d)
+		}
+		w.closeDeal(t, moved, other, deal.StageWon, 5_000_00, day(2026, 2, 12)) // before the move, for the other team
+		w.closeDeal(t, moved, w.team, deal.StageWon, 1_000_00, day(2026, 5, 12))
+		w.closeDeal(t, moved, w.team, deal.StageWon, 1_000_00, day(2026, 8, 12))
+		tt := w.target(t, w.kpi(t, "REVENUE_WON"), nil, &w.team.ID, 2_000_01, enum.StatusApproved)
+		a := w.allocate(t, w.manager, map[string]any{"targetId": tt.ID, "method": "HISTORY", "dryRun": true})
+		want := map[string]string{old.Email: "1000.00", moved.Email: "1000.00"}
+		if old.ID < moved.ID {
+			want[old.Email] = "1000.01"
+		} else {
+			want[moved.Email] = "1000.01"
+		}
+		if len(a.AllocateTeamTarget.Shares) != 2 {
+			t.Fatalf("shares: %+v", a.AllocateTeamTarget.Shares)
+		}
+		for _, sh := range a.AllocateTeamTarget.Shares {
+			if sh.Value.Value != want[sh.User.Email] || sh.Weight != 0.5 {
+				t.Errorf("%s: %s (weight %v), want %s (0.5)", sh.User.Email, sh.Value.Value, sh.Weight, want[sh.User.Email])
+			}
+		}
+	})
+}

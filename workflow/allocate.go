@@ -127,6 +127,12 @@ func worked(u *ent.User, p kpi.Period) bool {
 	return u == nil || p.End.After(u.HiredAt)
 }
 
+// workedInTeam reports whether a period is one of a rep's in their current
+// team: it ends after their hire and after they joined the team.
+func workedInTeam(u *ent.User, p kpi.Period) bool {
+	return worked(u, p) && (u.TeamJoinedAt == nil || p.End.After(*u.TeamJoinedAt))
+}
+
 // periodMean is the mean of a KPI's values over the periods counted (a
 // period without a value counting 0, negative values 0), and whether any
 // period counted.
@@ -149,9 +155,9 @@ func periodMean(k *ent.KPI, vals []kpi.Value, count func(i int) bool) (float64, 
 
 // memberHistory returns each rep's history weight of the KPI in the team
 // over the comparable periods before p, keyed by user ID: the mean of the
-// rep's values per period of theirs (the periods ending after their hire;
-// a period without a value counts 0). A rep with no period of theirs
-// weighs 0.
+// rep's values per period of theirs in the team (the periods ending after
+// their hire and after they joined the team; a period without a value
+// counts 0). A rep with no period of theirs weighs 0.
 func (s *Service) memberHistory(ctx context.Context, k *ent.KPI, teamID pulid.ID, reps []*ent.User, org pulid.ID, st settings.Settings, p kpi.Period) (map[pulid.ID]float64, error) {
 	periods := comparablePeriods(p, st.Realism.Periods, s.now())
 	ks := kpi.EngineKPIs([]*ent.KPI{k})
@@ -165,7 +171,7 @@ func (s *Service) memberHistory(ctx context.Context, k *ent.KPI, teamID pulid.ID
 		if vals == nil {
 			continue
 		}
-		out[m.ID], _ = periodMean(k, vals, func(i int) bool { return worked(m, periods[i]) })
+		out[m.ID], _ = periodMean(k, vals, func(i int) bool { return workedInTeam(m, periods[i]) })
 	}
 	return out, nil
 }
