@@ -16,16 +16,20 @@ import (
 
 	"entgo.io/ent/dialect"
 
+	"kpiflow/access"
 	"kpiflow/apitest"
 	"kpiflow/auth"
 	"kpiflow/demo"
 	"kpiflow/ent"
 	"kpiflow/ent/deal"
+	entkpi "kpiflow/ent/kpi"
 	"kpiflow/ent/meeting"
+	"kpiflow/ent/predicate"
 	"kpiflow/ent/reviewcycle"
 	"kpiflow/ent/reviewitem"
 	"kpiflow/ent/schema/pulid"
 	"kpiflow/ent/target"
+	"kpiflow/ent/targetrevision"
 	"kpiflow/ent/team"
 	"kpiflow/ent/user"
 	"kpiflow/enum"
@@ -33,6 +37,7 @@ import (
 	"kpiflow/kpi/definition"
 	"kpiflow/store"
 	"kpiflow/viewer"
+	"kpiflow/workflow"
 )
 
 // now is in the past of the real clock, which the schema hooks check
@@ -941,14 +946,17 @@ func TestSeedTargets(t *testing.T) {
 	for _, tg := range st.Client.Target.Query().AllX(ctx) {
 		byStatus[string(tg.Status)]++
 	}
-	want := map[string]int{"APPROVED": 2, "PROPOSED": 1, "CHANGES_REQUESTED": 1, "REJECTED": 1, "DRAFT": 1, "WITHDRAWN": 1, "CLOSED": 1}
+	// Beside next quarter's plan (TestSeedPlansNextQuarter): the region's
+	// target, its three teams' and their twelve reps', 13 of them APPROVED,
+	// 2 PROPOSED and 1 DRAFT.
+	want := map[string]int{"APPROVED": 2 + 13, "PROPOSED": 1 + 2, "CHANGES_REQUESTED": 1, "REJECTED": 1, "DRAFT": 1 + 1, "WITHDRAWN": 1, "CLOSED": 1}
 	for s, n := range want {
 		if byStatus[s] != n {
 			t.Errorf("%d %s targets, want %d (all: %v)", byStatus[s], s, n, byStatus)
 		}
 	}
-	if sum.Targets != 8 {
-		t.Errorf("summary counts %d targets, want 8", sum.Targets)
+	if sum.Targets != 8+16 {
+		t.Errorf("summary counts %d targets, want 24", sum.Targets)
 	}
 	closed := st.Client.Target.Query().Where(target.StatusEQ(enum.StatusClosed)).OnlyX(ctx)
 	if closed.FinalActual == nil || closed.FinalAttainment == nil {
@@ -984,5 +992,163 @@ func TestSeedTargets(t *testing.T) {
 		if tg.Assessment == nil {
 			t.Errorf("submitted target %s has no realism check", tg.ID)
 		}
+	}
+}
+
+// Next quarter is planned through the workflow (demo/planning.go): the
+// region's revenue target, approved, divided among its three teams by
+// their history to the cent; each team's, approved, divided among its
+// reps; Central's and West's reps' targets approved and covering their
+// teams exactly; East under-covered, with one target lowered by its rep
+// before submitting, one submitted as it is, one approved and the
+// documented rep's still a draft.
+func TestSeedPlansNextQuarter(t *testing.T) {
+	client, _, _ := seededOne(t)
+	ctx := viewer.System(context.Background())
+	org := client.Organization.Query().OnlyX(ctx)
+	cal, err := kpi.NewCalendar(org.FiscalYearStartMonth, org.Timezone)
+	if err != nil {
+		t.Fatal(err)
+	}
+	next := cal.PeriodAt(kpi.PeriodQuarter, time.Now()).Next()
+	revenue := client.KPI.Query().Where(entkpi.Key(demo.PlannedKPI)).OnlyX(ctx)
+	inNext := func(ps ...predicate.Target) []*ent.Target {
+		ps = append(ps, target.KpiID(revenue.ID), target.PeriodKindEQ(enum.PeriodQuarter),
+			target.PeriodYear(next.Year), target.PeriodIndex(next.Index))
+		return client.Target.Query().Where(ps...).Order(ent.Asc(target.FieldID)).AllX(ctx)
+	}
+	region := client.Team.Query().Where(team.ParentIDIsNil()).OnlyX(ctx)
+	nas := inNext(target.TeamID(region.ID))
+	if len(nas) != 1 || nas[0].Status != enum.StatusApproved || nas[0].AllocatedFromID != nil ||
+		math.Mod(nas[0].Value, 1_000_000) != 0 || nas[0].Value <= 0 {
+		t.Fatalf("the region's target for %s: %+v", next.Label(), nas)
+	}
+	na := nas[0]
+
+	// The teams' targets: the region's, divided by their history over the
+	// four quarters before the current one, each the whole or the whole
+	// plus one cent of its exact quota, summing to the region's exactly.
+	teams := client.Team.Query().Where(team.ParentID(region.ID)).Order(ent.Asc(team.FieldName)).AllX(ctx)
+	current := next.Prev()
+	history := map[pulid.ID]float64{}
+	total := 0.0
+	for _, tm := range teams {
+		for p, i := current.Prev(), 0; i < 4; p, i = p.Prev(), i+1 {
+			sum := 0.0
+			for _, d := range client.Deal.Query().Where(deal.TeamID(tm.ID), deal.StageEQ(deal.StageWon),
+				deal.ClosedAtGTE(p.Start), deal.ClosedAtLT(p.End)).AllX(ctx) {
+				sum += float64(d.Amount)
+			}
+			history[tm.ID] += sum
+		}
+		total += history[tm.ID]
+	}
+	byTeam := map[string]*ent.Target{}
+	sum := 0.0
+	for _, tt := range inNext(target.AllocatedFromID(na.ID)) {
+		tm := client.Team.GetX(ctx, *tt.TeamID)
+		byTeam[tm.Name] = tt
+		sum += tt.Value
+		quota := na.Value * history[tm.ID] / total
+		mgr := tm.QueryManagers().Order(ent.Asc(user.FieldID)).FirstX(ctx)
+		if tt.Status != enum.StatusApproved || *tt.AllocationMethod != enum.AllocationHistory || tt.ProposerID != mgr.ID ||
+			tt.Value < math.Floor(quota) || tt.Value > math.Floor(quota)+1 {
+			t.Errorf("%s's target: %s %v by %s, value %v for a quota of %v", tm.Name, tt.Status, tt.AllocationMethod, tt.ProposerID, tt.Value, quota)
+		}
+	}
+	if len(byTeam) != 3 || sum != na.Value {
+		t.Errorf("%d team targets summing to %v, want 3 summing to the region's %v", len(byTeam), sum, na.Value)
+	}
+
+	// Each team's reps' targets: allocated from it, first drafted at values
+	// summing to it exactly.
+	statuses := map[string][]string{}
+	for _, tm := range teams {
+		tt := byTeam[tm.Name]
+		if tt == nil {
+			continue
+		}
+		drafted, approved := 0.0, 0.0
+		reps := client.User.Query().Where(user.TeamID(tm.ID), user.RoleEQ(user.RoleRep)).Order(ent.Asc(user.FieldEmail)).AllX(ctx)
+		for _, u := range reps {
+			mine := inNext(target.UserID(u.ID), target.AllocatedFromID(tt.ID))
+			if len(mine) != 1 {
+				t.Fatalf("%s: %d allocated targets", u.Email, len(mine))
+			}
+			first := client.TargetRevision.Query().Where(targetrevision.TargetID(mine[0].ID)).
+				Order(ent.Asc(targetrevision.FieldCreatedAt), ent.Asc(targetrevision.FieldID)).FirstX(ctx)
+			drafted += first.Value
+			if mine[0].Status == enum.StatusApproved {
+				approved += mine[0].Value
+			}
+			st := string(mine[0].Status)
+			if mine[0].Value != first.Value {
+				st += fmt.Sprintf(" lowered to %.1f%%", 100*mine[0].Value/first.Value)
+			}
+			if u.Email == "rep@demo.kpiflow.test" {
+				st = "rep@ " + st
+			}
+			statuses[tm.Name] = append(statuses[tm.Name], st)
+		}
+		if drafted != tt.Value {
+			t.Errorf("%s's reps' drafts sum to %v, want the team's %v", tm.Name, drafted, tt.Value)
+		}
+		if covered := approved == tt.Value; covered != (tm.Name != "East") {
+			t.Errorf("%s: approved %v of %v", tm.Name, approved, tt.Value)
+		}
+	}
+	want := map[string][]string{
+		"Central": {"APPROVED", "APPROVED", "APPROVED", "APPROVED"},
+		"West":    {"APPROVED", "APPROVED", "APPROVED", "APPROVED"},
+		// By email: Hannah, Marcus, Priya, then the documented rep.
+		"East": {"PROPOSED lowered to 90.0%", "PROPOSED", "APPROVED", "rep@ DRAFT"},
+	}
+	if fmt.Sprint(statuses) != fmt.Sprint(want) {
+		t.Errorf("the reps' targets:\n got %v\nwant %v", statuses, want)
+	}
+
+	// The inboxes: East's target uncovered for its manager and the region's;
+	// the documented rep's draft to submit.
+	svc := workflow.NewService(kpi.Engine{DB: client, Dialect: dialect.SQLite})
+	reasons := func(email string) map[string]bool {
+		u := client.User.Query().Where(user.Email(email)).OnlyX(ctx)
+		vctx := viewer.NewContext(context.Background(), viewer.New(u.ID, u.OrganizationID, u.Role, access.LoadScope(client, u.ID)))
+		items, err := svc.Inbox(vctx, client)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := map[string]bool{}
+		for _, it := range items {
+			if it.Target != nil && it.Target.PeriodYear == next.Year && it.Target.PeriodIndex == next.Index {
+				out[string(it.Reason)+" "+string(it.Target.ID)] = true
+			}
+		}
+		return out
+	}
+	east := byTeam["East"]
+	uncovered := "TEAM_TARGET_UNCOVERED " + string(east.ID)
+	for email, wantItem := range map[string]string{"manager@demo.kpiflow.test": uncovered, "region.manager@demo.kpiflow.test": uncovered} {
+		got := reasons(email)
+		var planning []string
+		for k := range got {
+			if strings.HasPrefix(k, "TEAM_TARGET_UNCOVERED") {
+				planning = append(planning, k)
+			}
+		}
+		if fmt.Sprint(planning) != fmt.Sprint([]string{wantItem}) {
+			t.Errorf("%s's uncovered team targets of %s: %v, want %v", email, next.Label(), planning, wantItem)
+		}
+	}
+	for _, email := range []string{"central.manager@demo.kpiflow.test", "west.manager@demo.kpiflow.test"} {
+		for k := range reasons(email) {
+			if strings.HasPrefix(k, "TEAM_TARGET_UNCOVERED") {
+				t.Errorf("%s: %s", email, k)
+			}
+		}
+	}
+	rep := client.User.Query().Where(user.Email("rep@demo.kpiflow.test")).OnlyX(ctx)
+	draft := inNext(target.UserID(rep.ID))[0]
+	if !reasons(rep.Email)["SUBMIT_ALLOCATED_DRAFT "+string(draft.ID)] {
+		t.Errorf("the documented rep's inbox lacks their allocated draft %s", draft.ID)
 	}
 }

@@ -200,6 +200,11 @@ func seedTargets(ctx context.Context, client *ent.Client, org *ent.Organization,
 			_, err = svc.ClosePeriods(ctx, client, org.ID)
 		}
 	}
+	// Next quarter, planned top-down and bottom-up.
+	if err == nil {
+		pl := &planner{client: client, svc: svc, as: as, actAs: actAs, org: org.ID, next: next, label: label, n: &n}
+		err = pl.seedPlan(ctx)
+	}
 	// This quarter's reviews: the latest of each team open, those before
 	// it completed.
 	if err == nil {

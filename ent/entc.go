@@ -28,7 +28,8 @@ func main() {
 		log.Fatalf("creating entgql extension: %v", err)
 	}
 	templates := append(entgql.AllTemplates,
-		gen.MustParse(gen.NewTemplate("pulid").ParseFiles("./template/pulid.tmpl")))
+		gen.MustParse(gen.NewTemplate("pulid").ParseFiles("./template/pulid.tmpl")),
+		gen.MustParse(gen.NewTemplate("txkey").ParseFiles("./template/txkey.tmpl")))
 	err = entc.Generate("./schema", &gen.Config{
 		Templates: templates,
 		Features: []gen.Feature{

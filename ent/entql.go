@@ -378,6 +378,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			user.FieldTeamID:         {Type: field.TypeString, Column: user.FieldTeamID},
 			user.FieldActive:         {Type: field.TypeBool, Column: user.FieldActive},
 			user.FieldHiredAt:        {Type: field.TypeTime, Column: user.FieldHiredAt},
+			user.FieldTeamJoinedAt:   {Type: field.TypeTime, Column: user.FieldTeamJoinedAt},
 		},
 	}
 	graph.MustAddE(
@@ -3065,6 +3066,11 @@ func (f *UserFilter) WhereActive(p entql.BoolP) {
 // WhereHiredAt applies the entql time.Time predicate on the hired_at field.
 func (f *UserFilter) WhereHiredAt(p entql.TimeP) {
 	f.Where(p.Field(user.FieldHiredAt))
+}
+
+// WhereTeamJoinedAt applies the entql time.Time predicate on the team_joined_at field.
+func (f *UserFilter) WhereTeamJoinedAt(p entql.TimeP) {
+	f.Where(p.Field(user.FieldTeamJoinedAt))
 }
 
 // WhereHasOrganization applies a predicate to check if query has an edge organization.

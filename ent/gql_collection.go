@@ -3006,6 +3006,11 @@ func (_q *UserQuery) collectField(ctx context.Context, oneNode bool, opCtx *grap
 				selectedFields = append(selectedFields, user.FieldHiredAt)
 				fieldSeen[user.FieldHiredAt] = struct{}{}
 			}
+		case "teamJoinedAt":
+			if _, ok := fieldSeen[user.FieldTeamJoinedAt]; !ok {
+				selectedFields = append(selectedFields, user.FieldTeamJoinedAt)
+				fieldSeen[user.FieldTeamJoinedAt] = struct{}{}
+			}
 		case "id":
 		case "__typename":
 		default:

@@ -5767,6 +5767,18 @@ type UserWhereInput struct {
 	HiredAtLT    *time.Time  `json:"hiredAtLT,omitempty"`
 	HiredAtLTE   *time.Time  `json:"hiredAtLTE,omitempty"`
 
+	// "team_joined_at" field predicates.
+	TeamJoinedAt       *time.Time  `json:"teamJoinedAt,omitempty"`
+	TeamJoinedAtNEQ    *time.Time  `json:"teamJoinedAtNEQ,omitempty"`
+	TeamJoinedAtIn     []time.Time `json:"teamJoinedAtIn,omitempty"`
+	TeamJoinedAtNotIn  []time.Time `json:"teamJoinedAtNotIn,omitempty"`
+	TeamJoinedAtGT     *time.Time  `json:"teamJoinedAtGT,omitempty"`
+	TeamJoinedAtGTE    *time.Time  `json:"teamJoinedAtGTE,omitempty"`
+	TeamJoinedAtLT     *time.Time  `json:"teamJoinedAtLT,omitempty"`
+	TeamJoinedAtLTE    *time.Time  `json:"teamJoinedAtLTE,omitempty"`
+	TeamJoinedAtIsNil  bool        `json:"teamJoinedAtIsNil,omitempty"`
+	TeamJoinedAtNotNil bool        `json:"teamJoinedAtNotNil,omitempty"`
+
 	// "team" edge predicates.
 	HasTeam     *bool             `json:"hasTeam,omitempty"`
 	HasTeamWith []*TeamWhereInput `json:"hasTeamWith,omitempty"`
@@ -6091,6 +6103,36 @@ func (i *UserWhereInput) P() (predicate.User, error) {
 	}
 	if i.HiredAtLTE != nil {
 		predicates = append(predicates, user.HiredAtLTE(*i.HiredAtLTE))
+	}
+	if i.TeamJoinedAt != nil {
+		predicates = append(predicates, user.TeamJoinedAtEQ(*i.TeamJoinedAt))
+	}
+	if i.TeamJoinedAtNEQ != nil {
+		predicates = append(predicates, user.TeamJoinedAtNEQ(*i.TeamJoinedAtNEQ))
+	}
+	if len(i.TeamJoinedAtIn) > 0 {
+		predicates = append(predicates, user.TeamJoinedAtIn(i.TeamJoinedAtIn...))
+	}
+	if len(i.TeamJoinedAtNotIn) > 0 {
+		predicates = append(predicates, user.TeamJoinedAtNotIn(i.TeamJoinedAtNotIn...))
+	}
+	if i.TeamJoinedAtGT != nil {
+		predicates = append(predicates, user.TeamJoinedAtGT(*i.TeamJoinedAtGT))
+	}
+	if i.TeamJoinedAtGTE != nil {
+		predicates = append(predicates, user.TeamJoinedAtGTE(*i.TeamJoinedAtGTE))
+	}
+	if i.TeamJoinedAtLT != nil {
+		predicates = append(predicates, user.TeamJoinedAtLT(*i.TeamJoinedAtLT))
+	}
+	if i.TeamJoinedAtLTE != nil {
+		predicates = append(predicates, user.TeamJoinedAtLTE(*i.TeamJoinedAtLTE))
+	}
+	if i.TeamJoinedAtIsNil {
+		predicates = append(predicates, user.TeamJoinedAtIsNil())
+	}
+	if i.TeamJoinedAtNotNil {
+		predicates = append(predicates, user.TeamJoinedAtNotNil())
 	}
 
 	if i.HasTeam != nil {

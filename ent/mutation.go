@@ -16911,6 +16911,7 @@ type UserMutation struct {
 	role                  *user.Role
 	active                *bool
 	hired_at              *time.Time
+	team_joined_at        *time.Time
 	clearedFields         map[string]struct{}
 	organization          *pulid.ID
 	clearedorganization   bool
@@ -17423,6 +17424,55 @@ func (m *UserMutation) ResetHiredAt() {
 	m.hired_at = nil
 }
 
+// SetTeamJoinedAt sets the "team_joined_at" field.
+func (m *UserMutation) SetTeamJoinedAt(t time.Time) {
+	m.team_joined_at = &t
+}
+
+// TeamJoinedAt returns the value of the "team_joined_at" field in the mutation.
+func (m *UserMutation) TeamJoinedAt() (r time.Time, exists bool) {
+	v := m.team_joined_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTeamJoinedAt returns the old "team_joined_at" field's value of the User entity.
+// If the User object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *UserMutation) OldTeamJoinedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTeamJoinedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTeamJoinedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTeamJoinedAt: %w", err)
+	}
+	return oldValue.TeamJoinedAt, nil
+}
+
+// ClearTeamJoinedAt clears the value of the "team_joined_at" field.
+func (m *UserMutation) ClearTeamJoinedAt() {
+	m.team_joined_at = nil
+	m.clearedFields[user.FieldTeamJoinedAt] = struct{}{}
+}
+
+// TeamJoinedAtCleared returns if the "team_joined_at" field was cleared in this mutation.
+func (m *UserMutation) TeamJoinedAtCleared() bool {
+	_, ok := m.clearedFields[user.FieldTeamJoinedAt]
+	return ok
+}
+
+// ResetTeamJoinedAt resets all changes to the "team_joined_at" field.
+func (m *UserMutation) ResetTeamJoinedAt() {
+	m.team_joined_at = nil
+	delete(m.clearedFields, user.FieldTeamJoinedAt)
+}
+
 // ClearOrganization clears the "organization" edge to the Organization entity.
 func (m *UserMutation) ClearOrganization() {
 	m.clearedorganization = true
@@ -17727,7 +17777,7 @@ func (m *UserMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *UserMutation) Fields() []string {
-	fields := make([]string, 0, 10)
+	fields := make([]string, 0, 11)
 	if m.created_at != nil {
 		fields = append(fields, user.FieldCreatedAt)
 	}
@@ -17758,6 +17808,9 @@ func (m *UserMutation) Fields() []string {
 	if m.hired_at != nil {
 		fields = append(fields, user.FieldHiredAt)
 	}
+	if m.team_joined_at != nil {
+		fields = append(fields, user.FieldTeamJoinedAt)
+	}
 	return fields
 }
 
@@ -17786,6 +17839,8 @@ func (m *UserMutation) Field(name string) (ent.Value, bool) {
 		return m.Active()
 	case user.FieldHiredAt:
 		return m.HiredAt()
+	case user.FieldTeamJoinedAt:
+		return m.TeamJoinedAt()
 	}
 	return nil, false
 }
@@ -17815,6 +17870,8 @@ func (m *UserMutation) OldField(ctx context.Context, name string) (ent.Value, er
 		return m.OldActive(ctx)
 	case user.FieldHiredAt:
 		return m.OldHiredAt(ctx)
+	case user.FieldTeamJoinedAt:
+		return m.OldTeamJoinedAt(ctx)
 	}
 	return nil, fmt.Errorf("unknown User field %s", name)
 }
@@ -17894,6 +17951,13 @@ func (m *UserMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetHiredAt(v)
 		return nil
+	case user.FieldTeamJoinedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTeamJoinedAt(v)
+		return nil
 	}
 	return fmt.Errorf("unknown User field %s", name)
 }
@@ -17930,6 +17994,9 @@ func (m *UserMutation) ClearedFields() []string {
 	if m.FieldCleared(user.FieldTeamID) {
 		fields = append(fields, user.FieldTeamID)
 	}
+	if m.FieldCleared(user.FieldTeamJoinedAt) {
+		fields = append(fields, user.FieldTeamJoinedAt)
+	}
 	return fields
 }
 
@@ -17949,6 +18016,9 @@ func (m *UserMutation) ClearField(name string) error {
 		return nil
 	case user.FieldTeamID:
 		m.ClearTeamID()
+		return nil
+	case user.FieldTeamJoinedAt:
+		m.ClearTeamJoinedAt()
 		return nil
 	}
 	return fmt.Errorf("unknown User nullable field %s", name)
@@ -17987,6 +18057,9 @@ func (m *UserMutation) ResetField(name string) error {
 		return nil
 	case user.FieldHiredAt:
 		m.ResetHiredAt()
+		return nil
+	case user.FieldTeamJoinedAt:
+		m.ResetTeamJoinedAt()
 		return nil
 	}
 	return fmt.Errorf("unknown User field %s", name)

@@ -40,6 +40,8 @@ type User struct {
 	Active bool `json:"active,omitempty"`
 	// start of the user's tenure, for ramping targets
 	HiredAt time.Time `json:"hired_at,omitempty"`
+	// when the user joined their current team, set when their team changes; none: since their hire (or before kpiflow kept it). History credited to the team counts from the later of the two
+	TeamJoinedAt *time.Time `json:"team_joined_at,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the UserQuery when eager-loading is set.
 	Edges        UserEdges `json:"edges"`
@@ -143,7 +145,7 @@ func (*User) scanValues(columns []string) ([]any, error) {
 			values[i] = new(sql.NullBool)
 		case user.FieldEmail, user.FieldName, user.FieldPasswordHash, user.FieldRole:
 			values[i] = new(sql.NullString)
-		case user.FieldCreatedAt, user.FieldUpdatedAt, user.FieldHiredAt:
+		case user.FieldCreatedAt, user.FieldUpdatedAt, user.FieldHiredAt, user.FieldTeamJoinedAt:
 			values[i] = new(sql.NullTime)
 		default:
 			values[i] = new(sql.UnknownType)
@@ -227,6 +229,13 @@ func (_m *User) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field hired_at", values[i])
 			} else if value.Valid {
 				_m.HiredAt = value.Time
+			}
+		case user.FieldTeamJoinedAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field team_joined_at", values[i])
+			} else if value.Valid {
+				_m.TeamJoinedAt = new(time.Time)
+				*_m.TeamJoinedAt = value.Time
 			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
@@ -324,6 +333,11 @@ func (_m *User) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("hired_at=")
 	builder.WriteString(_m.HiredAt.Format(time.ANSIC))
+	builder.WriteString(", ")
+	if v := _m.TeamJoinedAt; v != nil {
+		builder.WriteString("team_joined_at=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
 	builder.WriteByte(')')
 	return builder.String()
 }

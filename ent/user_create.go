@@ -145,6 +145,20 @@ func (_c *UserCreate) SetNillableHiredAt(v *time.Time) *UserCreate {
 	return _c
 }
 
+// SetTeamJoinedAt sets the "team_joined_at" field.
+func (_c *UserCreate) SetTeamJoinedAt(v time.Time) *UserCreate {
+	_c.mutation.SetTeamJoinedAt(v)
+	return _c
+}
+
+// SetNillableTeamJoinedAt sets the "team_joined_at" field if the given value is not nil.
+func (_c *UserCreate) SetNillableTeamJoinedAt(v *time.Time) *UserCreate {
+	if v != nil {
+		_c.SetTeamJoinedAt(*v)
+	}
+	return _c
+}
+
 // SetID sets the "id" field.
 func (_c *UserCreate) SetID(v pulid.ID) *UserCreate {
 	_c.mutation.SetID(v)
@@ -422,6 +436,10 @@ func (_c *UserCreate) createSpec() (*User, *sqlgraph.CreateSpec) {
 		_spec.SetField(user.FieldHiredAt, field.TypeTime, value)
 		_node.HiredAt = value
 	}
+	if value, ok := _c.mutation.TeamJoinedAt(); ok {
+		_spec.SetField(user.FieldTeamJoinedAt, field.TypeTime, value)
+		_node.TeamJoinedAt = &value
+	}
 	if nodes := _c.mutation.OrganizationIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
@@ -680,6 +698,24 @@ func (u *UserUpsert) UpdateHiredAt() *UserUpsert {
 	return u
 }
 
+// SetTeamJoinedAt sets the "team_joined_at" field.
+func (u *UserUpsert) SetTeamJoinedAt(v time.Time) *UserUpsert {
+	u.Set(user.FieldTeamJoinedAt, v)
+	return u
+}
+
+// UpdateTeamJoinedAt sets the "team_joined_at" field to the value that was provided on create.
+func (u *UserUpsert) UpdateTeamJoinedAt() *UserUpsert {
+	u.SetExcluded(user.FieldTeamJoinedAt)
+	return u
+}
+
+// ClearTeamJoinedAt clears the value of the "team_joined_at" field.
+func (u *UserUpsert) ClearTeamJoinedAt() *UserUpsert {
+	u.SetNull(user.FieldTeamJoinedAt)
+	return u
+}
+
 // UpdateNewValues updates the mutable fields using the new values that were set on create except the ID field.
 // Using this option is equivalent to using:
 //
@@ -857,6 +893,27 @@ func (u *UserUpsertOne) SetHiredAt(v time.Time) *UserUpsertOne {
 func (u *UserUpsertOne) UpdateHiredAt() *UserUpsertOne {
 	return u.Update(func(s *UserUpsert) {
 		s.UpdateHiredAt()
+	})
+}
+
+// SetTeamJoinedAt sets the "team_joined_at" field.
+func (u *UserUpsertOne) SetTeamJoinedAt(v time.Time) *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.SetTeamJoinedAt(v)
+	})
+}
+
+// UpdateTeamJoinedAt sets the "team_joined_at" field to the value that was provided on create.
+func (u *UserUpsertOne) UpdateTeamJoinedAt() *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.UpdateTeamJoinedAt()
+	})
+}
+
+// ClearTeamJoinedAt clears the value of the "team_joined_at" field.
+func (u *UserUpsertOne) ClearTeamJoinedAt() *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.ClearTeamJoinedAt()
 	})
 }
 
@@ -1204,6 +1261,27 @@ func (u *UserUpsertBulk) SetHiredAt(v time.Time) *UserUpsertBulk {
 func (u *UserUpsertBulk) UpdateHiredAt() *UserUpsertBulk {
 	return u.Update(func(s *UserUpsert) {
 		s.UpdateHiredAt()
+	})
+}
+
+// SetTeamJoinedAt sets the "team_joined_at" field.
+func (u *UserUpsertBulk) SetTeamJoinedAt(v time.Time) *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.SetTeamJoinedAt(v)
+	})
+}
+
+// UpdateTeamJoinedAt sets the "team_joined_at" field to the value that was provided on create.
+func (u *UserUpsertBulk) UpdateTeamJoinedAt() *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.UpdateTeamJoinedAt()
+	})
+}
+
+// ClearTeamJoinedAt clears the value of the "team_joined_at" field.
+func (u *UserUpsertBulk) ClearTeamJoinedAt() *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.ClearTeamJoinedAt()
 	})
 }
 

@@ -150,6 +150,26 @@ func (_u *UserUpdate) SetNillableHiredAt(v *time.Time) *UserUpdate {
 	return _u
 }
 
+// SetTeamJoinedAt sets the "team_joined_at" field.
+func (_u *UserUpdate) SetTeamJoinedAt(v time.Time) *UserUpdate {
+	_u.mutation.SetTeamJoinedAt(v)
+	return _u
+}
+
+// SetNillableTeamJoinedAt sets the "team_joined_at" field if the given value is not nil.
+func (_u *UserUpdate) SetNillableTeamJoinedAt(v *time.Time) *UserUpdate {
+	if v != nil {
+		_u.SetTeamJoinedAt(*v)
+	}
+	return _u
+}
+
+// ClearTeamJoinedAt clears the value of the "team_joined_at" field.
+func (_u *UserUpdate) ClearTeamJoinedAt() *UserUpdate {
+	_u.mutation.ClearTeamJoinedAt()
+	return _u
+}
+
 // SetTeam sets the "team" edge to the Team entity.
 func (_u *UserUpdate) SetTeam(v *Team) *UserUpdate {
 	return _u.SetTeamID(v.ID)
@@ -416,6 +436,12 @@ func (_u *UserUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if value, ok := _u.mutation.HiredAt(); ok {
 		_spec.SetField(user.FieldHiredAt, field.TypeTime, value)
+	}
+	if value, ok := _u.mutation.TeamJoinedAt(); ok {
+		_spec.SetField(user.FieldTeamJoinedAt, field.TypeTime, value)
+	}
+	if _u.mutation.TeamJoinedAtCleared() {
+		_spec.ClearField(user.FieldTeamJoinedAt, field.TypeTime)
 	}
 	if _u.mutation.TeamCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -764,6 +790,26 @@ func (_u *UserUpdateOne) SetNillableHiredAt(v *time.Time) *UserUpdateOne {
 	return _u
 }
 
+// SetTeamJoinedAt sets the "team_joined_at" field.
+func (_u *UserUpdateOne) SetTeamJoinedAt(v time.Time) *UserUpdateOne {
+	_u.mutation.SetTeamJoinedAt(v)
+	return _u
+}
+
+// SetNillableTeamJoinedAt sets the "team_joined_at" field if the given value is not nil.
+func (_u *UserUpdateOne) SetNillableTeamJoinedAt(v *time.Time) *UserUpdateOne {
+	if v != nil {
+		_u.SetTeamJoinedAt(*v)
+	}
+	return _u
+}
+
+// ClearTeamJoinedAt clears the value of the "team_joined_at" field.
+func (_u *UserUpdateOne) ClearTeamJoinedAt() *UserUpdateOne {
+	_u.mutation.ClearTeamJoinedAt()
+	return _u
+}
+
 // SetTeam sets the "team" edge to the Team entity.
 func (_u *UserUpdateOne) SetTeam(v *Team) *UserUpdateOne {
 	return _u.SetTeamID(v.ID)
@@ -1060,6 +1106,12 @@ func (_u *UserUpdateOne) sqlSave(ctx context.Context) (_node *User, err error) {
 	}
 	if value, ok := _u.mutation.HiredAt(); ok {
 		_spec.SetField(user.FieldHiredAt, field.TypeTime, value)
+	}
+	if value, ok := _u.mutation.TeamJoinedAt(); ok {
+		_spec.SetField(user.FieldTeamJoinedAt, field.TypeTime, value)
+	}
+	if _u.mutation.TeamJoinedAtCleared() {
+		_spec.ClearField(user.FieldTeamJoinedAt, field.TypeTime)
 	}
 	if _u.mutation.TeamCleared() {
 		edge := &sqlgraph.EdgeSpec{

@@ -2,6 +2,7 @@ package graph
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"sort"
 	"sync"
@@ -16,6 +17,8 @@ import (
 	"kpiflow/enum"
 	"kpiflow/kpi"
 	"kpiflow/kpi/definition"
+	"kpiflow/money"
+	"kpiflow/workflow"
 	"kpiflow/workflow/realism"
 )
 
@@ -38,6 +41,9 @@ var coherentStatuses = []enum.TargetStatus{enum.StatusDraft, enum.StatusProposed
 type coherenceBatches struct {
 	mu sync.Mutex
 	m  map[any]*coherenceBatch
+	// previews are the unsaved targets assessTarget previewed, by the
+	// assessment made of them.
+	previews map[*realism.Assessment]*ent.Target
 }
 
 type coherenceBatch struct {
@@ -49,7 +55,92 @@ type coherenceBatch struct {
 type coherenceBatchesKey struct{}
 
 func withCoherenceBatches(ctx context.Context) context.Context {
-	return context.WithValue(ctx, coherenceBatchesKey{}, &coherenceBatches{m: map[any]*coherenceBatch{}})
+	return context.WithValue(ctx, coherenceBatchesKey{}, &coherenceBatches{m: map[any]*coherenceBatch{},
+		previews: map[*realism.Assessment]*ent.Target{}})
+}
+
+// rememberPreview keeps the target an assessment previews, for its
+// coherence.
+func rememberPreview(ctx context.Context, a *realism.Assessment, t *ent.Target) {
+	if bs, _ := ctx.Value(coherenceBatchesKey{}).(*coherenceBatches); bs != nil {
+		bs.mu.Lock()
+		bs.previews[a] = t
+		bs.mu.Unlock()
+	}
+}
+
+func previewOf(ctx context.Context, a *realism.Assessment) *ent.Target {
+	if bs, _ := ctx.Value(coherenceBatchesKey{}).(*coherenceBatches); bs != nil {
+		bs.mu.Lock()
+		defer bs.mu.Unlock()
+		return bs.previews[a]
+	}
+	return nil
+}
+
+// previewCoherence is the coherence of a previewed value (an unsaved
+// target) against its scope's other open targets of the period: the
+// value stands for any open target of its KPI there. Two statements: the
+// scope's targets and their KPIs.
+func previewCoherence(ctx context.Context, p *ent.Target) ([]*TargetCoherence, error) {
+	client := ent.FromContext(ctx)
+	others, err := client.Target.Query().Where(target.ScopeKey(p.ScopeKey), target.PeriodKindEQ(p.PeriodKind),
+		target.PeriodYear(p.PeriodYear), target.PeriodIndex(p.PeriodIndex), target.StatusIn(coherentStatuses...),
+		target.KpiIDNEQ(p.KpiID)).Order(target.ByID(sql.OrderAsc())).All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := []*TargetCoherence{}
+	if len(others) == 0 {
+		return out, nil
+	}
+	ids := []pulid.ID{p.KpiID}
+	for _, t := range others {
+		ids = append(ids, t.KpiID)
+	}
+	ks, err := client.KPI.Query().Where(entkpi.IDIn(ids...)).All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	kpis := map[pulid.ID]*ent.KPI{}
+	for _, k := range ks {
+		kpis[k.ID] = k
+		rememberKPI(ctx, k)
+	}
+	var group []*ent.Target
+	for _, t := range append(others, p) {
+		if k := kpis[t.KpiID]; k != nil {
+			t.Edges.Kpi = k
+			group = append(group, t)
+		}
+	}
+	for _, r := range group {
+		rd := kpis[r.KpiID].Definition
+		if !rd.IsRatio() {
+			continue
+		}
+		num := partTarget(group, kpis, *rd.Numerator, r)
+		den := partTarget(group, kpis, *rd.Denominator, r)
+		if num == nil || den == nil || (r != p && num != p && den != p) {
+			continue
+		}
+		c, err := coherence(ctx, kpis, r, num, den)
+		if err != nil {
+			return nil, err
+		}
+		part := CoherencePartRatio
+		switch p {
+		case r:
+			c.Ratio = nil
+		case num:
+			c.Numerator, part = nil, CoherencePartNumerator
+		case den:
+			c.Denominator, part = nil, CoherencePartDenominator
+		}
+		c.Previewed = &part
+		out = append(out, c)
+	}
+	return out, nil
 }
 
 // targetCoherence returns the coherence of the target's set, computed for
@@ -170,7 +261,7 @@ func coherenceOf(ctx context.Context, ids []pulid.ID) (map[pulid.ID][]*TargetCoh
 			if num == nil || den == nil {
 				continue
 			}
-			c, err := coherence(ctx, kpis[r.KpiID], r, num, den)
+			c, err := coherence(ctx, kpis, r, num, den)
 			if err != nil {
 				return nil, err
 			}
@@ -212,8 +303,19 @@ func partTarget(group []*ent.Target, kpis map[pulid.ID]*ent.KPI, a definition.Ag
 // coherence compares a ratio's target with what its parts' targets imply.
 // Targets are in their KPI's unit, MONEY in minor units, so a MONEY ratio
 // of MONEY over a count is in minor units too.
-func coherence(ctx context.Context, k *ent.KPI, r, num, den *ent.Target) (*TargetCoherence, error) {
+func coherence(ctx context.Context, kpis map[pulid.ID]*ent.KPI, r, num, den *ent.Target) (*TargetCoherence, error) {
+	k := kpis[r.KpiID]
 	c := &TargetCoherence{Ratio: r, Numerator: num, Denominator: den, Tolerance: CoherenceTolerance}
+	for _, x := range []struct {
+		to **KPIValue
+		t  *ent.Target
+	}{{&c.RatioValue, r}, {&c.NumeratorValue, num}, {&c.DenominatorValue, den}} {
+		v := x.t.Value
+		var err error
+		if *x.to, err = numberValue(ctx, kpis[x.t.KpiID], &v); err != nil {
+			return nil, err
+		}
+	}
 	if den.Value == 0 {
 		return c, nil
 	}
@@ -240,14 +342,22 @@ func coherence(ctx context.Context, k *ent.KPI, r, num, den *ent.Target) (*Targe
 }
 
 // whatItTakes shows workflow.WhatItTakes in the API's value shape.
-func (r *queryResolver) whatItTakes(ctx context.Context, kpiID pulid.ID, scope TargetScopeInput, period PeriodInput, value string) (*WhatItTakes, error) {
+func (r *queryResolver) whatItTakes(ctx context.Context, kpiID pulid.ID, scope TargetScopeInput, period PeriodInput, value string,
+	ratios []*GivenRatioInput, meetings *money.Decimal) (*WhatItTakes, error) {
 	client := ent.FromContext(ctx)
 	k, err := client.KPI.Get(ctx, kpiID)
 	if err != nil {
 		return nil, err
 	}
 	rememberKPI(ctx, k)
-	t, err := r.workflow.WhatItTakes(ctx, client, k, scope.UserID, scope.TeamID, periodRequest(period), value)
+	var given []workflow.GivenRatio
+	for i, g := range ratios {
+		given = append(given, workflow.GivenRatio{KPI: g.Kpi, Value: string(g.Value), Field: fmt.Sprintf("ratios[%d]", i)})
+	}
+	if meetings != nil {
+		given = append(given, workflow.GivenRatio{Value: string(*meetings), Field: "meetingsPerClosedDeal"})
+	}
+	t, err := r.workflow.WhatItTakes(ctx, client, k, scope.UserID, scope.TeamID, periodRequest(period), value, given)
 	if err != nil {
 		return nil, err
 	}
@@ -265,15 +375,12 @@ func (r *queryResolver) whatItTakes(ctx context.Context, kpiID pulid.ID, scope T
 		if q.KPI != nil {
 			unit = q.KPI
 		}
-		req := &KPIRequirement{Kpi: q.KPI, Name: q.Name, Via: q.Via, From: q.From, ExceedsBest: q.ExceedsBest}
-		if q.Ratio != nil {
-			f := *q.Ratio
-			if q.Via.Unit == definition.Percent {
-				f *= 100
-			}
-			if req.HistoricalRatio, err = numberValue(ctx, q.Via, &f); err != nil {
-				return nil, err
-			}
+		req := &KPIRequirement{Kpi: q.KPI, Name: q.Name, Via: q.Via, Relation: q.Relation, From: q.From, ExceedsBest: q.ExceedsBest}
+		if req.HistoricalRatio, err = historicalRatio(ctx, q.Via, k.OrganizationID, q.Ratio); err != nil {
+			return nil, err
+		}
+		if req.GivenRatio, err = historicalRatio(ctx, q.Via, k.OrganizationID, q.Given); err != nil {
+			return nil, err
 		}
 		for _, x := range []struct {
 			to **KPIValue
@@ -288,6 +395,23 @@ func (r *queryResolver) whatItTakes(ctx context.Context, kpiID pulid.ID, scope T
 	return out, nil
 }
 
+// historicalRatio shows a requirement's ratio in its via KPI's unit (× 100
+// for PERCENT), or for the meetings step (no via) as a COUNT.
+func historicalRatio(ctx context.Context, via *ent.KPI, org pulid.ID, r *float64) (*KPIValue, error) {
+	if r == nil {
+		return nil, nil
+	}
+	f := *r
+	if via == nil {
+		f = math.Round(f*100) / 100
+		return numberValue(ctx, &ent.KPI{Unit: definition.Count, OrganizationID: org}, &f)
+	}
+	if via.Unit == definition.Percent {
+		f *= 100
+	}
+	return numberValue(ctx, via, &f)
+}
+
 // storedRequirements shows what an assessment stored of what its value
 // takes; the KPIs come from the operation's cache.
 func storedRequirements(ctx context.Context, a *realism.Assessment) ([]*KPIRequirement, error) {
@@ -300,11 +424,15 @@ func storedRequirements(ctx context.Context, a *realism.Assessment) ([]*KPIRequi
 		return nil, err
 	}
 	for _, q := range a.Takes {
-		via, err := kpiOf(ctx, pulid.ID(q.Via))
-		if err != nil {
-			return nil, err
+		var via *ent.KPI
+		relation := q.Relation
+		if q.Via != "" {
+			if via, err = kpiOf(ctx, pulid.ID(q.Via)); err != nil {
+				return nil, err
+			}
+			relation = via.Key
 		}
-		req := &KPIRequirement{Name: q.Name, Via: via, From: q.From, ExceedsBest: q.ExceedsBest}
+		req := &KPIRequirement{Name: q.Name, Via: via, Relation: relation, From: q.From, ExceedsBest: q.ExceedsBest}
 		unit := &ent.KPI{Unit: definition.Unit(q.Unit), OrganizationID: base.OrganizationID}
 		if q.KPI != "" {
 			if req.Kpi, err = kpiOf(ctx, pulid.ID(q.KPI)); err != nil {
@@ -312,14 +440,8 @@ func storedRequirements(ctx context.Context, a *realism.Assessment) ([]*KPIRequi
 			}
 			unit = req.Kpi
 		}
-		if q.Ratio != nil {
-			f := *q.Ratio
-			if via.Unit == definition.Percent {
-				f *= 100
-			}
-			if req.HistoricalRatio, err = numberValue(ctx, via, &f); err != nil {
-				return nil, err
-			}
+		if req.HistoricalRatio, err = historicalRatio(ctx, via, base.OrganizationID, q.Ratio); err != nil {
+			return nil, err
 		}
 		for _, x := range []struct {
 			to **KPIValue

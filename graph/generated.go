@@ -71,10 +71,12 @@ type DirectiveRoot struct {
 
 type ComplexityRoot struct {
 	AllocateTeamTargetPayload struct {
+		Among         func(childComplexity int) int
 		AppliedMethod func(childComplexity int) int
 		DryRun        func(childComplexity int) int
 		Method        func(childComplexity int) int
 		Shares        func(childComplexity int) int
+		TeamShares    func(childComplexity int) int
 		TeamTarget    func(childComplexity int) int
 	}
 
@@ -82,6 +84,14 @@ type ComplexityRoot struct {
 		Overridden func(childComplexity int) int
 		Target     func(childComplexity int) int
 		User       func(childComplexity int) int
+		Value      func(childComplexity int) int
+		Weight     func(childComplexity int) int
+	}
+
+	AllocationTeamShare struct {
+		Overridden func(childComplexity int) int
+		Target     func(childComplexity int) int
+		Team       func(childComplexity int) int
 		Value      func(childComplexity int) int
 		Weight     func(childComplexity int) int
 	}
@@ -248,9 +258,11 @@ type ComplexityRoot struct {
 		Best            func(childComplexity int) int
 		ExceedsBest     func(childComplexity int) int
 		From            func(childComplexity int) int
+		GivenRatio      func(childComplexity int) int
 		HistoricalRatio func(childComplexity int) int
 		Kpi             func(childComplexity int) int
 		Name            func(childComplexity int) int
+		Relation        func(childComplexity int) int
 		Required        func(childComplexity int) int
 		Typical         func(childComplexity int) int
 		Via             func(childComplexity int) int
@@ -426,7 +438,7 @@ type ComplexityRoot struct {
 		Teams         func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.TeamOrder, where *ent.TeamWhereInput) int
 		Users         func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.UserOrder, where *ent.UserWhereInput) int
 		Viewer        func(childComplexity int) int
-		WhatItTakes   func(childComplexity int, kpi pulid.ID, scope TargetScopeInput, period PeriodInput, value money.Decimal) int
+		WhatItTakes   func(childComplexity int, kpi pulid.ID, scope TargetScopeInput, period PeriodInput, value money.Decimal, ratios []*GivenRatioInput, meetingsPerClosedDeal *money.Decimal) int
 	}
 
 	RealismEvidence struct {
@@ -463,9 +475,10 @@ type ComplexityRoot struct {
 	}
 
 	ReconciliationSubTeam struct {
-		Share  func(childComplexity int) int
-		Target func(childComplexity int) int
-		Team   func(childComplexity int) int
+		HistoricalShare func(childComplexity int) int
+		Share           func(childComplexity int) int
+		Target          func(childComplexity int) int
+		Team            func(childComplexity int) int
 	}
 
 	ReviewCycle struct {
@@ -639,13 +652,17 @@ type ComplexityRoot struct {
 	}
 
 	TargetCoherence struct {
-		Coherent    func(childComplexity int) int
-		Denominator func(childComplexity int) int
-		Difference  func(childComplexity int) int
-		Implied     func(childComplexity int) int
-		Numerator   func(childComplexity int) int
-		Ratio       func(childComplexity int) int
-		Tolerance   func(childComplexity int) int
+		Coherent         func(childComplexity int) int
+		Denominator      func(childComplexity int) int
+		DenominatorValue func(childComplexity int) int
+		Difference       func(childComplexity int) int
+		Implied          func(childComplexity int) int
+		Numerator        func(childComplexity int) int
+		NumeratorValue   func(childComplexity int) int
+		Previewed        func(childComplexity int) int
+		Ratio            func(childComplexity int) int
+		RatioValue       func(childComplexity int) int
+		Tolerance        func(childComplexity int) int
 	}
 
 	TargetConnection struct {
@@ -704,6 +721,7 @@ type ComplexityRoot struct {
 
 	TargetReconciliation struct {
 		Approved         func(childComplexity int) int
+		Basis            func(childComplexity int) int
 		Coverage         func(childComplexity int) int
 		Covered          func(childComplexity int) int
 		Drafts           func(childComplexity int) int
@@ -841,6 +859,7 @@ type ComplexityRoot struct {
 		Role         func(childComplexity int) int
 		Team         func(childComplexity int) int
 		TeamID       func(childComplexity int) int
+		TeamJoinedAt func(childComplexity int) int
 		UpdatedAt    func(childComplexity int) int
 	}
 
@@ -946,7 +965,7 @@ type QueryResolver interface {
 	TeamRollup(ctx context.Context, team pulid.ID, kpi pulid.ID, period PeriodInput) (*TeamRollup, error)
 	SuggestTarget(ctx context.Context, kpi pulid.ID, scope TargetScopeInput, period PeriodInput) (*TargetSuggestion, error)
 	AssessTarget(ctx context.Context, kpi pulid.ID, scope TargetScopeInput, period PeriodInput, value money.Decimal) (*realism.Assessment, error)
-	WhatItTakes(ctx context.Context, kpi pulid.ID, scope TargetScopeInput, period PeriodInput, value money.Decimal) (*WhatItTakes, error)
+	WhatItTakes(ctx context.Context, kpi pulid.ID, scope TargetScopeInput, period PeriodInput, value money.Decimal, ratios []*GivenRatioInput, meetingsPerClosedDeal *money.Decimal) (*WhatItTakes, error)
 	Inbox(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int) (*InboxConnection, error)
 }
 type RealismEvidenceResolver interface {
@@ -1020,6 +1039,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 	_ = ec
 	switch typeName + "." + field {
 
+	case "AllocateTeamTargetPayload.among":
+		if e.ComplexityRoot.AllocateTeamTargetPayload.Among == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AllocateTeamTargetPayload.Among(childComplexity), true
 	case "AllocateTeamTargetPayload.appliedMethod":
 		if e.ComplexityRoot.AllocateTeamTargetPayload.AppliedMethod == nil {
 			break
@@ -1044,6 +1069,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.AllocateTeamTargetPayload.Shares(childComplexity), true
+	case "AllocateTeamTargetPayload.teamShares":
+		if e.ComplexityRoot.AllocateTeamTargetPayload.TeamShares == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AllocateTeamTargetPayload.TeamShares(childComplexity), true
 	case "AllocateTeamTargetPayload.teamTarget":
 		if e.ComplexityRoot.AllocateTeamTargetPayload.TeamTarget == nil {
 			break
@@ -1081,6 +1112,37 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.AllocationShare.Weight(childComplexity), true
+
+	case "AllocationTeamShare.overridden":
+		if e.ComplexityRoot.AllocationTeamShare.Overridden == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AllocationTeamShare.Overridden(childComplexity), true
+	case "AllocationTeamShare.target":
+		if e.ComplexityRoot.AllocationTeamShare.Target == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AllocationTeamShare.Target(childComplexity), true
+	case "AllocationTeamShare.team":
+		if e.ComplexityRoot.AllocationTeamShare.Team == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AllocationTeamShare.Team(childComplexity), true
+	case "AllocationTeamShare.value":
+		if e.ComplexityRoot.AllocationTeamShare.Value == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AllocationTeamShare.Value(childComplexity), true
+	case "AllocationTeamShare.weight":
+		if e.ComplexityRoot.AllocationTeamShare.Weight == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AllocationTeamShare.Weight(childComplexity), true
 
 	case "AuthPayload.accessToken":
 		if e.ComplexityRoot.AuthPayload.AccessToken == nil {
@@ -1662,6 +1724,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.KPIRequirement.From(childComplexity), true
+	case "KPIRequirement.givenRatio":
+		if e.ComplexityRoot.KPIRequirement.GivenRatio == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KPIRequirement.GivenRatio(childComplexity), true
 	case "KPIRequirement.historicalRatio":
 		if e.ComplexityRoot.KPIRequirement.HistoricalRatio == nil {
 			break
@@ -1680,6 +1748,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.KPIRequirement.Name(childComplexity), true
+	case "KPIRequirement.relation":
+		if e.ComplexityRoot.KPIRequirement.Relation == nil {
+			break
+		}
+
+		return e.ComplexityRoot.KPIRequirement.Relation(childComplexity), true
 	case "KPIRequirement.required":
 		if e.ComplexityRoot.KPIRequirement.Required == nil {
 			break
@@ -2719,7 +2793,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.WhatItTakes(childComplexity, args["kpi"].(pulid.ID), args["scope"].(TargetScopeInput), args["period"].(PeriodInput), args["value"].(money.Decimal)), true
+		return e.ComplexityRoot.Query.WhatItTakes(childComplexity, args["kpi"].(pulid.ID), args["scope"].(TargetScopeInput), args["period"].(PeriodInput), args["value"].(money.Decimal), args["ratios"].([]*GivenRatioInput), args["meetingsPerClosedDeal"].(*money.Decimal)), true
 
 	case "RealismEvidence.end":
 		if e.ComplexityRoot.RealismEvidence.End == nil {
@@ -2851,6 +2925,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ReconciliationMember.User(childComplexity), true
 
+	case "ReconciliationSubTeam.historicalShare":
+		if e.ComplexityRoot.ReconciliationSubTeam.HistoricalShare == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReconciliationSubTeam.HistoricalShare(childComplexity), true
 	case "ReconciliationSubTeam.share":
 		if e.ComplexityRoot.ReconciliationSubTeam.Share == nil {
 			break
@@ -3677,6 +3757,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.TargetCoherence.Denominator(childComplexity), true
+	case "TargetCoherence.denominatorValue":
+		if e.ComplexityRoot.TargetCoherence.DenominatorValue == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TargetCoherence.DenominatorValue(childComplexity), true
 	case "TargetCoherence.difference":
 		if e.ComplexityRoot.TargetCoherence.Difference == nil {
 			break
@@ -3695,12 +3781,30 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.TargetCoherence.Numerator(childComplexity), true
+	case "TargetCoherence.numeratorValue":
+		if e.ComplexityRoot.TargetCoherence.NumeratorValue == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TargetCoherence.NumeratorValue(childComplexity), true
+	case "TargetCoherence.previewed":
+		if e.ComplexityRoot.TargetCoherence.Previewed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TargetCoherence.Previewed(childComplexity), true
 	case "TargetCoherence.ratio":
 		if e.ComplexityRoot.TargetCoherence.Ratio == nil {
 			break
 		}
 
 		return e.ComplexityRoot.TargetCoherence.Ratio(childComplexity), true
+	case "TargetCoherence.ratioValue":
+		if e.ComplexityRoot.TargetCoherence.RatioValue == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TargetCoherence.RatioValue(childComplexity), true
 	case "TargetCoherence.tolerance":
 		if e.ComplexityRoot.TargetCoherence.Tolerance == nil {
 			break
@@ -3919,6 +4023,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.TargetReconciliation.Approved(childComplexity), true
+	case "TargetReconciliation.basis":
+		if e.ComplexityRoot.TargetReconciliation.Basis == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TargetReconciliation.Basis(childComplexity), true
 	case "TargetReconciliation.coverage":
 		if e.ComplexityRoot.TargetReconciliation.Coverage == nil {
 			break
@@ -4504,6 +4614,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.User.TeamID(childComplexity), true
+	case "User.teamJoinedAt":
+		if e.ComplexityRoot.User.TeamJoinedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.User.TeamJoinedAt(childComplexity), true
 	case "User.updatedAt":
 		if e.ComplexityRoot.User.UpdatedAt == nil {
 			break
@@ -4595,6 +4711,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("DealOrder", ec.unmarshalInputDealOrder),
 			graphql.NewInputUnmarshaler("DealWhereInput", ec.unmarshalInputDealWhereInput),
 			graphql.NewInputUnmarshaler("DecideReviewItemInput", ec.unmarshalInputDecideReviewItemInput),
+			graphql.NewInputUnmarshaler("GivenRatioInput", ec.unmarshalInputGivenRatioInput),
 			graphql.NewInputUnmarshaler("ImportDealRow", ec.unmarshalInputImportDealRow),
 			graphql.NewInputUnmarshaler("ImportDealsInput", ec.unmarshalInputImportDealsInput),
 			graphql.NewInputUnmarshaler("ImportMeetingRow", ec.unmarshalInputImportMeetingRow),
@@ -4773,10 +4890,14 @@ func (ec *executionContext) childFields_AllocateTeamTargetPayload(ctx context.Co
 		return ec.fieldContext_AllocateTeamTargetPayload_method(ctx, field)
 	case "appliedMethod":
 		return ec.fieldContext_AllocateTeamTargetPayload_appliedMethod(ctx, field)
+	case "among":
+		return ec.fieldContext_AllocateTeamTargetPayload_among(ctx, field)
 	case "dryRun":
 		return ec.fieldContext_AllocateTeamTargetPayload_dryRun(ctx, field)
 	case "shares":
 		return ec.fieldContext_AllocateTeamTargetPayload_shares(ctx, field)
+	case "teamShares":
+		return ec.fieldContext_AllocateTeamTargetPayload_teamShares(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type AllocateTeamTargetPayload", field.Name)
 }
@@ -4795,6 +4916,22 @@ func (ec *executionContext) childFields_AllocationShare(ctx context.Context, fie
 		return ec.fieldContext_AllocationShare_target(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type AllocationShare", field.Name)
+}
+
+func (ec *executionContext) childFields_AllocationTeamShare(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "team":
+		return ec.fieldContext_AllocationTeamShare_team(ctx, field)
+	case "value":
+		return ec.fieldContext_AllocationTeamShare_value(ctx, field)
+	case "weight":
+		return ec.fieldContext_AllocationTeamShare_weight(ctx, field)
+	case "overridden":
+		return ec.fieldContext_AllocationTeamShare_overridden(ctx, field)
+	case "target":
+		return ec.fieldContext_AllocationTeamShare_target(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AllocationTeamShare", field.Name)
 }
 
 func (ec *executionContext) childFields_AuthPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -5121,10 +5258,14 @@ func (ec *executionContext) childFields_KPIRequirement(ctx context.Context, fiel
 		return ec.fieldContext_KPIRequirement_name(ctx, field)
 	case "via":
 		return ec.fieldContext_KPIRequirement_via(ctx, field)
+	case "relation":
+		return ec.fieldContext_KPIRequirement_relation(ctx, field)
 	case "from":
 		return ec.fieldContext_KPIRequirement_from(ctx, field)
 	case "historicalRatio":
 		return ec.fieldContext_KPIRequirement_historicalRatio(ctx, field)
+	case "givenRatio":
+		return ec.fieldContext_KPIRequirement_givenRatio(ctx, field)
 	case "required":
 		return ec.fieldContext_KPIRequirement_required(ctx, field)
 	case "best":
@@ -5441,6 +5582,8 @@ func (ec *executionContext) childFields_ReconciliationSubTeam(ctx context.Contex
 		return ec.fieldContext_ReconciliationSubTeam_target(ctx, field)
 	case "share":
 		return ec.fieldContext_ReconciliationSubTeam_share(ctx, field)
+	case "historicalShare":
+		return ec.fieldContext_ReconciliationSubTeam_historicalShare(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ReconciliationSubTeam", field.Name)
 }
@@ -5783,6 +5926,14 @@ func (ec *executionContext) childFields_TargetCoherence(ctx context.Context, fie
 		return ec.fieldContext_TargetCoherence_numerator(ctx, field)
 	case "denominator":
 		return ec.fieldContext_TargetCoherence_denominator(ctx, field)
+	case "previewed":
+		return ec.fieldContext_TargetCoherence_previewed(ctx, field)
+	case "ratioValue":
+		return ec.fieldContext_TargetCoherence_ratioValue(ctx, field)
+	case "numeratorValue":
+		return ec.fieldContext_TargetCoherence_numeratorValue(ctx, field)
+	case "denominatorValue":
+		return ec.fieldContext_TargetCoherence_denominatorValue(ctx, field)
 	case "implied":
 		return ec.fieldContext_TargetCoherence_implied(ctx, field)
 	case "difference":
@@ -5907,6 +6058,8 @@ func (ec *executionContext) childFields_TargetReconciliation(ctx context.Context
 	switch field.Name {
 	case "teamTarget":
 		return ec.fieldContext_TargetReconciliation_teamTarget(ctx, field)
+	case "basis":
+		return ec.fieldContext_TargetReconciliation_basis(ctx, field)
 	case "approved":
 		return ec.fieldContext_TargetReconciliation_approved(ctx, field)
 	case "proposed":
@@ -6173,6 +6326,8 @@ func (ec *executionContext) childFields_User(ctx context.Context, field graphql.
 		return ec.fieldContext_User_active(ctx, field)
 	case "hiredAt":
 		return ec.fieldContext_User_hiredAt(ctx, field)
+	case "teamJoinedAt":
+		return ec.fieldContext_User_teamJoinedAt(ctx, field)
 	case "organization":
 		return ec.fieldContext_User_organization(ctx, field)
 	case "team":
@@ -7592,6 +7747,22 @@ func (ec *executionContext) field_Query_whatItTakes_args(ctx context.Context, ra
 		return nil, err
 	}
 	args["value"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "ratios",
+		func(ctx context.Context, v any) ([]*GivenRatioInput, error) {
+			return ec.unmarshalOGivenRatioInput2ᚕᚖkpiflowᚋgraphᚐGivenRatioInputᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["ratios"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "meetingsPerClosedDeal",
+		func(ctx context.Context, v any) (*money.Decimal, error) {
+			return ec.unmarshalODecimal2ᚖkpiflowᚋmoneyᚐDecimal(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["meetingsPerClosedDeal"] = arg5
 	return args, nil
 }
 
@@ -8379,6 +8550,29 @@ func (ec *executionContext) fieldContext_AllocateTeamTargetPayload_appliedMethod
 	return graphql.NewScalarFieldContext("AllocateTeamTargetPayload", field, false, false, "AllocationMethod")
 }
 
+func (ec *executionContext) _AllocateTeamTargetPayload_among(ctx context.Context, field graphql.CollectedField, obj *AllocateTeamTargetPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AllocateTeamTargetPayload_among(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Among, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v AllocationMembers) graphql.Marshaler {
+			return ec.marshalNAllocationMembers2kpiflowᚋgraphᚐAllocationMembers(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AllocateTeamTargetPayload_among(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AllocateTeamTargetPayload", field, false, false, "AllocationMembers")
+}
+
 func (ec *executionContext) _AllocateTeamTargetPayload_dryRun(ctx context.Context, field graphql.CollectedField, obj *AllocateTeamTargetPayload) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -8429,6 +8623,38 @@ func (ec *executionContext) fieldContext_AllocateTeamTargetPayload_shares(_ cont
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_AllocationShare(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AllocateTeamTargetPayload_teamShares(ctx context.Context, field graphql.CollectedField, obj *AllocateTeamTargetPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AllocateTeamTargetPayload_teamShares(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TeamShares, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*AllocationTeamShare) graphql.Marshaler {
+			return ec.marshalNAllocationTeamShare2ᚕᚖkpiflowᚋgraphᚐAllocationTeamShareᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AllocateTeamTargetPayload_teamShares(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AllocateTeamTargetPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AllocationTeamShare(ctx, field)
 		},
 	}
 	return fc, nil
@@ -8566,6 +8792,148 @@ func (ec *executionContext) _AllocationShare_target(ctx context.Context, field g
 func (ec *executionContext) fieldContext_AllocationShare_target(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "AllocationShare",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Target(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AllocationTeamShare_team(ctx context.Context, field graphql.CollectedField, obj *AllocationTeamShare) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AllocationTeamShare_team(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Team, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Team) graphql.Marshaler {
+			return ec.marshalNTeam2ᚖkpiflowᚋentᚐTeam(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AllocationTeamShare_team(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AllocationTeamShare",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Team(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AllocationTeamShare_value(ctx context.Context, field graphql.CollectedField, obj *AllocationTeamShare) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AllocationTeamShare_value(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Value, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *KPIValue) graphql.Marshaler {
+			return ec.marshalNKPIValue2ᚖkpiflowᚋgraphᚐKPIValue(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AllocationTeamShare_value(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AllocationTeamShare",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_KPIValue(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AllocationTeamShare_weight(ctx context.Context, field graphql.CollectedField, obj *AllocationTeamShare) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AllocationTeamShare_weight(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Weight, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AllocationTeamShare_weight(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AllocationTeamShare", field, false, false, "Float")
+}
+
+func (ec *executionContext) _AllocationTeamShare_overridden(ctx context.Context, field graphql.CollectedField, obj *AllocationTeamShare) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AllocationTeamShare_overridden(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Overridden, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AllocationTeamShare_overridden(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AllocationTeamShare", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _AllocationTeamShare_target(ctx context.Context, field graphql.CollectedField, obj *AllocationTeamShare) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AllocationTeamShare_target(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Target, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Target) graphql.Marshaler {
+			return ec.marshalOTarget2ᚖkpiflowᚋentᚐTarget(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AllocationTeamShare_target(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AllocationTeamShare",
 		Field:      field,
 		IsMethod:   false,
 		IsResolver: false,
@@ -11009,10 +11377,10 @@ func (ec *executionContext) _KPIRequirement_via(ctx context.Context, field graph
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.KPI) graphql.Marshaler {
-			return ec.marshalNKPI2ᚖkpiflowᚋentᚐKPI(ctx, selections, v)
+			return ec.marshalOKPI2ᚖkpiflowᚋentᚐKPI(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_KPIRequirement_via(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -11026,6 +11394,29 @@ func (ec *executionContext) fieldContext_KPIRequirement_via(_ context.Context, f
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _KPIRequirement_relation(ctx context.Context, field graphql.CollectedField, obj *KPIRequirement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KPIRequirement_relation(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Relation, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KPIRequirement_relation(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("KPIRequirement", field, false, false, "String")
 }
 
 func (ec *executionContext) _KPIRequirement_from(ctx context.Context, field graphql.CollectedField, obj *KPIRequirement) (ret graphql.Marshaler) {
@@ -11071,6 +11462,38 @@ func (ec *executionContext) _KPIRequirement_historicalRatio(ctx context.Context,
 	)
 }
 func (ec *executionContext) fieldContext_KPIRequirement_historicalRatio(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "KPIRequirement",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_KPIValue(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _KPIRequirement_givenRatio(ctx context.Context, field graphql.CollectedField, obj *KPIRequirement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KPIRequirement_givenRatio(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.GivenRatio, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *KPIValue) graphql.Marshaler {
+			return ec.marshalOKPIValue2ᚖkpiflowᚋgraphᚐKPIValue(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_KPIRequirement_givenRatio(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "KPIRequirement",
 		Field:      field,
@@ -15268,7 +15691,7 @@ func (ec *executionContext) _Query_whatItTakes(ctx context.Context, field graphq
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().WhatItTakes(ctx, fc.Args["kpi"].(pulid.ID), fc.Args["scope"].(TargetScopeInput), fc.Args["period"].(PeriodInput), fc.Args["value"].(money.Decimal))
+			return ec.Resolvers.Query().WhatItTakes(ctx, fc.Args["kpi"].(pulid.ID), fc.Args["scope"].(TargetScopeInput), fc.Args["period"].(PeriodInput), fc.Args["value"].(money.Decimal), fc.Args["ratios"].([]*GivenRatioInput), fc.Args["meetingsPerClosedDeal"].(*money.Decimal))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *WhatItTakes) graphql.Marshaler {
@@ -16034,6 +16457,29 @@ func (ec *executionContext) _ReconciliationSubTeam_share(ctx context.Context, fi
 	)
 }
 func (ec *executionContext) fieldContext_ReconciliationSubTeam_share(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReconciliationSubTeam", field, false, false, "Float")
+}
+
+func (ec *executionContext) _ReconciliationSubTeam_historicalShare(ctx context.Context, field graphql.CollectedField, obj *ReconciliationSubTeam) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReconciliationSubTeam_historicalShare(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.HistoricalShare, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ReconciliationSubTeam_historicalShare(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ReconciliationSubTeam", field, false, false, "Float")
 }
 
@@ -19501,10 +19947,10 @@ func (ec *executionContext) _TargetCoherence_ratio(ctx context.Context, field gr
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.Target) graphql.Marshaler {
-			return ec.marshalNTarget2ᚖkpiflowᚋentᚐTarget(ctx, selections, v)
+			return ec.marshalOTarget2ᚖkpiflowᚋentᚐTarget(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_TargetCoherence_ratio(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -19533,10 +19979,10 @@ func (ec *executionContext) _TargetCoherence_numerator(ctx context.Context, fiel
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.Target) graphql.Marshaler {
-			return ec.marshalNTarget2ᚖkpiflowᚋentᚐTarget(ctx, selections, v)
+			return ec.marshalOTarget2ᚖkpiflowᚋentᚐTarget(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_TargetCoherence_numerator(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -19565,10 +20011,10 @@ func (ec *executionContext) _TargetCoherence_denominator(ctx context.Context, fi
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.Target) graphql.Marshaler {
-			return ec.marshalNTarget2ᚖkpiflowᚋentᚐTarget(ctx, selections, v)
+			return ec.marshalOTarget2ᚖkpiflowᚋentᚐTarget(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_TargetCoherence_denominator(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -19579,6 +20025,125 @@ func (ec *executionContext) fieldContext_TargetCoherence_denominator(_ context.C
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Target(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TargetCoherence_previewed(ctx context.Context, field graphql.CollectedField, obj *TargetCoherence) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TargetCoherence_previewed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Previewed, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *CoherencePart) graphql.Marshaler {
+			return ec.marshalOCoherencePart2ᚖkpiflowᚋgraphᚐCoherencePart(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TargetCoherence_previewed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TargetCoherence", field, false, false, "CoherencePart")
+}
+
+func (ec *executionContext) _TargetCoherence_ratioValue(ctx context.Context, field graphql.CollectedField, obj *TargetCoherence) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TargetCoherence_ratioValue(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RatioValue, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *KPIValue) graphql.Marshaler {
+			return ec.marshalNKPIValue2ᚖkpiflowᚋgraphᚐKPIValue(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TargetCoherence_ratioValue(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TargetCoherence",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_KPIValue(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TargetCoherence_numeratorValue(ctx context.Context, field graphql.CollectedField, obj *TargetCoherence) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TargetCoherence_numeratorValue(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.NumeratorValue, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *KPIValue) graphql.Marshaler {
+			return ec.marshalNKPIValue2ᚖkpiflowᚋgraphᚐKPIValue(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TargetCoherence_numeratorValue(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TargetCoherence",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_KPIValue(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TargetCoherence_denominatorValue(ctx context.Context, field graphql.CollectedField, obj *TargetCoherence) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TargetCoherence_denominatorValue(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DenominatorValue, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *KPIValue) graphql.Marshaler {
+			return ec.marshalNKPIValue2ᚖkpiflowᚋgraphᚐKPIValue(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TargetCoherence_denominatorValue(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TargetCoherence",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_KPIValue(ctx, field)
 		},
 	}
 	return fc, nil
@@ -20618,6 +21183,29 @@ func (ec *executionContext) fieldContext_TargetReconciliation_teamTarget(_ conte
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _TargetReconciliation_basis(ctx context.Context, field graphql.CollectedField, obj *TargetReconciliation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TargetReconciliation_basis(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Basis, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v AllocationMembers) graphql.Marshaler {
+			return ec.marshalNAllocationMembers2kpiflowᚋgraphᚐAllocationMembers(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TargetReconciliation_basis(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TargetReconciliation", field, false, false, "AllocationMembers")
 }
 
 func (ec *executionContext) _TargetReconciliation_approved(ctx context.Context, field graphql.CollectedField, obj *TargetReconciliation) (ret graphql.Marshaler) {
@@ -23019,6 +23607,29 @@ func (ec *executionContext) fieldContext_User_hiredAt(_ context.Context, field g
 	return graphql.NewScalarFieldContext("User", field, false, false, "Time")
 }
 
+func (ec *executionContext) _User_teamJoinedAt(ctx context.Context, field graphql.CollectedField, obj *ent.User) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_User_teamJoinedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TeamJoinedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_User_teamJoinedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("User", field, false, false, "Time")
+}
+
 func (ec *executionContext) _User_organization(ctx context.Context, field graphql.CollectedField, obj *ent.User) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -24587,7 +25198,11 @@ func (ec *executionContext) unmarshalInputAllocateTeamTargetInput(ctx context.Co
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"targetId", "method", "overrides", "dryRun"}
+	if _, present := asMap["among"]; !present {
+		asMap["among"] = "REPS"
+	}
+
+	fieldsInOrder := [...]string{"targetId", "method", "among", "overrides", "dryRun"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -24608,6 +25223,13 @@ func (ec *executionContext) unmarshalInputAllocateTeamTargetInput(ctx context.Co
 				return it, err
 			}
 			it.Method = data
+		case "among":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("among"))
+			data, err := ec.unmarshalOAllocationMembers2ᚖkpiflowᚋgraphᚐAllocationMembers(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Among = data
 		case "overrides":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("overrides"))
 			data, err := ec.unmarshalOAllocationOverrideInput2ᚕᚖkpiflowᚋgraphᚐAllocationOverrideInputᚄ(ctx, v)
@@ -24650,7 +25272,7 @@ func (ec *executionContext) unmarshalInputAllocationOverrideInput(ctx context.Co
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"userID", "value"}
+	fieldsInOrder := [...]string{"userID", "teamID", "value"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -24659,11 +25281,18 @@ func (ec *executionContext) unmarshalInputAllocationOverrideInput(ctx context.Co
 		switch k {
 		case "userID":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userID"))
-			data, err := ec.unmarshalNID2kpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			data, err := ec.unmarshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.UserID = data
+		case "teamID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("teamID"))
+			data, err := ec.unmarshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TeamID = data
 		case "value":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("value"))
 			data, err := ec.unmarshalNDecimal2kpiflowᚋmoneyᚐDecimal(ctx, v)
@@ -26307,6 +26936,55 @@ func (ec *executionContext) unmarshalInputDecideReviewItemInput(ctx context.Cont
 func UnmarshalDecideReviewItemInput(ctx context.Context, raw any) (DecideReviewItemInput, error) {
 	var out DecideReviewItemInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "DecideReviewItemInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputGivenRatioInput(ctx context.Context, obj any) (GivenRatioInput, error) {
+	var it GivenRatioInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"kpi", "value"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "kpi":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kpi"))
+			data, err := ec.unmarshalNID2kpiflowᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Kpi = data
+		case "value":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("value"))
+			data, err := ec.unmarshalNDecimal2kpiflowᚋmoneyᚐDecimal(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Value = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalGivenRatioInput unmarshals raw into the GivenRatioInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalGivenRatioInput(ctx context.Context, raw any) (GivenRatioInput, error) {
+	var out GivenRatioInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "GivenRatioInput", raw, &out)
 	return out, err
 }
 
@@ -36025,7 +36703,7 @@ func (ec *executionContext) unmarshalInputUserWhereInput(ctx context.Context, ob
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "email", "emailNEQ", "emailIn", "emailNotIn", "emailGT", "emailGTE", "emailLT", "emailLTE", "emailContains", "emailHasPrefix", "emailHasSuffix", "emailEqualFold", "emailContainsFold", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "role", "roleNEQ", "roleIn", "roleNotIn", "teamID", "teamIDNEQ", "teamIDIn", "teamIDNotIn", "teamIDGT", "teamIDGTE", "teamIDLT", "teamIDLTE", "teamIDContains", "teamIDHasPrefix", "teamIDHasSuffix", "teamIDIsNil", "teamIDNotNil", "teamIDEqualFold", "teamIDContainsFold", "active", "activeNEQ", "hiredAt", "hiredAtNEQ", "hiredAtIn", "hiredAtNotIn", "hiredAtGT", "hiredAtGTE", "hiredAtLT", "hiredAtLTE", "hasTeamWith", "hasManagedTeamsWith", "hasDealsWith", "hasMeetingsWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "email", "emailNEQ", "emailIn", "emailNotIn", "emailGT", "emailGTE", "emailLT", "emailLTE", "emailContains", "emailHasPrefix", "emailHasSuffix", "emailEqualFold", "emailContainsFold", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "role", "roleNEQ", "roleIn", "roleNotIn", "teamID", "teamIDNEQ", "teamIDIn", "teamIDNotIn", "teamIDGT", "teamIDGTE", "teamIDLT", "teamIDLTE", "teamIDContains", "teamIDHasPrefix", "teamIDHasSuffix", "teamIDIsNil", "teamIDNotNil", "teamIDEqualFold", "teamIDContainsFold", "active", "activeNEQ", "hiredAt", "hiredAtNEQ", "hiredAtIn", "hiredAtNotIn", "hiredAtGT", "hiredAtGTE", "hiredAtLT", "hiredAtLTE", "teamJoinedAt", "teamJoinedAtNEQ", "teamJoinedAtIn", "teamJoinedAtNotIn", "teamJoinedAtGT", "teamJoinedAtGTE", "teamJoinedAtLT", "teamJoinedAtLTE", "teamJoinedAtIsNil", "teamJoinedAtNotNil", "hasTeamWith", "hasManagedTeamsWith", "hasDealsWith", "hasMeetingsWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -36606,6 +37284,76 @@ func (ec *executionContext) unmarshalInputUserWhereInput(ctx context.Context, ob
 				return it, err
 			}
 			it.HiredAtLTE = data
+		case "teamJoinedAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("teamJoinedAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TeamJoinedAt = data
+		case "teamJoinedAtNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("teamJoinedAtNEQ"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TeamJoinedAtNEQ = data
+		case "teamJoinedAtIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("teamJoinedAtIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TeamJoinedAtIn = data
+		case "teamJoinedAtNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("teamJoinedAtNotIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TeamJoinedAtNotIn = data
+		case "teamJoinedAtGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("teamJoinedAtGT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TeamJoinedAtGT = data
+		case "teamJoinedAtGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("teamJoinedAtGTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TeamJoinedAtGTE = data
+		case "teamJoinedAtLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("teamJoinedAtLT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TeamJoinedAtLT = data
+		case "teamJoinedAtLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("teamJoinedAtLTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TeamJoinedAtLTE = data
+		case "teamJoinedAtIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("teamJoinedAtIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TeamJoinedAtIsNil = data
+		case "teamJoinedAtNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("teamJoinedAtNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TeamJoinedAtNotNil = data
 		case "hasTeamWith":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasTeamWith"))
 			directive0 := func(ctx context.Context) (any, error) {
@@ -36885,6 +37633,11 @@ func (ec *executionContext) _AllocateTeamTargetPayload(ctx context.Context, sel 
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "among":
+			out.Values[i] = ec._AllocateTeamTargetPayload_among(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "dryRun":
 			out.Values[i] = ec._AllocateTeamTargetPayload_dryRun(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -36892,6 +37645,11 @@ func (ec *executionContext) _AllocateTeamTargetPayload(ctx context.Context, sel 
 			}
 		case "shares":
 			out.Values[i] = ec._AllocateTeamTargetPayload_shares(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "teamShares":
+			out.Values[i] = ec._AllocateTeamTargetPayload_teamShares(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -36945,6 +37703,59 @@ func (ec *executionContext) _AllocationShare(ctx context.Context, sel ast.Select
 			}
 		case "target":
 			out.Values[i] = ec._AllocationShare_target(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var allocationTeamShareImplementors = []string{"AllocationTeamShare"}
+
+func (ec *executionContext) _AllocationTeamShare(ctx context.Context, sel ast.SelectionSet, obj *AllocationTeamShare) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, allocationTeamShareImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AllocationTeamShare")
+		case "team":
+			out.Values[i] = ec._AllocationTeamShare_team(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "value":
+			out.Values[i] = ec._AllocationTeamShare_value(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "weight":
+			out.Values[i] = ec._AllocationTeamShare_weight(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "overridden":
+			out.Values[i] = ec._AllocationTeamShare_overridden(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "target":
+			out.Values[i] = ec._AllocationTeamShare_target(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
@@ -38091,6 +38902,11 @@ func (ec *executionContext) _KPIRequirement(ctx context.Context, sel ast.Selecti
 			}
 		case "via":
 			out.Values[i] = ec._KPIRequirement_via(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "relation":
+			out.Values[i] = ec._KPIRequirement_relation(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -38101,6 +38917,11 @@ func (ec *executionContext) _KPIRequirement(ctx context.Context, sel ast.Selecti
 			}
 		case "historicalRatio":
 			out.Values[i] = ec._KPIRequirement_historicalRatio(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "givenRatio":
+			out.Values[i] = ec._KPIRequirement_givenRatio(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
@@ -39581,6 +40402,11 @@ func (ec *executionContext) _ReconciliationSubTeam(ctx context.Context, sel ast.
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
+		case "historicalShare":
+			out.Values[i] = ec._ReconciliationSubTeam_historicalShare(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -40679,16 +41505,36 @@ func (ec *executionContext) _TargetCoherence(ctx context.Context, sel ast.Select
 			out.Values[i] = graphql.MarshalString("TargetCoherence")
 		case "ratio":
 			out.Values[i] = ec._TargetCoherence_ratio(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "numerator":
 			out.Values[i] = ec._TargetCoherence_numerator(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "denominator":
 			out.Values[i] = ec._TargetCoherence_denominator(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "previewed":
+			out.Values[i] = ec._TargetCoherence_previewed(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "ratioValue":
+			out.Values[i] = ec._TargetCoherence_ratioValue(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "numeratorValue":
+			out.Values[i] = ec._TargetCoherence_numeratorValue(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "denominatorValue":
+			out.Values[i] = ec._TargetCoherence_denominatorValue(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -41109,6 +41955,11 @@ func (ec *executionContext) _TargetReconciliation(ctx context.Context, sel ast.S
 		case "teamTarget":
 			out.Values[i] = ec._TargetReconciliation_teamTarget(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "basis":
+			out.Values[i] = ec._TargetReconciliation_basis(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "approved":
@@ -41995,6 +42846,11 @@ func (ec *executionContext) _User(ctx context.Context, sel ast.SelectionSet, obj
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "teamJoinedAt":
+			out.Values[i] = ec._User_teamJoinedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "organization":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -42551,6 +43407,16 @@ func (ec *executionContext) marshalNAllocateTeamTargetPayload2ᚖkpiflowᚋgraph
 	return ec._AllocateTeamTargetPayload(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNAllocationMembers2kpiflowᚋgraphᚐAllocationMembers(ctx context.Context, v any) (AllocationMembers, error) {
+	var res AllocationMembers
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNAllocationMembers2kpiflowᚋgraphᚐAllocationMembers(ctx context.Context, sel ast.SelectionSet, v AllocationMembers) graphql.Marshaler {
+	return v
+}
+
 func (ec *executionContext) unmarshalNAllocationMethod2kpiflowᚋenumᚐAllocationMethod(ctx context.Context, v any) (enum.AllocationMethod, error) {
 	var res enum.AllocationMethod
 	err := res.UnmarshalGQL(v)
@@ -42588,6 +43454,30 @@ func (ec *executionContext) marshalNAllocationShare2ᚖkpiflowᚋgraphᚐAllocat
 		return graphql.Null
 	}
 	return ec._AllocationShare(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNAllocationTeamShare2ᚕᚖkpiflowᚋgraphᚐAllocationTeamShareᚄ(ctx context.Context, sel ast.SelectionSet, v []*AllocationTeamShare) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNAllocationTeamShare2ᚖkpiflowᚋgraphᚐAllocationTeamShare(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNAllocationTeamShare2ᚖkpiflowᚋgraphᚐAllocationTeamShare(ctx context.Context, sel ast.SelectionSet, v *AllocationTeamShare) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "AllocationTeamShare!")
+		return graphql.Null
+	}
+	return ec._AllocationTeamShare(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNAuthPayload2ᚖkpiflowᚋauthᚐSession(ctx context.Context, sel ast.SelectionSet, v *auth.Session) graphql.Marshaler {
@@ -42863,6 +43753,11 @@ func (ec *executionContext) marshalNFloat2ᚕfloat64ᚄ(ctx context.Context, sel
 	}
 
 	return ret
+}
+
+func (ec *executionContext) unmarshalNGivenRatioInput2ᚖkpiflowᚋgraphᚐGivenRatioInput(ctx context.Context, v any) (*GivenRatioInput, error) {
+	res, err := ec.unmarshalInputGivenRatioInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalNID2kpiflowᚋentᚋschemaᚋpulidᚐID(ctx context.Context, v any) (pulid.ID, error) {
@@ -44406,6 +45301,22 @@ func (ec *executionContext) marshalN__TypeKind2string(ctx context.Context, sel a
 	return res
 }
 
+func (ec *executionContext) unmarshalOAllocationMembers2ᚖkpiflowᚋgraphᚐAllocationMembers(ctx context.Context, v any) (*AllocationMembers, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(AllocationMembers)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOAllocationMembers2ᚖkpiflowᚋgraphᚐAllocationMembers(ctx context.Context, sel ast.SelectionSet, v *AllocationMembers) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
 func (ec *executionContext) unmarshalOAllocationMethod2ᚕkpiflowᚋenumᚐAllocationMethodᚄ(ctx context.Context, v any) ([]enum.AllocationMethod, error) {
 	if v == nil {
 		return nil, nil
@@ -44503,6 +45414,22 @@ func (ec *executionContext) marshalOBoolean2ᚖbool(ctx context.Context, sel ast
 	_ = ctx
 	res := graphql.MarshalBoolean(*v)
 	return res
+}
+
+func (ec *executionContext) unmarshalOCoherencePart2ᚖkpiflowᚋgraphᚐCoherencePart(ctx context.Context, v any) (*CoherencePart, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(CoherencePart)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOCoherencePart2ᚖkpiflowᚋgraphᚐCoherencePart(ctx context.Context, sel ast.SelectionSet, v *CoherencePart) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
 }
 
 func (ec *executionContext) unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx context.Context, v any) (*entgql.Cursor[pulid.ID], error) {
@@ -44709,6 +45636,23 @@ func (ec *executionContext) marshalOFloat2ᚖfloat64(ctx context.Context, sel as
 	_ = sel
 	res := graphql.MarshalFloatContext(*v)
 	return graphql.WrapContextMarshaler(ctx, res)
+}
+
+func (ec *executionContext) unmarshalOGivenRatioInput2ᚕᚖkpiflowᚋgraphᚐGivenRatioInputᚄ(ctx context.Context, v any) ([]*GivenRatioInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*GivenRatioInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNGivenRatioInput2ᚖkpiflowᚋgraphᚐGivenRatioInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
 }
 
 func (ec *executionContext) unmarshalOID2ᚕkpiflowᚋentᚋschemaᚋpulidᚐIDᚄ(ctx context.Context, v any) ([]pulid.ID, error) {

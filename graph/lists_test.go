@@ -31,9 +31,10 @@ var listsOfObjects = map[string]string{
 	"ImportPayload.rejected":          "the rows one import refused, at most the rows it was given (1000)",
 	"OrganizationSettings.minSamples": "one per KPI of the organization, part of its settings object",
 	// The parts of one computation, shown whole beside its sums.
-	"AllocateTeamTargetPayload.shares": "one per rep of the team, summing to the team target: a page of them would not add up",
-	"TargetReconciliation.members":     "one per rep of the team, beside the sums of their targets, computed in one statement per source",
-	"TargetReconciliation.subTeams":    "one per direct sub-team, beside the sum of their team targets, computed with the members' in one statement",
+	"AllocateTeamTargetPayload.shares":     "one per rep of the team, summing to the team target: a page of them would not add up",
+	"AllocateTeamTargetPayload.teamShares": "one per direct sub-team, summing to the team target: a page of them would not add up",
+	"TargetReconciliation.members":         "one per rep of the team, beside the sums of their targets, computed in one statement per source",
+	"TargetReconciliation.subTeams":        "one per direct sub-team, beside the sum of their team targets, computed with the members' in one statement",
 }
 
 // Every field returning a list of objects is a connection, but for the

@@ -26,37 +26,45 @@ type AllocateTeamTargetInput struct {
 	// The team's target to divide: a team target in any open status (DRAFT, PROPOSED, CHANGES_REQUESTED or APPROVED) for a period not yet over, of a KPI that adds up (a count or money).
 	TargetID pulid.ID              `json:"targetId"`
 	Method   enum.AllocationMethod `json:"method"`
+	// Among the team's reps (the default), or among its direct sub-teams (a region's target, divided among its teams).
+	Among *AllocationMembers `json:"among,omitempty"`
 	// Members whose values are fixed; the rest of the team target is divided among the others.
 	Overrides []*AllocationOverrideInput `json:"overrides,omitempty"`
 	// Returns the split without writing anything.
 	DryRun *bool `json:"dryRun,omitempty"`
 }
 
-// A team target divided among the team's reps (its direct members with the REP role): the values sum exactly to the
-// team target. The rest after the overrides is divided in whole units (minor units of money)
-// by the largest-remainder method: each member gets the whole part of rest × weight ÷ total
-// weight, and the units left go one each to the members with the largest fractional parts,
-// ties to the smaller user ID.
+// A team target divided among the team's reps (its direct members with the REP role), or among its
+// direct sub-teams: the values sum exactly to the team target. The rest after the overrides is divided
+// in whole units (minor units of money) by the largest-remainder method: each member gets the whole
+// part of rest × weight ÷ total weight, and the units left go one each to the members with the
+// largest fractional parts, ties to the smaller ID.
 type AllocateTeamTargetPayload struct {
 	TeamTarget *ent.Target `json:"teamTarget"`
 	// The method asked for.
 	Method enum.AllocationMethod `json:"method"`
 	// The method the split used: EQUAL when HISTORY found no history for the members not overridden (all zero), else the method asked for.
 	AppliedMethod enum.AllocationMethod `json:"appliedMethod"`
-	DryRun        bool                  `json:"dryRun"`
-	// One per rep of the team, by user ID.
+	// Whom the target was divided among.
+	Among  AllocationMembers `json:"among"`
+	DryRun bool              `json:"dryRun"`
+	// One per rep of the team, by user ID (empty among sub-teams).
 	Shares []*AllocationShare `json:"shares"`
+	// One per direct sub-team, by team ID (empty among reps).
+	TeamShares []*AllocationTeamShare `json:"teamShares"`
 }
 
-// A member's value fixed by the manager before the rest of the team target is divided.
+// A member's value fixed by the manager before the rest of the team target is divided: give exactly one of userID (allocating among reps) and teamID (among sub-teams).
 type AllocationOverrideInput struct {
 	// A rep of the team (a direct member with the REP role).
-	UserID pulid.ID `json:"userID"`
+	UserID *pulid.ID `json:"userID,omitempty"`
+	// A direct sub-team of the team.
+	TeamID *pulid.ID `json:"teamID,omitempty"`
 	// In the KPI's unit: a whole count or an amount in the organization's currency.
 	Value money.Decimal `json:"value"`
 }
 
-// One member's part of an allocation.
+// One rep's part of an allocation.
 type AllocationShare struct {
 	User *ent.User `json:"user"`
 	// The member's part, in the KPI's unit: whole units of a count, minor units of money.
@@ -66,6 +74,19 @@ type AllocationShare struct {
 	// Whether the value is an override.
 	Overridden bool `json:"overridden"`
 	// The draft made for the member; none in a dry run.
+	Target *ent.Target `json:"target,omitempty"`
+}
+
+// One sub-team's part of an allocation among sub-teams.
+type AllocationTeamShare struct {
+	Team *ent.Team `json:"team"`
+	// The sub-team's part, in the KPI's unit: whole units of a count, minor units of money.
+	Value *KPIValue `json:"value"`
+	// A ratio: the sub-team's weight under the method applied, as a share of all weights of the sub-teams not overridden (0 for an overridden one).
+	Weight float64 `json:"weight"`
+	// Whether the value is an override.
+	Overridden bool `json:"overridden"`
+	// The DRAFT team target made for the sub-team (its first manager by ID is its proposer); none in a dry run.
 	Target *ent.Target `json:"target,omitempty"`
 }
 
@@ -136,6 +157,14 @@ type DecideReviewItemInput struct {
 
 type DecideReviewItemPayload struct {
 	Item *ent.ReviewItem `json:"item"`
+}
+
+// A ratio KPI's value to work backwards with (whatItTakes) instead of the scope's history.
+type GivenRatioInput struct {
+	// An enabled ratio KPI whose numerator and denominator count rows or sum amounts.
+	Kpi pulid.ID `json:"kpi"`
+	// In the KPI's unit: money in the organization's currency, PERCENT 0–100; above 0.
+	Value money.Decimal `json:"value"`
 }
 
 // A deal to import. Its externalId, its ID in the system it comes from, makes a re-import update it instead of duplicating it.
@@ -268,19 +297,25 @@ type KPIMinSample struct {
 
 // What one aggregate must be: a ratio KPI N ÷ D with r = ΣN ÷ ΣD over the history
 // gives D = N ÷ r from N, or N = D × r from D, rounded up to a whole count or
-// minor unit.
+// minor unit. The meetings step follows the same rule without a KPI: meetings held
+// per deal closed (WON or LOST) over the history, r = Σ meetings held ÷ Σ deals
+// closed, when no enabled ratio KPI relates the two.
 type KPIRequirement struct {
 	// The KPI defined by the aggregate; none when no KPI is (name says which ratio's part it is).
 	Kpi *ent.KPI `json:"kpi,omitempty"`
 	// The KPI's key, or the ratio's part, such as WIN_RATE denominator.
 	Name string `json:"name"`
-	// The ratio KPI relating it to the value it follows from.
-	Via *ent.KPI `json:"via"`
+	// The ratio KPI relating it to the value it follows from; none for the meetings step, which no KPI defines.
+	Via *ent.KPI `json:"via,omitempty"`
+	// The relation followed: the via KPI's key, or "meetings held per closed deal".
+	Relation string `json:"relation"`
 	// The name of the KPI or part it follows from.
 	From string `json:"from"`
-	// The ratio ΣN ÷ ΣD over the history, in the via KPI's unit; none when ΣD is 0.
+	// The ratio ΣN ÷ ΣD over the history, in the via KPI's unit (the meetings step's as a COUNT: meetings per closed deal, to 2 decimals); none when ΣD is 0.
 	HistoricalRatio *KPIValue `json:"historicalRatio,omitempty"`
-	// What it must be; none without a historical ratio.
+	// The ratio given instead of the history's (whatItTakes' ratios or meetingsPerClosedDeal), in the same unit as historicalRatio; none when the history's is used.
+	GivenRatio *KPIValue `json:"givenRatio,omitempty"`
+	// What it must be, at the given ratio or else the historical one; none without either.
 	Required *KPIValue `json:"required,omitempty"`
 	// The scope's best period of the history.
 	Best *KPIValue `json:"best,omitempty"`
@@ -406,6 +441,8 @@ type ReconciliationSubTeam struct {
 	Target *ent.Target `json:"target,omitempty"`
 	// A ratio: the sub-team's target ÷ the parent's team target.
 	Share *float64 `json:"share,omitempty"`
+	// A ratio: the sub-team's share of the sub-teams' total value (theirs and the teams' below them) over the last comparable completed periods, as an allocation among sub-teams by HISTORY weighs it; none when the total is zero.
+	HistoricalShare *float64 `json:"historicalShare,omitempty"`
 }
 
 type RefreshTokenInput struct {
@@ -497,12 +534,20 @@ type TargetAdjustmentInput struct {
 // agree: implied = numerator's target ÷ denominator's target (× 100 for a
 // PERCENT ratio; MONEY in major units, as Money), compared with the ratio's target.
 type TargetCoherence struct {
-	// The target of the ratio KPI.
-	Ratio *ent.Target `json:"ratio"`
-	// The target of the KPI whose definition is the ratio's numerator.
-	Numerator *ent.Target `json:"numerator"`
-	// The target of the KPI whose definition is the ratio's denominator.
-	Denominator *ent.Target `json:"denominator"`
+	// The target of the ratio KPI; none when it is the value previewed (assessTarget).
+	Ratio *ent.Target `json:"ratio,omitempty"`
+	// The target of the KPI whose definition is the ratio's numerator; none when it is the value previewed.
+	Numerator *ent.Target `json:"numerator,omitempty"`
+	// The target of the KPI whose definition is the ratio's denominator; none when it is the value previewed.
+	Denominator *ent.Target `json:"denominator,omitempty"`
+	// Which part is the value assessTarget previews; none for a stored target's assessment.
+	Previewed *CoherencePart `json:"previewed,omitempty"`
+	// The ratio's value compared (its target's, or the one previewed), in the ratio KPI's unit.
+	RatioValue *KPIValue `json:"ratioValue"`
+	// The numerator's value, in its KPI's unit.
+	NumeratorValue *KPIValue `json:"numeratorValue"`
+	// The denominator's value, in its KPI's unit.
+	DenominatorValue *KPIValue `json:"denominatorValue"`
 	// numerator ÷ denominator in the ratio KPI's unit; none when the denominator's target is 0.
 	Implied *KPIValue `json:"implied,omitempty"`
 	// A ratio, unit-less: (ratio's target − implied) ÷ implied; none without an implied value.
@@ -541,16 +586,20 @@ type TargetPayload struct {
 	Target *ent.Target `json:"target"`
 }
 
-// A team's target (top-down) against its reps' targets (bottom-up) for a KPI that
-// adds up (its reps: its direct members with the REP role), and its sub-teams' team targets against it. Coverage is a ratio of the team target.
+// A team's target (top-down) against its members' targets (bottom-up) for a KPI that
+// adds up, and its sub-teams' team targets against it. The members are its reps (its direct members with the
+// REP role), or for a team without reps (a region, a team of teams) its direct sub-teams: basis says which.
+// Coverage is a ratio of the team target.
 type TargetReconciliation struct {
 	// The team's open target for the period (DRAFT, PROPOSED, CHANGES_REQUESTED or APPROVED), else its CLOSED one; none when it has none or the viewer may not read it (the figures are computed all the same).
 	TeamTarget *ent.Target `json:"teamTarget,omitempty"`
-	// The sum of the reps' APPROVED (or CLOSED) targets.
+	// Whose targets approved, proposed and drafts sum: REPS, or SUB_TEAMS for a team without reps that has sub-teams.
+	Basis AllocationMembers `json:"basis"`
+	// The sum of the members' APPROVED (or CLOSED) targets.
 	Approved *KPIValue `json:"approved"`
-	// The sum of the reps' PROPOSED and CHANGES_REQUESTED targets.
+	// The sum of the members' PROPOSED and CHANGES_REQUESTED targets.
 	Proposed *KPIValue `json:"proposed"`
-	// The sum of the reps' DRAFT targets.
+	// The sum of the members' DRAFT targets.
 	Drafts *KPIValue `json:"drafts"`
 	// teamTarget − approved: what the approved member targets leave uncovered (negative when they exceed it); none without a team target.
 	Gap *KPIValue `json:"gap,omitempty"`
@@ -702,6 +751,120 @@ type WhatItTakes struct {
 	Requirements []*KPIRequirement `json:"requirements"`
 }
 
+// Whom a team target is divided among: its reps (its direct members with the REP role), or its direct sub-teams.
+type AllocationMembers string
+
+const (
+	AllocationMembersReps     AllocationMembers = "REPS"
+	AllocationMembersSubTeams AllocationMembers = "SUB_TEAMS"
+)
+
+var AllAllocationMembers = []AllocationMembers{
+	AllocationMembersReps,
+	AllocationMembersSubTeams,
+}
+
+func (e AllocationMembers) IsValid() bool {
+	switch e {
+	case AllocationMembersReps, AllocationMembersSubTeams:
+		return true
+	}
+	return false
+}
+
+func (e AllocationMembers) String() string {
+	return string(e)
+}
+
+func (e *AllocationMembers) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = AllocationMembers(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid AllocationMembers", str)
+	}
+	return nil
+}
+
+func (e AllocationMembers) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *AllocationMembers) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e AllocationMembers) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// A part of a coherent target set.
+type CoherencePart string
+
+const (
+	CoherencePartRatio       CoherencePart = "RATIO"
+	CoherencePartNumerator   CoherencePart = "NUMERATOR"
+	CoherencePartDenominator CoherencePart = "DENOMINATOR"
+)
+
+var AllCoherencePart = []CoherencePart{
+	CoherencePartRatio,
+	CoherencePartNumerator,
+	CoherencePartDenominator,
+}
+
+func (e CoherencePart) IsValid() bool {
+	switch e {
+	case CoherencePartRatio, CoherencePartNumerator, CoherencePartDenominator:
+		return true
+	}
+	return false
+}
+
+func (e CoherencePart) String() string {
+	return string(e)
+}
+
+func (e *CoherencePart) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = CoherencePart(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid CoherencePart", str)
+	}
+	return nil
+}
+
+func (e CoherencePart) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *CoherencePart) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e CoherencePart) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
 // Why a target is in the viewer's inbox.
 type InboxReason string
 
@@ -718,9 +881,9 @@ const (
 	InboxReasonReviewOverdue InboxReason = "REVIEW_OVERDUE"
 	// A target of yours was adjusted in the last 14 days.
 	InboxReasonAdjustmentMade InboxReason = "ADJUSTMENT_MADE"
-	// A draft allocated to you from your team's target (allocateTeamTarget) waits for you to submit it, as it is or changed.
+	// A draft allocated to you (allocateTeamTarget) waits for you to submit it, as it is or changed: yours from your team's target, or, as a sub-team's manager, the sub-team's from its parent's.
 	InboxReasonSubmitAllocatedDraft InboxReason = "SUBMIT_ALLOCATED_DRAFT"
-	// An approved target of a team you manage, for a period not yet over, is not covered by its members' approved targets: they sum to less than it, or to more than the organization's reconciliationTolerance above it. The target's teamRollup reconciliation says by how much.
+	// An approved target of a team you manage, for a period not yet over, is not covered by its members' approved targets (its reps', or for a team without reps its sub-teams'): they sum to less than it, or to more than the organization's reconciliationTolerance above it. The target's teamRollup reconciliation says by how much.
 	InboxReasonTeamTargetUncovered InboxReason = "TEAM_TARGET_UNCOVERED"
 )
 

@@ -207,6 +207,13 @@ var moneyInputs = map[string]func(w *kpiWorld, t *testing.T, amount string) (str
 			map[string]any{"in": map[string]any{"targetId": tt, "method": "EQUAL", "overrides": []any{
 				map[string]any{"userID": w.r1.ID, "value": amount}}}}, w.mE
 	},
+	"GivenRatioInput.value": func(w *kpiWorld, t *testing.T, amount string) (string, map[string]any, *ent.User) {
+		// An average deal size given to work backwards with.
+		return `query($kpi: ID!, $user: ID!, $ratios: [GivenRatioInput!]) { whatItTakes(kpi: $kpi, scope: {userID: $user},
+			period: {label: "` + q4 + `"}, value: "1000", ratios: $ratios) { requirements { required { value } } } }`,
+			map[string]any{"kpi": w.kpiID(t, "REVENUE_WON"), "user": w.r1.ID,
+				"ratios": []any{map[string]any{"kpi": w.kpiID(t, "AVERAGE_DEAL_SIZE"), "value": amount}}}, w.r1
+	},
 }
 
 // eastTarget is the team target AllocationOverrideInput's case drafted.

@@ -245,20 +245,102 @@ func TestPlanningStatementsDoNotGrow(t *testing.T) {
 			write := func(w world) int64 {
 				c := w.s.As(t, w.manager)
 				before := w.s.Store.Statements()
-				c.MustQuery(t, fmt.Sprintf(`mutation { allocateTeamTarget(input: {targetId: %q, method: EQUAL}) { shares { target { id } } } }`, w.teamTarget), nil, nil)
+				c.MustQuery(t, fmt.Sprintf(`mutation { allocateTeamTarget(input: {targetId: %q, method: EQUAL}) {
+					shares { target { id user { email } proposer { email } kpi { key } allocatedFrom { id } } } } }`, w.teamTarget), nil, nil)
 				return w.s.Store.Statements() - before
 			}
-			// On PostgreSQL each target event also publishes its live notice
-			// (package live: one pg_notify per event, sent in the transaction),
-			// so there the writes are 13 and one notice per draft.
-			notices := func(reps int64) int64 {
-				if b.Name == "postgres" {
-					return reps
-				}
-				return 0
+			// On PostgreSQL the transaction's live notices (one per target
+			// event) are sent in one more statement, whatever their number
+			// (package live).
+			want := int64(13)
+			if b.Name == "postgres" {
+				want++
 			}
-			if n10, n500 := write(small), write(large); n10 != 13+notices(5) || n500 != 13+notices(250) {
-				t.Errorf("allocateTeamTarget: %d statements for 5 reps, %d for 250; want %d and %d", n10, n500, 13+notices(5), 13+notices(250))
+			if n10, n500 := write(small), write(large); n10 != want || n500 != want {
+				t.Errorf("allocateTeamTarget: %d statements for 5 reps, %d for 250; want %d for both", n10, n500, want)
+			}
+		})
+	}
+}
+
+// A region's planning makes as many statements for 60 sub-teams as for 3:
+// an allocation among sub-teams reads the sub-teams with their managers,
+// the tree below them a level at a time, their open targets and their
+// history (grouped by team) at once, and writes in three bulk statements
+// (and one of notices on PostgreSQL); the region's reconciliation and its
+// manager's inbox read the sub-teams' targets at once.
+func TestSubTeamPlanningStatementsDoNotGrow(t *testing.T) {
+	for _, b := range apitest.Backends(t) {
+		t.Run(b.Name, func(t *testing.T) {
+			sys := apitest.Sys()
+			type world struct {
+				s                  *apitest.Server
+				manager            *ent.User
+				region, teamTarget pulid.ID
+				revenue            pulid.ID
+			}
+			mk := func(n int) world {
+				s := apitest.NewServer(t, b)
+				org := s.Client.Organization.Create().SetName("Acme").SetCurrency("USD").SetTimezone("UTC").
+					SetFiscalYearStartMonth(1).SaveX(sys)
+				region := s.Team(t, org, "Region", "")
+				manager := s.User(t, org, "region@acme.test", user.RoleManager, nil)
+				s.Manage(t, manager, region)
+				for i := 0; i < n; i++ {
+					sub := s.Team(t, org, fmt.Sprintf("Team %02d", i), region.ID)
+					below := s.Team(t, org, fmt.Sprintf("Team %02d-1", i), sub.ID)
+					s.Manage(t, s.User(t, org, fmt.Sprintf("m%02d@acme.test", i), user.RoleManager, nil), sub)
+					rep := s.User(t, org, fmt.Sprintf("r%02d@acme.test", i), user.RoleRep, below)
+					s.Client.Deal.Create().SetOwnerID(rep.ID).SetTeamID(below.ID).SetName("d").SetCustomerName("c").
+						SetAmount(int64(100_00 * (i + 1))).SetStage("WON").SetOpenedAt(time.Date(2026, 7, 2, 0, 0, 0, 0, time.UTC)).
+						SetClosedAt(time.Date(2026, 8, 10, 0, 0, 0, 0, time.UTC)).ExecX(sys)
+				}
+				rev := s.Client.KPI.Query().Where(kpi.Key("REVENUE_WON"), kpi.OrganizationID(org.ID)).OnlyX(sys)
+				tt := s.Client.Target.Create().SetOrganizationID(org.ID).SetKpiID(rev.ID).SetTeamID(region.ID).
+					SetScopeKey("team:" + string(region.ID)).SetPeriodKind(enum.PeriodQuarter).SetPeriodYear(2027).SetPeriodIndex(1).
+					SetPeriodStart(time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC)).SetPeriodEnd(time.Date(2027, 4, 1, 0, 0, 0, 0, time.UTC)).
+					SetValue(1_000_000).SetStatus(enum.StatusApproved).SetProposerID(manager.ID).SaveX(sys)
+				return world{s, manager, region.ID, tt.ID, rev.ID}
+			}
+			count := func(w world, query string) int64 {
+				c := w.s.As(t, w.manager)
+				c.MustQuery(t, `{ viewer { id } }`, nil, nil)
+				before := w.s.Store.Statements()
+				c.MustQuery(t, query, nil, nil)
+				return w.s.Store.Statements() - before
+			}
+			small, large := mk(3), mk(60)
+			notices := int64(0)
+			if b.Name == "postgres" {
+				notices = 1
+			}
+			for _, c := range []struct {
+				name  string
+				query func(w world) string
+				want  int64
+			}{
+				{"allocateTeamTarget among sub-teams, a dry run by history", func(w world) string {
+					return fmt.Sprintf(`mutation { allocateTeamTarget(input: {targetId: %q, method: HISTORY, among: SUB_TEAMS, dryRun: true}) {
+						appliedMethod teamShares { team { name } value { value } weight } } }`, w.teamTarget)
+				}, 16},
+				{"teamRollup → the region's reconciliation", func(w world) string {
+					return fmt.Sprintf(`{ teamRollup(team: %q, kpi: %q, period: {label: "FY2027 Q1"}) { reconciliation { basis
+						approved { value } drafts { value } covered subTeams { team { name } target { id } share historicalShare } } } }`,
+						w.region, w.revenue)
+				}, 27},
+				{"inbox with the region's planning items", func(w world) string {
+					return `{ inbox(first: 500) { totalCount edges { node { reason target { id } } } } }`
+				}, 15},
+				{"allocateTeamTarget among sub-teams, written", func(w world) string {
+					return fmt.Sprintf(`mutation { allocateTeamTarget(input: {targetId: %q, method: HISTORY, among: SUB_TEAMS}) {
+						teamShares { target { id team { name } proposer { email } kpi { key } allocatedFrom { id } } } } }`, w.teamTarget)
+				}, 20 + notices},
+			} {
+				n3, n60 := count(small, c.query(small)), count(large, c.query(large))
+				t.Logf("%s: %d statements for 3 sub-teams, %d for 60", c.name, n3, n60)
+				if n3 != n60 || n60 != c.want {
+					t.Errorf("%s: %d statements for 3 sub-teams, %d for 60; want %d for both", c.name, n3, n60, c.want)
+				}
 			}
 		})
 	}

@@ -17,7 +17,7 @@ import (
 const takesQuery = `query($kpi: ID!, $scope: TargetScopeInput!, $value: Decimal!) {
 	whatItTakes(kpi: $kpi, scope: $scope, period: {label: "FY2027 Q4"}, value: $value) {
 		kpi { key } period { label } value { value } history { label }
-		requirements { kpi { key } name via { key } from historicalRatio { value } required { value }
+		requirements { kpi { key } name via { key } relation from historicalRatio { value } required { value }
 			best { value } typical { value } exceedsBest } } }`
 
 type takesJSON struct {
@@ -28,8 +28,8 @@ type takesJSON struct {
 		History      []struct{ Label string }
 		Requirements []struct {
 			Kpi                       *struct{ Key string }
-			Name, From                string
-			Via                       struct{ Key string }
+			Name, From, Relation      string
+			Via                       *struct{ Key string }
 			HistoricalRatio, Required *valueJSON
 			Best, Typical             *valueJSON
 			ExceedsBest               bool
@@ -50,8 +50,12 @@ func (r takesJSON) show() []string {
 		if q.Kpi != nil {
 			key = q.Kpi.Key
 		}
+		via := q.Relation
+		if via == "" && q.Via != nil {
+			via = q.Via.Key
+		}
 		out = append(out, fmt.Sprintf("%s(%s) via %s from %s: ratio %s required %s best %s typical %s exceeds %v",
-			q.Name, key, q.Via.Key, q.From, v(q.HistoricalRatio), v(q.Required), v(q.Best), v(q.Typical), q.ExceedsBest))
+			q.Name, key, via, q.From, v(q.HistoricalRatio), v(q.Required), v(q.Best), v(q.Typical), q.ExceedsBest))
 	}
 	return out
 }
@@ -72,9 +76,13 @@ func TestWhatItTakesWorksBackwardsFromHistory(t *testing.T) {
 		vars := map[string]any{"kpi": w.kpiID(t, "REVENUE_WON"), "scope": map[string]any{"userID": w.r1.ID}, "value": "100000"}
 		var r takesJSON
 		rep.MustQuery(t, takesQuery, vars, &r)
+		// No ratio KPI relates meetings to deals closed: the meetings step
+		// does, at 5 meetings held per 5 deals closed.
 		want := []string{
 			"DEALS_CLOSED(DEALS_CLOSED) via AVERAGE_DEAL_SIZE from REVENUE_WON: ratio 4625.00 required 22 best 2 typical 1 exceeds true",
 			"WIN_RATE denominator(-) via WIN_RATE from DEALS_CLOSED: ratio 80 required 28 best 3 typical 1 exceeds true",
+			"MEETINGS_HELD(MEETINGS_HELD) via meetings held per closed deal from WIN_RATE denominator: ratio 1 required 28 best 4 typical 0.5 exceeds true",
+			"MEETING_CONVERSION_RATE numerator(-) via MEETING_CONVERSION_RATE from MEETINGS_HELD: ratio 40 required 12 best 1 typical 0.5 exceeds true",
 		}
 		if got := r.show(); strings.Join(got, "\n") != strings.Join(want, "\n") {
 			t.Errorf("built-ins:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
@@ -124,7 +132,7 @@ func TestWhatItTakesWorksBackwardsFromHistory(t *testing.T) {
 			}
 		}
 		rep.MustQuery(t, `mutation($in: CreateTargetDraftInput!) { proposeTarget(input: $in) { target { assessment {
-			whatItTakes { kpi { key } name via { key } from historicalRatio { value } required { value }
+			whatItTakes { kpi { key } name via { key } relation from historicalRatio { value } required { value }
 				best { value } typical { value } exceedsBest } } } } }`,
 			map[string]any{"in": map[string]any{"kpiID": vars["kpi"], "userID": w.r1.ID,
 				"period": map[string]any{"label": "FY2027 Q4"}, "value": "100000"}}, &proposed)

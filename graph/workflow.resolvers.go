@@ -209,12 +209,17 @@ func (r *queryResolver) AssessTarget(ctx context.Context, kpi pulid.ID, scope Ta
 	}
 	// The assessment's values are in this KPI's unit (kpiOfAssessment).
 	rememberKPI(ctx, k)
-	return r.workflow.Preview(ctx, client, k, scope.UserID, scope.TeamID, periodRequest(period), string(value))
+	a, t, err := r.workflow.Preview(ctx, client, k, scope.UserID, scope.TeamID, periodRequest(period), string(value))
+	if err != nil {
+		return nil, err
+	}
+	rememberPreview(ctx, a, t)
+	return a, nil
 }
 
 // WhatItTakes is the resolver for the whatItTakes field.
-func (r *queryResolver) WhatItTakes(ctx context.Context, kpi pulid.ID, scope TargetScopeInput, period PeriodInput, value money.Decimal) (*WhatItTakes, error) {
-	return r.whatItTakes(ctx, kpi, scope, period, string(value))
+func (r *queryResolver) WhatItTakes(ctx context.Context, kpi pulid.ID, scope TargetScopeInput, period PeriodInput, value money.Decimal, ratios []*GivenRatioInput, meetingsPerClosedDeal *money.Decimal) (*WhatItTakes, error) {
+	return r.whatItTakes(ctx, kpi, scope, period, string(value), ratios, meetingsPerClosedDeal)
 }
 
 // Inbox is the resolver for the inbox field.
@@ -369,6 +374,9 @@ func (r *targetAssessmentResolver) BestEver(ctx context.Context, obj *realism.As
 
 // Coherence is the resolver for the coherence field.
 func (r *targetAssessmentResolver) Coherence(ctx context.Context, obj *realism.Assessment) ([]*TargetCoherence, error) {
+	if p := previewOf(ctx, obj); p != nil {
+		return previewCoherence(ctx, p)
+	}
 	for fc := graphql.GetFieldContext(ctx); fc != nil; fc = fc.Parent {
 		if t, ok := fc.Result.(*ent.Target); ok && t != nil {
 			return targetCoherence(ctx, t)

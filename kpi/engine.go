@@ -90,7 +90,7 @@ func (e Engine) querier(ctx context.Context) Querier {
 // Compute returns the values of the KPIs for the scope in each period:
 // result[kpi.Key][i] is the value in periods[i].
 func (e Engine) Compute(ctx context.Context, scope Scope, kpis []KPI, periods []Period) (map[string][]Value, error) {
-	byGroup, err := e.compute(ctx, scope, kpis, periods, false)
+	byGroup, err := e.compute(ctx, scope, kpis, periods, "")
 	if err != nil {
 		return nil, err
 	}
@@ -105,13 +105,24 @@ func (e Engine) Compute(ctx context.Context, scope Scope, kpis []KPI, periods []
 // scope's record in each period, in one statement per source. Owners with
 // no rows in the scope are absent.
 func (e Engine) ComputeByOwner(ctx context.Context, scope Scope, kpis []KPI, periods []Period) (map[pulid.ID]map[string][]Value, error) {
-	byGroup, err := e.compute(ctx, scope, kpis, periods, true)
+	return e.computeBy(ctx, scope, kpis, periods, "r.owner_id")
+}
+
+// ComputeByTeam returns the values of the KPIs for each team the scope's
+// record is credited to (deal.team_id, meeting.team_id) in each period, in
+// one statement per source. Teams with no rows in the scope are absent.
+func (e Engine) ComputeByTeam(ctx context.Context, scope Scope, kpis []KPI, periods []Period) (map[pulid.ID]map[string][]Value, error) {
+	return e.computeBy(ctx, scope, kpis, periods, "r.team_id")
+}
+
+func (e Engine) computeBy(ctx context.Context, scope Scope, kpis []KPI, periods []Period, column string) (map[pulid.ID]map[string][]Value, error) {
+	byGroup, err := e.compute(ctx, scope, kpis, periods, column)
 	if err != nil {
 		return nil, err
 	}
 	out := make(map[pulid.ID]map[string][]Value, len(byGroup))
-	for owner, v := range byGroup {
-		out[pulid.ID(owner)] = v
+	for group, v := range byGroup {
+		out[pulid.ID(group)] = v
 	}
 	return out, nil
 }
@@ -158,7 +169,7 @@ func keyOf(a *definition.Aggregate) partKey {
 	return partKey(b)
 }
 
-func (e Engine) compute(ctx context.Context, scope Scope, kpis []KPI, periods []Period, byOwner bool) (map[string]map[string][]Value, error) {
+func (e Engine) compute(ctx context.Context, scope Scope, kpis []KPI, periods []Period, by string) (map[string]map[string][]Value, error) {
 	if scope.Org == "" {
 		return nil, fmt.Errorf("kpi: a scope needs its organization")
 	}
@@ -181,7 +192,7 @@ func (e Engine) compute(ctx context.Context, scope Scope, kpis []KPI, periods []
 		if len(parts[source]) == 0 {
 			continue
 		}
-		if err := e.query(ctx, scope, source, parts[source], periods, byOwner, totals); err != nil {
+		if err := e.query(ctx, scope, source, parts[source], periods, by, totals); err != nil {
 			return nil, err
 		}
 	}
@@ -243,11 +254,11 @@ var (
 // owner), to totals. It is one statement: a pair of conditional sums per
 // part and period, over the rows of the scope dated within the periods.
 func (e Engine) query(ctx context.Context, scope Scope, source definition.Source, parts []*definition.Aggregate,
-	periods []Period, byOwner bool, totals map[string]map[partKey][]sums) error {
+	periods []Period, by string, totals map[string]map[partKey][]sums) error {
 	b := &builder{dialect: e.Dialect}
 	b.w("SELECT ")
-	if byOwner {
-		b.w("r.owner_id")
+	if by != "" {
+		b.w(by)
 	} else {
 		b.w("''")
 	}
@@ -320,8 +331,8 @@ func (e Engine) query(ctx context.Context, scope Scope, source definition.Source
 		}
 	}
 	b.w(" AND (", strings.Join(ranges, " OR "), ")")
-	if byOwner {
-		b.w(" GROUP BY r.owner_id")
+	if by != "" {
+		b.w(" GROUP BY ", by)
 	}
 
 	rows, err := e.querier(ctx).QueryContext(ctx, b.sb.String(), b.args...)
@@ -347,7 +358,7 @@ func (e Engine) query(ctx context.Context, scope Scope, source definition.Source
 			return fmt.Errorf("kpi: %w", err)
 		}
 		group := ""
-		if byOwner {
+		if by != "" {
 			group = asString(cells[0])
 		}
 		t := totals[group]

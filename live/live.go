@@ -96,7 +96,7 @@ type Hub struct {
 	mu       sync.Mutex
 	subs     map[*Subscription]struct{}
 	watches  map[*UserWatch]struct{}
-	staged   map[*ent.Tx][]Notice // by transaction, while it commits
+	staged   map[any][]Notice // by transaction (ent.Tx.Key), until it ends
 	listener *pq.Listener
 	done     chan struct{}
 }
@@ -109,7 +109,7 @@ func New(client *ent.Client, dialectName, url string, logger *slog.Logger) *Hub 
 		logger = slog.Default()
 	}
 	h := &Hub{client: client, pg: dialectName == dialect.Postgres, url: url, logger: logger,
-		subs: map[*Subscription]struct{}{}, watches: map[*UserWatch]struct{}{}, staged: map[*ent.Tx][]Notice{}}
+		subs: map[*Subscription]struct{}{}, watches: map[*UserWatch]struct{}{}, staged: map[any][]Notice{}}
 	client.TargetEvent.Use(hook.On(h.publishing, ent.OpCreate))
 	client.ReviewCycle.Use(hook.On(h.publishing, ent.OpCreate|ent.OpUpdateOne))
 	client.ReviewItem.Use(hook.On(h.publishing, ent.OpUpdateOne))
@@ -324,40 +324,50 @@ func (h *Hub) publish(ctx context.Context, m ent.Mutation, n Notice) error {
 }
 
 // publishIn sends a notice once tx commits, at once when tx is nil.
+//
+// The notices of one transaction are staged as its changes are made, in
+// their order, by one commit hook per transaction. With PostgreSQL the hook
+// sends them all in one statement just before the commit (NOTIFY in a
+// transaction is delivered at commit, never on rollback), so a transaction
+// makes one notification statement however many changes it has; with
+// SQLite the hook hands them to this process's subscriptions once the
+// commit succeeded.
 func (h *Hub) publishIn(ctx context.Context, tx *ent.Tx, n Notice) error {
 	published.WithLabelValues(string(n.Kind)).Inc()
-	if h.pg {
-		payload, err := json.Marshal(n)
-		if err != nil {
-			return err
-		}
-		exec := h.client.ExecContext
-		if tx != nil {
-			exec = tx.ExecContext // delivered at commit, never on rollback
-		}
-		if _, err := exec(ctx, "SELECT pg_notify($1, $2)", Channel, string(payload)); err != nil {
-			return fmt.Errorf("live: publishing a notice: %w", err)
-		}
-		return nil
-	}
 	if tx == nil {
+		if h.pg {
+			payload, err := json.Marshal(n)
+			if err != nil {
+				return err
+			}
+			if _, err := h.client.ExecContext(ctx, "SELECT pg_notify($1, $2)", Channel, string(payload)); err != nil {
+				return fmt.Errorf("live: publishing a notice: %w", err)
+			}
+			return nil
+		}
 		h.deliver(n)
 		return nil
 	}
-	// Commit hooks nest, the first registered outermost: each stages its
-	// notice on the way in, in the order of the changes, and the first to
-	// return after the commit delivers them all, in that order.
+	h.mu.Lock()
+	notices, staged := h.staged[tx.Key()]
+	h.staged[tx.Key()] = append(notices, n)
+	h.mu.Unlock()
+	if staged {
+		return nil
+	}
 	tx.OnCommit(func(next ent.Committer) ent.Committer {
 		return ent.CommitFunc(func(ctx context.Context, tx *ent.Tx) error {
 			h.mu.Lock()
-			h.staged[tx] = append(h.staged[tx], n)
+			notices := h.staged[tx.Key()]
+			delete(h.staged, tx.Key())
 			h.mu.Unlock()
-			err := next.Commit(ctx, tx)
-			h.mu.Lock()
-			notices := h.staged[tx]
-			delete(h.staged, tx)
-			h.mu.Unlock()
-			if err != nil {
+			if h.pg {
+				if err := h.notifyAll(ctx, tx, notices); err != nil {
+					return err
+				}
+				return next.Commit(ctx, tx)
+			}
+			if err := next.Commit(ctx, tx); err != nil {
 				return err
 			}
 			for _, n := range notices {
@@ -366,5 +376,34 @@ func (h *Hub) publishIn(ctx context.Context, tx *ent.Tx, n Notice) error {
 			return nil
 		})
 	})
+	tx.OnRollback(func(next ent.Rollbacker) ent.Rollbacker {
+		return ent.RollbackFunc(func(ctx context.Context, tx *ent.Tx) error {
+			h.mu.Lock()
+			delete(h.staged, tx.Key())
+			h.mu.Unlock()
+			return next.Rollback(ctx, tx)
+		})
+	})
+	return nil
+}
+
+// notifyAll sends the notices in tx, in their order, in one statement: one
+// notification each (a payload stays small however many there are).
+func (h *Hub) notifyAll(ctx context.Context, tx *ent.Tx, notices []Notice) error {
+	if len(notices) == 0 {
+		return nil
+	}
+	payloads := make([]string, len(notices))
+	for i, n := range notices {
+		b, err := json.Marshal(n)
+		if err != nil {
+			return err
+		}
+		payloads[i] = string(b)
+	}
+	if _, err := tx.ExecContext(ctx, "SELECT pg_notify($1, p) FROM unnest($2::text[]) WITH ORDINALITY AS n(p, i) ORDER BY i",
+		Channel, pq.Array(payloads)); err != nil {
+		return fmt.Errorf("live: publishing notices: %w", err)
+	}
 	return nil
 }

@@ -575,35 +575,41 @@ func (s *Service) Suggest(ctx context.Context, client *ent.Client, kpiID pulid.I
 // anything: for a proposal form to show the band as the value is typed.
 // It takes what drafting takes (a KPI that is enabled, a current or future
 // period, a value valid for the KPI's unit, a viewer who may propose for
-// the scope) and refuses the same way.
-func (s *Service) Preview(ctx context.Context, client *ent.Client, k *ent.KPI, userID, teamID *pulid.ID, pr kpi.PeriodRequest, value string) (*realism.Assessment, error) {
+// the scope) and refuses the same way. It returns the target previewed
+// too, unsaved (no ID): what the coherence of the value is checked with.
+func (s *Service) Preview(ctx context.Context, client *ent.Client, k *ent.KPI, userID, teamID *pulid.ID, pr kpi.PeriodRequest, value string) (*realism.Assessment, *ent.Target, error) {
 	if (userID == nil) == (teamID == nil) {
-		return nil, errcode.BadInput("scope", "give exactly one of userID and teamID")
+		return nil, nil, errcode.BadInput("scope", "give exactly one of userID and teamID")
 	}
 	if !k.Enabled {
-		return nil, errcode.BadInput("kpi", "the KPI is disabled")
+		return nil, nil, errcode.BadInput("kpi", "the KPI is disabled")
 	}
 	org, cal, err := kpi.Organization(ctx, client)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	p, err := kpi.ResolvePeriod(cal, pr, "period", s.now())
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if !p.End.After(s.now()) {
-		return nil, errcode.BadInput("period", "%s is over: targets are for the current or a future period", p.Label())
+		return nil, nil, errcode.BadInput("period", "%s is over: targets are for the current or a future period", p.Label())
 	}
 	if err := s.mayPropose(ctx, client, userID, teamID); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	v, err := parseValue(value, k.Unit, org.Currency)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	t := &ent.Target{KpiID: k.ID, UserID: userID, TeamID: teamID, OrganizationID: k.OrganizationID,
+		ScopeKey: scopeKey(userID, teamID), Status: enum.StatusDraft, Value: v,
 		PeriodKind: p.Kind, PeriodYear: p.Year, PeriodIndex: p.Index, PeriodStart: p.Start, PeriodEnd: p.End}
-	return s.assessWith(ctx, client, t, v, k, org, cal)
+	a, err := s.assessWith(ctx, client, t, v, k, org, cal)
+	if err != nil {
+		return nil, nil, err
+	}
+	return a, t, nil
 }
 
 // assess makes the realism check of a value for the target's scope.
@@ -695,7 +701,7 @@ func (s *Service) assessWith(ctx context.Context, client *ent.Client, t *ent.Tar
 	a := realism.Assess(proposed, k.Direction == definition.LowerIsBetter, baseline, evidence, ramp, factor, st.Realism)
 	a.TeamMarketFactor, a.MarketFactorApplies = teamFactor, applies
 	if startsTakes(k) {
-		reqs, err := s.takes(ctx, client, k, scope, periods, proposed)
+		reqs, err := s.takes(ctx, client, k, scope, theirPeriods(member, periods), proposed, nil)
 		if err != nil {
 			return nil, err
 		}

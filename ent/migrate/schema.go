@@ -712,6 +712,7 @@ var (
 		{Name: "role", Type: field.TypeEnum, Enums: []string{"ADMIN", "MANAGER", "REP"}, Default: "REP"},
 		{Name: "active", Type: field.TypeBool, Default: true},
 		{Name: "hired_at", Type: field.TypeTime},
+		{Name: "team_joined_at", Type: field.TypeTime, Nullable: true},
 		{Name: "team_id", Type: field.TypeString, Nullable: true, Size: 64},
 		{Name: "organization_id", Type: field.TypeString, Size: 64},
 	}
@@ -723,13 +724,13 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "users_teams_members",
-				Columns:    []*schema.Column{UsersColumns[9]},
+				Columns:    []*schema.Column{UsersColumns[10]},
 				RefColumns: []*schema.Column{TeamsColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "users_organizations_organization",
-				Columns:    []*schema.Column{UsersColumns[10]},
+				Columns:    []*schema.Column{UsersColumns[11]},
 				RefColumns: []*schema.Column{OrganizationsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
@@ -738,12 +739,12 @@ var (
 			{
 				Name:    "user_organization_id_email",
 				Unique:  true,
-				Columns: []*schema.Column{UsersColumns[10], UsersColumns[3]},
+				Columns: []*schema.Column{UsersColumns[11], UsersColumns[3]},
 			},
 			{
 				Name:    "user_team_id",
 				Unique:  false,
-				Columns: []*schema.Column{UsersColumns[9]},
+				Columns: []*schema.Column{UsersColumns[10]},
 			},
 		},
 	}

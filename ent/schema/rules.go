@@ -45,6 +45,18 @@ func userTenancy(next ent.Mutator) ent.Mutator {
 			if err := teamsOf(ctx, m.Client(), org, "teamID", t); err != nil {
 				return nil, err
 			}
+			// A move to another team is dated: the user's history in the
+			// new team counts from it. (A user created in a team joined it
+			// at their hire.)
+			if m.Op().Is(ent.OpUpdateOne) {
+				old, err := m.OldTeamID(ctx)
+				if err != nil {
+					return nil, err
+				}
+				if old == nil || *old != t {
+					m.SetTeamJoinedAt(now())
+				}
+			}
 		}
 		if err := teamsOf(ctx, m.Client(), org, "managedTeamIDs", m.ManagedTeamsIDs()...); err != nil {
 			return nil, err
@@ -124,7 +136,15 @@ func teamRules(next ent.Mutator) ent.Mutator {
 				return nil, err
 			}
 			// A user is a member of one team: joining this one is leaving
-			// their previous one.
+			// their previous one. The join is dated (their history in the
+			// team counts from it), except for members already in it.
+			joining := client.User.Update().Where(user.IDIn(added...))
+			if self, ok := m.ID(); ok {
+				joining.Where(user.Or(user.TeamIDIsNil(), user.TeamIDNEQ(self)))
+			}
+			if err := joining.SetTeamJoinedAt(now()).Exec(ctx); err != nil {
+				return nil, err
+			}
 			if err := client.User.Update().Where(user.IDIn(added...), user.TeamIDNotNil()).ClearTeam().Exec(ctx); err != nil {
 				return nil, err
 			}

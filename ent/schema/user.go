@@ -54,6 +54,11 @@ func (User) Fields() []ent.Field {
 			Default(now).
 			Comment("start of the user's tenure, for ramping targets").
 			Annotations(entgql.OrderField("HIRED_AT")),
+		field.Time("team_joined_at").
+			Optional().
+			Nillable().
+			Comment("when the user joined their current team, set when their team changes; none: since their hire (or before kpiflow kept it). History credited to the team counts from the later of the two").
+			Annotations(entgql.Skip(entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput)),
 	}
 }
 

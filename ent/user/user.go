@@ -39,6 +39,8 @@ const (
 	FieldActive = "active"
 	// FieldHiredAt holds the string denoting the hired_at field in the database.
 	FieldHiredAt = "hired_at"
+	// FieldTeamJoinedAt holds the string denoting the team_joined_at field in the database.
+	FieldTeamJoinedAt = "team_joined_at"
 	// EdgeOrganization holds the string denoting the organization edge name in mutations.
 	EdgeOrganization = "organization"
 	// EdgeTeam holds the string denoting the team edge name in mutations.
@@ -108,6 +110,7 @@ var Columns = []string{
 	FieldTeamID,
 	FieldActive,
 	FieldHiredAt,
+	FieldTeamJoinedAt,
 }
 
 var (
@@ -237,6 +240,11 @@ func ByActive(opts ...sql.OrderTermOption) OrderOption {
 // ByHiredAt orders the results by the hired_at field.
 func ByHiredAt(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldHiredAt, opts...).ToFunc()
+}
+
+// ByTeamJoinedAt orders the results by the team_joined_at field.
+func ByTeamJoinedAt(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldTeamJoinedAt, opts...).ToFunc()
 }
 
 // ByOrganizationField orders the results by organization field.

@@ -101,6 +101,11 @@ func HiredAt(v time.Time) predicate.User {
 	return predicate.User(sql.FieldEQ(FieldHiredAt, v))
 }
 
+// TeamJoinedAt applies equality check predicate on the "team_joined_at" field. It's identical to TeamJoinedAtEQ.
+func TeamJoinedAt(v time.Time) predicate.User {
+	return predicate.User(sql.FieldEQ(FieldTeamJoinedAt, v))
+}
+
 // CreatedAtEQ applies the EQ predicate on the "created_at" field.
 func CreatedAtEQ(v time.Time) predicate.User {
 	return predicate.User(sql.FieldEQ(FieldCreatedAt, v))
@@ -604,6 +609,56 @@ func HiredAtLT(v time.Time) predicate.User {
 // HiredAtLTE applies the LTE predicate on the "hired_at" field.
 func HiredAtLTE(v time.Time) predicate.User {
 	return predicate.User(sql.FieldLTE(FieldHiredAt, v))
+}
+
+// TeamJoinedAtEQ applies the EQ predicate on the "team_joined_at" field.
+func TeamJoinedAtEQ(v time.Time) predicate.User {
+	return predicate.User(sql.FieldEQ(FieldTeamJoinedAt, v))
+}
+
+// TeamJoinedAtNEQ applies the NEQ predicate on the "team_joined_at" field.
+func TeamJoinedAtNEQ(v time.Time) predicate.User {
+	return predicate.User(sql.FieldNEQ(FieldTeamJoinedAt, v))
+}
+
+// TeamJoinedAtIn applies the In predicate on the "team_joined_at" field.
+func TeamJoinedAtIn(vs ...time.Time) predicate.User {
+	return predicate.User(sql.FieldIn(FieldTeamJoinedAt, vs...))
+}
+
+// TeamJoinedAtNotIn applies the NotIn predicate on the "team_joined_at" field.
+func TeamJoinedAtNotIn(vs ...time.Time) predicate.User {
+	return predicate.User(sql.FieldNotIn(FieldTeamJoinedAt, vs...))
+}
+
+// TeamJoinedAtGT applies the GT predicate on the "team_joined_at" field.
+func TeamJoinedAtGT(v time.Time) predicate.User {
+	return predicate.User(sql.FieldGT(FieldTeamJoinedAt, v))
+}
+
+// TeamJoinedAtGTE applies the GTE predicate on the "team_joined_at" field.
+func TeamJoinedAtGTE(v time.Time) predicate.User {
+	return predicate.User(sql.FieldGTE(FieldTeamJoinedAt, v))
+}
+
+// TeamJoinedAtLT applies the LT predicate on the "team_joined_at" field.
+func TeamJoinedAtLT(v time.Time) predicate.User {
+	return predicate.User(sql.FieldLT(FieldTeamJoinedAt, v))
+}
+
+// TeamJoinedAtLTE applies the LTE predicate on the "team_joined_at" field.
+func TeamJoinedAtLTE(v time.Time) predicate.User {
+	return predicate.User(sql.FieldLTE(FieldTeamJoinedAt, v))
+}
+
+// TeamJoinedAtIsNil applies the IsNil predicate on the "team_joined_at" field.
+func TeamJoinedAtIsNil() predicate.User {
+	return predicate.User(sql.FieldIsNull(FieldTeamJoinedAt))
+}
+
+// TeamJoinedAtNotNil applies the NotNil predicate on the "team_joined_at" field.
+func TeamJoinedAtNotNil() predicate.User {
+	return predicate.User(sql.FieldNotNull(FieldTeamJoinedAt))
 }
 
 // HasOrganization applies the HasEdge predicate on the "organization" edge.

@@ -118,6 +118,7 @@ const plainLists = new Map([
   ["WhatItTakes.history", "the few comparable periods behind the ratios"],
   ["WhatItTakes.requirements", "one per aggregate reached through the organization's few ratio KPIs"],
   ["AllocateTeamTargetPayload.shares", "one per rep of the team, summing to the team target"],
+  ["AllocateTeamTargetPayload.teamShares", "one per direct sub-team, summing to the team target"],
   ["TargetReconciliation.members", "one per rep of the team, beside the sums of their targets"],
   ["TargetReconciliation.subTeams", "one per direct sub-team, beside the sum of their team targets"],
 ]);

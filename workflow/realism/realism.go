@@ -134,11 +134,14 @@ type Assessment struct {
 // as stored): KPI and Via are KPI IDs; the numbers are in Unit's terms,
 // MONEY in minor units; Ratio is unit-less.
 type Requirement struct {
-	KPI         string   `json:"kpi,omitempty"`
-	Name        string   `json:"name"`
-	Unit        string   `json:"unit"`
-	Via         string   `json:"via"`
-	From        string   `json:"from"`
+	KPI  string `json:"kpi,omitempty"`
+	Name string `json:"name"`
+	Unit string `json:"unit"`
+	Via  string `json:"via"`
+	From string `json:"from"`
+	// Relation names a relation no KPI defines (Via empty): the meetings
+	// step.
+	Relation    string   `json:"relation,omitempty"`
 	Ratio       *float64 `json:"ratio"`
 	Required    *float64 `json:"required"`
 	Best        *float64 `json:"best"`
