@@ -12,6 +12,8 @@ import { Propose } from "./screens/Propose";
 import { MyTargets } from "./screens/MyTargets";
 import { TargetScreen } from "./screens/Target";
 import { Inbox } from "./screens/Inbox";
+import { Reviews } from "./screens/Reviews";
+import { Team } from "./screens/Team";
 import { words } from "./format";
 
 export type InboxData = InboxChangedSubscription["inboxChanged"] | undefined;
@@ -51,6 +53,8 @@ function Shell({ auth, viewer }: { auth: Auth; viewer: Viewer }) {
     { to: "/", label: "Scorecard", show: true },
     { to: "/propose", label: "Propose", show: mayPropose(viewer) },
     { to: "/targets", label: "My targets", show: mayPropose(viewer) },
+    { to: "/reviews", label: "Reviews", show: isManager(viewer) },
+    { to: "/team", label: "Team", show: isManager(viewer) },
     { to: "/inbox", label: "Inbox", show: true },
   ].filter((n) => n.show);
   const active = (to: string) => (to === "/" ? loc.path === "/" : loc.path.startsWith(to));
@@ -61,6 +65,8 @@ function Shell({ auth, viewer }: { auth: Auth; viewer: Viewer }) {
   else if (match("/propose", loc.path)) screen = <Propose />;
   else if (match("/targets", loc.path)) screen = <MyTargets />;
   else if ((m = match("/targets/:id", loc.path))) screen = <TargetScreen id={m.id} />;
+  else if (match("/reviews", loc.path) && isManager(viewer)) screen = <Reviews />;
+  else if (match("/team", loc.path) && isManager(viewer)) screen = <Team />;
   else if (match("/inbox", loc.path)) screen = <Inbox data={items} loading={inbox.loading} error={inbox.error} />;
   else screen = <NotFound />;
 
@@ -111,4 +117,3 @@ function NotFound() {
   );
 }
 
-export { isManager };

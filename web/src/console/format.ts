@@ -13,6 +13,10 @@ export function when(t: string): string {
   return new Date(t).toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
 }
 
+export function shortDay(t: string): string {
+  return new Date(t).toLocaleDateString(undefined, { month: "short", day: "numeric" });
+}
+
 export function day(t: string): string {
   return new Date(t).toLocaleDateString(undefined, { dateStyle: "medium" });
 }

@@ -23,7 +23,7 @@ export function MyTargets() {
       {loading && !data && <Loading what="your targets" />}
       {data && targets.length === 0 && <p className="muted">No targets yet.</p>}
       {targets.length > 0 && (
-        <div className="table-wrap">
+        <div className="table-wrap" tabIndex={0} role="region" aria-label="Your targets">
           <table className="table">
             <caption className="sr-only">Your targets, newest period first</caption>
             <thead>

@@ -24,7 +24,7 @@ import {
   type TargetDetailQuery,
 } from "../generated/graphql";
 import { LineChart } from "../chart";
-import { day, nodes, percent, when, words } from "../format";
+import { day, nodes, percent, shortDay, when, words } from "../format";
 import { Assessment, Loading, Problem, Status } from "../ui";
 
 type Target = Extract<NonNullable<TargetDetailQuery["node"]>, { __typename: "Target" }>;
@@ -208,7 +208,7 @@ function History({ t }: { t: Target }) {
       {h.length ? (
         <LineChart
           title={`History: ${h.map((p) => `${day(p.at)} actual ${p.actual?.display ?? "none"}, expected ${p.expected?.display ?? "none"}`).join("; ")}`}
-          labels={h.map((p) => day(p.at))}
+          labels={h.map((p) => shortDay(p.at))}
           series={[
             { label: "Actual", values: h.map((p) => p.actual?.number ?? null), color: "#3b5bdb" },
             { label: "Expected", values: h.map((p) => p.expected?.number ?? null), color: "#868e96", dash: true },
