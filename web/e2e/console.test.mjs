@@ -55,12 +55,15 @@ async function person(browser, origin, who) {
   return { context, page, problems, foreign };
 }
 
+// signIn signs in with the form; it returns when the click was made.
 async function signIn(page, origin, email) {
   await page.goto(origin + "/", { waitUntil: "load" });
   await page.getByLabel("Email").fill(email);
   await page.getByLabel("Password").fill(password);
+  const at = Date.now();
   await page.getByRole("button", { name: "Sign in" }).click();
   await page.getByTestId("signed-in").waitFor({ timeout: 15_000 });
+  return at;
 }
 
 // accessible checks the page with axe-core (WCAG 2 A and AA rules): no
@@ -145,7 +148,7 @@ test("a rep proposes, the manager sees it live and approves with changes, the re
   const r = await person(browser, origin, "rep");
   const m = await person(browser, origin, "manager");
   try {
-    await cycle(origin, r, m);
+    await cycle(t, origin, r, m);
   } catch (err) {
     // What each person saw, to tell why.
     err.message += `\nrep at ${r.page.url()}: ${(await r.page.locator("main").innerText().catch(() => "")).slice(0, 600)}` +
@@ -155,16 +158,19 @@ test("a rep proposes, the manager sees it live and approves with changes, the re
   }
 });
 
-async function cycle(origin, r, m) {
+async function cycle(t, origin, r, m) {
 
   // The rep signs in: the scorecard, every enabled KPI with a chart.
-  await signIn(r.page, origin, rep.email);
+  const signedInAt = await signIn(r.page, origin, rep.email);
   assert.match(await r.page.getByTestId("signed-in").innerText(), new RegExp(rep.name));
   const cards = r.page.getByTestId("kpi-card");
   const scorecardReady = async () => {
     await cards.first().waitFor({ timeout: 15_000 });
     await r.page.locator(".kpi .chart canvas").first().waitFor({ timeout: 15_000 });
   };
+  await scorecardReady();
+  // Measured, not asserted (a loaded CI machine is slower): docs/BENCHMARKS.md has the figure.
+  t.diagnostic(`first scorecard with its charts ${Date.now() - signedInAt} ms after the sign-in click`);
   await both(r.page, "the scorecard", scorecardReady, "scorecard-375");
   assert.ok((await cards.count()) >= 5, "the scorecard shows the demo's KPIs");
   await snap(r.page, "scorecard");
