@@ -296,6 +296,20 @@ async function cycle(t, origin, r, m) {
   await both(r.page, "my targets", () => row.first().waitFor({ timeout: 15_000 }));
   await snap(r.page, "targets");
 
+  // The rep asks for an adjustment of the approved target (reason and
+  // comment required); it waits for the manager, whose badge goes up live.
+  const waiting = await badgeCount();
+  await row.first().getByRole("link").click();
+  await r.page.getByRole("button", { name: "Request an adjustment" }).click();
+  const ask = r.page.locator("form").getByRole("button", { name: "Request an adjustment" });
+  assert.ok(await ask.isDisabled(), "an adjustment request needs its comment");
+  await r.page.getByLabel("New value").fill("50");
+  await r.page.getByRole("combobox", { name: /^Reason/ }).selectOption("TEAM_CHANGE");
+  await r.page.getByLabel(/^Comment/).fill("A colleague takes over two of my accounts.");
+  await ask.click();
+  await r.page.getByText("Adjustment requested to 50 (Team change): A colleague takes over two of my accounts.").waitFor({ timeout: 15_000 });
+  await m.page.waitForFunction((n) => Number(document.querySelector("[data-testid=inbox-badge]")?.textContent ?? 0) > n, waiting, { timeout: 20_000 });
+
   // A route opened directly (the server's history fallback) shows its screen.
   await r.page.goto(origin + "/inbox", { waitUntil: "load" });
   await r.page.getByRole("heading", { name: "Inbox" }).waitFor({ timeout: 15_000 });

@@ -30,9 +30,9 @@ export function MyTargets() {
               <tr>
                 <th scope="col">KPI</th>
                 <th scope="col">Period</th>
-                <th scope="col">Value</th>
-                <th scope="col">Actual</th>
-                <th scope="col">Attainment</th>
+                <th scope="col" className="num">Value</th>
+                <th scope="col" className="num">Actual</th>
+                <th scope="col" className="num">Attainment</th>
                 <th scope="col">Status</th>
                 <th scope="col">You may</th>
               </tr>

@@ -4,7 +4,7 @@
 import { useQuery } from "@apollo/client/react";
 import { ScorecardDocument, TrendDocument, type PeriodKind, type ScopeInput, type ScorecardResultFragment } from "../generated/graphql";
 import { useRouter } from "../router";
-import { isAdmin, isManager, useViewer } from "../viewer";
+import { isAdmin, useViewer } from "../viewer";
 import { LineChart, shortPeriod } from "../chart";
 import { nodes, percent } from "../format";
 import { Loading, Problem, Status } from "../ui";
@@ -17,16 +17,16 @@ export function Scorecard() {
   const { loc, navigate } = useRouter();
   const teams = new Map<string, string>();
   if (viewer.team) teams.set(viewer.team.id, viewer.team.name);
-  for (const t of nodes(viewer.managedTeams)) teams.set(t.id, t.name);
 
-  const scopeKey = loc.search.get("scope") ?? "me";
+  // The organization's scorecard is an admin's (the API refuses it to others).
+  const scopeKey = loc.search.get("scope") ?? (isAdmin(viewer) ? "org" : "me");
   const kind = (kinds as string[]).includes(loc.search.get("kind") ?? "") ? (loc.search.get("kind") as PeriodKind) : "QUARTER";
   const offset = Math.max(-40, Math.min(4, Number(loc.search.get("offset") ?? 0) || 0));
   const scope: ScopeInput =
-    scopeKey === "org" && (isAdmin(viewer) || isManager(viewer))
+    scopeKey === "org" && isAdmin(viewer)
       ? { organization: true }
-      : scopeKey.startsWith("team:") && teams.has(scopeKey.slice(5))
-        ? { teamID: scopeKey.slice(5) }
+      : scopeKey.startsWith("team:") && scopeKey.length > 5
+        ? { teamID: scopeKey.slice(5) } // a team the viewer may not see is the API's NOT_FOUND, shown
         : { userID: viewer.id };
   const set = (k: string, v: string) => {
     const s = new URLSearchParams(loc.search);
@@ -34,7 +34,8 @@ export function Scorecard() {
     navigate(`/?${s}`);
   };
 
-  const { data, loading, error } = useQuery(ScorecardDocument, { variables: { scope, period: { kind, offset } } });
+  const { data, previousData, loading, error } = useQuery(ScorecardDocument, { variables: { scope, period: { kind, offset } } });
+  for (const t of nodes((data ?? previousData)?.teams)) teams.set(t.id, t.name);
   const results = [...(data?.scorecard.results ?? [])].sort((a, b) => a.kpi.position - b.kpi.position);
 
   return (
@@ -51,7 +52,7 @@ export function Scorecard() {
                   Team {name}
                 </option>
               ))}
-              {(isAdmin(viewer) || isManager(viewer)) && <option value="org">Organization</option>}
+              {isAdmin(viewer) && <option value="org">Organization</option>}
             </select>
           </label>
           <label>

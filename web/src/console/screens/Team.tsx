@@ -2,18 +2,18 @@
 // team's own target, and how far the members' approved targets cover it.
 import { useState } from "react";
 import { useQuery } from "@apollo/client/react";
-import { ProposeFormDocument, TeamRollupDocument, type PeriodKind } from "../generated/graphql";
+import { TeamFormDocument, TeamRollupDocument, type PeriodKind } from "../generated/graphql";
 import { useViewer } from "../viewer";
 import { nodes, percent } from "../format";
 import { Loading, Problem } from "../ui";
 
 export function Team() {
   const viewer = useViewer();
-  const teams = nodes(viewer.managedTeams);
-  if (!teams.length && viewer.team) teams.push(viewer.team);
-  const kpis = useQuery(ProposeFormDocument);
+  const kpis = useQuery(TeamFormDocument);
+  const teams = nodes(kpis.data?.teams);
   const list = nodes(kpis.data?.kpis).sort((a, b) => a.position - b.position);
-  const [team, setTeam] = useState(teams[0]?.id ?? "");
+  const [picked, setTeam] = useState("");
+  const team = picked || teams.find((t) => t.id === viewer.team?.id)?.id || teams[0]?.id || "";
   const [kpi, setKpi] = useState("");
   const [kind, setKind] = useState<PeriodKind>("QUARTER");
   const chosen = kpi || list[0]?.id || "";
@@ -108,8 +108,8 @@ export function Team() {
               <thead>
                 <tr>
                   <th scope="col">Member</th>
-                  <th scope="col">Actual</th>
-                  <th scope="col">Target</th>
+                  <th scope="col" className="num">Actual</th>
+                  <th scope="col" className="num">Target</th>
                   <th scope="col">Attainment</th>
                 </tr>
               </thead>
