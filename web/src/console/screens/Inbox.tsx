@@ -47,7 +47,7 @@ export function Inbox({ data, loading, error }: { data: InboxData; loading: bool
             <li key={i.id} className="card inbox-item" data-testid="inbox-item">
               <span className={`pill r-${i.reason.toLowerCase()}`}>{reasonWords[i.reason]}</span>
               <div className="inbox-body">
-                {t ? <Link to={`/targets/${encodeURIComponent(t.id)}`}>{body}</Link> : body}
+                {t ? <Link to={`/targets/${encodeURIComponent(t.id)}`}>{body}</Link> : <Link to="/reviews">{body}</Link>}
                 {i.comment && <div className="comment">“{i.comment}”</div>}
               </div>
             </li>
