@@ -3,8 +3,11 @@
 // rep signs in and proposes a target, watching the realism check follow the
 // value typed; the manager's inbox badge goes up without a reload (a second
 // browser context, a second person); the manager approves it with changes;
-// the rep's open target page shows the decision live. A reload stays signed
-// in, renewing the session with the refresh token. On every screen: no
+// the rep's open target page shows the decision live; the manager adjusts a
+// running target in the open review and the rep's page follows; the rep
+// asks for an adjustment; a second proposal is sent back for changes,
+// revised and withdrawn. A reload stays signed in, renewing the session
+// with the refresh token. On every screen: no
 // console error (a Content-Security-Policy violation is one), no request to
 // another origin, no serious or critical axe-core violation, and no
 // horizontal scrolling at 375 px wide as at desktop width.
@@ -135,7 +138,7 @@ test("the console's initial JavaScript is within its budget", async (t) => {
   assert.ok(total <= initialJSBudget, `the console loads ${(total / 1024).toFixed(1)} KB of gzipped JavaScript first`);
 });
 
-test("a rep proposes, the manager sees it live and approves with changes, the rep sees the decision live", { timeout: 180_000 }, async (t) => {
+test("a rep and a manager through the cycle in the browser: propose, decide, review, adjust, revise, withdraw, all live", { timeout: 180_000 }, async (t) => {
   assert.ok(base, "KPIFLOW_URL names the server (scripts/e2e.sh sets it)");
   const origin = new URL(base).origin;
   const browser = await chromium.launch({
@@ -309,6 +312,38 @@ async function cycle(t, origin, r, m) {
   await ask.click();
   await r.page.getByText("Adjustment requested to 50 (Team change): A colleague takes over two of my accounts.").waitFor({ timeout: 15_000 });
   await m.page.waitForFunction((n) => Number(document.querySelector("[data-testid=inbox-badge]")?.textContent ?? 0) > n, waiting, { timeout: 20_000 });
+
+  // Changes requested, revised, withdrawn: a second proposal goes back to
+  // the rep with the manager's comment (in the rep's inbox, live), the rep
+  // revises and resubmits it, then takes it back.
+  await r.page.getByRole("link", { name: "Propose", exact: true }).click();
+  await r.page.getByRole("combobox", { name: /^KPI/ }).selectOption({ label: "Deals closed" });
+  await r.page.getByRole("combobox", { name: /^Which/ }).selectOption({ label: "The one after" });
+  await r.page.getByLabel(/^Value/).fill("6");
+  await band.waitFor({ timeout: 15_000 });
+  await r.page.getByRole("button", { name: "Submit for approval" }).click();
+  await status.getByText("Proposed").waitFor({ timeout: 15_000 });
+  const second = r.page.url();
+  await m.page.goto(second, { waitUntil: "load" });
+  await m.page.getByRole("button", { name: "Request changes" }).click();
+  await m.page.getByLabel(/^Comment/).fill("Show me the pipeline behind it.");
+  await m.page.locator("form").getByRole("button", { name: "Request changes" }).click();
+  await m.page.getByTestId("target-status").getByText("Changes requested").waitFor({ timeout: 15_000 });
+  await status.getByText("Changes requested").waitFor({ timeout: 20_000 });
+  await r.page.getByRole("link", { name: /Inbox/ }).click();
+  const revise = r.page.getByTestId("inbox-item").filter({ hasText: "Changes requested" }).filter({ hasText: "Show me the pipeline behind it." });
+  await revise.first().waitFor({ timeout: 15_000 });
+  await revise.first().getByRole("link").click();
+  await r.page.getByRole("button", { name: "Revise and resubmit" }).click();
+  await r.page.getByLabel("Value", { exact: true }).fill("5");
+  await r.page.getByLabel(/^Comment/).fill("Five late-stage deals, listed in the CRM.");
+  await r.page.locator("form").getByRole("button", { name: "Revise and resubmit" }).click();
+  await status.getByText("Proposed").waitFor({ timeout: 15_000 });
+  assert.equal(await r.page.getByTestId("target-value").innerText(), "5");
+  await r.page.getByRole("button", { name: "Withdraw" }).click();
+  await r.page.locator("form").getByRole("button", { name: "Withdraw" }).click();
+  await status.getByText("Withdrawn").waitFor({ timeout: 15_000 });
+  assert.equal(await r.page.getByRole("heading", { name: "Actions" }).count(), 0, "nothing is left to do with a withdrawn target");
 
   // A route opened directly (the server's history fallback) shows its screen.
   await r.page.goto(origin + "/inbox", { waitUntil: "load" });
