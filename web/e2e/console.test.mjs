@@ -358,6 +358,32 @@ async function cycle(t, origin, r, m) {
   await r.page.reload({ waitUntil: "load" });
   await r.page.getByRole("button", { name: "Sign in" }).waitFor();
 
+  // An admin: the organization's scorecard by default, and the KPIs, one
+  // disabled and enabled again (the count follows each answer).
+  const a = await person(r.context.browser(), origin, "admin");
+  try {
+    await signIn(a.page, origin, "admin@demo.kpiflow.test");
+    await a.page.getByRole("combobox", { name: /^Scope/ }).getByRole("option", { name: "Organization", selected: true }).waitFor({ state: "attached" });
+    await a.page.getByTestId("kpi-card").first().waitFor({ timeout: 15_000 });
+    await a.page.getByRole("link", { name: "KPIs" }).click();
+    const toggle = a.page.getByRole("checkbox", { name: "Meeting conversion rate enabled" });
+    await both(a.page, "the admin's KPIs", () => toggle.waitFor({ timeout: 15_000 }));
+    await snap(a.page, "admin-kpis");
+    const count = a.page.getByText(/\d+ of \d+ enabled/);
+    const [on, all] = (await count.innerText()).match(/\d+/g).map(Number);
+    await toggle.uncheck();
+    await a.page.getByText(`${on - 1} of ${all} enabled`).waitFor({ timeout: 15_000 });
+    await toggle.check();
+    await a.page.getByText(`${on} of ${all} enabled`).waitFor({ timeout: 15_000 });
+    // Neither a rep nor a manager is offered the admin's screen.
+    assert.equal(await r.page.getByRole("link", { name: "KPIs" }).count(), 0);
+    assert.equal(await m.page.getByRole("link", { name: "KPIs" }).count(), 0);
+  } finally {
+    r.problems.push(...a.problems);
+    r.foreign.push(...a.foreign);
+    await a.context.close();
+  }
+
   assert.deepEqual([...r.foreign, ...m.foreign], [], "requests to other origins");
   assert.deepEqual([...r.problems, ...m.problems], [], "errors in the pages (a Content-Security-Policy violation is one)");
 }

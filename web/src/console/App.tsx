@@ -5,7 +5,7 @@ import { useApolloClient, useSubscription } from "@apollo/client/react";
 import type { Auth } from "./client";
 import { InboxChangedDocument, LogoutDocument, type InboxChangedSubscription } from "./generated/graphql";
 import { Link, match, useRouter } from "./router";
-import { ViewerContext, isManager, mayPropose, type Viewer } from "./viewer";
+import { ViewerContext, isAdmin, isManager, mayPropose, type Viewer } from "./viewer";
 import { SignIn } from "./screens/SignIn";
 import { Scorecard } from "./screens/Scorecard";
 import { Propose } from "./screens/Propose";
@@ -14,6 +14,7 @@ import { TargetScreen } from "./screens/Target";
 import { Inbox } from "./screens/Inbox";
 import { Reviews } from "./screens/Reviews";
 import { Team } from "./screens/Team";
+import { AdminKPIs } from "./screens/AdminKPIs";
 import { words } from "./format";
 
 export type InboxData = InboxChangedSubscription["inboxChanged"] | undefined;
@@ -55,6 +56,7 @@ function Shell({ auth, viewer }: { auth: Auth; viewer: Viewer }) {
     { to: "/targets", label: "My targets", show: mayPropose(viewer) },
     { to: "/reviews", label: "Reviews", show: isManager(viewer) },
     { to: "/team", label: "Team", show: isManager(viewer) },
+    { to: "/admin/kpis", label: "KPIs", show: isAdmin(viewer) },
     { to: "/inbox", label: "Inbox", show: true },
   ].filter((n) => n.show);
   const active = (to: string) => (to === "/" ? loc.path === "/" : loc.path.startsWith(to));
@@ -67,6 +69,7 @@ function Shell({ auth, viewer }: { auth: Auth; viewer: Viewer }) {
   else if ((m = match("/targets/:id", loc.path))) screen = <TargetScreen id={m.id} />;
   else if (match("/reviews", loc.path) && isManager(viewer)) screen = <Reviews />;
   else if (match("/team", loc.path) && isManager(viewer)) screen = <Team />;
+  else if (match("/admin/kpis", loc.path) && isAdmin(viewer)) screen = <AdminKPIs />;
   else if (match("/inbox", loc.path)) screen = <Inbox data={items} loading={inbox.loading} error={inbox.error} />;
   else screen = <NotFound />;
 
