@@ -279,6 +279,14 @@ async function cycle(t, origin, r, m) {
   await m.page.getByRole("combobox", { name: /^KPI/ }).selectOption({ label: "Deals closed" });
   await m.page.getByTestId("rollup-member").filter({ hasText: rep.name }).getByText(adjusted, { exact: true }).waitFor({ timeout: 15_000 });
   await both(m.page, "team", () => m.page.getByTestId("rollup-member").first().waitFor({ timeout: 15_000 }));
+  // The team's revenue target, to split among its reps: in the demo data one
+  // rep has an open revenue target for the quarter already, and the preview
+  // is refused naming her, with nothing written and no draft offered.
+  await m.page.getByRole("combobox", { name: /^KPI/ }).selectOption({ label: "Revenue won" });
+  await m.page.getByRole("button", { name: "Preview the split" }).click();
+  await m.page.getByRole("alert").getByText(/already with an open REVENUE_WON target .*hannah\.cho@demo\.kpiflow\.test/).waitFor({ timeout: 15_000 });
+  assert.ok(await m.page.getByRole("button", { name: "Create the drafts" }).isDisabled(), "no drafts without a preview");
+  await both(m.page, "team with a refused allocation", () => m.page.getByRole("alert").waitFor());
   await snap(m.page, "team");
 
   // A reload stays signed in; an access token about to expire is renewed

@@ -6,6 +6,7 @@ import { TeamFormDocument, TeamRollupDocument, type PeriodKind } from "../genera
 import { useViewer } from "../viewer";
 import { nodes, percent } from "../format";
 import { Loading, Problem } from "../ui";
+import { Allocate } from "./Allocate";
 
 export function Team() {
   const viewer = useViewer();
@@ -102,6 +103,9 @@ export function Team() {
               )}
             </dl>
           </div>
+          {r.additive && rec?.teamTarget && rec.teamTarget.status !== "CLOSED" && (
+            <Allocate key={rec.teamTarget.id} targetId={rec.teamTarget.id} value={rec.teamTarget.value.display} />
+          )}
           <div className="table-wrap" tabIndex={0} role="region" aria-label="Members of the team">
             <table className="table">
               <caption className="sr-only">Members of the team</caption>
