@@ -366,6 +366,19 @@ async function cycle(t, origin, r, m) {
   await r.page.reload({ waitUntil: "load" });
   await r.page.getByRole("button", { name: "Sign in" }).waitFor();
 
+  // A session signed out elsewhere (its refresh token, as another tab's
+  // sign-out would) sends the console back to the sign-in at its next request.
+  await m.page.evaluate(async () => {
+    const s = JSON.parse(sessionStorage.getItem("kpiflow.console.session"));
+    await fetch("/graphql", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ query: "mutation($t: String!) { logout(input: {refreshToken: $t}) { ok } }", variables: { t: s.refreshToken } }),
+    });
+  });
+  await m.page.getByRole("link", { name: "Scorecard" }).click();
+  await m.page.getByRole("button", { name: "Sign in" }).waitFor({ timeout: 15_000 });
+
   // An admin: the organization's scorecard by default, and the KPIs, one
   // disabled and enabled again (the count follows each answer).
   const a = await person(r.context.browser(), origin, "admin");

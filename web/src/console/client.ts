@@ -5,6 +5,8 @@
 // connection parameters, reconnecting with the current token.
 import { ApolloClient, ApolloLink, HttpLink } from "@apollo/client";
 import { SetContextLink } from "@apollo/client/link/context";
+import { ErrorLink } from "@apollo/client/link/error";
+import { CombinedGraphQLErrors } from "@apollo/client/errors";
 import { GraphQLWsLink } from "@apollo/client/link/subscriptions";
 import { getMainDefinition } from "@apollo/client/utilities";
 import { createClient } from "graphql-ws";
@@ -68,6 +70,12 @@ export function createConsoleClient(auth: Auth): ApolloClient {
     const token = await auth.token();
     return token ? { headers: { ...prev.headers, Authorization: `Bearer ${token}` } } : {};
   });
+  // A signed-in request refused as UNAUTHENTICATED means the session ended
+  // (signed out elsewhere, the account deactivated): back to the sign-in.
+  const ended = new ErrorLink(({ error, operation }) => {
+    if (operation.getContext().anonymous || !CombinedGraphQLErrors.is(error)) return;
+    if (error.errors.some((e) => e.extensions?.code === "UNAUTHENTICATED")) auth.set(null);
+  });
   const proto = location.protocol === "https:" ? "wss:" : "ws:";
   const ws = new GraphQLWsLink(
     createClient({
@@ -87,7 +95,7 @@ export function createConsoleClient(auth: Auth): ApolloClient {
       return d.kind === Kind.OPERATION_DEFINITION && d.operation === OperationTypeNode.SUBSCRIPTION;
     },
     ws,
-    withToken.concat(http),
+    ApolloLink.from([ended, withToken, http]),
   );
   const client = new ApolloClient({ link, cache: consoleCache() });
   auth.client = client;
