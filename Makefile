@@ -29,7 +29,7 @@ bench:
 generate:
 	$(GO) generate ./...
 
-## web: rebuild the pages (GraphiQL) into web/dist, which the binary embeds; commit the result
+## web: rebuild the pages (the console and GraphiQL, with the console's generated types) into web/dist, which the binary embeds; commit the result
 web:
 	cd web && npm ci --no-audit --no-fund && npm run build
 

@@ -17,9 +17,10 @@ type command struct {
 
 var commands = []command{
 	{"serve", "[--demo] [flags]", "serve the API (the default command)",
-		"Serves the GraphQL API at /graphql (and GraphiQL at / unless in production). With --demo, an\n" +
-			"empty database first gets the demo organization. Without it, an empty database is served as it is:\n" +
-			"create the first organization and admin with `kpiflow org create` and `kpiflow user create`."},
+		"Serves the GraphQL API at /graphql, the console at / (and GraphiQL at /graphiql unless in\n" +
+			"production). With --demo, an empty database first gets the demo organization. Without it, an\n" +
+			"empty database is served as it is: create the first organization and admin with\n" +
+			"`kpiflow org create` and `kpiflow user create`."},
 	{"migrate", "[--dry-run]", "bring the database schema up to date, or print the SQL it would run",
 		"Migrates the database schema. With --dry-run nothing is written, not even a new SQLite file:\n" +
 			"the SQL is printed, or \"up to date\" when there is nothing to do."},

@@ -99,7 +99,7 @@ func (c *config) registerServe(fs *flag.FlagSet) {
 	fs.StringVar(&c.Addr, "addr", env("KPIFLOW_ADDR", "127.0.0.1:8080"), "listen address (KPIFLOW_ADDR)")
 	c.Env = env("KPIFLOW_ENV", "development")
 	dev := c.Env != "production"
-	fs.BoolVar(&c.Playground, "playground", c.envBool("KPIFLOW_PLAYGROUND", dev), "serve GraphiQL at / (KPIFLOW_PLAYGROUND; default off in production)")
+	fs.BoolVar(&c.Playground, "playground", c.envBool("KPIFLOW_PLAYGROUND", dev), "serve GraphiQL at /graphiql (KPIFLOW_PLAYGROUND; default off in production)")
 	fs.BoolVar(&c.Introspection, "introspection", c.envBool("KPIFLOW_INTROSPECTION", dev), "allow schema introspection (KPIFLOW_INTROSPECTION; default off in production)")
 	fs.IntVar(&c.MaxDepth, "max-depth", c.envInt("KPIFLOW_MAX_DEPTH", graph.DefaultLimits.MaxDepth), "deepest field nesting of an operation (KPIFLOW_MAX_DEPTH)")
 	fs.IntVar(&c.MaxComplexity, "max-complexity", c.envInt("KPIFLOW_MAX_COMPLEXITY", graph.DefaultLimits.MaxComplexity),

@@ -277,6 +277,10 @@ func (s *Service) Refresh(ctx context.Context, token string) (*Session, error) {
 	if err := tx.Commit(); err != nil {
 		return nil, err
 	}
+	// The user was read in the transaction: the payload's viewer resolves
+	// its edges (team, organization, managed teams) after the commit,
+	// through the client the transaction came from.
+	sess.User = sess.User.Unwrap()
 	return sess, nil
 }
 

@@ -26,8 +26,14 @@ const login = `mutation($in: LoginInput!) {
   }
 }`
 
+// refresh selects the viewer's edges as login does: the session's user is
+// read in the refresh's transaction, and its edges resolve after it (every
+// refresh test goes through a rotation or a replay within the grace period).
 const refresh = `mutation($t: String!) {
-  refreshToken(input: {refreshToken: $t}) { accessToken refreshToken viewer { email } }
+  refreshToken(input: {refreshToken: $t}) {
+    accessToken refreshToken
+    viewer { email team { name } organization { name } managedTeams(first: 5) { totalCount } }
+  }
 }`
 
 type session struct {

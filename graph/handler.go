@@ -51,8 +51,8 @@ type Options struct {
 	Logger *slog.Logger
 	// Ready reports whether the database can be reached, for /readyz.
 	Ready func(context.Context) error
-	// Playground serves GraphiQL at "/", from the binary itself (package
-	// web), with its assets under /assets/.
+	// Playground serves GraphiQL at /graphiql, from the binary itself
+	// (package web), beside the console that is always served at /.
 	Playground bool
 	// Introspection allows schema introspection queries.
 	Introspection bool
@@ -109,8 +109,9 @@ func withCursorKey(a *auth.Service, next http.Handler) http.Handler {
 // DefaultRequestTimeout bounds a request.
 const DefaultRequestTimeout = 30 * time.Second
 
-// NewHandler returns kpiflow's HTTP handler: GraphQL at /graphql, GraphiQL
-// at / when enabled, and the health endpoints /healthz and /readyz.
+// NewHandler returns kpiflow's HTTP handler: GraphQL at /graphql, the
+// console at /, GraphiQL at /graphiql when enabled, and the health
+// endpoints /healthz and /readyz.
 func NewHandler(o Options) http.Handler {
 	if o.Logger == nil {
 		o.Logger = slog.Default()
@@ -138,9 +139,9 @@ func NewHandler(o Options) http.Handler {
 	}
 	mux.Handle("/graphql", httpRules(o.MaxBodyBytes, o.RequestTimeout, withCursorKey(o.Auth,
 		authenticate(o.Auth, rateLimited(limiter, idempotent(o.Client, o.Logger, srv))))))
-	if o.Playground {
-		mux.Handle("/", web.Handler()) // every other route is more specific
-	}
+	// The console at / and its routes, GraphiQL at /graphiql when enabled;
+	// every other route is more specific.
+	mux.Handle("/", web.Handler(web.Options{GraphiQL: o.Playground}))
 	if m := metricsFor(o); m != nil {
 		mux.Handle("GET /metrics", m)
 	}

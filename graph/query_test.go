@@ -357,7 +357,7 @@ func TestHealthAndReadiness(t *testing.T) {
 			t.Errorf("/readyz = %d", c)
 		}
 		if c := get("/"); c != 200 {
-			t.Errorf("GraphiQL at / = %d", c)
+			t.Errorf("the console at / = %d", c)
 		}
 		s.Store.DB.Close()
 		if c := get("/readyz"); c != http.StatusServiceUnavailable {

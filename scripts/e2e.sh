@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# The end-to-end tests: GraphiQL in a real headless browser (Debian's
-# chromium, driven by playwright-core) and the examples of examples/, against
+# The end-to-end tests: the console and GraphiQL in a real headless browser
+# (Debian's chromium, driven by playwright-core; the console's test drives a
+# rep and a manager through a proposal and its decision, live, with axe-core
+# accessibility checks at 375 px and desktop width) and the examples of examples/, against
 # a kpiflow server built from this tree and started with the demo data on a
 # free loopback port and a temporary SQLite database. Installs what is
 # missing (chromium, jq, curl from Debian's packages when run as root; the
@@ -77,7 +79,7 @@ if [ -z "$url" ] || ! curl -fsS --retry 10 --retry-delay 1 --retry-connrefused "
 fi
 say "server ready at $url"
 
-say "browser test of GraphiQL, then the examples (node --test web/e2e/)"
+say "browser tests of the console and GraphiQL, then the examples (node --test web/e2e/)"
 status=0
 # Bounded: a browser left running would keep node waiting for ever.
 KPIFLOW_URL=$url timeout --kill-after=10 420 node --test --test-concurrency=1 web/e2e/ || status=$?

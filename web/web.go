@@ -1,4 +1,5 @@
-// Package web serves kpiflow's pages from the binary itself: the files
+// Package web serves kpiflow's pages from the binary itself, the console
+// (the SPA reps and managers use) and GraphiQL: the files
 // that `npm run build` writes to web/dist (committed, so that building the
 // server needs no Node), embedded at compile time. Nothing a page loads
 // comes from another origin.
@@ -61,8 +62,8 @@ func ContentType(name string) string {
 	return "application/octet-stream"
 }
 
-// Files lists the embedded files, as the paths they are served at
-// ("/index.html" is served at "/").
+// Files lists the embedded files, as the paths they are stored at
+// (Page says where the pages are served).
 func Files() []string {
 	var out []string
 	_ = fs.WalkDir(files, ".", func(p string, d fs.DirEntry, err error) error {
@@ -74,19 +75,77 @@ func Files() []string {
 	return out
 }
 
-// Handler serves GraphiQL at "/" and the built files at their paths:
-// those under /assets/ have their content's hash in their names and are
-// cached for good; the pages and the other files are revalidated each time.
-// Anything else is 404.
-func Handler() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		name := strings.TrimPrefix(path.Clean(r.URL.Path), "/")
-		if name == "" {
-			name = "index.html"
+// The pages and the addresses they are served at: each page at one
+// address only (its file's own path is 404).
+const (
+	consoleFile  = "index.html"
+	graphiqlFile = "graphiql.html"
+	// GraphiQLPath is where GraphiQL is served when it is enabled.
+	GraphiQLPath = "/graphiql"
+)
+
+// Reserved are the paths of the server's own routes and their subtrees
+// (the API, the health checks, the metrics, the build's assets, GraphiQL):
+// the console's history fallback never answers under them, so that a route
+// that is off (the SDL without introspection, /metrics in production) or a
+// missing asset is a plain 404, never the console's page with 200.
+var Reserved = []string{"/graphql", "/healthz", "/readyz", "/metrics", "/assets", GraphiQLPath}
+
+// reserved tells whether p is one of the Reserved paths or under one.
+func reserved(p string) bool {
+	for _, r := range Reserved {
+		if p == r || strings.HasPrefix(p, r+"/") {
+			return true
 		}
-		if name == "index.html" && r.URL.Path != "/" {
-			http.NotFound(w, r) // one address for the page
+	}
+	return false
+}
+
+// Page is the address a page file is served at, or "" for a file that is
+// not a page (served at its own path).
+func Page(file string) string {
+	switch strings.TrimPrefix(file, "/") {
+	case consoleFile:
+		return "/"
+	case graphiqlFile:
+		return GraphiQLPath
+	}
+	return ""
+}
+
+// Options says which pages are served.
+type Options struct {
+	// GraphiQL serves GraphiQL at /graphiql.
+	GraphiQL bool
+}
+
+// Handler serves the console at "/" and at every path of its own routes
+// (the history fallback: a GET of a path that is neither a file of the
+// build nor Reserved is the console's page, whose router shows the
+// screen), GraphiQL at /graphiql when enabled, and the built files at their
+// paths: those under /assets/ have their content's hash in their names and
+// are cached for good; the pages and the other files are revalidated each
+// time. A missing file (a path whose last segment has an extension) is
+// 404, as is every Reserved path that reaches it.
+func Handler(o Options) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p := path.Clean("/" + r.URL.Path)
+		var name string
+		switch {
+		case p == GraphiQLPath && o.GraphiQL:
+			name = graphiqlFile
+		case Page(p) != "" || reserved(p) && !strings.HasPrefix(p, "/assets/"):
+			http.NotFound(w, r) // a page's file (one address per page), or a route that is off
 			return
+		default:
+			name = strings.TrimPrefix(p, "/")
+			if _, err := fs.Stat(files, name); err != nil || name == "" {
+				if strings.HasPrefix(p, "/assets/") || path.Ext(p) != "" {
+					http.NotFound(w, r)
+					return
+				}
+				name = consoleFile // one of the console's routes
+			}
 		}
 		b, err := fs.ReadFile(files, name)
 		if err != nil {

@@ -1,4 +1,4 @@
-// The GraphiQL page in a real headless browser (Debian's chromium, driven
+// The GraphiQL page (at /graphiql) in a real headless browser (Debian's chromium, driven
 // by playwright-core) against a running kpiflow server: it renders, signs
 // in, runs a query and shows the result, and every request it makes goes to
 // the server's own origin. scripts/e2e.sh starts the server and sets
@@ -71,7 +71,7 @@ test("GraphiQL renders, signs in, runs a query and shows its result, all from it
   });
 
   // The page renders GraphiQL.
-  await page.goto(origin + "/", { waitUntil: "load" });
+  await page.goto(origin + "/graphiql", { waitUntil: "load" });
   await page.locator(".graphiql-container").waitFor({ timeout: 30_000 });
   await page.locator(".graphiql-query-editor .CodeMirror").waitFor();
   assert.match(await page.title(), /kpiflow/);

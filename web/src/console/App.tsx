@@ -1,0 +1,122 @@
+// The console's shell: sign-in when signed out; else the navigation (with
+// the live inbox badge) and the screen of the route.
+import { useEffect, useState } from "react";
+import { useApolloClient, useSubscription } from "@apollo/client/react";
+import type { Auth } from "./client";
+import { InboxChangedDocument, LogoutDocument, type InboxChangedSubscription } from "./generated/graphql";
+import { Link, match, useRouter } from "./router";
+import { ViewerContext, isAdmin, isManager, mayPropose, type Viewer } from "./viewer";
+import { SignIn } from "./screens/SignIn";
+import { Scorecard } from "./screens/Scorecard";
+import { Propose } from "./screens/Propose";
+import { MyTargets } from "./screens/MyTargets";
+import { TargetScreen } from "./screens/Target";
+import { Inbox } from "./screens/Inbox";
+import { Reviews } from "./screens/Reviews";
+import { Team } from "./screens/Team";
+import { AdminKPIs } from "./screens/AdminKPIs";
+import { words } from "./format";
+
+export type InboxData = InboxChangedSubscription["inboxChanged"] | undefined;
+
+export function App({ auth }: { auth: Auth }) {
+  const [session, setSession] = useState(auth.session);
+  useEffect(() => auth.subscribe(setSession), [auth]);
+  if (!session) return <SignIn auth={auth} />;
+  return (
+    <ViewerContext.Provider value={session.viewer}>
+      <Shell auth={auth} viewer={session.viewer} />
+    </ViewerContext.Provider>
+  );
+}
+
+function Shell({ auth, viewer }: { auth: Auth; viewer: Viewer }) {
+  const client = useApolloClient();
+  const { loc, navigate } = useRouter();
+  const inbox = useSubscription(InboxChangedDocument);
+  const items = inbox.data?.inboxChanged;
+  const [menu, setMenu] = useState(false);
+  useEffect(() => setMenu(false), [loc.path]);
+
+  const signOut = async () => {
+    const s = auth.session;
+    auth.set(null);
+    navigate("/");
+    if (s) {
+      await client
+        .mutate({ mutation: LogoutDocument, variables: { input: { refreshToken: s.refreshToken } }, context: { anonymous: true } })
+        .catch(() => {}); // signed out here either way
+    }
+    await client.clearStore();
+  };
+
+  const nav = [
+    { to: "/", label: "Scorecard", show: true },
+    { to: "/propose", label: "Propose", show: mayPropose(viewer) },
+    { to: "/targets", label: "My targets", show: mayPropose(viewer) },
+    { to: "/reviews", label: "Reviews", show: isManager(viewer) },
+    { to: "/team", label: "Team", show: isManager(viewer) },
+    { to: "/admin/kpis", label: "KPIs", show: isAdmin(viewer) },
+    { to: "/inbox", label: "Inbox", show: true },
+  ].filter((n) => n.show);
+  const active = (to: string) => (to === "/" ? loc.path === "/" : loc.path.startsWith(to));
+
+  let screen: React.ReactNode;
+  let m: Record<string, string> | null;
+  if (match("/", loc.path)) screen = <Scorecard />;
+  else if (match("/propose", loc.path)) screen = <Propose />;
+  else if (match("/targets", loc.path)) screen = <MyTargets />;
+  else if ((m = match("/targets/:id", loc.path))) screen = <TargetScreen id={m.id} />;
+  else if (match("/reviews", loc.path) && isManager(viewer)) screen = <Reviews />;
+  else if (match("/team", loc.path) && isManager(viewer)) screen = <Team />;
+  else if (match("/admin/kpis", loc.path) && isAdmin(viewer)) screen = <AdminKPIs />;
+  else if (match("/inbox", loc.path)) screen = <Inbox data={items} loading={inbox.loading} error={inbox.error} />;
+  else screen = <NotFound />;
+
+  return (
+    <div className="shell">
+      <header className="topbar">
+        <Link to="/" className="brand" aria-label="kpiflow home">
+          <span className="brand-mark" aria-hidden="true" />
+          kpiflow
+        </Link>
+        <button className="menu-toggle" aria-expanded={menu} aria-controls="main-nav" onClick={() => setMenu(!menu)}>
+          Menu
+        </button>
+        <nav id="main-nav" className={menu ? "nav open" : "nav"} aria-label="Main">
+          {nav.map((n) => (
+            <Link key={n.to} to={n.to} className={active(n.to) ? "active" : undefined} aria-current={active(n.to) ? "page" : undefined}>
+              {n.label}
+              {n.to === "/inbox" && items && items.totalCount > 0 && (
+                <span className="badge" data-testid="inbox-badge" aria-label={`${items.totalCount} waiting`}>
+                  {items.totalCount}
+                </span>
+              )}
+            </Link>
+          ))}
+        </nav>
+        <div className="who">
+          <span data-testid="signed-in">
+            {viewer.name} <span className="role">{words(viewer.role)}</span>
+          </span>
+          <button className="link" onClick={signOut}>
+            Sign out
+          </button>
+        </div>
+      </header>
+      <main className="main">{screen}</main>
+    </div>
+  );
+}
+
+function NotFound() {
+  return (
+    <section>
+      <h1>Not found</h1>
+      <p>
+        There is no such page. <Link to="/">Back to the scorecard</Link>
+      </p>
+    </section>
+  );
+}
+
