@@ -6,10 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"sync"
 	"time"
 
+	"entgo.io/ent/dialect"
 	"entgo.io/ent/dialect/sql"
 
 	"kpiflow/access"
@@ -424,21 +426,90 @@ var ErrUnauthenticated = errcode.New(errcode.Unauthenticated, "invalid or expire
 
 // Authenticate returns the viewer an access token speaks for. A token
 // refused on its own (forged, expired) costs no statement; a valid one
-// costs one indexed lookup, which reads the user with their session: the
-// role, team, organization and activity in force are the stored ones, and
-// a token of an ended session (logout, password change, deactivation) or
-// of a deactivated user is refused. It returns ErrUnauthenticated when
-// the token is refused, and the database's error when it cannot tell.
+// costs one: the user with their session and their reach in the team tree
+// (the teams they manage with all their sub-teams), read together. The
+// role, team, organization, activity and managed teams in force are the
+// stored ones, and a token of an ended session (logout, password change,
+// deactivation) or of a deactivated user is refused. It returns
+// ErrUnauthenticated when the token is refused, and the database's error
+// when it cannot tell.
 func (s *Service) Authenticate(ctx context.Context, token string) (*viewer.Viewer, error) {
+	v, _, err := s.AuthenticateUser(ctx, token)
+	return v, err
+}
+
+// AuthenticateUser is Authenticate that also returns the user's row as it
+// was read, so that a request can show the viewer without reading it again.
+func (s *Service) AuthenticateUser(ctx context.Context, token string) (*viewer.Viewer, *ent.User, error) {
 	c, err := s.tokens.Verify(token)
 	if err != nil {
-		return nil, ErrUnauthenticated
+		return nil, nil, ErrUnauthenticated
 	}
-	u, err := s.sessionUser(ctx, pulid.ID(c.Subject), c.Session)
+	u, managed, err := s.sessionReach(ctx, pulid.ID(c.Subject), c.Session)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return s.viewerOf(u, c.Session), nil
+	scope := viewer.Scope{Managed: managed}
+	if u.TeamID != nil {
+		scope.Team = *u.TeamID
+	}
+	v := viewer.New(u.ID, u.OrganizationID, u.Role, func(context.Context) (viewer.Scope, error) { return scope, nil })
+	v.Session = c.Session
+	v.Team = u.TeamID
+	return v, u, nil
+}
+
+// managedColumn is the column of sessionReach's statement that lists the
+// teams the user reaches as a manager.
+const managedColumn = "managed_teams"
+
+// sessionReach reads, in one statement, the user of a live session and
+// the teams they manage with all their sub-teams (a recursive walk down
+// the tree: UNION stops at teams already seen).
+func (s *Service) sessionReach(ctx context.Context, id, session pulid.ID) (*ent.User, []pulid.ID, error) {
+	users, err := s.root.User.Query().
+		Where(user.ID(id), user.Active(true),
+			user.HasRefreshTokensWith(refreshtoken.ID(session), refreshtoken.RevokedAtIsNil())).
+		Modify(func(sel *sql.Selector) {
+			agg := "coalesce(group_concat(id, ','), '')"
+			if sel.Dialect() == dialect.Postgres {
+				agg = "coalesce(string_agg(id, ','), '')"
+			}
+			sel.AppendSelectExprAs(sql.ExprFunc(func(b *sql.Builder) {
+				b.WriteString("(WITH RECURSIVE reach(id) AS (SELECT team_id FROM team_managers WHERE user_id = ").Arg(string(id)).
+					WriteString(" UNION SELECT teams.id FROM teams JOIN reach ON teams.parent_id = reach.id) SELECT " + agg + " FROM reach)")
+			}), managedColumn)
+		}).
+		All(viewer.System(ctx))
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(users) != 1 {
+		return nil, nil, ErrUnauthenticated
+	}
+	u := users[0]
+	raw, err := u.Value(managedColumn)
+	if err != nil {
+		return nil, nil, err
+	}
+	var list string
+	switch r := raw.(type) {
+	case nil:
+	case string:
+		list = r
+	case []byte:
+		list = string(r)
+	default:
+		return nil, nil, fmt.Errorf("auth: managed teams read as %T", raw)
+	}
+	var managed []pulid.ID
+	if list != "" {
+		for _, t := range strings.Split(list, ",") {
+			managed = append(managed, pulid.ID(t))
+		}
+		slices.Sort(managed)
+	}
+	return u, managed, nil
 }
 
 // sessionUser reads the user of a live session.
