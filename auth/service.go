@@ -37,6 +37,13 @@ type Config struct {
 	// ThrottleWindow (see LoginThrottle for what happens past them).
 	PairLimit, AccountLimit, AddressLimit int
 	ThrottleWindow                        time.Duration
+	// HashConcurrency bounds the password hashes (sign-ins, password
+	// changes) that run at once, each taking Password.Memory for as long
+	// as it runs (default DefaultHashConcurrency()); HashWait is how long
+	// one waits for its turn before it is refused as UNAVAILABLE (default
+	// DefaultHashWait).
+	HashConcurrency int
+	HashWait        time.Duration
 }
 
 // Defaults of Config.
@@ -54,6 +61,7 @@ type Service struct {
 	refreshTTL   time.Duration
 	refreshGrace time.Duration
 	params       PasswordParams
+	hashes       *hashGate
 	throttle     *LoginThrottle
 	// dummyHash is checked against when no account matches, so that an
 	// unknown email costs as much time as a wrong password.
@@ -91,6 +99,7 @@ func NewService(client *ent.Client, cfg Config) (*Service, error) {
 		refreshTTL:   cfg.RefreshTTL,
 		refreshGrace: cfg.RefreshGrace,
 		params:       cfg.Password,
+		hashes:       newHashGate(cfg.HashConcurrency, cfg.HashWait),
 		throttle:     NewLoginThrottle(cfg.PairLimit, cfg.AccountLimit, cfg.AddressLimit, cfg.ThrottleWindow),
 		dummyHash:    dummy,
 		now:          time.Now,
@@ -135,16 +144,21 @@ func (s *Service) Login(ctx context.Context, email, password string, organizatio
 		return nil, err
 	}
 	var matches []*ent.User
-	for _, u := range candidates {
-		if u.PasswordHash == nil {
-			continue
+	// One slot for the sign-in's hashes, which run one after another.
+	if err := s.hashes.do(ctx, func() {
+		for _, u := range candidates {
+			if u.PasswordHash == nil {
+				continue
+			}
+			if ok, err := CheckPassword(*u.PasswordHash, password); err == nil && ok {
+				matches = append(matches, u)
+			}
 		}
-		if ok, err := CheckPassword(*u.PasswordHash, password); err == nil && ok {
-			matches = append(matches, u)
+		if len(candidates) == 0 {
+			_, _ = CheckPassword(s.dummyHash, password)
 		}
-	}
-	if len(candidates) == 0 {
-		_, _ = CheckPassword(s.dummyHash, password)
+	}); err != nil {
+		return nil, err
 	}
 	switch len(matches) {
 	case 0:
@@ -558,12 +572,18 @@ func CheckNewPassword(password string) error {
 	return nil
 }
 
-// PasswordHash checks a new password and returns its hash.
-func (s *Service) PasswordHash(password string) (string, error) {
+// PasswordHash checks a new password and returns its hash, when a hashing
+// slot is free (see Config.HashConcurrency).
+func (s *Service) PasswordHash(ctx context.Context, password string) (string, error) {
 	if err := CheckNewPassword(password); err != nil {
 		return "", err
 	}
-	return HashPassword(password, s.params)
+	var h string
+	var err error
+	if gateErr := s.hashes.do(ctx, func() { h, err = HashPassword(password, s.params) }); gateErr != nil {
+		return "", gateErr
+	}
+	return h, err
 }
 
 // CreateUser creates a user with an optional initial password. Without one
@@ -571,7 +591,7 @@ func (s *Service) PasswordHash(password string) (string, error) {
 func (s *Service) CreateUser(ctx context.Context, client *ent.Client, in ent.CreateUserInput, password *string) (*ent.User, error) {
 	c := client.User.Create().SetInput(in)
 	if password != nil {
-		h, err := s.PasswordHash(*password)
+		h, err := s.PasswordHash(ctx, *password)
 		if err != nil {
 			return nil, err
 		}
@@ -597,7 +617,7 @@ func (s *Service) UpdateUser(ctx context.Context, client *ent.Client, id pulid.I
 	}
 	u := client.User.UpdateOneID(id).SetInput(in)
 	if password != nil {
-		h, err := s.PasswordHash(*password)
+		h, err := s.PasswordHash(ctx, *password)
 		if err != nil {
 			return nil, err
 		}
