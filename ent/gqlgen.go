@@ -1,15 +1,16 @@
 //go:build ignore
 
 // gqlgen generates the GraphQL executor (graph/generated.go) and the
-// resolver stubs from gqlgen.yml, as `gqlgen generate` does, with two
-// changes of kpiflow's to how the executor resolves a response, both for
-// its cost per field: sequentialFields, a plugin, and sequentialLists. It
-// runs from the module's root.
+// resolver stubs from gqlgen.yml, as `gqlgen generate` does, with changes
+// of kpiflow's to how the executor resolves a response, all for its cost
+// per field or object: sequentialFields, a plugin, then sequentialLists
+// and noDefers, which replace calls in the generated executor. It runs
+// from the module's root.
 package main
 
 import (
 	"bytes"
-	"errors"
+	"fmt"
 	"log"
 	"os"
 
@@ -26,10 +27,17 @@ func main() {
 	if err := api.Generate(cfg, api.AddPlugin(sequentialFields{})); err != nil {
 		log.Fatalf("running gqlgen: %v", err)
 	}
-	if err := sequentialLists(cfg.Exec.Filename); err != nil {
-		log.Fatalf("sequential lists: %v", err)
+	for _, r := range []replacement{sequentialLists, noDefers} {
+		if err := r.apply(cfg.Exec.Filename); err != nil {
+			log.Fatalf("generating %s: %v", cfg.Exec.Filename, err)
+		}
 	}
 }
+
+// replacement replaces the calls of a function of gqlgen's in the
+// generated executor by the calls of one of package graph's, of the same
+// signature.
+type replacement struct{ from, to string }
 
 // sequentialLists makes the executor marshal the elements of a list of
 // objects one after another (graph.marshalSlice) rather than in a
@@ -38,16 +46,26 @@ func main() {
 // goroutine per element). The reasons are sequentialFields'; marshalSlice
 // keeps what gqlgen's function gives each element (its FieldContext and
 // Index, a panic recovered into a null and an error).
-func sequentialLists(filename string) error {
+var sequentialLists = replacement{"graphql.MarshalSliceConcurrently(", "marshalSlice("}
+
+// noDefers gives every object resolved an empty group of deferred fields
+// (graph.deferredGroup) instead of one that gqlgen's template makes ready
+// for @defer (graphql.NewDeferredGroup: the object's whole path, a field
+// set and a map, for every object of every list). The server offers no
+// @defer (PublicSchema leaves the directive out, so an operation using it
+// is refused as invalid): no field is ever deferred, and the group is
+// never filled.
+var noDefers = replacement{"graphql.NewDeferredGroup(", "deferredGroup("}
+
+func (r replacement) apply(filename string) error {
 	src, err := os.ReadFile(filename)
 	if err != nil {
 		return err
 	}
-	from, to := []byte("graphql.MarshalSliceConcurrently("), []byte("marshalSlice(")
-	if !bytes.Contains(src, from) {
-		return errors.New("no call of graphql.MarshalSliceConcurrently: gqlgen's template changed, look again at what it does")
+	if !bytes.Contains(src, []byte(r.from)) {
+		return fmt.Errorf("no call of %s): gqlgen's template changed, look again at what it does", r.from)
 	}
-	return os.WriteFile(filename, bytes.ReplaceAll(src, from, to), 0o644)
+	return os.WriteFile(filename, bytes.ReplaceAll(src, []byte(r.from), []byte(r.to)), 0o644)
 }
 
 // sequentialFields makes the executor resolve the fields of every object

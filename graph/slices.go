@@ -40,3 +40,12 @@ func marshalSlice(ctx context.Context, length int, _ int64, omitPanicHandler boo
 	}
 	return ret
 }
+
+// deferredGroup is the group of deferred fields of an object, which the
+// executor's generator (ent/gqlgen.go) gives every object in place of
+// graphql.NewDeferredGroup's: an empty one, since the server offers no
+// @defer (PublicSchema leaves the directive out, and validation refuses an
+// operation that uses it), so that no field is ever deferred.
+func deferredGroup(ctx context.Context) graphql.DeferredGroup {
+	return graphql.DeferredGroup{Context: ctx}
+}
