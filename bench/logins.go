@@ -77,6 +77,7 @@ func loginStorm(ctx context.Context, out io.Writer, st *store.Store, org *ent.Or
 			float64(len(reps))/d.Seconds(), busy, before>>10, peak>>10, (peak-before)>>10)
 	}
 	fmt.Fprintln(out)
+	debug.FreeOSMemory()
 	return nil
 }
 
