@@ -80,6 +80,7 @@ type config struct {
 	JWTAudience     string
 	AccessTokenTTL  time.Duration
 	RefreshTokenTTL time.Duration
+	HashConcurrency int
 	MetricsAddr     string
 	MetricsToken    string
 
@@ -136,6 +137,8 @@ func (c *config) registerServe(fs *flag.FlagSet) {
 		"lifetime of access tokens (KPIFLOW_ACCESS_TOKEN_TTL)")
 	fs.DurationVar(&c.RefreshTokenTTL, "refresh-token-ttl", c.envDuration("KPIFLOW_REFRESH_TOKEN_TTL", auth.DefaultRefreshTTL),
 		"lifetime of refresh tokens (KPIFLOW_REFRESH_TOKEN_TTL)")
+	fs.IntVar(&c.HashConcurrency, "password-hash-concurrency", c.envInt("KPIFLOW_PASSWORD_HASH_CONCURRENCY", auth.DefaultHashConcurrency()),
+		"password hashes (sign-ins, password changes) run at once, each taking 64 MiB while it runs; more wait their turn (KPIFLOW_PASSWORD_HASH_CONCURRENCY)")
 }
 
 // authService builds the authentication service. Without a secret it
@@ -161,7 +164,7 @@ func (c *config) authService(client *ent.Client, logger *slog.Logger) (*auth.Ser
 			}
 			tokens.PreviousKeys = append(tokens.PreviousKeys, pub)
 		}
-		return auth.NewService(client, auth.Config{Tokens: tokens, RefreshTTL: c.RefreshTokenTTL})
+		return auth.NewService(client, auth.Config{Tokens: tokens, RefreshTTL: c.RefreshTokenTTL, HashConcurrency: c.HashConcurrency})
 	}
 	secret := []byte(c.JWTSecret)
 	if len(secret) == 0 && c.Demo {
@@ -172,7 +175,7 @@ func (c *config) authService(client *ent.Client, logger *slog.Logger) (*auth.Ser
 		return nil, fmt.Errorf("KPIFLOW_JWT_SECRET must be set to at least %d bytes (e.g. openssl rand -base64 48), or use --demo", auth.MinSecretLength)
 	}
 	tokens.Secret = secret
-	return auth.NewService(client, auth.Config{Tokens: tokens, RefreshTTL: c.RefreshTokenTTL})
+	return auth.NewService(client, auth.Config{Tokens: tokens, RefreshTTL: c.RefreshTokenTTL, HashConcurrency: c.HashConcurrency})
 }
 
 func (c *config) logger(w io.Writer) (*slog.Logger, error) {

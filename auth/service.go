@@ -6,10 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"sync"
 	"time"
 
+	"entgo.io/ent/dialect"
 	"entgo.io/ent/dialect/sql"
 
 	"kpiflow/access"
@@ -35,6 +37,13 @@ type Config struct {
 	// ThrottleWindow (see LoginThrottle for what happens past them).
 	PairLimit, AccountLimit, AddressLimit int
 	ThrottleWindow                        time.Duration
+	// HashConcurrency bounds the password hashes (sign-ins, password
+	// changes) that run at once, each taking Password.Memory for as long
+	// as it runs (default DefaultHashConcurrency()); HashWait is how long
+	// one waits for its turn before it is refused as UNAVAILABLE (default
+	// DefaultHashWait).
+	HashConcurrency int
+	HashWait        time.Duration
 }
 
 // Defaults of Config.
@@ -52,6 +61,7 @@ type Service struct {
 	refreshTTL   time.Duration
 	refreshGrace time.Duration
 	params       PasswordParams
+	hashes       *hashGate
 	throttle     *LoginThrottle
 	// dummyHash is checked against when no account matches, so that an
 	// unknown email costs as much time as a wrong password.
@@ -89,6 +99,7 @@ func NewService(client *ent.Client, cfg Config) (*Service, error) {
 		refreshTTL:   cfg.RefreshTTL,
 		refreshGrace: cfg.RefreshGrace,
 		params:       cfg.Password,
+		hashes:       newHashGate(cfg.HashConcurrency, cfg.HashWait),
 		throttle:     NewLoginThrottle(cfg.PairLimit, cfg.AccountLimit, cfg.AddressLimit, cfg.ThrottleWindow),
 		dummyHash:    dummy,
 		now:          time.Now,
@@ -133,16 +144,21 @@ func (s *Service) Login(ctx context.Context, email, password string, organizatio
 		return nil, err
 	}
 	var matches []*ent.User
-	for _, u := range candidates {
-		if u.PasswordHash == nil {
-			continue
+	// One slot for the sign-in's hashes, which run one after another.
+	if err := s.hashes.do(ctx, func() {
+		for _, u := range candidates {
+			if u.PasswordHash == nil {
+				continue
+			}
+			if ok, err := CheckPassword(*u.PasswordHash, password); err == nil && ok {
+				matches = append(matches, u)
+			}
 		}
-		if ok, err := CheckPassword(*u.PasswordHash, password); err == nil && ok {
-			matches = append(matches, u)
+		if len(candidates) == 0 {
+			_, _ = CheckPassword(s.dummyHash, password)
 		}
-	}
-	if len(candidates) == 0 {
-		_, _ = CheckPassword(s.dummyHash, password)
+	}); err != nil {
+		return nil, err
 	}
 	switch len(matches) {
 	case 0:
@@ -428,21 +444,90 @@ var ErrUnauthenticated = errcode.New(errcode.Unauthenticated, "invalid or expire
 
 // Authenticate returns the viewer an access token speaks for. A token
 // refused on its own (forged, expired) costs no statement; a valid one
-// costs one indexed lookup, which reads the user with their session: the
-// role, team, organization and activity in force are the stored ones, and
-// a token of an ended session (logout, password change, deactivation) or
-// of a deactivated user is refused. It returns ErrUnauthenticated when
-// the token is refused, and the database's error when it cannot tell.
+// costs one: the user with their session and their reach in the team tree
+// (the teams they manage with all their sub-teams), read together. The
+// role, team, organization, activity and managed teams in force are the
+// stored ones, and a token of an ended session (logout, password change,
+// deactivation) or of a deactivated user is refused. It returns
+// ErrUnauthenticated when the token is refused, and the database's error
+// when it cannot tell.
 func (s *Service) Authenticate(ctx context.Context, token string) (*viewer.Viewer, error) {
+	v, _, err := s.AuthenticateUser(ctx, token)
+	return v, err
+}
+
+// AuthenticateUser is Authenticate that also returns the user's row as it
+// was read, so that a request can show the viewer without reading it again.
+func (s *Service) AuthenticateUser(ctx context.Context, token string) (*viewer.Viewer, *ent.User, error) {
 	c, err := s.tokens.Verify(token)
 	if err != nil {
-		return nil, ErrUnauthenticated
+		return nil, nil, ErrUnauthenticated
 	}
-	u, err := s.sessionUser(ctx, pulid.ID(c.Subject), c.Session)
+	u, managed, err := s.sessionReach(ctx, pulid.ID(c.Subject), c.Session)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return s.viewerOf(u, c.Session), nil
+	scope := viewer.Scope{Managed: managed}
+	if u.TeamID != nil {
+		scope.Team = *u.TeamID
+	}
+	v := viewer.New(u.ID, u.OrganizationID, u.Role, func(context.Context) (viewer.Scope, error) { return scope, nil })
+	v.Session = c.Session
+	v.Team = u.TeamID
+	return v, u, nil
+}
+
+// managedColumn is the column of sessionReach's statement that lists the
+// teams the user reaches as a manager.
+const managedColumn = "managed_teams"
+
+// sessionReach reads, in one statement, the user of a live session and
+// the teams they manage with all their sub-teams (a recursive walk down
+// the tree: UNION stops at teams already seen).
+func (s *Service) sessionReach(ctx context.Context, id, session pulid.ID) (*ent.User, []pulid.ID, error) {
+	users, err := s.root.User.Query().
+		Where(user.ID(id), user.Active(true),
+			user.HasRefreshTokensWith(refreshtoken.ID(session), refreshtoken.RevokedAtIsNil())).
+		Modify(func(sel *sql.Selector) {
+			agg := "coalesce(group_concat(id, ','), '')"
+			if sel.Dialect() == dialect.Postgres {
+				agg = "coalesce(string_agg(id, ','), '')"
+			}
+			sel.AppendSelectExprAs(sql.ExprFunc(func(b *sql.Builder) {
+				b.WriteString("(WITH RECURSIVE reach(id) AS (SELECT team_id FROM team_managers WHERE user_id = ").Arg(string(id)).
+					WriteString(" UNION SELECT teams.id FROM teams JOIN reach ON teams.parent_id = reach.id) SELECT " + agg + " FROM reach)")
+			}), managedColumn)
+		}).
+		All(viewer.System(ctx))
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(users) != 1 {
+		return nil, nil, ErrUnauthenticated
+	}
+	u := users[0]
+	raw, err := u.Value(managedColumn)
+	if err != nil {
+		return nil, nil, err
+	}
+	var list string
+	switch r := raw.(type) {
+	case nil:
+	case string:
+		list = r
+	case []byte:
+		list = string(r)
+	default:
+		return nil, nil, fmt.Errorf("auth: managed teams read as %T", raw)
+	}
+	var managed []pulid.ID
+	if list != "" {
+		for _, t := range strings.Split(list, ",") {
+			managed = append(managed, pulid.ID(t))
+		}
+		slices.Sort(managed)
+	}
+	return u, managed, nil
 }
 
 // sessionUser reads the user of a live session.
@@ -491,12 +576,18 @@ func CheckNewPassword(password string) error {
 	return nil
 }
 
-// PasswordHash checks a new password and returns its hash.
-func (s *Service) PasswordHash(password string) (string, error) {
+// PasswordHash checks a new password and returns its hash, when a hashing
+// slot is free (see Config.HashConcurrency).
+func (s *Service) PasswordHash(ctx context.Context, password string) (string, error) {
 	if err := CheckNewPassword(password); err != nil {
 		return "", err
 	}
-	return HashPassword(password, s.params)
+	var h string
+	var err error
+	if gateErr := s.hashes.do(ctx, func() { h, err = HashPassword(password, s.params) }); gateErr != nil {
+		return "", gateErr
+	}
+	return h, err
 }
 
 // CreateUser creates a user with an optional initial password. Without one
@@ -504,7 +595,7 @@ func (s *Service) PasswordHash(password string) (string, error) {
 func (s *Service) CreateUser(ctx context.Context, client *ent.Client, in ent.CreateUserInput, password *string) (*ent.User, error) {
 	c := client.User.Create().SetInput(in)
 	if password != nil {
-		h, err := s.PasswordHash(*password)
+		h, err := s.PasswordHash(ctx, *password)
 		if err != nil {
 			return nil, err
 		}
@@ -530,7 +621,7 @@ func (s *Service) UpdateUser(ctx context.Context, client *ent.Client, id pulid.I
 	}
 	u := client.User.UpdateOneID(id).SetInput(in)
 	if password != nil {
-		h, err := s.PasswordHash(*password)
+		h, err := s.PasswordHash(ctx, *password)
 		if err != nil {
 			return nil, err
 		}

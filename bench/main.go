@@ -48,6 +48,10 @@ func main() {
 	rateList := flag.String("rates", "20,100", "request rates of the load test, per second, comma-separated")
 	seconds := flag.Float64("seconds", 10, "seconds of load at each rate")
 	imports := flag.Int("import", 20_000, "deals to bulk-import (0: none)")
+	conns := flag.Int("connections", 8, "connections of the saturation test (0: no saturation test)")
+	warmup := flag.Float64("saturate-warmup", 5, "seconds of warm-up before each saturation measure")
+	satSeconds := flag.Float64("saturate-seconds", 20, "seconds of each saturation measure")
+	logins := flag.Int("logins", 32, "sign-ins of the sign-in storm (0: none)")
 	flag.Parse()
 	var rates []float64
 	for _, r := range strings.Split(*rateList, ",") {
@@ -58,13 +62,22 @@ func main() {
 		}
 		rates = append(rates, v)
 	}
-	if err := run(context.Background(), *dbURL, *deals, *meetings, *requests, rates, *seconds, *imports, os.Stdout); err != nil {
+	sat := saturation{conns: *conns, warmup: *warmup, seconds: *satSeconds, logins: *logins}
+	if err := run(context.Background(), *dbURL, *deals, *meetings, *requests, rates, *seconds, *imports, sat, os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
 }
 
-func run(ctx context.Context, dbURL string, deals, meetings, requests int, rates []float64, seconds float64, imports int, out io.Writer) error {
+// saturation says what of the saturation and sign-in storm steps to run.
+type saturation struct {
+	conns           int
+	warmup, seconds float64
+	logins          int
+}
+
+func run(ctx context.Context, dbURL string, deals, meetings, requests int, rates []float64, seconds float64, imports int,
+	sat saturation, out io.Writer) error {
 	if dbURL == "" {
 		dir, err := os.MkdirTemp("", "kpiflow-bench")
 		if err != nil {
@@ -160,11 +173,23 @@ func run(ctx context.Context, dbURL string, deals, meetings, requests int, rates
 	fmt.Fprintf(out, "\nPeak resident memory of the process (VmHWM): %s; Go heap in use at the end: %d MiB.\n\n",
 		peakRSS(), ms.HeapInuse>>20)
 
+	if sat.conns > 0 {
+		if err := saturate(ctx, out, st, svc, srv.URL+"/graphql", org, quarter, sat.conns, sat.warmup, sat.seconds); err != nil {
+			return err
+		}
+	}
 	if err := loadTest(ctx, out, st, svc, srv.URL, org, quarter, rates, seconds); err != nil {
 		return err
 	}
 	if imports > 0 {
 		if err := importRate(ctx, out, st, svc, srv.URL, org, imports); err != nil {
+			return err
+		}
+	}
+	// Last of the measures of memory: the storm without a bound leaves
+	// the process gigabytes larger for a while.
+	if sat.logins > 0 {
+		if err := loginStorm(ctx, out, st, org, sat.logins); err != nil {
 			return err
 		}
 	}

@@ -25,7 +25,7 @@ func sessionCost(ctx context.Context, out io.Writer, st *store.Store, svc *auth.
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "Authentication (%d requests each, one at a time): the session check (the user with their session, one indexed lookup) runs when a field first needs the viewer; it replaced the scope loader's own read of the user row.\n\n", n)
+	fmt.Fprintf(out, "Authentication (%d requests each, one at a time): the session check (the user with their session and their reach in the team tree, one statement) runs when a field first needs the viewer, and the viewer field shows the row it read.\n\n", n)
 	fmt.Fprintln(out, "| request | p50 | p95 | p99 | mean | statements/request |")
 	fmt.Fprintln(out, "|---|---|---|---|---|---|")
 	for _, c := range []struct{ name, token, query string }{

@@ -53,6 +53,9 @@ func (r *queryResolver) Viewer(ctx context.Context) (*ent.User, error) {
 	if v == nil {
 		return nil, errcode.New(errcode.Unauthenticated, "sign in first")
 	}
+	if u := authenticatedUser(ctx, v); u != nil {
+		return u, nil
+	}
 	return ent.FromContext(ctx).User.Get(ctx, v.UserID)
 }
 

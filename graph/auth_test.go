@@ -402,3 +402,72 @@ func TestForgedTokensAgainstEdDSA(t *testing.T) {
 		})
 	}
 }
+
+// A storm of sign-ins hashes at most HashConcurrency passwords at once:
+// every sign-in succeeds, in turn. Past HashWait a sign-in is refused with
+// UNAVAILABLE and a retryAfter, never an internal error (the second storm
+// checks passwords hashed at a cost that makes sign-ins wait; package
+// auth's tests refuse a wait deterministically).
+func TestSignInStormIsBounded(t *testing.T) {
+	costly, err := auth.HashPassword(apitest.Password, auth.PasswordParams{Memory: 8 * 1024, Time: 2, Threads: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, b := range apitest.Backends(t) {
+		t.Run(b.Name, func(t *testing.T) {
+			for _, c := range []struct {
+				name string
+				wait time.Duration
+			}{{"waiting their turn", 0}, {"refused past a short wait", time.Microsecond}} {
+				var svc *auth.Service
+				s := apitest.NewServerWith(t, b, auth.TokenConfig{Secret: apitest.Secret}, func(o *graph.Options) {
+					var err error
+					svc, err = auth.NewService(o.Client, auth.Config{Tokens: auth.TokenConfig{Secret: apitest.Secret},
+						Password: apitest.PasswordParams, HashConcurrency: 2, HashWait: c.wait})
+					if err != nil {
+						t.Fatal(err)
+					}
+					o.Auth = svc
+				})
+				org := s.Org(t, "Acme", "USD")
+				const n = 16
+				for i := range n {
+					u := s.User(t, org, fmt.Sprintf("rep%d@acme.test", i), user.RoleRep, nil)
+					if c.wait > 0 {
+						s.Client.User.UpdateOne(u).SetPasswordHash(costly).ExecX(apitest.Sys())
+					}
+				}
+				var wg sync.WaitGroup
+				var mu sync.Mutex
+				signedIn, busy := 0, 0
+				for i := range n {
+					wg.Add(1)
+					go func() {
+						defer wg.Done()
+						r := s.Query(t, login, map[string]any{"in": map[string]any{
+							"email": fmt.Sprintf("rep%d@acme.test", i), "password": apitest.Password}})
+						mu.Lock()
+						defer mu.Unlock()
+						switch {
+						case r.Status == http.StatusOK && len(r.Errors) == 0:
+							signedIn++
+						case len(r.Errors) == 1 && r.Errors[0].Code() == "UNAVAILABLE" && r.Errors[0].Extensions["retryAfter"] == 1.0:
+							busy++
+						default:
+							t.Errorf("%s: a sign-in answered (HTTP %d) %s", c.name, r.Status, r.RawBody)
+						}
+					}()
+				}
+				wg.Wait()
+				peak, bound := svc.HashingPeak()
+				t.Logf("%s: %d signed in, %d refused as busy; at most %d hashes at once", c.name, signedIn, busy, peak)
+				if bound != 2 || peak < 1 || peak > 2 {
+					t.Errorf("%s: %d hashes ran at once under a bound of %d, want 1 or 2 under 2", c.name, peak, bound)
+				}
+				if c.wait == 0 && signedIn != n {
+					t.Errorf("%s: %d of %d signed in", c.name, signedIn, n)
+				}
+			}
+		})
+	}
+}

@@ -13,6 +13,7 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"kpiflow/auth"
+	"kpiflow/ent"
 	"kpiflow/ent/schema/pulid"
 	"kpiflow/errcode"
 	"kpiflow/live"
@@ -40,6 +41,18 @@ type authState struct {
 	// subject is the user a well-signed token names, before its session
 	// is checked: enough to key a rate limit on.
 	subject pulid.ID
+	// user is the viewer's row as authentication read it (set before the
+	// viewer is settled): the viewer field shows it without reading again.
+	user *ent.User
+}
+
+// authenticatedUser returns the row authentication read for the viewer v,
+// or nil: the viewer field shows it rather than reading it again.
+func authenticatedUser(ctx context.Context, v *viewer.Viewer) *ent.User {
+	if st, ok := ctx.Value(authKey{}).(*authState); ok && st.user != nil && v != nil && st.user.ID == v.UserID {
+		return st.user
+	}
+	return nil
 }
 
 // claimedUser is the user the request's well-signed token names, or "".
@@ -53,10 +66,10 @@ func claimedUser(ctx context.Context) pulid.ID {
 // authenticate reads the access token of a request, if there is one, and
 // puts its viewer in the context. A forged token is refused at once,
 // without a statement; a well-signed one is looked up (the user with their
-// session, one indexed lookup) when the viewer is first needed, so that an
-// operation refused before its fields run costs no statement. A request is
-// never refused here: authentication is per field (requireViewer), so that
-// anonymous callers can still sign in.
+// session and their reach, one statement) when the viewer is first
+// needed, so that an operation refused before its fields run costs no
+// statement. A request is never refused here: authentication is per field
+// (requireViewer), so that anonymous callers can still sign in.
 func authenticate(svc *auth.Service, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		st := &authState{clientAddr: remoteHost(r)}
@@ -70,7 +83,8 @@ func authenticate(svc *auth.Service, next http.Handler) http.Handler {
 			} else {
 				st.subject = pulid.ID(claims.Subject)
 				ctx = viewer.NewPendingContext(base, func() *viewer.Viewer {
-					v, err := svc.Authenticate(base, token)
+					v, u, err := svc.AuthenticateUser(base, token)
+					st.user = u
 					if errors.Is(err, auth.ErrUnauthenticated) {
 						st.tokenRefused = true
 					} else if err != nil {

@@ -214,8 +214,8 @@ func TestCoherenceStatementsDoNotGrowWithTargets(t *testing.T) {
 				}
 			}
 			t.Logf("statements: %v", counts)
-			if counts[4] != counts[60] || counts[60] != 10 {
-				t.Errorf("statements %v; want 10 for both", counts)
+			if counts[4] != counts[60] || counts[60] != 8 {
+				t.Errorf("statements %v; want 8 for both", counts)
 			}
 		})
 	}

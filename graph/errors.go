@@ -43,11 +43,11 @@ func presentError(logger *slog.Logger) graphql.ErrorPresenterFunc {
 			return coded(out, errcode.NotFound, "not found", "")
 		}
 		var re resolverError
-		if !errors.As(err, &re) {
+		if !errors.As(err, &re) && !resolving(ctx) {
 			if _, ok := err.(*gqlerror.Error); ok {
 				return requestError(out)
 			}
-		} else if g, ok := re.err.(*gqlerror.Error); ok && g.Err == nil {
+		} else if g, ok := err.(*gqlerror.Error); ok && g.Err == nil {
 			// A resolver's own word about the request (entgql's pagination
 			// checks): safe to show.
 			return requestError(out)
@@ -89,23 +89,33 @@ func notFound(err error) bool {
 	return errors.As(err, &g) && g.Extensions["code"] == string(errcode.NotFound)
 }
 
-// resolverError marks an error that a resolver returned, or a panic in one.
-// Only such errors can carry database or driver text: everything else
-// gqlgen presents is about the request and safe to show. gqlgen wraps both
-// kinds in *gqlerror.Error, so the mark is what tells them apart.
+// resolverError marks an error that is a resolver's without coming from
+// one through gqlgen (a panic, a failed authentication lookup), for
+// presentError.
 type resolverError struct{ err error }
 
 func (e resolverError) Error() string { return e.err.Error() }
 func (e resolverError) Unwrap() error { return e.err }
 
-// markResolverErrors is the field middleware that marks resolver errors.
-// Field middleware wraps resolvers only; arguments are parsed before it.
-func markResolverErrors(ctx context.Context, next graphql.Resolver) (any, error) {
-	res, err := next(ctx)
-	if err != nil {
-		err = resolverError{err}
+// resolving reports whether an error presented in ctx arose once its
+// field's arguments were read: in the field's resolver, its directives or
+// the marshaling of its value. Only such errors can carry database or
+// driver text; the errors of reading arguments (an enum or scalar that does
+// not parse, a missing input field) are about the request and safe to
+// show. gqlgen wraps both kinds in *gqlerror.Error; what tells them apart
+// is the field's context, whose Args gqlgen sets only once they are read.
+// It is decided here, where errors are presented, rather than by a
+// middleware around every field, which would cost every field of every
+// response for what only errors need.
+func resolving(ctx context.Context) bool {
+	fc := graphql.GetFieldContext(ctx)
+	for fc != nil && fc.Field.Field == nil { // a list element's context: its field's is above
+		fc = fc.Parent
 	}
-	return res, err
+	if fc == nil {
+		return false // the operation's: parsing, validation, the extensions
+	}
+	return fc.Args != nil || fc.Field.Definition == nil || len(fc.Field.Definition.Arguments) == 0
 }
 
 // requestError keeps gqlgen's parse and validation codes and makes any

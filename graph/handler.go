@@ -364,7 +364,6 @@ func NewGraphQLServer(o Options) *handler.Server {
 	srv.AroundResponses(logOperation)
 	srv.AroundResponses(measureOperation)
 	srv.AroundRootFields(requireViewer)
-	srv.AroundFields(markResolverErrors)
 	srv.SetErrorPresenter(presentError(o.Logger))
 	srv.SetRecoverFunc(func(ctx context.Context, v any) error {
 		return resolverError{fmt.Errorf("panic: %v\n%s", v, debug.Stack())}

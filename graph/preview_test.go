@@ -113,7 +113,7 @@ func TestAssessTargetStatements(t *testing.T) {
 				// with the team (for its parent); then what the value takes:
 				// the organization's KPIs and the history of their parts
 				// (one statement each for deals and meetings).
-				if want := int64(12); got != want {
+				if want := int64(11); got != want {
 					t.Errorf("%d reps: %d statements, want %d: %s", n, got, want, data)
 				}
 			}
@@ -196,8 +196,8 @@ func TestReviewItemsShowPendingAdjustments(t *testing.T) {
 			// As many for 500 reps as for 10: the items' targets (KPI and
 			// pending adjustment, for every field at once) in one statement
 			// for the whole list, their KPI in one.
-			if counts[10] != counts[500] || counts[500] != 8 {
-				t.Errorf("statements: %d for 10 reps, %d for 500; want 8 for both", counts[10], counts[500])
+			if counts[10] != counts[500] || counts[500] != 6 {
+				t.Errorf("statements: %d for 10 reps, %d for 500; want 6 for both", counts[10], counts[500])
 			}
 		})
 	}

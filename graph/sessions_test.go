@@ -20,9 +20,9 @@ import (
 
 const logoutOp = `mutation($t: String!) { logout(input: {refreshToken: $t}) { ok } }`
 
-// The role, team and activity in force are the stored ones, whatever the
-// access token says: a change made anywhere (here straight in the
-// database, as any writer could) applies to the very next request.
+// The role, team, managed teams and activity in force are the stored ones,
+// whatever the access token says: a change made anywhere (here straight in
+// the database, as any writer could) applies to the very next request.
 func TestStoredRoleTeamAndActivityAreInForce(t *testing.T) {
 	apitest.Each(t, func(t *testing.T, s *apitest.Server) {
 		org := s.Org(t, "Acme", "USD")
@@ -64,6 +64,40 @@ func TestStoredRoleTeamAndActivityAreInForce(t *testing.T) {
 		s.Client.User.UpdateOne(rep).SetTeamID(west.ID).ExecX(apitest.Sys())
 		if got := teams(); got != "West" {
 			t.Errorf("after the move the rep sees teams %q, want West", got)
+		}
+
+		// Made a manager of a team, then of none: the reach is the stored
+		// one, sub-teams included, on the next request each time.
+		manager := s.User(t, org, "manager@acme.test", user.RoleManager, nil)
+		squad := s.Team(t, org, "Squad", east.ID)
+		asManager := s.As(t, manager)
+		managerTeams := func() string {
+			var r struct {
+				Teams struct {
+					Edges []struct{ Node struct{ Name string } }
+				}
+			}
+			asManager.MustQuery(t, `{ teams(orderBy: {field: NAME}) { edges { node { name } } } }`, nil, &r)
+			var names []string
+			for _, e := range r.Teams.Edges {
+				names = append(names, e.Node.Name)
+			}
+			return strings.Join(names, ",")
+		}
+		if got := managerTeams(); got != "" {
+			t.Fatalf("a manager of no team sees teams %q", got)
+		}
+		s.Client.Team.UpdateOne(east).AddManagers(manager).ExecX(apitest.Sys())
+		if got := managerTeams(); got != "East,Squad" {
+			t.Errorf("made manager of East, the manager sees teams %q, want East,Squad", got)
+		}
+		s.Client.Team.UpdateOne(squad).ClearParent().ExecX(apitest.Sys())
+		if got := managerTeams(); got != "East" {
+			t.Errorf("the squad moved out of East, the manager sees teams %q, want East", got)
+		}
+		s.Client.Team.UpdateOne(east).RemoveManagers(manager).ExecX(apitest.Sys())
+		if got := managerTeams(); got != "" {
+			t.Errorf("no longer a manager, the manager sees teams %q", got)
 		}
 
 		// Deactivated: the old token is refused.
@@ -239,8 +273,9 @@ func TestLogoutRacingRefreshEndsTheSession(t *testing.T) {
 }
 
 // Authenticating a valid token costs one statement (the user with their
-// session), made only when a field needs the viewer; a forged or absent
-// one, none. An ADMIN's { viewer { id } } is that lookup and the user's row.
+// session and reach), made only when a field needs the viewer; a forged or
+// absent one, none. { viewer { id } } is that statement alone: the viewer
+// field shows the row it read.
 func TestAuthenticationCostsOneStatement(t *testing.T) {
 	apitest.Each(t, func(t *testing.T, s *apitest.Server) {
 		org := s.Org(t, "Acme", "USD")
@@ -253,7 +288,7 @@ func TestAuthenticationCostsOneStatement(t *testing.T) {
 		}{
 			{"anonymous", s.WithToken(""), `{ __typename }`, 0},
 			{"signed in, no field needs the viewer", admin, `{ __typename }`, 0},
-			{"signed in, the viewer", admin, `{ viewer { id } }`, 2},
+			{"signed in, the viewer", admin, `{ viewer { id } }`, 1},
 		} {
 			before := s.Store.Statements()
 			c.srv.MustQuery(t, c.query, nil, nil)

@@ -187,3 +187,26 @@ func show(id *pulid.ID) string {
 	}
 	return string(*id)
 }
+
+// The teams' managers are indexed by user (every signed-in request looks
+// its viewer's managed teams up), and a later migration keeps the index,
+// which ent does not declare.
+func TestManagersIndexedByUser(t *testing.T) {
+	for _, b := range apitest.Backends(t) {
+		t.Run(b.Name, func(t *testing.T) {
+			st := apitest.OpenStore(t, b)
+			ctx := context.Background()
+			if err := st.Migrate(ctx); err != nil { // a second time: apitest migrated once
+				t.Fatal(err)
+			}
+			q := `SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND name = 'team_managers_user_id'`
+			if st.Dialect == dialect.Postgres {
+				q = `SELECT COUNT(*) FROM pg_indexes WHERE indexname = 'team_managers_user_id'`
+			}
+			var n int
+			if err := st.DB.QueryRowContext(ctx, q).Scan(&n); err != nil || n != 1 {
+				t.Errorf("the index team_managers_user_id: %d found (%v), want 1", n, err)
+			}
+		})
+	}
+}

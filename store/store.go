@@ -173,6 +173,9 @@ func (s *Store) Migrate(ctx context.Context) error {
 	if err := s.Client.Schema.Create(ctx, schema.WithApplyHook(s.backfillMeetingTeams)); err != nil {
 		return err
 	}
+	if err := s.indexManagers(ctx); err != nil {
+		return err
+	}
 	if err := s.clearUngradedTracks(ctx); err != nil {
 		return err
 	}
@@ -325,6 +328,16 @@ func (s *Store) hasColumn(ctx context.Context, q dialect.ExecQuerier, table, col
 		}
 	}
 	return n > 0, rows.Err()
+}
+
+// indexManagers indexes the teams' managers by user: every signed-in
+// request reads the teams its viewer manages (package auth, with the
+// session check), and the join table's primary key (team_id, user_id)
+// serves lookups by team only. ent declares no index on an edge's join
+// table, and its migration leaves alone the indexes it does not declare.
+func (s *Store) indexManagers(ctx context.Context) error {
+	_, err := s.DB.ExecContext(ctx, `CREATE INDEX IF NOT EXISTS team_managers_user_id ON team_managers (user_id)`)
+	return err
 }
 
 // clearUngradedTracks makes the track of review items written when it was
