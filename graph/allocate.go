@@ -39,11 +39,11 @@ func (r *mutationResolver) allocate(ctx context.Context, in AllocateTeamTargetIn
 		}
 		if sh.Team != nil {
 			out.TeamShares = append(out.TeamShares, &AllocationTeamShare{Team: sh.Team, Value: val, Weight: sh.Weight,
-				Overridden: sh.Overridden, Target: sh.Target})
+				Overridden: sh.Overridden, Kept: sh.Kept, Target: sh.Target})
 			continue
 		}
 		out.Shares = append(out.Shares, &AllocationShare{User: sh.User, Value: val, Weight: sh.Weight,
-			Overridden: sh.Overridden, Target: sh.Target})
+			Overridden: sh.Overridden, Kept: sh.Kept, Target: sh.Target})
 	}
 	return out, nil
 }

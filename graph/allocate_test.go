@@ -79,7 +79,7 @@ func (w *planWorld) won(t *testing.T, rep *ent.User, minor int64) {
 
 const allocateMutation = `mutation($in: AllocateTeamTargetInput!) { allocateTeamTarget(input: $in) {
   method appliedMethod dryRun teamTarget { id }
-  shares { user { id email } value { value display } weight overridden
+  shares { user { id email } value { value display } weight overridden kept
     target { id status allocationMethod allocatedFrom { id } proposer { id } value { value } } } } }`
 
 type allocationJSON struct {
@@ -92,6 +92,7 @@ type allocationJSON struct {
 			Value      struct{ Value, Display string }
 			Weight     float64
 			Overridden bool
+			Kept       bool
 			Target     *struct {
 				ID, Status, AllocationMethod string
 				AllocatedFrom                struct{ ID string }
@@ -259,6 +260,63 @@ func TestAllocateTeamTargetWritesDrafts(t *testing.T) {
 		}
 		if after := s.Client.Target.Query().CountX(apitest.Sys()); after != before {
 			t.Errorf("a refused allocation wrote %d targets", after-before)
+		}
+		if !strings.Contains(e.Message, "(4, PROPOSED)") || !strings.Contains(e.Message, "(3, DRAFT)") {
+			t.Errorf("the conflict names the open targets' values and statuses: %s", e.Message)
+		}
+
+		// A member overridden with the value of their open target keeps it:
+		// no draft for them, the share names that target. An override of
+		// another value is refused on that override's value, naming the
+		// value that would keep it.
+		first := a.AllocateTeamTarget.Shares
+		e = s.As(t, w.manager).MustFail(t, "BAD_USER_INPUT", allocateMutation, map[string]any{"in": map[string]any{"targetId": tt.ID, "method": "EQUAL",
+			"overrides": []any{map[string]any{"userID": reps[1].ID, "value": "3"}, map[string]any{"userID": reps[0].ID, "value": "5"}}}})
+		if field, _ := e.Extensions["field"].(string); field != "overrides[1].value" || !strings.Contains(e.Message, "open target of 4") {
+			t.Errorf("an override other than the open target's value: %s %v", e.Message, e.Extensions)
+		}
+		// Only rep 2 is left unkept: still a conflict, naming rep 2 alone.
+		e = s.As(t, w.manager).MustFail(t, "CONFLICT", allocateMutation, map[string]any{"in": map[string]any{"targetId": tt.ID, "method": "EQUAL",
+			"overrides": []any{map[string]any{"userID": reps[0].ID, "value": "4"}, map[string]any{"userID": reps[1].ID, "value": "3"}}}})
+		if !strings.Contains(e.Message, reps[2].Email) || strings.Contains(e.Message, reps[0].Email) || strings.Contains(e.Message, reps[1].Email) {
+			t.Errorf("the conflict names the members not kept: %s", e.Message)
+		}
+		if after := s.Client.Target.Query().CountX(apitest.Sys()); after != before {
+			t.Errorf("a refused allocation wrote %d targets", after-before)
+		}
+		// Rep 2 withdraws their draft; rep 0 and rep 1 keep theirs, and the
+		// 3 left go to rep 2 in a new draft.
+		s.As(t, reps[2]).MustQuery(t, `mutation($id: ID!, $v: Int!) { withdrawTarget(input: {targetId: $id, expectedVersion: $v}) { target { status } } }`,
+			map[string]any{"id": first[2].Target.ID, "v": 1}, nil)
+		for _, dry := range []bool{true, false} {
+			a = w.allocate(t, w.manager, map[string]any{"targetId": tt.ID, "method": "EQUAL", "dryRun": dry,
+				"overrides": []any{map[string]any{"userID": reps[0].ID, "value": "4"}, map[string]any{"userID": reps[1].ID, "value": "3"}}})
+			sh := a.AllocateTeamTarget.Shares
+			if fmt.Sprint(a.values(t)) != "[4 3 3]" || !sh[0].Kept || !sh[1].Kept || sh[2].Kept ||
+				sh[0].Target == nil || sh[0].Target.ID != first[0].Target.ID || sh[0].Target.Status != "PROPOSED" ||
+				sh[1].Target == nil || sh[1].Target.ID != first[1].Target.ID || sh[1].Target.Status != "DRAFT" {
+				t.Fatalf("dry run %v: rep 0 and 1 keep their targets: %+v", dry, sh)
+			}
+			if dry && sh[2].Target != nil {
+				t.Errorf("a dry run made a draft: %+v", sh[2])
+			}
+			if !dry && (sh[2].Target == nil || sh[2].Target.ID == first[2].Target.ID || sh[2].Target.Status != "DRAFT" ||
+				sh[2].Target.AllocatedFrom.ID != string(tt.ID)) {
+				t.Errorf("rep 2's new draft: %+v", sh[2].Target)
+			}
+		}
+		if after := s.Client.Target.Query().CountX(apitest.Sys()); after != before+1 {
+			t.Errorf("the allocation wrote %d targets, want 1 (rep 2's)", after-before)
+		}
+		// Everyone overridden and kept: nothing left to write, and nothing written.
+		a = w.allocate(t, w.manager, map[string]any{"targetId": tt.ID, "method": "EQUAL",
+			"overrides": []any{map[string]any{"userID": reps[0].ID, "value": "4"}, map[string]any{"userID": reps[1].ID, "value": "3"},
+				map[string]any{"userID": reps[2].ID, "value": "3"}}})
+		if sh := a.AllocateTeamTarget.Shares; !sh[0].Kept || !sh[1].Kept || !sh[2].Kept {
+			t.Errorf("all kept: %+v", sh)
+		}
+		if after := s.Client.Target.Query().CountX(apitest.Sys()); after != before+1 {
+			t.Errorf("an allocation keeping every target wrote %d targets", after-before-1)
 		}
 	})
 }

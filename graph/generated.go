@@ -81,6 +81,7 @@ type ComplexityRoot struct {
 	}
 
 	AllocationShare struct {
+		Kept       func(childComplexity int) int
 		Overridden func(childComplexity int) int
 		Target     func(childComplexity int) int
 		User       func(childComplexity int) int
@@ -89,6 +90,7 @@ type ComplexityRoot struct {
 	}
 
 	AllocationTeamShare struct {
+		Kept       func(childComplexity int) int
 		Overridden func(childComplexity int) int
 		Target     func(childComplexity int) int
 		Team       func(childComplexity int) int
@@ -1082,6 +1084,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.AllocateTeamTargetPayload.TeamTarget(childComplexity), true
 
+	case "AllocationShare.kept":
+		if e.ComplexityRoot.AllocationShare.Kept == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AllocationShare.Kept(childComplexity), true
 	case "AllocationShare.overridden":
 		if e.ComplexityRoot.AllocationShare.Overridden == nil {
 			break
@@ -1113,6 +1121,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.AllocationShare.Weight(childComplexity), true
 
+	case "AllocationTeamShare.kept":
+		if e.ComplexityRoot.AllocationTeamShare.Kept == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AllocationTeamShare.Kept(childComplexity), true
 	case "AllocationTeamShare.overridden":
 		if e.ComplexityRoot.AllocationTeamShare.Overridden == nil {
 			break
@@ -4912,6 +4926,8 @@ func (ec *executionContext) childFields_AllocationShare(ctx context.Context, fie
 		return ec.fieldContext_AllocationShare_weight(ctx, field)
 	case "overridden":
 		return ec.fieldContext_AllocationShare_overridden(ctx, field)
+	case "kept":
+		return ec.fieldContext_AllocationShare_kept(ctx, field)
 	case "target":
 		return ec.fieldContext_AllocationShare_target(ctx, field)
 	}
@@ -4928,6 +4944,8 @@ func (ec *executionContext) childFields_AllocationTeamShare(ctx context.Context,
 		return ec.fieldContext_AllocationTeamShare_weight(ctx, field)
 	case "overridden":
 		return ec.fieldContext_AllocationTeamShare_overridden(ctx, field)
+	case "kept":
+		return ec.fieldContext_AllocationTeamShare_kept(ctx, field)
 	case "target":
 		return ec.fieldContext_AllocationTeamShare_target(ctx, field)
 	}
@@ -8770,6 +8788,29 @@ func (ec *executionContext) fieldContext_AllocationShare_overridden(_ context.Co
 	return graphql.NewScalarFieldContext("AllocationShare", field, false, false, "Boolean")
 }
 
+func (ec *executionContext) _AllocationShare_kept(ctx context.Context, field graphql.CollectedField, obj *AllocationShare) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AllocationShare_kept(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kept, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AllocationShare_kept(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AllocationShare", field, false, false, "Boolean")
+}
+
 func (ec *executionContext) _AllocationShare_target(ctx context.Context, field graphql.CollectedField, obj *AllocationShare) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -8909,6 +8950,29 @@ func (ec *executionContext) _AllocationTeamShare_overridden(ctx context.Context,
 	)
 }
 func (ec *executionContext) fieldContext_AllocationTeamShare_overridden(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AllocationTeamShare", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _AllocationTeamShare_kept(ctx context.Context, field graphql.CollectedField, obj *AllocationTeamShare) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AllocationTeamShare_kept(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kept, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AllocationTeamShare_kept(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AllocationTeamShare", field, false, false, "Boolean")
 }
 
@@ -37701,6 +37765,11 @@ func (ec *executionContext) _AllocationShare(ctx context.Context, sel ast.Select
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "kept":
+			out.Values[i] = ec._AllocationShare_kept(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "target":
 			out.Values[i] = ec._AllocationShare_target(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
@@ -37751,6 +37820,11 @@ func (ec *executionContext) _AllocationTeamShare(ctx context.Context, sel ast.Se
 			}
 		case "overridden":
 			out.Values[i] = ec._AllocationTeamShare_overridden(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "kept":
+			out.Values[i] = ec._AllocationTeamShare_kept(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}

@@ -73,7 +73,9 @@ type AllocationShare struct {
 	Weight float64 `json:"weight"`
 	// Whether the value is an override.
 	Overridden bool `json:"overridden"`
-	// The draft made for the member; none in a dry run.
+	// Whether the rep's open target for the KPI and period stands: the rep is overridden with its value, and no draft is made for them.
+	Kept bool `json:"kept"`
+	// The draft made for the member (none in a dry run), or the open target kept.
 	Target *ent.Target `json:"target,omitempty"`
 }
 
@@ -86,7 +88,9 @@ type AllocationTeamShare struct {
 	Weight float64 `json:"weight"`
 	// Whether the value is an override.
 	Overridden bool `json:"overridden"`
-	// The DRAFT team target made for the sub-team (its first manager by ID is its proposer); none in a dry run.
+	// Whether the sub-team's open team target for the KPI and period stands: the sub-team is overridden with its value, and no draft is made for it.
+	Kept bool `json:"kept"`
+	// The DRAFT team target made for the sub-team (its first manager by ID is its proposer; none in a dry run), or the open target kept.
 	Target *ent.Target `json:"target,omitempty"`
 }
 

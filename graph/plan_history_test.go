@@ -155,6 +155,38 @@ func TestAllocateAmongSubTeams(t *testing.T) {
 			"Sales South 400.00 0.40 false DRAFT HISTORY Sales South by manager@acme.test"; got != want {
 			t.Errorf("written:\n got %s\nwant %s", got, want)
 		}
+		// Again, now that both sub-teams have an open team target: refused,
+		// unless a sub-team is overridden with its target's value, which
+		// keeps it; another value is refused on that override.
+		if e := mgr.MustFail(t, "CONFLICT", q, map[string]any{"in": in}); !strings.Contains(e.Message, "Sales North (600.01, DRAFT)") ||
+			!strings.Contains(e.Message, "Sales South (400.00, DRAFT)") {
+			t.Errorf("a second allocation among sub-teams: %s", e.Message)
+		}
+		e := mgr.MustFail(t, "BAD_USER_INPUT", q, map[string]any{"in": map[string]any{"targetId": region.ID, "method": "HISTORY", "among": "SUB_TEAMS",
+			"overrides": []map[string]any{{"teamID": north.ID, "value": "600.01"}, {"teamID": south.ID, "value": "300"}}}})
+		if e.Extensions["field"] != "overrides[1].value" {
+			t.Errorf("an override other than the sub-team's target: %v %s", e.Extensions["field"], e.Message)
+		}
+		var kept struct {
+			AllocateTeamTarget struct {
+				TeamShares []struct {
+					Team   struct{ Name string }
+					Kept   bool
+					Target *struct{ ID string }
+				}
+			}
+		}
+		mgr.MustQuery(t, `mutation($in: AllocateTeamTargetInput!) { allocateTeamTarget(input: $in) { teamShares { team { name } kept target { id } } } }`,
+			map[string]any{"in": map[string]any{"targetId": region.ID, "method": "HISTORY", "among": "SUB_TEAMS",
+				"overrides": []map[string]any{{"teamID": north.ID, "value": "600.01"}, {"teamID": south.ID, "value": "400"}}}}, &kept)
+		for _, sh := range kept.AllocateTeamTarget.TeamShares {
+			if !sh.Kept || sh.Target == nil {
+				t.Errorf("%s keeps its target: %+v", sh.Team.Name, sh)
+			}
+		}
+		if n := s.Client.Target.Query().Where(target.AllocatedFromID(region.ID)).CountX(apitest.Sys()); n != 2 {
+			t.Fatalf("keeping both sub-teams' targets: %d drafts, want the 2 of the first allocation", n)
+		}
 		northDraft := s.Client.Target.Query().Where(target.AllocatedFromID(region.ID), target.TeamID(north.ID)).OnlyIDX(apitest.Sys())
 		if got := w.reasons(t, northManager, northDraft); fmt.Sprint(got) != fmt.Sprint([]string{"SUBMIT_ALLOCATED_DRAFT " + string(northDraft)}) {
 			t.Errorf("North's manager's inbox: %v", got)

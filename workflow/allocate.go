@@ -54,7 +54,10 @@ type Share struct {
 	// members not overridden (0 for an overridden member).
 	Weight     float64
 	Overridden bool
-	// Target is the draft made; nil in a dry run.
+	// Kept: the member's open target stands (the member is overridden
+	// with its value), and no draft is made for the member.
+	Kept bool
+	// Target is the draft made (nil in a dry run), or the open target kept.
 	Target *ent.Target
 }
 
@@ -377,6 +380,7 @@ func (s *Service) Allocate(ctx context.Context, client *ent.Client, r Allocation
 	}
 	total := int64(math.Round(tt.Value))
 	rest := total
+	overrideOf := map[int]int{} // share index → override index
 	for i, o := range r.Overrides {
 		field := fmt.Sprintf("overrides[%d]", i)
 		at := index[o.User+o.Team]
@@ -392,18 +396,22 @@ func (s *Service) Allocate(ctx context.Context, client *ent.Client, r Allocation
 			return nil, errcode.BadInput(field+".value", "%s", strings.TrimPrefix(err.Error(), "value: "))
 		}
 		shares[at].Overridden, shares[at].Value = true, val
+		overrideOf[at] = i
 		rest -= int64(val)
 		if rest < 0 {
 			return nil, errcode.BadInput("overrides", "sum to more than the team target")
 		}
 	}
-	// The open targets the drafts would collide with: refused, naming the
-	// members, rather than leaving the allocation short of the team target.
+	// The members' open targets for the KPI and period. A member overridden
+	// with the value of their open target keeps it (no draft is made for
+	// them); any other open target would collide with a draft: refused,
+	// naming the members, rather than leaving the allocation short of the
+	// team target or replacing a target its proposer has not withdrawn.
 	keys := make([]string, len(shares))
-	byKey := map[string]Share{}
+	byKey := map[string]int{}
 	for i, sh := range shares {
 		keys[i] = sh.scopeKey()
-		byKey[keys[i]] = sh
+		byKey[keys[i]] = i
 	}
 	taken, err := client.Target.Query().Where(target.KpiID(k.ID), target.ScopeKeyIn(keys...),
 		target.PeriodKindEQ(tt.PeriodKind), target.PeriodYear(tt.PeriodYear), target.PeriodIndex(tt.PeriodIndex),
@@ -411,13 +419,26 @@ func (s *Service) Allocate(ctx context.Context, client *ent.Client, r Allocation
 	if err != nil {
 		return nil, err
 	}
-	if len(taken) > 0 {
-		var names []string
-		for _, t := range taken {
-			names = append(names, byKey[t.ScopeKey].name())
+	sort.Slice(taken, func(a, b int) bool { return byKey[taken[a].ScopeKey] < byKey[taken[b].ScopeKey] })
+	var names []string
+	for _, t := range taken {
+		at := byKey[t.ScopeKey]
+		sh := &shares[at]
+		held := fmt.Sprintf("%s (%s, %s)", sh.name(), FormatValue(t.Value, k.Unit, org.Currency), t.Status)
+		if !sh.Overridden {
+			names = append(names, held)
+			continue
 		}
+		if int64(math.Round(sh.Value)) != int64(math.Round(t.Value)) {
+			return nil, errcode.BadInput(fmt.Sprintf("overrides[%d].value", overrideOf[at]),
+				"%s already has an open target of %s for %s (%s): override with that value to keep it, or withdraw it first",
+				sh.name(), FormatValue(t.Value, k.Unit, org.Currency), p.Label(), t.Status)
+		}
+		sh.Kept, sh.Target = true, t
+	}
+	if len(names) > 0 {
 		sort.Strings(names)
-		return nil, errcode.New(errcode.Conflict, "already with an open %s target for %s: %s (withdraw it, or allocate with an override)",
+		return nil, errcode.New(errcode.Conflict, "already with an open %s target for %s: %s (withdraw it, or keep it by overriding the member with its value)",
 			k.Key, p.Label(), strings.Join(names, ", "))
 	}
 	weights, applied, err := s.allocationWeights(ctx, client, k, tt, r.Method, shares, org.ID, st, p)
@@ -603,8 +624,13 @@ func (s *Service) writeAllocation(ctx context.Context, client *ent.Client, a *Al
 	sys := viewer.System(ctx)
 	tt := a.TeamTarget
 	rationale := fmt.Sprintf("Allocated from the team's target by %s.", a.Applied)
-	creates := make([]*ent.TargetCreate, len(a.Shares))
+	var creates []*ent.TargetCreate
+	var drafted []int // the shares drafted, by index: not those kept
 	for i, sh := range a.Shares {
+		if sh.Kept {
+			continue
+		}
+		drafted = append(drafted, i)
 		how := rationale
 		if sh.Overridden {
 			how = "Allocated from the team's target (a value set by the manager)."
@@ -625,7 +651,10 @@ func (s *Service) writeAllocation(ctx context.Context, client *ent.Client, a *Al
 		} else {
 			c.SetUserID(sh.User.ID).SetProposerID(sh.User.ID)
 		}
-		creates[i] = c
+		creates = append(creates, c)
+	}
+	if len(creates) == 0 {
+		return nil // every member keeps their open target
 	}
 	ts, err := client.Target.CreateBulk(creates...).Save(sys)
 	if ent.IsConstraintError(err) {
@@ -637,10 +666,10 @@ func (s *Service) writeAllocation(ctx context.Context, client *ent.Client, a *Al
 	events := make([]*ent.TargetEventCreate, len(ts))
 	revisions := make([]*ent.TargetRevisionCreate, len(ts))
 	for i, t := range ts {
-		a.Shares[i].Target = t
+		a.Shares[drafted[i]].Target = t
 		// The edges at hand, so that reading the drafts' member, proposer,
 		// KPI and team target costs no statement per draft.
-		sh := a.Shares[i]
+		sh := a.Shares[drafted[i]]
 		t.Edges.Kpi, t.Edges.AllocatedFrom = a.KPI, tt
 		if sh.Team != nil {
 			t.Edges.Team = sh.Team
