@@ -33,7 +33,12 @@ export function App({ auth }: { auth: Auth }) {
 function Shell({ auth, viewer }: { auth: Auth; viewer: Viewer }) {
   const client = useApolloClient();
   const { loc, navigate } = useRouter();
-  const inbox = useSubscription(InboxChangedDocument);
+  // Not written into the cache: a snapshot read before a decision can
+  // arrive after the decision's own answer, and would put the target's
+  // older status back (the next snapshot no longer lists the target, so
+  // nothing would correct it). The shell and the inbox screen read the
+  // snapshot as it came; each screen's own query stays the truth.
+  const inbox = useSubscription(InboxChangedDocument, { fetchPolicy: "no-cache" });
   const items = inbox.data?.inboxChanged;
   const [menu, setMenu] = useState(false);
   useEffect(() => setMenu(false), [loc.path]);
@@ -85,7 +90,13 @@ function Shell({ auth, viewer }: { auth: Auth; viewer: Viewer }) {
         </button>
         <nav id="main-nav" className={menu ? "nav open" : "nav"} aria-label="Main">
           {nav.map((n) => (
-            <Link key={n.to} to={n.to} className={active(n.to) ? "active" : undefined} aria-current={active(n.to) ? "page" : undefined}>
+            <Link
+              key={n.to}
+              to={n.to}
+              className={active(n.to) ? "active" : undefined}
+              aria-current={active(n.to) ? "page" : undefined}
+              data-inbox-count={n.to === "/inbox" && items ? items.totalCount : undefined}
+            >
               {n.label}
               {n.to === "/inbox" && items && items.totalCount > 0 && (
                 <span className="badge" data-testid="inbox-badge" aria-label={`${items.totalCount} waiting`}>

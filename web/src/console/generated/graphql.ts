@@ -4,6 +4,8 @@ type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
 export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
 import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-node/core';
 export type AllocateTeamTargetInput = {
+  /** Among the team's reps (the default), or among its direct sub-teams (a region's target, divided among its teams). */
+  among?: AllocationMembers | null | undefined;
   /** Returns the split without writing anything. */
   dryRun?: boolean | null | undefined;
   method: AllocationMethod;
@@ -12,6 +14,11 @@ export type AllocateTeamTargetInput = {
   /** The team's target to divide: a team target in any open status (DRAFT, PROPOSED, CHANGES_REQUESTED or APPROVED) for a period not yet over, of a KPI that adds up (a count or money). */
   targetId: string;
 };
+
+/** Whom a team target is divided among: its reps (its direct members with the REP role), or its direct sub-teams. */
+export type AllocationMembers =
+  | 'REPS'
+  | 'SUB_TEAMS';
 
 /**
  * How a team's target is divided among its members (allocateTeamTarget): HISTORY by each member's
@@ -23,10 +30,12 @@ export type AllocationMethod =
   | 'EQUAL'
   | 'HISTORY';
 
-/** A member's value fixed by the manager before the rest of the team target is divided. */
+/** A member's value fixed by the manager before the rest of the team target is divided: give exactly one of userID (allocating among reps) and teamID (among sub-teams). */
 export type AllocationOverrideInput = {
+  /** A direct sub-team of the team. */
+  teamID?: string | null | undefined;
   /** A rep of the team (a direct member with the REP role). */
-  userID: string;
+  userID?: string | null | undefined;
   /** In the KPI's unit: a whole count or an amount in the organization's currency. */
   value: string;
 };
@@ -218,9 +227,9 @@ export type InboxReason =
   | 'REVIEW_OVERDUE'
   /** Your manager asked for changes to your proposal (the comment says what). */
   | 'REVISE_PROPOSAL'
-  /** A draft allocated to you from your team's target (allocateTeamTarget) waits for you to submit it, as it is or changed. */
+  /** A draft allocated to you (allocateTeamTarget) waits for you to submit it, as it is or changed: yours from your team's target, or, as a sub-team's manager, the sub-team's from its parent's. */
   | 'SUBMIT_ALLOCATED_DRAFT'
-  /** An approved target of a team you manage, for a period not yet over, is not covered by its members' approved targets: they sum to less than it, or to more than the organization's reconciliationTolerance above it. The target's teamRollup reconciliation says by how much. */
+  /** An approved target of a team you manage, for a period not yet over, is not covered by its members' approved targets (its reps', or for a team without reps its sub-teams'): they sum to less than it, or to more than the organization's reconciliationTolerance above it. The target's teamRollup reconciliation says by how much. */
   | 'TEAM_TARGET_UNCOVERED';
 
 export type KpiAggregateInput = {
@@ -1341,6 +1350,17 @@ export type UserWhereInput = {
   teamIDNEQ?: string | null | undefined;
   teamIDNotIn?: Array<string> | null | undefined;
   teamIDNotNil?: boolean | null | undefined;
+  /** team_joined_at field predicates */
+  teamJoinedAt?: string | null | undefined;
+  teamJoinedAtGT?: string | null | undefined;
+  teamJoinedAtGTE?: string | null | undefined;
+  teamJoinedAtIn?: Array<string> | null | undefined;
+  teamJoinedAtIsNil?: boolean | null | undefined;
+  teamJoinedAtLT?: string | null | undefined;
+  teamJoinedAtLTE?: string | null | undefined;
+  teamJoinedAtNEQ?: string | null | undefined;
+  teamJoinedAtNotIn?: Array<string> | null | undefined;
+  teamJoinedAtNotNil?: boolean | null | undefined;
   /** updated_at field predicates */
   updatedAt?: string | null | undefined;
   updatedAtGT?: string | null | undefined;
