@@ -7,6 +7,8 @@ package web
 
 import (
 	"embed"
+	"encoding/json"
+	"fmt"
 	"io/fs"
 	"mime"
 	"net/http"
@@ -175,4 +177,23 @@ func Handler(o Options) http.Handler {
 		}
 		_, _ = w.Write(b)
 	})
+}
+
+// ConsoleOperations are the console's operations, by name: the text of each
+// with the fragments it uses, as the build wrote them (dist/operations.json,
+// from the console's .graphql documents). A server locked down to
+// registered operations runs these too, so that the console it serves
+// works there.
+func ConsoleOperations() (map[string]string, error) {
+	b, err := fs.ReadFile(files, "operations.json")
+	if err != nil {
+		return nil, fmt.Errorf("the console's operations: %w", err)
+	}
+	var m struct {
+		Operations map[string]string `json:"operations"`
+	}
+	if err := json.Unmarshal(b, &m); err != nil {
+		return nil, fmt.Errorf("the console's operations: %w", err)
+	}
+	return m.Operations, nil
 }
