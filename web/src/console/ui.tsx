@@ -95,3 +95,53 @@ export function Assessment({ a, title = "Realism check" }: { a: AssessmentFragme
     </section>
   );
 }
+
+// Table is a scrolling table with its caption (read by screen readers) and
+// its column heads; the rows are the children.
+export function Table({ label, caption, columns, children }: { label: string; caption?: string; columns: (string | { label: string; num?: boolean })[]; children: React.ReactNode }) {
+  return (
+    <div className="table-wrap" tabIndex={0} role="region" aria-label={label}>
+      <table className="table">
+        <caption className="sr-only">{caption ?? label}</caption>
+        <thead>
+          <tr>
+            {columns.map((c) => {
+              const col = typeof c === "string" ? { label: c } : c;
+              return (
+                <th key={col.label} scope="col" className={col.num ? "num" : undefined}>
+                  {col.label}
+                </th>
+              );
+            })}
+          </tr>
+        </thead>
+        <tbody>{children}</tbody>
+      </table>
+    </div>
+  );
+}
+
+// fieldErrors maps the API's coded errors to the input fields they name
+// (extensions.field, such as "definition.aggregate.field"); the errors that
+// name none are under "".
+export function fieldErrors(err: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (!err) return out;
+  const e = err as { message?: string; errors?: { message: string; extensions?: { field?: unknown } }[] };
+  for (const x of e.errors ?? [{ message: e.message ?? String(err) }]) {
+    const f = typeof x.extensions?.field === "string" ? x.extensions.field : "";
+    out[f] = out[f] ? `${out[f]}; ${x.message}` : x.message;
+  }
+  return out;
+}
+
+// FieldProblem is the error the API gave for one input field, tied to it by
+// its id (aria-describedby).
+export function FieldProblem({ id, text }: { id: string; text?: string }) {
+  if (!text) return null;
+  return (
+    <span className="field-problem" id={id} role="alert">
+      {text}
+    </span>
+  );
+}

@@ -5,7 +5,7 @@ import { useState } from "react";
 import { useMutation, useQuery } from "@apollo/client/react";
 import { AdminKpIsDocument, UpdateKpiDocument, type AdminKpiFragment } from "../generated/graphql";
 import { nodes, words } from "../format";
-import { Loading, Problem } from "../ui";
+import { Loading, Problem, Table } from "../ui";
 
 export function AdminKPIs() {
   const { data, loading, error } = useQuery(AdminKpIsDocument);
@@ -18,26 +18,11 @@ export function AdminKPIs() {
       </div>
       <Problem error={error} />
       {loading && !data && <Loading what="the KPIs" />}
-      <div className="table-wrap" tabIndex={0} role="region" aria-label="The organization's KPIs">
-        <table className="table">
-          <caption className="sr-only">The organization's KPIs, in scorecard order</caption>
-          <thead>
-            <tr>
-              <th scope="col">KPI</th>
-              <th scope="col">Unit</th>
-              <th scope="col">Better</th>
-              <th scope="col">Minimum sample</th>
-              <th scope="col">Market factor</th>
-              <th scope="col">Enabled</th>
-            </tr>
-          </thead>
-          <tbody>
-            {kpis.map((k) => (
-              <Row key={k.id} k={k} />
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <Table label="The organization's KPIs" caption="The organization's KPIs, in scorecard order" columns={["KPI", "Unit", "Better", "Minimum sample", "Market factor", "Enabled"]}>
+        {kpis.map((k) => (
+          <Row key={k.id} k={k} />
+        ))}
+      </Table>
     </section>
   );
 }

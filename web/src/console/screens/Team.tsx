@@ -5,7 +5,7 @@ import { useQuery } from "@apollo/client/react";
 import { TeamFormDocument, TeamRollupDocument, type PeriodKind } from "../generated/graphql";
 import { useViewer } from "../viewer";
 import { nodes, percent } from "../format";
-import { Loading, Problem } from "../ui";
+import { Loading, Problem, Table } from "../ui";
 import { Allocate } from "./Allocate";
 
 export function Team() {
@@ -106,41 +106,28 @@ export function Team() {
           {r.additive && rec?.teamTarget && rec.teamTarget.status !== "CLOSED" && (
             <Allocate key={rec.teamTarget.id} targetId={rec.teamTarget.id} value={rec.teamTarget.value.display} />
           )}
-          <div className="table-wrap" tabIndex={0} role="region" aria-label="Members of the team">
-            <table className="table">
-              <caption className="sr-only">Members of the team</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Member</th>
-                  <th scope="col" className="num">Actual</th>
-                  <th scope="col" className="num">Target</th>
-                  <th scope="col">Attainment</th>
-                </tr>
-              </thead>
-              <tbody>
-                {r.members.map((m) => (
-                  <tr key={m.id} data-testid="rollup-member">
-                    <td>{m.user.name}</td>
-                    <td className="num">
-                      {m.actual?.display ?? "—"}
-                      {m.lowConfidence && <span className="low"> low confidence</span>}
-                    </td>
-                    <td className="num">{m.target?.display ?? "—"}</td>
-                    <td>
-                      {m.attainment != null ? (
-                        <span className="meter-cell">
-                          <meter min={0} max={1.5} low={0.9} high={1} optimum={1.2} value={Math.min(m.attainment, 1.5)} aria-label={`${m.user.name}: ${percent(m.attainment)}`} />{" "}
-                          {percent(m.attainment)}
-                        </span>
-                      ) : (
-                        "—"
-                      )}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <Table label="Members of the team" columns={["Member", { label: "Actual", num: true }, { label: "Target", num: true }, "Attainment"]}>
+            {r.members.map((m) => (
+              <tr key={m.id} data-testid="rollup-member">
+                <td>{m.user.name}</td>
+                <td className="num">
+                  {m.actual?.display ?? "—"}
+                  {m.lowConfidence && <span className="low"> low confidence</span>}
+                </td>
+                <td className="num">{m.target?.display ?? "—"}</td>
+                <td>
+                  {m.attainment != null ? (
+                    <span className="meter-cell">
+                      <meter min={0} max={1.5} low={0.9} high={1} optimum={1.2} value={Math.min(m.attainment, 1.5)} aria-label={`${m.user.name}: ${percent(m.attainment)}`} />{" "}
+                      {percent(m.attainment)}
+                    </span>
+                  ) : (
+                    "—"
+                  )}
+                </td>
+              </tr>
+            ))}
+          </Table>
         </>
       )}
     </section>
