@@ -4,8 +4,7 @@
 // require is required here too: the button waits for it.
 import { useState, type FormEvent } from "react";
 import type { ReasonCode } from "./generated/graphql";
-import { words } from "./format";
-import { Problem } from "./ui";
+import { FormButtons, Problem, Select } from "./ui";
 
 export type Decided = { value: string; reason: ReasonCode; comment: string };
 
@@ -52,18 +51,7 @@ export function DecisionForm({
               <input name="value" inputMode="decimal" value={v} onChange={(e) => setValue(e.target.value)} required pattern="\d+(\.\d+)?" />
             </label>
           )}
-          {reasons && (
-            <label>
-              Reason
-              <select value={reason} onChange={(e) => setReason(e.target.value as ReasonCode)}>
-                {reasons.map((r) => (
-                  <option key={r} value={r}>
-                    {words(r)}
-                  </option>
-                ))}
-              </select>
-            </label>
-          )}
+          {reasons && <Select label="Reason" value={reason} onChange={setReason} items={reasons} />}
         </div>
       )}
       {comment && (
@@ -72,14 +60,7 @@ export function DecisionForm({
           <textarea name="comment" rows={2} value={text} onChange={(e) => setText(e.target.value)} required={comment === "required"} />
         </label>
       )}
-      <div className="row">
-        <button type="submit" className={danger ? "danger primary" : "primary"} disabled={busy || (comment === "required" && !text.trim())}>
-          {submitLabel}
-        </button>
-        <button type="button" className="link" onClick={onCancel}>
-          Cancel
-        </button>
-      </div>
+      <FormButtons submit={submitLabel} danger={danger} busy={busy} disabled={comment === "required" && !text.trim()} onCancel={onCancel} />
       <Problem error={error} />
     </form>
   );

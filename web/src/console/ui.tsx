@@ -135,6 +135,31 @@ export function fieldErrors(err: unknown): Record<string, string> {
   return out;
 }
 
+// Field is a labelled control with its hint and the error the API gave for
+// it, both outside the label (they describe the control, they do not name
+// it); the control takes fieldAttrs(id, error, hint) to point at them.
+export function Field({ label, id, error, hint, children }: { label: string; id: string; error?: string; hint?: string; children: React.ReactNode }) {
+  return (
+    <div className="field">
+      <label>
+        {label}
+        {children}
+      </label>
+      {hint && (
+        <span className="hint" id={`${id}-help`}>
+          {hint}
+        </span>
+      )}
+      <FieldProblem id={`${id}-problem`} text={error} />
+    </div>
+  );
+}
+
+export function fieldAttrs(id: string, error?: string, hint?: boolean) {
+  const by = [hint ? `${id}-help` : "", error ? `${id}-problem` : ""].filter(Boolean).join(" ");
+  return { "aria-invalid": error ? true : undefined, "aria-describedby": by || undefined };
+}
+
 // FieldProblem is the error the API gave for one input field, tied to it by
 // its id (aria-describedby).
 export function FieldProblem({ id, text }: { id: string; text?: string }) {
@@ -143,5 +168,68 @@ export function FieldProblem({ id, text }: { id: string; text?: string }) {
     <span className="field-problem" id={id} role="alert">
       {text}
     </span>
+  );
+}
+
+export type Choice<T extends string> = T | { value: T; label: string };
+
+// Options are a select's options: enum values worded (words), or values
+// with their labels; none, when given, is the empty value's label.
+export function Options<T extends string>({ items, none }: { items: readonly Choice<T>[]; none?: string }) {
+  return (
+    <>
+      {none !== undefined && <option value="">{none}</option>}
+      {items.map((c) => {
+        const o = typeof c === "string" ? { value: c, label: words(c) } : c;
+        return (
+          <option key={o.value} value={o.value}>
+            {o.label}
+          </option>
+        );
+      })}
+    </>
+  );
+}
+
+// choices are the options of objects with an id and a name (teams, people).
+export const choices = (xs: readonly { id: string; name: string }[]) => xs.map((x) => ({ value: x.id, label: x.name }));
+
+// Select is a labelled select of choices.
+export function Select<T extends string>({
+  label,
+  value,
+  onChange,
+  items,
+  none,
+  disabled,
+}: {
+  label: string;
+  value: T | "";
+  onChange: (v: T) => void;
+  items: readonly Choice<T>[];
+  none?: string;
+  disabled?: boolean;
+}) {
+  return (
+    <label>
+      {label}
+      <select value={value} disabled={disabled} onChange={(e) => onChange(e.target.value as T)}>
+        <Options items={items} none={none} />
+      </select>
+    </label>
+  );
+}
+
+// FormButtons: a form's submit button and the link that closes it.
+export function FormButtons({ submit, busy, danger, disabled, onCancel, cancel = "Cancel" }: { submit: string; busy?: boolean; danger?: boolean; disabled?: boolean; onCancel: () => void; cancel?: string }) {
+  return (
+    <div className="row">
+      <button type="submit" className={danger ? "danger primary" : "primary"} disabled={busy || disabled}>
+        {submit}
+      </button>
+      <button type="button" className="link" onClick={onCancel}>
+        {cancel}
+      </button>
+    </div>
   );
 }
