@@ -5,8 +5,14 @@ import { useQuery } from "@apollo/client/react";
 import { TeamFormDocument, TeamRollupDocument, type PeriodKind } from "../generated/graphql";
 import { useViewer } from "../viewer";
 import { nodes, percent } from "../format";
-import { Loading, Problem, Table } from "../ui";
+import { Loading, Problem, Select, Table, choices } from "../ui";
 import { Allocate } from "./Allocate";
+
+const periodKinds: { value: PeriodKind; label: string }[] = [
+  { value: "MONTH", label: "This month" },
+  { value: "QUARTER", label: "This quarter" },
+  { value: "YEAR", label: "This year" },
+];
 
 export function Team() {
   const viewer = useViewer();
@@ -26,34 +32,9 @@ export function Team() {
       <div className="screen-head">
         <h1>Team</h1>
         <div className="controls">
-          <label>
-            Team
-            <select value={team} onChange={(e) => setTeam(e.target.value)}>
-              {teams.map((t) => (
-                <option key={t.id} value={t.id}>
-                  {t.name}
-                </option>
-              ))}
-            </select>
-          </label>
-          <label>
-            KPI
-            <select value={chosen} onChange={(e) => setKpi(e.target.value)}>
-              {list.map((k) => (
-                <option key={k.id} value={k.id}>
-                  {k.name}
-                </option>
-              ))}
-            </select>
-          </label>
-          <label>
-            Period
-            <select value={kind} onChange={(e) => setKind(e.target.value as PeriodKind)}>
-              <option value="MONTH">This month</option>
-              <option value="QUARTER">This quarter</option>
-              <option value="YEAR">This year</option>
-            </select>
-          </label>
+          <Select label="Team" value={team} onChange={setTeam} items={choices(teams)} />
+          <Select label="KPI" value={chosen} onChange={setKpi} items={choices(list)} />
+          <Select label="Period" value={kind} onChange={setKind} items={periodKinds} />
         </div>
       </div>
       <Problem error={kpis.error ?? rollup.error} />
