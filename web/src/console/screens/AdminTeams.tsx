@@ -24,7 +24,8 @@ type Person = { id: string; name: string; role: string; teamID?: string | null }
 const refetch = { refetchQueries: ["AdminTeams"], awaitRefetchQueries: true };
 
 export function AdminTeams() {
-  const { data, loading, error } = useQuery(AdminTeamsDocument);
+  // Read again on every visit: another screen (Users) may have moved people.
+  const { data, loading, error } = useQuery(AdminTeamsDocument, { fetchPolicy: "cache-and-network" });
   const teams = nodes(data?.teams);
   const people = nodes(data?.users);
   const [picked, setPicked] = useState("");

@@ -3,7 +3,7 @@
 // a user's role or team, set a new password, deactivate or reactivate them.
 // An admin cannot change their own role or activity (the API refuses it):
 // those controls are not offered on their own row.
-import { useState, type FormEvent } from "react";
+import { useEffect, useState, type FormEvent } from "react";
 import { useMutation, useQuery } from "@apollo/client/react";
 import { AdminUsersDocument, CreateUserDocument, UpdateUserDocument, type AdminUserFragment, type UserRole } from "../generated/graphql";
 import { nodes, words } from "../format";
@@ -17,14 +17,24 @@ type TeamOption = { id: string; name: string };
 
 export function AdminUsers() {
   const [search, setSearch] = useState("");
-  const q = search.trim();
+  // The search, debounced: one request when the typing pauses, not one a key.
+  const [q, setQ] = useState("");
+  useEffect(() => {
+    const t = setTimeout(() => setQ(search.trim()), 250);
+    return () => clearTimeout(t);
+  }, [search]);
   const where = q ? { or: [{ nameContainsFold: q }, { emailContainsFold: q }] } : undefined;
-  const { data, loading, error, fetchMore } = useQuery(AdminUsersDocument, { variables: { first: pageSize, where } });
-  const users = nodes(data?.users);
-  const teams = nodes(data?.teams);
+  // Read again on every visit: another screen (Teams) may have moved people.
+  const { data, previousData, loading, error, fetchMore } = useQuery(AdminUsersDocument, {
+    variables: { first: pageSize, where },
+    fetchPolicy: "cache-and-network",
+  });
+  const shown = data ?? previousData;
+  const users = nodes(shown?.users);
+  const teams = nodes(shown?.teams);
   const [more, setMore] = useState(false);
   const [inviting, setInviting] = useState(false);
-  const page = data?.users.pageInfo;
+  const page = shown?.users.pageInfo;
   const showMore = async () => {
     setMore(true);
     try {
@@ -52,8 +62,8 @@ export function AdminUsers() {
       </div>
       {inviting && <Invite teams={teams} onDone={() => setInviting(false)} />}
       <Problem error={error} />
-      {loading && !data && <Loading what="the users" />}
-      {data && (
+      {loading && !shown && <Loading what="the users" />}
+      {shown && (
         <Table label="The organization's users" caption="The organization's users, by name" columns={["User", "Role", "Team", "Active", "Password"]}>
           {users.map((u) => (
             <Row key={u.id} u={u} teams={teams} />
@@ -66,7 +76,7 @@ export function AdminUsers() {
             Show more users
           </button>
           <span className="muted">
-            {users.length} of {data?.users.totalCount} shown
+            {users.length} of {shown?.users.totalCount} shown
           </span>
         </div>
       )}
