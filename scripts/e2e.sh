@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The end-to-end tests: the console and GraphiQL in a real headless browser
 # (Debian's chromium, driven by playwright-core; the console's test drives a
-# rep and a manager through a proposal and its decision, live, with axe-core
+# rep and a manager through a proposal and its decision, live, the admin's an
+# admin through users, teams, KPIs and settings, both with axe-core
 # accessibility checks at 375 px and desktop width) and the examples of examples/, against
 # a kpiflow server built from this tree and started with the demo data on a
 # free loopback port and a temporary SQLite database. Installs what is

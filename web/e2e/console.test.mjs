@@ -17,115 +17,14 @@
 // (docs/screenshots/ holds the committed ones).
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdirSync, readFileSync } from "node:fs";
-import { createRequire } from "node:module";
-import { join } from "node:path";
 import { gzipSync } from "node:zlib";
-import { chromium } from "playwright-core";
+import { base, both, launch, person, signIn, snap } from "./browser.mjs";
 
-const base = process.env.KPIFLOW_URL;
-const browserPath = process.env.KPIFLOW_CHROMIUM ?? "/usr/bin/chromium";
-const shots = process.env.KPIFLOW_E2E_SCREENSHOTS;
-const password = "demo-password";
 const rep = { email: "rep@demo.kpiflow.test", name: "Jordan Ellis" };
 const manager = { email: "manager@demo.kpiflow.test" };
-const axeSource = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
-const desktop = { width: 1280, height: 860 };
-const phone = { width: 375, height: 760 };
 
-// person opens a browser context of its own (its own session storage), on
-// which every request is recorded and one to another origin is refused.
-async function person(browser, origin, who) {
-  const context = await browser.newContext({ viewport: desktop });
-  const page = await context.newPage();
-  const problems = [];
-  const foreign = [];
-  await context.route("**/*", (route) => {
-    const url = route.request().url();
-    if (new URL(url).origin !== origin) {
-      foreign.push(url);
-      return route.abort("blockedbyclient");
-    }
-    return route.continue();
-  });
-  page.on("websocket", (ws) => {
-    if (new URL(ws.url()).host !== new URL(origin).host) foreign.push(ws.url());
-  });
-  // The API's refusals this person met, to tell why a step failed.
-  const refusals = [];
-  page.on("response", async (res) => {
-    if (!res.url().endsWith("/graphql") || res.request().method() !== "POST") return;
-    const op = res.request().postDataJSON()?.operationName ?? "?";
-    const body = await res.json().catch(() => null);
-    const codes = (body?.errors ?? []).map((e) => `${e.extensions?.code ?? "?"}: ${e.message}`);
-    if (res.status() !== 200 || codes.length) refusals.push(`${who} ${op} ${res.status()} ${codes.join("; ")}`.slice(0, 300));
-  });
-  page.on("pageerror", (e) => problems.push(`${who}: page error: ${e.message}`));
-  page.on("console", (m) => {
-    if (m.type() === "error") problems.push(`${who}: console error: ${m.text()}`);
-  });
-  return { context, page, problems, foreign, refusals };
-}
-
-// signIn signs in with the form; it returns when the click was made.
-async function signIn(page, origin, email) {
-  await page.goto(origin + "/", { waitUntil: "load" });
-  await page.getByLabel("Email").fill(email);
-  await page.getByLabel("Password").fill(password);
-  const at = Date.now();
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await page.getByTestId("signed-in").waitFor({ timeout: 15_000 });
-  return at;
-}
-
-// accessible checks the page with axe-core (WCAG 2 A and AA rules): no
-// serious or critical violation. axe is evaluated in the page through the
-// DevTools protocol, not as a script tag, which the page's CSP would refuse.
-async function accessible(page, screen) {
-  const violations = await page.evaluate(async (source) => {
-    if (!window.axe) (0, eval)(source);
-    const r = await window.axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] } });
-    return r.violations
-      .filter((v) => v.impact === "serious" || v.impact === "critical")
-      .map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.map((n) => n.target.join(" ")).slice(0, 3).join(", ")}`);
-  }, axeSource);
-  assert.deepEqual(violations, [], `axe-core on ${screen}`);
-}
-
-// fits checks that the page needs no horizontal scrolling at its width.
-// (Charts follow their box's width when it changes: given a moment.)
-async function fits(page, screen) {
-  await page.waitForFunction(() => document.documentElement.scrollWidth <= innerWidth, null, { timeout: 3_000 }).catch(() => {});
-  const { scroll, width, wide } = await page.evaluate(() => ({
-    scroll: document.documentElement.scrollWidth,
-    width: innerWidth,
-    wide: [...document.querySelectorAll("main *")]
-      .filter((e) => e.getBoundingClientRect().right > innerWidth + 1)
-      .slice(0, 3)
-      .map((e) => `${e.tagName.toLowerCase()}.${e.className}`),
-  }));
-  assert.ok(scroll <= width, `${screen} is ${scroll} px wide in a ${width} px window (${wide.join(", ")})`);
-}
-
-async function snap(page, name) {
-  if (!shots) return;
-  mkdirSync(shots, { recursive: true });
-  await page.screenshot({ path: join(shots, `${name}.png`) });
-}
-
-// both checks a screen at desktop width and at 375 px, then returns to desktop.
-// With phoneShot, a screenshot is taken at 375 px under that name.
-async function both(page, screen, ready, phoneShot) {
-  await ready();
-  await accessible(page, screen);
-  await fits(page, screen);
-  await page.setViewportSize(phone);
-  await ready();
-  await fits(page, `${screen} at 375 px`);
-  await accessible(page, `${screen} at 375 px`);
-  if (phoneShot) await snap(page, phoneShot);
-  await page.setViewportSize(desktop);
-}
+// person, signIn, both (axe-core and no horizontal scrolling at desktop
+// width and at 375 px) and snap are in browser.mjs, shared with admin.test.mjs.
 
 // The budget of the console's initial JavaScript: what its page loads before
 // the first screen (its module script and the modules it preloads), gzipped.
@@ -150,11 +49,7 @@ test("the console's initial JavaScript is within its budget", async (t) => {
 test("a rep and a manager through the cycle in the browser: propose, decide, review, adjust, revise, withdraw, all live", { timeout: 180_000 }, async (t) => {
   assert.ok(base, "KPIFLOW_URL names the server (scripts/e2e.sh sets it)");
   const origin = new URL(base).origin;
-  const browser = await chromium.launch({
-    executablePath: browserPath,
-    headless: true,
-    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-  });
+  const browser = await launch();
   t.after(() => browser.close());
 
   const r = await person(browser, origin, "rep");

@@ -1,6 +1,6 @@
 // The console's shell: sign-in when signed out; else the navigation (with
 // the live inbox badge) and the screen of the route.
-import { useEffect, useState } from "react";
+import { Suspense, lazy, useEffect, useState } from "react";
 import { useApolloClient, useSubscription } from "@apollo/client/react";
 import type { Auth } from "./client";
 import { InboxChangedDocument, LogoutDocument, type InboxChangedSubscription } from "./generated/graphql";
@@ -14,8 +14,15 @@ import { TargetScreen } from "./screens/Target";
 import { Inbox } from "./screens/Inbox";
 import { Reviews } from "./screens/Reviews";
 import { Team } from "./screens/Team";
-import { AdminKPIs } from "./screens/AdminKPIs";
 import { words } from "./format";
+import { Loading } from "./ui";
+
+// The admin's screens are loaded when first opened: reps and managers, most
+// of the console's people, never download them.
+const AdminUsers = lazy(() => import("./screens/AdminUsers").then((m) => ({ default: m.AdminUsers })));
+const AdminTeams = lazy(() => import("./screens/AdminTeams").then((m) => ({ default: m.AdminTeams })));
+const AdminKPIs = lazy(() => import("./screens/AdminKPIs").then((m) => ({ default: m.AdminKPIs })));
+const AdminSettings = lazy(() => import("./screens/AdminSettings").then((m) => ({ default: m.AdminSettings })));
 
 export type InboxData = InboxChangedSubscription["inboxChanged"] | undefined;
 
@@ -61,7 +68,10 @@ function Shell({ auth, viewer }: { auth: Auth; viewer: Viewer }) {
     { to: "/targets", label: "My targets", show: mayPropose(viewer) },
     { to: "/reviews", label: "Reviews", show: isManager(viewer) },
     { to: "/team", label: "Team", show: isManager(viewer) },
+    { to: "/admin/users", label: "Users", show: isAdmin(viewer) },
+    { to: "/admin/teams", label: "Teams", show: isAdmin(viewer) },
     { to: "/admin/kpis", label: "KPIs", show: isAdmin(viewer) },
+    { to: "/admin/settings", label: "Settings", show: isAdmin(viewer) },
     { to: "/inbox", label: "Inbox", show: true },
   ].filter((n) => n.show);
   const active = (to: string) => (to === "/" ? loc.path === "/" : loc.path.startsWith(to));
@@ -74,7 +84,10 @@ function Shell({ auth, viewer }: { auth: Auth; viewer: Viewer }) {
   else if ((m = match("/targets/:id", loc.path))) screen = <TargetScreen id={m.id} />;
   else if (match("/reviews", loc.path) && isManager(viewer)) screen = <Reviews />;
   else if (match("/team", loc.path) && isManager(viewer)) screen = <Team />;
+  else if (match("/admin/users", loc.path) && isAdmin(viewer)) screen = <AdminUsers />;
+  else if (match("/admin/teams", loc.path) && isAdmin(viewer)) screen = <AdminTeams />;
   else if (match("/admin/kpis", loc.path) && isAdmin(viewer)) screen = <AdminKPIs />;
+  else if (match("/admin/settings", loc.path) && isAdmin(viewer)) screen = <AdminSettings />;
   else if (match("/inbox", loc.path)) screen = <Inbox data={items} loading={inbox.loading} error={inbox.error} />;
   else screen = <NotFound />;
 
@@ -115,7 +128,9 @@ function Shell({ auth, viewer }: { auth: Auth; viewer: Viewer }) {
           </button>
         </div>
       </header>
-      <main className="main">{screen}</main>
+      <main className="main">
+        <Suspense fallback={<Loading what="the screen" />}>{screen}</Suspense>
+      </main>
     </div>
   );
 }

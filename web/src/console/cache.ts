@@ -36,6 +36,10 @@ export function consoleCache() {
     typePolicies: {
       ...connectionPolicies(),
       Money: { merge: true },
+      OrganizationSettings: { merge: true },
+      RealismSettings: { merge: true },
+      StatusSettings: { merge: true },
+      ReviewSuggestionSettings: { merge: true },
       Period: { merge: true },
       KPIValue: { merge: true },
       PageInfo: { merge: true },

@@ -1,14 +1,18 @@
 // Admin: the organization's KPIs. Enable or disable one (scorecards show the
 // enabled ones), set the sample below which its values are low-confidence,
-// and whether the market factor scales its expected value.
+// and whether the market factor scales its expected value; define a custom
+// KPI (KPIForm).
 import { useState } from "react";
 import { useMutation, useQuery } from "@apollo/client/react";
 import { AdminKpIsDocument, UpdateKpiDocument, type AdminKpiFragment } from "../generated/graphql";
 import { nodes, words } from "../format";
-import { Loading, Problem } from "../ui";
+import { Loading, Problem, Table } from "../ui";
+import { KPIForm } from "./KPIForm";
 
 export function AdminKPIs() {
   const { data, loading, error } = useQuery(AdminKpIsDocument);
+  const [defining, setDefining] = useState(false);
+  const [defined, setDefined] = useState("");
   const kpis = nodes(data?.kpis).sort((a, b) => a.position - b.position);
   return (
     <section>
@@ -16,28 +20,32 @@ export function AdminKPIs() {
         <h1>KPIs</h1>
         <span className="muted">{data ? `${kpis.filter((k) => k.enabled).length} of ${kpis.length} enabled` : ""}</span>
       </div>
+      <div className="row toolbar">
+        <button type="button" className={defining ? "chosen" : "primary"} aria-expanded={defining} onClick={() => setDefining(!defining)}>
+          Define a custom KPI
+        </button>
+        {defined && (
+          <span className="muted" role="status" data-testid="kpi-defined">
+            {defined} is defined and enabled: scorecards show it.
+          </span>
+        )}
+      </div>
+      {defining && (
+        <KPIForm
+          onCreated={(name) => {
+            setDefined(name);
+            setDefining(false);
+          }}
+          onCancel={() => setDefining(false)}
+        />
+      )}
       <Problem error={error} />
       {loading && !data && <Loading what="the KPIs" />}
-      <div className="table-wrap" tabIndex={0} role="region" aria-label="The organization's KPIs">
-        <table className="table">
-          <caption className="sr-only">The organization's KPIs, in scorecard order</caption>
-          <thead>
-            <tr>
-              <th scope="col">KPI</th>
-              <th scope="col">Unit</th>
-              <th scope="col">Better</th>
-              <th scope="col">Minimum sample</th>
-              <th scope="col">Market factor</th>
-              <th scope="col">Enabled</th>
-            </tr>
-          </thead>
-          <tbody>
-            {kpis.map((k) => (
-              <Row key={k.id} k={k} />
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <Table label="The organization's KPIs" caption="The organization's KPIs, in scorecard order" columns={["KPI", "Unit", "Better", "Minimum sample", "Market factor", "Enabled"]}>
+        {kpis.map((k) => (
+          <Row key={k.id} k={k} />
+        ))}
+      </Table>
     </section>
   );
 }

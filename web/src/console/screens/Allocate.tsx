@@ -6,7 +6,7 @@ import { useMutation } from "@apollo/client/react";
 import { AllocateTeamTargetDocument, type AllocationMethod } from "../generated/graphql";
 import { Link } from "../router";
 import { percent, words } from "../format";
-import { Problem } from "../ui";
+import { Problem, Table } from "../ui";
 
 const methods: AllocationMethod[] = ["HISTORY", "EQUAL", "CAPACITY"];
 
@@ -45,29 +45,16 @@ export function Allocate({ targetId, value }: { targetId: string; value: string 
             {result.dryRun ? "Preview, nothing written" : "Drafts created for the reps to submit"}
             {result.appliedMethod !== result.method && ` · no history for these reps: split ${words(result.appliedMethod)}`}
           </p>
-          <div className="table-wrap" tabIndex={0} role="region" aria-label="The split">
-            <table className="table">
-              <caption className="sr-only">The team target's split among the reps</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Rep</th>
-                  <th scope="col" className="num">Value</th>
-                  <th scope="col" className="num">Weight</th>
-                  <th scope="col">Draft</th>
-                </tr>
-              </thead>
-              <tbody>
-                {result.shares.map((s) => (
-                  <tr key={s.user.id} data-testid="allocation-share">
-                    <td>{s.user.name}</td>
-                    <td className="num">{s.value.display}</td>
-                    <td className="num">{s.overridden ? "fixed" : percent(s.weight)}</td>
-                    <td>{s.target ? <Link to={`/targets/${encodeURIComponent(s.target.id)}`}>{words(s.target.status)}</Link> : "—"}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <Table label="The split" caption="The team target's split among the reps" columns={["Rep", { label: "Value", num: true }, { label: "Weight", num: true }, "Draft"]}>
+            {result.shares.map((s) => (
+              <tr key={s.user.id} data-testid="allocation-share">
+                <td>{s.user.name}</td>
+                <td className="num">{s.value.display}</td>
+                <td className="num">{s.overridden ? "fixed" : percent(s.weight)}</td>
+                <td>{s.target ? <Link to={`/targets/${encodeURIComponent(s.target.id)}`}>{words(s.target.status)}</Link> : "—"}</td>
+              </tr>
+            ))}
+          </Table>
         </>
       )}
     </section>

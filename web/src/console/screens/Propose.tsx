@@ -6,7 +6,7 @@ import { useMutation, useQuery } from "@apollo/client/react";
 import { AssessDocument, ProposeDocument, ProposeFormDocument, SuggestionDocument, type PeriodKind } from "../generated/graphql";
 import { useRouter } from "../router";
 import { useViewer } from "../viewer";
-import { Assessment, Loading, Problem } from "../ui";
+import { Assessment, Loading, Problem, Select, choices } from "../ui";
 import { nodes } from "../format";
 
 const validValue = /^\d+(\.\d+)?$/;
@@ -62,16 +62,7 @@ export function Propose() {
       <Problem error={form.error} />
       <div className="two-col">
         <form className="card form" onSubmit={submit}>
-          <label>
-            KPI
-            <select value={chosen} onChange={(e) => setKpi(e.target.value)}>
-              {kpis.map((k) => (
-                <option key={k.id} value={k.id}>
-                  {k.name}
-                </option>
-              ))}
-            </select>
-          </label>
+          <Select label="KPI" value={chosen} onChange={setKpi} items={choices(kpis)} />
           <div className="row">
             <label>
               Period

@@ -2,7 +2,7 @@
 // the recent completed ones; each item with its pace, projection and
 // kpiflow's suggestion; KEEP or ADJUST it with a reason; complete the cycle
 // once every item is decided.
-import { useState, type FormEvent } from "react";
+import { useState } from "react";
 import { useMutation, useQuery } from "@apollo/client/react";
 import {
   CompleteReviewDocument,
@@ -15,6 +15,7 @@ import {
 import { Link } from "../router";
 import { day, nodes, percent, words } from "../format";
 import { Loading, Problem, Status } from "../ui";
+import { DecisionForm, type Decided } from "../decision";
 
 const reasons: ReasonCode[] = ["PERFORMANCE", "MARKET_CHANGE", "TEAM_CHANGE", "DATA_CORRECTION", "OTHER"];
 
@@ -84,21 +85,17 @@ function Cycle({ c }: { c: ReviewCyclePartsFragment }) {
 function Item({ i, open }: { i: ReviewItemPartsFragment; open: boolean }) {
   const t = i.target;
   const [decision, setDecision] = useState<"KEEP" | "ADJUST" | null>(null);
-  const [value, setValue] = useState("");
-  const [reason, setReason] = useState<ReasonCode>("PERFORMANCE");
-  const [comment, setComment] = useState("");
   const [decide, deciding] = useMutation(DecideReviewItemDocument, { refetchQueries: ["TargetDetail"] });
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
+  const submit = async (d: Decided) => {
     const input =
       decision === "ADJUST"
-        ? { itemId: i.id, decision, value: value.trim(), reasonCode: reason, comment: comment.trim() }
+        ? { itemId: i.id, decision, value: d.value, reasonCode: d.reason, comment: d.comment }
         : { itemId: i.id, decision: "KEEP" as const };
     try {
       await decide({ variables: { input } });
       setDecision(null);
     } catch {
-      // shown below
+      // shown in the form
     }
   };
   return (
@@ -165,50 +162,24 @@ function Item({ i, open }: { i: ReviewItemPartsFragment; open: boolean }) {
                 type="button"
                 aria-pressed={decision === "ADJUST"}
                 className={decision === "ADJUST" ? "chosen" : undefined}
-                onClick={() => {
-                  setDecision("ADJUST");
-                  setValue(i.suggestedValue?.value ?? i.targetValue?.value ?? "");
-                }}
+                onClick={() => setDecision("ADJUST")}
               >
                 Adjust
               </button>
             </div>
             {decision && (
-              <form className="form" onSubmit={submit}>
-                {decision === "ADJUST" && (
-                  <>
-                    <div className="row">
-                      <label>
-                        New value
-                        <input name="value" inputMode="decimal" value={value} onChange={(e) => setValue(e.target.value)} required pattern="\d+(\.\d+)?" />
-                      </label>
-                      <label>
-                        Reason
-                        <select value={reason} onChange={(e) => setReason(e.target.value as ReasonCode)}>
-                          {reasons.map((r) => (
-                            <option key={r} value={r}>
-                              {words(r)}
-                            </option>
-                          ))}
-                        </select>
-                      </label>
-                    </div>
-                    <label>
-                      Comment (required)
-                      <textarea name="comment" rows={2} value={comment} onChange={(e) => setComment(e.target.value)} required />
-                    </label>
-                  </>
-                )}
-                <div className="row">
-                  <button type="submit" className="primary" disabled={deciding.loading || (decision === "ADJUST" && !comment.trim())}>
-                    {decision === "KEEP" ? "Keep the target" : "Adjust the target"}
-                  </button>
-                  <button type="button" className="link" onClick={() => setDecision(null)}>
-                    Cancel
-                  </button>
-                </div>
-                <Problem error={deciding.error} />
-              </form>
+              <DecisionForm
+                key={decision}
+                submitLabel={decision === "KEEP" ? "Keep the target" : "Adjust the target"}
+                value={decision === "ADJUST" ? (i.suggestedValue?.value ?? i.targetValue?.value ?? "") : undefined}
+                valueLabel="New value"
+                reasons={decision === "ADJUST" ? reasons : undefined}
+                comment={decision === "ADJUST" ? "required" : undefined}
+                busy={deciding.loading}
+                error={deciding.error}
+                onSubmit={submit}
+                onCancel={() => setDecision(null)}
+              />
             )}
           </>
         )

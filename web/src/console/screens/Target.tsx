@@ -5,7 +5,7 @@
 // approver's (approve, approve with changes, reject, request changes, decide
 // an adjustment). It follows the target live: another person's decision
 // shows without a reload.
-import { useState, type FormEvent } from "react";
+import { useState } from "react";
 import { useMutation, useQuery, useSubscription } from "@apollo/client/react";
 import {
   ApproveAdjustmentDocument,
@@ -16,16 +16,19 @@ import {
   RequestAdjustmentDocument,
   RequestChangesDocument,
   ReviseDocument,
+  PastTargetsDocument,
   TargetDetailDocument,
   TargetEventsDocument,
   WithdrawDocument,
   type ReasonCode,
   type TargetAction,
   type TargetDetailQuery,
+  type TargetStatus,
 } from "../generated/graphql";
-import { LineChart } from "../chart";
+import { LineChart, shortPeriod } from "../chart";
 import { day, nodes, percent, shortDay, when, words } from "../format";
-import { Assessment, Loading, Problem, Status } from "../ui";
+import { Assessment, Loading, Problem, Status, Table } from "../ui";
+import { DecisionForm, type Decided } from "../decision";
 
 type Target = Extract<NonNullable<TargetDetailQuery["node"]>, { __typename: "Target" }>;
 
@@ -84,6 +87,7 @@ export function TargetScreen({ id }: { id: string }) {
         )}
       </div>
       <Actions t={t} />
+      {t.allowedActions.some((a) => a === "APPROVE" || a === "APPROVE_ADJUSTMENT") && <PastTargets t={t} />}
       <div className="two-col">
         {t.assessment && <Assessment a={t.assessment} title="Realism check at submission" />}
         <History t={t} />
@@ -110,9 +114,6 @@ const forms: Partial<Record<TargetAction, { label: string; value?: boolean; comm
 function Actions({ t }: { t: Target }) {
   const allowed = t.allowedActions.filter((a) => forms[a]);
   const [action, setAction] = useState<TargetAction | null>(null);
-  const [value, setValue] = useState("");
-  const [comment, setComment] = useState("");
-  const [reason, setReason] = useState<ReasonCode>("MARKET_CHANGE");
   const opts = { refetchQueries: ["TargetDetail", "MyTargets"] };
   const mutations = {
     APPROVE: useMutation(ApproveDocument, opts),
@@ -129,25 +130,19 @@ function Actions({ t }: { t: Target }) {
   const f = action ? forms[action] : undefined;
   const current = action && action in mutations ? mutations[action as keyof typeof mutations] : null;
 
-  const choose = (a: TargetAction) => {
-    setAction(a);
-    setValue(forms[a]?.value ? t.value.value : "");
-    setComment("");
-  };
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
+  const submit = async (d: Decided) => {
     if (!action || !current) return;
     const base = { targetId: t.id, expectedVersion: t.version };
-    const c = comment.trim() || undefined;
+    const c = d.comment || undefined;
     const run = current[0] as (o: { variables: { input: unknown } }) => Promise<unknown>;
     let input: unknown = { ...base, comment: c };
-    if (action === "APPROVE_WITH_CHANGES" || action === "REVISE") input = { ...base, value: value.trim(), comment: c };
-    if (action === "REQUEST_ADJUSTMENT") input = { ...base, value: value.trim(), reasonCode: reason, comment: comment.trim() };
+    if (action === "APPROVE_WITH_CHANGES" || action === "REVISE") input = { ...base, value: d.value, comment: c };
+    if (action === "REQUEST_ADJUSTMENT") input = { ...base, value: d.value, reasonCode: d.reason, comment: d.comment };
     try {
       await run({ variables: { input } });
       setAction(null);
     } catch {
-      // shown below
+      // shown in the form
     }
   };
 
@@ -156,45 +151,81 @@ function Actions({ t }: { t: Target }) {
       <h2>{allowed.some((a) => a.startsWith("APPROVE")) ? "Decide" : "Actions"}</h2>
       <div className="actions" role="group" aria-label="What to do">
         {allowed.map((a) => (
-          <button key={a} type="button" className={action === a ? "chosen" : forms[a]?.danger ? "danger" : undefined} aria-pressed={action === a} onClick={() => choose(a)}>
+          <button key={a} type="button" className={action === a ? "chosen" : forms[a]?.danger ? "danger" : undefined} aria-pressed={action === a} onClick={() => setAction(a)}>
             {forms[a]!.label}
           </button>
         ))}
       </div>
-      {f && (
-        <form className="form" onSubmit={submit}>
-          {f.value && (
-            <label>
-              {action === "REQUEST_ADJUSTMENT" ? "New value" : "Value"}
-              <input name="value" inputMode="decimal" value={value} onChange={(e) => setValue(e.target.value)} required pattern="\d+(\.\d+)?" />
-            </label>
+      {action && f && (
+        <DecisionForm
+          key={action}
+          submitLabel={f.label}
+          value={f.value ? t.value.value : undefined}
+          valueLabel={action === "REQUEST_ADJUSTMENT" ? "New value" : "Value"}
+          reasons={f.reason ? reasons : undefined}
+          comment={f.comment}
+          danger={f.danger}
+          busy={current?.[1].loading}
+          error={current?.[1].error}
+          onSubmit={submit}
+          onCancel={() => setAction(null)}
+        />
+      )}
+    </section>
+  );
+}
+
+// PastTargets: what the same rep (or team) was given for the KPI in the
+// periods of its kind before this one, and what came of it, for the
+// manager deciding. (The target's KPI and owner come with the target: the
+// API has no edge from a target to its owner's other targets, so this is a
+// second request once the first has answered.)
+function PastTargets({ t }: { t: Target }) {
+  const where = {
+    kpiID: t.kpi.id,
+    ...(t.user ? { userID: t.user.id } : { teamID: t.team?.id }),
+    periodKind: t.periodKind,
+    periodStartLT: t.periodStart,
+    statusIn: ["APPROVED", "CLOSED"] as TargetStatus[],
+  };
+  const { data, loading, error } = useQuery(PastTargetsDocument, { variables: { where } });
+  const past = nodes(data?.targets);
+  const whose = t.user ? t.user.name : `team ${t.team?.name ?? ""}`;
+  const chrono = [...past].reverse();
+  return (
+    <section className="card" aria-label="Past targets" data-testid="past-targets">
+      <h2>
+        Past targets of {whose} for {t.kpi.name}
+      </h2>
+      <Problem error={error} />
+      {loading && !data && <Loading what="the past targets" />}
+      {data && past.length === 0 && <p className="muted">No earlier {t.periodKind.toLowerCase()} with an approved target.</p>}
+      {past.length > 0 && (
+        <>
+          {past.length > 1 && (
+            <LineChart
+              title={`Past targets: ${chrono.map((p) => `${p.period.label} target ${p.value.display}, actual ${p.actual?.display ?? "none"}`).join("; ")}`}
+              labels={chrono.map((p) => shortPeriod(p.period.label))}
+              series={[
+                { label: "Target", values: chrono.map((p) => p.value.number), color: "#e8590c" },
+                { label: "Actual", values: chrono.map((p) => p.actual?.number ?? null), color: "#3b5bdb" },
+              ]}
+            />
           )}
-          {f.reason && (
-            <label>
-              Reason
-              <select value={reason} onChange={(e) => setReason(e.target.value as ReasonCode)}>
-                {reasons.map((r) => (
-                  <option key={r} value={r}>
-                    {words(r)}
-                  </option>
-                ))}
-              </select>
-            </label>
-          )}
-          <label>
-            Comment{f.comment === "required" ? " (required)" : ""}
-            <textarea name="comment" rows={2} value={comment} onChange={(e) => setComment(e.target.value)} required={f.comment === "required"} />
-          </label>
-          <div className="row">
-            <button type="submit" className={f.danger ? "danger primary" : "primary"} disabled={current?.[1].loading || (f.comment === "required" && !comment.trim())}>
-              {f.label}
-            </button>
-            <button type="button" className="link" onClick={() => setAction(null)}>
-              Cancel
-            </button>
-          </div>
-          <Problem error={current?.[1].error} />
-        </form>
+          <Table label="Past targets" caption={`Earlier targets of ${whose} for ${t.kpi.name}, newest first`} columns={["Period", { label: "Target", num: true }, { label: "Actual", num: true }, "Attainment", "Status"]}>
+            {past.map((p) => (
+              <tr key={p.id} data-testid="past-target">
+                <td>{p.period.label}</td>
+                <td className="num">{p.value.display}</td>
+                <td className="num">{p.actual?.display ?? "—"}</td>
+                <td>{percent(p.attainment)}</td>
+                <td>
+                  <Status status={p.status} />
+                </td>
+              </tr>
+            ))}
+          </Table>
+        </>
       )}
     </section>
   );

@@ -5,8 +5,14 @@ import { useQuery } from "@apollo/client/react";
 import { TeamFormDocument, TeamRollupDocument, type PeriodKind } from "../generated/graphql";
 import { useViewer } from "../viewer";
 import { nodes, percent } from "../format";
-import { Loading, Problem } from "../ui";
+import { Loading, Problem, Select, Table, choices } from "../ui";
 import { Allocate } from "./Allocate";
+
+const periodKinds: { value: PeriodKind; label: string }[] = [
+  { value: "MONTH", label: "This month" },
+  { value: "QUARTER", label: "This quarter" },
+  { value: "YEAR", label: "This year" },
+];
 
 export function Team() {
   const viewer = useViewer();
@@ -26,34 +32,9 @@ export function Team() {
       <div className="screen-head">
         <h1>Team</h1>
         <div className="controls">
-          <label>
-            Team
-            <select value={team} onChange={(e) => setTeam(e.target.value)}>
-              {teams.map((t) => (
-                <option key={t.id} value={t.id}>
-                  {t.name}
-                </option>
-              ))}
-            </select>
-          </label>
-          <label>
-            KPI
-            <select value={chosen} onChange={(e) => setKpi(e.target.value)}>
-              {list.map((k) => (
-                <option key={k.id} value={k.id}>
-                  {k.name}
-                </option>
-              ))}
-            </select>
-          </label>
-          <label>
-            Period
-            <select value={kind} onChange={(e) => setKind(e.target.value as PeriodKind)}>
-              <option value="MONTH">This month</option>
-              <option value="QUARTER">This quarter</option>
-              <option value="YEAR">This year</option>
-            </select>
-          </label>
+          <Select label="Team" value={team} onChange={setTeam} items={choices(teams)} />
+          <Select label="KPI" value={chosen} onChange={setKpi} items={choices(list)} />
+          <Select label="Period" value={kind} onChange={setKind} items={periodKinds} />
         </div>
       </div>
       <Problem error={kpis.error ?? rollup.error} />
@@ -106,41 +87,28 @@ export function Team() {
           {r.additive && rec?.teamTarget && rec.teamTarget.status !== "CLOSED" && (
             <Allocate key={rec.teamTarget.id} targetId={rec.teamTarget.id} value={rec.teamTarget.value.display} />
           )}
-          <div className="table-wrap" tabIndex={0} role="region" aria-label="Members of the team">
-            <table className="table">
-              <caption className="sr-only">Members of the team</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Member</th>
-                  <th scope="col" className="num">Actual</th>
-                  <th scope="col" className="num">Target</th>
-                  <th scope="col">Attainment</th>
-                </tr>
-              </thead>
-              <tbody>
-                {r.members.map((m) => (
-                  <tr key={m.id} data-testid="rollup-member">
-                    <td>{m.user.name}</td>
-                    <td className="num">
-                      {m.actual?.display ?? "—"}
-                      {m.lowConfidence && <span className="low"> low confidence</span>}
-                    </td>
-                    <td className="num">{m.target?.display ?? "—"}</td>
-                    <td>
-                      {m.attainment != null ? (
-                        <span className="meter-cell">
-                          <meter min={0} max={1.5} low={0.9} high={1} optimum={1.2} value={Math.min(m.attainment, 1.5)} aria-label={`${m.user.name}: ${percent(m.attainment)}`} />{" "}
-                          {percent(m.attainment)}
-                        </span>
-                      ) : (
-                        "—"
-                      )}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <Table label="Members of the team" columns={["Member", { label: "Actual", num: true }, { label: "Target", num: true }, "Attainment"]}>
+            {r.members.map((m) => (
+              <tr key={m.id} data-testid="rollup-member">
+                <td>{m.user.name}</td>
+                <td className="num">
+                  {m.actual?.display ?? "—"}
+                  {m.lowConfidence && <span className="low"> low confidence</span>}
+                </td>
+                <td className="num">{m.target?.display ?? "—"}</td>
+                <td>
+                  {m.attainment != null ? (
+                    <span className="meter-cell">
+                      <meter min={0} max={1.5} low={0.9} high={1} optimum={1.2} value={Math.min(m.attainment, 1.5)} aria-label={`${m.user.name}: ${percent(m.attainment)}`} />{" "}
+                      {percent(m.attainment)}
+                    </span>
+                  ) : (
+                    "—"
+                  )}
+                </td>
+              </tr>
+            ))}
+          </Table>
         </>
       )}
     </section>
