@@ -200,6 +200,15 @@ async function cycle(t, origin, r, m) {
   assert.ok(await m.page.getByRole("button", { name: "Create the drafts" }).isDisabled(), "no drafts without a preview");
   await both(m.page, "team with a refused allocation", () => m.page.getByRole("alert").waitFor());
   await snap(m.page, "team");
+  // Keeping her open target (an override of its value) lets the preview
+  // through: her share is kept, the rest is divided among the others.
+  await m.page.getByRole("checkbox", { name: /^Keep the open targets of .*Hannah Cho/ }).check();
+  await m.page.getByRole("button", { name: "Preview the split" }).click();
+  const kept = m.page.getByTestId("allocation-share").filter({ hasText: "Hannah Cho" });
+  await kept.getByRole("link", { name: /^Kept: / }).waitFor({ timeout: 15_000 });
+  assert.match(await m.page.getByTestId("allocation-note").innerText(), /Preview, nothing written/);
+  await both(m.page, "team with a kept target", () => kept.waitFor());
+  await m.page.getByRole("checkbox", { name: /^Keep the open targets/ }).uncheck();
 
   // A reload stays signed in; an access token about to expire is renewed
   // with the refresh token first.

@@ -3,19 +3,30 @@
 // DRAFT targets for the reps to submit.
 import { useState } from "react";
 import { useMutation } from "@apollo/client/react";
-import { AllocateTeamTargetDocument, type AllocationMethod } from "../generated/graphql";
+import { AllocateTeamTargetDocument, type AllocationMethod, type TargetStatus } from "../generated/graphql";
 import { Link } from "../router";
 import { percent, words } from "../format";
 import { Problem, Table } from "../ui";
 
 const methods: AllocationMethod[] = ["HISTORY", "EQUAL", "CAPACITY"];
 
-// A rep with an open target for the KPI and period already makes the API
-// refuse the allocation (CONFLICT, naming them): shown as it says.
-export function Allocate({ targetId, value }: { targetId: string; value: string }) {
+// The statuses of a target that is still open: a rep with one for the KPI
+// and period makes the API refuse the allocation (CONFLICT, naming them),
+// unless the rep is overridden with that target's value, which keeps it.
+export const openStatuses: TargetStatus[] = ["DRAFT", "PROPOSED", "CHANGES_REQUESTED", "APPROVED"];
+
+type OpenTarget = { user: { id: string; name: string }; target: { id: string; status: TargetStatus; value: { value: string; display: string } } };
+
+// open: the reps' open targets for the KPI and period. The manager may keep
+// them (each rep overridden with their target's value, no draft for them)
+// and divide the rest among the others; else the API's refusal is shown as
+// it says.
+export function Allocate({ targetId, value, open }: { targetId: string; value: string; open: OpenTarget[] }) {
   const [method, setMethod] = useState<AllocationMethod>("HISTORY");
+  const [keep, setKeep] = useState(false);
   const [allocate, { data, loading, error }] = useMutation(AllocateTeamTargetDocument, { refetchQueries: ["TeamRollup"] });
-  const run = (dryRun: boolean) => allocate({ variables: { input: { targetId, method, dryRun } } }).catch(() => {});
+  const overrides = keep ? open.map((o) => ({ userID: o.user.id, value: o.target.value.value })) : [];
+  const run = (dryRun: boolean) => allocate({ variables: { input: { targetId, method, dryRun, overrides } } }).catch(() => {});
   const result = data?.allocateTeamTarget;
   return (
     <section className="card" aria-label="Allocation">
@@ -31,6 +42,12 @@ export function Allocate({ targetId, value }: { targetId: string; value: string 
             ))}
           </select>
         </label>
+        {open.length > 0 && (
+          <label className="check">
+            <input type="checkbox" checked={keep} onChange={(e) => setKeep(e.target.checked)} />
+            Keep the open targets of {open.map((o) => `${o.user.name} (${o.target.value.display}, ${words(o.target.status)})`).join(", ")}
+          </label>
+        )}
         <button type="button" onClick={() => run(true)} disabled={loading}>
           Preview the split
         </button>
@@ -50,8 +67,14 @@ export function Allocate({ targetId, value }: { targetId: string; value: string 
               <tr key={s.user.id} data-testid="allocation-share">
                 <td>{s.user.name}</td>
                 <td className="num">{s.value.display}</td>
-                <td className="num">{s.overridden ? "fixed" : percent(s.weight)}</td>
-                <td>{s.target ? <Link to={`/targets/${encodeURIComponent(s.target.id)}`}>{words(s.target.status)}</Link> : "—"}</td>
+                <td className="num">{s.kept ? "kept" : s.overridden ? "fixed" : percent(s.weight)}</td>
+                <td>
+                  {s.target ? (
+                    <Link to={`/targets/${encodeURIComponent(s.target.id)}`}>{s.kept ? `Kept: ${words(s.target.status)}` : words(s.target.status)}</Link>
+                  ) : (
+                    "—"
+                  )}
+                </td>
               </tr>
             ))}
           </Table>

@@ -6,7 +6,7 @@ import { TeamFormDocument, TeamRollupDocument, type PeriodKind } from "../genera
 import { useViewer } from "../viewer";
 import { nodes, percent } from "../format";
 import { Loading, Problem, Select, Table, choices } from "../ui";
-import { Allocate } from "./Allocate";
+import { Allocate, openStatuses } from "./Allocate";
 
 const periodKinds: { value: PeriodKind; label: string }[] = [
   { value: "MONTH", label: "This month" },
@@ -85,7 +85,12 @@ export function Team() {
             </dl>
           </div>
           {r.additive && rec?.teamTarget && rec.teamTarget.status !== "CLOSED" && (
-            <Allocate key={rec.teamTarget.id} targetId={rec.teamTarget.id} value={rec.teamTarget.value.display} />
+            <Allocate
+              key={rec.teamTarget.id}
+              targetId={rec.teamTarget.id}
+              value={rec.teamTarget.value.display}
+              open={rec.members.flatMap((m) => (m.target && openStatuses.includes(m.target.status) ? [{ user: m.user, target: m.target }] : []))}
+            />
           )}
           <Table label="Members of the team" columns={["Member", { label: "Actual", num: true }, { label: "Target", num: true }, "Attainment"]}>
             {r.members.map((m) => (
