@@ -60,7 +60,7 @@ func importRate(ctx context.Context, out io.Writer, st *store.Store, svc *auth.S
 		if err != nil {
 			return nil, err
 		}
-		r, err := bulk.ImportDeals(ent.NewTxContext(sys, tx), tx.Client(), org, batch, false)
+		r, err := bulk.ImportDeals(ent.NewTxContext(sys, tx), tx.Client(), st.Dialect, org, batch, false)
 		if err != nil {
 			_ = tx.Rollback()
 			return nil, err
