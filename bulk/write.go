@@ -7,11 +7,13 @@ import (
 	"strings"
 
 	"entgo.io/ent/dialect"
+	"entgo.io/ent/dialect/sql/sqlgraph"
 
 	"kpiflow/ent"
 	"kpiflow/ent/deal"
 	"kpiflow/ent/meeting"
 	"kpiflow/errcode"
+	"kpiflow/store"
 )
 
 // write writes a batch in the caller's transaction (client is the
@@ -161,9 +163,24 @@ func (w *writer) values(sb *strings.Builder, rows [][]any, types []string) []any
 	return args
 }
 
-// insert inserts rows of the columns in one statement (or as few as the
-// dialect's parameters allow).
+// insert inserts rows of the columns: with COPY in the caller's
+// transaction on PostgreSQL (store.CopyIn), else in one multi-row INSERT
+// (or as few as the dialect's parameters allow). An external ID taken
+// meanwhile by another transaction fails the batch as CONFLICT.
 func (w *writer) insert(table string, columns []string, rows [][]any) error {
+	err := w.insertRows(table, columns, rows)
+	if sqlgraph.IsUniqueConstraintError(err) {
+		return errcode.New(errcode.Conflict, "records with external IDs of this import were written meanwhile: import again")
+	}
+	return err
+}
+
+func (w *writer) insertRows(table string, columns []string, rows [][]any) error {
+	if tx := ent.TxFromContext(w.ctx); tx != nil && w.dialect == dialect.Postgres {
+		if done, err := store.CopyIn(w.ctx, tx.DriverTx(), table, columns, rows); done {
+			return err
+		}
+	}
 	return w.chunks(rows, func(rows [][]any) error {
 		var sb strings.Builder
 		sb.WriteString("INSERT INTO " + quote(table) + " (" + quoteAll(columns, "") + ") ")
