@@ -39,7 +39,7 @@ func (b *Batch) write(ctx context.Context, client *ent.Client, d string) error {
 	if len(b.ChangedDeals) > 0 {
 		rows := make([][]any, len(b.ChangedDeals))
 		for i, c := range b.ChangedDeals {
-			rows[i] = append([]any{string(c.New.ID)}, dealValues(c.New)...)
+			rows[i] = append([]any{string(c.New.ID), c.Old.UpdatedAt}, dealValues(c.New)...)
 		}
 		if err := w.update(deal.Table, dealColumns, dealTypes, rows); err != nil {
 			return fmt.Errorf("updating deals: %w", err)
@@ -58,7 +58,7 @@ func (b *Batch) write(ctx context.Context, client *ent.Client, d string) error {
 	if len(b.ChangedMeetings) > 0 {
 		rows := make([][]any, len(b.ChangedMeetings))
 		for i, c := range b.ChangedMeetings {
-			rows[i] = append([]any{string(c.New.ID)}, meetingValues(c.New)...)
+			rows[i] = append([]any{string(c.New.ID), c.Old.UpdatedAt}, meetingValues(c.New)...)
 		}
 		if err := w.update(meeting.Table, meetingColumns, meetingTypes, rows); err != nil {
 			return fmt.Errorf("updating meetings: %w", err)
@@ -191,15 +191,17 @@ func (w *writer) insertRows(table string, columns []string, rows [][]any) error 
 }
 
 // update sets the columns of the rows whose ID is each row's first value,
-// in one statement (or as few as the dialect's parameters allow). Every
-// row must be there: one missing was changed or removed meanwhile.
+// still as they were read (their update time is the second value), in one
+// statement (or as few as the dialect's parameters allow). Every row must
+// be found so: one changed meanwhile by another transaction (whose change
+// could have moved it out of the importer's reach) fails the batch.
 func (w *writer) update(table string, columns, types []string, rows [][]any) error {
 	return w.chunks(rows, func(rows [][]any) error {
 		var sb strings.Builder
-		names := append([]string{"id"}, columns...)
+		names := append([]string{"id", "read_updated_at"}, columns...)
 		var casts []string
 		if w.dialect == dialect.Postgres {
-			casts = append([]string{"text"}, types...)
+			casts = append([]string{"text", "timestamptz"}, types...)
 		}
 		sb.WriteString("WITH v (" + quoteAll(names, "") + ") AS (")
 		args := w.values(&sb, rows, casts)
@@ -210,7 +212,7 @@ func (w *writer) update(table string, columns, types []string, rows [][]any) err
 			}
 			sb.WriteString(quote(c) + " = v." + quote(c))
 		}
-		sb.WriteString(" FROM v WHERE " + quote(table) + ".\"id\" = v.\"id\"")
+		sb.WriteString(" FROM v WHERE " + quote(table) + `."id" = v."id" AND ` + quote(table) + `."updated_at" = v."read_updated_at"`)
 		res, err := w.client.ExecContext(w.ctx, sb.String(), args...)
 		if err != nil {
 			return err
