@@ -102,14 +102,14 @@ func importFile(ctx context.Context, cfg *config, fs *flag.FlagSet, args []strin
 			ds, bad, err = r.NextDeals(*batch)
 			n = len(ds) + len(bad)
 			run = func(ctx context.Context, client *ent.Client) (*bulk.Result, error) {
-				return bulk.ImportDeals(ctx, client, org, ds, false)
+				return bulk.ImportDeals(ctx, client, st.Dialect, org, ds, false)
 			}
 		default:
 			var ms []bulk.Meeting
 			ms, bad, err = r.NextMeetings(*batch)
 			n = len(ms) + len(bad)
 			run = func(ctx context.Context, client *ent.Client) (*bulk.Result, error) {
-				return bulk.ImportMeetings(ctx, client, org, ms, false)
+				return bulk.ImportMeetings(ctx, client, st.Dialect, org, ms, false)
 			}
 		}
 		if errors.Is(err, io.EOF) {

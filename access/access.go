@@ -326,18 +326,27 @@ func mayOwn(ctx context.Context, client *ent.Client, owner pulid.ID) error {
 	if err := MayLink(ctx, client, "User", "ownerID", []pulid.ID{owner}); err != nil {
 		return err // out of sight: NOT_FOUND, before what the viewer may do with it
 	}
+	var s viewer.Scope
+	var ownerTeam pulid.ID
+	if owner != v.UserID && v.Role == user.RoleManager {
+		if s, err = v.Scope(ctx); err != nil {
+			return err
+		}
+		if ownerTeam, err = teamOf(ctx, client, owner); err != nil {
+			return err
+		}
+	}
+	return ownDecision(v, s, owner, ownerTeam)
+}
+
+// ownDecision is mayOwn's rule for an owner the viewer sees, in team
+// ownerTeam ("" for none; read only for a manager recording for another).
+func ownDecision(v *viewer.Viewer, s viewer.Scope, owner, ownerTeam pulid.ID) error {
 	if owner == v.UserID || v.IsAdmin() {
 		return nil
 	}
-	if v.Role == user.RoleManager {
-		s, err := v.Scope(ctx)
-		if err != nil {
-			return err
-		}
-		ownerTeam, err := teamOf(ctx, client, owner)
-		if err != nil || ownerTeam == "" || s.Manages(ownerTeam) {
-			return err
-		}
+	if v.Role == user.RoleManager && (ownerTeam == "" || s.Manages(ownerTeam)) {
+		return nil
 	}
 	return forbidden
 }
@@ -357,7 +366,12 @@ func mayCountToward(ctx context.Context, client *ent.Client, t pulid.ID) error {
 	if err != nil {
 		return err
 	}
-	if t == s.Team || s.Manages(t) {
+	return countDecision(v, s, t)
+}
+
+// countDecision is mayCountToward's rule for a team the viewer sees.
+func countDecision(v *viewer.Viewer, s viewer.Scope, t pulid.ID) error {
+	if v.IsAdmin() || t == s.Team || s.Manages(t) {
 		return nil
 	}
 	return forbidden

@@ -93,14 +93,14 @@ func NewReader(r io.Reader, kind Kind, loc *time.Location) (*Reader, error) {
 	return &Reader{Kind: kind, csv: c, col: col, loc: loc}, nil
 }
 
-// record is one CSV row with its line.
-type record struct {
+// csvRecord is one CSV row with its line.
+type csvRecord struct {
 	line   int
 	fields []string
 	col    map[string]int
 }
 
-func (r record) get(name string) string {
+func (r csvRecord) get(name string) string {
 	i, ok := r.col[name]
 	if !ok || i >= len(r.fields) {
 		return ""
@@ -109,8 +109,8 @@ func (r record) get(name string) string {
 }
 
 // next reads up to n records; io.EOF when there are none left.
-func (r *Reader) next(n int) ([]record, error) {
-	var out []record
+func (r *Reader) next(n int) ([]csvRecord, error) {
+	var out []csvRecord
 	for len(out) < n {
 		fields, err := r.csv.Read()
 		if errors.Is(err, io.EOF) {
@@ -127,7 +127,7 @@ func (r *Reader) next(n int) ([]record, error) {
 		if len(fields) == 1 && fields[0] == "" {
 			continue // a blank line
 		}
-		out = append(out, record{line: line, fields: fields, col: r.col})
+		out = append(out, csvRecord{line: line, fields: fields, col: r.col})
 	}
 	if len(out) == 0 {
 		return nil, io.EOF
@@ -219,7 +219,7 @@ func (r *Reader) NextMeetings(n int) ([]Meeting, []RowError, error) {
 
 // instant reads a column as an RFC 3339 instant, or a date (midnight in
 // the organization's time zone).
-func (r *Reader) instant(rec record, column, field string) (time.Time, *errcode.Error) {
+func (r *Reader) instant(rec csvRecord, column, field string) (time.Time, *errcode.Error) {
 	s := rec.get(column)
 	if s == "" {
 		return time.Time{}, errcode.BadInput(field, "is required")

@@ -2,8 +2,15 @@
 
 package ent
 
+import "entgo.io/ent/dialect"
+
 // Key identifies the database transaction of tx: every Tx of one
 // transaction has the same key (a mutation's Tx makes a new Tx each time
 // it is called), so that what is gathered for a transaction, such as the
 // notices it publishes, can be kept by it.
 func (tx *Tx) Key() any { return tx.config.driver }
+
+// DriverTx returns the driver's transaction that tx runs in: for what ent
+// cannot express, such as PostgreSQL's COPY, in the same transaction
+// (store.CopyIn).
+func (tx *Tx) DriverTx() dialect.Tx { return tx.config.driver.(*txDriver).tx }

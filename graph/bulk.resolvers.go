@@ -34,7 +34,7 @@ func (r *mutationResolver) ImportDeals(ctx context.Context, input ImportDealsInp
 	if err := r.probes.allow(ctx); err != nil {
 		return nil, err
 	}
-	res, err := bulk.ImportDeals(ctx, client, org, rows, input.AllOrNothing != nil && *input.AllOrNothing)
+	res, err := bulk.ImportDeals(ctx, client, r.dialect, org, rows, input.AllOrNothing != nil && *input.AllOrNothing)
 	if err != nil {
 		return nil, err
 	}
@@ -77,7 +77,7 @@ func (r *mutationResolver) ImportMeetings(ctx context.Context, input ImportMeeti
 	if err := r.probes.allow(ctx); err != nil {
 		return nil, err
 	}
-	res, err := bulk.ImportMeetings(ctx, client, org, rows, input.AllOrNothing != nil && *input.AllOrNothing)
+	res, err := bulk.ImportMeetings(ctx, client, r.dialect, org, rows, input.AllOrNothing != nil && *input.AllOrNothing)
 	if err != nil {
 		return nil, err
 	}

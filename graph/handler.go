@@ -301,7 +301,7 @@ func NewGraphQLServer(o Options) *handler.Server {
 	}
 	schema := NewExecutableSchema(Config{Schema: PublicSchema(), Resolvers: &Resolver{client: o.Client, auth: o.Auth,
 		kpis: kpi.NewServiceAt(engine, o.Clock), workflow: workflow.NewServiceAt(engine, o.Clock),
-		live: o.Live, logger: o.Logger, inboxRecheck: o.InboxRecheck, probes: newProbes()},
+		live: o.Live, logger: o.Logger, inboxRecheck: o.InboxRecheck, probes: newProbes(), dialect: o.Dialect},
 		Directives: DirectiveRoot{Reach: reach}})
 	srv := handler.New(schema)
 	srv.AddTransport(transport.Websocket{

@@ -28,4 +28,6 @@ type Resolver struct {
 	inboxRecheck time.Duration
 	// probes bounds what refused external IDs tell (oracle.go).
 	probes *probes
+	// dialect is the database's, for the SQL of bulk imports.
+	dialect string
 }

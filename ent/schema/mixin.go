@@ -11,11 +11,12 @@ import (
 	"entgo.io/ent/schema/mixin"
 
 	"kpiflow/ent/schema/pulid"
+	"kpiflow/record"
 )
 
 // now is the clock of the schema: UTC, truncated to the microsecond that
 // PostgreSQL stores, so that SQLite and PostgreSQL hold identical instants.
-func now() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
+func now() time.Time { return record.Now() }
 
 // TimeMixin adds created_at and updated_at to a schema, and normalizes every
 // time field of every write to UTC microseconds. SQLite compares times as
@@ -59,7 +60,7 @@ func normalizeTimes(next ent.Mutator) ent.Mutator {
 		for _, name := range ts.Fields() {
 			v, _ := ts.Field(name)
 			if t, ok := v.(time.Time); ok {
-				if err := ts.SetField(name, t.UTC().Truncate(time.Microsecond)); err != nil {
+				if err := ts.SetField(name, record.Instant(t)); err != nil {
 					return nil, err
 				}
 			}

@@ -6,7 +6,6 @@ package schema
 import (
 	"context"
 	"strings"
-	"time"
 
 	"entgo.io/ent"
 
@@ -20,11 +19,8 @@ import (
 	"kpiflow/ent/user"
 	"kpiflow/errcode"
 	"kpiflow/kpi"
+	"kpiflow/record"
 )
-
-// clockSkew is how far in the future a client's clock may be before a time
-// that must lie in the past ("closed at", "held at") is refused.
-const clockSkew = 5 * time.Minute
 
 // Hooks implements ent.Schema.
 func (User) Hooks() []ent.Hook {
@@ -276,68 +272,53 @@ func mutationOrg(ctx context.Context, op ent.Op, set func() (pulid.ID, bool), ol
 	return old(ctx)
 }
 
+// dealClosing applies the closing rules (record.Close) to the mutation:
+// closedAt set exactly when the deal is WON or LOST, never before openedAt
+// nor in the future, and closing records the cycle length.
 func dealClosing(ctx context.Context, m *gen.DealMutation) error {
-	creating := m.Op().Is(ent.OpCreate)
-	var (
-		oldStage    deal.Stage
-		oldClosedAt *time.Time
-	)
-	stage, stageSet := m.Stage()
-	openedAt, openedSet := m.OpenedAt()
-	if !creating {
-		old, err := m.OldStage(ctx)
-		if err != nil {
+	c := record.Closing{}
+	var openedSet bool
+	c.Stage, _ = m.Stage()
+	c.OpenedAt, openedSet = m.OpenedAt()
+	c.OpenedSet = openedSet
+	if closedAt, ok := m.ClosedAt(); ok {
+		c.ClosedAt = &closedAt
+	}
+	c.ClosedCleared = m.ClosedAtCleared()
+	if !m.Op().Is(ent.OpCreate) {
+		var err error
+		if c.OldStage, err = m.OldStage(ctx); err != nil {
 			return err
 		}
-		oldStage = old
-		if !stageSet {
-			stage = old
+		if _, ok := m.Stage(); !ok {
+			c.Stage = c.OldStage
 		}
-		if oldClosedAt, err = m.OldClosedAt(ctx); err != nil {
+		if c.OldClosedAt, err = m.OldClosedAt(ctx); err != nil {
 			return err
 		}
 		if !openedSet {
-			if openedAt, err = m.OldOpenedAt(ctx); err != nil {
+			if c.OpenedAt, err = m.OldOpenedAt(ctx); err != nil {
 				return err
 			}
 		}
 	}
-	t := now()
-	if openedSet && openedAt.After(t.Add(clockSkew)) {
-		return errcode.BadInput("openedAt", "must not be in the future")
+	closedAt, cycle, err := record.Close(c, now())
+	if err != nil {
+		return err
 	}
-	closedAt, closedSet := m.ClosedAt()
-	if !isClosed(stage) {
-		if closedSet {
-			return errcode.BadInput("closedAt", "can only be set on a WON or LOST deal")
-		}
-		if oldClosedAt != nil { // reopened
+	if closedAt == nil {
+		if c.OldClosedAt != nil { // reopened
 			m.ClearClosedAt()
 			m.ClearCycleMicros()
 		}
 		return nil
 	}
-	switch {
-	case closedSet:
-	case m.ClosedAtCleared():
-		return errcode.BadInput("closedAt", "a %s deal needs a closedAt", stage)
-	case oldClosedAt != nil && isClosed(oldStage):
-		closedAt = *oldClosedAt // WON corrected to LOST, or the reverse
-	default:
-		closedAt = t
-		m.SetClosedAt(closedAt)
+	if c.ClosedAt == nil {
+		m.SetClosedAt(*closedAt)
 	}
-	if closedAt.After(t.Add(clockSkew)) {
-		return errcode.BadInput("closedAt", "must not be in the future")
-	}
-	if closedAt.Before(openedAt) {
-		return errcode.BadInput("closedAt", "must not be before openedAt")
-	}
-	m.SetCycleMicros(closedAt.Sub(openedAt).Microseconds())
+	m.SetCycleMicros(*cycle)
 	return nil
 }
-
-func isClosed(s deal.Stage) bool { return s == deal.StageWon || s == deal.StageLost }
 
 // Hooks implements ent.Schema.
 func (Meeting) Hooks() []ent.Hook {
@@ -412,8 +393,10 @@ func meetingTeam(ctx context.Context, m *gen.MeetingMutation) error {
 		return nil
 	}
 	owner, ownerSet := m.OwnerID()
-	stamp := m.Op().Is(ent.OpCreate)
-	if !stamp {
+	creating := m.Op().Is(ent.OpCreate)
+	var ownerChanged bool
+	var oldStatus, status meeting.Status
+	if !creating {
 		oldOwner, err := m.OldOwnerID(ctx)
 		if err != nil {
 			return err
@@ -421,14 +404,16 @@ func meetingTeam(ctx context.Context, m *gen.MeetingMutation) error {
 		if !ownerSet {
 			owner = oldOwner
 		}
-		oldStatus, err := m.OldStatus(ctx)
-		if err != nil {
+		if oldStatus, err = m.OldStatus(ctx); err != nil {
 			return err
 		}
-		status, statusSet := m.Status()
-		becameHeld := statusSet && status == meeting.StatusHeld && oldStatus != meeting.StatusHeld
-		stamp = owner != oldOwner || becameHeld
+		var statusSet bool
+		if status, statusSet = m.Status(); !statusSet {
+			status = oldStatus
+		}
+		ownerChanged = owner != oldOwner
 	}
+	stamp := record.StampsTeam(creating, ownerChanged, oldStatus, status)
 	if !stamp {
 		return nil
 	}
@@ -446,48 +431,43 @@ func meetingTeam(ctx context.Context, m *gen.MeetingMutation) error {
 	return nil
 }
 
+// meetingHeld applies the holding rules (record.Hold) to the mutation:
+// heldAt set exactly when the meeting is HELD, by default at its scheduled
+// time, and never in the future.
 func meetingHeld(ctx context.Context, m *gen.MeetingMutation) error {
-	status, statusSet := m.Status()
-	scheduledAt, scheduledSet := m.ScheduledAt()
-	var oldHeldAt *time.Time
+	h := record.Holding{}
+	var statusSet, scheduledSet bool
+	h.Status, statusSet = m.Status()
+	h.ScheduledAt, scheduledSet = m.ScheduledAt()
 	if !m.Op().Is(ent.OpCreate) {
 		var err error
 		if !statusSet {
-			if status, err = m.OldStatus(ctx); err != nil {
+			if h.Status, err = m.OldStatus(ctx); err != nil {
 				return err
 			}
 		}
 		if !scheduledSet {
-			if scheduledAt, err = m.OldScheduledAt(ctx); err != nil {
+			if h.ScheduledAt, err = m.OldScheduledAt(ctx); err != nil {
 				return err
 			}
 		}
-		if oldHeldAt, err = m.OldHeldAt(ctx); err != nil {
+		if h.OldHeldAt, err = m.OldHeldAt(ctx); err != nil {
 			return err
 		}
 	}
-	heldAt, heldSet := m.HeldAt()
-	if status != meeting.StatusHeld {
-		if heldSet {
-			return errcode.BadInput("heldAt", "can only be set on a HELD meeting")
-		}
-		if oldHeldAt != nil {
-			m.ClearHeldAt()
-		}
-		return nil
+	if heldAt, ok := m.HeldAt(); ok {
+		h.HeldAt = &heldAt
+	}
+	h.HeldCleared = m.HeldAtCleared()
+	heldAt, err := record.Hold(h, now())
+	if err != nil {
+		return err
 	}
 	switch {
-	case heldSet:
-	case m.HeldAtCleared():
-		return errcode.BadInput("heldAt", "a HELD meeting needs a heldAt")
-	case oldHeldAt != nil:
-		return nil
-	default:
-		heldAt = scheduledAt
-		m.SetHeldAt(heldAt)
-	}
-	if heldAt.After(now().Add(clockSkew)) {
-		return errcode.BadInput("heldAt", "must not be in the future: a meeting is HELD once it took place")
+	case heldAt == nil && h.OldHeldAt != nil:
+		m.ClearHeldAt()
+	case heldAt != nil && h.HeldAt == nil && h.OldHeldAt == nil:
+		m.SetHeldAt(*heldAt)
 	}
 	return nil
 }
