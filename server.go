@@ -37,6 +37,7 @@ import (
 	"kpiflow/demo"
 	"kpiflow/ent"
 	"kpiflow/graph"
+	"kpiflow/httpapi"
 	"kpiflow/kpi"
 	"kpiflow/live"
 	"kpiflow/store"
@@ -109,14 +110,14 @@ func (c *config) registerServe(fs *flag.FlagSet) {
 	fs.IntVar(&c.MaxTokens, "max-tokens", c.envInt("KPIFLOW_MAX_TOKENS", graph.DefaultLimits.MaxTokens), "parser tokens per query document (KPIFLOW_MAX_TOKENS)")
 	fs.IntVar(&c.MaxFields, "max-fields", c.envInt("KPIFLOW_MAX_FIELDS", graph.DefaultLimits.MaxFields),
 		"selections per query document, fragments expanded, checked before validation (KPIFLOW_MAX_FIELDS)")
-	fs.Float64Var(&c.RateLimit, "rate-limit", c.envFloat("KPIFLOW_RATE_LIMIT", graph.DefaultRateLimit.PerSecond),
+	fs.Float64Var(&c.RateLimit, "rate-limit", c.envFloat("KPIFLOW_RATE_LIMIT", httpapi.DefaultRateLimit.PerSecond),
 		"requests per second per viewer (or client address); 0 turns the limit off (KPIFLOW_RATE_LIMIT)")
-	fs.IntVar(&c.RateBurst, "rate-burst", c.envInt("KPIFLOW_RATE_BURST", graph.DefaultRateLimit.Burst), "requests a viewer may make at once (KPIFLOW_RATE_BURST)")
-	fs.DurationVar(&c.RequestTimeout, "request-timeout", c.envDuration("KPIFLOW_REQUEST_TIMEOUT", graph.DefaultRequestTimeout),
+	fs.IntVar(&c.RateBurst, "rate-burst", c.envInt("KPIFLOW_RATE_BURST", httpapi.DefaultRateLimit.Burst), "requests a viewer may make at once (KPIFLOW_RATE_BURST)")
+	fs.DurationVar(&c.RequestTimeout, "request-timeout", c.envDuration("KPIFLOW_REQUEST_TIMEOUT", httpapi.DefaultRequestTimeout),
 		"how long a request and its statements may take before they are cancelled (KPIFLOW_REQUEST_TIMEOUT)")
 	fs.StringVar(&c.OperationsFile, "operations-file", env("KPIFLOW_OPERATIONS_FILE", ""),
 		"allowlist of the only operations to run: a JSON object of operation texts by SHA-256 (KPIFLOW_OPERATIONS_FILE)")
-	fs.Int64Var(&c.MaxBodyBytes, "max-body-bytes", int64(c.envInt("KPIFLOW_MAX_BODY_BYTES", graph.DefaultMaxBodyBytes)), "largest request body (KPIFLOW_MAX_BODY_BYTES)")
+	fs.Int64Var(&c.MaxBodyBytes, "max-body-bytes", int64(c.envInt("KPIFLOW_MAX_BODY_BYTES", httpapi.DefaultMaxBodyBytes)), "largest request body (KPIFLOW_MAX_BODY_BYTES)")
 	fs.BoolVar(&c.Demo, "demo", c.envBool("KPIFLOW_DEMO", false), "create the demo organization when the database is empty (KPIFLOW_DEMO)")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", c.envDuration("KPIFLOW_SHUTDOWN_TIMEOUT", 15*time.Second),
 		"how long a shutdown waits for requests in flight (KPIFLOW_SHUTDOWN_TIMEOUT)")
@@ -502,25 +503,30 @@ func serve(ctx context.Context, cfg config, logOut io.Writer) error {
 		return fmt.Errorf("listening for notices: %w", err)
 	}
 	defer hub.Close()
-	h := graph.NewHandler(graph.Options{
-		Live:           hub,
-		Operations:     operations,
-		Client:         st.Client,
-		Dialect:        st.Dialect,
-		Auth:           authSvc,
-		Logger:         logger,
+	// The GraphQL executor (schema, resolvers, per-operation limits), served
+	// by the HTTP layer with its own limits, CORS, metrics and probes.
+	executor := graph.Options{
+		Live:          hub,
+		Operations:    operations,
+		Client:        st.Client,
+		Dialect:       st.Dialect,
+		Auth:          authSvc,
+		Logger:        logger,
+		Introspection: cfg.Introspection,
+		Production:    cfg.Env == "production",
+		Limits: graph.Limits{MaxDepth: cfg.MaxDepth, MaxComplexity: cfg.MaxComplexity,
+			MaxAliases: cfg.MaxAliases, MaxTokens: cfg.MaxTokens, MaxFields: cfg.MaxFields},
+	}
+	h := httpapi.NewHandler(httpapi.Options{
+		Options:        executor,
 		Ready:          st.Ping,
 		Playground:     cfg.Playground,
-		Introspection:  cfg.Introspection,
 		AllowedOrigins: splitList(cfg.AllowedOrigins),
-		Production:     cfg.Env == "production",
 		RateLimit:      rateLimit(cfg.RateLimit, cfg.RateBurst),
 		MaxBodyBytes:   cfg.MaxBodyBytes,
 		RequestTimeout: cfg.RequestTimeout,
-		Limits: graph.Limits{MaxDepth: cfg.MaxDepth, MaxComplexity: cfg.MaxComplexity,
-			MaxAliases: cfg.MaxAliases, MaxTokens: cfg.MaxTokens, MaxFields: cfg.MaxFields},
-		MetricsToken: cfg.MetricsToken,
-		NoMetrics:    cfg.MetricsAddr != "",
+		MetricsToken:   cfg.MetricsToken,
+		NoMetrics:      cfg.MetricsAddr != "",
 	})
 	if !cfg.Demo {
 		if err := tellIfEmpty(ctx, st, cfg, logOut); err != nil {
@@ -529,7 +535,7 @@ func serve(ctx context.Context, cfg config, logOut io.Writer) error {
 	}
 	if mln != nil {
 		mux := http.NewServeMux()
-		mux.Handle("GET /metrics", graph.MetricsHandler())
+		mux.Handle("GET /metrics", httpapi.MetricsHandler())
 		msrv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 		go func() { _ = msrv.Serve(mln) }()
 		defer msrv.Close()
@@ -679,11 +685,11 @@ func schedule(ctx context.Context, st *store.Store, every time.Duration, logger 
 }
 
 // rateLimit turns the configuration into the handler's: 0 means none.
-func rateLimit(perSecond float64, burst int) graph.RateLimit {
+func rateLimit(perSecond float64, burst int) httpapi.RateLimit {
 	if perSecond <= 0 {
-		return graph.RateLimit{PerSecond: -1}
+		return httpapi.RateLimit{PerSecond: -1}
 	}
-	return graph.RateLimit{PerSecond: perSecond, Burst: burst}
+	return httpapi.RateLimit{PerSecond: perSecond, Burst: burst}
 }
 
 func progressBar(done, total, width int) string {

@@ -30,6 +30,7 @@ import (
 	"kpiflow/auth"
 	"kpiflow/ent"
 	"kpiflow/graph"
+	"kpiflow/httpapi"
 	"kpiflow/live"
 	"kpiflow/store"
 	"kpiflow/viewer"
@@ -148,7 +149,7 @@ type Server struct {
 	client *http.Client
 	// tokens and configure made the server, for Replica.
 	tokens    auth.TokenConfig
-	configure func(*graph.Options)
+	configure func(*httpapi.Options)
 }
 
 // Secret is the JWT secret of test servers.
@@ -180,7 +181,7 @@ func NewServerWithTokens(t testing.TB, b Backend, tokens auth.TokenConfig) *Serv
 
 // NewServerWith is NewServer with its own access-token configuration and
 // handler options, set by configure (which may be nil).
-func NewServerWith(t testing.TB, b Backend, tokens auth.TokenConfig, configure func(*graph.Options)) *Server {
+func NewServerWith(t testing.TB, b Backend, tokens auth.TokenConfig, configure func(*httpapi.Options)) *Server {
 	t.Helper()
 	return newServerOn(t, b, OpenStore(t, b), tokens, configure)
 }
@@ -193,7 +194,7 @@ func (s *Server) Replica(t testing.TB) *Server {
 	return newServerOn(t, s.Backend, OpenURL(t, s.Store.URL), s.tokens, s.configure)
 }
 
-func newServerOn(t testing.TB, b Backend, st *store.Store, tokens auth.TokenConfig, configure func(*graph.Options)) *Server {
+func newServerOn(t testing.TB, b Backend, st *store.Store, tokens auth.TokenConfig, configure func(*httpapi.Options)) *Server {
 	t.Helper()
 	logs := &SyncBuffer{}
 	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
@@ -204,21 +205,23 @@ func newServerOn(t testing.TB, b Backend, st *store.Store, tokens auth.TokenConf
 	if err != nil {
 		t.Fatal(err)
 	}
-	o := graph.Options{
-		Client:        st.Client,
-		Dialect:       st.Dialect,
-		Auth:          svc,
-		Logger:        logger,
-		Ready:         st.Ping,
-		Playground:    true,
-		Introspection: true,
+	o := httpapi.Options{
+		Options: graph.Options{
+			Client:        st.Client,
+			Dialect:       st.Dialect,
+			Auth:          svc,
+			Logger:        logger,
+			Introspection: true,
+			// "Now" is pinned, so that the current quarter, paces and overdue
+			// reviews do not move under the tests as the calendar does.
+			Clock: func() time.Time { return Now },
+			Live:  live.New(st.Client, st.Dialect, st.URL, logger),
+		},
+		Ready:      st.Ping,
+		Playground: true,
 		// Tests send requests as fast as they can: no rate limit unless
 		// the test asks for one.
-		RateLimit: graph.RateLimit{PerSecond: -1},
-		// "Now" is pinned, so that the current quarter, paces and overdue
-		// reviews do not move under the tests as the calendar does.
-		Clock: func() time.Time { return Now },
-		Live:  live.New(st.Client, st.Dialect, st.URL, logger),
+		RateLimit: httpapi.RateLimit{PerSecond: -1},
 	}
 	if err := o.Live.Listen(context.Background()); err != nil {
 		t.Fatalf("listening for notices: %v", err)
@@ -227,7 +230,7 @@ func newServerOn(t testing.TB, b Backend, st *store.Store, tokens auth.TokenConf
 	if configure != nil {
 		configure(&o)
 	}
-	h := graph.NewHandler(o)
+	h := httpapi.NewHandler(o)
 	hs := httptest.NewServer(h)
 	t.Cleanup(hs.Close)
 	return &Server{Backend: b, Store: st, Client: st.Client, Auth: svc, URL: hs.URL, logs: logs,

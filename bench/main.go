@@ -34,6 +34,7 @@ import (
 	"kpiflow/ent/team"
 	"kpiflow/ent/user"
 	"kpiflow/graph"
+	"kpiflow/httpapi"
 	"kpiflow/kpi"
 	"kpiflow/kpi/definition"
 	"kpiflow/store"
@@ -118,8 +119,8 @@ func run(ctx context.Context, dbURL string, deals, meetings, requests int, rates
 	if err != nil {
 		return err
 	}
-	h := graph.NewHandler(graph.Options{Client: st.Client, Dialect: st.Dialect, Auth: svc,
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), RateLimit: graph.RateLimit{PerSecond: -1}})
+	h := httpapi.NewHandler(httpapi.Options{Options: graph.Options{Client: st.Client, Dialect: st.Dialect, Auth: svc,
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}, RateLimit: httpapi.RateLimit{PerSecond: -1}})
 	srv := httptest.NewServer(h)
 	defer srv.Close()
 

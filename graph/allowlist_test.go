@@ -12,6 +12,7 @@ import (
 	"kpiflow/auth"
 	"kpiflow/ent/user"
 	"kpiflow/graph"
+	"kpiflow/httpapi"
 	"kpiflow/web"
 )
 
@@ -65,7 +66,7 @@ func TestLockedDownServerRunsTheConsole(t *testing.T) {
 	if len(ops) < 20 {
 		t.Fatalf("the console's build lists %d operations", len(ops))
 	}
-	locked := apitest.NewServerWith(t, b, auth.TokenConfig{Secret: apitest.Secret}, func(o *graph.Options) { o.Operations = graph.Operations{} })
+	locked := apitest.NewServerWith(t, b, auth.TokenConfig{Secret: apitest.Secret}, func(o *httpapi.Options) { o.Operations = graph.Operations{} })
 	org := locked.Org(t, "Acme", "USD")
 	locked.ActAs(t, locked.User(t, org, "admin@acme.test", user.RoleAdmin, nil))
 	refused := func(r *apitest.Response) bool {

@@ -10,6 +10,7 @@ import (
 	"kpiflow/auth"
 	"kpiflow/ent"
 	"kpiflow/errcode"
+	"kpiflow/request"
 	"kpiflow/viewer"
 )
 
@@ -20,7 +21,7 @@ func (r *authPayloadResolver) Viewer(ctx context.Context, obj *auth.Session) (*e
 
 // Login is the resolver for the login field.
 func (r *mutationResolver) Login(ctx context.Context, input LoginInput) (*auth.Session, error) {
-	s, err := r.auth.Login(ctx, input.Email, input.Password, input.OrganizationID, clientAddr(ctx))
+	s, err := r.auth.Login(ctx, input.Email, input.Password, input.OrganizationID, request.ClientAddr(ctx))
 	if err != nil {
 		return nil, err
 	}

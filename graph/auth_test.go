@@ -16,7 +16,7 @@ import (
 	"kpiflow/auth/authtest"
 	"kpiflow/ent/refreshtoken"
 	"kpiflow/ent/user"
-	"kpiflow/graph"
+	"kpiflow/httpapi"
 )
 
 const login = `mutation($in: LoginInput!) {
@@ -274,7 +274,7 @@ func TestConcurrentRefreshesShareOneSuccessor(t *testing.T) {
 func TestRefreshReplayAfterTheGracePeriod(t *testing.T) {
 	for _, b := range apitest.Backends(t) {
 		t.Run(b.Name, func(t *testing.T) {
-			s := apitest.NewServerWith(t, b, auth.TokenConfig{Secret: apitest.Secret}, func(o *graph.Options) {
+			s := apitest.NewServerWith(t, b, auth.TokenConfig{Secret: apitest.Secret}, func(o *httpapi.Options) {
 				svc, err := auth.NewService(o.Client, auth.Config{Tokens: auth.TokenConfig{Secret: apitest.Secret},
 					Password: apitest.PasswordParams, RefreshGrace: time.Millisecond})
 				if err != nil {
@@ -420,7 +420,7 @@ func TestSignInStormIsBounded(t *testing.T) {
 				wait time.Duration
 			}{{"waiting their turn", 0}, {"refused past a short wait", time.Microsecond}} {
 				var svc *auth.Service
-				s := apitest.NewServerWith(t, b, auth.TokenConfig{Secret: apitest.Secret}, func(o *graph.Options) {
+				s := apitest.NewServerWith(t, b, auth.TokenConfig{Secret: apitest.Secret}, func(o *httpapi.Options) {
 					var err error
 					svc, err = auth.NewService(o.Client, auth.Config{Tokens: auth.TokenConfig{Secret: apitest.Secret},
 						Password: apitest.PasswordParams, HashConcurrency: 2, HashWait: c.wait})

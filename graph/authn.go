@@ -3,8 +3,6 @@ package graph
 import (
 	"context"
 	"errors"
-	"net"
-	"net/http"
 	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -17,6 +15,7 @@ import (
 	"kpiflow/ent/schema/pulid"
 	"kpiflow/errcode"
 	"kpiflow/live"
+	"kpiflow/request"
 	"kpiflow/viewer"
 )
 
@@ -30,73 +29,13 @@ var publicFields = map[string]bool{
 // share an operation with fields that run in the request's.
 var sessionFields = map[string]bool{"login": true, "refreshToken": true, "logout": true}
 
-type authKey struct{}
-
-// authState is what the HTTP layer learned about the caller.
-type authState struct {
-	tokenRefused bool
-	// authErr is why the token could not be checked (the database).
-	authErr    error
-	clientAddr string
-	// subject is the user a well-signed token names, before its session
-	// is checked: enough to key a rate limit on.
-	subject pulid.ID
-	// user is the viewer's row as authentication read it (set before the
-	// viewer is settled): the viewer field shows it without reading again.
-	user *ent.User
-}
-
 // authenticatedUser returns the row authentication read for the viewer v,
 // or nil: the viewer field shows it rather than reading it again.
 func authenticatedUser(ctx context.Context, v *viewer.Viewer) *ent.User {
-	if st, ok := ctx.Value(authKey{}).(*authState); ok && st.user != nil && v != nil && st.user.ID == v.UserID {
-		return st.user
+	if v == nil {
+		return nil
 	}
-	return nil
-}
-
-// claimedUser is the user the request's well-signed token names, or "".
-func claimedUser(ctx context.Context) pulid.ID {
-	if st, ok := ctx.Value(authKey{}).(*authState); ok {
-		return st.subject
-	}
-	return ""
-}
-
-// authenticate reads the access token of a request, if there is one, and
-// puts its viewer in the context. A forged token is refused at once,
-// without a statement; a well-signed one is looked up (the user with their
-// session and their reach, one statement) when the viewer is first
-// needed, so that an operation refused before its fields run costs no
-// statement. A request is never refused here: authentication is per field
-// (requireViewer), so that anonymous callers can still sign in.
-func authenticate(svc *auth.Service, next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		st := &authState{clientAddr: remoteHost(r)}
-		base := r.Context()
-		ctx := viewer.NewContext(base, nil)
-		if h := r.Header.Get("Authorization"); h != "" {
-			token, ok := strings.CutPrefix(h, "Bearer ")
-			token = strings.TrimSpace(token)
-			if claims, err := svc.Tokens().Verify(token); !ok || err != nil {
-				st.tokenRefused = true
-			} else {
-				st.subject = pulid.ID(claims.Subject)
-				ctx = viewer.NewPendingContext(base, func() *viewer.Viewer {
-					v, u, err := svc.AuthenticateUser(base, token)
-					st.user = u
-					if errors.Is(err, auth.ErrUnauthenticated) {
-						st.tokenRefused = true
-					} else if err != nil {
-						st.authErr = err
-					}
-					return v
-				})
-			}
-		}
-		ctx = context.WithValue(ctx, authKey{}, st)
-		next.ServeHTTP(w, r.WithContext(ctx))
-	})
+	return request.AuthenticatedUser(ctx, v.UserID)
 }
 
 // errSessionEnded ends a WebSocket connection whose viewer no longer
@@ -161,24 +100,6 @@ func websocketInit(svc *auth.Service, hub *live.Hub) transport.WebsocketInitFunc
 	}
 }
 
-// remoteHost is the address of the client, for throttling sign-ins. It is
-// the peer of the connection: headers such as X-Forwarded-For are
-// client-controlled unless a trusted proxy sets them.
-func remoteHost(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
-}
-
-func clientAddr(ctx context.Context) string {
-	if st, ok := ctx.Value(authKey{}).(*authState); ok {
-		return st.clientAddr
-	}
-	return ""
-}
-
 // requireViewer refuses every root field but the public ones to an
 // anonymous caller, before its resolver runs and without any query.
 func requireViewer(ctx context.Context, next graphql.RootResolver) graphql.Marshaler {
@@ -187,10 +108,10 @@ func requireViewer(ctx context.Context, next graphql.RootResolver) graphql.Marsh
 		return next(ctx)
 	}
 	msg := "sign in first: this field needs an access token"
-	if st, ok := ctx.Value(authKey{}).(*authState); ok && st.authErr != nil {
-		graphql.AddError(ctx, resolverError{st.authErr}) // UNAVAILABLE, or masked
+	if st := request.CallerOf(ctx); st != nil && st.Err != nil {
+		graphql.AddError(ctx, resolverError{st.Err}) // UNAVAILABLE, or masked
 		return graphql.Null
-	} else if ok && st.tokenRefused {
+	} else if st != nil && st.TokenRefused {
 		msg = auth.ErrUnauthenticated.Message
 	}
 	graphql.AddError(ctx, errcode.New(errcode.Unauthenticated, "%s", msg))

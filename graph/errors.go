@@ -19,6 +19,7 @@ import (
 	"kpiflow/ent"
 	"kpiflow/ent/privacy"
 	"kpiflow/errcode"
+	"kpiflow/request"
 )
 
 // presentError is the one place where errors become what a client sees
@@ -63,7 +64,7 @@ func presentError(logger *slog.Logger) graphql.ErrorPresenterFunc {
 			}
 			return coded(out, errcode.BadUserInput, "refers to a record that does not exist", "")
 		}
-		id := RequestID(ctx)
+		id := request.ID(ctx)
 		if unavailable(err) {
 			logger.WarnContext(ctx, "database unavailable", "request_id", id, "path", out.Path.String(), "error", err)
 			out.Message = "the database is unavailable or slow to answer: try again shortly"

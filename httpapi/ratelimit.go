@@ -1,4 +1,4 @@
-package graph
+package httpapi
 
 import (
 	"encoding/json"
@@ -11,6 +11,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"kpiflow/errcode"
+	"kpiflow/request"
 )
 
 // RateLimit is how many requests a viewer (or, before signing in, a client
@@ -74,7 +75,7 @@ func rateLimited(l *rateLimiter, next http.Handler) http.Handler {
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		key := "addr:" + remoteHost(r)
-		if u := claimedUser(r.Context()); u != "" { // no lookup: the token is well signed
+		if u := request.ClaimedUser(r.Context()); u != "" { // no lookup: the token is well signed
 			key = "user:" + string(u)
 		}
 		if d := l.wait(key); d > 0 {

@@ -1,4 +1,4 @@
-package graph_test
+package httpapi_test
 
 import (
 	"io"
@@ -9,7 +9,7 @@ import (
 
 	"kpiflow/apitest"
 	"kpiflow/auth"
-	"kpiflow/graph"
+	"kpiflow/httpapi"
 	"kpiflow/web"
 )
 
@@ -181,7 +181,7 @@ func webGetter(t *testing.T, s *apitest.Server) func(string) (*http.Response, st
 func TestNoGraphiQLWhenThePlaygroundIsOff(t *testing.T) {
 	for _, b := range apitest.Backends(t) {
 		t.Run(b.Name, func(t *testing.T) {
-			s := apitest.NewServerWith(t, b, auth.TokenConfig{Secret: apitest.Secret}, func(o *graph.Options) {
+			s := apitest.NewServerWith(t, b, auth.TokenConfig{Secret: apitest.Secret}, func(o *httpapi.Options) {
 				o.Playground, o.Production = false, true
 			})
 			get := webGetter(t, s)

@@ -1,4 +1,4 @@
-package graph
+package httpapi
 
 import (
 	"bytes"
@@ -18,6 +18,7 @@ import (
 	"kpiflow/ent"
 	"kpiflow/ent/idempotencykey"
 	"kpiflow/errcode"
+	"kpiflow/request"
 	"kpiflow/viewer"
 )
 
@@ -69,7 +70,7 @@ func idempotent(client *ent.Client, logger *slog.Logger, next http.Handler) http
 				break // ours: run it
 			}
 			if !ent.IsConstraintError(err) {
-				logger.ErrorContext(ctx, "idempotency key", "request_id", RequestID(ctx), "error", err)
+				logger.ErrorContext(ctx, "idempotency key", "request_id", request.ID(ctx), "error", err)
 				refuse(w, http.StatusServiceUnavailable, "the request could not be recorded: try again")
 				return
 			}
@@ -119,7 +120,7 @@ func idempotent(client *ent.Client, logger *slog.Logger, next http.Handler) http
 				Where(idempotencykey.ViewerID(v.UserID), idempotencykey.Key(key)).Exec(settle)
 		}
 		if err != nil {
-			logger.ErrorContext(ctx, "settling an idempotency key", "request_id", RequestID(ctx), "error", err)
+			logger.ErrorContext(ctx, "settling an idempotency key", "request_id", request.ID(ctx), "error", err)
 		}
 		for k, vs := range rec.header {
 			w.Header()[k] = vs

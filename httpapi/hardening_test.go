@@ -1,4 +1,4 @@
-package graph_test
+package httpapi_test
 
 import (
 	"encoding/json"
@@ -11,7 +11,7 @@ import (
 	"kpiflow/apitest"
 	"kpiflow/auth"
 	"kpiflow/ent/user"
-	"kpiflow/graph"
+	"kpiflow/httpapi"
 )
 
 // coded checks that a raw response body is a GraphQL error response with
@@ -98,9 +98,9 @@ func TestOtherMethods(t *testing.T) {
 	})
 }
 
-func production(t *testing.T, b apitest.Backend, configure func(*graph.Options)) *apitest.Server {
+func production(t *testing.T, b apitest.Backend, configure func(*httpapi.Options)) *apitest.Server {
 	t.Helper()
-	return apitest.NewServerWith(t, b, auth.TokenConfig{Secret: apitest.Secret}, func(o *graph.Options) {
+	return apitest.NewServerWith(t, b, auth.TokenConfig{Secret: apitest.Secret}, func(o *httpapi.Options) {
 		o.Production, o.Introspection, o.Playground = true, false, false
 		if configure != nil {
 			configure(o)
@@ -162,13 +162,13 @@ func TestMetricsAccess(t *testing.T) {
 	if got := get(production(t, b, nil), ""); got != 404 {
 		t.Errorf("production without a metrics token: %d", got)
 	}
-	withToken := production(t, b, func(o *graph.Options) { o.MetricsToken = "metrics-secret" })
+	withToken := production(t, b, func(o *httpapi.Options) { o.MetricsToken = "metrics-secret" })
 	for token, want := range map[string]int{"": 401, "wrong": 401, "metrics-secret": 200} {
 		if got := get(withToken, token); got != want {
 			t.Errorf("production with a metrics token, sent %q: %d, want %d", token, got, want)
 		}
 	}
-	if got := get(apitest.NewServerWith(t, b, auth.TokenConfig{Secret: apitest.Secret}, func(o *graph.Options) { o.NoMetrics = true }), ""); got != 404 {
+	if got := get(apitest.NewServerWith(t, b, auth.TokenConfig{Secret: apitest.Secret}, func(o *httpapi.Options) { o.NoMetrics = true }), ""); got != 404 {
 		t.Errorf("metrics served apart: %d", got)
 	}
 }
