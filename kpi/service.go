@@ -307,6 +307,7 @@ func (s *Service) Scorecard(ctx context.Context, client *ent.Client, sr ScopeReq
 	if err != nil {
 		return p, nil, err
 	}
+	sc.Zone = cal.Location
 	ks, err := client.KPI.Query().Where(entkpi.Enabled(true)).
 		Order(ent.Asc(entkpi.FieldPosition), ent.Asc(entkpi.FieldKey)).All(ctx)
 	if err != nil {
@@ -414,6 +415,7 @@ func (s *Service) Trend(ctx context.Context, client *ent.Client, sr ScopeRequest
 	if err != nil {
 		return nil, nil, err
 	}
+	sc.Zone = cal.Location
 	k, err := client.KPI.Get(ctx, kpiID)
 	if err != nil {
 		return nil, nil, err
@@ -480,7 +482,7 @@ func (s *Service) TeamRollup(ctx context.Context, client *ent.Client, teamID, kp
 	if err != nil {
 		return nil, err
 	}
-	sc := Scope{Org: v.OrgID, Teams: teams}
+	sc := Scope{Org: v.OrgID, Teams: teams, Zone: cal.Location}
 	kpis := engineKPIs([]*ent.KPI{k})
 	total, err := s.Engine.Compute(ctx, sc, kpis, []Period{p})
 	if err != nil {
