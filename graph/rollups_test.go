@@ -102,7 +102,9 @@ func (w *rollupWorld) step(t *testing.T) string {
 		if w.rnd.Intn(3) == 0 {
 			in["teamID"] = w.teams[w.rnd.Intn(len(w.teams))].ID
 		}
-		var out struct{ CreateDeal struct{ Deal struct{ ID pulid.ID } } }
+		var out struct {
+			CreateDeal struct{ Deal struct{ ID pulid.ID } }
+		}
 		if res := as.Query(t, `mutation($in: CreateDealInput!) { createDeal(input: $in) { deal { id } } }`, map[string]any{"in": in}); len(res.Errors) == 0 {
 			if err := json.Unmarshal(res.Data, &out); err != nil {
 				t.Fatal(err)
@@ -144,7 +146,9 @@ func (w *rollupWorld) step(t *testing.T) string {
 		if w.rnd.Intn(4) > 0 {
 			in["dealID"] = w.deals[w.rnd.Intn(len(w.deals))]
 		}
-		var out struct{ CreateMeeting struct{ Meeting struct{ ID pulid.ID } } }
+		var out struct {
+			CreateMeeting struct{ Meeting struct{ ID pulid.ID } }
+		}
 		if res := as.Query(t, `mutation($in: CreateMeetingInput!) { createMeeting(input: $in) { meeting { id } } }`, map[string]any{"in": in}); len(res.Errors) == 0 {
 			if err := json.Unmarshal(res.Data, &out); err != nil {
 				t.Fatal(err)

@@ -15,8 +15,8 @@ import (
 	"entgo.io/ent/dialect"
 
 	"kpiflow/ent"
-	"kpiflow/ent/hook"
 	"kpiflow/ent/deal"
+	"kpiflow/ent/hook"
 	"kpiflow/ent/meeting"
 	"kpiflow/ent/schema/pulid"
 	"kpiflow/viewer"
@@ -648,7 +648,7 @@ func selectRows(keyed bool) string {
 }
 
 var (
-	split       = strconv.Itoa(splitSum)
+	split        = strconv.Itoa(splitSum)
 	dealMeasures = "COUNT(*), SUM(r.amount / " + split + "), SUM(r.amount % " + split + "), COUNT(r.cycle_micros), " +
 		"COALESCE(SUM(r.cycle_micros / " + split + "), 0), COALESCE(SUM(r.cycle_micros % " + split + "), 0), 0"
 	meetingMeasures = "COUNT(*), 0, 0, 0, 0, 0, SUM(r.duration_minutes)"
