@@ -841,6 +841,21 @@ func timeOf(v any) (*time.Time, error) {
 	return nil, fmt.Errorf("kpi: %q is not a time", text)
 }
 
+// RebuildOrganization recomputes the organization's rollups from its
+// records in q (a transaction, or a client): for writers that bypass ent's
+// mutations, such as the demo's bulk copy.
+func RebuildOrganization(ctx context.Context, q execQuerier, dialectName string, org pulid.ID) error {
+	r := &Rollups{Dialect: dialectName}
+	zones, err := r.zones(ctx, q, []string{string(org)})
+	if err != nil {
+		return err
+	}
+	if err := r.lock(ctx, q, []string{string(org)}); err != nil {
+		return err
+	}
+	return r.rebuild(ctx, q, string(org), zones[string(org)])
+}
+
 // RebuildAll recomputes every organization's rollups from its records,
 // one transaction per organization, and returns how many it rebuilt.
 func (r *Rollups) RebuildAll(ctx context.Context, client *ent.Client) (int, error) {
