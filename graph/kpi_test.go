@@ -569,6 +569,13 @@ func TestKPIStatementsDoNotGrowWithPeriodsOrKPIs(t *testing.T) {
 			t.Errorf("a 2-month trend makes %d statements, a 36-month one %d", short, long)
 		}
 		all := statements(scorecardQuery, map[string]any{"scope": scope, "period": map[string]any{"label": "FY2027 Q1"}})
+		// A team's scorecard: the viewer with their organization; the
+		// enabled KPIs with the team's standing targets and whether the
+		// viewer may read the team; the values of the team and its
+		// sub-teams from the rollups.
+		if all != 3 {
+			t.Errorf("a team's scorecard makes %d statements, want 3", all)
+		}
 		for key := range ids {
 			if key != "AVERAGE_DEAL_SIZE" {
 				s.Client.KPI.UpdateOneID(ids[key]).SetEnabled(false).ExecX(apitest.Sys())

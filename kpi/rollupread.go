@@ -43,7 +43,7 @@ func (e Engine) queryRollups(ctx context.Context, scope Scope, parts []*definiti
 	months [][2]int, by string, totals map[string]map[partKey][]sums) error {
 	b := &builder{dialect: e.Dialect}
 	table := rollupTable
-	if scope.Owner == "" && scope.Owners == nil && scope.Teams == nil && by == "" {
+	if scope.Owner == "" && scope.Owners == nil && scope.Teams == nil && scope.TeamTree == "" && by == "" {
 		table = orgRollupTable
 	}
 	b.w("SELECT ")
@@ -107,6 +107,8 @@ func (e Engine) queryRollups(ctx context.Context, scope Scope, parts []*definiti
 		} else {
 			b.w(" AND ", b.in("x.team_id", teams))
 		}
+	case scope.TeamTree != "":
+		b.w(" AND x.team_id IN (", b.subtree(scope.TeamTree), ")")
 	}
 	first, last := months[0][0], months[0][1]
 	for _, m := range months[1:] {
