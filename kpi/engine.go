@@ -276,7 +276,7 @@ func (b *builder) in(column string, values []string) string {
 // subtree is a subquery of the team and all its sub-teams (UNION stops at
 // teams already seen).
 func (b *builder) subtree(root pulid.ID) string {
-	return "WITH RECURSIVE subtree(id) AS (SELECT " + b.arg(string(root)) +
+	return "WITH RECURSIVE subtree(id) AS (SELECT id FROM teams WHERE id = " + b.arg(string(root)) +
 		" UNION SELECT t.id FROM teams t JOIN subtree ON t.parent_id = subtree.id) SELECT id FROM subtree"
 }
 
