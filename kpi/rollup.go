@@ -702,8 +702,12 @@ func (r *Rollups) orgDelta(ctx context.Context, q execQuerier, keys []rollupKey,
 }
 
 // keyMatch is the condition of a rollup row (alias x) being of a key of k.
+// The IN conditions let the primary key (organization_id, owner_id, …)
+// find the rows, which the EXISTS then matches exactly: alone, it would be
+// evaluated for every row of the table.
 func keyMatch(x string) string {
-	return "EXISTS (SELECT 1 FROM k WHERE k.c = " + x + ".source AND k.g = " + x + ".organization_id AND k.o = " + x +
+	return x + ".organization_id IN (SELECT g FROM k) AND " + x + ".owner_id IN (SELECT o FROM k) AND " +
+		"EXISTS (SELECT 1 FROM k WHERE k.c = " + x + ".source AND k.g = " + x + ".organization_id AND k.o = " + x +
 		".owner_id AND k.t = " + x + ".team_id AND k.m = " + x + ".month)"
 }
 

@@ -42,6 +42,14 @@ var rollupSource = map[definition.Source]string{definition.Deals: rollupDeals, d
 func (e Engine) queryRollups(ctx context.Context, scope Scope, parts []*definition.Aggregate, periods []Period,
 	months [][2]int, by string, totals map[string]map[partKey][]sums) error {
 	b := &builder{dialect: e.Dialect}
+	if scope.TeamTree != "" {
+		// The team and its sub-teams first, joined to their rows by the
+		// index on team_id: as a subquery of an IN, PostgreSQL may read
+		// every row of the organization instead.
+		b.w("WITH RECURSIVE subtree(id) AS (SELECT id FROM teams WHERE id = ", b.arg(string(scope.TeamTree)),
+			" AND organization_id = ", b.arg(string(scope.Org)),
+			" UNION SELECT t.id FROM teams t JOIN subtree ON t.parent_id = subtree.id) ")
+	}
 	table := rollupTable
 	if scope.Owner == "" && scope.Owners == nil && scope.Teams == nil && scope.TeamTree == "" && by == "" {
 		table = orgRollupTable
@@ -83,7 +91,11 @@ func (e Engine) queryRollups(ctx context.Context, scope Scope, parts []*definiti
 			}
 		}
 	}
-	b.w(" FROM ", table, " x WHERE x.organization_id = ", b.arg(string(scope.Org)))
+	if scope.TeamTree != "" {
+		b.w(" FROM subtree JOIN ", table, " x ON x.team_id = subtree.id WHERE x.organization_id = ", b.arg(string(scope.Org)))
+	} else {
+		b.w(" FROM ", table, " x WHERE x.organization_id = ", b.arg(string(scope.Org)))
+	}
 	switch {
 	case scope.Owner != "":
 		b.w(" AND x.owner_id = ", b.arg(string(scope.Owner)))
@@ -107,8 +119,6 @@ func (e Engine) queryRollups(ctx context.Context, scope Scope, parts []*definiti
 		} else {
 			b.w(" AND ", b.in("x.team_id", teams))
 		}
-	case scope.TeamTree != "":
-		b.w(" AND x.team_id IN (", b.subtree(scope.TeamTree), ")")
 	}
 	first, last := months[0][0], months[0][1]
 	for _, m := range months[1:] {
