@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"entgo.io/ent/dialect"
+
 	"kpiflow/kpi/definition"
 )
 
@@ -91,9 +93,21 @@ func (e Engine) queryRollups(ctx context.Context, scope Scope, parts []*definiti
 			}
 		}
 	}
-	if scope.TeamTree != "" {
+	first, last := months[0][0], months[0][1]
+	for _, m := range months[1:] {
+		first, last = min(first, m[0]), max(last, m[1])
+	}
+	switch {
+	case scope.TeamTree != "" && e.Dialect == dialect.Postgres:
+		// PostgreSQL cannot tell how few teams the walk gives, and would
+		// hash the organization's rows of the months: each team's rows
+		// are read by the index instead (OFFSET 0 keeps the subquery
+		// from being flattened into a join).
+		b.w(" FROM subtree CROSS JOIN LATERAL (SELECT * FROM ", table, " x0 WHERE x0.team_id = subtree.id AND x0.month >= ",
+			strconv.Itoa(first), " AND x0.month < ", strconv.Itoa(last), " OFFSET 0) x WHERE x.organization_id = ", b.arg(string(scope.Org)))
+	case scope.TeamTree != "":
 		b.w(" FROM subtree JOIN ", table, " x ON x.team_id = subtree.id WHERE x.organization_id = ", b.arg(string(scope.Org)))
-	} else {
+	default:
 		b.w(" FROM ", table, " x WHERE x.organization_id = ", b.arg(string(scope.Org)))
 	}
 	switch {
@@ -119,10 +133,6 @@ func (e Engine) queryRollups(ctx context.Context, scope Scope, parts []*definiti
 		} else {
 			b.w(" AND ", b.in("x.team_id", teams))
 		}
-	}
-	first, last := months[0][0], months[0][1]
-	for _, m := range months[1:] {
-		first, last = min(first, m[0]), max(last, m[1])
 	}
 	b.w(" AND x.month >= ", strconv.Itoa(first), " AND x.month < ", strconv.Itoa(last))
 	if by != "" {
