@@ -106,7 +106,9 @@ func (e Engine) queryRollups(ctx context.Context, scope Scope, parts []*definiti
 		b.w(" FROM subtree CROSS JOIN LATERAL (SELECT * FROM ", table, " x0 WHERE x0.team_id = subtree.id AND x0.month >= ",
 			strconv.Itoa(first), " AND x0.month < ", strconv.Itoa(last), " OFFSET 0) x WHERE x.organization_id = ", b.arg(string(scope.Org)))
 	case scope.TeamTree != "":
-		b.w(" FROM subtree JOIN ", table, " x ON x.team_id = subtree.id WHERE x.organization_id = ", b.arg(string(scope.Org)))
+		// CROSS JOIN makes SQLite read the teams first, then each team's
+		// rows by the index.
+		b.w(" FROM subtree CROSS JOIN ", table, " x WHERE x.team_id = subtree.id AND x.organization_id = ", b.arg(string(scope.Org)))
 	default:
 		b.w(" FROM ", table, " x WHERE x.organization_id = ", b.arg(string(scope.Org)))
 	}
