@@ -195,11 +195,15 @@ func run(ctx context.Context, dbURL string, deals, meetings, requests int, rates
 	}
 
 	if st.Dialect == dialect.Postgres {
+		teams, err := kpi.Subtree(sys, st.Client, region.ID)
+		if err != nil {
+			return err
+		}
 		for _, c := range []struct {
 			name  string
 			scope kpi.Scope
 		}{
-			{"region team", kpi.Scope{Org: org.ID, TeamTree: region.ID, Zone: cal.Location}},
+			{"region team", kpi.Scope{Org: org.ID, Teams: teams, Zone: cal.Location}},
 			{"organization", kpi.Scope{Org: org.ID, Zone: cal.Location}},
 		} {
 			plan, err := explain(ctx, st, c.scope, quarter)

@@ -322,20 +322,6 @@ func (w *rollupWorld) compare(t *testing.T, when string) {
 			t.Fatal(err)
 		}
 		same(fmt.Sprintf("scope %+v", sc), want, got)
-		if len(sc.Teams) > 0 {
-			// The team's tree walked in the statement, as scorecards do.
-			tree := kpi.Scope{Org: sc.Org, TeamTree: sc.Teams[0], Zone: sc.Zone}
-			got, err := rolled.Compute(ctx, tree, kpis, periods)
-			if err != nil {
-				t.Fatal(err)
-			}
-			same(fmt.Sprintf("scope %+v", tree), want, got)
-			tree.Zone = nil // from the records
-			if got, err = rolled.Compute(ctx, tree, kpis, periods); err != nil {
-				t.Fatal(err)
-			}
-			same(fmt.Sprintf("scope %+v", tree), want, got)
-		}
 	}
 	byOwner := kpi.Scope{Org: org.ID, Owners: owners}
 	want, err := raw.ComputeByOwner(ctx, byOwner, kpis, periods)

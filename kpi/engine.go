@@ -39,10 +39,6 @@ type Scope struct {
 	// they were credited or held, not the owner's current team); a team
 	// scope lists the team and all its sub-teams.
 	Teams []pulid.ID
-	// TeamTree narrows the scope, as Teams does, to a team and all its
-	// sub-teams, walked down the tree within the statement that reads the
-	// values.
-	TeamTree pulid.ID
 	// Zone is the organization's time zone, when the caller knows it: the
 	// engine then reads the periods that are whole months of it from the
 	// rollups (Engine.Rollups).
@@ -273,13 +269,6 @@ func (b *builder) in(column string, values []string) string {
 	return column + " IN (" + strings.Join(ph, ", ") + ")"
 }
 
-// subtree is a subquery of the team and all its sub-teams (UNION stops at
-// teams already seen).
-func (b *builder) subtree(root pulid.ID) string {
-	return "WITH RECURSIVE subtree(id) AS (SELECT id FROM teams WHERE id = " + b.arg(string(root)) +
-		" UNION SELECT t.id FROM teams t JOIN subtree ON t.parent_id = subtree.id) SELECT id FROM subtree"
-}
-
 func (b *builder) w(s ...string) {
 	for _, x := range s {
 		b.sb.WriteString(x)
@@ -362,8 +351,6 @@ func (e Engine) query(ctx context.Context, scope Scope, source definition.Source
 			// to, which they keep when their owner moves.
 			b.w(" AND ", b.in("r.team_id", teams))
 		}
-	case scope.TeamTree != "":
-		b.w(" AND r.team_id IN (", b.subtree(scope.TeamTree), ")")
 	}
 	// Only rows dated within the periods, by any date the parts use: the
 	// clause the indexes serve.

@@ -8,8 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"entgo.io/ent/dialect"
-
 	"kpiflow/kpi/definition"
 )
 
@@ -44,16 +42,8 @@ var rollupSource = map[definition.Source]string{definition.Deals: rollupDeals, d
 func (e Engine) queryRollups(ctx context.Context, scope Scope, parts []*definition.Aggregate, periods []Period,
 	months [][2]int, by string, totals map[string]map[partKey][]sums) error {
 	b := &builder{dialect: e.Dialect}
-	if scope.TeamTree != "" {
-		// The team and its sub-teams first, joined to their rows by the
-		// index on team_id: as a subquery of an IN, PostgreSQL may read
-		// every row of the organization instead.
-		b.w("WITH RECURSIVE subtree(id) AS (SELECT id FROM teams WHERE id = ", b.arg(string(scope.TeamTree)),
-			" AND organization_id = ", b.arg(string(scope.Org)),
-			" UNION SELECT t.id FROM teams t JOIN subtree ON t.parent_id = subtree.id) ")
-	}
 	table := rollupTable
-	if scope.Owner == "" && scope.Owners == nil && scope.Teams == nil && scope.TeamTree == "" && by == "" {
+	if scope.Owner == "" && scope.Owners == nil && scope.Teams == nil && by == "" {
 		table = orgRollupTable
 	}
 	b.w("SELECT ")
@@ -97,21 +87,7 @@ func (e Engine) queryRollups(ctx context.Context, scope Scope, parts []*definiti
 	for _, m := range months[1:] {
 		first, last = min(first, m[0]), max(last, m[1])
 	}
-	switch {
-	case scope.TeamTree != "" && e.Dialect == dialect.Postgres:
-		// PostgreSQL cannot tell how few teams the walk gives, and would
-		// hash the organization's rows of the months: each team's rows
-		// are read by the index instead (OFFSET 0 keeps the subquery
-		// from being flattened into a join).
-		b.w(" FROM subtree CROSS JOIN LATERAL (SELECT * FROM ", table, " x0 WHERE x0.team_id = subtree.id AND x0.month >= ",
-			strconv.Itoa(first), " AND x0.month < ", strconv.Itoa(last), " OFFSET 0) x WHERE x.organization_id = ", b.arg(string(scope.Org)))
-	case scope.TeamTree != "":
-		// CROSS JOIN makes SQLite read the teams first, then each team's
-		// rows by the index.
-		b.w(" FROM subtree CROSS JOIN ", table, " x WHERE x.team_id = subtree.id AND x.organization_id = ", b.arg(string(scope.Org)))
-	default:
-		b.w(" FROM ", table, " x WHERE x.organization_id = ", b.arg(string(scope.Org)))
-	}
+	b.w(" FROM ", table, " x WHERE x.organization_id = ", b.arg(string(scope.Org)))
 	switch {
 	case scope.Owner != "":
 		b.w(" AND x.owner_id = ", b.arg(string(scope.Owner)))

@@ -3,6 +3,8 @@ package kpi
 import (
 	"context"
 	"errors"
+
+	"entgo.io/ent/dialect"
 	"fmt"
 	"kpiflow/enum"
 	"math"
@@ -311,15 +313,18 @@ func (s *Service) Scorecard(ctx context.Context, client *ent.Client, sr ScopeReq
 	if err != nil {
 		return p, nil, err
 	}
-	var sc Scope
+	var (
+		sc     Scope
+		teamID pulid.ID
+	)
 	if sr.Team != nil && sr.User == nil && !sr.Organization {
-		// A team's scope is checked with its KPIs and read with its
-		// sub-teams: the team's visibility is a column of the KPIs'
-		// statement, and the walk down the tree part of the values'.
+		// A team's scope comes with its KPIs: whether the viewer may read
+		// the team, and the team with its sub-teams, are columns of the
+		// KPIs' statement.
 		if viewer.FromContext(ctx) == nil {
 			return p, nil, errcode.New(errcode.Unauthenticated, "sign in first")
 		}
-		sc = Scope{Org: org.ID, TeamTree: *sr.Team}
+		sc, teamID = Scope{Org: org.ID}, *sr.Team
 	} else if sc, err = s.scope(ctx, client, sr); err != nil {
 		return p, nil, err
 	}
@@ -331,9 +336,12 @@ func (s *Service) Scorecard(ctx context.Context, client *ent.Client, sr ScopeReq
 	case sr.Team != nil:
 		key = TeamScopeKey(*sr.Team)
 	}
-	ks, targets, err := kpisWithTargets(ctx, client, key, p, sc.TeamTree)
+	ks, targets, subtree, err := kpisWithTargets(ctx, client, key, p, teamID)
 	if err != nil {
 		return p, nil, err
+	}
+	if teamID != "" {
+		sc.Teams = subtree
 	}
 	values, err := s.Engine.Compute(ctx, sc, engineKPIs(ks), []Period{p})
 	if err != nil {
@@ -352,20 +360,22 @@ const (
 	standingID, standingValue, standingStatus = "standing_id", "standing_value", "standing_status"
 	standingActual, standingHasActual         = "standing_actual", "standing_has_actual"
 	standingAttainment, standingHasAttainment = "standing_attainment", "standing_has_attainment"
-	teamVisible                               = "team_visible"
+	teamVisible, teamSubtree                  = "team_visible", "team_subtree"
 )
 
 // kpisWithTargets returns the enabled KPIs in the organization's order,
 // each with the scope's approved (or closed) target in the period (key ""
 // for none), in one statement; with a team, that statement also tells
 // whether the viewer may read the team (NOT_FOUND otherwise, as for a
-// missing team), which costs no statement of its own.
-func kpisWithTargets(ctx context.Context, client *ent.Client, key string, p Period, teamID pulid.ID) ([]*ent.KPI, map[pulid.ID]*ent.Target, error) {
+// missing team) and the team with all its sub-teams (a recursive walk down
+// the tree, as Subtree's), which cost no statement of their own.
+func kpisWithTargets(ctx context.Context, client *ent.Client, key string, p Period, teamID pulid.ID) (
+	[]*ent.KPI, map[pulid.ID]*ent.Target, []pulid.ID, error) {
 	var readable func(*sql.Selector)
 	if teamID != "" {
 		var err error
 		if readable, err = access.Readable(ctx, "Team"); err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 	}
 	rows, err := client.KPI.Query().Where(entkpi.Enabled(true)).
@@ -397,30 +407,38 @@ func kpisWithTargets(ctx context.Context, client *ent.Client, key string, p Peri
 				sel.AppendSelectExprAs(sql.ExprFunc(func(b *sql.Builder) {
 					b.WriteString("(").Join(visible).WriteString(")")
 				}), teamVisible)
+				agg := "group_concat(id, ',')"
+				if sel.Dialect() == dialect.Postgres {
+					agg = "string_agg(id, ',')"
+				}
+				sel.AppendSelectExprAs(sql.ExprFunc(func(b *sql.Builder) {
+					b.WriteString("(WITH RECURSIVE subtree(id) AS (SELECT id FROM teams WHERE id = ").Arg(string(teamID)).
+						WriteString(" UNION SELECT t.id FROM teams t JOIN subtree ON t.parent_id = subtree.id) SELECT COALESCE(" + agg + ", '') FROM subtree)")
+				}), teamSubtree)
 			}
 		}).All(ctx)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	if readable != nil {
 		visible := len(rows) > 0
 		if len(rows) > 0 {
 			n, err := rows[0].Value(teamVisible)
 			if err != nil {
-				return nil, nil, err
+				return nil, nil, nil, err
 			}
 			c, err := asInt(n)
 			if err != nil {
-				return nil, nil, err
+				return nil, nil, nil, err
 			}
 			visible = c > 0
 		} else if _, err := client.Team.Get(ctx, teamID); err == nil {
 			visible = true
 		} else if !ent.IsNotFound(err) {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 		if !visible {
-			return nil, nil, errcode.New(errcode.NotFound, "no such team")
+			return nil, nil, nil, errcode.New(errcode.NotFound, "no such team")
 		}
 	}
 	var ks []*ent.KPI
@@ -433,13 +451,32 @@ func kpisWithTargets(ctx context.Context, client *ent.Client, key string, p Peri
 		}
 		t, err := standingOf(k)
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 		if t != nil {
 			targets[k.ID] = t
 		}
 	}
-	return ks, targets, nil
+	var subtree []pulid.ID
+	if teamID != "" {
+		subtree = []pulid.ID{teamID}
+		if len(rows) > 0 {
+			v, err := rows[0].Value(teamSubtree)
+			if err != nil {
+				return nil, nil, nil, err
+			}
+			if list := asString(v); list != "" {
+				subtree = nil
+				for _, id := range strings.Split(list, ",") {
+					subtree = append(subtree, pulid.ID(id))
+				}
+				sort.Slice(subtree, func(i, j int) bool { return subtree[i] < subtree[j] })
+			}
+		} else if subtree, err = Subtree(ctx, client, teamID); err != nil {
+			return nil, nil, nil, err
+		}
+	}
+	return ks, targets, subtree, nil
 }
 
 // standingOf reads the standing target kpisWithTargets joined to a KPI,
