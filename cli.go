@@ -42,6 +42,14 @@ var commands = []command{
 		"Imports a CSV file of deals or meetings, idempotent by external_id: a row seen before updates\n" +
 			"its record or leaves it unchanged. Bad rows are listed by line; the good ones import, unless\n" +
 			"--all-or-nothing."},
+	{"rollups verify", "", "compare the KPI rollups with the records",
+		"Recomputes every organization's KPI rollups (the sums scorecards read) from its deals and\n" +
+			"meetings and compares them with the stored ones, changing nothing. It fails, listing the\n" +
+			"first rows that differ, when any does."},
+	{"rollups rebuild", "", "recompute the KPI rollups from the records",
+		"Recomputes every organization's KPI rollups from its deals and meetings, one transaction per\n" +
+			"organization, then verifies them. Writers that bypass kpiflow (SQL, COPY) need it; kpiflow's\n" +
+			"own writes keep the rollups exact in their transaction."},
 	{"help", "[COMMAND]", "this help, or a command's",
 		"Lists the commands, or shows a command's flags (as `kpiflow COMMAND --help` does)."},
 }
@@ -61,7 +69,7 @@ func printHelp(w io.Writer) {
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "commands:")
 	for _, c := range commands {
-		fmt.Fprintf(w, "  %-12s %s\n", c.name, c.summary)
+		fmt.Fprintf(w, "  %-16s %s\n", c.name, c.summary)
 	}
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "`kpiflow COMMAND --help` lists a command's flags. Every flag has an environment variable")

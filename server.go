@@ -216,6 +216,12 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 		name, args = cmd+" "+args[0], args[1:]
 	}
+	if cmd == "rollups" {
+		if len(args) == 0 || strings.HasPrefix(args[0], "-") {
+			return fmt.Errorf("rollups: say what to do: kpiflow rollups verify, or kpiflow rollups rebuild")
+		}
+		name, args = cmd+" "+args[0], args[1:]
+	}
 	if cmd == "help" {
 		if len(args) == 0 {
 			printHelp(stdout)
@@ -274,6 +280,8 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return orgCreate(ctx, &cfg, fs, args, stdout)
 	case "user create":
 		return userCreate(ctx, &cfg, fs, args, stdout)
+	case "rollups verify", "rollups rebuild":
+		return rollupsCommand(ctx, &cfg, name == "rollups rebuild", fs, args, stdout)
 	}
 	return fmt.Errorf("unknown command %q: kpiflow help lists the commands", name)
 }
@@ -760,4 +768,45 @@ func (c *config) envDuration(key string, def time.Duration) time.Duration {
 		return d
 	}
 	return def
+}
+
+// errRollupsDiffer is rollups verify's failure: the rollups differ from
+// the records.
+var errRollupsDiffer = errors.New("the KPI rollups differ from the records: `kpiflow rollups rebuild` recomputes them")
+
+// rollupsCommand verifies the KPI rollups against the records, or
+// rebuilds them from the records (then verifies them).
+func rollupsCommand(ctx context.Context, cfg *config, rebuild bool, fs *flag.FlagSet, args []string, stdout io.Writer) error {
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("rollups: unexpected %q", fs.Arg(0))
+	}
+	st, err := openMigrated(ctx, *cfg)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if rebuild {
+		start := time.Now()
+		n, err := st.Rollups.RebuildAll(ctx, st.Client)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "rebuilt the rollups of %s in %s\n", plural(n, "organization"), time.Since(start).Round(time.Millisecond))
+	}
+	v, err := st.Rollups.Verify(ctx, st.Client)
+	if err != nil {
+		return err
+	}
+	if v.Differences > 0 {
+		fmt.Fprintf(stdout, "%s of %s differ from the records:\n", plural(v.Differences, "rollup row"), plural(v.Organizations, "organization"))
+		for _, e := range v.Examples {
+			fmt.Fprintf(stdout, "  %s\n", e)
+		}
+		return errRollupsDiffer
+	}
+	fmt.Fprintf(stdout, "the rollups of %s agree with the records (%s)\n", plural(v.Organizations, "organization"), plural(v.Rows, "rollup row"))
+	return nil
 }

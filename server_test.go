@@ -559,3 +559,45 @@ func TestImportCommand(t *testing.T) {
 		t.Errorf("a file of neither: %v", err)
 	}
 }
+
+// rollups verify finds the KPI rollups of the demo equal to the records,
+// fails once a record is changed past kpiflow (plain SQL), and rollups
+// rebuild makes them equal again.
+func TestRollupsVerifyAndRebuild(t *testing.T) {
+	url := apitest.DatabaseURL(t, apitest.Backends(t)[0])
+	var out bytes.Buffer
+	if err := run(context.Background(), []string{"seed", "--demo", "--database-url", url}, &out, &out); err != nil {
+		t.Fatal(err)
+	}
+	verify := func() error {
+		t.Helper()
+		out.Reset()
+		return run(context.Background(), []string{"rollups", "verify", "--database-url", url}, &out, &out)
+	}
+	if err := verify(); err != nil || !strings.Contains(out.String(), "agree with the records") {
+		t.Fatalf("verify of the fresh demo: %v\n%s", err, out.String())
+	}
+	st := apitest.OpenURL(t, url)
+	for _, q := range []string{
+		"UPDATE deals SET amount = amount + 1 WHERE stage = 'WON'",
+		"UPDATE meetings SET kind = 'DEMO' WHERE kind = 'DISCOVERY'",
+	} {
+		if _, err := st.DB.ExecContext(context.Background(), q); err != nil {
+			t.Fatal(err)
+		}
+		if err := verify(); !errors.Is(err, errRollupsDiffer) || !strings.Contains(out.String(), "differ from the records") {
+			t.Fatalf("verify after %s: %v\n%s", q, err, out.String())
+		}
+		out.Reset()
+		if err := run(context.Background(), []string{"rollups", "rebuild", "--database-url", url}, &out, &out); err != nil ||
+			!strings.Contains(out.String(), "rebuilt the rollups of 1 organization") || !strings.Contains(out.String(), "agree with the records") {
+			t.Fatalf("rebuild: %v\n%s", err, out.String())
+		}
+		if err := verify(); err != nil {
+			t.Fatalf("verify after rebuild: %v\n%s", err, out.String())
+		}
+	}
+	if err := run(context.Background(), []string{"rollups", "--database-url", url}, &out, &out); err == nil {
+		t.Error("rollups without verify or rebuild succeeded")
+	}
+}

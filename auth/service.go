@@ -3,10 +3,12 @@ package auth
 import (
 	"cmp"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -16,11 +18,13 @@ import (
 
 	"kpiflow/access"
 	"kpiflow/ent"
+	"kpiflow/ent/organization"
 	"kpiflow/ent/predicate"
 	"kpiflow/ent/refreshtoken"
 	"kpiflow/ent/schema/pulid"
 	"kpiflow/ent/user"
 	"kpiflow/errcode"
+	"kpiflow/settings"
 	"kpiflow/viewer"
 )
 
@@ -474,6 +478,9 @@ func (s *Service) AuthenticateUser(ctx context.Context, token string) (*viewer.V
 	v := viewer.New(u.ID, u.OrganizationID, u.Role, func(context.Context) (viewer.Scope, error) { return scope, nil })
 	v.Session = c.Session
 	v.Team = u.TeamID
+	if v.Organization, err = organizationOf(u); err != nil {
+		return nil, nil, err
+	}
 	return v, u, nil
 }
 
@@ -497,6 +504,12 @@ func (s *Service) sessionReach(ctx context.Context, id, session pulid.ID) (*ent.
 				b.WriteString("(WITH RECURSIVE reach(id) AS (SELECT team_id FROM team_managers WHERE user_id = ").Arg(string(id)).
 					WriteString(" UNION SELECT teams.id FROM teams JOIN reach ON teams.parent_id = reach.id) SELECT " + agg + " FROM reach)")
 			}), managedColumn)
+			// The organization's calendar, currency and settings, which
+			// every KPI and money value of the request needs.
+			for _, c := range orgColumns {
+				sel.AppendSelectExprAs(sql.Expr("(SELECT COALESCE(CAST("+c+" AS TEXT), '') FROM "+organization.Table+" WHERE "+
+					organization.Table+"."+organization.FieldID+" = "+sel.C(user.FieldOrganizationID)+")"), orgPrefix+c)
+			}
 		}).
 		All(viewer.System(ctx))
 	if err != nil {
@@ -528,6 +541,63 @@ func (s *Service) sessionReach(ctx context.Context, id, session pulid.ID) (*ent.
 		slices.Sort(managed)
 	}
 	return u, managed, nil
+}
+
+// orgColumns are the organization's columns that sessionReach reads with
+// the user, each as orgPrefix + its name.
+var orgColumns = []string{organization.FieldName, organization.FieldCurrency, organization.FieldTimezone,
+	organization.FieldFiscalYearStartMonth, organization.FieldSettings}
+
+const orgPrefix = "viewer_org_"
+
+// organizationOf returns the user's organization as sessionReach read it.
+func organizationOf(u *ent.User) (*ent.Organization, error) {
+	o := &ent.Organization{ID: u.OrganizationID}
+	text := func(c string) (string, error) {
+		v, err := u.Value(orgPrefix + c)
+		if err != nil {
+			return "", err
+		}
+		switch v := v.(type) {
+		case nil:
+			return "", nil
+		case string:
+			return v, nil
+		case []byte:
+			return string(v), nil
+		case int64:
+			return fmt.Sprint(v), nil
+		}
+		return "", fmt.Errorf("auth: organization's %s read as %T", c, v)
+	}
+	var err error
+	if o.Name, err = text(organization.FieldName); err != nil {
+		return nil, err
+	}
+	if o.Currency, err = text(organization.FieldCurrency); err != nil {
+		return nil, err
+	}
+	if o.Timezone, err = text(organization.FieldTimezone); err != nil {
+		return nil, err
+	}
+	month, err := text(organization.FieldFiscalYearStartMonth)
+	if err != nil {
+		return nil, err
+	}
+	if o.FiscalYearStartMonth, err = strconv.Atoi(month); err != nil {
+		return nil, fmt.Errorf("auth: organization's fiscal year start %q: %w", month, err)
+	}
+	raw, err := text(organization.FieldSettings)
+	if err != nil {
+		return nil, err
+	}
+	if raw != "" && raw != "null" {
+		o.Settings = &settings.Settings{}
+		if err := json.Unmarshal([]byte(raw), o.Settings); err != nil {
+			return nil, fmt.Errorf("auth: organization's settings: %w", err)
+		}
+	}
+	return o, nil
 }
 
 // sessionUser reads the user of a live session.

@@ -204,14 +204,14 @@ func run(ctx context.Context, dbURL string, deals, meetings, requests int, rates
 			name  string
 			scope kpi.Scope
 		}{
-			{"region team", kpi.Scope{Org: org.ID, Teams: teams}},
-			{"organization", kpi.Scope{Org: org.ID}},
+			{"region team", kpi.Scope{Org: org.ID, Teams: teams, Zone: cal.Location}},
+			{"organization", kpi.Scope{Org: org.ID, Zone: cal.Location}},
 		} {
 			plan, err := explain(ctx, st, c.scope, quarter)
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(out, "PostgreSQL plan of the %s scorecard's deal aggregate (EXPLAIN ANALYZE):\n\n```\n%s```\n\n", c.name, plan)
+			fmt.Fprintf(out, "PostgreSQL plan of the %s scorecard's read of the rollups (EXPLAIN ANALYZE):\n\n```\n%s```\n\n", c.name, plan)
 		}
 	}
 	return nil
@@ -295,20 +295,21 @@ type capture struct {
 }
 
 func (c *capture) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
-	if strings.Contains(q, " FROM deals ") {
+	if strings.Contains(q, "_rollups") {
 		c.query, c.args = q, args
 	}
 	return c.db.QueryContext(ctx, q, args...)
 }
 
-// explain returns the PostgreSQL plan of the deal aggregate of a scorecard.
+// explain returns the PostgreSQL plan of the statement that reads a
+// scorecard's values from the rollups.
 func explain(ctx context.Context, st *store.Store, scope kpi.Scope, p kpi.Period) (string, error) {
 	c := &capture{db: st.DB}
 	var kpis []kpi.KPI
 	for _, b := range definition.Builtins {
 		kpis = append(kpis, kpi.KPI{Key: b.Key, Unit: b.Unit, MinSample: b.MinSample, Definition: b.Definition})
 	}
-	if _, err := (kpi.Engine{DB: c, Dialect: st.Dialect}).Compute(ctx, scope, kpis, []kpi.Period{p}); err != nil {
+	if _, err := (kpi.Engine{DB: c, Dialect: st.Dialect, Rollups: true}).Compute(ctx, scope, kpis, []kpi.Period{p}); err != nil {
 		return "", err
 	}
 	rows, err := st.DB.QueryContext(ctx, "EXPLAIN (ANALYZE, BUFFERS) "+c.query, c.args...)

@@ -9,12 +9,16 @@ import (
 	"net/http"
 	"os"
 	"sort"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
 
+	"entgo.io/ent/dialect"
+
 	"kpiflow/auth"
 	"kpiflow/ent"
+	"kpiflow/ent/schema/pulid"
 	"kpiflow/ent/team"
 	"kpiflow/ent/user"
 	"kpiflow/kpi"
@@ -75,14 +79,22 @@ func saturate(ctx context.Context, out io.Writer, st *store.Store, svc *auth.Ser
 		name, query string
 		vars        map[string]any
 		token       func(conn int) string
+		// direct, when set, is sent instead of an HTTP request.
+		direct func(ctx context.Context) ([]byte, error)
 	}
 	requests := []request{
-		{"`{ viewer { id name } }` (a rep's)", `{ viewer { id name } }`, nil, func(c int) string { return repTokens[c] }},
+		{"`{ viewer { id name } }` (a rep's)", `{ viewer { id name } }`, nil, func(c int) string { return repTokens[c] }, nil},
 		{"100 deals of " + tm.Name + ", newest first, owner, 10 meetings each, totalCount (its manager)", deals,
-			map[string]any{"team": tm.ID}, func(int) string { return mgrToken }},
+			map[string]any{"team": tm.ID}, func(int) string { return mgrToken }, nil},
 		{"team scorecard, quarter (" + tm.Name + ", its manager)", scorecard,
 			map[string]any{"scope": map[string]any{"teamID": tm.ID}, "period": map[string]any{"label": quarter.Label()}},
-			func(int) string { return mgrToken }},
+			func(int) string { return mgrToken }, nil},
+	}
+	if hand, err := handWritten(ctx, st, tm.ID, quarter); err == nil {
+		requests = append(requests, request{name: "one hand-written SQL statement: the sums of the same team's 7 KPIs (no HTTP, no authentication)",
+			token: func(int) string { return "" }, direct: hand})
+	} else {
+		return err
 	}
 	client := &http.Client{Transport: &http.Transport{MaxIdleConns: conns * 2, MaxIdleConnsPerHost: conns * 2}}
 	fmt.Fprintf(out, "Saturation (closed loop, %d connections, %.0f s after a %.0f s warm-up; server and load generator in one process on the same cores; every response checked byte for byte):\n\n",
@@ -95,6 +107,9 @@ func saturate(ctx context.Context, out io.Writer, st *store.Store, svc *auth.Ser
 			return err
 		}
 		send := func(token string) ([]byte, error) {
+			if r.direct != nil {
+				return r.direct(ctx)
+			}
 			req, _ := http.NewRequestWithContext(ctx, http.MethodPost, gqlURL, bytes.NewReader(body))
 			req.Header.Set("Content-Type", "application/json")
 			req.Header.Set("Authorization", "Bearer "+token)
@@ -193,3 +208,62 @@ func cpuTime() time.Duration {
 // (Linux: writing 5 to clear_refs), so that it reports the peak of what
 // follows.
 func resetPeakRSS() { _ = os.WriteFile("/proc/self/clear_refs", []byte("5"), 0) }
+
+// handWritten returns the baseline of a team's scorecard: one statement
+// over the records, written by hand for the 7 built-in KPIs (their sums
+// and counts, with the team's sub-teams listed), sent straight to the
+// database.
+func handWritten(ctx context.Context, st *store.Store, teamID pulid.ID, p kpi.Period) (func(context.Context) ([]byte, error), error) {
+	teams, err := kpi.Subtree(viewer.System(ctx), st.Client, teamID)
+	if err != nil {
+		return nil, err
+	}
+	n := 0
+	ph := func() string {
+		n++
+		if st.Dialect == dialect.Postgres {
+			return fmt.Sprintf("$%d", n)
+		}
+		return fmt.Sprintf("?%d", n)
+	}
+	var args []any
+	in := func() string {
+		var list []string
+		for _, t := range teams {
+			list = append(list, ph())
+			args = append(args, string(t))
+		}
+		return strings.Join(list, ", ")
+	}
+	dealTeams := in()
+	start, end := ph(), ph()
+	args = append(args, p.Start.UTC(), p.End.UTC())
+	meetingTeams := in()
+	mStart, mEnd := ph(), ph()
+	args = append(args, p.Start.UTC(), p.End.UTC())
+	q := `SELECT d.won, d.revenue, d.cycle, d.closed, m.held, m.held_won FROM
+		(SELECT SUM(CASE WHEN stage = 'WON' THEN 1 ELSE 0 END) AS won, SUM(CASE WHEN stage = 'WON' THEN amount ELSE 0 END) AS revenue,
+			SUM(CASE WHEN stage = 'WON' THEN cycle_micros ELSE 0 END) AS cycle, COUNT(*) AS closed
+			FROM deals WHERE team_id IN (` + dealTeams + `) AND stage IN ('WON', 'LOST') AND closed_at >= ` + start + ` AND closed_at < ` + end + `) d,
+		(SELECT COUNT(*) AS held, SUM(CASE WHEN md.stage = 'WON' THEN 1 ELSE 0 END) AS held_won
+			FROM meetings r LEFT JOIN deals md ON md.id = r.deal_id
+			WHERE r.team_id IN (` + meetingTeams + `) AND r.status = 'HELD' AND r.held_at >= ` + mStart + ` AND r.held_at < ` + mEnd + `) m`
+	return func(ctx context.Context) ([]byte, error) {
+		rows, err := st.DB.QueryContext(ctx, q, args...)
+		if err != nil {
+			return nil, err
+		}
+		defer rows.Close()
+		cells := make([]any, 6)
+		ptrs := make([]any, 6)
+		for i := range cells {
+			ptrs[i] = &cells[i]
+		}
+		for rows.Next() {
+			if err := rows.Scan(ptrs...); err != nil {
+				return nil, err
+			}
+		}
+		return []byte(fmt.Sprint(cells...)), rows.Err()
+	}, nil
+}

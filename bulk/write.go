@@ -13,6 +13,7 @@ import (
 	"kpiflow/ent/deal"
 	"kpiflow/ent/meeting"
 	"kpiflow/errcode"
+	"kpiflow/kpi"
 	"kpiflow/store"
 )
 
@@ -63,6 +64,18 @@ func (b *Batch) write(ctx context.Context, client *ent.Client, d string) error {
 		if err := w.update(meeting.Table, meetingColumns, meetingTypes, rows); err != nil {
 			return fmt.Errorf("updating meetings: %w", err)
 		}
+	}
+	// The KPI rollups of what the batch wrote (ent's hooks, which keep them
+	// for writes through ent, do not see these statements).
+	written := kpi.Written{NewDeals: b.NewDeals, NewMeetings: b.NewMeetings}
+	for _, c := range b.ChangedDeals {
+		written.ChangedDeals = append(written.ChangedDeals, [2]*ent.Deal{c.Old, c.New})
+	}
+	for _, c := range b.ChangedMeetings {
+		written.ChangedMeetings = append(written.ChangedMeetings, [2]*ent.Meeting{c.Old, c.New})
+	}
+	if err := kpi.ApplyWritten(ctx, client, d, written); err != nil {
+		return fmt.Errorf("the rollups of the batch: %w", err)
 	}
 	return nil
 }

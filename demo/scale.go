@@ -37,6 +37,7 @@ import (
 	"kpiflow/ent/schema/pulid"
 	"kpiflow/ent/user"
 	"kpiflow/enum"
+	kpiengine "kpiflow/kpi"
 )
 
 const (
@@ -292,6 +293,11 @@ func (s *scale) write(ctx context.Context, c *ent.Client, passwordHash string, p
 	sum.Users += len(repIDs)
 
 	if err := s.writeActivity(ctx, c, org.ID, repIDs, repTeams, sum, pr); err != nil {
+		return nil, err
+	}
+	// The rows were copied in bulk, past ent's hooks: the KPI rollups are
+	// computed from them once, in the same transaction.
+	if err := kpiengine.RebuildOrganization(ctx, c, s.dialect, org.ID); err != nil {
 		return nil, err
 	}
 	return sum, nil

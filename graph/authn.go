@@ -75,6 +75,9 @@ func websocketInit(svc *auth.Service, hub *live.Hub) transport.WebsocketInitFunc
 			watch.Close()
 			return ctx, nil, auth.ErrUnauthenticated
 		}
+		// A connection outlives its first look at the organization (its
+		// settings may change meanwhile): its operations read it anew.
+		v.Organization = nil
 		ctx, cancel := context.WithDeadline(viewer.NewContext(ctx, v), claims.ExpiresAt.Time)
 		ctx, end := context.WithCancelCause(ctx)
 		go func() {

@@ -10,6 +10,7 @@ import (
 	"kpiflow/ent/schema/pulid"
 	"kpiflow/errcode"
 	"kpiflow/money"
+	"kpiflow/viewer"
 )
 
 // currencies remembers the currency of each organization an operation has
@@ -35,6 +36,11 @@ func currencyOf(ctx context.Context, org pulid.ID) (string, error) {
 	defer c.mu.Unlock()
 	if cur, ok := c.m[org]; ok {
 		return cur, nil
+	}
+	// A query has the viewer's organization, read with the viewer.
+	if v := viewer.FromContext(ctx); v != nil && v.Organization != nil && v.OrgID == org && ent.TxFromContext(ctx) == nil {
+		c.m[org] = v.Organization.Currency
+		return v.Organization.Currency, nil
 	}
 	cur, err := ent.FromContext(ctx).Organization.Query().
 		Where(organization.ID(org)).

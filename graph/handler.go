@@ -131,7 +131,7 @@ func NewGraphQLServer(o Options) *handler.Server {
 	if o.Clock == nil {
 		o.Clock = time.Now
 	}
-	engine := kpi.Engine{DB: o.Client, Dialect: o.Dialect}
+	engine := kpi.Engine{DB: o.Client, Dialect: o.Dialect, Rollups: true}
 	if o.Live == nil {
 		o.Live = live.New(o.Client, dialect.SQLite, "", o.Logger) // in-process
 	}

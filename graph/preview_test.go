@@ -105,15 +105,15 @@ func TestAssessTargetStatements(t *testing.T) {
 				k := w.s.Client.KPI.Query().Where(entkpi.Key("DEALS_CLOSED")).OnlyX(apitest.Sys())
 				got, data := w.statements(t, rep, fmt.Sprintf(`{ assessTarget(kpi: "%s", scope: {userID: "%s"},
 					period: {kind: QUARTER, year: 2027, index: 1}, value: "2") { band expected { value } evidence { value { value } } } }`, k.ID, rep.ID))
-				// The session and the viewer's scope, the KPI, the
-				// organization (with its settings), the rep (for the check
+				// The session and the viewer's scope (with the
+				// organization and its settings), the KPI, the rep (for the check
 				// that the viewer may propose, and for the history's hire
 				// date), the history (one statement for the deals of all
 				// four quarters), and the market factor of the rep's team
 				// with the team (for its parent); then what the value takes:
 				// the organization's KPIs and the history of their parts
 				// (one statement each for deals and meetings).
-				if want := int64(11); got != want {
+				if want := int64(10); got != want {
 					t.Errorf("%d reps: %d statements, want %d: %s", n, got, want, data)
 				}
 			}

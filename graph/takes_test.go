@@ -196,8 +196,8 @@ func TestWhatItTakesStatementsDoNotGrowWithTeam(t *testing.T) {
 					t.Errorf("%d reps: %s, want %s", n, data, want)
 				}
 			}
-			if counts[4] != counts[60] || counts[60] != 9 {
-				t.Errorf("statements %v; want 9 for both", counts)
+			if counts[4] != counts[60] || counts[60] != 7 {
+				t.Errorf("statements %v; want 7 for both", counts)
 			}
 		})
 	}

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"entgo.io/ent/dialect"
 
@@ -38,6 +39,10 @@ type Scope struct {
 	// they were credited or held, not the owner's current team); a team
 	// scope lists the team and all its sub-teams.
 	Teams []pulid.ID
+	// Zone is the organization's time zone, when the caller knows it: the
+	// engine then reads the periods that are whole months of it from the
+	// rollups (Engine.Rollups).
+	Zone *time.Location
 }
 
 // KPI is what the engine needs of a KPI definition.
@@ -75,6 +80,9 @@ type Value struct {
 type Engine struct {
 	DB      Querier
 	Dialect string // dialect.SQLite or dialect.Postgres
+	// Rollups lets the engine read the rollups (kpi_rollups) instead of
+	// the records, for scopes that give their organization's zone.
+	Rollups bool
 }
 
 // querier is the request's transaction when there is one (a mutation
@@ -85,6 +93,17 @@ func (e Engine) querier(ctx context.Context) Querier {
 		return tx.Client()
 	}
 	return e.DB
+}
+
+// rollupsServe reports whether the rollups answer the computation, with
+// the periods' months: the engine reads them, the scope knows its
+// organization's zone, every period is whole months of it, and the values
+// are of the scope or per owner.
+func (e Engine) rollupsServe(scope Scope, periods []Period, by string) ([][2]int, bool) {
+	if !e.Rollups || scope.Zone == nil || (by != "" && by != "r.owner_id") {
+		return nil, false
+	}
+	return rollupMonths(periods, scope.Zone)
 }
 
 // Compute returns the values of the KPIs for the scope in each period:
@@ -188,6 +207,28 @@ func (e Engine) compute(ctx context.Context, scope Scope, kpis []KPI, periods []
 		}
 	}
 	totals := map[string]map[partKey][]sums{} // group → part → per period
+	if months, ok := e.rollupsServe(scope, periods, by); ok {
+		// The parts the rollups hold, of both sources, in one statement;
+		// the others from the records.
+		var rolled []*definition.Aggregate
+		for _, source := range []definition.Source{definition.Deals, definition.Meetings} {
+			var rest []*definition.Aggregate
+			for _, a := range parts[source] {
+				if fromRollups(a) {
+					rolled = append(rolled, a)
+				} else {
+					rest = append(rest, a)
+				}
+			}
+			parts[source] = rest
+		}
+		if len(rolled) > 0 {
+			column := strings.TrimPrefix(by, "r.")
+			if err := e.queryRollups(ctx, scope, rolled, periods, months, column, totals); err != nil {
+				return nil, err
+			}
+		}
+	}
 	for _, source := range []definition.Source{definition.Deals, definition.Meetings} {
 		if len(parts[source]) == 0 {
 			continue

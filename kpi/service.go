@@ -3,10 +3,14 @@ package kpi
 import (
 	"context"
 	"errors"
+
+	"entgo.io/ent/dialect"
+	"fmt"
 	"kpiflow/enum"
 	"math"
 	"math/big"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -147,9 +151,15 @@ func Organization(ctx context.Context, client *ent.Client) (*ent.Organization, C
 	if v == nil {
 		return nil, Calendar{}, errcode.New(errcode.Unauthenticated, "sign in first")
 	}
-	org, err := client.Organization.Query().Where(organization.ID(v.OrgID)).Only(ctx)
-	if err != nil {
-		return nil, Calendar{}, err
+	// A query reads the organization the viewer was authenticated with, in
+	// that request; a mutation reads it again in its transaction, which
+	// may have changed it.
+	org := v.Organization
+	if org == nil || ent.TxFromContext(ctx) != nil {
+		var err error
+		if org, err = client.Organization.Query().Where(organization.ID(v.OrgID)).Only(ctx); err != nil {
+			return nil, Calendar{}, err
+		}
 	}
 	cal, err := NewCalendar(org.FiscalYearStartMonth, org.Timezone)
 	return org, cal, err
@@ -303,19 +313,22 @@ func (s *Service) Scorecard(ctx context.Context, client *ent.Client, sr ScopeReq
 	if err != nil {
 		return p, nil, err
 	}
-	sc, err := s.scope(ctx, client, sr)
-	if err != nil {
+	var (
+		sc     Scope
+		teamID pulid.ID
+	)
+	if sr.Team != nil && sr.User == nil && !sr.Organization {
+		// A team's scope comes with its KPIs: whether the viewer may read
+		// the team, and the team with its sub-teams, are columns of the
+		// KPIs' statement.
+		if viewer.FromContext(ctx) == nil {
+			return p, nil, errcode.New(errcode.Unauthenticated, "sign in first")
+		}
+		sc, teamID = Scope{Org: org.ID}, *sr.Team
+	} else if sc, err = s.scope(ctx, client, sr); err != nil {
 		return p, nil, err
 	}
-	ks, err := client.KPI.Query().Where(entkpi.Enabled(true)).
-		Order(ent.Asc(entkpi.FieldPosition), ent.Asc(entkpi.FieldKey)).All(ctx)
-	if err != nil {
-		return p, nil, err
-	}
-	values, err := s.Engine.Compute(ctx, sc, engineKPIs(ks), []Period{p})
-	if err != nil {
-		return p, nil, err
-	}
+	sc.Zone = cal.Location
 	key := ""
 	switch {
 	case sr.User != nil:
@@ -323,16 +336,192 @@ func (s *Service) Scorecard(ctx context.Context, client *ent.Client, sr ScopeReq
 	case sr.Team != nil:
 		key = TeamScopeKey(*sr.Team)
 	}
-	targets, err := standingTargets(ctx, client, []string{key}, p)
+	ks, targets, subtree, err := kpisWithTargets(ctx, client, key, p, teamID)
+	if err != nil {
+		return p, nil, err
+	}
+	if teamID != "" {
+		sc.Teams = subtree
+	}
+	values, err := s.Engine.Compute(ctx, sc, engineKPIs(ks), []Period{p})
 	if err != nil {
 		return p, nil, err
 	}
 	elapsed, pace := p.ElapsedFraction(s.now()), settings.Of(org.Settings).Pace
 	out := make([]Result, len(ks))
 	for i, k := range ks {
-		out[i] = graded(k, values[k.Key][0], targets[key][k.ID], elapsed, pace)
+		out[i] = graded(k, values[k.Key][0], targets[k.ID], elapsed, pace)
 	}
 	return p, out, nil
+}
+
+// Columns that kpisWithTargets reads beside each KPI.
+const (
+	standingID, standingValue, standingStatus = "standing_id", "standing_value", "standing_status"
+	standingActual, standingHasActual         = "standing_actual", "standing_has_actual"
+	standingAttainment, standingHasAttainment = "standing_attainment", "standing_has_attainment"
+	teamVisible, teamSubtree                  = "team_visible", "team_subtree"
+)
+
+// kpisWithTargets returns the enabled KPIs in the organization's order,
+// each with the scope's approved (or closed) target in the period (key ""
+// for none), in one statement; with a team, that statement also tells
+// whether the viewer may read the team (NOT_FOUND otherwise, as for a
+// missing team) and the team with all its sub-teams (a recursive walk down
+// the tree, as Subtree's), which cost no statement of their own.
+func kpisWithTargets(ctx context.Context, client *ent.Client, key string, p Period, teamID pulid.ID) (
+	[]*ent.KPI, map[pulid.ID]*ent.Target, []pulid.ID, error) {
+	var readable func(*sql.Selector)
+	if teamID != "" {
+		var err error
+		if readable, err = access.Readable(ctx, "Team"); err != nil {
+			return nil, nil, nil, err
+		}
+	}
+	rows, err := client.KPI.Query().Where(entkpi.Enabled(true)).
+		Order(ent.Asc(entkpi.FieldPosition), ent.Asc(entkpi.FieldKey)).
+		Modify(func(sel *sql.Selector) {
+			// Values that may be NULL are read beside a flag: a column of
+			// NULLs has no type to scan it with.
+			st := sql.Table(target.Table).As("standing")
+			sel.LeftJoin(st).OnP(sql.And(
+				sql.ColumnsEQ(st.C(target.FieldKpiID), sel.C(entkpi.FieldID)),
+				sql.EQ(st.C(target.FieldScopeKey), key),
+				sql.EQ(st.C(target.FieldPeriodKind), string(p.Kind)),
+				sql.EQ(st.C(target.FieldPeriodYear), p.Year),
+				sql.EQ(st.C(target.FieldPeriodIndex), p.Index),
+				sql.In(st.C(target.FieldStatus), string(enum.StatusApproved), string(enum.StatusClosed)),
+			))
+			col := func(c string) string { return st.C(c) }
+			sel.AppendSelectExprAs(sql.Expr("COALESCE("+col(target.FieldID)+", '')"), standingID)
+			sel.AppendSelectExprAs(sql.Expr("COALESCE("+col(target.FieldValue)+", 0)"), standingValue)
+			sel.AppendSelectExprAs(sql.Expr("COALESCE("+col(target.FieldStatus)+", '')"), standingStatus)
+			sel.AppendSelectExprAs(sql.Expr("COALESCE("+col(target.FieldFinalActual)+", 0)"), standingActual)
+			sel.AppendSelectExprAs(sql.Expr("CASE WHEN "+col(target.FieldFinalActual)+" IS NULL THEN 0 ELSE 1 END"), standingHasActual)
+			sel.AppendSelectExprAs(sql.Expr("COALESCE("+col(target.FieldFinalAttainment)+", 0)"), standingAttainment)
+			sel.AppendSelectExprAs(sql.Expr("CASE WHEN "+col(target.FieldFinalAttainment)+" IS NULL THEN 0 ELSE 1 END"), standingHasAttainment)
+			if readable != nil {
+				visible := sql.Dialect(sel.Dialect()).Select("COUNT(*)").From(sql.Table(team.Table))
+				visible.Where(sql.EQ(visible.C(team.FieldID), string(teamID)))
+				readable(visible)
+				sel.AppendSelectExprAs(sql.ExprFunc(func(b *sql.Builder) {
+					b.WriteString("(").Join(visible).WriteString(")")
+				}), teamVisible)
+				agg := "group_concat(id, ',')"
+				if sel.Dialect() == dialect.Postgres {
+					agg = "string_agg(id, ',')"
+				}
+				sel.AppendSelectExprAs(sql.ExprFunc(func(b *sql.Builder) {
+					b.WriteString("(WITH RECURSIVE subtree(id) AS (SELECT id FROM teams WHERE id = ").Arg(string(teamID)).
+						WriteString(" UNION SELECT t.id FROM teams t JOIN subtree ON t.parent_id = subtree.id) SELECT COALESCE(" + agg + ", '') FROM subtree)")
+				}), teamSubtree)
+			}
+		}).All(ctx)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if readable != nil {
+		visible := len(rows) > 0
+		if len(rows) > 0 {
+			n, err := rows[0].Value(teamVisible)
+			if err != nil {
+				return nil, nil, nil, err
+			}
+			c, err := asInt(n)
+			if err != nil {
+				return nil, nil, nil, err
+			}
+			visible = c > 0
+		} else if _, err := client.Team.Get(ctx, teamID); err == nil {
+			visible = true
+		} else if !ent.IsNotFound(err) {
+			return nil, nil, nil, err
+		}
+		if !visible {
+			return nil, nil, nil, errcode.New(errcode.NotFound, "no such team")
+		}
+	}
+	var ks []*ent.KPI
+	seen := map[pulid.ID]bool{}
+	targets := map[pulid.ID]*ent.Target{}
+	for _, k := range rows {
+		if !seen[k.ID] {
+			seen[k.ID] = true
+			ks = append(ks, k)
+		}
+		t, err := standingOf(k)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		if t != nil {
+			targets[k.ID] = t
+		}
+	}
+	var subtree []pulid.ID
+	if teamID != "" {
+		subtree = []pulid.ID{teamID}
+		if len(rows) > 0 {
+			v, err := rows[0].Value(teamSubtree)
+			if err != nil {
+				return nil, nil, nil, err
+			}
+			if list := asString(v); list != "" {
+				subtree = nil
+				for _, id := range strings.Split(list, ",") {
+					subtree = append(subtree, pulid.ID(id))
+				}
+				sort.Slice(subtree, func(i, j int) bool { return subtree[i] < subtree[j] })
+			}
+		} else if subtree, err = Subtree(ctx, client, teamID); err != nil {
+			return nil, nil, nil, err
+		}
+	}
+	return ks, targets, subtree, nil
+}
+
+// standingOf reads the standing target kpisWithTargets joined to a KPI,
+// or nil.
+func standingOf(k *ent.KPI) (*ent.Target, error) {
+	get := func(c string) any { v, _ := k.Value(c); return v }
+	id := asString(get(standingID))
+	if id == "" || id == "<nil>" {
+		return nil, nil
+	}
+	t := &ent.Target{ID: pulid.ID(id), KpiID: k.ID, Status: enum.TargetStatus(asString(get(standingStatus)))}
+	num := func(c string) (float64, error) {
+		switch v := get(c).(type) {
+		case float64:
+			return v, nil
+		case int64:
+			return float64(v), nil
+		case []byte:
+			return strconv.ParseFloat(string(v), 64)
+		case string:
+			return strconv.ParseFloat(v, 64)
+		}
+		return 0, fmt.Errorf("kpi: %s read as %T", c, get(c))
+	}
+	var err error
+	if t.Value, err = num(standingValue); err != nil {
+		return nil, err
+	}
+	for _, f := range []struct {
+		has, val string
+		to       **float64
+	}{{standingHasActual, standingActual, &t.FinalActual}, {standingHasAttainment, standingAttainment, &t.FinalAttainment}} {
+		has, err := asInt(get(f.has))
+		if err != nil {
+			return nil, err
+		}
+		if has == 1 {
+			v, err := num(f.val)
+			if err != nil {
+				return nil, err
+			}
+			*f.to = &v
+		}
+	}
+	return t, nil
 }
 
 // graded is a KPI's result beside its target (or none): a closed
@@ -414,6 +603,7 @@ func (s *Service) Trend(ctx context.Context, client *ent.Client, sr ScopeRequest
 	if err != nil {
 		return nil, nil, err
 	}
+	sc.Zone = cal.Location
 	k, err := client.KPI.Get(ctx, kpiID)
 	if err != nil {
 		return nil, nil, err
@@ -480,7 +670,7 @@ func (s *Service) TeamRollup(ctx context.Context, client *ent.Client, teamID, kp
 	if err != nil {
 		return nil, err
 	}
-	sc := Scope{Org: v.OrgID, Teams: teams}
+	sc := Scope{Org: v.OrgID, Teams: teams, Zone: cal.Location}
 	kpis := engineKPIs([]*ent.KPI{k})
 	total, err := s.Engine.Compute(ctx, sc, kpis, []Period{p})
 	if err != nil {

@@ -47,6 +47,9 @@ type Store struct {
 	// URL is the database's URL, as given to Open (with the default filled
 	// in): what a PostgreSQL listener connects to.
 	URL string
+	// Rollups keeps the KPI rollups of the database exact (kpi.Rollups):
+	// its hooks are installed on Client.
+	Rollups *kpi.Rollups
 	// statements counts the statements the client has sent.
 	statements *atomic.Int64
 }
@@ -123,7 +126,8 @@ func open(ctx context.Context, rawURL string, existing bool) (*Store, error) {
 	}
 	n := new(atomic.Int64)
 	client := ent.NewClient(ent.Driver(countingDriver{driver, n}))
-	return &Store{Client: client, DB: db, Dialect: drv, URL: rawURL, statements: n}, nil
+	rollups := kpi.MaintainRollups(client, drv)
+	return &Store{Client: client, DB: db, Dialect: drv, URL: rawURL, Rollups: rollups, statements: n}, nil
 }
 
 // sqliteDSN builds the driver's DSN for a file (or ":memory:") with the
@@ -182,7 +186,29 @@ func (s *Store) Migrate(ctx context.Context) error {
 	if err := s.backfillCycles(ctx); err != nil {
 		return err
 	}
-	return s.retireBuiltins(ctx)
+	if err := s.retireBuiltins(ctx); err != nil {
+		return err
+	}
+	return s.migrateRollups(ctx)
+}
+
+// migrateRollups creates the KPI rollup tables, and fills them from the
+// records when they are new (a database of before them).
+func (s *Store) migrateRollups(ctx context.Context) error {
+	had, err := s.hasColumn(ctx, entsql.OpenDB(s.Dialect, s.DB), "kpi_rollups", "organization_id")
+	if err != nil {
+		return err
+	}
+	for _, stmt := range kpi.RollupDDL(s.Dialect) {
+		if _, err := s.DB.ExecContext(ctx, stmt); err != nil {
+			return fmt.Errorf("creating the KPI rollups: %w", err)
+		}
+	}
+	if had {
+		return nil
+	}
+	_, err = s.Rollups.RebuildAll(ctx, s.Client)
+	return err
 }
 
 // retireBuiltins keeps every built-in KPI whose key now has another

@@ -11,6 +11,7 @@ import (
 
 	"entgo.io/ent/privacy"
 
+	"kpiflow/ent"
 	"kpiflow/ent/schema/pulid"
 	"kpiflow/ent/user"
 )
@@ -24,6 +25,9 @@ type Viewer struct {
 	// with, when they did; Team the team they were in when authenticated.
 	Session pulid.ID
 	Team    *pulid.ID
+	// Organization is the viewer's organization as read when they were
+	// authenticated (with the user, in the same statement), or nil.
+	Organization *ent.Organization
 
 	scopeOnce sync.Once
 	scope     Scope

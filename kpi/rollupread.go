@@ -1,0 +1,197 @@
+package kpi
+
+import (
+	"context"
+	"fmt"
+	"math/big"
+	"strconv"
+	"strings"
+	"time"
+
+	"kpiflow/kpi/definition"
+)
+
+// fromRollups reports whether an aggregate can be read from the rollups:
+// every filter but an amount range is a column of theirs. An aggregate
+// with an amount range is computed from the records (by the statement of
+// its source, as before).
+func fromRollups(a *definition.Aggregate) bool {
+	return a.Filter.AmountMin == nil && a.Filter.AmountMax == nil
+}
+
+// rollupMonths returns the months [first, end) of each period in the
+// zone, ok false unless every period is a run of whole months there.
+func rollupMonths(periods []Period, loc *time.Location) (months [][2]int, ok bool) {
+	months = make([][2]int, len(periods))
+	for i, p := range periods {
+		first, end := monthOf(p.Start.In(loc)), monthOf(p.End.In(loc))
+		if !monthStart(first, loc).Equal(p.Start) || !monthStart(end, loc).Equal(p.End) {
+			return nil, false
+		}
+		months[i] = [2]int{first, end}
+	}
+	return months, true
+}
+
+// rollupSource is the rollups' code of a source.
+var rollupSource = map[definition.Source]string{definition.Deals: rollupDeals, definition.Meetings: rollupMeetings}
+
+// queryRollups adds the totals of the parts (of both sources), per period
+// and per group, read from the rollups, to totals: one statement. by is ""
+// or "owner_id".
+func (e Engine) queryRollups(ctx context.Context, scope Scope, parts []*definition.Aggregate, periods []Period,
+	months [][2]int, by string, totals map[string]map[partKey][]sums) error {
+	b := &builder{dialect: e.Dialect}
+	table := rollupTable
+	if scope.Owner == "" && scope.Owners == nil && scope.Teams == nil && by == "" {
+		table = orgRollupTable
+	}
+	b.w("SELECT ")
+	if by != "" {
+		b.w("x.", by)
+	} else {
+		b.w("''")
+	}
+	for _, a := range parts {
+		for i := range periods {
+			conds := []string{"x.source = '" + rollupSource[a.Source] + "'", "x.date_field = '" + string(a.DateOf()) + "'",
+				"x.month >= " + strconv.Itoa(months[i][0]), "x.month < " + strconv.Itoa(months[i][1])}
+			f := a.Filter
+			if len(f.DealStages) > 0 {
+				conds = append(conds, b.in("x.stage", f.DealStages))
+			}
+			if len(f.MeetingKinds) > 0 {
+				conds = append(conds, b.in("x.kind", f.MeetingKinds))
+			}
+			if len(f.MeetingStatuses) > 0 {
+				conds = append(conds, b.in("x.status", f.MeetingStatuses))
+			}
+			cond := strings.Join(conds, " AND ")
+			n, hi, lo := "x.n", "", ""
+			switch a.Field {
+			case definition.Amount:
+				hi, lo = "x.amount_hi", "x.amount_lo"
+			case definition.CycleDays:
+				n, hi, lo = "x.cycle_n", "x.cycle_hi", "x.cycle_lo"
+			case definition.DurationMinutes:
+				hi, lo = "0", "x.minutes"
+			}
+			b.w(", SUM(CASE WHEN ", cond, " THEN ", n, " ELSE 0 END)")
+			if hi != "" {
+				b.w(", SUM(CASE WHEN ", cond, " THEN ", hi, " ELSE 0 END)")
+				b.w(", SUM(CASE WHEN ", cond, " THEN ", lo, " ELSE 0 END)")
+			}
+		}
+	}
+	first, last := months[0][0], months[0][1]
+	for _, m := range months[1:] {
+		first, last = min(first, m[0]), max(last, m[1])
+	}
+	b.w(" FROM ", table, " x WHERE x.organization_id = ", b.arg(string(scope.Org)))
+	switch {
+	case scope.Owner != "":
+		b.w(" AND x.owner_id = ", b.arg(string(scope.Owner)))
+	case scope.Owners != nil:
+		owners := make([]string, len(scope.Owners))
+		for i, o := range scope.Owners {
+			owners[i] = string(o)
+		}
+		if len(owners) == 0 {
+			b.w(" AND 1 = 0")
+		} else {
+			b.w(" AND ", b.in("x.owner_id", owners))
+		}
+	case scope.Teams != nil:
+		teams := make([]string, len(scope.Teams))
+		for i, t := range scope.Teams {
+			teams[i] = string(t)
+		}
+		if len(teams) == 0 {
+			b.w(" AND 1 = 0")
+		} else {
+			b.w(" AND ", b.in("x.team_id", teams))
+		}
+	}
+	b.w(" AND x.month >= ", strconv.Itoa(first), " AND x.month < ", strconv.Itoa(last))
+	if by != "" {
+		b.w(" GROUP BY x.", by)
+	}
+	rows, err := e.querier(ctx).QueryContext(ctx, b.sb.String(), b.args...)
+	if err != nil {
+		return fmt.Errorf("kpi: %w", err)
+	}
+	defer rows.Close()
+	width := 1
+	for _, a := range parts {
+		cols := 1
+		if a.Field != "" {
+			cols = 3
+		}
+		width += cols * len(periods)
+	}
+	for rows.Next() {
+		cells := make([]any, width)
+		ptrs := make([]any, width)
+		for i := range cells {
+			ptrs[i] = &cells[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			return fmt.Errorf("kpi: %w", err)
+		}
+		group := ""
+		if by != "" {
+			group = asString(cells[0])
+		}
+		t := totals[group]
+		if t == nil {
+			t = map[partKey][]sums{}
+			totals[group] = t
+		}
+		i := 1
+		for _, a := range parts {
+			ps := make([]sums, len(periods))
+			for j := range periods {
+				n, err := asSum(cells[i])
+				if err != nil {
+					return err
+				}
+				if n.wide != nil {
+					return fmt.Errorf("kpi: a count beyond int64")
+				}
+				var s sums
+				if a.Field != "" {
+					hi, err := asSum(cells[i+1])
+					if err != nil {
+						return err
+					}
+					lo, err := asSum(cells[i+2])
+					if err != nil {
+						return err
+					}
+					s = joinWide(hi, lo)
+					i += 3
+				} else {
+					i++
+				}
+				s.n = n.sum
+				ps[j] = s
+			}
+			t[keyOf(a)] = ps
+		}
+	}
+	return rows.Err()
+}
+
+// joinWide adds two halves of a sum (value / 2²⁵ and value % 2²⁵, each
+// summed exactly, as wide as it came) into the exact sum.
+func joinWide(hi, lo sums) sums {
+	if hi.wide == nil && lo.wide == nil {
+		s, err := joinHalves(hi.sum, lo.sum)
+		if err == nil {
+			return s
+		}
+	}
+	w := new(big.Int).Mul(hi.total(), big.NewInt(splitSum))
+	w.Add(w, lo.total())
+	return wideSum(w)
+}
