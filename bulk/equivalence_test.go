@@ -499,10 +499,11 @@ func TestBatchStatements(t *testing.T) {
 			}
 			// The transaction's BEGIN and COMMIT are not statements. Then
 			// the batch's KPI rollups (kpi.ApplyWritten): the organizations'
-			// zones, the touched rows recomputed and the organization's
-			// totals moved, 5 statements; on PostgreSQL one more, the lock
-			// that orders the organization's writers.
-			want := int64(6 + 5)
+			// zones; the changed deal's rows recomputed and the
+			// organization's totals moved (4); the new deals' sums added to
+			// their rows and to the organization's (2); on PostgreSQL one
+			// more, the lock that orders the organization's writers.
+			want := int64(6 + 7)
 			if b.Name == "postgres" {
 				want++
 			}

@@ -113,10 +113,14 @@ type staged struct {
 	owners map[string]map[string]bool // org → owner
 	// orgs rebuilt whole (their time zone changed).
 	rebuild map[string]bool
+	// added are deals that did not exist before the transaction (an
+	// import's new rows): their sums are added to their keys' rows, which
+	// needs no read of the records, unless a key is recomputed anyway.
+	added []*ent.Deal
 }
 
 func (s *staged) empty() bool {
-	return len(s.records) == 0 && len(s.restaged) == 0 && len(s.owners) == 0 && len(s.rebuild) == 0
+	return len(s.records) == 0 && len(s.restaged) == 0 && len(s.owners) == 0 && len(s.rebuild) == 0 && len(s.added) == 0
 }
 
 // Rollups maintains the rollup tables for one database.
@@ -428,6 +432,9 @@ func (r *Rollups) apply(ctx context.Context, q execQuerier, s *staged) error {
 	for org := range s.rebuild {
 		orgs[org] = true
 	}
+	for _, d := range s.added {
+		orgs[string(d.OrganizationID)] = true
+	}
 	if len(s.restaged) > 0 && len(orgs) == 0 {
 		return nil
 	}
@@ -487,6 +494,9 @@ func (r *Rollups) apply(ctx context.Context, q execQuerier, s *staged) error {
 		if err := r.rebuild(ctx, q, org, zones[org]); err != nil {
 			return err
 		}
+	}
+	if err := r.add(ctx, q, s, keys, zones); err != nil {
+		return err
 	}
 	if len(keys) == 0 {
 		return nil
@@ -678,6 +688,15 @@ func (r *Rollups) castTime(ph string) string {
 }
 
 func (r *Rollups) castInt(ph string) string { return "CAST(" + ph + " AS INTEGER)" }
+
+// castBig casts a placeholder to a 64-bit integer (INTEGER is 32 bits on
+// PostgreSQL, 64 on SQLite).
+func (r *Rollups) castBig(ph string) string {
+	if r.Dialect == dialect.Postgres {
+		return "CAST(" + ph + " AS BIGINT)"
+	}
+	return "CAST(" + ph + " AS INTEGER)"
+}
 
 // orgDelta moves the organization rows by the rows of the keys, times
 // sign: before the keys are recomputed, their rows are taken out (-1);
@@ -1098,9 +1117,7 @@ func ApplyWritten(ctx context.Context, q interface {
 	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
 }, dialectName string, w Written) error {
 	s := &staged{}
-	for _, d := range w.NewDeals {
-		s.records = append(s.records, dealRecord(d))
-	}
+	s.added = w.NewDeals
 	for _, c := range w.ChangedDeals {
 		s.records = append(s.records, dealRecord(c[0]), dealRecord(c[1]))
 		if c[0].Stage != c[1].Stage {
@@ -1115,3 +1132,126 @@ func ApplyWritten(ctx context.Context, q interface {
 	}
 	return (&Rollups{Dialect: dialectName}).apply(ctx, q, s)
 }
+
+// rollupRow is one row's measures, by its key and dimensions.
+type rollupRow struct {
+	org, team, owner, source, field string
+	month                           int
+	stage, kind, status             string
+}
+
+// add adds the sums of the added deals to their rows, and to their
+// organizations' rows (an upsert each, whatever the number of deals), but
+// for the keys recomputed from the records anyway (keys), whose new rows
+// already count them, and the organizations rebuilt whole. The sums are
+// those of selectRows: per date of the deal in the organization's zone, a
+// row, the amount and the cycle in their two halves.
+func (r *Rollups) add(ctx context.Context, q execQuerier, s *staged, keys map[rollupKey]bool, zones map[string]*time.Location) error {
+	sums := map[rollupRow]*[7]int64{}
+	var order []rollupRow
+	for _, d := range s.added {
+		org := string(d.OrganizationID)
+		loc := zones[org]
+		if loc == nil || s.rebuild[org] {
+			continue
+		}
+		for _, at := range []struct {
+			field string
+			t     *time.Time
+		}{{"OPENED_AT", &d.OpenedAt}, {"CLOSED_AT", d.ClosedAt}} {
+			if at.t == nil {
+				continue
+			}
+			month := monthOf(at.t.In(loc))
+			if keys[rollupKey{source: rollupDeals, org: org, team: string(d.TeamID), owner: string(d.OwnerID), month: month}] {
+				continue
+			}
+			k := rollupRow{org: org, team: string(d.TeamID), owner: string(d.OwnerID), source: rollupDeals, field: at.field,
+				month: month, stage: string(d.Stage)}
+			m := sums[k]
+			if m == nil {
+				m = &[7]int64{}
+				sums[k] = m
+				order = append(order, k)
+			}
+			m[0]++
+			m[1] += d.Amount / splitSum
+			m[2] += d.Amount % splitSum
+			if d.CycleMicros != nil {
+				m[3]++
+				m[4] += *d.CycleMicros / splitSum
+				m[5] += *d.CycleMicros % splitSum
+			}
+		}
+	}
+	if len(order) == 0 {
+		return nil
+	}
+	set := func(table string) string {
+		parts := make([]string, len(rollupMeasures))
+		for i, m := range rollupMeasures {
+			parts[i] = m + " = " + table + "." + m + " + excluded." + m
+		}
+		return strings.Join(parts, ", ")
+	}
+	// The organizations' rows: the same sums without team and owner.
+	orgSums := map[rollupRow]*[7]int64{}
+	var orgOrder []rollupRow
+	for _, k := range order {
+		ok := k
+		ok.team, ok.owner = "", ""
+		m := orgSums[ok]
+		if m == nil {
+			m = &[7]int64{}
+			orgSums[ok] = m
+			orgOrder = append(orgOrder, ok)
+		}
+		for i, v := range sums[k] {
+			m[i] += v
+		}
+	}
+	for start := 0; start < len(order); start += maxAddedRows {
+		rows := order[start:min(start+maxAddedRows, len(order))]
+		b := &builder{dialect: r.Dialect}
+		vals := make([]string, len(rows))
+		for i, k := range rows {
+			m := sums[k]
+			vals[i] = "(" + b.arg(k.org) + ", " + b.arg(k.team) + ", " + b.arg(k.owner) + ", " + b.arg(k.source) + ", " +
+				b.arg(k.field) + ", " + r.castInt(b.arg(k.month)) + ", " + b.arg(k.stage) + ", " + b.arg(k.kind) + ", " + b.arg(k.status)
+			for _, v := range m {
+				vals[i] += ", " + r.castBig(b.arg(v))
+			}
+			vals[i] += ")"
+		}
+		stmt := "INSERT INTO " + rollupTable + " (" + rollupColumns() + ") VALUES " + strings.Join(vals, ", ") +
+			" ON CONFLICT (organization_id, owner_id, month, team_id, source, date_field, stage, kind, status) DO UPDATE SET " + set(rollupTable)
+		if _, err := q.ExecContext(ctx, stmt, b.args...); err != nil {
+			return fmt.Errorf("kpi: rollups: %w", err)
+		}
+	}
+	for start := 0; start < len(orgOrder); start += maxAddedRows {
+		rows := orgOrder[start:min(start+maxAddedRows, len(orgOrder))]
+		b := &builder{dialect: r.Dialect}
+		vals := make([]string, len(rows))
+		for i, k := range rows {
+			vals[i] = "(" + b.arg(k.org) + ", " + b.arg(k.source) + ", " + b.arg(k.field) + ", " + r.castInt(b.arg(k.month)) + ", " +
+				b.arg(k.stage) + ", " + b.arg(k.kind) + ", " + b.arg(k.status)
+			for _, v := range orgSums[k] {
+				vals[i] += ", " + r.castBig(b.arg(v))
+			}
+			vals[i] += ")"
+		}
+		stmt := "INSERT INTO " + orgRollupTable + " (organization_id, " + strings.Join(rollupDims, ", ") + ", " + strings.Join(rollupMeasures, ", ") +
+			") VALUES " + strings.Join(vals, ", ") +
+			" ON CONFLICT (organization_id, month, source, date_field, stage, kind, status) DO UPDATE SET " + set(orgRollupTable)
+		if _, err := q.ExecContext(ctx, stmt, b.args...); err != nil {
+			return fmt.Errorf("kpi: rollups of the organization: %w", err)
+		}
+	}
+	return nil
+}
+
+// maxAddedRows keeps an upsert's arguments (16 a row) within what both
+// databases accept: a batch of bulk.MaxRows deals, two dates each, is one
+// statement.
+const maxAddedRows = 2000
