@@ -1,6 +1,8 @@
 package graph_test
 
 import (
+	"entgo.io/ent/dialect"
+
 	"context"
 	"encoding/json"
 	"fmt"
@@ -21,6 +23,8 @@ import (
 
 // rollupWorld is an organization whose record a test writes at random.
 type rollupWorld struct {
+	// fast compares by quarter only (under the race detector, on SQLite).
+	fast     bool
 	s        *apitest.Server
 	org      *ent.Organization
 	admin    *ent.User
@@ -276,7 +280,11 @@ func (w *rollupWorld) compare(t *testing.T, when string) {
 		t.Fatal(err)
 	}
 	var periods []kpi.Period
-	for _, kind := range []kpi.PeriodKind{kpi.PeriodMonth, kpi.PeriodQuarter, kpi.PeriodYear} {
+	kinds := []kpi.PeriodKind{kpi.PeriodMonth, kpi.PeriodQuarter, kpi.PeriodYear}
+	if w.fast {
+		kinds = kinds[1:2] // quarters: months summed, a quarter of the periods
+	}
+	for _, kind := range kinds {
 		from, to := cal.PeriodAt(kind, time.Date(2024, 12, 1, 0, 0, 0, 0, time.UTC)), cal.PeriodAt(kind, time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC))
 		ps, err := cal.Range(kind, from, to)
 		if err != nil {
@@ -408,13 +416,25 @@ func TestRollupsEqualTheRecords(t *testing.T) {
 			s.Client.KPI.Create().SetOrganizationID(org.ID).SetKey(c.Key).SetName(c.Name).SetUnit(c.Unit).
 				SetDirection(c.Direction).SetDefinition(c.Definition).ExecX(ctx)
 		}
-		steps := 150
+		// The comparisons are the cost (every KPI, scope and period computed
+		// from the records and from the rollups). Under the race detector
+		// SQLite's engine, pure Go, is some thirty times slower: there the
+		// run is the short one, compared by quarter after the zone change and
+		// at the end only (PostgreSQL, whose engine is out of the process,
+		// runs it whole; so does SQLite without the race detector, as in
+		// make test-fast).
+		steps, every := 150, 30
 		if testing.Short() {
 			steps = 60
 		}
+		fast := raceDetector && s.Store.Dialect == dialect.SQLite
+		w.fast = fast
+		if fast {
+			steps, every = 60, 61
+		}
 		for i := 1; i <= steps; i++ {
 			what := w.step(t)
-			if i%30 == 0 {
+			if i%every == 0 {
 				w.compare(t, fmt.Sprintf("step %d (%s)", i, what))
 			}
 		}
@@ -423,7 +443,9 @@ func TestRollupsEqualTheRecords(t *testing.T) {
 		w.compare(t, "a change of time zone")
 		w.s.Client.Deal.Delete().Where(deal.Not(deal.HasMeetings()), deal.StageEQ(deal.StageLost)).ExecX(ctx)
 		w.deals = w.s.Client.Deal.Query().IDsX(ctx)
-		w.compare(t, "deleting the lost deals without meetings")
+		if !fast {
+			w.compare(t, "deleting the lost deals without meetings")
+		}
 		w.step(t)
 		w.compare(t, "the last step")
 	})
