@@ -389,24 +389,7 @@ func (e Engine) query(ctx context.Context, scope Scope, source definition.Source
 		}
 		width += cols * len(periods)
 	}
-	for rows.Next() {
-		cells := make([]any, width)
-		ptrs := make([]any, width)
-		for i := range cells {
-			ptrs[i] = &cells[i]
-		}
-		if err := rows.Scan(ptrs...); err != nil {
-			return fmt.Errorf("kpi: %w", err)
-		}
-		group := ""
-		if by != "" {
-			group = asString(cells[0])
-		}
-		t := totals[group]
-		if t == nil {
-			t = map[partKey][]sums{}
-			totals[group] = t
-		}
+	return scanTotals(rows, width, by, totals, func(cells []any, t map[partKey][]sums) error {
 		i := 1
 		for _, a := range parts {
 			ps := make([]sums, len(periods))
@@ -430,6 +413,36 @@ func (e Engine) query(ctx context.Context, scope Scope, source definition.Source
 				ps[j] = s
 			}
 			t[keyOf(a)] = ps
+		}
+		return nil
+	})
+}
+
+// scanTotals reads each row of rows (width cells: the group first when
+// by is set, then the sums) and hands its cells to fill with its group's
+// totals, made when the group is new.
+func scanTotals(rows *sql.Rows, width int, by string, totals map[string]map[partKey][]sums,
+	fill func(cells []any, t map[partKey][]sums) error) error {
+	for rows.Next() {
+		cells := make([]any, width)
+		ptrs := make([]any, width)
+		for i := range cells {
+			ptrs[i] = &cells[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			return fmt.Errorf("kpi: %w", err)
+		}
+		group := ""
+		if by != "" {
+			group = asString(cells[0])
+		}
+		t := totals[group]
+		if t == nil {
+			t = map[partKey][]sums{}
+			totals[group] = t
+		}
+		if err := fill(cells, t); err != nil {
+			return err
 		}
 	}
 	return rows.Err()

@@ -129,24 +129,7 @@ func (e Engine) queryRollups(ctx context.Context, scope Scope, parts []*definiti
 		}
 		width += cols * len(periods)
 	}
-	for rows.Next() {
-		cells := make([]any, width)
-		ptrs := make([]any, width)
-		for i := range cells {
-			ptrs[i] = &cells[i]
-		}
-		if err := rows.Scan(ptrs...); err != nil {
-			return fmt.Errorf("kpi: %w", err)
-		}
-		group := ""
-		if by != "" {
-			group = asString(cells[0])
-		}
-		t := totals[group]
-		if t == nil {
-			t = map[partKey][]sums{}
-			totals[group] = t
-		}
+	return scanTotals(rows, width, by, totals, func(cells []any, t map[partKey][]sums) error {
 		i := 1
 		for _, a := range parts {
 			ps := make([]sums, len(periods))
@@ -178,8 +161,8 @@ func (e Engine) queryRollups(ctx context.Context, scope Scope, parts []*definiti
 			}
 			t[keyOf(a)] = ps
 		}
-	}
-	return rows.Err()
+		return nil
+	})
 }
 
 // joinWide adds two halves of a sum (value / 2²⁵ and value % 2²⁵, each
