@@ -132,9 +132,10 @@ func readEarlierTargets(ctx context.Context, client *ent.Client, of []*ent.Targe
 		ids = append(ids, string(t.ID))
 	}
 	found, err := client.Target.Query().Modify(func(sel *sql.Selector) {
-		p, t := sql.Table(target.Table).As("p"), sql.Table(target.Table).As("t")
+		d := sql.Dialect(sel.Dialect())
+		p, t := d.Table(target.Table).As("p"), d.Table(target.Table).As("t")
 		same := func(c string) *sql.Predicate { return sql.ColumnsEQ(p.C(c), t.C(c)) }
-		ranked := sql.Dialect(sel.Dialect()).Select(p.C(target.FieldID)).
+		ranked := d.Select(p.C(target.FieldID)).
 			AppendSelectExprAs(sql.Expr("ROW_NUMBER() OVER (PARTITION BY "+t.C(target.FieldID)+" ORDER BY "+
 				p.C(target.FieldPeriodStart)+" DESC, "+p.C(target.FieldID)+" DESC)"), "rank").
 			From(p).Join(t).OnP(sql.And(
@@ -144,7 +145,7 @@ func readEarlierTargets(ctx context.Context, client *ent.Client, of []*ent.Targe
 			sql.In(t.C(target.FieldID), ids...),
 			sql.In(p.C(target.FieldStatus), string(enum.StatusApproved), string(enum.StatusClosed)),
 		))
-		within := sql.Dialect(sel.Dialect()).Select("id").From(ranked.As("ranked")).Where(sql.LTE("rank", n))
+		within := d.Select("id").From(ranked.As("ranked")).Where(sql.LTE("rank", n))
 		sel.Where(sql.In(sel.C(target.FieldID), within))
 	}).All(ctx)
 	if err != nil {

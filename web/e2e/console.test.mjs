@@ -143,6 +143,8 @@ async function cycle(t, origin, r, m) {
   await m.page.getByText("Realism check at submission").waitFor();
   await m.page.getByTestId("past-targets").waitFor();
   assert.deepEqual(m.operations, ["TargetDetail"], "deciding a target is one request");
+  // Someone else's target is not under "My targets" in the navigation.
+  assert.equal(await m.page.locator("nav a[aria-current=page]").count(), 0, "no screen of the navigation is current on another's target");
   await both(m.page, "decide", () => m.page.getByRole("heading", { name: "Decide" }).waitFor());
   await snap(m.page, "decide");
   await m.page.getByRole("button", { name: "Approve with changes" }).click();
@@ -171,6 +173,7 @@ async function cycle(t, origin, r, m) {
   const running = r.page.getByTestId("target-row").filter({ hasText: "Deals closed" }).filter({ hasText: "Approved" });
   await running.first().getByRole("link").click();
   await status.getByText("Approved").waitFor({ timeout: 15_000 });
+  assert.equal(await r.page.locator("nav a[aria-current=page]").innerText(), "My targets", "one's own target is under My targets");
   const valueBefore = await r.page.getByTestId("target-value").innerText();
   const adjusted = String(Number(valueBefore) + 2);
   await m.page.getByRole("link", { name: "Reviews" }).click();
