@@ -50,6 +50,7 @@ type ResolverRoot interface {
 	Deal() DealResolver
 	KPI() KPIResolver
 	KPIFilter() KPIFilterResolver
+	KPIResult() KPIResultResolver
 	Mutation() MutationResolver
 	Organization() OrganizationResolver
 	OrganizationSettings() OrganizationSettingsResolver
@@ -282,6 +283,7 @@ type ComplexityRoot struct {
 		SampleSize    func(childComplexity int) int
 		Status        func(childComplexity int) int
 		Target        func(childComplexity int) int
+		Trend         func(childComplexity int, periods *int) int
 	}
 
 	KPITrend struct {
@@ -600,6 +602,7 @@ type ComplexityRoot struct {
 		Assessment        func(childComplexity int) int
 		Attainment        func(childComplexity int) int
 		CreatedAt         func(childComplexity int) int
+		EarlierTargets    func(childComplexity int, first *int) int
 		Events            func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy *ent.TargetEventOrder, where *ent.TargetEventWhereInput) int
 		FinalAttainment   func(childComplexity int) int
 		History           func(childComplexity int) int
@@ -821,6 +824,7 @@ type ComplexityRoot struct {
 		LowConfidence func(childComplexity int) int
 		Period        func(childComplexity int) int
 		SampleSize    func(childComplexity int) int
+		Target        func(childComplexity int) int
 	}
 
 	UpdateDealPayload struct {
@@ -905,6 +909,9 @@ type KPIFilterResolver interface {
 	MeetingStatuses(ctx context.Context, obj *definition.Filter) ([]meeting.Status, error)
 	AmountMin(ctx context.Context, obj *definition.Filter) (*money.Money, error)
 	AmountMax(ctx context.Context, obj *definition.Filter) (*money.Money, error)
+}
+type KPIResultResolver interface {
+	Trend(ctx context.Context, obj *KPIResult, periods *int) (*KPITrend, error)
 }
 type MutationResolver interface {
 	CreateDeal(ctx context.Context, input model.CreateDealInput) (*CreateDealPayload, error)
@@ -999,6 +1006,7 @@ type TargetResolver interface {
 	Attainment(ctx context.Context, obj *ent.Target) (*float64, error)
 	AllowedActions(ctx context.Context, obj *ent.Target) ([]enum.TargetAction, error)
 	History(ctx context.Context, obj *ent.Target) ([]*TargetHistoryPoint, error)
+	EarlierTargets(ctx context.Context, obj *ent.Target, first *int) ([]*ent.Target, error)
 }
 type TargetAssessmentResolver interface {
 	Period(ctx context.Context, obj *realism.Assessment) (*kpi.Period, error)
@@ -1853,6 +1861,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.KPIResult.Target(childComplexity), true
+	case "KPIResult.trend":
+		if e.ComplexityRoot.KPIResult.Trend == nil {
+			break
+		}
+
+		args, err := ec.field_KPIResult_trend_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.KPIResult.Trend(childComplexity, args["periods"].(*int)), true
 
 	case "KPITrend.id":
 		if e.ComplexityRoot.KPITrend.ID == nil {
@@ -3476,6 +3495,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Target.CreatedAt(childComplexity), true
+	case "Target.earlierTargets":
+		if e.ComplexityRoot.Target.EarlierTargets == nil {
+			break
+		}
+
+		args, err := ec.field_Target_earlierTargets_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Target.EarlierTargets(childComplexity, args["first"].(*int)), true
 	case "Target.events":
 		if e.ComplexityRoot.Target.Events == nil {
 			break
@@ -4492,6 +4522,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.TrendPoint.SampleSize(childComplexity), true
+	case "TrendPoint.target":
+		if e.ComplexityRoot.TrendPoint.Target == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TrendPoint.Target(childComplexity), true
 
 	case "UpdateDealPayload.deal":
 		if e.ComplexityRoot.UpdateDealPayload.Deal == nil {
@@ -5320,6 +5356,8 @@ func (ec *executionContext) childFields_KPIResult(ctx context.Context, field gra
 		return ec.fieldContext_KPIResult_frozen(ctx, field)
 	case "liveActual":
 		return ec.fieldContext_KPIResult_liveActual(ctx, field)
+	case "trend":
+		return ec.fieldContext_KPIResult_trend(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type KPIResult", field.Name)
 }
@@ -5886,6 +5924,8 @@ func (ec *executionContext) childFields_Target(ctx context.Context, field graphq
 		return ec.fieldContext_Target_allowedActions(ctx, field)
 	case "history":
 		return ec.fieldContext_Target_history(ctx, field)
+	case "earlierTargets":
+		return ec.fieldContext_Target_earlierTargets(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Target", field.Name)
 }
@@ -6268,6 +6308,8 @@ func (ec *executionContext) childFields_TrendPoint(ctx context.Context, field gr
 		return ec.fieldContext_TrendPoint_period(ctx, field)
 	case "actual":
 		return ec.fieldContext_TrendPoint_actual(ctx, field)
+	case "target":
+		return ec.fieldContext_TrendPoint_target(ctx, field)
 	case "sampleSize":
 		return ec.fieldContext_TrendPoint_sampleSize(ctx, field)
 	case "lowConfidence":
@@ -6565,6 +6607,20 @@ func (ec *executionContext) field_Deal_meetings_args(ctx context.Context, rawArg
 		return nil, err
 	}
 	args["where"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_KPIResult_trend_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "periods",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["periods"] = arg0
 	return args, nil
 }
 
@@ -7941,6 +7997,20 @@ func (ec *executionContext) field_Target_allocations_args(ctx context.Context, r
 		return nil, err
 	}
 	args["where"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Target_earlierTargets_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
 	return args, nil
 }
 
@@ -11974,6 +12044,50 @@ func (ec *executionContext) fieldContext_KPIResult_liveActual(_ context.Context,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_KPIValue(ctx, field)
 		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _KPIResult_trend(ctx context.Context, field graphql.CollectedField, obj *KPIResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_KPIResult_trend(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.KPIResult().Trend(ctx, obj, fc.Args["periods"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *KPITrend) graphql.Marshaler {
+			return ec.marshalNKPITrend2ᚖkpiflowᚋgraphᚐKPITrend(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_KPIResult_trend(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "KPIResult",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_KPITrend(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_KPIResult_trend_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
 	}
 	return fc, nil
 }
@@ -19517,6 +19631,50 @@ func (ec *executionContext) fieldContext_Target_history(_ context.Context, field
 	return fc, nil
 }
 
+func (ec *executionContext) _Target_earlierTargets(ctx context.Context, field graphql.CollectedField, obj *ent.Target) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Target_earlierTargets(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Target().EarlierTargets(ctx, obj, fc.Args["first"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.Target) graphql.Marshaler {
+			return ec.marshalNTarget2ᚕᚖkpiflowᚋentᚐTargetᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Target_earlierTargets(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Target",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Target(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Target_earlierTargets_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _TargetAdjustment_value(ctx context.Context, field graphql.CollectedField, obj *TargetAdjustment) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -23214,6 +23372,38 @@ func (ec *executionContext) _TrendPoint_actual(ctx context.Context, field graphq
 	)
 }
 func (ec *executionContext) fieldContext_TrendPoint_actual(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TrendPoint",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_KPIValue(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TrendPoint_target(ctx context.Context, field graphql.CollectedField, obj *TrendPoint) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TrendPoint_target(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Target, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *KPIValue) graphql.Marshaler {
+			return ec.marshalOKPIValue2ᚖkpiflowᚋgraphᚐKPIValue(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TrendPoint_target(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "TrendPoint",
 		Field:      field,
@@ -39088,6 +39278,11 @@ func (ec *executionContext) _KPIResult(ctx context.Context, sel ast.SelectionSet
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
+		case "trend":
+			out.Values[i] = ec._KPIResult_trend(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -41346,6 +41541,11 @@ func (ec *executionContext) _Target(ctx context.Context, sel ast.SelectionSet, o
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "earlierTargets":
+			out.Values[i] = ec._Target_earlierTargets(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -42558,6 +42758,11 @@ func (ec *executionContext) _TrendPoint(ctx context.Context, sel ast.SelectionSe
 			}
 		case "actual":
 			out.Values[i] = ec._TrendPoint_actual(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "target":
+			out.Values[i] = ec._TrendPoint_target(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
@@ -44677,6 +44882,22 @@ func (ec *executionContext) marshalNString2string(ctx context.Context, sel ast.S
 		graphql.AddInvalidNullFromMarshaler(ctx, "String!")
 	}
 	return res
+}
+
+func (ec *executionContext) marshalNTarget2ᚕᚖkpiflowᚋentᚐTargetᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.Target) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNTarget2ᚖkpiflowᚋentᚐTarget(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) marshalNTarget2ᚖkpiflowᚋentᚐTarget(ctx context.Context, sel ast.SelectionSet, v *ent.Target) graphql.Marshaler {

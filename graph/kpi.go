@@ -2,6 +2,7 @@ package graph
 
 import (
 	"context"
+	"fmt"
 
 	"kpiflow/ent"
 	"kpiflow/ent/deal"
@@ -125,20 +126,40 @@ func filterAmount(ctx context.Context, minor *int64) (*money.Money, error) {
 // scorecard is a scope's scorecard in a period, as the scorecard query
 // and node(id:) give it.
 func (r *Resolver) scorecard(ctx context.Context, sr kpi.ScopeRequest, pr kpi.PeriodRequest) (*Scorecard, error) {
-	p, results, err := r.kpis.Scorecard(ctx, ent.FromContext(ctx), sr, pr)
+	card, err := r.kpis.Card(ctx, ent.FromContext(ctx), sr, pr)
 	if err != nil {
 		return nil, err
 	}
+	p := card.Period
 	org := viewer.FromContext(ctx).OrgID
 	sc := &Scorecard{ID: scorecardID(sr, org, p), Period: &p, Results: []*KPIResult{}}
-	for _, res := range results {
+	trends := &cardTrends{scope: sr, card: card, by: map[int]*cardTrend{}}
+	for _, res := range card.Results {
 		out, err := resultOf(ctx, kpiResultID(sr, org, res.KPI.ID, p), res)
 		if err != nil {
 			return nil, err
 		}
+		out.card = trends
 		sc.Results = append(sc.Results, out)
 	}
 	return sc, nil
+}
+
+// resultTrend is a scorecard result's trend, computed with those of all
+// the scorecard's results (cardTrends).
+func (r *Resolver) resultTrend(ctx context.Context, res *KPIResult, periods *int) (*KPITrend, error) {
+	n := 6
+	if periods != nil {
+		n = *periods
+	}
+	if res.card == nil {
+		return nil, fmt.Errorf("kpi result %s: not from a scorecard", res.ID)
+	}
+	all, err := res.card.trend(ctx, r.kpis, n)
+	if err != nil {
+		return nil, err
+	}
+	return trendOf(ctx, res.card.scope, res.Kpi, res.card.card.Period.Kind, all[res.Kpi.ID])
 }
 
 // kpiTrend is a KPI's trend, as the kpiTrend query and node(id:) give it.
@@ -202,8 +223,12 @@ func trendOf(ctx context.Context, sr kpi.ScopeRequest, k *ent.KPI, kind kpi.Peri
 		if err != nil {
 			return nil, err
 		}
+		target, err := numberValue(ctx, k, p.Target)
+		if err != nil {
+			return nil, err
+		}
 		t.Points = append(t.Points, &TrendPoint{ID: trendPointID(sr, org, k.ID, p.Period), Period: &p.Period, Actual: actual,
-			SampleSize: int(p.Value.Sample), LowConfidence: p.Value.LowConfidence})
+			Target: target, SampleSize: int(p.Value.Sample), LowConfidence: p.Value.LowConfidence})
 	}
 	return t, nil
 }

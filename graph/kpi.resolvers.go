@@ -48,6 +48,11 @@ func (r *kPIFilterResolver) AmountMax(ctx context.Context, obj *definition.Filte
 	return filterAmount(ctx, obj.AmountMax)
 }
 
+// Trend is the resolver for the trend field.
+func (r *kPIResultResolver) Trend(ctx context.Context, obj *KPIResult, periods *int) (*KPITrend, error) {
+	return r.resultTrend(ctx, obj, periods)
+}
+
 // CreateKpi is the resolver for the createKPI field.
 func (r *mutationResolver) CreateKpi(ctx context.Context, input CreateKPIInput) (*CreateKPIPayload, error) {
 	d, err := definitionOf(ctx, input.Definition)
@@ -119,10 +124,14 @@ func (r *teamRollupResolver) Reconciliation(ctx context.Context, obj *TeamRollup
 // KPIFilter returns KPIFilterResolver implementation.
 func (r *Resolver) KPIFilter() KPIFilterResolver { return &kPIFilterResolver{r} }
 
+// KPIResult returns KPIResultResolver implementation.
+func (r *Resolver) KPIResult() KPIResultResolver { return &kPIResultResolver{r} }
+
 // TeamRollup returns TeamRollupResolver implementation.
 func (r *Resolver) TeamRollup() TeamRollupResolver { return &teamRollupResolver{r} }
 
 type (
 	kPIFilterResolver  struct{ *Resolver }
+	kPIResultResolver  struct{ *Resolver }
 	teamRollupResolver struct{ *Resolver }
 )

@@ -201,19 +201,27 @@ func (m *measure) set(set ast.SelectionSet, depth int, seen map[string]bool) int
 	return cost
 }
 
-// multiplier is a connection's page size, and 1 for any other field.
+// multiplier is a connection's page size, a plain list's first (given
+// or its default, as Target.earlierTargets's), and 1 for any other field.
 func (m *measure) multiplier(f *ast.Field) int {
-	if f.Definition == nil || !strings.HasSuffix(f.Definition.Type.Name(), "Connection") {
+	if f.Definition == nil {
+		return 1
+	}
+	connection := strings.HasSuffix(f.Definition.Type.Name(), "Connection")
+	if !connection && f.Definition.Type.Elem == nil {
 		return 1
 	}
 	n := 0
 	for _, name := range []string{"first", "last"} {
+		var v any
 		if a := f.Arguments.ForName(name); a != nil {
-			if v, err := a.Value.Value(m.vars); err == nil && v != nil {
-				if i, ok := asInt(v); ok && int(i) > n {
-					n = int(i)
-				}
-			}
+			v, _ = a.Value.Value(m.vars)
+		}
+		if d := f.Definition.Arguments.ForName(name); v == nil && !connection && d != nil && d.DefaultValue != nil {
+			v, _ = d.DefaultValue.Value(nil)
+		}
+		if i, ok := asInt(v); ok && int(i) > n {
+			n = int(i)
 		}
 	}
 	if n == 0 {

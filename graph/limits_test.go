@@ -34,6 +34,8 @@ func TestAbuseLimits(t *testing.T) {
 			{"depth", deep, "depth"},
 			{"complexity", `{ users(first: 500) { edges { node { deals(first: 500) { edges { node { meetings(first: 500) { totalCount } } } } } } } }`, "complexity"},
 			{"complexity of defaults", `{ teams { edges { node { members { edges { node { deals { edges { node { meetings { totalCount } } } } } } } } } } }`, "complexity"},
+			{"complexity of a plain list's first", `{ targets(first: 100) { edges { node { earlierTargets(first: 24) { earlierTargets(first: 24) { earlierTargets(first: 24) { id } } } } } } }`, "complexity"},
+			{"complexity of a plain list's default first", `{ targets(first: 100) { edges { node { earlierTargets { earlierTargets { earlierTargets { earlierTargets { id } } } } } } } }`, "complexity"},
 			{"aliases", aliases, "aliases"},
 		} {
 			before := s.Store.Statements()
@@ -47,6 +49,7 @@ func TestAbuseLimits(t *testing.T) {
 		}
 		// Within the limits: a moderate page of nested data.
 		s.MustQuery(t, `{ users(first: 20) { edges { node { deals(first: 20) { edges { node { meetings(first: 10) { totalCount } } } } } } } }`, nil, nil)
+		s.MustQuery(t, `{ targets(first: 100) { edges { node { earlierTargets(first: 24) { earlierTargets(first: 8) { id } } } } } }`, nil, nil)
 		// Introspection is not counted: GraphiQL's query is deep.
 		s.MustQuery(t, `{ __schema { types { fields { type { ofType { ofType { ofType { ofType { ofType { ofType { name } } } } } } } } } } }`, nil, nil)
 

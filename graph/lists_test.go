@@ -22,6 +22,8 @@ var listsOfObjects = map[string]string{
 	"KPITrend.points":    "one per period of the range asked, at most kpi.MaxTrendPeriods, the points of one chart",
 	"TeamRollup.members": "the team's members side by side with the team's value and the sum of their targets, computed in one statement per source",
 	"Target.history":     "one point per review of the target's period and its close: the points of one chart",
+	// A bounded look back, newest first, read for a whole list at once.
+	"Target.earlierTargets": "at most 24 earlier targets of the same scope, KPI and kind, newest first: the past an approver weighs, read for a whole list of targets in one statement",
 	// Value objects of one answer, without identity.
 	"TargetAssessment.evidence":       "the few completed periods behind one baseline, kept with the target",
 	"TargetAssessment.coherence":      "the few ratio sets one target is part of in its scope and period, at most one per ratio KPI",

@@ -329,31 +329,6 @@ type KPIRequirement struct {
 	ExceedsBest bool `json:"exceedsBest"`
 }
 
-// A KPI's value for a scope in a period. Its id is derived from the scope, the KPI and the period: the same result has the same id in every request.
-type KPIResult struct {
-	ID  pulid.ID `json:"id"`
-	Kpi *ent.KPI `json:"kpi"`
-	// None when the KPI is an average or ratio of nothing (no deal closed, no meeting held).
-	Actual *KPIValue `json:"actual,omitempty"`
-	// The approved target, once targets exist.
-	Target *KPIValue `json:"target,omitempty"`
-	// A ratio, 1 = 100%: actual against target (target against actual when lower is better); with targets.
-	Attainment *float64 `json:"attainment,omitempty"`
-	// A ratio, 1 = on pace: progress against the share of the target due by now; with targets.
-	Pace   *float64        `json:"pace,omitempty"`
-	Status *enum.KPIStatus `json:"status,omitempty"`
-	// The rows behind the value (for a ratio, behind its denominator).
-	SampleSize int `json:"sampleSize"`
-	// Whether sampleSize is below the KPI's minimum sample.
-	LowConfidence bool `json:"lowConfidence"`
-	// Whether the target is closed: actual and attainment are then the ones frozen when its period closed.
-	Frozen bool `json:"frozen"`
-	// With a closed target: the value computed from the record as it is now (a deal may have been reopened since), beside the frozen actual.
-	LiveActual *KPIValue `json:"liveActual,omitempty"`
-}
-
-func (KPIResult) IsNode() {}
-
 // A KPI over a range of periods, for charts. Its id is derived from the scope, the KPI, the kind of period and the first and last periods.
 type KPITrend struct {
 	ID     pulid.ID      `json:"id"`
@@ -677,11 +652,13 @@ func (TeamRollup) IsNode() {}
 
 // A KPI's value for a scope in one period of a trend; its id is derived from the scope, the KPI and the period.
 type TrendPoint struct {
-	ID            pulid.ID    `json:"id"`
-	Period        *kpi.Period `json:"period"`
-	Actual        *KPIValue   `json:"actual,omitempty"`
-	SampleSize    int         `json:"sampleSize"`
-	LowConfidence bool        `json:"lowConfidence"`
+	ID     pulid.ID    `json:"id"`
+	Period *kpi.Period `json:"period"`
+	Actual *KPIValue   `json:"actual,omitempty"`
+	// The scope's approved (or else closed) target for the KPI in the period; none without one, and never for an organization, which has no targets.
+	Target        *KPIValue `json:"target,omitempty"`
+	SampleSize    int       `json:"sampleSize"`
+	LowConfidence bool      `json:"lowConfidence"`
 }
 
 func (TrendPoint) IsNode() {}

@@ -195,6 +195,13 @@ func siblingTargets(ctx context.Context) (any, []*ent.Target) {
 			}
 		case []*ent.Target:
 			out = r
+			// Earlier targets: every list of them one batch found is one
+			// list of siblings.
+			if len(r) > 0 {
+				if b := producer(ctx, r[0]); b != nil {
+					return b, b.found
+				}
+			}
 		case []ent.Noder:
 			for _, n := range r {
 				if t, ok := n.(*ent.Target); ok {

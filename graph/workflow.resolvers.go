@@ -347,6 +347,11 @@ func (r *targetResolver) History(ctx context.Context, obj *ent.Target) ([]*Targe
 	return targetHistory(ctx, ent.FromContext(ctx), obj)
 }
 
+// EarlierTargets is the resolver for the earlierTargets field.
+func (r *targetResolver) EarlierTargets(ctx context.Context, obj *ent.Target, first *int) ([]*ent.Target, error) {
+	return r.earlierTargets(ctx, obj, first)
+}
+
 // Period is the resolver for the period field.
 func (r *targetAssessmentResolver) Period(ctx context.Context, obj *realism.Assessment) (*kpi.Period, error) {
 	return r.periodOfAssessment(ctx)

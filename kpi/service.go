@@ -305,13 +305,33 @@ func engineKPIs(ks []*ent.KPI) []KPI {
 // Scorecard returns every enabled KPI of the scope in the period, in the
 // organization's order.
 func (s *Service) Scorecard(ctx context.Context, client *ent.Client, sr ScopeRequest, pr PeriodRequest) (Period, []Result, error) {
-	org, cal, err := s.organization(ctx, client)
+	c, err := s.Card(ctx, client, sr, pr)
 	if err != nil {
 		return Period{}, nil, err
 	}
+	return c.Period, c.Results, nil
+}
+
+// Card is a scope's scorecard in a period, with what its trends need: the
+// scope as resolved (the viewer's right to it checked once), its targets'
+// scope key and the organization's calendar.
+type Card struct {
+	Period  Period
+	Results []Result
+	scope   Scope
+	key     string
+	cal     Calendar
+}
+
+// Card computes a scorecard (Scorecard's figures), kept for its trends.
+func (s *Service) Card(ctx context.Context, client *ent.Client, sr ScopeRequest, pr PeriodRequest) (*Card, error) {
+	org, cal, err := s.organization(ctx, client)
+	if err != nil {
+		return nil, err
+	}
 	p, err := ResolvePeriod(cal, pr, "period", s.now())
 	if err != nil {
-		return p, nil, err
+		return nil, err
 	}
 	var (
 		sc     Scope
@@ -322,37 +342,31 @@ func (s *Service) Scorecard(ctx context.Context, client *ent.Client, sr ScopeReq
 		// the team, and the team with its sub-teams, are columns of the
 		// KPIs' statement.
 		if viewer.FromContext(ctx) == nil {
-			return p, nil, errcode.New(errcode.Unauthenticated, "sign in first")
+			return nil, errcode.New(errcode.Unauthenticated, "sign in first")
 		}
 		sc, teamID = Scope{Org: org.ID}, *sr.Team
 	} else if sc, err = s.scope(ctx, client, sr); err != nil {
-		return p, nil, err
+		return nil, err
 	}
 	sc.Zone = cal.Location
-	key := ""
-	switch {
-	case sr.User != nil:
-		key = UserScopeKey(*sr.User)
-	case sr.Team != nil:
-		key = TeamScopeKey(*sr.Team)
-	}
+	key := sr.targetKey()
 	ks, targets, subtree, err := kpisWithTargets(ctx, client, key, p, teamID)
 	if err != nil {
-		return p, nil, err
+		return nil, err
 	}
 	if teamID != "" {
 		sc.Teams = subtree
 	}
 	values, err := s.Engine.Compute(ctx, sc, engineKPIs(ks), []Period{p})
 	if err != nil {
-		return p, nil, err
+		return nil, err
 	}
 	elapsed, pace := p.ElapsedFraction(s.now()), settings.Of(org.Settings).Pace
 	out := make([]Result, len(ks))
 	for i, k := range ks {
 		out[i] = graded(k, values[k.Key][0], targets[k.ID], elapsed, pace)
 	}
-	return p, out, nil
+	return &Card{Period: p, Results: out, scope: sc, key: key, cal: cal}, nil
 }
 
 // Columns that kpisWithTargets reads beside each KPI.
@@ -561,6 +575,18 @@ func fromNumber(unit definition.Unit, f float64, live Value) Value {
 	return v
 }
 
+// targetKey is the scope key of the scope's targets: "" for an
+// organization, which has none.
+func (r ScopeRequest) targetKey() string {
+	switch {
+	case r.User != nil:
+		return UserScopeKey(*r.User)
+	case r.Team != nil:
+		return TeamScopeKey(*r.Team)
+	}
+	return ""
+}
+
 // UserScopeKey and TeamScopeKey are targets' scope keys.
 func UserScopeKey(id pulid.ID) string { return "user:" + string(id) }
 
@@ -570,10 +596,97 @@ func TeamScopeKey(id pulid.ID) string { return "team:" + string(id) }
 // MaxTrendPeriods bounds a trend's length.
 const MaxTrendPeriods = 120
 
-// TrendPoint is a KPI's value in one period of a trend.
+// TrendPoint is a KPI's value in one period of a trend, beside the
+// scope's approved (or closed) target in it, if any.
 type TrendPoint struct {
 	Period Period
 	Value  Value
+	Target *float64
+}
+
+// MaxCardTrendPeriods bounds the trend of a scorecard's results.
+const MaxCardTrendPeriods = 36
+
+// Trends returns every KPI of the card over the n periods of its kind up
+// to and including its period, oldest first, by KPI: one computation for
+// all the KPIs (the engine's statements, whatever their number) and one
+// statement for the scope's targets, on the scope as the card resolved it.
+func (s *Service) Trends(ctx context.Context, client *ent.Client, c *Card, n int) (map[pulid.ID][]TrendPoint, error) {
+	if n < 1 || n > MaxCardTrendPeriods {
+		return nil, errcode.BadInput("periods", "a scorecard's trend has 1 to %d periods, not %d", MaxCardTrendPeriods, n)
+	}
+	first, err := c.cal.Shift(c.Period, -(n - 1))
+	if err != nil {
+		return nil, errcode.BadInput("periods", "%v", err)
+	}
+	periods, err := c.cal.Range(c.Period.Kind, first, c.Period)
+	if err != nil {
+		return nil, errcode.BadInput("periods", "%v", err)
+	}
+	ks := make([]*ent.KPI, len(c.Results))
+	for i, r := range c.Results {
+		ks[i] = r.KPI
+	}
+	return s.trends(ctx, client, c.scope, c.key, ks, periods)
+}
+
+// trends computes the KPIs of a resolved scope in the periods, with the
+// targets of the scope's key ("" for none).
+func (s *Service) trends(ctx context.Context, client *ent.Client, sc Scope, key string, ks []*ent.KPI, periods []Period) (map[pulid.ID][]TrendPoint, error) {
+	out := map[pulid.ID][]TrendPoint{}
+	if len(ks) == 0 || len(periods) == 0 {
+		return out, nil
+	}
+	values, err := s.Engine.Compute(ctx, sc, engineKPIs(ks), periods)
+	if err != nil {
+		return nil, err
+	}
+	targets, err := targetsOver(ctx, client, key, periods)
+	if err != nil {
+		return nil, err
+	}
+	for _, k := range ks {
+		points := make([]TrendPoint, len(periods))
+		for i, p := range periods {
+			points[i] = TrendPoint{Period: p, Value: values[k.Key][i]}
+			if t := targets[periodKey{k.ID, p.Year, p.Index}]; t != nil {
+				v := t.Value
+				points[i].Target = &v
+			}
+		}
+		out[k.ID] = points
+	}
+	return out, nil
+}
+
+type periodKey struct {
+	kpi         pulid.ID
+	year, index int
+}
+
+// targetsOver returns the approved (else closed) targets of a scope key in
+// the periods (all of one kind, in order), by KPI and period: one
+// statement, none for an empty key.
+func targetsOver(ctx context.Context, client *ent.Client, key string, periods []Period) (map[periodKey]*ent.Target, error) {
+	out := map[periodKey]*ent.Target{}
+	if key == "" {
+		return out, nil
+	}
+	first, last := periods[0], periods[len(periods)-1]
+	ts, err := client.Target.Query().Where(target.ScopeKey(key), target.PeriodKindEQ(enum.PeriodKind(first.Kind)),
+		target.PeriodStartGTE(first.Start), target.PeriodStartLT(last.End),
+		target.StatusIn(enum.StatusApproved, enum.StatusClosed)).
+		Order(ent.Asc(target.FieldID)).All(viewer.System(ctx))
+	if err != nil {
+		return nil, err
+	}
+	for _, t := range ts {
+		k := periodKey{t.KpiID, t.PeriodYear, t.PeriodIndex}
+		if prev := out[k]; prev == nil || prev.Status != enum.StatusApproved {
+			out[k] = t
+		}
+	}
+	return out, nil
 }
 
 // Trend returns a KPI of the scope in every period of kind from the one
@@ -608,15 +721,11 @@ func (s *Service) Trend(ctx context.Context, client *ent.Client, sr ScopeRequest
 	if err != nil {
 		return nil, nil, err
 	}
-	values, err := s.Engine.Compute(ctx, sc, engineKPIs([]*ent.KPI{k}), periods)
+	points, err := s.trends(ctx, client, sc, sr.targetKey(), []*ent.KPI{k}, periods)
 	if err != nil {
 		return nil, nil, err
 	}
-	points := make([]TrendPoint, len(periods))
-	for i, p := range periods {
-		points[i] = TrendPoint{Period: p, Value: values[k.Key][i]}
-	}
-	return k, points, nil
+	return k, points[k.ID], nil
 }
 
 // MemberValue is a member's value in a rollup, beside their target.

@@ -42,6 +42,12 @@ export async function person(browser, origin, who) {
   page.on("websocket", (ws) => {
     if (new URL(ws.url()).host !== new URL(origin).host) foreign.push(ws.url());
   });
+  // The operations this person's page sent over HTTP, in order (the
+  // subscription goes over its WebSocket), to count a screen's requests.
+  const operations = [];
+  page.on("request", (req) => {
+    if (req.url().endsWith("/graphql") && req.method() === "POST") operations.push(req.postDataJSON()?.operationName ?? "?");
+  });
   // The API's refusals this person met, to tell why a step failed.
   const refusals = [];
   page.on("response", async (res) => {
@@ -55,7 +61,7 @@ export async function person(browser, origin, who) {
   page.on("console", (m) => {
     if (m.type() === "error") problems.push(`${who}: console error: ${m.text()}`);
   });
-  return { context, page, problems, foreign, refusals };
+  return { context, page, problems, foreign, refusals, operations };
 }
 
 // signIn signs in with the form; it returns when the click was made.

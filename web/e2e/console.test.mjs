@@ -69,7 +69,9 @@ test("a rep and a manager through the cycle in the browser: propose, decide, rev
 
 async function cycle(t, origin, r, m) {
 
-  // The rep signs in: the scorecard, every enabled KPI with a chart.
+  // The rep signs in: the scorecard, every enabled KPI with a chart, in
+  // one request after the sign-in (the charts come with it).
+  r.operations.length = 0;
   const signedInAt = await signIn(r.page, origin, rep.email);
   assert.match(await r.page.getByTestId("signed-in").innerText(), new RegExp(rep.name));
   const cards = r.page.getByTestId("kpi-card");
@@ -78,6 +80,7 @@ async function cycle(t, origin, r, m) {
     await r.page.locator(".kpi .chart canvas").first().waitFor({ timeout: 15_000 });
   };
   await scorecardReady();
+  assert.deepEqual(r.operations, ["Login", "Scorecard"], "the scorecard is one request, its charts in it");
   // Measured, not asserted (a loaded CI machine is slower): docs/BENCHMARKS.md has the figure.
   t.diagnostic(`first scorecard with its charts ${Date.now() - signedInAt} ms after the sign-in click`);
   await both(r.page, "the scorecard", scorecardReady, "scorecard-375");
@@ -131,11 +134,17 @@ async function cycle(t, origin, r, m) {
   await item.first().waitFor();
   await both(m.page, "the inbox", () => item.first().waitFor());
   await snap(m.page, "inbox");
+  m.operations.length = 0;
   await item.first().getByRole("link").click();
 
-  // Decide: the proposal with its realism check; approve with changes.
+  // Decide: the proposal with its realism check and the rep's past
+  // targets, in one request; approve with changes.
   await m.page.getByRole("heading", { name: "Decide" }).waitFor({ timeout: 15_000 });
   await m.page.getByText("Realism check at submission").waitFor();
+  await m.page.getByTestId("past-targets").waitFor();
+  assert.deepEqual(m.operations, ["TargetDetail"], "deciding a target is one request");
+  // Someone else's target is not under "My targets" in the navigation.
+  assert.equal(await m.page.locator("nav a[aria-current=page]").count(), 0, "no screen of the navigation is current on another's target");
   await both(m.page, "decide", () => m.page.getByRole("heading", { name: "Decide" }).waitFor());
   await snap(m.page, "decide");
   await m.page.getByRole("button", { name: "Approve with changes" }).click();
@@ -164,6 +173,7 @@ async function cycle(t, origin, r, m) {
   const running = r.page.getByTestId("target-row").filter({ hasText: "Deals closed" }).filter({ hasText: "Approved" });
   await running.first().getByRole("link").click();
   await status.getByText("Approved").waitFor({ timeout: 15_000 });
+  assert.equal(await r.page.locator("nav a[aria-current=page]").innerText(), "My targets", "one's own target is under My targets");
   const valueBefore = await r.page.getByTestId("target-value").innerText();
   const adjusted = String(Number(valueBefore) + 2);
   await m.page.getByRole("link", { name: "Reviews" }).click();

@@ -111,6 +111,7 @@ const plainLists = new Map([
   ["TargetAssessment.evidence", "the few comparable periods behind a baseline"],
   ["TeamRollup.members", "one per member of the team in the period, shown side by side"],
   ["Target.history", "one per review of the target and its close"],
+  ["Target.earlierTargets", "at most 24 earlier targets of the same scope, KPI and kind, newest first"],
   ["ImportPayload.rejected", "the rows one import refused, at most the rows it was given"],
   ["OrganizationSettings.minSamples", "one per KPI, part of the settings object"],
   ["TargetAssessment.coherence", "the few ratio sets one target is part of, at most one per ratio KPI"],

@@ -1,9 +1,9 @@
 // The console's shell: sign-in when signed out; else the navigation (with
 // the live inbox badge) and the screen of the route.
 import { Suspense, lazy, useEffect, useState } from "react";
-import { useApolloClient, useSubscription } from "@apollo/client/react";
+import { useApolloClient, useFragment, useSubscription } from "@apollo/client/react";
 import type { Auth } from "./client";
-import { InboxChangedDocument, LogoutDocument, type InboxChangedSubscription } from "./generated/graphql";
+import { InboxChangedDocument, LogoutDocument, TargetSummaryFragmentDoc, type InboxChangedSubscription } from "./generated/graphql";
 import { Link, match, useRouter } from "./router";
 import { ViewerContext, isAdmin, isManager, mayPropose, type Viewer } from "./viewer";
 import { SignIn } from "./screens/SignIn";
@@ -74,7 +74,17 @@ function Shell({ auth, viewer }: { auth: Auth; viewer: Viewer }) {
     { to: "/admin/settings", label: "Settings", show: isAdmin(viewer) },
     { to: "/inbox", label: "Inbox", show: true },
   ].filter((n) => n.show);
-  const active = (to: string) => (to === "/" ? loc.path === "/" : loc.path.startsWith(to));
+  // A target's page is under "My targets" when the target is the viewer's
+  // own (as its screen has read it into the cache), not when a manager
+  // decides someone else's.
+  const shown = match("/targets/:id", loc.path);
+  const owner = useFragment({
+    fragment: TargetSummaryFragmentDoc,
+    fragmentName: "TargetSummary",
+    from: shown ? { __typename: "Target", id: shown.id } : null,
+  }).data?.user?.id;
+  const active = (to: string) =>
+    to === "/" ? loc.path === "/" : to === "/targets" ? loc.path === "/targets" || (!!shown && owner === viewer.id) : loc.path.startsWith(to);
 
   let screen: React.ReactNode;
   let m: Record<string, string> | null;

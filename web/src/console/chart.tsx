@@ -20,6 +20,9 @@ export type Series = {
   color: string;
   dash?: boolean;
   points?: boolean;
+  // Whether the line goes on across a period without a value (default
+  // yes; a target line stops where no target was in force).
+  spanGaps?: boolean;
 };
 
 export function LineChart({ labels, series, height = 160, title }: { labels: string[]; series: Series[]; height?: number; title: string }) {
@@ -56,7 +59,7 @@ export function LineChart({ labels, series, height = 160, title }: { labels: str
           width: 2,
           dash: s.dash ? [6, 4] : undefined,
           points: { show: s.points ?? true, size: 6 },
-          spanGaps: true,
+          spanGaps: s.spanGaps ?? true,
         })),
       ],
     };

@@ -2,15 +2,14 @@
 // every enabled KPI with actual, target, attainment, pace and status, and a
 // trend chart per KPI with its target line.
 import { useQuery } from "@apollo/client/react";
-import { ScorecardDocument, TrendDocument, type PeriodKind, type ScopeInput, type ScorecardResultFragment } from "../generated/graphql";
+import { ScorecardDocument, type PeriodKind, type ScopeInput, type ScorecardResultFragment } from "../generated/graphql";
 import { useRouter } from "../router";
 import { isAdmin, useViewer } from "../viewer";
-import { LineChart, shortPeriod } from "../chart";
+import { LineChart, shortPeriod, type Series } from "../chart";
 import { nodes, percent } from "../format";
 import { Loading, Problem, Status } from "../ui";
 
 const kinds: PeriodKind[] = ["MONTH", "QUARTER", "YEAR"];
-const trendLength = 6;
 
 export function Scorecard() {
   const viewer = useViewer();
@@ -82,14 +81,14 @@ export function Scorecard() {
       {loading && !data && <Loading what="the scorecard" />}
       <div className="grid">
         {results.map((r) => (
-          <KPICard key={r.id} r={r} scope={scope} kind={kind} offset={offset} />
+          <KPICard key={r.id} r={r} />
         ))}
       </div>
     </section>
   );
 }
 
-function KPICard({ r, scope, kind, offset }: { r: ScorecardResultFragment; scope: ScopeInput; kind: PeriodKind; offset: number }) {
+function KPICard({ r }: { r: ScorecardResultFragment }) {
   return (
     <article className="card kpi" aria-labelledby={`kpi-${r.kpi.key}`} data-testid="kpi-card">
       <div className="card-head">
@@ -118,19 +117,19 @@ function KPICard({ r, scope, kind, offset }: { r: ScorecardResultFragment; scope
           <dd>{percent(r.pace)}</dd>
         </div>
       </dl>
-      <Trend kpi={r.kpi.id} name={r.kpi.name} scope={scope} kind={kind} offset={offset} target={r.target?.number ?? null} />
+      <Trend name={r.kpi.name} trend={r.trend} />
     </article>
   );
 }
 
-function Trend({ kpi, name, scope, kind, offset, target }: { kpi: string; name: string; scope: ScopeInput; kind: PeriodKind; offset: number; target: number | null }) {
-  const { data } = useQuery(TrendDocument, {
-    variables: { scope, kpi, kind, from: { kind, offset: offset - (trendLength - 1) }, to: { kind, offset } },
-  });
-  const points = data?.kpiTrend.points ?? [];
+// Trend: the KPI's actuals over the periods up to the one shown, with the
+// target in force in each (a gap where there was none).
+function Trend({ name, trend }: { name: string; trend: ScorecardResultFragment["trend"] }) {
+  const points = trend.points;
   if (!points.length) return <div className="chart-placeholder" aria-hidden="true" />;
   const labels = points.map((p) => shortPeriod(p.period.label));
-  const series = [{ label: "Actual", values: points.map((p) => p.actual?.number ?? null), color: "#3b5bdb" }];
-  if (target != null) series.push({ label: "Target", values: points.map(() => target), color: "#e8590c", dash: true, points: false } as never);
-  return <LineChart title={`${name}: ${points.map((p) => `${p.period.label} ${p.actual?.display ?? "none"}`).join(", ")}`} labels={labels} series={series} height={120} />;
+  const series: Series[] = [{ label: "Actual", values: points.map((p) => p.actual?.number ?? null), color: "#3b5bdb" }];
+  if (points.some((p) => p.target)) series.push({ label: "Target", values: points.map((p) => p.target?.number ?? null), color: "#e8590c", dash: true, spanGaps: false });
+  const says = (p: (typeof points)[number]) => `${p.period.label} ${p.actual?.display ?? "none"}${p.target ? ` (target ${p.target.display})` : ""}`;
+  return <LineChart title={`${name}: ${points.map(says).join(", ")}`} labels={labels} series={series} height={120} />;
 }

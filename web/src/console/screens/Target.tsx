@@ -16,7 +16,6 @@ import {
   RequestAdjustmentDocument,
   RequestChangesDocument,
   ReviseDocument,
-  PastTargetsDocument,
   TargetDetailDocument,
   TargetEventsDocument,
   WithdrawDocument,
@@ -177,19 +176,9 @@ function Actions({ t }: { t: Target }) {
 
 // PastTargets: what the same rep (or team) was given for the KPI in the
 // periods of its kind before this one, and what came of it, for the
-// manager deciding. (The target's KPI and owner come with the target: the
-// API has no edge from a target to its owner's other targets, so this is a
-// second request once the first has answered.)
+// manager deciding (read with the target: one request for the screen).
 function PastTargets({ t }: { t: Target }) {
-  const where = {
-    kpiID: t.kpi.id,
-    ...(t.user ? { userID: t.user.id } : { teamID: t.team?.id }),
-    periodKind: t.periodKind,
-    periodStartLT: t.periodStart,
-    statusIn: ["APPROVED", "CLOSED"] as TargetStatus[],
-  };
-  const { data, loading, error } = useQuery(PastTargetsDocument, { variables: { where } });
-  const past = nodes(data?.targets);
+  const past = t.earlierTargets;
   const whose = t.user ? t.user.name : `team ${t.team?.name ?? ""}`;
   const chrono = [...past].reverse();
   return (
@@ -197,9 +186,7 @@ function PastTargets({ t }: { t: Target }) {
       <h2>
         Past targets of {whose} for {t.kpi.name}
       </h2>
-      <Problem error={error} />
-      {loading && !data && <Loading what="the past targets" />}
-      {data && past.length === 0 && <p className="muted">No earlier {t.periodKind.toLowerCase()} with an approved target.</p>}
+      {past.length === 0 && <p className="muted">No earlier {t.periodKind.toLowerCase()} with an approved target.</p>}
       {past.length > 0 && (
         <>
           {past.length > 1 && (
