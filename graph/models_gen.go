@@ -711,6 +711,32 @@ type UpdateMeetingPayload struct {
 	Meeting *ent.Meeting `json:"meeting"`
 }
 
+// The organization's basics to change; what is not given keeps its value, and
+// a value equal to the stored one changes nothing. Each refusal names its field.
+type UpdateOrganizationInput struct {
+	// The organization's name: trimmed, 1 to 200 characters.
+	Name *string `json:"name,omitempty"`
+	// An ISO 4217 currency code (USD, EUR, JPY…). All money is stored in the
+	// currency's minor units, so it can change only while the organization has no
+	// deal, no target and no custom KPI with an amount filter (FAILED_PRECONDITION
+	// after that).
+	Currency *string `json:"currency,omitempty"`
+	// An IANA time zone (Europe/Paris, America/New_York…; not "Local"). Periods
+	// are computed in it: a change moves every period's boundaries, and the KPI
+	// rollups and the stored bounds of targets move with them.
+	Timezone *string `json:"timezone,omitempty"`
+	// The month the fiscal year starts in, 1 (January) to 12. It renames every
+	// period (FY2027 Q1 becomes other months), so it can change only while the
+	// organization has no target, no review cycle and no market factor
+	// (FAILED_PRECONDITION after that).
+	FiscalYearStartMonth *int `json:"fiscalYearStartMonth,omitempty"`
+}
+
+type UpdateOrganizationPayload struct {
+	// The organization as changed.
+	Organization *ent.Organization `json:"organization"`
+}
+
 // What to change; what is not given keeps its value. The result must hold together: 0 < belowBaseline ≤ 1 ≤ realistic < stretch, 0 < atRisk < onTrack, a ramp schedule of shares in (0, 1] that never decreases and ends at 1, and so on.
 type UpdateOrganizationSettingsInput struct {
 	Realism         *RealismSettingsInput `json:"realism,omitempty"`

@@ -113,6 +113,7 @@ const plainLists = new Map([
   ["Target.history", "one per review of the target and its close"],
   ["ImportPayload.rejected", "the rows one import refused, at most the rows it was given"],
   ["OrganizationSettings.minSamples", "one per KPI, part of the settings object"],
+  ["Team.marketFactors", "a team's newest few market factors, at most 48"],
   ["TargetAssessment.coherence", "the few ratio sets one target is part of, at most one per ratio KPI"],
   ["TargetAssessment.whatItTakes", "what whatItTakes gave for the proposed value, kept with it"],
   ["WhatItTakes.history", "the few comparable periods behind the ratios"],
