@@ -589,9 +589,11 @@ type ComplexityRoot struct {
 	}
 
 	SetMarketFactorPayload struct {
-		Factor func(childComplexity int) int
-		Period func(childComplexity int) int
-		TeamID func(childComplexity int) int
+		Factor       func(childComplexity int) int
+		MarketFactor func(childComplexity int) int
+		Period       func(childComplexity int) int
+		Team         func(childComplexity int) int
+		TeamID       func(childComplexity int) int
 	}
 
 	StatusSettings struct {
@@ -3457,12 +3459,24 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.SetMarketFactorPayload.Factor(childComplexity), true
+	case "SetMarketFactorPayload.marketFactor":
+		if e.ComplexityRoot.SetMarketFactorPayload.MarketFactor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SetMarketFactorPayload.MarketFactor(childComplexity), true
 	case "SetMarketFactorPayload.period":
 		if e.ComplexityRoot.SetMarketFactorPayload.Period == nil {
 			break
 		}
 
 		return e.ComplexityRoot.SetMarketFactorPayload.Period(childComplexity), true
+	case "SetMarketFactorPayload.team":
+		if e.ComplexityRoot.SetMarketFactorPayload.Team == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SetMarketFactorPayload.Team(childComplexity), true
 	case "SetMarketFactorPayload.teamID":
 		if e.ComplexityRoot.SetMarketFactorPayload.TeamID == nil {
 			break
@@ -5938,6 +5952,10 @@ func (ec *executionContext) childFields_SetMarketFactorPayload(ctx context.Conte
 		return ec.fieldContext_SetMarketFactorPayload_period(ctx, field)
 	case "factor":
 		return ec.fieldContext_SetMarketFactorPayload_factor(ctx, field)
+	case "marketFactor":
+		return ec.fieldContext_SetMarketFactorPayload_marketFactor(ctx, field)
+	case "team":
+		return ec.fieldContext_SetMarketFactorPayload_team(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type SetMarketFactorPayload", field.Name)
 }
@@ -18806,6 +18824,70 @@ func (ec *executionContext) _SetMarketFactorPayload_factor(ctx context.Context, 
 }
 func (ec *executionContext) fieldContext_SetMarketFactorPayload_factor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SetMarketFactorPayload", field, false, false, "Float")
+}
+
+func (ec *executionContext) _SetMarketFactorPayload_marketFactor(ctx context.Context, field graphql.CollectedField, obj *SetMarketFactorPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SetMarketFactorPayload_marketFactor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MarketFactor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.MarketFactor) graphql.Marshaler {
+			return ec.marshalNMarketFactor2ᚖkpiflowᚋentᚐMarketFactor(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SetMarketFactorPayload_marketFactor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SetMarketFactorPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MarketFactor(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SetMarketFactorPayload_team(ctx context.Context, field graphql.CollectedField, obj *SetMarketFactorPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SetMarketFactorPayload_team(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Team, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Team) graphql.Marshaler {
+			return ec.marshalNTeam2ᚖkpiflowᚋentᚐTeam(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SetMarketFactorPayload_team(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SetMarketFactorPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Team(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _StatusSettings_onTrack(ctx context.Context, field graphql.CollectedField, obj *settings.Pace) (ret graphql.Marshaler) {
@@ -41791,6 +41873,16 @@ func (ec *executionContext) _SetMarketFactorPayload(ctx context.Context, sel ast
 			}
 		case "factor":
 			out.Values[i] = ec._SetMarketFactorPayload_factor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "marketFactor":
+			out.Values[i] = ec._SetMarketFactorPayload_marketFactor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "team":
+			out.Values[i] = ec._SetMarketFactorPayload_team(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}

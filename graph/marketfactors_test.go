@@ -7,6 +7,7 @@ import (
 
 	"kpiflow/apitest"
 	"kpiflow/ent"
+	"kpiflow/ent/schema/pulid"
 	"kpiflow/ent/user"
 	"kpiflow/enum"
 )
@@ -69,6 +70,24 @@ func TestTeamMarketFactors(t *testing.T) {
 		}
 		// Set again: the same factor, changed; not a second one.
 		m.MustQuery(t, setFactor, map[string]any{"team": east.ID, "label": "FY2026 Q4", "f": 0.9, "c": "slower"}, nil)
+		// The payload gives the factor set and the team's list with it.
+		var set struct {
+			SetMarketFactor struct {
+				MarketFactor struct {
+					ID     string
+					Factor float64
+					Period struct{ Label string }
+				}
+				Team struct{ MarketFactors []struct{ ID string } }
+			}
+		}
+		m.MustQuery(t, `mutation($team: ID!) { setMarketFactor(input: {teamID: $team, period: {label: "FY2027 Q3"}, factor: 1.05}) {
+			marketFactor { id factor period { label } } team { marketFactors(first: 1) { id } } } }`, map[string]any{"team": east.ID}, &set)
+		if p := set.SetMarketFactor; p.MarketFactor.Factor != 1.05 || p.MarketFactor.Period.Label != "FY2027 Q3" ||
+			len(p.Team.MarketFactors) != 1 || p.Team.MarketFactors[0].ID != p.MarketFactor.ID {
+			t.Errorf("setMarketFactor's payload: %+v", p)
+		}
+		s.Client.MarketFactor.DeleteOneID(pulid.ID(set.SetMarketFactor.MarketFactor.ID)).ExecX(apitest.Sys())
 		s.As(t, otherAdmin).MustQuery(t, setFactor, map[string]any{"team": otherTeam.ID, "label": "FY2026 Q4", "f": 2.0}, nil)
 
 		all := []string{"FY2027 Q2", "FY2027 Q1", "FY2026 M11", "FY2026 Q4", "FY2026", "FY2026 M01"}

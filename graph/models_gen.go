@@ -508,6 +508,10 @@ type SetMarketFactorPayload struct {
 	Period *kpi.Period `json:"period"`
 	// A ratio: the market factor set.
 	Factor float64 `json:"factor"`
+	// The market factor set, as Team.marketFactors lists it.
+	MarketFactor *ent.MarketFactor `json:"marketFactor"`
+	// The team, whose marketFactors now include the one set (a client cache updates its list from it).
+	Team *ent.Team `json:"team"`
 }
 
 type StatusSettingsInput struct {

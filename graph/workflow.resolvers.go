@@ -159,7 +159,11 @@ func (r *mutationResolver) SetMarketFactor(ctx context.Context, input SetMarketF
 	if err != nil {
 		return nil, err
 	}
-	return &SetMarketFactorPayload{TeamID: f.TeamID, Period: &p, Factor: f.Factor}, nil
+	tm, err := ent.FromContext(ctx).Team.Get(ctx, f.TeamID)
+	if err != nil {
+		return nil, err
+	}
+	return &SetMarketFactorPayload{TeamID: f.TeamID, Period: &p, Factor: f.Factor, MarketFactor: f, Team: tm}, nil
 }
 
 // DecideReviewItem is the resolver for the decideReviewItem field.
