@@ -240,6 +240,9 @@ test("an admin manages users, teams, KPIs and settings in the browser", { timeou
     // Last, the newcomer is deactivated (and cannot sign in).
     await nav.getByRole("link", { name: "Users", exact: true }).click();
     await page.getByLabel("Search by name or email").fill(stamp);
+    // The search is debounced: wait for its answer, or the row clicked could
+    // be replaced by the search's own while the click lands.
+    await page.getByTestId("user-count").getByText("1 user found").waitFor({ timeout: 15_000 });
     await row.getByRole("checkbox", { name: `${newcomer.name} active` }).uncheck();
     await row.getByRole("status").getByText(/Deactivated/).waitFor({ timeout: 15_000 });
     const refused = await (
