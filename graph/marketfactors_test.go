@@ -121,6 +121,22 @@ func TestTeamMarketFactors(t *testing.T) {
 		if labels := factorLabels(readFactors(t, a, west, nil)); len(labels) != 0 {
 			t.Errorf("West has no factor, got %v", labels)
 		}
+		// Without first, the newest 12.
+		var months []*ent.MarketFactorCreate
+		for i := 1; i <= 13; i++ {
+			months = append(months, s.Client.MarketFactor.Create().SetOrganizationID(org.ID).SetTeamID(west.ID).SetSetByID(admin.ID).
+				SetPeriodKind(enum.PeriodMonth).SetPeriodYear(2025).SetPeriodIndex(i%12+1).SetFactor(1))
+			if i == 13 {
+				months[i-1].SetPeriodYear(2024)
+			}
+		}
+		s.Client.MarketFactor.CreateBulk(months...).ExecX(apitest.Sys())
+		if fs := readFactors(t, a, west, nil); len(fs) != 12 || fs[0].Period.Label != "FY2025 M12" || fs[11].Period.Label != "FY2025 M01" {
+			t.Errorf("West's factors by default: %v", factorLabels(fs))
+		}
+		if fs := readFactors(t, a, west, map[string]any{"first": 48}); len(fs) != 13 || fs[12].Period.Label != "FY2024 M02" {
+			t.Errorf("West's 48 newest factors: %v", factorLabels(fs))
+		}
 		for _, first := range []int{0, -1, 49, 1000} {
 			e := a.MustFail(t, "BAD_USER_INPUT", teamFactors, map[string]any{"team": east.ID, "first": first})
 			if e.Extensions["field"] != "first" {
@@ -157,9 +173,16 @@ func TestTeamMarketFactors(t *testing.T) {
 				}
 			}
 		}
-		stranger.MustQuery(t, `{ teams(first: 10) { edges { node { name marketFactors { id } } } } }`, nil, &list)
-		if len(list.Teams.Edges) != 1 || list.Teams.Edges[0].Node.Name != "West" || len(list.Teams.Edges[0].Node.MarketFactors) != 0 {
-			t.Errorf("a rep of West lists %+v", list)
+		stranger.MustQuery(t, `{ teams(first: 10) { edges { node { name marketFactors { id setBy { email } } } } } }`, nil, &list)
+		if len(list.Teams.Edges) != 1 || list.Teams.Edges[0].Node.Name != "West" || len(list.Teams.Edges[0].Node.MarketFactors) != 12 {
+			t.Fatalf("a rep of West lists %+v", list)
+		}
+		// West's factors were set by an admin whom West's rep does not read:
+		// the factors are listed, their setter is null.
+		for _, f := range list.Teams.Edges[0].Node.MarketFactors {
+			if f.SetBy != nil {
+				t.Errorf("a rep of West reads the setter %+v", f.SetBy)
+			}
 		}
 
 		// Another organization's admin sees their own factor only.
