@@ -22,6 +22,7 @@ import (
 
 	"kpiflow/ent"
 	"kpiflow/ent/deal"
+	"kpiflow/ent/marketfactor"
 	"kpiflow/ent/meeting"
 	"kpiflow/ent/organization"
 	"kpiflow/ent/predicate"
@@ -541,11 +542,17 @@ func TargetRevisionPolicy() ent.Policy {
 	}
 }
 
-// MarketFactorPolicy: everyone of the organization reads market factors;
-// package workflow sets them for the managers of a team.
+// MarketFactorPolicy: a team's market factors are read by whoever reads the
+// team; package workflow sets them for the managers of a team (and reads
+// them for realism checks with the system's rights).
 func MarketFactorPolicy() ent.Policy {
 	return privacy.Policy{
-		Query:    privacy.QueryPolicy{tenant},
+		Query: privacy.QueryPolicy{
+			tenant,
+			privacy.MarketFactorQueryRuleFunc(func(ctx context.Context, q *ent.MarketFactorQuery) error {
+				return inReach(ctx, factorsReadable, q.Where)
+			}),
+		},
 		Mutation: systemWritesOnly,
 	}
 }
@@ -607,4 +614,5 @@ var (
 	revisionsInReach = through(targetsInReach, targetrevision.HasTargetWith)
 	cyclesInReach    = through(teamsInReach, reviewcycle.HasTeamWith)
 	itemsInReach     = through(targetsInReach, reviewitem.HasTargetWith)
+	factorsReadable  = through(teamsReadable, marketfactor.HasTeamWith)
 )

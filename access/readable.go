@@ -35,7 +35,7 @@ var reach = map[string]func(context.Context) (func(*entsql.Selector), error){
 	"ReviewCycle":    sel(cyclesInReach),
 	"ReviewItem":     sel(itemsInReach),
 	"KPI":            all,
-	"MarketFactor":   all,
+	"MarketFactor":   sel(factorsReadable),
 }
 
 func all(context.Context) (func(*entsql.Selector), error) { return nil, nil }

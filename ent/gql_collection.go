@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"kpiflow/ent/deal"
 	"kpiflow/ent/kpi"
+	"kpiflow/ent/marketfactor"
 	"kpiflow/ent/meeting"
 	"kpiflow/ent/organization"
 	"kpiflow/ent/reviewcycle"
@@ -459,6 +460,142 @@ func newKPIPaginateArgs(rv map[string]any) *kpiPaginateArgs {
 	}
 	if v, ok := rv[whereField].(*KPIWhereInput); ok {
 		args.opts = append(args.opts, WithKPIFilter(v.Filter))
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *MarketFactorQuery) CollectFields(ctx context.Context, satisfies ...string) (*MarketFactorQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *MarketFactorQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(marketfactor.Columns))
+		selectedFields = []string{marketfactor.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+
+		case "organization":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&OrganizationClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, organizationImplementors)...); err != nil {
+				return err
+			}
+			_q.withOrganization = query
+			if _, ok := fieldSeen[marketfactor.FieldOrganizationID]; !ok {
+				selectedFields = append(selectedFields, marketfactor.FieldOrganizationID)
+				fieldSeen[marketfactor.FieldOrganizationID] = struct{}{}
+			}
+
+		case "team":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&TeamClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, teamImplementors)...); err != nil {
+				return err
+			}
+			_q.withTeam = query
+			if _, ok := fieldSeen[marketfactor.FieldTeamID]; !ok {
+				selectedFields = append(selectedFields, marketfactor.FieldTeamID)
+				fieldSeen[marketfactor.FieldTeamID] = struct{}{}
+			}
+		case "createdAt":
+			if _, ok := fieldSeen[marketfactor.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, marketfactor.FieldCreatedAt)
+				fieldSeen[marketfactor.FieldCreatedAt] = struct{}{}
+			}
+		case "updatedAt":
+			if _, ok := fieldSeen[marketfactor.FieldUpdatedAt]; !ok {
+				selectedFields = append(selectedFields, marketfactor.FieldUpdatedAt)
+				fieldSeen[marketfactor.FieldUpdatedAt] = struct{}{}
+			}
+		case "teamID":
+			if _, ok := fieldSeen[marketfactor.FieldTeamID]; !ok {
+				selectedFields = append(selectedFields, marketfactor.FieldTeamID)
+				fieldSeen[marketfactor.FieldTeamID] = struct{}{}
+			}
+		case "factor":
+			if _, ok := fieldSeen[marketfactor.FieldFactor]; !ok {
+				selectedFields = append(selectedFields, marketfactor.FieldFactor)
+				fieldSeen[marketfactor.FieldFactor] = struct{}{}
+			}
+		case "comment":
+			if _, ok := fieldSeen[marketfactor.FieldComment]; !ok {
+				selectedFields = append(selectedFields, marketfactor.FieldComment)
+				fieldSeen[marketfactor.FieldComment] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type marketfactorPaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []MarketFactorPaginateOption
+}
+
+func newMarketFactorPaginateArgs(rv map[string]any) *marketfactorPaginateArgs {
+	args := &marketfactorPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case map[string]any:
+			var (
+				err1, err2 error
+				order      = &MarketFactorOrder{Field: &MarketFactorOrderField{}, Direction: entgql.OrderDirectionAsc}
+			)
+			if d, ok := v[directionField]; ok {
+				err1 = order.Direction.UnmarshalGQL(d)
+			}
+			if f, ok := v[fieldField]; ok {
+				err2 = order.Field.UnmarshalGQL(f)
+			}
+			if err1 == nil && err2 == nil {
+				args.opts = append(args.opts, WithMarketFactorOrder(order))
+			}
+		case *MarketFactorOrder:
+			if v != nil {
+				args.opts = append(args.opts, WithMarketFactorOrder(v))
+			}
+		}
 	}
 	return args
 }

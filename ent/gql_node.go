@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"kpiflow/ent/deal"
 	"kpiflow/ent/kpi"
+	"kpiflow/ent/marketfactor"
 	"kpiflow/ent/meeting"
 	"kpiflow/ent/organization"
 	"kpiflow/ent/reviewcycle"
@@ -37,6 +38,11 @@ var kpiImplementors = []string{"KPI", "Node"}
 
 // IsNode implements the Node interface check for GQLGen.
 func (*KPI) IsNode() {}
+
+var marketfactorImplementors = []string{"MarketFactor", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*MarketFactor) IsNode() {}
 
 var meetingImplementors = []string{"Meeting", "Node"}
 
@@ -163,6 +169,19 @@ func (c *Client) noder(ctx context.Context, table string, id pulid.ID) (Noder, e
 			Where(kpi.ID(uid))
 		if fc := graphql.GetFieldContext(ctx); fc != nil {
 			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, kpiImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
+	case marketfactor.Table:
+		var uid pulid.ID
+		if err := uid.UnmarshalGQL(id); err != nil {
+			return nil, err
+		}
+		query := c.MarketFactor.Query().
+			Where(marketfactor.ID(uid))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, marketfactorImplementors...); err != nil {
 				return nil, err
 			}
 		}
@@ -377,6 +396,22 @@ func (c *Client) noders(ctx context.Context, table string, ids []pulid.ID) ([]No
 		query := c.KPI.Query().
 			Where(kpi.IDIn(ids...))
 		query, err := query.CollectFields(ctx, kpiImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
+	case marketfactor.Table:
+		query := c.MarketFactor.Query().
+			Where(marketfactor.IDIn(ids...))
+		query, err := query.CollectFields(ctx, marketfactorImplementors...)
 		if err != nil {
 			return nil, err
 		}

@@ -9,6 +9,7 @@ import (
 	"io"
 	"kpiflow/ent/deal"
 	"kpiflow/ent/kpi"
+	"kpiflow/ent/marketfactor"
 	"kpiflow/ent/meeting"
 	"kpiflow/ent/organization"
 	"kpiflow/ent/reviewcycle"
@@ -948,6 +949,320 @@ func (_m *KPI) ToEdge(order *KPIOrder) *KPIEdge {
 		order = DefaultKPIOrder
 	}
 	return &KPIEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
+// MarketFactorEdge is the edge representation of MarketFactor.
+type MarketFactorEdge struct {
+	Node   *MarketFactor `json:"node"`
+	Cursor Cursor        `json:"cursor"`
+}
+
+// MarketFactorConnection is the connection containing edges to MarketFactor.
+type MarketFactorConnection struct {
+	Edges      []*MarketFactorEdge `json:"edges"`
+	PageInfo   PageInfo            `json:"pageInfo"`
+	TotalCount int                 `json:"totalCount"`
+}
+
+func (c *MarketFactorConnection) build(nodes []*MarketFactor, pager *marketfactorPager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *MarketFactor
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *MarketFactor {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *MarketFactor {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*MarketFactorEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &MarketFactorEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// MarketFactorPaginateOption enables pagination customization.
+type MarketFactorPaginateOption func(*marketfactorPager) error
+
+// WithMarketFactorOrder configures pagination ordering.
+func WithMarketFactorOrder(order *MarketFactorOrder) MarketFactorPaginateOption {
+	if order == nil {
+		order = DefaultMarketFactorOrder
+	}
+	o := *order
+	return func(pager *marketfactorPager) error {
+		if err := o.Direction.Validate(); err != nil {
+			return err
+		}
+		if o.Field == nil {
+			o.Field = DefaultMarketFactorOrder.Field
+		}
+		pager.order = &o
+		return nil
+	}
+}
+
+// WithMarketFactorFilter configures pagination filter.
+func WithMarketFactorFilter(filter func(*MarketFactorQuery) (*MarketFactorQuery, error)) MarketFactorPaginateOption {
+	return func(pager *marketfactorPager) error {
+		if filter == nil {
+			return errors.New("MarketFactorQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type marketfactorPager struct {
+	reverse bool
+	order   *MarketFactorOrder
+	filter  func(*MarketFactorQuery) (*MarketFactorQuery, error)
+}
+
+func newMarketFactorPager(opts []MarketFactorPaginateOption, reverse bool) (*marketfactorPager, error) {
+	pager := &marketfactorPager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	if pager.order == nil {
+		pager.order = DefaultMarketFactorOrder
+	}
+	return pager, nil
+}
+
+func (p *marketfactorPager) applyFilter(query *MarketFactorQuery) (*MarketFactorQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *marketfactorPager) toCursor(_m *MarketFactor) Cursor {
+	return p.order.Field.toCursor(_m)
+}
+
+func (p *marketfactorPager) applyCursors(query *MarketFactorQuery, after, before *Cursor) (*MarketFactorQuery, error) {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultMarketFactorOrder.Field.column, p.order.Field.column, direction) {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *marketfactorPager) applyOrder(query *MarketFactorQuery) *MarketFactorQuery {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
+	if p.order.Field != DefaultMarketFactorOrder.Field {
+		query = query.Order(DefaultMarketFactorOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return query
+}
+
+func (p *marketfactorPager) orderExpr(query *MarketFactorQuery) sql.Querier {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
+		if p.order.Field != DefaultMarketFactorOrder.Field {
+			b.Comma().Ident(DefaultMarketFactorOrder.Field.column).Pad().WriteString(string(direction))
+		}
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to MarketFactor.
+func (_m *MarketFactorQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...MarketFactorPaginateOption,
+) (*MarketFactorConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newMarketFactorPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &MarketFactorConnection{Edges: []*MarketFactorEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+var (
+	// MarketFactorOrderFieldCreatedAt orders MarketFactor by created_at.
+	MarketFactorOrderFieldCreatedAt = &MarketFactorOrderField{
+		Value: func(_m *MarketFactor) (ent.Value, error) {
+			return _m.CreatedAt, nil
+		},
+		column: marketfactor.FieldCreatedAt,
+		toTerm: marketfactor.ByCreatedAt,
+		toCursor: func(_m *MarketFactor) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.CreatedAt,
+			}
+		},
+	}
+	// MarketFactorOrderFieldUpdatedAt orders MarketFactor by updated_at.
+	MarketFactorOrderFieldUpdatedAt = &MarketFactorOrderField{
+		Value: func(_m *MarketFactor) (ent.Value, error) {
+			return _m.UpdatedAt, nil
+		},
+		column: marketfactor.FieldUpdatedAt,
+		toTerm: marketfactor.ByUpdatedAt,
+		toCursor: func(_m *MarketFactor) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.UpdatedAt,
+			}
+		},
+	}
+)
+
+// String implement fmt.Stringer interface.
+func (f MarketFactorOrderField) String() string {
+	var str string
+	switch f.column {
+	case MarketFactorOrderFieldCreatedAt.column:
+		str = "CREATED_AT"
+	case MarketFactorOrderFieldUpdatedAt.column:
+		str = "UPDATED_AT"
+	}
+	return str
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (f MarketFactorOrderField) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(f.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (f *MarketFactorOrderField) UnmarshalGQL(v interface{}) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("MarketFactorOrderField %T must be a string", v)
+	}
+	switch str {
+	case "CREATED_AT":
+		*f = *MarketFactorOrderFieldCreatedAt
+	case "UPDATED_AT":
+		*f = *MarketFactorOrderFieldUpdatedAt
+	default:
+		return fmt.Errorf("%s is not a valid MarketFactorOrderField", str)
+	}
+	return nil
+}
+
+// MarketFactorOrderField defines the ordering field of MarketFactor.
+type MarketFactorOrderField struct {
+	// Value extracts the ordering value from the given MarketFactor.
+	Value    func(*MarketFactor) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) marketfactor.OrderOption
+	toCursor func(*MarketFactor) Cursor
+}
+
+// MarketFactorOrder defines the ordering of MarketFactor.
+type MarketFactorOrder struct {
+	Direction OrderDirection          `json:"direction"`
+	Field     *MarketFactorOrderField `json:"field"`
+}
+
+// DefaultMarketFactorOrder is the default ordering of MarketFactor.
+var DefaultMarketFactorOrder = &MarketFactorOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &MarketFactorOrderField{
+		Value: func(_m *MarketFactor) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: marketfactor.FieldID,
+		toTerm: marketfactor.ByID,
+		toCursor: func(_m *MarketFactor) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts MarketFactor into MarketFactorEdge.
+func (_m *MarketFactor) ToEdge(order *MarketFactorOrder) *MarketFactorEdge {
+	if order == nil {
+		order = DefaultMarketFactorOrder
+	}
+	return &MarketFactorEdge{
 		Node:   _m,
 		Cursor: order.Field.toCursor(_m),
 	}

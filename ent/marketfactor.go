@@ -36,9 +36,9 @@ type MarketFactor struct {
 	PeriodYear int `json:"period_year,omitempty"`
 	// PeriodIndex holds the value of the "period_index" field.
 	PeriodIndex int `json:"period_index,omitempty"`
-	// Factor holds the value of the "factor" field.
+	// a ratio, 1 = neutral: 1.10 means the market is expected to give 10% more in the period
 	Factor float64 `json:"factor,omitempty"`
-	// Comment holds the value of the "comment" field.
+	// why the factor was set, as its setter wrote it
 	Comment string `json:"comment,omitempty"`
 	// SetByID holds the value of the "set_by_id" field.
 	SetByID pulid.ID `json:"set_by_id,omitempty"`
@@ -60,7 +60,7 @@ type MarketFactorEdges struct {
 	// type was loaded (or requested) in eager-loading or not.
 	loadedTypes [3]bool
 	// totalCount holds the count of the edges above.
-	totalCount [3]map[string]int
+	totalCount [2]map[string]int
 }
 
 // OrganizationOrErr returns the Organization value or an error if the edge

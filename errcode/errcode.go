@@ -23,7 +23,10 @@ const (
 	Conflict          Code = "CONFLICT"
 	InvalidTransition Code = "INVALID_TRANSITION"
 	RateLimited       Code = "RATE_LIMITED"
-	Internal          Code = "INTERNAL"
+	// FailedPrecondition: the input is valid, but what is stored forbids
+	// the change now (e.g. a currency once money is stored in it).
+	FailedPrecondition Code = "FAILED_PRECONDITION"
+	Internal           Code = "INTERNAL"
 	// Unavailable: the database could not be reached, or did not answer in
 	// time; the request may be retried.
 	Unavailable Code = "UNAVAILABLE"
@@ -72,7 +75,7 @@ func Is(err error, code Code) bool {
 // Values lists every code.
 func (Code) Values() []string {
 	return []string{string(Unauthenticated), string(Forbidden), string(NotFound), string(BadUserInput), string(Conflict),
-		string(InvalidTransition), string(RateLimited), string(Internal), string(Unavailable)}
+		string(InvalidTransition), string(RateLimited), string(FailedPrecondition), string(Internal), string(Unavailable)}
 }
 
 // MarshalGQL implements graphql.Marshaler: a code is the ErrorCode enum

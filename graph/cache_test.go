@@ -130,6 +130,9 @@ func newCacheWorld(t *testing.T, s *apitest.Server) *cacheWorld {
 	if n, err := closer.ClosePeriods(apitest.Sys(), s.Client, w.org.ID); err != nil || n != 1 {
 		t.Fatalf("closed %d: %v", n, err)
 	}
+	// A market factor of East, which its manager, its rep and the admin read.
+	mgr.MustQuery(t, `mutation($team: ID!) { setMarketFactor(input: {teamID: $team, period: {label: "FY2027 Q4"}, factor: 1.1}) { factor } }`,
+		map[string]any{"team": w.east.ID}, nil)
 	// A proposal waiting for the manager.
 	w.proposal = w.do(t, rep2, "proposeTarget", map[string]any{"kpiID": deals, "userID": w.r2.ID,
 		"period": map[string]any{"label": q4}, "value": "5"})
@@ -164,6 +167,7 @@ func (w *cacheWorld) harvestQueries(rep bool) []string {
 		fmt.Sprintf(`{ scorecard(scope: {userID: %q}, period: {label: %q}) { ...All results { ...All } } }`, w.r1.ID, q4),
 		fmt.Sprintf(`{ kpiTrend(scope: {userID: %q}, kpi: %q, from: {label: "FY2027 Q1"}, to: {label: %q}, periodKind: QUARTER) { ...All points { ...All } } }`, w.r1.ID, kpiID, q4),
 	)
+	qs = append(qs, `{ teams(first: 50) { edges { node { marketFactors { ...All } } } } }`)
 	if !rep { // a rollup shows each member's values: managers only
 		qs = append(qs, fmt.Sprintf(`{ teamRollup(team: %q, kpi: %q, period: {label: %q}) { ...All members { ...All } } }`, w.east.ID, kpiID, q4))
 	}

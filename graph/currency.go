@@ -53,6 +53,16 @@ func currencyOf(ctx context.Context, org pulid.ID) (string, error) {
 	return cur, nil
 }
 
+// forgetCurrency drops what the operation remembered of an
+// organization's currency (updateOrganization changed it).
+func forgetCurrency(ctx context.Context, org pulid.ID) {
+	if c, _ := ctx.Value(currenciesKey{}).(*currencies); c != nil {
+		c.mu.Lock()
+		delete(c.m, org)
+		c.mu.Unlock()
+	}
+}
+
 // moneyOf returns minor units of an organization's currency as Money.
 func moneyOf(ctx context.Context, org pulid.ID, minor int64) (*money.Money, error) {
 	cur, err := currencyOf(ctx, org)

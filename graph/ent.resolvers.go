@@ -101,6 +101,9 @@ func (r *Resolver) Deal() DealResolver { return &dealResolver{r} }
 // KPI returns KPIResolver implementation.
 func (r *Resolver) KPI() KPIResolver { return &kPIResolver{r} }
 
+// MarketFactor returns MarketFactorResolver implementation.
+func (r *Resolver) MarketFactor() MarketFactorResolver { return &marketFactorResolver{r} }
+
 // Organization returns OrganizationResolver implementation.
 func (r *Resolver) Organization() OrganizationResolver { return &organizationResolver{r} }
 
@@ -119,13 +122,18 @@ func (r *Resolver) TargetEvent() TargetEventResolver { return &targetEventResolv
 // TargetRevision returns TargetRevisionResolver implementation.
 func (r *Resolver) TargetRevision() TargetRevisionResolver { return &targetRevisionResolver{r} }
 
+// Team returns TeamResolver implementation.
+func (r *Resolver) Team() TeamResolver { return &teamResolver{r} }
+
 type (
 	dealResolver           struct{ *Resolver }
 	kPIResolver            struct{ *Resolver }
+	marketFactorResolver   struct{ *Resolver }
 	organizationResolver   struct{ *Resolver }
 	queryResolver          struct{ *Resolver }
 	reviewItemResolver     struct{ *Resolver }
 	targetResolver         struct{ *Resolver }
 	targetEventResolver    struct{ *Resolver }
 	targetRevisionResolver struct{ *Resolver }
+	teamResolver           struct{ *Resolver }
 )

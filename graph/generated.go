@@ -51,6 +51,7 @@ type ResolverRoot interface {
 	KPI() KPIResolver
 	KPIFilter() KPIFilterResolver
 	KPIResult() KPIResultResolver
+	MarketFactor() MarketFactorResolver
 	Mutation() MutationResolver
 	Organization() OrganizationResolver
 	OrganizationSettings() OrganizationSettingsResolver
@@ -63,6 +64,7 @@ type ResolverRoot interface {
 	TargetAssessment() TargetAssessmentResolver
 	TargetEvent() TargetEventResolver
 	TargetRevision() TargetRevisionResolver
+	Team() TeamResolver
 	TeamRollup() TeamRollupResolver
 }
 
@@ -304,6 +306,19 @@ type ComplexityRoot struct {
 		Ok func(childComplexity int) int
 	}
 
+	MarketFactor struct {
+		Comment      func(childComplexity int) int
+		CreatedAt    func(childComplexity int) int
+		Factor       func(childComplexity int) int
+		ID           func(childComplexity int) int
+		Organization func(childComplexity int) int
+		Period       func(childComplexity int) int
+		SetBy        func(childComplexity int) int
+		Team         func(childComplexity int) int
+		TeamID       func(childComplexity int) int
+		UpdatedAt    func(childComplexity int) int
+	}
+
 	Meeting struct {
 		CreatedAt       func(childComplexity int) int
 		Deal            func(childComplexity int) int
@@ -367,6 +382,7 @@ type ComplexityRoot struct {
 		UpdateDeal                 func(childComplexity int, input model.UpdateDealInput) int
 		UpdateKpi                  func(childComplexity int, input UpdateKPIInput) int
 		UpdateMeeting              func(childComplexity int, input model.UpdateMeetingInput) int
+		UpdateOrganization         func(childComplexity int, input UpdateOrganizationInput) int
 		UpdateOrganizationSettings func(childComplexity int, input UpdateOrganizationSettingsInput) int
 		UpdateTargetDraft          func(childComplexity int, input UpdateTargetDraftInput) int
 		UpdateTeam                 func(childComplexity int, input model.UpdateTeamInput) int
@@ -575,9 +591,11 @@ type ComplexityRoot struct {
 	}
 
 	SetMarketFactorPayload struct {
-		Factor func(childComplexity int) int
-		Period func(childComplexity int) int
-		TeamID func(childComplexity int) int
+		Factor       func(childComplexity int) int
+		MarketFactor func(childComplexity int) int
+		Period       func(childComplexity int) int
+		Team         func(childComplexity int) int
+		TeamID       func(childComplexity int) int
 	}
 
 	StatusSettings struct {
@@ -780,6 +798,7 @@ type ComplexityRoot struct {
 		Deals         func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.DealOrder, where *ent.DealWhereInput) int
 		ID            func(childComplexity int) int
 		Managers      func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.UserOrder, where *ent.UserWhereInput) int
+		MarketFactors func(childComplexity int, first *int, kind *enum.PeriodKind) int
 		Members       func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.UserOrder, where *ent.UserWhereInput) int
 		Name          func(childComplexity int) int
 		Organization  func(childComplexity int) int
@@ -837,6 +856,10 @@ type ComplexityRoot struct {
 
 	UpdateMeetingPayload struct {
 		Meeting func(childComplexity int) int
+	}
+
+	UpdateOrganizationPayload struct {
+		Organization func(childComplexity int) int
 	}
 
 	UpdateOrganizationSettingsPayload struct {
@@ -913,6 +936,10 @@ type KPIFilterResolver interface {
 type KPIResultResolver interface {
 	Trend(ctx context.Context, obj *KPIResult, periods *int) (*KPITrend, error)
 }
+type MarketFactorResolver interface {
+	Period(ctx context.Context, obj *ent.MarketFactor) (*kpi.Period, error)
+	SetBy(ctx context.Context, obj *ent.MarketFactor) (*ent.User, error)
+}
 type MutationResolver interface {
 	CreateDeal(ctx context.Context, input model.CreateDealInput) (*CreateDealPayload, error)
 	UpdateDeal(ctx context.Context, input model.UpdateDealInput) (*UpdateDealPayload, error)
@@ -930,6 +957,7 @@ type MutationResolver interface {
 	CreateKpi(ctx context.Context, input CreateKPIInput) (*CreateKPIPayload, error)
 	UpdateKpi(ctx context.Context, input UpdateKPIInput) (*UpdateKPIPayload, error)
 	UpdateOrganizationSettings(ctx context.Context, input UpdateOrganizationSettingsInput) (*UpdateOrganizationSettingsPayload, error)
+	UpdateOrganization(ctx context.Context, input UpdateOrganizationInput) (*UpdateOrganizationPayload, error)
 	CreateTargetDraft(ctx context.Context, input CreateTargetDraftInput) (*TargetPayload, error)
 	UpdateTargetDraft(ctx context.Context, input UpdateTargetDraftInput) (*TargetPayload, error)
 	SubmitTarget(ctx context.Context, input TargetDecisionInput) (*TargetPayload, error)
@@ -1026,6 +1054,9 @@ type TargetEventResolver interface {
 }
 type TargetRevisionResolver interface {
 	Value(ctx context.Context, obj *ent.TargetRevision) (*KPIValue, error)
+}
+type TeamResolver interface {
+	MarketFactors(ctx context.Context, obj *ent.Team, first *int, kind *enum.PeriodKind) ([]*ent.MarketFactor, error)
 }
 type TeamRollupResolver interface {
 	Reconciliation(ctx context.Context, obj *TeamRollup) (*TargetReconciliation, error)
@@ -1930,6 +1961,67 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.LogoutPayload.Ok(childComplexity), true
 
+	case "MarketFactor.comment":
+		if e.ComplexityRoot.MarketFactor.Comment == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MarketFactor.Comment(childComplexity), true
+	case "MarketFactor.createdAt":
+		if e.ComplexityRoot.MarketFactor.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MarketFactor.CreatedAt(childComplexity), true
+	case "MarketFactor.factor":
+		if e.ComplexityRoot.MarketFactor.Factor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MarketFactor.Factor(childComplexity), true
+	case "MarketFactor.id":
+		if e.ComplexityRoot.MarketFactor.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MarketFactor.ID(childComplexity), true
+	case "MarketFactor.organization":
+		if e.ComplexityRoot.MarketFactor.Organization == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MarketFactor.Organization(childComplexity), true
+	case "MarketFactor.period":
+		if e.ComplexityRoot.MarketFactor.Period == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MarketFactor.Period(childComplexity), true
+	case "MarketFactor.setBy":
+		if e.ComplexityRoot.MarketFactor.SetBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MarketFactor.SetBy(childComplexity), true
+	case "MarketFactor.team":
+		if e.ComplexityRoot.MarketFactor.Team == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MarketFactor.Team(childComplexity), true
+	case "MarketFactor.teamID":
+		if e.ComplexityRoot.MarketFactor.TeamID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MarketFactor.TeamID(childComplexity), true
+	case "MarketFactor.updatedAt":
+		if e.ComplexityRoot.MarketFactor.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MarketFactor.UpdatedAt(childComplexity), true
+
 	case "Meeting.createdAt":
 		if e.ComplexityRoot.Meeting.CreatedAt == nil {
 			break
@@ -2374,6 +2466,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UpdateMeeting(childComplexity, args["input"].(model.UpdateMeetingInput)), true
+	case "Mutation.updateOrganization":
+		if e.ComplexityRoot.Mutation.UpdateOrganization == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateOrganization_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateOrganization(childComplexity, args["input"].(UpdateOrganizationInput)), true
 	case "Mutation.updateOrganizationSettings":
 		if e.ComplexityRoot.Mutation.UpdateOrganizationSettings == nil {
 			break
@@ -3375,12 +3478,24 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.SetMarketFactorPayload.Factor(childComplexity), true
+	case "SetMarketFactorPayload.marketFactor":
+		if e.ComplexityRoot.SetMarketFactorPayload.MarketFactor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SetMarketFactorPayload.MarketFactor(childComplexity), true
 	case "SetMarketFactorPayload.period":
 		if e.ComplexityRoot.SetMarketFactorPayload.Period == nil {
 			break
 		}
 
 		return e.ComplexityRoot.SetMarketFactorPayload.Period(childComplexity), true
+	case "SetMarketFactorPayload.team":
+		if e.ComplexityRoot.SetMarketFactorPayload.Team == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SetMarketFactorPayload.Team(childComplexity), true
 	case "SetMarketFactorPayload.teamID":
 		if e.ComplexityRoot.SetMarketFactorPayload.TeamID == nil {
 			break
@@ -4321,6 +4436,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Team.Managers(childComplexity, args["after"].(*entgql.Cursor[pulid.ID]), args["first"].(*int), args["before"].(*entgql.Cursor[pulid.ID]), args["last"].(*int), args["orderBy"].([]*ent.UserOrder), args["where"].(*ent.UserWhereInput)), true
+	case "Team.marketFactors":
+		if e.ComplexityRoot.Team.MarketFactors == nil {
+			break
+		}
+
+		args, err := ec.field_Team_marketFactors_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Team.MarketFactors(childComplexity, args["first"].(*int), args["kind"].(*enum.PeriodKind)), true
 	case "Team.members":
 		if e.ComplexityRoot.Team.Members == nil {
 			break
@@ -4549,6 +4675,13 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.UpdateMeetingPayload.Meeting(childComplexity), true
+
+	case "UpdateOrganizationPayload.organization":
+		if e.ComplexityRoot.UpdateOrganizationPayload.Organization == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UpdateOrganizationPayload.Organization(childComplexity), true
 
 	case "UpdateOrganizationSettingsPayload.organization":
 		if e.ComplexityRoot.UpdateOrganizationSettingsPayload.Organization == nil {
@@ -4803,6 +4936,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("UpdateDealInput", ec.unmarshalInputUpdateDealInput),
 			graphql.NewInputUnmarshaler("UpdateKPIInput", ec.unmarshalInputUpdateKPIInput),
 			graphql.NewInputUnmarshaler("UpdateMeetingInput", ec.unmarshalInputUpdateMeetingInput),
+			graphql.NewInputUnmarshaler("UpdateOrganizationInput", ec.unmarshalInputUpdateOrganizationInput),
 			graphql.NewInputUnmarshaler("UpdateOrganizationSettingsInput", ec.unmarshalInputUpdateOrganizationSettingsInput),
 			graphql.NewInputUnmarshaler("UpdateTargetDraftInput", ec.unmarshalInputUpdateTargetDraftInput),
 			graphql.NewInputUnmarshaler("UpdateTeamInput", ec.unmarshalInputUpdateTeamInput),
@@ -5398,6 +5532,32 @@ func (ec *executionContext) childFields_LogoutPayload(ctx context.Context, field
 	return nil, fmt.Errorf("no field named %q was found under type LogoutPayload", field.Name)
 }
 
+func (ec *executionContext) childFields_MarketFactor(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_MarketFactor_id(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_MarketFactor_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_MarketFactor_updatedAt(ctx, field)
+	case "teamID":
+		return ec.fieldContext_MarketFactor_teamID(ctx, field)
+	case "factor":
+		return ec.fieldContext_MarketFactor_factor(ctx, field)
+	case "comment":
+		return ec.fieldContext_MarketFactor_comment(ctx, field)
+	case "organization":
+		return ec.fieldContext_MarketFactor_organization(ctx, field)
+	case "team":
+		return ec.fieldContext_MarketFactor_team(ctx, field)
+	case "period":
+		return ec.fieldContext_MarketFactor_period(ctx, field)
+	case "setBy":
+		return ec.fieldContext_MarketFactor_setBy(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type MarketFactor", field.Name)
+}
+
 func (ec *executionContext) childFields_Meeting(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -5830,6 +5990,10 @@ func (ec *executionContext) childFields_SetMarketFactorPayload(ctx context.Conte
 		return ec.fieldContext_SetMarketFactorPayload_period(ctx, field)
 	case "factor":
 		return ec.fieldContext_SetMarketFactorPayload_factor(ctx, field)
+	case "marketFactor":
+		return ec.fieldContext_SetMarketFactorPayload_marketFactor(ctx, field)
+	case "team":
+		return ec.fieldContext_SetMarketFactorPayload_team(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type SetMarketFactorPayload", field.Name)
 }
@@ -6238,6 +6402,8 @@ func (ec *executionContext) childFields_Team(ctx context.Context, field graphql.
 		return ec.fieldContext_Team_members(ctx, field)
 	case "deals":
 		return ec.fieldContext_Team_deals(ctx, field)
+	case "marketFactors":
+		return ec.fieldContext_Team_marketFactors(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Team", field.Name)
 }
@@ -6340,6 +6506,14 @@ func (ec *executionContext) childFields_UpdateMeetingPayload(ctx context.Context
 		return ec.fieldContext_UpdateMeetingPayload_meeting(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type UpdateMeetingPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_UpdateOrganizationPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "organization":
+		return ec.fieldContext_UpdateOrganizationPayload_organization(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type UpdateOrganizationPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_UpdateOrganizationSettingsPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -7022,6 +7196,20 @@ func (ec *executionContext) field_Mutation_updateOrganizationSettings_args(ctx c
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (UpdateOrganizationSettingsInput, error) {
 			return ec.unmarshalNUpdateOrganizationSettingsInput2kpiflowᚋgraphᚐUpdateOrganizationSettingsInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_updateOrganization_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (UpdateOrganizationInput, error) {
+			return ec.unmarshalNUpdateOrganizationInput2kpiflowᚋgraphᚐUpdateOrganizationInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -8281,6 +8469,28 @@ func (ec *executionContext) field_Team_managers_args(ctx context.Context, rawArg
 		return nil, err
 	}
 	args["where"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Team_marketFactors_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "kind",
+		func(ctx context.Context, v any) (*enum.PeriodKind, error) {
+			return ec.unmarshalOPeriodKind2ᚖkpiflowᚋenumᚐPeriodKind(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["kind"] = arg1
 	return args, nil
 }
 
@@ -12326,6 +12536,272 @@ func (ec *executionContext) fieldContext_LogoutPayload_ok(_ context.Context, fie
 	return graphql.NewScalarFieldContext("LogoutPayload", field, false, false, "Boolean")
 }
 
+func (ec *executionContext) _MarketFactor_id(ctx context.Context, field graphql.CollectedField, obj *ent.MarketFactor) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MarketFactor_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v pulid.ID) graphql.Marshaler {
+			return ec.marshalNID2kpiflowᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MarketFactor_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MarketFactor", field, false, false, "ID")
+}
+
+func (ec *executionContext) _MarketFactor_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.MarketFactor) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MarketFactor_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MarketFactor_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MarketFactor", field, false, false, "Time")
+}
+
+func (ec *executionContext) _MarketFactor_updatedAt(ctx context.Context, field graphql.CollectedField, obj *ent.MarketFactor) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MarketFactor_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MarketFactor_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MarketFactor", field, false, false, "Time")
+}
+
+func (ec *executionContext) _MarketFactor_teamID(ctx context.Context, field graphql.CollectedField, obj *ent.MarketFactor) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MarketFactor_teamID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TeamID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v pulid.ID) graphql.Marshaler {
+			return ec.marshalNID2kpiflowᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MarketFactor_teamID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MarketFactor", field, false, false, "ID")
+}
+
+func (ec *executionContext) _MarketFactor_factor(ctx context.Context, field graphql.CollectedField, obj *ent.MarketFactor) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MarketFactor_factor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Factor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MarketFactor_factor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MarketFactor", field, false, false, "Float")
+}
+
+func (ec *executionContext) _MarketFactor_comment(ctx context.Context, field graphql.CollectedField, obj *ent.MarketFactor) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MarketFactor_comment(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Comment, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_MarketFactor_comment(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MarketFactor", field, false, false, "String")
+}
+
+func (ec *executionContext) _MarketFactor_organization(ctx context.Context, field graphql.CollectedField, obj *ent.MarketFactor) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MarketFactor_organization(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Organization(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Organization) graphql.Marshaler {
+			return ec.marshalNOrganization2ᚖkpiflowᚋentᚐOrganization(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MarketFactor_organization(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "MarketFactor",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Organization(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _MarketFactor_team(ctx context.Context, field graphql.CollectedField, obj *ent.MarketFactor) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MarketFactor_team(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Team(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Team) graphql.Marshaler {
+			return ec.marshalNTeam2ᚖkpiflowᚋentᚐTeam(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MarketFactor_team(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "MarketFactor",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Team(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _MarketFactor_period(ctx context.Context, field graphql.CollectedField, obj *ent.MarketFactor) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MarketFactor_period(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.MarketFactor().Period(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *kpi.Period) graphql.Marshaler {
+			return ec.marshalNPeriod2ᚖkpiflowᚋkpiᚐPeriod(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MarketFactor_period(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "MarketFactor",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Period(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _MarketFactor_setBy(ctx context.Context, field graphql.CollectedField, obj *ent.MarketFactor) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MarketFactor_setBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.MarketFactor().SetBy(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.User) graphql.Marshaler {
+			return ec.marshalOUser2ᚖkpiflowᚋentᚐUser(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_MarketFactor_setBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "MarketFactor",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Meeting_id(ctx context.Context, field graphql.CollectedField, obj *ent.Meeting) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -13584,6 +14060,50 @@ func (ec *executionContext) fieldContext_Mutation_updateOrganizationSettings(ctx
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_updateOrganizationSettings_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateOrganization(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateOrganization(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateOrganization(ctx, fc.Args["input"].(UpdateOrganizationInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *UpdateOrganizationPayload) graphql.Marshaler {
+			return ec.marshalNUpdateOrganizationPayload2ᚖkpiflowᚋgraphᚐUpdateOrganizationPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateOrganization(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UpdateOrganizationPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateOrganization_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -18420,6 +18940,70 @@ func (ec *executionContext) fieldContext_SetMarketFactorPayload_factor(_ context
 	return graphql.NewScalarFieldContext("SetMarketFactorPayload", field, false, false, "Float")
 }
 
+func (ec *executionContext) _SetMarketFactorPayload_marketFactor(ctx context.Context, field graphql.CollectedField, obj *SetMarketFactorPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SetMarketFactorPayload_marketFactor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MarketFactor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.MarketFactor) graphql.Marshaler {
+			return ec.marshalNMarketFactor2ᚖkpiflowᚋentᚐMarketFactor(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SetMarketFactorPayload_marketFactor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SetMarketFactorPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MarketFactor(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SetMarketFactorPayload_team(ctx context.Context, field graphql.CollectedField, obj *SetMarketFactorPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SetMarketFactorPayload_team(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Team, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Team) graphql.Marshaler {
+			return ec.marshalNTeam2ᚖkpiflowᚋentᚐTeam(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SetMarketFactorPayload_team(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SetMarketFactorPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Team(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _StatusSettings_onTrack(ctx context.Context, field graphql.CollectedField, obj *settings.Pace) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -22729,6 +23313,50 @@ func (ec *executionContext) fieldContext_Team_deals(ctx context.Context, field g
 	return fc, nil
 }
 
+func (ec *executionContext) _Team_marketFactors(ctx context.Context, field graphql.CollectedField, obj *ent.Team) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Team_marketFactors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Team().MarketFactors(ctx, obj, fc.Args["first"].(*int), fc.Args["kind"].(*enum.PeriodKind))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.MarketFactor) graphql.Marshaler {
+			return ec.marshalNMarketFactor2ᚕᚖkpiflowᚋentᚐMarketFactorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Team_marketFactors(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Team",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MarketFactor(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Team_marketFactors_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _TeamConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.TeamConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -23553,6 +24181,38 @@ func (ec *executionContext) fieldContext_UpdateMeetingPayload_meeting(_ context.
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Meeting(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _UpdateOrganizationPayload_organization(ctx context.Context, field graphql.CollectedField, obj *UpdateOrganizationPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UpdateOrganizationPayload_organization(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Organization, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Organization) graphql.Marshaler {
+			return ec.marshalNOrganization2ᚖkpiflowᚋentᚐOrganization(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_UpdateOrganizationPayload_organization(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "UpdateOrganizationPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Organization(ctx, field)
 		},
 	}
 	return fc, nil
@@ -36515,6 +37175,69 @@ func UnmarshalUpdateMeetingInput(ctx context.Context, raw any) (model.UpdateMeet
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputUpdateOrganizationInput(ctx context.Context, obj any) (UpdateOrganizationInput, error) {
+	var it UpdateOrganizationInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"name", "currency", "timezone", "fiscalYearStartMonth"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "currency":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("currency"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Currency = data
+		case "timezone":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("timezone"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Timezone = data
+		case "fiscalYearStartMonth":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("fiscalYearStartMonth"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FiscalYearStartMonth = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalUpdateOrganizationInput unmarshals raw into the UpdateOrganizationInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalUpdateOrganizationInput(ctx context.Context, raw any) (UpdateOrganizationInput, error) {
+	var out UpdateOrganizationInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "UpdateOrganizationInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputUpdateOrganizationSettingsInput(ctx context.Context, obj any) (UpdateOrganizationSettingsInput, error) {
 	var it UpdateOrganizationSettingsInput
 	if obj == nil {
@@ -37817,6 +38540,11 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 			return graphql.Null
 		}
 		return ec._Meeting(ctx, sel, obj)
+	case *ent.MarketFactor:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._MarketFactor(ctx, sel, obj)
 	case KPITrend:
 		return ec._KPITrend(ctx, sel, &obj)
 	case *KPITrend:
@@ -39429,6 +40157,84 @@ func (ec *executionContext) _LogoutPayload(ctx context.Context, sel ast.Selectio
 	return out
 }
 
+var marketFactorImplementors = []string{"MarketFactor", "Node"}
+
+func (ec *executionContext) _MarketFactor(ctx context.Context, sel ast.SelectionSet, obj *ent.MarketFactor) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, marketFactorImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := deferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("MarketFactor")
+		case "id":
+			out.Values[i] = ec._MarketFactor_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createdAt":
+			out.Values[i] = ec._MarketFactor_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updatedAt":
+			out.Values[i] = ec._MarketFactor_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "teamID":
+			out.Values[i] = ec._MarketFactor_teamID(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "factor":
+			out.Values[i] = ec._MarketFactor_factor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "comment":
+			out.Values[i] = ec._MarketFactor_comment(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "organization":
+			out.Values[i] = ec._MarketFactor_organization(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "team":
+			out.Values[i] = ec._MarketFactor_team(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "period":
+			out.Values[i] = ec._MarketFactor_period(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "setBy":
+			out.Values[i] = ec._MarketFactor_setBy(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var meetingImplementors = []string{"Meeting", "Node"}
 
 func (ec *executionContext) _Meeting(ctx context.Context, sel ast.SelectionSet, obj *ent.Meeting) graphql.Marshaler {
@@ -39778,6 +40584,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "updateOrganizationSettings":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_updateOrganizationSettings(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updateOrganization":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateOrganization(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -41258,6 +42071,16 @@ func (ec *executionContext) _SetMarketFactorPayload(ctx context.Context, sel ast
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "marketFactor":
+			out.Values[i] = ec._SetMarketFactorPayload_marketFactor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "team":
+			out.Values[i] = ec._SetMarketFactorPayload_team(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -42534,6 +43357,11 @@ func (ec *executionContext) _Team(ctx context.Context, sel ast.SelectionSet, obj
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "marketFactors":
+			out.Values[i] = ec._Team_marketFactors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -42872,6 +43700,39 @@ func (ec *executionContext) _UpdateMeetingPayload(ctx context.Context, sel ast.S
 			out.Values[i] = graphql.MarshalString("UpdateMeetingPayload")
 		case "meeting":
 			out.Values[i] = ec._UpdateMeetingPayload_meeting(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var updateOrganizationPayloadImplementors = []string{"UpdateOrganizationPayload"}
+
+func (ec *executionContext) _UpdateOrganizationPayload(ctx context.Context, sel ast.SelectionSet, obj *UpdateOrganizationPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, updateOrganizationPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := deferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("UpdateOrganizationPayload")
+		case "organization":
+			out.Values[i] = ec._UpdateOrganizationPayload_organization(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -44358,6 +45219,30 @@ func (ec *executionContext) marshalNLogoutPayload2ᚖkpiflowᚋgraphᚐLogoutPay
 	return ec._LogoutPayload(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNMarketFactor2ᚕᚖkpiflowᚋentᚐMarketFactorᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.MarketFactor) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNMarketFactor2ᚖkpiflowᚋentᚐMarketFactor(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNMarketFactor2ᚖkpiflowᚋentᚐMarketFactor(ctx context.Context, sel ast.SelectionSet, v *ent.MarketFactor) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "MarketFactor!")
+		return graphql.Null
+	}
+	return ec._MarketFactor(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNMeeting2ᚖkpiflowᚋentᚐMeeting(ctx context.Context, sel ast.SelectionSet, v *ent.Meeting) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Meeting!")
@@ -45267,6 +46152,19 @@ func (ec *executionContext) marshalNUpdateMeetingPayload2ᚖkpiflowᚋgraphᚐUp
 		return graphql.Null
 	}
 	return ec._UpdateMeetingPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNUpdateOrganizationInput2kpiflowᚋgraphᚐUpdateOrganizationInput(ctx context.Context, v any) (UpdateOrganizationInput, error) {
+	res, err := ec.unmarshalInputUpdateOrganizationInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNUpdateOrganizationPayload2ᚖkpiflowᚋgraphᚐUpdateOrganizationPayload(ctx context.Context, sel ast.SelectionSet, v *UpdateOrganizationPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "UpdateOrganizationPayload!")
+		return graphql.Null
+	}
+	return ec._UpdateOrganizationPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNUpdateOrganizationSettingsInput2kpiflowᚋgraphᚐUpdateOrganizationSettingsInput(ctx context.Context, v any) (UpdateOrganizationSettingsInput, error) {

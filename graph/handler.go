@@ -207,7 +207,7 @@ func NewGraphQLServer(o Options) *handler.Server {
 	// Lookups are remembered per response, not per operation: a
 	// subscription lives long and sends many.
 	srv.AroundResponses(func(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
-		return next(withEarlierBatches(withCoherenceBatches(withActualBatches(withKPICache(withCurrencies(ctx))))))
+		return next(withFactorBatches(withEarlierBatches(withCoherenceBatches(withActualBatches(withKPICache(withCurrencies(ctx)))))))
 	})
 	srv.AroundRootFields(requireViewer)
 	srv.SetErrorPresenter(presentError(o.Logger))

@@ -32,6 +32,7 @@ var listsOfObjects = map[string]string{
 	"TargetAssessment.whatItTakes":    "what whatItTakes gave for the proposed value, kept with it: one per aggregate reached",
 	"ImportPayload.rejected":          "the rows one import refused, at most the rows it was given (1000)",
 	"OrganizationSettings.minSamples": "one per KPI of the organization, part of its settings object",
+	"Team.marketFactors":              "a team's newest few factors, at most 48 (first), loaded for a whole list of teams in one statement",
 	// The parts of one computation, shown whole beside its sums.
 	"AllocateTeamTargetPayload.shares":     "one per rep of the team, summing to the team target: a page of them would not add up",
 	"AllocateTeamTargetPayload.teamShares": "one per direct sub-team, summing to the team target: a page of them would not add up",

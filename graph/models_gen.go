@@ -483,6 +483,10 @@ type SetMarketFactorPayload struct {
 	Period *kpi.Period `json:"period"`
 	// A ratio: the market factor set.
 	Factor float64 `json:"factor"`
+	// The market factor set, as Team.marketFactors lists it.
+	MarketFactor *ent.MarketFactor `json:"marketFactor"`
+	// The team, whose marketFactors now include the one set (a client cache updates its list from it).
+	Team *ent.Team `json:"team"`
 }
 
 type StatusSettingsInput struct {
@@ -686,6 +690,32 @@ type UpdateKPIPayload struct {
 
 type UpdateMeetingPayload struct {
 	Meeting *ent.Meeting `json:"meeting"`
+}
+
+// The organization's basics to change; what is not given keeps its value, and
+// a value equal to the stored one changes nothing. Each refusal names its field.
+type UpdateOrganizationInput struct {
+	// The organization's name: trimmed, 1 to 200 characters.
+	Name *string `json:"name,omitempty"`
+	// An ISO 4217 currency code (USD, EUR, JPY…). All money is stored in the
+	// currency's minor units, so it can change only while the organization has no
+	// deal, no target and no custom KPI with an amount filter (FAILED_PRECONDITION
+	// after that).
+	Currency *string `json:"currency,omitempty"`
+	// An IANA time zone (Europe/Paris, America/New_York…; not "Local"). Periods
+	// are computed in it: a change moves every period's boundaries, and the KPI
+	// rollups and the stored bounds of targets move with them.
+	Timezone *string `json:"timezone,omitempty"`
+	// The month the fiscal year starts in, 1 (January) to 12. It renames every
+	// period (FY2027 Q1 becomes other months), so it can change only while the
+	// organization has no target, no review cycle and no market factor
+	// (FAILED_PRECONDITION after that).
+	FiscalYearStartMonth *int `json:"fiscalYearStartMonth,omitempty"`
+}
+
+type UpdateOrganizationPayload struct {
+	// The organization as changed.
+	Organization *ent.Organization `json:"organization"`
 }
 
 // What to change; what is not given keeps its value. The result must hold together: 0 < belowBaseline ≤ 1 ≤ realistic < stretch, 0 < atRisk < onTrack, a ramp schedule of shares in (0, 1] that never decreases and ends at 1, and so on.

@@ -11,6 +11,7 @@ import (
 	"kpiflow/ent"
 	entkpi "kpiflow/ent/kpi"
 	"kpiflow/errcode"
+	"kpiflow/kpi"
 	"kpiflow/settings"
 	"kpiflow/viewer"
 )
@@ -46,6 +47,19 @@ func (r *mutationResolver) UpdateOrganizationSettings(ctx context.Context, input
 		return nil, err
 	}
 	return &UpdateOrganizationSettingsPayload{Organization: org}, nil
+}
+
+// UpdateOrganization is the resolver for the updateOrganization field.
+func (r *mutationResolver) UpdateOrganization(ctx context.Context, input UpdateOrganizationInput) (*UpdateOrganizationPayload, error) {
+	org, err := r.kpis.UpdateOrganization(ctx, ent.FromContext(ctx), kpi.OrganizationChange{Name: input.Name,
+		Currency: input.Currency, Timezone: input.Timezone, FiscalYearStartMonth: input.FiscalYearStartMonth})
+	if err != nil {
+		return nil, err
+	}
+	// What this operation remembered of the organization is read again.
+	forgetCurrency(ctx, org.ID)
+	forgetCalendar(ctx)
+	return &UpdateOrganizationPayload{Organization: org}, nil
 }
 
 // Settings is the resolver for the settings field.

@@ -20,6 +20,16 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 )
 
+// Period is the resolver for the period field.
+func (r *marketFactorResolver) Period(ctx context.Context, obj *ent.MarketFactor) (*kpi.Period, error) {
+	return factorPeriod(ctx, obj)
+}
+
+// SetBy is the resolver for the setBy field.
+func (r *marketFactorResolver) SetBy(ctx context.Context, obj *ent.MarketFactor) (*ent.User, error) {
+	return factorSetBy(ctx, obj)
+}
+
 // CreateTargetDraft is the resolver for the createTargetDraft field.
 func (r *mutationResolver) CreateTargetDraft(ctx context.Context, input CreateTargetDraftInput) (*TargetPayload, error) {
 	if input.Period == nil {
@@ -149,7 +159,11 @@ func (r *mutationResolver) SetMarketFactor(ctx context.Context, input SetMarketF
 	if err != nil {
 		return nil, err
 	}
-	return &SetMarketFactorPayload{TeamID: f.TeamID, Period: &p, Factor: f.Factor}, nil
+	tm, err := ent.FromContext(ctx).Team.Get(ctx, f.TeamID)
+	if err != nil {
+		return nil, err
+	}
+	return &SetMarketFactorPayload{TeamID: f.TeamID, Period: &p, Factor: f.Factor, MarketFactor: f, Team: tm}, nil
 }
 
 // DecideReviewItem is the resolver for the decideReviewItem field.
@@ -420,6 +434,11 @@ func (r *targetRevisionResolver) Value(ctx context.Context, obj *ent.TargetRevis
 		return nil, err
 	}
 	return numberValue(ctx, k, &obj.Value)
+}
+
+// MarketFactors is the resolver for the marketFactors field.
+func (r *teamResolver) MarketFactors(ctx context.Context, obj *ent.Team, first *int, kind *enum.PeriodKind) ([]*ent.MarketFactor, error) {
+	return teamMarketFactors(ctx, obj, first, kind)
 }
 
 // RealismEvidence returns RealismEvidenceResolver implementation.

@@ -231,12 +231,19 @@ func (MarketFactor) Mixin() []ent.Mixin {
 func (MarketFactor) Fields() []ent.Field {
 	return []ent.Field{
 		field.String("team_id").GoType(pulid.ID("")).Immutable(),
-		field.Enum("period_kind").GoType(enum.PeriodKind("")).Annotations(sharedEnum("PeriodKind")).Immutable(),
-		field.Int("period_year").Immutable(),
-		field.Int("period_index").Immutable(),
-		field.Float("factor").Range(0.1, 10),
-		field.Text("comment").Optional().MaxLen(MaxCommentLen).SchemaType(textColumn),
-		field.String("set_by_id").GoType(pulid.ID("")),
+		// The period is shown as a Period of the organization's calendar
+		// (graph: MarketFactor.period), not as its parts.
+		field.Enum("period_kind").GoType(enum.PeriodKind("")).Annotations(sharedEnum("PeriodKind"), entgql.Skip(entgql.SkipAll)).Immutable(),
+		field.Int("period_year").Immutable().Annotations(entgql.Skip(entgql.SkipAll)),
+		field.Int("period_index").Immutable().Annotations(entgql.Skip(entgql.SkipAll)),
+		field.Float("factor").Range(0.1, 10).
+			Comment("a ratio, 1 = neutral: 1.10 means the market is expected to give 10% more in the period"),
+		field.Text("comment").Optional().MaxLen(MaxCommentLen).SchemaType(textColumn).
+			Comment("why the factor was set, as its setter wrote it"),
+		// Who set it is MarketFactor.setBy, null when the viewer may not
+		// read that user (the edge below is required, its GraphQL field
+		// would not be).
+		field.String("set_by_id").GoType(pulid.ID("")).Annotations(entgql.Skip(entgql.SkipAll)),
 	}
 }
 
@@ -244,7 +251,7 @@ func (MarketFactor) Fields() []ent.Field {
 func (MarketFactor) Edges() []ent.Edge {
 	return []ent.Edge{
 		edge.To("team", Team.Type).Field("team_id").Unique().Required().Immutable(),
-		edge.To("set_by", User.Type).Field("set_by_id").Unique().Required(),
+		edge.To("set_by", User.Type).Field("set_by_id").Unique().Required().Annotations(entgql.Skip(entgql.SkipAll)),
 	}
 }
 
@@ -254,6 +261,10 @@ func (MarketFactor) Indexes() []ent.Index {
 }
 
 // Annotations implements ent.Schema.
+// A market factor is a Node (read through Team.marketFactors, resolved by
+// node(id:)); it has no list, filter or ent mutation of its own
+// (setMarketFactor writes it).
 func (MarketFactor) Annotations() []schema.Annotation {
-	return []schema.Annotation{entgql.Skip(entgql.SkipAll)}
+	return []schema.Annotation{entgql.Skip(entgql.SkipWhereInput, entgql.SkipOrderField,
+		entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput)}
 }

@@ -2,17 +2,19 @@
 // an admin invites a user (a second invitation of the same email is
 // refused, CONFLICT, and said so), makes them a manager, creates a team and
 // a sub-team, assigns the new manager to the team, adds them as a member
-// and moves them to the sub-team, sets the team's cadence and market
-// factor; defines a custom KPI (the server's refusal of a COUNT in MONEY is
+// and moves them to the sub-team, sets the team's cadence and two market
+// factors, seen listed; defines a custom KPI (the server's refusal of a COUNT in MONEY is
 // shown beside the unit) and disables it again; changes a setting (a value
-// the server refuses is shown beside its field) and puts it back. Then a
+// the server refuses is shown beside its field) and puts it back; renames
+// the organization and changes its time zone, sees a change of fiscal year
+// refused beside its field, and puts the organization back. Then a
 // manager deciding a proposal sees the rep's past targets for the KPI. On
 // every screen: axe-core at 375 px and desktop width, no horizontal
 // scrolling, no console error, no request to another origin.
 //
 // What it leaves behind stays out of the other tests' way: the new user and
 // teams belong to no demo team, the custom KPI is disabled, the settings
-// are as they were, and the proposal made for the decision is withdrawn.
+// and the organization are as they were, and the proposal made for the decision is withdrawn.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { api, base, both, launch, person, signIn, snap, token } from "./browser.mjs";
@@ -119,15 +121,35 @@ test("an admin manages users, teams, KPIs and settings in the browser", { timeou
     await detail.getByRole("heading", { name: `Team ${teamB}` }).waitFor();
     await detail.getByTestId("team-member").filter({ hasText: newcomer.name }).waitFor({ timeout: 15_000 });
 
-    // Its market factor: one out of range is refused beside the field.
+    // Its market factors: none yet; one out of range is refused beside the
+    // field; two set are listed (the list follows each without a reload).
     const factor = detail.getByRole("form", { name: `Market factor of team ${teamB}` });
-    await factor.getByLabel("Factor").fill("20");
+    const factorInput = factor.getByLabel("Factor", { exact: true });
+    await factor.getByTestId("market-factors-none").waitFor();
+    await factorInput.fill("20");
     await factor.getByRole("button", { name: "Set the market factor" }).click();
     await factor.getByRole("alert").getByText(/must be between 0.1 and 10/).waitFor({ timeout: 15_000 });
-    assert.equal(await factor.getByLabel("Factor").getAttribute("aria-invalid"), "true");
-    await factor.getByLabel("Factor").fill("1.1");
+    assert.equal(await factorInput.getAttribute("aria-invalid"), "true");
+    await factorInput.fill("1.1");
     await factor.getByRole("button", { name: "Set the market factor" }).click();
     await factor.getByTestId("market-factor-set").getByText(/× 1\.10/).waitFor({ timeout: 15_000 });
+    const listed = factor.getByTestId("market-factor");
+    await listed.filter({ hasText: "× 1.10" }).waitFor({ timeout: 15_000 });
+    await factor.getByRole("combobox", { name: "Period" }).selectOption({ label: "Next month" });
+    await factorInput.fill("0.95");
+    await factor.getByLabel("Comment", { exact: true }).fill("holiday season");
+    await factor.getByRole("button", { name: "Set the market factor" }).click();
+    await factor.getByTestId("market-factor-set").getByText(/× 0\.95/).waitFor({ timeout: 15_000 });
+    await listed.filter({ hasText: "× 0.95" }).filter({ hasText: "holiday season" }).waitFor({ timeout: 15_000 });
+    assert.equal(await listed.count(), 2, "both factors are listed");
+    for (const row of await listed.all()) assert.match(await row.locator("td").first().innerText(), /^FY\d{4} (Q[1-4]|M\d\d)$/, "each with its period");
+    await both(page, "the team's market factors", () => listed.first().waitFor());
+    // Read again with the screen (one request): still both.
+    await page.reload({ waitUntil: "load" });
+    await tree.getByRole("button", { name: new RegExp(`^${teamB}`) }).click();
+    await detail.getByRole("heading", { name: `Team ${teamB}` }).waitFor({ timeout: 15_000 });
+    await listed.nth(1).waitFor({ timeout: 15_000 });
+    assert.equal(await listed.count(), 2, "both factors are listed after a reload");
 
     // KPIs: a custom KPI; a COUNT in MONEY is refused beside the unit.
     await nav.getByRole("link", { name: "KPIs", exact: true }).click();
@@ -182,9 +204,45 @@ test("an admin manages users, teams, KPIs and settings in the browser", { timeou
     await page.getByTestId("settings-saved").waitFor({ timeout: 15_000 });
     assert.equal(await grace.inputValue(), before);
 
+    // The organization: renamed and its time zone changed, then put back; a
+    // new fiscal year start is refused beside its field (the demo data has
+    // targets, stored by fiscal period).
+    const orgForm = page.getByRole("form", { name: "The organization" });
+    const orgName = orgForm.getByRole("textbox", { name: "Name", exact: true });
+    const zone = orgForm.getByRole("textbox", { name: "Time zone", exact: true });
+    const fiscal = orgForm.getByRole("combobox", { name: "Fiscal year starts in" });
+    const nameBefore = await orgName.inputValue();
+    const zoneBefore = await zone.inputValue();
+    const fiscalBefore = await fiscal.inputValue();
+    const renamed = `${nameBefore} ${stamp}`;
+    const zoneAfter = zoneBefore === "Asia/Tokyo" ? "Europe/Paris" : "Asia/Tokyo";
+    await orgName.fill(renamed);
+    await zone.fill(zoneAfter);
+    await orgForm.getByRole("button", { name: "Save 2 changes" }).click();
+    await orgForm.getByTestId("organization-saved").waitFor({ timeout: 15_000 });
+    await orgForm.getByRole("heading", { name: renamed }).waitFor();
+    await page.reload({ waitUntil: "load" });
+    await orgName.waitFor({ timeout: 15_000 });
+    assert.equal(await orgName.inputValue(), renamed, "the name is stored");
+    assert.equal(await zone.inputValue(), zoneAfter, "the time zone is stored");
+    await fiscal.selectOption(fiscalBefore === "7" ? "8" : "7");
+    await orgForm.getByRole("button", { name: "Save 1 change" }).click();
+    await orgForm.locator("#org-fiscal-problem").getByText(/cannot change once anything is stored by fiscal period/).waitFor({ timeout: 15_000 });
+    assert.equal(await fiscal.getAttribute("aria-invalid"), "true");
+    await both(page, "the organization, a fiscal year refused", () => orgForm.locator("#org-fiscal-problem").waitFor());
+    await fiscal.selectOption(fiscalBefore);
+    await orgName.fill(nameBefore);
+    await zone.fill(zoneBefore);
+    await orgForm.getByRole("button", { name: "Save 2 changes" }).click();
+    await orgForm.getByTestId("organization-saved").waitFor({ timeout: 15_000 });
+    await orgForm.getByRole("heading", { name: nameBefore, exact: true }).waitFor({ timeout: 15_000 });
+
     // Last, the newcomer is deactivated (and cannot sign in).
     await nav.getByRole("link", { name: "Users", exact: true }).click();
     await page.getByLabel("Search by name or email").fill(stamp);
+    // The search is debounced: wait for its answer, or the row clicked could
+    // be replaced by the search's own while the click lands.
+    await page.getByTestId("user-count").getByText("1 user found").waitFor({ timeout: 15_000 });
     await row.getByRole("checkbox", { name: `${newcomer.name} active` }).uncheck();
     await row.getByRole("status").getByText(/Deactivated/).waitFor({ timeout: 15_000 });
     const refused = await (

@@ -114,6 +114,7 @@ const plainLists = new Map([
   ["Target.earlierTargets", "at most 24 earlier targets of the same scope, KPI and kind, newest first"],
   ["ImportPayload.rejected", "the rows one import refused, at most the rows it was given"],
   ["OrganizationSettings.minSamples", "one per KPI, part of the settings object"],
+  ["Team.marketFactors", "a team's newest few market factors, at most 48"],
   ["TargetAssessment.coherence", "the few ratio sets one target is part of, at most one per ratio KPI"],
   ["TargetAssessment.whatItTakes", "what whatItTakes gave for the proposed value, kept with it"],
   ["WhatItTakes.history", "the few comparable periods behind the ratios"],

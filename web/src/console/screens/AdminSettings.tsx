@@ -1,12 +1,21 @@
-// Admin: the organization's thresholds and schedules (realism bands, the
+// Admin: the organization's name, currency, time zone and fiscal year start,
+// and its thresholds and schedules (realism bands, the
 // paces of the statuses, the review suggestion rule, the close's grace, the
 // ramp of new reps, the reconciliation tolerance). Only what was changed is
 // sent; the API checks that the whole holds together and names the field at
 // fault, shown beside it.
 import { useState, type FormEvent } from "react";
 import { useMutation, useQuery } from "@apollo/client/react";
-import { AdminSettingsDocument, UpdateSettingsDocument, type OrgSettingsFragment, type UpdateOrganizationSettingsInput } from "../generated/graphql";
-import { Field, Loading, Problem, fieldAttrs, fieldErrors } from "../ui";
+import {
+  AdminSettingsDocument,
+  UpdateOrganizationDocument,
+  UpdateSettingsDocument,
+  type OrgBasicsFragment,
+  type OrgSettingsFragment,
+  type UpdateOrganizationInput,
+  type UpdateOrganizationSettingsInput,
+} from "../generated/graphql";
+import { Field, Loading, Options, Problem, fieldAttrs, fieldErrors } from "../ui";
 
 type Spec = { name: string; label: string; help: string; int?: boolean; get: (s: OrgSettingsFragment) => number | number[] };
 
@@ -58,27 +67,81 @@ export function AdminSettings() {
       {loading && !data && <Loading what="the settings" />}
       {org && (
         <>
-          <div className="card">
-            <h2>{org.name}</h2>
-            <dl className="facts wide">
-              <div>
-                <dt>Currency</dt>
-                <dd>{org.currency}</dd>
-              </div>
-              <div>
-                <dt>Time zone</dt>
-                <dd>{org.timezone}</dd>
-              </div>
-              <div>
-                <dt>Fiscal year starts</dt>
-                <dd>{new Date(2000, org.fiscalYearStartMonth - 1, 1).toLocaleString("en", { month: "long" })}</dd>
-              </div>
-            </dl>
-          </div>
+          <OrganizationForm org={org} />
           <SettingsForm s={org.settings} />
         </>
       )}
     </section>
+  );
+}
+
+const months = Array.from({ length: 12 }, (_, i) => ({ value: String(i + 1), label: new Date(2000, i, 1).toLocaleString("en", { month: "long" }) }));
+
+// The organization's basics: only what changed is sent (updateOrganization);
+// a refusal is shown beside the field it names. The currency and the fiscal
+// year may be refused once records are stored in them, and the form says so.
+function OrganizationForm({ org }: { org: OrgBasicsFragment }) {
+  const initial = { name: org.name, currency: org.currency, timezone: org.timezone, fiscalYearStartMonth: String(org.fiscalYearStartMonth) };
+  const [values, setValues] = useState(initial);
+  const [update, { loading, error, called }] = useMutation(UpdateOrganizationDocument);
+  const errs = fieldErrors(error);
+  const set = (k: keyof typeof initial) => (e: { target: { value: string } }) => setValues({ ...values, [k]: e.target.value });
+  const input: UpdateOrganizationInput = {};
+  if (values.name.trim() !== org.name) input.name = values.name.trim();
+  if (values.currency.trim().toUpperCase() !== org.currency) input.currency = values.currency.trim().toUpperCase();
+  if (values.timezone.trim() !== org.timezone) input.timezone = values.timezone.trim();
+  if (Number(values.fiscalYearStartMonth) !== org.fiscalYearStartMonth) input.fiscalYearStartMonth = Number(values.fiscalYearStartMonth);
+  const changes = Object.keys(input).length;
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    await update({ variables: { input } }).catch(() => null);
+  };
+  const known = new Set(["name", "currency", "timezone", "fiscalYearStartMonth"]);
+  const other = Object.entries(errs)
+    .filter(([k]) => !known.has(k))
+    .map(([, v]) => v)
+    .join("; ");
+  return (
+    <form className="card form" aria-label="The organization" onSubmit={submit}>
+      <h2>{org.name}</h2>
+      <div className="settings-grid">
+        <Field label="Name" id="org-name" error={errs.name} hint="1 to 200 characters.">
+          <input value={values.name} onChange={set("name")} required maxLength={200} {...fieldAttrs("org-name", errs.name, true)} />
+        </Field>
+        <Field
+          label="Currency"
+          id="org-currency"
+          error={errs.currency}
+          hint="An ISO 4217 code such as USD. Amounts are stored in its minor units, so it cannot change once the organization has deals, targets or a custom KPI filtering on an amount."
+        >
+          <input value={values.currency} onChange={set("currency")} required maxLength={3} autoCapitalize="characters" {...fieldAttrs("org-currency", errs.currency, true)} />
+        </Field>
+        <Field label="Time zone" id="org-timezone" error={errs.timezone} hint="An IANA zone such as Europe/Paris. Periods are computed in it: a change moves every period's bounds.">
+          <input value={values.timezone} onChange={set("timezone")} required {...fieldAttrs("org-timezone", errs.timezone, true)} />
+        </Field>
+        <Field
+          label="Fiscal year starts in"
+          id="org-fiscal"
+          error={errs.fiscalYearStartMonth}
+          hint="Targets, reviews and market factors are stored by fiscal period, so it cannot change once the organization has any."
+        >
+          <select value={values.fiscalYearStartMonth} onChange={set("fiscalYearStartMonth")} {...fieldAttrs("org-fiscal", errs.fiscalYearStartMonth, true)}>
+            <Options items={months} />
+          </select>
+        </Field>
+      </div>
+      <div className="row">
+        <button type="submit" className="primary" disabled={loading || changes === 0}>
+          Save {changes ? `${changes} change${changes > 1 ? "s" : ""}` : "the organization"}
+        </button>
+      </div>
+      <Problem error={other ? { message: other } : null} />
+      {called && !loading && !error && (
+        <p className="notice" role="status" data-testid="organization-saved">
+          Saved.
+        </p>
+      )}
+    </form>
   );
 }
 

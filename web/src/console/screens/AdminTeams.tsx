@@ -1,8 +1,8 @@
 // Admin: the team tree. Each team with its sub-teams, managers, members and
 // review cadence; create a team (under a parent or at the top), move it
 // under another, set its cadence, assign and unassign its managers, add a
-// member or move one to another team, and set the team's market factor for
-// a period (the realism checks scale expected values by it).
+// member or move one to another team, and see the team's market factors and
+// set one for a period (the realism checks scale expected values by it).
 import { useState, type FormEvent } from "react";
 import { useMutation, useQuery } from "@apollo/client/react";
 import {
@@ -16,7 +16,7 @@ import {
   type ReviewCadence,
 } from "../generated/graphql";
 import { nodes, words } from "../format";
-import { Field, FormButtons, Loading, Options, Problem, Select, choices, fieldAttrs, fieldErrors } from "../ui";
+import { Field, FormButtons, Loading, Options, Problem, Select, Table, choices, fieldAttrs, fieldErrors } from "../ui";
 
 const cadences: ReviewCadence[] = ["WEEKLY", "BIWEEKLY", "MONTHLY", "QUARTERLY"];
 const topLevel = "None (a top-level team)";
@@ -256,8 +256,9 @@ const periods: { label: string; kind: PeriodKind; offset: number }[] = [
   { label: "Next year", kind: "YEAR", offset: 1 },
 ];
 
-// The API sets a team's market factor but offers no query of the ones set:
-// the form says what was set once it is.
+// The team's market factors, newest period first, and the form that sets
+// one: the mutation gives the team back with its list, which the cache
+// writes over the one shown.
 function MarketFactor({ t }: { t: AdminTeamFragment }) {
   const [period, setPeriod] = useState(1);
   const [factor, setFactor] = useState("1.00");
@@ -269,11 +270,28 @@ function MarketFactor({ t }: { t: AdminTeamFragment }) {
     const p = periods[period];
     await set({ variables: { input: { teamID: t.id, period: { kind: p.kind, offset: p.offset }, factor: Number(factor), comment: comment.trim() || undefined } } }).catch(() => {});
   };
-  const r = data?.setMarketFactor;
+  const r = data?.setMarketFactor.marketFactor;
+  const factors = t.marketFactors;
   return (
     <form className="form market" aria-label={`Market factor of team ${t.name}`} onSubmit={submit}>
-      <h3>Market factor</h3>
+      <h3>Market factors</h3>
       <p className="muted">What the market is expected to give in a period: 1.10 means 10% more. Realism checks scale the expected value of the KPIs it applies to.</p>
+      {factors.length === 0 ? (
+        <p className="muted" data-testid="market-factors-none">
+          No market factor set: the team's realism checks use its parent team's, else 1.
+        </p>
+      ) : (
+        <Table label={`Market factors of team ${t.name}`} columns={["Period", { label: "Factor", num: true }, "Comment", "Set by"]}>
+          {factors.map((f) => (
+            <tr key={f.id} data-testid="market-factor">
+              <td>{f.period.label}</td>
+              <td className="num">× {f.factor.toFixed(2)}</td>
+              <td>{f.comment || <span className="muted">—</span>}</td>
+              <td>{f.setBy?.name ?? <span className="muted">—</span>}</td>
+            </tr>
+          ))}
+        </Table>
+      )}
       <div className="row">
         <Select label="Period" value={String(period)} onChange={(i) => setPeriod(Number(i))} items={periods.map((p, i) => ({ value: String(i), label: p.label }))} />
         <Field label="Factor" id={`factor-${t.id}`} error={errs.factor}>
