@@ -8803,92 +8803,28 @@ func (ec *executionContext) fieldContext_AllocateTeamTargetPayload_teamTarget(_ 
 }
 
 func (ec *executionContext) _AllocateTeamTargetPayload_method(ctx context.Context, field graphql.CollectedField, obj *AllocateTeamTargetPayload) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_AllocateTeamTargetPayload_method(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Method, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v enum.AllocationMethod) graphql.Marshaler {
-			return ec.marshalNAllocationMethod2kpiflowᚋenumᚐAllocationMethod(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNAllocationMethod2kpiflowᚋenumᚐAllocationMethod(ctx, field.Selections, obj.Method)
 }
 func (ec *executionContext) fieldContext_AllocateTeamTargetPayload_method(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AllocateTeamTargetPayload", field, false, false, "AllocationMethod")
 }
 
 func (ec *executionContext) _AllocateTeamTargetPayload_appliedMethod(ctx context.Context, field graphql.CollectedField, obj *AllocateTeamTargetPayload) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_AllocateTeamTargetPayload_appliedMethod(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.AppliedMethod, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v enum.AllocationMethod) graphql.Marshaler {
-			return ec.marshalNAllocationMethod2kpiflowᚋenumᚐAllocationMethod(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNAllocationMethod2kpiflowᚋenumᚐAllocationMethod(ctx, field.Selections, obj.AppliedMethod)
 }
 func (ec *executionContext) fieldContext_AllocateTeamTargetPayload_appliedMethod(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AllocateTeamTargetPayload", field, false, false, "AllocationMethod")
 }
 
 func (ec *executionContext) _AllocateTeamTargetPayload_among(ctx context.Context, field graphql.CollectedField, obj *AllocateTeamTargetPayload) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_AllocateTeamTargetPayload_among(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Among, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v AllocationMembers) graphql.Marshaler {
-			return ec.marshalNAllocationMembers2kpiflowᚋgraphᚐAllocationMembers(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNAllocationMembers2kpiflowᚋgraphᚐAllocationMembers(ctx, field.Selections, obj.Among)
 }
 func (ec *executionContext) fieldContext_AllocateTeamTargetPayload_among(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AllocateTeamTargetPayload", field, false, false, "AllocationMembers")
 }
 
 func (ec *executionContext) _AllocateTeamTargetPayload_dryRun(ctx context.Context, field graphql.CollectedField, obj *AllocateTeamTargetPayload) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_AllocateTeamTargetPayload_dryRun(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.DryRun, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
-			return ec.marshalNBoolean2bool(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNBoolean2bool(ctx, field.Selections, obj.DryRun)
 }
 func (ec *executionContext) fieldContext_AllocateTeamTargetPayload_dryRun(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AllocateTeamTargetPayload", field, false, false, "Boolean")
@@ -9046,46 +8982,14 @@ func (ec *executionContext) fieldContext_AllocationShare_weight(_ context.Contex
 }
 
 func (ec *executionContext) _AllocationShare_overridden(ctx context.Context, field graphql.CollectedField, obj *AllocationShare) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_AllocationShare_overridden(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Overridden, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
-			return ec.marshalNBoolean2bool(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNBoolean2bool(ctx, field.Selections, obj.Overridden)
 }
 func (ec *executionContext) fieldContext_AllocationShare_overridden(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AllocationShare", field, false, false, "Boolean")
 }
 
 func (ec *executionContext) _AllocationShare_kept(ctx context.Context, field graphql.CollectedField, obj *AllocationShare) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_AllocationShare_kept(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Kept, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
-			return ec.marshalNBoolean2bool(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNBoolean2bool(ctx, field.Selections, obj.Kept)
 }
 func (ec *executionContext) fieldContext_AllocationShare_kept(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AllocationShare", field, false, false, "Boolean")
@@ -9211,46 +9115,14 @@ func (ec *executionContext) fieldContext_AllocationTeamShare_weight(_ context.Co
 }
 
 func (ec *executionContext) _AllocationTeamShare_overridden(ctx context.Context, field graphql.CollectedField, obj *AllocationTeamShare) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_AllocationTeamShare_overridden(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Overridden, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
-			return ec.marshalNBoolean2bool(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNBoolean2bool(ctx, field.Selections, obj.Overridden)
 }
 func (ec *executionContext) fieldContext_AllocationTeamShare_overridden(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AllocationTeamShare", field, false, false, "Boolean")
 }
 
 func (ec *executionContext) _AllocationTeamShare_kept(ctx context.Context, field graphql.CollectedField, obj *AllocationTeamShare) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_AllocationTeamShare_kept(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Kept, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
-			return ec.marshalNBoolean2bool(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNBoolean2bool(ctx, field.Selections, obj.Kept)
 }
 func (ec *executionContext) fieldContext_AllocationTeamShare_kept(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AllocationTeamShare", field, false, false, "Boolean")
@@ -9289,23 +9161,7 @@ func (ec *executionContext) fieldContext_AllocationTeamShare_target(_ context.Co
 }
 
 func (ec *executionContext) _AuthPayload_accessToken(ctx context.Context, field graphql.CollectedField, obj *auth.Session) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_AuthPayload_accessToken(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.AccessToken, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNString2string(ctx, field.Selections, obj.AccessToken)
 }
 func (ec *executionContext) fieldContext_AuthPayload_accessToken(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AuthPayload", field, false, false, "String")
@@ -9335,23 +9191,7 @@ func (ec *executionContext) fieldContext_AuthPayload_accessTokenExpiresAt(_ cont
 }
 
 func (ec *executionContext) _AuthPayload_refreshToken(ctx context.Context, field graphql.CollectedField, obj *auth.Session) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_AuthPayload_refreshToken(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.RefreshToken, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNString2string(ctx, field.Selections, obj.RefreshToken)
 }
 func (ec *executionContext) fieldContext_AuthPayload_refreshToken(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AuthPayload", field, false, false, "String")
@@ -9605,23 +9445,7 @@ func (ec *executionContext) fieldContext_CreateUserPayload_user(_ context.Contex
 }
 
 func (ec *executionContext) _Deal_id(ctx context.Context, field graphql.CollectedField, obj *ent.Deal) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Deal_id(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.ID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v pulid.ID) graphql.Marshaler {
-			return ec.marshalNID2kpiflowᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNID2kpiflowᚋentᚋschemaᚋpulidᚐID(ctx, field.Selections, obj.ID)
 }
 func (ec *executionContext) fieldContext_Deal_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Deal", field, false, false, "ID")
@@ -9674,115 +9498,35 @@ func (ec *executionContext) fieldContext_Deal_updatedAt(_ context.Context, field
 }
 
 func (ec *executionContext) _Deal_ownerID(ctx context.Context, field graphql.CollectedField, obj *ent.Deal) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Deal_ownerID(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.OwnerID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v pulid.ID) graphql.Marshaler {
-			return ec.marshalNID2kpiflowᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNID2kpiflowᚋentᚋschemaᚋpulidᚐID(ctx, field.Selections, obj.OwnerID)
 }
 func (ec *executionContext) fieldContext_Deal_ownerID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Deal", field, false, false, "ID")
 }
 
 func (ec *executionContext) _Deal_teamID(ctx context.Context, field graphql.CollectedField, obj *ent.Deal) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Deal_teamID(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.TeamID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v pulid.ID) graphql.Marshaler {
-			return ec.marshalNID2kpiflowᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNID2kpiflowᚋentᚋschemaᚋpulidᚐID(ctx, field.Selections, obj.TeamID)
 }
 func (ec *executionContext) fieldContext_Deal_teamID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Deal", field, false, false, "ID")
 }
 
 func (ec *executionContext) _Deal_name(ctx context.Context, field graphql.CollectedField, obj *ent.Deal) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Deal_name(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Name, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNString2string(ctx, field.Selections, obj.Name)
 }
 func (ec *executionContext) fieldContext_Deal_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Deal", field, false, false, "String")
 }
 
 func (ec *executionContext) _Deal_customerName(ctx context.Context, field graphql.CollectedField, obj *ent.Deal) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Deal_customerName(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.CustomerName, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNString2string(ctx, field.Selections, obj.CustomerName)
 }
 func (ec *executionContext) fieldContext_Deal_customerName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Deal", field, false, false, "String")
 }
 
 func (ec *executionContext) _Deal_stage(ctx context.Context, field graphql.CollectedField, obj *ent.Deal) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Deal_stage(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Stage, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v deal.Stage) graphql.Marshaler {
-			return ec.marshalNDealStage2kpiflowᚋentᚋdealᚐStage(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNDealStage2kpiflowᚋentᚋdealᚐStage(ctx, field.Selections, obj.Stage)
 }
 func (ec *executionContext) fieldContext_Deal_stage(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Deal", field, false, false, "DealStage")
@@ -9812,46 +9556,14 @@ func (ec *executionContext) fieldContext_Deal_openedAt(_ context.Context, field 
 }
 
 func (ec *executionContext) _Deal_closedAt(ctx context.Context, field graphql.CollectedField, obj *ent.Deal) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Deal_closedAt(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.ClosedAt, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
-			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOTime2ᚖtimeᚐTime(ctx, field.Selections, obj.ClosedAt)
 }
 func (ec *executionContext) fieldContext_Deal_closedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Deal", field, false, false, "Time")
 }
 
 func (ec *executionContext) _Deal_externalID(ctx context.Context, field graphql.CollectedField, obj *ent.Deal) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Deal_externalID(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.ExternalID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.ExternalID)
 }
 func (ec *executionContext) fieldContext_Deal_externalID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Deal", field, false, false, "String")
@@ -10117,23 +9829,7 @@ func (ec *executionContext) fieldContext_DealConnection_pageInfo(_ context.Conte
 }
 
 func (ec *executionContext) _DealConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.DealConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_DealConnection_totalCount(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.TotalCount, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNInt2int(ctx, field.Selections, obj.TotalCount)
 }
 func (ec *executionContext) fieldContext_DealConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("DealConnection", field, false, false, "Int")
@@ -10227,69 +9923,21 @@ func (ec *executionContext) fieldContext_DecideReviewItemPayload_item(_ context.
 }
 
 func (ec *executionContext) _ImportPayload_created(ctx context.Context, field graphql.CollectedField, obj *ImportPayload) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ImportPayload_created(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Created, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNInt2int(ctx, field.Selections, obj.Created)
 }
 func (ec *executionContext) fieldContext_ImportPayload_created(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ImportPayload", field, false, false, "Int")
 }
 
 func (ec *executionContext) _ImportPayload_updated(ctx context.Context, field graphql.CollectedField, obj *ImportPayload) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ImportPayload_updated(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Updated, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNInt2int(ctx, field.Selections, obj.Updated)
 }
 func (ec *executionContext) fieldContext_ImportPayload_updated(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ImportPayload", field, false, false, "Int")
 }
 
 func (ec *executionContext) _ImportPayload_unchanged(ctx context.Context, field graphql.CollectedField, obj *ImportPayload) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ImportPayload_unchanged(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Unchanged, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNInt2int(ctx, field.Selections, obj.Unchanged)
 }
 func (ec *executionContext) fieldContext_ImportPayload_unchanged(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ImportPayload", field, false, false, "Int")
@@ -10328,138 +9976,42 @@ func (ec *executionContext) fieldContext_ImportPayload_rejected(_ context.Contex
 }
 
 func (ec *executionContext) _ImportPayload_committed(ctx context.Context, field graphql.CollectedField, obj *ImportPayload) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ImportPayload_committed(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Committed, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
-			return ec.marshalNBoolean2bool(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNBoolean2bool(ctx, field.Selections, obj.Committed)
 }
 func (ec *executionContext) fieldContext_ImportPayload_committed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ImportPayload", field, false, false, "Boolean")
 }
 
 func (ec *executionContext) _ImportRowError_line(ctx context.Context, field graphql.CollectedField, obj *ImportRowError) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ImportRowError_line(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Line, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNInt2int(ctx, field.Selections, obj.Line)
 }
 func (ec *executionContext) fieldContext_ImportRowError_line(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ImportRowError", field, false, false, "Int")
 }
 
 func (ec *executionContext) _ImportRowError_externalId(ctx context.Context, field graphql.CollectedField, obj *ImportRowError) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ImportRowError_externalId(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.ExternalID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.ExternalID)
 }
 func (ec *executionContext) fieldContext_ImportRowError_externalId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ImportRowError", field, false, false, "String")
 }
 
 func (ec *executionContext) _ImportRowError_field(ctx context.Context, field graphql.CollectedField, obj *ImportRowError) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ImportRowError_field(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Field, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.Field)
 }
 func (ec *executionContext) fieldContext_ImportRowError_field(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ImportRowError", field, false, false, "String")
 }
 
 func (ec *executionContext) _ImportRowError_code(ctx context.Context, field graphql.CollectedField, obj *ImportRowError) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ImportRowError_code(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Code, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v errcode.Code) graphql.Marshaler {
-			return ec.marshalNErrorCode2kpiflowᚋerrcodeᚐCode(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNErrorCode2kpiflowᚋerrcodeᚐCode(ctx, field.Selections, obj.Code)
 }
 func (ec *executionContext) fieldContext_ImportRowError_code(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ImportRowError", field, false, false, "ErrorCode")
 }
 
 func (ec *executionContext) _ImportRowError_message(ctx context.Context, field graphql.CollectedField, obj *ImportRowError) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ImportRowError_message(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Message, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNString2string(ctx, field.Selections, obj.Message)
 }
 func (ec *executionContext) fieldContext_ImportRowError_message(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ImportRowError", field, false, false, "String")
@@ -10530,23 +10082,7 @@ func (ec *executionContext) fieldContext_InboxConnection_pageInfo(_ context.Cont
 }
 
 func (ec *executionContext) _InboxConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *InboxConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_InboxConnection_totalCount(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.TotalCount, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNInt2int(ctx, field.Selections, obj.TotalCount)
 }
 func (ec *executionContext) fieldContext_InboxConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("InboxConnection", field, false, false, "Int")
@@ -10608,46 +10144,14 @@ func (ec *executionContext) fieldContext_InboxEdge_cursor(_ context.Context, fie
 }
 
 func (ec *executionContext) _InboxItem_id(ctx context.Context, field graphql.CollectedField, obj *InboxItem) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_InboxItem_id(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.ID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v pulid.ID) graphql.Marshaler {
-			return ec.marshalNID2kpiflowᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNID2kpiflowᚋentᚋschemaᚋpulidᚐID(ctx, field.Selections, obj.ID)
 }
 func (ec *executionContext) fieldContext_InboxItem_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("InboxItem", field, false, false, "ID")
 }
 
 func (ec *executionContext) _InboxItem_reason(ctx context.Context, field graphql.CollectedField, obj *InboxItem) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_InboxItem_reason(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Reason, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v InboxReason) graphql.Marshaler {
-			return ec.marshalNInboxReason2kpiflowᚋgraphᚐInboxReason(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNInboxReason2kpiflowᚋgraphᚐInboxReason(ctx, field.Selections, obj.Reason)
 }
 func (ec *executionContext) fieldContext_InboxItem_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("InboxItem", field, false, false, "InboxReason")
@@ -10718,46 +10222,14 @@ func (ec *executionContext) fieldContext_InboxItem_reviewCycle(_ context.Context
 }
 
 func (ec *executionContext) _InboxItem_comment(ctx context.Context, field graphql.CollectedField, obj *InboxItem) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_InboxItem_comment(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Comment, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.Comment)
 }
 func (ec *executionContext) fieldContext_InboxItem_comment(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("InboxItem", field, false, false, "String")
 }
 
 func (ec *executionContext) _KPI_id(ctx context.Context, field graphql.CollectedField, obj *ent.KPI) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_KPI_id(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.ID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v pulid.ID) graphql.Marshaler {
-			return ec.marshalNID2kpiflowᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNID2kpiflowᚋentᚋschemaᚋpulidᚐID(ctx, field.Selections, obj.ID)
 }
 func (ec *executionContext) fieldContext_KPI_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("KPI", field, false, false, "ID")
@@ -10810,46 +10282,14 @@ func (ec *executionContext) fieldContext_KPI_updatedAt(_ context.Context, field 
 }
 
 func (ec *executionContext) _KPI_key(ctx context.Context, field graphql.CollectedField, obj *ent.KPI) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_KPI_key(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Key, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNString2string(ctx, field.Selections, obj.Key)
 }
 func (ec *executionContext) fieldContext_KPI_key(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("KPI", field, false, false, "String")
 }
 
 func (ec *executionContext) _KPI_name(ctx context.Context, field graphql.CollectedField, obj *ent.KPI) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_KPI_name(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Name, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNString2string(ctx, field.Selections, obj.Name)
 }
 func (ec *executionContext) fieldContext_KPI_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("KPI", field, false, false, "String")
@@ -10879,46 +10319,14 @@ func (ec *executionContext) fieldContext_KPI_description(_ context.Context, fiel
 }
 
 func (ec *executionContext) _KPI_unit(ctx context.Context, field graphql.CollectedField, obj *ent.KPI) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_KPI_unit(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Unit, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v definition.Unit) graphql.Marshaler {
-			return ec.marshalNKPIUnit2kpiflowᚋkpiᚋdefinitionᚐUnit(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNKPIUnit2kpiflowᚋkpiᚋdefinitionᚐUnit(ctx, field.Selections, obj.Unit)
 }
 func (ec *executionContext) fieldContext_KPI_unit(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("KPI", field, false, false, "KPIUnit")
 }
 
 func (ec *executionContext) _KPI_direction(ctx context.Context, field graphql.CollectedField, obj *ent.KPI) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_KPI_direction(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Direction, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v definition.Direction) graphql.Marshaler {
-			return ec.marshalNKPIDirection2kpiflowᚋkpiᚋdefinitionᚐDirection(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNKPIDirection2kpiflowᚋkpiᚋdefinitionᚐDirection(ctx, field.Selections, obj.Direction)
 }
 func (ec *executionContext) fieldContext_KPI_direction(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("KPI", field, false, false, "KPIDirection")
@@ -10957,92 +10365,28 @@ func (ec *executionContext) fieldContext_KPI_definition(_ context.Context, field
 }
 
 func (ec *executionContext) _KPI_enabled(ctx context.Context, field graphql.CollectedField, obj *ent.KPI) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_KPI_enabled(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Enabled, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
-			return ec.marshalNBoolean2bool(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNBoolean2bool(ctx, field.Selections, obj.Enabled)
 }
 func (ec *executionContext) fieldContext_KPI_enabled(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("KPI", field, false, false, "Boolean")
 }
 
 func (ec *executionContext) _KPI_minSample(ctx context.Context, field graphql.CollectedField, obj *ent.KPI) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_KPI_minSample(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.MinSample, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNInt2int(ctx, field.Selections, obj.MinSample)
 }
 func (ec *executionContext) fieldContext_KPI_minSample(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("KPI", field, false, false, "Int")
 }
 
 func (ec *executionContext) _KPI_builtin(ctx context.Context, field graphql.CollectedField, obj *ent.KPI) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_KPI_builtin(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Builtin, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
-			return ec.marshalNBoolean2bool(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNBoolean2bool(ctx, field.Selections, obj.Builtin)
 }
 func (ec *executionContext) fieldContext_KPI_builtin(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("KPI", field, false, false, "Boolean")
 }
 
 func (ec *executionContext) _KPI_position(ctx context.Context, field graphql.CollectedField, obj *ent.KPI) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_KPI_position(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Position, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNInt2int(ctx, field.Selections, obj.Position)
 }
 func (ec *executionContext) fieldContext_KPI_position(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("KPI", field, false, false, "Int")
@@ -11104,92 +10448,28 @@ func (ec *executionContext) fieldContext_KPI_marketFactorApplies(_ context.Conte
 }
 
 func (ec *executionContext) _KPIAggregate_source(ctx context.Context, field graphql.CollectedField, obj *definition.Aggregate) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_KPIAggregate_source(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Source, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v definition.Source) graphql.Marshaler {
-			return ec.marshalNKPISource2kpiflowᚋkpiᚋdefinitionᚐSource(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNKPISource2kpiflowᚋkpiᚋdefinitionᚐSource(ctx, field.Selections, obj.Source)
 }
 func (ec *executionContext) fieldContext_KPIAggregate_source(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("KPIAggregate", field, false, false, "KPISource")
 }
 
 func (ec *executionContext) _KPIAggregate_function(ctx context.Context, field graphql.CollectedField, obj *definition.Aggregate) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_KPIAggregate_function(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Function, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v definition.Function) graphql.Marshaler {
-			return ec.marshalNKPIFunction2kpiflowᚋkpiᚋdefinitionᚐFunction(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNKPIFunction2kpiflowᚋkpiᚋdefinitionᚐFunction(ctx, field.Selections, obj.Function)
 }
 func (ec *executionContext) fieldContext_KPIAggregate_function(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("KPIAggregate", field, false, false, "KPIFunction")
 }
 
 func (ec *executionContext) _KPIAggregate_field(ctx context.Context, field graphql.CollectedField, obj *definition.Aggregate) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_KPIAggregate_field(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Field, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v definition.Field) graphql.Marshaler {
-			return ec.marshalOKPIField2kpiflowᚋkpiᚋdefinitionᚐField(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOKPIField2kpiflowᚋkpiᚋdefinitionᚐField(ctx, field.Selections, obj.Field)
 }
 func (ec *executionContext) fieldContext_KPIAggregate_field(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("KPIAggregate", field, false, false, "KPIField")
 }
 
 func (ec *executionContext) _KPIAggregate_date(ctx context.Context, field graphql.CollectedField, obj *definition.Aggregate) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_KPIAggregate_date(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Date, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v definition.DateField) graphql.Marshaler {
-			return ec.marshalNKPIDate2kpiflowᚋkpiᚋdefinitionᚐDateField(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNKPIDate2kpiflowᚋkpiᚋdefinitionᚐDateField(ctx, field.Selections, obj.Date)
 }
 func (ec *executionContext) fieldContext_KPIAggregate_date(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("KPIAggregate", field, false, false, "KPIDate")
@@ -11292,23 +10572,7 @@ func (ec *executionContext) fieldContext_KPIConnection_pageInfo(_ context.Contex
 }
 
 func (ec *executionContext) _KPIConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.KPIConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_KPIConnection_totalCount(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.TotalCount, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNInt2int(ctx, field.Selections, obj.TotalCount)
 }
 func (ec *executionContext) fieldContext_KPIConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("KPIConnection", field, false, false, "Int")
@@ -11631,23 +10895,7 @@ func (ec *executionContext) fieldContext_KPIMinSample_kpi(_ context.Context, fie
 }
 
 func (ec *executionContext) _KPIMinSample_minSample(ctx context.Context, field graphql.CollectedField, obj *KPIMinSample) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_KPIMinSample_minSample(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.MinSample, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNInt2int(ctx, field.Selections, obj.MinSample)
 }
 func (ec *executionContext) fieldContext_KPIMinSample_minSample(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("KPIMinSample", field, false, false, "Int")
@@ -11686,23 +10934,7 @@ func (ec *executionContext) fieldContext_KPIRequirement_kpi(_ context.Context, f
 }
 
 func (ec *executionContext) _KPIRequirement_name(ctx context.Context, field graphql.CollectedField, obj *KPIRequirement) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_KPIRequirement_name(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Name, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNString2string(ctx, field.Selections, obj.Name)
 }
 func (ec *executionContext) fieldContext_KPIRequirement_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("KPIRequirement", field, false, false, "String")
@@ -11741,46 +10973,14 @@ func (ec *executionContext) fieldContext_KPIRequirement_via(_ context.Context, f
 }
 
 func (ec *executionContext) _KPIRequirement_relation(ctx context.Context, field graphql.CollectedField, obj *KPIRequirement) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_KPIRequirement_relation(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Relation, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNString2string(ctx, field.Selections, obj.Relation)
 }
 func (ec *executionContext) fieldContext_KPIRequirement_relation(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("KPIRequirement", field, false, false, "String")
 }
 
 func (ec *executionContext) _KPIRequirement_from(ctx context.Context, field graphql.CollectedField, obj *KPIRequirement) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_KPIRequirement_from(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.From, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNString2string(ctx, field.Selections, obj.From)
 }
 func (ec *executionContext) fieldContext_KPIRequirement_from(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("KPIRequirement", field, false, false, "String")
@@ -11947,46 +11147,14 @@ func (ec *executionContext) fieldContext_KPIRequirement_typical(_ context.Contex
 }
 
 func (ec *executionContext) _KPIRequirement_exceedsBest(ctx context.Context, field graphql.CollectedField, obj *KPIRequirement) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_KPIRequirement_exceedsBest(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.ExceedsBest, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
-			return ec.marshalNBoolean2bool(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNBoolean2bool(ctx, field.Selections, obj.ExceedsBest)
 }
 func (ec *executionContext) fieldContext_KPIRequirement_exceedsBest(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("KPIRequirement", field, false, false, "Boolean")
 }
 
 func (ec *executionContext) _KPIResult_id(ctx context.Context, field graphql.CollectedField, obj *KPIResult) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_KPIResult_id(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.ID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v pulid.ID) graphql.Marshaler {
-			return ec.marshalNID2kpiflowᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNID2kpiflowᚋentᚋschemaᚋpulidᚐID(ctx, field.Selections, obj.ID)
 }
 func (ec *executionContext) fieldContext_KPIResult_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("KPIResult", field, false, false, "ID")
@@ -12135,92 +11303,28 @@ func (ec *executionContext) fieldContext_KPIResult_pace(_ context.Context, field
 }
 
 func (ec *executionContext) _KPIResult_status(ctx context.Context, field graphql.CollectedField, obj *KPIResult) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_KPIResult_status(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Status, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *enum.KPIStatus) graphql.Marshaler {
-			return ec.marshalOKPIStatus2ᚖkpiflowᚋenumᚐKPIStatus(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOKPIStatus2ᚖkpiflowᚋenumᚐKPIStatus(ctx, field.Selections, obj.Status)
 }
 func (ec *executionContext) fieldContext_KPIResult_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("KPIResult", field, false, false, "KPIStatus")
 }
 
 func (ec *executionContext) _KPIResult_sampleSize(ctx context.Context, field graphql.CollectedField, obj *KPIResult) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_KPIResult_sampleSize(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.SampleSize, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNInt2int(ctx, field.Selections, obj.SampleSize)
 }
 func (ec *executionContext) fieldContext_KPIResult_sampleSize(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("KPIResult", field, false, false, "Int")
 }
 
 func (ec *executionContext) _KPIResult_lowConfidence(ctx context.Context, field graphql.CollectedField, obj *KPIResult) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_KPIResult_lowConfidence(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.LowConfidence, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
-			return ec.marshalNBoolean2bool(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNBoolean2bool(ctx, field.Selections, obj.LowConfidence)
 }
 func (ec *executionContext) fieldContext_KPIResult_lowConfidence(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("KPIResult", field, false, false, "Boolean")
 }
 
 func (ec *executionContext) _KPIResult_frozen(ctx context.Context, field graphql.CollectedField, obj *KPIResult) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_KPIResult_frozen(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Frozen, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
-			return ec.marshalNBoolean2bool(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNBoolean2bool(ctx, field.Selections, obj.Frozen)
 }
 func (ec *executionContext) fieldContext_KPIResult_frozen(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("KPIResult", field, false, false, "Boolean")
@@ -12303,23 +11407,7 @@ func (ec *executionContext) fieldContext_KPIResult_trend(ctx context.Context, fi
 }
 
 func (ec *executionContext) _KPITrend_id(ctx context.Context, field graphql.CollectedField, obj *KPITrend) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_KPITrend_id(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.ID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v pulid.ID) graphql.Marshaler {
-			return ec.marshalNID2kpiflowᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNID2kpiflowᚋentᚋschemaᚋpulidᚐID(ctx, field.Selections, obj.ID)
 }
 func (ec *executionContext) fieldContext_KPITrend_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("KPITrend", field, false, false, "ID")
@@ -12390,46 +11478,14 @@ func (ec *executionContext) fieldContext_KPITrend_points(_ context.Context, fiel
 }
 
 func (ec *executionContext) _KPIValue_unit(ctx context.Context, field graphql.CollectedField, obj *KPIValue) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_KPIValue_unit(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Unit, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v definition.Unit) graphql.Marshaler {
-			return ec.marshalNKPIUnit2kpiflowᚋkpiᚋdefinitionᚐUnit(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNKPIUnit2kpiflowᚋkpiᚋdefinitionᚐUnit(ctx, field.Selections, obj.Unit)
 }
 func (ec *executionContext) fieldContext_KPIValue_unit(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("KPIValue", field, false, false, "KPIUnit")
 }
 
 func (ec *executionContext) _KPIValue_value(ctx context.Context, field graphql.CollectedField, obj *KPIValue) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_KPIValue_value(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Value, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v money.Decimal) graphql.Marshaler {
-			return ec.marshalNDecimal2kpiflowᚋmoneyᚐDecimal(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNDecimal2kpiflowᚋmoneyᚐDecimal(ctx, field.Selections, obj.Value)
 }
 func (ec *executionContext) fieldContext_KPIValue_value(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("KPIValue", field, false, false, "Decimal")
@@ -12491,46 +11547,14 @@ func (ec *executionContext) fieldContext_KPIValue_number(_ context.Context, fiel
 }
 
 func (ec *executionContext) _KPIValue_display(ctx context.Context, field graphql.CollectedField, obj *KPIValue) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_KPIValue_display(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Display, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNString2string(ctx, field.Selections, obj.Display)
 }
 func (ec *executionContext) fieldContext_KPIValue_display(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("KPIValue", field, false, false, "String")
 }
 
 func (ec *executionContext) _LogoutPayload_ok(ctx context.Context, field graphql.CollectedField, obj *LogoutPayload) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_LogoutPayload_ok(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Ok, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
-			return ec.marshalNBoolean2bool(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNBoolean2bool(ctx, field.Selections, obj.Ok)
 }
 func (ec *executionContext) fieldContext_LogoutPayload_ok(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("LogoutPayload", field, false, false, "Boolean")
@@ -12803,23 +11827,7 @@ func (ec *executionContext) fieldContext_MarketFactor_setBy(_ context.Context, f
 }
 
 func (ec *executionContext) _Meeting_id(ctx context.Context, field graphql.CollectedField, obj *ent.Meeting) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Meeting_id(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.ID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v pulid.ID) graphql.Marshaler {
-			return ec.marshalNID2kpiflowᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNID2kpiflowᚋentᚋschemaᚋpulidᚐID(ctx, field.Selections, obj.ID)
 }
 func (ec *executionContext) fieldContext_Meeting_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Meeting", field, false, false, "ID")
@@ -12872,69 +11880,21 @@ func (ec *executionContext) fieldContext_Meeting_updatedAt(_ context.Context, fi
 }
 
 func (ec *executionContext) _Meeting_ownerID(ctx context.Context, field graphql.CollectedField, obj *ent.Meeting) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Meeting_ownerID(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.OwnerID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v pulid.ID) graphql.Marshaler {
-			return ec.marshalNID2kpiflowᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNID2kpiflowᚋentᚋschemaᚋpulidᚐID(ctx, field.Selections, obj.OwnerID)
 }
 func (ec *executionContext) fieldContext_Meeting_ownerID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Meeting", field, false, false, "ID")
 }
 
 func (ec *executionContext) _Meeting_dealID(ctx context.Context, field graphql.CollectedField, obj *ent.Meeting) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Meeting_dealID(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.DealID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *pulid.ID) graphql.Marshaler {
-			return ec.marshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, field.Selections, obj.DealID)
 }
 func (ec *executionContext) fieldContext_Meeting_dealID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Meeting", field, false, false, "ID")
 }
 
 func (ec *executionContext) _Meeting_kind(ctx context.Context, field graphql.CollectedField, obj *ent.Meeting) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Meeting_kind(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Kind, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v meeting.Kind) graphql.Marshaler {
-			return ec.marshalNMeetingKind2kpiflowᚋentᚋmeetingᚐKind(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNMeetingKind2kpiflowᚋentᚋmeetingᚐKind(ctx, field.Selections, obj.Kind)
 }
 func (ec *executionContext) fieldContext_Meeting_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Meeting", field, false, false, "MeetingKind")
@@ -12964,69 +11924,21 @@ func (ec *executionContext) fieldContext_Meeting_scheduledAt(_ context.Context, 
 }
 
 func (ec *executionContext) _Meeting_durationMinutes(ctx context.Context, field graphql.CollectedField, obj *ent.Meeting) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Meeting_durationMinutes(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.DurationMinutes, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNInt2int(ctx, field.Selections, obj.DurationMinutes)
 }
 func (ec *executionContext) fieldContext_Meeting_durationMinutes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Meeting", field, false, false, "Int")
 }
 
 func (ec *executionContext) _Meeting_status(ctx context.Context, field graphql.CollectedField, obj *ent.Meeting) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Meeting_status(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Status, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v meeting.Status) graphql.Marshaler {
-			return ec.marshalNMeetingStatus2kpiflowᚋentᚋmeetingᚐStatus(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNMeetingStatus2kpiflowᚋentᚋmeetingᚐStatus(ctx, field.Selections, obj.Status)
 }
 func (ec *executionContext) fieldContext_Meeting_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Meeting", field, false, false, "MeetingStatus")
 }
 
 func (ec *executionContext) _Meeting_heldAt(ctx context.Context, field graphql.CollectedField, obj *ent.Meeting) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Meeting_heldAt(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.HeldAt, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
-			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOTime2ᚖtimeᚐTime(ctx, field.Selections, obj.HeldAt)
 }
 func (ec *executionContext) fieldContext_Meeting_heldAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Meeting", field, false, false, "Time")
@@ -13056,23 +11968,7 @@ func (ec *executionContext) fieldContext_Meeting_notes(_ context.Context, field 
 }
 
 func (ec *executionContext) _Meeting_externalID(ctx context.Context, field graphql.CollectedField, obj *ent.Meeting) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Meeting_externalID(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.ExternalID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.ExternalID)
 }
 func (ec *executionContext) fieldContext_Meeting_externalID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Meeting", field, false, false, "String")
@@ -13239,23 +12135,7 @@ func (ec *executionContext) fieldContext_MeetingConnection_pageInfo(_ context.Co
 }
 
 func (ec *executionContext) _MeetingConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.MeetingConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_MeetingConnection_totalCount(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.TotalCount, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNInt2int(ctx, field.Selections, obj.TotalCount)
 }
 func (ec *executionContext) fieldContext_MeetingConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("MeetingConnection", field, false, false, "Int")
@@ -13317,46 +12197,14 @@ func (ec *executionContext) fieldContext_MeetingEdge_cursor(_ context.Context, f
 }
 
 func (ec *executionContext) _Money_amount(ctx context.Context, field graphql.CollectedField, obj *money.Money) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Money_amount(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Amount, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v money.Decimal) graphql.Marshaler {
-			return ec.marshalNDecimal2kpiflowᚋmoneyᚐDecimal(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNDecimal2kpiflowᚋmoneyᚐDecimal(ctx, field.Selections, obj.Amount)
 }
 func (ec *executionContext) fieldContext_Money_amount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Money", field, false, false, "Decimal")
 }
 
 func (ec *executionContext) _Money_currency(ctx context.Context, field graphql.CollectedField, obj *money.Money) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Money_currency(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Currency, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNString2string(ctx, field.Selections, obj.Currency)
 }
 func (ec *executionContext) fieldContext_Money_currency(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Money", field, false, false, "String")
@@ -14859,23 +13707,7 @@ func (ec *executionContext) fieldContext_Mutation_allocateTeamTarget(ctx context
 }
 
 func (ec *executionContext) _Organization_id(ctx context.Context, field graphql.CollectedField, obj *ent.Organization) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Organization_id(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.ID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v pulid.ID) graphql.Marshaler {
-			return ec.marshalNID2kpiflowᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNID2kpiflowᚋentᚋschemaᚋpulidᚐID(ctx, field.Selections, obj.ID)
 }
 func (ec *executionContext) fieldContext_Organization_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Organization", field, false, false, "ID")
@@ -14928,92 +13760,28 @@ func (ec *executionContext) fieldContext_Organization_updatedAt(_ context.Contex
 }
 
 func (ec *executionContext) _Organization_name(ctx context.Context, field graphql.CollectedField, obj *ent.Organization) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Organization_name(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Name, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNString2string(ctx, field.Selections, obj.Name)
 }
 func (ec *executionContext) fieldContext_Organization_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Organization", field, false, false, "String")
 }
 
 func (ec *executionContext) _Organization_currency(ctx context.Context, field graphql.CollectedField, obj *ent.Organization) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Organization_currency(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Currency, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNString2string(ctx, field.Selections, obj.Currency)
 }
 func (ec *executionContext) fieldContext_Organization_currency(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Organization", field, false, false, "String")
 }
 
 func (ec *executionContext) _Organization_timezone(ctx context.Context, field graphql.CollectedField, obj *ent.Organization) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Organization_timezone(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Timezone, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNString2string(ctx, field.Selections, obj.Timezone)
 }
 func (ec *executionContext) fieldContext_Organization_timezone(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Organization", field, false, false, "String")
 }
 
 func (ec *executionContext) _Organization_fiscalYearStartMonth(ctx context.Context, field graphql.CollectedField, obj *ent.Organization) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Organization_fiscalYearStartMonth(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.FiscalYearStartMonth, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNInt2int(ctx, field.Selections, obj.FiscalYearStartMonth)
 }
 func (ec *executionContext) fieldContext_Organization_fiscalYearStartMonth(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Organization", field, false, false, "Int")
@@ -15116,23 +13884,7 @@ func (ec *executionContext) fieldContext_OrganizationConnection_pageInfo(_ conte
 }
 
 func (ec *executionContext) _OrganizationConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.OrganizationConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_OrganizationConnection_totalCount(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.TotalCount, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNInt2int(ctx, field.Selections, obj.TotalCount)
 }
 func (ec *executionContext) fieldContext_OrganizationConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("OrganizationConnection", field, false, false, "Int")
@@ -15258,23 +14010,7 @@ func (ec *executionContext) fieldContext_OrganizationSettings_status(_ context.C
 }
 
 func (ec *executionContext) _OrganizationSettings_closeGraceHours(ctx context.Context, field graphql.CollectedField, obj *settings.Settings) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_OrganizationSettings_closeGraceHours(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.GraceHours, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNInt2int(ctx, field.Selections, obj.GraceHours)
 }
 func (ec *executionContext) fieldContext_OrganizationSettings_closeGraceHours(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("OrganizationSettings", field, false, false, "Int")
@@ -15506,69 +14242,21 @@ func (ec *executionContext) fieldContext_PageInfo_endCursor(_ context.Context, f
 }
 
 func (ec *executionContext) _Period_kind(ctx context.Context, field graphql.CollectedField, obj *kpi.Period) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Period_kind(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Kind, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v enum.PeriodKind) graphql.Marshaler {
-			return ec.marshalNPeriodKind2kpiflowᚋenumᚐPeriodKind(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNPeriodKind2kpiflowᚋenumᚐPeriodKind(ctx, field.Selections, obj.Kind)
 }
 func (ec *executionContext) fieldContext_Period_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Period", field, false, false, "PeriodKind")
 }
 
 func (ec *executionContext) _Period_year(ctx context.Context, field graphql.CollectedField, obj *kpi.Period) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Period_year(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Year, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNInt2int(ctx, field.Selections, obj.Year)
 }
 func (ec *executionContext) fieldContext_Period_year(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Period", field, false, false, "Int")
 }
 
 func (ec *executionContext) _Period_index(ctx context.Context, field graphql.CollectedField, obj *kpi.Period) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Period_index(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Index, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNInt2int(ctx, field.Selections, obj.Index)
 }
 func (ec *executionContext) fieldContext_Period_index(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Period", field, false, false, "Int")
@@ -16544,23 +15232,7 @@ func (ec *executionContext) fieldContext_Query___schema(_ context.Context, field
 }
 
 func (ec *executionContext) _RealismEvidence_period(ctx context.Context, field graphql.CollectedField, obj *realism.Evidence) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_RealismEvidence_period(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Period, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNString2string(ctx, field.Selections, obj.Period)
 }
 func (ec *executionContext) fieldContext_RealismEvidence_period(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("RealismEvidence", field, false, false, "String")
@@ -16668,23 +15340,7 @@ func (ec *executionContext) fieldContext_RealismEvidence_weight(_ context.Contex
 }
 
 func (ec *executionContext) _RealismRamp_tenureMonths(ctx context.Context, field graphql.CollectedField, obj *realism.Ramp) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_RealismRamp_tenureMonths(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.TenureMonths, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNInt2int(ctx, field.Selections, obj.TenureMonths)
 }
 func (ec *executionContext) fieldContext_RealismRamp_tenureMonths(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("RealismRamp", field, false, false, "Int")
@@ -16714,46 +15370,14 @@ func (ec *executionContext) fieldContext_RealismRamp_share(_ context.Context, fi
 }
 
 func (ec *executionContext) _RealismRamp_scaled(ctx context.Context, field graphql.CollectedField, obj *realism.Ramp) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_RealismRamp_scaled(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Scaled, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
-			return ec.marshalNBoolean2bool(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNBoolean2bool(ctx, field.Selections, obj.Scaled)
 }
 func (ec *executionContext) fieldContext_RealismRamp_scaled(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("RealismRamp", field, false, false, "Boolean")
 }
 
 func (ec *executionContext) _RealismRamp_rampedAfterMonths(ctx context.Context, field graphql.CollectedField, obj *realism.Ramp) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_RealismRamp_rampedAfterMonths(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.RampedMonths, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNInt2int(ctx, field.Selections, obj.RampedMonths)
 }
 func (ec *executionContext) fieldContext_RealismRamp_rampedAfterMonths(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("RealismRamp", field, false, false, "Int")
@@ -16792,23 +15416,7 @@ func (ec *executionContext) fieldContext_RealismRamp_fullyRampedMedian(_ context
 }
 
 func (ec *executionContext) _RealismRamp_peers(ctx context.Context, field graphql.CollectedField, obj *realism.Ramp) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_RealismRamp_peers(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Peers, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNInt2int(ctx, field.Selections, obj.Peers)
 }
 func (ec *executionContext) fieldContext_RealismRamp_peers(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("RealismRamp", field, false, false, "Int")
@@ -16939,23 +15547,7 @@ func (ec *executionContext) fieldContext_RealismSettings_bestEverFactor(_ contex
 }
 
 func (ec *executionContext) _RealismSettings_comparablePeriods(ctx context.Context, field graphql.CollectedField, obj *realism.Thresholds) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_RealismSettings_comparablePeriods(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Periods, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNInt2int(ctx, field.Selections, obj.Periods)
 }
 func (ec *executionContext) fieldContext_RealismSettings_comparablePeriods(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("RealismSettings", field, false, false, "Int")
@@ -17182,23 +15774,7 @@ func (ec *executionContext) fieldContext_ReconciliationSubTeam_historicalShare(_
 }
 
 func (ec *executionContext) _ReviewCycle_id(ctx context.Context, field graphql.CollectedField, obj *ent.ReviewCycle) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ReviewCycle_id(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.ID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v pulid.ID) graphql.Marshaler {
-			return ec.marshalNID2kpiflowᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNID2kpiflowᚋentᚋschemaᚋpulidᚐID(ctx, field.Selections, obj.ID)
 }
 func (ec *executionContext) fieldContext_ReviewCycle_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ReviewCycle", field, false, false, "ID")
@@ -17251,46 +15827,14 @@ func (ec *executionContext) fieldContext_ReviewCycle_updatedAt(_ context.Context
 }
 
 func (ec *executionContext) _ReviewCycle_teamID(ctx context.Context, field graphql.CollectedField, obj *ent.ReviewCycle) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ReviewCycle_teamID(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.TeamID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v pulid.ID) graphql.Marshaler {
-			return ec.marshalNID2kpiflowᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNID2kpiflowᚋentᚋschemaᚋpulidᚐID(ctx, field.Selections, obj.TeamID)
 }
 func (ec *executionContext) fieldContext_ReviewCycle_teamID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ReviewCycle", field, false, false, "ID")
 }
 
 func (ec *executionContext) _ReviewCycle_cadence(ctx context.Context, field graphql.CollectedField, obj *ent.ReviewCycle) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ReviewCycle_cadence(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Cadence, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v enum.ReviewCadence) graphql.Marshaler {
-			return ec.marshalNReviewCadence2kpiflowᚋenumᚐReviewCadence(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNReviewCadence2kpiflowᚋenumᚐReviewCadence(ctx, field.Selections, obj.Cadence)
 }
 func (ec *executionContext) fieldContext_ReviewCycle_cadence(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ReviewCycle", field, false, false, "ReviewCadence")
@@ -17343,69 +15887,21 @@ func (ec *executionContext) fieldContext_ReviewCycle_dueAt(_ context.Context, fi
 }
 
 func (ec *executionContext) _ReviewCycle_status(ctx context.Context, field graphql.CollectedField, obj *ent.ReviewCycle) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ReviewCycle_status(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Status, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v reviewcycle.Status) graphql.Marshaler {
-			return ec.marshalNReviewCycleStatus2kpiflowᚋentᚋreviewcycleᚐStatus(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNReviewCycleStatus2kpiflowᚋentᚋreviewcycleᚐStatus(ctx, field.Selections, obj.Status)
 }
 func (ec *executionContext) fieldContext_ReviewCycle_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ReviewCycle", field, false, false, "ReviewCycleStatus")
 }
 
 func (ec *executionContext) _ReviewCycle_completedAt(ctx context.Context, field graphql.CollectedField, obj *ent.ReviewCycle) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ReviewCycle_completedAt(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.CompletedAt, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
-			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOTime2ᚖtimeᚐTime(ctx, field.Selections, obj.CompletedAt)
 }
 func (ec *executionContext) fieldContext_ReviewCycle_completedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ReviewCycle", field, false, false, "Time")
 }
 
 func (ec *executionContext) _ReviewCycle_completedByID(ctx context.Context, field graphql.CollectedField, obj *ent.ReviewCycle) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ReviewCycle_completedByID(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.CompletedByID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *pulid.ID) graphql.Marshaler {
-			return ec.marshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, field.Selections, obj.CompletedByID)
 }
 func (ec *executionContext) fieldContext_ReviewCycle_completedByID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ReviewCycle", field, false, false, "ID")
@@ -17616,23 +16112,7 @@ func (ec *executionContext) fieldContext_ReviewCycleConnection_pageInfo(_ contex
 }
 
 func (ec *executionContext) _ReviewCycleConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.ReviewCycleConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ReviewCycleConnection_totalCount(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.TotalCount, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNInt2int(ctx, field.Selections, obj.TotalCount)
 }
 func (ec *executionContext) fieldContext_ReviewCycleConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ReviewCycleConnection", field, false, false, "Int")
@@ -17694,23 +16174,7 @@ func (ec *executionContext) fieldContext_ReviewCycleEdge_cursor(_ context.Contex
 }
 
 func (ec *executionContext) _ReviewItem_id(ctx context.Context, field graphql.CollectedField, obj *ent.ReviewItem) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ReviewItem_id(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.ID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v pulid.ID) graphql.Marshaler {
-			return ec.marshalNID2kpiflowᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNID2kpiflowᚋentᚋschemaᚋpulidᚐID(ctx, field.Selections, obj.ID)
 }
 func (ec *executionContext) fieldContext_ReviewItem_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ReviewItem", field, false, false, "ID")
@@ -17763,46 +16227,14 @@ func (ec *executionContext) fieldContext_ReviewItem_updatedAt(_ context.Context,
 }
 
 func (ec *executionContext) _ReviewItem_cycleID(ctx context.Context, field graphql.CollectedField, obj *ent.ReviewItem) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ReviewItem_cycleID(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.CycleID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v pulid.ID) graphql.Marshaler {
-			return ec.marshalNID2kpiflowᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNID2kpiflowᚋentᚋschemaᚋpulidᚐID(ctx, field.Selections, obj.CycleID)
 }
 func (ec *executionContext) fieldContext_ReviewItem_cycleID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ReviewItem", field, false, false, "ID")
 }
 
 func (ec *executionContext) _ReviewItem_targetID(ctx context.Context, field graphql.CollectedField, obj *ent.ReviewItem) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ReviewItem_targetID(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.TargetID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v pulid.ID) graphql.Marshaler {
-			return ec.marshalNID2kpiflowᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNID2kpiflowᚋentᚋschemaᚋpulidᚐID(ctx, field.Selections, obj.TargetID)
 }
 func (ec *executionContext) fieldContext_ReviewItem_targetID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ReviewItem", field, false, false, "ID")
@@ -17832,138 +16264,42 @@ func (ec *executionContext) fieldContext_ReviewItem_pace(_ context.Context, fiel
 }
 
 func (ec *executionContext) _ReviewItem_track(ctx context.Context, field graphql.CollectedField, obj *ent.ReviewItem) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ReviewItem_track(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Track, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *enum.KPIStatus) graphql.Marshaler {
-			return ec.marshalOKPIStatus2ᚖkpiflowᚋenumᚐKPIStatus(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOKPIStatus2ᚖkpiflowᚋenumᚐKPIStatus(ctx, field.Selections, obj.Track)
 }
 func (ec *executionContext) fieldContext_ReviewItem_track(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ReviewItem", field, false, false, "KPIStatus")
 }
 
 func (ec *executionContext) _ReviewItem_suggestedAction(ctx context.Context, field graphql.CollectedField, obj *ent.ReviewItem) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ReviewItem_suggestedAction(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.SuggestedAction, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v reviewitem.SuggestedAction) graphql.Marshaler {
-			return ec.marshalNReviewItemSuggestedAction2kpiflowᚋentᚋreviewitemᚐSuggestedAction(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNReviewItemSuggestedAction2kpiflowᚋentᚋreviewitemᚐSuggestedAction(ctx, field.Selections, obj.SuggestedAction)
 }
 func (ec *executionContext) fieldContext_ReviewItem_suggestedAction(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ReviewItem", field, false, false, "ReviewItemSuggestedAction")
 }
 
 func (ec *executionContext) _ReviewItem_suggestionReason(ctx context.Context, field graphql.CollectedField, obj *ent.ReviewItem) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ReviewItem_suggestionReason(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.SuggestionReason, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNString2string(ctx, field.Selections, obj.SuggestionReason)
 }
 func (ec *executionContext) fieldContext_ReviewItem_suggestionReason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ReviewItem", field, false, false, "String")
 }
 
 func (ec *executionContext) _ReviewItem_decision(ctx context.Context, field graphql.CollectedField, obj *ent.ReviewItem) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ReviewItem_decision(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Decision, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *enum.ReviewDecision) graphql.Marshaler {
-			return ec.marshalOReviewDecision2ᚖkpiflowᚋenumᚐReviewDecision(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOReviewDecision2ᚖkpiflowᚋenumᚐReviewDecision(ctx, field.Selections, obj.Decision)
 }
 func (ec *executionContext) fieldContext_ReviewItem_decision(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ReviewItem", field, false, false, "ReviewDecision")
 }
 
 func (ec *executionContext) _ReviewItem_decidedByID(ctx context.Context, field graphql.CollectedField, obj *ent.ReviewItem) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ReviewItem_decidedByID(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.DecidedByID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *pulid.ID) graphql.Marshaler {
-			return ec.marshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, field.Selections, obj.DecidedByID)
 }
 func (ec *executionContext) fieldContext_ReviewItem_decidedByID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ReviewItem", field, false, false, "ID")
 }
 
 func (ec *executionContext) _ReviewItem_decisionComment(ctx context.Context, field graphql.CollectedField, obj *ent.ReviewItem) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ReviewItem_decisionComment(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.DecisionComment, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.DecisionComment)
 }
 func (ec *executionContext) fieldContext_ReviewItem_decisionComment(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ReviewItem", field, false, false, "String")
@@ -18322,23 +16658,7 @@ func (ec *executionContext) fieldContext_ReviewItem_decisionValue(_ context.Cont
 }
 
 func (ec *executionContext) _ReviewItem_decisionReason(ctx context.Context, field graphql.CollectedField, obj *ent.ReviewItem) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ReviewItem_decisionReason(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.DecisionReason, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *enum.ReasonCode) graphql.Marshaler {
-			return ec.marshalOReasonCode2ᚖkpiflowᚋenumᚐReasonCode(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOReasonCode2ᚖkpiflowᚋenumᚐReasonCode(ctx, field.Selections, obj.DecisionReason)
 }
 func (ec *executionContext) fieldContext_ReviewItem_decisionReason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ReviewItem", field, false, false, "ReasonCode")
@@ -18409,23 +16729,7 @@ func (ec *executionContext) fieldContext_ReviewItemConnection_pageInfo(_ context
 }
 
 func (ec *executionContext) _ReviewItemConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.ReviewItemConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ReviewItemConnection_totalCount(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.TotalCount, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNInt2int(ctx, field.Selections, obj.TotalCount)
 }
 func (ec *executionContext) fieldContext_ReviewItemConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ReviewItemConnection", field, false, false, "Int")
@@ -18533,23 +16837,7 @@ func (ec *executionContext) fieldContext_ReviewSuggestionSettings_minElapsed(_ c
 }
 
 func (ec *executionContext) _RollupMember_id(ctx context.Context, field graphql.CollectedField, obj *RollupMember) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_RollupMember_id(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.ID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v pulid.ID) graphql.Marshaler {
-			return ec.marshalNID2kpiflowᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNID2kpiflowᚋentᚋschemaᚋpulidᚐID(ctx, field.Selections, obj.ID)
 }
 func (ec *executionContext) fieldContext_RollupMember_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("RollupMember", field, false, false, "ID")
@@ -18620,46 +16908,14 @@ func (ec *executionContext) fieldContext_RollupMember_actual(_ context.Context, 
 }
 
 func (ec *executionContext) _RollupMember_sampleSize(ctx context.Context, field graphql.CollectedField, obj *RollupMember) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_RollupMember_sampleSize(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.SampleSize, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNInt2int(ctx, field.Selections, obj.SampleSize)
 }
 func (ec *executionContext) fieldContext_RollupMember_sampleSize(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("RollupMember", field, false, false, "Int")
 }
 
 func (ec *executionContext) _RollupMember_lowConfidence(ctx context.Context, field graphql.CollectedField, obj *RollupMember) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_RollupMember_lowConfidence(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.LowConfidence, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
-			return ec.marshalNBoolean2bool(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNBoolean2bool(ctx, field.Selections, obj.LowConfidence)
 }
 func (ec *executionContext) fieldContext_RollupMember_lowConfidence(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("RollupMember", field, false, false, "Boolean")
@@ -18721,23 +16977,7 @@ func (ec *executionContext) fieldContext_RollupMember_attainment(_ context.Conte
 }
 
 func (ec *executionContext) _RollupMember_frozen(ctx context.Context, field graphql.CollectedField, obj *RollupMember) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_RollupMember_frozen(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Frozen, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
-			return ec.marshalNBoolean2bool(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNBoolean2bool(ctx, field.Selections, obj.Frozen)
 }
 func (ec *executionContext) fieldContext_RollupMember_frozen(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("RollupMember", field, false, false, "Boolean")
@@ -18776,23 +17016,7 @@ func (ec *executionContext) fieldContext_RollupMember_liveActual(_ context.Conte
 }
 
 func (ec *executionContext) _Scorecard_id(ctx context.Context, field graphql.CollectedField, obj *Scorecard) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Scorecard_id(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.ID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v pulid.ID) graphql.Marshaler {
-			return ec.marshalNID2kpiflowᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNID2kpiflowᚋentᚋschemaᚋpulidᚐID(ctx, field.Selections, obj.ID)
 }
 func (ec *executionContext) fieldContext_Scorecard_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Scorecard", field, false, false, "ID")
@@ -18863,23 +17087,7 @@ func (ec *executionContext) fieldContext_Scorecard_results(_ context.Context, fi
 }
 
 func (ec *executionContext) _SetMarketFactorPayload_teamID(ctx context.Context, field graphql.CollectedField, obj *SetMarketFactorPayload) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_SetMarketFactorPayload_teamID(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.TeamID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v pulid.ID) graphql.Marshaler {
-			return ec.marshalNID2kpiflowᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNID2kpiflowᚋentᚋschemaᚋpulidᚐID(ctx, field.Selections, obj.TeamID)
 }
 func (ec *executionContext) fieldContext_SetMarketFactorPayload_teamID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SetMarketFactorPayload", field, false, false, "ID")
@@ -19139,23 +17347,7 @@ func (ec *executionContext) fieldContext_Subscription_inboxChanged(ctx context.C
 }
 
 func (ec *executionContext) _Target_id(ctx context.Context, field graphql.CollectedField, obj *ent.Target) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Target_id(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.ID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v pulid.ID) graphql.Marshaler {
-			return ec.marshalNID2kpiflowᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNID2kpiflowᚋentᚋschemaᚋpulidᚐID(ctx, field.Selections, obj.ID)
 }
 func (ec *executionContext) fieldContext_Target_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Target", field, false, false, "ID")
@@ -19208,138 +17400,42 @@ func (ec *executionContext) fieldContext_Target_updatedAt(_ context.Context, fie
 }
 
 func (ec *executionContext) _Target_kpiID(ctx context.Context, field graphql.CollectedField, obj *ent.Target) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Target_kpiID(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.KpiID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v pulid.ID) graphql.Marshaler {
-			return ec.marshalNID2kpiflowᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNID2kpiflowᚋentᚋschemaᚋpulidᚐID(ctx, field.Selections, obj.KpiID)
 }
 func (ec *executionContext) fieldContext_Target_kpiID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Target", field, false, false, "ID")
 }
 
 func (ec *executionContext) _Target_userID(ctx context.Context, field graphql.CollectedField, obj *ent.Target) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Target_userID(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.UserID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *pulid.ID) graphql.Marshaler {
-			return ec.marshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, field.Selections, obj.UserID)
 }
 func (ec *executionContext) fieldContext_Target_userID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Target", field, false, false, "ID")
 }
 
 func (ec *executionContext) _Target_teamID(ctx context.Context, field graphql.CollectedField, obj *ent.Target) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Target_teamID(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.TeamID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *pulid.ID) graphql.Marshaler {
-			return ec.marshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, field.Selections, obj.TeamID)
 }
 func (ec *executionContext) fieldContext_Target_teamID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Target", field, false, false, "ID")
 }
 
 func (ec *executionContext) _Target_periodKind(ctx context.Context, field graphql.CollectedField, obj *ent.Target) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Target_periodKind(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.PeriodKind, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v enum.PeriodKind) graphql.Marshaler {
-			return ec.marshalNPeriodKind2kpiflowᚋenumᚐPeriodKind(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNPeriodKind2kpiflowᚋenumᚐPeriodKind(ctx, field.Selections, obj.PeriodKind)
 }
 func (ec *executionContext) fieldContext_Target_periodKind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Target", field, false, false, "PeriodKind")
 }
 
 func (ec *executionContext) _Target_periodYear(ctx context.Context, field graphql.CollectedField, obj *ent.Target) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Target_periodYear(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.PeriodYear, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNInt2int(ctx, field.Selections, obj.PeriodYear)
 }
 func (ec *executionContext) fieldContext_Target_periodYear(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Target", field, false, false, "Int")
 }
 
 func (ec *executionContext) _Target_periodIndex(ctx context.Context, field graphql.CollectedField, obj *ent.Target) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Target_periodIndex(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.PeriodIndex, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNInt2int(ctx, field.Selections, obj.PeriodIndex)
 }
 func (ec *executionContext) fieldContext_Target_periodIndex(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Target", field, false, false, "Int")
@@ -19392,92 +17488,28 @@ func (ec *executionContext) fieldContext_Target_periodEnd(_ context.Context, fie
 }
 
 func (ec *executionContext) _Target_status(ctx context.Context, field graphql.CollectedField, obj *ent.Target) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Target_status(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Status, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v enum.TargetStatus) graphql.Marshaler {
-			return ec.marshalNTargetStatus2kpiflowᚋenumᚐTargetStatus(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNTargetStatus2kpiflowᚋenumᚐTargetStatus(ctx, field.Selections, obj.Status)
 }
 func (ec *executionContext) fieldContext_Target_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Target", field, false, false, "TargetStatus")
 }
 
 func (ec *executionContext) _Target_version(ctx context.Context, field graphql.CollectedField, obj *ent.Target) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Target_version(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Version, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNInt2int(ctx, field.Selections, obj.Version)
 }
 func (ec *executionContext) fieldContext_Target_version(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Target", field, false, false, "Int")
 }
 
 func (ec *executionContext) _Target_proposerID(ctx context.Context, field graphql.CollectedField, obj *ent.Target) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Target_proposerID(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.ProposerID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v pulid.ID) graphql.Marshaler {
-			return ec.marshalNID2kpiflowᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNID2kpiflowᚋentᚋschemaᚋpulidᚐID(ctx, field.Selections, obj.ProposerID)
 }
 func (ec *executionContext) fieldContext_Target_proposerID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Target", field, false, false, "ID")
 }
 
 func (ec *executionContext) _Target_approverID(ctx context.Context, field graphql.CollectedField, obj *ent.Target) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Target_approverID(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.ApproverID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *pulid.ID) graphql.Marshaler {
-			return ec.marshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, field.Selections, obj.ApproverID)
 }
 func (ec *executionContext) fieldContext_Target_approverID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Target", field, false, false, "ID")
@@ -19539,46 +17571,14 @@ func (ec *executionContext) fieldContext_Target_assessment(_ context.Context, fi
 }
 
 func (ec *executionContext) _Target_pendingReason(ctx context.Context, field graphql.CollectedField, obj *ent.Target) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Target_pendingReason(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.PendingReason, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *enum.ReasonCode) graphql.Marshaler {
-			return ec.marshalOReasonCode2ᚖkpiflowᚋenumᚐReasonCode(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOReasonCode2ᚖkpiflowᚋenumᚐReasonCode(ctx, field.Selections, obj.PendingReason)
 }
 func (ec *executionContext) fieldContext_Target_pendingReason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Target", field, false, false, "ReasonCode")
 }
 
 func (ec *executionContext) _Target_pendingComment(ctx context.Context, field graphql.CollectedField, obj *ent.Target) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Target_pendingComment(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.PendingComment, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.PendingComment)
 }
 func (ec *executionContext) fieldContext_Target_pendingComment(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Target", field, false, false, "String")
@@ -19608,46 +17608,14 @@ func (ec *executionContext) fieldContext_Target_finalAttainment(_ context.Contex
 }
 
 func (ec *executionContext) _Target_allocationMethod(ctx context.Context, field graphql.CollectedField, obj *ent.Target) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Target_allocationMethod(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.AllocationMethod, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *enum.AllocationMethod) graphql.Marshaler {
-			return ec.marshalOAllocationMethod2ᚖkpiflowᚋenumᚐAllocationMethod(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOAllocationMethod2ᚖkpiflowᚋenumᚐAllocationMethod(ctx, field.Selections, obj.AllocationMethod)
 }
 func (ec *executionContext) fieldContext_Target_allocationMethod(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Target", field, false, false, "AllocationMethod")
 }
 
 func (ec *executionContext) _Target_allocatedFromID(ctx context.Context, field graphql.CollectedField, obj *ent.Target) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Target_allocatedFromID(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.AllocatedFromID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *pulid.ID) graphql.Marshaler {
-			return ec.marshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, field.Selections, obj.AllocatedFromID)
 }
 func (ec *executionContext) fieldContext_Target_allocatedFromID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Target", field, false, false, "ID")
@@ -20292,46 +18260,14 @@ func (ec *executionContext) fieldContext_TargetAdjustment_value(_ context.Contex
 }
 
 func (ec *executionContext) _TargetAdjustment_reasonCode(ctx context.Context, field graphql.CollectedField, obj *TargetAdjustment) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_TargetAdjustment_reasonCode(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.ReasonCode, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v enum.ReasonCode) graphql.Marshaler {
-			return ec.marshalNReasonCode2kpiflowᚋenumᚐReasonCode(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNReasonCode2kpiflowᚋenumᚐReasonCode(ctx, field.Selections, obj.ReasonCode)
 }
 func (ec *executionContext) fieldContext_TargetAdjustment_reasonCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("TargetAdjustment", field, false, false, "ReasonCode")
 }
 
 func (ec *executionContext) _TargetAdjustment_comment(ctx context.Context, field graphql.CollectedField, obj *TargetAdjustment) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_TargetAdjustment_comment(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Comment, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.Comment)
 }
 func (ec *executionContext) fieldContext_TargetAdjustment_comment(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("TargetAdjustment", field, false, false, "String")
@@ -20480,23 +18416,7 @@ func (ec *executionContext) fieldContext_TargetAssessment_teamMarketFactor(_ con
 }
 
 func (ec *executionContext) _TargetAssessment_marketFactorApplies(ctx context.Context, field graphql.CollectedField, obj *realism.Assessment) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_TargetAssessment_marketFactorApplies(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.MarketFactorApplies, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
-			return ec.marshalNBoolean2bool(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNBoolean2bool(ctx, field.Selections, obj.MarketFactorApplies)
 }
 func (ec *executionContext) fieldContext_TargetAssessment_marketFactorApplies(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("TargetAssessment", field, false, false, "Boolean")
@@ -20535,23 +18455,7 @@ func (ec *executionContext) fieldContext_TargetAssessment_expected(_ context.Con
 }
 
 func (ec *executionContext) _TargetAssessment_band(ctx context.Context, field graphql.CollectedField, obj *realism.Assessment) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_TargetAssessment_band(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Band, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v realism.Band) graphql.Marshaler {
-			return ec.marshalNRealismBand2kpiflowᚋworkflowᚋrealismᚐBand(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNRealismBand2kpiflowᚋworkflowᚋrealismᚐBand(ctx, field.Selections, obj.Band)
 }
 func (ec *executionContext) fieldContext_TargetAssessment_band(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("TargetAssessment", field, false, false, "RealismBand")
@@ -20837,23 +18741,7 @@ func (ec *executionContext) fieldContext_TargetCoherence_denominator(_ context.C
 }
 
 func (ec *executionContext) _TargetCoherence_previewed(ctx context.Context, field graphql.CollectedField, obj *TargetCoherence) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_TargetCoherence_previewed(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Previewed, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *CoherencePart) graphql.Marshaler {
-			return ec.marshalOCoherencePart2ᚖkpiflowᚋgraphᚐCoherencePart(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOCoherencePart2ᚖkpiflowᚋgraphᚐCoherencePart(ctx, field.Selections, obj.Previewed)
 }
 func (ec *executionContext) fieldContext_TargetCoherence_previewed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("TargetCoherence", field, false, false, "CoherencePart")
@@ -21034,23 +18922,7 @@ func (ec *executionContext) fieldContext_TargetCoherence_tolerance(_ context.Con
 }
 
 func (ec *executionContext) _TargetCoherence_coherent(ctx context.Context, field graphql.CollectedField, obj *TargetCoherence) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_TargetCoherence_coherent(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Coherent, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
-			return ec.marshalNBoolean2bool(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNBoolean2bool(ctx, field.Selections, obj.Coherent)
 }
 func (ec *executionContext) fieldContext_TargetCoherence_coherent(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("TargetCoherence", field, false, false, "Boolean")
@@ -21121,23 +18993,7 @@ func (ec *executionContext) fieldContext_TargetConnection_pageInfo(_ context.Con
 }
 
 func (ec *executionContext) _TargetConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.TargetConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_TargetConnection_totalCount(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.TotalCount, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNInt2int(ctx, field.Selections, obj.TotalCount)
 }
 func (ec *executionContext) fieldContext_TargetConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("TargetConnection", field, false, false, "Int")
@@ -21199,23 +19055,7 @@ func (ec *executionContext) fieldContext_TargetEdge_cursor(_ context.Context, fi
 }
 
 func (ec *executionContext) _TargetEvent_id(ctx context.Context, field graphql.CollectedField, obj *ent.TargetEvent) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_TargetEvent_id(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.ID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v pulid.ID) graphql.Marshaler {
-			return ec.marshalNID2kpiflowᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNID2kpiflowᚋentᚋschemaᚋpulidᚐID(ctx, field.Selections, obj.ID)
 }
 func (ec *executionContext) fieldContext_TargetEvent_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("TargetEvent", field, false, false, "ID")
@@ -21268,115 +19108,35 @@ func (ec *executionContext) fieldContext_TargetEvent_updatedAt(_ context.Context
 }
 
 func (ec *executionContext) _TargetEvent_targetID(ctx context.Context, field graphql.CollectedField, obj *ent.TargetEvent) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_TargetEvent_targetID(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.TargetID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v pulid.ID) graphql.Marshaler {
-			return ec.marshalNID2kpiflowᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNID2kpiflowᚋentᚋschemaᚋpulidᚐID(ctx, field.Selections, obj.TargetID)
 }
 func (ec *executionContext) fieldContext_TargetEvent_targetID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("TargetEvent", field, false, false, "ID")
 }
 
 func (ec *executionContext) _TargetEvent_actorID(ctx context.Context, field graphql.CollectedField, obj *ent.TargetEvent) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_TargetEvent_actorID(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.ActorID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *pulid.ID) graphql.Marshaler {
-			return ec.marshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, field.Selections, obj.ActorID)
 }
 func (ec *executionContext) fieldContext_TargetEvent_actorID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("TargetEvent", field, false, false, "ID")
 }
 
 func (ec *executionContext) _TargetEvent_action(ctx context.Context, field graphql.CollectedField, obj *ent.TargetEvent) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_TargetEvent_action(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Action, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v enum.TargetAction) graphql.Marshaler {
-			return ec.marshalNTargetAction2kpiflowᚋenumᚐTargetAction(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNTargetAction2kpiflowᚋenumᚐTargetAction(ctx, field.Selections, obj.Action)
 }
 func (ec *executionContext) fieldContext_TargetEvent_action(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("TargetEvent", field, false, false, "TargetAction")
 }
 
 func (ec *executionContext) _TargetEvent_fromStatus(ctx context.Context, field graphql.CollectedField, obj *ent.TargetEvent) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_TargetEvent_fromStatus(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.FromStatus, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v enum.TargetStatus) graphql.Marshaler {
-			return ec.marshalNTargetStatus2kpiflowᚋenumᚐTargetStatus(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNTargetStatus2kpiflowᚋenumᚐTargetStatus(ctx, field.Selections, obj.FromStatus)
 }
 func (ec *executionContext) fieldContext_TargetEvent_fromStatus(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("TargetEvent", field, false, false, "TargetStatus")
 }
 
 func (ec *executionContext) _TargetEvent_toStatus(ctx context.Context, field graphql.CollectedField, obj *ent.TargetEvent) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_TargetEvent_toStatus(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.ToStatus, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v enum.TargetStatus) graphql.Marshaler {
-			return ec.marshalNTargetStatus2kpiflowᚋenumᚐTargetStatus(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNTargetStatus2kpiflowᚋenumᚐTargetStatus(ctx, field.Selections, obj.ToStatus)
 }
 func (ec *executionContext) fieldContext_TargetEvent_toStatus(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("TargetEvent", field, false, false, "TargetStatus")
@@ -21406,46 +19166,14 @@ func (ec *executionContext) fieldContext_TargetEvent_comment(_ context.Context, 
 }
 
 func (ec *executionContext) _TargetEvent_reasonCode(ctx context.Context, field graphql.CollectedField, obj *ent.TargetEvent) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_TargetEvent_reasonCode(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.ReasonCode, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *enum.ReasonCode) graphql.Marshaler {
-			return ec.marshalOReasonCode2ᚖkpiflowᚋenumᚐReasonCode(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOReasonCode2ᚖkpiflowᚋenumᚐReasonCode(ctx, field.Selections, obj.ReasonCode)
 }
 func (ec *executionContext) fieldContext_TargetEvent_reasonCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("TargetEvent", field, false, false, "ReasonCode")
 }
 
 func (ec *executionContext) _TargetEvent_version(ctx context.Context, field graphql.CollectedField, obj *ent.TargetEvent) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_TargetEvent_version(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Version, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNInt2int(ctx, field.Selections, obj.Version)
 }
 func (ec *executionContext) fieldContext_TargetEvent_version(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("TargetEvent", field, false, false, "Int")
@@ -21676,23 +19404,7 @@ func (ec *executionContext) fieldContext_TargetEventConnection_pageInfo(_ contex
 }
 
 func (ec *executionContext) _TargetEventConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.TargetEventConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_TargetEventConnection_totalCount(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.TotalCount, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNInt2int(ctx, field.Selections, obj.TotalCount)
 }
 func (ec *executionContext) fieldContext_TargetEventConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("TargetEventConnection", field, false, false, "Int")
@@ -21754,23 +19466,7 @@ func (ec *executionContext) fieldContext_TargetEventEdge_cursor(_ context.Contex
 }
 
 func (ec *executionContext) _TargetHistoryPoint_id(ctx context.Context, field graphql.CollectedField, obj *TargetHistoryPoint) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_TargetHistoryPoint_id(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.ID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v pulid.ID) graphql.Marshaler {
-			return ec.marshalNID2kpiflowᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNID2kpiflowᚋentᚋschemaᚋpulidᚐID(ctx, field.Selections, obj.ID)
 }
 func (ec *executionContext) fieldContext_TargetHistoryPoint_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("TargetHistoryPoint", field, false, false, "ID")
@@ -21992,23 +19688,7 @@ func (ec *executionContext) fieldContext_TargetReconciliation_teamTarget(_ conte
 }
 
 func (ec *executionContext) _TargetReconciliation_basis(ctx context.Context, field graphql.CollectedField, obj *TargetReconciliation) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_TargetReconciliation_basis(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Basis, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v AllocationMembers) graphql.Marshaler {
-			return ec.marshalNAllocationMembers2kpiflowᚋgraphᚐAllocationMembers(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNAllocationMembers2kpiflowᚋgraphᚐAllocationMembers(ctx, field.Selections, obj.Basis)
 }
 func (ec *executionContext) fieldContext_TargetReconciliation_basis(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("TargetReconciliation", field, false, false, "AllocationMembers")
@@ -22189,23 +19869,7 @@ func (ec *executionContext) fieldContext_TargetReconciliation_openCoverage(_ con
 }
 
 func (ec *executionContext) _TargetReconciliation_covered(ctx context.Context, field graphql.CollectedField, obj *TargetReconciliation) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_TargetReconciliation_covered(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Covered, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *bool) graphql.Marshaler {
-			return ec.marshalOBoolean2ᚖbool(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOBoolean2ᚖbool(ctx, field.Selections, obj.Covered)
 }
 func (ec *executionContext) fieldContext_TargetReconciliation_covered(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("TargetReconciliation", field, false, false, "Boolean")
@@ -22354,23 +20018,7 @@ func (ec *executionContext) fieldContext_TargetReconciliation_subTeamsCoverage(_
 }
 
 func (ec *executionContext) _TargetRevision_id(ctx context.Context, field graphql.CollectedField, obj *ent.TargetRevision) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_TargetRevision_id(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.ID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v pulid.ID) graphql.Marshaler {
-			return ec.marshalNID2kpiflowᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNID2kpiflowᚋentᚋschemaᚋpulidᚐID(ctx, field.Selections, obj.ID)
 }
 func (ec *executionContext) fieldContext_TargetRevision_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("TargetRevision", field, false, false, "ID")
@@ -22423,92 +20071,28 @@ func (ec *executionContext) fieldContext_TargetRevision_updatedAt(_ context.Cont
 }
 
 func (ec *executionContext) _TargetRevision_targetID(ctx context.Context, field graphql.CollectedField, obj *ent.TargetRevision) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_TargetRevision_targetID(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.TargetID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v pulid.ID) graphql.Marshaler {
-			return ec.marshalNID2kpiflowᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNID2kpiflowᚋentᚋschemaᚋpulidᚐID(ctx, field.Selections, obj.TargetID)
 }
 func (ec *executionContext) fieldContext_TargetRevision_targetID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("TargetRevision", field, false, false, "ID")
 }
 
 func (ec *executionContext) _TargetRevision_authorID(ctx context.Context, field graphql.CollectedField, obj *ent.TargetRevision) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_TargetRevision_authorID(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.AuthorID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *pulid.ID) graphql.Marshaler {
-			return ec.marshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, field.Selections, obj.AuthorID)
 }
 func (ec *executionContext) fieldContext_TargetRevision_authorID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("TargetRevision", field, false, false, "ID")
 }
 
 func (ec *executionContext) _TargetRevision_action(ctx context.Context, field graphql.CollectedField, obj *ent.TargetRevision) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_TargetRevision_action(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Action, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v enum.TargetAction) graphql.Marshaler {
-			return ec.marshalNTargetAction2kpiflowᚋenumᚐTargetAction(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNTargetAction2kpiflowᚋenumᚐTargetAction(ctx, field.Selections, obj.Action)
 }
 func (ec *executionContext) fieldContext_TargetRevision_action(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("TargetRevision", field, false, false, "TargetAction")
 }
 
 func (ec *executionContext) _TargetRevision_reasonCode(ctx context.Context, field graphql.CollectedField, obj *ent.TargetRevision) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_TargetRevision_reasonCode(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.ReasonCode, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *enum.ReasonCode) graphql.Marshaler {
-			return ec.marshalOReasonCode2ᚖkpiflowᚋenumᚐReasonCode(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOReasonCode2ᚖkpiflowᚋenumᚐReasonCode(ctx, field.Selections, obj.ReasonCode)
 }
 func (ec *executionContext) fieldContext_TargetRevision_reasonCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("TargetRevision", field, false, false, "ReasonCode")
@@ -22730,23 +20314,7 @@ func (ec *executionContext) fieldContext_TargetRevisionConnection_pageInfo(_ con
 }
 
 func (ec *executionContext) _TargetRevisionConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.TargetRevisionConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_TargetRevisionConnection_totalCount(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.TotalCount, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNInt2int(ctx, field.Selections, obj.TotalCount)
 }
 func (ec *executionContext) fieldContext_TargetRevisionConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("TargetRevisionConnection", field, false, false, "Int")
@@ -22936,23 +20504,7 @@ func (ec *executionContext) fieldContext_TargetSuggestion_assessment(_ context.C
 }
 
 func (ec *executionContext) _Team_id(ctx context.Context, field graphql.CollectedField, obj *ent.Team) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Team_id(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.ID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v pulid.ID) graphql.Marshaler {
-			return ec.marshalNID2kpiflowᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNID2kpiflowᚋentᚋschemaᚋpulidᚐID(ctx, field.Selections, obj.ID)
 }
 func (ec *executionContext) fieldContext_Team_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Team", field, false, false, "ID")
@@ -23005,69 +20557,21 @@ func (ec *executionContext) fieldContext_Team_updatedAt(_ context.Context, field
 }
 
 func (ec *executionContext) _Team_name(ctx context.Context, field graphql.CollectedField, obj *ent.Team) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Team_name(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Name, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNString2string(ctx, field.Selections, obj.Name)
 }
 func (ec *executionContext) fieldContext_Team_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Team", field, false, false, "String")
 }
 
 func (ec *executionContext) _Team_parentID(ctx context.Context, field graphql.CollectedField, obj *ent.Team) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Team_parentID(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.ParentID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *pulid.ID) graphql.Marshaler {
-			return ec.marshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, field.Selections, obj.ParentID)
 }
 func (ec *executionContext) fieldContext_Team_parentID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Team", field, false, false, "ID")
 }
 
 func (ec *executionContext) _Team_reviewCadence(ctx context.Context, field graphql.CollectedField, obj *ent.Team) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Team_reviewCadence(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.ReviewCadence, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v enum.ReviewCadence) graphql.Marshaler {
-			return ec.marshalNReviewCadence2kpiflowᚋenumᚐReviewCadence(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNReviewCadence2kpiflowᚋenumᚐReviewCadence(ctx, field.Selections, obj.ReviewCadence)
 }
 func (ec *executionContext) fieldContext_Team_reviewCadence(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Team", field, false, false, "ReviewCadence")
@@ -23422,23 +20926,7 @@ func (ec *executionContext) fieldContext_TeamConnection_pageInfo(_ context.Conte
 }
 
 func (ec *executionContext) _TeamConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.TeamConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_TeamConnection_totalCount(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.TotalCount, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNInt2int(ctx, field.Selections, obj.TotalCount)
 }
 func (ec *executionContext) fieldContext_TeamConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("TeamConnection", field, false, false, "Int")
@@ -23500,23 +20988,7 @@ func (ec *executionContext) fieldContext_TeamEdge_cursor(_ context.Context, fiel
 }
 
 func (ec *executionContext) _TeamRollup_id(ctx context.Context, field graphql.CollectedField, obj *TeamRollup) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_TeamRollup_id(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.ID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v pulid.ID) graphql.Marshaler {
-			return ec.marshalNID2kpiflowᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNID2kpiflowᚋentᚋschemaᚋpulidᚐID(ctx, field.Selections, obj.ID)
 }
 func (ec *executionContext) fieldContext_TeamRollup_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("TeamRollup", field, false, false, "ID")
@@ -23651,46 +21123,14 @@ func (ec *executionContext) fieldContext_TeamRollup_actual(_ context.Context, fi
 }
 
 func (ec *executionContext) _TeamRollup_sampleSize(ctx context.Context, field graphql.CollectedField, obj *TeamRollup) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_TeamRollup_sampleSize(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.SampleSize, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNInt2int(ctx, field.Selections, obj.SampleSize)
 }
 func (ec *executionContext) fieldContext_TeamRollup_sampleSize(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("TeamRollup", field, false, false, "Int")
 }
 
 func (ec *executionContext) _TeamRollup_lowConfidence(ctx context.Context, field graphql.CollectedField, obj *TeamRollup) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_TeamRollup_lowConfidence(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.LowConfidence, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
-			return ec.marshalNBoolean2bool(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNBoolean2bool(ctx, field.Selections, obj.LowConfidence)
 }
 func (ec *executionContext) fieldContext_TeamRollup_lowConfidence(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("TeamRollup", field, false, false, "Boolean")
@@ -23729,23 +21169,7 @@ func (ec *executionContext) fieldContext_TeamRollup_members(_ context.Context, f
 }
 
 func (ec *executionContext) _TeamRollup_additive(ctx context.Context, field graphql.CollectedField, obj *TeamRollup) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_TeamRollup_additive(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Additive, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
-			return ec.marshalNBoolean2bool(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNBoolean2bool(ctx, field.Selections, obj.Additive)
 }
 func (ec *executionContext) fieldContext_TeamRollup_additive(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("TeamRollup", field, false, false, "Boolean")
@@ -23839,23 +21263,7 @@ func (ec *executionContext) fieldContext_TeamRollup_attainment(_ context.Context
 }
 
 func (ec *executionContext) _TeamRollup_frozen(ctx context.Context, field graphql.CollectedField, obj *TeamRollup) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_TeamRollup_frozen(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Frozen, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
-			return ec.marshalNBoolean2bool(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNBoolean2bool(ctx, field.Selections, obj.Frozen)
 }
 func (ec *executionContext) fieldContext_TeamRollup_frozen(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("TeamRollup", field, false, false, "Boolean")
@@ -23926,23 +21334,7 @@ func (ec *executionContext) fieldContext_TeamRollup_reconciliation(_ context.Con
 }
 
 func (ec *executionContext) _TrendPoint_id(ctx context.Context, field graphql.CollectedField, obj *TrendPoint) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_TrendPoint_id(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.ID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v pulid.ID) graphql.Marshaler {
-			return ec.marshalNID2kpiflowᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNID2kpiflowᚋentᚋschemaᚋpulidᚐID(ctx, field.Selections, obj.ID)
 }
 func (ec *executionContext) fieldContext_TrendPoint_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("TrendPoint", field, false, false, "ID")
@@ -24045,46 +21437,14 @@ func (ec *executionContext) fieldContext_TrendPoint_target(_ context.Context, fi
 }
 
 func (ec *executionContext) _TrendPoint_sampleSize(ctx context.Context, field graphql.CollectedField, obj *TrendPoint) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_TrendPoint_sampleSize(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.SampleSize, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNInt2int(ctx, field.Selections, obj.SampleSize)
 }
 func (ec *executionContext) fieldContext_TrendPoint_sampleSize(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("TrendPoint", field, false, false, "Int")
 }
 
 func (ec *executionContext) _TrendPoint_lowConfidence(ctx context.Context, field graphql.CollectedField, obj *TrendPoint) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_TrendPoint_lowConfidence(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.LowConfidence, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
-			return ec.marshalNBoolean2bool(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNBoolean2bool(ctx, field.Selections, obj.LowConfidence)
 }
 func (ec *executionContext) fieldContext_TrendPoint_lowConfidence(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("TrendPoint", field, false, false, "Boolean")
@@ -24315,23 +21675,7 @@ func (ec *executionContext) fieldContext_UpdateUserPayload_user(_ context.Contex
 }
 
 func (ec *executionContext) _User_id(ctx context.Context, field graphql.CollectedField, obj *ent.User) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_User_id(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.ID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v pulid.ID) graphql.Marshaler {
-			return ec.marshalNID2kpiflowᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNID2kpiflowᚋentᚋschemaᚋpulidᚐID(ctx, field.Selections, obj.ID)
 }
 func (ec *executionContext) fieldContext_User_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("User", field, false, false, "ID")
@@ -24384,115 +21728,35 @@ func (ec *executionContext) fieldContext_User_updatedAt(_ context.Context, field
 }
 
 func (ec *executionContext) _User_email(ctx context.Context, field graphql.CollectedField, obj *ent.User) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_User_email(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Email, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNString2string(ctx, field.Selections, obj.Email)
 }
 func (ec *executionContext) fieldContext_User_email(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("User", field, false, false, "String")
 }
 
 func (ec *executionContext) _User_name(ctx context.Context, field graphql.CollectedField, obj *ent.User) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_User_name(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Name, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNString2string(ctx, field.Selections, obj.Name)
 }
 func (ec *executionContext) fieldContext_User_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("User", field, false, false, "String")
 }
 
 func (ec *executionContext) _User_role(ctx context.Context, field graphql.CollectedField, obj *ent.User) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_User_role(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Role, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v user.Role) graphql.Marshaler {
-			return ec.marshalNUserRole2kpiflowᚋentᚋuserᚐRole(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNUserRole2kpiflowᚋentᚋuserᚐRole(ctx, field.Selections, obj.Role)
 }
 func (ec *executionContext) fieldContext_User_role(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("User", field, false, false, "UserRole")
 }
 
 func (ec *executionContext) _User_teamID(ctx context.Context, field graphql.CollectedField, obj *ent.User) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_User_teamID(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.TeamID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *pulid.ID) graphql.Marshaler {
-			return ec.marshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOID2ᚖkpiflowᚋentᚋschemaᚋpulidᚐID(ctx, field.Selections, obj.TeamID)
 }
 func (ec *executionContext) fieldContext_User_teamID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("User", field, false, false, "ID")
 }
 
 func (ec *executionContext) _User_active(ctx context.Context, field graphql.CollectedField, obj *ent.User) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_User_active(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Active, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
-			return ec.marshalNBoolean2bool(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNBoolean2bool(ctx, field.Selections, obj.Active)
 }
 func (ec *executionContext) fieldContext_User_active(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("User", field, false, false, "Boolean")
@@ -24522,23 +21786,7 @@ func (ec *executionContext) fieldContext_User_hiredAt(_ context.Context, field g
 }
 
 func (ec *executionContext) _User_teamJoinedAt(ctx context.Context, field graphql.CollectedField, obj *ent.User) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_User_teamJoinedAt(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.TeamJoinedAt, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
-			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOTime2ᚖtimeᚐTime(ctx, field.Selections, obj.TeamJoinedAt)
 }
 func (ec *executionContext) fieldContext_User_teamJoinedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("User", field, false, false, "Time")
@@ -24805,23 +22053,7 @@ func (ec *executionContext) fieldContext_UserConnection_pageInfo(_ context.Conte
 }
 
 func (ec *executionContext) _UserConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.UserConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_UserConnection_totalCount(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.TotalCount, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNInt2int(ctx, field.Selections, obj.TotalCount)
 }
 func (ec *executionContext) fieldContext_UserConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("UserConnection", field, false, false, "Int")
@@ -25043,23 +22275,7 @@ func (ec *executionContext) fieldContext_WhatItTakes_requirements(_ context.Cont
 }
 
 func (ec *executionContext) ___Directive_name(ctx context.Context, field graphql.CollectedField, obj *introspection.Directive) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext___Directive_name(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Name, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNString2string(ctx, field.Selections, obj.Name)
 }
 func (ec *executionContext) fieldContext___Directive_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("__Directive", field, false, false, "String")
@@ -25089,23 +22305,7 @@ func (ec *executionContext) fieldContext___Directive_description(_ context.Conte
 }
 
 func (ec *executionContext) ___Directive_isRepeatable(ctx context.Context, field graphql.CollectedField, obj *introspection.Directive) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext___Directive_isRepeatable(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.IsRepeatable, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
-			return ec.marshalNBoolean2bool(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNBoolean2bool(ctx, field.Selections, obj.IsRepeatable)
 }
 func (ec *executionContext) fieldContext___Directive_isRepeatable(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("__Directive", field, false, false, "Boolean")
@@ -25178,23 +22378,7 @@ func (ec *executionContext) fieldContext___Directive_args(ctx context.Context, f
 }
 
 func (ec *executionContext) ___EnumValue_name(ctx context.Context, field graphql.CollectedField, obj *introspection.EnumValue) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext___EnumValue_name(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Name, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNString2string(ctx, field.Selections, obj.Name)
 }
 func (ec *executionContext) fieldContext___EnumValue_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("__EnumValue", field, false, false, "String")
@@ -25270,23 +22454,7 @@ func (ec *executionContext) fieldContext___EnumValue_deprecationReason(_ context
 }
 
 func (ec *executionContext) ___Field_name(ctx context.Context, field graphql.CollectedField, obj *introspection.Field) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext___Field_name(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Name, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNString2string(ctx, field.Selections, obj.Name)
 }
 func (ec *executionContext) fieldContext___Field_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("__Field", field, false, false, "String")
@@ -25437,23 +22605,7 @@ func (ec *executionContext) fieldContext___Field_deprecationReason(_ context.Con
 }
 
 func (ec *executionContext) ___InputValue_name(ctx context.Context, field graphql.CollectedField, obj *introspection.InputValue) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext___InputValue_name(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Name, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNString2string(ctx, field.Selections, obj.Name)
 }
 func (ec *executionContext) fieldContext___InputValue_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("__InputValue", field, false, false, "String")
@@ -25515,23 +22667,7 @@ func (ec *executionContext) fieldContext___InputValue_type(_ context.Context, fi
 }
 
 func (ec *executionContext) ___InputValue_defaultValue(ctx context.Context, field graphql.CollectedField, obj *introspection.InputValue) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext___InputValue_defaultValue(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.DefaultValue, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.DefaultValue)
 }
 func (ec *executionContext) fieldContext___InputValue_defaultValue(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("__InputValue", field, false, false, "String")
