@@ -11561,23 +11561,7 @@ func (ec *executionContext) fieldContext_LogoutPayload_ok(_ context.Context, fie
 }
 
 func (ec *executionContext) _MarketFactor_id(ctx context.Context, field graphql.CollectedField, obj *ent.MarketFactor) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_MarketFactor_id(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.ID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v pulid.ID) graphql.Marshaler {
-			return ec.marshalNID2kpiflowᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNID2kpiflowᚋentᚋschemaᚋpulidᚐID(ctx, field.Selections, obj.ID)
 }
 func (ec *executionContext) fieldContext_MarketFactor_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("MarketFactor", field, false, false, "ID")
@@ -11630,23 +11614,7 @@ func (ec *executionContext) fieldContext_MarketFactor_updatedAt(_ context.Contex
 }
 
 func (ec *executionContext) _MarketFactor_teamID(ctx context.Context, field graphql.CollectedField, obj *ent.MarketFactor) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_MarketFactor_teamID(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.TeamID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v pulid.ID) graphql.Marshaler {
-			return ec.marshalNID2kpiflowᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNID2kpiflowᚋentᚋschemaᚋpulidᚐID(ctx, field.Selections, obj.TeamID)
 }
 func (ec *executionContext) fieldContext_MarketFactor_teamID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("MarketFactor", field, false, false, "ID")
