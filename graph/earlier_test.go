@@ -7,7 +7,6 @@ import (
 	"kpiflow/apitest"
 	"kpiflow/ent/schema/pulid"
 	"kpiflow/enum"
-	"kpiflow/kpi"
 )
 
 // A target's earlierTargets are its scope's approved and closed targets of
@@ -16,30 +15,10 @@ import (
 func TestEarlierTargets(t *testing.T) {
 	apitest.Each(t, func(t *testing.T, s *apitest.Server) {
 		w := newKPIWorld(t, s)
-		sys := apitest.Sys()
-		ids := map[string]pulid.ID{}
-		for _, k := range s.Client.KPI.Query().AllX(sys) {
-			ids[k.Key] = k.ID
-		}
-		cal, err := kpi.NewCalendar(2, "America/New_York")
-		if err != nil {
-			t.Fatal(err)
-		}
+		ids := w.kpiIDs()
 		made := map[string]pulid.ID{}
 		target := func(name, kpiKey string, userID, teamID pulid.ID, kind enum.PeriodKind, year, index int, status enum.TargetStatus) {
-			p, err := cal.Period(kind, year, index)
-			if err != nil {
-				t.Fatal(err)
-			}
-			c := s.Client.Target.Create().SetOrganizationID(w.org.ID).SetKpiID(ids[kpiKey]).
-				SetPeriodKind(kind).SetPeriodYear(year).SetPeriodIndex(index).SetPeriodStart(p.Start).SetPeriodEnd(p.End).
-				SetValue(float64(year*10 + index)).SetStatus(status).SetProposerID(w.r1.ID)
-			if userID != "" {
-				c.SetUserID(userID).SetScopeKey("user:" + string(userID))
-			} else {
-				c.SetTeamID(teamID).SetScopeKey("team:" + string(teamID))
-			}
-			made[name] = c.SaveX(sys).ID
+			made[name] = w.addTarget(t, ids[kpiKey], userID, teamID, kind, year, index, float64(year*10+index), status)
 		}
 		q := enum.PeriodQuarter
 		// r1's deals closed, quarter by quarter; the proposal of FY2027 Q1

@@ -58,32 +58,20 @@ func withFactorBatches(ctx context.Context) context.Context {
 // siblingTeams returns the nearest list of teams above the field being
 // resolved, and the field context that holds it.
 func siblingTeams(ctx context.Context) (any, []*ent.Team) {
-	for fc := graphql.GetFieldContext(ctx); fc != nil; fc = fc.Parent {
+	fc, out := nearestList(ctx, func(result any) ([]*ent.Team, bool) {
+		r, ok := result.([]*ent.TeamEdge)
 		var out []*ent.Team
-		switch r := fc.Result.(type) {
-		case []*ent.TeamEdge:
-			for _, e := range r {
-				if e != nil && e.Node != nil {
-					out = append(out, e.Node)
-				}
+		for _, e := range r {
+			if e != nil && e.Node != nil {
+				out = append(out, e.Node)
 			}
-		case []*ent.Team:
-			out = r
-		case []ent.Noder:
-			for _, n := range r {
-				if t, ok := n.(*ent.Team); ok {
-					out = append(out, t)
-				}
-			}
-		default:
-			continue
 		}
-		if len(out) == 0 {
-			return nil, nil
-		}
-		return fc, out
+		return out, ok
+	})
+	if fc == nil {
+		return nil, nil
 	}
-	return nil, nil
+	return fc, out
 }
 
 // teamMarketFactors answers Team.marketFactors for team t.

@@ -44,6 +44,39 @@ func (t trendJSON) line() string {
 	return strings.Join(out, " ")
 }
 
+// kpiIDs are Acme's KPIs by key.
+func (w *kpiWorld) kpiIDs() map[string]pulid.ID {
+	ids := map[string]pulid.ID{}
+	for _, k := range w.s.Client.KPI.Query().AllX(apitest.Sys()) {
+		ids[k.Key] = k.ID
+	}
+	return ids
+}
+
+// addTarget inserts a user's (or a team's) target for a KPI in a period of
+// Acme's calendar (fiscal years from February, in New York).
+func (w *kpiWorld) addTarget(t *testing.T, kpiID, userID, teamID pulid.ID, kind enum.PeriodKind, year, index int,
+	value float64, status enum.TargetStatus) pulid.ID {
+	t.Helper()
+	cal, err := kpi.NewCalendar(2, "America/New_York")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := cal.Period(kind, year, index)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := w.s.Client.Target.Create().SetOrganizationID(w.org.ID).SetKpiID(kpiID).
+		SetPeriodKind(kind).SetPeriodYear(year).SetPeriodIndex(index).SetPeriodStart(p.Start).SetPeriodEnd(p.End).
+		SetValue(value).SetStatus(status).SetProposerID(w.r1.ID)
+	if userID != "" {
+		c.SetUserID(userID).SetScopeKey("user:" + string(userID))
+	} else {
+		c.SetTeamID(teamID).SetScopeKey("team:" + string(teamID))
+	}
+	return c.SaveX(apitest.Sys()).ID
+}
+
 // A scorecard's results carry their trend: the same points as kpiTrend
 // for the scope, the KPI and the periods up to the scorecard's, with the
 // scope's approved (else closed) target in each, for every KPI at the cost
@@ -52,39 +85,20 @@ func TestScorecardTrend(t *testing.T) {
 	apitest.Each(t, func(t *testing.T, s *apitest.Server) {
 		w := newKPIWorld(t, s)
 		sys := apitest.Sys()
-		ids := map[string]pulid.ID{}
-		for _, k := range s.Client.KPI.Query().AllX(sys) {
-			ids[k.Key] = k.ID
-		}
-		cal, err := kpi.NewCalendar(2, "America/New_York")
-		if err != nil {
-			t.Fatal(err)
-		}
-		target := func(scopeKey string, userID, teamID pulid.ID, month int, value float64, status enum.TargetStatus) {
+		ids := w.kpiIDs()
+		target := func(userID, teamID pulid.ID, month int, value float64, status enum.TargetStatus) {
 			year := 2027
 			if month == 12 {
 				year = 2026
 			}
-			p, err := cal.Period(kpi.PeriodMonth, year, month)
-			if err != nil {
-				t.Fatal(err)
-			}
-			c := s.Client.Target.Create().SetOrganizationID(w.org.ID).SetKpiID(ids["DEALS_CLOSED"]).SetScopeKey(scopeKey).
-				SetPeriodKind(enum.PeriodMonth).SetPeriodYear(year).SetPeriodIndex(month).SetPeriodStart(p.Start).SetPeriodEnd(p.End).
-				SetValue(value).SetStatus(status).SetProposerID(w.r1.ID)
-			if userID != "" {
-				c.SetUserID(userID)
-			} else {
-				c.SetTeamID(teamID)
-			}
-			c.ExecX(sys)
+			w.addTarget(t, ids["DEALS_CLOSED"], userID, teamID, enum.PeriodMonth, year, month, value, status)
 		}
 		// r1's targets for deals closed by month: proposed only in M01 (no
 		// line), approved in M02, closed in M03; East's own in M04.
-		target("user:"+string(w.r1.ID), w.r1.ID, "", 1, 9, enum.StatusProposed)
-		target("user:"+string(w.r1.ID), w.r1.ID, "", 2, 3, enum.StatusApproved)
-		target("user:"+string(w.r1.ID), w.r1.ID, "", 3, 2, enum.StatusClosed)
-		target("team:"+string(w.east.ID), "", w.east.ID, 4, 4, enum.StatusApproved)
+		target(w.r1.ID, "", 1, 9, enum.StatusProposed)
+		target(w.r1.ID, "", 2, 3, enum.StatusApproved)
+		target(w.r1.ID, "", 3, 2, enum.StatusClosed)
+		target("", w.east.ID, 4, 4, enum.StatusApproved)
 
 		card := `query($scope: ScopeInput!, $period: PeriodInput!) { scorecard(scope: $scope, period: $period) {
 			results { id kpi { id key } trend(periods: 5) { ` + trendSelection + ` } } } }`

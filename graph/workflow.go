@@ -181,31 +181,48 @@ func withActualBatches(ctx context.Context) context.Context {
 	return context.WithValue(ctx, actualBatchesKey{}, &actualBatches{m: map[any]*actualBatch{}, kpis: map[any]*actualBatch{}})
 }
 
+// nearestList returns the nearest list of T above the field being
+// resolved (a plain list, nodes, or what edges reads of a connection's
+// edges: ok false for any other result), and the field context that holds
+// it, which names the list; nil when there is none.
+func nearestList[T any](ctx context.Context, edges func(result any) (nodes []T, ok bool)) (*graphql.FieldContext, []T) {
+	for fc := graphql.GetFieldContext(ctx); fc != nil; fc = fc.Parent {
+		var out []T
+		switch r := fc.Result.(type) {
+		case []T:
+			out = r
+		case []ent.Noder:
+			for _, n := range r {
+				if t, ok := n.(T); ok {
+					out = append(out, t)
+				}
+			}
+		default:
+			var ok bool
+			if out, ok = edges(fc.Result); !ok {
+				continue
+			}
+		}
+		if len(out) == 0 {
+			return nil, nil
+		}
+		return fc, out
+	}
+	return nil, nil
+}
+
 // siblingTargets returns the nearest list of targets above the field being
 // resolved, and a key that names the list; a nil key when there is none.
+// Earlier targets: every list of them that one batch found is one list of
+// siblings, named by the batch.
 func siblingTargets(ctx context.Context) (any, []*ent.Target) {
-	for fc := graphql.GetFieldContext(ctx); fc != nil; fc = fc.Parent {
+	fc, out := nearestList(ctx, func(result any) ([]*ent.Target, bool) {
 		var out []*ent.Target
-		switch r := fc.Result.(type) {
+		switch r := result.(type) {
 		case []*ent.TargetEdge:
 			for _, e := range r {
 				if e != nil && e.Node != nil {
 					out = append(out, e.Node)
-				}
-			}
-		case []*ent.Target:
-			out = r
-			// Earlier targets: every list of them one batch found is one
-			// list of siblings.
-			if len(r) > 0 {
-				if b := producer(ctx, r[0]); b != nil {
-					return b, b.found
-				}
-			}
-		case []ent.Noder:
-			for _, n := range r {
-				if t, ok := n.(*ent.Target); ok {
-					out = append(out, t)
 				}
 			}
 		case []*InboxEdge:
@@ -215,14 +232,19 @@ func siblingTargets(ctx context.Context) (any, []*ent.Target) {
 				}
 			}
 		default:
-			continue
+			return nil, false
 		}
-		if len(out) == 0 {
-			return nil, nil
-		}
-		return fc, out
+		return out, true
+	})
+	if fc == nil {
+		return nil, nil
 	}
-	return nil, nil
+	if _, plain := fc.Result.([]*ent.Target); plain {
+		if b := producer(ctx, out[0]); b != nil {
+			return b, b.found
+		}
+	}
+	return fc, out
 }
 
 // targetActual is a target's live actual, computed with its siblings'.
