@@ -25,7 +25,7 @@ import (
 	"entgo.io/ent/dialect"
 	entsql "entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/schema"
-	_ "github.com/lib/pq"  // PostgreSQL driver
+	"github.com/lib/pq"    // PostgreSQL driver
 	_ "modernc.org/sqlite" // pure-Go SQLite driver
 
 	"kpiflow/ent"
@@ -52,6 +52,9 @@ type Store struct {
 	Rollups *kpi.Rollups
 	// statements counts the statements the client has sent.
 	statements *atomic.Int64
+	// migrating is set while Migrate runs ent's migration, which reads
+	// the database/sql rows of its queries itself.
+	migrating *atomic.Bool
 }
 
 // Statements returns how many statements the client has sent so far.
@@ -88,7 +91,12 @@ func open(ctx context.Context, rawURL string, existing bool) (*Store, error) {
 	switch {
 	case strings.HasPrefix(rawURL, "postgres://"), strings.HasPrefix(rawURL, "postgresql://"):
 		drv = dialect.Postgres
-		db, err = sql.Open("postgres", rawURL)
+		var conn *pq.Connector
+		if conn, err = pq.NewConnector(rawURL); err != nil {
+			return nil, fmt.Errorf("connecting to the database: %w", err)
+		}
+		// Each connection keeps its statements prepared (prepared.go).
+		db = sql.OpenDB(preparedConnector{base: conn, size: PostgresStatementCache})
 		if err == nil {
 			db.SetMaxOpenConns(20)
 			db.SetMaxIdleConns(10)
@@ -124,10 +132,10 @@ func open(ctx context.Context, rawURL string, existing bool) (*Store, error) {
 	if drv == dialect.SQLite {
 		driver = utcDriver{entsql.OpenDB(drv, db)}
 	}
-	n := new(atomic.Int64)
-	client := ent.NewClient(ent.Driver(countingDriver{driver, n}))
+	n, migrating := new(atomic.Int64), new(atomic.Bool)
+	client := ent.NewClient(ent.Driver(countingDriver{driver, n, migrating}))
 	rollups := kpi.MaintainRollups(client, drv)
-	return &Store{Client: client, DB: db, Dialect: drv, URL: rawURL, Rollups: rollups, statements: n}, nil
+	return &Store{Client: client, DB: db, Dialect: drv, URL: rawURL, Rollups: rollups, statements: n, migrating: migrating}, nil
 }
 
 // sqliteDSN builds the driver's DSN for a file (or ":memory:") with the
@@ -174,6 +182,8 @@ func (s *Store) Migrate(ctx context.Context) error {
 	// that run in parallel) would race: one at a time.
 	migrating.Lock()
 	defer migrating.Unlock()
+	s.migrating.Store(true)
+	defer s.migrating.Store(false)
 	if err := s.Client.Schema.Create(ctx, schema.WithApplyHook(s.backfillMeetingTeams)); err != nil {
 		return err
 	}
