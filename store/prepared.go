@@ -74,6 +74,8 @@ type preparedConn struct {
 	size  int
 	bySQL map[string]*list.Element
 	lru   *list.List // of *cachedStmt, most recently used first
+	// inTx is set between BeginTx and the end of its transaction.
+	inTx bool
 }
 
 type cachedStmt struct {
@@ -138,52 +140,83 @@ func (c *preparedConn) evict(e *list.Element) {
 	_ = cs.stmt.Close()
 }
 
-// failed forgets the statement of query when err says the server no
-// longer holds it as prepared: a changed result type after a schema
-// change ("cached plan must not change result type", feature not
+// stale forgets the statement of query when err says the server no
+// longer holds it as it was prepared: a changed result type after a
+// schema change ("cached plan must not change result type", feature not
 // supported) or a statement the session lost (invalid statement name).
-// The error is still the caller's: inside a transaction it has aborted
-// it, and outside one the next run prepares the statement again.
-func (c *preparedConn) failed(query string, err error) {
+// It says whether the statement may run again, prepared anew: only
+// outside a transaction, which the error has aborted otherwise.
+func (c *preparedConn) stale(query string, err error) bool {
 	var pqErr *pq.Error
 	if !errors.As(err, &pqErr) || (pqErr.Code != "0A000" && pqErr.Code != "26000") {
-		return
+		return false
 	}
-	if e, ok := c.bySQL[query]; ok {
-		c.evict(e)
+	e, ok := c.bySQL[query]
+	if !ok {
+		return false
 	}
+	c.evict(e)
+	return !c.inTx
 }
 
 func (c *preparedConn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
 	if !cacheable(query, args) {
 		return c.pqConn.QueryContext(ctx, query, args)
 	}
-	cs, err := c.prepared(ctx, query)
-	if err != nil {
-		return nil, err
+	for again := true; ; again = false {
+		cs, err := c.prepared(ctx, query)
+		if err != nil {
+			return nil, err
+		}
+		rows, err := cs.stmt.QueryContext(ctx, args)
+		if err != nil && again && c.stale(query, err) {
+			continue
+		}
+		return rows, err
 	}
-	rows, err := cs.stmt.QueryContext(ctx, args)
-	if err != nil {
-		c.failed(query, err)
-		return nil, err
-	}
-	return rows, nil
 }
 
 func (c *preparedConn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
 	if !cacheable(query, args) {
 		return c.pqConn.ExecContext(ctx, query, args)
 	}
-	cs, err := c.prepared(ctx, query)
+	for again := true; ; again = false {
+		cs, err := c.prepared(ctx, query)
+		if err != nil {
+			return nil, err
+		}
+		res, err := cs.stmt.ExecContext(ctx, args)
+		if err != nil && again && c.stale(query, err) {
+			continue
+		}
+		return res, err
+	}
+}
+
+// BeginTx begins a transaction, which the connection follows: a
+// statement that fails inside it is not run again.
+func (c *preparedConn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, error) {
+	tx, err := c.pqConn.BeginTx(ctx, opts)
 	if err != nil {
 		return nil, err
 	}
-	res, err := cs.stmt.ExecContext(ctx, args)
-	if err != nil {
-		c.failed(query, err)
-		return nil, err
-	}
-	return res, nil
+	c.inTx = true
+	return preparedTx{Tx: tx, c: c}, nil
+}
+
+type preparedTx struct {
+	driver.Tx
+	c *preparedConn
+}
+
+func (t preparedTx) Commit() error {
+	t.c.inTx = false
+	return t.Tx.Commit()
+}
+
+func (t preparedTx) Rollback() error {
+	t.c.inTx = false
+	return t.Tx.Rollback()
 }
 
 // Close closes the connection; its prepared statements end with its
