@@ -15,8 +15,9 @@ import (
 type countingDriver struct {
 	dialect.Driver
 	n *atomic.Int64
-	// migrating is set while the store migrates (memoColumnTypes).
-	migrating *atomic.Bool
+	// types, on PostgreSQL, memoizes the rows' column types
+	// (memoColumnTypes).
+	types *typeMemo
 }
 
 func (d countingDriver) Exec(ctx context.Context, query string, args, v any) error {
@@ -27,7 +28,7 @@ func (d countingDriver) Exec(ctx context.Context, query string, args, v any) err
 func (d countingDriver) Query(ctx context.Context, query string, args, v any) error {
 	d.n.Add(1)
 	err := d.Driver.Query(ctx, query, args, v)
-	memoColumnTypes(d.migrating, v)
+	d.types.memo(v)
 	return err
 }
 
@@ -51,7 +52,7 @@ func (d countingDriver) Tx(ctx context.Context) (dialect.Tx, error) {
 		return nil, err
 	}
 	capture(ctx, tx)
-	return countingTx{tx, d.n, d.migrating}, nil
+	return countingTx{tx, d.n, d.types}, nil
 }
 
 func (d countingDriver) BeginTx(ctx context.Context, opts *sql.TxOptions) (dialect.Tx, error) {
@@ -62,7 +63,7 @@ func (d countingDriver) BeginTx(ctx context.Context, opts *sql.TxOptions) (diale
 		return nil, err
 	}
 	capture(ctx, tx)
-	return countingTx{tx, d.n, d.migrating}, nil
+	return countingTx{tx, d.n, d.types}, nil
 }
 
 type txHolderKey struct{}
@@ -91,8 +92,8 @@ func capture(ctx context.Context, tx dialect.Tx) {
 
 type countingTx struct {
 	dialect.Tx
-	n         *atomic.Int64
-	migrating *atomic.Bool
+	n     *atomic.Int64
+	types *typeMemo
 }
 
 func (t countingTx) Exec(ctx context.Context, query string, args, v any) error {
@@ -103,7 +104,7 @@ func (t countingTx) Exec(ctx context.Context, query string, args, v any) error {
 func (t countingTx) Query(ctx context.Context, query string, args, v any) error {
 	t.n.Add(1)
 	err := t.Tx.Query(ctx, query, args, v)
-	memoColumnTypes(t.migrating, v)
+	t.types.memo(v)
 	return err
 }
 
@@ -121,13 +122,20 @@ func (t countingTx) QueryContext(ctx context.Context, query string, args ...any)
 	}).QueryContext(ctx, query, args...)
 }
 
-// memoColumnTypes makes the rows ent reads answer ColumnTypes from the
-// first answer: ent asks for them again for every row and every column it
-// has no type of its own for (the values a query selects beside its
-// entity's fields), and database/sql builds them all anew each time. Not
-// while migrating: ent's migration reads the *sql.Rows itself.
-func memoColumnTypes(migrating *atomic.Bool, v any) {
-	if migrating.Load() {
+// typeMemo makes the rows ent reads answer ColumnTypes from the first
+// answer: ent asks for them again for every row and every column it has
+// no type of its own for (the values a query selects beside its entity's
+// fields), and database/sql builds them all anew each time. Only on
+// PostgreSQL, where a statement's columns have one type; SQLite answers
+// with the type of the current row's value (an integer 0 in one row, a
+// real in the next). Not while migrating: ent's migration reads the
+// *sql.Rows itself.
+type typeMemo struct {
+	migrating atomic.Bool
+}
+
+func (m *typeMemo) memo(v any) {
+	if m == nil || m.migrating.Load() {
 		return
 	}
 	if r, ok := v.(*entsql.Rows); ok && r != nil && r.ColumnScanner != nil {

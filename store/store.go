@@ -52,9 +52,9 @@ type Store struct {
 	Rollups *kpi.Rollups
 	// statements counts the statements the client has sent.
 	statements *atomic.Int64
-	// migrating is set while Migrate runs ent's migration, which reads
-	// the database/sql rows of its queries itself.
-	migrating *atomic.Bool
+	// types memoizes the column types of the rows ent reads, on
+	// PostgreSQL (count.go).
+	types *typeMemo
 }
 
 // Statements returns how many statements the client has sent so far.
@@ -132,10 +132,14 @@ func open(ctx context.Context, rawURL string, existing bool) (*Store, error) {
 	if drv == dialect.SQLite {
 		driver = utcDriver{entsql.OpenDB(drv, db)}
 	}
-	n, migrating := new(atomic.Int64), new(atomic.Bool)
-	client := ent.NewClient(ent.Driver(countingDriver{driver, n, migrating}))
+	n := new(atomic.Int64)
+	var types *typeMemo
+	if drv == dialect.Postgres {
+		types = new(typeMemo)
+	}
+	client := ent.NewClient(ent.Driver(countingDriver{driver, n, types}))
 	rollups := kpi.MaintainRollups(client, drv)
-	return &Store{Client: client, DB: db, Dialect: drv, URL: rawURL, Rollups: rollups, statements: n, migrating: migrating}, nil
+	return &Store{Client: client, DB: db, Dialect: drv, URL: rawURL, Rollups: rollups, statements: n, types: types}, nil
 }
 
 // sqliteDSN builds the driver's DSN for a file (or ":memory:") with the
@@ -182,8 +186,10 @@ func (s *Store) Migrate(ctx context.Context) error {
 	// that run in parallel) would race: one at a time.
 	migrating.Lock()
 	defer migrating.Unlock()
-	s.migrating.Store(true)
-	defer s.migrating.Store(false)
+	if s.types != nil {
+		s.types.migrating.Store(true)
+		defer s.types.migrating.Store(false)
+	}
 	if err := s.Client.Schema.Create(ctx, schema.WithApplyHook(s.backfillMeetingTeams)); err != nil {
 		return err
 	}
