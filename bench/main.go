@@ -61,8 +61,8 @@ func main() {
 	reuse := flag.Bool("reuse", false, "use the organization already in --database-url, if there is one, instead of loading a new one (--deals and --meetings are then ignored)")
 	only := flag.String("only", "", "the saturation measures to run, comma-separated among viewer, deals, scorecard, hand (empty: all)")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of each saturation measure to PREFIX-NAME.pprof")
-	flag.IntVar(&store.PostgresStatementCache, "statement-cache", store.PostgresStatementCache,
-		"prepared statements each PostgreSQL connection keeps (0: none)")
+	flag.IntVar(&store.StatementCache, "statement-cache", store.StatementCache,
+		"prepared statements each database connection keeps (0: none)")
 	flag.Parse()
 	var rates []float64
 	for _, r := range strings.Split(*rateList, ",") {

@@ -25,8 +25,8 @@ import (
 	"entgo.io/ent/dialect"
 	entsql "entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/schema"
-	"github.com/lib/pq"    // PostgreSQL driver
-	_ "modernc.org/sqlite" // pure-Go SQLite driver
+	"github.com/lib/pq"  // PostgreSQL driver
+	"modernc.org/sqlite" // pure-Go SQLite driver
 
 	"kpiflow/ent"
 	entkpi "kpiflow/ent/kpi"
@@ -96,7 +96,7 @@ func open(ctx context.Context, rawURL string, existing bool) (*Store, error) {
 			return nil, fmt.Errorf("connecting to the database: %w", err)
 		}
 		// Each connection keeps its statements prepared (prepared.go).
-		db = sql.OpenDB(preparedConnector{base: conn, size: PostgresStatementCache})
+		db = sql.OpenDB(preparedConnector{base: conn, size: StatementCache})
 		if err == nil {
 			db.SetMaxOpenConns(20)
 			db.SetMaxIdleConns(10)
@@ -108,10 +108,18 @@ func open(ctx context.Context, rawURL string, existing bool) (*Store, error) {
 		path := strings.TrimPrefix(rawURL, "sqlite:")
 		dsn, err = sqliteDSN(path, existing)
 		if err == nil {
-			db, err = sql.Open("sqlite", dsn)
-		}
-		if err == nil && strings.Contains(dsn, ":memory:") {
-			db.SetMaxOpenConns(1) // each connection would see its own empty database
+			// Each connection keeps its statements prepared (prepared.go).
+			db = sql.OpenDB(preparedConnector{base: sqliteConnector{drv: &sqlite.Driver{}, dsn: dsn}, size: StatementCache})
+			if strings.Contains(dsn, ":memory:") {
+				db.SetMaxOpenConns(1) // each connection would see its own empty database
+			} else {
+				// database/sql keeps 2 idle connections by default: under
+				// more concurrent requests the others were closed after each
+				// use, and a new SQLite connection reads the schema and the
+				// planner's statistics again.
+				db.SetMaxIdleConns(16)
+				db.SetConnMaxIdleTime(5 * time.Minute)
+			}
 		}
 	default:
 		return nil, fmt.Errorf("database URL must start with postgres://, postgresql:// or sqlite:")
