@@ -131,11 +131,12 @@ func (t countingTx) QueryContext(ctx context.Context, query string, args ...any)
 // real in the next). Not while migrating: ent's migration reads the
 // *sql.Rows itself.
 type typeMemo struct {
-	migrating atomic.Bool
+	// migrating counts the migrations running (Store.schema).
+	migrating atomic.Int32
 }
 
 func (m *typeMemo) memo(v any) {
-	if m == nil || m.migrating.Load() {
+	if m == nil || m.migrating.Load() > 0 {
 		return
 	}
 	if r, ok := v.(*entsql.Rows); ok && r != nil && r.ColumnScanner != nil {

@@ -194,11 +194,9 @@ func (s *Store) Migrate(ctx context.Context) error {
 	// that run in parallel) would race: one at a time.
 	migrating.Lock()
 	defer migrating.Unlock()
-	if s.types != nil {
-		s.types.migrating.Store(true)
-		defer s.types.migrating.Store(false)
-	}
-	if err := s.Client.Schema.Create(ctx, schema.WithApplyHook(s.backfillMeetingTeams)); err != nil {
+	if err := s.schema(func() error {
+		return s.Client.Schema.Create(ctx, schema.WithApplyHook(s.backfillMeetingTeams))
+	}); err != nil {
 		return err
 	}
 	if err := s.indexManagers(ctx); err != nil {
@@ -452,7 +450,18 @@ func (s *Store) backfillCycles(ctx context.Context) error {
 
 // PrintMigration writes the SQL that Migrate would run, without running it.
 func (s *Store) PrintMigration(ctx context.Context, w io.Writer) error {
-	return s.Client.Schema.WriteTo(ctx, w)
+	return s.schema(func() error { return s.Client.Schema.WriteTo(ctx, w) })
+}
+
+// schema runs f, a use of ent's migration, which reads the *sql.Rows of
+// its queries itself: the rows are left as database/sql made them
+// meanwhile (count.go).
+func (s *Store) schema(f func() error) error {
+	if s.types != nil {
+		s.types.migrating.Add(1)
+		defer s.types.migrating.Add(-1)
+	}
+	return f()
 }
 
 // Analyze refreshes the planner's statistics, after a bulk load: without
