@@ -31,6 +31,11 @@ import (
 
 	"kpiflow/auth"
 	"kpiflow/demo"
+	"kpiflow/ent"
+	"kpiflow/ent/deal"
+	"kpiflow/ent/meeting"
+	"kpiflow/ent/organization"
+	"kpiflow/ent/schema/pulid"
 	"kpiflow/ent/team"
 	"kpiflow/ent/user"
 	"kpiflow/graph"
@@ -53,9 +58,17 @@ func main() {
 	warmup := flag.Float64("saturate-warmup", 5, "seconds of warm-up before each saturation measure")
 	satSeconds := flag.Float64("saturate-seconds", 20, "seconds of each saturation measure")
 	logins := flag.Int("logins", 32, "sign-ins of the sign-in storm (0: none)")
+	reuse := flag.Bool("reuse", false, "use the organization already in --database-url, if there is one, instead of loading a new one (--deals and --meetings are then ignored)")
+	only := flag.String("only", "", "the saturation measures to run, comma-separated among viewer, deals, scorecard, hand (empty: all)")
+	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of each saturation measure to PREFIX-NAME.pprof")
+	flag.IntVar(&store.StatementCache, "statement-cache", store.StatementCache,
+		"prepared statements each database connection keeps (0: none)")
 	flag.Parse()
 	var rates []float64
 	for _, r := range strings.Split(*rateList, ",") {
+		if strings.TrimSpace(r) == "" && strings.TrimSpace(*rateList) == "" {
+			break // no load test
+		}
 		v, err := strconv.ParseFloat(strings.TrimSpace(r), 64)
 		if err != nil || v <= 0 {
 			fmt.Fprintf(os.Stderr, "bench: --rates: %q is not a positive rate\n", r)
@@ -63,8 +76,17 @@ func main() {
 		}
 		rates = append(rates, v)
 	}
-	sat := saturation{conns: *conns, warmup: *warmup, seconds: *satSeconds, logins: *logins}
-	if err := run(context.Background(), *dbURL, *deals, *meetings, *requests, rates, *seconds, *imports, sat, os.Stdout); err != nil {
+	sat := saturation{conns: *conns, warmup: *warmup, seconds: *satSeconds, logins: *logins, only: map[string]bool{}, cpuProfile: *cpuProfile}
+	for _, o := range strings.Split(*only, ",") {
+		if o = strings.TrimSpace(o); o != "" {
+			sat.only[o] = true
+		}
+	}
+	if *reuse && *dbURL == "" {
+		fmt.Fprintln(os.Stderr, "bench: --reuse needs --database-url")
+		os.Exit(2)
+	}
+	if err := run(context.Background(), *dbURL, *reuse, *deals, *meetings, *requests, rates, *seconds, *imports, sat, os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
@@ -75,9 +97,13 @@ type saturation struct {
 	conns           int
 	warmup, seconds float64
 	logins          int
+	// only names the saturation measures to run (empty: all).
+	only map[string]bool
+	// cpuProfile, when set, is the prefix of each measure's CPU profile.
+	cpuProfile string
 }
 
-func run(ctx context.Context, dbURL string, deals, meetings, requests int, rates []float64, seconds float64, imports int,
+func run(ctx context.Context, dbURL string, reuse bool, deals, meetings, requests int, rates []float64, seconds float64, imports int,
 	sat saturation, out io.Writer) error {
 	if dbURL == "" {
 		dir, err := os.MkdirTemp("", "kpiflow-bench")
@@ -96,23 +122,32 @@ func run(ctx context.Context, dbURL string, deals, meetings, requests int, rates
 		return err
 	}
 
-	start := time.Now()
-	sum, err := demo.Seed(ctx, st.Client, demo.Options{Seed: 1, Deals: deals, Meetings: meetings, Dialect: st.Dialect,
-		Progress: func(done, total int) { fmt.Fprintf(os.Stderr, "\rloading %d/%d rows", done, total) }})
-	if err != nil {
-		return err
+	var sum *demo.Summary
+	if reuse {
+		if sum, err = loaded(ctx, st); err != nil {
+			return err
+		}
 	}
-	load := time.Since(start)
-	fmt.Fprintln(os.Stderr)
-	rows := sum.Deals + sum.Meetings
-
-	fmt.Fprintf(out, "### %s, %d deals and %d meetings\n\n", st.Dialect, sum.Deals, sum.Meetings)
-	fmt.Fprintf(out, "Load: %d rows in %s (%.0f rows/s), %d reps in %d teams.\n\n",
-		rows, load.Round(time.Second), float64(rows)/load.Seconds(), sum.Users, sum.Teams)
-	// Fresh statistics, as a database in service has: without them the
-	// planners guess which index serves a scope.
-	if err := st.Analyze(ctx); err != nil {
-		return err
+	if sum == nil {
+		start := time.Now()
+		sum, err = demo.Seed(ctx, st.Client, demo.Options{Seed: 1, Deals: deals, Meetings: meetings, Dialect: st.Dialect,
+			Progress: func(done, total int) { fmt.Fprintf(os.Stderr, "\rloading %d/%d rows", done, total) }})
+		if err != nil {
+			return err
+		}
+		load := time.Since(start)
+		fmt.Fprintln(os.Stderr)
+		rows := sum.Deals + sum.Meetings
+		fmt.Fprintf(out, "### %s, %d deals and %d meetings\n\n", st.Dialect, sum.Deals, sum.Meetings)
+		fmt.Fprintf(out, "Load: %d rows in %s (%.0f rows/s), %d reps in %d teams.\n\n",
+			rows, load.Round(time.Second), float64(rows)/load.Seconds(), sum.Users, sum.Teams)
+		// Fresh statistics, as a database in service has: without them the
+		// planners guess which index serves a scope.
+		if err := st.Analyze(ctx); err != nil {
+			return err
+		}
+	} else {
+		fmt.Fprintf(out, "### %s, %d deals and %d meetings (loaded before)\n\n", st.Dialect, sum.Deals, sum.Meetings)
 	}
 
 	svc, err := auth.NewService(st.Client, auth.Config{Tokens: auth.TokenConfig{Secret: auth.RandomSecret()}})
@@ -145,42 +180,21 @@ func run(ctx context.Context, dbURL string, deals, meetings, requests int, rates
 	}
 	token := adminSession.AccessToken
 
-	scorecard := `query($scope: ScopeInput!, $period: PeriodInput!) { scorecard(scope: $scope, period: $period) {
-		results { kpi { key } sampleSize actual { unit value money { amount currency } number display } } } }`
-	fmt.Fprintf(out, "Scorecards of %s (%d requests each, one at a time, through the HTTP handler):\n\n", quarter.Label(), requests)
-	fmt.Fprintln(out, "| request | p50 | p95 | p99 | mean | statements/request |")
-	fmt.Fprintln(out, "|---|---|---|---|---|---|")
-	for _, c := range []struct {
-		name  string
-		scope map[string]any
-	}{
-		{"region team scorecard, quarter", map[string]any{"teamID": region.ID}},
-		{"organization scorecard, quarter", map[string]any{"organization": true}},
-	} {
-		vars := map[string]any{"scope": c.scope, "period": map[string]any{"label": quarter.Label()}}
-		lat, stmts, err := measure(srv.URL, token, scorecard, vars, requests, st)
-		if err != nil {
+	if requests > 0 {
+		if err := oneAtATime(ctx, out, st, svc, srv.URL, token, org, region.ID, quarter, requests); err != nil {
 			return err
 		}
-		fmt.Fprintf(out, "| %s | %s | %s | %s | %s | %.1f |\n", c.name,
-			pct(lat, 50), pct(lat, 95), pct(lat, 99), mean(lat), stmts)
 	}
-	fmt.Fprintln(out)
-	if err := sessionCost(ctx, out, st, svc, srv.URL, org, requests); err != nil {
-		return err
-	}
-	var ms runtime.MemStats
-	runtime.ReadMemStats(&ms)
-	fmt.Fprintf(out, "\nPeak resident memory of the process (VmHWM): %s; Go heap in use at the end: %d MiB.\n\n",
-		peakRSS(), ms.HeapInuse>>20)
 
 	if sat.conns > 0 {
-		if err := saturate(ctx, out, st, svc, srv.URL+"/graphql", org, quarter, sat.conns, sat.warmup, sat.seconds); err != nil {
+		if err := saturate(ctx, out, st, svc, srv.URL+"/graphql", org, quarter, sat); err != nil {
 			return err
 		}
 	}
-	if err := loadTest(ctx, out, st, svc, srv.URL, org, quarter, rates, seconds); err != nil {
-		return err
+	if len(rates) > 0 {
+		if err := loadTest(ctx, out, st, svc, srv.URL, org, quarter, rates, seconds); err != nil {
+			return err
+		}
 	}
 	if imports > 0 {
 		if err := importRate(ctx, out, st, svc, srv.URL, org, imports); err != nil {
@@ -214,6 +228,71 @@ func run(ctx context.Context, dbURL string, deals, meetings, requests int, rates
 			fmt.Fprintf(out, "PostgreSQL plan of the %s scorecard's read of the rollups (EXPLAIN ANALYZE):\n\n```\n%s```\n\n", c.name, plan)
 		}
 	}
+	return nil
+}
+
+// loaded returns the summary of the organization a database already
+// holds (the first one), or nil when it holds none.
+func loaded(ctx context.Context, st *store.Store) (*demo.Summary, error) {
+	sys := viewer.System(ctx)
+	org, err := st.Client.Organization.Query().Order(ent.Asc(organization.FieldCreatedAt)).First(sys)
+	if ent.IsNotFound(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	sum := &demo.Summary{Organization: org}
+	for _, c := range []struct {
+		n     *int
+		count func() (int, error)
+	}{
+		{&sum.Teams, func() (int, error) { return st.Client.Team.Query().Where(team.OrganizationID(org.ID)).Count(sys) }},
+		{&sum.Users, func() (int, error) {
+			return st.Client.User.Query().Where(user.OrganizationID(org.ID), user.RoleEQ(user.RoleRep)).Count(sys)
+		}},
+		{&sum.Deals, func() (int, error) { return st.Client.Deal.Query().Where(deal.OrganizationID(org.ID)).Count(sys) }},
+		{&sum.Meetings, func() (int, error) { return st.Client.Meeting.Query().Where(meeting.OrganizationID(org.ID)).Count(sys) }},
+	} {
+		if *c.n, err = c.count(); err != nil {
+			return nil, err
+		}
+	}
+	return sum, nil
+}
+
+// oneAtATime measures the region's and the organization's scorecards and
+// the session check, one request at a time.
+func oneAtATime(ctx context.Context, out io.Writer, st *store.Store, svc *auth.Service, url, token string, org *ent.Organization,
+	region pulid.ID, quarter kpi.Period, requests int) error {
+	scorecard := `query($scope: ScopeInput!, $period: PeriodInput!) { scorecard(scope: $scope, period: $period) {
+		results { kpi { key } sampleSize actual { unit value money { amount currency } number display } } } }`
+	fmt.Fprintf(out, "Scorecards of %s (%d requests each, one at a time, through the HTTP handler):\n\n", quarter.Label(), requests)
+	fmt.Fprintln(out, "| request | p50 | p95 | p99 | mean | statements/request |")
+	fmt.Fprintln(out, "|---|---|---|---|---|---|")
+	for _, c := range []struct {
+		name  string
+		scope map[string]any
+	}{
+		{"region team scorecard, quarter", map[string]any{"teamID": region}},
+		{"organization scorecard, quarter", map[string]any{"organization": true}},
+	} {
+		vars := map[string]any{"scope": c.scope, "period": map[string]any{"label": quarter.Label()}}
+		lat, stmts, err := measure(url, token, scorecard, vars, requests, st)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "| %s | %s | %s | %s | %s | %.1f |\n", c.name,
+			pct(lat, 50), pct(lat, 95), pct(lat, 99), mean(lat), stmts)
+	}
+	fmt.Fprintln(out)
+	if err := sessionCost(ctx, out, st, svc, url, org, requests); err != nil {
+		return err
+	}
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	fmt.Fprintf(out, "\nPeak resident memory of the process (VmHWM): %s; Go heap in use at the end: %d MiB.\n\n",
+		peakRSS(), ms.HeapInuse>>20)
 	return nil
 }
 

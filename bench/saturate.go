@@ -8,7 +8,9 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"runtime/pprof"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -38,7 +40,8 @@ import (
 // before each request kind). Every response is checked byte for byte
 // against the first one of its connection.
 func saturate(ctx context.Context, out io.Writer, st *store.Store, svc *auth.Service, gqlURL string, org *ent.Organization,
-	quarter kpi.Period, conns int, warmup, seconds float64) error {
+	quarter kpi.Period, sat saturation) error {
+	conns, warmup, seconds := sat.conns, sat.warmup, sat.seconds
 	sys := viewer.System(ctx)
 	mgr, err := st.Client.User.Query().Where(user.OrganizationID(org.ID), user.RoleEQ(user.RoleManager), user.HasManagedTeamsWith(team.HasMembers())).
 		Order(ent.Asc(user.FieldEmail)).First(sys)
@@ -76,22 +79,22 @@ func saturate(ctx context.Context, out io.Writer, st *store.Store, svc *auth.Ser
 	scorecard := `query($scope: ScopeInput!, $period: PeriodInput!) { scorecard(scope: $scope, period: $period) {
 		results { kpi { key } sampleSize actual { unit value money { amount currency } number display } } } }`
 	type request struct {
-		name, query string
-		vars        map[string]any
-		token       func(conn int) string
+		key, name, query string
+		vars             map[string]any
+		token            func(conn int) string
 		// direct, when set, is sent instead of an HTTP request.
 		direct func(ctx context.Context) ([]byte, error)
 	}
 	requests := []request{
-		{"`{ viewer { id name } }` (a rep's)", `{ viewer { id name } }`, nil, func(c int) string { return repTokens[c] }, nil},
-		{"100 deals of " + tm.Name + ", newest first, owner, 10 meetings each, totalCount (its manager)", deals,
+		{"viewer", "`{ viewer { id name } }` (a rep's)", `{ viewer { id name } }`, nil, func(c int) string { return repTokens[c] }, nil},
+		{"deals", "100 deals of " + tm.Name + ", newest first, owner, 10 meetings each, totalCount (its manager)", deals,
 			map[string]any{"team": tm.ID}, func(int) string { return mgrToken }, nil},
-		{"team scorecard, quarter (" + tm.Name + ", its manager)", scorecard,
+		{"scorecard", "team scorecard, quarter (" + tm.Name + ", its manager)", scorecard,
 			map[string]any{"scope": map[string]any{"teamID": tm.ID}, "period": map[string]any{"label": quarter.Label()}},
 			func(int) string { return mgrToken }, nil},
 	}
 	if hand, err := handWritten(ctx, st, tm.ID, quarter); err == nil {
-		requests = append(requests, request{name: "one hand-written SQL statement: the sums of the same team's 7 KPIs (no HTTP, no authentication)",
+		requests = append(requests, request{key: "hand", name: "one hand-written SQL statement: the sums of the same team's 7 KPIs (no HTTP, no authentication)",
 			token: func(int) string { return "" }, direct: hand})
 	} else {
 		return err
@@ -99,9 +102,13 @@ func saturate(ctx context.Context, out io.Writer, st *store.Store, svc *auth.Ser
 	client := &http.Client{Transport: &http.Transport{MaxIdleConns: conns * 2, MaxIdleConnsPerHost: conns * 2}}
 	fmt.Fprintf(out, "Saturation (closed loop, %d connections, %.0f s after a %.0f s warm-up; server and load generator in one process on the same cores; every response checked byte for byte):\n\n",
 		conns, seconds, warmup)
-	fmt.Fprintln(out, "| request | req/s | p50 | p99 | statements/request | CPU/request | peak RSS | errors |")
-	fmt.Fprintln(out, "|---|---|---|---|---|---|---|---|")
+	pgCPU := dbCPU(ctx, st)
+	fmt.Fprintln(out, "| request | req/s | p50 | p99 | statements/request | CPU/request | PostgreSQL CPU/request | peak RSS | errors |")
+	fmt.Fprintln(out, "|---|---|---|---|---|---|---|---|---|")
 	for _, r := range requests {
+		if len(sat.only) > 0 && !sat.only[r.key] {
+			continue
+		}
 		body, err := json.Marshal(map[string]any{"query": r.query, "variables": r.vars})
 		if err != nil {
 			return err
@@ -176,20 +183,43 @@ func saturate(ctx context.Context, out io.Writer, st *store.Store, svc *auth.Ser
 			return fmt.Errorf("%s (warm-up): %w", r.name, err)
 		}
 		resetPeakRSS()
+		var prof *os.File
+		if sat.cpuProfile != "" {
+			if prof, err = os.Create(sat.cpuProfile + "-" + r.key + ".pprof"); err != nil {
+				return err
+			}
+			if err := pprof.StartCPUProfile(prof); err != nil {
+				return err
+			}
+		}
+		var dbBefore time.Duration
+		if pgCPU != nil {
+			dbBefore = pgCPU()
+		}
 		stmts, cpu, start := st.Statements(), cpuTime(), time.Now()
 		lat, errs, first := run(time.Duration(seconds * float64(time.Second)))
 		elapsed, cpu, stmts := time.Since(start), cpuTime()-cpu, st.Statements()-stmts
+		dbPer := "–"
+		if pgCPU != nil {
+			dbPer = fmt.Sprintf("%.2f ms", float64((pgCPU()-dbBefore).Microseconds())/1000/float64(len(lat)+errs))
+		}
+		if prof != nil {
+			pprof.StopCPUProfile()
+			if err := prof.Close(); err != nil {
+				return err
+			}
+		}
 		if first != nil {
 			fmt.Fprintf(os.Stderr, "%s: %v\n", r.name, first)
 		}
 		n := len(lat) + errs
 		if len(lat) == 0 {
-			fmt.Fprintf(out, "| %s | – | – | – | – | – | %s | %d |\n", r.name, peakRSS(), errs)
+			fmt.Fprintf(out, "| %s | – | – | – | – | – | – | %s | %d |\n", r.name, peakRSS(), errs)
 			continue
 		}
 		sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
-		fmt.Fprintf(out, "| %s | %.0f | %s | %s | %.1f | %.2f ms | %s | %d |\n", r.name, float64(len(lat))/elapsed.Seconds(),
-			pct(lat, 50), pct(lat, 99), float64(stmts)/float64(n), float64(cpu.Microseconds())/1000/float64(n), peakRSS(), errs)
+		fmt.Fprintf(out, "| %s | %.0f | %s | %s | %.1f | %.2f ms | %s | %s | %d |\n", r.name, float64(len(lat))/elapsed.Seconds(),
+			pct(lat, 50), pct(lat, 99), float64(stmts)/float64(n), float64(cpu.Microseconds())/1000/float64(n), dbPer, peakRSS(), errs)
 	}
 	fmt.Fprintln(out)
 	return nil
@@ -266,4 +296,60 @@ func handWritten(ctx context.Context, st *store.Store, teamID pulid.ID, p kpi.Pe
 		}
 		return []byte(fmt.Sprint(cells...)), rows.Err()
 	}, nil
+}
+
+// dbCPU returns a function that reads the CPU time used so far by the
+// processes of the PostgreSQL server the store is connected to (its
+// postmaster's children, found from a backend's parent in /proc), or nil
+// when that cannot be read (SQLite runs in the process; a remote server).
+func dbCPU(ctx context.Context, st *store.Store) func() time.Duration {
+	if st.Dialect != dialect.Postgres {
+		return nil
+	}
+	var pid int
+	if err := st.DB.QueryRowContext(ctx, "SELECT pg_backend_pid()").Scan(&pid); err != nil {
+		return nil
+	}
+	stat := func(pid int) (ppid int, cpu time.Duration, ok bool) {
+		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+		if err != nil {
+			return 0, 0, false
+		}
+		// The fields after the command's closing parenthesis: state is
+		// the first, ppid the second, utime and stime the 12th and 13th.
+		i := bytes.LastIndexByte(b, ')')
+		if i < 0 {
+			return 0, 0, false
+		}
+		f := strings.Fields(string(b[i+1:]))
+		if len(f) < 13 {
+			return 0, 0, false
+		}
+		ppid, _ = strconv.Atoi(f[1])
+		ut, _ := strconv.ParseInt(f[11], 10, 64)
+		stt, _ := strconv.ParseInt(f[12], 10, 64)
+		// Clock ticks: 100 a second on Linux.
+		return ppid, time.Duration(ut+stt) * 10 * time.Millisecond, true
+	}
+	master, _, ok := stat(pid)
+	if !ok || master <= 1 {
+		return nil
+	}
+	return func() time.Duration {
+		var total time.Duration
+		entries, err := os.ReadDir("/proc")
+		if err != nil {
+			return 0
+		}
+		for _, e := range entries {
+			p, err := strconv.Atoi(e.Name())
+			if err != nil {
+				continue
+			}
+			if pp, cpu, ok := stat(p); ok && (pp == master || p == master) {
+				total += cpu
+			}
+		}
+		return total
+	}
 }

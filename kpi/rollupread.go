@@ -52,21 +52,56 @@ func (e Engine) queryRollups(ctx context.Context, scope Scope, parts []*definiti
 	} else {
 		b.w("''")
 	}
-	for _, a := range parts {
+	// Each distinct sum is selected once: KPIs share their conditions
+	// (won deals count toward several), and each part of each period
+	// reads its columns by index. With one period the statement's range
+	// of months is the period's, and the sums need no condition on it.
+	condSQL := map[string]string{}
+	column := map[string]int{}
+	width := 1
+	sum := func(condKey string, cond func() string, value string) int {
+		k := condKey + "|" + value
+		if i, ok := column[k]; ok {
+			return i
+		}
+		c, ok := condSQL[condKey]
+		if !ok {
+			c = cond()
+			condSQL[condKey] = c
+		}
+		b.w(", SUM(CASE WHEN ", c, " THEN ", value, " ELSE 0 END)")
+		column[k] = width
+		width++
+		return column[k]
+	}
+	// at[part][period] are the columns of n and, for a field, of its
+	// sum's two halves.
+	at := make([][][3]int, len(parts))
+	for pi, a := range parts {
+		at[pi] = make([][3]int, len(periods))
 		for i := range periods {
-			conds := []string{"x.source = '" + rollupSource[a.Source] + "'", "x.date_field = '" + string(a.DateOf()) + "'",
-				"x.month >= " + strconv.Itoa(months[i][0]), "x.month < " + strconv.Itoa(months[i][1])}
 			f := a.Filter
-			if len(f.DealStages) > 0 {
-				conds = append(conds, b.in("x.stage", f.DealStages))
+			key := rollupSource[a.Source] + "|" + string(a.DateOf()) + "|" + strings.Join(f.DealStages, ",") + "|" +
+				strings.Join(f.MeetingKinds, ",") + "|" + strings.Join(f.MeetingStatuses, ",")
+			if len(periods) > 1 {
+				key += "|" + strconv.Itoa(months[i][0]) + "|" + strconv.Itoa(months[i][1])
 			}
-			if len(f.MeetingKinds) > 0 {
-				conds = append(conds, b.in("x.kind", f.MeetingKinds))
+			cond := func() string {
+				conds := []string{"x.source = '" + rollupSource[a.Source] + "'", "x.date_field = '" + string(a.DateOf()) + "'"}
+				if len(periods) > 1 {
+					conds = append(conds, "x.month >= "+strconv.Itoa(months[i][0]), "x.month < "+strconv.Itoa(months[i][1]))
+				}
+				if len(f.DealStages) > 0 {
+					conds = append(conds, b.in("x.stage", f.DealStages))
+				}
+				if len(f.MeetingKinds) > 0 {
+					conds = append(conds, b.in("x.kind", f.MeetingKinds))
+				}
+				if len(f.MeetingStatuses) > 0 {
+					conds = append(conds, b.in("x.status", f.MeetingStatuses))
+				}
+				return strings.Join(conds, " AND ")
 			}
-			if len(f.MeetingStatuses) > 0 {
-				conds = append(conds, b.in("x.status", f.MeetingStatuses))
-			}
-			cond := strings.Join(conds, " AND ")
 			n, hi, lo := "x.n", "", ""
 			switch a.Field {
 			case definition.Amount:
@@ -76,10 +111,10 @@ func (e Engine) queryRollups(ctx context.Context, scope Scope, parts []*definiti
 			case definition.DurationMinutes:
 				hi, lo = "0", "x.minutes"
 			}
-			b.w(", SUM(CASE WHEN ", cond, " THEN ", n, " ELSE 0 END)")
+			at[pi][i][0] = sum(key, cond, n)
 			if hi != "" {
-				b.w(", SUM(CASE WHEN ", cond, " THEN ", hi, " ELSE 0 END)")
-				b.w(", SUM(CASE WHEN ", cond, " THEN ", lo, " ELSE 0 END)")
+				at[pi][i][1] = sum(key, cond, hi)
+				at[pi][i][2] = sum(key, cond, lo)
 			}
 		}
 	}
@@ -121,20 +156,12 @@ func (e Engine) queryRollups(ctx context.Context, scope Scope, parts []*definiti
 		return fmt.Errorf("kpi: %w", err)
 	}
 	defer rows.Close()
-	width := 1
-	for _, a := range parts {
-		cols := 1
-		if a.Field != "" {
-			cols = 3
-		}
-		width += cols * len(periods)
-	}
 	return scanTotals(rows, width, by, totals, func(cells []any, t map[partKey][]sums) error {
-		i := 1
-		for _, a := range parts {
+		for pi, a := range parts {
 			ps := make([]sums, len(periods))
 			for j := range periods {
-				n, err := asSum(cells[i])
+				c := at[pi][j]
+				n, err := asSum(cells[c[0]])
 				if err != nil {
 					return err
 				}
@@ -143,18 +170,15 @@ func (e Engine) queryRollups(ctx context.Context, scope Scope, parts []*definiti
 				}
 				var s sums
 				if a.Field != "" {
-					hi, err := asSum(cells[i+1])
+					hi, err := asSum(cells[c[1]])
 					if err != nil {
 						return err
 					}
-					lo, err := asSum(cells[i+2])
+					lo, err := asSum(cells[c[2]])
 					if err != nil {
 						return err
 					}
 					s = joinWide(hi, lo)
-					i += 3
-				} else {
-					i++
 				}
 				s.n = n.sum
 				ps[j] = s

@@ -15,6 +15,9 @@ import (
 type countingDriver struct {
 	dialect.Driver
 	n *atomic.Int64
+	// types, on PostgreSQL, memoizes the rows' column types
+	// (memoColumnTypes).
+	types *typeMemo
 }
 
 func (d countingDriver) Exec(ctx context.Context, query string, args, v any) error {
@@ -24,7 +27,9 @@ func (d countingDriver) Exec(ctx context.Context, query string, args, v any) err
 
 func (d countingDriver) Query(ctx context.Context, query string, args, v any) error {
 	d.n.Add(1)
-	return d.Driver.Query(ctx, query, args, v)
+	err := d.Driver.Query(ctx, query, args, v)
+	d.types.memo(v)
+	return err
 }
 
 func (d countingDriver) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
@@ -47,7 +52,7 @@ func (d countingDriver) Tx(ctx context.Context) (dialect.Tx, error) {
 		return nil, err
 	}
 	capture(ctx, tx)
-	return countingTx{tx, d.n}, nil
+	return countingTx{tx, d.n, d.types}, nil
 }
 
 func (d countingDriver) BeginTx(ctx context.Context, opts *sql.TxOptions) (dialect.Tx, error) {
@@ -58,7 +63,7 @@ func (d countingDriver) BeginTx(ctx context.Context, opts *sql.TxOptions) (diale
 		return nil, err
 	}
 	capture(ctx, tx)
-	return countingTx{tx, d.n}, nil
+	return countingTx{tx, d.n, d.types}, nil
 }
 
 type txHolderKey struct{}
@@ -87,7 +92,8 @@ func capture(ctx context.Context, tx dialect.Tx) {
 
 type countingTx struct {
 	dialect.Tx
-	n *atomic.Int64
+	n     *atomic.Int64
+	types *typeMemo
 }
 
 func (t countingTx) Exec(ctx context.Context, query string, args, v any) error {
@@ -97,7 +103,9 @@ func (t countingTx) Exec(ctx context.Context, query string, args, v any) error {
 
 func (t countingTx) Query(ctx context.Context, query string, args, v any) error {
 	t.n.Add(1)
-	return t.Tx.Query(ctx, query, args, v)
+	err := t.Tx.Query(ctx, query, args, v)
+	t.types.memo(v)
+	return err
 }
 
 func (t countingTx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
@@ -112,4 +120,49 @@ func (t countingTx) QueryContext(ctx context.Context, query string, args ...any)
 	return t.Tx.(interface {
 		QueryContext(context.Context, string, ...any) (*sql.Rows, error)
 	}).QueryContext(ctx, query, args...)
+}
+
+// typeMemo makes the rows ent reads answer ColumnTypes from the first
+// answer: ent asks for them again for every row and every column it has
+// no type of its own for (the values a query selects beside its entity's
+// fields), and database/sql builds them all anew each time. Only on
+// PostgreSQL, where a statement's columns have one type; SQLite answers
+// with the type of the current row's value (an integer 0 in one row, a
+// real in the next). Not while migrating: ent's migration reads the
+// *sql.Rows itself.
+type typeMemo struct {
+	// migrating counts the migrations running (Store.schema).
+	migrating atomic.Int32
+}
+
+func (m *typeMemo) memo(v any) {
+	if m == nil || m.migrating.Load() > 0 {
+		return
+	}
+	if r, ok := v.(*entsql.Rows); ok && r != nil && r.ColumnScanner != nil {
+		if _, done := r.ColumnScanner.(*columnTypesOnce); !done {
+			r.ColumnScanner = &columnTypesOnce{ColumnScanner: r.ColumnScanner}
+		}
+	}
+}
+
+type columnTypesOnce struct {
+	entsql.ColumnScanner
+	types []*sql.ColumnType
+	err   error
+	done  bool
+}
+
+func (c *columnTypesOnce) ColumnTypes() ([]*sql.ColumnType, error) {
+	if !c.done {
+		c.types, c.err = c.ColumnScanner.ColumnTypes()
+		c.done = true
+	}
+	return c.types, c.err
+}
+
+// NextResultSet moves to the next result set, whose columns are its own.
+func (c *columnTypesOnce) NextResultSet() bool {
+	c.types, c.err, c.done = nil, nil, false
+	return c.ColumnScanner.NextResultSet()
 }

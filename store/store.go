@@ -25,8 +25,8 @@ import (
 	"entgo.io/ent/dialect"
 	entsql "entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/schema"
-	_ "github.com/lib/pq"  // PostgreSQL driver
-	_ "modernc.org/sqlite" // pure-Go SQLite driver
+	"github.com/lib/pq"  // PostgreSQL driver
+	"modernc.org/sqlite" // pure-Go SQLite driver
 
 	"kpiflow/ent"
 	entkpi "kpiflow/ent/kpi"
@@ -52,6 +52,9 @@ type Store struct {
 	Rollups *kpi.Rollups
 	// statements counts the statements the client has sent.
 	statements *atomic.Int64
+	// types memoizes the column types of the rows ent reads, on
+	// PostgreSQL (count.go).
+	types *typeMemo
 }
 
 // Statements returns how many statements the client has sent so far.
@@ -88,7 +91,12 @@ func open(ctx context.Context, rawURL string, existing bool) (*Store, error) {
 	switch {
 	case strings.HasPrefix(rawURL, "postgres://"), strings.HasPrefix(rawURL, "postgresql://"):
 		drv = dialect.Postgres
-		db, err = sql.Open("postgres", rawURL)
+		var conn *pq.Connector
+		if conn, err = pq.NewConnector(rawURL); err != nil {
+			return nil, fmt.Errorf("connecting to the database: %w", err)
+		}
+		// Each connection keeps its statements prepared (prepared.go).
+		db = sql.OpenDB(preparedConnector{base: conn, size: StatementCache})
 		if err == nil {
 			db.SetMaxOpenConns(20)
 			db.SetMaxIdleConns(10)
@@ -100,10 +108,18 @@ func open(ctx context.Context, rawURL string, existing bool) (*Store, error) {
 		path := strings.TrimPrefix(rawURL, "sqlite:")
 		dsn, err = sqliteDSN(path, existing)
 		if err == nil {
-			db, err = sql.Open("sqlite", dsn)
-		}
-		if err == nil && strings.Contains(dsn, ":memory:") {
-			db.SetMaxOpenConns(1) // each connection would see its own empty database
+			// Each connection keeps its statements prepared (prepared.go).
+			db = sql.OpenDB(preparedConnector{base: sqliteConnector{drv: &sqlite.Driver{}, dsn: dsn}, size: StatementCache})
+			if strings.Contains(dsn, ":memory:") {
+				db.SetMaxOpenConns(1) // each connection would see its own empty database
+			} else {
+				// database/sql keeps 2 idle connections by default: under
+				// more concurrent requests the others were closed after each
+				// use, and a new SQLite connection reads the schema and the
+				// planner's statistics again.
+				db.SetMaxIdleConns(16)
+				db.SetConnMaxIdleTime(5 * time.Minute)
+			}
 		}
 	default:
 		return nil, fmt.Errorf("database URL must start with postgres://, postgresql:// or sqlite:")
@@ -125,9 +141,13 @@ func open(ctx context.Context, rawURL string, existing bool) (*Store, error) {
 		driver = utcDriver{entsql.OpenDB(drv, db)}
 	}
 	n := new(atomic.Int64)
-	client := ent.NewClient(ent.Driver(countingDriver{driver, n}))
+	var types *typeMemo
+	if drv == dialect.Postgres {
+		types = new(typeMemo)
+	}
+	client := ent.NewClient(ent.Driver(countingDriver{driver, n, types}))
 	rollups := kpi.MaintainRollups(client, drv)
-	return &Store{Client: client, DB: db, Dialect: drv, URL: rawURL, Rollups: rollups, statements: n}, nil
+	return &Store{Client: client, DB: db, Dialect: drv, URL: rawURL, Rollups: rollups, statements: n, types: types}, nil
 }
 
 // sqliteDSN builds the driver's DSN for a file (or ":memory:") with the
@@ -174,7 +194,9 @@ func (s *Store) Migrate(ctx context.Context) error {
 	// that run in parallel) would race: one at a time.
 	migrating.Lock()
 	defer migrating.Unlock()
-	if err := s.Client.Schema.Create(ctx, schema.WithApplyHook(s.backfillMeetingTeams)); err != nil {
+	if err := s.schema(func() error {
+		return s.Client.Schema.Create(ctx, schema.WithApplyHook(s.backfillMeetingTeams))
+	}); err != nil {
 		return err
 	}
 	if err := s.indexManagers(ctx); err != nil {
@@ -428,7 +450,18 @@ func (s *Store) backfillCycles(ctx context.Context) error {
 
 // PrintMigration writes the SQL that Migrate would run, without running it.
 func (s *Store) PrintMigration(ctx context.Context, w io.Writer) error {
-	return s.Client.Schema.WriteTo(ctx, w)
+	return s.schema(func() error { return s.Client.Schema.WriteTo(ctx, w) })
+}
+
+// schema runs f, a use of ent's migration, which reads the *sql.Rows of
+// its queries itself: the rows are left as database/sql made them
+// meanwhile (count.go).
+func (s *Store) schema(f func() error) error {
+	if s.types != nil {
+		s.types.migrating.Add(1)
+		defer s.types.migrating.Add(-1)
+	}
+	return f()
 }
 
 // Analyze refreshes the planner's statistics, after a bulk load: without
