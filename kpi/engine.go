@@ -269,6 +269,32 @@ func (b *builder) in(column string, values []string) string {
 	return column + " IN (" + strings.Join(ph, ", ") + ")"
 }
 
+// scope narrows the rows of alias to the scope's owner, owners or teams
+// (its organization is the caller's condition).
+func (b *builder) scope(alias string, scope Scope) {
+	column, ids := "", []pulid.ID(nil)
+	switch {
+	case scope.Owner != "":
+		b.w(" AND ", alias, ".owner_id = ", b.arg(string(scope.Owner)))
+		return
+	case scope.Owners != nil:
+		column, ids = "owner_id", scope.Owners
+	case scope.Teams != nil:
+		column, ids = "team_id", scope.Teams
+	default:
+		return
+	}
+	if len(ids) == 0 {
+		b.w(" AND 1 = 0")
+		return
+	}
+	values := make([]string, len(ids))
+	for i, id := range ids {
+		values[i] = string(id)
+	}
+	b.w(" AND ", b.in(alias+"."+column, values))
+}
+
 func (b *builder) w(s ...string) {
 	for _, x := range s {
 		b.sb.WriteString(x)
@@ -326,32 +352,9 @@ func (e Engine) query(ctx context.Context, scope Scope, source definition.Source
 		b.w(" LEFT JOIN ", deal.Table, " md ON md.", deal.FieldID, " = r.", meeting.FieldDealID)
 	}
 	b.w(" WHERE r.organization_id = ", b.arg(string(scope.Org)))
-	switch {
-	case scope.Owner != "":
-		b.w(" AND r.owner_id = ", b.arg(string(scope.Owner)))
-	case scope.Owners != nil:
-		owners := make([]string, len(scope.Owners))
-		for i, o := range scope.Owners {
-			owners[i] = string(o)
-		}
-		if len(owners) == 0 {
-			b.w(" AND 1 = 0")
-		} else {
-			b.w(" AND ", b.in("r.owner_id", owners))
-		}
-	case scope.Teams != nil:
-		teams := make([]string, len(scope.Teams))
-		for i, t := range scope.Teams {
-			teams[i] = string(t)
-		}
-		if len(teams) == 0 {
-			b.w(" AND 1 = 0")
-		} else {
-			// Deals and meetings count toward the team they were credited
-			// to, which they keep when their owner moves.
-			b.w(" AND ", b.in("r.team_id", teams))
-		}
-	}
+	// Deals and meetings count toward the team they were credited to,
+	// which they keep when their owner moves.
+	b.scope("r", scope)
 	// Only rows dated within the periods, by any date the parts use: the
 	// clause the indexes serve.
 	first, last := periods[0].Start.UTC(), periods[0].End.UTC()

@@ -257,131 +257,147 @@ func meetingCounts(a, b *ent.Meeting) bool {
 func sameTime(a, b *time.Time) bool { return (a == nil) == (b == nil) && (a == nil || a.Equal(*b)) }
 func sameInt(a, b *int64) bool      { return (a == nil) == (b == nil) && (a == nil || *a == *b) }
 
-func (r *Rollups) dealHook(next ent.Mutator) ent.Mutator {
-	return hook.DealFunc(func(ctx context.Context, m *ent.DealMutation) (ent.Value, error) {
-		var before []*ent.Deal
-		switch {
-		case m.Op().Is(ent.OpUpdateOne):
-			id, _ := m.ID()
-			old := &ent.Deal{ID: id}
-			var err error
-			if old.OrganizationID, err = m.OldOrganizationID(ctx); err != nil {
-				return nil, err
-			}
-			old.OwnerID, _ = m.OldOwnerID(ctx)
-			old.TeamID, _ = m.OldTeamID(ctx)
-			old.Stage, _ = m.OldStage(ctx)
-			old.Amount, _ = m.OldAmount(ctx)
-			old.OpenedAt, _ = m.OldOpenedAt(ctx)
-			old.ClosedAt, _ = m.OldClosedAt(ctx)
-			old.CycleMicros, _ = m.OldCycleMicros(ctx)
-			before = []*ent.Deal{old}
-		case m.Op().Is(ent.OpDelete | ent.OpDeleteOne | ent.OpUpdate):
-			ids, err := m.IDs(ctx)
-			if err != nil {
-				return nil, err
-			}
-			if before, err = m.Client().Deal.Query().Where(deal.IDIn(ids...)).
-				All(viewer.System(ctx)); err != nil {
-				return nil, err
-			}
+// recordMutation is what the hooks of deals and meetings read of their
+// mutations.
+type recordMutation interface {
+	ent.Mutation
+	Tx() (*ent.Tx, error)
+	Client() *ent.Client
+	IDs(ctx context.Context) ([]pulid.ID, error)
+}
+
+// recordChange is how a record source's hook reads its rows: old gives
+// the row an UpdateOne changes as it was (from the mutation's old
+// values), load reads rows by ID, counts tells whether two versions count
+// the same way, and staged records the versions before and after.
+type recordChange[T any] struct {
+	old    func(ctx context.Context) (T, error)
+	load   func(ctx context.Context, ids []pulid.ID) ([]T, error)
+	id     func(T) pulid.ID
+	counts func(a, b T) bool
+	staged func(s *staged, before []T, after *T)
+}
+
+// recordHook stages the rollup keys a write of records changes: the
+// versions before (an UpdateOne's old values; the rows a bulk update or
+// delete touches) and after (the row written, or a bulk update's rows read
+// again). A write that changes nothing counted stages nothing.
+func recordHook[T any](ctx context.Context, r *Rollups, m recordMutation, next ent.Mutator, c recordChange[T]) (ent.Value, error) {
+	var before []T
+	switch {
+	case m.Op().Is(ent.OpUpdateOne):
+		old, err := c.old(ctx)
+		if err != nil {
+			return nil, err
 		}
-		v, err := next.Mutate(ctx, m)
+		before = []T{old}
+	case m.Op().Is(ent.OpDelete | ent.OpDeleteOne | ent.OpUpdate):
+		ids, err := m.IDs(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if before, err = c.load(viewer.System(ctx), ids); err != nil {
+			return nil, err
+		}
+	}
+	v, err := next.Mutate(ctx, m)
+	if err != nil {
+		return v, err
+	}
+	var after *T
+	if x, ok := v.(T); ok {
+		after = &x
+	}
+	if len(before) == 1 && after != nil && c.counts(before[0], *after) {
+		return v, nil // nothing counted changed (a rename, say)
+	}
+	if m.Op().Is(ent.OpUpdate) {
+		// Rows updated in bulk: read them again.
+		ids := make([]pulid.ID, len(before))
+		for i, x := range before {
+			ids[i] = c.id(x)
+		}
+		now, err := c.load(viewer.System(ctx), ids)
 		if err != nil {
 			return v, err
 		}
-		var after *ent.Deal
-		if d, ok := v.(*ent.Deal); ok {
-			after = d
-		}
-		if len(before) == 1 && after != nil && dealCounts(before[0], after) {
-			return v, nil // nothing counted changed (a rename, say)
-		}
-		if m.Op().Is(ent.OpUpdate) {
-			// Rows updated in bulk: read them again.
-			ids := make([]pulid.ID, len(before))
-			for i, d := range before {
-				ids[i] = d.ID
-			}
-			now, err := m.Client().Deal.Query().Where(deal.IDIn(ids...)).All(viewer.System(ctx))
-			if err != nil {
-				return v, err
-			}
-			before = append(before, now...)
-		}
-		return v, r.stage(ctx, m, func(s *staged) {
-			for _, d := range before {
-				s.records = append(s.records, dealRecord(d))
-				if after == nil || d.Stage != after.Stage {
-					s.restaged = append(s.restaged, string(d.ID))
+		before = append(before, now...)
+	}
+	return v, r.stage(ctx, m, func(s *staged) { c.staged(s, before, after) })
+}
+
+func (r *Rollups) dealHook(next ent.Mutator) ent.Mutator {
+	return hook.DealFunc(func(ctx context.Context, m *ent.DealMutation) (ent.Value, error) {
+		return recordHook(ctx, r, m, next, recordChange[*ent.Deal]{
+			old: func(ctx context.Context) (*ent.Deal, error) {
+				id, _ := m.ID()
+				old := &ent.Deal{ID: id}
+				var err error
+				if old.OrganizationID, err = m.OldOrganizationID(ctx); err != nil {
+					return nil, err
 				}
-			}
-			if after != nil {
-				s.records = append(s.records, dealRecord(after))
-			}
+				old.OwnerID, _ = m.OldOwnerID(ctx)
+				old.TeamID, _ = m.OldTeamID(ctx)
+				old.Stage, _ = m.OldStage(ctx)
+				old.Amount, _ = m.OldAmount(ctx)
+				old.OpenedAt, _ = m.OldOpenedAt(ctx)
+				old.ClosedAt, _ = m.OldClosedAt(ctx)
+				old.CycleMicros, _ = m.OldCycleMicros(ctx)
+				return old, nil
+			},
+			load: func(ctx context.Context, ids []pulid.ID) ([]*ent.Deal, error) {
+				return m.Client().Deal.Query().Where(deal.IDIn(ids...)).All(ctx)
+			},
+			id:     func(d *ent.Deal) pulid.ID { return d.ID },
+			counts: dealCounts,
+			staged: func(s *staged, before []*ent.Deal, after **ent.Deal) {
+				for _, d := range before {
+					s.records = append(s.records, dealRecord(d))
+					if after == nil || d.Stage != (*after).Stage {
+						s.restaged = append(s.restaged, string(d.ID))
+					}
+				}
+				if after != nil {
+					s.records = append(s.records, dealRecord(*after))
+				}
+			},
 		})
 	})
 }
 
 func (r *Rollups) meetingHook(next ent.Mutator) ent.Mutator {
 	return hook.MeetingFunc(func(ctx context.Context, m *ent.MeetingMutation) (ent.Value, error) {
-		var before []*ent.Meeting
-		switch {
-		case m.Op().Is(ent.OpUpdateOne):
-			id, _ := m.ID()
-			old := &ent.Meeting{ID: id}
-			var err error
-			if old.OrganizationID, err = m.OldOrganizationID(ctx); err != nil {
-				return nil, err
-			}
-			old.OwnerID, _ = m.OldOwnerID(ctx)
-			old.TeamID, _ = m.OldTeamID(ctx)
-			old.DealID, _ = m.OldDealID(ctx)
-			old.Kind, _ = m.OldKind(ctx)
-			old.Status, _ = m.OldStatus(ctx)
-			old.ScheduledAt, _ = m.OldScheduledAt(ctx)
-			old.HeldAt, _ = m.OldHeldAt(ctx)
-			old.DurationMinutes, _ = m.OldDurationMinutes(ctx)
-			before = []*ent.Meeting{old}
-		case m.Op().Is(ent.OpDelete | ent.OpDeleteOne | ent.OpUpdate):
-			ids, err := m.IDs(ctx)
-			if err != nil {
-				return nil, err
-			}
-			if before, err = m.Client().Meeting.Query().Where(meeting.IDIn(ids...)).
-				All(viewer.System(ctx)); err != nil {
-				return nil, err
-			}
-		}
-		v, err := next.Mutate(ctx, m)
-		if err != nil {
-			return v, err
-		}
-		var after *ent.Meeting
-		if x, ok := v.(*ent.Meeting); ok {
-			after = x
-		}
-		if len(before) == 1 && after != nil && meetingCounts(before[0], after) {
-			return v, nil
-		}
-		if m.Op().Is(ent.OpUpdate) {
-			ids := make([]pulid.ID, len(before))
-			for i, x := range before {
-				ids[i] = x.ID
-			}
-			now, err := m.Client().Meeting.Query().Where(meeting.IDIn(ids...)).All(viewer.System(ctx))
-			if err != nil {
-				return v, err
-			}
-			before = append(before, now...)
-		}
-		return v, r.stage(ctx, m, func(s *staged) {
-			for _, x := range before {
-				s.records = append(s.records, meetingRecord(x))
-			}
-			if after != nil {
-				s.records = append(s.records, meetingRecord(after))
-			}
+		return recordHook(ctx, r, m, next, recordChange[*ent.Meeting]{
+			old: func(ctx context.Context) (*ent.Meeting, error) {
+				id, _ := m.ID()
+				old := &ent.Meeting{ID: id}
+				var err error
+				if old.OrganizationID, err = m.OldOrganizationID(ctx); err != nil {
+					return nil, err
+				}
+				old.OwnerID, _ = m.OldOwnerID(ctx)
+				old.TeamID, _ = m.OldTeamID(ctx)
+				old.DealID, _ = m.OldDealID(ctx)
+				old.Kind, _ = m.OldKind(ctx)
+				old.Status, _ = m.OldStatus(ctx)
+				old.ScheduledAt, _ = m.OldScheduledAt(ctx)
+				old.HeldAt, _ = m.OldHeldAt(ctx)
+				old.DurationMinutes, _ = m.OldDurationMinutes(ctx)
+				return old, nil
+			},
+			load: func(ctx context.Context, ids []pulid.ID) ([]*ent.Meeting, error) {
+				return m.Client().Meeting.Query().Where(meeting.IDIn(ids...)).All(ctx)
+			},
+			id:     func(x *ent.Meeting) pulid.ID { return x.ID },
+			counts: meetingCounts,
+			staged: func(s *staged, before []*ent.Meeting, after **ent.Meeting) {
+				for _, x := range before {
+					s.records = append(s.records, meetingRecord(x))
+				}
+				if after != nil {
+					s.records = append(s.records, meetingRecord(*after))
+				}
+			},
 		})
 	})
 }

@@ -123,30 +123,7 @@ func (e Engine) queryRollups(ctx context.Context, scope Scope, parts []*definiti
 		first, last = min(first, m[0]), max(last, m[1])
 	}
 	b.w(" FROM ", table, " x WHERE x.organization_id = ", b.arg(string(scope.Org)))
-	switch {
-	case scope.Owner != "":
-		b.w(" AND x.owner_id = ", b.arg(string(scope.Owner)))
-	case scope.Owners != nil:
-		owners := make([]string, len(scope.Owners))
-		for i, o := range scope.Owners {
-			owners[i] = string(o)
-		}
-		if len(owners) == 0 {
-			b.w(" AND 1 = 0")
-		} else {
-			b.w(" AND ", b.in("x.owner_id", owners))
-		}
-	case scope.Teams != nil:
-		teams := make([]string, len(scope.Teams))
-		for i, t := range scope.Teams {
-			teams[i] = string(t)
-		}
-		if len(teams) == 0 {
-			b.w(" AND 1 = 0")
-		} else {
-			b.w(" AND ", b.in("x.team_id", teams))
-		}
-	}
+	b.scope("x", scope)
 	b.w(" AND x.month >= ", strconv.Itoa(first), " AND x.month < ", strconv.Itoa(last))
 	if by != "" {
 		b.w(" GROUP BY x.", by)
