@@ -53,7 +53,19 @@ func producer(ctx context.Context, t *ent.Target) *earlierBatch {
 type earlierBatch struct {
 	once  sync.Once
 	found []*ent.Target
-	err   error
+	// byScope: found by organization, scope, KPI and kind, newest first.
+	byScope map[earlierScope][]*ent.Target
+	err     error
+}
+
+type earlierScope struct {
+	org, kpi pulid.ID
+	scope    string
+	kind     enum.PeriodKind
+}
+
+func scopeOf(t *ent.Target) earlierScope {
+	return earlierScope{org: t.OrganizationID, kpi: t.KpiID, scope: t.ScopeKey, kind: t.PeriodKind}
 }
 
 type earlierBatchesKey struct{}
@@ -89,7 +101,14 @@ func (r *Resolver) earlierTargets(ctx context.Context, t *ent.Target, first *int
 		b = &earlierBatch{}
 	}
 	b.once.Do(func() {
-		if b.found, b.err = readEarlierTargets(ctx, ent.FromContext(ctx), siblings, n); b.err != nil || bs == nil {
+		if b.found, b.err = readEarlierTargets(ctx, ent.FromContext(ctx), siblings, n); b.err != nil {
+			return
+		}
+		b.byScope = map[earlierScope][]*ent.Target{}
+		for _, f := range b.found {
+			b.byScope[scopeOf(f)] = append(b.byScope[scopeOf(f)], f)
+		}
+		if bs == nil {
 			return
 		}
 		bs.mu.Lock()
@@ -102,12 +121,14 @@ func (r *Resolver) earlierTargets(ctx context.Context, t *ent.Target, first *int
 		return nil, b.err
 	}
 	// The candidates of the whole list hold each target's n latest
-	// earlier ones: those of this target are the n latest of them that
-	// share its scope, KPI and kind and start before it.
+	// earlier ones: those of this target are the n latest of its scope's
+	// (scope, KPI and kind) that start before it.
 	out := []*ent.Target{}
-	for _, c := range b.found {
-		if len(out) < n && c.OrganizationID == t.OrganizationID && c.ScopeKey == t.ScopeKey && c.KpiID == t.KpiID &&
-			c.PeriodKind == t.PeriodKind && c.PeriodStart.Before(t.PeriodStart) {
+	for _, c := range b.byScope[scopeOf(t)] {
+		if len(out) == n {
+			break
+		}
+		if c.PeriodStart.Before(t.PeriodStart) {
 			out = append(out, c)
 		}
 	}
