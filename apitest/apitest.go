@@ -355,6 +355,14 @@ func (s *Server) Do(t testing.TB, req *http.Request) *Response {
 	}
 	r := &Response{Status: resp.StatusCode, Header: resp.Header, RawBody: raw}
 	if strings.Contains(resp.Header.Get("Content-Type"), "json") {
+		// The server writes the data as gqlgen marshaled it rather than
+		// through encoding/json (httpapi.writeResponse): every response
+		// of every test is checked to be what encoding/json would have
+		// written, valid JSON, compact, with its HTML escapes (the
+		// responses httpapi writes itself end with a newline).
+		if canonical, err := json.Marshal(json.RawMessage(raw)); err != nil || !bytes.Equal(canonical, bytes.TrimSuffix(raw, []byte("\n"))) {
+			t.Fatalf("the response is not as encoding/json writes it (%v):\n%s\n%s", err, raw, canonical)
+		}
 		if err := json.Unmarshal(raw, r); err != nil {
 			t.Fatalf("decoding %q: %v", raw, err)
 		}

@@ -9168,6 +9168,13 @@ func (ec *executionContext) fieldContext_AuthPayload_accessToken(_ context.Conte
 }
 
 func (ec *executionContext) _AuthPayload_accessTokenExpiresAt(ctx context.Context, field graphql.CollectedField, obj *auth.Session) (ret graphql.Marshaler) {
+	if res := model.MarshalTime(obj.AccessTokenExpiresAt); res != graphql.Null {
+		return res
+	}
+	return ec._AuthPayload_accessTokenExpiresAtResolved(ctx, field, obj)
+}
+
+func (ec *executionContext) _AuthPayload_accessTokenExpiresAtResolved(ctx context.Context, field graphql.CollectedField, obj *auth.Session) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -9198,6 +9205,13 @@ func (ec *executionContext) fieldContext_AuthPayload_refreshToken(_ context.Cont
 }
 
 func (ec *executionContext) _AuthPayload_refreshTokenExpiresAt(ctx context.Context, field graphql.CollectedField, obj *auth.Session) (ret graphql.Marshaler) {
+	if res := model.MarshalTime(obj.RefreshTokenExpiresAt); res != graphql.Null {
+		return res
+	}
+	return ec._AuthPayload_refreshTokenExpiresAtResolved(ctx, field, obj)
+}
+
+func (ec *executionContext) _AuthPayload_refreshTokenExpiresAtResolved(ctx context.Context, field graphql.CollectedField, obj *auth.Session) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -9452,6 +9466,13 @@ func (ec *executionContext) fieldContext_Deal_id(_ context.Context, field graphq
 }
 
 func (ec *executionContext) _Deal_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.Deal) (ret graphql.Marshaler) {
+	if res := model.MarshalTime(obj.CreatedAt); res != graphql.Null {
+		return res
+	}
+	return ec._Deal_createdAtResolved(ctx, field, obj)
+}
+
+func (ec *executionContext) _Deal_createdAtResolved(ctx context.Context, field graphql.CollectedField, obj *ent.Deal) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -9475,6 +9496,13 @@ func (ec *executionContext) fieldContext_Deal_createdAt(_ context.Context, field
 }
 
 func (ec *executionContext) _Deal_updatedAt(ctx context.Context, field graphql.CollectedField, obj *ent.Deal) (ret graphql.Marshaler) {
+	if res := model.MarshalTime(obj.UpdatedAt); res != graphql.Null {
+		return res
+	}
+	return ec._Deal_updatedAtResolved(ctx, field, obj)
+}
+
+func (ec *executionContext) _Deal_updatedAtResolved(ctx context.Context, field graphql.CollectedField, obj *ent.Deal) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -9533,6 +9561,13 @@ func (ec *executionContext) fieldContext_Deal_stage(_ context.Context, field gra
 }
 
 func (ec *executionContext) _Deal_openedAt(ctx context.Context, field graphql.CollectedField, obj *ent.Deal) (ret graphql.Marshaler) {
+	if res := model.MarshalTime(obj.OpenedAt); res != graphql.Null {
+		return res
+	}
+	return ec._Deal_openedAtResolved(ctx, field, obj)
+}
+
+func (ec *executionContext) _Deal_openedAtResolved(ctx context.Context, field graphql.CollectedField, obj *ent.Deal) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -10236,6 +10271,13 @@ func (ec *executionContext) fieldContext_KPI_id(_ context.Context, field graphql
 }
 
 func (ec *executionContext) _KPI_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.KPI) (ret graphql.Marshaler) {
+	if res := model.MarshalTime(obj.CreatedAt); res != graphql.Null {
+		return res
+	}
+	return ec._KPI_createdAtResolved(ctx, field, obj)
+}
+
+func (ec *executionContext) _KPI_createdAtResolved(ctx context.Context, field graphql.CollectedField, obj *ent.KPI) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -10259,6 +10301,13 @@ func (ec *executionContext) fieldContext_KPI_createdAt(_ context.Context, field 
 }
 
 func (ec *executionContext) _KPI_updatedAt(ctx context.Context, field graphql.CollectedField, obj *ent.KPI) (ret graphql.Marshaler) {
+	if res := model.MarshalTime(obj.UpdatedAt); res != graphql.Null {
+		return res
+	}
+	return ec._KPI_updatedAtResolved(ctx, field, obj)
+}
+
+func (ec *executionContext) _KPI_updatedAtResolved(ctx context.Context, field graphql.CollectedField, obj *ent.KPI) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11568,6 +11617,13 @@ func (ec *executionContext) fieldContext_MarketFactor_id(_ context.Context, fiel
 }
 
 func (ec *executionContext) _MarketFactor_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.MarketFactor) (ret graphql.Marshaler) {
+	if res := model.MarshalTime(obj.CreatedAt); res != graphql.Null {
+		return res
+	}
+	return ec._MarketFactor_createdAtResolved(ctx, field, obj)
+}
+
+func (ec *executionContext) _MarketFactor_createdAtResolved(ctx context.Context, field graphql.CollectedField, obj *ent.MarketFactor) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11591,6 +11647,13 @@ func (ec *executionContext) fieldContext_MarketFactor_createdAt(_ context.Contex
 }
 
 func (ec *executionContext) _MarketFactor_updatedAt(ctx context.Context, field graphql.CollectedField, obj *ent.MarketFactor) (ret graphql.Marshaler) {
+	if res := model.MarshalTime(obj.UpdatedAt); res != graphql.Null {
+		return res
+	}
+	return ec._MarketFactor_updatedAtResolved(ctx, field, obj)
+}
+
+func (ec *executionContext) _MarketFactor_updatedAtResolved(ctx context.Context, field graphql.CollectedField, obj *ent.MarketFactor) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11802,6 +11865,13 @@ func (ec *executionContext) fieldContext_Meeting_id(_ context.Context, field gra
 }
 
 func (ec *executionContext) _Meeting_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.Meeting) (ret graphql.Marshaler) {
+	if res := model.MarshalTime(obj.CreatedAt); res != graphql.Null {
+		return res
+	}
+	return ec._Meeting_createdAtResolved(ctx, field, obj)
+}
+
+func (ec *executionContext) _Meeting_createdAtResolved(ctx context.Context, field graphql.CollectedField, obj *ent.Meeting) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11825,6 +11895,13 @@ func (ec *executionContext) fieldContext_Meeting_createdAt(_ context.Context, fi
 }
 
 func (ec *executionContext) _Meeting_updatedAt(ctx context.Context, field graphql.CollectedField, obj *ent.Meeting) (ret graphql.Marshaler) {
+	if res := model.MarshalTime(obj.UpdatedAt); res != graphql.Null {
+		return res
+	}
+	return ec._Meeting_updatedAtResolved(ctx, field, obj)
+}
+
+func (ec *executionContext) _Meeting_updatedAtResolved(ctx context.Context, field graphql.CollectedField, obj *ent.Meeting) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11869,6 +11946,13 @@ func (ec *executionContext) fieldContext_Meeting_kind(_ context.Context, field g
 }
 
 func (ec *executionContext) _Meeting_scheduledAt(ctx context.Context, field graphql.CollectedField, obj *ent.Meeting) (ret graphql.Marshaler) {
+	if res := model.MarshalTime(obj.ScheduledAt); res != graphql.Null {
+		return res
+	}
+	return ec._Meeting_scheduledAtResolved(ctx, field, obj)
+}
+
+func (ec *executionContext) _Meeting_scheduledAtResolved(ctx context.Context, field graphql.CollectedField, obj *ent.Meeting) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13682,6 +13766,13 @@ func (ec *executionContext) fieldContext_Organization_id(_ context.Context, fiel
 }
 
 func (ec *executionContext) _Organization_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.Organization) (ret graphql.Marshaler) {
+	if res := model.MarshalTime(obj.CreatedAt); res != graphql.Null {
+		return res
+	}
+	return ec._Organization_createdAtResolved(ctx, field, obj)
+}
+
+func (ec *executionContext) _Organization_createdAtResolved(ctx context.Context, field graphql.CollectedField, obj *ent.Organization) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13705,6 +13796,13 @@ func (ec *executionContext) fieldContext_Organization_createdAt(_ context.Contex
 }
 
 func (ec *executionContext) _Organization_updatedAt(ctx context.Context, field graphql.CollectedField, obj *ent.Organization) (ret graphql.Marshaler) {
+	if res := model.MarshalTime(obj.UpdatedAt); res != graphql.Null {
+		return res
+	}
+	return ec._Organization_updatedAtResolved(ctx, field, obj)
+}
+
+func (ec *executionContext) _Organization_updatedAtResolved(ctx context.Context, field graphql.CollectedField, obj *ent.Organization) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -15207,6 +15305,13 @@ func (ec *executionContext) fieldContext_RealismEvidence_period(_ context.Contex
 }
 
 func (ec *executionContext) _RealismEvidence_start(ctx context.Context, field graphql.CollectedField, obj *realism.Evidence) (ret graphql.Marshaler) {
+	if res := model.MarshalTime(obj.Start); res != graphql.Null {
+		return res
+	}
+	return ec._RealismEvidence_startResolved(ctx, field, obj)
+}
+
+func (ec *executionContext) _RealismEvidence_startResolved(ctx context.Context, field graphql.CollectedField, obj *realism.Evidence) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -15230,6 +15335,13 @@ func (ec *executionContext) fieldContext_RealismEvidence_start(_ context.Context
 }
 
 func (ec *executionContext) _RealismEvidence_end(ctx context.Context, field graphql.CollectedField, obj *realism.Evidence) (ret graphql.Marshaler) {
+	if res := model.MarshalTime(obj.End); res != graphql.Null {
+		return res
+	}
+	return ec._RealismEvidence_endResolved(ctx, field, obj)
+}
+
+func (ec *executionContext) _RealismEvidence_endResolved(ctx context.Context, field graphql.CollectedField, obj *realism.Evidence) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -15749,6 +15861,13 @@ func (ec *executionContext) fieldContext_ReviewCycle_id(_ context.Context, field
 }
 
 func (ec *executionContext) _ReviewCycle_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.ReviewCycle) (ret graphql.Marshaler) {
+	if res := model.MarshalTime(obj.CreatedAt); res != graphql.Null {
+		return res
+	}
+	return ec._ReviewCycle_createdAtResolved(ctx, field, obj)
+}
+
+func (ec *executionContext) _ReviewCycle_createdAtResolved(ctx context.Context, field graphql.CollectedField, obj *ent.ReviewCycle) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -15772,6 +15891,13 @@ func (ec *executionContext) fieldContext_ReviewCycle_createdAt(_ context.Context
 }
 
 func (ec *executionContext) _ReviewCycle_updatedAt(ctx context.Context, field graphql.CollectedField, obj *ent.ReviewCycle) (ret graphql.Marshaler) {
+	if res := model.MarshalTime(obj.UpdatedAt); res != graphql.Null {
+		return res
+	}
+	return ec._ReviewCycle_updatedAtResolved(ctx, field, obj)
+}
+
+func (ec *executionContext) _ReviewCycle_updatedAtResolved(ctx context.Context, field graphql.CollectedField, obj *ent.ReviewCycle) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -15809,6 +15935,13 @@ func (ec *executionContext) fieldContext_ReviewCycle_cadence(_ context.Context, 
 }
 
 func (ec *executionContext) _ReviewCycle_point(ctx context.Context, field graphql.CollectedField, obj *ent.ReviewCycle) (ret graphql.Marshaler) {
+	if res := model.MarshalTime(obj.Point); res != graphql.Null {
+		return res
+	}
+	return ec._ReviewCycle_pointResolved(ctx, field, obj)
+}
+
+func (ec *executionContext) _ReviewCycle_pointResolved(ctx context.Context, field graphql.CollectedField, obj *ent.ReviewCycle) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -15832,6 +15965,13 @@ func (ec *executionContext) fieldContext_ReviewCycle_point(_ context.Context, fi
 }
 
 func (ec *executionContext) _ReviewCycle_dueAt(ctx context.Context, field graphql.CollectedField, obj *ent.ReviewCycle) (ret graphql.Marshaler) {
+	if res := model.MarshalTime(obj.DueAt); res != graphql.Null {
+		return res
+	}
+	return ec._ReviewCycle_dueAtResolved(ctx, field, obj)
+}
+
+func (ec *executionContext) _ReviewCycle_dueAtResolved(ctx context.Context, field graphql.CollectedField, obj *ent.ReviewCycle) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -16149,6 +16289,13 @@ func (ec *executionContext) fieldContext_ReviewItem_id(_ context.Context, field 
 }
 
 func (ec *executionContext) _ReviewItem_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.ReviewItem) (ret graphql.Marshaler) {
+	if res := model.MarshalTime(obj.CreatedAt); res != graphql.Null {
+		return res
+	}
+	return ec._ReviewItem_createdAtResolved(ctx, field, obj)
+}
+
+func (ec *executionContext) _ReviewItem_createdAtResolved(ctx context.Context, field graphql.CollectedField, obj *ent.ReviewItem) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -16172,6 +16319,13 @@ func (ec *executionContext) fieldContext_ReviewItem_createdAt(_ context.Context,
 }
 
 func (ec *executionContext) _ReviewItem_updatedAt(ctx context.Context, field graphql.CollectedField, obj *ent.ReviewItem) (ret graphql.Marshaler) {
+	if res := model.MarshalTime(obj.UpdatedAt); res != graphql.Null {
+		return res
+	}
+	return ec._ReviewItem_updatedAtResolved(ctx, field, obj)
+}
+
+func (ec *executionContext) _ReviewItem_updatedAtResolved(ctx context.Context, field graphql.CollectedField, obj *ent.ReviewItem) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -17322,6 +17476,13 @@ func (ec *executionContext) fieldContext_Target_id(_ context.Context, field grap
 }
 
 func (ec *executionContext) _Target_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.Target) (ret graphql.Marshaler) {
+	if res := model.MarshalTime(obj.CreatedAt); res != graphql.Null {
+		return res
+	}
+	return ec._Target_createdAtResolved(ctx, field, obj)
+}
+
+func (ec *executionContext) _Target_createdAtResolved(ctx context.Context, field graphql.CollectedField, obj *ent.Target) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -17345,6 +17506,13 @@ func (ec *executionContext) fieldContext_Target_createdAt(_ context.Context, fie
 }
 
 func (ec *executionContext) _Target_updatedAt(ctx context.Context, field graphql.CollectedField, obj *ent.Target) (ret graphql.Marshaler) {
+	if res := model.MarshalTime(obj.UpdatedAt); res != graphql.Null {
+		return res
+	}
+	return ec._Target_updatedAtResolved(ctx, field, obj)
+}
+
+func (ec *executionContext) _Target_updatedAtResolved(ctx context.Context, field graphql.CollectedField, obj *ent.Target) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -17410,6 +17578,13 @@ func (ec *executionContext) fieldContext_Target_periodIndex(_ context.Context, f
 }
 
 func (ec *executionContext) _Target_periodStart(ctx context.Context, field graphql.CollectedField, obj *ent.Target) (ret graphql.Marshaler) {
+	if res := model.MarshalTime(obj.PeriodStart); res != graphql.Null {
+		return res
+	}
+	return ec._Target_periodStartResolved(ctx, field, obj)
+}
+
+func (ec *executionContext) _Target_periodStartResolved(ctx context.Context, field graphql.CollectedField, obj *ent.Target) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -17433,6 +17608,13 @@ func (ec *executionContext) fieldContext_Target_periodStart(_ context.Context, f
 }
 
 func (ec *executionContext) _Target_periodEnd(ctx context.Context, field graphql.CollectedField, obj *ent.Target) (ret graphql.Marshaler) {
+	if res := model.MarshalTime(obj.PeriodEnd); res != graphql.Null {
+		return res
+	}
+	return ec._Target_periodEndResolved(ctx, field, obj)
+}
+
+func (ec *executionContext) _Target_periodEndResolved(ctx context.Context, field graphql.CollectedField, obj *ent.Target) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -19030,6 +19212,13 @@ func (ec *executionContext) fieldContext_TargetEvent_id(_ context.Context, field
 }
 
 func (ec *executionContext) _TargetEvent_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.TargetEvent) (ret graphql.Marshaler) {
+	if res := model.MarshalTime(obj.CreatedAt); res != graphql.Null {
+		return res
+	}
+	return ec._TargetEvent_createdAtResolved(ctx, field, obj)
+}
+
+func (ec *executionContext) _TargetEvent_createdAtResolved(ctx context.Context, field graphql.CollectedField, obj *ent.TargetEvent) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -19053,6 +19242,13 @@ func (ec *executionContext) fieldContext_TargetEvent_createdAt(_ context.Context
 }
 
 func (ec *executionContext) _TargetEvent_updatedAt(ctx context.Context, field graphql.CollectedField, obj *ent.TargetEvent) (ret graphql.Marshaler) {
+	if res := model.MarshalTime(obj.UpdatedAt); res != graphql.Null {
+		return res
+	}
+	return ec._TargetEvent_updatedAtResolved(ctx, field, obj)
+}
+
+func (ec *executionContext) _TargetEvent_updatedAtResolved(ctx context.Context, field graphql.CollectedField, obj *ent.TargetEvent) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -19441,6 +19637,13 @@ func (ec *executionContext) fieldContext_TargetHistoryPoint_id(_ context.Context
 }
 
 func (ec *executionContext) _TargetHistoryPoint_at(ctx context.Context, field graphql.CollectedField, obj *TargetHistoryPoint) (ret graphql.Marshaler) {
+	if res := model.MarshalTime(obj.At); res != graphql.Null {
+		return res
+	}
+	return ec._TargetHistoryPoint_atResolved(ctx, field, obj)
+}
+
+func (ec *executionContext) _TargetHistoryPoint_atResolved(ctx context.Context, field graphql.CollectedField, obj *TargetHistoryPoint) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -19993,6 +20196,13 @@ func (ec *executionContext) fieldContext_TargetRevision_id(_ context.Context, fi
 }
 
 func (ec *executionContext) _TargetRevision_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.TargetRevision) (ret graphql.Marshaler) {
+	if res := model.MarshalTime(obj.CreatedAt); res != graphql.Null {
+		return res
+	}
+	return ec._TargetRevision_createdAtResolved(ctx, field, obj)
+}
+
+func (ec *executionContext) _TargetRevision_createdAtResolved(ctx context.Context, field graphql.CollectedField, obj *ent.TargetRevision) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -20016,6 +20226,13 @@ func (ec *executionContext) fieldContext_TargetRevision_createdAt(_ context.Cont
 }
 
 func (ec *executionContext) _TargetRevision_updatedAt(ctx context.Context, field graphql.CollectedField, obj *ent.TargetRevision) (ret graphql.Marshaler) {
+	if res := model.MarshalTime(obj.UpdatedAt); res != graphql.Null {
+		return res
+	}
+	return ec._TargetRevision_updatedAtResolved(ctx, field, obj)
+}
+
+func (ec *executionContext) _TargetRevision_updatedAtResolved(ctx context.Context, field graphql.CollectedField, obj *ent.TargetRevision) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -20479,6 +20696,13 @@ func (ec *executionContext) fieldContext_Team_id(_ context.Context, field graphq
 }
 
 func (ec *executionContext) _Team_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.Team) (ret graphql.Marshaler) {
+	if res := model.MarshalTime(obj.CreatedAt); res != graphql.Null {
+		return res
+	}
+	return ec._Team_createdAtResolved(ctx, field, obj)
+}
+
+func (ec *executionContext) _Team_createdAtResolved(ctx context.Context, field graphql.CollectedField, obj *ent.Team) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -20502,6 +20726,13 @@ func (ec *executionContext) fieldContext_Team_createdAt(_ context.Context, field
 }
 
 func (ec *executionContext) _Team_updatedAt(ctx context.Context, field graphql.CollectedField, obj *ent.Team) (ret graphql.Marshaler) {
+	if res := model.MarshalTime(obj.UpdatedAt); res != graphql.Null {
+		return res
+	}
+	return ec._Team_updatedAtResolved(ctx, field, obj)
+}
+
+func (ec *executionContext) _Team_updatedAtResolved(ctx context.Context, field graphql.CollectedField, obj *ent.Team) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -21650,6 +21881,13 @@ func (ec *executionContext) fieldContext_User_id(_ context.Context, field graphq
 }
 
 func (ec *executionContext) _User_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.User) (ret graphql.Marshaler) {
+	if res := model.MarshalTime(obj.CreatedAt); res != graphql.Null {
+		return res
+	}
+	return ec._User_createdAtResolved(ctx, field, obj)
+}
+
+func (ec *executionContext) _User_createdAtResolved(ctx context.Context, field graphql.CollectedField, obj *ent.User) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -21673,6 +21911,13 @@ func (ec *executionContext) fieldContext_User_createdAt(_ context.Context, field
 }
 
 func (ec *executionContext) _User_updatedAt(ctx context.Context, field graphql.CollectedField, obj *ent.User) (ret graphql.Marshaler) {
+	if res := model.MarshalTime(obj.UpdatedAt); res != graphql.Null {
+		return res
+	}
+	return ec._User_updatedAtResolved(ctx, field, obj)
+}
+
+func (ec *executionContext) _User_updatedAtResolved(ctx context.Context, field graphql.CollectedField, obj *ent.User) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -21731,6 +21976,13 @@ func (ec *executionContext) fieldContext_User_active(_ context.Context, field gr
 }
 
 func (ec *executionContext) _User_hiredAt(ctx context.Context, field graphql.CollectedField, obj *ent.User) (ret graphql.Marshaler) {
+	if res := model.MarshalTime(obj.HiredAt); res != graphql.Null {
+		return res
+	}
+	return ec._User_hiredAtResolved(ctx, field, obj)
+}
+
+func (ec *executionContext) _User_hiredAtResolved(ctx context.Context, field graphql.CollectedField, obj *ent.User) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -35753,7 +36005,7 @@ func (ec *executionContext) _AllocateTeamTargetPayload(ctx context.Context, sel 
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectFields{fields, out.Values}
 }
 
 var allocationShareImplementors = []string{"AllocationShare"}
@@ -35811,7 +36063,7 @@ func (ec *executionContext) _AllocationShare(ctx context.Context, sel ast.Select
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectFields{fields, out.Values}
 }
 
 var allocationTeamShareImplementors = []string{"AllocationTeamShare"}
@@ -35869,7 +36121,7 @@ func (ec *executionContext) _AllocationTeamShare(ctx context.Context, sel ast.Se
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectFields{fields, out.Values}
 }
 
 var authPayloadImplementors = []string{"AuthPayload"}
@@ -35922,7 +36174,7 @@ func (ec *executionContext) _AuthPayload(ctx context.Context, sel ast.SelectionS
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectFields{fields, out.Values}
 }
 
 var completeReviewPayloadImplementors = []string{"CompleteReviewPayload"}
@@ -35955,7 +36207,7 @@ func (ec *executionContext) _CompleteReviewPayload(ctx context.Context, sel ast.
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectFields{fields, out.Values}
 }
 
 var createDealPayloadImplementors = []string{"CreateDealPayload"}
@@ -35988,7 +36240,7 @@ func (ec *executionContext) _CreateDealPayload(ctx context.Context, sel ast.Sele
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectFields{fields, out.Values}
 }
 
 var createKPIPayloadImplementors = []string{"CreateKPIPayload"}
@@ -36021,7 +36273,7 @@ func (ec *executionContext) _CreateKPIPayload(ctx context.Context, sel ast.Selec
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectFields{fields, out.Values}
 }
 
 var createMeetingPayloadImplementors = []string{"CreateMeetingPayload"}
@@ -36054,7 +36306,7 @@ func (ec *executionContext) _CreateMeetingPayload(ctx context.Context, sel ast.S
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectFields{fields, out.Values}
 }
 
 var createTeamPayloadImplementors = []string{"CreateTeamPayload"}
@@ -36087,7 +36339,7 @@ func (ec *executionContext) _CreateTeamPayload(ctx context.Context, sel ast.Sele
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectFields{fields, out.Values}
 }
 
 var createUserPayloadImplementors = []string{"CreateUserPayload"}
@@ -36120,7 +36372,7 @@ func (ec *executionContext) _CreateUserPayload(ctx context.Context, sel ast.Sele
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectFields{fields, out.Values}
 }
 
 var dealImplementors = []string{"Deal", "Node"}
@@ -36233,7 +36485,7 @@ func (ec *executionContext) _Deal(ctx context.Context, sel ast.SelectionSet, obj
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectFields{fields, out.Values}
 }
 
 var dealConnectionImplementors = []string{"DealConnection"}
@@ -36276,7 +36528,7 @@ func (ec *executionContext) _DealConnection(ctx context.Context, sel ast.Selecti
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectFields{fields, out.Values}
 }
 
 var dealEdgeImplementors = []string{"DealEdge"}
@@ -36314,7 +36566,7 @@ func (ec *executionContext) _DealEdge(ctx context.Context, sel ast.SelectionSet,
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectFields{fields, out.Values}
 }
 
 var decideReviewItemPayloadImplementors = []string{"DecideReviewItemPayload"}
@@ -36347,7 +36599,7 @@ func (ec *executionContext) _DecideReviewItemPayload(ctx context.Context, sel as
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectFields{fields, out.Values}
 }
 
 var importPayloadImplementors = []string{"ImportPayload"}
@@ -36400,7 +36652,7 @@ func (ec *executionContext) _ImportPayload(ctx context.Context, sel ast.Selectio
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectFields{fields, out.Values}
 }
 
 var importRowErrorImplementors = []string{"ImportRowError"}
@@ -36453,7 +36705,7 @@ func (ec *executionContext) _ImportRowError(ctx context.Context, sel ast.Selecti
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectFields{fields, out.Values}
 }
 
 var inboxConnectionImplementors = []string{"InboxConnection"}
@@ -36496,7 +36748,7 @@ func (ec *executionContext) _InboxConnection(ctx context.Context, sel ast.Select
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectFields{fields, out.Values}
 }
 
 var inboxEdgeImplementors = []string{"InboxEdge"}
@@ -36534,7 +36786,7 @@ func (ec *executionContext) _InboxEdge(ctx context.Context, sel ast.SelectionSet
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectFields{fields, out.Values}
 }
 
 var inboxItemImplementors = []string{"InboxItem", "Node"}
@@ -36587,7 +36839,7 @@ func (ec *executionContext) _InboxItem(ctx context.Context, sel ast.SelectionSet
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectFields{fields, out.Values}
 }
 
 var kPIImplementors = []string{"KPI", "Node"}
@@ -36690,7 +36942,7 @@ func (ec *executionContext) _KPI(ctx context.Context, sel ast.SelectionSet, obj 
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectFields{fields, out.Values}
 }
 
 var kPIAggregateImplementors = []string{"KPIAggregate"}
@@ -36743,7 +36995,7 @@ func (ec *executionContext) _KPIAggregate(ctx context.Context, sel ast.Selection
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectFields{fields, out.Values}
 }
 
 var kPIConnectionImplementors = []string{"KPIConnection"}
@@ -36786,7 +37038,7 @@ func (ec *executionContext) _KPIConnection(ctx context.Context, sel ast.Selectio
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectFields{fields, out.Values}
 }
 
 var kPIDefinitionImplementors = []string{"KPIDefinition"}
@@ -36829,7 +37081,7 @@ func (ec *executionContext) _KPIDefinition(ctx context.Context, sel ast.Selectio
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectFields{fields, out.Values}
 }
 
 var kPIEdgeImplementors = []string{"KPIEdge"}
@@ -36867,7 +37119,7 @@ func (ec *executionContext) _KPIEdge(ctx context.Context, sel ast.SelectionSet, 
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectFields{fields, out.Values}
 }
 
 var kPIFilterImplementors = []string{"KPIFilter"}
@@ -36920,7 +37172,7 @@ func (ec *executionContext) _KPIFilter(ctx context.Context, sel ast.SelectionSet
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectFields{fields, out.Values}
 }
 
 var kPIMinSampleImplementors = []string{"KPIMinSample"}
@@ -36958,7 +37210,7 @@ func (ec *executionContext) _KPIMinSample(ctx context.Context, sel ast.Selection
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectFields{fields, out.Values}
 }
 
 var kPIRequirementImplementors = []string{"KPIRequirement"}
@@ -37041,7 +37293,7 @@ func (ec *executionContext) _KPIRequirement(ctx context.Context, sel ast.Selecti
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectFields{fields, out.Values}
 }
 
 var kPIResultImplementors = []string{"KPIResult", "Node"}
@@ -37129,7 +37381,7 @@ func (ec *executionContext) _KPIResult(ctx context.Context, sel ast.SelectionSet
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectFields{fields, out.Values}
 }
 
 var kPITrendImplementors = []string{"KPITrend", "Node"}
@@ -37172,7 +37424,7 @@ func (ec *executionContext) _KPITrend(ctx context.Context, sel ast.SelectionSet,
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectFields{fields, out.Values}
 }
 
 var kPIValueImplementors = []string{"KPIValue"}
@@ -37225,7 +37477,7 @@ func (ec *executionContext) _KPIValue(ctx context.Context, sel ast.SelectionSet,
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectFields{fields, out.Values}
 }
 
 var logoutPayloadImplementors = []string{"LogoutPayload"}
@@ -37258,7 +37510,7 @@ func (ec *executionContext) _LogoutPayload(ctx context.Context, sel ast.Selectio
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectFields{fields, out.Values}
 }
 
 var marketFactorImplementors = []string{"MarketFactor", "Node"}
@@ -37336,7 +37588,7 @@ func (ec *executionContext) _MarketFactor(ctx context.Context, sel ast.Selection
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectFields{fields, out.Values}
 }
 
 var meetingImplementors = []string{"Meeting", "Node"}
@@ -37439,7 +37691,7 @@ func (ec *executionContext) _Meeting(ctx context.Context, sel ast.SelectionSet, 
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectFields{fields, out.Values}
 }
 
 var meetingConnectionImplementors = []string{"MeetingConnection"}
@@ -37482,7 +37734,7 @@ func (ec *executionContext) _MeetingConnection(ctx context.Context, sel ast.Sele
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectFields{fields, out.Values}
 }
 
 var meetingEdgeImplementors = []string{"MeetingEdge"}
@@ -37520,7 +37772,7 @@ func (ec *executionContext) _MeetingEdge(ctx context.Context, sel ast.SelectionS
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectFields{fields, out.Values}
 }
 
 var moneyImplementors = []string{"Money"}
@@ -37558,7 +37810,7 @@ func (ec *executionContext) _Money(ctx context.Context, sel ast.SelectionSet, ob
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectFields{fields, out.Values}
 }
 
 var mutationImplementors = []string{"Mutation"}
@@ -37832,7 +38084,7 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectFields{fields, out.Values}
 }
 
 var organizationImplementors = []string{"Organization", "Node"}
@@ -37900,7 +38152,7 @@ func (ec *executionContext) _Organization(ctx context.Context, sel ast.Selection
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectFields{fields, out.Values}
 }
 
 var organizationConnectionImplementors = []string{"OrganizationConnection"}
@@ -37943,7 +38195,7 @@ func (ec *executionContext) _OrganizationConnection(ctx context.Context, sel ast
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectFields{fields, out.Values}
 }
 
 var organizationEdgeImplementors = []string{"OrganizationEdge"}
@@ -37981,7 +38233,7 @@ func (ec *executionContext) _OrganizationEdge(ctx context.Context, sel ast.Selec
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectFields{fields, out.Values}
 }
 
 var organizationSettingsImplementors = []string{"OrganizationSettings"}
@@ -38049,7 +38301,7 @@ func (ec *executionContext) _OrganizationSettings(ctx context.Context, sel ast.S
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectFields{fields, out.Values}
 }
 
 var pageInfoImplementors = []string{"PageInfo"}
@@ -38097,7 +38349,7 @@ func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet,
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectFields{fields, out.Values}
 }
 
 var periodImplementors = []string{"Period"}
@@ -38155,7 +38407,7 @@ func (ec *executionContext) _Period(ctx context.Context, sel ast.SelectionSet, o
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectFields{fields, out.Values}
 }
 
 var queryImplementors = []string{"Query"}
@@ -38319,7 +38571,7 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectFields{fields, out.Values}
 }
 
 var realismEvidenceImplementors = []string{"RealismEvidence"}
@@ -38372,7 +38624,7 @@ func (ec *executionContext) _RealismEvidence(ctx context.Context, sel ast.Select
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectFields{fields, out.Values}
 }
 
 var realismRampImplementors = []string{"RealismRamp"}
@@ -38435,7 +38687,7 @@ func (ec *executionContext) _RealismRamp(ctx context.Context, sel ast.SelectionS
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectFields{fields, out.Values}
 }
 
 var realismSettingsImplementors = []string{"RealismSettings"}
@@ -38488,7 +38740,7 @@ func (ec *executionContext) _RealismSettings(ctx context.Context, sel ast.Select
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectFields{fields, out.Values}
 }
 
 var reconciliationMemberImplementors = []string{"ReconciliationMember"}
@@ -38536,7 +38788,7 @@ func (ec *executionContext) _ReconciliationMember(ctx context.Context, sel ast.S
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectFields{fields, out.Values}
 }
 
 var reconciliationSubTeamImplementors = []string{"ReconciliationSubTeam"}
@@ -38584,7 +38836,7 @@ func (ec *executionContext) _ReconciliationSubTeam(ctx context.Context, sel ast.
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectFields{fields, out.Values}
 }
 
 var reviewCycleImplementors = []string{"ReviewCycle", "Node"}
@@ -38682,7 +38934,7 @@ func (ec *executionContext) _ReviewCycle(ctx context.Context, sel ast.SelectionS
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectFields{fields, out.Values}
 }
 
 var reviewCycleConnectionImplementors = []string{"ReviewCycleConnection"}
@@ -38725,7 +38977,7 @@ func (ec *executionContext) _ReviewCycleConnection(ctx context.Context, sel ast.
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectFields{fields, out.Values}
 }
 
 var reviewCycleEdgeImplementors = []string{"ReviewCycleEdge"}
@@ -38763,7 +39015,7 @@ func (ec *executionContext) _ReviewCycleEdge(ctx context.Context, sel ast.Select
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectFields{fields, out.Values}
 }
 
 var reviewItemImplementors = []string{"ReviewItem", "Node"}
@@ -38911,7 +39163,7 @@ func (ec *executionContext) _ReviewItem(ctx context.Context, sel ast.SelectionSe
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectFields{fields, out.Values}
 }
 
 var reviewItemConnectionImplementors = []string{"ReviewItemConnection"}
@@ -38954,7 +39206,7 @@ func (ec *executionContext) _ReviewItemConnection(ctx context.Context, sel ast.S
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectFields{fields, out.Values}
 }
 
 var reviewItemEdgeImplementors = []string{"ReviewItemEdge"}
@@ -38992,7 +39244,7 @@ func (ec *executionContext) _ReviewItemEdge(ctx context.Context, sel ast.Selecti
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectFields{fields, out.Values}
 }
 
 var reviewSuggestionSettingsImplementors = []string{"ReviewSuggestionSettings"}
@@ -39030,7 +39282,7 @@ func (ec *executionContext) _ReviewSuggestionSettings(ctx context.Context, sel a
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectFields{fields, out.Values}
 }
 
 var rollupMemberImplementors = []string{"RollupMember", "Node"}
@@ -39103,7 +39355,7 @@ func (ec *executionContext) _RollupMember(ctx context.Context, sel ast.Selection
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectFields{fields, out.Values}
 }
 
 var scorecardImplementors = []string{"Scorecard", "Node"}
@@ -39146,7 +39398,7 @@ func (ec *executionContext) _Scorecard(ctx context.Context, sel ast.SelectionSet
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectFields{fields, out.Values}
 }
 
 var setMarketFactorPayloadImplementors = []string{"SetMarketFactorPayload"}
@@ -39199,7 +39451,7 @@ func (ec *executionContext) _SetMarketFactorPayload(ctx context.Context, sel ast
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectFields{fields, out.Values}
 }
 
 var statusSettingsImplementors = []string{"StatusSettings"}
@@ -39237,7 +39489,7 @@ func (ec *executionContext) _StatusSettings(ctx context.Context, sel ast.Selecti
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectFields{fields, out.Values}
 }
 
 var subscriptionImplementors = []string{"Subscription"}
@@ -39487,7 +39739,7 @@ func (ec *executionContext) _Target(ctx context.Context, sel ast.SelectionSet, o
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectFields{fields, out.Values}
 }
 
 var targetAdjustmentImplementors = []string{"TargetAdjustment"}
@@ -39530,7 +39782,7 @@ func (ec *executionContext) _TargetAdjustment(ctx context.Context, sel ast.Selec
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectFields{fields, out.Values}
 }
 
 var targetAssessmentImplementors = []string{"TargetAssessment"}
@@ -39628,7 +39880,7 @@ func (ec *executionContext) _TargetAssessment(ctx context.Context, sel ast.Selec
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectFields{fields, out.Values}
 }
 
 var targetCoherenceImplementors = []string{"TargetCoherence"}
@@ -39711,7 +39963,7 @@ func (ec *executionContext) _TargetCoherence(ctx context.Context, sel ast.Select
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectFields{fields, out.Values}
 }
 
 var targetConnectionImplementors = []string{"TargetConnection"}
@@ -39754,7 +40006,7 @@ func (ec *executionContext) _TargetConnection(ctx context.Context, sel ast.Selec
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectFields{fields, out.Values}
 }
 
 var targetEdgeImplementors = []string{"TargetEdge"}
@@ -39792,7 +40044,7 @@ func (ec *executionContext) _TargetEdge(ctx context.Context, sel ast.SelectionSe
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectFields{fields, out.Values}
 }
 
 var targetEventImplementors = []string{"TargetEvent", "Node"}
@@ -39900,7 +40152,7 @@ func (ec *executionContext) _TargetEvent(ctx context.Context, sel ast.SelectionS
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectFields{fields, out.Values}
 }
 
 var targetEventConnectionImplementors = []string{"TargetEventConnection"}
@@ -39943,7 +40195,7 @@ func (ec *executionContext) _TargetEventConnection(ctx context.Context, sel ast.
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectFields{fields, out.Values}
 }
 
 var targetEventEdgeImplementors = []string{"TargetEventEdge"}
@@ -39981,7 +40233,7 @@ func (ec *executionContext) _TargetEventEdge(ctx context.Context, sel ast.Select
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectFields{fields, out.Values}
 }
 
 var targetHistoryPointImplementors = []string{"TargetHistoryPoint", "Node"}
@@ -40039,7 +40291,7 @@ func (ec *executionContext) _TargetHistoryPoint(ctx context.Context, sel ast.Sel
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectFields{fields, out.Values}
 }
 
 var targetPayloadImplementors = []string{"TargetPayload"}
@@ -40072,7 +40324,7 @@ func (ec *executionContext) _TargetPayload(ctx context.Context, sel ast.Selectio
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectFields{fields, out.Values}
 }
 
 var targetReconciliationImplementors = []string{"TargetReconciliation"}
@@ -40170,7 +40422,7 @@ func (ec *executionContext) _TargetReconciliation(ctx context.Context, sel ast.S
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectFields{fields, out.Values}
 }
 
 var targetRevisionImplementors = []string{"TargetRevision", "Node"}
@@ -40258,7 +40510,7 @@ func (ec *executionContext) _TargetRevision(ctx context.Context, sel ast.Selecti
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectFields{fields, out.Values}
 }
 
 var targetRevisionConnectionImplementors = []string{"TargetRevisionConnection"}
@@ -40301,7 +40553,7 @@ func (ec *executionContext) _TargetRevisionConnection(ctx context.Context, sel a
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectFields{fields, out.Values}
 }
 
 var targetRevisionEdgeImplementors = []string{"TargetRevisionEdge"}
@@ -40339,7 +40591,7 @@ func (ec *executionContext) _TargetRevisionEdge(ctx context.Context, sel ast.Sel
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectFields{fields, out.Values}
 }
 
 var targetSuggestionImplementors = []string{"TargetSuggestion"}
@@ -40387,7 +40639,7 @@ func (ec *executionContext) _TargetSuggestion(ctx context.Context, sel ast.Selec
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectFields{fields, out.Values}
 }
 
 var teamImplementors = []string{"Team", "Node"}
@@ -40480,7 +40732,7 @@ func (ec *executionContext) _Team(ctx context.Context, sel ast.SelectionSet, obj
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectFields{fields, out.Values}
 }
 
 var teamConnectionImplementors = []string{"TeamConnection"}
@@ -40523,7 +40775,7 @@ func (ec *executionContext) _TeamConnection(ctx context.Context, sel ast.Selecti
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectFields{fields, out.Values}
 }
 
 var teamEdgeImplementors = []string{"TeamEdge"}
@@ -40561,7 +40813,7 @@ func (ec *executionContext) _TeamEdge(ctx context.Context, sel ast.SelectionSet,
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectFields{fields, out.Values}
 }
 
 var teamRollupImplementors = []string{"TeamRollup", "Node"}
@@ -40664,7 +40916,7 @@ func (ec *executionContext) _TeamRollup(ctx context.Context, sel ast.SelectionSe
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectFields{fields, out.Values}
 }
 
 var trendPointImplementors = []string{"TrendPoint", "Node"}
@@ -40722,7 +40974,7 @@ func (ec *executionContext) _TrendPoint(ctx context.Context, sel ast.SelectionSe
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectFields{fields, out.Values}
 }
 
 var updateDealPayloadImplementors = []string{"UpdateDealPayload"}
@@ -40755,7 +41007,7 @@ func (ec *executionContext) _UpdateDealPayload(ctx context.Context, sel ast.Sele
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectFields{fields, out.Values}
 }
 
 var updateKPIPayloadImplementors = []string{"UpdateKPIPayload"}
@@ -40788,7 +41040,7 @@ func (ec *executionContext) _UpdateKPIPayload(ctx context.Context, sel ast.Selec
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectFields{fields, out.Values}
 }
 
 var updateMeetingPayloadImplementors = []string{"UpdateMeetingPayload"}
@@ -40821,7 +41073,7 @@ func (ec *executionContext) _UpdateMeetingPayload(ctx context.Context, sel ast.S
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectFields{fields, out.Values}
 }
 
 var updateOrganizationPayloadImplementors = []string{"UpdateOrganizationPayload"}
@@ -40854,7 +41106,7 @@ func (ec *executionContext) _UpdateOrganizationPayload(ctx context.Context, sel 
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectFields{fields, out.Values}
 }
 
 var updateOrganizationSettingsPayloadImplementors = []string{"UpdateOrganizationSettingsPayload"}
@@ -40887,7 +41139,7 @@ func (ec *executionContext) _UpdateOrganizationSettingsPayload(ctx context.Conte
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectFields{fields, out.Values}
 }
 
 var updateTeamPayloadImplementors = []string{"UpdateTeamPayload"}
@@ -40920,7 +41172,7 @@ func (ec *executionContext) _UpdateTeamPayload(ctx context.Context, sel ast.Sele
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectFields{fields, out.Values}
 }
 
 var updateUserPayloadImplementors = []string{"UpdateUserPayload"}
@@ -40953,7 +41205,7 @@ func (ec *executionContext) _UpdateUserPayload(ctx context.Context, sel ast.Sele
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectFields{fields, out.Values}
 }
 
 var userImplementors = []string{"User", "Node"}
@@ -41056,7 +41308,7 @@ func (ec *executionContext) _User(ctx context.Context, sel ast.SelectionSet, obj
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectFields{fields, out.Values}
 }
 
 var userConnectionImplementors = []string{"UserConnection"}
@@ -41099,7 +41351,7 @@ func (ec *executionContext) _UserConnection(ctx context.Context, sel ast.Selecti
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectFields{fields, out.Values}
 }
 
 var userEdgeImplementors = []string{"UserEdge"}
@@ -41137,7 +41389,7 @@ func (ec *executionContext) _UserEdge(ctx context.Context, sel ast.SelectionSet,
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectFields{fields, out.Values}
 }
 
 var whatItTakesImplementors = []string{"WhatItTakes"}
@@ -41190,7 +41442,7 @@ func (ec *executionContext) _WhatItTakes(ctx context.Context, sel ast.SelectionS
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectFields{fields, out.Values}
 }
 
 var __DirectiveImplementors = []string{"__Directive"}
@@ -41243,7 +41495,7 @@ func (ec *executionContext) ___Directive(ctx context.Context, sel ast.SelectionS
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectFields{fields, out.Values}
 }
 
 var __EnumValueImplementors = []string{"__EnumValue"}
@@ -41291,7 +41543,7 @@ func (ec *executionContext) ___EnumValue(ctx context.Context, sel ast.SelectionS
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectFields{fields, out.Values}
 }
 
 var __FieldImplementors = []string{"__Field"}
@@ -41349,7 +41601,7 @@ func (ec *executionContext) ___Field(ctx context.Context, sel ast.SelectionSet, 
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectFields{fields, out.Values}
 }
 
 var __InputValueImplementors = []string{"__InputValue"}
@@ -41407,7 +41659,7 @@ func (ec *executionContext) ___InputValue(ctx context.Context, sel ast.Selection
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectFields{fields, out.Values}
 }
 
 var __SchemaImplementors = []string{"__Schema"}
@@ -41465,7 +41717,7 @@ func (ec *executionContext) ___Schema(ctx context.Context, sel ast.SelectionSet,
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectFields{fields, out.Values}
 }
 
 var __TypeImplementors = []string{"__Type"}
@@ -41548,7 +41800,7 @@ func (ec *executionContext) ___Type(ctx context.Context, sel ast.SelectionSet, o
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return objectFields{fields, out.Values}
 }
 
 // endregion **************************** object.gotpl ****************************

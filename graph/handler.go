@@ -118,9 +118,10 @@ var PublicSchema = sync.OnceValue(func() *ast.Schema {
 })
 
 // NewGraphQLServer returns the GraphQL executor: the schema and its
-// resolvers, its transports (the WebSocket one authenticates its
-// connection_init), and the extensions that bound, check, run in a
-// transaction and present each operation. Package httpapi serves it.
+// resolvers, its transports but POST's (the WebSocket one authenticates
+// its connection_init), and the extensions that bound, check, run in a
+// transaction and present each operation. Package httpapi serves it, and
+// adds its own POST transport (httpapi.postTransport).
 func NewGraphQLServer(o Options) *handler.Server {
 	if o.Logger == nil {
 		o.Logger = slog.Default()
@@ -153,7 +154,6 @@ func NewGraphQLServer(o Options) *handler.Server {
 	})
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(transport.GET{})
-	srv.AddTransport(transport.POST{})
 	queryCache := lru.New[*ast.QueryDocument](1000)
 	srv.SetQueryCache(queryCache)
 	limits := o.Limits

@@ -83,6 +83,7 @@ func NewHandler(o Options) http.Handler {
 	}
 	o.WebSocketOrigins = append(originHosts(o.AllowedOrigins), o.WebSocketOrigins...)
 	srv := graph.NewGraphQLServer(o.Options)
+	srv.AddTransport(postTransport{}) // POST, the transport of every SPA request
 	// The access log's and the metrics' view of each operation.
 	srv.AroundResponses(logOperation)
 	srv.AroundResponses(measureOperation)

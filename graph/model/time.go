@@ -3,14 +3,27 @@ package model
 import (
 	"errors"
 	"fmt"
+	"io"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
 )
 
 // MarshalTime writes the Time scalar: an RFC 3339 instant, in UTC.
+// The zero time is a null, as gqlgen's graphql.MarshalTime has it. An
+// RFC 3339 time has nothing to escape in a JSON string: it is written
+// between quotes as it is, in one write.
 func MarshalTime(t time.Time) graphql.Marshaler {
-	return graphql.MarshalTime(t.UTC())
+	if t.IsZero() {
+		return graphql.Null
+	}
+	t = t.UTC()
+	return graphql.WriterFunc(func(w io.Writer) {
+		var buf [48]byte
+		b := append(buf[:0], '"')
+		b = t.AppendFormat(b, time.RFC3339Nano)
+		_, _ = w.Write(append(b, '"'))
+	})
 }
 
 // UnmarshalTime reads the Time scalar: an RFC 3339 instant with its offset

@@ -6,9 +6,9 @@ package pulid
 import (
 	"crypto/rand"
 	"database/sql/driver"
+	"encoding/json"
 	"fmt"
 	"io"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -64,9 +64,32 @@ func (u *ID) UnmarshalGQL(v any) error {
 	return nil
 }
 
-// MarshalGQL implements graphql.Marshaler.
+// MarshalGQL implements graphql.Marshaler: the ID as a JSON string. The
+// IDs kpiflow makes (a prefix and a ULID) are plain ASCII letters, digits
+// and underscores, written between quotes as they are; any other string
+// is written as encoding/json writes a string (strconv.Quote's Go escapes,
+// used before, are not all JSON).
 func (u ID) MarshalGQL(w io.Writer) {
-	_, _ = io.WriteString(w, strconv.Quote(string(u)))
+	if plain(string(u)) {
+		_, _ = io.WriteString(w, `"`)
+		_, _ = io.WriteString(w, string(u))
+		_, _ = io.WriteString(w, `"`)
+		return
+	}
+	b, _ := json.Marshal(string(u)) // a string always marshals
+	_, _ = w.Write(b)
+}
+
+// plain tells whether s needs no escape in a JSON string: ASCII letters,
+// digits, '_' and '-' only.
+func plain(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '_' || c == '-') {
+			return false
+		}
+	}
+	return true
 }
 
 // Scan implements sql.Scanner.

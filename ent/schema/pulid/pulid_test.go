@@ -1,6 +1,7 @@
 package pulid
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
 )
@@ -48,5 +49,19 @@ func TestUnmarshalGQL(t *testing.T) {
 	}
 	if err := id.UnmarshalGQL(42); err == nil {
 		t.Error("a number was accepted as an ID")
+	}
+}
+
+// MarshalGQL writes what encoding/json writes for the string: for the IDs
+// kpiflow makes (written as they are) and for any other string (quoted
+// with JSON's escapes, which for a control character are not Go's).
+func TestMarshalGQLQuotes(t *testing.T) {
+	for _, s := range []string{"", "dea_01JDZ8Q6V4W9X2Y3Z4A5B6C7D8", "a-b_C9", "with space", `q"uote`, `back\slash`, "é", "<&>", "\x01", "\u2028"} {
+		var b strings.Builder
+		ID(s).MarshalGQL(&b)
+		want, _ := json.Marshal(s)
+		if b.String() != string(want) {
+			t.Errorf("ID(%q): %s, want %s", s, b.String(), want)
+		}
 	}
 }
