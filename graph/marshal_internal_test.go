@@ -2,7 +2,11 @@ package graph
 
 import (
 	"bytes"
+	"context"
 	"testing"
+	"time"
+
+	"kpiflow/ent"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -33,5 +37,31 @@ func TestObjectFieldsAsFieldSet(t *testing.T) {
 		if got.String() != want.String() {
 			t.Errorf("%d fields:\n got %s\nwant %s", n, got.String(), want.String())
 		}
+	}
+}
+
+// A Time! field written in place (the generator's leafFields) still gives
+// gqlgen's null and its error, with the field's path, for a zero time; a
+// time that is not zero is written as MarshalTime writes it.
+func TestTimeFieldInPlaceKeepsTheNullsError(t *testing.T) {
+	oc := &graphql.OperationContext{ResolverMiddleware: func(ctx context.Context, next graphql.Resolver) (any, error) { return next(ctx) }}
+	ec := newExecutionContext(oc, &executableSchema{}, nil)
+	ctx := graphql.WithResponseContext(context.Background(), graphql.DefaultErrorPresenter, graphql.DefaultRecover)
+	ctx = graphql.WithOperationContext(ctx, oc)
+	ctx = graphql.WithFieldContext(ctx, &graphql.FieldContext{Field: graphql.CollectedField{Field: &ast.Field{Alias: "meeting"}}})
+	field := graphql.CollectedField{Field: &ast.Field{Name: "scheduledAt", Alias: "scheduledAt"}}
+
+	at := time.Date(2026, 12, 2, 21, 0, 0, 0, time.UTC)
+	var b bytes.Buffer
+	ec._Meeting_scheduledAt(ctx, field, &ent.Meeting{ScheduledAt: at}).MarshalGQL(&b)
+	if b.String() != `"2026-12-02T21:00:00Z"` || len(graphql.GetErrors(ctx)) != 0 {
+		t.Fatalf("a time: %s %v", b.String(), graphql.GetErrors(ctx))
+	}
+	if res := ec._Meeting_scheduledAt(ctx, field, &ent.Meeting{}); res != graphql.Null {
+		t.Fatalf("the zero time: %v, want a null", res)
+	}
+	errs := graphql.GetErrors(ctx)
+	if len(errs) != 1 || errs[0].Path.String() != "meeting.scheduledAt" {
+		t.Fatalf("the zero time's errors: %v", errs)
 	}
 }
